@@ -1,0 +1,41 @@
+/* chunk.h - compressed sample chunks: the codec for samples on the wire and on disk.
+ *
+ * A chunk holds the n samples (ts_ms, value) of one series, in the order given.  It is
+ * self-describing and self-delimiting:
+ *   byte 0      codec: 1 = Gorilla (delta-of-delta ts + XOR doubles),
+ *                      2 = decimal (delta-of-delta ts + scaled-integer deltas)
+ *   varint      n, the sample count (1..VG_CHUNK_MAX_SAMPLES)
+ *   ...         codec-specific bit stream, padded to a whole byte
+ * The encoder picks the codec that fits: decimal when every value is finite and exactly
+ * v = m / 10^e for one small e (counters, percentages, dBm with a decimal), else Gorilla,
+ * which round-trips every bit pattern (NaN payloads, +-Inf, -0.0, subnormals).
+ * Timestamps may be in any order and any int64 (huge or negative deltas cost more bits
+ * but round-trip exactly).  The decoder treats its input as hostile: it never reads past
+ * `len`, never writes past `cap`, and rejects counts larger than the input could hold. */
+#ifndef VG_CHUNK_H
+#define VG_CHUNK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define VG_CHUNK_MAX_SAMPLES (1u << 20)
+
+enum { VG_CHUNK_GORILLA = 1, VG_CHUNK_DECIMAL = 2 };
+
+/* Append the encoding of n samples (1 <= n <= VG_CHUNK_MAX_SAMPLES) to out.
+ * Returns 0, -VG_EINVAL (n out of range) or -VG_ENOMEM. */
+int vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out);
+
+/* Read the header of the chunk at p[0..len): codec and sample count.  Returns the number
+ * of header bytes, or -VG_ETRUNC / -VG_EPROTO. */
+int vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n);
+
+/* Decode the chunk at p[0..len) into ts[] and v[] (room for cap samples).  Sets *n to the
+ * sample count and *used to the bytes the chunk occupies (chunks can be concatenated).
+ * Returns 0, -VG_ETRUNC, -VG_EPROTO (corrupt) or -VG_ETOOBIG (count > cap). */
+int vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_t cap, size_t *n,
+                     size_t *used);
+
+#endif
