@@ -1,0 +1,64 @@
+/* agent_cfg.c - the option tables of vigil-agent. */
+#include "agent_cfg.h"
+
+#include <stddef.h>
+
+static const char *const s_speeds[] = { "realtime", "max", NULL };
+
+static const vg_cfg_opt_t s_input_opts[] = {
+    VG_CFG_OPT ("type", VG_CFG_STR, vg_input_cfg_t, type, 0, 0, NULL, "input kind: sim | linux"),
+    VG_CFG_OPT ("seed", VG_CFG_UINT, vg_input_cfg_t, seed, 0, 0, "1", "sim: fleet and noise seed"),
+    VG_CFG_OPT ("sites", VG_CFG_UINT, vg_input_cfg_t, sites, 1, 10000, "20", "sim: cell sites (gNB + router each)"),
+    VG_CFG_OPT ("cells_per_gnb", VG_CFG_UINT, vg_input_cfg_t, cells_per_gnb, 1, 24, "3", "sim: cells per gNB"),
+    VG_CFG_OPT ("start", VG_CFG_STR, vg_input_cfg_t, start, 0, 0, "-1h",
+                "sim: first sample time (RFC 3339, epoch ms, or relative like -1d)"),
+    VG_CFG_OPT ("interval", VG_CFG_DURATION, vg_input_cfg_t, interval_ms, 1000, 86400000, "60s",
+                "sim: sample interval; linux: poll interval"),
+    VG_CFG_OPT ("end", VG_CFG_STR, vg_input_cfg_t, end, 0, 0, "",
+                "sim: stop before this time (empty = run forever)"),
+    VG_CFG_ENUM_OPT ("speed", vg_input_cfg_t, speed, s_speeds, "realtime",
+                     "sim: realtime, or max = as fast as the collector acknowledges (catches up to now, "
+                     "then realtime)"),
+    VG_CFG_OPT ("proc_root", VG_CFG_STR, vg_input_cfg_t, proc_root, 0, 0, "/proc", "linux: procfs root"),
+    VG_CFG_OPT ("device_id", VG_CFG_STR, vg_input_cfg_t, device_id, 0, 0, "", "linux: device id (default hostname)"),
+    VG_CFG_OPT ("site", VG_CFG_STR, vg_input_cfg_t, site, 0, 0, "", "linux: site of the host"),
+};
+
+static const vg_cfg_table_t s_input_table = VG_CFG_TABLE ("input", s_input_opts, vg_input_cfg_t);
+
+static const vg_cfg_opt_t s_opts[] = {
+    VG_CFG_OPT ("agent.id", VG_CFG_STR, vg_agent_cfg_t, id, 0, 0, NULL, "agent id, unique per deployment"),
+    VG_CFG_OPT ("agent.log_level", VG_CFG_STR, vg_agent_cfg_t, log_level, 0, 0, "info", "debug|info|warn|error"),
+    VG_CFG_STRLIST_OPT ("collectors", vg_agent_cfg_t, collectors, ncollectors, 1, 16, NULL,
+                        "collector endpoints in failover order, e.g. [tcp://127.0.0.1:5555]"),
+    VG_CFG_OPT ("spool.dir", VG_CFG_STR, vg_agent_cfg_t, spool_dir, 0, 0, NULL,
+                "directory of unacknowledged batches (survives restarts)"),
+    VG_CFG_OPT ("spool.max_bytes", VG_CFG_SIZE, vg_agent_cfg_t, spool_max_bytes, 1 << 20, 1e13, "1GiB",
+                "spool bound; beyond it new data becomes gap events"),
+    VG_CFG_OPT ("spool.fsync", VG_CFG_BOOL, vg_agent_cfg_t, spool_fsync, 0, 0, "true",
+                "fdatasync every spooled batch (survives power loss)"),
+    VG_CFG_OPT ("batch.max_samples", VG_CFG_UINT, vg_agent_cfg_t, batch_max_samples, 16, 1 << 20, "65536",
+                "samples per batch"),
+    VG_CFG_OPT ("batch.max_events", VG_CFG_UINT, vg_agent_cfg_t, batch_max_events, 16, 65536, "4096",
+                "events per batch"),
+    VG_CFG_OPT ("batch.max_age", VG_CFG_DURATION, vg_agent_cfg_t, batch_max_age_ms, 10, 600000, "1s",
+                "send a non-empty batch at least this often"),
+    VG_CFG_OPT ("batch.max_series", VG_CFG_UINT, vg_agent_cfg_t, max_series, 1, 1 << 24, "1048576",
+                "distinct series the agent tracks"),
+    VG_CFG_OPT ("send.window", VG_CFG_UINT, vg_agent_cfg_t, window, 1, 1024, "8",
+                "unacknowledged batches in flight (credit)"),
+    VG_CFG_OPT ("send.heartbeat", VG_CFG_DURATION, vg_agent_cfg_t, heartbeat_ms, 100, 3600000, "2s",
+                "heartbeat interval on an idle link"),
+    VG_CFG_OPT ("send.timeout", VG_CFG_DURATION, vg_agent_cfg_t, timeout_ms, 200, 3600000, "6s",
+                "silence before failing over to the next collector"),
+    VG_CFG_OPT ("send.primary_retry", VG_CFG_DURATION, vg_agent_cfg_t, primary_retry_ms, 1000, 86400000, "60s",
+                "while on a backup collector, try the first again this often"),
+    VG_CFG_OPT ("curve.server_key", VG_CFG_STR, vg_agent_cfg_t, curve_server_key, 0, 0, "",
+                "collector's CURVE public key (Z85); empty = plain TCP"),
+    VG_CFG_OPT ("curve.public_key", VG_CFG_STR, vg_agent_cfg_t, curve_public_key, 0, 0, "", "agent's public key"),
+    VG_CFG_OPT ("curve.secret_key", VG_CFG_STR, vg_agent_cfg_t, curve_secret_key, 0, 0, "", "agent's secret key"),
+    VG_CFG_LIST_OPT ("inputs", vg_agent_cfg_t, inputs, ninputs, &s_input_table, 1, 64, NULL,
+                     "telemetry inputs (list of maps with a type)"),
+};
+
+const vg_cfg_table_t vg_agent_cfg_table = VG_CFG_TABLE ("vigil-agent", s_opts, vg_agent_cfg_t);

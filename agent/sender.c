@@ -1,0 +1,332 @@
+/* sender.c - HELLO/WELCOME, credit window, ACK handling, failover (see sender.h). */
+#include "sender.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "err.h"
+#include "log.h"
+#include "vigil.pb-c.h"
+
+#define VG_VERSION "0.1.0"
+
+typedef enum { S_IDLE, S_HELLO, S_READY } s_state_t;
+
+struct vg_sender {
+    vg_sender_cfg_t cfg;
+    vg_spool_t *spool;
+    void *ctx;
+    void *sock;
+    size_t endpoint;
+    s_state_t state;
+    uint64_t sent_upto;        /* highest seq sent on this connection */
+    uint64_t max_sent;         /* highest seq ever sent (to count resends) */
+    int64_t last_reply_ms;     /* monotonic */
+    int64_t last_send_ms;
+    int64_t connected_ms;      /* when the current endpoint was chosen */
+    int64_t retry_after_ms;    /* RETRY backoff: do not send before this */
+    int64_t hello_sent_ms;
+    vg_buf_t buf;
+    vg_sender_stats_t stats;
+    vg_ratelimit_t rl;
+};
+
+static void
+s_close (vg_sender_t *s)
+{
+    if (s->sock) {
+        zmq_close (s->sock);
+        s->sock = NULL;
+    }
+    s->state = S_IDLE;
+}
+
+static int
+s_send (vg_sender_t *s, uint8_t type, const void *data, size_t len)
+{
+    if (zmq_send (s->sock, &type, 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -VG_EAGAIN;
+    if (zmq_send (s->sock, data, len, ZMQ_DONTWAIT) < 0)
+        return -VG_EAGAIN;
+    s->last_send_ms = vg_clock_mono_ms ();
+    return 0;
+}
+
+static void
+s_hello (vg_sender_t *s, int64_t now)
+{
+    Vigil__Hello h = VIGIL__HELLO__INIT;
+    h.agent_id = (char *) s->cfg.agent_id;
+    h.version = VG_VERSION;
+    h.epoch = vg_spool_epoch (s->spool);
+    uint8_t buf[1024];
+    size_t n = vigil__hello__get_packed_size (&h);
+    if (n > sizeof buf)
+        return;
+    vigil__hello__pack (&h, buf);
+    s_send (s, VIGIL__MSG_TYPE__MSG_TYPE_HELLO, buf, n);
+    s->state = S_HELLO;
+    s->hello_sent_ms = now;
+}
+
+static int
+s_connect (vg_sender_t *s, size_t idx, int64_t now)
+{
+    s_close (s);
+    s->endpoint = idx;
+    s->stats.endpoint = idx;
+    s->stats.ready = false;
+    s->sock = zmq_socket (s->ctx, ZMQ_DEALER);
+    if (!s->sock)
+        return -VG_EIO;
+    int zero = 0, hwm = 1000, ivl = 200, ivl_max = 2000;
+    zmq_setsockopt (s->sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt (s->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (s->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt (s->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    if (s->cfg.curve_server_key && s->cfg.curve_server_key[0]) {
+        zmq_setsockopt (s->sock, ZMQ_CURVE_SERVERKEY, s->cfg.curve_server_key, 40);
+        zmq_setsockopt (s->sock, ZMQ_CURVE_PUBLICKEY, s->cfg.curve_public_key, 40);
+        zmq_setsockopt (s->sock, ZMQ_CURVE_SECRETKEY, s->cfg.curve_secret_key, 40);
+    }
+    if (zmq_connect (s->sock, s->cfg.endpoints[idx]) != 0) {
+        vg_log (VG_LOG_ERROR, "sender", "cannot connect to %s: %s", s->cfg.endpoints[idx], zmq_strerror (zmq_errno ()));
+        return -VG_EIO;
+    }
+    s->connected_ms = now;
+    s->last_reply_ms = now;
+    s->sent_upto = 0;
+    s_hello (s, now);
+    return 0;
+}
+
+vg_sender_t *
+vg_sender_new (const vg_sender_cfg_t *cfg, vg_spool_t *spool, char *err, size_t errlen)
+{
+    if (!cfg->nendpoints) {
+        snprintf (err, errlen, "no collectors configured");
+        return NULL;
+    }
+    vg_sender_t *s = calloc (1, sizeof *s);
+    if (!s) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    s->cfg = *cfg;
+    if (!s->cfg.window)
+        s->cfg.window = 8;
+    if (s->cfg.timeout_ms <= 0)
+        s->cfg.timeout_ms = 10000;
+    if (s->cfg.heartbeat_ms <= 0)
+        s->cfg.heartbeat_ms = s->cfg.timeout_ms / 3;
+    s->spool = spool;
+    s->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
+    s->ctx = zmq_ctx_new ();
+    if (!s->ctx || s_connect (s, 0, vg_clock_mono_ms ()) < 0) {
+        snprintf (err, errlen, "cannot connect to %s", cfg->endpoints[0]);
+        vg_sender_destroy (&s);
+        return NULL;
+    }
+    return s;
+}
+
+void
+vg_sender_destroy (vg_sender_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_sender_t *s = *self_p;
+    s_close (s);
+    if (s->ctx)
+        zmq_ctx_term (s->ctx);
+    vg_buf_free (&s->buf);
+    free (s);
+    *self_p = NULL;
+}
+
+void *
+vg_sender_socket (vg_sender_t *s)
+{
+    return s->sock;
+}
+
+size_t
+vg_sender_inflight (const vg_sender_t *s)
+{
+    size_t n = 0;
+    for (uint64_t q = vg_spool_first (s->spool); q && q <= s->sent_upto; q = vg_spool_after (s->spool, q))
+        n++;
+    return n;
+}
+
+static void
+s_on_ack (vg_sender_t *s, const uint8_t *p, size_t len, int64_t now)
+{
+    Vigil__Ack *a = vigil__ack__unpack (NULL, len, p);
+    if (!a)
+        return;
+    if (a->epoch == vg_spool_epoch (s->spool)) {
+        switch (a->status) {
+        case VIGIL__ACK_STATUS__ACK_STATUS_OK:
+            vg_spool_ack (s->spool, a->seq);
+            s->stats.acked++;
+            s->stats.duplicates += a->duplicate;
+            break;
+        case VIGIL__ACK_STATUS__ACK_STATUS_REJECTED:
+            s->stats.rejected++;
+            vg_log_rl (&s->rl, VG_LOG_ERROR, "sender", "collector rejected batch %llu for good: %s",
+                       (unsigned long long) a->seq, a->reason ? a->reason : "");
+            vg_spool_drop (s->spool, a->seq);
+            break;
+        default:
+            /* Temporary trouble at the collector: resend from the first unacknowledged. */
+            s->stats.retries++;
+            s->sent_upto = 0;
+            s->retry_after_ms = now + 1000;
+            vg_log_rl (&s->rl, VG_LOG_WARN, "sender", "collector asked to retry batch %llu: %s",
+                       (unsigned long long) a->seq, a->reason ? a->reason : "");
+            break;
+        }
+    }
+    vigil__ack__free_unpacked (a, NULL);
+}
+
+static void
+s_on_welcome (vg_sender_t *s, const uint8_t *p, size_t len)
+{
+    Vigil__Welcome *w = vigil__welcome__unpack (NULL, len, p);
+    if (!w)
+        return;
+    if (w->epoch == vg_spool_epoch (s->spool) && w->committed_seq)
+        vg_spool_ack (s->spool, w->committed_seq);
+    s->state = S_READY;
+    s->stats.ready = true;
+    s->sent_upto = 0;
+    vg_log (VG_LOG_INFO, "sender", "connected to %s (collector '%s', holds up to seq %llu)",
+            s->cfg.endpoints[s->endpoint], w->collector_id ? w->collector_id : "",
+            (unsigned long long) w->committed_seq);
+    vigil__welcome__free_unpacked (w, NULL);
+}
+
+static void
+s_read (vg_sender_t *s, int64_t now)
+{
+    for (;;) {
+        zmq_msg_t type, payload;
+        zmq_msg_init (&type);
+        if (zmq_msg_recv (&type, s->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&type);
+            return;
+        }
+        zmq_msg_init (&payload);
+        if (zmq_msg_more (&type))
+            zmq_msg_recv (&payload, s->sock, 0);
+        while (zmq_msg_more (&payload)) {
+            zmq_msg_close (&payload);
+            zmq_msg_init (&payload);
+            zmq_msg_recv (&payload, s->sock, 0);
+        }
+        s->last_reply_ms = now;
+        if (zmq_msg_size (&type) == 1) {
+            uint8_t t = *(uint8_t *) zmq_msg_data (&type);
+            const uint8_t *p = zmq_msg_data (&payload);
+            size_t len = zmq_msg_size (&payload);
+            if (t == VIGIL__MSG_TYPE__MSG_TYPE_ACK)
+                s_on_ack (s, p, len, now);
+            else if (t == VIGIL__MSG_TYPE__MSG_TYPE_WELCOME)
+                s_on_welcome (s, p, len);
+        }
+        zmq_msg_close (&type);
+        zmq_msg_close (&payload);
+    }
+}
+
+static void
+s_pump (vg_sender_t *s, int64_t now)
+{
+    if (s->state != S_READY || now < s->retry_after_ms)
+        return;
+    size_t inflight = vg_sender_inflight (s);
+    while (inflight < s->cfg.window) {
+        uint64_t first = vg_spool_first (s->spool);
+        uint64_t seq = s->sent_upto < first ? first : vg_spool_after (s->spool, s->sent_upto);
+        if (!seq)
+            return;
+        int rc = vg_spool_get (s->spool, seq, &s->buf);
+        if (rc < 0) {
+            /* Corrupt on disk (already removed and counted by the spool): skip it. */
+            vg_log_rl (&s->rl, VG_LOG_ERROR, "sender", "spooled batch %llu unreadable: %s",
+                       (unsigned long long) seq, vg_strerror (rc));
+            s->sent_upto = seq;
+            continue;
+        }
+        if (s_send (s, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, s->buf.data, s->buf.len) < 0)
+            return;
+        if (seq <= s->max_sent)
+            s->stats.resent++;
+        else
+            s->max_sent = seq;
+        s->stats.sent++;
+        s->sent_upto = seq;
+        inflight++;
+    }
+}
+
+int
+vg_sender_service (vg_sender_t *s, int64_t now)
+{
+    if (s->sock)
+        s_read (s, now);
+    if (s->state == S_READY && now - s->last_send_ms >= s->cfg.heartbeat_ms) {
+        Vigil__Heartbeat hb = VIGIL__HEARTBEAT__INIT;
+        hb.agent_id = (char *) s->cfg.agent_id;
+        hb.ts_ms = vg_clock_now_ms ();
+        uint8_t buf[512];
+        size_t n = vigil__heartbeat__get_packed_size (&hb);
+        if (n <= sizeof buf) {
+            vigil__heartbeat__pack (&hb, buf);
+            s_send (s, VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT, buf, n);
+            s->stats.heartbeats++;
+        }
+    }
+    /* Silence while we expect an answer: fail over to the next collector. */
+    bool expecting = s->state != S_READY || vg_sender_inflight (s) > 0 || s->last_send_ms > s->last_reply_ms;
+    if (expecting && now - s->last_reply_ms > s->cfg.timeout_ms) {
+        size_t next = (s->endpoint + 1) % s->cfg.nendpoints;
+        vg_log_rl (&s->rl, VG_LOG_WARN, "sender", "no answer from %s for %lld ms; trying %s",
+                   s->cfg.endpoints[s->endpoint], (long long) (now - s->last_reply_ms), s->cfg.endpoints[next]);
+        s->stats.failovers++;
+        if (s_connect (s, next, now) < 0)
+            return -VG_EIO;
+    } else if (s->endpoint != 0 && s->cfg.primary_retry_ms > 0 && now - s->connected_ms >= s->cfg.primary_retry_ms &&
+               vg_sender_inflight (s) == 0) {
+        vg_log (VG_LOG_INFO, "sender", "trying to return to the primary collector %s", s->cfg.endpoints[0]);
+        if (s_connect (s, 0, now) < 0)
+            return -VG_EIO;
+    }
+    if (s->state == S_HELLO && now - s->hello_sent_ms > s->cfg.heartbeat_ms)
+        s_hello (s, now); /* HELLO may have been dropped while the peer was away */
+    s_pump (s, now);
+    return 0;
+}
+
+int64_t
+vg_sender_next_wake (const vg_sender_t *s, int64_t now)
+{
+    int64_t wake = s->cfg.heartbeat_ms - (now - s->last_send_ms);
+    int64_t to = s->cfg.timeout_ms - (now - s->last_reply_ms) + 1;
+    if (to < wake)
+        wake = to;
+    if (s->retry_after_ms > now && s->retry_after_ms - now < wake)
+        wake = s->retry_after_ms - now;
+    return wake < 1 ? 1 : wake;
+}
+
+void
+vg_sender_stats (const vg_sender_t *s, vg_sender_stats_t *st)
+{
+    *st = s->stats;
+}

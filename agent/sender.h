@@ -1,0 +1,59 @@
+/* sender.h - delivers spooled batches to a collector over ZeroMQ, with credit and failover.
+ *
+ * The sender owns a DEALER socket to one collector at a time.  After HELLO/WELCOME it
+ * sends spooled batches in sequence order, at most `window` unacknowledged at once; an
+ * ACK deletes batches from the spool, a REJECTED ACK drops that batch for good (logged),
+ * RETRY makes it resend later.  No reply within `timeout_ms` (heartbeats keep an idle
+ * link checked) moves to the next collector in the list; while away from the first, the
+ * sender tries to return to it every `primary_retry_ms`.  After any reconnect, WELCOME
+ * tells which batches the collector already holds, and the rest are resent. */
+#ifndef VG_SENDER_H
+#define VG_SENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spool.h"
+
+typedef struct {
+    const char *agent_id;
+    const char *const *endpoints;  /* ordered: first is the primary */
+    size_t nendpoints;
+    uint32_t window;               /* unacknowledged batches in flight */
+    int64_t heartbeat_ms;
+    int64_t timeout_ms;            /* silence before failover */
+    int64_t primary_retry_ms;      /* how often to try the primary again while away */
+    const char *curve_server_key;  /* Z85 public key of the collector; NULL = plain TCP */
+    const char *curve_public_key;  /* this agent's Z85 key pair */
+    const char *curve_secret_key;
+} vg_sender_cfg_t;
+
+typedef struct {
+    uint64_t sent, resent, acked, duplicates, rejected, retries, failovers, heartbeats;
+    bool ready;
+    size_t endpoint;               /* index of the current collector */
+} vg_sender_stats_t;
+
+typedef struct vg_sender vg_sender_t;
+
+/* Connect to the first collector. spool is borrowed. NULL on failure (reason in err). */
+vg_sender_t *vg_sender_new (const vg_sender_cfg_t *cfg, vg_spool_t *spool, char *err, size_t errlen);
+void vg_sender_destroy (vg_sender_t **self_p);
+
+/* The socket to poll for input (ZMQ_POLLIN). */
+void *vg_sender_socket (vg_sender_t *s);
+
+/* Process replies, timeouts and sending; call after poll and whenever a batch was spooled.
+ * now_ms is monotonic.  Returns 0 or a negative error for fatal conditions. */
+int vg_sender_service (vg_sender_t *s, int64_t now_ms);
+
+/* Milliseconds until the sender needs service again (for the poll timeout). */
+int64_t vg_sender_next_wake (const vg_sender_t *s, int64_t now_ms);
+
+/* Batches sent and not yet acknowledged. */
+size_t vg_sender_inflight (const vg_sender_t *s);
+
+void vg_sender_stats (const vg_sender_t *s, vg_sender_stats_t *st);
+
+#endif

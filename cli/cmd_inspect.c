@@ -1,0 +1,135 @@
+/* cmd_inspect.c - `vigil inspect`: what a store holds and what it costs on disk. */
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "err.h"
+#include "sample_merge.h"
+#include "store.h"
+
+typedef struct {
+    uint64_t series, samples, chunks_bytes, keys, events, corrupt;
+} s_counts_t;
+
+static int
+s_count_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void) k;
+    (void) kl;
+    (void) v;
+    (void) vl;
+    (*(uint64_t *) ctx)++;
+    return 0;
+}
+
+static int
+s_count_samples (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    s_counts_t *c = ctx;
+    (void) k;
+    (void) kl;
+    int64_t n = vg_sample_value_count (v, vl);
+    if (n < 0)
+        c->corrupt++;
+    else
+        c->samples += (uint64_t) n;
+    c->chunks_bytes += vl;
+    c->keys++;
+    return 0;
+}
+
+/* Bytes of all regular files under dir (one level of subdirectories is enough for RocksDB). */
+static uint64_t
+s_dir_bytes (const char *dir, int depth)
+{
+    DIR *d = opendir (dir);
+    if (!d)
+        return 0;
+    uint64_t total = 0;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir (d)) != NULL) {
+        if (!strcmp (e->d_name, ".") || !strcmp (e->d_name, ".."))
+            continue;
+        snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat (path, &st) != 0)
+            continue;
+        if (S_ISREG (st.st_mode))
+            total += (uint64_t) st.st_size;
+        else if (S_ISDIR (st.st_mode) && depth < 2)
+            total += s_dir_bytes (path, depth + 1);
+    }
+    closedir (d);
+    return total;
+}
+
+int
+vg_cmd_inspect (int argc, char **argv)
+{
+    const char *store = NULL;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp (argv[i], "--store") && i + 1 < argc)
+            store = argv[++i];
+        else if (!strcmp (argv[i], "--format") && i + 1 < argc)
+            json = !strcmp (argv[++i], "json");
+        else if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
+            printf ("usage: vigil inspect --store DIR [--format text|json]\n"
+                    "  Series, samples, events, bytes on disk and bytes per sample of a store.\n");
+            return 0;
+        } else {
+            fprintf (stderr, "vigil inspect: unknown option '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!store) {
+        fprintf (stderr, "usage: vigil inspect --store DIR [--format text|json]\n");
+        return 2;
+    }
+    char err[512];
+    vg_store_cfg_t sc = { store, VG_STORE_SECONDARY, 0, false, 0 };
+    vg_store_t *s = vg_store_open (&sc, err, sizeof err);
+    if (!s) {
+        fprintf (stderr, "vigil inspect: %s\n", err);
+        return 1;
+    }
+    vg_store_catch_up (s);
+    s_counts_t c = { 0 };
+    int rc = vg_store_scan (s, VG_CF_SERIES, NULL, 0, NULL, 0, s_count_key, &c.series);
+    if (rc == 0)
+        rc = vg_store_scan (s, VG_CF_SAMPLES, NULL, 0, NULL, 0, s_count_samples, &c);
+    if (rc == 0)
+        rc = vg_store_scan (s, VG_CF_EVENTS, NULL, 0, NULL, 0, s_count_key, &c.events);
+    uint64_t sst = 0;
+    vg_store_property (s, VG_CF_SAMPLES, "rocksdb.total-sst-files-size", &sst);
+    vg_store_destroy (&s);
+    if (rc < 0) {
+        fprintf (stderr, "vigil inspect: store read failed: %s\n", vg_strerror (rc));
+        return 1;
+    }
+    uint64_t disk = s_dir_bytes (store, 0);
+    double per = c.samples ? (double) disk / (double) c.samples : 0;
+    double per_chunk = c.samples ? (double) c.chunks_bytes / (double) c.samples : 0;
+    if (json)
+        printf ("{\"series\":%" PRIu64 ",\"samples\":%" PRIu64 ",\"events\":%" PRIu64 ",\"sample_keys\":%" PRIu64
+                ",\"chunk_bytes\":%" PRIu64 ",\"sample_sst_bytes\":%" PRIu64 ",\"disk_bytes\":%" PRIu64
+                ",\"bytes_per_sample\":%.3f,\"chunk_bytes_per_sample\":%.3f,\"corrupt_values\":%" PRIu64 "}\n",
+                c.series, c.samples, c.events, c.keys, c.chunks_bytes, sst, disk, per, per_chunk, c.corrupt);
+    else
+        printf ("store:                  %s\n"
+                "series:                 %" PRIu64 "\n"
+                "samples:                %" PRIu64 "\n"
+                "events:                 %" PRIu64 "\n"
+                "sample keys (chunks):   %" PRIu64 "\n"
+                "chunk bytes:            %" PRIu64 " (%.3f per sample)\n"
+                "bytes on disk:          %" PRIu64 " (all files, incl. WAL and logs)\n"
+                "bytes per sample:       %.3f\n"
+                "corrupt values:         %" PRIu64 "\n",
+                store, c.series, c.samples, c.events, c.keys, c.chunks_bytes, per_chunk, disk, per, c.corrupt);
+    return 0;
+}

@@ -1,0 +1,345 @@
+/* cmd_query.c - `vigil query`: stored samples (or events with --events) as CSV or NDJSON.
+ * Opens the store as a secondary instance, so it works while the collector runs. */
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "err.h"
+#include "model.h"
+#include "sample_merge.h"
+#include "store.h"
+#include "vigil.pb-c.h"
+
+typedef struct {
+    const char *store;
+    const char *device;   /* fnmatch pattern or NULL */
+    const char *path;     /* fnmatch pattern or NULL */
+    int64_t from, to;
+    bool json, events;
+    vg_store_t *s;
+    uint32_t bmin, bmax;  /* bucket range holding data */
+    const Vigil__SeriesMeta *meta;
+    uint64_t rows;
+    vg_buf_t val;
+} s_query_t;
+
+static void
+s_json_str (FILE *f, const char *s)
+{
+    fputc ('"', f);
+    for (const unsigned char *p = (const unsigned char *) (s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf (f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf (f, "\\u%04x", *p);
+        else
+            fputc (*p, f);
+    }
+    fputc ('"', f);
+}
+
+static void
+s_csv_str (FILE *f, const char *s)
+{
+    s = s ? s : "";
+    if (!strpbrk (s, ",\"\n")) {
+        fputs (s, f);
+        return;
+    }
+    fputc ('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc ('"', f);
+        fputc (*s, f);
+    }
+    fputc ('"', f);
+}
+
+static void
+s_value (FILE *f, double v)
+{
+    if (v != v)
+        fputs ("NaN", f);
+    else if (v == 1.0 / 0.0)
+        fputs ("Inf", f);
+    else if (v == -1.0 / 0.0)
+        fputs ("-Inf", f);
+    else
+        fprintf (f, "%.17g", v);
+}
+
+static int
+s_row (void *ctx, int64_t ts, double v)
+{
+    s_query_t *q = ctx;
+    const Vigil__SeriesMeta *m = q->meta;
+    char t[40];
+    vg_clock_rfc3339 (ts, t, sizeof t);
+    const char *state = NULL;
+    if (m->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
+        size_t i = (size_t) v;
+        state = i < m->n_state_names ? m->state_names[i] : "?";
+    }
+    if (q->json) {
+        fputs ("{\"device\":", stdout);
+        s_json_str (stdout, m->device);
+        fputs (",\"path\":", stdout);
+        s_json_str (stdout, m->path);
+        fputs (",\"labels\":{", stdout);
+        for (size_t i = 0; i < m->n_labels; i++) {
+            if (i)
+                fputc (',', stdout);
+            s_json_str (stdout, m->labels[i]->key);
+            fputc (':', stdout);
+            s_json_str (stdout, m->labels[i]->value);
+        }
+        printf ("},\"kind\":\"%s\",\"ts_ms\":%" PRId64 ",\"time\":\"%s\",", vg_kind_name ((vg_kind_t) m->kind), ts, t);
+        if (state) {
+            fputs ("\"value\":", stdout);
+            s_json_str (stdout, state);
+        } else if (v != v || v - v != 0) {
+            fputs ("\"value\":\"", stdout);
+            s_value (stdout, v);
+            fputc ('"', stdout);
+        } else {
+            fputs ("\"value\":", stdout);
+            s_value (stdout, v);
+        }
+        fputs ("}\n", stdout);
+    } else {
+        s_csv_str (stdout, m->device);
+        fputc (',', stdout);
+        s_csv_str (stdout, m->path);
+        fputc (',', stdout);
+        char labels[2048];
+        size_t n = 0;
+        labels[0] = '\0';
+        for (size_t i = 0; i < m->n_labels && n < sizeof labels; i++)
+            n += (size_t) snprintf (labels + n, sizeof labels - n, "%s%s=%s", i ? ";" : "", m->labels[i]->key,
+                                    m->labels[i]->value);
+        s_csv_str (stdout, labels);
+        printf (",%" PRId64 ",%s,", ts, t);
+        if (state)
+            s_csv_str (stdout, state);
+        else
+            s_value (stdout, v);
+        fputc ('\n', stdout);
+    }
+    q->rows++;
+    return 0;
+}
+
+static int
+s_series (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    s_query_t *q = ctx;
+    if (kl != 8)
+        return 0;
+    Vigil__SeriesMeta *m = vigil__series_meta__unpack (NULL, vl, v);
+    if (!m)
+        return 0;
+    if ((q->device && fnmatch (q->device, m->device, 0) != 0) || (q->path && fnmatch (q->path, m->path, 0) != 0)) {
+        vigil__series_meta__free_unpacked (m, NULL);
+        return 0;
+    }
+    q->meta = m;
+    uint64_t sid = vg_get_be64 (k);
+    int64_t bms = vg_store_bucket_ms (q->s);
+    uint32_t b0 = vg_store_bucket (q->from, bms), b1 = vg_store_bucket (q->to, bms);
+    if (b0 < q->bmin)
+        b0 = q->bmin;
+    if (b1 > q->bmax)
+        b1 = q->bmax;
+    int rc = 0;
+    for (uint64_t b = b0; b <= b1 && rc == 0; b++) {
+        uint8_t key[VG_SAMPLE_KEY_LEN];
+        vg_key_sample (key, (uint32_t) b, sid);
+        if (vg_store_get (q->s, VG_CF_SAMPLES, key, sizeof key, &q->val) < 0)
+            continue;
+        rc = vg_sample_value_scan (q->val.data, q->val.len, q->from, q->to, s_row, q);
+        if (rc < 0)
+            fprintf (stderr, "vigil query: series %016" PRIx64 " bucket %" PRIu64 ": corrupt chunk (%s)\n", sid, b,
+                     vg_strerror (rc));
+        rc = 0;
+    }
+    vigil__series_meta__free_unpacked (m, NULL);
+    return 0;
+}
+
+static int
+s_bucket_of_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void) v;
+    (void) vl;
+    uint32_t *out = ctx;
+    if (kl >= 4)
+        *out = vg_get_be32 (k);
+    return 1; /* first key only */
+}
+
+static int
+s_event (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    s_query_t *q = ctx;
+    (void) k;
+    (void) kl;
+    Vigil__StoredEvent *e = vigil__stored_event__unpack (NULL, vl, v);
+    if (!e)
+        return 0;
+    if (e->ts_ms < q->from || e->ts_ms >= q->to || (q->device && fnmatch (q->device, e->device, 0) != 0)) {
+        vigil__stored_event__free_unpacked (e, NULL);
+        return 0;
+    }
+    char t[40];
+    vg_clock_rfc3339 (e->ts_ms, t, sizeof t);
+    const char *type = vg_event_type_name ((vg_event_type_t) e->type);
+    if (q->json) {
+        fputs ("{\"device\":", stdout);
+        s_json_str (stdout, e->device);
+        printf (",\"type\":\"%s\",\"ts_ms\":%" PRId64 ",\"time\":\"%s\",\"attrs\":{", type, e->ts_ms, t);
+        for (size_t i = 0; i < e->n_attrs; i++) {
+            if (i)
+                fputc (',', stdout);
+            s_json_str (stdout, e->attrs[i]->key);
+            fputc (':', stdout);
+            s_json_str (stdout, e->attrs[i]->value);
+        }
+        fputc ('}', stdout);
+        if (e->flow) {
+            fputs (",\"flow\":{\"src\":", stdout);
+            s_json_str (stdout, e->flow->src);
+            fputs (",\"dst\":", stdout);
+            s_json_str (stdout, e->flow->dst);
+            printf (",\"dst_port\":%u,\"protocol\":%u,\"bytes\":%" PRIu64 ",\"packets\":%" PRIu64 "}",
+                    e->flow->dst_port, e->flow->protocol, e->flow->bytes, e->flow->packets);
+        }
+        if (e->gap)
+            printf (",\"gap\":{\"from_ms\":%" PRId64 ",\"to_ms\":%" PRId64 ",\"samples\":%" PRIu64
+                    ",\"events\":%" PRIu64 ",\"reason\":\"%s\"}",
+                    e->gap->from_ms, e->gap->to_ms, e->gap->samples, e->gap->events, e->gap->reason);
+        fputs ("}\n", stdout);
+    } else {
+        s_csv_str (stdout, e->device);
+        printf (",%s,%" PRId64 ",%s,", type, e->ts_ms, t);
+        char attrs[2048];
+        size_t n = 0;
+        attrs[0] = '\0';
+        for (size_t i = 0; i < e->n_attrs && n < sizeof attrs; i++)
+            n += (size_t) snprintf (attrs + n, sizeof attrs - n, "%s%s=%s", i ? ";" : "", e->attrs[i]->key,
+                                    e->attrs[i]->value);
+        if (e->flow && n < sizeof attrs)
+            n += (size_t) snprintf (attrs + n, sizeof attrs - n, "%sdst=%s;dst_port=%u;bytes=%" PRIu64, n ? ";" : "",
+                                    e->flow->dst, e->flow->dst_port, e->flow->bytes);
+        if (e->gap && n < sizeof attrs)
+            snprintf (attrs + n, sizeof attrs - n, "%sfrom_ms=%" PRId64 ";to_ms=%" PRId64 ";samples=%" PRIu64
+                      ";reason=%s", n ? ";" : "", e->gap->from_ms, e->gap->to_ms, e->gap->samples, e->gap->reason);
+        s_csv_str (stdout, attrs);
+        fputc ('\n', stdout);
+    }
+    q->rows++;
+    vigil__stored_event__free_unpacked (e, NULL);
+    return 0;
+}
+
+static void
+s_help (FILE *f)
+{
+    fprintf (f, "usage: vigil query --store DIR [--device PATTERN] [--path PATTERN] [--from T] [--to T]\n"
+                "                   [--format csv|json] [--events]\n"
+                "  Prints stored samples (or events with --events), one per line.  PATTERNs are shell globs.\n"
+                "  T: epoch ms, RFC 3339, 'YYYY-MM-DD HH:MM:SS' (UTC), 'now' or relative (-15m, -2h, -7d).\n"
+                "  Time range is [from, to); default: everything.  Works while the collector runs.\n"
+                "  CSV columns: device,path,labels,timestamp_ms,time,value  (events: device,type,timestamp_ms,time,attrs)\n");
+}
+
+int
+vg_cmd_query (int argc, char **argv)
+{
+    s_query_t q = { 0 };
+    const char *from = NULL, *to = NULL, *format = "csv";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp (a, "--events"))
+            q.events = true;
+        else if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
+            s_help (stdout);
+            return 0;
+        } else if (val && !strcmp (a, "--store"))
+            q.store = val, i++;
+        else if (val && !strcmp (a, "--device"))
+            q.device = val, i++;
+        else if (val && !strcmp (a, "--path"))
+            q.path = val, i++;
+        else if (val && !strcmp (a, "--from"))
+            from = val, i++;
+        else if (val && !strcmp (a, "--to"))
+            to = val, i++;
+        else if (val && !strcmp (a, "--format"))
+            format = val, i++;
+        else {
+            fprintf (stderr, "vigil query: unknown or incomplete option '%s'\n", a);
+            s_help (stderr);
+            return 2;
+        }
+    }
+    if (!q.store) {
+        s_help (stderr);
+        return 2;
+    }
+    int64_t now = vg_clock_now_ms ();
+    q.from = INT64_MIN;
+    q.to = INT64_MAX;
+    if ((from && vg_clock_parse (from, now, &q.from) < 0) || (to && vg_clock_parse (to, now, &q.to) < 0)) {
+        fprintf (stderr, "vigil query: cannot parse time '%s'\n", from && vg_clock_parse (from, now, &q.from) < 0 ? from : to);
+        return 2;
+    }
+    if (strcmp (format, "csv") && strcmp (format, "json")) {
+        fprintf (stderr, "vigil query: --format must be csv or json\n");
+        return 2;
+    }
+    q.json = !strcmp (format, "json");
+    char err[512];
+    vg_store_cfg_t sc = { q.store, VG_STORE_SECONDARY, 0, false, 0 };
+    q.s = vg_store_open (&sc, err, sizeof err);
+    if (!q.s) {
+        fprintf (stderr, "vigil query: %s\n", err);
+        return 1;
+    }
+    vg_store_catch_up (q.s);
+    int rc;
+    if (q.events) {
+        if (!q.json)
+            printf ("device,type,timestamp_ms,time,attrs\n");
+        uint8_t k0[4], k1[4];
+        int64_t bms = vg_store_bucket_ms (q.s);
+        vg_be32 (k0, vg_store_bucket (q.from, bms));
+        uint64_t b1 = (uint64_t) vg_store_bucket (q.to, bms) + 1;
+        vg_be32 (k1, b1 > UINT32_MAX ? UINT32_MAX : (uint32_t) b1);
+        rc = vg_store_scan (q.s, VG_CF_EVENTS, k0, 4, b1 > UINT32_MAX ? NULL : k1, 4, s_event, &q);
+    } else {
+        if (!q.json)
+            printf ("device,path,labels,timestamp_ms,time,value\n");
+        q.bmin = UINT32_MAX;
+        q.bmax = 0;
+        vg_store_scan (q.s, VG_CF_SAMPLES, NULL, 0, NULL, 0, s_bucket_of_key, &q.bmin);
+        /* Last bucket: scan from the highest possible key downwards is not offered by the
+         * store API; the newest data is at most max_future ahead of now. */
+        q.bmax = vg_store_bucket (now + 400LL * 86400000, vg_store_bucket_ms (q.s));
+        rc = q.bmin == UINT32_MAX ? 0 : vg_store_scan (q.s, VG_CF_SERIES, NULL, 0, NULL, 0, s_series, &q);
+    }
+    vg_buf_free (&q.val);
+    vg_store_destroy (&q.s);
+    fflush (stdout);
+    if (rc < 0) {
+        fprintf (stderr, "vigil query: store read failed: %s\n", vg_strerror (rc));
+        return 1;
+    }
+    fprintf (stderr, "vigil query: %" PRIu64 " rows\n", q.rows);
+    return 0;
+}

@@ -1,0 +1,40 @@
+/* main.c - vigil: dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    int (*fn) (int argc, char **argv);
+    const char *help;
+} s_cmd_t;
+
+static const s_cmd_t s_cmds[] = {
+    { "query", vg_cmd_query, "print stored samples or events (CSV or JSON)" },
+    { "inspect", vg_cmd_inspect, "summarise a store: series, samples, bytes on disk, bytes per sample" },
+    { "sim", vg_cmd_sim, "print a simulated fleet's telemetry as NDJSON" },
+};
+
+static void
+s_usage (FILE *f)
+{
+    fprintf (f, "usage: vigil COMMAND [options]   (vigil COMMAND --help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof s_cmds / sizeof s_cmds[0]; i++)
+        fprintf (f, "  %-10s %s\n", s_cmds[i].name, s_cmds[i].help);
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2 || !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help")) {
+        s_usage (argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof s_cmds / sizeof s_cmds[0]; i++)
+        if (!strcmp (argv[1], s_cmds[i].name))
+            return s_cmds[i].fn (argc - 1, argv + 1);
+    fprintf (stderr, "vigil: unknown command '%s'\n", argv[1]);
+    s_usage (stderr);
+    return 2;
+}

@@ -1,0 +1,54 @@
+/* collector_cfg.c - the option tables of vigil-collector. */
+#include "collector_cfg.h"
+
+#include <stddef.h>
+
+static const vg_cfg_opt_t s_agent_opts[] = {
+    VG_CFG_OPT ("id", VG_CFG_STR, vg_agent_entry_t, id, 0, 0, NULL, "agent id"),
+    VG_CFG_STRLIST_OPT ("devices", vg_agent_entry_t, devices, ndevices, 0, 4096, "[]",
+                        "device id patterns (fnmatch) the agent may report; empty = any"),
+    VG_CFG_OPT ("public_key", VG_CFG_STR, vg_agent_entry_t, public_key, 0, 0, "", "agent's CURVE public key (Z85)"),
+};
+static const vg_cfg_table_t s_agent_table = VG_CFG_TABLE ("agent", s_agent_opts, vg_agent_entry_t);
+
+static const vg_cfg_opt_t s_opts[] = {
+    VG_CFG_OPT ("collector.id", VG_CFG_STR, vg_collector_cfg_t, id, 0, 0, "collector", "collector id"),
+    VG_CFG_OPT ("collector.log_level", VG_CFG_STR, vg_collector_cfg_t, log_level, 0, 0, "info",
+                "debug|info|warn|error"),
+    VG_CFG_OPT ("collector.listen", VG_CFG_STR, vg_collector_cfg_t, listen, 0, 0, "tcp://127.0.0.1:5555",
+                "ZeroMQ endpoint agents connect to"),
+    VG_CFG_OPT ("collector.metrics_listen", VG_CFG_STR, vg_collector_cfg_t, metrics_listen, 0, 0, "",
+                "host:port serving /metrics and /healthz (empty = off)"),
+    VG_CFG_OPT ("store.path", VG_CFG_STR, vg_collector_cfg_t, store_path, 0, 0, NULL, "RocksDB directory"),
+    VG_CFG_OPT ("store.bucket", VG_CFG_DURATION, vg_collector_cfg_t, bucket_ms, 60000, 7 * 86400000.0, "2h",
+                "time bucket of sample chunks (fixed when the store is created)"),
+    VG_CFG_OPT ("store.sync", VG_CFG_BOOL, vg_collector_cfg_t, store_sync, 0, 0, "true",
+                "fsync every commit before acknowledging (durability)"),
+    VG_CFG_OPT ("store.cache", VG_CFG_SIZE, vg_collector_cfg_t, cache_bytes, 0, 1e12, "64MiB", "block cache"),
+    VG_CFG_OPT ("store.retention", VG_CFG_DURATION, vg_collector_cfg_t, retention_ms, 0, 3650 * 86400000.0, "30d",
+                "drop samples and events older than this (0 = keep forever)"),
+    VG_CFG_OPT ("ingest.max_past", VG_CFG_DURATION, vg_collector_cfg_t, max_past_ms, 0, 3650 * 86400000.0, "30d",
+                "oldest sample accepted, relative to now (replays of old captures need a wide window)"),
+    VG_CFG_OPT ("ingest.max_future", VG_CFG_DURATION, vg_collector_cfg_t, max_future_ms, 0, 86400000, "5m",
+                "newest sample accepted, relative to now (clock skew)"),
+    VG_CFG_OPT ("ingest.max_batch_bytes", VG_CFG_SIZE, vg_collector_cfg_t, max_batch_bytes, 1024, 64 << 20, "16MiB",
+                "largest batch accepted"),
+    VG_CFG_OPT ("ingest.max_series", VG_CFG_UINT, vg_collector_cfg_t, max_series, 1, 1 << 22, "1048576",
+                "series per batch"),
+    VG_CFG_OPT ("ingest.max_events", VG_CFG_UINT, vg_collector_cfg_t, max_events, 1, 1 << 20, "65536",
+                "events per batch"),
+    VG_CFG_OPT ("ingest.max_series_samples", VG_CFG_UINT, vg_collector_cfg_t, max_series_samples, 1, 1 << 20,
+                "1048576", "samples per series per batch"),
+    VG_CFG_OPT ("ingest.group_commit", VG_CFG_UINT, vg_collector_cfg_t, max_group, 1, 4096, "64",
+                "batches committed together with one fsync"),
+    VG_CFG_OPT ("ingest.allow_unknown_agents", VG_CFG_BOOL, vg_collector_cfg_t, allow_unknown_agents, 0, 0, "false",
+                "accept agents not listed under agents (development only)"),
+    VG_CFG_LIST_OPT ("agents", vg_collector_cfg_t, agents, nagents, &s_agent_table, 0, 100000, "[]",
+                     "agents allowed to send, and the devices each may report"),
+    VG_CFG_OPT ("curve.secret_key", VG_CFG_STR, vg_collector_cfg_t, curve_secret_key, 0, 0, "",
+                "collector's CURVE secret key (Z85); empty = plain TCP"),
+    VG_CFG_OPT ("curve.public_key", VG_CFG_STR, vg_collector_cfg_t, curve_public_key, 0, 0, "",
+                "collector's CURVE public key (Z85)"),
+};
+
+const vg_cfg_table_t vg_collector_cfg_table = VG_CFG_TABLE ("vigil-collector", s_opts, vg_collector_cfg_t);

@@ -1,0 +1,44 @@
+/* collector_cfg.h - vigil-collector's configuration table (YAML, --help, docs/CONFIG.md). */
+#ifndef VG_COLLECTOR_CFG_H
+#define VG_COLLECTOR_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+typedef struct {
+    char *id;
+    char **devices;        /* fnmatch patterns of device ids this agent may report */
+    size_t ndevices;
+    char *public_key;      /* CURVE public key (Z85), for the allow list */
+} vg_agent_entry_t;
+
+typedef struct {
+    char *id;
+    char *log_level;
+    char *listen;
+    char *metrics_listen;  /* host:port for /metrics and /healthz; "" = off */
+    char *store_path;
+    int64_t bucket_ms;
+    bool store_sync;
+    uint64_t cache_bytes;
+    int64_t retention_ms;
+    int64_t max_past_ms;
+    int64_t max_future_ms;
+    uint64_t max_batch_bytes;
+    uint64_t max_series;
+    uint64_t max_events;
+    uint64_t max_series_samples;
+    uint64_t max_group;
+    bool allow_unknown_agents;
+    vg_agent_entry_t *agents;
+    size_t nagents;
+    char *curve_secret_key;
+    char *curve_public_key;
+} vg_collector_cfg_t;
+
+extern const vg_cfg_table_t vg_collector_cfg_table;
+
+#endif

@@ -1,0 +1,830 @@
+/* ingest.c - batch validation and conversion into store writes (see ingest.h).
+ *
+ * Two passes per batch: the first decodes and checks everything (into per-batch scratch
+ * arrays that are reused, so steady state does not allocate per sample); the second adds
+ * writes to the transaction.  A batch that fails the first pass adds nothing. */
+#include "ingest.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chunk.h"
+#include "err.h"
+#include "hash.h"
+#include "u64map.h"
+#include "vigil.pb-c.h"
+
+#define ARENA_BLOCK (256 * 1024)
+#define MAX_STRINGS (1u << 20)
+#define MAX_DEVICES 65536u
+#define MAX_STATE_NAMES 256u
+
+/* ---- a bump allocator for protobuf-c unpacking, reset per batch ---- */
+
+typedef struct s_block {
+    struct s_block *next;
+    size_t used, size;
+    max_align_t data[];
+} s_block_t;
+
+typedef struct {
+    s_block_t *head;   /* current block first */
+    size_t total;      /* bytes handed out since reset */
+    size_t limit;      /* refuse beyond this (hostile nesting) */
+} s_arena_t;
+
+static void *
+s_arena_alloc (void *data, size_t size)
+{
+    s_arena_t *a = data;
+    size = (size + sizeof (max_align_t) - 1) & ~(sizeof (max_align_t) - 1);
+    if (a->total + size > a->limit)
+        return NULL;
+    if (!a->head || a->head->size - a->head->used < size) {
+        size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+        s_block_t *b = malloc (sizeof *b + bsize);
+        if (!b)
+            return NULL;
+        b->next = a->head;
+        b->used = 0;
+        b->size = bsize;
+        a->head = b;
+    }
+    void *p = (char *) a->head->data + a->head->used;
+    a->head->used += size;
+    a->total += size;
+    return p;
+}
+
+static void
+s_arena_free (void *data, void *p)
+{
+    (void) data;
+    (void) p;
+}
+
+/* Keep the first block for reuse, free the rest. */
+static void
+s_arena_reset (s_arena_t *a)
+{
+    while (a->head && a->head->next) {
+        s_block_t *next = a->head->next;
+        free (a->head);
+        a->head = next;
+    }
+    if (a->head)
+        a->head->used = 0;
+    a->total = 0;
+}
+
+/* ---- in-memory view ---- */
+
+typedef struct {
+    char *id;
+    const vg_agent_acl_t *acl; /* NULL when unknown agents are allowed */
+    uint64_t epoch, seq;       /* highest accepted (pending or committed) */
+} s_agent_t;
+
+typedef struct {
+    uint64_t sid;
+    uint8_t kind;
+    uint16_t nstates;
+    char **states;             /* STATE series only */
+    Vigil__SeriesMeta *meta;   /* STATE series only: kept to rewrite with new names */
+} s_series_t;
+
+/* Per-series results of pass 1. */
+typedef struct {
+    uint64_t sid;
+    size_t off, n;             /* samples in the scratch arrays */
+    size_t kept;               /* samples inside the window */
+    bool is_new;
+    bool single_bucket;
+    uint32_t bucket;
+} s_plan_t;
+
+struct vg_ingest {
+    vg_ingest_cfg_t cfg;
+    vg_store_t *store;
+    s_arena_t arena;
+    ProtobufCAllocator alloc;
+    s_agent_t *agents;
+    size_t nagents, agents_cap;
+    vg_u64map_t agent_map;     /* hash(id) -> index */
+    s_series_t *series;
+    size_t nseries, series_cap;
+    vg_u64map_t series_map;    /* sid -> index */
+    vg_u64map_t batch_new;     /* sids first seen in the current batch */
+    int64_t *ts;               /* scratch: decoded samples of the current batch */
+    double *v;
+    uint8_t *keep;
+    size_t scratch_cap;
+    s_plan_t *plans;
+    size_t plans_cap;
+    vg_buf_t buf, buf2;
+    vg_ingest_stats_t stats;
+};
+
+static uint64_t
+s_id_hash (const char *id)
+{
+    uint64_t h = vg_hash64 (id, strlen (id), 0x6167656e74);
+    return h ? h : 1;
+}
+
+static s_agent_t *
+s_agent_find (const vg_ingest_t *in, const char *id)
+{
+    uint32_t idx;
+    if (!vg_u64map_get (&in->agent_map, s_id_hash (id), &idx))
+        return NULL;
+    return strcmp (in->agents[idx].id, id) == 0 ? &in->agents[idx] : NULL;
+}
+
+static s_agent_t *
+s_agent_add (vg_ingest_t *in, const char *id, const vg_agent_acl_t *acl)
+{
+    if (in->nagents == in->agents_cap) {
+        size_t ncap = in->agents_cap ? in->agents_cap * 2 : 16;
+        s_agent_t *na = realloc (in->agents, ncap * sizeof *na);
+        if (!na)
+            return NULL;
+        in->agents = na;
+        in->agents_cap = ncap;
+    }
+    s_agent_t *a = &in->agents[in->nagents];
+    memset (a, 0, sizeof *a);
+    a->id = strdup (id);
+    a->acl = acl;
+    if (!a->id || vg_u64map_put (&in->agent_map, s_id_hash (id), (uint32_t) in->nagents) < 0) {
+        free (a->id);
+        return NULL;
+    }
+    in->nagents++;
+    return a;
+}
+
+static void
+s_series_free_all (vg_ingest_t *in)
+{
+    for (size_t i = 0; i < in->nseries; i++) {
+        if (in->series[i].meta)
+            vigil__series_meta__free_unpacked (in->series[i].meta, NULL);
+        free (in->series[i].states);
+    }
+    in->nseries = 0;
+    vg_u64map_clear (&in->series_map);
+}
+
+static s_series_t *
+s_series_add (vg_ingest_t *in, uint64_t sid, int kind)
+{
+    if (in->nseries == in->series_cap) {
+        size_t ncap = in->series_cap ? in->series_cap * 2 : 1024;
+        s_series_t *ns = realloc (in->series, ncap * sizeof *ns);
+        if (!ns)
+            return NULL;
+        in->series = ns;
+        in->series_cap = ncap;
+    }
+    s_series_t *s = &in->series[in->nseries];
+    memset (s, 0, sizeof *s);
+    s->sid = sid;
+    s->kind = (uint8_t) kind;
+    if (vg_u64map_put (&in->series_map, sid, (uint32_t) in->nseries) < 0)
+        return NULL;
+    in->nseries++;
+    return s;
+}
+
+static s_series_t *
+s_series_find (const vg_ingest_t *in, uint64_t sid)
+{
+    uint32_t idx;
+    return vg_u64map_get (&in->series_map, sid, &idx) ? &in->series[idx] : NULL;
+}
+
+/* Point the series' state list at its meta's names (the meta owns the strings). */
+static void
+s_series_bind_states (s_series_t *s)
+{
+    free (s->states);
+    s->states = NULL;
+    s->nstates = 0;
+    if (!s->meta || s->meta->n_state_names == 0)
+        return;
+    s->states = malloc (s->meta->n_state_names * sizeof *s->states);
+    if (!s->states)
+        return;
+    for (size_t i = 0; i < s->meta->n_state_names; i++)
+        s->states[i] = s->meta->state_names[i];
+    s->nstates = (uint16_t) s->meta->n_state_names;
+}
+
+static int
+s_load_series (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    vg_ingest_t *in = ctx;
+    if (kl != 8)
+        return 0;
+    Vigil__SeriesMeta *m = vigil__series_meta__unpack (NULL, vl, v);
+    if (!m)
+        return 0; /* unreadable metadata: the series will be re-declared by its next batch */
+    s_series_t *s = s_series_add (in, vg_get_be64 (k), m->kind);
+    if (!s) {
+        vigil__series_meta__free_unpacked (m, NULL);
+        return -VG_ENOMEM;
+    }
+    if (m->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
+        s->meta = m;
+        s_series_bind_states (s);
+    } else {
+        vigil__series_meta__free_unpacked (m, NULL);
+    }
+    return 0;
+}
+
+static int
+s_load_agent (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    vg_ingest_t *in = ctx;
+    char id[VG_MAX_ID_LEN + 1];
+    if (kl == 0 || kl > VG_MAX_ID_LEN)
+        return 0;
+    memcpy (id, k, kl);
+    id[kl] = '\0';
+    Vigil__AgentState *st = vigil__agent_state__unpack (NULL, vl, v);
+    if (!st)
+        return 0;
+    s_agent_t *a = s_agent_find (in, id);
+    if (!a && in->cfg.allow_unknown_agents)
+        a = s_agent_add (in, id, NULL);
+    if (a) {
+        a->epoch = st->epoch;
+        a->seq = st->committed_seq;
+    }
+    vigil__agent_state__free_unpacked (st, NULL);
+    return 0;
+}
+
+/* (Re)build the in-memory view from the store. */
+static int
+s_load (vg_ingest_t *in)
+{
+    s_series_free_all (in);
+    for (size_t i = 0; i < in->nagents; i++)
+        free (in->agents[i].id);
+    in->nagents = 0;
+    vg_u64map_clear (&in->agent_map);
+    for (size_t i = 0; i < in->cfg.nagents; i++)
+        if (!s_agent_add (in, in->cfg.agents[i].id, &in->cfg.agents[i]))
+            return -VG_ENOMEM;
+    int rc = vg_store_scan (in->store, VG_CF_AGENTS, NULL, 0, NULL, 0, s_load_agent, in);
+    if (rc == 0)
+        rc = vg_store_scan (in->store, VG_CF_SERIES, NULL, 0, NULL, 0, s_load_series, in);
+    return rc;
+}
+
+vg_ingest_t *
+vg_ingest_new (const vg_ingest_cfg_t *cfg, vg_store_t *store, char *err, size_t errlen)
+{
+    vg_ingest_t *in = calloc (1, sizeof *in);
+    if (!in) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    in->cfg = *cfg;
+    in->store = store;
+    in->arena.limit = cfg->max_batch_bytes * 8 + (1 << 20);
+    in->alloc.alloc = s_arena_alloc;
+    in->alloc.free = s_arena_free;
+    in->alloc.allocator_data = &in->arena;
+    int rc = s_load (in);
+    if (rc < 0) {
+        snprintf (err, errlen, "loading store state: %s", vg_strerror (rc));
+        vg_ingest_destroy (&in);
+        return NULL;
+    }
+    return in;
+}
+
+void
+vg_ingest_destroy (vg_ingest_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_ingest_t *in = *self_p;
+    s_arena_reset (&in->arena);
+    free (in->arena.head);
+    for (size_t i = 0; i < in->nagents; i++)
+        free (in->agents[i].id);
+    free (in->agents);
+    vg_u64map_free (&in->agent_map);
+    s_series_free_all (in);
+    free (in->series);
+    vg_u64map_free (&in->series_map);
+    vg_u64map_free (&in->batch_new);
+    free (in->ts);
+    free (in->v);
+    free (in->keep);
+    free (in->plans);
+    vg_buf_free (&in->buf);
+    vg_buf_free (&in->buf2);
+    free (in);
+    *self_p = NULL;
+}
+
+static bool
+s_acl_allows (const vg_agent_acl_t *acl, const char *device)
+{
+    if (!acl || acl->ndevices == 0)
+        return true;
+    for (size_t i = 0; i < acl->ndevices; i++)
+        if (fnmatch (acl->devices[i], device, 0) == 0)
+            return true;
+    return false;
+}
+
+static int
+s_reject (vg_ingest_t *in, vg_ingest_result_t *res, int code, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static int
+s_reject (vg_ingest_t *in, vg_ingest_result_t *res, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (res->reason, sizeof res->reason, fmt, ap);
+    va_end (ap);
+    in->stats.rejected++;
+    return code;
+}
+
+static int
+s_scratch (vg_ingest_t *in, size_t need)
+{
+    if (need <= in->scratch_cap)
+        return 0;
+    size_t cap = in->scratch_cap ? in->scratch_cap : 65536;
+    while (cap < need)
+        cap *= 2;
+    int64_t *ts = realloc (in->ts, cap * sizeof *ts);
+    if (ts)
+        in->ts = ts;
+    double *v = realloc (in->v, cap * sizeof *v);
+    if (v)
+        in->v = v;
+    uint8_t *k = realloc (in->keep, cap);
+    if (k)
+        in->keep = k;
+    if (!ts || !v || !k)
+        return -VG_ENOMEM;
+    in->scratch_cap = cap;
+    return 0;
+}
+
+static bool
+s_str_ok (const char *s, size_t max)
+{
+    return s && strnlen (s, max + 1) <= max;
+}
+
+/* Build the store's SeriesMeta for a batch series. */
+static Vigil__SeriesMeta *
+s_meta_for (vg_ingest_t *in, const Vigil__Batch *b, const Vigil__Series *s, Vigil__Attr *attrs,
+            Vigil__Attr **attr_ptrs)
+{
+    Vigil__SeriesMeta *m = s_arena_alloc (&in->arena, sizeof *m);
+    if (!m)
+        return NULL;
+    vigil__series_meta__init (m);
+    const Vigil__Device *d = b->devices[s->device];
+    m->device = d->id;
+    m->path = b->strings[s->path];
+    m->kind = s->kind;
+    m->vendor = d->vendor;
+    m->input = b->strings[s->input];
+    m->origin_path = b->strings[s->origin_path];
+    m->agent_id = b->agent_id;
+    m->unit = s->unit;
+    m->n_labels = s->n_labels / 2;
+    m->labels = attr_ptrs;
+    for (size_t i = 0; i < m->n_labels; i++) {
+        vigil__attr__init (&attrs[i]);
+        attrs[i].key = b->strings[s->labels[2 * i]];
+        attrs[i].value = b->strings[s->labels[2 * i + 1]];
+        attr_ptrs[i] = &attrs[i];
+    }
+    return m;
+}
+
+static uint64_t
+s_series_id (const Vigil__Batch *b, const Vigil__Series *s)
+{
+    vg_label_t labels[VG_MAX_LABELS];
+    size_t nl = s->n_labels / 2;
+    for (size_t i = 0; i < nl; i++) {
+        labels[i].key = b->strings[s->labels[2 * i]];
+        labels[i].value = b->strings[s->labels[2 * i + 1]];
+    }
+    return vg_series_id (b->devices[s->device]->id, b->strings[s->path], labels, nl);
+}
+
+/* Map a batch series' state indices onto the stored series' names (adding new names). */
+static int
+s_map_states (vg_ingest_t *in, s_series_t *ser, const Vigil__Series *s, Vigil__SeriesMeta *fresh, double *v,
+              size_t n, bool *meta_changed)
+{
+    uint16_t map[MAX_STATE_NAMES];
+    for (size_t i = 0; i < s->n_state_names; i++) {
+        const char *name = s->state_names[i];
+        size_t j;
+        for (j = 0; j < ser->nstates; j++)
+            if (strcmp (ser->states[j], name) == 0)
+                break;
+        if (j == ser->nstates) {
+            if (ser->nstates >= MAX_STATE_NAMES)
+                return -VG_EFULL;
+            /* Rebuild the kept meta with one more name: copy via pack/unpack so the meta
+             * owns its strings independently of the batch arena. */
+            Vigil__SeriesMeta tmp;
+            Vigil__SeriesMeta *base = ser->meta ? ser->meta : fresh;
+            tmp = *base;
+            char **names = malloc ((ser->nstates + 1) * sizeof *names);
+            if (!names)
+                return -VG_ENOMEM;
+            for (size_t k = 0; k < ser->nstates; k++)
+                names[k] = ser->states[k];
+            names[ser->nstates] = (char *) name;
+            tmp.n_state_names = ser->nstates + 1u;
+            tmp.state_names = names;
+            vg_buf_reset (&in->buf2);
+            size_t sz = vigil__series_meta__get_packed_size (&tmp);
+            int rc = vg_buf_reserve (&in->buf2, sz);
+            if (rc == 0) {
+                vigil__series_meta__pack (&tmp, in->buf2.data);
+                Vigil__SeriesMeta *copy = vigil__series_meta__unpack (NULL, sz, in->buf2.data);
+                if (!copy)
+                    rc = -VG_ENOMEM;
+                else {
+                    if (ser->meta)
+                        vigil__series_meta__free_unpacked (ser->meta, NULL);
+                    ser->meta = copy;
+                    s_series_bind_states (ser);
+                    if (ser->nstates != tmp.n_state_names)
+                        rc = -VG_ENOMEM;
+                }
+            }
+            free (names);
+            if (rc < 0)
+                return rc;
+            *meta_changed = true;
+        }
+        map[i] = (uint16_t) j;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = map[(size_t) v[i]];
+    return 0;
+}
+
+static int
+s_put_meta (vg_ingest_t *in, vg_store_txn_t *txn, uint64_t sid, const Vigil__SeriesMeta *m)
+{
+    size_t sz = vigil__series_meta__get_packed_size (m);
+    vg_buf_reset (&in->buf2);
+    int rc = vg_buf_reserve (&in->buf2, sz);
+    if (rc < 0)
+        return rc;
+    vigil__series_meta__pack (m, in->buf2.data);
+    uint8_t k[8];
+    vg_be64 (k, sid);
+    vg_store_txn_put (txn, VG_CF_SERIES, k, 8, in->buf2.data, sz);
+    return 0;
+}
+
+/* Append samples [off, off+n) that are kept, split by bucket, as merges. */
+static int
+s_write_samples (vg_ingest_t *in, vg_store_txn_t *txn, uint64_t sid, size_t off, size_t n)
+{
+    int64_t bms = vg_store_bucket_ms (in->store);
+    int64_t *ts = in->ts + off;
+    double *v = in->v + off;
+    const uint8_t *keep = in->keep + off;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && !keep[i])
+            i++;
+        if (i == n)
+            break;
+        uint32_t bucket = vg_store_bucket (ts[i], bms);
+        /* Gather the run of kept samples in this bucket (compacting in place). */
+        size_t w = i, j = i;
+        while (j < n && (!keep[j] || vg_store_bucket (ts[j], bms) == bucket)) {
+            if (keep[j]) {
+                ts[w] = ts[j];
+                v[w] = v[j];
+                w++;
+            }
+            j++;
+        }
+        vg_buf_reset (&in->buf);
+        int rc = vg_chunk_encode (ts + i, v + i, w - i, &in->buf);
+        if (rc < 0)
+            return rc;
+        uint8_t k[VG_SAMPLE_KEY_LEN];
+        vg_key_sample (k, bucket, sid);
+        vg_store_txn_merge (txn, VG_CF_SAMPLES, k, sizeof k, in->buf.data, in->buf.len);
+        i = j;
+    }
+    return 0;
+}
+
+static int
+s_put_event (vg_ingest_t *in, vg_store_txn_t *txn, const Vigil__Batch *b, const Vigil__Event *e, uint64_t origin,
+             uint32_t idx)
+{
+    Vigil__StoredEvent se = VIGIL__STORED_EVENT__INIT;
+    const Vigil__Device *d = b->devices[e->device];
+    se.device = d->id;
+    se.vendor = d->vendor;
+    se.ts_ms = e->ts_ms;
+    se.type = e->type;
+    se.n_attrs = e->n_attrs;
+    se.attrs = e->attrs;
+    se.flow = e->flow;
+    se.gap = e->gap;
+    se.input = b->strings[e->input];
+    se.agent_id = b->agent_id;
+    size_t sz = vigil__stored_event__get_packed_size (&se);
+    vg_buf_reset (&in->buf2);
+    int rc = vg_buf_reserve (&in->buf2, sz);
+    if (rc < 0)
+        return rc;
+    vigil__stored_event__pack (&se, in->buf2.data);
+    uint8_t k[VG_EVENT_KEY_LEN];
+    vg_key_event (k, vg_store_bucket (e->ts_ms, vg_store_bucket_ms (in->store)), e->ts_ms, origin, idx);
+    vg_store_txn_put (txn, VG_CF_EVENTS, k, sizeof k, in->buf2.data, sz);
+    return 0;
+}
+
+int
+vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
+                 vg_ingest_result_t *res)
+{
+    memset (res, 0, sizeof *res);
+    if (len > in->cfg.max_batch_bytes)
+        return s_reject (in, res, -VG_ETOOBIG, "batch of %zu bytes exceeds max_batch_bytes %zu", len,
+                         in->cfg.max_batch_bytes);
+    s_arena_reset (&in->arena);
+    Vigil__Batch *b = vigil__batch__unpack (&in->alloc, len, p);
+    if (!b)
+        return s_reject (in, res, -VG_EPROTO, "not a valid vigil.Batch protobuf (%zu bytes)", len);
+    if (!s_str_ok (b->agent_id, VG_MAX_ID_LEN) || !b->agent_id[0])
+        return s_reject (in, res, -VG_EPROTO, "missing or oversized agent_id");
+    snprintf (res->agent_id, sizeof res->agent_id, "%s", b->agent_id);
+    res->epoch = b->epoch;
+    res->seq = b->seq;
+    s_agent_t *agent = s_agent_find (in, b->agent_id);
+    if (!agent && !in->cfg.allow_unknown_agents)
+        return s_reject (in, res, -VG_EPROTO, "unknown agent '%s'", b->agent_id);
+    if (b->seq == 0 || b->epoch == 0)
+        return s_reject (in, res, -VG_EPROTO, "batch without epoch or sequence number");
+    if (agent && agent->epoch == b->epoch && b->seq <= agent->seq) {
+        in->stats.duplicates++;
+        return VG_INGEST_DUP;
+    }
+
+    /* ---- pass 1: structure ---- */
+    if (b->n_strings == 0 || b->n_strings > MAX_STRINGS || b->strings[0][0] != '\0')
+        return s_reject (in, res, -VG_EPROTO, "bad string table (%zu entries)", b->n_strings);
+    for (size_t i = 0; i < b->n_strings; i++)
+        if (!s_str_ok (b->strings[i], VG_MAX_PATH_LEN))
+            return s_reject (in, res, -VG_EPROTO, "string %zu too long", i);
+    if (b->n_devices > MAX_DEVICES)
+        return s_reject (in, res, -VG_ETOOBIG, "%zu devices in one batch", b->n_devices);
+    for (size_t i = 0; i < b->n_devices; i++) {
+        const Vigil__Device *d = b->devices[i];
+        if (!s_str_ok (d->id, VG_MAX_ID_LEN) || !d->id[0] || !s_str_ok (d->vendor, VG_MAX_ID_LEN))
+            return s_reject (in, res, -VG_EPROTO, "device %zu: missing or oversized id/vendor", i);
+        if (agent && !s_acl_allows (agent->acl, d->id))
+            return s_reject (in, res, -VG_EPROTO, "agent '%s' may not report device '%s'", b->agent_id, d->id);
+    }
+    if (b->n_series > in->cfg.max_series)
+        return s_reject (in, res, -VG_ETOOBIG, "%zu series exceed max_series %u", b->n_series, in->cfg.max_series);
+    if (b->n_events > in->cfg.max_events)
+        return s_reject (in, res, -VG_ETOOBIG, "%zu events exceed max_events %u", b->n_events, in->cfg.max_events);
+    size_t total = 0;
+    for (size_t i = 0; i < b->n_series; i++) {
+        const Vigil__Series *s = b->series[i];
+        if (s->device >= b->n_devices || s->path == 0 || s->path >= b->n_strings || s->input >= b->n_strings ||
+            s->origin_path >= b->n_strings)
+            return s_reject (in, res, -VG_EPROTO, "series %zu: index out of range", i);
+        if (s->n_labels % 2 || s->n_labels > 2 * VG_MAX_LABELS)
+            return s_reject (in, res, -VG_EPROTO, "series %zu: bad label list (%zu)", i, s->n_labels);
+        for (size_t j = 0; j < s->n_labels; j++)
+            if (s->labels[j] >= b->n_strings)
+                return s_reject (in, res, -VG_EPROTO, "series %zu: label index out of range", i);
+        if ((int) s->kind < 0 || s->kind > VIGIL__SERIES_KIND__SERIES_KIND_STATE)
+            return s_reject (in, res, -VG_EPROTO, "series %zu: unknown kind %d", i, (int) s->kind);
+        if (s->count == 0 || s->count > in->cfg.max_series_samples)
+            return s_reject (in, res, -VG_ETOOBIG, "series %zu: %u samples (limit %u)", i, s->count,
+                             in->cfg.max_series_samples);
+        if (s->n_state_names > MAX_STATE_NAMES)
+            return s_reject (in, res, -VG_ETOOBIG, "series %zu: too many state names", i);
+        for (size_t j = 0; j < s->n_state_names; j++)
+            if (!s_str_ok (s->state_names[j], VG_MAX_STATE_LEN))
+                return s_reject (in, res, -VG_EPROTO, "series %zu: state name too long", i);
+        total += s->count;
+    }
+    for (size_t i = 0; i < b->n_events; i++) {
+        const Vigil__Event *e = b->events[i];
+        if (e->device >= b->n_devices || e->input >= b->n_strings || (int) e->type < 0 || (int) e->type >= (int) VG_EV__COUNT)
+            return s_reject (in, res, -VG_EPROTO, "event %zu: index or type out of range", i);
+        if (e->n_attrs > VG_MAX_ATTRS)
+            return s_reject (in, res, -VG_ETOOBIG, "event %zu: %zu attributes", i, e->n_attrs);
+        for (size_t j = 0; j < e->n_attrs; j++)
+            if (!s_str_ok (e->attrs[j]->key, VG_MAX_LABEL_LEN) || !s_str_ok (e->attrs[j]->value, VG_MAX_PATH_LEN))
+                return s_reject (in, res, -VG_EPROTO, "event %zu: attribute too long", i);
+    }
+    int rc = s_scratch (in, total);
+    if (rc == 0 && b->n_series > in->plans_cap) {
+        s_plan_t *np = realloc (in->plans, b->n_series * sizeof *np);
+        if (np) {
+            in->plans = np;
+            in->plans_cap = b->n_series;
+        } else
+            rc = -VG_ENOMEM;
+    }
+    if (rc < 0)
+        return s_reject (in, res, rc, "out of memory for %zu samples", total);
+
+    /* ---- pass 1: samples ---- */
+    int64_t lo = now_ms - in->cfg.max_past_ms, hi = now_ms + in->cfg.max_future_ms;
+    int64_t bms = vg_store_bucket_ms (in->store);
+    size_t off = 0;
+    vg_u64map_clear (&in->batch_new);
+    for (size_t i = 0; i < b->n_series; i++) {
+        const Vigil__Series *s = b->series[i];
+        s_plan_t *pl = &in->plans[i];
+        size_t n = 0, used = 0;
+        rc = vg_chunk_decode (s->chunk.data, s->chunk.len, in->ts + off, in->v + off, s->count, &n, &used);
+        if (rc < 0 || n != s->count || used != s->chunk.len)
+            return s_reject (in, res, -VG_EPROTO, "series %zu: corrupt chunk (%s)", i,
+                             rc < 0 ? vg_strerror (rc) : "count or length mismatch");
+        pl->sid = s_series_id (b, s);
+        pl->off = off;
+        pl->n = n;
+        pl->kept = 0;
+        pl->single_bucket = true;
+        pl->bucket = vg_store_bucket (in->ts[off], bms);
+        s_series_t *known = s_series_find (in, pl->sid);
+        uint32_t dummy;
+        pl->is_new = !known && !vg_u64map_get (&in->batch_new, pl->sid, &dummy);
+        if (pl->is_new && vg_u64map_put (&in->batch_new, pl->sid, 1) < 0)
+            return s_reject (in, res, -VG_ENOMEM, "out of memory");
+        if (known && known->kind != (uint8_t) s->kind)
+            return s_reject (in, res, -VG_EPROTO, "series %zu: kind changed from %d to %d", i, known->kind,
+                             (int) s->kind);
+        for (size_t j = 0; j < n; j++) {
+            int64_t t = in->ts[off + j];
+            double v = in->v[off + j];
+            bool ok = t >= lo && t <= hi;
+            if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE &&
+                !(v >= 0 && v < (double) s->n_state_names && v == floor (v)))
+                return s_reject (in, res, -VG_EPROTO, "series %zu: state value out of range", i);
+            in->keep[off + j] = ok;
+            pl->kept += ok;
+            if (ok && vg_store_bucket (t, bms) != pl->bucket)
+                pl->single_bucket = false;
+        }
+        off += n;
+    }
+
+    /* ---- pass 2: writes ---- */
+    uint64_t origin = vg_hash64 (&b->seq, sizeof b->seq, s_id_hash (b->agent_id) ^ b->epoch);
+    Vigil__Attr attrs[VG_MAX_LABELS];
+    Vigil__Attr *attr_ptrs[VG_MAX_LABELS];
+    uint32_t stored = 0, dropped = 0;
+    for (size_t i = 0; i < b->n_series; i++) {
+        const Vigil__Series *s = b->series[i];
+        s_plan_t *pl = &in->plans[i];
+        dropped += (uint32_t) (pl->n - pl->kept);
+        s_series_t *ser = s_series_find (in, pl->sid);
+        Vigil__SeriesMeta *fresh = NULL;
+        if (!ser) {
+            fresh = s_meta_for (in, b, s, attrs, attr_ptrs);
+            ser = fresh ? s_series_add (in, pl->sid, s->kind) : NULL;
+            if (!ser)
+                goto oom;
+            in->stats.series_new++;
+        }
+        bool meta_changed = fresh != NULL;
+        if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
+            rc = s_map_states (in, ser, s, fresh, in->v + pl->off, pl->n, &meta_changed);
+            if (rc < 0)
+                goto oom;
+        }
+        if (meta_changed) {
+            rc = s_put_meta (in, txn, pl->sid, ser->meta ? ser->meta : fresh);
+            if (rc < 0)
+                goto oom;
+        }
+        if (pl->kept == 0)
+            continue;
+        if (pl->kept == pl->n && pl->single_bucket && s->kind != VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
+            /* The agent's chunk was verified above: store it as it came. */
+            uint8_t k[VG_SAMPLE_KEY_LEN];
+            vg_key_sample (k, pl->bucket, pl->sid);
+            vg_store_txn_merge (txn, VG_CF_SAMPLES, k, sizeof k, s->chunk.data, s->chunk.len);
+        } else {
+            rc = s_write_samples (in, txn, pl->sid, pl->off, pl->n);
+            if (rc < 0)
+                goto oom;
+        }
+        stored += (uint32_t) pl->kept;
+    }
+    uint32_t events = 0;
+    for (size_t i = 0; i < b->n_events; i++) {
+        const Vigil__Event *e = b->events[i];
+        if (e->ts_ms < lo || e->ts_ms > hi) {
+            dropped++;
+            continue;
+        }
+        rc = s_put_event (in, txn, b, e, origin, (uint32_t) i);
+        if (rc < 0)
+            goto oom;
+        events++;
+    }
+    Vigil__AgentState st = VIGIL__AGENT_STATE__INIT;
+    st.epoch = b->epoch;
+    st.committed_seq = b->seq;
+    st.last_seen_ms = now_ms;
+    uint8_t stbuf[64];
+    size_t stlen = vigil__agent_state__pack (&st, stbuf);
+    vg_store_txn_put (txn, VG_CF_AGENTS, b->agent_id, strlen (b->agent_id), stbuf, stlen);
+    if (!agent) {
+        agent = s_agent_add (in, b->agent_id, NULL);
+        if (!agent)
+            goto oom;
+    }
+    agent->epoch = b->epoch;
+    agent->seq = b->seq;
+    res->samples = stored;
+    res->samples_rejected = dropped;
+    if (dropped)
+        snprintf (res->reason, sizeof res->reason, "%u samples/events outside the accepted time window", dropped);
+    in->stats.batches++;
+    in->stats.samples += stored;
+    in->stats.samples_rejected += dropped;
+    in->stats.events += events;
+    in->stats.bytes += len;
+    return 0;
+oom:
+    /* Writes for this batch may be partly in the txn: the caller must roll back the group. */
+    snprintf (res->reason, sizeof res->reason, "out of memory while converting the batch");
+    in->stats.rejected++;
+    return -VG_ENOMEM;
+}
+
+void
+vg_ingest_commit (vg_ingest_t *in)
+{
+    (void) in; /* the in-memory view was updated as batches were accepted */
+}
+
+void
+vg_ingest_rollback (vg_ingest_t *in)
+{
+    /* Rare (store failure): rebuild the view from what is durable. */
+    (void) s_load (in);
+}
+
+bool
+vg_ingest_agent_known (const vg_ingest_t *in, const char *agent_id)
+{
+    return in->cfg.allow_unknown_agents || s_agent_find (in, agent_id) != NULL;
+}
+
+void
+vg_ingest_agent_state (const vg_ingest_t *in, const char *agent_id, uint64_t *epoch, uint64_t *seq)
+{
+    const s_agent_t *a = s_agent_find (in, agent_id);
+    *epoch = a ? a->epoch : 0;
+    *seq = a ? a->seq : 0;
+}
+
+const vg_ingest_stats_t *
+vg_ingest_stats (const vg_ingest_t *in)
+{
+    return &in->stats;
+}
+
+size_t
+vg_ingest_series_count (const vg_ingest_t *in)
+{
+    return in->nseries;
+}

@@ -1,0 +1,89 @@
+/* ingest.h - validate one telemetry batch and turn it into store writes.
+ *
+ * Every batch is hostile until proven otherwise: size limits, schema, known agent allowed
+ * to speak for its devices, string indices, sane timestamps (within the configured past
+ * and future window), decodable chunks whose counts match.  A valid batch becomes writes
+ * in the caller's transaction: series metadata for new series, one Merge per series and
+ * time bucket, one Put per event, and the agent's (epoch, seq) — all in the same write
+ * batch, so a batch is stored exactly once.  Changes to the in-memory view (agents'
+ * committed sequence numbers, known series) stay pending until vg_ingest_commit() after
+ * the transaction is durable, or are undone by vg_ingest_rollback(). */
+#ifndef VG_INGEST_H
+#define VG_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "store.h"
+
+#define VG_INGEST_ID_MAX VG_MAX_ID_LEN
+
+typedef struct {
+    const char *id;
+    const char *const *devices;  /* fnmatch patterns of device ids it may report; NULL/0 = any */
+    size_t ndevices;
+} vg_agent_acl_t;
+
+typedef struct {
+    int64_t max_past_ms;         /* oldest accepted sample, relative to now */
+    int64_t max_future_ms;       /* newest accepted sample, relative to now */
+    size_t max_batch_bytes;
+    uint32_t max_series;         /* per batch */
+    uint32_t max_events;         /* per batch */
+    uint32_t max_series_samples; /* per series per batch */
+    bool allow_unknown_agents;   /* accept agents not listed (development only) */
+    const vg_agent_acl_t *agents;
+    size_t nagents;
+} vg_ingest_cfg_t;
+
+typedef struct {
+    uint64_t batches;          /* accepted */
+    uint64_t duplicates;       /* already committed: acknowledged, not stored again */
+    uint64_t rejected;         /* invalid batches */
+    uint64_t samples;          /* stored */
+    uint64_t samples_rejected; /* dropped from valid batches (timestamps outside the window) */
+    uint64_t events;
+    uint64_t series_new;
+    uint64_t bytes;
+} vg_ingest_stats_t;
+
+typedef struct {
+    char agent_id[VG_INGEST_ID_MAX];
+    uint64_t epoch;
+    uint64_t seq;
+    uint32_t samples;
+    uint32_t samples_rejected;
+    char reason[200];          /* why rejected (or why samples were dropped) */
+} vg_ingest_result_t;
+
+#define VG_INGEST_DUP 1
+
+typedef struct vg_ingest vg_ingest_t;
+
+/* A new ingest stage over store (borrowed); loads agent states and known series.
+ * NULL on failure with the reason in err. */
+vg_ingest_t *vg_ingest_new (const vg_ingest_cfg_t *cfg, vg_store_t *store, char *err, size_t errlen);
+void vg_ingest_destroy (vg_ingest_t **self_p);
+
+/* Validate batch p[0..len) and add its writes to txn.  Returns 0 (accepted, writes added),
+ * VG_INGEST_DUP (already committed, nothing added) or a negative -VG_E* code (rejected;
+ * res->reason says why; nothing added).  res->agent_id/epoch/seq are filled whenever the
+ * header could be read.  now_ms bounds the accepted time window. */
+int vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
+                     vg_ingest_result_t *res);
+
+/* The transaction holding the pending batches is durable: make their effects current. */
+void vg_ingest_commit (vg_ingest_t *in);
+/* The transaction failed: forget the pending batches' effects. */
+void vg_ingest_rollback (vg_ingest_t *in);
+
+/* Committed (epoch, seq) of an agent; 0,0 if unknown.  Is the agent allowed at all? */
+bool vg_ingest_agent_known (const vg_ingest_t *in, const char *agent_id);
+void vg_ingest_agent_state (const vg_ingest_t *in, const char *agent_id, uint64_t *epoch, uint64_t *seq);
+
+const vg_ingest_stats_t *vg_ingest_stats (const vg_ingest_t *in);
+size_t vg_ingest_series_count (const vg_ingest_t *in);
+
+#endif

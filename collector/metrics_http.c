@@ -1,0 +1,117 @@
+/* metrics_http.c - a tiny libmicrohttpd server for /metrics and /healthz. */
+#include "metrics_http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vg_metrics_http {
+    struct MHD_Daemon *daemon;
+    pthread_mutex_t lock;
+    char *text;
+    size_t len;
+};
+
+static enum MHD_Result
+s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
+          const char *upload, size_t *upload_len, void **con_cls)
+{
+    vg_metrics_http_t *m = cls;
+    (void) version;
+    (void) upload;
+    (void) upload_len;
+    (void) con_cls;
+    struct MHD_Response *r;
+    unsigned status = MHD_HTTP_OK;
+    if (strcmp (method, "GET") != 0) {
+        static const char msg[] = "method not allowed\n";
+        r = MHD_create_response_from_buffer (sizeof msg - 1, (void *) msg, MHD_RESPMEM_PERSISTENT);
+        status = MHD_HTTP_METHOD_NOT_ALLOWED;
+    } else if (strcmp (url, "/metrics") == 0) {
+        pthread_mutex_lock (&m->lock);
+        r = MHD_create_response_from_buffer (m->len, m->text ? m->text : (void *) "", MHD_RESPMEM_MUST_COPY);
+        pthread_mutex_unlock (&m->lock);
+        MHD_add_response_header (r, "Content-Type", "text/plain; version=0.0.4");
+    } else if (strcmp (url, "/healthz") == 0) {
+        static const char ok[] = "ok\n";
+        r = MHD_create_response_from_buffer (sizeof ok - 1, (void *) ok, MHD_RESPMEM_PERSISTENT);
+    } else {
+        static const char nf[] = "not found\n";
+        r = MHD_create_response_from_buffer (sizeof nf - 1, (void *) nf, MHD_RESPMEM_PERSISTENT);
+        status = MHD_HTTP_NOT_FOUND;
+    }
+    enum MHD_Result rc = MHD_queue_response (conn, status, r);
+    MHD_destroy_response (r);
+    return rc;
+}
+
+vg_metrics_http_t *
+vg_metrics_http_new (const char *listen, char *err, size_t errlen)
+{
+    char host[128];
+    const char *colon = strrchr (listen, ':');
+    if (!colon || (size_t) (colon - listen) >= sizeof host) {
+        snprintf (err, errlen, "metrics listen address '%s' is not host:port", listen);
+        return NULL;
+    }
+    memcpy (host, listen, (size_t) (colon - listen));
+    host[colon - listen] = '\0';
+    int port = atoi (colon + 1);
+    struct sockaddr_in sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons ((uint16_t) port);
+    if (port <= 0 || port > 65535 || inet_pton (AF_INET, host, &sa.sin_addr) != 1) {
+        snprintf (err, errlen, "metrics listen address '%s' is not IPv4 host:port", listen);
+        return NULL;
+    }
+    vg_metrics_http_t *m = calloc (1, sizeof *m);
+    if (!m) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init (&m->lock, NULL);
+    m->daemon = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t) port, NULL, NULL,
+                                  s_answer, m, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 64u,
+                                  MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+    if (!m->daemon) {
+        snprintf (err, errlen, "cannot serve metrics on %s", listen);
+        vg_metrics_http_destroy (&m);
+        return NULL;
+    }
+    return m;
+}
+
+void
+vg_metrics_http_destroy (vg_metrics_http_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_metrics_http_t *m = *self_p;
+    if (m->daemon)
+        MHD_stop_daemon (m->daemon);
+    pthread_mutex_destroy (&m->lock);
+    free (m->text);
+    free (m);
+    *self_p = NULL;
+}
+
+void
+vg_metrics_publish (vg_metrics_http_t *m, const char *text, size_t len)
+{
+    char *copy = malloc (len + 1);
+    if (!copy)
+        return;
+    memcpy (copy, text, len);
+    copy[len] = '\0';
+    pthread_mutex_lock (&m->lock);
+    char *old = m->text;
+    m->text = copy;
+    m->len = len;
+    pthread_mutex_unlock (&m->lock);
+    free (old);
+}

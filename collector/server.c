@@ -1,0 +1,410 @@
+/* server.c - ROUTER loop with group commit (see server.h).
+ *
+ * Loop: wait for messages; drain up to max_group of them without blocking; feed every
+ * BATCH to ingest (into one transaction); commit once; then send every ACK.  Duplicates
+ * are acknowledged in order with the rest, after the commit, so an agent never sees an
+ * ACK for seq N before the commit that made seqs < N durable. */
+#include "server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "err.h"
+#include "log.h"
+#include "vigil.pb-c.h"
+
+#define MAX_IDENTITY 256
+
+typedef struct {
+    uint8_t identity[MAX_IDENTITY];
+    size_t identity_len;
+    Vigil__AckStatus status;
+    uint64_t epoch, seq;
+    bool duplicate;
+    char reason[200];
+    zmq_msg_t batch;      /* kept until after the commit, for the commit callback */
+    bool has_batch;
+} s_pending_t;
+
+struct vg_server {
+    vg_server_cfg_t cfg;
+    void *ctx;
+    void *router;
+    vg_store_t *store;
+    vg_ingest_t *ingest;
+    vg_store_txn_t *txn;
+    s_pending_t *pending;
+    int npending;
+    vg_server_commit_fn on_commit;
+    void *on_commit_ctx;
+    vg_server_tick_fn on_tick;
+    void *on_tick_ctx;
+    int64_t next_tick_ms;
+    vg_server_stats_t stats;
+    vg_ratelimit_t rl_bad, rl_reject, rl_store;
+    int64_t next_retention_ms;
+};
+
+vg_server_t *
+vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *ingest, char *err, size_t errlen)
+{
+    vg_server_t *srv = calloc (1, sizeof *srv);
+    if (!srv) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    srv->cfg = *cfg;
+    if (srv->cfg.max_group <= 0)
+        srv->cfg.max_group = 64;
+    srv->store = store;
+    srv->ingest = ingest;
+    srv->rl_bad = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
+    srv->rl_reject = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
+    srv->rl_store = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
+    srv->pending = calloc ((size_t) srv->cfg.max_group, sizeof *srv->pending);
+    srv->txn = vg_store_txn_new (store);
+    srv->ctx = zmq_ctx_new ();
+    if (!srv->pending || !srv->txn || !srv->ctx) {
+        snprintf (err, errlen, "out of memory");
+        goto fail;
+    }
+    srv->router = zmq_socket (srv->ctx, ZMQ_ROUTER);
+    int zero = 0, one = 1, hwm = 1000;
+    /* Bound memory per message: a little above what ingest accepts, so moderately
+     * oversized batches are still seen (and counted) rather than silently dropped. */
+    int64_t maxmsg = 4 * (int64_t) 64 << 20;
+    zmq_setsockopt (srv->router, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt (srv->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt (srv->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (srv->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (cfg->curve_secret_key && cfg->curve_secret_key[0]) {
+        zmq_setsockopt (srv->router, ZMQ_CURVE_SERVER, &one, sizeof one);
+        if (zmq_setsockopt (srv->router, ZMQ_CURVE_SECRETKEY, cfg->curve_secret_key, 40) != 0) {
+            snprintf (err, errlen, "invalid CURVE secret key");
+            goto fail;
+        }
+    }
+    if (zmq_bind (srv->router, cfg->listen) != 0) {
+        snprintf (err, errlen, "cannot listen on %s: %s", cfg->listen, zmq_strerror (zmq_errno ()));
+        goto fail;
+    }
+    srv->next_retention_ms = vg_clock_mono_ms () + 10000;
+    return srv;
+fail:
+    vg_server_destroy (&srv);
+    return NULL;
+}
+
+void
+vg_server_destroy (vg_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_server_t *srv = *self_p;
+    if (srv->router)
+        zmq_close (srv->router);
+    if (srv->ctx)
+        zmq_ctx_term (srv->ctx);
+    vg_store_txn_destroy (&srv->txn);
+    free (srv->pending);
+    free (srv);
+    *self_p = NULL;
+}
+
+void
+vg_server_on_commit (vg_server_t *srv, vg_server_commit_fn fn, void *ctx)
+{
+    srv->on_commit = fn;
+    srv->on_commit_ctx = ctx;
+}
+
+void
+vg_server_on_tick (vg_server_t *srv, vg_server_tick_fn fn, void *ctx)
+{
+    srv->on_tick = fn;
+    srv->on_tick_ctx = ctx;
+}
+
+const vg_server_stats_t *
+vg_server_stats (const vg_server_t *srv)
+{
+    return &srv->stats;
+}
+
+/* Send [identity][type][payload]. Drops silently if the peer is gone (it will resend). */
+static void
+s_send (vg_server_t *srv, const uint8_t *id, size_t idlen, uint8_t type, const void *payload, size_t len)
+{
+    if (zmq_send (srv->router, id, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return;
+    zmq_send (srv->router, &type, 1, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (srv->router, payload, len, ZMQ_DONTWAIT);
+}
+
+static void
+s_send_ack (vg_server_t *srv, const s_pending_t *p)
+{
+    Vigil__Ack ack = VIGIL__ACK__INIT;
+    ack.epoch = p->epoch;
+    ack.seq = p->seq;
+    ack.status = p->status;
+    ack.duplicate = p->duplicate;
+    ack.reason = (char *) p->reason;
+    uint8_t buf[512];
+    size_t n = vigil__ack__get_packed_size (&ack);
+    if (n > sizeof buf)
+        return;
+    vigil__ack__pack (&ack, buf);
+    s_send (srv, p->identity, p->identity_len, VIGIL__MSG_TYPE__MSG_TYPE_ACK, buf, n);
+    srv->stats.acks_sent++;
+}
+
+static void
+s_handle_hello (vg_server_t *srv, const uint8_t *id, size_t idlen, const uint8_t *p, size_t len)
+{
+    Vigil__Hello *h = vigil__hello__unpack (NULL, len, p);
+    if (!h || !h->agent_id || strnlen (h->agent_id, VG_MAX_ID_LEN + 1) > VG_MAX_ID_LEN) {
+        srv->stats.bad_msgs++;
+        vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server", "malformed HELLO (%zu bytes) dropped", len);
+        if (h)
+            vigil__hello__free_unpacked (h, NULL);
+        return;
+    }
+    srv->stats.hello++;
+    if (!vg_ingest_agent_known (srv->ingest, h->agent_id)) {
+        srv->stats.bad_msgs++;
+        vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server", "HELLO from unknown agent '%s' ignored", h->agent_id);
+        vigil__hello__free_unpacked (h, NULL);
+        return;
+    }
+    Vigil__Welcome w = VIGIL__WELCOME__INIT;
+    uint64_t epoch, seq;
+    vg_ingest_agent_state (srv->ingest, h->agent_id, &epoch, &seq);
+    w.collector_id = (char *) (srv->cfg.collector_id ? srv->cfg.collector_id : "");
+    w.epoch = h->epoch;
+    w.committed_seq = epoch == h->epoch ? seq : 0;
+    uint8_t buf[512];
+    size_t n = vigil__welcome__get_packed_size (&w);
+    if (n <= sizeof buf) {
+        vigil__welcome__pack (&w, buf);
+        s_send (srv, id, idlen, VIGIL__MSG_TYPE__MSG_TYPE_WELCOME, buf, n);
+    }
+    vg_log (VG_LOG_INFO, "server", "agent '%s' connected (epoch %016llx, committed seq %llu)", h->agent_id,
+            (unsigned long long) h->epoch, (unsigned long long) w.committed_seq);
+    vigil__hello__free_unpacked (h, NULL);
+}
+
+/* Commit the group and acknowledge it. */
+static void
+s_flush_group (vg_server_t *srv)
+{
+    if (srv->npending == 0)
+        return;
+    if (vg_store_txn_count (srv->txn) > 0) {
+        char err[256];
+        int64_t t0 = vg_clock_mono_ns ();
+        int rc = vg_store_commit (srv->store, srv->txn, err, sizeof err);
+        int64_t us = (vg_clock_mono_ns () - t0) / 1000;
+        srv->stats.commit_us_total += us;
+        if (us > srv->stats.commit_us_max)
+            srv->stats.commit_us_max = us;
+        if (rc < 0) {
+            srv->stats.commit_errors++;
+            vg_log_rl (&srv->rl_store, VG_LOG_ERROR, "server", "store commit failed: %s; agents will resend", err);
+            vg_ingest_rollback (srv->ingest);
+            for (int i = 0; i < srv->npending; i++)
+                if (srv->pending[i].status == VIGIL__ACK_STATUS__ACK_STATUS_OK) {
+                    srv->pending[i].status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
+                    snprintf (srv->pending[i].reason, sizeof srv->pending[i].reason, "store commit failed");
+                }
+        } else {
+            srv->stats.commits++;
+            vg_ingest_commit (srv->ingest);
+        }
+        vg_store_txn_clear (srv->txn);
+    }
+    if (srv->on_commit) {
+        const uint8_t *ptrs[srv->npending];
+        size_t lens[srv->npending];
+        int n = 0;
+        for (int i = 0; i < srv->npending; i++) {
+            s_pending_t *p = &srv->pending[i];
+            if (p->has_batch && p->status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !p->duplicate) {
+                ptrs[n] = zmq_msg_data (&p->batch);
+                lens[n] = zmq_msg_size (&p->batch);
+                n++;
+            }
+        }
+        if (n)
+            srv->on_commit (srv->on_commit_ctx, ptrs, lens, n);
+    }
+    for (int i = 0; i < srv->npending; i++) {
+        s_send_ack (srv, &srv->pending[i]);
+        if (srv->pending[i].has_batch)
+            zmq_msg_close (&srv->pending[i].batch);
+        srv->pending[i].has_batch = false;
+    }
+    srv->npending = 0;
+}
+
+static void
+s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, zmq_msg_t *payload)
+{
+    s_pending_t *p = &srv->pending[srv->npending];
+    memset (p, 0, offsetof (s_pending_t, batch));
+    memcpy (p->identity, id, idlen);
+    p->identity_len = idlen;
+    vg_ingest_result_t res;
+    const uint8_t *data = zmq_msg_data (payload);
+    size_t len = zmq_msg_size (payload);
+    int rc = vg_ingest_batch (srv->ingest, data, len, vg_clock_now_ms (), srv->txn, &res);
+    p->epoch = res.epoch;
+    p->seq = res.seq;
+    if (rc == VG_INGEST_DUP) {
+        p->status = VIGIL__ACK_STATUS__ACK_STATUS_OK;
+        p->duplicate = true;
+    } else if (rc == -VG_ENOMEM) {
+        /* The txn may hold part of this batch: abandon the whole group; agents resend. */
+        p->status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
+        snprintf (p->reason, sizeof p->reason, "%s", res.reason);
+        srv->npending++;
+        vg_store_txn_clear (srv->txn);
+        vg_ingest_rollback (srv->ingest);
+        for (int i = 0; i < srv->npending; i++)
+            if (srv->pending[i].status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !srv->pending[i].duplicate)
+                srv->pending[i].status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
+        s_flush_group (srv);
+        return;
+    } else if (rc < 0) {
+        p->status = VIGIL__ACK_STATUS__ACK_STATUS_REJECTED;
+        snprintf (p->reason, sizeof p->reason, "%s", res.reason);
+        vg_log_rl (&srv->rl_reject, VG_LOG_WARN, "server", "batch rejected (agent '%s' seq %llu): %s",
+                   res.agent_id[0] ? res.agent_id : "?", (unsigned long long) res.seq, res.reason);
+    } else {
+        p->status = VIGIL__ACK_STATUS__ACK_STATUS_OK;
+        if (res.samples_rejected)
+            vg_log_rl (&srv->rl_reject, VG_LOG_WARN, "server", "agent '%s' seq %llu: %s", res.agent_id,
+                       (unsigned long long) res.seq, res.reason);
+        zmq_msg_init (&p->batch);
+        zmq_msg_move (&p->batch, payload);
+        p->has_batch = true;
+    }
+    srv->npending++;
+    if (srv->npending == srv->cfg.max_group)
+        s_flush_group (srv);
+}
+
+static void
+s_retention (vg_server_t *srv)
+{
+    if (srv->cfg.retention_ms <= 0)
+        return;
+    int64_t bms = vg_store_bucket_ms (srv->store);
+    uint32_t cutoff = vg_store_bucket (vg_clock_now_ms () - srv->cfg.retention_ms, bms);
+    if (cutoff == 0)
+        return;
+    /* Whole buckets strictly older than the retention horizon. */
+    uint8_t from[4] = { 0, 0, 0, 0 }, to[4];
+    vg_be32 (to, cutoff);
+    int rc = vg_store_delete_range (srv->store, VG_CF_SAMPLES, from, 4, to, 4);
+    if (rc == 0)
+        rc = vg_store_delete_range (srv->store, VG_CF_EVENTS, from, 4, to, 4);
+    srv->stats.retention_runs++;
+    if (rc < 0)
+        vg_log (VG_LOG_ERROR, "server", "retention failed: %s", vg_strerror (rc));
+}
+
+/* Receive one multipart message; dispatch it. Returns 0, or -VG_EAGAIN if none waiting. */
+static int
+s_recv_one (vg_server_t *srv)
+{
+    zmq_msg_t id, type, payload;
+    zmq_msg_init (&id);
+    if (zmq_msg_recv (&id, srv->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&id);
+        return -VG_EAGAIN;
+    }
+    zmq_msg_init (&type);
+    zmq_msg_init (&payload);
+    int more = zmq_msg_more (&id);
+    int nframes = 1;
+    bool ok = more;
+    if (more) {
+        zmq_msg_recv (&type, srv->router, 0);
+        nframes++;
+        more = zmq_msg_more (&type);
+        if (more) {
+            zmq_msg_recv (&payload, srv->router, 0);
+            nframes++;
+            more = zmq_msg_more (&payload);
+        }
+        /* Discard any extra frames. */
+        while (more) {
+            zmq_msg_t extra;
+            zmq_msg_init (&extra);
+            zmq_msg_recv (&extra, srv->router, 0);
+            more = zmq_msg_more (&extra);
+            zmq_msg_close (&extra);
+            ok = false;
+        }
+    }
+    srv->stats.msgs_in++;
+    const uint8_t *idp = zmq_msg_data (&id);
+    size_t idlen = zmq_msg_size (&id);
+    if (!ok || nframes != 3 || zmq_msg_size (&type) != 1 || idlen > MAX_IDENTITY) {
+        srv->stats.bad_msgs++;
+        vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server", "malformed message (%d frames) dropped", nframes);
+    } else {
+        uint8_t t = *(const uint8_t *) zmq_msg_data (&type);
+        switch (t) {
+        case VIGIL__MSG_TYPE__MSG_TYPE_HELLO:
+            s_handle_hello (srv, idp, idlen, zmq_msg_data (&payload), zmq_msg_size (&payload));
+            break;
+        case VIGIL__MSG_TYPE__MSG_TYPE_BATCH:
+            s_handle_batch (srv, idp, idlen, &payload);
+            break;
+        case VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT:
+            srv->stats.heartbeats++;
+            s_send (srv, idp, idlen, VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT, zmq_msg_data (&payload),
+                    zmq_msg_size (&payload) > 256 ? 0 : zmq_msg_size (&payload));
+            break;
+        default:
+            srv->stats.bad_msgs++;
+            vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server", "unknown message type %u dropped", t);
+        }
+    }
+    zmq_msg_close (&id);
+    zmq_msg_close (&type);
+    zmq_msg_close (&payload);
+    return 0;
+}
+
+int
+vg_server_run (vg_server_t *srv, volatile sig_atomic_t *stop)
+{
+    while (!*stop) {
+        zmq_pollitem_t item = { srv->router, 0, ZMQ_POLLIN, 0 };
+        int rc = zmq_poll (&item, 1, 200);
+        if (rc < 0 && zmq_errno () != EINTR)
+            return -VG_EIO;
+        /* Drain what is waiting (bounded by the group size), then commit once. */
+        for (int i = 0; i < 4 * srv->cfg.max_group && !*stop; i++)
+            if (s_recv_one (srv) < 0)
+                break;
+        s_flush_group (srv);
+        int64_t now = vg_clock_mono_ms ();
+        if (srv->on_tick && now >= srv->next_tick_ms) {
+            srv->on_tick (srv->on_tick_ctx);
+            srv->next_tick_ms = now + 1000;
+        }
+        if (now >= srv->next_retention_ms) {
+            s_retention (srv);
+            srv->next_retention_ms = now + (srv->cfg.retention_every_ms > 0 ? srv->cfg.retention_every_ms : 3600000);
+        }
+    }
+    s_flush_group (srv);
+    return 0;
+}

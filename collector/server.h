@@ -1,0 +1,54 @@
+/* server.h - the collector's ingest loop: ZeroMQ ROUTER in, RocksDB commits, ACKs out.
+ *
+ * Agents (DEALER) send HELLO, BATCH and HEARTBEAT; the server answers WELCOME, ACK and
+ * HEARTBEAT.  Batches that arrive together are validated into one write batch and
+ * committed with one fsync (group commit); only then is each acknowledged, so an ACK
+ * always means "durable".  Bad messages are rejected with a counter and a rate-limited
+ * log line; the loop keeps serving. */
+#ifndef VG_SERVER_H
+#define VG_SERVER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "ingest.h"
+#include "store.h"
+
+typedef struct {
+    const char *listen;           /* ZeroMQ endpoint, e.g. tcp://127.0.0.1:5555 */
+    const char *collector_id;
+    int max_group;                /* batches per commit (group commit bound) */
+    int64_t retention_ms;         /* 0 = keep forever */
+    int64_t retention_every_ms;   /* how often retention runs */
+    const char *curve_secret_key; /* Z85 secret key; NULL = plain TCP */
+    const char *curve_public_key;
+} vg_server_cfg_t;
+
+typedef struct {
+    uint64_t msgs_in, hello, heartbeats, bad_msgs, acks_sent, commits, commit_errors;
+    uint64_t retention_runs;
+    int64_t commit_us_total, commit_us_max;
+} vg_server_stats_t;
+
+typedef struct vg_server vg_server_t;
+
+/* Bind the socket. NULL on failure with the reason in err. store and ingest are borrowed. */
+vg_server_t *vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *ingest, char *err,
+                            size_t errlen);
+void vg_server_destroy (vg_server_t **self_p);
+
+/* Serve until *stop becomes non-zero (set from a signal handler). Returns 0 on a clean
+ * stop, negative on a fatal error. */
+int vg_server_run (vg_server_t *srv, volatile sig_atomic_t *stop);
+
+/* Called after every successful commit with the batches it made durable (for detectors). */
+typedef void (*vg_server_commit_fn) (void *ctx, const uint8_t *const *batches, const size_t *lens, int n);
+void vg_server_on_commit (vg_server_t *srv, vg_server_commit_fn fn, void *ctx);
+
+/* Called from the loop about once a second (metrics publication, housekeeping). */
+typedef void (*vg_server_tick_fn) (void *ctx);
+void vg_server_on_tick (vg_server_t *srv, vg_server_tick_fn fn, void *ctx);
+
+const vg_server_stats_t *vg_server_stats (const vg_server_t *srv);
+
+#endif

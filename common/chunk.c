@@ -1,0 +1,679 @@
+/* chunk.c - the sample chunk codec: Gorilla (Pelkonen et al., VLDB 2015) plus a decimal mode.
+ *
+ * Invariant: the encoder computes the exact bit length of a chunk before writing, reserves
+ * that many bytes once and then writes unchecked; the decoder reads through a bounded bit
+ * reader that yields zero bits past `len` and fails with -VG_ETRUNC if it consumed any.
+ *
+ * Layout after the header (codec byte, varint n):
+ *   varint     zig-zag(ts[0])
+ *   bits       value preamble:
+ *                Gorilla: v[0] as 64 raw bits
+ *                decimal: e (4 bits, 0..9), mode (1 bit: 0 delta, 1 delta-of-delta),
+ *                         w (6 bits), zig-zag(m[0]) in w bits
+ *   bits       for i = 1..n-1: timestamp code, then value code
+ *   pad        zero bits to the next byte boundary
+ * Timestamp code: dod = (ts[i]-ts[i-1]) - (ts[i-1]-ts[i-2]) in wrapping 64-bit arithmetic
+ * (the delta before ts[0] is 0), zig-zag z, then one of
+ *   0 (z == 0) | 10 +7 bits | 110 +10 | 1110 +14 | 11110 +24 | 111110 +40 | 111111 +64.
+ * Gorilla value code on x = bits(v[i]) ^ bits(v[i-1]): 0 (x == 0); 10 + the bits of x inside
+ * the previous window; 11 + 6-bit leading zeros + 6-bit (length - 1) + length bits.
+ * Decimal value code on z = zig-zag of the delta (or delta-of-delta) of m[i] = v[i] * 10^e:
+ * 0 (z == 0); 10 + z in the previous width; 11 + 6-bit width + z in that width.
+ * Both value coders choose reuse-or-new by cost, so a window never stays wider than
+ * needed for long. */
+#include "chunk.h"
+#include "err.h"
+#include "varint.h"
+
+#include <assert.h>
+#include <float.h>
+#include <string.h>
+
+#define S_DEC_MAX_E 9
+#define S_TS_CLASSES 7
+#define S_MANT_LIMIT 9007199254740992.0 /* 2^53 */
+
+static const unsigned s_ts_width[S_TS_CLASSES] = { 0, 7, 10, 14, 24, 40, 64 };
+static const double s_p10[S_DEC_MAX_E + 1] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+
+/* ---- bit helpers ------------------------------------------------------------------ */
+
+static inline unsigned
+s_clz64 (uint64_t x) /* x != 0 */
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned) __builtin_clzll (x);
+#else
+    unsigned n = 0;
+    while (!(x & (UINT64_C (1) << 63))) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+static inline unsigned
+s_ctz64 (uint64_t x) /* x != 0 */
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned) __builtin_ctzll (x);
+#else
+    unsigned n = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+/* Number of significant bits of x (0 for 0). */
+static inline unsigned
+s_bitlen (uint64_t x)
+{
+    return x ? 64 - s_clz64 (x) : 0;
+}
+
+static inline uint64_t
+s_dbits (double d)
+{
+    uint64_t u;
+    memcpy (&u, &d, sizeof u);
+    return u;
+}
+
+static inline double
+s_bitsd (uint64_t u)
+{
+    double d;
+    memcpy (&d, &u, sizeof d);
+    return d;
+}
+
+static inline void
+s_store_be64 (uint8_t *p, uint64_t v)
+{
+    p[0] = (uint8_t) (v >> 56);
+    p[1] = (uint8_t) (v >> 48);
+    p[2] = (uint8_t) (v >> 40);
+    p[3] = (uint8_t) (v >> 32);
+    p[4] = (uint8_t) (v >> 24);
+    p[5] = (uint8_t) (v >> 16);
+    p[6] = (uint8_t) (v >> 8);
+    p[7] = (uint8_t) v;
+}
+
+static inline uint64_t
+s_load_be64 (const uint8_t *p)
+{
+    return ((uint64_t) p[0] << 56) | ((uint64_t) p[1] << 48) | ((uint64_t) p[2] << 40)
+           | ((uint64_t) p[3] << 32) | ((uint64_t) p[4] << 24) | ((uint64_t) p[5] << 16)
+           | ((uint64_t) p[6] << 8) | (uint64_t) p[7];
+}
+
+/* ---- bit writer: MSB first; acc holds n < 64 pending bits, left-aligned ------------ */
+
+typedef struct {
+    uint8_t *p;
+    uint64_t acc;
+    unsigned n;
+} s_bw_t;
+
+/* Append the k low bits of v (1 <= k <= 64, v < 2^k).  Room was reserved by the caller. */
+static inline void
+s_bw_put (s_bw_t *w, uint64_t v, unsigned k)
+{
+    unsigned room = 64 - w->n;
+    if (k < room) {
+        w->acc |= v << (room - k);
+        w->n += k;
+        return;
+    }
+    unsigned rest = k - room;
+    w->acc |= v >> rest;
+    s_store_be64 (w->p, w->acc);
+    w->p += 8;
+    w->acc = rest ? v << (64 - rest) : 0;
+    w->n = rest;
+}
+
+static inline void
+s_bw_flush (s_bw_t *w)
+{
+    for (unsigned i = 0; i < w->n; i += 8) {
+        *w->p++ = (uint8_t) (w->acc >> 56);
+        w->acc <<= 8;
+    }
+    w->n = 0;
+}
+
+/* ---- bit reader: MSB first; past `end` it yields zero bits and counts them in pad --- */
+
+typedef struct {
+    const uint8_t *p, *start, *end;
+    uint64_t acc; /* left-aligned; bits below cnt are zero or already the next stream bits */
+    unsigned cnt; /* valid bits in acc */
+    size_t pad;   /* zero bytes synthesised past end */
+} s_br_t;
+
+static inline void
+s_br_init (s_br_t *r, const uint8_t *p, const uint8_t *end)
+{
+    r->p = r->start = p;
+    r->end = end;
+    r->acc = 0;
+    r->cnt = 0;
+    r->pad = 0;
+}
+
+/* Bring cnt to at least 56. */
+static inline void
+s_br_refill (s_br_t *r)
+{
+    if (r->end - r->p >= 8) {
+        r->acc |= s_load_be64 (r->p) >> r->cnt;
+        r->p += (63 - r->cnt) >> 3;
+        r->cnt |= 56;
+        return;
+    }
+    while (r->cnt <= 56) {
+        uint64_t b = 0;
+        if (r->p < r->end)
+            b = *r->p++;
+        else
+            r->pad++;
+        r->acc |= b << (56 - r->cnt);
+        r->cnt += 8;
+    }
+}
+
+static inline void
+s_br_skip (s_br_t *r, unsigned k) /* k <= cnt */
+{
+    r->acc <<= k;
+    r->cnt -= k;
+}
+
+/* Read k bits, 1 <= k <= 64. */
+static inline uint64_t
+s_br_read (s_br_t *r, unsigned k)
+{
+    if (k > 56) {
+        uint64_t hi = s_br_read (r, k - 32);
+        return (hi << 32) | s_br_read (r, 32);
+    }
+    if (r->cnt < k)
+        s_br_refill (r);
+    uint64_t v = r->acc >> (64 - k);
+    s_br_skip (r, k);
+    return v;
+}
+
+static inline uint64_t
+s_br_consumed_bits (const s_br_t *r)
+{
+    return ((uint64_t) (r->p - r->start) + r->pad) * 8 - r->cnt;
+}
+
+/* ---- timestamps ------------------------------------------------------------------- */
+
+/* Code length per class, and the prefix (c ones then a zero; six ones for class 6). */
+static const uint8_t s_ts_code_len[S_TS_CLASSES] = { 1, 9, 13, 18, 29, 46, 70 };
+static const uint8_t s_ts_prefix[S_TS_CLASSES] = { 0x00, 0x02, 0x06, 0x0e, 0x1e, 0x3e, 0x3f };
+
+/* The class of a zig-zagged delta-of-delta: 0 for zero, else the narrowest bucket. */
+static inline unsigned
+s_ts_class (uint64_t z)
+{
+    if (z < (UINT64_C (1) << 7))
+        return z != 0;
+    if (z < (UINT64_C (1) << 10))
+        return 2;
+    if (z < (UINT64_C (1) << 14))
+        return 3;
+    if (z < (UINT64_C (1) << 24))
+        return 4;
+    return z < (UINT64_C (1) << 40) ? 5 : 6;
+}
+
+static uint64_t
+s_ts_cost (const int64_t *ts, size_t n)
+{
+    uint64_t bits = 0, prev_delta = 0;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
+        uint64_t z = vg_zigzag ((int64_t) (delta - prev_delta));
+        prev_delta = delta;
+        bits += s_ts_code_len[s_ts_class (z)];
+    }
+    return bits;
+}
+
+static inline void
+s_ts_put (s_bw_t *w, uint64_t z)
+{
+    unsigned c = s_ts_class (z);
+    if (c < 6) /* prefix and payload in one write of at most 46 bits */
+        s_bw_put (w, ((uint64_t) s_ts_prefix[c] << s_ts_width[c]) | z, s_ts_code_len[c]);
+    else {
+        s_bw_put (w, 0x3f, 6);
+        s_bw_put (w, z, 64);
+    }
+}
+
+/* Read one timestamp code and return the zig-zagged delta-of-delta. */
+static inline uint64_t
+s_ts_get (s_br_t *r)
+{
+    if (r->cnt < 6)
+        s_br_refill (r);
+    unsigned ones = s_clz64 (~r->acc | (UINT64_C (1) << 57)); /* 0..6 */
+    if (ones == 0) {
+        s_br_skip (r, 1);
+        return 0;
+    }
+    s_br_skip (r, ones < 6 ? ones + 1 : 6);
+    return s_br_read (r, s_ts_width[ones]);
+}
+
+/* ---- Gorilla values --------------------------------------------------------------- */
+
+typedef struct {
+    unsigned lead, trail, len; /* the current window; len 0 = none yet */
+} s_win_t;
+
+/* Reuse the window when x fits in it and that is cheaper than sending a new one (14 bits
+ * of header + the meaningful bits); on a tie take the tighter new window. */
+static inline int
+s_win_reuse (const s_win_t *wn, unsigned lead, unsigned trail)
+{
+    return wn->len && lead >= wn->lead && trail >= wn->trail && wn->len < 64 - lead - trail + 12;
+}
+
+/* The Gorilla value bits, or some number above limit once the count passes it. */
+static uint64_t
+s_gor_cost (const double *v, size_t n, uint64_t limit)
+{
+    uint64_t bits = 64, prev = s_dbits (v[0]);
+    s_win_t wn = { 0, 0, 0 };
+    for (size_t i = 1; i < n; i++) {
+        uint64_t cur = s_dbits (v[i]), x = cur ^ prev;
+        prev = cur;
+        if (!x) {
+            bits += 1;
+            continue;
+        }
+        unsigned lead = s_clz64 (x), trail = s_ctz64 (x);
+        if (s_win_reuse (&wn, lead, trail))
+            bits += 2 + wn.len;
+        else {
+            wn.lead = lead;
+            wn.trail = trail;
+            wn.len = 64 - lead - trail;
+            bits += 14 + wn.len;
+            if (bits > limit)
+                break;
+        }
+    }
+    return bits;
+}
+
+static void
+s_gor_write (s_bw_t *w, const int64_t *ts, const double *v, size_t n)
+{
+    uint64_t prev = s_dbits (v[0]), prev_delta = 0;
+    s_win_t wn = { 0, 0, 0 };
+    s_bw_put (w, prev, 64);
+    for (size_t i = 1; i < n; i++) {
+        uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
+        s_ts_put (w, vg_zigzag ((int64_t) (delta - prev_delta)));
+        prev_delta = delta;
+
+        uint64_t cur = s_dbits (v[i]), x = cur ^ prev;
+        prev = cur;
+        if (!x) {
+            s_bw_put (w, 0, 1);
+            continue;
+        }
+        unsigned lead = s_clz64 (x), trail = s_ctz64 (x);
+        if (s_win_reuse (&wn, lead, trail)) {
+            s_bw_put (w, 2, 2);
+            s_bw_put (w, x >> wn.trail, wn.len);
+        } else {
+            wn.lead = lead;
+            wn.trail = trail;
+            wn.len = 64 - lead - trail;
+            s_bw_put (w, (UINT64_C (3) << 12) | (lead << 6) | (wn.len - 1), 14);
+            s_bw_put (w, x >> trail, wn.len);
+        }
+    }
+}
+
+static int
+s_gor_read (s_br_t *r, int64_t *ts, double *v, size_t n)
+{
+    uint64_t prev = s_br_read (r, 64), t = (uint64_t) ts[0], delta = 0;
+    s_win_t wn = { 0, 0, 0 };
+    v[0] = s_bitsd (prev);
+    for (size_t i = 1; i < n; i++) {
+        delta += (uint64_t) vg_unzigzag (s_ts_get (r));
+        t += delta;
+        ts[i] = (int64_t) t;
+
+        if (r->cnt < 2)
+            s_br_refill (r);
+        if (!(r->acc >> 63)) {
+            s_br_skip (r, 1);
+        } else if (!(r->acc & (UINT64_C (1) << 62))) {
+            s_br_skip (r, 2);
+            if (!wn.len)
+                return -VG_EPROTO;
+            prev ^= s_br_read (r, wn.len) << wn.trail;
+        } else {
+            s_br_skip (r, 2);
+            uint64_t h = s_br_read (r, 12);
+            unsigned lead = (unsigned) (h >> 6), len = (unsigned) (h & 63) + 1;
+            if (lead + len > 64)
+                return -VG_EPROTO;
+            wn.lead = lead;
+            wn.len = len;
+            wn.trail = 64 - lead - len;
+            prev ^= s_br_read (r, len) << wn.trail;
+        }
+        v[i] = s_bitsd (prev);
+    }
+    return 0;
+}
+
+/* ---- decimal values --------------------------------------------------------------- */
+
+/* x rounded to an integer, as a double; |x| < 2^53.  Below 2^51 adding and removing
+ * 1.5 * 2^52 rounds in two cheap additions (every double in [2^52, 2^53) is an integer;
+ * needs FLT_EVAL_METHOD 0, i.e. no excess precision).  Above, x - trunc(x) is exact. */
+static inline double
+s_dec_round (double x)
+{
+#if FLT_EVAL_METHOD == 0
+    if (x > -0x1p51 && x < 0x1p51)
+        return (x + 0x1.8p52) - 0x1.8p52;
+#endif
+    int64_t r = (int64_t) x;
+    double f = x - (double) r;
+    return (double) (r + (f >= 0.5) - (f <= -0.5));
+}
+
+/* m = v * 10^e if that integer reproduces v's exact bits as m / 10^e (the decoder's
+ * computation) and |m| < 2^53.  NaN, +-Inf and -0.0 never qualify. */
+static inline int
+s_dec_m (double v, double p10, int64_t *m)
+{
+    double x = v * p10;
+    if (!(x > -S_MANT_LIMIT && x < S_MANT_LIMIT))
+        return 0;
+    double r = s_dec_round (x);
+    *m = (int64_t) r;
+    return s_dbits (r / p10) == s_dbits (v);
+}
+
+/* The width code shared by the cost pass and the writer.  For z != 0 of bit length bl,
+ * reuse the running width w when bl <= w < bl + 6 (cheaper than 6 bits of new width);
+ * otherwise send bl.  Written without data-dependent branches: noisy series flip between
+ * the cases at random. */
+typedef struct {
+    uint64_t code;
+    unsigned len;
+} s_code_t;
+
+static inline s_code_t
+s_dec_code (uint64_t z, unsigned *w)
+{
+    unsigned cw = *w, bl = 64 - s_clz64 (z | 1);
+    int reuse = cw - bl < 6u;
+    uint64_t reuse_code = (UINT64_C (2) << cw) | z; /* z < 2^56, so at most 58 bits */
+    uint64_t new_code = (((UINT64_C (3) << 6) | bl) << bl) | z;
+    s_code_t c;
+    c.code = reuse ? reuse_code : new_code;
+    c.len = reuse ? 2 + cw : 8 + bl;
+    c.code = z ? c.code : 0;
+    c.len = z ? c.len : 1;
+    *w = (z && !reuse) ? bl : cw;
+    return c;
+}
+
+typedef struct {
+    unsigned e;
+    uint64_t bits_delta, bits_dod; /* value bits, preamble included, for each mode */
+} s_dec_t;
+
+/* Check every value at exponent e and cost both modes.  Returns 1, or 0 with *bad set to
+ * the first index that does not fit. */
+static int
+s_dec_pass (const double *v, size_t n, unsigned e, s_dec_t *d, size_t *bad)
+{
+    double p = s_p10[e];
+    int64_t m0;
+    if (!s_dec_m (v[0], p, &m0)) {
+        *bad = 0;
+        return 0;
+    }
+    uint64_t pre = 4 + 1 + 6 + s_bitlen (vg_zigzag (m0));
+    uint64_t bd = pre, bdd = pre;
+    unsigned wd = 0, wdd = 0;
+    int64_t prev = m0, prev_d = 0;
+    for (size_t i = 1; i < n; i++) {
+        int64_t m;
+        if (!s_dec_m (v[i], p, &m)) {
+            *bad = i;
+            return 0;
+        }
+        int64_t dm = m - prev; /* |m| < 2^53, so neither subtraction overflows */
+        bd += s_dec_code (vg_zigzag (dm), &wd).len;
+        bdd += s_dec_code (vg_zigzag (dm - prev_d), &wdd).len;
+        prev = m;
+        prev_d = dm;
+    }
+    d->e = e;
+    d->bits_delta = bd;
+    d->bits_dod = bdd;
+    return 1;
+}
+
+/* Find the smallest e for which every value is decimal.  Returns 1 (and fills d) or 0. */
+static int
+s_dec_scan (const double *v, size_t n, s_dec_t *d)
+{
+    unsigned e = 0;
+    for (;;) {
+        size_t bad;
+        if (s_dec_pass (v, n, e, d, &bad))
+            return 1;
+        int64_t m;
+        unsigned e2 = e + 1;
+        while (e2 <= S_DEC_MAX_E && !s_dec_m (v[bad], s_p10[e2], &m))
+            e2++;
+        if (e2 > S_DEC_MAX_E)
+            return 0;
+        e = e2;
+    }
+}
+
+static void
+s_dec_write (s_bw_t *w, const int64_t *ts, const double *v, size_t n, unsigned e, int dod)
+{
+    double p = s_p10[e];
+    int64_t prev = (int64_t) s_dec_round (v[0] * p), prev_d = 0;
+    uint64_t prev_delta = 0;
+    unsigned width = 0;
+    uint64_t z0 = vg_zigzag (prev);
+    unsigned w0 = s_bitlen (z0);
+    s_bw_put (w, ((uint64_t) e << 7) | ((uint64_t) dod << 6) | w0, 11);
+    if (w0)
+        s_bw_put (w, z0, w0);
+    for (size_t i = 1; i < n; i++) {
+        uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
+        s_ts_put (w, vg_zigzag ((int64_t) (delta - prev_delta)));
+        prev_delta = delta;
+
+        int64_t m = (int64_t) s_dec_round (v[i] * p); /* verified by s_dec_scan */
+        int64_t dm = m - prev;
+        s_code_t c = s_dec_code (vg_zigzag (dod ? dm - prev_d : dm), &width);
+        s_bw_put (w, c.code, c.len);
+        prev = m;
+        prev_d = dm;
+    }
+}
+
+static int
+s_dec_read (s_br_t *r, int64_t *ts, double *v, size_t n)
+{
+    uint64_t h = s_br_read (r, 11);
+    unsigned e = (unsigned) (h >> 7), dod = (unsigned) (h >> 6) & 1, w0 = (unsigned) h & 63;
+    if (e > S_DEC_MAX_E)
+        return -VG_EPROTO;
+    double p = s_p10[e];
+    /* Integer arithmetic wraps in uint64 so that hostile input cannot overflow. */
+    uint64_t m = w0 ? (uint64_t) vg_unzigzag (s_br_read (r, w0)) : 0, dm = 0;
+    uint64_t t = (uint64_t) ts[0], delta = 0;
+    unsigned width = 0;
+    v[0] = (double) (int64_t) m / p;
+    for (size_t i = 1; i < n; i++) {
+        delta += (uint64_t) vg_unzigzag (s_ts_get (r));
+        t += delta;
+        ts[i] = (int64_t) t;
+
+        uint64_t z;
+        if (r->cnt < 2)
+            s_br_refill (r);
+        if (!(r->acc >> 63)) {
+            s_br_skip (r, 1);
+            z = 0;
+        } else if (!(r->acc & (UINT64_C (1) << 62))) {
+            s_br_skip (r, 2);
+            if (!width)
+                return -VG_EPROTO;
+            z = s_br_read (r, width);
+        } else {
+            s_br_skip (r, 2);
+            width = (unsigned) s_br_read (r, 6);
+            if (!width)
+                return -VG_EPROTO;
+            z = s_br_read (r, width);
+        }
+        uint64_t x = (uint64_t) vg_unzigzag (z);
+        if (dod) {
+            dm += x;
+            m += dm;
+        } else
+            m += x;
+        v[i] = (double) (int64_t) m / p;
+    }
+    return 0;
+}
+
+/* ---- public API ------------------------------------------------------------------- */
+
+int
+vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out)
+{
+    assert (ts && v && out);
+    if (n == 0 || n > VG_CHUNK_MAX_SAMPLES)
+        return -VG_EINVAL;
+
+    /* Cost every candidate exactly, keep the smallest (Gorilla on a tie: it decodes
+     * faster).  Gorilla's count stops early once it cannot win. */
+    uint64_t bits = s_ts_cost (ts, n);
+    s_dec_t dec;
+    int codec = VG_CHUNK_GORILLA, dod = 0;
+    if (s_dec_scan (v, n, &dec)) {
+        dod = dec.bits_dod < dec.bits_delta;
+        uint64_t dbits = dod ? dec.bits_dod : dec.bits_delta;
+        uint64_t gbits = s_gor_cost (v, n, dbits);
+        if (dbits < gbits)
+            codec = VG_CHUNK_DECIMAL;
+        bits += dbits < gbits ? dbits : gbits;
+    } else
+        bits += s_gor_cost (v, n, UINT64_MAX);
+
+    uint8_t hdr[1 + 10 + 10];
+    size_t hlen = 0;
+    hdr[hlen++] = (uint8_t) codec;
+    hlen += vg_varint_put (hdr + hlen, (uint64_t) n);
+    hlen += vg_varint_put (hdr + hlen, vg_zigzag (ts[0]));
+    size_t body = (size_t) ((bits + 7) / 8);
+    int rc = vg_buf_reserve (out, hlen + body);
+    if (rc < 0)
+        return rc;
+
+    uint8_t *start = out->data + out->len;
+    memcpy (start, hdr, hlen);
+    s_bw_t w = { start + hlen, 0, 0 };
+    if (codec == VG_CHUNK_DECIMAL)
+        s_dec_write (&w, ts, v, n, dec.e, dod);
+    else
+        s_gor_write (&w, ts, v, n);
+    s_bw_flush (&w);
+    assert ((size_t) (w.p - start) == hlen + body);
+    out->len += hlen + body;
+    return 0;
+}
+
+int
+vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n)
+{
+    assert (codec && n && (p || !len));
+    if (len < 1)
+        return -VG_ETRUNC;
+    if (p[0] != VG_CHUNK_GORILLA && p[0] != VG_CHUNK_DECIMAL)
+        return -VG_EPROTO;
+    uint64_t cnt;
+    size_t k = vg_varint_get (p + 1, p + len, &cnt);
+    if (!k)
+        return len - 1 >= 10 ? -VG_EPROTO : -VG_ETRUNC;
+    if (cnt == 0 || cnt > VG_CHUNK_MAX_SAMPLES)
+        return -VG_EPROTO;
+    *codec = p[0];
+    *n = (uint32_t) cnt;
+    return (int) (1 + k);
+}
+
+int
+vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_t cap, size_t *n,
+                 size_t *used)
+{
+    assert (n && used && (p || !len) && (ts || !cap) && (v || !cap));
+    *n = 0;
+    *used = 0;
+    int codec;
+    uint32_t cnt;
+    int rc = vg_chunk_header (p, len, &codec, &cnt);
+    if (rc < 0)
+        return rc;
+    size_t off = (size_t) rc;
+    uint64_t z0;
+    size_t k = vg_varint_get (p + off, p + len, &z0);
+    if (!k)
+        return len - off >= 10 ? -VG_EPROTO : -VG_ETRUNC;
+    off += k;
+
+    /* Every sample after the first costs at least one timestamp bit and one value bit. */
+    uint64_t avail = (uint64_t) (len - off) * 8;
+    uint64_t least = 2 * ((uint64_t) cnt - 1) + (codec == VG_CHUNK_GORILLA ? 64 : 11);
+    if (avail < least)
+        return -VG_ETRUNC;
+    if (cnt > cap)
+        return -VG_ETOOBIG;
+
+    s_br_t r;
+    s_br_init (&r, p + off, p + len);
+    ts[0] = vg_unzigzag (z0);
+    rc = codec == VG_CHUNK_GORILLA ? s_gor_read (&r, ts, v, cnt) : s_dec_read (&r, ts, v, cnt);
+    uint64_t consumed = s_br_consumed_bits (&r);
+    if (consumed > avail)
+        return -VG_ETRUNC;
+    if (rc < 0)
+        return rc;
+    *n = cnt;
+    *used = off + (size_t) ((consumed + 7) / 8);
+    return 0;
+}

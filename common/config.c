@@ -1,0 +1,1224 @@
+/* config.c - table-driven YAML configuration loader.
+ *
+ * libyaml's event parser builds a small bounded tree (size, depth and node count are capped;
+ * aliases are refused), then one walk over each map converts values through the option
+ * table.  On any error the target struct is freed back to zeros, so a failed load owns
+ * nothing.  No global state. */
+#include "config.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "clock.h"
+#include "err.h"
+
+#define S_KEY_MAX 256
+
+struct vg_cfg_node {
+    vg_cfg_node_kind_t kind;
+    int line;                 /* 1-based */
+    bool plain;               /* scalar written without quotes or tag: "", ~, null mean null */
+    char *text;               /* scalar value */
+    vg_cfg_node_t **items;    /* map: key, value, key, value...; sequence: items */
+    size_t n, cap;
+    vg_cfg_node_t *parent;
+    char *file;               /* root of a kept subtree: the file it came from */
+    char *path;               /* root of a kept subtree: its key ("inputs") */
+};
+
+typedef struct {
+    const char *file;         /* names the input in errors */
+    vg_cfg_error_t *err;
+} s_ctx_t;
+
+static int s_load_table (s_ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map,
+                         void *out, const char *path);
+
+/* ---------------------------------------------------------------- errors */
+
+static void
+s_copy_tail (char *dst, size_t size, const char *src)
+{
+    size_t len = strlen (src);
+    if (len >= size)
+        src += len - (size - 1);   /* keep the end of a long path: the file name matters */
+    memcpy (dst, src, strlen (src) + 1);
+}
+
+static int
+s_fail (s_ctx_t *ctx, int line, const char *key, int rc, const char *fmt, ...)
+{
+    vg_cfg_error_t *err = ctx->err;
+    s_copy_tail (err->file, sizeof err->file, ctx->file ? ctx->file : "");
+    err->line = line;
+    err->key[0] = '\0';
+    if (key)
+        strncat (err->key, key, sizeof err->key - 1);
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (err->msg, sizeof err->msg, fmt, ap);
+    va_end (ap);
+    return rc;
+}
+
+const char *
+vg_cfg_error_format (const vg_cfg_error_t *err, char *buf, size_t size)
+{
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    size_t len = 0;
+    int n = 0;
+    if (err->file[0] && err->line > 0)
+        n = snprintf (buf, size, "%s:%d: ", err->file, err->line);
+    else if (err->file[0])
+        n = snprintf (buf, size, "%s: ", err->file);
+    len = n > 0 && (size_t) n < size ? (size_t) n : strlen (buf);
+    if (err->key[0] && len < size) {
+        n = snprintf (buf + len, size - len, "key '%s': ", err->key);
+        len = n > 0 && (size_t) n < size - len ? len + (size_t) n : strlen (buf);
+    }
+    if (len < size)
+        snprintf (buf + len, size - len, "%s", err->msg);
+    return buf;
+}
+
+/* ---------------------------------------------------------------- tree */
+
+static void
+s_node_free (vg_cfg_node_t *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++)
+        s_node_free (n->items[i]);
+    free (n->items);
+    free (n->text);
+    free (n->file);
+    free (n->path);
+    free (n);
+}
+
+static vg_cfg_node_t *
+s_node_new (vg_cfg_node_kind_t kind, int line)
+{
+    vg_cfg_node_t *n = calloc (1, sizeof *n);
+    if (n) {
+        n->kind = kind;
+        n->line = line;
+    }
+    return n;
+}
+
+static int
+s_node_add (vg_cfg_node_t *parent, vg_cfg_node_t *child)
+{
+    if (parent->n == parent->cap) {
+        size_t cap = parent->cap ? parent->cap * 2 : 8;
+        vg_cfg_node_t **items = realloc (parent->items, cap * sizeof *items);
+        if (!items)
+            return -VG_ENOMEM;
+        parent->items = items;
+        parent->cap = cap;
+    }
+    parent->items[parent->n++] = child;
+    child->parent = parent;
+    return 0;
+}
+
+static vg_cfg_node_t *
+s_node_copy (const vg_cfg_node_t *src)
+{
+    vg_cfg_node_t *n = s_node_new (src->kind, src->line);
+    if (!n)
+        return NULL;
+    n->plain = src->plain;
+    if (src->text) {
+        n->text = strdup (src->text);
+        if (!n->text)
+            goto fail;
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        vg_cfg_node_t *c = s_node_copy (src->items[i]);
+        if (!c)
+            goto fail;
+        if (s_node_add (n, c) < 0) {
+            s_node_free (c);
+            goto fail;
+        }
+    }
+    return n;
+fail:
+    s_node_free (n);
+    return NULL;
+}
+
+static bool
+s_is_null (const vg_cfg_node_t *n)
+{
+    if (!n)
+        return true;
+    if (n->kind != VG_CFG_NODE_SCALAR || !n->plain)
+        return false;
+    const char *s = n->text;
+    return !*s || !strcmp (s, "~") || !strcmp (s, "null") || !strcmp (s, "Null") || !strcmp (s, "NULL");
+}
+
+static const char *
+s_kind_name (const vg_cfg_node_t *n)
+{
+    if (s_is_null (n))
+        return "nothing";
+    return n->kind == VG_CFG_NODE_MAP ? "a map" : n->kind == VG_CFG_NODE_SEQ ? "a sequence" : "a scalar";
+}
+
+static int
+s_syntax_error (s_ctx_t *ctx, const yaml_parser_t *p, const char *text, size_t len)
+{
+    if (p->error == YAML_MEMORY_ERROR)
+        return s_fail (ctx, 0, NULL, -VG_ENOMEM, "out of memory");
+    const char *problem = p->problem ? p->problem : "unknown problem";
+    if (p->error == YAML_READER_ERROR) {
+        /* the reader reports a byte offset only: count the lines up to it */
+        int line = 1;
+        for (size_t i = 0; i < p->problem_offset && i < len; i++)
+            line += text[i] == '\n';
+        return s_fail (ctx, line, NULL, -VG_ECONFIG, "YAML error: %s (byte %zu)", problem, p->problem_offset);
+    }
+    int line = (int) p->problem_mark.line + 1, cline = (int) p->context_mark.line + 1;
+    if (p->context && cline != line)
+        return s_fail (ctx, line, NULL, -VG_ECONFIG, "YAML syntax error: %s (%s at line %d)", problem,
+                       p->context, cline);
+    if (p->context)
+        return s_fail (ctx, line, NULL, -VG_ECONFIG, "YAML syntax error: %s (%s)", problem, p->context);
+    return s_fail (ctx, line, NULL, -VG_ECONFIG, "YAML syntax error: %s", problem);
+}
+
+/* Turn one YAML event into a node and hang it under the open container. */
+static int
+s_parse_event (s_ctx_t *ctx, const yaml_event_t *ev, vg_cfg_node_t **stack, int *depth,
+               size_t *nodes, vg_cfg_node_t **root)
+{
+    int line = (int) ev->start_mark.line + 1;
+    vg_cfg_node_kind_t kind;
+    if (ev->type == YAML_SCALAR_EVENT)
+        kind = VG_CFG_NODE_SCALAR;
+    else if (ev->type == YAML_MAPPING_START_EVENT)
+        kind = VG_CFG_NODE_MAP;
+    else
+        kind = VG_CFG_NODE_SEQ;
+    if (++*nodes > VG_CFG_MAX_NODES)
+        return s_fail (ctx, line, NULL, -VG_ETOOBIG, "more than %d values in one document", VG_CFG_MAX_NODES);
+    if (kind != VG_CFG_NODE_SCALAR && *depth == VG_CFG_MAX_DEPTH)
+        return s_fail (ctx, line, NULL, -VG_ETOOBIG, "nested deeper than %d levels", VG_CFG_MAX_DEPTH);
+    if (kind == VG_CFG_NODE_SCALAR && memchr (ev->data.scalar.value, 0, ev->data.scalar.length))
+        return s_fail (ctx, line, NULL, -VG_ECONFIG, "a value contains a NUL character");
+    vg_cfg_node_t *n = s_node_new (kind, line);
+    if (!n)
+        return s_fail (ctx, line, NULL, -VG_ENOMEM, "out of memory");
+    if (kind == VG_CFG_NODE_SCALAR) {
+        size_t len = ev->data.scalar.length;
+        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
+        n->text = malloc (len + 1);
+        if (!n->text) {
+            s_node_free (n);
+            return s_fail (ctx, line, NULL, -VG_ENOMEM, "out of memory");
+        }
+        memcpy (n->text, ev->data.scalar.value, len);
+        n->text[len] = '\0';
+    }
+    if (*depth == 0)
+        *root = n;
+    else if (s_node_add (stack[*depth - 1], n) < 0) {
+        s_node_free (n);
+        return s_fail (ctx, line, NULL, -VG_ENOMEM, "out of memory");
+    }
+    if (kind != VG_CFG_NODE_SCALAR)
+        stack[(*depth)++] = n;
+    return 0;
+}
+
+/* Parse one YAML document into *root_p (NULL for an empty document). */
+static int
+s_parse (s_ctx_t *ctx, const char *text, size_t len, vg_cfg_node_t **root_p)
+{
+    *root_p = NULL;
+    if (len > VG_CFG_MAX_BYTES)
+        return s_fail (ctx, 0, NULL, -VG_ETOOBIG, "larger than %u MiB", VG_CFG_MAX_BYTES >> 20);
+    yaml_parser_t p;
+    if (!yaml_parser_initialize (&p))
+        return s_fail (ctx, 0, NULL, -VG_ENOMEM, "out of memory");
+    yaml_parser_set_input_string (&p, (const unsigned char *) text, len);
+    vg_cfg_node_t *stack[VG_CFG_MAX_DEPTH];
+    vg_cfg_node_t *root = NULL;
+    int depth = 0, docs = 0, rc = 0;
+    size_t nodes = 0;
+    bool done = false;
+    while (!done && rc == 0) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse (&p, &ev)) {
+            rc = s_syntax_error (ctx, &p, text, len);
+            break;
+        }
+        int line = (int) ev.start_mark.line + 1;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            docs++;
+            if (docs > 1)
+                rc = s_fail (ctx, line, NULL, -VG_ECONFIG, "more than one YAML document");
+            break;
+        case YAML_ALIAS_EVENT:
+            rc = s_fail (ctx, line, NULL, -VG_ECONFIG, "aliases (*%s) are not supported",
+                         (const char *) ev.data.alias.anchor);
+            break;
+        case YAML_SCALAR_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            rc = s_parse_event (ctx, &ev, stack, &depth, &nodes, &root);
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete (&ev);
+    }
+    yaml_parser_delete (&p);
+    if (rc < 0) {
+        s_node_free (root);
+        return rc;
+    }
+    *root_p = root;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- scalars */
+
+static int
+s_parse_u64 (const char *s, uint64_t *v)
+{
+    if (*s == '+')
+        s++;
+    if (!isdigit ((unsigned char) *s))
+        return -1;
+    int base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        if (!isxdigit ((unsigned char) *s))
+            return -1;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long u = strtoull (s, &end, base);
+    if (errno || *end)
+        return -1;
+    *v = u;
+    return 0;
+}
+
+static int
+s_parse_i64 (const char *s, int64_t *v)
+{
+    bool neg = *s == '-';
+    uint64_t u;
+    if (s_parse_u64 (neg ? s + 1 : s, &u) < 0 || (neg && s[1] == '+'))
+        return -1;
+    if (neg) {
+        if (u > (uint64_t) INT64_MAX + 1)
+            return -1;
+        *v = u == (uint64_t) INT64_MAX + 1 ? INT64_MIN : -(int64_t) u;
+    } else {
+        if (u > (uint64_t) INT64_MAX)
+            return -1;
+        *v = (int64_t) u;
+    }
+    return 0;
+}
+
+static int
+s_parse_double (const char *s, double *v)
+{
+    if (!isdigit ((unsigned char) *s) && *s != '-' && *s != '+' && *s != '.')
+        return -1;
+    char *end;
+    errno = 0;
+    double d = strtod (s, &end);
+    if (errno || end == s || *end || !isfinite (d))
+        return -1;
+    *v = d;
+    return 0;
+}
+
+static int
+s_parse_bool (const char *s, bool *v)
+{
+    static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+    for (size_t i = 0; i < 3; i++) {
+        if (!strcasecmp (s, yes[i]) || !strcasecmp (s, no[i])) {
+            *v = !strcasecmp (s, yes[i]);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int
+s_parse_size (const char *s, uint64_t *v)
+{
+    static const struct { const char *unit; uint64_t mult; } units[] = {
+        { "", 1 }, { "b", 1 },
+        { "k", 1ull << 10 }, { "kib", 1ull << 10 }, { "kb", 1000ull },
+        { "m", 1ull << 20 }, { "mib", 1ull << 20 }, { "mb", 1000000ull },
+        { "g", 1ull << 30 }, { "gib", 1ull << 30 }, { "gb", 1000000000ull },
+        { "t", 1ull << 40 }, { "tib", 1ull << 40 }, { "tb", 1000000000000ull },
+    };
+    if (!isdigit ((unsigned char) *s))
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long whole = strtoull (s, &end, 10);
+    if (errno)
+        return -1;
+    double frac = -1;
+    if (*end == '.') {
+        frac = strtod (s, &end);
+        if (errno)
+            return -1;
+    }
+    while (*end == ' ')
+        end++;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcasecmp (end, units[i].unit))
+            continue;
+        uint64_t m = units[i].mult;
+        if (frac >= 0) {
+            double r = frac * (double) m;
+            if (r >= 18446744073709551615.0)
+                return -1;
+            *v = (uint64_t) r;
+        } else {
+            if (whole > UINT64_MAX / m)
+                return -1;
+            *v = (uint64_t) whole * m;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+/* Human form of a bound or default: "10s", "64MiB", "1048576". */
+typedef struct {
+    double unit;
+    const char *name;
+} s_unit_t;
+
+static void
+s_fmt_value (vg_cfg_type_t type, double v, char *buf, size_t size)
+{
+    static const s_unit_t dur[] = { { 86400e3, "d" }, { 3600e3, "h" }, { 60e3, "m" }, { 1e3, "s" } };
+    static const s_unit_t sz[] = { { 1099511627776.0, "TiB" }, { 1073741824.0, "GiB" },
+                                   { 1048576.0, "MiB" }, { 1024.0, "KiB" } };
+    const s_unit_t *u = type == VG_CFG_DURATION ? dur : type == VG_CFG_SIZE ? sz : NULL;
+    if (u && v != 0) {
+        for (size_t i = 0; i < 4; i++) {
+            if (fmod (v, u[i].unit) == 0) {
+                snprintf (buf, size, "%.15g%s", v / u[i].unit, u[i].name);
+                return;
+            }
+        }
+        snprintf (buf, size, "%.15g%s", v, type == VG_CFG_DURATION ? "ms" : "");
+        return;
+    }
+    snprintf (buf, size, "%.15g", v);
+}
+
+static int
+s_check_range (s_ctx_t *ctx, const vg_cfg_opt_t *o, double v, int line, const char *key)
+{
+    if ((o->min == 0 && o->max == 0) || (v >= o->min && v <= o->max))
+        return 0;
+    char lo[48], hi[48];
+    s_fmt_value (o->type, o->min, lo, sizeof lo);
+    s_fmt_value (o->type, o->max, hi, sizeof hi);
+    return s_fail (ctx, line, key, -VG_ECONFIG, "must be between %s and %s", lo, hi);
+}
+
+static const char *
+s_type_name (vg_cfg_type_t type)
+{
+    static const char *const names[] = { "string", "int", "uint", "number", "bool", "duration",
+                                         "size", "enum", "string list", "list of maps", "yaml" };
+    return names[type];
+}
+
+/* Convert scalar text into the field.  Strings already in the field are not freed: every
+ * caller hands a zeroed field. */
+static int
+s_scalar (s_ctx_t *ctx, const vg_cfg_opt_t *o, const char *text, int line, void *field, const char *key)
+{
+    const char *what = NULL;
+    switch (o->type) {
+    case VG_CFG_STR: {
+        if (o->max > 0 && (double) strlen (text) > o->max)
+            return s_fail (ctx, line, key, -VG_ECONFIG, "longer than %.15g characters", o->max);
+        char *s = strdup (text);
+        if (!s)
+            return s_fail (ctx, line, key, -VG_ENOMEM, "out of memory");
+        *(char **) field = s;
+        return 0;
+    }
+    case VG_CFG_INT: {
+        int64_t v;
+        if (s_parse_i64 (text, &v) < 0) {
+            what = "an integer";
+            break;
+        }
+        *(int64_t *) field = v;
+        return s_check_range (ctx, o, (double) v, line, key);
+    }
+    case VG_CFG_UINT: {
+        uint64_t v;
+        if (s_parse_u64 (text, &v) < 0) {
+            what = "a non-negative integer";
+            break;
+        }
+        *(uint64_t *) field = v;
+        return s_check_range (ctx, o, (double) v, line, key);
+    }
+    case VG_CFG_DOUBLE: {
+        double v;
+        if (s_parse_double (text, &v) < 0) {
+            what = "a number";
+            break;
+        }
+        *(double *) field = v;
+        return s_check_range (ctx, o, v, line, key);
+    }
+    case VG_CFG_BOOL:
+        if (s_parse_bool (text, (bool *) field) < 0)
+            return s_fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not a boolean (use true or false)", text);
+        return 0;
+    case VG_CFG_DURATION: {
+        int64_t v;
+        if (!isdigit ((unsigned char) *text) || vg_duration_parse (text, &v) < 0)
+            return s_fail (ctx, line, key, -VG_ECONFIG,
+                           "'%.40s' is not a duration (e.g. 500ms, 10s, 5m, 2h, 7d)", text);
+        *(int64_t *) field = v;
+        return s_check_range (ctx, o, (double) v, line, key);
+    }
+    case VG_CFG_SIZE: {
+        uint64_t v;
+        if (s_parse_size (text, &v) < 0)
+            return s_fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not a size (e.g. 4096, 64KiB, 64MiB, 1GB)",
+                           text);
+        *(uint64_t *) field = v;
+        return s_check_range (ctx, o, (double) v, line, key);
+    }
+    case VG_CFG_ENUM: {
+        char list[160] = "";
+        for (int i = 0; o->choices && o->choices[i]; i++) {
+            if (!strcmp (text, o->choices[i])) {
+                *(int *) field = i;
+                return 0;
+            }
+            if (i)
+                strncat (list, ", ", sizeof list - strlen (list) - 1);
+            strncat (list, o->choices[i], sizeof list - strlen (list) - 1);
+        }
+        return s_fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not one of: %s", text, list);
+    }
+    default:
+        break;
+    }
+    return s_fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not %s", text, what ? what : "valid");
+}
+
+/* ---------------------------------------------------------------- fields */
+
+static void
+s_free_field (const vg_cfg_opt_t *o, void *out)
+{
+    char *base = out;
+    void **field = (void **) (base + o->offset);
+    size_t *count = (size_t *) (base + o->count_offset);
+    switch (o->type) {
+    case VG_CFG_STR:
+        free (*field);
+        *field = NULL;
+        break;
+    case VG_CFG_STRLIST: {
+        char **arr = *field;
+        for (size_t i = 0; arr && i < *count; i++)
+            free (arr[i]);
+        free (arr);
+        *field = NULL;
+        *count = 0;
+        break;
+    }
+    case VG_CFG_LIST: {
+        char *arr = *field;
+        for (size_t i = 0; arr && i < *count; i++)
+            vg_cfg_free (o->elem, arr + i * o->elem->struct_size);
+        free (arr);
+        *field = NULL;
+        *count = 0;
+        break;
+    }
+    case VG_CFG_NODE:
+        s_node_free (*field);
+        *field = NULL;
+        break;
+    default:
+        break;
+    }
+}
+
+static size_t
+s_field_size (vg_cfg_type_t type)
+{
+    switch (type) {
+    case VG_CFG_INT: case VG_CFG_DURATION: return sizeof (int64_t);
+    case VG_CFG_UINT: case VG_CFG_SIZE: return sizeof (uint64_t);
+    case VG_CFG_DOUBLE: return sizeof (double);
+    case VG_CFG_BOOL: return sizeof (bool);
+    case VG_CFG_ENUM: return sizeof (int);
+    default: return sizeof (void *);
+    }
+}
+
+static int
+s_check_count (s_ctx_t *ctx, const vg_cfg_opt_t *o, size_t n, int line, const char *key)
+{
+    if (o->max > 0 && (double) n > o->max)
+        return s_fail (ctx, line, key, -VG_ECONFIG, "has %zu items, at most %.15g allowed", n, o->max);
+    if ((double) n < o->min)
+        return s_fail (ctx, line, key, -VG_ECONFIG, "has %zu items, at least %.15g needed", n, o->min);
+    return 0;
+}
+
+/* Convert node v into the field of option o inside out; `key` names it in errors. */
+static int
+s_convert (s_ctx_t *ctx, const vg_cfg_opt_t *o, const vg_cfg_node_t *v, void *out, const char *key)
+{
+    char *base = out;
+    void *field = base + o->offset;
+    int line = v ? v->line : 0;
+    if (o->type == VG_CFG_NODE) {
+        if (s_is_null (v) && !o->def)
+            return s_fail (ctx, line, key, -VG_ECONFIG, "needs a value (a map or a sequence)");
+        if (s_is_null (v))
+            return 0;
+        vg_cfg_node_t *copy = s_node_copy (v);
+        if (copy) {
+            copy->file = strdup (ctx->file ? ctx->file : "");
+            copy->path = strdup (key);
+        }
+        *(vg_cfg_node_t **) field = copy;
+        if (!copy || !copy->file || !copy->path)
+            return s_fail (ctx, line, key, -VG_ENOMEM, "out of memory");
+        return 0;
+    }
+    if (o->type == VG_CFG_STRLIST || o->type == VG_CFG_LIST) {
+        bool strs = o->type == VG_CFG_STRLIST;
+        size_t n = s_is_null (v) ? 0 : v->n;
+        if (!s_is_null (v) && v->kind != VG_CFG_NODE_SEQ)
+            return s_fail (ctx, line, key, -VG_ECONFIG, "expected a sequence of %s, got %s",
+                           strs ? "strings" : "maps", s_kind_name (v));
+        int rc = s_check_count (ctx, o, n, line, key);
+        if (rc < 0 || n == 0)
+            return rc;
+        size_t esize = strs ? sizeof (char *) : o->elem->struct_size;
+        char *arr = calloc (n, esize);
+        if (!arr)
+            return s_fail (ctx, line, key, -VG_ENOMEM, "out of memory");
+        *(void **) field = arr;
+        *(size_t *) (base + o->count_offset) = n;
+        for (size_t i = 0; i < n; i++) {
+            const vg_cfg_node_t *item = v->items[i];
+            char ikey[S_KEY_MAX];
+            snprintf (ikey, sizeof ikey, "%s[%zu]", key, i);
+            if (!strs) {
+                rc = s_load_table (ctx, o->elem, item, arr + i * esize, ikey);
+            } else if (item->kind != VG_CFG_NODE_SCALAR || s_is_null (item)) {
+                rc = s_fail (ctx, item->line, ikey, -VG_ECONFIG, "expected a string, got %s", s_kind_name (item));
+            } else {
+                ((char **) arr)[i] = strdup (item->text);
+                if (!((char **) arr)[i])
+                    rc = s_fail (ctx, item->line, ikey, -VG_ENOMEM, "out of memory");
+            }
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    }
+    if (!v || v->kind != VG_CFG_NODE_SCALAR)
+        return s_fail (ctx, line, key, -VG_ECONFIG, "expected a %s, got %s", s_type_name (o->type), s_kind_name (v));
+    if (s_is_null (v))
+        return s_fail (ctx, line, key, -VG_ECONFIG, "needs a value (a %s)", s_type_name (o->type));
+    return s_scalar (ctx, o, v->text, line, field, key);
+}
+
+/* Apply the default of option o (known to be non-NULL). */
+static int
+s_apply_default (s_ctx_t *ctx, const vg_cfg_opt_t *o, void *out, const char *key)
+{
+    if (o->type != VG_CFG_STRLIST && o->type != VG_CFG_LIST && o->type != VG_CFG_NODE) {
+        vg_cfg_node_t fake = { .kind = VG_CFG_NODE_SCALAR, .text = (char *) o->def };
+        return s_convert (ctx, o, &fake, out, key);
+    }
+    vg_cfg_node_t *root;
+    int rc = s_parse (ctx, o->def, strlen (o->def), &root);
+    if (rc == 0 && !(o->type == VG_CFG_NODE && s_is_null (root)))
+        rc = s_convert (ctx, o, root, out, key);
+    s_node_free (root);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- walking maps */
+
+static const vg_cfg_opt_t *
+s_find (const vg_cfg_table_t *t, const char *name)
+{
+    for (size_t i = 0; i < t->nopts; i++)
+        if (!strcmp (t->opts[i].name, name))
+            return &t->opts[i];
+    return NULL;
+}
+
+static bool
+s_is_prefix (const vg_cfg_table_t *t, const char *prefix)
+{
+    size_t len = strlen (prefix);
+    for (size_t i = 0; i < t->nopts; i++)
+        if (!strncmp (t->opts[i].name, prefix, len) && t->opts[i].name[len] == '.')
+            return true;
+    return false;
+}
+
+static size_t
+s_edit_distance (const char *a, const char *b)
+{
+    size_t la = strlen (a), lb = strlen (b), row[65];
+    if (la > 64 || lb > 64)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* Unknown key `k` under `prefix`: suggest the nearest key at the same level. */
+static int
+s_unknown (s_ctx_t *ctx, const vg_cfg_table_t *t, int line, const char *prefix, const char *k, const char *shown)
+{
+    size_t plen = *prefix ? strlen (prefix) + 1 : 0, best = 3, ksegs = 1;
+    for (const char *p = k; *p; p++)
+        ksegs += *p == '.';
+    char cand[S_KEY_MAX], pick[S_KEY_MAX] = "";
+    for (size_t i = 0; i < t->nopts; i++) {
+        const char *name = t->opts[i].name;
+        if (plen && (strncmp (name, prefix, plen - 1) || name[plen - 1] != '.'))
+            continue;
+        /* the candidate has as many dotted segments as the key the user wrote */
+        const char *rest = name + plen, *end = rest;
+        for (size_t segs = 0; *end && (*end != '.' || ++segs < ksegs); end++)
+            ;
+        size_t len = (size_t) (end - rest);
+        if (len >= sizeof cand)
+            continue;
+        memcpy (cand, rest, len);
+        cand[len] = '\0';
+        size_t d = s_edit_distance (k, cand);
+        if (d < best && d < strlen (k)) {
+            best = d;
+            memcpy (pick, cand, len + 1);
+        }
+    }
+    if (!pick[0])
+        return s_fail (ctx, line, shown, -VG_ECONFIG, "unknown key");
+    return s_fail (ctx, line, shown, -VG_ECONFIG, "unknown key (did you mean '%s%s%s'?)", prefix,
+                   *prefix ? "." : "", pick);
+}
+
+static int
+s_join (char *dst, const char *a, const char *sep, const char *b)
+{
+    int n = snprintf (dst, S_KEY_MAX, "%s%s%s", a, *a ? sep : "", b);
+    return n < 0 || n >= S_KEY_MAX ? -1 : 0;
+}
+
+/* Walk one YAML map whose keys sit under `prefix` (relative to the table); `path` is the
+ * table's own place in the file ("collectors[0]") for messages; seen[i] = line of option i. */
+static int
+s_walk (s_ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map, const char *prefix,
+        const char *path, void *out, int *seen)
+{
+    for (size_t i = 0; i + 1 < map->n; i += 2) {
+        const vg_cfg_node_t *k = map->items[i], *v = map->items[i + 1];
+        char full[S_KEY_MAX], shown[S_KEY_MAX];
+        if (k->kind != VG_CFG_NODE_SCALAR)
+            return s_fail (ctx, k->line, prefix, -VG_ECONFIG, "a key must be a plain string, not %s",
+                           s_kind_name (k));
+        if (s_join (full, prefix, ".", k->text) < 0 || s_join (shown, path, ".", full) < 0)
+            return s_fail (ctx, k->line, NULL, -VG_ECONFIG, "key too long");
+        for (size_t j = 0; j < i; j += 2)
+            if (map->items[j]->kind == VG_CFG_NODE_SCALAR && !strcmp (map->items[j]->text, k->text))
+                return s_fail (ctx, k->line, shown, -VG_ECONFIG, "duplicate key (first at line %d)",
+                               map->items[j]->line);
+        const vg_cfg_opt_t *o = s_find (t, full);
+        int rc = 0;
+        if (o) {
+            size_t oi = (size_t) (o - t->opts);
+            if (seen[oi])
+                return s_fail (ctx, k->line, shown, -VG_ECONFIG, "duplicate key (first at line %d)", seen[oi]);
+            seen[oi] = k->line;
+            rc = s_convert (ctx, o, v, out, shown);
+        } else if (s_is_prefix (t, full)) {
+            if (v->kind == VG_CFG_NODE_MAP)
+                rc = s_walk (ctx, t, v, full, path, out, seen);
+            else if (!s_is_null (v))
+                rc = s_fail (ctx, v->line, shown, -VG_ECONFIG, "expected a map, got %s", s_kind_name (v));
+        } else {
+            rc = s_unknown (ctx, t, k->line, prefix, k->text, shown);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Line of the deepest existing map on the way to dotted `name` (for "missing key"). */
+static int
+s_enclosing_line (const vg_cfg_node_t *map, const char *name)
+{
+    int line = map ? map->line : 0;
+    char buf[S_KEY_MAX];
+    snprintf (buf, sizeof buf, "%s", name);
+    char *seg = buf, *dot = strchr (seg, '.');
+    while (map && map->kind == VG_CFG_NODE_MAP && dot) {
+        *dot = '\0';
+        const vg_cfg_node_t *next = NULL;
+        for (size_t i = 0; i + 1 < map->n && !next; i += 2) {
+            if (map->items[i]->kind == VG_CFG_NODE_SCALAR && !strcmp (map->items[i]->text, seg)) {
+                next = map->items[i + 1];
+                line = map->items[i]->line;
+            }
+        }
+        map = next;
+        seg = dot + 1;
+        dot = strchr (seg, '.');
+    }
+    return line;
+}
+
+/* Fill out (zeroed first) from map (NULL or null = empty) with table t; free it on error. */
+static int
+s_load_table (s_ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map, void *out, const char *path)
+{
+    memset (out, 0, t->struct_size);
+    if (s_is_null (map))
+        map = NULL;
+    if (map && map->kind != VG_CFG_NODE_MAP)
+        return s_fail (ctx, map->line, path, -VG_ECONFIG, "expected a map of keys, got %s", s_kind_name (map));
+    int *seen = calloc (t->nopts + 1, sizeof *seen);
+    if (!seen)
+        return s_fail (ctx, map ? map->line : 0, path, -VG_ENOMEM, "out of memory");
+    int rc = map ? s_walk (ctx, t, map, "", path, out, seen) : 0;
+    for (size_t i = 0; rc == 0 && i < t->nopts; i++) {
+        const vg_cfg_opt_t *o = &t->opts[i];
+        char shown[S_KEY_MAX];
+        if (seen[i])
+            continue;
+        if (s_join (shown, path, ".", o->name) < 0)
+            rc = s_fail (ctx, 0, NULL, -VG_ECONFIG, "key too long");
+        else if (!o->def)
+            rc = s_fail (ctx, s_enclosing_line (map, o->name), shown, -VG_ECONFIG, "missing required key");
+        else
+            rc = s_apply_default (ctx, o, out, shown);
+    }
+    free (seen);
+    if (rc < 0)
+        vg_cfg_free (t, out);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- public */
+
+static int
+s_load_text (const vg_cfg_table_t *t, const char *name, const char *text, size_t len, void *out,
+             vg_cfg_error_t *err)
+{
+    s_ctx_t ctx = { name, err };
+    vg_cfg_node_t *root;
+    int rc = s_parse (&ctx, text, len, &root);
+    if (rc == 0)
+        rc = s_load_table (&ctx, t, root, out, "");
+    s_node_free (root);
+    return rc;
+}
+
+int
+vg_cfg_load_string (const vg_cfg_table_t *t, const char *name, const char *yaml, void *out, vg_cfg_error_t *err)
+{
+    vg_cfg_error_t scratch;
+    if (!err)
+        err = &scratch;
+    assert (t && out);
+    memset (err, 0, sizeof *err);
+    memset (out, 0, t->struct_size);
+    return s_load_text (t, name ? name : "<string>", yaml, strlen (yaml), out, err);
+}
+
+int
+vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_error_t *err)
+{
+    vg_cfg_error_t scratch;
+    if (!err)
+        err = &scratch;
+    assert (t && out);
+    s_ctx_t ctx = { path, err };
+    memset (err, 0, sizeof *err);
+    memset (out, 0, t->struct_size);
+    FILE *f = fopen (path, "rb");
+    if (!f) {
+        char why[128] = "unknown error";
+        strerror_r (errno, why, sizeof why);
+        return s_fail (&ctx, 0, NULL, -VG_EIO, "cannot open: %s", why);
+    }
+    size_t len = 0, cap = 64 * 1024;
+    char *buf = malloc (cap);
+    int rc = buf ? 0 : s_fail (&ctx, 0, NULL, -VG_ENOMEM, "out of memory");
+    while (rc == 0) {
+        if (len == cap) {
+            /* read at most one byte past the bound: enough to know the file is too big */
+            size_t ncap = cap * 2 > (size_t) VG_CFG_MAX_BYTES + 1 ? (size_t) VG_CFG_MAX_BYTES + 1 : cap * 2;
+            if (ncap == cap)
+                break;
+            char *nb = realloc (buf, ncap);
+            if (!nb) {
+                rc = s_fail (&ctx, 0, NULL, -VG_ENOMEM, "out of memory");
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread (buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0 && ferror (f)) {
+            char why[128] = "unknown error";
+            strerror_r (errno, why, sizeof why);
+            rc = s_fail (&ctx, 0, NULL, -VG_EIO, "cannot read: %s", why);
+        } else if (got == 0) {
+            break;
+        }
+    }
+    fclose (f);
+    if (rc == 0)
+        rc = s_load_text (t, path, buf, len, out, err);
+    free (buf);
+    return rc;
+}
+
+static const vg_cfg_node_t *
+s_node_root (const vg_cfg_node_t *n)
+{
+    while (n->parent)
+        n = n->parent;
+    return n;
+}
+
+/* Key path of a node inside its kept subtree: "inputs[1]", "inputs[1].tls". */
+static void
+s_node_path (const vg_cfg_node_t *n, char *buf, size_t size)
+{
+    if (!n->parent) {
+        snprintf (buf, size, "%s", n->path ? n->path : "");
+        return;
+    }
+    s_node_path (n->parent, buf, size);
+    const vg_cfg_node_t *p = n->parent;
+    size_t len = strlen (buf);
+    for (size_t i = 0; i < p->n && len < size; i++) {
+        if (p->items[i] != n)
+            continue;
+        if (p->kind == VG_CFG_NODE_SEQ)
+            snprintf (buf + len, size - len, "[%zu]", i);
+        else if (i % 2 == 1 && p->items[i - 1]->kind == VG_CFG_NODE_SCALAR)
+            snprintf (buf + len, size - len, "%s%s", len ? "." : "", p->items[i - 1]->text);
+        break;
+    }
+}
+
+int
+vg_cfg_load_node (const vg_cfg_table_t *t, const vg_cfg_node_t *node, void *out, vg_cfg_error_t *err)
+{
+    vg_cfg_error_t scratch;
+    if (!err)
+        err = &scratch;
+    assert (t && out);
+    memset (err, 0, sizeof *err);
+    char path[S_KEY_MAX] = "";
+    s_ctx_t ctx = { "", err };
+    if (node) {
+        ctx.file = s_node_root (node)->file;
+        s_node_path (node, path, sizeof path);
+    }
+    return s_load_table (&ctx, t, node, out, path);
+}
+
+int
+vg_cfg_defaults (const vg_cfg_table_t *t, void *out, vg_cfg_error_t *err)
+{
+    vg_cfg_error_t scratch;
+    if (!err)
+        err = &scratch;
+    assert (t && out);
+    s_ctx_t ctx = { "defaults", err };
+    memset (err, 0, sizeof *err);
+    memset (out, 0, t->struct_size);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < t->nopts; i++)
+        if (t->opts[i].def)
+            rc = s_apply_default (&ctx, &t->opts[i], out, t->opts[i].name);
+    if (rc < 0)
+        vg_cfg_free (t, out);
+    return rc;
+}
+
+int
+vg_cfg_set (const vg_cfg_table_t *t, void *out, const char *key, const char *value, vg_cfg_error_t *err)
+{
+    vg_cfg_error_t scratch;
+    if (!err)
+        err = &scratch;
+    assert (t && out);
+    s_ctx_t ctx = { "command line", err };
+    memset (err, 0, sizeof *err);
+    const vg_cfg_opt_t *o = s_find (t, key);
+    if (!o)
+        return s_unknown (&ctx, t, 0, "", key, key);
+    /* Move the old value aside into a scratch struct so that a failure can restore it. */
+    char *base = out, *old = calloc (1, t->struct_size);
+    if (!old)
+        return s_fail (&ctx, 0, key, -VG_ENOMEM, "out of memory");
+    size_t fsize = s_field_size (o->type);
+    bool counted = o->type == VG_CFG_STRLIST || o->type == VG_CFG_LIST;
+    memcpy (old + o->offset, base + o->offset, fsize);
+    memset (base + o->offset, 0, fsize);
+    if (counted) {
+        memcpy (old + o->count_offset, base + o->count_offset, sizeof (size_t));
+        memset (base + o->count_offset, 0, sizeof (size_t));
+    }
+    int rc;
+    if (counted || o->type == VG_CFG_NODE) {
+        vg_cfg_node_t *root;
+        rc = s_parse (&ctx, value, strlen (value), &root);
+        if (rc == 0)
+            rc = s_convert (&ctx, o, root, out, key);
+        s_node_free (root);
+    } else {
+        vg_cfg_node_t fake = { .kind = VG_CFG_NODE_SCALAR, .text = (char *) value };
+        rc = s_convert (&ctx, o, &fake, out, key);
+    }
+    if (rc < 0) {
+        s_free_field (o, out);
+        memcpy (base + o->offset, old + o->offset, fsize);
+        if (counted)
+            memcpy (base + o->count_offset, old + o->count_offset, sizeof (size_t));
+    } else {
+        s_free_field (o, old);
+    }
+    free (old);
+    return rc;
+}
+
+void
+vg_cfg_free (const vg_cfg_table_t *t, void *out)
+{
+    if (!t || !out)
+        return;
+    for (size_t i = 0; i < t->nopts; i++)
+        s_free_field (&t->opts[i], out);
+    memset (out, 0, t->struct_size);
+}
+
+const char *
+vg_cfg_node_get_str (const vg_cfg_node_t *node, const char *key)
+{
+    char buf[S_KEY_MAX];
+    if (!node || snprintf (buf, sizeof buf, "%s", key) >= (int) sizeof buf)
+        return NULL;
+    char *seg = buf;
+    while (node && node->kind == VG_CFG_NODE_MAP) {
+        char *dot = strchr (seg, '.');
+        if (dot)
+            *dot = '\0';
+        const vg_cfg_node_t *next = NULL;
+        for (size_t i = 0; i + 1 < node->n && !next; i += 2)
+            if (node->items[i]->kind == VG_CFG_NODE_SCALAR && !strcmp (node->items[i]->text, seg))
+                next = node->items[i + 1];
+        if (!dot)
+            return next && next->kind == VG_CFG_NODE_SCALAR && !s_is_null (next) ? next->text : NULL;
+        node = next;
+        seg = dot + 1;
+    }
+    return NULL;
+}
+
+vg_cfg_node_kind_t
+vg_cfg_node_kind (const vg_cfg_node_t *node)
+{
+    return node ? node->kind : VG_CFG_NODE_SCALAR;
+}
+
+size_t
+vg_cfg_node_len (const vg_cfg_node_t *node)
+{
+    if (!node || node->kind == VG_CFG_NODE_SCALAR)
+        return 0;
+    return node->kind == VG_CFG_NODE_MAP ? node->n / 2 : node->n;
+}
+
+const vg_cfg_node_t *
+vg_cfg_node_at (const vg_cfg_node_t *node, size_t i)
+{
+    if (!node || node->kind != VG_CFG_NODE_SEQ || i >= node->n)
+        return NULL;
+    return node->items[i];
+}
+
+int
+vg_cfg_node_line (const vg_cfg_node_t *node)
+{
+    return node ? node->line : 0;
+}
+
+/* ---------------------------------------------------------------- help and docs */
+
+/* "1..1048576", "1s..7d", "one of a, b", "at most 8 items", or "" */
+static void
+s_range_text (const vg_cfg_opt_t *o, char *buf, size_t size)
+{
+    char lo[48], hi[48];
+    buf[0] = '\0';
+    if (o->type == VG_CFG_ENUM) {
+        size_t len = (size_t) snprintf (buf, size, "one of");
+        for (int i = 0; o->choices && o->choices[i] && len < size; i++)
+            len += (size_t) snprintf (buf + len, size - len, "%s %s", i ? "," : "", o->choices[i]);
+    } else if (o->type == VG_CFG_STRLIST || o->type == VG_CFG_LIST) {
+        if (o->max > 0)
+            snprintf (buf, size, "%.15g..%.15g items", o->min, o->max);
+        else if (o->min > 0)
+            snprintf (buf, size, "at least %.15g items", o->min);
+    } else if (o->type == VG_CFG_STR) {
+        if (o->max > 0)
+            snprintf (buf, size, "at most %.15g bytes", o->max);
+    } else if (o->type != VG_CFG_BOOL && o->type != VG_CFG_NODE && (o->min != 0 || o->max != 0)) {
+        s_fmt_value (o->type, o->min, lo, sizeof lo);
+        s_fmt_value (o->type, o->max, hi, sizeof hi);
+        snprintf (buf, size, "%s..%s", lo, hi);
+    }
+}
+
+static void
+s_print_help (const vg_cfg_table_t *t, const char *prefix, FILE *f)
+{
+    for (size_t i = 0; i < t->nopts; i++) {
+        const vg_cfg_opt_t *o = &t->opts[i];
+        char name[S_KEY_MAX], range[200];
+        snprintf (name, sizeof name, "%s%s", prefix, o->name);
+        s_range_text (o, range, sizeof range);
+        fprintf (f, "  %-30s %-12s", name, s_type_name (o->type));
+        if (!o->def)
+            fprintf (f, " required");
+        else if (!o->def[0] && o->type >= VG_CFG_STRLIST)
+            fprintf (f, " optional");
+        else
+            fprintf (f, " default \"%s\"", o->def);
+        fprintf (f, "%s%s\n      %s\n", range[0] ? ", " : "", range, o->help ? o->help : "");
+        if (o->type == VG_CFG_LIST && o->elem) {
+            snprintf (name, sizeof name, "%s%s[].", prefix, o->name);
+            s_print_help (o->elem, name, f);
+        }
+    }
+}
+
+void
+vg_cfg_print_help (const vg_cfg_table_t *t, FILE *f)
+{
+    fprintf (f, "%s configuration keys (YAML; nested maps spell dotted keys):\n", t->name ? t->name : "");
+    s_print_help (t, "", f);
+}
+
+static void
+s_md_cell (const char *s, FILE *f)
+{
+    for (; s && *s; s++) {
+        if (*s == '|')
+            fputc ('\\', f);
+        fputc (*s == '\n' ? ' ' : *s, f);
+    }
+}
+
+static void
+s_print_md (const vg_cfg_table_t *t, const char *prefix, FILE *f)
+{
+    for (size_t i = 0; i < t->nopts; i++) {
+        const vg_cfg_opt_t *o = &t->opts[i];
+        char range[200];
+        s_range_text (o, range, sizeof range);
+        fprintf (f, "| `%s%s` | %s | ", prefix, o->name, s_type_name (o->type));
+        if (!o->def) {
+            fputs ("*required*", f);
+        } else if (!o->def[0] && o->type >= VG_CFG_STRLIST) {
+            fputs ("*optional*", f);
+        } else {
+            fputc ('`', f);
+            s_md_cell (o->def[0] ? o->def : "\"\"", f);
+            fputc ('`', f);
+        }
+        fputs (" | ", f);
+        s_md_cell (range, f);
+        fputs (" | ", f);
+        s_md_cell (o->help, f);
+        fputs (" |\n", f);
+        if (o->type == VG_CFG_LIST && o->elem) {
+            char name[S_KEY_MAX];
+            snprintf (name, sizeof name, "%s%s[].", prefix, o->name);
+            s_print_md (o->elem, name, f);
+        }
+    }
+}
+
+void
+vg_cfg_print_markdown (const vg_cfg_table_t *t, FILE *f)
+{
+    fprintf (f, "| Key | Type | Default | Range | Description |\n|---|---|---|---|---|\n");
+    s_print_md (t, "", f);
+}

@@ -1,0 +1,169 @@
+"""vgtest - helpers for Vigil's integration tests: real processes on loopback.
+
+Every test starts what it needs with Harness (processes, temp dirs, free ports) and
+Harness.close() stops everything, even when the test fails.  Waits are for conditions
+with a deadline, never fixed sleeps."""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin", required=True)
+    p.add_argument("--samples", default="")
+    p.add_argument("--source", default="")
+    a, _ = p.parse_known_args()
+    return a
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout, what, interval=0.05):
+    """Poll cond() until it returns a truthy value; fail with `what` after timeout s."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = cond()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class Harness:
+    def __init__(self, name):
+        self.a = args()
+        self.bin = self.a.bin
+        self.dir = tempfile.mkdtemp(prefix=f"vigil-{name}-")
+        self.procs = {}
+        self.logs = {}
+
+    # ---- configuration ----
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def collector_config(self, name="collector", port=None, metrics_port=None, agents=("a1",), extra=""):
+        port = port or free_port()
+        metrics_port = metrics_port or free_port()
+        agent_list = "".join(f"  - id: {a}\n" for a in agents)
+        cfg = (f"collector:\n  id: {name}\n  listen: tcp://127.0.0.1:{port}\n"
+               f"  metrics_listen: 127.0.0.1:{metrics_port}\n"
+               f"store:\n  path: {self.dir}/{name}-store\n"
+               f"ingest:\n  max_past: 400d\n"
+               f"agents:\n{agent_list}{extra}")
+        return self.write(f"{name}.yaml", cfg), port, metrics_port
+
+    def agent_config(self, agent_id, ports, inputs, extra=""):
+        colls = ", ".join(f"tcp://127.0.0.1:{p}" for p in ports)
+        cfg = (f"agent:\n  id: {agent_id}\ncollectors: [{colls}]\n"
+               f"spool:\n  dir: {self.dir}/{agent_id}-spool\n  fsync: false\n"
+               f"send:\n  timeout: 2s\n  heartbeat: 500ms\n  primary_retry: 5s\n"
+               f"inputs:\n{inputs}{extra}")
+        return self.write(f"{agent_id}.yaml", cfg)
+
+    # ---- processes ----
+    def start(self, key, argv):
+        log = open(os.path.join(self.dir, f"{key}.log"), "ab")
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.procs[key] = p
+        self.logs[key] = log
+        return p
+
+    def collector(self, key, config):
+        return self.start(key, [os.path.join(self.bin, "vigil-collector"), "-c", config])
+
+    def agent(self, key, config, *extra):
+        return self.start(key, [os.path.join(self.bin, "vigil-agent"), "-c", config, *extra])
+
+    def kill(self, key, sig=signal.SIGKILL, timeout=30):
+        p = self.procs.get(key)
+        if not p or p.poll() is not None:
+            return p.returncode if p else None
+        p.send_signal(sig)
+        try:
+            return p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            return p.wait(10)
+
+    def wait_exit(self, key, timeout):
+        p = self.procs[key]
+        try:
+            return p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{key} still running after {timeout}s; log:\n{self.log(key)[-3000:]}")
+
+    def log(self, key):
+        try:
+            with open(os.path.join(self.dir, f"{key}.log"), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def metrics(self, port):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                text = r.read().decode()
+        except OSError:
+            return None
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                k, v = line.rsplit(" ", 1)
+                out[k] = float(v)
+        return out
+
+    def vigil(self, *argv, check=True, timeout=300):
+        r = subprocess.run([os.path.join(self.bin, "vigil"), *argv], capture_output=True, text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError(f"vigil {' '.join(argv)} failed ({r.returncode}): {r.stderr[-2000:]}")
+        return r
+
+    def query_json(self, store, *extra):
+        r = self.vigil("query", "--store", store, "--format", "json", *extra)
+        return [json.loads(l) for l in r.stdout.splitlines() if l]
+
+    def close(self, ok):
+        for key in list(self.procs):
+            self.kill(key, signal.SIGTERM, timeout=20)
+        for f in self.logs.values():
+            f.close()
+        if ok:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        else:
+            print(f"logs kept in {self.dir}", file=sys.stderr)
+            for key in self.procs:
+                print(f"---- {key} log (tail) ----\n{self.log(key)[-4000:]}", file=sys.stderr)
+
+
+def run(name, body):
+    """Run body(harness); exit 0 on success, 1 with a message on failure."""
+    h = Harness(name)
+    ok = False
+    try:
+        body(h)
+        ok = True
+    except Exception as e:  # noqa: BLE001 - report any failure
+        import traceback
+        traceback.print_exc()
+        print(f"FAIL {name}: {e}", file=sys.stderr)
+    finally:
+        h.close(ok)
+    print(f"{'1 passed, 0 failed' if ok else '0 passed, 1 failed'}")
+    sys.exit(0 if ok else 1)
