@@ -18,6 +18,9 @@
 
 typedef struct {
     const vg_input_cfg_t *cfg;
+    char state_path[512];   /* sim: where progress is recorded (next step time) */
+    int64_t saved_next;     /* sim: last progress written */
+    vg_sim_cfg_t sim_cfg;
     vg_sim_t *sim;
     vg_linux_t *host;
     bool max_speed;
@@ -45,6 +48,81 @@ s_time (const char *text, int64_t now, int64_t *ts)
 }
 
 static int
+s_discard_device (void *ctx, const vg_device_t *d)
+{
+    (void) ctx;
+    (void) d;
+    return 0;
+}
+static int
+s_discard_sample (void *ctx, const vg_point_t *p)
+{
+    (void) ctx;
+    (void) p;
+    return 0;
+}
+static int
+s_discard_event (void *ctx, const vg_event_t *e)
+{
+    (void) ctx;
+    (void) e;
+    return 0;
+}
+
+/* A sim input records how far it has delivered into the spool, so a restarted agent
+ * continues where it stopped instead of replaying (and duplicating) the simulation.  The
+ * record keeps the start time it was made with, so a relative start ("-1d") is evaluated
+ * once per spool; resuming fast-forwards by generating and discarding, so counter totals
+ * stay identical to an uninterrupted run.  A record for other parameters is ignored. */
+static int64_t
+s_sim_load_record (s_input_t *in, vg_sim_cfg_t *sc, const char *spool_dir, size_t idx)
+{
+    snprintf (in->state_path, sizeof in->state_path, "%s/input-%zu.sim", spool_dir, idx);
+    FILE *f = fopen (in->state_path, "r");
+    if (!f)
+        return 0;
+    unsigned long long seed, sites, cells;
+    long long start, interval, next;
+    int n = fscanf (f, "sim %llu %llu %llu %lld %lld next %lld", &seed, &sites, &cells, &start, &interval, &next);
+    fclose (f);
+    if (n != 6 || seed != sc->seed || sites != sc->sites || cells != sc->cells_per_gnb || interval != sc->interval_ms)
+        return 0;
+    sc->start_ms = start;
+    return next;
+}
+
+static void
+s_sim_fast_forward (s_input_t *in, int64_t next, size_t idx)
+{
+    vg_sink_t discard = { NULL, s_discard_device, s_discard_sample, s_discard_event };
+    uint64_t skipped = 0;
+    while (vg_sim_next_ts (in->sim) < next && vg_sim_step (in->sim, &discard) > 0)
+        skipped++;
+    in->saved_next = next;
+    vg_log (VG_LOG_INFO, "agent", "sim input %zu resumes at %lld (skipped %llu delivered steps)", idx, (long long) next,
+            (unsigned long long) skipped);
+}
+
+/* After a batch is spooled: everything before the sim's next step is safe on disk. */
+static void
+s_sim_record (s_input_t *in, const vg_sim_cfg_t *sc)
+{
+    int64_t next = vg_sim_next_ts (in->sim);
+    if (!in->state_path[0] || next == in->saved_next)
+        return;
+    char tmp[600];
+    snprintf (tmp, sizeof tmp, "%s.tmp", in->state_path);
+    FILE *f = fopen (tmp, "w");
+    if (!f)
+        return;
+    fprintf (f, "sim %llu %llu %llu %lld %lld next %lld\n", (unsigned long long) sc->seed,
+             (unsigned long long) sc->sites, (unsigned long long) sc->cells_per_gnb, (long long) sc->start_ms,
+             (long long) sc->interval_ms, (long long) next);
+    if (fclose (f) == 0 && rename (tmp, in->state_path) == 0)
+        in->saved_next = next;
+}
+
+static int
 s_input_new (vg_agent_t *a, s_input_t *in, const vg_input_cfg_t *c, char *err, size_t errlen)
 {
     in->cfg = c;
@@ -61,6 +139,8 @@ s_input_new (vg_agent_t *a, s_input_t *in, const vg_input_cfg_t *c, char *err, s
             return -VG_ECONFIG;
         }
         sc.start_ms -= sc.start_ms % sc.interval_ms;
+        size_t idx = (size_t) (in - a->inputs);
+        int64_t resume = s_sim_load_record (in, &sc, a->cfg->spool_dir, idx);
         sc.end_ms = 0;
         if (c->end && c->end[0] && s_time (c->end, now, &sc.end_ms) < 0) {
             snprintf (err, errlen, "input sim: bad end time '%s'", c->end);
@@ -72,7 +152,15 @@ s_input_new (vg_agent_t *a, s_input_t *in, const vg_input_cfg_t *c, char *err, s
             snprintf (err, errlen, "input sim: %s", vg_strerror (rc));
             return rc ? rc : -VG_EINVAL;
         }
+        if (vg_sim_series_count (in->sim) > a->cfg->batch_max_samples) {
+            snprintf (err, errlen, "input sim: one step has %zu samples; batch.max_samples (%llu) must be at least that",
+                      vg_sim_series_count (in->sim), (unsigned long long) a->cfg->batch_max_samples);
+            return -VG_ECONFIG;
+        }
         in->max_speed = c->speed == 1;
+        in->sim_cfg = sc;
+        if (resume)
+            s_sim_fast_forward (in, resume, idx);
         vg_log (VG_LOG_INFO, "agent", "sim: %zu devices, %zu series, every %lld ms from %lld", vg_sim_device_count (in->sim),
                 vg_sim_series_count (in->sim), (long long) sc.interval_ms, (long long) sc.start_ms);
         return vg_sim_announce (in->sim, &a->sink);
@@ -186,6 +274,9 @@ s_flush (vg_agent_t *a)
                    vg_strerror (rc));
         return 0;
     }
+    for (size_t i = 0; i < a->ninputs; i++)
+        if (a->inputs[i].sim)
+            s_sim_record (&a->inputs[i], &a->inputs[i].sim_cfg);
     return 1;
 }
 

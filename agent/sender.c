@@ -24,7 +24,8 @@ struct vg_sender {
     s_state_t state;
     uint64_t sent_upto;        /* highest seq sent on this connection */
     uint64_t max_sent;         /* highest seq ever sent (to count resends) */
-    int64_t last_reply_ms;     /* monotonic */
+    int64_t last_reply_ms;     /* monotonic: any message from the collector */
+    int64_t last_progress_ms;  /* monotonic: last ACK or WELCOME */
     int64_t last_send_ms;
     int64_t connected_ms;      /* when the current endpoint was chosen */
     int64_t retry_after_ms;    /* RETRY backoff: do not send before this */
@@ -98,6 +99,7 @@ s_connect (vg_sender_t *s, size_t idx, int64_t now)
     }
     s->connected_ms = now;
     s->last_reply_ms = now;
+    s->last_progress_ms = now;
     s->sent_upto = 0;
     s_hello (s, now);
     return 0;
@@ -185,7 +187,7 @@ s_on_ack (vg_sender_t *s, const uint8_t *p, size_t len, int64_t now)
             /* Temporary trouble at the collector: resend from the first unacknowledged. */
             s->stats.retries++;
             s->sent_upto = 0;
-            s->retry_after_ms = now + 1000;
+            s->retry_after_ms = now + 200;
             vg_log_rl (&s->rl, VG_LOG_WARN, "sender", "collector asked to retry batch %llu: %s",
                        (unsigned long long) a->seq, a->reason ? a->reason : "");
             break;
@@ -234,10 +236,13 @@ s_read (vg_sender_t *s, int64_t now)
             uint8_t t = *(uint8_t *) zmq_msg_data (&type);
             const uint8_t *p = zmq_msg_data (&payload);
             size_t len = zmq_msg_size (&payload);
-            if (t == VIGIL__MSG_TYPE__MSG_TYPE_ACK)
+            if (t == VIGIL__MSG_TYPE__MSG_TYPE_ACK) {
                 s_on_ack (s, p, len, now);
-            else if (t == VIGIL__MSG_TYPE__MSG_TYPE_WELCOME)
+                s->last_progress_ms = now;
+            } else if (t == VIGIL__MSG_TYPE__MSG_TYPE_WELCOME) {
                 s_on_welcome (s, p, len);
+                s->last_progress_ms = now;
+            }
         }
         zmq_msg_close (&type);
         zmq_msg_close (&payload);
@@ -292,9 +297,12 @@ vg_sender_service (vg_sender_t *s, int64_t now)
             s->stats.heartbeats++;
         }
     }
-    /* Silence while we expect an answer: fail over to the next collector. */
-    bool expecting = s->state != S_READY || vg_sender_inflight (s) > 0 || s->last_send_ms > s->last_reply_ms;
-    if (expecting && now - s->last_reply_ms > s->cfg.timeout_ms) {
+    /* Silence while we expect an answer, or batches (or HELLO) unanswered although the peer
+     * talks (a restarted collector answers heartbeats but lost what was in flight): fail
+     * over to the next collector, which may be the same one reconnected. */
+    bool expecting = s->last_send_ms > s->last_reply_ms;
+    bool stalled = (s->state != S_READY || vg_sender_inflight (s) > 0) && now - s->last_progress_ms > s->cfg.timeout_ms;
+    if (stalled || (expecting && now - s->last_reply_ms > s->cfg.timeout_ms)) {
         size_t next = (s->endpoint + 1) % s->cfg.nendpoints;
         vg_log_rl (&s->rl, VG_LOG_WARN, "sender", "no answer from %s for %lld ms; trying %s",
                    s->cfg.endpoints[s->endpoint], (long long) (now - s->last_reply_ms), s->cfg.endpoints[next]);
@@ -317,7 +325,8 @@ int64_t
 vg_sender_next_wake (const vg_sender_t *s, int64_t now)
 {
     int64_t wake = s->cfg.heartbeat_ms - (now - s->last_send_ms);
-    int64_t to = s->cfg.timeout_ms - (now - s->last_reply_ms) + 1;
+    int64_t last = s->last_progress_ms < s->last_reply_ms ? s->last_progress_ms : s->last_reply_ms;
+    int64_t to = s->cfg.timeout_ms - (now - last) + 1;
     if (to < wake)
         wake = to;
     if (s->retry_after_ms > now && s->retry_after_ms - now < wake)

@@ -564,7 +564,9 @@ s_scan_files (vg_spool_t *s, DIR *d)
             continue;
         case S_NAME_OTHER:
             s->st.ignored_files++;
-            vg_log_rl (&s->rl, VG_LOG_WARN, "spool", "%s: ignoring foreign entry '%s'", s->dir, de->d_name);
+            /* The agent keeps its inputs' progress records ("input-*") beside the batches. */
+            if (strncmp (de->d_name, "input-", 6) != 0)
+                vg_log_rl (&s->rl, VG_LOG_WARN, "spool", "%s: ignoring foreign entry '%s'", s->dir, de->d_name);
             continue;
         case S_NAME_STATE_TMP:
             s_unlink (s, de->d_name);

@@ -597,6 +597,14 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
         in->stats.duplicates++;
         return VG_INGEST_DUP;
     }
+    /* Within an epoch batches are stored strictly in sequence: acknowledgements are
+     * cumulative, so accepting N+2 while N+1 is still in flight somewhere (lost with a
+     * crashed collector's socket buffer, say) would let the agent forget N+1. */
+    if (agent && agent->epoch == b->epoch && b->seq != agent->seq + 1) {
+        in->stats.gaps++;
+        snprintf (res->reason, sizeof res->reason, "expected seq %llu", (unsigned long long) agent->seq + 1);
+        return VG_INGEST_GAP;
+    }
 
     /* ---- pass 1: structure ---- */
     if (b->n_strings == 0 || b->n_strings > MAX_STRINGS || b->strings[0][0] != '\0')

@@ -41,6 +41,7 @@ typedef struct {
 typedef struct {
     uint64_t batches;          /* accepted */
     uint64_t duplicates;       /* already committed: acknowledged, not stored again */
+    uint64_t gaps;             /* arrived before their predecessor: refused, resent in order */
     uint64_t rejected;         /* invalid batches */
     uint64_t samples;          /* stored */
     uint64_t samples_rejected; /* dropped from valid batches (timestamps outside the window) */
@@ -59,6 +60,7 @@ typedef struct {
 } vg_ingest_result_t;
 
 #define VG_INGEST_DUP 1
+#define VG_INGEST_GAP 2   /* a seq is missing before this one: not stored; the agent resends in order */
 
 typedef struct vg_ingest vg_ingest_t;
 
@@ -68,7 +70,8 @@ vg_ingest_t *vg_ingest_new (const vg_ingest_cfg_t *cfg, vg_store_t *store, char 
 void vg_ingest_destroy (vg_ingest_t **self_p);
 
 /* Validate batch p[0..len) and add its writes to txn.  Returns 0 (accepted, writes added),
- * VG_INGEST_DUP (already committed, nothing added) or a negative -VG_E* code (rejected;
+ * VG_INGEST_DUP (already committed, nothing added), VG_INGEST_GAP (the agent's previous
+ * seq of this epoch is not committed yet, nothing added) or a negative -VG_E* code (rejected;
  * res->reason says why; nothing added).  res->agent_id/epoch/seq are filled whenever the
  * header could be read.  now_ms bounds the accepted time window. */
 int vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,

@@ -44,6 +44,7 @@ s_publish_metrics (void *ctx)
                       "vigil_batches_total{result=\"accepted\"} %llu\n"
                       "vigil_batches_total{result=\"duplicate\"} %llu\n"
                       "vigil_batches_total{result=\"rejected\"} %llu\n"
+                      "vigil_batches_total{result=\"out_of_order\"} %llu\n"
                       "# TYPE vigil_samples_total counter\n"
                       "vigil_samples_total{result=\"stored\"} %llu\n"
                       "vigil_samples_total{result=\"rejected\"} %llu\n"
@@ -62,7 +63,7 @@ s_publish_metrics (void *ctx)
                       "# TYPE vigil_commit_seconds_sum counter\nvigil_commit_seconds_sum %.6f\n"
                       "# TYPE vigil_store_sample_sst_bytes gauge\nvigil_store_sample_sst_bytes %llu\n",
                       (unsigned long long) i->batches, (unsigned long long) i->duplicates,
-                      (unsigned long long) i->rejected, (unsigned long long) i->samples,
+                      (unsigned long long) i->rejected, (unsigned long long) i->gaps, (unsigned long long) i->samples,
                       (unsigned long long) i->samples_rejected, (unsigned long long) i->events,
                       (unsigned long long) i->bytes, vg_ingest_series_count (app->ingest),
                       (unsigned long long) s->msgs_in, (unsigned long long) s->bad_msgs, (unsigned long long) s->hello,
@@ -139,6 +140,13 @@ main (int argc, char **argv)
                            cfg.allow_unknown_agents,
                            acl,
                            cfg.nagents };
+    if (cfg.retention_ms > 0 && ic.max_past_ms > cfg.retention_ms) {
+        /* Data older than the retention horizon would be deleted at the next retention run:
+         * refuse it at the door (counted) rather than acknowledge and then drop it. */
+        vg_log (VG_LOG_INFO, "collector", "ingest.max_past capped at store.retention (%lld ms)",
+                (long long) cfg.retention_ms);
+        ic.max_past_ms = cfg.retention_ms;
+    }
     if (cfg.nagents == 0 && !cfg.allow_unknown_agents)
         vg_log (VG_LOG_WARN, "collector", "no agents configured and allow_unknown_agents is false: every batch will "
                                           "be rejected");

@@ -266,6 +266,9 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, zmq_msg_t *pa
     if (rc == VG_INGEST_DUP) {
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_OK;
         p->duplicate = true;
+    } else if (rc == VG_INGEST_GAP) {
+        p->status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
+        snprintf (p->reason, sizeof p->reason, "%s", res.reason);
     } else if (rc == -VG_ENOMEM) {
         /* The txn may hold part of this batch: abandon the whole group; agents resend. */
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;

@@ -254,7 +254,9 @@ static inline void
 s_ts_put (s_bw_t *w, uint64_t z)
 {
     unsigned c = s_ts_class (z);
-    if (c < 6) /* prefix and payload in one write of at most 46 bits */
+    if (c == 0) /* regular intervals */
+        s_bw_put (w, 0, 1);
+    else if (c < 6) /* prefix and payload in one write of at most 46 bits */
         s_bw_put (w, ((uint64_t) s_ts_prefix[c] << s_ts_width[c]) | z, s_ts_code_len[c]);
     else {
         s_bw_put (w, 0x3f, 6);
@@ -418,7 +420,7 @@ s_dec_m (double v, double p10, int64_t *m)
 
 /* The width code shared by the cost pass and the writer.  For z != 0 of bit length bl,
  * reuse the running width w when bl <= w < bl + 6 (cheaper than 6 bits of new width);
- * otherwise send bl.  Written without data-dependent branches: noisy series flip between
+ * otherwise send bl.  Reuse-or-new is chosen without a branch: noisy series flip between
  * the cases at random. */
 typedef struct {
     uint64_t code;
@@ -428,16 +430,18 @@ typedef struct {
 static inline s_code_t
 s_dec_code (uint64_t z, unsigned *w)
 {
-    unsigned cw = *w, bl = 64 - s_clz64 (z | 1);
+    if (!z) { /* the common case of flat stretches, predictable there */
+        s_code_t zero = { 0, 1 };
+        return zero;
+    }
+    unsigned cw = *w, bl = 64 - s_clz64 (z);
     int reuse = cw - bl < 6u;
     uint64_t reuse_code = (UINT64_C (2) << cw) | z; /* z < 2^56, so at most 58 bits */
     uint64_t new_code = (((UINT64_C (3) << 6) | bl) << bl) | z;
     s_code_t c;
     c.code = reuse ? reuse_code : new_code;
     c.len = reuse ? 2 + cw : 8 + bl;
-    c.code = z ? c.code : 0;
-    c.len = z ? c.len : 1;
-    *w = (z && !reuse) ? bl : cw;
+    *w = reuse ? cw : bl;
     return c;
 }
 

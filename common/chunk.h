@@ -24,17 +24,24 @@
 
 enum { VG_CHUNK_GORILLA = 1, VG_CHUNK_DECIMAL = 2 };
 
-/* Append the encoding of n samples (1 <= n <= VG_CHUNK_MAX_SAMPLES) to out.
- * Returns 0, -VG_EINVAL (n out of range) or -VG_ENOMEM. */
+/* Append the encoding of n samples (1 <= n <= VG_CHUNK_MAX_SAMPLES) to out.  The encoder
+ * costs every candidate (Gorilla; decimal with deltas or delta-of-deltas) exactly and
+ * writes the smallest; it grows out once (up to 8 bytes of slack beyond the chunk) and
+ * does not allocate otherwise.  ts and v are read only; no shared state (thread-safe).
+ * Returns 0, -VG_EINVAL (n out of range) or -VG_ENOMEM (out is then unchanged). */
 int vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out);
 
 /* Read the header of the chunk at p[0..len): codec and sample count.  Returns the number
- * of header bytes, or -VG_ETRUNC / -VG_EPROTO. */
+ * of header bytes, or -VG_ETRUNC / -VG_EPROTO (unknown codec, count 0 or above
+ * VG_CHUNK_MAX_SAMPLES, overlong varint).  Use it to size ts[] and v[] before decoding. */
 int vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n);
 
 /* Decode the chunk at p[0..len) into ts[] and v[] (room for cap samples).  Sets *n to the
- * sample count and *used to the bytes the chunk occupies (chunks can be concatenated).
- * Returns 0, -VG_ETRUNC, -VG_EPROTO (corrupt) or -VG_ETOOBIG (count > cap). */
+ * sample count and *used to the bytes the chunk occupies (chunks can be concatenated:
+ * decode again at p + *used).  Does not allocate.
+ * Returns 0, -VG_ETRUNC (input ends early, or the count cannot fit in the bytes left),
+ * -VG_EPROTO (corrupt) or -VG_ETOOBIG (count > cap).  On error *n and *used are 0 and
+ * ts[0..cap) and v[0..cap) hold unspecified values. */
 int vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_t cap, size_t *n,
                      size_t *used);
 

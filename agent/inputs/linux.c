@@ -210,7 +210,7 @@ s_netdev (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
     const char *line;
     size_t len;
     int lineno = 0;
-    while ((line = s_line (&pos, &len)) != NULL) {
+    for (line = s_line (&pos, &len); line != NULL; line = s_line (&pos, &len)) {
         if (++lineno <= 2)
             continue; /* column headers */
         const char *end = line + len;
@@ -242,8 +242,9 @@ s_netdev (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
         }
         vg_label_t lab = { "name", f->name };
         for (int c = 0; c < NIFC; c++) {
-            int rc = s_emit (l, sink, s_ifc[c].path, &lab, VG_KIND_COUNTER, c == 0 || c == 4 ? "By" : NULL, ts,
-                             (double) v[s_ifc[c].col], f->hint[c]);
+            const char *unit = c == 0 || c == 4 ? "By" : NULL;
+            double val = (double) v[s_ifc[c].col];
+            int rc = s_emit (l, sink, s_ifc[c].path, &lab, VG_KIND_COUNTER, unit, ts, val, f->hint[c]);
             if (rc)
                 return rc;
             (*n)++;
@@ -278,7 +279,7 @@ s_stat (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
     char *pos = l->buf;
     const char *line;
     size_t len;
-    while ((line = s_line (&pos, &len)) != NULL) {
+    for (line = s_line (&pos, &len); line != NULL; line = s_line (&pos, &len)) {
         const char *end = line + len, *p;
         int rc;
         if (len > 5 && memcmp (line, "btime", 5) == 0 && (line[5] == ' ' || line[5] == '\t')) {
@@ -357,7 +358,7 @@ s_meminfo (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
     char *pos = l->buf;
     const char *line;
     size_t len;
-    while ((line = s_line (&pos, &len)) != NULL) {
+    for (line = s_line (&pos, &len); line != NULL; line = s_line (&pos, &len)) {
         for (int k = 0; k < 5; k++) {
             size_t kl = strlen (keys[k]);
             if (len > kl && memcmp (line, keys[k], kl) == 0) {

@@ -1,4 +1,5 @@
-/* sim.c - deterministic simulated multi-vendor 5G fleet (see sim.h).
+/* sim.c - deterministic simulated multi-vendor 5G fleet (see sim.h): the API and the per-step
+ * generation; sim_fleet.c builds the devices and series, sim_int.h holds the shared structs.
  *
  * Invariant: a value depends only on (seed, series index, step index) and the series' own
  * running state; randomness comes from a counter-based hash, never from a sequential stream.
@@ -253,6 +254,31 @@ s_quant (const series_t *se, double v)
     return nearbyint (v * se->qinv) / se->qinv;
 }
 
+/* This step's increment of a counter series whose expected rate is `level`. */
+static double
+s_counter_inc (const vg_sim_t *s, const series_t *se, const series_t *ref, double level, uint64_t r,
+               uint64_t r2)
+{
+    double inc;
+    switch ((gen_t) se->gen) {
+    case G_COUNTER: return s_poisson (level * (1 + se->sigma * s_normal (r)), r2);
+    case G_SUCC: {
+        /* Failures grow only near congestion: the cell's PRB (52 cap (L + L^2) / 2) above 85 %. */
+        double l = s->load[se->driver];
+        double over = se->cong * 0.5 * (l + l * l) - 1.62, pf = level;
+        if (se->cong > 0 && over > 0)
+            pf *= 1 + 20 * over;
+        double fail = s_poisson (ref->inc * (pf > 1 ? 1 : pf), r2);
+        return ref->inc - (fail > ref->inc ? ref->inc : fail);
+    }
+    case G_SCALED:
+        inc = nearbyint (ref->inc * level * (1 + se->sigma * s_normal (r)));
+        return inc < 0 ? 0 : inc;
+    case G_PLUS: return ref->inc + s_poisson (level, r2);
+    default: return 0;
+    }
+}
+
 /* The value of series se at step k (cur = k & 1).  Reads state[cur], writes state[!cur]. */
 static double
 s_series_next (vg_sim_t *s, series_t *se, uint64_t k, int cur)
@@ -261,6 +287,7 @@ s_series_next (vg_sim_t *s, series_t *se, uint64_t k, int cur)
     double x = se->xsel == X_LOAD    ? s->load[se->driver]
                : se->xsel == X_LOAD2 ? s->load2[se->driver]
                : se->xsel == X_INV   ? s->loadinv[se->driver]
+               : se->xsel == X_MIX   ? 0.5 * (s->load[se->driver] + s->load2[se->driver])
                                      : 1.0;
     double level = se->a + se->b * x * s->shape[se->shape];
     /* Incident modifiers (later scenarios) apply here: scale or offset `level`, force a state
@@ -283,29 +310,8 @@ s_series_next (vg_sim_t *s, series_t *se, uint64_t k, int cur)
         v = s_quant (se, ref->last * level * (1 + se->sigma * s_normal (r)));
         v = v < ref->last ? ref->last : v;
         break;
-    default:
-        switch ((gen_t) se->gen) {
-        case G_COUNTER: {
-            double lam = level * (1 + se->sigma * s_normal (r));
-            inc = s_poisson (lam, r2);
-            break;
-        }
-        case G_SUCC: {
-            /* Failures grow only near congestion (PRB above ~85 %). */
-            double over = se->cong * s->load[se->driver] - 1.67, pf = level;
-            if (se->cong > 0 && over > 0)
-                pf *= 1 + 20 * over;
-            double fail = s_poisson (ref->inc * (pf > 1 ? 1 : pf), r2);
-            inc = ref->inc - (fail > ref->inc ? ref->inc : fail);
-            break;
-        }
-        case G_SCALED:
-            inc = nearbyint (ref->inc * level * (1 + se->sigma * s_normal (r)));
-            inc = inc < 0 ? 0 : inc;
-            break;
-        case G_PLUS: inc = ref->inc + s_poisson (level, r2); break;
-        default: inc = 0; break;
-        }
+    default: /* counters */
+        inc = s_counter_inc (s, se, ref, level, r, r2);
         v = prev + inc;
         if (v >= WRAP)
             v -= WRAP;
@@ -371,8 +377,10 @@ s_events (vg_sim_t *s, const device_t *d, int64_t ts, uint64_t k, int minute, co
     for (size_t i = 0; i < N_FLOWDST; i++) {
         const flowdst_t *f = &s_flowdst[i];
         double periods = (double) (now_p - prev_p);
-        double bytes = nearbyint (f->bytes * periods * (1 + 0.2 * s_normal (s_rand (d->key ^ (0xf10 + i), k))));
-        vg_flow_t fl = { .src = d->mgmt, .dst = f->ip, .vrf = "mgmt", .dst_port = f->port, .protocol = f->proto,
+        double z = s_normal (s_rand (d->key ^ (0xf10 + i), k));
+        double bytes = nearbyint (f->bytes * periods * (1 + 0.2 * z));
+        vg_flow_t fl = { .src = d->mgmt, .dst = f->ip, .vrf = "mgmt", .dst_port = f->port,
+                         .protocol = f->proto,
                          .interval_ms = (uint32_t) ((now_p - prev_p) * FLOW_PERIOD_MS),
                          .bytes = (uint64_t) bytes, .packets = (uint64_t) ceil (bytes / f->pkt) };
         ev.type = VG_EV_FLOW_SUMMARY;

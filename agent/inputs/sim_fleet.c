@@ -111,7 +111,9 @@ s_add (vg_sim_t *s, device_t *d, const char *path, vg_kind_t kind, const char *u
 static double
 s_mean_level (const series_t *se)
 {
-    double mx = se->xsel == X_ONE ? 1.0 : se->xsel == X_LOAD ? 0.55 : se->xsel == X_LOAD2 ? 0.35 : 0.4;
+    static const double mean_x[] = { [X_LOAD] = 0.55, [X_LOAD2] = 0.35, [X_ONE] = 1.0, [X_INV] = 0.4,
+                                     [X_MIX] = 0.45 };
+    double mx = mean_x[se->xsel];
     return se->a + se->b * mx;
 }
 
@@ -228,9 +230,9 @@ s_build_gnb (vg_sim_t *s, device_t *d, uint32_t site, uint32_t first_cell)
         size_t ref;
         snprintf (cell, sizeof cell, "NRCellDU=%u", c + 1);
         ADD ("RRU.PrbTotDl", VG_KIND_GAUGE, "%", "cell", cell, NULL, NULL);
-        s_gauge (se, drv, X_LOAD, 1.5, 50 * cap, 0.04, 0.3, 0, 100, 10);
+        s_gauge (se, drv, X_MIX, 0.5, 52 * cap, 0.04, 0.3, 0, 100, 10);
         ADD ("RRU.PrbTotUl", VG_KIND_GAUGE, "%", "cell", cell, NULL, NULL);
-        s_gauge (se, drv, X_LOAD, 3, 25 * cap, 0.05, 0.3, 0, 100, 10);
+        s_gauge (se, drv, X_MIX, 3, 25 * cap, 0.05, 0.3, 0, 100, 10);
         ADD ("RRC.ConnMean", VG_KIND_GAUGE, NULL, "cell", cell, NULL, NULL);
         s_gauge (se, drv, X_LOAD2, 1, 200 * cap, 0.04, 1, 0, 5000, 1);
         ref = LAST;
@@ -499,7 +501,8 @@ vg_sim__build_profiles (vg_sim_t *s)
         double h = m / 60.0;
         s->shapes_day[SH_ONE][m] = 1.0;
         /* Handovers: commute bumps around 08:00 and 18:00. */
-        s->shapes_day[SH_COMMUTE][m] = 1.0 + 0.4 * exp (-0.5 * (h - 8) * (h - 8)) + 0.4 * exp (-0.5 * (h - 18) * (h - 18));
+        s->shapes_day[SH_COMMUTE][m]
+            = 1.0 + 0.4 * exp (-0.5 * (h - 8) * (h - 8)) + 0.4 * exp (-0.5 * (h - 18) * (h - 18));
         /* Optics temperature drift: warmest at 15:00. */
         s->shapes_day[SH_TEMP][m] = sin (tw * (h - 9) / 24.0);
         s->login_shape[m] = s->daily[P_BUS][m] / mean;
@@ -516,7 +519,8 @@ vg_sim__build (vg_sim_t *s)
     for (int r = 0; r < R__COUNT; r++)
         s_perm (c->seed, r, perm[r]);
     for (uint32_t i = 0; i < c->sites && rc == 0; i++) {
-        int prof = s_unit (vg_hash_mix64 (c->seed ^ vg_hash_mix64 (0x5173 + (uint64_t) i))) < 0.65 ? P_RES : P_BUS;
+        uint64_t rp = vg_hash_mix64 (c->seed ^ vg_hash_mix64 (0x5173 + (uint64_t) i));
+        int prof = s_unit (rp) < 0.65 ? P_RES : P_BUS; /* 65 % residential sites */
         snprintf (site, sizeof site, "site%03u", i + 1);
         for (uint32_t k = 0; k < c->cells_per_gnb; k++)
             s->cell_profile[i * c->cells_per_gnb + k] = prof;

@@ -27,7 +27,7 @@
 enum { R_GNB, R_CSR, R_AMF, R_SMF, R_UPF, R_PE, R__COUNT };
 enum { P_RES, P_BUS, P__COUNT };
 enum { SH_ONE, SH_COMMUTE, SH_TEMP, SH__COUNT };
-enum { X_LOAD, X_LOAD2, X_ONE, X_INV }; /* x = L, L^2, 1, 1 / (1 + 3 L) */
+enum { X_LOAD, X_LOAD2, X_ONE, X_INV, X_MIX }; /* x = L, L^2, 1, 1 / (1 + 3 L), (L + L^2) / 2 */
 typedef enum {
     G_CONST,   /* value a */
     G_STATE,   /* constant state string */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "err.h"
 #include "hash.h"
 #include "sim.h"
@@ -510,6 +511,42 @@ START_TEST (week_realism)
 }
 END_TEST
 
+/* Not a timed test: prints the generation rate of one simulated day of the default fleet into
+ * a counting sink (asserts only the sample count). */
+static int
+s_count_sample (void *ctx, const vg_point_t *p)
+{
+    (void) p;
+    (*(size_t *) ctx)++;
+    return 0;
+}
+
+static int
+s_count_event (void *ctx, const vg_event_t *e)
+{
+    (void) ctx;
+    (void) e;
+    return 0;
+}
+
+START_TEST (generation_rate)
+{
+    vg_sim_cfg_t cfg;
+    vg_sim_cfg_defaults (&cfg);
+    vg_sim_t *s = vg_sim_new (&cfg, NULL);
+    size_t n = 0;
+    vg_sink_t k = { &n, NULL, s_count_sample, s_count_event };
+    int64_t t0 = vg_clock_mono_ns ();
+    for (int i = 0; i < 1440; i++)
+        ck_assert_int_gt (vg_sim_step (s, &k), 0);
+    double sec = (double) (vg_clock_mono_ns () - t0) / 1e9;
+    ck_assert_uint_eq (n, 1440 * vg_sim_series_count (s));
+    printf ("sim: %zu devices, %zu series; %zu samples in %.3f s = %.1f M samples/s\n",
+            vg_sim_device_count (s), vg_sim_series_count (s), n, sec, (double) n / sec / 1e6);
+    vg_sim_destroy (&s);
+}
+END_TEST
+
 Suite *
 vg_sim_suite (void)
 {
@@ -523,6 +560,7 @@ vg_sim_suite (void)
     tcase_add_test (tc, end_and_interval);
     tcase_add_test (tc, rop_rates);
     tcase_add_test (tc, week_realism);
+    tcase_add_test (tc, generation_rate);
     suite_add_tcase (s, tc);
     return s;
 }

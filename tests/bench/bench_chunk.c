@@ -1,7 +1,7 @@
 /* bench_chunk.c - encode/decode speed and size of the sample chunk codec.
  *
- * Usage: bench_chunk [samples_per_chunk [total_samples]]   (defaults 1000 and 20,000,000)
- * Prints one JSON object: per synthetic series shape, bytes/sample and the best of 5 runs
+ * Usage: bench_chunk [samples_per_chunk [samples_per_run]]   (defaults 1000 and 2,000,000)
+ * Prints one JSON object: per synthetic series shape, bytes/sample and the best of 15 runs
  * of encode and decode ns/sample; "mixed" is the four shapes taken together. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include "chunk.h"
 #include "clock.h"
 
-enum { SHAPES = 4, RUNS = 5 };
+enum { SHAPES = 4, RUNS = 15 };
 static const char *const s_shape_name[SHAPES] = { "regular_counter", "gauge_2dec", "random_doubles",
                                                   "constant" };
 
@@ -59,9 +59,9 @@ int
 main (int argc, char **argv)
 {
     size_t per = argc > 1 ? (size_t) strtoul (argv[1], NULL, 10) : 1000;
-    size_t total = argc > 2 ? (size_t) strtoul (argv[2], NULL, 10) : 20000000;
+    size_t total = argc > 2 ? (size_t) strtoul (argv[2], NULL, 10) : 2000000;
     if (per < 1 || per > VG_CHUNK_MAX_SAMPLES || total < per) {
-        fprintf (stderr, "usage: bench_chunk [samples_per_chunk [total_samples]]\n");
+        fprintf (stderr, "usage: bench_chunk [samples_per_chunk [samples_per_run]]\n");
         return 2;
     }
     /* 16 distinct chunks per shape, cycled, so the branch predictor cannot learn one. */

@@ -58,14 +58,14 @@ class Harness:
             f.write(text)
         return path
 
-    def collector_config(self, name="collector", port=None, metrics_port=None, agents=("a1",), extra=""):
+    def collector_config(self, name="collector", port=None, metrics_port=None, agents=("a1",), extra="", ingest=""):
         port = port or free_port()
         metrics_port = metrics_port or free_port()
         agent_list = "".join(f"  - id: {a}\n" for a in agents)
         cfg = (f"collector:\n  id: {name}\n  listen: tcp://127.0.0.1:{port}\n"
                f"  metrics_listen: 127.0.0.1:{metrics_port}\n"
-               f"store:\n  path: {self.dir}/{name}-store\n"
-               f"ingest:\n  max_past: 400d\n"
+               f"store:\n  path: {self.dir}/{name}-store\n  retention: 0\n"
+               f"ingest:\n  max_past: 400d\n{ingest}"
                f"agents:\n{agent_list}{extra}")
         return self.write(f"{name}.yaml", cfg), port, metrics_port
 
@@ -164,6 +164,6 @@ def run(name, body):
         traceback.print_exc()
         print(f"FAIL {name}: {e}", file=sys.stderr)
     finally:
-        h.close(ok)
+        h.close(ok and not os.environ.get("VG_KEEP"))
     print(f"{'1 passed, 0 failed' if ok else '0 passed, 1 failed'}")
     sys.exit(0 if ok else 1)

@@ -1,0 +1,61 @@
+/* alert.h - one lifecycle record of a finding (Create / Update / Close), as the engine emits it.
+ *
+ * Fixed-size and self-contained except for the const char * fields, which point into the
+ * engine's rules and device tables and stay valid while the engine lives (copy them if you
+ * keep the record longer).  The uid is deterministic: dedup key + "@" + episode start ms,
+ * so replaying the same telemetry reproduces the same ids. */
+#ifndef VG_ALERT_H
+#define VG_ALERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VG_ALERT_KEY_MAX 384
+
+/* OCSF activity_id and status_id values. */
+enum { VG_ACT_CREATE = 1, VG_ACT_UPDATE = 2, VG_ACT_CLOSE = 3 };
+enum { VG_STATUS_NEW = 1, VG_STATUS_IN_PROGRESS = 2, VG_STATUS_SUPPRESSED = 3, VG_STATUS_RESOLVED = 4 };
+
+typedef struct vg_alert {
+    int activity;              /* VG_ACT_* */
+    int status;                /* VG_STATUS_* */
+    int severity;              /* VG_SEV_* (1..5) */
+    char cia;                  /* 'A', 'C', 'I' or 'X' */
+    int64_t time_ms;           /* event time of this record */
+    int64_t first_seen_ms;     /* episode start: first time the condition held */
+    int64_t last_seen_ms;      /* latest time the condition held */
+    int64_t window_start_ms;   /* evaluation window of the latest evidence */
+    int64_t window_end_ms;
+    double score;              /* [0,1] or NAN */
+    double observed, expected, lo, hi;
+    uint64_t series_id;        /* 0 when the finding is not about one series */
+    uint64_t rules_digest;     /* hash of the rules file text (detector config) */
+    const char *rule_id;       /* rule id from the rules file */
+    const char *detector;      /* detector kind name */
+    const char *detector_version;
+    const char *catalog;       /* "A01", "C01", ... or "" */
+    const char *types;         /* finding type family or "" */
+    const char *title;
+    const char *techniques;    /* "T1529,T1489,FGT1499" or "" */
+    const char *vendor, *model, *role, *site, *sw_version; /* device inventory; "" if unknown */
+    char device[256];          /* device id, or the scope key for fleet findings */
+    char entity[512];          /* path{labels} of the series, or "" */
+    char signal[128];          /* sub-entity ("dst=203.0.113.9:443") or "" */
+    char dedup_key[VG_ALERT_KEY_MAX];
+    char uid[VG_ALERT_KEY_MAX + 24];
+    char evidence[256];
+    char reason[96];           /* suppression window / resolve reason / update cause */
+} vg_alert_t;
+
+typedef void (*vg_alert_fn) (void *ctx, const vg_alert_t *alert);
+
+/* Render an alert as one JSON object (OCSF Detection Finding shape, class 2004) into buf
+ * with snprintf only.  Returns the length it needed (like snprintf); the output is valid
+ * JSON only if that is < size. */
+size_t vg_alert_to_json (const vg_alert_t *a, char *buf, size_t size);
+
+/* Activity and status names ("create", "suppressed", ...). */
+const char *vg_alert_activity_name (int activity);
+const char *vg_alert_status_name (int status);
+
+#endif

@@ -1,0 +1,832 @@
+/* det_avail.c - availability detectors: silence (A01), flaps (A02), seasonal anomaly /
+ * throughput collapse (A03), error bursts (A04), resource exhaustion (A05), RAN KPI success
+ * ratios (A06), BGP session and prefix swings (A08).
+ * Invariant: each instance's mutable state is one plain struct `st` (saved and loaded as is,
+ * then validated); parameters are read from the rule, never copied into saved state. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "rules.h"
+#include "uni.h"
+
+#define P(r, i) ((r)->pv[(i)])
+
+static void
+s_destroy (vg_detector_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+/* Counter -> per-second rate. Returns 1 with *rate set, 0 when the interval is dropped
+ * (first sample, reset/wrap, non-increasing time). */
+typedef struct {
+    double raw;
+    int64_t ts;
+    int has;
+} s_ctr_t;
+
+static int
+s_rate (s_ctr_t *c, int64_t ts, double raw, double *rate)
+{
+    int had = c->has;
+    double prev = c->raw;
+    int64_t pts = c->ts;
+    c->raw = raw;
+    c->ts = ts;
+    c->has = 1;
+    if (!had || ts <= pts || raw < prev)
+        return 0;
+    *rate = (raw - prev) * 1000.0 / (double) (ts - pts);
+    return 1;
+}
+
+/* =========================================================================================
+ * silence (A01): per-series staleness; the engine aggregates device and collector silence.
+ */
+enum { SIL_K, SIL_MIN, SIL_INTERVAL, SIL_FRAC, SIL_MIND };
+static const vg_param_def_t s_sil_params[] = {
+    { "k", VG_PARAM_NUM, 3, 1, 100, NULL, "silent after k expected intervals without a sample" },
+    { "min_silence", VG_PARAM_DUR, 30000, 0, 86400000.0 * 7, NULL, "never silent before this long" },
+    { "interval", VG_PARAM_DUR, 0, 0, 86400000.0, NULL, "expected interval; 0 = learn from the series" },
+    { "outage_fraction", VG_PARAM_NUM, 0.3, 0.01, 1, NULL, "fraction of watched devices silent together => one collector/transport finding" },
+    { "outage_min_devices", VG_PARAM_NUM, 3, 1, 1e6, NULL, "minimum silent devices for the collector finding" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    struct {
+        int64_t last_ts;
+        double interval;
+        uint32_t n;
+    } st;
+} s_sil_t;
+
+static vg_detector_t *
+s_sil_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_sil_t *d = calloc (1, sizeof *d);
+    return d ? &d->base : NULL;
+}
+
+static int
+s_sil_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_sil_t *d = (s_sil_t *) self;
+    if (d->st.n > 0 && ts > d->st.last_ts) {
+        double gap = (double) (ts - d->st.last_ts);
+        if (d->st.n == 1)
+            d->st.interval = gap;
+        else {
+            if (gap > 4 * d->st.interval)
+                gap = 4 * d->st.interval; /* a gap is not the cadence */
+            d->st.interval += 0.1 * (gap - d->st.interval);
+        }
+    }
+    if (ts > d->st.last_ts)
+        d->st.last_ts = ts;
+    d->st.n++;
+    return 0;
+}
+
+static int
+s_sil_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
+{
+    s_sil_t *d = (s_sil_t *) self;
+    const vg_rule_t *r = self->rule;
+    double iv = P (r, SIL_INTERVAL) > 0 ? P (r, SIL_INTERVAL) : d->st.interval;
+    if (d->st.n == 0 || (P (r, SIL_INTERVAL) <= 0 && d->st.n < 2))
+        return 0;
+    double thr = P (r, SIL_K) * iv;
+    if (thr < P (r, SIL_MIN))
+        thr = P (r, SIL_MIN);
+    double age = (double) (now - d->st.last_ts);
+    out->state = age > thr ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+    out->observed = age;
+    out->expected = thr;
+    out->score = age > thr ? 1.0 : age / thr;
+    out->window_start_ms = d->st.last_ts;
+    out->window_end_ms = now;
+    return 0;
+}
+
+static int
+s_sil_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_sil_t *d = (const s_sil_t *) self;
+    return vg_detector_save_pod (out, 0x4c495301, &d->st, sizeof d->st);
+}
+
+static int
+s_sil_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_sil_t *d = (s_sil_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x4c495301, &d->st, sizeof d->st);
+    if (rc == 0 && !(d->st.interval >= 0 && isfinite (d->st.interval)))
+        rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_silence = {
+    "silence", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 1, sizeof (s_sil_t),
+    s_sil_params, sizeof s_sil_params / sizeof s_sil_params[0],
+    s_sil_new, s_destroy, s_sil_sample, NULL, NULL, s_sil_tick, NULL, s_sil_save, s_sil_load,
+};
+
+/* =========================================================================================
+ * flap (A02): oper-status transitions (state 1/0) or a transitions counter, with BGP-style
+ * exponential penalty damping.
+ */
+enum { FL_PEN, FL_SUP, FL_REUSE, FL_HALF };
+static const vg_param_def_t s_flap_params[] = {
+    { "penalty", VG_PARAM_NUM, 1000, 1, 1e6, NULL, "penalty added per transition" },
+    { "suppress", VG_PARAM_NUM, 2000, 1, 1e7, NULL, "flapping when the penalty reaches this" },
+    { "reuse", VG_PARAM_NUM, 750, 0, 1e7, NULL, "clear when the penalty decays below this" },
+    { "half_life", VG_PARAM_DUR, 900000, 1000, 86400000.0, NULL, "penalty half-life" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    int counter;
+    struct {
+        double pen, last_v;
+        int64_t pen_ts;
+        s_ctr_t ctr;
+        int has_v, damped;
+        uint32_t transitions;
+    } st;
+} s_flap_t;
+
+static vg_detector_t *
+s_flap_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_flap_t *d = calloc (1, sizeof *d);
+    if (d)
+        d->counter = e->kind == VG_KIND_COUNTER;
+    return d ? &d->base : NULL;
+}
+
+static void
+s_flap_decay (s_flap_t *d, int64_t ts)
+{
+    if (ts > d->st.pen_ts && d->st.pen > 0)
+        d->st.pen *= exp2 (-(double) (ts - d->st.pen_ts) / P (d->base.rule, FL_HALF));
+    if (ts > d->st.pen_ts)
+        d->st.pen_ts = ts;
+}
+
+static void
+s_flap_verdict (s_flap_t *d, vg_verdict_t *out)
+{
+    const vg_rule_t *r = d->base.rule;
+    if (d->st.pen >= P (r, FL_SUP))
+        d->st.damped = 1;
+    else if (d->st.pen < P (r, FL_REUSE))
+        d->st.damped = 0;
+    out->state = d->st.damped ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+    out->observed = d->st.pen;
+    out->expected = P (r, FL_REUSE);
+    out->lo = 0;
+    out->hi = P (r, FL_SUP);
+    out->score = d->st.pen >= P (r, FL_SUP) ? 1.0 : d->st.pen / P (r, FL_SUP);
+    vg_verdict_note (out, "%u transitions, penalty %.0f (suppress %.0f, reuse %.0f)", d->st.transitions,
+                     d->st.pen, P (r, FL_SUP), P (r, FL_REUSE));
+}
+
+static int
+s_flap_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_flap_t *d = (s_flap_t *) self;
+    double n = 0;
+    if (!isfinite (v))
+        return 0;
+    s_flap_decay (d, ts);
+    if (d->counter) {
+        double prev = d->st.ctr.raw;
+        int had = d->st.ctr.has;
+        double rate;
+        (void) s_rate (&d->st.ctr, ts, v, &rate);
+        if (had && v > prev)
+            n = v - prev;
+    } else {
+        if (d->st.has_v && (v >= 0.5) != (d->st.last_v >= 0.5))
+            n = 1;
+        d->st.last_v = v;
+        d->st.has_v = 1;
+    }
+    if (n > 100)
+        n = 100; /* bound one sample's contribution */
+    d->st.pen += n * P (self->rule, FL_PEN);
+    d->st.transitions += (uint32_t) n;
+    s_flap_verdict (d, out);
+    return 0;
+}
+
+static int
+s_flap_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
+{
+    s_flap_t *d = (s_flap_t *) self;
+    if (!d->st.damped)
+        return 0;
+    s_flap_decay (d, now);
+    s_flap_verdict (d, out);
+    return 0;
+}
+
+static int
+s_flap_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_flap_t *d = (const s_flap_t *) self;
+    return vg_detector_save_pod (out, 0x464c4101, &d->st, sizeof d->st);
+}
+
+static int
+s_flap_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_flap_t *d = (s_flap_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x464c4101, &d->st, sizeof d->st);
+    if (rc == 0 && !(d->st.pen >= 0 && isfinite (d->st.pen)))
+        rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_flap = {
+    "flap", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_flap_t),
+    s_flap_params, sizeof s_flap_params / sizeof s_flap_params[0],
+    s_flap_new, s_destroy, s_flap_sample, NULL, NULL, s_flap_tick, NULL, s_flap_save, s_flap_load,
+};
+
+/* =========================================================================================
+ * seasonal (A03 throughput collapse, and the generic univariate anomaly scorer).
+ */
+enum { SE_SEASON, SE_DIR, SE_ALPHA, SE_WARM, SE_MINSLOT, SE_Q, SE_MINZ, SE_DROP, SE_RISE, SE_FLOOR,
+       SE_MINDELTA, SE_SHORT, SE_INITN, SE_RELFLOOR, SE_RATE };
+static const vg_param_def_t s_se_params[] = {
+    { "season", VG_PARAM_ENUM, 2, 0, 0, "none|day|week", "baseline slots: one, hour-of-day or hour-of-week (UTC)" },
+    { "direction", VG_PARAM_ENUM, 2, 0, 0, "low|high|both", "which deviations are anomalous" },
+    { "alpha", VG_PARAM_NUM, 0.1, 1e-4, 1, NULL, "EWMA weight of a slot's mean and mean absolute deviation per visit (one hour)" },
+    { "warmup", VG_PARAM_DUR, 14.0 * 86400000, 0, 366.0 * 86400000, NULL, "no decision before the series is this old" },
+    { "min_slot_visits", VG_PARAM_NUM, 2, 1, 255, NULL, "visits (hours; 16 samples without season) a slot needs before it decides" },
+    { "q", VG_PARAM_NUM, 1e-4, 1e-9, 0.1, NULL, "SPOT risk: per-sample probability of exceeding the threshold" },
+    { "min_z", VG_PARAM_NUM, 3, 0, 100, NULL, "floor of the decision threshold (average robust z)" },
+    { "drop_ratio", VG_PARAM_NUM, 0, 0, 1, NULL, "direction low: also need observed < drop_ratio x expected (0 = off)" },
+    { "rise_ratio", VG_PARAM_NUM, 0, 0, 1e6, NULL, "direction high: also need observed > rise_ratio x expected (0 = off)" },
+    { "floor", VG_PARAM_NUM, 0, 0, 1e18, NULL, "direction low: ignore when expected <= floor (idle series)" },
+    { "min_delta", VG_PARAM_NUM, 0, 0, 1e18, NULL, "ignore deviations |observed - expected| <= min_delta" },
+    { "short_alpha", VG_PARAM_NUM, 0.5, 0.01, 1, NULL, "EWMA weight of the short average of robust z" },
+    { "init_samples", VG_PARAM_NUM, 200, 10, 1e6, NULL, "warm samples before the SPOT initial threshold is frozen" },
+    { "rel_floor", VG_PARAM_NUM, 0.01, 0, 1, NULL, "deviation scale floor as a fraction of |expected|" },
+    { "rate", VG_PARAM_ENUM, 0, 0, 0, "auto|yes|no", "convert to per-second rate: auto = for counter series" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    int counter;
+    vg_uni_cfg_t cfg;
+    vg_uni_t st;
+} s_se_t;
+
+void
+vg_seasonal_cfg (const vg_rule_t *r, vg_uni_cfg_t *c)
+{
+    vg_uni_cfg_default (c);
+    c->season = (int) P (r, SE_SEASON);
+    c->direction = (int) P (r, SE_DIR);
+    c->alpha = P (r, SE_ALPHA);
+    c->warmup_ms = (int64_t) P (r, SE_WARM);
+    c->min_slot_n = (int) P (r, SE_MINSLOT);
+    c->q = P (r, SE_Q);
+    c->min_z = P (r, SE_MINZ);
+    c->drop_ratio = P (r, SE_DROP);
+    c->rise_ratio = P (r, SE_RISE);
+    c->floor = P (r, SE_FLOOR);
+    c->min_delta = P (r, SE_MINDELTA);
+    c->short_alpha = P (r, SE_SHORT);
+    c->init_n = (int) P (r, SE_INITN);
+    c->rel_floor = P (r, SE_RELFLOOR);
+}
+
+static vg_detector_t *
+s_se_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_se_t *d = malloc (sizeof *d);
+    if (!d)
+        return NULL;
+    memset (d, 0, sizeof *d);
+    int rate = (int) P (r, SE_RATE);
+    d->counter = rate == 1 || (rate == 0 && e->kind == VG_KIND_COUNTER);
+    vg_seasonal_cfg (r, &d->cfg);
+    vg_uni_init (&d->st);
+    return &d->base;
+}
+
+static int
+s_se_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_se_t *d = (s_se_t *) self;
+    int rc = vg_uni_step (&d->st, &d->cfg, ts, v, d->counter, out);
+    if (out->state == VG_VERDICT_FIRE)
+        vg_verdict_note (out, "observed %.6g vs expected %.6g (band %.6g..%.6g), score %.4f", out->observed,
+                         out->expected, out->lo, out->hi, out->score);
+    return rc;
+}
+
+static int
+s_se_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_se_t *d = (const s_se_t *) self;
+    return vg_detector_save_pod (out, 0x53454101, &d->st, sizeof d->st);
+}
+
+static int
+s_se_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_se_t *d = (s_se_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x53454101, &d->st, sizeof d->st);
+    if (rc == 0)
+        rc = vg_uni_validate (&d->st);
+    if (rc)
+        vg_uni_init (&d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_seasonal = {
+    "seasonal", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_se_t),
+    s_se_params, sizeof s_se_params / sizeof s_se_params[0],
+    s_se_new, s_destroy, s_se_sample, NULL, NULL, NULL, NULL, s_se_save, s_se_load,
+};
+
+/* =========================================================================================
+ * burst (A04): error/drop counter rate; CUSUM of the robust-standardised rate against an
+ * EWMA baseline, plus an absolute ceiling.
+ */
+enum { BU_MAX, BU_K, BU_H, BU_ALPHA, BU_MINRATE, BU_WARM };
+static const vg_param_def_t s_bu_params[] = {
+    { "max_rate", VG_PARAM_NUM, 0, 0, 1e18, NULL, "fire at once above this rate per second (0 = off)" },
+    { "k", VG_PARAM_NUM, 0.5, 0, 10, NULL, "CUSUM allowance (robust sd)" },
+    { "h", VG_PARAM_NUM, 5, 0.1, 1000, NULL, "CUSUM decision interval (robust sd)" },
+    { "alpha", VG_PARAM_NUM, 0.02, 1e-4, 1, NULL, "baseline EWMA weight" },
+    { "min_rate", VG_PARAM_NUM, 0.01, 0, 1e18, NULL, "scale floor: rates below this never count as a burst" },
+    { "warmup_samples", VG_PARAM_NUM, 30, 0, 1e6, NULL, "rates needed before the CUSUM decides" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    int counter;
+    struct {
+        s_ctr_t ctr;
+        double mu, mad, S;
+        uint32_t n;
+        int firing;
+    } st;
+} s_bu_t;
+
+static vg_detector_t *
+s_bu_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_bu_t *d = calloc (1, sizeof *d);
+    if (d)
+        d->counter = e->kind == VG_KIND_COUNTER;
+    return d ? &d->base : NULL;
+}
+
+static int
+s_bu_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_bu_t *d = (s_bu_t *) self;
+    const vg_rule_t *r = self->rule;
+    double x = v;
+    if (!isfinite (v))
+        return 0;
+    if (d->counter && !s_rate (&d->st.ctr, ts, v, &x))
+        return 0;
+    double scale = 1.4826 * d->st.mad + P (r, BU_MINRATE);
+    if (scale <= 0)
+        scale = 1e-12;
+    int warm = d->st.n >= (uint32_t) P (r, BU_WARM);
+    if (warm) {
+        d->st.S += (x - d->st.mu) / scale - P (r, BU_K);
+        if (d->st.S < 0)
+            d->st.S = 0;
+        if (d->st.S > 2 * P (r, BU_H))
+            d->st.S = 2 * P (r, BU_H); /* bounded, so a long burst clears soon after it ends */
+    }
+    int fire = (warm && d->st.S > P (r, BU_H)) || (P (r, BU_MAX) > 0 && x > P (r, BU_MAX));
+    if (!fire) { /* learn only from normal intervals */
+        double a = d->st.n < 10 ? 1.0 / (d->st.n + 1) : P (r, BU_ALPHA);
+        d->st.mad += a * (fabs (x - d->st.mu) - d->st.mad);
+        d->st.mu += a * (x - d->st.mu);
+        d->st.n++;
+    }
+    d->st.firing = fire;
+    out->state = warm || fire ? (fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR) : VG_VERDICT_NONE;
+    out->observed = x;
+    out->expected = d->st.mu;
+    out->lo = 0;
+    out->hi = d->st.mu + P (r, BU_H) * scale;
+    out->score = d->st.S >= P (r, BU_H) ? 1.0 : d->st.S / P (r, BU_H);
+    if (fire)
+        vg_verdict_note (out, "rate %.4g/s vs baseline %.4g/s, CUSUM %.1f (h %.1f)", x, d->st.mu, d->st.S, P (r, BU_H));
+    return 0;
+}
+
+static int
+s_bu_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_bu_t *d = (const s_bu_t *) self;
+    return vg_detector_save_pod (out, 0x42555201, &d->st, sizeof d->st);
+}
+
+static int
+s_bu_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_bu_t *d = (s_bu_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x42555201, &d->st, sizeof d->st);
+    if (rc == 0 && !(isfinite (d->st.mu) && d->st.mad >= 0 && d->st.S >= 0))
+        rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_burst = {
+    "burst", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_bu_t),
+    s_bu_params, sizeof s_bu_params / sizeof s_bu_params[0],
+    s_bu_new, s_destroy, s_bu_sample, NULL, NULL, NULL, NULL, s_bu_save, s_bu_load,
+};
+
+/* =========================================================================================
+ * exhaustion (A05): level threshold + Theil-Sen trend -> time to exhaustion.
+ */
+#define EX_RING 32
+enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY };
+static const vg_param_def_t s_ex_params[] = {
+    { "level", VG_PARAM_NUM, 90, -1e18, 1e18, NULL, "fire while the value is beyond this level (CPU 90 %, free memory 10 %)" },
+    { "direction", VG_PARAM_ENUM, 0, 0, 0, "rising|falling", "rising: utilisation; falling: free resource" },
+    { "limit", VG_PARAM_NUM, 100, -1e18, 1e18, NULL, "value at which the resource is exhausted (100 % used / 0 free)" },
+    { "horizon", VG_PARAM_DUR, 86400000, 60000, 366.0 * 86400000, NULL, "fire when the trend reaches the limit within this time" },
+    { "min_span", VG_PARAM_DUR, 3600000, 0, 366.0 * 86400000, NULL, "trend needs samples spanning at least this long" },
+    { "stride", VG_PARAM_NUM, 1, 1, 1000, NULL, "recompute the Theil-Sen slope every stride stored points" },
+    { "every", VG_PARAM_DUR, 300000, 0, 86400000.0, NULL, "store at most one trend point per this interval (32 points kept)" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    struct {
+        int64_t ts[EX_RING];
+        float v[EX_RING];
+        uint32_t pos, n, since;
+        double slope, icpt; /* value = icpt + slope * (t - ts_ref) in ms */
+        int64_t ts_ref;
+    } st;
+} s_ex_t;
+
+static vg_detector_t *
+s_ex_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_ex_t *d = calloc (1, sizeof *d);
+    return d ? &d->base : NULL;
+}
+
+static int
+s_dcmp (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static double
+s_median (double *a, size_t n)
+{
+    qsort (a, n, sizeof *a, s_dcmp);
+    return n % 2 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
+}
+
+static void
+s_ex_fit (s_ex_t *d)
+{
+    double sl[EX_RING * (EX_RING - 1) / 2], res[EX_RING];
+    size_t ns = 0, n = d->st.n;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            int64_t dt = d->st.ts[j] - d->st.ts[i];
+            if (dt != 0)
+                sl[ns++] = ((double) d->st.v[j] - d->st.v[i]) / (double) dt;
+        }
+    if (!ns)
+        return;
+    d->st.slope = s_median (sl, ns);
+    d->st.ts_ref = d->st.ts[(d->st.pos + EX_RING - 1) % EX_RING];
+    for (size_t i = 0; i < n; i++)
+        res[i] = d->st.v[i] - d->st.slope * (double) (d->st.ts[i] - d->st.ts_ref);
+    d->st.icpt = s_median (res, n);
+}
+
+static int
+s_ex_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_ex_t *d = (s_ex_t *) self;
+    const vg_rule_t *r = self->rule;
+    if (!isfinite (v))
+        return 0;
+    int64_t lastp = d->st.n ? d->st.ts[(d->st.pos + EX_RING - 1) % EX_RING] : INT64_MIN;
+    if (d->st.n == 0 || ts - lastp >= (int64_t) P (r, EX_EVERY)) {
+        d->st.ts[d->st.pos] = ts;
+        d->st.v[d->st.pos] = (float) v;
+        d->st.pos = (d->st.pos + 1) % EX_RING;
+        if (d->st.n < EX_RING)
+            d->st.n++;
+        if (++d->st.since >= (uint32_t) P (r, EX_STRIDE)) {
+            d->st.since = 0;
+            s_ex_fit (d);
+        }
+    }
+    int rising = P (r, EX_DIR) == 0;
+    int level = rising ? v >= P (r, EX_LEVEL) : v <= P (r, EX_LEVEL);
+    int64_t oldest = INT64_MAX, newest = INT64_MIN;
+    for (uint32_t i = 0; i < d->st.n; i++) {
+        if (d->st.ts[i] < oldest)
+            oldest = d->st.ts[i];
+        if (d->st.ts[i] > newest)
+            newest = d->st.ts[i];
+    }
+    double tte = INFINITY;
+    double fit = d->st.icpt + d->st.slope * (double) (ts - d->st.ts_ref);
+    double toward = rising ? d->st.slope : -d->st.slope;
+    if (d->st.n >= 8 && (double) (newest - oldest) >= P (r, EX_MINSPAN) && toward > 0)
+        tte = (rising ? P (r, EX_LIMIT) - fit : fit - P (r, EX_LIMIT)) / toward;
+    if (tte < 0)
+        tte = 0;
+    int trend = tte < P (r, EX_HORIZON);
+    out->state = level || trend ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+    out->observed = v;
+    out->expected = P (r, EX_LEVEL);
+    out->lo = rising ? -INFINITY : P (r, EX_LEVEL);
+    out->hi = rising ? P (r, EX_LEVEL) : INFINITY;
+    out->score = level ? 1.0 : isfinite (tte) ? 1.0 - tte / (tte + P (r, EX_HORIZON)) : 0.0;
+    if (out->state == VG_VERDICT_FIRE)
+        vg_verdict_note (out, "%s; trend %.4g per hour, limit %.4g in %.1f h", level ? "level breached" : "trend",
+                         d->st.slope * 3600000.0, P (r, EX_LIMIT), isfinite (tte) ? tte / 3600000.0 : -1.0);
+    return 0;
+}
+
+static int
+s_ex_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_ex_t *d = (const s_ex_t *) self;
+    return vg_detector_save_pod (out, 0x45584801, &d->st, sizeof d->st);
+}
+
+static int
+s_ex_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_ex_t *d = (s_ex_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x45584801, &d->st, sizeof d->st);
+    if (rc == 0 && (d->st.pos >= EX_RING || d->st.n > EX_RING || !isfinite (d->st.slope) || !isfinite (d->st.icpt)))
+        rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_exhaustion = {
+    "exhaustion", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_ex_t),
+    s_ex_params, sizeof s_ex_params / sizeof s_ex_params[0],
+    s_ex_new, s_destroy, s_ex_sample, NULL, NULL, NULL, NULL, s_ex_save, s_ex_load,
+};
+
+/* =========================================================================================
+ * ran_kpi (A06): success ratio from a success and an attempt series of one entity (slot 0 =
+ * successes, slot 1 = attempts, paired by timestamp), pooled to a minimum denominator,
+ * Wilson interval vs a slow baseline and an SLA floor.
+ */
+enum { RK_MIN, RK_DELTA, RK_SLA, RK_Z, RK_ALPHA, RK_WARM, RK_CUM };
+static const vg_param_def_t s_rk_params[] = {
+    { "min_attempts", VG_PARAM_NUM, 100, 1, 1e12, NULL, "pool intervals until this many attempts" },
+    { "delta", VG_PARAM_NUM, 0.02, 0, 1, NULL, "fire when the Wilson upper bound is this far below the baseline" },
+    { "sla", VG_PARAM_NUM, 0, 0, 1, NULL, "fire when the Wilson upper bound is below this floor (0 = off)" },
+    { "z", VG_PARAM_NUM, 1.96, 0.1, 10, NULL, "Wilson interval z" },
+    { "alpha", VG_PARAM_NUM, 0.01, 1e-5, 1, NULL, "baseline EWMA weight per pooled window" },
+    { "warmup_windows", VG_PARAM_NUM, 10, 0, 1e6, NULL, "pooled windows before the baseline test decides" },
+    { "cumulative", VG_PARAM_BOOL, 0, 0, 1, NULL, "inputs are cumulative counters (use deltas) rather than per-interval counts" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    struct {
+        int64_t pend_ts, pool_start;
+        double pend[2];
+        int have[2];
+        double last_raw[2];
+        int has_raw[2];
+        double s, n, base;
+        uint32_t nb;
+        uint32_t unpaired, bad;
+    } st;
+} s_rk_t;
+
+static vg_detector_t *
+s_rk_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_rk_t *d = calloc (1, sizeof *d);
+    return d ? &d->base : NULL;
+}
+
+static int
+s_rk_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_rk_t *d = (s_rk_t *) self;
+    const vg_rule_t *r = self->rule;
+    if (slot < 0 || slot > 1 || !isfinite (v))
+        return 0;
+    if (P (r, RK_CUM) > 0) {
+        double prev = d->st.last_raw[slot];
+        int had = d->st.has_raw[slot];
+        d->st.last_raw[slot] = v;
+        d->st.has_raw[slot] = 1;
+        if (!had || v < prev) {
+            d->st.have[0] = d->st.have[1] = 0;
+            return 0;
+        }
+        v -= prev;
+    }
+    if (v < 0) {
+        d->st.bad++;
+        return -VG_EINVAL;
+    }
+    if (ts != d->st.pend_ts) {
+        if (d->st.have[0] || d->st.have[1])
+            d->st.unpaired++;
+        d->st.have[0] = d->st.have[1] = 0;
+        d->st.pend_ts = ts;
+    }
+    d->st.pend[slot] = v;
+    d->st.have[slot] = 1;
+    if (!d->st.have[0] || !d->st.have[1])
+        return 0;
+    d->st.have[0] = d->st.have[1] = 0;
+    double s = d->st.pend[0], n = d->st.pend[1];
+    if (s > n) {
+        d->st.bad++;
+        return -VG_EINVAL;
+    }
+    if (d->st.n == 0)
+        d->st.pool_start = ts;
+    d->st.s += s;
+    d->st.n += n;
+    if (d->st.n < P (r, RK_MIN))
+        return 0;
+    double z = P (r, RK_Z), N = d->st.n, ph = d->st.s / N;
+    double den = 1 + z * z / N;
+    double ctr = (ph + z * z / (2 * N)) / den;
+    double half = z * sqrt (ph * (1 - ph) / N + z * z / (4 * N * N)) / den;
+    double lb = ctr - half, ub = ctr + half;
+    int warm = d->st.nb >= (uint32_t) P (r, RK_WARM);
+    int base_fire = warm && ub < d->st.base - P (r, RK_DELTA);
+    int sla_fire = P (r, RK_SLA) > 0 && ub < P (r, RK_SLA);
+    int fire = base_fire || sla_fire;
+    out->state = fire ? VG_VERDICT_FIRE : (warm || P (r, RK_SLA) > 0 ? VG_VERDICT_CLEAR : VG_VERDICT_NONE);
+    out->observed = ph;
+    out->expected = d->st.nb ? d->st.base : NAN;
+    out->lo = lb;
+    out->hi = ub;
+    out->window_start_ms = d->st.pool_start;
+    out->window_end_ms = ts;
+    out->score = d->st.nb && d->st.base > 0 ? fmax (0.0, fmin (1.0, (d->st.base - ub) / (2 * P (r, RK_DELTA) + 1e-9) + 0.5)) : NAN;
+    if (fire)
+        vg_verdict_note (out, "success ratio %.4f (%.0f/%.0f, Wilson %.4f..%.4f) vs baseline %.4f%s", ph, d->st.s, N, lb,
+                         ub, d->st.base, sla_fire ? ", below SLA" : "");
+    if (!fire) {
+        double a = d->st.nb < 10 ? 1.0 / (d->st.nb + 1) : P (r, RK_ALPHA);
+        d->st.base += a * (ph - d->st.base);
+        d->st.nb++;
+    }
+    d->st.s = d->st.n = 0;
+    return 0;
+}
+
+static int
+s_rk_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_rk_t *d = (const s_rk_t *) self;
+    return vg_detector_save_pod (out, 0x524b5001, &d->st, sizeof d->st);
+}
+
+static int
+s_rk_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_rk_t *d = (s_rk_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x524b5001, &d->st, sizeof d->st);
+    if (rc == 0 && !(d->st.s >= 0 && d->st.n >= d->st.s && isfinite (d->st.base)))
+        rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_ran_kpi = {
+    "ran_kpi", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_rk_t),
+    s_rk_params, sizeof s_rk_params / sizeof s_rk_params[0],
+    s_rk_new, s_destroy, NULL, s_rk_input, NULL, NULL, NULL, s_rk_save, s_rk_load,
+};
+
+/* =========================================================================================
+ * bgp (A08): session state (1 = ESTABLISHED) and received-prefix swings vs a slow baseline.
+ */
+enum { BG_MODE, BG_MAXDEV, BG_ALPHA, BG_WARM };
+static const vg_param_def_t s_bg_params[] = {
+    { "mode", VG_PARAM_ENUM, 0, 0, 0, "auto|session|prefixes", "auto: state series = session, else prefixes" },
+    { "max_deviation", VG_PARAM_NUM, 0.10, 0, 100, NULL, "prefixes: fire when |x - baseline| / baseline exceeds this" },
+    { "alpha", VG_PARAM_NUM, 0.01, 1e-5, 1, NULL, "prefixes: baseline EWMA weight (learns from normal samples only)" },
+    { "warmup_samples", VG_PARAM_NUM, 20, 0, 1e6, NULL, "prefixes: samples before deciding" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    int session;
+    struct {
+        double base;
+        uint32_t n;
+    } st;
+} s_bg_t;
+
+static vg_detector_t *
+s_bg_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_bg_t *d = calloc (1, sizeof *d);
+    if (!d)
+        return NULL;
+    int mode = (int) P (r, BG_MODE);
+    d->session = mode == 1 || (mode == 0 && (e->kind == VG_KIND_STATE || (e->path && strstr (e->path, "session-state"))));
+    return &d->base;
+}
+
+static int
+s_bg_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_bg_t *d = (s_bg_t *) self;
+    const vg_rule_t *r = self->rule;
+    if (!isfinite (v))
+        return 0;
+    if (d->session) {
+        out->state = v < 0.5 ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+        out->observed = v;
+        out->expected = 1;
+        out->lo = out->hi = 1;
+        out->score = v < 0.5 ? 1.0 : 0.0;
+        if (v < 0.5)
+            vg_verdict_note (out, "session not established");
+        return 0;
+    }
+    double b = d->st.base;
+    double dev = b > 0 ? fabs (v - b) / b : 0;
+    int warm = d->st.n >= (uint32_t) P (r, BG_WARM);
+    int fire = warm && dev > P (r, BG_MAXDEV);
+    if (!fire) {
+        double a = d->st.n < 10 ? 1.0 / (d->st.n + 1) : P (r, BG_ALPHA);
+        d->st.base += a * (v - d->st.base);
+        d->st.n++;
+    }
+    out->state = warm ? (fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR) : VG_VERDICT_NONE;
+    out->observed = v;
+    out->expected = b;
+    out->lo = b * (1 - P (r, BG_MAXDEV));
+    out->hi = b * (1 + P (r, BG_MAXDEV));
+    out->score = fmin (1.0, dev / (2 * P (r, BG_MAXDEV) + 1e-12));
+    if (fire)
+        vg_verdict_note (out, "prefixes %.0f vs baseline %.0f (%.1f %%)", v, b, 100 * dev);
+    return 0;
+}
+
+static int
+s_bg_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_bg_t *d = (const s_bg_t *) self;
+    return vg_detector_save_pod (out, 0x42475001, &d->st, sizeof d->st);
+}
+
+static int
+s_bg_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_bg_t *d = (s_bg_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x42475001, &d->st, sizeof d->st);
+    if (rc == 0 && !isfinite (d->st.base))
+        rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_bgp = {
+    "bgp", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_bg_t),
+    s_bg_params, sizeof s_bg_params / sizeof s_bg_params[0],
+    s_bg_new, s_destroy, s_bg_sample, NULL, NULL, NULL, NULL, s_bg_save, s_bg_load,
+};

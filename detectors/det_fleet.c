@@ -1,0 +1,342 @@
+/* det_fleet.c - cross-cutting fleet detectors: same-vendor common-mode events (X01, fed with
+ * other rules' findings) and vendor divergence within a site (X02, fed with KPI series).
+ * Invariant: bounded rings/tables per instance; X01 counts each device once per window. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "alert.h"
+#include "det_util.h"
+#include "rules.h"
+
+#define P(r, i) ((r)->pv[(i)])
+
+static void
+s_destroy (vg_detector_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+/* =========================================================================================
+ * common_mode (X01): k distinct devices of one vendor with a finding from the source kinds
+ * within W; fire when P(X >= k | n, p0) < alpha and k >= min_k (binomial surprise).
+ */
+#define CM_RING 256
+enum { CM_SRC, CM_WIN, CM_P0, CM_ALPHA, CM_MINK, CM_CRIT };
+static const vg_param_def_t s_cm_params[] = {
+    { "sources", VG_PARAM_STR, 0, 0, 0, "reboot,silence,config_change,image_change", "detector kinds whose findings count" },
+    { "window", VG_PARAM_DUR, 900000, 60000, 86400000.0, NULL, "W: findings within this window count together" },
+    { "p0", VG_PARAM_NUM, 0.001, 1e-9, 0.5, NULL, "base rate: probability that one device has such a finding within W" },
+    { "alpha", VG_PARAM_NUM, 1e-6, 1e-15, 0.1, NULL, "fire when the binomial tail probability is below this" },
+    { "min_k", VG_PARAM_NUM, 5, 1, 1e6, NULL, "and at least this many devices" },
+    { "critical_fraction", VG_PARAM_NUM, 0.2, 0, 1, NULL, "critical when more than this fraction of the vendor's devices" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    struct {
+        uint64_t dev[CM_RING];
+        int64_t ts[CM_RING];
+        uint32_t pos, n;
+        uint32_t peers;
+        int firing;
+    } st;
+} s_cm_t;
+
+static vg_detector_t *
+s_cm_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_cm_t *d = calloc (1, sizeof *d);
+    return d ? &d->base : NULL;
+}
+
+/* log P(X >= k) for X ~ Binomial(n, p). */
+static double
+s_log_tail (uint32_t n, uint32_t k, double p)
+{
+    if (k == 0)
+        return 0;
+    if (k > n)
+        return -INFINITY;
+    double lp = log (p), lq = log1p (-p), best = -INFINITY, sum = 0;
+    double lt[400];
+    uint32_t m = 0;
+    for (uint32_t i = k; i <= n && m < 400; i++, m++) {
+        lt[m] = lgamma (n + 1.0) - lgamma (i + 1.0) - lgamma (n - i + 1.0) + i * lp + (n - i) * lq;
+        if (lt[m] > best)
+            best = lt[m];
+    }
+    for (uint32_t i = 0; i < m; i++)
+        sum += exp (lt[i] - best);
+    return best + log (sum);
+}
+
+static void
+s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
+{
+    const vg_rule_t *r = d->base.rule;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < d->st.n; i++)
+        if (now - d->st.ts[i] <= (int64_t) P (r, CM_WIN))
+            k++;
+    uint32_t n = d->st.peers > k ? d->st.peers : k;
+    double lt = s_log_tail (n, k, P (r, CM_P0));
+    int fire = k >= (uint32_t) P (r, CM_MINK) && lt < log (P (r, CM_ALPHA));
+    out->state = fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+    out->observed = k;
+    out->expected = n * P (r, CM_P0);
+    out->lo = 0;
+    out->hi = P (r, CM_MINK);
+    out->score = fmin (1.0, -lt / -log (P (r, CM_ALPHA)));
+    out->severity = fire && n > 0 && (double) k / n > P (r, CM_CRIT) ? VG_SEV_CRITICAL : 0;
+    out->window_start_ms = now - (int64_t) P (r, CM_WIN);
+    out->window_end_ms = now;
+    if (fire)
+        vg_verdict_note (out, "%u of %u devices of this vendor within %.0f min, P(X>=k)=%.2g (base rate %.2g)", k, n,
+                         P (r, CM_WIN) / 60000.0, exp (lt), P (r, CM_P0));
+    d->st.firing = fire;
+}
+
+static int
+s_cm_alert (vg_detector_t *self, const vg_alert_t *a, uint32_t peers, vg_verdict_t *out)
+{
+    s_cm_t *d = (s_cm_t *) self;
+    const vg_rule_t *r = self->rule;
+    if (!vg_csv_has (r->ps[CM_SRC], a->detector) || !strcmp (a->rule_id, r->id))
+        return 0;
+    uint64_t key = vg_key2 (a->device, "");
+    int found = 0;
+    for (uint32_t i = 0; i < d->st.n; i++)
+        if (d->st.dev[i] == key) {
+            d->st.ts[i] = a->time_ms;
+            found = 1;
+        }
+    if (!found) {
+        d->st.dev[d->st.pos] = key;
+        d->st.ts[d->st.pos] = a->time_ms;
+        d->st.pos = (d->st.pos + 1) % CM_RING;
+        if (d->st.n < CM_RING)
+            d->st.n++;
+    }
+    d->st.peers = peers;
+    s_cm_eval (d, a->time_ms, out);
+    return 0;
+}
+
+static int
+s_cm_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
+{
+    s_cm_t *d = (s_cm_t *) self;
+    if (d->st.firing)
+        s_cm_eval (d, now, out);
+    return 0;
+}
+
+static int
+s_cm_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_cm_t *d = (const s_cm_t *) self;
+    return vg_detector_save_pod (out, 0x434d4f01, &d->st, sizeof d->st);
+}
+
+static int
+s_cm_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_cm_t *d = (s_cm_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x434d4f01, &d->st, sizeof d->st);
+    if (rc == 0 && (d->st.pos >= CM_RING || d->st.n > CM_RING))
+        rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_common_mode = {
+    "common_mode", "1.0.0", VG_CIA_X, VG_SCOPE_VENDOR, 0, 0, sizeof (s_cm_t),
+    s_cm_params, sizeof s_cm_params / sizeof s_cm_params[0],
+    s_cm_new, s_destroy, NULL, NULL, NULL, s_cm_tick, s_cm_alert, s_cm_save, s_cm_load,
+};
+
+/* =========================================================================================
+ * divergence (X02): per site, each vendor's KPI bucket mean relative to its own slow
+ * baseline; a vendor whose relative change departs from the other vendors' median by more
+ * than k robust sd (of that gap's own history) diverges.
+ */
+#define DV_VENDORS 8
+enum { DV_BUCKET, DV_ALPHA, DV_K, DV_WARM, DV_DIR, DV_MINGAP };
+static const vg_param_def_t s_dv_params[] = {
+    { "bucket", VG_PARAM_DUR, 900000, 60000, 86400000.0, NULL, "aggregation bucket" },
+    { "alpha", VG_PARAM_NUM, 0.01, 1e-5, 1, NULL, "per-vendor baseline EWMA weight per bucket (slow: ~28 days at 15 min)" },
+    { "k", VG_PARAM_NUM, 3, 0.5, 100, NULL, "fire when the gap exceeds k robust sd of its history" },
+    { "warmup_buckets", VG_PARAM_NUM, 96, 0, 1e6, NULL, "buckets before deciding" },
+    { "direction", VG_PARAM_ENUM, 0, 0, 0, "low|high|both", "low: KPI where lower is worse (success ratios)" },
+    { "min_gap", VG_PARAM_NUM, 0.005, 0, 10, NULL, "ignore relative gaps smaller than this" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    char sig[96];
+    struct {
+        int64_t cur;
+        uint32_t nv;
+        int firing;        /* vendor index + 1 of the open finding, 0 = none */
+        struct {
+            char name[64];
+            double sum, cnt, base, mad, last_gap;
+            uint32_t nb;
+        } v[DV_VENDORS];
+    } st;
+} s_dv_t;
+
+static vg_detector_t *
+s_dv_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_dv_t *d = calloc (1, sizeof *d);
+    if (d)
+        d->st.cur = -1;
+    return d ? &d->base : NULL;
+}
+
+static void
+s_dv_close (s_dv_t *d, vg_verdict_t *out)
+{
+    const vg_rule_t *r = d->base.rule;
+    double dev[DV_VENDORS];
+    int have[DV_VENDORS] = { 0 }, nh = 0;
+    for (uint32_t i = 0; i < d->st.nv; i++) {
+        if (d->st.v[i].cnt <= 0)
+            continue;
+        double m = d->st.v[i].sum / d->st.v[i].cnt, b = d->st.v[i].base;
+        dev[i] = d->st.v[i].nb ? (m - b) / fmax (fabs (b), 1e-9) : 0;
+        have[i] = 1;
+        nh++;
+    }
+    int worst = -1;
+    double worst_u = 0;
+    if (nh >= 2) {
+        for (uint32_t i = 0; i < d->st.nv; i++) {
+            if (!have[i])
+                continue;
+            double others[DV_VENDORS];
+            int no = 0;
+            for (uint32_t j = 0; j < d->st.nv; j++)
+                if (j != i && have[j])
+                    others[no++] = dev[j];
+            /* median of the others (no <= 7): insertion sort */
+            for (int a = 1; a < no; a++)
+                for (int b = a; b > 0 && others[b - 1] > others[b]; b--) {
+                    double t = others[b];
+                    others[b] = others[b - 1];
+                    others[b - 1] = t;
+                }
+            double med = no % 2 ? others[no / 2] : 0.5 * (others[no / 2 - 1] + others[no / 2]);
+            double gap = dev[i] - med, scale = 1.4826 * d->st.v[i].mad + 1e-6;
+            double u = P (r, DV_DIR) == 0 ? -gap / scale : P (r, DV_DIR) == 1 ? gap / scale : fabs (gap) / scale;
+            d->st.v[i].last_gap = gap;
+            int warm = d->st.v[i].nb >= (uint32_t) P (r, DV_WARM);
+            if (warm && u > P (r, DV_K) && fabs (gap) > P (r, DV_MINGAP) && u > worst_u) {
+                worst = (int) i;
+                worst_u = u;
+            }
+            if (!(warm && u > P (r, DV_K)))
+                d->st.v[i].mad += (d->st.v[i].nb < 10 ? 0.5 : 0.05) * (fabs (gap) - d->st.v[i].mad);
+        }
+    }
+    /* Learn baselines from vendors that are not diverging. */
+    for (uint32_t i = 0; i < d->st.nv; i++) {
+        if (!have[i] || (int) i == worst)
+            continue;
+        double m = d->st.v[i].sum / d->st.v[i].cnt;
+        double a = d->st.v[i].nb < 10 ? 1.0 / (d->st.v[i].nb + 1) : P (r, DV_ALPHA);
+        d->st.v[i].base += a * (m - d->st.v[i].base);
+        d->st.v[i].nb++;
+    }
+    int64_t bms = (int64_t) P (r, DV_BUCKET);
+    if (worst >= 0) {
+        d->st.firing = worst + 1;
+        snprintf (d->sig, sizeof d->sig, "vendor=%s", d->st.v[worst].name);
+        out->state = VG_VERDICT_FIRE;
+        out->signal = d->sig;
+        out->observed = d->st.v[worst].sum / d->st.v[worst].cnt;
+        out->expected = d->st.v[worst].base;
+        out->lo = out->expected * (1 - P (r, DV_K) * 1.4826 * d->st.v[worst].mad);
+        out->hi = out->expected * (1 + P (r, DV_K) * 1.4826 * d->st.v[worst].mad);
+        out->score = fmin (1.0, worst_u / (2 * P (r, DV_K)));
+        out->window_start_ms = d->st.cur * bms;
+        out->window_end_ms = (d->st.cur + 1) * bms;
+        vg_verdict_note (out, "vendor %s KPI %.4g vs own baseline %.4g: relative change %.2f %% differs from other vendors by %.1f robust sd",
+                         d->st.v[worst].name, out->observed, out->expected, 100 * dev[worst], worst_u);
+    } else if (d->st.firing) {
+        int f = d->st.firing - 1;
+        snprintf (d->sig, sizeof d->sig, "vendor=%s", d->st.v[f].name);
+        out->state = VG_VERDICT_CLEAR;
+        out->signal = d->sig;
+        d->st.firing = 0;
+    }
+    for (uint32_t i = 0; i < d->st.nv; i++)
+        d->st.v[i].sum = d->st.v[i].cnt = 0;
+}
+
+static int
+s_dv_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_dv_t *d = (s_dv_t *) self;
+    if (!isfinite (v) || !dev)
+        return 0;
+    const char *vendor = dev->vendor ? dev->vendor : "";
+    int idx = -1;
+    for (uint32_t i = 0; i < d->st.nv; i++)
+        if (!strncmp (d->st.v[i].name, vendor, sizeof d->st.v[i].name - 1))
+            idx = (int) i;
+    if (idx < 0) {
+        if (d->st.nv >= DV_VENDORS)
+            return -VG_EFULL;
+        idx = (int) d->st.nv++;
+        snprintf (d->st.v[idx].name, sizeof d->st.v[idx].name, "%s", vendor);
+    }
+    int64_t b = ts / (int64_t) P (self->rule, DV_BUCKET);
+    if (d->st.cur < 0)
+        d->st.cur = b;
+    if (b > d->st.cur) {
+        s_dv_close (d, out);
+        d->st.cur = b;
+    }
+    d->st.v[idx].sum += v;
+    d->st.v[idx].cnt += 1;
+    return 0;
+}
+
+static int
+s_dv_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_dv_t *d = (const s_dv_t *) self;
+    return vg_detector_save_pod (out, 0x44495601, &d->st, sizeof d->st);
+}
+
+static int
+s_dv_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_dv_t *d = (s_dv_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x44495601, &d->st, sizeof d->st);
+    if (rc == 0 && (d->st.nv > DV_VENDORS || d->st.firing < 0 || d->st.firing > DV_VENDORS))
+        rc = -VG_EINVAL;
+    for (uint32_t i = 0; rc == 0 && i < d->st.nv; i++)
+        if (!memchr (d->st.v[i].name, 0, sizeof d->st.v[i].name))
+            rc = -VG_EINVAL;
+    if (rc) {
+        memset (&d->st, 0, sizeof d->st);
+        d->st.cur = -1;
+    }
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_divergence = {
+    "divergence", "1.0.0", VG_CIA_X, VG_SCOPE_SITE, 0, 0, sizeof (s_dv_t),
+    s_dv_params, sizeof s_dv_params / sizeof s_dv_params[0],
+    s_dv_new, s_destroy, NULL, s_dv_input, NULL, NULL, NULL, s_dv_save, s_dv_load,
+};

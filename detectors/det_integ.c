@@ -1,0 +1,513 @@
+/* det_integ.c - integrity detectors: config change outside a change window (I01), image
+ * change / downgrade / hash not in the golden registry (I02), unexpected reboot (I03), NTP
+ * offset and steps (I04) and time-source changes (I04, events).
+ * Invariant: previous values (config hash, version, uptime, boot time) persist in the saved
+ * state, so a restart does not mistake the first sample for a change. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "det_util.h"
+#include "rules.h"
+
+#define P(r, i) ((r)->pv[(i)])
+
+static void
+s_destroy (vg_detector_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+/* =========================================================================================
+ * config_change (I01): config_change events (attrs hash, user, class) or a change of the
+ * last-configuration-timestamp series (slot 0).
+ */
+enum { CC_SEC, CC_INFO, CC_INWIN };
+static const vg_param_def_t s_cc_params[] = {
+    { "security_classes", VG_PARAM_STR, 0, 0, 0, "aaa,acl,logging,snmp,ntp,crypto,mirror,tunnel,users",
+      "stanza classes that make an unwindowed change high severity" },
+    { "info_classes", VG_PARAM_STR, 0, 0, 0, "description", "stanza classes reported as info" },
+    { "report_in_window", VG_PARAM_BOOL, 0, 0, 1, NULL, "also report changes inside a change window (info)" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    const vg_device_t *dev;
+    struct {
+        uint64_t last_hash;
+        double last_ts_value;
+        int has_ts;
+        uint32_t changes, in_window;
+    } st;
+} s_cc_t;
+
+static vg_detector_t *
+s_cc_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_cc_t *d = calloc (1, sizeof *d);
+    if (d)
+        d->dev = e->device;
+    return d ? &d->base : NULL;
+}
+
+static int
+s_cc_change (s_cc_t *d, const vg_device_t *dev, int64_t ts, const char *cls, const char *user, const char *hash,
+             vg_verdict_t *out)
+{
+    const vg_rule_t *r = d->base.rule;
+    const char *win = NULL;
+    d->st.changes++;
+    int inw = VG_IN_CHANGE_WINDOW (r, dev, ts, &win);
+    if (inw) {
+        d->st.in_window++;
+        if (P (r, CC_INWIN) <= 0)
+            return 0;
+    }
+    int sev = r->severity;
+    if (cls && vg_csv_has (r->ps[CC_SEC], cls))
+        sev = VG_SEV_HIGH;
+    else if (cls && vg_csv_has (r->ps[CC_INFO], cls))
+        sev = VG_SEV_INFO;
+    if (inw)
+        sev = VG_SEV_INFO;
+    out->state = VG_VERDICT_FIRE;
+    out->oneshot = 1;
+    out->severity = sev;
+    out->observed = 1;
+    out->expected = 0;
+    out->score = 1.0;
+    vg_verdict_note (out, "config change class %s by %s hash %.16s %s", cls ? cls : "?", user ? user : "?",
+                     hash ? hash : "?", inw ? "inside change window" : "outside any change window");
+    (void) win;
+    return 0;
+}
+
+static int
+s_cc_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, vg_verdict_t *out)
+{
+    s_cc_t *d = (s_cc_t *) self;
+    const char *hash = vg_ev_attr (ev, "hash");
+    if (hash && hash[0]) {
+        uint64_t h = vg_key2 (hash, "");
+        if (h == d->st.last_hash)
+            return 0; /* "write mem" without a semantic change */
+        d->st.last_hash = h;
+    }
+    return s_cc_change (d, dev, ev->ts_ms, vg_ev_attr (ev, "class"), vg_ev_attr (ev, "user"), hash, out);
+}
+
+static int
+s_cc_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_cc_t *d = (s_cc_t *) self;
+    if (!isfinite (v))
+        return 0;
+    int had = d->st.has_ts;
+    double prev = d->st.last_ts_value;
+    d->st.last_ts_value = v;
+    d->st.has_ts = 1;
+    if (!had || v == prev)
+        return 0;
+    return s_cc_change (d, dev, ts, NULL, NULL, NULL, out);
+}
+
+static int
+s_cc_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_cc_t *d = (const s_cc_t *) self;
+    return vg_detector_save_pod (out, 0x43434801, &d->st, sizeof d->st);
+}
+
+static int
+s_cc_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_cc_t *d = (s_cc_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x43434801, &d->st, sizeof d->st);
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_config_change = {
+    "config_change", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_CONFIG_CHANGE, 0, sizeof (s_cc_t),
+    s_cc_params, sizeof s_cc_params / sizeof s_cc_params[0],
+    s_cc_new, s_destroy, NULL, s_cc_input, s_cc_event, NULL, NULL, s_cc_save, s_cc_load,
+};
+
+/* =========================================================================================
+ * image_change (I02): image_change events (attrs version, image, hash).
+ */
+enum { IC_INWIN };
+static const vg_param_def_t s_ic_params[] = {
+    { "report_in_window", VG_PARAM_BOOL, 0, 0, 1, NULL, "also report clean upgrades inside a change window (info)" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    struct {
+        char version[64];
+        int has;
+    } st;
+} s_ic_t;
+
+static vg_detector_t *
+s_ic_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_ic_t *d = calloc (1, sizeof *d);
+    return d ? &d->base : NULL;
+}
+
+/* Compare dotted versions numerically ("7.10.1" > "7.9"); non-digits compare as text. */
+static int
+s_vercmp (const char *a, const char *b)
+{
+    while (*a || *b) {
+        if ((*a >= '0' && *a <= '9') && (*b >= '0' && *b <= '9')) {
+            char *ea, *eb;
+            unsigned long x = strtoul (a, &ea, 10), y = strtoul (b, &eb, 10);
+            if (x != y)
+                return x < y ? -1 : 1;
+            a = ea;
+            b = eb;
+            continue;
+        }
+        if (*a != *b)
+            return (unsigned char) *a < (unsigned char) *b ? -1 : 1;
+        a++;
+        b++;
+    }
+    return 0;
+}
+
+static int
+s_ic_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, vg_verdict_t *out)
+{
+    s_ic_t *d = (s_ic_t *) self;
+    const vg_rule_t *r = self->rule;
+    const char *ver = vg_ev_attr (ev, "version"), *hash = vg_ev_attr (ev, "hash");
+    const char *win = NULL;
+    int inw = VG_IN_CHANGE_WINDOW (r, dev, ev->ts_ms, &win);
+    int down = ver && d->st.has && s_vercmp (ver, d->st.version) < 0;
+    int golden = hash && hash[0] ? vg_rules_golden (r->rules, dev->vendor, ver, hash) : -1;
+    char prev[64];
+    snprintf (prev, sizeof prev, "%s", d->st.has ? d->st.version : "?");
+    if (ver) {
+        snprintf (d->st.version, sizeof d->st.version, "%s", ver);
+        d->st.has = 1;
+    }
+    int sev = 0;
+    const char *why = "";
+    if (golden == 0) {
+        sev = VG_SEV_CRITICAL;
+        why = "image hash not in the golden registry";
+    } else if (down) {
+        sev = VG_SEV_HIGH;
+        why = "version downgrade";
+    } else if (!inw) {
+        sev = VG_SEV_HIGH;
+        why = "image change outside any change window";
+    } else if (P (r, IC_INWIN) > 0) {
+        sev = VG_SEV_INFO;
+        why = "image change inside change window";
+    }
+    if (!sev)
+        return 0;
+    out->state = VG_VERDICT_FIRE;
+    out->oneshot = 1;
+    out->severity = sev;
+    out->observed = 1;
+    out->expected = 0;
+    out->score = 1.0;
+    vg_verdict_note (out, "%s: %s -> %s (hash %.16s)", why, prev, ver ? ver : "?", hash ? hash : "?");
+    return 0;
+}
+
+static int
+s_ic_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_ic_t *d = (const s_ic_t *) self;
+    return vg_detector_save_pod (out, 0x49434801, &d->st, sizeof d->st);
+}
+
+static int
+s_ic_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_ic_t *d = (s_ic_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x49434801, &d->st, sizeof d->st);
+    if (rc == 0 && memchr (d->st.version, 0, sizeof d->st.version) == NULL)
+        rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_image_change = {
+    "image_change", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_IMAGE_CHANGE, 0, sizeof (s_ic_t),
+    s_ic_params, sizeof s_ic_params / sizeof s_ic_params[0],
+    s_ic_new, s_destroy, NULL, NULL, s_ic_event, NULL, NULL, s_ic_save, s_ic_load,
+};
+
+/* =========================================================================================
+ * reboot (I03): reboot events (attr reason), an up-time decrease (slot 0) or a boot-time
+ * change (slot 1); one finding per reboot even when several signals report it.
+ */
+enum { RB_HIGH, RB_DEDUP, RB_INWIN };
+static const vg_param_def_t s_rb_params[] = {
+    { "high_reasons", VG_PARAM_STR, 0, 0, 0, "crash,watchdog,unknown,power,kernel-panic", "reboot reasons that make it high severity" },
+    { "dedup", VG_PARAM_DUR, 600000, 0, 86400000.0, NULL, "signals of one reboot within this time make one finding" },
+    { "report_in_window", VG_PARAM_BOOL, 0, 0, 1, NULL, "also report reboots inside a change window (info)" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    struct {
+        double uptime, boot;
+        int has_up, has_boot;
+        int64_t last_fire;
+        uint32_t reboots;
+    } st;
+} s_rb_t;
+
+static vg_detector_t *
+s_rb_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_rb_t *d = calloc (1, sizeof *d);
+    return d ? &d->base : NULL;
+}
+
+static int
+s_rb_fire (s_rb_t *d, const vg_device_t *dev, int64_t ts, const char *reason, const char *via, vg_verdict_t *out)
+{
+    const vg_rule_t *r = d->base.rule;
+    if (d->st.last_fire && ts - d->st.last_fire < (int64_t) P (r, RB_DEDUP) && ts >= d->st.last_fire)
+        return 0;
+    d->st.last_fire = ts;
+    d->st.reboots++;
+    const char *win = NULL;
+    int inw = VG_IN_CHANGE_WINDOW (r, dev, ts, &win);
+    if (inw && P (r, RB_INWIN) <= 0)
+        return 0;
+    int sev = inw ? VG_SEV_INFO : (reason && vg_csv_has (r->ps[RB_HIGH], reason)) ? VG_SEV_HIGH : r->severity;
+    out->state = VG_VERDICT_FIRE;
+    out->oneshot = 1;
+    out->severity = sev;
+    out->observed = 1;
+    out->expected = 0;
+    out->score = 1.0;
+    vg_verdict_note (out, "reboot (%s) reason %s %s", via, reason ? reason : "?",
+                     inw ? "inside change window" : "outside any change window");
+    return 0;
+}
+
+static int
+s_rb_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, vg_verdict_t *out)
+{
+    return s_rb_fire ((s_rb_t *) self, dev, ev->ts_ms, vg_ev_attr (ev, "reason"), "event", out);
+}
+
+static int
+s_rb_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_rb_t *d = (s_rb_t *) self;
+    if (!isfinite (v))
+        return 0;
+    if (slot == 0) {
+        int had = d->st.has_up;
+        double prev = d->st.uptime;
+        d->st.uptime = v;
+        d->st.has_up = 1;
+        if (had && v < prev)
+            return s_rb_fire (d, dev, ts, NULL, "up-time reset", out);
+    } else {
+        int had = d->st.has_boot;
+        double prev = d->st.boot;
+        d->st.boot = v;
+        d->st.has_boot = 1;
+        if (had && v != prev)
+            return s_rb_fire (d, dev, ts, NULL, "boot-time change", out);
+    }
+    return 0;
+}
+
+static int
+s_rb_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_rb_t *d = (const s_rb_t *) self;
+    return vg_detector_save_pod (out, 0x52424f01, &d->st, sizeof d->st);
+}
+
+static int
+s_rb_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_rb_t *d = (s_rb_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x52424f01, &d->st, sizeof d->st);
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_reboot = {
+    "reboot", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_REBOOT, 0, sizeof (s_rb_t),
+    s_rb_params, sizeof s_rb_params / sizeof s_rb_params[0],
+    s_rb_new, s_destroy, NULL, s_rb_input, s_rb_event, NULL, NULL, s_rb_save, s_rb_load,
+};
+
+/* =========================================================================================
+ * ntp (I04): |offset| above a bound (level, clears) and steps between consecutive samples
+ * (oneshot, signal "step").
+ */
+enum { NT_MAX, NT_STEP, NT_SCALE };
+static const vg_param_def_t s_nt_params[] = {
+    { "max_offset", VG_PARAM_NUM, 100, 0, 1e12, NULL, "fire while |offset| exceeds this (ms)" },
+    { "step", VG_PARAM_NUM, 1000, 0, 1e12, NULL, "fire when the offset jumps by more than this between samples (ms)" },
+    { "scale", VG_PARAM_NUM, 1, 1e-12, 1e12, NULL, "multiply samples by this to get ms (e.g. 1000 for seconds)" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    struct {
+        double last;
+        int has;
+    } st;
+} s_nt_t;
+
+static vg_detector_t *
+s_nt_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_nt_t *d = calloc (1, sizeof *d);
+    return d ? &d->base : NULL;
+}
+
+static int
+s_nt_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_nt_t *d = (s_nt_t *) self;
+    const vg_rule_t *r = self->rule;
+    if (!isfinite (v))
+        return 0;
+    double ms = v * P (r, NT_SCALE);
+    int had = d->st.has;
+    double prev = d->st.last;
+    d->st.last = ms;
+    d->st.has = 1;
+    out->observed = ms;
+    out->expected = 0;
+    out->lo = -P (r, NT_MAX);
+    out->hi = P (r, NT_MAX);
+    out->score = fmin (1.0, fabs (ms) / (2 * P (r, NT_MAX) + 1e-12));
+    if (had && fabs (ms - prev) > P (r, NT_STEP)) {
+        out->state = VG_VERDICT_FIRE;
+        out->oneshot = 1;
+        out->signal = "step";
+        out->severity = VG_SEV_HIGH;
+        out->score = 1.0;
+        vg_verdict_note (out, "time step %.1f ms -> %.1f ms", prev, ms);
+        return 0;
+    }
+    out->state = fabs (ms) > P (r, NT_MAX) ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+    if (out->state == VG_VERDICT_FIRE)
+        vg_verdict_note (out, "offset %.1f ms beyond +-%.1f ms", ms, P (r, NT_MAX));
+    return 0;
+}
+
+static int
+s_nt_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_nt_t *d = (const s_nt_t *) self;
+    return vg_detector_save_pod (out, 0x4e545001, &d->st, sizeof d->st);
+}
+
+static int
+s_nt_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_nt_t *d = (s_nt_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x4e545001, &d->st, sizeof d->st);
+    if (rc == 0 && !isfinite (d->st.last))
+        rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_ntp = {
+    "ntp", "1.0.0", VG_CIA_I, VG_SCOPE_SERIES, 0, 0, sizeof (s_nt_t),
+    s_nt_params, sizeof s_nt_params / sizeof s_nt_params[0],
+    s_nt_new, s_destroy, s_nt_sample, NULL, NULL, NULL, NULL, s_nt_save, s_nt_load,
+};
+
+/* =========================================================================================
+ * ntp_change (I04): time-source changes (ntp_change events, attrs server, stratum) outside a
+ * change window.
+ */
+static const vg_param_def_t s_nc_params[] = {
+    { "report_in_window", VG_PARAM_BOOL, 0, 0, 1, NULL, "also report changes inside a change window (info)" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    struct {
+        uint64_t last;
+    } st;
+} s_nc_t;
+
+static vg_detector_t *
+s_nc_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_nc_t *d = calloc (1, sizeof *d);
+    return d ? &d->base : NULL;
+}
+
+static int
+s_nc_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, vg_verdict_t *out)
+{
+    s_nc_t *d = (s_nc_t *) self;
+    const vg_rule_t *r = self->rule;
+    const char *server = vg_ev_attr (ev, "server"), *stratum = vg_ev_attr (ev, "stratum");
+    uint64_t k = vg_key2 (server, stratum);
+    int first = d->st.last == 0;
+    if (k == d->st.last)
+        return 0;
+    d->st.last = k;
+    if (first)
+        return 0; /* the first report is the baseline, not a change */
+    const char *win = NULL;
+    int inw = VG_IN_CHANGE_WINDOW (r, dev, ev->ts_ms, &win);
+    if (inw && r->pv[0] <= 0)
+        return 0;
+    out->state = VG_VERDICT_FIRE;
+    out->oneshot = 1;
+    out->severity = inw ? VG_SEV_INFO : r->severity;
+    out->observed = 1;
+    out->score = 1.0;
+    vg_verdict_note (out, "time source %s server %s stratum %s %s", "changed", server ? server : "?",
+                     stratum ? stratum : "?", inw ? "inside change window" : "outside any change window");
+    return 0;
+}
+
+static int
+s_nc_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_nc_t *d = (const s_nc_t *) self;
+    return vg_detector_save_pod (out, 0x4e434801, &d->st, sizeof d->st);
+}
+
+static int
+s_nc_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_nc_t *d = (s_nc_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x4e434801, &d->st, sizeof d->st);
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_ntp_change = {
+    "ntp_change", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_NTP_CHANGE, 0, sizeof (s_nc_t),
+    s_nc_params, sizeof s_nc_params / sizeof s_nc_params[0],
+    s_nc_new, s_destroy, NULL, NULL, s_nc_event, NULL, NULL, s_nc_save, s_nc_load,
+};

@@ -1,0 +1,80 @@
+/* det_util.h - small helpers shared by the event detectors (internal to detectors/).
+ * A novelty set is a fixed ring of 64-bit keys: exact membership among the last N keys,
+ * oldest forgotten first, so its memory is bounded and its behaviour deterministic. */
+#ifndef VG_DET_UTIL_H
+#define VG_DET_UTIL_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/hash.h"
+#include "../common/model.h"
+
+/* Value of an event attribute, or NULL. */
+static inline const char *
+vg_ev_attr (const vg_event_t *ev, const char *key)
+{
+    for (size_t i = 0; i < ev->nattrs; i++)
+        if (ev->attrs[i].key && !strcmp (ev->attrs[i].key, key))
+            return ev->attrs[i].value ? ev->attrs[i].value : "";
+    return NULL;
+}
+
+/* Is word in the comma-separated list? */
+static inline int
+vg_csv_has (const char *csv, const char *word)
+{
+    size_t wl = strlen (word);
+    const char *p = csv;
+    while (p && *p) {
+        const char *c = strchr (p, ',');
+        size_t n = c ? (size_t) (c - p) : strlen (p);
+        if (n == wl && !strncmp (p, word, n))
+            return 1;
+        p = c ? c + 1 : NULL;
+    }
+    return 0;
+}
+
+static inline uint64_t
+vg_key2 (const char *a, const char *b)
+{
+    uint64_t h = vg_hash64 (a ? a : "", a ? strlen (a) : 0, 0x6e6f76);
+    return vg_hash64 (b ? b : "", b ? strlen (b) : 0, h) | 1; /* never 0 (0 = empty) */
+}
+
+#define VG_NOVEL_MAX 512
+typedef struct {
+    uint64_t keys[VG_NOVEL_MAX];
+    uint32_t n, pos;
+} vg_novel_t;
+
+/* Returns 1 if key was already known; otherwise remembers it and returns 0. */
+static inline int
+vg_novel_seen (vg_novel_t *s, uint64_t key, uint32_t cap)
+{
+    if (cap > VG_NOVEL_MAX || cap == 0)
+        cap = VG_NOVEL_MAX;
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->keys[i] == key)
+            return 1;
+    if (s->pos >= cap)
+        s->pos = 0;
+    s->keys[s->pos++] = key;
+    if (s->n < cap)
+        s->n++;
+    return 0;
+}
+
+static inline int
+vg_novel_valid (const vg_novel_t *s)
+{
+    return s->n <= VG_NOVEL_MAX && s->pos <= VG_NOVEL_MAX;
+}
+
+/* Does a change/maintenance window cover dev at ts? (rules back-pointer of the rule) */
+#define VG_IN_CHANGE_WINDOW(rule, dev, ts, namep) \
+    vg_rules_in_window ((rule)->rules, VG_WIN_CHANGE, (dev), (ts), (namep))
+
+#endif

@@ -1,0 +1,150 @@
+/* detector.h - the contract every detector kind implements, and the small types they share.
+ *
+ * A detector kind is a const ops table; an instance is created per (rule, scope key) by the
+ * engine and fed samples, events, ticks or other alerts.  Detectors are pure: no I/O, no
+ * clock, no threads, no logging, no allocation after new(); the same inputs in the same
+ * order give the same verdicts.  Time is the telemetry's event time, passed in. */
+#ifndef VG_DETECTOR_H
+#define VG_DETECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/buf.h"
+#include "../common/model.h"
+
+/* Severities (OCSF severity_id). */
+enum { VG_SEV_INFO = 1, VG_SEV_LOW = 2, VG_SEV_MEDIUM = 3, VG_SEV_HIGH = 4, VG_SEV_CRITICAL = 5 };
+
+/* CIA class of a detector kind: availability, confidentiality, integrity, cross-cutting. */
+enum { VG_CIA_A = 'A', VG_CIA_C = 'C', VG_CIA_I = 'I', VG_CIA_X = 'X' };
+
+/* What one instance of a kind covers; the scope key names the instance inside a rule. */
+typedef enum {
+    VG_SCOPE_SERIES = 0, /* one series: device + path + labels */
+    VG_SCOPE_ENTITY = 1, /* device + labels (e.g. one cell: its success and attempt counters) */
+    VG_SCOPE_DEVICE = 2, /* one device (all its matched series and events) */
+    VG_SCOPE_ROLE = 3,   /* all devices of one role (shared novelty sets) */
+    VG_SCOPE_VENDOR = 4, /* all devices of one vendor (fleet common-mode) */
+    VG_SCOPE_SITE = 5    /* all devices of one site (vendor divergence) */
+} vg_scope_t;
+
+typedef enum {
+    VG_VERDICT_NONE = 0,  /* no opinion (warm-up, dropped or pooled sample) */
+    VG_VERDICT_CLEAR = 1, /* condition false */
+    VG_VERDICT_FIRE = 2   /* condition true */
+} vg_verdict_state_t;
+
+/* What a detector says about one input.  The engine resets state, oneshot, severity,
+ * signal, device and evidence[0] before each call; the rest is valid when state != NONE
+ * (score may be NAN when the input was not scored). */
+typedef struct {
+    int state;               /* vg_verdict_state_t */
+    int oneshot;             /* FIRE of an event finding: no clear condition, auto-closes */
+    int severity;            /* 0 = the rule's severity */
+    double score;            /* anomaly score in [0,1]; NAN = not scored */
+    double observed;         /* observed value (rate for counters) */
+    double expected;         /* baseline value */
+    double lo, hi;           /* expected band */
+    int64_t window_start_ms; /* evaluation window; 0 = the input's time */
+    int64_t window_end_ms;
+    const char *signal;      /* sub-entity of the dedup key ("dst=203.0.113.9:443"); NULL = none;
+                                detector-owned, valid until the next call */
+    const vg_device_t *device; /* entity device when the scope is wider than a device
+                                  (ROLE/VENDOR/SITE); NULL = the instance's */
+    char evidence[256];      /* short human-readable evidence */
+} vg_verdict_t;
+
+/* Parameter types of a kind's parameter table. */
+typedef enum {
+    VG_PARAM_NUM = 0,  /* double */
+    VG_PARAM_DUR = 1,  /* duration: "10s", "5m", "2h", "7d" or bare ms; stored as ms */
+    VG_PARAM_BOOL = 2, /* true/false; stored as 0/1 */
+    VG_PARAM_STR = 3,  /* string (e.g. an allowlist name); stored in ps[] */
+    VG_PARAM_ENUM = 4  /* one of choices "a|b|c"; stored as the index */
+} vg_param_type_t;
+
+typedef struct {
+    const char *name;
+    int type;            /* vg_param_type_t */
+    double def;          /* default (NUM/DUR/BOOL/ENUM index) */
+    double min, max;     /* accepted range (NUM/DUR) */
+    const char *choices; /* ENUM: "low|high|both"; STR: default value or NULL */
+    const char *help;
+} vg_param_def_t;
+
+#define VG_MAX_PARAMS 20
+
+struct vg_rule;
+struct vg_alert;
+typedef struct vg_rule vg_rule_t;
+
+/* What an instance covers.  The engine keeps these strings alive for the instance's
+ * lifetime, so a detector may keep the pointers. */
+typedef struct {
+    const vg_device_t *device; /* NULL for ROLE/VENDOR/SITE scopes */
+    const char *path;          /* SERIES scope only, else NULL */
+    const vg_label_t *labels;  /* SERIES/ENTITY scope, else NULL */
+    size_t nlabels;
+    vg_kind_t kind;            /* SERIES scope: the series kind */
+    const char *key;           /* the scope key ("site/r1", "router", "VendorX", ...) */
+} vg_entity_t;
+
+/* The base of every instance: kinds embed it as their first member. */
+typedef struct vg_detector {
+    const struct vg_detector_ops *ops;
+    const vg_rule_t *rule;
+} vg_detector_t;
+
+typedef struct vg_detector_ops {
+    const char *name;    /* kind name used in the rules file ("seasonal", "silence", ...) */
+    const char *version; /* semantic version of the algorithm */
+    int cia_class;       /* VG_CIA_* */
+    int scope;           /* vg_scope_t */
+    uint32_t event_mask; /* bit (1u << vg_event_type_t) for each event type it consumes */
+    int is_silence;      /* the engine aggregates these into device/collector silence */
+    size_t size;         /* bytes of one instance (for memory accounting) */
+    const vg_param_def_t *params;
+    size_t nparams;
+    /* Create an instance; NULL on allocation failure. */
+    vg_detector_t *(*new) (const vg_rule_t *rule, const vg_entity_t *entity);
+    /* Free an instance; NULL-safe; sets *self_p to NULL. */
+    void (*destroy) (vg_detector_t **self_p);
+    /* One sample of a SERIES-scoped instance's series. May be NULL. */
+    int (*on_sample) (vg_detector_t *self, int64_t ts_ms, double value, vg_verdict_t *out);
+    /* One sample of a wider-scoped instance: slot = index of the rule path pattern the
+     * series matched, dev = the series' device. May be NULL. */
+    int (*on_input) (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts_ms,
+                     double value, vg_verdict_t *out);
+    /* One event of a device in scope; dev is the event's device. May be NULL. */
+    int (*on_event) (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev,
+                     vg_verdict_t *out);
+    /* Time passed (event time); used for silence, bucket closing and decay. May be NULL. */
+    int (*on_tick) (vg_detector_t *self, int64_t now_ms, vg_verdict_t *out);
+    /* A finding created by another rule (fleet detectors); peers = devices known for the
+     * instance's scope key (e.g. devices of that vendor). May be NULL. */
+    int (*on_alert) (vg_detector_t *self, const struct vg_alert *alert, uint32_t peers,
+                     vg_verdict_t *out);
+    /* Append the instance state to out (for restart). Returns 0 or -VG_ENOMEM. */
+    int (*save) (const vg_detector_t *self, vg_buf_t *out);
+    /* Restore state saved by the same version. Returns 0, or -VG_EINVAL / -VG_ETRUNC on a bad
+     * blob (the instance is then reset to a fresh state). */
+    int (*load) (vg_detector_t *self, const uint8_t *p, size_t len);
+} vg_detector_ops_t;
+
+/* The built-in kinds, in a fixed order; NULL-terminated. */
+extern const vg_detector_ops_t *const vg_detector_kinds[];
+
+/* Look up a kind by name; NULL when unknown. */
+const vg_detector_ops_t *vg_detector_find (const char *name);
+
+/* Save/load helper for kinds whose state is a plain struct: writes a 4-byte tag and the
+ * bytes; load checks tag and length. */
+int vg_detector_save_pod (vg_buf_t *out, uint32_t tag, const void *p, size_t n);
+int vg_detector_load_pod (const uint8_t *p, size_t len, uint32_t tag, void *dst, size_t n);
+
+/* Fill out->evidence with printf-style text (truncates). */
+void vg_verdict_note (vg_verdict_t *out, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+#endif

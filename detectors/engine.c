@@ -1,0 +1,1704 @@
+/* engine.c - series/event routing to detector instances and the Alertmanager-style lifecycle.
+ *
+ * Invariants: every container is iterated in creation order (devices, instances, episodes),
+ * never in hash order, so output order is deterministic; an episode exists only while it is
+ * pending or firing; an episode's uid is its dedup key + "@" + start ms; nothing on the
+ * sample path allocates once a series is declared. */
+#include "engine.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/hash.h"
+#include "../common/varint.h"
+
+enum { EP_PENDING = 1, EP_FIRING = 2 };
+
+typedef struct s_dev {
+    char *id, *vendor, *model, *role, *site, *sw;
+    vg_device_t view;
+    uint32_t vendor_tag;
+    uint32_t watched;      /* silence instances linked */
+    uint32_t silent_n;     /* of those, silent at the last tick */
+    int silent;            /* device silence condition (all watched series silent) */
+    int inhibited;         /* device silence inhibited by a collector outage */
+    const vg_rule_t *silence_rule;
+    struct s_ep *ep;       /* device silence episode */
+    struct s_inst **by_rule; /* DEVICE-scoped instances by rule index (lazy) */
+    uint8_t *rule_ok;      /* rule device-match cache by rule index */
+} s_dev_t;
+
+typedef struct s_inst {
+    vg_detector_t *det;
+    const vg_rule_t *rule;
+    s_dev_t *dev;          /* SERIES/ENTITY/DEVICE scope, else NULL */
+    char *key;             /* scope key */
+    char *entity;          /* "path{k=v}" / "{k=v}" or "" */
+    char *path;
+    vg_label_t *labels;
+    size_t nlabels;
+    vg_entity_t ent;
+    uint64_t series_id;    /* SERIES scope */
+    uint64_t hkey;
+    uint32_t open;         /* open episodes */
+    struct s_ep *ep;       /* episode of the default signal */
+    int tick_state;        /* silence kinds: latest tick verdict */
+    double tick_obs, tick_exp;
+    struct s_inst *hnext;
+} s_inst_t;
+
+typedef struct {
+    s_inst_t *inst;
+    int16_t slot;
+} s_link_t;
+
+typedef struct {
+    uint64_t id;           /* 0 = empty slot */
+    s_dev_t *dev;
+    int64_t last_ts;
+    s_link_t *links;
+    uint32_t nlinks;
+    int8_t lstate;         /* compact last verdict of links[0] */
+    float lscore;
+    double lobs, lexp, llo, lhi;
+} s_series_t;
+
+typedef struct s_ep {
+    uint64_t h;
+    char key[VG_ALERT_KEY_MAX];
+    char signal[128];
+    const vg_rule_t *rule;
+    s_inst_t *inst;        /* NULL for engine-made device/collector silence */
+    s_dev_t *dev;
+    uint64_t series_id;
+    int state, oneshot, emitted, severity, cond;
+    int64_t start_ms, last_true_ms, clear_since_ms, last_emit_ms;
+    int64_t ws, we;
+    double score, obs, exp, lo, hi;
+    char evidence[256];
+    struct s_ep *prev, *next, *hnext;
+} s_ep_t;
+
+struct vg_engine {
+    const vg_rules_t *rules;
+    vg_engine_cfg_t cfg;
+    vg_alert_fn on_alert;
+    void *ctx;
+    int64_t now;
+    vg_engine_stats_t st;
+    /* devices */
+    s_dev_t **devs;
+    size_t ndevs, capdevs;
+    uint32_t *dev_hash;    /* index+1, open addressing */
+    size_t dev_hcap;
+    char **vendors;
+    uint32_t *vendor_n;
+    size_t nvendors, capvendors;
+    /* series */
+    s_series_t *ser;
+    size_t ser_cap, nser;
+    /* instances */
+    s_inst_t **insts;
+    size_t ninsts, capinsts;
+    s_inst_t **inst_hash;
+    size_t inst_hcap;
+    s_inst_t **sil;        /* silence instances, creation order */
+    size_t nsil, capsil;
+    s_inst_t **tickers;    /* other instances with on_tick, creation order */
+    size_t ntick, captick;
+    /* episodes */
+    s_ep_t *ep_head, *ep_tail;
+    s_ep_t **ep_hash;
+    size_t ep_hcap, nep;
+    s_ep_t *collector_ep;
+    int in_fleet;
+    vg_alert_t alert;      /* scratch record */
+    vg_verdict_t v;        /* scratch verdict */
+};
+
+static char *
+s_dup (const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen (s);
+    char *p = malloc (n + 1);
+    if (p)
+        memcpy (p, s, n + 1);
+    return p;
+}
+
+static void
+s_vreset (vg_verdict_t *v)
+{
+    v->state = VG_VERDICT_NONE;
+    v->oneshot = 0;
+    v->severity = 0;
+    v->signal = NULL;
+    v->device = NULL;
+    v->evidence[0] = '\0';
+    v->window_start_ms = v->window_end_ms = 0;
+    v->score = NAN;
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* Devices */
+
+static uint32_t
+s_vendor_tag (vg_engine_t *e, const char *vendor)
+{
+    for (size_t i = 0; i < e->nvendors; i++)
+        if (!strcmp (e->vendors[i], vendor))
+            return (uint32_t) i;
+    if (e->nvendors == e->capvendors) {
+        size_t nc = e->capvendors ? e->capvendors * 2 : 8;
+        char **nv = realloc (e->vendors, nc * sizeof *nv);
+        if (!nv)
+            return UINT32_MAX;
+        e->vendors = nv;
+        uint32_t *nn = realloc (e->vendor_n, nc * sizeof *nn);
+        if (!nn)
+            return UINT32_MAX;
+        e->vendor_n = nn;
+        e->capvendors = nc;
+    }
+    e->vendors[e->nvendors] = s_dup (vendor);
+    if (!e->vendors[e->nvendors])
+        return UINT32_MAX;
+    e->vendor_n[e->nvendors] = 0;
+    return (uint32_t) e->nvendors++;
+}
+
+static s_dev_t *
+s_dev_find (const vg_engine_t *e, const char *id)
+{
+    if (!e->dev_hcap)
+        return NULL;
+    size_t mask = e->dev_hcap - 1;
+    for (size_t i = vg_hash64 (id, strlen (id), 7) & mask;; i = (i + 1) & mask) {
+        uint32_t x = e->dev_hash[i];
+        if (!x)
+            return NULL;
+        if (!strcmp (e->devs[x - 1]->id, id))
+            return e->devs[x - 1];
+    }
+}
+
+static int
+s_dev_hash_insert (vg_engine_t *e, size_t idx)
+{
+    if ((e->ndevs + 1) * 2 > e->dev_hcap) {
+        size_t nc = e->dev_hcap ? e->dev_hcap * 2 : 64;
+        uint32_t *nh = calloc (nc, sizeof *nh);
+        if (!nh)
+            return -VG_ENOMEM;
+        for (size_t j = 0; j < e->ndevs; j++) {
+            const char *id = e->devs[j]->id;
+            size_t k = vg_hash64 (id, strlen (id), 7) & (nc - 1);
+            while (nh[k])
+                k = (k + 1) & (nc - 1);
+            nh[k] = (uint32_t) j + 1;
+        }
+        free (e->dev_hash);
+        e->dev_hash = nh;
+        e->dev_hcap = nc;
+    }
+    const char *id = e->devs[idx]->id;
+    size_t k = vg_hash64 (id, strlen (id), 7) & (e->dev_hcap - 1);
+    while (e->dev_hash[k])
+        k = (k + 1) & (e->dev_hcap - 1);
+    e->dev_hash[k] = (uint32_t) idx + 1;
+    return 0;
+}
+
+static void
+s_dev_free (s_dev_t *d)
+{
+    if (!d)
+        return;
+    free (d->id);
+    free (d->vendor);
+    free (d->model);
+    free (d->role);
+    free (d->site);
+    free (d->sw);
+    free (d->by_rule);
+    free (d->rule_ok);
+    free (d);
+}
+
+static void
+s_dev_view (s_dev_t *d)
+{
+    d->view.id = d->id;
+    d->view.vendor = d->vendor;
+    d->view.model = d->model;
+    d->view.role = d->role;
+    d->view.site = d->site;
+    d->view.sw_version = d->sw;
+}
+
+static int
+s_dev_set (vg_engine_t *e, s_dev_t *d, const vg_device_t *in)
+{
+    const char *src[5] = { in->vendor, in->model, in->role, in->site, in->sw_version };
+    char **dst[5] = { &d->vendor, &d->model, &d->role, &d->site, &d->sw };
+    int changed = 0;
+    for (int i = 0; i < 5; i++) {
+        const char *s = src[i] ? src[i] : "";
+        if (*dst[i] && !strcmp (*dst[i], s))
+            continue;
+        char *n = s_dup (s);
+        if (!n)
+            return -VG_ENOMEM;
+        free (*dst[i]);
+        *dst[i] = n;
+        changed = 1;
+    }
+    if (!changed)
+        return 0;
+    s_dev_view (d);
+    uint32_t tag = s_vendor_tag (e, d->vendor);
+    if (tag == UINT32_MAX)
+        return -VG_ENOMEM;
+    if (d->vendor_tag != UINT32_MAX && d->vendor_tag < e->nvendors)
+        e->vendor_n[d->vendor_tag]--;
+    d->vendor_tag = tag;
+    e->vendor_n[tag]++;
+    for (size_t r = 0; r < e->rules->nrules; r++)
+        d->rule_ok[r] = (uint8_t) vg_dev_match (&e->rules->rules[r].dev, &d->view);
+    return 0;
+}
+
+/* Find or create a device record; refresh its inventory when given. */
+static s_dev_t *
+s_dev_get (vg_engine_t *e, const vg_device_t *in)
+{
+    if (!in || !in->id || !in->id[0] || strlen (in->id) >= VG_MAX_ID_LEN)
+        return NULL;
+    s_dev_t *d = s_dev_find (e, in->id);
+    if (d) {
+        if (s_dev_set (e, d, in))
+            return NULL;
+        return d;
+    }
+    if (e->ndevs >= e->cfg.max_devices) {
+        e->st.full++;
+        return NULL;
+    }
+    if (e->ndevs == e->capdevs) {
+        size_t nc = e->capdevs ? e->capdevs * 2 : 64;
+        s_dev_t **nd = realloc (e->devs, nc * sizeof *nd);
+        if (!nd)
+            return NULL;
+        e->devs = nd;
+        e->capdevs = nc;
+    }
+    d = calloc (1, sizeof *d);
+    if (!d)
+        return NULL;
+    size_t nr = e->rules->nrules ? e->rules->nrules : 1;
+    d->vendor_tag = UINT32_MAX;
+    d->id = s_dup (in->id);
+    d->by_rule = calloc (nr, sizeof *d->by_rule);
+    d->rule_ok = calloc (nr, 1);
+    if (!d->id || !d->by_rule || !d->rule_ok || s_dev_set (e, d, in)) {
+        if (d->vendor_tag != UINT32_MAX)
+            e->vendor_n[d->vendor_tag]--;
+        s_dev_free (d);
+        return NULL;
+    }
+    e->devs[e->ndevs] = d;
+    if (s_dev_hash_insert (e, e->ndevs)) {
+        e->vendor_n[d->vendor_tag]--;
+        s_dev_free (d);
+        return NULL;
+    }
+    e->ndevs++;
+    e->st.devices = e->ndevs;
+    return d;
+}
+
+int
+vg_engine_device (vg_engine_t *e, const vg_device_t *dev)
+{
+    return s_dev_get (e, dev) ? 0 : -VG_EINVAL;
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* Instances */
+
+static uint64_t
+s_inst_hkey (const vg_rule_t *r, const char *key, uint64_t series_id)
+{
+    uint64_t h = vg_hash64 (key, strlen (key), 0x1157 + (uint64_t) r->index);
+    return vg_hash_mix64 (h ^ series_id);
+}
+
+static s_inst_t *
+s_inst_find (const vg_engine_t *e, const vg_rule_t *r, const char *key, uint64_t series_id, uint64_t hk)
+{
+    if (!e->inst_hcap)
+        return NULL;
+    for (s_inst_t *i = e->inst_hash[hk & (e->inst_hcap - 1)]; i; i = i->hnext)
+        if (i->hkey == hk && i->rule == r && i->series_id == series_id && !strcmp (i->key, key))
+            return i;
+    return NULL;
+}
+
+static void
+s_inst_free (s_inst_t *i)
+{
+    if (!i)
+        return;
+    if (i->det)
+        i->det->ops->destroy (&i->det);
+    free (i->key);
+    free (i->entity);
+    free (i->path);
+    for (size_t j = 0; j < i->nlabels; j++) {
+        free ((char *) i->labels[j].key);
+        free ((char *) i->labels[j].value);
+    }
+    free (i->labels);
+    free (i);
+}
+
+static int
+s_label_cmp (const void *a, const void *b)
+{
+    const vg_label_t *x = a, *y = b;
+    return strcmp (x->key ? x->key : "", y->key ? y->key : "");
+}
+
+/* "path{k=v,k=v}" into buf (labels sorted). */
+static void
+s_entity_text (char *buf, size_t size, const char *path, const vg_label_t *labels, size_t n)
+{
+    size_t o = (size_t) snprintf (buf, size, "%s", path ? path : "");
+    if (n == 0 || o >= size)
+        return;
+    o += (size_t) snprintf (buf + o, o < size ? size - o : 0, "{");
+    for (size_t i = 0; i < n && o < size; i++)
+        o += (size_t) snprintf (buf + o, size - o, "%s%s=%s", i ? "," : "", labels[i].key ? labels[i].key : "",
+                                labels[i].value ? labels[i].value : "");
+    if (o < size)
+        snprintf (buf + o, size - o, "}");
+}
+
+static int
+s_inst_hash_add (vg_engine_t *e, s_inst_t *in)
+{
+    if ((e->ninsts + 1) > e->inst_hcap) {
+        size_t nc = e->inst_hcap ? e->inst_hcap * 2 : 256;
+        s_inst_t **nh = calloc (nc, sizeof *nh);
+        if (!nh)
+            return -VG_ENOMEM;
+        for (size_t j = 0; j < e->ninsts; j++) {
+            s_inst_t *x = e->insts[j];
+            size_t k = x->hkey & (nc - 1);
+            x->hnext = nh[k];
+            nh[k] = x;
+        }
+        free (e->inst_hash);
+        e->inst_hash = nh;
+        e->inst_hcap = nc;
+    }
+    if (e->ninsts == e->capinsts) {
+        size_t nc = e->capinsts ? e->capinsts * 2 : 256;
+        s_inst_t **ni = realloc (e->insts, nc * sizeof *ni);
+        if (!ni)
+            return -VG_ENOMEM;
+        e->insts = ni;
+        e->capinsts = nc;
+    }
+    size_t k = in->hkey & (e->inst_hcap - 1);
+    in->hnext = e->inst_hash[k];
+    e->inst_hash[k] = in;
+    e->insts[e->ninsts++] = in;
+    e->st.instances = e->ninsts;
+    return 0;
+}
+
+/* Scope key of a rule for a series/device. */
+static void
+s_scope_key (const vg_rule_t *r, const s_dev_t *d, const vg_label_t *labels, size_t nl, char *buf,
+             size_t size)
+{
+    switch (r->ops->scope) {
+    case VG_SCOPE_SERIES:
+    case VG_SCOPE_DEVICE:
+        snprintf (buf, size, "%s", d->id);
+        break;
+    case VG_SCOPE_ENTITY: {
+        size_t o = (size_t) snprintf (buf, size, "%s", d->id);
+        if (o < size)
+            s_entity_text (buf + o, size - o, "", labels, nl);
+        break;
+    }
+    case VG_SCOPE_ROLE:
+        snprintf (buf, size, "%s", d->role);
+        break;
+    case VG_SCOPE_VENDOR:
+        snprintf (buf, size, "%s", d->vendor);
+        break;
+    default:
+        snprintf (buf, size, "%s", d->site);
+        break;
+    }
+}
+
+/* Find or create the instance of rule r for scope key; labels/path only for new
+ * SERIES/ENTITY instances. */
+static s_inst_t *
+s_inst_get (vg_engine_t *e, const vg_rule_t *r, s_dev_t *d, const char *key, uint64_t series_id,
+            const char *path, const vg_label_t *labels, size_t nl, vg_kind_t kind)
+{
+    uint64_t hk = s_inst_hkey (r, key, series_id);
+    s_inst_t *in = s_inst_find (e, r, key, series_id, hk);
+    if (in)
+        return in;
+    int scope = r->ops->scope;
+    in = calloc (1, sizeof *in);
+    if (!in)
+        return NULL;
+    in->rule = r;
+    in->hkey = hk;
+    in->series_id = series_id;
+    in->dev = (scope <= VG_SCOPE_DEVICE) ? d : NULL;
+    in->key = s_dup (key);
+    in->path = scope == VG_SCOPE_SERIES ? s_dup (path) : NULL;
+    if (!in->key || (scope == VG_SCOPE_SERIES && !in->path))
+        goto fail;
+    if (scope <= VG_SCOPE_ENTITY && nl) {
+        in->labels = calloc (nl, sizeof *in->labels);
+        if (!in->labels)
+            goto fail;
+        for (size_t j = 0; j < nl; j++) {
+            in->labels[j].key = s_dup (labels[j].key);
+            in->labels[j].value = s_dup (labels[j].value);
+            in->nlabels = j + 1;
+            if (!in->labels[j].key || !in->labels[j].value)
+                goto fail;
+        }
+        qsort (in->labels, in->nlabels, sizeof *in->labels, s_label_cmp);
+    }
+    char ent[VG_MAX_PATH_LEN + 512];
+    ent[0] = '\0';
+    if (scope <= VG_SCOPE_ENTITY)
+        s_entity_text (ent, sizeof ent, in->path, in->labels, in->nlabels);
+    in->entity = s_dup (ent);
+    if (!in->entity)
+        goto fail;
+    in->ent.device = in->dev ? &in->dev->view : NULL;
+    in->ent.path = in->path;
+    in->ent.labels = in->labels;
+    in->ent.nlabels = in->nlabels;
+    in->ent.kind = kind;
+    in->ent.key = in->key;
+    in->det = r->ops->new (r, &in->ent);
+    if (!in->det)
+        goto fail;
+    in->det->ops = r->ops; /* the base is the engine's to fill */
+    in->det->rule = r;
+    if (s_inst_hash_add (e, in))
+        goto fail;
+    if (r->ops->on_tick) {
+        s_inst_t ***arr = r->ops->is_silence ? &e->sil : &e->tickers;
+        size_t *n = r->ops->is_silence ? &e->nsil : &e->ntick, *cap = r->ops->is_silence ? &e->capsil : &e->captick;
+        if (*n == *cap) {
+            size_t nc = *cap ? *cap * 2 : 64;
+            s_inst_t **na = realloc (*arr, nc * sizeof *na);
+            if (!na) {
+                /* keep the instance (it is in the table) but without ticks: count it */
+                e->st.full++;
+                return in;
+            }
+            *arr = na;
+            *cap = nc;
+        }
+        (*arr)[(*n)++] = in;
+    }
+    if (r->ops->is_silence && in->dev) {
+        in->dev->watched++;
+        if (!in->dev->silence_rule)
+            in->dev->silence_rule = r;
+    }
+    return in;
+fail:
+    s_inst_free (in);
+    return NULL;
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* Series */
+
+static s_series_t *
+s_ser_find (const vg_engine_t *e, uint64_t id)
+{
+    if (!e->ser_cap)
+        return NULL;
+    size_t mask = e->ser_cap - 1;
+    for (size_t i = vg_hash_mix64 (id) & mask;; i = (i + 1) & mask) {
+        if (e->ser[i].id == id)
+            return &e->ser[i];
+        if (!e->ser[i].id)
+            return NULL;
+    }
+}
+
+static int
+s_ser_grow (vg_engine_t *e)
+{
+    size_t nc = e->ser_cap ? e->ser_cap * 2 : 1024;
+    s_series_t *ns = calloc (nc, sizeof *ns);
+    if (!ns)
+        return -VG_ENOMEM;
+    for (size_t i = 0; i < e->ser_cap; i++) {
+        if (!e->ser[i].id)
+            continue;
+        size_t k = vg_hash_mix64 (e->ser[i].id) & (nc - 1);
+        while (ns[k].id)
+            k = (k + 1) & (nc - 1);
+        ns[k] = e->ser[i];
+    }
+    free (e->ser);
+    e->ser = ns;
+    e->ser_cap = nc;
+    return 0;
+}
+
+int
+vg_engine_series (vg_engine_t *e, uint64_t id, const vg_series_info_t *info)
+{
+    if (!id || !info || !info->device || !info->path || strlen (info->path) >= VG_MAX_PATH_LEN ||
+        info->nlabels > VG_MAX_LABELS || (info->nlabels && !info->labels))
+        return -VG_EINVAL;
+    s_series_t *s = s_ser_find (e, id);
+    if (s)
+        return (int) s->nlinks;
+    if (e->nser >= e->cfg.max_series) {
+        e->st.full++;
+        return -VG_EFULL;
+    }
+    s_dev_t *d = s_dev_get (e, info->device);
+    if (!d)
+        return info->device->id ? -VG_ENOMEM : -VG_EINVAL;
+    s_link_t links[64];
+    uint32_t nl = 0;
+    char key[VG_MAX_ID_LEN + 1024];
+    for (size_t r = 0; r < e->rules->nrules && nl < 64; r++) {
+        const vg_rule_t *rule = &e->rules->rules[r];
+        if (!rule->ops->on_sample && !rule->ops->on_input)
+            continue;
+        int slot = vg_rule_match_series (rule, &d->view, info->path, info->labels, info->nlabels, info->kind);
+        if (slot < 0)
+            continue;
+        s_scope_key (rule, d, info->labels, info->nlabels, key, sizeof key);
+        s_inst_t *in = s_inst_get (e, rule, d, key, rule->ops->scope == VG_SCOPE_SERIES ? id : 0,
+                                   info->path, info->labels, info->nlabels, info->kind);
+        if (!in)
+            return -VG_ENOMEM;
+        links[nl].inst = in;
+        links[nl].slot = (int16_t) slot;
+        nl++;
+    }
+    if ((e->nser + 1) * 2 > e->ser_cap && s_ser_grow (e))
+        return -VG_ENOMEM;
+    s_link_t *lk = NULL;
+    if (nl) {
+        lk = malloc (nl * sizeof *lk);
+        if (!lk)
+            return -VG_ENOMEM;
+        memcpy (lk, links, nl * sizeof *lk);
+    }
+    size_t k = vg_hash_mix64 (id) & (e->ser_cap - 1);
+    while (e->ser[k].id)
+        k = (k + 1) & (e->ser_cap - 1);
+    s = &e->ser[k];
+    memset (s, 0, sizeof *s);
+    s->id = id;
+    s->dev = d;
+    s->last_ts = INT64_MIN;
+    s->links = lk;
+    s->nlinks = nl;
+    s->lscore = NAN;
+    e->nser++;
+    e->st.series = e->nser;
+    return (int) nl;
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* Episodes and emission */
+
+static void
+s_key (char *out, const vg_rule_t *r, const s_inst_t *in, const s_dev_t *d, const char *signal)
+{
+    char buf[VG_ALERT_KEY_MAX + VG_MAX_PATH_LEN + 512];
+    const char *ent = in && in->entity[0] ? in->entity : "";
+    const char *who = d ? d->id : in ? in->key : "collector";
+    int n = snprintf (buf, sizeof buf, "%s:%s%s%s%s%s", r->id, who, ent[0] ? ":" : "", ent,
+                      signal && signal[0] ? ":" : "", signal ? signal : "");
+    if (n < VG_ALERT_KEY_MAX) {
+        memcpy (out, buf, (size_t) n + 1);
+        return;
+    }
+    /* Too long: keep a prefix and a hash of the whole key. */
+    uint64_t h = vg_hash64 (buf, strlen (buf), 0);
+    snprintf (out, VG_ALERT_KEY_MAX, "%.*s#%016llx", VG_ALERT_KEY_MAX - 18, buf, (unsigned long long) h);
+}
+
+static s_ep_t *
+s_ep_find (const vg_engine_t *e, const char *key, uint64_t h)
+{
+    if (!e->ep_hcap)
+        return NULL;
+    for (s_ep_t *p = e->ep_hash[h & (e->ep_hcap - 1)]; p; p = p->hnext)
+        if (p->h == h && !strcmp (p->key, key))
+            return p;
+    return NULL;
+}
+
+static s_ep_t *
+s_ep_new (vg_engine_t *e, const char *key, uint64_t h)
+{
+    if (e->nep >= e->cfg.max_episodes) {
+        e->st.full++;
+        return NULL;
+    }
+    if (e->nep + 1 > e->ep_hcap) {
+        size_t nc = e->ep_hcap ? e->ep_hcap * 2 : 256;
+        s_ep_t **nh = calloc (nc, sizeof *nh);
+        if (!nh)
+            return NULL;
+        for (s_ep_t *p = e->ep_head; p; p = p->next) {
+            size_t k = p->h & (nc - 1);
+            p->hnext = nh[k];
+            nh[k] = p;
+        }
+        free (e->ep_hash);
+        e->ep_hash = nh;
+        e->ep_hcap = nc;
+    }
+    s_ep_t *p = calloc (1, sizeof *p);
+    if (!p)
+        return NULL;
+    snprintf (p->key, sizeof p->key, "%s", key);
+    p->h = h;
+    size_t k = h & (e->ep_hcap - 1);
+    p->hnext = e->ep_hash[k];
+    e->ep_hash[k] = p;
+    p->prev = e->ep_tail;
+    if (e->ep_tail)
+        e->ep_tail->next = p;
+    else
+        e->ep_head = p;
+    e->ep_tail = p;
+    e->nep++;
+    e->st.episodes_open = e->nep;
+    return p;
+}
+
+static void
+s_ep_del (vg_engine_t *e, s_ep_t *p)
+{
+    s_ep_t **pp = &e->ep_hash[p->h & (e->ep_hcap - 1)];
+    while (*pp != p)
+        pp = &(*pp)->hnext;
+    *pp = p->hnext;
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        e->ep_head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    else
+        e->ep_tail = p->prev;
+    if (p->inst) {
+        p->inst->open--;
+        if (p->inst->ep == p)
+            p->inst->ep = NULL;
+    }
+    if (p->dev && p->dev->ep == p)
+        p->dev->ep = NULL;
+    if (e->collector_ep == p)
+        e->collector_ep = NULL;
+    e->nep--;
+    e->st.episodes_open = e->nep;
+    free (p);
+}
+
+static int
+s_cia (const s_ep_t *p)
+{
+    return p->rule->ops->cia_class;
+}
+
+/* Is this episode muted by a higher-level silence? */
+static int
+s_inhibited (const vg_engine_t *e, const s_ep_t *p)
+{
+    if (p->inst == NULL) /* device silence (collector outage has no device) */
+        return p->dev && p->dev->inhibited;
+    if (!p->dev || !p->inst->dev || s_cia (p) != VG_CIA_A)
+        return 0;
+    int scope = p->rule->ops->scope;
+    if (scope != VG_SCOPE_SERIES && scope != VG_SCOPE_ENTITY)
+        return 0;
+    return p->dev->silent;
+}
+
+static void s_fleet (vg_engine_t *e, const vg_alert_t *a);
+
+static void
+s_emit (vg_engine_t *e, s_ep_t *p, int activity, int64_t now, const char *reason)
+{
+    if (activity != VG_ACT_CLOSE && s_inhibited (e, p)) {
+        if (activity == VG_ACT_CREATE)
+            e->st.inhibited++;
+        return; /* not announced; a later tick announces it if it still fires */
+    }
+    if (activity != VG_ACT_CREATE && !p->emitted)
+        return;
+    vg_alert_t *a = &e->alert;
+    const vg_rule_t *r = p->rule;
+    const s_dev_t *d = p->dev;
+    a->activity = activity;
+    a->severity = p->severity;
+    a->cia = (char) s_cia (p);
+    a->time_ms = now;
+    a->first_seen_ms = p->start_ms;
+    a->last_seen_ms = p->last_true_ms;
+    a->window_start_ms = p->ws;
+    a->window_end_ms = p->we;
+    a->score = p->score;
+    a->observed = p->obs;
+    a->expected = p->exp;
+    a->lo = p->lo;
+    a->hi = p->hi;
+    a->series_id = p->series_id;
+    a->rules_digest = e->rules->digest;
+    a->rule_id = r->id;
+    a->detector = r->ops->name;
+    a->detector_version = r->ops->version;
+    a->catalog = r->catalog;
+    a->types = r->types;
+    a->title = r->title;
+    a->techniques = r->technique_csv;
+    a->vendor = d ? d->vendor : (p->inst && r->ops->scope == VG_SCOPE_VENDOR) ? p->inst->key : "";
+    a->model = d ? d->model : "";
+    a->role = d ? d->role : "";
+    a->site = d ? d->site : (p->inst && r->ops->scope == VG_SCOPE_SITE) ? p->inst->key : "";
+    a->sw_version = d ? d->sw : "";
+    snprintf (a->device, sizeof a->device, "%s", d ? d->id : p->inst ? p->inst->key : "collector");
+    snprintf (a->entity, sizeof a->entity, "%s", p->inst ? p->inst->entity : "");
+    snprintf (a->signal, sizeof a->signal, "%s", p->signal);
+    snprintf (a->dedup_key, sizeof a->dedup_key, "%s", p->key);
+    snprintf (a->uid, sizeof a->uid, "%s@%lld", p->key, (long long) p->start_ms);
+    snprintf (a->evidence, sizeof a->evidence, "%s", p->evidence);
+    a->reason[0] = '\0';
+    if (reason)
+        snprintf (a->reason, sizeof a->reason, "%s", reason);
+    const char *win = NULL;
+    if (activity == VG_ACT_CLOSE) {
+        a->status = VG_STATUS_RESOLVED;
+    } else if (a->cia == VG_CIA_A && d && vg_rules_in_window (e->rules, VG_WIN_MAINTENANCE, &d->view, now, &win)) {
+        a->status = VG_STATUS_SUPPRESSED;
+        snprintf (a->reason, sizeof a->reason, "maintenance:%s", win);
+        e->st.suppressed++;
+    } else {
+        a->status = activity == VG_ACT_CREATE ? VG_STATUS_NEW : VG_STATUS_IN_PROGRESS;
+    }
+    p->last_emit_ms = now;
+    if (activity == VG_ACT_CREATE)
+        p->emitted = 1;
+    e->st.alerts++;
+    if (activity == VG_ACT_CREATE)
+        e->st.creates++;
+    else if (activity == VG_ACT_UPDATE)
+        e->st.updates++;
+    else
+        e->st.closes++;
+    if (e->on_alert)
+        e->on_alert (e->ctx, a);
+    if (activity == VG_ACT_CREATE && !e->in_fleet)
+        s_fleet (e, a);
+}
+
+static void
+s_ep_copy (s_ep_t *p, const vg_verdict_t *v, int64_t now)
+{
+    p->score = v->score;
+    p->obs = v->observed;
+    p->exp = v->expected;
+    p->lo = v->lo;
+    p->hi = v->hi;
+    p->ws = v->window_start_ms ? v->window_start_ms : now;
+    p->we = v->window_end_ms ? v->window_end_ms : now;
+    if (v->evidence[0])
+        snprintf (p->evidence, sizeof p->evidence, "%s", v->evidence);
+}
+
+/* Run one verdict through the lifecycle of its episode. */
+static void
+s_apply (vg_engine_t *e, const vg_rule_t *r, s_inst_t *in, s_dev_t *d, uint64_t series_id,
+         const vg_verdict_t *v, int64_t now)
+{
+    if (v->state == VG_VERDICT_NONE)
+        return;
+    int dflt = (!v->signal || !v->signal[0]) && !v->device;
+    s_ep_t *p = NULL;
+    char key[VG_ALERT_KEY_MAX];
+    uint64_t h = 0;
+    if (v->device) {
+        d = s_dev_get (e, v->device);
+        if (!d)
+            return;
+    }
+    if (in && in->dev && dflt) {
+        p = in->ep;
+        if (!p && v->state == VG_VERDICT_CLEAR)
+            return;
+    } else if (in && in->open == 0 && v->state == VG_VERDICT_CLEAR) {
+        return;
+    }
+    if (!p) {
+        s_key (key, r, in, d, v->signal);
+        h = vg_hash64 (key, strlen (key), 0xe9);
+        p = s_ep_find (e, key, h);
+    }
+    if (v->state == VG_VERDICT_CLEAR) {
+        if (!p)
+            return;
+        p->cond = 0;
+        if (p->oneshot)
+            return; /* event findings close by time */
+        if (p->state == EP_PENDING) {
+            s_ep_del (e, p);
+            return;
+        }
+        if (!p->clear_since_ms)
+            p->clear_since_ms = now;
+        if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
+            s_emit (e, p, VG_ACT_CLOSE, now, "condition_clear");
+            s_ep_del (e, p);
+        }
+        return;
+    }
+    /* FIRE */
+    int sev = v->severity ? v->severity : r->severity;
+    if (!p) {
+        p = s_ep_new (e, key, h);
+        if (!p)
+            return;
+        p->rule = r;
+        p->inst = in;
+        p->dev = d;
+        p->series_id = series_id;
+        p->state = EP_PENDING;
+        p->start_ms = now;
+        p->severity = sev;
+        snprintf (p->signal, sizeof p->signal, "%s", v->signal ? v->signal : "");
+        if (in) {
+            in->open++;
+            if (dflt && in->dev)
+                in->ep = p;
+        }
+    }
+    p->cond = 1;
+    p->oneshot = v->oneshot;
+    p->last_true_ms = now;
+    p->clear_since_ms = 0;
+    s_ep_copy (p, v, now);
+    if (p->state == EP_PENDING) {
+        if (v->oneshot || now - p->start_ms >= r->for_ms) {
+            p->state = EP_FIRING;
+            p->severity = sev;
+            s_emit (e, p, VG_ACT_CREATE, now, NULL);
+        }
+        return;
+    }
+    if (sev != p->severity) {
+        p->severity = sev;
+        if (p->emitted)
+            s_emit (e, p, VG_ACT_UPDATE, now, "severity_change");
+        return;
+    }
+    /* A repeated oneshot (same destination, same session) only extends the episode:
+     * dedup; the periodic Update and the Close carry the latest evidence. */
+}
+
+/* Feed a created finding to fleet detectors (VENDOR scope, on_alert). */
+static void
+s_fleet (vg_engine_t *e, const vg_alert_t *a)
+{
+    if (!a->vendor || !a->vendor[0])
+        return;
+    s_dev_t *d = s_dev_find (e, a->device);
+    if (!d)
+        return;
+    e->in_fleet = 1;
+    for (size_t r = 0; r < e->rules->nrules; r++) {
+        const vg_rule_t *rule = &e->rules->rules[r];
+        if (!rule->ops->on_alert || !d->rule_ok[r])
+            continue;
+        char key[VG_MAX_ID_LEN + 64];
+        s_scope_key (rule, d, NULL, 0, key, sizeof key);
+        s_inst_t *in = s_inst_get (e, rule, NULL, key, 0, NULL, NULL, 0, VG_KIND_GAUGE);
+        if (!in)
+            continue;
+        vg_verdict_t v;
+        s_vreset (&v);
+        uint32_t peers = rule->ops->scope == VG_SCOPE_VENDOR ? e->vendor_n[d->vendor_tag] : (uint32_t) e->ndevs;
+        if (rule->ops->on_alert (in->det, a, peers, &v) < 0)
+            e->st.detector_errors++;
+        s_apply (e, rule, in, NULL, 0, &v, a->time_ms);
+    }
+    e->in_fleet = 0;
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* Public entry points */
+
+vg_engine_t *
+vg_engine_new (const vg_rules_t *rules, const vg_engine_cfg_t *cfg, vg_alert_fn on_alert, void *ctx)
+{
+    if (!rules)
+        return NULL;
+    vg_engine_t *e = calloc (1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->rules = rules;
+    if (cfg)
+        e->cfg = *cfg;
+    if (!e->cfg.max_series)
+        e->cfg.max_series = 1000000;
+    if (!e->cfg.max_devices)
+        e->cfg.max_devices = 100000;
+    if (!e->cfg.max_episodes)
+        e->cfg.max_episodes = 100000;
+    e->on_alert = on_alert;
+    e->ctx = ctx;
+    e->now = INT64_MIN;
+    return e;
+}
+
+void
+vg_engine_destroy (vg_engine_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_engine_t *e = *self_p;
+    while (e->ep_head)
+        s_ep_del (e, e->ep_head);
+    free (e->ep_hash);
+    for (size_t i = 0; i < e->ser_cap; i++)
+        if (e->ser[i].id)
+            free (e->ser[i].links);
+    free (e->ser);
+    for (size_t i = 0; i < e->ninsts; i++)
+        s_inst_free (e->insts[i]);
+    free (e->insts);
+    free (e->inst_hash);
+    free (e->sil);
+    free (e->tickers);
+    for (size_t i = 0; i < e->ndevs; i++)
+        s_dev_free (e->devs[i]);
+    free (e->devs);
+    free (e->dev_hash);
+    for (size_t i = 0; i < e->nvendors; i++)
+        free (e->vendors[i]);
+    free (e->vendors);
+    free (e->vendor_n);
+    free (e);
+    *self_p = NULL;
+}
+
+int
+vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
+{
+    s_series_t *s = s_ser_find (e, id);
+    e->st.samples++;
+    if (!s) {
+        e->st.unknown_series++;
+        return -VG_ENOTFOUND;
+    }
+    if (ts <= s->last_ts || !isfinite (value)) {
+        e->st.dropped++;
+        return 0;
+    }
+    s->last_ts = ts;
+    if (ts > e->now)
+        e->now = ts;
+    vg_verdict_t *v = &e->v;
+    for (uint32_t i = 0; i < s->nlinks; i++) {
+        s_inst_t *in = s->links[i].inst;
+        const vg_detector_ops_t *ops = in->rule->ops;
+        int rc;
+        s_vreset (v);
+        if (ops->on_sample && ops->scope == VG_SCOPE_SERIES)
+            rc = ops->on_sample (in->det, ts, value, v);
+        else
+            rc = ops->on_input (in->det, s->links[i].slot, &s->dev->view, ts, value, v);
+        if (rc < 0)
+            e->st.detector_errors++;
+        if (i == 0) {
+            s->lstate = (int8_t) v->state;
+            s->lscore = (float) v->score;
+            s->lobs = v->observed;
+            s->lexp = v->expected;
+            s->llo = v->lo;
+            s->lhi = v->hi;
+        }
+        if (v->state != VG_VERDICT_NONE)
+            s_apply (e, in->rule, in, s->dev, ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
+    }
+    return 0;
+}
+
+static int
+s_up_like (const char *s)
+{
+    static const char *const up[] = { "UP", "ESTABLISHED", "ACTIVE", "ENABLED", "OK", "TRUE",
+                                      "RUNNING", "LOCKED-IN", "CONNECTED", NULL };
+    char b[VG_MAX_STATE_LEN];
+    size_t i = 0;
+    for (; s[i] && i + 1 < sizeof b; i++)
+        b[i] = (char) (s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+    b[i] = '\0';
+    /* "IF_OPER_UP" / "oper-up" style prefixes: compare the last word. */
+    const char *w = b;
+    for (const char *q = b; *q; q++)
+        if (*q == '_' || *q == ':')
+            w = q + 1;
+    for (size_t k = 0; up[k]; k++)
+        if (!strcmp (w, up[k]) || !strcmp (b, up[k]))
+            return 1;
+    return 0;
+}
+
+int
+vg_engine_state (vg_engine_t *e, uint64_t id, int64_t ts, const char *state)
+{
+    if (!state)
+        return -VG_EINVAL;
+    return vg_engine_sample (e, id, ts, s_up_like (state) ? 1.0 : 0.0);
+}
+
+int
+vg_engine_event (vg_engine_t *e, const vg_event_t *ev, const vg_device_t *dev)
+{
+    if (!ev || !dev || !dev->id || (ev->device && strcmp (ev->device, dev->id)))
+        return -VG_EINVAL;
+    if ((int) ev->type < 0 || ev->type >= VG_EV__COUNT)
+        return -VG_EINVAL;
+    s_dev_t *d = s_dev_get (e, dev);
+    if (!d)
+        return -VG_EINVAL;
+    e->st.events++;
+    if (ev->ts_ms > e->now)
+        e->now = ev->ts_ms;
+    char key[VG_MAX_ID_LEN + 64];
+    for (size_t r = 0; r < e->rules->nrules; r++) {
+        const vg_rule_t *rule = &e->rules->rules[r];
+        if (!(rule->ops->event_mask & (1u << ev->type)) || !rule->ops->on_event || !d->rule_ok[r])
+            continue;
+        s_inst_t *in = NULL;
+        if (rule->ops->scope == VG_SCOPE_DEVICE) {
+            in = d->by_rule[r];
+            if (!in) {
+                in = s_inst_get (e, rule, d, d->id, 0, NULL, NULL, 0, VG_KIND_GAUGE);
+                d->by_rule[r] = in;
+            }
+        } else if (rule->ops->scope >= VG_SCOPE_ROLE) {
+            s_scope_key (rule, d, NULL, 0, key, sizeof key);
+            in = s_inst_get (e, rule, NULL, key, 0, NULL, NULL, 0, VG_KIND_GAUGE);
+        }
+        if (!in)
+            continue;
+        vg_verdict_t *v = &e->v;
+        s_vreset (v);
+        if (rule->ops->on_event (in->det, ev, &d->view, v) < 0)
+            e->st.detector_errors++;
+        s_apply (e, rule, in, in->dev ? in->dev : d, 0, v, ev->ts_ms);
+    }
+    return 0;
+}
+
+/* Silence: per-series verdicts -> device silence -> collector outage, then apply each
+ * level with the inhibition the higher level implies. */
+static void
+s_tick_silence (vg_engine_t *e, int64_t now)
+{
+    size_t watched = 0, silent = 0;
+    const vg_rule_t *first = NULL;
+    vg_verdict_t *v = &e->v;
+    for (size_t i = 0; i < e->ndevs; i++)
+        e->devs[i]->silent_n = 0;
+    for (size_t i = 0; i < e->nsil; i++) {
+        s_inst_t *in = e->sil[i];
+        s_vreset (v);
+        in->rule->ops->on_tick (in->det, now, v);
+        in->tick_state = v->state;
+        in->tick_obs = v->observed;
+        in->tick_exp = v->expected;
+        if (v->state == VG_VERDICT_FIRE && in->dev)
+            in->dev->silent_n++;
+        if (!first)
+            first = in->rule;
+    }
+    if (!first)
+        return;
+    for (size_t i = 0; i < e->ndevs; i++) {
+        s_dev_t *d = e->devs[i];
+        if (!d->watched)
+            continue;
+        watched++;
+        d->silent = d->silent_n == d->watched;
+        silent += (size_t) d->silent;
+    }
+    /* Collector / transport outage. */
+    int ifrac = vg_rule_param_index (first, "outage_fraction");
+    int imin = vg_rule_param_index (first, "outage_min_devices");
+    double frac = ifrac >= 0 ? first->pv[ifrac] : 0.3;
+    double mind = imin >= 0 ? first->pv[imin] : 3;
+    int outage = silent >= (size_t) mind && (double) silent >= frac * (double) watched && watched > 0;
+    s_vreset (v);
+    v->state = outage ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+    v->observed = (double) silent;
+    v->expected = 0;
+    v->lo = 0;
+    v->hi = frac * (double) watched;
+    vg_verdict_note (v, "%zu of %zu devices silent", silent, watched);
+    v->signal = "outage";
+    if (outage || e->collector_ep) {
+        char key[VG_ALERT_KEY_MAX];
+        snprintf (key, sizeof key, "%s:collector:outage", first->id);
+        uint64_t h = vg_hash64 (key, strlen (key), 0xe9);
+        s_ep_t *p = s_ep_find (e, key, h);
+        if (outage && !p) {
+            p = s_ep_new (e, key, h);
+            if (p) {
+                p->rule = first;
+                p->state = EP_PENDING;
+                p->start_ms = now;
+                p->severity = VG_SEV_HIGH;
+                snprintf (p->signal, sizeof p->signal, "outage");
+                e->collector_ep = p;
+            }
+        }
+        if (p) {
+            if (outage) {
+                p->cond = 1;
+                p->last_true_ms = now;
+                p->clear_since_ms = 0;
+                s_ep_copy (p, v, now);
+                if (p->state == EP_PENDING) {
+                    p->state = EP_FIRING;
+                    s_emit (e, p, VG_ACT_CREATE, now, NULL);
+                }
+            } else {
+                p->cond = 0;
+                if (!p->clear_since_ms)
+                    p->clear_since_ms = now;
+                if (now - p->clear_since_ms >= first->keep_firing_for_ms) {
+                    s_emit (e, p, VG_ACT_CLOSE, now, "condition_clear");
+                    s_ep_del (e, p);
+                }
+            }
+        }
+    }
+    int coll = e->collector_ep != NULL;
+    /* Device silence. */
+    for (size_t i = 0; i < e->ndevs; i++) {
+        s_dev_t *d = e->devs[i];
+        if (!d->watched)
+            continue;
+        d->inhibited = coll;
+        if (!d->silent && !d->ep)
+            continue;
+        s_vreset (v);
+        v->state = d->silent ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+        v->observed = (double) d->silent_n;
+        v->expected = 0;
+        v->lo = 0;
+        v->hi = (double) d->watched;
+        vg_verdict_note (v, "all %u watched series of %s silent", d->watched, d->id);
+        const vg_rule_t *r = d->silence_rule;
+        if (!d->ep && d->silent) {
+            char key[VG_ALERT_KEY_MAX];
+            s_key (key, r, NULL, d, "device");
+            uint64_t h = vg_hash64 (key, strlen (key), 0xe9);
+            s_ep_t *p = s_ep_find (e, key, h);
+            if (!p)
+                p = s_ep_new (e, key, h);
+            if (!p)
+                continue;
+            p->rule = r;
+            p->dev = d;
+            p->state = EP_PENDING;
+            p->start_ms = now;
+            p->severity = r->severity;
+            snprintf (p->signal, sizeof p->signal, "device");
+            d->ep = p;
+        }
+        s_ep_t *p = d->ep;
+        if (d->silent) {
+            p->cond = 1;
+            p->last_true_ms = now;
+            p->clear_since_ms = 0;
+            s_ep_copy (p, v, now);
+            if (p->state == EP_PENDING && now - p->start_ms >= r->for_ms) {
+                p->state = EP_FIRING;
+                s_emit (e, p, VG_ACT_CREATE, now, NULL);
+            }
+        } else {
+            p->cond = 0;
+            if (p->state == EP_PENDING) {
+                s_ep_del (e, p);
+                continue;
+            }
+            if (!p->clear_since_ms)
+                p->clear_since_ms = now;
+            if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
+                s_emit (e, p, VG_ACT_CLOSE, now, "condition_clear");
+                s_ep_del (e, p);
+            }
+        }
+    }
+    /* Per-series silence, muted while the whole device is silent. */
+    for (size_t i = 0; i < e->nsil; i++) {
+        s_inst_t *in = e->sil[i];
+        if (in->tick_state == VG_VERDICT_NONE || (in->tick_state == VG_VERDICT_CLEAR && !in->open))
+            continue;
+        s_vreset (v);
+        v->state = in->tick_state;
+        v->observed = in->tick_obs;
+        v->expected = in->tick_exp;
+        v->lo = 0;
+        v->hi = in->tick_exp;
+        if (v->state == VG_VERDICT_FIRE)
+            vg_verdict_note (v, "no sample for %.0f s (expected every %.0f s)", in->tick_obs / 1000.0,
+                             in->tick_exp / 1000.0);
+        s_apply (e, in->rule, in, in->dev, in->series_id, v, now);
+        if (in->ep && in->dev && in->dev->silent && in->ep->emitted) {
+            /* The device-level finding replaces per-series ones already announced. */
+            s_emit (e, in->ep, VG_ACT_CLOSE, now, "superseded_by_device_silence");
+            s_ep_del (e, in->ep);
+        }
+    }
+}
+
+int
+vg_engine_tick (vg_engine_t *e, int64_t now)
+{
+    e->st.ticks++;
+    if (now < e->now)
+        now = e->now;
+    e->now = now;
+    s_tick_silence (e, now);
+    vg_verdict_t *v = &e->v;
+    for (size_t i = 0; i < e->ntick; i++) {
+        s_inst_t *in = e->tickers[i];
+        s_vreset (v);
+        if (in->rule->ops->on_tick (in->det, now, v) < 0)
+            e->st.detector_errors++;
+        s_apply (e, in->rule, in, in->dev, in->series_id, v, now);
+    }
+    /* Lifecycle timers. */
+    s_ep_t *next;
+    for (s_ep_t *p = e->ep_head; p; p = next) {
+        next = p->next;
+        const vg_rule_t *r = p->rule;
+        if (p->state == EP_PENDING)
+            continue; /* only fresh evidence (a verdict) promotes pending to firing */
+        if (p->oneshot && now - p->last_true_ms >= r->keep_firing_for_ms) {
+            s_emit (e, p, VG_ACT_CLOSE, now, "auto_close");
+            s_ep_del (e, p);
+            continue;
+        }
+        if (!p->oneshot && !p->cond && p->clear_since_ms && now - p->clear_since_ms >= r->keep_firing_for_ms) {
+            s_emit (e, p, VG_ACT_CLOSE, now, "condition_clear");
+            s_ep_del (e, p);
+            continue;
+        }
+        if (!p->emitted) {
+            if (p->cond && !s_inhibited (e, p))
+                s_emit (e, p, VG_ACT_CREATE, now, "after_inhibition");
+            continue;
+        }
+        if (r->repeat_ms > 0 && now - p->last_emit_ms >= r->repeat_ms)
+            s_emit (e, p, VG_ACT_UPDATE, now, "periodic");
+    }
+    return 0;
+}
+
+int
+vg_engine_last_verdict (const vg_engine_t *e, uint64_t id, vg_verdict_t *out)
+{
+    const s_series_t *s = s_ser_find (e, id);
+    if (!s || !s->nlinks)
+        return -VG_ENOTFOUND;
+    memset (out, 0, sizeof *out);
+    out->state = s->lstate;
+    out->score = s->lscore;
+    out->observed = s->lobs;
+    out->expected = s->lexp;
+    out->lo = s->llo;
+    out->hi = s->lhi;
+    return 0;
+}
+
+void
+vg_engine_stats (const vg_engine_t *e, vg_engine_stats_t *out)
+{
+    *out = e->st;
+}
+
+size_t
+vg_engine_series_bytes (const vg_engine_t *e, uint64_t id)
+{
+    const s_series_t *s = s_ser_find (e, id);
+    if (!s)
+        return 0;
+    size_t n = 2 * sizeof *s + s->nlinks * sizeof (s_link_t);
+    for (uint32_t i = 0; i < s->nlinks; i++) {
+        const s_inst_t *in = s->links[i].inst;
+        if (in->rule->ops->scope != VG_SCOPE_SERIES)
+            continue; /* shared instances are not per-series */
+        n += sizeof *in + strlen (in->key) + strlen (in->entity) + 2 + (in->path ? strlen (in->path) + 1 : 0) +
+             in->rule->ops->size + 2 * sizeof (void *);
+        for (size_t j = 0; j < in->nlabels; j++)
+            n += strlen (in->labels[j].key) + strlen (in->labels[j].value) + 2 + sizeof (vg_label_t);
+    }
+    return n;
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* Save / load */
+
+#define S_MAGIC 0x31454756u /* "VGE1" */
+
+static int
+s_put_u (vg_buf_t *b, uint64_t v)
+{
+    uint8_t t[10];
+    return vg_buf_append (b, t, vg_varint_put (t, v));
+}
+
+static int
+s_put_i (vg_buf_t *b, int64_t v)
+{
+    return s_put_u (b, vg_zigzag (v));
+}
+
+static int
+s_put_s (vg_buf_t *b, const char *s)
+{
+    size_t n = s ? strlen (s) : 0;
+    int rc = s_put_u (b, n);
+    return rc ? rc : vg_buf_append (b, s ? s : "", n);
+}
+
+static int
+s_put_d (vg_buf_t *b, double d)
+{
+    return vg_buf_append (b, &d, sizeof d);
+}
+
+typedef struct {
+    const uint8_t *p, *end;
+    int err;
+} s_rd_t;
+
+static uint64_t
+s_get_u (s_rd_t *r)
+{
+    uint64_t v = 0;
+    size_t n = r->err ? 0 : vg_varint_get (r->p, r->end, &v);
+    if (!n) {
+        r->err = 1;
+        return 0;
+    }
+    r->p += n;
+    return v;
+}
+
+static int64_t
+s_get_i (s_rd_t *r)
+{
+    return vg_unzigzag (s_get_u (r));
+}
+
+/* String into buf (NUL-terminated); too long or truncated sets err. */
+static void
+s_get_s (s_rd_t *r, char *buf, size_t size)
+{
+    uint64_t n = s_get_u (r);
+    if (r->err || n >= size || n > (uint64_t) (r->end - r->p)) {
+        r->err = 1;
+        buf[0] = '\0';
+        return;
+    }
+    memcpy (buf, r->p, n);
+    buf[n] = '\0';
+    r->p += n;
+}
+
+static double
+s_get_d (s_rd_t *r)
+{
+    double d = 0;
+    if (r->err || r->end - r->p < (ptrdiff_t) sizeof d) {
+        r->err = 1;
+        return 0;
+    }
+    memcpy (&d, r->p, sizeof d);
+    r->p += sizeof d;
+    return d;
+}
+
+static const vg_rule_t *
+s_rule_by_id (const vg_engine_t *e, const char *id)
+{
+    for (size_t i = 0; i < e->rules->nrules; i++)
+        if (!strcmp (e->rules->rules[i].id, id))
+            return &e->rules->rules[i];
+    return NULL;
+}
+
+int
+vg_engine_save (const vg_engine_t *e, vg_buf_t *b)
+{
+    int rc = 0;
+    uint32_t magic = S_MAGIC;
+    rc |= vg_buf_append (b, &magic, 4);
+    rc |= s_put_i (b, e->now);
+    rc |= s_put_u (b, e->ndevs);
+    for (size_t i = 0; i < e->ndevs && !rc; i++) {
+        const s_dev_t *d = e->devs[i];
+        rc |= s_put_s (b, d->id);
+        rc |= s_put_s (b, d->vendor);
+        rc |= s_put_s (b, d->model);
+        rc |= s_put_s (b, d->role);
+        rc |= s_put_s (b, d->site);
+        rc |= s_put_s (b, d->sw);
+    }
+    rc |= s_put_u (b, e->nser);
+    for (size_t i = 0; i < e->ser_cap && !rc; i++) {
+        if (!e->ser[i].id)
+            continue;
+        rc |= vg_buf_append (b, &e->ser[i].id, 8);
+        rc |= s_put_i (b, e->ser[i].last_ts);
+    }
+    rc |= s_put_u (b, e->ninsts);
+    vg_buf_t blob = VG_BUF_INIT;
+    for (size_t i = 0; i < e->ninsts && !rc; i++) {
+        const s_inst_t *in = e->insts[i];
+        rc |= s_put_s (b, in->rule->id);
+        rc |= s_put_s (b, in->key);
+        rc |= vg_buf_append (b, &in->series_id, 8);
+        vg_buf_reset (&blob);
+        rc |= in->rule->ops->save (in->det, &blob);
+        rc |= s_put_u (b, blob.len);
+        rc |= vg_buf_append (b, blob.data, blob.len);
+    }
+    vg_buf_free (&blob);
+    rc |= s_put_u (b, e->nep);
+    for (const s_ep_t *p = e->ep_head; p && !rc; p = p->next) {
+        rc |= s_put_s (b, p->key);
+        rc |= s_put_s (b, p->signal);
+        rc |= s_put_s (b, p->rule->id);
+        rc |= s_put_u (b, p->inst ? 1 : 0);
+        if (p->inst) {
+            rc |= s_put_s (b, p->inst->key);
+            rc |= vg_buf_append (b, &p->inst->series_id, 8);
+        }
+        rc |= s_put_s (b, p->dev ? p->dev->id : "");
+        rc |= vg_buf_append (b, &p->series_id, 8);
+        rc |= s_put_u (b, (uint64_t) p->state | (uint64_t) p->oneshot << 2 | (uint64_t) p->emitted << 3 |
+                              (uint64_t) p->cond << 4 | (uint64_t) (p == e->collector_ep) << 5 |
+                              (uint64_t) (p->dev && p->dev->ep == p) << 6 |
+                              (uint64_t) (p->inst && p->inst->ep == p) << 7);
+        rc |= s_put_u (b, (uint64_t) p->severity);
+        rc |= s_put_i (b, p->start_ms);
+        rc |= s_put_i (b, p->last_true_ms);
+        rc |= s_put_i (b, p->clear_since_ms);
+        rc |= s_put_i (b, p->last_emit_ms);
+        rc |= s_put_i (b, p->ws);
+        rc |= s_put_i (b, p->we);
+        rc |= s_put_d (b, p->score);
+        rc |= s_put_d (b, p->obs);
+        rc |= s_put_d (b, p->exp);
+        rc |= s_put_d (b, p->lo);
+        rc |= s_put_d (b, p->hi);
+        rc |= s_put_s (b, p->evidence);
+    }
+    return rc ? -VG_ENOMEM : 0;
+}
+
+int
+vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
+{
+    s_rd_t r = { p, p + len, 0 };
+    uint32_t magic = 0;
+    if (len < 4)
+        return -VG_ETRUNC;
+    memcpy (&magic, p, 4);
+    if (magic != S_MAGIC)
+        return -VG_EINVAL;
+    r.p += 4;
+    int64_t now = s_get_i (&r);
+    if (!r.err && now > e->now)
+        e->now = now;
+    uint64_t n = s_get_u (&r);
+    char a[VG_MAX_PATH_LEN + 600], f[6][VG_MAX_ID_LEN];
+    for (uint64_t i = 0; i < n && !r.err; i++) {
+        for (int k = 0; k < 6; k++)
+            s_get_s (&r, f[k], sizeof f[k]);
+        if (r.err)
+            break;
+        if (!s_dev_find (e, f[0])) {
+            vg_device_t d = { f[0], f[1], f[2], f[3], f[4], f[5] };
+            if (!s_dev_get (e, &d))
+                return -VG_ENOMEM;
+        }
+    }
+    n = s_get_u (&r);
+    for (uint64_t i = 0; i < n && !r.err; i++) {
+        uint64_t id = 0;
+        if (r.end - r.p < 8) {
+            r.err = 1;
+            break;
+        }
+        memcpy (&id, r.p, 8);
+        r.p += 8;
+        int64_t ts = s_get_i (&r);
+        s_series_t *s = s_ser_find (e, id);
+        if (s && !r.err && ts > s->last_ts)
+            s->last_ts = ts;
+    }
+    n = s_get_u (&r);
+    for (uint64_t i = 0; i < n && !r.err; i++) {
+        char rid[256];
+        uint64_t sid = 0, bl;
+        s_get_s (&r, rid, sizeof rid);
+        s_get_s (&r, a, sizeof a);
+        if (r.err || r.end - r.p < 8) {
+            r.err = 1;
+            break;
+        }
+        memcpy (&sid, r.p, 8);
+        r.p += 8;
+        bl = s_get_u (&r);
+        if (r.err || bl > (uint64_t) (r.end - r.p)) {
+            r.err = 1;
+            break;
+        }
+        const vg_rule_t *rule = s_rule_by_id (e, rid);
+        s_inst_t *in = rule ? s_inst_find (e, rule, a, sid, s_inst_hkey (rule, a, sid)) : NULL;
+        if (!in && rule && rule->ops->scope == VG_SCOPE_DEVICE) {
+            s_dev_t *d = s_dev_find (e, a);
+            if (d) {
+                in = s_inst_get (e, rule, d, d->id, 0, NULL, NULL, 0, VG_KIND_GAUGE);
+                d->by_rule[rule->index] = in;
+            }
+        } else if (!in && rule && rule->ops->scope >= VG_SCOPE_ROLE) {
+            in = s_inst_get (e, rule, NULL, a, 0, NULL, NULL, 0, VG_KIND_GAUGE);
+        }
+        if (in) {
+            if (in->rule->ops->load (in->det, r.p, (size_t) bl) < 0)
+                e->st.load_skipped++;
+        } else {
+            e->st.load_skipped++;
+        }
+        r.p += bl;
+    }
+    n = s_get_u (&r);
+    for (uint64_t i = 0; i < n && !r.err; i++) {
+        char key[VG_ALERT_KEY_MAX], sig[128], rid[256], ikey[VG_MAX_ID_LEN + 1024], did[VG_MAX_ID_LEN];
+        char ev[256];
+        uint64_t isid = 0, sid = 0;
+        s_get_s (&r, key, sizeof key);
+        s_get_s (&r, sig, sizeof sig);
+        s_get_s (&r, rid, sizeof rid);
+        int has_inst = (int) s_get_u (&r);
+        ikey[0] = '\0';
+        if (has_inst) {
+            s_get_s (&r, ikey, sizeof ikey);
+            if (r.err || r.end - r.p < 8) {
+                r.err = 1;
+                break;
+            }
+            memcpy (&isid, r.p, 8);
+            r.p += 8;
+        }
+        s_get_s (&r, did, sizeof did);
+        if (r.err || r.end - r.p < 8) {
+            r.err = 1;
+            break;
+        }
+        memcpy (&sid, r.p, 8);
+        r.p += 8;
+        uint64_t fl = s_get_u (&r), sev = s_get_u (&r);
+        int64_t t[6];
+        for (int k = 0; k < 6; k++)
+            t[k] = s_get_i (&r);
+        double d[5];
+        for (int k = 0; k < 5; k++)
+            d[k] = s_get_d (&r);
+        s_get_s (&r, ev, sizeof ev);
+        if (r.err)
+            break;
+        const vg_rule_t *rule = s_rule_by_id (e, rid);
+        s_inst_t *in = NULL;
+        if (rule && has_inst)
+            in = s_inst_find (e, rule, ikey, isid, s_inst_hkey (rule, ikey, isid));
+        s_dev_t *dv = did[0] ? s_dev_find (e, did) : NULL;
+        uint64_t h = vg_hash64 (key, strlen (key), 0xe9);
+        if (!rule || (has_inst && !in) || (did[0] && !dv) || s_ep_find (e, key, h) || (fl & 3) == 0 ||
+            (fl & 3) == 3 || sev < 1 || sev > 5) {
+            e->st.load_skipped++;
+            continue;
+        }
+        s_ep_t *ep = s_ep_new (e, key, h);
+        if (!ep)
+            return -VG_ENOMEM;
+        snprintf (ep->signal, sizeof ep->signal, "%s", sig);
+        ep->rule = rule;
+        ep->inst = in;
+        ep->dev = dv;
+        ep->series_id = sid;
+        ep->state = (int) (fl & 3);
+        ep->oneshot = (int) (fl >> 2 & 1);
+        ep->emitted = (int) (fl >> 3 & 1);
+        ep->cond = (int) (fl >> 4 & 1);
+        if (fl >> 5 & 1)
+            e->collector_ep = ep;
+        if ((fl >> 6 & 1) && dv)
+            dv->ep = ep;
+        if (in) {
+            in->open++;
+            if (fl >> 7 & 1)
+                in->ep = ep;
+        }
+        ep->severity = (int) sev;
+        ep->start_ms = t[0];
+        ep->last_true_ms = t[1];
+        ep->clear_since_ms = t[2];
+        ep->last_emit_ms = t[3];
+        ep->ws = t[4];
+        ep->we = t[5];
+        ep->score = d[0];
+        ep->obs = d[1];
+        ep->exp = d[2];
+        ep->lo = d[3];
+        ep->hi = d[4];
+        snprintf (ep->evidence, sizeof ep->evidence, "%s", ev);
+    }
+    return r.err ? -VG_ETRUNC : 0;
+}

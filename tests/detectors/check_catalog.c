@@ -1,0 +1,476 @@
+/* check_catalog.c - each catalogue detector on a hand-made scenario through the engine:
+ * it fires on the injected condition (with the expected severity) and stays quiet on the
+ * benign twin. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "err.h"
+#include "hash.h"
+
+#define T0 1767614400000LL /* Monday 2026-01-05 12:00Z */
+#define MIN 60000LL
+#define HOUR 3600000LL
+
+static const char *RULES =
+    "windows:\n"
+    "  - { name: cw, kind: change, daily: \"02:00-04:00\" }\n"
+    "allowlists:\n"
+    "  - { name: mg, entries: [ 10.0.0.0/8 ] }\n"
+    "  - { name: bastion, entries: [ 10.255.0.0/24 ] }\n"
+    "  - { name: probes, entries: [ 10.254.0.0/24 ] }\n"
+    "golden_images:\n"
+    "  - { vendor: VX, version: \"7.*\", hashes: [good] }\n"
+    "rules:\n"
+    "  - { id: burst, detector: burst, for: 0s, keep_firing_for: 0s, match: { path: \"*/in-errors\" } }\n"
+    "  - { id: mem, detector: exhaustion, for: 0s, match: { path: \"*/memory/utilization\" },\n"
+    "      params: { level: 90, horizon: 24h, min_span: 1h } }\n"
+    "  - { id: cpu, detector: exhaustion, for: 5m, match: { path: \"*/cpu/utilization\" },\n"
+    "      params: { level: 90, horizon: 1m } }\n"
+    "  - { id: rrc, detector: ran_kpi, for: 0s, match: { path: [RRC.ConnEstabSucc, RRC.ConnEstabAtt] },\n"
+    "      params: { min_attempts: 100, sla: 0.98, delta: 0.02, warmup_windows: 4 } }\n"
+    "  - { id: pfx, detector: bgp, for: 0s, match: { path: \"*/prefixes/received\" } }\n"
+    "  - { id: ch, detector: callhome, keep_firing_for: 30m, params: { learn: 1h, beacon_n: 10 } }\n"
+    "  - { id: xv, detector: exfil_volume, params: { internal_allowlist: mg, bucket: 1h, warmup_buckets: 24 } }\n"
+    "  - { id: mir, detector: mirror, params: { allowlist: probes } }\n"
+    "  - { id: login, detector: login, params: { allowlist: bastion, learn: 1h } }\n"
+    "  - { id: co, detector: crypto_off, for: 0s, match: { path: [\"*/sa-count\", \"*/out-octets\"] } }\n"
+    "  - { id: cfg, detector: config_change }\n"
+    "  - { id: img, detector: image_change }\n"
+    "  - { id: rb, detector: reboot, match: { path: [/system/state/up-time, /system/state/boot-time] } }\n"
+    "  - { id: ntp, detector: ntp, for: 1m, match: { path: \"*/ntp/offset\" } }\n"
+    "  - { id: ntps, detector: ntp_change }\n"
+    "  - { id: x01, detector: common_mode, params: { sources: reboot, window: 15m, min_k: 5 } }\n"
+    "  - { id: x02, detector: divergence, for: 1h, match: { path: kpi/ho } ,\n"
+    "      params: { bucket: 15m, warmup_buckets: 96, k: 3 } }\n";
+
+typedef struct {
+    vg_alert_t a[512];
+    char rid[512][32];
+    size_t n;
+} coll_t;
+
+static void
+on_alert (void *ctx, const vg_alert_t *a)
+{
+    coll_t *c = ctx;
+    if (c->n < 512) {
+        c->a[c->n] = *a;
+        snprintf (c->rid[c->n], sizeof c->rid[c->n], "%s", a->rule_id);
+        c->n++;
+    }
+}
+
+static size_t
+count (const coll_t *c, const char *rule, int activity)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++)
+        k += !strcmp (c->rid[i], rule) && (!activity || c->a[i].activity == activity);
+    return k;
+}
+
+static const vg_alert_t *
+first (const coll_t *c, const char *rule)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp (c->rid[i], rule))
+            return &c->a[i];
+    return NULL;
+}
+
+static vg_rules_t *g_rules;
+static vg_engine_t *g_e;
+static coll_t *g_c;
+
+static void
+setup (void)
+{
+    char err[256];
+    int rc = vg_rules_parse (RULES, strlen (RULES), "cat", &g_rules, err, sizeof err);
+    ck_assert_msg (rc == 0, "%s", err);
+    g_c = calloc (1, sizeof *g_c);
+    g_e = vg_engine_new (g_rules, NULL, on_alert, g_c);
+    ck_assert_ptr_nonnull (g_e);
+}
+
+static void
+teardown (void)
+{
+    vg_engine_destroy (&g_e);
+    vg_rules_destroy (&g_rules);
+    free (g_c);
+}
+
+static vg_device_t R1 = { "s1/r1", "VX", "m", "router", "s1", "7.1" };
+
+static uint64_t
+decl (const vg_device_t *d, const char *path, vg_kind_t kind, const char *cell)
+{
+    vg_label_t l[] = { { "cell", cell ? cell : "0" } };
+    uint64_t id = vg_series_id (d->id, path, l, 1);
+    vg_series_info_t si = { d, path, l, 1, kind };
+    ck_assert_int_ge (vg_engine_series (g_e, id, &si), 1);
+    return id;
+}
+
+static void
+event (const vg_device_t *d, int64_t ts, vg_event_type_t type, const vg_label_t *attrs, size_t n, const vg_flow_t *fl)
+{
+    vg_event_t ev = { d->id, ts, type, attrs, n, fl, NULL, "test" };
+    ck_assert_int_eq (vg_engine_event (g_e, &ev, d), 0);
+}
+
+START_TEST (a04_error_burst)
+{
+    uint64_t id = decl (&R1, "/interfaces/interface/state/counters/in-errors", VG_KIND_COUNTER, NULL);
+    double ctr = 0;
+    int64_t t = T0;
+    for (int i = 0; i < 120; i++, t += 10000) {
+        ctr += (i % 10 == 0) ? 1 : 0; /* ~0.01/s background */
+        vg_engine_sample (g_e, id, t, ctr);
+    }
+    ck_assert_uint_eq (g_c->n, 0);
+    for (int i = 0; i < 6; i++, t += 10000) {
+        ctr += 500; /* 50 errors/s */
+        vg_engine_sample (g_e, id, t, ctr);
+    }
+    ck_assert_uint_eq (count (g_c, "burst", VG_ACT_CREATE), 1);
+    ck_assert (first (g_c, "burst")->observed > 40);
+    /* Counter reset after a reboot does not fire (already firing: no extra record). */
+    vg_engine_sample (g_e, id, t, 3), t += 10000;
+    for (int i = 0; i < 60; i++, t += 10000)
+        vg_engine_sample (g_e, id, t, 3 + i / 10);
+    ck_assert_uint_eq (count (g_c, "burst", VG_ACT_CLOSE), 1);
+    ck_assert_uint_eq (count (g_c, "burst", VG_ACT_CREATE), 1);
+}
+END_TEST
+
+START_TEST (a05_memory_leak_and_cpu_level)
+{
+    uint64_t mem = decl (&R1, "/components/component/memory/utilization", VG_KIND_GAUGE, NULL);
+    uint64_t cpu = decl (&R1, "/components/component/cpu/utilization", VG_KIND_GAUGE, NULL);
+    int64_t t = T0;
+    for (int i = 0; i < 240; i++, t += MIN) { /* 4 h flat at 50 % */
+        vg_engine_sample (g_e, mem, t, 50 + 0.2 * sin (i));
+        vg_engine_sample (g_e, cpu, t, 30 + 5 * sin (i * 0.3));
+    }
+    ck_assert_uint_eq (g_c->n, 0);
+    int64_t leak = t;
+    for (int i = 0; i < 180; i++, t += MIN) /* +2 %/h leak */
+        vg_engine_sample (g_e, mem, t, 50 + 2.0 * (t - leak) / HOUR + 0.2 * sin (i));
+    const vg_alert_t *a = first (g_c, "mem");
+    ck_assert_ptr_nonnull (a);
+    ck_assert (a->observed < 60); /* predicted, long before the 90 % level */
+    ck_assert (strstr (a->evidence, "trend") != NULL);
+    for (int i = 0; i < 4; i++, t += MIN)
+        vg_engine_sample (g_e, cpu, t, 97);
+    ck_assert_uint_eq (count (g_c, "cpu", 0), 0); /* pending for 5 minutes */
+    for (int i = 0; i < 3; i++, t += MIN)
+        vg_engine_sample (g_e, cpu, t, 97);
+    ck_assert_uint_eq (count (g_c, "cpu", VG_ACT_CREATE), 1);
+}
+END_TEST
+
+START_TEST (a06_ran_kpi_wilson)
+{
+    uint64_t s = decl (&R1, "RRC.ConnEstabSucc", VG_KIND_GAUGE, "c1");
+    uint64_t a = decl (&R1, "RRC.ConnEstabAtt", VG_KIND_GAUGE, "c1");
+    int64_t t = T0;
+    for (int i = 0; i < 20; i++, t += 15 * MIN) {
+        vg_engine_sample (g_e, a, t, 1000);
+        vg_engine_sample (g_e, s, t, 995);
+    }
+    /* Night: 20 attempts per ROP, one failure: pooled, never judged on n = 20. */
+    for (int i = 0; i < 8; i++, t += 15 * MIN) {
+        vg_engine_sample (g_e, s, t, i == 0 ? 19 : 20);
+        vg_engine_sample (g_e, a, t, 20);
+    }
+    ck_assert_uint_eq (g_c->n, 0);
+    for (int i = 0; i < 2; i++, t += 15 * MIN) {
+        vg_engine_sample (g_e, a, t, 1000);
+        vg_engine_sample (g_e, s, t, 950);
+    }
+    const vg_alert_t *al = first (g_c, "rrc");
+    ck_assert_ptr_nonnull (al);
+    ck_assert (al->observed > 0.949 && al->observed < 0.96); /* pooled with the night's remainder */
+    ck_assert (al->hi < 0.98 && al->lo < 0.95);
+    ck_assert (strstr (al->entity, "cell=c1") != NULL);
+    /* Bad pair (successes > attempts) is an error, counted. */
+    vg_engine_sample (g_e, a, t, 10);
+    vg_engine_sample (g_e, s, t, 20);
+    vg_engine_stats_t st;
+    vg_engine_stats (g_e, &st);
+    ck_assert_uint_eq (st.detector_errors, 1);
+}
+END_TEST
+
+START_TEST (a08_prefix_swing)
+{
+    uint64_t id = decl (&R1, "/bgp/neighbors/neighbor/afi-safis/prefixes/received", VG_KIND_GAUGE, NULL);
+    int64_t t = T0;
+    for (int i = 0; i < 60; i++, t += MIN)
+        vg_engine_sample (g_e, id, t, 1000 + (i % 5));
+    ck_assert_uint_eq (g_c->n, 0);
+    vg_engine_sample (g_e, id, t, 700);
+    ck_assert_uint_eq (count (g_c, "pfx", VG_ACT_CREATE), 1);
+}
+END_TEST
+
+START_TEST (c01_callhome_novelty_and_beacon)
+{
+    vg_flow_t ntp = { "10.1.1.1", "10.0.0.5", "MGMT", "", 123, 17, 60000, 0, 76, 1 };
+    int64_t t = T0;
+    for (int i = 0; i < 70; i++, t += MIN) /* learning hour: NTP only */
+        event (&R1, t, VG_EV_FLOW_SUMMARY, NULL, 0, &ntp);
+    ck_assert_uint_eq (g_c->n, 0);
+    vg_flow_t bad = { "10.1.1.1", "203.0.113.45", "MGMT", "CN", 443, 6, 60000, 64512, 4096, 10 };
+    for (int i = 0; i < 14; i++, t += MIN) /* a 60 s beacon */
+        event (&R1, t, VG_EV_FLOW_SUMMARY, NULL, 0, &bad);
+    ck_assert_uint_eq (count (g_c, "ch", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (first (g_c, "ch")->severity, VG_SEV_MEDIUM); /* novelty, no allowlist */
+    ck_assert_uint_eq (count (g_c, "ch", VG_ACT_UPDATE), 0);        /* novelty only once */
+    ck_assert_str_eq (first (g_c, "ch")->signal, "dst=203.0.113.45:443");
+    ck_assert_str_eq (first (g_c, "ch")->device, "s1/r1");
+}
+END_TEST
+
+START_TEST (c02_external_volume)
+{
+    int64_t t = T0;
+    vg_flow_t small = { "10.1.1.1", "198.51.100.7", "", "", 443, 6, 60000, 0, 1000000, 800 };
+    vg_flow_t oss = { "10.1.1.1", "10.9.9.9", "", "", 22, 6, 60000, 0, 900000000, 800 };
+    for (int h = 0; h < 30; h++)
+        for (int k = 0; k < 4; k++) {
+            small.bytes = 1000000 + 50000 * ((h + k) % 3);
+            event (&R1, t + h * HOUR + k * 15 * MIN, VG_EV_FLOW_SUMMARY, NULL, 0, &small);
+            event (&R1, t + h * HOUR + k * 15 * MIN + 1, VG_EV_FLOW_SUMMARY, NULL, 0, &oss); /* internal: ignored */
+        }
+    ck_assert_uint_eq (g_c->n, 0);
+    vg_flow_t big = { "10.1.1.1", "198.51.100.7", "", "", 443, 6, 60000, 0, 500000000, 400000 };
+    event (&R1, t + 30 * HOUR + 5 * MIN, VG_EV_FLOW_SUMMARY, NULL, 0, &big);
+    ck_assert_uint_eq (count (g_c, "xv", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (first (g_c, "xv")->cia, 'C');
+}
+END_TEST
+
+START_TEST (c03_mirror)
+{
+    vg_label_t ext[] = { { "action", "create" }, { "session", "1" }, { "destination", "203.0.113.9" } };
+    vg_label_t probe[] = { { "action", "create" }, { "session", "2" }, { "destination", "10.254.0.9" } };
+    event (&R1, T0, VG_EV_MIRROR_SESSION, probe, 3, NULL);
+    event (&R1, T0 + MIN, VG_EV_MIRROR_SESSION, ext, 3, NULL);
+    ck_assert_uint_eq (count (g_c, "mir", VG_ACT_CREATE), 2);
+    ck_assert_int_eq (g_c->a[0].severity, VG_SEV_LOW);
+    ck_assert_int_eq (g_c->a[1].severity, VG_SEV_HIGH);
+    ck_assert_str_eq (g_c->a[1].signal, "session=1");
+}
+END_TEST
+
+START_TEST (c04_login)
+{
+    vg_label_t ok[] = { { "user", "noc1" }, { "source", "10.255.0.4" }, { "method", "tacacs" }, { "result", "success" } };
+    vg_label_t out[] = { { "user", "noc1" }, { "source", "198.51.100.3" }, { "method", "tacacs" }, { "result", "success" } };
+    vg_label_t local[] = { { "user", "admin" }, { "source", "10.255.0.4" }, { "method", "local" }, { "result", "success" } };
+    vg_label_t fail[] = { { "user", "root" }, { "source", "198.51.100.66" }, { "method", "ssh" }, { "result", "fail" } };
+    event (&R1, T0, VG_EV_LOGIN, ok, 4, NULL);
+    ck_assert_uint_eq (g_c->n, 0);
+    event (&R1, T0 + MIN, VG_EV_LOGIN, out, 4, NULL);
+    event (&R1, T0 + 2 * MIN, VG_EV_LOGIN, local, 4, NULL);
+    ck_assert_uint_eq (g_c->n, 2);
+    ck_assert_int_eq (g_c->a[0].severity, VG_SEV_HIGH);
+    ck_assert_int_eq (g_c->a[1].severity, VG_SEV_HIGH);
+    for (int i = 0; i < 9; i++)
+        event (&R1, T0 + 3 * MIN + i * 1000, VG_EV_LOGIN, fail, 4, NULL);
+    ck_assert_uint_eq (g_c->n, 2);
+    event (&R1, T0 + 3 * MIN + 9000, VG_EV_LOGIN, fail, 4, NULL);
+    ck_assert_uint_eq (g_c->n, 3);
+    ck_assert_str_eq (g_c->a[2].signal, "failures");
+}
+END_TEST
+
+START_TEST (c05_crypto_off)
+{
+    uint64_t sa = decl (&R1, "/security/ipsec/sa-count", VG_KIND_GAUGE, NULL);
+    uint64_t oct = decl (&R1, "/interfaces/interface/state/counters/out-octets", VG_KIND_COUNTER, NULL);
+    double ctr = 0;
+    int64_t t = T0;
+    for (int i = 0; i < 10; i++, t += MIN) {
+        ctr += 6e7;
+        vg_engine_sample (g_e, oct, t, ctr);
+        vg_engine_sample (g_e, sa, t, 4);
+    }
+    ck_assert_uint_eq (g_c->n, 0);
+    ctr += 6e7;
+    vg_engine_sample (g_e, oct, t, ctr);
+    vg_engine_sample (g_e, sa, t, 0);
+    ck_assert_uint_eq (count (g_c, "co", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (g_c->a[0].cia, 'C');
+    /* crypto_state events feed the same instance: SAs back -> clears -> closes after hold-down. */
+    vg_label_t up[] = { { "tunnel", "t1" }, { "sa_count", "4" } };
+    event (&R1, t + MIN, VG_EV_CRYPTO_STATE, up, 2, NULL);
+    vg_engine_tick (g_e, t + 20 * MIN);
+    ck_assert_uint_eq (count (g_c, "co", VG_ACT_CLOSE), 1);
+}
+END_TEST
+
+START_TEST (i01_config_change_window)
+{
+    vg_label_t acl[] = { { "hash", "h1" }, { "user", "bob" }, { "class", "acl" } };
+    vg_label_t same[] = { { "hash", "h1" }, { "user", "bob" }, { "class", "acl" } };
+    vg_label_t desc[] = { { "hash", "h2" }, { "user", "ann" }, { "class", "description" } };
+    int64_t night = T0 + 15 * HOUR; /* 03:00 next day: inside the change window */
+    event (&R1, night, VG_EV_CONFIG_CHANGE, desc, 3, NULL);
+    ck_assert_uint_eq (g_c->n, 0);
+    event (&R1, T0, VG_EV_CONFIG_CHANGE, acl, 3, NULL); /* 12:00: outside */
+    ck_assert_uint_eq (g_c->n, 1);
+    ck_assert_int_eq (g_c->a[0].severity, VG_SEV_HIGH);
+    ck_assert_int_eq (g_c->a[0].cia, 'I');
+    event (&R1, T0 + MIN, VG_EV_CONFIG_CHANGE, same, 3, NULL); /* no semantic change */
+    ck_assert_uint_eq (g_c->n, 1);
+}
+END_TEST
+
+START_TEST (i02_image_change)
+{
+    vg_label_t up[] = { { "version", "7.2" }, { "hash", "good" } };
+    vg_label_t down[] = { { "version", "7.1.9" }, { "hash", "good" } };
+    vg_label_t evil[] = { { "version", "7.2" }, { "hash", "evil" } };
+    vg_device_t d2 = { "s1/r2", "VX", "m", "router", "s1", "7.1" };
+    vg_device_t d3 = { "s1/r3", "VX", "m", "router", "s1", "7.1" };
+    event (&R1, T0 + 15 * HOUR, VG_EV_IMAGE_CHANGE, up, 2, NULL); /* windowed upgrade: quiet */
+    ck_assert_uint_eq (g_c->n, 0);
+    event (&R1, T0 + 15 * HOUR + MIN, VG_EV_IMAGE_CHANGE, down, 2, NULL);
+    ck_assert_uint_eq (g_c->n, 1);
+    ck_assert_int_eq (g_c->a[0].severity, VG_SEV_HIGH);
+    ck_assert (strstr (g_c->a[0].evidence, "downgrade") != NULL);
+    event (&d2, T0 + 15 * HOUR, VG_EV_IMAGE_CHANGE, evil, 2, NULL);
+    ck_assert_uint_eq (g_c->n, 2);
+    ck_assert_int_eq (g_c->a[1].severity, VG_SEV_CRITICAL);
+    event (&d3, T0, VG_EV_IMAGE_CHANGE, up, 2, NULL); /* unwindowed */
+    ck_assert_uint_eq (g_c->n, 3);
+    ck_assert_int_eq (g_c->a[2].severity, VG_SEV_HIGH);
+}
+END_TEST
+
+START_TEST (i03_reboot_one_finding)
+{
+    uint64_t up = decl (&R1, "/system/state/up-time", VG_KIND_GAUGE, NULL);
+    int64_t t = T0;
+    for (int i = 0; i < 10; i++, t += MIN)
+        vg_engine_sample (g_e, up, t, 1e6 + i * 60);
+    vg_label_t why[] = { { "reason", "watchdog" } };
+    event (&R1, t, VG_EV_REBOOT, why, 1, NULL);
+    vg_engine_sample (g_e, up, t + MIN, 30); /* the same reboot seen in up-time */
+    ck_assert_uint_eq (count (g_c, "rb", 0), 1);
+    ck_assert_int_eq (g_c->a[0].severity, VG_SEV_HIGH);
+}
+END_TEST
+
+START_TEST (i04_ntp_offset_and_step)
+{
+    uint64_t off = decl (&R1, "/system/ntp/offset", VG_KIND_GAUGE, NULL);
+    int64_t t = T0;
+    for (int i = 0; i < 5; i++, t += 30000)
+        vg_engine_sample (g_e, off, t, 2);
+    vg_engine_sample (g_e, off, t, 3002), t += 30000; /* +3 s step */
+    ck_assert_uint_eq (count (g_c, "ntp", VG_ACT_CREATE), 1);
+    ck_assert_str_eq (g_c->a[0].signal, "step");
+    for (int i = 0; i < 3; i++, t += 30000)
+        vg_engine_sample (g_e, off, t, 3002);
+    ck_assert_uint_eq (count (g_c, "ntp", VG_ACT_CREATE), 2); /* level finding after for: 1m */
+    vg_label_t s1[] = { { "server", "10.0.0.1" }, { "stratum", "2" } };
+    vg_label_t s2[] = { { "server", "198.51.100.1" }, { "stratum", "1" } };
+    event (&R1, t, VG_EV_NTP_CHANGE, s1, 2, NULL);
+    ck_assert_uint_eq (count (g_c, "ntps", 0), 0); /* first report = baseline */
+    event (&R1, t + MIN, VG_EV_NTP_CHANGE, s2, 2, NULL);
+    ck_assert_uint_eq (count (g_c, "ntps", VG_ACT_CREATE), 1);
+}
+END_TEST
+
+START_TEST (x01_common_mode)
+{
+    vg_device_t devs[40];
+    char names[40][16];
+    for (int i = 0; i < 40; i++) {
+        snprintf (names[i], sizeof names[i], "s1/g%02d", i);
+        devs[i] = (vg_device_t) { names[i], i < 20 ? "VX" : "VY", "g", "gnb", "s1", "1.0" };
+        ck_assert_int_eq (vg_engine_device (g_e, &devs[i]), 0);
+    }
+    vg_label_t why[] = { { "reason", "unknown" } };
+    event (&devs[25], T0, VG_EV_REBOOT, why, 1, NULL); /* one VY reboot: nothing fleet-wide */
+    for (int i = 0; i < 4; i++)
+        event (&devs[i], T0 + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+    ck_assert_uint_eq (count (g_c, "x01", 0), 0); /* k = 4 < min_k */
+    for (int i = 4; i < 6; i++)
+        event (&devs[i], T0 + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+    const vg_alert_t *a = first (g_c, "x01");
+    ck_assert_ptr_nonnull (a);
+    ck_assert_int_eq (a->cia, 'X');
+    ck_assert_str_eq (a->device, "VX");
+    ck_assert_str_eq (a->vendor, "VX");
+    ck_assert_int_eq (a->severity, VG_SEV_CRITICAL); /* 6 of 20 > 20 % */
+    ck_assert_double_eq (a->observed, 5);
+    /* The window passes: the finding resolves after its hold-down. */
+    vg_engine_tick (g_e, T0 + 40 * MIN);
+    vg_engine_tick (g_e, T0 + 60 * MIN);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CLOSE), 1);
+}
+END_TEST
+
+START_TEST (x02_vendor_divergence)
+{
+    vg_device_t a = { "s1/ga", "VX", "g", "gnb", "s1", "1" }, b = { "s1/gb", "VY", "g", "gnb", "s1", "1" };
+    vg_device_t c = { "s1/gc", "VZ", "g", "gnb", "s1", "1" };
+    uint64_t ia = decl (&a, "kpi/ho", VG_KIND_GAUGE, NULL), ib = decl (&b, "kpi/ho", VG_KIND_GAUGE, NULL);
+    uint64_t ic = decl (&c, "kpi/ho", VG_KIND_GAUGE, NULL);
+    int64_t t = T0;
+    uint64_t s = 99;
+    for (int i = 0; i < 4 * 24 * 3; i++, t += 15 * MIN) { /* 3 days, common load swings */
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double common = 0.985 + 0.005 * sin (i * 2 * M_PI / 96);
+        double n = ((double) (s >> 11) / 9007199254740992.0 - 0.5) * 0.002;
+        vg_engine_sample (g_e, ia, t, common + n);
+        vg_engine_sample (g_e, ib, t, common - n);
+        vg_engine_sample (g_e, ic, t, common + 0.5 * n);
+        vg_engine_tick (g_e, t);
+    }
+    ck_assert_uint_eq (count (g_c, "x02", 0), 0);
+    for (int i = 0; i < 12; i++, t += 15 * MIN) { /* VX drifts down 3 pp; others flat */
+        vg_engine_sample (g_e, ia, t, 0.985 - 0.03 * (i + 1) / 12.0);
+        vg_engine_sample (g_e, ib, t, 0.985);
+        vg_engine_sample (g_e, ic, t, 0.985);
+        vg_engine_tick (g_e, t);
+    }
+    const vg_alert_t *al = first (g_c, "x02");
+    ck_assert_ptr_nonnull (al);
+    ck_assert_str_eq (al->signal, "vendor=VX");
+    ck_assert_str_eq (al->site, "s1");
+}
+END_TEST
+
+Suite *
+vg_catalog_suite (void)
+{
+    Suite *s = suite_create ("catalog");
+    struct { const char *name; const TTest *t; } cases[] = {
+        { "a04_burst", a04_error_burst }, { "a05_exhaustion", a05_memory_leak_and_cpu_level },
+        { "a06_ran_kpi", a06_ran_kpi_wilson }, { "a08_prefixes", a08_prefix_swing },
+        { "c01_callhome", c01_callhome_novelty_and_beacon }, { "c02_volume", c02_external_volume },
+        { "c03_mirror", c03_mirror }, { "c04_login", c04_login }, { "c05_crypto", c05_crypto_off },
+        { "i01_config", i01_config_change_window }, { "i02_image", i02_image_change },
+        { "i03_reboot", i03_reboot_one_finding }, { "i04_ntp", i04_ntp_offset_and_step },
+        { "x01_common_mode", x01_common_mode }, { "x02_divergence", x02_vendor_divergence },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TCase *tc = tcase_create (cases[i].name);
+        tcase_add_checked_fixture (tc, setup, teardown);
+        tcase_set_timeout (tc, 30);
+        tcase_add_test (tc, cases[i].t);
+        suite_add_tcase (s, tc);
+    }
+    return s;
+}

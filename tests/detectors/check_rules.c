@@ -1,0 +1,200 @@
+/* check_rules.c - rules file parsing: the default file parses; errors name file, line and key;
+ * matching, windows, allowlists and the golden registry behave as documented. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "rules.h"
+
+static vg_rules_t *
+parse_ok (const char *y)
+{
+    vg_rules_t *rs = NULL;
+    char err[512];
+    int rc = vg_rules_parse (y, strlen (y), "t.yaml", &rs, err, sizeof err);
+    ck_assert_msg (rc == 0, "parse failed: %s", err);
+    return rs;
+}
+
+static void
+parse_err (const char *y, const char *want1, const char *want2)
+{
+    vg_rules_t *rs = NULL;
+    char err[512];
+    int rc = vg_rules_parse (y, strlen (y), "t.yaml", &rs, err, sizeof err);
+    ck_assert_int_eq (rc, -VG_ECONFIG);
+    ck_assert_ptr_null (rs);
+    ck_assert_msg (strstr (err, want1) != NULL, "'%s' not in '%s'", want1, err);
+    ck_assert_msg (strstr (err, want2) != NULL, "'%s' not in '%s'", want2, err);
+}
+
+START_TEST (default_file_parses)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/detectors/rules.yaml", VG_SOURCE_DIR);
+    FILE *f = fopen (path, "rb");
+    ck_assert_ptr_nonnull (f);
+    static char buf[1 << 17];
+    size_t n = fread (buf, 1, sizeof buf - 1, f);
+    fclose (f);
+    vg_rules_t *rs = NULL;
+    char err[512];
+    int rc = vg_rules_parse (buf, n, path, &rs, err, sizeof err);
+    ck_assert_msg (rc == 0, "%s", err);
+    ck_assert_uint_ge (rs->nrules, 20);
+    /* Every catalogue family is present and every rule has techniques as data. */
+    const char *need[] = { "A01", "A02", "A03", "A04", "A05", "A06", "A08", "C01", "C02", "C03",
+                           "C04", "C05", "I01", "I02", "I03", "I04", "X01", "X02" };
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+        int found = 0;
+        for (size_t j = 0; j < rs->nrules; j++)
+            found |= !strcmp (rs->rules[j].catalog, need[i]);
+        ck_assert_msg (found, "no rule for %s", need[i]);
+    }
+    for (size_t j = 0; j < rs->nrules; j++)
+        ck_assert_uint_gt (rs->rules[j].ntechniques, 0);
+    vg_rules_destroy (&rs);
+    ck_assert_ptr_null (rs);
+}
+END_TEST
+
+START_TEST (errors_name_file_line_key)
+{
+    parse_err ("rules:\n  - id: a\n    detector: nosuch\n", "t.yaml:3:", "rules[a].detector");
+    parse_err ("rules:\n  - id: a\n    detector: seasonal\n    params:\n      q: abc\n", "t.yaml:5:",
+               "rules[a].params.q");
+    parse_err ("rules:\n  - id: a\n    detector: seasonal\n    params:\n      bogus: 1\n", "t.yaml:5:",
+               "rules[a].params.bogus");
+    parse_err ("rules:\n  - id: a\n    detector: seasonal\n    params: { q: 5 }\n", ":4:", "out of range");
+    parse_err ("rules:\n  - id: a\n    detector: flap\n    sevrity: high\n", "t.yaml:4:", "rules[a].sevrity");
+    parse_err ("rules:\n  - detector: flap\n", "t.yaml:2:", "rules[0].id");
+    parse_err ("rules:\n  - id: a\n    detector: flap\n    for: soon\n", ":4:", "rules[a].for");
+    parse_err ("rules:\n  - id: a\n    detector: flap\n  - id: a\n    detector: flap\n", "t.yaml:4:",
+               "duplicate");
+    parse_err ("rules:\n  - id: a\n    detector: callhome\n    params: { allowlist: nope }\n", "t.yaml:2:",
+               "rules[a].params.allowlist");
+    parse_err ("windows:\n  - name: w\n    daily: \"25:00-03:00\"\n", "t.yaml:3:", "windows[w].daily");
+    parse_err ("allowlists:\n  - name: l\n    entries: [ \"10.0.0.0/33\" ]\n", "t.yaml:", "bad CIDR");
+    parse_err ("rules: [\n", "t.yaml:", "(yaml)");
+    parse_err ("rulez: []\n", "t.yaml:1:", "rulez");
+    parse_err ("rules:\n  - id: a\n    detector: flap\n    match: { kind: weird }\n", ":4:", "match.kind");
+}
+END_TEST
+
+START_TEST (params_defaults_and_values)
+{
+    vg_rules_t *rs = parse_ok ("rules:\n  - id: s\n    detector: seasonal\n    severity: high\n    for: 15m\n"
+                               "    match: { path: [\"*/in-octets\", \"*/out-octets\"], role: [router] }\n"
+                               "    params: { direction: low, q: 1e-5, warmup: 2d }\n"
+                               "    techniques: [T1498, FGT1498]\n");
+    const vg_rule_t *r = &rs->rules[0];
+    ck_assert_int_eq (r->severity, 4);
+    ck_assert_int_eq (r->for_ms, 900000);
+    ck_assert_str_eq (r->technique_csv, "T1498,FGT1498");
+    ck_assert_double_eq (r->pv[vg_rule_param_index (r, "direction")], 0);
+    ck_assert_double_eq (r->pv[vg_rule_param_index (r, "q")], 1e-5);
+    ck_assert_double_eq (r->pv[vg_rule_param_index (r, "warmup")], 2 * 86400000.0);
+    ck_assert_double_eq (r->pv[vg_rule_param_index (r, "alpha")], 0.1); /* default */
+    vg_device_t rt = { "s1/r1", "VendorX", "m", "router", "s1", "1.0" };
+    vg_device_t gnb = { "s1/g1", "VendorX", "m", "gnb", "s1", "1.0" };
+    ck_assert_int_eq (vg_rule_match_series (r, &rt, "/if/in-octets", NULL, 0, VG_KIND_COUNTER), 0);
+    ck_assert_int_eq (vg_rule_match_series (r, &rt, "/if/out-octets", NULL, 0, VG_KIND_COUNTER), 1);
+    ck_assert_int_eq (vg_rule_match_series (r, &rt, "/if/in-errors", NULL, 0, VG_KIND_COUNTER), -1);
+    ck_assert_int_eq (vg_rule_match_series (r, &gnb, "/if/in-octets", NULL, 0, VG_KIND_COUNTER), -1);
+    vg_rules_destroy (&rs);
+}
+END_TEST
+
+START_TEST (label_match_and_disabled)
+{
+    vg_rules_t *rs = parse_ok ("rules:\n  - id: f\n    detector: flap\n    match: { path: \"*\", labels: { name: \"ge-*\" } }\n"
+                               "  - id: off\n    detector: flap\n    enabled: false\n");
+    ck_assert_uint_eq (rs->nrules, 1);
+    vg_device_t d = { "d", "", "", "", "", "" };
+    vg_label_t ok[] = { { "unit", "0" }, { "name", "ge-0/0/1" } };
+    vg_label_t no[] = { { "name", "xe-0/0/1" } };
+    ck_assert_int_eq (vg_rule_match_series (&rs->rules[0], &d, "/x", ok, 2, VG_KIND_STATE), 0);
+    ck_assert_int_eq (vg_rule_match_series (&rs->rules[0], &d, "/x", no, 1, VG_KIND_STATE), -1);
+    ck_assert_int_eq (vg_rule_match_series (&rs->rules[0], &d, "/x", NULL, 0, VG_KIND_STATE), -1);
+    vg_rules_destroy (&rs);
+}
+END_TEST
+
+START_TEST (windows_daily_and_ranges)
+{
+    vg_rules_t *rs = parse_ok ("windows:\n"
+                               "  - name: night\n    kind: change\n    daily: \"23:00-02:00\"\n    days: [mon]\n"
+                               "  - name: once\n    kind: maintenance\n    ranges: [\"2026-01-10T00:00:00Z/2026-01-10T06:00:00Z\"]\n"
+                               "    match: { site: \"s1\" }\n");
+    vg_device_t d1 = { "s1/r1", "", "", "router", "s1", "" }, d2 = { "s2/r1", "", "", "router", "s2", "" };
+    const int64_t mon = 1767571200000LL; /* Monday 2026-01-05 00:00Z */
+    const char *n = NULL;
+    ck_assert (vg_rules_in_window (rs, VG_WIN_CHANGE, &d1, mon + 23 * 3600000LL + 60000, &n));
+    ck_assert_str_eq (n, "night");
+    ck_assert (vg_rules_in_window (rs, VG_WIN_CHANGE, &d1, mon + 86400000LL + 3600000LL, NULL)); /* Tue 01:00, started Mon */
+    ck_assert (!vg_rules_in_window (rs, VG_WIN_CHANGE, &d1, mon + 3600000LL, NULL));              /* Mon 01:00: started Sun */
+    ck_assert (!vg_rules_in_window (rs, VG_WIN_CHANGE, &d1, mon + 12 * 3600000LL, NULL));
+    ck_assert (!vg_rules_in_window (rs, VG_WIN_MAINTENANCE, &d1, mon + 23 * 3600000LL + 60000, NULL));
+    int64_t sat = 1768003200000LL; /* 2026-01-10T00:00:00Z */
+    ck_assert (vg_rules_in_window (rs, VG_WIN_MAINTENANCE, &d1, sat + 3600000LL, NULL));
+    ck_assert (!vg_rules_in_window (rs, VG_WIN_MAINTENANCE, &d2, sat + 3600000LL, NULL));
+    ck_assert (!vg_rules_in_window (rs, VG_WIN_MAINTENANCE, &d1, sat + 7 * 3600000LL, NULL));
+    vg_rules_destroy (&rs);
+}
+END_TEST
+
+START_TEST (allowlist_and_golden)
+{
+    vg_rules_t *rs = parse_ok ("allowlists:\n  - name: m\n    entries:\n"
+                               "      - { cidr: 10.0.0.0/8, ports: [\"53\", \"1000-2000\"] }\n"
+                               "      - 192.0.2.7\n      - \"2001:db8::/32\"\n"
+                               "golden_images:\n  - { vendor: VX, version: \"7.*\", hashes: [aa, bb] }\n");
+    const vg_allowlist_t *al = vg_rules_allowlist (rs, "m");
+    ck_assert_ptr_nonnull (al);
+    ck_assert_int_eq (vg_allowlist_match (al, "10.1.2.3", 53), 1);
+    ck_assert_int_eq (vg_allowlist_match (al, "10.1.2.3", 1500), 1);
+    ck_assert_int_eq (vg_allowlist_match (al, "10.1.2.3", 443), 0);
+    ck_assert_int_eq (vg_allowlist_match (al, "11.1.2.3", 53), 0);
+    ck_assert_int_eq (vg_allowlist_match (al, "192.0.2.7", 9), 1);
+    ck_assert_int_eq (vg_allowlist_match (al, "192.0.2.8", 9), 0);
+    ck_assert_int_eq (vg_allowlist_match (al, "2001:db8::1", 22), 1);
+    ck_assert_int_eq (vg_allowlist_match (al, "2001:db9::1", 22), 0);
+    ck_assert_int_eq (vg_allowlist_match (al, "not-an-ip", 22), -1);
+    ck_assert_int_eq (vg_rules_golden (rs, "VX", "7.1", "aa"), 1);
+    ck_assert_int_eq (vg_rules_golden (rs, "VX", "7.1", "cc"), 0);
+    ck_assert_int_eq (vg_rules_golden (rs, "VX", "8.0", "cc"), -1);
+    ck_assert_int_eq (vg_rules_golden (rs, "VY", "7.1", "cc"), -1);
+    vg_rules_destroy (&rs);
+}
+END_TEST
+
+START_TEST (glob)
+{
+    ck_assert (vg_glob ("*", ""));
+    ck_assert (vg_glob ("*/in-octets", "/interfaces/interface/state/counters/in-octets"));
+    ck_assert (!vg_glob ("*/in-octets", "/x/in-octets2"));
+    ck_assert (vg_glob ("a?c*", "abcdef"));
+    ck_assert (!vg_glob ("a?c", "ac"));
+    ck_assert (vg_glob ("*a*b*", "xxaxxbxx"));
+}
+END_TEST
+
+Suite *
+vg_rules_suite (void)
+{
+    Suite *s = suite_create ("rules");
+    struct { const char *name; const TTest *t; } cases[] = {
+        { "default_file", default_file_parses }, { "errors", errors_name_file_line_key },
+        { "params", params_defaults_and_values }, { "labels", label_match_and_disabled },
+        { "windows", windows_daily_and_ranges }, { "allowlist", allowlist_and_golden }, { "glob", glob },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TCase *tc = tcase_create (cases[i].name);
+        tcase_set_timeout (tc, 30);
+        tcase_add_test (tc, cases[i].t);
+        suite_add_tcase (s, tc);
+    }
+    return s;
+}

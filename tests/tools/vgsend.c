@@ -1,0 +1,142 @@
+/* vgsend.c - a test client that speaks (or deliberately mis-speaks) the agent protocol.
+ *
+ *   vgsend ENDPOINT hello AGENT EPOCH          send HELLO, print the WELCOME
+ *   vgsend ENDPOINT raw TYPE FILE              send [TYPE byte][FILE bytes], print the reply
+ *   vgsend ENDPOINT frames N                   send N garbage frames as one message
+ *   vgsend make-batch AGENT EPOCH SEQ OUT [DEV] write a valid batch (3 series, 10 samples each)
+ * Replies are printed as one line: "ack <status> <seq> <reason>", "welcome <seq>", or
+ * "none" when nothing came back within 3 s. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "batcher.h"
+#include "clock.h"
+#include "vigil.pb-c.h"
+
+static int
+s_reply (void *sock)
+{
+    zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (&it, 1, 3000) <= 0) {
+        printf ("none\n");
+        return 0;
+    }
+    zmq_msg_t type, payload;
+    zmq_msg_init (&type);
+    zmq_msg_init (&payload);
+    zmq_msg_recv (&type, sock, 0);
+    if (zmq_msg_more (&type))
+        zmq_msg_recv (&payload, sock, 0);
+    uint8_t t = zmq_msg_size (&type) ? *(uint8_t *) zmq_msg_data (&type) : 0;
+    if (t == VIGIL__MSG_TYPE__MSG_TYPE_ACK) {
+        Vigil__Ack *a = vigil__ack__unpack (NULL, zmq_msg_size (&payload), zmq_msg_data (&payload));
+        if (a) {
+            printf ("ack %d %llu %s\n", a->status, (unsigned long long) a->seq, a->reason ? a->reason : "");
+            vigil__ack__free_unpacked (a, NULL);
+        }
+    } else if (t == VIGIL__MSG_TYPE__MSG_TYPE_WELCOME) {
+        Vigil__Welcome *w = vigil__welcome__unpack (NULL, zmq_msg_size (&payload), zmq_msg_data (&payload));
+        if (w) {
+            printf ("welcome %llu\n", (unsigned long long) w->committed_seq);
+            vigil__welcome__free_unpacked (w, NULL);
+        }
+    } else
+        printf ("type %u\n", t);
+    zmq_msg_close (&type);
+    zmq_msg_close (&payload);
+    return 0;
+}
+
+static int
+s_make_batch (const char *agent, uint64_t epoch, uint64_t seq, const char *out, const char *device)
+{
+    vg_batcher_cfg_t cfg = { agent, 1024, 64, 1024, 1000 };
+    vg_batcher_t *b = vg_batcher_new (&cfg);
+    vg_sink_t sink = vg_batcher_sink (b);
+    vg_device_t d = { device, "Acme", "X1", "router", "lab", "1.0" };
+    sink.device (sink.ctx, &d);
+    int64_t now = vg_clock_now_ms ();
+    for (int s = 0; s < 3; s++) {
+        char path[64];
+        snprintf (path, sizeof path, "/test/metric%d", s);
+        for (int i = 0; i < 10; i++) {
+            vg_point_t p = { 0 };
+            p.device = device;
+            p.path = path;
+            p.kind = VG_KIND_GAUGE;
+            p.input = "test";
+            p.ts_ms = now - 10000 + i * 1000;
+            p.value = s * 100 + i;
+            sink.sample (sink.ctx, &p);
+        }
+    }
+    vg_buf_t buf = VG_BUF_INIT;
+    int rc = vg_batcher_flush (b, epoch, seq, now, &buf);
+    FILE *f = fopen (out, "wb");
+    if (rc <= 0 || !f || fwrite (buf.data, 1, buf.len, f) != buf.len) {
+        fprintf (stderr, "make-batch failed\n");
+        return 1;
+    }
+    fclose (f);
+    vg_buf_free (&buf);
+    vg_batcher_destroy (&b);
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    if ((argc == 6 || argc == 7) && !strcmp (argv[1], "make-batch"))
+        return s_make_batch (argv[2], strtoull (argv[3], NULL, 0), strtoull (argv[4], NULL, 0), argv[5],
+                             argc == 7 ? argv[6] : "lab/r1");
+    if (argc < 4) {
+        fprintf (stderr, "usage: see the header of vgsend.c\n");
+        return 2;
+    }
+    void *ctx = zmq_ctx_new ();
+    void *sock = zmq_socket (ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_connect (sock, argv[1]) != 0) {
+        fprintf (stderr, "connect failed\n");
+        return 1;
+    }
+    int rc = 0;
+    if (!strcmp (argv[2], "hello") && argc == 5) {
+        Vigil__Hello h = VIGIL__HELLO__INIT;
+        h.agent_id = argv[3];
+        h.epoch = strtoull (argv[4], NULL, 0);
+        uint8_t buf[512], t = VIGIL__MSG_TYPE__MSG_TYPE_HELLO;
+        size_t n = vigil__hello__pack (&h, buf);
+        zmq_send (sock, &t, 1, ZMQ_SNDMORE);
+        zmq_send (sock, buf, n, 0);
+        s_reply (sock);
+    } else if (!strcmp (argv[2], "raw") && argc == 5) {
+        FILE *f = fopen (argv[4], "rb");
+        if (!f)
+            return 1;
+        fseek (f, 0, SEEK_END);
+        long len = ftell (f);
+        fseek (f, 0, SEEK_SET);
+        char *data = malloc ((size_t) len + 1);
+        if (!data || fread (data, 1, (size_t) len, f) != (size_t) len)
+            return 1;
+        fclose (f);
+        uint8_t t = (uint8_t) atoi (argv[3]);
+        zmq_send (sock, &t, 1, ZMQ_SNDMORE);
+        zmq_send (sock, data, (size_t) len, 0);
+        free (data);
+        s_reply (sock);
+    } else if (!strcmp (argv[2], "frames")) {
+        int n = atoi (argv[3]);
+        for (int i = 0; i < n; i++)
+            zmq_send (sock, "garbage", 7, i + 1 < n ? ZMQ_SNDMORE : 0);
+        s_reply (sock);
+    } else
+        rc = 2;
+    zmq_close (sock);
+    zmq_ctx_term (ctx);
+    return rc;
+}
