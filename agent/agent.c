@@ -200,7 +200,7 @@ vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
         goto fail;
     }
     vg_batcher_cfg_t bc = { cfg->id, (uint32_t) cfg->batch_max_samples, (uint32_t) cfg->batch_max_events,
-                            (uint32_t) cfg->max_series, cfg->batch_max_age_ms };
+                            (uint32_t) cfg->max_series, cfg->batch_max_age_ms, 0 };
     a->batcher = vg_batcher_new (&bc);
     if (!a->batcher) {
         snprintf (err, errlen, "out of memory (batcher)");

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "chunk.h"
+#include "compress.h"
 #include "err.h"
 #include "hash.h"
 #include "u64map.h"
@@ -91,6 +92,7 @@ struct vg_batcher {
     const char **bstrs;
     size_t nbstrs, bstrs_cap;
     vg_buf_t chunks;
+    vg_buf_t packed;            /* uncompressed batch before zstd */
     vg_batcher_stats_t stats;
     /* devices touched by the last flush (for lost_last) */
     uint32_t *last_devices;
@@ -200,6 +202,7 @@ vg_batcher_destroy (vg_batcher_t **self_p)
     vg_u64map_free (&b->batch_strs);
     free (b->bstrs);
     vg_buf_free (&b->chunks);
+    vg_buf_free (&b->packed);
     free (b->last_devices);
     free (b->last_ranges);
     free (b);
@@ -738,10 +741,16 @@ vg_batcher_flush (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created
     batch.n_events = b->nevents;
     batch.events = evp;
     size_t sz = vigil__batch__get_packed_size (&batch);
-    vg_buf_reset (out);
-    rc = vg_buf_reserve (out, sz);
+    vg_buf_t *dst = b->cfg.compression >= 0 ? &b->packed : out;
+    vg_buf_reset (dst);
+    rc = vg_buf_reserve (dst, sz);
     if (rc == 0) {
-        out->len = vigil__batch__pack (&batch, out->data);
+        dst->len = vigil__batch__pack (&batch, dst->data);
+        b->stats.bytes_raw += dst->len;
+        if (dst != out)
+            rc = vg_zstd_compress (dst->data, dst->len, b->cfg.compression ? b->cfg.compression : 1, out);
+    }
+    if (rc == 0) {
         b->stats.batches++;
         b->stats.bytes_out += out->len;
     }

@@ -22,12 +22,14 @@ typedef struct {
     uint32_t max_events;      /* events per batch */
     uint32_t max_series;      /* distinct series tracked for the agent's lifetime */
     int64_t max_age_ms;       /* flush a non-empty batch at least this often */
+    int compression;          /* zstd level of packed batches: 0 = default (1), < 0 = off */
 } vg_batcher_cfg_t;
 
 typedef struct {
     uint64_t samples_in, events_in;
     uint64_t samples_dropped, events_dropped;  /* turned into gap events */
-    uint64_t batches, bytes_out;
+    uint64_t batches, bytes_out;               /* bytes_out as sent (compressed) */
+    uint64_t bytes_raw;                        /* packed size before compression */
     uint64_t series, devices;
     uint64_t rejected_points;                  /* malformed points from inputs */
 } vg_batcher_stats_t;
@@ -48,7 +50,8 @@ size_t vg_batcher_pending (const vg_batcher_t *b);
  * max_age_ms at monotonic time now_ms. */
 bool vg_batcher_due (const vg_batcher_t *b, double fill, int64_t now_ms);
 
-/* Pack everything waiting into out (replacing its contents) as batch (epoch, seq).
+/* Pack everything waiting into out (replacing its contents) as batch (epoch, seq), as a
+ * zstd frame unless compression is off (see common/compress.h for telling them apart).
  * Returns the number of samples+events packed (0: nothing to send, out untouched), or a
  * negative error.  created_ms is the wall-clock stamp put in the batch. */
 int vg_batcher_flush (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms, vg_buf_t *out);

@@ -6,5 +6,6 @@
 int vg_cmd_query (int argc, char **argv);
 int vg_cmd_inspect (int argc, char **argv);
 int vg_cmd_sim (int argc, char **argv);
+int vg_cmd_compact (int argc, char **argv);
 
 #endif

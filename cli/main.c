@@ -14,6 +14,7 @@ static const s_cmd_t s_cmds[] = {
     { "query", vg_cmd_query, "print stored samples or events (CSV or JSON)" },
     { "inspect", vg_cmd_inspect, "summarise a store: series, samples, bytes on disk, bytes per sample" },
     { "sim", vg_cmd_sim, "print a simulated fleet's telemetry as NDJSON" },
+    { "compact", vg_cmd_compact, "seal and compact a store (collector stopped)" },
 };
 
 static void

@@ -101,6 +101,7 @@ typedef struct {
 typedef struct {
     uint64_t sid;
     size_t off, n;             /* samples in the scratch arrays */
+    uint32_t index;            /* position of the series in the batch */
     size_t kept;               /* samples inside the window */
     bool is_new;
     bool single_bucket;
@@ -125,6 +126,7 @@ struct vg_ingest {
     size_t scratch_cap;
     s_plan_t *plans;
     size_t plans_cap;
+    s_plan_t **order;          /* plans sorted by store key, for pass 2 */
     vg_buf_t buf, buf2;
     vg_ingest_stats_t stats;
 };
@@ -332,6 +334,7 @@ vg_ingest_destroy (vg_ingest_t **self_p)
     free (in->v);
     free (in->keep);
     free (in->plans);
+    free (in->order);
     vg_buf_free (&in->buf);
     vg_buf_free (&in->buf2);
     free (in);
@@ -571,6 +574,17 @@ s_put_event (vg_ingest_t *in, vg_store_txn_t *txn, const Vigil__Batch *b, const 
     return 0;
 }
 
+static int
+s_plan_cmp (const void *a, const void *b)
+{
+    const s_plan_t *x = *(const s_plan_t *const *) a, *y = *(const s_plan_t *const *) b;
+    if (x->bucket != y->bucket)
+        return x->bucket < y->bucket ? -1 : 1;
+    if (x->sid != y->sid)
+        return x->sid < y->sid ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
 int
 vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
                  vg_ingest_result_t *res)
@@ -661,10 +675,14 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
     int rc = s_scratch (in, total);
     if (rc == 0 && b->n_series > in->plans_cap) {
         s_plan_t *np = realloc (in->plans, b->n_series * sizeof *np);
-        if (np) {
+        if (np)
             in->plans = np;
+        s_plan_t **no = realloc (in->order, b->n_series * sizeof *no);
+        if (no)
+            in->order = no;
+        if (np && no)
             in->plans_cap = b->n_series;
-        } else
+        else
             rc = -VG_ENOMEM;
     }
     if (rc < 0)
@@ -684,6 +702,8 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
             return s_reject (in, res, -VG_EPROTO, "series %zu: corrupt chunk (%s)", i,
                              rc < 0 ? vg_strerror (rc) : "count or length mismatch");
         pl->sid = s_series_id (b, s);
+        pl->index = (uint32_t) i;
+        in->order[i] = pl;
         pl->off = off;
         pl->n = n;
         pl->kept = 0;
@@ -712,14 +732,17 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
         off += n;
     }
 
-    /* ---- pass 2: writes ---- */
+    /* ---- pass 2: writes, in store key order ----
+     * RocksDB's memtable skiplist inserts cheaply when consecutive keys are close, so the
+     * merges of a batch go in (bucket, series) order rather than the agent's order. */
+    qsort (in->order, b->n_series, sizeof *in->order, s_plan_cmp);
     uint64_t origin = vg_hash64 (&b->seq, sizeof b->seq, s_id_hash (b->agent_id) ^ b->epoch);
     Vigil__Attr attrs[VG_MAX_LABELS];
     Vigil__Attr *attr_ptrs[VG_MAX_LABELS];
     uint32_t stored = 0, dropped = 0;
     for (size_t i = 0; i < b->n_series; i++) {
-        const Vigil__Series *s = b->series[i];
-        s_plan_t *pl = &in->plans[i];
+        s_plan_t *pl = in->order[i];
+        const Vigil__Series *s = b->series[pl->index];
         dropped += (uint32_t) (pl->n - pl->kept);
         s_series_t *ser = s_series_find (in, pl->sid);
         Vigil__SeriesMeta *fresh = NULL;

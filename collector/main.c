@@ -155,8 +155,10 @@ main (int argc, char **argv)
         fprintf (stderr, "vigil-collector: %s\n", err);
         goto done;
     }
-    vg_server_cfg_t vc = { cfg.listen, cfg.id, (int) cfg.max_group, cfg.retention_ms, 3600000, cfg.curve_secret_key,
-                           cfg.curve_public_key };
+    vg_server_cfg_t vc = { cfg.listen,           cfg.id,
+                           (int) cfg.max_group,  cfg.retention_ms,
+                           3600000,              cfg.curve_secret_key,
+                           cfg.curve_public_key, cfg.max_batch_bytes };
     app.server = vg_server_new (&vc, app.store, app.ingest, err, sizeof err);
     if (!app.server) {
         fprintf (stderr, "vigil-collector: %s\n", err);

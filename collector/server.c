@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "clock.h"
+#include "compress.h"
 #include "err.h"
 #include "log.h"
 #include "vigil.pb-c.h"
@@ -27,6 +28,8 @@ typedef struct {
     char reason[200];
     zmq_msg_t batch;      /* kept until after the commit, for the commit callback */
     bool has_batch;
+    vg_buf_t plain;       /* decompressed batch (reused); valid when use_plain */
+    bool use_plain;
 } s_pending_t;
 
 struct vg_server {
@@ -109,6 +112,8 @@ vg_server_destroy (vg_server_t **self_p)
     if (srv->ctx)
         zmq_ctx_term (srv->ctx);
     vg_store_txn_destroy (&srv->txn);
+    for (int i = 0; srv->pending && i < srv->cfg.max_group; i++)
+        vg_buf_free (&srv->pending[i].plain);
     free (srv->pending);
     free (srv);
     *self_p = NULL;
@@ -233,8 +238,8 @@ s_flush_group (vg_server_t *srv)
         for (int i = 0; i < srv->npending; i++) {
             s_pending_t *p = &srv->pending[i];
             if (p->has_batch && p->status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !p->duplicate) {
-                ptrs[n] = zmq_msg_data (&p->batch);
-                lens[n] = zmq_msg_size (&p->batch);
+                ptrs[n] = p->use_plain ? p->plain.data : zmq_msg_data (&p->batch);
+                lens[n] = p->use_plain ? p->plain.len : zmq_msg_size (&p->batch);
                 n++;
             }
         }
@@ -257,10 +262,26 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, zmq_msg_t *pa
     memset (p, 0, offsetof (s_pending_t, batch));
     memcpy (p->identity, id, idlen);
     p->identity_len = idlen;
+    p->use_plain = false;
     vg_ingest_result_t res;
     const uint8_t *data = zmq_msg_data (payload);
     size_t len = zmq_msg_size (payload);
-    int rc = vg_ingest_batch (srv->ingest, data, len, vg_clock_now_ms (), srv->txn, &res);
+    int rc;
+    if (vg_is_zstd (data, len)) {
+        /* Compressed batch: inflate (bounded by the batch size limit) before validation. */
+        rc = vg_zstd_decompress (data, len, srv->cfg.max_batch_bytes, &p->plain);
+        if (rc < 0) {
+            memset (&res, 0, sizeof res);
+            snprintf (res.reason, sizeof res.reason, "compressed batch: %s",
+                      rc == -VG_ETOOBIG ? "larger than max_batch_bytes" : "corrupt zstd frame");
+            srv->stats.bad_batches++;
+            goto rejected;
+        }
+        p->use_plain = true;
+        data = p->plain.data;
+        len = p->plain.len;
+    }
+    rc = vg_ingest_batch (srv->ingest, data, len, vg_clock_now_ms (), srv->txn, &res);
     p->epoch = res.epoch;
     p->seq = res.seq;
     if (rc == VG_INGEST_DUP) {
@@ -282,6 +303,7 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, zmq_msg_t *pa
         s_flush_group (srv);
         return;
     } else if (rc < 0) {
+    rejected:
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_REJECTED;
         snprintf (p->reason, sizeof p->reason, "%s", res.reason);
         vg_log_rl (&srv->rl_reject, VG_LOG_WARN, "server", "batch rejected (agent '%s' seq %llu): %s",

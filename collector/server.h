@@ -22,10 +22,11 @@ typedef struct {
     int64_t retention_every_ms;   /* how often retention runs */
     const char *curve_secret_key; /* Z85 secret key; NULL = plain TCP */
     const char *curve_public_key;
+    size_t max_batch_bytes;       /* bound on a decompressed batch */
 } vg_server_cfg_t;
 
 typedef struct {
-    uint64_t msgs_in, hello, heartbeats, bad_msgs, acks_sent, commits, commit_errors;
+    uint64_t msgs_in, hello, heartbeats, bad_msgs, bad_batches, acks_sent, commits, commit_errors;
     uint64_t retention_runs;
     int64_t commit_us_total, commit_us_max;
 } vg_server_stats_t;

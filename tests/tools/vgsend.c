@@ -52,7 +52,7 @@ s_reply (void *sock)
 static int
 s_make_batch (const char *agent, uint64_t epoch, uint64_t seq, const char *out, const char *device)
 {
-    vg_batcher_cfg_t cfg = { agent, 1024, 64, 1024, 1000 };
+    vg_batcher_cfg_t cfg = { agent, 1024, 64, 1024, 1000, -1 };
     vg_batcher_t *b = vg_batcher_new (&cfg);
     vg_sink_t sink = vg_batcher_sink (b);
     vg_device_t d = { device, "Acme", "X1", "router", "lab", "1.0" };
