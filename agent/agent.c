@@ -10,176 +10,95 @@
 #include "batcher.h"
 #include "clock.h"
 #include "err.h"
-#include "linux.h"
+#include "input.h"
 #include "log.h"
 #include "sender.h"
-#include "sim.h"
 #include "spool.h"
 
-typedef struct {
-    const vg_input_cfg_t *cfg;
-    char state_path[512];   /* sim: where progress is recorded (next step time) */
-    int64_t saved_next;     /* sim: last progress written */
-    vg_sim_cfg_t sim_cfg;
-    vg_sim_t *sim;
-    vg_linux_t *host;
-    bool max_speed;
-    int64_t next_poll_ms;   /* linux: monotonic time of the next poll */
-    bool done;
-} s_input_t;
+/* The batcher's event arena is 1 MiB; flush well before an estimate of what events use
+ * could reach it, so a burst of events becomes more batches rather than gap events. */
+#define EVENT_BYTES_FLUSH (512u << 10)
 
 struct vg_agent {
     const vg_agent_cfg_t *cfg;
-    s_input_t *inputs;
+    vg_input_t **inputs;
     size_t ninputs;
     vg_spool_t *spool;
     vg_batcher_t *batcher;
-    vg_sink_t sink;
+    vg_sink_t sink;         /* the batcher */
+    vg_sink_t guard;        /* what inputs deliver into: flushes before the batcher is full */
+    uint64_t events_since_flush, event_bytes_since_flush;
     vg_sender_t *sender;
     vg_buf_t out;
     uint64_t spool_full;
     vg_ratelimit_t rl;
+    zmq_pollitem_t *items;
+    int *fds;
+    size_t items_cap;
 };
 
-static int
-s_time (const char *text, int64_t now, int64_t *ts)
+static int s_flush (vg_agent_t *a);
+
+/* ---- what inputs see of the agent (vg_input_host_t) ---- */
+
+static size_t
+s_host_pending (void *arg)
 {
-    return vg_clock_parse (text, now, ts);
+    vg_agent_t *a = arg;
+    return vg_batcher_pending (a->batcher);
 }
 
 static int
-s_discard_device (void *ctx, const vg_device_t *d)
+s_host_flush (void *arg)
 {
-    (void) ctx;
-    (void) d;
-    return 0;
+    return s_flush (arg);
 }
+
+/* Replay-like inputs pause while a few windows of batches wait for acknowledgement. */
+static bool
+s_host_throttled (void *arg)
+{
+    vg_agent_t *a = arg;
+    vg_spool_stats_t st;
+    vg_spool_stats (a->spool, &st);
+    return st.batches >= 2 * a->cfg->window;
+}
+
+/* ---- the guard sink: inputs whose units can be larger than a batch (a big MDT or VES
+ * message) deliver through it, so a full batch is spooled before the next item instead of
+ * becoming a gap. ---- */
+
 static int
-s_discard_sample (void *ctx, const vg_point_t *p)
+s_guard_device (void *ctx, const vg_device_t *d)
 {
-    (void) ctx;
-    (void) p;
-    return 0;
-}
-static int
-s_discard_event (void *ctx, const vg_event_t *e)
-{
-    (void) ctx;
-    (void) e;
-    return 0;
-}
-
-/* A sim input records how far it has delivered into the spool, so a restarted agent
- * continues where it stopped instead of replaying (and duplicating) the simulation.  The
- * record keeps the start time it was made with, so a relative start ("-1d") is evaluated
- * once per spool; resuming fast-forwards by generating and discarding, so counter totals
- * stay identical to an uninterrupted run.  A record for other parameters is ignored. */
-static int64_t
-s_sim_load_record (s_input_t *in, vg_sim_cfg_t *sc, const char *spool_dir, size_t idx)
-{
-    snprintf (in->state_path, sizeof in->state_path, "%s/input-%zu.sim", spool_dir, idx);
-    FILE *f = fopen (in->state_path, "r");
-    if (!f)
-        return 0;
-    unsigned long long seed, sites, cells;
-    long long start, interval, next;
-    int n = fscanf (f, "sim %llu %llu %llu %lld %lld next %lld", &seed, &sites, &cells, &start, &interval, &next);
-    fclose (f);
-    if (n != 6 || seed != sc->seed || sites != sc->sites || cells != sc->cells_per_gnb || interval != sc->interval_ms)
-        return 0;
-    sc->start_ms = start;
-    return next;
-}
-
-static void
-s_sim_fast_forward (s_input_t *in, int64_t next, size_t idx)
-{
-    vg_sink_t discard = { NULL, s_discard_device, s_discard_sample, s_discard_event };
-    uint64_t skipped = 0;
-    while (vg_sim_next_ts (in->sim) < next && vg_sim_step (in->sim, &discard) > 0)
-        skipped++;
-    in->saved_next = next;
-    vg_log (VG_LOG_INFO, "agent", "sim input %zu resumes at %lld (skipped %llu delivered steps)", idx, (long long) next,
-            (unsigned long long) skipped);
-}
-
-/* After a batch is spooled: everything before the sim's next step is safe on disk. */
-static void
-s_sim_record (s_input_t *in, const vg_sim_cfg_t *sc)
-{
-    int64_t next = vg_sim_next_ts (in->sim);
-    if (!in->state_path[0] || next == in->saved_next)
-        return;
-    char tmp[600];
-    snprintf (tmp, sizeof tmp, "%s.tmp", in->state_path);
-    FILE *f = fopen (tmp, "w");
-    if (!f)
-        return;
-    fprintf (f, "sim %llu %llu %llu %lld %lld next %lld\n", (unsigned long long) sc->seed,
-             (unsigned long long) sc->sites, (unsigned long long) sc->cells_per_gnb, (long long) sc->start_ms,
-             (long long) sc->interval_ms, (long long) next);
-    if (fclose (f) == 0 && rename (tmp, in->state_path) == 0)
-        in->saved_next = next;
+    vg_agent_t *a = ctx;
+    return vg_sink_device (&a->sink, d);
 }
 
 static int
-s_input_new (vg_agent_t *a, s_input_t *in, const vg_input_cfg_t *c, char *err, size_t errlen)
+s_guard_sample (void *ctx, const vg_point_t *p)
 {
-    in->cfg = c;
-    int64_t now = vg_clock_now_ms ();
-    if (strcmp (c->type, "sim") == 0) {
-        vg_sim_cfg_t sc;
-        vg_sim_cfg_defaults (&sc);
-        sc.seed = c->seed;
-        sc.sites = (uint32_t) c->sites;
-        sc.cells_per_gnb = (uint32_t) c->cells_per_gnb;
-        sc.interval_ms = c->interval_ms;
-        if (s_time (c->start, now, &sc.start_ms) < 0) {
-            snprintf (err, errlen, "input sim: bad start time '%s'", c->start);
-            return -VG_ECONFIG;
-        }
-        sc.start_ms -= sc.start_ms % sc.interval_ms;
-        size_t idx = (size_t) (in - a->inputs);
-        int64_t resume = s_sim_load_record (in, &sc, a->cfg->spool_dir, idx);
-        sc.end_ms = 0;
-        if (c->end && c->end[0] && s_time (c->end, now, &sc.end_ms) < 0) {
-            snprintf (err, errlen, "input sim: bad end time '%s'", c->end);
-            return -VG_ECONFIG;
-        }
-        int rc = 0;
-        in->sim = vg_sim_new (&sc, &rc);
-        if (!in->sim) {
-            snprintf (err, errlen, "input sim: %s", vg_strerror (rc));
-            return rc ? rc : -VG_EINVAL;
-        }
-        if (vg_sim_series_count (in->sim) > a->cfg->batch_max_samples) {
-            snprintf (err, errlen, "input sim: one step has %zu samples; batch.max_samples (%llu) must be at least that",
-                      vg_sim_series_count (in->sim), (unsigned long long) a->cfg->batch_max_samples);
-            return -VG_ECONFIG;
-        }
-        in->max_speed = c->speed == 1;
-        in->sim_cfg = sc;
-        if (resume)
-            s_sim_fast_forward (in, resume, idx);
-        vg_log (VG_LOG_INFO, "agent", "sim: %zu devices, %zu series, every %lld ms from %lld", vg_sim_device_count (in->sim),
-                vg_sim_series_count (in->sim), (long long) sc.interval_ms, (long long) sc.start_ms);
-        return vg_sim_announce (in->sim, &a->sink);
-    }
-    if (strcmp (c->type, "linux") == 0) {
-        vg_linux_cfg_t lc = { 0 };
-        lc.proc_root = c->proc_root;
-        lc.device_id = c->device_id && c->device_id[0] ? c->device_id : NULL;
-        lc.site = c->site && c->site[0] ? c->site : NULL;
-        int rc = 0;
-        in->host = vg_linux_new (&lc, &rc);
-        if (!in->host) {
-            snprintf (err, errlen, "input linux: %s", vg_strerror (rc));
-            return rc ? rc : -VG_EINVAL;
-        }
-        return 0;
-    }
-    snprintf (err, errlen, "unknown input type '%s' (known: sim, linux)", c->type);
-    return -VG_ECONFIG;
+    vg_agent_t *a = ctx;
+    if (vg_batcher_pending (a->batcher) >= a->cfg->batch_max_samples)
+        s_flush (a);
+    return vg_sink_sample (&a->sink, p);
+}
+
+static int
+s_guard_event (void *ctx, const vg_event_t *e)
+{
+    vg_agent_t *a = ctx;
+    uint64_t bytes = 128;
+    for (size_t i = 0; i < e->nattrs && i < VG_MAX_ATTRS; i++)
+        bytes += 32 + (e->attrs[i].key ? strlen (e->attrs[i].key) : 0) +
+                 (e->attrs[i].value ? strlen (e->attrs[i].value) : 0);
+    if (a->events_since_flush + 1 > a->cfg->batch_max_events ||
+        a->event_bytes_since_flush + bytes > EVENT_BYTES_FLUSH ||
+        vg_batcher_pending (a->batcher) >= a->cfg->batch_max_samples)
+        s_flush (a);
+    a->events_since_flush++;
+    a->event_bytes_since_flush += bytes;
+    return vg_sink_event (&a->sink, e);
 }
 
 vg_agent_t *
@@ -207,13 +126,17 @@ vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
         goto fail;
     }
     a->sink = vg_batcher_sink (a->batcher);
+    a->guard = (vg_sink_t) { a, s_guard_device, s_guard_sample, s_guard_event };
     a->inputs = calloc (cfg->ninputs, sizeof *a->inputs);
     if (!a->inputs) {
         snprintf (err, errlen, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < cfg->ninputs; i++) {
-        if (s_input_new (a, &a->inputs[i], &cfg->inputs[i], err, errlen) < 0)
+        vg_input_env_t env = { &cfg->inputs[i], i, cfg->spool_dir, cfg->batch_max_samples, &a->guard,
+                               { a, s_host_pending, s_host_flush, s_host_throttled } };
+        a->inputs[i] = vg_input_new (&env, err, errlen);
+        if (!a->inputs[i])
             goto fail;
         a->ninputs++;
     }
@@ -243,11 +166,11 @@ vg_agent_destroy (vg_agent_t **self_p)
         return;
     vg_agent_t *a = *self_p;
     vg_sender_destroy (&a->sender);
-    for (size_t i = 0; i < a->ninputs; i++) {
-        vg_sim_destroy (&a->inputs[i].sim);
-        vg_linux_destroy (&a->inputs[i].host);
-    }
+    for (size_t i = 0; i < a->ninputs; i++)
+        vg_input_destroy (&a->inputs[i]);
     free (a->inputs);
+    free (a->items);
+    free (a->fds);
     vg_batcher_destroy (&a->batcher);
     vg_spool_destroy (&a->spool);
     vg_buf_free (&a->out);
@@ -259,6 +182,8 @@ vg_agent_destroy (vg_agent_t **self_p)
 static int
 s_flush (vg_agent_t *a)
 {
+    a->events_since_flush = 0;
+    a->event_bytes_since_flush = 0;
     if (vg_batcher_pending (a->batcher) == 0)
         return 0;
     uint64_t seq = vg_spool_next_seq (a->spool);
@@ -275,69 +200,66 @@ s_flush (vg_agent_t *a)
         return 0;
     }
     for (size_t i = 0; i < a->ninputs; i++)
-        if (a->inputs[i].sim)
-            s_sim_record (&a->inputs[i], &a->inputs[i].sim_cfg);
+        vg_input_spooled (a->inputs[i]);
     return 1;
 }
 
-/* Let inputs produce what is due. Returns ms until the next input wants service. */
+/* Let inputs produce what is due or ready. Returns ms until the next input wants service. */
 static int64_t
 s_inputs (vg_agent_t *a, int64_t mono, bool *all_done)
 {
     int64_t wake = 1000;
     int64_t now = vg_clock_now_ms ();
-    vg_spool_stats_t st;
-    vg_spool_stats (a->spool, &st);
-    /* Replay-like inputs pause while a few windows of batches wait for acknowledgement. */
-    bool throttled = st.batches >= 2 * a->cfg->window;
     *all_done = true;
     for (size_t i = 0; i < a->ninputs; i++) {
-        s_input_t *in = &a->inputs[i];
-        if (in->sim) {
-            int64_t next = vg_sim_next_ts (in->sim);
-            if (next == INT64_MAX) {
-                in->done = true;
-                continue;
-            }
-            *all_done = false;
-            size_t per_step = vg_sim_series_count (in->sim);
-            int steps = 0;
-            while (next <= now && (!in->max_speed || !throttled) && steps < 1000) {
-                if (vg_batcher_pending (a->batcher) + per_step > a->cfg->batch_max_samples) {
-                    if (s_flush (a) < 0)
-                        break;
-                    vg_spool_stats (a->spool, &st);
-                    throttled = st.batches >= 2 * a->cfg->window;
-                    if (in->max_speed && throttled)
-                        break;
-                }
-                if (vg_sim_step (in->sim, &a->sink) < 0)
-                    break;
-                steps++;
-                next = vg_sim_next_ts (in->sim);
-                if (!in->max_speed)
-                    break; /* realtime: one step per turn is plenty */
-            }
-            if (next == INT64_MAX) {
-                in->done = true;
-                continue;
-            }
-            int64_t w = next > now ? next - now : (throttled ? 5 : 0);
-            if (w < wake)
-                wake = w;
-        } else if (in->host) {
-            *all_done = false;
-            if (mono >= in->next_poll_ms) {
-                vg_linux_poll (in->host, now, &a->sink);
-                in->next_poll_ms = mono + in->cfg->interval_ms;
-            }
-            int64_t w = in->next_poll_ms - mono;
-            if (w < wake)
-                wake = w;
-        }
+        vg_input_t *in = a->inputs[i];
+        if (vg_input_done (in))
+            continue;
+        int rc = vg_input_service (in, now, mono, &a->guard);
+        if (rc < 0)
+            vg_log_rl (&a->rl, VG_LOG_WARN, "agent", "input %zu: %s", i, vg_strerror (rc));
+        if (vg_input_done (in))
+            continue;
+        *all_done = false;
+        int64_t w = vg_input_next_wake (in, mono);
+        if (w < wake)
+            wake = w;
     }
-    (void) mono;
     return wake < 0 ? 0 : wake;
+}
+
+/* The sender's socket plus every input's fds.  Returns the item count (0 on OOM: then
+ * only the timeout paces the loop). */
+static size_t
+s_pollitems (vg_agent_t *a)
+{
+    for (;;) {
+        size_t cap = a->items_cap > 1 ? a->items_cap - 1 : 0, n = 0;
+        bool fit = true;
+        for (size_t i = 0; i < a->ninputs; i++) {
+            size_t room = n < cap ? cap - n : 0;
+            size_t k = vg_input_pollfds (a->inputs[i], a->fds ? a->fds + n : NULL, room);
+            if (k > room)
+                fit = false;
+            n += k;
+        }
+        if (fit && a->items) {
+            a->items[0] = (zmq_pollitem_t) { vg_sender_socket (a->sender), 0, ZMQ_POLLIN, 0 };
+            for (size_t i = 0; i < n; i++)
+                a->items[i + 1] = (zmq_pollitem_t) { NULL, a->fds[i], ZMQ_POLLIN, 0 };
+            return n + 1;
+        }
+        size_t want = (n + 1) * 2 + 8;
+        zmq_pollitem_t *it = realloc (a->items, want * sizeof *it);
+        if (it)
+            a->items = it;
+        int *fds = realloc (a->fds, want * sizeof *fds);
+        if (fds)
+            a->fds = fds;
+        if (!it || !fds)
+            return 0;
+        a->items_cap = want;
+    }
 }
 
 int
@@ -363,8 +285,13 @@ vg_agent_run (vg_agent_t *a, volatile sig_atomic_t *stop, bool exit_when_done)
             if (age < wake)
                 wake = age;
         }
-        zmq_pollitem_t item = { vg_sender_socket (a->sender), 0, ZMQ_POLLIN, 0 };
-        zmq_poll (&item, 1, (long) (wake > 1000 ? 1000 : wake));
+        size_t n = s_pollitems (a);
+        if (n)
+            zmq_poll (a->items, (int) n, (long) (wake > 1000 ? 1000 : wake));
+        else {
+            zmq_pollitem_t item = { vg_sender_socket (a->sender), 0, ZMQ_POLLIN, 0 };
+            zmq_poll (&item, 1, (long) (wake > 1000 ? 1000 : wake));
+        }
     }
     /* Clean stop: whatever is buffered goes to the spool (sent next time if not now). */
     s_flush (a);
@@ -389,4 +316,6 @@ vg_agent_log_stats (const vg_agent_t *a)
             (unsigned long long) b.bytes_out, (unsigned long long) b.series, (unsigned long long) s.sent,
             (unsigned long long) s.resent, (unsigned long long) s.acked, (unsigned long long) s.rejected,
             (unsigned long long) s.failovers, (unsigned long long) p.batches, (unsigned long long) a->spool_full);
+    for (size_t i = 0; i < a->ninputs; i++)
+        vg_input_log_stats (a->inputs[i]);
 }

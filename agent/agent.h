@@ -1,10 +1,11 @@
 /* agent.h - vigil-agent's run loop: inputs -> batcher -> spool -> sender.
  *
- * One thread.  Each turn it polls the sender's socket (ACKs), lets every input produce
- * what is due, flushes a batch when it is full or old enough (spooling it before it is
- * sent), and services the sender.  Replay-like inputs (the simulator at speed "max") run
- * only while the spool holds fewer than a few windows of batches, so they advance at the
- * pace the collector acknowledges; live inputs never wait. */
+ * One thread.  Each turn it polls the sender's socket (ACKs) and the inputs' sockets, lets
+ * every input (agent/input.h) read what is ready and produce what is due, flushes a batch
+ * when it is full or old enough (spooling it before it is sent), and services the sender.
+ * Replay-like inputs (sim and pcap at speed "max") run only while the spool holds fewer
+ * than a few windows of batches, so they advance at the pace the collector acknowledges;
+ * live inputs never wait. */
 #ifndef VG_AGENT_H
 #define VG_AGENT_H
 

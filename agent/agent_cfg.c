@@ -3,25 +3,71 @@
 
 #include <stddef.h>
 
-static const char *const s_speeds[] = { "realtime", "max", NULL };
+static const char *const s_speeds[] = { "realtime", "max", "recorded", NULL };
+
+static const vg_cfg_opt_t s_port_opts[] = {
+    VG_CFG_OPT ("port", VG_CFG_UINT, vg_input_port_cfg_t, port, 1, 65535, NULL, "destination port in the capture"),
+    VG_CFG_OPT ("format", VG_CFG_STR, vg_input_port_cfg_t, format, 0, 64, NULL,
+                "decoder for it: jti | udp-notif | mdt-udp (UDP) or mdt-tcp (TCP stream)"),
+};
+
+static const vg_cfg_table_t s_port_table = VG_CFG_TABLE ("port", s_port_opts, vg_input_port_cfg_t);
 
 static const vg_cfg_opt_t s_input_opts[] = {
-    VG_CFG_OPT ("type", VG_CFG_STR, vg_input_cfg_t, type, 0, 0, NULL, "input kind: sim | linux"),
+    VG_CFG_OPT ("type", VG_CFG_STR, vg_input_cfg_t, type, 0, 0, NULL,
+                "input kind: sim | linux | udp | tcp | pmdir | ves | pcap"),
     VG_CFG_OPT ("seed", VG_CFG_UINT, vg_input_cfg_t, seed, 0, 0, "1", "sim: fleet and noise seed"),
     VG_CFG_OPT ("sites", VG_CFG_UINT, vg_input_cfg_t, sites, 1, 10000, "20", "sim: cell sites (gNB + router each)"),
     VG_CFG_OPT ("cells_per_gnb", VG_CFG_UINT, vg_input_cfg_t, cells_per_gnb, 1, 24, "3", "sim: cells per gNB"),
     VG_CFG_OPT ("start", VG_CFG_STR, vg_input_cfg_t, start, 0, 0, "-1h",
                 "sim: first sample time (RFC 3339, epoch ms, or relative like -1d)"),
     VG_CFG_OPT ("interval", VG_CFG_DURATION, vg_input_cfg_t, interval_ms, 1000, 86400000, "60s",
-                "sim: sample interval; linux: poll interval"),
+                "sim: sample interval; linux: poll interval; pmdir: directory scan interval"),
     VG_CFG_OPT ("end", VG_CFG_STR, vg_input_cfg_t, end, 0, 0, "",
                 "sim: stop before this time (empty = run forever)"),
     VG_CFG_ENUM_OPT ("speed", vg_input_cfg_t, speed, s_speeds, "realtime",
                      "sim: realtime, or max = as fast as the collector acknowledges (catches up to now, "
-                     "then realtime)"),
+                     "then realtime); pcap: realtime/recorded = the capture's own pacing, max = as fast as "
+                     "the collector acknowledges"),
     VG_CFG_OPT ("proc_root", VG_CFG_STR, vg_input_cfg_t, proc_root, 0, 0, "/proc", "linux: procfs root"),
     VG_CFG_OPT ("device_id", VG_CFG_STR, vg_input_cfg_t, device_id, 0, 0, "", "linux: device id (default hostname)"),
-    VG_CFG_OPT ("site", VG_CFG_STR, vg_input_cfg_t, site, 0, 0, "", "linux: site of the host"),
+    VG_CFG_OPT ("site", VG_CFG_STR, vg_input_cfg_t, site, 0, 0, "",
+                "linux: site of the host; udp/tcp/pmdir/ves/pcap: prefix \"SITE/\" for device ids that have no "
+                "site (no '/')"),
+    VG_CFG_OPT ("listen", VG_CFG_STR, vg_input_cfg_t, listen, 0, 300, "",
+                "udp, tcp, ves: address to listen on, \"HOST:PORT\", \"[V6]:PORT\" or \"PORT\" (all addresses)"),
+    VG_CFG_OPT ("format", VG_CFG_STR, vg_input_cfg_t, format, 0, 64, "",
+                "udp: decoder of each datagram: jti | udp-notif | mdt-udp"),
+    VG_CFG_OPT ("rcvbuf", VG_CFG_SIZE, vg_input_cfg_t, rcvbuf, 0, 1 << 30, "4MiB",
+                "udp: socket receive buffer (SO_RCVBUF; 0 = system default)"),
+    VG_CFG_OPT ("max_connections", VG_CFG_UINT, vg_input_cfg_t, max_connections, 1, 1024, "64",
+                "tcp, ves: concurrent connections; more are refused"),
+    VG_CFG_OPT ("max_buffer", VG_CFG_SIZE, vg_input_cfg_t, max_buffer, 1 << 20, 1 << 30, "64MiB",
+                "tcp: bytes of partial frames buffered over all connections; the connection that "
+                "exceeds it is closed"),
+    VG_CFG_OPT ("idle_timeout", VG_CFG_DURATION, vg_input_cfg_t, idle_timeout_ms, 0, 86400000, "10m",
+                "tcp: close a connection silent for this long (0 = never)"),
+    VG_CFG_OPT ("dir", VG_CFG_STR, vg_input_cfg_t, dir, 0, 0, "", "pmdir: directory watched for 3GPP PM XML files"),
+    VG_CFG_OPT ("pattern", VG_CFG_STR, vg_input_cfg_t, pattern, 0, 256, "*.xml",
+                "pmdir: file names processed (fnmatch glob; names starting with '.' are skipped)"),
+    VG_CFG_OPT ("done_dir", VG_CFG_STR, vg_input_cfg_t, done_dir, 0, 0, "",
+                "pmdir: move processed files here (same file system); empty = leave them and remember "
+                "them (name, size, mtime) until restart"),
+    VG_CFG_OPT ("max_file_size", VG_CFG_SIZE, vg_input_cfg_t, max_file_size, 1024, 17179869184.0, "64MiB",
+                "pmdir: largest PM file decoded (bigger ones are skipped and counted); pcap: largest "
+                "payload total held from the capture"),
+    VG_CFG_OPT ("username", VG_CFG_STR, vg_input_cfg_t, username, 0, 256, "",
+                "ves: HTTP basic auth user (empty = no authentication)"),
+    VG_CFG_OPT ("password", VG_CFG_STR, vg_input_cfg_t, password, 0, 256, "", "ves: HTTP basic auth password"),
+    VG_CFG_OPT ("tls_cert", VG_CFG_STR, vg_input_cfg_t, tls_cert, 0, 0, "",
+                "ves: PEM certificate file (with tls_key: serve HTTPS)"),
+    VG_CFG_OPT ("tls_key", VG_CFG_STR, vg_input_cfg_t, tls_key, 0, 0, "", "ves: PEM private key file"),
+    VG_CFG_OPT ("max_body", VG_CFG_SIZE, vg_input_cfg_t, max_body, 1024, 16 << 20, "16MiB",
+                "ves: largest request body (larger gets 413)"),
+    VG_CFG_OPT ("file", VG_CFG_STR, vg_input_cfg_t, file, 0, 0, "", "pcap: capture file (pcap or pcapng) to replay"),
+    VG_CFG_LIST_OPT ("ports", vg_input_cfg_t, ports, nports, &s_port_table, 0, 64, "[]",
+                     "pcap: port map, a list of {port: N, format: F}; packets to other ports are counted "
+                     "as unmapped"),
 };
 
 static const vg_cfg_table_t s_input_table = VG_CFG_TABLE ("input", s_input_opts, vg_input_cfg_t);

@@ -1,5 +1,7 @@
 /* agent_cfg.h - vigil-agent's configuration: one table drives YAML loading, validation,
- * --help and docs/CONFIG.md.  Inputs are a list of maps, each parsed by its own table. */
+ * --help and docs/CONFIG.md.  Inputs are a list of maps parsed by one table that holds the
+ * keys of every input kind (each key's help says which kinds read it); agent/input.h
+ * lists, per kind, the keys it reads. */
 #ifndef VG_AGENT_CFG_H
 #define VG_AGENT_CFG_H
 
@@ -9,19 +11,45 @@
 
 #include "config.h"
 
+/* One entry of a pcap input's port map: packets to `port` go to decoder `format`. */
 typedef struct {
-    char *type;            /* sim | linux */
+    uint64_t port;
+    char *format;
+} vg_input_port_cfg_t;
+
+typedef struct {
+    char *type;            /* sim | linux | udp | tcp | pmdir | ves | pcap */
     /* sim */
     uint64_t seed;
     uint64_t sites, cells_per_gnb;
     char *start;           /* time or relative ("-1d") */
-    int64_t interval_ms;
+    int64_t interval_ms;   /* sim: step; linux: poll; pmdir: directory scan */
     char *end;             /* "" = unbounded; time or relative ("now") */
-    int speed;             /* 0 = realtime, 1 = max (as fast as the collector takes it) */
+    int speed;             /* 0 = realtime, 1 = max, 2 = recorded (= realtime) */
     /* linux */
     char *proc_root;
     char *device_id;
-    char *site;
+    char *site;            /* linux: the host's site; network inputs: device id prefix */
+    /* network inputs */
+    char *listen;          /* udp, tcp, ves: "host:port", "[v6]:port" or "port" */
+    char *format;          /* udp: jti | udp-notif | mdt-udp */
+    uint64_t rcvbuf;       /* udp: SO_RCVBUF bytes (0 = system default) */
+    uint64_t max_connections;  /* tcp, ves */
+    uint64_t max_buffer;   /* tcp: bytes buffered over all connections */
+    int64_t idle_timeout_ms;   /* tcp: close a silent connection after this (0 = never) */
+    /* pmdir */
+    char *dir;
+    char *pattern;
+    char *done_dir;
+    uint64_t max_file_size;    /* pmdir: one file; pcap: the capture file */
+    /* ves */
+    char *username, *password;
+    char *tls_cert, *tls_key;
+    uint64_t max_body;
+    /* pcap */
+    char *file;
+    vg_input_port_cfg_t *ports;
+    size_t nports;
 } vg_input_cfg_t;
 
 typedef struct {

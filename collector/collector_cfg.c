@@ -11,6 +11,14 @@ static const vg_cfg_opt_t s_agent_opts[] = {
 };
 static const vg_cfg_table_t s_agent_table = VG_CFG_TABLE ("agent", s_agent_opts, vg_agent_entry_t);
 
+static const vg_cfg_opt_t s_kafka_prop_opts[] = {
+    VG_CFG_OPT ("key", VG_CFG_STR, vg_kafka_prop_entry_t, key, 0, 0, NULL, "librdkafka property name"),
+    VG_CFG_OPT ("value", VG_CFG_STR, vg_kafka_prop_entry_t, value, 0, 0, NULL, "its value (text, as librdkafka takes it)"),
+};
+static const vg_cfg_table_t s_kafka_prop_table = VG_CFG_TABLE ("kafka property", s_kafka_prop_opts,
+                                                               vg_kafka_prop_entry_t);
+static const char *const s_kafka_formats[] = { "json", "protobuf", NULL };
+
 static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("collector.id", VG_CFG_STR, vg_collector_cfg_t, id, 0, 0, "collector", "collector id"),
     VG_CFG_OPT ("collector.log_level", VG_CFG_STR, vg_collector_cfg_t, log_level, 0, 0, "info",
@@ -49,6 +57,28 @@ static const vg_cfg_opt_t s_opts[] = {
                 "collector's CURVE secret key (Z85); empty = plain TCP"),
     VG_CFG_OPT ("curve.public_key", VG_CFG_STR, vg_collector_cfg_t, curve_public_key, 0, 0, "",
                 "collector's CURVE public key (Z85)"),
+    VG_CFG_OPT ("detect.enabled", VG_CFG_BOOL, vg_collector_cfg_t, detect_enabled, 0, 0, "false",
+                "run the detectors on every committed batch and store their alerts"),
+    VG_CFG_OPT ("detect.rules", VG_CFG_STR, vg_collector_cfg_t, detect_rules, 0, 0, "",
+                "detector rules file (e.g. detectors/rules.yaml); required when detect.enabled"),
+    VG_CFG_OPT ("detect.tick", VG_CFG_DURATION, vg_collector_cfg_t, detect_tick_ms, 100, 3600000, "10s",
+                "advance detector time (silence, hold-downs) every this much event time"),
+    VG_CFG_OPT ("detect.save_every", VG_CFG_DURATION, vg_collector_cfg_t, detect_save_every_ms, 0, 86400000, "60s",
+                "save detector state this often (wall clock) and at shutdown; 0 = only at shutdown"),
+    VG_CFG_OPT ("kafka.enabled", VG_CFG_BOOL, vg_collector_cfg_t, kafka_enabled, 0, 0, "false",
+                "send every alert (OCSF Detection Finding) to Kafka through the store's outbox"),
+    VG_CFG_OPT ("kafka.brokers", VG_CFG_STR, vg_collector_cfg_t, kafka_brokers, 0, 0, "127.0.0.1:9092",
+                "bootstrap.servers (host:port,...)"),
+    VG_CFG_OPT ("kafka.topic", VG_CFG_STR, vg_collector_cfg_t, kafka_topic, 0, 249, "telemetry.alerts.ocsf.v1",
+                "topic the findings are produced to (key = dedup key)"),
+    VG_CFG_ENUM_OPT ("kafka.format", vg_collector_cfg_t, kafka_format, s_kafka_formats, "json",
+                     "payload encoding (only json is implemented)"),
+    VG_CFG_LIST_OPT ("kafka.properties", vg_collector_cfg_t, kafka_props, nkafka_props, &s_kafka_prop_table, 0, 256,
+                     "[]", "librdkafka properties passed through unchanged (TLS, SASL, ...): [{key: k, value: v}]"),
+    VG_CFG_OPT ("kafka.max_inflight", VG_CFG_UINT, vg_collector_cfg_t, kafka_max_inflight, 1, 1 << 24, "100000",
+                "alerts handed to librdkafka and not yet acknowledged; beyond it they wait in the outbox"),
+    VG_CFG_OPT ("kafka.flush_timeout", VG_CFG_DURATION, vg_collector_cfg_t, kafka_flush_ms, 0, 600000, "5s",
+                "at shutdown, wait this long for outstanding acknowledgements (the rest stays in the outbox)"),
 };
 
 const vg_cfg_table_t vg_collector_cfg_table = VG_CFG_TABLE ("vigil-collector", s_opts, vg_collector_cfg_t);

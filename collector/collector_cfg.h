@@ -15,6 +15,12 @@ typedef struct {
     char *public_key;      /* CURVE public key (Z85), for the allow list */
 } vg_agent_entry_t;
 
+/* One librdkafka property under kafka.properties, passed through unchanged. */
+typedef struct {
+    char *key;
+    char *value;
+} vg_kafka_prop_entry_t;
+
 typedef struct {
     char *id;
     char *log_level;
@@ -37,6 +43,18 @@ typedef struct {
     size_t nagents;
     char *curve_secret_key;
     char *curve_public_key;
+    bool detect_enabled;   /* run the detect stage on committed batches */
+    char *detect_rules;    /* rules file; required when detect_enabled */
+    int64_t detect_tick_ms;
+    int64_t detect_save_every_ms;
+    bool kafka_enabled;    /* send alerts to Kafka through the outbox */
+    char *kafka_brokers;
+    char *kafka_topic;
+    int kafka_format;      /* 0 json, 1 protobuf */
+    vg_kafka_prop_entry_t *kafka_props;
+    size_t nkafka_props;
+    uint64_t kafka_max_inflight;
+    int64_t kafka_flush_ms;
 } vg_collector_cfg_t;
 
 extern const vg_cfg_table_t vg_collector_cfg_table;

@@ -735,7 +735,8 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
     /* ---- pass 2: writes, in store key order ----
      * RocksDB's memtable skiplist inserts cheaply when consecutive keys are close, so the
      * merges of a batch go in (bucket, series) order rather than the agent's order. */
-    qsort (in->order, b->n_series, sizeof *in->order, s_plan_cmp);
+    if (b->n_series > 1)
+        qsort (in->order, b->n_series, sizeof *in->order, s_plan_cmp);
     uint64_t origin = vg_hash64 (&b->seq, sizeof b->seq, s_id_hash (b->agent_id) ^ b->epoch);
     Vigil__Attr attrs[VG_MAX_LABELS];
     Vigil__Attr *attr_ptrs[VG_MAX_LABELS];

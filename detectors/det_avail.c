@@ -467,7 +467,7 @@ const vg_detector_ops_t vg_det_burst = {
  * exhaustion (A05): level threshold + Theil-Sen trend -> time to exhaustion.
  */
 #define EX_RING 32
-enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY };
+enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY, EX_GROWTH };
 static const vg_param_def_t s_ex_params[] = {
     { "level", VG_PARAM_NUM, 90, -1e18, 1e18, NULL, "fire while the value is beyond this level (CPU 90 %, free memory 10 %)" },
     { "direction", VG_PARAM_ENUM, 0, 0, 0, "rising|falling", "rising: utilisation; falling: free resource" },
@@ -476,6 +476,7 @@ static const vg_param_def_t s_ex_params[] = {
     { "min_span", VG_PARAM_DUR, 3600000, 0, 366.0 * 86400000, NULL, "trend needs samples spanning at least this long" },
     { "stride", VG_PARAM_NUM, 1, 1, 1000, NULL, "recompute the Theil-Sen slope every stride stored points" },
     { "every", VG_PARAM_DUR, 300000, 0, 86400000.0, NULL, "store at most one trend point per this interval (32 points kept)" },
+    { "max_growth", VG_PARAM_NUM, 0, 0, 100, NULL, "fire when the trend grows (rising) or shrinks (falling) by more than this fraction of the current value per hour (0 = off; leak test for absolute series such as bytes used)" },
 };
 
 typedef struct {
@@ -496,18 +497,50 @@ s_ex_new (const vg_rule_t *r, const vg_entity_t *e)
     return d ? &d->base : NULL;
 }
 
-static int
-s_dcmp (const void *a, const void *b)
+/* k-th smallest of a[0..n) (0-based) by quickselect with a middle pivot; reorders a so
+ * that a[0..k) <= a[k] <= a[k+1..n).  Linear on average, deterministic. */
+static double
+s_select (double *a, size_t n, size_t k)
 {
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double piv = a[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < piv)
+                i++;
+            while (a[j] > piv)
+                j--;
+            if (i <= j) {
+                double t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return a[k];
+    }
+    return a[k];
 }
 
 static double
 s_median (double *a, size_t n)
 {
-    qsort (a, n, sizeof *a, s_dcmp);
-    return n % 2 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
+    double hi = s_select (a, n, n / 2);
+    if (n % 2)
+        return hi;
+    double lo = a[0]; /* a[0..n/2) <= hi: the lower middle is their maximum */
+    for (size_t i = 1; i < n / 2; i++)
+        lo = a[i] > lo ? a[i] : lo;
+    return 0.5 * (lo + hi);
 }
 
 static void
@@ -566,13 +599,23 @@ s_ex_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     if (tte < 0)
         tte = 0;
     int trend = tte < P (r, EX_HORIZON);
+    double growth = 0; /* trend per hour as a fraction of the fitted value */
+    if (P (r, EX_GROWTH) > 0 && d->st.n >= 8 && (double) (newest - oldest) >= P (r, EX_MINSPAN) && fit != 0)
+        growth = toward * 3600000.0 / fabs (fit);
+    int leak = P (r, EX_GROWTH) > 0 && growth > P (r, EX_GROWTH);
+    trend |= leak;
     out->state = level || trend ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = v;
     out->expected = P (r, EX_LEVEL);
     out->lo = rising ? -INFINITY : P (r, EX_LEVEL);
     out->hi = rising ? P (r, EX_LEVEL) : INFINITY;
     out->score = level ? 1.0 : isfinite (tte) ? 1.0 - tte / (tte + P (r, EX_HORIZON)) : 0.0;
-    if (out->state == VG_VERDICT_FIRE)
+    if (leak && !level)
+        out->score = fmin (1.0, growth / (2 * P (r, EX_GROWTH)));
+    if (out->state == VG_VERDICT_FIRE && leak && !level)
+        vg_verdict_note (out, "steady growth %.2f %% per hour (limit %.2f %%), trend %.4g per hour", 100 * growth,
+                         100 * P (r, EX_GROWTH), d->st.slope * 3600000.0);
+    else if (out->state == VG_VERDICT_FIRE)
         vg_verdict_note (out, "%s; trend %.4g per hour, limit %.4g in %.1f h", level ? "level breached" : "trend",
                          d->st.slope * 3600000.0, P (r, EX_LIMIT), isfinite (tte) ? tte / 3600000.0 : -1.0);
     return 0;
@@ -616,11 +659,12 @@ static const vg_param_def_t s_rk_params[] = {
     { "z", VG_PARAM_NUM, 1.96, 0.1, 10, NULL, "Wilson interval z" },
     { "alpha", VG_PARAM_NUM, 0.01, 1e-5, 1, NULL, "baseline EWMA weight per pooled window" },
     { "warmup_windows", VG_PARAM_NUM, 10, 0, 1e6, NULL, "pooled windows before the baseline test decides" },
-    { "cumulative", VG_PARAM_BOOL, 0, 0, 1, NULL, "inputs are cumulative counters (use deltas) rather than per-interval counts" },
+    { "cumulative", VG_PARAM_BOOL, 0, 0, 1, NULL, "inputs are cumulative counters (use deltas) rather than per-interval counts; always so for counter-kind series" },
 };
 
 typedef struct {
     vg_detector_t base;
+    int counter; /* the entity's series are cumulative counters (VG_KIND_COUNTER) */
     struct {
         int64_t pend_ts, pool_start;
         double pend[2];
@@ -637,6 +681,8 @@ static vg_detector_t *
 s_rk_new (const vg_rule_t *r, const vg_entity_t *e)
 {
     s_rk_t *d = calloc (1, sizeof *d);
+    if (d)
+        d->counter = e->kind == VG_KIND_COUNTER;
     return d ? &d->base : NULL;
 }
 
@@ -647,7 +693,7 @@ s_rk_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
     const vg_rule_t *r = self->rule;
     if (slot < 0 || slot > 1 || !isfinite (v))
         return 0;
-    if (P (r, RK_CUM) > 0) {
+    if (P (r, RK_CUM) > 0 || d->counter) {
         double prev = d->st.last_raw[slot];
         int had = d->st.has_raw[slot];
         d->st.last_raw[slot] = v;

@@ -256,13 +256,14 @@ s_xv_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     const vg_flow_t *f = ev->flow;
     if (!f || !f->dst)
         return -VG_EINVAL;
+    int internal = 0;
     if (d->al) {
-        int m = vg_allowlist_match (d->al, f->dst, f->dst_port);
-        if (m < 0)
+        internal = vg_allowlist_match (d->al, f->dst, f->dst_port);
+        if (internal < 0)
             return -VG_EINVAL;
-        if (m)
-            return 0;
     }
+    /* Every flow advances the bucket clock, so a device whose traffic is all internal
+     * still learns its (zero) external baseline and warms up. */
     int64_t b = ev->ts_ms / (int64_t) P (r, XV_BUCKET);
     if (d->st.cur < 0)
         d->st.cur = b;
@@ -270,6 +271,8 @@ s_xv_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
         b = d->st.cur; /* late flow: count it in the current bucket */
     if (b > d->st.cur)
         s_xv_close (d, b, out);
+    if (internal)
+        return 0;
     d->st.sum += (double) f->bytes;
     if (out->state != VG_VERDICT_FIRE && !d->st.fired && d->st.nb >= (uint32_t) P (r, XV_WARM) &&
         d->st.sum > s_xv_thr (d)) {
@@ -499,7 +502,9 @@ s_lg_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
         sev = VG_SEV_HIGH;
         why = "source outside bastion allowlist";
     } else if (!seen && !learning && P (r, LG_NOVEL) > 0) {
-        sev = VG_SEV_LOW;
+        /* Inside the bastion allowlist a new pair is an approved jump host and an AAA
+         * account: information only (as call-home novelty inside its allowlist). */
+        sev = d->al ? VG_SEV_INFO : VG_SEV_LOW;
         why = "first-seen user/source";
     }
     if (!sev)
@@ -553,9 +558,14 @@ static const vg_param_def_t s_co_params[] = {
 typedef struct {
     vg_detector_t base;
     struct {
-        double sa, rate, raw;
-        int64_t sa_ts, rate_ts, raw_ts;
-        int has_sa, had_sa, has_raw, firing;
+        double sa, rate;
+        int64_t sa_ts, rate_ts;
+        int has_sa, had_sa, firing;
+        /* Traffic: the octet counters of every matched interface are summed per timestamp;
+         * the rate is the difference of two complete sums with the same member count. */
+        double cur_sum, prev_sum;
+        int64_t cur_ts, prev_ts;
+        uint32_t cur_n, prev_n;
     } st;
 } s_co_t;
 
@@ -597,13 +607,23 @@ s_co_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
         if (v > 0)
             d->st.had_sa = 1;
     } else {
-        if (d->st.has_raw && ts > d->st.raw_ts && v >= d->st.raw) {
-            d->st.rate = (v - d->st.raw) * 1000.0 / (double) (ts - d->st.raw_ts);
-            d->st.rate_ts = ts;
+        if (ts < d->st.cur_ts)
+            return 0; /* late sample of an older timestamp */
+        if (ts > d->st.cur_ts) {
+            if (d->st.cur_n && d->st.prev_n == d->st.cur_n && d->st.cur_ts > d->st.prev_ts &&
+                d->st.cur_sum >= d->st.prev_sum) { /* a decrease is a reset: no rate */
+                d->st.rate = (d->st.cur_sum - d->st.prev_sum) * 1000.0 / (double) (d->st.cur_ts - d->st.prev_ts);
+                d->st.rate_ts = d->st.cur_ts;
+            }
+            d->st.prev_sum = d->st.cur_sum;
+            d->st.prev_ts = d->st.cur_ts;
+            d->st.prev_n = d->st.cur_n;
+            d->st.cur_sum = 0;
+            d->st.cur_n = 0;
+            d->st.cur_ts = ts;
         }
-        d->st.raw = v;
-        d->st.raw_ts = ts;
-        d->st.has_raw = 1;
+        d->st.cur_sum += v;
+        d->st.cur_n++;
     }
     s_co_eval (d, ts, out);
     return 0;

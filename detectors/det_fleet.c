@@ -168,14 +168,15 @@ const vg_detector_ops_t vg_det_common_mode = {
  * than k robust sd (of that gap's own history) diverges.
  */
 #define DV_VENDORS 8
-enum { DV_BUCKET, DV_ALPHA, DV_K, DV_WARM, DV_DIR, DV_MINGAP };
+enum { DV_BUCKET, DV_ALPHA, DV_K, DV_WARM, DV_DIR, DV_MINGAP, DV_SALPHA };
 static const vg_param_def_t s_dv_params[] = {
     { "bucket", VG_PARAM_DUR, 900000, 60000, 86400000.0, NULL, "aggregation bucket" },
-    { "alpha", VG_PARAM_NUM, 0.01, 1e-5, 1, NULL, "per-vendor baseline EWMA weight per bucket (slow: ~28 days at 15 min)" },
+    { "alpha", VG_PARAM_NUM, 0.01, 1e-5, 1, NULL, "per-vendor baseline EWMA weight per bucket (0.01 = ~25 h at 15 min)" },
     { "k", VG_PARAM_NUM, 3, 0.5, 100, NULL, "fire when the gap exceeds k robust sd of its history" },
     { "warmup_buckets", VG_PARAM_NUM, 96, 0, 1e6, NULL, "buckets before deciding" },
     { "direction", VG_PARAM_ENUM, 0, 0, 0, "low|high|both", "low: KPI where lower is worse (success ratios)" },
     { "min_gap", VG_PARAM_NUM, 0.005, 0, 10, NULL, "ignore relative gaps smaller than this" },
+    { "scale_alpha", VG_PARAM_NUM, 0.005, 1e-5, 1, NULL, "EWMA weight per bucket of the gap scale after warm-up (slow, so a drift over days is not absorbed into its own scale)" },
 };
 
 typedef struct {
@@ -243,8 +244,12 @@ s_dv_close (s_dv_t *d, vg_verdict_t *out)
                 worst = (int) i;
                 worst_u = u;
             }
-            if (!(warm && u > P (r, DV_K)))
-                d->st.v[i].mad += (d->st.v[i].nb < 10 ? 0.5 : 0.05) * (fabs (gap) - d->st.v[i].mad);
+            /* Learn the scale only from ordinary gaps, in either direction: a vendor looks
+             * "better" while another one drifts, and that gap must not inflate its scale. */
+            if (!(warm && fabs (gap) / scale > P (r, DV_K))) {
+                double a = d->st.v[i].nb < 10 ? 0.5 : !warm ? 0.05 : P (r, DV_SALPHA);
+                d->st.v[i].mad += a * (fabs (gap) - d->st.v[i].mad);
+            }
         }
     }
     /* Learn baselines from vendors that are not diverging. */

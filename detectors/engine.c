@@ -24,6 +24,8 @@ typedef struct s_dev {
     uint32_t vendor_tag;
     uint32_t watched;      /* silence instances linked */
     uint32_t silent_n;     /* of those, silent at the last tick */
+    int64_t sil_last;      /* latest sample of any watched series (this tick) */
+    double sil_thr;        /* shortest silence threshold of its watched series (this tick) */
     int silent;            /* device silence condition (all watched series silent) */
     int inhibited;         /* device silence inhibited by a collector outage */
     const vg_rule_t *silence_rule;
@@ -1055,7 +1057,10 @@ vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
             s->lhi = v->hi;
         }
         if (v->state != VG_VERDICT_NONE)
-            s_apply (e, in->rule, in, s->dev, ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
+            /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
+             * sample happened to close the bucket (the detector may name one in v->device). */
+            s_apply (e, in->rule, in, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
+                     ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
     }
     return 0;
 }
@@ -1137,8 +1142,11 @@ s_tick_silence (vg_engine_t *e, int64_t now)
     size_t watched = 0, silent = 0;
     const vg_rule_t *first = NULL;
     vg_verdict_t *v = &e->v;
-    for (size_t i = 0; i < e->ndevs; i++)
+    for (size_t i = 0; i < e->ndevs; i++) {
         e->devs[i]->silent_n = 0;
+        e->devs[i]->sil_last = INT64_MIN;
+        e->devs[i]->sil_thr = INFINITY;
+    }
     for (size_t i = 0; i < e->nsil; i++) {
         s_inst_t *in = e->sil[i];
         s_vreset (v);
@@ -1148,6 +1156,12 @@ s_tick_silence (vg_engine_t *e, int64_t now)
         in->tick_exp = v->expected;
         if (v->state == VG_VERDICT_FIRE && in->dev)
             in->dev->silent_n++;
+        if (v->state != VG_VERDICT_NONE && in->dev) {
+            if (v->window_start_ms > in->dev->sil_last)
+                in->dev->sil_last = v->window_start_ms;
+            if (v->expected < in->dev->sil_thr)
+                in->dev->sil_thr = v->expected;
+        }
         if (!first)
             first = in->rule;
     }
@@ -1158,7 +1172,11 @@ s_tick_silence (vg_engine_t *e, int64_t now)
         if (!d->watched)
             continue;
         watched++;
-        d->silent = d->silent_n == d->watched;
+        /* Silent when every watched series is, or when nothing at all has arrived for
+         * longer than the fastest series' threshold (mixed cadences: a 15-minute PM series
+         * must not keep a device whose streaming stopped "alive" for 45 minutes). */
+        d->silent = d->silent_n == d->watched ||
+                    (d->silent_n > 0 && d->sil_last != INT64_MIN && (double) (now - d->sil_last) > d->sil_thr);
         silent += (size_t) d->silent;
     }
     /* Collector / transport outage. */

@@ -130,6 +130,11 @@ vg_sim_new (const vg_sim_cfg_t *cfg, int *err)
     rc = vg_sim__build (s);
     if (rc)
         goto fail;
+    if (cfg->scenario && cfg->scenario[0]) {
+        rc = vg_sim__scenario_build (s);
+        if (rc)
+            goto fail;
+    }
     if (err)
         *err = 0;
     return s;
@@ -146,6 +151,7 @@ vg_sim_destroy (vg_sim_t **self_p)
     if (!self_p || !*self_p)
         return;
     vg_sim_t *s = *self_p;
+    vg_sim__scenario_free (s);
     while (s->arena) {
         arena_block_t *n = s->arena->next;
         free (s->arena);
@@ -290,8 +296,12 @@ s_series_next (vg_sim_t *s, series_t *se, uint64_t k, int cur)
                : se->xsel == X_MIX   ? 0.5 * (s->load[se->driver] + s->load2[se->driver])
                                      : 1.0;
     double level = se->a + se->b * x * s->shape[se->shape];
-    /* Incident modifiers (later scenarios) apply here: scale or offset `level`, force a state
+    /* Incident modifiers (sim_scenario.c): scale or offset `level`, force a value or a state
      * string, or reset the running state, keyed by (series, step).  Nothing else changes. */
+    int force = 0;
+    double fv = 0;
+    if (se->mod)
+        level = vg_sim__modify (s, se, k, cur, level, &force, &fv);
     const series_t *ref = se->ref >= 0 ? &s->series[se->ref] : NULL;
     double prev = se->state[cur], v, inc = 0;
     switch ((gen_t) se->gen) {
@@ -318,6 +328,8 @@ s_series_next (vg_sim_t *s, series_t *se, uint64_t k, int cur)
         se->state[cur ^ 1] = v;
         break;
     }
+    if (force && (se->gen == G_CONST || se->gen == G_GAUGE || se->gen == G_STICKY || se->gen == G_ATLEAST))
+        v = fv;
     se->inc = inc;
     se->last = v;
     return v;
@@ -407,17 +419,27 @@ vg_sim_step (vg_sim_t *s, const vg_sink_t *sink)
     for (size_t i = 0; i < s->ndevs; i++) {
         const device_t *d = &s->devs[i];
         series_t *se = &s->series[d->first], *end = se + d->nseries;
+        int silent = d->dmod && vg_sim__silent (s, d, k); /* values still advance */
         for (; se < end; se++) {
             se->pt.value = s_series_next (s, se, k, cur);
             se->pt.ts_ms = ts;
+            if (silent)
+                continue;
             rc = vg_sink_sample (sink, &se->pt);
             if (rc)
                 return rc;
             n++;
         }
+        if (silent)
+            continue;
         rc = s_events (s, d, ts, k, minute, sink);
         if (rc)
             return rc;
+        if (s->scen) {
+            rc = vg_sim__inject (s, i, k, ts, sink);
+            if (rc)
+                return rc;
+        }
     }
     s->step++;
     return n;

@@ -21,16 +21,22 @@ typedef struct {
     int64_t interval_ms;     /* sample interval, 1000 ms .. 1 day; RAN PM counters are also
                                 emitted every interval (cumulative), not per 15-min ROP */
     int64_t end_ms;          /* 0 = unbounded; otherwise steps with ts < end_ms are produced */
+    const char *scenario;    /* NULL or "" = none; else a built-in scenario name (see
+                                sim_scenario.h): incidents are injected and labelled over
+                                [start_ms, end_ms), or 17 days when end_ms is 0 (borrowed:
+                                only read by vg_sim_new) */
+    uint32_t scenario_n;     /* incidents per type; 0 = the scenario's default */
 } vg_sim_cfg_t;
 
 /* Fill cfg with the defaults: seed 1, 20 sites, 3 cells per gNB, start 2026-01-01T00:00Z,
- * interval 60 s, unbounded.  The default fleet has 50 devices and 2,454 series. */
+ * interval 60 s, unbounded, no scenario.  The default fleet has 50 devices and 2,454 series. */
 void vg_sim_cfg_defaults (vg_sim_cfg_t *cfg);
 
 typedef struct vg_sim vg_sim_t;
 
 /* Build the fleet described by cfg (copied).  Returns NULL on failure and sets *err (if err
- * is not NULL) to -VG_EINVAL for an out-of-range field or -VG_ENOMEM. */
+ * is not NULL) to -VG_EINVAL for an out-of-range field or an unknown scenario, or
+ * -VG_ENOMEM. */
 vg_sim_t *vg_sim_new (const vg_sim_cfg_t *cfg, int *err);
 
 /* Free the sim; NULL-safe; sets *self_p to NULL. */

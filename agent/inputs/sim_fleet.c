@@ -542,8 +542,10 @@ vg_sim__build (vg_sim_t *s)
         }
     if (rc)
         return rc;
-    for (size_t i = 0; i < s->nseries; i++) /* the array no longer moves */
+    for (size_t i = 0; i < s->nseries; i++) { /* the array no longer moves */
         s->series[i].pt.labels = s->series[i].pt.nlabels ? s->series[i].labels : NULL;
+        s->series[i].state0 = s->series[i].pt.state;
+    }
     for (size_t i = 0; i < s->ndrivers; i++)
         s->dkey[i] = vg_hash_mix64 (c->seed ^ vg_hash_mix64 (0xd71e + (uint64_t) i));
     return 0;

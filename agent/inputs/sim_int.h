@@ -54,6 +54,8 @@ typedef struct {
     double cong;                   /* G_SUCC: cell capacity factor for the congestion term */
     double state[2];               /* running state by step parity (counter total, sticky) */
     double inc, last;              /* this step's increment and value, for derived series */
+    const char *state0;            /* G_STATE: the normal state string */
+    uint32_t mod;                  /* first incident modifier (index + 1), 0 = none */
 } series_t;
 
 typedef struct {
@@ -64,6 +66,7 @@ typedef struct {
     int role, vendor, profile; /* profile -1 for core devices */
     int64_t boot_ms;
     double p_login;            /* login probability per step at the mean hour */
+    uint32_t dmod;             /* first device-level incident modifier (index + 1), 0 = none */
 } device_t;
 
 typedef struct arena_block {
@@ -90,6 +93,7 @@ struct vg_sim {
     double shape[SH__COUNT]; /* this step's shape values */
     double p_cfg;            /* config change probability per device per step in the window */
     char scratch[4][40];     /* event attribute strings of the current event */
+    struct vg_scen *scen;    /* injected incidents (sim_scenario.c), NULL = none */
 };
 
 /* ---- randomness ---------------------------------------------------------------------- */
@@ -120,5 +124,40 @@ s_normal (uint64_t r)
  * s->cell_profile must be allocated before. */
 void vg_sim__build_profiles (vg_sim_t *s);
 int vg_sim__build (vg_sim_t *s);
+
+/* ---- incident injection (sim_scenario.c) ---------------------------------------------- */
+
+/* Modifier operations, applied in s_series_next (series) or vg_sim_step (device). */
+enum {
+    M_SCALE = 1, /* level *= p */
+    M_ADD,       /* level += p */
+    M_RAMP,      /* level += p * (steps since from + 1) */
+    M_LEVEL,     /* level = p */
+    M_FORCE,     /* value = p (running state untouched) */
+    M_DOWN,      /* state string "DOWN"-like: p = 0 constant, p = 1 alternate (flap) */
+    M_RESET,     /* counter total restarts from 0 at step `from` (reboot) */
+    M_SILENT,    /* device: no samples and no events */
+    M_SA0        /* device: IPsec SA count reported as 0 */
+};
+
+typedef struct {
+    uint64_t from, to; /* active for steps from <= k < to */
+    double p;
+    uint32_t next;     /* next modifier of the same series / device (index + 1), 0 = end */
+    uint8_t op;
+} smod_t;
+
+/* Build the scenario named by s->cfg.scenario (after vg_sim__build).  Returns 0,
+ * -VG_EINVAL for an unknown name or -VG_ENOMEM. */
+int vg_sim__scenario_build (vg_sim_t *s);
+void vg_sim__scenario_free (vg_sim_t *s);
+/* Apply the series' modifiers active at step k to level; may reset the running state
+ * (state[cur]); sets *force / *fv when the value is forced.  Returns the new level. */
+double vg_sim__modify (vg_sim_t *s, series_t *se, uint64_t k, int cur, double level, int *force, double *fv);
+/* Is device d silent at step k? */
+int vg_sim__silent (const vg_sim_t *s, const device_t *d, uint64_t k);
+/* Emit the injected events of device index di at step k (and scenario-mode periodic
+ * state reports).  Returns 0 or the sink's error. */
+int vg_sim__inject (vg_sim_t *s, size_t di, uint64_t k, int64_t ts, const vg_sink_t *sink);
 
 #endif

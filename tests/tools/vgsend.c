@@ -4,6 +4,10 @@
  *   vgsend ENDPOINT raw TYPE FILE              send [TYPE byte][FILE bytes], print the reply
  *   vgsend ENDPOINT frames N                   send N garbage frames as one message
  *   vgsend make-batch AGENT EPOCH SEQ OUT [DEV] write a valid batch (3 series, 10 samples each)
+ *   vgsend make-events AGENT EPOCH SEQ OUT DEV EVENT...
+ *                                              write a batch of events of device DEV; EVENT is
+ *                                              "TS_MS,TYPE[,KEY=VALUE...]", TYPE an event type
+ *                                              name (config_change, login, reboot, ...)
  * Replies are printed as one line: "ack <status> <seq> <reason>", "welcome <seq>", or
  * "none" when nothing came back within 3 s. */
 #include <stdio.h>
@@ -85,12 +89,68 @@ s_make_batch (const char *agent, uint64_t epoch, uint64_t seq, const char *out, 
     return 0;
 }
 
+static int
+s_make_events (const char *agent, uint64_t epoch, uint64_t seq, const char *out, const char *device, int nev,
+               char **evs)
+{
+    vg_batcher_cfg_t cfg = { .agent_id = agent, .max_samples = 1024, .max_events = 64, .max_series = 1024,
+                             .max_age_ms = 1000 };
+    vg_batcher_t *b = vg_batcher_new (&cfg);
+    vg_sink_t sink = vg_batcher_sink (b);
+    vg_device_t d = { device, "Acme", "X1", "router", "lab", "1.0" };
+    sink.device (sink.ctx, &d);
+    for (int i = 0; i < nev; i++) {
+        char spec[1024];
+        snprintf (spec, sizeof spec, "%s", evs[i]);
+        vg_label_t attrs[16];
+        size_t na = 0;
+        char *save = NULL;
+        char *ts = strtok_r (spec, ",", &save), *type = strtok_r (NULL, ",", &save);
+        int t = type ? vg_event_type_parse (type) : -1;
+        if (!ts || t < 0) {
+            fprintf (stderr, "make-events: bad event '%s'\n", evs[i]);
+            return 2;
+        }
+        for (char *kv = strtok_r (NULL, ",", &save); kv && na < 16; kv = strtok_r (NULL, ",", &save)) {
+            char *eq = strchr (kv, '=');
+            if (!eq) {
+                fprintf (stderr, "make-events: bad attribute '%s'\n", kv);
+                return 2;
+            }
+            *eq = '\0';
+            attrs[na].key = kv;
+            attrs[na].value = eq + 1;
+            na++;
+        }
+        vg_event_t ev = { .device = device, .ts_ms = strtoll (ts, NULL, 10), .type = (vg_event_type_t) t,
+                          .attrs = attrs, .nattrs = na, .input = "test" };
+        if (sink.event (sink.ctx, &ev) < 0) {
+            fprintf (stderr, "make-events: event %d refused\n", i);
+            return 1;
+        }
+    }
+    vg_buf_t buf = VG_BUF_INIT;
+    int rc = vg_batcher_flush (b, epoch, seq, vg_clock_now_ms (), &buf);
+    FILE *f = fopen (out, "wb");
+    if (rc <= 0 || !f || fwrite (buf.data, 1, buf.len, f) != buf.len) {
+        fprintf (stderr, "make-events failed\n");
+        return 1;
+    }
+    fclose (f);
+    vg_buf_free (&buf);
+    vg_batcher_destroy (&b);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
     if ((argc == 6 || argc == 7) && !strcmp (argv[1], "make-batch"))
         return s_make_batch (argv[2], strtoull (argv[3], NULL, 0), strtoull (argv[4], NULL, 0), argv[5],
                              argc == 7 ? argv[6] : "lab/r1");
+    if (argc >= 8 && !strcmp (argv[1], "make-events"))
+        return s_make_events (argv[2], strtoull (argv[3], NULL, 0), strtoull (argv[4], NULL, 0), argv[5], argv[6],
+                              argc - 7, argv + 7);
     if (argc < 4) {
         fprintf (stderr, "usage: see the header of vgsend.c\n");
         return 2;

@@ -1,0 +1,362 @@
+/* in_ves.c - ONAP VES 7 HTTP(S) listener (libmicrohttpd in external epoll mode).
+ *
+ * POST /eventListener/v7, /eventListener/v7/eventBatch or /eventBatch with a JSON body is
+ * decoded by ves.c into the agent's sink; replies: 202 accepted, 400 undecodable body,
+ * 401 bad or missing basic auth (when configured), 404 unknown path, 405 not POST, 413
+ * body over max_body.  MHD runs only inside service() on the agent's thread (its epoll fd
+ * is polled with the agent's other sockets), so the decoder writes to the sink with no
+ * locking; bodies are buffered per request up to max_body. */
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "input.h"
+#include "ves.h"
+
+#define VES_MAX_PEM (1u << 20)
+
+typedef struct {
+    struct MHD_Daemon *daemon;
+    int epoll_fd;
+    const char *username, *password;
+    size_t max_body;
+    char *cert_pem, *key_pem;
+    const vg_sink_t *sink;       /* valid during service() only */
+    int64_t now_ms;
+    vg_decode_stats_t st;
+    uint64_t requests, accepted, bad_request, unauthorized, not_found, bad_method, too_large;
+} s_ves_t;
+
+typedef struct {
+    unsigned status;             /* 0 = fine so far; else the reply decided early */
+    vg_buf_t body;
+    char peer[80];
+} s_req_t;
+
+static const char *const s_keys[] = { "type",    "listen",   "username", "password", "tls_cert",
+                                      "tls_key", "max_body", "max_connections", "site",     NULL };
+
+static char *
+s_read_pem (const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f) {
+        snprintf (err, errlen, "cannot open %s: %s", path, strerror (errno));
+        return NULL;
+    }
+    char *p = malloc (VES_MAX_PEM + 1);
+    size_t n = p ? fread (p, 1, VES_MAX_PEM + 1, f) : 0;
+    bool bad = !p || ferror (f) || n == 0 || n > VES_MAX_PEM;
+    fclose (f);
+    if (bad) {
+        snprintf (err, errlen, "cannot read %s (empty, unreadable or over 1 MiB)", path);
+        free (p);
+        return NULL;
+    }
+    p[n] = '\0';
+    return p;
+}
+
+static enum MHD_Result
+s_reply (struct MHD_Connection *conn, unsigned status, const char *text)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer (strlen (text), (void *) text, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header (r, "Content-Type", "text/plain");
+    enum MHD_Result rc = MHD_queue_response (conn, status, r);
+    MHD_destroy_response (r);
+    return rc;
+}
+
+static bool
+s_path_ok (const char *url)
+{
+    return !strcmp (url, "/eventListener/v7") || !strcmp (url, "/eventListener/v7/") ||
+           !strcmp (url, "/eventListener/v7/eventBatch") || !strcmp (url, "/eventBatch");
+}
+
+/* Constant-time string equality (the password check should not leak a prefix length). */
+static bool
+s_same (const char *a, const char *b)
+{
+    size_t na = strlen (a), nb = strlen (b);
+    unsigned d = (unsigned) (na ^ nb);
+    for (size_t i = 0; i < na; i++)
+        d |= (unsigned) (a[i] ^ b[i % (nb ? nb : 1)]);
+    return d == 0 && na == nb;
+}
+
+static bool
+s_auth_ok (s_ves_t *v, struct MHD_Connection *conn)
+{
+    if (!v->username)
+        return true;
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password (conn, &pass);
+    bool ok = user && pass && s_same (user, v->username) && s_same (pass, v->password);
+    MHD_free (user);
+    MHD_free (pass);
+    return ok;
+}
+
+static void
+s_peer (struct MHD_Connection *conn, char *buf, size_t size)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr) {
+        snprintf (buf, size, "unknown");
+        return;
+    }
+    const struct sockaddr *sa = ci->client_addr;
+    unsigned len = sa->sa_family == AF_INET6 ? sizeof (struct sockaddr_in6) : sizeof (struct sockaddr_in);
+    vg_input_addr_str (sa, len, buf, size);
+}
+
+static enum MHD_Result
+s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
+          const char *upload, size_t *upload_size, void **con_cls)
+{
+    s_ves_t *v = cls;
+    (void) version;
+    s_req_t *q = *con_cls;
+    if (!q) {
+        q = calloc (1, sizeof *q);
+        if (!q)
+            return MHD_NO;
+        *con_cls = q;
+        v->requests++;
+        s_peer (conn, q->peer, sizeof q->peer);
+        if (strcmp (method, "POST") != 0) {
+            q->status = MHD_HTTP_METHOD_NOT_ALLOWED;
+        } else if (!s_path_ok (url)) {
+            q->status = MHD_HTTP_NOT_FOUND;
+        } else if (!s_auth_ok (v, conn)) {
+            q->status = MHD_HTTP_UNAUTHORIZED;
+        } else {
+            const char *cl = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            /* Too large: the body is read and dropped, then 413 (replying before the client has
+             * sent it makes many clients report a reset instead of the status). */
+            if (cl && strtoull (cl, NULL, 10) > v->max_body)
+                q->status = MHD_HTTP_CONTENT_TOO_LARGE;
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!q->status) {
+            if (q->body.len + *upload_size > v->max_body)
+                q->status = MHD_HTTP_CONTENT_TOO_LARGE;
+            else if (vg_buf_append (&q->body, upload, *upload_size) < 0)
+                q->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        }
+        *upload_size = 0; /* consumed (or discarded after an early verdict) */
+        return MHD_YES;
+    }
+    switch (q->status) {
+    case MHD_HTTP_METHOD_NOT_ALLOWED:
+        v->bad_method++;
+        return s_reply (conn, q->status, "POST only\n");
+    case MHD_HTTP_NOT_FOUND:
+        v->not_found++;
+        return s_reply (conn, q->status, "not found (POST /eventListener/v7 or /eventListener/v7/eventBatch)\n");
+    case MHD_HTTP_UNAUTHORIZED: {
+        v->unauthorized++;
+        const char *t = "authentication required\n";
+        struct MHD_Response *r = MHD_create_response_from_buffer (strlen (t), (void *) t, MHD_RESPMEM_PERSISTENT);
+        if (!r)
+            return MHD_NO;
+        enum MHD_Result rc = MHD_queue_basic_auth_fail_response (conn, "vigil", r);
+        MHD_destroy_response (r);
+        return rc;
+    }
+    case MHD_HTTP_CONTENT_TOO_LARGE:
+        v->too_large++;
+        return s_reply (conn, q->status, "body too large\n");
+    case 0:
+        break;
+    default:
+        return s_reply (conn, q->status, "out of memory\n");
+    }
+    vg_decode_ctx_t ctx = { q->peer, v->now_ms };
+    int rc = -VG_EINVAL;
+    if (v->sink)
+        rc = vg_ves_decode (q->body.data ? q->body.data : (const uint8_t *) "", q->body.len, &ctx, v->sink, &v->st);
+    if (rc < 0 && rc != -VG_EFULL) {
+        v->bad_request++;
+        char msg[200];
+        snprintf (msg, sizeof msg, "cannot decode: %s\n", v->st.last_error[0] ? v->st.last_error : vg_strerror (rc));
+        return s_reply (conn, MHD_HTTP_BAD_REQUEST, msg);
+    }
+    v->accepted++;
+    return s_reply (conn, MHD_HTTP_ACCEPTED, "");
+}
+
+static void
+s_completed (void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void) cls;
+    (void) conn;
+    (void) toe;
+    s_req_t *q = *con_cls;
+    if (q) {
+        vg_buf_free (&q->body);
+        free (q);
+        *con_cls = NULL;
+    }
+}
+
+static void
+s_destroy (void **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    s_ves_t *v = *self_p;
+    if (v->daemon)
+        MHD_stop_daemon (v->daemon);
+    free (v->cert_pem);
+    free (v->key_pem);
+    free (v);
+    *self_p = NULL;
+}
+
+static void *
+s_create (const vg_input_env_t *env, char *err, size_t errlen)
+{
+    const vg_input_cfg_t *c = env->cfg;
+    s_ves_t *v = calloc (1, sizeof *v);
+    if (!v) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    void *self = v;
+    int lfd = -1;
+    v->max_body = (size_t) c->max_body;
+    if (c->username && c->username[0]) {
+        v->username = c->username;
+        v->password = c->password ? c->password : "";
+    }
+    bool tls = (c->tls_cert && c->tls_cert[0]) || (c->tls_key && c->tls_key[0]);
+    if (tls) {
+        if (!c->tls_cert || !c->tls_cert[0] || !c->tls_key || !c->tls_key[0]) {
+            snprintf (err, errlen, "tls_cert and tls_key go together");
+            goto fail;
+        }
+        if (MHD_is_feature_supported (MHD_FEATURE_TLS) != MHD_YES) {
+            snprintf (err, errlen, "this libmicrohttpd has no TLS support");
+            goto fail;
+        }
+        v->cert_pem = s_read_pem (c->tls_cert, err, errlen);
+        if (!v->cert_pem)
+            goto fail;
+        v->key_pem = s_read_pem (c->tls_key, err, errlen);
+        if (!v->key_pem)
+            goto fail;
+    }
+    if (MHD_is_feature_supported (MHD_FEATURE_EPOLL) != MHD_YES) {
+        snprintf (err, errlen, "this libmicrohttpd has no epoll support");
+        goto fail;
+    }
+    lfd = vg_input_bind (c->listen, SOCK_STREAM, err, errlen);
+    if (lfd < 0)
+        goto fail;
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
+    if (tls)
+        v->daemon = MHD_start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,
+                                      MHD_OPTION_NOTIFY_COMPLETED, s_completed, v, MHD_OPTION_CONNECTION_LIMIT,
+                                      (unsigned) c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                      MHD_OPTION_HTTPS_MEM_CERT, v->cert_pem, MHD_OPTION_HTTPS_MEM_KEY, v->key_pem,
+                                      MHD_OPTION_END);
+    else
+        v->daemon = MHD_start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,
+                                      MHD_OPTION_NOTIFY_COMPLETED, s_completed, v, MHD_OPTION_CONNECTION_LIMIT,
+                                      (unsigned) c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                      MHD_OPTION_END);
+    if (!v->daemon) {
+        snprintf (err, errlen, "cannot start the HTTP%s server on %s", tls ? "S" : "", c->listen);
+        close (lfd);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info (v->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    if (!di) {
+        snprintf (err, errlen, "no epoll fd from libmicrohttpd");
+        goto fail;
+    }
+    v->epoll_fd = di->epoll_fd;
+    return v;
+fail:
+    s_destroy (&self);
+    return NULL;
+}
+
+static size_t
+s_pollfds (void *self, int *fds, size_t cap)
+{
+    s_ves_t *v = self;
+    if (cap > 0)
+        fds[0] = v->epoll_fd;
+    return 1;
+}
+
+static int
+s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
+{
+    s_ves_t *v = self;
+    (void) mono;
+    v->sink = sink;
+    v->now_ms = now;
+    MHD_run (v->daemon);
+    v->sink = NULL;
+    return 0;
+}
+
+static int64_t
+s_next_wake (const void *self, int64_t mono)
+{
+    const s_ves_t *v = self;
+    (void) mono;
+    MHD_UNSIGNED_LONG_LONG t = 0;
+    if (MHD_get_timeout (v->daemon, &t) == MHD_YES && t < 1000)
+        return (int64_t) t;
+    return 1000;
+}
+
+static const vg_decode_stats_t *
+s_stats (const void *self)
+{
+    const s_ves_t *v = self;
+    return &v->st;
+}
+
+static void
+s_describe (const void *self, char *buf, size_t size)
+{
+    const s_ves_t *v = self;
+    snprintf (buf, size,
+              "requests=%llu accepted=%llu bad_request=%llu unauthorized=%llu not_found=%llu bad_method=%llu "
+              "too_large=%llu",
+              (unsigned long long) v->requests, (unsigned long long) v->accepted,
+              (unsigned long long) v->bad_request, (unsigned long long) v->unauthorized,
+              (unsigned long long) v->not_found, (unsigned long long) v->bad_method,
+              (unsigned long long) v->too_large);
+}
+
+const vg_input_ops_t vg_in_ves_ops = {
+    .name = "ves",
+    .summary = "ONAP VES 7 HTTP(S) event listener (O-RAN O1 PM, measurement and fault events)",
+    .keys = s_keys,
+    .site_prefix = true,
+    .create = s_create,
+    .destroy = s_destroy,
+    .pollfds = s_pollfds,
+    .service = s_service,
+    .next_wake = s_next_wake,
+    .stats = s_stats,
+    .describe = s_describe,
+};

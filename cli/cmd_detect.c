@@ -1,0 +1,227 @@
+/* cmd_detect.c - `vigil detect`: offline anomaly scores for one series read as CSV.
+ *
+ * Runs the collector's code path: a one-rule rule set (the chosen univariate detector and
+ * its --param values, validated by the rules parser) in a detector engine with one
+ * series; each data row is one vg_engine_sample and prints the verdict's score in [0,1]
+ * (0 while the detector has no opinion: warm-up, dropped or out-of-order rows). */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "engine.h"
+#include "err.h"
+#include "hash.h"
+
+#define S_MAX_PARAMS 32
+#define S_LINE_MAX 4096
+
+static void
+s_help (FILE *f)
+{
+    fprintf (f, "usage: vigil detect [--detector NAME] [--param KEY=VALUE ...] [--kind gauge|counter] < series.csv\n"
+                "  Reads CSV 'timestamp,value' with a header line (timestamp: epoch ms or 'YYYY-MM-DD HH:MM:SS' UTC)\n"
+                "  and prints one anomaly score in [0,1] per data row, in order (%%.6f), nothing else on stdout.\n"
+                "  --detector  a univariate kind (default seasonal): ");
+    for (size_t i = 0; vg_detector_kinds[i]; i++)
+        if (vg_detector_kinds[i]->scope == VG_SCOPE_SERIES && vg_detector_kinds[i]->on_sample)
+            fprintf (f, "%s%s", i ? " " : "", vg_detector_kinds[i]->name);
+    fprintf (f, "\n  --param     a parameter of the detector (see docs/DETECTORS.md), repeatable\n"
+                "  --kind      counter: values are cumulative counts (scored as rates)\n");
+}
+
+/* Append s as a double-quoted YAML scalar. */
+static void
+s_yaml_str (char *buf, size_t size, size_t *n, const char *s)
+{
+    *n += (size_t) snprintf (buf + *n, *n < size ? size - *n : 0, "\"");
+    for (; *s && *n + 3 < size; s++) {
+        if (*s == '"' || *s == '\\')
+            buf[(*n)++] = '\\';
+        buf[(*n)++] = *s;
+    }
+    *n += (size_t) snprintf (buf + *n, *n < size ? size - *n : 0, "\"");
+}
+
+/* Strip blanks and one pair of double quotes around a CSV field (in place). */
+static char *
+s_field (char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen (s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+        s[n - 1] = '\0';
+        s++;
+    }
+    return s;
+}
+
+static int
+s_parse_ts (const char *s, int64_t *ts)
+{
+    const char *p = s;
+    if (*p == '-')
+        p++;
+    if (*p && strspn (p, "0123456789") == strlen (p)) {
+        errno = 0;
+        char *end;
+        long long v = strtoll (s, &end, 10);
+        if (errno || *end)
+            return -1;
+        *ts = v;
+        return 0;
+    }
+    /* "YYYY-MM-DD HH:MM:SS" (also RFC 3339); relative forms are not accepted here. */
+    if (strlen (s) < 19 || !isdigit ((unsigned char) s[0]))
+        return -1;
+    return vg_clock_parse (s, 0, ts) == 0 ? 0 : -1;
+}
+
+int
+vg_cmd_detect (int argc, char **argv)
+{
+    const char *detector = "seasonal", *kind = "gauge";
+    const char *params[S_MAX_PARAMS];
+    size_t nparams = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
+            s_help (stdout);
+            return 0;
+        } else if (val && !strcmp (a, "--detector"))
+            detector = val, i++;
+        else if (val && !strcmp (a, "--kind"))
+            kind = val, i++;
+        else if (val && !strcmp (a, "--param")) {
+            if (nparams == S_MAX_PARAMS) {
+                fprintf (stderr, "vigil detect: too many --param options (max %d)\n", S_MAX_PARAMS);
+                return 2;
+            }
+            params[nparams++] = val;
+            i++;
+        } else {
+            fprintf (stderr, "vigil detect: unknown or incomplete option '%s'\n", a);
+            s_help (stderr);
+            return 2;
+        }
+    }
+    const vg_detector_ops_t *ops = vg_detector_find (detector);
+    if (!ops || ops->scope != VG_SCOPE_SERIES || !ops->on_sample) {
+        fprintf (stderr, "vigil detect: '%s' is not a univariate detector (try --help)\n", detector);
+        return 2;
+    }
+    if (strcmp (kind, "gauge") && strcmp (kind, "counter")) {
+        fprintf (stderr, "vigil detect: --kind must be gauge or counter\n");
+        return 2;
+    }
+    /* The one-rule rule set, as YAML, so parameters are checked exactly as in a rules file. */
+    char yaml[8192];
+    size_t n = (size_t) snprintf (yaml, sizeof yaml,
+                                  "rules:\n  - id: detect\n    detector: %s\n    match: { path: [\"*\"] }\n    params: {",
+                                  detector);
+    for (size_t i = 0; i < nparams; i++) {
+        const char *eq = strchr (params[i], '=');
+        size_t kl = eq ? (size_t) (eq - params[i]) : 0;
+        if (!eq || kl == 0 || kl > 64 || strspn (params[i], "abcdefghijklmnopqrstuvwxyz0123456789_") != kl) {
+            fprintf (stderr, "vigil detect: --param '%s' is not KEY=VALUE\n", params[i]);
+            return 2;
+        }
+        n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, "%s%.*s: ", i ? ", " : " ", (int) kl,
+                                params[i]);
+        s_yaml_str (yaml, sizeof yaml, &n, eq + 1);
+    }
+    n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, " }\n");
+    if (n >= sizeof yaml) {
+        fprintf (stderr, "vigil detect: parameters too long\n");
+        return 2;
+    }
+    vg_rules_t *rules = NULL;
+    char err[512];
+    if (vg_rules_parse (yaml, n, "--param", &rules, err, sizeof err) < 0) {
+        fprintf (stderr, "vigil detect: %s\n", err);
+        return 2;
+    }
+    int rc = 1;
+    vg_engine_t *e = vg_engine_new (rules, NULL, NULL, NULL);
+    vg_device_t dev = { "detect", "", "", "", "", "" };
+    const char *path = "series";
+    uint64_t sid = vg_series_id (dev.id, path, NULL, 0);
+    vg_series_info_t info = { &dev, path, NULL, 0, !strcmp (kind, "counter") ? VG_KIND_COUNTER : VG_KIND_GAUGE };
+    if (!e || vg_engine_series (e, sid, &info) <= 0) {
+        fprintf (stderr, "vigil detect: cannot set up the detector\n");
+        goto done;
+    }
+    static char outbuf[1 << 16];
+    setvbuf (stdout, outbuf, _IOFBF, sizeof outbuf);
+    char line[S_LINE_MAX];
+    unsigned long lineno = 0, rows = 0;
+    int header = 1;
+    while (fgets (line, sizeof line, stdin)) {
+        lineno++;
+        size_t ll = strlen (line);
+        if (ll == sizeof line - 1 && line[ll - 1] != '\n') {
+            fprintf (stderr, "vigil detect: stdin:%lu: line longer than %d bytes\n", lineno, S_LINE_MAX - 2);
+            goto done;
+        }
+        char *f0 = s_field (line);
+        if (!*f0)
+            continue; /* blank line */
+        if (header) {
+            header = 0;
+            continue;
+        }
+        char *comma = strchr (f0, ',');
+        if (!comma || strchr (comma + 1, ',')) {
+            fprintf (stderr, "vigil detect: stdin:%lu: expected 2 fields 'timestamp,value'\n", lineno);
+            goto done;
+        }
+        *comma = '\0';
+        char *ts_s = s_field (f0), *v_s = s_field (comma + 1);
+        int64_t ts;
+        if (s_parse_ts (ts_s, &ts) < 0) {
+            fprintf (stderr, "vigil detect: stdin:%lu: bad timestamp '%s' (epoch ms or YYYY-MM-DD HH:MM:SS)\n",
+                     lineno, ts_s);
+            goto done;
+        }
+        char *end;
+        errno = 0;
+        double v = strtod (v_s, &end);
+        if (!*v_s || *end || errno == ERANGE) {
+            fprintf (stderr, "vigil detect: stdin:%lu: bad value '%s'\n", lineno, v_s);
+            goto done;
+        }
+        vg_engine_stats_t before, after;
+        vg_engine_stats (e, &before);
+        vg_engine_sample (e, sid, ts, v);
+        vg_engine_stats (e, &after);
+        vg_verdict_t vd;
+        double score = 0;
+        if (after.dropped == before.dropped && vg_engine_last_verdict (e, sid, &vd) == 0 &&
+            vd.state != VG_VERDICT_NONE && isfinite (vd.score))
+            score = vd.score < 0 ? 0 : vd.score > 1 ? 1 : vd.score;
+        printf ("%.6f\n", score);
+        rows++;
+    }
+    if (ferror (stdin)) {
+        fprintf (stderr, "vigil detect: reading stdin failed\n");
+        goto done;
+    }
+    if (header) {
+        fprintf (stderr, "vigil detect: no header line on stdin\n");
+        goto done;
+    }
+    rc = 0;
+done:
+    if (fflush (stdout) != 0)
+        rc = 1;
+    vg_engine_destroy (&e);
+    vg_rules_destroy (&rules);
+    return rc;
+}

@@ -1,0 +1,795 @@
+/* alerter.c - librdkafka producer fed from the outbox (see alerter.h for the guarantees).
+ *
+ * In-flight records live in a fixed slot table (the slot index is the message opaque) with
+ * an id -> slot hash, so a poll that resends from the outbox skips what librdkafka still
+ * holds.  `backlog` says the outbox may hold committed records that are not in flight;
+ * while it is set, new records are not produced directly (order is kept) and polls scan the
+ * outbox from `cursor`, the lowest id that may need sending. */
+#include "alerter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "err.h"
+#include "hash.h"
+#include "log.h"
+
+#define S_PRODUCER "vigil-collector/0.1.0"
+#define S_RENDER_MIN 16384
+#define S_RETRY_MS 1000
+#define S_HIST 320
+/* Outbox deletions are committed at most this often (or when this many are pending): a
+ * deletion lost in a crash only means a duplicate, so they need not cost an fsync each. */
+#define S_DELETE_EVERY_MS 50
+#define S_DELETE_BATCH 4096
+
+const vg_alerter_prop_t vg_alerter_headers[] = {
+    { "content-type", "application/json" },
+    { "schema", VG_OCSF_SCHEMA },
+    { "schema-version", VG_OCSF_VERSION },
+    { "ocsf-version", VG_OCSF_VERSION },
+    { "ocsf-class", VG_OCSF_CLASS },
+    { "producer", S_PRODUCER },
+    { NULL, NULL },
+};
+
+typedef struct {
+    uint64_t id;
+    int64_t t0_ns;      /* commit (or produce, for resends) time */
+    uint32_t bytes;     /* encoded outbox record size */
+    uint8_t resent;
+    int32_t next_free;
+} s_slot_t;
+
+typedef struct {
+    uint64_t id;
+    size_t off, key_len, payload_len;
+} s_staged_t;
+
+/* Counters read by other threads: relaxed atomics, written by the owning thread only. */
+typedef struct {
+    atomic_uint_fast64_t staged, produced, resent, delivered, delivery_errors, produce_errors, queue_full,
+        render_errors, store_errors, kafka_errors, fatal_resets, outbox_count, outbox_bytes, inflight,
+        latency_count, latency_sum_us, latency_max_us;
+    atomic_uint_fast64_t hist[S_HIST];
+} s_stats_t;
+
+struct vg_alerter {
+    vg_store_t *store;
+    vg_outbox_t *outbox;
+    vg_store_txn_t *del;          /* outbox deletions from delivery reports */
+    rd_kafka_t *rk;
+    rd_kafka_topic_t *rkt;
+    char *topic, *brokers;
+    vg_alerter_prop_t *props;     /* copies */
+    size_t nprops;
+    int format;
+    int64_t flush_ms;
+    vg_ocsf_ctx_t ocsf;
+    char *ocsf_strs[3];
+    void (*on_delivery) (void *ctx, const vg_alerter_delivery_t *d);
+    void *ctx;
+    int pipe_r, pipe_w;
+
+    s_slot_t *slots;
+    size_t max_inflight, inflight;
+    int32_t free_head;
+    uint32_t *hidx;               /* slot + 1, 0 = empty */
+    size_t hmask;
+
+    bool backlog;
+    uint64_t cursor;
+    int64_t retry_at_ms;          /* no outbox scan before this (after errors) */
+    int64_t deletes_at_ms;        /* last commit of deletions */
+
+    vg_buf_t render, sdata;
+    s_staged_t *staged;
+    size_t nstaged, staged_cap;
+    vg_ratelimit_t rl;
+    s_stats_t st;
+};
+
+#define S_INC(a, f) atomic_fetch_add_explicit (&(a)->st.f, 1, memory_order_relaxed)
+#define S_SET(a, f, v) atomic_store_explicit (&(a)->st.f, (v), memory_order_relaxed)
+#define S_GET(a, f) atomic_load_explicit (&(a)->st.f, memory_order_relaxed)
+
+/* ---------------------------------------------------------------- in-flight table */
+
+static size_t
+s_home (const vg_alerter_t *a, uint64_t id)
+{
+    return (size_t) vg_hash_mix64 (id) & a->hmask;
+}
+
+static int32_t
+s_find (const vg_alerter_t *a, uint64_t id)
+{
+    for (size_t i = s_home (a, id);; i = (i + 1) & a->hmask) {
+        uint32_t v = a->hidx[i];
+        if (!v)
+            return -1;
+        if (a->slots[v - 1].id == id)
+            return (int32_t) (v - 1);
+    }
+}
+
+static void
+s_hash_put (vg_alerter_t *a, uint64_t id, int32_t slot)
+{
+    size_t i = s_home (a, id);
+    while (a->hidx[i])
+        i = (i + 1) & a->hmask;
+    a->hidx[i] = (uint32_t) slot + 1;
+}
+
+/* Linear-probing delete with backward shift (no tombstones). */
+static void
+s_hash_del (vg_alerter_t *a, uint64_t id)
+{
+    size_t i = s_home (a, id);
+    while (a->hidx[i] && a->slots[a->hidx[i] - 1].id != id)
+        i = (i + 1) & a->hmask;
+    if (!a->hidx[i])
+        return;
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & a->hmask;
+        if (!a->hidx[j])
+            break;
+        size_t k = s_home (a, a->slots[a->hidx[j] - 1].id);
+        int move = i <= j ? (k <= i || k > j) : (k <= i && k > j);
+        if (move) {
+            a->hidx[i] = a->hidx[j];
+            i = j;
+        }
+    }
+    a->hidx[i] = 0;
+}
+
+static int32_t
+s_slot_take (vg_alerter_t *a, uint64_t id, int64_t t0_ns, size_t bytes, bool resent)
+{
+    int32_t s = a->free_head;
+    if (s < 0)
+        return -1;
+    a->free_head = a->slots[s].next_free;
+    a->slots[s] = (s_slot_t){ id, t0_ns, (uint32_t) bytes, resent, -1 };
+    s_hash_put (a, id, s);
+    a->inflight++;
+    S_SET (a, inflight, a->inflight);
+    return s;
+}
+
+static void
+s_slot_free (vg_alerter_t *a, int32_t s)
+{
+    s_hash_del (a, a->slots[s].id);
+    a->slots[s].id = 0;
+    a->slots[s].next_free = a->free_head;
+    a->free_head = s;
+    a->inflight--;
+    S_SET (a, inflight, a->inflight);
+}
+
+static void
+s_slots_reset (vg_alerter_t *a)
+{
+    for (size_t i = 0; i < a->max_inflight; i++) {
+        a->slots[i].id = 0;
+        a->slots[i].next_free = i + 1 < a->max_inflight ? (int32_t) (i + 1) : -1;
+    }
+    memset (a->hidx, 0, (a->hmask + 1) * sizeof *a->hidx);
+    a->free_head = 0;
+    a->inflight = 0;
+    S_SET (a, inflight, 0);
+}
+
+/* ---------------------------------------------------------------- latency histogram */
+
+static size_t
+s_bucket (uint64_t us)
+{
+    if (us < 16)
+        return (size_t) us;
+    int e = 4;
+    while (e < 63 && (us >> (e + 1)))
+        e++;
+    size_t b = 16 + (size_t) (e - 4) * 8 + (size_t) ((us >> (e - 3)) & 7);
+    return b < S_HIST ? b : S_HIST - 1;
+}
+
+/* Upper bound of bucket b in microseconds. */
+static uint64_t
+s_bucket_hi (size_t b)
+{
+    if (b < 16)
+        return b;
+    size_t e = (b - 16) / 8 + 4, sub = (b - 16) % 8;
+    return ((8 + sub + 1) << (e - 3)) - 1;
+}
+
+static uint64_t
+s_quantile (const vg_alerter_t *a, double q)
+{
+    uint64_t n = S_GET (a, latency_count);
+    if (!n)
+        return 0;
+    uint64_t want = (uint64_t) (q * (double) n), seen = 0;
+    if (want >= n)
+        want = n - 1;
+    for (size_t b = 0; b < S_HIST; b++) {
+        seen += atomic_load_explicit (&a->st.hist[b], memory_order_relaxed);
+        if (seen > want)
+            return s_bucket_hi (b);
+    }
+    return S_GET (a, latency_max_us);
+}
+
+/* ---------------------------------------------------------------- producer */
+
+static void
+s_outbox_gauges (vg_alerter_t *a)
+{
+    vg_outbox_stats_t os;
+    vg_outbox_stats (a->outbox, &os);
+    S_SET (a, outbox_count, os.count);
+    S_SET (a, outbox_bytes, os.bytes);
+}
+
+/* Delivery report: runs inside rd_kafka_poll / rd_kafka_flush, in the owning thread. */
+static void
+s_on_dr (rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void) rk;
+    vg_alerter_t *a = opaque;
+    int32_t s = (int32_t) (intptr_t) m->_private;
+    if (s < 0 || (size_t) s >= a->max_inflight || !a->slots[s].id)
+        return; /* purged after a reset: the slot was already released */
+    s_slot_t sl = a->slots[s];
+    s_slot_free (a, s);
+    int64_t lat_us = (vg_clock_mono_ns () - sl.t0_ns) / 1000;
+    if (lat_us < 0)
+        lat_us = 0;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        vg_outbox_remove (a->outbox, a->del, sl.id, sl.bytes);
+        S_INC (a, delivered);
+        if (!sl.resent) {
+            S_INC (a, latency_count);
+            atomic_fetch_add_explicit (&a->st.latency_sum_us, (uint64_t) lat_us, memory_order_relaxed);
+            if ((uint64_t) lat_us > S_GET (a, latency_max_us))
+                S_SET (a, latency_max_us, (uint64_t) lat_us);
+            atomic_fetch_add_explicit (&a->st.hist[s_bucket ((uint64_t) lat_us)], 1, memory_order_relaxed);
+        }
+    } else {
+        S_INC (a, delivery_errors);
+        if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && m->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+            vg_log_rl (&a->rl, VG_LOG_WARN, "alerter", "delivery of outbox record %llu failed: %s (kept, will retry)",
+                       (unsigned long long) sl.id, rd_kafka_err2str (m->err));
+        a->backlog = true;
+        if (sl.id < a->cursor)
+            a->cursor = sl.id;
+        a->retry_at_ms = vg_clock_mono_ms () + S_RETRY_MS;
+    }
+    if (a->on_delivery) {
+        vg_alerter_delivery_t d = { sl.id,         (int) m->err,   rd_kafka_err2str (m->err),
+                                    sl.resent,     lat_us,         m->partition,
+                                    m->offset,     m->key,         m->key_len,
+                                    m->payload,    m->len };
+        a->on_delivery (a->ctx, &d);
+    }
+}
+
+static void
+s_on_error (rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void) rk;
+    vg_alerter_t *a = opaque;
+    S_INC (a, kafka_errors);
+    vg_log_rl (&a->rl, VG_LOG_WARN, "alerter", "kafka: %s: %s", rd_kafka_err2name ((rd_kafka_resp_err_t) err), reason);
+}
+
+/* librdkafka's own log lines (may come from its threads; vg_log writes whole lines). */
+static void
+s_on_log (const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void) rk;
+    vg_log (level <= 3 ? VG_LOG_ERROR : level <= 4 ? VG_LOG_WARN : level <= 6 ? VG_LOG_INFO : VG_LOG_DEBUG,
+            "rdkafka", "%s: %s", fac, buf);
+}
+
+static int
+s_set (rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t errlen)
+{
+    char e[256];
+    if (rd_kafka_conf_set (conf, k, v, e, sizeof e) != RD_KAFKA_CONF_OK) {
+        snprintf (err, errlen, "kafka property '%s': %s", k, e);
+        return -VG_ECONFIG;
+    }
+    return 0;
+}
+
+/* Build the producer and topic handles and hook the wake-up pipe to the main queue. */
+static int
+s_producer_new (vg_alerter_t *a, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new ();
+    char n[32];
+    snprintf (n, sizeof n, "%zu", a->max_inflight);
+    int rc = 0;
+    /* Defaults first; the configured properties pass through unchanged afterwards. */
+    const char *defs[][2] = { { "enable.idempotence", "true" },  { "acks", "all" },
+                              { "linger.ms", "1" },               { "client.id", "vigil-collector" },
+                              { "queue.buffering.max.messages", n }, { "message.timeout.ms", "300000" } };
+    for (size_t i = 0; rc == 0 && i < sizeof defs / sizeof defs[0]; i++)
+        rc = s_set (conf, defs[i][0], defs[i][1], err, errlen);
+    if (rc == 0 && a->brokers && a->brokers[0])
+        rc = s_set (conf, "bootstrap.servers", a->brokers, err, errlen);
+    for (size_t i = 0; rc == 0 && i < a->nprops; i++)
+        rc = s_set (conf, a->props[i].key, a->props[i].value, err, errlen);
+    if (rc < 0) {
+        rd_kafka_conf_destroy (conf);
+        return rc;
+    }
+    char v[64];
+    size_t vl = sizeof v;
+    if (rd_kafka_conf_get (conf, "enable.idempotence", v, &vl) == RD_KAFKA_CONF_OK && strcmp (v, "true"))
+        vg_log (VG_LOG_WARN, "alerter", "enable.idempotence overridden to %s: retries may reorder or duplicate", v);
+    rd_kafka_conf_set_opaque (conf, a);
+    rd_kafka_conf_set_dr_msg_cb (conf, s_on_dr);
+    rd_kafka_conf_set_error_cb (conf, s_on_error);
+    rd_kafka_conf_set_log_cb (conf, s_on_log);
+    char e[512];
+    a->rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, e, sizeof e);
+    if (!a->rk) {
+        rd_kafka_conf_destroy (conf);
+        snprintf (err, errlen, "kafka producer: %s", e);
+        return -VG_ECONFIG;
+    }
+    a->rkt = rd_kafka_topic_new (a->rk, a->topic, NULL);
+    if (!a->rkt) {
+        snprintf (err, errlen, "kafka topic '%s': %s", a->topic, rd_kafka_err2str (rd_kafka_last_error ()));
+        rd_kafka_destroy (a->rk);
+        a->rk = NULL;
+        return -VG_ECONFIG;
+    }
+    rd_kafka_queue_t *q = rd_kafka_queue_get_main (a->rk);
+    rd_kafka_queue_io_event_enable (q, a->pipe_w, "1", 1);
+    rd_kafka_queue_destroy (q);
+    return 0;
+}
+
+static void
+s_producer_destroy (vg_alerter_t *a)
+{
+    if (!a->rk)
+        return;
+    rd_kafka_purge (a->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll (a->rk, 0); /* purge reports: the records stay in the outbox */
+    rd_kafka_queue_t *q = rd_kafka_queue_get_main (a->rk);
+    rd_kafka_queue_io_event_enable (q, -1, NULL, 0);
+    rd_kafka_queue_destroy (q);
+    if (a->rkt)
+        rd_kafka_topic_destroy (a->rkt);
+    a->rkt = NULL;
+    rd_kafka_destroy (a->rk);
+    a->rk = NULL;
+    s_slots_reset (a);
+}
+
+/* Hand one record to librdkafka.  Returns 0, -VG_EFULL (bound or queue full: keep it in the
+ * outbox) or -VG_EIO (refused; counted). */
+static int
+s_produce (vg_alerter_t *a, uint64_t id, const void *key, size_t kl, const void *payload, size_t pl,
+           int64_t t0_ns, bool resent)
+{
+    int32_t s = s_slot_take (a, id, t0_ns, vg_outbox_rec_size (kl, pl), resent);
+    if (s < 0)
+        return -VG_EFULL;
+    const vg_alerter_prop_t *h = vg_alerter_headers;
+    rd_kafka_resp_err_t e = rd_kafka_producev (
+        a->rk, RD_KAFKA_V_RKT (a->rkt), RD_KAFKA_V_PARTITION (RD_KAFKA_PARTITION_UA),
+        RD_KAFKA_V_MSGFLAGS (RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY (key, kl), RD_KAFKA_V_VALUE ((void *) payload, pl),
+        RD_KAFKA_V_HEADER (h[0].key, h[0].value, -1), RD_KAFKA_V_HEADER (h[1].key, h[1].value, -1),
+        RD_KAFKA_V_HEADER (h[2].key, h[2].value, -1), RD_KAFKA_V_HEADER (h[3].key, h[3].value, -1),
+        RD_KAFKA_V_HEADER (h[4].key, h[4].value, -1), RD_KAFKA_V_HEADER (h[5].key, h[5].value, -1),
+        RD_KAFKA_V_OPAQUE ((void *) (intptr_t) s), RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        S_INC (a, produced);
+        if (resent)
+            S_INC (a, resent);
+        return 0;
+    }
+    s_slot_free (a, s);
+    if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        S_INC (a, queue_full);
+        return -VG_EFULL;
+    }
+    S_INC (a, produce_errors);
+    vg_log_rl (&a->rl, VG_LOG_WARN, "alerter", "produce of outbox record %llu refused: %s (kept, will retry)",
+               (unsigned long long) id, rd_kafka_err2str (e));
+    return -VG_EIO;
+}
+
+typedef struct {
+    vg_alerter_t *a;
+    uint64_t last;
+    int stopped;
+} s_resend_t;
+
+static int
+s_resend_one (void *ctx, const vg_outbox_rec_t *rec)
+{
+    s_resend_t *r = ctx;
+    vg_alerter_t *a = r->a;
+    if (s_find (a, rec->id) >= 0) {
+        r->last = rec->id;
+        return 0;
+    }
+    int rc = s_produce (a, rec->id, rec->key, rec->key_len, rec->payload, rec->payload_len, vg_clock_mono_ns (), true);
+    if (rc < 0) {
+        a->cursor = rec->id;
+        if (rc == -VG_EIO)
+            a->retry_at_ms = vg_clock_mono_ms () + S_RETRY_MS;
+        r->stopped = 1;
+        return 1;
+    }
+    r->last = rec->id;
+    return 0;
+}
+
+/* Produce committed records that are not in flight, from the cursor on, in id order. */
+static void
+s_resend (vg_alerter_t *a)
+{
+    if (!a->backlog || a->inflight >= a->max_inflight || vg_clock_mono_ms () < a->retry_at_ms)
+        return;
+    s_resend_t r = { a, 0, 0 };
+    int rc = vg_outbox_scan (a->outbox, a->cursor, s_resend_one, &r);
+    if (rc < 0) {
+        S_INC (a, store_errors);
+        a->retry_at_ms = vg_clock_mono_ms () + S_RETRY_MS;
+        vg_log_rl (&a->rl, VG_LOG_WARN, "alerter", "outbox scan failed: %s", vg_strerror (rc));
+        return;
+    }
+    if (!r.stopped) {
+        a->backlog = false;
+        if (r.last >= a->cursor)
+            a->cursor = r.last + 1;
+    }
+}
+
+/* ---------------------------------------------------------------- public */
+
+static char *
+s_dup (const char *s)
+{
+    return s ? strdup (s) : NULL;
+}
+
+vg_alerter_t *
+vg_alerter_new (const vg_alerter_cfg_t *cfg, vg_store_t *store, char *err, size_t errlen)
+{
+    _Static_assert (sizeof (intptr_t) >= sizeof (int32_t), "slot index must fit a pointer");
+    if (!cfg->topic || !cfg->topic[0]) {
+        snprintf (err, errlen, "kafka: a topic is required");
+        return NULL;
+    }
+    if (cfg->format != VG_OUTBOX_JSON) {
+        snprintf (err, errlen, "kafka: only the json format is implemented");
+        return NULL;
+    }
+    vg_alerter_t *a = calloc (1, sizeof *a);
+    if (!a) {
+        snprintf (err, errlen, "kafka: out of memory");
+        return NULL;
+    }
+    a->pipe_r = a->pipe_w = -1;
+    a->store = store;
+    a->format = cfg->format;
+    a->flush_ms = cfg->flush_ms;
+    a->on_delivery = cfg->on_delivery;
+    a->ctx = cfg->ctx;
+    a->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
+    a->max_inflight = cfg->max_inflight ? cfg->max_inflight : 100000;
+    if (a->max_inflight > (1u << 24))
+        a->max_inflight = 1u << 24;
+    size_t hcap = 1;
+    while (hcap < 2 * a->max_inflight)
+        hcap <<= 1;
+    a->hmask = hcap - 1;
+    a->topic = strdup (cfg->topic);
+    a->brokers = s_dup (cfg->brokers);
+    a->ocsf_strs[0] = s_dup (cfg->ocsf.product_version);
+    a->ocsf_strs[1] = s_dup (cfg->ocsf.collector_id);
+    a->ocsf_strs[2] = s_dup (cfg->ocsf.store_path);
+    a->ocsf = (vg_ocsf_ctx_t){ a->ocsf_strs[0], a->ocsf_strs[1], a->ocsf_strs[2], a->topic };
+    a->slots = calloc (a->max_inflight, sizeof *a->slots);
+    a->hidx = calloc (hcap, sizeof *a->hidx);
+    a->props = cfg->nprops ? calloc (cfg->nprops, sizeof *a->props) : NULL;
+    int fds[2] = { -1, -1 };
+    if (!a->topic || !a->slots || !a->hidx || (cfg->nprops && !a->props) || vg_buf_reserve (&a->render, S_RENDER_MIN) < 0) {
+        snprintf (err, errlen, "kafka: out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->nprops; i++) {
+        a->props[i].key = s_dup (cfg->props[i].key);
+        a->props[i].value = s_dup (cfg->props[i].value);
+        a->nprops++;
+        if (!a->props[i].key || !a->props[i].value) {
+            snprintf (err, errlen, "kafka: bad property %zu (missing key or value)", i);
+            goto fail;
+        }
+    }
+    s_slots_reset (a);
+    if (pipe (fds) < 0) {
+        snprintf (err, errlen, "kafka: pipe: %s", strerror (errno));
+        goto fail;
+    }
+    a->pipe_r = fds[0];
+    a->pipe_w = fds[1];
+    for (int i = 0; i < 2; i++) {
+        fcntl (fds[i], F_SETFL, fcntl (fds[i], F_GETFL) | O_NONBLOCK);
+        fcntl (fds[i], F_SETFD, FD_CLOEXEC);
+    }
+    a->outbox = vg_outbox_new (store, err, errlen);
+    a->del = a->outbox ? vg_store_txn_new (store) : NULL;
+    if (!a->del)
+        goto fail;
+    if (s_producer_new (a, err, errlen) < 0)
+        goto fail;
+    vg_outbox_stats_t os;
+    vg_outbox_stats (a->outbox, &os);
+    if (os.count) {
+        vg_log (VG_LOG_INFO, "alerter", "%llu alert(s) (%llu bytes) left in the outbox: sending them again",
+                (unsigned long long) os.count, (unsigned long long) os.bytes);
+        a->backlog = true;
+        a->cursor = 0;
+    }
+    s_outbox_gauges (a);
+    return a;
+fail:
+    vg_alerter_destroy (&a);
+    return NULL;
+}
+
+static void
+s_drain_pipe (vg_alerter_t *a)
+{
+    char tmp[64];
+    while (read (a->pipe_r, tmp, sizeof tmp) > 0)
+        ;
+}
+
+/* Commit the deletions collected from delivery reports (all now when force, else at most
+ * every S_DELETE_EVERY_MS unless many are pending). */
+static void
+s_commit_deletes (vg_alerter_t *a, bool force)
+{
+    size_t n = vg_store_txn_count (a->del);
+    if (!n)
+        return;
+    int64_t now = vg_clock_mono_ms ();
+    if (!force && n < S_DELETE_BATCH && now - a->deletes_at_ms < S_DELETE_EVERY_MS)
+        return;
+    a->deletes_at_ms = now;
+    char e[256];
+    if (vg_store_commit (a->store, a->del, e, sizeof e) < 0) {
+        /* The records stay and are sent again after a restart: a duplicate, never a loss. */
+        S_INC (a, store_errors);
+        vg_log_rl (&a->rl, VG_LOG_WARN, "alerter", "committing outbox deletions failed: %s", e);
+    }
+    vg_store_txn_clear (a->del);
+}
+
+static void
+s_check_fatal (vg_alerter_t *a)
+{
+    char e[512];
+    rd_kafka_resp_err_t f = rd_kafka_fatal_error (a->rk, e, sizeof e);
+    if (f == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    vg_log (VG_LOG_ERROR, "alerter", "fatal producer error %s: %s; recreating the producer", rd_kafka_err2name (f), e);
+    S_INC (a, fatal_resets);
+    s_producer_destroy (a);
+    s_commit_deletes (a, true);
+    char err[512];
+    if (s_producer_new (a, err, sizeof err) < 0)
+        vg_log (VG_LOG_ERROR, "alerter", "recreating the producer failed: %s", err);
+    a->backlog = true;
+    a->cursor = 0;
+}
+
+int
+vg_alerter_poll (vg_alerter_t *a, int timeout_ms)
+{
+    if (!a->rk) {
+        char err[512];
+        if (s_producer_new (a, err, sizeof err) < 0)
+            return 0;
+    }
+    s_drain_pipe (a);
+    int n = rd_kafka_poll (a->rk, timeout_ms);
+    s_commit_deletes (a, false);
+    s_outbox_gauges (a);
+    s_check_fatal (a);
+    if (a->rk)
+        s_resend (a);
+    return n;
+}
+
+int
+vg_alerter_fd (const vg_alerter_t *a)
+{
+    return a->pipe_r;
+}
+
+int
+vg_alerter_stage (vg_alerter_t *a, const vg_alert_t *alert, vg_store_txn_t *txn)
+{
+    size_t need = vg_ocsf_render (alert, &a->ocsf, (char *) a->render.data, a->render.cap);
+    if (need >= a->render.cap) {
+        if (need >= VG_OUTBOX_MAX_PAYLOAD) {
+            S_INC (a, render_errors);
+            return -VG_ETOOBIG;
+        }
+        if (vg_buf_reserve (&a->render, need + 1) < 0) {
+            S_INC (a, render_errors);
+            return -VG_ENOMEM;
+        }
+        vg_ocsf_render (alert, &a->ocsf, (char *) a->render.data, a->render.cap);
+    }
+    size_t kl = strnlen (alert->dedup_key, sizeof alert->dedup_key);
+    if (!kl) {
+        S_INC (a, render_errors);
+        return -VG_EINVAL;
+    }
+    if (a->nstaged == a->staged_cap) {
+        size_t cap = a->staged_cap ? a->staged_cap * 2 : 64;
+        s_staged_t *p = realloc (a->staged, cap * sizeof *p);
+        if (!p) {
+            S_INC (a, render_errors);
+            return -VG_ENOMEM;
+        }
+        a->staged = p;
+        a->staged_cap = cap;
+    }
+    vg_outbox_rec_t rec = { 0, a->format, vg_clock_now_ms (), alert->dedup_key, kl, a->render.data, need };
+    size_t off = a->sdata.len;
+    if (vg_buf_append (&a->sdata, alert->dedup_key, kl) < 0 || vg_buf_append (&a->sdata, a->render.data, need) < 0) {
+        a->sdata.len = off;
+        S_INC (a, render_errors);
+        return -VG_ENOMEM;
+    }
+    int rc = vg_outbox_add (a->outbox, txn, &rec, NULL);
+    if (rc < 0) {
+        a->sdata.len = off;
+        S_INC (a, render_errors);
+        return rc;
+    }
+    a->staged[a->nstaged++] = (s_staged_t){ rec.id, off, kl, need };
+    S_INC (a, staged);
+    return 0;
+}
+
+void
+vg_alerter_committed (vg_alerter_t *a, bool ok)
+{
+    vg_outbox_committed (a->outbox, ok);
+    int64_t t0 = vg_clock_mono_ns ();
+    for (size_t i = 0; ok && i < a->nstaged; i++) {
+        const s_staged_t *s = &a->staged[i];
+        if (!a->backlog && a->rk) {
+            const uint8_t *base = a->sdata.data + s->off;
+            if (s_produce (a, s->id, base, s->key_len, base + s->key_len, s->payload_len, t0, false) == 0) {
+                if (s->id >= a->cursor)
+                    a->cursor = s->id + 1;
+                continue;
+            }
+        }
+        /* Left in the outbox: a later poll produces it, and everything after it, in order. */
+        if (!a->backlog || s->id < a->cursor)
+            a->cursor = s->id;
+        a->backlog = true;
+    }
+    a->nstaged = 0;
+    vg_buf_reset (&a->sdata);
+    s_outbox_gauges (a);
+    if (a->rk)
+        rd_kafka_poll (a->rk, 0);
+    s_commit_deletes (a, false);
+}
+
+int
+vg_alerter_flush (vg_alerter_t *a, int timeout_ms)
+{
+    int64_t deadline = vg_clock_mono_ms () + timeout_ms;
+    for (;;) {
+        vg_outbox_stats_t os;
+        vg_outbox_stats (a->outbox, &os);
+        if (!a->inflight && !os.count) {
+            s_commit_deletes (a, true);
+            return 0;
+        }
+        int64_t left = deadline - vg_clock_mono_ms ();
+        if (left <= 0)
+            return -VG_EAGAIN;
+        if (a->backlog && vg_clock_mono_ms () >= a->retry_at_ms)
+            vg_alerter_poll (a, 0);
+        else
+            vg_alerter_poll (a, left < 50 ? (int) left : 50);
+    }
+}
+
+void
+vg_alerter_stats (const vg_alerter_t *a, vg_alerter_stats_t *o)
+{
+    o->staged = S_GET (a, staged);
+    o->produced = S_GET (a, produced);
+    o->resent = S_GET (a, resent);
+    o->delivered = S_GET (a, delivered);
+    o->delivery_errors = S_GET (a, delivery_errors);
+    o->produce_errors = S_GET (a, produce_errors);
+    o->queue_full = S_GET (a, queue_full);
+    o->render_errors = S_GET (a, render_errors);
+    o->store_errors = S_GET (a, store_errors);
+    o->kafka_errors = S_GET (a, kafka_errors);
+    o->fatal_resets = S_GET (a, fatal_resets);
+    o->outbox_count = S_GET (a, outbox_count);
+    o->outbox_bytes = S_GET (a, outbox_bytes);
+    o->inflight = S_GET (a, inflight);
+    o->latency_count = S_GET (a, latency_count);
+    o->latency_sum_us = S_GET (a, latency_sum_us);
+    o->latency_max_us = S_GET (a, latency_max_us);
+    o->latency_p50_us = s_quantile (a, 0.50);
+    o->latency_p99_us = s_quantile (a, 0.99);
+}
+
+void
+vg_alerter_destroy (vg_alerter_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_alerter_t *a = *self_p;
+    if (a->rk && a->outbox && a->del) {
+        if (a->flush_ms > 0 && vg_alerter_flush (a, (int) a->flush_ms) < 0) {
+            vg_outbox_stats_t os;
+            vg_outbox_stats (a->outbox, &os);
+            vg_log (VG_LOG_WARN, "alerter", "stopping with %llu alert(s) undelivered; they stay in the outbox",
+                    (unsigned long long) os.count);
+        }
+        s_commit_deletes (a, true);
+    }
+    s_producer_destroy (a);
+    if (a->del)
+        s_commit_deletes (a, true);
+    vg_store_txn_destroy (&a->del);
+    vg_outbox_destroy (&a->outbox);
+    if (a->pipe_r >= 0)
+        close (a->pipe_r);
+    if (a->pipe_w >= 0)
+        close (a->pipe_w);
+    for (size_t i = 0; i < a->nprops; i++) {
+        free ((char *) a->props[i].key);
+        free ((char *) a->props[i].value);
+    }
+    free (a->props);
+    for (int i = 0; i < 3; i++)
+        free (a->ocsf_strs[i]);
+    free (a->topic);
+    free (a->brokers);
+    free (a->slots);
+    free (a->hidx);
+    free (a->staged);
+    vg_buf_free (&a->render);
+    vg_buf_free (&a->sdata);
+    free (a);
+    *self_p = NULL;
+}

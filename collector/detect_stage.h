@@ -1,0 +1,96 @@
+/* detect_stage.h - the collector's detect stage: committed batches -> detector engine -> alerts.
+ *
+ * The stage owns one engine (detectors/engine.h) and runs it in its own thread.  The server
+ * thread hands every committed batch (raw vigil.Batch bytes) over an inproc ZeroMQ PAIR;
+ * the send blocks when the queue is full, which slows acknowledgements down (back-pressure)
+ * instead of dropping telemetry.  The thread feeds samples and events in batch order, ticks
+ * the engine with event time (the newest timestamp seen), writes every alert record to
+ * VG_CF_ALERTS in a stage-owned write batch and commits it after each group of batches, so
+ * the engine never reads a clock and the same batches give the same alerts.  Engine state
+ * is saved to VG_CF_DETSTATE (in the same write batch as the alerts) periodically and at
+ * stop, and restored at start: a restart continues open episodes instead of re-raising
+ * them.  Without a saved state the engine starts cold: detectors warm up again (learning
+ * periods, seasonal baselines), so a restart without state produces fewer alerts for a
+ * while, never a flood.  Batches committed after the last save and before a crash are not
+ * replayed into the engine (a gap of at most detect.save_every). */
+#ifndef VG_DETECT_STAGE_H
+#define VG_DETECT_STAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alert.h"
+#include "engine.h"
+#include "store.h"
+
+typedef struct {
+    const char *rules_path;   /* detector rules file (YAML); required */
+    int64_t tick_ms;          /* tick the engine whenever event time advanced this much (event time) */
+    int64_t save_every_ms;    /* save engine state at most this often (wall clock); 0 = only at stop */
+    int64_t max_past_ms;      /* samples/events outside [now - max_past, now + max_future] are */
+    int64_t max_future_ms;    /*   skipped, like ingest does (0 = no bound) */
+    int queue;                /* batches queued between the server and the stage (0 = 64) */
+    int max_group;            /* batches per alert commit (0 = 64) */
+    vg_engine_cfg_t engine;
+} vg_detect_stage_cfg_t;
+
+typedef struct {
+    uint64_t batches;         /* processed */
+    uint64_t bad_batches;     /* could not be decoded (counted, skipped) */
+    uint64_t samples, events; /* fed to the engine */
+    uint64_t skipped;         /* samples/events outside the time window or with a bad state index */
+    uint64_t alerts;          /* alert records written */
+    uint64_t commits, commit_errors, alerts_lost;
+    uint64_t saves, save_errors, save_bytes;
+    uint64_t queued;          /* batches submitted but not processed yet */
+    int64_t lag_ms, lag_max_ms; /* submit -> processed, latest and max */
+    int64_t event_time_ms;    /* engine time */
+    int64_t process_us_total; /* time spent feeding the engine */
+    vg_engine_stats_t engine;
+} vg_detect_stage_stats_t;
+
+typedef struct vg_detect_stage vg_detect_stage_t;
+
+/* Called in the stage thread for every alert record, after it was added to txn and before
+ * txn is committed (put companion records, e.g. an outbox entry, into the same txn). */
+typedef void (*vg_detect_alert_hook) (void *ctx, const vg_alert_t *alert, vg_store_txn_t *txn);
+/* Called in the stage thread after a txn holding alerts was committed. */
+typedef void (*vg_detect_commit_hook) (void *ctx);
+/* Called in the stage thread every loop turn (about every 100 ms, and after each group). */
+typedef void (*vg_detect_poll_fn) (void *ctx);
+
+/* Read and parse the rules, build the engine and restore saved state from store (borrowed;
+ * it must outlive the stage).  Runs in the caller's thread; does not start the stage
+ * thread.  NULL on failure with the reason in err. */
+vg_detect_stage_t *vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *err,
+                                        size_t errlen);
+/* Stop the thread if running (drain + save), free everything; NULL-safe; sets *self_p NULL. */
+void vg_detect_stage_destroy (vg_detect_stage_t **self_p);
+
+/* Hooks; set them before vg_detect_stage_start.  fn NULL removes the hook. */
+void vg_detect_stage_on_alert (vg_detect_stage_t *st, vg_detect_alert_hook fn, void *ctx);
+void vg_detect_stage_on_committed (vg_detect_stage_t *st, vg_detect_commit_hook fn, void *ctx);
+void vg_detect_stage_poll_hook (vg_detect_stage_t *st, vg_detect_poll_fn fn, void *ctx);
+
+/* Start the stage thread.  Returns 0, -VG_EINVAL (already started) or -VG_ENOMEM. */
+int vg_detect_stage_start (vg_detect_stage_t *st);
+
+/* Queue one batch (copied).  Call from one thread only (the server thread); blocks while
+ * the queue is full.  Returns 0, or -VG_EIO if the stage is not running. */
+int vg_detect_stage_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t len);
+/* A vg_server_commit_fn: submits each batch; ctx is the stage. */
+void vg_detect_stage_commit_fn (void *ctx, const uint8_t *const *batches, const size_t *lens, int n);
+
+/* Drain the queue, save state, join the thread.  Call from the submitting thread.  Returns
+ * 0, or a negative code if the final save failed.  Idempotent. */
+int vg_detect_stage_stop (vg_detect_stage_t *st);
+
+/* Counters; callable from any thread (each field is read atomically, not the set). */
+void vg_detect_stage_stats (const vg_detect_stage_t *st, vg_detect_stage_stats_t *out);
+
+/* Process one batch synchronously in the caller's thread (no thread needed), then commit
+ * the alerts (and the state when a save is due or force_save).  For tests and offline
+ * replay; do not mix with a started stage.  Returns 0 or a negative code. */
+int vg_detect_stage_process (vg_detect_stage_t *st, const uint8_t *batch, size_t len, int force_save);
+
+#endif

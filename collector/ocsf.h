@@ -1,0 +1,35 @@
+/* ocsf.h - the Kafka payload: an alert as an OCSF 1.8.0 Detection Finding (class 2004) in JSON.
+ *
+ * Invariant: the document is a superset of vg_alert_to_json (detectors/alert.c): every field
+ * that rendering has appears here with the same value (a unit test checks this), plus the
+ * captions, a deterministic per-message uid, ATT&CK / FiGHT links, evidence, the analysis
+ * target and the replay pointer (store, device, path, series, time range).  Rendering uses
+ * snprintf only and allocates nothing. */
+#ifndef VG_OCSF_H
+#define VG_OCSF_H
+
+#include <stddef.h>
+
+#include "alert.h"
+
+#define VG_OCSF_VERSION "1.8.0"
+#define VG_OCSF_SCHEMA "ocsf.detection_finding"
+#define VG_OCSF_CLASS "2004"
+
+/* Where the finding came from; every field borrowed, NULL or "" leaves it out. */
+typedef struct {
+    const char *product_version; /* metadata.product.version, e.g. "0.1.0" */
+    const char *collector_id;    /* unmapped.nte.replay.collector */
+    const char *store_path;      /* unmapped.nte.replay.store */
+    const char *topic;           /* metadata.log_name */
+} vg_ocsf_ctx_t;
+
+/* Render a as one JSON object into buf (NUL-terminated when size > 0).  Returns the length
+ * needed, like snprintf: the output is complete only if that is < size.  ctx may be NULL. */
+size_t vg_ocsf_render (const vg_alert_t *a, const vg_ocsf_ctx_t *ctx, char *buf, size_t size);
+
+/* metadata.uid: a UUID (version 8, RFC 9562 custom) derived from the finding uid, activity,
+ * status and time, so a resend or a replay carries the same id.  out gets 36 chars + NUL. */
+void vg_ocsf_message_uid (const vg_alert_t *a, char out[37]);
+
+#endif

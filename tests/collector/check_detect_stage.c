@@ -1,0 +1,585 @@
+/* check_detect_stage.c - the collector's detect stage: batches in, alert records stored in
+ * VG_CF_ALERTS, benign look-alikes silent, state saved and restored so an ongoing episode
+ * is neither re-created nor lost across a restart, the threaded path with its hooks, and
+ * hostile batches counted without a crash. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alert_store.h"
+#include "chunk.h"
+#include "detect_stage.h"
+#include "err.h"
+#include "ingest.h"
+#include "store.h"
+#include "vigil.pb-c.h"
+
+#define T0 1767614400000LL /* Monday 2026-01-05 12:00Z: outside the 00:00-05:00 change window */
+#define T_NIGHT (T0 - 9 * 3600000LL) /* 03:00Z: inside it */
+
+static const char *RULES =
+    "windows:\n"
+    "  - { name: cw, kind: change, daily: \"00:00-05:00\" }\n"
+    "allowlists:\n"
+    "  - { name: bastion, entries: [ 10.255.0.0/24 ] }\n"
+    "rules:\n"
+    "  - id: cc\n    detector: config_change\n    keep_firing_for: 1h\n"
+    "  - id: login\n    detector: login\n    keep_firing_for: 1h\n    params: { allowlist: bastion }\n"
+    "  - id: bgp\n    detector: bgp\n    for: 30s\n    keep_firing_for: 1m\n"
+    "    match: { path: [\"*/session-state\"] }\n    params: { mode: session }\n";
+
+static char s_dir[256];
+static char s_rules[300];
+static vg_store_t *s_store;
+static vg_ingest_t *s_ingest; /* the batches go through the real ingest first, as in the collector */
+
+static void
+setup (void)
+{
+    snprintf (s_dir, sizeof s_dir, "/tmp/vg-detstage-XXXXXX");
+    ck_assert_ptr_nonnull (mkdtemp (s_dir));
+    snprintf (s_rules, sizeof s_rules, "%s/rules.yaml", s_dir);
+    FILE *f = fopen (s_rules, "w");
+    ck_assert_ptr_nonnull (f);
+    fputs (RULES, f);
+    fclose (f);
+    char path[300], err[256];
+    snprintf (path, sizeof path, "%s/store", s_dir);
+    vg_store_cfg_t sc = { path, VG_STORE_RW, 7200000, false, 0 };
+    s_store = vg_store_open (&sc, err, sizeof err);
+    ck_assert_msg (s_store != NULL, "%s", err);
+    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, true, NULL, 0 };
+    s_ingest = vg_ingest_new (&ic, s_store, err, sizeof err);
+    ck_assert_msg (s_ingest != NULL, "%s", err);
+}
+
+static void
+teardown (void)
+{
+    vg_ingest_destroy (&s_ingest);
+    vg_store_destroy (&s_store);
+    char cmd[300];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    ck_assert_int_eq (system (cmd), 0);
+}
+
+static vg_detect_stage_t *
+stage (void)
+{
+    vg_detect_stage_cfg_t cfg = { .rules_path = s_rules, .tick_ms = 1000, .save_every_ms = 0 };
+    char err[512];
+    vg_detect_stage_t *st = vg_detect_stage_new (&cfg, s_store, err, sizeof err);
+    ck_assert_msg (st != NULL, "%s", err);
+    return st;
+}
+
+/* ---- batches, built the way the agent's batcher builds them (one device, a string table,
+ * chunk-encoded series, events with attributes) ---- */
+
+typedef struct {
+    int64_t ts;
+    int type;
+    const char *kv[8]; /* "key=value", NULL-terminated */
+} ev_t;
+
+typedef struct {
+    const char *dev;
+    const ev_t *evs;
+    size_t nev;
+    int64_t st_ts0;     /* state series: first sample time (0 = no series) */
+    int st_n;           /* samples, every 10 s */
+    int st_value;       /* index into {"ESTABLISHED", "IDLE"} */
+} spec_t;
+
+static void
+mk_batch (const spec_t *sp, uint64_t seq, vg_buf_t *out)
+{
+    char *strings[] = { "", "/network-instances/bgp/neighbors/neighbor/state/session-state", "test", "peer",
+                        "192.0.2.1" };
+    Vigil__Device dev = VIGIL__DEVICE__INIT;
+    dev.id = (char *) sp->dev;
+    dev.vendor = "Acme";
+    dev.model = "X1";
+    dev.role = "router";
+    dev.site = "lab";
+    dev.sw_version = "1.0";
+    Vigil__Device *devs[] = { &dev };
+    Vigil__Batch b = VIGIL__BATCH__INIT;
+    b.agent_id = "t1";
+    b.epoch = 1;
+    b.seq = seq;
+    b.created_ms = T0;
+    b.n_strings = 5;
+    b.strings = strings;
+    b.n_devices = 1;
+    b.devices = devs;
+
+    Vigil__Series s = VIGIL__SERIES__INIT;
+    Vigil__Series *sers[] = { &s };
+    uint32_t labels[] = { 3, 4 };
+    char *names[] = { "ESTABLISHED", "IDLE" };
+    vg_buf_t chunk = VG_BUF_INIT;
+    if (sp->st_n > 0) {
+        int64_t ts[64];
+        double v[64];
+        ck_assert_int_le (sp->st_n, 64);
+        for (int i = 0; i < sp->st_n; i++) {
+            ts[i] = sp->st_ts0 + i * 10000LL;
+            v[i] = sp->st_value;
+        }
+        ck_assert_int_eq (vg_chunk_encode (ts, v, (size_t) sp->st_n, &chunk), 0);
+        s.device = 0;
+        s.path = 1;
+        s.n_labels = 2;
+        s.labels = labels;
+        s.kind = VIGIL__SERIES_KIND__SERIES_KIND_STATE;
+        s.input = 2;
+        s.count = (uint32_t) sp->st_n;
+        s.chunk.data = chunk.data;
+        s.chunk.len = chunk.len;
+        s.n_state_names = 2;
+        s.state_names = names;
+        b.n_series = 1;
+        b.series = sers;
+    }
+    Vigil__Event evs[8], *evp[8];
+    Vigil__Attr attrs[8][8], *attrp[8][8];
+    char kbuf[8][8][64];
+    ck_assert_int_le (sp->nev, 8);
+    for (size_t i = 0; i < sp->nev; i++) {
+        vigil__event__init (&evs[i]);
+        evs[i].device = 0;
+        evs[i].ts_ms = sp->evs[i].ts;
+        evs[i].type = (Vigil__EventType) sp->evs[i].type;
+        evs[i].input = 2;
+        size_t na = 0;
+        for (; na < 8 && sp->evs[i].kv[na]; na++) {
+            vigil__attr__init (&attrs[i][na]);
+            snprintf (kbuf[i][na], sizeof kbuf[i][na], "%s", sp->evs[i].kv[na]);
+            char *eq = strchr (kbuf[i][na], '=');
+            ck_assert_ptr_nonnull (eq);
+            *eq = '\0';
+            attrs[i][na].key = kbuf[i][na];
+            attrs[i][na].value = eq + 1;
+            attrp[i][na] = &attrs[i][na];
+        }
+        evs[i].n_attrs = na;
+        evs[i].attrs = attrp[i];
+        evp[i] = &evs[i];
+    }
+    b.n_events = sp->nev;
+    b.events = evp;
+    size_t sz = vigil__batch__get_packed_size (&b);
+    vg_buf_reset (out);
+    ck_assert_int_eq (vg_buf_reserve (out, sz), 0);
+    out->len = vigil__batch__pack (&b, out->data);
+    vg_buf_free (&chunk);
+}
+
+static void
+feed (vg_detect_stage_t *st, const spec_t *sp, uint64_t seq)
+{
+    vg_buf_t b = VG_BUF_INIT;
+    mk_batch (sp, seq, &b);
+    vg_store_txn_t *t = vg_store_txn_new (s_store);
+    vg_ingest_result_t res;
+    ck_assert_msg (vg_ingest_batch (s_ingest, b.data, b.len, T0, t, &res) == 0, "%s", res.reason);
+    ck_assert_int_eq (vg_store_commit (s_store, t, NULL, 0), 0);
+    vg_ingest_commit (s_ingest);
+    vg_store_txn_destroy (&t);
+    ck_assert_int_eq (vg_detect_stage_process (st, b.data, b.len, 0), 0);
+    vg_buf_free (&b);
+}
+
+/* ---- stored alerts ---- */
+
+typedef struct {
+    int n;
+    int64_t t[64];
+    char uid[64][420];
+    int act[64];
+    char json[64][2048];
+} rec_t;
+
+static int
+s_collect (void *ctx, int64_t t, const char *uid, int act, const char *json, size_t len)
+{
+    rec_t *r = ctx;
+    if (r->n == 64)
+        return 1;
+    r->t[r->n] = t;
+    snprintf (r->uid[r->n], sizeof r->uid[r->n], "%s", uid);
+    r->act[r->n] = act;
+    snprintf (r->json[r->n], sizeof r->json[r->n], "%.*s", (int) len, json);
+    r->n++;
+    return 0;
+}
+
+static rec_t *
+stored (void)
+{
+    rec_t *r = calloc (1, sizeof *r);
+    ck_assert_int_eq (vg_alert_store_scan (s_store, INT64_MIN, INT64_MAX, s_collect, r), 0);
+    return r;
+}
+
+/* Records whose uid starts with prefix and have the activity (0 = any). */
+static int
+count (const rec_t *r, const char *prefix, int act)
+{
+    int k = 0;
+    for (int i = 0; i < r->n; i++)
+        k += !strncmp (r->uid[i], prefix, strlen (prefix)) && (act == 0 || r->act[i] == act);
+    return k;
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+START_TEST (alerts_stored)
+{
+    vg_detect_stage_t *st = stage ();
+    ev_t evs[] = {
+        { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", "user=bob", "class=acl", NULL } },
+        { T0 + 1000, VG_EV_LOGIN, { "user=eve", "source=203.0.113.7", "method=ssh", "result=success", NULL } },
+    };
+    spec_t sp = { "lab/r1", evs, 2, 0, 0, 0 };
+    feed (st, &sp, 1);
+    /* Benign look-alikes: a change inside the change window (other device), a login from the
+     * bastion range. */
+    ev_t benign[] = {
+        { T_NIGHT, VG_EV_CONFIG_CHANGE, { "hash=bbb", "user=ops", "class=acl", NULL } },
+        { T0 + 2000, VG_EV_LOGIN, { "user=ops", "source=10.255.0.9", "method=ssh", "result=success", NULL } },
+    };
+    spec_t sp2 = { "lab/r2", benign, 2, 0, 0, 0 };
+    feed (st, &sp2, 2);
+    vg_detect_stage_stats_t s;
+    vg_detect_stage_stats (st, &s);
+    ck_assert_uint_eq (s.batches, 2);
+    ck_assert_uint_eq (s.events, 4);
+    ck_assert_uint_eq (s.alerts, 2);
+    ck_assert_uint_eq (s.commits, 1); /* the benign batch had nothing to write */
+    vg_detect_stage_destroy (&st);
+    ck_assert_ptr_null (st);
+
+    rec_t *r = stored ();
+    ck_assert_int_eq (r->n, 2);
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (count (r, "login:lab/r1", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (count (r, "cc:lab/r2", 0) + count (r, "login:lab/r2", 0), 0);
+    /* Time order, and the value is the OCSF JSON of the record. */
+    ck_assert (r->t[0] == T0 && r->t[1] == T0 + 1000);
+    ck_assert_ptr_nonnull (strstr (r->json[0], "\"class_uid\":2004"));
+    ck_assert_ptr_nonnull (strstr (r->json[0], r->uid[0]));
+    ck_assert_ptr_nonnull (strstr (r->json[1], "203.0.113.7"));
+    free (r);
+}
+END_TEST
+
+/* A BGP session down (state series) and a config change: both episodes are open when the
+ * stage stops.  The restarted stage continues them: no second Create, and the Close of the
+ * session episode carries the uid created before the restart.  Without the saved state
+ * the same input re-raises the config-change episode (the control). */
+static void
+restart_run (int drop_state, rec_t **out)
+{
+    vg_detect_stage_t *st = stage ();
+    ev_t ev1[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", "user=bob", NULL } } };
+    spec_t a = { "lab/r1", ev1, 1, T0, 12, 1 }; /* IDLE for 110 s: fires after 30 s */
+    feed (st, &a, 1);
+    spec_t a2 = { "lab/r1", NULL, 0, T0 + 120000, 6, 1 };
+    feed (st, &a2, 2);
+    vg_detect_stage_destroy (&st); /* saves state */
+    if (drop_state) {
+        vg_store_txn_t *t = vg_store_txn_new (s_store);
+        vg_store_txn_delete (t, VG_CF_DETSTATE, "engine", 6);
+        ck_assert_int_eq (vg_store_commit (s_store, t, NULL, 0), 0);
+        vg_store_txn_destroy (&t);
+    }
+    st = stage ();
+    ev_t ev2[] = { { T0 + 600000, VG_EV_CONFIG_CHANGE, { "hash=ccc", "user=bob", NULL } } };
+    spec_t b = { "lab/r1", ev2, 1, T0 + 180000, 30, 1 }; /* still IDLE */
+    feed (st, &b, 3);
+    spec_t c = { "lab/r1", NULL, 0, T0 + 900000, 30, 0 }; /* ESTABLISHED for 5 min */
+    feed (st, &c, 4);
+    vg_detect_stage_destroy (&st);
+    *out = stored ();
+}
+
+START_TEST (restart_continues_episodes)
+{
+    rec_t *r;
+    restart_run (0, &r);
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (count (r, "bgp:lab/r1", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (count (r, "bgp:lab/r1", VG_ACT_CLOSE), 1);
+    const char *created = NULL, *closed = NULL;
+    for (int i = 0; i < r->n; i++) {
+        if (!strncmp (r->uid[i], "bgp:", 4) && r->act[i] == VG_ACT_CREATE)
+            created = r->uid[i];
+        if (!strncmp (r->uid[i], "bgp:", 4) && r->act[i] == VG_ACT_CLOSE)
+            closed = r->uid[i];
+    }
+    ck_assert_ptr_nonnull (created);
+    ck_assert_ptr_nonnull (closed);
+    ck_assert_str_eq (created, closed);
+    free (r);
+}
+END_TEST
+
+START_TEST (restart_without_state_is_cold)
+{
+    rec_t *r;
+    restart_run (1, &r);
+    /* Cold engine: the second change is a new episode, and the session is re-detected as a
+     * new episode too (nothing is lost, but episodes are not continued). */
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 2);
+    ck_assert_int_eq (count (r, "bgp:lab/r1", VG_ACT_CREATE), 2);
+    free (r);
+}
+END_TEST
+
+/* ---- the threaded path and its hooks ---- */
+
+typedef struct {
+    int alerts, commits, polls;
+    int txn_ok;
+} hooks_t;
+
+static void
+h_alert (void *ctx, const vg_alert_t *a, vg_store_txn_t *txn)
+{
+    hooks_t *h = ctx;
+    h->alerts++;
+    /* A companion record in the same write batch (what the outbox does). */
+    uint8_t k[VG_ALERT_STORE_KEY_MAX];
+    size_t kl = vg_alert_store_key (a, k);
+    vg_store_txn_put (txn, VG_CF_OUTBOX, k, kl, "x", 1);
+    h->txn_ok += vg_store_txn_count (txn) >= 2;
+}
+
+static void
+h_commit (void *ctx)
+{
+    ((hooks_t *) ctx)->commits++;
+}
+
+static void
+h_poll (void *ctx)
+{
+    ((hooks_t *) ctx)->polls++;
+}
+
+static int
+s_count_kv (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (*(int *) ctx)++;
+    return 0;
+}
+
+START_TEST (threaded_with_hooks)
+{
+    vg_detect_stage_t *st = stage ();
+    hooks_t h = { 0 };
+    vg_detect_stage_on_alert (st, h_alert, &h);
+    vg_detect_stage_on_committed (st, h_commit, &h);
+    vg_detect_stage_poll_hook (st, h_poll, &h);
+    ck_assert_int_eq (vg_detect_stage_submit (st, (const uint8_t *) "x", 1), -VG_EIO); /* not started */
+    ck_assert_int_eq (vg_detect_stage_start (st), 0);
+    ck_assert_int_eq (vg_detect_stage_start (st), -VG_EINVAL);
+    vg_buf_t bufs[20];
+    const uint8_t *ptrs[20];
+    size_t lens[20];
+    char users[20][32];
+    for (int i = 0; i < 20; i++) {
+        snprintf (users[i], sizeof users[i], "user=u%d", i);
+        ev_t ev[] = { { T0 + i * 60000LL, VG_EV_LOGIN, { users[i], "source=198.51.100.9", "result=success", NULL } } };
+        char dev[32];
+        snprintf (dev, sizeof dev, "lab/r%d", i % 4);
+        spec_t sp = { dev, ev, 1, 0, 0, 0 };
+        bufs[i] = (vg_buf_t) VG_BUF_INIT;
+        mk_batch (&sp, (uint64_t) i + 1, &bufs[i]);
+        ptrs[i] = bufs[i].data;
+        lens[i] = bufs[i].len;
+    }
+    /* Two commit groups, as the server hands them over. */
+    vg_detect_stage_commit_fn (st, ptrs, lens, 10);
+    vg_detect_stage_commit_fn (st, ptrs + 10, lens + 10, 10);
+    ck_assert_int_eq (vg_detect_stage_stop (st), 0);
+    ck_assert_int_eq (vg_detect_stage_submit (st, ptrs[0], lens[0]), -VG_EIO); /* stopped */
+    vg_detect_stage_stats_t s;
+    vg_detect_stage_stats (st, &s);
+    ck_assert_uint_eq (s.batches, 20);
+    ck_assert_uint_eq (s.queued, 0);
+    ck_assert_uint_eq (s.saves, 1);
+    ck_assert_uint_gt (s.save_bytes, 0);
+    /* One login Create per device (later logins of the device extend its open episode,
+     * as their signal differs they are separate episodes: count what the engine said). */
+    ck_assert_uint_eq (s.alerts, s.engine.alerts);
+    ck_assert_int_eq (h.alerts, (int) s.alerts);
+    ck_assert_int_eq (h.txn_ok, h.alerts);
+    ck_assert_int_ge (h.commits, 1);
+    ck_assert_int_ge (h.polls, 1);
+    vg_detect_stage_destroy (&st);
+    rec_t *r = stored ();
+    ck_assert_int_eq (r->n, (int) s.alerts);
+    ck_assert_int_eq (count (r, "login:lab/r", VG_ACT_CREATE), 20);
+    free (r);
+    int outbox = 0;
+    ck_assert_int_eq (vg_store_scan (s_store, VG_CF_OUTBOX, NULL, 0, NULL, 0, s_count_kv, &outbox), 0);
+    ck_assert_int_eq (outbox, (int) s.alerts);
+    for (int i = 0; i < 20; i++)
+        vg_buf_free (&bufs[i]);
+}
+END_TEST
+
+/* ---- determinism: the same batches into a fresh store give the same records ---- */
+
+START_TEST (deterministic)
+{
+    char first[64][440];
+    int n1 = 0;
+    for (int run = 0; run < 2; run++) {
+        if (run == 1) {
+            teardown ();
+            setup ();
+        }
+        vg_detect_stage_t *st = stage ();
+        ev_t ev[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", NULL } },
+                      { T0 + 5, VG_EV_REBOOT, { "reason=crash", NULL } } };
+        spec_t a = { "lab/r1", ev, 2, T0, 12, 1 };
+        feed (st, &a, 1);
+        spec_t b = { "lab/r1", NULL, 0, T0 + 200000, 30, 0 };
+        feed (st, &b, 2);
+        vg_detect_stage_destroy (&st);
+        rec_t *r = stored ();
+        ck_assert_int_ge (r->n, 3);
+        if (run == 0) {
+            n1 = r->n;
+            for (int i = 0; i < r->n; i++)
+                snprintf (first[i], sizeof first[i], "%s/%d", r->uid[i], r->act[i]);
+        } else {
+            ck_assert_int_eq (r->n, n1);
+            for (int i = 0; i < r->n; i++) {
+                char k[sizeof first[0]];
+                snprintf (k, sizeof k, "%s/%d", r->uid[i], r->act[i]);
+                ck_assert_str_eq (k, first[i]);
+            }
+        }
+        free (r);
+    }
+}
+END_TEST
+
+/* ---- hostile input and configuration errors ---- */
+
+START_TEST (bad_batches_counted)
+{
+    vg_detect_stage_t *st = stage ();
+    uint8_t junk[64];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (uint8_t) (i * 37 + 11);
+    ck_assert_int_lt (vg_detect_stage_process (st, junk, sizeof junk, 0), 0);
+    /* Valid protobuf, hostile content: indices out of range, a state value beyond the names,
+     * an unknown event type. */
+    vg_buf_t b = VG_BUF_INIT;
+    spec_t sp = { "lab/r1", NULL, 0, T0, 3, 1 };
+    mk_batch (&sp, 1, &b);
+    Vigil__Batch *pb = vigil__batch__unpack (NULL, b.len, b.data);
+    ck_assert_ptr_nonnull (pb);
+    pb->series[0]->n_state_names = 1; /* value 1 is now out of range */
+    Vigil__Event e = VIGIL__EVENT__INIT, e2 = VIGIL__EVENT__INIT;
+    e.device = 7; /* no such device */
+    e2.type = (Vigil__EventType) 99;
+    Vigil__Event *ep[] = { &e, &e2 };
+    Vigil__Event **old = pb->events;
+    size_t oldn = pb->n_events;
+    pb->events = ep;
+    pb->n_events = 2;
+    vg_buf_t b2 = VG_BUF_INIT;
+    ck_assert_int_eq (vg_buf_reserve (&b2, vigil__batch__get_packed_size (pb)), 0);
+    b2.len = vigil__batch__pack (pb, b2.data);
+    pb->events = old;
+    pb->n_events = oldn;
+    pb->series[0]->n_state_names = 2;
+    vigil__batch__free_unpacked (pb, NULL);
+    ck_assert_int_eq (vg_detect_stage_process (st, b2.data, b2.len, 0), 0);
+    vg_detect_stage_stats_t s;
+    vg_detect_stage_stats (st, &s);
+    ck_assert_uint_eq (s.bad_batches, 1);
+    ck_assert_uint_eq (s.batches, 1);
+    ck_assert_uint_eq (s.skipped, 5);
+    ck_assert_uint_eq (s.samples, 0);
+    ck_assert_uint_eq (s.alerts, 0);
+    vg_detect_stage_destroy (&st);
+    vg_buf_free (&b);
+    vg_buf_free (&b2);
+}
+END_TEST
+
+START_TEST (config_errors)
+{
+    char err[512];
+    vg_detect_stage_cfg_t cfg = { .rules_path = "/nonexistent/rules.yaml" };
+    ck_assert_ptr_null (vg_detect_stage_new (&cfg, s_store, err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "/nonexistent/rules.yaml"));
+    cfg.rules_path = NULL;
+    ck_assert_ptr_null (vg_detect_stage_new (&cfg, s_store, err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "detect.rules"));
+    char bad[300];
+    snprintf (bad, sizeof bad, "%s/bad.yaml", s_dir);
+    FILE *f = fopen (bad, "w");
+    fputs ("rules:\n  - id: x\n    detector: no_such_kind\n", f);
+    fclose (f);
+    cfg.rules_path = bad;
+    ck_assert_ptr_null (vg_detect_stage_new (&cfg, s_store, err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "bad.yaml"));
+    vg_detect_stage_destroy (NULL);
+}
+END_TEST
+
+/* An unreadable saved state is reported and the stage starts cold, never fails. */
+START_TEST (corrupt_state_starts_cold)
+{
+    vg_store_txn_t *t = vg_store_txn_new (s_store);
+    vg_store_txn_put (t, VG_CF_DETSTATE, "engine", 6, "\xff\xff\xff", 3);
+    ck_assert_int_eq (vg_store_commit (s_store, t, NULL, 0), 0);
+    vg_store_txn_destroy (&t);
+    vg_detect_stage_t *st = stage ();
+    ev_t ev[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", NULL } } };
+    spec_t sp = { "lab/r1", ev, 1, 0, 0, 0 };
+    feed (st, &sp, 1);
+    vg_detect_stage_destroy (&st);
+    rec_t *r = stored ();
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
+    free (r);
+}
+END_TEST
+
+Suite *
+vg_detect_stage_suite (void)
+{
+    Suite *s = suite_create ("detect_stage");
+    struct {
+        const char *name;
+        const TTest *fn;
+    } cases[] = {
+        { "alerts_stored", alerts_stored },
+        { "restart", restart_continues_episodes },
+        { "restart_cold", restart_without_state_is_cold },
+        { "threaded", threaded_with_hooks },
+        { "deterministic", deterministic },
+        { "bad_batches", bad_batches_counted },
+        { "config_errors", config_errors },
+        { "corrupt_state", corrupt_state_starts_cold },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TCase *tc = tcase_create (cases[i].name);
+        tcase_add_checked_fixture (tc, setup, teardown);
+        tcase_set_timeout (tc, 60);
+        tcase_add_test (tc, cases[i].fn);
+        suite_add_tcase (s, tc);
+    }
+    return s;
+}

@@ -1,0 +1,284 @@
+"""Alerts to a real Kafka broker (deploy/kafka/kafka.sh on free ports, always stopped):
+
+(a) alerts produced by a scenario (logins from outside the bastion allowlist, rule c04-login)
+    are consumed with kcat and match `vigil alerts --format json` field by field, with
+    key = dedup key and the schema headers;
+(b) the broker is stopped for 60 s while alerts fire: ingestion keeps going (every batch is
+    acknowledged), the outbox holds the alerts, and after the restart every alert arrives;
+(c) the collector is killed with SIGKILL while alerts sit in the outbox: after its restart
+    they arrive;
+(d) a 3-broker cluster with one broker killed: alerts keep flowing.
+Duplicates, if any, carry the same finding uid (they are grouped by it and must be equal)."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from vgtest import free_port, run, wait_for
+
+KCAT = shutil.which("kcat")
+OUTAGE_S = 60
+
+
+def port_free(p):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", p))
+            return True
+        except OSError:
+            return False
+
+
+def port_base(n):
+    """A base port with n consecutive free ports."""
+    for _ in range(50):
+        b = free_port()
+        if b + n < 65535 and all(port_free(b + i) for i in range(n)):
+            return b
+    raise AssertionError("no run of free ports")
+
+
+class Kafka:
+    """One kafka.sh cluster in its own state dir."""
+
+    def __init__(self, h, name, nodes):
+        self.script = os.path.join(h.a.source, "deploy", "kafka", "kafka.sh")
+        self.dir = os.path.join(h.dir, name)
+        self.env = dict(os.environ, VG_KAFKA_STOP_TIMEOUT="20")
+        self.env.pop("VG_KAFKA_NODES", None)
+        self.nodes = nodes
+        self.boot = None
+
+    def sh(self, *args, timeout=300, check=True):
+        r = subprocess.run(["bash", self.script, *args, "--dir", self.dir], env=self.env, capture_output=True,
+                           text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError(f"kafka.sh {' '.join(args)} failed ({r.returncode}): {r.stderr[-3000:]}")
+        return r
+
+    def start(self):
+        t0 = time.monotonic()
+        if self.boot is None:
+            for attempt in range(3):
+                self.env["VG_KAFKA_PORT"] = str(port_base(self.nodes))
+                self.env["VG_KAFKA_CONTROLLER_PORT"] = str(port_base(self.nodes))
+                r = self.sh("start", "--nodes", str(self.nodes), check=False)
+                if r.returncode == 0 or "already in use" not in r.stderr:
+                    break
+                self.sh("clean", check=False)
+            if r.returncode != 0:
+                raise AssertionError(f"kafka.sh start failed: {r.stderr[-3000:]}")
+            self.boot = r.stdout.strip().splitlines()[-1]
+        else:
+            self.sh("start")
+        print(f"kafka: {self.nodes} node(s) at {self.boot} up in {time.monotonic() - t0:.1f} s", flush=True)
+
+    def close(self):
+        try:
+            self.sh("clean", timeout=120, check=False)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def consume(self, topic):
+        """Every message of topic so far: (key, headers dict, payload dict)."""
+        r = subprocess.run([KCAT, "-b", self.boot, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
+                            "-f", "%k\t%h\t%s\n"], capture_output=True, text=True, timeout=60)
+        out = []
+        for line in r.stdout.splitlines():
+            if not line:
+                continue
+            k, hdr, payload = line.split("\t", 2)
+            headers = dict(kv.split("=", 1) for kv in hdr.split(",") if "=" in kv)
+            out.append((k, headers, json.loads(payload)))
+        return out
+
+
+def superset(ref, doc, path="$"):
+    """Every field of ref is in doc with the same value."""
+    if isinstance(ref, dict):
+        assert isinstance(doc, dict), f"{path}: not an object in the Kafka payload"
+        for k, v in ref.items():
+            assert k in doc, f"{path}.{k} missing from the Kafka payload"
+            superset(v, doc[k], f"{path}.{k}")
+    elif isinstance(ref, list):
+        assert isinstance(doc, list) and len(doc) == len(ref), f"{path}: array differs"
+        for i, (a, b) in enumerate(zip(ref, doc)):
+            superset(a, b, f"{path}[{i}]")
+    else:
+        assert ref == doc, f"{path}: vigil alerts has {ref!r}, Kafka has {doc!r}"
+
+
+class Scenario:
+    def __init__(self, h, name, kafka, topic, agent="a1"):
+        self.h, self.name, self.kafka, self.topic, self.agent = h, name, kafka, topic, agent
+        self.seq = 0
+        self.user = 0
+        self.config = None
+        self.port = self.mport = None
+
+    def write_config(self):
+        rules = os.path.join(self.h.a.source, "detectors", "rules.yaml")
+        extra = (f"detect:\n  enabled: true\n  rules: {rules}\n  save_every: 1s\n"
+                 f"kafka:\n  enabled: true\n  brokers: {self.kafka.boot}\n  topic: {self.topic}\n"
+                 f"  flush_timeout: 1s\n"
+                 f"  properties:\n    - {{key: message.timeout.ms, value: \"900000\"}}\n"
+                 f"    - {{key: reconnect.backoff.max.ms, value: \"1000\"}}\n")
+        self.config, self.port, self.mport = self.h.collector_config(name=self.name, agents=(self.agent,),
+                                                                     extra=extra)
+
+    def start(self):
+        self.h.collector(self.name, self.config)
+        wait_for(lambda: self.h.metrics(self.mport), 30, f"{self.name} up")
+
+    def metric(self, key):
+        m = self.h.metrics(self.mport) or {}
+        return m.get(key, 0)
+
+    def fire(self, n, device="lab/r1"):
+        """One batch with n logins from outside the bastion allowlist: n new alerts.  The
+        batch must be acknowledged (ingestion never waits for Kafka)."""
+        self.seq += 1
+        now = int(time.time() * 1000)
+        evs = []
+        for i in range(n):
+            self.user += 1
+            evs.append(f"{now + i},login,user=kafka{self.user},source=198.51.100.{self.user % 250 + 1},"
+                       f"method=ssh,result=success")
+        out = os.path.join(self.h.dir, f"{self.name}-batch{self.seq}.bin")
+        tool = os.path.join(self.h.bin, "vgsend")
+        subprocess.run([tool, "make-events", self.agent, "77", str(self.seq), out, device, *evs], check=True,
+                       timeout=30)
+        t0 = time.monotonic()
+        r = subprocess.run([tool, f"tcp://127.0.0.1:{self.port}", "raw", "2", out], capture_output=True, text=True,
+                           timeout=30)
+        reply = r.stdout.strip()
+        assert reply.startswith("ack 0 "), f"batch {self.seq} not acknowledged: {reply!r}"
+        return time.monotonic() - t0
+
+    def stored(self):
+        r = self.h.vigil("alerts", "--store", f"{self.h.dir}/{self.name}-store", "--format", "json")
+        return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
+    def wait_stored(self, n, timeout=60):
+        return wait_for(lambda: len(self.stored()) >= n and self.stored(), timeout, f"{n} alerts stored")
+
+    def check_arrived(self, timeout=90):
+        """Every stored alert is on the topic, equal field by field; returns the counts."""
+        want = self.stored()
+
+        def arrived():
+            got = {}
+            for k, hdr, doc in self.kafka.consume(self.topic):
+                got.setdefault((doc["finding_info"]["uid"], doc["activity_id"]), []).append((k, hdr, doc))
+            missing = [(a["finding_info"]["uid"], a["activity_id"]) for a in want
+                       if (a["finding_info"]["uid"], a["activity_id"]) not in got]
+            return (got, missing) if not missing else None
+
+        got, _ = wait_for(arrived, timeout, f"{len(want)} alerts on {self.topic}", interval=1.0)
+        dups = 0
+        for a in want:
+            copies = got[(a["finding_info"]["uid"], a["activity_id"])]
+            dups += len(copies) - 1
+            for k, hdr, doc in copies:
+                superset(a, doc)
+                assert k == a["metadata"]["correlation_uid"], f"key {k!r} is not the dedup key"
+                assert hdr.get("schema") == "ocsf.detection_finding", f"headers {hdr}"
+                assert hdr.get("schema-version") == "1.8.0" and hdr.get("content-type") == "application/json"
+                assert doc["class_uid"] == 2004 and "replay" in doc["unmapped"]["nte"]
+            # Duplicates are the same message (same finding uid, same metadata.uid).
+            assert len({c[2]["metadata"]["uid"] for c in copies}) == 1, "duplicates differ"
+        return len(want), dups
+
+
+def single_node(h):
+    kafka = Kafka(h, "kafka1", 1)
+    h.kafkas.append(kafka)
+    kafka.start()
+    sc = Scenario(h, "c", kafka, "telemetry.alerts.test")
+    sc.write_config()
+    sc.start()
+
+    # (a) field by field.
+    sc.fire(10)
+    sc.wait_stored(10)
+    n, dups = sc.check_arrived()
+    assert n == 10, f"{n} alerts stored, want 10"
+    wait_for(lambda: sc.metric("vigil_kafka_latency_seconds_count") >= 10, 30, "latency counted")
+    lat = sc.metric('vigil_kafka_latency_seconds{quantile="0.5"}')
+    print(f"(a) {n} alerts on Kafka equal to vigil alerts field by field ({dups} duplicates), "
+          f"collector p50 commit->ack {lat * 1000:.1f} ms", flush=True)
+
+    # (b) broker down for 60 s while alerts fire; ingestion keeps going.
+    kafka.sh("stop")
+    t_down = time.monotonic()
+    fired, acks = 0, []
+    while time.monotonic() - t_down < OUTAGE_S - 5:
+        acks.append(sc.fire(5))
+        fired += 5
+        time.sleep(8)
+    wait_for(lambda: sc.metric("vigil_kafka_outbox_alerts") >= fired, 30, f"{fired} alerts in the outbox")
+    assert max(acks) < 5, f"a batch took {max(acks):.1f} s to be acknowledged during the outage"
+    time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - t_down)))
+    kafka.start()
+    n, dups = sc.check_arrived()
+    wait_for(lambda: sc.metric("vigil_kafka_outbox_alerts") == 0, 30, "outbox empty")
+    print(f"(b) broker down {time.monotonic() - t_down:.0f} s, {fired} alerts fired meanwhile "
+          f"(acks <= {max(acks) * 1000:.0f} ms); all {n} arrived ({dups} duplicates)", flush=True)
+
+    # (c) SIGKILL while alerts sit in the outbox.
+    kafka.sh("stop")
+    sc.fire(7)
+    wait_for(lambda: sc.metric("vigil_kafka_outbox_alerts") >= 7, 30, "7 alerts in the outbox")
+    h.kill(sc.name, signal.SIGKILL)
+    sc.start()
+    left = wait_for(lambda: sc.metric("vigil_kafka_outbox_alerts"), 30, "outbox reloaded")
+    assert left >= 7, f"outbox holds {left} after the restart, want >= 7"
+    kafka.start()
+    n, dups = sc.check_arrived()
+    wait_for(lambda: sc.metric("vigil_kafka_outbox_alerts") == 0, 30, "outbox empty")
+    assert sc.metric('vigil_kafka_alerts_total{result="resent"}') >= 7
+    print(f"(c) after SIGKILL with {left:.0f} alerts in the outbox: all {n} arrived ({dups} duplicates)", flush=True)
+    h.kill(sc.name, signal.SIGTERM)
+    kafka.close()
+
+
+def three_nodes(h):
+    kafka = Kafka(h, "kafka3", 3)
+    h.kafkas.append(kafka)
+    kafka.start()
+    sc = Scenario(h, "c3", kafka, "telemetry.alerts.cluster", agent="a3")
+    sc.write_config()
+    sc.start()
+    sc.fire(10)
+    sc.wait_stored(10)
+    sc.check_arrived()
+    kafka.sh("kill", "1")
+    for _ in range(3):
+        sc.fire(10)
+        time.sleep(1)
+    sc.wait_stored(40)
+    n, dups = sc.check_arrived()
+    assert n == 40
+    wait_for(lambda: sc.metric("vigil_kafka_outbox_alerts") == 0, 60, "outbox empty")
+    print(f"(d) 3-broker cluster, node 1 killed: all {n} alerts arrived ({dups} duplicates)", flush=True)
+    kafka.close()
+
+
+def body(h):
+    # A test-runner timeout (SIGTERM) unwinds through the finally below: no broker is left.
+    def on_term(signum, _frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, on_term)
+    assert KCAT, "kcat not found (deploy/deps.sh installs it)"
+    h.kafkas = []
+    try:
+        single_node(h)
+        three_nodes(h)
+    finally:
+        for k in h.kafkas:
+            k.close()
+
+
+run("kafka_alerts", body)
