@@ -8,6 +8,7 @@ int vg_cmd_inspect (int argc, char **argv);
 int vg_cmd_sim (int argc, char **argv);
 int vg_cmd_decode (int argc, char **argv);
 int vg_cmd_compact (int argc, char **argv);
+int vg_cmd_config_docs (int argc, char **argv);
 int vg_cmd_eval (int argc, char **argv);
 int vg_cmd_alerts (int argc, char **argv);
 int vg_cmd_detect (int argc, char **argv);

@@ -16,6 +16,7 @@ static const s_cmd_t s_cmds[] = {
     { "sim", vg_cmd_sim, "print a simulated fleet's telemetry as NDJSON" },
     { "decode", vg_cmd_decode, "decode a vendor capture or file (jti, mdt, gnmi, 3gpp-xml, ves, pcap...) to NDJSON" },
     { "compact", vg_cmd_compact, "seal and compact a store (collector stopped)" },
+    { "config-docs", vg_cmd_config_docs, "print the configuration reference (docs/CONFIG.md)" },
     { "eval", vg_cmd_eval, "score the detectors on a labelled simulated scenario" },
     { "alerts", vg_cmd_alerts, "list the alerts a collector stored (text or OCSF JSON)" },
     { "detect", vg_cmd_detect, "score a timestamp,value CSV series with a detector (one score per row)" },
