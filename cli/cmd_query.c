@@ -22,7 +22,8 @@ typedef struct {
     int64_t from, to;
     bool json, events;
     vg_store_t *s;
-    uint32_t bmin, bmax;  /* bucket range holding data */
+    uint32_t *buckets;    /* non-empty buckets in the query's range, ascending */
+    size_t nbuckets;
     const Vigil__SeriesMeta *meta;
     uint64_t rows;
     vg_buf_t val;
@@ -149,22 +150,16 @@ s_series (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
     }
     q->meta = m;
     uint64_t sid = vg_get_be64 (k);
-    int64_t bms = vg_store_bucket_ms (q->s);
-    uint32_t b0 = vg_store_bucket (q->from, bms), b1 = vg_store_bucket (q->to, bms);
-    if (b0 < q->bmin)
-        b0 = q->bmin;
-    if (b1 > q->bmax)
-        b1 = q->bmax;
     int rc = 0;
-    for (uint64_t b = b0; b <= b1 && rc == 0; b++) {
+    for (size_t i = 0; i < q->nbuckets && rc == 0; i++) {
         uint8_t key[VG_SAMPLE_KEY_LEN];
-        vg_key_sample (key, (uint32_t) b, sid);
+        vg_key_sample (key, q->buckets[i], sid);
         if (vg_store_get (q->s, VG_CF_SAMPLES, key, sizeof key, &q->val) < 0)
             continue;
         rc = vg_sample_value_scan (q->val.data, q->val.len, q->from, q->to, s_row, q);
         if (rc < 0)
-            fprintf (stderr, "vigil query: series %016" PRIx64 " bucket %" PRIu64 ": corrupt chunk (%s)\n", sid, b,
-                     vg_strerror (rc));
+            fprintf (stderr, "vigil query: series %016" PRIx64 " bucket %" PRIu32 ": corrupt chunk (%s)\n", sid,
+                     q->buckets[i], vg_strerror (rc));
         rc = 0;
     }
     vigil__series_meta__free_unpacked (m, NULL);
@@ -180,6 +175,36 @@ s_bucket_of_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_
     if (kl >= 4)
         *out = vg_get_be32 (k);
     return 1; /* first key only */
+}
+
+/* List the buckets of the query range that hold any sample: one seek per non-empty
+ * bucket, so years of empty time between old captures and today cost nothing. */
+static int
+s_find_buckets (s_query_t *q)
+{
+    int64_t bms = vg_store_bucket_ms (q->s);
+    uint64_t b = vg_store_bucket (q->from, bms), last = vg_store_bucket (q->to, bms);
+    size_t cap = 0;
+    while (b <= last) {
+        uint8_t from[4];
+        vg_be32 (from, (uint32_t) b);
+        uint32_t found = UINT32_MAX;
+        int rc = vg_store_scan (q->s, VG_CF_SAMPLES, from, 4, NULL, 0, s_bucket_of_key, &found);
+        if (rc < 0)
+            return rc;
+        if (found == UINT32_MAX || found > last)
+            break;
+        if (q->nbuckets == cap) {
+            cap = cap ? cap * 2 : 64;
+            uint32_t *nb = realloc (q->buckets, cap * sizeof *nb);
+            if (!nb)
+                return -VG_ENOMEM;
+            q->buckets = nb;
+        }
+        q->buckets[q->nbuckets++] = found;
+        b = (uint64_t) found + 1;
+    }
+    return 0;
 }
 
 static int
@@ -325,15 +350,12 @@ vg_cmd_query (int argc, char **argv)
     } else {
         if (!q.json)
             printf ("device,path,labels,timestamp_ms,time,value\n");
-        q.bmin = UINT32_MAX;
-        q.bmax = 0;
-        vg_store_scan (q.s, VG_CF_SAMPLES, NULL, 0, NULL, 0, s_bucket_of_key, &q.bmin);
-        /* Last bucket: scan from the highest possible key downwards is not offered by the
-         * store API; the newest data is at most max_future ahead of now. */
-        q.bmax = vg_store_bucket (now + 400LL * 86400000, vg_store_bucket_ms (q.s));
-        rc = q.bmin == UINT32_MAX ? 0 : vg_store_scan (q.s, VG_CF_SERIES, NULL, 0, NULL, 0, s_series, &q);
+        rc = s_find_buckets (&q);
+        if (rc == 0 && q.nbuckets)
+            rc = vg_store_scan (q.s, VG_CF_SERIES, NULL, 0, NULL, 0, s_series, &q);
     }
     vg_buf_free (&q.val);
+    free (q.buckets);
     vg_store_destroy (&q.s);
     fflush (stdout);
     if (rc < 0) {

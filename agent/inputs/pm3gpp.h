@@ -4,7 +4,7 @@
  * both measType/r and measTypes/measResults forms.  Every measured value becomes one
  * sample (a comma-separated compound value, e.g. a PDF counter, one sample per bin with
  * label bin=<index>), timestamped at granPeriod@endTime.  Values are per-ROP counts and
- * are delivered as GAUGE (see docs/VENDORS-text.md for why).  The helpers below are shared
+ * are delivered as GAUGE (see docs/VENDORS.md for why).  The helpers below are shared
  * with the VES perf3gpp decoder. */
 #ifndef VG_PM3GPP_H
 #define VG_PM3GPP_H
