@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# tests/run.sh - install what is missing, build (normal and sanitizer builds), run every test.
+# tests/run.sh - install what is missing, build, and run every test:
+#   1. RelWithDebInfo build: every Check suite and every integration test (real processes on
+#      loopback, a real Kafka broker started from Maven Central jars)
+#   2. AddressSanitizer + UBSan build: every Check suite, and the integration tests that
+#      exercise the daemons' data path (their clean shutdown is checked, so leaks fail)
+#   3. libFuzzer: every decoder's fuzz target for a bounded time (tests/fuzz/run.sh)
 # Usage: tests/run.sh            (from anywhere; exits non-zero if any test fails)
 # Env:   VG_SKIP_DEPS=1          skip the dependency check
-#        VG_SKIP_SANITIZE=1      skip the ASan/UBSan build and its unit tests
+#        VG_SKIP_SANITIZE=1      skip stage 2
+#        VG_SKIP_FUZZ=1          skip stage 3;  VG_FUZZ_SECONDS=N  time per fuzz target (default 10)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -10,17 +16,29 @@ cd "$root"
 [[ "${VG_SKIP_DEPS:-0}" == 1 ]] || bash deploy/deps.sh
 
 jobs=$(nproc)
-echo "== build (RelWithDebInfo)"
+start=$(date +%s)
+stage() { printf '\n== %s (%ds)\n' "$*" $(( $(date +%s) - start )); }
+
+stage "build (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j"$jobs"
 
-echo "== tests"
+stage "unit and integration tests"
 (cd build && ctest --output-on-failure -j"$jobs")
 
 if [[ "${VG_SKIP_SANITIZE:-0}" != 1 ]]; then
-  echo "== build (ASan+UBSan) and unit tests"
+  stage "build (ASan+UBSan) and its tests"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVG_SANITIZE=ON >/dev/null
   ninja -C build-asan -j"$jobs"
-  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -L unit)
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+     ctest --output-on-failure -j"$jobs" -L unit)
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+     ctest --output-on-failure -j"$jobs" -R 'integration_(e2e_sim|bad_batches|spool_drain|detect_alerts|inputs_live)')
 fi
-echo "== all tests passed"
+
+if [[ "${VG_SKIP_FUZZ:-0}" != 1 ]]; then
+  stage "fuzz targets"
+  VG_FUZZ_SECONDS=${VG_FUZZ_SECONDS:-10} VG_FUZZ_JOBS="$jobs" bash tests/fuzz/run.sh
+fi
+
+stage "all tests passed"

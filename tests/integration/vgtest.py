@@ -139,9 +139,21 @@ class Harness:
         r = self.vigil("query", "--store", store, "--format", "json", *extra)
         return [json.loads(l) for l in r.stdout.splitlines() if l]
 
-    def close(self, ok):
+    def stop_all(self):
+        """SIGTERM every process still running; return [(key, exit status)] of those that did
+        not exit cleanly (a sanitizer report or a crash during shutdown)."""
+        bad = []
         for key in list(self.procs):
-            self.kill(key, signal.SIGTERM, timeout=20)
+            p = self.procs[key]
+            if p.poll() is not None:
+                continue
+            rc = self.kill(key, signal.SIGTERM, timeout=20)
+            if rc != 0:
+                bad.append((key, rc))
+        return bad
+
+    def close(self, ok):
+        self.stop_all()
         for f in self.logs.values():
             f.close()
         if ok:
@@ -158,6 +170,8 @@ def run(name, body):
     ok = False
     try:
         body(h)
+        bad = h.stop_all()
+        assert not bad, f"processes did not shut down cleanly on SIGTERM: {bad}"
         ok = True
     except Exception as e:  # noqa: BLE001 - report any failure
         import traceback
