@@ -19,6 +19,8 @@ static const vg_cfg_opt_t s_input_opts[] = {
     VG_CFG_OPT ("seed", VG_CFG_UINT, vg_input_cfg_t, seed, 0, 0, "1", "sim: fleet and noise seed"),
     VG_CFG_OPT ("sites", VG_CFG_UINT, vg_input_cfg_t, sites, 1, 10000, "20", "sim: cell sites (gNB + router each)"),
     VG_CFG_OPT ("cells_per_gnb", VG_CFG_UINT, vg_input_cfg_t, cells_per_gnb, 1, 24, "3", "sim: cells per gNB"),
+    VG_CFG_OPT ("scenario", VG_CFG_STR, vg_input_cfg_t, scenario, 0, 64, "",
+                "sim: inject a built-in labelled incident scenario (vigil sim --help lists them)"),
     VG_CFG_OPT ("start", VG_CFG_STR, vg_input_cfg_t, start, 0, 0, "-1h",
                 "sim: first sample time (RFC 3339, epoch ms, or relative like -1d)"),
     VG_CFG_OPT ("interval", VG_CFG_DURATION, vg_input_cfg_t, interval_ms, 1000, 86400000, "60s",

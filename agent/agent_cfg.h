@@ -22,6 +22,7 @@ typedef struct {
     /* sim */
     uint64_t seed;
     uint64_t sites, cells_per_gnb;
+    char *scenario;        /* sim: built-in incident scenario, "" = none */
     char *start;           /* time or relative ("-1d") */
     int64_t interval_ms;   /* sim: step; linux: poll; pmdir: directory scan */
     char *end;             /* "" = unbounded; time or relative ("now") */

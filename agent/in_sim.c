@@ -25,7 +25,7 @@ typedef struct {
     int64_t wake_at_mono;
 } s_sim_t;
 
-static const char *const s_keys[] = { "type", "seed", "sites", "cells_per_gnb", "start", "interval", "end", "speed", NULL };
+static const char *const s_keys[] = { "type", "seed", "sites", "cells_per_gnb", "scenario", "start", "interval", "end", "speed", NULL };
 
 static int
 s_discard_device (void *ctx, const vg_device_t *d)
@@ -132,6 +132,7 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     sc.seed = c->seed;
     sc.sites = (uint32_t) c->sites;
     sc.cells_per_gnb = (uint32_t) c->cells_per_gnb;
+    sc.scenario = c->scenario && c->scenario[0] ? c->scenario : NULL;
     sc.interval_ms = c->interval_ms;
     if (vg_clock_parse (c->start, now, &sc.start_ms) < 0) {
         snprintf (err, errlen, "bad start time '%s'", c->start);

@@ -70,8 +70,16 @@ s_value (FILE *f, double v)
         fputs ("Inf", f);
     else if (v == -1.0 / 0.0)
         fputs ("-Inf", f);
-    else
-        fprintf (f, "%.17g", v);
+    else {
+        /* Shortest form that reads back as the same double. */
+        char buf[40];
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf (buf, sizeof buf, "%.*g", prec, v);
+            if (strtod (buf, NULL) == v)
+                break;
+        }
+        fputs (buf, f);
+    }
 }
 
 static int
