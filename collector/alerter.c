@@ -498,7 +498,7 @@ vg_alerter_new (const vg_alerter_cfg_t *cfg, vg_store_t *store, char *err, size_
     a->on_delivery = cfg->on_delivery;
     a->ctx = cfg->ctx;
     a->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
-    a->max_inflight = cfg->max_inflight ? cfg->max_inflight : 100000;
+    a->max_inflight = cfg->max_inflight ? cfg->max_inflight : 10000;
     if (a->max_inflight > (1u << 24))
         a->max_inflight = 1u << 24;
     size_t hcap = 1;
@@ -721,10 +721,8 @@ vg_alerter_flush (vg_alerter_t *a, int timeout_ms)
         int64_t left = deadline - vg_clock_mono_ms ();
         if (left <= 0)
             return -VG_EAGAIN;
-        if (a->backlog && vg_clock_mono_ms () >= a->retry_at_ms)
-            vg_alerter_poll (a, 0);
-        else
-            vg_alerter_poll (a, left < 50 ? (int) left : 50);
+        /* Waits for the next report (returns as soon as one is served), never spins. */
+        vg_alerter_poll (a, left < 10 ? (int) left : 10);
     }
 }
 

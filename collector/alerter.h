@@ -48,7 +48,7 @@ typedef struct {
     int format;                       /* VG_OUTBOX_JSON (VG_OUTBOX_PROTOBUF is refused for now) */
     const vg_alerter_prop_t *props;   /* librdkafka properties, applied after the defaults */
     size_t nprops;
-    size_t max_inflight;              /* produced but not yet reported; 0 = 100000 */
+    size_t max_inflight;              /* produced but not yet reported; 0 = 10000 */
     int64_t flush_ms;                 /* how long destroy waits for outstanding deliveries */
     vg_ocsf_ctx_t ocsf;               /* product version, collector id, store path (topic is set here) */
     void (*on_delivery) (void *ctx, const vg_alerter_delivery_t *d); /* optional, alerter thread */

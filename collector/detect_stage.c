@@ -52,6 +52,7 @@ struct vg_detect_stage {
     void *commit_ctx;
     vg_detect_poll_fn poll_fn;
     void *poll_ctx;
+    int poll_fd;           /* extra fd that wakes the loop; -1 = none */
     /* device inventory (saved with the state so series can be re-declared before load) */
     s_dev_t *devs;
     size_t ndevs, capdevs;
@@ -625,6 +626,7 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
         snprintf (err, errlen, "out of memory");
         return NULL;
     }
+    st->poll_fd = -1;
     st->cfg = *cfg;
     st->cfg.rules_path = NULL;
     if (st->cfg.queue <= 0)
@@ -695,10 +697,10 @@ static void *
 s_run (void *arg)
 {
     vg_detect_stage_t *st = arg;
-    zmq_pollitem_t it = { st->rx, 0, ZMQ_POLLIN, 0 };
+    zmq_pollitem_t it[2] = { { st->rx, 0, ZMQ_POLLIN, 0 }, { NULL, st->poll_fd, ZMQ_POLLIN, 0 } };
     int stop = 0;
     while (!stop) {
-        int prc = zmq_poll (&it, 1, 100);
+        int prc = zmq_poll (it, st->poll_fd >= 0 ? 2 : 1, 100);
         if (prc < 0 && errno != EINTR) {
             vg_log (VG_LOG_ERROR, "detect", "poll failed: %s; detect stage stops", zmq_strerror (errno));
             break;
@@ -811,6 +813,12 @@ vg_detect_stage_on_committed (vg_detect_stage_t *st, vg_detect_commit_hook fn, v
 {
     st->commit_fn = fn;
     st->commit_ctx = ctx;
+}
+
+void
+vg_detect_stage_poll_fd (vg_detect_stage_t *st, int fd)
+{
+    st->poll_fd = fd;
 }
 
 void

@@ -339,6 +339,7 @@ main (int argc, char **argv)
             vg_detect_stage_on_alert (app.detect, s_kafka_on_alert, app.alerter);
             vg_detect_stage_on_committed (app.detect, s_kafka_on_committed, app.alerter);
             vg_detect_stage_poll_hook (app.detect, s_kafka_poll, app.alerter);
+            vg_detect_stage_poll_fd (app.detect, vg_alerter_fd (app.alerter));
             vg_log (VG_LOG_INFO, "collector", "alerts to Kafka: topic %s, brokers %s", cfg.kafka_topic,
                     cfg.kafka_brokers);
         }

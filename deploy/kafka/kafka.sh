@@ -169,7 +169,11 @@ plan_layout() {
   ((want_cport >= 1024 && want_cport + 2 <= 65535)) || die "controller port base $want_cport out of range"
   NODES=$want_nodes; PORT=$want_port; CPORT=$want_cport
   # A KRaft cluster id is 16 random bytes in unpadded URL-safe base64.
-  CLUSTER_ID=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  # It must not start with '-', or the storage formatter reads it as an option.
+  CLUSTER_ID=-
+  while [[ "$CLUSTER_ID" == -* ]]; do
+    CLUSTER_ID=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  done
 }
 
 save_env() {

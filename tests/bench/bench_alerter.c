@@ -7,7 +7,7 @@
  * rate = alerts / (first stage -> last acknowledgement); every alert must be acknowledged and
  * the outbox must end empty (no loss).  Prints one JSON object.
  * Usage: bench_alerter --brokers HOST:PORT [--topic T] [--latency-n N] [--gap-ms G]
- *                      [--total N] [--batch B] [--store DIR] [--no-sync]
+ *                      [--total N] [--batch B] [--max-inflight N] [--store DIR] [--no-sync]
  * Start a broker first: deploy/kafka/kafka.sh start (prints the bootstrap list). */
 #include <math.h>
 #include <poll.h>
@@ -110,7 +110,7 @@ int
 main (int argc, char **argv)
 {
     const char *brokers = NULL, *topic = NULL, *store_dir = NULL;
-    long lat_n = 2000, gap_ms = 5, total = 200000, batch = 500;
+    long lat_n = 2000, gap_ms = 5, total = 200000, batch = 500, max_inflight = 0;
     int sync = 1;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -128,6 +128,8 @@ main (int argc, char **argv)
             total = atol (argv[++i]);
         else if (!strcmp (argv[i], "--batch") && v)
             batch = atol (argv[++i]);
+        else if (!strcmp (argv[i], "--max-inflight") && v)
+            max_inflight = atol (argv[++i]);
         else if (!strcmp (argv[i], "--no-sync"))
             sync = 0;
         else {
@@ -135,7 +137,7 @@ main (int argc, char **argv)
             return 2;
         }
     }
-    if (!brokers || lat_n < 0 || gap_ms < 0 || total < 0 || batch < 1) {
+    if (!brokers || lat_n < 0 || gap_ms < 0 || total < 0 || batch < 1 || max_inflight < 0) {
         fprintf (stderr, "bench_alerter: --brokers HOST:PORT is required (deploy/kafka/kafka.sh start prints it)\n");
         return 2;
     }
@@ -165,7 +167,7 @@ main (int argc, char **argv)
     vg_alerter_cfg_t ac = { .brokers = brokers,
                             .topic = topic,
                             .format = VG_OUTBOX_JSON,
-                            .max_inflight = 100000,
+                            .max_inflight = (size_t) max_inflight, /* 0: the collector's default */
                             .flush_ms = 10000,
                             .ocsf = { "0.1.0", "bench", store_dir, NULL },
                             .on_delivery = s_on_dr,

@@ -60,6 +60,15 @@ s_broker_stop (void)
     s_kdir[0] = '\0';
 }
 
+/* A runner killed by a CTest timeout still stops its broker (best effort: system() is not
+ * async-signal-safe, but the process is about to die anyway). */
+static void
+s_on_term (int sig)
+{
+    s_broker_stop ();
+    _exit (128 + sig);
+}
+
 /* Unchecked fixture: runs once in the runner process before the broker test case. */
 static void
 s_broker_start (void)
@@ -71,6 +80,8 @@ s_broker_start (void)
     }
     s_owner = getpid ();
     atexit (s_broker_stop);
+    signal (SIGTERM, s_on_term);
+    signal (SIGINT, s_on_term);
     for (int attempt = 0; attempt < 3 && !s_boot[0]; attempt++) {
         int p = s_free_port (), c = s_free_port ();
         if (p < 0 || c < 0 || p == c)

@@ -65,7 +65,9 @@ class Kafka:
                 self.env["VG_KAFKA_PORT"] = str(port_base(self.nodes))
                 self.env["VG_KAFKA_CONTROLLER_PORT"] = str(port_base(self.nodes))
                 r = self.sh("start", "--nodes", str(self.nodes), check=False)
-                if r.returncode == 0 or "already in use" not in r.stderr:
+                # Retry a port race, and a random cluster id that starts with '-' (which the
+                # storage formatter of kafka.sh then takes for an option).
+                if r.returncode == 0 or not ("already in use" in r.stderr or "formatting storage" in r.stderr):
                     break
                 self.sh("clean", check=False)
             if r.returncode != 0:
@@ -205,10 +207,8 @@ def single_node(h):
     sc.wait_stored(10)
     n, dups = sc.check_arrived()
     assert n == 10, f"{n} alerts stored, want 10"
-    wait_for(lambda: sc.metric("vigil_kafka_latency_seconds_count") >= 10, 30, "latency counted")
-    lat = sc.metric('vigil_kafka_latency_seconds{quantile="0.5"}')
-    print(f"(a) {n} alerts on Kafka equal to vigil alerts field by field ({dups} duplicates), "
-          f"collector p50 commit->ack {lat * 1000:.1f} ms", flush=True)
+    wait_for(lambda: sc.metric('vigil_kafka_alerts_total{result="delivered"}') >= 10, 30, "deliveries counted")
+    print(f"(a) {n} alerts on Kafka equal to vigil alerts field by field ({dups} duplicates)", flush=True)
 
     # (b) broker down for 60 s while alerts fire; ingestion keeps going.
     kafka.sh("stop")
