@@ -20,6 +20,7 @@ static const s_cmd_t s_cmds[] = {
     { "eval", vg_cmd_eval, "score the detectors on a labelled simulated scenario" },
     { "alerts", vg_cmd_alerts, "list the alerts a collector stored (text or OCSF JSON)" },
     { "detect", vg_cmd_detect, "score a timestamp,value CSV series with a detector (one score per row)" },
+    { "keygen", vg_cmd_keygen, "make a CURVE key pair (Z85) for an agent or the collector" },
 };
 
 static void

@@ -188,7 +188,10 @@ s_publish_metrics (void *ctx)
                       "vigil_commits_total{result=\"error\"} %llu\n"
                       "# TYPE vigil_commit_seconds_max gauge\nvigil_commit_seconds_max %.6f\n"
                       "# TYPE vigil_commit_seconds_sum counter\nvigil_commit_seconds_sum %.6f\n"
-                      "# TYPE vigil_store_sample_sst_bytes gauge\nvigil_store_sample_sst_bytes %llu\n",
+                      "# TYPE vigil_store_sample_sst_bytes gauge\nvigil_store_sample_sst_bytes %llu\n"
+                      "# TYPE vigil_zap_allowed_total counter\nvigil_zap_allowed_total %llu\n"
+                      "# TYPE vigil_zap_denied_total counter\nvigil_zap_denied_total %llu\n"
+                      "# TYPE vigil_wrong_agent_total counter\nvigil_wrong_agent_total %llu\n",
                       (unsigned long long) i->batches, (unsigned long long) i->duplicates,
                       (unsigned long long) i->rejected, (unsigned long long) i->gaps, (unsigned long long) i->samples,
                       (unsigned long long) i->samples_rejected, (unsigned long long) i->events,
@@ -196,7 +199,8 @@ s_publish_metrics (void *ctx)
                       (unsigned long long) s->msgs_in, (unsigned long long) s->bad_msgs, (unsigned long long) s->hello,
                       (unsigned long long) s->heartbeats, (unsigned long long) s->commits,
                       (unsigned long long) s->commit_errors, s->commit_us_max / 1e6, s->commit_us_total / 1e6,
-                      (unsigned long long) sst);
+                      (unsigned long long) sst, (unsigned long long) s->zap_allowed,
+                      (unsigned long long) s->zap_denied, (unsigned long long) s->wrong_agent);
     if (app->detect && n > 0 && (size_t) n < sizeof buf)
         n += (int) s_detect_metrics (app->detect, buf + n, sizeof buf - (size_t) n);
     if (app->alerter && n > 0 && (size_t) n < sizeof buf)
@@ -256,16 +260,18 @@ main (int argc, char **argv)
     char err[512];
     s_app_t app = { 0 };
     vg_agent_acl_t *acl = calloc (cfg.nagents ? cfg.nagents : 1, sizeof *acl);
+    vg_zap_key_t *keys = calloc (cfg.nagents ? cfg.nagents : 1, sizeof *keys);
     vg_store_cfg_t sc = { cfg.store_path, VG_STORE_RW, cfg.bucket_ms, cfg.store_sync, cfg.cache_bytes };
-    app.store = acl ? vg_store_open (&sc, err, sizeof err) : NULL;
+    app.store = acl && keys ? vg_store_open (&sc, err, sizeof err) : NULL;
     if (!app.store) {
-        fprintf (stderr, "vigil-collector: store: %s\n", acl ? err : "out of memory");
+        fprintf (stderr, "vigil-collector: store: %s\n", acl && keys ? err : "out of memory");
         goto done;
     }
     for (size_t i = 0; i < cfg.nagents; i++) {
         acl[i].id = cfg.agents[i].id;
         acl[i].devices = (const char *const *) cfg.agents[i].devices;
         acl[i].ndevices = cfg.agents[i].ndevices;
+        keys[i] = (vg_zap_key_t){ cfg.agents[i].id, cfg.agents[i].public_key };
     }
     vg_ingest_cfg_t ic = { cfg.max_past_ms,
                            cfg.max_future_ms,
@@ -294,7 +300,8 @@ main (int argc, char **argv)
     vg_server_cfg_t vc = { cfg.listen,           cfg.id,
                            (int) cfg.max_group,  cfg.retention_ms,
                            3600000,              cfg.curve_secret_key,
-                           cfg.curve_public_key, cfg.max_batch_bytes };
+                           cfg.curve_public_key, cfg.max_batch_bytes,
+                           keys,                 cfg.nagents };
     app.server = vg_server_new (&vc, app.store, app.ingest, err, sizeof err);
     if (!app.server) {
         fprintf (stderr, "vigil-collector: %s\n", err);
@@ -372,6 +379,7 @@ done:
     vg_ingest_destroy (&app.ingest);
     vg_store_destroy (&app.store);
     free (acl);
+    free (keys);
     vg_cfg_free (&vg_collector_cfg_table, &cfg);
     return rc;
 }

@@ -36,6 +36,7 @@ struct vg_server {
     vg_server_cfg_t cfg;
     void *ctx;
     void *router;
+    vg_zap_t *zap;        /* CURVE allow list; NULL = plain TCP, no key checks */
     vg_store_t *store;
     vg_ingest_t *ingest;
     vg_store_txn_t *txn;
@@ -84,12 +85,25 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
     zmq_setsockopt (srv->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt (srv->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     if (cfg->curve_secret_key && cfg->curve_secret_key[0]) {
+        /* The ZAP handler must be bound before the ROUTER accepts anyone: without one,
+         * libzmq admits every CURVE client. */
+        srv->zap = vg_zap_new (srv->ctx, cfg->agent_keys, cfg->nagent_keys, err, errlen);
+        if (!srv->zap)
+            goto fail;
+        zmq_setsockopt (srv->router, ZMQ_ZAP_DOMAIN, VG_ZAP_DOMAIN, strlen (VG_ZAP_DOMAIN));
         zmq_setsockopt (srv->router, ZMQ_CURVE_SERVER, &one, sizeof one);
-        if (zmq_setsockopt (srv->router, ZMQ_CURVE_SECRETKEY, cfg->curve_secret_key, 40) != 0) {
-            snprintf (err, errlen, "invalid CURVE secret key");
+        if (strlen (cfg->curve_secret_key) != 40
+            || zmq_setsockopt (srv->router, ZMQ_CURVE_SECRETKEY, cfg->curve_secret_key, 40) != 0) {
+            snprintf (err, errlen, "invalid CURVE secret key (40 Z85 characters expected)");
             goto fail;
         }
+        if (vg_zap_key_count (srv->zap) == 0)
+            vg_log (VG_LOG_WARN, "server", "CURVE is on but no agent has a public_key: every agent will be refused");
+        else
+            vg_log (VG_LOG_INFO, "server", "CURVE on: %zu agent key(s) admitted", vg_zap_key_count (srv->zap));
     }
+    srv->cfg.agent_keys = NULL; /* borrowed for the constructor only */
+    srv->cfg.nagent_keys = 0;
     if (zmq_bind (srv->router, cfg->listen) != 0) {
         snprintf (err, errlen, "cannot listen on %s: %s", cfg->listen, zmq_strerror (zmq_errno ()));
         goto fail;
@@ -109,6 +123,7 @@ vg_server_destroy (vg_server_t **self_p)
     vg_server_t *srv = *self_p;
     if (srv->router)
         zmq_close (srv->router);
+    vg_zap_destroy (&srv->zap);
     if (srv->ctx)
         zmq_ctx_term (srv->ctx);
     vg_store_txn_destroy (&srv->txn);
@@ -167,8 +182,21 @@ s_send_ack (vg_server_t *srv, const s_pending_t *p)
     srv->stats.acks_sent++;
 }
 
+/* With CURVE, is agent_id the agent of the key that sent the message (user_id)? */
+static bool
+s_agent_matches_key (vg_server_t *srv, const char *user_id, const char *agent_id)
+{
+    if (!srv->zap)
+        return true;
+    if (user_id && !strcmp (user_id, agent_id))
+        return true;
+    srv->stats.wrong_agent++;
+    return false;
+}
+
 static void
-s_handle_hello (vg_server_t *srv, const uint8_t *id, size_t idlen, const uint8_t *p, size_t len)
+s_handle_hello (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *user_id, const uint8_t *p,
+                size_t len)
 {
     Vigil__Hello *h = vigil__hello__unpack (NULL, len, p);
     if (!h || !h->agent_id || strnlen (h->agent_id, VG_MAX_ID_LEN + 1) > VG_MAX_ID_LEN) {
@@ -179,6 +207,12 @@ s_handle_hello (vg_server_t *srv, const uint8_t *id, size_t idlen, const uint8_t
         return;
     }
     srv->stats.hello++;
+    if (!s_agent_matches_key (srv, user_id, h->agent_id)) {
+        vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server", "HELLO as agent '%s' from the CURVE key of agent '%s' ignored",
+                   h->agent_id, user_id ? user_id : "?");
+        vigil__hello__free_unpacked (h, NULL);
+        return;
+    }
     if (!vg_ingest_agent_known (srv->ingest, h->agent_id)) {
         srv->stats.bad_msgs++;
         vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server", "HELLO from unknown agent '%s' ignored", h->agent_id);
@@ -256,7 +290,7 @@ s_flush_group (vg_server_t *srv)
 }
 
 static void
-s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, zmq_msg_t *payload)
+s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *user_id, zmq_msg_t *payload)
 {
     s_pending_t *p = &srv->pending[srv->npending];
     memset (p, 0, offsetof (s_pending_t, batch));
@@ -264,6 +298,7 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, zmq_msg_t *pa
     p->identity_len = idlen;
     p->use_plain = false;
     vg_ingest_result_t res;
+    memset (&res, 0, sizeof res);
     const uint8_t *data = zmq_msg_data (payload);
     size_t len = zmq_msg_size (payload);
     int rc;
@@ -271,7 +306,6 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, zmq_msg_t *pa
         /* Compressed batch: inflate (bounded by the batch size limit) before validation. */
         rc = vg_zstd_decompress (data, len, srv->cfg.max_batch_bytes, &p->plain);
         if (rc < 0) {
-            memset (&res, 0, sizeof res);
             snprintf (res.reason, sizeof res.reason, "compressed batch: %s",
                       rc == -VG_ETOOBIG ? "larger than max_batch_bytes" : "corrupt zstd frame");
             srv->stats.bad_batches++;
@@ -280,6 +314,22 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, zmq_msg_t *pa
         p->use_plain = true;
         data = p->plain.data;
         len = p->plain.len;
+    }
+    if (srv->zap) {
+        /* Before ingest: a key speaks only for its own agent (and so its devices). */
+        rc = vg_zap_peek_agent_id (data, len, res.agent_id, sizeof res.agent_id);
+        if (rc == -VG_ENOTFOUND)
+            res.agent_id[0] = '\0';
+        if (rc < 0 && rc != -VG_ENOTFOUND) {
+            snprintf (res.reason, sizeof res.reason, "malformed batch");
+            srv->stats.bad_batches++;
+            goto rejected;
+        }
+        if (!s_agent_matches_key (srv, user_id, res.agent_id)) {
+            snprintf (res.reason, sizeof res.reason, "agent_id '%.80s' is not the agent of this CURVE key ('%.60s')",
+                      res.agent_id, user_id ? user_id : "?");
+            goto rejected;
+        }
     }
     rc = vg_ingest_batch (srv->ingest, data, len, vg_clock_now_ms (), srv->txn, &res);
     p->epoch = res.epoch;
@@ -378,6 +428,8 @@ s_recv_one (vg_server_t *srv)
     }
     srv->stats.msgs_in++;
     const uint8_t *idp = zmq_msg_data (&id);
+    /* ZAP's User-Id (the agent of the peer's CURVE key) rides on every frame it sent. */
+    const char *user_id = srv->zap && nframes >= 2 ? zmq_msg_gets (&type, "User-Id") : NULL;
     size_t idlen = zmq_msg_size (&id);
     if (!ok || nframes != 3 || zmq_msg_size (&type) != 1 || idlen > MAX_IDENTITY) {
         srv->stats.bad_msgs++;
@@ -386,10 +438,10 @@ s_recv_one (vg_server_t *srv)
         uint8_t t = *(const uint8_t *) zmq_msg_data (&type);
         switch (t) {
         case VIGIL__MSG_TYPE__MSG_TYPE_HELLO:
-            s_handle_hello (srv, idp, idlen, zmq_msg_data (&payload), zmq_msg_size (&payload));
+            s_handle_hello (srv, idp, idlen, user_id, zmq_msg_data (&payload), zmq_msg_size (&payload));
             break;
         case VIGIL__MSG_TYPE__MSG_TYPE_BATCH:
-            s_handle_batch (srv, idp, idlen, &payload);
+            s_handle_batch (srv, idp, idlen, user_id, &payload);
             break;
         case VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT:
             srv->stats.heartbeats++;
@@ -411,10 +463,18 @@ int
 vg_server_run (vg_server_t *srv, volatile sig_atomic_t *stop)
 {
     while (!*stop) {
-        zmq_pollitem_t item = { srv->router, 0, ZMQ_POLLIN, 0 };
-        int rc = zmq_poll (&item, 1, 200);
+        zmq_pollitem_t items[2] = { { srv->router, 0, ZMQ_POLLIN, 0 }, { NULL, 0, ZMQ_POLLIN, 0 } };
+        if (srv->zap)
+            items[1].socket = vg_zap_socket (srv->zap);
+        int rc = zmq_poll (items, srv->zap ? 2 : 1, 200);
         if (rc < 0 && zmq_errno () != EINTR)
             return -VG_EIO;
+        if (srv->zap && (items[1].revents & ZMQ_POLLIN)) {
+            vg_zap_serve (srv->zap);
+            const vg_zap_stats_t *z = vg_zap_stats (srv->zap);
+            srv->stats.zap_allowed = z->allowed;
+            srv->stats.zap_denied = z->denied + z->malformed;
+        }
         /* Drain what is waiting (bounded by the group size), then commit once. */
         for (int i = 0; i < 4 * srv->cfg.max_group && !*stop; i++)
             if (s_recv_one (srv) < 0)

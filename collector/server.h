@@ -4,7 +4,9 @@
  * HEARTBEAT.  Batches that arrive together are validated into one write batch and
  * committed with one fsync (group commit); only then is each acknowledged, so an ACK
  * always means "durable".  Bad messages are rejected with a counter and a rate-limited
- * log line; the loop keeps serving. */
+ * log line; the loop keeps serving.  With a CURVE secret key, only the agents' listed keys
+ * complete the handshake (ZAP, see zap.h), and a HELLO or BATCH whose agent_id is not the
+ * key's agent is refused. */
 #ifndef VG_SERVER_H
 #define VG_SERVER_H
 
@@ -13,6 +15,7 @@
 
 #include "ingest.h"
 #include "store.h"
+#include "zap.h"
 
 typedef struct {
     const char *listen;           /* ZeroMQ endpoint, e.g. tcp://127.0.0.1:5555 */
@@ -23,11 +26,15 @@ typedef struct {
     const char *curve_secret_key; /* Z85 secret key; NULL = plain TCP */
     const char *curve_public_key;
     size_t max_batch_bytes;       /* bound on a decompressed batch */
+    const vg_zap_key_t *agent_keys; /* CURVE allow list (borrowed during new); used only with */
+    size_t nagent_keys;             /* curve_secret_key */
 } vg_server_cfg_t;
 
 typedef struct {
     uint64_t msgs_in, hello, heartbeats, bad_msgs, bad_batches, acks_sent, commits, commit_errors;
     uint64_t retention_runs;
+    uint64_t zap_allowed, zap_denied; /* CURVE handshakes admitted / refused (unlisted key, bad request) */
+    uint64_t wrong_agent;             /* HELLO/BATCH naming another agent than its CURVE key's */
     int64_t commit_us_total, commit_us_max;
 } vg_server_stats_t;
 

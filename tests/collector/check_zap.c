@@ -1,0 +1,391 @@
+/* check_zap.c - CURVE authentication of the collector: the ZAP allow list (listed keys in,
+ * unlisted keys and plain TCP out, denials counted), the key -> agent binding (a HELLO or
+ * BATCH naming another agent is refused before ingest), config errors (bad or duplicate
+ * keys), and the agent_id peek over well-formed and hostile bytes. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "err.h"
+#include "ingest.h"
+#include "server.h"
+#include "store.h"
+#include "vigil.pb-c.h"
+#include "zap.h"
+
+/* ---- vg_zap_peek_agent_id ---- */
+
+static size_t
+s_pack_batch (const char *agent, uint64_t seq, uint8_t *buf, size_t size)
+{
+    Vigil__Batch b = VIGIL__BATCH__INIT;
+    char *strings[] = { "", "x" };
+    b.agent_id = (char *) agent;
+    b.epoch = 1;
+    b.seq = seq;
+    b.created_ms = 1767614400000LL;
+    b.n_strings = 2;
+    b.strings = strings;
+    size_t n = vigil__batch__get_packed_size (&b);
+    ck_assert_uint_le (n, size);
+    return vigil__batch__pack (&b, buf);
+}
+
+START_TEST (peek_batch_and_hello)
+{
+    uint8_t buf[256];
+    char id[VG_MAX_ID_LEN];
+    size_t n = s_pack_batch ("agent-7", 3, buf, sizeof buf);
+    ck_assert_int_eq (vg_zap_peek_agent_id (buf, n, id, sizeof id), 0);
+    ck_assert_str_eq (id, "agent-7");
+    Vigil__Hello h = VIGIL__HELLO__INIT;
+    h.agent_id = "h1";
+    h.version = "1.0";
+    h.epoch = 99;
+    n = vigil__hello__pack (&h, buf);
+    ck_assert_int_eq (vg_zap_peek_agent_id (buf, n, id, sizeof id), 0);
+    ck_assert_str_eq (id, "h1");
+    /* No agent_id at all (proto3 omits ""). */
+    n = s_pack_batch ("", 3, buf, sizeof buf);
+    ck_assert_int_eq (vg_zap_peek_agent_id (buf, n, id, sizeof id), -VG_ENOTFOUND);
+    /* Too small an output buffer. */
+    n = s_pack_batch ("a-long-agent-name", 3, buf, sizeof buf);
+    ck_assert_int_eq (vg_zap_peek_agent_id (buf, n, id, 5), -VG_ETOOBIG);
+}
+END_TEST
+
+START_TEST (peek_last_wins)
+{
+    /* A second agent_id appended to a valid batch: protobuf keeps the last, and so must we
+     * (or an agent could show one id to the check and another to ingest). */
+    uint8_t buf[256];
+    char id[VG_MAX_ID_LEN];
+    size_t n = s_pack_batch ("a1", 1, buf, sizeof buf);
+    buf[n++] = 0x0a;
+    buf[n++] = 2;
+    buf[n++] = 'a';
+    buf[n++] = '2';
+    ck_assert_int_eq (vg_zap_peek_agent_id (buf, n, id, sizeof id), 0);
+    ck_assert_str_eq (id, "a2");
+    Vigil__Batch *b = vigil__batch__unpack (NULL, n, buf);
+    ck_assert_ptr_nonnull (b);
+    ck_assert_str_eq (b->agent_id, id);
+    vigil__batch__free_unpacked (b, NULL);
+}
+END_TEST
+
+START_TEST (peek_hostile)
+{
+    uint8_t buf[256];
+    char id[VG_MAX_ID_LEN];
+    size_t n = s_pack_batch ("a1", 1, buf, sizeof buf);
+    /* Every truncation is either a clean message (a field boundary) or an error; never a
+     * read past the end (the sanitizer build checks that). */
+    for (size_t cut = 0; cut < n; cut++) {
+        uint8_t *copy = malloc (cut ? cut : 1);
+        memcpy (copy, buf, cut);
+        int rc = vg_zap_peek_agent_id (copy, cut, id, sizeof id);
+        ck_assert (rc == 0 || rc == -VG_ENOTFOUND || rc == -VG_EPROTO);
+        free (copy);
+    }
+    const uint8_t bad_len[] = { 0x0a, 0x7f, 'a' };             /* length past the end */
+    ck_assert_int_eq (vg_zap_peek_agent_id (bad_len, sizeof bad_len, id, sizeof id), -VG_EPROTO);
+    const uint8_t bad_type[] = { 0x08, 0x01 };                 /* agent_id as a varint */
+    ck_assert_int_eq (vg_zap_peek_agent_id (bad_type, sizeof bad_type, id, sizeof id), -VG_EPROTO);
+    const uint8_t group[] = { 0x13, 0x14 };                    /* wire type 3 */
+    ck_assert_int_eq (vg_zap_peek_agent_id (group, sizeof group, id, sizeof id), -VG_EPROTO);
+    const uint8_t nul[] = { 0x0a, 0x03, 'a', 0, 'b' };         /* NUL inside the id */
+    ck_assert_int_eq (vg_zap_peek_agent_id (nul, sizeof nul, id, sizeof id), -VG_EPROTO);
+    const uint8_t huge[] = { 0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 };
+    ck_assert_int_eq (vg_zap_peek_agent_id (huge, sizeof huge, id, sizeof id), -VG_EPROTO);
+}
+END_TEST
+
+/* ---- vg_zap_new: configuration errors ---- */
+
+START_TEST (zap_config_errors)
+{
+    char pub1[41], sec1[41], pub2[41], sec2[41], err[256];
+    ck_assert_int_eq (zmq_curve_keypair (pub1, sec1), 0);
+    ck_assert_int_eq (zmq_curve_keypair (pub2, sec2), 0);
+    void *ctx = zmq_ctx_new ();
+    vg_zap_key_t bad[] = { { "a1", "not-a-key" } };
+    ck_assert_ptr_null (vg_zap_new (ctx, bad, 1, err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "a1"));
+    vg_zap_key_t dup[] = { { "a1", pub1 }, { "a2", pub2 }, { "a3", pub1 } };
+    ck_assert_ptr_null (vg_zap_new (ctx, dup, 3, err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "same public_key"));
+    vg_zap_key_t ok[] = { { "a1", pub1 }, { "nokey", "" }, { "a2", pub2 }, { "nokey2", NULL } };
+    vg_zap_t *zap = vg_zap_new (ctx, ok, 4, err, sizeof err);
+    ck_assert_msg (zap != NULL, "%s", err);
+    ck_assert_uint_eq (vg_zap_key_count (zap), 2);
+    /* One handler per context. */
+    ck_assert_ptr_null (vg_zap_new (ctx, ok, 4, err, sizeof err));
+    vg_zap_destroy (&zap);
+    ck_assert_ptr_null (zap);
+    vg_zap_destroy (&zap);
+    /* Unbound with the socket: a new handler can take the endpoint. */
+    zap = vg_zap_new (ctx, ok, 4, err, sizeof err);
+    ck_assert_msg (zap != NULL, "%s", err);
+    vg_zap_destroy (&zap);
+    zmq_ctx_term (ctx);
+}
+END_TEST
+
+/* ---- the server with CURVE: a thread serving, clients as separate DEALERs ---- */
+
+static char s_dir[256];
+static char s_ep[300];
+static char s_srv_pub[41], s_srv_sec[41];
+static char s_a1_pub[41], s_a1_sec[41], s_a2_pub[41], s_a2_sec[41];
+static vg_store_t *s_store;
+static vg_ingest_t *s_ingest;
+static vg_server_t *s_srv;
+static volatile sig_atomic_t s_stop;
+static pthread_t s_thread;
+
+static void *
+s_serve (void *arg)
+{
+    (void) arg;
+    vg_server_run (s_srv, &s_stop);
+    return NULL;
+}
+
+static void
+setup (void)
+{
+    snprintf (s_dir, sizeof s_dir, "/tmp/vg-zap-XXXXXX");
+    ck_assert_ptr_nonnull (mkdtemp (s_dir));
+    snprintf (s_ep, sizeof s_ep, "ipc://%s/sock", s_dir);
+    ck_assert_int_eq (zmq_curve_keypair (s_srv_pub, s_srv_sec), 0);
+    ck_assert_int_eq (zmq_curve_keypair (s_a1_pub, s_a1_sec), 0);
+    ck_assert_int_eq (zmq_curve_keypair (s_a2_pub, s_a2_sec), 0);
+    char path[300], err[256];
+    snprintf (path, sizeof path, "%s/store", s_dir);
+    vg_store_cfg_t sc = { path, VG_STORE_RW, 7200000, false, 0 };
+    s_store = vg_store_open (&sc, err, sizeof err);
+    ck_assert_msg (s_store != NULL, "%s", err);
+    static const vg_agent_acl_t acl[] = { { "a1", NULL, 0 }, { "a2", NULL, 0 } };
+    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, false, acl, 2 };
+    s_ingest = vg_ingest_new (&ic, s_store, err, sizeof err);
+    ck_assert_msg (s_ingest != NULL, "%s", err);
+    vg_zap_key_t keys[] = { { "a1", s_a1_pub }, { "a2", s_a2_pub } };
+    vg_server_cfg_t vc = { s_ep, "c", 8, 0, 3600000, s_srv_sec, s_srv_pub, 16 << 20, keys, 2 };
+    s_srv = vg_server_new (&vc, s_store, s_ingest, err, sizeof err);
+    ck_assert_msg (s_srv != NULL, "%s", err);
+    s_stop = 0;
+    ck_assert_int_eq (pthread_create (&s_thread, NULL, s_serve, NULL), 0);
+}
+
+/* Stop the server thread (so its counters can be read without a race). */
+static void
+s_stop_server (void)
+{
+    if (!s_stop) {
+        s_stop = 1;
+        pthread_join (s_thread, NULL);
+    }
+}
+
+static void
+teardown (void)
+{
+    s_stop_server ();
+    vg_server_destroy (&s_srv);
+    vg_ingest_destroy (&s_ingest);
+    vg_store_destroy (&s_store);
+    char cmd[300];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    ck_assert_int_eq (system (cmd), 0);
+}
+
+/* A DEALER to the server: CURVE with (pub, sec) when pub is set, else plain. */
+static void *
+s_client (void *ctx, const char *pub, const char *sec)
+{
+    void *d = zmq_socket (ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt (d, ZMQ_LINGER, &zero, sizeof zero);
+    if (pub) {
+        ck_assert_int_eq (zmq_setsockopt (d, ZMQ_CURVE_SERVERKEY, s_srv_pub, 40), 0);
+        ck_assert_int_eq (zmq_setsockopt (d, ZMQ_CURVE_PUBLICKEY, pub, 40), 0);
+        ck_assert_int_eq (zmq_setsockopt (d, ZMQ_CURVE_SECRETKEY, sec, 40), 0);
+    }
+    ck_assert_int_eq (zmq_connect (d, s_ep), 0);
+    return d;
+}
+
+static void
+s_send (void *d, uint8_t type, const uint8_t *p, size_t n)
+{
+    ck_assert_int_eq (zmq_send (d, &type, 1, ZMQ_SNDMORE), 1);
+    ck_assert_int_eq (zmq_send (d, p, n, 0), (int) n);
+}
+
+/* Wait up to ms for a reply: its type (0 = none); an ACK's status goes to *ack_status. */
+static int
+s_reply (void *d, int ms, int *ack_status)
+{
+    zmq_pollitem_t it = { d, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (&it, 1, ms) <= 0)
+        return 0;
+    zmq_msg_t type, payload;
+    zmq_msg_init (&type);
+    zmq_msg_init (&payload);
+    zmq_msg_recv (&type, d, 0);
+    if (zmq_msg_more (&type))
+        zmq_msg_recv (&payload, d, 0);
+    int t = zmq_msg_size (&type) == 1 ? *(uint8_t *) zmq_msg_data (&type) : -1;
+    if (t == VIGIL__MSG_TYPE__MSG_TYPE_ACK) {
+        Vigil__Ack *a = vigil__ack__unpack (NULL, zmq_msg_size (&payload), zmq_msg_data (&payload));
+        ck_assert_ptr_nonnull (a);
+        *ack_status = a->status;
+        vigil__ack__free_unpacked (a, NULL);
+    }
+    zmq_msg_close (&type);
+    zmq_msg_close (&payload);
+    return t;
+}
+
+static void
+s_hello (void *d, const char *agent)
+{
+    Vigil__Hello h = VIGIL__HELLO__INIT;
+    h.agent_id = (char *) agent;
+    h.version = "test";
+    h.epoch = 1;
+    uint8_t buf[256];
+    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_HELLO, buf, vigil__hello__pack (&h, buf));
+}
+
+START_TEST (listed_key_is_admitted)
+{
+    void *ctx = zmq_ctx_new ();
+    void *d = s_client (ctx, s_a1_pub, s_a1_sec);
+    int st = -1;
+    s_hello (d, "a1");
+    ck_assert_int_eq (s_reply (d, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_WELCOME);
+    uint8_t buf[256];
+    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
+    ck_assert_int_eq (s_reply (d, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_ACK);
+    ck_assert_int_eq (st, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    /* The second key works too, for its own agent. */
+    void *d2 = s_client (ctx, s_a2_pub, s_a2_sec);
+    s_hello (d2, "a2");
+    ck_assert_int_eq (s_reply (d2, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_WELCOME);
+    zmq_close (d);
+    zmq_close (d2);
+    zmq_ctx_term (ctx);
+    s_stop_server ();
+    const vg_server_stats_t *s = vg_server_stats (s_srv);
+    ck_assert_uint_eq (s->zap_allowed, 2);
+    ck_assert_uint_eq (s->zap_denied, 0);
+    ck_assert_uint_eq (s->wrong_agent, 0);
+    ck_assert_uint_eq (vg_ingest_stats (s_ingest)->batches, 1);
+}
+END_TEST
+
+START_TEST (unlisted_key_and_plain_refused)
+{
+    char pub[41], sec[41];
+    ck_assert_int_eq (zmq_curve_keypair (pub, sec), 0);
+    void *ctx = zmq_ctx_new ();
+    void *rogue = s_client (ctx, pub, sec);
+    void *plain = s_client (ctx, NULL, NULL);
+    int st = -1;
+    uint8_t buf[256];
+    s_hello (rogue, "a1");
+    s_send (rogue, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
+    s_hello (plain, "a1");
+    s_send (plain, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
+    ck_assert_int_eq (s_reply (rogue, 1500, &st), 0);
+    ck_assert_int_eq (s_reply (plain, 500, &st), 0);
+    zmq_close (rogue);
+    zmq_close (plain);
+    zmq_ctx_term (ctx);
+    s_stop_server ();
+    const vg_server_stats_t *s = vg_server_stats (s_srv);
+    ck_assert_uint_ge (s->zap_denied, 1);
+    ck_assert_uint_eq (s->zap_allowed, 0);
+    ck_assert_uint_eq (s->msgs_in, 0);
+    ck_assert_uint_eq (vg_ingest_stats (s_ingest)->batches, 0);
+}
+END_TEST
+
+START_TEST (key_cannot_speak_for_another_agent)
+{
+    void *ctx = zmq_ctx_new ();
+    void *d = s_client (ctx, s_a1_pub, s_a1_sec);
+    int st = -1;
+    uint8_t buf[256];
+    /* HELLO as a2 with a1's key: no WELCOME. */
+    s_hello (d, "a2");
+    ck_assert_int_eq (s_reply (d, 1000, &st), 0);
+    /* BATCH as a2 with a1's key: REJECTED, nothing stored. */
+    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a2", 1, buf, sizeof buf));
+    ck_assert_int_eq (s_reply (d, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_ACK);
+    ck_assert_int_eq (st, VIGIL__ACK_STATUS__ACK_STATUS_REJECTED);
+    /* A batch with no agent_id at all is not a2's nor a1's either. */
+    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("", 1, buf, sizeof buf));
+    ck_assert_int_eq (s_reply (d, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_ACK);
+    ck_assert_int_eq (st, VIGIL__ACK_STATUS__ACK_STATUS_REJECTED);
+    /* Its own id still works on the same connection. */
+    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
+    ck_assert_int_eq (s_reply (d, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_ACK);
+    ck_assert_int_eq (st, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    zmq_close (d);
+    zmq_ctx_term (ctx);
+    s_stop_server ();
+    const vg_server_stats_t *s = vg_server_stats (s_srv);
+    ck_assert_uint_eq (s->wrong_agent, 3);
+    ck_assert_uint_eq (vg_ingest_stats (s_ingest)->batches, 1);
+    uint64_t epoch, seq;
+    vg_ingest_agent_state (s_ingest, "a2", &epoch, &seq);
+    ck_assert_uint_eq (seq, 0);
+}
+END_TEST
+
+START_TEST (bad_server_key)
+{
+    s_stop_server ();
+    char err[256];
+    vg_zap_key_t keys[] = { { "a1", s_a1_pub } };
+    char ep[320];
+    snprintf (ep, sizeof ep, "ipc://%s/sock2", s_dir);
+    vg_server_cfg_t vc = { ep, "c", 8, 0, 3600000, "short", NULL, 16 << 20, keys, 1 };
+    ck_assert_ptr_null (vg_server_new (&vc, s_store, s_ingest, err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "secret key"));
+    vg_zap_key_t bad[] = { { "a1", "x" } };
+    vg_server_cfg_t vc2 = { ep, "c", 8, 0, 3600000, s_srv_sec, s_srv_pub, 16 << 20, bad, 1 };
+    ck_assert_ptr_null (vg_server_new (&vc2, s_store, s_ingest, err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "public_key"));
+}
+END_TEST
+
+Suite *
+vg_zap_suite (void)
+{
+    Suite *s = suite_create ("zap");
+    TCase *tc = tcase_create ("peek");
+    tcase_add_test (tc, peek_batch_and_hello);
+    tcase_add_test (tc, peek_last_wins);
+    tcase_add_test (tc, peek_hostile);
+    suite_add_tcase (s, tc);
+    tc = tcase_create ("config");
+    tcase_add_test (tc, zap_config_errors);
+    suite_add_tcase (s, tc);
+    tc = tcase_create ("server");
+    tcase_add_checked_fixture (tc, setup, teardown);
+    tcase_set_timeout (tc, 60);
+    tcase_add_test (tc, listed_key_is_admitted);
+    tcase_add_test (tc, unlisted_key_and_plain_refused);
+    tcase_add_test (tc, key_cannot_speak_for_another_agent);
+    tcase_add_test (tc, bad_server_key);
+    suite_add_tcase (s, tc);
+    return s;
+}
