@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "compress.h"
 #include "err.h"
+#include "samples.h"
 #include "hash.h"
 #include "log.h"
 #include "rules.h"
@@ -58,9 +59,7 @@ struct vg_detect_stage {
     size_t ndevs, capdevs;
     vg_u64map_t dev_map;     /* hash(id) -> index */
     /* decode scratch */
-    int64_t *ts;
-    double *v;
-    size_t scratch_cap;
+    vg_samples_t scratch;   /* decoded samples of the current series */
     /* time */
     int64_t event_time, last_tick;
     int64_t next_save_mono;
@@ -314,26 +313,6 @@ s_finish (vg_detect_stage_t *st, int force_save)
 /* Feeding one batch */
 
 static int
-s_scratch (vg_detect_stage_t *st, size_t n)
-{
-    if (n <= st->scratch_cap)
-        return 0;
-    size_t nc = st->scratch_cap ? st->scratch_cap : 1024;
-    while (nc < n)
-        nc *= 2;
-    int64_t *nts = realloc (st->ts, nc * sizeof *nts);
-    if (!nts)
-        return -VG_ENOMEM;
-    st->ts = nts;
-    double *nv = realloc (st->v, nc * sizeof *nv);
-    if (!nv)
-        return -VG_ENOMEM;
-    st->v = nv;
-    st->scratch_cap = nc;
-    return 0;
-}
-
-static int
 s_in_window (const vg_detect_stage_t *st, int64_t now, int64_t t)
 {
     if (st->cfg.max_past_ms > 0 && t < now - st->cfg.max_past_ms)
@@ -370,18 +349,18 @@ s_feed_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series
     int codec;
     uint32_t n = 0;
     if (vg_engine_series (st->engine, sid, &info) < 0 || vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 ||
-        s_scratch (st, n) < 0) {
+        vg_samples_reserve (&st->scratch, n) < 0) {
         st->st.skipped += s->count;
         return;
     }
     size_t got = 0, used = 0;
-    if (vg_chunk_decode (s->chunk.data, s->chunk.len, st->ts, st->v, st->scratch_cap, &got, &used) < 0) {
+    if (vg_chunk_decode (s->chunk.data, s->chunk.len, st->scratch.ts, st->scratch.v, st->scratch.cap, &got, &used) < 0) {
         st->st.skipped += s->count;
         return;
     }
     for (size_t i = 0; i < got; i++) {
-        int64_t t = st->ts[i];
-        double v = st->v[i];
+        int64_t t = st->scratch.ts[i];
+        double v = st->scratch.v[i];
         if (!s_in_window (st, now, t)) {
             st->st.skipped++;
             continue;
@@ -848,8 +827,7 @@ vg_detect_stage_destroy (vg_detect_stage_t **self_p)
         s_dev_free_fields (&st->devs[i]);
     free (st->devs);
     vg_u64map_free (&st->dev_map);
-    free (st->ts);
-    free (st->v);
+    vg_samples_free (&st->scratch);
     vg_buf_free (&st->json);
     vg_buf_free (&st->blob);
     vg_buf_free (&st->packed);

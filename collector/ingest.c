@@ -15,6 +15,7 @@
 #include "chunk.h"
 #include "err.h"
 #include "hash.h"
+#include "samples.h"
 #include "u64map.h"
 #include "vigil.pb-c.h"
 
@@ -120,10 +121,8 @@ struct vg_ingest {
     size_t nseries, series_cap;
     vg_u64map_t series_map;    /* sid -> index */
     vg_u64map_t batch_new;     /* sids first seen in the current batch */
-    int64_t *ts;               /* scratch: decoded samples of the current batch */
-    double *v;
-    uint8_t *keep;
-    size_t scratch_cap;
+    vg_samples_t scratch;      /* decoded samples of the current batch */
+    uint8_t *keep;             /* per sample: inside the accepted window (scratch.cap entries) */
     s_plan_t *plans;
     size_t plans_cap;
     s_plan_t **order;          /* plans sorted by store key, for pass 2 */
@@ -330,8 +329,7 @@ vg_ingest_destroy (vg_ingest_t **self_p)
     free (in->series);
     vg_u64map_free (&in->series_map);
     vg_u64map_free (&in->batch_new);
-    free (in->ts);
-    free (in->v);
+    vg_samples_free (&in->scratch);
     free (in->keep);
     free (in->plans);
     free (in->order);
@@ -370,23 +368,15 @@ s_reject (vg_ingest_t *in, vg_ingest_result_t *res, int code, const char *fmt, .
 static int
 s_scratch (vg_ingest_t *in, size_t need)
 {
-    if (need <= in->scratch_cap)
-        return 0;
-    size_t cap = in->scratch_cap ? in->scratch_cap : 65536;
-    while (cap < need)
-        cap *= 2;
-    int64_t *ts = realloc (in->ts, cap * sizeof *ts);
-    if (ts)
-        in->ts = ts;
-    double *v = realloc (in->v, cap * sizeof *v);
-    if (v)
-        in->v = v;
-    uint8_t *k = realloc (in->keep, cap);
-    if (k)
-        in->keep = k;
-    if (!ts || !v || !k)
+    size_t had = in->scratch.cap;
+    if (vg_samples_reserve (&in->scratch, need) < 0)
         return -VG_ENOMEM;
-    in->scratch_cap = cap;
+    if (in->scratch.cap != had || !in->keep) {
+        uint8_t *k = realloc (in->keep, in->scratch.cap ? in->scratch.cap : 1);
+        if (!k)
+            return -VG_ENOMEM;
+        in->keep = k;
+    }
     return 0;
 }
 
@@ -514,8 +504,8 @@ static int
 s_write_samples (vg_ingest_t *in, vg_store_txn_t *txn, uint64_t sid, size_t off, size_t n)
 {
     int64_t bms = vg_store_bucket_ms (in->store);
-    int64_t *ts = in->ts + off;
-    double *v = in->v + off;
+    int64_t *ts = in->scratch.ts + off;
+    double *v = in->scratch.v + off;
     const uint8_t *keep = in->keep + off;
     size_t i = 0;
     while (i < n) {
@@ -697,7 +687,7 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
         const Vigil__Series *s = b->series[i];
         s_plan_t *pl = &in->plans[i];
         size_t n = 0, used = 0;
-        rc = vg_chunk_decode (s->chunk.data, s->chunk.len, in->ts + off, in->v + off, s->count, &n, &used);
+        rc = vg_chunk_decode (s->chunk.data, s->chunk.len, in->scratch.ts + off, in->scratch.v + off, s->count, &n, &used);
         if (rc < 0 || n != s->count || used != s->chunk.len)
             return s_reject (in, res, -VG_EPROTO, "series %zu: corrupt chunk (%s)", i,
                              rc < 0 ? vg_strerror (rc) : "count or length mismatch");
@@ -708,7 +698,7 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
         pl->n = n;
         pl->kept = 0;
         pl->single_bucket = true;
-        pl->bucket = vg_store_bucket (in->ts[off], bms);
+        pl->bucket = vg_store_bucket (in->scratch.ts[off], bms);
         s_series_t *known = s_series_find (in, pl->sid);
         uint32_t dummy;
         pl->is_new = !known && !vg_u64map_get (&in->batch_new, pl->sid, &dummy);
@@ -718,8 +708,8 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
             return s_reject (in, res, -VG_EPROTO, "series %zu: kind changed from %d to %d", i, known->kind,
                              (int) s->kind);
         for (size_t j = 0; j < n; j++) {
-            int64_t t = in->ts[off + j];
-            double v = in->v[off + j];
+            int64_t t = in->scratch.ts[off + j];
+            double v = in->scratch.v[off + j];
             bool ok = t >= lo && t <= hi;
             if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE &&
                 !(v >= 0 && v < (double) s->n_state_names && v == floor (v)))
@@ -756,7 +746,7 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
         }
         bool meta_changed = fresh != NULL;
         if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-            rc = s_map_states (in, ser, s, fresh, in->v + pl->off, pl->n, &meta_changed);
+            rc = s_map_states (in, ser, s, fresh, in->scratch.v + pl->off, pl->n, &meta_changed);
             if (rc < 0)
                 goto oom;
         }

@@ -6,6 +6,7 @@
 
 #include "chunk.h"
 #include "err.h"
+#include "samples.h"
 
 typedef struct {
     int64_t ts;
@@ -19,8 +20,7 @@ s_decode_all (const uint8_t *p, size_t len, s_sample_t **out)
     size_t off = 0;
     size_t cap = 0, count = 0;
     s_sample_t *all = NULL;
-    int64_t *ts = NULL;
-    double *v = NULL;
+    vg_samples_t dec = VG_SAMPLES_INIT; /* one chunk, decoded */
     int rc = 0;
     while (off < len) {
         int codec;
@@ -35,33 +35,29 @@ s_decode_all (const uint8_t *p, size_t len, s_sample_t **out)
             while (ncap < count + n)
                 ncap *= 2;
             s_sample_t *na = realloc (all, ncap * sizeof *na);
-            int64_t *nts = realloc (ts, ncap * sizeof *nts);
-            double *nv = realloc (v, ncap * sizeof *nv);
-            if (na)
-                all = na;
-            if (nts)
-                ts = nts;
-            if (nv)
-                v = nv;
-            if (!na || !nts || !nv) {
+            if (!na) {
                 rc = -VG_ENOMEM;
                 goto fail;
             }
+            all = na;
             cap = ncap;
         }
+        if (vg_samples_reserve (&dec, n) < 0) {
+            rc = -VG_ENOMEM;
+            goto fail;
+        }
         size_t got = 0, used = 0;
-        rc = vg_chunk_decode (p + off, len - off, ts, v, n, &got, &used);
+        rc = vg_chunk_decode (p + off, len - off, dec.ts, dec.v, n, &got, &used);
         if (rc < 0)
             goto fail;
         for (size_t i = 0; i < got; i++) {
-            all[count + i].ts = ts[i];
-            all[count + i].v = v[i];
+            all[count + i].ts = dec.ts[i];
+            all[count + i].v = dec.v[i];
         }
         count += got;
         off += used;
     }
-    free (ts);
-    free (v);
+    vg_samples_free (&dec);
     /* Stable order by time: chunks arrive mostly in order, so check before sorting. */
     int sorted = 1;
     for (size_t i = 1; i < count && sorted; i++)
@@ -94,8 +90,7 @@ s_decode_all (const uint8_t *p, size_t len, s_sample_t **out)
     return (int64_t) count;
 fail:
     free (all);
-    free (ts);
-    free (v);
+    vg_samples_free (&dec);
     return rc;
 }
 
