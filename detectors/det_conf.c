@@ -397,10 +397,7 @@ static int
 s_mi_load (vg_detector_t *self, const uint8_t *p, size_t len)
 {
     s_mi_t *d = (s_mi_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x4d495201, &d->st, sizeof d->st);
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return vg_detector_load_pod (p, len, 0x4d495201, &d->st, sizeof d->st);
 }
 
 const vg_detector_ops_t vg_det_mirror = {
@@ -659,10 +656,7 @@ static int
 s_co_load (vg_detector_t *self, const uint8_t *p, size_t len)
 {
     s_co_t *d = (s_co_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x434f4601, &d->st, sizeof d->st);
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return vg_detector_load_pod (p, len, 0x434f4601, &d->st, sizeof d->st);
 }
 
 const vg_detector_ops_t vg_det_crypto_off = {

@@ -127,10 +127,7 @@ static int
 s_cc_load (vg_detector_t *self, const uint8_t *p, size_t len)
 {
     s_cc_t *d = (s_cc_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x43434801, &d->st, sizeof d->st);
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return vg_detector_load_pod (p, len, 0x43434801, &d->st, sizeof d->st);
 }
 
 const vg_detector_ops_t vg_det_config_change = {
@@ -345,10 +342,7 @@ static int
 s_rb_load (vg_detector_t *self, const uint8_t *p, size_t len)
 {
     s_rb_t *d = (s_rb_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x52424f01, &d->st, sizeof d->st);
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return vg_detector_load_pod (p, len, 0x52424f01, &d->st, sizeof d->st);
 }
 
 const vg_detector_ops_t vg_det_reboot = {
@@ -500,10 +494,7 @@ static int
 s_nc_load (vg_detector_t *self, const uint8_t *p, size_t len)
 {
     s_nc_t *d = (s_nc_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x4e434801, &d->st, sizeof d->st);
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return vg_detector_load_pod (p, len, 0x4e434801, &d->st, sizeof d->st);
 }
 
 const vg_detector_ops_t vg_det_ntp_change = {

@@ -43,16 +43,22 @@ int
 vg_detector_load_pod (const uint8_t *p, size_t len, uint32_t tag, void *dst, size_t n)
 {
     uint32_t t, l;
+    int rc = 0;
     if (len < 8)
-        return -VG_ETRUNC;
-    memcpy (&t, p, 4);
-    memcpy (&l, p + 4, 4);
-    if (t != tag || l != n)
-        return -VG_EINVAL;
-    if (len - 8 < n)
-        return -VG_ETRUNC;
-    memcpy (dst, p + 8, n);
-    return 0;
+        rc = -VG_ETRUNC;
+    else {
+        memcpy (&t, p, 4);
+        memcpy (&l, p + 4, 4);
+        if (t != tag || l != n)
+            rc = -VG_EINVAL;
+        else if (len - 8 < n)
+            rc = -VG_ETRUNC;
+    }
+    if (rc == 0)
+        memcpy (dst, p + 8, n);
+    else
+        memset (dst, 0, n); /* a kind starts cold rather than from half-read state */
+    return rc;
 }
 
 void

@@ -139,7 +139,7 @@ extern const vg_detector_ops_t *const vg_detector_kinds[];
 const vg_detector_ops_t *vg_detector_find (const char *name);
 
 /* Save/load helper for kinds whose state is a plain struct: writes a 4-byte tag and the
- * bytes; load checks tag and length. */
+ * bytes; load checks tag and length and, on any failure, zeroes dst (a cold start). */
 int vg_detector_save_pod (vg_buf_t *out, uint32_t tag, const void *p, size_t n);
 int vg_detector_load_pod (const uint8_t *p, size_t len, uint32_t tag, void *dst, size_t n);
 
