@@ -1,5 +1,5 @@
 /* agent.c - the agent's single-threaded loop (see agent.h). */
-#include "agent.h"
+#include "agent/agent.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,13 +7,13 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "batcher.h"
-#include "clock.h"
-#include "err.h"
-#include "input.h"
-#include "log.h"
-#include "sender.h"
-#include "spool.h"
+#include "agent/batcher.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "agent/input.h"
+#include "common/log.h"
+#include "agent/sender.h"
+#include "agent/spool.h"
 
 /* The batcher's event arena is 1 MiB; flush well before an estimate of what events use
  * could reach it, so a burst of events becomes more batches rather than gap events. */

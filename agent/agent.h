@@ -12,7 +12,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "agent_cfg.h"
+#include "agent/agent_cfg.h"
 
 typedef struct vg_agent vg_agent_t;
 

@@ -1,5 +1,5 @@
 /* agent_cfg.c - the option tables of vigil-agent. */
-#include "agent_cfg.h"
+#include "agent/agent_cfg.h"
 
 #include <stddef.h>
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "common/config.h"
 
 /* One entry of a pcap input's port map: packets to `port` go to decoder `format`. */
 typedef struct {

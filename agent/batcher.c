@@ -3,18 +3,18 @@
  * Invariants: strings of devices and series are interned for the agent's lifetime, so a
  * pointer identifies a string; the pool holds (series slot, ts, value) triples in arrival
  * order; event data lives in a fixed arena reset at every flush. */
-#include "batcher.h"
+#include "agent/batcher.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "chunk.h"
-#include "compress.h"
-#include "err.h"
-#include "hash.h"
-#include "u64map.h"
-#include "vigil.pb-c.h"
+#include "common/chunk.h"
+#include "common/compress.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "common/u64map.h"
+#include "proto/vigil.pb-c.h"
 
 #define MAX_DEVICES 65536u
 #define MAX_STATES 256u

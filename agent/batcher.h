@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "sink.h"
+#include "common/buf.h"
+#include "common/sink.h"
 
 typedef struct {
     const char *agent_id;

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "err.h"
-#include "input.h"
-#include "linux.h"
+#include "common/err.h"
+#include "agent/input.h"
+#include "decode/linux_proc.h"
 
 typedef struct {
     vg_linux_t *host;

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "err.h"
-#include "input.h"
-#include "log.h"
-#include "sim.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "agent/input.h"
+#include "common/log.h"
+#include "sim/sim.h"
 
 typedef struct {
     vg_sim_t *sim;

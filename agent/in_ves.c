@@ -15,10 +15,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "input.h"
-#include "ves.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "agent/input.h"
+#include "decode/ves.h"
 
 #define VES_MAX_PEM (1u << 20)
 

@@ -2,7 +2,7 @@
  * counters) and socket helpers shared by the network inputs (see input.h).
  * Invariant: the site wrapper never allocates; an id that would not fit with its prefix
  * passes unchanged. */
-#include "input.h"
+#include "agent/input.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "log.h"
+#include "common/err.h"
+#include "common/log.h"
 
 const vg_input_ops_t *const vg_input_kinds[] = {
     &vg_in_sim_ops, &vg_in_linux_ops, &vg_in_udp_ops, &vg_in_tcp_ops, &vg_in_pmdir_ops, &vg_in_ves_ops,

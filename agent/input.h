@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent_cfg.h"
-#include "decoder.h"
-#include "sink.h"
+#include "agent/agent_cfg.h"
+#include "decode/decoder.h"
+#include "common/sink.h"
 
 /* What the agent offers its inputs.  All callbacks are called on the agent's thread. */
 typedef struct {

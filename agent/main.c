@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
-#include "agent_cfg.h"
-#include "log.h"
+#include "agent/agent.h"
+#include "agent/agent_cfg.h"
+#include "common/log.h"
 
 static volatile sig_atomic_t s_stop;
 

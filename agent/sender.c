@@ -1,17 +1,17 @@
 /* sender.c - HELLO/WELCOME, credit window, ACK handling, failover (see sender.h). */
-#include "sender.h"
+#include "common/version.h"
+#include "agent/sender.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
-#include "clock.h"
-#include "err.h"
-#include "log.h"
-#include "vigil.pb-c.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "proto/vigil.pb-c.h"
 
-#define VG_VERSION "0.1.0"
 
 typedef enum { S_IDLE, S_HELLO, S_READY } s_state_t;
 

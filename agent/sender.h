@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "spool.h"
+#include "agent/spool.h"
 
 typedef struct {
     const char *agent_id;

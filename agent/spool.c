@@ -4,12 +4,12 @@
  * Invariant: every seq < next_seq that is not <= acked_seq is covered either by a batch file
  * on disk or by the persisted next_seq, so a crash can never make a seq be handed out twice.
  * The in-memory index holds (seq, payload length) only, sorted by seq. */
-#include "spool.h"
+#include "agent/spool.h"
 
-#include "crc32c.h"
-#include "err.h"
-#include "hash.h"
-#include "log.h"
+#include "common/crc32c.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "common/log.h"
 
 #include <dirent.h>
 #include <errno.h>

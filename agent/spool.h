@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "common/buf.h"
 
 typedef struct {
     const char *dir;      /* spool directory; created (mode 0700, parents too) if missing */

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alert_store.h"
-#include "cli.h"
-#include "clock.h"
-#include "err.h"
-#include "store.h"
+#include "store/alert_store.h"
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "store/store.h"
 
 typedef struct {
     bool json;

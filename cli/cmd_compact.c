@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "store/store.h"
 
 int
 vg_cmd_compact (int argc, char **argv)

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent_cfg.h"
-#include "cli.h"
-#include "collector_cfg.h"
+#include "agent/agent_cfg.h"
+#include "cli/cli.h"
+#include "collector/collector_cfg.h"
 
 int
 vg_cmd_config_docs (int argc, char **argv)

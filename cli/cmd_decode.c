@@ -7,16 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "clock.h"
-#include "cli.h"
-#include "err.h"
-#include "gnmi.h"
-#include "huawei_gpb.h"
-#include "in_format.h"
-#include "mdt.h"
-#include "ndjson_sink.h"
-#include "pcap_replay.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "cli/cli.h"
+#include "common/err.h"
+#include "decode/gnmi.h"
+#include "decode/huawei_gpb.h"
+#include "decode/format.h"
+#include "decode/mdt.h"
+#include "cli/ndjson_sink.h"
+#include "decode/pcap_replay.h"
 
 #define DECODE_MAX_FILE (1024u << 20)   /* files read into memory (pcap is streamed) */
 #define DECODE_MAX_PORTS 64

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "clock.h"
-#include "engine.h"
-#include "err.h"
-#include "hash.h"
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "detectors/engine.h"
+#include "common/err.h"
+#include "common/hash.h"
 
 #define S_MAX_PARAMS 32
 #define S_LINE_MAX 4096

@@ -11,15 +11,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "alert.h"
-#include "cli.h"
-#include "clock.h"
-#include "engine.h"
-#include "err.h"
-#include "hash.h"
-#include "rules.h"
-#include "sim.h"
-#include "sim_scenario.h"
+#include "detectors/alert.h"
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "detectors/engine.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "detectors/rules.h"
+#include "sim/sim.h"
+#include "sim/sim_scenario.h"
 
 #define MAX_ALERTS 1000000
 #define KPI_CAP (1u << 17)

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-#include "err.h"
-#include "sample_merge.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "common/err.h"
+#include "store/sample_merge.h"
+#include "store/store.h"
 
 typedef struct {
     uint64_t series, samples, chunks_bytes, keys, events, corrupt;

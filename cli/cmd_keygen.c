@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* Create path exclusively with mode and write text + "\n".  Returns 0 or -1 (message printed). */
 static int

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "clock.h"
-#include "err.h"
-#include "model.h"
-#include "sample_merge.h"
-#include "store.h"
-#include "vigil.pb-c.h"
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "common/model.h"
+#include "store/sample_merge.h"
+#include "store/store.h"
+#include "proto/vigil.pb-c.h"
 
 typedef struct {
     const char *store;

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "clock.h"
-#include "err.h"
-#include "ndjson_sink.h"
-#include "sim.h"
-#include "sim_scenario.h"
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "cli/ndjson_sink.h"
+#include "sim/sim.h"
+#include "sim/sim_scenario.h"
 
 static void
 s_help (FILE *f)

@@ -5,7 +5,8 @@
  * holds.  `backlog` says the outbox may hold committed records that are not in flight;
  * while it is set, new records are not produced directly (order is kept) and polls scan the
  * outbox from `cursor`, the lowest id that may need sending. */
-#include "alerter.h"
+#include "common/version.h"
+#include "collector/alerter.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "clock.h"
-#include "err.h"
-#include "hash.h"
-#include "log.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "common/log.h"
 
-#define S_PRODUCER "vigil-collector/0.1.0"
+#define S_PRODUCER "vigil-collector/" VG_VERSION
 #define S_RENDER_MIN 16384
 #define S_RETRY_MS 1000
 #define S_HIST 320

@@ -16,10 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alert.h"
-#include "ocsf.h"
-#include "outbox.h"
-#include "store.h"
+#include "detectors/alert.h"
+#include "collector/ocsf.h"
+#include "store/outbox.h"
+#include "store/store.h"
 
 /* One librdkafka property passed through unchanged ("security.protocol" = "SASL_SSL"). */
 typedef struct {

@@ -1,5 +1,5 @@
 /* collector_cfg.c - the option tables of vigil-collector. */
-#include "collector_cfg.h"
+#include "collector/collector_cfg.h"
 
 #include <stddef.h>
 

@@ -4,7 +4,7 @@
  * touches the engine, the stage's write batch or the device table runs in the stage
  * thread once it is started (or in the caller's thread with vg_detect_stage_process).
  * Counters are published to an array of atomics after each loop turn. */
-#include "detect_stage.h"
+#include "collector/detect_stage.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -15,17 +15,17 @@
 #include <time.h>
 #include <zmq.h>
 
-#include "alert_store.h"
-#include "chunk.h"
-#include "clock.h"
-#include "compress.h"
-#include "err.h"
-#include "samples.h"
-#include "hash.h"
-#include "log.h"
-#include "rules.h"
-#include "u64map.h"
-#include "vigil.pb-c.h"
+#include "store/alert_store.h"
+#include "common/chunk.h"
+#include "common/clock.h"
+#include "common/compress.h"
+#include "common/err.h"
+#include "common/samples.h"
+#include "common/hash.h"
+#include "common/log.h"
+#include "detectors/rules.h"
+#include "common/u64map.h"
+#include "proto/vigil.pb-c.h"
 
 #define S_STATE_KEY "engine"
 #define S_MAX_RULES_BYTES (4u << 20)

@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alert.h"
-#include "engine.h"
-#include "store.h"
+#include "detectors/alert.h"
+#include "detectors/engine.h"
+#include "store/store.h"
 
 typedef struct {
     const char *rules_path;   /* detector rules file (YAML); required */

@@ -3,7 +3,7 @@
  * Two passes per batch: the first decodes and checks everything (into per-batch scratch
  * arrays that are reused, so steady state does not allocate per sample); the second adds
  * writes to the transaction.  A batch that fails the first pass adds nothing. */
-#include "ingest.h"
+#include "collector/ingest.h"
 
 #include <fnmatch.h>
 #include <math.h>
@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chunk.h"
-#include "err.h"
-#include "hash.h"
-#include "samples.h"
-#include "u64map.h"
-#include "vigil.pb-c.h"
+#include "common/chunk.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "common/samples.h"
+#include "common/u64map.h"
+#include "proto/vigil.pb-c.h"
 
 #define ARENA_BLOCK (256 * 1024)
 #define MAX_STRINGS (1u << 20)

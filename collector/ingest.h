@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
-#include "store.h"
+#include "common/model.h"
+#include "store/store.h"
 
 #define VG_INGEST_ID_MAX VG_MAX_ID_LEN
 

@@ -4,14 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alerter.h"
-#include "collector_cfg.h"
-#include "detect_stage.h"
-#include "ingest.h"
-#include "log.h"
-#include "metrics_http.h"
-#include "server.h"
-#include "store.h"
+#include "common/version.h"
+#include "collector/alerter.h"
+#include "collector/collector_cfg.h"
+#include "collector/detect_stage.h"
+#include "collector/ingest.h"
+#include "common/log.h"
+#include "collector/metrics_http.h"
+#include "collector/server.h"
+#include "store/store.h"
 
 static volatile sig_atomic_t s_stop;
 
@@ -336,7 +337,7 @@ main (int argc, char **argv)
                                     .nprops = cfg.nkafka_props,
                                     .max_inflight = (size_t) cfg.kafka_max_inflight,
                                     .flush_ms = cfg.kafka_flush_ms,
-                                    .ocsf = { "0.1.0", cfg.id, cfg.store_path, NULL } };
+                                    .ocsf = { VG_VERSION, cfg.id, cfg.store_path, NULL } };
             app.alerter = props ? vg_alerter_new (&kc, app.store, err, sizeof err) : NULL;
             free (props);
             if (!app.alerter) {

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "alert.h"
+#include "detectors/alert.h"
 
 #define VG_OCSF_VERSION "1.8.0"
 #define VG_OCSF_SCHEMA "ocsf.detection_finding"

@@ -4,18 +4,18 @@
  * BATCH to ingest (into one transaction); commit once; then send every ACK.  Duplicates
  * are acknowledged in order with the rest, after the commit, so an agent never sees an
  * ACK for seq N before the commit that made seqs < N durable. */
-#include "server.h"
+#include "collector/server.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
-#include "clock.h"
-#include "compress.h"
-#include "err.h"
-#include "log.h"
-#include "vigil.pb-c.h"
+#include "common/clock.h"
+#include "common/compress.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "proto/vigil.pb-c.h"
 
 #define MAX_IDENTITY 256
 

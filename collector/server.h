@@ -13,9 +13,9 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "ingest.h"
-#include "store.h"
-#include "zap.h"
+#include "collector/ingest.h"
+#include "store/store.h"
+#include "collector/zap.h"
 
 typedef struct {
     const char *listen;           /* ZeroMQ endpoint, e.g. tcp://127.0.0.1:5555 */

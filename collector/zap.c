@@ -4,7 +4,7 @@
  * binary search.  Every request gets exactly one reply (a REP socket that skipped one
  * would stop serving): 200 with the agent id as User-Id, 400 for an unknown key or a
  * mechanism other than CURVE, 500 for a request that does not follow RFC 27. */
-#include "zap.h"
+#include "collector/zap.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,9 +12,9 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "err.h"
-#include "log.h"
-#include "varint.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/varint.h"
 
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define S_MAX_FRAMES 10

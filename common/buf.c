@@ -1,6 +1,6 @@
 /* buf.c - growable byte buffer. */
-#include "buf.h"
-#include "err.h"
+#include "common/buf.h"
+#include "common/err.h"
 
 #include <stdlib.h>
 #include <string.h>

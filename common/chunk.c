@@ -21,9 +21,9 @@
  * 0 (z == 0); 10 + z in the previous width; 11 + 6-bit width + z in that width.
  * Both value coders choose reuse-or-new by cost, so a window never stays wider than
  * needed for long. */
-#include "chunk.h"
-#include "err.h"
-#include "varint.h"
+#include "common/chunk.h"
+#include "common/err.h"
+#include "common/varint.h"
 
 #include <assert.h>
 #include <float.h>

@@ -1,6 +1,6 @@
 /* clock.c - time sources and time text. */
-#include "clock.h"
-#include "err.h"
+#include "common/clock.h"
+#include "common/err.h"
 
 #include <ctype.h>
 #include <errno.h>

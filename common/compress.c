@@ -1,9 +1,9 @@
 /* compress.c - zstd one-shot compression with bounded decompression. */
-#include "compress.h"
+#include "common/compress.h"
 
 #include <zstd.h>
 
-#include "err.h"
+#include "common/err.h"
 
 bool
 vg_is_zstd (const uint8_t *p, size_t len)

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "common/buf.h"
 
 /* True if p[0..len) starts with a zstd frame magic number. */
 bool vg_is_zstd (const uint8_t *p, size_t len);

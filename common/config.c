@@ -4,7 +4,7 @@
  * aliases are refused), then one walk over each map converts values through the option
  * table.  On any error the target struct is freed back to zeros, so a failed load owns
  * nothing.  No global state. */
-#include "config.h"
+#include "common/config.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -16,8 +16,8 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "clock.h"
-#include "err.h"
+#include "common/clock.h"
+#include "common/err.h"
 
 #define S_KEY_MAX 256
 

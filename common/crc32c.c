@@ -1,5 +1,5 @@
 /* crc32c.c - table-driven CRC-32C, slicing by one byte; table computed at compile time. */
-#include "crc32c.h"
+#include "common/crc32c.h"
 
 #define P 0x82f63b78u
 #define R1(c) (((c) & 1) ? ((c) >> 1) ^ P : (c) >> 1)

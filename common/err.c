@@ -1,5 +1,5 @@
 /* err.c - error code strings. */
-#include "err.h"
+#include "common/err.h"
 
 const char *
 vg_strerror (int code)

@@ -1,5 +1,5 @@
 /* hash.c - 64-bit hashing (multiply-xorshift over 8-byte words) and series ids. */
-#include "hash.h"
+#include "common/hash.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "common/model.h"
 
 /* Hash n bytes with a seed. */
 uint64_t vg_hash64 (const void *data, size_t n, uint64_t seed);

@@ -1,6 +1,6 @@
 /* log.c - stderr logging with a per-call-site token bucket. */
-#include "log.h"
-#include "clock.h"
+#include "common/log.h"
+#include "common/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>

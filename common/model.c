@@ -1,5 +1,5 @@
 /* model.c - names of the model's enumerations. */
-#include "model.h"
+#include "common/model.h"
 
 #include <string.h>
 

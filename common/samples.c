@@ -1,9 +1,9 @@
 /* samples.c - growable (timestamp, value) arrays. */
-#include "samples.h"
+#include "common/samples.h"
 
 #include <stdlib.h>
 
-#include "err.h"
+#include "common/err.h"
 
 int
 vg_samples_reserve (vg_samples_t *s, size_t n)

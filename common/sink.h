@@ -9,7 +9,7 @@
 #ifndef VG_SINK_H
 #define VG_SINK_H
 
-#include "model.h"
+#include "common/model.h"
 
 typedef struct vg_sink {
     void *ctx;

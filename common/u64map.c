@@ -1,11 +1,11 @@
 /* u64map.c - linear-probing uint64 -> uint32 map. */
-#include "u64map.h"
+#include "common/u64map.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "hash.h"
+#include "common/err.h"
+#include "common/hash.h"
 
 static size_t
 s_slot (uint64_t key, size_t cap)

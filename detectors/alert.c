@@ -1,13 +1,13 @@
 /* alert.c - names and a compact OCSF Detection Finding (class 2004) JSON rendering.
  * Uses snprintf only; the caller sizes the buffer (the return value says what was needed). */
-#include "alert.h"
+#include "detectors/alert.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "detector.h"
-#include "rules.h"
+#include "detectors/detector.h"
+#include "detectors/rules.h"
 
 const char *
 vg_alert_activity_name (int a)

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/err.h"
-#include "rules.h"
-#include "uni.h"
+#include "common/err.h"
+#include "detectors/rules.h"
+#include "detectors/uni.h"
 
 #define P(r, i) ((r)->pv[(i)])
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/err.h"
-#include "det_util.h"
-#include "rules.h"
+#include "common/err.h"
+#include "detectors/det_util.h"
+#include "detectors/rules.h"
 
 #define P(r, i) ((r)->pv[(i)])
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/hash.h"
-#include "../common/model.h"
+#include "common/hash.h"
+#include "common/model.h"
 
 /* Value of an event attribute, or NULL. */
 static inline const char *

@@ -1,12 +1,12 @@
 /* detector.c - the table of built-in detector kinds and helpers they share.
  * The table is const data in a fixed order: rule parsing and docs list kinds in this order. */
-#include "detector.h"
+#include "detectors/detector.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/err.h"
+#include "common/err.h"
 
 extern const vg_detector_ops_t vg_det_silence, vg_det_flap, vg_det_seasonal, vg_det_burst,
     vg_det_exhaustion, vg_det_ran_kpi, vg_det_bgp, vg_det_callhome, vg_det_exfil_volume,

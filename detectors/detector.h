@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/buf.h"
-#include "../common/model.h"
+#include "common/buf.h"
+#include "common/model.h"
 
 /* Severities (OCSF severity_id). */
 enum { VG_SEV_INFO = 1, VG_SEV_LOW = 2, VG_SEV_MEDIUM = 3, VG_SEV_HIGH = 4, VG_SEV_CRITICAL = 5 };

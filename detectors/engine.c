@@ -4,7 +4,7 @@
  * never in hash order, so output order is deterministic; an episode exists only while it is
  * pending or firing; an episode's uid is its dedup key + "@" + start ms; nothing on the
  * sample path allocates once a series is declared. */
-#include "engine.h"
+#include "detectors/engine.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/err.h"
-#include "../common/hash.h"
-#include "../common/varint.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "common/varint.h"
 
 enum { EP_PENDING = 1, EP_FIRING = 2 };
 

@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alert.h"
-#include "detector.h"
-#include "rules.h"
+#include "detectors/alert.h"
+#include "detectors/detector.h"
+#include "detectors/rules.h"
 
 typedef struct vg_engine vg_engine_t;
 

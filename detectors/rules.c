@@ -3,7 +3,7 @@
  * Invariant: a vg_rules_t is fully validated when vg_rules_parse returns 0: every rule has a
  * known kind, every parameter is in its kind's table and range, every allowlist a rule
  * names exists.  Nothing here changes after parsing. */
-#include "rules.h"
+#include "detectors/rules.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -12,9 +12,9 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "../common/clock.h"
-#include "../common/err.h"
-#include "../common/hash.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "common/hash.h"
 
 typedef struct {
     yaml_document_t *doc;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "detector.h"
+#include "detectors/detector.h"
 
 #define VG_RULES_MAX 256      /* rules per file */
 #define VG_RULES_MAX_LIST 64  /* entries in one match list, allowlist, window ranges */

@@ -3,12 +3,12 @@
  * Invariant: every update uses only the current and past samples; a dropped sample leaves
  * the baseline untouched; peaks above the current decision threshold are not learned, so
  * an anomaly does not raise its own bar. */
-#include "uni.h"
+#include "detectors/uni.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "../common/err.h"
+#include "common/err.h"
 
 void
 vg_uni_cfg_default (vg_uni_cfg_t *c)

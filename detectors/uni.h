@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "detector.h"
+#include "detectors/detector.h"
 
 #define VG_UNI_SLOTS 168
 

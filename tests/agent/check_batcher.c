@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "batcher.h"
-#include "chunk.h"
-#include "compress.h"
-#include "err.h"
-#include "vigil.pb-c.h"
+#include "agent/batcher.h"
+#include "common/chunk.h"
+#include "common/compress.h"
+#include "common/err.h"
+#include "proto/vigil.pb-c.h"
 
 static vg_batcher_t *s_b;
 static vg_sink_t s_sink;

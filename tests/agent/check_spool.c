@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "spool.h"
+#include "common/err.h"
+#include "agent/spool.h"
 
 #define HDR 40 /* batch header bytes; part of the file format */
 

@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alerter.h"
-#include "clock.h"
-#include "err.h"
-#include "store.h"
+#include "collector/alerter.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "store/store.h"
 
 typedef struct {
     double *lat_ms;

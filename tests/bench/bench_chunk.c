@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "chunk.h"
-#include "clock.h"
+#include "common/buf.h"
+#include "common/chunk.h"
+#include "common/clock.h"
 
 enum { SHAPES = 4, RUNS = 15 };
 static const char *const s_shape_name[SHAPES] = { "regular_counter", "gauge_2dec", "random_doubles",

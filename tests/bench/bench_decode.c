@@ -9,11 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "gnmi.h"
-#include "huawei_gpb.h"
-#include "jti.h"
-#include "mdt.h"
-#include "../agent/pcap_util.c" /* test-only capture/file helpers */
+#include "decode/gnmi.h"
+#include "decode/huawei_gpb.h"
+#include "decode/jti.h"
+#include "decode/mdt.h"
+#include "tests/decode/pcap_util.c" /* test-only capture/file helpers */
 
 typedef struct {
     uint64_t samples, devices, events;

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "clock.h"
-#include "pcap_replay.h"
-#include "pm3gpp.h"
-#include "udp_notif.h"
-#include "ves.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "decode/pcap_replay.h"
+#include "decode/pm3gpp.h"
+#include "decode/udp_notif.h"
+#include "decode/ves.h"
 
 #ifndef VG_SAMPLES_DIR
 #define VG_SAMPLES_DIR "../shared/samples"

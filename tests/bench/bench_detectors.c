@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine.h"
-#include "hash.h"
-#include "uni.h"
+#include "detectors/engine.h"
+#include "common/hash.h"
+#include "detectors/uni.h"
 
 static const char *RULES_UNI =
     "rules:\n"

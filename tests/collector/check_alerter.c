@@ -16,11 +16,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "alerter.h"
-#include "err.h"
-#include "ocsf.h"
-#include "outbox.h"
-#include "store.h"
+#include "collector/alerter.h"
+#include "common/err.h"
+#include "collector/ocsf.h"
+#include "store/outbox.h"
+#include "store/store.h"
 
 static char s_kdir[128];       /* broker state dir */
 static char s_boot[128];       /* bootstrap list */

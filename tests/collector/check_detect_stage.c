@@ -8,13 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alert_store.h"
-#include "chunk.h"
-#include "detect_stage.h"
-#include "err.h"
-#include "ingest.h"
-#include "store.h"
-#include "vigil.pb-c.h"
+#include "store/alert_store.h"
+#include "common/chunk.h"
+#include "collector/detect_stage.h"
+#include "common/err.h"
+#include "collector/ingest.h"
+#include "store/store.h"
+#include "proto/vigil.pb-c.h"
 
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z: outside the 00:00-05:00 change window */
 #define T_NIGHT (T0 - 9 * 3600000LL) /* 03:00Z: inside it */

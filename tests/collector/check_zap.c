@@ -10,12 +10,12 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "err.h"
-#include "ingest.h"
-#include "server.h"
-#include "store.h"
-#include "vigil.pb-c.h"
-#include "zap.h"
+#include "common/err.h"
+#include "collector/ingest.h"
+#include "collector/server.h"
+#include "store/store.h"
+#include "proto/vigil.pb-c.h"
+#include "collector/zap.h"
 
 /* ---- vg_zap_peek_agent_id ---- */
 

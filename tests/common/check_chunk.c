@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "chunk.h"
-#include "err.h"
+#include "common/buf.h"
+#include "common/chunk.h"
+#include "common/err.h"
 
 /* Deterministic generator (splitmix64) so a failure reproduces. */
 static uint64_t

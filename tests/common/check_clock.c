@@ -1,8 +1,8 @@
 /* check_clock.c - time parsing and formatting. */
 #include <check.h>
 
-#include "clock.h"
-#include "err.h"
+#include "common/clock.h"
+#include "common/err.h"
 
 START_TEST (parse_forms)
 {

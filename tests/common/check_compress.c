@@ -2,8 +2,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "compress.h"
-#include "err.h"
+#include "common/compress.h"
+#include "common/err.h"
 
 START_TEST (roundtrip_and_detect)
 {

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "err.h"
+#include "common/config.h"
+#include "common/err.h"
 
 /* A table shaped like the agent's: a nested LIST with its own table, a kept NODE. */
 typedef struct {

@@ -1,7 +1,7 @@
 /* check_hash.c - series ids are stable, order-independent over labels, and distinct. */
 #include <check.h>
 
-#include "hash.h"
+#include "common/hash.h"
 
 START_TEST (series_id_label_order)
 {

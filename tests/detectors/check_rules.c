@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "rules.h"
+#include "common/err.h"
+#include "detectors/rules.h"
 
 static vg_rules_t *
 parse_ok (const char *y)

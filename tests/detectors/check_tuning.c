@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "err.h"
-#include "hash.h"
+#include "detectors/engine.h"
+#include "common/err.h"
+#include "common/hash.h"
 
 #define T0 1767571200000LL /* Monday 2026-01-05 00:00Z */
 #define MIN 60000LL

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "uni.h"
+#include "detectors/uni.h"
 
 #define STEP_MS (5 * 60000LL)
 #define WEEK (7 * 86400000LL)

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "chunk.h"
-#include "err.h"
+#include "common/buf.h"
+#include "common/chunk.h"
+#include "common/err.h"
 
 enum { S_CAP = 4096 };
 

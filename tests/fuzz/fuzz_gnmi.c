@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gnmi.h"
+#include "decode/gnmi.h"
 
 static int s_dev (void *c, const vg_device_t *d) { (void) c; return d->id ? 0 : -1; }
 static int s_smp (void *c, const vg_point_t *p) { ++*(size_t *) c; return p->path ? 0 : -1; }

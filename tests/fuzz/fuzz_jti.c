@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jti.h"
+#include "decode/jti.h"
 
 static int s_dev (void *c, const vg_device_t *d) { (void) c; (void) d; return 0; }
 static int s_smp (void *c, const vg_point_t *p) { ++*(size_t *) c; return p->path && p->device ? 0 : -1; }

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pm3gpp.h"
+#include "decode/pm3gpp.h"
 
 static int f_dev (void *c, const vg_device_t *d) { (void) c; return d->id ? 0 : -1; }
 static int f_smp (void *c, const vg_point_t *p) { (void) c; return p->path && p->device ? 0 : -1; }

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "udp_notif.h"
+#include "decode/udp_notif.h"
 
 static int f_dev (void *c, const vg_device_t *d) { (void) c; return d->id ? 0 : -1; }
 static int f_smp (void *c, const vg_point_t *p) { (void) c; return p->path && p->device ? 0 : -1; }

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ves.h"
+#include "decode/ves.h"
 
 static int f_dev (void *c, const vg_device_t *d) { (void) c; return d->id ? 0 : -1; }
 static int f_smp (void *c, const vg_point_t *p) { (void) c; return p->path && p->device ? 0 : -1; }

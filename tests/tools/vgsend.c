@@ -15,9 +15,9 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "batcher.h"
-#include "clock.h"
-#include "vigil.pb-c.h"
+#include "agent/batcher.h"
+#include "common/clock.h"
+#include "proto/vigil.pb-c.h"
 
 static int
 s_reply (void *sock)

@@ -1,0 +1,263 @@
+/* in_pcap.c - capture replay input: a pcap/pcapng file through the same decoders as the
+ * live inputs, chosen by destination port (`ports: [{port: 40000, format: jti}, ...]`).
+ *
+ * At start the capture is read once (pcap_replay.c: link layers, IPv4/IPv6, TCP
+ * reassembly) and every mapped UDP payload / TCP chunk is kept as a record in one buffer
+ * (bounded by max_file_size).  service() then decodes the records: at speed max as fast as
+ * the collector acknowledges (paused while the agent is throttled), otherwise at the
+ * capture's own pace.  Decoders keep the payloads' timestamps (the capture time is the
+ * fallback), so a replay stores the original times.  Done after the last record. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "decode/format.h"
+#include "agent/input.h"
+#include "decode/pcap_replay.h"
+
+#define PCAP_BURST 512           /* records decoded per turn */
+
+/* A record in the buffer: this header, then srclen bytes of source, then len of data,
+ * padded to 8 bytes.  Copied in and out with memcpy (no alignment assumptions). */
+typedef struct {
+    int64_t ts_us;
+    uint64_t stream_id;
+    uint32_t len;
+    uint8_t fmt, flags, srclen, proto;
+} s_rec_t;
+
+typedef struct s_pcap s_pcap_t;
+
+typedef struct {
+    s_pcap_t *p;
+    int fmt;
+} s_port_t;
+
+struct s_pcap {
+    vg_input_host_t host;
+    bool max_speed;
+    vg_buf_t recs;
+    size_t pos;                  /* next record */
+    uint64_t nrecs, done_recs;
+    uint64_t max_bytes;
+    bool over;                   /* the capture did not fit max_file_size */
+    int64_t t0_us, mono0;        /* pacing origin (realtime) */
+    bool started;
+    vg_fmt_set_t *fs;
+    vg_decode_stats_t st;
+    vg_pcap_stats_t ps;
+    int64_t wake_ms, wake_at_mono;
+};
+
+static const char *const s_keys[] = { "type", "file", "ports", "speed", "max_file_size", "site", NULL };
+
+static size_t
+s_rec_size (const s_rec_t *r)
+{
+    return (sizeof *r + r->srclen + r->len + 7) & ~(size_t) 7;
+}
+
+static int
+s_collect (void *arg, const vg_pcap_pkt_t *pkt, const uint8_t *data, size_t len)
+{
+    s_port_t *pt = arg;
+    s_pcap_t *p = pt->p;
+    s_rec_t r = { pkt->ts_us, pkt->stream_id, (uint32_t) len, (uint8_t) pt->fmt, (uint8_t) pkt->flags, 0,
+                  (uint8_t) pkt->proto };
+    size_t sl = pkt->src ? strlen (pkt->src) : 0;
+    r.srclen = (uint8_t) (sl > 79 ? 79 : sl);
+    size_t need = s_rec_size (&r);
+    if (len > UINT32_MAX || p->recs.len + need > p->max_bytes) {
+        p->over = true;
+        return 1;
+    }
+    if (vg_buf_reserve (&p->recs, need) < 0)
+        return -VG_ENOMEM;
+    uint8_t *w = p->recs.data + p->recs.len;
+    memset (w, 0, need);
+    memcpy (w, &r, sizeof r);
+    memcpy (w + sizeof r, pkt->src, r.srclen);
+    if (len)
+        memcpy (w + sizeof r + r.srclen, data, len);
+    p->recs.len += need;
+    p->nrecs++;
+    return 0;
+}
+
+static void
+s_destroy (void **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    s_pcap_t *p = *self_p;
+    vg_buf_free (&p->recs);
+    vg_fmt_set_destroy (&p->fs);
+    free (p);
+    *self_p = NULL;
+}
+
+static void *
+s_create (const vg_input_env_t *env, char *err, size_t errlen)
+{
+    const vg_input_cfg_t *c = env->cfg;
+    if (!c->file || !c->file[0]) {
+        snprintf (err, errlen, "file: the capture to replay is required");
+        return NULL;
+    }
+    if (c->nports == 0) {
+        snprintf (err, errlen, "ports: at least one {port, format} is required");
+        return NULL;
+    }
+    s_pcap_t *p = calloc (1, sizeof *p);
+    s_port_t *pa = calloc (c->nports, sizeof *pa);
+    vg_pcap_port_t *ports = calloc (c->nports, sizeof *ports);
+    void *self = p;
+    if (!p || !pa || !ports) {
+        snprintf (err, errlen, "out of memory");
+        goto fail;
+    }
+    p->host = env->host;
+    p->max_speed = c->speed == 1;
+    p->max_bytes = c->max_file_size;
+    p->fs = vg_fmt_set_new ();
+    if (!p->fs) {
+        snprintf (err, errlen, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < c->nports; i++) {
+        int fmt = vg_fmt_parse (c->ports[i].format);
+        if (fmt < 0 || (!vg_fmt_is_datagram (fmt) && !vg_fmt_is_stream (fmt))) {
+            snprintf (err, errlen, "ports[%zu]: format '%s': want jti | udp-notif | mdt-udp | mdt-tcp", i,
+                      c->ports[i].format);
+            goto fail;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (c->ports[j].port == c->ports[i].port) {
+                snprintf (err, errlen, "ports[%zu]: port %llu is mapped twice", i,
+                          (unsigned long long) c->ports[i].port);
+                goto fail;
+            }
+        pa[i] = (s_port_t) { p, fmt };
+        ports[i] = (vg_pcap_port_t) { (uint16_t) c->ports[i].port,
+                                      vg_fmt_is_stream (fmt) ? VG_PCAP_PROTO_TCP : VG_PCAP_PROTO_UDP, s_collect,
+                                      &pa[i] };
+    }
+    vg_pcap_cfg_t pc = { .ports = ports, .nports = c->nports };
+    int rc = vg_pcap_replay_file (c->file, &pc, &p->ps);
+    if (p->over) {
+        snprintf (err, errlen, "%s: payloads exceed max_file_size (%llu bytes)", c->file,
+                  (unsigned long long) p->max_bytes);
+        goto fail;
+    }
+    if (rc != 0) {
+        snprintf (err, errlen, "%s: %s", c->file, p->ps.last_error[0] ? p->ps.last_error : vg_strerror (rc));
+        goto fail;
+    }
+    free (pa);
+    free (ports);
+    return p;
+fail:
+    free (pa);
+    free (ports);
+    s_destroy (&self);
+    return NULL;
+}
+
+static void
+s_decode (s_pcap_t *p, const s_rec_t *r, const uint8_t *at, const vg_sink_t *sink)
+{
+    char src[80];
+    memcpy (src, at + sizeof *r, r->srclen);
+    src[r->srclen] = '\0';
+    const uint8_t *data = at + sizeof *r + r->srclen;
+    vg_decode_ctx_t ctx = { src, r->ts_us / 1000 };
+    if (vg_fmt_is_stream (r->fmt))
+        vg_fmt_stream (p->fs, r->fmt, r->stream_id, r->flags, data, r->len, &ctx, sink, &p->st);
+    else
+        vg_fmt_decode (p->fs, r->fmt, data, r->len, &ctx, sink, &p->st);
+}
+
+static int
+s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
+{
+    s_pcap_t *p = self;
+    (void) now;
+    p->wake_at_mono = mono;
+    p->wake_ms = 1000;
+    if (p->pos >= p->recs.len)
+        return 0;
+    s_rec_t r;
+    if (!p->started) {
+        memcpy (&r, p->recs.data, sizeof r);
+        p->t0_us = r.ts_us;
+        p->mono0 = mono;
+        p->started = true;
+    }
+    bool throttled = p->max_speed && p->host.throttled (p->host.arg);
+    for (int k = 0; k < PCAP_BURST && !throttled && p->pos < p->recs.len; k++) {
+        const uint8_t *at = p->recs.data + p->pos;
+        memcpy (&r, at, sizeof r);
+        if (!p->max_speed) {
+            int64_t due = (r.ts_us - p->t0_us) / 1000 - (mono - p->mono0);
+            if (due > 0) {
+                p->wake_ms = due;
+                return 0;
+            }
+        }
+        s_decode (p, &r, at, sink);
+        p->pos += s_rec_size (&r);
+        p->done_recs++;
+        if (p->max_speed && (k & 63) == 63)
+            throttled = p->host.throttled (p->host.arg);
+    }
+    if (p->pos < p->recs.len)
+        p->wake_ms = throttled ? 5 : 0;
+    return 0;
+}
+
+static bool
+s_done (const void *self)
+{
+    const s_pcap_t *p = self;
+    return p->pos >= p->recs.len;
+}
+
+static int64_t
+s_next_wake (const void *self, int64_t mono)
+{
+    const s_pcap_t *p = self;
+    return p->wake_ms - (mono - p->wake_at_mono);
+}
+
+static const vg_decode_stats_t *
+s_stats (const void *self)
+{
+    const s_pcap_t *p = self;
+    return &p->st;
+}
+
+static void
+s_describe (const void *self, char *buf, size_t size)
+{
+    const s_pcap_t *p = self;
+    snprintf (buf, size, "packets=%llu records=%llu replayed=%llu unmapped=%llu tcp_streams=%llu tcp_gaps=%llu",
+              (unsigned long long) p->ps.packets, (unsigned long long) p->nrecs, (unsigned long long) p->done_recs,
+              (unsigned long long) p->ps.unmapped, (unsigned long long) p->ps.tcp_streams,
+              (unsigned long long) p->ps.tcp_gaps);
+}
+
+const vg_input_ops_t vg_in_pcap_ops = {
+    .name = "pcap",
+    .summary = "replay of a pcap/pcapng capture through the decoders, by destination port",
+    .keys = s_keys,
+    .site_prefix = true,
+    .create = s_create,
+    .destroy = s_destroy,
+    .service = s_service,
+    .done = s_done,
+    .next_wake = s_next_wake,
+    .stats = s_stats,
+    .describe = s_describe,
+};

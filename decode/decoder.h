@@ -1,0 +1,39 @@
+/* decoder.h - the contract every vendor-format decoder implements.
+ *
+ * A decoder turns one unit of vendor input (a UDP datagram, one framed TCP message, one
+ * protobuf message, one file) into normalised devices, samples and events delivered to a
+ * sink.  Decoders are leaf modules: no I/O, no logging, no clock, no global state.  Input
+ * is hostile: every length is checked, nothing is read past `len`, sizes are bounded, and
+ * a bad unit returns a negative -VG_E* code after counting it in the stats (what was
+ * delivered before the error stays delivered).  Stateful formats (segment reassembly,
+ * TCP framing, sequence tracking) keep their state in an object owned by the caller. */
+#ifndef VG_DECODER_H
+#define VG_DECODER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/sink.h"
+
+/* Counters a decoder fills; the caller exposes them as metrics. */
+typedef struct {
+    uint64_t messages;       /* units decoded successfully */
+    uint64_t samples;        /* samples delivered to the sink */
+    uint64_t events;         /* events delivered to the sink */
+    uint64_t errors;         /* units rejected (malformed, truncated, oversized) */
+    uint64_t undecoded;      /* well-formed payloads we pass over (e.g. compact GPB rows) */
+    uint64_t lost;           /* messages the sender numbered but we never saw (sequence gaps) */
+    char last_error[160];    /* human-readable reason of the latest error */
+} vg_decode_stats_t;
+
+/* Context of one unit: where it came from, for device identity and labels. */
+typedef struct {
+    const char *source;      /* peer address ("192.0.2.1:50000") or file name; may be NULL */
+    int64_t received_ms;     /* arrival time, used only when the payload carries no timestamp */
+} vg_decode_ctx_t;
+
+/* Record an error in stats (sets last_error, bumps errors) and return code (negative). */
+int vg_decode_fail (vg_decode_stats_t *st, int code, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+#endif

@@ -1,0 +1,50 @@
+/* pm3gpp.h - 3GPP PM XML files: TS 32.435 measCollecFile and TS 28.532 measDataFile.
+ *
+ * Streams the file with libxml2's reader (memory stays bounded whatever the file size),
+ * both measType/r and measTypes/measResults forms.  Every measured value becomes one
+ * sample (a comma-separated compound value, e.g. a PDF counter, one sample per bin with
+ * label bin=<index>), timestamped at granPeriod@endTime.  Values are per-ROP counts and
+ * are delivered as GAUGE (see docs/VENDORS.md for why).  The helpers below are shared
+ * with the VES perf3gpp decoder. */
+#ifndef VG_PM3GPP_H
+#define VG_PM3GPP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode/decoder.h"
+
+#define VG_PM3GPP_MAX_XML (64u << 20)   /* largest file accepted */
+#define VG_PM3GPP_MAX_TYPES 65536        /* measTypes per measInfo */
+
+/* Decode one PM XML file held in memory.  Leading whitespace, a BOM and processing
+ * instructions before the XML declaration are tolerated; missing and non-numeric values
+ * are skipped and counted in st->undecoded.  Device = managedElement/measEntity localDn
+ * (else fileSender localDn/senderName, else ctx->source); vendor = fileHeader vendorName.
+ * Returns 0 (st->messages += 1), a negative -VG_E* after vg_decode_fail() for a malformed,
+ * truncated or oversized file (samples delivered before the error stay delivered), or
+ * the sink's non-zero return. */
+int vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t *sink,
+                      vg_decode_stats_t *st);
+
+/* TS 28.552 name for a vendor counter name, or NULL when the table has no equivalent. */
+const char *vg_pm3gpp_std_name (const char *counter);
+
+/* Vendor name as used across inputs ("Ericsson AB" -> "Ericsson"); unknown names are
+ * returned unchanged, NULL stays NULL. */
+const char *vg_pm3gpp_vendor_norm (const char *vendor);
+
+/* Split a distinguished name "A=1,B=x" into labels {A:1, B:x} sorted by key, using
+ * `scratch` (size bytes) for the strings.  When the DN does not parse, has more than
+ * `max` parts or does not fit, yields one label {ldn: <whole dn>}.  Returns the number
+ * of labels (0 for an empty dn, or when even the fallback does not fit). */
+size_t vg_pm3gpp_ldn_labels (const char *dn, char *scratch, size_t size, vg_label_t *labels, size_t max);
+
+/* Parse a measured value: trims blanks; returns 1 and *v for a number, 0 for empty,
+ * "NIL"/"-" or non-numeric text. */
+int vg_pm3gpp_parse_value (const char *s, size_t n, double *v);
+
+/* Parse an ISO 8601 duration such as "PT900S", "PT15M", "PT1H" into ms; -1 if invalid. */
+int64_t vg_pm3gpp_duration_ms (const char *s);
+
+#endif

@@ -1,0 +1,36 @@
+/* sample_merge.h - the RocksDB merge operator that keeps a series' samples in one chunk.
+ *
+ * A samples value is a concatenation of self-delimiting chunks (common/chunk.h).  Ingest
+ * appends one chunk per series per batch with Merge; the operator's full merge decodes
+ * every chunk of the key, orders the samples by time (stable, so equal timestamps keep
+ * arrival order) and re-encodes them as one chunk; partial merge only concatenates.  Reads
+ * therefore see raw and sealed data alike, and compaction seals chunks without any extra
+ * write on the ingest path. */
+#ifndef VG_SAMPLE_MERGE_H
+#define VG_SAMPLE_MERGE_H
+
+#include <rocksdb/c.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+/* A new merge operator (owned by the caller; rocksdb_mergeoperator_destroy frees it). */
+rocksdb_mergeoperator_t *vg_sample_merge_operator (void);
+
+/* Decode every chunk in value[0..len) into one time-ordered run, re-encoded as a single
+ * chunk appended to out.  Returns samples, or -VG_EPROTO / -VG_ETRUNC / -VG_ENOMEM. */
+int vg_sample_merge_value (const uint8_t *value, size_t len, vg_buf_t *out);
+
+/* Callback per sample, in time order, for values read from the store. */
+typedef int (*vg_sample_fn) (void *ctx, int64_t ts_ms, double value);
+
+/* Decode all chunks of a stored value, sort by time, and call fn for samples in
+ * [from_ms, to_ms).  Stops early if fn returns non-zero (that value is returned). */
+int vg_sample_value_scan (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_sample_fn fn,
+                          void *ctx);
+
+/* Count samples of a stored value from chunk headers only (no decoding). */
+int64_t vg_sample_value_count (const uint8_t *value, size_t len);
+
+#endif

@@ -1,0 +1,405 @@
+/* store.c - RocksDB behind the vg_store API: column families, options, commits, scans. */
+#include "store/store.h"
+
+#include <dirent.h>
+#include <rocksdb/c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "store/sample_merge.h"
+
+#define VG_STORE_FORMAT "vigil-store-1"
+
+static const char *const s_cf_names[VG_CF__COUNT] = {
+    "default", "series", "samples", "events", "agents", "alerts", "outbox", "detstate",
+};
+
+struct vg_store {
+    rocksdb_t *db;
+    rocksdb_options_t *opts;
+    rocksdb_options_t *cf_opts[VG_CF__COUNT];
+    rocksdb_column_family_handle_t *cf[VG_CF__COUNT];
+    rocksdb_writeoptions_t *wopts;
+    rocksdb_readoptions_t *ropts;
+    rocksdb_mergeoperator_t *merge; /* owned by cf_opts[SAMPLES] once set */
+    rocksdb_block_based_table_options_t *table;
+    rocksdb_cache_t *cache;
+    vg_store_mode_t mode;
+    int64_t bucket_ms;
+    char *path;
+    char *secondary_dir;
+};
+
+struct vg_store_txn {
+    rocksdb_writebatch_t *wb;
+    vg_store_t *store; /* column family handles come from here */
+};
+
+static void
+s_set_err (char *err, size_t errlen, const char *what, char *rerr)
+{
+    if (err && errlen)
+        snprintf (err, errlen, "%s: %s", what, rerr ? rerr : "unknown error");
+    free (rerr);
+}
+
+static rocksdb_options_t *
+s_cf_options (vg_store_t *s, vg_cf_t cf)
+{
+    rocksdb_options_t *o = rocksdb_options_create ();
+    rocksdb_options_set_block_based_table_factory (o, s->table);
+    rocksdb_options_set_compression (o, rocksdb_lz4_compression);
+    rocksdb_options_set_bottommost_compression (o, rocksdb_zstd_compression);
+    if (cf == VG_CF_SAMPLES) {
+        rocksdb_options_set_merge_operator (o, s->merge);
+        /* Big memtables: one merge operand per series per batch; fewer, larger flushes. */
+        rocksdb_options_set_write_buffer_size (o, 64 << 20);
+        rocksdb_options_set_level_compaction_dynamic_level_bytes (o, 1);
+    }
+    return o;
+}
+
+vg_store_t *
+vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen)
+{
+    vg_store_t *s = calloc (1, sizeof *s);
+    char *rerr = NULL;
+    if (!s) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    s->mode = cfg->mode;
+    s->path = strdup (cfg->path);
+    s->bucket_ms = cfg->bucket_ms > 0 ? cfg->bucket_ms : 2 * 3600 * 1000;
+    s->merge = vg_sample_merge_operator ();
+    s->table = rocksdb_block_based_options_create ();
+    if (cfg->cache_bytes) {
+        s->cache = rocksdb_cache_create_lru (cfg->cache_bytes);
+        rocksdb_block_based_options_set_block_cache (s->table, s->cache);
+    }
+    rocksdb_block_based_options_set_block_size (s->table, 16 * 1024);
+    s->opts = rocksdb_options_create ();
+    rocksdb_options_set_create_if_missing (s->opts, cfg->mode == VG_STORE_RW);
+    rocksdb_options_set_create_missing_column_families (s->opts, cfg->mode == VG_STORE_RW);
+    rocksdb_options_increase_parallelism (s->opts, 2);
+    rocksdb_options_set_max_background_jobs (s->opts, 2);
+    rocksdb_options_set_keep_log_file_num (s->opts, 3);
+    rocksdb_options_set_max_open_files (s->opts, cfg->mode == VG_STORE_SECONDARY ? -1 : 512);
+    const char *names[VG_CF__COUNT];
+    const rocksdb_options_t *copts[VG_CF__COUNT];
+    for (int i = 0; i < VG_CF__COUNT; i++) {
+        s->cf_opts[i] = s_cf_options (s, (vg_cf_t) i);
+        names[i] = s_cf_names[i];
+        copts[i] = s->cf_opts[i];
+    }
+    switch (cfg->mode) {
+    case VG_STORE_RW:
+        s->db = rocksdb_open_column_families (s->opts, cfg->path, VG_CF__COUNT, names, copts, s->cf, &rerr);
+        break;
+    case VG_STORE_READONLY:
+        s->db = rocksdb_open_for_read_only_column_families (s->opts, cfg->path, VG_CF__COUNT, names, copts, s->cf,
+                                                            0, &rerr);
+        break;
+    case VG_STORE_SECONDARY: {
+        char tmpl[] = "/tmp/vigil-secondary-XXXXXX";
+        char *dir = mkdtemp (tmpl);
+        if (!dir) {
+            snprintf (err, errlen, "cannot create a secondary instance directory in /tmp");
+            goto fail;
+        }
+        s->secondary_dir = strdup (dir);
+        s->db = rocksdb_open_as_secondary_column_families (s->opts, cfg->path, s->secondary_dir, VG_CF__COUNT,
+                                                           names, copts, s->cf, &rerr);
+        break;
+    }
+    }
+    if (!s->db) {
+        s_set_err (err, errlen, cfg->path, rerr);
+        goto fail;
+    }
+    s->wopts = rocksdb_writeoptions_create ();
+    rocksdb_writeoptions_set_sync (s->wopts, cfg->sync);
+    s->ropts = rocksdb_readoptions_create ();
+
+    /* Format marker and bucket width: written at creation, checked on every open. */
+    vg_buf_t v = VG_BUF_INIT;
+    int rc = vg_store_get (s, VG_CF_META, "format", 6, &v);
+    if (rc == -VG_ENOTFOUND && cfg->mode == VG_STORE_RW) {
+        char bucket[32];
+        int bl = snprintf (bucket, sizeof bucket, "%lld", (long long) s->bucket_ms);
+        vg_store_txn_t *t = vg_store_txn_new (s);
+        vg_store_txn_put (t, VG_CF_META, "format", 6, VG_STORE_FORMAT, strlen (VG_STORE_FORMAT));
+        vg_store_txn_put (t, VG_CF_META, "bucket_ms", 9, bucket, (size_t) bl);
+        rc = vg_store_commit (s, t, err, errlen);
+        vg_store_txn_destroy (&t);
+        vg_buf_free (&v);
+        if (rc < 0)
+            goto fail;
+    } else if (rc < 0) {
+        snprintf (err, errlen, "%s: not a Vigil store (no format marker)", cfg->path);
+        vg_buf_free (&v);
+        goto fail;
+    } else {
+        if (v.len != strlen (VG_STORE_FORMAT) || memcmp (v.data, VG_STORE_FORMAT, v.len) != 0) {
+            snprintf (err, errlen, "%s: unsupported store format '%.*s'", cfg->path, (int) (v.len > 40 ? 40 : v.len),
+                      (const char *) v.data);
+            vg_buf_free (&v);
+            goto fail;
+        }
+        if (vg_store_get (s, VG_CF_META, "bucket_ms", 9, &v) == 0 && v.len < 31) {
+            char tmp[32];
+            memcpy (tmp, v.data, v.len);
+            tmp[v.len] = '\0';
+            s->bucket_ms = strtoll (tmp, NULL, 10);
+        }
+        vg_buf_free (&v);
+        if (s->bucket_ms <= 0) {
+            snprintf (err, errlen, "%s: corrupt bucket_ms in store metadata", cfg->path);
+            goto fail;
+        }
+    }
+    return s;
+fail:
+    vg_store_destroy (&s);
+    return NULL;
+}
+
+void
+vg_store_destroy (vg_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_store_t *s = *self_p;
+    for (int i = 0; i < VG_CF__COUNT; i++)
+        if (s->cf[i])
+            rocksdb_column_family_handle_destroy (s->cf[i]);
+    if (s->db)
+        rocksdb_close (s->db);
+    for (int i = 0; i < VG_CF__COUNT; i++)
+        if (s->cf_opts[i])
+            rocksdb_options_destroy (s->cf_opts[i]);
+    if (s->opts)
+        rocksdb_options_destroy (s->opts);
+    if (s->wopts)
+        rocksdb_writeoptions_destroy (s->wopts);
+    if (s->ropts)
+        rocksdb_readoptions_destroy (s->ropts);
+    if (s->table)
+        rocksdb_block_based_options_destroy (s->table);
+    if (s->cache)
+        rocksdb_cache_destroy (s->cache);
+    /* The merge operator is owned by the options that hold it (destroyed above). */
+    if (s->secondary_dir) {
+        /* The secondary keeps only its info logs there (flat directory). */
+        DIR *d = opendir (s->secondary_dir);
+        struct dirent *e;
+        char file[512];
+        while (d && (e = readdir (d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf (file, sizeof file, "%s/%s", s->secondary_dir, e->d_name);
+            unlink (file);
+        }
+        if (d)
+            closedir (d);
+        rmdir (s->secondary_dir);
+        free (s->secondary_dir);
+    }
+    free (s->path);
+    free (s);
+    *self_p = NULL;
+}
+
+int64_t
+vg_store_bucket_ms (const vg_store_t *s)
+{
+    return s->bucket_ms;
+}
+
+const char *
+vg_store_path (const vg_store_t *s)
+{
+    return s->path;
+}
+
+/* ---- transactions ---- */
+
+vg_store_txn_t *
+vg_store_txn_new (vg_store_t *s)
+{
+    vg_store_txn_t *t = calloc (1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->wb = rocksdb_writebatch_create ();
+    t->store = s;
+    return t;
+}
+
+void
+vg_store_txn_destroy (vg_store_txn_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    rocksdb_writebatch_destroy ((*self_p)->wb);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+vg_store_txn_clear (vg_store_txn_t *t)
+{
+    rocksdb_writebatch_clear (t->wb);
+}
+
+size_t
+vg_store_txn_count (const vg_store_txn_t *t)
+{
+    return (size_t) rocksdb_writebatch_count (t->wb);
+}
+
+void
+vg_store_txn_put (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl, const void *v, size_t vl)
+{
+    rocksdb_writebatch_put_cf (t->wb, t->store->cf[cf], k, kl, v, vl);
+}
+
+void
+vg_store_txn_merge (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl, const void *v, size_t vl)
+{
+    rocksdb_writebatch_merge_cf (t->wb, t->store->cf[cf], k, kl, v, vl);
+}
+
+void
+vg_store_txn_delete (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl)
+{
+    rocksdb_writebatch_delete_cf (t->wb, t->store->cf[cf], k, kl);
+}
+
+int
+vg_store_commit (vg_store_t *s, vg_store_txn_t *t, char *err, size_t errlen)
+{
+    char *rerr = NULL;
+    if (s->mode != VG_STORE_RW) {
+        if (err && errlen)
+            snprintf (err, errlen, "store opened read-only");
+        return -VG_ESTORE;
+    }
+    rocksdb_write (s->db, s->wopts, t->wb, &rerr);
+    if (rerr) {
+        s_set_err (err, errlen, "commit", rerr);
+        return -VG_ESTORE;
+    }
+    return 0;
+}
+
+int
+vg_store_get (vg_store_t *s, vg_cf_t cf, const void *k, size_t kl, vg_buf_t *out)
+{
+    char *rerr = NULL;
+    size_t vl = 0;
+    char *v = rocksdb_get_cf (s->db, s->ropts, s->cf[cf], k, kl, &vl, &rerr);
+    if (rerr) {
+        free (rerr);
+        return -VG_ESTORE;
+    }
+    if (!v)
+        return -VG_ENOTFOUND;
+    vg_buf_reset (out);
+    int rc = vg_buf_append (out, v, vl);
+    rocksdb_free (v);
+    return rc;
+}
+
+int
+vg_store_scan (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
+               vg_store_kv_fn fn, void *ctx)
+{
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create ();
+    if (to)
+        rocksdb_readoptions_set_iterate_upper_bound (ro, to, tl);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf (s->db, ro, s->cf[cf]);
+    if (from)
+        rocksdb_iter_seek (it, from, fl);
+    else
+        rocksdb_iter_seek_to_first (it);
+    int rc = 0;
+    while (rc == 0 && rocksdb_iter_valid (it)) {
+        size_t kl, vl;
+        const char *k = rocksdb_iter_key (it, &kl);
+        const char *v = rocksdb_iter_value (it, &vl);
+        rc = fn (ctx, (const uint8_t *) k, kl, (const uint8_t *) v, vl);
+        if (rc == 0)
+            rocksdb_iter_next (it);
+    }
+    char *rerr = NULL;
+    if (rc == 0) {
+        rocksdb_iter_get_error (it, &rerr);
+        if (rerr) {
+            free (rerr);
+            rc = -VG_ESTORE;
+        }
+    }
+    rocksdb_iter_destroy (it);
+    rocksdb_readoptions_destroy (ro);
+    return rc;
+}
+
+int
+vg_store_delete_range (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl)
+{
+    char *rerr = NULL;
+    rocksdb_delete_range_cf (s->db, s->wopts, s->cf[cf], from, fl, to, tl, &rerr);
+    if (rerr) {
+        free (rerr);
+        return -VG_ESTORE;
+    }
+    /* Reclaim the space now rather than when compaction happens to reach the range. */
+    rocksdb_compact_range_cf (s->db, s->cf[cf], from, fl, to, tl);
+    return 0;
+}
+
+int
+vg_store_catch_up (vg_store_t *s)
+{
+    char *rerr = NULL;
+    if (s->mode != VG_STORE_SECONDARY)
+        return 0;
+    rocksdb_try_catch_up_with_primary (s->db, &rerr);
+    if (rerr) {
+        free (rerr);
+        return -VG_ESTORE;
+    }
+    return 0;
+}
+
+int
+vg_store_property (vg_store_t *s, vg_cf_t cf, const char *name, uint64_t *out)
+{
+    return rocksdb_property_int_cf (s->db, s->cf[cf], name, out) == 0 ? 0 : -VG_ENOTFOUND;
+}
+
+int
+vg_store_flush (vg_store_t *s)
+{
+    char *rerr = NULL;
+    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create ();
+    rocksdb_flushoptions_set_wait (fo, 1);
+    for (int i = 0; i < VG_CF__COUNT && !rerr; i++)
+        rocksdb_flush_cf (s->db, fo, s->cf[i], &rerr);
+    rocksdb_flushoptions_destroy (fo);
+    if (rerr) {
+        free (rerr);
+        return -VG_ESTORE;
+    }
+    return 0;
+}
+
+int
+vg_store_compact (vg_store_t *s, vg_cf_t cf)
+{
+    rocksdb_compact_range_cf (s->db, s->cf[cf], NULL, 0, NULL, 0);
+    return 0;
+}

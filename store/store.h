@@ -1,0 +1,141 @@
+/* store.h - the collector's RocksDB store: column families, keys, atomic commits.
+ *
+ * One RocksDB database with a column family per purpose (series metadata, samples, events,
+ * agent state, alerts, outbox, detector state).  All writes of one ingest round go into
+ * one write batch committed with one fsync, so data and the agents' committed sequence
+ * numbers move together.  Keys are big-endian so RocksDB order is time order; samples and
+ * events lead with a time bucket so retention is one DeleteRange.  A store can be opened
+ * read-write (the collector), read-only, or as a secondary that follows a running primary
+ * (vigil query / inspect while the collector runs). */
+#ifndef VG_STORE_H
+#define VG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+typedef enum { VG_STORE_RW = 0, VG_STORE_READONLY = 1, VG_STORE_SECONDARY = 2 } vg_store_mode_t;
+
+typedef enum {
+    VG_CF_META = 0,   /* store format and settings */
+    VG_CF_SERIES,     /* u64 series id -> vigil.SeriesMeta */
+    VG_CF_SAMPLES,    /* u32 bucket, u64 series id -> concatenated chunks (merge operator) */
+    VG_CF_EVENTS,     /* u32 bucket, i64 ts, u64 origin, u32 index -> vigil.StoredEvent */
+    VG_CF_AGENTS,     /* agent id -> vigil.AgentState */
+    VG_CF_ALERTS,     /* alert records (detectors) */
+    VG_CF_OUTBOX,     /* alerts awaiting Kafka delivery */
+    VG_CF_DETSTATE,   /* saved detector state */
+    VG_CF__COUNT
+} vg_cf_t;
+
+typedef struct {
+    const char *path;
+    vg_store_mode_t mode;
+    int64_t bucket_ms;      /* samples/events time bucket; fixed when the store is created */
+    bool sync;              /* fsync the WAL on every commit (durability); default true */
+    uint64_t cache_bytes;   /* block cache; 0 = RocksDB default */
+} vg_store_cfg_t;
+
+typedef struct vg_store vg_store_t;
+typedef struct vg_store_txn vg_store_txn_t;
+
+/* Open (creating in RW mode) the store. NULL on failure with the reason in err. */
+vg_store_t *vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen);
+void vg_store_destroy (vg_store_t **self_p);
+
+/* The bucket width the store was created with. */
+int64_t vg_store_bucket_ms (const vg_store_t *s);
+const char *vg_store_path (const vg_store_t *s);
+
+/* A write batch bound to store s. Reusable: vg_store_txn_clear() after each commit. */
+vg_store_txn_t *vg_store_txn_new (vg_store_t *s);
+void vg_store_txn_destroy (vg_store_txn_t **self_p);
+void vg_store_txn_clear (vg_store_txn_t *t);
+size_t vg_store_txn_count (const vg_store_txn_t *t);
+void vg_store_txn_put (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl, const void *v, size_t vl);
+void vg_store_txn_merge (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl, const void *v, size_t vl);
+void vg_store_txn_delete (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl);
+
+/* Commit atomically (fsync'd when cfg.sync). 0 or -VG_ESTORE (reason in err if given). */
+int vg_store_commit (vg_store_t *s, vg_store_txn_t *t, char *err, size_t errlen);
+
+/* Read one value into out (replacing its contents). 0, -VG_ENOTFOUND or -VG_ESTORE. */
+int vg_store_get (vg_store_t *s, vg_cf_t cf, const void *k, size_t kl, vg_buf_t *out);
+
+/* Visit keys in [from, to) in order (to == NULL: to the end).  fn returns 0 to go on,
+ * non-zero to stop (returned).  Returns 0, fn's value, or -VG_ESTORE. */
+typedef int (*vg_store_kv_fn) (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
+int vg_store_scan (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
+                   vg_store_kv_fn fn, void *ctx);
+
+/* Delete every key in [from, to) of cf (retention) and compact the range. */
+int vg_store_delete_range (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl);
+
+/* Secondary mode: catch up with the primary's latest writes. */
+int vg_store_catch_up (vg_store_t *s);
+
+/* Integer RocksDB property of a column family (e.g. "rocksdb.total-sst-files-size"). */
+int vg_store_property (vg_store_t *s, vg_cf_t cf, const char *name, uint64_t *out);
+
+/* Flush memtables to SST files (tests and inspection). */
+int vg_store_flush (vg_store_t *s);
+/* Compact the whole of cf (seals sample chunks). */
+int vg_store_compact (vg_store_t *s, vg_cf_t cf);
+
+/* ---- keys (big-endian) ---- */
+#define VG_SAMPLE_KEY_LEN 12
+#define VG_EVENT_KEY_LEN 24
+
+static inline void
+vg_be32 (uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t) (v >> 24), p[1] = (uint8_t) (v >> 16), p[2] = (uint8_t) (v >> 8), p[3] = (uint8_t) v;
+}
+static inline void
+vg_be64 (uint8_t *p, uint64_t v)
+{
+    vg_be32 (p, (uint32_t) (v >> 32));
+    vg_be32 (p + 4, (uint32_t) v);
+}
+static inline uint32_t
+vg_get_be32 (const uint8_t *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
+static inline uint64_t
+vg_get_be64 (const uint8_t *p)
+{
+    return (uint64_t) vg_get_be32 (p) << 32 | vg_get_be32 (p + 4);
+}
+
+/* Bucket of a timestamp; timestamps before 1970 share bucket 0. */
+static inline uint32_t
+vg_store_bucket (int64_t ts_ms, int64_t bucket_ms)
+{
+    if (ts_ms <= 0)
+        return 0;
+    int64_t b = ts_ms / bucket_ms;
+    return b > (int64_t) UINT32_MAX ? UINT32_MAX : (uint32_t) b;
+}
+
+static inline void
+vg_key_sample (uint8_t k[VG_SAMPLE_KEY_LEN], uint32_t bucket, uint64_t sid)
+{
+    vg_be32 (k, bucket);
+    vg_be64 (k + 4, sid);
+}
+
+/* Event key: bucket, timestamp (sign-flipped so order is numeric), origin (hash of agent,
+ * epoch and seq: unique per batch), index within the batch. */
+static inline void
+vg_key_event (uint8_t k[VG_EVENT_KEY_LEN], uint32_t bucket, int64_t ts_ms, uint64_t origin, uint32_t idx)
+{
+    vg_be32 (k, bucket);
+    vg_be64 (k + 4, (uint64_t) ts_ms ^ (1ULL << 63));
+    vg_be64 (k + 12, origin);
+    vg_be32 (k + 20, idx);
+}
+
+#endif

@@ -1,0 +1,332 @@
+/* check_jti.c - Juniper JTI native UDP: golden captures, OpenConfig mapping, the fluent
+ * plugin's expected output, sequence-gap loss and hostile input. */
+#include <check.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "decode/jti.h"
+#include "tests/decode/pcap_util.h"
+#include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
+#include "common/varint.h"
+
+#define JDIR VG_SAMPLES_DIR "/juniper/"
+
+static const char *const s_pcaps[] = {
+    JDIR "jnpr-fluent-jti_15.1F4_ifd_ae_40000.pcap", JDIR "jnpr-fluent-jti_16.1_ifl_ae_40000.pcap",
+    JDIR "jnpr-fluent-jti_ifd_msec_40000.pcap", JDIR "jnpr-fluent-test_jti_structured_ifd_01.pcap",
+};
+
+START_TEST (jti_captures_decode_cleanly)
+{
+    for (size_t i = 0; i < sizeof s_pcaps / sizeof s_pcaps[0]; i++) {
+        tu_blob_t *pk;
+        int n = tu_pcap_udp (s_pcaps[i], &pk);
+        ck_assert_int_gt (n, 0);
+        tu_rec_t rec;
+        tu_rec_init (&rec, 1);
+        vg_sink_t sink = tu_rec_sink (&rec);
+        vg_decode_stats_t st = { 0 };
+        vg_jti_state_t *state = vg_jti_state_new ();
+        for (int k = 0; k < n; k++)
+            ck_assert_int_eq (vg_jti_decode (pk[k].data, pk[k].len, NULL, &sink, state, &st), 0);
+        ck_assert_uint_eq (st.errors, 0);
+        ck_assert_uint_eq (st.messages, (uint64_t) n);
+        ck_assert_uint_eq (st.samples, rec.n);
+        ck_assert_uint_gt (rec.n, 0);
+        ck_assert_str_eq (rec.last_vendor, "Juniper");
+        for (size_t k = 0; k < rec.n; k++) {
+            ck_assert_str_eq (rec.s[k].input, "jti");
+            ck_assert_ptr_nonnull (rec.s[k].origin);
+            ck_assert_int_gt (rec.s[k].ts_ms, 1000000000000LL); /* ms, even for 15.1 seconds */
+        }
+        vg_jti_state_destroy (&state);
+        ck_assert_ptr_null (state);
+        tu_rec_free (&rec);
+        tu_blobs_free (&pk, n);
+    }
+}
+END_TEST
+
+START_TEST (jti_ifd_oc_mapping)
+{
+    tu_blob_t *pk;
+    int n = tu_pcap_udp (s_pcaps[0], &pk);
+    ck_assert_int_eq (n, 1);
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (vg_jti_decode (pk[0].data, pk[0].len, NULL, &sink, NULL, &st), 0);
+    /* 15.1F4: system_id "192.0.2.1", timestamp in seconds. */
+    ck_assert_str_eq (rec.last_device, "192.0.2.1");
+    const tu_sample_t *s = tu_rec_find (&rec, "/interfaces/interface/state/counters/in-octets", "name=ge-0/0/1");
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 325884611.0);
+    ck_assert_int_eq (s->kind, VG_KIND_COUNTER);
+    ck_assert_int_eq (s->ts_ms, 1458634993000LL);
+    ck_assert_str_eq (s->origin, "jnpr_interface_ext:/interface_stats/ingress_stats/if_octets");
+    s = tu_rec_find (&rec, "/interfaces/interface/state/counters/out-pkts", "name=ge-0/0/0");
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 1095823.0);
+    /* Unmapped leaves stay under the extension with their own kind guess. */
+    s = tu_rec_find (&rec, "jnpr_interface_ext:/interface_stats/ingress_stats/if_1sec_octets", "name=ge-0/0/0");
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (s->kind, VG_KIND_GAUGE);
+    ck_assert (s->value == 123.0);
+    s = tu_rec_find (&rec, "jnpr_interface_ext:/interface_stats/egress_queue_info/tail_drop_packets",
+                     "name=ge-0/0/3,queue=7");
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (s->kind, VG_KIND_COUNTER);
+    tu_rec_free (&rec);
+    tu_blobs_free (&pk, n);
+}
+END_TEST
+
+START_TEST (jti_ifl_state_and_ms)
+{
+    tu_blob_t *pk;
+    int n = tu_pcap_udp (s_pcaps[1], &pk);
+    ck_assert_int_eq (n, 1);
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (vg_jti_decode (pk[0].data, pk[0].len, NULL, &sink, NULL, &st), 0);
+    ck_assert_str_eq (rec.last_device, "vmxAccess");
+    const char *sub = "/interfaces/interface/subinterfaces/subinterface/state/";
+    char p[256];
+    snprintf (p, sizeof p, "%soper-status", sub);
+    const tu_sample_t *s = tu_rec_find (&rec, p, "index=0,name=ge-0/0/2");
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (s->kind, VG_KIND_STATE);
+    ck_assert_str_eq (s->state, "UP");
+    ck_assert_int_eq (s->ts_ms, 1478127435985LL);
+    snprintf (p, sizeof p, "%scounters/in-octets", sub);
+    s = tu_rec_find (&rec, p, "index=0,name=ge-0/0/4");
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 6351622.0);
+    snprintf (p, sizeof p, "%scounters/out-octets", sub);
+    s = tu_rec_find (&rec, p, "index=0,name=ge-0/0/0");
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 6414784.0);
+    /* 6 logical interfaces x (3 ingress + 2 egress + 1 state) */
+    ck_assert_uint_eq (rec.n, 6 * 6);
+    tu_rec_free (&rec);
+    tu_blobs_free (&pk, n);
+}
+END_TEST
+
+/* The fluent plugin's expected output: every (type, interface, queue) it lists must equal
+ * our sample at the same vendor leaf. */
+START_TEST (jti_matches_fluent_expected)
+{
+    tu_blob_t *pk;
+    int n = tu_pcap_udp (s_pcaps[3], &pk);
+    ck_assert_int_eq (n, 1);
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (vg_jti_decode (pk[0].data, pk[0].len, NULL, &sink, NULL, &st), 0);
+    tu_blob_t exp;
+    ck_assert_int_eq (tu_read_file (JDIR "jnpr-fluent-test_jti_structured_ifd_01.expected.json", &exp), 0);
+    char *save = NULL;
+    int checked = 0, nonzero = 0;
+    for (char *line = strtok_r ((char *) exp.data, "\n", &save); line; line = strtok_r (NULL, "\n", &save)) {
+        json_error_t je;
+        json_t *j = json_loads (line, 0, &je);
+        ck_assert_ptr_nonnull (j);
+        const char *type = json_string_value (json_object_get (j, "type"));
+        const char *ifn = json_string_value (json_object_get (j, "interface"));
+        json_t *q = json_object_get (j, "egress_queue");
+        ck_assert_str_eq (json_string_value (json_object_get (j, "device")), rec.last_device);
+        char origin[256], labels[128];
+        snprintf (origin, sizeof origin, "jnpr_interface_ext:/interface_stats/%s", type);
+        *strchr (origin + 30, '.') = '/';
+        if (q)
+            snprintf (labels, sizeof labels, "name=%s,queue=%lld", ifn, (long long) json_integer_value (q));
+        else
+            snprintf (labels, sizeof labels, "name=%s", ifn);
+        const tu_sample_t *s = tu_rec_find_origin (&rec, origin, labels);
+        ck_assert_msg (s != NULL, "missing %s %s", origin, labels);
+        ck_assert_msg (s->value == (double) json_integer_value (json_object_get (j, "value")),
+                       "%s %s: %g", origin, labels, s->value);
+        nonzero += s->value != 0;
+        checked++;
+        json_decref (j);
+    }
+    ck_assert_int_eq (checked, 224);   /* the file lists each of 112 leaves twice */
+    ck_assert_int_gt (nonzero, 0);
+    ck_assert_uint_eq (rec.n, 112);    /* and we emit exactly those leaves */
+    tu_blob_free (&exp);
+    tu_rec_free (&rec);
+    tu_blobs_free (&pk, n);
+}
+END_TEST
+
+/* Build a minimal TelemetryStream with sequence seq (and an ifl extension). */
+static size_t
+s_stream (uint8_t *b, const char *sys, uint32_t comp, uint32_t seq, uint64_t ts)
+{
+    size_t o = 0;
+    b[o++] = 0x0a;
+    b[o++] = (uint8_t) strlen (sys);
+    memcpy (b + o, sys, strlen (sys));
+    o += strlen (sys);
+    b[o++] = 0x10;
+    o += vg_varint_put (b + o, comp);
+    b[o++] = 0x22;
+    b[o++] = 1;
+    b[o++] = 's';
+    b[o++] = 0x28;
+    o += vg_varint_put (b + o, seq);
+    b[o++] = 0x30;
+    o += vg_varint_put (b + o, ts);
+    /* 101 { 2636 { 7 { 1 { 1:"xe-0/0/0.5" 6 { 1: 42 } } } } } */
+    const uint8_t ent[] = { 0xaa, 0x06, 24, 0xe2, 0xa4, 0x01, 20, 0x3a, 18, 0x0a, 16, 0x0a, 10, 'x', 'e', '-',
+                            '0', '/', '0', '/', '0', '.', '5', 0x32, 2, 0x08, 42 };
+    memcpy (b + o, ent, sizeof ent);
+    return o + sizeof ent;
+}
+
+START_TEST (jti_sequence_gaps_count_loss)
+{
+    uint8_t b[256];
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_decode_stats_t st = { 0 };
+    vg_jti_state_t *state = vg_jti_state_new ();
+    const uint32_t seqs[] = { 10, 11, 15, 16, 3, 4 }; /* gap of 3, then a restart (not loss) */
+    for (size_t i = 0; i < 6; i++) {
+        size_t n = s_stream (b, "r1:10.0.0.1", 1, seqs[i], 1700000000123ULL);
+        ck_assert_int_eq (vg_jti_decode (b, n, NULL, &sink, state, &st), 0);
+    }
+    ck_assert_uint_eq (st.lost, 3);
+    /* Another component is another stream: its first message is no loss. */
+    size_t n = s_stream (b, "r1:10.0.0.1", 2, 100, 1700000000123ULL);
+    ck_assert_int_eq (vg_jti_decode (b, n, NULL, &sink, state, &st), 0);
+    ck_assert_uint_eq (st.lost, 3);
+    ck_assert_str_eq (rec.last_device, "r1");
+    const tu_sample_t *s = tu_rec_find (&rec, "/interfaces/interface/subinterfaces/subinterface/state/counters/out-pkts",
+                                        "index=5,name=xe-0/0/0");
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 42.0);
+    ck_assert_int_eq (s->ts_ms, 1700000000123LL);
+    /* Without state no loss is tracked, and a zero timestamp takes the arrival time. */
+    vg_decode_ctx_t ctx = { "192.0.2.9:5000", 1234567890123LL };
+    n = s_stream (b, "r2", 1, 50, 0);
+    ck_assert_int_eq (vg_jti_decode (b, n, &ctx, &sink, NULL, &st), 0);
+    ck_assert_int_eq (rec.s[rec.n - 1].ts_ms, 1234567890123LL);
+    vg_jti_state_destroy (&state);
+    vg_jti_state_destroy (&state);
+    tu_rec_free (&rec);
+}
+END_TEST
+
+START_TEST (jti_hostile_input)
+{
+    tu_rec_t rec;
+    tu_rec_init (&rec, 0);
+    vg_sink_t sink = tu_rec_sink (&rec);
+    for (size_t i = 0; i < sizeof s_pcaps / sizeof s_pcaps[0]; i++) {
+        tu_blob_t *pk;
+        int n = tu_pcap_udp (s_pcaps[i], &pk);
+        for (int k = 0; k < n; k++) {
+            int fails = 0;
+            for (size_t len = 0; len < pk[k].len; len++) {
+                uint8_t *cp = malloc (len ? len : 1); /* exact size: ASan sees overreads */
+                memcpy (cp, pk[k].data, len);
+                vg_decode_stats_t st = { 0 };
+                int rc = vg_jti_decode (cp, len, NULL, &sink, NULL, &st);
+                ck_assert (rc <= 0);
+                ck_assert_uint_eq (st.errors, rc < 0 ? 1u : 0u);
+                if (rc < 0)
+                    ck_assert (st.last_error[0] != '\0');
+                fails += rc < 0;
+                free (cp);
+            }
+            /* A UDP payload cut anywhere inside the (single, outer) sensor field fails. */
+            ck_assert_int_gt (fails, (int) pk[k].len / 2);
+            /* Oversized length: turn system_id's length into 2^35. */
+            uint8_t *cp = malloc (pk[k].len + 4);
+            cp[0] = 0x0a;
+            cp[1] = 0x80;
+            cp[2] = 0x80;
+            cp[3] = 0x80;
+            cp[4] = 0x80;
+            cp[5] = 0x01;
+            memcpy (cp + 6, pk[k].data + 2, pk[k].len - 2);
+            vg_decode_stats_t st = { 0 };
+            ck_assert_int_eq (vg_jti_decode (cp, pk[k].len + 4, NULL, &sink, NULL, &st), -VG_ETRUNC);
+            ck_assert_uint_eq (st.errors, 1);
+            free (cp);
+        }
+        tu_blobs_free (&pk, n);
+    }
+    /* Random bytes and random single-byte corruptions of a real message. */
+    srand (7);
+    tu_blob_t *pk;
+    int n = tu_pcap_udp (s_pcaps[0], &pk);
+    ck_assert_int_eq (n, 1);
+    for (int it = 0; it < 20000; it++) {
+        size_t len = pk[0].len;
+        uint8_t *cp = malloc (len);
+        memcpy (cp, pk[0].data, len);
+        cp[rand () % len] = (uint8_t) rand ();
+        if (it % 2)
+            for (size_t i = 0; i < len; i++)
+                cp[i] = (uint8_t) rand ();
+        vg_decode_stats_t st = { 0 };
+        int rc = vg_jti_decode (cp, len, NULL, &sink, NULL, &st);
+        ck_assert_uint_eq (st.errors + st.messages, 1);
+        ck_assert (rc <= 0);
+        free (cp);
+    }
+    tu_blobs_free (&pk, n);
+    /* A sink that refuses stops the decode and passes its code up. */
+    rec.fail_after = 3;
+    rec.n = 0;
+    n = tu_pcap_udp (s_pcaps[0], &pk);
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (vg_jti_decode (pk[0].data, pk[0].len, NULL, &sink, NULL, &st), -VG_EFULL);
+    ck_assert_uint_eq (st.samples, 3);
+    tu_blobs_free (&pk, n);
+    tu_rec_free (&rec);
+}
+END_TEST
+
+START_TEST (jti_raw_payload)
+{
+    tu_blob_t b;
+    ck_assert_int_eq (tu_read_file (JDIR "jnpr-fluent-jti_ifd_01.raw", &b), 0);
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (vg_jti_decode (b.data, b.len, NULL, &sink, NULL, &st), 0);
+    ck_assert_str_eq (rec.last_device, "10.92.10.96");
+    ck_assert_uint_gt (rec.n, 0);
+    tu_blob_free (&b);
+    tu_rec_free (&rec);
+}
+END_TEST
+
+Suite *
+vg_jti_suite (void)
+{
+    Suite *s = suite_create ("jti");
+    TCase *tc = tcase_create ("jti");
+    tcase_set_timeout (tc, 120);
+    tcase_add_test (tc, jti_captures_decode_cleanly);
+    tcase_add_test (tc, jti_ifd_oc_mapping);
+    tcase_add_test (tc, jti_ifl_state_and_ms);
+    tcase_add_test (tc, jti_matches_fluent_expected);
+    tcase_add_test (tc, jti_sequence_gaps_count_loss);
+    tcase_add_test (tc, jti_hostile_input);
+    tcase_add_test (tc, jti_raw_payload);
+    suite_add_tcase (s, tc);
+    return s;
+}

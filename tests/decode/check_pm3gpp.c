@@ -1,0 +1,321 @@
+/* check_pm3gpp.c - 3GPP PM XML: the four sample files decode with one sample per measured
+ * value (counted independently here), labels/timestamps/mapping, quirks, hostile input. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/err.h"
+#include "decode/pm3gpp.h"
+
+#define GD VG_SAMPLES_DIR "/3gpp/"
+
+typedef struct {
+    size_t n, devices;
+    char device[256], vendor[64];
+    char first_path[128], first_origin[128], first_labels[512];
+    int64_t first_ts;
+    double first_value;
+    size_t mapped;
+    size_t bins;
+} coll_t;
+
+static int
+c_device (void *ctx, const vg_device_t *d)
+{
+    coll_t *c = ctx;
+    c->devices++;
+    snprintf (c->device, sizeof c->device, "%s", d->id);
+    snprintf (c->vendor, sizeof c->vendor, "%s", d->vendor ? d->vendor : "");
+    return 0;
+}
+
+static int
+c_sample (void *ctx, const vg_point_t *p)
+{
+    coll_t *c = ctx;
+    ck_assert_str_eq (p->device, c->device);
+    ck_assert_str_eq (p->input, "3gpp");
+    ck_assert_int_eq (p->kind, VG_KIND_GAUGE);
+    ck_assert_ptr_nonnull (p->origin_path);
+    for (size_t i = 1; i < p->nlabels; i++)
+        ck_assert_int_lt (strcmp (p->labels[i - 1].key, p->labels[i].key), 0);
+    if (strcmp (p->path, p->origin_path) != 0)
+        c->mapped++;
+    for (size_t i = 0; i < p->nlabels; i++)
+        if (strcmp (p->labels[i].key, "bin") == 0)
+            c->bins++;
+    if (c->n == 0) {
+        snprintf (c->first_path, sizeof c->first_path, "%s", p->path);
+        snprintf (c->first_origin, sizeof c->first_origin, "%s", p->origin_path);
+        c->first_labels[0] = '\0';
+        for (size_t i = 0; i < p->nlabels; i++) {
+            size_t l = strlen (c->first_labels);
+            snprintf (c->first_labels + l, sizeof c->first_labels - l, "%s%s=%s", i ? "," : "", p->labels[i].key,
+                      p->labels[i].value);
+        }
+        c->first_ts = p->ts_ms;
+        c->first_value = p->value;
+    }
+    c->n++;
+    return 0;
+}
+
+static int
+c_event (void *ctx, const vg_event_t *e)
+{
+    return 0;
+}
+
+static uint8_t *
+s_read (const char *path, size_t *len)
+{
+    FILE *f = fopen (path, "rb");
+    ck_assert_msg (f != NULL, "cannot open %s", path);
+    fseek (f, 0, SEEK_END);
+    long n = ftell (f);
+    fseek (f, 0, SEEK_SET);
+    uint8_t *b = malloc ((size_t) n + 1);
+    ck_assert_uint_eq (fread (b, 1, (size_t) n, f), (size_t) n);
+    fclose (f);
+    b[n] = 0;
+    *len = (size_t) n;
+    return b;
+}
+
+/* Independent count of measured values: every element of every <r ...>text</r> (a
+ * comma-separated value counts one per element) and every whitespace token of
+ * <measResults>.  Elements that are blank are missing values: counted in *blank. */
+static size_t g_blank;
+
+static void
+s_elem (const char *b, const char *e, size_t *n)
+{
+    for (const char *q = b; q < e; q++)
+        if (*q != ' ' && *q != '\n' && *q != '\t' && *q != '\r') {
+            (*n)++;
+            return;
+        }
+    g_blank++;
+}
+
+static size_t
+s_count_values (const char *x)
+{
+    size_t n = 0;
+    const char *p = x;
+    g_blank = 0;
+    while ((p = strstr (p, "<r")) != NULL) {
+        if (p[2] != ' ' && p[2] != '>') {
+            p += 2;
+            continue;
+        }
+        const char *gt = strchr (p, '>');
+        const char *end = strstr (gt, "</r>");
+        const char *b = gt + 1;
+        for (const char *q = b; q <= end; q++)
+            if (q == end || *q == ',') {
+                s_elem (b, q, &n);
+                b = q + 1;
+            }
+        p = end;
+    }
+    p = x;
+    while ((p = strstr (p, "<measResults>")) != NULL) {
+        p += 13;
+        const char *end = strstr (p, "</measResults>");
+        int in = 0;
+        for (; p < end; p++) {
+            int sp = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
+            if (!sp && !in)
+                n++;
+            in = !sp;
+        }
+    }
+    return n;
+}
+
+static void
+s_file (const char *name, coll_t *c, vg_decode_stats_t *st, size_t *expect)
+{
+    size_t len;
+    uint8_t *x = s_read (name, &len);
+    *expect = s_count_values ((const char *) x);
+    vg_sink_t sink = { c, c_device, c_sample, c_event };
+    vg_decode_ctx_t ctx = { name, 1 };
+    memset (st, 0, sizeof *st);
+    int rc = vg_pm3gpp_decode (x, len, &ctx, &sink, st);
+    ck_assert_msg (rc == 0, "%s: %s", name, st->last_error);
+    ck_assert_uint_eq (st->errors, 0);
+    ck_assert_uint_eq (st->messages, 1);
+    free (x);
+}
+
+START_TEST (ericsson_radionode)
+{
+    coll_t c = { 0 };
+    vg_decode_stats_t st;
+    size_t expect;
+    s_file (GD "oran-sc_ericsson-radionode-nr_A20220418.1900-1915_seliitdus00487.xml", &c, &st, &expect);
+    ck_assert_uint_gt (expect, 2667);   /* 2667 <r>, 409 of them compound */
+    printf ("3gpp ericsson: %zu values, %zu blank, %zu samples\n", expect, g_blank, c.n);
+    ck_assert_uint_eq (c.n, expect);
+    ck_assert_uint_eq (st.samples, expect);
+    ck_assert_uint_gt (g_blank, 0);            /* the real file has blank (missing) values */
+    ck_assert_uint_eq (st.undecoded, g_blank);  /* each one skipped and counted */
+    ck_assert_str_eq (c.device, "seliitdus00487");
+    ck_assert_str_eq (c.vendor, "Ericsson");
+    ck_assert_int_eq (c.first_ts, 1650309300000);   /* 2022-04-18T19:15:00+00:00 */
+    ck_assert_str_eq (c.first_origin, "pmAnrNcgiMeasFailUeCap");
+    ck_assert_ptr_nonnull (strstr (c.first_labels, "ManagedElement=seliitdus00487"));
+    ck_assert_ptr_nonnull (strstr (c.first_labels, "NRCellCU="));
+    ck_assert_uint_gt (c.bins, 409);
+    ck_assert_uint_gt (c.mapped, 0);   /* e.g. pmRrcConnEstabAtt -> RRC.ConnEstabAtt.sum */
+}
+END_TEST
+
+START_TEST (spec_examples)
+{
+    coll_t c = { 0 };
+    vg_decode_stats_t st;
+    size_t expect;
+    s_file (GD "onap-pmmapper_32.435-measCollec_A20181002.0000-1000-0015-1000_5G.xml", &c, &st, &expect);
+    ck_assert_uint_eq (c.n, expect);
+    ck_assert_str_eq (c.device, "SubNetwork=CountryNN,MeContext=MEC-Gbg-1,ManagedElement=RNC-Gbg-1");
+    ck_assert_str_eq (c.vendor, "Company NN");
+    ck_assert_str_eq (c.first_path, "attTCHSeizures");
+    ck_assert (c.first_value == 234);
+    ck_assert_str_eq (c.first_labels, "RncFunction=RF-1,UtranCell=Gbg-997");
+    int64_t ts;
+    vg_clock_parse ("2000-03-01T14:14:30+02:00", 0, &ts);
+    ck_assert_int_eq (c.first_ts, ts);
+
+    coll_t d = { 0 };
+    s_file (GD "onap-pmmapper_28.532-measData_PM202007171301.xml", &d, &st, &expect);
+    ck_assert_uint_eq (d.n, expect);
+    ck_assert_uint_eq (d.bins, 9);   /* "86,87,2,6,77,96,75,33,24" */
+    ck_assert_str_eq (d.device, "SubNetwork=CountryNN,MeContext=MEC-Gbg-1,ManagedElement=RNC-Gbg-1");
+
+    coll_t e = { 0 };
+    s_file (GD "onap-pmmapper_32.435-measTypes-measResults-variant.xml", &e, &st, &expect);
+    ck_assert_uint_eq (expect, 3);
+    ck_assert_uint_eq (e.n, 3);
+    ck_assert_str_eq (e.first_path, "a");
+    ck_assert (e.first_value == 76);
+    ck_assert_str_eq (e.first_labels, "ldn=objLdn");   /* not a DN: kept whole */
+    ck_assert_str_eq (e.device, "Dublin");
+    ck_assert_str_eq (e.vendor, "FooBar Ltd");
+}
+END_TEST
+
+static const char *QUIRKY =
+    "  \n<?xml-stylesheet type=\"text/xsl\" href=\"x.xsl\"?>\n<!-- c -->\n"
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<measCollecFile xmlns=\"http://www.3gpp.org/ftp/specs/archive/32_series/32.435#measCollec\">"
+    "<fileHeader fileFormatVersion=\"32.435 V10.0\" vendorName=\"Nokia Solutions and Networks\">"
+    "<fileSender localDn=\"gnb-7\"/><measCollec beginTime=\"2024-01-01T00:00:00Z\"/></fileHeader>"
+    "<measData><managedElement localDn=\"\"/><measInfo measInfoId=\"x\"><granPeriod duration=\"PT900S\"/>"
+    "<measType p=\"1\">pmRrcConnEstabAtt</measType><measType p=\"2\">b</measType><measType p=\"3\">c</measType>"
+    "<measValue measObjLdn=\"NRCellCU=1\"><r p=\"1\">5</r><r p=\"2\"/><r p=\"3\">NIL</r><r p=\"9\">1</r>"
+    "<suspect>true</suspect></measValue></measInfo></measData>"
+    "<fileFooter><measCollec endTime=\"2024-01-01T00:15:00Z\"/></fileFooter></measCollecFile>\n";
+
+START_TEST (real_world_quirks)
+{
+    coll_t c = { 0 };
+    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_decode_stats_t st;
+    memset (&st, 0, sizeof st);
+    int rc = vg_pm3gpp_decode ((const uint8_t *) QUIRKY, strlen (QUIRKY), NULL, &sink, &st);
+    ck_assert_msg (rc == 0, "%s", st.last_error);
+    ck_assert_uint_eq (c.n, 1);
+    ck_assert_uint_eq (st.undecoded, 3);   /* empty, NIL, unknown p */
+    ck_assert_str_eq (c.device, "gnb-7");  /* empty localDn -> fileSender */
+    ck_assert_str_eq (c.vendor, "Nokia");
+    ck_assert_str_eq (c.first_path, "RRC.ConnEstabAtt.sum");
+    ck_assert_str_eq (c.first_origin, "pmRrcConnEstabAtt");
+    ck_assert_int_eq (c.first_ts, 1704067200000 + 900000);   /* beginTime + duration */
+}
+END_TEST
+
+START_TEST (helpers)
+{
+    ck_assert_int_eq (vg_pm3gpp_duration_ms ("PT900S"), 900000);
+    ck_assert_int_eq (vg_pm3gpp_duration_ms ("PT15M"), 900000);
+    ck_assert_int_eq (vg_pm3gpp_duration_ms ("P1DT1H"), 90000000);
+    ck_assert_int_eq (vg_pm3gpp_duration_ms ("PT"), -1);
+    ck_assert_int_eq (vg_pm3gpp_duration_ms ("900"), -1);
+    double v;
+    ck_assert_int_eq (vg_pm3gpp_parse_value (" 12.5 ", 6, &v), 1);
+    ck_assert (v == 12.5);
+    ck_assert_int_eq (vg_pm3gpp_parse_value ("inf", 3, &v), 0);
+    ck_assert_int_eq (vg_pm3gpp_parse_value ("0x1", 3, &v), 0);
+    ck_assert_int_eq (vg_pm3gpp_parse_value ("", 0, &v), 0);
+    char sc[256];
+    vg_label_t l[4];
+    ck_assert_uint_eq (vg_pm3gpp_ldn_labels ("Z=1,A=x\\,y", sc, sizeof sc, l, 4), 2);
+    ck_assert_str_eq (l[0].key, "A");
+    ck_assert_str_eq (l[0].value, "x,y");
+    ck_assert_uint_eq (vg_pm3gpp_ldn_labels ("A=1,B=2,C=3,D=4,E=5", sc, sizeof sc, l, 4), 1);
+    ck_assert_str_eq (l[0].key, "ldn");
+    ck_assert_uint_eq (vg_pm3gpp_ldn_labels ("", sc, sizeof sc, l, 4), 0);
+    ck_assert_str_eq (vg_pm3gpp_vendor_norm ("Ericsson AB"), "Ericsson");
+    ck_assert_str_eq (vg_pm3gpp_vendor_norm ("Acme"), "Acme");
+}
+END_TEST
+
+START_TEST (hostile_input)
+{
+    coll_t c = { 0 };
+    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_decode_stats_t st;
+    memset (&st, 0, sizeof st);
+    size_t len;
+    uint8_t *x = s_read (GD "onap-pmmapper_32.435-measTypes-measResults-variant.xml", &len);
+    /* every prefix that cuts the root element is refused with a counted error */
+    const char *endtag = strstr ((const char *) x, "</measCollecFile>");
+    size_t complete = (size_t) (endtag - (const char *) x) + strlen ("</measCollecFile>");
+    for (size_t n = 0; n < complete; n++) {
+        uint64_t e = st.errors;
+        ck_assert_msg (vg_pm3gpp_decode (x, n, NULL, &sink, &st) < 0, "prefix %zu accepted", n);
+        ck_assert_uint_eq (st.errors, e + 1);
+    }
+    /* wrong root, garbage, oversized */
+    const char *wrong = "<?xml version=\"1.0\"?><html><r p=\"1\">1</r></html>";
+    ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) wrong, strlen (wrong), NULL, &sink, &st), -VG_EPROTO);
+    ck_assert_int_eq (vg_pm3gpp_decode (x, VG_PM3GPP_MAX_XML + 1, NULL, &sink, &st), -VG_ETOOBIG);
+    /* billion laughs: entities are not expanded into a memory bomb */
+    const char *bomb = "<?xml version=\"1.0\"?><!DOCTYPE m [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+                       "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\"><!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">]>"
+                       "<measCollecFile><measData><measInfo><measTypes>&d;</measTypes></measInfo></measData></measCollecFile>";
+    (void) vg_pm3gpp_decode ((const uint8_t *) bomb, strlen (bomb), NULL, &sink, &st);
+    srand (7);
+    uint8_t buf[600];
+    for (int i = 0; i < 3000; i++) {
+        size_t n = (size_t) (rand () % (int) sizeof buf) + 1;
+        memcpy (buf, x, n < len ? n : len);
+        for (int k = 0; k < 4; k++)
+            buf[rand () % n] = (uint8_t) rand ();
+        uint64_t e = st.errors, m = st.messages;
+        int rc = vg_pm3gpp_decode (buf, n, NULL, &sink, &st);
+        ck_assert (rc < 0 ? st.errors == e + 1 : st.messages == m + 1);
+    }
+    free (x);
+}
+END_TEST
+
+Suite *
+vg_pm3gpp_suite (void)
+{
+    Suite *s = suite_create ("pm3gpp");
+    TCase *tc = tcase_create ("pm3gpp");
+    tcase_set_timeout (tc, 120);
+    tcase_add_test (tc, ericsson_radionode);
+    tcase_add_test (tc, spec_examples);
+    tcase_add_test (tc, real_world_quirks);
+    tcase_add_test (tc, helpers);
+    tcase_add_test (tc, hostile_input);
+    suite_add_tcase (s, tc);
+    return s;
+}

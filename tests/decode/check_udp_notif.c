@@ -1,0 +1,492 @@
+/* check_udp_notif.c - UDP-notif: golden replay of a real Huawei NE40E capture compared with
+ * pmacct's expected output, reassembly (order, duplicates, timeouts, caps) and hostile input. */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/err.h"
+#include "decode/pcap_replay.h"
+#include "decode/udp_notif.h"
+
+#define HW VG_SAMPLES_DIR "/huawei/"
+
+/* ---- collecting sink ---- */
+typedef struct {
+    char *device, *path, *origin, *labels, *state;
+    int kind;
+    int64_t ts;
+    double value;
+} rec_t;
+
+typedef struct {
+    rec_t *r;
+    size_t n, cap;
+    size_t devices;
+    char vendor[32];
+    int fail_after;   /* sink returns -VG_EFULL after this many samples (<0: never) */
+} coll_t;
+
+static int
+c_device (void *ctx, const vg_device_t *d)
+{
+    coll_t *c = ctx;
+    c->devices++;
+    snprintf (c->vendor, sizeof c->vendor, "%s", d->vendor ? d->vendor : "");
+    return 0;
+}
+
+static int
+c_sample (void *ctx, const vg_point_t *p)
+{
+    coll_t *c = ctx;
+    if (c->fail_after >= 0 && (int) c->n >= c->fail_after)
+        return -VG_EFULL;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 1024;
+        c->r = realloc (c->r, c->cap * sizeof *c->r);
+    }
+    char lab[1024] = "";
+    for (size_t i = 0; i < p->nlabels; i++) {
+        if (i > 0)
+            ck_assert_int_lt (strcmp (p->labels[i - 1].key, p->labels[i].key), 0);   /* sorted, unique */
+        size_t l = strlen (lab);
+        snprintf (lab + l, sizeof lab - l, "%s%s=%s", i ? "," : "", p->labels[i].key, p->labels[i].value);
+    }
+    ck_assert_str_eq (p->input, "udp-notif");
+    ck_assert_ptr_nonnull (p->origin_path);
+    rec_t *r = &c->r[c->n++];
+    r->device = strdup (p->device);
+    r->path = strdup (p->path);
+    r->origin = strdup (p->origin_path);
+    r->labels = strdup (lab);
+    r->state = p->state ? strdup (p->state) : NULL;
+    r->kind = p->kind;
+    r->ts = p->ts_ms;
+    r->value = p->value;
+    return 0;
+}
+
+static int
+c_event (void *ctx, const vg_event_t *e)
+{
+    return 0;
+}
+
+static void
+c_free (coll_t *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free (c->r[i].device);
+        free (c->r[i].path);
+        free (c->r[i].origin);
+        free (c->r[i].labels);
+        free (c->r[i].state);
+    }
+    free (c->r);
+}
+
+static const rec_t *
+c_find (const coll_t *c, const char *path, const char *labels, int64_t ts)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->r[i].ts == ts && strcmp (c->r[i].path, path) == 0 && strcmp (c->r[i].labels, labels) == 0)
+            return &c->r[i];
+    return NULL;
+}
+
+/* ---- replay glue ---- */
+typedef struct {
+    vg_udp_notif_t *un;
+    vg_sink_t sink;
+    vg_decode_stats_t st;
+    uint64_t datagrams;
+} replay_t;
+
+static int
+on_udp (void *arg, const vg_pcap_pkt_t *pk, const uint8_t *d, size_t n)
+{
+    replay_t *r = arg;
+    r->datagrams++;
+    vg_decode_ctx_t ctx = { pk->src, pk->ts_us / 1000 };
+    (void) vg_udp_notif_decode (r->un, d, n, &ctx, &r->sink, &r->st);
+    return 0;
+}
+
+START_TEST (golden_huawei_capture)
+{
+    coll_t c = { .fail_after = -1 };
+    replay_t r = { .un = vg_udp_notif_new (NULL), .sink = { &c, c_device, c_sample, c_event } };
+    ck_assert_ptr_nonnull (r.un);
+    vg_pcap_port_t ports[] = { { 10003, VG_PCAP_PROTO_UDP, on_udp, &r } };
+    vg_pcap_cfg_t cfg = { .ports = ports, .nports = 1 };
+    vg_pcap_stats_t ps;
+    memset (&ps, 0, sizeof ps);
+    ck_assert_int_eq (vg_pcap_replay_file (HW "pmacct-800-huawei-udp-notif-yangpush-json.pcap", &cfg, &ps), 0);
+    ck_assert_uint_eq (r.datagrams, 544);
+    ck_assert_msg (r.st.errors == 0, "errors: %s", r.st.last_error);
+    ck_assert_uint_eq (r.st.messages, 418);
+    ck_assert_uint_eq (r.st.lost, 0);
+    vg_udp_notif_counters_t k = vg_udp_notif_counters (r.un);
+    ck_assert_uint_eq (k.reassembled, 28);
+    ck_assert_uint_eq (k.segments, 544 - 418 + 28);
+    ck_assert_uint_eq (vg_udp_notif_pending (r.un), 0);
+    ck_assert_uint_eq (r.st.samples, c.n);
+    ck_assert_str_eq (c.vendor, "Huawei");
+    ck_assert_str_eq (c.r[0].device, "203.0.113.21");
+
+    /* Compare with pmacct's expected output, leaf by leaf, for every message. */
+    FILE *f = fopen (HW "pmacct-800-huawei-udp-notif-expected-output.json", "r");
+    ck_assert_ptr_nonnull (f);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    int checked_oct = 0, checked_state = 0, checked_cpu = 0, checked_route = 0;
+    while ((got = getline (&line, &cap, f)) > 0) {
+        json_t *j = json_loads (line, JSON_DECODE_INT_AS_REAL, NULL);
+        ck_assert_ptr_nonnull (j);
+        json_t *n = json_object_get (json_object_get (j, "telemetry_data"), "ietf-notification:notification");
+        if (!n) {
+            json_decref (j);
+            continue;
+        }
+        int64_t ts;
+        ck_assert_int_eq (vg_clock_parse (json_string_value (json_object_get (n, "eventTime")), 0, &ts), 0);
+        json_t *dc = json_object_get (json_object_get (n, "ietf-yang-push:push-update"), "datastore-contents");
+        json_t *ifs = json_object_get (json_object_get (json_object_get (dc, "huawei-ifm:ifm"), "interfaces"), "interface");
+        size_t i;
+        json_t *e;
+        json_array_foreach (ifs, i, e) {
+            char lab[300];
+            snprintf (lab, sizeof lab, "name=%s", json_string_value (json_object_get (e, "name")));
+            json_t *ms = json_object_get (e, "mib-statistics");
+            const char *rb = json_string_value (json_object_get (ms, "receive-byte"));
+            const char *sd = json_string_value (json_object_get (ms, "send-drop-packet"));
+            if (rb) {
+                const rec_t *x = c_find (&c, "/interfaces/interface/state/counters/in-octets", lab, ts);
+                ck_assert_msg (x != NULL, "missing in-octets %s", lab);
+                ck_assert (x->value == strtod (rb, NULL));
+                ck_assert_int_eq (x->kind, VG_KIND_COUNTER);
+                ck_assert_str_eq (x->origin, "huawei-ifm:ifm/interfaces/interface/mib-statistics/receive-byte");
+                x = c_find (&c, "/interfaces/interface/state/counters/out-discards", lab, ts);
+                ck_assert (x != NULL && x->value == strtod (sd, NULL));
+                checked_oct++;
+            }
+            json_t *crc = json_object_get (json_object_get (ms, "eth-port-err-sts"), "rx-crc");
+            if (crc) {
+                const rec_t *x = c_find (&c, "/interfaces/interface/ethernet/state/counters/in-crc-errors", lab, ts);
+                ck_assert (x != NULL && x->value == strtod (json_string_value (crc), NULL));
+            }
+            const char *os = json_string_value (json_object_get (json_object_get (e, "dynamic"), "oper-status"));
+            if (os) {
+                const rec_t *x = c_find (&c, "/interfaces/interface/state/oper-status", lab, ts);
+                ck_assert_msg (x != NULL, "missing oper-status %s", lab);
+                ck_assert_int_eq (x->kind, VG_KIND_STATE);
+                ck_assert_int_eq (strcasecmp (x->state, os), 0);
+                json_t *mtu = json_object_get (json_object_get (e, "dynamic"), "mtu");
+                x = c_find (&c, "/interfaces/interface/state/mtu", lab, ts);
+                ck_assert (x != NULL && x->value == json_number_value (mtu));
+                checked_state++;
+            }
+        }
+        json_t *cpus = json_object_get (json_object_get (json_object_get (dc, "huawei-debug:debug"), "cpu-infos"), "cpu-info");
+        json_array_foreach (cpus, i, e) {
+            char lab[300];
+            snprintf (lab, sizeof lab, "position=%s", json_string_value (json_object_get (e, "position")));
+            const rec_t *x = c_find (&c, "huawei-debug:debug/cpu-infos/cpu-info/system-cpu-usage", lab, ts);
+            ck_assert_msg (x != NULL, "missing cpu %s", lab);
+            ck_assert (x->value == json_number_value (json_object_get (e, "system-cpu-usage")));
+            x = c_find (&c, "huawei-debug:debug/cpu-infos/cpu-info/current-overload-state", lab, ts);
+            ck_assert (x != NULL && x->kind == VG_KIND_STATE
+                       && strcmp (x->state, json_string_value (json_object_get (e, "current-overload-state"))) == 0);
+            checked_cpu++;
+        }
+        /* Nested lists: instance/af/topology/route-statistic keys all become labels. */
+        json_t *inst = json_object_get (json_object_get (json_object_get (dc, "huawei-network-instance:network-instance"), "instances"), "instance");
+        json_array_foreach (inst, i, e) {
+            json_t *af = json_array_get (json_object_get (json_object_get (e, "huawei-l3vpn:afs"), "af"), 0);
+            json_t *topo = json_array_get (json_object_get (json_object_get (json_object_get (json_object_get (af, "huawei-routing:routing"), "routing-manage"), "topologys"), "topology"), 0);
+            json_t *stats = json_object_get (topo, "routes");
+            json_t *v6 = json_object_get (json_object_get (stats, "ipv6-route-statistics"), "ipv6-route-statistic");
+            json_t *rs = json_array_get (v6, 0);
+            if (!rs)
+                continue;
+            char lab[600];
+            snprintf (lab, sizeof lab, "name=%s,protocol-type=%s,topology-name=%s,type=%s",
+                      json_string_value (json_object_get (e, "name")), json_string_value (json_object_get (rs, "protocol-type")),
+                      json_string_value (json_object_get (topo, "name")), json_string_value (json_object_get (af, "type")));
+            const rec_t *x = c_find (&c, "huawei-network-instance:network-instance/instances/instance/huawei-l3vpn:afs/af/"
+                                         "huawei-routing:routing/routing-manage/topologys/topology/routes/"
+                                         "ipv6-route-statistics/ipv6-route-statistic/total-num", lab, ts);
+            ck_assert_msg (x != NULL, "missing route stat %s", lab);
+            ck_assert (x->value == json_number_value (json_object_get (rs, "total-num")));
+            checked_route++;
+        }
+        json_decref (j);
+    }
+    free (line);
+    fclose (f);
+    ck_assert_int_ge (checked_oct, 150);
+    ck_assert_int_ge (checked_state, 200);
+    ck_assert_int_eq (checked_cpu, 8);
+    ck_assert_int_gt (checked_route, 0);
+    vg_udp_notif_destroy (&r.un);
+    ck_assert_ptr_null (r.un);
+    c_free (&c);
+}
+END_TEST
+
+/* ---- synthetic datagrams ---- */
+static size_t
+s_dgram (uint8_t *out, int mt, uint32_t odid, uint32_t id, int seg, int last, const char *pl, size_t n)
+{
+    size_t h = seg >= 0 ? 16 : 12;
+    size_t len = h + n;
+    out[0] = (uint8_t) (0x20 | mt);
+    out[1] = (uint8_t) h;
+    out[2] = (uint8_t) (len >> 8);
+    out[3] = (uint8_t) len;
+    out[4] = (uint8_t) (odid >> 24); out[5] = (uint8_t) (odid >> 16); out[6] = (uint8_t) (odid >> 8); out[7] = (uint8_t) odid;
+    out[8] = (uint8_t) (id >> 24); out[9] = (uint8_t) (id >> 16); out[10] = (uint8_t) (id >> 8); out[11] = (uint8_t) id;
+    if (seg >= 0) {
+        uint16_t v = (uint16_t) ((seg << 1) | (last ? 1 : 0));
+        out[12] = 1; out[13] = 4; out[14] = (uint8_t) (v >> 8); out[15] = (uint8_t) v;
+    }
+    memcpy (out + h, pl, n);
+    return len;
+}
+
+static const char *JSON1 =
+    "{\"ietf-notification:notification\":{\"eventTime\":\"2024-10-04T07:13:53Z\",\"ietf-yang-push:push-update\":"
+    "{\"id\":4,\"datastore-contents\":{\"huawei-ifm:ifm\":{\"interfaces\":{\"interface\":[{\"name\":\"GE0/0/1\","
+    "\"mib-statistics\":{\"receive-byte\":\"18446744073709551615\",\"send-byte\":\"12\"},"
+    "\"dynamic\":{\"oper-status\":\"down\",\"mac-address\":\"00-11\",\"is-offline\":false}}]}}}}}}";
+
+START_TEST (segments_any_order_and_dups)
+{
+    vg_udp_notif_t *un = vg_udp_notif_new (NULL);
+    coll_t c = { .fail_after = -1 };
+    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_decode_stats_t st;
+    memset (&st, 0, sizeof st);
+    vg_decode_ctx_t ctx = { "[2001:db8::1]:4000", 1000 };
+    size_t n = strlen (JSON1), third = n / 3;
+    uint8_t d[3][2048];
+    size_t l0 = s_dgram (d[0], 1, 7, 100, 0, 0, JSON1, third);
+    size_t l1 = s_dgram (d[1], 1, 7, 100, 1, 0, JSON1 + third, third);
+    size_t l2 = s_dgram (d[2], 1, 7, 100, 2, 1, JSON1 + 2 * third, n - 2 * third);
+    ck_assert_int_eq (vg_udp_notif_decode (un, d[2], l2, &ctx, &sink, &st), 0);
+    ck_assert_int_eq (vg_udp_notif_decode (un, d[0], l0, &ctx, &sink, &st), 0);
+    ck_assert_int_eq (vg_udp_notif_decode (un, d[0], l0, &ctx, &sink, &st), 0);   /* duplicate */
+    ck_assert_uint_eq (vg_udp_notif_pending (un), 1);
+    ck_assert_uint_eq (st.messages, 0);
+    ck_assert_int_eq (vg_udp_notif_decode (un, d[1], l1, &ctx, &sink, &st), 0);
+    ck_assert_uint_eq (st.messages, 1);
+    ck_assert_uint_eq (st.errors, 0);
+    ck_assert_uint_eq (vg_udp_notif_counters (un).duplicates, 1);
+    ck_assert_uint_eq (vg_udp_notif_pending (un), 0);
+    /* 2 counters + oper-status; mac-address and booleans are not series */
+    ck_assert_uint_eq (c.n, 3);
+    ck_assert_str_eq (c.r[0].device, "2001:db8::1");
+    const rec_t *x = c_find (&c, "/interfaces/interface/state/counters/in-octets", "name=GE0/0/1", 1728026033000);
+    ck_assert_ptr_nonnull (x);
+    ck_assert (x->value == 18446744073709551615.0);   /* RFC 7951 uint64 string */
+    x = c_find (&c, "/interfaces/interface/state/oper-status", "name=GE0/0/1", 1728026033000);
+    ck_assert (x && strcmp (x->state, "DOWN") == 0);
+    vg_udp_notif_destroy (&un);
+    c_free (&c);
+}
+END_TEST
+
+START_TEST (timeouts_caps_and_gaps)
+{
+    vg_udp_notif_cfg_t cfg;
+    vg_udp_notif_cfg_default (&cfg);
+    cfg.max_pending = 4;
+    cfg.timeout_ms = 100;
+    cfg.max_bytes = 1000;
+    vg_udp_notif_t *un = vg_udp_notif_new (&cfg);
+    coll_t c = { .fail_after = -1 };
+    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_decode_stats_t st;
+    memset (&st, 0, sizeof st);
+    uint8_t d[2048];
+    char pad[400];
+    memset (pad, 'x', sizeof pad);
+    vg_decode_ctx_t ctx = { "192.0.2.9:1", 1000 };
+    /* 6 first-segments: the table holds 4, the two oldest are evicted. */
+    for (uint32_t id = 0; id < 6; id++) {
+        size_t l = s_dgram (d, 1, 1, id, 0, 0, pad, 100);
+        ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+    }
+    ck_assert_uint_eq (vg_udp_notif_pending (un), 4);
+    ck_assert_uint_eq (vg_udp_notif_counters (un).evicted, 2);
+    /* byte cap: 4*100 + 400 fits 1000 exactly? 800 <= 1000; one more 400 evicts the oldest */
+    size_t l = s_dgram (d, 1, 1, 50, 0, 0, pad, 400);
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+    ck_assert_uint_le (vg_udp_notif_pending (un), 4);
+    /* a segment larger than the byte cap is refused */
+    vg_udp_notif_cfg_t c2 = cfg;
+    c2.max_msg_bytes = 300;
+    vg_udp_notif_t *small = vg_udp_notif_new (&c2);
+    l = s_dgram (d, 1, 1, 60, 0, 0, pad, 400);
+    ck_assert_int_eq (vg_udp_notif_decode (small, d, l, &ctx, &sink, &st), -VG_ETOOBIG);
+    vg_udp_notif_destroy (&small);
+    /* time passes: everything pending expires */
+    uint64_t lost = st.lost;
+    ctx.received_ms = 2000;
+    l = s_dgram (d, 1, 1, 61, -1, 0, JSON1, strlen (JSON1));
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+    ck_assert_uint_eq (vg_udp_notif_pending (un), 0);
+    ck_assert_uint_ge (st.lost, lost + 3);
+    /* message-id gap: 61 then 70 from the same ODID = 8 lost */
+    lost = st.lost;
+    l = s_dgram (d, 1, 1, 70, -1, 0, JSON1, strlen (JSON1));
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+    ck_assert_uint_eq (st.lost, lost + 8);
+    /* segment number beyond max_segments */
+    l = s_dgram (d, 1, 1, 80, 200, 1, pad, 10);
+    ck_assert_int_lt (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+    vg_udp_notif_destroy (&un);
+    c_free (&c);
+}
+END_TEST
+
+START_TEST (media_types_and_notifications)
+{
+    vg_udp_notif_t *un = vg_udp_notif_new (NULL);
+    coll_t c = { .fail_after = -1 };
+    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_decode_stats_t st;
+    memset (&st, 0, sizeof st);
+    vg_decode_ctx_t ctx = { NULL, 5 };
+    uint8_t d[2048];
+    size_t l = s_dgram (d, 2, 9, 1, -1, 0, "<notification/>", 15);   /* YANG XML */
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+    ck_assert_uint_eq (st.undecoded, 1);
+    const char *sub = "{\"ietf-notification:notification\":{\"eventTime\":\"2024-01-01T00:00:00Z\","
+                      "\"ietf-subscribed-notifications:subscription-started\":{\"id\":1}}}";
+    l = s_dgram (d, 1, 9, 2, -1, 0, sub, strlen (sub));
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+    ck_assert_uint_eq (st.undecoded, 2);
+    ck_assert_uint_eq (st.messages, 2);
+    /* No source: the device is named after the ODID; no eventTime: received time. */
+    const char *nt = "{\"ietf-notification:notification\":{\"ietf-yang-push:push-update\":{\"datastore-contents\":"
+                     "{\"openconfig-interfaces:interfaces\":{\"interface\":[{\"name\":\"e1\",\"state\":{\"counters\":{\"in-octets\":\"5\"}}}]}}}}}";
+    l = s_dgram (d, 1, 9, 3, -1, 0, nt, strlen (nt));
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+    ck_assert_uint_eq (c.n, 1);
+    ck_assert_str_eq (c.r[0].device, "odid-9");
+    ck_assert_str_eq (c.vendor, "");   /* openconfig-* is not a vendor module */
+    ck_assert_int_eq (c.r[0].ts, 5);
+    ck_assert_str_eq (c.r[0].path, "openconfig-interfaces:interfaces/interface/state/counters/in-octets");
+    /* The sink's error stops the walk and is returned as is. */
+    c.fail_after = 1;
+    l = s_dgram (d, 1, 9, 4, -1, 0, JSON1, strlen (JSON1));
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_EFULL);
+    vg_udp_notif_destroy (&un);
+    c_free (&c);
+}
+END_TEST
+
+START_TEST (hostile_input)
+{
+    vg_udp_notif_t *un = vg_udp_notif_new (NULL);
+    coll_t c = { .fail_after = -1 };
+    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_decode_stats_t st;
+    memset (&st, 0, sizeof st);
+    vg_decode_ctx_t ctx = { "198.51.100.1:9", 1 };
+    static uint8_t d[70000];
+    size_t l = s_dgram (d, 1, 1, 1, -1, 0, JSON1, strlen (JSON1));
+    /* every prefix is refused, with a counted error */
+    for (size_t n = 0; n < l; n++) {
+        uint64_t e = st.errors;
+        ck_assert_int_lt (vg_udp_notif_decode (un, d, n, &ctx, &sink, &st), 0);
+        ck_assert_uint_eq (st.errors, e + 1);
+    }
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+    /* truncated JSON inside a well-formed header */
+    l = s_dgram (d, 1, 1, 2, -1, 0, JSON1, strlen (JSON1) - 5);
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_EPROTO);
+    ck_assert_ptr_nonnull (strstr (st.last_error, "bad JSON"));
+    /* bad version, bad header length, bad option */
+    l = s_dgram (d, 1, 1, 3, -1, 0, JSON1, strlen (JSON1));
+    d[0] = (uint8_t) ((2 << 5) | 1);
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_EUNSUPP);
+    d[0] = 0x21;
+    d[1] = 5;
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_EPROTO);
+    l = s_dgram (d, 1, 1, 4, 0, 1, JSON1, strlen (JSON1));
+    d[13] = 1;   /* option length 1 */
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_EPROTO);
+    /* deep nesting is refused */
+    char deep[4000];
+    size_t o = (size_t) snprintf (deep, sizeof deep, "{\"ietf-notification:notification\":{\"ietf-yang-push:push-update\":{\"datastore-contents\":{\"a:b\":");
+    for (int i = 0; i < 100; i++)
+        o += (size_t) snprintf (deep + o, sizeof deep - o, "{\"x\":");
+    o += (size_t) snprintf (deep + o, sizeof deep - o, "1");
+    for (int i = 0; i < 104; i++)
+        deep[o++] = '}';
+    l = s_dgram (d, 1, 1, 5, -1, 0, deep, o);
+    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_ETOOBIG);
+    /* random datagrams never crash; every one is counted as error or decoded */
+    srand (42);
+    for (int i = 0; i < 20000; i++) {
+        size_t n = (size_t) (rand () % 300);
+        for (size_t k = 0; k < n; k++)
+            d[k] = (uint8_t) rand ();
+        if (n > 1 && (i & 1)) {
+            d[0] = 0x21;
+            d[1] = (uint8_t) (12 + (rand () % 8));
+            d[2] = (uint8_t) (n >> 8);
+            d[3] = (uint8_t) n;
+        }
+        uint64_t before = st.errors + st.messages + vg_udp_notif_counters (un).segments;
+        int rc = vg_udp_notif_decode (un, d, n, &ctx, &sink, &st);
+        if (rc < 0)
+            ck_assert_uint_gt (st.errors + st.messages + vg_udp_notif_counters (un).segments, before);
+    }
+    ck_assert_uint_le (vg_udp_notif_pending (un), 64);
+    vg_udp_notif_destroy (&un);
+    c_free (&c);
+}
+END_TEST
+
+START_TEST (number_and_vendor_helpers)
+{
+    double v;
+    ck_assert_int_eq (vg_yang_parse_number ("123", &v), 1);
+    ck_assert (v == 123);
+    ck_assert_int_eq (vg_yang_parse_number ("-1.5", &v), 1);
+    ck_assert (v == -1.5);
+    ck_assert_int_eq (vg_yang_parse_number ("1e5", &v), 0);
+    ck_assert_int_eq (vg_yang_parse_number (" 1", &v), 0);
+    ck_assert_int_eq (vg_yang_parse_number ("0x10", &v), 0);
+    ck_assert_int_eq (vg_yang_parse_number ("nan", &v), 0);
+    ck_assert_int_eq (vg_yang_parse_number ("1.", &v), 0);
+    ck_assert_int_eq (vg_yang_parse_number ("", &v), 0);
+    ck_assert_str_eq (vg_yang_module_vendor ("huawei-ifm", 10), "Huawei");
+    ck_assert_str_eq (vg_yang_module_vendor ("Cisco-IOS-XR-infra", 18), "Cisco");
+    ck_assert_ptr_null (vg_yang_module_vendor ("ietf-interfaces", 15));
+    ck_assert_ptr_null (vg_yang_module_vendor ("openconfig-if", 13));
+}
+END_TEST
+
+Suite *
+vg_udp_notif_suite (void)
+{
+    Suite *s = suite_create ("udp_notif");
+    TCase *tc = tcase_create ("udp_notif");
+    tcase_set_timeout (tc, 120);
+    tcase_add_test (tc, golden_huawei_capture);
+    tcase_add_test (tc, segments_any_order_and_dups);
+    tcase_add_test (tc, timeouts_caps_and_gaps);
+    tcase_add_test (tc, media_types_and_notifications);
+    tcase_add_test (tc, hostile_input);
+    tcase_add_test (tc, number_and_vendor_helpers);
+    suite_add_tcase (s, tc);
+    return s;
+}

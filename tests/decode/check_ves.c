@@ -1,0 +1,284 @@
+/* check_ves.c - VES 7: the three sample bodies (perf3gpp, measurement, fault batch), the
+ * stndDefined 3GPP alarm path, and hostile input. */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "decode/ves.h"
+
+#define VD VG_SAMPLES_DIR "/ves/"
+
+typedef struct {
+    size_t n, events, devices, bins, counters;
+    char device[256], vendor[64];
+    char ev_attrs[1024];
+    int64_t ts;
+    int ev_type;
+    double cpu_all;   /* cpuUsageArray/percentUsage of cpuIdentifier=all */
+    double first_value;
+    char first_path[128], first_labels[256];
+} coll_t;
+
+static int
+c_device (void *ctx, const vg_device_t *d)
+{
+    coll_t *c = ctx;
+    c->devices++;
+    snprintf (c->device, sizeof c->device, "%s", d->id);
+    snprintf (c->vendor, sizeof c->vendor, "%s", d->vendor ? d->vendor : "");
+    return 0;
+}
+
+static int
+c_sample (void *ctx, const vg_point_t *p)
+{
+    coll_t *c = ctx;
+    ck_assert_str_eq (p->input, "ves");
+    ck_assert_str_eq (p->device, c->device);
+    ck_assert_ptr_nonnull (p->origin_path);
+    for (size_t i = 0; i < p->nlabels; i++)
+        if (strcmp (p->labels[i].key, "bin") == 0)
+            c->bins++;
+    if (p->kind == VG_KIND_COUNTER)
+        c->counters++;
+    if (strcmp (p->path, "ves:measurementFields/cpuUsageArray/percentUsage") == 0 && p->nlabels == 1
+        && strcmp (p->labels[0].value, "all") == 0)
+        c->cpu_all = p->value;
+    if (c->n == 0) {
+        c->first_value = p->value;
+        snprintf (c->first_path, sizeof c->first_path, "%s", p->path);
+        c->first_labels[0] = '\0';
+        for (size_t i = 0; i < p->nlabels; i++) {
+            size_t l = strlen (c->first_labels);
+            snprintf (c->first_labels + l, sizeof c->first_labels - l, "%s%s=%s", i ? "," : "", p->labels[i].key,
+                      p->labels[i].value);
+        }
+    }
+    c->ts = p->ts_ms;
+    c->n++;
+    return 0;
+}
+
+static int
+c_event (void *ctx, const vg_event_t *e)
+{
+    coll_t *c = ctx;
+    ck_assert_str_eq (e->input, "ves");
+    c->events++;
+    c->ev_type = e->type;
+    c->ts = e->ts_ms;
+    c->ev_attrs[0] = '\0';
+    for (size_t i = 0; i < e->nattrs; i++) {
+        size_t l = strlen (c->ev_attrs);
+        snprintf (c->ev_attrs + l, sizeof c->ev_attrs - l, "%s=%s;", e->attrs[i].key, e->attrs[i].value);
+    }
+    return 0;
+}
+
+static char *
+s_read (const char *path, size_t *len)
+{
+    FILE *f = fopen (path, "rb");
+    ck_assert_msg (f != NULL, "cannot open %s", path);
+    fseek (f, 0, SEEK_END);
+    long n = ftell (f);
+    fseek (f, 0, SEEK_SET);
+    char *b = malloc ((size_t) n + 1);
+    ck_assert_uint_eq (fread (b, 1, (size_t) n, f), (size_t) n);
+    fclose (f);
+    b[n] = 0;
+    *len = (size_t) n;
+    return b;
+}
+
+static int
+s_decode (const char *body, size_t len, coll_t *c, vg_decode_stats_t *st)
+{
+    vg_sink_t sink = { c, c_device, c_sample, c_event };
+    vg_decode_ctx_t ctx = { "10.0.0.1:443", 1 };
+    return vg_ves_decode ((const uint8_t *) body, len, &ctx, &sink, st);
+}
+
+START_TEST (perf3gpp_sample)
+{
+    size_t len;
+    char *b = s_read (VD "oran-sc_ves-perf3gpp_pm_report.json", &len);
+    /* independent count: measResults entries, a comma list counting one per element */
+    json_t *j = json_loads (b, 0, NULL);
+    json_t *mil = json_object_get (json_object_get (json_object_get (json_object_get (j, "event"), "perf3gppFields"),
+                                                    "measDataCollection"), "measInfoList");
+    size_t expect = 0, i, k, m;
+    json_t *mi, *mv, *r;
+    json_array_foreach (mil, i, mi)
+        json_array_foreach (json_object_get (mi, "measValuesList"), k, mv)
+            json_array_foreach (json_object_get (mv, "measResults"), m, r) {
+                const char *s = json_string_value (json_object_get (r, "sValue"));
+                expect++;
+                for (; s && *s; s++)
+                    expect += *s == ',';
+            }
+    json_decref (j);
+    coll_t c = { 0 };
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (s_decode (b, len, &c, &st), 0);
+    ck_assert_uint_eq (expect, 36);
+    ck_assert_uint_eq (c.n, expect);
+    ck_assert_uint_eq (st.samples, expect);
+    ck_assert_uint_eq (st.messages, 1);
+    ck_assert_uint_eq (st.errors, 0);
+    ck_assert_uint_eq (c.bins, 9);
+    ck_assert_str_eq (c.device, "O-DU-1122");
+    ck_assert_str_eq (c.first_path, "attTCHSeizures");
+    ck_assert (c.first_value == 813);
+    ck_assert_str_eq (c.first_labels, "RncFunction=RF-1,UtranCell=Gbg-997");
+    ck_assert_int_eq (c.ts, 951912900);   /* lastEpochMicrosec / 1000 */
+    free (b);
+}
+END_TEST
+
+START_TEST (measurement_sample)
+{
+    size_t len;
+    char *b = s_read (VD "onap-ves_measurement7x.json", &len);
+    json_t *j = json_loads (b, 0, NULL);
+    json_t *mf = json_object_get (json_object_get (j, "event"), "measurementFields");
+    size_t expect = 0;
+    const char *key;
+    json_t *arr;
+    json_object_foreach (mf, key, arr) {
+        size_t i;
+        json_t *e;
+        if (!json_is_array (arr))
+            continue;
+        json_array_foreach (arr, i, e) {
+            const char *f;
+            json_t *v;
+            json_object_foreach (e, f, v)
+                expect += json_is_number (v);
+        }
+    }
+    json_decref (j);
+    coll_t c = { 0 };
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (s_decode (b, len, &c, &st), 0);
+    ck_assert_uint_eq (expect, 59);
+    ck_assert_uint_eq (c.n, expect);
+    ck_assert_uint_eq (st.errors, 0);
+    ck_assert_str_eq (c.device, "bgtnj05vmh01afx");
+    ck_assert_str_eq (c.vendor, "");
+    ck_assert (c.cpu_all == 0.39);
+    ck_assert_uint_eq (c.counters, 2 * 5);   /* 5 *Accumulated fields per NIC */
+    ck_assert_int_eq (c.ts, 1534868602564);
+    free (b);
+}
+END_TEST
+
+START_TEST (fault_batch)
+{
+    size_t len;
+    char *b = s_read (VD "onap-ves_ves7_batch_valid_fault.json", &len);
+    coll_t c = { 0 };
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (s_decode (b, len, &c, &st), 0);
+    ck_assert_uint_eq (c.events, 2);
+    ck_assert_uint_eq (st.events, 2);
+    ck_assert_uint_eq (st.messages, 2);
+    ck_assert_uint_eq (c.n, 0);
+    ck_assert_int_eq (c.ev_type, VG_EV_FAULT);
+    ck_assert_str_eq (c.device, "scfx0001vm002cap001");
+    ck_assert_str_eq (c.vendor, "Ericsson");
+    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "alarmCondition=RecordingServerUnreachable;"));
+    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "eventSeverity=CRITICAL;"));
+    ck_assert_int_eq (c.ts, 1413378172000);
+    free (b);
+}
+END_TEST
+
+START_TEST (stnd_defined_and_other_domains)
+{
+    const char *alarm =
+        "{\"event\":{\"commonEventHeader\":{\"domain\":\"stndDefined\",\"sourceName\":\"gnb-1\",\"nfVendorName\":\"Nokia\","
+        "\"stndDefinedNamespace\":\"3GPP-FaultSupervision\",\"lastEpochMicrosec\":1700000000000000},"
+        "\"stndDefinedFields\":{\"schemaReference\":\"x\",\"data\":{\"href\":\"/a\",\"notificationType\":\"notifyNewAlarm\","
+        "\"perceivedSeverity\":\"MAJOR\",\"probableCause\":\"x\",\"alarmId\":12,\"nested\":{\"a\":1}}}}}";
+    coll_t c = { 0 };
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (s_decode (alarm, strlen (alarm), &c, &st), 0);
+    ck_assert_uint_eq (c.events, 1);
+    ck_assert_str_eq (c.vendor, "Nokia");
+    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "perceivedSeverity=MAJOR;"));
+    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "alarmId=12;"));
+    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "stndDefinedNamespace=3GPP-FaultSupervision;"));
+    ck_assert_ptr_null (strstr (c.ev_attrs, "nested"));
+    const char *other = "{\"eventList\":[{\"commonEventHeader\":{\"domain\":\"stndDefined\",\"sourceName\":\"g\"},"
+                        "\"stndDefinedFields\":{\"data\":{\"notificationType\":\"notifyMOICreation\"}}},"
+                        "{\"commonEventHeader\":{\"domain\":\"heartbeat\",\"sourceName\":\"g\"}}]}";
+    memset (&st, 0, sizeof st);
+    ck_assert_int_eq (s_decode (other, strlen (other), &c, &st), 0);
+    ck_assert_uint_eq (st.undecoded, 2);
+    ck_assert_uint_eq (st.messages, 2);
+}
+END_TEST
+
+START_TEST (hostile_input)
+{
+    size_t len;
+    char *b = s_read (VD "onap-ves_ves7_batch_valid_fault.json", &len);
+    coll_t c = { 0 };
+    vg_decode_stats_t st = { 0 };
+    /* every prefix of a sample is refused with a counted error */
+    size_t end = len;
+    while (end > 0 && (b[end - 1] == '\n' || b[end - 1] == ' '))
+        end--;
+    for (size_t n = 0; n < end; n++) {
+        uint64_t e = st.errors;
+        ck_assert_msg (s_decode (b, n, &c, &st) < 0, "prefix %zu accepted", n);
+        ck_assert_uint_eq (st.errors, e + 1);
+    }
+    /* too deep, too big, wrong shapes */
+    char deep[200];
+    memset (deep, '[', sizeof deep);
+    ck_assert_int_eq (s_decode (deep, sizeof deep, &c, &st), -VG_ETOOBIG);
+    ck_assert_int_eq (s_decode (b, VG_VES_MAX_JSON + 1, &c, &st), -VG_ETOOBIG);
+    const char *bad[] = { "{}", "[]", "{\"event\":1}", "{\"eventList\":[]}", "{\"eventList\":[1]}",
+                          "{\"event\":{\"commonEventHeader\":{\"domain\":\"fault\"}}}",
+                          "{\"event\":{\"commonEventHeader\":{\"domain\":\"fault\",\"sourceName\":\"x\"}}}",
+                          "{\"event\":{\"commonEventHeader\":{\"domain\":\"perf3gpp\",\"sourceName\":\"x\"},\"perf3gppFields\":{}}}" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t e = st.errors;
+        ck_assert_msg (s_decode (bad[i], strlen (bad[i]), &c, &st) < 0, "accepted %s", bad[i]);
+        ck_assert_uint_eq (st.errors, e + 1);
+    }
+    srand (3);
+    for (int i = 0; i < 5000; i++) {
+        char buf[400];
+        size_t n = (size_t) (rand () % (int) sizeof buf) + 1;
+        memcpy (buf, b, n);
+        for (int k = 0; k < 3; k++)
+            buf[rand () % n] = (char) rand ();
+        uint64_t e = st.errors;
+        if (s_decode (buf, n, &c, &st) < 0)
+            ck_assert_uint_eq (st.errors, e + 1);
+    }
+    ck_assert_int_eq (vg_json_depth ("{\"[[[[\":[1]}", 11, 10), 2);
+    free (b);
+}
+END_TEST
+
+Suite *
+vg_ves_suite (void)
+{
+    Suite *s = suite_create ("ves");
+    TCase *tc = tcase_create ("ves");
+    tcase_set_timeout (tc, 60);
+    tcase_add_test (tc, perf3gpp_sample);
+    tcase_add_test (tc, measurement_sample);
+    tcase_add_test (tc, fault_batch);
+    tcase_add_test (tc, stnd_defined_and_other_domains);
+    tcase_add_test (tc, hostile_input);
+    suite_add_tcase (s, tc);
+    return s;
+}

@@ -1,0 +1,166 @@
+/* check_store.c - the RocksDB store and its sample merge operator: merges of many chunks
+ * per key survive flush, compaction and reopen with every sample, in time order. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/chunk.h"
+#include "common/err.h"
+#include "store/sample_merge.h"
+#include "store/store.h"
+
+static char s_dir[64];
+
+static vg_store_t *
+s_open (vg_store_mode_t mode)
+{
+    char err[256];
+    vg_store_cfg_t cfg = { s_dir, mode, 3600000, false, 0 };
+    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
+    ck_assert_msg (s != NULL, "%s", err);
+    return s;
+}
+
+static void
+setup (void)
+{
+    snprintf (s_dir, sizeof s_dir, "/tmp/vg-store-XXXXXX");
+    ck_assert_ptr_nonnull (mkdtemp (s_dir));
+}
+
+static void
+teardown (void)
+{
+    char cmd[128];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
+    ck_assert_int_eq (system (cmd), 0);
+}
+
+typedef struct {
+    int64_t last;
+    int64_t n;
+    double sum;
+} s_acc_t;
+
+static int
+s_acc (void *ctx, int64_t ts, double v)
+{
+    s_acc_t *a = ctx;
+    ck_assert_int_ge (ts, a->last);
+    a->last = ts;
+    a->n++;
+    a->sum += v;
+    return 0;
+}
+
+/* Write `rounds` merges of `per` samples each to one key, interleaving out-of-order rounds. */
+static void
+s_write (vg_store_t *s, int rounds, int per)
+{
+    vg_store_txn_t *t = vg_store_txn_new (s);
+    uint8_t key[VG_SAMPLE_KEY_LEN];
+    vg_key_sample (key, 7, 42);
+    int64_t ts[512];
+    double v[512];
+    for (int r = 0; r < rounds; r++) {
+        int rr = (r % 2) ? rounds - r : r; /* out of order */
+        for (int i = 0; i < per; i++) {
+            ts[i] = 1000000 + (int64_t) rr * per * 1000 + i * 1000;
+            v[i] = rr * per + i;
+        }
+        vg_buf_t b = VG_BUF_INIT;
+        ck_assert_int_eq (vg_chunk_encode (ts, v, (size_t) per, &b), 0);
+        vg_store_txn_merge (t, VG_CF_SAMPLES, key, sizeof key, b.data, b.len);
+        vg_buf_free (&b);
+        if (r % 7 == 6) {
+            ck_assert_int_eq (vg_store_commit (s, t, NULL, 0), 0);
+            vg_store_txn_clear (t);
+        }
+        if (r % 50 == 49)
+            ck_assert_int_eq (vg_store_flush (s), 0);
+    }
+    ck_assert_int_eq (vg_store_commit (s, t, NULL, 0), 0);
+    vg_store_txn_destroy (&t);
+}
+
+static s_acc_t
+s_read (vg_store_t *s)
+{
+    uint8_t key[VG_SAMPLE_KEY_LEN];
+    vg_key_sample (key, 7, 42);
+    vg_buf_t v = VG_BUF_INIT;
+    ck_assert_int_eq (vg_store_get (s, VG_CF_SAMPLES, key, sizeof key, &v), 0);
+    s_acc_t a = { INT64_MIN, 0, 0 };
+    ck_assert_int_eq (vg_sample_value_scan (v.data, v.len, INT64_MIN, INT64_MAX, s_acc, &a), 0);
+    ck_assert_int_eq (vg_sample_value_count (v.data, v.len), a.n);
+    vg_buf_free (&v);
+    return a;
+}
+
+START_TEST (merge_keeps_every_sample)
+{
+    const int rounds = 301, per = 100;
+    vg_store_t *s = s_open (VG_STORE_RW);
+    s_write (s, rounds, per);
+    s_acc_t a = s_read (s);
+    ck_assert_int_eq (a.n, rounds * per);
+    ck_assert_int_eq (vg_store_flush (s), 0);
+    ck_assert_int_eq (vg_store_compact (s, VG_CF_SAMPLES), 0);
+    a = s_read (s);
+    ck_assert_int_eq (a.n, rounds * per);
+    vg_store_destroy (&s);
+    /* Reopen read-only and as a secondary: same view. */
+    s = s_open (VG_STORE_READONLY);
+    ck_assert_int_eq (s_read (s).n, rounds * per);
+    vg_store_destroy (&s);
+    s = s_open (VG_STORE_SECONDARY);
+    ck_assert_int_eq (s_read (s).n, rounds * per);
+    vg_store_destroy (&s);
+}
+END_TEST
+
+START_TEST (unflushed_commits_survive_reopen)
+{
+    vg_store_t *s = s_open (VG_STORE_RW);
+    s_write (s, 20, 50);
+    vg_store_destroy (&s); /* WAL only for the last commits */
+    s = s_open (VG_STORE_RW);
+    ck_assert_int_eq (s_read (s).n, 20 * 50);
+    vg_store_destroy (&s);
+}
+END_TEST
+
+START_TEST (format_marker_checked)
+{
+    vg_store_t *s = s_open (VG_STORE_RW);
+    ck_assert_int_eq (vg_store_bucket_ms (s), 3600000);
+    vg_store_destroy (&s);
+    /* A different bucket in the config does not change an existing store. */
+    char err[256];
+    vg_store_cfg_t cfg = { s_dir, VG_STORE_RW, 60000, false, 0 };
+    s = vg_store_open (&cfg, err, sizeof err);
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (vg_store_bucket_ms (s), 3600000);
+    vg_store_destroy (&s);
+    /* A directory that is not a store cannot be opened read-only. */
+    cfg.path = "/tmp";
+    cfg.mode = VG_STORE_READONLY;
+    ck_assert_ptr_null (vg_store_open (&cfg, err, sizeof err));
+}
+END_TEST
+
+Suite *
+vg_store_suite (void)
+{
+    Suite *s = suite_create ("store");
+    TCase *tc = tcase_create ("store");
+    tcase_add_checked_fixture (tc, setup, teardown);
+    tcase_set_timeout (tc, 120);
+    tcase_add_test (tc, merge_keeps_every_sample);
+    tcase_add_test (tc, unflushed_commits_survive_reopen);
+    tcase_add_test (tc, format_marker_checked);
+    suite_add_tcase (s, tc);
+    return s;
+}
