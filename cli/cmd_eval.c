@@ -246,7 +246,7 @@ s_on_alert (void *ctx, const vg_alert_t *a)
 /* ---- scoring -------------------------------------------------------------------------- */
 
 typedef struct {
-    char key[8];
+    char key[64];
     uint64_t tp, fp, fp_benign, incidents, detected, benign, benign_hit;
     double *ttd;          /* ms, per detected incident */
     size_t nttd;

@@ -223,7 +223,7 @@ s_dv_close (s_dv_t *d, vg_verdict_t *out)
         for (uint32_t i = 0; i < d->st.nv; i++) {
             if (!have[i])
                 continue;
-            double others[DV_VENDORS];
+            double others[DV_VENDORS] = { 0 };
             int no = 0;
             for (uint32_t j = 0; j < d->st.nv; j++)
                 if (j != i && have[j])

@@ -1,4 +1,4 @@
-/* in_linux.c - the host's own /proc counters as an agent input, polled every interval
+/* linux.c - the host's own /proc counters as an agent input, polled every interval
  * (monotonic clock, so wall-clock jumps do not bunch or skip polls). */
 #include <stdio.h>
 #include <stdlib.h>

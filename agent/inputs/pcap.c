@@ -1,4 +1,4 @@
-/* in_pcap.c - capture replay input: a pcap/pcapng file through the same decoders as the
+/* pcap.c - capture replay input: a pcap/pcapng file through the same decoders as the
  * live inputs, chosen by destination port (`ports: [{port: 40000, format: jti}, ...]`).
  *
  * At start the capture is read once (pcap_replay.c: link layers, IPv4/IPv6, TCP

@@ -1,4 +1,4 @@
-/* in_pmdir.c - watched directory of 3GPP PM XML files (TS 32.435 / TS 28.532).
+/* pmdir.c - watched directory of 3GPP PM XML files (TS 32.435 / TS 28.532).
  *
  * Every `interval` the directory is scanned; each new regular file whose name matches
  * `pattern` (and does not start with '.') and that has not changed for PMDIR_SETTLE_MS is

@@ -1,4 +1,4 @@
-/* in_sim.c - the simulator as an agent input (sim.h generates, this file paces).
+/* sim.c - the simulator as an agent input (sim.h generates, this file paces).
  *
  * Realtime: one step per turn when due.  Max: as many steps as the spool allows (the
  * agent's throttle), a step never split over two batches.  Progress is recorded next to

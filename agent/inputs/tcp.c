@@ -1,4 +1,4 @@
-/* in_tcp.c - Cisco MDT TCP dial-out input: accepts connections, one vg_mdt_stream_t each.
+/* tcp.c - Cisco MDT TCP dial-out input: accepts connections, one vg_mdt_stream_t each.
  *
  * Bounded: at most max_connections (more are accepted and closed at once, counted), at
  * most TCP_READS reads of one 64 KiB buffer per connection per turn, and at most

@@ -1,4 +1,4 @@
-/* in_udp.c - UDP listener input: every datagram goes to one decoder (jti, udp-notif or
+/* udp.c - UDP listener input: every datagram goes to one decoder (jti, udp-notif or
  * mdt-udp) with the sender's address as ctx->source.
  *
  * Non-blocking: each turn reads at most UDP_BURST datagrams (recvfrom, MSG_DONTWAIT) into

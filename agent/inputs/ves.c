@@ -1,4 +1,4 @@
-/* in_ves.c - ONAP VES 7 HTTP(S) listener (libmicrohttpd in external epoll mode).
+/* ves.c - ONAP VES 7 HTTP(S) listener (libmicrohttpd in external epoll mode).
  *
  * POST /eventListener/v7, /eventListener/v7/eventBatch or /eventBatch with a JSON body is
  * decoded by ves.c into the agent's sink; replies: 202 accepted, 400 undecodable body,
