@@ -1,10 +1,11 @@
-/* config.c - table-driven YAML configuration loader.
+/* config.c - table-driven YAML configuration loader: node tree -> typed struct.
  *
- * libyaml's event parser builds a small bounded tree (size, depth and node count are capped;
- * aliases are refused), then one walk over each map converts values through the option
- * table.  On any error the target struct is freed back to zeros, so a failed load owns
- * nothing.  No global state. */
+ * config_tree.c parses the text into a bounded tree; one walk over each map here converts
+ * values through the option table (types, ranges, defaults, unknown keys with suggestions).
+ * On any error the target struct is freed back to zeros, so a failed load owns nothing.
+ * --help and Markdown output are in config_doc.c.  No global state. */
 #include "common/config.h"
+#include "common/config_int.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -19,26 +20,7 @@
 #include "common/clock.h"
 #include "common/err.h"
 
-#define S_KEY_MAX 256
-
-struct vg_cfg_node {
-    vg_cfg_node_kind_t kind;
-    int line;                 /* 1-based */
-    bool plain;               /* scalar written without quotes or tag: "", ~, null mean null */
-    char *text;               /* scalar value */
-    vg_cfg_node_t **items;    /* map: key, value, key, value...; sequence: items */
-    size_t n, cap;
-    vg_cfg_node_t *parent;
-    char *file;               /* root of a kept subtree: the file it came from */
-    char *path;               /* root of a kept subtree: its key ("inputs") */
-};
-
-typedef struct {
-    const char *file;         /* names the input in errors */
-    vg_cfg_error_t *err;
-} s_ctx_t;
-
-static int s_load_table (s_ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map,
+static int s_load_table (vg_cfg__ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map,
                          void *out, const char *path);
 
 /* ---------------------------------------------------------------- errors */
@@ -52,8 +34,8 @@ s_copy_tail (char *dst, size_t size, const char *src)
     memcpy (dst, src, strlen (src) + 1);
 }
 
-static int
-s_fail (s_ctx_t *ctx, int line, const char *key, int rc, const char *fmt, ...)
+int
+vg_cfg__fail (vg_cfg__ctx_t *ctx, int line, const char *key, int rc, const char *fmt, ...)
 {
     vg_cfg_error_t *err = ctx->err;
     s_copy_tail (err->file, sizeof err->file, ctx->file ? ctx->file : "");
@@ -88,220 +70,6 @@ vg_cfg_error_format (const vg_cfg_error_t *err, char *buf, size_t size)
     if (len < size)
         snprintf (buf + len, size - len, "%s", err->msg);
     return buf;
-}
-
-/* ---------------------------------------------------------------- tree */
-
-static void
-s_node_free (vg_cfg_node_t *n)
-{
-    if (!n)
-        return;
-    for (size_t i = 0; i < n->n; i++)
-        s_node_free (n->items[i]);
-    free (n->items);
-    free (n->text);
-    free (n->file);
-    free (n->path);
-    free (n);
-}
-
-static vg_cfg_node_t *
-s_node_new (vg_cfg_node_kind_t kind, int line)
-{
-    vg_cfg_node_t *n = calloc (1, sizeof *n);
-    if (n) {
-        n->kind = kind;
-        n->line = line;
-    }
-    return n;
-}
-
-static int
-s_node_add (vg_cfg_node_t *parent, vg_cfg_node_t *child)
-{
-    if (parent->n == parent->cap) {
-        size_t cap = parent->cap ? parent->cap * 2 : 8;
-        vg_cfg_node_t **items = realloc (parent->items, cap * sizeof *items);
-        if (!items)
-            return -VG_ENOMEM;
-        parent->items = items;
-        parent->cap = cap;
-    }
-    parent->items[parent->n++] = child;
-    child->parent = parent;
-    return 0;
-}
-
-static vg_cfg_node_t *
-s_node_copy (const vg_cfg_node_t *src)
-{
-    vg_cfg_node_t *n = s_node_new (src->kind, src->line);
-    if (!n)
-        return NULL;
-    n->plain = src->plain;
-    if (src->text) {
-        n->text = strdup (src->text);
-        if (!n->text)
-            goto fail;
-    }
-    for (size_t i = 0; i < src->n; i++) {
-        vg_cfg_node_t *c = s_node_copy (src->items[i]);
-        if (!c)
-            goto fail;
-        if (s_node_add (n, c) < 0) {
-            s_node_free (c);
-            goto fail;
-        }
-    }
-    return n;
-fail:
-    s_node_free (n);
-    return NULL;
-}
-
-static bool
-s_is_null (const vg_cfg_node_t *n)
-{
-    if (!n)
-        return true;
-    if (n->kind != VG_CFG_NODE_SCALAR || !n->plain)
-        return false;
-    const char *s = n->text;
-    return !*s || !strcmp (s, "~") || !strcmp (s, "null") || !strcmp (s, "Null") || !strcmp (s, "NULL");
-}
-
-static const char *
-s_kind_name (const vg_cfg_node_t *n)
-{
-    if (s_is_null (n))
-        return "nothing";
-    return n->kind == VG_CFG_NODE_MAP ? "a map" : n->kind == VG_CFG_NODE_SEQ ? "a sequence" : "a scalar";
-}
-
-static int
-s_syntax_error (s_ctx_t *ctx, const yaml_parser_t *p, const char *text, size_t len)
-{
-    if (p->error == YAML_MEMORY_ERROR)
-        return s_fail (ctx, 0, NULL, -VG_ENOMEM, "out of memory");
-    const char *problem = p->problem ? p->problem : "unknown problem";
-    if (p->error == YAML_READER_ERROR) {
-        /* the reader reports a byte offset only: count the lines up to it */
-        int line = 1;
-        for (size_t i = 0; i < p->problem_offset && i < len; i++)
-            line += text[i] == '\n';
-        return s_fail (ctx, line, NULL, -VG_ECONFIG, "YAML error: %s (byte %zu)", problem, p->problem_offset);
-    }
-    int line = (int) p->problem_mark.line + 1, cline = (int) p->context_mark.line + 1;
-    if (p->context && cline != line)
-        return s_fail (ctx, line, NULL, -VG_ECONFIG, "YAML syntax error: %s (%s at line %d)", problem,
-                       p->context, cline);
-    if (p->context)
-        return s_fail (ctx, line, NULL, -VG_ECONFIG, "YAML syntax error: %s (%s)", problem, p->context);
-    return s_fail (ctx, line, NULL, -VG_ECONFIG, "YAML syntax error: %s", problem);
-}
-
-/* Turn one YAML event into a node and hang it under the open container. */
-static int
-s_parse_event (s_ctx_t *ctx, const yaml_event_t *ev, vg_cfg_node_t **stack, int *depth,
-               size_t *nodes, vg_cfg_node_t **root)
-{
-    int line = (int) ev->start_mark.line + 1;
-    vg_cfg_node_kind_t kind;
-    if (ev->type == YAML_SCALAR_EVENT)
-        kind = VG_CFG_NODE_SCALAR;
-    else if (ev->type == YAML_MAPPING_START_EVENT)
-        kind = VG_CFG_NODE_MAP;
-    else
-        kind = VG_CFG_NODE_SEQ;
-    if (++*nodes > VG_CFG_MAX_NODES)
-        return s_fail (ctx, line, NULL, -VG_ETOOBIG, "more than %d values in one document", VG_CFG_MAX_NODES);
-    if (kind != VG_CFG_NODE_SCALAR && *depth == VG_CFG_MAX_DEPTH)
-        return s_fail (ctx, line, NULL, -VG_ETOOBIG, "nested deeper than %d levels", VG_CFG_MAX_DEPTH);
-    if (kind == VG_CFG_NODE_SCALAR && memchr (ev->data.scalar.value, 0, ev->data.scalar.length))
-        return s_fail (ctx, line, NULL, -VG_ECONFIG, "a value contains a NUL character");
-    vg_cfg_node_t *n = s_node_new (kind, line);
-    if (!n)
-        return s_fail (ctx, line, NULL, -VG_ENOMEM, "out of memory");
-    if (kind == VG_CFG_NODE_SCALAR) {
-        size_t len = ev->data.scalar.length;
-        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
-        n->text = malloc (len + 1);
-        if (!n->text) {
-            s_node_free (n);
-            return s_fail (ctx, line, NULL, -VG_ENOMEM, "out of memory");
-        }
-        memcpy (n->text, ev->data.scalar.value, len);
-        n->text[len] = '\0';
-    }
-    if (*depth == 0)
-        *root = n;
-    else if (s_node_add (stack[*depth - 1], n) < 0) {
-        s_node_free (n);
-        return s_fail (ctx, line, NULL, -VG_ENOMEM, "out of memory");
-    }
-    if (kind != VG_CFG_NODE_SCALAR)
-        stack[(*depth)++] = n;
-    return 0;
-}
-
-/* Parse one YAML document into *root_p (NULL for an empty document). */
-static int
-s_parse (s_ctx_t *ctx, const char *text, size_t len, vg_cfg_node_t **root_p)
-{
-    *root_p = NULL;
-    if (len > VG_CFG_MAX_BYTES)
-        return s_fail (ctx, 0, NULL, -VG_ETOOBIG, "larger than %u MiB", VG_CFG_MAX_BYTES >> 20);
-    yaml_parser_t p;
-    if (!yaml_parser_initialize (&p))
-        return s_fail (ctx, 0, NULL, -VG_ENOMEM, "out of memory");
-    yaml_parser_set_input_string (&p, (const unsigned char *) text, len);
-    vg_cfg_node_t *stack[VG_CFG_MAX_DEPTH];
-    vg_cfg_node_t *root = NULL;
-    int depth = 0, docs = 0, rc = 0;
-    size_t nodes = 0;
-    bool done = false;
-    while (!done && rc == 0) {
-        yaml_event_t ev;
-        if (!yaml_parser_parse (&p, &ev)) {
-            rc = s_syntax_error (ctx, &p, text, len);
-            break;
-        }
-        int line = (int) ev.start_mark.line + 1;
-        switch (ev.type) {
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        case YAML_DOCUMENT_START_EVENT:
-            docs++;
-            if (docs > 1)
-                rc = s_fail (ctx, line, NULL, -VG_ECONFIG, "more than one YAML document");
-            break;
-        case YAML_ALIAS_EVENT:
-            rc = s_fail (ctx, line, NULL, -VG_ECONFIG, "aliases (*%s) are not supported",
-                         (const char *) ev.data.alias.anchor);
-            break;
-        case YAML_SCALAR_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            rc = s_parse_event (ctx, &ev, stack, &depth, &nodes, &root);
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            depth--;
-            break;
-        default:
-            break;
-        }
-        yaml_event_delete (&ev);
-    }
-    yaml_parser_delete (&p);
-    if (rc < 0) {
-        s_node_free (root);
-        return rc;
-    }
-    *root_p = root;
-    return 0;
 }
 
 /* ---------------------------------------------------------------- scalars */
@@ -425,8 +193,8 @@ typedef struct {
     const char *name;
 } s_unit_t;
 
-static void
-s_fmt_value (vg_cfg_type_t type, double v, char *buf, size_t size)
+void
+vg_cfg__fmt_value (vg_cfg_type_t type, double v, char *buf, size_t size)
 {
     static const s_unit_t dur[] = { { 86400e3, "d" }, { 3600e3, "h" }, { 60e3, "m" }, { 1e3, "s" } };
     static const s_unit_t sz[] = { { 1099511627776.0, "TiB" }, { 1073741824.0, "GiB" },
@@ -446,18 +214,18 @@ s_fmt_value (vg_cfg_type_t type, double v, char *buf, size_t size)
 }
 
 static int
-s_check_range (s_ctx_t *ctx, const vg_cfg_opt_t *o, double v, int line, const char *key)
+s_check_range (vg_cfg__ctx_t *ctx, const vg_cfg_opt_t *o, double v, int line, const char *key)
 {
     if ((o->min == 0 && o->max == 0) || (v >= o->min && v <= o->max))
         return 0;
     char lo[48], hi[48];
-    s_fmt_value (o->type, o->min, lo, sizeof lo);
-    s_fmt_value (o->type, o->max, hi, sizeof hi);
-    return s_fail (ctx, line, key, -VG_ECONFIG, "must be between %s and %s", lo, hi);
+    vg_cfg__fmt_value (o->type, o->min, lo, sizeof lo);
+    vg_cfg__fmt_value (o->type, o->max, hi, sizeof hi);
+    return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "must be between %s and %s", lo, hi);
 }
 
-static const char *
-s_type_name (vg_cfg_type_t type)
+const char *
+vg_cfg__type_name (vg_cfg_type_t type)
 {
     static const char *const names[] = { "string", "int", "uint", "number", "bool", "duration",
                                          "size", "enum", "string list", "list of maps", "yaml" };
@@ -467,16 +235,16 @@ s_type_name (vg_cfg_type_t type)
 /* Convert scalar text into the field.  Strings already in the field are not freed: every
  * caller hands a zeroed field. */
 static int
-s_scalar (s_ctx_t *ctx, const vg_cfg_opt_t *o, const char *text, int line, void *field, const char *key)
+s_scalar (vg_cfg__ctx_t *ctx, const vg_cfg_opt_t *o, const char *text, int line, void *field, const char *key)
 {
     const char *what = NULL;
     switch (o->type) {
     case VG_CFG_STR: {
         if (o->max > 0 && (double) strlen (text) > o->max)
-            return s_fail (ctx, line, key, -VG_ECONFIG, "longer than %.15g characters", o->max);
+            return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "longer than %.15g characters", o->max);
         char *s = strdup (text);
         if (!s)
-            return s_fail (ctx, line, key, -VG_ENOMEM, "out of memory");
+            return vg_cfg__fail (ctx, line, key, -VG_ENOMEM, "out of memory");
         *(char **) field = s;
         return 0;
     }
@@ -509,12 +277,12 @@ s_scalar (s_ctx_t *ctx, const vg_cfg_opt_t *o, const char *text, int line, void 
     }
     case VG_CFG_BOOL:
         if (s_parse_bool (text, (bool *) field) < 0)
-            return s_fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not a boolean (use true or false)", text);
+            return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not a boolean (use true or false)", text);
         return 0;
     case VG_CFG_DURATION: {
         int64_t v;
         if (!isdigit ((unsigned char) *text) || vg_duration_parse (text, &v) < 0)
-            return s_fail (ctx, line, key, -VG_ECONFIG,
+            return vg_cfg__fail (ctx, line, key, -VG_ECONFIG,
                            "'%.40s' is not a duration (e.g. 500ms, 10s, 5m, 2h, 7d)", text);
         *(int64_t *) field = v;
         return s_check_range (ctx, o, (double) v, line, key);
@@ -522,7 +290,7 @@ s_scalar (s_ctx_t *ctx, const vg_cfg_opt_t *o, const char *text, int line, void 
     case VG_CFG_SIZE: {
         uint64_t v;
         if (s_parse_size (text, &v) < 0)
-            return s_fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not a size (e.g. 4096, 64KiB, 64MiB, 1GB)",
+            return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not a size (e.g. 4096, 64KiB, 64MiB, 1GB)",
                            text);
         *(uint64_t *) field = v;
         return s_check_range (ctx, o, (double) v, line, key);
@@ -538,12 +306,12 @@ s_scalar (s_ctx_t *ctx, const vg_cfg_opt_t *o, const char *text, int line, void 
                 strncat (list, ", ", sizeof list - strlen (list) - 1);
             strncat (list, o->choices[i], sizeof list - strlen (list) - 1);
         }
-        return s_fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not one of: %s", text, list);
+        return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not one of: %s", text, list);
     }
     default:
         break;
     }
-    return s_fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not %s", text, what ? what : "valid");
+    return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "'%.40s' is not %s", text, what ? what : "valid");
 }
 
 /* ---------------------------------------------------------------- fields */
@@ -578,7 +346,7 @@ s_free_field (const vg_cfg_opt_t *o, void *out)
         break;
     }
     case VG_CFG_NODE:
-        s_node_free (*field);
+        vg_cfg__node_free (*field);
         *field = NULL;
         break;
     default:
@@ -600,64 +368,64 @@ s_field_size (vg_cfg_type_t type)
 }
 
 static int
-s_check_count (s_ctx_t *ctx, const vg_cfg_opt_t *o, size_t n, int line, const char *key)
+s_check_count (vg_cfg__ctx_t *ctx, const vg_cfg_opt_t *o, size_t n, int line, const char *key)
 {
     if (o->max > 0 && (double) n > o->max)
-        return s_fail (ctx, line, key, -VG_ECONFIG, "has %zu items, at most %.15g allowed", n, o->max);
+        return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "has %zu items, at most %.15g allowed", n, o->max);
     if ((double) n < o->min)
-        return s_fail (ctx, line, key, -VG_ECONFIG, "has %zu items, at least %.15g needed", n, o->min);
+        return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "has %zu items, at least %.15g needed", n, o->min);
     return 0;
 }
 
 /* Convert node v into the field of option o inside out; `key` names it in errors. */
 static int
-s_convert (s_ctx_t *ctx, const vg_cfg_opt_t *o, const vg_cfg_node_t *v, void *out, const char *key)
+s_convert (vg_cfg__ctx_t *ctx, const vg_cfg_opt_t *o, const vg_cfg_node_t *v, void *out, const char *key)
 {
     char *base = out;
     void *field = base + o->offset;
     int line = v ? v->line : 0;
     if (o->type == VG_CFG_NODE) {
-        if (s_is_null (v) && !o->def)
-            return s_fail (ctx, line, key, -VG_ECONFIG, "needs a value (a map or a sequence)");
-        if (s_is_null (v))
+        if (vg_cfg__is_null (v) && !o->def)
+            return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "needs a value (a map or a sequence)");
+        if (vg_cfg__is_null (v))
             return 0;
-        vg_cfg_node_t *copy = s_node_copy (v);
+        vg_cfg_node_t *copy = vg_cfg__node_copy (v);
         if (copy) {
             copy->file = strdup (ctx->file ? ctx->file : "");
             copy->path = strdup (key);
         }
         *(vg_cfg_node_t **) field = copy;
         if (!copy || !copy->file || !copy->path)
-            return s_fail (ctx, line, key, -VG_ENOMEM, "out of memory");
+            return vg_cfg__fail (ctx, line, key, -VG_ENOMEM, "out of memory");
         return 0;
     }
     if (o->type == VG_CFG_STRLIST || o->type == VG_CFG_LIST) {
         bool strs = o->type == VG_CFG_STRLIST;
-        size_t n = s_is_null (v) ? 0 : v->n;
-        if (!s_is_null (v) && v->kind != VG_CFG_NODE_SEQ)
-            return s_fail (ctx, line, key, -VG_ECONFIG, "expected a sequence of %s, got %s",
-                           strs ? "strings" : "maps", s_kind_name (v));
+        size_t n = vg_cfg__is_null (v) ? 0 : v->n;
+        if (!vg_cfg__is_null (v) && v->kind != VG_CFG_NODE_SEQ)
+            return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "expected a sequence of %s, got %s",
+                           strs ? "strings" : "maps", vg_cfg__kind_name (v));
         int rc = s_check_count (ctx, o, n, line, key);
         if (rc < 0 || n == 0)
             return rc;
         size_t esize = strs ? sizeof (char *) : o->elem->struct_size;
         char *arr = calloc (n, esize);
         if (!arr)
-            return s_fail (ctx, line, key, -VG_ENOMEM, "out of memory");
+            return vg_cfg__fail (ctx, line, key, -VG_ENOMEM, "out of memory");
         *(void **) field = arr;
         *(size_t *) (base + o->count_offset) = n;
         for (size_t i = 0; i < n; i++) {
             const vg_cfg_node_t *item = v->items[i];
-            char ikey[S_KEY_MAX];
+            char ikey[VG_CFG__KEY_MAX];
             snprintf (ikey, sizeof ikey, "%s[%zu]", key, i);
             if (!strs) {
                 rc = s_load_table (ctx, o->elem, item, arr + i * esize, ikey);
-            } else if (item->kind != VG_CFG_NODE_SCALAR || s_is_null (item)) {
-                rc = s_fail (ctx, item->line, ikey, -VG_ECONFIG, "expected a string, got %s", s_kind_name (item));
+            } else if (item->kind != VG_CFG_NODE_SCALAR || vg_cfg__is_null (item)) {
+                rc = vg_cfg__fail (ctx, item->line, ikey, -VG_ECONFIG, "expected a string, got %s", vg_cfg__kind_name (item));
             } else {
                 ((char **) arr)[i] = strdup (item->text);
                 if (!((char **) arr)[i])
-                    rc = s_fail (ctx, item->line, ikey, -VG_ENOMEM, "out of memory");
+                    rc = vg_cfg__fail (ctx, item->line, ikey, -VG_ENOMEM, "out of memory");
             }
             if (rc < 0)
                 return rc;
@@ -665,25 +433,25 @@ s_convert (s_ctx_t *ctx, const vg_cfg_opt_t *o, const vg_cfg_node_t *v, void *ou
         return 0;
     }
     if (!v || v->kind != VG_CFG_NODE_SCALAR)
-        return s_fail (ctx, line, key, -VG_ECONFIG, "expected a %s, got %s", s_type_name (o->type), s_kind_name (v));
-    if (s_is_null (v))
-        return s_fail (ctx, line, key, -VG_ECONFIG, "needs a value (a %s)", s_type_name (o->type));
+        return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "expected a %s, got %s", vg_cfg__type_name (o->type), vg_cfg__kind_name (v));
+    if (vg_cfg__is_null (v))
+        return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "needs a value (a %s)", vg_cfg__type_name (o->type));
     return s_scalar (ctx, o, v->text, line, field, key);
 }
 
 /* Apply the default of option o (known to be non-NULL). */
 static int
-s_apply_default (s_ctx_t *ctx, const vg_cfg_opt_t *o, void *out, const char *key)
+s_apply_default (vg_cfg__ctx_t *ctx, const vg_cfg_opt_t *o, void *out, const char *key)
 {
     if (o->type != VG_CFG_STRLIST && o->type != VG_CFG_LIST && o->type != VG_CFG_NODE) {
         vg_cfg_node_t fake = { .kind = VG_CFG_NODE_SCALAR, .text = (char *) o->def };
         return s_convert (ctx, o, &fake, out, key);
     }
     vg_cfg_node_t *root;
-    int rc = s_parse (ctx, o->def, strlen (o->def), &root);
-    if (rc == 0 && !(o->type == VG_CFG_NODE && s_is_null (root)))
+    int rc = vg_cfg__parse (ctx, o->def, strlen (o->def), &root);
+    if (rc == 0 && !(o->type == VG_CFG_NODE && vg_cfg__is_null (root)))
         rc = s_convert (ctx, o, root, out, key);
-    s_node_free (root);
+    vg_cfg__node_free (root);
     return rc;
 }
 
@@ -735,12 +503,12 @@ s_edit_distance (const char *a, const char *b)
 
 /* Unknown key `k` under `prefix`: suggest the nearest key at the same level. */
 static int
-s_unknown (s_ctx_t *ctx, const vg_cfg_table_t *t, int line, const char *prefix, const char *k, const char *shown)
+s_unknown (vg_cfg__ctx_t *ctx, const vg_cfg_table_t *t, int line, const char *prefix, const char *k, const char *shown)
 {
     size_t plen = *prefix ? strlen (prefix) + 1 : 0, best = 3, ksegs = 1;
     for (const char *p = k; *p; p++)
         ksegs += *p == '.';
-    char cand[S_KEY_MAX], pick[S_KEY_MAX] = "";
+    char cand[VG_CFG__KEY_MAX], pick[VG_CFG__KEY_MAX] = "";
     for (size_t i = 0; i < t->nopts; i++) {
         const char *name = t->opts[i].name;
         if (plen && (strncmp (name, prefix, plen - 1) || name[plen - 1] != '.'))
@@ -761,49 +529,49 @@ s_unknown (s_ctx_t *ctx, const vg_cfg_table_t *t, int line, const char *prefix, 
         }
     }
     if (!pick[0])
-        return s_fail (ctx, line, shown, -VG_ECONFIG, "unknown key");
-    return s_fail (ctx, line, shown, -VG_ECONFIG, "unknown key (did you mean '%s%s%s'?)", prefix,
+        return vg_cfg__fail (ctx, line, shown, -VG_ECONFIG, "unknown key");
+    return vg_cfg__fail (ctx, line, shown, -VG_ECONFIG, "unknown key (did you mean '%s%s%s'?)", prefix,
                    *prefix ? "." : "", pick);
 }
 
 static int
 s_join (char *dst, const char *a, const char *sep, const char *b)
 {
-    int n = snprintf (dst, S_KEY_MAX, "%s%s%s", a, *a ? sep : "", b);
-    return n < 0 || n >= S_KEY_MAX ? -1 : 0;
+    int n = snprintf (dst, VG_CFG__KEY_MAX, "%s%s%s", a, *a ? sep : "", b);
+    return n < 0 || n >= VG_CFG__KEY_MAX ? -1 : 0;
 }
 
 /* Walk one YAML map whose keys sit under `prefix` (relative to the table); `path` is the
  * table's own place in the file ("collectors[0]") for messages; seen[i] = line of option i. */
 static int
-s_walk (s_ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map, const char *prefix,
+s_walk (vg_cfg__ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map, const char *prefix,
         const char *path, void *out, int *seen)
 {
     for (size_t i = 0; i + 1 < map->n; i += 2) {
         const vg_cfg_node_t *k = map->items[i], *v = map->items[i + 1];
-        char full[S_KEY_MAX], shown[S_KEY_MAX];
+        char full[VG_CFG__KEY_MAX], shown[VG_CFG__KEY_MAX];
         if (k->kind != VG_CFG_NODE_SCALAR)
-            return s_fail (ctx, k->line, prefix, -VG_ECONFIG, "a key must be a plain string, not %s",
-                           s_kind_name (k));
+            return vg_cfg__fail (ctx, k->line, prefix, -VG_ECONFIG, "a key must be a plain string, not %s",
+                           vg_cfg__kind_name (k));
         if (s_join (full, prefix, ".", k->text) < 0 || s_join (shown, path, ".", full) < 0)
-            return s_fail (ctx, k->line, NULL, -VG_ECONFIG, "key too long");
+            return vg_cfg__fail (ctx, k->line, NULL, -VG_ECONFIG, "key too long");
         for (size_t j = 0; j < i; j += 2)
             if (map->items[j]->kind == VG_CFG_NODE_SCALAR && !strcmp (map->items[j]->text, k->text))
-                return s_fail (ctx, k->line, shown, -VG_ECONFIG, "duplicate key (first at line %d)",
+                return vg_cfg__fail (ctx, k->line, shown, -VG_ECONFIG, "duplicate key (first at line %d)",
                                map->items[j]->line);
         const vg_cfg_opt_t *o = s_find (t, full);
         int rc = 0;
         if (o) {
             size_t oi = (size_t) (o - t->opts);
             if (seen[oi])
-                return s_fail (ctx, k->line, shown, -VG_ECONFIG, "duplicate key (first at line %d)", seen[oi]);
+                return vg_cfg__fail (ctx, k->line, shown, -VG_ECONFIG, "duplicate key (first at line %d)", seen[oi]);
             seen[oi] = k->line;
             rc = s_convert (ctx, o, v, out, shown);
         } else if (s_is_prefix (t, full)) {
             if (v->kind == VG_CFG_NODE_MAP)
                 rc = s_walk (ctx, t, v, full, path, out, seen);
-            else if (!s_is_null (v))
-                rc = s_fail (ctx, v->line, shown, -VG_ECONFIG, "expected a map, got %s", s_kind_name (v));
+            else if (!vg_cfg__is_null (v))
+                rc = vg_cfg__fail (ctx, v->line, shown, -VG_ECONFIG, "expected a map, got %s", vg_cfg__kind_name (v));
         } else {
             rc = s_unknown (ctx, t, k->line, prefix, k->text, shown);
         }
@@ -818,7 +586,7 @@ static int
 s_enclosing_line (const vg_cfg_node_t *map, const char *name)
 {
     int line = map ? map->line : 0;
-    char buf[S_KEY_MAX];
+    char buf[VG_CFG__KEY_MAX];
     snprintf (buf, sizeof buf, "%s", name);
     char *seg = buf, *dot = strchr (seg, '.');
     while (map && map->kind == VG_CFG_NODE_MAP && dot) {
@@ -839,26 +607,26 @@ s_enclosing_line (const vg_cfg_node_t *map, const char *name)
 
 /* Fill out (zeroed first) from map (NULL or null = empty) with table t; free it on error. */
 static int
-s_load_table (s_ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map, void *out, const char *path)
+s_load_table (vg_cfg__ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map, void *out, const char *path)
 {
     memset (out, 0, t->struct_size);
-    if (s_is_null (map))
+    if (vg_cfg__is_null (map))
         map = NULL;
     if (map && map->kind != VG_CFG_NODE_MAP)
-        return s_fail (ctx, map->line, path, -VG_ECONFIG, "expected a map of keys, got %s", s_kind_name (map));
+        return vg_cfg__fail (ctx, map->line, path, -VG_ECONFIG, "expected a map of keys, got %s", vg_cfg__kind_name (map));
     int *seen = calloc (t->nopts + 1, sizeof *seen);
     if (!seen)
-        return s_fail (ctx, map ? map->line : 0, path, -VG_ENOMEM, "out of memory");
+        return vg_cfg__fail (ctx, map ? map->line : 0, path, -VG_ENOMEM, "out of memory");
     int rc = map ? s_walk (ctx, t, map, "", path, out, seen) : 0;
     for (size_t i = 0; rc == 0 && i < t->nopts; i++) {
         const vg_cfg_opt_t *o = &t->opts[i];
-        char shown[S_KEY_MAX];
+        char shown[VG_CFG__KEY_MAX];
         if (seen[i])
             continue;
         if (s_join (shown, path, ".", o->name) < 0)
-            rc = s_fail (ctx, 0, NULL, -VG_ECONFIG, "key too long");
+            rc = vg_cfg__fail (ctx, 0, NULL, -VG_ECONFIG, "key too long");
         else if (!o->def)
-            rc = s_fail (ctx, s_enclosing_line (map, o->name), shown, -VG_ECONFIG, "missing required key");
+            rc = vg_cfg__fail (ctx, s_enclosing_line (map, o->name), shown, -VG_ECONFIG, "missing required key");
         else
             rc = s_apply_default (ctx, o, out, shown);
     }
@@ -874,12 +642,12 @@ static int
 s_load_text (const vg_cfg_table_t *t, const char *name, const char *text, size_t len, void *out,
              vg_cfg_error_t *err)
 {
-    s_ctx_t ctx = { name, err };
+    vg_cfg__ctx_t ctx = { name, err };
     vg_cfg_node_t *root;
-    int rc = s_parse (&ctx, text, len, &root);
+    int rc = vg_cfg__parse (&ctx, text, len, &root);
     if (rc == 0)
         rc = s_load_table (&ctx, t, root, out, "");
-    s_node_free (root);
+    vg_cfg__node_free (root);
     return rc;
 }
 
@@ -902,18 +670,18 @@ vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_e
     if (!err)
         err = &scratch;
     assert (t && out);
-    s_ctx_t ctx = { path, err };
+    vg_cfg__ctx_t ctx = { path, err };
     memset (err, 0, sizeof *err);
     memset (out, 0, t->struct_size);
     FILE *f = fopen (path, "rb");
     if (!f) {
         char why[128] = "unknown error";
         strerror_r (errno, why, sizeof why);
-        return s_fail (&ctx, 0, NULL, -VG_EIO, "cannot open: %s", why);
+        return vg_cfg__fail (&ctx, 0, NULL, -VG_EIO, "cannot open: %s", why);
     }
     size_t len = 0, cap = 64 * 1024;
     char *buf = malloc (cap);
-    int rc = buf ? 0 : s_fail (&ctx, 0, NULL, -VG_ENOMEM, "out of memory");
+    int rc = buf ? 0 : vg_cfg__fail (&ctx, 0, NULL, -VG_ENOMEM, "out of memory");
     while (rc == 0) {
         if (len == cap) {
             /* read at most one byte past the bound: enough to know the file is too big */
@@ -922,7 +690,7 @@ vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_e
                 break;
             char *nb = realloc (buf, ncap);
             if (!nb) {
-                rc = s_fail (&ctx, 0, NULL, -VG_ENOMEM, "out of memory");
+                rc = vg_cfg__fail (&ctx, 0, NULL, -VG_ENOMEM, "out of memory");
                 break;
             }
             buf = nb;
@@ -933,7 +701,7 @@ vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_e
         if (got == 0 && ferror (f)) {
             char why[128] = "unknown error";
             strerror_r (errno, why, sizeof why);
-            rc = s_fail (&ctx, 0, NULL, -VG_EIO, "cannot read: %s", why);
+            rc = vg_cfg__fail (&ctx, 0, NULL, -VG_EIO, "cannot read: %s", why);
         } else if (got == 0) {
             break;
         }
@@ -983,8 +751,8 @@ vg_cfg_load_node (const vg_cfg_table_t *t, const vg_cfg_node_t *node, void *out,
         err = &scratch;
     assert (t && out);
     memset (err, 0, sizeof *err);
-    char path[S_KEY_MAX] = "";
-    s_ctx_t ctx = { "", err };
+    char path[VG_CFG__KEY_MAX] = "";
+    vg_cfg__ctx_t ctx = { "", err };
     if (node) {
         ctx.file = s_node_root (node)->file;
         s_node_path (node, path, sizeof path);
@@ -999,7 +767,7 @@ vg_cfg_defaults (const vg_cfg_table_t *t, void *out, vg_cfg_error_t *err)
     if (!err)
         err = &scratch;
     assert (t && out);
-    s_ctx_t ctx = { "defaults", err };
+    vg_cfg__ctx_t ctx = { "defaults", err };
     memset (err, 0, sizeof *err);
     memset (out, 0, t->struct_size);
     int rc = 0;
@@ -1018,7 +786,7 @@ vg_cfg_set (const vg_cfg_table_t *t, void *out, const char *key, const char *val
     if (!err)
         err = &scratch;
     assert (t && out);
-    s_ctx_t ctx = { "command line", err };
+    vg_cfg__ctx_t ctx = { "command line", err };
     memset (err, 0, sizeof *err);
     const vg_cfg_opt_t *o = s_find (t, key);
     if (!o)
@@ -1026,7 +794,7 @@ vg_cfg_set (const vg_cfg_table_t *t, void *out, const char *key, const char *val
     /* Move the old value aside into a scratch struct so that a failure can restore it. */
     char *base = out, *old = calloc (1, t->struct_size);
     if (!old)
-        return s_fail (&ctx, 0, key, -VG_ENOMEM, "out of memory");
+        return vg_cfg__fail (&ctx, 0, key, -VG_ENOMEM, "out of memory");
     size_t fsize = s_field_size (o->type);
     bool counted = o->type == VG_CFG_STRLIST || o->type == VG_CFG_LIST;
     memcpy (old + o->offset, base + o->offset, fsize);
@@ -1038,10 +806,10 @@ vg_cfg_set (const vg_cfg_table_t *t, void *out, const char *key, const char *val
     int rc;
     if (counted || o->type == VG_CFG_NODE) {
         vg_cfg_node_t *root;
-        rc = s_parse (&ctx, value, strlen (value), &root);
+        rc = vg_cfg__parse (&ctx, value, strlen (value), &root);
         if (rc == 0)
             rc = s_convert (&ctx, o, root, out, key);
-        s_node_free (root);
+        vg_cfg__node_free (root);
     } else {
         vg_cfg_node_t fake = { .kind = VG_CFG_NODE_SCALAR, .text = (char *) value };
         rc = s_convert (&ctx, o, &fake, out, key);
@@ -1068,157 +836,3 @@ vg_cfg_free (const vg_cfg_table_t *t, void *out)
     memset (out, 0, t->struct_size);
 }
 
-const char *
-vg_cfg_node_get_str (const vg_cfg_node_t *node, const char *key)
-{
-    char buf[S_KEY_MAX];
-    if (!node || snprintf (buf, sizeof buf, "%s", key) >= (int) sizeof buf)
-        return NULL;
-    char *seg = buf;
-    while (node && node->kind == VG_CFG_NODE_MAP) {
-        char *dot = strchr (seg, '.');
-        if (dot)
-            *dot = '\0';
-        const vg_cfg_node_t *next = NULL;
-        for (size_t i = 0; i + 1 < node->n && !next; i += 2)
-            if (node->items[i]->kind == VG_CFG_NODE_SCALAR && !strcmp (node->items[i]->text, seg))
-                next = node->items[i + 1];
-        if (!dot)
-            return next && next->kind == VG_CFG_NODE_SCALAR && !s_is_null (next) ? next->text : NULL;
-        node = next;
-        seg = dot + 1;
-    }
-    return NULL;
-}
-
-vg_cfg_node_kind_t
-vg_cfg_node_kind (const vg_cfg_node_t *node)
-{
-    return node ? node->kind : VG_CFG_NODE_SCALAR;
-}
-
-size_t
-vg_cfg_node_len (const vg_cfg_node_t *node)
-{
-    if (!node || node->kind == VG_CFG_NODE_SCALAR)
-        return 0;
-    return node->kind == VG_CFG_NODE_MAP ? node->n / 2 : node->n;
-}
-
-const vg_cfg_node_t *
-vg_cfg_node_at (const vg_cfg_node_t *node, size_t i)
-{
-    if (!node || node->kind != VG_CFG_NODE_SEQ || i >= node->n)
-        return NULL;
-    return node->items[i];
-}
-
-int
-vg_cfg_node_line (const vg_cfg_node_t *node)
-{
-    return node ? node->line : 0;
-}
-
-/* ---------------------------------------------------------------- help and docs */
-
-/* "1..1048576", "1s..7d", "one of a, b", "at most 8 items", or "" */
-static void
-s_range_text (const vg_cfg_opt_t *o, char *buf, size_t size)
-{
-    char lo[48], hi[48];
-    buf[0] = '\0';
-    if (o->type == VG_CFG_ENUM) {
-        size_t len = (size_t) snprintf (buf, size, "one of");
-        for (int i = 0; o->choices && o->choices[i] && len < size; i++)
-            len += (size_t) snprintf (buf + len, size - len, "%s %s", i ? "," : "", o->choices[i]);
-    } else if (o->type == VG_CFG_STRLIST || o->type == VG_CFG_LIST) {
-        if (o->max > 0)
-            snprintf (buf, size, "%.15g..%.15g items", o->min, o->max);
-        else if (o->min > 0)
-            snprintf (buf, size, "at least %.15g items", o->min);
-    } else if (o->type == VG_CFG_STR) {
-        if (o->max > 0)
-            snprintf (buf, size, "at most %.15g bytes", o->max);
-    } else if (o->type != VG_CFG_BOOL && o->type != VG_CFG_NODE && (o->min != 0 || o->max != 0)) {
-        s_fmt_value (o->type, o->min, lo, sizeof lo);
-        s_fmt_value (o->type, o->max, hi, sizeof hi);
-        snprintf (buf, size, "%s..%s", lo, hi);
-    }
-}
-
-static void
-s_print_help (const vg_cfg_table_t *t, const char *prefix, FILE *f)
-{
-    for (size_t i = 0; i < t->nopts; i++) {
-        const vg_cfg_opt_t *o = &t->opts[i];
-        char name[S_KEY_MAX], range[200];
-        snprintf (name, sizeof name, "%s%s", prefix, o->name);
-        s_range_text (o, range, sizeof range);
-        fprintf (f, "  %-30s %-12s", name, s_type_name (o->type));
-        if (!o->def)
-            fprintf (f, " required");
-        else if (!o->def[0] && o->type >= VG_CFG_STRLIST)
-            fprintf (f, " optional");
-        else
-            fprintf (f, " default \"%s\"", o->def);
-        fprintf (f, "%s%s\n      %s\n", range[0] ? ", " : "", range, o->help ? o->help : "");
-        if (o->type == VG_CFG_LIST && o->elem) {
-            snprintf (name, sizeof name, "%s%s[].", prefix, o->name);
-            s_print_help (o->elem, name, f);
-        }
-    }
-}
-
-void
-vg_cfg_print_help (const vg_cfg_table_t *t, FILE *f)
-{
-    fprintf (f, "%s configuration keys (YAML; nested maps spell dotted keys):\n", t->name ? t->name : "");
-    s_print_help (t, "", f);
-}
-
-static void
-s_md_cell (const char *s, FILE *f)
-{
-    for (; s && *s; s++) {
-        if (*s == '|')
-            fputc ('\\', f);
-        fputc (*s == '\n' ? ' ' : *s, f);
-    }
-}
-
-static void
-s_print_md (const vg_cfg_table_t *t, const char *prefix, FILE *f)
-{
-    for (size_t i = 0; i < t->nopts; i++) {
-        const vg_cfg_opt_t *o = &t->opts[i];
-        char range[200];
-        s_range_text (o, range, sizeof range);
-        fprintf (f, "| `%s%s` | %s | ", prefix, o->name, s_type_name (o->type));
-        if (!o->def) {
-            fputs ("*required*", f);
-        } else if (!o->def[0] && o->type >= VG_CFG_STRLIST) {
-            fputs ("*optional*", f);
-        } else {
-            fputc ('`', f);
-            s_md_cell (o->def[0] ? o->def : "\"\"", f);
-            fputc ('`', f);
-        }
-        fputs (" | ", f);
-        s_md_cell (range, f);
-        fputs (" | ", f);
-        s_md_cell (o->help, f);
-        fputs (" |\n", f);
-        if (o->type == VG_CFG_LIST && o->elem) {
-            char name[S_KEY_MAX];
-            snprintf (name, sizeof name, "%s%s[].", prefix, o->name);
-            s_print_md (o->elem, name, f);
-        }
-    }
-}
-
-void
-vg_cfg_print_markdown (const vg_cfg_table_t *t, FILE *f)
-{
-    fprintf (f, "| Key | Type | Default | Range | Description |\n|---|---|---|---|---|\n");
-    s_print_md (t, "", f);
-}
