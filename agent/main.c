@@ -6,6 +6,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_cfg.h"
+#include "common/daemon_args.h"
 #include "common/log.h"
 
 static volatile sig_atomic_t s_stop;
@@ -17,70 +18,21 @@ s_on_signal (int sig)
     s_stop = 1;
 }
 
-static void
-s_usage (FILE *f)
-{
-    fprintf (f, "usage: vigil-agent -c CONFIG.yaml [--set key=value]... [--exit-when-done]\n"
-                "       vigil-agent --help   (lists every configuration key)\n\n"
-                "  -c, --config FILE     YAML configuration (see docs/CONFIG.md)\n"
-                "  --set KEY=VALUE       override one configuration key after loading\n"
-                "  --exit-when-done      exit once every input has finished and every batch is acknowledged\n\n");
-}
-
 int
 main (int argc, char **argv)
 {
-    const char *config = NULL;
-    bool exit_when_done = false;
-    const char *sets[64];
-    int nsets = 0;
-    for (int i = 1; i < argc; i++) {
-        if ((!strcmp (argv[i], "-c") || !strcmp (argv[i], "--config")) && i + 1 < argc)
-            config = argv[++i];
-        else if (!strcmp (argv[i], "--set") && i + 1 < argc && nsets < 64)
-            sets[nsets++] = argv[++i];
-        else if (!strcmp (argv[i], "--exit-when-done"))
-            exit_when_done = true;
-        else if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
-            s_usage (stdout);
-            vg_cfg_print_help (&vg_agent_cfg_table, stdout);
-            return 0;
-        } else {
-            fprintf (stderr, "vigil-agent: unknown argument '%s'\n", argv[i]);
-            s_usage (stderr);
-            return 2;
-        }
-    }
-    if (!config) {
-        s_usage (stderr);
-        return 2;
-    }
+    static const vg_daemon_flag_t flags[] = {
+        { "--exit-when-done", "exit once every input has finished and every batch is acknowledged" },
+    };
+    const vg_daemon_spec_t spec = { "vigil-agent", &vg_agent_cfg_table, flags, 1 };
     vg_agent_cfg_t cfg;
-    vg_cfg_error_t cerr;
-    char msg[600];
-    if (vg_cfg_load_file (&vg_agent_cfg_table, config, &cfg, &cerr) < 0) {
-        fprintf (stderr, "vigil-agent: %s\n", vg_cfg_error_format (&cerr, msg, sizeof msg));
-        return 2;
-    }
-    for (int i = 0; i < nsets; i++) {
-        char key[128];
-        const char *eq = strchr (sets[i], '=');
-        if (!eq || (size_t) (eq - sets[i]) >= sizeof key) {
-            fprintf (stderr, "vigil-agent: --set wants KEY=VALUE, got '%s'\n", sets[i]);
-            vg_cfg_free (&vg_agent_cfg_table, &cfg);
-            return 2;
-        }
-        memcpy (key, sets[i], (size_t) (eq - sets[i]));
-        key[eq - sets[i]] = '\0';
-        if (vg_cfg_set (&vg_agent_cfg_table, &cfg, key, eq + 1, &cerr) < 0) {
-            fprintf (stderr, "vigil-agent: %s\n", vg_cfg_error_format (&cerr, msg, sizeof msg));
-            vg_cfg_free (&vg_agent_cfg_table, &cfg);
-            return 2;
-        }
-    }
+    bool exit_when_done;
+    int arc = vg_daemon_args (&spec, argc, argv, &cfg, &exit_when_done);
+    if (arc != VG_DAEMON_RUN)
+        return arc == VG_DAEMON_EXIT_OK ? 0 : 2;
     int level = vg_log_level_parse (cfg.log_level);
     if (level < 0) {
-        fprintf (stderr, "vigil-agent: %s: agent.log_level '%s' is not debug|info|warn|error\n", config, cfg.log_level);
+        fprintf (stderr, "vigil-agent: agent.log_level '%s' is not debug|info|warn|error\n", cfg.log_level);
         vg_cfg_free (&vg_agent_cfg_table, &cfg);
         return 2;
     }

@@ -1,0 +1,263 @@
+/* collector.c - one vigil-collector: the store, ingest, server loop, detect stage, Kafka
+ * alerter and metrics endpoint, built from a loaded configuration and wired together.
+ * main.c only parses arguments and handles signals. */
+#include "collector/collector.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/alerter.h"
+#include "collector/detect_stage.h"
+#include "collector/ingest.h"
+#include "collector/metrics.h"
+#include "collector/metrics_http.h"
+#include "collector/server.h"
+#include "common/log.h"
+#include "common/version.h"
+#include "store/store.h"
+
+struct vg_collector {
+    const vg_collector_cfg_t *cfg; /* borrowed */
+    vg_agent_acl_t *acl;
+    vg_zap_key_t *keys;
+    vg_server_t *server;
+    vg_ingest_t *ingest;
+    vg_store_t *store;
+    vg_metrics_http_t *http;
+    vg_detect_stage_t *detect;
+    vg_alerter_t *alerter;
+};
+
+/* Detect-stage hooks (stage thread): the outbox record joins the alert's write batch, the
+ * alert is produced after the commit, and delivery reports are served on every turn. */
+static void
+s_kafka_on_alert (void *ctx, const vg_alert_t *alert, vg_store_txn_t *txn)
+{
+    vg_alerter_stage (ctx, alert, txn); /* failures are counted (not_staged) */
+}
+
+static void
+s_kafka_on_committed (void *ctx)
+{
+    vg_alerter_committed (ctx, true);
+}
+
+static void
+s_kafka_poll (void *ctx)
+{
+    /* The stage commits before every poll turn and calls on_committed only on success, so
+     * records still staged here belong to a batch whose commit failed: forget them. */
+    vg_alerter_committed (ctx, false);
+    vg_alerter_poll (ctx, 0);
+}
+
+/* Render and publish the Prometheus text exposition of the collector's counters. */
+static void
+s_publish_metrics (void *ctx)
+{
+    vg_collector_t *c = ctx;
+    if (!c->http)
+        return;
+    vg_metrics_core_t core = { .ingest = *vg_ingest_stats (c->ingest),
+                               .server = *vg_server_stats (c->server),
+                               .series = vg_ingest_series_count (c->ingest) };
+    vg_store_property (c->store, VG_CF_SAMPLES, "rocksdb.total-sst-files-size", &core.sample_sst_bytes);
+    vg_detect_stage_stats_t d;
+    vg_alerter_stats_t k;
+    if (c->detect)
+        vg_detect_stage_stats (c->detect, &d);
+    if (c->alerter)
+        vg_alerter_stats (c->alerter, &k);
+    char buf[16384];
+    vg_metric_out_t out = { buf, sizeof buf, 0, 0 };
+    size_t n = vg_metrics_collector (&out, &core, c->detect ? &d : NULL, c->alerter ? &k : NULL);
+    vg_metrics_publish (c->http, buf, n);
+}
+
+/* The Kafka alerter, hooked into the detect stage. */
+static int
+s_start_alerter (vg_collector_t *c, char *err, size_t errlen)
+{
+    const vg_collector_cfg_t *cfg = c->cfg;
+    vg_alerter_prop_t *props = calloc (cfg->nkafka_props ? cfg->nkafka_props : 1, sizeof *props);
+    if (!props) {
+        snprintf (err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->nkafka_props; i++)
+        props[i] = (vg_alerter_prop_t){ cfg->kafka_props[i].key, cfg->kafka_props[i].value };
+    vg_alerter_cfg_t kc = { .brokers = cfg->kafka_brokers,
+                            .topic = cfg->kafka_topic,
+                            .format = cfg->kafka_format,
+                            .props = props,
+                            .nprops = cfg->nkafka_props,
+                            .max_inflight = (size_t) cfg->kafka_max_inflight,
+                            .flush_ms = cfg->kafka_flush_ms,
+                            .ocsf = { VG_VERSION, cfg->id, cfg->store_path, NULL } };
+    c->alerter = vg_alerter_new (&kc, c->store, err, errlen);
+    free (props);
+    if (!c->alerter)
+        return -1;
+    vg_detect_stage_on_alert (c->detect, s_kafka_on_alert, c->alerter);
+    vg_detect_stage_on_committed (c->detect, s_kafka_on_committed, c->alerter);
+    vg_detect_stage_poll_hook (c->detect, s_kafka_poll, c->alerter);
+    vg_detect_stage_poll_fd (c->detect, vg_alerter_fd (c->alerter));
+    vg_log (VG_LOG_INFO, "collector", "alerts to Kafka: topic %s, brokers %s", cfg->kafka_topic, cfg->kafka_brokers);
+    return 0;
+}
+
+/* The detect stage (and the alerter when Kafka is on), started and fed by the server. */
+static int
+s_start_detect (vg_collector_t *c, const vg_ingest_cfg_t *ic, char *err, size_t errlen)
+{
+    const vg_collector_cfg_t *cfg = c->cfg;
+    vg_detect_stage_cfg_t dc = { .rules_path = cfg->detect_rules,
+                                 .tick_ms = cfg->detect_tick_ms,
+                                 .save_every_ms = cfg->detect_save_every_ms,
+                                 .max_past_ms = ic->max_past_ms,
+                                 .max_future_ms = ic->max_future_ms };
+    c->detect = vg_detect_stage_new (&dc, c->store, err, errlen);
+    if (!c->detect)
+        return -1;
+    if (cfg->kafka_enabled && s_start_alerter (c, err, errlen) < 0)
+        return -1;
+    if (vg_detect_stage_start (c->detect) < 0) {
+        snprintf (err, errlen, "cannot start the detect stage");
+        return -1;
+    }
+    vg_server_on_commit (c->server, vg_detect_stage_commit_fn, c->detect);
+    vg_log (VG_LOG_INFO, "collector", "detectors on, rules %s", cfg->detect_rules);
+    return 0;
+}
+
+int
+vg_collector_check (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
+{
+    if (vg_log_level_parse (cfg->log_level) < 0) {
+        snprintf (err, errlen, "collector.log_level '%s' is not debug|info|warn|error", cfg->log_level);
+        return -1;
+    }
+    if (cfg->detect_enabled && !cfg->detect_rules[0]) {
+        snprintf (err, errlen, "detect.rules is required when detect.enabled is true");
+        return -1;
+    }
+    return 0;
+}
+
+vg_collector_t *
+vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
+{
+    if (vg_collector_check (cfg, err, errlen) < 0)
+        return NULL;
+    vg_collector_t *c = calloc (1, sizeof *c);
+    if (!c) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    c->cfg = cfg;
+    c->acl = calloc (cfg->nagents ? cfg->nagents : 1, sizeof *c->acl);
+    c->keys = calloc (cfg->nagents ? cfg->nagents : 1, sizeof *c->keys);
+    if (!c->acl || !c->keys) {
+        snprintf (err, errlen, "out of memory");
+        goto fail;
+    }
+    char why[512];
+    vg_store_cfg_t sc = { cfg->store_path, VG_STORE_RW, cfg->bucket_ms, cfg->store_sync, cfg->cache_bytes };
+    c->store = vg_store_open (&sc, why, sizeof why);
+    if (!c->store) {
+        snprintf (err, errlen, "store: %s", why);
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->nagents; i++) {
+        c->acl[i].id = cfg->agents[i].id;
+        c->acl[i].devices = (const char *const *) cfg->agents[i].devices;
+        c->acl[i].ndevices = cfg->agents[i].ndevices;
+        c->keys[i] = (vg_zap_key_t){ cfg->agents[i].id, cfg->agents[i].public_key };
+    }
+    vg_ingest_cfg_t ic = { .max_past_ms = cfg->max_past_ms,
+                           .max_future_ms = cfg->max_future_ms,
+                           .max_batch_bytes = cfg->max_batch_bytes,
+                           .max_series = (uint32_t) cfg->max_series,
+                           .max_events = (uint32_t) cfg->max_events,
+                           .max_series_samples = (uint32_t) cfg->max_series_samples,
+                           .allow_unknown_agents = cfg->allow_unknown_agents,
+                           .agents = c->acl,
+                           .nagents = cfg->nagents };
+    if (cfg->retention_ms > 0 && ic.max_past_ms > cfg->retention_ms) {
+        /* Data older than the retention horizon would be deleted at the next retention run:
+         * refuse it at the door (counted) rather than acknowledge and then drop it. */
+        vg_log (VG_LOG_INFO, "collector", "ingest.max_past capped at store.retention (%lld ms)",
+                (long long) cfg->retention_ms);
+        ic.max_past_ms = cfg->retention_ms;
+    }
+    if (cfg->nagents == 0 && !cfg->allow_unknown_agents)
+        vg_log (VG_LOG_WARN, "collector", "no agents configured and allow_unknown_agents is false: every batch will "
+                                          "be rejected");
+    c->ingest = vg_ingest_new (&ic, c->store, err, errlen);
+    if (!c->ingest)
+        goto fail;
+    vg_server_cfg_t vc = { .listen = cfg->listen,
+                           .collector_id = cfg->id,
+                           .max_group = (int) cfg->max_group,
+                           .retention_ms = cfg->retention_ms,
+                           .retention_every_ms = 3600000,
+                           .curve_secret_key = cfg->curve_secret_key,
+                           .curve_public_key = cfg->curve_public_key,
+                           .max_batch_bytes = cfg->max_batch_bytes,
+                           .agent_keys = c->keys,
+                           .nagent_keys = cfg->nagents };
+    c->server = vg_server_new (&vc, c->store, c->ingest, err, errlen);
+    if (!c->server)
+        goto fail;
+    if (cfg->metrics_listen && cfg->metrics_listen[0]) {
+        c->http = vg_metrics_http_new (cfg->metrics_listen, err, errlen);
+        if (!c->http)
+            goto fail;
+    }
+    if (cfg->detect_enabled && s_start_detect (c, &ic, err, errlen) < 0)
+        goto fail;
+    if (cfg->kafka_enabled && !cfg->detect_enabled)
+        vg_log (VG_LOG_WARN, "collector", "kafka.enabled has no effect without detect.enabled (no alerts to send)");
+    vg_server_on_tick (c->server, s_publish_metrics, c);
+    s_publish_metrics (c);
+    return c;
+fail:
+    vg_collector_destroy (&c);
+    return NULL;
+}
+
+int
+vg_collector_run (vg_collector_t *c, volatile sig_atomic_t *stop)
+{
+    const vg_collector_cfg_t *cfg = c->cfg;
+    vg_log (VG_LOG_INFO, "collector", "listening on %s, store %s (%zu series known)", cfg->listen, cfg->store_path,
+            vg_ingest_series_count (c->ingest));
+    int rc = vg_server_run (c->server, stop) < 0 ? -1 : 0;
+    const vg_ingest_stats_t *st = vg_ingest_stats (c->ingest);
+    vg_log (VG_LOG_INFO, "collector",
+            "stopping: batches=%llu duplicates=%llu rejected=%llu samples=%llu events=%llu series=%zu",
+            (unsigned long long) st->batches, (unsigned long long) st->duplicates, (unsigned long long) st->rejected,
+            (unsigned long long) st->samples, (unsigned long long) st->events, vg_ingest_series_count (c->ingest));
+    if (c->detect && vg_detect_stage_stop (c->detect) < 0)
+        rc = -1; /* the final state save failed (logged) */
+    return rc;
+}
+
+void
+vg_collector_destroy (vg_collector_t **self_p)
+{
+    vg_collector_t *c = *self_p;
+    if (!c)
+        return;
+    vg_detect_stage_destroy (&c->detect);
+    vg_alerter_destroy (&c->alerter); /* after the stage thread: flushes for kafka.flush_timeout */
+    vg_metrics_http_destroy (&c->http);
+    vg_server_destroy (&c->server);
+    vg_ingest_destroy (&c->ingest);
+    vg_store_destroy (&c->store);
+    free (c->acl);
+    free (c->keys);
+    free (c);
+    *self_p = NULL;
+}

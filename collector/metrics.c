@@ -1,0 +1,166 @@
+/* metrics.c - table-driven Prometheus exposition of the collector's counters (see metrics.h).
+ * The metric names are part of the interface (dashboards, tests): rename nothing lightly. */
+#include "collector/metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void
+s_put (vg_metric_out_t *o, const char *fmt, ...)
+{
+    if (o->len >= o->size) {
+        o->truncated = 1;
+        return;
+    }
+    va_list ap;
+    va_start (ap, fmt);
+    int n = vsnprintf (o->buf + o->len, o->size - o->len, fmt, ap);
+    va_end (ap);
+    if (n < 0 || (size_t) n >= o->size - o->len) {
+        o->len = o->size - 1;   /* keep what fitted; the buffer stays NUL-terminated */
+        o->truncated = 1;
+    } else {
+        o->len += (size_t) n;
+    }
+}
+
+void
+vg_metrics_render (vg_metric_out_t *out, const vg_metric_t *table, size_t n, const void *stats)
+{
+    const char *base = stats;
+    for (size_t i = 0; i < n; i++) {
+        const vg_metric_t *m = &table[i];
+        if (i == 0 || strcmp (table[i - 1].family, m->family) != 0)
+            s_put (out, "# TYPE %s %s\n", m->family, m->type);
+        s_put (out, "%s%s", m->family, m->suffix ? m->suffix : "");
+        if (m->labels)
+            s_put (out, "{%s}", m->labels);
+        const void *p = base + m->offset;
+        uint64_t u;
+        int64_t s;
+        size_t z;
+        switch (m->repr) {
+        case VG_METRIC_U64:
+            memcpy (&u, p, sizeof u);
+            s_put (out, " %llu\n", (unsigned long long) u);
+            break;
+        case VG_METRIC_SIZE:
+            memcpy (&z, p, sizeof z);
+            s_put (out, " %zu\n", z);
+            break;
+        case VG_METRIC_I64_MS:
+            memcpy (&s, p, sizeof s);
+            s_put (out, " %.3f\n", (double) s / 1e3);
+            break;
+        case VG_METRIC_I64_US:
+            memcpy (&s, p, sizeof s);
+            s_put (out, " %.6f\n", (double) s / 1e6);
+            break;
+        case VG_METRIC_U64_US:
+            memcpy (&u, p, sizeof u);
+            s_put (out, " %.6f\n", (double) u / 1e6);
+            break;
+        }
+    }
+}
+
+#define S_N(t) (sizeof (t) / sizeof (t)[0])
+#define S_CORE(fam, type, labels, field, repr) { fam, type, labels, NULL, offsetof (vg_metrics_core_t, field), repr }
+#define S_DET(fam, type, labels, field, repr) { fam, type, labels, NULL, offsetof (vg_detect_stage_stats_t, field), repr }
+#define S_KAF(fam, type, labels, sfx, field, repr) { fam, type, labels, sfx, offsetof (vg_alerter_stats_t, field), repr }
+
+static const vg_metric_t s_core[] = {
+    S_CORE ("vigil_batches_total", "counter", "result=\"accepted\"", ingest.batches, VG_METRIC_U64),
+    S_CORE ("vigil_batches_total", "counter", "result=\"duplicate\"", ingest.duplicates, VG_METRIC_U64),
+    S_CORE ("vigil_batches_total", "counter", "result=\"rejected\"", ingest.rejected, VG_METRIC_U64),
+    S_CORE ("vigil_batches_total", "counter", "result=\"out_of_order\"", ingest.gaps, VG_METRIC_U64),
+    S_CORE ("vigil_samples_total", "counter", "result=\"stored\"", ingest.samples, VG_METRIC_U64),
+    S_CORE ("vigil_samples_total", "counter", "result=\"rejected\"", ingest.samples_rejected, VG_METRIC_U64),
+    S_CORE ("vigil_events_total", "counter", NULL, ingest.events, VG_METRIC_U64),
+    S_CORE ("vigil_ingest_bytes_total", "counter", NULL, ingest.bytes, VG_METRIC_U64),
+    S_CORE ("vigil_series", "gauge", NULL, series, VG_METRIC_SIZE),
+    S_CORE ("vigil_messages_total", "counter", "kind=\"all\"", server.msgs_in, VG_METRIC_U64),
+    S_CORE ("vigil_messages_total", "counter", "kind=\"malformed\"", server.bad_msgs, VG_METRIC_U64),
+    S_CORE ("vigil_messages_total", "counter", "kind=\"hello\"", server.hello, VG_METRIC_U64),
+    S_CORE ("vigil_messages_total", "counter", "kind=\"heartbeat\"", server.heartbeats, VG_METRIC_U64),
+    S_CORE ("vigil_commits_total", "counter", "result=\"ok\"", server.commits, VG_METRIC_U64),
+    S_CORE ("vigil_commits_total", "counter", "result=\"error\"", server.commit_errors, VG_METRIC_U64),
+    S_CORE ("vigil_commit_seconds_max", "gauge", NULL, server.commit_us_max, VG_METRIC_I64_US),
+    S_CORE ("vigil_commit_seconds_sum", "counter", NULL, server.commit_us_total, VG_METRIC_I64_US),
+    S_CORE ("vigil_store_sample_sst_bytes", "gauge", NULL, sample_sst_bytes, VG_METRIC_U64),
+    S_CORE ("vigil_zap_allowed_total", "counter", NULL, server.zap_allowed, VG_METRIC_U64),
+    S_CORE ("vigil_zap_denied_total", "counter", NULL, server.zap_denied, VG_METRIC_U64),
+    S_CORE ("vigil_wrong_agent_total", "counter", NULL, server.wrong_agent, VG_METRIC_U64),
+};
+
+static const vg_metric_t s_detect[] = {
+    S_DET ("vigil_detect_batches_total", "counter", "result=\"ok\"", batches, VG_METRIC_U64),
+    S_DET ("vigil_detect_batches_total", "counter", "result=\"bad\"", bad_batches, VG_METRIC_U64),
+    S_DET ("vigil_detect_inputs_total", "counter", "kind=\"sample\"", samples, VG_METRIC_U64),
+    S_DET ("vigil_detect_inputs_total", "counter", "kind=\"event\"", events, VG_METRIC_U64),
+    S_DET ("vigil_detect_inputs_total", "counter", "kind=\"skipped\"", skipped, VG_METRIC_U64),
+    S_DET ("vigil_detect_alerts_total", "counter", "result=\"stored\"", alerts, VG_METRIC_U64),
+    S_DET ("vigil_detect_alerts_total", "counter", "result=\"lost\"", alerts_lost, VG_METRIC_U64),
+    S_DET ("vigil_detect_alerts_total", "counter", "activity=\"create\"", engine.creates, VG_METRIC_U64),
+    S_DET ("vigil_detect_alerts_total", "counter", "activity=\"update\"", engine.updates, VG_METRIC_U64),
+    S_DET ("vigil_detect_alerts_total", "counter", "activity=\"close\"", engine.closes, VG_METRIC_U64),
+    S_DET ("vigil_detect_alerts_total", "counter", "activity=\"suppressed\"", engine.suppressed, VG_METRIC_U64),
+    S_DET ("vigil_detect_alerts_total", "counter", "activity=\"inhibited\"", engine.inhibited, VG_METRIC_U64),
+    S_DET ("vigil_detect_commits_total", "counter", "result=\"ok\"", commits, VG_METRIC_U64),
+    S_DET ("vigil_detect_commits_total", "counter", "result=\"error\"", commit_errors, VG_METRIC_U64),
+    S_DET ("vigil_detect_state_saves_total", "counter", "result=\"ok\"", saves, VG_METRIC_U64),
+    S_DET ("vigil_detect_state_saves_total", "counter", "result=\"error\"", save_errors, VG_METRIC_U64),
+    S_DET ("vigil_detect_state_bytes", "gauge", NULL, save_bytes, VG_METRIC_U64),
+    S_DET ("vigil_detect_queue_batches", "gauge", NULL, queued, VG_METRIC_U64),
+    S_DET ("vigil_detect_lag_seconds", "gauge", NULL, lag_ms, VG_METRIC_I64_MS),
+    S_DET ("vigil_detect_lag_seconds_max", "gauge", NULL, lag_max_ms, VG_METRIC_I64_MS),
+    S_DET ("vigil_detect_seconds_total", "counter", NULL, process_us_total, VG_METRIC_I64_US),
+    S_DET ("vigil_detect_event_time_seconds", "gauge", NULL, event_time_ms, VG_METRIC_I64_MS),
+    S_DET ("vigil_detect_series", "gauge", NULL, engine.series, VG_METRIC_U64),
+    S_DET ("vigil_detect_devices", "gauge", NULL, engine.devices, VG_METRIC_U64),
+    S_DET ("vigil_detect_instances", "gauge", NULL, engine.instances, VG_METRIC_U64),
+    S_DET ("vigil_detect_episodes_open", "gauge", NULL, engine.episodes_open, VG_METRIC_U64),
+    S_DET ("vigil_detect_engine_errors_total", "counter", "kind=\"detector\"", engine.detector_errors, VG_METRIC_U64),
+    S_DET ("vigil_detect_engine_errors_total", "counter", "kind=\"dropped_sample\"", engine.dropped, VG_METRIC_U64),
+    S_DET ("vigil_detect_engine_errors_total", "counter", "kind=\"unknown_series\"", engine.unknown_series,
+           VG_METRIC_U64),
+    S_DET ("vigil_detect_engine_errors_total", "counter", "kind=\"full\"", engine.full, VG_METRIC_U64),
+};
+
+static const vg_metric_t s_kafka[] = {
+    S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"staged\"", NULL, staged, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"produced\"", NULL, produced, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"resent\"", NULL, resent, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"delivered\"", NULL, delivered, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"not_staged\"", NULL, render_errors, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_errors_total", "counter", "kind=\"delivery\"", NULL, delivery_errors, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_errors_total", "counter", "kind=\"produce\"", NULL, produce_errors, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_errors_total", "counter", "kind=\"queue_full\"", NULL, queue_full, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_errors_total", "counter", "kind=\"client\"", NULL, kafka_errors, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_errors_total", "counter", "kind=\"store\"", NULL, store_errors, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_errors_total", "counter", "kind=\"fatal_reset\"", NULL, fatal_resets, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_outbox_alerts", "gauge", NULL, NULL, outbox_count, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_outbox_bytes", "gauge", NULL, NULL, outbox_bytes, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_inflight", "gauge", NULL, NULL, inflight, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_latency_seconds", "summary", "quantile=\"0.5\"", NULL, latency_p50_us, VG_METRIC_U64_US),
+    S_KAF ("vigil_kafka_latency_seconds", "summary", "quantile=\"0.99\"", NULL, latency_p99_us, VG_METRIC_U64_US),
+    S_KAF ("vigil_kafka_latency_seconds", "summary", NULL, "_sum", latency_sum_us, VG_METRIC_U64_US),
+    S_KAF ("vigil_kafka_latency_seconds", "summary", NULL, "_count", latency_count, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_latency_seconds_max", "gauge", NULL, NULL, latency_max_us, VG_METRIC_U64_US),
+};
+
+size_t
+vg_metrics_collector (vg_metric_out_t *out, const vg_metrics_core_t *core, const vg_detect_stage_stats_t *detect,
+                      const vg_alerter_stats_t *kafka)
+{
+    if (out->size == 0)
+        return 0;
+    out->buf[out->len < out->size ? out->len : out->size - 1] = '\0';
+    vg_metrics_render (out, s_core, S_N (s_core), core);
+    if (detect)
+        vg_metrics_render (out, s_detect, S_N (s_detect), detect);
+    if (kafka)
+        vg_metrics_render (out, s_kafka, S_N (s_kafka), kafka);
+    return out->len;
+}

@@ -1,0 +1,106 @@
+/* daemon_args.c - the daemons' shared command-line front end (see daemon_args.h). */
+#include "common/daemon_args.h"
+
+#include <string.h>
+
+#include "common/version.h"
+
+#define S_MAX_SETS 64
+
+void
+vg_daemon_usage (const vg_daemon_spec_t *spec, FILE *f, bool keys)
+{
+    fprintf (f, "usage: %s -c CONFIG.yaml [--set KEY=VALUE]...", spec->prog);
+    for (size_t i = 0; i < spec->nflags; i++)
+        fprintf (f, " [%s]", spec->flags[i].name);
+    fprintf (f, "\n       %s --help | --version\n\n"
+                "  -c, --config FILE     YAML configuration (see docs/CONFIG.md)\n"
+                "  --set KEY=VALUE       override one configuration key after loading (repeatable)\n"
+                "  -h, --help            this text and every configuration key\n"
+                "  -V, --version         print the version\n",
+             spec->prog);
+    for (size_t i = 0; i < spec->nflags; i++)
+        fprintf (f, "  %-21s %s\n", spec->flags[i].name, spec->flags[i].help);
+    fputc ('\n', f);
+    if (keys)
+        vg_cfg_print_help (spec->table, f);
+}
+
+/* Apply one "KEY=VALUE".  Returns 0, or VG_DAEMON_EXIT_USAGE after printing why. */
+static int
+s_apply_set (const vg_daemon_spec_t *spec, void *out, const char *kv)
+{
+    char key[256];
+    const char *eq = strchr (kv, '=');
+    if (!eq || eq == kv || (size_t) (eq - kv) >= sizeof key) {
+        fprintf (stderr, "%s: --set wants KEY=VALUE, got '%s'\n", spec->prog, kv);
+        return VG_DAEMON_EXIT_USAGE;
+    }
+    memcpy (key, kv, (size_t) (eq - kv));
+    key[eq - kv] = '\0';
+    vg_cfg_error_t cerr;
+    if (vg_cfg_set (spec->table, out, key, eq + 1, &cerr) < 0) {
+        char msg[600];
+        fprintf (stderr, "%s: --set %s: %s\n", spec->prog, kv, vg_cfg_error_format (&cerr, msg, sizeof msg));
+        return VG_DAEMON_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int
+vg_daemon_args (const vg_daemon_spec_t *spec, int argc, char **argv, void *out, bool *flag_set)
+{
+    const char *config = NULL;
+    const char *sets[S_MAX_SETS];
+    int nsets = 0;
+    memset (out, 0, spec->table->struct_size);
+    for (size_t i = 0; i < spec->nflags; i++)
+        flag_set[i] = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if ((!strcmp (a, "-c") || !strcmp (a, "--config")) && has_value) {
+            config = argv[++i];
+        } else if (!strcmp (a, "--set") && has_value) {
+            if (nsets == S_MAX_SETS) {
+                fprintf (stderr, "%s: at most %d --set options\n", spec->prog, S_MAX_SETS);
+                return VG_DAEMON_EXIT_USAGE;
+            }
+            sets[nsets++] = argv[++i];
+        } else if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
+            vg_daemon_usage (spec, stdout, true);
+            return VG_DAEMON_EXIT_OK;
+        } else if (!strcmp (a, "-V") || !strcmp (a, "--version")) {
+            printf ("%s %s\n", spec->prog, VG_VERSION);
+            return VG_DAEMON_EXIT_OK;
+        } else {
+            size_t f = 0;
+            while (f < spec->nflags && strcmp (a, spec->flags[f].name) != 0)
+                f++;
+            if (f == spec->nflags) {
+                fprintf (stderr, "%s: unknown or incomplete argument '%s'\n", spec->prog, a);
+                vg_daemon_usage (spec, stderr, false);
+                return VG_DAEMON_EXIT_USAGE;
+            }
+            flag_set[f] = true;
+        }
+    }
+    if (!config) {
+        fprintf (stderr, "%s: a configuration file is required (-c CONFIG.yaml)\n", spec->prog);
+        vg_daemon_usage (spec, stderr, false);
+        return VG_DAEMON_EXIT_USAGE;
+    }
+    vg_cfg_error_t cerr;
+    if (vg_cfg_load_file (spec->table, config, out, &cerr) < 0) {
+        char msg[600];
+        fprintf (stderr, "%s: %s\n", spec->prog, vg_cfg_error_format (&cerr, msg, sizeof msg));
+        return VG_DAEMON_EXIT_USAGE;
+    }
+    for (int i = 0; i < nsets; i++) {
+        if (s_apply_set (spec, out, sets[i]) != 0) {
+            vg_cfg_free (spec->table, out);
+            return VG_DAEMON_EXIT_USAGE;
+        }
+    }
+    return VG_DAEMON_RUN;
+}

@@ -1,0 +1,45 @@
+/* daemon_args.h - the one command-line front end of the daemons (vigil-agent, vigil-collector).
+ *
+ * Every daemon takes the same options, driven by its configuration table:
+ *   -c, --config FILE      the YAML configuration (required)
+ *   --set KEY=VALUE        override one key after loading (repeatable, applied in order,
+ *                          checked exactly as the file is: type, range, unknown keys)
+ *   -h, --help             usage and every configuration key
+ *   -V, --version          the release version
+ * plus the program's own boolean flags (e.g. --exit-when-done). */
+#ifndef VG_DAEMON_ARGS_H
+#define VG_DAEMON_ARGS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common/config.h"
+
+#define VG_DAEMON_MAX_FLAGS 8
+
+typedef struct {
+    const char *name;             /* "--exit-when-done" */
+    const char *help;             /* one line for the usage text */
+} vg_daemon_flag_t;
+
+typedef struct {
+    const char *prog;             /* program name in messages: "vigil-agent" */
+    const vg_cfg_table_t *table;  /* configuration table the file and --set are loaded through */
+    const vg_daemon_flag_t *flags; /* the program's boolean flags, or NULL */
+    size_t nflags;                /* at most VG_DAEMON_MAX_FLAGS */
+} vg_daemon_spec_t;
+
+#define VG_DAEMON_RUN 0           /* configuration loaded: run */
+#define VG_DAEMON_EXIT_OK 1       /* --help or --version printed: exit 0 */
+#define VG_DAEMON_EXIT_USAGE 2    /* usage or configuration error printed on stderr: exit 2 */
+
+/* Parse argv, load the configuration file into out (a struct of spec->table's type) and apply
+ * the --set overrides.  flag_set[i] is set for each of spec->flags given (may be NULL when
+ * nflags is 0).  Returns VG_DAEMON_RUN (out must then be freed with vg_cfg_free), or
+ * VG_DAEMON_EXIT_OK / VG_DAEMON_EXIT_USAGE with out left empty (all zeros). */
+int vg_daemon_args (const vg_daemon_spec_t *spec, int argc, char **argv, void *out, bool *flag_set);
+
+/* Print the usage text (options and flags, then every configuration key) to f. */
+void vg_daemon_usage (const vg_daemon_spec_t *spec, FILE *f, bool keys);
+
+#endif

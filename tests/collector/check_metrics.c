@@ -1,0 +1,80 @@
+/* check_metrics.c - the table-driven Prometheus exposition: one TYPE line per family, labels,
+ * units (ms/us printed in seconds), optional sections, and truncation of a small buffer. */
+#include <check.h>
+#include <string.h>
+
+#include "collector/metrics.h"
+
+static int
+t_count (const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
+        n++;
+    return n;
+}
+
+START_TEST (renders_core_detect_and_kafka)
+{
+    vg_metrics_core_t core;
+    memset (&core, 0, sizeof core);
+    core.ingest.batches = 7;
+    core.ingest.gaps = 2;
+    core.series = 42;
+    core.server.commit_us_max = 1500;
+    vg_detect_stage_stats_t d;
+    memset (&d, 0, sizeof d);
+    d.engine.creates = 3;
+    d.lag_ms = 250;
+    vg_alerter_stats_t k;
+    memset (&k, 0, sizeof k);
+    k.latency_sum_us = 2000000;
+    k.latency_count = 4;
+    char buf[16384];
+    vg_metric_out_t out = { buf, sizeof buf, 0, 0 };
+    size_t n = vg_metrics_collector (&out, &core, &d, &k);
+    ck_assert_uint_eq (n, strlen (buf));
+    ck_assert_int_eq (out.truncated, 0);
+    ck_assert_ptr_nonnull (strstr (buf, "vigil_batches_total{result=\"accepted\"} 7\n"));
+    ck_assert_ptr_nonnull (strstr (buf, "vigil_batches_total{result=\"out_of_order\"} 2\n"));
+    ck_assert_ptr_nonnull (strstr (buf, "vigil_series 42\n"));
+    ck_assert_ptr_nonnull (strstr (buf, "vigil_commit_seconds_max 0.001500\n"));
+    ck_assert_ptr_nonnull (strstr (buf, "vigil_detect_alerts_total{activity=\"create\"} 3\n"));
+    ck_assert_ptr_nonnull (strstr (buf, "vigil_detect_lag_seconds 0.250\n"));
+    ck_assert_ptr_nonnull (strstr (buf, "vigil_kafka_latency_seconds_sum 2.000000\n"));
+    ck_assert_ptr_nonnull (strstr (buf, "vigil_kafka_latency_seconds_count 4\n"));
+    ck_assert_int_eq (t_count (buf, "# TYPE vigil_batches_total counter\n"), 1);
+    ck_assert_int_eq (t_count (buf, "# TYPE vigil_kafka_latency_seconds summary\n"), 1);
+    /* every sample line belongs to a family announced by a TYPE line before it */
+    ck_assert_int_eq (t_count (buf, "# TYPE "), t_count (buf, "# TYPE vigil_"));
+}
+END_TEST
+
+START_TEST (optional_sections_and_truncation)
+{
+    vg_metrics_core_t core;
+    memset (&core, 0, sizeof core);
+    char buf[16384];
+    vg_metric_out_t out = { buf, sizeof buf, 0, 0 };
+    vg_metrics_collector (&out, &core, NULL, NULL);
+    ck_assert_ptr_null (strstr (buf, "vigil_detect_"));
+    ck_assert_ptr_null (strstr (buf, "vigil_kafka_"));
+    char small[100];
+    vg_metric_out_t o2 = { small, sizeof small, 0, 0 };
+    size_t n = vg_metrics_collector (&o2, &core, NULL, NULL);
+    ck_assert_int_eq (o2.truncated, 1);
+    ck_assert_uint_lt (n, sizeof small);
+    ck_assert_uint_eq (strlen (small), n);
+}
+END_TEST
+
+Suite *
+vg_metrics_suite (void)
+{
+    Suite *s = suite_create ("metrics");
+    TCase *tc = tcase_create ("render");
+    tcase_add_test (tc, renders_core_detect_and_kafka);
+    tcase_add_test (tc, optional_sections_and_truncation);
+    suite_add_tcase (s, tc);
+    return s;
+}
