@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "detectors/rules.h"
 #include "common/u64map.h"
+#include "proto/batch.h"
 #include "proto/vigil.pb-c.h"
 
 #define S_STATE_KEY "engine"
@@ -326,22 +327,12 @@ static void
 s_feed_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv,
                int64_t now, int64_t *max_ts)
 {
-    if (s->device >= b->n_devices || !dv[s->device] || s->path == 0 || s->path >= b->n_strings ||
-        s->n_labels % 2 || s->n_labels / 2 > VG_MAX_LABELS || (int) s->kind < 0 ||
-        s->kind > VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
+    if (!dv[s->device]) {
         st->st.skipped += s->count;
         return;
     }
     vg_label_t labels[VG_MAX_LABELS];
-    size_t nl = s->n_labels / 2;
-    for (size_t i = 0; i < nl; i++) {
-        if (s->labels[2 * i] >= b->n_strings || s->labels[2 * i + 1] >= b->n_strings) {
-            st->st.skipped += s->count;
-            return;
-        }
-        labels[i].key = b->strings[s->labels[2 * i]];
-        labels[i].value = b->strings[s->labels[2 * i + 1]];
-    }
+    size_t nl = vg_batch_labels (b, s, labels);
     const s_dev_t *d = dv[s->device];
     const char *path = b->strings[s->path];
     uint64_t sid = vg_series_id (d->view.id, path, labels, nl);
@@ -384,13 +375,12 @@ static void
 s_feed_event (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Event *e, const s_dev_t *const *dv,
               int64_t now, int64_t *max_ts)
 {
-    if (e->device >= b->n_devices || !dv[e->device] || e->input >= b->n_strings || (int) e->type < 0 ||
-        (int) e->type >= (int) VG_EV__COUNT || !s_in_window (st, now, e->ts_ms)) {
+    if (!dv[e->device] || !s_in_window (st, now, e->ts_ms)) {
         st->st.skipped++;
         return;
     }
     vg_label_t attrs[VG_MAX_ATTRS];
-    size_t na = e->n_attrs < VG_MAX_ATTRS ? e->n_attrs : VG_MAX_ATTRS;
+    size_t na = e->n_attrs;
     for (size_t i = 0; i < na; i++) {
         attrs[i].key = e->attrs[i]->key;
         attrs[i].value = e->attrs[i]->value;
@@ -433,10 +423,13 @@ s_batch (vg_detect_stage_t *st, const uint8_t *p, size_t len)
         p = st->plain.data;
         len = st->plain.len;
     }
+    /* Committed batches passed ingest's limits; here only the structure matters. */
+    static const vg_batch_limits_t lim = { UINT32_MAX, UINT32_MAX, UINT32_MAX };
     Vigil__Batch *b = vigil__batch__unpack (NULL, len, p);
-    if (!b || b->n_strings == 0 || b->n_devices > 65536) {
+    char why[200] = "not a vigil.Batch";
+    if (!b || vg_batch_validate (b, &lim, NULL, why, sizeof why) < 0) {
         st->st.bad_batches++;
-        vg_log_rl (&st->rl, VG_LOG_WARN, "detect", "skipping an undecodable batch (%zu bytes)", len);
+        vg_log_rl (&st->rl, VG_LOG_WARN, "detect", "skipping an undecodable batch (%zu bytes): %s", len, why);
         if (b)
             vigil__batch__free_unpacked (b, NULL);
         return -VG_EPROTO;

@@ -17,12 +17,11 @@
 #include "common/hash.h"
 #include "common/samples.h"
 #include "common/u64map.h"
+#include "proto/batch.h"
 #include "proto/vigil.pb-c.h"
 
 #define ARENA_BLOCK (256 * 1024)
-#define MAX_STRINGS (1u << 20)
-#define MAX_DEVICES 65536u
-#define MAX_STATE_NAMES 256u
+#define MAX_STATE_NAMES VG_BATCH_MAX_STATE_NAMES
 
 /* ---- a bump allocator for protobuf-c unpacking, reset per batch ---- */
 
@@ -419,11 +418,7 @@ static uint64_t
 s_series_id (const Vigil__Batch *b, const Vigil__Series *s)
 {
     vg_label_t labels[VG_MAX_LABELS];
-    size_t nl = s->n_labels / 2;
-    for (size_t i = 0; i < nl; i++) {
-        labels[i].key = b->strings[s->labels[2 * i]];
-        labels[i].value = b->strings[s->labels[2 * i + 1]];
-    }
+    size_t nl = vg_batch_labels (b, s, labels);
     return vg_series_id (b->devices[s->device]->id, b->strings[s->path], labels, nl);
 }
 
@@ -610,58 +605,17 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
         return VG_INGEST_GAP;
     }
 
-    /* ---- pass 1: structure ---- */
-    if (b->n_strings == 0 || b->n_strings > MAX_STRINGS || b->strings[0][0] != '\0')
-        return s_reject (in, res, -VG_EPROTO, "bad string table (%zu entries)", b->n_strings);
-    for (size_t i = 0; i < b->n_strings; i++)
-        if (!s_str_ok (b->strings[i], VG_MAX_PATH_LEN))
-            return s_reject (in, res, -VG_EPROTO, "string %zu too long", i);
-    if (b->n_devices > MAX_DEVICES)
-        return s_reject (in, res, -VG_ETOOBIG, "%zu devices in one batch", b->n_devices);
-    for (size_t i = 0; i < b->n_devices; i++) {
-        const Vigil__Device *d = b->devices[i];
-        if (!s_str_ok (d->id, VG_MAX_ID_LEN) || !d->id[0] || !s_str_ok (d->vendor, VG_MAX_ID_LEN))
-            return s_reject (in, res, -VG_EPROTO, "device %zu: missing or oversized id/vendor", i);
-        if (agent && !s_acl_allows (agent->acl, d->id))
-            return s_reject (in, res, -VG_EPROTO, "agent '%s' may not report device '%s'", b->agent_id, d->id);
-    }
-    if (b->n_series > in->cfg.max_series)
-        return s_reject (in, res, -VG_ETOOBIG, "%zu series exceed max_series %u", b->n_series, in->cfg.max_series);
-    if (b->n_events > in->cfg.max_events)
-        return s_reject (in, res, -VG_ETOOBIG, "%zu events exceed max_events %u", b->n_events, in->cfg.max_events);
+    /* ---- pass 1: structure (every index and bound, once) and the agent's device ACL ---- */
+    vg_batch_limits_t lim = { in->cfg.max_series, in->cfg.max_events, in->cfg.max_series_samples };
     size_t total = 0;
-    for (size_t i = 0; i < b->n_series; i++) {
-        const Vigil__Series *s = b->series[i];
-        if (s->device >= b->n_devices || s->path == 0 || s->path >= b->n_strings || s->input >= b->n_strings ||
-            s->origin_path >= b->n_strings)
-            return s_reject (in, res, -VG_EPROTO, "series %zu: index out of range", i);
-        if (s->n_labels % 2 || s->n_labels > 2 * VG_MAX_LABELS)
-            return s_reject (in, res, -VG_EPROTO, "series %zu: bad label list (%zu)", i, s->n_labels);
-        for (size_t j = 0; j < s->n_labels; j++)
-            if (s->labels[j] >= b->n_strings)
-                return s_reject (in, res, -VG_EPROTO, "series %zu: label index out of range", i);
-        if ((int) s->kind < 0 || s->kind > VIGIL__SERIES_KIND__SERIES_KIND_STATE)
-            return s_reject (in, res, -VG_EPROTO, "series %zu: unknown kind %d", i, (int) s->kind);
-        if (s->count == 0 || s->count > in->cfg.max_series_samples)
-            return s_reject (in, res, -VG_ETOOBIG, "series %zu: %u samples (limit %u)", i, s->count,
-                             in->cfg.max_series_samples);
-        if (s->n_state_names > MAX_STATE_NAMES)
-            return s_reject (in, res, -VG_ETOOBIG, "series %zu: too many state names", i);
-        for (size_t j = 0; j < s->n_state_names; j++)
-            if (!s_str_ok (s->state_names[j], VG_MAX_STATE_LEN))
-                return s_reject (in, res, -VG_EPROTO, "series %zu: state name too long", i);
-        total += s->count;
-    }
-    for (size_t i = 0; i < b->n_events; i++) {
-        const Vigil__Event *e = b->events[i];
-        if (e->device >= b->n_devices || e->input >= b->n_strings || (int) e->type < 0 || (int) e->type >= (int) VG_EV__COUNT)
-            return s_reject (in, res, -VG_EPROTO, "event %zu: index or type out of range", i);
-        if (e->n_attrs > VG_MAX_ATTRS)
-            return s_reject (in, res, -VG_ETOOBIG, "event %zu: %zu attributes", i, e->n_attrs);
-        for (size_t j = 0; j < e->n_attrs; j++)
-            if (!s_str_ok (e->attrs[j]->key, VG_MAX_LABEL_LEN) || !s_str_ok (e->attrs[j]->value, VG_MAX_PATH_LEN))
-                return s_reject (in, res, -VG_EPROTO, "event %zu: attribute too long", i);
-    }
+    char why[sizeof res->reason];
+    int vrc = vg_batch_validate (b, &lim, &total, why, sizeof why);
+    if (vrc < 0)
+        return s_reject (in, res, vrc, "%s", why);
+    for (size_t i = 0; agent && i < b->n_devices; i++)
+        if (!s_acl_allows (agent->acl, b->devices[i]->id))
+            return s_reject (in, res, -VG_EPROTO, "agent '%s' may not report device '%s'", b->agent_id,
+                             b->devices[i]->id);
     int rc = s_scratch (in, total);
     if (rc == 0 && b->n_series > in->plans_cap) {
         s_plan_t *np = realloc (in->plans, b->n_series * sizeof *np);

@@ -481,14 +481,18 @@ START_TEST (bad_batches_counted)
     for (size_t i = 0; i < sizeof junk; i++)
         junk[i] = (uint8_t) (i * 37 + 11);
     ck_assert_int_lt (vg_detect_stage_process (st, junk, sizeof junk, 0), 0);
-    /* Valid protobuf, hostile content: indices out of range, a state value beyond the names,
-     * an unknown event type. */
+    /* Valid protobuf, hostile content.  A state value beyond the names is a per-sample skip;
+     * indices out of range or an unknown event type make the whole batch bad (the shared
+     * batch reader, proto/batch.c, checks the structure before anything is fed). */
     vg_buf_t b = VG_BUF_INIT;
     spec_t sp = { "lab/r1", NULL, 0, T0, 3, 1 };
     mk_batch (&sp, 1, &b);
     Vigil__Batch *pb = vigil__batch__unpack (NULL, b.len, b.data);
     ck_assert_ptr_nonnull (pb);
     pb->series[0]->n_state_names = 1; /* value 1 is now out of range */
+    vg_buf_t b1 = VG_BUF_INIT;
+    ck_assert_int_eq (vg_buf_reserve (&b1, vigil__batch__get_packed_size (pb)), 0);
+    b1.len = vigil__batch__pack (pb, b1.data);
     Vigil__Event e = VIGIL__EVENT__INIT, e2 = VIGIL__EVENT__INIT;
     e.device = 7; /* no such device */
     e2.type = (Vigil__EventType) 99;
@@ -504,14 +508,16 @@ START_TEST (bad_batches_counted)
     pb->n_events = oldn;
     pb->series[0]->n_state_names = 2;
     vigil__batch__free_unpacked (pb, NULL);
-    ck_assert_int_eq (vg_detect_stage_process (st, b2.data, b2.len, 0), 0);
+    ck_assert_int_eq (vg_detect_stage_process (st, b1.data, b1.len, 0), 0);
+    ck_assert_int_lt (vg_detect_stage_process (st, b2.data, b2.len, 0), 0);
     vg_detect_stage_stats_t s;
     vg_detect_stage_stats (st, &s);
-    ck_assert_uint_eq (s.bad_batches, 1);
+    ck_assert_uint_eq (s.bad_batches, 2);
     ck_assert_uint_eq (s.batches, 1);
-    ck_assert_uint_eq (s.skipped, 5);
+    ck_assert_uint_eq (s.skipped, 3);
     ck_assert_uint_eq (s.samples, 0);
     ck_assert_uint_eq (s.alerts, 0);
+    vg_buf_free (&b1);
     vg_detect_stage_destroy (&st);
     vg_buf_free (&b);
     vg_buf_free (&b2);

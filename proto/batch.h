@@ -1,0 +1,38 @@
+/* batch.h - the vigil.Batch layout in one place: a validating reader shared by the
+ * collector's ingest (the trust boundary) and its detect stage.
+ *
+ * A batch is unpacked by protobuf-c, then vg_batch_validate checks once every index into the
+ * string table and the device list, every label pair, kind, count and string bound, so code
+ * that walks a validated batch (vg_batch_labels, the ingest and detect loops) needs no
+ * bounds checks of its own.  Chunks are not decoded here (the caller does, with its own
+ * scratch).  Policy (which agent, which devices, time windows) is the caller's. */
+#ifndef VG_BATCH_H
+#define VG_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/model.h"
+#include "proto/vigil.pb-c.h"
+
+#define VG_BATCH_MAX_STRINGS (1u << 20)   /* string table entries */
+#define VG_BATCH_MAX_DEVICES 65536u       /* devices per batch */
+#define VG_BATCH_MAX_STATE_NAMES 256u     /* state names per state series */
+
+typedef struct {
+    uint32_t max_series;          /* series per batch */
+    uint32_t max_events;          /* events per batch */
+    uint32_t max_series_samples;  /* samples per series */
+} vg_batch_limits_t;
+
+/* Validate the structure of an unpacked batch against lim.  On success *total_samples (may
+ * be NULL) is the sum of the series' sample counts.  Returns 0, -VG_EPROTO (malformed) or
+ * -VG_ETOOBIG (a limit), with a one-line reason in why. */
+int vg_batch_validate (const Vigil__Batch *b, const vg_batch_limits_t *lim, size_t *total_samples, char *why,
+                       size_t whylen);
+
+/* The labels of series s of a validated batch b as key/value views into b's string table.
+ * out must hold VG_MAX_LABELS entries.  Returns the number of labels. */
+size_t vg_batch_labels (const Vigil__Batch *b, const Vigil__Series *s, vg_label_t *out);
+
+#endif
