@@ -6,6 +6,7 @@
  * The in-memory index holds (seq, payload length) only, sorted by seq. */
 #include "agent/spool.h"
 
+#include "common/byteorder.h"
 #include "common/crc32c.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -73,53 +74,6 @@ struct vg_spool {
 };
 
 typedef enum { S_NAME_OTHER, S_NAME_BATCH, S_NAME_BATCH_TMP, S_NAME_STATE_TMP, S_NAME_OURS } s_name_kind_t;
-
-/* ---- little-endian codec ---- */
-
-static void
-s_put16 (uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t) v;
-    p[1] = (uint8_t) (v >> 8);
-}
-
-static void
-s_put32 (uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static void
-s_put64 (uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static uint16_t
-s_get16 (const uint8_t *p)
-{
-    return (uint16_t) (p[0] | (p[1] << 8));
-}
-
-static uint32_t
-s_get32 (const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint64_t
-s_get64 (const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
 
 /* ---- names ---- */
 
@@ -263,7 +217,7 @@ s_random_epoch (void)
     if (fd >= 0) {
         uint8_t b[8];
         if (s_read_all (fd, b, sizeof b) == (ssize_t) sizeof b)
-            v = s_get64 (b);
+            v = vg_get_le64 (b);
         close (fd);
     }
     if (v == 0) {
@@ -316,12 +270,12 @@ s_state_write (vg_spool_t *s, uint64_t acked, uint64_t next)
 {
     uint8_t b[S_STATE_LEN];
     memcpy (b, S_STATE_MAGIC, 4);
-    s_put16 (b + 4, S_VERSION);
-    s_put16 (b + 6, S_STATE_LEN);
-    s_put64 (b + 8, s->epoch);
-    s_put64 (b + 16, acked);
-    s_put64 (b + 24, next);
-    s_put32 (b + 32, vg_crc32c (0, b, 32));
+    vg_le16 (b + 4, S_VERSION);
+    vg_le16 (b + 6, S_STATE_LEN);
+    vg_le64 (b + 8, s->epoch);
+    vg_le64 (b + 16, acked);
+    vg_le64 (b + 24, next);
+    vg_le32 (b + 32, vg_crc32c (0, b, 32));
     int rc = s_write_atomic (s, S_STATE_TMP, S_STATE_NAME, b, sizeof b, NULL, 0);
     if (rc == 0)
         s->persisted_next = next;
@@ -341,12 +295,12 @@ s_state_read (vg_spool_t *s, uint64_t *epoch, uint64_t *acked, uint64_t *next)
     close (fd);
     if (n < 0)
         return -VG_EIO;
-    if (n != S_STATE_LEN || memcmp (b, S_STATE_MAGIC, 4) != 0 || s_get16 (b + 4) != S_VERSION
-        || s_get16 (b + 6) != S_STATE_LEN || s_get32 (b + 32) != vg_crc32c (0, b, 32))
+    if (n != S_STATE_LEN || memcmp (b, S_STATE_MAGIC, 4) != 0 || vg_get_le16 (b + 4) != S_VERSION
+        || vg_get_le16 (b + 6) != S_STATE_LEN || vg_get_le32 (b + 32) != vg_crc32c (0, b, 32))
         return -VG_ECRC;
-    *epoch = s_get64 (b + 8);
-    *acked = s_get64 (b + 16);
-    *next = s_get64 (b + 24);
+    *epoch = vg_get_le64 (b + 8);
+    *acked = vg_get_le64 (b + 16);
+    *next = vg_get_le64 (b + 24);
     if (*epoch == 0 || *acked == UINT64_MAX || *next <= *acked)
         return -VG_ECRC;
     return 0;
@@ -359,12 +313,12 @@ s_state_read (vg_spool_t *s, uint64_t *epoch, uint64_t *acked, uint64_t *next)
 static int
 s_header_check (const uint8_t *h, uint64_t seq, uint64_t *epoch_out, uint32_t *len, uint32_t *crc)
 {
-    if (memcmp (h, S_MAGIC, 4) != 0 || s_get16 (h + 4) != S_VERSION || s_get16 (h + 6) != S_HDR_LEN
-        || s_get32 (h + 36) != vg_crc32c (0, h, 36) || s_get64 (h + 16) != seq || s_get64 (h + 8) == 0)
+    if (memcmp (h, S_MAGIC, 4) != 0 || vg_get_le16 (h + 4) != S_VERSION || vg_get_le16 (h + 6) != S_HDR_LEN
+        || vg_get_le32 (h + 36) != vg_crc32c (0, h, 36) || vg_get_le64 (h + 16) != seq || vg_get_le64 (h + 8) == 0)
         return -VG_ECRC;
-    *epoch_out = s_get64 (h + 8);
-    *len = s_get32 (h + 24);
-    *crc = s_get32 (h + 28);
+    *epoch_out = vg_get_le64 (h + 8);
+    *len = vg_get_le32 (h + 24);
+    *crc = vg_get_le32 (h + 28);
     return 0;
 }
 
@@ -784,14 +738,14 @@ vg_spool_put (vg_spool_t *s, uint64_t seq, const void *data, size_t len)
         return rc;
     uint8_t h[S_HDR_LEN];
     memcpy (h, S_MAGIC, 4);
-    s_put16 (h + 4, S_VERSION);
-    s_put16 (h + 6, S_HDR_LEN);
-    s_put64 (h + 8, s->epoch);
-    s_put64 (h + 16, seq);
-    s_put32 (h + 24, (uint32_t) len);
-    s_put32 (h + 28, vg_crc32c (0, data, len));
-    s_put32 (h + 32, 0);
-    s_put32 (h + 36, vg_crc32c (0, h, 36));
+    vg_le16 (h + 4, S_VERSION);
+    vg_le16 (h + 6, S_HDR_LEN);
+    vg_le64 (h + 8, s->epoch);
+    vg_le64 (h + 16, seq);
+    vg_le32 (h + 24, (uint32_t) len);
+    vg_le32 (h + 28, vg_crc32c (0, data, len));
+    vg_le32 (h + 32, 0);
+    vg_le32 (h + 36, vg_crc32c (0, h, 36));
     char tmp[S_NAME_MAX], name[S_NAME_MAX];
     s_batch_name (tmp, sizeof tmp, seq, true);
     s_batch_name (name, sizeof name, seq, false);

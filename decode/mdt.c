@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/byteorder.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "decode/oc_map.h"
@@ -50,26 +51,14 @@ vg_mdt_stream_pending (const vg_mdt_stream_t *s)
     return s->hlen + s->payload.len;
 }
 
-static uint16_t
-s_be16 (const uint8_t *p)
-{
-    return (uint16_t) (p[0] << 8 | p[1]);
-}
-
-static uint32_t
-s_be32 (const uint8_t *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
-}
-
 /* Validate a header; returns 0 or a negative code (counted). */
 static int
 s_header (const uint8_t *h, int *type, int *encap, uint32_t *len, vg_decode_stats_t *st)
 {
-    *type = s_be16 (h);
-    *encap = s_be16 (h + 2);
-    uint16_t ver = s_be16 (h + 4), flags = s_be16 (h + 6);
-    *len = s_be32 (h + 8);
+    *type = vg_get_be16 (h);
+    *encap = vg_get_be16 (h + 2);
+    uint16_t ver = vg_get_be16 (h + 4), flags = vg_get_be16 (h + 6);
+    *len = vg_get_be32 (h + 8);
     if (*type != VG_MDT_TYPE_DATA && *type != VG_MDT_TYPE_HEARTBEAT)
         return vg_decode_fail (st, -VG_EPROTO, "mdt: unknown msg_type %d", *type);
     if (*encap < VG_MDT_ENCAP_GPB || *encap > VG_MDT_ENCAP_GPB_KV)

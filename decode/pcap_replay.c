@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/byteorder.h"
 #include "common/err.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -59,18 +60,6 @@ vg_pcap_sleep_real (void *arg, int64_t usec)
     struct timespec ts = { (time_t) (usec / 1000000), (long) (usec % 1000000) * 1000 };
     while (nanosleep (&ts, &ts) != 0)
         ;
-}
-
-static uint16_t
-s_be16 (const uint8_t *p)
-{
-    return (uint16_t) ((p[0] << 8) | p[1]);
-}
-
-static uint32_t
-s_be32 (const uint8_t *p)
-{
-    return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
 }
 
 static void
@@ -242,8 +231,8 @@ s_tcp (s_replay_t *r, int family, const uint8_t *sa, const uint8_t *da, const ui
         return 0;
     }
     r->st->tcp++;
-    uint16_t sp = s_be16 (t), dp = s_be16 (t + 2);
-    uint32_t seq = s_be32 (t + 4);
+    uint16_t sp = vg_get_be16 (t), dp = vg_get_be16 (t + 2);
+    uint32_t seq = vg_get_be32 (t + 4);
     size_t off = (size_t) (t[12] >> 4) * 4;
     uint8_t fl = t[13];
     int syn = fl & 0x02, fin = fl & 0x01, rst = fl & 0x04;
@@ -339,7 +328,7 @@ s_udp (s_replay_t *r, int family, const uint8_t *sa, const uint8_t *da, const ui
         return 0;
     }
     r->st->udp++;
-    uint16_t sp = s_be16 (u), dp = s_be16 (u + 2), ul = s_be16 (u + 4);
+    uint16_t sp = vg_get_be16 (u), dp = vg_get_be16 (u + 2), ul = vg_get_be16 (u + 4);
     if (ul < 8 || ul > n) {
         r->st->truncated++;
         return 0;
@@ -381,12 +370,12 @@ s_ip (s_replay_t *r, const uint8_t *p, size_t n, int64_t ts)
             r->st->truncated++;
             return 0;
         }
-        size_t ihl = (size_t) (p[0] & 15) * 4, tot = s_be16 (p + 2);
+        size_t ihl = (size_t) (p[0] & 15) * 4, tot = vg_get_be16 (p + 2);
         if (ihl < 20 || tot < ihl || tot > n) {
             r->st->truncated++;
             return 0;
         }
-        uint16_t frag = s_be16 (p + 6);
+        uint16_t frag = vg_get_be16 (p + 6);
         if (frag & 0x3FFF) {          /* MF set or non-zero offset */
             r->st->fragments++;
             return 0;
@@ -398,7 +387,7 @@ s_ip (s_replay_t *r, const uint8_t *p, size_t n, int64_t ts)
             r->st->truncated++;
             return 0;
         }
-        size_t plen = s_be16 (p + 4);
+        size_t plen = vg_get_be16 (p + 4);
         if (plen == 0 || 40 + plen > n) {
             r->st->truncated++;       /* jumbograms are not supported either */
             return 0;
@@ -423,7 +412,7 @@ s_ip (s_replay_t *r, const uint8_t *p, size_t n, int64_t ts)
                     r->st->truncated++;
                     return 0;
                 }
-                if (s_be16 (p + o + 2) & 0xFFF9) {
+                if (vg_get_be16 (p + o + 2) & 0xFFF9) {
                     r->st->fragments++;
                     return 0;
                 }
@@ -455,14 +444,14 @@ s_packet (s_replay_t *r, const uint8_t *p, size_t n, int64_t ts)
         if (n < 14)
             break;
         size_t o = 12;
-        uint16_t et = s_be16 (p + o);
+        uint16_t et = vg_get_be16 (p + o);
         o += 2;
         for (int tags = 0; tags < 3 && (et == 0x8100 || et == 0x88A8 || et == 0x9100); tags++) {
             if (n - o < 4) {
                 r->st->truncated++;
                 return 0;
             }
-            et = s_be16 (p + o + 2);
+            et = vg_get_be16 (p + o + 2);
             o += 4;
         }
         return s_ethertype (r, et, p + o, n - o, ts);
@@ -470,11 +459,11 @@ s_packet (s_replay_t *r, const uint8_t *p, size_t n, int64_t ts)
     case DLT_LINUX_SLL:
         if (n < 16)
             break;
-        return s_ethertype (r, s_be16 (p + 14), p + 16, n - 16, ts);
+        return s_ethertype (r, vg_get_be16 (p + 14), p + 16, n - 16, ts);
     case DLT_LINUX_SLL2:
         if (n < 20)
             break;
-        return s_ethertype (r, s_be16 (p), p + 20, n - 20, ts);
+        return s_ethertype (r, vg_get_be16 (p), p + 20, n - 20, ts);
     case DLT_NULL:
     case DLT_LOOP:
         if (n < 4)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/byteorder.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/err.h"
@@ -708,9 +709,9 @@ vg_udp_notif_decode (vg_udp_notif_t *self, const uint8_t *p, size_t len, const v
     int sflag = (p[0] >> 4) & 1;
     int mt = p[0] & 0x0F;
     size_t hlen = p[1];
-    size_t mlen = ((size_t) p[2] << 8) | p[3];
-    uint32_t odid = ((uint32_t) p[4] << 24) | ((uint32_t) p[5] << 16) | ((uint32_t) p[6] << 8) | p[7];
-    uint32_t msgid = ((uint32_t) p[8] << 24) | ((uint32_t) p[9] << 16) | ((uint32_t) p[10] << 8) | p[11];
+    size_t mlen = vg_get_be16 (p + 2);
+    uint32_t odid = vg_get_be32 (p + 4);
+    uint32_t msgid = vg_get_be32 (p + 8);
     if (version != 1)
         return vg_decode_fail (st, -VG_EUNSUPP, "udp-notif: version %d", version);
     if (hlen < VG_UDP_NOTIF_HDR_LEN || hlen > mlen)
@@ -732,7 +733,7 @@ vg_udp_notif_decode (vg_udp_notif_t *self, const uint8_t *p, size_t len, const v
         if (ot == 1) {
             if (ol != 4)
                 return vg_decode_fail (st, -VG_EPROTO, "udp-notif: segmentation option length %zu", ol);
-            uint32_t v = ((uint32_t) p[o + 2] << 8) | p[o + 3];
+            uint32_t v = vg_get_be16 (p + o + 2);
             segmented = 1;
             segno = v >> 1;
             last = (int) (v & 1);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/byteorder.h"
 
 typedef enum { VG_STORE_RW = 0, VG_STORE_READONLY = 1, VG_STORE_SECONDARY = 2 } vg_store_mode_t;
 
@@ -87,28 +88,6 @@ int vg_store_compact (vg_store_t *s, vg_cf_t cf);
 /* ---- keys (big-endian) ---- */
 #define VG_SAMPLE_KEY_LEN 12
 #define VG_EVENT_KEY_LEN 24
-
-static inline void
-vg_be32 (uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24), p[1] = (uint8_t) (v >> 16), p[2] = (uint8_t) (v >> 8), p[3] = (uint8_t) v;
-}
-static inline void
-vg_be64 (uint8_t *p, uint64_t v)
-{
-    vg_be32 (p, (uint32_t) (v >> 32));
-    vg_be32 (p + 4, (uint32_t) v);
-}
-static inline uint32_t
-vg_get_be32 (const uint8_t *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
-}
-static inline uint64_t
-vg_get_be64 (const uint8_t *p)
-{
-    return (uint64_t) vg_get_be32 (p) << 32 | vg_get_be32 (p + 4);
-}
 
 /* Bucket of a timestamp; timestamps before 1970 share bucket 0. */
 static inline uint32_t
