@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/json.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/model.h"
@@ -32,16 +33,9 @@ typedef struct {
 static void
 s_json_str (FILE *f, const char *s)
 {
-    fputc ('"', f);
-    for (const unsigned char *p = (const unsigned char *) (s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf (f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf (f, "\\u%04x", *p);
-        else
-            fputc (*p, f);
-    }
-    fputc ('"', f);
+    char esc[VG_JSON_ESCAPED_MAX (VG_MAX_PATH_LEN) + 1]; /* stored strings are at most this long */
+    vg_json_escape (esc, sizeof esc, s);
+    fprintf (f, "\"%s\"", esc);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -154,81 +155,20 @@ s_raw (vg_buf_t *b, const char *s)
     return vg_buf_append (b, s, strlen (s));
 }
 
-/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t
-s_utf8_len (const unsigned char *s)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
-    else return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF
-        || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 int
 vg_ndjson_append_str (vg_buf_t *b, const char *s)
 {
     if (!s)
         return s_raw (b, "null");
     size_t n = strlen (s);
-    /* Worst case 6 bytes per input byte plus quotes. */
-    if (n > (SIZE_MAX - 2) / 6)
+    if (n > (SIZE_MAX - 3) / 6)
         return -VG_ENOMEM;
-    int rc = vg_buf_reserve (b, n * 6 + 2);
+    int rc = vg_buf_reserve (b, VG_JSON_ESCAPED_MAX (n) + 3);
     if (rc < 0)
         return rc;
     char *o = (char *) b->data + b->len;
     *o++ = '"';
-    const unsigned char *p = (const unsigned char *) s;
-    while (*p) {
-        unsigned char c = *p;
-        if (c == '"' || c == '\\') {
-            *o++ = '\\';
-            *o++ = (char) c;
-            p++;
-        } else if (c < 0x20) {
-            static const char hex[] = "0123456789abcdef";
-            *o++ = '\\';
-            switch (c) {
-            case '\n': *o++ = 'n'; break;
-            case '\r': *o++ = 'r'; break;
-            case '\t': *o++ = 't'; break;
-            case '\b': *o++ = 'b'; break;
-            case '\f': *o++ = 'f'; break;
-            default:
-                *o++ = 'u'; *o++ = '0'; *o++ = '0';
-                *o++ = hex[c >> 4]; *o++ = hex[c & 15];
-            }
-            p++;
-        } else if (c < 0x80) {
-            *o++ = (char) c;
-            p++;
-        } else {
-            size_t l = s_utf8_len (p);
-            if (l == 0) {
-                memcpy (o, "\\ufffd", 6);
-                o += 6;
-                p++;
-            } else {
-                memcpy (o, p, l);
-                o += l;
-                p += l;
-            }
-        }
-    }
+    o += vg_json_escape (o, VG_JSON_ESCAPED_MAX (n) + 1, s);
     *o++ = '"';
     b->len = (size_t) (o - (char *) b->data);
     return 0;

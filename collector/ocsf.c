@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/hash.h"
+#include "common/json.h"
 
 typedef struct {
     char *buf;
@@ -47,24 +48,13 @@ s_fmt (s_w_t *w, const char *fmt, ...)
         s_put (w, tmp, (size_t) n < sizeof tmp ? (size_t) n : sizeof tmp - 1);
 }
 
-/* A JSON string; control characters are \u-escaped, bytes >= 0x80 pass (UTF-8 in, UTF-8 out). */
+/* A JSON string (common/json.h rules). */
 static void
 s_str (s_w_t *w, const char *s)
 {
     s_lit (w, "\"");
-    const char *run = s ? s : "";
-    const unsigned char *p = (const unsigned char *) run;
-    for (; *p; p++) {
-        if (*p == '"' || *p == '\\' || *p < 0x20) {
-            s_put (w, run, (size_t) ((const char *) p - run));
-            if (*p < 0x20)
-                s_fmt (w, "\\u%04x", *p);
-            else
-                s_put (w, *p == '"' ? "\\\"" : "\\\\", 2);
-            run = (const char *) p + 1;
-        }
-    }
-    s_put (w, run, (size_t) ((const char *) p - run));
+    size_t room = w->len < w->size ? w->size - w->len : 0;
+    w->len += vg_json_escape (room ? w->buf + w->len : NULL, room, s);
     s_lit (w, "\"");
 }
 

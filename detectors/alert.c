@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "detectors/detector.h"
 #include "detectors/rules.h"
 
@@ -55,25 +56,13 @@ s_int (s_out_t *o, long long v)
         o->len += (size_t) n;
 }
 
-/* A JSON string with escaping. */
+/* A JSON string with escaping (common/json.h). */
 static void
 s_str (s_out_t *o, const char *s)
 {
-    char esc[8];
     s_raw (o, "%s", "\"");
-    for (const unsigned char *p = (const unsigned char *) (s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char) *p;
-            esc[2] = '\0';
-        } else if (*p < 0x20) {
-            snprintf (esc, sizeof esc, "\\u%04x", *p);
-        } else {
-            esc[0] = (char) *p;
-            esc[1] = '\0';
-        }
-        s_raw (o, "%s", esc);
-    }
+    size_t room = o->len < o->size ? o->size - o->len : 0;
+    o->len += vg_json_escape (room ? o->buf + o->len : NULL, room, s);
     s_raw (o, "%s", "\"");
 }
 
