@@ -1,0 +1,67 @@
+/* onset.h - sparse, calibrated univariate anomaly score for any metric, in fixed memory.
+ *
+ * Per sample (strictly causal, sample-count time scales): robust z-scores of the value
+ * against exponentially weighted baselines at several time scales -> one raw surprise in
+ * [0,1] -> anomaly likelihood (tail probability of its short average under the long-run
+ * distribution of raw surprises, so metrics with heavy or light tails land on one scale)
+ * -> log score in [0,1] -> onset gate (a score is passed only while it rises above a
+ * decaying hold of earlier scores, so an alarm is reported at its start, not for its whole
+ * length).  A value outside the range seen so far counts as a surprise of its own.
+ * Invariant: vg_onset_t is plain data (no pointers, fixed size); scoring a prefix of a
+ * series gives exactly the scores the whole series gives for that prefix. */
+#ifndef VG_ONSET_H
+#define VG_ONSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VG_ONSET_SCALES 3
+#define VG_ONSET_SHORT_MAX 64
+
+/* Read-only configuration (one per rule or per `vigil detect` run). */
+typedef struct {
+    double scale[VG_ONSET_SCALES]; /* baseline time scales, in samples (EWMA span) */
+    double zcap;          /* robust z at which the raw surprise saturates */
+    int short_n;          /* samples in the short average of raw surprises (1..64) */
+    double long_n;        /* span (samples) of the long-run distribution of raw surprises */
+    double min_sd;        /* floor of that distribution's standard deviation */
+    int warmup;           /* samples before any non-zero score */
+    double hold;          /* samples for the onset hold to decay by 1 (full score scale) */
+    double suppress;      /* factor applied to a score that does not rise above the hold */
+    double range_margin;  /* a new value beyond the seen range by this fraction of it ... */
+    double range_score;   /* ... scores at least this */
+    double rel_floor;     /* deviation scale floor as a fraction of the seen range */
+} vg_onset_cfg_t;
+
+/* State of one series.  Plain data: may be copied, saved and restored byte for byte. */
+typedef struct {
+    uint64_t n;                     /* samples accepted */
+    double m[VG_ONSET_SCALES];      /* EWMA mean per scale */
+    double v[VG_ONSET_SCALES];      /* EWMA variance per scale */
+    double lo, hi;                  /* range of values seen */
+    double ring[VG_ONSET_SHORT_MAX];/* last raw surprises */
+    double ring_sum;
+    double lm, lv;                  /* long-run mean / variance of raw surprises */
+    double hold;                    /* decaying hold of recent scores */
+    uint32_t ring_pos, ring_n;
+    uint32_t dropped;               /* non-finite inputs ignored */
+    uint32_t pad;
+} vg_onset_t;
+
+/* Fill cfg with the defaults (the values measured in docs/DETECTION.md). */
+void vg_onset_cfg_default (vg_onset_cfg_t *cfg);
+/* Set one parameter by name (see vg_onset_param_names).  Returns 0, or -VG_EINVAL for an
+ * unknown name or a value outside the parameter's range (cfg unchanged then). */
+int vg_onset_cfg_set (vg_onset_cfg_t *cfg, const char *name, double value);
+/* Check a configuration.  Returns 0 or -VG_EINVAL. */
+int vg_onset_cfg_check (const vg_onset_cfg_t *cfg);
+/* Names of the parameters accepted by vg_onset_cfg_set, NULL-terminated; help text and
+ * range of the i-th in *help, *min, *max when those are non-NULL. */
+const char *vg_onset_param (size_t i, const char **help, double *min, double *max);
+/* Reset a state to empty. */
+void vg_onset_init (vg_onset_t *o);
+/* Feed one value; returns its score in [0,1].  A non-finite value scores 0 and leaves the
+ * state unchanged apart from the dropped counter.  No allocation, no I/O. */
+double vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *cfg, double x);
+
+#endif
