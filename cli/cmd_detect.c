@@ -119,7 +119,7 @@ s_score (s_scorer_t *sc, int64_t ts, double v)
                 return 0.0;
             v = (v - prev) * 1000.0 / (double) (ts - pts);
         }
-        return vg_onset_step (&sc->ost, &sc->ocfg, v);
+        return vg_onset_step (&sc->ost, &sc->ocfg, ts, v);
     }
     vg_engine_stats_t before, after;
     vg_engine_stats (sc->e, &before);

@@ -25,6 +25,8 @@ static const s_param_t s_params[] = {
     { "mid", S_D (scale[1]), 0, 1, 1e7, 64, "middle baseline span, samples" },
     { "slow", S_D (scale[2]), 0, 1, 1e7, 512, "longest baseline span, samples" },
     { "zcap", S_D (zcap), 0, 0.5, 1e3, 3, "robust z at which the raw surprise saturates" },
+    { "zlo", S_D (zlo), 0, 0, 1e3, 0, "robust z below which the raw surprise is 0" },
+    { "clip", S_D (clip), 0, 0, 1e3, 0, "winsorise baseline updates at this many sd (0 = off)" },
     { "short_n", S_D (short_n), 1, 1, VG_ONSET_SHORT_MAX, 20, "samples in the short average of surprises" },
     { "long_n", S_D (long_n), 0, 2, 1e9, 2000, "span of the long-run distribution of surprises, samples" },
     { "min_sd", S_D (min_sd), 0, 1e-9, 1, 0.01, "floor of the long-run standard deviation of surprises" },
@@ -33,6 +35,8 @@ static const s_param_t s_params[] = {
     { "suppress", S_D (suppress), 0, 0, 1, 0.25, "factor on a score that does not rise above the hold" },
     { "range_margin", S_D (range_margin), 0, 0, 1e3, 0.1, "new-range margin, fraction of the seen range" },
     { "range_score", S_D (range_score), 0, 0, 1, 0.5, "minimum score of a value beyond the seen range" },
+    { "season_alpha", S_D (season_alpha), 0, 0, 1, 0.3, "daily profile: EWMA weight per day (0 = off)" },
+    { "season_gain", S_D (season_gain), 0, 0, 1e3, 0.5, "daily profile used when its residual sd < this x mid sd" },
     { "rel_floor", S_D (rel_floor), 0, 0, 1, 1e-3, "deviation floor, fraction of the seen range" },
 };
 #define S_NPARAMS (sizeof s_params / sizeof s_params[0])
@@ -122,8 +126,19 @@ s_q (double z)
     return 0.5 * erfc (z / sqrt (2.0));
 }
 
+/* Slot of the time of day of ts_ms (UTC). */
+static int
+s_slot (int64_t ts_ms)
+{
+    int64_t day = 86400000;
+    int64_t t = ts_ms % day;
+    if (t < 0)
+        t += day;
+    return (int) (t / (day / VG_ONSET_SLOTS));
+}
+
 double
-vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, double x)
+vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
 {
     if (!isfinite (x)) {
         o->dropped++;
@@ -153,7 +168,21 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, double x)
         if (z > zmax)
             zmax = z;
     }
-    double raw = zmax >= c->zcap ? 1.0 : zmax / c->zcap;
+    /* Daily profile: when it explains the series clearly better than the baselines, its
+     * residual z replaces theirs (a missing daily swing is then an anomaly, a regular one not). */
+    int slot = s_slot (ts_ms);
+    double resid = 0;
+    int has_season = c->season_alpha > 0 && o->slot_n[slot] > 0;
+    if (has_season) {
+        resid = x - (double) o->slot_m[slot];
+        if (o->slot_n[slot] >= 2 && o->rv < c->season_gain * c->season_gain * o->xv) {
+            double sd = sqrt (o->rv);
+            if (sd < floor_sd)
+                sd = floor_sd;
+            zmax = fabs (resid - o->rm) / sd;
+        }
+    }
+    double raw = zmax >= c->zcap ? 1.0 : zmax <= c->zlo ? 0.0 : (zmax - c->zlo) / (c->zcap - c->zlo);
 
     /* Short average of raw surprises (including this one). */
     int sn = c->short_n;
@@ -191,6 +220,13 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, double x)
         if (a < 1.0 / n1)
             a = 1.0 / n1;
         double d = x - o->m[k];
+        if (c->clip > 0 && o->n > 2) {
+            double lim = c->clip * (sqrt (o->v[k]) > floor_sd ? sqrt (o->v[k]) : floor_sd);
+            if (d > lim)
+                d = lim;
+            else if (d < -lim)
+                d = -lim;
+        }
         o->m[k] += a * d;
         o->v[k] = (1 - a) * (o->v[k] + a * d * d);
     }
@@ -201,6 +237,26 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, double x)
         double d = avg - o->lm;
         o->lm += a * d;
         o->lv = (1 - a) * (o->lv + a * d * d);
+    }
+    {
+        double a = 2.0 / (c->long_n + 1.0);
+        if (a < 1.0 / n1)
+            a = 1.0 / n1;
+        double d = x - o->m[1];
+        o->xv = (1 - a) * (o->xv + a * d * d);
+        if (has_season) {
+            double dr = resid - o->rm;
+            o->rm += a * dr;
+            o->rv = (1 - a) * (o->rv + a * dr * dr);
+        }
+    }
+    if (c->season_alpha > 0) {
+        if (o->slot_n[slot] == 0)
+            o->slot_m[slot] = (float) x;
+        else
+            o->slot_m[slot] += (float) (c->season_alpha * (x - (double) o->slot_m[slot]));
+        if (o->slot_n[slot] < 255)
+            o->slot_n[slot]++;
     }
     if (x < o->lo)
         o->lo = x;

@@ -17,10 +17,13 @@
 
 #define VG_ONSET_SCALES 3
 #define VG_ONSET_SHORT_MAX 64
+#define VG_ONSET_SLOTS 288 /* time-of-day slots of the daily profile (5 minutes each) */
 
 /* Read-only configuration (one per rule or per `vigil detect` run). */
 typedef struct {
     double scale[VG_ONSET_SCALES]; /* baseline time scales, in samples (EWMA span) */
+    double zlo;           /* robust z below which the raw surprise is 0 */
+    double clip;          /* winsorise baseline updates at this many sd (0 = off) */
     double zcap;          /* robust z at which the raw surprise saturates */
     int short_n;          /* samples in the short average of raw surprises (1..64) */
     double long_n;        /* span (samples) of the long-run distribution of raw surprises */
@@ -31,6 +34,9 @@ typedef struct {
     double range_margin;  /* a new value beyond the seen range by this fraction of it ... */
     double range_score;   /* ... scores at least this */
     double rel_floor;     /* deviation scale floor as a fraction of the seen range */
+    double season_alpha;  /* EWMA weight per day of a time-of-day slot (0 = no daily profile) */
+    double season_gain;   /* use the daily profile when its residual sd is below this
+                             fraction of the mid-scale sd */
 } vg_onset_cfg_t;
 
 /* State of one series.  Plain data: may be copied, saved and restored byte for byte. */
@@ -46,6 +52,10 @@ typedef struct {
     uint32_t ring_pos, ring_n;
     uint32_t dropped;               /* non-finite inputs ignored */
     uint32_t pad;
+    double rm, rv;                  /* residual vs the daily profile: EWMA mean / variance */
+    double xv;                      /* slow variance of the value around the mid baseline */
+    float slot_m[VG_ONSET_SLOTS];   /* daily profile: EWMA of the value per slot */
+    uint8_t slot_n[VG_ONSET_SLOTS]; /* visits (days) per slot, saturating */
 } vg_onset_t;
 
 /* Fill cfg with the defaults (the values measured in docs/DETECTION.md). */
@@ -60,8 +70,9 @@ int vg_onset_cfg_check (const vg_onset_cfg_t *cfg);
 const char *vg_onset_param (size_t i, const char **help, double *min, double *max);
 /* Reset a state to empty. */
 void vg_onset_init (vg_onset_t *o);
-/* Feed one value; returns its score in [0,1].  A non-finite value scores 0 and leaves the
- * state unchanged apart from the dropped counter.  No allocation, no I/O. */
-double vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *cfg, double x);
+/* Feed one value at event time ts_ms (only its time of day is used, for the daily
+ * profile); returns its score in [0,1].  A non-finite value scores 0 and leaves the state
+ * unchanged apart from the dropped counter.  No allocation, no I/O. */
+double vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *cfg, int64_t ts_ms, double x);
 
 #endif
