@@ -33,7 +33,7 @@ static const s_param_t s_params[] = {
     { "warmup", S_D (warmup), 1, 0, 1e9, 100, "samples scored 0 at the start" },
     { "hold", S_D (hold), 0, 1, 1e9, 300, "samples for the onset hold to decay by 1" },
     { "suppress", S_D (suppress), 0, 0, 1, 0.25, "factor on a score that does not rise above the hold" },
-    { "range_margin", S_D (range_margin), 0, 0, 1e3, 0.1, "new-range margin, fraction of the seen range" },
+    { "range_margin", S_D (range_margin), 0, 0, 1e3, 0.03, "new-range margin, fraction of the seen range" },
     { "range_score", S_D (range_score), 0, 0, 1, 0.5, "minimum score of a value beyond the seen range" },
     { "season_alpha", S_D (season_alpha), 0, 0, 1, 0.3, "daily profile: EWMA weight per day (0 = off)" },
     { "season_gain", S_D (season_gain), 0, 0, 1e3, 0.5, "daily profile used when its residual sd < this x mid sd" },
@@ -209,9 +209,11 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         score = 0;
 
     /* New value range. */
-    if (x > o->hi + c->range_margin * range || x < o->lo - c->range_margin * range)
+    double beyond = x > o->hi ? x - o->hi : x < o->lo ? o->lo - x : 0;
+    if (beyond > c->range_margin * range) {
         if (score < c->range_score)
             score = c->range_score;
+    }
 
     /* Fold the sample in. */
     double n1 = (double) o->n + 1.0;
@@ -267,10 +269,8 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         return 0.0;
 
     /* Onset gate: pass a score only while it rises above the decaying hold. */
-    double prev = o->hold - 1.0 / c->hold;
-    if (prev < 0)
-        prev = 0;
-    double out = score > prev ? score : score * c->suppress;
-    o->hold = score > prev ? score : prev;
+    double out = score > o->hold ? score : score * c->suppress;
+    double decayed = o->hold - 1.0 / c->hold;
+    o->hold = score > decayed ? score : decayed > 0 ? decayed : 0;
     return out;
 }
