@@ -41,22 +41,30 @@ static const s_param_t s_params[] = {
 };
 #define S_NPARAMS (sizeof s_params / sizeof s_params[0])
 
-static double *
-s_field (vg_onset_cfg_t *c, const s_param_t *p, int *is_int)
+/* Write / read the field of parameter p in a configuration. */
+static void
+s_put (vg_onset_cfg_t *c, const s_param_t *p, double v)
 {
-    *is_int = p->is_int;
-    return p->is_int ? NULL : (double *) (void *) ((char *) c + p->off);
+    char *base = (char *) c + p->off;
+    if (p->is_int) {
+        int i = (int) v;
+        memcpy (base, &i, sizeof i);
+    } else
+        memcpy (base, &v, sizeof v);
 }
 
-static void
-s_store (vg_onset_cfg_t *c, const s_param_t *p, double v)
+static double
+s_get (const vg_onset_cfg_t *c, const s_param_t *p)
 {
-    int is_int;
-    double *d = s_field (c, p, &is_int);
-    if (is_int)
-        *(int *) (void *) ((char *) c + p->off) = (int) v;
-    else
-        *d = v;
+    const char *base = (const char *) c + p->off;
+    if (p->is_int) {
+        int i;
+        memcpy (&i, base, sizeof i);
+        return (double) i;
+    }
+    double v;
+    memcpy (&v, base, sizeof v);
+    return v;
 }
 
 void
@@ -64,7 +72,7 @@ vg_onset_cfg_default (vg_onset_cfg_t *c)
 {
     memset (c, 0, sizeof *c);
     for (size_t i = 0; i < S_NPARAMS; i++)
-        s_store (c, &s_params[i], s_params[i].def);
+        s_put (c, &s_params[i], s_params[i].def);
 }
 
 int
@@ -78,7 +86,7 @@ vg_onset_cfg_set (vg_onset_cfg_t *c, const char *name, double v)
             continue;
         if (v < p->min || v > p->max || (p->is_int && v != floor (v)))
             return -VG_EINVAL;
-        s_store (c, p, v);
+        s_put (c, p, v);
         return 0;
     }
     return -VG_EINVAL;
@@ -90,10 +98,8 @@ vg_onset_cfg_check (const vg_onset_cfg_t *c)
     if (!c)
         return -VG_EINVAL;
     for (size_t i = 0; i < S_NPARAMS; i++) {
-        const s_param_t *p = &s_params[i];
-        const char *base = (const char *) c + p->off;
-        double v = p->is_int ? (double) *(const int *) (const void *) base : *(const double *) (const void *) base;
-        if (!(v >= p->min && v <= p->max))
+        double v = s_get (c, &s_params[i]);
+        if (!(v >= s_params[i].min && v <= s_params[i].max))
             return -VG_EINVAL;
     }
     return 0;
@@ -117,6 +123,7 @@ void
 vg_onset_init (vg_onset_t *o)
 {
     memset (o, 0, sizeof *o);
+    o->cur_slot = -1;
 }
 
 /* Upper tail probability of the standard normal. */
@@ -137,6 +144,24 @@ s_slot (int64_t ts_ms)
     return (int) (t / (day / VG_ONSET_SLOTS));
 }
 
+/* The visit of the current slot ended: fold its mean into the slot's daily profile. */
+static void
+s_fold_visit (vg_onset_t *o, const vg_onset_cfg_t *c)
+{
+    if (o->acc_n == 0 || o->cur_slot < 0 || o->cur_slot >= VG_ONSET_SLOTS)
+        return;
+    int s = o->cur_slot;
+    double mean = o->acc_sum / o->acc_n;
+    if (o->slot_n[s] == 0)
+        o->slot_m[s] = (float) mean;
+    else
+        o->slot_m[s] += (float) (c->season_alpha * (mean - (double) o->slot_m[s]));
+    if (o->slot_n[s] < 255)
+        o->slot_n[s]++;
+    o->acc_sum = 0;
+    o->acc_n = 0;
+}
+
 double
 vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
 {
@@ -153,6 +178,11 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         o->lm = 0;
         o->lv = 0;
         o->n = 1;
+        if (c->season_alpha > 0) {
+            o->cur_slot = s_slot (ts_ms);
+            o->acc_sum = x;
+            o->acc_n = 1;
+        }
         return 0.0;
     }
     double range = o->hi - o->lo;
@@ -171,6 +201,10 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
     /* Daily profile: when it explains the series clearly better than the baselines, its
      * residual z replaces theirs (a missing daily swing is then an anomaly, a regular one not). */
     int slot = s_slot (ts_ms);
+    if (slot != o->cur_slot) {
+        s_fold_visit (o, c);
+        o->cur_slot = slot;
+    }
     double resid = 0;
     int has_season = c->season_alpha > 0 && o->slot_n[slot] > 0;
     if (has_season) {
@@ -253,12 +287,8 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         }
     }
     if (c->season_alpha > 0) {
-        if (o->slot_n[slot] == 0)
-            o->slot_m[slot] = (float) x;
-        else
-            o->slot_m[slot] += (float) (c->season_alpha * (x - (double) o->slot_m[slot]));
-        if (o->slot_n[slot] < 255)
-            o->slot_n[slot]++;
+        o->acc_sum += x;
+        o->acc_n++;
     }
     if (x < o->lo)
         o->lo = x;

@@ -54,8 +54,11 @@ typedef struct {
     uint32_t pad;
     double rm, rv;                  /* residual vs the daily profile: EWMA mean / variance */
     double xv;                      /* slow variance of the value around the mid baseline */
-    float slot_m[VG_ONSET_SLOTS];   /* daily profile: EWMA of the value per slot */
-    uint8_t slot_n[VG_ONSET_SLOTS]; /* visits (days) per slot, saturating */
+    double acc_sum;                 /* current slot visit: sum and count of values */
+    uint32_t acc_n;
+    int32_t cur_slot;               /* slot of the current visit, -1 before the first */
+    float slot_m[VG_ONSET_SLOTS];   /* daily profile: EWMA over past days of each slot's mean */
+    uint8_t slot_n[VG_ONSET_SLOTS]; /* visits (days) folded into each slot, saturating */
 } vg_onset_t;
 
 /* Fill cfg with the defaults (the values measured in docs/DETECTION.md). */
