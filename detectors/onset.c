@@ -236,7 +236,7 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
     double p = s_q ((avg - o->lm) / sd);
     if (p < 1e-300)
         p = 1e-300;
-    double score = -log10 (p) / 10.0;
+    double score = -log10 (2 * p) / 10.0; /* 0 at the median, 1 at p = 5e-11 */
     if (score > 1)
         score = 1;
     if (score < 0)
