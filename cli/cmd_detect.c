@@ -167,6 +167,10 @@ s_setup_onset (s_scorer_t *sc, const char **params, size_t nparams)
             return 2;
         }
     }
+    if (vg_onset_cfg_check (&sc->ocfg) < 0) {
+        fprintf (stderr, "vigil detect: onset parameters inconsistent (zlo must be below zcap)\n");
+        return 2;
+    }
     vg_onset_init (&sc->ost);
     return 0;
 }

@@ -1,4 +1,5 @@
-/* onset.c - multi-scale robust z + anomaly likelihood + onset gate (see onset.h).
+/* onset.c - multi-scale z + daily profile + anomaly likelihood + new range + onset gate
+ * (see onset.h).
  *
  * Invariant: a sample is scored against state built from earlier samples only, then folded
  * in; nothing depends on the series length or on samples not yet seen. */
@@ -24,8 +25,8 @@ static const s_param_t s_params[] = {
     { "fast", S_D (scale[0]), 0, 1, 1e7, 8, "shortest baseline span, samples" },
     { "mid", S_D (scale[1]), 0, 1, 1e7, 64, "middle baseline span, samples" },
     { "slow", S_D (scale[2]), 0, 1, 1e7, 512, "longest baseline span, samples" },
-    { "zcap", S_D (zcap), 0, 0.5, 1e3, 3, "robust z at which the raw surprise saturates" },
-    { "zlo", S_D (zlo), 0, 0, 1e3, 0, "robust z below which the raw surprise is 0" },
+    { "zcap", S_D (zcap), 0, 0.5, 1e3, 3, "z at which the raw surprise saturates" },
+    { "zlo", S_D (zlo), 0, 0, 1e3, 0, "z below which the raw surprise is 0 (< zcap)" },
     { "clip", S_D (clip), 0, 0, 1e3, 0, "winsorise baseline updates at this many sd (0 = off)" },
     { "short_n", S_D (short_n), 1, 1, VG_ONSET_SHORT_MAX, 20, "samples in the short average of surprises" },
     { "long_n", S_D (long_n), 0, 2, 1e9, 2000, "span of the long-run distribution of surprises, samples" },
@@ -102,7 +103,7 @@ vg_onset_cfg_check (const vg_onset_cfg_t *c)
         if (!(v >= s_params[i].min && v <= s_params[i].max))
             return -VG_EINVAL;
     }
-    return 0;
+    return c->zlo < c->zcap ? 0 : -VG_EINVAL;
 }
 
 const char *
@@ -188,7 +189,7 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
     double range = o->hi - o->lo;
     double floor_sd = c->rel_floor * range + 1e-12 * fabs (x) + 1e-300;
 
-    /* Raw surprise: the largest robust z over the baselines, squashed into [0,1]. */
+    /* Raw surprise: the largest z over the baselines, squashed into [0,1]. */
     double zmax = 0;
     for (int k = 0; k < VG_ONSET_SCALES; k++) {
         double sd = sqrt (o->v[k]);

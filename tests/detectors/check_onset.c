@@ -233,6 +233,10 @@ START_TEST (parameters)
         n++;
     }
     ck_assert_uint_ge (n, 10);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "zlo", 5), 0);
+    ck_assert_int_eq (vg_onset_cfg_check (&c), -VG_EINVAL); /* zlo >= zcap */
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "zcap", 6), 0);
+    ck_assert_int_eq (vg_onset_cfg_check (&c), 0);
     c.short_n = 0;
     ck_assert_int_eq (vg_onset_cfg_check (&c), -VG_EINVAL);
     ck_assert_int_eq (vg_onset_cfg_check (NULL), -VG_EINVAL);
