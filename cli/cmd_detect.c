@@ -1,9 +1,11 @@
 /* cmd_detect.c - `vigil detect`: offline anomaly scores for one series read as CSV.
  *
- * Runs the collector's code path: a one-rule rule set (the chosen univariate detector and
- * its --param values, validated by the rules parser) in a detector engine with one
- * series; each data row is one vg_engine_sample and prints the verdict's score in [0,1]
- * (0 while the detector has no opinion: warm-up, dropped or out-of-order rows). */
+ * Default detector "onset" (detectors/onset.h): the sparse, calibrated streaming score,
+ * one vg_onset_step per row.  Any other univariate kind runs the collector's code path: a
+ * one-rule rule set (the detector and its --param values, validated by the rules parser)
+ * in a detector engine with one series; each data row is one vg_engine_sample and prints
+ * the verdict's score in [0,1] (0 while the detector has no opinion: warm-up, dropped or
+ * out-of-order rows). */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "detectors/engine.h"
+#include "detectors/onset.h"
 #include "common/err.h"
 #include "common/hash.h"
 
@@ -26,12 +29,17 @@ s_help (FILE *f)
     fprintf (f, "usage: vigil detect [--detector NAME] [--param KEY=VALUE ...] [--kind gauge|counter] < series.csv\n"
                 "  Reads CSV 'timestamp,value' with a header line (timestamp: epoch ms or 'YYYY-MM-DD HH:MM:SS' UTC)\n"
                 "  and prints one anomaly score in [0,1] per data row, in order (%%.6f), nothing else on stdout.\n"
-                "  --detector  a univariate kind (default seasonal): ");
+                "  --detector  onset (default: sparse onset score, detectors/onset.h) or a univariate kind: ");
     for (size_t i = 0; vg_detector_kinds[i]; i++)
         if (vg_detector_kinds[i]->scope == VG_SCOPE_SERIES && vg_detector_kinds[i]->on_sample)
             fprintf (f, "%s%s", i ? " " : "", vg_detector_kinds[i]->name);
     fprintf (f, "\n  --param     a parameter of the detector (see docs/DETECTORS.md), repeatable\n"
-                "  --kind      counter: values are cumulative counts (scored as rates)\n");
+                "  --kind      counter: values are cumulative counts (scored as rates)\n"
+                "  onset parameters:\n");
+    const char *help;
+    double lo, hi;
+    for (size_t i = 0; vg_onset_param (i, &help, &lo, &hi); i++)
+        fprintf (f, "    %-13s %s [%g, %g]\n", vg_onset_param (i, NULL, NULL, NULL), help, lo, hi);
 }
 
 /* Append s as a double-quoted YAML scalar. */
@@ -84,10 +92,134 @@ s_parse_ts (const char *s, int64_t *ts)
     return vg_clock_parse (s, 0, ts) == 0 ? 0 : -1;
 }
 
+/* The scorer behind one `vigil detect` run: the onset score, or an engine with one rule. */
+typedef struct {
+    int onset, counter;
+    vg_onset_cfg_t ocfg;
+    vg_onset_t ost;
+    int64_t last_ts; /* onset + counter: previous row */
+    double last_raw;
+    int has_raw;
+    vg_engine_t *e;
+    uint64_t sid;
+} s_scorer_t;
+
+/* Score of one row in [0,1]. */
+static double
+s_score (s_scorer_t *sc, int64_t ts, double v)
+{
+    if (sc->onset) {
+        if (sc->counter) {
+            /* cumulative count -> per-second rate; a reset or a non-advancing time is skipped */
+            double prev = sc->last_raw;
+            int64_t pts = sc->last_ts;
+            int had = sc->has_raw;
+            sc->last_raw = v, sc->last_ts = ts, sc->has_raw = 1;
+            if (!had || ts <= pts || v < prev)
+                return 0.0;
+            v = (v - prev) * 1000.0 / (double) (ts - pts);
+        }
+        return vg_onset_step (&sc->ost, &sc->ocfg, ts, v);
+    }
+    vg_engine_stats_t before, after;
+    vg_engine_stats (sc->e, &before);
+    vg_engine_sample (sc->e, sc->sid, ts, v);
+    vg_engine_stats (sc->e, &after);
+    vg_verdict_t vd;
+    if (after.dropped == before.dropped && vg_engine_last_verdict (sc->e, sc->sid, &vd) == 0 &&
+        vd.state != VG_VERDICT_NONE && isfinite (vd.score))
+        return vd.score < 0 ? 0 : vd.score > 1 ? 1 : vd.score;
+    return 0.0;
+}
+
+/* Parse --param KEY=VALUE: key into key[65], value pointer in *val.  Returns 0 or -1. */
+static int
+s_split_param (const char *p, char key[65], const char **val)
+{
+    const char *eq = strchr (p, '=');
+    size_t kl = eq ? (size_t) (eq - p) : 0;
+    if (!eq || kl == 0 || kl > 64 || strspn (p, "abcdefghijklmnopqrstuvwxyz0123456789_") != kl)
+        return -1;
+    memcpy (key, p, kl);
+    key[kl] = '\0';
+    *val = eq + 1;
+    return 0;
+}
+
+/* Set up the onset scorer from --param values.  Returns 0, or 2 after a message. */
+static int
+s_setup_onset (s_scorer_t *sc, const char **params, size_t nparams)
+{
+    vg_onset_cfg_default (&sc->ocfg);
+    for (size_t i = 0; i < nparams; i++) {
+        char key[65];
+        const char *val;
+        if (s_split_param (params[i], key, &val) < 0) {
+            fprintf (stderr, "vigil detect: --param '%s' is not KEY=VALUE\n", params[i]);
+            return 2;
+        }
+        char *end;
+        errno = 0;
+        double d = strtod (val, &end);
+        if (!*val || *end || errno || vg_onset_cfg_set (&sc->ocfg, key, d) < 0) {
+            fprintf (stderr, "vigil detect: --param '%s': unknown onset parameter or value out of range (try --help)\n",
+                     params[i]);
+            return 2;
+        }
+    }
+    if (vg_onset_cfg_check (&sc->ocfg) < 0) {
+        fprintf (stderr, "vigil detect: onset parameters inconsistent (zlo must be below zcap)\n");
+        return 2;
+    }
+    vg_onset_init (&sc->ost);
+    return 0;
+}
+
+/* Set up the engine scorer: a one-rule rule set, as YAML, so parameters are checked exactly
+ * as in a rules file.  Returns 0, or 2 after a message (*rules may be set then too). */
+static int
+s_setup_engine (s_scorer_t *sc, const char *detector, const char **params, size_t nparams, vg_rules_t **rules)
+{
+    char yaml[8192];
+    size_t n = (size_t) snprintf (yaml, sizeof yaml,
+                                  "rules:\n  - id: detect\n    detector: %s\n    match: { path: [\"*\"] }\n    params: {",
+                                  detector);
+    for (size_t i = 0; i < nparams; i++) {
+        char key[65];
+        const char *val;
+        if (s_split_param (params[i], key, &val) < 0) {
+            fprintf (stderr, "vigil detect: --param '%s' is not KEY=VALUE\n", params[i]);
+            return 2;
+        }
+        n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, "%s%s: ", i ? ", " : " ", key);
+        s_yaml_str (yaml, sizeof yaml, &n, val);
+    }
+    n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, " }\n");
+    if (n >= sizeof yaml) {
+        fprintf (stderr, "vigil detect: parameters too long\n");
+        return 2;
+    }
+    char err[512];
+    if (vg_rules_parse (yaml, n, "--param", rules, err, sizeof err) < 0) {
+        fprintf (stderr, "vigil detect: %s\n", err);
+        return 2;
+    }
+    sc->e = vg_engine_new (*rules, NULL, NULL, NULL);
+    static vg_device_t dev = { "detect", "", "", "", "", "" };
+    const char *path = "series";
+    sc->sid = vg_series_id (dev.id, path, NULL, 0);
+    vg_series_info_t info = { &dev, path, NULL, 0, sc->counter ? VG_KIND_COUNTER : VG_KIND_GAUGE };
+    if (!sc->e || vg_engine_series (sc->e, sc->sid, &info) <= 0) {
+        fprintf (stderr, "vigil detect: cannot set up the detector\n");
+        return 1;
+    }
+    return 0;
+}
+
 int
 vg_cmd_detect (int argc, char **argv)
 {
-    const char *detector = "seasonal", *kind = "gauge";
+    const char *detector = "onset", *kind = "gauge";
     const char *params[S_MAX_PARAMS];
     size_t nparams = 0;
     for (int i = 1; i < argc; i++) {
@@ -112,56 +244,30 @@ vg_cmd_detect (int argc, char **argv)
             return 2;
         }
     }
-    const vg_detector_ops_t *ops = vg_detector_find (detector);
-    if (!ops || ops->scope != VG_SCOPE_SERIES || !ops->on_sample) {
-        fprintf (stderr, "vigil detect: '%s' is not a univariate detector (try --help)\n", detector);
-        return 2;
+    s_scorer_t sc;
+    memset (&sc, 0, sizeof sc);
+    sc.onset = !strcmp (detector, "onset");
+    if (!sc.onset) {
+        const vg_detector_ops_t *ops = vg_detector_find (detector);
+        if (!ops || ops->scope != VG_SCOPE_SERIES || !ops->on_sample) {
+            fprintf (stderr, "vigil detect: '%s' is not a univariate detector (try --help)\n", detector);
+            return 2;
+        }
     }
     if (strcmp (kind, "gauge") && strcmp (kind, "counter")) {
         fprintf (stderr, "vigil detect: --kind must be gauge or counter\n");
         return 2;
     }
-    /* The one-rule rule set, as YAML, so parameters are checked exactly as in a rules file. */
-    char yaml[8192];
-    size_t n = (size_t) snprintf (yaml, sizeof yaml,
-                                  "rules:\n  - id: detect\n    detector: %s\n    match: { path: [\"*\"] }\n    params: {",
-                                  detector);
-    for (size_t i = 0; i < nparams; i++) {
-        const char *eq = strchr (params[i], '=');
-        size_t kl = eq ? (size_t) (eq - params[i]) : 0;
-        if (!eq || kl == 0 || kl > 64 || strspn (params[i], "abcdefghijklmnopqrstuvwxyz0123456789_") != kl) {
-            fprintf (stderr, "vigil detect: --param '%s' is not KEY=VALUE\n", params[i]);
-            return 2;
-        }
-        n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, "%s%.*s: ", i ? ", " : " ", (int) kl,
-                                params[i]);
-        s_yaml_str (yaml, sizeof yaml, &n, eq + 1);
-    }
-    n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, " }\n");
-    if (n >= sizeof yaml) {
-        fprintf (stderr, "vigil detect: parameters too long\n");
-        return 2;
-    }
+    sc.counter = !strcmp (kind, "counter");
     vg_rules_t *rules = NULL;
-    char err[512];
-    if (vg_rules_parse (yaml, n, "--param", &rules, err, sizeof err) < 0) {
-        fprintf (stderr, "vigil detect: %s\n", err);
-        return 2;
-    }
-    int rc = 1;
-    vg_engine_t *e = vg_engine_new (rules, NULL, NULL, NULL);
-    vg_device_t dev = { "detect", "", "", "", "", "" };
-    const char *path = "series";
-    uint64_t sid = vg_series_id (dev.id, path, NULL, 0);
-    vg_series_info_t info = { &dev, path, NULL, 0, !strcmp (kind, "counter") ? VG_KIND_COUNTER : VG_KIND_GAUGE };
-    if (!e || vg_engine_series (e, sid, &info) <= 0) {
-        fprintf (stderr, "vigil detect: cannot set up the detector\n");
+    int rc = sc.onset ? s_setup_onset (&sc, params, nparams) : s_setup_engine (&sc, detector, params, nparams, &rules);
+    if (rc != 0)
         goto done;
-    }
+    rc = 1;
     static char outbuf[1 << 16];
     setvbuf (stdout, outbuf, _IOFBF, sizeof outbuf);
     char line[S_LINE_MAX];
-    unsigned long lineno = 0, rows = 0;
+    unsigned long lineno = 0;
     int header = 1;
     while (fgets (line, sizeof line, stdin)) {
         lineno++;
@@ -197,17 +303,7 @@ vg_cmd_detect (int argc, char **argv)
             fprintf (stderr, "vigil detect: stdin:%lu: bad value '%s'\n", lineno, v_s);
             goto done;
         }
-        vg_engine_stats_t before, after;
-        vg_engine_stats (e, &before);
-        vg_engine_sample (e, sid, ts, v);
-        vg_engine_stats (e, &after);
-        vg_verdict_t vd;
-        double score = 0;
-        if (after.dropped == before.dropped && vg_engine_last_verdict (e, sid, &vd) == 0 &&
-            vd.state != VG_VERDICT_NONE && isfinite (vd.score))
-            score = vd.score < 0 ? 0 : vd.score > 1 ? 1 : vd.score;
-        printf ("%.6f\n", score);
-        rows++;
+        printf ("%.6f\n", s_score (&sc, ts, v));
     }
     if (ferror (stdin)) {
         fprintf (stderr, "vigil detect: reading stdin failed\n");
@@ -219,9 +315,9 @@ vg_cmd_detect (int argc, char **argv)
     }
     rc = 0;
 done:
-    if (fflush (stdout) != 0)
+    if (fflush (stdout) != 0 && rc == 0)
         rc = 1;
-    vg_engine_destroy (&e);
+    vg_engine_destroy (&sc.e);
     vg_rules_destroy (&rules);
     return rc;
 }

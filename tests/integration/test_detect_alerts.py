@@ -151,7 +151,8 @@ def body(h):
             __import__("time").strftime("%Y-%m-%d %H:%M:%S", __import__("time").gmtime((t0 + i * 60000) / 1000))
         rows.append(f"{ts},{v:.3f}")
     csv = "\n".join(rows) + "\n"
-    r = subprocess.run([os.path.join(h.bin, "vigil"), "detect", "--param", "season=none", "--param", "warmup=0"],
+    r = subprocess.run([os.path.join(h.bin, "vigil"), "detect", "--detector", "seasonal", "--param", "season=none",
+                        "--param", "warmup=0"],
                        input=csv, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     s = [float(x) for x in r.stdout.split()]
@@ -164,7 +165,7 @@ def body(h):
     r = subprocess.run([os.path.join(h.bin, "vigil"), "detect"], input="ts,v\n1,2\nnot-a-time,3\n",
                        capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and "stdin:3" in r.stderr and r.stdout == "0.000000\n", (r.returncode, r.stderr, r.stdout)
-    r = subprocess.run([os.path.join(h.bin, "vigil"), "detect", "--param", "min_z=1000"], input="ts,v\n",
+    r = subprocess.run([os.path.join(h.bin, "vigil"), "detect", "--detector", "seasonal", "--param", "min_z=1000"], input="ts,v\n",
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "min_z" in r.stderr, r.stderr
 

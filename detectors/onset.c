@@ -1,0 +1,307 @@
+/* onset.c - multi-scale z + daily profile + anomaly likelihood + new range + onset gate
+ * (see onset.h).
+ *
+ * Invariant: a sample is scored against state built from earlier samples only, then folded
+ * in; nothing depends on the series length or on samples not yet seen. */
+#include "detectors/onset.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "common/err.h"
+
+/* The parameter table: name, offset, type, range, default, help. */
+typedef struct {
+    const char *name;
+    size_t off;
+    int is_int;
+    double min, max, def;
+    const char *help;
+} s_param_t;
+
+#define S_D(field) offsetof (vg_onset_cfg_t, field)
+static const s_param_t s_params[] = {
+    { "fast", S_D (scale[0]), 0, 1, 1e7, 8, "shortest baseline span, samples" },
+    { "mid", S_D (scale[1]), 0, 1, 1e7, 64, "middle baseline span, samples" },
+    { "slow", S_D (scale[2]), 0, 1, 1e7, 512, "longest baseline span, samples" },
+    { "zcap", S_D (zcap), 0, 0.5, 1e3, 3, "z at which the raw surprise saturates" },
+    { "zlo", S_D (zlo), 0, 0, 1e3, 0, "z below which the raw surprise is 0 (< zcap)" },
+    { "clip", S_D (clip), 0, 0, 1e3, 0, "winsorise baseline updates at this many sd (0 = off)" },
+    { "short_n", S_D (short_n), 1, 1, VG_ONSET_SHORT_MAX, 20, "samples in the short average of surprises" },
+    { "long_n", S_D (long_n), 0, 2, 1e9, 2000, "span of the long-run distribution of surprises, samples" },
+    { "min_sd", S_D (min_sd), 0, 1e-9, 1, 0.01, "floor of the long-run standard deviation of surprises" },
+    { "warmup", S_D (warmup), 1, 0, 1e9, 100, "samples scored 0 at the start" },
+    { "hold", S_D (hold), 0, 1, 1e9, 300, "samples for the onset hold to decay by 1" },
+    { "suppress", S_D (suppress), 0, 0, 1, 0.25, "factor on a score that does not rise above the hold" },
+    { "range_margin", S_D (range_margin), 0, 0, 1e3, 0.03, "new-range margin, fraction of the seen range" },
+    { "range_score", S_D (range_score), 0, 0, 1, 0.5, "minimum score of a value beyond the seen range" },
+    { "season_alpha", S_D (season_alpha), 0, 0, 1, 0.3, "daily profile: EWMA weight per day (0 = off)" },
+    { "season_gain", S_D (season_gain), 0, 0, 1e3, 0.5, "daily profile used when its residual sd < this x mid sd" },
+    { "rel_floor", S_D (rel_floor), 0, 0, 1, 1e-3, "deviation floor, fraction of the seen range" },
+};
+#define S_NPARAMS (sizeof s_params / sizeof s_params[0])
+
+/* Write / read the field of parameter p in a configuration. */
+static void
+s_put (vg_onset_cfg_t *c, const s_param_t *p, double v)
+{
+    char *base = (char *) c + p->off;
+    if (p->is_int) {
+        int i = (int) v;
+        memcpy (base, &i, sizeof i);
+    } else
+        memcpy (base, &v, sizeof v);
+}
+
+static double
+s_get (const vg_onset_cfg_t *c, const s_param_t *p)
+{
+    const char *base = (const char *) c + p->off;
+    if (p->is_int) {
+        int i;
+        memcpy (&i, base, sizeof i);
+        return (double) i;
+    }
+    double v;
+    memcpy (&v, base, sizeof v);
+    return v;
+}
+
+void
+vg_onset_cfg_default (vg_onset_cfg_t *c)
+{
+    memset (c, 0, sizeof *c);
+    for (size_t i = 0; i < S_NPARAMS; i++)
+        s_put (c, &s_params[i], s_params[i].def);
+}
+
+int
+vg_onset_cfg_set (vg_onset_cfg_t *c, const char *name, double v)
+{
+    if (!c || !name || !isfinite (v))
+        return -VG_EINVAL;
+    for (size_t i = 0; i < S_NPARAMS; i++) {
+        const s_param_t *p = &s_params[i];
+        if (strcmp (p->name, name) != 0)
+            continue;
+        if (v < p->min || v > p->max || (p->is_int && v != floor (v)))
+            return -VG_EINVAL;
+        s_put (c, p, v);
+        return 0;
+    }
+    return -VG_EINVAL;
+}
+
+int
+vg_onset_cfg_check (const vg_onset_cfg_t *c)
+{
+    if (!c)
+        return -VG_EINVAL;
+    for (size_t i = 0; i < S_NPARAMS; i++) {
+        double v = s_get (c, &s_params[i]);
+        if (!(v >= s_params[i].min && v <= s_params[i].max))
+            return -VG_EINVAL;
+    }
+    return c->zlo < c->zcap ? 0 : -VG_EINVAL;
+}
+
+const char *
+vg_onset_param (size_t i, const char **help, double *min, double *max)
+{
+    if (i >= S_NPARAMS)
+        return NULL;
+    if (help)
+        *help = s_params[i].help;
+    if (min)
+        *min = s_params[i].min;
+    if (max)
+        *max = s_params[i].max;
+    return s_params[i].name;
+}
+
+void
+vg_onset_init (vg_onset_t *o)
+{
+    memset (o, 0, sizeof *o);
+    o->cur_slot = -1;
+}
+
+/* Upper tail probability of the standard normal. */
+static double
+s_q (double z)
+{
+    return 0.5 * erfc (z / sqrt (2.0));
+}
+
+/* Slot of the time of day of ts_ms (UTC). */
+static int
+s_slot (int64_t ts_ms)
+{
+    int64_t day = 86400000;
+    int64_t t = ts_ms % day;
+    if (t < 0)
+        t += day;
+    return (int) (t / (day / VG_ONSET_SLOTS));
+}
+
+/* The visit of the current slot ended: fold its mean into the slot's daily profile. */
+static void
+s_fold_visit (vg_onset_t *o, const vg_onset_cfg_t *c)
+{
+    if (o->acc_n == 0 || o->cur_slot < 0 || o->cur_slot >= VG_ONSET_SLOTS)
+        return;
+    int s = o->cur_slot;
+    double mean = o->acc_sum / o->acc_n;
+    if (o->slot_n[s] == 0)
+        o->slot_m[s] = (float) mean;
+    else
+        o->slot_m[s] += (float) (c->season_alpha * (mean - (double) o->slot_m[s]));
+    if (o->slot_n[s] < 255)
+        o->slot_n[s]++;
+    o->acc_sum = 0;
+    o->acc_n = 0;
+}
+
+double
+vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
+{
+    if (!isfinite (x)) {
+        o->dropped++;
+        return 0.0;
+    }
+    if (o->n == 0) {
+        for (int k = 0; k < VG_ONSET_SCALES; k++) {
+            o->m[k] = x;
+            o->v[k] = 0;
+        }
+        o->lo = o->hi = x;
+        o->lm = 0;
+        o->lv = 0;
+        o->n = 1;
+        if (c->season_alpha > 0) {
+            o->cur_slot = s_slot (ts_ms);
+            o->acc_sum = x;
+            o->acc_n = 1;
+        }
+        return 0.0;
+    }
+    double range = o->hi - o->lo;
+    double floor_sd = c->rel_floor * range + 1e-12 * fabs (x) + 1e-300;
+
+    /* Raw surprise: the largest z over the baselines, squashed into [0,1]. */
+    double zmax = 0;
+    for (int k = 0; k < VG_ONSET_SCALES; k++) {
+        double sd = sqrt (o->v[k]);
+        if (sd < floor_sd)
+            sd = floor_sd;
+        double z = fabs (x - o->m[k]) / sd;
+        if (z > zmax)
+            zmax = z;
+    }
+    /* Daily profile: when it explains the series clearly better than the baselines, its
+     * residual z replaces theirs (a missing daily swing is then an anomaly, a regular one not). */
+    int slot = s_slot (ts_ms);
+    if (slot != o->cur_slot) {
+        s_fold_visit (o, c);
+        o->cur_slot = slot;
+    }
+    double resid = 0;
+    int has_season = c->season_alpha > 0 && o->slot_n[slot] > 0;
+    if (has_season) {
+        resid = x - (double) o->slot_m[slot];
+        if (o->slot_n[slot] >= 2 && o->rv < c->season_gain * c->season_gain * o->xv) {
+            double sd = sqrt (o->rv);
+            if (sd < floor_sd)
+                sd = floor_sd;
+            zmax = fabs (resid - o->rm) / sd;
+        }
+    }
+    double raw = zmax >= c->zcap ? 1.0 : zmax <= c->zlo ? 0.0 : (zmax - c->zlo) / (c->zcap - c->zlo);
+
+    /* Short average of raw surprises (including this one). */
+    int sn = c->short_n;
+    if (o->ring_n == (uint32_t) sn)
+        o->ring_sum -= o->ring[o->ring_pos];
+    else
+        o->ring_n++;
+    o->ring[o->ring_pos] = raw;
+    o->ring_sum += raw;
+    o->ring_pos = (o->ring_pos + 1) % (uint32_t) sn;
+    double avg = o->ring_sum / o->ring_n;
+
+    /* Likelihood of that average under the long-run distribution (past samples only). */
+    double sd = sqrt (o->lv);
+    if (sd < c->min_sd)
+        sd = c->min_sd;
+    double p = s_q ((avg - o->lm) / sd);
+    if (p < 1e-300)
+        p = 1e-300;
+    double score = -log10 (2 * p) / 10.0; /* 0 at the median, 1 at p = 5e-11 */
+    if (score > 1)
+        score = 1;
+    if (score < 0)
+        score = 0;
+
+    /* New value range. */
+    double beyond = x > o->hi ? x - o->hi : x < o->lo ? o->lo - x : 0;
+    if (beyond > c->range_margin * range) {
+        if (score < c->range_score)
+            score = c->range_score;
+    }
+
+    /* Fold the sample in. */
+    double n1 = (double) o->n + 1.0;
+    for (int k = 0; k < VG_ONSET_SCALES; k++) {
+        double a = 2.0 / (c->scale[k] + 1.0);
+        if (a < 1.0 / n1)
+            a = 1.0 / n1;
+        double d = x - o->m[k];
+        if (c->clip > 0 && o->n > 2) {
+            double lim = c->clip * (sqrt (o->v[k]) > floor_sd ? sqrt (o->v[k]) : floor_sd);
+            if (d > lim)
+                d = lim;
+            else if (d < -lim)
+                d = -lim;
+        }
+        o->m[k] += a * d;
+        o->v[k] = (1 - a) * (o->v[k] + a * d * d);
+    }
+    {
+        double a = 2.0 / (c->long_n + 1.0);
+        if (a < 1.0 / n1)
+            a = 1.0 / n1;
+        double d = avg - o->lm;
+        o->lm += a * d;
+        o->lv = (1 - a) * (o->lv + a * d * d);
+    }
+    {
+        double a = 2.0 / (c->long_n + 1.0);
+        if (a < 1.0 / n1)
+            a = 1.0 / n1;
+        double d = x - o->m[1];
+        o->xv = (1 - a) * (o->xv + a * d * d);
+        if (has_season) {
+            double dr = resid - o->rm;
+            o->rm += a * dr;
+            o->rv = (1 - a) * (o->rv + a * dr * dr);
+        }
+    }
+    if (c->season_alpha > 0) {
+        o->acc_sum += x;
+        o->acc_n++;
+    }
+    if (x < o->lo)
+        o->lo = x;
+    if (x > o->hi)
+        o->hi = x;
+    o->n++;
+    if (o->n <= (uint64_t) c->warmup)
+        return 0.0;
+
+    /* Onset gate: pass a score only while it rises above the decaying hold. */
+    double out = score > o->hold ? score : score * c->suppress;
+    double decayed = o->hold - 1.0 / c->hold;
+    o->hold = score > decayed ? score : decayed > 0 ? decayed : 0;
+    return out;
+}

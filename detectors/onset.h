@@ -1,0 +1,85 @@
+/* onset.h - sparse, calibrated univariate anomaly score for any metric, in fixed memory.
+ *
+ * Per sample (strictly causal, sample-count time scales): z-scores of the value against
+ * EWMA baselines at several time scales (or against a time-of-day profile when that
+ * explains the series clearly better) -> one raw surprise in [0,1] -> anomaly likelihood
+ * (tail probability of its short average under the long-run distribution of that average,
+ * so metrics with heavy or light tails land on one scale) -> log score in [0,1] -> onset
+ * gate (a score is passed only while it rises above a decaying hold of earlier scores, so
+ * an alarm is reported at its start, not for its whole length).  A value beyond the range
+ * seen so far scores at least range_score.  Measured on NAB: docs/DETECTION.md.
+ * Invariant: vg_onset_t is plain data (no pointers, fixed size); scoring a prefix of a
+ * series gives exactly the scores the whole series gives for that prefix. */
+#ifndef VG_ONSET_H
+#define VG_ONSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VG_ONSET_SCALES 3
+#define VG_ONSET_SHORT_MAX 64
+#define VG_ONSET_SLOTS 288 /* time-of-day slots of the daily profile (5 minutes each) */
+
+/* Read-only configuration (one per rule or per `vigil detect` run). */
+typedef struct {
+    double scale[VG_ONSET_SCALES]; /* baseline time scales, in samples (EWMA span) */
+    double zlo;           /* z below which the raw surprise is 0 (< zcap) */
+    double clip;          /* winsorise baseline updates at this many sd (0 = off) */
+    double zcap;          /* z at which the raw surprise saturates */
+    int short_n;          /* samples in the short average of raw surprises (1..64) */
+    double long_n;        /* span (samples) of the long-run distribution of the short average */
+    double min_sd;        /* floor of that distribution's standard deviation */
+    int warmup;           /* samples before any non-zero score */
+    double hold;          /* samples for the onset hold to decay by 1 (full score scale) */
+    double suppress;      /* factor applied to a score that does not rise above the hold */
+    double range_margin;  /* a new value beyond the seen range by this fraction of it ... */
+    double range_score;   /* ... scores at least this */
+    double rel_floor;     /* deviation scale floor as a fraction of the seen range */
+    double season_alpha;  /* EWMA weight per day of a time-of-day slot (0 = no daily profile) */
+    double season_gain;   /* use the daily profile when its residual sd is below this
+                             fraction of the mid-scale sd */
+} vg_onset_cfg_t;
+
+/* State of one series (2,112 bytes).  Plain data: may be copied, saved and restored byte
+ * for byte. */
+typedef struct {
+    uint64_t n;                     /* samples accepted */
+    double m[VG_ONSET_SCALES];      /* EWMA mean per scale */
+    double v[VG_ONSET_SCALES];      /* EWMA variance per scale */
+    double lo, hi;                  /* range of values seen */
+    double ring[VG_ONSET_SHORT_MAX];/* last raw surprises */
+    double ring_sum;
+    double lm, lv;                  /* long-run mean / variance of the short average */
+    double hold;                    /* decaying hold of recent scores */
+    uint32_t ring_pos, ring_n;
+    uint32_t dropped;               /* non-finite inputs ignored */
+    uint32_t pad;
+    double rm, rv;                  /* residual vs the daily profile: EWMA mean / variance */
+    double xv;                      /* slow variance of the value around the mid baseline */
+    double acc_sum;                 /* current slot visit: sum and count of values */
+    uint32_t acc_n;
+    int32_t cur_slot;               /* slot of the current visit, -1 before the first */
+    float slot_m[VG_ONSET_SLOTS];   /* daily profile: EWMA over past days of each slot's mean */
+    uint8_t slot_n[VG_ONSET_SLOTS]; /* visits (days) folded into each slot, saturating */
+} vg_onset_t;
+
+/* Fill cfg with the defaults (the values measured in docs/DETECTION.md). */
+void vg_onset_cfg_default (vg_onset_cfg_t *cfg);
+/* Set one parameter by name (see vg_onset_param).  Returns 0, or -VG_EINVAL for an
+ * unknown name or a value outside the parameter's range (cfg unchanged then). */
+int vg_onset_cfg_set (vg_onset_cfg_t *cfg, const char *name, double value);
+/* Check a configuration (every parameter in its range, zlo < zcap).  Returns 0 or
+ * -VG_EINVAL. */
+int vg_onset_cfg_check (const vg_onset_cfg_t *cfg);
+/* Name of the i-th parameter accepted by vg_onset_cfg_set, or NULL past the last; its help
+ * text and range in *help, *min, *max when those are non-NULL (static strings). */
+const char *vg_onset_param (size_t i, const char **help, double *min, double *max);
+/* Reset a state to empty. */
+void vg_onset_init (vg_onset_t *o);
+/* Feed one value at event time ts_ms (only its time of day is used, for the daily
+ * profile); returns its score in [0,1].  A non-finite value scores 0 and leaves the state
+ * unchanged apart from the dropped counter.  cfg must pass vg_onset_cfg_check and stay the
+ * same for the life of the state.  No allocation, no I/O; not thread-safe per state. */
+double vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *cfg, int64_t ts_ms, double x);
+
+#endif

@@ -1,0 +1,261 @@
+/* check_onset.c - the sparse onset score: causality (a prefix scores as the whole, a copied
+ * state continues identically), high at the onset of a spike / level shift / missing daily
+ * swing and low afterwards, low on flat, noisy and seasonal benign series; parameters. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "detectors/onset.h"
+
+#define STEP_MS (5 * 60000LL)
+#define DAY_MS 86400000LL
+/* Monday 2026-01-05 00:00 UTC */
+#define T0 1767571200000LL
+/* The level one threshold is set at (the NAB development split chose 0.441, docs/DETECTION.md). */
+#define HIGH 0.44
+#define N 6000
+
+/* Deterministic normal noise (xorshift + Box-Muller). */
+typedef struct {
+    uint64_t s;
+} rng_t;
+
+static double
+rng_u (rng_t *r)
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return ((r->s >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double
+rng_n (rng_t *r)
+{
+    double u = rng_u (r), v = rng_u (r);
+    return sqrt (-2 * log (u)) * cos (2 * M_PI * v);
+}
+
+/* Smooth daily profile between 20 and 80 with 2 % noise. */
+static double
+daily (int64_t ts, rng_t *r)
+{
+    double h = (double) ((ts / 60000) % 1440) / 60.0;
+    return 50 + 30 * sin (2 * M_PI * h / 24) + rng_n (r);
+}
+
+static double xs[N], sc[N];
+
+/* Score xs[0..n) from a fresh state into out. */
+static void
+score_all (const vg_onset_cfg_t *c, size_t n, double *out)
+{
+    vg_onset_t o;
+    vg_onset_init (&o);
+    for (size_t i = 0; i < n; i++)
+        out[i] = vg_onset_step (&o, c, T0 + (int64_t) i * STEP_MS, xs[i]);
+}
+
+/* Rows in [from, to) scoring >= HIGH. */
+static int
+count_high (size_t from, size_t to)
+{
+    int k = 0;
+    for (size_t i = from; i < to; i++)
+        k += sc[i] >= HIGH;
+    return k;
+}
+
+static double
+max_in (size_t from, size_t to)
+{
+    double m = 0;
+    for (size_t i = from; i < to; i++)
+        m = sc[i] > m ? sc[i] : m;
+    return m;
+}
+
+static void
+noisy (rng_t *r, double mean, double sd)
+{
+    for (size_t i = 0; i < N; i++)
+        xs[i] = mean + sd * rng_n (r);
+}
+
+START_TEST (prefix_scores_as_whole)
+{
+    vg_onset_cfg_t c;
+    vg_onset_cfg_default (&c);
+    rng_t r = { 7 };
+    for (size_t i = 0; i < N; i++)
+        xs[i] = daily (T0 + (int64_t) i * STEP_MS, &r) + (i > 4000 ? 25 : 0) + (i == 3000 ? 40 : 0);
+    score_all (&c, N, sc);
+    static double pre[N];
+    size_t cuts[] = { 1, 2, 150, 2999, 3001, 4321 };
+    for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+        score_all (&c, cuts[k], pre);
+        for (size_t i = 0; i < cuts[k]; i++)
+            ck_assert_msg (pre[i] == sc[i], "cut %zu row %zu: %g != %g", cuts[k], i, pre[i], sc[i]);
+    }
+    /* Plain data: a state copied mid-stream continues exactly as the original. */
+    vg_onset_t a, b;
+    vg_onset_init (&a);
+    for (size_t i = 0; i < 3500; i++)
+        vg_onset_step (&a, &c, T0 + (int64_t) i * STEP_MS, xs[i]);
+    memcpy (&b, &a, sizeof a);
+    for (size_t i = 3500; i < N; i++) {
+        double sa = vg_onset_step (&a, &c, T0 + (int64_t) i * STEP_MS, xs[i]);
+        double sb = vg_onset_step (&b, &c, T0 + (int64_t) i * STEP_MS, xs[i]);
+        ck_assert (sa == sb && sa == sc[i]);
+    }
+}
+END_TEST
+
+START_TEST (spike_high_at_onset_low_after)
+{
+    vg_onset_cfg_t c;
+    vg_onset_cfg_default (&c);
+    rng_t r = { 11 };
+    noisy (&r, 100, 5);
+    xs[4000] = 200; /* 20 sd and beyond the range seen */
+    score_all (&c, N, sc);
+    ck_assert_msg (max_in (4000, 4003) >= HIGH, "spike onset %g", max_in (4000, 4003));
+    ck_assert_int_le (count_high (4000, 4100), 3);
+    ck_assert_msg (max_in (4100, N) < HIGH, "after the spike %g", max_in (4100, N));
+}
+END_TEST
+
+START_TEST (level_shift_high_at_onset_low_after)
+{
+    vg_onset_cfg_t c;
+    vg_onset_cfg_default (&c);
+    rng_t r = { 12 };
+    noisy (&r, 100, 5);
+    for (size_t i = 3000; i < N; i++)
+        xs[i] += 12; /* +2.4 sd, inside the range already seen */
+    score_all (&c, N, sc);
+    ck_assert_msg (max_in (3000, 3030) >= HIGH, "shift onset %g", max_in (3000, 3030));
+    /* sparse: only rows of the rising edge report it, then it is the new normal; later
+     * only a new record of the value range may score high (noise records: <= 2 here) */
+    ck_assert_int_le (count_high (3000, 3030), 10);
+    ck_assert_msg (max_in (3030, 3300) < HIGH, "after the shift %g", max_in (3030, 3300));
+    ck_assert_int_le (count_high (3300, N), 2);
+}
+END_TEST
+
+START_TEST (missing_daily_swing)
+{
+    vg_onset_cfg_t c;
+    vg_onset_cfg_default (&c);
+    rng_t r = { 13 };
+    int64_t day = DAY_MS / STEP_MS; /* 288 samples */
+    for (size_t i = 0; i < N; i++) {
+        int64_t t = T0 + (int64_t) i * STEP_MS;
+        xs[i] = daily (t, &r);
+        /* day 14: the afternoon dip does not happen (value held at the noon level) */
+        if ((int64_t) i >= 14 * day + day / 2 && (int64_t) i < 15 * day)
+            xs[i] = 50 + rng_n (&r);
+    }
+    score_all (&c, N, sc);
+    size_t on = (size_t) (14 * day + day / 2);
+    ck_assert_msg (max_in (on, on + (size_t) day / 2) >= HIGH, "missing swing %g", max_in (on, on + (size_t) day / 2));
+    ck_assert_msg (max_in (600, on) < HIGH, "regular days %g", max_in (600, on));
+}
+END_TEST
+
+START_TEST (benign_series_stay_low)
+{
+    vg_onset_cfg_t c;
+    vg_onset_cfg_default (&c);
+    rng_t r = { 14 };
+    /* flat */
+    for (size_t i = 0; i < N; i++)
+        xs[i] = 42;
+    score_all (&c, N, sc);
+    ck_assert_msg (max_in (0, N) == 0, "flat %g", max_in (0, N));
+    /* Gaussian noise: only new records of the value range (about ln(N/600) per side) */
+    noisy (&r, 10, 1);
+    score_all (&c, N, sc);
+    ck_assert_int_le (count_high (600, N), 4);
+    /* heavy-tailed noise (product of normals, kurtosis 9): at most 1 row in 1000 */
+    for (size_t i = 0; i < N; i++)
+        xs[i] = 10 + rng_n (&r) * rng_n (&r);
+    score_all (&c, N, sc);
+    ck_assert_int_le (count_high (600, N), 6);
+    /* a daily profile */
+    for (size_t i = 0; i < N; i++)
+        xs[i] = daily (T0 + (int64_t) i * STEP_MS, &r);
+    score_all (&c, N, sc);
+    ck_assert_int_le (count_high (600, N), 2);
+    for (size_t i = 0; i < N; i++)
+        ck_assert (sc[i] >= 0 && sc[i] <= 1);
+}
+END_TEST
+
+START_TEST (nonfinite_dropped)
+{
+    vg_onset_cfg_t c;
+    vg_onset_cfg_default (&c);
+    vg_onset_t a, b;
+    vg_onset_init (&a);
+    for (int i = 0; i < 50; i++)
+        vg_onset_step (&a, &c, T0 + i * STEP_MS, i % 3);
+    memcpy (&b, &a, sizeof a);
+    ck_assert (vg_onset_step (&a, &c, T0 + 50 * STEP_MS, NAN) == 0);
+    ck_assert (vg_onset_step (&a, &c, T0 + 50 * STEP_MS, INFINITY) == 0);
+    ck_assert_uint_eq (a.dropped, 2);
+    a.dropped = 0;
+    ck_assert (memcmp (&a, &b, sizeof a) == 0);
+}
+END_TEST
+
+START_TEST (parameters)
+{
+    vg_onset_cfg_t c;
+    vg_onset_cfg_default (&c);
+    ck_assert_int_eq (vg_onset_cfg_check (&c), 0);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "short_n", 12), 0);
+    ck_assert_int_eq (c.short_n, 12);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "short_n", 12.5), -VG_EINVAL);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "short_n", VG_ONSET_SHORT_MAX + 1), -VG_EINVAL);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "hold", 0), -VG_EINVAL);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "no_such", 1), -VG_EINVAL);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "zcap", NAN), -VG_EINVAL);
+    ck_assert_int_eq (c.short_n, 12);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "fast", 4), 0);
+    ck_assert (c.scale[0] == 4);
+    size_t n = 0;
+    const char *help;
+    double lo, hi;
+    while (vg_onset_param (n, &help, &lo, &hi)) {
+        ck_assert (help && *help && lo <= hi);
+        n++;
+    }
+    ck_assert_uint_ge (n, 10);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "zlo", 5), 0);
+    ck_assert_int_eq (vg_onset_cfg_check (&c), -VG_EINVAL); /* zlo >= zcap */
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "zcap", 6), 0);
+    ck_assert_int_eq (vg_onset_cfg_check (&c), 0);
+    c.short_n = 0;
+    ck_assert_int_eq (vg_onset_cfg_check (&c), -VG_EINVAL);
+    ck_assert_int_eq (vg_onset_cfg_check (NULL), -VG_EINVAL);
+}
+END_TEST
+
+Suite *
+vg_onset_suite (void)
+{
+    Suite *s = suite_create ("onset");
+    TCase *tc = tcase_create ("onset");
+    tcase_set_timeout (tc, 60);
+    tcase_add_test (tc, prefix_scores_as_whole);
+    tcase_add_test (tc, spike_high_at_onset_low_after);
+    tcase_add_test (tc, level_shift_high_at_onset_low_after);
+    tcase_add_test (tc, missing_daily_swing);
+    tcase_add_test (tc, benign_series_stay_low);
+    tcase_add_test (tc, nonfinite_dropped);
+    tcase_add_test (tc, parameters);
+    suite_add_tcase (s, tc);
+    return s;
+}
