@@ -13,12 +13,12 @@
  * at least 32 + strlen (tag)).  Returns out, or NULL if it could not be created. */
 char *vg_test_tmpdir (char *out, size_t size, const char *tag);
 
-/* Remove dir and everything below it (symbolic links are removed, not followed).
- * Returns 0, or -1 if something could not be removed.  A missing dir is not an error. */
+/* Remove dir and everything below it: directories are made accessible first (tests take
+ * permissions away), symbolic links are removed, not followed.  Returns 0, or -1 if
+ * something could not be removed.  A missing dir is not an error. */
 int vg_test_rmtree (const char *dir);
 
-/* Join dir and name into out ("dir/name"); returns out (asserts nothing, truncates never:
- * returns NULL if it does not fit). */
+/* Join dir and name into out ("dir/name").  Returns out, or NULL if it does not fit. */
 char *vg_test_path (char *out, size_t size, const char *dir, const char *name);
 
 /* Read a whole file into a new buffer, NUL-terminated (the NUL is not counted in *len).
