@@ -352,7 +352,7 @@ END_TEST
 
 START_TEST (failover_to_second)
 {
-    s_start (2, 8, 300, 0);
+    s_start (2, 8, 1000, 0);
     s_peers[0].silent = true;   /* the primary takes messages but never answers */
     s_peers[1].committed = 2;   /* the secondary already holds 1 and 2 (same epoch) */
     s_peers[1].epoch = vg_spool_epoch (s_spool);
@@ -382,7 +382,7 @@ c_back_on_primary (void)
 
 START_TEST (returns_to_primary)
 {
-    s_start (2, 8, 300, 400);
+    s_start (2, 8, 1000, 400);
     s_peers[0].silent = true;
     s_spool_batches (3);
     ck_assert (s_run_until (c_spool_empty));
