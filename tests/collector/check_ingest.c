@@ -2,7 +2,9 @@
  * by vg_ingest_batch().  Valid batches (built by the agent's real batcher) are admitted and
  * counted; duplicates and gaps store nothing; unknown agents, ACL violations, hostile bytes
  * (truncations, random buffers, every single-bit flip) and each structural check (one
- * mutation per check) are refused with a counter, and the store is left exactly as it was. */
+ * mutation per check) are refused with a counter, and the store is left exactly as it was.
+ * One concept (the ingest contract); long because every check of ingest.c has its own case,
+ * and removing any one of them makes a case fail. */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
