@@ -654,13 +654,16 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
         pl->single_bucket = true;
         pl->bucket = vg_store_bucket (in->scratch.ts[off], bms);
         s_series_t *known = s_series_find (in, pl->sid);
-        uint32_t dummy;
-        pl->is_new = !known && !vg_u64map_get (&in->batch_new, pl->sid, &dummy);
-        if (pl->is_new && vg_u64map_put (&in->batch_new, pl->sid, 1) < 0)
+        /* batch_new holds 1 + the kind of a series' first occurrence in this batch: the same
+         * series twice with two kinds would reach pass 2 with no state names to map onto. */
+        uint32_t first = 0;
+        bool seen = !known && vg_u64map_get (&in->batch_new, pl->sid, &first);
+        pl->is_new = !known && !seen;
+        if (pl->is_new && vg_u64map_put (&in->batch_new, pl->sid, 1u + (uint32_t) s->kind) < 0)
             return s_reject (in, res, -VG_ENOMEM, "out of memory");
-        if (known && known->kind != (uint8_t) s->kind)
-            return s_reject (in, res, -VG_EPROTO, "series %zu: kind changed from %d to %d", i, known->kind,
-                             (int) s->kind);
+        int was = known ? known->kind : seen ? (int) first - 1 : (int) s->kind;
+        if (was != (int) s->kind)
+            return s_reject (in, res, -VG_EPROTO, "series %zu: kind changed from %d to %d", i, was, (int) s->kind);
         for (size_t j = 0; j < n; j++) {
             int64_t t = in->scratch.ts[off + j];
             double v = in->scratch.v[off + j];

@@ -16,6 +16,7 @@
 
 #include "common/err.h"
 #include "agent/spool.h"
+#include "tests/support/tmpdir.h"
 
 #define HDR 40 /* batch header bytes; part of the file format */
 
@@ -29,35 +30,8 @@ typedef struct {
 static void
 s_tdir (tdir_t *t)
 {
-    strcpy (t->root, "/tmp/vg_spool_XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (t->root));
+    ck_assert_ptr_nonnull (vg_test_tmpdir (t->root, sizeof t->root, "spool"));
     snprintf (t->dir, sizeof t->dir, "%s/spool", t->root);
-}
-
-static void
-s_rmtree (const char *path)
-{
-    struct stat sb;
-    if (lstat (path, &sb) < 0)
-        return;
-    if (S_ISDIR (sb.st_mode)) {
-        chmod (path, 0700);
-        DIR *d = opendir (path);
-        if (d) {
-            struct dirent *de;
-            while ((de = readdir (d)) != NULL) {
-                if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-                    continue;
-                char sub[512];
-                snprintf (sub, sizeof sub, "%s/%s", path, de->d_name);
-                s_rmtree (sub);
-            }
-            closedir (d);
-        }
-        rmdir (path);
-    } else {
-        unlink (path);
-    }
 }
 
 static vg_spool_t *
@@ -234,7 +208,7 @@ START_TEST (put_get_ack_roundtrip)
     ck_assert_ptr_null (s);
     vg_spool_destroy (&s); /* NULL-safe */
     vg_spool_destroy (NULL);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -252,7 +226,7 @@ START_TEST (get_missing)
     ck_assert_int_eq (vg_spool_drop (s, 9), -VG_ENOTFOUND);
     vg_buf_free (&b);
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -287,7 +261,7 @@ START_TEST (reopen_keeps_epoch_and_seq)
     s_put_n (s, 1);
     s_check_get (s, 6);
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -341,7 +315,7 @@ START_TEST (crash_damage_dropped_and_counted)
     ck_assert_uint_eq (st.corrupt_dropped, 0);
     ck_assert_uint_eq (st.batches, 2);
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -370,7 +344,7 @@ START_TEST (torn_write_at_every_offset)
         s = s_open (t.dir, 0, 0);
         ck_assert_uint_eq (vg_spool_next_seq (s), 4);
         vg_spool_destroy (&s);
-        s_rmtree (t.root);
+        vg_test_rmtree (t.root);
     }
 }
 END_TEST
@@ -403,7 +377,7 @@ START_TEST (corrupt_found_by_get)
     ck_assert_uint_eq (vg_spool_next_seq (s), 4); /* seq 3 is not reused */
     vg_spool_destroy (&s);
     vg_buf_free (&b);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -439,7 +413,7 @@ START_TEST (full_by_bytes)
     ck_assert_int_eq (vg_spool_ack (s, 3), 0);
     ck_assert_int_eq (vg_spool_put (s, 5, buf, 200), 0);
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -476,7 +450,7 @@ START_TEST (full_by_count)
     vg_spool_stats (s, &st);
     ck_assert_uint_eq (st.batches, 4);
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -521,7 +495,7 @@ START_TEST (drop_makes_hole)
     ck_assert_uint_eq (vg_spool_first (s), 0);
     ck_assert_uint_eq (vg_spool_next_seq (s), 7);
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -533,7 +507,7 @@ START_TEST (wiped_dir_new_epoch)
     uint64_t e1 = vg_spool_epoch (s);
     s_put_n (s, 3);
     vg_spool_destroy (&s);
-    s_rmtree (t.dir);
+    vg_test_rmtree (t.dir);
     s = s_open (t.dir, 0, 0);
     uint64_t e2 = vg_spool_epoch (s);
     ck_assert_uint_ne (e2, 0);
@@ -541,7 +515,7 @@ START_TEST (wiped_dir_new_epoch)
     ck_assert_uint_eq (vg_spool_next_seq (s), 1);
     ck_assert_uint_eq (vg_spool_first (s), 0);
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -574,7 +548,7 @@ START_TEST (state_lost_recovered_from_batches)
     ck_assert_uint_eq (vg_spool_epoch (s), e1);
     ck_assert_uint_eq (vg_spool_next_seq (s), 7);
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -601,7 +575,7 @@ START_TEST (interrupted_ack_finished_at_open)
     ck_assert_uint_eq (vg_spool_first (s), 3);
     ck_assert (!s_exists (p));
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -647,7 +621,7 @@ START_TEST (symlinks_and_foreign_names)
     ck_assert (s_exists (outside));
     vg_buf_free (&b);
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -677,8 +651,8 @@ START_TEST (foreign_epoch_dropped)
     ck_assert (!s_exists (pa));
     ck_assert_uint_eq (vg_spool_next_seq (s), 4);
     vg_spool_destroy (&s);
-    s_rmtree (a.root);
-    s_rmtree (b.root);
+    vg_test_rmtree (a.root);
+    vg_test_rmtree (b.root);
 }
 END_TEST
 
@@ -723,7 +697,7 @@ START_TEST (bad_dir)
     err = 0;
     ck_assert_ptr_null (vg_spool_new (&cfg, &err));
     ck_assert_int_lt (err, 0);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -744,7 +718,7 @@ START_TEST (one_process_per_spool)
     ck_assert_int_eq (waitpid (pid, &status, 0), pid);
     ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
     vg_spool_destroy (&s);
-    s_rmtree (t.root);
+    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -814,7 +788,7 @@ START_TEST (survives_kill9)
         for (uint64_t q = vg_spool_first (s); q; q = vg_spool_after (s, q))
             s_check_get (s, q);
         vg_spool_destroy (&s);
-        s_rmtree (t.root);
+        vg_test_rmtree (t.root);
     }
 }
 END_TEST

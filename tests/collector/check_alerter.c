@@ -21,6 +21,7 @@
 #include "collector/ocsf.h"
 #include "store/outbox.h"
 #include "store/store.h"
+#include "tests/support/tmpdir.h"
 
 static char s_kdir[128];       /* broker state dir */
 static char s_boot[128];       /* bootstrap list */
@@ -113,16 +114,13 @@ s_broker_start (void)
 static void
 s_store_setup (void)
 {
-    snprintf (s_sdir, sizeof s_sdir, "/tmp/vg-alerter-XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (s_sdir));
+    ck_assert_ptr_nonnull (vg_test_tmpdir (s_sdir, sizeof s_sdir, "alerter"));
 }
 
 static void
 s_store_teardown (void)
 {
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_sdir);
-    ck_assert_int_eq (system (cmd), 0);
+    ck_assert_int_eq (vg_test_rmtree (s_sdir), 0);
 }
 
 static vg_store_t *

@@ -15,6 +15,7 @@
 #include "collector/ingest.h"
 #include "store/store.h"
 #include "proto/vigil.pb-c.h"
+#include "tests/support/tmpdir.h"
 
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z: outside the 00:00-05:00 change window */
 #define T_NIGHT (T0 - 9 * 3600000LL) /* 03:00Z: inside it */
@@ -38,13 +39,9 @@ static vg_ingest_t *s_ingest; /* the batches go through the real ingest first, a
 static void
 setup (void)
 {
-    snprintf (s_dir, sizeof s_dir, "/tmp/vg-detstage-XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (s_dir));
-    snprintf (s_rules, sizeof s_rules, "%s/rules.yaml", s_dir);
-    FILE *f = fopen (s_rules, "w");
-    ck_assert_ptr_nonnull (f);
-    fputs (RULES, f);
-    fclose (f);
+    ck_assert_ptr_nonnull (vg_test_tmpdir (s_dir, sizeof s_dir, "detstage"));
+    ck_assert_ptr_nonnull (vg_test_path (s_rules, sizeof s_rules, s_dir, "rules.yaml"));
+    ck_assert_int_eq (vg_test_write_file (s_rules, RULES, strlen (RULES)), 0);
     char path[300], err[256];
     snprintf (path, sizeof path, "%s/store", s_dir);
     vg_store_cfg_t sc = { path, VG_STORE_RW, 7200000, false, 0 };
@@ -60,9 +57,7 @@ teardown (void)
 {
     vg_ingest_destroy (&s_ingest);
     vg_store_destroy (&s_store);
-    char cmd[300];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    ck_assert_int_eq (system (cmd), 0);
+    ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
 }
 
 static vg_detect_stage_t *
@@ -534,10 +529,9 @@ START_TEST (config_errors)
     ck_assert_ptr_null (vg_detect_stage_new (&cfg, s_store, err, sizeof err));
     ck_assert_ptr_nonnull (strstr (err, "detect.rules"));
     char bad[300];
-    snprintf (bad, sizeof bad, "%s/bad.yaml", s_dir);
-    FILE *f = fopen (bad, "w");
-    fputs ("rules:\n  - id: x\n    detector: no_such_kind\n", f);
-    fclose (f);
+    const char *text = "rules:\n  - id: x\n    detector: no_such_kind\n";
+    ck_assert_ptr_nonnull (vg_test_path (bad, sizeof bad, s_dir, "bad.yaml"));
+    ck_assert_int_eq (vg_test_write_file (bad, text, strlen (text)), 0);
     cfg.rules_path = bad;
     ck_assert_ptr_null (vg_detect_stage_new (&cfg, s_store, err, sizeof err));
     ck_assert_ptr_nonnull (strstr (err, "bad.yaml"));

@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "proto/vigil.pb-c.h"
 #include "collector/zap.h"
+#include "tests/support/tmpdir.h"
 
 /* ---- vg_zap_peek_agent_id ---- */
 
@@ -159,8 +160,7 @@ s_serve (void *arg)
 static void
 setup (void)
 {
-    snprintf (s_dir, sizeof s_dir, "/tmp/vg-zap-XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (s_dir));
+    ck_assert_ptr_nonnull (vg_test_tmpdir (s_dir, sizeof s_dir, "zap"));
     snprintf (s_ep, sizeof s_ep, "ipc://%s/sock", s_dir);
     ck_assert_int_eq (zmq_curve_keypair (s_srv_pub, s_srv_sec), 0);
     ck_assert_int_eq (zmq_curve_keypair (s_a1_pub, s_a1_sec), 0);
@@ -199,9 +199,7 @@ teardown (void)
     vg_server_destroy (&s_srv);
     vg_ingest_destroy (&s_ingest);
     vg_store_destroy (&s_store);
-    char cmd[300];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    ck_assert_int_eq (system (cmd), 0);
+    ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
 }
 
 /* A DEALER to the server: CURVE with (pub, sec) when pub is set, else plain. */

@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "store/outbox.h"
 #include "store/store.h"
+#include "tests/support/tmpdir.h"
 
 static char s_dir[64];
 
@@ -35,16 +36,13 @@ s_outbox (vg_store_t *s)
 static void
 setup (void)
 {
-    snprintf (s_dir, sizeof s_dir, "/tmp/vg-outbox-XXXXXX");
-    ck_assert_ptr_nonnull (mkdtemp (s_dir));
+    ck_assert_ptr_nonnull (vg_test_tmpdir (s_dir, sizeof s_dir, "outbox"));
 }
 
 static void
 teardown (void)
 {
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    ck_assert_int_eq (system (cmd), 0);
+    ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
 }
 
 /* Add n records "key-<i>" / "payload <i>" in one txn and commit it (ok) or drop it. */

@@ -1,0 +1,431 @@
+/* check_sender.c - the agent's sender against in-test collectors (ZeroMQ ROUTERs on ipc
+ * endpoints in a temporary directory): batches go out in order within the credit window,
+ * an ACK deletes from the spool, RETRY resends, REJECTED drops, WELCOME's committed seq
+ * skips what the collector holds, a silent collector is failed over, and the sender
+ * returns to the primary once it answers again.  Single-threaded: the test drives the
+ * sender's service() and both peers from one poll loop; every wait has a deadline. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "agent/sender.h"
+#include "agent/spool.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "proto/vigil.pb-c.h"
+#include "tests/support/tmpdir.h"
+
+#define WAIT_MS 8000
+#define MAX_SEEN 256
+
+/* An in-test collector. */
+typedef struct {
+    void *router;
+    bool silent;            /* read everything, answer nothing */
+    bool auto_ack;          /* ACK OK every batch as it arrives */
+    uint64_t committed;     /* WELCOME's committed_seq (same epoch); raised by auto acks */
+    uint64_t retry_seq;     /* answer this seq once with RETRY */
+    uint64_t reject_seq;    /* answer this seq with REJECTED */
+    uint64_t epoch;         /* from the last HELLO */
+    uint64_t seen[MAX_SEEN];/* batch seqs in arrival order */
+    size_t nseen;
+    int hellos, heartbeats;
+    uint8_t id[256];        /* the sender's identity, for unsolicited ACKs */
+    size_t idlen;
+} s_peer_t;
+
+static char s_dir[64];
+static char s_ep[2][128];
+static void *s_ctx;
+static s_peer_t s_peers[2];
+static vg_spool_t *s_spool;
+static vg_sender_t *s_snd;
+
+static void
+setup (void)
+{
+    ck_assert_ptr_nonnull (vg_test_tmpdir (s_dir, sizeof s_dir, "sender"));
+    s_ctx = zmq_ctx_new ();
+    ck_assert_ptr_nonnull (s_ctx);
+    memset (s_peers, 0, sizeof s_peers);
+    for (int i = 0; i < 2; i++) {
+        snprintf (s_ep[i], sizeof s_ep[i], "ipc://%s/c%d", s_dir, i);
+        s_peers[i].router = zmq_socket (s_ctx, ZMQ_ROUTER);
+        int zero = 0;
+        zmq_setsockopt (s_peers[i].router, ZMQ_LINGER, &zero, sizeof zero);
+        ck_assert_int_eq (zmq_bind (s_peers[i].router, s_ep[i]), 0);
+        s_peers[i].auto_ack = true;
+    }
+    char path[128];
+    vg_spool_cfg_t sc = { vg_test_path (path, sizeof path, s_dir, "spool"), 0, 0, false };
+    int err = 0;
+    s_spool = vg_spool_new (&sc, &err);
+    ck_assert_msg (s_spool != NULL, "spool: %d", err);
+}
+
+static void
+teardown (void)
+{
+    vg_sender_destroy (&s_snd);
+    ck_assert_ptr_null (s_snd);
+    vg_sender_destroy (&s_snd);
+    vg_spool_destroy (&s_spool);
+    for (int i = 0; i < 2; i++)
+        zmq_close (s_peers[i].router);
+    zmq_ctx_term (s_ctx);
+    ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
+}
+
+static const char *const s_eps[] = { s_ep[0], s_ep[1] };
+
+static void
+s_start (size_t nendpoints, uint32_t window, int64_t timeout_ms, int64_t primary_retry_ms)
+{
+    vg_sender_cfg_t cfg = { .agent_id = "a1", .endpoints = s_eps, .nendpoints = nendpoints, .window = window,
+                            .heartbeat_ms = 50, .timeout_ms = timeout_ms, .primary_retry_ms = primary_retry_ms };
+    char err[256];
+    s_snd = vg_sender_new (&cfg, s_spool, err, sizeof err);
+    ck_assert_msg (s_snd != NULL, "%s", err);
+}
+
+/* Spool n batches (each a header-only vigil.Batch carrying its seq). */
+static void
+s_spool_batches (int n)
+{
+    for (int i = 0; i < n; i++) {
+        Vigil__Batch b = VIGIL__BATCH__INIT;
+        b.agent_id = "a1";
+        b.epoch = vg_spool_epoch (s_spool);
+        b.seq = vg_spool_next_seq (s_spool);
+        uint8_t buf[128];
+        size_t len = vigil__batch__pack (&b, buf);
+        ck_assert_int_eq (vg_spool_put (s_spool, b.seq, buf, len), 0);
+    }
+}
+
+static void
+s_peer_send (s_peer_t *p, uint8_t type, const void *data, size_t len)
+{
+    ck_assert_int_ge (zmq_send (p->router, p->id, p->idlen, ZMQ_SNDMORE), 0);
+    ck_assert_int_eq (zmq_send (p->router, &type, 1, ZMQ_SNDMORE), 1);
+    ck_assert_int_ge (zmq_send (p->router, data, len, 0), 0);
+}
+
+static void
+s_peer_ack (s_peer_t *p, uint64_t seq, Vigil__AckStatus status)
+{
+    Vigil__Ack a = VIGIL__ACK__INIT;
+    a.epoch = p->epoch;
+    a.seq = seq;
+    a.status = status;
+    a.reason = "test";
+    if (status == VIGIL__ACK_STATUS__ACK_STATUS_OK && seq > p->committed)
+        p->committed = seq;
+    uint8_t buf[128];
+    s_peer_send (p, VIGIL__MSG_TYPE__MSG_TYPE_ACK, buf, vigil__ack__pack (&a, buf));
+}
+
+/* Handle every message waiting at peer p. */
+static void
+s_peer_serve (s_peer_t *p)
+{
+    for (;;) {
+        zmq_msg_t f[3];
+        int nf = 0;
+        bool more = true;
+        while (more) {
+            zmq_msg_t m;
+            zmq_msg_init (&m);
+            if (zmq_msg_recv (&m, p->router, nf == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+                zmq_msg_close (&m);
+                ck_assert_int_eq (nf, 0);
+                return;
+            }
+            more = zmq_msg_more (&m);
+            ck_assert_int_lt (nf, 3);
+            f[nf++] = m;
+        }
+        ck_assert_int_eq (nf, 3);
+        ck_assert_uint_le (zmq_msg_size (&f[0]), sizeof p->id);
+        p->idlen = zmq_msg_size (&f[0]);
+        memcpy (p->id, zmq_msg_data (&f[0]), p->idlen);
+        ck_assert_uint_eq (zmq_msg_size (&f[1]), 1);
+        uint8_t type = *(uint8_t *) zmq_msg_data (&f[1]);
+        const uint8_t *data = zmq_msg_data (&f[2]);
+        size_t len = zmq_msg_size (&f[2]);
+        if (type == VIGIL__MSG_TYPE__MSG_TYPE_HELLO) {
+            p->hellos++;
+            Vigil__Hello *h = vigil__hello__unpack (NULL, len, data);
+            ck_assert_ptr_nonnull (h);
+            ck_assert_str_eq (h->agent_id, "a1");
+            if (h->epoch != p->epoch)
+                p->committed = 0;
+            p->epoch = h->epoch;
+            vigil__hello__free_unpacked (h, NULL);
+            if (!p->silent) {
+                Vigil__Welcome w = VIGIL__WELCOME__INIT;
+                w.collector_id = "peer";
+                w.epoch = p->epoch;
+                w.committed_seq = p->committed;
+                uint8_t buf[128];
+                s_peer_send (p, VIGIL__MSG_TYPE__MSG_TYPE_WELCOME, buf, vigil__welcome__pack (&w, buf));
+            }
+        } else if (type == VIGIL__MSG_TYPE__MSG_TYPE_BATCH) {
+            Vigil__Batch *b = vigil__batch__unpack (NULL, len, data);
+            ck_assert_ptr_nonnull (b);
+            uint64_t seq = b->seq;
+            ck_assert_uint_eq (b->epoch, p->epoch);
+            vigil__batch__free_unpacked (b, NULL);
+            ck_assert_uint_lt (p->nseen, MAX_SEEN);
+            p->seen[p->nseen++] = seq;
+            /* As the collector's ingest: strictly in sequence (a gap gets RETRY), a
+             * duplicate is acknowledged again, a rejected batch is consumed; the first batch of
+             * an epoch it holds nothing of may have any seq. */
+            if (p->silent || !p->auto_ack) {
+            } else if (seq == p->retry_seq) {
+                p->retry_seq = 0;
+                s_peer_ack (p, seq, VIGIL__ACK_STATUS__ACK_STATUS_RETRY);
+            } else if (seq <= p->committed) {
+                s_peer_ack (p, seq, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+            } else if (p->committed && seq != p->committed + 1) { /* nothing yet: any seq starts */
+                s_peer_ack (p, seq, VIGIL__ACK_STATUS__ACK_STATUS_RETRY);
+            } else {
+                p->committed = seq;
+                s_peer_ack (p, seq, seq == p->reject_seq ? VIGIL__ACK_STATUS__ACK_STATUS_REJECTED
+                                                         : VIGIL__ACK_STATUS__ACK_STATUS_OK);
+            }
+        } else if (type == VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT) {
+            p->heartbeats++;
+            if (!p->silent)
+                s_peer_send (p, VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT, data, len);
+        }
+        for (int i = 0; i < nf; i++)
+            zmq_msg_close (&f[i]);
+    }
+}
+
+typedef bool (*s_cond_fn) (void);
+
+/* Drive the sender and both peers until cond() holds (true) or WAIT_MS pass (false). */
+static bool
+s_run_until (s_cond_fn cond)
+{
+    int64_t deadline = vg_clock_mono_ms () + WAIT_MS;
+    for (;;) {
+        int64_t now = vg_clock_mono_ms ();
+        ck_assert_int_eq (vg_sender_service (s_snd, now), 0);
+        if (cond ())
+            return true;
+        if (now >= deadline)
+            return false;
+        zmq_pollitem_t it[3] = { { s_peers[0].router, 0, ZMQ_POLLIN, 0 },
+                                 { s_peers[1].router, 0, ZMQ_POLLIN, 0 },
+                                 { vg_sender_socket (s_snd), 0, ZMQ_POLLIN, 0 } };
+        int64_t wake = vg_sender_next_wake (s_snd, now);
+        zmq_poll (it, 3, wake < 20 ? wake : 20);
+        s_peer_serve (&s_peers[0]);
+        s_peer_serve (&s_peers[1]);
+    }
+}
+
+static bool
+c_spool_empty (void)
+{
+    return vg_spool_first (s_spool) == 0;
+}
+
+static bool
+c_ready (void)
+{
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    return st.ready;
+}
+
+/* ---- cases ---- */
+
+START_TEST (delivers_in_order_and_ack_empties_spool)
+{
+    s_start (1, 8, 5000, 0);
+    s_spool_batches (5);
+    ck_assert (s_run_until (c_spool_empty));
+    ck_assert_uint_eq (s_peers[0].nseen, 5);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_uint_eq (s_peers[0].seen[i], i + 1);
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert (st.ready);
+    ck_assert_uint_eq (st.sent, 5);
+    ck_assert_uint_eq (st.acked, 5);
+    ck_assert_uint_eq (st.resent, 0);
+    ck_assert_uint_eq (st.failovers, 0);
+    ck_assert_uint_eq (vg_sender_inflight (s_snd), 0);
+    vg_spool_stats_t ss;
+    vg_spool_stats (s_spool, &ss);
+    ck_assert_uint_eq (ss.acked_seq, 5);
+    ck_assert_uint_eq (ss.batches, 0);
+    /* Batches spooled later go out on the same connection. */
+    s_spool_batches (2);
+    ck_assert (s_run_until (c_spool_empty));
+    ck_assert_uint_eq (s_peers[0].nseen, 7);
+    ck_assert_int_eq (s_peers[0].hellos, 1);
+}
+END_TEST
+
+static size_t s_want_hb;
+static bool
+c_heartbeats (void)
+{
+    return (size_t) s_peers[0].heartbeats >= s_want_hb;
+}
+
+START_TEST (credit_window_respected)
+{
+    s_start (1, 3, 5000, 0);
+    s_peers[0].auto_ack = false;
+    s_spool_batches (10);
+    /* Wait until the sender has had time to send more (two heartbeats after the window
+     * filled prove it is idle, not slow): exactly the window is out. */
+    ck_assert (s_run_until (c_ready));
+    s_want_hb = 2;
+    ck_assert (s_run_until (c_heartbeats));
+    ck_assert_uint_eq (s_peers[0].nseen, 3);
+    ck_assert_uint_eq (vg_sender_inflight (s_snd), 3);
+    /* A cumulative ACK of 2 frees two credits: 4 and 5 follow, no more. */
+    s_peer_ack (&s_peers[0], 2, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    s_want_hb = (size_t) s_peers[0].heartbeats + 2;
+    ck_assert (s_run_until (c_heartbeats));
+    ck_assert_uint_eq (s_peers[0].nseen, 5);
+    ck_assert_uint_eq (s_peers[0].seen[3], 4);
+    ck_assert_uint_eq (s_peers[0].seen[4], 5);
+    ck_assert_uint_eq (vg_spool_first (s_spool), 3);
+    ck_assert_uint_eq (vg_sender_inflight (s_snd), 3);
+    /* Acknowledging as they come lets the rest through. */
+    s_peers[0].auto_ack = true;
+    s_peer_ack (&s_peers[0], 5, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    ck_assert (s_run_until (c_spool_empty));
+    ck_assert_uint_eq (s_peers[0].nseen, 10);
+    for (size_t i = 0; i < 10; i++)
+        ck_assert_uint_eq (s_peers[0].seen[i], i + 1);
+}
+END_TEST
+
+START_TEST (retry_resends)
+{
+    s_start (1, 8, 5000, 0);
+    s_peers[0].retry_seq = 2;
+    s_spool_batches (4);
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_ge (st.retries, 1);
+    ck_assert_uint_ge (st.resent, 1);
+    /* 2 came twice: once refused for a retry, once accepted (3 and 4, sent behind it, were
+     * refused as gaps and resent too); everything ends acknowledged. */
+    int twos = 0;
+    for (size_t i = 0; i < s_peers[0].nseen; i++)
+        twos += s_peers[0].seen[i] == 2;
+    ck_assert_int_eq (twos, 2);
+    vg_spool_stats_t ss;
+    vg_spool_stats (s_spool, &ss);
+    ck_assert_uint_eq (ss.acked_seq, 4);
+}
+END_TEST
+
+START_TEST (rejected_is_dropped)
+{
+    s_start (1, 1, 5000, 0);
+    s_peers[0].reject_seq = 2;
+    s_spool_batches (3);
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_eq (st.rejected, 1);
+    ck_assert_uint_eq (st.sent, 3); /* 2 was not resent */
+    vg_spool_stats_t ss;
+    vg_spool_stats (s_spool, &ss);
+    ck_assert_uint_eq (ss.drop_total, 1);
+}
+END_TEST
+
+START_TEST (failover_to_second)
+{
+    s_start (2, 8, 1000, 0);
+    s_peers[0].silent = true;   /* the primary takes messages but never answers */
+    s_peers[1].committed = 2;   /* the secondary already holds 1 and 2 (same epoch) */
+    s_peers[1].epoch = vg_spool_epoch (s_spool);
+    s_spool_batches (5);
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_ge (st.failovers, 1);
+    ck_assert_uint_eq (st.endpoint, 1);
+    ck_assert (st.ready);
+    ck_assert_int_ge (s_peers[0].hellos, 1);
+    ck_assert_uint_eq (s_peers[0].nseen, 0); /* no WELCOME, no batches */
+    /* WELCOME said 1 and 2 are held: only 3..5 are sent to the secondary. */
+    ck_assert_uint_eq (s_peers[1].nseen, 3);
+    ck_assert_uint_eq (s_peers[1].seen[0], 3);
+    ck_assert_uint_eq (s_peers[1].seen[2], 5);
+}
+END_TEST
+
+static bool
+c_back_on_primary (void)
+{
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    return st.endpoint == 0 && st.ready;
+}
+
+START_TEST (returns_to_primary)
+{
+    s_start (2, 8, 1000, 400);
+    s_peers[0].silent = true;
+    s_spool_batches (3);
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_eq (st.endpoint, 1);
+    ck_assert_uint_eq (s_peers[1].nseen, 3);
+    /* The primary recovers: the sender goes back to it (idle, after primary_retry_ms)... */
+    s_peers[0].silent = false;
+    ck_assert (s_run_until (c_back_on_primary));
+    /* ...and new batches go there. */
+    s_spool_batches (2);
+    ck_assert (s_run_until (c_spool_empty));
+    ck_assert_uint_eq (s_peers[0].nseen, 2);
+    ck_assert_uint_eq (s_peers[0].seen[0], 4);
+    ck_assert_uint_eq (s_peers[0].seen[1], 5);
+    ck_assert_uint_eq (s_peers[1].nseen, 3);
+}
+END_TEST
+
+START_TEST (no_endpoints_refused)
+{
+    vg_sender_cfg_t cfg = { .agent_id = "a1", .endpoints = s_eps, .nendpoints = 0 };
+    char err[256];
+    ck_assert_ptr_null (vg_sender_new (&cfg, s_spool, err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "no collectors"));
+}
+END_TEST
+
+Suite *
+vg_sender_suite (void)
+{
+    Suite *s = suite_create ("sender");
+    TCase *tc = tcase_create ("sender");
+    tcase_add_checked_fixture (tc, setup, teardown);
+    tcase_set_timeout (tc, 60);
+    tcase_add_test (tc, delivers_in_order_and_ack_empties_spool);
+    tcase_add_test (tc, credit_window_respected);
+    tcase_add_test (tc, retry_resends);
+    tcase_add_test (tc, rejected_is_dropped);
+    tcase_add_test (tc, failover_to_second);
+    tcase_add_test (tc, returns_to_primary);
+    tcase_add_test (tc, no_endpoints_refused);
+    suite_add_tcase (s, tc);
+    return s;
+}

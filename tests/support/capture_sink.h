@@ -1,0 +1,57 @@
+/* capture_sink.h - test fixture: a vg_sink_t that records what a producer delivers.
+ *
+ * Every sample and event is copied (strings included, labels flattened to "k=v,k=v"), so
+ * assertions can run after the producer's buffers are gone.  Optionally fails the n-th
+ * sample() call, to test that producers stop and pass the sink's code up.  Shared by the
+ * Check suites (compiled into every suite executable). */
+#ifndef VG_TEST_CAPTURE_SINK_H
+#define VG_TEST_CAPTURE_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/model.h"
+#include "common/sink.h"
+
+typedef struct {
+    char *device, *path, *labels, *input, *origin, *unit, *state;
+    vg_kind_t kind;
+    int64_t ts_ms;
+    double value;
+} vg_test_sample_t;
+
+typedef struct {
+    char *device, *input;
+    vg_event_type_t type;
+    int64_t ts_ms;
+    size_t nattrs;
+    uint64_t gap_samples;     /* VG_EV_GAP only */
+} vg_test_event_t;
+
+typedef struct {
+    vg_test_sample_t *samples;
+    size_t nsamples, samples_cap;
+    vg_test_event_t *events;
+    size_t nevents, events_cap;
+    size_t ndevices;                    /* device() calls */
+    size_t events_by_type[VG_EV__COUNT];
+    char last_device[VG_MAX_ID_LEN + 1], last_vendor[VG_MAX_ID_LEN + 1];
+    long fail_at;                       /* > 0: sample() call number fail_at returns fail_rc */
+    int fail_rc;
+    long sample_calls;
+} vg_test_capture_t;
+
+/* An empty capture (nothing allocated yet). */
+void vg_test_capture_init (vg_test_capture_t *c);
+/* Free every copy; the capture is empty (and reusable) afterwards.  NULL-safe. */
+void vg_test_capture_free (vg_test_capture_t *c);
+/* The sink delivering into c (c is borrowed and must outlive the sink's use). */
+vg_sink_t vg_test_capture_sink (vg_test_capture_t *c);
+
+/* First sample with this path and labels ("k=v,k=v" in delivery order; NULL = any).
+ * NULL when there is none. */
+const vg_test_sample_t *vg_test_capture_find (const vg_test_capture_t *c, const char *path, const char *labels);
+/* Number of samples with this path (any labels). */
+size_t vg_test_capture_count (const vg_test_capture_t *c, const char *path);
+
+#endif
