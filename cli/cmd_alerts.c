@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "store/alert_store.h"
+#include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "common/err.h"
@@ -69,25 +70,15 @@ int
 vg_cmd_alerts (int argc, char **argv)
 {
     const char *store = NULL, *from = NULL, *to = NULL, *format = "text";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
-            s_help (stdout);
-            return 0;
-        } else if (val && !strcmp (a, "--store"))
-            store = val, i++;
-        else if (val && !strcmp (a, "--from"))
-            from = val, i++;
-        else if (val && !strcmp (a, "--to"))
-            to = val, i++;
-        else if (val && !strcmp (a, "--format"))
-            format = val, i++;
-        else {
-            fprintf (stderr, "vigil alerts: unknown or incomplete option '%s'\n", a);
-            s_help (stderr);
-            return 2;
-        }
-    }
+    const vg_arg_t args[] = {
+        { "--store", NULL, VG_ARG_STR, &store, 0, 0 },
+        { "--from", NULL, VG_ARG_STR, &from, 0, 0 },
+        { "--to", NULL, VG_ARG_STR, &to, 0, 0 },
+        { "--format", NULL, VG_ARG_STR, &format, 0, 0 },
+    };
+    int arc = vg_cli_args ("vigil alerts", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
+    if (arc != VG_ARGS_RUN)
+        return vg_cli_args_exit (arc);
     if (!store) {
         s_help (stderr);
         return 2;
@@ -96,15 +87,9 @@ vg_cmd_alerts (int argc, char **argv)
         fprintf (stderr, "vigil alerts: --format must be text or json\n");
         return 2;
     }
-    int64_t now = vg_clock_now_ms (), t0 = INT64_MIN, t1 = INT64_MAX;
-    if (from && vg_clock_parse (from, now, &t0) < 0) {
-        fprintf (stderr, "vigil alerts: cannot parse time '%s'\n", from);
+    int64_t t0, t1;
+    if (vg_cli_time_range ("vigil alerts", from, to, &t0, &t1) < 0)
         return 2;
-    }
-    if (to && vg_clock_parse (to, now, &t1) < 0) {
-        fprintf (stderr, "vigil alerts: cannot parse time '%s'\n", to);
-        return 2;
-    }
     char err[512];
     vg_store_cfg_t sc = { store, VG_STORE_SECONDARY, 0, false, 0 };
     vg_store_t *s = vg_store_open (&sc, err, sizeof err);

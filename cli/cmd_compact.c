@@ -3,27 +3,27 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "store/store.h"
+
+static void
+s_help (FILE *f)
+{
+    fprintf (f, "usage: vigil compact --store DIR\n"
+                "  Flushes and compacts every column family (the collector must not be running).\n");
+}
 
 int
 vg_cmd_compact (int argc, char **argv)
 {
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp (argv[i], "--store") && i + 1 < argc)
-            path = argv[++i];
-        else if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
-            printf ("usage: vigil compact --store DIR\n"
-                    "  Flushes and compacts every column family (the collector must not be running).\n");
-            return 0;
-        } else {
-            fprintf (stderr, "vigil compact: unknown option '%s'\n", argv[i]);
-            return 2;
-        }
-    }
+    const vg_arg_t args[] = { { "--store", NULL, VG_ARG_STR, &path, 0, 0 } };
+    int arc = vg_cli_args ("vigil compact", args, 1, argc, argv, s_help, NULL);
+    if (arc != VG_ARGS_RUN)
+        return vg_cli_args_exit (arc);
     if (!path) {
-        fprintf (stderr, "usage: vigil compact --store DIR\n");
+        s_help (stderr);
         return 2;
     }
     char err[512];

@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "common/err.h"
 #include "decode/gnmi.h"
@@ -278,34 +279,19 @@ int
 vg_cmd_decode (int argc, char **argv)
 {
     const char *format = NULL, *port_map = NULL, *lengths = NULL, *source = NULL, *file = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
-            s_help (stdout);
-            return 0;
-        }
-        const char **slot = !strcmp (a, "--format")     ? &format
-                            : !strcmp (a, "--port-map") ? &port_map
-                            : !strcmp (a, "--lengths")  ? &lengths
-                            : !strcmp (a, "--source")   ? &source
-                                                        : NULL;
-        if (slot) {
-            if (i + 1 >= argc) {
-                fprintf (stderr, "vigil decode: option '%s' needs a value\n", a);
-                return 2;
-            }
-            *slot = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            fprintf (stderr, "vigil decode: unknown option '%s'\n", a);
-            s_help (stderr);
-            return 2;
-        } else if (file) {
-            fprintf (stderr, "vigil decode: one FILE only\n");
-            return 2;
-        } else {
-            file = a;
-        }
+    const vg_arg_t args[] = {
+        { "--format", NULL, VG_ARG_STR, &format, 0, 0 },     { "--port-map", NULL, VG_ARG_STR, &port_map, 0, 0 },
+        { "--lengths", NULL, VG_ARG_STR, &lengths, 0, 0 },   { "--source", NULL, VG_ARG_STR, &source, 0, 0 },
+    };
+    vg_arg_multi_t files = { 0 };
+    int arc = vg_cli_args ("vigil decode", args, sizeof args / sizeof args[0], argc, argv, s_help, &files);
+    if (arc != VG_ARGS_RUN)
+        return vg_cli_args_exit (arc);
+    if (files.n > 1) {
+        fprintf (stderr, "vigil decode: one FILE only\n");
+        return 2;
     }
+    file = files.n ? files.v[0] : NULL;
     if (!format || !file) {
         s_help (stderr);
         return 2;

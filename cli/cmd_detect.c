@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "detectors/engine.h"
@@ -20,7 +21,6 @@
 #include "common/err.h"
 #include "common/hash.h"
 
-#define S_MAX_PARAMS 32
 #define S_LINE_MAX 4096
 
 static void
@@ -148,7 +148,7 @@ s_split_param (const char *p, char key[65], const char **val)
 
 /* Set up the onset scorer from --param values.  Returns 0, or 2 after a message. */
 static int
-s_setup_onset (s_scorer_t *sc, const char **params, size_t nparams)
+s_setup_onset (s_scorer_t *sc, const char *const *params, size_t nparams)
 {
     vg_onset_cfg_default (&sc->ocfg);
     for (size_t i = 0; i < nparams; i++) {
@@ -178,7 +178,8 @@ s_setup_onset (s_scorer_t *sc, const char **params, size_t nparams)
 /* Set up the engine scorer: a one-rule rule set, as YAML, so parameters are checked exactly
  * as in a rules file.  Returns 0, or 2 after a message (*rules may be set then too). */
 static int
-s_setup_engine (s_scorer_t *sc, const char *detector, const char **params, size_t nparams, vg_rules_t **rules)
+s_setup_engine (s_scorer_t *sc, const char *detector, const char *const *params, size_t nparams,
+                vg_rules_t **rules)
 {
     char yaml[8192];
     size_t n = (size_t) snprintf (yaml, sizeof yaml,
@@ -220,30 +221,15 @@ int
 vg_cmd_detect (int argc, char **argv)
 {
     const char *detector = "onset", *kind = "gauge";
-    const char *params[S_MAX_PARAMS];
-    size_t nparams = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
-            s_help (stdout);
-            return 0;
-        } else if (val && !strcmp (a, "--detector"))
-            detector = val, i++;
-        else if (val && !strcmp (a, "--kind"))
-            kind = val, i++;
-        else if (val && !strcmp (a, "--param")) {
-            if (nparams == S_MAX_PARAMS) {
-                fprintf (stderr, "vigil detect: too many --param options (max %d)\n", S_MAX_PARAMS);
-                return 2;
-            }
-            params[nparams++] = val;
-            i++;
-        } else {
-            fprintf (stderr, "vigil detect: unknown or incomplete option '%s'\n", a);
-            s_help (stderr);
-            return 2;
-        }
-    }
+    vg_arg_multi_t params = { 0 };
+    const vg_arg_t args[] = {
+        { "--detector", NULL, VG_ARG_STR, &detector, 0, 0 },
+        { "--kind", NULL, VG_ARG_STR, &kind, 0, 0 },
+        { "--param", NULL, VG_ARG_MULTI, &params, 0, 0 },
+    };
+    int arc = vg_cli_args ("vigil detect", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
+    if (arc != VG_ARGS_RUN)
+        return vg_cli_args_exit (arc);
     s_scorer_t sc;
     memset (&sc, 0, sizeof sc);
     sc.onset = !strcmp (detector, "onset");
@@ -260,7 +246,7 @@ vg_cmd_detect (int argc, char **argv)
     }
     sc.counter = !strcmp (kind, "counter");
     vg_rules_t *rules = NULL;
-    int rc = sc.onset ? s_setup_onset (&sc, params, nparams) : s_setup_engine (&sc, detector, params, nparams, &rules);
+    int rc = sc.onset ? s_setup_onset (&sc, params.v, params.n) : s_setup_engine (&sc, detector, params.v, params.n, &rules);
     if (rc != 0)
         goto done;
     rc = 1;

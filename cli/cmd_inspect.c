@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "common/err.h"
 #include "store/sample_merge.h"
@@ -69,29 +70,33 @@ s_dir_bytes (const char *dir, int depth)
     return total;
 }
 
+static void
+s_help (FILE *f)
+{
+    fprintf (f, "usage: vigil inspect --store DIR [--format text|json]\n"
+                "  Series, samples, events, bytes on disk and bytes per sample of a store.\n");
+}
+
 int
 vg_cmd_inspect (int argc, char **argv)
 {
-    const char *store = NULL;
-    bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp (argv[i], "--store") && i + 1 < argc)
-            store = argv[++i];
-        else if (!strcmp (argv[i], "--format") && i + 1 < argc)
-            json = !strcmp (argv[++i], "json");
-        else if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
-            printf ("usage: vigil inspect --store DIR [--format text|json]\n"
-                    "  Series, samples, events, bytes on disk and bytes per sample of a store.\n");
-            return 0;
-        } else {
-            fprintf (stderr, "vigil inspect: unknown option '%s'\n", argv[i]);
-            return 2;
-        }
-    }
+    const char *store = NULL, *format = "text";
+    const vg_arg_t args[] = {
+        { "--store", NULL, VG_ARG_STR, &store, 0, 0 },
+        { "--format", NULL, VG_ARG_STR, &format, 0, 0 },
+    };
+    int arc = vg_cli_args ("vigil inspect", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
+    if (arc != VG_ARGS_RUN)
+        return vg_cli_args_exit (arc);
     if (!store) {
-        fprintf (stderr, "usage: vigil inspect --store DIR [--format text|json]\n");
+        s_help (stderr);
         return 2;
     }
+    if (strcmp (format, "text") && strcmp (format, "json")) {
+        fprintf (stderr, "vigil inspect: --format must be text or json\n");
+        return 2;
+    }
+    bool json = !strcmp (format, "json");
     char err[512];
     vg_store_cfg_t sc = { store, VG_STORE_SECONDARY, 0, false, 0 };
     vg_store_t *s = vg_store_open (&sc, err, sizeof err);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "cli/cli_args.h"
 #include "cli/cli.h"
 
 /* Create path exclusively with mode and write text + "\n".  Returns 0 or -1 (message printed). */
@@ -38,25 +39,24 @@ s_write_new (const char *path, mode_t mode, const char *text)
     return rc;
 }
 
+static void
+s_help (FILE *f)
+{
+    fprintf (f, "usage: vigil keygen [--out PREFIX]\n\n"
+                "Make a CURVE key pair (Z85, 40 characters each).  Without --out, print it;\n"
+                "with --out, write PREFIX.key (secret, mode 0600) and PREFIX.pub, never\n"
+                "overwriting existing files.  The public key goes in the collector's agents[]\n"
+                "list (public_key) or the agents' curve.server_key; the secret stays on its host.\n");
+}
+
 int
 vg_cmd_keygen (int argc, char **argv)
 {
     const char *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp (argv[i], "--out") && i + 1 < argc)
-            out = argv[++i];
-        else if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
-            printf ("usage: vigil keygen [--out PREFIX]\n\n"
-                    "Make a CURVE key pair (Z85, 40 characters each).  Without --out, print it;\n"
-                    "with --out, write PREFIX.key (secret, mode 0600) and PREFIX.pub, never\n"
-                    "overwriting existing files.  The public key goes in the collector's agents[]\n"
-                    "list (public_key) or the agents' curve.server_key; the secret stays on its host.\n");
-            return 0;
-        } else {
-            fprintf (stderr, "vigil keygen: unknown argument '%s' (try --help)\n", argv[i]);
-            return 2;
-        }
-    }
+    const vg_arg_t args[] = { { "--out", NULL, VG_ARG_STR, &out, 0, 0 } };
+    int arc = vg_cli_args ("vigil keygen", args, 1, argc, argv, s_help, NULL);
+    if (arc != VG_ARGS_RUN)
+        return vg_cli_args_exit (arc);
     char pub[41], sec[41];
     if (zmq_curve_keypair (pub, sec) != 0) {
         fprintf (stderr, "vigil keygen: %s (libzmq built without CURVE?)\n", zmq_strerror (zmq_errno ()));

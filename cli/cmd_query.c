@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "common/json.h"
 #include "common/clock.h"
@@ -289,43 +290,21 @@ vg_cmd_query (int argc, char **argv)
 {
     s_query_t q = { 0 };
     const char *from = NULL, *to = NULL, *format = "csv";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp (a, "--events"))
-            q.events = true;
-        else if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
-            s_help (stdout);
-            return 0;
-        } else if (val && !strcmp (a, "--store"))
-            q.store = val, i++;
-        else if (val && !strcmp (a, "--device"))
-            q.device = val, i++;
-        else if (val && !strcmp (a, "--path"))
-            q.path = val, i++;
-        else if (val && !strcmp (a, "--from"))
-            from = val, i++;
-        else if (val && !strcmp (a, "--to"))
-            to = val, i++;
-        else if (val && !strcmp (a, "--format"))
-            format = val, i++;
-        else {
-            fprintf (stderr, "vigil query: unknown or incomplete option '%s'\n", a);
-            s_help (stderr);
-            return 2;
-        }
-    }
+    const vg_arg_t args[] = {
+        { "--store", NULL, VG_ARG_STR, &q.store, 0, 0 },   { "--device", NULL, VG_ARG_STR, &q.device, 0, 0 },
+        { "--path", NULL, VG_ARG_STR, &q.path, 0, 0 },     { "--from", NULL, VG_ARG_STR, &from, 0, 0 },
+        { "--to", NULL, VG_ARG_STR, &to, 0, 0 },           { "--format", NULL, VG_ARG_STR, &format, 0, 0 },
+        { "--events", NULL, VG_ARG_FLAG, &q.events, 0, 0 },
+    };
+    int arc = vg_cli_args ("vigil query", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
+    if (arc != VG_ARGS_RUN)
+        return vg_cli_args_exit (arc);
     if (!q.store) {
         s_help (stderr);
         return 2;
     }
-    int64_t now = vg_clock_now_ms ();
-    q.from = INT64_MIN;
-    q.to = INT64_MAX;
-    if ((from && vg_clock_parse (from, now, &q.from) < 0) || (to && vg_clock_parse (to, now, &q.to) < 0)) {
-        fprintf (stderr, "vigil query: cannot parse time '%s'\n", from && vg_clock_parse (from, now, &q.from) < 0 ? from : to);
+    if (vg_cli_time_range ("vigil query", from, to, &q.from, &q.to) < 0)
         return 2;
-    }
     if (strcmp (format, "csv") && strcmp (format, "json")) {
         fprintf (stderr, "vigil query: --format must be csv or json\n");
         return 2;

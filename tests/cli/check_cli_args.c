@@ -1,0 +1,112 @@
+/* check_cli_args.c - the subcommands' option table: strings, flags, checked numbers with
+ * ranges, repeated options, positionals, help and usage errors, time ranges. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli/cli_args.h"
+
+static void
+t_usage (FILE *f)
+{
+    fputs ("usage: test\n", f);
+}
+
+typedef struct {
+    const char *store;
+    bool events;
+    uint32_t sites;
+    uint64_t seed;
+    double days;
+    vg_arg_multi_t params;
+} t_opts_t;
+
+static int
+t_parse (t_opts_t *o, vg_arg_multi_t *pos, int n, ...)
+{
+    *o = (t_opts_t){ .sites = 7 };
+    const vg_arg_t args[] = {
+        { "--store", NULL, VG_ARG_STR, &o->store, 0, 0 },  { "--events", NULL, VG_ARG_FLAG, &o->events, 0, 0 },
+        { "--sites", NULL, VG_ARG_U32, &o->sites, 1, 1000 }, { "--seed", NULL, VG_ARG_U64, &o->seed, 0, 0 },
+        { "--days", "-d", VG_ARG_F64, &o->days, 0.01, 365 }, { "--param", NULL, VG_ARG_MULTI, &o->params, 0, 0 },
+    };
+    char *argv[16] = { "test" };
+    va_list ap;
+    va_start (ap, n);
+    for (int i = 0; i < n; i++)
+        argv[i + 1] = va_arg (ap, char *);
+    va_end (ap);
+    return vg_cli_args ("test", args, sizeof args / sizeof args[0], n + 1, argv, t_usage, pos);
+}
+
+START_TEST (parses_each_type)
+{
+    t_opts_t o;
+    vg_arg_multi_t pos = { 0 };
+    ck_assert_int_eq (t_parse (&o, &pos, 12, "--store", "/s", "--events", "--sites", "1000", "--seed",
+                               "18446744073709551615", "-d", "2.5", "file.csv", "--param", "k=1"),
+                      VG_ARGS_RUN);
+    ck_assert_str_eq (o.store, "/s");
+    ck_assert (o.events);
+    ck_assert_uint_eq (o.sites, 1000);
+    ck_assert (o.seed == UINT64_MAX);
+    ck_assert (o.days == 2.5);
+    ck_assert_uint_eq (o.params.n, 1);
+    ck_assert_uint_eq (pos.n, 1);
+    ck_assert_str_eq (pos.v[0], "file.csv");
+    ck_assert_int_eq (t_parse (&o, NULL, 0), VG_ARGS_RUN);
+    ck_assert_uint_eq (o.sites, 7); /* default kept */
+}
+END_TEST
+
+START_TEST (numbers_are_checked_whole)
+{
+    t_opts_t o;
+    ck_assert_int_eq (t_parse (&o, NULL, 2, "--sites", "0"), VG_ARGS_USAGE);      /* below range */
+    ck_assert_int_eq (t_parse (&o, NULL, 2, "--sites", "1001"), VG_ARGS_USAGE);   /* above range */
+    ck_assert_int_eq (t_parse (&o, NULL, 2, "--sites", "12abc"), VG_ARGS_USAGE);  /* trailing text */
+    ck_assert_int_eq (t_parse (&o, NULL, 2, "--sites", "-3"), VG_ARGS_USAGE);     /* negative */
+    ck_assert_int_eq (t_parse (&o, NULL, 2, "--seed", "18446744073709551616"), VG_ARGS_USAGE); /* overflow */
+    ck_assert_int_eq (t_parse (&o, NULL, 2, "--days", "nan"), VG_ARGS_USAGE);
+    ck_assert_int_eq (t_parse (&o, NULL, 2, "--days", ""), VG_ARGS_USAGE);
+    ck_assert_int_eq (t_parse (&o, NULL, 2, "--days", "400"), VG_ARGS_USAGE);
+}
+END_TEST
+
+START_TEST (usage_and_help)
+{
+    t_opts_t o;
+    ck_assert_int_eq (t_parse (&o, NULL, 1, "--nope"), VG_ARGS_USAGE);
+    ck_assert_int_eq (t_parse (&o, NULL, 1, "--store"), VG_ARGS_USAGE);       /* missing value */
+    ck_assert_int_eq (t_parse (&o, NULL, 1, "stray"), VG_ARGS_USAGE);         /* no positionals taken */
+    ck_assert_int_eq (t_parse (&o, NULL, 3, "--store", "x", "--help"), VG_ARGS_HELP);
+    ck_assert_int_eq (vg_cli_args_exit (VG_ARGS_HELP), 0);
+    ck_assert_int_eq (vg_cli_args_exit (VG_ARGS_USAGE), 2);
+}
+END_TEST
+
+START_TEST (time_ranges)
+{
+    int64_t t0, t1;
+    ck_assert_int_eq (vg_cli_time_range ("test", NULL, NULL, &t0, &t1), 0);
+    ck_assert (t0 == INT64_MIN && t1 == INT64_MAX);
+    ck_assert_int_eq (vg_cli_time_range ("test", "1000", "2000", &t0, &t1), 0);
+    ck_assert (t0 == 1000 && t1 == 2000);
+    ck_assert_int_eq (vg_cli_time_range ("test", "yesterday-ish", NULL, &t0, &t1), -1);
+    ck_assert_int_eq (vg_cli_time_range ("test", NULL, "2026-13-45", &t0, &t1), -1);
+}
+END_TEST
+
+Suite *
+vg_cli_args_suite (void)
+{
+    Suite *s = suite_create ("cli_args");
+    TCase *tc = tcase_create ("parse");
+    tcase_add_test (tc, parses_each_type);
+    tcase_add_test (tc, numbers_are_checked_whole);
+    tcase_add_test (tc, usage_and_help);
+    tcase_add_test (tc, time_ranges);
+    suite_add_tcase (s, tc);
+    return s;
+}
