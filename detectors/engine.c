@@ -82,6 +82,7 @@ typedef struct s_ep {
     int64_t ws, we;
     double score, obs, exp, lo, hi;
     char evidence[256];
+    char title[160];       /* detector headline of the latest evidence, "" = composed */
     struct s_ep *prev, *next, *hnext;
 } s_ep_t;
 
@@ -143,6 +144,7 @@ s_vreset (vg_verdict_t *v)
     v->signal = NULL;
     v->device = NULL;
     v->evidence[0] = '\0';
+    v->title[0] = '\0';
     v->window_start_ms = v->window_end_ms = 0;
     v->score = NAN;
 }
@@ -789,7 +791,14 @@ s_emit (vg_engine_t *e, s_ep_t *p, int activity, int64_t now, const char *reason
     a->detector_version = r->ops->version;
     a->catalog = r->catalog;
     a->types = r->types;
-    a->title = r->title;
+    /* The headline names the entity and carries the deciding values (detector-written),
+     * else "<rule title> on <device> <entity>". */
+    if (p->title[0])
+        snprintf (a->headline, sizeof a->headline, "%s", p->title);
+    else
+        snprintf (a->headline, sizeof a->headline, "%s on %s%s%s", r->title, d ? d->id : p->inst ? p->inst->key : "collector",
+                  p->inst && p->inst->entity[0] ? " " : "", p->inst ? p->inst->entity : "");
+    a->title = a->headline;
     a->techniques = r->technique_csv;
     a->vendor = d ? d->vendor : (p->inst && r->ops->scope == VG_SCOPE_VENDOR) ? p->inst->key : "";
     a->model = d ? d->model : "";
@@ -843,6 +852,8 @@ s_ep_copy (s_ep_t *p, const vg_verdict_t *v, int64_t now)
     p->we = v->window_end_ms ? v->window_end_ms : now;
     if (v->evidence[0])
         snprintf (p->evidence, sizeof p->evidence, "%s", v->evidence);
+    if (v->title[0])
+        snprintf (p->title, sizeof p->title, "%s", v->title);
 }
 
 /* Run one verdict through the lifecycle of its episode. */

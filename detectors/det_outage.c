@@ -1,0 +1,365 @@
+/* det_outage.c - outage detectors: an interface that is down while administratively up
+ * (link_down, A02) and a cell whose attempts and traffic fall to zero against a non-zero
+ * baseline while its PM data keeps arriving (cell_outage, A06).
+ * Invariant: both are entity-scoped (device + labels, slot = the rule's path pattern); each
+ * instance's mutable state is one plain struct `st` (saved and loaded as is, then
+ * validated); an outage needs evidence that the entity worked before (seen UP / a baseline),
+ * so ports that were never up and cells that are idle anyway never fire. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "detectors/rules.h"
+
+#define P(r, i) ((r)->pv[(i)])
+
+static void
+s_destroy (vg_detector_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+/* Last element of a rule path pattern ("*\/oper-status" -> "oper-status"). */
+static const char *
+s_leaf (const vg_rule_t *r, int slot)
+{
+    if (slot < 0 || (size_t) slot >= r->npaths)
+        return "input";
+    const char *p = r->paths[slot], *q = strrchr (p, '/');
+    return q && q[1] ? q + 1 : p;
+}
+
+static void
+s_dur (char *buf, size_t size, double ms)
+{
+    if (ms < 120000)
+        snprintf (buf, size, "%.0f s", ms / 1000.0);
+    else if (ms < 2 * 3600000.0)
+        snprintf (buf, size, "%.0f min", ms / 60000.0);
+    else
+        snprintf (buf, size, "%.1f h", ms / 3600000.0);
+}
+
+/* =========================================================================================
+ * link_down (A02): slot 0 = oper-status (state series: up-like = 1), slot 1 = admin-status
+ * (optional).  Fires while oper-status is DOWN and admin-status is not DOWN, for an interface
+ * that has been seen UP; the rule's `for` is the hold time (ticks re-assert the condition, so
+ * on-change sources that send DOWN once are covered).  Clears on UP or admin DOWN.
+ */
+enum { LD_NEEDUP };
+static const vg_param_def_t s_ld_params[] = {
+    { "require_up", VG_PARAM_BOOL, 1, 0, 1, NULL, "only interfaces seen UP before can be down (ports never up are not outages)" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    const vg_entity_t *ent;
+    struct {
+        int oper, admin;       /* -1 unknown, 0 down, 1 up */
+        int was_up;
+        int64_t down_since, last_ts;
+    } st;
+} s_ld_t;
+
+static vg_detector_t *
+s_ld_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_ld_t *d = calloc (1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->ent = e;
+    d->st.oper = d->st.admin = -1;
+    return &d->base;
+}
+
+static void
+s_ld_verdict (s_ld_t *d, int64_t now, int from_tick, vg_verdict_t *out)
+{
+    const vg_rule_t *r = d->base.rule;
+    int eligible = d->st.was_up || P (r, LD_NEEDUP) <= 0;
+    int down = d->st.oper == 0 && d->st.admin != 0 && eligible;
+    if (!down) {
+        if (!from_tick && d->st.oper >= 0)
+            out->state = VG_VERDICT_CLEAR;
+        return;
+    }
+    char name[200], dur[32];
+    double ms = (double) (now - d->st.down_since);
+    s_dur (dur, sizeof dur, ms);
+    out->state = VG_VERDICT_FIRE;
+    out->observed = 0;
+    out->expected = 1;
+    out->lo = out->hi = 1;
+    out->score = 1.0;
+    out->window_start_ms = d->st.down_since;
+    out->window_end_ms = now;
+    vg_verdict_note (out, "oper-status DOWN for %s, admin-status %s", dur, d->st.admin == 1 ? "UP" : "not reported");
+    vg_verdict_title (out, "%s: oper-status DOWN for %s (admin %s)", vg_entity_name (d->ent, name, sizeof name), dur,
+                      d->st.admin == 1 ? "UP" : "not reported");
+}
+
+static int
+s_ld_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_ld_t *d = (s_ld_t *) self;
+    if (!isfinite (v) || slot < 0 || slot > 1)
+        return 0;
+    int up = v >= 0.5;
+    if (slot == 0) {
+        if (!up && d->st.oper != 0)
+            d->st.down_since = ts;
+        d->st.oper = up;
+        d->st.was_up |= up;
+        if (ts > d->st.last_ts)
+            d->st.last_ts = ts;
+    } else {
+        d->st.admin = up;
+    }
+    s_ld_verdict (d, ts, 0, out);
+    return 0;
+}
+
+static int
+s_ld_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
+{
+    s_ld_t *d = (s_ld_t *) self;
+    if (d->st.oper == 0 && now >= d->st.down_since)
+        s_ld_verdict (d, now, 1, out);
+    return 0;
+}
+
+static int
+s_ld_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_ld_t *d = (const s_ld_t *) self;
+    return vg_detector_save_pod (out, 0x4c444e01, &d->st, sizeof d->st);
+}
+
+static int
+s_ld_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_ld_t *d = (s_ld_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x4c444e01, &d->st, sizeof d->st);
+    if (rc == 0 && (d->st.oper < -1 || d->st.oper > 1 || d->st.admin < -1 || d->st.admin > 1))
+        rc = -VG_EINVAL;
+    if (rc) {
+        memset (&d->st, 0, sizeof d->st);
+        d->st.oper = d->st.admin = -1;
+    }
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_link_down = {
+    "link_down", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_ld_t),
+    s_ld_params, sizeof s_ld_params / sizeof s_ld_params[0],
+    s_ld_new, s_destroy, NULL, s_ld_input, NULL, s_ld_tick, NULL, s_ld_save, s_ld_load,
+};
+
+/* =========================================================================================
+ * cell_outage (A06): slot 0 = attempts per reporting period (RRC.ConnEstabAtt), slots 1..
+ * = traffic volumes (DRB.PdcpSduVolumeDL/UL); PM values are per-ROP gauges (counter-kind
+ * series are turned into per-interval deltas).  A ROP (all of the cell's inputs with one
+ * timestamp) is dead when attempts <= near_zero x the expected attempts for that hour of day
+ * (expected >= min_baseline) and every traffic input is <= near_zero x its own level.  The
+ * cell fires after min_rops consecutive dead ROPs; baselines learn from live ROPs only.
+ * Expected = the hour-of-day slot once that hour has been seen, else a fast level (which
+ * follows a smooth evening decline, so a quiet cell at night is not an outage).
+ */
+#define CO_IN 5
+enum { CO_MINB, CO_NEAR, CO_MINR, CO_ALPHA, CO_LALPHA };
+static const vg_param_def_t s_co_params[] = {
+    { "min_baseline", VG_PARAM_NUM, 20, 0, 1e12, NULL, "expected attempts per ROP needed before zero means outage" },
+    { "near_zero", VG_PARAM_NUM, 0.05, 0, 0.5, NULL, "attempts and traffic at or below this fraction of expected count as zero" },
+    { "min_rops", VG_PARAM_NUM, 2, 1, 1000, NULL, "consecutive dead ROPs before the cell fires" },
+    { "alpha", VG_PARAM_NUM, 0.2, 0.001, 1, NULL, "EWMA weight of an hour-of-day slot per live ROP" },
+    { "level_alpha", VG_PARAM_NUM, 0.3, 0.001, 1, NULL, "EWMA weight of the fast level per live ROP (used until the hour has a slot)" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    int counter;
+    const vg_entity_t *ent;
+    struct {
+        float slot_m[24];
+        uint8_t slot_n[24];
+        double level[CO_IN];      /* fast level per input (per ROP) */
+        uint32_t nlevel[CO_IN];
+        double raw[CO_IN];        /* counter-kind inputs: previous raw value */
+        uint8_t has_raw[CO_IN];
+        uint32_t seen, have;      /* inputs ever seen / seen for the pending ROP */
+        int64_t pend_ts, prev_ts, rop_ms;
+        double pend[CO_IN];
+        uint32_t dead_n;
+        int64_t dead_since;
+        double dead_exp, dead_obs, dead_tr, dead_trexp;
+    } st;
+} s_co_t;
+
+static vg_detector_t *
+s_co_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_co_t *d = calloc (1, sizeof *d);
+    if (d) {
+        d->counter = e->kind == VG_KIND_COUNTER;
+        d->ent = e;
+    }
+    return d ? &d->base : NULL;
+}
+
+static int
+s_hour (int64_t ts)
+{
+    int64_t h = ts >= 0 ? ts / 3600000 : (ts - 3599999) / 3600000;
+    return (int) (((h % 24) + 24) % 24);
+}
+
+/* Judge the pending ROP. */
+static void
+s_co_close (s_co_t *d, vg_verdict_t *out)
+{
+    const vg_rule_t *r = d->base.rule;
+    int64_t ts = d->st.pend_ts;
+    uint32_t have = d->st.have;
+    d->st.have = 0;
+    if (!(have & 1u))
+        return; /* no attempts this ROP: no decision */
+    if (d->st.prev_ts && ts > d->st.prev_ts) {
+        int64_t gap = ts - d->st.prev_ts;
+        if (!d->st.rop_ms || gap < d->st.rop_ms)
+            d->st.rop_ms = gap;
+    }
+    d->st.prev_ts = ts;
+    int h = s_hour (ts);
+    double att = d->st.pend[0];
+    double exp_att = d->st.slot_n[h] ? (double) d->st.slot_m[h] : d->st.nlevel[0] ? d->st.level[0] : NAN;
+    double near = P (r, CO_NEAR);
+    int dead = isfinite (exp_att) && exp_att >= P (r, CO_MINB) && exp_att > 0 && att <= near * exp_att;
+    double tr = 0, trexp = 0;
+    for (int i = 1; dead && i < CO_IN; i++) {
+        if (!(have & (1u << i)) || !d->st.nlevel[i])
+            continue;
+        tr += d->st.pend[i];
+        trexp += d->st.level[i];
+        if (d->st.pend[i] > near * d->st.level[i])
+            dead = 0; /* traffic still flows: not an outage */
+    }
+    if (!dead) {
+        if (d->st.dead_n > 0 || (isfinite (exp_att) && exp_att >= P (r, CO_MINB)))
+            out->state = VG_VERDICT_CLEAR;
+        d->st.dead_n = 0;
+        d->st.dead_exp = d->st.dead_obs = d->st.dead_tr = d->st.dead_trexp = 0;
+        /* Learn from a live ROP. */
+        if (d->st.slot_n[h] == 0)
+            d->st.slot_m[h] = (float) att;
+        else {
+            double a = d->st.slot_n[h] < 4 ? 1.0 / (d->st.slot_n[h] + 1) : P (r, CO_ALPHA);
+            if (a < P (r, CO_ALPHA))
+                a = P (r, CO_ALPHA);
+            d->st.slot_m[h] = (float) (d->st.slot_m[h] + a * (att - d->st.slot_m[h]));
+        }
+        if (d->st.slot_n[h] < 255)
+            d->st.slot_n[h]++;
+        for (int i = 0; i < CO_IN; i++) {
+            if (!(have & (1u << i)))
+                continue;
+            double a = d->st.nlevel[i] ? P (r, CO_LALPHA) : 1.0;
+            d->st.level[i] += a * (d->st.pend[i] - d->st.level[i]);
+            d->st.nlevel[i]++;
+        }
+        return;
+    }
+    int64_t rop = d->st.rop_ms ? d->st.rop_ms : 900000;
+    if (d->st.dead_n == 0)
+        d->st.dead_since = ts - rop;
+    d->st.dead_n++;
+    d->st.dead_exp += exp_att;
+    d->st.dead_obs += att;
+    d->st.dead_tr += tr;
+    d->st.dead_trexp += trexp;
+    if (d->st.dead_n < (uint32_t) P (r, CO_MINR))
+        return; /* pending evidence: no opinion yet */
+    char name[200], dur[32], per[32], trs[96] = "";
+    s_dur (dur, sizeof dur, (double) (ts - d->st.dead_since));
+    s_dur (per, sizeof per, (double) rop);
+    double n = d->st.dead_n;
+    if (d->st.dead_trexp > 0)
+        snprintf (trs, sizeof trs, ", traffic %.3g per ROP (baseline %.3g)", d->st.dead_tr / n, d->st.dead_trexp / n);
+    out->state = VG_VERDICT_FIRE;
+    out->observed = d->st.dead_obs / n;
+    out->expected = d->st.dead_exp / n;
+    out->lo = near * out->expected;
+    out->hi = INFINITY;
+    out->score = 1.0;
+    out->window_start_ms = d->st.dead_since;
+    out->window_end_ms = ts;
+    vg_verdict_note (out, "%s %.0f for %s (baseline %.0f per %s)%s", s_leaf (r, 0), d->st.dead_obs / n, dur,
+                     d->st.dead_exp / n, per, trs);
+    vg_verdict_title (out, "%s: %s %.0f for %s (baseline %.0f per %s)%s", vg_entity_name (d->ent, name, sizeof name),
+                      s_leaf (r, 0), d->st.dead_obs / n, dur, d->st.dead_exp / n, per, trs);
+}
+
+static int
+s_co_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_co_t *d = (s_co_t *) self;
+    if (slot < 0 || slot >= CO_IN || !isfinite (v))
+        return 0;
+    if (d->counter) {
+        int had = d->st.has_raw[slot];
+        double prev = d->st.raw[slot];
+        d->st.raw[slot] = v;
+        d->st.has_raw[slot] = 1;
+        if (!had || v < prev)
+            return 0;
+        v -= prev;
+    }
+    if (v < 0)
+        return 0;
+    if (d->st.have && ts != d->st.pend_ts) {
+        if (ts < d->st.pend_ts)
+            return 0; /* late input of an already judged ROP */
+        s_co_close (d, out); /* the previous ROP is incomplete: judge what it has */
+    }
+    if (!d->st.have)
+        d->st.pend_ts = ts;
+    d->st.pend[slot] = v;
+    d->st.have |= 1u << slot;
+    d->st.seen |= 1u << slot;
+    if ((d->st.have & d->st.seen) == d->st.seen)
+        s_co_close (d, out);
+    return 0;
+}
+
+static int
+s_co_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_co_t *d = (const s_co_t *) self;
+    return vg_detector_save_pod (out, 0x434f5501, &d->st, sizeof d->st);
+}
+
+static int
+s_co_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_co_t *d = (s_co_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x434f5501, &d->st, sizeof d->st);
+    for (int i = 0; rc == 0 && i < CO_IN; i++)
+        if (!isfinite (d->st.level[i]) || !isfinite (d->st.pend[i]))
+            rc = -VG_EINVAL;
+    for (int i = 0; rc == 0 && i < 24; i++)
+        if (!isfinite (d->st.slot_m[i]))
+            rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_cell_outage = {
+    "cell_outage", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_co_t),
+    s_co_params, sizeof s_co_params / sizeof s_co_params[0],
+    s_co_new, s_destroy, NULL, s_co_input, NULL, NULL, NULL, s_co_save, s_co_load,
+};
