@@ -26,6 +26,13 @@ static const char *RULES =
     "  - { vendor: VX, version: \"7.*\", hashes: [good] }\n"
     "rules:\n"
     "  - { id: burst, detector: burst, for: 0s, keep_firing_for: 0s, match: { path: \"*/in-errors\" } }\n"
+    "  - { id: burst2, detector: burst, keep_firing_for: 10m,\n"
+    "      match: { path: [\"*/in-errors\", \"*/in-fcs-errors\", \"*/in-discards\"], device: \"s2/*\" },\n"
+    "      params: { ratio: 10, min_count: 10, min_intervals: 2 } }\n"
+    "  - { id: down, detector: link_down, for: 30s, keep_firing_for: 0s,\n"
+    "      match: { path: [/interfaces/interface/state/oper-status, /interfaces/interface/state/admin-status] } }\n"
+    "  - { id: cell, detector: cell_outage, keep_firing_for: 15m,\n"
+    "      match: { path: [RRC.ConnEstabAtt, DRB.PdcpSduVolumeDL], device: [\"s3/*\", \"s9/*\"] } }\n"
     "  - { id: mem, detector: exhaustion, for: 0s, match: { path: \"*/memory/utilization\" },\n"
     "      params: { level: 90, horizon: 24h, min_span: 1h } }\n"
     "  - { id: cpu, detector: exhaustion, for: 5m, match: { path: \"*/cpu/utilization\" },\n"
@@ -43,7 +50,8 @@ static const char *RULES =
     "  - { id: rb, detector: reboot, match: { path: [/system/state/up-time, /system/state/boot-time] } }\n"
     "  - { id: ntp, detector: ntp, for: 1m, match: { path: \"*/ntp/offset\" } }\n"
     "  - { id: ntps, detector: ntp_change }\n"
-    "  - { id: x01, detector: common_mode, params: { sources: reboot, window: 15m, min_k: 5 } }\n"
+    "  - { id: x01, detector: common_mode, params: { sources: \"reboot,cell_outage\", window: 15m, min_k: 5 } }\n"
+    "  - { id: x01s, detector: common_mode, match: { vendor: [VS] }, params: { sources: cell_outage, window: 15m, min_k: 2 } }\n"
     "  - { id: x02, detector: divergence, for: 1h, match: { path: kpi/ho } ,\n"
     "      params: { bucket: 15m, warmup_buckets: 96, k: 3 } }\n";
 
@@ -452,6 +460,237 @@ START_TEST (x02_vendor_divergence)
 }
 END_TEST
 
+/* ---- interface down (A02) ---------------------------------------------------------------- */
+
+static uint64_t
+decl_if (const vg_device_t *d, const char *path, vg_kind_t kind, const char *ifname)
+{
+    vg_label_t l[] = { { "name", ifname } };
+    uint64_t id = vg_series_id (d->id, path, l, 1);
+    vg_series_info_t si = { d, path, l, 1, kind };
+    ck_assert_int_ge (vg_engine_series (g_e, id, &si), 1);
+    return id;
+}
+
+START_TEST (a02_interface_down_hold_and_resolve)
+{
+    uint64_t op = decl_if (&R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, "et-0/0/1");
+    uint64_t ad = decl_if (&R1, "/interfaces/interface/state/admin-status", VG_KIND_STATE, "et-0/0/1");
+    uint64_t never = decl_if (&R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, "et-0/0/9");
+    int64_t t = T0;
+    for (int i = 0; i < 10; i++, t += 10000) {
+        vg_engine_state (g_e, op, t, "UP");
+        vg_engine_state (g_e, ad, t, "UP");
+        vg_engine_state (g_e, never, t, "LOWER_LAYER_DOWN"); /* unused port: never up */
+    }
+    ck_assert_uint_eq (g_c->n, 0);
+    /* Down for 20 s (shorter than the 30 s hold): nothing. */
+    vg_engine_state (g_e, op, t, "DOWN"), t += 10000;
+    vg_engine_tick (g_e, t);
+    vg_engine_state (g_e, op, t, "DOWN"), t += 10000;
+    vg_engine_state (g_e, op, t, "UP"), t += 10000;
+    ck_assert_uint_eq (count (g_c, "down", 0), 0);
+    /* Down once (on-change source: no more samples); ticks carry it past the hold. */
+    int64_t down = t;
+    vg_engine_state (g_e, op, t, "DOWN");
+    for (int i = 1; i <= 40; i++)
+        vg_engine_tick (g_e, down + i * 10000);
+    ck_assert_uint_eq (count (g_c, "down", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "down");
+    ck_assert_int_le (a->time_ms - down, 40000); /* within the hold + one tick */
+    ck_assert_msg (strstr (a->headline, "s1/r1 interface et-0/0/1: oper-status DOWN for") != NULL, "%s", a->headline);
+    ck_assert_msg (strstr (a->headline, "admin UP") != NULL, "%s", a->headline);
+    ck_assert_uint_eq (count (g_c, "down", 0), 1); /* one alert for the interface, no repeats */
+    t = down + 41 * 10000;
+    vg_engine_state (g_e, op, t, "UP");
+    vg_engine_tick (g_e, t + 1000);
+    ck_assert_uint_eq (count (g_c, "down", VG_ACT_CLOSE), 1);
+    /* Administratively shut: not an outage. */
+    t += 60000;
+    vg_engine_state (g_e, ad, t, "DOWN");
+    vg_engine_state (g_e, op, t + 1, "DOWN");
+    for (int i = 1; i <= 30; i++)
+        vg_engine_tick (g_e, t + i * 10000);
+    ck_assert_uint_eq (count (g_c, "down", VG_ACT_CREATE), 1);
+    for (size_t i = 0; i < g_c->n; i++)
+        ck_assert_msg (strstr (g_c->a[i].entity, "et-0/0/9") == NULL, "never-up port alerted");
+}
+END_TEST
+
+START_TEST (a02_flap_every_sample_is_not_a_hold)
+{
+    uint64_t op = decl_if (&R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, "xe-1");
+    int64_t t = T0;
+    for (int i = 0; i < 60; i++, t += 10000) { /* 10 s down, 10 s up: never down for 30 s */
+        vg_engine_state (g_e, op, t, i % 2 ? "DOWN" : "UP");
+        vg_engine_tick (g_e, t + 5000);
+    }
+    ck_assert_uint_eq (count (g_c, "down", 0), 0);
+}
+END_TEST
+
+/* ---- error bursts (A04) --------------------------------------------------------------- */
+
+static vg_device_t S2 = { "s2/r1", "VX", "m", "router", "s2", "7.1" };
+
+START_TEST (a04_busy_link_background_is_not_a_burst)
+{
+    uint64_t er = decl_if (&S2, "/interfaces/interface/state/counters/in-errors", VG_KIND_COUNTER, "et-0/0/0");
+    uint64_t fc = decl_if (&S2, "/interfaces/interface/state/counters/in-fcs-errors", VG_KIND_COUNTER, "et-0/0/0");
+    uint64_t di = decl_if (&S2, "/interfaces/interface/state/counters/in-discards", VG_KIND_COUNTER, "et-0/0/0");
+    uint64_t rng = 7;
+    double e = 1e6, f = 5e5, d = 3e9; /* long-running counters */
+    int64_t t = T0;
+    for (int i = 0; i < 2880; i++, t += 30000) { /* one day at 30 s: ~1 error per sample */
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        int k = (int) (rng >> 61); /* 0..7 */
+        e += k == 0 ? 0 : 1;
+        f += k < 3 ? 1 : 0;
+        d += 20 + (rng >> 58) % 40; /* 20-60 discards per 30 s on a busy link */
+        if (i == 1500)
+            e = 17; /* one counter wraps / is cleared: not a burst, not a reboot */
+        vg_engine_sample (g_e, er, t, e);
+        vg_engine_sample (g_e, fc, t, f);
+        vg_engine_sample (g_e, di, t, d);
+        if (i % 2 == 0)
+            vg_engine_tick (g_e, t);
+    }
+    ck_assert_uint_eq (count (g_c, "burst2", 0), 0);
+    ck_assert_uint_eq (count (g_c, "burst", 0), 0); /* the CUSUM-free rule on in-errors too */
+    /* A real FCS burst: in-errors and in-fcs-errors together -> one finding. */
+    for (int i = 0; i < 4; i++, t += 30000) {
+        e += 400, f += 400, d += 40;
+        vg_engine_sample (g_e, er, t, e);
+        vg_engine_sample (g_e, fc, t, f);
+        vg_engine_sample (g_e, di, t, d);
+    }
+    ck_assert_uint_eq (count (g_c, "burst2", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "burst2");
+    ck_assert_msg (strstr (a->headline, "s2/r1 interface et-0/0/0: in-errors 400 in 30 s") != NULL, "%s", a->headline);
+    ck_assert (a->time_ms - (t - 4 * 30000) <= 2 * 30000); /* within 2 intervals */
+}
+END_TEST
+
+/* ---- cell outage (A06) ---------------------------------------------------------------- */
+
+static double
+s_daily (int64_t ts, double peak)
+{
+    double h = (double) ((ts / 60000) % 1440) / 60.0;
+    double f = 0.55 + 0.45 * sin ((h - 9) * M_PI / 12); /* trough near 03:00 */
+    return peak * (f < 0.01 ? 0.01 : f);
+}
+
+START_TEST (a06_cell_outage_zero_against_baseline)
+{
+    vg_device_t g = { "s3/du3", "VS", "g", "gnb", "s3", "1" };
+    uint64_t at = decl (&g, "RRC.ConnEstabAtt", VG_KIND_GAUGE, "12");
+    uint64_t vo = decl (&g, "DRB.PdcpSduVolumeDL", VG_KIND_GAUGE, "12");
+    uint64_t qat = decl (&g, "RRC.ConnEstabAtt", VG_KIND_GAUGE, "13"); /* quiet cell */
+    uint64_t qvo = decl (&g, "DRB.PdcpSduVolumeDL", VG_KIND_GAUGE, "13");
+    int64_t t = T0 - 12 * HOUR; /* 00:00 */
+    uint64_t rng = 3;
+    for (int i = 0; i < 4 * 24 * 2; i++, t += 15 * MIN) { /* two days of 15-min ROPs */
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        double n = 1 + 0.1 * ((double) (rng >> 11) / 9007199254740992.0 - 0.5);
+        vg_engine_sample (g_e, at, t, floor (s_daily (t, 400) * n));
+        vg_engine_sample (g_e, vo, t, s_daily (t, 400) * 2e4 * n);
+        /* Quiet cell: 0-3 attempts at night, zero traffic in many ROPs. */
+        double q = floor (s_daily (t, 30) * n);
+        int h = (int) ((t / HOUR) % 24);
+        if (h >= 1 && h < 5)
+            q = (rng >> 62) == 0 ? 1 : 0;
+        vg_engine_sample (g_e, qat, t, q);
+        vg_engine_sample (g_e, qvo, t, q * 1e4);
+    }
+    ck_assert_uint_eq (count (g_c, "cell", 0), 0);
+    /* Cell 12 dies at midnight (expected ~90 per ROP) while its PM data keeps arriving. */
+    int64_t dead = t;
+    for (int i = 0; i < 3; i++, t += 15 * MIN) {
+        vg_engine_sample (g_e, at, t, 0);
+        vg_engine_sample (g_e, vo, t, 0);
+        vg_engine_sample (g_e, qat, t, 20);
+        vg_engine_sample (g_e, qvo, t, 2e5);
+    }
+    ck_assert_uint_eq (count (g_c, "cell", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "cell");
+    ck_assert_int_eq (a->time_ms, dead + 15 * MIN); /* the second dead ROP */
+    ck_assert_msg (strstr (a->entity, "cell=12") != NULL, "%s", a->entity);
+    ck_assert_msg (strstr (a->headline, "s3/du3 cell 12: RRC.ConnEstabAtt 0 for 30 min (baseline") != NULL, "%s",
+                   a->headline);
+    ck_assert_msg (strstr (a->headline, "per 15 min") != NULL, "%s", a->headline);
+    ck_assert_msg (a->expected > 60 && a->expected < 130, "%g", a->expected);
+    /* Traffic returns: resolved after the hold-down. */
+    for (int i = 0; i < 3; i++, t += 15 * MIN) {
+        vg_engine_sample (g_e, at, t, 380);
+        vg_engine_sample (g_e, vo, t, 380 * 2e4);
+        vg_engine_tick (g_e, t);
+    }
+    ck_assert_uint_eq (count (g_c, "cell", VG_ACT_CLOSE), 1);
+}
+END_TEST
+
+START_TEST (a06_attempts_zero_but_traffic_flows)
+{
+    vg_device_t g = { "s3/du4", "VS", "g", "gnb", "s3", "1" };
+    uint64_t at = decl (&g, "RRC.ConnEstabAtt", VG_KIND_GAUGE, "1");
+    uint64_t vo = decl (&g, "DRB.PdcpSduVolumeDL", VG_KIND_GAUGE, "1");
+    int64_t t = T0;
+    for (int i = 0; i < 40; i++, t += 15 * MIN) {
+        vg_engine_sample (g_e, at, t, 300);
+        vg_engine_sample (g_e, vo, t, 6e6);
+    }
+    for (int i = 0; i < 6; i++, t += 15 * MIN) { /* attempts counter stuck at 0, traffic flows */
+        vg_engine_sample (g_e, at, t, 0);
+        vg_engine_sample (g_e, vo, t, 6e6);
+    }
+    ck_assert_uint_eq (count (g_c, "cell", 0), 0);
+}
+END_TEST
+
+/* ---- X01 on a small vendor fleet ------------------------------------------------------ */
+
+static void
+s_small_fleet (int failing)
+{
+    vg_device_t g[4];
+    char names[4][16];
+    uint64_t at[4];
+    for (int i = 0; i < 4; i++) {
+        snprintf (names[i], sizeof names[i], "s9/g%d", i);
+        g[i] = (vg_device_t) { names[i], "VS", "g", "gnb", "s9", "1" };
+        at[i] = decl (&g[i], "RRC.ConnEstabAtt", VG_KIND_GAUGE, "1");
+    }
+    int64_t t = T0;
+    for (int k = 0; k < 30; k++, t += 15 * MIN)
+        for (int i = 0; i < 4; i++)
+            vg_engine_sample (g_e, at[i], t + i * 1000, 250 + 10 * i);
+    for (int k = 0; k < 3; k++, t += 15 * MIN)
+        for (int i = 0; i < 4; i++)
+            vg_engine_sample (g_e, at[i], t + i * 1000, i < failing ? 0 : 250 + 10 * i);
+}
+
+START_TEST (x01_small_vendor_fleet_all_cells)
+{
+    s_small_fleet (4);
+    ck_assert_uint_eq (count (g_c, "cell", VG_ACT_CREATE), 4);
+    ck_assert_uint_eq (count (g_c, "x01s", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "x01s");
+    ck_assert_str_eq (a->device, "VS");
+    ck_assert_msg (strstr (a->headline, "vendor VS: ") != NULL && strstr (a->headline, "of 4 devices") != NULL, "%s",
+                   a->headline);
+    ck_assert_uint_eq (count (g_c, "x01", 0), 0); /* min_k 5 there */
+}
+END_TEST
+
+START_TEST (x01_small_vendor_fleet_one_element)
+{
+    s_small_fleet (1);
+    ck_assert_uint_eq (count (g_c, "cell", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (count (g_c, "x01s", 0), 0);
+}
+END_TEST
+
 Suite *
 vg_catalog_suite (void)
 {
@@ -464,6 +703,10 @@ vg_catalog_suite (void)
         { "i01_config", i01_config_change_window }, { "i02_image", i02_image_change },
         { "i03_reboot", i03_reboot_one_finding }, { "i04_ntp", i04_ntp_offset_and_step },
         { "x01_common_mode", x01_common_mode }, { "x02_divergence", x02_vendor_divergence },
+        { "a02_down", a02_interface_down_hold_and_resolve }, { "a02_flap_not_down", a02_flap_every_sample_is_not_a_hold },
+        { "a04_background", a04_busy_link_background_is_not_a_burst },
+        { "a06_cell_outage", a06_cell_outage_zero_against_baseline }, { "a06_att_zero_traffic", a06_attempts_zero_but_traffic_flows },
+        { "x01_small_fleet", x01_small_vendor_fleet_all_cells }, { "x01_small_one", x01_small_vendor_fleet_one_element },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create (cases[i].name);
