@@ -1,5 +1,6 @@
 /* det_outage.c - outage detectors: an interface that is down while administratively up
- * (link_down, A02) and a cell whose attempts and traffic fall to zero against a non-zero
+ * (link_down, A02), a traffic collapse against a seasonal baseline usable after one day
+ * (collapse, A03) and a cell whose attempts and traffic fall to zero against a non-zero
  * baseline while its PM data keeps arriving (cell_outage, A06).
  * Invariant: both are entity-scoped (device + labels, slot = the rule's path pattern); each
  * instance's mutable state is one plain struct `st` (saved and loaded as is, then
@@ -32,6 +33,14 @@ s_leaf (const vg_rule_t *r, int slot)
         return "input";
     const char *p = r->paths[slot], *q = strrchr (p, '/');
     return q && q[1] ? q + 1 : p;
+}
+
+/* Last element of a series path ("/interfaces/.../in-octets" -> "in-octets"). */
+static const char *
+s_leaf2 (const char *path)
+{
+    const char *q = path ? strrchr (path, '/') : NULL;
+    return q && q[1] ? q + 1 : path ? path : "";
 }
 
 static void
@@ -362,4 +371,193 @@ const vg_detector_ops_t vg_det_cell_outage = {
     "cell_outage", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_co_t),
     s_co_params, sizeof s_co_params / sizeof s_co_params[0],
     s_co_new, s_destroy, NULL, s_co_input, NULL, NULL, NULL, s_co_save, s_co_load,
+};
+
+/* =========================================================================================
+ * collapse (A03 throughput collapse): a traffic series (counter -> per-second rate; gauges as
+ * they are, e.g. per-ROP volumes) against its own seasonal baseline, usable after one day:
+ * 48 day-type slots (weekday / weekend x hour of day, UTC) decide first, and the 168
+ * hour-of-week slots take over once a slot has `week_visits` visits.  A slot is an EWMA over
+ * past visits (one clock hour) of the mean and the mean absolute deviation; the current
+ * visit is folded in when the hour ends, and samples that are collapsed do not count (a visit
+ * made only of them is learned at a quarter weight, so a lasting change is accepted).
+ * Fires when observed < drop_ratio x expected and the robust z < -min_z and expected > floor.
+ */
+#define CL_WEEK 168
+#define CL_SLOTS (CL_WEEK + 48)
+enum { CL_DROP, CL_MINZ, CL_FLOOR, CL_RELF, CL_ALPHA, CL_WEEKV, CL_ZERO, CL_RATE };
+static const vg_param_def_t s_cl_params[] = {
+    { "drop_ratio", VG_PARAM_NUM, 0.5, 0.01, 1, NULL, "fire only when observed < drop_ratio x expected" },
+    { "min_z", VG_PARAM_NUM, 4, 0, 100, NULL, "and the robust z is below -min_z" },
+    { "floor", VG_PARAM_NUM, 0, 0, 1e18, NULL, "ignore when expected <= floor (idle series)" },
+    { "rel_floor", VG_PARAM_NUM, 0.05, 0, 1, NULL, "deviation scale floor as a fraction of expected" },
+    { "alpha", VG_PARAM_NUM, 0.2, 0.001, 1, NULL, "EWMA weight of a slot per visit (early visits average)" },
+    { "week_visits", VG_PARAM_NUM, 1, 1, 255, NULL, "visits an hour-of-week slot needs before it replaces the day-type slot" },
+    { "zero_ratio", VG_PARAM_NUM, 0, 0, 1, NULL, "no opinion when observed <= zero_ratio x expected (left to an outage rule; 0 = off)" },
+    { "rate", VG_PARAM_ENUM, 0, 0, 0, "auto|yes|no", "convert to per-second rate: auto = for counter series" },
+};
+
+typedef struct {
+    vg_detector_t base;
+    int counter;
+    const vg_entity_t *ent;
+    struct {
+        double raw;
+        int64_t ts, hour;
+        int has;
+        double acc_sum, acc_dev, acc_osum, acc_odev;
+        uint32_t acc_n, acc_out;
+        uint32_t dt_slot, wk_slot; /* slots of the current visit */
+        float m[CL_SLOTS], d[CL_SLOTS];
+        uint8_t n[CL_SLOTS];
+    } st;
+} s_cl_t;
+
+static vg_detector_t *
+s_cl_new (const vg_rule_t *r, const vg_entity_t *e)
+{
+    s_cl_t *d = calloc (1, sizeof *d);
+    if (!d)
+        return NULL;
+    int rate = (int) P (r, CL_RATE);
+    d->counter = rate == 1 || (rate == 0 && e->kind == VG_KIND_COUNTER);
+    d->ent = e;
+    d->st.hour = INT64_MIN;
+    return &d->base;
+}
+
+static void
+s_cl_fold (s_cl_t *d, uint32_t slot, double mean, double mad, double w)
+{
+    const vg_rule_t *r = d->base.rule;
+    if (d->st.n[slot] == 0) {
+        d->st.m[slot] = (float) mean;
+        d->st.d[slot] = (float) mad;
+    } else {
+        double a = 1.0 / (d->st.n[slot] + 1.0);
+        if (a < P (r, CL_ALPHA))
+            a = P (r, CL_ALPHA);
+        a *= w;
+        d->st.m[slot] = (float) (d->st.m[slot] + a * (mean - d->st.m[slot]));
+        d->st.d[slot] = (float) (d->st.d[slot] + a * (mad - d->st.d[slot]));
+    }
+    if (d->st.n[slot] < 255)
+        d->st.n[slot]++;
+}
+
+static void
+s_cl_commit (s_cl_t *d)
+{
+    double n = d->st.acc_n, sum = d->st.acc_sum, dev = d->st.acc_dev, w = 1.0;
+    if (n == 0 && d->st.acc_out > 0) {
+        n = d->st.acc_out;
+        sum = d->st.acc_osum;
+        dev = d->st.acc_odev;
+        w = 0.25;
+    }
+    if (n > 0) {
+        s_cl_fold (d, d->st.dt_slot, sum / n, dev / n, w);
+        s_cl_fold (d, d->st.wk_slot, sum / n, dev / n, w);
+    }
+    d->st.acc_n = d->st.acc_out = 0;
+    d->st.acc_sum = d->st.acc_dev = d->st.acc_osum = d->st.acc_odev = 0;
+}
+
+static int
+s_cl_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
+{
+    s_cl_t *d = (s_cl_t *) self;
+    const vg_rule_t *r = self->rule;
+    if (!isfinite (v) || (d->st.has && ts <= d->st.ts))
+        return 0;
+    double x = v;
+    if (d->counter) {
+        int had = d->st.has;
+        double prev = d->st.raw;
+        int64_t pts = d->st.ts;
+        d->st.raw = v;
+        d->st.ts = ts;
+        d->st.has = 1;
+        if (!had || v < prev)
+            return 0; /* first sample, reset or wrap */
+        x = (v - prev) * 1000.0 / (double) (ts - pts);
+    } else {
+        d->st.ts = ts;
+        d->st.has = 1;
+    }
+    int64_t hour = ts >= 0 ? ts / 3600000 : (ts - 3599999) / 3600000;
+    if (hour != d->st.hour && d->st.hour != INT64_MIN)
+        s_cl_commit (d);
+    d->st.hour = hour;
+    uint32_t wk = (uint32_t) ((((hour + 72) % CL_WEEK) + CL_WEEK) % CL_WEEK); /* Monday 00:00 = 0 */
+    uint32_t dt = CL_WEEK + (wk >= 120 ? 24 : 0) + wk % 24;
+    d->st.wk_slot = wk;
+    d->st.dt_slot = dt;
+    int weekly = d->st.n[wk] >= (uint32_t) P (r, CL_WEEKV);
+    uint32_t s = weekly ? wk : dt;
+    int known = d->st.n[s] > 0;
+    double m = d->st.m[s], scale = 1.4826 * d->st.d[s] + P (r, CL_RELF) * fabs (m) + 1e-12;
+    double z = known ? (x - m) / scale : 0;
+    int collapsed = known && m > P (r, CL_FLOOR) && x < P (r, CL_DROP) * m && z < -P (r, CL_MINZ);
+    double ref = known ? m : d->st.acc_n ? d->st.acc_sum / d->st.acc_n : x;
+    if (!collapsed) {
+        d->st.acc_n++;
+        d->st.acc_sum += x;
+        d->st.acc_dev += fabs (x - ref);
+    } else {
+        d->st.acc_out++;
+        d->st.acc_osum += x;
+        d->st.acc_odev += fabs (x - ref);
+    }
+    if (!known)
+        return 0;
+    if (collapsed && P (r, CL_ZERO) > 0 && x <= P (r, CL_ZERO) * m)
+        return 0; /* zero traffic: the outage rule's finding */
+    out->state = collapsed ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+    out->observed = x;
+    out->expected = m;
+    out->lo = m - P (r, CL_MINZ) * scale;
+    out->hi = INFINITY;
+    out->score = z < 0 ? fmin (1.0, -z / (2 * P (r, CL_MINZ))) : 0;
+    if (collapsed) {
+        char name[200];
+        const char *unit = d->counter ? "/s" : "";
+        vg_verdict_note (out, "%.3g%s vs expected %.3g%s (%.0f %%, robust z %.1f, %s baseline)", x, unit, m, unit,
+                         m > 0 ? 100 * x / m : 0, z, weekly ? "hour-of-week" : "daily");
+        vg_verdict_title (out, "%s %s: %.0f %% of expected (%.3g%s vs %.3g%s, %s baseline)",
+                          vg_entity_name (d->ent, name, sizeof name), s_leaf2 (d->ent->path), m > 0 ? 100 * x / m : 0, x,
+                          unit, m, unit, weekly ? "hour-of-week" : "daily");
+    }
+    return 0;
+}
+
+static int
+s_cl_save (const vg_detector_t *self, vg_buf_t *out)
+{
+    const s_cl_t *d = (const s_cl_t *) self;
+    return vg_detector_save_pod (out, 0x434c5001, &d->st, sizeof d->st);
+}
+
+static int
+s_cl_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    s_cl_t *d = (s_cl_t *) self;
+    int rc = vg_detector_load_pod (p, len, 0x434c5001, &d->st, sizeof d->st);
+    if (rc == 0 && (d->st.dt_slot >= CL_SLOTS || d->st.wk_slot >= CL_SLOTS || !isfinite (d->st.acc_sum) ||
+                    !isfinite (d->st.acc_dev) || !isfinite (d->st.acc_osum) || !isfinite (d->st.acc_odev)))
+        rc = -VG_EINVAL;
+    for (int i = 0; rc == 0 && i < CL_SLOTS; i++)
+        if (!isfinite (d->st.m[i]) || !isfinite (d->st.d[i]))
+            rc = -VG_EINVAL;
+    if (rc) {
+        memset (&d->st, 0, sizeof d->st);
+        d->st.hour = INT64_MIN;
+    }
+    return rc;
+}
+
+const vg_detector_ops_t vg_det_collapse = {
+    "collapse", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_cl_t),
+    s_cl_params, sizeof s_cl_params / sizeof s_cl_params[0],
+    s_cl_new, s_destroy, s_cl_sample, NULL, NULL, NULL, NULL, s_cl_save, s_cl_load,
 };

@@ -12,14 +12,14 @@ extern const vg_detector_ops_t vg_det_silence, vg_det_flap, vg_det_seasonal, vg_
     vg_det_exhaustion, vg_det_ran_kpi, vg_det_bgp, vg_det_callhome, vg_det_exfil_volume,
     vg_det_mirror, vg_det_login, vg_det_crypto_off, vg_det_config_change, vg_det_image_change,
     vg_det_reboot, vg_det_ntp, vg_det_ntp_change, vg_det_common_mode, vg_det_divergence, vg_det_link_down,
-    vg_det_cell_outage;
+    vg_det_cell_outage, vg_det_collapse;
 
 const vg_detector_ops_t *const vg_detector_kinds[] = {
     &vg_det_silence, &vg_det_flap, &vg_det_seasonal, &vg_det_burst, &vg_det_exhaustion,
     &vg_det_ran_kpi, &vg_det_bgp, &vg_det_callhome, &vg_det_exfil_volume, &vg_det_mirror,
     &vg_det_login, &vg_det_crypto_off, &vg_det_config_change, &vg_det_image_change,
     &vg_det_reboot, &vg_det_ntp, &vg_det_ntp_change, &vg_det_common_mode, &vg_det_divergence,
-    &vg_det_link_down, &vg_det_cell_outage, NULL,
+    &vg_det_link_down, &vg_det_cell_outage, &vg_det_collapse, NULL,
 };
 
 const vg_detector_ops_t *
