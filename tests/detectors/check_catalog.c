@@ -31,6 +31,8 @@ static const char *RULES =
     "      params: { ratio: 10, min_count: 10, min_intervals: 2 } }\n"
     "  - { id: down, detector: link_down, for: 30s, keep_firing_for: 0s,\n"
     "      match: { path: [/interfaces/interface/state/oper-status, /interfaces/interface/state/admin-status] } }\n"
+    "  - { id: col, detector: collapse, for: 15m, match: { path: \"*/in-octets\" },\n"
+    "      params: { drop_ratio: 0.5, min_z: 4, zero_ratio: 0.01 } }\n"
     "  - { id: cell, detector: cell_outage, keep_firing_for: 15m,\n"
     "      match: { path: [RRC.ConnEstabAtt, DRB.PdcpSduVolumeDL], device: [\"s3/*\", \"s9/*\"] } }\n"
     "  - { id: mem, detector: exhaustion, for: 0s, match: { path: \"*/memory/utilization\" },\n"
@@ -691,6 +693,69 @@ START_TEST (x01_small_vendor_fleet_one_element)
 }
 END_TEST
 
+/* ---- throughput collapse (A03) after one day ------------------------------------------ */
+
+/* Business-profile link: daytime peak, weekend at 40 %; 5-min counter samples with noise. */
+static void
+s_octets (uint64_t id, int64_t from, int64_t to, double *ctr, uint64_t *rng, double factor_from, double factor)
+{
+    for (int64_t t = from; t < to; t += 5 * MIN) {
+        *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        double n = 1 + 0.08 * ((double) (*rng >> 11) / 9007199254740992.0 - 0.5);
+        int64_t day = t / 86400000;
+        int dow = (int) ((day + 3) % 7); /* Monday = 0 */
+        double rate = s_daily (t, 1.25e8) * (dow >= 5 ? 0.4 : 1.0) * n * (t >= factor_from ? factor : 1.0);
+        *ctr += rate * 300;
+        vg_engine_sample (g_e, id, t, *ctr);
+    }
+}
+
+START_TEST (a03_collapse_after_one_day)
+{
+    uint64_t id = decl_if (&R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "et-0/0/2");
+    double ctr = 1e12;
+    uint64_t rng = 11;
+    int64_t mon = T0 - 12 * HOUR; /* Monday 00:00 */
+    s_octets (id, mon, mon + 24 * HOUR, &ctr, &rng, INT64_MAX, 1); /* day 1 learns */
+    ck_assert_uint_eq (count (g_c, "col", 0), 0);
+    /* Day 2, 14:00: traffic collapses to 20 % for an hour. */
+    int64_t at = mon + 38 * HOUR;
+    s_octets (id, mon + 24 * HOUR, at + HOUR, &ctr, &rng, at, 0.2);
+    ck_assert_uint_eq (count (g_c, "col", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "col");
+    ck_assert_int_le (a->time_ms - at, 20 * MIN);
+    ck_assert_msg (strstr (a->headline, "s1/r1 interface et-0/0/2 in-octets: ") != NULL, "%s", a->headline);
+    ck_assert_msg (strstr (a->headline, "daily baseline") != NULL, "%s", a->headline);
+}
+END_TEST
+
+START_TEST (a03_benign_weekend_and_shift)
+{
+    uint64_t id = decl_if (&R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "et-0/0/3");
+    double ctr = 1e12;
+    uint64_t rng = 12;
+    int64_t thu = T0 - 12 * HOUR + 3 * 24 * HOUR; /* Thursday 00:00: data starts before a weekend */
+    /* Thu-Fri learn, first weekend at 40 % (its own profile starts on Saturday), then a
+     * planned 35 % shift away from this uplink on Monday, and a counter wrap. */
+    s_octets (id, thu, thu + 4 * 24 * HOUR, &ctr, &rng, INT64_MAX, 1);
+    ctr = 5e6; /* cleared */
+    s_octets (id, thu + 4 * 24 * HOUR, thu + 5 * 24 * HOUR, &ctr, &rng, thu + 4 * 24 * HOUR + 10 * HOUR, 0.65);
+    ck_assert_uint_eq (count (g_c, "col", 0), 0);
+}
+END_TEST
+
+START_TEST (a03_zero_traffic_left_to_interface_down)
+{
+    uint64_t id = decl_if (&R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "et-0/0/4");
+    double ctr = 1e12;
+    uint64_t rng = 13;
+    int64_t mon = T0 - 12 * HOUR;
+    s_octets (id, mon, mon + 38 * HOUR, &ctr, &rng, INT64_MAX, 1);
+    s_octets (id, mon + 38 * HOUR, mon + 40 * HOUR, &ctr, &rng, mon + 38 * HOUR, 0);
+    ck_assert_uint_eq (count (g_c, "col", 0), 0);
+}
+END_TEST
+
 Suite *
 vg_catalog_suite (void)
 {
@@ -706,6 +771,8 @@ vg_catalog_suite (void)
         { "a02_down", a02_interface_down_hold_and_resolve }, { "a02_flap_not_down", a02_flap_every_sample_is_not_a_hold },
         { "a04_background", a04_busy_link_background_is_not_a_burst },
         { "a06_cell_outage", a06_cell_outage_zero_against_baseline }, { "a06_att_zero_traffic", a06_attempts_zero_but_traffic_flows },
+        { "a03_one_day", a03_collapse_after_one_day }, { "a03_benign", a03_benign_weekend_and_shift },
+        { "a03_zero", a03_zero_traffic_left_to_interface_down },
         { "x01_small_fleet", x01_small_vendor_fleet_all_cells }, { "x01_small_one", x01_small_vendor_fleet_one_element },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
