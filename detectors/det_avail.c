@@ -137,7 +137,7 @@ s_sil_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_silence = {
     "silence", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 1, sizeof (s_sil_t),
     s_sil_params, sizeof s_sil_params / sizeof s_sil_params[0],
-    s_sil_new, s_destroy, s_sil_sample, NULL, NULL, s_sil_tick, NULL, s_sil_save, s_sil_load,
+    s_sil_new, s_destroy, s_sil_sample, NULL, NULL, s_sil_tick, NULL, s_sil_save, s_sil_load, NULL,
 };
 
 /* =========================================================================================
@@ -262,7 +262,7 @@ s_flap_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_flap = {
     "flap", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_flap_t),
     s_flap_params, sizeof s_flap_params / sizeof s_flap_params[0],
-    s_flap_new, s_destroy, s_flap_sample, NULL, NULL, s_flap_tick, NULL, s_flap_save, s_flap_load,
+    s_flap_new, s_destroy, s_flap_sample, NULL, NULL, s_flap_tick, NULL, s_flap_save, s_flap_load, NULL,
 };
 
 /* =========================================================================================
@@ -362,7 +362,7 @@ s_se_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_seasonal = {
     "seasonal", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_se_t),
     s_se_params, sizeof s_se_params / sizeof s_se_params[0],
-    s_se_new, s_destroy, s_se_sample, NULL, NULL, NULL, NULL, s_se_save, s_se_load,
+    s_se_new, s_destroy, s_se_sample, NULL, NULL, NULL, NULL, s_se_save, s_se_load, NULL,
 };
 
 /* =========================================================================================
@@ -551,7 +551,7 @@ s_bu_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_burst = {
     "burst", "2.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_bu_t),
     s_bu_params, sizeof s_bu_params / sizeof s_bu_params[0],
-    s_bu_new, s_destroy, NULL, s_bu_input, NULL, NULL, NULL, s_bu_save, s_bu_load,
+    s_bu_new, s_destroy, NULL, s_bu_input, NULL, NULL, NULL, s_bu_save, s_bu_load, NULL,
 };
 
 /* =========================================================================================
@@ -734,7 +734,7 @@ s_ex_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_exhaustion = {
     "exhaustion", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_ex_t),
     s_ex_params, sizeof s_ex_params / sizeof s_ex_params[0],
-    s_ex_new, s_destroy, s_ex_sample, NULL, NULL, NULL, NULL, s_ex_save, s_ex_load,
+    s_ex_new, s_destroy, s_ex_sample, NULL, NULL, NULL, NULL, s_ex_save, s_ex_load, NULL,
 };
 
 /* =========================================================================================
@@ -872,7 +872,7 @@ s_rk_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_ran_kpi = {
     "ran_kpi", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_rk_t),
     s_rk_params, sizeof s_rk_params / sizeof s_rk_params[0],
-    s_rk_new, s_destroy, NULL, s_rk_input, NULL, NULL, NULL, s_rk_save, s_rk_load,
+    s_rk_new, s_destroy, NULL, s_rk_input, NULL, NULL, NULL, s_rk_save, s_rk_load, NULL,
 };
 
 /* =========================================================================================
@@ -965,5 +965,5 @@ s_bg_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_bgp = {
     "bgp", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_bg_t),
     s_bg_params, sizeof s_bg_params / sizeof s_bg_params[0],
-    s_bg_new, s_destroy, s_bg_sample, NULL, NULL, NULL, NULL, s_bg_save, s_bg_load,
+    s_bg_new, s_destroy, s_bg_sample, NULL, NULL, NULL, NULL, s_bg_save, s_bg_load, NULL,
 };

@@ -165,7 +165,7 @@ s_cm_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_common_mode = {
     "common_mode", "1.0.0", VG_CIA_X, VG_SCOPE_VENDOR, 0, 0, sizeof (s_cm_t),
     s_cm_params, sizeof s_cm_params / sizeof s_cm_params[0],
-    s_cm_new, s_destroy, NULL, NULL, NULL, s_cm_tick, s_cm_alert, s_cm_save, s_cm_load,
+    s_cm_new, s_destroy, NULL, NULL, NULL, s_cm_tick, s_cm_alert, s_cm_save, s_cm_load, NULL,
 };
 
 /* =========================================================================================
@@ -349,5 +349,5 @@ s_dv_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_divergence = {
     "divergence", "1.0.0", VG_CIA_X, VG_SCOPE_SITE, 0, 0, sizeof (s_dv_t),
     s_dv_params, sizeof s_dv_params / sizeof s_dv_params[0],
-    s_dv_new, s_destroy, NULL, s_dv_input, NULL, NULL, NULL, s_dv_save, s_dv_load,
+    s_dv_new, s_destroy, NULL, s_dv_input, NULL, NULL, NULL, s_dv_save, s_dv_load, NULL,
 };

@@ -166,7 +166,7 @@ s_ld_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_link_down = {
     "link_down", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_ld_t),
     s_ld_params, sizeof s_ld_params / sizeof s_ld_params[0],
-    s_ld_new, s_destroy, NULL, s_ld_input, NULL, s_ld_tick, NULL, s_ld_save, s_ld_load,
+    s_ld_new, s_destroy, NULL, s_ld_input, NULL, s_ld_tick, NULL, s_ld_save, s_ld_load, NULL,
 };
 
 /* =========================================================================================
@@ -370,7 +370,7 @@ s_co_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_cell_outage = {
     "cell_outage", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_co_t),
     s_co_params, sizeof s_co_params / sizeof s_co_params[0],
-    s_co_new, s_destroy, NULL, s_co_input, NULL, NULL, NULL, s_co_save, s_co_load,
+    s_co_new, s_destroy, NULL, s_co_input, NULL, NULL, NULL, s_co_save, s_co_load, NULL,
 };
 
 /* =========================================================================================
@@ -559,5 +559,5 @@ s_cl_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_collapse = {
     "collapse", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_cl_t),
     s_cl_params, sizeof s_cl_params / sizeof s_cl_params[0],
-    s_cl_new, s_destroy, s_cl_sample, NULL, NULL, NULL, NULL, s_cl_save, s_cl_load,
+    s_cl_new, s_destroy, s_cl_sample, NULL, NULL, NULL, NULL, s_cl_save, s_cl_load, NULL,
 };

@@ -133,6 +133,12 @@ typedef struct vg_detector_ops {
     /* Restore state saved by the same version. Returns 0, or -VG_EINVAL / -VG_ETRUNC on a bad
      * blob (the instance is then reset to a fresh state). */
     int (*load) (vg_detector_t *self, const uint8_t *p, size_t len);
+    /* Like on_input, with the id of the series the sample belongs to, for wider-scoped kinds
+     * that keep per-series state (e.g. counters restarting together on one device).  When
+     * set, the engine calls it instead of on_input.  May be NULL (trailing member: kinds
+     * that do not set it are unaffected). */
+    int (*on_series_input) (vg_detector_t *self, int slot, uint64_t series_id, const vg_device_t *dev,
+                            int64_t ts_ms, double value, vg_verdict_t *out);
 } vg_detector_ops_t;
 
 /* The built-in kinds, in a fixed order; NULL-terminated. */

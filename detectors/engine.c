@@ -597,7 +597,7 @@ vg_engine_series (vg_engine_t *e, uint64_t id, const vg_series_info_t *info)
     char key[VG_MAX_ID_LEN + 1024];
     for (size_t r = 0; r < e->rules->nrules && nl < 64; r++) {
         const vg_rule_t *rule = &e->rules->rules[r];
-        if (!rule->ops->on_sample && !rule->ops->on_input)
+        if (!rule->ops->on_sample && !rule->ops->on_input && !rule->ops->on_series_input)
             continue;
         int slot = vg_rule_match_series (rule, &d->view, info->path, info->labels, info->nlabels, info->kind);
         if (slot < 0)
@@ -1055,6 +1055,8 @@ vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
         s_vreset (v);
         if (ops->on_sample && ops->scope == VG_SCOPE_SERIES)
             rc = ops->on_sample (in->det, ts, value, v);
+        else if (ops->on_series_input)
+            rc = ops->on_series_input (in->det, s->links[i].slot, id, &s->dev->view, ts, value, v);
         else
             rc = ops->on_input (in->det, s->links[i].slot, &s->dev->view, ts, value, v);
         if (rc < 0)

@@ -49,7 +49,7 @@ static const char *RULES =
     "  - { id: co, detector: crypto_off, for: 0s, match: { path: [\"*/sa-count\", \"*/out-octets\"] } }\n"
     "  - { id: cfg, detector: config_change }\n"
     "  - { id: img, detector: image_change }\n"
-    "  - { id: rb, detector: reboot, match: { path: [/system/state/up-time, /system/state/boot-time] } }\n"
+    "  - { id: rb, detector: reboot, match: { path: [/system/state/up-time, /system/state/boot-time, \"*/state/counters/*\"] } }\n"
     "  - { id: ntp, detector: ntp, for: 1m, match: { path: \"*/ntp/offset\" } }\n"
     "  - { id: ntps, detector: ntp_change }\n"
     "  - { id: x01, detector: common_mode, params: { sources: \"reboot,cell_outage\", window: 15m, min_k: 5 } }\n"
@@ -756,6 +756,64 @@ START_TEST (a03_zero_traffic_left_to_interface_down)
 }
 END_TEST
 
+/* ---- reboot from counters restarting / boot-time (I03) -------------------------------- */
+
+START_TEST (i03_reboot_from_counters_restarting)
+{
+    vg_device_t d = { "s4/r1", "VQ", "m", "router", "s4", "1" };
+    static const char *const ifs[] = { "et-0/0/0", "et-0/0/1", "et-0/0/2", "et-0/0/3" };
+    static const char *const ctrs[] = { "in-octets", "out-octets", "in-pkts", "in-errors" };
+    uint64_t id[16];
+    double v[16];
+    for (int i = 0; i < 16; i++) {
+        char path[128];
+        snprintf (path, sizeof path, "/interfaces/interface/state/counters/%s", ctrs[i % 4]);
+        id[i] = decl_if (&d, path, VG_KIND_COUNTER, ifs[i / 4]);
+        v[i] = i % 4 == 3 ? 3 : 1e9 * (1 + i); /* errors stay small: they do not take part */
+    }
+    int64_t t = T0;
+    for (int k = 0; k < 20; k++, t += 30000)
+        for (int i = 0; i < 16; i++)
+            vg_engine_sample (g_e, id[i], t, v[i] += i % 4 == 3 ? 0 : 1e6);
+    /* One counter wraps, then one interface's counters are cleared: not a reboot. */
+    v[0] = 5;
+    for (int i = 4; i < 8; i++)
+        v[i] = i % 4 == 3 ? 0 : 10;
+    for (int k = 0; k < 5; k++, t += 30000)
+        for (int i = 0; i < 16; i++)
+            vg_engine_sample (g_e, id[i], t, v[i] += i % 4 == 3 ? 0 : 1e6);
+    ck_assert_uint_eq (count (g_c, "rb", 0), 0);
+    t += 20 * MIN;
+    /* The device restarts (no up-time sensor): every counter starts again from ~0. */
+    for (int i = 0; i < 16; i++)
+        v[i] = i % 4 == 3 ? 0 : 2e4;
+    for (int k = 0; k < 5; k++, t += 30000)
+        for (int i = 0; i < 16; i++)
+            vg_engine_sample (g_e, id[i], t, v[i] += i % 4 == 3 ? 0 : 1e6);
+    ck_assert_uint_eq (count (g_c, "rb", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "rb");
+    ck_assert_msg (strstr (a->headline, "s4/r1 rebooted: ") != NULL && strstr (a->headline, "counters restarted") != NULL,
+                   "%s", a->headline);
+}
+END_TEST
+
+START_TEST (i03_jitter_is_not_a_reboot)
+{
+    vg_device_t d = { "s4/r2", "VQ", "m", "router", "s4", "1" };
+    uint64_t up = decl (&d, "/system/state/up-time", VG_KIND_GAUGE, NULL);
+    uint64_t bt = decl (&d, "/system/state/boot-time", VG_KIND_GAUGE, NULL);
+    int64_t t = T0;
+    double boot_ns = 1.7e18;
+    for (int i = 0; i < 100; i++, t += 30000) {
+        vg_engine_sample (g_e, up, t, 86400.0 * 30 + i * 30 - (i % 3)); /* s, rounding jitter */
+        vg_engine_sample (g_e, bt, t, boot_ns + (i % 2) * 1e9);    /* ns, +-1 s recomputation */
+    }
+    ck_assert_uint_eq (count (g_c, "rb", 0), 0);
+    vg_engine_sample (g_e, bt, t, boot_ns + 30.0 * 86400 * 1e9); /* booted again */
+    ck_assert_uint_eq (count (g_c, "rb", VG_ACT_CREATE), 1);
+}
+END_TEST
+
 Suite *
 vg_catalog_suite (void)
 {
@@ -773,6 +831,7 @@ vg_catalog_suite (void)
         { "a06_cell_outage", a06_cell_outage_zero_against_baseline }, { "a06_att_zero_traffic", a06_attempts_zero_but_traffic_flows },
         { "a03_one_day", a03_collapse_after_one_day }, { "a03_benign", a03_benign_weekend_and_shift },
         { "a03_zero", a03_zero_traffic_left_to_interface_down },
+        { "i03_counters", i03_reboot_from_counters_restarting }, { "i03_jitter", i03_jitter_is_not_a_reboot },
         { "x01_small_fleet", x01_small_vendor_fleet_all_cells }, { "x01_small_one", x01_small_vendor_fleet_one_element },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
