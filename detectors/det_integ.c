@@ -420,8 +420,11 @@ s_rb_load (vg_detector_t *self, const uint8_t *p, size_t len)
 {
     s_rb_t *d = (s_rb_t *) self;
     int rc = vg_detector_load_pod (p, len, 0x52424f02, &d->st, sizeof d->st);
-    if (rc == 0 && d->st.nctr > RB_CTRS)
+    if (rc == 0 && (d->st.nctr > RB_CTRS || !isfinite (d->st.uptime) || !isfinite (d->st.boot)))
         rc = -VG_EINVAL;
+    for (int i = 0; rc == 0 && i < RB_CTRS; i++)
+        if (!isfinite (d->st.ctr[i].last))
+            rc = -VG_EINVAL;
     if (rc)
         memset (&d->st, 0, sizeof d->st);
     return rc;
