@@ -329,6 +329,9 @@ s_co_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
     }
     if (v < 0)
         return 0;
+    d->st.seen |= 1u << slot; /* the cell has this input: later ROPs wait for it */
+    if (d->st.prev_ts && ts <= d->st.prev_ts)
+        return 0; /* an input of a ROP already judged */
     if (d->st.have && ts != d->st.pend_ts) {
         if (ts < d->st.pend_ts)
             return 0; /* late input of an already judged ROP */
@@ -338,7 +341,6 @@ s_co_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
         d->st.pend_ts = ts;
     d->st.pend[slot] = v;
     d->st.have |= 1u << slot;
-    d->st.seen |= 1u << slot;
     if ((d->st.have & d->st.seen) == d->st.seen)
         s_co_close (d, out);
     return 0;
