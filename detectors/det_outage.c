@@ -60,9 +60,10 @@ s_dur (char *buf, size_t size, double ms)
  * that has been seen UP; the rule's `for` is the hold time (ticks re-assert the condition, so
  * on-change sources that send DOWN once are covered).  Clears on UP or admin DOWN.
  */
-enum { LD_NEEDUP };
+enum { LD_NEEDUP, LD_RESUME };
 static const vg_param_def_t s_ld_params[] = {
     { "require_up", VG_PARAM_BOOL, 1, 0, 1, NULL, "only interfaces seen UP before can be down (ports never up are not outages)" },
+    { "resume_hold", VG_PARAM_DUR, 180000, 0, 86400000.0, NULL, "DOWN first seen when the stream resumes after a gap (> 4 intervals, >= 1 min: the device restarted) must last this long (ports still coming up; 0 = off)" },
 };
 
 typedef struct {
@@ -70,8 +71,10 @@ typedef struct {
     const vg_entity_t *ent;
     struct {
         int oper, admin;       /* -1 unknown, 0 down, 1 up */
-        int was_up;
+        int was_up, resumed;   /* resumed: the DOWN came after a gap in the stream */
         int64_t down_since, last_ts;
+        double iv;             /* EWMA of oper-status sample gaps (ms) */
+        uint32_t n;
     } st;
 } s_ld_t;
 
@@ -97,8 +100,10 @@ s_ld_verdict (s_ld_t *d, int64_t now, int from_tick, vg_verdict_t *out)
             out->state = VG_VERDICT_CLEAR;
         return;
     }
-    char name[200], dur[32];
     double ms = (double) (now - d->st.down_since);
+    if (d->st.resumed && ms < P (r, LD_RESUME))
+        return; /* the device has just come back: its ports may still be coming up */
+    char name[200], dur[32];
     s_dur (dur, sizeof dur, ms);
     out->state = VG_VERDICT_FIRE;
     out->observed = 0;
@@ -120,12 +125,20 @@ s_ld_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
         return 0;
     int up = v >= 0.5;
     if (slot == 0) {
-        if (!up && d->st.oper != 0)
+        double gap = d->st.n ? (double) (ts - d->st.last_ts) : 0;
+        if (!up && d->st.oper != 0) {
             d->st.down_since = ts;
+            d->st.resumed = d->st.n >= 3 && gap >= 60000 && gap >= 4 * d->st.iv;
+        }
         d->st.oper = up;
         d->st.was_up |= up;
+        if (d->st.n && gap > 0) { /* cadence: gaps clipped at 4x so an outage does not teach it */
+            double g = d->st.n == 1 ? gap : fmin (gap, 4 * d->st.iv);
+            d->st.iv = d->st.n == 1 ? g : d->st.iv + 0.1 * (g - d->st.iv);
+        }
         if (ts > d->st.last_ts)
             d->st.last_ts = ts;
+        d->st.n++;
     } else {
         d->st.admin = up;
     }
@@ -154,7 +167,7 @@ s_ld_load (vg_detector_t *self, const uint8_t *p, size_t len)
 {
     s_ld_t *d = (s_ld_t *) self;
     int rc = vg_detector_load_pod (p, len, 0x4c444e01, &d->st, sizeof d->st);
-    if (rc == 0 && (d->st.oper < -1 || d->st.oper > 1 || d->st.admin < -1 || d->st.admin > 1))
+    if (rc == 0 && (d->st.oper < -1 || d->st.oper > 1 || d->st.admin < -1 || d->st.admin > 1 || !isfinite (d->st.iv)))
         rc = -VG_EINVAL;
     if (rc) {
         memset (&d->st, 0, sizeof d->st);

@@ -878,6 +878,33 @@ START_TEST (new_kinds_save_load_hostile)
 }
 END_TEST
 
+START_TEST (a02_ports_coming_up_after_restart)
+{
+    uint64_t op[4];
+    char n[4][8];
+    for (int i = 0; i < 4; i++) {
+        snprintf (n[i], sizeof n[i], "ge-%d", i);
+        op[i] = decl_if (&R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, n[i]);
+    }
+    int64_t t = T0;
+    for (int k = 0; k < 30; k++, t += 10000)
+        for (int i = 0; i < 4; i++)
+            vg_engine_state (g_e, op[i], t, "UP");
+    t += 6 * MIN; /* the device restarts: 6 min without telemetry */
+    for (int k = 0; k < 12; k++, t += 10000) { /* ports come up 30-100 s after it is back */
+        for (int i = 0; i < 4; i++)
+            vg_engine_state (g_e, op[i], t, k < 3 + 2 * i ? "DOWN" : "UP");
+        vg_engine_tick (g_e, t + 5000);
+    }
+    ck_assert_uint_eq (count (g_c, "down", 0), 0);
+    /* A port that stays down after the restart still fires, later. */
+    vg_engine_state (g_e, op[3], t, "DOWN");
+    for (int k = 1; k <= 30; k++)
+        vg_engine_tick (g_e, t + k * 10000);
+    ck_assert_uint_eq (count (g_c, "down", VG_ACT_CREATE), 1); /* a live-stream DOWN: 30 s hold */
+}
+END_TEST
+
 Suite *
 vg_catalog_suite (void)
 {
@@ -891,7 +918,7 @@ vg_catalog_suite (void)
         { "i03_reboot", i03_reboot_one_finding }, { "i04_ntp", i04_ntp_offset_and_step },
         { "x01_common_mode", x01_common_mode }, { "x02_divergence", x02_vendor_divergence },
         { "a02_down", a02_interface_down_hold_and_resolve }, { "a02_flap_not_down", a02_flap_every_sample_is_not_a_hold },
-        { "a04_background", a04_busy_link_background_is_not_a_burst },
+        { "a02_restart", a02_ports_coming_up_after_restart }, { "a04_background", a04_busy_link_background_is_not_a_burst },
         { "a06_cell_outage", a06_cell_outage_zero_against_baseline }, { "a06_att_zero_traffic", a06_attempts_zero_but_traffic_flows },
         { "a03_one_day", a03_collapse_after_one_day }, { "a03_benign", a03_benign_weekend_and_shift },
         { "a03_zero", a03_zero_traffic_left_to_interface_down },
