@@ -47,7 +47,7 @@ typedef struct vg_alert {
     char uid[VG_ALERT_KEY_MAX + 24];
     char evidence[256];
     char headline[256];        /* entity + deciding values ("r1 interface et-0/0/1: oper-status
-                                  DOWN for 45 s"), or "<rule title> on <device> <entity>" */
+                                  DOWN for 45 s"), or "<rule title>: <entity>: <evidence>" */
     char reason[96];           /* suppression window / resolve reason / update cause */
 } vg_alert_t;
 

@@ -791,13 +791,19 @@ s_emit (vg_engine_t *e, s_ep_t *p, int activity, int64_t now, const char *reason
     a->detector_version = r->ops->version;
     a->catalog = r->catalog;
     a->types = r->types;
-    /* The headline names the entity and carries the deciding values (detector-written),
-     * else "<rule title> on <device> <entity>". */
-    if (p->title[0])
+    /* The headline names the entity and carries the deciding values: the detector's, else
+     * "<rule title>: <entity name>[: <evidence>]". */
+    if (p->title[0]) {
         snprintf (a->headline, sizeof a->headline, "%s", p->title);
-    else
-        snprintf (a->headline, sizeof a->headline, "%s on %s%s%s", r->title, d ? d->id : p->inst ? p->inst->key : "collector",
-                  p->inst && p->inst->entity[0] ? " " : "", p->inst ? p->inst->entity : "");
+    } else {
+        char ent[256];
+        if (p->inst && p->inst->ent.device)
+            vg_entity_name (&p->inst->ent, ent, sizeof ent);
+        else
+            snprintf (ent, sizeof ent, "%s", d ? d->id : p->inst ? p->inst->key : "collector");
+        snprintf (a->headline, sizeof a->headline, "%.60s: %.90s%s%.96s", r->title, ent, p->evidence[0] ? ": " : "",
+                  p->evidence); /* bounded parts: the whole always fits */
+    }
     a->title = a->headline;
     a->techniques = r->technique_csv;
     a->vendor = d ? d->vendor : (p->inst && r->ops->scope == VG_SCOPE_VENDOR) ? p->inst->key : "";

@@ -182,6 +182,10 @@ START_TEST (a05_memory_leak_and_cpu_level)
     for (int i = 0; i < 3; i++, t += MIN)
         vg_engine_sample (g_e, cpu, t, 97);
     ck_assert_uint_eq (count (g_c, "cpu", VG_ACT_CREATE), 1);
+    /* Kinds without their own headline: "<rule title>: <entity>: <evidence>". */
+    const vg_alert_t *c = first (g_c, "cpu");
+    ck_assert_msg (strncmp (c->headline, "cpu: s1/r1", 10) == 0 && strstr (c->headline, "level breached") != NULL, "%s",
+                   c->headline);
 }
 END_TEST
 
