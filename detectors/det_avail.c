@@ -518,7 +518,7 @@ s_bu_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
             s->run = (uint32_t) P (r, BU_MININT);
     } else {
         s->run = 0;
-        double a = 1.0 - exp (-dt * 1000.0 / P (r, BU_TAU));
+        double a = dt * 1000.0 / (P (r, BU_TAU) + dt * 1000.0); /* ~1 - exp(-dt/tau), no exp per sample */
         if (s->n < 10 && a < 1.0 / (s->n + 1))
             a = 1.0 / (s->n + 1);
         s->lam += a * (c / dt - s->lam);
