@@ -35,7 +35,9 @@ typedef struct vg_alert {
     const char *detector_version;
     const char *catalog;       /* "A01", "C01", ... or "" */
     const char *types;         /* finding type family or "" */
-    const char *title;
+    const char *title;         /* the headline below when set, else the rule's title; points
+                                  into the record itself or the rules: after copying a record,
+                                  read headline (or re-point title) */
     const char *techniques;    /* "T1529,T1489,FGT1499" or "" */
     const char *vendor, *model, *role, *site, *sw_version; /* device inventory; "" if unknown */
     char device[256];          /* device id, or the scope key for fleet findings */
@@ -44,6 +46,8 @@ typedef struct vg_alert {
     char dedup_key[VG_ALERT_KEY_MAX];
     char uid[VG_ALERT_KEY_MAX + 24];
     char evidence[256];
+    char headline[256];        /* entity + deciding values ("r1 interface et-0/0/1: oper-status
+                                  DOWN for 45 s"), or "<rule title>: <entity>: <evidence>" */
     char reason[96];           /* suppression window / resolve reason / update cause */
 } vg_alert_t;
 

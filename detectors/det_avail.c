@@ -4,6 +4,7 @@
  * Invariant: each instance's mutable state is one plain struct `st` (saved and loaded as is,
  * then validated); parameters are read from the rule, never copied into saved state. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,7 +137,7 @@ s_sil_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_silence = {
     "silence", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 1, sizeof (s_sil_t),
     s_sil_params, sizeof s_sil_params / sizeof s_sil_params[0],
-    s_sil_new, s_destroy, s_sil_sample, NULL, NULL, s_sil_tick, NULL, s_sil_save, s_sil_load,
+    s_sil_new, s_destroy, s_sil_sample, NULL, NULL, s_sil_tick, NULL, s_sil_save, s_sil_load, NULL,
 };
 
 /* =========================================================================================
@@ -261,7 +262,7 @@ s_flap_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_flap = {
     "flap", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_flap_t),
     s_flap_params, sizeof s_flap_params / sizeof s_flap_params[0],
-    s_flap_new, s_destroy, s_flap_sample, NULL, NULL, s_flap_tick, NULL, s_flap_save, s_flap_load,
+    s_flap_new, s_destroy, s_flap_sample, NULL, NULL, s_flap_tick, NULL, s_flap_save, s_flap_load, NULL,
 };
 
 /* =========================================================================================
@@ -361,30 +362,44 @@ s_se_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_seasonal = {
     "seasonal", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_se_t),
     s_se_params, sizeof s_se_params / sizeof s_se_params[0],
-    s_se_new, s_destroy, s_se_sample, NULL, NULL, NULL, NULL, s_se_save, s_se_load,
+    s_se_new, s_destroy, s_se_sample, NULL, NULL, NULL, NULL, s_se_save, s_se_load, NULL,
 };
 
 /* =========================================================================================
- * burst (A04): error/drop counter rate; CUSUM of the robust-standardised rate against an
- * EWMA baseline, plus an absolute ceiling.
+ * burst (A04): error/drop counters of one interface (entity scope: device + labels; slot =
+ * the rule's path pattern, e.g. in-errors, in-fcs-errors, in-discards).  Each counter's
+ * count per interval is compared with that counter's own background rate (time-weighted
+ * EWMA of quiet intervals): an interval is a burst when its count is at least `min_count`
+ * and at least `ratio` times the background count expected for that interval.  The
+ * interface fires after `min_intervals` consecutive burst intervals of any of its counters,
+ * so in-errors and in-fcs-errors of one burst make one finding.
  */
-enum { BU_MAX, BU_K, BU_H, BU_ALPHA, BU_MINRATE, BU_WARM };
+#define BU_SLOTS 8
+enum { BU_MAX, BU_RATIO, BU_MINCOUNT, BU_MININT, BU_TAU, BU_WARM, BU_MINRATE };
 static const vg_param_def_t s_bu_params[] = {
     { "max_rate", VG_PARAM_NUM, 0, 0, 1e18, NULL, "fire at once above this rate per second (0 = off)" },
-    { "k", VG_PARAM_NUM, 0.5, 0, 10, NULL, "CUSUM allowance (robust sd)" },
-    { "h", VG_PARAM_NUM, 5, 0.1, 1000, NULL, "CUSUM decision interval (robust sd)" },
-    { "alpha", VG_PARAM_NUM, 0.02, 1e-4, 1, NULL, "baseline EWMA weight" },
-    { "min_rate", VG_PARAM_NUM, 0.01, 0, 1e18, NULL, "scale floor: rates below this never count as a burst" },
-    { "warmup_samples", VG_PARAM_NUM, 30, 0, 1e6, NULL, "rates needed before the CUSUM decides" },
+    { "ratio", VG_PARAM_NUM, 10, 1, 1e9, NULL, "an interval is a burst when its count is at least ratio x the background count for that interval" },
+    { "min_count", VG_PARAM_NUM, 10, 1, 1e18, NULL, "and at least this many events in the interval" },
+    { "min_intervals", VG_PARAM_NUM, 2, 1, 1000, NULL, "consecutive burst intervals before the interface fires" },
+    { "background", VG_PARAM_DUR, 3600000, 60000, 30 * 86400000.0, NULL, "time constant of each counter's background rate (learned from quiet intervals)" },
+    { "warmup_samples", VG_PARAM_NUM, 10, 0, 1e6, NULL, "intervals a counter needs before it can be a burst" },
+    { "min_rate", VG_PARAM_NUM, 0, 0, 1e18, NULL, "rates per second below this never count as a burst" },
 };
+
+typedef struct {
+    s_ctr_t ctr;
+    double lam;             /* background events per second */
+    double last_c, last_dt; /* latest interval: count and length (s) */
+    uint32_t n, run;        /* quiet intervals learned; consecutive burst intervals */
+    int64_t run_start;
+} s_bu_slot_t;
 
 typedef struct {
     vg_detector_t base;
     int counter;
+    const vg_entity_t *ent;
     struct {
-        s_ctr_t ctr;
-        double mu, mad, S;
-        uint32_t n;
+        s_bu_slot_t s[BU_SLOTS];
         int firing;
     } st;
 } s_bu_t;
@@ -393,48 +408,123 @@ static vg_detector_t *
 s_bu_new (const vg_rule_t *r, const vg_entity_t *e)
 {
     s_bu_t *d = calloc (1, sizeof *d);
-    if (d)
+    if (d) {
         d->counter = e->kind == VG_KIND_COUNTER;
+        d->ent = e;
+    }
     return d ? &d->base : NULL;
 }
 
+/* Last element of a rule path pattern ("*\/in-fcs-errors" -> "in-fcs-errors"). */
+static const char *
+s_leaf (const vg_rule_t *r, int slot)
+{
+    if (slot < 0 || (size_t) slot >= r->npaths)
+        return "counter";
+    const char *p = r->paths[slot], *q = strrchr (p, '/');
+    return q && q[1] ? q + 1 : p;
+}
+
+static void
+s_bu_verdict (s_bu_t *d, int64_t ts, vg_verdict_t *out)
+{
+    const vg_rule_t *r = d->base.rule;
+    uint32_t need = (uint32_t) P (r, BU_MININT);
+    char ev[256], name[200];
+    size_t o = 0;
+    int fire = 0, warm = 0;
+    double score = 0, obs = 0, exp_ = 0;
+    int64_t start = ts;
+    ev[0] = '\0';
+    for (int i = 0; i < BU_SLOTS; i++) {
+        if (!d->st.s[i].ctr.has)
+            continue;
+        warm |= d->st.s[i].n >= (uint32_t) P (r, BU_WARM);
+        double e = d->st.s[i].lam * d->st.s[i].last_dt;
+        if (d->st.s[i].run >= need && d->st.s[i].run > 0) {
+            fire = 1;
+            if (d->st.s[i].run_start < start)
+                start = d->st.s[i].run_start;
+            if (d->st.s[i].last_c > obs) {
+                obs = d->st.s[i].last_c;
+                exp_ = e;
+            }
+            if (o < sizeof ev)
+                o += (size_t) snprintf (ev + o, sizeof ev - o, "%s%s %.0f in %.0f s (background %.2g)", o ? ", " : "",
+                                        s_leaf (r, i), d->st.s[i].last_c, d->st.s[i].last_dt, e);
+        }
+        double sc = d->st.s[i].last_c / (P (r, BU_RATIO) * e + P (r, BU_MINCOUNT));
+        score = sc > score ? sc : score;
+    }
+    d->st.firing = fire;
+    out->state = fire ? VG_VERDICT_FIRE : warm ? VG_VERDICT_CLEAR : VG_VERDICT_NONE;
+    out->observed = obs;
+    out->expected = exp_;
+    out->lo = 0;
+    out->hi = fmax (P (r, BU_MINCOUNT), P (r, BU_RATIO) * exp_);
+    out->score = fmin (1.0, score);
+    if (fire) {
+        out->window_start_ms = start;
+        out->window_end_ms = ts;
+        vg_verdict_note (out, "%s", ev);
+        vg_verdict_title (out, "%s: %s", vg_entity_name (d->ent, name, sizeof name), ev);
+    }
+}
+
 static int
-s_bu_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
+s_bu_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
 {
     s_bu_t *d = (s_bu_t *) self;
     const vg_rule_t *r = self->rule;
-    double x = v;
-    if (!isfinite (v))
+    if (slot < 0 || slot >= BU_SLOTS || !isfinite (v))
         return 0;
-    if (d->counter && !s_rate (&d->st.ctr, ts, v, &x))
-        return 0;
-    double scale = 1.4826 * d->st.mad + P (r, BU_MINRATE);
-    if (scale <= 0)
-        scale = 1e-12;
-    int warm = d->st.n >= (uint32_t) P (r, BU_WARM);
-    if (warm) {
-        d->st.S += (x - d->st.mu) / scale - P (r, BU_K);
-        if (d->st.S < 0)
-            d->st.S = 0;
-        if (d->st.S > 2 * P (r, BU_H))
-            d->st.S = 2 * P (r, BU_H); /* bounded, so a long burst clears soon after it ends */
+    s_bu_slot_t *s = &d->st.s[slot];
+    double c, dt;
+    if (d->counter) {
+        int had = s->ctr.has;
+        double prev = s->ctr.raw;
+        int64_t pts = s->ctr.ts;
+        double rate;
+        if (!s_rate (&s->ctr, ts, v, &rate)) {
+            if (had && v < prev)
+                s->run = 0; /* reset or wrap: that interval says nothing */
+            return 0;
+        }
+        c = v - prev;
+        dt = (double) (ts - pts) / 1000.0;
+    } else { /* per-interval counts (PM gauges) */
+        int64_t pts = s->ctr.ts;
+        int had = s->ctr.has;
+        s->ctr.raw = v;
+        s->ctr.ts = ts;
+        s->ctr.has = 1;
+        if (!had || ts <= pts || v < 0)
+            return 0;
+        c = v;
+        dt = (double) (ts - pts) / 1000.0;
     }
-    int fire = (warm && d->st.S > P (r, BU_H)) || (P (r, BU_MAX) > 0 && x > P (r, BU_MAX));
-    if (!fire) { /* learn only from normal intervals */
-        double a = d->st.n < 10 ? 1.0 / (d->st.n + 1) : P (r, BU_ALPHA);
-        d->st.mad += a * (fabs (x - d->st.mu) - d->st.mad);
-        d->st.mu += a * (x - d->st.mu);
-        d->st.n++;
+    double e = s->lam * dt;
+    int warm = s->n >= (uint32_t) P (r, BU_WARM);
+    int burst = warm && c >= P (r, BU_MINCOUNT) && c >= P (r, BU_RATIO) * e && c / dt >= P (r, BU_MINRATE);
+    if (P (r, BU_MAX) > 0 && c / dt > P (r, BU_MAX))
+        burst = 1;
+    s->last_c = c;
+    s->last_dt = dt;
+    if (burst) {
+        if (s->run == 0)
+            s->run_start = ts - (int64_t) (dt * 1000);
+        s->run++;
+        if (P (r, BU_MAX) > 0 && c / dt > P (r, BU_MAX) && s->run < (uint32_t) P (r, BU_MININT))
+            s->run = (uint32_t) P (r, BU_MININT);
+    } else {
+        s->run = 0;
+        double a = dt * 1000.0 / (P (r, BU_TAU) + dt * 1000.0); /* ~1 - exp(-dt/tau), no exp per sample */
+        if (s->n < 10 && a < 1.0 / (s->n + 1))
+            a = 1.0 / (s->n + 1);
+        s->lam += a * (c / dt - s->lam);
+        s->n++;
     }
-    d->st.firing = fire;
-    out->state = warm || fire ? (fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR) : VG_VERDICT_NONE;
-    out->observed = x;
-    out->expected = d->st.mu;
-    out->lo = 0;
-    out->hi = d->st.mu + P (r, BU_H) * scale;
-    out->score = d->st.S >= P (r, BU_H) ? 1.0 : d->st.S / P (r, BU_H);
-    if (fire)
-        vg_verdict_note (out, "rate %.4g/s vs baseline %.4g/s, CUSUM %.1f (h %.1f)", x, d->st.mu, d->st.S, P (r, BU_H));
+    s_bu_verdict (d, ts, out);
     return 0;
 }
 
@@ -442,25 +532,26 @@ static int
 s_bu_save (const vg_detector_t *self, vg_buf_t *out)
 {
     const s_bu_t *d = (const s_bu_t *) self;
-    return vg_detector_save_pod (out, 0x42555201, &d->st, sizeof d->st);
+    return vg_detector_save_pod (out, 0x42555202, &d->st, sizeof d->st);
 }
 
 static int
 s_bu_load (vg_detector_t *self, const uint8_t *p, size_t len)
 {
     s_bu_t *d = (s_bu_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x42555201, &d->st, sizeof d->st);
-    if (rc == 0 && !(isfinite (d->st.mu) && d->st.mad >= 0 && d->st.S >= 0))
-        rc = -VG_EINVAL;
+    int rc = vg_detector_load_pod (p, len, 0x42555202, &d->st, sizeof d->st);
+    for (int i = 0; rc == 0 && i < BU_SLOTS; i++)
+        if (!(isfinite (d->st.s[i].lam) && d->st.s[i].lam >= 0 && isfinite (d->st.s[i].last_c)))
+            rc = -VG_EINVAL;
     if (rc)
         memset (&d->st, 0, sizeof d->st);
     return rc;
 }
 
 const vg_detector_ops_t vg_det_burst = {
-    "burst", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_bu_t),
+    "burst", "2.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_bu_t),
     s_bu_params, sizeof s_bu_params / sizeof s_bu_params[0],
-    s_bu_new, s_destroy, s_bu_sample, NULL, NULL, NULL, NULL, s_bu_save, s_bu_load,
+    s_bu_new, s_destroy, NULL, s_bu_input, NULL, NULL, NULL, s_bu_save, s_bu_load, NULL,
 };
 
 /* =========================================================================================
@@ -643,7 +734,7 @@ s_ex_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_exhaustion = {
     "exhaustion", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_ex_t),
     s_ex_params, sizeof s_ex_params / sizeof s_ex_params[0],
-    s_ex_new, s_destroy, s_ex_sample, NULL, NULL, NULL, NULL, s_ex_save, s_ex_load,
+    s_ex_new, s_destroy, s_ex_sample, NULL, NULL, NULL, NULL, s_ex_save, s_ex_load, NULL,
 };
 
 /* =========================================================================================
@@ -781,7 +872,7 @@ s_rk_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_ran_kpi = {
     "ran_kpi", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_rk_t),
     s_rk_params, sizeof s_rk_params / sizeof s_rk_params[0],
-    s_rk_new, s_destroy, NULL, s_rk_input, NULL, NULL, NULL, s_rk_save, s_rk_load,
+    s_rk_new, s_destroy, NULL, s_rk_input, NULL, NULL, NULL, s_rk_save, s_rk_load, NULL,
 };
 
 /* =========================================================================================
@@ -874,5 +965,5 @@ s_bg_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_bgp = {
     "bgp", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_bg_t),
     s_bg_params, sizeof s_bg_params / sizeof s_bg_params[0],
-    s_bg_new, s_destroy, s_bg_sample, NULL, NULL, NULL, NULL, s_bg_save, s_bg_load,
+    s_bg_new, s_destroy, s_bg_sample, NULL, NULL, NULL, NULL, s_bg_save, s_bg_load, NULL,
 };

@@ -168,7 +168,7 @@ s_ch_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_callhome = {
     "callhome", "1.0.0", VG_CIA_C, VG_SCOPE_ROLE, 1u << VG_EV_FLOW_SUMMARY, 0, sizeof (s_ch_t),
     s_ch_params, sizeof s_ch_params / sizeof s_ch_params[0],
-    s_ch_new, s_destroy, NULL, NULL, s_ch_event, NULL, NULL, s_ch_save, s_ch_load,
+    s_ch_new, s_destroy, NULL, NULL, s_ch_event, NULL, NULL, s_ch_save, s_ch_load, NULL,
 };
 
 /* =========================================================================================
@@ -325,7 +325,7 @@ s_xv_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_exfil_volume = {
     "exfil_volume", "1.0.0", VG_CIA_C, VG_SCOPE_DEVICE, 1u << VG_EV_FLOW_SUMMARY, 0, sizeof (s_xv_t),
     s_xv_params, sizeof s_xv_params / sizeof s_xv_params[0],
-    s_xv_new, s_destroy, NULL, NULL, s_xv_event, s_xv_tick, NULL, s_xv_save, s_xv_load,
+    s_xv_new, s_destroy, NULL, NULL, s_xv_event, s_xv_tick, NULL, s_xv_save, s_xv_load, NULL,
 };
 
 /* =========================================================================================
@@ -403,7 +403,7 @@ s_mi_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_mirror = {
     "mirror", "1.0.0", VG_CIA_C, VG_SCOPE_DEVICE, (1u << VG_EV_MIRROR_SESSION) | (1u << VG_EV_CONFIG_CHANGE), 0,
     sizeof (s_mi_t), s_mi_params, sizeof s_mi_params / sizeof s_mi_params[0],
-    s_mi_new, s_destroy, NULL, NULL, s_mi_event, NULL, NULL, s_mi_save, s_mi_load,
+    s_mi_new, s_destroy, NULL, NULL, s_mi_event, NULL, NULL, s_mi_save, s_mi_load, NULL,
 };
 
 /* =========================================================================================
@@ -538,7 +538,7 @@ s_lg_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_login = {
     "login", "1.0.0", VG_CIA_C, VG_SCOPE_DEVICE, 1u << VG_EV_LOGIN, 0, sizeof (s_lg_t),
     s_lg_params, sizeof s_lg_params / sizeof s_lg_params[0],
-    s_lg_new, s_destroy, NULL, NULL, s_lg_event, NULL, NULL, s_lg_save, s_lg_load,
+    s_lg_new, s_destroy, NULL, NULL, s_lg_event, NULL, NULL, s_lg_save, s_lg_load, NULL,
 };
 
 /* =========================================================================================
@@ -662,5 +662,5 @@ s_co_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_crypto_off = {
     "crypto_off", "1.0.0", VG_CIA_C, VG_SCOPE_DEVICE, 1u << VG_EV_CRYPTO_STATE, 0, sizeof (s_co_t),
     s_co_params, sizeof s_co_params / sizeof s_co_params[0],
-    s_co_new, s_destroy, NULL, s_co_input, s_co_event, NULL, NULL, s_co_save, s_co_load,
+    s_co_new, s_destroy, NULL, s_co_input, s_co_event, NULL, NULL, s_co_save, s_co_load, NULL,
 };

@@ -29,16 +29,17 @@ s_destroy (vg_detector_t **self_p)
 #define CM_RING 256
 enum { CM_SRC, CM_WIN, CM_P0, CM_ALPHA, CM_MINK, CM_CRIT };
 static const vg_param_def_t s_cm_params[] = {
-    { "sources", VG_PARAM_STR, 0, 0, 0, "reboot,silence,config_change,image_change", "detector kinds whose findings count" },
+    { "sources", VG_PARAM_STR, 0, 0, 0, "reboot,silence,config_change,image_change,cell_outage", "detector kinds whose findings count" },
     { "window", VG_PARAM_DUR, 900000, 60000, 86400000.0, NULL, "W: findings within this window count together" },
     { "p0", VG_PARAM_NUM, 0.001, 1e-9, 0.5, NULL, "base rate: probability that one device has such a finding within W" },
     { "alpha", VG_PARAM_NUM, 1e-6, 1e-15, 0.1, NULL, "fire when the binomial tail probability is below this" },
-    { "min_k", VG_PARAM_NUM, 5, 1, 1e6, NULL, "and at least this many devices" },
+    { "min_k", VG_PARAM_NUM, 2, 1, 1e6, NULL, "and at least this many devices (2: never a single element; the binomial test scales the count with fleet size)" },
     { "critical_fraction", VG_PARAM_NUM, 0.2, 0, 1, NULL, "critical when more than this fraction of the vendor's devices" },
 };
 
 typedef struct {
     vg_detector_t base;
+    const char *vendor;
     struct {
         uint64_t dev[CM_RING];
         int64_t ts[CM_RING];
@@ -52,6 +53,8 @@ static vg_detector_t *
 s_cm_new (const vg_rule_t *r, const vg_entity_t *e)
 {
     s_cm_t *d = calloc (1, sizeof *d);
+    if (d)
+        d->vendor = e->key ? e->key : "";
     return d ? &d->base : NULL;
 }
 
@@ -96,9 +99,12 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
     out->severity = fire && n > 0 && (double) k / n > P (r, CM_CRIT) ? VG_SEV_CRITICAL : 0;
     out->window_start_ms = now - (int64_t) P (r, CM_WIN);
     out->window_end_ms = now;
-    if (fire)
+    if (fire) {
         vg_verdict_note (out, "%u of %u devices of this vendor within %.0f min, P(X>=k)=%.2g (base rate %.2g)", k, n,
                          P (r, CM_WIN) / 60000.0, exp (lt), P (r, CM_P0));
+        vg_verdict_title (out, "vendor %s: %u of %u devices with %s findings within %.0f min (P=%.2g)", d->vendor, k, n,
+                          r->ps[CM_SRC], P (r, CM_WIN) / 60000.0, exp (lt));
+    }
     d->st.firing = fire;
 }
 
@@ -159,7 +165,7 @@ s_cm_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_common_mode = {
     "common_mode", "1.0.0", VG_CIA_X, VG_SCOPE_VENDOR, 0, 0, sizeof (s_cm_t),
     s_cm_params, sizeof s_cm_params / sizeof s_cm_params[0],
-    s_cm_new, s_destroy, NULL, NULL, NULL, s_cm_tick, s_cm_alert, s_cm_save, s_cm_load,
+    s_cm_new, s_destroy, NULL, NULL, NULL, s_cm_tick, s_cm_alert, s_cm_save, s_cm_load, NULL,
 };
 
 /* =========================================================================================
@@ -343,5 +349,5 @@ s_dv_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_divergence = {
     "divergence", "1.0.0", VG_CIA_X, VG_SCOPE_SITE, 0, 0, sizeof (s_dv_t),
     s_dv_params, sizeof s_dv_params / sizeof s_dv_params[0],
-    s_dv_new, s_destroy, NULL, s_dv_input, NULL, NULL, NULL, s_dv_save, s_dv_load,
+    s_dv_new, s_destroy, NULL, s_dv_input, NULL, NULL, NULL, s_dv_save, s_dv_load, NULL,
 };

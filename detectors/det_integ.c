@@ -133,7 +133,7 @@ s_cc_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_config_change = {
     "config_change", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_CONFIG_CHANGE, 0, sizeof (s_cc_t),
     s_cc_params, sizeof s_cc_params / sizeof s_cc_params[0],
-    s_cc_new, s_destroy, NULL, s_cc_input, s_cc_event, NULL, NULL, s_cc_save, s_cc_load,
+    s_cc_new, s_destroy, NULL, s_cc_input, s_cc_event, NULL, NULL, s_cc_save, s_cc_load, NULL,
 };
 
 /* =========================================================================================
@@ -246,19 +246,34 @@ s_ic_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_image_change = {
     "image_change", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_IMAGE_CHANGE, 0, sizeof (s_ic_t),
     s_ic_params, sizeof s_ic_params / sizeof s_ic_params[0],
-    s_ic_new, s_destroy, NULL, NULL, s_ic_event, NULL, NULL, s_ic_save, s_ic_load,
+    s_ic_new, s_destroy, NULL, NULL, s_ic_event, NULL, NULL, s_ic_save, s_ic_load, NULL,
 };
 
 /* =========================================================================================
- * reboot (I03): reboot events (attr reason), an up-time decrease (slot 0) or a boot-time
- * change (slot 1); one finding per reboot even when several signals report it.
+ * reboot (I03): reboot events (attr reason), an up-time decrease (slot 0), a boot-time
+ * increase (slot 1) or counters restarting (slot 2: most of the device's large counters
+ * dropping to near zero within `restart_window`; one counter wrapping or one interface's
+ * counters being cleared is not a reboot); one finding per reboot even when several signals
+ * report it.
  */
-enum { RB_HIGH, RB_DEDUP, RB_INWIN };
+#define RB_CTRS 256 /* counters tracked per device (the first ones seen) */
+enum { RB_HIGH, RB_DEDUP, RB_INWIN, RB_RWIN, RB_RFRAC, RB_RMIN, RB_RBIG, RB_RNEAR };
 static const vg_param_def_t s_rb_params[] = {
     { "high_reasons", VG_PARAM_STR, 0, 0, 0, "crash,watchdog,unknown,power,kernel-panic", "reboot reasons that make it high severity" },
     { "dedup", VG_PARAM_DUR, 600000, 0, 86400000.0, NULL, "signals of one reboot within this time make one finding" },
     { "report_in_window", VG_PARAM_BOOL, 0, 0, 1, NULL, "also report reboots inside a change window (info)" },
+    { "restart_window", VG_PARAM_DUR, 600000, 10000, 86400000.0, NULL, "counter restarts within this time count together" },
+    { "restart_fraction", VG_PARAM_NUM, 0.5, 0.01, 1, NULL, "fraction of the device's large counters that must restart together" },
+    { "restart_min", VG_PARAM_NUM, 4, 1, 1e6, NULL, "and at least this many counters" },
+    { "restart_large", VG_PARAM_NUM, 1e4, 0, 1e18, NULL, "a counter takes part once its value exceeds this" },
+    { "restart_near_zero", VG_PARAM_NUM, 0.01, 0, 0.5, NULL, "a restart is a drop to at most this fraction of the previous value" },
 };
+
+typedef struct {
+    uint64_t id;     /* series id; 0 = empty */
+    double last;
+    int64_t drop_ts; /* latest restart of this counter, 0 = none */
+} s_rb_ctr_t;
 
 typedef struct {
     vg_detector_t base;
@@ -267,6 +282,8 @@ typedef struct {
         int has_up, has_boot;
         int64_t last_fire;
         uint32_t reboots;
+        uint32_t nctr;
+        s_rb_ctr_t ctr[RB_CTRS];
     } st;
 } s_rb_t;
 
@@ -298,6 +315,8 @@ s_rb_fire (s_rb_t *d, const vg_device_t *dev, int64_t ts, const char *reason, co
     out->score = 1.0;
     vg_verdict_note (out, "reboot (%s) reason %s %s", via, reason ? reason : "?",
                      inw ? "inside change window" : "outside any change window");
+    vg_verdict_title (out, "%s rebooted: %s, reason %s, %s", dev && dev->id ? dev->id : "device", via,
+                      reason ? reason : "unknown", inw ? "inside change window" : "outside any change window");
     return 0;
 }
 
@@ -307,8 +326,51 @@ s_rb_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     return s_rb_fire ((s_rb_t *) self, dev, ev->ts_ms, vg_ev_attr (ev, "reason"), "event", out);
 }
 
+/* A counter sample: track it; on a drop to near zero of a large counter, count the device's
+ * recent restarts against its large counters. */
 static int
-s_rb_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
+s_rb_counter (s_rb_t *d, uint64_t id, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
+{
+    const vg_rule_t *r = d->base.rule;
+    if (!id)
+        return 0;
+    uint32_t h = (uint32_t) (vg_hash_mix64 (id) % RB_CTRS), i = h;
+    while (d->st.ctr[i].id && d->st.ctr[i].id != id) {
+        i = (i + 1) % RB_CTRS;
+        if (i == h)
+            return 0; /* table full: only the first RB_CTRS counters take part */
+    }
+    s_rb_ctr_t *c = &d->st.ctr[i];
+    if (!c->id) {
+        c->id = id;
+        c->last = v;
+        d->st.nctr++;
+        return 0;
+    }
+    double prev = c->last;
+    c->last = v;
+    if (!(prev >= P (r, RB_RBIG) && v <= P (r, RB_RNEAR) * prev))
+        return 0;
+    c->drop_ts = ts;
+    int64_t win = (int64_t) P (r, RB_RWIN);
+    uint32_t dropped = 0, large = 0;
+    for (uint32_t k = 0; k < RB_CTRS; k++) {
+        const s_rb_ctr_t *x = &d->st.ctr[k];
+        if (!x->id)
+            continue;
+        int recent = x->drop_ts && ts - x->drop_ts <= win && x->drop_ts <= ts;
+        dropped += recent;
+        large += recent || x->last >= P (r, RB_RBIG);
+    }
+    if (dropped < (uint32_t) P (r, RB_RMIN) || dropped < P (r, RB_RFRAC) * large)
+        return 0;
+    char via[96];
+    snprintf (via, sizeof via, "%u of %u counters restarted", dropped, large);
+    return s_rb_fire (d, dev, ts, NULL, via, out);
+}
+
+static int
+s_rb_series (vg_detector_t *self, int slot, uint64_t id, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
 {
     s_rb_t *d = (s_rb_t *) self;
     if (!isfinite (v))
@@ -318,37 +380,60 @@ s_rb_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
         double prev = d->st.uptime;
         d->st.uptime = v;
         d->st.has_up = 1;
-        if (had && v < prev)
-            return s_rb_fire (d, dev, ts, NULL, "up-time reset", out);
-    } else {
+        /* A real reset, not jitter: the new up-time is well below the previous one. */
+        if (had && v < prev && v < 0.9 * prev) {
+            char via[96];
+            snprintf (via, sizeof via, "up-time %.6g -> %.6g", prev, v);
+            return s_rb_fire (d, dev, ts, NULL, via, out);
+        }
+    } else if (slot == 1) {
         int had = d->st.has_boot;
         double prev = d->st.boot;
         d->st.boot = v;
         d->st.has_boot = 1;
-        if (had && v != prev)
-            return s_rb_fire (d, dev, ts, NULL, "boot-time change", out);
+        /* boot-time is epoch-based in any unit: a later boot moves it forward by at least
+         * the time between boots; a relative 1e-8 (~17 s at 2026) ignores recomputation
+         * jitter of devices that derive it from now - uptime. */
+        if (had && v > prev + 1e-8 * fabs (prev))
+            return s_rb_fire (d, dev, ts, NULL, "boot-time changed", out);
+    } else {
+        return s_rb_counter (d, id, dev, ts, v, out);
     }
     return 0;
+}
+
+static int
+s_rb_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, double v, vg_verdict_t *out)
+{
+    return s_rb_series (self, slot, 0, dev, ts, v, out);
 }
 
 static int
 s_rb_save (const vg_detector_t *self, vg_buf_t *out)
 {
     const s_rb_t *d = (const s_rb_t *) self;
-    return vg_detector_save_pod (out, 0x52424f01, &d->st, sizeof d->st);
+    return vg_detector_save_pod (out, 0x52424f02, &d->st, sizeof d->st);
 }
 
 static int
 s_rb_load (vg_detector_t *self, const uint8_t *p, size_t len)
 {
     s_rb_t *d = (s_rb_t *) self;
-    return vg_detector_load_pod (p, len, 0x52424f01, &d->st, sizeof d->st);
+    int rc = vg_detector_load_pod (p, len, 0x52424f02, &d->st, sizeof d->st);
+    if (rc == 0 && (d->st.nctr > RB_CTRS || !isfinite (d->st.uptime) || !isfinite (d->st.boot)))
+        rc = -VG_EINVAL;
+    for (int i = 0; rc == 0 && i < RB_CTRS; i++)
+        if (!isfinite (d->st.ctr[i].last))
+            rc = -VG_EINVAL;
+    if (rc)
+        memset (&d->st, 0, sizeof d->st);
+    return rc;
 }
 
 const vg_detector_ops_t vg_det_reboot = {
-    "reboot", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_REBOOT, 0, sizeof (s_rb_t),
+    "reboot", "2.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_REBOOT, 0, sizeof (s_rb_t),
     s_rb_params, sizeof s_rb_params / sizeof s_rb_params[0],
-    s_rb_new, s_destroy, NULL, s_rb_input, s_rb_event, NULL, NULL, s_rb_save, s_rb_load,
+    s_rb_new, s_destroy, NULL, s_rb_input, s_rb_event, NULL, NULL, s_rb_save, s_rb_load, s_rb_series,
 };
 
 /* =========================================================================================
@@ -431,7 +516,7 @@ s_nt_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_ntp = {
     "ntp", "1.0.0", VG_CIA_I, VG_SCOPE_SERIES, 0, 0, sizeof (s_nt_t),
     s_nt_params, sizeof s_nt_params / sizeof s_nt_params[0],
-    s_nt_new, s_destroy, s_nt_sample, NULL, NULL, NULL, NULL, s_nt_save, s_nt_load,
+    s_nt_new, s_destroy, s_nt_sample, NULL, NULL, NULL, NULL, s_nt_save, s_nt_load, NULL,
 };
 
 /* =========================================================================================
@@ -500,5 +585,5 @@ s_nc_load (vg_detector_t *self, const uint8_t *p, size_t len)
 const vg_detector_ops_t vg_det_ntp_change = {
     "ntp_change", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_NTP_CHANGE, 0, sizeof (s_nc_t),
     s_nc_params, sizeof s_nc_params / sizeof s_nc_params[0],
-    s_nc_new, s_destroy, NULL, NULL, s_nc_event, NULL, NULL, s_nc_save, s_nc_load,
+    s_nc_new, s_destroy, NULL, NULL, s_nc_event, NULL, NULL, s_nc_save, s_nc_load, NULL,
 };

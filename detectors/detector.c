@@ -11,14 +11,15 @@
 extern const vg_detector_ops_t vg_det_silence, vg_det_flap, vg_det_seasonal, vg_det_burst,
     vg_det_exhaustion, vg_det_ran_kpi, vg_det_bgp, vg_det_callhome, vg_det_exfil_volume,
     vg_det_mirror, vg_det_login, vg_det_crypto_off, vg_det_config_change, vg_det_image_change,
-    vg_det_reboot, vg_det_ntp, vg_det_ntp_change, vg_det_common_mode, vg_det_divergence;
+    vg_det_reboot, vg_det_ntp, vg_det_ntp_change, vg_det_common_mode, vg_det_divergence, vg_det_link_down,
+    vg_det_cell_outage, vg_det_collapse;
 
 const vg_detector_ops_t *const vg_detector_kinds[] = {
     &vg_det_silence, &vg_det_flap, &vg_det_seasonal, &vg_det_burst, &vg_det_exhaustion,
     &vg_det_ran_kpi, &vg_det_bgp, &vg_det_callhome, &vg_det_exfil_volume, &vg_det_mirror,
     &vg_det_login, &vg_det_crypto_off, &vg_det_config_change, &vg_det_image_change,
     &vg_det_reboot, &vg_det_ntp, &vg_det_ntp_change, &vg_det_common_mode, &vg_det_divergence,
-    NULL,
+    &vg_det_link_down, &vg_det_cell_outage, &vg_det_collapse, NULL,
 };
 
 const vg_detector_ops_t *
@@ -68,4 +69,59 @@ vg_verdict_note (vg_verdict_t *out, const char *fmt, ...)
     va_start (ap, fmt);
     vsnprintf (out->evidence, sizeof out->evidence, fmt, ap);
     va_end (ap);
+}
+
+void
+vg_verdict_title (vg_verdict_t *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (out->title, sizeof out->title, fmt, ap);
+    va_end (ap);
+}
+
+/* Does key contain "cell" in any case? */
+static int
+s_has_cell (const char *k)
+{
+    for (; k && *k; k++)
+        if ((k[0] | 32) == 'c' && (k[1] | 32) == 'e' && (k[2] | 32) == 'l' && (k[3] | 32) == 'l')
+            return 1;
+    return 0;
+}
+
+const char *
+vg_entity_name (const vg_entity_t *e, char *buf, size_t size)
+{
+    if (!buf || size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (!e)
+        return buf;
+    size_t o = (size_t) snprintf (buf, size, "%s", e->device && e->device->id ? e->device->id : e->key ? e->key : "");
+    const char *name = NULL, *index = NULL, *cell = NULL, *cellk = NULL;
+    for (size_t i = 0; i < e->nlabels; i++) {
+        const char *k = e->labels[i].key, *v = e->labels[i].value;
+        if (!k || !v)
+            continue;
+        if (!strcmp (k, "name"))
+            name = v;
+        else if (!strcmp (k, "index"))
+            index = v;
+        else if (s_has_cell (k))
+            cell = v, cellk = k;
+    }
+    if (o >= size)
+        return buf;
+    if (cell)
+        snprintf (buf + o, size - o, " cell %s%s%s", strcmp (cellk, "cell") ? cellk : "", strcmp (cellk, "cell") ? "=" : "",
+                  cell);
+    else if (name)
+        snprintf (buf + o, size - o, " interface %s%s%s", name, index ? "." : "", index ? index : "");
+    else if (e->nlabels) {
+        for (size_t i = 0; i < e->nlabels && o < size; i++)
+            o += (size_t) snprintf (buf + o, size - o, "%s%s=%s%s", i ? "," : " {", e->labels[i].key ? e->labels[i].key : "",
+                                    e->labels[i].value ? e->labels[i].value : "", i + 1 == e->nlabels ? "}" : "");
+    }
+    return buf;
 }

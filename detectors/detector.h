@@ -36,7 +36,7 @@ typedef enum {
 } vg_verdict_state_t;
 
 /* What a detector says about one input.  The engine resets state, oneshot, severity,
- * signal, device and evidence[0] before each call; the rest is valid when state != NONE
+ * signal, device, evidence[0] and title[0] before each call; the rest is valid when state != NONE
  * (score may be NAN when the input was not scored). */
 typedef struct {
     int state;               /* vg_verdict_state_t */
@@ -53,6 +53,9 @@ typedef struct {
     const vg_device_t *device; /* entity device when the scope is wider than a device
                                   (ROLE/VENDOR/SITE); NULL = the instance's */
     char evidence[256];      /* short human-readable evidence */
+    char title[160];         /* headline naming the entity and the deciding values
+                                ("r1 interface et-0/0/1: oper-status DOWN for 45 s");
+                                "" = the engine composes one from the rule title */
 } vg_verdict_t;
 
 /* Parameter types of a kind's parameter table. */
@@ -130,6 +133,12 @@ typedef struct vg_detector_ops {
     /* Restore state saved by the same version. Returns 0, or -VG_EINVAL / -VG_ETRUNC on a bad
      * blob (the instance is then reset to a fresh state). */
     int (*load) (vg_detector_t *self, const uint8_t *p, size_t len);
+    /* Like on_input, with the id of the series the sample belongs to, for wider-scoped kinds
+     * that keep per-series state (e.g. counters restarting together on one device).  When
+     * set, the engine calls it instead of on_input.  May be NULL (trailing member: kinds
+     * that do not set it are unaffected). */
+    int (*on_series_input) (vg_detector_t *self, int slot, uint64_t series_id, const vg_device_t *dev,
+                            int64_t ts_ms, double value, vg_verdict_t *out);
 } vg_detector_ops_t;
 
 /* The built-in kinds, in a fixed order; NULL-terminated. */
@@ -146,5 +155,11 @@ int vg_detector_load_pod (const uint8_t *p, size_t len, uint32_t tag, void *dst,
 /* Fill out->evidence with printf-style text (truncates). */
 void vg_verdict_note (vg_verdict_t *out, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
+/* Fill out->title with printf-style text (truncates). */
+void vg_verdict_title (vg_verdict_t *out, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+/* Human name of an instance's entity into buf: "r1 interface et-0/0/1", "gnb7 cell 12",
+ * "r1 {k=v}" or the device id alone.  Always NUL-terminates; returns buf. */
+const char *vg_entity_name (const vg_entity_t *e, char *buf, size_t size);
 
 #endif

@@ -82,6 +82,7 @@ typedef struct s_ep {
     int64_t ws, we;
     double score, obs, exp, lo, hi;
     char evidence[256];
+    char title[160];       /* detector headline of the latest evidence, "" = composed */
     struct s_ep *prev, *next, *hnext;
 } s_ep_t;
 
@@ -143,6 +144,7 @@ s_vreset (vg_verdict_t *v)
     v->signal = NULL;
     v->device = NULL;
     v->evidence[0] = '\0';
+    v->title[0] = '\0';
     v->window_start_ms = v->window_end_ms = 0;
     v->score = NAN;
 }
@@ -595,7 +597,7 @@ vg_engine_series (vg_engine_t *e, uint64_t id, const vg_series_info_t *info)
     char key[VG_MAX_ID_LEN + 1024];
     for (size_t r = 0; r < e->rules->nrules && nl < 64; r++) {
         const vg_rule_t *rule = &e->rules->rules[r];
-        if (!rule->ops->on_sample && !rule->ops->on_input)
+        if (!rule->ops->on_sample && !rule->ops->on_input && !rule->ops->on_series_input)
             continue;
         int slot = vg_rule_match_series (rule, &d->view, info->path, info->labels, info->nlabels, info->kind);
         if (slot < 0)
@@ -789,7 +791,20 @@ s_emit (vg_engine_t *e, s_ep_t *p, int activity, int64_t now, const char *reason
     a->detector_version = r->ops->version;
     a->catalog = r->catalog;
     a->types = r->types;
-    a->title = r->title;
+    /* The headline names the entity and carries the deciding values: the detector's, else
+     * "<rule title>: <entity name>[: <evidence>]". */
+    if (p->title[0]) {
+        snprintf (a->headline, sizeof a->headline, "%s", p->title);
+    } else {
+        char ent[256];
+        if (p->inst && p->inst->ent.device)
+            vg_entity_name (&p->inst->ent, ent, sizeof ent);
+        else
+            snprintf (ent, sizeof ent, "%s", d ? d->id : p->inst ? p->inst->key : "collector");
+        snprintf (a->headline, sizeof a->headline, "%.60s: %.90s%s%.96s", r->title, ent, p->evidence[0] ? ": " : "",
+                  p->evidence); /* bounded parts: the whole always fits */
+    }
+    a->title = a->headline;
     a->techniques = r->technique_csv;
     a->vendor = d ? d->vendor : (p->inst && r->ops->scope == VG_SCOPE_VENDOR) ? p->inst->key : "";
     a->model = d ? d->model : "";
@@ -843,6 +858,8 @@ s_ep_copy (s_ep_t *p, const vg_verdict_t *v, int64_t now)
     p->we = v->window_end_ms ? v->window_end_ms : now;
     if (v->evidence[0])
         snprintf (p->evidence, sizeof p->evidence, "%s", v->evidence);
+    if (v->title[0])
+        snprintf (p->title, sizeof p->title, "%s", v->title);
 }
 
 /* Run one verdict through the lifecycle of its episode. */
@@ -1044,6 +1061,8 @@ vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
         s_vreset (v);
         if (ops->on_sample && ops->scope == VG_SCOPE_SERIES)
             rc = ops->on_sample (in->det, ts, value, v);
+        else if (ops->on_series_input)
+            rc = ops->on_series_input (in->det, s->links[i].slot, id, &s->dev->view, ts, value, v);
         else
             rc = ops->on_input (in->det, s->links[i].slot, &s->dev->view, ts, value, v);
         if (rc < 0)

@@ -26,6 +26,15 @@ static const char *RULES =
     "  - { vendor: VX, version: \"7.*\", hashes: [good] }\n"
     "rules:\n"
     "  - { id: burst, detector: burst, for: 0s, keep_firing_for: 0s, match: { path: \"*/in-errors\" } }\n"
+    "  - { id: burst2, detector: burst, keep_firing_for: 10m,\n"
+    "      match: { path: [\"*/in-errors\", \"*/in-fcs-errors\", \"*/in-discards\"], device: \"s2/*\" },\n"
+    "      params: { ratio: 10, min_count: 10, min_intervals: 2 } }\n"
+    "  - { id: down, detector: link_down, for: 30s, keep_firing_for: 0s,\n"
+    "      match: { path: [/interfaces/interface/state/oper-status, /interfaces/interface/state/admin-status] } }\n"
+    "  - { id: col, detector: collapse, for: 15m, match: { path: \"*/in-octets\" },\n"
+    "      params: { drop_ratio: 0.5, min_z: 4, zero_ratio: 0.01 } }\n"
+    "  - { id: cell, detector: cell_outage, keep_firing_for: 15m,\n"
+    "      match: { path: [RRC.ConnEstabAtt, DRB.PdcpSduVolumeDL], device: [\"s3/*\", \"s9/*\"] } }\n"
     "  - { id: mem, detector: exhaustion, for: 0s, match: { path: \"*/memory/utilization\" },\n"
     "      params: { level: 90, horizon: 24h, min_span: 1h } }\n"
     "  - { id: cpu, detector: exhaustion, for: 5m, match: { path: \"*/cpu/utilization\" },\n"
@@ -40,10 +49,11 @@ static const char *RULES =
     "  - { id: co, detector: crypto_off, for: 0s, match: { path: [\"*/sa-count\", \"*/out-octets\"] } }\n"
     "  - { id: cfg, detector: config_change }\n"
     "  - { id: img, detector: image_change }\n"
-    "  - { id: rb, detector: reboot, match: { path: [/system/state/up-time, /system/state/boot-time] } }\n"
+    "  - { id: rb, detector: reboot, match: { path: [/system/state/up-time, /system/state/boot-time, \"*/state/counters/*\"] } }\n"
     "  - { id: ntp, detector: ntp, for: 1m, match: { path: \"*/ntp/offset\" } }\n"
     "  - { id: ntps, detector: ntp_change }\n"
-    "  - { id: x01, detector: common_mode, params: { sources: reboot, window: 15m, min_k: 5 } }\n"
+    "  - { id: x01, detector: common_mode, params: { sources: \"reboot,cell_outage\", window: 15m, min_k: 5 } }\n"
+    "  - { id: x01s, detector: common_mode, match: { vendor: [VS] }, params: { sources: cell_outage, window: 15m, min_k: 2 } }\n"
     "  - { id: x02, detector: divergence, for: 1h, match: { path: kpi/ho } ,\n"
     "      params: { bucket: 15m, warmup_buckets: 96, k: 3 } }\n";
 
@@ -172,6 +182,10 @@ START_TEST (a05_memory_leak_and_cpu_level)
     for (int i = 0; i < 3; i++, t += MIN)
         vg_engine_sample (g_e, cpu, t, 97);
     ck_assert_uint_eq (count (g_c, "cpu", VG_ACT_CREATE), 1);
+    /* Kinds without their own headline: "<rule title>: <entity>: <evidence>". */
+    const vg_alert_t *c = first (g_c, "cpu");
+    ck_assert_msg (strncmp (c->headline, "cpu: s1/r1", 10) == 0 && strstr (c->headline, "level breached") != NULL, "%s",
+                   c->headline);
 }
 END_TEST
 
@@ -452,6 +466,449 @@ START_TEST (x02_vendor_divergence)
 }
 END_TEST
 
+/* ---- interface down (A02) ---------------------------------------------------------------- */
+
+static uint64_t
+decl_if (const vg_device_t *d, const char *path, vg_kind_t kind, const char *ifname)
+{
+    vg_label_t l[] = { { "name", ifname } };
+    uint64_t id = vg_series_id (d->id, path, l, 1);
+    vg_series_info_t si = { d, path, l, 1, kind };
+    ck_assert_int_ge (vg_engine_series (g_e, id, &si), 1);
+    return id;
+}
+
+START_TEST (a02_interface_down_hold_and_resolve)
+{
+    uint64_t op = decl_if (&R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, "et-0/0/1");
+    uint64_t ad = decl_if (&R1, "/interfaces/interface/state/admin-status", VG_KIND_STATE, "et-0/0/1");
+    uint64_t never = decl_if (&R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, "et-0/0/9");
+    int64_t t = T0;
+    for (int i = 0; i < 10; i++, t += 10000) {
+        vg_engine_state (g_e, op, t, "UP");
+        vg_engine_state (g_e, ad, t, "UP");
+        vg_engine_state (g_e, never, t, "LOWER_LAYER_DOWN"); /* unused port: never up */
+    }
+    ck_assert_uint_eq (g_c->n, 0);
+    /* Down for 20 s (shorter than the 30 s hold): nothing. */
+    vg_engine_state (g_e, op, t, "DOWN"), t += 10000;
+    vg_engine_tick (g_e, t);
+    vg_engine_state (g_e, op, t, "DOWN"), t += 10000;
+    vg_engine_state (g_e, op, t, "UP"), t += 10000;
+    ck_assert_uint_eq (count (g_c, "down", 0), 0);
+    /* Down once (on-change source: no more samples); ticks carry it past the hold. */
+    int64_t down = t;
+    vg_engine_state (g_e, op, t, "DOWN");
+    for (int i = 1; i <= 40; i++)
+        vg_engine_tick (g_e, down + i * 10000);
+    ck_assert_uint_eq (count (g_c, "down", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "down");
+    ck_assert_int_le (a->time_ms - down, 40000); /* within the hold + one tick */
+    ck_assert_msg (strstr (a->headline, "s1/r1 interface et-0/0/1: oper-status DOWN for") != NULL, "%s", a->headline);
+    ck_assert_msg (strstr (a->headline, "admin UP") != NULL, "%s", a->headline);
+    ck_assert_uint_eq (count (g_c, "down", 0), 1); /* one alert for the interface, no repeats */
+    t = down + 41 * 10000;
+    vg_engine_state (g_e, op, t, "UP");
+    vg_engine_tick (g_e, t + 1000);
+    ck_assert_uint_eq (count (g_c, "down", VG_ACT_CLOSE), 1);
+    /* Administratively shut: not an outage. */
+    t += 60000;
+    vg_engine_state (g_e, ad, t, "DOWN");
+    vg_engine_state (g_e, op, t + 1, "DOWN");
+    for (int i = 1; i <= 30; i++)
+        vg_engine_tick (g_e, t + i * 10000);
+    ck_assert_uint_eq (count (g_c, "down", VG_ACT_CREATE), 1);
+    for (size_t i = 0; i < g_c->n; i++)
+        ck_assert_msg (strstr (g_c->a[i].entity, "et-0/0/9") == NULL, "never-up port alerted");
+}
+END_TEST
+
+START_TEST (a02_flap_every_sample_is_not_a_hold)
+{
+    uint64_t op = decl_if (&R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, "xe-1");
+    int64_t t = T0;
+    for (int i = 0; i < 60; i++, t += 10000) { /* 10 s down, 10 s up: never down for 30 s */
+        vg_engine_state (g_e, op, t, i % 2 ? "DOWN" : "UP");
+        vg_engine_tick (g_e, t + 5000);
+    }
+    ck_assert_uint_eq (count (g_c, "down", 0), 0);
+}
+END_TEST
+
+/* ---- error bursts (A04) --------------------------------------------------------------- */
+
+static vg_device_t S2 = { "s2/r1", "VX", "m", "router", "s2", "7.1" };
+
+START_TEST (a04_busy_link_background_is_not_a_burst)
+{
+    uint64_t er = decl_if (&S2, "/interfaces/interface/state/counters/in-errors", VG_KIND_COUNTER, "et-0/0/0");
+    uint64_t fc = decl_if (&S2, "/interfaces/interface/state/counters/in-fcs-errors", VG_KIND_COUNTER, "et-0/0/0");
+    uint64_t di = decl_if (&S2, "/interfaces/interface/state/counters/in-discards", VG_KIND_COUNTER, "et-0/0/0");
+    uint64_t rng = 7;
+    double e = 1e6, f = 5e5, d = 3e9; /* long-running counters */
+    int64_t t = T0;
+    for (int i = 0; i < 2880; i++, t += 30000) { /* one day at 30 s: ~1 error per sample */
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        int k = (int) (rng >> 61); /* 0..7 */
+        e += k == 0 ? 0 : 1;
+        f += k < 3 ? 1 : 0;
+        d += 20 + (rng >> 58) % 40; /* 20-60 discards per 30 s on a busy link */
+        if (i == 1500)
+            e = 17; /* one counter wraps / is cleared: not a burst, not a reboot */
+        vg_engine_sample (g_e, er, t, e);
+        vg_engine_sample (g_e, fc, t, f);
+        vg_engine_sample (g_e, di, t, d);
+        if (i % 2 == 0)
+            vg_engine_tick (g_e, t);
+    }
+    ck_assert_uint_eq (count (g_c, "burst2", 0), 0);
+    ck_assert_uint_eq (count (g_c, "burst", 0), 0); /* the CUSUM-free rule on in-errors too */
+    /* A real FCS burst: in-errors and in-fcs-errors together -> one finding. */
+    for (int i = 0; i < 4; i++, t += 30000) {
+        e += 400, f += 400, d += 40;
+        vg_engine_sample (g_e, er, t, e);
+        vg_engine_sample (g_e, fc, t, f);
+        vg_engine_sample (g_e, di, t, d);
+    }
+    ck_assert_uint_eq (count (g_c, "burst2", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "burst2");
+    ck_assert_msg (strstr (a->headline, "s2/r1 interface et-0/0/0: in-errors 400 in 30 s") != NULL, "%s", a->headline);
+    ck_assert (a->time_ms - (t - 4 * 30000) <= 2 * 30000); /* within 2 intervals */
+}
+END_TEST
+
+/* ---- cell outage (A06) ---------------------------------------------------------------- */
+
+static double
+s_daily (int64_t ts, double peak)
+{
+    double h = (double) ((ts / 60000) % 1440) / 60.0;
+    double f = 0.55 + 0.45 * sin ((h - 9) * M_PI / 12); /* trough near 03:00 */
+    return peak * (f < 0.01 ? 0.01 : f);
+}
+
+START_TEST (a06_cell_outage_zero_against_baseline)
+{
+    vg_device_t g = { "s3/du3", "VS", "g", "gnb", "s3", "1" };
+    uint64_t at = decl (&g, "RRC.ConnEstabAtt", VG_KIND_GAUGE, "12");
+    uint64_t vo = decl (&g, "DRB.PdcpSduVolumeDL", VG_KIND_GAUGE, "12");
+    uint64_t qat = decl (&g, "RRC.ConnEstabAtt", VG_KIND_GAUGE, "13"); /* quiet cell */
+    uint64_t qvo = decl (&g, "DRB.PdcpSduVolumeDL", VG_KIND_GAUGE, "13");
+    int64_t t = T0 - 12 * HOUR; /* 00:00 */
+    uint64_t rng = 3;
+    for (int i = 0; i < 4 * 24 * 2; i++, t += 15 * MIN) { /* two days of 15-min ROPs */
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        double n = 1 + 0.1 * ((double) (rng >> 11) / 9007199254740992.0 - 0.5);
+        vg_engine_sample (g_e, at, t, floor (s_daily (t, 400) * n));
+        vg_engine_sample (g_e, vo, t, s_daily (t, 400) * 2e4 * n);
+        /* Quiet cell: 0-3 attempts at night, zero traffic in many ROPs. */
+        double q = floor (s_daily (t, 30) * n);
+        int h = (int) ((t / HOUR) % 24);
+        if (h >= 1 && h < 5)
+            q = (rng >> 62) == 0 ? 1 : 0;
+        vg_engine_sample (g_e, qat, t, q);
+        vg_engine_sample (g_e, qvo, t, q * 1e4);
+    }
+    ck_assert_uint_eq (count (g_c, "cell", 0), 0);
+    /* Cell 12 dies at midnight (expected ~90 per ROP) while its PM data keeps arriving. */
+    int64_t dead = t;
+    for (int i = 0; i < 3; i++, t += 15 * MIN) {
+        vg_engine_sample (g_e, at, t, 0);
+        vg_engine_sample (g_e, vo, t, 0);
+        vg_engine_sample (g_e, qat, t, 20);
+        vg_engine_sample (g_e, qvo, t, 2e5);
+    }
+    ck_assert_uint_eq (count (g_c, "cell", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "cell");
+    ck_assert_int_eq (a->time_ms, dead + 15 * MIN); /* the second dead ROP */
+    ck_assert_msg (strstr (a->entity, "cell=12") != NULL, "%s", a->entity);
+    ck_assert_msg (strstr (a->headline, "s3/du3 cell 12: RRC.ConnEstabAtt 0 for 30 min (baseline") != NULL, "%s",
+                   a->headline);
+    ck_assert_msg (strstr (a->headline, "per 15 min") != NULL, "%s", a->headline);
+    ck_assert_msg (a->expected > 60 && a->expected < 130, "%g", a->expected);
+    /* Traffic returns: resolved after the hold-down. */
+    for (int i = 0; i < 3; i++, t += 15 * MIN) {
+        vg_engine_sample (g_e, at, t, 380);
+        vg_engine_sample (g_e, vo, t, 380 * 2e4);
+        vg_engine_tick (g_e, t);
+    }
+    ck_assert_uint_eq (count (g_c, "cell", VG_ACT_CLOSE), 1);
+}
+END_TEST
+
+START_TEST (a06_attempts_zero_but_traffic_flows)
+{
+    vg_device_t g = { "s3/du4", "VS", "g", "gnb", "s3", "1" };
+    uint64_t at = decl (&g, "RRC.ConnEstabAtt", VG_KIND_GAUGE, "1");
+    uint64_t vo = decl (&g, "DRB.PdcpSduVolumeDL", VG_KIND_GAUGE, "1");
+    int64_t t = T0;
+    for (int i = 0; i < 40; i++, t += 15 * MIN) {
+        vg_engine_sample (g_e, at, t, 300);
+        vg_engine_sample (g_e, vo, t, 6e6);
+    }
+    for (int i = 0; i < 6; i++, t += 15 * MIN) { /* attempts counter stuck at 0, traffic flows */
+        vg_engine_sample (g_e, at, t, 0);
+        vg_engine_sample (g_e, vo, t, 6e6);
+    }
+    ck_assert_uint_eq (count (g_c, "cell", 0), 0);
+}
+END_TEST
+
+/* ---- X01 on a small vendor fleet ------------------------------------------------------ */
+
+static void
+s_small_fleet (int failing)
+{
+    vg_device_t g[4];
+    char names[4][16];
+    uint64_t at[4];
+    for (int i = 0; i < 4; i++) {
+        snprintf (names[i], sizeof names[i], "s9/g%d", i);
+        g[i] = (vg_device_t) { names[i], "VS", "g", "gnb", "s9", "1" };
+        at[i] = decl (&g[i], "RRC.ConnEstabAtt", VG_KIND_GAUGE, "1");
+    }
+    int64_t t = T0;
+    for (int k = 0; k < 30; k++, t += 15 * MIN)
+        for (int i = 0; i < 4; i++)
+            vg_engine_sample (g_e, at[i], t + i * 1000, 250 + 10 * i);
+    for (int k = 0; k < 3; k++, t += 15 * MIN)
+        for (int i = 0; i < 4; i++)
+            vg_engine_sample (g_e, at[i], t + i * 1000, i < failing ? 0 : 250 + 10 * i);
+}
+
+START_TEST (x01_small_vendor_fleet_all_cells)
+{
+    s_small_fleet (4);
+    ck_assert_uint_eq (count (g_c, "cell", VG_ACT_CREATE), 4);
+    ck_assert_uint_eq (count (g_c, "x01s", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "x01s");
+    ck_assert_str_eq (a->device, "VS");
+    ck_assert_msg (strstr (a->headline, "vendor VS: ") != NULL && strstr (a->headline, "of 4 devices") != NULL, "%s",
+                   a->headline);
+    ck_assert_uint_eq (count (g_c, "x01", 0), 0); /* min_k 5 there */
+}
+END_TEST
+
+START_TEST (x01_small_vendor_fleet_one_element)
+{
+    s_small_fleet (1);
+    ck_assert_uint_eq (count (g_c, "cell", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (count (g_c, "x01s", 0), 0);
+}
+END_TEST
+
+/* ---- throughput collapse (A03) after one day ------------------------------------------ */
+
+/* Business-profile link: daytime peak, weekend at 40 %; 5-min counter samples with noise. */
+static void
+s_octets (uint64_t id, int64_t from, int64_t to, double *ctr, uint64_t *rng, double factor_from, double factor)
+{
+    for (int64_t t = from; t < to; t += 5 * MIN) {
+        *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        double n = 1 + 0.08 * ((double) (*rng >> 11) / 9007199254740992.0 - 0.5);
+        int64_t day = t / 86400000;
+        int dow = (int) ((day + 3) % 7); /* Monday = 0 */
+        double rate = s_daily (t, 1.25e8) * (dow >= 5 ? 0.4 : 1.0) * n * (t >= factor_from ? factor : 1.0);
+        *ctr += rate * 300;
+        vg_engine_sample (g_e, id, t, *ctr);
+    }
+}
+
+START_TEST (a03_collapse_after_one_day)
+{
+    uint64_t id = decl_if (&R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "et-0/0/2");
+    double ctr = 1e12;
+    uint64_t rng = 11;
+    int64_t mon = T0 - 12 * HOUR; /* Monday 00:00 */
+    s_octets (id, mon, mon + 24 * HOUR, &ctr, &rng, INT64_MAX, 1); /* day 1 learns */
+    ck_assert_uint_eq (count (g_c, "col", 0), 0);
+    /* Day 2, 14:00: traffic collapses to 20 % for an hour. */
+    int64_t at = mon + 38 * HOUR;
+    s_octets (id, mon + 24 * HOUR, at + HOUR, &ctr, &rng, at, 0.2);
+    ck_assert_uint_eq (count (g_c, "col", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "col");
+    ck_assert_int_le (a->time_ms - at, 20 * MIN);
+    ck_assert_msg (strstr (a->headline, "s1/r1 interface et-0/0/2 in-octets: ") != NULL, "%s", a->headline);
+    ck_assert_msg (strstr (a->headline, "daily baseline") != NULL, "%s", a->headline);
+}
+END_TEST
+
+START_TEST (a03_benign_weekend_and_shift)
+{
+    uint64_t id = decl_if (&R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "et-0/0/3");
+    double ctr = 1e12;
+    uint64_t rng = 12;
+    int64_t thu = T0 - 12 * HOUR + 3 * 24 * HOUR; /* Thursday 00:00: data starts before a weekend */
+    /* Thu-Fri learn, first weekend at 40 % (its own profile starts on Saturday), then a
+     * planned 35 % shift away from this uplink on Monday, and a counter wrap. */
+    s_octets (id, thu, thu + 4 * 24 * HOUR, &ctr, &rng, INT64_MAX, 1);
+    ctr = 5e6; /* cleared */
+    s_octets (id, thu + 4 * 24 * HOUR, thu + 5 * 24 * HOUR, &ctr, &rng, thu + 4 * 24 * HOUR + 10 * HOUR, 0.65);
+    ck_assert_uint_eq (count (g_c, "col", 0), 0);
+}
+END_TEST
+
+START_TEST (a03_zero_traffic_left_to_interface_down)
+{
+    uint64_t id = decl_if (&R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "et-0/0/4");
+    double ctr = 1e12;
+    uint64_t rng = 13;
+    int64_t mon = T0 - 12 * HOUR;
+    s_octets (id, mon, mon + 38 * HOUR, &ctr, &rng, INT64_MAX, 1);
+    s_octets (id, mon + 38 * HOUR, mon + 40 * HOUR, &ctr, &rng, mon + 38 * HOUR, 0);
+    ck_assert_uint_eq (count (g_c, "col", 0), 0);
+}
+END_TEST
+
+/* ---- reboot from counters restarting / boot-time (I03) -------------------------------- */
+
+START_TEST (i03_reboot_from_counters_restarting)
+{
+    vg_device_t d = { "s4/r1", "VQ", "m", "router", "s4", "1" };
+    static const char *const ifs[] = { "et-0/0/0", "et-0/0/1", "et-0/0/2", "et-0/0/3" };
+    static const char *const ctrs[] = { "in-octets", "out-octets", "in-pkts", "in-errors" };
+    uint64_t id[16];
+    double v[16];
+    for (int i = 0; i < 16; i++) {
+        char path[128];
+        snprintf (path, sizeof path, "/interfaces/interface/state/counters/%s", ctrs[i % 4]);
+        id[i] = decl_if (&d, path, VG_KIND_COUNTER, ifs[i / 4]);
+        v[i] = i % 4 == 3 ? 3 : 1e9 * (1 + i); /* errors stay small: they do not take part */
+    }
+    int64_t t = T0;
+    for (int k = 0; k < 20; k++, t += 30000)
+        for (int i = 0; i < 16; i++)
+            vg_engine_sample (g_e, id[i], t, v[i] += i % 4 == 3 ? 0 : 1e6);
+    /* One counter wraps, then one interface's counters are cleared: not a reboot. */
+    v[0] = 5;
+    for (int i = 4; i < 8; i++)
+        v[i] = i % 4 == 3 ? 0 : 10;
+    for (int k = 0; k < 5; k++, t += 30000)
+        for (int i = 0; i < 16; i++)
+            vg_engine_sample (g_e, id[i], t, v[i] += i % 4 == 3 ? 0 : 1e6);
+    ck_assert_uint_eq (count (g_c, "rb", 0), 0);
+    t += 20 * MIN;
+    /* The device restarts (no up-time sensor): every counter starts again from ~0. */
+    for (int i = 0; i < 16; i++)
+        v[i] = i % 4 == 3 ? 0 : 2e4;
+    for (int k = 0; k < 5; k++, t += 30000)
+        for (int i = 0; i < 16; i++)
+            vg_engine_sample (g_e, id[i], t, v[i] += i % 4 == 3 ? 0 : 1e6);
+    ck_assert_uint_eq (count (g_c, "rb", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "rb");
+    ck_assert_msg (strstr (a->headline, "s4/r1 rebooted: ") != NULL && strstr (a->headline, "counters restarted") != NULL,
+                   "%s", a->headline);
+}
+END_TEST
+
+START_TEST (i03_jitter_is_not_a_reboot)
+{
+    vg_device_t d = { "s4/r2", "VQ", "m", "router", "s4", "1" };
+    uint64_t up = decl (&d, "/system/state/up-time", VG_KIND_GAUGE, NULL);
+    uint64_t bt = decl (&d, "/system/state/boot-time", VG_KIND_GAUGE, NULL);
+    int64_t t = T0;
+    double boot_ns = 1.7e18;
+    for (int i = 0; i < 100; i++, t += 30000) {
+        vg_engine_sample (g_e, up, t, 86400.0 * 30 + i * 30 - (i % 3)); /* s, rounding jitter */
+        vg_engine_sample (g_e, bt, t, boot_ns + (i % 2) * 1e9);    /* ns, +-1 s recomputation */
+    }
+    ck_assert_uint_eq (count (g_c, "rb", 0), 0);
+    vg_engine_sample (g_e, bt, t, boot_ns + 30.0 * 86400 * 1e9); /* booted again */
+    ck_assert_uint_eq (count (g_c, "rb", VG_ACT_CREATE), 1);
+}
+END_TEST
+
+/* ---- state of the new / changed kinds survives a restart and rejects bad blobs -------- */
+
+START_TEST (new_kinds_save_load_hostile)
+{
+    const char *ids[] = { "burst2", "down", "cell", "col", "rb" };
+    vg_label_t l[] = { { "name", "et-0/0/0" } };
+    vg_entity_t ent = { &R1, "/interfaces/interface/state/counters/in-octets", l, 1, VG_KIND_COUNTER, "s1/r1" };
+    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
+        const vg_rule_t *r = NULL;
+        for (size_t j = 0; j < g_rules->nrules; j++)
+            if (!strcmp (g_rules->rules[j].id, ids[k]))
+                r = &g_rules->rules[j];
+        ck_assert_ptr_nonnull (r);
+        vg_detector_t *d = r->ops->new (r, &ent);
+        ck_assert_ptr_nonnull (d);
+        d->ops = r->ops;
+        d->rule = r;
+        vg_verdict_t v;
+        for (int i = 0; i < 50; i++) { /* some state */
+            memset (&v, 0, sizeof v);
+            if (r->ops->on_sample)
+                r->ops->on_sample (d, T0 + i * 60000, 1e6 + i * 1e5, &v);
+            else if (r->ops->on_series_input)
+                r->ops->on_series_input (d, i % 3, 42 + (uint64_t) (i % 3), &R1, T0 + i * 60000, 1e6 + i * 1e5, &v);
+            else
+                r->ops->on_input (d, i % 2, &R1, T0 + i * 60000, i % 7 ? 1e6 + i : 0, &v);
+        }
+        vg_buf_t b = { 0 };
+        ck_assert_int_eq (r->ops->save (d, &b), 0);
+        vg_detector_t *d2 = r->ops->new (r, &ent);
+        d2->ops = r->ops;
+        d2->rule = r;
+        ck_assert_int_eq (r->ops->load (d2, b.data, b.len), 0);
+        vg_buf_t b2 = { 0 };
+        ck_assert_int_eq (r->ops->save (d2, &b2), 0);
+        ck_assert_uint_eq (b.len, b2.len);
+        ck_assert_int_eq (memcmp (b.data, b2.data, b.len), 0); /* identical state */
+        ck_assert_int_lt (r->ops->load (d2, b.data, b.len / 2), 0); /* truncated */
+        ck_assert_int_lt (r->ops->load (d2, (const uint8_t *) "junkjunk", 8), 0);
+        /* A non-finite value inside the blob is refused (cold start instead). */
+        if (b.len > 64) {
+            uint8_t *bad = malloc (b.len);
+            memcpy (bad, b.data, b.len);
+            double nan = NAN;
+            size_t off = 8;
+            int refused = 0;
+            for (; off + sizeof nan <= b.len && !refused; off += 8) {
+                memcpy (bad, b.data, b.len);
+                memcpy (bad + off, &nan, sizeof nan);
+                refused = r->ops->load (d2, bad, b.len) < 0;
+            }
+            ck_assert_msg (refused, "%s accepts NaN everywhere", ids[k]);
+            free (bad);
+        }
+        vg_buf_free (&b);
+        vg_buf_free (&b2);
+        r->ops->destroy (&d);
+        r->ops->destroy (&d2);
+        ck_assert_ptr_null (d);
+        r->ops->destroy (&d); /* NULL-safe */
+    }
+}
+END_TEST
+
+START_TEST (a02_ports_coming_up_after_restart)
+{
+    uint64_t op[4];
+    char n[4][8];
+    for (int i = 0; i < 4; i++) {
+        snprintf (n[i], sizeof n[i], "ge-%d", i);
+        op[i] = decl_if (&R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, n[i]);
+    }
+    int64_t t = T0;
+    for (int k = 0; k < 30; k++, t += 10000)
+        for (int i = 0; i < 4; i++)
+            vg_engine_state (g_e, op[i], t, "UP");
+    t += 6 * MIN; /* the device restarts: 6 min without telemetry */
+    for (int k = 0; k < 12; k++, t += 10000) { /* ports come up 30-100 s after it is back */
+        for (int i = 0; i < 4; i++)
+            vg_engine_state (g_e, op[i], t, k < 3 + 2 * i ? "DOWN" : "UP");
+        vg_engine_tick (g_e, t + 5000);
+    }
+    ck_assert_uint_eq (count (g_c, "down", 0), 0);
+    /* A port that stays down after the restart still fires, later. */
+    vg_engine_state (g_e, op[3], t, "DOWN");
+    for (int k = 1; k <= 30; k++)
+        vg_engine_tick (g_e, t + k * 10000);
+    ck_assert_uint_eq (count (g_c, "down", VG_ACT_CREATE), 1); /* a live-stream DOWN: 30 s hold */
+}
+END_TEST
+
 Suite *
 vg_catalog_suite (void)
 {
@@ -464,6 +921,14 @@ vg_catalog_suite (void)
         { "i01_config", i01_config_change_window }, { "i02_image", i02_image_change },
         { "i03_reboot", i03_reboot_one_finding }, { "i04_ntp", i04_ntp_offset_and_step },
         { "x01_common_mode", x01_common_mode }, { "x02_divergence", x02_vendor_divergence },
+        { "a02_down", a02_interface_down_hold_and_resolve }, { "a02_flap_not_down", a02_flap_every_sample_is_not_a_hold },
+        { "a02_restart", a02_ports_coming_up_after_restart }, { "a04_background", a04_busy_link_background_is_not_a_burst },
+        { "a06_cell_outage", a06_cell_outage_zero_against_baseline }, { "a06_att_zero_traffic", a06_attempts_zero_but_traffic_flows },
+        { "a03_one_day", a03_collapse_after_one_day }, { "a03_benign", a03_benign_weekend_and_shift },
+        { "a03_zero", a03_zero_traffic_left_to_interface_down },
+        { "i03_counters", i03_reboot_from_counters_restarting }, { "i03_jitter", i03_jitter_is_not_a_reboot },
+        { "new_kinds_save_load", new_kinds_save_load_hostile },
+        { "x01_small_fleet", x01_small_vendor_fleet_all_cells }, { "x01_small_one", x01_small_vendor_fleet_one_element },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create (cases[i].name);

@@ -55,6 +55,26 @@ START_TEST (default_file_parses)
     }
     for (size_t j = 0; j < rs->nrules; j++)
         ck_assert_uint_gt (rs->rules[j].ntechniques, 0);
+    /* The rules for real vendor data (issue 9): interface down, cell outage, A03 after one
+     * day, per-interface bursts, reboot from counters, X01 for small vendor fleets. */
+    struct { const char *id, *kind; } want[] = {
+        { "a02-interface-down", "link_down" }, { "a06-cell-outage", "cell_outage" },
+        { "a03-throughput-collapse", "collapse" }, { "a03-cell-throughput-collapse", "collapse" },
+        { "a04-error-burst", "burst" }, { "i03-reboot", "reboot" }, { "x01-common-mode", "common_mode" },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const vg_rule_t *r = NULL;
+        for (size_t j = 0; j < rs->nrules; j++)
+            if (!strcmp (rs->rules[j].id, want[i].id))
+                r = &rs->rules[j];
+        ck_assert_msg (r && !strcmp (r->ops->name, want[i].kind), "%s", want[i].id);
+        if (!strcmp (want[i].kind, "common_mode")) {
+            ck_assert_double_eq (r->pv[4], 2);                                /* min_k */
+            ck_assert_ptr_nonnull (strstr (r->ps[0], "cell_outage"));         /* sources */
+        }
+        if (!strcmp (want[i].kind, "reboot"))
+            ck_assert_uint_eq (r->npaths, 3); /* up-time, boot-time, counters */
+    }
     vg_rules_destroy (&rs);
     ck_assert_ptr_null (rs);
 }
