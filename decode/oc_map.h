@@ -69,6 +69,8 @@ typedef struct {
     const char *oc;          /* OpenConfig path */
     vg_kind_t kind;
     const char *unit;        /* may be NULL */
+    double scale;            /* vendor value x scale = value in `unit`; 0 means 1 (so the
+                              * project's one unit per path holds: times in ms, ...) */
 } vg_oc_entry_t;
 
 /* Look up a vendor schema path; NULL when not mapped.  Thread-safe (static table). */

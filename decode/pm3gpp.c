@@ -17,11 +17,13 @@
 #define S_MAX_TEXT (8u << 20)   /* one text node (a long measTypes / measResults list) */
 #define S_NOTYPE UINT32_MAX
 
-/* Vendor counter -> TS 28.552 measurement name (equivalent definitions only). */
+/* Vendor counter -> TS 28.552 measurement name (equivalent definitions only).  A
+ * measurement's total is stored under its plain name (the rules' vocabulary), so the
+ * Ericsson totals map to "RRC.ConnEstabAtt", not to the ".sum" subcounter form. */
 static const struct { const char *vendor; const char *std; } s_std[] = {
     /* Ericsson NR (RadioNode) */
-    { "pmRrcConnEstabAtt", "RRC.ConnEstabAtt.sum" },
-    { "pmRrcConnEstabSucc", "RRC.ConnEstabSucc.sum" },
+    { "pmRrcConnEstabAtt", "RRC.ConnEstabAtt" },
+    { "pmRrcConnEstabSucc", "RRC.ConnEstabSucc" },
     { "pmHoPrepAttOutInterGnb", "MM.HoPrepInterReq" },
     { "pmHoPrepSuccOutInterGnb", "MM.HoPrepInterSucc" },
     { "pmHoExeAttOutInterGnb", "MM.HoExeInterReq" },
@@ -41,6 +43,38 @@ vg_pm3gpp_std_name (const char *counter)
         if (strcmp (counter, s_std[i].vendor) == 0)
             return s_std[i].std;
     return NULL;
+}
+
+/* "<Family>.<Measurement>.sum" in any letter case: the subcounter that is the sum over
+ * all causes / QCIs / slices, i.e. the measurement's total. */
+static int
+s_sum_suffix (const char *name, size_t n)
+{
+    if (n < 6 || name[n - 4] != '.')
+        return 0;
+    const char *sfx = name + n - 3;
+    if ((sfx[0] | 0x20) != 's' || (sfx[1] | 0x20) != 'u' || (sfx[2] | 0x20) != 'm')
+        return 0;
+    /* a 3GPP-form name: at least one more '.' before the suffix, not at the start */
+    const char *dot = memchr (name, '.', n - 4);
+    return dot != NULL && dot != name;
+}
+
+const char *
+vg_pm3gpp_norm_name (const char *counter, char *buf, size_t size)
+{
+    if (!counter)
+        return NULL;
+    const char *std = vg_pm3gpp_std_name (counter);
+    if (std)
+        return std;
+    size_t n = strlen (counter);
+    if (s_sum_suffix (counter, n) && buf && size > n - 4) {
+        memcpy (buf, counter, n - 4);
+        buf[n - 4] = '\0';
+        return buf;
+    }
+    return counter;
 }
 
 const char *
@@ -355,11 +389,11 @@ s_value (s_pm_t *pm, long p, char *s, size_t n)
     int rc = s_announce (pm);
     if (rc)
         return rc;
-    const char *std = vg_pm3gpp_std_name (name);
+    char nbuf[VG_MAX_PATH_LEN];
     vg_point_t pt;
     memset (&pt, 0, sizeof pt);
     pt.device = pm->device;
-    pt.path = std ? std : name;
+    pt.path = vg_pm3gpp_norm_name (name, nbuf, sizeof nbuf);
     pt.origin_path = name;
     pt.kind = VG_KIND_GAUGE;
     pt.input = "3gpp";

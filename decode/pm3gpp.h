@@ -27,8 +27,16 @@
 int vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t *sink,
                       vg_decode_stats_t *st);
 
-/* TS 28.552 name for a vendor counter name, or NULL when the table has no equivalent. */
+/* TS 28.552 name for a vendor counter name (Ericsson pm* counters with the same
+ * definition), or NULL when the table has no equivalent. */
 const char *vg_pm3gpp_std_name (const char *counter);
+
+/* The name a PM counter is stored under: the TS 28.552 equivalent of a vendor counter
+ * (vg_pm3gpp_std_name), else a 3GPP-form "<Family>.<Meas>.sum" (any case) without its
+ * ".sum" (the total lives under the plain name the rules use; written into buf[size]),
+ * else the counter itself.  Other subcounters (".QCI1", ".mo-Data", ...) keep their full
+ * name so they never mix with the total.  NULL only for a NULL counter. */
+const char *vg_pm3gpp_norm_name (const char *counter, char *buf, size_t size);
 
 /* Vendor name as used across inputs ("Ericsson AB" -> "Ericsson"); unknown names are
  * returned unchanged, NULL stays NULL. */

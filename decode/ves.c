@@ -152,11 +152,11 @@ s_perf3gpp (s_ev_t *e, json_t *fields)
                     e->st->undecoded++;
                     continue;
                 }
-                const char *std = vg_pm3gpp_std_name (name);
+                char nbuf[VG_MAX_PATH_LEN];
                 vg_point_t p;
                 memset (&p, 0, sizeof p);
                 p.device = e->device;
-                p.path = std ? std : name;
+                p.path = vg_pm3gpp_norm_name (name, nbuf, sizeof nbuf);
                 p.origin_path = name;
                 p.labels = labels;
                 p.nlabels = nl;
