@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "decode/pbwalk.h"
 
@@ -35,6 +36,8 @@ static const vg_oc_entry_t s_table[] = {
       "/components/component/transceiver/state/input-power/instant", VG_KIND_GAUGE, "dBm", 0 },
     { "/components/component/transceiver/state/output-power/instant",
       "/components/component/transceiver/state/output-power/instant", VG_KIND_GAUGE, "dBm", 0 },
+    { "/interfaces-state/interface/statistics/discontinuity-time",
+      "/interfaces/interface/state/counters/last-clear", VG_KIND_GAUGE, "ms", 1 },
     { "/interfaces/interface/state/admin-status",
       "/interfaces/interface/state/admin-status", VG_KIND_STATE, NULL, 0 },
     { "/interfaces/interface/state/counters/carrier-transitions",
@@ -51,6 +54,8 @@ static const vg_oc_entry_t s_table[] = {
       "/interfaces/interface/state/description", VG_KIND_STATE, NULL, 0 },
     { "/interfaces/interface/state/oper-status",
       "/interfaces/interface/state/oper-status", VG_KIND_STATE, NULL, 0 },
+    { "/interfaces/interface/statistics/discontinuity-time",
+      "/interfaces/interface/state/counters/last-clear", VG_KIND_GAUGE, "ms", 1 },
     { "/interfaces/interface/subinterfaces/subinterface/state/admin-status",
       "/interfaces/interface/subinterfaces/subinterface/state/admin-status", VG_KIND_STATE, NULL, 0 },
     { "/interfaces/interface/subinterfaces/subinterface/state/counters/in-unknown-protos",
@@ -75,6 +80,8 @@ static const vg_oc_entry_t s_table[] = {
       "/system/state/software-version", VG_KIND_STATE, NULL, 0 },
     { "/system/state/up-time",
       "/system/state/up-time", VG_KIND_GAUGE, "ms", 1e-6 },
+    { "Cisco-IOS-XE-interfaces-oper:interfaces/interface/statistics/discontinuity-time",
+      "/interfaces/interface/state/counters/last-clear", VG_KIND_GAUGE, "ms", 1 },
     { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/broadcast-packets-received",
       "/interfaces/interface/state/counters/in-broadcast-pkts", VG_KIND_COUNTER, NULL, 0 },
     { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/broadcast-packets-sent",
@@ -107,6 +114,8 @@ static const vg_oc_entry_t s_table[] = {
       "/system/state/software-version", VG_KIND_STATE, NULL, 0 },
     { "Cisco-IOS-XR-wdsysmon-fd-oper:system-monitoring/cpu-utilization/total-cpu-one-minute",
       "/components/component/cpu/utilization/state/avg", VG_KIND_GAUGE, "%", 0 },
+    { "huawei-debug:debug/cpu-infos/cpu-info/system-cpu-usage",
+      "/components/component/cpu/utilization/state/instant", VG_KIND_GAUGE, "%", 0 },
     { "huawei-devm:devm/cpu-infos/cpu-info/system-cpu-usage",
       "/components/component/cpu/utilization/state/instant", VG_KIND_GAUGE, "%", 0 },
     { "huawei-ifm:ifm/interfaces/interface/admin-status",
@@ -529,6 +538,13 @@ vg_oc_str (const vg_oc_out_t *o, const char *vpath, const vg_oc_labels_t *lb, co
         if (vg_oc_canon_path (path, sizeof path, vpath) < 0)
             return 0;
         e = vg_oc_lookup (path);
+    }
+    if (e && e->kind != VG_KIND_STATE && e->unit && strcmp (e->unit, "ms") == 0) {
+        /* A time leaf sent as an RFC 3339 date (IETF discontinuity-time): ms since the epoch. */
+        int64_t ms;
+        if (n > 0 && st[0] >= '0' && st[0] <= '9' && vg_clock_parse (st, 0, &ms) == 0)
+            return vg_oc_emit (o, e->oc, vpath, e->kind, e->unit, lb, (double) ms, NULL);
+        return 0;
     }
     if (e && e->kind == VG_KIND_STATE) {
         if (strstr (e->oc, "-status"))
