@@ -243,6 +243,9 @@ def collect_sim(h, seen):
         j = line.find('"vendor":"')
         vendor = line[j + 10:line.index('"', j + 10)] if j >= 0 else "?"
         seen.sim[path].add(vendor)
+        j = line.find('"unit":"')
+        if j >= 0:
+            seen.units[path].add(line[j + 8:line.index('"', j + 8)])
     assert p.wait(timeout=600) == 0, "vigil sim failed"
     assert n > 100000, f"vigil sim printed only {n} lines"
     return n
