@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "decode/oc_map.h"
 #include "decode/pm3gpp.h"
 
 typedef struct {
@@ -290,7 +291,23 @@ s_measurement (s_ev_t *e, json_t *fields)
                         continue;
                     p.origin_path = path;
                     p.kind = s_field_kind (fk);
+                    /* CPU, memory and NIC counters land on the names every source uses
+                     * (shared table); the entry's identifier names the CPU or interface. */
+                    const vg_oc_entry_t *m = vg_oc_lookup (path);
+                    const char *key = lab.key;
+                    if (m && m->kind != VG_KIND_STATE) {
+                        p.path = m->oc;
+                        p.kind = m->kind;
+                        p.unit = m->unit;
+                        if (m->scale != 0)
+                            p.value *= m->scale;
+                        if (idk && (strncmp (m->oc, "/interfaces/", 12) == 0 || strncmp (m->oc, "/components/", 12) == 0))
+                            lab.key = "name";
+                    }
                     rc = s_emit (e, &p);
+                    p.path = path;
+                    p.unit = NULL;
+                    lab.key = key;
                     if (rc)
                         return rc;
                 }

@@ -18,6 +18,7 @@ typedef struct {
     int64_t ts;
     int ev_type;
     double cpu_all;   /* cpuUsageArray/percentUsage of cpuIdentifier=all */
+    double mem_used, mem_phys, lo_in_octets;
     double first_value;
     char first_path[128], first_labels[256];
 } coll_t;
@@ -44,9 +45,21 @@ c_sample (void *ctx, const vg_point_t *p)
             c->bins++;
     if (p->kind == VG_KIND_COUNTER)
         c->counters++;
-    if (strcmp (p->path, "ves:measurementFields/cpuUsageArray/percentUsage") == 0 && p->nlabels == 1
-        && strcmp (p->labels[0].value, "all") == 0)
+    /* One vocabulary: the VM's CPU, memory and NIC counters under the OpenConfig names. */
+    if (strcmp (p->path, "/components/component/cpu/utilization/state/instant") == 0 && p->nlabels == 1
+        && strcmp (p->labels[0].key, "name") == 0 && strcmp (p->labels[0].value, "all") == 0) {
+        ck_assert_str_eq (p->origin_path, "ves:measurementFields/cpuUsageArray/percentUsage");
         c->cpu_all = p->value;
+    }
+    if (strcmp (p->path, "/system/memory/state/used") == 0)
+        c->mem_used = p->value;
+    if (strcmp (p->path, "/system/memory/state/physical") == 0)
+        c->mem_phys = p->value;
+    if (strcmp (p->path, "/interfaces/interface/state/counters/in-octets") == 0 && p->nlabels == 1
+        && strcmp (p->labels[0].key, "name") == 0 && strncmp (p->labels[0].value, "lo ", 3) == 0) {
+        ck_assert_int_eq (p->kind, VG_KIND_COUNTER);
+        c->lo_in_octets = p->value;
+    }
     if (c->n == 0) {
         c->first_value = p->value;
         snprintf (c->first_path, sizeof c->first_path, "%s", p->path);
@@ -170,6 +183,10 @@ START_TEST (measurement_sample)
     ck_assert_str_eq (c.device, "bgtnj05vmh01afx");
     ck_assert_str_eq (c.vendor, "");
     ck_assert (c.cpu_all == 0.39);
+    /* VES memory is in kibibytes; OpenConfig system memory is in bytes. */
+    ck_assert (c.mem_used == 353492.0 * 1024);
+    ck_assert (c.mem_phys == 8076596.0 * 1024);
+    ck_assert (c.lo_in_octets == 5412138.0);   /* lo: receivedOctetsAccumulated */
     ck_assert_uint_eq (c.counters, 2 * 5);   /* 5 *Accumulated fields per NIC */
     ck_assert_int_eq (c.ts, 1534868602564);
     free (b);

@@ -175,6 +175,15 @@ EQUIVALENT = {
     "MM.HoExeInterReq": [r"^(pmHoExeAttOutInterGnb|MM\.HoExeInterReq(\.[Ss][Uu][Mm])?)$"],
     "MM.HoExeInterSucc": [r"^(pmHoExeSuccOutInterGnb|MM\.HoExeInterSucc(\.[Ss][Uu][Mm])?)$"],
 }
+# VES 7 measurement fields (NFs): NIC counters, the VM's CPU and memory.
+for _d, _io in (("received", "in"), ("transmitted", "out")):
+    for _v, _oc in (("Octets", "octets"), ("TotalPackets", "pkts"), ("ErrorPackets", "errors"),
+                    ("DiscardedPackets", "discards")):
+        EQUIVALENT.setdefault(f"/interfaces/interface/state/counters/{_io}-{_oc}", []).append(
+            f"nicPerformanceArray/{_d}{_v}Accumulated$")
+EQUIVALENT["/components/component/cpu/utilization/state/instant"].append(r"cpuUsageArray/percentUsage$")
+EQUIVALENT["/system/memory/state/used"] = [r"memoryUsageArray/memoryUsed$", r"^/system/memory/state/used$"]
+EQUIVALENT["/system/memory/state/physical"] = [r"memoryUsageArray/memoryConfigured$", r"^/system/memory/state/physical$"]
 EQUIV_RE = [(canon, re.compile(p)) for canon, ps in EQUIVALENT.items() for p in ps]
 
 
