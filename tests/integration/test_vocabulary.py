@@ -74,7 +74,7 @@ def vendor_of(rec, rel):
     for h in VENDOR_HINTS:
         if h in low:
             return h.capitalize() + "?"   # named by the capture, not by the payload
-    return "?"
+    return "(no vendor)"
 
 
 # ---- rules ---------------------------------------------------------------------------------
@@ -318,7 +318,8 @@ def docs_section(table, ncaps, nsim):
             "stored paths that match it, which vendor + decoder produces each from the real captures in\n"
             f"`../shared/samples` ({ncaps} captures through `vigil decode`), and which simulated vendors\n"
             "produce it (`vigil sim --scenario catalog`, two sites, three days).  A vendor with `?` was\n"
-            "named by the capture file, not by the payload.  Rules allowed to have no producer:\n\n"
+            "named by the capture file, not by the payload; \"(no vendor)\": the payload names none.\n"
+            "Rules allowed to have no producer:\n\n"
             f"{gaps}\n\n" + "\n".join(table) + f"\n{END}")
 
 
