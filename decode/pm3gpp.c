@@ -262,6 +262,8 @@ typedef struct {
     size_t nidx;                 /* entries allocated in idx */
     uint32_t next_p;             /* measTypes: next p */
     /* measValue */
+    double fam_sum[2];           /* per s_fam[]: sum of its per-cause subcounters */
+    uint32_t fam_sub[2], fam_tot[2];  /* subcounters seen, totals seen */
     char ldn_scratch[2048];
     vg_label_t labels[VG_MAX_LABELS];
     size_t nlabels;
@@ -377,6 +379,60 @@ s_ts (s_pm_t *pm)
     return pm->ctx ? pm->ctx->received_ms : 0;
 }
 
+/* Totals of per-cause-only measurements.  TS 28.552 RRC.ConnEstabAtt.Cause /
+ * RRC.ConnEstabSucc.Cause: every establishment has exactly one cause, so the causes
+ * partition the total and their sum is the measurement the rules use.  A vendor that sends
+ * only the per-cause subcounters (no ".sum") gets the total added up per measured object.
+ * Only families known to partition are listed: averages or per-QoS subcounters do not add. */
+
+static const char *const s_fam[2] = { "RRC.ConnEstabAtt", "RRC.ConnEstabSucc" };
+
+static void
+s_fam_note (s_pm_t *pm, const char *name, const char *stored, double v)
+{
+    for (size_t f = 0; f < 2; f++) {
+        size_t l = strlen (s_fam[f]);
+        if (strcmp (stored, s_fam[f]) == 0)
+            pm->fam_tot[f]++;
+        else if (strncmp (name, s_fam[f], l) == 0 && name[l] == '.' && name[l + 1] != '\0') {
+            pm->fam_sum[f] += v;
+            pm->fam_sub[f]++;
+        }
+    }
+}
+
+/* End of a measValue: emit the total of each family seen only as subcounters. */
+static int
+s_fam_flush (s_pm_t *pm)
+{
+    int rc = 0;
+    for (size_t f = 0; f < 2 && rc == 0; f++) {
+        if (pm->fam_sub[f] && !pm->fam_tot[f]) {
+            char origin[64];
+            snprintf (origin, sizeof origin, "sum(%s.*)", s_fam[f]);
+            vg_point_t pt;
+            memset (&pt, 0, sizeof pt);
+            pt.device = pm->device;
+            pt.path = s_fam[f];
+            pt.origin_path = origin;
+            pt.kind = VG_KIND_GAUGE;
+            pt.input = "3gpp";
+            pt.ts_ms = s_ts (pm);
+            pt.labels = pm->labels;
+            pt.nlabels = pm->nlabels;
+            pt.value = pm->fam_sum[f];
+            rc = s_announce (pm);
+            if (rc == 0)
+                rc = vg_sink_sample (pm->sink, &pt);
+            if (rc == 0)
+                pm->st->samples++;
+        }
+        pm->fam_sum[f] = 0;
+        pm->fam_sub[f] = pm->fam_tot[f] = 0;
+    }
+    return rc;
+}
+
 /* Emit one measured value (text s[0..n), possibly a comma-separated compound). */
 static int
 s_value (s_pm_t *pm, long p, char *s, size_t n)
@@ -405,6 +461,7 @@ s_value (s_pm_t *pm, long p, char *s, size_t n)
             pm->st->undecoded++;
             return 0;
         }
+        s_fam_note (pm, name, pt.path, pt.value);
         rc = vg_sink_sample (pm->sink, &pt);
         if (rc == 0)
             pm->st->samples++;
@@ -563,6 +620,9 @@ s_start (s_pm_t *pm, xmlTextReaderPtr rd, const char *name, int depth)
             pm->tcap = T_MEASTYPES;
         } else if (strcmp (name, "measValue") == 0) {
             const char *ldn = s_attr (rd, "measObjLdn");
+            memset (pm->fam_sum, 0, sizeof pm->fam_sum);
+            memset (pm->fam_sub, 0, sizeof pm->fam_sub);
+            memset (pm->fam_tot, 0, sizeof pm->fam_tot);
             pm->nlabels = vg_pm3gpp_ldn_labels (ldn, pm->ldn_scratch, sizeof pm->ldn_scratch, pm->labels,
                                                 VG_MAX_LABELS - 1);
         } else if (strcmp (name, "measResults") == 0) {
@@ -689,6 +749,12 @@ vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, co
         } else if (type == XML_READER_TYPE_END_ELEMENT) {
             if (pm->tcap != T_NONE) {
                 rc = s_text_end (pm);
+                if (rc)
+                    break;
+            }
+            const char *name = (const char *) xmlTextReaderConstLocalName (rd);
+            if (name && strcmp (name, "measValue") == 0) {
+                rc = s_fam_flush (pm);
                 if (rc)
                     break;
             }
