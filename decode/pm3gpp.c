@@ -77,6 +77,44 @@ vg_pm3gpp_norm_name (const char *counter, char *buf, size_t size)
     return counter;
 }
 
+/* Families whose subcounters partition the total (see vg_pm3gpp_totals_t): averages
+ * (DRB.UEThpDl) and per-QoS subcounters do not add up, so they are not listed. */
+static const char *const s_fam[VG_PM3GPP_NFAM] = { "RRC.ConnEstabAtt", "RRC.ConnEstabSucc" };
+static const char *const s_fam_origin[VG_PM3GPP_NFAM] = { "sum(RRC.ConnEstabAtt.*)", "sum(RRC.ConnEstabSucc.*)" };
+
+void
+vg_pm3gpp_totals_reset (vg_pm3gpp_totals_t *t)
+{
+    memset (t, 0, sizeof *t);
+}
+
+void
+vg_pm3gpp_totals_note (vg_pm3gpp_totals_t *t, const char *name, const char *stored, double v)
+{
+    if (!t || !name || !stored)
+        return;
+    for (size_t f = 0; f < VG_PM3GPP_NFAM; f++) {
+        size_t l = strlen (s_fam[f]);
+        if (strcmp (stored, s_fam[f]) == 0)
+            t->tot[f]++;
+        else if (strncmp (name, s_fam[f], l) == 0 && name[l] == '.' && name[l + 1] != '\0') {
+            t->sum[f] += v;
+            t->sub[f]++;
+        }
+    }
+}
+
+int
+vg_pm3gpp_totals_get (const vg_pm3gpp_totals_t *t, size_t i, const char **path, const char **origin, double *v)
+{
+    if (!t || i >= VG_PM3GPP_NFAM || t->sub[i] == 0 || t->tot[i] != 0)
+        return 0;
+    *path = s_fam[i];
+    *origin = s_fam_origin[i];
+    *v = t->sum[i];
+    return 1;
+}
+
 const char *
 vg_pm3gpp_vendor_norm (const char *v)
 {
@@ -262,8 +300,7 @@ typedef struct {
     size_t nidx;                 /* entries allocated in idx */
     uint32_t next_p;             /* measTypes: next p */
     /* measValue */
-    double fam_sum[2];           /* per s_fam[]: sum of its per-cause subcounters */
-    uint32_t fam_sub[2], fam_tot[2];  /* subcounters seen, totals seen */
+    vg_pm3gpp_totals_t fam;      /* per-cause sums of the current measValue */
     char ldn_scratch[2048];
     vg_label_t labels[VG_MAX_LABELS];
     size_t nlabels;
@@ -379,57 +416,34 @@ s_ts (s_pm_t *pm)
     return pm->ctx ? pm->ctx->received_ms : 0;
 }
 
-/* Totals of per-cause-only measurements.  TS 28.552 RRC.ConnEstabAtt.Cause /
- * RRC.ConnEstabSucc.Cause: every establishment has exactly one cause, so the causes
- * partition the total and their sum is the measurement the rules use.  A vendor that sends
- * only the per-cause subcounters (no ".sum") gets the total added up per measured object.
- * Only families known to partition are listed: averages or per-QoS subcounters do not add. */
-
-static const char *const s_fam[2] = { "RRC.ConnEstabAtt", "RRC.ConnEstabSucc" };
-
-static void
-s_fam_note (s_pm_t *pm, const char *name, const char *stored, double v)
-{
-    for (size_t f = 0; f < 2; f++) {
-        size_t l = strlen (s_fam[f]);
-        if (strcmp (stored, s_fam[f]) == 0)
-            pm->fam_tot[f]++;
-        else if (strncmp (name, s_fam[f], l) == 0 && name[l] == '.' && name[l + 1] != '\0') {
-            pm->fam_sum[f] += v;
-            pm->fam_sub[f]++;
-        }
-    }
-}
-
 /* End of a measValue: emit the total of each family seen only as subcounters. */
 static int
 s_fam_flush (s_pm_t *pm)
 {
     int rc = 0;
-    for (size_t f = 0; f < 2 && rc == 0; f++) {
-        if (pm->fam_sub[f] && !pm->fam_tot[f]) {
-            char origin[64];
-            snprintf (origin, sizeof origin, "sum(%s.*)", s_fam[f]);
-            vg_point_t pt;
-            memset (&pt, 0, sizeof pt);
-            pt.device = pm->device;
-            pt.path = s_fam[f];
-            pt.origin_path = origin;
-            pt.kind = VG_KIND_GAUGE;
-            pt.input = "3gpp";
-            pt.ts_ms = s_ts (pm);
-            pt.labels = pm->labels;
-            pt.nlabels = pm->nlabels;
-            pt.value = pm->fam_sum[f];
-            rc = s_announce (pm);
-            if (rc == 0)
-                rc = vg_sink_sample (pm->sink, &pt);
-            if (rc == 0)
-                pm->st->samples++;
-        }
-        pm->fam_sum[f] = 0;
-        pm->fam_sub[f] = pm->fam_tot[f] = 0;
+    const char *path, *origin;
+    double v;
+    for (size_t f = 0; f < VG_PM3GPP_NFAM && rc == 0; f++) {
+        if (!vg_pm3gpp_totals_get (&pm->fam, f, &path, &origin, &v))
+            continue;
+        vg_point_t pt;
+        memset (&pt, 0, sizeof pt);
+        pt.device = pm->device;
+        pt.path = path;
+        pt.origin_path = origin;
+        pt.kind = VG_KIND_GAUGE;
+        pt.input = "3gpp";
+        pt.ts_ms = s_ts (pm);
+        pt.labels = pm->labels;
+        pt.nlabels = pm->nlabels;
+        pt.value = v;
+        rc = s_announce (pm);
+        if (rc == 0)
+            rc = vg_sink_sample (pm->sink, &pt);
+        if (rc == 0)
+            pm->st->samples++;
     }
+    vg_pm3gpp_totals_reset (&pm->fam);
     return rc;
 }
 
@@ -461,7 +475,7 @@ s_value (s_pm_t *pm, long p, char *s, size_t n)
             pm->st->undecoded++;
             return 0;
         }
-        s_fam_note (pm, name, pt.path, pt.value);
+        vg_pm3gpp_totals_note (&pm->fam, name, pt.path, pt.value);
         rc = vg_sink_sample (pm->sink, &pt);
         if (rc == 0)
             pm->st->samples++;
@@ -620,9 +634,7 @@ s_start (s_pm_t *pm, xmlTextReaderPtr rd, const char *name, int depth)
             pm->tcap = T_MEASTYPES;
         } else if (strcmp (name, "measValue") == 0) {
             const char *ldn = s_attr (rd, "measObjLdn");
-            memset (pm->fam_sum, 0, sizeof pm->fam_sum);
-            memset (pm->fam_sub, 0, sizeof pm->fam_sub);
-            memset (pm->fam_tot, 0, sizeof pm->fam_tot);
+            vg_pm3gpp_totals_reset (&pm->fam);
             pm->nlabels = vg_pm3gpp_ldn_labels (ldn, pm->ldn_scratch, sizeof pm->ldn_scratch, pm->labels,
                                                 VG_MAX_LABELS - 1);
         } else if (strcmp (name, "measResults") == 0) {

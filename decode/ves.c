@@ -140,6 +140,8 @@ s_perf3gpp (s_ev_t *e, json_t *fields)
                 return vg_decode_fail (e->st, -VG_EPROTO, "ves: measValue without measResults");
             size_t nl = vg_pm3gpp_ldn_labels (s_str (mv, "measObjInstId"), scratch, sizeof scratch, labels,
                                               VG_MAX_LABELS - 1);
+            vg_pm3gpp_totals_t tot;   /* per-cause-only totals, as the XML decoder adds them */
+            vg_pm3gpp_totals_reset (&tot);
             json_array_foreach (res, k, r) {
                 json_t *pj = json_object_get (r, "p");
                 double pd;
@@ -166,14 +168,40 @@ s_perf3gpp (s_ev_t *e, json_t *fields)
                 p.ts_ms = e->ts_ms;
                 json_t *sv = json_object_get (r, "sValue");
                 int rc;
-                if (json_is_string (sv))
-                    rc = s_perf_value (e, &p, json_string_value (sv), json_string_length (sv));
-                else if (s_num (json_object_get (r, "iValue"), &p.value) || s_num (json_object_get (r, "rValue"), &p.value))
+                if (json_is_string (sv)) {
+                    const char *t = json_string_value (sv);
+                    size_t tl = json_string_length (sv);
+                    double d;
+                    if (!memchr (t, ',', tl) && vg_pm3gpp_parse_value (t, tl, &d))
+                        vg_pm3gpp_totals_note (&tot, name, p.path, d);
+                    rc = s_perf_value (e, &p, t, tl);
+                } else if (s_num (json_object_get (r, "iValue"), &p.value) || s_num (json_object_get (r, "rValue"), &p.value)) {
+                    vg_pm3gpp_totals_note (&tot, name, p.path, p.value);
                     rc = s_emit (e, &p);
-                else {
+                } else {
                     e->st->undecoded++;
                     rc = 0;
                 }
+                if (rc)
+                    return rc;
+            }
+            const char *tp, *to;
+            double tv;
+            for (size_t f = 0; f < VG_PM3GPP_NFAM; f++) {
+                if (!vg_pm3gpp_totals_get (&tot, f, &tp, &to, &tv))
+                    continue;
+                vg_point_t p;
+                memset (&p, 0, sizeof p);
+                p.device = e->device;
+                p.path = tp;
+                p.origin_path = to;
+                p.labels = labels;
+                p.nlabels = nl;
+                p.kind = VG_KIND_GAUGE;
+                p.input = "ves";
+                p.ts_ms = e->ts_ms;
+                p.value = tv;
+                int rc = s_emit (e, &p);
                 if (rc)
                     return rc;
             }

@@ -19,6 +19,9 @@ typedef struct {
     int ev_type;
     double cpu_all;   /* cpuUsageArray/percentUsage of cpuIdentifier=all */
     double mem_used, mem_phys, lo_in_octets;
+    char last_path[128];
+    double last_value;
+    size_t succ_plain;
     double first_value;
     char first_path[128], first_labels[256];
 } coll_t;
@@ -70,6 +73,9 @@ c_sample (void *ctx, const vg_point_t *p)
                       p->labels[i].value);
         }
     }
+    snprintf (c->last_path, sizeof c->last_path, "%s", p->path);
+    c->last_value = p->value;
+    c->succ_plain += strcmp (p->path, "RRC.ConnEstabSucc") == 0 && strcmp (p->origin_path, "RRC.ConnEstabSucc.sum") == 0;
     c->ts = p->ts_ms;
     c->n++;
     return 0;
@@ -149,6 +155,27 @@ START_TEST (perf3gpp_sample)
     ck_assert_str_eq (c.first_labels, "RncFunction=RF-1,UtranCell=Gbg-997");
     ck_assert_int_eq (c.ts, 951912900);   /* lastEpochMicrosec / 1000 */
     free (b);
+}
+END_TEST
+
+/* perf3gpp names follow the XML rules: ".sum" totals under the plain name, and a total
+ * added up from per-cause subcounters when the object has none (TS 28.552 causes
+ * partition RRC.ConnEstabAtt), so VES and XML PM of one node land on the same series. */
+START_TEST (perf3gpp_names)
+{
+    static const char *B =
+        "{\"event\":{\"commonEventHeader\":{\"domain\":\"perf3gpp\",\"sourceName\":\"gnb-v1\","
+        "\"lastEpochMicrosec\":1704067200000000},\"perf3gppFields\":{\"measDataCollection\":{\"measInfoList\":["
+        "{\"measTypes\":{\"sMeasTypesList\":[\"RRC.ConnEstabAtt.mo-Data\",\"RRC.ConnEstabAtt.mo-Signalling\","
+        "\"RRC.ConnEstabSucc.sum\"]},\"measValuesList\":[{\"measObjInstId\":\"NRCellCU=4\",\"measResults\":["
+        "{\"p\":1,\"iValue\":30},{\"p\":2,\"sValue\":\"12\"},{\"p\":3,\"iValue\":41}]}]}]}}}}";
+    coll_t c = { 0 };
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (s_decode (B, strlen (B), &c, &st), 0);
+    ck_assert_uint_eq (c.n, 3 + 1);
+    ck_assert_str_eq (c.last_path, "RRC.ConnEstabAtt");   /* the added-up total comes last */
+    ck_assert (c.last_value == 42);
+    ck_assert_uint_eq (c.succ_plain, 1);                   /* RRC.ConnEstabSucc.sum -> plain */
 }
 END_TEST
 
@@ -292,6 +319,7 @@ vg_ves_suite (void)
     TCase *tc = tcase_create ("ves");
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, perf3gpp_sample);
+    tcase_add_test (tc, perf3gpp_names);
     tcase_add_test (tc, measurement_sample);
     tcase_add_test (tc, fault_batch);
     tcase_add_test (tc, stnd_defined_and_other_domains);
