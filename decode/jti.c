@@ -2,6 +2,11 @@
  *
  * Field numbers: TelemetryStream and the port / logical_port / cpu_memory_utilization /
  * lsp_stats sensor protos (Juniper telemetry_top.proto and per-sensor protos, Apache-2.0).
+ * Every field of InterfaceInfos (port.proto 1-16) and LogicalInterfaceInfo (logical_port.proto
+ * 1-13) is decoded except the identities snmp_if_index and parent_ae_name; oc_map.c names the
+ * OpenConfig leaf each one lands on (init_time -> counters/last-clear in ms, statuses ->
+ * admin-status / oper-status STATE, if_transitions -> carrier-transitions, egress_errors ->
+ * out-errors / out-discards).
  * The sequence tracker is an open-addressed table keyed by a 64-bit hash of the stream
  * identity; when a probe run is full the oldest-probed slot is reused (bounded memory). */
 #include "decode/jti.h"
@@ -43,6 +48,9 @@ static const vg_oc_fielddesc_t s_ifstats_f[] = {
     { 5, VG_OC_F_U64, "if_uc_pkts", NULL, NULL, NULL, 0 },
     { 6, VG_OC_F_U64, "if_mc_pkts", NULL, NULL, NULL, 0 },
     { 7, VG_OC_F_U64, "if_bc_pkts", NULL, NULL, NULL, 0 },
+    { 8, VG_OC_F_U64, "if_error", NULL, NULL, NULL, 0 },
+    { 9, VG_OC_F_U64, "if_pause_pkts", NULL, NULL, NULL, 0 },
+    { 10, VG_OC_F_U64, "if_unknown_proto_pkts", NULL, NULL, NULL, 0 },
 };
 static const vg_oc_msgdesc_t s_ifstats = { s_ifstats_f, sizeof s_ifstats_f / sizeof s_ifstats_f[0] };
 
@@ -60,13 +68,27 @@ static const vg_oc_fielddesc_t s_iferr_f[] = {
 };
 static const vg_oc_msgdesc_t s_iferr = { s_iferr_f, sizeof s_iferr_f / sizeof s_iferr_f[0] };
 
+static const vg_oc_fielddesc_t s_ifegerr_f[] = {
+    { 1, VG_OC_F_U64, "if_errors", NULL, NULL, NULL, 0 },
+    { 2, VG_OC_F_U64, "if_discards", NULL, NULL, NULL, 0 },
+};
+static const vg_oc_msgdesc_t s_ifegerr = { s_ifegerr_f, 2 };
+
 static const vg_oc_fielddesc_t s_ifd_f[] = {
     { 1, VG_OC_F_KEY_STR, NULL, "name", NULL, NULL, 0 },
+    { 2, VG_OC_F_U64, "init_time", NULL, NULL, NULL, 0 },
     { 5, VG_OC_F_MSG, "egress_queue_info", NULL, &s_queue, NULL, 0 },
     { 6, VG_OC_F_MSG, "ingress_queue_info", NULL, &s_queue, NULL, 0 },
     { 7, VG_OC_F_MSG, "ingress_stats", NULL, &s_ifstats, NULL, 0 },
     { 8, VG_OC_F_MSG, "egress_stats", NULL, &s_ifstats, NULL, 0 },
     { 9, VG_OC_F_MSG, "ingress_errors", NULL, &s_iferr, NULL, 0 },
+    { 10, VG_OC_F_STR, "if_administration_status", NULL, NULL, NULL, 0 },
+    { 11, VG_OC_F_STR, "if_operational_status", NULL, NULL, NULL, 0 },
+    { 12, VG_OC_F_STR, "if_description", NULL, NULL, NULL, 0 },
+    { 13, VG_OC_F_U64, "if_transitions", NULL, NULL, NULL, 0 },
+    { 14, VG_OC_F_U64, "ifLastChange", NULL, NULL, NULL, 0 },
+    { 15, VG_OC_F_U64, "ifHighSpeed", NULL, NULL, NULL, 0 },
+    { 16, VG_OC_F_MSG, "egress_errors", NULL, &s_ifegerr, NULL, 0 },
 };
 static const vg_oc_msgdesc_t s_ifd = { s_ifd_f, sizeof s_ifd_f / sizeof s_ifd_f[0] };
 
@@ -95,19 +117,45 @@ static const vg_oc_msgdesc_t s_ifl_in = { s_ifl_in_f, sizeof s_ifl_in_f / sizeof
 static const vg_oc_fielddesc_t s_ifl_out_f[] = {
     { 1, VG_OC_F_U64, "if_pkts", NULL, NULL, NULL, 0 },
     { 2, VG_OC_F_U64, "if_octets", NULL, NULL, NULL, 0 },
+    { 3, VG_OC_F_U64, "if_ucast_pkts", NULL, NULL, NULL, 0 },
+    { 4, VG_OC_F_U64, "if_mcast_pkts", NULL, NULL, NULL, 0 },
 };
-static const vg_oc_msgdesc_t s_ifl_out = { s_ifl_out_f, 2 };
+static const vg_oc_msgdesc_t s_ifl_out = { s_ifl_out_f, sizeof s_ifl_out_f / sizeof s_ifl_out_f[0] };
 
 static const vg_oc_fielddesc_t s_opstate_f[] = {
     { 1, VG_OC_F_STR, "operational_status", NULL, NULL, NULL, 0 },
 };
 static const vg_oc_msgdesc_t s_opstate = { s_opstate_f, 1 };
 
+/* LogicalInterfaceQueueStats: the same fields as QueueStats, spelled out in logical_port.proto. */
+static const vg_oc_fielddesc_t s_iflq_f[] = {
+    { 1, VG_OC_F_KEY_U64, NULL, "queue", NULL, NULL, 0 },
+    { 2, VG_OC_F_U64, "packets", NULL, NULL, NULL, 0 },
+    { 3, VG_OC_F_U64, "bytes", NULL, NULL, NULL, 0 },
+    { 4, VG_OC_F_U64, "tail_drop_packets", NULL, NULL, NULL, 0 },
+    { 5, VG_OC_F_U64, "rate_limit_drop_packets", NULL, NULL, NULL, 0 },
+    { 6, VG_OC_F_U64, "rate_limit_drop_bytes", NULL, NULL, NULL, 0 },
+    { 7, VG_OC_F_U64, "red_drop_packets", NULL, NULL, NULL, 0 },
+    { 8, VG_OC_F_U64, "red_drop_bytes", NULL, NULL, NULL, 0 },
+    { 9, VG_OC_F_U64, "average_buffer_occupancy", NULL, NULL, NULL, 0 },
+    { 10, VG_OC_F_U64, "current_buffer_occupancy", NULL, NULL, NULL, 0 },
+    { 11, VG_OC_F_U64, "peak_buffer_occupancy", NULL, NULL, NULL, 0 },
+    { 12, VG_OC_F_U64, "allocated_buffer_size", NULL, NULL, NULL, 0 },
+};
+static const vg_oc_msgdesc_t s_iflq = { s_iflq_f, sizeof s_iflq_f / sizeof s_iflq_f[0] };
+
 static const vg_oc_fielddesc_t s_ifl_f[] = {
     { 1, VG_OC_F_KEY_IFL, NULL, NULL, NULL, NULL, 0 },
+    { 2, VG_OC_F_U64, "init_time", NULL, NULL, NULL, 0 },
     { 5, VG_OC_F_MSG, "ingress_stats", NULL, &s_ifl_in, NULL, 0 },
     { 6, VG_OC_F_MSG, "egress_stats", NULL, &s_ifl_out, NULL, 0 },
     { 7, VG_OC_F_MSG, "op_state", NULL, &s_opstate, NULL, 0 },
+    { 8, VG_OC_F_STR, "administractive_status", NULL, NULL, NULL, 0 },  /* sic, as in the proto */
+    { 9, VG_OC_F_STR, "description", NULL, NULL, NULL, 0 },
+    { 10, VG_OC_F_U64, "last_change", NULL, NULL, NULL, 0 },
+    { 11, VG_OC_F_U64, "high_speed", NULL, NULL, NULL, 0 },
+    { 12, VG_OC_F_MSG, "ingress_queue_info", NULL, &s_iflq, NULL, 0 },
+    { 13, VG_OC_F_MSG, "egress_queue_info", NULL, &s_iflq, NULL, 0 },
 };
 static const vg_oc_msgdesc_t s_ifl = { s_ifl_f, sizeof s_ifl_f / sizeof s_ifl_f[0] };
 

@@ -5,8 +5,10 @@
  * leaves (Juniper JTI ifd/ifl counters, Huawei huawei-ifm / huawei-devm, Cisco XR
  * infra-statsd / wdsysmon / nto-misc, OpenConfig module-prefixed paths) to OpenConfig paths
  * and kinds; unmapped leaves keep their vendor path under its origin and get a kind guessed
- * from the leaf name.  No allocation, no global mutable state: label sets and path buffers
- * are bounded and caller-owned. */
+ * from the leaf name.  Invariant (tests/decode/check_pbwalk.c, tests/integration/
+ * test_vocabulary.py): equivalent leaves of every vendor map to one OpenConfig path with one
+ * kind and one unit (times in ms; an entry's scale converts).  No allocation, no global
+ * mutable state: label sets and path buffers are bounded and caller-owned. */
 #ifndef VG_OC_MAP_H
 #define VG_OC_MAP_H
 
@@ -69,6 +71,8 @@ typedef struct {
     const char *oc;          /* OpenConfig path */
     vg_kind_t kind;
     const char *unit;        /* may be NULL */
+    double scale;            /* vendor value x scale = value in `unit`; 0 means 1 (so the
+                              * project's one unit per path holds: times in ms, ...) */
 } vg_oc_entry_t;
 
 /* Look up a vendor schema path; NULL when not mapped.  Thread-safe (static table). */

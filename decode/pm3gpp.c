@@ -17,11 +17,13 @@
 #define S_MAX_TEXT (8u << 20)   /* one text node (a long measTypes / measResults list) */
 #define S_NOTYPE UINT32_MAX
 
-/* Vendor counter -> TS 28.552 measurement name (equivalent definitions only). */
+/* Vendor counter -> TS 28.552 measurement name (equivalent definitions only).  A
+ * measurement's total is stored under its plain name (the rules' vocabulary), so the
+ * Ericsson totals map to "RRC.ConnEstabAtt", not to the ".sum" subcounter form. */
 static const struct { const char *vendor; const char *std; } s_std[] = {
     /* Ericsson NR (RadioNode) */
-    { "pmRrcConnEstabAtt", "RRC.ConnEstabAtt.sum" },
-    { "pmRrcConnEstabSucc", "RRC.ConnEstabSucc.sum" },
+    { "pmRrcConnEstabAtt", "RRC.ConnEstabAtt" },
+    { "pmRrcConnEstabSucc", "RRC.ConnEstabSucc" },
     { "pmHoPrepAttOutInterGnb", "MM.HoPrepInterReq" },
     { "pmHoPrepSuccOutInterGnb", "MM.HoPrepInterSucc" },
     { "pmHoExeAttOutInterGnb", "MM.HoExeInterReq" },
@@ -41,6 +43,76 @@ vg_pm3gpp_std_name (const char *counter)
         if (strcmp (counter, s_std[i].vendor) == 0)
             return s_std[i].std;
     return NULL;
+}
+
+/* "<Family>.<Measurement>.sum" in any letter case: the subcounter that is the sum over
+ * all causes / QCIs / slices, i.e. the measurement's total. */
+static int
+s_sum_suffix (const char *name, size_t n)
+{
+    if (n < 6 || name[n - 4] != '.')
+        return 0;
+    const char *sfx = name + n - 3;
+    if ((sfx[0] | 0x20) != 's' || (sfx[1] | 0x20) != 'u' || (sfx[2] | 0x20) != 'm')
+        return 0;
+    /* a 3GPP-form name: at least one more '.' before the suffix, not at the start */
+    const char *dot = memchr (name, '.', n - 4);
+    return dot != NULL && dot != name;
+}
+
+const char *
+vg_pm3gpp_norm_name (const char *counter, char *buf, size_t size)
+{
+    if (!counter)
+        return NULL;
+    const char *std = vg_pm3gpp_std_name (counter);
+    if (std)
+        return std;
+    size_t n = strlen (counter);
+    if (s_sum_suffix (counter, n) && buf && size > n - 4) {
+        memcpy (buf, counter, n - 4);
+        buf[n - 4] = '\0';
+        return buf;
+    }
+    return counter;
+}
+
+/* Families whose subcounters partition the total (see vg_pm3gpp_totals_t): averages
+ * (DRB.UEThpDl) and per-QoS subcounters do not add up, so they are not listed. */
+static const char *const s_fam[VG_PM3GPP_NFAM] = { "RRC.ConnEstabAtt", "RRC.ConnEstabSucc" };
+static const char *const s_fam_origin[VG_PM3GPP_NFAM] = { "sum(RRC.ConnEstabAtt.*)", "sum(RRC.ConnEstabSucc.*)" };
+
+void
+vg_pm3gpp_totals_reset (vg_pm3gpp_totals_t *t)
+{
+    memset (t, 0, sizeof *t);
+}
+
+void
+vg_pm3gpp_totals_note (vg_pm3gpp_totals_t *t, const char *name, const char *stored, double v)
+{
+    if (!t || !name || !stored)
+        return;
+    for (size_t f = 0; f < VG_PM3GPP_NFAM; f++) {
+        size_t l = strlen (s_fam[f]);
+        if (strcmp (stored, s_fam[f]) == 0)
+            t->tot[f]++;
+        else if (strncmp (name, s_fam[f], l) == 0 && name[l] == '.' && name[l + 1] != '\0') {
+            t->sum[f] += v;
+            t->sub[f]++;
+        }
+    }
+}
+
+int
+vg_pm3gpp_totals_get (const vg_pm3gpp_totals_t *t, size_t i, const char **path, const char **origin, double *v)
+{
+    if (!t || i >= VG_PM3GPP_NFAM || t->sub[i] == 0 || t->tot[i] != 0)
+        return 0;
+    *path = s_fam[i];
+    *origin = s_fam_origin[i];
+    *v = t->sum[i];
+    return 1;
 }
 
 const char *
@@ -228,6 +300,7 @@ typedef struct {
     size_t nidx;                 /* entries allocated in idx */
     uint32_t next_p;             /* measTypes: next p */
     /* measValue */
+    vg_pm3gpp_totals_t fam;      /* per-cause sums of the current measValue */
     char ldn_scratch[2048];
     vg_label_t labels[VG_MAX_LABELS];
     size_t nlabels;
@@ -343,6 +416,37 @@ s_ts (s_pm_t *pm)
     return pm->ctx ? pm->ctx->received_ms : 0;
 }
 
+/* End of a measValue: emit the total of each family seen only as subcounters. */
+static int
+s_fam_flush (s_pm_t *pm)
+{
+    int rc = 0;
+    const char *path, *origin;
+    double v;
+    for (size_t f = 0; f < VG_PM3GPP_NFAM && rc == 0; f++) {
+        if (!vg_pm3gpp_totals_get (&pm->fam, f, &path, &origin, &v))
+            continue;
+        vg_point_t pt;
+        memset (&pt, 0, sizeof pt);
+        pt.device = pm->device;
+        pt.path = path;
+        pt.origin_path = origin;
+        pt.kind = VG_KIND_GAUGE;
+        pt.input = "3gpp";
+        pt.ts_ms = s_ts (pm);
+        pt.labels = pm->labels;
+        pt.nlabels = pm->nlabels;
+        pt.value = v;
+        rc = s_announce (pm);
+        if (rc == 0)
+            rc = vg_sink_sample (pm->sink, &pt);
+        if (rc == 0)
+            pm->st->samples++;
+    }
+    vg_pm3gpp_totals_reset (&pm->fam);
+    return rc;
+}
+
 /* Emit one measured value (text s[0..n), possibly a comma-separated compound). */
 static int
 s_value (s_pm_t *pm, long p, char *s, size_t n)
@@ -355,11 +459,11 @@ s_value (s_pm_t *pm, long p, char *s, size_t n)
     int rc = s_announce (pm);
     if (rc)
         return rc;
-    const char *std = vg_pm3gpp_std_name (name);
+    char nbuf[VG_MAX_PATH_LEN];
     vg_point_t pt;
     memset (&pt, 0, sizeof pt);
     pt.device = pm->device;
-    pt.path = std ? std : name;
+    pt.path = vg_pm3gpp_norm_name (name, nbuf, sizeof nbuf);
     pt.origin_path = name;
     pt.kind = VG_KIND_GAUGE;
     pt.input = "3gpp";
@@ -371,6 +475,7 @@ s_value (s_pm_t *pm, long p, char *s, size_t n)
             pm->st->undecoded++;
             return 0;
         }
+        vg_pm3gpp_totals_note (&pm->fam, name, pt.path, pt.value);
         rc = vg_sink_sample (pm->sink, &pt);
         if (rc == 0)
             pm->st->samples++;
@@ -529,6 +634,7 @@ s_start (s_pm_t *pm, xmlTextReaderPtr rd, const char *name, int depth)
             pm->tcap = T_MEASTYPES;
         } else if (strcmp (name, "measValue") == 0) {
             const char *ldn = s_attr (rd, "measObjLdn");
+            vg_pm3gpp_totals_reset (&pm->fam);
             pm->nlabels = vg_pm3gpp_ldn_labels (ldn, pm->ldn_scratch, sizeof pm->ldn_scratch, pm->labels,
                                                 VG_MAX_LABELS - 1);
         } else if (strcmp (name, "measResults") == 0) {
@@ -655,6 +761,12 @@ vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, co
         } else if (type == XML_READER_TYPE_END_ELEMENT) {
             if (pm->tcap != T_NONE) {
                 rc = s_text_end (pm);
+                if (rc)
+                    break;
+            }
+            const char *name = (const char *) xmlTextReaderConstLocalName (rd);
+            if (name && strcmp (name, "measValue") == 0) {
+                rc = s_fam_flush (pm);
                 if (rc)
                     break;
             }

@@ -27,8 +27,31 @@
 int vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t *sink,
                       vg_decode_stats_t *st);
 
-/* TS 28.552 name for a vendor counter name, or NULL when the table has no equivalent. */
+/* TS 28.552 name for a vendor counter name (Ericsson pm* counters with the same
+ * definition), or NULL when the table has no equivalent. */
 const char *vg_pm3gpp_std_name (const char *counter);
+
+/* The name a PM counter is stored under: the TS 28.552 equivalent of a vendor counter
+ * (vg_pm3gpp_std_name), else a 3GPP-form "<Family>.<Meas>.sum" (any case) without its
+ * ".sum" (the total lives under the plain name the rules use; written into buf[size]),
+ * else the counter itself.  Other subcounters (".QCI1", ".mo-Data", ...) keep their full
+ * name so they never mix with the total.  NULL only for a NULL counter. */
+const char *vg_pm3gpp_norm_name (const char *counter, char *buf, size_t size);
+
+/* Totals of per-cause-only measurements, per measured object.  TS 28.552
+ * RRC.ConnEstabAtt.Cause / RRC.ConnEstabSucc.Cause: every establishment has exactly one
+ * cause, so the causes partition the total.  Feed every value of one object with
+ * vg_pm3gpp_totals_note (name as sent, stored = vg_pm3gpp_norm_name); afterwards
+ * vg_pm3gpp_totals_get (t, i, ...) for i < VG_PM3GPP_NFAM returns 1 with the plain name,
+ * an origin "sum(<name>.*)" and the sum when family i had subcounters but no total. */
+#define VG_PM3GPP_NFAM 2
+typedef struct {
+    double sum[VG_PM3GPP_NFAM];
+    uint32_t sub[VG_PM3GPP_NFAM], tot[VG_PM3GPP_NFAM];
+} vg_pm3gpp_totals_t;
+void vg_pm3gpp_totals_reset (vg_pm3gpp_totals_t *t);
+void vg_pm3gpp_totals_note (vg_pm3gpp_totals_t *t, const char *name, const char *stored, double v);
+int vg_pm3gpp_totals_get (const vg_pm3gpp_totals_t *t, size_t i, const char **path, const char **origin, double *v);
 
 /* Vendor name as used across inputs ("Ericsson AB" -> "Ericsson"); unknown names are
  * returned unchanged, NULL stays NULL. */

@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/err.h"
+#include "decode/oc_map.h"
 
 #define S_SRC_LEN 64
 #define S_SEQ_SLOTS 32
@@ -306,6 +307,12 @@ s_leaf (s_walk_t *w, const char *name, json_t *v)
         return;      /* booleans (mostly configuration), null, empty */
 
     const s_map_t *m = s_map_find (w->path);
+    /* Other modules (huawei-system, huawei-debug, ...) share the decoders' table, so a leaf
+     * is stored under the same name and unit whichever input carried it. */
+    const vg_oc_entry_t *e = m ? NULL : vg_oc_lookup (w->path);
+    if (e && (e->kind == VG_KIND_STATE) != (str != NULL))
+        e = NULL;
+    int upcase = m ? m->upcase : (e && e->kind == VG_KIND_STATE && strstr (e->oc, "-status") != NULL);
     char up[VG_MAX_STATE_LEN];
     vg_point_t p;
     memset (&p, 0, sizeof p);
@@ -322,6 +329,12 @@ s_leaf (s_walk_t *w, const char *name, json_t *v)
             return;
         if (m->kind != VG_KIND_STATE && str)
             return;
+    } else if (e) {
+        p.path = e->oc;
+        p.kind = e->kind;
+        p.unit = e->unit;
+        if (!str && e->scale != 0)
+            num *= e->scale;
     } else {
         p.path = w->path;
         p.kind = str ? VG_KIND_STATE : VG_KIND_GAUGE;
@@ -332,7 +345,7 @@ s_leaf (s_walk_t *w, const char *name, json_t *v)
     if (str) {
         size_t i = 0;
         for (; str[i] && i + 1 < sizeof up; i++)
-            up[i] = (m && m->upcase && str[i] >= 'a' && str[i] <= 'z') ? (char) (str[i] - 32) : str[i];
+            up[i] = (upcase && str[i] >= 'a' && str[i] <= 'z') ? (char) (str[i] - 32) : str[i];
         up[i] = '\0';
         p.state = up;
     } else

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "decode/oc_map.h"
 #include "decode/pm3gpp.h"
 
 typedef struct {
@@ -139,6 +140,8 @@ s_perf3gpp (s_ev_t *e, json_t *fields)
                 return vg_decode_fail (e->st, -VG_EPROTO, "ves: measValue without measResults");
             size_t nl = vg_pm3gpp_ldn_labels (s_str (mv, "measObjInstId"), scratch, sizeof scratch, labels,
                                               VG_MAX_LABELS - 1);
+            vg_pm3gpp_totals_t tot;   /* per-cause-only totals, as the XML decoder adds them */
+            vg_pm3gpp_totals_reset (&tot);
             json_array_foreach (res, k, r) {
                 json_t *pj = json_object_get (r, "p");
                 double pd;
@@ -152,11 +155,11 @@ s_perf3gpp (s_ev_t *e, json_t *fields)
                     e->st->undecoded++;
                     continue;
                 }
-                const char *std = vg_pm3gpp_std_name (name);
+                char nbuf[VG_MAX_PATH_LEN];
                 vg_point_t p;
                 memset (&p, 0, sizeof p);
                 p.device = e->device;
-                p.path = std ? std : name;
+                p.path = vg_pm3gpp_norm_name (name, nbuf, sizeof nbuf);
                 p.origin_path = name;
                 p.labels = labels;
                 p.nlabels = nl;
@@ -165,14 +168,40 @@ s_perf3gpp (s_ev_t *e, json_t *fields)
                 p.ts_ms = e->ts_ms;
                 json_t *sv = json_object_get (r, "sValue");
                 int rc;
-                if (json_is_string (sv))
-                    rc = s_perf_value (e, &p, json_string_value (sv), json_string_length (sv));
-                else if (s_num (json_object_get (r, "iValue"), &p.value) || s_num (json_object_get (r, "rValue"), &p.value))
+                if (json_is_string (sv)) {
+                    const char *t = json_string_value (sv);
+                    size_t tl = json_string_length (sv);
+                    double d;
+                    if (!memchr (t, ',', tl) && vg_pm3gpp_parse_value (t, tl, &d))
+                        vg_pm3gpp_totals_note (&tot, name, p.path, d);
+                    rc = s_perf_value (e, &p, t, tl);
+                } else if (s_num (json_object_get (r, "iValue"), &p.value) || s_num (json_object_get (r, "rValue"), &p.value)) {
+                    vg_pm3gpp_totals_note (&tot, name, p.path, p.value);
                     rc = s_emit (e, &p);
-                else {
+                } else {
                     e->st->undecoded++;
                     rc = 0;
                 }
+                if (rc)
+                    return rc;
+            }
+            const char *tp, *to;
+            double tv;
+            for (size_t f = 0; f < VG_PM3GPP_NFAM; f++) {
+                if (!vg_pm3gpp_totals_get (&tot, f, &tp, &to, &tv))
+                    continue;
+                vg_point_t p;
+                memset (&p, 0, sizeof p);
+                p.device = e->device;
+                p.path = tp;
+                p.origin_path = to;
+                p.labels = labels;
+                p.nlabels = nl;
+                p.kind = VG_KIND_GAUGE;
+                p.input = "ves";
+                p.ts_ms = e->ts_ms;
+                p.value = tv;
+                int rc = s_emit (e, &p);
                 if (rc)
                     return rc;
             }
@@ -290,7 +319,23 @@ s_measurement (s_ev_t *e, json_t *fields)
                         continue;
                     p.origin_path = path;
                     p.kind = s_field_kind (fk);
+                    /* CPU, memory and NIC counters land on the names every source uses
+                     * (shared table); the entry's identifier names the CPU or interface. */
+                    const vg_oc_entry_t *m = vg_oc_lookup (path);
+                    const char *key = lab.key;
+                    if (m && m->kind != VG_KIND_STATE) {
+                        p.path = m->oc;
+                        p.kind = m->kind;
+                        p.unit = m->unit;
+                        if (m->scale != 0)
+                            p.value *= m->scale;
+                        if (idk && (strncmp (m->oc, "/interfaces/", 12) == 0 || strncmp (m->oc, "/components/", 12) == 0))
+                            lab.key = "name";
+                    }
                     rc = s_emit (e, &p);
+                    p.path = path;
+                    p.unit = NULL;
+                    lab.key = key;
                     if (rc)
                         return rc;
                 }

@@ -111,8 +111,16 @@ START_TEST (jti_ifl_state_and_ms)
     s = tu_rec_find (&rec, p, "index=0,name=ge-0/0/0");
     ck_assert_ptr_nonnull (s);
     ck_assert (s->value == 6414784.0);
-    /* 6 logical interfaces x (3 ingress + 2 egress + 1 state) */
-    ck_assert_uint_eq (rec.n, 6 * 6);
+    /* init_time (logical_port.proto field 2, epoch seconds: the time the logical interface's
+     * counters started) is the subinterface's counters/last-clear, in ms like every time. */
+    snprintf (p, sizeof p, "%scounters/last-clear", sub);
+    s = tu_rec_find (&rec, p, "index=0,name=ge-0/0/1");
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (s->kind, VG_KIND_GAUGE);
+    ck_assert (s->value == 1478113566000.0);
+    ck_assert_str_eq (s->origin, "jnprLogicalInterfaceExt:/interface_info/init_time");
+    /* 6 logical interfaces x (3 ingress + 2 egress + 1 state + init_time) */
+    ck_assert_uint_eq (rec.n, 6 * 7);
     tu_rec_free (&rec);
     tu_blobs_free (&pk, n);
 }
@@ -159,10 +167,183 @@ START_TEST (jti_matches_fluent_expected)
     }
     ck_assert_int_eq (checked, 224);   /* the file lists each of 112 leaves twice */
     ck_assert_int_gt (nonzero, 0);
-    ck_assert_uint_eq (rec.n, 112);    /* and we emit exactly those leaves */
+    /* We emit exactly those leaves plus init_time, which the plugin leaves out (port.proto
+     * field 2, epoch seconds, 2016-01-18T17:30:06Z -> counters/last-clear in ms). */
+    const tu_sample_t *it = tu_rec_find (&rec, "/interfaces/interface/state/counters/last-clear", "name=ge-0/0/0");
+    ck_assert_ptr_nonnull (it);
+    ck_assert (it->value == 1453138206000.0);
+    ck_assert_uint_eq (rec.n, 112 + 1);
     tu_blob_free (&exp);
     tu_rec_free (&rec);
     tu_blobs_free (&pk, n);
+}
+END_TEST
+
+/* ---- a tiny protobuf writer for hand-built sensor payloads ---- */
+static size_t
+s_pb_varint (uint8_t *b, uint32_t num, uint64_t v)
+{
+    size_t o = vg_varint_put (b, (uint64_t) num << 3);
+    return o + vg_varint_put (b + o, v);
+}
+
+static size_t
+s_pb_bytes (uint8_t *b, uint32_t num, const void *p, size_t n)
+{
+    size_t o = vg_varint_put (b, (uint64_t) num << 3 | 2);
+    o += vg_varint_put (b + o, n);
+    memcpy (b + o, p, n);
+    return o + n;
+}
+
+static size_t
+s_pb_str (uint8_t *b, uint32_t num, const char *str)
+{
+    return s_pb_bytes (b, num, str, strlen (str));
+}
+
+/* TelemetryStream { system_id "r9", timestamp, enterprise { 2636 { <ext> { <sensor> } } } }. */
+static size_t
+s_wrap (uint8_t *b, uint32_t ext, const uint8_t *sensor, size_t n)
+{
+    uint8_t l1[512], l2[512];
+    size_t o1 = s_pb_bytes (l1, ext, sensor, n);
+    size_t o2 = s_pb_bytes (l2, 2636, l1, o1);
+    size_t o = s_pb_str (b, 1, "r9:192.0.2.9");
+    o += s_pb_varint (b + o, 6, 1700000000123ull);
+    return o + s_pb_bytes (b + o, 101, l2, o2);
+}
+
+/* port.proto InterfaceInfos fields 10-16 and init_time, which no sample capture carries:
+ * a hand-built message with every one of them, each checked against the field's meaning. */
+START_TEST (jti_ifd_status_fields)
+{
+    uint8_t eg[32], info[256], port[300], b[600];
+    size_t ne = s_pb_varint (eg, 1, 5);          /* EgressInterfaceErrors.if_errors */
+    ne += s_pb_varint (eg + ne, 2, 9);           /* .if_discards */
+    size_t ni = s_pb_str (info, 1, "xe-0/0/1");
+    ni += s_pb_varint (info + ni, 2, 1699990000);        /* init_time, epoch s */
+    ni += s_pb_varint (info + ni, 3, 517);               /* snmp_if_index: identity, not a series */
+    ni += s_pb_str (info + ni, 10, "up");                /* if_administration_status */
+    ni += s_pb_str (info + ni, 11, "DOWN");              /* if_operational_status */
+    ni += s_pb_str (info + ni, 12, "to core-1 xe-1/0/0"); /* if_description */
+    ni += s_pb_varint (info + ni, 13, 7);                /* if_transitions */
+    ni += s_pb_varint (info + ni, 14, 1699995000);       /* ifLastChange */
+    ni += s_pb_varint (info + ni, 15, 10000);            /* ifHighSpeed, Mbit/s */
+    ni += s_pb_bytes (info + ni, 16, eg, ne);            /* egress_errors */
+    size_t np = s_pb_bytes (port, 1, info, ni);
+    size_t n = s_wrap (b, 3, port, np);
+
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (vg_jti_decode (b, n, NULL, &sink, NULL, &st), 0);
+    ck_assert_uint_eq (st.errors, 0);
+    const char *lab = "name=xe-0/0/1";
+    const tu_sample_t *s = tu_rec_find (&rec, "/interfaces/interface/state/admin-status", lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (s->kind, VG_KIND_STATE);
+    ck_assert_str_eq (s->state, "UP");   /* OpenConfig enum spelling, as for every vendor */
+    s = tu_rec_find (&rec, "/interfaces/interface/state/oper-status", lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (s->kind, VG_KIND_STATE);
+    ck_assert_str_eq (s->state, "DOWN");
+    ck_assert_str_eq (s->origin, "jnpr_interface_ext:/interface_stats/if_operational_status");
+    s = tu_rec_find (&rec, "/interfaces/interface/state/description", lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert_str_eq (s->state, "to core-1 xe-1/0/0");   /* free text: not upper-cased */
+    s = tu_rec_find (&rec, "/interfaces/interface/state/counters/carrier-transitions", lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (s->kind, VG_KIND_COUNTER);
+    ck_assert (s->value == 7.0);
+    s = tu_rec_find (&rec, "/interfaces/interface/state/counters/out-errors", lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (s->kind, VG_KIND_COUNTER);
+    ck_assert (s->value == 5.0);
+    s = tu_rec_find (&rec, "/interfaces/interface/state/counters/out-discards", lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 9.0);
+    s = tu_rec_find (&rec, "/interfaces/interface/state/counters/last-clear", lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 1699990000000.0);
+    ck_assert_str_eq (s->unit, "ms");
+    /* No OpenConfig leaf has these units (uint32 last change of unknown epoch, IF-MIB
+     * ifHighSpeed in Mbit/s): kept under the vendor path, as gauges. */
+    s = tu_rec_find (&rec, "jnpr_interface_ext:/interface_stats/ifHighSpeed", lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (s->kind, VG_KIND_GAUGE);
+    ck_assert (s->value == 10000.0);
+    s = tu_rec_find (&rec, "jnpr_interface_ext:/interface_stats/ifLastChange", lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 1699995000.0);
+    ck_assert_uint_eq (rec.n, 9);   /* 10 fields, snmp_if_index is not a series */
+    tu_rec_free (&rec);
+}
+END_TEST
+
+/* logical_port.proto LogicalInterfaceInfo fields 8-13 and EgressInterfaceStats 3-4. */
+START_TEST (jti_ifl_status_fields)
+{
+    uint8_t eg[32], q[32], info[256], lp[300], b[600];
+    size_t ne = s_pb_varint (eg, 1, 100);
+    ne += s_pb_varint (eg + ne, 2, 64000);
+    ne += s_pb_varint (eg + ne, 3, 90);   /* if_ucast_packets */
+    ne += s_pb_varint (eg + ne, 4, 10);   /* if_mcast_packets */
+    size_t nq = s_pb_varint (q, 1, 3);    /* queue_number */
+    nq += s_pb_varint (q + nq, 4, 11);    /* tail_drop_packets */
+    size_t ni = s_pb_str (info, 1, "ge-0/0/3.100");
+    ni += s_pb_varint (info + ni, 2, 1699990000);
+    ni += s_pb_bytes (info + ni, 6, eg, ne);
+    ni += s_pb_str (info + ni, 8, "down");          /* administractive_status (sic) */
+    ni += s_pb_str (info + ni, 9, "customer A");
+    ni += s_pb_varint (info + ni, 10, 1699995000);  /* last_change */
+    ni += s_pb_varint (info + ni, 11, 1000);        /* high_speed */
+    ni += s_pb_bytes (info + ni, 13, q, nq);        /* egress_queue_info */
+    size_t nl = s_pb_bytes (lp, 1, info, ni);
+    size_t n = s_wrap (b, 7, lp, nl);
+
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (vg_jti_decode (b, n, NULL, &sink, NULL, &st), 0);
+    const char *sub = "/interfaces/interface/subinterfaces/subinterface/state/";
+    const char *lab = "index=100,name=ge-0/0/3";
+    char p[256];
+    snprintf (p, sizeof p, "%sadmin-status", sub);
+    const tu_sample_t *s = tu_rec_find (&rec, p, lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert_str_eq (s->state, "DOWN");
+    snprintf (p, sizeof p, "%sdescription", sub);
+    s = tu_rec_find (&rec, p, lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert_str_eq (s->state, "customer A");
+    snprintf (p, sizeof p, "%scounters/out-unicast-pkts", sub);
+    s = tu_rec_find (&rec, p, lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 90.0);
+    snprintf (p, sizeof p, "%scounters/out-multicast-pkts", sub);
+    s = tu_rec_find (&rec, p, lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 10.0);
+    snprintf (p, sizeof p, "%scounters/last-clear", sub);
+    s = tu_rec_find (&rec, p, lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 1699990000000.0);
+    s = tu_rec_find (&rec, "jnprLogicalInterfaceExt:/interface_info/egress_queue_info/tail_drop_packets",
+                     "index=100,name=ge-0/0/3,queue=3");
+    ck_assert_ptr_nonnull (s);
+    ck_assert_int_eq (s->kind, VG_KIND_COUNTER);
+    ck_assert (s->value == 11.0);
+    s = tu_rec_find (&rec, "jnprLogicalInterfaceExt:/interface_info/high_speed", lab);
+    ck_assert_ptr_nonnull (s);
+    ck_assert (s->value == 1000.0);
+    s = tu_rec_find (&rec, "jnprLogicalInterfaceExt:/interface_info/last_change", lab);
+    ck_assert_ptr_nonnull (s);
+    /* 4 egress + init_time + admin + description + last_change + high_speed + 1 queue leaf */
+    ck_assert_uint_eq (rec.n, 10);
+    tu_rec_free (&rec);
 }
 END_TEST
 
@@ -324,6 +505,8 @@ vg_jti_suite (void)
     tcase_add_test (tc, jti_ifd_oc_mapping);
     tcase_add_test (tc, jti_ifl_state_and_ms);
     tcase_add_test (tc, jti_matches_fluent_expected);
+    tcase_add_test (tc, jti_ifd_status_fields);
+    tcase_add_test (tc, jti_ifl_status_fields);
     tcase_add_test (tc, jti_sequence_gaps_count_loss);
     tcase_add_test (tc, jti_hostile_input);
     tcase_add_test (tc, jti_raw_payload);

@@ -1,5 +1,6 @@
 /* check_pbwalk.c - the schema-less protobuf reader: every wire type, bounds, bad tags. */
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,58 @@ START_TEST (pb_random_never_overreads)
 }
 END_TEST
 
+/* One vocabulary: equivalent leaves of every vendor land on one OpenConfig name, in one
+ * unit (times in ms), including the ones no sample capture carries. */
+START_TEST (oc_vocabulary)
+{
+    static const struct { const char *vendor, *oc, *unit; double in, out; } v[] = {
+        { "Cisco-IOS-XR-shellutil-oper:system-time/uptime/uptime", "/system/state/up-time", "ms", 90, 90000 },
+        { "huawei-system:system/system-info/sys-uptime", "/system/state/up-time", "ms", 90, 90000 },
+        { "/system/state/up-time", "/system/state/up-time", "ms", 90e9, 90000 },          /* ns */
+        { "/system/state/boot-time", "/system/state/boot-time", "ms", 1.7e18, 1.7e12 },    /* ns */
+        { "jnpr_interface_ext:/interface_stats/init_time", "/interfaces/interface/state/counters/last-clear",
+          "ms", 1.7e9, 1.7e12 },                                                          /* s */
+        { "/interfaces/interface/state/counters/last-clear", "/interfaces/interface/state/counters/last-clear",
+          "ms", 1.7e18, 1.7e12 },
+        { "jnpr_interface_ext:/interface_stats/if_transitions", "/interfaces/interface/state/counters/carrier-transitions",
+          NULL, 3, 3 },
+        { "jnpr_interface_ext:/interface_stats/egress_errors/if_errors", "/interfaces/interface/state/counters/out-errors",
+          NULL, 3, 3 },
+        { "huawei-debug:debug/cpu-infos/cpu-info/system-cpu-usage", "/components/component/cpu/utilization/state/instant",
+          "%", 12, 12 },
+        { "huawei-devm:devm/cpu-infos/cpu-info/system-cpu-usage", "/components/component/cpu/utilization/state/instant",
+          "%", 12, 12 },
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        const vg_oc_entry_t *e = vg_oc_lookup (v[i].vendor);
+        ck_assert_msg (e != NULL, "%s not mapped", v[i].vendor);
+        ck_assert_str_eq (e->oc, v[i].oc);
+        if (v[i].unit)
+            ck_assert_str_eq (e->unit, v[i].unit);
+        double got = e->scale != 0 ? v[i].in * e->scale : v[i].in;
+        ck_assert_msg (fabs (got - v[i].out) <= 1e-9 * fabs (v[i].out), "%s: %g", v[i].vendor, got);
+    }
+    /* Status leaves are STATE for every vendor spelling. */
+    ck_assert_int_eq (vg_oc_lookup ("jnpr_interface_ext:/interface_stats/if_operational_status")->kind, VG_KIND_STATE);
+    ck_assert_str_eq (vg_oc_lookup ("jnpr_interface_ext:/interface_stats/if_operational_status")->oc,
+                      "/interfaces/interface/state/oper-status");
+    ck_assert_str_eq (vg_oc_lookup ("huawei-ifm:ifm/interfaces/interface/dynamic/oper-status")->oc,
+                      "/interfaces/interface/state/oper-status");
+    ck_assert_int_eq (vg_oc_lookup ("/interfaces/interface/state/oper-status")->kind, VG_KIND_STATE);
+    /* No two table entries give one OpenConfig path two units. */
+    for (size_t i = 0; i < vg_oc_table_size (); i++)
+        for (size_t j = i + 1; j < vg_oc_table_size (); j++) {
+            const vg_oc_entry_t *a = vg_oc_table_at (i), *b = vg_oc_table_at (j);
+            if (strcmp (a->oc, b->oc) != 0)
+                continue;
+            ck_assert_msg ((a->unit == NULL) == (b->unit == NULL) && (!a->unit || strcmp (a->unit, b->unit) == 0),
+                           "%s: unit %s (%s) vs %s (%s)", a->oc, a->unit ? a->unit : "-", a->vendor,
+                           b->unit ? b->unit : "-", b->vendor);
+            ck_assert_msg (a->kind == b->kind, "%s: two kinds", a->oc);
+        }
+}
+END_TEST
+
 START_TEST (oc_table_sorted_and_canon)
 {
     for (size_t i = 1; i < vg_oc_table_size (); i++)
@@ -155,6 +208,7 @@ vg_pbwalk_suite (void)
     tcase_add_test (tc, pb_rejects_bad_input);
     tcase_add_test (tc, pb_random_never_overreads);
     tcase_add_test (tc, oc_table_sorted_and_canon);
+    tcase_add_test (tc, oc_vocabulary);
     suite_add_tcase (s, tc);
     return s;
 }

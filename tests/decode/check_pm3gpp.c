@@ -15,6 +15,9 @@ typedef struct {
     size_t n, devices;
     char device[256], vendor[64];
     char first_path[128], first_origin[128], first_labels[512];
+    char last_path[128], last_origin[128], last_cell[64];
+    double last_value;
+    size_t n_att_total;   /* samples stored as RRC.ConnEstabAtt */
     int64_t first_ts;
     double first_value;
     size_t mapped;
@@ -58,6 +61,15 @@ c_sample (void *ctx, const vg_point_t *p)
         c->first_ts = p->ts_ms;
         c->first_value = p->value;
     }
+    snprintf (c->last_path, sizeof c->last_path, "%s", p->path);
+    snprintf (c->last_origin, sizeof c->last_origin, "%s", p->origin_path);
+    c->last_value = p->value;
+    c->last_cell[0] = '\0';
+    for (size_t i = 0; i < p->nlabels; i++)
+        if (strcmp (p->labels[i].key, "NRCellCU") == 0)
+            snprintf (c->last_cell, sizeof c->last_cell, "%s", p->labels[i].value);
+    if (strcmp (p->path, "RRC.ConnEstabAtt") == 0)
+        c->n_att_total++;
     c->n++;
     return 0;
 }
@@ -171,7 +183,7 @@ START_TEST (ericsson_radionode)
     ck_assert_ptr_nonnull (strstr (c.first_labels, "ManagedElement=seliitdus00487"));
     ck_assert_ptr_nonnull (strstr (c.first_labels, "NRCellCU="));
     ck_assert_uint_gt (c.bins, 409);
-    ck_assert_uint_gt (c.mapped, 0);   /* e.g. pmRrcConnEstabAtt -> RRC.ConnEstabAtt.sum */
+    ck_assert_uint_gt (c.mapped, 0);   /* e.g. pmRrcConnEstabAtt -> RRC.ConnEstabAtt */
 }
 END_TEST
 
@@ -233,9 +245,99 @@ START_TEST (real_world_quirks)
     ck_assert_uint_eq (st.undecoded, 3);   /* empty, NIL, unknown p */
     ck_assert_str_eq (c.device, "gnb-7");  /* empty localDn -> fileSender */
     ck_assert_str_eq (c.vendor, "Nokia");
-    ck_assert_str_eq (c.first_path, "RRC.ConnEstabAtt.sum");
+    /* Ericsson's total counter lands under the plain TS 28.552 name the rules use (A06). */
+    ck_assert_str_eq (c.first_path, "RRC.ConnEstabAtt");
     ck_assert_str_eq (c.first_origin, "pmRrcConnEstabAtt");
     ck_assert_int_eq (c.first_ts, 1704067200000 + 900000);   /* beginTime + duration */
+}
+END_TEST
+
+/* One vocabulary: a measurement's total is stored under its plain name, whether the vendor
+ * writes it as an Ericsson pm* counter or as the 3GPP ".sum" subcounter (any case); the
+ * other subcounters (per QCI / cause / slice) keep their full names, and names that are
+ * not of the 3GPP "<Family>.<Meas>" form are left alone. */
+START_TEST (names_normalised)
+{
+    char b[128];
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("pmRrcConnEstabAtt", b, sizeof b), "RRC.ConnEstabAtt");
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("pmRrcConnEstabSucc", b, sizeof b), "RRC.ConnEstabSucc");
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("pmHoExeSuccOutInterGnb", b, sizeof b), "MM.HoExeInterSucc");
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("RRC.ConnEstabAtt.sum", b, sizeof b), "RRC.ConnEstabAtt");
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("RRC.ConnEstabSucc.Sum", b, sizeof b), "RRC.ConnEstabSucc");
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("DRB.PdcpSduVolumeDL.SUM", b, sizeof b), "DRB.PdcpSduVolumeDL");
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("RRC.ConnEstabAtt", b, sizeof b), "RRC.ConnEstabAtt");
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("RRC.ConnEstabAtt.mo-Data", b, sizeof b), "RRC.ConnEstabAtt.mo-Data");
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("DRB.EstabSucc.5QI1", b, sizeof b), "DRB.EstabSucc.5QI1");
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("x.sum", b, sizeof b), "x.sum");       /* too short */
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("Total.sum", b, sizeof b), "Total.sum"); /* one part */
+    ck_assert_str_eq (vg_pm3gpp_norm_name (".Att.sum", b, sizeof b), ".Att.sum");
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("pmUnknownCounter", b, sizeof b), "pmUnknownCounter");
+    char tiny[4];
+    ck_assert_str_eq (vg_pm3gpp_norm_name ("RRC.ConnEstabAtt.sum", tiny, sizeof tiny), "RRC.ConnEstabAtt.sum");
+    ck_assert_ptr_null (vg_pm3gpp_norm_name (NULL, b, sizeof b));
+
+    /* Through the decoder, in the measTypes / measResults form (Huawei-style files). */
+    static const char *X =
+        "<?xml version=\"1.0\"?><measCollecFile><fileHeader vendorName=\"Huawei\"/>"
+        "<measData><managedElement localDn=\"gnb-h1\"/><measInfo><granPeriod duration=\"PT900S\" "
+        "endTime=\"2024-01-01T00:15:00Z\"/><measTypes>RRC.ConnEstabAtt.sum RRC.ConnEstabSucc.sum "
+        "RRC.ConnEstabAtt.mo-Data</measTypes><measValue measObjLdn=\"NRCellCU=1\">"
+        "<measResults>120 118 40</measResults></measValue></measInfo></measData></measCollecFile>";
+    coll_t c = { 0 };
+    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_decode_stats_t st;
+    memset (&st, 0, sizeof st);
+    ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) X, strlen (X), NULL, &sink, &st), 0);
+    ck_assert_uint_eq (c.n, 3);
+    ck_assert_str_eq (c.first_path, "RRC.ConnEstabAtt");
+    ck_assert_str_eq (c.first_origin, "RRC.ConnEstabAtt.sum");
+    ck_assert (c.first_value == 120);
+}
+END_TEST
+
+/* TS 28.552 RRC.ConnEstabAtt.Cause: each attempt has exactly one establishment cause, so
+ * a file with only per-cause subcounters still yields the total (their sum) under the plain
+ * name, per measured object; a file that also carries the total gets no second one. */
+START_TEST (per_cause_totals)
+{
+    static const char *X =
+        "<?xml version=\"1.0\"?><measCollecFile><fileHeader vendorName=\"Nokia\"/>"
+        "<measData><managedElement localDn=\"gnb-n1\"/><measInfo><granPeriod duration=\"PT900S\" "
+        "endTime=\"2024-01-01T00:15:00Z\"/>"
+        "<measType p=\"1\">RRC.ConnEstabAtt.mo-Data</measType><measType p=\"2\">RRC.ConnEstabAtt.mo-Signalling</measType>"
+        "<measType p=\"3\">RRC.ConnEstabAtt.emergency</measType><measType p=\"4\">DRB.UEThpDl</measType>"
+        "<measValue measObjLdn=\"NRCellCU=1\"><r p=\"1\">70</r><r p=\"2\">25</r><r p=\"3\">5</r><r p=\"4\">9.5</r></measValue>"
+        "<measValue measObjLdn=\"NRCellCU=2\"><r p=\"1\">7</r><r p=\"2\"></r><r p=\"3\">1</r></measValue>"
+        "</measInfo></measData></measCollecFile>";
+    coll_t c = { 0 };
+    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_decode_stats_t st;
+    memset (&st, 0, sizeof st);
+    ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) X, strlen (X), NULL, &sink, &st), 0);
+    /* cell 1: 4 values + total; cell 2: 2 values (one blank) + total */
+    ck_assert_uint_eq (c.n, 4 + 1 + 2 + 1);
+    ck_assert_uint_eq (c.n_att_total, 2);
+    ck_assert_str_eq (c.last_path, "RRC.ConnEstabAtt");
+    ck_assert_str_eq (c.last_origin, "sum(RRC.ConnEstabAtt.*)");
+    ck_assert_str_eq (c.last_cell, "2");
+    ck_assert (c.last_value == 8);   /* 7 + 1: the blank value is missing, not zero */
+    ck_assert_uint_eq (st.samples, c.n);
+
+    /* The same with the 3GPP total present: it is stored once, as sent. */
+    static const char *Y =
+        "<?xml version=\"1.0\"?><measCollecFile><fileHeader vendorName=\"Nokia\"/>"
+        "<measData><managedElement localDn=\"gnb-n1\"/><measInfo><granPeriod duration=\"PT900S\" "
+        "endTime=\"2024-01-01T00:15:00Z\"/><measTypes>RRC.ConnEstabAtt.mo-Data RRC.ConnEstabAtt.sum</measTypes>"
+        "<measValue measObjLdn=\"NRCellCU=1\"><measResults>70 101</measResults></measValue>"
+        "</measInfo></measData></measCollecFile>";
+    coll_t d = { 0 };
+    vg_sink_t sink2 = { &d, c_device, c_sample, c_event };
+    memset (&st, 0, sizeof st);
+    ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) Y, strlen (Y), NULL, &sink2, &st), 0);
+    ck_assert_uint_eq (d.n, 2);
+    ck_assert_uint_eq (d.n_att_total, 1);
+    ck_assert_str_eq (d.last_path, "RRC.ConnEstabAtt");
+    ck_assert (d.last_value == 101);
 }
 END_TEST
 
@@ -315,6 +417,8 @@ vg_pm3gpp_suite (void)
     tcase_add_test (tc, spec_examples);
     tcase_add_test (tc, real_world_quirks);
     tcase_add_test (tc, helpers);
+    tcase_add_test (tc, names_normalised);
+    tcase_add_test (tc, per_cause_totals);
     tcase_add_test (tc, hostile_input);
     suite_add_tcase (s, tc);
     return s;

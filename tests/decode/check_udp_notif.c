@@ -195,9 +195,11 @@ START_TEST (golden_huawei_capture)
         json_array_foreach (cpus, i, e) {
             char lab[300];
             snprintf (lab, sizeof lab, "position=%s", json_string_value (json_object_get (e, "position")));
-            const rec_t *x = c_find (&c, "huawei-debug:debug/cpu-infos/cpu-info/system-cpu-usage", lab, ts);
+            /* CPU usage in percent: the OpenConfig CPU leaf every vendor's CPU lands on. */
+            const rec_t *x = c_find (&c, "/components/component/cpu/utilization/state/instant", lab, ts);
             ck_assert_msg (x != NULL, "missing cpu %s", lab);
             ck_assert (x->value == json_number_value (json_object_get (e, "system-cpu-usage")));
+            ck_assert_str_eq (x->origin, "huawei-debug:debug/cpu-infos/cpu-info/system-cpu-usage");
             x = c_find (&c, "huawei-debug:debug/cpu-infos/cpu-info/current-overload-state", lab, ts);
             ck_assert (x != NULL && x->kind == VG_KIND_STATE
                        && strcmp (x->state, json_string_value (json_object_get (e, "current-overload-state"))) == 0);

@@ -18,6 +18,10 @@ typedef struct {
     int64_t ts;
     int ev_type;
     double cpu_all;   /* cpuUsageArray/percentUsage of cpuIdentifier=all */
+    double mem_used, mem_phys, lo_in_octets;
+    char last_path[128];
+    double last_value;
+    size_t succ_plain;
     double first_value;
     char first_path[128], first_labels[256];
 } coll_t;
@@ -44,9 +48,21 @@ c_sample (void *ctx, const vg_point_t *p)
             c->bins++;
     if (p->kind == VG_KIND_COUNTER)
         c->counters++;
-    if (strcmp (p->path, "ves:measurementFields/cpuUsageArray/percentUsage") == 0 && p->nlabels == 1
-        && strcmp (p->labels[0].value, "all") == 0)
+    /* One vocabulary: the VM's CPU, memory and NIC counters under the OpenConfig names. */
+    if (strcmp (p->path, "/components/component/cpu/utilization/state/instant") == 0 && p->nlabels == 1
+        && strcmp (p->labels[0].key, "name") == 0 && strcmp (p->labels[0].value, "all") == 0) {
+        ck_assert_str_eq (p->origin_path, "ves:measurementFields/cpuUsageArray/percentUsage");
         c->cpu_all = p->value;
+    }
+    if (strcmp (p->path, "/system/memory/state/used") == 0)
+        c->mem_used = p->value;
+    if (strcmp (p->path, "/system/memory/state/physical") == 0)
+        c->mem_phys = p->value;
+    if (strcmp (p->path, "/interfaces/interface/state/counters/in-octets") == 0 && p->nlabels == 1
+        && strcmp (p->labels[0].key, "name") == 0 && strncmp (p->labels[0].value, "lo ", 3) == 0) {
+        ck_assert_int_eq (p->kind, VG_KIND_COUNTER);
+        c->lo_in_octets = p->value;
+    }
     if (c->n == 0) {
         c->first_value = p->value;
         snprintf (c->first_path, sizeof c->first_path, "%s", p->path);
@@ -57,6 +73,9 @@ c_sample (void *ctx, const vg_point_t *p)
                       p->labels[i].value);
         }
     }
+    snprintf (c->last_path, sizeof c->last_path, "%s", p->path);
+    c->last_value = p->value;
+    c->succ_plain += strcmp (p->path, "RRC.ConnEstabSucc") == 0 && strcmp (p->origin_path, "RRC.ConnEstabSucc.sum") == 0;
     c->ts = p->ts_ms;
     c->n++;
     return 0;
@@ -139,6 +158,27 @@ START_TEST (perf3gpp_sample)
 }
 END_TEST
 
+/* perf3gpp names follow the XML rules: ".sum" totals under the plain name, and a total
+ * added up from per-cause subcounters when the object has none (TS 28.552 causes
+ * partition RRC.ConnEstabAtt), so VES and XML PM of one node land on the same series. */
+START_TEST (perf3gpp_names)
+{
+    static const char *B =
+        "{\"event\":{\"commonEventHeader\":{\"domain\":\"perf3gpp\",\"sourceName\":\"gnb-v1\","
+        "\"lastEpochMicrosec\":1704067200000000},\"perf3gppFields\":{\"measDataCollection\":{\"measInfoList\":["
+        "{\"measTypes\":{\"sMeasTypesList\":[\"RRC.ConnEstabAtt.mo-Data\",\"RRC.ConnEstabAtt.mo-Signalling\","
+        "\"RRC.ConnEstabSucc.sum\"]},\"measValuesList\":[{\"measObjInstId\":\"NRCellCU=4\",\"measResults\":["
+        "{\"p\":1,\"iValue\":30},{\"p\":2,\"sValue\":\"12\"},{\"p\":3,\"iValue\":41}]}]}]}}}}";
+    coll_t c = { 0 };
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (s_decode (B, strlen (B), &c, &st), 0);
+    ck_assert_uint_eq (c.n, 3 + 1);
+    ck_assert_str_eq (c.last_path, "RRC.ConnEstabAtt");   /* the added-up total comes last */
+    ck_assert (c.last_value == 42);
+    ck_assert_uint_eq (c.succ_plain, 1);                   /* RRC.ConnEstabSucc.sum -> plain */
+}
+END_TEST
+
 START_TEST (measurement_sample)
 {
     size_t len;
@@ -170,6 +210,10 @@ START_TEST (measurement_sample)
     ck_assert_str_eq (c.device, "bgtnj05vmh01afx");
     ck_assert_str_eq (c.vendor, "");
     ck_assert (c.cpu_all == 0.39);
+    /* VES memory is in kibibytes; OpenConfig system memory is in bytes. */
+    ck_assert (c.mem_used == 353492.0 * 1024);
+    ck_assert (c.mem_phys == 8076596.0 * 1024);
+    ck_assert (c.lo_in_octets == 5412138.0);   /* lo: receivedOctetsAccumulated */
     ck_assert_uint_eq (c.counters, 2 * 5);   /* 5 *Accumulated fields per NIC */
     ck_assert_int_eq (c.ts, 1534868602564);
     free (b);
@@ -275,6 +319,7 @@ vg_ves_suite (void)
     TCase *tc = tcase_create ("ves");
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, perf3gpp_sample);
+    tcase_add_test (tc, perf3gpp_names);
     tcase_add_test (tc, measurement_sample);
     tcase_add_test (tc, fault_batch);
     tcase_add_test (tc, stnd_defined_and_other_domains);
