@@ -570,9 +570,32 @@ s_plan_cmp (const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
-int
-vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
-                 vg_ingest_result_t *res)
+/* Record (epoch, seq) as the agent's committed position, in txn and in the view.
+ * Returns the agent record, or NULL when out of memory. */
+static s_agent_t *
+s_advance (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const Vigil__Batch *b, int64_t now_ms)
+{
+    Vigil__AgentState st = VIGIL__AGENT_STATE__INIT;
+    st.epoch = b->epoch;
+    st.committed_seq = b->seq;
+    st.last_seen_ms = now_ms;
+    uint8_t stbuf[64];
+    size_t stlen = vigil__agent_state__pack (&st, stbuf);
+    vg_store_txn_put (txn, VG_CF_AGENTS, b->agent_id, strlen (b->agent_id), stbuf, stlen);
+    if (!agent)
+        agent = s_agent_add (in, b->agent_id, NULL);
+    if (agent) {
+        agent->epoch = b->epoch;
+        agent->seq = b->seq;
+    }
+    return agent;
+}
+
+/* One batch; *in_order is set once the batch is known to be the agent's next one (so a
+ * rejection from then on consumes its sequence number). */
+static int
+s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
+         vg_ingest_result_t *res, const Vigil__Batch **in_order)
 {
     memset (res, 0, sizeof *res);
     if (len > in->cfg.max_batch_bytes)
@@ -604,6 +627,7 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
         snprintf (res->reason, sizeof res->reason, "expected seq %llu", (unsigned long long) agent->seq + 1);
         return VG_INGEST_GAP;
     }
+    *in_order = b;
 
     /* ---- pass 1: structure (every index and bound, once) and the agent's device ACL ---- */
     vg_batch_limits_t lim = { in->cfg.max_series, in->cfg.max_events, in->cfg.max_series_samples };
@@ -738,20 +762,8 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
             goto oom;
         events++;
     }
-    Vigil__AgentState st = VIGIL__AGENT_STATE__INIT;
-    st.epoch = b->epoch;
-    st.committed_seq = b->seq;
-    st.last_seen_ms = now_ms;
-    uint8_t stbuf[64];
-    size_t stlen = vigil__agent_state__pack (&st, stbuf);
-    vg_store_txn_put (txn, VG_CF_AGENTS, b->agent_id, strlen (b->agent_id), stbuf, stlen);
-    if (!agent) {
-        agent = s_agent_add (in, b->agent_id, NULL);
-        if (!agent)
-            goto oom;
-    }
-    agent->epoch = b->epoch;
-    agent->seq = b->seq;
+    if (!s_advance (in, txn, agent, b, now_ms))
+        goto oom;
     res->samples = stored;
     res->samples_rejected = dropped;
     if (dropped)
@@ -767,6 +779,21 @@ oom:
     snprintf (res->reason, sizeof res->reason, "out of memory while converting the batch");
     in->stats.rejected++;
     return -VG_ENOMEM;
+}
+
+int
+vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
+                 vg_ingest_result_t *res)
+{
+    const Vigil__Batch *in_order = NULL;
+    int rc = s_batch (in, p, len, now_ms, txn, res, &in_order);
+    /* The agent drops a rejected batch for good and sends the next sequence number, so a
+     * rejected batch that was next in order is consumed: the agent's position moves past it
+     * in the same commit (otherwise every later batch of the epoch would be a gap). */
+    if (rc < 0 && rc != -VG_ENOMEM && in_order &&
+        !s_advance (in, txn, s_agent_find (in, in_order->agent_id), in_order, now_ms))
+        return -VG_ENOMEM;
+    return rc;
 }
 
 void

@@ -197,6 +197,19 @@ s_digest (void)
 
 /* ---- feeding ---- */
 
+/* A batch that was not accepted left nothing in the txn, except that a rejected batch which
+ * was the agent's next one consumes its sequence number: one write, the agent's position.
+ * The txn is not committed here, so the view is reloaded from the store (as the server
+ * does when a group is abandoned) and the tests below see the state from before. */
+static void
+s_check_refused_txn (vg_ingest_t *in, vg_store_txn_t *t, int rc)
+{
+    size_t max = rc < 0 && rc != -VG_ENOMEM ? 1 : 0;
+    ck_assert_msg (vg_store_txn_count (t) <= max, "rc %d but %zu writes added", rc, vg_store_txn_count (t));
+    if (vg_store_txn_count (t))
+        vg_ingest_rollback (in);
+}
+
 /* Ingest p[0..len) into a fresh txn; commit it when accepted.  Whenever the batch is not
  * accepted, the txn must have been left empty. */
 static int
@@ -210,7 +223,7 @@ s_feed_raw (vg_ingest_t *in, const uint8_t *p, size_t len, vg_ingest_result_t *r
         ck_assert_msg (vg_store_commit (s_store, t, err, sizeof err) == 0, "%s", err);
         vg_ingest_commit (in);
     } else {
-        ck_assert_msg (vg_store_txn_count (t) == 0, "rc %d but %zu writes added", rc, vg_store_txn_count (t));
+        s_check_refused_txn (in, t, rc);
     }
     vg_store_txn_destroy (&t);
     return rc;
@@ -233,7 +246,7 @@ s_probe (const uint8_t *p, size_t len)
     if (rc == 0)
         vg_ingest_rollback (s_in);
     else
-        ck_assert_msg (vg_store_txn_count (t) == 0, "rc %d but %zu writes added", rc, vg_store_txn_count (t));
+        s_check_refused_txn (s_in, t, rc);
     vg_store_txn_destroy (&t);
     return rc;
 }
@@ -369,6 +382,51 @@ START_TEST (gap_refused_for_retry)
     ck_assert_uint_eq (e, 8);
     ck_assert_uint_eq (q, 5);
     ck_assert_int_eq (s_samples_stored (), 120);
+    vg_buf_free (&b);
+}
+END_TEST
+
+/* A rejected batch that was next in order consumes its sequence number (the agent drops it
+ * and sends the next one): committed, the agent's position moves past it and nothing else
+ * is stored; the following batch is accepted, not a gap. */
+START_TEST (rejected_in_order_batch_consumes_its_seq)
+{
+    vg_buf_t b = VG_BUF_INIT;
+    vg_ingest_result_t res;
+    s_build_simple ("a1", 1, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    int before = s_samples_stored ();
+    Vigil__Batch bad = VIGIL__BATCH__INIT; /* a readable header, no string table */
+    bad.agent_id = "a1";
+    bad.epoch = 7;
+    bad.seq = 2;
+    uint8_t raw[64];
+    size_t n = vigil__batch__pack (&bad, raw);
+    vg_store_txn_t *t = vg_store_txn_new (s_store);
+    ck_assert_int_eq (vg_ingest_batch (s_in, raw, n, T0, t, &res), -VG_EPROTO);
+    ck_assert_uint_eq (vg_store_txn_count (t), 1);
+    char err[256];
+    ck_assert_msg (vg_store_commit (s_store, t, err, sizeof err) == 0, "%s", err);
+    vg_store_txn_destroy (&t);
+    uint64_t e, q;
+    vg_ingest_agent_state (s_in, "a1", &e, &q);
+    ck_assert_uint_eq (e, 7);
+    ck_assert_uint_eq (q, 2);
+    ck_assert_int_eq (s_samples_stored (), before);
+    /* Durable: a new ingest over the store knows seq 2 is behind the agent. */
+    vg_ingest_destroy (&s_in);
+    vg_ingest_cfg_t c = s_cfg ();
+    s_in = s_new_ingest (&c);
+    vg_ingest_agent_state (s_in, "a1", &e, &q);
+    ck_assert_uint_eq (q, 2);
+    s_build_simple ("a1", 3, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    /* A rejected batch that is not next in order (a gap) consumes nothing. */
+    bad.seq = 9;
+    n = vigil__batch__pack (&bad, raw);
+    ck_assert_int_eq (s_feed_raw (s_in, raw, n, &res), VG_INGEST_GAP);
+    vg_ingest_agent_state (s_in, "a1", &e, &q);
+    ck_assert_uint_eq (q, 3);
     vg_buf_free (&b);
 }
 END_TEST
@@ -955,6 +1013,7 @@ vg_ingest_suite (void)
     tcase_add_test (tc, valid_batch_admitted);
     tcase_add_test (tc, duplicate_stores_nothing);
     tcase_add_test (tc, gap_refused_for_retry);
+    tcase_add_test (tc, rejected_in_order_batch_consumes_its_seq);
     tcase_add_test (tc, unknown_agent_refused);
     tcase_add_test (tc, device_outside_acl_refused);
     tcase_add_test (tc, time_window_enforced);

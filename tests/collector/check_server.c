@@ -445,19 +445,11 @@ START_TEST (heartbeat_echoed)
 }
 END_TEST
 
-/* KNOWN BUG (reported, not fixed here: it is a protocol decision between ingest and the
- * sender).  The sender drops a REJECTED batch for good and goes on with the next seq, but
- * ingest leaves the agent's committed seq before the rejected one, so every later batch of
- * the epoch is a gap: RETRY forever, and the agent's stream is wedged until its spool gets a
- * new epoch.  This case asserts the behaviour the sender relies on; it runs only with
- * VG_TEST_KNOWN_BUGS=1 so the suite stays green until the fix lands. */
+/* The sender drops a REJECTED batch for good and goes on with the next seq, so a rejected
+ * batch that was next in order consumes its sequence number at the collector; otherwise every
+ * later batch of the epoch would be a gap (RETRY forever: the agent's stream wedged). */
 START_TEST (rejected_batch_does_not_wedge_the_stream)
 {
-    if (!getenv ("VG_TEST_KNOWN_BUGS")) {
-        fprintf (stderr, "server: rejected_batch_does_not_wedge_the_stream skipped (known bug; "
-                         "VG_TEST_KNOWN_BUGS=1 runs it)\n");
-        return;
-    }
     void *d = s_client ();
     s_hello (d, "a1", 7);
     ck_assert_uint_eq (s_welcome (d), 0);
