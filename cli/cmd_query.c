@@ -15,6 +15,7 @@
 #include "common/model.h"
 #include "store/sample_merge.h"
 #include "store/store.h"
+#include "store/series_meta.h"
 #include "proto/vigil.pb-c.h"
 
 typedef struct {
@@ -139,20 +140,13 @@ s_row (void *ctx, int64_t ts, double v)
 }
 
 static int
-s_series (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+s_series (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
 {
     s_query_t *q = ctx;
-    if (kl != 8)
+    const Vigil__SeriesMeta *m = *meta_p;
+    if ((q->device && fnmatch (q->device, m->device, 0) != 0) || (q->path && fnmatch (q->path, m->path, 0) != 0))
         return 0;
-    Vigil__SeriesMeta *m = vigil__series_meta__unpack (NULL, vl, v);
-    if (!m)
-        return 0;
-    if ((q->device && fnmatch (q->device, m->device, 0) != 0) || (q->path && fnmatch (q->path, m->path, 0) != 0)) {
-        vigil__series_meta__free_unpacked (m, NULL);
-        return 0;
-    }
     q->meta = m;
-    uint64_t sid = vg_get_be64 (k);
     int rc = 0;
     for (size_t i = 0; i < q->nbuckets && rc == 0; i++) {
         uint8_t key[VG_SAMPLE_KEY_LEN];
@@ -165,7 +159,6 @@ s_series (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
                      q->buckets[i], vg_strerror (rc));
         rc = 0;
     }
-    vigil__series_meta__free_unpacked (m, NULL);
     return 0;
 }
 
@@ -333,7 +326,7 @@ vg_cmd_query (int argc, char **argv)
             printf ("device,path,labels,timestamp_ms,time,value\n");
         rc = s_find_buckets (&q);
         if (rc == 0 && q.nbuckets)
-            rc = vg_store_scan (q.s, VG_CF_SERIES, NULL, 0, NULL, 0, s_series, &q);
+            rc = vg_series_meta_scan (q.s, s_series, &q, NULL);
     }
     vg_buf_free (&q.val);
     free (q.buckets);

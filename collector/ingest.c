@@ -18,6 +18,7 @@
 #include "common/samples.h"
 #include "common/u64map.h"
 #include "proto/batch.h"
+#include "store/series_meta.h"
 #include "proto/vigil.pb-c.h"
 
 #define ARENA_BLOCK (256 * 1024)
@@ -226,24 +227,19 @@ s_series_bind_states (s_series_t *s)
 }
 
 static int
-s_load_series (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+s_load_series (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
 {
+    /* (Unreadable records are skipped by the scan: such a series is re-declared by its next
+     * batch.) */
     vg_ingest_t *in = ctx;
-    if (kl != 8)
-        return 0;
-    Vigil__SeriesMeta *m = vigil__series_meta__unpack (NULL, vl, v);
-    if (!m)
-        return 0; /* unreadable metadata: the series will be re-declared by its next batch */
-    s_series_t *s = s_series_add (in, vg_get_be64 (k), m->kind);
-    if (!s) {
-        vigil__series_meta__free_unpacked (m, NULL);
+    Vigil__SeriesMeta *m = *meta_p;
+    s_series_t *s = s_series_add (in, sid, m->kind);
+    if (!s)
         return -VG_ENOMEM;
-    }
     if (m->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-        s->meta = m;
+        s->meta = m; /* kept: the state names */
+        *meta_p = NULL;
         s_series_bind_states (s);
-    } else {
-        vigil__series_meta__free_unpacked (m, NULL);
     }
     return 0;
 }
@@ -285,7 +281,7 @@ s_load (vg_ingest_t *in)
             return -VG_ENOMEM;
     int rc = vg_store_scan (in->store, VG_CF_AGENTS, NULL, 0, NULL, 0, s_load_agent, in);
     if (rc == 0)
-        rc = vg_store_scan (in->store, VG_CF_SERIES, NULL, 0, NULL, 0, s_load_series, in);
+        rc = vg_series_meta_scan (in->store, s_load_series, in, NULL);
     return rc;
 }
 
@@ -482,16 +478,7 @@ s_map_states (vg_ingest_t *in, s_series_t *ser, const Vigil__Series *s, Vigil__S
 static int
 s_put_meta (vg_ingest_t *in, vg_store_txn_t *txn, uint64_t sid, const Vigil__SeriesMeta *m)
 {
-    size_t sz = vigil__series_meta__get_packed_size (m);
-    vg_buf_reset (&in->buf2);
-    int rc = vg_buf_reserve (&in->buf2, sz);
-    if (rc < 0)
-        return rc;
-    vigil__series_meta__pack (m, in->buf2.data);
-    uint8_t k[8];
-    vg_be64 (k, sid);
-    vg_store_txn_put (txn, VG_CF_SERIES, k, 8, in->buf2.data, sz);
-    return 0;
+    return vg_series_meta_put (txn, sid, m, &in->buf2);
 }
 
 /* Append samples [off, off+n) that are kept, split by bucket, as merges. */
