@@ -62,6 +62,11 @@ struct vg_detect_stage {
     vg_samples_t scratch;   /* decoded samples of the current series */
     /* time */
     int64_t event_time, last_tick;
+    struct s_idle {
+        int64_t base, base_wall, set; /* clock at its last data advance, wall then, last value we set */
+    } *idle;
+    size_t nidle;
+    char source[VG_MAX_ID_LEN + 80]; /* scratch: "agent/input" */
     int64_t next_save_mono;
     int dirty;               /* batches processed since the last save */
     uint64_t batches_life;   /* persisted batch count */
@@ -76,6 +81,7 @@ struct vg_detect_stage {
     vg_detect_stage_stats_t st;
     atomic_uint_least64_t mirror[S_NSTATS];
     vg_ratelimit_t rl;       /* stage thread */
+    vg_ratelimit_t rl_late;  /* stage thread: late samples */
     vg_ratelimit_t rl_submit; /* submitting thread */
 };
 
@@ -346,9 +352,12 @@ s_feed_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series
     const char *path = b->strings[s->path];
     uint64_t sid = vg_series_id (d->view.id, path, labels, nl);
     vg_series_info_t info = { &d->view, path, labels, nl, (vg_kind_t) s->kind };
+    /* The source: the agent and the input kind that produced the series. */
+    snprintf (st->source, sizeof st->source, "%s/%s", b->agent_id ? b->agent_id : "",
+              s->input < b->n_strings && b->strings[s->input][0] ? b->strings[s->input] : "-");
     int codec;
     uint32_t n = 0;
-    if (vg_engine_series (st->engine, sid, &info) < 0 || vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 ||
+    if (vg_engine_series_from (st->engine, sid, &info, st->source) < 0 || vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 ||
         vg_samples_reserve (&st->scratch, n) < 0) {
         st->st.skipped += s->count;
         return;
@@ -365,14 +374,26 @@ s_feed_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series
             st->st.skipped++;
             continue;
         }
+        int rc;
         if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
             if (!(v >= 0 && v < (double) s->n_state_names)) {
                 st->st.skipped++;
                 continue;
             }
-            vg_engine_state (st->engine, sid, t, s->state_names[(size_t) v]);
+            rc = vg_engine_state (st->engine, sid, t, s->state_names[(size_t) v]);
         } else {
-            vg_engine_sample (st->engine, sid, t, v);
+            rc = vg_engine_sample (st->engine, sid, t, v);
+        }
+        if (rc == -VG_ERANGE) {
+            st->st.late++;
+            char when[40];
+            vg_clock_rfc3339 (t, when, sizeof when);
+            vg_log_rl (&st->rl_late, VG_LOG_WARN, "detect",
+                       "late sample skipped by detection (stored all the same): %s %s at %s from %s is older than "
+                       "what this device's stream already analysed, by more than detect.lateness (%lld ms); "
+                       "%llu late so far",
+                       d->view.id, path, when, st->source, (long long) st->cfg.lateness_ms,
+                       (unsigned long long) st->st.late);
         }
         st->st.samples++;
         if (t > *max_ts)
@@ -476,6 +497,49 @@ s_batch (vg_detect_stage_t *st, const uint8_t *p, size_t len)
     st->dirty = 1;
     st->st.process_us_total += (vg_clock_mono_ns () - t0) / 1000;
     return 0;
+}
+
+/* A source counts as live when its data time was within this of the wall clock. */
+#define S_LIVE_WINDOW_MS (3600 * 1000LL)
+
+/* Live sources that deliver nothing follow the wall clock, so the silence of their devices is
+ * judged while it lasts (an agent whose only router stopped sends heartbeats, no data).  A
+ * backlog or a replay of old captures is not live and is never moved by the wall clock. */
+static void
+s_idle_sources (vg_detect_stage_t *st, int64_t wall)
+{
+    if (st->cfg.live_idle_ms <= 0)
+        return;
+    size_t n = vg_engine_nsources (st->engine);
+    if (n > st->nidle) {
+        struct s_idle *ni = realloc (st->idle, n * sizeof *ni);
+        if (!ni)
+            return;
+        for (size_t i = st->nidle; i < n; i++)
+            ni[i] = (struct s_idle) { INT64_MIN, 0, INT64_MIN };
+        st->idle = ni;
+        st->nidle = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t c;
+        const char *name = vg_engine_source_at (st->engine, i, &c);
+        struct s_idle *x = &st->idle[i];
+        if (!name || c == INT64_MIN)
+            continue;
+        if (c != x->set) { /* data moved it (or first sight) */
+            x->base = x->set = c;
+            x->base_wall = wall;
+            continue;
+        }
+        int64_t lag = x->base_wall - x->base;
+        if (wall - x->base_wall < st->cfg.live_idle_ms || lag > S_LIVE_WINDOW_MS || lag < -S_LIVE_WINDOW_MS)
+            continue;
+        int64_t to = x->base + (wall - x->base_wall);
+        if (to > c && vg_engine_source_time (st->engine, name, to) == 0) {
+            x->set = vg_engine_source_clock (st->engine, name);
+            st->st.idle_moves++;
+        }
+    }
 }
 
 int
@@ -617,6 +681,7 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
     st->store = store;
     st->event_time = st->last_tick = INT64_MIN;
     st->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
+    st->rl_late = (vg_ratelimit_t) VG_RATELIMIT_INIT (60000, 3);
     st->rl_submit = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
     st->final_rc = 0;
     if (!cfg->rules_path || !cfg->rules_path[0]) {
@@ -632,6 +697,11 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
         snprintf (err, errlen, "%s", perr);
         goto fail;
     }
+    /* Self-ticking per source and stream: see detectors/engine.h. */
+    st->cfg.engine.tick_ms = st->cfg.tick_ms;
+    st->cfg.engine.lateness_ms = st->cfg.lateness_ms > 0 ? st->cfg.lateness_ms : 0;
+    if (st->cfg.max_buffered)
+        st->cfg.engine.max_buffered = st->cfg.max_buffered;
     st->engine = vg_engine_new (st->rules, &st->cfg.engine, s_on_alert, st);
     st->txn = vg_store_txn_new (store);
     if (!st->engine || !st->txn) {
@@ -706,6 +776,10 @@ s_run (void *arg)
             }
             zmq_msg_close (&m);
         }
+        /* What waits in the reorder buffers at stop is saved with the state, not flushed:
+         * a restart continues as if it had not happened. */
+        if (!stop)
+            s_idle_sources (st, vg_clock_now_ms ());
         int rc = s_finish (st, stop);
         if (stop)
             st->final_rc = rc;
@@ -777,6 +851,14 @@ vg_detect_stage_stop (vg_detect_stage_t *st)
             ;
     }
     pthread_join (st->thread, NULL);
+    const vg_detect_stage_stats_t *d = &st->st; /* the thread is gone: plain reads */
+    vg_log (VG_LOG_INFO, "detect",
+            "stopped: batches=%llu samples=%llu processed=%llu late=%llu skipped=%llu events=%llu alerts=%llu "
+            "sources=%llu streams=%llu",
+            (unsigned long long) d->batches, (unsigned long long) d->samples,
+            (unsigned long long) d->engine.processed, (unsigned long long) d->engine.late,
+            (unsigned long long) d->skipped, (unsigned long long) d->events, (unsigned long long) d->alerts,
+            (unsigned long long) d->engine.sources, (unsigned long long) d->engine.streams);
     return st->final_rc;
 }
 
@@ -828,6 +910,7 @@ vg_detect_stage_destroy (vg_detect_stage_t **self_p)
     free (st->devs);
     vg_u64map_free (&st->dev_map);
     vg_samples_free (&st->scratch);
+    free (st->idle);
     vg_buf_free (&st->json);
     vg_buf_free (&st->blob);
     vg_buf_free (&st->packed);

@@ -152,6 +152,17 @@ s_detect_metrics (const vg_detect_stage_t *st, char *buf, size_t size)
                       (unsigned long long) d.engine.episodes_open, (unsigned long long) d.engine.detector_errors,
                       (unsigned long long) d.engine.dropped, (unsigned long long) d.engine.unknown_series,
                       (unsigned long long) d.engine.full);
+    if (n >= 0 && (size_t) n < size)
+        n += snprintf (buf + n, size - (size_t) n,
+                       "# TYPE vigil_detect_samples_total counter\n"
+                       "vigil_detect_samples_total{result=\"processed\"} %llu\n"
+                       "vigil_detect_samples_total{result=\"late\"} %llu\n"
+                       "vigil_detect_samples_total{result=\"forced\"} %llu\n"
+                       "# TYPE vigil_detect_samples_buffered gauge\nvigil_detect_samples_buffered %llu\n"
+                       "# TYPE vigil_detect_sources gauge\nvigil_detect_sources %llu\n",
+                       (unsigned long long) d.engine.processed, (unsigned long long) d.engine.late,
+                       (unsigned long long) d.engine.forced, (unsigned long long) d.engine.buffered,
+                       (unsigned long long) d.engine.sources);
     return n < 0 ? 0 : (size_t) n < size ? (size_t) n : size - 1;
 }
 
@@ -245,6 +256,11 @@ main (int argc, char **argv)
         return 2;
     }
     vg_log_set_level ((vg_log_level_t) level);
+    if (vg_collector_cfg_check (&cfg, msg, sizeof msg) < 0) {
+        fprintf (stderr, "vigil-collector: %s: %s\n", config, msg);
+        vg_cfg_free (&vg_collector_cfg_table, &cfg);
+        return 2;
+    }
     if (cfg.detect_enabled && !cfg.detect_rules[0]) {
         fprintf (stderr, "vigil-collector: %s: detect.rules is required when detect.enabled is true\n", config);
         vg_cfg_free (&vg_collector_cfg_table, &cfg);
@@ -283,13 +299,6 @@ main (int argc, char **argv)
                            cfg.allow_unknown_agents,
                            acl,
                            cfg.nagents };
-    if (cfg.retention_ms > 0 && ic.max_past_ms > cfg.retention_ms) {
-        /* Data older than the retention horizon would be deleted at the next retention run:
-         * refuse it at the door (counted) rather than acknowledge and then drop it. */
-        vg_log (VG_LOG_INFO, "collector", "ingest.max_past capped at store.retention (%lld ms)",
-                (long long) cfg.retention_ms);
-        ic.max_past_ms = cfg.retention_ms;
-    }
     if (cfg.nagents == 0 && !cfg.allow_unknown_agents)
         vg_log (VG_LOG_WARN, "collector", "no agents configured and allow_unknown_agents is false: every batch will "
                                           "be rejected");
@@ -320,7 +329,10 @@ main (int argc, char **argv)
                                      .tick_ms = cfg.detect_tick_ms,
                                      .save_every_ms = cfg.detect_save_every_ms,
                                      .max_past_ms = ic.max_past_ms,
-                                     .max_future_ms = ic.max_future_ms };
+                                     .max_future_ms = ic.max_future_ms,
+                                     .lateness_ms = cfg.detect_lateness_ms,
+                                     .max_buffered = (size_t) cfg.detect_max_buffered,
+                                     .live_idle_ms = cfg.detect_live_idle_ms };
         app.detect = vg_detect_stage_new (&dc, app.store, err, sizeof err);
         if (!app.detect) {
             fprintf (stderr, "vigil-collector: %s\n", err);

@@ -2014,8 +2014,16 @@ vg_engine_save (const vg_engine_t *e, vg_buf_t *b)
         rc |= s_put_u (b, src->nstreams);
         for (size_t j = 0; j < src->nstreams && !rc; j++) {
             rc |= s_put_s (b, src->streams[j]->dev->id);
-            rc |= s_put_i (b, src->streams[j]->rel);
-            rc |= s_put_i (b, src->streams[j]->rmax);
+            const s_stream_t *st = src->streams[j];
+            rc |= s_put_i (b, st->rel);
+            rc |= s_put_i (b, st->rmax);
+            rc |= s_put_u (b, st->len); /* samples still waiting: a restart continues them */
+            for (size_t k = 0; k < st->len && !rc; k++) {
+                const s_pend_t *x = &st->buf[st->head + k];
+                rc |= vg_buf_append (b, &x->id, 8);
+                rc |= s_put_i (b, x->ts);
+                rc |= s_put_d (b, x->v);
+            }
         }
     }
     size_t nnamed = 0;
@@ -2222,6 +2230,20 @@ vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
                     st->rel = rel;
                 if (rmax > st->rmax)
                     st->rmax = rmax;
+            }
+            uint64_t np = s_get_u (&r);
+            for (uint64_t k = 0; k < np && !r.err; k++) {
+                s_pend_t x = { 0, 0, 0 };
+                if (r.end - r.p < 8) {
+                    r.err = 1;
+                    break;
+                }
+                memcpy (&x.id, r.p, 8);
+                r.p += 8;
+                x.ts = s_get_i (&r);
+                x.v = s_get_d (&r);
+                if (!r.err && st && x.ts >= st->rel && s_ser_find (e, x.id) && s_buffer (e, st, &x) < 0)
+                    return -VG_ENOMEM;
             }
         }
     }
