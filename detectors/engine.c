@@ -1823,6 +1823,7 @@ void
 vg_engine_stats (const vg_engine_t *e, vg_engine_stats_t *out)
 {
     *out = e->st;
+    out->buffered = e->nbuf;
 }
 
 size_t
