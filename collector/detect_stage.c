@@ -59,7 +59,18 @@ struct vg_detect_stage {
     size_t ndevs, capdevs;
     vg_u64map_t dev_map;     /* hash(id) -> index */
     /* decode scratch */
-    vg_samples_t scratch;   /* decoded samples of the current series */
+    vg_samples_t scratch;   /* decoded samples of the current batch, series after series */
+    size_t used;            /* of scratch */
+    struct s_cur {
+        uint64_t sid;
+        const Vigil__Series *s;
+        const s_dev_t *d;
+        const char *path;
+        size_t off;
+        uint32_t n, pos;
+    } *cur;                 /* decoded series of the current batch */
+    uint32_t *heap;         /* merge heap over cur */
+    size_t ncur, capcur;
     /* time */
     int64_t event_time, last_tick;
     struct s_idle {
@@ -328,9 +339,10 @@ s_in_window (const vg_detect_stage_t *st, int64_t now, int64_t t)
     return 1;
 }
 
+/* Decode one series of a batch into the stage's scratch (appended) and note it in
+ * st->cur for the time-ordered merge; invalid series are counted as skipped. */
 static void
-s_feed_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv,
-               int64_t now, int64_t *max_ts)
+s_decode_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv)
 {
     if (s->device >= b->n_devices || !dv[s->device] || s->path == 0 || s->path >= b->n_strings ||
         s->n_labels % 2 || s->n_labels / 2 > VG_MAX_LABELS || (int) s->kind < 0 ||
@@ -357,48 +369,118 @@ s_feed_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series
               s->input < b->n_strings && b->strings[s->input][0] ? b->strings[s->input] : "-");
     int codec;
     uint32_t n = 0;
-    if (vg_engine_series_from (st->engine, sid, &info, st->source) < 0 || vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 ||
-        vg_samples_reserve (&st->scratch, n) < 0) {
+    if (vg_engine_series_from (st->engine, sid, &info, st->source) < 0 ||
+        vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 || vg_samples_reserve (&st->scratch, st->used + n) < 0) {
         st->st.skipped += s->count;
         return;
+    }
+    if (st->ncur == st->capcur) {
+        size_t nc = st->capcur ? st->capcur * 2 : 256;
+        struct s_cur *ncur = realloc (st->cur, nc * sizeof *ncur);
+        uint32_t *nh = realloc (st->heap, nc * sizeof *nh);
+        if (ncur)
+            st->cur = ncur;
+        if (nh)
+            st->heap = nh;
+        if (!ncur || !nh) {
+            st->st.skipped += s->count;
+            return;
+        }
+        st->capcur = nc;
     }
     size_t got = 0, used = 0;
-    if (vg_chunk_decode (s->chunk.data, s->chunk.len, st->scratch.ts, st->scratch.v, st->scratch.cap, &got, &used) < 0) {
+    if (vg_chunk_decode (s->chunk.data, s->chunk.len, st->scratch.ts + st->used, st->scratch.v + st->used,
+                         st->scratch.cap - st->used, &got, &used) < 0) {
         st->st.skipped += s->count;
         return;
     }
-    for (size_t i = 0; i < got; i++) {
-        int64_t t = st->scratch.ts[i];
-        double v = st->scratch.v[i];
-        if (!s_in_window (st, now, t)) {
-            st->st.skipped++;
-            continue;
-        }
-        int rc;
-        if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-            if (!(v >= 0 && v < (double) s->n_state_names)) {
-                st->st.skipped++;
-                continue;
-            }
-            rc = vg_engine_state (st->engine, sid, t, s->state_names[(size_t) v]);
-        } else {
-            rc = vg_engine_sample (st->engine, sid, t, v);
-        }
-        if (rc == -VG_ERANGE) {
-            st->st.late++;
-            char when[40];
-            vg_clock_rfc3339 (t, when, sizeof when);
-            vg_log_rl (&st->rl_late, VG_LOG_WARN, "detect",
-                       "late sample skipped by detection (stored all the same): %s %s at %s from %s is older than "
-                       "what this device's stream already analysed, by more than detect.lateness (%lld ms); "
-                       "%llu late so far",
-                       d->view.id, path, when, st->source, (long long) st->cfg.lateness_ms,
-                       (unsigned long long) st->st.late);
-        }
-        st->st.samples++;
-        if (t > *max_ts)
-            *max_ts = t;
+    st->cur[st->ncur++] = (struct s_cur) { sid, s, d, path, st->used, (uint32_t) got, 0 };
+    st->used += got;
+}
+
+/* Feed one decoded sample of series c. */
+static void
+s_feed_one (vg_detect_stage_t *st, const struct s_cur *c, int64_t t, double v, int64_t now, int64_t *max_ts)
+{
+    if (!s_in_window (st, now, t)) {
+        st->st.skipped++;
+        return;
     }
+    int rc;
+    if (c->s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
+        if (!(v >= 0 && v < (double) c->s->n_state_names)) {
+            st->st.skipped++;
+            return;
+        }
+        rc = vg_engine_state (st->engine, c->sid, t, c->s->state_names[(size_t) v]);
+    } else {
+        rc = vg_engine_sample (st->engine, c->sid, t, v);
+    }
+    if (rc == -VG_ERANGE) {
+        st->st.late++;
+        char when[40];
+        vg_clock_rfc3339 (t, when, sizeof when);
+        vg_log_rl (&st->rl_late, VG_LOG_WARN, "detect",
+                   "late sample skipped by detection (stored all the same): %s %s at %s is older than what this "
+                   "device's stream already analysed, by more than detect.lateness (%lld ms); %llu late so far",
+                   c->d->view.id, c->path, when, (long long) st->cfg.lateness_ms,
+                   (unsigned long long) st->st.late);
+    }
+    st->st.samples++;
+    if (t > *max_ts)
+        *max_ts = t;
+}
+
+/* Sift heap slot i down (min-heap of series cursors by their next timestamp, ties by
+ * position in the batch). */
+static inline int
+s_cur_less (const vg_detect_stage_t *st, uint32_t a, uint32_t b)
+{
+    const struct s_cur *x = &st->cur[a], *y = &st->cur[b];
+    int64_t tx = st->scratch.ts[x->off + x->pos], ty = st->scratch.ts[y->off + y->pos];
+    return tx < ty || (tx == ty && a < b);
+}
+
+static void
+s_sift (vg_detect_stage_t *st, size_t n, size_t i)
+{
+    uint32_t *h = st->heap;
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && s_cur_less (st, h[l], h[m]))
+            m = l;
+        if (l + 1 < n && s_cur_less (st, h[l + 1], h[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        uint32_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* Feed the batch's decoded series merged in time order: a batch packs each series' samples
+ * together (series-major), which would otherwise look out of order to the engine whenever
+ * a batch spans more data time than detect.lateness (any fast replay). */
+static void
+s_feed_merged (vg_detect_stage_t *st, int64_t now, int64_t *max_ts)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < st->ncur; i++)
+        if (st->cur[i].n)
+            st->heap[n++] = (uint32_t) i;
+    for (size_t i = n / 2; i-- > 0;)
+        s_sift (st, n, i);
+    while (n) {
+        struct s_cur *c = &st->cur[st->heap[0]];
+        s_feed_one (st, c, st->scratch.ts[c->off + c->pos], st->scratch.v[c->off + c->pos], now, max_ts);
+        if (++c->pos == c->n)
+            st->heap[0] = st->heap[--n];
+        s_sift (st, n, 0);
+    }
+    st->ncur = 0;
+    st->used = 0;
 }
 
 static void
@@ -479,7 +561,8 @@ s_batch (vg_detect_stage_t *st, const uint8_t *p, size_t len)
     int64_t now = vg_clock_now_ms ();
     int64_t max_ts = INT64_MIN;
     for (size_t i = 0; i < b->n_series; i++)
-        s_feed_series (st, b, b->series[i], dv, now, &max_ts);
+        s_decode_series (st, b, b->series[i], dv);
+    s_feed_merged (st, now, &max_ts);
     for (size_t i = 0; i < b->n_events; i++)
         s_feed_event (st, b, b->events[i], dv, now, &max_ts);
     if (max_ts > st->event_time)
@@ -911,6 +994,8 @@ vg_detect_stage_destroy (vg_detect_stage_t **self_p)
     vg_u64map_free (&st->dev_map);
     vg_samples_free (&st->scratch);
     free (st->idle);
+    free (st->cur);
+    free (st->heap);
     vg_buf_free (&st->json);
     vg_buf_free (&st->blob);
     vg_buf_free (&st->packed);
