@@ -71,6 +71,10 @@ struct vg_detect_stage {
     } *cur;                 /* decoded series of the current batch */
     uint32_t *heap;         /* merge heap over cur */
     size_t ncur, capcur;
+    uint32_t *bcount;       /* bucket order: counts per time bucket */
+    size_t capb;
+    uint32_t *oidx, *oser;  /* bucket order: sample index and its series */
+    size_t capo, capos;
     /* time */
     int64_t event_time, last_tick;
     struct s_idle {
@@ -460,12 +464,75 @@ s_sift (vg_detect_stage_t *st, size_t n, size_t i)
     }
 }
 
-/* Feed the batch's decoded series merged in time order: a batch packs each series' samples
+static int
+s_grow_u32 (uint32_t **p, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < n)
+        nc *= 2;
+    uint32_t *np = realloc (*p, nc * sizeof *np);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+/* Feed the batch's decoded series in time order: a batch packs each series' samples
  * together (series-major), which would otherwise look out of order to the engine whenever
- * a batch spans more data time than detect.lateness (any fast replay). */
+ * a batch spans more data time than detect.lateness (any fast replay).  Order needed is
+ * only up to half the lateness (the engine puts the rest in order): a batch spanning less
+ * is fed as it is, a longer one by a stable counting sort into lateness/2 time buckets,
+ * and only when that would need too many buckets (or lateness is 0) by an exact merge. */
 static void
 s_feed_merged (vg_detect_stage_t *st, int64_t now, int64_t *max_ts)
 {
+    int64_t w = st->cfg.lateness_ms / 2, tmin = INT64_MAX, tmax = INT64_MIN;
+    for (size_t i = 0; i < st->used; i++) {
+        int64_t t = st->scratch.ts[i];
+        if (t < tmin)
+            tmin = t;
+        if (t > tmax)
+            tmax = t;
+    }
+    if (st->used && w > 0 && (uint64_t) tmax - (uint64_t) tmin <= (uint64_t) w) {
+        for (size_t i = 0; i < st->ncur; i++) {
+            struct s_cur *c = &st->cur[i];
+            for (; c->pos < c->n; c->pos++)
+                s_feed_one (st, c, st->scratch.ts[c->off + c->pos], st->scratch.v[c->off + c->pos], now, max_ts);
+        }
+        st->ncur = st->used = 0;
+        return;
+    }
+    uint64_t nb = st->used && w > 0 ? ((uint64_t) tmax - (uint64_t) tmin) / (uint64_t) w + 1 : UINT64_MAX;
+    if (nb <= st->used + 1024 && s_grow_u32 (&st->bcount, &st->capb, (size_t) nb + 1) == 0 &&
+        s_grow_u32 (&st->oidx, &st->capo, st->used) == 0) {
+        if (s_grow_u32 (&st->oser, &st->capos, st->used) == 0) {
+            uint32_t *bc = st->bcount;
+            memset (bc, 0, ((size_t) nb + 1) * sizeof *bc);
+            for (size_t i = 0; i < st->used; i++)
+                bc[((uint64_t) st->scratch.ts[i] - (uint64_t) tmin) / (uint64_t) w + 1]++;
+            for (size_t b = 1; b <= nb; b++)
+                bc[b] += bc[b - 1];
+            for (size_t ci = 0; ci < st->ncur; ci++) {
+                const struct s_cur *c = &st->cur[ci];
+                for (uint32_t k = 0; k < c->n; k++) {
+                    size_t i = c->off + k;
+                    uint32_t at = bc[((uint64_t) st->scratch.ts[i] - (uint64_t) tmin) / (uint64_t) w]++;
+                    st->oidx[at] = (uint32_t) i;
+                    st->oser[at] = (uint32_t) ci;
+                }
+            }
+            for (size_t k = 0; k < st->used; k++) {
+                uint32_t i = st->oidx[k];
+                s_feed_one (st, &st->cur[st->oser[k]], st->scratch.ts[i], st->scratch.v[i], now, max_ts);
+            }
+            st->ncur = st->used = 0;
+            return;
+        }
+    }
     size_t n = 0;
     for (size_t i = 0; i < st->ncur; i++)
         if (st->cur[i].n)
@@ -996,6 +1063,9 @@ vg_detect_stage_destroy (vg_detect_stage_t **self_p)
     free (st->idle);
     free (st->cur);
     free (st->heap);
+    free (st->bcount);
+    free (st->oidx);
+    free (st->oser);
     vg_buf_free (&st->json);
     vg_buf_free (&st->blob);
     vg_buf_free (&st->packed);

@@ -64,6 +64,7 @@ typedef struct s_stream {
     uint32_t nsil, capsil;
     uint32_t silent_n;     /* of those, silent at the source's last tick */
     int silent;            /* all of them silent */
+    int64_t next_check;    /* no series can turn silent before this (healthy stream) */
 } s_stream_t;
 
 /* An input stream delivering data (agent/input): its own data-time clock. */
@@ -89,6 +90,7 @@ typedef struct s_inst {
     uint64_t series_id;    /* SERIES scope */
     uint64_t hkey;
     s_stream_t *stream;    /* SERIES-scoped silence: the stream its series belongs to */
+    int64_t last_ts;       /* silence: newest sample fed (INT64_MIN = none) */
     uint32_t open;         /* open episodes */
     struct s_ep *ep;       /* episode of the default signal */
     int tick_state;        /* silence kinds: latest tick verdict */
@@ -640,6 +642,7 @@ s_inst_get (vg_engine_t *e, const vg_rule_t *r, s_dev_t *d, const char *key, uin
         return NULL;
     in->rule = r;
     in->hkey = hk;
+    in->last_ts = INT64_MIN;
     in->series_id = series_id;
     in->dev = (scope <= VG_SCOPE_DEVICE) ? d : NULL;
     in->key = s_dup (key);
@@ -1295,6 +1298,8 @@ s_process (vg_engine_t *e, s_series_t *s, int64_t ts, double value)
         s_inst_t *in = s->links[i].inst;
         const vg_detector_ops_t *ops = in->rule->ops;
         int rc;
+        if (in->stream)
+            in->last_ts = ts;
         s_vreset (v);
         if (ops->on_sample && ops->scope == VG_SCOPE_SERIES)
             rc = ops->on_sample (in->det, ts, value, v);
@@ -1584,11 +1589,37 @@ s_src_silence (vg_engine_t *e, s_src_t *src, int64_t now)
     vg_verdict_t *v = &e->v;
     for (size_t i = 0; i < src->nstreams; i++) {
         s_stream_t *st = src->streams[i];
+        if (!st->silent && !st->dev->ep && now < st->next_check) {
+            /* Healthy and nothing can be due yet (new samples only push that later). */
+            if (st->nsil) {
+                watched++;
+                if (!first)
+                    first = st->sil[0]->rule;
+            }
+            continue;
+        }
         st->silent_n = 0;
         int64_t last = INT64_MIN; /* newest sample of any watched series */
         double thr = INFINITY;    /* shortest threshold among them */
+        int64_t next = INT64_MAX; /* earliest time a clear series could be due */
         for (uint32_t j = 0; j < st->nsil; j++) {
             s_inst_t *in = st->sil[j];
+            if (!first)
+                first = in->rule;
+            if (in->tick_state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN &&
+                (double) (now - in->last_ts) <= 0.5 * in->tick_exp) {
+                /* Fresh well within its threshold: clear without asking (the threshold moves
+                 * slowly), so a tick costs little per healthy series. */
+                in->tick_obs = (double) (now - in->last_ts);
+                if (in->last_ts > last)
+                    last = in->last_ts;
+                if (in->tick_exp < thr)
+                    thr = in->tick_exp;
+                int64_t due = in->last_ts + (int64_t) (0.5 * in->tick_exp);
+                if (due < next)
+                    next = due;
+                continue;
+            }
             s_vreset (v);
             in->rule->ops->on_tick (in->det, now, v);
             in->tick_state = v->state;
@@ -1602,6 +1633,13 @@ s_src_silence (vg_engine_t *e, s_src_t *src, int64_t now)
                 if (v->expected < thr)
                     thr = v->expected;
             }
+            if (v->state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN) {
+                int64_t due = in->last_ts + (int64_t) (0.5 * v->expected);
+                if (due < next)
+                    next = due;
+            } else {
+                next = INT64_MIN; /* unknown, silent or open: look again next tick */
+            }
             if (!first)
                 first = in->rule;
         }
@@ -1610,6 +1648,7 @@ s_src_silence (vg_engine_t *e, s_src_t *src, int64_t now)
          * must not keep a stream whose 1-minute series stopped "alive" for 45 minutes). */
         st->silent = st->nsil && (st->silent_n == st->nsil ||
                                   (st->silent_n > 0 && last != INT64_MIN && (double) (now - last) > thr));
+        st->next_check = next;
         if (st->nsil) {
             watched++;
             silent += (size_t) st->silent;
@@ -1673,6 +1712,8 @@ s_src_silence (vg_engine_t *e, s_src_t *src, int64_t now)
     /* Per-series silence, muted while the whole device is silent. */
     for (size_t i = 0; i < src->nstreams; i++) {
         s_stream_t *st = src->streams[i];
+        if (now < st->next_check && !st->silent)
+            continue; /* every series clear and no episode open */
         for (uint32_t j = 0; j < st->nsil; j++) {
             s_inst_t *in = st->sil[j];
             if (in->tick_state == VG_VERDICT_NONE || (in->tick_state == VG_VERDICT_CLEAR && !in->open))
