@@ -65,7 +65,9 @@ def body(h):
         os.utime(path, (time.time() - 10 + i * 0.01, time.time() - 10 + i * 0.01))
     want = len(files) * 4  # two cells x two counters per file
 
-    a = h.agent_config("pm1", [port], f"  - {{type: pmdir, dir: '{pm_dir}', interval: 1s, once: true}}\n")
+    # Small batches (4 files each), so the order of the files is the order the collector sees.
+    a = h.agent_config("pm1", [port], f"  - {{type: pmdir, dir: '{pm_dir}', interval: 1s, once: true}}\n",
+                       extra="batch:\n  max_samples: 16\n")
     h.agent("pm1", a, "--exit-when-done")
     assert h.wait_exit("pm1", 60) == 0, f"agent with a once pmdir did not finish:\n{h.log('pm1')[-2000:]}"
 
