@@ -10,6 +10,7 @@
 
 #include "store/alert_store.h"
 #include "common/chunk.h"
+#include "common/clock.h"
 #include "collector/detect_stage.h"
 #include "common/err.h"
 #include "collector/ingest.h"
@@ -759,6 +760,122 @@ START_TEST (batching_does_not_change_alerts)
 END_TEST
 
 
+/* ---- a live source that stops sending: wall clock; a finished replay: never ----
+ * One device streams every 100 ms with timestamps near the wall clock, then nothing (its
+ * agent would keep sending heartbeats).  Its source's clock must follow the wall clock
+ * after detect.live_idle, so the silence is reported while it lasts.  The same stream two
+ * days in the past (a replay) must not be reported silent however long we wait. */
+
+static const char *RULES_LI =
+    "rules:\n"
+    "  - id: sil\n    detector: silence\n    keep_firing_for: 0s\n    match: { path: \"*\" }\n"
+    "    params: { k: 3, min_silence: 0s }\n";
+
+typedef struct {
+    _Atomic int sil;
+} li_hook_t;
+
+static void
+li_alert (void *ctx, const vg_alert_t *a, vg_store_txn_t *txn)
+{
+    li_hook_t *h = ctx;
+    (void) txn;
+    if (a->activity == VG_ACT_CREATE && strstr (a->uid, "sil:lab/r9") == a->uid)
+        h->sil++;
+}
+
+static void
+li_batch (uint64_t seq, int64_t t0, int n, vg_buf_t *out)
+{
+    char *strings[] = { "", "/interfaces/in-octets", "test" };
+    Vigil__Device d = VIGIL__DEVICE__INIT;
+    d.id = "lab/r9";
+    d.vendor = "Acme";
+    Vigil__Device *devs[] = { &d };
+    Vigil__Batch b = VIGIL__BATCH__INIT;
+    b.agent_id = "t1";
+    b.epoch = 1;
+    b.seq = seq;
+    b.n_strings = 3;
+    b.strings = strings;
+    b.n_devices = 1;
+    b.devices = devs;
+    int64_t ts[64];
+    double v[64];
+    ck_assert_int_le (n, 64);
+    for (int i = 0; i < n; i++) {
+        ts[i] = t0 + i * 100;
+        v[i] = i;
+    }
+    vg_buf_t chunk = VG_BUF_INIT;
+    ck_assert_int_eq (vg_chunk_encode (ts, v, (size_t) n, &chunk), 0);
+    Vigil__Series s = VIGIL__SERIES__INIT;
+    Vigil__Series *sp[] = { &s };
+    s.path = 1;
+    s.kind = VIGIL__SERIES_KIND__SERIES_KIND_GAUGE;
+    s.input = 2;
+    s.count = (uint32_t) n;
+    s.chunk.data = chunk.data;
+    s.chunk.len = chunk.len;
+    b.n_series = 1;
+    b.series = sp;
+    size_t sz = vigil__batch__get_packed_size (&b);
+    vg_buf_reset (out);
+    ck_assert_int_eq (vg_buf_reserve (out, sz), 0);
+    out->len = vigil__batch__pack (&b, out->data);
+    vg_buf_free (&chunk);
+}
+
+/* Stream 2 s of data ending near now + offset_ms, then wait up to wait_ms for a silence
+ * Create.  Returns the Creates seen; *moves = source clocks moved by the wall clock. */
+static int
+li_run (int64_t offset_ms, int wait_ms, uint64_t *moves)
+{
+    char dir[400], rules[420], err[512];
+    snprintf (dir, sizeof dir, "%s/li%lld", s_dir, (long long) (offset_ms != 0));
+    snprintf (rules, sizeof rules, "%s/rules-li.yaml", s_dir);
+    FILE *f = fopen (rules, "w");
+    ck_assert_ptr_nonnull (f);
+    fputs (RULES_LI, f);
+    fclose (f);
+    vg_store_cfg_t sc = { dir, VG_STORE_RW, 7200000, false, 0 };
+    vg_store_t *store = vg_store_open (&sc, err, sizeof err);
+    ck_assert_msg (store != NULL, "%s", err);
+    vg_detect_stage_cfg_t cfg = { .rules_path = rules, .tick_ms = 100, .lateness_ms = 100, .live_idle_ms = 200 };
+    vg_detect_stage_t *st = vg_detect_stage_new (&cfg, store, err, sizeof err);
+    ck_assert_msg (st != NULL, "%s", err);
+    li_hook_t *h = calloc (1, sizeof *h);
+    vg_detect_stage_on_alert (st, li_alert, h);
+    ck_assert_int_eq (vg_detect_stage_start (st), 0);
+    vg_buf_t b = VG_BUF_INIT;
+    int64_t now = vg_clock_now_ms () + offset_ms;
+    li_batch (1, now - 2000, 20, &b);
+    ck_assert_int_eq (vg_detect_stage_submit (st, b.data, b.len), 0);
+    for (int waited = 0; waited < wait_ms && h->sil == 0; waited += 20)
+        usleep (20000);
+    int sil = h->sil;
+    ck_assert_int_eq (vg_detect_stage_stop (st), 0);
+    vg_detect_stage_stats_t s;
+    vg_detect_stage_stats (st, &s);
+    *moves = s.idle_moves;
+    vg_detect_stage_destroy (&st);
+    vg_store_destroy (&store);
+    vg_buf_free (&b);
+    free (h);
+    return sil;
+}
+
+START_TEST (live_source_idle_follows_wall_clock)
+{
+    uint64_t moves = 0;
+    ck_assert_int_ge (li_run (0, 10000, &moves), 1);
+    ck_assert_uint_ge (moves, 1);
+    ck_assert_int_eq (li_run (-2 * 86400000LL, 1500, &moves), 0);
+    ck_assert_uint_eq (moves, 0);
+}
+END_TEST
+
+
 Suite *
 vg_detect_stage_suite (void)
 {
@@ -776,6 +893,7 @@ vg_detect_stage_suite (void)
         { "config_errors", config_errors },
         { "corrupt_state", corrupt_state_starts_cold },
         { "batching", batching_does_not_change_alerts },
+        { "live_idle", live_source_idle_follows_wall_clock },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create (cases[i].name);
