@@ -55,9 +55,12 @@ static const vg_cfg_opt_t s_input_opts[] = {
     VG_CFG_OPT ("done_dir", VG_CFG_STR, vg_input_cfg_t, done_dir, 0, 0, "",
                 "pmdir: move processed files here (same file system); empty = leave them and remember "
                 "them (name, size, mtime) until restart"),
-    VG_CFG_OPT ("max_file_size", VG_CFG_SIZE, vg_input_cfg_t, max_file_size, 1024, 17179869184.0, "64MiB",
-                "pmdir: largest PM file decoded (bigger ones are skipped and counted); pcap: largest "
-                "payload total held from the capture"),
+    VG_CFG_OPT ("max_file_size", VG_CFG_SIZE, vg_input_cfg_t, max_file_size, 1024, 17179869184.0, "1GiB",
+                "pmdir: largest PM file decoded (bigger ones are skipped and counted; never more than 64MiB); "
+                "pcap: largest capture file replayed (its payloads are held in memory)"),
+    VG_CFG_OPT ("once", VG_CFG_BOOL, vg_input_cfg_t, once, 0, 0, "false",
+                "pmdir: read the files present (in data-time order), then report done, so "
+                "vigil-agent --exit-when-done can finish; false = keep watching"),
     VG_CFG_OPT ("username", VG_CFG_STR, vg_input_cfg_t, username, 0, 256, "",
                 "ves: HTTP basic auth user (empty = no authentication)"),
     VG_CFG_OPT ("password", VG_CFG_STR, vg_input_cfg_t, password, 0, 256, "", "ves: HTTP basic auth password"),

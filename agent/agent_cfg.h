@@ -43,6 +43,7 @@ typedef struct {
     char *pattern;
     char *done_dir;
     uint64_t max_file_size;    /* pmdir: one file; pcap: the capture file */
+    bool once;                 /* pmdir: read what is there (and arrives while reading), then done */
     /* ves */
     char *username, *password;
     char *tls_cert, *tls_key;

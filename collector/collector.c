@@ -116,7 +116,10 @@ s_start_detect (vg_collector_t *c, const vg_ingest_cfg_t *ic, char *err, size_t 
                                  .tick_ms = cfg->detect_tick_ms,
                                  .save_every_ms = cfg->detect_save_every_ms,
                                  .max_past_ms = ic->max_past_ms,
-                                 .max_future_ms = ic->max_future_ms };
+                                 .max_future_ms = ic->max_future_ms,
+                                 .lateness_ms = cfg->detect_lateness_ms,
+                                 .max_buffered = (size_t) cfg->detect_max_buffered,
+                                 .live_idle_ms = cfg->detect_live_idle_ms };
     c->detect = vg_detect_stage_new (&dc, c->store, err, errlen);
     if (!c->detect)
         return -1;
@@ -142,7 +145,7 @@ vg_collector_check (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
         snprintf (err, errlen, "detect.rules is required when detect.enabled is true");
         return -1;
     }
-    return 0;
+    return vg_collector_cfg_check (cfg, err, errlen);
 }
 
 vg_collector_t *
@@ -184,13 +187,6 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
                            .allow_unknown_agents = cfg->allow_unknown_agents,
                            .agents = c->acl,
                            .nagents = cfg->nagents };
-    if (cfg->retention_ms > 0 && ic.max_past_ms > cfg->retention_ms) {
-        /* Data older than the retention horizon would be deleted at the next retention run:
-         * refuse it at the door (counted) rather than acknowledge and then drop it. */
-        vg_log (VG_LOG_INFO, "collector", "ingest.max_past capped at store.retention (%lld ms)",
-                (long long) cfg->retention_ms);
-        ic.max_past_ms = cfg->retention_ms;
-    }
     if (cfg->nagents == 0 && !cfg->allow_unknown_agents)
         vg_log (VG_LOG_WARN, "collector", "no agents configured and allow_unknown_agents is false: every batch will "
                                           "be rejected");

@@ -2,6 +2,9 @@
 #include "collector/collector_cfg.h"
 
 #include <stddef.h>
+#include <stdio.h>
+
+#include "common/err.h"
 
 static const vg_cfg_opt_t s_agent_opts[] = {
     VG_CFG_OPT ("id", VG_CFG_STR, vg_agent_entry_t, id, 0, 0, NULL, "agent id"),
@@ -65,6 +68,14 @@ static const vg_cfg_opt_t s_opts[] = {
                 "advance detector time (silence, hold-downs) every this much event time"),
     VG_CFG_OPT ("detect.save_every", VG_CFG_DURATION, vg_collector_cfg_t, detect_save_every_ms, 0, 86400000, "60s",
                 "save detector state this often (wall clock) and at shutdown; 0 = only at shutdown"),
+    VG_CFG_OPT ("detect.lateness", VG_CFG_DURATION, vg_collector_cfg_t, detect_lateness_ms, 0, 86400000, "30s",
+                "per device and source, samples up to this much older than the newest are put back in time "
+                "order before detection; older ones are counted as late and skipped (0 = no reordering)"),
+    VG_CFG_OPT ("detect.max_buffered", VG_CFG_UINT, vg_collector_cfg_t, detect_max_buffered, 1000, 1u << 30,
+                "1000000", "samples held for reordering at most (24 bytes each); beyond, the oldest go early"),
+    VG_CFG_OPT ("detect.live_idle", VG_CFG_DURATION, vg_collector_cfg_t, detect_live_idle_ms, 0, 86400000, "60s",
+                "a live source (data near wall-clock time) that delivers nothing for this long has its clock "
+                "moved on by wall time, so its devices' silence is still judged (0 = never)"),
     VG_CFG_OPT ("kafka.enabled", VG_CFG_BOOL, vg_collector_cfg_t, kafka_enabled, 0, 0, "false",
                 "send every alert (OCSF Detection Finding) to Kafka through the store's outbox"),
     VG_CFG_OPT ("kafka.brokers", VG_CFG_STR, vg_collector_cfg_t, kafka_brokers, 0, 0, "127.0.0.1:9092",
@@ -82,3 +93,17 @@ static const vg_cfg_opt_t s_opts[] = {
 };
 
 const vg_cfg_table_t vg_collector_cfg_table = VG_CFG_TABLE ("vigil-collector", s_opts, vg_collector_cfg_t);
+
+int
+vg_collector_cfg_check (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
+{
+    if (cfg->retention_ms > 0 && cfg->max_past_ms > cfg->retention_ms) {
+        snprintf (err, errlen,
+                  "ingest.max_past (%lld s) is longer than store.retention (%lld s): samples that old would be "
+                  "acknowledged and then deleted by retention; raise store.retention (0 = keep forever) or "
+                  "lower ingest.max_past",
+                  (long long) (cfg->max_past_ms / 1000), (long long) (cfg->retention_ms / 1000));
+        return -VG_ECONFIG;
+    }
+    return 0;
+}

@@ -47,6 +47,9 @@ typedef struct {
     char *detect_rules;    /* rules file; required when detect_enabled */
     int64_t detect_tick_ms;
     int64_t detect_save_every_ms;
+    int64_t detect_lateness_ms;   /* per-stream reorder window (event time) */
+    uint64_t detect_max_buffered; /* samples held in reorder buffers */
+    int64_t detect_live_idle_ms;  /* a live source idle this long (wall) is moved by wall clock */
     bool kafka_enabled;    /* send alerts to Kafka through the outbox */
     char *kafka_brokers;
     char *kafka_topic;
@@ -58,5 +61,10 @@ typedef struct {
 } vg_collector_cfg_t;
 
 extern const vg_cfg_table_t vg_collector_cfg_table;
+
+/* Cross-option checks after loading: refuses ingest.max_past longer than store.retention
+ * (such samples would be acknowledged and then deleted by retention).  Returns 0, or
+ * -VG_ECONFIG with the reason in err. */
+int vg_collector_cfg_check (const vg_collector_cfg_t *cfg, char *err, size_t errlen);
 
 #endif

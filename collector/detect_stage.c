@@ -60,9 +60,29 @@ struct vg_detect_stage {
     size_t ndevs, capdevs;
     vg_u64map_t dev_map;     /* hash(id) -> index */
     /* decode scratch */
-    vg_samples_t scratch;   /* decoded samples of the current series */
+    vg_samples_t scratch;   /* decoded samples of the current batch, series after series */
+    size_t used;            /* of scratch */
+    struct s_cur {
+        uint64_t sid;
+        const Vigil__Series *s;
+        const s_dev_t *d;
+        const char *path;
+        size_t off;
+        uint32_t n, pos;
+    } *cur;                 /* decoded series of the current batch */
+    uint32_t *heap;         /* merge heap over cur */
+    size_t ncur, capcur;
+    uint32_t *bcount;       /* bucket order: counts per time bucket */
+    size_t capb;
+    uint32_t *oidx, *oser;  /* bucket order: sample index and its series */
+    size_t capo, capos;
     /* time */
     int64_t event_time, last_tick;
+    struct s_idle {
+        int64_t base, base_wall, set; /* clock at its last data advance, wall then, last value we set */
+    } *idle;
+    size_t nidle;
+    char source[VG_MAX_ID_LEN + 80]; /* scratch: "agent/input" */
     int64_t next_save_mono;
     int dirty;               /* batches processed since the last save */
     uint64_t batches_life;   /* persisted batch count */
@@ -77,6 +97,7 @@ struct vg_detect_stage {
     vg_detect_stage_stats_t st;
     atomic_uint_least64_t mirror[S_NSTATS];
     vg_ratelimit_t rl;       /* stage thread */
+    vg_ratelimit_t rl_late;  /* stage thread: late samples */
     vg_ratelimit_t rl_submit; /* submitting thread */
 };
 
@@ -323,9 +344,10 @@ s_in_window (const vg_detect_stage_t *st, int64_t now, int64_t t)
     return 1;
 }
 
+/* Decode one series of a batch into the stage's scratch (appended) and note it in
+ * st->cur for the time-ordered merge; invalid series are counted as skipped. */
 static void
-s_feed_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv,
-               int64_t now, int64_t *max_ts)
+s_decode_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv)
 {
     if (!dv[s->device]) {
         st->st.skipped += s->count;
@@ -337,38 +359,186 @@ s_feed_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series
     const char *path = b->strings[s->path];
     uint64_t sid = vg_series_id (d->view.id, path, labels, nl);
     vg_series_info_t info = { &d->view, path, labels, nl, (vg_kind_t) s->kind };
+    /* The source: the agent and the input kind that produced the series. */
+    snprintf (st->source, sizeof st->source, "%s/%s", b->agent_id ? b->agent_id : "",
+              s->input < b->n_strings && b->strings[s->input][0] ? b->strings[s->input] : "-");
     int codec;
     uint32_t n = 0;
-    if (vg_engine_series (st->engine, sid, &info) < 0 || vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 ||
-        vg_samples_reserve (&st->scratch, n) < 0) {
+    if (vg_engine_series_from (st->engine, sid, &info, st->source) < 0 ||
+        vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 || vg_samples_reserve (&st->scratch, st->used + n) < 0) {
         st->st.skipped += s->count;
         return;
+    }
+    if (st->ncur == st->capcur) {
+        size_t nc = st->capcur ? st->capcur * 2 : 256;
+        struct s_cur *ncur = realloc (st->cur, nc * sizeof *ncur);
+        uint32_t *nh = realloc (st->heap, nc * sizeof *nh);
+        if (ncur)
+            st->cur = ncur;
+        if (nh)
+            st->heap = nh;
+        if (!ncur || !nh) {
+            st->st.skipped += s->count;
+            return;
+        }
+        st->capcur = nc;
     }
     size_t got = 0, used = 0;
-    if (vg_chunk_decode (s->chunk.data, s->chunk.len, st->scratch.ts, st->scratch.v, st->scratch.cap, &got, &used) < 0) {
+    if (vg_chunk_decode (s->chunk.data, s->chunk.len, st->scratch.ts + st->used, st->scratch.v + st->used,
+                         st->scratch.cap - st->used, &got, &used) < 0) {
         st->st.skipped += s->count;
         return;
     }
-    for (size_t i = 0; i < got; i++) {
-        int64_t t = st->scratch.ts[i];
-        double v = st->scratch.v[i];
-        if (!s_in_window (st, now, t)) {
-            st->st.skipped++;
-            continue;
-        }
-        if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-            if (!(v >= 0 && v < (double) s->n_state_names)) {
-                st->st.skipped++;
-                continue;
-            }
-            vg_engine_state (st->engine, sid, t, s->state_names[(size_t) v]);
-        } else {
-            vg_engine_sample (st->engine, sid, t, v);
-        }
-        st->st.samples++;
-        if (t > *max_ts)
-            *max_ts = t;
+    st->cur[st->ncur++] = (struct s_cur) { sid, s, d, path, st->used, (uint32_t) got, 0 };
+    st->used += got;
+}
+
+/* Feed one decoded sample of series c. */
+static void
+s_feed_one (vg_detect_stage_t *st, const struct s_cur *c, int64_t t, double v, int64_t now, int64_t *max_ts)
+{
+    if (!s_in_window (st, now, t)) {
+        st->st.skipped++;
+        return;
     }
+    int rc;
+    if (c->s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
+        if (!(v >= 0 && v < (double) c->s->n_state_names)) {
+            st->st.skipped++;
+            return;
+        }
+        rc = vg_engine_state (st->engine, c->sid, t, c->s->state_names[(size_t) v]);
+    } else {
+        rc = vg_engine_sample (st->engine, c->sid, t, v);
+    }
+    if (rc == -VG_ERANGE) {
+        st->st.late++;
+        char when[40];
+        vg_clock_rfc3339 (t, when, sizeof when);
+        vg_log_rl (&st->rl_late, VG_LOG_WARN, "detect",
+                   "late sample skipped by detection (stored all the same): %s %s at %s is older than what this "
+                   "device's stream already analysed, by more than detect.lateness (%lld ms); %llu late so far",
+                   c->d->view.id, c->path, when, (long long) st->cfg.lateness_ms,
+                   (unsigned long long) st->st.late);
+    }
+    st->st.samples++;
+    if (t > *max_ts)
+        *max_ts = t;
+}
+
+/* Sift heap slot i down (min-heap of series cursors by their next timestamp, ties by
+ * position in the batch). */
+static inline int
+s_cur_less (const vg_detect_stage_t *st, uint32_t a, uint32_t b)
+{
+    const struct s_cur *x = &st->cur[a], *y = &st->cur[b];
+    int64_t tx = st->scratch.ts[x->off + x->pos], ty = st->scratch.ts[y->off + y->pos];
+    return tx < ty || (tx == ty && a < b);
+}
+
+static void
+s_sift (vg_detect_stage_t *st, size_t n, size_t i)
+{
+    uint32_t *h = st->heap;
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && s_cur_less (st, h[l], h[m]))
+            m = l;
+        if (l + 1 < n && s_cur_less (st, h[l + 1], h[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        uint32_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static int
+s_grow_u32 (uint32_t **p, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < n)
+        nc *= 2;
+    uint32_t *np = realloc (*p, nc * sizeof *np);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+/* Feed the batch's decoded series in time order: a batch packs each series' samples
+ * together (series-major), which would otherwise look out of order to the engine whenever
+ * a batch spans more data time than detect.lateness (any fast replay).  Order needed is
+ * only up to half the lateness (the engine puts the rest in order): a batch spanning less
+ * is fed as it is, a longer one by a stable counting sort into lateness/2 time buckets,
+ * and only when that would need too many buckets (or lateness is 0) by an exact merge. */
+static void
+s_feed_merged (vg_detect_stage_t *st, int64_t now, int64_t *max_ts)
+{
+    int64_t w = st->cfg.lateness_ms / 2, tmin = INT64_MAX, tmax = INT64_MIN;
+    for (size_t i = 0; i < st->used; i++) {
+        int64_t t = st->scratch.ts[i];
+        if (t < tmin)
+            tmin = t;
+        if (t > tmax)
+            tmax = t;
+    }
+    if (st->used && w > 0 && (uint64_t) tmax - (uint64_t) tmin <= (uint64_t) w) {
+        for (size_t i = 0; i < st->ncur; i++) {
+            struct s_cur *c = &st->cur[i];
+            for (; c->pos < c->n; c->pos++)
+                s_feed_one (st, c, st->scratch.ts[c->off + c->pos], st->scratch.v[c->off + c->pos], now, max_ts);
+        }
+        st->ncur = st->used = 0;
+        return;
+    }
+    uint64_t nb = st->used && w > 0 ? ((uint64_t) tmax - (uint64_t) tmin) / (uint64_t) w + 1 : UINT64_MAX;
+    if (nb <= st->used + 1024 && s_grow_u32 (&st->bcount, &st->capb, (size_t) nb + 1) == 0 &&
+        s_grow_u32 (&st->oidx, &st->capo, st->used) == 0) {
+        if (s_grow_u32 (&st->oser, &st->capos, st->used) == 0) {
+            uint32_t *bc = st->bcount;
+            memset (bc, 0, ((size_t) nb + 1) * sizeof *bc);
+            for (size_t i = 0; i < st->used; i++)
+                bc[((uint64_t) st->scratch.ts[i] - (uint64_t) tmin) / (uint64_t) w + 1]++;
+            for (size_t b = 1; b <= nb; b++)
+                bc[b] += bc[b - 1];
+            for (size_t ci = 0; ci < st->ncur; ci++) {
+                const struct s_cur *c = &st->cur[ci];
+                for (uint32_t k = 0; k < c->n; k++) {
+                    size_t i = c->off + k;
+                    uint32_t at = bc[((uint64_t) st->scratch.ts[i] - (uint64_t) tmin) / (uint64_t) w]++;
+                    st->oidx[at] = (uint32_t) i;
+                    st->oser[at] = (uint32_t) ci;
+                }
+            }
+            for (size_t k = 0; k < st->used; k++) {
+                uint32_t i = st->oidx[k];
+                s_feed_one (st, &st->cur[st->oser[k]], st->scratch.ts[i], st->scratch.v[i], now, max_ts);
+            }
+            st->ncur = st->used = 0;
+            return;
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < st->ncur; i++)
+        if (st->cur[i].n)
+            st->heap[n++] = (uint32_t) i;
+    for (size_t i = n / 2; i-- > 0;)
+        s_sift (st, n, i);
+    while (n) {
+        struct s_cur *c = &st->cur[st->heap[0]];
+        s_feed_one (st, c, st->scratch.ts[c->off + c->pos], st->scratch.v[c->off + c->pos], now, max_ts);
+        if (++c->pos == c->n)
+            st->heap[0] = st->heap[--n];
+        s_sift (st, n, 0);
+    }
+    st->ncur = 0;
+    st->used = 0;
 }
 
 static void
@@ -451,7 +621,8 @@ s_batch (vg_detect_stage_t *st, const uint8_t *p, size_t len)
     int64_t now = vg_clock_now_ms ();
     int64_t max_ts = INT64_MIN;
     for (size_t i = 0; i < b->n_series; i++)
-        s_feed_series (st, b, b->series[i], dv, now, &max_ts);
+        s_decode_series (st, b, b->series[i], dv);
+    s_feed_merged (st, now, &max_ts);
     for (size_t i = 0; i < b->n_events; i++)
         s_feed_event (st, b, b->events[i], dv, now, &max_ts);
     if (max_ts > st->event_time)
@@ -469,6 +640,49 @@ s_batch (vg_detect_stage_t *st, const uint8_t *p, size_t len)
     st->dirty = 1;
     st->st.process_us_total += (vg_clock_mono_ns () - t0) / 1000;
     return 0;
+}
+
+/* A source counts as live when its data time was within this of the wall clock. */
+#define S_LIVE_WINDOW_MS (3600 * 1000LL)
+
+/* Live sources that deliver nothing follow the wall clock, so the silence of their devices is
+ * judged while it lasts (an agent whose only router stopped sends heartbeats, no data).  A
+ * backlog or a replay of old captures is not live and is never moved by the wall clock. */
+static void
+s_idle_sources (vg_detect_stage_t *st, int64_t wall)
+{
+    if (st->cfg.live_idle_ms <= 0)
+        return;
+    size_t n = vg_engine_nsources (st->engine);
+    if (n > st->nidle) {
+        struct s_idle *ni = realloc (st->idle, n * sizeof *ni);
+        if (!ni)
+            return;
+        for (size_t i = st->nidle; i < n; i++)
+            ni[i] = (struct s_idle) { INT64_MIN, 0, INT64_MIN };
+        st->idle = ni;
+        st->nidle = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t c;
+        const char *name = vg_engine_source_at (st->engine, i, &c);
+        struct s_idle *x = &st->idle[i];
+        if (!name || c == INT64_MIN)
+            continue;
+        if (c != x->set) { /* data moved it (or first sight) */
+            x->base = x->set = c;
+            x->base_wall = wall;
+            continue;
+        }
+        int64_t lag = x->base_wall - x->base;
+        if (wall - x->base_wall < st->cfg.live_idle_ms || lag > S_LIVE_WINDOW_MS || lag < -S_LIVE_WINDOW_MS)
+            continue;
+        int64_t to = x->base + (wall - x->base_wall);
+        if (to > c && vg_engine_source_time (st->engine, name, to) == 0) {
+            x->set = vg_engine_source_clock (st->engine, name);
+            st->st.idle_moves++;
+        }
+    }
 }
 
 int
@@ -610,6 +824,7 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
     st->store = store;
     st->event_time = st->last_tick = INT64_MIN;
     st->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
+    st->rl_late = (vg_ratelimit_t) VG_RATELIMIT_INIT (60000, 3);
     st->rl_submit = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
     st->final_rc = 0;
     if (!cfg->rules_path || !cfg->rules_path[0]) {
@@ -625,6 +840,11 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
         snprintf (err, errlen, "%s", perr);
         goto fail;
     }
+    /* Self-ticking per source and stream: see detectors/engine.h. */
+    st->cfg.engine.tick_ms = st->cfg.tick_ms;
+    st->cfg.engine.lateness_ms = st->cfg.lateness_ms > 0 ? st->cfg.lateness_ms : 0;
+    if (st->cfg.max_buffered)
+        st->cfg.engine.max_buffered = st->cfg.max_buffered;
     st->engine = vg_engine_new (st->rules, &st->cfg.engine, s_on_alert, st);
     st->txn = vg_store_txn_new (store);
     if (!st->engine || !st->txn) {
@@ -699,6 +919,10 @@ s_run (void *arg)
             }
             zmq_msg_close (&m);
         }
+        /* What waits in the reorder buffers at stop is saved with the state, not flushed:
+         * a restart continues as if it had not happened. */
+        if (!stop)
+            s_idle_sources (st, vg_clock_now_ms ());
         int rc = s_finish (st, stop);
         if (stop)
             st->final_rc = rc;
@@ -770,6 +994,14 @@ vg_detect_stage_stop (vg_detect_stage_t *st)
             ;
     }
     pthread_join (st->thread, NULL);
+    const vg_detect_stage_stats_t *d = &st->st; /* the thread is gone: plain reads */
+    vg_log (VG_LOG_INFO, "detect",
+            "stopped: batches=%llu samples=%llu processed=%llu late=%llu skipped=%llu events=%llu alerts=%llu "
+            "sources=%llu streams=%llu",
+            (unsigned long long) d->batches, (unsigned long long) d->samples,
+            (unsigned long long) d->engine.processed, (unsigned long long) d->engine.late,
+            (unsigned long long) d->skipped, (unsigned long long) d->events, (unsigned long long) d->alerts,
+            (unsigned long long) d->engine.sources, (unsigned long long) d->engine.streams);
     return st->final_rc;
 }
 
@@ -821,6 +1053,12 @@ vg_detect_stage_destroy (vg_detect_stage_t **self_p)
     free (st->devs);
     vg_u64map_free (&st->dev_map);
     vg_samples_free (&st->scratch);
+    free (st->idle);
+    free (st->cur);
+    free (st->heap);
+    free (st->bcount);
+    free (st->oidx);
+    free (st->oser);
     vg_buf_free (&st->json);
     vg_buf_free (&st->blob);
     vg_buf_free (&st->packed);

@@ -4,7 +4,9 @@
  * thread hands every committed batch (raw vigil.Batch bytes) over an inproc ZeroMQ PAIR;
  * the send blocks when the queue is full, which slows acknowledgements down (back-pressure)
  * instead of dropping telemetry.  The thread feeds samples and events in batch order, ticks
- * the engine with event time (the newest timestamp seen), writes every alert record to
+ * the engine with event time per source (see detectors/engine.h: each agent/input pair is a
+ * source with its own clock; each device x source a stream reordered within
+ * cfg.lateness_ms), writes every alert record to
  * VG_CF_ALERTS in a stage-owned write batch and commits it after each group of batches, so
  * the engine never reads a clock and the same batches give the same alerts.  Engine state
  * is saved to VG_CF_DETSTATE (in the same write batch as the alerts) periodically and at
@@ -31,6 +33,9 @@ typedef struct {
     int64_t max_future_ms;    /*   skipped, like ingest does (0 = no bound) */
     int queue;                /* batches queued between the server and the stage (0 = 64) */
     int max_group;            /* batches per alert commit (0 = 64) */
+    int64_t lateness_ms;      /* per-stream reorder window (event time); 0 = none */
+    size_t max_buffered;      /* reorder buffer bound (0 = the engine's default) */
+    int64_t live_idle_ms;     /* a live source idle this long (wall) follows the wall clock; 0 = never */
     vg_engine_cfg_t engine;
 } vg_detect_stage_cfg_t;
 
@@ -44,7 +49,9 @@ typedef struct {
     uint64_t saves, save_errors, save_bytes;
     uint64_t queued;          /* batches submitted but not processed yet */
     int64_t lag_ms, lag_max_ms; /* submit -> processed, latest and max */
-    int64_t event_time_ms;    /* engine time */
+    int64_t event_time_ms;    /* engine time (newest data time of any source) */
+    uint64_t late;            /* samples older than their stream's released time (skipped) */
+    uint64_t idle_moves;      /* source clocks moved on by wall time (live source idle) */
     int64_t process_us_total; /* time spent feeding the engine */
     vg_engine_stats_t engine;
 } vg_detect_stage_stats_t;

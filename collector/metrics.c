@@ -126,6 +126,11 @@ static const vg_metric_t s_detect[] = {
     S_DET ("vigil_detect_engine_errors_total", "counter", "kind=\"unknown_series\"", engine.unknown_series,
            VG_METRIC_U64),
     S_DET ("vigil_detect_engine_errors_total", "counter", "kind=\"full\"", engine.full, VG_METRIC_U64),
+    S_DET ("vigil_detect_samples_total", "counter", "result=\"processed\"", engine.processed, VG_METRIC_U64),
+    S_DET ("vigil_detect_samples_total", "counter", "result=\"late\"", engine.late, VG_METRIC_U64),
+    S_DET ("vigil_detect_samples_total", "counter", "result=\"forced\"", engine.forced, VG_METRIC_U64),
+    S_DET ("vigil_detect_samples_buffered", "gauge", NULL, engine.buffered, VG_METRIC_U64),
+    S_DET ("vigil_detect_sources", "gauge", NULL, engine.sources, VG_METRIC_U64),
 };
 
 static const vg_metric_t s_kafka[] = {

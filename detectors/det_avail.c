@@ -49,13 +49,15 @@ s_rate (s_ctr_t *c, int64_t ts, double raw, double *rate)
 /* =========================================================================================
  * silence (A01): per-series staleness; the engine aggregates device and collector silence.
  */
-enum { SIL_K, SIL_MIN, SIL_INTERVAL, SIL_FRAC, SIL_MIND };
+enum { SIL_K, SIL_MIN, SIL_INTERVAL, SIL_FRAC, SIL_MIND, SIL_EXTRA };
 static const vg_param_def_t s_sil_params[] = {
     { "k", VG_PARAM_NUM, 3, 1, 100, NULL, "silent after k expected intervals without a sample" },
     { "min_silence", VG_PARAM_DUR, 30000, 0, 86400000.0 * 7, NULL, "never silent before this long" },
     { "interval", VG_PARAM_DUR, 0, 0, 86400000.0, NULL, "expected interval; 0 = learn from the series" },
     { "outage_fraction", VG_PARAM_NUM, 0.3, 0.01, 1, NULL, "fraction of watched devices silent together => one collector/transport finding" },
     { "outage_min_devices", VG_PARAM_NUM, 3, 1, 1e6, NULL, "minimum silent devices for the collector finding" },
+    { "max_extra", VG_PARAM_DUR, 600000, 0, 86400000.0, NULL,
+      "cap: silent after at most one interval plus this (slow reporters alert while the silence lasts)" },
 };
 
 typedef struct {
@@ -103,6 +105,8 @@ s_sil_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
     if (d->st.n == 0 || (P (r, SIL_INTERVAL) <= 0 && d->st.n < 2))
         return 0;
     double thr = P (r, SIL_K) * iv;
+    if (thr > iv + P (r, SIL_EXTRA))
+        thr = iv + P (r, SIL_EXTRA);
     if (thr < P (r, SIL_MIN))
         thr = P (r, SIL_MIN);
     double age = (double) (now - d->st.last_ts);

@@ -3,7 +3,10 @@
  * Invariants: every container is iterated in creation order (devices, instances, episodes),
  * never in hash order, so output order is deterministic; an episode exists only while it is
  * pending or firing; an episode's uid is its dedup key + "@" + start ms; nothing on the
- * sample path allocates once a series is declared. */
+ * sample path allocates once a series is declared (reorder buffers grow amortised and are
+ * bounded by cfg.max_buffered); a stream releases samples in (ts, arrival) order and never
+ * releases a sample older than one it released; time-driven emissions carry the data time
+ * at which they became due, not the time they were noticed. */
 #include "detectors/engine.h"
 
 #include <math.h>
@@ -18,21 +21,61 @@
 
 enum { EP_PENDING = 1, EP_FIRING = 2 };
 
+struct s_stream;
+
 typedef struct s_dev {
     char *id, *vendor, *model, *role, *site, *sw;
     vg_device_t view;
     uint32_t vendor_tag;
     uint32_t watched;      /* silence instances linked */
-    uint32_t silent_n;     /* of those, silent at the last tick */
-    int64_t sil_last;      /* latest sample of any watched series (this tick) */
-    double sil_thr;        /* shortest silence threshold of its watched series (this tick) */
-    int silent;            /* device silence condition (all watched series silent) */
-    int inhibited;         /* device silence inhibited by a collector outage */
+    uint32_t silent_n;     /* of those, silent at their source's last tick */
+    int silent;            /* device silence: every watched series of one of its streams silent */
+    int inhibited;         /* device silence inhibited by its source's outage */
+    int64_t now;           /* device time: newest released sample or source tick */
+    int64_t next_tick;     /* next device tick boundary (cfg.tick_ms > 0) */
     const vg_rule_t *silence_rule;
     struct s_ep *ep;       /* device silence episode */
     struct s_inst **by_rule; /* DEVICE-scoped instances by rule index (lazy) */
     uint8_t *rule_ok;      /* rule device-match cache by rule index */
+    struct s_stream **streams; /* its streams (one per source) */
+    uint32_t nstreams, capstreams;
+    struct s_inst **dtick; /* device-bound instances with on_tick (not silence) */
+    size_t ndtick, capdtick;
 } s_dev_t;
+
+/* A sample waiting in a stream's reorder buffer. */
+typedef struct {
+    uint64_t id;
+    int64_t ts;
+    double v;
+} s_pend_t;
+
+struct s_src;
+
+/* (device, source): one clock, one reorder buffer. */
+typedef struct s_stream {
+    s_dev_t *dev;
+    struct s_src *src;
+    int64_t rmax;          /* newest sample received */
+    int64_t rel;           /* newest sample released to detectors */
+    s_pend_t *buf;         /* pending samples buf[head .. head+len), sorted by ts (stable) */
+    size_t head, len, cap;
+    struct s_inst **sil;   /* its SERIES-scoped silence instances */
+    uint32_t nsil, capsil;
+    uint32_t silent_n;     /* of those, silent at the source's last tick */
+    int silent;            /* all of them silent */
+    int64_t next_check;    /* no series can turn silent before this (healthy stream) */
+} s_stream_t;
+
+/* An input stream delivering data (agent/input): its own data-time clock. */
+typedef struct s_src {
+    char *name;
+    int64_t max;           /* newest data time delivered (or set by vg_engine_source_time) */
+    int64_t next_tick;     /* next silence evaluation boundary (cfg.tick_ms > 0) */
+    s_stream_t **streams;
+    size_t nstreams, capstreams;
+    struct s_ep *ep;       /* source outage episode */
+} s_src_t;
 
 typedef struct s_inst {
     vg_detector_t *det;
@@ -46,6 +89,8 @@ typedef struct s_inst {
     vg_entity_t ent;
     uint64_t series_id;    /* SERIES scope */
     uint64_t hkey;
+    s_stream_t *stream;    /* SERIES-scoped silence: the stream its series belongs to */
+    int64_t last_ts;       /* silence: newest sample fed (INT64_MIN = none) */
     uint32_t open;         /* open episodes */
     struct s_ep *ep;       /* episode of the default signal */
     int tick_state;        /* silence kinds: latest tick verdict */
@@ -61,6 +106,7 @@ typedef struct {
 typedef struct {
     uint64_t id;           /* 0 = empty slot */
     s_dev_t *dev;
+    s_stream_t *stream;
     int64_t last_ts;
     s_link_t *links;
     uint32_t nlinks;
@@ -76,6 +122,7 @@ typedef struct s_ep {
     const vg_rule_t *rule;
     s_inst_t *inst;        /* NULL for engine-made device/collector silence */
     s_dev_t *dev;
+    s_src_t *src;          /* source outage episode: its source */
     uint64_t series_id;
     int state, oneshot, emitted, severity, cond;
     int64_t start_ms, last_true_ms, clear_since_ms, last_emit_ms;
@@ -117,7 +164,10 @@ struct vg_engine {
     s_ep_t *ep_head, *ep_tail;
     s_ep_t **ep_hash;
     size_t ep_hcap, nep;
-    s_ep_t *collector_ep;
+    s_src_t **srcs;        /* sources, creation order */
+    size_t nsrcs, capsrcs;
+    s_stream_t *cur_stream; /* stream of the series being declared */
+    size_t nbuf;           /* samples in all reorder buffers */
     int in_fleet;
     vg_alert_t alert;      /* scratch record */
     vg_verdict_t v;        /* scratch verdict */
@@ -232,6 +282,8 @@ s_dev_free (s_dev_t *d)
     free (d->sw);
     free (d->by_rule);
     free (d->rule_ok);
+    free (d->streams);
+    free (d->dtick);
     free (d);
 }
 
@@ -307,6 +359,8 @@ s_dev_get (vg_engine_t *e, const vg_device_t *in)
         return NULL;
     size_t nr = e->rules->nrules ? e->rules->nrules : 1;
     d->vendor_tag = UINT32_MAX;
+    d->now = INT64_MIN;
+    d->next_tick = INT64_MIN;
     d->id = s_dup (in->id);
     d->by_rule = calloc (nr, sizeof *d->by_rule);
     d->rule_ok = calloc (nr, 1);
@@ -331,6 +385,124 @@ int
 vg_engine_device (vg_engine_t *e, const vg_device_t *dev)
 {
     return s_dev_get (e, dev) ? 0 : -VG_EINVAL;
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* Sources and streams */
+
+/* Append p to a growable pointer array. Returns 0 or -VG_ENOMEM. */
+static int
+s_ptr_push (void ***arr, size_t *n, size_t *cap, void *p)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        void **na = realloc (*arr, nc * sizeof *na);
+        if (!na)
+            return -VG_ENOMEM;
+        *arr = na;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = p;
+    return 0;
+}
+
+static s_src_t *
+s_src_find (const vg_engine_t *e, const char *name)
+{
+    for (size_t i = 0; i < e->nsrcs; i++)
+        if (!strcmp (e->srcs[i]->name, name))
+            return e->srcs[i];
+    return NULL;
+}
+
+static s_src_t *
+s_src_get (vg_engine_t *e, const char *name)
+{
+    if (!name)
+        name = "";
+    s_src_t *s = s_src_find (e, name);
+    if (s)
+        return s;
+    s = calloc (1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->name = s_dup (name);
+    s->max = INT64_MIN;
+    s->next_tick = INT64_MIN;
+    if (!s->name || s_ptr_push ((void ***) &e->srcs, &e->nsrcs, &e->capsrcs, s)) {
+        free (s->name);
+        free (s);
+        return NULL;
+    }
+    e->st.sources = e->nsrcs;
+    return s;
+}
+
+static s_stream_t *
+s_stream_get (vg_engine_t *e, s_dev_t *d, s_src_t *src)
+{
+    for (uint32_t i = 0; i < d->nstreams; i++)
+        if (d->streams[i]->src == src)
+            return d->streams[i];
+    s_stream_t *st = calloc (1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->dev = d;
+    st->src = src;
+    st->rmax = st->rel = INT64_MIN;
+    size_t n = d->nstreams, cap = d->capstreams;
+    if (s_ptr_push ((void ***) &src->streams, &src->nstreams, &src->capstreams, st)) {
+        free (st);
+        return NULL;
+    }
+    if (s_ptr_push ((void ***) &d->streams, &n, &cap, st)) {
+        src->nstreams--;
+        free (st);
+        return NULL;
+    }
+    d->nstreams = (uint32_t) n;
+    d->capstreams = (uint32_t) cap;
+    e->st.streams++;
+    return st;
+}
+
+static void
+s_src_free (s_src_t *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nstreams; i++) {
+        free (s->streams[i]->buf);
+        free (s->streams[i]->sil);
+        free (s->streams[i]);
+    }
+    free (s->streams);
+    free (s->name);
+    free (s);
+}
+
+static int
+s_stream_add_sil (s_stream_t *st, s_inst_t *in)
+{
+    size_t n = st->nsil, cap = st->capsil;
+    if (s_ptr_push ((void ***) &st->sil, &n, &cap, in))
+        return -VG_ENOMEM;
+    st->nsil = (uint32_t) n;
+    st->capsil = (uint32_t) cap;
+    in->stream = st;
+    return 0;
+}
+
+static void
+s_stream_del_sil (s_stream_t *st, s_inst_t *in)
+{
+    for (uint32_t i = 0; i < st->nsil; i++)
+        if (st->sil[i] == in) {
+            memmove (&st->sil[i], &st->sil[i + 1], (st->nsil - i - 1) * sizeof *st->sil);
+            st->nsil--;
+            break;
+        }
+    in->stream = NULL;
 }
 
 /* --------------------------------------------------------------------------------------- */
@@ -472,6 +644,7 @@ s_inst_get (vg_engine_t *e, const vg_rule_t *r, s_dev_t *d, const char *key, uin
         return NULL;
     in->rule = r;
     in->hkey = hk;
+    in->last_ts = INT64_MIN;
     in->series_id = series_id;
     in->dev = (scope <= VG_SCOPE_DEVICE) ? d : NULL;
     in->key = s_dup (key);
@@ -526,6 +699,11 @@ s_inst_get (vg_engine_t *e, const vg_rule_t *r, s_dev_t *d, const char *key, uin
             *cap = nc;
         }
         (*arr)[(*n)++] = in;
+        if (!r->ops->is_silence && in->dev &&
+            s_ptr_push ((void ***) &in->dev->dtick, &in->dev->ndtick, &in->dev->capdtick, in))
+            e->st.full++;
+        if (r->ops->is_silence && scope == VG_SCOPE_SERIES && e->cur_stream && s_stream_add_sil (e->cur_stream, in))
+            e->st.full++;
     }
     if (r->ops->is_silence && in->dev) {
         in->dev->watched++;
@@ -576,15 +754,48 @@ s_ser_grow (vg_engine_t *e)
     return 0;
 }
 
+/* Move a series (and its silence instances) to the stream of its device and source. */
+static void
+s_ser_rehome (vg_engine_t *e, s_series_t *s, const char *source)
+{
+    s_src_t *src = s_src_get (e, source);
+    s_stream_t *to = src ? s_stream_get (e, s->dev, src) : NULL;
+    if (!to || to == s->stream)
+        return;
+    for (uint32_t i = 0; i < s->nlinks; i++) {
+        s_inst_t *in = s->links[i].inst;
+        if (in->stream == s->stream) {
+            s_stream_del_sil (s->stream, in);
+            if (s_stream_add_sil (to, in))
+                e->st.full++;
+        }
+    }
+    if (s->stream->rmax > to->rmax)
+        to->rmax = s->stream->rmax;
+    if (s->stream->rel > to->rel)
+        to->rel = s->stream->rel;
+    s->stream = to;
+}
+
 int
 vg_engine_series (vg_engine_t *e, uint64_t id, const vg_series_info_t *info)
+{
+    return vg_engine_series_from (e, id, info, NULL);
+}
+
+int
+vg_engine_series_from (vg_engine_t *e, uint64_t id, const vg_series_info_t *info, const char *source)
 {
     if (!id || !info || !info->device || !info->path || strlen (info->path) >= VG_MAX_PATH_LEN ||
         info->nlabels > VG_MAX_LABELS || (info->nlabels && !info->labels))
         return -VG_EINVAL;
     s_series_t *s = s_ser_find (e, id);
-    if (s)
+    if (s) {
+        /* A series first declared without its source (restored state) joins its stream. */
+        if (source && source[0] && !s->stream->src->name[0])
+            s_ser_rehome (e, s, source);
         return (int) s->nlinks;
+    }
     if (e->nser >= e->cfg.max_series) {
         e->st.full++;
         return -VG_EFULL;
@@ -592,6 +803,11 @@ vg_engine_series (vg_engine_t *e, uint64_t id, const vg_series_info_t *info)
     s_dev_t *d = s_dev_get (e, info->device);
     if (!d)
         return info->device->id ? -VG_ENOMEM : -VG_EINVAL;
+    s_src_t *src = s_src_get (e, source);
+    s_stream_t *stream = src ? s_stream_get (e, d, src) : NULL;
+    if (!stream)
+        return -VG_ENOMEM;
+    e->cur_stream = stream;
     s_link_t links[64];
     uint32_t nl = 0;
     char key[VG_MAX_ID_LEN + 1024];
@@ -605,12 +821,15 @@ vg_engine_series (vg_engine_t *e, uint64_t id, const vg_series_info_t *info)
         s_scope_key (rule, d, info->labels, info->nlabels, key, sizeof key);
         s_inst_t *in = s_inst_get (e, rule, d, key, rule->ops->scope == VG_SCOPE_SERIES ? id : 0,
                                    info->path, info->labels, info->nlabels, info->kind);
-        if (!in)
+        if (!in) {
+            e->cur_stream = NULL;
             return -VG_ENOMEM;
+        }
         links[nl].inst = in;
         links[nl].slot = (int16_t) slot;
         nl++;
     }
+    e->cur_stream = NULL;
     if ((e->nser + 1) * 2 > e->ser_cap && s_ser_grow (e))
         return -VG_ENOMEM;
     s_link_t *lk = NULL;
@@ -627,6 +846,7 @@ vg_engine_series (vg_engine_t *e, uint64_t id, const vg_series_info_t *info)
     memset (s, 0, sizeof *s);
     s->id = id;
     s->dev = d;
+    s->stream = stream;
     s->last_ts = INT64_MIN;
     s->links = lk;
     s->nlinks = nl;
@@ -729,8 +949,8 @@ s_ep_del (vg_engine_t *e, s_ep_t *p)
     }
     if (p->dev && p->dev->ep == p)
         p->dev->ep = NULL;
-    if (e->collector_ep == p)
-        e->collector_ep = NULL;
+    if (p->src && p->src->ep == p)
+        p->src->ep = NULL;
     e->nep--;
     e->st.episodes_open = e->nep;
     free (p);
@@ -910,6 +1130,16 @@ s_apply (vg_engine_t *e, const vg_rule_t *r, s_inst_t *in, s_dev_t *d, uint64_t 
     }
     /* FIRE */
     int sev = v->severity ? v->severity : r->severity;
+    if (p && p->state == EP_FIRING &&
+        ((p->oneshot && now - p->last_true_ms >= r->keep_firing_for_ms) ||
+         (!p->oneshot && !p->cond && p->clear_since_ms && now - p->clear_since_ms >= r->keep_firing_for_ms))) {
+        /* Its close fell due before this verdict (no tick in between): close it at that
+         * time first, so the outcome does not depend on where ticks fell. */
+        int64_t due = (p->oneshot ? p->last_true_ms : p->clear_since_ms) + r->keep_firing_for_ms;
+        s_emit (e, p, VG_ACT_CLOSE, due, p->oneshot ? "auto_close" : "condition_clear");
+        s_ep_del (e, p);
+        p = NULL;
+    }
     if (!p) {
         p = s_ep_new (e, key, h);
         if (!p)
@@ -1000,6 +1230,10 @@ vg_engine_new (const vg_rules_t *rules, const vg_engine_cfg_t *cfg, vg_alert_fn 
         e->cfg.max_devices = 100000;
     if (!e->cfg.max_episodes)
         e->cfg.max_episodes = 100000;
+    if (!e->cfg.max_buffered)
+        e->cfg.max_buffered = 1000000;
+    if (e->cfg.lateness_ms < 0)
+        e->cfg.lateness_ms = 0;
     e->on_alert = on_alert;
     e->ctx = ctx;
     e->now = INT64_MIN;
@@ -1025,6 +1259,9 @@ vg_engine_destroy (vg_engine_t **self_p)
     free (e->inst_hash);
     free (e->sil);
     free (e->tickers);
+    for (size_t i = 0; i < e->nsrcs; i++)
+        s_src_free (e->srcs[i]);
+    free (e->srcs);
     for (size_t i = 0; i < e->ndevs; i++)
         s_dev_free (e->devs[i]);
     free (e->devs);
@@ -1037,27 +1274,49 @@ vg_engine_destroy (vg_engine_t **self_p)
     *self_p = NULL;
 }
 
-int
-vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
+/* Run the device-bound tickers of d at boundary t (cfg.tick_ms > 0). */
+static void
+s_dev_tick (vg_engine_t *e, s_dev_t *d, int64_t t)
 {
-    s_series_t *s = s_ser_find (e, id);
-    e->st.samples++;
-    if (!s) {
-        e->st.unknown_series++;
-        return -VG_ENOTFOUND;
+    vg_verdict_t *v = &e->v;
+    for (size_t i = 0; i < d->ndtick; i++) {
+        s_inst_t *in = d->dtick[i];
+        s_vreset (v);
+        if (in->rule->ops->on_tick (in->det, t, v) < 0)
+            e->st.detector_errors++;
+        s_apply (e, in->rule, in, in->dev, in->series_id, v, t);
     }
-    if (ts <= s->last_ts || !isfinite (value)) {
+}
+
+/* Hand one sample to the detectors linked to its series. */
+static void
+s_process (vg_engine_t *e, s_series_t *s, int64_t ts, double value)
+{
+    if (ts <= s->last_ts) {
         e->st.dropped++;
-        return 0;
+        return;
     }
+    s_dev_t *d = s->dev;
+    if (e->cfg.tick_ms > 0 && ts >= d->next_tick) {
+        int64_t t = ts - (((ts % e->cfg.tick_ms) + e->cfg.tick_ms) % e->cfg.tick_ms);
+        if (d->next_tick != INT64_MIN && d->ndtick)
+            s_dev_tick (e, d, t);
+        d->next_tick = t + e->cfg.tick_ms;
+    }
+    if (ts > d->now)
+        d->now = ts;
     s->last_ts = ts;
     if (ts > e->now)
         e->now = ts;
+    e->st.processed++;
+    uint64_t id = s->id;
     vg_verdict_t *v = &e->v;
     for (uint32_t i = 0; i < s->nlinks; i++) {
         s_inst_t *in = s->links[i].inst;
         const vg_detector_ops_t *ops = in->rule->ops;
         int rc;
+        if (in->stream)
+            in->last_ts = ts;
         s_vreset (v);
         if (ops->on_sample && ops->scope == VG_SCOPE_SERIES)
             rc = ops->on_sample (in->det, ts, value, v);
@@ -1080,6 +1339,141 @@ vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
              * sample happened to close the bucket (the detector may name one in v->device). */
             s_apply (e, in->rule, in, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
                      ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
+    }
+}
+
+/* Release a stream's pending samples up to and including time upto, in order. */
+static void
+s_release (vg_engine_t *e, s_stream_t *st, int64_t upto)
+{
+    while (st->len && st->buf[st->head].ts <= upto) {
+        s_pend_t x = st->buf[st->head];
+        st->head++;
+        st->len--;
+        e->nbuf--;
+        if (x.ts > st->rel)
+            st->rel = x.ts;
+        s_series_t *s = s_ser_find (e, x.id);
+        if (s)
+            s_process (e, s, x.ts, x.v);
+    }
+    if (!st->len)
+        st->head = 0;
+}
+
+/* Insert into a stream's buffer, after every pending sample with ts <= x.ts (stable). */
+static int
+s_buffer (vg_engine_t *e, s_stream_t *st, const s_pend_t *x)
+{
+    if (st->head + st->len == st->cap) {
+        if (st->head > st->cap / 2) {
+            memmove (st->buf, st->buf + st->head, st->len * sizeof *st->buf);
+            st->head = 0;
+        } else {
+            size_t nc = st->cap ? st->cap * 2 : 64;
+            s_pend_t *nb = realloc (st->buf, nc * sizeof *nb);
+            if (!nb)
+                return -VG_ENOMEM;
+            st->buf = nb;
+            st->cap = nc;
+        }
+    }
+    s_pend_t *b = st->buf + st->head;
+    size_t pos = st->len;
+    if (pos && b[pos - 1].ts > x->ts) {
+        size_t lo = 0, hi = pos; /* first index with ts > x->ts */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (b[mid].ts <= x->ts)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        memmove (&b[lo + 1], &b[lo], (pos - lo) * sizeof *b);
+        pos = lo;
+    }
+    b[pos] = *x;
+    st->len++;
+    e->nbuf++;
+    return 0;
+}
+
+static void s_src_silence (vg_engine_t *e, s_src_t *src, int64_t now);
+
+/* The source's watermark passed tick boundaries: release what it allows and judge silence. */
+static void
+s_src_advance (vg_engine_t *e, s_src_t *src)
+{
+    int64_t tk = e->cfg.tick_ms;
+    if (tk <= 0 || src->max == INT64_MIN)
+        return;
+    int64_t wm = src->max - (e->cfg.lateness_ms > 0 ? e->cfg.lateness_ms : 0);
+    int64_t last = wm - (((wm % tk) + tk) % tk); /* last boundary <= wm */
+    if (src->next_tick == INT64_MIN) {
+        src->next_tick = last + tk; /* first data: nothing to judge yet */
+        return;
+    }
+    if (src->next_tick > last)
+        return;
+    if ((last - src->next_tick) / tk > 64)
+        src->next_tick = last; /* a long gap: judge at its end, not at every boundary */
+    for (; src->next_tick <= last; src->next_tick += tk) {
+        int64_t t = src->next_tick;
+        for (size_t i = 0; i < src->nstreams; i++)
+            s_release (e, src->streams[i], t);
+        s_src_silence (e, src, t);
+    }
+}
+
+int
+vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
+{
+    s_series_t *s = s_ser_find (e, id);
+    e->st.samples++;
+    if (!s) {
+        e->st.unknown_series++;
+        return -VG_ENOTFOUND;
+    }
+    if (!isfinite (value)) {
+        e->st.dropped++;
+        return 0;
+    }
+    s_stream_t *st = s->stream;
+    s_src_t *src = st->src;
+    if (e->cfg.lateness_ms <= 0) {
+        s_process (e, s, ts, value);
+        if (ts > st->rel)
+            st->rel = ts;
+        if (ts > st->rmax)
+            st->rmax = ts;
+    } else {
+        if (ts < st->rel) {
+            e->st.late++;
+            return -VG_ERANGE;
+        }
+        if (ts > st->rmax)
+            st->rmax = ts;
+        if (e->nbuf >= e->cfg.max_buffered && st->len) {
+            /* Bound hit: this stream's oldest goes out early rather than growing further. */
+            e->st.forced++;
+            s_release (e, st, st->buf[st->head].ts);
+        }
+        s_pend_t x = { id, ts, value };
+        if (s_buffer (e, st, &x) < 0) {
+            e->st.forced++;
+            s_release (e, st, INT64_MAX);
+            s_process (e, s, ts, value);
+            if (ts > st->rel)
+                st->rel = ts;
+        } else {
+            s_release (e, st, st->rmax - e->cfg.lateness_ms);
+        }
+        e->st.buffered = e->nbuf;
+    }
+    if (ts > src->max) {
+        src->max = ts;
+        s_src_advance (e, src);
+        e->st.buffered = e->nbuf;
     }
     return 0;
 }
@@ -1153,109 +1547,173 @@ vg_engine_event (vg_engine_t *e, const vg_event_t *ev, const vg_device_t *dev)
     return 0;
 }
 
-/* Silence: per-series verdicts -> device silence -> collector outage, then apply each
- * level with the inhibition the higher level implies. */
+/* Open, refresh or close the engine-made episode *slot (device silence or source outage)
+ * with verdict v at time now. */
 static void
-s_tick_silence (vg_engine_t *e, int64_t now)
+s_engine_ep (vg_engine_t *e, s_ep_t **slot, const vg_rule_t *r, s_dev_t *d, s_src_t *src, const char *key,
+             const char *signal, int severity, const vg_verdict_t *v, int64_t now)
+{
+    int fire = v->state == VG_VERDICT_FIRE;
+    if (!*slot) {
+        if (!fire)
+            return;
+        uint64_t h = vg_hash64 (key, strlen (key), 0xe9);
+        s_ep_t *p = s_ep_find (e, key, h);
+        if (!p)
+            p = s_ep_new (e, key, h);
+        if (!p)
+            return;
+        p->rule = r;
+        p->dev = d;
+        p->src = src;
+        p->state = EP_PENDING;
+        p->start_ms = now;
+        p->severity = severity;
+        snprintf (p->signal, sizeof p->signal, "%s", signal);
+        *slot = p;
+    }
+    s_ep_t *p = *slot;
+    if (fire) {
+        p->cond = 1;
+        p->last_true_ms = now;
+        p->clear_since_ms = 0;
+        s_ep_copy (p, v, now);
+        if (p->state == EP_PENDING && now - p->start_ms >= (src ? 0 : r->for_ms)) {
+            p->state = EP_FIRING;
+            s_emit (e, p, VG_ACT_CREATE, now, NULL);
+        }
+        return;
+    }
+    p->cond = 0;
+    if (p->state == EP_PENDING) {
+        s_ep_del (e, p);
+        return;
+    }
+    if (!p->clear_since_ms)
+        p->clear_since_ms = now;
+    if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
+        s_emit (e, p, VG_ACT_CLOSE, p->clear_since_ms + r->keep_firing_for_ms, "condition_clear");
+        s_ep_del (e, p);
+    }
+}
+
+/* Silence of one source at its time now: per-series verdicts -> stream/device silence ->
+ * source outage, then each level applied with the inhibition the level above implies.
+ * Only this source's streams are judged: other sources keep their own clocks. */
+static void
+s_src_silence (vg_engine_t *e, s_src_t *src, int64_t now)
 {
     size_t watched = 0, silent = 0;
     const vg_rule_t *first = NULL;
     vg_verdict_t *v = &e->v;
-    for (size_t i = 0; i < e->ndevs; i++) {
-        e->devs[i]->silent_n = 0;
-        e->devs[i]->sil_last = INT64_MIN;
-        e->devs[i]->sil_thr = INFINITY;
-    }
-    for (size_t i = 0; i < e->nsil; i++) {
-        s_inst_t *in = e->sil[i];
-        s_vreset (v);
-        in->rule->ops->on_tick (in->det, now, v);
-        in->tick_state = v->state;
-        in->tick_obs = v->observed;
-        in->tick_exp = v->expected;
-        if (v->state == VG_VERDICT_FIRE && in->dev)
-            in->dev->silent_n++;
-        if (v->state != VG_VERDICT_NONE && in->dev) {
-            if (v->window_start_ms > in->dev->sil_last)
-                in->dev->sil_last = v->window_start_ms;
-            if (v->expected < in->dev->sil_thr)
-                in->dev->sil_thr = v->expected;
+    for (size_t i = 0; i < src->nstreams; i++) {
+        s_stream_t *st = src->streams[i];
+        if (!st->silent && !st->dev->ep && now < st->next_check) {
+            /* Healthy and nothing can be due yet (new samples only push that later). */
+            if (st->nsil) {
+                watched++;
+                if (!first)
+                    first = st->sil[0]->rule;
+            }
+            continue;
         }
-        if (!first)
-            first = in->rule;
+        st->silent_n = 0;
+        int64_t last = INT64_MIN; /* newest sample of any watched series */
+        double thr = INFINITY;    /* shortest threshold among them */
+        int64_t next = INT64_MAX; /* earliest time a clear series could be due */
+        for (uint32_t j = 0; j < st->nsil; j++) {
+            s_inst_t *in = st->sil[j];
+            if (!first)
+                first = in->rule;
+            if (in->tick_state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN &&
+                (double) (now - in->last_ts) <= 0.5 * in->tick_exp) {
+                /* Fresh well within its threshold: clear without asking (the threshold moves
+                 * slowly), so a tick costs little per healthy series. */
+                in->tick_obs = (double) (now - in->last_ts);
+                if (in->last_ts > last)
+                    last = in->last_ts;
+                if (in->tick_exp < thr)
+                    thr = in->tick_exp;
+                int64_t due = in->last_ts + (int64_t) (0.5 * in->tick_exp);
+                if (due < next)
+                    next = due;
+                continue;
+            }
+            s_vreset (v);
+            in->rule->ops->on_tick (in->det, now, v);
+            in->tick_state = v->state;
+            in->tick_obs = v->observed;
+            in->tick_exp = v->expected;
+            if (v->state == VG_VERDICT_FIRE)
+                st->silent_n++;
+            if (v->state != VG_VERDICT_NONE) {
+                if (v->window_start_ms > last)
+                    last = v->window_start_ms;
+                if (v->expected < thr)
+                    thr = v->expected;
+            }
+            if (v->state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN) {
+                int64_t due = in->last_ts + (int64_t) (0.5 * v->expected);
+                if (due < next)
+                    next = due;
+            } else {
+                next = INT64_MIN; /* unknown, silent or open: look again next tick */
+            }
+            if (!first)
+                first = in->rule;
+        }
+        /* Silent when every watched series is, or when nothing at all has arrived for
+         * longer than the fastest series' threshold (mixed cadences: a 15-minute PM series
+         * must not keep a stream whose 1-minute series stopped "alive" for 45 minutes). */
+        st->silent = st->nsil && (st->silent_n == st->nsil ||
+                                  (st->silent_n > 0 && last != INT64_MIN && (double) (now - last) > thr));
+        st->next_check = next;
+        if (st->nsil) {
+            watched++;
+            silent += (size_t) st->silent;
+        }
+        if (now > st->dev->now)
+            st->dev->now = now;
     }
     if (!first)
         return;
-    for (size_t i = 0; i < e->ndevs; i++) {
-        s_dev_t *d = e->devs[i];
-        if (!d->watched)
-            continue;
-        watched++;
-        /* Silent when every watched series is, or when nothing at all has arrived for
-         * longer than the fastest series' threshold (mixed cadences: a 15-minute PM series
-         * must not keep a device whose streaming stopped "alive" for 45 minutes). */
-        d->silent = d->silent_n == d->watched ||
-                    (d->silent_n > 0 && d->sil_last != INT64_MIN && (double) (now - d->sil_last) > d->sil_thr);
-        silent += (size_t) d->silent;
-    }
-    /* Collector / transport outage. */
+    /* Source / transport outage: many of the source's devices silent together. */
     int ifrac = vg_rule_param_index (first, "outage_fraction");
     int imin = vg_rule_param_index (first, "outage_min_devices");
     double frac = ifrac >= 0 ? first->pv[ifrac] : 0.3;
     double mind = imin >= 0 ? first->pv[imin] : 3;
     int outage = silent >= (size_t) mind && (double) silent >= frac * (double) watched && watched > 0;
-    s_vreset (v);
-    v->state = outage ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
-    v->observed = (double) silent;
-    v->expected = 0;
-    v->lo = 0;
-    v->hi = frac * (double) watched;
-    vg_verdict_note (v, "%zu of %zu devices silent", silent, watched);
-    v->signal = "outage";
-    if (outage || e->collector_ep) {
+    if (outage || src->ep) {
+        s_vreset (v);
+        v->state = outage ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+        v->observed = (double) silent;
+        v->expected = 0;
+        v->lo = 0;
+        v->hi = frac * (double) watched;
+        if (src->name[0])
+            vg_verdict_note (v, "%zu of %zu devices of source %s silent", silent, watched, src->name);
+        else
+            vg_verdict_note (v, "%zu of %zu devices silent", silent, watched);
         char key[VG_ALERT_KEY_MAX];
-        snprintf (key, sizeof key, "%s:collector:outage", first->id);
-        uint64_t h = vg_hash64 (key, strlen (key), 0xe9);
-        s_ep_t *p = s_ep_find (e, key, h);
-        if (outage && !p) {
-            p = s_ep_new (e, key, h);
-            if (p) {
-                p->rule = first;
-                p->state = EP_PENDING;
-                p->start_ms = now;
-                p->severity = VG_SEV_HIGH;
-                snprintf (p->signal, sizeof p->signal, "outage");
-                e->collector_ep = p;
-            }
-        }
-        if (p) {
-            if (outage) {
-                p->cond = 1;
-                p->last_true_ms = now;
-                p->clear_since_ms = 0;
-                s_ep_copy (p, v, now);
-                if (p->state == EP_PENDING) {
-                    p->state = EP_FIRING;
-                    s_emit (e, p, VG_ACT_CREATE, now, NULL);
-                }
-            } else {
-                p->cond = 0;
-                if (!p->clear_since_ms)
-                    p->clear_since_ms = now;
-                if (now - p->clear_since_ms >= first->keep_firing_for_ms) {
-                    s_emit (e, p, VG_ACT_CLOSE, now, "condition_clear");
-                    s_ep_del (e, p);
-                }
-            }
-        }
+        if (src->name[0])
+            snprintf (key, sizeof key, "%s:collector:outage:%s", first->id, src->name);
+        else
+            snprintf (key, sizeof key, "%s:collector:outage", first->id);
+        s_engine_ep (e, &src->ep, first, NULL, src, key, "outage", VG_SEV_HIGH, v, now);
     }
-    int coll = e->collector_ep != NULL;
-    /* Device silence. */
-    for (size_t i = 0; i < e->ndevs; i++) {
-        s_dev_t *d = e->devs[i];
-        if (!d->watched)
+    /* Device silence: every watched series of one of its streams silent. */
+    for (size_t i = 0; i < src->nstreams; i++) {
+        s_dev_t *d = src->streams[i]->dev;
+        if (!d->watched || !src->streams[i]->nsil)
             continue;
-        d->inhibited = coll;
+        d->silent = 0;
+        d->inhibited = 0;
+        d->silent_n = 0;
+        for (uint32_t k = 0; k < d->nstreams; k++) {
+            d->silent |= d->streams[k]->silent;
+            d->silent_n += d->streams[k]->silent_n;
+            d->inhibited |= d->streams[k]->src->ep != NULL && d->streams[k]->silent;
+        }
         if (!d->silent && !d->ep)
             continue;
         s_vreset (v);
@@ -1264,70 +1722,85 @@ s_tick_silence (vg_engine_t *e, int64_t now)
         v->expected = 0;
         v->lo = 0;
         v->hi = (double) d->watched;
-        vg_verdict_note (v, "all %u watched series of %s silent", d->watched, d->id);
+        vg_verdict_note (v, "%u of %u watched series of %s silent", d->silent_n, d->watched, d->id);
         const vg_rule_t *r = d->silence_rule;
-        if (!d->ep && d->silent) {
-            char key[VG_ALERT_KEY_MAX];
-            s_key (key, r, NULL, d, "device");
-            uint64_t h = vg_hash64 (key, strlen (key), 0xe9);
-            s_ep_t *p = s_ep_find (e, key, h);
-            if (!p)
-                p = s_ep_new (e, key, h);
-            if (!p)
-                continue;
-            p->rule = r;
-            p->dev = d;
-            p->state = EP_PENDING;
-            p->start_ms = now;
-            p->severity = r->severity;
-            snprintf (p->signal, sizeof p->signal, "device");
-            d->ep = p;
-        }
-        s_ep_t *p = d->ep;
-        if (d->silent) {
-            p->cond = 1;
-            p->last_true_ms = now;
-            p->clear_since_ms = 0;
-            s_ep_copy (p, v, now);
-            if (p->state == EP_PENDING && now - p->start_ms >= r->for_ms) {
-                p->state = EP_FIRING;
-                s_emit (e, p, VG_ACT_CREATE, now, NULL);
-            }
-        } else {
-            p->cond = 0;
-            if (p->state == EP_PENDING) {
-                s_ep_del (e, p);
-                continue;
-            }
-            if (!p->clear_since_ms)
-                p->clear_since_ms = now;
-            if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
-                s_emit (e, p, VG_ACT_CLOSE, now, "condition_clear");
-                s_ep_del (e, p);
-            }
-        }
+        char key[VG_ALERT_KEY_MAX];
+        s_key (key, r, NULL, d, "device");
+        s_engine_ep (e, &d->ep, r, d, NULL, key, "device", r->severity, v, now);
     }
     /* Per-series silence, muted while the whole device is silent. */
-    for (size_t i = 0; i < e->nsil; i++) {
-        s_inst_t *in = e->sil[i];
-        if (in->tick_state == VG_VERDICT_NONE || (in->tick_state == VG_VERDICT_CLEAR && !in->open))
-            continue;
-        s_vreset (v);
-        v->state = in->tick_state;
-        v->observed = in->tick_obs;
-        v->expected = in->tick_exp;
-        v->lo = 0;
-        v->hi = in->tick_exp;
-        if (v->state == VG_VERDICT_FIRE)
-            vg_verdict_note (v, "no sample for %.0f s (expected every %.0f s)", in->tick_obs / 1000.0,
-                             in->tick_exp / 1000.0);
-        s_apply (e, in->rule, in, in->dev, in->series_id, v, now);
-        if (in->ep && in->dev && in->dev->silent && in->ep->emitted) {
-            /* The device-level finding replaces per-series ones already announced. */
-            s_emit (e, in->ep, VG_ACT_CLOSE, now, "superseded_by_device_silence");
-            s_ep_del (e, in->ep);
+    for (size_t i = 0; i < src->nstreams; i++) {
+        s_stream_t *st = src->streams[i];
+        if (now < st->next_check && !st->silent)
+            continue; /* every series clear and no episode open */
+        for (uint32_t j = 0; j < st->nsil; j++) {
+            s_inst_t *in = st->sil[j];
+            if (in->tick_state == VG_VERDICT_NONE || (in->tick_state == VG_VERDICT_CLEAR && !in->open))
+                continue;
+            s_vreset (v);
+            v->state = in->tick_state;
+            v->observed = in->tick_obs;
+            v->expected = in->tick_exp;
+            v->lo = 0;
+            v->hi = in->tick_exp;
+            if (v->state == VG_VERDICT_FIRE)
+                vg_verdict_note (v, "no sample for %.0f s (expected every %.0f s)", in->tick_obs / 1000.0,
+                                 in->tick_exp / 1000.0);
+            s_apply (e, in->rule, in, in->dev, in->series_id, v, now);
+            if (in->ep && in->dev && in->dev->silent && in->ep->emitted) {
+                /* The device-level finding replaces per-series ones already announced. */
+                s_emit (e, in->ep, VG_ACT_CLOSE, now, "superseded_by_device_silence");
+                s_ep_del (e, in->ep);
+            }
         }
     }
+}
+
+int
+vg_engine_source_time (vg_engine_t *e, const char *source, int64_t now)
+{
+    s_src_t *src = s_src_find (e, source ? source : "");
+    if (!src)
+        return -VG_ENOTFOUND;
+    if (now > src->max) {
+        src->max = now;
+        s_src_advance (e, src);
+        e->st.buffered = e->nbuf;
+    }
+    return 0;
+}
+
+int64_t
+vg_engine_source_clock (const vg_engine_t *e, const char *source)
+{
+    const s_src_t *src = s_src_find (e, source ? source : "");
+    return src ? src->max : INT64_MIN;
+}
+
+size_t
+vg_engine_nsources (const vg_engine_t *e)
+{
+    return e->nsrcs;
+}
+
+const char *
+vg_engine_source_at (const vg_engine_t *e, size_t i, int64_t *clock)
+{
+    if (i >= e->nsrcs)
+        return NULL;
+    if (clock)
+        *clock = e->srcs[i]->max;
+    return e->srcs[i]->name;
+}
+
+int
+vg_engine_flush (vg_engine_t *e)
+{
+    for (size_t i = 0; i < e->nsrcs; i++)
+        for (size_t j = 0; j < e->srcs[i]->nstreams; j++)
+            s_release (e, e->srcs[i]->streams[j], INT64_MAX);
+    e->st.buffered = e->nbuf;
+    return 0;
 }
 
 int
@@ -1337,39 +1810,55 @@ vg_engine_tick (vg_engine_t *e, int64_t now)
     if (now < e->now)
         now = e->now;
     e->now = now;
-    s_tick_silence (e, now);
+    int legacy = e->cfg.tick_ms <= 0;
+    if (legacy) {
+        /* The caller's clock drives everything: every source is at now. */
+        for (size_t i = 0; i < e->nsrcs; i++) {
+            s_src_t *src = e->srcs[i];
+            if (now > src->max)
+                src->max = now;
+            for (size_t j = 0; j < src->nstreams; j++)
+                s_release (e, src->streams[j], now - (e->cfg.lateness_ms > 0 ? e->cfg.lateness_ms : 0));
+            s_src_silence (e, src, now);
+        }
+        e->st.buffered = e->nbuf;
+    }
     vg_verdict_t *v = &e->v;
     for (size_t i = 0; i < e->ntick; i++) {
         s_inst_t *in = e->tickers[i];
+        if (!legacy && in->dev)
+            continue; /* ticked at its device's own time (s_process) */
         s_vreset (v);
         if (in->rule->ops->on_tick (in->det, now, v) < 0)
             e->st.detector_errors++;
         s_apply (e, in->rule, in, in->dev, in->series_id, v, now);
     }
-    /* Lifecycle timers. */
+    /* Lifecycle timers: each episode at its device's time (self-ticking) or at now.  What is
+     * emitted carries the time it became due, so it does not depend on when this runs. */
     s_ep_t *next;
     for (s_ep_t *p = e->ep_head; p; p = next) {
         next = p->next;
         const vg_rule_t *r = p->rule;
+        int64_t t = !legacy && p->dev && p->dev->now != INT64_MIN ? p->dev->now : now;
         if (p->state == EP_PENDING)
             continue; /* only fresh evidence (a verdict) promotes pending to firing */
-        if (p->oneshot && now - p->last_true_ms >= r->keep_firing_for_ms) {
-            s_emit (e, p, VG_ACT_CLOSE, now, "auto_close");
+        if (p->oneshot && t - p->last_true_ms >= r->keep_firing_for_ms) {
+            s_emit (e, p, VG_ACT_CLOSE, p->last_true_ms + r->keep_firing_for_ms, "auto_close");
             s_ep_del (e, p);
             continue;
         }
-        if (!p->oneshot && !p->cond && p->clear_since_ms && now - p->clear_since_ms >= r->keep_firing_for_ms) {
-            s_emit (e, p, VG_ACT_CLOSE, now, "condition_clear");
+        if (!p->oneshot && !p->cond && p->clear_since_ms && t - p->clear_since_ms >= r->keep_firing_for_ms) {
+            s_emit (e, p, VG_ACT_CLOSE, p->clear_since_ms + r->keep_firing_for_ms, "condition_clear");
             s_ep_del (e, p);
             continue;
         }
         if (!p->emitted) {
             if (p->cond && !s_inhibited (e, p))
-                s_emit (e, p, VG_ACT_CREATE, now, "after_inhibition");
+                s_emit (e, p, VG_ACT_CREATE, t, "after_inhibition");
             continue;
         }
-        if (r->repeat_ms > 0 && now - p->last_emit_ms >= r->repeat_ms)
-            s_emit (e, p, VG_ACT_UPDATE, now, "periodic");
+        if (r->repeat_ms > 0 && t - p->last_emit_ms >= r->repeat_ms)
+            s_emit (e, p, VG_ACT_UPDATE, p->last_emit_ms + r->repeat_ms, "periodic");
     }
     return 0;
 }
@@ -1394,6 +1883,7 @@ void
 vg_engine_stats (const vg_engine_t *e, vg_engine_stats_t *out)
 {
     *out = e->st;
+    out->buffered = e->nbuf;
 }
 
 size_t
@@ -1558,7 +2048,7 @@ vg_engine_save (const vg_engine_t *e, vg_buf_t *b)
         rc |= s_put_s (b, p->dev ? p->dev->id : "");
         rc |= vg_buf_append (b, &p->series_id, 8);
         rc |= s_put_u (b, (uint64_t) p->state | (uint64_t) p->oneshot << 2 | (uint64_t) p->emitted << 3 |
-                              (uint64_t) p->cond << 4 | (uint64_t) (p == e->collector_ep) << 5 |
+                              (uint64_t) p->cond << 4 | (uint64_t) (p->src && p->src->ep == p) << 5 |
                               (uint64_t) (p->dev && p->dev->ep == p) << 6 |
                               (uint64_t) (p->inst && p->inst->ep == p) << 7);
         rc |= s_put_u (b, (uint64_t) p->severity);
@@ -1574,6 +2064,38 @@ vg_engine_save (const vg_engine_t *e, vg_buf_t *b)
         rc |= s_put_d (b, p->lo);
         rc |= s_put_d (b, p->hi);
         rc |= s_put_s (b, p->evidence);
+    }
+    /* Event time per source (appended; older blobs end before it). */
+    rc |= s_put_u (b, e->nsrcs);
+    for (size_t i = 0; i < e->nsrcs && !rc; i++) {
+        const s_src_t *src = e->srcs[i];
+        rc |= s_put_s (b, src->name);
+        rc |= s_put_i (b, src->max);
+        rc |= s_put_i (b, src->next_tick);
+        rc |= s_put_u (b, src->nstreams);
+        for (size_t j = 0; j < src->nstreams && !rc; j++) {
+            rc |= s_put_s (b, src->streams[j]->dev->id);
+            const s_stream_t *st = src->streams[j];
+            rc |= s_put_i (b, st->rel);
+            rc |= s_put_i (b, st->rmax);
+            rc |= s_put_u (b, st->len); /* samples still waiting: a restart continues them */
+            for (size_t k = 0; k < st->len && !rc; k++) {
+                const s_pend_t *x = &st->buf[st->head + k];
+                rc |= vg_buf_append (b, &x->id, 8);
+                rc |= s_put_i (b, x->ts);
+                rc |= s_put_d (b, x->v);
+            }
+        }
+    }
+    size_t nnamed = 0;
+    for (size_t i = 0; i < e->ser_cap; i++)
+        nnamed += e->ser[i].id && e->ser[i].stream->src->name[0];
+    rc |= s_put_u (b, nnamed);
+    for (size_t i = 0; i < e->ser_cap && !rc; i++) {
+        if (!e->ser[i].id || !e->ser[i].stream->src->name[0])
+            continue;
+        rc |= vg_buf_append (b, &e->ser[i].id, 8);
+        rc |= s_put_s (b, e->ser[i].stream->src->name);
     }
     return rc ? -VG_ENOMEM : 0;
 }
@@ -1714,8 +2236,14 @@ vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
         ep->oneshot = (int) (fl >> 2 & 1);
         ep->emitted = (int) (fl >> 3 & 1);
         ep->cond = (int) (fl >> 4 & 1);
-        if (fl >> 5 & 1)
-            e->collector_ep = ep;
+        if (fl >> 5 & 1) {
+            const char *m = strstr (key, ":collector:outage:");
+            s_src_t *src = s_src_get (e, m ? m + strlen (":collector:outage:") : "");
+            if (src && !src->ep) {
+                src->ep = ep;
+                ep->src = src;
+            }
+        }
         if ((fl >> 6 & 1) && dv)
             dv->ep = ep;
         if (in) {
@@ -1736,6 +2264,64 @@ vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
         ep->lo = d[3];
         ep->hi = d[4];
         snprintf (ep->evidence, sizeof ep->evidence, "%s", ev);
+    }
+    if (r.err || r.p == r.end)
+        return r.err ? -VG_ETRUNC : 0;
+    n = s_get_u (&r);
+    for (uint64_t i = 0; i < n && !r.err; i++) {
+        char name[VG_MAX_PATH_LEN];
+        s_get_s (&r, name, sizeof name);
+        int64_t mx = s_get_i (&r), nt = s_get_i (&r);
+        uint64_t ns = s_get_u (&r);
+        if (r.err)
+            break;
+        s_src_t *src = s_src_get (e, name);
+        if (src && mx > src->max) {
+            src->max = mx;
+            src->next_tick = nt;
+        }
+        for (uint64_t j = 0; j < ns && !r.err; j++) {
+            char did[VG_MAX_ID_LEN];
+            s_get_s (&r, did, sizeof did);
+            int64_t rel = s_get_i (&r), rmax = s_get_i (&r);
+            s_dev_t *dv = r.err ? NULL : s_dev_find (e, did);
+            s_stream_t *st = dv && src ? s_stream_get (e, dv, src) : NULL;
+            if (st) {
+                if (rel > st->rel)
+                    st->rel = rel;
+                if (rmax > st->rmax)
+                    st->rmax = rmax;
+            }
+            uint64_t np = s_get_u (&r);
+            for (uint64_t k = 0; k < np && !r.err; k++) {
+                s_pend_t x = { 0, 0, 0 };
+                if (r.end - r.p < 8) {
+                    r.err = 1;
+                    break;
+                }
+                memcpy (&x.id, r.p, 8);
+                r.p += 8;
+                x.ts = s_get_i (&r);
+                x.v = s_get_d (&r);
+                if (!r.err && st && x.ts >= st->rel && s_ser_find (e, x.id) && s_buffer (e, st, &x) < 0)
+                    return -VG_ENOMEM;
+            }
+        }
+    }
+    n = s_get_u (&r);
+    for (uint64_t i = 0; i < n && !r.err; i++) {
+        uint64_t id = 0;
+        char name[VG_MAX_PATH_LEN];
+        if (r.end - r.p < 8) {
+            r.err = 1;
+            break;
+        }
+        memcpy (&id, r.p, 8);
+        r.p += 8;
+        s_get_s (&r, name, sizeof name);
+        s_series_t *s = r.err ? NULL : s_ser_find (e, id);
+        if (s && !s->stream->src->name[0])
+            s_ser_rehome (e, s, name);
     }
     return r.err ? -VG_ETRUNC : 0;
 }

@@ -1,10 +1,22 @@
 /* engine.h - routes series, events and time to detector instances and runs the alert lifecycle.
  *
  * Single-threaded and deterministic: the same calls in the same order give the same alerts
- * with the same uids.  Time is event time: the latest sample/event timestamp or the `now`
- * passed to vg_engine_tick; the engine never reads a clock.  Declaring a series matches it
- * against the rules once; vg_engine_sample is then a hash lookup plus the linked instances
- * and allocates nothing. */
+ * with the same uids.  Time is event time; the engine never reads a clock.  Declaring a
+ * series matches it against the rules once; vg_engine_sample is then a hash lookup plus the
+ * linked instances and allocates nothing (the reorder buffers grow amortised, bounded).
+ *
+ * Event time per source (docs/DETECTORS.md, "Event time"): a series belongs to a stream =
+ * (device, source); the source is the input that delivers it (vg_engine_series_from).
+ * Each stream has its own clock and, when cfg.lateness_ms > 0, a reorder buffer: samples
+ * are released to the detectors in time order once the stream (or its source) is
+ * lateness_ms past them; a sample older than what its stream already released is late:
+ * dropped and counted (vg_engine_sample returns -VG_ERANGE).  Each source has its own
+ * clock (newest data time it delivered, or what vg_engine_source_time says); silence is
+ * judged per series at that source's clock, so sources advancing at different data rates
+ * do not make each other look silent.  With cfg.tick_ms > 0 the engine ticks itself from
+ * data time (streams at their release, sources at their watermark); vg_engine_tick then
+ * only serves device-less (fleet) detectors and lifecycle timers.  With cfg.tick_ms == 0
+ * (legacy, offline tools) vg_engine_tick(now) moves every source to now and does it all. */
 #ifndef VG_ENGINE_H
 #define VG_ENGINE_H
 
@@ -21,6 +33,9 @@ typedef struct {
     size_t max_series;        /* declared series bound (0 = 1,000,000) */
     size_t max_devices;       /* device bound (0 = 100,000) */
     size_t max_episodes;      /* open episodes bound (0 = 100,000) */
+    int64_t lateness_ms;      /* per-stream reorder window; 0 = none (per-series order only) */
+    int64_t tick_ms;          /* self-ticking granularity in data time; 0 = caller ticks */
+    size_t max_buffered;      /* samples held in all reorder buffers (0 = 1,000,000) */
 } vg_engine_cfg_t;
 
 /* What the caller knows about a series when declaring it. Borrowed for the call. */
@@ -35,7 +50,12 @@ typedef struct {
 typedef struct {
     uint64_t samples, events, ticks;
     uint64_t unknown_series;   /* samples for an undeclared series id */
-    uint64_t dropped;          /* NaN / out-of-order samples dropped by the engine */
+    uint64_t dropped;          /* NaN / duplicate-time samples dropped by the engine */
+    uint64_t late;             /* older than their stream's released time: dropped */
+    uint64_t forced;           /* released before the lateness because a buffer bound was hit */
+    uint64_t processed;        /* samples handed to detectors (after the reorder buffer) */
+    uint64_t buffered;         /* samples waiting in reorder buffers now */
+    uint64_t sources, streams;
     uint64_t detector_errors;  /* negative returns from detectors */
     uint64_t alerts, creates, updates, closes, suppressed, inhibited;
     uint64_t series, devices, instances, episodes_open;
@@ -55,21 +75,38 @@ void vg_engine_destroy (vg_engine_t **self_p);
  * series_id must be unique per series (use vg_series_id()).  Returns the number of rule
  * instances linked (>= 0), or -VG_EINVAL (bad info), -VG_EFULL, -VG_ENOMEM. */
 int vg_engine_series (vg_engine_t *e, uint64_t series_id, const vg_series_info_t *info);
+/* The same, naming the source that delivers the series ("agent-1/jti"; NULL or "" = the
+ * default source).  A series keeps the source it was first declared with, except that one
+ * declared without a source (restored state) joins the first source named for it. */
+int vg_engine_series_from (vg_engine_t *e, uint64_t series_id, const vg_series_info_t *info, const char *source);
 /* Declare or update a device's inventory (vendor, role, ...) without a series.
  * Returns 0 or a negative error. */
 int vg_engine_device (vg_engine_t *e, const vg_device_t *dev);
 
 /* One sample of a declared series (value as received; counters are raw counts).
- * Returns 0, or -VG_ENOTFOUND for an undeclared series (counted). */
+ * Returns 0, -VG_ENOTFOUND for an undeclared series, -VG_ERANGE for a late sample (older
+ * than what its stream released; dropped), each counted. */
 int vg_engine_sample (vg_engine_t *e, uint64_t series_id, int64_t ts_ms, double value);
 /* A state sample ("UP", "ESTABLISHED", ...): mapped to 1 for up-like states
  * (UP, ESTABLISHED, ACTIVE, ENABLED, OK, TRUE, RUNNING, LOCKED-IN), else 0. */
 int vg_engine_state (vg_engine_t *e, uint64_t series_id, int64_t ts_ms, const char *state);
 /* One event; dev describes ev->device (required: dev->id). Returns 0 or -VG_EINVAL. */
 int vg_engine_event (vg_engine_t *e, const vg_event_t *ev, const vg_device_t *dev);
-/* Advance event time to now_ms: silence detection, hold-downs, periodic updates, bucket
- * closing.  now_ms earlier than the engine's time is ignored.  Returns 0. */
+/* Advance event time to now_ms: hold-downs, periodic updates, bucket closing of device-less
+ * (fleet) detectors; with cfg.tick_ms == 0 also silence and every detector tick, with all
+ * sources moved to now_ms.  now_ms earlier than the engine's time is ignored.  Returns 0. */
 int vg_engine_tick (vg_engine_t *e, int64_t now_ms);
+/* Move a source's clock to now_ms (ignored when not later): used for a live source that
+ * delivers nothing (its devices' silence must still be judged).  Releases what the new
+ * watermark allows and runs the source's ticks.  Returns 0, or -VG_ENOTFOUND. */
+int vg_engine_source_time (vg_engine_t *e, const char *source, int64_t now_ms);
+/* A source's clock (newest data time, INT64_MIN if none) or INT64_MIN when unknown. */
+int64_t vg_engine_source_clock (const vg_engine_t *e, const char *source);
+/* Number of sources and the name/clock of source i (creation order); NULL past the end. */
+size_t vg_engine_nsources (const vg_engine_t *e);
+const char *vg_engine_source_at (const vg_engine_t *e, size_t i, int64_t *clock);
+/* Release every buffered sample (end of input, stop) in time order per stream.  Returns 0. */
+int vg_engine_flush (vg_engine_t *e);
 
 /* The verdict of the most recent sample of a series' first linked instance (state, score,
  * observed, expected, band), for offline scoring.  Returns 0, or -VG_ENOTFOUND if the

@@ -3,12 +3,15 @@
  *
  * At start the capture is read once (pcap_replay.c: link layers, IPv4/IPv6, TCP
  * reassembly) and every mapped UDP payload / TCP chunk is kept as a record in one buffer
- * (bounded by max_file_size).  service() then decodes the records: at speed max as fast as
+ * (a capture file larger than max_file_size is refused; the records, payloads plus small
+ * headers, are bounded by twice that).  service() then decodes the records: at speed max as fast as
  * the collector acknowledges (paused while the agent is throttled), otherwise at the
  * capture's own pace.  Decoders keep the payloads' timestamps (the capture time is the
  * fallback), so a replay stores the original times.  Done after the last record. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "common/buf.h"
@@ -120,7 +123,21 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     }
     p->host = env->host;
     p->max_speed = c->speed == 1;
-    p->max_bytes = c->max_file_size;
+    struct stat sb;
+    if (stat (c->file, &sb) < 0) {
+        snprintf (err, errlen, "%s: %s", c->file, strerror (errno));
+        goto fail;
+    }
+    if ((uint64_t) sb.st_size > c->max_file_size) {
+        snprintf (err, errlen,
+                  "%s: the capture is %lld bytes, larger than max_file_size (%llu bytes; its payloads are held in "
+                  "memory for the replay): raise max_file_size for this input",
+                  c->file, (long long) sb.st_size, (unsigned long long) c->max_file_size);
+        goto fail;
+    }
+    /* Payloads never exceed the file; records add a small header (and the source address)
+     * per packet, so twice the bound leaves room without letting memory run away. */
+    p->max_bytes = c->max_file_size > UINT64_MAX / 2 ? UINT64_MAX : c->max_file_size * 2;
     p->fs = vg_fmt_set_new ();
     if (!p->fs) {
         snprintf (err, errlen, "out of memory");
@@ -147,8 +164,10 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     vg_pcap_cfg_t pc = { .ports = ports, .nports = c->nports };
     int rc = vg_pcap_replay_file (c->file, &pc, &p->ps);
     if (p->over) {
-        snprintf (err, errlen, "%s: payloads exceed max_file_size (%llu bytes)", c->file,
-                  (unsigned long long) p->max_bytes);
+        snprintf (err, errlen,
+                  "%s: the replay records (payloads and per-packet headers) need more than %llu bytes (twice "
+                  "max_file_size): raise max_file_size for this input",
+                  c->file, (unsigned long long) p->max_bytes);
         goto fail;
     }
     if (rc != 0) {

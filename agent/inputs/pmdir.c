@@ -4,7 +4,13 @@
  * `pattern` (and does not start with '.') and that has not changed for PMDIR_SETTLE_MS is
  * read (at most max_file_size bytes), decoded once, then moved to done_dir, or, without
  * done_dir, remembered by (name, size, mtime) so it is not decoded again until restart.
- * At most PMDIR_BURST files per turn, so a backlog does not stall the agent's loop. */
+ * Files are read in data-time order: a scan lists the new files, sorts them by their
+ * measurement begin time (from the 3GPP TS 32.432 file name "A20261101.0015+0100-...",
+ * else the beginTime in the file's header, else mtime; ties by name), and the list is
+ * worked off PMDIR_BURST files per turn, so a backlog neither stalls the agent's loop nor
+ * reaches the collector in directory order.  With `once` the input is done when a scan
+ * finds nothing new and nothing still being written. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -31,7 +37,13 @@ typedef struct {
     uint64_t max_size;
     int64_t interval_ms;
     int64_t next_scan_mono;
-    bool again;                  /* the last scan stopped at PMDIR_BURST: rescan soon */
+    bool again;                  /* files left or still settling: rescan soon */
+    bool once, finished;         /* once: done after a scan with nothing new or unsettled */
+    struct s_pend {
+        char *name;
+        int64_t begin_ms;
+    } *pend;                     /* files of the last scan, in data-time order */
+    size_t npend, ipend, cappend;
     vg_u64map_t seen;            /* hash(name, size, mtime) of files processed (no done_dir) */
     vg_buf_t buf;                /* file contents, reused */
     vg_decode_stats_t st;
@@ -39,7 +51,16 @@ typedef struct {
     vg_ratelimit_t rl;
 } s_pmdir_t;
 
-static const char *const s_keys[] = { "type", "dir", "pattern", "interval", "done_dir", "max_file_size", "site", NULL };
+static const char *const s_keys[] = { "type",          "dir",  "pattern", "interval", "done_dir",
+                                      "max_file_size", "once", "site",    NULL };
+
+static void
+s_pend_clear (s_pmdir_t *d)
+{
+    for (size_t i = 0; i < d->npend; i++)
+        free (d->pend[i].name);
+    d->npend = d->ipend = 0;
+}
 
 static void
 s_destroy (void **self_p)
@@ -47,6 +68,8 @@ s_destroy (void **self_p)
     if (!self_p || !*self_p)
         return;
     s_pmdir_t *d = *self_p;
+    s_pend_clear (d);
+    free (d->pend);
     vg_u64map_free (&d->seen);
     vg_buf_free (&d->buf);
     free (d);
@@ -76,6 +99,7 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     d->done_dir = c->done_dir && c->done_dir[0] ? c->done_dir : NULL;
     d->max_size = c->max_file_size < VG_PM3GPP_MAX_XML ? c->max_file_size : VG_PM3GPP_MAX_XML;
     d->interval_ms = c->interval_ms;
+    d->once = c->once;
     d->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 3);
     return d;
 }
@@ -149,18 +173,93 @@ s_finish (s_pmdir_t *d, const char *name, const char *path, const struct stat *s
         vg_u64map_put (&d->seen, s_key (name, sb), 1);
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+s_days (int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static bool
+s_digits (const char *p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit ((unsigned char) p[i]))
+            return false;
+        v = v * 10 + (p[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* Begin time of a TS 32.432 file name: <A-D>YYYYMMDD.HHMM[(+|-)HHMM]-..., UTC ms, or -1.
+ * Without an offset the time is taken as UTC. */
+static int64_t
+s_name_begin (const char *name)
+{
+    int y, mo, da, hh, mi, oh = 0, om = 0;
+    if (!strchr ("ABCD", name[0]) || !s_digits (name + 1, 4, &y) || !s_digits (name + 5, 2, &mo) ||
+        !s_digits (name + 7, 2, &da) || name[9] != '.' || !s_digits (name + 10, 2, &hh) ||
+        !s_digits (name + 12, 2, &mi) || mo < 1 || mo > 12 || da < 1 || da > 31 || hh > 23 || mi > 59)
+        return -1;
+    int sign = 0;
+    if ((name[14] == '+' || name[14] == '-') && s_digits (name + 15, 2, &oh) && s_digits (name + 17, 2, &om))
+        sign = name[14] == '+' ? 1 : -1;
+    int64_t t = (s_days (y, mo, da) * 86400 + hh * 3600 + mi * 60) * 1000;
+    return t - sign * (int64_t) (oh * 3600 + om * 60) * 1000;
+}
+
+/* beginTime="..." in the first 4 KiB of the file (the measCollec header), UTC ms, or -1. */
+static int64_t
+s_content_begin (const char *path)
+{
+    char head[4097];
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread (head, 1, sizeof head - 1, f);
+    fclose (f);
+    head[n] = '\0';
+    const char *p = strstr (head, "beginTime=");
+    if (!p || (p[10] != '"' && p[10] != '\''))
+        return -1;
+    char q = p[10], val[64];
+    size_t i = 0;
+    for (p += 11; *p && *p != q && i + 1 < sizeof val; p++)
+        val[i++] = *p;
+    val[i] = '\0';
+    int64_t t;
+    return vg_clock_parse (val, 0, &t) == 0 ? t : -1;
+}
+
+static int
+s_pend_cmp (const void *a, const void *b)
+{
+    const struct s_pend *x = a, *y = b;
+    if (x->begin_ms != y->begin_ms)
+        return x->begin_ms < y->begin_ms ? -1 : 1;
+    return strcmp (x->name, y->name);
+}
+
+/* List the new, settled files in data-time order into d->pend. */
 static void
-s_scan (s_pmdir_t *d, int64_t now, const vg_sink_t *sink)
+s_scan (s_pmdir_t *d, int64_t now)
 {
     DIR *dir = opendir (d->dir);
     d->scans++;
     d->again = false;
+    s_pend_clear (d);
     if (!dir) {
         d->read_errors++;
         vg_log_rl (&d->rl, VG_LOG_WARN, "input", "pmdir: cannot open %s: %s", d->dir, strerror (errno));
         return;
     }
-    int done = 0;
     struct dirent *e;
     while ((e = readdir (dir)) != NULL) {
         const char *name = e->d_name;
@@ -178,28 +277,71 @@ s_scan (s_pmdir_t *d, int64_t now, const vg_sink_t *sink)
             d->again = true;
             continue;
         }
-        if (done >= PMDIR_BURST) {
-            d->again = true;
-            break;
+        if (d->npend == d->cappend) {
+            size_t nc = d->cappend ? d->cappend * 2 : 64;
+            struct s_pend *np = realloc (d->pend, nc * sizeof *np);
+            if (!np)
+                break;
+            d->pend = np;
+            d->cappend = nc;
         }
+        int64_t b = s_name_begin (name);
+        if (b < 0)
+            b = s_content_begin (path);
+        if (b < 0)
+            b = (int64_t) sb.st_mtime * 1000;
+        d->pend[d->npend].name = strdup (name);
+        if (!d->pend[d->npend].name)
+            break;
+        d->pend[d->npend].begin_ms = b;
+        d->npend++;
+    }
+    closedir (dir);
+    qsort (d->pend, d->npend, sizeof *d->pend, s_pend_cmp);
+}
+
+/* Work off up to PMDIR_BURST files of the list. */
+static void
+s_work (s_pmdir_t *d, int64_t now, const vg_sink_t *sink)
+{
+    for (int done = 0; d->ipend < d->npend && done < PMDIR_BURST; d->ipend++) {
+        const char *name = d->pend[d->ipend].name;
+        char path[4096];
+        int k = snprintf (path, sizeof path, "%s/%s", d->dir, name);
+        struct stat sb;
+        if (k <= 0 || (size_t) k >= sizeof path || stat (path, &sb) < 0 || !S_ISREG (sb.st_mode))
+            continue; /* gone meanwhile */
         done++;
         if (s_process (d, name, path, &sb, now, sink))
             s_finish (d, name, path, &sb);
         else
-            d->again = true;
+            d->again = true; /* grew since the scan: the next scan takes it again */
     }
-    closedir (dir);
 }
 
 static int
 s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
 {
     s_pmdir_t *d = self;
-    if (mono < d->next_scan_mono)
+    if (d->ipend < d->npend) { /* a listed backlog: keep going, one burst per turn */
+        s_work (d, now, sink);
+        d->next_scan_mono = d->ipend < d->npend ? mono : mono + PMDIR_SETTLE_MS / 4;
         return 0;
-    s_scan (d, now, sink);
-    d->next_scan_mono = mono + (d->again ? (d->interval_ms < PMDIR_SETTLE_MS ? d->interval_ms : PMDIR_SETTLE_MS / 4)
-                                         : d->interval_ms);
+    }
+    if (mono < d->next_scan_mono || d->finished)
+        return 0;
+    s_scan (d, now);
+    if (d->once && d->npend == 0 && !d->again) {
+        d->finished = true;
+        return 0;
+    }
+    s_work (d, now, sink);
+    if (d->ipend < d->npend)
+        d->next_scan_mono = mono;
+    else
+        d->next_scan_mono = mono + (d->again || d->once ? (d->interval_ms < PMDIR_SETTLE_MS ? d->interval_ms
+                                                                                         : PMDIR_SETTLE_MS / 4)
+                                                        : d->interval_ms);
     return 0;
 }
 
@@ -207,7 +349,16 @@ static int64_t
 s_next_wake (const void *self, int64_t mono)
 {
     const s_pmdir_t *d = self;
+    if (d->finished)
+        return 3600000;
     return d->next_scan_mono - mono;
+}
+
+static bool
+s_done (const void *self)
+{
+    const s_pmdir_t *d = self;
+    return d->finished;
 }
 
 static const vg_decode_stats_t *
@@ -236,6 +387,7 @@ const vg_input_ops_t vg_in_pmdir_ops = {
     .destroy = s_destroy,
     .service = s_service,
     .next_wake = s_next_wake,
+    .done = s_done,
     .stats = s_stats,
     .describe = s_describe,
 };

@@ -2,12 +2,15 @@
 """bench_e2e - end-to-end throughput of the real path: vigil-agent (sim input, full speed)
 -> ZeroMQ -> vigil-collector -> RocksDB (fsync on every commit).
 
-Prints one JSON object: samples/s end to end (agent start to the last acknowledgement),
+Prints one JSON object: samples/s end to end (agent start to the last acknowledgement; with
+--detect, to the moment the collector's detect stage has been fed every stored sample, read
+from its /metrics),
 bytes per sample on the wire and on disk (raw, and after `vigil compact`), collector CPU
 seconds and peak RSS, agent CPU seconds and peak RSS.  Not a test: numbers go to
 docs/PERFORMANCE.md together with the command that produced them.
 
 usage: bench_e2e.py --bin build/bin [--sites 100] [--days 2] [--interval 60s] [--sync true]
+                    [--detect [--rules detectors/rules.yaml]]
 """
 import argparse
 import json
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 
 def free_port():
@@ -38,6 +42,24 @@ def wait4(p, timeout):
         time.sleep(0.02)
     p.kill()
     raise SystemExit(f"process {p.args[0]} did not exit within {timeout}s")
+
+
+def metrics(port):
+    """The collector's /metrics as {name{labels}: value}, or None."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            k, _, v = line.rpartition(" ")
+            try:
+                out[k] = float(v)
+            except ValueError:
+                pass
+    return out
 
 
 def dir_bytes(d):
@@ -59,6 +81,9 @@ def main():
     ap.add_argument("--interval", default="60s")
     ap.add_argument("--sync", default="true")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--detect", action="store_true", help="run the detect stage; wait until it is fed everything")
+    ap.add_argument("--rules", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                                    "detectors", "rules.yaml"))
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="vigil-bench-")
     port, mport = free_port(), free_port()
@@ -68,6 +93,8 @@ def main():
         f.write(f"collector:\n  listen: tcp://127.0.0.1:{port}\n  metrics_listen: 127.0.0.1:{mport}\n"
                 f"store:\n  path: {work}/store\n  sync: {a.sync}\n  retention: 0\n"
                 f"ingest:\n  max_past: 3650d\nagents:\n  - id: bench\n")
+        if a.detect:
+            f.write(f"detect:\n  enabled: true\n  rules: {os.path.abspath(a.rules)}\n")
     with open(f"{work}/a.yaml", "w") as f:
         f.write(f"agent:\n  id: bench\ncollectors: [tcp://127.0.0.1:{port}]\n"
                 f"spool:\n  dir: {work}/spool\n  fsync: true\n"
@@ -89,6 +116,22 @@ def main():
                              stderr=alog, stdout=alog)
     aru = wait4(agent, 3600)
     wall = time.monotonic() - t0
+    det = None
+    if a.detect:
+        # The detect stage runs behind the acknowledgements: wait until it has been fed every
+        # stored sample (metrics are refreshed about once a second).
+        deadline = time.monotonic() + 3600
+        while time.monotonic() < deadline:
+            m = metrics(mport)
+            if (m and m.get('vigil_detect_queue_batches', 1) == 0 and m.get('vigil_samples_total{result="stored"}', 0) > 0
+                    and m.get('vigil_detect_inputs_total{kind="sample"}', 0) + m.get('vigil_detect_inputs_total{kind="skipped"}', 0)
+                    >= m['vigil_samples_total{result="stored"}']):
+                det = m
+                break
+            time.sleep(0.05)
+        if det is None:
+            raise SystemExit("the detect stage did not catch up within an hour")
+        wall_detect = time.monotonic() - t0
     col.send_signal(signal.SIGTERM)
     cru = wait4(col, 120)
     alog.close()
@@ -114,11 +157,23 @@ def main():
         "disk_bytes_per_sample_raw": round(raw_disk / samples, 3),
         "disk_bytes_per_sample_compacted": round(insp["disk_bytes"] / samples, 3),
         "chunk_bytes_per_sample": round(insp["chunk_bytes_per_sample"], 3),
+        "detect": a.detect,
         "collector_cpu_s": round(cru.ru_utime + cru.ru_stime, 2),
         "collector_peak_rss_mb": round(cru.ru_maxrss / 1024, 1),
         "agent_cpu_s": round(aru.ru_utime + aru.ru_stime, 2),
         "agent_peak_rss_mb": round(aru.ru_maxrss / 1024, 1),
     }
+    if det is not None:
+        out.update({
+            "ack_samples_per_s": round(samples / wall),
+            "wall_s": round(wall_detect, 3),
+            "samples_per_s": round(samples / wall_detect),
+            "detect_samples_fed": int(det['vigil_detect_inputs_total{kind="sample"}']),
+            "detect_samples_processed": int(det.get('vigil_detect_samples_total{result="processed"}', -1)),
+            "detect_samples_late": int(det.get('vigil_detect_samples_total{result="late"}', -1)),
+            "detect_seconds": det.get("vigil_detect_seconds_total"),
+            "detect_alerts": int(det.get('vigil_detect_alerts_total{result="stored"}', 0)),
+        })
     print(json.dumps(out))
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)

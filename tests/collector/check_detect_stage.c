@@ -10,6 +10,7 @@
 
 #include "store/alert_store.h"
 #include "common/chunk.h"
+#include "common/clock.h"
 #include "collector/detect_stage.h"
 #include "common/err.h"
 #include "collector/ingest.h"
@@ -557,6 +558,324 @@ START_TEST (corrupt_state_starts_cold)
 }
 END_TEST
 
+/* ---- batch size and arrival order do not change the alerts ----
+ * Two devices from one agent: r1 with a BGP session down for 5 minutes, r2 whose counters
+ * stop for 10 minutes while r1 goes on.  Fed (a) in batches of 20 minutes of data packed
+ * series after series, as a fast replay does, (b) in batches of 30 s, and (c) r2 through a
+ * second agent, its batches all after r1's: the same alerts, nothing late, and r2's
+ * silence alerted while it lasted. */
+
+static const char *RULES_ET =
+    "rules:\n"
+    "  - id: sil\n    detector: silence\n    keep_firing_for: 0s\n    match: { path: \"*\" }\n"
+    "    params: { k: 3, min_silence: 30s }\n"
+    "  - id: bgp\n    detector: bgp\n    for: 30s\n    keep_firing_for: 1m\n"
+    "    match: { path: [\"*/session-state\"] }\n    params: { mode: session }\n";
+
+#define ET_SPAN (2 * 3600000LL)
+
+/* Series j of the scenario at time t: present? value? */
+static int
+et_value (int j, int64_t t, double *v)
+{
+    int64_t rel = t - T0;
+    switch (j) {
+    case 0: /* r1 session-state: 0 = ESTABLISHED, 1 = IDLE */
+        *v = rel >= 30 * 60000 && rel < 35 * 60000 ? 1 : 0;
+        return 1;
+    case 1: /* r1 counter */
+        *v = (double) rel / 1000.0;
+        return 1;
+    default: /* r2 counters: silent 10 minutes */
+        *v = (double) rel / 100.0 + j;
+        return !(rel >= 60 * 60000 && rel < 70 * 60000);
+    }
+}
+
+/* One batch of agent `agent` with the devices' series in [w0, w1), series after series.
+ * which: 1 = r1 only, 2 = r2 only, 3 = both. */
+static void
+et_batch (const char *agent, int which, uint64_t seq, int64_t w0, int64_t w1, vg_buf_t *out)
+{
+    char *strings[] = { "", "/bgp/neighbors/neighbor/state/session-state", "/interfaces/in-octets",
+                        "/interfaces/out-octets", "test" };
+    char *names[] = { "ESTABLISHED", "IDLE" };
+    Vigil__Device d1 = VIGIL__DEVICE__INIT, d2 = VIGIL__DEVICE__INIT;
+    d1.id = "lab/r1";
+    d2.id = "lab/r2";
+    d1.vendor = d2.vendor = "Acme";
+    d1.role = d2.role = "router";
+    d1.site = d2.site = "lab";
+    Vigil__Device *devs[] = { &d1, &d2 };
+    Vigil__Batch b = VIGIL__BATCH__INIT;
+    b.agent_id = (char *) agent;
+    b.epoch = 1;
+    b.seq = seq;
+    b.created_ms = T0;
+    b.n_strings = 5;
+    b.strings = strings;
+    b.n_devices = 2;
+    b.devices = devs;
+    Vigil__Series ss[4], *sp[4];
+    vg_buf_t chunks[4];
+    size_t ns = 0;
+    static int64_t ts[4096];
+    static double vs[4096];
+    for (int j = 0; j < 4; j++) {
+        int dev = j < 2 ? 0 : 1;
+        chunks[j] = (vg_buf_t) VG_BUF_INIT;
+        if (!(which & (1 << dev)))
+            continue;
+        size_t n = 0;
+        for (int64_t t = w0; t < w1; t += 10000) {
+            double v;
+            if (et_value (j, t, &v)) {
+                ck_assert_uint_lt (n, 4096);
+                ts[n] = t;
+                vs[n++] = v;
+            }
+        }
+        if (!n)
+            continue;
+        ck_assert_int_eq (vg_chunk_encode (ts, vs, n, &chunks[j]), 0);
+        vigil__series__init (&ss[ns]);
+        ss[ns].device = (uint32_t) dev;
+        ss[ns].path = (uint32_t) (j == 0 ? 1 : j == 1 ? 2 : j);
+        ss[ns].kind = j == 0 ? VIGIL__SERIES_KIND__SERIES_KIND_STATE : VIGIL__SERIES_KIND__SERIES_KIND_COUNTER;
+        if (j == 0) {
+            ss[ns].n_state_names = 2;
+            ss[ns].state_names = names;
+        }
+        ss[ns].input = 4;
+        ss[ns].count = (uint32_t) n;
+        ss[ns].chunk.data = chunks[j].data;
+        ss[ns].chunk.len = chunks[j].len;
+        sp[ns] = &ss[ns];
+        ns++;
+    }
+    b.n_series = ns;
+    b.series = sp;
+    size_t sz = vigil__batch__get_packed_size (&b);
+    vg_buf_reset (out);
+    ck_assert_int_eq (vg_buf_reserve (out, sz), 0);
+    out->len = vigil__batch__pack (&b, out->data);
+    for (int j = 0; j < 4; j++)
+        vg_buf_free (&chunks[j]);
+}
+
+typedef struct {
+    char lines[256][512];
+    size_t n;
+} et_out_t;
+
+static void
+et_alert (void *ctx, const vg_alert_t *a, vg_store_txn_t *txn)
+{
+    et_out_t *o = ctx;
+    (void) txn;
+    if (a->activity == VG_ACT_UPDATE || o->n >= 256)
+        return;
+    snprintf (o->lines[o->n++], sizeof o->lines[0], "%s|%d|%lld", a->uid, a->activity, (long long) a->time_ms);
+}
+
+static int
+et_cmp (const void *a, const void *b)
+{
+    return strcmp (a, b);
+}
+
+/* Run one feeding mode into a fresh store; returns the sorted alert lines joined. */
+static char *
+et_run (int mode, vg_detect_stage_stats_t *stats)
+{
+    char dir[400], rules[420], err[512];
+    snprintf (dir, sizeof dir, "%s/et%d", s_dir, mode);
+    snprintf (rules, sizeof rules, "%s/rules-et.yaml", s_dir);
+    FILE *f = fopen (rules, "w");
+    ck_assert_ptr_nonnull (f);
+    fputs (RULES_ET, f);
+    fclose (f);
+    vg_store_cfg_t sc = { dir, VG_STORE_RW, 7200000, false, 0 };
+    vg_store_t *store = vg_store_open (&sc, err, sizeof err);
+    ck_assert_msg (store != NULL, "%s", err);
+    vg_detect_stage_cfg_t cfg = { .rules_path = rules, .tick_ms = 10000, .lateness_ms = 30000 };
+    vg_detect_stage_t *st = vg_detect_stage_new (&cfg, store, err, sizeof err);
+    ck_assert_msg (st != NULL, "%s", err);
+    et_out_t *o = calloc (1, sizeof *o);
+    vg_detect_stage_on_alert (st, et_alert, o);
+    vg_buf_t b = VG_BUF_INIT;
+    uint64_t seq = 1;
+    if (mode == 0 || mode == 1) {
+        int64_t span = mode == 0 ? 20 * 60000 : 30000;
+        for (int64_t w = T0; w < T0 + ET_SPAN; w += span) {
+            et_batch ("t1", 3, seq++, w, w + span, &b);
+            ck_assert_int_eq (vg_detect_stage_process (st, b.data, b.len, 0), 0);
+        }
+    } else {
+        for (int k = 0; k < 2; k++)
+            for (int64_t w = T0; w < T0 + ET_SPAN; w += 60000) {
+                et_batch (k == 0 ? "t1" : "t2", k == 0 ? 1 : 2, seq++, w, w + 60000, &b);
+                ck_assert_int_eq (vg_detect_stage_process (st, b.data, b.len, 0), 0);
+            }
+    }
+    vg_detect_stage_stats (st, stats);
+    vg_detect_stage_destroy (&st);
+    vg_store_destroy (&store);
+    vg_buf_free (&b);
+    qsort (o->lines, o->n, sizeof o->lines[0], et_cmp);
+    char *r = calloc (o->n + 1, sizeof o->lines[0]);
+    for (size_t i = 0; i < o->n; i++) {
+        strcat (r, o->lines[i]);
+        strcat (r, "\n");
+    }
+    free (o);
+    return r;
+}
+
+START_TEST (batching_does_not_change_alerts)
+{
+    vg_detect_stage_stats_t s0, s1, s2;
+    char *a = et_run (0, &s0), *b = et_run (1, &s1), *c = et_run (2, &s2);
+    ck_assert_msg (strstr (a, "bgp:lab/r1") != NULL, "%s", a);
+    const char *p = strstr (a, "sil:lab/r2:device@");
+    ck_assert_msg (p != NULL, "%s", a);
+    long long start, when;
+    int act;
+    ck_assert_int_eq (sscanf (strchr (p, '@') + 1, "%lld|%d|%lld", &start, &act, &when), 3);
+    ck_assert_int_eq (act, VG_ACT_CREATE);
+    ck_assert_int_lt (when, T0 + 70 * 60000); /* while r2 was silent */
+    ck_assert_msg (strstr (a, "sil:lab/r1") == NULL && strstr (a, "outage") == NULL, "%s", a);
+    ck_assert_uint_eq (s0.late + s1.late + s2.late, 0);
+    ck_assert_uint_eq (s0.samples, s1.samples);
+    ck_assert_str_eq (a, b);
+    /* r2 through its own agent after all of r1: r2's silence is judged against r2's own
+     * source, which did not move while r2 was silent, so it is found when r2 resumes
+     * (nothing else said time had passed) — same uid, at most later. */
+    ck_assert_msg (strstr (c, "bgp:lab/r1") != NULL && strstr (c, "sil:lab/r2:device@") != NULL, "%s", c);
+    ck_assert_uint_eq (s2.engine.sources, 2);
+    free (a);
+    free (b);
+    free (c);
+}
+END_TEST
+
+
+/* ---- a live source that stops sending: wall clock; a finished replay: never ----
+ * One device streams every 100 ms with timestamps near the wall clock, then nothing (its
+ * agent would keep sending heartbeats).  Its source's clock must follow the wall clock
+ * after detect.live_idle, so the silence is reported while it lasts.  The same stream two
+ * days in the past (a replay) must not be reported silent however long we wait. */
+
+static const char *RULES_LI =
+    "rules:\n"
+    "  - id: sil\n    detector: silence\n    keep_firing_for: 0s\n    match: { path: \"*\" }\n"
+    "    params: { k: 3, min_silence: 0s }\n";
+
+typedef struct {
+    _Atomic int sil;
+} li_hook_t;
+
+static void
+li_alert (void *ctx, const vg_alert_t *a, vg_store_txn_t *txn)
+{
+    li_hook_t *h = ctx;
+    (void) txn;
+    if (a->activity == VG_ACT_CREATE && strstr (a->uid, "sil:lab/r9") == a->uid)
+        h->sil++;
+}
+
+static void
+li_batch (uint64_t seq, int64_t t0, int n, vg_buf_t *out)
+{
+    char *strings[] = { "", "/interfaces/in-octets", "test" };
+    Vigil__Device d = VIGIL__DEVICE__INIT;
+    d.id = "lab/r9";
+    d.vendor = "Acme";
+    Vigil__Device *devs[] = { &d };
+    Vigil__Batch b = VIGIL__BATCH__INIT;
+    b.agent_id = "t1";
+    b.epoch = 1;
+    b.seq = seq;
+    b.n_strings = 3;
+    b.strings = strings;
+    b.n_devices = 1;
+    b.devices = devs;
+    int64_t ts[64];
+    double v[64];
+    ck_assert_int_le (n, 64);
+    for (int i = 0; i < n; i++) {
+        ts[i] = t0 + i * 100;
+        v[i] = i;
+    }
+    vg_buf_t chunk = VG_BUF_INIT;
+    ck_assert_int_eq (vg_chunk_encode (ts, v, (size_t) n, &chunk), 0);
+    Vigil__Series s = VIGIL__SERIES__INIT;
+    Vigil__Series *sp[] = { &s };
+    s.path = 1;
+    s.kind = VIGIL__SERIES_KIND__SERIES_KIND_GAUGE;
+    s.input = 2;
+    s.count = (uint32_t) n;
+    s.chunk.data = chunk.data;
+    s.chunk.len = chunk.len;
+    b.n_series = 1;
+    b.series = sp;
+    size_t sz = vigil__batch__get_packed_size (&b);
+    vg_buf_reset (out);
+    ck_assert_int_eq (vg_buf_reserve (out, sz), 0);
+    out->len = vigil__batch__pack (&b, out->data);
+    vg_buf_free (&chunk);
+}
+
+/* Stream 2 s of data ending near now + offset_ms, then wait up to wait_ms for a silence
+ * Create.  Returns the Creates seen; *moves = source clocks moved by the wall clock. */
+static int
+li_run (int64_t offset_ms, int wait_ms, uint64_t *moves)
+{
+    char dir[400], rules[420], err[512];
+    snprintf (dir, sizeof dir, "%s/li%lld", s_dir, (long long) (offset_ms != 0));
+    snprintf (rules, sizeof rules, "%s/rules-li.yaml", s_dir);
+    FILE *f = fopen (rules, "w");
+    ck_assert_ptr_nonnull (f);
+    fputs (RULES_LI, f);
+    fclose (f);
+    vg_store_cfg_t sc = { dir, VG_STORE_RW, 7200000, false, 0 };
+    vg_store_t *store = vg_store_open (&sc, err, sizeof err);
+    ck_assert_msg (store != NULL, "%s", err);
+    vg_detect_stage_cfg_t cfg = { .rules_path = rules, .tick_ms = 100, .lateness_ms = 100, .live_idle_ms = 200 };
+    vg_detect_stage_t *st = vg_detect_stage_new (&cfg, store, err, sizeof err);
+    ck_assert_msg (st != NULL, "%s", err);
+    li_hook_t *h = calloc (1, sizeof *h);
+    vg_detect_stage_on_alert (st, li_alert, h);
+    ck_assert_int_eq (vg_detect_stage_start (st), 0);
+    vg_buf_t b = VG_BUF_INIT;
+    int64_t now = vg_clock_now_ms () + offset_ms;
+    li_batch (1, now - 2000, 20, &b);
+    ck_assert_int_eq (vg_detect_stage_submit (st, b.data, b.len), 0);
+    for (int waited = 0; waited < wait_ms && h->sil == 0; waited += 20)
+        usleep (20000);
+    int sil = h->sil;
+    ck_assert_int_eq (vg_detect_stage_stop (st), 0);
+    vg_detect_stage_stats_t s;
+    vg_detect_stage_stats (st, &s);
+    *moves = s.idle_moves;
+    vg_detect_stage_destroy (&st);
+    vg_store_destroy (&store);
+    vg_buf_free (&b);
+    free (h);
+    return sil;
+}
+
+START_TEST (live_source_idle_follows_wall_clock)
+{
+    uint64_t moves = 0;
+    ck_assert_int_ge (li_run (0, 10000, &moves), 1);
+    ck_assert_uint_ge (moves, 1);
+    ck_assert_int_eq (li_run (-2 * 86400000LL, 1500, &moves), 0);
+    ck_assert_uint_eq (moves, 0);
+}
+END_TEST
+
+
 Suite *
 vg_detect_stage_suite (void)
 {
@@ -573,6 +892,8 @@ vg_detect_stage_suite (void)
         { "bad_batches", bad_batches_counted },
         { "config_errors", config_errors },
         { "corrupt_state", corrupt_state_starts_cold },
+        { "batching", batching_does_not_change_alerts },
+        { "live_idle", live_source_idle_follows_wall_clock },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create (cases[i].name);

@@ -4,8 +4,9 @@ A collector runs with the default rules (detectors/rules.yaml).  An agent stream
 simulated hours at full speed; then crafted batches (vgsend make-events) inject security
 events on one device and benign look-alikes on another:
   * a config change outside the change window, a login from outside the bastion range and
-    a crash reboot must alert (I01, C04, I03); after them the fleet's event time has moved
-    on by a day, so the stopped simulator's devices are reported silent (A01);
+    a crash reboot must alert (I01, C04, I03); they come from another source (agent "inj")
+    a day later in data time, which must not make the simulator's devices look silent (each
+    source has its own clock; a finished replay is not a silence);
   * a config change inside the nightly change window and a login from the bastion range
     must not.
 The collector is stopped (SIGTERM) and restarted: the alerts are still listed, and a
@@ -93,9 +94,11 @@ def body(h):
         a = alerts(h, store)
         got = {(x["finding_info"]["analytic"]["name"], dev(x)) for x in a if x["activity_id"] == 1}
         want = {("i01-config-change", "lab/bad"), ("c04-login", "lab/bad"), ("i03-reboot", "lab/bad")}
-        return a if want <= got and any(x["finding_info"]["analytic"]["name"] == "a01-silence" for x in a) else None
+        return a if want <= got else None
 
-    first = wait_for(expected_present, 60, "security alerts and simulator silence in vigil alerts")
+    first = wait_for(expected_present, 60, "security alerts in vigil alerts")
+    assert not [a for a in first if a["finding_info"]["analytic"]["name"] == "a01-silence"], \
+        "another source's data time made the simulator's devices look silent"
     assert not [a for a in first if dev(a) == "lab/benign"], "benign look-alikes alerted"
     cc = [a for a in first if dev(a) == "lab/bad" and a["finding_info"]["analytic"]["name"] == "i01-config-change"]
     assert len(cc) == 1 and cc[0]["severity"] == "High", cc
@@ -103,7 +106,7 @@ def body(h):
     text = h.vigil("alerts", "--store", store).stdout
     assert "i03-reboot" in text and "lab/bad" in text, text
     # /metrics is refreshed once a second: wait for it to show what the store already holds.
-    m = wait_for(lambda: (lambda m: m if m and m['vigil_detect_alerts_total{result="stored"}'] >= 4 else None)(
+    m = wait_for(lambda: (lambda m: m if m and m['vigil_detect_alerts_total{result="stored"}'] >= 3 else None)(
         h.metrics(mport)), 30, "alert counters in /metrics")
     assert m['vigil_detect_alerts_total{result="lost"}'] == 0, m
 
