@@ -72,6 +72,11 @@ def parse_args(argv=None):
     p.add_argument("--incidents", type=int, default=0, help="incidents per type (0 = scenario default)")
     p.add_argument("--mdt-encoding", default="json", choices=("json", "kvgpb"))
     p.add_argument("--max-age", default="50ms,5s", help="batch.max_age values, comma separated")
+    p.add_argument("--mode", default="pcap,live",
+                   help="pcap = one agent with two pcap inputs and the PM backlog (pmdir); live = the same "
+                        "data fed in time order to live tcp/udp/pmdir inputs; comma separated")
+    p.add_argument("--runs", default="", help="explicit runs MODE:MAX_AGE,... instead of --mode x --max-age")
+    p.add_argument("--speed", type=float, default=1440.0, help="live: data time / wall time")
     p.add_argument("--grace", type=float, default=3600.0, help="seconds after a label's end an alert may come")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for one replay")
     p.add_argument("--json", default="", help="write the results as JSON here")
@@ -126,8 +131,8 @@ def metrics(port):
 class Replay:
     """One collector + one agent replaying the wire data; stopped by close()."""
 
-    def __init__(self, a, wire, work, max_age):
-        self.a, self.work, self.procs, self.logs = a, work, {}, []
+    def __init__(self, a, wire, work, max_age, mode="pcap"):
+        self.a, self.wire, self.work, self.mode, self.procs, self.logs = a, wire, work, mode, {}, []
         os.makedirs(work, exist_ok=True)
         self.port, self.mport = free_port(), free_port()
         self.store = os.path.join(work, "store")
@@ -142,12 +147,20 @@ class Replay:
                 f"spool:\n  dir: {work}/spool\n  fsync: false\n"
                 f"send:\n  timeout: 5s\n  heartbeat: 1s\n"
                 f"batch:\n  max_age: {max_age}\n"
-                f"inputs:\n"
-                f"  - type: pcap\n    file: {wire}/mdt.pcap\n    speed: max\n    max_file_size: 8GiB\n"
-                f"    ports: [{{port: 57500, format: mdt-tcp}}]\n"
-                f"  - type: pcap\n    file: {wire}/jti.pcap\n    speed: max\n    max_file_size: 8GiB\n"
-                f"    ports: [{{port: 50000, format: jti}}]\n"
-                f"  - type: pmdir\n    dir: {wire}/pm\n    interval: 1s\n")
+                f"inputs:\n")
+        if mode == "pcap":  # the documented replay: two captures and the PM backlog in one agent
+            acfg += (f"  - type: pcap\n    file: {wire}/mdt.pcap\n    speed: max\n    max_file_size: 8GiB\n"
+                     f"    ports: [{{port: 57500, format: mdt-tcp}}]\n"
+                     f"  - type: pcap\n    file: {wire}/jti.pcap\n    speed: max\n    max_file_size: 8GiB\n"
+                     f"    ports: [{{port: 50000, format: jti}}]\n"
+                     f"  - type: pmdir\n    dir: {wire}/pm\n    interval: 1s\n")
+        else:  # live inputs, fed in data-time order by feed_live()
+            self.tport, self.uport = free_port(), free_port()
+            self.pmdir = os.path.join(work, "pm")
+            os.makedirs(self.pmdir, exist_ok=True)
+            acfg += (f"  - type: tcp\n    listen: 127.0.0.1:{self.tport}\n    format: mdt-tcp\n"
+                     f"  - type: udp\n    listen: 127.0.0.1:{self.uport}\n    format: jti\n"
+                     f"  - type: pmdir\n    dir: {self.pmdir}\n    interval: 1s\n")
         self.ccfg = self._write("collector.yaml", ccfg)
         self.acfg = self._write("agent.yaml", acfg)
 
@@ -176,6 +189,8 @@ class Replay:
         wait_for(lambda: metrics(self.mport), 60, "collector metrics endpoint")
         t0 = time.monotonic()
         self._start("agent", [os.path.join(self.a.bin, "vigil-agent"), "-c", self.acfg])
+        if self.mode == "live":
+            self.feed_live()
         last = {"v": None, "since": time.monotonic()}
 
         def settled():
@@ -200,6 +215,57 @@ class Replay:
         m["wall_s"] = round(time.monotonic() - t0 - 10, 1)
         return m
 
+    def feed_live(self):
+        """Send the wire data to the agent's live inputs in data-time order, `speed` times
+        faster than recorded: each capture's UDP datagrams and TCP sessions (connect on SYN,
+        send the client's bytes, close on FIN), and each PM file at its delivery time (written
+        under a dot name, then renamed into the watched directory)."""
+        import heapq
+        import socket
+
+        def tcp_ready():
+            try:
+                socket.create_connection(("127.0.0.1", self.tport), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        wait_for(tcp_ready, 60, "the agent's tcp input")
+        pm = [(f["deliver_ms"], 2, 0, 0, 0, f["file"]) for f in self.manifest["pm_files"] if not f["missing"]]
+        pm.sort()
+        events = heapq.merge(read_pcap(os.path.join(self.wire, "mdt.pcap")),
+                             read_pcap(os.path.join(self.wire, "jti.pcap")), pm, key=lambda e: e[0])
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        conns = {}
+        t0 = None
+        w0 = time.monotonic()
+        for ts, kind, sport, dport, flags, data in events:
+            if t0 is None:
+                t0 = ts
+            ahead = (ts - t0) / 1000.0 / self.a.speed - (time.monotonic() - w0)
+            if ahead > 0.002:
+                time.sleep(ahead)
+            if kind == 17 and dport == self.manifest["jti"]["port"]:
+                udp.sendto(data, ("127.0.0.1", self.uport))
+            elif kind == 6 and dport == self.manifest["mdt"]["port"]:
+                if flags & 0x02:  # SYN: the router dials
+                    if sport in conns:
+                        conns.pop(sport).close()
+                    conns[sport] = socket.create_connection(("127.0.0.1", self.tport), timeout=30)
+                if data and sport in conns:
+                    conns[sport].sendall(data)
+                if flags & 0x01 and sport in conns:  # FIN
+                    conns.pop(sport).close()
+            elif kind == 2:
+                name = os.path.basename(data)
+                tmp = os.path.join(self.pmdir, "." + name)
+                shutil.copyfile(os.path.join(self.wire, data), tmp)
+                past = time.time() - 5  # settled: pmdir need not wait for the writer
+                os.utime(tmp, (past, past))
+                os.rename(tmp, os.path.join(self.pmdir, name))
+        for c in conns.values():
+            c.close()
+        udp.close()
+
     def decoded(self):
         """Samples the agent's inputs decoded: the latest stats line of each input (the agent
         writes them when it stops, so call this after close())."""
@@ -222,6 +288,34 @@ class Replay:
                     p.wait(10)
         for f in self.logs:
             f.close()
+
+
+def read_pcap(path):
+    """Yield (ts_ms, proto, sport, dport, tcp_flags, payload) for each IPv4 UDP/TCP packet of a
+    classic little-endian Ethernet pcap (what vigil sim --wire-out writes)."""
+    import struct
+    with open(path, "rb") as f:
+        head = f.read(24)
+        if len(head) < 24 or struct.unpack("<I", head[:4])[0] != 0xa1b2c3d4:
+            raise ValueError(f"{path}: not a little-endian microsecond pcap")
+        while True:
+            rh = f.read(16)
+            if len(rh) < 16:
+                return
+            sec, usec, incl, _ = struct.unpack("<IIII", rh)
+            pkt = f.read(incl)
+            if len(pkt) < 34 or pkt[12:14] != b"\x08\x00":
+                continue
+            ihl = (pkt[14] & 15) * 4
+            proto = pkt[23]
+            tp = 14 + ihl
+            sport, dport = struct.unpack(">HH", pkt[tp:tp + 4])
+            ts = sec * 1000 + usec // 1000
+            if proto == 17:
+                yield (ts, 17, sport, dport, 0, pkt[tp + 8:])
+            elif proto == 6:
+                off = (pkt[tp + 12] >> 4) * 4
+                yield (ts, 6, sport, dport, pkt[tp + 13], pkt[tp + off:])
 
 
 def read_alerts(a, store):
@@ -330,33 +424,35 @@ def fmt(v, f="{:.2f}"):
 
 
 def table(results):
-    """Markdown table: one row per class, one column group per max_age."""
-    ages = list(results)
-    head = "| class | detector | labels |" + "".join(f" recall {a} | precision {a} | TTD {a} |" for a in ages)
-    sep = "|---|---|---:|" + "---:|---:|---:|" * len(ages)
+    """Markdown table: one row per class, one column per run (mode + max_age); a cell reads
+    found/labelled, precision, median TTD."""
+    runs = list(results)
+    head = "| class | detector | labels |" + "".join(f" {r} |" for r in runs)
+    sep = "|---|---|---:|" + "---|" * len(runs)
     classes = []
-    for a in ages:
-        for r in results[a]["score"]["rows"]:
+    for k in runs:
+        for r in results[k]["score"]["rows"]:
             if (r["class"], r["detector"], r["labels"], r["benign"]) not in classes:
                 classes.append((r["class"], r["detector"], r["labels"], r["benign"]))
     lines = [head, sep]
     for c, det, n, benign in classes:
         cells = ""
-        for a in ages:
-            r = next((x for x in results[a]["score"]["rows"] if x["class"] == c), None)
-            if benign:
-                cells += f" {r['found']} alerted | {fmt(r['precision'])} | - |" if r else " - | - | - |"
+        for k in runs:
+            r = next((x for x in results[k]["score"]["rows"] if x["class"] == c), None)
+            if not r:
+                cells += " - |"
+            elif benign:
+                cells += f" {r['found']} alerted |"
             else:
-                cells += (f" {r['found']}/{r['labels']} | {fmt(r['precision'])} | {fmt(r['ttd_median'], '{:.1f}')} |"
-                          if r else " - | - | - |")
+                cells += f" {r['found']}/{r['labels']}, P {fmt(r['precision'])}, TTD {fmt(r['ttd_median'], '{:.1f}')} |"
         lines.append(f"| {c} | {det} | {n} |{cells}")
     tot = ""
-    for a in ages:
-        t = results[a]["score"]["total"]
-        tot += f" {t['found']}/{t['labels']} ({fmt(t['recall'])}) | {fmt(t['precision'])} ({t['true_alerts']}/{t['alerts']}) | |"
+    for k in runs:
+        t = results[k]["score"]["total"]
+        tot += f" **{t['found']}/{t['labels']} = {fmt(t['recall'])}, P {fmt(t['precision'])} ({t['true_alerts']}/{t['alerts']})** |"
     lines.append(f"| **all incidents** | | |{tot}")
     for c in NOT_SIMULATED:
-        lines.append(f"| {c} | - | 0 |" + " not simulated | | |" * len(ages))
+        lines.append(f"| {c} | - | 0 |" + " not simulated |" * len(runs))
     return "\n".join(lines)
 
 
@@ -381,7 +477,7 @@ def report(a, manifest, labels, results, cmd):
         t = r["score"]["total"]
         stored = int(r["metrics"].get('vigil_samples_total{result="stored"}', 0))
         top = ", ".join(f"{k} {v}" for k, v in list(t["false_by_rule"].items())[:6]) or "none"
-        out.append(f"- max_age {age}: {t['alerts']} alerts, {t['false_alerts']} false "
+        out.append(f"- {age}: {t['alerts']} alerts, {t['false_alerts']} false "
                    f"({t['false_per_100_device_days']:.1f} per 100 device-days; by rule: {top}); "
                    f"{stored} samples stored, "
                    f"replay {r['metrics']['wall_s']} s.")
@@ -407,7 +503,10 @@ def write_doc(path, text):
 
 
 def main(argv=None):
+    import signal
     a = parse_args(argv)
+    # A SIGTERM unwinds like an exception, so the daemons started here are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     a.bin = os.path.abspath(a.bin)
     a.source = os.path.abspath(a.source)
     base = a.keep or tempfile.mkdtemp(prefix="vigil-eval-wire-")
@@ -418,22 +517,28 @@ def main(argv=None):
         shutil.rmtree(wire, ignore_errors=True)
         manifest, labels, start, end = generate(a, wire)
         results = {}
-        for age in [x.strip() for x in a.max_age.split(",") if x.strip()]:
-            work = os.path.join(base, f"run-{age}")
+        runs = [(mode.strip(), age.strip()) for mode in a.mode.split(",") if mode.strip()
+                for age in a.max_age.split(",") if age.strip()]
+        if a.runs:
+            runs = [tuple(x.strip().split(":", 1)) for x in a.runs.split(",") if x.strip()]
+        for mode, age in runs:
+            key = f"{mode} {age}"
+            work = os.path.join(base, f"run-{mode}-{age}")
             shutil.rmtree(work, ignore_errors=True)
-            rp = Replay(a, wire, work, age)
+            rp = Replay(a, wire, work, age, mode)
+            rp.manifest = manifest
             try:
                 m = rp.run(manifest["pm"]["files"])
             finally:
                 rp.close()
             m["decoded_samples"] = rp.decoded()
             alerts = read_alerts(a, rp.store)
-            results[age] = {"metrics": m, "score": score(labels, alerts, manifest, start, end, int(a.grace * 1000)),
-                            "alerts": alerts}
-            print(f"max_age {age}: {len(alerts)} alerts, replay {m['wall_s']} s", file=sys.stderr)
+            results[key] = {"metrics": m, "score": score(labels, alerts, manifest, start, end, int(a.grace * 1000)),
+                            "alerts": alerts, "mode": mode, "max_age": age}
+            print(f"{key}: {len(alerts)} alerts, replay {m['wall_s']} s", file=sys.stderr)
         cmd = "tests/eval/eval_wire.py --bin build/bin" + "".join(
             f" {k} {v}" for k, v in (("--days", f"{a.days:g}"), ("--sites", a.sites), ("--seed", a.seed),
-                                     ("--max-age", a.max_age)))
+                                     ("--max-age", a.max_age), ("--mode", a.mode), ("--speed", f"{a.speed:g}")) if v != "") + (f" --runs {a.runs}" if a.runs else "")
         text = report(a, manifest, labels, results, cmd)
         print(text)
         if a.json:

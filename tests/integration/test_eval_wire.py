@@ -1,7 +1,8 @@
 """Evaluation through the real path, small: a scenario fleet written as vendor wire data
 (`vigil sim --wire-out`: MDT TCP pcap, JTI UDP pcap, PM XML files) is replayed by an agent
-(pcap + pmdir inputs) into a collector with the default rules, for batch.max_age 50 ms and
-5 s, and the alerts are scored against the labels (tests/eval/eval_wire.py).
+into a collector with the default rules -- pcap + pmdir inputs with batch.max_age 50 ms and
+5 s, and the live tcp/udp/pmdir inputs fed in data-time order -- and the alerts are scored
+against the labels (tests/eval/eval_wire.py).
 
 Asserts that the pipeline runs end to end (every sample the agent decoded is stored and
 analysed, every wire transport delivered data), that the scoring is consistent (every label
@@ -26,7 +27,7 @@ def body(h):
     out = os.path.join(h.dir, "eval.json")
     keep = os.path.join(h.dir, "eval")
     argv = ["--bin", h.bin, "--source", h.a.source, "--sites", "6", "--days", "1", "--seed", "7",
-            "--max-age", "50ms,5s", "--timeout", "300", "--json", out, "--keep", keep]
+            "--runs", "pcap:50ms,pcap:5s,live:5s", "--speed", "4000", "--timeout", "300", "--json", out, "--keep", keep]
     assert eval_wire.main(argv) == 0
     with open(out) as f:
         r = json.load(f)
