@@ -19,9 +19,9 @@ s_help (FILE *f)
 {
     fprintf (f, "usage: vigil sim [--seed N] [--sites N] [--cells N] [--interval D] --start T --end T\n"
                 "                 [--scenario NAME [--incidents N] [--labels FILE [--labels-only]]]\n"
+                "                 [--wire-out DIR [--mdt-encoding json|kvgpb]]\n"
                 "  Prints every sample and event of the simulated fleet in [start, end) as NDJSON.\n"
                 "  Same options and defaults as the agent's sim input; T as in vigil query.\n"
-                "                 [--wire-out DIR [--mdt-encoding json|kvgpb]]\n"
                 "  --scenario injects labelled incidents; --labels writes their ground truth as JSON\n"
                 "  lines (- = stderr; --labels-only: no telemetry); --incidents sets incidents per type.\n"
                 "  --wire-out DIR writes the fleet as vendor wire data instead of NDJSON:\n"
