@@ -228,6 +228,7 @@ vg_wire_pcap_tcp_send (vg_wire_pcap_t *w, vg_wire_tcp_t *t, int64_t ts_us, const
         if (rc)
             return rc;
         off += n;
+        ts_us += 100; /* packet times never decrease */
     }
     return 0;
 }

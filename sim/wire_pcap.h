@@ -36,8 +36,8 @@ int vg_wire_pcap_udp (vg_wire_pcap_t *w, int64_t ts_us, uint32_t src_ip, uint16_
  * numbers are taken from isn (client) and isn * 2654435761 (server).  Returns 0 or -VG_EIO. */
 int vg_wire_pcap_tcp_open (vg_wire_pcap_t *w, vg_wire_tcp_t *t, int64_t ts_us, uint32_t isn);
 
-/* Send len bytes from the client: segments of at most 1448 bytes (PSH on the last), each
- * acknowledged by the server 50 us later.  Returns 0, -VG_EINVAL (session not open) or
+/* Send len bytes from the client: segments of at most 1448 bytes (PSH on the last), 100 us
+ * apart from ts_us on, each acknowledged by the server 50 us later.  Returns 0, -VG_EINVAL (session not open) or
  * -VG_EIO. */
 int vg_wire_pcap_tcp_send (vg_wire_pcap_t *w, vg_wire_tcp_t *t, int64_t ts_us, const uint8_t *data, size_t len);
 

@@ -367,6 +367,28 @@ s_same_file (const char *a, const char *b)
     tu_blob_free (&y);
 }
 
+/* Are the record times of a classic little-endian pcap non-decreasing? */
+static int
+s_monotone (const char *path)
+{
+    tu_blob_t b;
+    ck_assert_int_eq (tu_read_file (path, &b), 0);
+    int ok = b.len >= 24;
+    uint64_t prev = 0;
+    for (size_t off = 24; ok && off + 16 <= b.len;) {
+        const uint8_t *h = b.data + off;
+        uint64_t sec = h[0] | (uint32_t) h[1] << 8 | (uint32_t) h[2] << 16 | (uint32_t) h[3] << 24;
+        uint64_t us = h[4] | (uint32_t) h[5] << 8 | (uint32_t) h[6] << 16 | (uint32_t) h[7] << 24;
+        uint32_t incl = h[8] | (uint32_t) h[9] << 8 | (uint32_t) h[10] << 16 | (uint32_t) h[11] << 24;
+        uint64_t t = sec * 1000000 + us;
+        ok = t >= prev;
+        prev = t;
+        off += 16 + incl;
+    }
+    tu_blob_free (&b);
+    return ok;
+}
+
 typedef struct {
     vg_mdt_stream_t *mdt;
     vg_jti_state_t *jti;
@@ -413,6 +435,10 @@ START_TEST (wire_fleet_deterministic_and_decodable)
             continue; /* that gNB's file may be one of the missing ones */
         s_same_file (pa, pb);
     }
+    snprintf (pa, sizeof pa, "%s/mdt.pcap", a);
+    ck_assert_msg (s_monotone (pa), "mdt.pcap times decrease");
+    snprintf (pa, sizeof pa, "%s/jti.pcap", a);
+    ck_assert_msg (s_monotone (pa), "jti.pcap times decrease");
     /* Everything in the captures decodes without an error. */
     tu_rec_t rec;
     tu_rec_init (&rec, 0);
