@@ -82,6 +82,7 @@ def parse_args(argv=None):
     p.add_argument("--json", default="", help="write the results as JSON here")
     p.add_argument("--doc", default="", help="rewrite the 'Through the real path' section of this file")
     p.add_argument("--keep", default="", help="keep the wire data and stores in this directory")
+    p.add_argument("--from-json", default="", help="re-render the report of an earlier --json run (same options)")
     return p.parse_args(argv)
 
 
@@ -476,10 +477,13 @@ def report(a, manifest, labels, results, cmd):
     for age, r in results.items():
         t = r["score"]["total"]
         stored = int(r["metrics"].get('vigil_samples_total{result="stored"}', 0))
+        dropped = int(r["metrics"].get('vigil_detect_engine_errors_total{kind="dropped_sample"}', 0))
+        inhibited = int(r["metrics"].get('vigil_detect_alerts_total{activity="inhibited"}', 0))
         top = ", ".join(f"{k} {v}" for k, v in list(t["false_by_rule"].items())[:6]) or "none"
         out.append(f"- {age}: {t['alerts']} alerts, {t['false_alerts']} false "
                    f"({t['false_per_100_device_days']:.1f} per 100 device-days; by rule: {top}); "
-                   f"{stored} samples stored, "
+                   f"{stored} samples stored, {dropped} dropped by the engine (NaN or out of order), "
+                   f"{inhibited} findings inhibited, "
                    f"replay {r['metrics']['wall_s']} s.")
     for why, types in off.items():
         counts = {}
@@ -502,6 +506,13 @@ def write_doc(path, text):
         f.write(doc)
 
 
+def command(a):
+    """The command line that reproduces a run."""
+    opts = (("--days", f"{a.days:g}"), ("--sites", a.sites), ("--seed", a.seed), ("--scenario", a.scenario),
+            ("--max-age", a.max_age), ("--mode", a.mode), ("--speed", f"{a.speed:g}"), ("--runs", a.runs))
+    return "tests/eval/eval_wire.py --bin build/bin" + "".join(f" {k} {v}" for k, v in opts if v != "")
+
+
 def main(argv=None):
     import signal
     a = parse_args(argv)
@@ -509,6 +520,14 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     a.bin = os.path.abspath(a.bin)
     a.source = os.path.abspath(a.source)
+    if a.from_json:
+        with open(a.from_json) as f:
+            j = json.load(f)
+        text = report(a, j["manifest"], j["labels"], j["results"], command(a))
+        print(text)
+        if a.doc:
+            write_doc(a.doc, text)
+        return 0
     base = a.keep or tempfile.mkdtemp(prefix="vigil-eval-wire-")
     os.makedirs(base, exist_ok=True)
     ok = False
@@ -536,10 +555,7 @@ def main(argv=None):
             results[key] = {"metrics": m, "score": score(labels, alerts, manifest, start, end, int(a.grace * 1000)),
                             "alerts": alerts, "mode": mode, "max_age": age}
             print(f"{key}: {len(alerts)} alerts, replay {m['wall_s']} s", file=sys.stderr)
-        cmd = "tests/eval/eval_wire.py --bin build/bin" + "".join(
-            f" {k} {v}" for k, v in (("--days", f"{a.days:g}"), ("--sites", a.sites), ("--seed", a.seed),
-                                     ("--max-age", a.max_age), ("--mode", a.mode), ("--speed", f"{a.speed:g}")) if v != "") + (f" --runs {a.runs}" if a.runs else "")
-        text = report(a, manifest, labels, results, cmd)
+        text = report(a, manifest, labels, results, command(a))
         print(text)
         if a.json:
             with open(a.json, "w") as f:
