@@ -108,6 +108,13 @@ static const vg_oc_entry_t s_table[] = {
       "/interfaces/interface/state/counters/out-pkts", VG_KIND_COUNTER, NULL, 0 },
     { "Cisco-IOS-XR-nto-misc-oper:memory-summary/nodes/node/summary/free-physical-memory",
       "/components/component/state/memory/available", VG_KIND_GAUGE, "By", 0 },
+    /* IOS XR interface state (Im-state-enum): line-state is the line protocol (oper status),
+     * state says whether the interface is administratively down; values are translated to
+     * OpenConfig's UP/DOWN by s_state_value. */
+    { "Cisco-IOS-XR-pfi-im-cmd-oper:interfaces/interface-xr/interface/line-state",
+      "/interfaces/interface/state/oper-status", VG_KIND_STATE, NULL, 0 },
+    { "Cisco-IOS-XR-pfi-im-cmd-oper:interfaces/interface-xr/interface/state",
+      "/interfaces/interface/state/admin-status", VG_KIND_STATE, NULL, 0 },
     { "Cisco-IOS-XR-shellutil-oper:system-time/uptime/uptime",
       "/system/state/up-time", VG_KIND_GAUGE, "ms", 1e3 },
     { "Cisco-IOS-XR-spirit-install-instmgr-oper:software-install/version/label",
@@ -273,6 +280,21 @@ static const vg_oc_entry_t s_table[] = {
     { "ves:measurementFields/nicPerformanceArray/transmittedUnicastPacketsAccumulated",
       "/interfaces/interface/state/counters/out-unicast-pkts", VG_KIND_COUNTER, NULL, 0 },
 };
+
+/* IOS XR Im-state-enum values ("im-state-up", "im-state-admin-down", ...) as OpenConfig
+ * status: oper-status is UP only for im-state-up; admin-status is DOWN only for
+ * im-state-admin-down (any other state means the operator left it enabled).  NULL for
+ * values of other vendors. */
+static const char *
+s_im_state (const char *oc_path, const char *value)
+{
+    if (strncmp (value, "im-state-", 9) != 0)
+        return NULL;
+    const char *v = value + 9;
+    if (strstr (oc_path, "admin-status"))
+        return strcmp (v, "admin-down") == 0 ? "DOWN" : "UP";
+    return strcmp (v, "up") == 0 ? "UP" : "DOWN";
+}
 
 #define S_NTABLE (sizeof s_table / sizeof s_table[0])
 
@@ -581,9 +603,13 @@ vg_oc_str (const vg_oc_out_t *o, const char *vpath, const vg_oc_labels_t *lb, co
         return 0;
     }
     if (e && e->kind == VG_KIND_STATE) {
-        if (strstr (e->oc, "-status"))
+        if (strstr (e->oc, "-status")) {
+            const char *oc_value = s_im_state (e->oc, st);
+            if (oc_value)
+                return vg_oc_emit (o, e->oc, vpath, VG_KIND_STATE, NULL, lb, 0, oc_value);
             for (size_t i = 0; i < n; i++)
                 st[i] = (char) toupper ((unsigned char) st[i]);
+        }
         return vg_oc_emit (o, e->oc, vpath, VG_KIND_STATE, NULL, lb, 0, st);
     }
     if (e || !s_statelike (s_leaf (path)))
