@@ -40,6 +40,22 @@ vg_engine__vreset (vg_verdict_t *v)
     v->score = NAN;
 }
 
+/* Append p to a growable pointer array. Returns 0 or -VG_ENOMEM. */
+int
+vg_engine__ptr_push (void ***arr, size_t *n, size_t *cap, void *p)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        void **na = realloc (*arr, nc * sizeof *na);
+        if (!na)
+            return -VG_ENOMEM;
+        *arr = na;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = p;
+    return 0;
+}
+
 /* --------------------------------------------------------------------------------------- */
 /* Devices */
 
@@ -228,22 +244,6 @@ vg_engine_device (vg_engine_t *e, const vg_device_t *dev)
     return vg_engine__dev_get (e, dev) ? 0 : -VG_EINVAL;
 }
 
-/* Append p to a growable pointer array. Returns 0 or -VG_ENOMEM. */
-int
-vg_engine__ptr_push (void ***arr, size_t *n, size_t *cap, void *p)
-{
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        void **na = realloc (*arr, nc * sizeof *na);
-        if (!na)
-            return -VG_ENOMEM;
-        *arr = na;
-        *cap = nc;
-    }
-    (*arr)[(*n)++] = p;
-    return 0;
-}
-
 /* --------------------------------------------------------------------------------------- */
 /* Instances */
 
@@ -255,7 +255,8 @@ vg_engine__inst_hkey (const vg_rule_t *r, const char *key, uint64_t series_id)
 }
 
 vg_engine__inst_t *
-vg_engine__inst_find (const vg_engine_t *e, const vg_rule_t *r, const char *key, uint64_t series_id, uint64_t hk)
+vg_engine__inst_find (const vg_engine_t *e, const vg_rule_t *r, const char *key, uint64_t series_id,
+                      uint64_t hk)
 {
     if (!e->inst_hcap)
         return NULL;
@@ -341,8 +342,8 @@ s_inst_hash_add (vg_engine_t *e, vg_engine__inst_t *in)
 
 /* Scope key of a rule for a series/device. */
 void
-vg_engine__scope_key (const vg_rule_t *r, const vg_engine__dev_t *d, const vg_label_t *labels, size_t nl, char *buf,
-             size_t size)
+vg_engine__scope_key (const vg_rule_t *r, const vg_engine__dev_t *d, const vg_label_t *labels, size_t nl,
+                      char *buf, size_t size)
 {
     switch (r->ops->scope) {
     case VG_SCOPE_SERIES:
@@ -370,8 +371,8 @@ vg_engine__scope_key (const vg_rule_t *r, const vg_engine__dev_t *d, const vg_la
 /* Find or create the instance of rule r for scope key; labels/path only for new
  * SERIES/ENTITY instances. */
 vg_engine__inst_t *
-vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, const char *key, uint64_t series_id,
-            const char *path, const vg_label_t *labels, size_t nl, vg_kind_t kind)
+vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, const char *key,
+                     uint64_t series_id, const char *path, const vg_label_t *labels, size_t nl, vg_kind_t kind)
 {
     uint64_t hk = vg_engine__inst_hkey (r, key, series_id);
     vg_engine__inst_t *in = vg_engine__inst_find (e, r, key, series_id, hk);
@@ -425,7 +426,8 @@ vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, co
         goto fail;
     if (r->ops->on_tick) {
         vg_engine__inst_t ***arr = r->ops->is_silence ? &e->sil : &e->tickers;
-        size_t *n = r->ops->is_silence ? &e->nsil : &e->ntick, *cap = r->ops->is_silence ? &e->capsil : &e->captick;
+        size_t *n = r->ops->is_silence ? &e->nsil : &e->ntick;
+        size_t *cap = r->ops->is_silence ? &e->capsil : &e->captick;
         if (*n == *cap) {
             size_t nc = *cap ? *cap * 2 : 64;
             vg_engine__inst_t **na = realloc (*arr, nc * sizeof *na);
@@ -441,7 +443,8 @@ vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, co
         if (!r->ops->is_silence && in->dev &&
             vg_engine__ptr_push ((void ***) &in->dev->dtick, &in->dev->ndtick, &in->dev->capdtick, in))
             e->st.full++;
-        if (r->ops->is_silence && scope == VG_SCOPE_SERIES && e->cur_stream && vg_engine__stream_add_sil (e->cur_stream, in))
+        if (r->ops->is_silence && scope == VG_SCOPE_SERIES && e->cur_stream &&
+            vg_engine__stream_add_sil (e->cur_stream, in))
             e->st.full++;
     }
     if (r->ops->is_silence && in->dev) {
@@ -535,8 +538,9 @@ vg_engine_series_from (vg_engine_t *e, uint64_t id, const vg_series_info_t *info
         if (slot < 0)
             continue;
         vg_engine__scope_key (rule, d, info->labels, info->nlabels, key, sizeof key);
-        vg_engine__inst_t *in = vg_engine__inst_get (e, rule, d, key, rule->ops->scope == VG_SCOPE_SERIES ? id : 0,
-                                   info->path, info->labels, info->nlabels, info->kind);
+        uint64_t sid = rule->ops->scope == VG_SCOPE_SERIES ? id : 0;
+        vg_engine__inst_t *in =
+            vg_engine__inst_get (e, rule, d, key, sid, info->path, info->labels, info->nlabels, info->kind);
         if (!in) {
             e->cur_stream = NULL;
             return -VG_ENOMEM;

@@ -16,7 +16,8 @@
 /* Episodes and emission */
 
 void
-vg_engine__key (char *out, const vg_rule_t *r, const vg_engine__inst_t *in, const vg_engine__dev_t *d, const char *signal)
+vg_engine__key (char *out, const vg_rule_t *r, const vg_engine__inst_t *in, const vg_engine__dev_t *d,
+                const char *signal)
 {
     char buf[VG_ALERT_KEY_MAX + VG_MAX_PATH_LEN + 512];
     const char *ent = in && in->entity[0] ? in->entity : "";
@@ -240,8 +241,8 @@ s_ep_copy (vg_engine__ep_t *p, const vg_verdict_t *v, int64_t now)
 
 /* Run one verdict through the lifecycle of its episode. */
 void
-vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_engine__dev_t *d, uint64_t series_id,
-         const vg_verdict_t *v, int64_t now)
+vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_engine__dev_t *d,
+                  uint64_t series_id, const vg_verdict_t *v, int64_t now)
 {
     if (v->state == VG_VERDICT_NONE)
         return;
@@ -369,8 +370,9 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a)
 /* Open, refresh or close the engine-made episode *slot (device silence or source outage)
  * with verdict v at time now. */
 void
-vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *r, vg_engine__dev_t *d, vg_engine__src_t *src, const char *key,
-             const char *signal, int severity, const vg_verdict_t *v, int64_t now)
+vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *r, vg_engine__dev_t *d,
+                       vg_engine__src_t *src, const char *key, const char *signal, int severity,
+                       const vg_verdict_t *v, int64_t now)
 {
     int fire = v->state == VG_VERDICT_FIRE;
     if (!*slot) {

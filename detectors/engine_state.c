@@ -293,7 +293,8 @@ vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
             break;
         }
         const vg_rule_t *rule = s_rule_by_id (e, rid);
-        vg_engine__inst_t *in = rule ? vg_engine__inst_find (e, rule, a, sid, vg_engine__inst_hkey (rule, a, sid)) : NULL;
+        vg_engine__inst_t *in =
+            rule ? vg_engine__inst_find (e, rule, a, sid, vg_engine__inst_hkey (rule, a, sid)) : NULL;
         if (!in && rule && rule->ops->scope == VG_SCOPE_DEVICE) {
             vg_engine__dev_t *d = vg_engine__dev_find (e, a);
             if (d) {
@@ -437,7 +438,8 @@ vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
                 r.p += 8;
                 x.ts = s_get_i (&r);
                 x.v = s_get_d (&r);
-                if (!r.err && st && x.ts >= st->rel && vg_engine__ser_find (e, x.id) && vg_engine__buffer (e, st, &x) < 0)
+                if (!r.err && st && x.ts >= st->rel && vg_engine__ser_find (e, x.id) &&
+                    vg_engine__buffer (e, st, &x) < 0)
                     return -VG_ENOMEM;
             }
         }

@@ -12,6 +12,9 @@
 #include "detectors/engine.h"
 #include "detectors/engine_int.h"
 
+/* --------------------------------------------------------------------------------------- */
+/* Sources and streams */
+
 static vg_engine__src_t *
 s_src_find (const vg_engine_t *e, const char *name)
 {
@@ -134,6 +137,9 @@ vg_engine__ser_rehome (vg_engine_t *e, vg_engine__series_t *s, const char *sourc
     s->stream = to;
 }
 
+/* --------------------------------------------------------------------------------------- */
+/* Release to the detectors, reorder buffers, watermarks */
+
 /* Run the device-bound tickers of d at boundary t (cfg.tick_ms > 0). */
 static void
 s_dev_tick (vg_engine_t *e, vg_engine__dev_t *d, int64_t t)
@@ -198,7 +204,7 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
             /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
              * sample happened to close the bucket (the detector may name one in v->device). */
             vg_engine__apply (e, in->rule, in, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
-                     ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
+                              ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
     }
 }
 
@@ -337,6 +343,9 @@ vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
     }
     return 0;
 }
+
+/* --------------------------------------------------------------------------------------- */
+/* Silence: series -> stream/device -> source outage */
 
 /* Silence of one source at its time now: per-series verdicts -> stream/device silence ->
  * source outage, then each level applied with the inhibition the level above implies.
@@ -497,6 +506,9 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
     }
 }
 
+/* --------------------------------------------------------------------------------------- */
+/* Public time entry points */
+
 int
 vg_engine_source_time (vg_engine_t *e, const char *source, int64_t now)
 {
@@ -574,6 +586,7 @@ vg_engine_tick (vg_engine_t *e, int64_t now)
             e->st.detector_errors++;
         vg_engine__apply (e, in->rule, in, in->dev, in->series_id, v, now);
     }
+    /* Lifecycle timers (engine_episode.c). */
     vg_engine__ep_timers (e, now, legacy);
     return 0;
 }
