@@ -1,0 +1,451 @@
+/* engine_episode.c - the Alertmanager-style episode lifecycle (pending/firing/update/close), dedup
+ * keys, maintenance windows, inhibition (silence mutes metric findings, outage mutes device
+ * silence), alert emission and the feedback of new findings to fleet detectors.
+ * Invariants: an episode exists only while pending or firing; its uid is its dedup key + "@" + start
+ * ms; time-driven emissions carry the data time at which they became due, not when noticed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/hash.h"
+#include "detectors/engine.h"
+#include "detectors/engine_int.h"
+
+/* --------------------------------------------------------------------------------------- */
+/* Episodes and emission */
+
+void
+vg_engine__key (char *out, const vg_rule_t *r, const vg_engine__inst_t *in, const vg_engine__dev_t *d,
+                const char *signal)
+{
+    char buf[VG_ALERT_KEY_MAX + VG_MAX_PATH_LEN + 512];
+    const char *ent = in && in->entity[0] ? in->entity : "";
+    const char *who = d ? d->id : in ? in->key : "collector";
+    int n = snprintf (buf, sizeof buf, "%s:%s%s%s%s%s", r->id, who, ent[0] ? ":" : "", ent,
+                      signal && signal[0] ? ":" : "", signal ? signal : "");
+    if (n < VG_ALERT_KEY_MAX) {
+        memcpy (out, buf, (size_t) n + 1);
+        return;
+    }
+    /* Too long: keep a prefix and a hash of the whole key. */
+    uint64_t h = vg_hash64 (buf, strlen (buf), 0);
+    snprintf (out, VG_ALERT_KEY_MAX, "%.*s#%016llx", VG_ALERT_KEY_MAX - 18, buf, (unsigned long long) h);
+}
+
+vg_engine__ep_t *
+vg_engine__ep_find (const vg_engine_t *e, const char *key, uint64_t h)
+{
+    if (!e->ep_hcap)
+        return NULL;
+    for (vg_engine__ep_t *p = e->ep_hash[h & (e->ep_hcap - 1)]; p; p = p->hnext)
+        if (p->h == h && !strcmp (p->key, key))
+            return p;
+    return NULL;
+}
+
+vg_engine__ep_t *
+vg_engine__ep_new (vg_engine_t *e, const char *key, uint64_t h)
+{
+    if (e->nep >= e->cfg.max_episodes) {
+        e->st.full++;
+        return NULL;
+    }
+    if (e->nep + 1 > e->ep_hcap) {
+        size_t nc = e->ep_hcap ? e->ep_hcap * 2 : 256;
+        vg_engine__ep_t **nh = calloc (nc, sizeof *nh);
+        if (!nh)
+            return NULL;
+        for (vg_engine__ep_t *p = e->ep_head; p; p = p->next) {
+            size_t k = p->h & (nc - 1);
+            p->hnext = nh[k];
+            nh[k] = p;
+        }
+        free (e->ep_hash);
+        e->ep_hash = nh;
+        e->ep_hcap = nc;
+    }
+    vg_engine__ep_t *p = calloc (1, sizeof *p);
+    if (!p)
+        return NULL;
+    snprintf (p->key, sizeof p->key, "%s", key);
+    p->h = h;
+    size_t k = h & (e->ep_hcap - 1);
+    p->hnext = e->ep_hash[k];
+    e->ep_hash[k] = p;
+    p->prev = e->ep_tail;
+    if (e->ep_tail)
+        e->ep_tail->next = p;
+    else
+        e->ep_head = p;
+    e->ep_tail = p;
+    e->nep++;
+    e->st.episodes_open = e->nep;
+    return p;
+}
+
+void
+vg_engine__ep_del (vg_engine_t *e, vg_engine__ep_t *p)
+{
+    vg_engine__ep_t **pp = &e->ep_hash[p->h & (e->ep_hcap - 1)];
+    while (*pp != p)
+        pp = &(*pp)->hnext;
+    *pp = p->hnext;
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        e->ep_head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    else
+        e->ep_tail = p->prev;
+    if (p->inst) {
+        p->inst->open--;
+        if (p->inst->ep == p)
+            p->inst->ep = NULL;
+    }
+    if (p->dev && p->dev->ep == p)
+        p->dev->ep = NULL;
+    if (p->src && p->src->ep == p)
+        p->src->ep = NULL;
+    e->nep--;
+    e->st.episodes_open = e->nep;
+    free (p);
+}
+
+static int
+s_cia (const vg_engine__ep_t *p)
+{
+    return p->rule->ops->cia_class;
+}
+
+/* Is this episode muted by a higher-level silence? */
+static int
+s_inhibited (const vg_engine_t *e, const vg_engine__ep_t *p)
+{
+    if (p->inst == NULL) /* device silence (collector outage has no device) */
+        return p->dev && p->dev->inhibited;
+    if (!p->dev || !p->inst->dev || s_cia (p) != VG_CIA_A)
+        return 0;
+    int scope = p->rule->ops->scope;
+    if (scope != VG_SCOPE_SERIES && scope != VG_SCOPE_ENTITY)
+        return 0;
+    return p->dev->silent;
+}
+
+static void s_fleet (vg_engine_t *e, const vg_alert_t *a);
+
+void
+vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t now, const char *reason)
+{
+    if (activity != VG_ACT_CLOSE && s_inhibited (e, p)) {
+        if (activity == VG_ACT_CREATE)
+            e->st.inhibited++;
+        return; /* not announced; a later tick announces it if it still fires */
+    }
+    if (activity != VG_ACT_CREATE && !p->emitted)
+        return;
+    vg_alert_t *a = &e->alert;
+    const vg_rule_t *r = p->rule;
+    const vg_engine__dev_t *d = p->dev;
+    a->activity = activity;
+    a->severity = p->severity;
+    a->cia = (char) s_cia (p);
+    a->time_ms = now;
+    a->first_seen_ms = p->start_ms;
+    a->last_seen_ms = p->last_true_ms;
+    a->window_start_ms = p->ws;
+    a->window_end_ms = p->we;
+    a->score = p->score;
+    a->observed = p->obs;
+    a->expected = p->exp;
+    a->lo = p->lo;
+    a->hi = p->hi;
+    a->series_id = p->series_id;
+    a->rules_digest = e->rules->digest;
+    a->rule_id = r->id;
+    a->detector = r->ops->name;
+    a->detector_version = r->ops->version;
+    a->catalog = r->catalog;
+    a->types = r->types;
+    /* The headline names the entity and carries the deciding values: the detector's, else
+     * "<rule title>: <entity name>[: <evidence>]". */
+    if (p->title[0]) {
+        snprintf (a->headline, sizeof a->headline, "%s", p->title);
+    } else {
+        char ent[256];
+        if (p->inst && p->inst->ent.device)
+            vg_entity_name (&p->inst->ent, ent, sizeof ent);
+        else
+            snprintf (ent, sizeof ent, "%s", d ? d->id : p->inst ? p->inst->key : "collector");
+        snprintf (a->headline, sizeof a->headline, "%.60s: %.90s%s%.96s", r->title, ent, p->evidence[0] ? ": " : "",
+                  p->evidence); /* bounded parts: the whole always fits */
+    }
+    a->title = a->headline;
+    a->techniques = r->technique_csv;
+    a->vendor = d ? d->vendor : (p->inst && r->ops->scope == VG_SCOPE_VENDOR) ? p->inst->key : "";
+    a->model = d ? d->model : "";
+    a->role = d ? d->role : "";
+    a->site = d ? d->site : (p->inst && r->ops->scope == VG_SCOPE_SITE) ? p->inst->key : "";
+    a->sw_version = d ? d->sw : "";
+    snprintf (a->device, sizeof a->device, "%s", d ? d->id : p->inst ? p->inst->key : "collector");
+    snprintf (a->entity, sizeof a->entity, "%s", p->inst ? p->inst->entity : "");
+    snprintf (a->signal, sizeof a->signal, "%s", p->signal);
+    snprintf (a->dedup_key, sizeof a->dedup_key, "%s", p->key);
+    snprintf (a->uid, sizeof a->uid, "%s@%lld", p->key, (long long) p->start_ms);
+    snprintf (a->evidence, sizeof a->evidence, "%s", p->evidence);
+    a->reason[0] = '\0';
+    if (reason)
+        snprintf (a->reason, sizeof a->reason, "%s", reason);
+    const char *win = NULL;
+    if (activity == VG_ACT_CLOSE) {
+        a->status = VG_STATUS_RESOLVED;
+    } else if (a->cia == VG_CIA_A && d && vg_rules_in_window (e->rules, VG_WIN_MAINTENANCE, &d->view, now, &win)) {
+        a->status = VG_STATUS_SUPPRESSED;
+        snprintf (a->reason, sizeof a->reason, "maintenance:%s", win);
+        e->st.suppressed++;
+    } else {
+        a->status = activity == VG_ACT_CREATE ? VG_STATUS_NEW : VG_STATUS_IN_PROGRESS;
+    }
+    p->last_emit_ms = now;
+    if (activity == VG_ACT_CREATE)
+        p->emitted = 1;
+    e->st.alerts++;
+    if (activity == VG_ACT_CREATE)
+        e->st.creates++;
+    else if (activity == VG_ACT_UPDATE)
+        e->st.updates++;
+    else
+        e->st.closes++;
+    if (e->on_alert)
+        e->on_alert (e->ctx, a);
+    if (activity == VG_ACT_CREATE && !e->in_fleet)
+        s_fleet (e, a);
+}
+
+static void
+s_ep_copy (vg_engine__ep_t *p, const vg_verdict_t *v, int64_t now)
+{
+    p->score = v->score;
+    p->obs = v->observed;
+    p->exp = v->expected;
+    p->lo = v->lo;
+    p->hi = v->hi;
+    p->ws = v->window_start_ms ? v->window_start_ms : now;
+    p->we = v->window_end_ms ? v->window_end_ms : now;
+    if (v->evidence[0])
+        snprintf (p->evidence, sizeof p->evidence, "%s", v->evidence);
+    if (v->title[0])
+        snprintf (p->title, sizeof p->title, "%s", v->title);
+}
+
+/* Run one verdict through the lifecycle of its episode. */
+void
+vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_engine__dev_t *d,
+                  uint64_t series_id, const vg_verdict_t *v, int64_t now)
+{
+    if (v->state == VG_VERDICT_NONE)
+        return;
+    int dflt = (!v->signal || !v->signal[0]) && !v->device;
+    vg_engine__ep_t *p = NULL;
+    char key[VG_ALERT_KEY_MAX];
+    uint64_t h = 0;
+    if (v->device) {
+        d = vg_engine__dev_get (e, v->device);
+        if (!d)
+            return;
+    }
+    if (in && in->dev && dflt) {
+        p = in->ep;
+        if (!p && v->state == VG_VERDICT_CLEAR)
+            return;
+    } else if (in && in->open == 0 && v->state == VG_VERDICT_CLEAR) {
+        return;
+    }
+    if (!p) {
+        vg_engine__key (key, r, in, d, v->signal);
+        h = vg_hash64 (key, strlen (key), 0xe9);
+        p = vg_engine__ep_find (e, key, h);
+    }
+    if (v->state == VG_VERDICT_CLEAR) {
+        if (!p)
+            return;
+        p->cond = 0;
+        if (p->oneshot)
+            return; /* event findings close by time */
+        if (p->state == EP_PENDING) {
+            vg_engine__ep_del (e, p);
+            return;
+        }
+        if (!p->clear_since_ms)
+            p->clear_since_ms = now;
+        if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
+            vg_engine__emit (e, p, VG_ACT_CLOSE, now, "condition_clear");
+            vg_engine__ep_del (e, p);
+        }
+        return;
+    }
+    /* FIRE */
+    int sev = v->severity ? v->severity : r->severity;
+    if (p && p->state == EP_FIRING &&
+        ((p->oneshot && now - p->last_true_ms >= r->keep_firing_for_ms) ||
+         (!p->oneshot && !p->cond && p->clear_since_ms && now - p->clear_since_ms >= r->keep_firing_for_ms))) {
+        /* Its close fell due before this verdict (no tick in between): close it at that
+         * time first, so the outcome does not depend on where ticks fell. */
+        int64_t due = (p->oneshot ? p->last_true_ms : p->clear_since_ms) + r->keep_firing_for_ms;
+        vg_engine__emit (e, p, VG_ACT_CLOSE, due, p->oneshot ? "auto_close" : "condition_clear");
+        vg_engine__ep_del (e, p);
+        p = NULL;
+    }
+    if (!p) {
+        p = vg_engine__ep_new (e, key, h);
+        if (!p)
+            return;
+        p->rule = r;
+        p->inst = in;
+        p->dev = d;
+        p->series_id = series_id;
+        p->state = EP_PENDING;
+        p->start_ms = now;
+        p->severity = sev;
+        snprintf (p->signal, sizeof p->signal, "%s", v->signal ? v->signal : "");
+        if (in) {
+            in->open++;
+            if (dflt && in->dev)
+                in->ep = p;
+        }
+    }
+    p->cond = 1;
+    p->oneshot = v->oneshot;
+    p->last_true_ms = now;
+    p->clear_since_ms = 0;
+    s_ep_copy (p, v, now);
+    if (p->state == EP_PENDING) {
+        if (v->oneshot || now - p->start_ms >= r->for_ms) {
+            p->state = EP_FIRING;
+            p->severity = sev;
+            vg_engine__emit (e, p, VG_ACT_CREATE, now, NULL);
+        }
+        return;
+    }
+    if (sev != p->severity) {
+        p->severity = sev;
+        if (p->emitted)
+            vg_engine__emit (e, p, VG_ACT_UPDATE, now, "severity_change");
+        return;
+    }
+    /* A repeated oneshot (same destination, same session) only extends the episode:
+     * dedup; the periodic Update and the Close carry the latest evidence. */
+}
+
+/* Feed a created finding to fleet detectors (VENDOR scope, on_alert). */
+static void
+s_fleet (vg_engine_t *e, const vg_alert_t *a)
+{
+    if (!a->vendor || !a->vendor[0])
+        return;
+    vg_engine__dev_t *d = vg_engine__dev_find (e, a->device);
+    if (!d)
+        return;
+    e->in_fleet = 1;
+    for (size_t r = 0; r < e->rules->nrules; r++) {
+        const vg_rule_t *rule = &e->rules->rules[r];
+        if (!rule->ops->on_alert || !d->rule_ok[r])
+            continue;
+        char key[VG_MAX_ID_LEN + 64];
+        vg_engine__scope_key (rule, d, NULL, 0, key, sizeof key);
+        vg_engine__inst_t *in = vg_engine__inst_get (e, rule, NULL, key, 0, NULL, NULL, 0, VG_KIND_GAUGE);
+        if (!in)
+            continue;
+        vg_verdict_t v;
+        vg_engine__vreset (&v);
+        uint32_t peers = rule->ops->scope == VG_SCOPE_VENDOR ? e->vendor_n[d->vendor_tag] : (uint32_t) e->ndevs;
+        if (rule->ops->on_alert (in->det, a, peers, &v) < 0)
+            e->st.detector_errors++;
+        vg_engine__apply (e, rule, in, NULL, 0, &v, a->time_ms);
+    }
+    e->in_fleet = 0;
+}
+
+/* Open, refresh or close the engine-made episode *slot (device silence or source outage)
+ * with verdict v at time now. */
+void
+vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *r, vg_engine__dev_t *d,
+                       vg_engine__src_t *src, const char *key, const char *signal, int severity,
+                       const vg_verdict_t *v, int64_t now)
+{
+    int fire = v->state == VG_VERDICT_FIRE;
+    if (!*slot) {
+        if (!fire)
+            return;
+        uint64_t h = vg_hash64 (key, strlen (key), 0xe9);
+        vg_engine__ep_t *p = vg_engine__ep_find (e, key, h);
+        if (!p)
+            p = vg_engine__ep_new (e, key, h);
+        if (!p)
+            return;
+        p->rule = r;
+        p->dev = d;
+        p->src = src;
+        p->state = EP_PENDING;
+        p->start_ms = now;
+        p->severity = severity;
+        snprintf (p->signal, sizeof p->signal, "%s", signal);
+        *slot = p;
+    }
+    vg_engine__ep_t *p = *slot;
+    if (fire) {
+        p->cond = 1;
+        p->last_true_ms = now;
+        p->clear_since_ms = 0;
+        s_ep_copy (p, v, now);
+        if (p->state == EP_PENDING && now - p->start_ms >= (src ? 0 : r->for_ms)) {
+            p->state = EP_FIRING;
+            vg_engine__emit (e, p, VG_ACT_CREATE, now, NULL);
+        }
+        return;
+    }
+    p->cond = 0;
+    if (p->state == EP_PENDING) {
+        vg_engine__ep_del (e, p);
+        return;
+    }
+    if (!p->clear_since_ms)
+        p->clear_since_ms = now;
+    if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
+        vg_engine__emit (e, p, VG_ACT_CLOSE, p->clear_since_ms + r->keep_firing_for_ms, "condition_clear");
+        vg_engine__ep_del (e, p);
+    }
+}
+
+/* Lifecycle timers: each episode at its device's time (self-ticking) or at now.  What is
+ * emitted carries the time it became due, so it does not depend on when this runs. */
+void
+vg_engine__ep_timers (vg_engine_t *e, int64_t now, int legacy)
+{
+    vg_engine__ep_t *next;
+    for (vg_engine__ep_t *p = e->ep_head; p; p = next) {
+        next = p->next;
+        const vg_rule_t *r = p->rule;
+        int64_t t = !legacy && p->dev && p->dev->now != INT64_MIN ? p->dev->now : now;
+        if (p->state == EP_PENDING)
+            continue; /* only fresh evidence (a verdict) promotes pending to firing */
+        if (p->oneshot && t - p->last_true_ms >= r->keep_firing_for_ms) {
+            vg_engine__emit (e, p, VG_ACT_CLOSE, p->last_true_ms + r->keep_firing_for_ms, "auto_close");
+            vg_engine__ep_del (e, p);
+            continue;
+        }
+        if (!p->oneshot && !p->cond && p->clear_since_ms && t - p->clear_since_ms >= r->keep_firing_for_ms) {
+            vg_engine__emit (e, p, VG_ACT_CLOSE, p->clear_since_ms + r->keep_firing_for_ms, "condition_clear");
+            vg_engine__ep_del (e, p);
+            continue;
+        }
+        if (!p->emitted) {
+            if (p->cond && !s_inhibited (e, p))
+                vg_engine__emit (e, p, VG_ACT_CREATE, t, "after_inhibition");
+            continue;
+        }
+        if (r->repeat_ms > 0 && t - p->last_emit_ms >= r->repeat_ms)
+            vg_engine__emit (e, p, VG_ACT_UPDATE, p->last_emit_ms + r->repeat_ms, "periodic");
+    }
+}

@@ -1,0 +1,242 @@
+/* engine_int.h - the engine's shared state and internal calls (detectors/engine*.c only).
+ *
+ * Invariant: only detectors/engine*.c include this; everything here is private to the engine
+ * (types and functions vg_engine__*, as libuv's uv__*), the public contract is engine.h.
+ * Containers are iterated in creation order, never hash order, so output is deterministic. */
+#ifndef VG_ENGINE_INT_H
+#define VG_ENGINE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detectors/engine.h"
+
+enum { EP_PENDING = 1, EP_FIRING = 2 };
+
+struct vg_engine__stream;
+
+typedef struct vg_engine__dev {
+    char *id, *vendor, *model, *role, *site, *sw;
+    vg_device_t view;
+    uint32_t vendor_tag;
+    uint32_t watched;      /* silence instances linked */
+    uint32_t silent_n;     /* of those, silent at their source's last tick */
+    int silent;            /* device silence: every watched series of one of its streams silent */
+    int inhibited;         /* device silence inhibited by its source's outage */
+    int64_t now;           /* device time: newest released sample or source tick */
+    int64_t next_tick;     /* next device tick boundary (cfg.tick_ms > 0) */
+    const vg_rule_t *silence_rule;
+    struct vg_engine__ep *ep;       /* device silence episode */
+    struct vg_engine__inst **by_rule; /* DEVICE-scoped instances by rule index (lazy) */
+    uint8_t *rule_ok;      /* rule device-match cache by rule index */
+    struct vg_engine__stream **streams; /* its streams (one per source) */
+    uint32_t nstreams, capstreams;
+    struct vg_engine__inst **dtick; /* device-bound instances with on_tick (not silence) */
+    size_t ndtick, capdtick;
+} vg_engine__dev_t;
+
+/* A sample waiting in a stream's reorder buffer. */
+typedef struct {
+    uint64_t id;
+    int64_t ts;
+    double v;
+} vg_engine__pend_t;
+
+struct vg_engine__src;
+
+/* (device, source): one clock, one reorder buffer. */
+typedef struct vg_engine__stream {
+    vg_engine__dev_t *dev;
+    struct vg_engine__src *src;
+    int64_t rmax;          /* newest sample received */
+    int64_t rel;           /* newest sample released to detectors */
+    vg_engine__pend_t *buf;         /* pending samples buf[head .. head+len), sorted by ts (stable) */
+    size_t head, len, cap;
+    struct vg_engine__inst **sil;   /* its SERIES-scoped silence instances */
+    uint32_t nsil, capsil;
+    uint32_t silent_n;     /* of those, silent at the source's last tick */
+    int silent;            /* all of them silent */
+    int64_t next_check;    /* no series can turn silent before this (healthy stream) */
+} vg_engine__stream_t;
+
+/* An input stream delivering data (agent/input): its own data-time clock. */
+typedef struct vg_engine__src {
+    char *name;
+    int64_t max;           /* newest data time delivered (or set by vg_engine_source_time) */
+    int64_t next_tick;     /* next silence evaluation boundary (cfg.tick_ms > 0) */
+    vg_engine__stream_t **streams;
+    size_t nstreams, capstreams;
+    struct vg_engine__ep *ep;       /* source outage episode */
+} vg_engine__src_t;
+
+typedef struct vg_engine__inst {
+    vg_detector_t *det;
+    const vg_rule_t *rule;
+    vg_engine__dev_t *dev;          /* SERIES/ENTITY/DEVICE scope, else NULL */
+    char *key;             /* scope key */
+    char *entity;          /* "path{k=v}" / "{k=v}" or "" */
+    char *path;
+    vg_label_t *labels;
+    size_t nlabels;
+    vg_entity_t ent;
+    uint64_t series_id;    /* SERIES scope */
+    uint64_t hkey;
+    vg_engine__stream_t *stream;    /* SERIES-scoped silence: the stream its series belongs to */
+    int64_t last_ts;       /* silence: newest sample fed (INT64_MIN = none) */
+    uint32_t open;         /* open episodes */
+    struct vg_engine__ep *ep;       /* episode of the default signal */
+    int tick_state;        /* silence kinds: latest tick verdict */
+    double tick_obs, tick_exp;
+    struct vg_engine__inst *hnext;
+} vg_engine__inst_t;
+
+typedef struct {
+    vg_engine__inst_t *inst;
+    int16_t slot;
+} vg_engine__link_t;
+
+typedef struct {
+    uint64_t id;           /* 0 = empty slot */
+    vg_engine__dev_t *dev;
+    vg_engine__stream_t *stream;
+    int64_t last_ts;
+    vg_engine__link_t *links;
+    uint32_t nlinks;
+    int8_t lstate;         /* compact last verdict of links[0] */
+    float lscore;
+    double lobs, lexp, llo, lhi;
+} vg_engine__series_t;
+
+typedef struct vg_engine__ep {
+    uint64_t h;
+    char key[VG_ALERT_KEY_MAX];
+    char signal[128];
+    const vg_rule_t *rule;
+    vg_engine__inst_t *inst;        /* NULL for engine-made device/collector silence */
+    vg_engine__dev_t *dev;
+    vg_engine__src_t *src;          /* source outage episode: its source */
+    uint64_t series_id;
+    int state, oneshot, emitted, severity, cond;
+    int64_t start_ms, last_true_ms, clear_since_ms, last_emit_ms;
+    int64_t ws, we;
+    double score, obs, exp, lo, hi;
+    char evidence[256];
+    char title[160];       /* detector headline of the latest evidence, "" = composed */
+    struct vg_engine__ep *prev, *next, *hnext;
+} vg_engine__ep_t;
+
+struct vg_engine {
+    const vg_rules_t *rules;
+    vg_engine_cfg_t cfg;
+    vg_alert_fn on_alert;
+    void *ctx;
+    int64_t now;
+    vg_engine_stats_t st;
+    /* devices */
+    vg_engine__dev_t **devs;
+    size_t ndevs, capdevs;
+    uint32_t *dev_hash;    /* index+1, open addressing */
+    size_t dev_hcap;
+    char **vendors;
+    uint32_t *vendor_n;
+    size_t nvendors, capvendors;
+    /* series */
+    vg_engine__series_t *ser;
+    size_t ser_cap, nser;
+    /* instances */
+    vg_engine__inst_t **insts;
+    size_t ninsts, capinsts;
+    vg_engine__inst_t **inst_hash;
+    size_t inst_hcap;
+    vg_engine__inst_t **sil;        /* silence instances, creation order */
+    size_t nsil, capsil;
+    vg_engine__inst_t **tickers;    /* other instances with on_tick, creation order */
+    size_t ntick, captick;
+    /* episodes */
+    vg_engine__ep_t *ep_head, *ep_tail;
+    vg_engine__ep_t **ep_hash;
+    size_t ep_hcap, nep;
+    vg_engine__src_t **srcs;        /* sources, creation order */
+    size_t nsrcs, capsrcs;
+    vg_engine__stream_t *cur_stream; /* stream of the series being declared */
+    size_t nbuf;           /* samples in all reorder buffers */
+    int in_fleet;
+    vg_alert_t alert;      /* scratch record */
+    vg_verdict_t v;        /* scratch verdict */
+};
+
+/* --- engine.c: tables (devices, instances, series) ------------------------------------ */
+
+/* Copy of s (NULL copies ""); NULL on allocation failure. Caller frees. */
+char *vg_engine__dup (const char *s);
+/* Reset a verdict to "no opinion" before handing it to a detector. */
+void vg_engine__vreset (vg_verdict_t *v);
+/* Append p to a growable pointer array (*arr, *n, *cap).  Returns 0 or -VG_ENOMEM
+ * (the array is unchanged then). */
+int vg_engine__ptr_push (void ***arr, size_t *n, size_t *cap, void *p);
+/* The device with this id, or NULL. */
+vg_engine__dev_t *vg_engine__dev_find (const vg_engine_t *e, const char *id);
+/* Find or create a device record (refreshing its inventory from in).  NULL on a bad id,
+ * the max_devices bound (counted in st.full) or allocation failure. */
+vg_engine__dev_t *vg_engine__dev_get (vg_engine_t *e, const vg_device_t *in);
+/* Hash of an instance identity (rule, scope key, series id) for vg_engine__inst_find. */
+uint64_t vg_engine__inst_hkey (const vg_rule_t *r, const char *key, uint64_t series_id);
+/* The instance of rule r for (key, series_id) with hash hk, or NULL. */
+vg_engine__inst_t *vg_engine__inst_find (const vg_engine_t *e, const vg_rule_t *r, const char *key,
+                                         uint64_t series_id, uint64_t hk);
+/* Find or create the instance of rule r for scope key (series_id for SERIES scope, else 0);
+ * path/labels/kind only matter for new SERIES/ENTITY instances.  A new SERIES-scoped
+ * silence instance joins e->cur_stream.  NULL on allocation failure. */
+vg_engine__inst_t *vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d,
+                                        const char *key, uint64_t series_id, const char *path,
+                                        const vg_label_t *labels, size_t nl, vg_kind_t kind);
+/* Scope key of rule r for device d (and labels, ENTITY scope) into buf. */
+void vg_engine__scope_key (const vg_rule_t *r, const vg_engine__dev_t *d, const vg_label_t *labels,
+                           size_t nl, char *buf, size_t size);
+/* The declared series with this id, or NULL. */
+vg_engine__series_t *vg_engine__ser_find (const vg_engine_t *e, uint64_t id);
+
+/* --- engine_time.c: sources, streams, reorder buffers, ticks, silence ------------------ */
+
+/* Find or create the source named name (NULL = ""); NULL on allocation failure. */
+vg_engine__src_t *vg_engine__src_get (vg_engine_t *e, const char *name);
+/* Find or create the stream (d, src); NULL on allocation failure. */
+vg_engine__stream_t *vg_engine__stream_get (vg_engine_t *e, vg_engine__dev_t *d, vg_engine__src_t *src);
+/* Free a source and its streams; NULL-safe. */
+void vg_engine__src_free (vg_engine__src_t *s);
+/* Watch a SERIES-scoped silence instance on stream st.  Returns 0 or -VG_ENOMEM. */
+int vg_engine__stream_add_sil (vg_engine__stream_t *st, vg_engine__inst_t *in);
+/* Move series s (and its silence instances) to the stream of its device and source. */
+void vg_engine__ser_rehome (vg_engine_t *e, vg_engine__series_t *s, const char *source);
+/* Insert x into st's reorder buffer after every pending sample with ts <= x->ts (stable).
+ * Returns 0 or -VG_ENOMEM. */
+int vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pend_t *x);
+
+/* --- engine_episode.c: lifecycle, inhibition, emission ---------------------------------- */
+
+/* Dedup key of a finding of rule r (instance in, device d, signal) into out
+ * (VG_ALERT_KEY_MAX bytes; a too long key keeps a prefix and a hash). */
+void vg_engine__key (char *out, const vg_rule_t *r, const vg_engine__inst_t *in, const vg_engine__dev_t *d,
+                     const char *signal);
+/* The open episode with dedup key key (hash h), or NULL. */
+vg_engine__ep_t *vg_engine__ep_find (const vg_engine_t *e, const char *key, uint64_t h);
+/* A new, zeroed episode appended in creation order; NULL at max_episodes (counted) or on
+ * allocation failure. */
+vg_engine__ep_t *vg_engine__ep_new (vg_engine_t *e, const char *key, uint64_t h);
+/* Unlink and free an episode (and the back pointers of its instance/device/source). */
+void vg_engine__ep_del (vg_engine_t *e, vg_engine__ep_t *p);
+/* Emit one lifecycle record (VG_ACT_*) of p at time now, unless inhibited. */
+void vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t now, const char *reason);
+/* Run one verdict of instance in (rule r, device d) through its episode's lifecycle. */
+void vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_engine__dev_t *d,
+                       uint64_t series_id, const vg_verdict_t *v, int64_t now);
+/* Open, refresh or close the engine-made episode *slot (device silence or source outage)
+ * with verdict v at time now. */
+void vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *r, vg_engine__dev_t *d,
+                            vg_engine__src_t *src, const char *key, const char *signal, int severity,
+                            const vg_verdict_t *v, int64_t now);
+/* Lifecycle timers of every open episode (auto close, clear close, announcement after
+ * inhibition, periodic update) at its device's time (self-ticking) or at now (legacy). */
+void vg_engine__ep_timers (vg_engine_t *e, int64_t now, int legacy);
+
+#endif

@@ -1,0 +1,592 @@
+/* engine_time.c - event time per source: sources, streams, reorder buffers within the lateness,
+ * watermarks, self-ticking and the silence judgement (series -> stream/device -> source outage).
+ *
+ * Invariants: a stream releases samples in (ts, arrival) order and never one older than one it
+ * released; all buffers together hold at most cfg.max_buffered; a source is judged at its own clock. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "detectors/engine.h"
+#include "detectors/engine_int.h"
+
+/* --------------------------------------------------------------------------------------- */
+/* Sources and streams */
+
+static vg_engine__src_t *
+s_src_find (const vg_engine_t *e, const char *name)
+{
+    for (size_t i = 0; i < e->nsrcs; i++)
+        if (!strcmp (e->srcs[i]->name, name))
+            return e->srcs[i];
+    return NULL;
+}
+
+vg_engine__src_t *
+vg_engine__src_get (vg_engine_t *e, const char *name)
+{
+    if (!name)
+        name = "";
+    vg_engine__src_t *s = s_src_find (e, name);
+    if (s)
+        return s;
+    s = calloc (1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->name = vg_engine__dup (name);
+    s->max = INT64_MIN;
+    s->next_tick = INT64_MIN;
+    if (!s->name || vg_engine__ptr_push ((void ***) &e->srcs, &e->nsrcs, &e->capsrcs, s)) {
+        free (s->name);
+        free (s);
+        return NULL;
+    }
+    e->st.sources = e->nsrcs;
+    return s;
+}
+
+vg_engine__stream_t *
+vg_engine__stream_get (vg_engine_t *e, vg_engine__dev_t *d, vg_engine__src_t *src)
+{
+    for (uint32_t i = 0; i < d->nstreams; i++)
+        if (d->streams[i]->src == src)
+            return d->streams[i];
+    vg_engine__stream_t *st = calloc (1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->dev = d;
+    st->src = src;
+    st->rmax = st->rel = INT64_MIN;
+    size_t n = d->nstreams, cap = d->capstreams;
+    if (vg_engine__ptr_push ((void ***) &src->streams, &src->nstreams, &src->capstreams, st)) {
+        free (st);
+        return NULL;
+    }
+    if (vg_engine__ptr_push ((void ***) &d->streams, &n, &cap, st)) {
+        src->nstreams--;
+        free (st);
+        return NULL;
+    }
+    d->nstreams = (uint32_t) n;
+    d->capstreams = (uint32_t) cap;
+    e->st.streams++;
+    return st;
+}
+
+void
+vg_engine__src_free (vg_engine__src_t *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nstreams; i++) {
+        free (s->streams[i]->buf);
+        free (s->streams[i]->sil);
+        free (s->streams[i]);
+    }
+    free (s->streams);
+    free (s->name);
+    free (s);
+}
+
+int
+vg_engine__stream_add_sil (vg_engine__stream_t *st, vg_engine__inst_t *in)
+{
+    size_t n = st->nsil, cap = st->capsil;
+    if (vg_engine__ptr_push ((void ***) &st->sil, &n, &cap, in))
+        return -VG_ENOMEM;
+    st->nsil = (uint32_t) n;
+    st->capsil = (uint32_t) cap;
+    in->stream = st;
+    return 0;
+}
+
+static void
+s_stream_del_sil (vg_engine__stream_t *st, vg_engine__inst_t *in)
+{
+    for (uint32_t i = 0; i < st->nsil; i++)
+        if (st->sil[i] == in) {
+            memmove (&st->sil[i], &st->sil[i + 1], (st->nsil - i - 1) * sizeof *st->sil);
+            st->nsil--;
+            break;
+        }
+    in->stream = NULL;
+}
+
+/* Move a series (and its silence instances) to the stream of its device and source. */
+void
+vg_engine__ser_rehome (vg_engine_t *e, vg_engine__series_t *s, const char *source)
+{
+    vg_engine__src_t *src = vg_engine__src_get (e, source);
+    vg_engine__stream_t *to = src ? vg_engine__stream_get (e, s->dev, src) : NULL;
+    if (!to || to == s->stream)
+        return;
+    for (uint32_t i = 0; i < s->nlinks; i++) {
+        vg_engine__inst_t *in = s->links[i].inst;
+        if (in->stream == s->stream) {
+            s_stream_del_sil (s->stream, in);
+            if (vg_engine__stream_add_sil (to, in))
+                e->st.full++;
+        }
+    }
+    if (s->stream->rmax > to->rmax)
+        to->rmax = s->stream->rmax;
+    if (s->stream->rel > to->rel)
+        to->rel = s->stream->rel;
+    s->stream = to;
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* Release to the detectors, reorder buffers, watermarks */
+
+/* Run the device-bound tickers of d at boundary t (cfg.tick_ms > 0). */
+static void
+s_dev_tick (vg_engine_t *e, vg_engine__dev_t *d, int64_t t)
+{
+    vg_verdict_t *v = &e->v;
+    for (size_t i = 0; i < d->ndtick; i++) {
+        vg_engine__inst_t *in = d->dtick[i];
+        vg_engine__vreset (v);
+        if (in->rule->ops->on_tick (in->det, t, v) < 0)
+            e->st.detector_errors++;
+        vg_engine__apply (e, in->rule, in, in->dev, in->series_id, v, t);
+    }
+}
+
+/* Hand one sample to the detectors linked to its series. */
+static void
+s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
+{
+    if (ts <= s->last_ts) {
+        e->st.dropped++;
+        return;
+    }
+    vg_engine__dev_t *d = s->dev;
+    if (e->cfg.tick_ms > 0 && ts >= d->next_tick) {
+        int64_t t = ts - (((ts % e->cfg.tick_ms) + e->cfg.tick_ms) % e->cfg.tick_ms);
+        if (d->next_tick != INT64_MIN && d->ndtick)
+            s_dev_tick (e, d, t);
+        d->next_tick = t + e->cfg.tick_ms;
+    }
+    if (ts > d->now)
+        d->now = ts;
+    s->last_ts = ts;
+    if (ts > e->now)
+        e->now = ts;
+    e->st.processed++;
+    uint64_t id = s->id;
+    vg_verdict_t *v = &e->v;
+    for (uint32_t i = 0; i < s->nlinks; i++) {
+        vg_engine__inst_t *in = s->links[i].inst;
+        const vg_detector_ops_t *ops = in->rule->ops;
+        int rc;
+        if (in->stream)
+            in->last_ts = ts;
+        vg_engine__vreset (v);
+        if (ops->on_sample && ops->scope == VG_SCOPE_SERIES)
+            rc = ops->on_sample (in->det, ts, value, v);
+        else if (ops->on_series_input)
+            rc = ops->on_series_input (in->det, s->links[i].slot, id, &s->dev->view, ts, value, v);
+        else
+            rc = ops->on_input (in->det, s->links[i].slot, &s->dev->view, ts, value, v);
+        if (rc < 0)
+            e->st.detector_errors++;
+        if (i == 0) {
+            s->lstate = (int8_t) v->state;
+            s->lscore = (float) v->score;
+            s->lobs = v->observed;
+            s->lexp = v->expected;
+            s->llo = v->lo;
+            s->lhi = v->hi;
+        }
+        if (v->state != VG_VERDICT_NONE)
+            /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
+             * sample happened to close the bucket (the detector may name one in v->device). */
+            vg_engine__apply (e, in->rule, in, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
+                              ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
+    }
+}
+
+/* Release a stream's pending samples up to and including time upto, in order. */
+static void
+s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
+{
+    while (st->len && st->buf[st->head].ts <= upto) {
+        vg_engine__pend_t x = st->buf[st->head];
+        st->head++;
+        st->len--;
+        e->nbuf--;
+        if (x.ts > st->rel)
+            st->rel = x.ts;
+        vg_engine__series_t *s = vg_engine__ser_find (e, x.id);
+        if (s)
+            s_process (e, s, x.ts, x.v);
+    }
+    if (!st->len)
+        st->head = 0;
+}
+
+/* Insert into a stream's buffer, after every pending sample with ts <= x.ts (stable). */
+int
+vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pend_t *x)
+{
+    if (st->head + st->len == st->cap) {
+        if (st->head > st->cap / 2) {
+            memmove (st->buf, st->buf + st->head, st->len * sizeof *st->buf);
+            st->head = 0;
+        } else {
+            size_t nc = st->cap ? st->cap * 2 : 64;
+            vg_engine__pend_t *nb = realloc (st->buf, nc * sizeof *nb);
+            if (!nb)
+                return -VG_ENOMEM;
+            st->buf = nb;
+            st->cap = nc;
+        }
+    }
+    vg_engine__pend_t *b = st->buf + st->head;
+    size_t pos = st->len;
+    if (pos && b[pos - 1].ts > x->ts) {
+        size_t lo = 0, hi = pos; /* first index with ts > x->ts */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (b[mid].ts <= x->ts)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        memmove (&b[lo + 1], &b[lo], (pos - lo) * sizeof *b);
+        pos = lo;
+    }
+    b[pos] = *x;
+    st->len++;
+    e->nbuf++;
+    return 0;
+}
+
+static void s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now);
+
+/* The source's watermark passed tick boundaries: release what it allows and judge silence. */
+static void
+s_src_advance (vg_engine_t *e, vg_engine__src_t *src)
+{
+    int64_t tk = e->cfg.tick_ms;
+    if (tk <= 0 || src->max == INT64_MIN)
+        return;
+    int64_t wm = src->max - (e->cfg.lateness_ms > 0 ? e->cfg.lateness_ms : 0);
+    int64_t last = wm - (((wm % tk) + tk) % tk); /* last boundary <= wm */
+    if (src->next_tick == INT64_MIN) {
+        src->next_tick = last + tk; /* first data: nothing to judge yet */
+        return;
+    }
+    if (src->next_tick > last)
+        return;
+    if ((last - src->next_tick) / tk > 64)
+        src->next_tick = last; /* a long gap: judge at its end, not at every boundary */
+    for (; src->next_tick <= last; src->next_tick += tk) {
+        int64_t t = src->next_tick;
+        for (size_t i = 0; i < src->nstreams; i++)
+            s_release (e, src->streams[i], t);
+        s_src_silence (e, src, t);
+    }
+}
+
+int
+vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
+{
+    vg_engine__series_t *s = vg_engine__ser_find (e, id);
+    e->st.samples++;
+    if (!s) {
+        e->st.unknown_series++;
+        return -VG_ENOTFOUND;
+    }
+    if (!isfinite (value)) {
+        e->st.dropped++;
+        return 0;
+    }
+    vg_engine__stream_t *st = s->stream;
+    vg_engine__src_t *src = st->src;
+    if (e->cfg.lateness_ms <= 0) {
+        s_process (e, s, ts, value);
+        if (ts > st->rel)
+            st->rel = ts;
+        if (ts > st->rmax)
+            st->rmax = ts;
+    } else {
+        if (ts < st->rel) {
+            e->st.late++;
+            return -VG_ERANGE;
+        }
+        if (ts > st->rmax)
+            st->rmax = ts;
+        if (e->nbuf >= e->cfg.max_buffered && st->len) {
+            /* Bound hit: this stream's oldest goes out early rather than growing further. */
+            e->st.forced++;
+            s_release (e, st, st->buf[st->head].ts);
+        }
+        vg_engine__pend_t x = { id, ts, value };
+        if (vg_engine__buffer (e, st, &x) < 0) {
+            e->st.forced++;
+            s_release (e, st, INT64_MAX);
+            s_process (e, s, ts, value);
+            if (ts > st->rel)
+                st->rel = ts;
+        } else {
+            s_release (e, st, st->rmax - e->cfg.lateness_ms);
+        }
+        e->st.buffered = e->nbuf;
+    }
+    if (ts > src->max) {
+        src->max = ts;
+        s_src_advance (e, src);
+        e->st.buffered = e->nbuf;
+    }
+    return 0;
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* Silence: series -> stream/device -> source outage */
+
+/* Silence of one source at its time now: per-series verdicts -> stream/device silence ->
+ * source outage, then each level applied with the inhibition the level above implies.
+ * Only this source's streams are judged: other sources keep their own clocks. */
+static void
+s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
+{
+    size_t watched = 0, silent = 0;
+    const vg_rule_t *first = NULL;
+    vg_verdict_t *v = &e->v;
+    for (size_t i = 0; i < src->nstreams; i++) {
+        vg_engine__stream_t *st = src->streams[i];
+        if (!st->silent && !st->dev->ep && now < st->next_check) {
+            /* Healthy and nothing can be due yet (new samples only push that later). */
+            if (st->nsil) {
+                watched++;
+                if (!first)
+                    first = st->sil[0]->rule;
+            }
+            continue;
+        }
+        st->silent_n = 0;
+        int64_t last = INT64_MIN; /* newest sample of any watched series */
+        double thr = INFINITY;    /* shortest threshold among them */
+        int64_t next = INT64_MAX; /* earliest time a clear series could be due */
+        for (uint32_t j = 0; j < st->nsil; j++) {
+            vg_engine__inst_t *in = st->sil[j];
+            if (!first)
+                first = in->rule;
+            if (in->tick_state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN &&
+                (double) (now - in->last_ts) <= 0.5 * in->tick_exp) {
+                /* Fresh well within its threshold: clear without asking (the threshold moves
+                 * slowly), so a tick costs little per healthy series. */
+                in->tick_obs = (double) (now - in->last_ts);
+                if (in->last_ts > last)
+                    last = in->last_ts;
+                if (in->tick_exp < thr)
+                    thr = in->tick_exp;
+                int64_t due = in->last_ts + (int64_t) (0.5 * in->tick_exp);
+                if (due < next)
+                    next = due;
+                continue;
+            }
+            vg_engine__vreset (v);
+            in->rule->ops->on_tick (in->det, now, v);
+            in->tick_state = v->state;
+            in->tick_obs = v->observed;
+            in->tick_exp = v->expected;
+            if (v->state == VG_VERDICT_FIRE)
+                st->silent_n++;
+            if (v->state != VG_VERDICT_NONE) {
+                if (v->window_start_ms > last)
+                    last = v->window_start_ms;
+                if (v->expected < thr)
+                    thr = v->expected;
+            }
+            if (v->state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN) {
+                int64_t due = in->last_ts + (int64_t) (0.5 * v->expected);
+                if (due < next)
+                    next = due;
+            } else {
+                next = INT64_MIN; /* unknown, silent or open: look again next tick */
+            }
+            if (!first)
+                first = in->rule;
+        }
+        /* Silent when every watched series is, or when nothing at all has arrived for
+         * longer than the fastest series' threshold (mixed cadences: a 15-minute PM series
+         * must not keep a stream whose 1-minute series stopped "alive" for 45 minutes). */
+        st->silent = st->nsil && (st->silent_n == st->nsil ||
+                                  (st->silent_n > 0 && last != INT64_MIN && (double) (now - last) > thr));
+        st->next_check = next;
+        if (st->nsil) {
+            watched++;
+            silent += (size_t) st->silent;
+        }
+        if (now > st->dev->now)
+            st->dev->now = now;
+    }
+    if (!first)
+        return;
+    /* Source / transport outage: many of the source's devices silent together. */
+    int ifrac = vg_rule_param_index (first, "outage_fraction");
+    int imin = vg_rule_param_index (first, "outage_min_devices");
+    double frac = ifrac >= 0 ? first->pv[ifrac] : 0.3;
+    double mind = imin >= 0 ? first->pv[imin] : 3;
+    int outage = silent >= (size_t) mind && (double) silent >= frac * (double) watched && watched > 0;
+    if (outage || src->ep) {
+        vg_engine__vreset (v);
+        v->state = outage ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+        v->observed = (double) silent;
+        v->expected = 0;
+        v->lo = 0;
+        v->hi = frac * (double) watched;
+        if (src->name[0])
+            vg_verdict_note (v, "%zu of %zu devices of source %s silent", silent, watched, src->name);
+        else
+            vg_verdict_note (v, "%zu of %zu devices silent", silent, watched);
+        char key[VG_ALERT_KEY_MAX];
+        if (src->name[0])
+            snprintf (key, sizeof key, "%s:collector:outage:%s", first->id, src->name);
+        else
+            snprintf (key, sizeof key, "%s:collector:outage", first->id);
+        vg_engine__ep_silence (e, &src->ep, first, NULL, src, key, "outage", VG_SEV_HIGH, v, now);
+    }
+    /* Device silence: every watched series of one of its streams silent. */
+    for (size_t i = 0; i < src->nstreams; i++) {
+        vg_engine__dev_t *d = src->streams[i]->dev;
+        if (!d->watched || !src->streams[i]->nsil)
+            continue;
+        d->silent = 0;
+        d->inhibited = 0;
+        d->silent_n = 0;
+        for (uint32_t k = 0; k < d->nstreams; k++) {
+            d->silent |= d->streams[k]->silent;
+            d->silent_n += d->streams[k]->silent_n;
+            d->inhibited |= d->streams[k]->src->ep != NULL && d->streams[k]->silent;
+        }
+        if (!d->silent && !d->ep)
+            continue;
+        vg_engine__vreset (v);
+        v->state = d->silent ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+        v->observed = (double) d->silent_n;
+        v->expected = 0;
+        v->lo = 0;
+        v->hi = (double) d->watched;
+        vg_verdict_note (v, "%u of %u watched series of %s silent", d->silent_n, d->watched, d->id);
+        const vg_rule_t *r = d->silence_rule;
+        char key[VG_ALERT_KEY_MAX];
+        vg_engine__key (key, r, NULL, d, "device");
+        vg_engine__ep_silence (e, &d->ep, r, d, NULL, key, "device", r->severity, v, now);
+    }
+    /* Per-series silence, muted while the whole device is silent. */
+    for (size_t i = 0; i < src->nstreams; i++) {
+        vg_engine__stream_t *st = src->streams[i];
+        if (now < st->next_check && !st->silent)
+            continue; /* every series clear and no episode open */
+        for (uint32_t j = 0; j < st->nsil; j++) {
+            vg_engine__inst_t *in = st->sil[j];
+            if (in->tick_state == VG_VERDICT_NONE || (in->tick_state == VG_VERDICT_CLEAR && !in->open))
+                continue;
+            vg_engine__vreset (v);
+            v->state = in->tick_state;
+            v->observed = in->tick_obs;
+            v->expected = in->tick_exp;
+            v->lo = 0;
+            v->hi = in->tick_exp;
+            if (v->state == VG_VERDICT_FIRE)
+                vg_verdict_note (v, "no sample for %.0f s (expected every %.0f s)", in->tick_obs / 1000.0,
+                                 in->tick_exp / 1000.0);
+            vg_engine__apply (e, in->rule, in, in->dev, in->series_id, v, now);
+            if (in->ep && in->dev && in->dev->silent && in->ep->emitted) {
+                /* The device-level finding replaces per-series ones already announced. */
+                vg_engine__emit (e, in->ep, VG_ACT_CLOSE, now, "superseded_by_device_silence");
+                vg_engine__ep_del (e, in->ep);
+            }
+        }
+    }
+}
+
+/* --------------------------------------------------------------------------------------- */
+/* Public time entry points */
+
+int
+vg_engine_source_time (vg_engine_t *e, const char *source, int64_t now)
+{
+    vg_engine__src_t *src = s_src_find (e, source ? source : "");
+    if (!src)
+        return -VG_ENOTFOUND;
+    if (now > src->max) {
+        src->max = now;
+        s_src_advance (e, src);
+        e->st.buffered = e->nbuf;
+    }
+    return 0;
+}
+
+int64_t
+vg_engine_source_clock (const vg_engine_t *e, const char *source)
+{
+    const vg_engine__src_t *src = s_src_find (e, source ? source : "");
+    return src ? src->max : INT64_MIN;
+}
+
+size_t
+vg_engine_nsources (const vg_engine_t *e)
+{
+    return e->nsrcs;
+}
+
+const char *
+vg_engine_source_at (const vg_engine_t *e, size_t i, int64_t *clock)
+{
+    if (i >= e->nsrcs)
+        return NULL;
+    if (clock)
+        *clock = e->srcs[i]->max;
+    return e->srcs[i]->name;
+}
+
+int
+vg_engine_flush (vg_engine_t *e)
+{
+    for (size_t i = 0; i < e->nsrcs; i++)
+        for (size_t j = 0; j < e->srcs[i]->nstreams; j++)
+            s_release (e, e->srcs[i]->streams[j], INT64_MAX);
+    e->st.buffered = e->nbuf;
+    return 0;
+}
+
+int
+vg_engine_tick (vg_engine_t *e, int64_t now)
+{
+    e->st.ticks++;
+    if (now < e->now)
+        now = e->now;
+    e->now = now;
+    int legacy = e->cfg.tick_ms <= 0;
+    if (legacy) {
+        /* The caller's clock drives everything: every source is at now. */
+        for (size_t i = 0; i < e->nsrcs; i++) {
+            vg_engine__src_t *src = e->srcs[i];
+            if (now > src->max)
+                src->max = now;
+            for (size_t j = 0; j < src->nstreams; j++)
+                s_release (e, src->streams[j], now - (e->cfg.lateness_ms > 0 ? e->cfg.lateness_ms : 0));
+            s_src_silence (e, src, now);
+        }
+        e->st.buffered = e->nbuf;
+    }
+    vg_verdict_t *v = &e->v;
+    for (size_t i = 0; i < e->ntick; i++) {
+        vg_engine__inst_t *in = e->tickers[i];
+        if (!legacy && in->dev)
+            continue; /* ticked at its device's own time (s_process) */
+        vg_engine__vreset (v);
+        if (in->rule->ops->on_tick (in->det, now, v) < 0)
+            e->st.detector_errors++;
+        vg_engine__apply (e, in->rule, in, in->dev, in->series_id, v, now);
+    }
+    /* Lifecycle timers (engine_episode.c). */
+    vg_engine__ep_timers (e, now, legacy);
+    return 0;
+}
