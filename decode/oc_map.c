@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/err.h"
 #include "decode/pbwalk.h"
+#include "decode/yang_json.h"
 
 static const vg_oc_entry_t s_table[] = {
     { "/components/component/cpu/utilization/state/avg",
@@ -606,29 +607,7 @@ vg_oc_d2i64 (double d)
 int
 vg_oc_parse_number (const char *s, size_t len, double *v)
 {
-    char tmp[64];
-    if (len == 0 || len >= sizeof tmp)
-        return 0;
-    size_t i = 0;
-    if (s[0] == '-' || s[0] == '+')
-        i++;
-    if (i == len)
-        return 0;
-    int digits = 0, dot = 0;
-    for (; i < len; i++) {
-        if (s[i] >= '0' && s[i] <= '9')
-            digits++;
-        else if (s[i] == '.' && !dot)
-            dot = 1;
-        else
-            return 0;
-    }
-    if (!digits)
-        return 0;
-    memcpy (tmp, s, len);
-    tmp[len] = '\0';
-    *v = strtod (tmp, NULL);
-    return 1;
+    return vg_yang_number (s, len, VG_YANG_NUM_LENIENT, v);
 }
 
 /* ---- JSON flattening --------------------------------------------------------------- */
@@ -679,47 +658,53 @@ vg_oc_keylike (const char *k)
 }
 
 typedef struct {
+    vg_yang_walk_t walk; /* path, depth bound, hooks */
     const vg_oc_out_t *o;
     vg_oc_labels_t *lb;
-    char path[VG_MAX_PATH_LEN];
 } s_jctx_t;
 
-static int s_json_node (s_jctx_t *c, size_t plen, const json_t *node, int depth);
-
 static int
-s_json_leaf (s_jctx_t *c, const json_t *v)
+s_json_leaf (vg_yang_walk_t *w, const char *name, const json_t *v)
 {
+    s_jctx_t *c = w->ctx;
     double d;
+    (void) name;
     switch (json_typeof (v)) {
     case JSON_INTEGER:
-        return vg_oc_num (c->o, c->path, c->lb, (double) json_integer_value (v), -1);
+        return vg_oc_num (c->o, w->path, c->lb, (double) json_integer_value (v), -1);
     case JSON_REAL:
-        return vg_oc_num (c->o, c->path, c->lb, json_real_value (v), -1);
+        return vg_oc_num (c->o, w->path, c->lb, json_real_value (v), -1);
     case JSON_TRUE:
     case JSON_FALSE:
-        return vg_oc_num (c->o, c->path, c->lb, json_is_true (v) ? 1.0 : 0.0, VG_KIND_GAUGE);
+        return vg_oc_num (c->o, w->path, c->lb, json_is_true (v) ? 1.0 : 0.0, VG_KIND_GAUGE);
     case JSON_STRING: {
         const char *s = json_string_value (v);
         size_t n = json_string_length (v);
         if (vg_oc_parse_number (s, n, &d))
-            return vg_oc_num (c->o, c->path, c->lb, d, -1);
+            return vg_oc_num (c->o, w->path, c->lb, d, -1);
         if (s_b64_float (s, n, &d))
-            return vg_oc_num (c->o, c->path, c->lb, d, VG_KIND_GAUGE);
-        return vg_oc_str (c->o, c->path, c->lb, s, n);
+            return vg_oc_num (c->o, w->path, c->lb, d, VG_KIND_GAUGE);
+        return vg_oc_str (c->o, w->path, c->lb, s, n);
     }
     default:
         return 0;  /* null */
     }
 }
 
+/* Key-like scalars of an object label every sibling leaf (and are not leaves). */
 static int
-s_json_object (s_jctx_t *c, size_t plen, const json_t *obj, int depth)
+s_json_enter (vg_yang_walk_t *w, const char *list, const json_t *obj, const char **skip,
+              vg_yang_mark_t *mark)
 {
+    s_jctx_t *c = w->ctx;
     vg_oc_mark_t m = vg_oc_labels_mark (c->lb);
     const char *k;
     json_t *v;
     char tmp[32];
-    /* Key-like scalars first, so they label every sibling leaf. */
+    (void) list;
+    (void) skip;
+    mark->a = m.n;
+    mark->b = m.used;
     json_object_foreach ((json_t *) obj, k, v) {
         if (!vg_oc_keylike (k))
             continue;
@@ -731,62 +716,45 @@ s_json_object (s_jctx_t *c, size_t plen, const json_t *obj, int depth)
             vg_oc_labels_add (c->lb, k, strlen (k), tmp, (size_t) n);
         }
     }
-    int rc = 0;
-    json_object_foreach ((json_t *) obj, k, v) {
-        if (vg_oc_keylike (k) && (json_is_string (v) || json_is_number (v)))
-            continue;
-        size_t kl = strlen (k);
-        if (plen + 1 + kl + 1 > sizeof c->path) {
-            rc = -VG_ETOOBIG;
-            break;
-        }
-        size_t np = plen;
-        if (np > 0 && c->path[np - 1] != '/')
-            c->path[np++] = '/';
-        memcpy (c->path + np, k, kl);
-        c->path[np + kl] = '\0';
-        rc = s_json_node (c, np + kl, v, depth + 1);
-        if (rc)
-            break;
-    }
-    c->path[plen] = '\0';
+    return 0;
+}
+
+static void
+s_json_leave (vg_yang_walk_t *w, const vg_yang_mark_t *mark)
+{
+    s_jctx_t *c = w->ctx;
+    vg_oc_mark_t m = { mark->a, mark->b };
     vg_oc_labels_restore (c->lb, m);
-    return rc;
 }
 
 static int
-s_json_node (s_jctx_t *c, size_t plen, const json_t *node, int depth)
+s_json_skip (vg_yang_walk_t *w, const char *k, const json_t *v)
 {
-    if (depth > VG_PB_MAX_DEPTH)
-        return -VG_ETOOBIG;
-    if (json_is_object (node))
-        return s_json_object (c, plen, node, depth);
-    if (json_is_array (node)) {
-        size_t i;
-        json_t *e;
-        json_array_foreach (node, i, e) {
-            int rc = s_json_node (c, plen, e, depth + 1);
-            c->path[plen] = '\0';
-            if (rc)
-                return rc;
-        }
-        return 0;
-    }
-    return s_json_leaf (c, node);
+    (void) w;
+    return vg_oc_keylike (k) && (json_is_string (v) || json_is_number (v));
 }
 
 int
 vg_oc_json (const vg_oc_out_t *o, const char *base, const json_t *node, vg_oc_labels_t *lb)
 {
     s_jctx_t c;
+    memset (&c.walk, 0, sizeof c.walk);
+    c.walk.max_depth = VG_PB_MAX_DEPTH;
+    c.walk.flags = VG_YANG_WALK_ALL_ELEMENTS | VG_YANG_WALK_PATH_FATAL | VG_YANG_WALK_SQUASH_SLASH;
+    c.walk.ctx = &c;
+    c.walk.enter = s_json_enter;
+    c.walk.leave = s_json_leave;
+    c.walk.skip_member = s_json_skip;
+    c.walk.leaf = s_json_leaf;
     c.o = o;
     c.lb = lb;
     size_t n = strlen (base);
-    if (n + 1 > sizeof c.path)
+    if (n + 1 > sizeof c.walk.path)
         return -VG_ETOOBIG;
-    memcpy (c.path, base, n + 1);
+    memcpy (c.walk.path, base, n + 1);
+    c.walk.plen = n;
     vg_oc_mark_t m = vg_oc_labels_mark (lb);
-    int rc = s_json_node (&c, n, node, 0);
+    int rc = vg_yang_walk (&c.walk, node);
     vg_oc_labels_restore (lb, m);
     return rc;
 }
