@@ -1,10 +1,11 @@
 /* detect_stage.c - committed batches -> detector engine -> alert records (see detect_stage.h).
  *
  * Threads: vg_detect_stage_new/submit/stop run in the server's thread; everything that
- * touches the engine, the stage's write batch or the device table runs in the stage
+ * touches the engine, the feed (detect_feed.h), the write batch runs in the stage
  * thread once it is started (or in the caller's thread with vg_detect_stage_process).
  * Counters are published to an array of atomics after each loop turn. */
 #include "collector/detect_stage.h"
+#include "collector/detect_feed.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -15,17 +16,12 @@
 #include <time.h>
 #include <zmq.h>
 
-#include "store/alert_store.h"
-#include "common/chunk.h"
 #include "common/clock.h"
-#include "common/compress.h"
 #include "common/err.h"
-#include "common/samples.h"
-#include "common/hash.h"
 #include "common/log.h"
 #include "detectors/rules.h"
-#include "common/u64map.h"
-#include "proto/batch.h"
+#include "store/alert_store.h"
+#include "store/series_meta.h"
 #include "proto/vigil.pb-c.h"
 
 #define S_STATE_KEY "engine"
@@ -34,11 +30,6 @@
 
 _Static_assert (sizeof (vg_detect_stage_stats_t) % sizeof (uint64_t) == 0, "stats are 8-byte fields");
 
-typedef struct {
-    char *f[6];       /* id, vendor, model, role, site, sw_version */
-    vg_device_t view;
-} s_dev_t;
-
 struct vg_detect_stage {
     vg_detect_stage_cfg_t cfg;
     vg_store_t *store;
@@ -46,7 +37,7 @@ struct vg_detect_stage {
     vg_engine_t *engine;
     vg_store_txn_t *txn;
     uint64_t txn_alerts;
-    vg_buf_t json, blob, packed, plain;
+    vg_buf_t json, blob, packed;
     /* hooks */
     vg_detect_alert_hook alert_fn;
     void *alert_ctx;
@@ -55,34 +46,14 @@ struct vg_detect_stage {
     vg_detect_poll_fn poll_fn;
     void *poll_ctx;
     int poll_fd;           /* extra fd that wakes the loop; -1 = none */
-    /* device inventory (saved with the state so series can be re-declared before load) */
-    s_dev_t *devs;
-    size_t ndevs, capdevs;
-    vg_u64map_t dev_map;     /* hash(id) -> index */
-    /* decode scratch */
-    vg_samples_t scratch;   /* decoded samples of the current batch, series after series */
-    size_t used;            /* of scratch */
-    struct s_cur {
-        uint64_t sid;
-        const Vigil__Series *s;
-        const s_dev_t *d;
-        const char *path;
-        size_t off;
-        uint32_t n, pos;
-    } *cur;                 /* decoded series of the current batch */
-    uint32_t *heap;         /* merge heap over cur */
-    size_t ncur, capcur;
-    uint32_t *bcount;       /* bucket order: counts per time bucket */
-    size_t capb;
-    uint32_t *oidx, *oser;  /* bucket order: sample index and its series */
-    size_t capo, capos;
-    /* time */
-    int64_t event_time, last_tick;
+    /* feeding batches to the engine: device inventory (saved with the state so series can be
+     * re-declared before load), decode scratch, event time */
+    vg_detect_feed_t *feed;
+    /* live sources idle on the wall clock */
     struct s_idle {
         int64_t base, base_wall, set; /* clock at its last data advance, wall then, last value we set */
     } *idle;
     size_t nidle;
-    char source[VG_MAX_ID_LEN + 80]; /* scratch: "agent/input" */
     int64_t next_save_mono;
     int dirty;               /* batches processed since the last save */
     uint64_t batches_life;   /* persisted batch count */
@@ -97,7 +68,6 @@ struct vg_detect_stage {
     vg_detect_stage_stats_t st;
     atomic_uint_least64_t mirror[S_NSTATS];
     vg_ratelimit_t rl;       /* stage thread */
-    vg_ratelimit_t rl_late;  /* stage thread: late samples */
     vg_ratelimit_t rl_submit; /* submitting thread */
 };
 
@@ -108,7 +78,16 @@ static void
 s_publish (vg_detect_stage_t *st)
 {
     vg_engine_stats (st->engine, &st->st.engine);
-    st->st.event_time_ms = st->event_time == INT64_MIN ? 0 : st->event_time;
+    vg_detect_feed_stats_t fs;
+    vg_detect_feed_stats (st->feed, &fs);
+    st->st.batches = fs.batches;
+    st->st.bad_batches = fs.bad_batches;
+    st->st.samples = fs.samples;
+    st->st.events = fs.events;
+    st->st.skipped = fs.skipped;
+    st->st.late = fs.late;
+    int64_t et = vg_detect_feed_event_time (st->feed);
+    st->st.event_time_ms = et == INT64_MIN ? 0 : et;
     uint64_t tmp[S_NSTATS];
     memcpy (tmp, &st->st, sizeof tmp);
     for (size_t i = 0; i < S_NSTATS; i++)
@@ -124,96 +103,6 @@ vg_detect_stage_stats (const vg_detect_stage_t *st, vg_detect_stage_stats_t *out
     memcpy (out, tmp, sizeof tmp);
     uint64_t sub = atomic_load_explicit (&((vg_detect_stage_t *) st)->submitted, memory_order_relaxed);
     out->queued = sub > out->batches + out->bad_batches ? sub - out->batches - out->bad_batches : 0;
-}
-
-/* ------------------------------------------------------------------------------------ */
-/* Device inventory */
-
-static uint64_t
-s_dev_hash (const char *id)
-{
-    uint64_t h = vg_hash64 (id, strlen (id), 0x646576);
-    return h ? h : 1;
-}
-
-static int
-s_dev_same (const s_dev_t *d, const vg_device_t *in)
-{
-    const char *src[6] = { in->id, in->vendor, in->model, in->role, in->site, in->sw_version };
-    for (int i = 0; i < 6; i++)
-        if (strcmp (d->f[i], src[i] ? src[i] : ""))
-            return 0;
-    return 1;
-}
-
-static void
-s_dev_free_fields (s_dev_t *d)
-{
-    for (int i = 0; i < 6; i++) {
-        free (d->f[i]);
-        d->f[i] = NULL;
-    }
-}
-
-/* Remember a device (new or changed inventory) and tell the engine.  Returns the kept
- * record (its view stays valid until the next change of that device), or NULL. */
-static const s_dev_t *
-s_dev_note (vg_detect_stage_t *st, const vg_device_t *in)
-{
-    if (!in->id || !in->id[0] || strlen (in->id) >= VG_MAX_ID_LEN)
-        return NULL;
-    uint64_t h = s_dev_hash (in->id);
-    uint32_t idx;
-    s_dev_t *d = NULL;
-    if (vg_u64map_get (&st->dev_map, h, &idx) && !strcmp (st->devs[idx].f[0], in->id)) {
-        d = &st->devs[idx];
-        if (s_dev_same (d, in))
-            return d;
-    }
-    if (!d) {
-        if (st->ndevs >= (st->cfg.engine.max_devices ? st->cfg.engine.max_devices : 100000))
-            return NULL;
-        if (st->ndevs == st->capdevs) {
-            size_t nc = st->capdevs ? st->capdevs * 2 : 64;
-            s_dev_t *nd = realloc (st->devs, nc * sizeof *nd);
-            if (!nd)
-                return NULL;
-            st->devs = nd;
-            st->capdevs = nc;
-        }
-        /* A hash collision with another id leaves that id's entry reachable only by scan;
-         * it is still saved and re-declared correctly (ids are compared, never assumed). */
-        d = &st->devs[st->ndevs];
-        memset (d, 0, sizeof *d);
-        if (vg_u64map_put (&st->dev_map, h, (uint32_t) st->ndevs) < 0)
-            return NULL;
-        st->ndevs++;
-    }
-    const char *src[6] = { in->id, in->vendor, in->model, in->role, in->site, in->sw_version };
-    char *nf[6];
-    for (int i = 0; i < 6; i++) {
-        nf[i] = strdup (src[i] ? src[i] : "");
-        if (!nf[i]) {
-            while (i--)
-                free (nf[i]);
-            return NULL;
-        }
-    }
-    s_dev_free_fields (d);
-    memcpy (d->f, nf, sizeof nf);
-    d->view = (vg_device_t) { d->f[0], d->f[1], d->f[2], d->f[3], d->f[4], d->f[5] };
-    if (vg_engine_device (st->engine, &d->view) < 0)
-        return NULL;
-    return d;
-}
-
-static const s_dev_t *
-s_dev_find (const vg_detect_stage_t *st, const char *id)
-{
-    uint32_t idx;
-    if (vg_u64map_get (&st->dev_map, s_dev_hash (id), &idx) && !strcmp (st->devs[idx].f[0], id))
-        return &st->devs[idx];
-    return NULL;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -241,29 +130,32 @@ s_put_state (vg_detect_stage_t *st)
     int rc = vg_engine_save (st->engine, &st->blob);
     if (rc < 0)
         return rc;
-    Vigil__Device *devs = st->ndevs ? calloc (st->ndevs, sizeof *devs) : NULL;
-    Vigil__Device **ptrs = st->ndevs ? calloc (st->ndevs, sizeof *ptrs) : NULL;
-    if (st->ndevs && (!devs || !ptrs)) {
+    size_t ndevs = vg_detect_feed_ndevices (st->feed);
+    Vigil__Device *devs = ndevs ? calloc (ndevs, sizeof *devs) : NULL;
+    Vigil__Device **ptrs = ndevs ? calloc (ndevs, sizeof *ptrs) : NULL;
+    if (ndevs && (!devs || !ptrs)) {
         free (devs);
         free (ptrs);
         return -VG_ENOMEM;
     }
-    for (size_t i = 0; i < st->ndevs; i++) {
+    for (size_t i = 0; i < ndevs; i++) {
+        const vg_device_t *d = vg_detect_feed_device_at (st->feed, i);
         vigil__device__init (&devs[i]);
-        devs[i].id = st->devs[i].f[0];
-        devs[i].vendor = st->devs[i].f[1];
-        devs[i].model = st->devs[i].f[2];
-        devs[i].role = st->devs[i].f[3];
-        devs[i].site = st->devs[i].f[4];
-        devs[i].sw_version = st->devs[i].f[5];
+        devs[i].id = (char *) d->id;
+        devs[i].vendor = (char *) d->vendor;
+        devs[i].model = (char *) d->model;
+        devs[i].role = (char *) d->role;
+        devs[i].site = (char *) d->site;
+        devs[i].sw_version = (char *) d->sw_version;
         ptrs[i] = &devs[i];
     }
     Vigil__DetectState ds = VIGIL__DETECT_STATE__INIT;
     ds.version = 1;
     ds.rules_digest = st->rules->digest;
     ds.saved_ms = vg_clock_now_ms ();
-    ds.event_time_ms = st->event_time == INT64_MIN ? 0 : st->event_time;
-    ds.n_devices = st->ndevs;
+    int64_t et = vg_detect_feed_event_time (st->feed);
+    ds.event_time_ms = et == INT64_MIN ? 0 : et;
+    ds.n_devices = ndevs;
     ds.devices = ptrs;
     ds.engine.data = st->blob.data;
     ds.engine.len = st->blob.len;
@@ -334,308 +226,14 @@ s_finish (vg_detect_stage_t *st, int force_save)
 /* ------------------------------------------------------------------------------------ */
 /* Feeding one batch */
 
-static int
-s_in_window (const vg_detect_stage_t *st, int64_t now, int64_t t)
-{
-    if (st->cfg.max_past_ms > 0 && t < now - st->cfg.max_past_ms)
-        return 0;
-    if (st->cfg.max_future_ms > 0 && t > now + st->cfg.max_future_ms)
-        return 0;
-    return 1;
-}
-
-/* Decode one series of a batch into the stage's scratch (appended) and note it in
- * st->cur for the time-ordered merge; invalid series are counted as skipped. */
-static void
-s_decode_series (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv)
-{
-    if (!dv[s->device]) {
-        st->st.skipped += s->count;
-        return;
-    }
-    vg_label_t labels[VG_MAX_LABELS];
-    size_t nl = vg_batch_labels (b, s, labels);
-    const s_dev_t *d = dv[s->device];
-    const char *path = b->strings[s->path];
-    uint64_t sid = vg_series_id (d->view.id, path, labels, nl);
-    vg_series_info_t info = { &d->view, path, labels, nl, (vg_kind_t) s->kind };
-    /* The source: the agent and the input kind that produced the series. */
-    snprintf (st->source, sizeof st->source, "%s/%s", b->agent_id ? b->agent_id : "",
-              s->input < b->n_strings && b->strings[s->input][0] ? b->strings[s->input] : "-");
-    int codec;
-    uint32_t n = 0;
-    if (vg_engine_series_from (st->engine, sid, &info, st->source) < 0 ||
-        vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 || vg_samples_reserve (&st->scratch, st->used + n) < 0) {
-        st->st.skipped += s->count;
-        return;
-    }
-    if (st->ncur == st->capcur) {
-        size_t nc = st->capcur ? st->capcur * 2 : 256;
-        struct s_cur *ncur = realloc (st->cur, nc * sizeof *ncur);
-        uint32_t *nh = realloc (st->heap, nc * sizeof *nh);
-        if (ncur)
-            st->cur = ncur;
-        if (nh)
-            st->heap = nh;
-        if (!ncur || !nh) {
-            st->st.skipped += s->count;
-            return;
-        }
-        st->capcur = nc;
-    }
-    size_t got = 0, used = 0;
-    if (vg_chunk_decode (s->chunk.data, s->chunk.len, st->scratch.ts + st->used, st->scratch.v + st->used,
-                         st->scratch.cap - st->used, &got, &used) < 0) {
-        st->st.skipped += s->count;
-        return;
-    }
-    st->cur[st->ncur++] = (struct s_cur) { sid, s, d, path, st->used, (uint32_t) got, 0 };
-    st->used += got;
-}
-
-/* Feed one decoded sample of series c. */
-static void
-s_feed_one (vg_detect_stage_t *st, const struct s_cur *c, int64_t t, double v, int64_t now, int64_t *max_ts)
-{
-    if (!s_in_window (st, now, t)) {
-        st->st.skipped++;
-        return;
-    }
-    int rc;
-    if (c->s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-        if (!(v >= 0 && v < (double) c->s->n_state_names)) {
-            st->st.skipped++;
-            return;
-        }
-        rc = vg_engine_state (st->engine, c->sid, t, c->s->state_names[(size_t) v]);
-    } else {
-        rc = vg_engine_sample (st->engine, c->sid, t, v);
-    }
-    if (rc == -VG_ERANGE) {
-        st->st.late++;
-        char when[40];
-        vg_clock_rfc3339 (t, when, sizeof when);
-        vg_log_rl (&st->rl_late, VG_LOG_WARN, "detect",
-                   "late sample skipped by detection (stored all the same): %s %s at %s is older than what this "
-                   "device's stream already analysed, by more than detect.lateness (%lld ms); %llu late so far",
-                   c->d->view.id, c->path, when, (long long) st->cfg.lateness_ms,
-                   (unsigned long long) st->st.late);
-    }
-    st->st.samples++;
-    if (t > *max_ts)
-        *max_ts = t;
-}
-
-/* Sift heap slot i down (min-heap of series cursors by their next timestamp, ties by
- * position in the batch). */
-static inline int
-s_cur_less (const vg_detect_stage_t *st, uint32_t a, uint32_t b)
-{
-    const struct s_cur *x = &st->cur[a], *y = &st->cur[b];
-    int64_t tx = st->scratch.ts[x->off + x->pos], ty = st->scratch.ts[y->off + y->pos];
-    return tx < ty || (tx == ty && a < b);
-}
-
-static void
-s_sift (vg_detect_stage_t *st, size_t n, size_t i)
-{
-    uint32_t *h = st->heap;
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && s_cur_less (st, h[l], h[m]))
-            m = l;
-        if (l + 1 < n && s_cur_less (st, h[l + 1], h[m]))
-            m = l + 1;
-        if (m == i)
-            return;
-        uint32_t t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
-}
-
-static int
-s_grow_u32 (uint32_t **p, size_t *cap, size_t n)
-{
-    if (n <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 1024;
-    while (nc < n)
-        nc *= 2;
-    uint32_t *np = realloc (*p, nc * sizeof *np);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
-/* Feed the batch's decoded series in time order: a batch packs each series' samples
- * together (series-major), which would otherwise look out of order to the engine whenever
- * a batch spans more data time than detect.lateness (any fast replay).  Order needed is
- * only up to half the lateness (the engine puts the rest in order): a batch spanning less
- * is fed as it is, a longer one by a stable counting sort into lateness/2 time buckets,
- * and only when that would need too many buckets (or lateness is 0) by an exact merge. */
-static void
-s_feed_merged (vg_detect_stage_t *st, int64_t now, int64_t *max_ts)
-{
-    int64_t w = st->cfg.lateness_ms / 2, tmin = INT64_MAX, tmax = INT64_MIN;
-    for (size_t i = 0; i < st->used; i++) {
-        int64_t t = st->scratch.ts[i];
-        if (t < tmin)
-            tmin = t;
-        if (t > tmax)
-            tmax = t;
-    }
-    if (st->used && w > 0 && (uint64_t) tmax - (uint64_t) tmin <= (uint64_t) w) {
-        for (size_t i = 0; i < st->ncur; i++) {
-            struct s_cur *c = &st->cur[i];
-            for (; c->pos < c->n; c->pos++)
-                s_feed_one (st, c, st->scratch.ts[c->off + c->pos], st->scratch.v[c->off + c->pos], now, max_ts);
-        }
-        st->ncur = st->used = 0;
-        return;
-    }
-    uint64_t nb = st->used && w > 0 ? ((uint64_t) tmax - (uint64_t) tmin) / (uint64_t) w + 1 : UINT64_MAX;
-    if (nb <= st->used + 1024 && s_grow_u32 (&st->bcount, &st->capb, (size_t) nb + 1) == 0 &&
-        s_grow_u32 (&st->oidx, &st->capo, st->used) == 0) {
-        if (s_grow_u32 (&st->oser, &st->capos, st->used) == 0) {
-            uint32_t *bc = st->bcount;
-            memset (bc, 0, ((size_t) nb + 1) * sizeof *bc);
-            for (size_t i = 0; i < st->used; i++)
-                bc[((uint64_t) st->scratch.ts[i] - (uint64_t) tmin) / (uint64_t) w + 1]++;
-            for (size_t b = 1; b <= nb; b++)
-                bc[b] += bc[b - 1];
-            for (size_t ci = 0; ci < st->ncur; ci++) {
-                const struct s_cur *c = &st->cur[ci];
-                for (uint32_t k = 0; k < c->n; k++) {
-                    size_t i = c->off + k;
-                    uint32_t at = bc[((uint64_t) st->scratch.ts[i] - (uint64_t) tmin) / (uint64_t) w]++;
-                    st->oidx[at] = (uint32_t) i;
-                    st->oser[at] = (uint32_t) ci;
-                }
-            }
-            for (size_t k = 0; k < st->used; k++) {
-                uint32_t i = st->oidx[k];
-                s_feed_one (st, &st->cur[st->oser[k]], st->scratch.ts[i], st->scratch.v[i], now, max_ts);
-            }
-            st->ncur = st->used = 0;
-            return;
-        }
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < st->ncur; i++)
-        if (st->cur[i].n)
-            st->heap[n++] = (uint32_t) i;
-    for (size_t i = n / 2; i-- > 0;)
-        s_sift (st, n, i);
-    while (n) {
-        struct s_cur *c = &st->cur[st->heap[0]];
-        s_feed_one (st, c, st->scratch.ts[c->off + c->pos], st->scratch.v[c->off + c->pos], now, max_ts);
-        if (++c->pos == c->n)
-            st->heap[0] = st->heap[--n];
-        s_sift (st, n, 0);
-    }
-    st->ncur = 0;
-    st->used = 0;
-}
-
-static void
-s_feed_event (vg_detect_stage_t *st, const Vigil__Batch *b, const Vigil__Event *e, const s_dev_t *const *dv,
-              int64_t now, int64_t *max_ts)
-{
-    if (!dv[e->device] || !s_in_window (st, now, e->ts_ms)) {
-        st->st.skipped++;
-        return;
-    }
-    vg_label_t attrs[VG_MAX_ATTRS];
-    size_t na = e->n_attrs;
-    for (size_t i = 0; i < na; i++) {
-        attrs[i].key = e->attrs[i]->key;
-        attrs[i].value = e->attrs[i]->value;
-    }
-    vg_flow_t flow;
-    vg_gap_t gap;
-    const s_dev_t *d = dv[e->device];
-    vg_event_t ev = { d->view.id, e->ts_ms, (vg_event_type_t) e->type, attrs, na, NULL, NULL, b->strings[e->input] };
-    if (e->flow) {
-        const Vigil__FlowSummary *f = e->flow;
-        flow = (vg_flow_t) { f->src, f->dst, f->vrf, f->dst_country, f->dst_port, f->protocol,
-                             f->interval_ms, f->dst_asn, f->bytes, f->packets };
-        ev.flow = &flow;
-    }
-    if (e->gap) {
-        gap = (vg_gap_t) { e->gap->from_ms, e->gap->to_ms, e->gap->samples, e->gap->events, e->gap->reason };
-        ev.gap = &gap;
-    }
-    if (vg_engine_event (st->engine, &ev, &d->view) < 0) {
-        st->st.skipped++;
-        return;
-    }
-    st->st.events++;
-    if (e->ts_ms > *max_ts)
-        *max_ts = e->ts_ms;
-}
-
 /* Feed one batch to the engine; alerts land in st->txn. */
 static int
 s_batch (vg_detect_stage_t *st, const uint8_t *p, size_t len)
 {
     int64_t t0 = vg_clock_mono_ns ();
-    if (vg_is_zstd (p, len)) {
-        /* The server hands over inflated batches; a compressed one (offline replay of a
-         * spool, say) is inflated here under the same bound as ingest's default. */
-        if (vg_zstd_decompress (p, len, 64u << 20, &st->plain) < 0) {
-            st->st.bad_batches++;
-            return -VG_EPROTO;
-        }
-        p = st->plain.data;
-        len = st->plain.len;
-    }
-    /* Committed batches passed ingest's limits; here only the structure matters. */
-    static const vg_batch_limits_t lim = { UINT32_MAX, UINT32_MAX, UINT32_MAX };
-    Vigil__Batch *b = vigil__batch__unpack (NULL, len, p);
-    char why[200] = "not a vigil.Batch";
-    if (!b || vg_batch_validate (b, &lim, NULL, why, sizeof why) < 0) {
-        st->st.bad_batches++;
-        vg_log_rl (&st->rl, VG_LOG_WARN, "detect", "skipping an undecodable batch (%zu bytes): %s", len, why);
-        if (b)
-            vigil__batch__free_unpacked (b, NULL);
-        return -VG_EPROTO;
-    }
-    const s_dev_t *small[64];
-    const s_dev_t **dv = b->n_devices <= 64 ? small : malloc (b->n_devices * sizeof *dv);
-    if (!dv) {
-        vigil__batch__free_unpacked (b, NULL);
-        return -VG_ENOMEM;
-    }
-    /* Device records can move when the table grows: resolve pointers after all notes. */
-    for (size_t i = 0; i < b->n_devices; i++) {
-        const Vigil__Device *d = b->devices[i];
-        vg_device_t in = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
-        s_dev_note (st, &in);
-    }
-    for (size_t i = 0; i < b->n_devices; i++)
-        dv[i] = b->devices[i]->id ? s_dev_find (st, b->devices[i]->id) : NULL;
-    int64_t now = vg_clock_now_ms ();
-    int64_t max_ts = INT64_MIN;
-    for (size_t i = 0; i < b->n_series; i++)
-        s_decode_series (st, b, b->series[i], dv);
-    s_feed_merged (st, now, &max_ts);
-    for (size_t i = 0; i < b->n_events; i++)
-        s_feed_event (st, b, b->events[i], dv, now, &max_ts);
-    if (max_ts > st->event_time)
-        st->event_time = max_ts;
-    if (st->event_time != INT64_MIN &&
-        (st->last_tick == INT64_MIN || st->event_time - st->last_tick >= st->cfg.tick_ms)) {
-        vg_engine_tick (st->engine, st->event_time);
-        st->last_tick = st->event_time;
-    }
-    if (dv != small)
-        free (dv);
-    vigil__batch__free_unpacked (b, NULL);
-    st->st.batches++;
+    int rc = vg_detect_feed_batch (st->feed, p, len, vg_clock_now_ms ());
+    if (rc < 0)
+        return rc;
     st->batches_life++;
     st->dirty = 1;
     st->st.process_us_total += (vg_clock_mono_ns () - t0) / 1000;
@@ -726,15 +324,11 @@ typedef struct {
 
 /* Re-declare a stored series whose device is in the saved inventory. */
 static int
-s_declare_stored (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+s_declare_stored (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
 {
     s_decl_t *dc = ctx;
-    if (kl != 8)
-        return 0;
-    Vigil__SeriesMeta *m = vigil__series_meta__unpack (NULL, vl, v);
-    if (!m)
-        return 0;
-    const s_dev_t *d = m->device ? s_dev_find (dc->st, m->device) : NULL;
+    const Vigil__SeriesMeta *m = *meta_p;
+    const vg_device_t *d = m->device ? vg_detect_feed_find (dc->st->feed, m->device) : NULL;
     if (d && m->n_labels <= VG_MAX_LABELS && m->path && (int) m->kind >= 0 &&
         m->kind <= VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
         vg_label_t labels[VG_MAX_LABELS];
@@ -742,15 +336,14 @@ s_declare_stored (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size
             labels[i].key = m->labels[i]->key;
             labels[i].value = m->labels[i]->value;
         }
-        vg_series_info_t info = { &d->view, m->path, labels, m->n_labels, (vg_kind_t) m->kind };
-        if (vg_engine_series (dc->st->engine, vg_get_be64 (k), &info) >= 0)
+        vg_series_info_t info = { d, m->path, labels, m->n_labels, (vg_kind_t) m->kind };
+        if (vg_engine_series (dc->st->engine, sid, &info) >= 0)
             dc->declared++;
         else
             dc->skipped++;
     } else {
         dc->skipped++;
     }
-    vigil__series_meta__free_unpacked (m, NULL);
     return 0;
 }
 
@@ -776,10 +369,10 @@ s_restore (vg_detect_stage_t *st)
     for (size_t i = 0; i < ds->n_devices; i++) {
         const Vigil__Device *d = ds->devices[i];
         vg_device_t in = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
-        s_dev_note (st, &in);
+        vg_detect_feed_device (st->feed, &in);
     }
     s_decl_t dc = { st, 0, 0 };
-    rc = vg_store_scan (st->store, VG_CF_SERIES, NULL, 0, NULL, 0, s_declare_stored, &dc);
+    rc = vg_series_meta_scan (st->store, s_declare_stored, &dc, NULL);
     if (rc < 0)
         vg_log (VG_LOG_WARN, "detect", "re-declaring stored series: %s", vg_strerror (rc));
     if (ds->rules_digest != st->rules->digest)
@@ -787,8 +380,7 @@ s_restore (vg_detect_stage_t *st)
     rc = vg_engine_load (st->engine, ds->engine.data, ds->engine.len);
     if (rc < 0)
         vg_log (VG_LOG_WARN, "detect", "saved engine state partly loaded: %s", vg_strerror (rc));
-    st->event_time = ds->event_time_ms > 0 ? ds->event_time_ms : INT64_MIN;
-    st->last_tick = st->event_time;
+    vg_detect_feed_set_event_time (st->feed, ds->event_time_ms > 0 ? ds->event_time_ms : INT64_MIN);
     st->batches_life = ds->batches;
     vg_engine_stats_t es;
     vg_engine_stats (st->engine, &es);
@@ -797,7 +389,7 @@ s_restore (vg_detect_stage_t *st)
     vg_log (VG_LOG_INFO, "detect",
             "detector state restored (saved %s): %zu devices, %zu series, %llu instances, %llu open episodes, "
             "%llu entries skipped",
-            t, st->ndevs, dc.declared, (unsigned long long) es.instances, (unsigned long long) es.episodes_open,
+            t, vg_detect_feed_ndevices (st->feed), dc.declared, (unsigned long long) es.instances, (unsigned long long) es.episodes_open,
             (unsigned long long) es.load_skipped);
     vigil__detect_state__free_unpacked (ds, NULL);
     vg_buf_free (&val);
@@ -822,9 +414,7 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
     if (st->cfg.tick_ms <= 0)
         st->cfg.tick_ms = 10000;
     st->store = store;
-    st->event_time = st->last_tick = INT64_MIN;
     st->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
-    st->rl_late = (vg_ratelimit_t) VG_RATELIMIT_INIT (60000, 3);
     st->rl_submit = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
     st->final_rc = 0;
     if (!cfg->rules_path || !cfg->rules_path[0]) {
@@ -847,7 +437,10 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
         st->cfg.engine.max_buffered = st->cfg.max_buffered;
     st->engine = vg_engine_new (st->rules, &st->cfg.engine, s_on_alert, st);
     st->txn = vg_store_txn_new (store);
-    if (!st->engine || !st->txn) {
+    vg_detect_feed_cfg_t fc = { st->cfg.tick_ms, st->cfg.max_past_ms, st->cfg.max_future_ms,
+                                st->cfg.lateness_ms, st->cfg.engine.max_devices };
+    st->feed = st->engine ? vg_detect_feed_new (&fc, st->engine) : NULL;
+    if (!st->engine || !st->txn || !st->feed) {
         snprintf (err, errlen, "out of memory");
         goto fail;
     }
@@ -1048,21 +641,11 @@ vg_detect_stage_destroy (vg_detect_stage_t **self_p)
     vg_engine_destroy (&st->engine);
     vg_rules_destroy (&st->rules);
     vg_store_txn_destroy (&st->txn);
-    for (size_t i = 0; i < st->ndevs; i++)
-        s_dev_free_fields (&st->devs[i]);
-    free (st->devs);
-    vg_u64map_free (&st->dev_map);
-    vg_samples_free (&st->scratch);
+    vg_detect_feed_destroy (&st->feed);
     free (st->idle);
-    free (st->cur);
-    free (st->heap);
-    free (st->bcount);
-    free (st->oidx);
-    free (st->oser);
     vg_buf_free (&st->json);
     vg_buf_free (&st->blob);
     vg_buf_free (&st->packed);
-    vg_buf_free (&st->plain);
     free (st);
     *self_p = NULL;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/arena.h"
 #include "common/chunk.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -24,41 +25,12 @@
 #define ARENA_BLOCK (256 * 1024)
 #define MAX_STATE_NAMES VG_BATCH_MAX_STATE_NAMES
 
-/* ---- a bump allocator for protobuf-c unpacking, reset per batch ---- */
-
-typedef struct s_block {
-    struct s_block *next;
-    size_t used, size;
-    max_align_t data[];
-} s_block_t;
-
-typedef struct {
-    s_block_t *head;   /* current block first */
-    size_t total;      /* bytes handed out since reset */
-    size_t limit;      /* refuse beyond this (hostile nesting) */
-} s_arena_t;
+/* ---- protobuf-c unpacks into the per-batch arena (reset per batch, freed at destroy) ---- */
 
 static void *
 s_arena_alloc (void *data, size_t size)
 {
-    s_arena_t *a = data;
-    size = (size + sizeof (max_align_t) - 1) & ~(sizeof (max_align_t) - 1);
-    if (a->total + size > a->limit)
-        return NULL;
-    if (!a->head || a->head->size - a->head->used < size) {
-        size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-        s_block_t *b = malloc (sizeof *b + bsize);
-        if (!b)
-            return NULL;
-        b->next = a->head;
-        b->used = 0;
-        b->size = bsize;
-        a->head = b;
-    }
-    void *p = (char *) a->head->data + a->head->used;
-    a->head->used += size;
-    a->total += size;
-    return p;
+    return vg_arena_alloc (data, size);
 }
 
 static void
@@ -66,20 +38,6 @@ s_arena_free (void *data, void *p)
 {
     (void) data;
     (void) p;
-}
-
-/* Keep the first block for reuse, free the rest. */
-static void
-s_arena_reset (s_arena_t *a)
-{
-    while (a->head && a->head->next) {
-        s_block_t *next = a->head->next;
-        free (a->head);
-        a->head = next;
-    }
-    if (a->head)
-        a->head->used = 0;
-    a->total = 0;
 }
 
 /* ---- in-memory view ---- */
@@ -112,7 +70,7 @@ typedef struct {
 struct vg_ingest {
     vg_ingest_cfg_t cfg;
     vg_store_t *store;
-    s_arena_t arena;
+    vg_arena_t arena;
     ProtobufCAllocator alloc;
     s_agent_t *agents;
     size_t nagents, agents_cap;
@@ -295,7 +253,7 @@ vg_ingest_new (const vg_ingest_cfg_t *cfg, vg_store_t *store, char *err, size_t 
     }
     in->cfg = *cfg;
     in->store = store;
-    in->arena.limit = cfg->max_batch_bytes * 8 + (1 << 20);
+    in->arena = (vg_arena_t) VG_ARENA_INIT (ARENA_BLOCK, cfg->max_batch_bytes * 8 + (1 << 20));
     in->alloc.alloc = s_arena_alloc;
     in->alloc.free = s_arena_free;
     in->alloc.allocator_data = &in->arena;
@@ -314,8 +272,7 @@ vg_ingest_destroy (vg_ingest_t **self_p)
     if (!self_p || !*self_p)
         return;
     vg_ingest_t *in = *self_p;
-    s_arena_reset (&in->arena);
-    free (in->arena.head);
+    vg_arena_free (&in->arena);
     for (size_t i = 0; i < in->nagents; i++)
         free (in->agents[i].id);
     free (in->agents);
@@ -386,7 +343,7 @@ static Vigil__SeriesMeta *
 s_meta_for (vg_ingest_t *in, const Vigil__Batch *b, const Vigil__Series *s, Vigil__Attr *attrs,
             Vigil__Attr **attr_ptrs)
 {
-    Vigil__SeriesMeta *m = s_arena_alloc (&in->arena, sizeof *m);
+    Vigil__SeriesMeta *m = vg_arena_alloc (&in->arena, sizeof *m);
     if (!m)
         return NULL;
     vigil__series_meta__init (m);
@@ -588,7 +545,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
     if (len > in->cfg.max_batch_bytes)
         return s_reject (in, res, -VG_ETOOBIG, "batch of %zu bytes exceeds max_batch_bytes %zu", len,
                          in->cfg.max_batch_bytes);
-    s_arena_reset (&in->arena);
+    vg_arena_reset (&in->arena);
     Vigil__Batch *b = vigil__batch__unpack (&in->alloc, len, p);
     if (!b)
         return s_reject (in, res, -VG_EPROTO, "not a valid vigil.Batch protobuf (%zu bytes)", len);

@@ -1,8 +1,8 @@
-/* oc_map.c - vendor leaf -> OpenConfig series normalisation (see oc_map.h).
+/* oc_map.c - vendor leaf -> OpenConfig series normalisation (see oc_map.h): labels, kinds,
+ * canonical paths, emission, the JSON flattener and the described-protobuf walk.
  *
- * The mapping table is sorted by vendor path (strcmp order; tests/decode check it) and
- * searched with bsearch.  Emission copies labels into a stack array and sorts them, so a
- * caller's label set can be reused for many leaves. */
+ * The mapping table itself is data, in oc_table.c.  Emission copies labels into a stack
+ * array and sorts them, so a caller's label set can be reused for many leaves. */
 #include "decode/oc_map.h"
 
 #include <ctype.h>
@@ -14,272 +14,7 @@
 #include "common/clock.h"
 #include "common/err.h"
 #include "decode/pbwalk.h"
-
-static const vg_oc_entry_t s_table[] = {
-    { "/components/component/cpu/utilization/state/avg",
-      "/components/component/cpu/utilization/state/avg", VG_KIND_GAUGE, "%", 0 },
-    { "/components/component/cpu/utilization/state/instant",
-      "/components/component/cpu/utilization/state/instant", VG_KIND_GAUGE, "%", 0 },
-    { "/components/component/optical-channel/state/input-power/instant",
-      "/components/component/optical-channel/state/input-power/instant", VG_KIND_GAUGE, "dBm", 0 },
-    { "/components/component/optical-channel/state/output-power/instant",
-      "/components/component/optical-channel/state/output-power/instant", VG_KIND_GAUGE, "dBm", 0 },
-    { "/components/component/state/firmware-version",
-      "/components/component/state/firmware-version", VG_KIND_STATE, NULL, 0 },
-    { "/components/component/state/memory/available",
-      "/components/component/state/memory/available", VG_KIND_GAUGE, "By", 0 },
-    { "/components/component/state/memory/utilized",
-      "/components/component/state/memory/utilized", VG_KIND_GAUGE, "By", 0 },
-    { "/components/component/state/software-version",
-      "/components/component/state/software-version", VG_KIND_STATE, NULL, 0 },
-    { "/components/component/transceiver/state/input-power/instant",
-      "/components/component/transceiver/state/input-power/instant", VG_KIND_GAUGE, "dBm", 0 },
-    { "/components/component/transceiver/state/output-power/instant",
-      "/components/component/transceiver/state/output-power/instant", VG_KIND_GAUGE, "dBm", 0 },
-    { "/interfaces-state/interface/statistics/discontinuity-time",
-      "/interfaces/interface/state/counters/last-clear", VG_KIND_GAUGE, "ms", 1 },
-    { "/interfaces/interface/state/admin-status",
-      "/interfaces/interface/state/admin-status", VG_KIND_STATE, NULL, 0 },
-    { "/interfaces/interface/state/counters/carrier-transitions",
-      "/interfaces/interface/state/counters/carrier-transitions", VG_KIND_COUNTER, NULL, 0 },
-    { "/interfaces/interface/state/counters/in-octets",
-      "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "By", 0 },
-    { "/interfaces/interface/state/counters/in-unknown-protos",
-      "/interfaces/interface/state/counters/in-unknown-protos", VG_KIND_COUNTER, NULL, 0 },
-    { "/interfaces/interface/state/counters/last-clear",
-      "/interfaces/interface/state/counters/last-clear", VG_KIND_GAUGE, "ms", 1e-6 },
-    { "/interfaces/interface/state/counters/out-octets",
-      "/interfaces/interface/state/counters/out-octets", VG_KIND_COUNTER, "By", 0 },
-    { "/interfaces/interface/state/description",
-      "/interfaces/interface/state/description", VG_KIND_STATE, NULL, 0 },
-    { "/interfaces/interface/state/oper-status",
-      "/interfaces/interface/state/oper-status", VG_KIND_STATE, NULL, 0 },
-    { "/interfaces/interface/statistics/discontinuity-time",
-      "/interfaces/interface/state/counters/last-clear", VG_KIND_GAUGE, "ms", 1 },
-    { "/interfaces/interface/subinterfaces/subinterface/state/admin-status",
-      "/interfaces/interface/subinterfaces/subinterface/state/admin-status", VG_KIND_STATE, NULL, 0 },
-    { "/interfaces/interface/subinterfaces/subinterface/state/counters/in-unknown-protos",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/in-unknown-protos", VG_KIND_COUNTER, NULL, 0 },
-    { "/interfaces/interface/subinterfaces/subinterface/state/counters/last-clear",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/last-clear", VG_KIND_GAUGE, "ms", 1e-6 },
-    { "/interfaces/interface/subinterfaces/subinterface/state/description",
-      "/interfaces/interface/subinterfaces/subinterface/state/description", VG_KIND_STATE, NULL, 0 },
-    { "/interfaces/interface/subinterfaces/subinterface/state/oper-status",
-      "/interfaces/interface/subinterfaces/subinterface/state/oper-status", VG_KIND_STATE, NULL, 0 },
-    { "/network-instances/network-instance/protocols/protocol/bgp/neighbors/neighbor/afi-safis/afi-safi/state/prefixes/received",
-      "/network-instances/network-instance/protocols/protocol/bgp/neighbors/neighbor/afi-safis/afi-safi/state/prefixes/received", VG_KIND_GAUGE, NULL, 0 },
-    { "/network-instances/network-instance/protocols/protocol/bgp/neighbors/neighbor/afi-safis/afi-safi/state/prefixes/sent",
-      "/network-instances/network-instance/protocols/protocol/bgp/neighbors/neighbor/afi-safis/afi-safi/state/prefixes/sent", VG_KIND_GAUGE, NULL, 0 },
-    { "/network-instances/network-instance/protocols/protocol/bgp/neighbors/neighbor/state/messages/received/UPDATE",
-      "/network-instances/network-instance/protocols/protocol/bgp/neighbors/neighbor/state/messages/received/UPDATE", VG_KIND_COUNTER, NULL, 0 },
-    { "/network-instances/network-instance/protocols/protocol/bgp/neighbors/neighbor/state/session-state",
-      "/network-instances/network-instance/protocols/protocol/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE, NULL, 0 },
-    { "/system/state/boot-time",
-      "/system/state/boot-time", VG_KIND_GAUGE, "ms", 1e-6 },
-    { "/system/state/software-version",
-      "/system/state/software-version", VG_KIND_STATE, NULL, 0 },
-    { "/system/state/up-time",
-      "/system/state/up-time", VG_KIND_GAUGE, "ms", 1e-6 },
-    { "Cisco-IOS-XE-interfaces-oper:interfaces/interface/statistics/discontinuity-time",
-      "/interfaces/interface/state/counters/last-clear", VG_KIND_GAUGE, "ms", 1 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/broadcast-packets-received",
-      "/interfaces/interface/state/counters/in-broadcast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/broadcast-packets-sent",
-      "/interfaces/interface/state/counters/out-broadcast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/bytes-received",
-      "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "By", 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/bytes-sent",
-      "/interfaces/interface/state/counters/out-octets", VG_KIND_COUNTER, "By", 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/input-drops",
-      "/interfaces/interface/state/counters/in-discards", VG_KIND_COUNTER, NULL, 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/input-errors",
-      "/interfaces/interface/state/counters/in-errors", VG_KIND_COUNTER, NULL, 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/multicast-packets-received",
-      "/interfaces/interface/state/counters/in-multicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/multicast-packets-sent",
-      "/interfaces/interface/state/counters/out-multicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/output-drops",
-      "/interfaces/interface/state/counters/out-discards", VG_KIND_COUNTER, NULL, 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/output-errors",
-      "/interfaces/interface/state/counters/out-errors", VG_KIND_COUNTER, NULL, 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/packets-received",
-      "/interfaces/interface/state/counters/in-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters/packets-sent",
-      "/interfaces/interface/state/counters/out-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "Cisco-IOS-XR-nto-misc-oper:memory-summary/nodes/node/summary/free-physical-memory",
-      "/components/component/state/memory/available", VG_KIND_GAUGE, "By", 0 },
-    /* IOS XR interface state (Im-state-enum): line-state is the line protocol (oper status),
-     * state says whether the interface is administratively down; values are translated to
-     * OpenConfig's UP/DOWN by s_state_value. */
-    { "Cisco-IOS-XR-pfi-im-cmd-oper:interfaces/interface-xr/interface/line-state",
-      "/interfaces/interface/state/oper-status", VG_KIND_STATE, NULL, 0 },
-    { "Cisco-IOS-XR-pfi-im-cmd-oper:interfaces/interface-xr/interface/state",
-      "/interfaces/interface/state/admin-status", VG_KIND_STATE, NULL, 0 },
-    { "Cisco-IOS-XR-shellutil-oper:system-time/uptime/uptime",
-      "/system/state/up-time", VG_KIND_GAUGE, "ms", 1e3 },
-    { "Cisco-IOS-XR-spirit-install-instmgr-oper:software-install/version/label",
-      "/system/state/software-version", VG_KIND_STATE, NULL, 0 },
-    { "Cisco-IOS-XR-wdsysmon-fd-oper:system-monitoring/cpu-utilization/total-cpu-one-minute",
-      "/components/component/cpu/utilization/state/avg", VG_KIND_GAUGE, "%", 0 },
-    { "huawei-debug:debug/cpu-infos/cpu-info/system-cpu-usage",
-      "/components/component/cpu/utilization/state/instant", VG_KIND_GAUGE, "%", 0 },
-    { "huawei-devm:devm/cpu-infos/cpu-info/system-cpu-usage",
-      "/components/component/cpu/utilization/state/instant", VG_KIND_GAUGE, "%", 0 },
-    { "huawei-ifm:ifm/interfaces/interface/admin-status",
-      "/interfaces/interface/state/admin-status", VG_KIND_STATE, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/dynamic/admin-status",
-      "/interfaces/interface/state/admin-status", VG_KIND_STATE, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/dynamic/oper-status",
-      "/interfaces/interface/state/oper-status", VG_KIND_STATE, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/receive-broad-packet",
-      "/interfaces/interface/state/counters/in-broadcast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/receive-byte",
-      "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "By", 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/receive-drop-packet",
-      "/interfaces/interface/state/counters/in-discards", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/receive-error-packet",
-      "/interfaces/interface/state/counters/in-errors", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/receive-multicast-packet",
-      "/interfaces/interface/state/counters/in-multicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/receive-packet",
-      "/interfaces/interface/state/counters/in-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/receive-unicast-packet",
-      "/interfaces/interface/state/counters/in-unicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/send-broad-packet",
-      "/interfaces/interface/state/counters/out-broadcast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/send-byte",
-      "/interfaces/interface/state/counters/out-octets", VG_KIND_COUNTER, "By", 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/send-drop-packet",
-      "/interfaces/interface/state/counters/out-discards", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/send-error-packet",
-      "/interfaces/interface/state/counters/out-errors", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/send-multicast-packet",
-      "/interfaces/interface/state/counters/out-multicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/send-packet",
-      "/interfaces/interface/state/counters/out-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-ifm:ifm/interfaces/interface/mib-statistics/send-unicast-packet",
-      "/interfaces/interface/state/counters/out-unicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "huawei-system:system/system-info/software-version",
-      "/system/state/software-version", VG_KIND_STATE, NULL, 0 },
-    { "huawei-system:system/system-info/sys-uptime",
-      "/system/state/up-time", VG_KIND_GAUGE, "ms", 1e3 },
-    { "jnprLogicalInterfaceExt:/interface_info/administractive_status",
-      "/interfaces/interface/subinterfaces/subinterface/state/admin-status", VG_KIND_STATE, NULL, 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/description",
-      "/interfaces/interface/subinterfaces/subinterface/state/description", VG_KIND_STATE, NULL, 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/egress_stats/if_mcast_pkts",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/out-multicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/egress_stats/if_octets",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/out-octets", VG_KIND_COUNTER, "By", 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/egress_stats/if_pkts",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/out-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/egress_stats/if_ucast_pkts",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/out-unicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/high_speed",
-      "jnprLogicalInterfaceExt:/interface_info/high_speed", VG_KIND_GAUGE, "Mbit/s", 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/ingress_stats/if_mcast_pkts",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/in-multicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/ingress_stats/if_octets",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/in-octets", VG_KIND_COUNTER, "By", 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/ingress_stats/if_pkts",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/in-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/ingress_stats/if_ucast_pkts",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/in-unicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/init_time",
-      "/interfaces/interface/subinterfaces/subinterface/state/counters/last-clear", VG_KIND_GAUGE, "ms", 1e3 },
-    { "jnprLogicalInterfaceExt:/interface_info/last_change",
-      "jnprLogicalInterfaceExt:/interface_info/last_change", VG_KIND_GAUGE, NULL, 0 },
-    { "jnprLogicalInterfaceExt:/interface_info/op_state/operational_status",
-      "/interfaces/interface/subinterfaces/subinterface/state/oper-status", VG_KIND_STATE, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/egress_errors/if_discards",
-      "/interfaces/interface/state/counters/out-discards", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/egress_errors/if_errors",
-      "/interfaces/interface/state/counters/out-errors", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/egress_stats/if_bc_pkts",
-      "/interfaces/interface/state/counters/out-broadcast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/egress_stats/if_error",
-      "jnpr_interface_ext:/interface_stats/egress_stats/if_error", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/egress_stats/if_mc_pkts",
-      "/interfaces/interface/state/counters/out-multicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/egress_stats/if_octets",
-      "/interfaces/interface/state/counters/out-octets", VG_KIND_COUNTER, "By", 0 },
-    { "jnpr_interface_ext:/interface_stats/egress_stats/if_pause_pkts",
-      "/interfaces/interface/ethernet/state/counters/out-mac-pause-frames", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/egress_stats/if_pkts",
-      "/interfaces/interface/state/counters/out-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/egress_stats/if_uc_pkts",
-      "/interfaces/interface/state/counters/out-unicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ifHighSpeed",
-      "jnpr_interface_ext:/interface_stats/ifHighSpeed", VG_KIND_GAUGE, "Mbit/s", 0 },
-    { "jnpr_interface_ext:/interface_stats/ifLastChange",
-      "jnpr_interface_ext:/interface_stats/ifLastChange", VG_KIND_GAUGE, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/if_administration_status",
-      "/interfaces/interface/state/admin-status", VG_KIND_STATE, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/if_description",
-      "/interfaces/interface/state/description", VG_KIND_STATE, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/if_operational_status",
-      "/interfaces/interface/state/oper-status", VG_KIND_STATE, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/if_transitions",
-      "/interfaces/interface/state/counters/carrier-transitions", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_errors/if_in_discards",
-      "/interfaces/interface/state/counters/in-discards", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_errors/if_in_errors",
-      "/interfaces/interface/state/counters/in-errors", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_errors/if_in_frame_errors",
-      "/interfaces/interface/state/counters/in-fcs-errors", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_stats/if_bc_pkts",
-      "/interfaces/interface/state/counters/in-broadcast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_stats/if_error",
-      "jnpr_interface_ext:/interface_stats/ingress_stats/if_error", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_stats/if_mc_pkts",
-      "/interfaces/interface/state/counters/in-multicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_stats/if_octets",
-      "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "By", 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_stats/if_pause_pkts",
-      "/interfaces/interface/ethernet/state/counters/in-mac-pause-frames", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_stats/if_pkts",
-      "/interfaces/interface/state/counters/in-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_stats/if_uc_pkts",
-      "/interfaces/interface/state/counters/in-unicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/ingress_stats/if_unknown_proto_pkts",
-      "/interfaces/interface/state/counters/in-unknown-protos", VG_KIND_COUNTER, NULL, 0 },
-    { "jnpr_interface_ext:/interface_stats/init_time",
-      "/interfaces/interface/state/counters/last-clear", VG_KIND_GAUGE, "ms", 1e3 },
-    { "ves:measurementFields/cpuUsageArray/percentUsage",
-      "/components/component/cpu/utilization/state/instant", VG_KIND_GAUGE, "%", 0 },
-    { "ves:measurementFields/memoryUsageArray/memoryConfigured",
-      "/system/memory/state/physical", VG_KIND_GAUGE, "By", 1024 },
-    { "ves:measurementFields/memoryUsageArray/memoryUsed",
-      "/system/memory/state/used", VG_KIND_GAUGE, "By", 1024 },
-    { "ves:measurementFields/nicPerformanceArray/receivedBroadcastPacketsAccumulated",
-      "/interfaces/interface/state/counters/in-broadcast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/receivedDiscardedPacketsAccumulated",
-      "/interfaces/interface/state/counters/in-discards", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/receivedErrorPacketsAccumulated",
-      "/interfaces/interface/state/counters/in-errors", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/receivedMulticastPacketsAccumulated",
-      "/interfaces/interface/state/counters/in-multicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/receivedOctetsAccumulated",
-      "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER, "By", 0 },
-    { "ves:measurementFields/nicPerformanceArray/receivedTotalPacketsAccumulated",
-      "/interfaces/interface/state/counters/in-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/receivedUnicastPacketsAccumulated",
-      "/interfaces/interface/state/counters/in-unicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/transmittedBroadcastPacketsAccumulated",
-      "/interfaces/interface/state/counters/out-broadcast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/transmittedDiscardedPacketsAccumulated",
-      "/interfaces/interface/state/counters/out-discards", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/transmittedErrorPacketsAccumulated",
-      "/interfaces/interface/state/counters/out-errors", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/transmittedMulticastPacketsAccumulated",
-      "/interfaces/interface/state/counters/out-multicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/transmittedOctetsAccumulated",
-      "/interfaces/interface/state/counters/out-octets", VG_KIND_COUNTER, "By", 0 },
-    { "ves:measurementFields/nicPerformanceArray/transmittedTotalPacketsAccumulated",
-      "/interfaces/interface/state/counters/out-pkts", VG_KIND_COUNTER, NULL, 0 },
-    { "ves:measurementFields/nicPerformanceArray/transmittedUnicastPacketsAccumulated",
-      "/interfaces/interface/state/counters/out-unicast-pkts", VG_KIND_COUNTER, NULL, 0 },
-};
+#include "decode/yang_json.h"
 
 /* IOS XR Im-state-enum values ("im-state-up", "im-state-admin-down", ...) as OpenConfig
  * status: oper-status is UP only for im-state-up; admin-status is DOWN only for
@@ -294,32 +29,6 @@ s_im_state (const char *oc_path, const char *value)
     if (strstr (oc_path, "admin-status"))
         return strcmp (v, "admin-down") == 0 ? "DOWN" : "UP";
     return strcmp (v, "up") == 0 ? "UP" : "DOWN";
-}
-
-#define S_NTABLE (sizeof s_table / sizeof s_table[0])
-
-size_t
-vg_oc_table_size (void)
-{
-    return S_NTABLE;
-}
-
-const vg_oc_entry_t *
-vg_oc_table_at (size_t i)
-{
-    return i < S_NTABLE ? &s_table[i] : NULL;
-}
-
-static int
-s_entry_cmp (const void *key, const void *elem)
-{
-    return strcmp ((const char *) key, ((const vg_oc_entry_t *) elem)->vendor);
-}
-
-const vg_oc_entry_t *
-vg_oc_lookup (const char *vendor_path)
-{
-    return bsearch (vendor_path, s_table, S_NTABLE, sizeof s_table[0], s_entry_cmp);
 }
 
 /* ---- labels ------------------------------------------------------------------------ */
@@ -632,29 +341,7 @@ vg_oc_d2i64 (double d)
 int
 vg_oc_parse_number (const char *s, size_t len, double *v)
 {
-    char tmp[64];
-    if (len == 0 || len >= sizeof tmp)
-        return 0;
-    size_t i = 0;
-    if (s[0] == '-' || s[0] == '+')
-        i++;
-    if (i == len)
-        return 0;
-    int digits = 0, dot = 0;
-    for (; i < len; i++) {
-        if (s[i] >= '0' && s[i] <= '9')
-            digits++;
-        else if (s[i] == '.' && !dot)
-            dot = 1;
-        else
-            return 0;
-    }
-    if (!digits)
-        return 0;
-    memcpy (tmp, s, len);
-    tmp[len] = '\0';
-    *v = strtod (tmp, NULL);
-    return 1;
+    return vg_yang_number (s, len, VG_YANG_NUM_LENIENT, v);
 }
 
 /* ---- JSON flattening --------------------------------------------------------------- */
@@ -705,47 +392,53 @@ vg_oc_keylike (const char *k)
 }
 
 typedef struct {
+    vg_yang_walk_t walk; /* path, depth bound, hooks */
     const vg_oc_out_t *o;
     vg_oc_labels_t *lb;
-    char path[VG_MAX_PATH_LEN];
 } s_jctx_t;
 
-static int s_json_node (s_jctx_t *c, size_t plen, const json_t *node, int depth);
-
 static int
-s_json_leaf (s_jctx_t *c, const json_t *v)
+s_json_leaf (vg_yang_walk_t *w, const char *name, const json_t *v)
 {
+    s_jctx_t *c = w->ctx;
     double d;
+    (void) name;
     switch (json_typeof (v)) {
     case JSON_INTEGER:
-        return vg_oc_num (c->o, c->path, c->lb, (double) json_integer_value (v), -1);
+        return vg_oc_num (c->o, w->path, c->lb, (double) json_integer_value (v), -1);
     case JSON_REAL:
-        return vg_oc_num (c->o, c->path, c->lb, json_real_value (v), -1);
+        return vg_oc_num (c->o, w->path, c->lb, json_real_value (v), -1);
     case JSON_TRUE:
     case JSON_FALSE:
-        return vg_oc_num (c->o, c->path, c->lb, json_is_true (v) ? 1.0 : 0.0, VG_KIND_GAUGE);
+        return vg_oc_num (c->o, w->path, c->lb, json_is_true (v) ? 1.0 : 0.0, VG_KIND_GAUGE);
     case JSON_STRING: {
         const char *s = json_string_value (v);
         size_t n = json_string_length (v);
         if (vg_oc_parse_number (s, n, &d))
-            return vg_oc_num (c->o, c->path, c->lb, d, -1);
+            return vg_oc_num (c->o, w->path, c->lb, d, -1);
         if (s_b64_float (s, n, &d))
-            return vg_oc_num (c->o, c->path, c->lb, d, VG_KIND_GAUGE);
-        return vg_oc_str (c->o, c->path, c->lb, s, n);
+            return vg_oc_num (c->o, w->path, c->lb, d, VG_KIND_GAUGE);
+        return vg_oc_str (c->o, w->path, c->lb, s, n);
     }
     default:
         return 0;  /* null */
     }
 }
 
+/* Key-like scalars of an object label every sibling leaf (and are not leaves). */
 static int
-s_json_object (s_jctx_t *c, size_t plen, const json_t *obj, int depth)
+s_json_enter (vg_yang_walk_t *w, const char *list, const json_t *obj, const char **skip,
+              vg_yang_mark_t *mark)
 {
+    s_jctx_t *c = w->ctx;
     vg_oc_mark_t m = vg_oc_labels_mark (c->lb);
     const char *k;
     json_t *v;
     char tmp[32];
-    /* Key-like scalars first, so they label every sibling leaf. */
+    (void) list;
+    (void) skip;
+    mark->a = m.n;
+    mark->b = m.used;
     json_object_foreach ((json_t *) obj, k, v) {
         if (!vg_oc_keylike (k))
             continue;
@@ -757,62 +450,45 @@ s_json_object (s_jctx_t *c, size_t plen, const json_t *obj, int depth)
             vg_oc_labels_add (c->lb, k, strlen (k), tmp, (size_t) n);
         }
     }
-    int rc = 0;
-    json_object_foreach ((json_t *) obj, k, v) {
-        if (vg_oc_keylike (k) && (json_is_string (v) || json_is_number (v)))
-            continue;
-        size_t kl = strlen (k);
-        if (plen + 1 + kl + 1 > sizeof c->path) {
-            rc = -VG_ETOOBIG;
-            break;
-        }
-        size_t np = plen;
-        if (np > 0 && c->path[np - 1] != '/')
-            c->path[np++] = '/';
-        memcpy (c->path + np, k, kl);
-        c->path[np + kl] = '\0';
-        rc = s_json_node (c, np + kl, v, depth + 1);
-        if (rc)
-            break;
-    }
-    c->path[plen] = '\0';
+    return 0;
+}
+
+static void
+s_json_leave (vg_yang_walk_t *w, const vg_yang_mark_t *mark)
+{
+    s_jctx_t *c = w->ctx;
+    vg_oc_mark_t m = { mark->a, mark->b };
     vg_oc_labels_restore (c->lb, m);
-    return rc;
 }
 
 static int
-s_json_node (s_jctx_t *c, size_t plen, const json_t *node, int depth)
+s_json_skip (vg_yang_walk_t *w, const char *k, const json_t *v)
 {
-    if (depth > VG_PB_MAX_DEPTH)
-        return -VG_ETOOBIG;
-    if (json_is_object (node))
-        return s_json_object (c, plen, node, depth);
-    if (json_is_array (node)) {
-        size_t i;
-        json_t *e;
-        json_array_foreach (node, i, e) {
-            int rc = s_json_node (c, plen, e, depth + 1);
-            c->path[plen] = '\0';
-            if (rc)
-                return rc;
-        }
-        return 0;
-    }
-    return s_json_leaf (c, node);
+    (void) w;
+    return vg_oc_keylike (k) && (json_is_string (v) || json_is_number (v));
 }
 
 int
 vg_oc_json (const vg_oc_out_t *o, const char *base, const json_t *node, vg_oc_labels_t *lb)
 {
     s_jctx_t c;
+    memset (&c.walk, 0, sizeof c.walk);
+    c.walk.max_depth = VG_PB_MAX_DEPTH;
+    c.walk.flags = VG_YANG_WALK_ALL_ELEMENTS | VG_YANG_WALK_PATH_FATAL | VG_YANG_WALK_SQUASH_SLASH;
+    c.walk.ctx = &c;
+    c.walk.enter = s_json_enter;
+    c.walk.leave = s_json_leave;
+    c.walk.skip_member = s_json_skip;
+    c.walk.leaf = s_json_leaf;
     c.o = o;
     c.lb = lb;
     size_t n = strlen (base);
-    if (n + 1 > sizeof c.path)
+    if (n + 1 > sizeof c.walk.path)
         return -VG_ETOOBIG;
-    memcpy (c.path, base, n + 1);
+    memcpy (c.walk.path, base, n + 1);
+    c.walk.plen = n;
     vg_oc_mark_t m = vg_oc_labels_mark (lb);
-    int rc = s_json_node (&c, n, node, 0);
+    int rc = vg_yang_walk (&c.walk, node);
     vg_oc_labels_restore (lb, m);
     return rc;
 }

@@ -109,7 +109,8 @@ int vg_oc_emit (const vg_oc_out_t *o, const char *path, const char *origin_path,
 /* A double as int64, saturating (NaN -> 0): timestamps from JSON must not overflow. */
 int64_t vg_oc_d2i64 (double d);
 
-/* Parse a whole string as a number (JSON numbers-as-strings, RFC 7951 int64/decimal).
+/* Parse a whole string as a number (JSON numbers-as-strings, RFC 7951 int64/decimal) with
+ * the lenient grammar of decode/yang_json.h (VG_YANG_NUM_LENIENT: "+1", "5.", ".5" pass).
  * Returns 1 and sets *v when s[0..len) is a decimal number, else 0. */
 int vg_oc_parse_number (const char *s, size_t len, double *v);
 
@@ -122,6 +123,7 @@ int vg_oc_keylike (const char *name);
  * ("name", "*-name", "index", "*-index", "id", "*-id") become labels of everything under
  * that object instead of samples; numbers and numeric strings become numeric leaves,
  * booleans 0/1, other strings go through vg_oc_str.  Depth is bounded by VG_PB_MAX_DEPTH.
+ * The walk is decode/yang_json.h's, with every array element one level deeper.
  * lb holds the outer labels and is restored on return.  Returns 0, the sink's code, or
  * -VG_ETOOBIG when the path or nesting exceeds the bounds. */
 int vg_oc_json (const vg_oc_out_t *o, const char *base, const json_t *node, vg_oc_labels_t *lb);

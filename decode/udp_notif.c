@@ -1,4 +1,5 @@
-/* udp_notif.c - UDP-notif header, segment reassembly, YANG-push JSON walk.
+/* udp_notif.c - UDP-notif header, segment reassembly, YANG-push JSON decoding (the walk
+ * itself is decode/yang_json.c; here list keys become sorted labels and leaves samples).
  *
  * Invariants: pending entries <= max_pending, buffered bytes <= max_bytes, every entry's
  * segments fit max_segments; a datagram is never read past `len`; the JSON walk is
@@ -17,6 +18,7 @@
 #include "common/clock.h"
 #include "common/err.h"
 #include "decode/oc_map.h"
+#include "decode/yang_json.h"
 
 #define S_SRC_LEN 64
 #define S_SEQ_SLOTS 32
@@ -148,37 +150,7 @@ vg_yang_module_vendor (const char *m, size_t n)
 int
 vg_yang_parse_number (const char *s, double *v)
 {
-    const char *p = s;
-    if (*p == '-')
-        p++;
-    if (*p < '0' || *p > '9')
-        return 0;
-    int digits = 0;
-    uint64_t u = 0;
-    int exact = 1;
-    while (*p >= '0' && *p <= '9') {
-        if (u > (UINT64_MAX - 9) / 10)
-            exact = 0;
-        else
-            u = u * 10 + (uint64_t) (*p - '0');
-        p++;
-        digits++;
-    }
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9')
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-        exact = 0;
-    }
-    if (*p != '\0' || digits > 40)
-        return 0;
-    if (exact)
-        *v = s[0] == '-' ? -(double) u : (double) u;
-    else
-        *v = strtod (s, NULL);
-    return 1;
+    return vg_yang_number (s, strlen (s), VG_YANG_NUM_STRICT, v);
 }
 
 /* Host part of "addr:port", "[v6]:port", bare v4 or bare v6. */
@@ -269,17 +241,16 @@ static const struct { const char *list; const char *key; } s_keys[] = {
  * The walk */
 
 typedef struct {
+    vg_yang_walk_t walk; /* path, depth bound, hooks */
     const vg_sink_t *sink;
     vg_decode_stats_t *st;
     const char *device;
     int64_t ts_ms;
-    char path[VG_MAX_PATH_LEN];
-    size_t plen;
     vg_label_t labels[VG_MAX_LABELS];
     char lkey[VG_MAX_LABELS][64];
+    char lnum[VG_MAX_LABELS][40]; /* number key values, printed */
     size_t nlabels;
-    int overflow;      /* path or labels did not fit: leaves below are skipped */
-    int rc;            /* first sink error or depth error */
+    int rc;            /* first sink error */
 } s_walk_t;
 
 static int
@@ -289,9 +260,10 @@ s_is_state_name (const char *n)
     return (l >= 6 && strcmp (n + l - 6, "status") == 0) || (l >= 5 && strcmp (n + l - 5, "state") == 0);
 }
 
-static void
-s_leaf (s_walk_t *w, const char *name, json_t *v)
+static int
+s_leaf (vg_yang_walk_t *yw, const char *name, const json_t *v)
 {
+    s_walk_t *w = yw->ctx;
     double num = 0;
     const char *str = NULL;
     if (json_is_number (v))
@@ -302,14 +274,14 @@ s_leaf (s_walk_t *w, const char *name, json_t *v)
             str = NULL;
         else if (!s_is_state_name (name) || json_string_length (v) >= VG_MAX_STATE_LEN
                  || strlen (str) != json_string_length (v))
-            return;  /* free text, addresses, dates: not a series */
+            return 0;  /* free text, addresses, dates: not a series */
     } else
-        return;      /* booleans (mostly configuration), null, empty */
+        return 0;    /* booleans (mostly configuration), null, empty */
 
-    const s_map_t *m = s_map_find (w->path);
+    const s_map_t *m = s_map_find (w->walk.path);
     /* Other modules (huawei-system, huawei-debug, ...) share the decoders' table, so a leaf
      * is stored under the same name and unit whichever input carried it. */
-    const vg_oc_entry_t *e = m ? NULL : vg_oc_lookup (w->path);
+    const vg_oc_entry_t *e = m ? NULL : vg_oc_lookup (w->walk.path);
     if (e && (e->kind == VG_KIND_STATE) != (str != NULL))
         e = NULL;
     int upcase = m ? m->upcase : (e && e->kind == VG_KIND_STATE && strstr (e->oc, "-status") != NULL);
@@ -318,7 +290,7 @@ s_leaf (s_walk_t *w, const char *name, json_t *v)
     memset (&p, 0, sizeof p);
     p.device = w->device;
     p.input = "udp-notif";
-    p.origin_path = w->path;
+    p.origin_path = w->walk.path;
     p.labels = w->labels;
     p.nlabels = w->nlabels;
     p.ts_ms = w->ts_ms;
@@ -326,9 +298,9 @@ s_leaf (s_walk_t *w, const char *name, json_t *v)
         p.path = m->oc;
         p.kind = m->kind;
         if (m->kind == VG_KIND_STATE && !str)
-            return;
+            return 0;
         if (m->kind != VG_KIND_STATE && str)
-            return;
+            return 0;
     } else if (e) {
         p.path = e->oc;
         p.kind = e->kind;
@@ -336,10 +308,10 @@ s_leaf (s_walk_t *w, const char *name, json_t *v)
         if (!str && e->scale != 0)
             num *= e->scale;
     } else {
-        p.path = w->path;
+        p.path = w->walk.path;
         p.kind = str ? VG_KIND_STATE : VG_KIND_GAUGE;
         /* Everything under huawei-ifm mib-statistics is a cumulative counter. */
-        if (!str && strncmp (w->path, S_IFM_PREFIX "mib-statistics/", sizeof S_IFM_PREFIX + 14) == 0)
+        if (!str && strncmp (w->walk.path, S_IFM_PREFIX "mib-statistics/", sizeof S_IFM_PREFIX + 14) == 0)
             p.kind = VG_KIND_COUNTER;
     }
     if (str) {
@@ -355,51 +327,7 @@ s_leaf (s_walk_t *w, const char *name, json_t *v)
         w->rc = rc;
     else
         w->st->samples++;
-}
-
-static int
-s_push (s_walk_t *w, const char *name, size_t *saved)
-{
-    size_t n = strlen (name);
-    *saved = w->plen;
-    size_t need = w->plen + (w->plen ? 1 : 0) + n;
-    if (need >= sizeof w->path)
-        return -1;
-    if (w->plen)
-        w->path[w->plen++] = '/';
-    memcpy (w->path + w->plen, name, n);
-    w->plen += n;
-    w->path[w->plen] = '\0';
-    return 0;
-}
-
-static void
-s_pop (s_walk_t *w, size_t saved)
-{
-    w->plen = saved;
-    w->path[saved] = '\0';
-}
-
-static void s_node (s_walk_t *w, const char *name, json_t *v, int depth);
-
-static void
-s_object (s_walk_t *w, json_t *obj, const char *skip, int depth)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach (obj, k, v) {
-        if (w->rc)
-            return;
-        if (skip && strcmp (k, skip) == 0)
-            continue;
-        size_t saved;
-        if (s_push (w, k, &saved) < 0) {
-            w->overflow++;
-            continue;
-        }
-        s_node (w, k, v, depth + 1);
-        s_pop (w, saved);
-    }
+    return w->rc;
 }
 
 static const char *
@@ -424,81 +352,71 @@ s_list_key (const char *list, json_t *entry, json_t **kv)
     return NULL;
 }
 
-static void
-s_list (s_walk_t *w, const char *name, json_t *arr, int depth)
+/* A list entry: its key (s_keys, else its first scalar member) becomes a label, kept
+ * sorted by key, and is not walked as a leaf. */
+static int
+s_enter (vg_yang_walk_t *yw, const char *list, const json_t *obj, const char **skip,
+         vg_yang_mark_t *mark)
 {
-    size_t i;
-    json_t *e;
-    json_array_foreach (arr, i, e) {
-        if (w->rc)
-            return;
-        if (!json_is_object (e))
-            continue;   /* leaf-list: values of one series would collide, skip */
-        json_t *kv = NULL;
-        const char *key = s_list_key (name, e, &kv);
-        size_t saved_n = w->nlabels;
-        if (key) {
-            if (w->nlabels >= VG_MAX_LABELS) {
-                w->overflow++;
-                continue;
-            }
-            char *lk = w->lkey[w->nlabels];
-            const char *final = key;
-            for (size_t j = 0; j < w->nlabels; j++)
-                if (strcmp (w->labels[j].key, key) == 0) {
-                    snprintf (lk, sizeof w->lkey[0], "%s-%s", name, key);
-                    final = lk;
-                    break;
-                }
-            if (final == key)
-                snprintf (lk, sizeof w->lkey[0], "%s", key);
-            const char *val;
-            char numbuf[40];
-            if (json_is_string (kv))
-                val = json_string_value (kv);
-            else {
-                snprintf (numbuf, sizeof numbuf, "%.17g", json_number_value (kv));
-                val = numbuf;
-            }
-            if (strlen (val) >= VG_MAX_LABEL_LEN) {
-                w->overflow++;
-                continue;
-            }
-            /* Keep labels sorted by key: insert in place, remove by pointer below. */
-            size_t at = w->nlabels;
-            while (at > 0 && strcmp (w->labels[at - 1].key, lk) > 0) {
-                w->labels[at] = w->labels[at - 1];
-                at--;
-            }
-            w->labels[at].key = lk;
-            w->labels[at].value = val;
-            w->nlabels++;
-            s_object (w, e, key, depth);
-            for (size_t j = 0; j < w->nlabels; j++)
-                if (w->labels[j].key == lk) {
-                    memmove (&w->labels[j], &w->labels[j + 1], (w->nlabels - j - 1) * sizeof w->labels[0]);
-                    break;
-                }
-            w->nlabels = saved_n;
-        } else
-            s_object (w, e, NULL, depth);
+    s_walk_t *w = yw->ctx;
+    json_t *kv = NULL;
+    const char *key = list ? s_list_key (list, (json_t *) obj, &kv) : NULL;
+    if (!key)
+        return 0;
+    if (w->nlabels >= VG_MAX_LABELS) {
+        yw->overflow++;
+        return 1;
     }
+    char *lk = w->lkey[w->nlabels];
+    const char *final = key;
+    for (size_t j = 0; j < w->nlabels; j++)
+        if (strcmp (w->labels[j].key, key) == 0) {
+            snprintf (lk, sizeof w->lkey[0], "%s-%s", list, key);
+            final = lk;
+            break;
+        }
+    if (final == key)
+        snprintf (lk, sizeof w->lkey[0], "%s", key);
+    const char *val;
+    /* A number key is printed into this label's slot: it must live until s_leave. */
+    if (json_is_string (kv))
+        val = json_string_value (kv);
+    else {
+        char *numbuf = w->lnum[w->nlabels];
+        snprintf (numbuf, sizeof w->lnum[0], "%.17g", json_number_value (kv));
+        val = numbuf;
+    }
+    if (strlen (val) >= VG_MAX_LABEL_LEN) {
+        yw->overflow++;
+        return 1;
+    }
+    /* Keep labels sorted by key: insert in place, remove by pointer in s_leave. */
+    size_t at = w->nlabels;
+    while (at > 0 && strcmp (w->labels[at - 1].key, lk) > 0) {
+        w->labels[at] = w->labels[at - 1];
+        at--;
+    }
+    w->labels[at].key = lk;
+    w->labels[at].value = val;
+    mark->a = w->nlabels;
+    mark->p = lk;
+    w->nlabels++;
+    *skip = key;
+    return 0;
 }
 
 static void
-s_node (s_walk_t *w, const char *name, json_t *v, int depth)
+s_leave (vg_yang_walk_t *yw, const vg_yang_mark_t *mark)
 {
-    if (depth > VG_UDP_NOTIF_MAX_DEPTH) {
-        if (w->rc == 0)
-            w->rc = -VG_ETOOBIG;
+    s_walk_t *w = yw->ctx;
+    if (!mark->p)
         return;
-    }
-    if (json_is_object (v))
-        s_object (w, v, NULL, depth);
-    else if (json_is_array (v))
-        s_list (w, name, v, depth);
-    else
-        s_leaf (w, name, v);
+    for (size_t j = 0; j < w->nlabels; j++)
+        if (w->labels[j].key == mark->p) {
+            memmove (&w->labels[j], &w->labels[j + 1], (w->nlabels - j - 1) * sizeof w->labels[0]);
+            break;
+        }
+    w->nlabels = mark->a;
 }
 
 /* Module name of a "module:node" member name, or NULL. */
@@ -554,14 +472,17 @@ s_decode_tree (json_t *root, const char *device, const vg_decode_ctx_t *ctx, con
 
     s_walk_t wk;
     s_walk_t *w = &wk;
+    memset (&w->walk, 0, sizeof w->walk);
+    w->walk.max_depth = VG_UDP_NOTIF_MAX_DEPTH;
+    w->walk.ctx = w;
+    w->walk.enter = s_enter;
+    w->walk.leave = s_leave;
+    w->walk.leaf = s_leaf;
     w->sink = sink;
     w->st = st;
     w->device = device;
     w->ts_ms = s_event_time (notif, ctx ? ctx->received_ms : 0);
-    w->plen = 0;
-    w->path[0] = '\0';
     w->nlabels = 0;
-    w->overflow = 0;
     w->rc = 0;
 
     const char *vendor = NULL;
@@ -573,9 +494,7 @@ s_decode_tree (json_t *root, const char *device, const vg_decode_ctx_t *ctx, con
     vg_device_t d = { device, vendor, NULL, NULL, NULL, NULL };
     int rc = vg_sink_device (sink, &d);
     if (rc == 0 && dc)
-        s_object (w, dc, NULL, 0);
-    if (rc == 0)
-        rc = w->rc;
+        rc = vg_yang_walk (&w->walk, dc);
     if (rc == -VG_ETOOBIG)
         return vg_decode_fail (st, rc, "udp-notif: YANG tree deeper than %d", VG_UDP_NOTIF_MAX_DEPTH);
     if (rc != 0)

@@ -1,0 +1,536 @@
+/* detect_feed.c - feed committed batches to a detector engine: device inventory, series
+ * declaration with their source, samples ordered in time, events, event-time ticks.
+ *
+ * Invariant: every sample and event of a batch reaches the engine exactly once or is counted
+ * (skipped, late, bad_batches); the feed allocates only when a batch is larger than any
+ * before (scratch arrays grow, never shrink). */
+#include "collector/detect_feed.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/chunk.h"
+#include "common/clock.h"
+#include "common/compress.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "common/log.h"
+#include "common/samples.h"
+#include "common/u64map.h"
+#include "proto/batch.h"
+#include "proto/vigil.pb-c.h"
+
+typedef struct {
+    char *f[6];       /* id, vendor, model, role, site, sw_version */
+    vg_device_t view;
+} s_dev_t;
+
+struct vg_detect_feed {
+    vg_detect_feed_cfg_t cfg;
+    vg_engine_t *engine;     /* borrowed */
+    vg_detect_feed_stats_t st;
+    /* device inventory */
+    s_dev_t *devs;
+    size_t ndevs, capdevs;
+    vg_u64map_t dev_map;     /* hash(id) -> index */
+    /* decode scratch */
+    vg_buf_t plain;         /* an inflated batch */
+    vg_samples_t scratch;   /* decoded samples of the current batch, series after series */
+    size_t used;            /* of scratch */
+    struct s_cur {
+        uint64_t sid;
+        const Vigil__Series *s;
+        const s_dev_t *d;
+        const char *path;
+        size_t off;
+        uint32_t n, pos;
+    } *cur;                 /* decoded series of the current batch */
+    uint32_t *heap;         /* merge heap over cur */
+    size_t ncur, capcur;
+    uint32_t *bcount;       /* bucket order: counts per time bucket */
+    size_t capb;
+    uint32_t *oidx, *oser;  /* bucket order: sample index and its series */
+    size_t capo, capos;
+    /* time */
+    int64_t event_time, last_tick;
+    char source[VG_MAX_ID_LEN + 80]; /* scratch: "agent/input" */
+    vg_ratelimit_t rl;       /* undecodable batches */
+    vg_ratelimit_t rl_late;  /* late samples */
+};
+
+vg_detect_feed_t *
+vg_detect_feed_new (const vg_detect_feed_cfg_t *cfg, vg_engine_t *engine)
+{
+    vg_detect_feed_t *f = calloc (1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->cfg = *cfg;
+    f->engine = engine;
+    f->event_time = f->last_tick = INT64_MIN;
+    f->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
+    f->rl_late = (vg_ratelimit_t) VG_RATELIMIT_INIT (60000, 3);
+    return f;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Device inventory */
+
+static uint64_t
+s_dev_hash (const char *id)
+{
+    uint64_t h = vg_hash64 (id, strlen (id), 0x646576);
+    return h ? h : 1;
+}
+
+static int
+s_dev_same (const s_dev_t *d, const vg_device_t *in)
+{
+    const char *src[6] = { in->id, in->vendor, in->model, in->role, in->site, in->sw_version };
+    for (int i = 0; i < 6; i++)
+        if (strcmp (d->f[i], src[i] ? src[i] : ""))
+            return 0;
+    return 1;
+}
+
+static void
+s_dev_free_fields (s_dev_t *d)
+{
+    for (int i = 0; i < 6; i++) {
+        free (d->f[i]);
+        d->f[i] = NULL;
+    }
+}
+
+/* Remember a device (new or changed inventory) and tell the engine.  Returns the kept
+ * record (its view stays valid until the next change of that device), or NULL. */
+static const s_dev_t *
+s_dev_note (vg_detect_feed_t *f, const vg_device_t *in)
+{
+    if (!in->id || !in->id[0] || strlen (in->id) >= VG_MAX_ID_LEN)
+        return NULL;
+    uint64_t h = s_dev_hash (in->id);
+    uint32_t idx;
+    s_dev_t *d = NULL;
+    if (vg_u64map_get (&f->dev_map, h, &idx) && !strcmp (f->devs[idx].f[0], in->id)) {
+        d = &f->devs[idx];
+        if (s_dev_same (d, in))
+            return d;
+    }
+    if (!d) {
+        if (f->ndevs >= (f->cfg.max_devices ? f->cfg.max_devices : 100000))
+            return NULL;
+        if (f->ndevs == f->capdevs) {
+            size_t nc = f->capdevs ? f->capdevs * 2 : 64;
+            s_dev_t *nd = realloc (f->devs, nc * sizeof *nd);
+            if (!nd)
+                return NULL;
+            f->devs = nd;
+            f->capdevs = nc;
+        }
+        /* A hash collision with another id leaves that id's entry reachable only by scan;
+         * it is still saved and re-declared correctly (ids are compared, never assumed). */
+        d = &f->devs[f->ndevs];
+        memset (d, 0, sizeof *d);
+        if (vg_u64map_put (&f->dev_map, h, (uint32_t) f->ndevs) < 0)
+            return NULL;
+        f->ndevs++;
+    }
+    const char *src[6] = { in->id, in->vendor, in->model, in->role, in->site, in->sw_version };
+    char *nf[6];
+    for (int i = 0; i < 6; i++) {
+        nf[i] = strdup (src[i] ? src[i] : "");
+        if (!nf[i]) {
+            while (i--)
+                free (nf[i]);
+            return NULL;
+        }
+    }
+    s_dev_free_fields (d);
+    memcpy (d->f, nf, sizeof nf);
+    d->view = (vg_device_t) { d->f[0], d->f[1], d->f[2], d->f[3], d->f[4], d->f[5] };
+    if (vg_engine_device (f->engine, &d->view) < 0)
+        return NULL;
+    return d;
+}
+
+static const s_dev_t *
+s_dev_find (const vg_detect_feed_t *f, const char *id)
+{
+    uint32_t idx;
+    if (vg_u64map_get (&f->dev_map, s_dev_hash (id), &idx) && !strcmp (f->devs[idx].f[0], id))
+        return &f->devs[idx];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Feeding one batch */
+
+static int
+s_in_window (const vg_detect_feed_t *f, int64_t now, int64_t t)
+{
+    if (f->cfg.max_past_ms > 0 && t < now - f->cfg.max_past_ms)
+        return 0;
+    if (f->cfg.max_future_ms > 0 && t > now + f->cfg.max_future_ms)
+        return 0;
+    return 1;
+}
+
+/* Decode one series of a batch into the stage's scratch (appended) and note it in
+ * f->cur for the time-ordered merge; invalid series are counted as skipped. */
+static void
+s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv)
+{
+    if (!dv[s->device]) {
+        f->st.skipped += s->count;
+        return;
+    }
+    vg_label_t labels[VG_MAX_LABELS];
+    size_t nl = vg_batch_labels (b, s, labels);
+    const s_dev_t *d = dv[s->device];
+    const char *path = b->strings[s->path];
+    uint64_t sid = vg_series_id (d->view.id, path, labels, nl);
+    vg_series_info_t info = { &d->view, path, labels, nl, (vg_kind_t) s->kind };
+    /* The source: the agent and the input kind that produced the series. */
+    snprintf (f->source, sizeof f->source, "%s/%s", b->agent_id ? b->agent_id : "",
+              s->input < b->n_strings && b->strings[s->input][0] ? b->strings[s->input] : "-");
+    int codec;
+    uint32_t n = 0;
+    if (vg_engine_series_from (f->engine, sid, &info, f->source) < 0 ||
+        vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 || vg_samples_reserve (&f->scratch, f->used + n) < 0) {
+        f->st.skipped += s->count;
+        return;
+    }
+    if (f->ncur == f->capcur) {
+        size_t nc = f->capcur ? f->capcur * 2 : 256;
+        struct s_cur *ncur = realloc (f->cur, nc * sizeof *ncur);
+        uint32_t *nh = realloc (f->heap, nc * sizeof *nh);
+        if (ncur)
+            f->cur = ncur;
+        if (nh)
+            f->heap = nh;
+        if (!ncur || !nh) {
+            f->st.skipped += s->count;
+            return;
+        }
+        f->capcur = nc;
+    }
+    size_t got = 0, used = 0;
+    if (vg_chunk_decode (s->chunk.data, s->chunk.len, f->scratch.ts + f->used, f->scratch.v + f->used,
+                         f->scratch.cap - f->used, &got, &used) < 0) {
+        f->st.skipped += s->count;
+        return;
+    }
+    f->cur[f->ncur++] = (struct s_cur) { sid, s, d, path, f->used, (uint32_t) got, 0 };
+    f->used += got;
+}
+
+/* Feed one decoded sample of series c. */
+static void
+s_feed_one (vg_detect_feed_t *f, const struct s_cur *c, int64_t t, double v, int64_t now, int64_t *max_ts)
+{
+    if (!s_in_window (f, now, t)) {
+        f->st.skipped++;
+        return;
+    }
+    int rc;
+    if (c->s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
+        if (!(v >= 0 && v < (double) c->s->n_state_names)) {
+            f->st.skipped++;
+            return;
+        }
+        rc = vg_engine_state (f->engine, c->sid, t, c->s->state_names[(size_t) v]);
+    } else {
+        rc = vg_engine_sample (f->engine, c->sid, t, v);
+    }
+    if (rc == -VG_ERANGE) {
+        f->st.late++;
+        char when[40];
+        vg_clock_rfc3339 (t, when, sizeof when);
+        vg_log_rl (&f->rl_late, VG_LOG_WARN, "detect",
+                   "late sample skipped by detection (stored all the same): %s %s at %s is older than what this "
+                   "device's stream already analysed, by more than detect.lateness (%lld ms); %llu late so far",
+                   c->d->view.id, c->path, when, (long long) f->cfg.lateness_ms,
+                   (unsigned long long) f->st.late);
+    }
+    f->st.samples++;
+    if (t > *max_ts)
+        *max_ts = t;
+}
+
+/* Sift heap slot i down (min-heap of series cursors by their next timestamp, ties by
+ * position in the batch). */
+static inline int
+s_cur_less (const vg_detect_feed_t *f, uint32_t a, uint32_t b)
+{
+    const struct s_cur *x = &f->cur[a], *y = &f->cur[b];
+    int64_t tx = f->scratch.ts[x->off + x->pos], ty = f->scratch.ts[y->off + y->pos];
+    return tx < ty || (tx == ty && a < b);
+}
+
+static void
+s_sift (vg_detect_feed_t *f, size_t n, size_t i)
+{
+    uint32_t *h = f->heap;
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && s_cur_less (f, h[l], h[m]))
+            m = l;
+        if (l + 1 < n && s_cur_less (f, h[l + 1], h[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        uint32_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static int
+s_grow_u32 (uint32_t **p, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < n)
+        nc *= 2;
+    uint32_t *np = realloc (*p, nc * sizeof *np);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+/* Feed the batch's decoded series in time order: a batch packs each series' samples
+ * together (series-major), which would otherwise look out of order to the engine whenever
+ * a batch spans more data time than detect.lateness (any fast replay).  Order needed is
+ * only up to half the lateness (the engine puts the rest in order): a batch spanning less
+ * is fed as it is, a longer one by a stable counting sort into lateness/2 time buckets,
+ * and only when that would need too many buckets (or lateness is 0) by an exact merge. */
+static void
+s_feed_merged (vg_detect_feed_t *f, int64_t now, int64_t *max_ts)
+{
+    int64_t w = f->cfg.lateness_ms / 2, tmin = INT64_MAX, tmax = INT64_MIN;
+    for (size_t i = 0; i < f->used; i++) {
+        int64_t t = f->scratch.ts[i];
+        if (t < tmin)
+            tmin = t;
+        if (t > tmax)
+            tmax = t;
+    }
+    if (f->used && w > 0 && (uint64_t) tmax - (uint64_t) tmin <= (uint64_t) w) {
+        for (size_t i = 0; i < f->ncur; i++) {
+            struct s_cur *c = &f->cur[i];
+            for (; c->pos < c->n; c->pos++)
+                s_feed_one (f, c, f->scratch.ts[c->off + c->pos], f->scratch.v[c->off + c->pos], now, max_ts);
+        }
+        f->ncur = f->used = 0;
+        return;
+    }
+    uint64_t nb = f->used && w > 0 ? ((uint64_t) tmax - (uint64_t) tmin) / (uint64_t) w + 1 : UINT64_MAX;
+    if (nb <= f->used + 1024 && s_grow_u32 (&f->bcount, &f->capb, (size_t) nb + 1) == 0 &&
+        s_grow_u32 (&f->oidx, &f->capo, f->used) == 0) {
+        if (s_grow_u32 (&f->oser, &f->capos, f->used) == 0) {
+            uint32_t *bc = f->bcount;
+            memset (bc, 0, ((size_t) nb + 1) * sizeof *bc);
+            for (size_t i = 0; i < f->used; i++)
+                bc[((uint64_t) f->scratch.ts[i] - (uint64_t) tmin) / (uint64_t) w + 1]++;
+            for (size_t b = 1; b <= nb; b++)
+                bc[b] += bc[b - 1];
+            for (size_t ci = 0; ci < f->ncur; ci++) {
+                const struct s_cur *c = &f->cur[ci];
+                for (uint32_t k = 0; k < c->n; k++) {
+                    size_t i = c->off + k;
+                    uint32_t at = bc[((uint64_t) f->scratch.ts[i] - (uint64_t) tmin) / (uint64_t) w]++;
+                    f->oidx[at] = (uint32_t) i;
+                    f->oser[at] = (uint32_t) ci;
+                }
+            }
+            for (size_t k = 0; k < f->used; k++) {
+                uint32_t i = f->oidx[k];
+                s_feed_one (f, &f->cur[f->oser[k]], f->scratch.ts[i], f->scratch.v[i], now, max_ts);
+            }
+            f->ncur = f->used = 0;
+            return;
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < f->ncur; i++)
+        if (f->cur[i].n)
+            f->heap[n++] = (uint32_t) i;
+    for (size_t i = n / 2; i-- > 0;)
+        s_sift (f, n, i);
+    while (n) {
+        struct s_cur *c = &f->cur[f->heap[0]];
+        s_feed_one (f, c, f->scratch.ts[c->off + c->pos], f->scratch.v[c->off + c->pos], now, max_ts);
+        if (++c->pos == c->n)
+            f->heap[0] = f->heap[--n];
+        s_sift (f, n, 0);
+    }
+    f->ncur = 0;
+    f->used = 0;
+}
+
+static void
+s_feed_event (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Event *e, const s_dev_t *const *dv,
+              int64_t now, int64_t *max_ts)
+{
+    if (!dv[e->device] || !s_in_window (f, now, e->ts_ms)) {
+        f->st.skipped++;
+        return;
+    }
+    vg_label_t attrs[VG_MAX_ATTRS];
+    size_t na = e->n_attrs;
+    for (size_t i = 0; i < na; i++) {
+        attrs[i].key = e->attrs[i]->key;
+        attrs[i].value = e->attrs[i]->value;
+    }
+    vg_flow_t flow;
+    vg_gap_t gap;
+    const s_dev_t *d = dv[e->device];
+    vg_event_t ev = { d->view.id, e->ts_ms, (vg_event_type_t) e->type, attrs, na, NULL, NULL, b->strings[e->input] };
+    if (e->flow) {
+        const Vigil__FlowSummary *fs = e->flow;
+        flow = (vg_flow_t) { fs->src, fs->dst, fs->vrf, fs->dst_country, fs->dst_port, fs->protocol,
+                             fs->interval_ms, fs->dst_asn, fs->bytes, fs->packets };
+        ev.flow = &flow;
+    }
+    if (e->gap) {
+        gap = (vg_gap_t) { e->gap->from_ms, e->gap->to_ms, e->gap->samples, e->gap->events, e->gap->reason };
+        ev.gap = &gap;
+    }
+    if (vg_engine_event (f->engine, &ev, &d->view) < 0) {
+        f->st.skipped++;
+        return;
+    }
+    f->st.events++;
+    if (e->ts_ms > *max_ts)
+        *max_ts = e->ts_ms;
+}
+
+int
+vg_detect_feed_batch (vg_detect_feed_t *f, const uint8_t *p, size_t len, int64_t now_ms)
+{
+    if (vg_is_zstd (p, len)) {
+        /* The server hands over inflated batches; a compressed one (offline replay of a
+         * spool, say) is inflated here under the same bound as ingest's default. */
+        if (vg_zstd_decompress (p, len, 64u << 20, &f->plain) < 0) {
+            f->st.bad_batches++;
+            return -VG_EPROTO;
+        }
+        p = f->plain.data;
+        len = f->plain.len;
+    }
+    /* Committed batches passed ingest's limits; here only the structure matters. */
+    static const vg_batch_limits_t lim = { UINT32_MAX, UINT32_MAX, UINT32_MAX };
+    Vigil__Batch *b = vigil__batch__unpack (NULL, len, p);
+    char why[200] = "not a vigil.Batch";
+    if (!b || vg_batch_validate (b, &lim, NULL, why, sizeof why) < 0) {
+        f->st.bad_batches++;
+        vg_log_rl (&f->rl, VG_LOG_WARN, "detect", "skipping an undecodable batch (%zu bytes): %s", len, why);
+        if (b)
+            vigil__batch__free_unpacked (b, NULL);
+        return -VG_EPROTO;
+    }
+    const s_dev_t *small[64];
+    const s_dev_t **dv = b->n_devices <= 64 ? small : malloc (b->n_devices * sizeof *dv);
+    if (!dv) {
+        vigil__batch__free_unpacked (b, NULL);
+        return -VG_ENOMEM;
+    }
+    /* Device records can move when the table grows: resolve pointers after all notes. */
+    for (size_t i = 0; i < b->n_devices; i++) {
+        const Vigil__Device *d = b->devices[i];
+        vg_device_t in = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
+        s_dev_note (f, &in);
+    }
+    for (size_t i = 0; i < b->n_devices; i++)
+        dv[i] = b->devices[i]->id ? s_dev_find (f, b->devices[i]->id) : NULL;
+    int64_t now = now_ms;
+    int64_t max_ts = INT64_MIN;
+    for (size_t i = 0; i < b->n_series; i++)
+        s_decode_series (f, b, b->series[i], dv);
+    s_feed_merged (f, now, &max_ts);
+    for (size_t i = 0; i < b->n_events; i++)
+        s_feed_event (f, b, b->events[i], dv, now, &max_ts);
+    if (max_ts > f->event_time)
+        f->event_time = max_ts;
+    if (f->event_time != INT64_MIN &&
+        (f->last_tick == INT64_MIN || f->event_time - f->last_tick >= f->cfg.tick_ms)) {
+        vg_engine_tick (f->engine, f->event_time);
+        f->last_tick = f->event_time;
+    }
+    if (dv != small)
+        free (dv);
+    vigil__batch__free_unpacked (b, NULL);
+    f->st.batches++;
+    return 0;
+}
+
+const vg_device_t *
+vg_detect_feed_device (vg_detect_feed_t *f, const vg_device_t *in)
+{
+    const s_dev_t *d = s_dev_note (f, in);
+    return d ? &d->view : NULL;
+}
+
+const vg_device_t *
+vg_detect_feed_find (const vg_detect_feed_t *f, const char *id)
+{
+    const s_dev_t *d = s_dev_find (f, id);
+    return d ? &d->view : NULL;
+}
+
+size_t
+vg_detect_feed_ndevices (const vg_detect_feed_t *f)
+{
+    return f->ndevs;
+}
+
+const vg_device_t *
+vg_detect_feed_device_at (const vg_detect_feed_t *f, size_t i)
+{
+    return i < f->ndevs ? &f->devs[i].view : NULL;
+}
+
+int64_t
+vg_detect_feed_event_time (const vg_detect_feed_t *f)
+{
+    return f->event_time;
+}
+
+void
+vg_detect_feed_set_event_time (vg_detect_feed_t *f, int64_t t)
+{
+    f->event_time = f->last_tick = t;
+}
+
+void
+vg_detect_feed_stats (const vg_detect_feed_t *f, vg_detect_feed_stats_t *out)
+{
+    *out = f->st;
+}
+
+void
+vg_detect_feed_destroy (vg_detect_feed_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_detect_feed_t *f = *self_p;
+    for (size_t i = 0; i < f->ndevs; i++)
+        s_dev_free_fields (&f->devs[i]);
+    free (f->devs);
+    vg_u64map_free (&f->dev_map);
+    vg_samples_free (&f->scratch);
+    free (f->cur);
+    free (f->heap);
+    free (f->bcount);
+    free (f->oidx);
+    free (f->oser);
+    vg_buf_free (&f->plain);
+    free (f);
+    *self_p = NULL;
+}
