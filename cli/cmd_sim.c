@@ -28,13 +28,14 @@ s_help (FILE *f)
                 "    DIR/mdt.pcap   Cisco routers: IOS XR MDT TCP dial-out to 10.250.9.1:57500\n"
                 "                   (12-byte header + JSON, or kvGPB with --mdt-encoding kvgpb)\n"
                 "    DIR/jti.pcap   Juniper routers: JTI native UDP TelemetryStream to port 50000\n"
+                "    DIR/udpnotif.pcap  Huawei routers: UDP-notif YANG-push JSON to port 10003\n"
                 "    DIR/pm/        gNBs: TS 32.435 XML per 15-min ROP in the vendor's style\n"
                 "                   (Ericsson pm* names, Nokia local time, Huawei measTypes),\n"
                 "                   file time = delivery time (minutes late, 3 %% very late,\n"
                 "                   0.5 %% missing)\n"
                 "    DIR/manifest.json  devices (sim id -> wire id, transport), PM deliveries\n"
                 "    DIR/labels.jsonl   the scenario's labels (with --scenario)\n"
-                "  Other devices (core NFs, routers of other vendors) are not written.  Busy links\n"
+                "  Other devices (core NFs, Nokia routers) are not written.  Busy links\n"
                 "  carry background errors; reboots drop and re-dial the MDT session.\n"
                 "  Scenarios:\n");
     for (const char *const *n = vg_sim_scenario_names (); *n; n++)

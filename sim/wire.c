@@ -22,17 +22,19 @@
 #include "sim/wire_mdt.h"
 #include "sim/wire_pcap.h"
 #include "sim/wire_pm.h"
+#include "sim/wire_udpnotif.h"
 
 #define ROP_MS 900000LL
 #define COLLECTOR_IP 0x0afa0901u /* 10.250.9.1 */
 #define N_GCTR 8                 /* ROP counters per cell */
 
-enum { T_NONE, T_MDT, T_JTI, T_PM };
-static const char *const s_tname[] = { "none", "mdt", "jti", "pm" };
+enum { T_NONE, T_MDT, T_JTI, T_PM, T_UDPN };
+static const char *const s_tname[] = { "none", "mdt", "jti", "pm", "udp-notif" };
 
 typedef struct {
     const char *id, *vendor, *role, *sw;
     char host[64];
+    char wid[64];            /* device id the decoder will give it */
     int transport;
     uint32_t ip;
     int seen;                /* samples in the current step */
@@ -44,6 +46,7 @@ typedef struct {
     uint16_t sessions;
     uint64_t coll_id;
     vg_wire_jti_t jti;
+    vg_wire_udpnotif_t un;
     /* gNB: ROP accumulators */
     int64_t rop;             /* ROP index being accumulated, -1 none */
     double base[VG_WIRE_MAX_CELLS][N_GCTR], cur[VG_WIRE_MAX_CELLS][N_GCTR];
@@ -58,8 +61,8 @@ struct vg_wire {
     char dir[512];
     s_dev_t *devs;
     size_t ndevs, cap, last;
-    size_t nmdt, njti;
-    vg_wire_pcap_t *mdt, *jti;
+    size_t nmdt, njti, nun;
+    vg_wire_pcap_t *mdt, *jti, *un;
     vg_buf_t buf, scratch;
     FILE *pmlog;             /* pm_files lines of the manifest, kept in a temporary file */
     int64_t step_ts, first_ts; /* first_ts: first sample time, -1 none yet */
@@ -123,12 +126,21 @@ s_on_device (void *ctx, const vg_device_t *d)
         x->transport = T_MDT, w->nmdt++;
     else if (strcmp (x->role, "router") == 0 && strcmp (x->vendor, "Juniper") == 0)
         x->transport = T_JTI, w->njti++;
+    else if (strcmp (x->role, "router") == 0 && strcmp (x->vendor, "Huawei") == 0)
+        x->transport = T_UDPN, w->nun++;
     else if (strcmp (x->role, "gnb") == 0)
         x->transport = T_PM;
     x->ip = 0x0a010001u + (uint32_t) w->ndevs; /* 10.1.0.1 + n */
     x->r.host = x->host;
     x->rop = -1;
     x->jti.export_ip = NULL;
+    x->un.odid = 0x01000000u + (uint32_t) w->ndevs;
+    if (x->transport == T_UDPN)
+        snprintf (x->wid, sizeof x->wid, "%u.%u.%u.%u", x->ip >> 24, (x->ip >> 16) & 0xff, (x->ip >> 8) & 0xff,
+                  x->ip & 0xff);
+    else
+        snprintf (x->wid, sizeof x->wid, "%s", x->host);
+    x->un.sub_id = 4;
     w->ndevs++;
     return 0;
 }
@@ -375,6 +387,18 @@ s_rop_close (vg_wire_t *w, s_dev_t *x)
 /* ---- routers ------------------------------------------------------------------------- */
 
 static int
+s_un_send (void *arg, const uint8_t *p, size_t len)
+{
+    void **a = arg;
+    vg_wire_t *w = a[0];
+    s_dev_t *x = a[1];
+    int64_t *ts = a[2];
+    int rc = vg_wire_pcap_udp (w->un, *ts, x->ip, 10003, COLLECTOR_IP, w->cfg.un_port, p, len);
+    *ts += 30;
+    return rc;
+}
+
+static int
 s_jti_send (void *arg, const uint8_t *p, size_t len)
 {
     void **a = arg;
@@ -438,6 +462,11 @@ s_router_flush (vg_wire_t *w, s_dev_t *x, size_t order, size_t n)
             rc = vg_wire_mdt_encode (&r, "vigil", &x->coll_id, w->cfg.mdt_encap, &w->buf);
         if (rc >= 0)
             rc = vg_wire_pcap_tcp_send (w->mdt, &x->tcp, t, w->buf.data, w->buf.len);
+    } else if (x->transport == T_UDPN) {
+        if (x->reboot)
+            x->un.msg_id = 0;
+        void *arg[3] = { w, x, &t };
+        rc = vg_wire_udpnotif_encode (&r, &x->un, &w->scratch, s_un_send, arg);
     } else {
         if (x->reboot)
             x->jti.seq_ifd = x->jti.seq_mem = 0;
@@ -455,15 +484,18 @@ s_router_flush (vg_wire_t *w, s_dev_t *x, size_t order, size_t n)
 int
 vg_wire_flush (vg_wire_t *w)
 {
-    size_t om = 0, oj = 0;
+    size_t om = 0, oj = 0, ou = 0;
     for (size_t i = 0; i < w->ndevs && w->err == 0; i++) {
         s_dev_t *x = &w->devs[i];
         if (x->seen && x->transport == T_MDT)
             w->err = s_router_flush (w, x, om, w->nmdt);
         else if (x->seen && x->transport == T_JTI)
             w->err = s_router_flush (w, x, oj, w->njti);
+        else if (x->seen && x->transport == T_UDPN)
+            w->err = s_router_flush (w, x, ou, w->nun);
         om += x->transport == T_MDT;
         oj += x->transport == T_JTI;
+        ou += x->transport == T_UDPN;
         x->seen = 0;
         x->reboot = 0;
     }
@@ -487,6 +519,8 @@ vg_wire_new (const vg_wire_cfg_t *cfg, int *err)
         w->cfg.mdt_port = 57500;
     if (!w->cfg.jti_port)
         w->cfg.jti_port = 50000;
+    if (!w->cfg.un_port)
+        w->cfg.un_port = 10003;
     if (!w->cfg.interval_ms)
         w->cfg.interval_ms = 60000;
     rc = -VG_EIO;
@@ -500,6 +534,9 @@ vg_wire_new (const vg_wire_cfg_t *cfg, int *err)
         goto fail;
     snprintf (path, sizeof path, "%s/jti.pcap", w->dir);
     if (!(w->jti = vg_wire_pcap_new (path)))
+        goto fail;
+    snprintf (path, sizeof path, "%s/udpnotif.pcap", w->dir);
+    if (!(w->un = vg_wire_pcap_new (path)))
         goto fail;
     if (!(w->pmlog = tmpfile ()))
         goto fail;
@@ -522,9 +559,9 @@ vg_wire_finish (vg_wire_t *w, int64_t end_ms)
         if (x->transport == T_MDT && rc == 0)
             rc = vg_wire_pcap_tcp_close (w->mdt, &x->tcp, end_ms * 1000 + 500000 + (int64_t) i * 1000);
     }
-    int r1 = vg_wire_pcap_destroy (&w->mdt), r2 = vg_wire_pcap_destroy (&w->jti);
+    int r1 = vg_wire_pcap_destroy (&w->mdt), r2 = vg_wire_pcap_destroy (&w->jti), r3 = vg_wire_pcap_destroy (&w->un);
     if (rc == 0)
-        rc = r1 ? r1 : r2;
+        rc = r1 ? r1 : r2 ? r2 : r3;
     if (rc)
         return rc;
     char path[600];
@@ -536,14 +573,15 @@ vg_wire_finish (vg_wire_t *w, int64_t end_ms)
                 "  \"end_ms\": %lld,\n  \"collector_ip\": \"10.250.9.1\",\n"
                 "  \"mdt\": {\"file\": \"mdt.pcap\", \"port\": %u, \"encoding\": \"%s\"},\n"
                 "  \"jti\": {\"file\": \"jti.pcap\", \"port\": %u},\n"
+                "  \"udp_notif\": {\"file\": \"udpnotif.pcap\", \"port\": %u},\n"
                 "  \"pm\": {\"dir\": \"pm\", \"files\": %llu, \"late\": %llu, \"missing\": %llu},\n  \"devices\": [\n",
              (long long) w->cfg.interval_ms, ROP_MS, (long long) end_ms, w->cfg.mdt_port,
-             w->cfg.mdt_encap == VG_WIRE_MDT_KVGPB ? "kvgpb" : "json", w->cfg.jti_port,
+             w->cfg.mdt_encap == VG_WIRE_MDT_KVGPB ? "kvgpb" : "json", w->cfg.jti_port, w->cfg.un_port,
              (unsigned long long) w->pm_files, (unsigned long long) w->pm_late, (unsigned long long) w->pm_missing);
     for (size_t i = 0; i < w->ndevs; i++) {
         const s_dev_t *x = &w->devs[i];
         fprintf (f, "    {\"sim\": \"%s\", \"wire\": \"%s\", \"vendor\": \"%s\", \"role\": \"%s\", \"transport\": \"%s\"}%s\n",
-                 x->id, x->transport == T_NONE ? "" : x->host, x->vendor, x->role, s_tname[x->transport],
+                 x->id, x->transport == T_NONE ? "" : x->wid, x->vendor, x->role, s_tname[x->transport],
                  i + 1 < w->ndevs ? "," : "");
     }
     fprintf (f, "  ],\n  \"pm_files\": [\n");
@@ -566,6 +604,7 @@ vg_wire_destroy (vg_wire_t **self_p)
     vg_wire_t *w = *self_p;
     vg_wire_pcap_destroy (&w->mdt);
     vg_wire_pcap_destroy (&w->jti);
+    vg_wire_pcap_destroy (&w->un);
     if (w->pmlog)
         fclose (w->pmlog);
     vg_buf_free (&w->buf);

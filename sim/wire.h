@@ -3,12 +3,14 @@
  *   mdt.pcap   Cisco routers, IOS XR MDT TCP dial-out (12-byte header + JSON or kvGPB), one
  *              TCP session per router to the collector, reconnecting after a reboot;
  *   jti.pcap   Juniper routers, JTI native UDP TelemetryStream datagrams;
+ *   udpnotif.pcap  Huawei routers, UDP-notif YANG-push JSON datagrams (the decoder names
+ *              the device after the sender's address, so its wire id is that address);
  *   pm/        gNBs, one TS 32.435 XML file per 15-minute ROP in the vendor's style, its
  *              modification time set to when it would have been delivered (a few minutes
  *              after the ROP, some late, a few missing);
  *   manifest.json  devices (simulator id -> wire device id, vendor, transport), ports, and
  *              every PM file with its ROP, delivery time and whether it is late or missing.
- * Other devices (core NFs, routers of other vendors) are not written (transport "none").
+ * Other devices (core NFs, Nokia routers) are not written (transport "none").
  * Realistic nuisance on top of the simulator: background input errors and discards on busy
  * links, sessions that stay open while a device is silent, late and missing PM files.
  * Invariant: the output bytes are a function of the simulator's stream and the config
@@ -25,7 +27,7 @@ typedef struct {
     uint64_t seed;           /* nuisance draws */
     int mdt_encap;           /* VG_WIRE_MDT_JSON (default when 0) or VG_WIRE_MDT_KVGPB */
     int64_t interval_ms;     /* the simulator's step */
-    uint16_t mdt_port, jti_port; /* collector ports (defaults 57500 / 50000) */
+    uint16_t mdt_port, jti_port, un_port; /* collector ports (defaults 57500 / 50000 / 10003) */
     int nokia_utc_offset_min;    /* Nokia local time (default +60) */
 } vg_wire_cfg_t;
 

@@ -46,12 +46,14 @@ WIRE_CLASSES = {
 }
 # Which wire transports carry each incident's signal (mdt: Cisco interface counters and state,
 # CPU, memory, uptime; jti: Juniper interface counters, errors, status, init time, memory;
-# pm: gNB per-ROP counters).  A label whose devices are all on other transports is not scored.
+# udp-notif: Huawei interface counters and status, CPU, uptime; pm: gNB per-ROP counters).  A label whose devices are all on other transports is not scored.
 CARRIED = {
-    "silence": {"mdt", "jti", "pm"}, "collector-outage": {"mdt", "jti", "pm"}, "flap": {"mdt", "jti"},
-    "collapse": {"mdt", "jti", "pm"}, "error-burst": {"mdt", "jti"}, "cpu-runaway": {"mdt"},
-    "memory-leak": {"mdt", "jti"}, "rrc-drop": {"pm"}, "reboot": {"mdt", "jti"},
-    "common-mode-reboot": {"mdt", "jti"}, "maint-reboot": {"mdt", "jti"}, "traffic-shift": {"mdt", "jti", "pm"},
+    "silence": {"mdt", "jti", "pm", "udp-notif"}, "collector-outage": {"mdt", "jti", "pm", "udp-notif"},
+    "flap": {"mdt", "jti", "udp-notif"}, "collapse": {"mdt", "jti", "pm", "udp-notif"},
+    "error-burst": {"mdt", "jti", "udp-notif"}, "cpu-runaway": {"mdt", "udp-notif"},
+    "memory-leak": {"mdt", "jti"}, "rrc-drop": {"pm"}, "reboot": {"mdt", "jti", "udp-notif"},
+    "common-mode-reboot": {"mdt", "jti", "udp-notif"}, "maint-reboot": {"mdt", "jti", "udp-notif"},
+    "traffic-shift": {"mdt", "jti", "pm", "udp-notif"},
 }
 NOT_SIMULATED = ["cell outage", "link down"]  # catalogue classes the simulator has no incident for
 DOC_BEGIN = "<!-- eval_wire:begin -->"
@@ -154,13 +156,16 @@ class Replay:
                      f"    ports: [{{port: 57500, format: mdt-tcp}}]\n"
                      f"  - type: pcap\n    file: {wire}/jti.pcap\n    speed: max\n    max_file_size: 8GiB\n"
                      f"    ports: [{{port: 50000, format: jti}}]\n"
+                     f"  - type: pcap\n    file: {wire}/udpnotif.pcap\n    speed: max\n    max_file_size: 8GiB\n"
+                     f"    ports: [{{port: 10003, format: udp-notif}}]\n"
                      f"  - type: pmdir\n    dir: {wire}/pm\n    interval: 1s\n")
         else:  # live inputs, fed in data-time order by feed_live()
-            self.tport, self.uport = free_port(), free_port()
+            self.tport, self.uport, self.nport = free_port(), free_port(), free_port()
             self.pmdir = os.path.join(work, "pm")
             os.makedirs(self.pmdir, exist_ok=True)
             acfg += (f"  - type: tcp\n    listen: 127.0.0.1:{self.tport}\n    format: mdt-tcp\n"
                      f"  - type: udp\n    listen: 127.0.0.1:{self.uport}\n    format: jti\n"
+                     f"  - type: udp\n    listen: 127.0.0.1:{self.nport}\n    format: udp-notif\n"
                      f"  - type: pmdir\n    dir: {self.pmdir}\n    interval: 1s\n")
         self.ccfg = self._write("collector.yaml", ccfg)
         self.acfg = self._write("agent.yaml", acfg)
@@ -234,7 +239,11 @@ class Replay:
         pm = [(f["deliver_ms"], 2, 0, 0, 0, f["file"]) for f in self.manifest["pm_files"] if not f["missing"]]
         pm.sort()
         events = heapq.merge(read_pcap(os.path.join(self.wire, "mdt.pcap")),
-                             read_pcap(os.path.join(self.wire, "jti.pcap")), pm, key=lambda e: e[0])
+                             read_pcap(os.path.join(self.wire, "jti.pcap")),
+                             read_pcap(os.path.join(self.wire, "udpnotif.pcap")), pm, key=lambda e: e[0])
+        # UDP-notif names the device after the sender's address: send from it (loopback
+        # 127/8 stands in for the router's 10.1/16 address, same host part).
+        senders = {}
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         conns = {}
         t0 = None
@@ -247,6 +256,12 @@ class Replay:
                 time.sleep(ahead)
             if kind == 17 and dport == self.manifest["jti"]["port"]:
                 udp.sendto(data, ("127.0.0.1", self.uport))
+            elif kind == 17 and dport == self.manifest["udp_notif"]["port"]:
+                if flags not in senders:
+                    sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    sk.bind((flags, 0))
+                    senders[flags] = sk
+                senders[flags].sendto(data, ("127.0.0.1", self.nport))
             elif kind == 6 and dport == self.manifest["mdt"]["port"]:
                 if flags & 0x02:  # SYN: the router dials
                     if sport in conns:
@@ -263,7 +278,7 @@ class Replay:
                 past = time.time() - 5  # settled: pmdir need not wait for the writer
                 os.utime(tmp, (past, past))
                 os.rename(tmp, os.path.join(self.pmdir, name))
-        for c in conns.values():
+        for c in list(conns.values()) + list(senders.values()):
             c.close()
         udp.close()
 
@@ -312,8 +327,8 @@ def read_pcap(path):
             tp = 14 + ihl
             sport, dport = struct.unpack(">HH", pkt[tp:tp + 4])
             ts = sec * 1000 + usec // 1000
-            if proto == 17:
-                yield (ts, 17, sport, dport, 0, pkt[tp + 8:])
+            if proto == 17:  # flags: the sender's address mapped onto loopback (127.1.x.y)
+                yield (ts, 17, sport, dport, f"127.{pkt[27]}.{pkt[28]}.{pkt[29]}", pkt[tp + 8:])
             elif proto == 6:
                 off = (pkt[tp + 12] >> 4) * 4
                 yield (ts, 6, sport, dport, pkt[tp + 13], pkt[tp + off:])
@@ -467,7 +482,7 @@ def report(a, manifest, labels, results, cmd):
     out = [f"Command: `{cmd}`", "",
            f"Fleet: seed {a.seed}, {a.sites} sites x {a.cells} cells, {a.days:g} days from {a.start}, interval "
            f"{a.interval}, scenario `{a.scenario}`; {any_age['score']['wire_devices']} devices on the wire "
-           f"(Cisco MDT {a.mdt_encoding} TCP, Juniper JTI UDP, gNB PM files: {manifest['pm']['files']} written, "
+           f"(Cisco MDT {a.mdt_encoding} TCP, Juniper JTI UDP, Huawei UDP-notif, gNB PM files: {manifest['pm']['files']} written, "
            f"{manifest['pm']['late']} late, {manifest['pm']['missing']} missing); {len(labels)} labels, "
            f"{sum(1 for x in audit if x['scored'])} scored.", "",
            "Recall = incidents found / labelled; precision = alerts of the class's detector that match an "
@@ -552,6 +567,10 @@ def main(argv=None):
                 rp.close()
             m["decoded_samples"] = rp.decoded()
             alerts = read_alerts(a, rp.store)
+            if mode == "live":  # UDP-notif senders were 127.x.y.z standing in for 10.x.y.z
+                for al in alerts:
+                    if al["device"].startswith("127."):
+                        al["device"] = "10." + al["device"][4:]
             results[key] = {"metrics": m, "score": score(labels, alerts, manifest, start, end, int(a.grace * 1000)),
                             "alerts": alerts, "mode": mode, "max_age": age}
             print(f"{key}: {len(alerts)} alerts, replay {m['wall_s']} s", file=sys.stderr)

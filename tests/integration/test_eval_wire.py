@@ -1,5 +1,5 @@
 """Evaluation through the real path, small: a scenario fleet written as vendor wire data
-(`vigil sim --wire-out`: MDT TCP pcap, JTI UDP pcap, PM XML files) is replayed by an agent
+(`vigil sim --wire-out`: MDT TCP, JTI UDP and UDP-notif pcaps, PM XML files) is replayed by an agent
 into a collector with the default rules -- pcap + pmdir inputs with batch.max_age 50 ms and
 5 s, and the live tcp/udp/pmdir inputs fed in data-time order -- and the alerts are scored
 against the labels (tests/eval/eval_wire.py).
@@ -33,7 +33,7 @@ def body(h):
         r = json.load(f)
     man, labels = r["manifest"], r["labels"]
     tr = {d["transport"] for d in man["devices"]}
-    assert {"mdt", "jti", "pm"} <= tr, f"a wire transport has no device: {tr}"
+    assert {"mdt", "jti", "udp-notif", "pm"} <= tr, f"a wire transport has no device: {tr}"
     assert man["pm"]["files"] > 0 and os.path.getsize(os.path.join(keep, "wire", "mdt.pcap")) > 1000
     assert os.path.getsize(os.path.join(keep, "wire", "jti.pcap")) > 1000
     keys = [eval_wire.label_key(l) for l in labels]

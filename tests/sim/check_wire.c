@@ -1,12 +1,13 @@
 /* check_wire.c - the simulator's vendor wire encoders round-trip through the project's
  * decoders: MDT frames (JSON and kvGPB) through the MDT stream reassembler, JTI datagrams
- * through the JTI decoder, PM files of every vendor style through the 3GPP decoder, pcap
+ * through the JTI decoder, UDP-notif datagrams through the UDP-notif decoder, PM files of every vendor style through the 3GPP decoder, pcap
  * UDP datagrams and TCP sessions through a libpcap reader and the capture replay; and a
  * whole scenario written twice gives the same bytes. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "decode/mdt.h"
 #include "decode/pcap_replay.h"
 #include "decode/pm3gpp.h"
+#include "decode/udp_notif.h"
 #include "sim/sim.h"
 #include "sim/wire.h"
 #include "sim/wire_jti.h"
@@ -23,6 +25,7 @@
 #include "sim/wire_pb.h"
 #include "sim/wire_pcap.h"
 #include "sim/wire_pm.h"
+#include "sim/wire_udpnotif.h"
 #include "tests/decode/pcap_util.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 
@@ -215,6 +218,60 @@ START_TEST (wire_jti_roundtrip)
 }
 END_TEST
 
+typedef struct {
+    vg_udp_notif_t *un;
+    tu_rec_t *rec;
+    vg_decode_stats_t st;
+    int n;
+} s_un_ctx_t;
+
+static int
+s_un_fn (void *arg, const uint8_t *p, size_t len)
+{
+    s_un_ctx_t *c = arg;
+    vg_sink_t sink = tu_rec_sink (c->rec);
+    vg_decode_ctx_t ctx = { "10.1.0.4:10003", T0 };
+    c->n++;
+    ck_assert_uint_eq (p[0], 0x21); /* version 1, S 0, media type YANG-JSON */
+    return vg_udp_notif_decode (c->un, p, len, &ctx, &sink, &c->st);
+}
+
+START_TEST (wire_udpnotif_roundtrip)
+{
+    vg_wire_router_t r;
+    s_router (&r);
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    s_un_ctx_t c = { vg_udp_notif_new (NULL), &rec, { 0 }, 0 };
+    ck_assert_ptr_nonnull (c.un);
+    vg_wire_udpnotif_t st = { 0x01000004u, 0, 4 };
+    vg_buf_t scratch = VG_BUF_INIT;
+    ck_assert_int_eq (vg_wire_udpnotif_encode (&r, &st, &scratch, s_un_fn, &c), 14); /* 12 ifs + cpu + uptime */
+    ck_assert_uint_eq (st.msg_id, 14);
+    ck_assert_uint_eq (c.st.errors, 0);
+    ck_assert_uint_eq (c.st.messages, 14);
+    ck_assert_str_eq (rec.last_device, "10.1.0.4"); /* named after the sender */
+    const tu_sample_t *x = s_find (&rec, "mib-statistics/receive-byte", "name=xe-0/0/3");
+    ck_assert_ptr_nonnull (x);
+    ck_assert_double_eq (x->value, 1e12 + 3000);
+    ck_assert_int_eq (x->ts_ms, T0);
+    x = s_find (&rec, "mib-statistics/receive-error-packet", "name=TenGigE0/0/0/0");
+    ck_assert_ptr_nonnull (x);
+    ck_assert_double_eq (x->value, 11);
+    x = s_find (&rec, "sys-uptime", NULL);
+    ck_assert_ptr_nonnull (x);
+    ck_assert_double_eq (x->value, 3 * 86400);
+    int down = 0;
+    for (size_t i = 0; i < rec.n; i++)
+        if (rec.s[i].state && strcasecmp (rec.s[i].state, "down") == 0)
+            down++;
+    ck_assert_int_ge (down, 1);
+    vg_udp_notif_destroy (&c.un);
+    vg_buf_free (&scratch);
+    tu_rec_free (&rec);
+}
+END_TEST
+
 START_TEST (wire_pm_roundtrip_every_vendor)
 {
     static const char *const vendors[] = { "Ericsson", "Nokia", "Huawei", "Samsung" };
@@ -400,7 +457,17 @@ typedef struct {
     vg_jti_state_t *jti;
     tu_rec_t *rec;
     vg_decode_stats_t st;
+    vg_udp_notif_t *un;
 } s_dec_t;
+
+static int
+s_dec_un (void *arg, const vg_pcap_pkt_t *pkt, const uint8_t *data, size_t len)
+{
+    s_dec_t *d = arg;
+    vg_sink_t sink = tu_rec_sink (d->rec);
+    vg_decode_ctx_t ctx = { pkt->src, pkt->ts_us / 1000 };
+    return vg_udp_notif_decode (d->un, data, len, &ctx, &sink, &d->st);
+}
 
 static int
 s_dec_mdt (void *arg, const vg_pcap_pkt_t *pkt, const uint8_t *data, size_t len)
@@ -431,13 +498,13 @@ START_TEST (wire_fleet_deterministic_and_decodable)
     ck_assert_int_eq (s_write_fleet (a), 0);
     ck_assert_int_eq (s_write_fleet (b), 0);
     char pa[600], pb[600];
-    static const char *const files[] = { "mdt.pcap", "jti.pcap", "manifest.json",
+    static const char *const files[] = { "mdt.pcap", "jti.pcap", "udpnotif.pcap", "manifest.json",
                                          "pm/A20261101.0015+0000-0030+0000_site004-gnb1.xml" };
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         snprintf (pa, sizeof pa, "%s/%s", a, files[i]);
         snprintf (pb, sizeof pb, "%s/%s", b, files[i]);
         struct stat sa;
-        if (i == 3 && stat (pa, &sa) != 0)
+        if (i == 4 && stat (pa, &sa) != 0)
             continue; /* that gNB's file may be one of the missing ones */
         s_same_file (pa, pb);
     }
@@ -448,21 +515,29 @@ START_TEST (wire_fleet_deterministic_and_decodable)
     /* Everything in the captures decodes without an error. */
     tu_rec_t rec;
     tu_rec_init (&rec, 0);
-    s_dec_t d = { vg_mdt_stream_new (), vg_jti_state_new (), &rec, { 0 } };
-    vg_pcap_port_t ports[] = { { 57500, VG_PCAP_PROTO_TCP, s_dec_mdt, &d }, { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &d } };
-    vg_pcap_cfg_t cfg = { .ports = ports, .nports = 2 };
+    s_dec_t d = { vg_mdt_stream_new (), vg_jti_state_new (), &rec, { 0 }, vg_udp_notif_new (NULL) };
+    vg_pcap_port_t ports[] = { { 57500, VG_PCAP_PROTO_TCP, s_dec_mdt, &d },
+                               { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &d },
+                               { 10003, VG_PCAP_PROTO_UDP, s_dec_un, &d } };
+    vg_pcap_cfg_t cfg = { .ports = ports, .nports = 3 };
     vg_pcap_stats_t st;
     memset (&st, 0, sizeof st);
     snprintf (pa, sizeof pa, "%s/mdt.pcap", a);
     ck_assert_int_eq (vg_pcap_replay_file (pa, &cfg, &st), 0);
     snprintf (pa, sizeof pa, "%s/jti.pcap", a);
     ck_assert_int_eq (vg_pcap_replay_file (pa, &cfg, &st), 0);
+    uint64_t before = d.st.samples;
+    snprintf (pa, sizeof pa, "%s/udpnotif.pcap", a);
+    ck_assert_msg (s_monotone (pa), "udpnotif.pcap times decrease");
+    ck_assert_int_eq (vg_pcap_replay_file (pa, &cfg, &st), 0);
+    ck_assert_uint_gt (d.st.samples, before);
     ck_assert_uint_eq (d.st.errors, 0);
     ck_assert_uint_eq (d.st.lost, 0);
     ck_assert_uint_eq (st.tcp_gaps, 0);
     ck_assert_uint_gt (d.st.samples, 10000);
     vg_mdt_stream_destroy (&d.mdt);
     vg_jti_state_destroy (&d.jti);
+    vg_udp_notif_destroy (&d.un);
     tu_rec_free (&rec);
     char cmd[1300];
     snprintf (cmd, sizeof cmd, "rm -rf '%s' '%s'", a, b);
@@ -480,6 +555,7 @@ vg_wire_suite (void)
     tcase_add_test (tc, wire_mdt_json_roundtrip);
     tcase_add_test (tc, wire_mdt_kvgpb_roundtrip);
     tcase_add_test (tc, wire_jti_roundtrip);
+    tcase_add_test (tc, wire_udpnotif_roundtrip);
     tcase_add_test (tc, wire_pm_roundtrip_every_vendor);
     tcase_add_test (tc, wire_pcap_udp_and_tcp);
     suite_add_tcase (s, tc);
