@@ -260,7 +260,7 @@ START_TEST (wire_udpnotif_roundtrip)
     ck_assert_double_eq (x->value, 11);
     x = s_find (&rec, "sys-uptime", NULL);
     ck_assert_ptr_nonnull (x);
-    ck_assert_double_eq (x->value, 3 * 86400);
+    ck_assert_double_eq (x->value, 3 * 86400 * 1000.0); /* sent in s, stored as up-time in ms */
     int down = 0;
     for (size_t i = 0; i < rec.n; i++)
         if (rec.s[i].state && strcasecmp (rec.s[i].state, "down") == 0)
