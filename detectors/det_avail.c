@@ -9,19 +9,9 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "detectors/det_util.h"
 #include "detectors/rules.h"
 #include "detectors/uni.h"
-
-#define P(r, i) ((r)->pv[(i)])
-
-static void
-s_destroy (vg_detector_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    free (*self_p);
-    *self_p = NULL;
-}
 
 /* Counter -> per-second rate. Returns 1 with *rate set, 0 when the interval is dropped
  * (first sample, reset/wrap, non-increasing time). */
@@ -51,13 +41,18 @@ s_rate (s_ctr_t *c, int64_t ts, double raw, double *rate)
  */
 enum { SIL_K, SIL_MIN, SIL_INTERVAL, SIL_FRAC, SIL_MIND, SIL_EXTRA };
 static const vg_param_def_t s_sil_params[] = {
-    { "k", VG_PARAM_NUM, 3, 1, 100, NULL, "silent after k expected intervals without a sample" },
-    { "min_silence", VG_PARAM_DUR, 30000, 0, 86400000.0 * 7, NULL, "never silent before this long" },
-    { "interval", VG_PARAM_DUR, 0, 0, 86400000.0, NULL, "expected interval; 0 = learn from the series" },
-    { "outage_fraction", VG_PARAM_NUM, 0.3, 0.01, 1, NULL, "fraction of watched devices silent together => one collector/transport finding" },
-    { "outage_min_devices", VG_PARAM_NUM, 3, 1, 1e6, NULL, "minimum silent devices for the collector finding" },
-    { "max_extra", VG_PARAM_DUR, 600000, 0, 86400000.0, NULL,
-      "cap: silent after at most one interval plus this (slow reporters alert while the silence lasts)" },
+    { .name = "k", .type = VG_PARAM_NUM, .def = 3, .min = 1, .max = 100,
+      .help = "silent after k expected intervals without a sample" },
+    { .name = "min_silence", .type = VG_PARAM_DUR, .def = 30000, .min = 0, .max = 86400000.0 * 7,
+      .help = "never silent before this long" },
+    { .name = "interval", .type = VG_PARAM_DUR, .min = 0, .max = 86400000.0,
+      .help = "expected interval; 0 = learn from the series" },
+    { .name = "outage_fraction", .type = VG_PARAM_NUM, .def = 0.3, .min = 0.01, .max = 1,
+      .help = "fraction of watched devices silent together => one collector/transport finding" },
+    { .name = "outage_min_devices", .type = VG_PARAM_NUM, .def = 3, .min = 1, .max = 1e6,
+      .help = "minimum silent devices for the collector finding" },
+    { .name = "max_extra", .type = VG_PARAM_DUR, .def = 600000, .min = 0, .max = 86400000.0,
+      .help = "cap: silent after at most one interval plus this (slow reporters alert while the silence lasts)" },
 };
 
 typedef struct {
@@ -68,13 +63,6 @@ typedef struct {
         uint32_t n;
     } st;
 } s_sil_t;
-
-static vg_detector_t *
-s_sil_new (const vg_rule_t *r, const vg_entity_t *e)
-{
-    s_sil_t *d = calloc (1, sizeof *d);
-    return d ? &d->base : NULL;
-}
 
 static int
 s_sil_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
@@ -101,14 +89,14 @@ s_sil_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
 {
     s_sil_t *d = (s_sil_t *) self;
     const vg_rule_t *r = self->rule;
-    double iv = P (r, SIL_INTERVAL) > 0 ? P (r, SIL_INTERVAL) : d->st.interval;
-    if (d->st.n == 0 || (P (r, SIL_INTERVAL) <= 0 && d->st.n < 2))
+    double iv = vg_param (r, SIL_INTERVAL) > 0 ? vg_param (r, SIL_INTERVAL) : d->st.interval;
+    if (d->st.n == 0 || (vg_param (r, SIL_INTERVAL) <= 0 && d->st.n < 2))
         return 0;
-    double thr = P (r, SIL_K) * iv;
-    if (thr > iv + P (r, SIL_EXTRA))
-        thr = iv + P (r, SIL_EXTRA);
-    if (thr < P (r, SIL_MIN))
-        thr = P (r, SIL_MIN);
+    double thr = vg_param (r, SIL_K) * iv;
+    if (thr > iv + vg_param (r, SIL_EXTRA))
+        thr = iv + vg_param (r, SIL_EXTRA);
+    if (thr < vg_param (r, SIL_MIN))
+        thr = vg_param (r, SIL_MIN);
     double age = (double) (now - d->st.last_ts);
     out->state = age > thr ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = age;
@@ -120,28 +108,16 @@ s_sil_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
 }
 
 static int
-s_sil_save (const vg_detector_t *self, vg_buf_t *out)
+s_sil_valid (const vg_detector_t *self)
 {
     const s_sil_t *d = (const s_sil_t *) self;
-    return vg_detector_save_pod (out, 0x4c495301, &d->st, sizeof d->st);
-}
-
-static int
-s_sil_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_sil_t *d = (s_sil_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x4c495301, &d->st, sizeof d->st);
-    if (rc == 0 && !(d->st.interval >= 0 && isfinite (d->st.interval)))
-        rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return !(d->st.interval >= 0 && isfinite (d->st.interval)) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_silence = {
-    "silence", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 1, sizeof (s_sil_t),
-    s_sil_params, sizeof s_sil_params / sizeof s_sil_params[0],
-    s_sil_new, s_destroy, s_sil_sample, NULL, NULL, s_sil_tick, NULL, s_sil_save, s_sil_load, NULL,
+    .name = "silence", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES, .is_silence = 1,
+    VG_DETECTOR_PARAMS (s_sil_params), VG_DETECTOR_STATE (s_sil_t, st, 0x4c495301), .validate = s_sil_valid,
+    .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_sample = s_sil_sample, .on_tick = s_sil_tick,
 };
 
 /* =========================================================================================
@@ -150,10 +126,14 @@ const vg_detector_ops_t vg_det_silence = {
  */
 enum { FL_PEN, FL_SUP, FL_REUSE, FL_HALF };
 static const vg_param_def_t s_flap_params[] = {
-    { "penalty", VG_PARAM_NUM, 1000, 1, 1e6, NULL, "penalty added per transition" },
-    { "suppress", VG_PARAM_NUM, 2000, 1, 1e7, NULL, "flapping when the penalty reaches this" },
-    { "reuse", VG_PARAM_NUM, 750, 0, 1e7, NULL, "clear when the penalty decays below this" },
-    { "half_life", VG_PARAM_DUR, 900000, 1000, 86400000.0, NULL, "penalty half-life" },
+    { .name = "penalty", .type = VG_PARAM_NUM, .def = 1000, .min = 1, .max = 1e6,
+      .help = "penalty added per transition" },
+    { .name = "suppress", .type = VG_PARAM_NUM, .def = 2000, .min = 1, .max = 1e7,
+      .help = "flapping when the penalty reaches this" },
+    { .name = "reuse", .type = VG_PARAM_NUM, .def = 750, .min = 0, .max = 1e7,
+      .help = "clear when the penalty decays below this" },
+    { .name = "half_life", .type = VG_PARAM_DUR, .def = 900000, .min = 1000, .max = 86400000.0,
+      .help = "penalty half-life" },
 };
 
 typedef struct {
@@ -181,7 +161,7 @@ static void
 s_flap_decay (s_flap_t *d, int64_t ts)
 {
     if (ts > d->st.pen_ts && d->st.pen > 0)
-        d->st.pen *= exp2 (-(double) (ts - d->st.pen_ts) / P (d->base.rule, FL_HALF));
+        d->st.pen *= exp2 (-(double) (ts - d->st.pen_ts) / vg_param (d->base.rule, FL_HALF));
     if (ts > d->st.pen_ts)
         d->st.pen_ts = ts;
 }
@@ -190,18 +170,18 @@ static void
 s_flap_verdict (s_flap_t *d, vg_verdict_t *out)
 {
     const vg_rule_t *r = d->base.rule;
-    if (d->st.pen >= P (r, FL_SUP))
+    if (d->st.pen >= vg_param (r, FL_SUP))
         d->st.damped = 1;
-    else if (d->st.pen < P (r, FL_REUSE))
+    else if (d->st.pen < vg_param (r, FL_REUSE))
         d->st.damped = 0;
     out->state = d->st.damped ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = d->st.pen;
-    out->expected = P (r, FL_REUSE);
+    out->expected = vg_param (r, FL_REUSE);
     out->lo = 0;
-    out->hi = P (r, FL_SUP);
-    out->score = d->st.pen >= P (r, FL_SUP) ? 1.0 : d->st.pen / P (r, FL_SUP);
+    out->hi = vg_param (r, FL_SUP);
+    out->score = d->st.pen >= vg_param (r, FL_SUP) ? 1.0 : d->st.pen / vg_param (r, FL_SUP);
     vg_verdict_note (out, "%u transitions, penalty %.0f (suppress %.0f, reuse %.0f)", d->st.transitions,
-                     d->st.pen, P (r, FL_SUP), P (r, FL_REUSE));
+                     d->st.pen, vg_param (r, FL_SUP), vg_param (r, FL_REUSE));
 }
 
 static int
@@ -227,7 +207,7 @@ s_flap_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     }
     if (n > 100)
         n = 100; /* bound one sample's contribution */
-    d->st.pen += n * P (self->rule, FL_PEN);
+    d->st.pen += n * vg_param (self->rule, FL_PEN);
     d->st.transitions += (uint32_t) n;
     s_flap_verdict (d, out);
     return 0;
@@ -245,28 +225,17 @@ s_flap_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
 }
 
 static int
-s_flap_save (const vg_detector_t *self, vg_buf_t *out)
+s_flap_valid (const vg_detector_t *self)
 {
     const s_flap_t *d = (const s_flap_t *) self;
-    return vg_detector_save_pod (out, 0x464c4101, &d->st, sizeof d->st);
-}
-
-static int
-s_flap_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_flap_t *d = (s_flap_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x464c4101, &d->st, sizeof d->st);
-    if (rc == 0 && !(d->st.pen >= 0 && isfinite (d->st.pen)))
-        rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return !(d->st.pen >= 0 && isfinite (d->st.pen)) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_flap = {
-    "flap", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_flap_t),
-    s_flap_params, sizeof s_flap_params / sizeof s_flap_params[0],
-    s_flap_new, s_destroy, s_flap_sample, NULL, NULL, s_flap_tick, NULL, s_flap_save, s_flap_load, NULL,
+    .name = "flap", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
+    VG_DETECTOR_PARAMS (s_flap_params), VG_DETECTOR_STATE (s_flap_t, st, 0x464c4101),
+    .validate = s_flap_valid,
+    .new = s_flap_new, .destroy = vg_detector_free, .on_sample = s_flap_sample, .on_tick = s_flap_tick,
 };
 
 /* =========================================================================================
@@ -275,21 +244,36 @@ const vg_detector_ops_t vg_det_flap = {
 enum { SE_SEASON, SE_DIR, SE_ALPHA, SE_WARM, SE_MINSLOT, SE_Q, SE_MINZ, SE_DROP, SE_RISE, SE_FLOOR,
        SE_MINDELTA, SE_SHORT, SE_INITN, SE_RELFLOOR, SE_RATE };
 static const vg_param_def_t s_se_params[] = {
-    { "season", VG_PARAM_ENUM, 2, 0, 0, "none|day|week", "baseline slots: one, hour-of-day or hour-of-week (UTC)" },
-    { "direction", VG_PARAM_ENUM, 2, 0, 0, "low|high|both", "which deviations are anomalous" },
-    { "alpha", VG_PARAM_NUM, 0.1, 1e-4, 1, NULL, "EWMA weight of a slot's mean and mean absolute deviation per visit (one hour)" },
-    { "warmup", VG_PARAM_DUR, 14.0 * 86400000, 0, 366.0 * 86400000, NULL, "no decision before the series is this old" },
-    { "min_slot_visits", VG_PARAM_NUM, 2, 1, 255, NULL, "visits (hours; 16 samples without season) a slot needs before it decides" },
-    { "q", VG_PARAM_NUM, 1e-4, 1e-9, 0.1, NULL, "SPOT risk: per-sample probability of exceeding the threshold" },
-    { "min_z", VG_PARAM_NUM, 3, 0, 100, NULL, "floor of the decision threshold (average robust z)" },
-    { "drop_ratio", VG_PARAM_NUM, 0, 0, 1, NULL, "direction low: also need observed < drop_ratio x expected (0 = off)" },
-    { "rise_ratio", VG_PARAM_NUM, 0, 0, 1e6, NULL, "direction high: also need observed > rise_ratio x expected (0 = off)" },
-    { "floor", VG_PARAM_NUM, 0, 0, 1e18, NULL, "direction low: ignore when expected <= floor (idle series)" },
-    { "min_delta", VG_PARAM_NUM, 0, 0, 1e18, NULL, "ignore deviations |observed - expected| <= min_delta" },
-    { "short_alpha", VG_PARAM_NUM, 0.5, 0.01, 1, NULL, "EWMA weight of the short average of robust z" },
-    { "init_samples", VG_PARAM_NUM, 200, 10, 1e6, NULL, "warm samples before the SPOT initial threshold is frozen" },
-    { "rel_floor", VG_PARAM_NUM, 0.01, 0, 1, NULL, "deviation scale floor as a fraction of |expected|" },
-    { "rate", VG_PARAM_ENUM, 0, 0, 0, "auto|yes|no", "convert to per-second rate: auto = for counter series" },
+    { .name = "season", .type = VG_PARAM_ENUM, .def = 2, .choices = "none|day|week",
+      .help = "baseline slots: one, hour-of-day or hour-of-week (UTC)" },
+    { .name = "direction", .type = VG_PARAM_ENUM, .def = 2, .choices = "low|high|both",
+      .help = "which deviations are anomalous" },
+    { .name = "alpha", .type = VG_PARAM_NUM, .def = 0.1, .min = 1e-4, .max = 1,
+      .help = "EWMA weight of a slot's mean and mean absolute deviation per visit (one hour)" },
+    { .name = "warmup", .type = VG_PARAM_DUR, .def = 14.0 * 86400000, .min = 0, .max = 366.0 * 86400000,
+      .help = "no decision before the series is this old" },
+    { .name = "min_slot_visits", .type = VG_PARAM_NUM, .def = 2, .min = 1, .max = 255,
+      .help = "visits (hours; 16 samples without season) a slot needs before it decides" },
+    { .name = "q", .type = VG_PARAM_NUM, .def = 1e-4, .min = 1e-9, .max = 0.1,
+      .help = "SPOT risk: per-sample probability of exceeding the threshold" },
+    { .name = "min_z", .type = VG_PARAM_NUM, .def = 3, .min = 0, .max = 100,
+      .help = "floor of the decision threshold (average robust z)" },
+    { .name = "drop_ratio", .type = VG_PARAM_NUM, .min = 0, .max = 1,
+      .help = "direction low: also need observed < drop_ratio x expected (0 = off)" },
+    { .name = "rise_ratio", .type = VG_PARAM_NUM, .min = 0, .max = 1e6,
+      .help = "direction high: also need observed > rise_ratio x expected (0 = off)" },
+    { .name = "floor", .type = VG_PARAM_NUM, .min = 0, .max = 1e18,
+      .help = "direction low: ignore when expected <= floor (idle series)" },
+    { .name = "min_delta", .type = VG_PARAM_NUM, .min = 0, .max = 1e18,
+      .help = "ignore deviations |observed - expected| <= min_delta" },
+    { .name = "short_alpha", .type = VG_PARAM_NUM, .def = 0.5, .min = 0.01, .max = 1,
+      .help = "EWMA weight of the short average of robust z" },
+    { .name = "init_samples", .type = VG_PARAM_NUM, .def = 200, .min = 10, .max = 1e6,
+      .help = "warm samples before the SPOT initial threshold is frozen" },
+    { .name = "rel_floor", .type = VG_PARAM_NUM, .def = 0.01, .min = 0, .max = 1,
+      .help = "deviation scale floor as a fraction of |expected|" },
+    { .name = "rate", .type = VG_PARAM_ENUM, .choices = "auto|yes|no",
+      .help = "convert to per-second rate: auto = for counter series" },
 };
 
 typedef struct {
@@ -303,20 +287,20 @@ void
 vg_seasonal_cfg (const vg_rule_t *r, vg_uni_cfg_t *c)
 {
     vg_uni_cfg_default (c);
-    c->season = (int) P (r, SE_SEASON);
-    c->direction = (int) P (r, SE_DIR);
-    c->alpha = P (r, SE_ALPHA);
-    c->warmup_ms = (int64_t) P (r, SE_WARM);
-    c->min_slot_n = (int) P (r, SE_MINSLOT);
-    c->q = P (r, SE_Q);
-    c->min_z = P (r, SE_MINZ);
-    c->drop_ratio = P (r, SE_DROP);
-    c->rise_ratio = P (r, SE_RISE);
-    c->floor = P (r, SE_FLOOR);
-    c->min_delta = P (r, SE_MINDELTA);
-    c->short_alpha = P (r, SE_SHORT);
-    c->init_n = (int) P (r, SE_INITN);
-    c->rel_floor = P (r, SE_RELFLOOR);
+    c->season = (int) vg_param (r, SE_SEASON);
+    c->direction = (int) vg_param (r, SE_DIR);
+    c->alpha = vg_param (r, SE_ALPHA);
+    c->warmup_ms = (int64_t) vg_param (r, SE_WARM);
+    c->min_slot_n = (int) vg_param (r, SE_MINSLOT);
+    c->q = vg_param (r, SE_Q);
+    c->min_z = vg_param (r, SE_MINZ);
+    c->drop_ratio = vg_param (r, SE_DROP);
+    c->rise_ratio = vg_param (r, SE_RISE);
+    c->floor = vg_param (r, SE_FLOOR);
+    c->min_delta = vg_param (r, SE_MINDELTA);
+    c->short_alpha = vg_param (r, SE_SHORT);
+    c->init_n = (int) vg_param (r, SE_INITN);
+    c->rel_floor = vg_param (r, SE_RELFLOOR);
 }
 
 static vg_detector_t *
@@ -326,7 +310,7 @@ s_se_new (const vg_rule_t *r, const vg_entity_t *e)
     if (!d)
         return NULL;
     memset (d, 0, sizeof *d);
-    int rate = (int) P (r, SE_RATE);
+    int rate = (int) vg_param (r, SE_RATE);
     d->counter = rate == 1 || (rate == 0 && e->kind == VG_KIND_COUNTER);
     vg_seasonal_cfg (r, &d->cfg);
     vg_uni_init (&d->st);
@@ -345,28 +329,21 @@ s_se_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
 }
 
 static int
-s_se_save (const vg_detector_t *self, vg_buf_t *out)
+s_se_valid (const vg_detector_t *self)
 {
-    const s_se_t *d = (const s_se_t *) self;
-    return vg_detector_save_pod (out, 0x53454101, &d->st, sizeof d->st);
+    return vg_uni_validate (&((const s_se_t *) self)->st);
 }
 
-static int
-s_se_load (vg_detector_t *self, const uint8_t *p, size_t len)
+static void
+s_se_cold (vg_detector_t *self)
 {
-    s_se_t *d = (s_se_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x53454101, &d->st, sizeof d->st);
-    if (rc == 0)
-        rc = vg_uni_validate (&d->st);
-    if (rc)
-        vg_uni_init (&d->st);
-    return rc;
+    vg_uni_init (&((s_se_t *) self)->st);
 }
 
 const vg_detector_ops_t vg_det_seasonal = {
-    "seasonal", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_se_t),
-    s_se_params, sizeof s_se_params / sizeof s_se_params[0],
-    s_se_new, s_destroy, s_se_sample, NULL, NULL, NULL, NULL, s_se_save, s_se_load, NULL,
+    .name = "seasonal", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
+    VG_DETECTOR_PARAMS (s_se_params), VG_DETECTOR_STATE (s_se_t, st, 0x53454101), .validate = s_se_valid, .cold = s_se_cold,
+    .new = s_se_new, .destroy = vg_detector_free, .on_sample = s_se_sample,
 };
 
 /* =========================================================================================
@@ -381,13 +358,20 @@ const vg_detector_ops_t vg_det_seasonal = {
 #define BU_SLOTS 8
 enum { BU_MAX, BU_RATIO, BU_MINCOUNT, BU_MININT, BU_TAU, BU_WARM, BU_MINRATE };
 static const vg_param_def_t s_bu_params[] = {
-    { "max_rate", VG_PARAM_NUM, 0, 0, 1e18, NULL, "fire at once above this rate per second (0 = off)" },
-    { "ratio", VG_PARAM_NUM, 10, 1, 1e9, NULL, "an interval is a burst when its count is at least ratio x the background count for that interval" },
-    { "min_count", VG_PARAM_NUM, 10, 1, 1e18, NULL, "and at least this many events in the interval" },
-    { "min_intervals", VG_PARAM_NUM, 2, 1, 1000, NULL, "consecutive burst intervals before the interface fires" },
-    { "background", VG_PARAM_DUR, 3600000, 60000, 30 * 86400000.0, NULL, "time constant of each counter's background rate (learned from quiet intervals)" },
-    { "warmup_samples", VG_PARAM_NUM, 10, 0, 1e6, NULL, "intervals a counter needs before it can be a burst" },
-    { "min_rate", VG_PARAM_NUM, 0, 0, 1e18, NULL, "rates per second below this never count as a burst" },
+    { .name = "max_rate", .type = VG_PARAM_NUM, .min = 0, .max = 1e18,
+      .help = "fire at once above this rate per second (0 = off)" },
+    { .name = "ratio", .type = VG_PARAM_NUM, .def = 10, .min = 1, .max = 1e9,
+      .help = "an interval is a burst when its count is at least ratio x the background count for that interval" },
+    { .name = "min_count", .type = VG_PARAM_NUM, .def = 10, .min = 1, .max = 1e18,
+      .help = "and at least this many events in the interval" },
+    { .name = "min_intervals", .type = VG_PARAM_NUM, .def = 2, .min = 1, .max = 1000,
+      .help = "consecutive burst intervals before the interface fires" },
+    { .name = "background", .type = VG_PARAM_DUR, .def = 3600000, .min = 60000, .max = 30 * 86400000.0,
+      .help = "time constant of each counter's background rate (learned from quiet intervals)" },
+    { .name = "warmup_samples", .type = VG_PARAM_NUM, .def = 10, .min = 0, .max = 1e6,
+      .help = "intervals a counter needs before it can be a burst" },
+    { .name = "min_rate", .type = VG_PARAM_NUM, .min = 0, .max = 1e18,
+      .help = "rates per second below this never count as a burst" },
 };
 
 typedef struct {
@@ -433,7 +417,7 @@ static void
 s_bu_verdict (s_bu_t *d, int64_t ts, vg_verdict_t *out)
 {
     const vg_rule_t *r = d->base.rule;
-    uint32_t need = (uint32_t) P (r, BU_MININT);
+    uint32_t need = (uint32_t) vg_param (r, BU_MININT);
     char ev[256], name[200];
     size_t o = 0;
     int fire = 0, warm = 0;
@@ -443,7 +427,7 @@ s_bu_verdict (s_bu_t *d, int64_t ts, vg_verdict_t *out)
     for (int i = 0; i < BU_SLOTS; i++) {
         if (!d->st.s[i].ctr.has)
             continue;
-        warm |= d->st.s[i].n >= (uint32_t) P (r, BU_WARM);
+        warm |= d->st.s[i].n >= (uint32_t) vg_param (r, BU_WARM);
         double e = d->st.s[i].lam * d->st.s[i].last_dt;
         if (d->st.s[i].run >= need && d->st.s[i].run > 0) {
             fire = 1;
@@ -457,7 +441,7 @@ s_bu_verdict (s_bu_t *d, int64_t ts, vg_verdict_t *out)
                 o += (size_t) snprintf (ev + o, sizeof ev - o, "%s%s %.0f in %.0f s (background %.2g)", o ? ", " : "",
                                         s_leaf (r, i), d->st.s[i].last_c, d->st.s[i].last_dt, e);
         }
-        double sc = d->st.s[i].last_c / (P (r, BU_RATIO) * e + P (r, BU_MINCOUNT));
+        double sc = d->st.s[i].last_c / (vg_param (r, BU_RATIO) * e + vg_param (r, BU_MINCOUNT));
         score = sc > score ? sc : score;
     }
     d->st.firing = fire;
@@ -465,7 +449,7 @@ s_bu_verdict (s_bu_t *d, int64_t ts, vg_verdict_t *out)
     out->observed = obs;
     out->expected = exp_;
     out->lo = 0;
-    out->hi = fmax (P (r, BU_MINCOUNT), P (r, BU_RATIO) * exp_);
+    out->hi = fmax (vg_param (r, BU_MINCOUNT), vg_param (r, BU_RATIO) * exp_);
     out->score = fmin (1.0, score);
     if (fire) {
         out->window_start_ms = start;
@@ -508,9 +492,9 @@ s_bu_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
         dt = (double) (ts - pts) / 1000.0;
     }
     double e = s->lam * dt;
-    int warm = s->n >= (uint32_t) P (r, BU_WARM);
-    int burst = warm && c >= P (r, BU_MINCOUNT) && c >= P (r, BU_RATIO) * e && c / dt >= P (r, BU_MINRATE);
-    if (P (r, BU_MAX) > 0 && c / dt > P (r, BU_MAX))
+    int warm = s->n >= (uint32_t) vg_param (r, BU_WARM);
+    int burst = warm && c >= vg_param (r, BU_MINCOUNT) && c >= vg_param (r, BU_RATIO) * e && c / dt >= vg_param (r, BU_MINRATE);
+    if (vg_param (r, BU_MAX) > 0 && c / dt > vg_param (r, BU_MAX))
         burst = 1;
     s->last_c = c;
     s->last_dt = dt;
@@ -518,11 +502,11 @@ s_bu_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
         if (s->run == 0)
             s->run_start = ts - (int64_t) (dt * 1000);
         s->run++;
-        if (P (r, BU_MAX) > 0 && c / dt > P (r, BU_MAX) && s->run < (uint32_t) P (r, BU_MININT))
-            s->run = (uint32_t) P (r, BU_MININT);
+        if (vg_param (r, BU_MAX) > 0 && c / dt > vg_param (r, BU_MAX) && s->run < (uint32_t) vg_param (r, BU_MININT))
+            s->run = (uint32_t) vg_param (r, BU_MININT);
     } else {
         s->run = 0;
-        double a = dt * 1000.0 / (P (r, BU_TAU) + dt * 1000.0); /* ~1 - exp(-dt/tau), no exp per sample */
+        double a = dt * 1000.0 / (vg_param (r, BU_TAU) + dt * 1000.0); /* ~1 - exp(-dt/tau), no exp per sample */
         if (s->n < 10 && a < 1.0 / (s->n + 1))
             a = 1.0 / (s->n + 1);
         s->lam += a * (c / dt - s->lam);
@@ -533,29 +517,19 @@ s_bu_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
 }
 
 static int
-s_bu_save (const vg_detector_t *self, vg_buf_t *out)
+s_bu_valid (const vg_detector_t *self)
 {
     const s_bu_t *d = (const s_bu_t *) self;
-    return vg_detector_save_pod (out, 0x42555202, &d->st, sizeof d->st);
-}
-
-static int
-s_bu_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_bu_t *d = (s_bu_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x42555202, &d->st, sizeof d->st);
-    for (int i = 0; rc == 0 && i < BU_SLOTS; i++)
+    for (int i = 0; i < BU_SLOTS; i++)
         if (!(isfinite (d->st.s[i].lam) && d->st.s[i].lam >= 0 && isfinite (d->st.s[i].last_c)))
-            rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+            return -VG_EINVAL;
+    return 0;
 }
 
 const vg_detector_ops_t vg_det_burst = {
-    "burst", "2.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_bu_t),
-    s_bu_params, sizeof s_bu_params / sizeof s_bu_params[0],
-    s_bu_new, s_destroy, NULL, s_bu_input, NULL, NULL, NULL, s_bu_save, s_bu_load, NULL,
+    .name = "burst", .version = "2.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
+    VG_DETECTOR_PARAMS (s_bu_params), VG_DETECTOR_STATE (s_bu_t, st, 0x42555202), .validate = s_bu_valid,
+    .new = s_bu_new, .destroy = vg_detector_free, .on_input = s_bu_input,
 };
 
 /* =========================================================================================
@@ -564,14 +538,22 @@ const vg_detector_ops_t vg_det_burst = {
 #define EX_RING 32
 enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY, EX_GROWTH };
 static const vg_param_def_t s_ex_params[] = {
-    { "level", VG_PARAM_NUM, 90, -1e18, 1e18, NULL, "fire while the value is beyond this level (CPU 90 %, free memory 10 %)" },
-    { "direction", VG_PARAM_ENUM, 0, 0, 0, "rising|falling", "rising: utilisation; falling: free resource" },
-    { "limit", VG_PARAM_NUM, 100, -1e18, 1e18, NULL, "value at which the resource is exhausted (100 % used / 0 free)" },
-    { "horizon", VG_PARAM_DUR, 86400000, 60000, 366.0 * 86400000, NULL, "fire when the trend reaches the limit within this time" },
-    { "min_span", VG_PARAM_DUR, 3600000, 0, 366.0 * 86400000, NULL, "trend needs samples spanning at least this long" },
-    { "stride", VG_PARAM_NUM, 1, 1, 1000, NULL, "recompute the Theil-Sen slope every stride stored points" },
-    { "every", VG_PARAM_DUR, 300000, 0, 86400000.0, NULL, "store at most one trend point per this interval (32 points kept)" },
-    { "max_growth", VG_PARAM_NUM, 0, 0, 100, NULL, "fire when the trend grows (rising) or shrinks (falling) by more than this fraction of the current value per hour (0 = off; leak test for absolute series such as bytes used)" },
+    { .name = "level", .type = VG_PARAM_NUM, .def = 90, .min = -1e18, .max = 1e18,
+      .help = "fire while the value is beyond this level (CPU 90 %, free memory 10 %)" },
+    { .name = "direction", .type = VG_PARAM_ENUM, .choices = "rising|falling",
+      .help = "rising: utilisation; falling: free resource" },
+    { .name = "limit", .type = VG_PARAM_NUM, .def = 100, .min = -1e18, .max = 1e18,
+      .help = "value at which the resource is exhausted (100 % used / 0 free)" },
+    { .name = "horizon", .type = VG_PARAM_DUR, .def = 86400000, .min = 60000, .max = 366.0 * 86400000,
+      .help = "fire when the trend reaches the limit within this time" },
+    { .name = "min_span", .type = VG_PARAM_DUR, .def = 3600000, .min = 0, .max = 366.0 * 86400000,
+      .help = "trend needs samples spanning at least this long" },
+    { .name = "stride", .type = VG_PARAM_NUM, .def = 1, .min = 1, .max = 1000,
+      .help = "recompute the Theil-Sen slope every stride stored points" },
+    { .name = "every", .type = VG_PARAM_DUR, .def = 300000, .min = 0, .max = 86400000.0,
+      .help = "store at most one trend point per this interval (32 points kept)" },
+    { .name = "max_growth", .type = VG_PARAM_NUM, .min = 0, .max = 100,
+      .help = "fire when the trend grows (rising) or shrinks (falling) by more than this fraction of the current value per hour (0 = off; leak test for absolute series such as bytes used)" },
 };
 
 typedef struct {
@@ -584,13 +566,6 @@ typedef struct {
         int64_t ts_ref;
     } st;
 } s_ex_t;
-
-static vg_detector_t *
-s_ex_new (const vg_rule_t *r, const vg_entity_t *e)
-{
-    s_ex_t *d = calloc (1, sizeof *d);
-    return d ? &d->base : NULL;
-}
 
 /* k-th smallest of a[0..n) (0-based) by quickselect with a middle pivot; reorders a so
  * that a[0..k) <= a[k] <= a[k+1..n).  Linear on average, deterministic. */
@@ -666,19 +641,19 @@ s_ex_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     if (!isfinite (v))
         return 0;
     int64_t lastp = d->st.n ? d->st.ts[(d->st.pos + EX_RING - 1) % EX_RING] : INT64_MIN;
-    if (d->st.n == 0 || ts - lastp >= (int64_t) P (r, EX_EVERY)) {
+    if (d->st.n == 0 || ts - lastp >= (int64_t) vg_param (r, EX_EVERY)) {
         d->st.ts[d->st.pos] = ts;
         d->st.v[d->st.pos] = (float) v;
         d->st.pos = (d->st.pos + 1) % EX_RING;
         if (d->st.n < EX_RING)
             d->st.n++;
-        if (++d->st.since >= (uint32_t) P (r, EX_STRIDE)) {
+        if (++d->st.since >= (uint32_t) vg_param (r, EX_STRIDE)) {
             d->st.since = 0;
             s_ex_fit (d);
         }
     }
-    int rising = P (r, EX_DIR) == 0;
-    int level = rising ? v >= P (r, EX_LEVEL) : v <= P (r, EX_LEVEL);
+    int rising = vg_param (r, EX_DIR) == 0;
+    int level = rising ? v >= vg_param (r, EX_LEVEL) : v <= vg_param (r, EX_LEVEL);
     int64_t oldest = INT64_MAX, newest = INT64_MIN;
     for (uint32_t i = 0; i < d->st.n; i++) {
         if (d->st.ts[i] < oldest)
@@ -689,56 +664,44 @@ s_ex_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     double tte = INFINITY;
     double fit = d->st.icpt + d->st.slope * (double) (ts - d->st.ts_ref);
     double toward = rising ? d->st.slope : -d->st.slope;
-    if (d->st.n >= 8 && (double) (newest - oldest) >= P (r, EX_MINSPAN) && toward > 0)
-        tte = (rising ? P (r, EX_LIMIT) - fit : fit - P (r, EX_LIMIT)) / toward;
+    if (d->st.n >= 8 && (double) (newest - oldest) >= vg_param (r, EX_MINSPAN) && toward > 0)
+        tte = (rising ? vg_param (r, EX_LIMIT) - fit : fit - vg_param (r, EX_LIMIT)) / toward;
     if (tte < 0)
         tte = 0;
-    int trend = tte < P (r, EX_HORIZON);
+    int trend = tte < vg_param (r, EX_HORIZON);
     double growth = 0; /* trend per hour as a fraction of the fitted value */
-    if (P (r, EX_GROWTH) > 0 && d->st.n >= 8 && (double) (newest - oldest) >= P (r, EX_MINSPAN) && fit != 0)
+    if (vg_param (r, EX_GROWTH) > 0 && d->st.n >= 8 && (double) (newest - oldest) >= vg_param (r, EX_MINSPAN) && fit != 0)
         growth = toward * 3600000.0 / fabs (fit);
-    int leak = P (r, EX_GROWTH) > 0 && growth > P (r, EX_GROWTH);
+    int leak = vg_param (r, EX_GROWTH) > 0 && growth > vg_param (r, EX_GROWTH);
     trend |= leak;
     out->state = level || trend ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = v;
-    out->expected = P (r, EX_LEVEL);
-    out->lo = rising ? -INFINITY : P (r, EX_LEVEL);
-    out->hi = rising ? P (r, EX_LEVEL) : INFINITY;
-    out->score = level ? 1.0 : isfinite (tte) ? 1.0 - tte / (tte + P (r, EX_HORIZON)) : 0.0;
+    out->expected = vg_param (r, EX_LEVEL);
+    out->lo = rising ? -INFINITY : vg_param (r, EX_LEVEL);
+    out->hi = rising ? vg_param (r, EX_LEVEL) : INFINITY;
+    out->score = level ? 1.0 : isfinite (tte) ? 1.0 - tte / (tte + vg_param (r, EX_HORIZON)) : 0.0;
     if (leak && !level)
-        out->score = fmin (1.0, growth / (2 * P (r, EX_GROWTH)));
+        out->score = fmin (1.0, growth / (2 * vg_param (r, EX_GROWTH)));
     if (out->state == VG_VERDICT_FIRE && leak && !level)
         vg_verdict_note (out, "steady growth %.2f %% per hour (limit %.2f %%), trend %.4g per hour", 100 * growth,
-                         100 * P (r, EX_GROWTH), d->st.slope * 3600000.0);
+                         100 * vg_param (r, EX_GROWTH), d->st.slope * 3600000.0);
     else if (out->state == VG_VERDICT_FIRE)
         vg_verdict_note (out, "%s; trend %.4g per hour, limit %.4g in %.1f h", level ? "level breached" : "trend",
-                         d->st.slope * 3600000.0, P (r, EX_LIMIT), isfinite (tte) ? tte / 3600000.0 : -1.0);
+                         d->st.slope * 3600000.0, vg_param (r, EX_LIMIT), isfinite (tte) ? tte / 3600000.0 : -1.0);
     return 0;
 }
 
 static int
-s_ex_save (const vg_detector_t *self, vg_buf_t *out)
+s_ex_valid (const vg_detector_t *self)
 {
     const s_ex_t *d = (const s_ex_t *) self;
-    return vg_detector_save_pod (out, 0x45584801, &d->st, sizeof d->st);
-}
-
-static int
-s_ex_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_ex_t *d = (s_ex_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x45584801, &d->st, sizeof d->st);
-    if (rc == 0 && (d->st.pos >= EX_RING || d->st.n > EX_RING || !isfinite (d->st.slope) || !isfinite (d->st.icpt)))
-        rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return (d->st.pos >= EX_RING || d->st.n > EX_RING || !isfinite (d->st.slope) || !isfinite (d->st.icpt)) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_exhaustion = {
-    "exhaustion", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_ex_t),
-    s_ex_params, sizeof s_ex_params / sizeof s_ex_params[0],
-    s_ex_new, s_destroy, s_ex_sample, NULL, NULL, NULL, NULL, s_ex_save, s_ex_load, NULL,
+    .name = "exhaustion", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
+    VG_DETECTOR_PARAMS (s_ex_params), VG_DETECTOR_STATE (s_ex_t, st, 0x45584801), .validate = s_ex_valid,
+    .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_sample = s_ex_sample,
 };
 
 /* =========================================================================================
@@ -748,13 +711,19 @@ const vg_detector_ops_t vg_det_exhaustion = {
  */
 enum { RK_MIN, RK_DELTA, RK_SLA, RK_Z, RK_ALPHA, RK_WARM, RK_CUM };
 static const vg_param_def_t s_rk_params[] = {
-    { "min_attempts", VG_PARAM_NUM, 100, 1, 1e12, NULL, "pool intervals until this many attempts" },
-    { "delta", VG_PARAM_NUM, 0.02, 0, 1, NULL, "fire when the Wilson upper bound is this far below the baseline" },
-    { "sla", VG_PARAM_NUM, 0, 0, 1, NULL, "fire when the Wilson upper bound is below this floor (0 = off)" },
-    { "z", VG_PARAM_NUM, 1.96, 0.1, 10, NULL, "Wilson interval z" },
-    { "alpha", VG_PARAM_NUM, 0.01, 1e-5, 1, NULL, "baseline EWMA weight per pooled window" },
-    { "warmup_windows", VG_PARAM_NUM, 10, 0, 1e6, NULL, "pooled windows before the baseline test decides" },
-    { "cumulative", VG_PARAM_BOOL, 0, 0, 1, NULL, "inputs are cumulative counters (use deltas) rather than per-interval counts; always so for counter-kind series" },
+    { .name = "min_attempts", .type = VG_PARAM_NUM, .def = 100, .min = 1, .max = 1e12,
+      .help = "pool intervals until this many attempts" },
+    { .name = "delta", .type = VG_PARAM_NUM, .def = 0.02, .min = 0, .max = 1,
+      .help = "fire when the Wilson upper bound is this far below the baseline" },
+    { .name = "sla", .type = VG_PARAM_NUM, .min = 0, .max = 1,
+      .help = "fire when the Wilson upper bound is below this floor (0 = off)" },
+    { .name = "z", .type = VG_PARAM_NUM, .def = 1.96, .min = 0.1, .max = 10, .help = "Wilson interval z" },
+    { .name = "alpha", .type = VG_PARAM_NUM, .def = 0.01, .min = 1e-5, .max = 1,
+      .help = "baseline EWMA weight per pooled window" },
+    { .name = "warmup_windows", .type = VG_PARAM_NUM, .def = 10, .min = 0, .max = 1e6,
+      .help = "pooled windows before the baseline test decides" },
+    { .name = "cumulative", .type = VG_PARAM_BOOL, .min = 0, .max = 1,
+      .help = "inputs are cumulative counters (use deltas) rather than per-interval counts; always so for counter-kind series" },
 };
 
 typedef struct {
@@ -788,7 +757,7 @@ s_rk_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
     const vg_rule_t *r = self->rule;
     if (slot < 0 || slot > 1 || !isfinite (v))
         return 0;
-    if (P (r, RK_CUM) > 0 || d->counter) {
+    if (vg_param (r, RK_CUM) > 0 || d->counter) {
         double prev = d->st.last_raw[slot];
         int had = d->st.has_raw[slot];
         d->st.last_raw[slot] = v;
@@ -823,30 +792,30 @@ s_rk_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
         d->st.pool_start = ts;
     d->st.s += s;
     d->st.n += n;
-    if (d->st.n < P (r, RK_MIN))
+    if (d->st.n < vg_param (r, RK_MIN))
         return 0;
-    double z = P (r, RK_Z), N = d->st.n, ph = d->st.s / N;
+    double z = vg_param (r, RK_Z), N = d->st.n, ph = d->st.s / N;
     double den = 1 + z * z / N;
     double ctr = (ph + z * z / (2 * N)) / den;
     double half = z * sqrt (ph * (1 - ph) / N + z * z / (4 * N * N)) / den;
     double lb = ctr - half, ub = ctr + half;
-    int warm = d->st.nb >= (uint32_t) P (r, RK_WARM);
-    int base_fire = warm && ub < d->st.base - P (r, RK_DELTA);
-    int sla_fire = P (r, RK_SLA) > 0 && ub < P (r, RK_SLA);
+    int warm = d->st.nb >= (uint32_t) vg_param (r, RK_WARM);
+    int base_fire = warm && ub < d->st.base - vg_param (r, RK_DELTA);
+    int sla_fire = vg_param (r, RK_SLA) > 0 && ub < vg_param (r, RK_SLA);
     int fire = base_fire || sla_fire;
-    out->state = fire ? VG_VERDICT_FIRE : (warm || P (r, RK_SLA) > 0 ? VG_VERDICT_CLEAR : VG_VERDICT_NONE);
+    out->state = fire ? VG_VERDICT_FIRE : (warm || vg_param (r, RK_SLA) > 0 ? VG_VERDICT_CLEAR : VG_VERDICT_NONE);
     out->observed = ph;
     out->expected = d->st.nb ? d->st.base : NAN;
     out->lo = lb;
     out->hi = ub;
     out->window_start_ms = d->st.pool_start;
     out->window_end_ms = ts;
-    out->score = d->st.nb && d->st.base > 0 ? fmax (0.0, fmin (1.0, (d->st.base - ub) / (2 * P (r, RK_DELTA) + 1e-9) + 0.5)) : NAN;
+    out->score = d->st.nb && d->st.base > 0 ? fmax (0.0, fmin (1.0, (d->st.base - ub) / (2 * vg_param (r, RK_DELTA) + 1e-9) + 0.5)) : NAN;
     if (fire)
         vg_verdict_note (out, "success ratio %.4f (%.0f/%.0f, Wilson %.4f..%.4f) vs baseline %.4f%s", ph, d->st.s, N, lb,
                          ub, d->st.base, sla_fire ? ", below SLA" : "");
     if (!fire) {
-        double a = d->st.nb < 10 ? 1.0 / (d->st.nb + 1) : P (r, RK_ALPHA);
+        double a = d->st.nb < 10 ? 1.0 / (d->st.nb + 1) : vg_param (r, RK_ALPHA);
         d->st.base += a * (ph - d->st.base);
         d->st.nb++;
     }
@@ -855,28 +824,16 @@ s_rk_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
 }
 
 static int
-s_rk_save (const vg_detector_t *self, vg_buf_t *out)
+s_rk_valid (const vg_detector_t *self)
 {
     const s_rk_t *d = (const s_rk_t *) self;
-    return vg_detector_save_pod (out, 0x524b5001, &d->st, sizeof d->st);
-}
-
-static int
-s_rk_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_rk_t *d = (s_rk_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x524b5001, &d->st, sizeof d->st);
-    if (rc == 0 && !(d->st.s >= 0 && d->st.n >= d->st.s && isfinite (d->st.base)))
-        rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return !(d->st.s >= 0 && d->st.n >= d->st.s && isfinite (d->st.base)) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_ran_kpi = {
-    "ran_kpi", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_rk_t),
-    s_rk_params, sizeof s_rk_params / sizeof s_rk_params[0],
-    s_rk_new, s_destroy, NULL, s_rk_input, NULL, NULL, NULL, s_rk_save, s_rk_load, NULL,
+    .name = "ran_kpi", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
+    VG_DETECTOR_PARAMS (s_rk_params), VG_DETECTOR_STATE (s_rk_t, st, 0x524b5001), .validate = s_rk_valid,
+    .new = s_rk_new, .destroy = vg_detector_free, .on_input = s_rk_input,
 };
 
 /* =========================================================================================
@@ -884,10 +841,14 @@ const vg_detector_ops_t vg_det_ran_kpi = {
  */
 enum { BG_MODE, BG_MAXDEV, BG_ALPHA, BG_WARM };
 static const vg_param_def_t s_bg_params[] = {
-    { "mode", VG_PARAM_ENUM, 0, 0, 0, "auto|session|prefixes", "auto: state series = session, else prefixes" },
-    { "max_deviation", VG_PARAM_NUM, 0.10, 0, 100, NULL, "prefixes: fire when |x - baseline| / baseline exceeds this" },
-    { "alpha", VG_PARAM_NUM, 0.01, 1e-5, 1, NULL, "prefixes: baseline EWMA weight (learns from normal samples only)" },
-    { "warmup_samples", VG_PARAM_NUM, 20, 0, 1e6, NULL, "prefixes: samples before deciding" },
+    { .name = "mode", .type = VG_PARAM_ENUM, .choices = "auto|session|prefixes",
+      .help = "auto: state series = session, else prefixes" },
+    { .name = "max_deviation", .type = VG_PARAM_NUM, .def = 0.10, .min = 0, .max = 100,
+      .help = "prefixes: fire when |x - baseline| / baseline exceeds this" },
+    { .name = "alpha", .type = VG_PARAM_NUM, .def = 0.01, .min = 1e-5, .max = 1,
+      .help = "prefixes: baseline EWMA weight (learns from normal samples only)" },
+    { .name = "warmup_samples", .type = VG_PARAM_NUM, .def = 20, .min = 0, .max = 1e6,
+      .help = "prefixes: samples before deciding" },
 };
 
 typedef struct {
@@ -905,7 +866,7 @@ s_bg_new (const vg_rule_t *r, const vg_entity_t *e)
     s_bg_t *d = calloc (1, sizeof *d);
     if (!d)
         return NULL;
-    int mode = (int) P (r, BG_MODE);
+    int mode = (int) vg_param (r, BG_MODE);
     d->session = mode == 1 || (mode == 0 && (e->kind == VG_KIND_STATE || (e->path && strstr (e->path, "session-state"))));
     return &d->base;
 }
@@ -929,45 +890,33 @@ s_bg_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     }
     double b = d->st.base;
     double dev = b > 0 ? fabs (v - b) / b : 0;
-    int warm = d->st.n >= (uint32_t) P (r, BG_WARM);
-    int fire = warm && dev > P (r, BG_MAXDEV);
+    int warm = d->st.n >= (uint32_t) vg_param (r, BG_WARM);
+    int fire = warm && dev > vg_param (r, BG_MAXDEV);
     if (!fire) {
-        double a = d->st.n < 10 ? 1.0 / (d->st.n + 1) : P (r, BG_ALPHA);
+        double a = d->st.n < 10 ? 1.0 / (d->st.n + 1) : vg_param (r, BG_ALPHA);
         d->st.base += a * (v - d->st.base);
         d->st.n++;
     }
     out->state = warm ? (fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR) : VG_VERDICT_NONE;
     out->observed = v;
     out->expected = b;
-    out->lo = b * (1 - P (r, BG_MAXDEV));
-    out->hi = b * (1 + P (r, BG_MAXDEV));
-    out->score = fmin (1.0, dev / (2 * P (r, BG_MAXDEV) + 1e-12));
+    out->lo = b * (1 - vg_param (r, BG_MAXDEV));
+    out->hi = b * (1 + vg_param (r, BG_MAXDEV));
+    out->score = fmin (1.0, dev / (2 * vg_param (r, BG_MAXDEV) + 1e-12));
     if (fire)
         vg_verdict_note (out, "prefixes %.0f vs baseline %.0f (%.1f %%)", v, b, 100 * dev);
     return 0;
 }
 
 static int
-s_bg_save (const vg_detector_t *self, vg_buf_t *out)
+s_bg_valid (const vg_detector_t *self)
 {
     const s_bg_t *d = (const s_bg_t *) self;
-    return vg_detector_save_pod (out, 0x42475001, &d->st, sizeof d->st);
-}
-
-static int
-s_bg_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_bg_t *d = (s_bg_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x42475001, &d->st, sizeof d->st);
-    if (rc == 0 && !isfinite (d->st.base))
-        rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return !isfinite (d->st.base) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_bgp = {
-    "bgp", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_bg_t),
-    s_bg_params, sizeof s_bg_params / sizeof s_bg_params[0],
-    s_bg_new, s_destroy, s_bg_sample, NULL, NULL, NULL, NULL, s_bg_save, s_bg_load, NULL,
+    .name = "bgp", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
+    VG_DETECTOR_PARAMS (s_bg_params), VG_DETECTOR_STATE (s_bg_t, st, 0x42475001), .validate = s_bg_valid,
+    .new = s_bg_new, .destroy = vg_detector_free, .on_sample = s_bg_sample,
 };

@@ -1,4 +1,5 @@
-/* det_util.h - small helpers shared by the event detectors (internal to detectors/).
+/* det_util.h - small helpers shared by the detector kinds (internal to detectors/): the
+ * parameter accessor, counter rates, event attributes, novelty sets.
  * A novelty set is a fixed ring of 64-bit keys: exact membership among the last N keys,
  * oldest forgotten first, so its memory is bounded and its behaviour deterministic. */
 #ifndef VG_DET_UTIL_H
@@ -10,6 +11,14 @@
 
 #include "common/hash.h"
 #include "common/model.h"
+#include "detectors/rules.h"
+
+/* Value of a rule's NUM/DUR/BOOL/ENUM parameter by its index in the kind's table. */
+static inline double
+vg_param (const vg_rule_t *r, int i)
+{
+    return r->pv[i];
+}
 
 /* Value of an event attribute, or NULL. */
 static inline const char *
