@@ -15,16 +15,6 @@
 #include "detectors/det_util.h"
 #include "detectors/rules.h"
 
-/* Last element of a rule path pattern ("*\/oper-status" -> "oper-status"). */
-static const char *
-s_leaf (const vg_rule_t *r, int slot)
-{
-    if (slot < 0 || (size_t) slot >= r->npaths)
-        return "input";
-    const char *p = r->paths[slot], *q = strrchr (p, '/');
-    return q && q[1] ? q + 1 : p;
-}
-
 /* Last element of a series path ("/interfaces/.../in-octets" -> "in-octets"). */
 static const char *
 s_leaf2 (const char *path)
@@ -311,10 +301,10 @@ s_co_close (s_co_t *d, vg_verdict_t *out)
     out->score = 1.0;
     out->window_start_ms = d->st.dead_since;
     out->window_end_ms = ts;
-    vg_verdict_note (out, "%s %.0f for %s (baseline %.0f per %s)%s", s_leaf (r, 0), d->st.dead_obs / n, dur,
+    vg_verdict_note (out, "%s %.0f for %s (baseline %.0f per %s)%s", vg_rule_leaf (r, 0, "input"), d->st.dead_obs / n, dur,
                      d->st.dead_exp / n, per, trs);
     vg_verdict_title (out, "%s: %s %.0f for %s (baseline %.0f per %s)%s", vg_entity_name (d->ent, name, sizeof name),
-                      s_leaf (r, 0), d->st.dead_obs / n, dur, d->st.dead_exp / n, per, trs);
+                      vg_rule_leaf (r, 0, "input"), d->st.dead_obs / n, dur, d->st.dead_exp / n, per, trs);
 }
 
 static int
