@@ -359,13 +359,8 @@ s_mi_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
         sev = VG_SEV_LOW;
     d->st.n++;
     snprintf (d->sig, sizeof d->sig, "session=%s", sess ? sess : "?");
-    out->state = VG_VERDICT_FIRE;
-    out->oneshot = 1;
-    out->severity = sev;
+    vg_verdict_finding (out, sev);
     out->signal = d->sig;
-    out->observed = 1;
-    out->expected = 0;
-    out->score = 1.0;
     vg_verdict_note (out, "%s session %s %s destination %s%s", ev->type == VG_EV_CONFIG_CHANGE ? "config: mirror" : "mirror",
                      sess ? sess : "?", action ? action : "created", dst ? dst : "?",
                      sev == VG_SEV_HIGH ? " (not an approved probe)" : "");

@@ -66,12 +66,7 @@ s_cc_change (s_cc_t *d, const vg_device_t *dev, int64_t ts, const char *cls, con
         sev = VG_SEV_INFO;
     if (inw)
         sev = VG_SEV_INFO;
-    out->state = VG_VERDICT_FIRE;
-    out->oneshot = 1;
-    out->severity = sev;
-    out->observed = 1;
-    out->expected = 0;
-    out->score = 1.0;
+    vg_verdict_finding (out, sev);
     vg_verdict_note (out, "config change class %s by %s hash %.16s %s", cls ? cls : "?", user ? user : "?",
                      hash ? hash : "?", inw ? "inside change window" : "outside any change window");
     (void) win;
@@ -186,12 +181,7 @@ s_ic_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     }
     if (!sev)
         return 0;
-    out->state = VG_VERDICT_FIRE;
-    out->oneshot = 1;
-    out->severity = sev;
-    out->observed = 1;
-    out->expected = 0;
-    out->score = 1.0;
+    vg_verdict_finding (out, sev);
     vg_verdict_note (out, "%s: %s -> %s (hash %.16s)", why, prev, ver ? ver : "?", hash ? hash : "?");
     return 0;
 }
@@ -269,12 +259,7 @@ s_rb_fire (s_rb_t *d, const vg_device_t *dev, int64_t ts, const char *reason, co
     if (inw && vg_param (r, RB_INWIN) <= 0)
         return 0;
     int sev = inw ? VG_SEV_INFO : (reason && vg_csv_has (r->ps[RB_HIGH], reason)) ? VG_SEV_HIGH : r->severity;
-    out->state = VG_VERDICT_FIRE;
-    out->oneshot = 1;
-    out->severity = sev;
-    out->observed = 1;
-    out->expected = 0;
-    out->score = 1.0;
+    vg_verdict_finding (out, sev);
     vg_verdict_note (out, "reboot (%s) reason %s %s", via, reason ? reason : "?",
                      inw ? "inside change window" : "outside any change window");
     vg_verdict_title (out, "%s rebooted: %s, reason %s, %s", dev && dev->id ? dev->id : "device", via,

@@ -113,6 +113,17 @@ vg_detector_free (vg_detector_t **self_p)
 }
 
 void
+vg_verdict_finding (vg_verdict_t *out, int severity)
+{
+    out->state = VG_VERDICT_FIRE;
+    out->oneshot = 1;
+    out->severity = severity;
+    out->observed = 1;
+    out->expected = 0;
+    out->score = 1.0;
+}
+
+void
 vg_verdict_note (vg_verdict_t *out, const char *fmt, ...)
 {
     va_list ap;

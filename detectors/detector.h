@@ -189,6 +189,9 @@ vg_detector_t *vg_detector_new_plain (const vg_rule_t *rule, const vg_entity_t *
  * *self_p to NULL. */
 void vg_detector_free (vg_detector_t **self_p);
 
+/* An event finding without a measured value: FIRE, oneshot, the severity (0 = the rule's),
+ * observed 1 against expected 0, score 1. */
+void vg_verdict_finding (vg_verdict_t *out, int severity);
 /* Fill out->evidence with printf-style text (truncates). */
 void vg_verdict_note (vg_verdict_t *out, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
