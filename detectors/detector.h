@@ -1,7 +1,11 @@
 /* detector.h - the contract every detector kind implements, and the small types they share.
  *
- * A detector kind is a const ops table; an instance is created per (rule, scope key) by the
- * engine and fed samples, events, ticks or other alerts.  Detectors are pure: no I/O, no
+ * A detector kind is a const ops table (designated initialisers); an instance is created per
+ * (rule, scope key) by the engine and fed samples, events, ticks or other alerts.  A kind
+ * whose state is one plain struct declares it in the table (VG_DETECTOR_STATE, with an
+ * optional validate and cold callback) and gets save/load from detector.c; a kind whose
+ * instance is one allocation uses vg_detector_free (and vg_detector_new_plain when it needs
+ * nothing from the rule or entity at creation).  Detectors are pure: no I/O, no
  * clock, no threads, no logging, no allocation after new(); the same inputs in the same
  * order give the same verdicts.  Time is the telemetry's event time, passed in. */
 #ifndef VG_DETECTOR_H
