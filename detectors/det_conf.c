@@ -188,11 +188,10 @@ typedef struct {
 static vg_detector_t *
 s_xv_new (const vg_rule_t *r, const vg_entity_t *e)
 {
-    s_xv_t *d = calloc (1, sizeof *d);
+    s_xv_t *d = (s_xv_t *) vg_detector_new_plain (r, e); /* fresh state: s_xv_cold */
     if (!d)
         return NULL;
     d->al = vg_rules_allowlist (r->rules, r->ps[XV_AL]);
-    d->st.cur = -1;
     return &d->base;
 }
 

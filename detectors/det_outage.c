@@ -63,11 +63,10 @@ typedef struct {
 static vg_detector_t *
 s_ld_new (const vg_rule_t *r, const vg_entity_t *e)
 {
-    s_ld_t *d = calloc (1, sizeof *d);
+    s_ld_t *d = (s_ld_t *) vg_detector_new_plain (r, e); /* fresh state: s_ld_cold */
     if (!d)
         return NULL;
     d->ent = e;
-    d->st.oper = d->st.admin = -1;
     return &d->base;
 }
 
@@ -411,13 +410,12 @@ typedef struct {
 static vg_detector_t *
 s_cl_new (const vg_rule_t *r, const vg_entity_t *e)
 {
-    s_cl_t *d = calloc (1, sizeof *d);
+    s_cl_t *d = (s_cl_t *) vg_detector_new_plain (r, e); /* fresh state: s_cl_cold */
     if (!d)
         return NULL;
     int rate = (int) vg_param (r, CL_RATE);
     d->counter = rate == 1 || (rate == 0 && e->kind == VG_KIND_COUNTER);
     d->ent = e;
-    d->st.hour = INT64_MIN;
     return &d->base;
 }
 

@@ -2,9 +2,6 @@
  * scorer): a thin kind around uni.c, whose configuration it builds from the rule.
  * Invariant: the state is the univariate scorer's vg_uni_t, saved as is and checked by
  * vg_uni_validate; the configuration is rebuilt from the rule, never saved. */
-#include <stdlib.h>
-#include <string.h>
-
 #include "common/err.h"
 #include "detectors/det_util.h"
 #include "detectors/rules.h"
@@ -75,14 +72,12 @@ vg_seasonal_cfg (const vg_rule_t *r, vg_uni_cfg_t *c)
 static vg_detector_t *
 s_se_new (const vg_rule_t *r, const vg_entity_t *e)
 {
-    s_se_t *d = malloc (sizeof *d);
+    s_se_t *d = (s_se_t *) vg_detector_new_plain (r, e); /* fresh state: s_se_cold */
     if (!d)
         return NULL;
-    memset (d, 0, sizeof *d);
     int rate = (int) vg_param (r, SE_RATE);
     d->counter = rate == 1 || (rate == 0 && e->kind == VG_KIND_COUNTER);
     vg_seasonal_cfg (r, &d->cfg);
-    vg_uni_init (&d->st);
     return &d->base;
 }
 
