@@ -12,30 +12,25 @@
 #include "detectors/det_util.h"
 #include "detectors/rules.h"
 
-#define P(r, i) ((r)->pv[(i)])
-
-static void
-s_destroy (vg_detector_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    free (*self_p);
-    *self_p = NULL;
-}
-
 /* =========================================================================================
  * callhome (C01): element-originated flows to destinations outside an allowlist, or never
  * seen before for the element's role; beaconing (regular inter-arrival) raises severity.
  */
 enum { CH_AL, CH_VRF, CH_LEARN, CH_NOVEL, CH_CAP, CH_BN, CH_BCV };
 static const vg_param_def_t s_ch_params[] = {
-    { "allowlist", VG_PARAM_STR, 0, 0, 0, "", "allowed destinations (CIDR + ports); outside => high at once; empty = novelty only" },
-    { "vrf", VG_PARAM_STR, 0, 0, 0, "", "only flows in this VRF (e.g. MGMT); empty = all" },
-    { "learn", VG_PARAM_DUR, 7.0 * 86400000, 0, 366.0 * 86400000, NULL, "novelty learning period per role (allowlist violations fire during it)" },
-    { "novelty", VG_PARAM_BOOL, 1, 0, 1, NULL, "report first-seen destinations (info inside the allowlist, rule severity without one)" },
-    { "capacity", VG_PARAM_NUM, 512, 1, 512, NULL, "destinations remembered per role" },
-    { "beacon_n", VG_PARAM_NUM, 10, 3, 1000, NULL, "flows to one flagged destination before the beacon test" },
-    { "beacon_cv", VG_PARAM_NUM, 0.2, 0, 10, NULL, "inter-arrival coefficient of variation below this => beaconing (severity +1)" },
+    { .name = "allowlist", .type = VG_PARAM_STR, .choices = "",
+      .help = "allowed destinations (CIDR + ports); outside => high at once; empty = novelty only" },
+    { .name = "vrf", .type = VG_PARAM_STR, .choices = "", .help = "only flows in this VRF (e.g. MGMT); empty = all" },
+    { .name = "learn", .type = VG_PARAM_DUR, .def = 7.0 * 86400000, .min = 0, .max = 366.0 * 86400000,
+      .help = "novelty learning period per role (allowlist violations fire during it)" },
+    { .name = "novelty", .type = VG_PARAM_BOOL, .def = 1, .min = 0, .max = 1,
+      .help = "report first-seen destinations (info inside the allowlist, rule severity without one)" },
+    { .name = "capacity", .type = VG_PARAM_NUM, .def = 512, .min = 1, .max = 512,
+      .help = "destinations remembered per role" },
+    { .name = "beacon_n", .type = VG_PARAM_NUM, .def = 10, .min = 3, .max = 1000,
+      .help = "flows to one flagged destination before the beacon test" },
+    { .name = "beacon_cv", .type = VG_PARAM_NUM, .def = 0.2, .min = 0, .max = 10,
+      .help = "inter-arrival coefficient of variation below this => beaconing (severity +1)" },
 };
 
 #define CH_BEACONS 16
@@ -88,10 +83,10 @@ s_ch_beacon (s_ch_t *d, uint64_t key, int64_t ts)
     double n = ++d->st.bc[slot].n, dm = gap - d->st.bc[slot].mean;
     d->st.bc[slot].mean += dm / n;
     d->st.bc[slot].m2 += dm * (gap - d->st.bc[slot].mean);
-    if (n + 1 < P (r, CH_BN) || d->st.bc[slot].mean <= 0)
+    if (n + 1 < vg_param (r, CH_BN) || d->st.bc[slot].mean <= 0)
         return 0;
     double cv = sqrt (d->st.bc[slot].m2 / n) / d->st.bc[slot].mean;
-    return cv < P (r, CH_BCV);
+    return cv < vg_param (r, CH_BCV);
 }
 
 static int
@@ -115,12 +110,12 @@ s_ch_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
         if (allowed < 0)
             return -VG_EINVAL;
     }
-    int seen = vg_novel_seen (&d->st.seen, key, (uint32_t) P (r, CH_CAP));
-    int learning = ev->ts_ms - d->st.first_ts < (int64_t) P (r, CH_LEARN);
+    int seen = vg_novel_seen (&d->st.seen, key, (uint32_t) vg_param (r, CH_CAP));
+    int learning = ev->ts_ms - d->st.first_ts < (int64_t) vg_param (r, CH_LEARN);
     int sev = 0;
     if (!allowed)
         sev = VG_SEV_HIGH;
-    else if (!seen && !learning && P (r, CH_NOVEL) > 0)
+    else if (!seen && !learning && vg_param (r, CH_NOVEL) > 0)
         sev = d->al ? VG_SEV_INFO : r->severity;
     if (!sev)
         return 0;
@@ -147,28 +142,17 @@ s_ch_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
 }
 
 static int
-s_ch_save (const vg_detector_t *self, vg_buf_t *out)
+s_ch_valid (const vg_detector_t *self)
 {
     const s_ch_t *d = (const s_ch_t *) self;
-    return vg_detector_save_pod (out, 0x43484f01, &d->st, sizeof d->st);
-}
-
-static int
-s_ch_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_ch_t *d = (s_ch_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x43484f01, &d->st, sizeof d->st);
-    if (rc == 0 && !vg_novel_valid (&d->st.seen))
-        rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return !vg_novel_valid (&d->st.seen) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_callhome = {
-    "callhome", "1.0.0", VG_CIA_C, VG_SCOPE_ROLE, 1u << VG_EV_FLOW_SUMMARY, 0, sizeof (s_ch_t),
-    s_ch_params, sizeof s_ch_params / sizeof s_ch_params[0],
-    s_ch_new, s_destroy, NULL, NULL, s_ch_event, NULL, NULL, s_ch_save, s_ch_load, NULL,
+    .name = "callhome", .version = "1.0.0", .cia_class = VG_CIA_C, .scope = VG_SCOPE_ROLE,
+    .event_mask = 1u << VG_EV_FLOW_SUMMARY,
+    VG_DETECTOR_PARAMS (s_ch_params), VG_DETECTOR_STATE (s_ch_t, st, 0x43484f01), .validate = s_ch_valid,
+    .new = s_ch_new, .destroy = vg_detector_free, .on_event = s_ch_event,
 };
 
 /* =========================================================================================
@@ -177,12 +161,17 @@ const vg_detector_ops_t vg_det_callhome = {
  */
 enum { XV_AL, XV_BUCKET, XV_Z, XV_MIN, XV_ALPHA, XV_WARM };
 static const vg_param_def_t s_xv_params[] = {
-    { "internal_allowlist", VG_PARAM_STR, 0, 0, 0, "", "destinations that are not external (OSS, collectors); empty = all external" },
-    { "bucket", VG_PARAM_DUR, 3600000, 60000, 86400000.0, NULL, "aggregation bucket" },
-    { "z", VG_PARAM_NUM, 5, 0.5, 1000, NULL, "robust z above baseline" },
-    { "min_bytes", VG_PARAM_NUM, 10e6, 0, 1e18, NULL, "and at least this many bytes over baseline" },
-    { "alpha", VG_PARAM_NUM, 0.05, 1e-4, 1, NULL, "baseline EWMA weight per bucket" },
-    { "warmup_buckets", VG_PARAM_NUM, 24, 0, 1e6, NULL, "buckets before deciding" },
+    { .name = "internal_allowlist", .type = VG_PARAM_STR, .choices = "",
+      .help = "destinations that are not external (OSS, collectors); empty = all external" },
+    { .name = "bucket", .type = VG_PARAM_DUR, .def = 3600000, .min = 60000, .max = 86400000.0,
+      .help = "aggregation bucket" },
+    { .name = "z", .type = VG_PARAM_NUM, .def = 5, .min = 0.5, .max = 1000, .help = "robust z above baseline" },
+    { .name = "min_bytes", .type = VG_PARAM_NUM, .def = 10e6, .min = 0, .max = 1e18,
+      .help = "and at least this many bytes over baseline" },
+    { .name = "alpha", .type = VG_PARAM_NUM, .def = 0.05, .min = 1e-4, .max = 1,
+      .help = "baseline EWMA weight per bucket" },
+    { .name = "warmup_buckets", .type = VG_PARAM_NUM, .def = 24, .min = 0, .max = 1e6,
+      .help = "buckets before deciding" },
 };
 
 typedef struct {
@@ -199,11 +188,10 @@ typedef struct {
 static vg_detector_t *
 s_xv_new (const vg_rule_t *r, const vg_entity_t *e)
 {
-    s_xv_t *d = calloc (1, sizeof *d);
+    s_xv_t *d = (s_xv_t *) vg_detector_new_plain (r, e); /* fresh state: s_xv_cold */
     if (!d)
         return NULL;
     d->al = vg_rules_allowlist (r->rules, r->ps[XV_AL]);
-    d->st.cur = -1;
     return &d->base;
 }
 
@@ -212,7 +200,7 @@ s_xv_thr (const s_xv_t *d)
 {
     const vg_rule_t *r = d->base.rule;
     double scale = 1.4826 * d->st.mad + fmax (1.0, 0.05 * d->st.mu);
-    return fmax (d->st.mu + P (r, XV_Z) * scale, d->st.mu + P (r, XV_MIN));
+    return fmax (d->st.mu + vg_param (r, XV_Z) * scale, d->st.mu + vg_param (r, XV_MIN));
 }
 
 /* Close the current bucket: decide, learn, and learn empty buckets up to `upto`. */
@@ -220,8 +208,8 @@ static void
 s_xv_close (s_xv_t *d, int64_t upto, vg_verdict_t *out)
 {
     const vg_rule_t *r = d->base.rule;
-    int64_t bms = (int64_t) P (r, XV_BUCKET);
-    int warm = d->st.nb >= (uint32_t) P (r, XV_WARM);
+    int64_t bms = (int64_t) vg_param (r, XV_BUCKET);
+    int warm = d->st.nb >= (uint32_t) vg_param (r, XV_WARM);
     double thr = s_xv_thr (d), x = d->st.sum;
     int fire = warm && x > thr;
     out->state = warm ? (fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR) : VG_VERDICT_NONE;
@@ -238,7 +226,7 @@ s_xv_close (s_xv_t *d, int64_t upto, vg_verdict_t *out)
         double v = b == d->st.cur ? x : 0.0;
         if (b == d->st.cur && fire)
             continue;
-        double a = d->st.nb < 10 ? 1.0 / (d->st.nb + 1) : P (r, XV_ALPHA);
+        double a = d->st.nb < 10 ? 1.0 / (d->st.nb + 1) : vg_param (r, XV_ALPHA);
         d->st.mad += a * (fabs (v - d->st.mu) - d->st.mad);
         d->st.mu += a * (v - d->st.mu);
         d->st.nb++;
@@ -264,7 +252,7 @@ s_xv_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     }
     /* Every flow advances the bucket clock, so a device whose traffic is all internal
      * still learns its (zero) external baseline and warms up. */
-    int64_t b = ev->ts_ms / (int64_t) P (r, XV_BUCKET);
+    int64_t b = ev->ts_ms / (int64_t) vg_param (r, XV_BUCKET);
     if (d->st.cur < 0)
         d->st.cur = b;
     if (b < d->st.cur)
@@ -274,7 +262,7 @@ s_xv_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     if (internal)
         return 0;
     d->st.sum += (double) f->bytes;
-    if (out->state != VG_VERDICT_FIRE && !d->st.fired && d->st.nb >= (uint32_t) P (r, XV_WARM) &&
+    if (out->state != VG_VERDICT_FIRE && !d->st.fired && d->st.nb >= (uint32_t) vg_param (r, XV_WARM) &&
         d->st.sum > s_xv_thr (d)) {
         d->st.fired = 1;
         out->state = VG_VERDICT_FIRE;
@@ -283,7 +271,7 @@ s_xv_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
         out->lo = 0;
         out->hi = s_xv_thr (d);
         out->score = 1.0;
-        out->window_start_ms = b * (int64_t) P (r, XV_BUCKET);
+        out->window_start_ms = b * (int64_t) vg_param (r, XV_BUCKET);
         out->window_end_ms = ev->ts_ms;
         vg_verdict_note (out, "%.0f bytes to external destinations so far this bucket (latest %s:%u), baseline %.0f",
                          d->st.sum, f->dst, f->dst_port, d->st.mu);
@@ -295,37 +283,33 @@ static int
 s_xv_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
 {
     s_xv_t *d = (s_xv_t *) self;
-    int64_t b = now / (int64_t) P (self->rule, XV_BUCKET);
+    int64_t b = now / (int64_t) vg_param (self->rule, XV_BUCKET);
     if (d->st.cur >= 0 && b > d->st.cur)
         s_xv_close (d, b, out);
     return 0;
 }
 
-static int
-s_xv_save (const vg_detector_t *self, vg_buf_t *out)
+/* Fresh state: its non-zero fields. */
+static void
+s_xv_cold (vg_detector_t *self)
 {
-    const s_xv_t *d = (const s_xv_t *) self;
-    return vg_detector_save_pod (out, 0x58564f01, &d->st, sizeof d->st);
+    s_xv_t *d = (s_xv_t *) self;
+    d->st.cur = -1;
 }
 
 static int
-s_xv_load (vg_detector_t *self, const uint8_t *p, size_t len)
+s_xv_valid (const vg_detector_t *self)
 {
-    s_xv_t *d = (s_xv_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x58564f01, &d->st, sizeof d->st);
-    if (rc == 0 && !(d->st.sum >= 0 && isfinite (d->st.mu) && d->st.mad >= 0))
-        rc = -VG_EINVAL;
-    if (rc) {
-        memset (&d->st, 0, sizeof d->st);
-        d->st.cur = -1;
-    }
-    return rc;
+    const s_xv_t *d = (const s_xv_t *) self;
+    return !(d->st.sum >= 0 && isfinite (d->st.mu) && d->st.mad >= 0) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_exfil_volume = {
-    "exfil_volume", "1.0.0", VG_CIA_C, VG_SCOPE_DEVICE, 1u << VG_EV_FLOW_SUMMARY, 0, sizeof (s_xv_t),
-    s_xv_params, sizeof s_xv_params / sizeof s_xv_params[0],
-    s_xv_new, s_destroy, NULL, NULL, s_xv_event, s_xv_tick, NULL, s_xv_save, s_xv_load, NULL,
+    .name = "exfil_volume", .version = "1.0.0", .cia_class = VG_CIA_C, .scope = VG_SCOPE_DEVICE,
+    .event_mask = 1u << VG_EV_FLOW_SUMMARY,
+    VG_DETECTOR_PARAMS (s_xv_params), VG_DETECTOR_STATE (s_xv_t, st, 0x58564f01), .validate = s_xv_valid,
+    .cold = s_xv_cold,
+    .new = s_xv_new, .destroy = vg_detector_free, .on_event = s_xv_event, .on_tick = s_xv_tick,
 };
 
 /* =========================================================================================
@@ -334,7 +318,8 @@ const vg_detector_ops_t vg_det_exfil_volume = {
  */
 enum { MI_AL };
 static const vg_param_def_t s_mi_params[] = {
-    { "allowlist", VG_PARAM_STR, 0, 0, 0, "", "approved mirror/capture destinations (probes); inside => low, else high" },
+    { .name = "allowlist", .type = VG_PARAM_STR, .choices = "",
+      .help = "approved mirror/capture destinations (probes); inside => low, else high" },
 };
 
 typedef struct {
@@ -373,37 +358,19 @@ s_mi_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
         sev = VG_SEV_LOW;
     d->st.n++;
     snprintf (d->sig, sizeof d->sig, "session=%s", sess ? sess : "?");
-    out->state = VG_VERDICT_FIRE;
-    out->oneshot = 1;
-    out->severity = sev;
+    vg_verdict_finding (out, sev);
     out->signal = d->sig;
-    out->observed = 1;
-    out->expected = 0;
-    out->score = 1.0;
     vg_verdict_note (out, "%s session %s %s destination %s%s", ev->type == VG_EV_CONFIG_CHANGE ? "config: mirror" : "mirror",
                      sess ? sess : "?", action ? action : "created", dst ? dst : "?",
                      sev == VG_SEV_HIGH ? " (not an approved probe)" : "");
     return 0;
 }
 
-static int
-s_mi_save (const vg_detector_t *self, vg_buf_t *out)
-{
-    const s_mi_t *d = (const s_mi_t *) self;
-    return vg_detector_save_pod (out, 0x4d495201, &d->st, sizeof d->st);
-}
-
-static int
-s_mi_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_mi_t *d = (s_mi_t *) self;
-    return vg_detector_load_pod (p, len, 0x4d495201, &d->st, sizeof d->st);
-}
-
 const vg_detector_ops_t vg_det_mirror = {
-    "mirror", "1.0.0", VG_CIA_C, VG_SCOPE_DEVICE, (1u << VG_EV_MIRROR_SESSION) | (1u << VG_EV_CONFIG_CHANGE), 0,
-    sizeof (s_mi_t), s_mi_params, sizeof s_mi_params / sizeof s_mi_params[0],
-    s_mi_new, s_destroy, NULL, NULL, s_mi_event, NULL, NULL, s_mi_save, s_mi_load, NULL,
+    .name = "mirror", .version = "1.0.0", .cia_class = VG_CIA_C, .scope = VG_SCOPE_DEVICE,
+    .event_mask = (1u << VG_EV_MIRROR_SESSION) | (1u << VG_EV_CONFIG_CHANGE),
+    VG_DETECTOR_PARAMS (s_mi_params), VG_DETECTOR_STATE (s_mi_t, st, 0x4d495201),
+    .new = s_mi_new, .destroy = vg_detector_free, .on_event = s_mi_event,
 };
 
 /* =========================================================================================
@@ -412,12 +379,18 @@ const vg_detector_ops_t vg_det_mirror = {
  */
 enum { LG_AL, LG_LOCAL, LG_BURST, LG_WIN, LG_NOVEL, LG_LEARN };
 static const vg_param_def_t s_lg_params[] = {
-    { "allowlist", VG_PARAM_STR, 0, 0, 0, "", "bastion / jump-host sources; empty = no source check" },
-    { "local_methods", VG_PARAM_STR, 0, 0, 0, "local,console", "login methods that bypass AAA (always alert)" },
-    { "fail_burst", VG_PARAM_NUM, 10, 2, 32, NULL, "failures within fail_window => burst finding" },
-    { "fail_window", VG_PARAM_DUR, 300000, 1000, 86400000.0, NULL, "failure burst window" },
-    { "novelty", VG_PARAM_BOOL, 1, 0, 1, NULL, "report first-seen (user, source) pairs after learning" },
-    { "learn", VG_PARAM_DUR, 7.0 * 86400000, 0, 366.0 * 86400000, NULL, "novelty learning period per device" },
+    { .name = "allowlist", .type = VG_PARAM_STR, .choices = "",
+      .help = "bastion / jump-host sources; empty = no source check" },
+    { .name = "local_methods", .type = VG_PARAM_STR, .choices = "local,console",
+      .help = "login methods that bypass AAA (always alert)" },
+    { .name = "fail_burst", .type = VG_PARAM_NUM, .def = 10, .min = 2, .max = 32,
+      .help = "failures within fail_window => burst finding" },
+    { .name = "fail_window", .type = VG_PARAM_DUR, .def = 300000, .min = 1000, .max = 86400000.0,
+      .help = "failure burst window" },
+    { .name = "novelty", .type = VG_PARAM_BOOL, .def = 1, .min = 0, .max = 1,
+      .help = "report first-seen (user, source) pairs after learning" },
+    { .name = "learn", .type = VG_PARAM_DUR, .def = 7.0 * 86400000, .min = 0, .max = 366.0 * 86400000,
+      .help = "novelty learning period per device" },
 };
 
 typedef struct {
@@ -461,14 +434,14 @@ s_lg_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     out->oneshot = 1;
     if (result && (!strcmp (result, "fail") || !strcmp (result, "failure") || !strcmp (result, "reject") ||
                    !strcmp (result, "denied"))) {
-        uint32_t cap = (uint32_t) P (r, LG_BURST);
+        uint32_t cap = (uint32_t) vg_param (r, LG_BURST);
         d->st.fails[d->st.fpos] = ev->ts_ms;
         d->st.fpos = (d->st.fpos + 1) % 32;
         if (d->st.fn < 32)
             d->st.fn++;
         uint32_t k = 0;
         for (uint32_t i = 0; i < d->st.fn; i++)
-            if (ev->ts_ms - d->st.fails[i] < (int64_t) P (r, LG_WIN))
+            if (ev->ts_ms - d->st.fails[i] < (int64_t) vg_param (r, LG_WIN))
                 k++;
         if (k < cap)
             return 0;
@@ -476,7 +449,7 @@ s_lg_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
         out->signal = "failures";
         out->observed = k;
         out->hi = cap;
-        vg_verdict_note (out, "%u failed logins within %.0f s (latest user %s from %s)", k, P (r, LG_WIN) / 1000.0,
+        vg_verdict_note (out, "%u failed logins within %.0f s (latest user %s from %s)", k, vg_param (r, LG_WIN) / 1000.0,
                          user, src[0] ? src : "?");
         return 0;
     }
@@ -489,7 +462,7 @@ s_lg_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     }
     uint64_t key = vg_key2 (user, src);
     int seen = vg_novel_seen (&d->st.seen, key, VG_NOVEL_MAX);
-    int learning = ev->ts_ms - d->st.first_ts < (int64_t) P (r, LG_LEARN);
+    int learning = ev->ts_ms - d->st.first_ts < (int64_t) vg_param (r, LG_LEARN);
     int sev = 0;
     const char *why = "";
     if (is_local) {
@@ -498,7 +471,7 @@ s_lg_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     } else if (!allowed) {
         sev = VG_SEV_HIGH;
         why = "source outside bastion allowlist";
-    } else if (!seen && !learning && P (r, LG_NOVEL) > 0) {
+    } else if (!seen && !learning && vg_param (r, LG_NOVEL) > 0) {
         /* Inside the bastion allowlist a new pair is an approved jump host and an AAA
          * account: information only (as call-home novelty inside its allowlist). */
         sev = d->al ? VG_SEV_INFO : VG_SEV_LOW;
@@ -517,28 +490,17 @@ s_lg_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
 }
 
 static int
-s_lg_save (const vg_detector_t *self, vg_buf_t *out)
+s_lg_valid (const vg_detector_t *self)
 {
     const s_lg_t *d = (const s_lg_t *) self;
-    return vg_detector_save_pod (out, 0x4c4f4701, &d->st, sizeof d->st);
-}
-
-static int
-s_lg_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_lg_t *d = (s_lg_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x4c4f4701, &d->st, sizeof d->st);
-    if (rc == 0 && (d->st.fpos >= 32 || d->st.fn > 32 || !vg_novel_valid (&d->st.seen)))
-        rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return (d->st.fpos >= 32 || d->st.fn > 32 || !vg_novel_valid (&d->st.seen)) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_login = {
-    "login", "1.0.0", VG_CIA_C, VG_SCOPE_DEVICE, 1u << VG_EV_LOGIN, 0, sizeof (s_lg_t),
-    s_lg_params, sizeof s_lg_params / sizeof s_lg_params[0],
-    s_lg_new, s_destroy, NULL, NULL, s_lg_event, NULL, NULL, s_lg_save, s_lg_load, NULL,
+    .name = "login", .version = "1.0.0", .cia_class = VG_CIA_C, .scope = VG_SCOPE_DEVICE,
+    .event_mask = 1u << VG_EV_LOGIN,
+    VG_DETECTOR_PARAMS (s_lg_params), VG_DETECTOR_STATE (s_lg_t, st, 0x4c4f4701), .validate = s_lg_valid,
+    .new = s_lg_new, .destroy = vg_detector_free, .on_event = s_lg_event,
 };
 
 /* =========================================================================================
@@ -548,8 +510,10 @@ const vg_detector_ops_t vg_det_login = {
  */
 enum { CO_MIN, CO_FRESH };
 static const vg_param_def_t s_co_params[] = {
-    { "min_traffic", VG_PARAM_NUM, 1000, 0, 1e18, NULL, "traffic rate (bytes/s) that counts as flowing" },
-    { "freshness", VG_PARAM_DUR, 600000, 1000, 86400000.0, NULL, "traffic sample must be at most this old" },
+    { .name = "min_traffic", .type = VG_PARAM_NUM, .def = 1000, .min = 0, .max = 1e18,
+      .help = "traffic rate (bytes/s) that counts as flowing" },
+    { .name = "freshness", .type = VG_PARAM_DUR, .def = 600000, .min = 1000, .max = 86400000.0,
+      .help = "traffic sample must be at most this old" },
 };
 
 typedef struct {
@@ -566,20 +530,13 @@ typedef struct {
     } st;
 } s_co_t;
 
-static vg_detector_t *
-s_co_new (const vg_rule_t *r, const vg_entity_t *e)
-{
-    s_co_t *d = calloc (1, sizeof *d);
-    return d ? &d->base : NULL;
-}
-
 static void
 s_co_eval (s_co_t *d, int64_t ts, vg_verdict_t *out)
 {
     const vg_rule_t *r = d->base.rule;
     if (!d->st.has_sa)
         return;
-    int flowing = d->st.rate_ts && ts - d->st.rate_ts <= (int64_t) P (r, CO_FRESH) && d->st.rate > P (r, CO_MIN);
+    int flowing = d->st.rate_ts && ts - d->st.rate_ts <= (int64_t) vg_param (r, CO_FRESH) && d->st.rate > vg_param (r, CO_MIN);
     int fire = d->st.had_sa && d->st.sa <= 0 && flowing;
     out->state = fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = d->st.sa;
@@ -645,22 +602,9 @@ s_co_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     return s_co_input (self, 0, dev, ev->ts_ms, v, out);
 }
 
-static int
-s_co_save (const vg_detector_t *self, vg_buf_t *out)
-{
-    const s_co_t *d = (const s_co_t *) self;
-    return vg_detector_save_pod (out, 0x434f4601, &d->st, sizeof d->st);
-}
-
-static int
-s_co_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_co_t *d = (s_co_t *) self;
-    return vg_detector_load_pod (p, len, 0x434f4601, &d->st, sizeof d->st);
-}
-
 const vg_detector_ops_t vg_det_crypto_off = {
-    "crypto_off", "1.0.0", VG_CIA_C, VG_SCOPE_DEVICE, 1u << VG_EV_CRYPTO_STATE, 0, sizeof (s_co_t),
-    s_co_params, sizeof s_co_params / sizeof s_co_params[0],
-    s_co_new, s_destroy, NULL, s_co_input, s_co_event, NULL, NULL, s_co_save, s_co_load, NULL,
+    .name = "crypto_off", .version = "1.0.0", .cia_class = VG_CIA_C, .scope = VG_SCOPE_DEVICE,
+    .event_mask = 1u << VG_EV_CRYPTO_STATE,
+    VG_DETECTOR_PARAMS (s_co_params), VG_DETECTOR_STATE (s_co_t, st, 0x434f4601),
+    .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_input = s_co_input, .on_event = s_co_event,
 };

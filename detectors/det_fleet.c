@@ -11,17 +11,6 @@
 #include "detectors/det_util.h"
 #include "detectors/rules.h"
 
-#define P(r, i) ((r)->pv[(i)])
-
-static void
-s_destroy (vg_detector_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    free (*self_p);
-    *self_p = NULL;
-}
-
 /* =========================================================================================
  * common_mode (X01): k distinct devices of one vendor with a finding from the source kinds
  * within W; fire when P(X >= k | n, p0) < alpha and k >= min_k (binomial surprise).
@@ -29,12 +18,18 @@ s_destroy (vg_detector_t **self_p)
 #define CM_RING 256
 enum { CM_SRC, CM_WIN, CM_P0, CM_ALPHA, CM_MINK, CM_CRIT };
 static const vg_param_def_t s_cm_params[] = {
-    { "sources", VG_PARAM_STR, 0, 0, 0, "reboot,silence,config_change,image_change,cell_outage", "detector kinds whose findings count" },
-    { "window", VG_PARAM_DUR, 900000, 60000, 86400000.0, NULL, "W: findings within this window count together" },
-    { "p0", VG_PARAM_NUM, 0.001, 1e-9, 0.5, NULL, "base rate: probability that one device has such a finding within W" },
-    { "alpha", VG_PARAM_NUM, 1e-6, 1e-15, 0.1, NULL, "fire when the binomial tail probability is below this" },
-    { "min_k", VG_PARAM_NUM, 2, 1, 1e6, NULL, "and at least this many devices (2: never a single element; the binomial test scales the count with fleet size)" },
-    { "critical_fraction", VG_PARAM_NUM, 0.2, 0, 1, NULL, "critical when more than this fraction of the vendor's devices" },
+    { .name = "sources", .type = VG_PARAM_STR, .choices = "reboot,silence,config_change,image_change,cell_outage",
+      .help = "detector kinds whose findings count" },
+    { .name = "window", .type = VG_PARAM_DUR, .def = 900000, .min = 60000, .max = 86400000.0,
+      .help = "W: findings within this window count together" },
+    { .name = "p0", .type = VG_PARAM_NUM, .def = 0.001, .min = 1e-9, .max = 0.5,
+      .help = "base rate: probability that one device has such a finding within W" },
+    { .name = "alpha", .type = VG_PARAM_NUM, .def = 1e-6, .min = 1e-15, .max = 0.1,
+      .help = "fire when the binomial tail probability is below this" },
+    { .name = "min_k", .type = VG_PARAM_NUM, .def = 2, .min = 1, .max = 1e6,
+      .help = "and at least this many devices (2: never a single element; the binomial test scales the count with fleet size)" },
+    { .name = "critical_fraction", .type = VG_PARAM_NUM, .def = 0.2, .min = 0, .max = 1,
+      .help = "critical when more than this fraction of the vendor's devices" },
 };
 
 typedef struct {
@@ -85,25 +80,25 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
     const vg_rule_t *r = d->base.rule;
     uint32_t k = 0;
     for (uint32_t i = 0; i < d->st.n; i++)
-        if (now - d->st.ts[i] <= (int64_t) P (r, CM_WIN))
+        if (now - d->st.ts[i] <= (int64_t) vg_param (r, CM_WIN))
             k++;
     uint32_t n = d->st.peers > k ? d->st.peers : k;
-    double lt = s_log_tail (n, k, P (r, CM_P0));
-    int fire = k >= (uint32_t) P (r, CM_MINK) && lt < log (P (r, CM_ALPHA));
+    double lt = s_log_tail (n, k, vg_param (r, CM_P0));
+    int fire = k >= (uint32_t) vg_param (r, CM_MINK) && lt < log (vg_param (r, CM_ALPHA));
     out->state = fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = k;
-    out->expected = n * P (r, CM_P0);
+    out->expected = n * vg_param (r, CM_P0);
     out->lo = 0;
-    out->hi = P (r, CM_MINK);
-    out->score = fmin (1.0, -lt / -log (P (r, CM_ALPHA)));
-    out->severity = fire && n > 0 && (double) k / n > P (r, CM_CRIT) ? VG_SEV_CRITICAL : 0;
-    out->window_start_ms = now - (int64_t) P (r, CM_WIN);
+    out->hi = vg_param (r, CM_MINK);
+    out->score = fmin (1.0, -lt / -log (vg_param (r, CM_ALPHA)));
+    out->severity = fire && n > 0 && (double) k / n > vg_param (r, CM_CRIT) ? VG_SEV_CRITICAL : 0;
+    out->window_start_ms = now - (int64_t) vg_param (r, CM_WIN);
     out->window_end_ms = now;
     if (fire) {
         vg_verdict_note (out, "%u of %u devices of this vendor within %.0f min, P(X>=k)=%.2g (base rate %.2g)", k, n,
-                         P (r, CM_WIN) / 60000.0, exp (lt), P (r, CM_P0));
+                         vg_param (r, CM_WIN) / 60000.0, exp (lt), vg_param (r, CM_P0));
         vg_verdict_title (out, "vendor %s: %u of %u devices with %s findings within %.0f min (P=%.2g)", d->vendor, k, n,
-                          r->ps[CM_SRC], P (r, CM_WIN) / 60000.0, exp (lt));
+                          r->ps[CM_SRC], vg_param (r, CM_WIN) / 60000.0, exp (lt));
     }
     d->st.firing = fire;
 }
@@ -144,28 +139,16 @@ s_cm_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
 }
 
 static int
-s_cm_save (const vg_detector_t *self, vg_buf_t *out)
+s_cm_valid (const vg_detector_t *self)
 {
     const s_cm_t *d = (const s_cm_t *) self;
-    return vg_detector_save_pod (out, 0x434d4f01, &d->st, sizeof d->st);
-}
-
-static int
-s_cm_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_cm_t *d = (s_cm_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x434d4f01, &d->st, sizeof d->st);
-    if (rc == 0 && (d->st.pos >= CM_RING || d->st.n > CM_RING))
-        rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return (d->st.pos >= CM_RING || d->st.n > CM_RING) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_common_mode = {
-    "common_mode", "1.0.0", VG_CIA_X, VG_SCOPE_VENDOR, 0, 0, sizeof (s_cm_t),
-    s_cm_params, sizeof s_cm_params / sizeof s_cm_params[0],
-    s_cm_new, s_destroy, NULL, NULL, NULL, s_cm_tick, s_cm_alert, s_cm_save, s_cm_load, NULL,
+    .name = "common_mode", .version = "1.0.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
+    VG_DETECTOR_PARAMS (s_cm_params), VG_DETECTOR_STATE (s_cm_t, st, 0x434d4f01), .validate = s_cm_valid,
+    .new = s_cm_new, .destroy = vg_detector_free, .on_tick = s_cm_tick, .on_alert = s_cm_alert,
 };
 
 /* =========================================================================================
@@ -176,13 +159,20 @@ const vg_detector_ops_t vg_det_common_mode = {
 #define DV_VENDORS 8
 enum { DV_BUCKET, DV_ALPHA, DV_K, DV_WARM, DV_DIR, DV_MINGAP, DV_SALPHA };
 static const vg_param_def_t s_dv_params[] = {
-    { "bucket", VG_PARAM_DUR, 900000, 60000, 86400000.0, NULL, "aggregation bucket" },
-    { "alpha", VG_PARAM_NUM, 0.01, 1e-5, 1, NULL, "per-vendor baseline EWMA weight per bucket (0.01 = ~25 h at 15 min)" },
-    { "k", VG_PARAM_NUM, 3, 0.5, 100, NULL, "fire when the gap exceeds k robust sd of its history" },
-    { "warmup_buckets", VG_PARAM_NUM, 96, 0, 1e6, NULL, "buckets before deciding" },
-    { "direction", VG_PARAM_ENUM, 0, 0, 0, "low|high|both", "low: KPI where lower is worse (success ratios)" },
-    { "min_gap", VG_PARAM_NUM, 0.005, 0, 10, NULL, "ignore relative gaps smaller than this" },
-    { "scale_alpha", VG_PARAM_NUM, 0.005, 1e-5, 1, NULL, "EWMA weight per bucket of the gap scale after warm-up (slow, so a drift over days is not absorbed into its own scale)" },
+    { .name = "bucket", .type = VG_PARAM_DUR, .def = 900000, .min = 60000, .max = 86400000.0,
+      .help = "aggregation bucket" },
+    { .name = "alpha", .type = VG_PARAM_NUM, .def = 0.01, .min = 1e-5, .max = 1,
+      .help = "per-vendor baseline EWMA weight per bucket (0.01 = ~25 h at 15 min)" },
+    { .name = "k", .type = VG_PARAM_NUM, .def = 3, .min = 0.5, .max = 100,
+      .help = "fire when the gap exceeds k robust sd of its history" },
+    { .name = "warmup_buckets", .type = VG_PARAM_NUM, .def = 96, .min = 0, .max = 1e6,
+      .help = "buckets before deciding" },
+    { .name = "direction", .type = VG_PARAM_ENUM, .choices = "low|high|both",
+      .help = "low: KPI where lower is worse (success ratios)" },
+    { .name = "min_gap", .type = VG_PARAM_NUM, .def = 0.005, .min = 0, .max = 10,
+      .help = "ignore relative gaps smaller than this" },
+    { .name = "scale_alpha", .type = VG_PARAM_NUM, .def = 0.005, .min = 1e-5, .max = 1,
+      .help = "EWMA weight per bucket of the gap scale after warm-up (slow, so a drift over days is not absorbed into its own scale)" },
 };
 
 typedef struct {
@@ -199,15 +189,6 @@ typedef struct {
         } v[DV_VENDORS];
     } st;
 } s_dv_t;
-
-static vg_detector_t *
-s_dv_new (const vg_rule_t *r, const vg_entity_t *e)
-{
-    s_dv_t *d = calloc (1, sizeof *d);
-    if (d)
-        d->st.cur = -1;
-    return d ? &d->base : NULL;
-}
 
 static void
 s_dv_close (s_dv_t *d, vg_verdict_t *out)
@@ -243,17 +224,17 @@ s_dv_close (s_dv_t *d, vg_verdict_t *out)
                 }
             double med = no % 2 ? others[no / 2] : 0.5 * (others[no / 2 - 1] + others[no / 2]);
             double gap = dev[i] - med, scale = 1.4826 * d->st.v[i].mad + 1e-6;
-            double u = P (r, DV_DIR) == 0 ? -gap / scale : P (r, DV_DIR) == 1 ? gap / scale : fabs (gap) / scale;
+            double u = vg_param (r, DV_DIR) == 0 ? -gap / scale : vg_param (r, DV_DIR) == 1 ? gap / scale : fabs (gap) / scale;
             d->st.v[i].last_gap = gap;
-            int warm = d->st.v[i].nb >= (uint32_t) P (r, DV_WARM);
-            if (warm && u > P (r, DV_K) && fabs (gap) > P (r, DV_MINGAP) && u > worst_u) {
+            int warm = d->st.v[i].nb >= (uint32_t) vg_param (r, DV_WARM);
+            if (warm && u > vg_param (r, DV_K) && fabs (gap) > vg_param (r, DV_MINGAP) && u > worst_u) {
                 worst = (int) i;
                 worst_u = u;
             }
             /* Learn the scale only from ordinary gaps, in either direction: a vendor looks
              * "better" while another one drifts, and that gap must not inflate its scale. */
-            if (!(warm && fabs (gap) / scale > P (r, DV_K))) {
-                double a = d->st.v[i].nb < 10 ? 0.5 : !warm ? 0.05 : P (r, DV_SALPHA);
+            if (!(warm && fabs (gap) / scale > vg_param (r, DV_K))) {
+                double a = d->st.v[i].nb < 10 ? 0.5 : !warm ? 0.05 : vg_param (r, DV_SALPHA);
                 d->st.v[i].mad += a * (fabs (gap) - d->st.v[i].mad);
             }
         }
@@ -263,11 +244,11 @@ s_dv_close (s_dv_t *d, vg_verdict_t *out)
         if (!have[i] || (int) i == worst)
             continue;
         double m = d->st.v[i].sum / d->st.v[i].cnt;
-        double a = d->st.v[i].nb < 10 ? 1.0 / (d->st.v[i].nb + 1) : P (r, DV_ALPHA);
+        double a = d->st.v[i].nb < 10 ? 1.0 / (d->st.v[i].nb + 1) : vg_param (r, DV_ALPHA);
         d->st.v[i].base += a * (m - d->st.v[i].base);
         d->st.v[i].nb++;
     }
-    int64_t bms = (int64_t) P (r, DV_BUCKET);
+    int64_t bms = (int64_t) vg_param (r, DV_BUCKET);
     if (worst >= 0) {
         d->st.firing = worst + 1;
         snprintf (d->sig, sizeof d->sig, "vendor=%s", d->st.v[worst].name);
@@ -275,9 +256,9 @@ s_dv_close (s_dv_t *d, vg_verdict_t *out)
         out->signal = d->sig;
         out->observed = d->st.v[worst].sum / d->st.v[worst].cnt;
         out->expected = d->st.v[worst].base;
-        out->lo = out->expected * (1 - P (r, DV_K) * 1.4826 * d->st.v[worst].mad);
-        out->hi = out->expected * (1 + P (r, DV_K) * 1.4826 * d->st.v[worst].mad);
-        out->score = fmin (1.0, worst_u / (2 * P (r, DV_K)));
+        out->lo = out->expected * (1 - vg_param (r, DV_K) * 1.4826 * d->st.v[worst].mad);
+        out->hi = out->expected * (1 + vg_param (r, DV_K) * 1.4826 * d->st.v[worst].mad);
+        out->score = fmin (1.0, worst_u / (2 * vg_param (r, DV_K)));
         out->window_start_ms = d->st.cur * bms;
         out->window_end_ms = (d->st.cur + 1) * bms;
         vg_verdict_note (out, "vendor %s KPI %.4g vs own baseline %.4g: relative change %.2f %% differs from other vendors by %.1f robust sd",
@@ -310,7 +291,7 @@ s_dv_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
         idx = (int) d->st.nv++;
         snprintf (d->st.v[idx].name, sizeof d->st.v[idx].name, "%s", vendor);
     }
-    int64_t b = ts / (int64_t) P (self->rule, DV_BUCKET);
+    int64_t b = ts / (int64_t) vg_param (self->rule, DV_BUCKET);
     if (d->st.cur < 0)
         d->st.cur = b;
     if (b > d->st.cur) {
@@ -322,32 +303,29 @@ s_dv_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
     return 0;
 }
 
-static int
-s_dv_save (const vg_detector_t *self, vg_buf_t *out)
+/* Fresh state: its non-zero fields. */
+static void
+s_dv_cold (vg_detector_t *self)
 {
-    const s_dv_t *d = (const s_dv_t *) self;
-    return vg_detector_save_pod (out, 0x44495601, &d->st, sizeof d->st);
+    s_dv_t *d = (s_dv_t *) self;
+    d->st.cur = -1;
 }
 
 static int
-s_dv_load (vg_detector_t *self, const uint8_t *p, size_t len)
+s_dv_valid (const vg_detector_t *self)
 {
-    s_dv_t *d = (s_dv_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x44495601, &d->st, sizeof d->st);
-    if (rc == 0 && (d->st.nv > DV_VENDORS || d->st.firing < 0 || d->st.firing > DV_VENDORS))
-        rc = -VG_EINVAL;
-    for (uint32_t i = 0; rc == 0 && i < d->st.nv; i++)
+    const s_dv_t *d = (const s_dv_t *) self;
+    if (d->st.nv > DV_VENDORS || d->st.firing < 0 || d->st.firing > DV_VENDORS)
+        return -VG_EINVAL;
+    for (uint32_t i = 0; i < d->st.nv; i++)
         if (!memchr (d->st.v[i].name, 0, sizeof d->st.v[i].name))
-            rc = -VG_EINVAL;
-    if (rc) {
-        memset (&d->st, 0, sizeof d->st);
-        d->st.cur = -1;
-    }
-    return rc;
+            return -VG_EINVAL;
+    return 0;
 }
 
 const vg_detector_ops_t vg_det_divergence = {
-    "divergence", "1.0.0", VG_CIA_X, VG_SCOPE_SITE, 0, 0, sizeof (s_dv_t),
-    s_dv_params, sizeof s_dv_params / sizeof s_dv_params[0],
-    s_dv_new, s_destroy, NULL, s_dv_input, NULL, NULL, NULL, s_dv_save, s_dv_load, NULL,
+    .name = "divergence", .version = "1.0.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_SITE,
+    VG_DETECTOR_PARAMS (s_dv_params), VG_DETECTOR_STATE (s_dv_t, st, 0x44495601), .validate = s_dv_valid,
+    .cold = s_dv_cold,
+    .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_input = s_dv_input,
 };

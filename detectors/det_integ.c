@@ -12,27 +12,18 @@
 #include "detectors/det_util.h"
 #include "detectors/rules.h"
 
-#define P(r, i) ((r)->pv[(i)])
-
-static void
-s_destroy (vg_detector_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    free (*self_p);
-    *self_p = NULL;
-}
-
 /* =========================================================================================
  * config_change (I01): config_change events (attrs hash, user, class) or a change of the
  * last-configuration-timestamp series (slot 0).
  */
 enum { CC_SEC, CC_INFO, CC_INWIN };
 static const vg_param_def_t s_cc_params[] = {
-    { "security_classes", VG_PARAM_STR, 0, 0, 0, "aaa,acl,logging,snmp,ntp,crypto,mirror,tunnel,users",
-      "stanza classes that make an unwindowed change high severity" },
-    { "info_classes", VG_PARAM_STR, 0, 0, 0, "description", "stanza classes reported as info" },
-    { "report_in_window", VG_PARAM_BOOL, 0, 0, 1, NULL, "also report changes inside a change window (info)" },
+    { .name = "security_classes", .type = VG_PARAM_STR, .choices = "aaa,acl,logging,snmp,ntp,crypto,mirror,tunnel,users",
+      .help = "stanza classes that make an unwindowed change high severity" },
+    { .name = "info_classes", .type = VG_PARAM_STR, .choices = "description",
+      .help = "stanza classes reported as info" },
+    { .name = "report_in_window", .type = VG_PARAM_BOOL, .min = 0, .max = 1,
+      .help = "also report changes inside a change window (info)" },
 };
 
 typedef struct {
@@ -65,7 +56,7 @@ s_cc_change (s_cc_t *d, const vg_device_t *dev, int64_t ts, const char *cls, con
     int inw = VG_IN_CHANGE_WINDOW (r, dev, ts, &win);
     if (inw) {
         d->st.in_window++;
-        if (P (r, CC_INWIN) <= 0)
+        if (vg_param (r, CC_INWIN) <= 0)
             return 0;
     }
     int sev = r->severity;
@@ -75,12 +66,7 @@ s_cc_change (s_cc_t *d, const vg_device_t *dev, int64_t ts, const char *cls, con
         sev = VG_SEV_INFO;
     if (inw)
         sev = VG_SEV_INFO;
-    out->state = VG_VERDICT_FIRE;
-    out->oneshot = 1;
-    out->severity = sev;
-    out->observed = 1;
-    out->expected = 0;
-    out->score = 1.0;
+    vg_verdict_finding (out, sev);
     vg_verdict_note (out, "config change class %s by %s hash %.16s %s", cls ? cls : "?", user ? user : "?",
                      hash ? hash : "?", inw ? "inside change window" : "outside any change window");
     (void) win;
@@ -116,24 +102,11 @@ s_cc_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
     return s_cc_change (d, dev, ts, NULL, NULL, NULL, out);
 }
 
-static int
-s_cc_save (const vg_detector_t *self, vg_buf_t *out)
-{
-    const s_cc_t *d = (const s_cc_t *) self;
-    return vg_detector_save_pod (out, 0x43434801, &d->st, sizeof d->st);
-}
-
-static int
-s_cc_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_cc_t *d = (s_cc_t *) self;
-    return vg_detector_load_pod (p, len, 0x43434801, &d->st, sizeof d->st);
-}
-
 const vg_detector_ops_t vg_det_config_change = {
-    "config_change", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_CONFIG_CHANGE, 0, sizeof (s_cc_t),
-    s_cc_params, sizeof s_cc_params / sizeof s_cc_params[0],
-    s_cc_new, s_destroy, NULL, s_cc_input, s_cc_event, NULL, NULL, s_cc_save, s_cc_load, NULL,
+    .name = "config_change", .version = "1.0.0", .cia_class = VG_CIA_I, .scope = VG_SCOPE_DEVICE,
+    .event_mask = 1u << VG_EV_CONFIG_CHANGE,
+    VG_DETECTOR_PARAMS (s_cc_params), VG_DETECTOR_STATE (s_cc_t, st, 0x43434801),
+    .new = s_cc_new, .destroy = vg_detector_free, .on_input = s_cc_input, .on_event = s_cc_event,
 };
 
 /* =========================================================================================
@@ -141,7 +114,8 @@ const vg_detector_ops_t vg_det_config_change = {
  */
 enum { IC_INWIN };
 static const vg_param_def_t s_ic_params[] = {
-    { "report_in_window", VG_PARAM_BOOL, 0, 0, 1, NULL, "also report clean upgrades inside a change window (info)" },
+    { .name = "report_in_window", .type = VG_PARAM_BOOL, .min = 0, .max = 1,
+      .help = "also report clean upgrades inside a change window (info)" },
 };
 
 typedef struct {
@@ -151,13 +125,6 @@ typedef struct {
         int has;
     } st;
 } s_ic_t;
-
-static vg_detector_t *
-s_ic_new (const vg_rule_t *r, const vg_entity_t *e)
-{
-    s_ic_t *d = calloc (1, sizeof *d);
-    return d ? &d->base : NULL;
-}
 
 /* Compare dotted versions numerically ("7.10.1" > "7.9"); non-digits compare as text. */
 static int
@@ -208,45 +175,29 @@ s_ic_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     } else if (!inw) {
         sev = VG_SEV_HIGH;
         why = "image change outside any change window";
-    } else if (P (r, IC_INWIN) > 0) {
+    } else if (vg_param (r, IC_INWIN) > 0) {
         sev = VG_SEV_INFO;
         why = "image change inside change window";
     }
     if (!sev)
         return 0;
-    out->state = VG_VERDICT_FIRE;
-    out->oneshot = 1;
-    out->severity = sev;
-    out->observed = 1;
-    out->expected = 0;
-    out->score = 1.0;
+    vg_verdict_finding (out, sev);
     vg_verdict_note (out, "%s: %s -> %s (hash %.16s)", why, prev, ver ? ver : "?", hash ? hash : "?");
     return 0;
 }
 
 static int
-s_ic_save (const vg_detector_t *self, vg_buf_t *out)
+s_ic_valid (const vg_detector_t *self)
 {
     const s_ic_t *d = (const s_ic_t *) self;
-    return vg_detector_save_pod (out, 0x49434801, &d->st, sizeof d->st);
-}
-
-static int
-s_ic_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_ic_t *d = (s_ic_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x49434801, &d->st, sizeof d->st);
-    if (rc == 0 && memchr (d->st.version, 0, sizeof d->st.version) == NULL)
-        rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return memchr (d->st.version, 0, sizeof d->st.version) == NULL ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_image_change = {
-    "image_change", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_IMAGE_CHANGE, 0, sizeof (s_ic_t),
-    s_ic_params, sizeof s_ic_params / sizeof s_ic_params[0],
-    s_ic_new, s_destroy, NULL, NULL, s_ic_event, NULL, NULL, s_ic_save, s_ic_load, NULL,
+    .name = "image_change", .version = "1.0.0", .cia_class = VG_CIA_I, .scope = VG_SCOPE_DEVICE,
+    .event_mask = 1u << VG_EV_IMAGE_CHANGE,
+    VG_DETECTOR_PARAMS (s_ic_params), VG_DETECTOR_STATE (s_ic_t, st, 0x49434801), .validate = s_ic_valid,
+    .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_event = s_ic_event,
 };
 
 /* =========================================================================================
@@ -259,14 +210,22 @@ const vg_detector_ops_t vg_det_image_change = {
 #define RB_CTRS 256 /* counters tracked per device (the first ones seen) */
 enum { RB_HIGH, RB_DEDUP, RB_INWIN, RB_RWIN, RB_RFRAC, RB_RMIN, RB_RBIG, RB_RNEAR };
 static const vg_param_def_t s_rb_params[] = {
-    { "high_reasons", VG_PARAM_STR, 0, 0, 0, "crash,watchdog,unknown,power,kernel-panic", "reboot reasons that make it high severity" },
-    { "dedup", VG_PARAM_DUR, 600000, 0, 86400000.0, NULL, "signals of one reboot within this time make one finding" },
-    { "report_in_window", VG_PARAM_BOOL, 0, 0, 1, NULL, "also report reboots inside a change window (info)" },
-    { "restart_window", VG_PARAM_DUR, 600000, 10000, 86400000.0, NULL, "counter restarts within this time count together" },
-    { "restart_fraction", VG_PARAM_NUM, 0.5, 0.01, 1, NULL, "fraction of the device's large counters that must restart together" },
-    { "restart_min", VG_PARAM_NUM, 4, 1, 1e6, NULL, "and at least this many counters" },
-    { "restart_large", VG_PARAM_NUM, 1e4, 0, 1e18, NULL, "a counter takes part once its value exceeds this" },
-    { "restart_near_zero", VG_PARAM_NUM, 0.01, 0, 0.5, NULL, "a restart is a drop to at most this fraction of the previous value" },
+    { .name = "high_reasons", .type = VG_PARAM_STR, .choices = "crash,watchdog,unknown,power,kernel-panic",
+      .help = "reboot reasons that make it high severity" },
+    { .name = "dedup", .type = VG_PARAM_DUR, .def = 600000, .min = 0, .max = 86400000.0,
+      .help = "signals of one reboot within this time make one finding" },
+    { .name = "report_in_window", .type = VG_PARAM_BOOL, .min = 0, .max = 1,
+      .help = "also report reboots inside a change window (info)" },
+    { .name = "restart_window", .type = VG_PARAM_DUR, .def = 600000, .min = 10000, .max = 86400000.0,
+      .help = "counter restarts within this time count together" },
+    { .name = "restart_fraction", .type = VG_PARAM_NUM, .def = 0.5, .min = 0.01, .max = 1,
+      .help = "fraction of the device's large counters that must restart together" },
+    { .name = "restart_min", .type = VG_PARAM_NUM, .def = 4, .min = 1, .max = 1e6,
+      .help = "and at least this many counters" },
+    { .name = "restart_large", .type = VG_PARAM_NUM, .def = 1e4, .min = 0, .max = 1e18,
+      .help = "a counter takes part once its value exceeds this" },
+    { .name = "restart_near_zero", .type = VG_PARAM_NUM, .def = 0.01, .min = 0, .max = 0.5,
+      .help = "a restart is a drop to at most this fraction of the previous value" },
 };
 
 typedef struct {
@@ -287,32 +246,20 @@ typedef struct {
     } st;
 } s_rb_t;
 
-static vg_detector_t *
-s_rb_new (const vg_rule_t *r, const vg_entity_t *e)
-{
-    s_rb_t *d = calloc (1, sizeof *d);
-    return d ? &d->base : NULL;
-}
-
 static int
 s_rb_fire (s_rb_t *d, const vg_device_t *dev, int64_t ts, const char *reason, const char *via, vg_verdict_t *out)
 {
     const vg_rule_t *r = d->base.rule;
-    if (d->st.last_fire && ts - d->st.last_fire < (int64_t) P (r, RB_DEDUP) && ts >= d->st.last_fire)
+    if (d->st.last_fire && ts - d->st.last_fire < (int64_t) vg_param (r, RB_DEDUP) && ts >= d->st.last_fire)
         return 0;
     d->st.last_fire = ts;
     d->st.reboots++;
     const char *win = NULL;
     int inw = VG_IN_CHANGE_WINDOW (r, dev, ts, &win);
-    if (inw && P (r, RB_INWIN) <= 0)
+    if (inw && vg_param (r, RB_INWIN) <= 0)
         return 0;
     int sev = inw ? VG_SEV_INFO : (reason && vg_csv_has (r->ps[RB_HIGH], reason)) ? VG_SEV_HIGH : r->severity;
-    out->state = VG_VERDICT_FIRE;
-    out->oneshot = 1;
-    out->severity = sev;
-    out->observed = 1;
-    out->expected = 0;
-    out->score = 1.0;
+    vg_verdict_finding (out, sev);
     vg_verdict_note (out, "reboot (%s) reason %s %s", via, reason ? reason : "?",
                      inw ? "inside change window" : "outside any change window");
     vg_verdict_title (out, "%s rebooted: %s, reason %s, %s", dev && dev->id ? dev->id : "device", via,
@@ -349,10 +296,10 @@ s_rb_counter (s_rb_t *d, uint64_t id, const vg_device_t *dev, int64_t ts, double
     }
     double prev = c->last;
     c->last = v;
-    if (!(prev >= P (r, RB_RBIG) && v <= P (r, RB_RNEAR) * prev))
+    if (!(prev >= vg_param (r, RB_RBIG) && v <= vg_param (r, RB_RNEAR) * prev))
         return 0;
     c->drop_ts = ts;
-    int64_t win = (int64_t) P (r, RB_RWIN);
+    int64_t win = (int64_t) vg_param (r, RB_RWIN);
     uint32_t dropped = 0, large = 0;
     for (uint32_t k = 0; k < RB_CTRS; k++) {
         const s_rb_ctr_t *x = &d->st.ctr[k];
@@ -360,9 +307,9 @@ s_rb_counter (s_rb_t *d, uint64_t id, const vg_device_t *dev, int64_t ts, double
             continue;
         int recent = x->drop_ts && ts - x->drop_ts <= win && x->drop_ts <= ts;
         dropped += recent;
-        large += recent || x->last >= P (r, RB_RBIG);
+        large += recent || x->last >= vg_param (r, RB_RBIG);
     }
-    if (dropped < (uint32_t) P (r, RB_RMIN) || dropped < P (r, RB_RFRAC) * large)
+    if (dropped < (uint32_t) vg_param (r, RB_RMIN) || dropped < vg_param (r, RB_RFRAC) * large)
         return 0;
     char via[96];
     snprintf (via, sizeof via, "%u of %u counters restarted", dropped, large);
@@ -409,31 +356,23 @@ s_rb_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
 }
 
 static int
-s_rb_save (const vg_detector_t *self, vg_buf_t *out)
+s_rb_valid (const vg_detector_t *self)
 {
     const s_rb_t *d = (const s_rb_t *) self;
-    return vg_detector_save_pod (out, 0x52424f02, &d->st, sizeof d->st);
-}
-
-static int
-s_rb_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_rb_t *d = (s_rb_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x52424f02, &d->st, sizeof d->st);
-    if (rc == 0 && (d->st.nctr > RB_CTRS || !isfinite (d->st.uptime) || !isfinite (d->st.boot)))
-        rc = -VG_EINVAL;
-    for (int i = 0; rc == 0 && i < RB_CTRS; i++)
+    if (d->st.nctr > RB_CTRS || !isfinite (d->st.uptime) || !isfinite (d->st.boot))
+        return -VG_EINVAL;
+    for (int i = 0; i < RB_CTRS; i++)
         if (!isfinite (d->st.ctr[i].last))
-            rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+            return -VG_EINVAL;
+    return 0;
 }
 
 const vg_detector_ops_t vg_det_reboot = {
-    "reboot", "2.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_REBOOT, 0, sizeof (s_rb_t),
-    s_rb_params, sizeof s_rb_params / sizeof s_rb_params[0],
-    s_rb_new, s_destroy, NULL, s_rb_input, s_rb_event, NULL, NULL, s_rb_save, s_rb_load, s_rb_series,
+    .name = "reboot", .version = "2.0.0", .cia_class = VG_CIA_I, .scope = VG_SCOPE_DEVICE,
+    .event_mask = 1u << VG_EV_REBOOT,
+    VG_DETECTOR_PARAMS (s_rb_params), VG_DETECTOR_STATE (s_rb_t, st, 0x52424f02), .validate = s_rb_valid,
+    .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_input = s_rb_input, .on_event = s_rb_event,
+    .on_series_input = s_rb_series,
 };
 
 /* =========================================================================================
@@ -442,9 +381,12 @@ const vg_detector_ops_t vg_det_reboot = {
  */
 enum { NT_MAX, NT_STEP, NT_SCALE };
 static const vg_param_def_t s_nt_params[] = {
-    { "max_offset", VG_PARAM_NUM, 100, 0, 1e12, NULL, "fire while |offset| exceeds this (ms)" },
-    { "step", VG_PARAM_NUM, 1000, 0, 1e12, NULL, "fire when the offset jumps by more than this between samples (ms)" },
-    { "scale", VG_PARAM_NUM, 1, 1e-12, 1e12, NULL, "multiply samples by this to get ms (e.g. 1000 for seconds)" },
+    { .name = "max_offset", .type = VG_PARAM_NUM, .def = 100, .min = 0, .max = 1e12,
+      .help = "fire while |offset| exceeds this (ms)" },
+    { .name = "step", .type = VG_PARAM_NUM, .def = 1000, .min = 0, .max = 1e12,
+      .help = "fire when the offset jumps by more than this between samples (ms)" },
+    { .name = "scale", .type = VG_PARAM_NUM, .def = 1, .min = 1e-12, .max = 1e12,
+      .help = "multiply samples by this to get ms (e.g. 1000 for seconds)" },
 };
 
 typedef struct {
@@ -455,13 +397,6 @@ typedef struct {
     } st;
 } s_nt_t;
 
-static vg_detector_t *
-s_nt_new (const vg_rule_t *r, const vg_entity_t *e)
-{
-    s_nt_t *d = calloc (1, sizeof *d);
-    return d ? &d->base : NULL;
-}
-
 static int
 s_nt_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
 {
@@ -469,17 +404,17 @@ s_nt_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     const vg_rule_t *r = self->rule;
     if (!isfinite (v))
         return 0;
-    double ms = v * P (r, NT_SCALE);
+    double ms = v * vg_param (r, NT_SCALE);
     int had = d->st.has;
     double prev = d->st.last;
     d->st.last = ms;
     d->st.has = 1;
     out->observed = ms;
     out->expected = 0;
-    out->lo = -P (r, NT_MAX);
-    out->hi = P (r, NT_MAX);
-    out->score = fmin (1.0, fabs (ms) / (2 * P (r, NT_MAX) + 1e-12));
-    if (had && fabs (ms - prev) > P (r, NT_STEP)) {
+    out->lo = -vg_param (r, NT_MAX);
+    out->hi = vg_param (r, NT_MAX);
+    out->score = fmin (1.0, fabs (ms) / (2 * vg_param (r, NT_MAX) + 1e-12));
+    if (had && fabs (ms - prev) > vg_param (r, NT_STEP)) {
         out->state = VG_VERDICT_FIRE;
         out->oneshot = 1;
         out->signal = "step";
@@ -488,43 +423,33 @@ s_nt_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
         vg_verdict_note (out, "time step %.1f ms -> %.1f ms", prev, ms);
         return 0;
     }
-    out->state = fabs (ms) > P (r, NT_MAX) ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+    out->state = fabs (ms) > vg_param (r, NT_MAX) ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     if (out->state == VG_VERDICT_FIRE)
-        vg_verdict_note (out, "offset %.1f ms beyond +-%.1f ms", ms, P (r, NT_MAX));
+        vg_verdict_note (out, "offset %.1f ms beyond +-%.1f ms", ms, vg_param (r, NT_MAX));
     return 0;
 }
 
 static int
-s_nt_save (const vg_detector_t *self, vg_buf_t *out)
+s_nt_valid (const vg_detector_t *self)
 {
     const s_nt_t *d = (const s_nt_t *) self;
-    return vg_detector_save_pod (out, 0x4e545001, &d->st, sizeof d->st);
-}
-
-static int
-s_nt_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_nt_t *d = (s_nt_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x4e545001, &d->st, sizeof d->st);
-    if (rc == 0 && !isfinite (d->st.last))
-        rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+    return !isfinite (d->st.last) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_ntp = {
-    "ntp", "1.0.0", VG_CIA_I, VG_SCOPE_SERIES, 0, 0, sizeof (s_nt_t),
-    s_nt_params, sizeof s_nt_params / sizeof s_nt_params[0],
-    s_nt_new, s_destroy, s_nt_sample, NULL, NULL, NULL, NULL, s_nt_save, s_nt_load, NULL,
+    .name = "ntp", .version = "1.0.0", .cia_class = VG_CIA_I, .scope = VG_SCOPE_SERIES,
+    VG_DETECTOR_PARAMS (s_nt_params), VG_DETECTOR_STATE (s_nt_t, st, 0x4e545001), .validate = s_nt_valid,
+    .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_sample = s_nt_sample,
 };
 
 /* =========================================================================================
  * ntp_change (I04): time-source changes (ntp_change events, attrs server, stratum) outside a
  * change window.
  */
+enum { NC_INWIN };
 static const vg_param_def_t s_nc_params[] = {
-    { "report_in_window", VG_PARAM_BOOL, 0, 0, 1, NULL, "also report changes inside a change window (info)" },
+    { .name = "report_in_window", .type = VG_PARAM_BOOL, .min = 0, .max = 1,
+      .help = "also report changes inside a change window (info)" },
 };
 
 typedef struct {
@@ -533,13 +458,6 @@ typedef struct {
         uint64_t last;
     } st;
 } s_nc_t;
-
-static vg_detector_t *
-s_nc_new (const vg_rule_t *r, const vg_entity_t *e)
-{
-    s_nc_t *d = calloc (1, sizeof *d);
-    return d ? &d->base : NULL;
-}
 
 static int
 s_nc_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, vg_verdict_t *out)
@@ -556,7 +474,7 @@ s_nc_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
         return 0; /* the first report is the baseline, not a change */
     const char *win = NULL;
     int inw = VG_IN_CHANGE_WINDOW (r, dev, ev->ts_ms, &win);
-    if (inw && r->pv[0] <= 0)
+    if (inw && vg_param (r, NC_INWIN) <= 0)
         return 0;
     out->state = VG_VERDICT_FIRE;
     out->oneshot = 1;
@@ -568,22 +486,9 @@ s_nc_event (vg_detector_t *self, const vg_event_t *ev, const vg_device_t *dev, v
     return 0;
 }
 
-static int
-s_nc_save (const vg_detector_t *self, vg_buf_t *out)
-{
-    const s_nc_t *d = (const s_nc_t *) self;
-    return vg_detector_save_pod (out, 0x4e434801, &d->st, sizeof d->st);
-}
-
-static int
-s_nc_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_nc_t *d = (s_nc_t *) self;
-    return vg_detector_load_pod (p, len, 0x4e434801, &d->st, sizeof d->st);
-}
-
 const vg_detector_ops_t vg_det_ntp_change = {
-    "ntp_change", "1.0.0", VG_CIA_I, VG_SCOPE_DEVICE, 1u << VG_EV_NTP_CHANGE, 0, sizeof (s_nc_t),
-    s_nc_params, sizeof s_nc_params / sizeof s_nc_params[0],
-    s_nc_new, s_destroy, NULL, NULL, s_nc_event, NULL, NULL, s_nc_save, s_nc_load, NULL,
+    .name = "ntp_change", .version = "1.0.0", .cia_class = VG_CIA_I, .scope = VG_SCOPE_DEVICE,
+    .event_mask = 1u << VG_EV_NTP_CHANGE,
+    VG_DETECTOR_PARAMS (s_nc_params), VG_DETECTOR_STATE (s_nc_t, st, 0x4e434801),
+    .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_event = s_nc_event,
 };

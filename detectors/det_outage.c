@@ -12,28 +12,8 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "detectors/det_util.h"
 #include "detectors/rules.h"
-
-#define P(r, i) ((r)->pv[(i)])
-
-static void
-s_destroy (vg_detector_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    free (*self_p);
-    *self_p = NULL;
-}
-
-/* Last element of a rule path pattern ("*\/oper-status" -> "oper-status"). */
-static const char *
-s_leaf (const vg_rule_t *r, int slot)
-{
-    if (slot < 0 || (size_t) slot >= r->npaths)
-        return "input";
-    const char *p = r->paths[slot], *q = strrchr (p, '/');
-    return q && q[1] ? q + 1 : p;
-}
 
 /* Last element of a series path ("/interfaces/.../in-octets" -> "in-octets"). */
 static const char *
@@ -62,8 +42,10 @@ s_dur (char *buf, size_t size, double ms)
  */
 enum { LD_NEEDUP, LD_RESUME };
 static const vg_param_def_t s_ld_params[] = {
-    { "require_up", VG_PARAM_BOOL, 1, 0, 1, NULL, "only interfaces seen UP before can be down (ports never up are not outages)" },
-    { "resume_hold", VG_PARAM_DUR, 180000, 0, 86400000.0, NULL, "DOWN first seen when the stream resumes after a gap (> 4 intervals, >= 1 min: the device restarted) must last this long (ports still coming up; 0 = off)" },
+    { .name = "require_up", .type = VG_PARAM_BOOL, .def = 1, .min = 0, .max = 1,
+      .help = "only interfaces seen UP before can be down (ports never up are not outages)" },
+    { .name = "resume_hold", .type = VG_PARAM_DUR, .def = 180000, .min = 0, .max = 86400000.0,
+      .help = "DOWN first seen when the stream resumes after a gap (> 4 intervals, >= 1 min: the device restarted) must last this long (ports still coming up; 0 = off)" },
 };
 
 typedef struct {
@@ -81,11 +63,10 @@ typedef struct {
 static vg_detector_t *
 s_ld_new (const vg_rule_t *r, const vg_entity_t *e)
 {
-    s_ld_t *d = calloc (1, sizeof *d);
+    s_ld_t *d = (s_ld_t *) vg_detector_new_plain (r, e); /* fresh state: s_ld_cold */
     if (!d)
         return NULL;
     d->ent = e;
-    d->st.oper = d->st.admin = -1;
     return &d->base;
 }
 
@@ -93,7 +74,7 @@ static void
 s_ld_verdict (s_ld_t *d, int64_t now, int from_tick, vg_verdict_t *out)
 {
     const vg_rule_t *r = d->base.rule;
-    int eligible = d->st.was_up || P (r, LD_NEEDUP) <= 0;
+    int eligible = d->st.was_up || vg_param (r, LD_NEEDUP) <= 0;
     int down = d->st.oper == 0 && d->st.admin != 0 && eligible;
     if (!down) {
         if (!from_tick && d->st.oper >= 0)
@@ -101,7 +82,7 @@ s_ld_verdict (s_ld_t *d, int64_t now, int from_tick, vg_verdict_t *out)
         return;
     }
     double ms = (double) (now - d->st.down_since);
-    if (d->st.resumed && ms < P (r, LD_RESUME))
+    if (d->st.resumed && ms < vg_param (r, LD_RESUME))
         return; /* the device has just come back: its ports may still be coming up */
     char name[200], dur[32];
     s_dur (dur, sizeof dur, ms);
@@ -155,31 +136,26 @@ s_ld_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
     return 0;
 }
 
-static int
-s_ld_save (const vg_detector_t *self, vg_buf_t *out)
+/* Fresh state: its non-zero fields. */
+static void
+s_ld_cold (vg_detector_t *self)
 {
-    const s_ld_t *d = (const s_ld_t *) self;
-    return vg_detector_save_pod (out, 0x4c444e01, &d->st, sizeof d->st);
+    s_ld_t *d = (s_ld_t *) self;
+    d->st.oper = d->st.admin = -1;
 }
 
 static int
-s_ld_load (vg_detector_t *self, const uint8_t *p, size_t len)
+s_ld_valid (const vg_detector_t *self)
 {
-    s_ld_t *d = (s_ld_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x4c444e01, &d->st, sizeof d->st);
-    if (rc == 0 && (d->st.oper < -1 || d->st.oper > 1 || d->st.admin < -1 || d->st.admin > 1 || !isfinite (d->st.iv)))
-        rc = -VG_EINVAL;
-    if (rc) {
-        memset (&d->st, 0, sizeof d->st);
-        d->st.oper = d->st.admin = -1;
-    }
-    return rc;
+    const s_ld_t *d = (const s_ld_t *) self;
+    return (d->st.oper < -1 || d->st.oper > 1 || d->st.admin < -1 || d->st.admin > 1 || !isfinite (d->st.iv)) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_link_down = {
-    "link_down", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_ld_t),
-    s_ld_params, sizeof s_ld_params / sizeof s_ld_params[0],
-    s_ld_new, s_destroy, NULL, s_ld_input, NULL, s_ld_tick, NULL, s_ld_save, s_ld_load, NULL,
+    .name = "link_down", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
+    VG_DETECTOR_PARAMS (s_ld_params), VG_DETECTOR_STATE (s_ld_t, st, 0x4c444e01), .validate = s_ld_valid,
+    .cold = s_ld_cold,
+    .new = s_ld_new, .destroy = vg_detector_free, .on_input = s_ld_input, .on_tick = s_ld_tick,
 };
 
 /* =========================================================================================
@@ -195,11 +171,16 @@ const vg_detector_ops_t vg_det_link_down = {
 #define CO_IN 5
 enum { CO_MINB, CO_NEAR, CO_MINR, CO_ALPHA, CO_LALPHA };
 static const vg_param_def_t s_co_params[] = {
-    { "min_baseline", VG_PARAM_NUM, 20, 0, 1e12, NULL, "expected attempts per ROP needed before zero means outage" },
-    { "near_zero", VG_PARAM_NUM, 0.05, 0, 0.5, NULL, "attempts and traffic at or below this fraction of expected count as zero" },
-    { "min_rops", VG_PARAM_NUM, 2, 1, 1000, NULL, "consecutive dead ROPs before the cell fires" },
-    { "alpha", VG_PARAM_NUM, 0.2, 0.001, 1, NULL, "EWMA weight of an hour-of-day slot per live ROP" },
-    { "level_alpha", VG_PARAM_NUM, 0.3, 0.001, 1, NULL, "EWMA weight of the fast level per live ROP (used until the hour has a slot)" },
+    { .name = "min_baseline", .type = VG_PARAM_NUM, .def = 20, .min = 0, .max = 1e12,
+      .help = "expected attempts per ROP needed before zero means outage" },
+    { .name = "near_zero", .type = VG_PARAM_NUM, .def = 0.05, .min = 0, .max = 0.5,
+      .help = "attempts and traffic at or below this fraction of expected count as zero" },
+    { .name = "min_rops", .type = VG_PARAM_NUM, .def = 2, .min = 1, .max = 1000,
+      .help = "consecutive dead ROPs before the cell fires" },
+    { .name = "alpha", .type = VG_PARAM_NUM, .def = 0.2, .min = 0.001, .max = 1,
+      .help = "EWMA weight of an hour-of-day slot per live ROP" },
+    { .name = "level_alpha", .type = VG_PARAM_NUM, .def = 0.3, .min = 0.001, .max = 1,
+      .help = "EWMA weight of the fast level per live ROP (used until the hour has a slot)" },
 };
 
 typedef struct {
@@ -259,8 +240,8 @@ s_co_close (s_co_t *d, vg_verdict_t *out)
     int h = s_hour (ts);
     double att = d->st.pend[0];
     double exp_att = d->st.slot_n[h] ? (double) d->st.slot_m[h] : d->st.nlevel[0] ? d->st.level[0] : NAN;
-    double near = P (r, CO_NEAR);
-    int dead = isfinite (exp_att) && exp_att >= P (r, CO_MINB) && exp_att > 0 && att <= near * exp_att;
+    double near = vg_param (r, CO_NEAR);
+    int dead = isfinite (exp_att) && exp_att >= vg_param (r, CO_MINB) && exp_att > 0 && att <= near * exp_att;
     double tr = 0, trexp = 0;
     for (int i = 1; dead && i < CO_IN; i++) {
         if (!(have & (1u << i)) || !d->st.nlevel[i])
@@ -271,7 +252,7 @@ s_co_close (s_co_t *d, vg_verdict_t *out)
             dead = 0; /* traffic still flows: not an outage */
     }
     if (!dead) {
-        if (d->st.dead_n > 0 || (isfinite (exp_att) && exp_att >= P (r, CO_MINB)))
+        if (d->st.dead_n > 0 || (isfinite (exp_att) && exp_att >= vg_param (r, CO_MINB)))
             out->state = VG_VERDICT_CLEAR;
         d->st.dead_n = 0;
         d->st.dead_exp = d->st.dead_obs = d->st.dead_tr = d->st.dead_trexp = 0;
@@ -279,9 +260,9 @@ s_co_close (s_co_t *d, vg_verdict_t *out)
         if (d->st.slot_n[h] == 0)
             d->st.slot_m[h] = (float) att;
         else {
-            double a = d->st.slot_n[h] < 4 ? 1.0 / (d->st.slot_n[h] + 1) : P (r, CO_ALPHA);
-            if (a < P (r, CO_ALPHA))
-                a = P (r, CO_ALPHA);
+            double a = d->st.slot_n[h] < 4 ? 1.0 / (d->st.slot_n[h] + 1) : vg_param (r, CO_ALPHA);
+            if (a < vg_param (r, CO_ALPHA))
+                a = vg_param (r, CO_ALPHA);
             d->st.slot_m[h] = (float) (d->st.slot_m[h] + a * (att - d->st.slot_m[h]));
         }
         if (d->st.slot_n[h] < 255)
@@ -289,7 +270,7 @@ s_co_close (s_co_t *d, vg_verdict_t *out)
         for (int i = 0; i < CO_IN; i++) {
             if (!(have & (1u << i)))
                 continue;
-            double a = d->st.nlevel[i] ? P (r, CO_LALPHA) : 1.0;
+            double a = d->st.nlevel[i] ? vg_param (r, CO_LALPHA) : 1.0;
             d->st.level[i] += a * (d->st.pend[i] - d->st.level[i]);
             d->st.nlevel[i]++;
         }
@@ -303,7 +284,7 @@ s_co_close (s_co_t *d, vg_verdict_t *out)
     d->st.dead_obs += att;
     d->st.dead_tr += tr;
     d->st.dead_trexp += trexp;
-    if (d->st.dead_n < (uint32_t) P (r, CO_MINR))
+    if (d->st.dead_n < (uint32_t) vg_param (r, CO_MINR))
         return; /* pending evidence: no opinion yet */
     char name[200], dur[32], per[32], trs[96] = "";
     s_dur (dur, sizeof dur, (double) (ts - d->st.dead_since));
@@ -319,10 +300,10 @@ s_co_close (s_co_t *d, vg_verdict_t *out)
     out->score = 1.0;
     out->window_start_ms = d->st.dead_since;
     out->window_end_ms = ts;
-    vg_verdict_note (out, "%s %.0f for %s (baseline %.0f per %s)%s", s_leaf (r, 0), d->st.dead_obs / n, dur,
+    vg_verdict_note (out, "%s %.0f for %s (baseline %.0f per %s)%s", vg_rule_leaf (r, 0, "input"), d->st.dead_obs / n, dur,
                      d->st.dead_exp / n, per, trs);
     vg_verdict_title (out, "%s: %s %.0f for %s (baseline %.0f per %s)%s", vg_entity_name (d->ent, name, sizeof name),
-                      s_leaf (r, 0), d->st.dead_obs / n, dur, d->st.dead_exp / n, per, trs);
+                      vg_rule_leaf (r, 0, "input"), d->st.dead_obs / n, dur, d->st.dead_exp / n, per, trs);
 }
 
 static int
@@ -360,32 +341,22 @@ s_co_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
 }
 
 static int
-s_co_save (const vg_detector_t *self, vg_buf_t *out)
+s_co_valid (const vg_detector_t *self)
 {
     const s_co_t *d = (const s_co_t *) self;
-    return vg_detector_save_pod (out, 0x434f5501, &d->st, sizeof d->st);
-}
-
-static int
-s_co_load (vg_detector_t *self, const uint8_t *p, size_t len)
-{
-    s_co_t *d = (s_co_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x434f5501, &d->st, sizeof d->st);
-    for (int i = 0; rc == 0 && i < CO_IN; i++)
+    for (int i = 0; i < CO_IN; i++)
         if (!isfinite (d->st.level[i]) || !isfinite (d->st.pend[i]))
-            rc = -VG_EINVAL;
-    for (int i = 0; rc == 0 && i < 24; i++)
+            return -VG_EINVAL;
+    for (int i = 0; i < 24; i++)
         if (!isfinite (d->st.slot_m[i]))
-            rc = -VG_EINVAL;
-    if (rc)
-        memset (&d->st, 0, sizeof d->st);
-    return rc;
+            return -VG_EINVAL;
+    return 0;
 }
 
 const vg_detector_ops_t vg_det_cell_outage = {
-    "cell_outage", "1.0.0", VG_CIA_A, VG_SCOPE_ENTITY, 0, 0, sizeof (s_co_t),
-    s_co_params, sizeof s_co_params / sizeof s_co_params[0],
-    s_co_new, s_destroy, NULL, s_co_input, NULL, NULL, NULL, s_co_save, s_co_load, NULL,
+    .name = "cell_outage", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
+    VG_DETECTOR_PARAMS (s_co_params), VG_DETECTOR_STATE (s_co_t, st, 0x434f5501), .validate = s_co_valid,
+    .new = s_co_new, .destroy = vg_detector_free, .on_input = s_co_input,
 };
 
 /* =========================================================================================
@@ -402,14 +373,22 @@ const vg_detector_ops_t vg_det_cell_outage = {
 #define CL_SLOTS (CL_WEEK + 48)
 enum { CL_DROP, CL_MINZ, CL_FLOOR, CL_RELF, CL_ALPHA, CL_WEEKV, CL_ZERO, CL_RATE };
 static const vg_param_def_t s_cl_params[] = {
-    { "drop_ratio", VG_PARAM_NUM, 0.5, 0.01, 1, NULL, "fire only when observed < drop_ratio x expected" },
-    { "min_z", VG_PARAM_NUM, 4, 0, 100, NULL, "and the robust z is below -min_z" },
-    { "floor", VG_PARAM_NUM, 0, 0, 1e18, NULL, "ignore when expected <= floor (idle series)" },
-    { "rel_floor", VG_PARAM_NUM, 0.05, 0, 1, NULL, "deviation scale floor as a fraction of expected" },
-    { "alpha", VG_PARAM_NUM, 0.2, 0.001, 1, NULL, "EWMA weight of a slot per visit (early visits average)" },
-    { "week_visits", VG_PARAM_NUM, 1, 1, 255, NULL, "visits an hour-of-week slot needs before it replaces the day-type slot" },
-    { "zero_ratio", VG_PARAM_NUM, 0, 0, 1, NULL, "no opinion when observed <= zero_ratio x expected (left to an outage rule; 0 = off)" },
-    { "rate", VG_PARAM_ENUM, 0, 0, 0, "auto|yes|no", "convert to per-second rate: auto = for counter series" },
+    { .name = "drop_ratio", .type = VG_PARAM_NUM, .def = 0.5, .min = 0.01, .max = 1,
+      .help = "fire only when observed < drop_ratio x expected" },
+    { .name = "min_z", .type = VG_PARAM_NUM, .def = 4, .min = 0, .max = 100,
+      .help = "and the robust z is below -min_z" },
+    { .name = "floor", .type = VG_PARAM_NUM, .min = 0, .max = 1e18,
+      .help = "ignore when expected <= floor (idle series)" },
+    { .name = "rel_floor", .type = VG_PARAM_NUM, .def = 0.05, .min = 0, .max = 1,
+      .help = "deviation scale floor as a fraction of expected" },
+    { .name = "alpha", .type = VG_PARAM_NUM, .def = 0.2, .min = 0.001, .max = 1,
+      .help = "EWMA weight of a slot per visit (early visits average)" },
+    { .name = "week_visits", .type = VG_PARAM_NUM, .def = 1, .min = 1, .max = 255,
+      .help = "visits an hour-of-week slot needs before it replaces the day-type slot" },
+    { .name = "zero_ratio", .type = VG_PARAM_NUM, .min = 0, .max = 1,
+      .help = "no opinion when observed <= zero_ratio x expected (left to an outage rule; 0 = off)" },
+    { .name = "rate", .type = VG_PARAM_ENUM, .choices = "auto|yes|no",
+      .help = "convert to per-second rate: auto = for counter series" },
 };
 
 typedef struct {
@@ -431,13 +410,12 @@ typedef struct {
 static vg_detector_t *
 s_cl_new (const vg_rule_t *r, const vg_entity_t *e)
 {
-    s_cl_t *d = calloc (1, sizeof *d);
+    s_cl_t *d = (s_cl_t *) vg_detector_new_plain (r, e); /* fresh state: s_cl_cold */
     if (!d)
         return NULL;
-    int rate = (int) P (r, CL_RATE);
+    int rate = (int) vg_param (r, CL_RATE);
     d->counter = rate == 1 || (rate == 0 && e->kind == VG_KIND_COUNTER);
     d->ent = e;
-    d->st.hour = INT64_MIN;
     return &d->base;
 }
 
@@ -450,8 +428,8 @@ s_cl_fold (s_cl_t *d, uint32_t slot, double mean, double mad, double w)
         d->st.d[slot] = (float) mad;
     } else {
         double a = 1.0 / (d->st.n[slot] + 1.0);
-        if (a < P (r, CL_ALPHA))
-            a = P (r, CL_ALPHA);
+        if (a < vg_param (r, CL_ALPHA))
+            a = vg_param (r, CL_ALPHA);
         a *= w;
         d->st.m[slot] = (float) (d->st.m[slot] + a * (mean - d->st.m[slot]));
         d->st.d[slot] = (float) (d->st.d[slot] + a * (mad - d->st.d[slot]));
@@ -508,12 +486,12 @@ s_cl_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     uint32_t dt = CL_WEEK + (wk >= 120 ? 24 : 0) + wk % 24;
     d->st.wk_slot = wk;
     d->st.dt_slot = dt;
-    int weekly = d->st.n[wk] >= (uint32_t) P (r, CL_WEEKV);
+    int weekly = d->st.n[wk] >= (uint32_t) vg_param (r, CL_WEEKV);
     uint32_t s = weekly ? wk : dt;
     int known = d->st.n[s] > 0;
-    double m = d->st.m[s], scale = 1.4826 * d->st.d[s] + P (r, CL_RELF) * fabs (m) + 1e-12;
+    double m = d->st.m[s], scale = 1.4826 * d->st.d[s] + vg_param (r, CL_RELF) * fabs (m) + 1e-12;
     double z = known ? (x - m) / scale : 0;
-    int collapsed = known && m > P (r, CL_FLOOR) && x < P (r, CL_DROP) * m && z < -P (r, CL_MINZ);
+    int collapsed = known && m > vg_param (r, CL_FLOOR) && x < vg_param (r, CL_DROP) * m && z < -vg_param (r, CL_MINZ);
     double ref = known ? m : d->st.acc_n ? d->st.acc_sum / d->st.acc_n : x;
     if (!collapsed) {
         d->st.acc_n++;
@@ -526,14 +504,14 @@ s_cl_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     }
     if (!known)
         return 0;
-    if (collapsed && P (r, CL_ZERO) > 0 && x <= P (r, CL_ZERO) * m)
+    if (collapsed && vg_param (r, CL_ZERO) > 0 && x <= vg_param (r, CL_ZERO) * m)
         return 0; /* zero traffic: the outage rule's finding */
     out->state = collapsed ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = x;
     out->expected = m;
-    out->lo = m - P (r, CL_MINZ) * scale;
+    out->lo = m - vg_param (r, CL_MINZ) * scale;
     out->hi = INFINITY;
-    out->score = z < 0 ? fmin (1.0, -z / (2 * P (r, CL_MINZ))) : 0;
+    out->score = z < 0 ? fmin (1.0, -z / (2 * vg_param (r, CL_MINZ))) : 0;
     if (collapsed) {
         char name[200];
         const char *unit = d->counter ? "/s" : "";
@@ -546,33 +524,30 @@ s_cl_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     return 0;
 }
 
-static int
-s_cl_save (const vg_detector_t *self, vg_buf_t *out)
+/* Fresh state: its non-zero fields. */
+static void
+s_cl_cold (vg_detector_t *self)
 {
-    const s_cl_t *d = (const s_cl_t *) self;
-    return vg_detector_save_pod (out, 0x434c5001, &d->st, sizeof d->st);
+    s_cl_t *d = (s_cl_t *) self;
+    d->st.hour = INT64_MIN;
 }
 
 static int
-s_cl_load (vg_detector_t *self, const uint8_t *p, size_t len)
+s_cl_valid (const vg_detector_t *self)
 {
-    s_cl_t *d = (s_cl_t *) self;
-    int rc = vg_detector_load_pod (p, len, 0x434c5001, &d->st, sizeof d->st);
-    if (rc == 0 && (d->st.dt_slot >= CL_SLOTS || d->st.wk_slot >= CL_SLOTS || !isfinite (d->st.acc_sum) ||
-                    !isfinite (d->st.acc_dev) || !isfinite (d->st.acc_osum) || !isfinite (d->st.acc_odev)))
-        rc = -VG_EINVAL;
-    for (int i = 0; rc == 0 && i < CL_SLOTS; i++)
+    const s_cl_t *d = (const s_cl_t *) self;
+    if (d->st.dt_slot >= CL_SLOTS || d->st.wk_slot >= CL_SLOTS || !isfinite (d->st.acc_sum) ||
+        !isfinite (d->st.acc_dev) || !isfinite (d->st.acc_osum) || !isfinite (d->st.acc_odev))
+        return -VG_EINVAL;
+    for (int i = 0; i < CL_SLOTS; i++)
         if (!isfinite (d->st.m[i]) || !isfinite (d->st.d[i]))
-            rc = -VG_EINVAL;
-    if (rc) {
-        memset (&d->st, 0, sizeof d->st);
-        d->st.hour = INT64_MIN;
-    }
-    return rc;
+            return -VG_EINVAL;
+    return 0;
 }
 
 const vg_detector_ops_t vg_det_collapse = {
-    "collapse", "1.0.0", VG_CIA_A, VG_SCOPE_SERIES, 0, 0, sizeof (s_cl_t),
-    s_cl_params, sizeof s_cl_params / sizeof s_cl_params[0],
-    s_cl_new, s_destroy, s_cl_sample, NULL, NULL, NULL, NULL, s_cl_save, s_cl_load, NULL,
+    .name = "collapse", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
+    VG_DETECTOR_PARAMS (s_cl_params), VG_DETECTOR_STATE (s_cl_t, st, 0x434c5001), .validate = s_cl_valid,
+    .cold = s_cl_cold,
+    .new = s_cl_new, .destroy = vg_detector_free, .on_sample = s_cl_sample,
 };

@@ -1,4 +1,5 @@
-/* det_util.h - small helpers shared by the event detectors (internal to detectors/).
+/* det_util.h - small helpers shared by the detector kinds (internal to detectors/): the
+ * parameter accessor, counter rates, event attributes, novelty sets.
  * A novelty set is a fixed ring of 64-bit keys: exact membership among the last N keys,
  * oldest forgotten first, so its memory is bounded and its behaviour deterministic. */
 #ifndef VG_DET_UTIL_H
@@ -10,6 +11,49 @@
 
 #include "common/hash.h"
 #include "common/model.h"
+#include "detectors/rules.h"
+
+/* Value of a rule's NUM/DUR/BOOL/ENUM parameter by its index in the kind's table. */
+static inline double
+vg_param (const vg_rule_t *r, int i)
+{
+    return r->pv[i];
+}
+
+/* Previous raw sample of a counter, for rates and deltas (part of kinds' saved state). */
+typedef struct {
+    double raw;
+    int64_t ts;
+    int has;
+} vg_ctr_t;
+
+/* Counter -> per-second rate: remembers (ts, raw) and returns 1 with *rate set, or 0 when
+ * the interval is dropped (first sample, reset/wrap, non-increasing time). */
+static inline int
+vg_ctr_rate (vg_ctr_t *c, int64_t ts, double raw, double *rate)
+{
+    int had = c->has;
+    double prev = c->raw;
+    int64_t pts = c->ts;
+    c->raw = raw;
+    c->ts = ts;
+    c->has = 1;
+    if (!had || ts <= pts || raw < prev)
+        return 0;
+    *rate = (raw - prev) * 1000.0 / (double) (ts - pts);
+    return 1;
+}
+
+/* Last element of the rule's path pattern of a slot ("*\/in-fcs-errors" -> "in-fcs-errors"),
+ * or dflt when the slot has no pattern. */
+static inline const char *
+vg_rule_leaf (const vg_rule_t *r, int slot, const char *dflt)
+{
+    if (slot < 0 || (size_t) slot >= r->npaths)
+        return dflt;
+    const char *p = r->paths[slot], *q = strrchr (p, '/');
+    return q && q[1] ? q + 1 : p;
+}
 
 /* Value of an event attribute, or NULL. */
 static inline const char *

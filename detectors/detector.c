@@ -1,12 +1,16 @@
-/* detector.c - the table of built-in detector kinds and helpers they share.
+/* detector.c - the table of built-in detector kinds and the helpers they share: the generic
+ * save/load of a kind's plain-struct state (declared in its ops table), the generic new and
+ * destroy of a single-allocation instance, verdict text.
  * The table is const data in a fixed order: rule parsing and docs list kinds in this order. */
 #include "detectors/detector.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
+#include "detectors/rules.h"
 
 extern const vg_detector_ops_t vg_det_silence, vg_det_flap, vg_det_seasonal, vg_det_burst,
     vg_det_exhaustion, vg_det_ran_kpi, vg_det_bgp, vg_det_callhome, vg_det_exfil_volume,
@@ -60,6 +64,63 @@ vg_detector_load_pod (const uint8_t *p, size_t len, uint32_t tag, void *dst, siz
     else
         memset (dst, 0, n); /* a kind starts cold rather than from half-read state */
     return rc;
+}
+
+int
+vg_detector_save_state (const vg_detector_t *self, vg_buf_t *out)
+{
+    const vg_detector_ops_t *ops = self->ops;
+    return vg_detector_save_pod (out, ops->state_tag, (const uint8_t *) self + ops->state_off, ops->state_size);
+}
+
+int
+vg_detector_load_state (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    const vg_detector_ops_t *ops = self->ops;
+    uint8_t *st = (uint8_t *) self + ops->state_off;
+    int rc = vg_detector_load_pod (p, len, ops->state_tag, st, ops->state_size);
+    if (rc == 0 && ops->validate)
+        rc = ops->validate (self);
+    if (rc) {
+        memset (st, 0, ops->state_size);
+        if (ops->cold)
+            ops->cold (self);
+    }
+    return rc;
+}
+
+vg_detector_t *
+vg_detector_new_plain (const vg_rule_t *rule, const vg_entity_t *entity)
+{
+    (void) entity;
+    vg_detector_t *d = calloc (1, rule->ops->size);
+    if (!d)
+        return NULL;
+    d->ops = rule->ops;
+    d->rule = rule;
+    if (rule->ops->cold)
+        rule->ops->cold (d);
+    return d;
+}
+
+void
+vg_detector_free (vg_detector_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+vg_verdict_finding (vg_verdict_t *out, int severity)
+{
+    out->state = VG_VERDICT_FIRE;
+    out->oneshot = 1;
+    out->severity = severity;
+    out->observed = 1;
+    out->expected = 0;
+    out->score = 1.0;
 }
 
 void

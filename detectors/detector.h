@@ -1,7 +1,11 @@
 /* detector.h - the contract every detector kind implements, and the small types they share.
  *
- * A detector kind is a const ops table; an instance is created per (rule, scope key) by the
- * engine and fed samples, events, ticks or other alerts.  Detectors are pure: no I/O, no
+ * A detector kind is a const ops table (designated initialisers); an instance is created per
+ * (rule, scope key) by the engine and fed samples, events, ticks or other alerts.  A kind
+ * whose state is one plain struct declares it in the table (VG_DETECTOR_STATE, with an
+ * optional validate and cold callback) and gets save/load from detector.c; a kind whose
+ * instance is one allocation uses vg_detector_free (and vg_detector_new_plain when it needs
+ * nothing from the rule or entity at creation).  Detectors are pure: no I/O, no
  * clock, no threads, no logging, no allocation after new(); the same inputs in the same
  * order give the same verdicts.  Time is the telemetry's event time, passed in. */
 #ifndef VG_DETECTOR_H
@@ -139,7 +143,28 @@ typedef struct vg_detector_ops {
      * that do not set it are unaffected). */
     int (*on_series_input) (vg_detector_t *self, int slot, uint64_t series_id, const vg_device_t *dev,
                             int64_t ts_ms, double value, vg_verdict_t *out);
+    /* Plain-struct state, for the generic save/load (VG_DETECTOR_STATE): where the state
+     * lives in an instance, its size and the tag of its blob.  state_size 0 = the kind has
+     * its own save/load (variable-size state). */
+    size_t state_off, state_size;
+    uint32_t state_tag;
+    /* Check a loaded state's invariants (finite numbers, indices in range, terminated
+     * strings): 0 or -VG_EINVAL.  NULL = any bytes of the right size are valid. */
+    int (*validate) (const vg_detector_t *self);
+    /* Give a zeroed state its non-zero fresh values (-1 = "none" markers and the like); the
+     * generic new and a refused blob call it.  NULL = all-zero is the fresh state. */
+    void (*cold) (vg_detector_t *self);
 } vg_detector_ops_t;
+
+/* Designated-initialiser helpers for a kind's ops table:
+ *   VG_DETECTOR_PARAMS (s_x_params)              .params and .nparams from one array;
+ *   VG_DETECTOR_STATE (s_x_t, st, 0x58585801)    instance size, the state member `st` and
+ *                                                its tag, and the generic save/load. */
+#define VG_DETECTOR_PARAMS(table) .params = (table), .nparams = sizeof (table) / sizeof (table)[0]
+#define VG_DETECTOR_STATE(type, member, tag)                                                   \
+    .size = sizeof (type), .state_off = offsetof (type, member),                               \
+    .state_size = sizeof (((type *) 0)->member), .state_tag = (tag),                           \
+    .save = vg_detector_save_state, .load = vg_detector_load_state
 
 /* The built-in kinds, in a fixed order; NULL-terminated. */
 extern const vg_detector_ops_t *const vg_detector_kinds[];
@@ -147,11 +172,30 @@ extern const vg_detector_ops_t *const vg_detector_kinds[];
 /* Look up a kind by name; NULL when unknown. */
 const vg_detector_ops_t *vg_detector_find (const char *name);
 
-/* Save/load helper for kinds whose state is a plain struct: writes a 4-byte tag and the
- * bytes; load checks tag and length and, on any failure, zeroes dst (a cold start). */
+/* Save/load helper for kinds whose state is a plain struct: writes a 4-byte tag, a 4-byte
+ * length and the bytes; load checks tag and length and, on any failure, zeroes dst (a cold
+ * start).  Save returns 0 or -VG_ENOMEM; load 0, -VG_EINVAL or -VG_ETRUNC. */
 int vg_detector_save_pod (vg_buf_t *out, uint32_t tag, const void *p, size_t n);
 int vg_detector_load_pod (const uint8_t *p, size_t len, uint32_t tag, void *dst, size_t n);
 
+/* The generic save/load of a kind declared with VG_DETECTOR_STATE: the state bytes at
+ * self->ops->state_off as one pod blob.  Load then runs ops->validate; on any failure the
+ * state is zeroed and ops->cold applied (a fresh state) and the error returned.  self->ops
+ * must be set (the engine fills the base after new()).  Same contracts as ops->save/load. */
+int vg_detector_save_state (const vg_detector_t *self, vg_buf_t *out);
+int vg_detector_load_state (vg_detector_t *self, const uint8_t *p, size_t len);
+
+/* Generic new for kinds whose instance is one zeroed allocation of rule->ops->size bytes
+ * with ops->cold applied; fills the base.  NULL on allocation failure. */
+vg_detector_t *vg_detector_new_plain (const vg_rule_t *rule, const vg_entity_t *entity);
+
+/* Generic destroy for kinds whose instance is a single allocation; NULL-safe, sets
+ * *self_p to NULL. */
+void vg_detector_free (vg_detector_t **self_p);
+
+/* An event finding without a measured value: FIRE, oneshot, the severity (0 = the rule's),
+ * observed 1 against expected 0, score 1. */
+void vg_verdict_finding (vg_verdict_t *out, int severity);
 /* Fill out->evidence with printf-style text (truncates). */
 void vg_verdict_note (vg_verdict_t *out, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
