@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "tests/support/rng.h"
 #include "detectors/onset.h"
 
 #define STEP_MS (5 * 60000LL)
@@ -17,25 +18,6 @@
 #define N 6000
 
 /* Deterministic normal noise (xorshift + Box-Muller). */
-typedef struct {
-    uint64_t s;
-} rng_t;
-
-static double
-rng_u (rng_t *r)
-{
-    r->s ^= r->s << 13;
-    r->s ^= r->s >> 7;
-    r->s ^= r->s << 17;
-    return ((r->s >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double
-rng_n (rng_t *r)
-{
-    double u = rng_u (r), v = rng_u (r);
-    return sqrt (-2 * log (u)) * cos (2 * M_PI * v);
-}
 
 /* Smooth daily profile between 20 and 80 with 2 % noise. */
 static double

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tests/support/rng.h"
 #include "detectors/uni.h"
 
 #define STEP_MS (5 * 60000LL)
@@ -12,25 +13,6 @@
 #define T0 1767571200000LL
 
 /* Deterministic normal noise (xorshift + Box-Muller). */
-typedef struct {
-    uint64_t s;
-} rng_t;
-
-static double
-rng_u (rng_t *r)
-{
-    r->s ^= r->s << 13;
-    r->s ^= r->s >> 7;
-    r->s ^= r->s << 17;
-    return ((r->s >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double
-rng_n (rng_t *r)
-{
-    double u = rng_u (r), v = rng_u (r);
-    return sqrt (-2 * log (u)) * cos (2 * M_PI * v);
-}
 
 /* Residential daily profile, weekend x1.08, 5 % noise. */
 static double

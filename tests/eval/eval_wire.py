@@ -32,7 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from vgtest import free_port, wait_for  # noqa: E402
+from vgtest import free_port, scrape_metrics as metrics, wait_for  # noqa: E402
 
 DAY = 86400000
 ROP = 900000
@@ -114,21 +114,6 @@ def generate(a, wire):
     with open(os.path.join(wire, "labels.jsonl")) as f:
         labels = [json.loads(l) for l in f if l.strip()]
     return manifest, labels, start, end
-
-
-def metrics(port):
-    import urllib.request
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
-            text = r.read().decode()
-    except OSError:
-        return None
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            k, v = line.rsplit(" ", 1)
-            out[k] = float(v)
-    return out
 
 
 class Replay:

@@ -25,6 +25,22 @@ def args():
     return a
 
 
+def scrape_metrics(port):
+    """The collector's /metrics on 127.0.0.1:port as {sample name with labels: value}, or
+    None while nothing answers."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
+    return out
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -117,17 +133,7 @@ class Harness:
             return ""
 
     def metrics(self, port):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
-                text = r.read().decode()
-        except OSError:
-            return None
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                k, v = line.rsplit(" ", 1)
-                out[k] = float(v)
-        return out
+        return scrape_metrics(port)
 
     def vigil(self, *argv, check=True, timeout=300):
         r = subprocess.run([os.path.join(self.bin, "vigil"), *argv], capture_output=True, text=True, timeout=timeout)
