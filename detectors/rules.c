@@ -140,7 +140,7 @@ s_parse_rule (vg_rules_ctx_t *c, const yaml_node_t *n, vg_rule_t *r, int idx)
                                          "for", "keep_firing_for", "repeat", "match", "params",
                                          "techniques", "enabled", NULL };
     static const char *const mkeys[] = { "device", "role", "vendor", "site", "sw_version", "path",
-                                          "labels", "kind", NULL };
+                                          "not_path", "labels", "kind", NULL };
     char where[160], kb[200];
     snprintf (where, sizeof where, "rules[%d]", idx);
     const char *idv = vg_rules__scalar (vg_rules__get (c, n, "id"));
@@ -241,6 +241,10 @@ s_parse_rule (vg_rules_ctx_t *c, const yaml_node_t *n, vg_rule_t *r, int idx)
         rc = vg_rules__get_list (c, vg_rules__get (c, m, "path"), pk, &r->paths, &r->npaths);
         if (rc)
             return rc;
+        vg_rules__join (pk, sizeof pk, kb, "not_path");
+        rc = vg_rules__get_list (c, vg_rules__get (c, m, "not_path"), pk, &r->not_paths, &r->nnot_paths);
+        if (rc)
+            return rc;
         v = vg_rules__get (c, m, "kind");
         if (v) {
             vg_rules__join (pk, sizeof pk, kb, "kind");
@@ -290,6 +294,7 @@ s_free_rule (vg_rule_t *r)
     free (r->types);
     vg_rules__free_dev_match (&r->dev);
     vg_rules__free_list (r->paths, r->npaths);
+    vg_rules__free_list (r->not_paths, r->nnot_paths);
     for (size_t i = 0; i < r->nlabels; i++) {
         free (r->labels[i].key);
         free (r->labels[i].glob);

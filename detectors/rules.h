@@ -42,6 +42,7 @@ struct vg_rule {
     int64_t repeat_ms;    /* periodic Update while firing; 0 = never */
     vg_dev_match_t dev;
     char **paths; size_t npaths;           /* globs; slot = index of first match */
+    char **not_paths; size_t nnot_paths;   /* globs of paths the rule never takes (match.not_path) */
     vg_label_match_t *labels; size_t nlabels;
     int kind;             /* series kind to match, -1 = any */
     double pv[VG_MAX_PARAMS];              /* NUM/DUR/BOOL/ENUM values by table index */

@@ -68,6 +68,9 @@ vg_rule_match_series (const vg_rule_t *r, const vg_device_t *dev, const char *pa
         if (!ok)
             return -1;
     }
+    for (size_t i = 0; i < r->nnot_paths; i++)
+        if (vg_glob (r->not_paths[i], path ? path : ""))
+            return -1;
     for (size_t i = 0; i < r->npaths; i++)
         if (vg_glob (r->paths[i], path ? path : ""))
             return (int) i;

@@ -445,6 +445,45 @@ s_p_flap (vg_sim_t *s, const s_itype_t *t)
     return se ? s_mod_add (s, &se->mod, M_DOWN, a, b, 1) : 0;
 }
 
+/* One interface of a router goes down and stays down (no flapping): oper-status DOWN while
+ * administratively up, and its traffic stops. */
+static int
+s_p_link_down (vg_sim_t *s, const s_itype_t *t)
+{
+    uint64_t a, b;
+    int di = s_place (s, t, ROLE (R_CSR) | ROLE (R_PE), &a, &b);
+    if (di < 0)
+        return 0;
+    uint32_t j = s_pick (s->scen, s_count (s, (size_t) di, OPER));
+    series_t *oper = s_nth (s, (size_t) di, OPER, j);
+    series_t *in = s_nth (s, (size_t) di, IFC "in-octets", j), *out = s_nth (s, (size_t) di, IFC "out-octets", j);
+    s_label_dev (s_label (s, t, NULL, 0, a, b, (double) (b - a)), &s->devs[di]);
+    int rc = oper ? s_mod_add (s, &oper->mod, M_DOWN, a, b, 0) : 0;
+    rc = rc == 0 && in ? s_mod_add (s, &in->mod, M_SCALE, a, b, 0) : rc;
+    return rc == 0 && out ? s_mod_add (s, &out->mod, M_SCALE, a, b, 0) : rc;
+}
+
+/* One cell of a gNB stops carrying traffic (RRC attempts and PDCP volumes fall to zero)
+ * while the gNB keeps reporting its other cells. */
+static int
+s_p_cell_outage (vg_sim_t *s, const s_itype_t *t)
+{
+    static const char *const paths[] = { "RRC.ConnEstabAtt", "RRC.ConnEstabSucc", "DRB.PdcpSduVolumeDL",
+                                         "DRB.PdcpSduVolumeUL" };
+    uint64_t a, b;
+    int di = s_place (s, t, ROLE (R_GNB), &a, &b);
+    if (di < 0)
+        return 0;
+    uint32_t j = s_pick (s->scen, s_count (s, (size_t) di, paths[0]));
+    s_label_dev (s_label (s, t, NULL, 0, a, b, (double) j), &s->devs[di]);
+    for (size_t k = 0; k < sizeof paths / sizeof paths[0]; k++) {
+        series_t *se = s_nth (s, (size_t) di, paths[k], j);
+        if (se && s_mod_add (s, &se->mod, M_SCALE, a, b, 0))
+            return -VG_ENOMEM;
+    }
+    return 0;
+}
+
 static int
 s_p_collapse (vg_sim_t *s, const s_itype_t *t)
 {
@@ -905,6 +944,8 @@ static const s_itype_t s_types[] = {
     { "ntp-jump", "I04", 'I', 0, 1, 6, 23, 30, 180, s_p_ntp, "time source changed to an external server and clock stepped 1.5-5 s" },
     { "common-mode-reboot", "X01", 'X', 0, 1, 6, 23, 10, 10, s_p_common_mode, ">= 5 elements of one vendor reboot within 8 minutes" },
     { "vendor-divergence", "X02", 'X', 0, 3, 6, 18, 1440, 2880, s_p_divergence, "one core vendor's success ratio drifts down 2-5 points over 1-2 days" },
+    { "link-down", "A02", 'A', 0, 2, 6, 23, 20, 60, s_p_link_down, "one router interface down (not flapping) while admin up; its traffic stops" },
+    { "cell-outage", "A06", 'A', 0, 2, 8, 20, 60, 180, s_p_cell_outage, "one cell's RRC attempts and traffic fall to zero while its gNB keeps reporting" },
     { "maint-reboot", "I03", 'I', 1, 1, 1, 4, 10, 10, s_p_maint_reboot, "benign: ticketed reload inside the nightly change window" },
     { "traffic-shift", "A03", 'A', 1, 15, 8, 20, 120, 360, s_p_shift, "benign: planned 20-40 % traffic shift between uplinks or UPFs" },
     { "allowlisted-dst", "C01", 'C', 1, 8, 0, 24, 360, 1440, s_p_allowed_dst, "benign: new management destination inside the allowlist" },
@@ -915,7 +956,7 @@ static const char *const s_names[] = {
     "catalog", "benign", "silence", "collector-outage", "flap", "collapse", "error-burst", "memory-leak",
     "cpu-runaway", "rrc-drop", "bgp-down", "callhome", "exfil", "mirror", "rogue-login", "ipsec-off",
     "config-change", "image-change", "reboot", "ntp-jump", "common-mode-reboot", "vendor-divergence",
-    "maint-reboot", "traffic-shift", "allowlisted-dst", NULL,
+    "link-down", "cell-outage", "maint-reboot", "traffic-shift", "allowlisted-dst", NULL,
 };
 
 const char *const *

@@ -142,6 +142,20 @@ START_TEST (label_match_and_disabled)
 }
 END_TEST
 
+START_TEST (not_path_excludes)
+{
+    vg_rules_t *rs = parse_ok ("rules:\n  - id: s\n    detector: silence\n"
+                               "    match: { path: \"*\", not_path: [\"kpi/*\", \"*/debug/*\"] }\n");
+    vg_device_t d = { "d", "", "", "", "", "" };
+    ck_assert_int_eq (vg_rule_match_series (&rs->rules[0], &d, "/if/in-octets", NULL, 0, VG_KIND_COUNTER), 0);
+    ck_assert_int_eq (vg_rule_match_series (&rs->rules[0], &d, "kpi/rrc_success_ratio", NULL, 0, VG_KIND_GAUGE), -1);
+    ck_assert_int_eq (vg_rule_match_series (&rs->rules[0], &d, "/sys/debug/x", NULL, 0, VG_KIND_GAUGE), -1);
+    vg_rules_destroy (&rs);
+    parse_err ("rules:\n  - id: s\n    detector: silence\n    match: { path: \"*\", not_path: { a: 1 } }\n",
+               "t.yaml:4", "not_path");
+}
+END_TEST
+
 START_TEST (windows_daily_and_ranges)
 {
     vg_rules_t *rs = parse_ok ("windows:\n"
@@ -208,6 +222,7 @@ vg_rules_suite (void)
     struct { const char *name; const TTest *t; } cases[] = {
         { "default_file", default_file_parses }, { "errors", errors_name_file_line_key },
         { "params", params_defaults_and_values }, { "labels", label_match_and_disabled },
+        { "not_path", not_path_excludes },
         { "windows", windows_daily_and_ranges }, { "allowlist", allowlist_and_golden }, { "glob", glob },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

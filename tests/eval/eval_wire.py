@@ -42,7 +42,7 @@ WIRE_CLASSES = {
     "collapse": "throughput collapse", "error-burst": "error burst", "cpu-runaway": "CPU exhaustion",
     "memory-leak": "memory leak", "rrc-drop": "KPI degradation", "reboot": "unexpected reboot",
     "common-mode-reboot": "vendor common-mode", "maint-reboot": "benign: maintenance reboot",
-    "traffic-shift": "benign: traffic shift",
+    "traffic-shift": "benign: traffic shift", "link-down": "link down", "cell-outage": "cell outage",
 }
 # Which wire transports carry each incident's signal (mdt: Cisco interface counters and state,
 # CPU, memory, uptime; jti: Juniper interface counters, errors, status, init time, memory;
@@ -55,7 +55,7 @@ CARRIED = {
     "common-mode-reboot": {"mdt", "jti", "udp-notif"}, "maint-reboot": {"mdt", "jti", "udp-notif"},
     "traffic-shift": {"mdt", "jti", "pm", "udp-notif"},
 }
-NOT_SIMULATED = ["cell outage", "link down"]  # catalogue classes the simulator has no incident for
+NOT_SIMULATED = []  # catalogue classes the simulator has no incident for
 DOC_BEGIN = "<!-- eval_wire:begin -->"
 DOC_END = "<!-- eval_wire:end -->"
 
