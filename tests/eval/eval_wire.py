@@ -53,7 +53,8 @@ CARRIED = {
     "error-burst": {"mdt", "jti", "udp-notif"}, "cpu-runaway": {"mdt", "udp-notif"},
     "memory-leak": {"mdt", "jti"}, "rrc-drop": {"pm"}, "reboot": {"mdt", "jti", "udp-notif"},
     "common-mode-reboot": {"mdt", "jti", "udp-notif"}, "maint-reboot": {"mdt", "jti", "udp-notif"},
-    "traffic-shift": {"mdt", "jti", "pm", "udp-notif"},
+    "traffic-shift": {"mdt", "jti", "pm", "udp-notif"}, "link-down": {"mdt", "jti", "udp-notif"},
+    "cell-outage": {"pm"},
 }
 NOT_SIMULATED = []  # catalogue classes the simulator has no incident for
 DOC_BEGIN = "<!-- eval_wire:begin -->"
