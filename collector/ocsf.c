@@ -209,8 +209,7 @@ vg_ocsf_render (const vg_alert_t *a, const vg_ocsf_ctx_t *ctx, char *buf, size_t
         s_kv (&w, "confidence", cn[conf], 1);
         s_ki (&w, "confidence_score", (long long) lround (a->score * 100));
     }
-    snprintf (tmp, sizeof tmp, "%s: %s%s%s", a->device, s_or (a->title), a->evidence[0] ? ": " : "", a->evidence);
-    s_kv (&w, "message", tmp, 1);
+    s_kv (&w, "message", vg_alert_message (a, tmp, sizeof tmp), 1);
 
     char muid[37];
     vg_ocsf_message_uid (a, muid);

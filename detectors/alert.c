@@ -76,6 +76,17 @@ s_kv (s_out_t *o, const char *k, const char *v, int comma)
     s_str (o, v);
 }
 
+const char *
+vg_alert_message (const vg_alert_t *a, char *buf, size_t size)
+{
+    if (a->headline[0]) /* names the entity and carries the deciding values already */
+        snprintf (buf, size, "%s", a->headline);
+    else
+        snprintf (buf, size, "%s: %s%s%s", a->device, a->title ? a->title : "", a->evidence[0] ? ": " : "",
+                  a->evidence);
+    return buf;
+}
+
 size_t
 vg_alert_to_json (const vg_alert_t *a, char *buf, size_t size)
 {
@@ -103,8 +114,7 @@ vg_alert_to_json (const vg_alert_t *a, char *buf, size_t size)
     s_raw (&o, "%s", ",\"message\":");
     {
         char msg[1024];
-        snprintf (msg, sizeof msg, "%s: %s%s%s", a->device, a->title, a->evidence[0] ? ": " : "", a->evidence);
-        s_str (&o, msg);
+        s_str (&o, vg_alert_message (a, msg, sizeof msg));
     }
     s_raw (&o, "%s", ",\"metadata\":{\"version\":\"1.8.0\"");
     s_kv (&o, "correlation_uid", a->dedup_key, 1);

@@ -53,6 +53,11 @@ typedef struct vg_alert {
 
 typedef void (*vg_alert_fn) (void *ctx, const vg_alert_t *alert);
 
+/* The one-line human message of an alert: its headline when the detector or the engine set
+ * one (entity + deciding values), else "device: title: evidence".  Written into buf (always
+ * NUL-terminated, cut to size); returns buf. */
+const char *vg_alert_message (const vg_alert_t *a, char *buf, size_t size);
+
 /* Render an alert as one JSON object (OCSF Detection Finding shape, class 2004) into buf
  * with snprintf only.  Returns the length it needed (like snprintf); the output is valid
  * JSON only if that is < size. */
