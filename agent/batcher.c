@@ -13,10 +13,9 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/u64map.h"
+#include "proto/batch.h"
 #include "proto/batch_writer.h"
 
-#define MAX_DEVICES 65536u
-#define MAX_STATES 256u
 #define EVENT_ARENA (1u << 20)
 
 typedef struct {
@@ -207,6 +206,14 @@ vg_batcher_destroy (vg_batcher_t **self_p)
     *self_p = NULL;
 }
 
+/* True if s does not fit the reader's bound max (strings must be shorter than max): items
+ * that would make the writer, or the collector, refuse the batch are refused on entry. */
+static bool
+s_too_long (const char *s, size_t max)
+{
+    return s && strnlen (s, max) >= max;
+}
+
 static uint64_t
 s_dev_key (const char *id)
 {
@@ -224,7 +231,7 @@ static int
 s_on_device (void *ctx, const vg_device_t *d)
 {
     vg_batcher_t *b = ctx;
-    if (!d || !d->id || !d->id[0] || strlen (d->id) > VG_MAX_ID_LEN) {
+    if (!d || !d->id || !d->id[0] || s_too_long (d->id, VG_MAX_ID_LEN) || s_too_long (d->vendor, VG_MAX_ID_LEN)) {
         b->stats.rejected_points++;
         return -VG_EINVAL;
     }
@@ -233,7 +240,7 @@ s_on_device (void *ctx, const vg_device_t *d)
     if (s_find_device (b, d->id, &idx)) {
         dev = &b->devices[idx];
     } else {
-        if (b->ndevices >= MAX_DEVICES)
+        if (b->ndevices >= VG_BATCH_MAX_DEVICES)
             return -VG_EFULL;
         if (s_grow ((void **) &b->devices, &b->devices_cap, b->ndevices + 1, sizeof *b->devices) < 0)
             return -VG_ENOMEM;
@@ -296,11 +303,13 @@ s_series_for (vg_batcher_t *b, const vg_point_t *p, uint32_t dev)
         return &b->series[idx];
     if (b->nseries >= b->cfg.max_series)
         return NULL;
-    if (!p->path || !p->path[0] || strlen (p->path) > VG_MAX_PATH_LEN || p->nlabels > VG_MAX_LABELS)
+    if (!p->path || !p->path[0] || s_too_long (p->path, VG_MAX_PATH_LEN) || p->nlabels > VG_MAX_LABELS ||
+        s_too_long (p->input, VG_MAX_PATH_LEN) || s_too_long (p->origin_path, VG_MAX_PATH_LEN) ||
+        s_too_long (p->unit, VG_MAX_PATH_LEN))
         return NULL;
     for (size_t i = 0; i < p->nlabels; i++)
-        if (!p->labels[i].key || !p->labels[i].value || strlen (p->labels[i].key) > VG_MAX_LABEL_LEN ||
-            strlen (p->labels[i].value) > VG_MAX_LABEL_LEN)
+        if (!p->labels[i].key || !p->labels[i].value || s_too_long (p->labels[i].key, VG_MAX_LABEL_LEN) ||
+            s_too_long (p->labels[i].value, VG_MAX_LABEL_LEN))
             return NULL;
     if (s_grow ((void **) &b->series, &b->series_cap, b->nseries + 1, sizeof *b->series) < 0)
         return NULL;
@@ -343,7 +352,7 @@ s_state_index (vg_batcher_t *b, s_series_t *s, const char *state)
     for (uint16_t i = 0; i < s->nstates; i++)
         if (strcmp (s->states[i], state) == 0)
             return i;
-    if (s->nstates >= MAX_STATES || strlen (state) > VG_MAX_STATE_LEN)
+    if (s->nstates >= VG_BATCH_MAX_STATE_NAMES || s_too_long (state, VG_MAX_STATE_LEN))
         return -1;
     const char **ns = realloc (s->states, (s->nstates + 1u) * sizeof *ns);
     if (!ns)
@@ -431,8 +440,8 @@ s_arena_str (vg_batcher_t *b, const char *s)
 {
     if (!s)
         return NULL;
-    size_t n = strnlen (s, VG_MAX_PATH_LEN + 1);
-    if (n > VG_MAX_PATH_LEN)
+    size_t n = strnlen (s, VG_MAX_PATH_LEN);
+    if (n >= VG_MAX_PATH_LEN)
         return NULL;
     char *p = s_arena_copy (b, NULL, n + 1);
     if (p) {
@@ -448,10 +457,15 @@ s_on_event (void *ctx, const vg_event_t *e)
     vg_batcher_t *b = ctx;
     uint32_t dev;
     if (!e->device || !s_find_device (b, e->device, &dev) || (int) e->type < 0 || e->type >= VG_EV__COUNT ||
-        e->nattrs > VG_MAX_ATTRS) {
+        e->nattrs > VG_MAX_ATTRS || (e->nattrs && !e->attrs) || s_too_long (e->input, VG_MAX_PATH_LEN)) {
         b->stats.rejected_points++;
         return -VG_EINVAL;
     }
+    for (size_t i = 0; i < e->nattrs; i++)
+        if (s_too_long (e->attrs[i].key, VG_MAX_LABEL_LEN) || s_too_long (e->attrs[i].value, VG_MAX_PATH_LEN)) {
+            b->stats.rejected_points++;
+            return -VG_EINVAL;
+        }
     b->stats.events_in++;
     size_t mark = b->arena_used;
     if (b->nevents >= b->cfg.max_events)
