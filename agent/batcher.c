@@ -1,8 +1,11 @@
-/* batcher.c - sample pool, series and device tables, batch packing (see batcher.h).
+/* batcher.c - sample pool, series and device tables, flush policy (see batcher.h).  The
+ * vigil.Batch layout is not known here: a flush groups the pool per series and hands
+ * devices, series and events to the batch writer (proto/batch_writer.h), then compresses.
  *
  * Invariants: strings of devices and series are interned for the agent's lifetime, so a
  * pointer identifies a string; the pool holds (series slot, ts, value) triples in arrival
- * order; event data lives in a fixed arena reset at every flush. */
+ * order; event data lives in a fixed arena reset at every flush; everything admitted fits
+ * the bounds of the batch reader (proto/batch.h), so the writer does not refuse it. */
 #include "agent/batcher.h"
 
 #include <stdlib.h>
