@@ -1,7 +1,9 @@
 /* batch_writer.c - builds and packs one vigil.Batch at a time (see batch_writer.h).
  *
  * Invariants: strs[0] is ""; str_map maps a content hash (probed on collision) to an index
- * in strs, dev_map the same for device ids; pointers between the protobuf-c structs (label
+ * in strs, ptr_map a string's address to the same index (a borrowed string does not change
+ * before pack, so an address seen before needs no hashing: callers that intern their own
+ * strings, as the batcher does, pay one map lookup per string), dev_map maps device ids; pointers between the protobuf-c structs (label
  * lists, chunks, attributes, flow, gap) are stored as offsets while the arrays may grow and
  * resolved only in vg_batch_writer_pack. */
 #include "proto/batch_writer.h"
@@ -35,6 +37,7 @@ struct vg_batch_writer {
     int err;                    /* first error of this batch */
     /* string table */
     vg_u64map_t str_map;
+    vg_u64map_t ptr_map;
     const char **strs;
     size_t nstrs, strs_cap;
     /* devices */
@@ -133,6 +136,7 @@ vg_batch_writer_destroy (vg_batch_writer_t **self_p)
         return;
     vg_batch_writer_t *w = *self_p;
     vg_u64map_free (&w->str_map);
+    vg_u64map_free (&w->ptr_map);
     free (w->strs);
     vg_u64map_free (&w->dev_map);
     free (w->devs);
@@ -161,6 +165,7 @@ vg_batch_writer_begin (vg_batch_writer_t *w, const char *agent_id, uint64_t epoc
     w->batch.created_ms = created_ms;
     w->err = 0;
     vg_u64map_clear (&w->str_map);
+    vg_u64map_clear (&w->ptr_map);
     vg_u64map_clear (&w->dev_map);
     w->nstrs = w->ndevs = w->nser = w->nlabels = w->nev = w->nattrs = w->nflows = w->ngaps = 0;
     vg_buf_reset (&w->chunks);
@@ -180,24 +185,32 @@ vg_batch_writer_string (vg_batch_writer_t *w, const char *s, uint32_t *idx)
         return s_fail (w, -VG_ENOMEM);
     if (!s || !s[0])
         return 0;
+    uint64_t addr = (uint64_t) (uintptr_t) s;
+    uint32_t i;
+    if (vg_u64map_get (&w->ptr_map, addr, &i)) {
+        *idx = i;
+        return 0;
+    }
     if (!s_fits (s, VG_MAX_PATH_LEN))
         return s_fail (w, -VG_EINVAL);
     uint64_t h = s_key (s, 0x737472);
-    uint32_t i;
-    while (vg_u64map_get (&w->str_map, h, &i)) {
-        if (strcmp (w->strs[i], s) == 0) {
-            *idx = i;
-            return 0;
-        }
-        h = s_probe (h);
+    bool found = false;
+    while (!found && vg_u64map_get (&w->str_map, h, &i)) {
+        found = strcmp (w->strs[i], s) == 0;
+        h = found ? h : s_probe (h);
     }
-    if (w->nstrs >= VG_BATCH_MAX_STRINGS)
-        return s_fail (w, -VG_ETOOBIG);
-    if (s_grow ((void **) &w->strs, &w->strs_cap, w->nstrs + 1, sizeof *w->strs) < 0 ||
-        vg_u64map_put (&w->str_map, h, (uint32_t) w->nstrs) < 0)
+    if (!found) {
+        if (w->nstrs >= VG_BATCH_MAX_STRINGS)
+            return s_fail (w, -VG_ETOOBIG);
+        if (s_grow ((void **) &w->strs, &w->strs_cap, w->nstrs + 1, sizeof *w->strs) < 0 ||
+            vg_u64map_put (&w->str_map, h, (uint32_t) w->nstrs) < 0)
+            return s_fail (w, -VG_ENOMEM);
+        i = (uint32_t) w->nstrs;
+        w->strs[w->nstrs++] = s;
+    }
+    if (vg_u64map_put (&w->ptr_map, addr, i) < 0)
         return s_fail (w, -VG_ENOMEM);
-    w->strs[w->nstrs] = s;
-    *idx = (uint32_t) w->nstrs++;
+    *idx = i;
     return 0;
 }
 
