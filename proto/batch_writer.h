@@ -60,8 +60,10 @@ int vg_batch_writer_string (vg_batch_writer_t *w, const char *s, uint32_t *idx);
 int vg_batch_writer_device (vg_batch_writer_t *w, const vg_device_t *d, uint32_t *idx);
 
 /* Add series s and encode its samples.  Returns 0, -VG_EINVAL (bad device index, empty
- * path, bad kind, no samples, a string too long), -VG_ETOOBIG (labels, state names or the
- * string table over their bound) or -VG_ENOMEM. */
+ * path, bad kind, no samples, or a string not shorter than its bound: VG_MAX_PATH_LEN for
+ * path, input, origin and unit, VG_MAX_LABEL_LEN for a label key or value, VG_MAX_STATE_LEN
+ * for a state name), -VG_ETOOBIG (labels, state names or the string table over their
+ * bound) or -VG_ENOMEM.  On error the series is not added. */
 int vg_batch_writer_series (vg_batch_writer_t *w, const vg_batch_series_t *s);
 
 /* Add event e as an event of device (a vg_batch_writer_device index; e->device is not
