@@ -1,23 +1,24 @@
-/* batcher.c - sample pool, series and device tables, batch packing (see batcher.h).
+/* batcher.c - sample pool, series and device tables, flush policy (see batcher.h).  The
+ * vigil.Batch layout is not known here: a flush groups the pool per series and hands
+ * devices, series and events to the batch writer (proto/batch_writer.h), then compresses.
  *
  * Invariants: strings of devices and series are interned for the agent's lifetime, so a
  * pointer identifies a string; the pool holds (series slot, ts, value) triples in arrival
- * order; event data lives in a fixed arena reset at every flush. */
+ * order; event data lives in a fixed arena reset at every flush; everything admitted fits
+ * the bounds of the batch reader (proto/batch.h), so the writer does not refuse it. */
 #include "agent/batcher.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "common/chunk.h"
 #include "common/compress.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/u64map.h"
-#include "proto/vigil.pb-c.h"
+#include "proto/batch.h"
+#include "proto/batch_writer.h"
 
-#define MAX_DEVICES 65536u
-#define MAX_STATES 256u
 #define EVENT_ARENA (1u << 20)
 
 typedef struct {
@@ -87,11 +88,10 @@ struct vg_batcher {
     size_t nevents;
     uint8_t *arena;
     size_t arena_used;
-    /* packing scratch, reused */
-    vg_u64map_t batch_strs;     /* interned pointer -> batch string index */
-    const char **bstrs;
-    size_t nbstrs, bstrs_cap;
-    vg_buf_t chunks;
+    /* packing, reused */
+    vg_batch_writer_t *writer;
+    uint32_t *dorder;           /* devices of the batch being written, in batch order */
+    size_t ndorder, dorder_cap;
     vg_buf_t packed;            /* uncompressed batch before zstd */
     vg_batcher_stats_t stats;
     /* devices touched by the last flush (for lost_last) */
@@ -167,7 +167,8 @@ vg_batcher_new (const vg_batcher_cfg_t *cfg)
     b->v2 = malloc (n * sizeof *b->v2);
     b->events = malloc ((size_t) b->cfg.max_events * sizeof *b->events);
     b->arena = malloc (EVENT_ARENA);
-    if (!b->slot || !b->ts || !b->ts2 || !b->v || !b->v2 || !b->events || !b->arena)
+    b->writer = vg_batch_writer_new (0);
+    if (!b->slot || !b->ts || !b->ts2 || !b->v || !b->v2 || !b->events || !b->arena || !b->writer)
         vg_batcher_destroy (&b);
     return b;
 }
@@ -199,14 +200,21 @@ vg_batcher_destroy (vg_batcher_t **self_p)
     free (b->touched);
     free (b->events);
     free (b->arena);
-    vg_u64map_free (&b->batch_strs);
-    free (b->bstrs);
-    vg_buf_free (&b->chunks);
+    vg_batch_writer_destroy (&b->writer);
+    free (b->dorder);
     vg_buf_free (&b->packed);
     free (b->last_devices);
     free (b->last_ranges);
     free (b);
     *self_p = NULL;
+}
+
+/* True if s does not fit the reader's bound max (strings must be shorter than max): items
+ * that would make the writer, or the collector, refuse the batch are refused on entry. */
+static bool
+s_too_long (const char *s, size_t max)
+{
+    return s && strnlen (s, max) >= max;
 }
 
 static uint64_t
@@ -226,7 +234,7 @@ static int
 s_on_device (void *ctx, const vg_device_t *d)
 {
     vg_batcher_t *b = ctx;
-    if (!d || !d->id || !d->id[0] || strlen (d->id) > VG_MAX_ID_LEN) {
+    if (!d || !d->id || !d->id[0] || s_too_long (d->id, VG_MAX_ID_LEN) || s_too_long (d->vendor, VG_MAX_ID_LEN)) {
         b->stats.rejected_points++;
         return -VG_EINVAL;
     }
@@ -235,7 +243,7 @@ s_on_device (void *ctx, const vg_device_t *d)
     if (s_find_device (b, d->id, &idx)) {
         dev = &b->devices[idx];
     } else {
-        if (b->ndevices >= MAX_DEVICES)
+        if (b->ndevices >= VG_BATCH_MAX_DEVICES)
             return -VG_EFULL;
         if (s_grow ((void **) &b->devices, &b->devices_cap, b->ndevices + 1, sizeof *b->devices) < 0)
             return -VG_ENOMEM;
@@ -298,11 +306,13 @@ s_series_for (vg_batcher_t *b, const vg_point_t *p, uint32_t dev)
         return &b->series[idx];
     if (b->nseries >= b->cfg.max_series)
         return NULL;
-    if (!p->path || !p->path[0] || strlen (p->path) > VG_MAX_PATH_LEN || p->nlabels > VG_MAX_LABELS)
+    if (!p->path || !p->path[0] || s_too_long (p->path, VG_MAX_PATH_LEN) || p->nlabels > VG_MAX_LABELS ||
+        s_too_long (p->input, VG_MAX_PATH_LEN) || s_too_long (p->origin_path, VG_MAX_PATH_LEN) ||
+        s_too_long (p->unit, VG_MAX_PATH_LEN))
         return NULL;
     for (size_t i = 0; i < p->nlabels; i++)
-        if (!p->labels[i].key || !p->labels[i].value || strlen (p->labels[i].key) > VG_MAX_LABEL_LEN ||
-            strlen (p->labels[i].value) > VG_MAX_LABEL_LEN)
+        if (!p->labels[i].key || !p->labels[i].value || s_too_long (p->labels[i].key, VG_MAX_LABEL_LEN) ||
+            s_too_long (p->labels[i].value, VG_MAX_LABEL_LEN))
             return NULL;
     if (s_grow ((void **) &b->series, &b->series_cap, b->nseries + 1, sizeof *b->series) < 0)
         return NULL;
@@ -345,7 +355,7 @@ s_state_index (vg_batcher_t *b, s_series_t *s, const char *state)
     for (uint16_t i = 0; i < s->nstates; i++)
         if (strcmp (s->states[i], state) == 0)
             return i;
-    if (s->nstates >= MAX_STATES || strlen (state) > VG_MAX_STATE_LEN)
+    if (s->nstates >= VG_BATCH_MAX_STATE_NAMES || s_too_long (state, VG_MAX_STATE_LEN))
         return -1;
     const char **ns = realloc (s->states, (s->nstates + 1u) * sizeof *ns);
     if (!ns)
@@ -433,8 +443,8 @@ s_arena_str (vg_batcher_t *b, const char *s)
 {
     if (!s)
         return NULL;
-    size_t n = strnlen (s, VG_MAX_PATH_LEN + 1);
-    if (n > VG_MAX_PATH_LEN)
+    size_t n = strnlen (s, VG_MAX_PATH_LEN);
+    if (n >= VG_MAX_PATH_LEN)
         return NULL;
     char *p = s_arena_copy (b, NULL, n + 1);
     if (p) {
@@ -450,10 +460,15 @@ s_on_event (void *ctx, const vg_event_t *e)
     vg_batcher_t *b = ctx;
     uint32_t dev;
     if (!e->device || !s_find_device (b, e->device, &dev) || (int) e->type < 0 || e->type >= VG_EV__COUNT ||
-        e->nattrs > VG_MAX_ATTRS) {
+        e->nattrs > VG_MAX_ATTRS || (e->nattrs && !e->attrs) || s_too_long (e->input, VG_MAX_PATH_LEN)) {
         b->stats.rejected_points++;
         return -VG_EINVAL;
     }
+    for (size_t i = 0; i < e->nattrs; i++)
+        if (s_too_long (e->attrs[i].key, VG_MAX_LABEL_LEN) || s_too_long (e->attrs[i].value, VG_MAX_PATH_LEN)) {
+            b->stats.rejected_points++;
+            return -VG_EINVAL;
+        }
     b->stats.events_in++;
     size_t mark = b->arena_used;
     if (b->nevents >= b->cfg.max_events)
@@ -533,72 +548,41 @@ vg_batcher_due (const vg_batcher_t *b, double fill, int64_t now_ms)
     return b->oldest_mono != 0 && now_ms - b->oldest_mono >= b->cfg.max_age_ms;
 }
 
-/* Batch string index of an interned string. */
-static uint32_t
-s_bstr (vg_batcher_t *b, const char *s, int *rc)
+/* Step 1 of a flush: pending gaps become events of this batch (their own arena space is
+ * small).  Not through s_on_event: a gap must not count itself as dropped data. */
+static void
+s_gaps_to_events (vg_batcher_t *b)
 {
-    if (!s || !s[0])
-        return 0;
-    uint64_t key = (uint64_t) (uintptr_t) s;
-    uint32_t idx;
-    if (vg_u64map_get (&b->batch_strs, key, &idx))
-        return idx;
-    if (s_grow ((void **) &b->bstrs, &b->bstrs_cap, b->nbstrs + 1, sizeof *b->bstrs) < 0 ||
-        vg_u64map_put (&b->batch_strs, key, (uint32_t) b->nbstrs) < 0) {
-        *rc = -VG_ENOMEM;
-        return 0;
-    }
-    b->bstrs[b->nbstrs] = s;
-    return (uint32_t) b->nbstrs++;
-}
-
-/* Batch device index (adding the device to the batch's table). */
-static uint32_t
-s_bdev (vg_batcher_t *b, uint32_t dev, uint32_t *order, size_t *norder)
-{
-    s_device_t *d = &b->devices[dev];
-    if (d->batch_idx < 0) {
-        d->batch_idx = (int32_t) *norder;
-        order[(*norder)++] = dev;
-    }
-    return (uint32_t) d->batch_idx;
-}
-
-int
-vg_batcher_flush (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms, vg_buf_t *out)
-{
-    /* Pending gaps become events of this batch (their own arena space is small). */
-    vg_gap_t gapv[64];
-    size_t ngapv = 0;
-    for (size_t i = 0; i < b->ndevices && ngapv < 64; i++) {
+    size_t ngaps = 0;
+    for (size_t i = 0; i < b->ndevices && ngaps < 64; i++) {
         s_gap_t *g = &b->gaps[i];
         if (!g->pending || b->nevents >= b->cfg.max_events)
             continue;
-        gapv[ngapv] = (vg_gap_t) { g->from_ms, g->to_ms, g->samples, g->events, g->reason };
+        vg_gap_t gap = { g->from_ms, g->to_ms, g->samples, g->events, g->reason };
         int64_t ts = g->to_ms;
         memset (g, 0, sizeof *g);
-        /* Not through s_on_event: a gap must not count itself as dropped data. */
         s_event_t *ev = &b->events[b->nevents];
         memset (ev, 0, sizeof *ev);
         ev->type = VG_EV_GAP;
         ev->device = (uint32_t) i;
         ev->ts_ms = ts;
         ev->input = s_intern (b, "agent");
-        ev->gap = s_arena_copy (b, &gapv[ngapv], sizeof gapv[ngapv]);
+        ev->gap = s_arena_copy (b, &gap, sizeof gap);
         if (!ev->gap || !ev->input)
             continue;
-        ev->gap->reason = s_intern (b, gapv[ngapv].reason ? gapv[ngapv].reason : "");
+        ev->gap->reason = s_intern (b, gap.reason ? gap.reason : "");
         b->nevents++;
-        ngapv++;
+        ngaps++;
     }
-    size_t total = b->npool + b->nevents;
-    if (total == 0)
-        return 0;
-    int rc = 0;
-    size_t nser = b->ntouched;
-    /* Group samples by series: offsets from per-series counts, then scatter. */
+}
+
+/* Step 2: group the pool by series (offsets from per-series counts, then scatter into
+ * ts2/v2), so each touched series' samples are contiguous at s->off in arrival order. */
+static void
+s_group_samples (vg_batcher_t *b)
+{
     uint32_t off = 0;
-    for (size_t i = 0; i < nser; i++) {
+    for (size_t i = 0; i < b->ntouched; i++) {
         s_series_t *s = &b->series[b->touched[i]];
         s->off = off;
         off += s->count;
@@ -610,192 +594,136 @@ vg_batcher_flush (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created
         b->ts2[j] = b->ts[i];
         b->v2[j] = b->v[i];
     }
-    /* String and device tables. */
-    vg_u64map_clear (&b->batch_strs);
-    if (s_grow ((void **) &b->bstrs, &b->bstrs_cap, 1, sizeof *b->bstrs) < 0)
+}
+
+/* Batch device index of device dev, adding it to the batch (and to dorder) on first use. */
+static int
+s_batch_device (vg_batcher_t *b, uint32_t dev, uint32_t *idx)
+{
+    s_device_t *d = &b->devices[dev];
+    if (d->batch_idx < 0) {
+        vg_device_t x = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
+        int rc = vg_batch_writer_device (b->writer, &x, idx);
+        if (rc < 0)
+            return rc;
+        d->batch_idx = (int32_t) *idx;
+        b->dorder[b->ndorder++] = dev;
+    }
+    *idx = (uint32_t) d->batch_idx;
+    return 0;
+}
+
+/* Step 3: hand the touched series, then the events, to the writer.  Devices enter the
+ * batch in order of first reference. */
+static int
+s_write_batch (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms)
+{
+    vg_batch_writer_begin (b->writer, b->cfg.agent_id, epoch, seq, created_ms);
+    b->ndorder = 0;
+    if (s_grow ((void **) &b->dorder, &b->dorder_cap, b->ndevices, sizeof *b->dorder) < 0)
         return -VG_ENOMEM;
-    b->bstrs[0] = ""; /* index 0 is the empty string */
-    b->nbstrs = 1;
-    uint32_t *dorder = malloc ((b->ndevices ? b->ndevices : 1) * sizeof *dorder);
-    Vigil__Series *sv = calloc (nser ? nser : 1, sizeof *sv);
-    Vigil__Series **sp = calloc (nser ? nser : 1, sizeof *sp);
-    uint32_t *labels = calloc (nser ? nser * 2 * VG_MAX_LABELS : 1, sizeof *labels);
-    size_t *chunk_off = calloc (nser ? nser : 1, sizeof *chunk_off);
-    Vigil__Event *evv = calloc (b->nevents ? b->nevents : 1, sizeof *evv);
-    Vigil__Event **evp = calloc (b->nevents ? b->nevents : 1, sizeof *evp);
-    Vigil__Attr *attrv = calloc (b->nevents ? b->nevents * VG_MAX_ATTRS : 1, sizeof *attrv);
-    Vigil__Attr **attrp = calloc (b->nevents ? b->nevents * VG_MAX_ATTRS : 1, sizeof *attrp);
-    Vigil__FlowSummary *flowv = calloc (b->nevents ? b->nevents : 1, sizeof *flowv);
-    Vigil__Gap *gapp = calloc (b->nevents ? b->nevents : 1, sizeof *gapp);
-    Vigil__Device *devv = NULL;
-    Vigil__Device **devp = NULL;
-    size_t ndev = 0;
-    if (!dorder || !sv || !sp || !labels || !chunk_off || !evv || !evp || !attrv || !attrp || !flowv || !gapp) {
-        rc = -VG_ENOMEM;
-        goto done;
+    int rc = 0;
+    for (size_t i = 0; i < b->ntouched && rc == 0; i++) {
+        const s_series_t *s = &b->series[b->touched[i]];
+        vg_batch_series_t x = {
+            .path = s->path,
+            .labels = s->labels,
+            .nlabels = s->nlabels,
+            .kind = (vg_kind_t) s->kind,
+            .input = s->input,
+            .origin_path = s->origin,
+            .unit = s->unit,
+            .state_names = s->kind == VG_KIND_STATE ? s->states : NULL,
+            .nstate_names = s->kind == VG_KIND_STATE ? s->nstates : 0,
+            .ts = b->ts2 + s->off,
+            .v = b->v2 + s->off,
+            .count = s->count,
+        };
+        rc = s_batch_device (b, s->device, &x.device);
+        rc = rc ? rc : vg_batch_writer_series (b->writer, &x);
     }
-    vg_buf_reset (&b->chunks);
-    for (size_t i = 0; i < nser && rc == 0; i++) {
-        s_series_t *s = &b->series[b->touched[i]];
-        Vigil__Series *x = &sv[i];
-        vigil__series__init (x);
-        x->device = s_bdev (b, s->device, dorder, &ndev);
-        x->path = s_bstr (b, s->path, &rc);
-        x->n_labels = 2u * s->nlabels;
-        x->labels = labels + i * 2 * VG_MAX_LABELS;
-        for (size_t j = 0; j < x->n_labels; j++)
-            x->labels[j] = s_bstr (b, s->labels[j], &rc);
-        x->kind = (Vigil__SeriesKind) s->kind;
-        x->input = s_bstr (b, s->input, &rc);
-        x->origin_path = s_bstr (b, s->origin, &rc);
-        x->unit = (char *) s->unit;
-        x->count = s->count;
-        if (s->kind == VG_KIND_STATE) {
-            x->n_state_names = s->nstates;
-            x->state_names = (char **) s->states;
-        }
-        chunk_off[i] = b->chunks.len;
-        rc = rc ? rc : vg_chunk_encode (b->ts2 + s->off, b->v2 + s->off, s->count, &b->chunks);
-        sp[i] = x;
-    }
-    for (size_t i = 0; i < nser; i++) {
-        size_t end = i + 1 < nser ? chunk_off[i + 1] : b->chunks.len;
-        sv[i].chunk.data = b->chunks.data + chunk_off[i];
-        sv[i].chunk.len = end - chunk_off[i];
-    }
-    size_t na = 0;
     for (size_t i = 0; i < b->nevents && rc == 0; i++) {
-        s_event_t *e = &b->events[i];
-        Vigil__Event *x = &evv[i];
-        vigil__event__init (x);
-        x->device = s_bdev (b, e->device, dorder, &ndev);
-        x->ts_ms = e->ts_ms;
-        x->type = (Vigil__EventType) e->type;
-        x->input = s_bstr (b, e->input, &rc);
-        x->attrs = attrp + na;
-        for (size_t j = 0; j < e->nattrs; j++) {
-            vigil__attr__init (&attrv[na]);
-            attrv[na].key = (char *) e->attrs[j].key;
-            attrv[na].value = (char *) e->attrs[j].value;
-            attrp[na] = &attrv[na];
-            na++;
-        }
-        x->n_attrs = e->nattrs;
-        if (e->flow) {
-            Vigil__FlowSummary *f = &flowv[i];
-            vigil__flow_summary__init (f);
-            f->src = (char *) e->flow->src;
-            f->dst = (char *) e->flow->dst;
-            f->dst_port = e->flow->dst_port;
-            f->protocol = e->flow->protocol;
-            f->bytes = e->flow->bytes;
-            f->packets = e->flow->packets;
-            f->interval_ms = e->flow->interval_ms;
-            f->vrf = (char *) e->flow->vrf;
-            f->dst_asn = e->flow->dst_asn;
-            f->dst_country = (char *) e->flow->dst_country;
-            x->flow = f;
-        }
-        if (e->gap) {
-            Vigil__Gap *g = &gapp[i];
-            vigil__gap__init (g);
-            g->from_ms = e->gap->from_ms;
-            g->to_ms = e->gap->to_ms;
-            g->samples = e->gap->samples;
-            g->events = e->gap->events;
-            g->reason = (char *) (e->gap->reason ? e->gap->reason : "");
-            x->gap = g;
-        }
-        evp[i] = x;
+        const s_event_t *e = &b->events[i];
+        vg_event_t x = { NULL, e->ts_ms, e->type, e->attrs, e->nattrs, e->flow, e->gap, e->input };
+        uint32_t dev;
+        rc = s_batch_device (b, e->device, &dev);
+        rc = rc ? rc : vg_batch_writer_event (b->writer, dev, &x);
     }
-    if (rc < 0)
-        goto done;
-    devv = calloc (ndev ? ndev : 1, sizeof *devv);
-    devp = calloc (ndev ? ndev : 1, sizeof *devp);
-    if (!devv || !devp) {
-        rc = -VG_ENOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < ndev; i++) {
-        s_device_t *d = &b->devices[dorder[i]];
-        vigil__device__init (&devv[i]);
-        devv[i].id = d->id;
-        devv[i].vendor = d->vendor;
-        devv[i].model = d->model;
-        devv[i].role = d->role;
-        devv[i].site = d->site;
-        devv[i].sw_version = d->sw_version;
-        devp[i] = &devv[i];
-    }
-    Vigil__Batch batch = VIGIL__BATCH__INIT;
-    batch.agent_id = (char *) b->cfg.agent_id;
-    batch.epoch = epoch;
-    batch.seq = seq;
-    batch.created_ms = created_ms;
-    batch.n_strings = b->nbstrs;
-    batch.strings = (char **) b->bstrs;
-    batch.n_devices = ndev;
-    batch.devices = devp;
-    batch.n_series = nser;
-    batch.series = sp;
-    batch.n_events = b->nevents;
-    batch.events = evp;
-    size_t sz = vigil__batch__get_packed_size (&batch);
+    return rc;
+}
+
+/* Step 4: pack (into out, or into the scratch buffer and then compressed into out). */
+static int
+s_pack (vg_batcher_t *b, vg_buf_t *out)
+{
     vg_buf_t *dst = b->cfg.compression >= 0 ? &b->packed : out;
-    vg_buf_reset (dst);
-    rc = vg_buf_reserve (dst, sz);
-    if (rc == 0) {
-        dst->len = vigil__batch__pack (&batch, dst->data);
-        b->stats.bytes_raw += dst->len;
-        if (dst != out)
-            rc = vg_zstd_compress (dst->data, dst->len, b->cfg.compression ? b->cfg.compression : 1, out);
-    }
+    int rc = vg_batch_writer_pack (b->writer, dst);
+    if (rc < 0)
+        return rc;
+    b->stats.bytes_raw += dst->len;
+    if (dst != out)
+        rc = vg_zstd_compress (dst->data, dst->len, b->cfg.compression ? b->cfg.compression : 1, out);
     if (rc == 0) {
         b->stats.batches++;
         b->stats.bytes_out += out->len;
     }
-done:
-    /* Remember what this batch held per device, in case it cannot be kept. */
-    if (rc == 0) {
-        free (b->last_devices);
-        free (b->last_ranges);
-        b->last_devices = malloc ((ndev ? ndev : 1) * sizeof *b->last_devices);
-        b->last_ranges = malloc ((ndev ? ndev : 1) * sizeof *b->last_ranges);
-        b->nlast = 0;
-        if (b->last_devices && b->last_ranges)
-            for (size_t i = 0; i < ndev; i++) {
-                s_device_t *d = &b->devices[dorder[i]];
-                b->last_devices[i] = dorder[i];
-                b->last_ranges[i] = (s_gap_t) { d->from_ms, d->to_ms, d->samples, d->events, NULL, false };
-                b->nlast++;
-            }
+    return rc;
+}
+
+/* Step 5: remember what the batch held per device, in case it cannot be kept. */
+static void
+s_remember_last (vg_batcher_t *b)
+{
+    size_t n = b->ndorder;
+    free (b->last_devices);
+    free (b->last_ranges);
+    b->last_devices = malloc ((n ? n : 1) * sizeof *b->last_devices);
+    b->last_ranges = malloc ((n ? n : 1) * sizeof *b->last_ranges);
+    b->nlast = 0;
+    if (!b->last_devices || !b->last_ranges)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const s_device_t *d = &b->devices[b->dorder[i]];
+        b->last_devices[i] = b->dorder[i];
+        b->last_ranges[i] = (s_gap_t) { d->from_ms, d->to_ms, d->samples, d->events, NULL, false };
+        b->nlast++;
     }
-    for (size_t i = 0; i < ndev; i++) {
-        s_device_t *d = &b->devices[dorder[i]];
+}
+
+/* Step 6: empty the pool, the events and the per-batch device and series state. */
+static void
+s_reset_batch (vg_batcher_t *b)
+{
+    for (size_t i = 0; i < b->ndorder; i++) {
+        s_device_t *d = &b->devices[b->dorder[i]];
         d->batch_idx = -1;
         d->from_ms = d->to_ms = 0;
         d->samples = d->events = 0;
     }
-    for (size_t i = 0; i < nser; i++)
+    b->ndorder = 0;
+    for (size_t i = 0; i < b->ntouched; i++)
         b->series[b->touched[i]].count = 0;
     b->ntouched = 0;
     b->npool = 0;
     b->nevents = 0;
     b->arena_used = 0;
     b->oldest_mono = 0;
-    free (dorder);
-    free (sv);
-    free (sp);
-    free (labels);
-    free (chunk_off);
-    free (evv);
-    free (evp);
-    free (attrv);
-    free (attrp);
-    free (flowv);
-    free (gapp);
-    free (devv);
-    free (devp);
+}
+
+int
+vg_batcher_flush (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms, vg_buf_t *out)
+{
+    s_gaps_to_events (b);
+    size_t total = b->npool + b->nevents;
+    if (total == 0)
+        return 0;
+    s_group_samples (b);
+    int rc = s_write_batch (b, epoch, seq, created_ms);
+    if (rc == 0)
+        rc = s_pack (b, out);
+    if (rc == 0)
+        s_remember_last (b);
+    s_reset_batch (b);
     return rc < 0 ? rc : (int) total;
 }
 

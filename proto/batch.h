@@ -5,7 +5,8 @@
  * string table and the device list, every label pair, kind, count and string bound, so code
  * that walks a validated batch (vg_batch_labels, the ingest and detect loops) needs no
  * bounds checks of its own.  Chunks are not decoded here (the caller does, with its own
- * scratch).  Policy (which agent, which devices, time windows) is the caller's. */
+ * scratch).  Policy (which agent, which devices, time windows) is the caller's.  The write
+ * side is proto/batch_writer.h, which checks the same bounds as items are added. */
 #ifndef VG_BATCH_H
 #define VG_BATCH_H
 

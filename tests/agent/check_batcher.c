@@ -9,6 +9,7 @@
 #include "common/chunk.h"
 #include "common/compress.h"
 #include "common/err.h"
+#include "proto/batch.h"
 #include "proto/vigil.pb-c.h"
 
 static vg_batcher_t *s_b;
@@ -203,6 +204,43 @@ START_TEST (series_limit)
 }
 END_TEST
 
+/* The batcher admits exactly what the reader accepts: strings one short of a bound pack
+ * into a batch vg_batch_validate passes; strings at the bound are refused on entry (a
+ * series path as a series_limit gap, a state or an event attribute as a rejected point),
+ * so no flush fails and no batch is refused at the collector for them. */
+START_TEST (bounds_match_the_reader)
+{
+    static char path[VG_MAX_PATH_LEN + 1], key[VG_MAX_LABEL_LEN + 1], state[VG_MAX_STATE_LEN + 1];
+    memset (path, 'p', VG_MAX_PATH_LEN);
+    path[0] = '/';
+    memset (key, 'k', VG_MAX_LABEL_LEN);
+    memset (state, 'S', VG_MAX_STATE_LEN);
+    ck_assert_int_eq (s_sample (path, "et-0", 1000, 1, NULL), -VG_EFULL); /* at the bound */
+    path[VG_MAX_PATH_LEN - 1] = '\0';
+    ck_assert_int_eq (s_sample (path, "et-0", 1000, 1, NULL), 0);
+    ck_assert_int_eq (s_sample ("/state", "et-0", 1000, 0, state), -VG_EINVAL);
+    state[VG_MAX_STATE_LEN - 1] = '\0';
+    ck_assert_int_eq (s_sample ("/state", "et-0", 1000, 0, state), 0);
+    vg_label_t attrs[] = { { key, "v" } };
+    vg_event_t e = { "s1/r1", 5000, VG_EV_LOGIN, attrs, 1, NULL, NULL, "test" };
+    ck_assert_int_eq (s_sink.event (s_sink.ctx, &e), -VG_EINVAL);
+    key[VG_MAX_LABEL_LEN - 1] = '\0';
+    ck_assert_int_eq (s_sink.event (s_sink.ctx, &e), 0);
+    vg_batcher_stats_t st;
+    vg_batcher_stats (s_b, &st);
+    ck_assert_uint_eq (st.rejected_points, 2);
+    Vigil__Batch *b = s_flush (1);
+    vg_batch_limits_t lim = { 10, 10, 10 };
+    char why[200] = "";
+    size_t total = 0;
+    ck_assert_msg (vg_batch_validate (b, &lim, &total, why, sizeof why) == 0, "%s", why);
+    ck_assert_uint_eq (total, 2);
+    ck_assert_uint_eq (b->n_events, 2); /* the login and the series_limit gap */
+    ck_assert_str_eq (s_str (b, b->series[0]->path), path);
+    vigil__batch__free_unpacked (b, NULL);
+}
+END_TEST
+
 Suite *
 vg_batcher_suite (void)
 {
@@ -214,6 +252,7 @@ vg_batcher_suite (void)
     tcase_add_test (tc, limits_become_gaps);
     tcase_add_test (tc, lost_batch_reported);
     tcase_add_test (tc, series_limit);
+    tcase_add_test (tc, bounds_match_the_reader);
     suite_add_tcase (s, tc);
     return s;
 }
