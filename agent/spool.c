@@ -3,7 +3,9 @@
  *
  * Invariant: every seq < next_seq that is not <= acked_seq is covered either by a batch file
  * on disk or by the persisted next_seq, so a crash can never make a seq be handed out twice.
- * The in-memory index holds (seq, payload length) only, sorted by seq. */
+ * The in-memory index holds (seq, payload length) only, sorted by seq.
+ * One concept over ~850 lines: the file format, torn-write recovery, the state file and the
+ * index move together (every crash test exercises all four), so the file is not split. */
 #include "agent/spool.h"
 
 #include "common/byteorder.h"
