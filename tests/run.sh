@@ -33,7 +33,8 @@ if [[ "${VG_SKIP_SANITIZE:-0}" != 1 ]]; then
   stage "build (ASan+UBSan) and its tests"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVG_SANITIZE=ON -DVG_WERROR=ON >/dev/null
   ninja -C build-asan -j"$jobs"
-  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  # Check's per-case timeouts are set for the normal build; sanitizers run 3-10x slower.
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 CK_TIMEOUT_MULTIPLIER=4 \
      ctest --output-on-failure -j"$jobs" -L unit)
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j"$jobs" -R 'integration_(e2e_sim|bad_batches|spool_drain|detect_alerts|inputs_live)')
