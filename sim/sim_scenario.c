@@ -6,6 +6,7 @@
 #include "sim/sim_scenario.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "common/arena.h"
 #include "common/err.h"
+#include "common/json.h"
 #include "sim/scenario_int.h"
 #include "sim/sim_int.h"
 
@@ -547,22 +549,52 @@ vg_sim_label (const vg_sim_t *s, size_t i)
     return s->scen && i < s->scen->nlabels ? &s->scen->labels[i] : NULL;
 }
 
+/* Append fmt's output at *o (snprintf-style: counts what did not fit). */
+static void
+s_out (char *buf, size_t size, size_t *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    int w = vsnprintf (buf + (*o < size ? *o : size), *o < size ? size - *o : 0, fmt, ap);
+    va_end (ap);
+    *o += w > 0 ? (size_t) w : 0;
+}
+
+/* Append str (NULL = "") JSON-escaped and quoted at *o. */
+static void
+s_out_str (char *buf, size_t size, size_t *o, const char *str)
+{
+    s_out (buf, size, o, "\"");
+    *o += vg_json_escape (buf + (*o < size ? *o : size), *o < size ? size - *o : 0, str);
+    s_out (buf, size, o, "\"");
+}
+
 size_t
 vg_sim_label_json (const vg_sim_label_t *l, char *buf, size_t size)
 {
     size_t o = 0;
-#define OUT(...)                                                                                  \
-    do {                                                                                           \
-        int w_ = snprintf (buf + (o < size ? o : size), o < size ? size - o : 0, __VA_ARGS__);       \
-        o += w_ > 0 ? (size_t) w_ : 0;                                                             \
-    } while (0)
-    OUT ("{\"scenario\":\"%s\",\"id\":\"%s\",\"type\":\"%s\",\"detector\":\"%s\",\"cia\":\"%c\",\"benign\":%s,"
-         "\"entity\":\"%s\",\"devices\":[",
-         l->scenario, l->id, l->type, l->detector, l->cia, l->benign ? "true" : "false", l->entity ? l->entity : "");
-    for (size_t i = 0; i < l->ndevices; i++)
-        OUT ("%s\"%s\"", i ? "," : "", l->devices[i]);
-    OUT ("],\"devices_total\":%zu,\"start_ms\":%lld,\"end_ms\":%lld,\"magnitude\":%.6g,\"note\":\"%s\"}",
-         l->ndevices_total, (long long) l->start_ms, (long long) l->end_ms, l->magnitude, l->note ? l->note : "");
-#undef OUT
+    char cia[2] = { l->cia, 0 };
+    s_out (buf, size, &o, "{\"scenario\":");
+    s_out_str (buf, size, &o, l->scenario);
+    s_out (buf, size, &o, ",\"id\":");
+    s_out_str (buf, size, &o, l->id);
+    s_out (buf, size, &o, ",\"type\":");
+    s_out_str (buf, size, &o, l->type);
+    s_out (buf, size, &o, ",\"detector\":");
+    s_out_str (buf, size, &o, l->detector);
+    s_out (buf, size, &o, ",\"cia\":");
+    s_out_str (buf, size, &o, cia);
+    s_out (buf, size, &o, ",\"benign\":%s,\"entity\":", l->benign ? "true" : "false");
+    s_out_str (buf, size, &o, l->entity);
+    s_out (buf, size, &o, ",\"devices\":[");
+    for (size_t i = 0; i < l->ndevices; i++) {
+        if (i)
+            s_out (buf, size, &o, ",");
+        s_out_str (buf, size, &o, l->devices[i]);
+    }
+    s_out (buf, size, &o, "],\"devices_total\":%zu,\"start_ms\":%lld,\"end_ms\":%lld,\"magnitude\":%.6g,\"note\":",
+           l->ndevices_total, (long long) l->start_ms, (long long) l->end_ms, l->magnitude);
+    s_out_str (buf, size, &o, l->note);
+    s_out (buf, size, &o, "}");
     return o;
 }
