@@ -477,11 +477,13 @@ s_p_common_mode (vg_sim_t *s, const vg_scen__type_t *t)
         vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, (double) got / (double) nv);
         if (l)
             l->entity = vendor;
+        /* The I03 labels below may move the label array: keep the X01 label's index. */
+        size_t li = l ? vg_sim_label_count (s) - 1 : SIZE_MAX;
         uint64_t spread = (uint64_t) (8 * MIN_MS / s->cfg.interval_ms);
         for (size_t i = 0; i < got && rc == 0; i++) {
             uint64_t k0 = a + (spread ? vg_scen__rnd (sc) % (spread + 1) : 0);
             vg_scen__reserve (sc, idx[i], vg_scen__ts (s, a), vg_scen__ts (s, b));
-            vg_scen__label_dev (l, &s->devs[idx[i]]);
+            vg_scen__label_dev (vg_scen__label_at (s, li), &s->devs[idx[i]]);
             vg_scen__label_dev (vg_scen__label (s, t, "I03", 'I', a, b, 1), &s->devs[idx[i]]);
             rc = s_reboot (s, idx[i], k0 < b ? k0 : a, "unknown", NULL);
         }

@@ -107,6 +107,9 @@ void vg_scen__attr (vg_scen__event_t *e, const char *k, const char *v);
  * Valid until the next vg_scen__label. */
 vg_sim_label_t *vg_scen__label (vg_sim_t *s, const vg_scen__type_t *t, const char *det, char cia, uint64_t from,
                                 uint64_t to, double mag);
+/* Label i (in vg_sim_label order), to change it after later labels were added; NULL when
+ * i is out of range. */
+vg_sim_label_t *vg_scen__label_at (vg_sim_t *s, size_t i);
 /* List device d on label l (the first device also becomes the entity); nothing when l is
  * NULL. */
 void vg_scen__label_dev (vg_sim_label_t *l, const device_t *d);

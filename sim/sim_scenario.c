@@ -242,6 +242,12 @@ vg_scen__label (vg_sim_t *s, const vg_scen__type_t *t, const char *det, char cia
     return l;
 }
 
+vg_sim_label_t *
+vg_scen__label_at (vg_sim_t *s, size_t i)
+{
+    return i < s->scen->nlabels ? &s->scen->labels[i] : NULL;
+}
+
 void
 vg_scen__label_dev (vg_sim_label_t *l, const device_t *d)
 {

@@ -452,6 +452,31 @@ START_TEST (label_json_escapes)
 }
 END_TEST
 
+/* A common-mode incident lists every rebooted device on its X01 label, also when the label
+ * array grows while the incident adds its per-device I03 labels. */
+START_TEST (common_mode_devices)
+{
+    vg_sim_cfg_t cfg = s_cfg ("common-mode-reboot", 8, 19, 300000);
+    cfg.scenario_n = 16;
+    vg_sim_t *s = vg_sim_new (&cfg, NULL);
+    ck_assert_ptr_nonnull (s);
+    size_t nx = 0;
+    for (size_t i = 0; i < vg_sim_label_count (s); i++) {
+        const vg_sim_label_t *x = vg_sim_label (s, i);
+        if (strcmp (x->detector, "X01") != 0)
+            continue;
+        size_t ni = 0;
+        for (size_t j = 0; j < vg_sim_label_count (s); j++)
+            ni += strcmp (vg_sim_label (s, j)->id, x->id) == 0 && strcmp (vg_sim_label (s, j)->detector, "I03") == 0;
+        ck_assert_uint_eq (x->ndevices_total, ni);
+        ck_assert_uint_eq (x->ndevices, ni < VG_SIM_LABEL_DEVS ? ni : VG_SIM_LABEL_DEVS);
+        nx++;
+    }
+    ck_assert_uint_ge (nx, 12); /* enough incidents to grow the label array past 64 */
+    vg_sim_destroy (&s);
+}
+END_TEST
+
 /* A sink error mid-step with a counter reset in that step: the retry re-emits the step
  * identically (the reset is keyed by step, not applied once). */
 START_TEST (retry_with_incidents)
@@ -503,6 +528,7 @@ vg_sim_scenario_suite (void)
     tcase_add_test (tc, names_match_types);
     tcase_add_test (tc, label_json_form);
     tcase_add_test (tc, label_json_escapes);
+    tcase_add_test (tc, common_mode_devices);
     suite_add_tcase (s, tc);
     return s;
 }
