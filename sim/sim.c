@@ -152,11 +152,7 @@ vg_sim_destroy (vg_sim_t **self_p)
         return;
     vg_sim_t *s = *self_p;
     vg_sim__scenario_free (s);
-    while (s->arena) {
-        arena_block_t *n = s->arena->next;
-        free (s->arena);
-        s->arena = n;
-    }
+    vg_arena_free (&s->arena);
     free (s->devs);
     free (s->series);
     free (s->load);

@@ -43,25 +43,6 @@ static const double s_harm[P__COUNT][5] = {
 };
 static const double s_floor[P__COUNT] = { 0.15, 0.10 };
 
-static const char *
-s_strdup (vg_sim_t *s, const char *str)
-{
-    size_t n = strlen (str) + 1;
-    if (n > sizeof s->arena->data)
-        return NULL;
-    if (!s->arena || s->arena->used + n > sizeof s->arena->data) {
-        arena_block_t *b = calloc (1, sizeof *b);
-        if (!b)
-            return NULL;
-        b->next = s->arena;
-        s->arena = b;
-    }
-    char *p = s->arena->data + s->arena->used;
-    memcpy (p, str, n);
-    s->arena->used += n;
-    return p;
-}
-
 /* Append a series to the device being built; returns it zeroed-but-templated, or NULL. */
 static series_t *
 s_add (vg_sim_t *s, device_t *d, const char *path, vg_kind_t kind, const char *unit,
@@ -80,11 +61,11 @@ s_add (vg_sim_t *s, device_t *d, const char *path, vg_kind_t kind, const char *u
     size_t nl = 0;
     if (k1) {
         se->labels[nl].key = k1;
-        se->labels[nl++].value = s_strdup (s, v1);
+        se->labels[nl++].value = vg_arena_strdup (&s->arena, v1);
     }
     if (k2) {
         se->labels[nl].key = k2;
-        se->labels[nl++].value = s_strdup (s, v2);
+        se->labels[nl++].value = vg_arena_strdup (&s->arena, v2);
     }
     for (size_t i = 0; i < nl; i++)
         if (!se->labels[i].value)
@@ -516,6 +497,7 @@ vg_sim__build (vg_sim_t *s)
     int perm[R__COUNT][4];
     char site[16], name[16];
     int rc = 0;
+    s->arena = (vg_arena_t) VG_ARENA_INIT (8192, SIZE_MAX);
     for (int r = 0; r < R__COUNT; r++)
         s_perm (c->seed, r, perm[r]);
     for (uint32_t i = 0; i < c->sites && rc == 0; i++) {

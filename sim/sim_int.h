@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "common/arena.h"
 #include "common/hash.h"
 #include "sim/sim.h"
 
@@ -69,12 +70,6 @@ typedef struct {
     uint32_t dmod;             /* first device-level incident modifier (index + 1), 0 = none */
 } device_t;
 
-typedef struct arena_block {
-    struct arena_block *next;
-    size_t used;
-    char data[8192];
-} arena_block_t;
-
 struct vg_sim {
     vg_sim_cfg_t cfg;
     uint64_t step;
@@ -82,7 +77,7 @@ struct vg_sim {
     size_t ndevs;
     series_t *series;
     size_t nseries, cap;
-    arena_block_t *arena;
+    vg_arena_t arena;     /* series label values (sim_fleet.c) */
     double *load, *load2, *loadinv; /* per driver: [0] fleet, [1..sites] site, then cells */
     uint64_t *dkey;       /* per driver RNG key */
     int *cell_profile;    /* per cell */

@@ -368,6 +368,115 @@ START_TEST (effects)
 }
 END_TEST
 
+/* Every built-in name has a scenario: each single-type name plans only incidents of its own
+ * type, and every type the catalogue plans is listed among the names. */
+START_TEST (names_match_types)
+{
+    const char *const *n = vg_sim_scenario_names ();
+    ck_assert_str_eq (n[0], "catalog");
+    ck_assert_str_eq (n[1], "benign");
+    for (size_t k = 2; n[k]; k++) {
+        vg_sim_cfg_t cfg = s_cfg (n[k], 8, 17, 900000);
+        vg_sim_t *s = vg_sim_new (&cfg, NULL);
+        ck_assert_ptr_nonnull (s);
+        ck_assert_msg (vg_sim_label_count (s) >= 1, "no incident for %s", n[k]);
+        for (size_t i = 0; i < vg_sim_label_count (s); i++) {
+            ck_assert_str_eq (vg_sim_label (s, i)->type, n[k]);
+            ck_assert_str_eq (vg_sim_label (s, i)->scenario, n[k]);
+        }
+        vg_sim_destroy (&s);
+    }
+    vg_sim_cfg_t cfg = s_cfg ("catalog", 8, 17, 900000);
+    vg_sim_t *s = vg_sim_new (&cfg, NULL);
+    ck_assert_ptr_nonnull (s);
+    for (size_t i = 0; i < vg_sim_label_count (s); i++) {
+        int listed = 0;
+        for (size_t k = 2; n[k]; k++)
+            listed |= strcmp (n[k], vg_sim_label (s, i)->type) == 0;
+        ck_assert_msg (listed, "type %s not in the names", vg_sim_label (s, i)->type);
+    }
+    vg_sim_destroy (&s);
+}
+END_TEST
+
+/* An ordinary label has exactly this JSON form (the labels files compare byte for byte). */
+START_TEST (label_json_form)
+{
+    vg_sim_label_t l = { .id = "inc007", .scenario = "catalog", .type = "silence", .detector = "A01",
+                         .cia = 'A', .entity = "s01/gnb1", .devices = { "s01/gnb1", "s02/csr1" },
+                         .ndevices = 2, .ndevices_total = 3, .start_ms = 1793577600000LL,
+                         .end_ms = 1793581200000LL, .magnitude = 0.25, .note = "one element stops reporting" };
+    char buf[1024];
+    const char *want = "{\"scenario\":\"catalog\",\"id\":\"inc007\",\"type\":\"silence\",\"detector\":\"A01\","
+                       "\"cia\":\"A\",\"benign\":false,\"entity\":\"s01/gnb1\",\"devices\":[\"s01/gnb1\","
+                       "\"s02/csr1\"],\"devices_total\":3,\"start_ms\":1793577600000,\"end_ms\":1793581200000,"
+                       "\"magnitude\":0.25,\"note\":\"one element stops reporting\"}";
+    ck_assert_uint_eq (vg_sim_label_json (&l, buf, sizeof buf), strlen (want));
+    ck_assert_str_eq (buf, want);
+    /* No entity / note: empty strings; benign true. */
+    l.entity = NULL;
+    l.note = NULL;
+    l.benign = 1;
+    l.ndevices = 0;
+    vg_sim_label_json (&l, buf, sizeof buf);
+    ck_assert_ptr_nonnull (strstr (buf, "\"benign\":true,\"entity\":\"\",\"devices\":[],"));
+    ck_assert_ptr_nonnull (strstr (buf, ",\"note\":\"\"}"));
+}
+END_TEST
+
+/* Every string is JSON-escaped (quotes, backslashes, control bytes, invalid UTF-8), and a
+ * short buffer holds a NUL-terminated prefix while the full length is returned. */
+START_TEST (label_json_escapes)
+{
+    vg_sim_label_t l = { .id = "in\"c", .scenario = "sc\\n", .type = "t\n", .detector = "A\x01", .cia = '"',
+                         .entity = "e\xff", .devices = { "d\"1", "d\t2" }, .ndevices = 2, .ndevices_total = 2,
+                         .note = "caf\xc3\xa9 \"x\"" };
+    char full[1024], part[1024];
+    size_t n = vg_sim_label_json (&l, full, sizeof full);
+    ck_assert_uint_lt (n, sizeof full);
+    ck_assert_uint_eq (strlen (full), n);
+    const char *want = "{\"scenario\":\"sc\\\\n\",\"id\":\"in\\\"c\",\"type\":\"t\\n\",\"detector\":\"A\\u0001\","
+                       "\"cia\":\"\\\"\",\"benign\":false,\"entity\":\"e\\ufffd\",\"devices\":[\"d\\\"1\","
+                       "\"d\\t2\"],\"devices_total\":2,\"start_ms\":0,\"end_ms\":0,\"magnitude\":0,"
+                       "\"note\":\"caf\xc3\xa9 \\\"x\\\"\"}";
+    ck_assert_str_eq (full, want);
+    for (size_t size = 0; size <= n + 1; size++) {
+        memset (part, 'Z', sizeof part);
+        ck_assert_uint_eq (vg_sim_label_json (&l, size ? part : NULL, size), n);
+        if (size == 0)
+            continue;
+        size_t got = strnlen (part, size);
+        ck_assert_uint_lt (got, size); /* NUL-terminated inside the buffer */
+        ck_assert_int_eq (memcmp (part, full, got), 0);
+    }
+}
+END_TEST
+
+/* A common-mode incident lists every rebooted device on its X01 label, also when the label
+ * array grows while the incident adds its per-device I03 labels. */
+START_TEST (common_mode_devices)
+{
+    vg_sim_cfg_t cfg = s_cfg ("common-mode-reboot", 8, 19, 300000);
+    cfg.scenario_n = 16;
+    vg_sim_t *s = vg_sim_new (&cfg, NULL);
+    ck_assert_ptr_nonnull (s);
+    size_t nx = 0;
+    for (size_t i = 0; i < vg_sim_label_count (s); i++) {
+        const vg_sim_label_t *x = vg_sim_label (s, i);
+        if (strcmp (x->detector, "X01") != 0)
+            continue;
+        size_t ni = 0;
+        for (size_t j = 0; j < vg_sim_label_count (s); j++)
+            ni += strcmp (vg_sim_label (s, j)->id, x->id) == 0 && strcmp (vg_sim_label (s, j)->detector, "I03") == 0;
+        ck_assert_uint_eq (x->ndevices_total, ni);
+        ck_assert_uint_eq (x->ndevices, ni < VG_SIM_LABEL_DEVS ? ni : VG_SIM_LABEL_DEVS);
+        nx++;
+    }
+    ck_assert_uint_ge (nx, 12); /* enough incidents to grow the label array past 64 */
+    vg_sim_destroy (&s);
+}
+END_TEST
+
 /* A sink error mid-step with a counter reset in that step: the retry re-emits the step
  * identically (the reset is keyed by step, not applied once). */
 START_TEST (retry_with_incidents)
@@ -416,6 +525,10 @@ vg_sim_scenario_suite (void)
     tcase_add_test (tc, deterministic);
     tcase_add_test (tc, effects);
     tcase_add_test (tc, retry_with_incidents);
+    tcase_add_test (tc, names_match_types);
+    tcase_add_test (tc, label_json_form);
+    tcase_add_test (tc, label_json_escapes);
+    tcase_add_test (tc, common_mode_devices);
     suite_add_tcase (s, tc);
     return s;
 }
