@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/array.h"
 #include "common/compress.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -100,22 +101,6 @@ struct vg_batcher {
     size_t nlast;
 };
 
-static int
-s_grow (void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < need)
-        ncap *= 2;
-    void *np = realloc (*p, ncap * elem);
-    if (!np)
-        return -VG_ENOMEM;
-    *p = np;
-    *cap = ncap;
-    return 0;
-}
-
 /* Intern s; returns the canonical copy, or NULL on allocation failure. */
 static const char *
 s_intern (vg_batcher_t *b, const char *s)
@@ -132,7 +117,7 @@ s_intern (vg_batcher_t *b, const char *s)
         h = vg_hash_mix64 (h + 1); /* collision: probe a derived key */
         h = h ? h : 1;
     }
-    if (s_grow ((void **) &b->strs, &b->strs_cap, b->nstrs + 1, sizeof *b->strs) < 0)
+    if (vg_array_reserve ((void **) &b->strs, &b->strs_cap, b->nstrs + 1, sizeof *b->strs) < 0)
         return NULL;
     char *copy = malloc (n + 1);
     if (!copy)
@@ -245,7 +230,7 @@ s_on_device (void *ctx, const vg_device_t *d)
     } else {
         if (b->ndevices >= VG_BATCH_MAX_DEVICES)
             return -VG_EFULL;
-        if (s_grow ((void **) &b->devices, &b->devices_cap, b->ndevices + 1, sizeof *b->devices) < 0)
+        if (vg_array_reserve ((void **) &b->devices, &b->devices_cap, b->ndevices + 1, sizeof *b->devices) < 0)
             return -VG_ENOMEM;
         size_t gcap = b->devices_cap;
         s_gap_t *ng = realloc (b->gaps, gcap * sizeof *ng);
@@ -314,7 +299,7 @@ s_series_for (vg_batcher_t *b, const vg_point_t *p, uint32_t dev)
         if (!p->labels[i].key || !p->labels[i].value || s_too_long (p->labels[i].key, VG_MAX_LABEL_LEN) ||
             s_too_long (p->labels[i].value, VG_MAX_LABEL_LEN))
             return NULL;
-    if (s_grow ((void **) &b->series, &b->series_cap, b->nseries + 1, sizeof *b->series) < 0)
+    if (vg_array_reserve ((void **) &b->series, &b->series_cap, b->nseries + 1, sizeof *b->series) < 0)
         return NULL;
     s_series_t *s = &b->series[b->nseries];
     memset (s, 0, sizeof *s);
@@ -409,7 +394,7 @@ s_on_sample (void *ctx, const vg_point_t *p)
         v = si;
     }
     if (s->count == 0) {
-        if (s_grow ((void **) &b->touched, &b->touched_cap, b->ntouched + 1, sizeof *b->touched) < 0)
+        if (vg_array_reserve ((void **) &b->touched, &b->touched_cap, b->ntouched + 1, sizeof *b->touched) < 0)
             return -VG_ENOMEM;
         b->touched[b->ntouched++] = (uint32_t) (s - b->series);
     }
@@ -620,7 +605,7 @@ s_write_batch (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms
 {
     vg_batch_writer_begin (b->writer, b->cfg.agent_id, epoch, seq, created_ms);
     b->ndorder = 0;
-    if (s_grow ((void **) &b->dorder, &b->dorder_cap, b->ndevices, sizeof *b->dorder) < 0)
+    if (vg_array_reserve ((void **) &b->dorder, &b->dorder_cap, b->ndevices, sizeof *b->dorder) < 0)
         return -VG_ENOMEM;
     int rc = 0;
     for (size_t i = 0; i < b->ntouched && rc == 0; i++) {

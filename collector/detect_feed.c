@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/chunk.h"
 #include "common/clock.h"
@@ -288,22 +289,6 @@ s_sift (vg_detect_feed_t *f, size_t n, size_t i)
     }
 }
 
-static int
-s_grow_u32 (uint32_t **p, size_t *cap, size_t n)
-{
-    if (n <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 1024;
-    while (nc < n)
-        nc *= 2;
-    uint32_t *np = realloc (*p, nc * sizeof *np);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
 /* Feed the batch's decoded series in time order: a batch packs each series' samples
  * together (series-major), which would otherwise look out of order to the engine whenever
  * a batch spans more data time than detect.lateness (any fast replay).  Order needed is
@@ -331,9 +316,9 @@ s_feed_merged (vg_detect_feed_t *f, int64_t now, int64_t *max_ts)
         return;
     }
     uint64_t nb = f->used && w > 0 ? ((uint64_t) tmax - (uint64_t) tmin) / (uint64_t) w + 1 : UINT64_MAX;
-    if (nb <= f->used + 1024 && s_grow_u32 (&f->bcount, &f->capb, (size_t) nb + 1) == 0 &&
-        s_grow_u32 (&f->oidx, &f->capo, f->used) == 0) {
-        if (s_grow_u32 (&f->oser, &f->capos, f->used) == 0) {
+    if (nb <= f->used + 1024 && vg_array_reserve ((void **) &f->bcount, &f->capb, (size_t) nb + 1, sizeof *f->bcount) == 0 &&
+        vg_array_reserve ((void **) &f->oidx, &f->capo, f->used, sizeof *f->oidx) == 0) {
+        if (vg_array_reserve ((void **) &f->oser, &f->capos, f->used, sizeof *f->oser) == 0) {
             uint32_t *bc = f->bcount;
             memset (bc, 0, ((size_t) nb + 1) * sizeof *bc);
             for (size_t i = 0; i < f->used; i++)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/chunk.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -64,22 +65,6 @@ struct vg_batch_writer {
     Vigil__Gap *gaps;
     size_t ngaps, gaps_cap;
 };
-
-static int
-s_grow (void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < need)
-        ncap *= 2;
-    void *np = realloc (*p, ncap * elem);
-    if (!np)
-        return -VG_ENOMEM;
-    *p = np;
-    *cap = ncap;
-    return 0;
-}
 
 /* Record rc as the batch's error if it is the first. */
 static int
@@ -170,7 +155,7 @@ vg_batch_writer_begin (vg_batch_writer_t *w, const char *agent_id, uint64_t epoc
     w->nstrs = w->ndevs = w->nser = w->nlabels = w->nev = w->nattrs = w->nflows = w->ngaps = 0;
     vg_buf_reset (&w->chunks);
     /* Index 0 is the empty string; a failure here surfaces at the first add or at pack. */
-    if (s_grow ((void **) &w->strs, &w->strs_cap, 1, sizeof *w->strs) < 0) {
+    if (vg_array_reserve ((void **) &w->strs, &w->strs_cap, 1, sizeof *w->strs) < 0) {
         w->err = -VG_ENOMEM;
         return;
     }
@@ -202,7 +187,7 @@ vg_batch_writer_string (vg_batch_writer_t *w, const char *s, uint32_t *idx)
     if (!found) {
         if (w->nstrs >= VG_BATCH_MAX_STRINGS)
             return s_fail (w, -VG_ETOOBIG);
-        if (s_grow ((void **) &w->strs, &w->strs_cap, w->nstrs + 1, sizeof *w->strs) < 0 ||
+        if (vg_array_reserve ((void **) &w->strs, &w->strs_cap, w->nstrs + 1, sizeof *w->strs) < 0 ||
             vg_u64map_put (&w->str_map, h, (uint32_t) w->nstrs) < 0)
             return s_fail (w, -VG_ENOMEM);
         i = (uint32_t) w->nstrs;
@@ -231,7 +216,7 @@ vg_batch_writer_device (vg_batch_writer_t *w, const vg_device_t *d, uint32_t *id
     }
     if (w->ndevs >= VG_BATCH_MAX_DEVICES)
         return s_fail (w, -VG_ETOOBIG);
-    if (s_grow ((void **) &w->devs, &w->devs_cap, w->ndevs + 1, sizeof *w->devs) < 0 ||
+    if (vg_array_reserve ((void **) &w->devs, &w->devs_cap, w->ndevs + 1, sizeof *w->devs) < 0 ||
         vg_u64map_put (&w->dev_map, h, (uint32_t) w->ndevs) < 0)
         return s_fail (w, -VG_ENOMEM);
     Vigil__Device *x = &w->devs[w->ndevs];
@@ -251,7 +236,7 @@ static int
 s_add_labels (vg_batch_writer_t *w, const vg_batch_series_t *s, size_t *off)
 {
     size_t n = 2 * s->nlabels;
-    if (s_grow ((void **) &w->labels, &w->labels_cap, w->nlabels + n, sizeof *w->labels) < 0)
+    if (vg_array_reserve ((void **) &w->labels, &w->labels_cap, w->nlabels + n, sizeof *w->labels) < 0)
         return -VG_ENOMEM;
     *off = w->nlabels;
     for (size_t j = 0; j < n; j++) {
@@ -276,7 +261,7 @@ vg_batch_writer_series (vg_batch_writer_t *w, const vg_batch_series_t *s)
     for (size_t j = 0; j < s->nstate_names; j++)
         if (!s->state_names[j] || !s_fits (s->state_names[j], VG_MAX_STATE_LEN))
             return s_fail (w, -VG_EINVAL);
-    if (s_grow ((void **) &w->ser, &w->ser_cap, w->nser + 1, sizeof *w->ser) < 0)
+    if (vg_array_reserve ((void **) &w->ser, &w->ser_cap, w->nser + 1, sizeof *w->ser) < 0)
         return s_fail (w, -VG_ENOMEM);
     s_series_t *r = &w->ser[w->nser];
     Vigil__Series *x = &r->x;
@@ -310,7 +295,7 @@ vg_batch_writer_series (vg_batch_writer_t *w, const vg_batch_series_t *s)
 static int
 s_add_attrs (vg_batch_writer_t *w, const vg_event_t *e, size_t *off)
 {
-    if (s_grow ((void **) &w->attrs, &w->attrs_cap, w->nattrs + e->nattrs, sizeof *w->attrs) < 0)
+    if (vg_array_reserve ((void **) &w->attrs, &w->attrs_cap, w->nattrs + e->nattrs, sizeof *w->attrs) < 0)
         return -VG_ENOMEM;
     *off = w->nattrs;
     for (size_t j = 0; j < e->nattrs; j++) {
@@ -328,7 +313,7 @@ s_add_attrs (vg_batch_writer_t *w, const vg_event_t *e, size_t *off)
 static int
 s_add_flow (vg_batch_writer_t *w, const vg_flow_t *f, int32_t *idx)
 {
-    if (s_grow ((void **) &w->flows, &w->flows_cap, w->nflows + 1, sizeof *w->flows) < 0)
+    if (vg_array_reserve ((void **) &w->flows, &w->flows_cap, w->nflows + 1, sizeof *w->flows) < 0)
         return -VG_ENOMEM;
     Vigil__FlowSummary *x = &w->flows[w->nflows];
     vigil__flow_summary__init (x);
@@ -349,7 +334,7 @@ s_add_flow (vg_batch_writer_t *w, const vg_flow_t *f, int32_t *idx)
 static int
 s_add_gap (vg_batch_writer_t *w, const vg_gap_t *g, int32_t *idx)
 {
-    if (s_grow ((void **) &w->gaps, &w->gaps_cap, w->ngaps + 1, sizeof *w->gaps) < 0)
+    if (vg_array_reserve ((void **) &w->gaps, &w->gaps_cap, w->ngaps + 1, sizeof *w->gaps) < 0)
         return -VG_ENOMEM;
     Vigil__Gap *x = &w->gaps[w->ngaps];
     vigil__gap__init (x);
@@ -369,7 +354,7 @@ vg_batch_writer_event (vg_batch_writer_t *w, uint32_t device, const vg_event_t *
         return s_fail (w, -VG_EINVAL);
     if (e->nattrs > VG_MAX_ATTRS)
         return s_fail (w, -VG_ETOOBIG);
-    if (s_grow ((void **) &w->ev, &w->ev_cap, w->nev + 1, sizeof *w->ev) < 0)
+    if (vg_array_reserve ((void **) &w->ev, &w->ev_cap, w->nev + 1, sizeof *w->ev) < 0)
         return s_fail (w, -VG_ENOMEM);
     s_event_t *r = &w->ev[w->nev];
     Vigil__Event *x = &r->x;
@@ -396,10 +381,10 @@ vg_batch_writer_event (vg_batch_writer_t *w, uint32_t device, const vg_event_t *
 static int
 s_link (vg_batch_writer_t *w)
 {
-    if (s_grow ((void **) &w->devp, &w->devp_cap, w->ndevs, sizeof *w->devp) < 0 ||
-        s_grow ((void **) &w->serp, &w->serp_cap, w->nser, sizeof *w->serp) < 0 ||
-        s_grow ((void **) &w->evp, &w->evp_cap, w->nev, sizeof *w->evp) < 0 ||
-        s_grow ((void **) &w->attrp, &w->attrp_cap, w->nattrs, sizeof *w->attrp) < 0)
+    if (vg_array_reserve ((void **) &w->devp, &w->devp_cap, w->ndevs, sizeof *w->devp) < 0 ||
+        vg_array_reserve ((void **) &w->serp, &w->serp_cap, w->nser, sizeof *w->serp) < 0 ||
+        vg_array_reserve ((void **) &w->evp, &w->evp_cap, w->nev, sizeof *w->evp) < 0 ||
+        vg_array_reserve ((void **) &w->attrp, &w->attrp_cap, w->nattrs, sizeof *w->attrp) < 0)
         return -VG_ENOMEM;
     for (size_t i = 0; i < w->ndevs; i++)
         w->devp[i] = &w->devs[i];

@@ -6,26 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/err.h"
 
 static char *
 s_dup (const char *s)
 {
     return s ? strdup (s) : NULL;
-}
-
-static int
-s_grow (void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    void *na = realloc (*arr, ncap * elem);
-    if (!na)
-        return -VG_ENOMEM;
-    *arr = na;
-    *cap = ncap;
-    return 0;
 }
 
 static int
@@ -45,7 +32,7 @@ s_sample (void *ctx, const vg_point_t *p)
     c->sample_calls++;
     if (c->fail_at > 0 && c->sample_calls == c->fail_at)
         return c->fail_rc ? c->fail_rc : -VG_EFULL;
-    if (s_grow ((void **) &c->samples, &c->samples_cap, c->nsamples, sizeof *c->samples) < 0)
+    if (vg_array_reserve ((void **) &c->samples, &c->samples_cap, c->nsamples + 1, sizeof *c->samples) < 0)
         return -VG_ENOMEM;
     char labels[VG_MAX_LABELS * (2 * VG_MAX_LABEL_LEN + 2) + 1];
     size_t off = 0;
@@ -75,7 +62,7 @@ static int
 s_event (void *ctx, const vg_event_t *e)
 {
     vg_test_capture_t *c = ctx;
-    if (s_grow ((void **) &c->events, &c->events_cap, c->nevents, sizeof *c->events) < 0)
+    if (vg_array_reserve ((void **) &c->events, &c->events_cap, c->nevents + 1, sizeof *c->events) < 0)
         return -VG_ENOMEM;
     vg_test_event_t *r = &c->events[c->nevents++];
     r->device = s_dup (e->device);
