@@ -50,9 +50,8 @@ vg_clock_rfc3339 (int64_t ts_ms, char *buf, size_t size)
     return buf;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (no timezone, no libc state). */
-static int64_t
-s_days_from_civil (int64_t y, int m, int d)
+int64_t
+vg_clock_days_from_civil (int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -151,7 +150,7 @@ vg_clock_parse (const char *text, int64_t now_ms, int64_t *ts_ms)
         return -VG_EINVAL;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
         return -VG_EINVAL;
-    int64_t days = s_days_from_civil (y, mo, d);
+    int64_t days = vg_clock_days_from_civil (y, mo, d);
     *ts_ms = ((days * 86400 + h * 3600 + mi * 60 + s) - offset_min * 60) * 1000 + frac_ms;
     return 0;
 }

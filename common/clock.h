@@ -18,6 +18,9 @@ char *vg_clock_rfc3339 (int64_t ts_ms, char *buf, size_t size);
  * optional), "YYYY-MM-DD HH:MM:SS" (UTC), or relative "now", "-15m", "-2h", "-7d".
  * Returns 0 and sets *ts_ms, or -VG_EINVAL. */
 int vg_clock_parse (const char *text, int64_t now_ms, int64_t *ts_ms);
+/* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, d 1..31; no timezone, no
+ * libc state). */
+int64_t vg_clock_days_from_civil (int64_t y, int m, int d);
 /* Parse a duration such as "500ms", "10s", "5m", "2h", "7d" (bare digits = ms) into ms.
  * Returns 0 or -VG_EINVAL. */
 int vg_duration_parse (const char *text, int64_t *ms);

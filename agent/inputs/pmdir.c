@@ -173,18 +173,6 @@ s_finish (s_pmdir_t *d, const char *name, const char *path, const struct stat *s
         vg_u64map_put (&d->seen, s_key (name, sb), 1);
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-s_days (int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static bool
 s_digits (const char *p, int n, int *out)
 {
@@ -211,7 +199,7 @@ s_name_begin (const char *name)
     int sign = 0;
     if ((name[14] == '+' || name[14] == '-') && s_digits (name + 15, 2, &oh) && s_digits (name + 17, 2, &om))
         sign = name[14] == '+' ? 1 : -1;
-    int64_t t = (s_days (y, mo, da) * 86400 + hh * 3600 + mi * 60) * 1000;
+    int64_t t = (vg_clock_days_from_civil (y, mo, da) * 86400 + hh * 3600 + mi * 60) * 1000;
     return t - sign * (int64_t) (oh * 3600 + om * 60) * 1000;
 }
 
