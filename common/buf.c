@@ -2,6 +2,8 @@
 #include "common/buf.h"
 #include "common/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,4 +49,23 @@ vg_buf_free (vg_buf_t *b)
     free (b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+}
+
+int
+vg_buf_printf (vg_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    int n = vsnprintf (NULL, 0, fmt, ap);
+    va_end (ap);
+    if (n < 0)
+        return -VG_EINVAL;
+    int rc = vg_buf_reserve (b, (size_t) n + 1); /* vsnprintf writes the NUL too */
+    if (rc < 0)
+        return rc;
+    va_start (ap, fmt);
+    vsnprintf ((char *) b->data + b->len, (size_t) n + 1, fmt, ap);
+    va_end (ap);
+    b->len += (size_t) n;
+    return 0;
 }

@@ -19,6 +19,9 @@ typedef struct {
 
 /* Make room for `extra` more bytes. Returns 0 or -VG_ENOMEM. */
 int vg_buf_reserve (vg_buf_t *b, size_t extra);
+/* Append printf-style formatted text (no NUL is counted in len).  Returns 0, -VG_EINVAL
+ * for a bad format or -VG_ENOMEM. */
+int vg_buf_printf (vg_buf_t *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* Append n bytes. Returns 0 or -VG_ENOMEM. */
 int vg_buf_append (vg_buf_t *b, const void *data, size_t n);
 /* Forget the contents, keep the memory. */

@@ -42,19 +42,6 @@ typedef struct {
     s_row_t rows[S_ROWS];
 } s_msg_t;
 
-static int
-s_printf (vg_buf_t *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start (ap, fmt);
-    int n = vsnprintf (tmp, sizeof tmp, fmt, ap);
-    va_end (ap);
-    if (n < 0 || (size_t) n >= sizeof tmp)
-        return -VG_EINVAL;
-    return vg_buf_append (b, tmp, (size_t) n);
-}
-
 int
 vg_wire_mdt_frame (vg_buf_t *out, int encap, const void *payload, size_t len)
 {
@@ -93,33 +80,33 @@ static int
 s_json (const s_msg_t *m, const char *node, const char *sub, uint64_t cid, vg_buf_t *o)
 {
     long long ts = (long long) m->ts_ms;
-    int rc = s_printf (o,
+    int rc = vg_buf_printf (o,
                        "{\"node_id_str\":\"%s\",\"subscription_id_str\":\"%s\",\"encoding_path\":\"%s\","
                        "\"collection_id\":\"%llu\",\"collection_start_time\":\"%lld\",\"msg_timestamp\":\"%lld\","
                        "\"data_json\":[",
                        node, sub, m->path, (unsigned long long) cid, ts, ts + 2);
     for (size_t i = 0; i < m->nrows && rc == 0; i++) {
         const s_row_t *r = &m->rows[i];
-        rc = s_printf (o, "%s{\"timestamp\":\"%lld\",", i ? "," : "", ts + 1);
+        rc = vg_buf_printf (o, "%s{\"timestamp\":\"%lld\",", i ? "," : "", ts + 1);
         if (rc == 0 && r->kname)
-            rc = s_printf (o, "\"keys\":{\"%s\":\"%s\"},", r->kname, r->kval);
+            rc = vg_buf_printf (o, "\"keys\":{\"%s\":\"%s\"},", r->kname, r->kval);
         if (rc == 0)
-            rc = s_printf (o, "\"content\":{");
+            rc = vg_buf_printf (o, "\"content\":{");
         for (size_t j = 0; j < r->nleaf && rc == 0; j++) {
             const s_leaf_t *l = &r->leaf[j];
             const char *c = j ? "," : "";
             if (l->t == L_U64)
-                rc = s_printf (o, "%s\"%s\":%llu", c, l->name, (unsigned long long) l->u);
+                rc = vg_buf_printf (o, "%s\"%s\":%llu", c, l->name, (unsigned long long) l->u);
             else if (l->t == L_DBL)
-                rc = s_printf (o, "%s\"%s\":%.17g", c, l->name, l->d);
+                rc = vg_buf_printf (o, "%s\"%s\":%.17g", c, l->name, l->d);
             else
-                rc = s_printf (o, "%s\"%s\":\"%s\"", c, l->name, l->s);
+                rc = vg_buf_printf (o, "%s\"%s\":\"%s\"", c, l->name, l->s);
         }
         if (rc == 0)
-            rc = s_printf (o, "}}");
+            rc = vg_buf_printf (o, "}}");
     }
     if (rc == 0)
-        rc = s_printf (o, "],\"collection_end_time\":\"%lld\"}", ts + 2);
+        rc = vg_buf_printf (o, "],\"collection_end_time\":\"%lld\"}", ts + 2);
     return rc;
 }
 

@@ -59,19 +59,6 @@ s_vendor (const char *v)
     return V_OTHER;
 }
 
-static int
-s_printf (vg_buf_t *b, const char *fmt, ...)
-{
-    char tmp[1024];
-    va_list ap;
-    va_start (ap, fmt);
-    int n = vsnprintf (tmp, sizeof tmp, fmt, ap);
-    va_end (ap);
-    if (n < 0 || (size_t) n >= sizeof tmp)
-        return -VG_EINVAL;
-    return vg_buf_append (b, tmp, (size_t) n);
-}
-
 /* ISO 8601 local time with offset: 2026-11-01T01:15:00+01:00 (or Z style "+00:00"). */
 static int
 s_iso (int64_t ms, int off_min, char *out, size_t size)
@@ -130,8 +117,8 @@ static int
 s_num (vg_buf_t *b, double v, int dec)
 {
     if (!isfinite (v))
-        return s_printf (b, "NIL");
-    return dec ? s_printf (b, "%.1f", v) : s_printf (b, "%.0f", v);
+        return vg_buf_printf (b, "NIL");
+    return dec ? vg_buf_printf (b, "%.1f", v) : vg_buf_printf (b, "%.0f", v);
 }
 
 static const char *
@@ -145,7 +132,7 @@ static int
 s_measinfo (vg_buf_t *b, const vg_wire_rop_t *r, int v, int group, const char *end, const char *info,
             const char *cls, const char *fn)
 {
-    int rc = s_printf (b,
+    int rc = vg_buf_printf (b,
                        "    <measInfo measInfoId=\"%s\">\n      <job jobId=\"%s\"/>\n"
                        "      <granPeriod duration=\"PT900S\" endTime=\"%s\"/>\n"
                        "      <repPeriod duration=\"PT900S\"/>\n",
@@ -163,48 +150,48 @@ s_measinfo (vg_buf_t *b, const vg_wire_rop_t *r, int v, int group, const char *e
         extra[nx++] = E_SAMP_DU2;
     }
     if (v == V_HUAWEI) {
-        rc = rc ? rc : s_printf (b, "      <measTypes>");
+        rc = rc ? rc : vg_buf_printf (b, "      <measTypes>");
         for (size_t k = 0; k < ns && rc == 0; k++)
-            rc = s_printf (b, "%s%s", k ? " " : "", s_name (sel[k], v));
-        rc = rc ? rc : s_printf (b, "</measTypes>\n");
+            rc = vg_buf_printf (b, "%s%s", k ? " " : "", s_name (sel[k], v));
+        rc = rc ? rc : vg_buf_printf (b, "</measTypes>\n");
     } else {
         for (size_t k = 0; k < ns && rc == 0; k++)
-            rc = s_printf (b, "      <measType p=\"%zu\">%s</measType>\n", k + 1, s_name (sel[k], v));
+            rc = vg_buf_printf (b, "      <measType p=\"%zu\">%s</measType>\n", k + 1, s_name (sel[k], v));
         for (size_t k = 0; k < nx && rc == 0; k++)
-            rc = s_printf (b, "      <measType p=\"%zu\">%s</measType>\n", ns + k + 1, extra[k]);
+            rc = vg_buf_printf (b, "      <measType p=\"%zu\">%s</measType>\n", ns + k + 1, extra[k]);
         if (v == V_ERICSSON && group == 0 && rc == 0) {
-            rc = s_printf (b, "      <measType p=\"%zu\">%s</measType>\n", ns + nx + 1, E_TIME_DL);
-            rc = rc ? rc : s_printf (b, "      <measType p=\"%zu\">%s</measType>\n", ns + nx + 2, E_TIME_UL);
+            rc = vg_buf_printf (b, "      <measType p=\"%zu\">%s</measType>\n", ns + nx + 1, E_TIME_DL);
+            rc = rc ? rc : vg_buf_printf (b, "      <measType p=\"%zu\">%s</measType>\n", ns + nx + 2, E_TIME_UL);
         }
     }
     for (size_t c = 0; c < r->ncells && rc == 0; c++) {
         const vg_wire_cell_t *cell = &r->cells[c];
-        rc = s_printf (b, "      <measValue measObjLdn=\"ManagedElement=%s,%s=1,%s=%u\">\n", r->host, fn, cls,
+        rc = vg_buf_printf (b, "      <measValue measObjLdn=\"ManagedElement=%s,%s=1,%s=%u\">\n", r->host, fn, cls,
                        cell->id);
         if (v == V_HUAWEI) {
-            rc = rc ? rc : s_printf (b, "        <measResults>");
+            rc = rc ? rc : vg_buf_printf (b, "        <measResults>");
             for (size_t k = 0; k < ns && rc == 0; k++) {
-                rc = k ? s_printf (b, " ") : 0;
+                rc = k ? vg_buf_printf (b, " ") : 0;
                 rc = rc ? rc : s_num (b, s_value (cell, sel[k], v), s_meas[sel[k]].dec);
             }
-            rc = rc ? rc : s_printf (b, "</measResults>\n");
+            rc = rc ? rc : vg_buf_printf (b, "</measResults>\n");
         } else {
             for (size_t k = 0; k < ns && rc == 0; k++) {
-                rc = s_printf (b, "        <r p=\"%zu\">", k + 1);
+                rc = vg_buf_printf (b, "        <r p=\"%zu\">", k + 1);
                 rc = rc ? rc : s_num (b, s_value (cell, sel[k], v), s_meas[sel[k]].dec);
-                rc = rc ? rc : s_printf (b, "</r>\n");
+                rc = rc ? rc : vg_buf_printf (b, "</r>\n");
             }
             for (size_t k = 0; k < nx && rc == 0; k++)
-                rc = s_printf (b, "        <r p=\"%zu\">%u</r>\n", ns + k + 1, cell->samples);
+                rc = vg_buf_printf (b, "        <r p=\"%zu\">%u</r>\n", ns + k + 1, cell->samples);
             if (v == V_ERICSSON && group == 0 && rc == 0) {
-                rc = s_printf (b, "        <r p=\"%zu\">360000</r>\n", ns + nx + 1);
-                rc = rc ? rc : s_printf (b, "        <r p=\"%zu\">360000</r>\n", ns + nx + 2);
+                rc = vg_buf_printf (b, "        <r p=\"%zu\">360000</r>\n", ns + nx + 1);
+                rc = rc ? rc : vg_buf_printf (b, "        <r p=\"%zu\">360000</r>\n", ns + nx + 2);
             }
         }
-        rc = rc ? rc : s_printf (b, "        <suspect>%s</suspect>\n      </measValue>\n",
+        rc = rc ? rc : vg_buf_printf (b, "        <suspect>%s</suspect>\n      </measValue>\n",
                                  cell->samples ? "false" : "true");
     }
-    return rc ? rc : s_printf (b, "    </measInfo>\n");
+    return rc ? rc : vg_buf_printf (b, "    </measInfo>\n");
 }
 
 int
@@ -219,7 +206,7 @@ vg_wire_pm_encode (const vg_wire_rop_t *r, vg_buf_t *b)
                                          NULL };
     const char *vn = vname[v] ? vname[v] : (r->vendor ? r->vendor : "");
     const char *et = v == V_ERICSSON ? "RadioNode" : "gNB";
-    int rc = s_printf (b,
+    int rc = vg_buf_printf (b,
                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                        "<measCollecFile xmlns=\"http://www.3gpp.org/ftp/specs/archive/32_series/32.435#measCollec\">\n"
                        "  <fileHeader fileFormatVersion=\"32.435 V10.0\" vendorName=\"%s\" dnPrefix=\"SubNetwork=RAN\">\n"
@@ -233,6 +220,6 @@ vg_wire_pm_encode (const vg_wire_rop_t *r, vg_buf_t *b)
     } else if (rc == 0) {
         rc = s_measinfo (b, r, v, -1, end, v == V_NOKIA ? "NRCELL-15MIN" : "NRCellDU", "NRCellDU", "GNBDUFunction");
     }
-    return rc ? rc : s_printf (b, "  </measData>\n  <fileFooter>\n    <measCollec endTime=\"%s\"/>\n  </fileFooter>\n"
+    return rc ? rc : vg_buf_printf (b, "  </measData>\n  <fileFooter>\n    <measCollec endTime=\"%s\"/>\n  </fileFooter>\n"
                                   "</measCollecFile>\n", end);
 }

@@ -12,19 +12,6 @@
 
 #include "common/err.h"
 
-static int
-s_printf (vg_buf_t *b, const char *fmt, ...)
-{
-    char tmp[1024];
-    va_list ap;
-    va_start (ap, fmt);
-    int n = vsnprintf (tmp, sizeof tmp, fmt, ap);
-    va_end (ap);
-    if (n < 0 || (size_t) n >= sizeof tmp)
-        return -VG_EINVAL;
-    return vg_buf_append (b, tmp, (size_t) n);
-}
-
 static unsigned long long
 s_u (double v)
 {
@@ -43,7 +30,7 @@ s_open (vg_buf_t *b, const vg_wire_router_t *r, const vg_wire_udpnotif_t *st)
     if (rc == 0 && !gmtime_r (&t, &tm))
         rc = -VG_EINVAL;
     if (rc == 0)
-        rc = s_printf (b,
+        rc = vg_buf_printf (b,
                        "{\"ietf-notification:notification\":{\"eventTime\":\"%04d-%02d-%02dT%02d:%02d:%02dZ\","
                        "\"ietf-yang-push:push-update\":{\"id\":%u,\"datastore-contents\":{",
                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, st->sub_id);
@@ -54,7 +41,7 @@ s_open (vg_buf_t *b, const vg_wire_router_t *r, const vg_wire_udpnotif_t *st)
 static int
 s_close (vg_buf_t *b, vg_wire_udpnotif_t *st, vg_wire_udpnotif_fn fn, void *arg)
 {
-    int rc = s_printf (b, "}}}}");
+    int rc = vg_buf_printf (b, "}}}}");
     if (rc)
         return rc;
     if (b->len > 65535)
@@ -79,14 +66,14 @@ vg_wire_udpnotif_encode (const vg_wire_router_t *r, vg_wire_udpnotif_t *st, vg_b
         const vg_wire_if_t *f = &r->ifs[i];
         rc = s_open (b, r, st);
         if (rc == 0)
-            rc = s_printf (b,
+            rc = vg_buf_printf (b,
                            "\"huawei-ifm:ifm\":{\"interfaces\":{\"interface\":[{\"name\":\"%s\",\"mib-statistics\":{"
                            "\"receive-byte\":\"%llu\",\"send-byte\":\"%llu\",\"receive-packet\":\"%llu\","
                            "\"send-packet\":\"%llu\",\"receive-unicast-packet\":\"%llu\",",
                            f->name, s_u (f->in_octets), s_u (f->out_octets), s_u (f->in_pkts), s_u (f->out_pkts),
                            s_u (f->in_pkts));
         if (rc == 0)
-            rc = s_printf (b,
+            rc = vg_buf_printf (b,
                            "\"receive-multicast-packet\":\"0\",\"receive-broad-packet\":\"0\","
                            "\"send-unicast-packet\":\"%llu\",\"send-multicast-packet\":\"0\",\"send-broad-packet\":\"0\","
                            "\"receive-error-packet\":\"%llu\",\"receive-drop-packet\":\"%llu\","
@@ -100,7 +87,7 @@ vg_wire_udpnotif_encode (const vg_wire_router_t *r, vg_wire_udpnotif_t *st, vg_b
     if (rc == 0)
         rc = s_open (b, r, st);
     if (rc == 0)
-        rc = s_printf (b, "\"huawei-devm:devm\":{\"cpu-infos\":{\"cpu-info\":[{\"position\":\"17\","
+        rc = vg_buf_printf (b, "\"huawei-devm:devm\":{\"cpu-infos\":{\"cpu-info\":[{\"position\":\"17\","
                           "\"system-cpu-usage\":%.0f}]}}",
                        nearbyint (r->cpu));
     if (rc == 0)
@@ -108,7 +95,7 @@ vg_wire_udpnotif_encode (const vg_wire_router_t *r, vg_wire_udpnotif_t *st, vg_b
     if (rc == 0)
         rc = s_open (b, r, st);
     if (rc == 0)
-        rc = s_printf (b, "\"huawei-system:system\":{\"system-info\":{\"sys-name\":\"%s\",\"sys-uptime\":%lld}}",
+        rc = vg_buf_printf (b, "\"huawei-system:system\":{\"system-info\":{\"sys-name\":\"%s\",\"sys-uptime\":%lld}}",
                        r->host, (long long) ((r->ts_ms - r->boot_ms) / 1000));
     if (rc == 0)
         rc = s_close (b, st, fn, arg);
