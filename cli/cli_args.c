@@ -38,6 +38,17 @@ s_value (const char *cmd, const vg_arg_t *o, const char *v)
     double lo = o->min, hi = o->max;
     bool ranged = lo != 0 || hi != 0;
     switch (o->type) {
+    case VG_ARG_ENUM:
+        for (size_t i = 0; o->choices && o->choices[i]; i++)
+            if (!strcmp (v, o->choices[i])) {
+                *(const char **) o->dst = v;
+                return 0;
+            }
+        fprintf (stderr, "%s: %s must be one of", cmd, o->name);
+        for (size_t i = 0; o->choices && o->choices[i]; i++)
+            fprintf (stderr, "%s %s", i ? "," : "", o->choices[i]);
+        fprintf (stderr, ", got '%s'\n", v);
+        return -1;
     case VG_ARG_STR:
         *(const char **) o->dst = v;
         return 0;
@@ -92,6 +103,7 @@ int
 vg_cli_args (const char *cmd, const vg_arg_t *args, size_t n, int argc, char **argv, void (*usage) (FILE *),
              vg_arg_multi_t *positional)
 {
+    bool given[VG_ARG_MULTI_MAX] = { false };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
@@ -113,6 +125,8 @@ vg_cli_args (const char *cmd, const vg_arg_t *args, size_t n, int argc, char **a
             usage (stderr);
             return VG_ARGS_USAGE;
         }
+        if ((size_t) (o - args) < VG_ARG_MULTI_MAX)
+            given[o - args] = true;
         if (o->type == VG_ARG_FLAG) {
             *(bool *) o->dst = true;
             continue;
@@ -125,6 +139,12 @@ vg_cli_args (const char *cmd, const vg_arg_t *args, size_t n, int argc, char **a
         if (s_value (cmd, o, argv[++i]) < 0)
             return VG_ARGS_USAGE;
     }
+    for (size_t k = 0; k < n && k < VG_ARG_MULTI_MAX; k++)
+        if (args[k].required && !given[k]) {
+            fprintf (stderr, "%s: %s is required\n", cmd, args[k].name);
+            usage (stderr);
+            return VG_ARGS_USAGE;
+        }
     return VG_ARGS_RUN;
 }
 

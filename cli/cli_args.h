@@ -20,6 +20,7 @@ typedef enum {
     VG_ARG_U64,    /* uint64_t * */
     VG_ARG_F64,    /* double * */
     VG_ARG_MULTI,  /* vg_arg_multi_t *: every value, in order */
+    VG_ARG_ENUM,   /* const char **: one of `choices` */
 } vg_arg_type_t;
 
 #define VG_ARG_MULTI_MAX 64
@@ -35,13 +36,16 @@ typedef struct {
     vg_arg_type_t type;
     void *dst;
     double min, max;       /* numbers: accepted range (both 0 = the type's range) */
+    bool required;         /* a usage error when not given */
+    const char *const *choices; /* VG_ARG_ENUM: the accepted values, NULL-terminated */
 } vg_arg_t;
 
 #define VG_ARGS_RUN 0      /* parsed: run the command */
 #define VG_ARGS_HELP 1     /* -h/--help printed: exit 0 */
 #define VG_ARGS_USAGE 2    /* usage error printed on stderr: exit 2 */
 
-/* Parse argv[1..argc) against args (n entries).  cmd names the subcommand in messages
+/* Parse argv[1..argc) against args (n entries); a required option that is missing or an
+ * ENUM value outside its choices is a usage error naming the option.  cmd names the subcommand in messages
  * ("vigil query"); usage prints its help text.  Arguments not starting with '-' are
  * positional: they are collected into positional (which may be NULL when the command takes
  * none, making them errors).  Returns VG_ARGS_RUN, VG_ARGS_HELP or VG_ARGS_USAGE. */

@@ -70,23 +70,16 @@ int
 vg_cmd_alerts (int argc, char **argv)
 {
     const char *store = NULL, *from = NULL, *to = NULL, *format = "text";
+    static const char *const formats[] = { "text", "json", NULL };
     const vg_arg_t args[] = {
-        { "--store", NULL, VG_ARG_STR, &store, 0, 0 },
-        { "--from", NULL, VG_ARG_STR, &from, 0, 0 },
-        { "--to", NULL, VG_ARG_STR, &to, 0, 0 },
-        { "--format", NULL, VG_ARG_STR, &format, 0, 0 },
+        { .name = "--store", .type = VG_ARG_STR, .dst = &store, .required = true },
+        { .name = "--from", .type = VG_ARG_STR, .dst = &from },
+        { .name = "--to", .type = VG_ARG_STR, .dst = &to },
+        { .name = "--format", .type = VG_ARG_ENUM, .dst = &format, .choices = formats },
     };
     int arc = vg_cli_args ("vigil alerts", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
-    if (!store) {
-        s_help (stderr);
-        return 2;
-    }
-    if (strcmp (format, "text") && strcmp (format, "json")) {
-        fprintf (stderr, "vigil alerts: --format must be text or json\n");
-        return 2;
-    }
     int64_t t0, t1;
     if (vg_cli_time_range ("vigil alerts", from, to, &t0, &t1) < 0)
         return 2;

@@ -18,14 +18,10 @@ int
 vg_cmd_compact (int argc, char **argv)
 {
     const char *path = NULL;
-    const vg_arg_t args[] = { { "--store", NULL, VG_ARG_STR, &path, 0, 0 } };
+    const vg_arg_t args[] = { { .name = "--store", .type = VG_ARG_STR, .dst = &path, .required = true } };
     int arc = vg_cli_args ("vigil compact", args, 1, argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
-    if (!path) {
-        s_help (stderr);
-        return 2;
-    }
     char err[512];
     vg_store_cfg_t cfg = { path, VG_STORE_RW, 0, true, 0 };
     vg_store_t *s = vg_store_open (&cfg, err, sizeof err);

@@ -280,8 +280,10 @@ vg_cmd_decode (int argc, char **argv)
 {
     const char *format = NULL, *port_map = NULL, *lengths = NULL, *source = NULL, *file = NULL;
     const vg_arg_t args[] = {
-        { "--format", NULL, VG_ARG_STR, &format, 0, 0 },     { "--port-map", NULL, VG_ARG_STR, &port_map, 0, 0 },
-        { "--lengths", NULL, VG_ARG_STR, &lengths, 0, 0 },   { "--source", NULL, VG_ARG_STR, &source, 0, 0 },
+        { .name = "--format", .type = VG_ARG_STR, .dst = &format },
+        { .name = "--port-map", .type = VG_ARG_STR, .dst = &port_map },
+        { .name = "--lengths", .type = VG_ARG_STR, .dst = &lengths },
+        { .name = "--source", .type = VG_ARG_STR, .dst = &source },
     };
     vg_arg_multi_t files = { 0 };
     int arc = vg_cli_args ("vigil decode", args, sizeof args / sizeof args[0], argc, argv, s_help, &files);

@@ -223,9 +223,9 @@ vg_cmd_detect (int argc, char **argv)
     const char *detector = "onset", *kind = "gauge";
     vg_arg_multi_t params = { 0 };
     const vg_arg_t args[] = {
-        { "--detector", NULL, VG_ARG_STR, &detector, 0, 0 },
-        { "--kind", NULL, VG_ARG_STR, &kind, 0, 0 },
-        { "--param", NULL, VG_ARG_MULTI, &params, 0, 0 },
+        { .name = "--detector", .type = VG_ARG_STR, .dst = &detector },
+        { .name = "--kind", .type = VG_ARG_STR, .dst = &kind },
+        { .name = "--param", .type = VG_ARG_MULTI, .dst = &params },
     };
     int arc = vg_cli_args ("vigil detect", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)

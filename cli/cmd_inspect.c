@@ -81,21 +81,14 @@ int
 vg_cmd_inspect (int argc, char **argv)
 {
     const char *store = NULL, *format = "text";
+    static const char *const formats[] = { "text", "json", NULL };
     const vg_arg_t args[] = {
-        { "--store", NULL, VG_ARG_STR, &store, 0, 0 },
-        { "--format", NULL, VG_ARG_STR, &format, 0, 0 },
+        { .name = "--store", .type = VG_ARG_STR, .dst = &store, .required = true },
+        { .name = "--format", .type = VG_ARG_ENUM, .dst = &format, .choices = formats },
     };
     int arc = vg_cli_args ("vigil inspect", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
-    if (!store) {
-        s_help (stderr);
-        return 2;
-    }
-    if (strcmp (format, "text") && strcmp (format, "json")) {
-        fprintf (stderr, "vigil inspect: --format must be text or json\n");
-        return 2;
-    }
     bool json = !strcmp (format, "json");
     char err[512];
     vg_store_cfg_t sc = { store, VG_STORE_SECONDARY, 0, false, 0 };

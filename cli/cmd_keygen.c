@@ -53,7 +53,7 @@ int
 vg_cmd_keygen (int argc, char **argv)
 {
     const char *out = NULL;
-    const vg_arg_t args[] = { { "--out", NULL, VG_ARG_STR, &out, 0, 0 } };
+    const vg_arg_t args[] = { { .name = "--out", .type = VG_ARG_STR, .dst = &out } };
     int arc = vg_cli_args ("vigil keygen", args, 1, argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);

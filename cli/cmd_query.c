@@ -283,25 +283,21 @@ vg_cmd_query (int argc, char **argv)
 {
     s_query_t q = { 0 };
     const char *from = NULL, *to = NULL, *format = "csv";
+    static const char *const formats[] = { "csv", "json", NULL };
     const vg_arg_t args[] = {
-        { "--store", NULL, VG_ARG_STR, &q.store, 0, 0 },   { "--device", NULL, VG_ARG_STR, &q.device, 0, 0 },
-        { "--path", NULL, VG_ARG_STR, &q.path, 0, 0 },     { "--from", NULL, VG_ARG_STR, &from, 0, 0 },
-        { "--to", NULL, VG_ARG_STR, &to, 0, 0 },           { "--format", NULL, VG_ARG_STR, &format, 0, 0 },
-        { "--events", NULL, VG_ARG_FLAG, &q.events, 0, 0 },
+        { .name = "--store", .type = VG_ARG_STR, .dst = &q.store, .required = true },
+        { .name = "--device", .type = VG_ARG_STR, .dst = &q.device },
+        { .name = "--path", .type = VG_ARG_STR, .dst = &q.path },
+        { .name = "--from", .type = VG_ARG_STR, .dst = &from },
+        { .name = "--to", .type = VG_ARG_STR, .dst = &to },
+        { .name = "--format", .type = VG_ARG_ENUM, .dst = &format, .choices = formats },
+        { .name = "--events", .type = VG_ARG_FLAG, .dst = &q.events },
     };
     int arc = vg_cli_args ("vigil query", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
-    if (!q.store) {
-        s_help (stderr);
-        return 2;
-    }
     if (vg_cli_time_range ("vigil query", from, to, &q.from, &q.to) < 0)
         return 2;
-    if (strcmp (format, "csv") && strcmp (format, "json")) {
-        fprintf (stderr, "vigil query: --format must be csv or json\n");
-        return 2;
-    }
     q.json = !strcmp (format, "json");
     char err[512];
     vg_store_cfg_t sc = { q.store, VG_STORE_SECONDARY, 0, false, 0 };

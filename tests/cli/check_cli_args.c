@@ -27,9 +27,12 @@ t_parse (t_opts_t *o, vg_arg_multi_t *pos, int n, ...)
 {
     *o = (t_opts_t){ .sites = 7 };
     const vg_arg_t args[] = {
-        { "--store", NULL, VG_ARG_STR, &o->store, 0, 0 },  { "--events", NULL, VG_ARG_FLAG, &o->events, 0, 0 },
-        { "--sites", NULL, VG_ARG_U32, &o->sites, 1, 1000 }, { "--seed", NULL, VG_ARG_U64, &o->seed, 0, 0 },
-        { "--days", "-d", VG_ARG_F64, &o->days, 0.01, 365 }, { "--param", NULL, VG_ARG_MULTI, &o->params, 0, 0 },
+        { .name = "--store", .type = VG_ARG_STR, .dst = &o->store },
+        { .name = "--events", .type = VG_ARG_FLAG, .dst = &o->events },
+        { .name = "--sites", .type = VG_ARG_U32, .dst = &o->sites, .min = 1, .max = 1000 },
+        { .name = "--seed", .type = VG_ARG_U64, .dst = &o->seed },
+        { .name = "--days", .alias = "-d", .type = VG_ARG_F64, .dst = &o->days, .min = 0.01, .max = 365 },
+        { .name = "--param", .type = VG_ARG_MULTI, .dst = &o->params },
     };
     char *argv[16] = { "test" };
     va_list ap;
@@ -86,6 +89,25 @@ START_TEST (usage_and_help)
 }
 END_TEST
 
+START_TEST (required_and_enum)
+{
+    static const char *const fmts[] = { "csv", "json", NULL };
+    const char *store = NULL, *format = "csv";
+    const vg_arg_t args[] = {
+        { .name = "--store", .type = VG_ARG_STR, .dst = &store, .required = true },
+        { .name = "--format", .type = VG_ARG_ENUM, .dst = &format, .choices = fmts },
+    };
+    char *a1[] = { "t", "--format", "json" };
+    ck_assert_int_eq (vg_cli_args ("t", args, 2, 3, a1, t_usage, NULL), VG_ARGS_USAGE); /* no --store */
+    char *a2[] = { "t", "--store", "/s", "--format", "xml" };
+    ck_assert_int_eq (vg_cli_args ("t", args, 2, 5, a2, t_usage, NULL), VG_ARGS_USAGE);
+    char *a3[] = { "t", "--store", "/s", "--format", "json" };
+    ck_assert_int_eq (vg_cli_args ("t", args, 2, 5, a3, t_usage, NULL), VG_ARGS_RUN);
+    ck_assert_str_eq (format, "json");
+    ck_assert_str_eq (store, "/s");
+}
+END_TEST
+
 START_TEST (time_ranges)
 {
     int64_t t0, t1;
@@ -106,6 +128,7 @@ vg_cli_args_suite (void)
     tcase_add_test (tc, parses_each_type);
     tcase_add_test (tc, numbers_are_checked_whole);
     tcase_add_test (tc, usage_and_help);
+    tcase_add_test (tc, required_and_enum);
     tcase_add_test (tc, time_ranges);
     suite_add_tcase (s, tc);
     return s;
