@@ -285,7 +285,8 @@ s_scan (s_pmdir_t *d, int64_t now)
         d->npend++;
     }
     closedir (dir);
-    qsort (d->pend, d->npend, sizeof *d->pend, s_pend_cmp);
+    if (d->npend > 1) /* qsort wants a non-NULL base even for 0 elements */
+        qsort (d->pend, d->npend, sizeof *d->pend, s_pend_cmp);
 }
 
 /* Work off up to PMDIR_BURST files of the list. */
