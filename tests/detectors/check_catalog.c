@@ -720,7 +720,7 @@ START_TEST (a03_collapse_after_one_day)
     double ctr = 1e12;
     uint64_t rng = 11;
     int64_t mon = T0 - 12 * HOUR; /* Monday 00:00 */
-    s_octets (id, mon, mon + 24 * HOUR, &ctr, &rng, INT64_MAX, 1); /* day 1 learns */
+    s_octets (id, mon, mon + 24 * HOUR, &ctr, &rng, (double) INT64_MAX, 1); /* day 1 learns */
     ck_assert_uint_eq (count (g_c, "col", 0), 0);
     /* Day 2, 14:00: traffic collapses to 20 % for an hour. */
     int64_t at = mon + 38 * HOUR;
@@ -741,7 +741,7 @@ START_TEST (a03_benign_weekend_and_shift)
     int64_t thu = T0 - 12 * HOUR + 3 * 24 * HOUR; /* Thursday 00:00: data starts before a weekend */
     /* Thu-Fri learn, first weekend at 40 % (its own profile starts on Saturday), then a
      * planned 35 % shift away from this uplink on Monday, and a counter wrap. */
-    s_octets (id, thu, thu + 4 * 24 * HOUR, &ctr, &rng, INT64_MAX, 1);
+    s_octets (id, thu, thu + 4 * 24 * HOUR, &ctr, &rng, (double) INT64_MAX, 1);
     ctr = 5e6; /* cleared */
     s_octets (id, thu + 4 * 24 * HOUR, thu + 5 * 24 * HOUR, &ctr, &rng, thu + 4 * 24 * HOUR + 10 * HOUR, 0.65);
     ck_assert_uint_eq (count (g_c, "col", 0), 0);
@@ -754,7 +754,7 @@ START_TEST (a03_zero_traffic_left_to_interface_down)
     double ctr = 1e12;
     uint64_t rng = 13;
     int64_t mon = T0 - 12 * HOUR;
-    s_octets (id, mon, mon + 38 * HOUR, &ctr, &rng, INT64_MAX, 1);
+    s_octets (id, mon, mon + 38 * HOUR, &ctr, &rng, (double) INT64_MAX, 1);
     s_octets (id, mon + 38 * HOUR, mon + 40 * HOUR, &ctr, &rng, mon + 38 * HOUR, 0);
     ck_assert_uint_eq (count (g_c, "col", 0), 0);
 }
