@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "detectors/alert.h"
+#include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "detectors/engine.h"
@@ -433,64 +434,33 @@ vg_cmd_eval (int argc, char **argv)
     const char *rules_path = NULL, *labels_path = NULL, *alerts_path = NULL;
     double days = 17;
     int64_t grace = 3600000;
-    int json = 0, verbose = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
-            s_help (stdout);
-            return 0;
-        }
-        if (!strcmp (a, "--verbose") || !strcmp (a, "-v")) {
-            verbose = 1;
-            continue;
-        }
-        if (!v) {
-            fprintf (stderr, "vigil eval: option '%s' needs a value\n", a);
-            return 2;
-        }
-        i++;
-        if (!strcmp (a, "--scenario"))
-            cfg.scenario = v;
-        else if (!strcmp (a, "--rules"))
-            rules_path = v;
-        else if (!strcmp (a, "--days"))
-            days = strtod (v, NULL);
-        else if (!strcmp (a, "--seed"))
-            cfg.seed = strtoull (v, NULL, 10);
-        else if (!strcmp (a, "--sites"))
-            cfg.sites = (uint32_t) strtoul (v, NULL, 10);
-        else if (!strcmp (a, "--incidents"))
-            cfg.scenario_n = (uint32_t) strtoul (v, NULL, 10);
-        else if (!strcmp (a, "--labels"))
-            labels_path = v;
-        else if (!strcmp (a, "--alerts"))
-            alerts_path = v;
-        else if (!strcmp (a, "--interval") || !strcmp (a, "--grace")) {
-            int64_t ms;
-            if (vg_duration_parse (v, &ms) < 0) {
-                fprintf (stderr, "vigil eval: bad %s '%s'\n", a, v);
-                return 2;
-            }
-            if (!strcmp (a, "--interval"))
-                cfg.interval_ms = ms;
-            else
-                grace = ms;
-        } else if (!strcmp (a, "--format")) {
-            if (strcmp (v, "json") && strcmp (v, "text")) {
-                fprintf (stderr, "vigil eval: --format is text or json\n");
-                return 2;
-            }
-            json = !strcmp (v, "json");
-        } else {
-            fprintf (stderr, "vigil eval: unknown option '%s'\n", a);
-            s_help (stderr);
-            return 2;
-        }
-    }
-    if (!(days > 0 && days <= 366)) {
-        fprintf (stderr, "vigil eval: --days must be in (0, 366]\n");
+    const char *interval = NULL, *grace_s = NULL, *format = "text";
+    bool verbose_flag = false;
+    static const char *const formats[] = { "text", "json", NULL };
+    const vg_arg_t args[] = {
+        { .name = "--scenario", .type = VG_ARG_STR, .dst = &cfg.scenario },
+        { .name = "--rules", .type = VG_ARG_STR, .dst = &rules_path },
+        { .name = "--days", .type = VG_ARG_F64, .dst = &days, .min = 1e-3, .max = 366 },
+        { .name = "--seed", .type = VG_ARG_U64, .dst = &cfg.seed },
+        { .name = "--sites", .type = VG_ARG_U32, .dst = &cfg.sites, .min = 1, .max = 10000 },
+        { .name = "--incidents", .type = VG_ARG_U32, .dst = &cfg.scenario_n, .min = 0, .max = 10000 },
+        { .name = "--labels", .type = VG_ARG_STR, .dst = &labels_path },
+        { .name = "--alerts", .type = VG_ARG_STR, .dst = &alerts_path },
+        { .name = "--interval", .type = VG_ARG_STR, .dst = &interval },
+        { .name = "--grace", .type = VG_ARG_STR, .dst = &grace_s },
+        { .name = "--format", .type = VG_ARG_ENUM, .dst = &format, .choices = formats },
+        { .name = "--verbose", .alias = "-v", .type = VG_ARG_FLAG, .dst = &verbose_flag },
+    };
+    int arc = vg_cli_args ("vigil eval", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
+    if (arc != VG_ARGS_RUN)
+        return vg_cli_args_exit (arc);
+    if ((interval && vg_duration_parse (interval, &cfg.interval_ms) < 0) ||
+        (grace_s && vg_duration_parse (grace_s, &grace) < 0)) {
+        fprintf (stderr, "vigil eval: bad duration '%s'\n",
+                 interval && vg_duration_parse (interval, &cfg.interval_ms) < 0 ? interval : grace_s);
         return 2;
     }
+    int json = !strcmp (format, "json"), verbose = verbose_flag;
     if (!vg_sim_scenario_help (cfg.scenario)) {
         fprintf (stderr, "vigil eval: unknown scenario '%s' (vigil sim --help lists them)\n", cfg.scenario);
         return 2;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "common/err.h"
@@ -108,59 +109,31 @@ vg_cmd_sim (int argc, char **argv)
     vg_sim_cfg_t cfg;
     vg_sim_cfg_defaults (&cfg);
     int64_t now = vg_clock_now_ms ();
-    const char *start = NULL, *end = NULL, *labels = NULL, *wire = NULL;
-    int encap = VG_WIRE_MDT_JSON;
-    int labels_only = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
-            s_help (stdout);
-            return 0;
-        }
-        if (!strcmp (a, "--labels-only")) {
-            labels_only = 1;
-            continue;
-        }
-        if (!v) {
-            fprintf (stderr, "vigil sim: option '%s' needs a value\n", a);
-            return 2;
-        }
-        i++;
-        if (!strcmp (a, "--seed"))
-            cfg.seed = strtoull (v, NULL, 10);
-        else if (!strcmp (a, "--sites"))
-            cfg.sites = (uint32_t) strtoul (v, NULL, 10);
-        else if (!strcmp (a, "--cells"))
-            cfg.cells_per_gnb = (uint32_t) strtoul (v, NULL, 10);
-        else if (!strcmp (a, "--interval")) {
-            if (vg_duration_parse (v, &cfg.interval_ms) < 0) {
-                fprintf (stderr, "vigil sim: bad --interval '%s'\n", v);
-                return 2;
-            }
-        } else if (!strcmp (a, "--scenario"))
-            cfg.scenario = v;
-        else if (!strcmp (a, "--incidents"))
-            cfg.scenario_n = (uint32_t) strtoul (v, NULL, 10);
-        else if (!strcmp (a, "--labels"))
-            labels = v;
-        else if (!strcmp (a, "--wire-out"))
-            wire = v;
-        else if (!strcmp (a, "--mdt-encoding")) {
-            if (strcmp (v, "json") && strcmp (v, "kvgpb")) {
-                fprintf (stderr, "vigil sim: --mdt-encoding is json or kvgpb\n");
-                return 2;
-            }
-            encap = strcmp (v, "json") ? VG_WIRE_MDT_KVGPB : VG_WIRE_MDT_JSON;
-        } else if (!strcmp (a, "--start"))
-            start = v;
-        else if (!strcmp (a, "--end"))
-            end = v;
-        else {
-            fprintf (stderr, "vigil sim: unknown option '%s'\n", a);
-            s_help (stderr);
-            return 2;
-        }
+    const char *start = NULL, *end = NULL, *labels = NULL, *wire = NULL, *interval = NULL, *encoding = "json";
+    bool labels_only = false;
+    static const char *const encodings[] = { "json", "kvgpb", NULL };
+    const vg_arg_t args[] = {
+        { .name = "--seed", .type = VG_ARG_U64, .dst = &cfg.seed },
+        { .name = "--sites", .type = VG_ARG_U32, .dst = &cfg.sites, .min = 1, .max = 10000 },
+        { .name = "--cells", .type = VG_ARG_U32, .dst = &cfg.cells_per_gnb, .min = 1, .max = 24 },
+        { .name = "--interval", .type = VG_ARG_STR, .dst = &interval },
+        { .name = "--scenario", .type = VG_ARG_STR, .dst = &cfg.scenario },
+        { .name = "--incidents", .type = VG_ARG_U32, .dst = &cfg.scenario_n, .min = 0, .max = 10000 },
+        { .name = "--labels", .type = VG_ARG_STR, .dst = &labels },
+        { .name = "--labels-only", .type = VG_ARG_FLAG, .dst = &labels_only },
+        { .name = "--wire-out", .type = VG_ARG_STR, .dst = &wire },
+        { .name = "--mdt-encoding", .type = VG_ARG_ENUM, .dst = &encoding, .choices = encodings },
+        { .name = "--start", .type = VG_ARG_STR, .dst = &start },
+        { .name = "--end", .type = VG_ARG_STR, .dst = &end },
+    };
+    int arc = vg_cli_args ("vigil sim", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
+    if (arc != VG_ARGS_RUN)
+        return vg_cli_args_exit (arc);
+    if (interval && vg_duration_parse (interval, &cfg.interval_ms) < 0) {
+        fprintf (stderr, "vigil sim: bad --interval '%s'\n", interval);
+        return 2;
     }
+    int encap = strcmp (encoding, "json") ? VG_WIRE_MDT_KVGPB : VG_WIRE_MDT_JSON;
     if (!start || !end || vg_clock_parse (start, now, &cfg.start_ms) < 0 || vg_clock_parse (end, now, &cfg.end_ms) < 0) {
         fprintf (stderr, "vigil sim: --start and --end are required times\n");
         return 2;
