@@ -52,6 +52,11 @@ s_value (const char *cmd, const vg_arg_t *o, const char *v)
     case VG_ARG_STR:
         *(const char **) o->dst = v;
         return 0;
+    case VG_ARG_DURATION:
+        if (vg_duration_parse (v, (int64_t *) o->dst) == 0)
+            return 0;
+        fprintf (stderr, "%s: %s wants a duration (500ms, 10s, 5m, 2h, 7d), got '%s'\n", cmd, o->name, v);
+        return -1;
     case VG_ARG_MULTI: {
         vg_arg_multi_t *m = o->dst;
         if (m->n == VG_ARG_MULTI_MAX) {

@@ -21,6 +21,7 @@ typedef enum {
     VG_ARG_F64,    /* double * */
     VG_ARG_MULTI,  /* vg_arg_multi_t *: every value, in order */
     VG_ARG_ENUM,   /* const char **: one of `choices` */
+    VG_ARG_DURATION, /* int64_t * ms: "500ms", "10s", "5m", "2h", "7d" (vg_duration_parse) */
 } vg_arg_type_t;
 
 #define VG_ARG_MULTI_MAX 64

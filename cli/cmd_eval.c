@@ -434,7 +434,7 @@ vg_cmd_eval (int argc, char **argv)
     const char *rules_path = NULL, *labels_path = NULL, *alerts_path = NULL;
     double days = 17;
     int64_t grace = 3600000;
-    const char *interval = NULL, *grace_s = NULL, *format = "text";
+    const char *format = "text";
     bool verbose_flag = false;
     static const char *const formats[] = { "text", "json", NULL };
     const vg_arg_t args[] = {
@@ -446,20 +446,14 @@ vg_cmd_eval (int argc, char **argv)
         { .name = "--incidents", .type = VG_ARG_U32, .dst = &cfg.scenario_n, .min = 0, .max = 10000 },
         { .name = "--labels", .type = VG_ARG_STR, .dst = &labels_path },
         { .name = "--alerts", .type = VG_ARG_STR, .dst = &alerts_path },
-        { .name = "--interval", .type = VG_ARG_STR, .dst = &interval },
-        { .name = "--grace", .type = VG_ARG_STR, .dst = &grace_s },
+        { .name = "--interval", .type = VG_ARG_DURATION, .dst = &cfg.interval_ms },
+        { .name = "--grace", .type = VG_ARG_DURATION, .dst = &grace },
         { .name = "--format", .type = VG_ARG_ENUM, .dst = &format, .choices = formats },
         { .name = "--verbose", .alias = "-v", .type = VG_ARG_FLAG, .dst = &verbose_flag },
     };
     int arc = vg_cli_args ("vigil eval", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
-    if ((interval && vg_duration_parse (interval, &cfg.interval_ms) < 0) ||
-        (grace_s && vg_duration_parse (grace_s, &grace) < 0)) {
-        fprintf (stderr, "vigil eval: bad duration '%s'\n",
-                 interval && vg_duration_parse (interval, &cfg.interval_ms) < 0 ? interval : grace_s);
-        return 2;
-    }
     int json = !strcmp (format, "json"), verbose = verbose_flag;
     if (!vg_sim_scenario_help (cfg.scenario)) {
         fprintf (stderr, "vigil eval: unknown scenario '%s' (vigil sim --help lists them)\n", cfg.scenario);

@@ -109,14 +109,14 @@ vg_cmd_sim (int argc, char **argv)
     vg_sim_cfg_t cfg;
     vg_sim_cfg_defaults (&cfg);
     int64_t now = vg_clock_now_ms ();
-    const char *start = NULL, *end = NULL, *labels = NULL, *wire = NULL, *interval = NULL, *encoding = "json";
+    const char *start = NULL, *end = NULL, *labels = NULL, *wire = NULL, *encoding = "json";
     bool labels_only = false;
     static const char *const encodings[] = { "json", "kvgpb", NULL };
     const vg_arg_t args[] = {
         { .name = "--seed", .type = VG_ARG_U64, .dst = &cfg.seed },
         { .name = "--sites", .type = VG_ARG_U32, .dst = &cfg.sites, .min = 1, .max = 10000 },
         { .name = "--cells", .type = VG_ARG_U32, .dst = &cfg.cells_per_gnb, .min = 1, .max = 24 },
-        { .name = "--interval", .type = VG_ARG_STR, .dst = &interval },
+        { .name = "--interval", .type = VG_ARG_DURATION, .dst = &cfg.interval_ms },
         { .name = "--scenario", .type = VG_ARG_STR, .dst = &cfg.scenario },
         { .name = "--incidents", .type = VG_ARG_U32, .dst = &cfg.scenario_n, .min = 0, .max = 10000 },
         { .name = "--labels", .type = VG_ARG_STR, .dst = &labels },
@@ -129,10 +129,6 @@ vg_cmd_sim (int argc, char **argv)
     int arc = vg_cli_args ("vigil sim", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
-    if (interval && vg_duration_parse (interval, &cfg.interval_ms) < 0) {
-        fprintf (stderr, "vigil sim: bad --interval '%s'\n", interval);
-        return 2;
-    }
     int encap = strcmp (encoding, "json") ? VG_WIRE_MDT_KVGPB : VG_WIRE_MDT_JSON;
     if (!start || !end || vg_clock_parse (start, now, &cfg.start_ms) < 0 || vg_clock_parse (end, now, &cfg.end_ms) < 0) {
         fprintf (stderr, "vigil sim: --start and --end are required times\n");

@@ -108,6 +108,19 @@ START_TEST (required_and_enum)
 }
 END_TEST
 
+START_TEST (durations)
+{
+    int64_t ms = 7;
+    const vg_arg_t args[] = { { .name = "--every", .type = VG_ARG_DURATION, .dst = &ms } };
+    char *a1[] = { "t", "--every", "5m" };
+    ck_assert_int_eq (vg_cli_args ("t", args, 1, 3, a1, t_usage, NULL), VG_ARGS_RUN);
+    ck_assert_int_eq (ms, 300000);
+    char *a2[] = { "t", "--every", "soon" };
+    ck_assert_int_eq (vg_cli_args ("t", args, 1, 3, a2, t_usage, NULL), VG_ARGS_USAGE);
+    ck_assert_int_eq (ms, 300000); /* unchanged by the refused value */
+}
+END_TEST
+
 START_TEST (time_ranges)
 {
     int64_t t0, t1;
@@ -129,6 +142,7 @@ vg_cli_args_suite (void)
     tcase_add_test (tc, numbers_are_checked_whole);
     tcase_add_test (tc, usage_and_help);
     tcase_add_test (tc, required_and_enum);
+    tcase_add_test (tc, durations);
     tcase_add_test (tc, time_ranges);
     suite_add_tcase (s, tc);
     return s;
