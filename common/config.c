@@ -36,18 +36,32 @@ s_copy_tail (char *dst, size_t size, const char *src)
     memcpy (dst, src, strlen (src) + 1);
 }
 
-int
-vg_cfg__fail (vg_cfg__ctx_t *ctx, int line, const char *key, int rc, const char *fmt, ...)
+static void
+s_error_vset (vg_cfg_error_t *err, const char *file, int line, const char *key, const char *fmt, va_list ap)
 {
-    vg_cfg_error_t *err = ctx->err;
-    s_copy_tail (err->file, sizeof err->file, ctx->file ? ctx->file : "");
+    s_copy_tail (err->file, sizeof err->file, file ? file : "");
     err->line = line;
     err->key[0] = '\0';
     if (key)
         strncat (err->key, key, sizeof err->key - 1);
+    vsnprintf (err->msg, sizeof err->msg, fmt, ap);
+}
+
+void
+vg_cfg_error_set (vg_cfg_error_t *err, const char *file, int line, const char *key, const char *fmt, ...)
+{
     va_list ap;
     va_start (ap, fmt);
-    vsnprintf (err->msg, sizeof err->msg, fmt, ap);
+    s_error_vset (err, file, line, key, fmt, ap);
+    va_end (ap);
+}
+
+int
+vg_cfg__fail (vg_cfg__ctx_t *ctx, int line, const char *key, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    s_error_vset (ctx->err, ctx->file, line, key, fmt, ap);
     va_end (ap);
     return rc;
 }

@@ -148,8 +148,34 @@ vg_cfg_node_kind_t vg_cfg_node_kind (const vg_cfg_node_t *node);
 size_t vg_cfg_node_len (const vg_cfg_node_t *node);
 /* The i-th item of a sequence (borrowed), NULL if out of range or not a sequence. */
 const vg_cfg_node_t *vg_cfg_node_at (const vg_cfg_node_t *node, size_t i);
-/* 1-based line where the node starts in its file. */
+/* 1-based line where the node starts in its file; 0 for NULL. */
 int vg_cfg_node_line (const vg_cfg_node_t *node);
+/* The value at dotted `key` inside map `node` ("match", "tls.cert"), any kind (borrowed);
+ * NULL if the node is not a map or the key is absent.  Of repeated keys, the first. */
+const vg_cfg_node_t *vg_cfg_node_get (const vg_cfg_node_t *node, const char *key);
+/* The key and the value of the i-th pair of a map (borrowed), in file order; NULL if the
+ * node is not a map or i >= vg_cfg_node_len.  Keys are usually scalars, but YAML allows
+ * a map or a sequence as a key: check with vg_cfg_node_text. */
+const vg_cfg_node_t *vg_cfg_node_key (const vg_cfg_node_t *node, size_t i);
+const vg_cfg_node_t *vg_cfg_node_value (const vg_cfg_node_t *node, size_t i);
+/* Text of a scalar exactly as written, quotes removed (a null reads "" or "~"); NULL if the
+ * node is NULL, a map or a sequence.  Borrowed from the node. */
+const char *vg_cfg_node_text (const vg_cfg_node_t *node);
+/* True for NULL and for a plain null scalar ("key:", ~, null); a quoted "" is not null. */
+bool vg_cfg_node_is_null (const vg_cfg_node_t *node);
+
+/* Parse YAML text into a node tree without an option table, for a module that reads a
+ * schema of its own (the detector rules file) with the accessors above.  `name` stands for
+ * the file in errors and is kept in the root, so vg_cfg_load_node on a map of this tree
+ * names it too.  Same bounds and refusals as vg_cfg_load_string (size, depth, node count,
+ * aliases, more than one document).  Returns 0 with *root_p owning the tree (NULL for an
+ * empty document; free with vg_cfg_node_destroy), or -VG_ETOOBIG, -VG_ENOMEM, -VG_ECONFIG
+ * with *err filled (err may be NULL) and *root_p NULL. */
+int vg_cfg_tree_parse (const char *name, const char *yaml, size_t len, vg_cfg_node_t **root_p,
+                       vg_cfg_error_t *err);
+/* Free a tree from vg_cfg_tree_parse (not a node borrowed from inside one); NULL-safe;
+ * sets *root_p to NULL. */
+void vg_cfg_node_destroy (vg_cfg_node_t **root_p);
 
 /* --help listing: one entry per option (LIST elements as "list[].key") with type, default
  * or "required", range or choices, and help. */
@@ -159,5 +185,10 @@ void vg_cfg_print_markdown (const vg_cfg_table_t *t, FILE *f);
 /* "agent.yaml:12: key 'batch.max_samples': must be between 1 and 1048576" into buf
  * (truncated to size).  Returns buf. */
 const char *vg_cfg_error_format (const vg_cfg_error_t *err, char *buf, size_t size);
+/* Fill *err from parts, for modules that check a tree themselves: file (NULL reads "";
+ * a long path keeps its end), line (0 = unknown), key (NULL = none) and a printf-style
+ * message, so their errors read like the loader's. */
+void vg_cfg_error_set (vg_cfg_error_t *err, const char *file, int line, const char *key, const char *fmt, ...)
+    __attribute__ ((format (printf, 5, 6)));
 
 #endif

@@ -1,8 +1,9 @@
 /* config_tree.c - YAML text to the configuration loader's node tree.
  *
  * libyaml's event parser builds a small bounded tree (size, depth and node count are capped;
- * aliases are refused); the accessors let other modules (the rules parser) walk a kept
- * subtree with line numbers.  No global state. */
+ * aliases are refused).  The option table (config.c) reads it; the public accessors let
+ * other modules walk a kept subtree or a whole tree of their own (the rules file,
+ * vg_cfg_tree_parse) with line numbers for their errors.  No global state. */
 #include "common/config_int.h"
 
 
@@ -233,8 +234,40 @@ vg_cfg__parse (vg_cfg__ctx_t *ctx, const char *text, size_t len, vg_cfg_node_t *
     return 0;
 }
 
-const char *
-vg_cfg_node_get_str (const vg_cfg_node_t *node, const char *key)
+/* ---------------------------------------------------------------- public */
+
+int
+vg_cfg_tree_parse (const char *name, const char *yaml, size_t len, vg_cfg_node_t **root_p, vg_cfg_error_t *err)
+{
+    vg_cfg_error_t scratch;
+    if (!err)
+        err = &scratch;
+    assert (yaml && root_p);
+    memset (err, 0, sizeof *err);
+    vg_cfg__ctx_t ctx = { name ? name : "<string>", err };
+    int rc = vg_cfg__parse (&ctx, yaml, len, root_p);
+    if (rc == 0 && *root_p) {
+        (*root_p)->file = strdup (ctx.file);
+        if (!(*root_p)->file) {
+            vg_cfg_node_destroy (root_p);
+            rc = vg_cfg__fail (&ctx, 0, NULL, -VG_ENOMEM, "out of memory");
+        }
+    }
+    return rc;
+}
+
+void
+vg_cfg_node_destroy (vg_cfg_node_t **root_p)
+{
+    if (!root_p || !*root_p)
+        return;
+    assert (!(*root_p)->parent); /* a borrowed node belongs to its root */
+    vg_cfg__node_free (*root_p);
+    *root_p = NULL;
+}
+
+const vg_cfg_node_t *
+vg_cfg_node_get (const vg_cfg_node_t *node, const char *key)
 {
     char buf[VG_CFG__KEY_MAX];
     if (!node || snprintf (buf, sizeof buf, "%s", key) >= (int) sizeof buf)
@@ -249,11 +282,46 @@ vg_cfg_node_get_str (const vg_cfg_node_t *node, const char *key)
             if (node->items[i]->kind == VG_CFG_NODE_SCALAR && !strcmp (node->items[i]->text, seg))
                 next = node->items[i + 1];
         if (!dot)
-            return next && next->kind == VG_CFG_NODE_SCALAR && !vg_cfg__is_null (next) ? next->text : NULL;
+            return next;
         node = next;
         seg = dot + 1;
     }
     return NULL;
+}
+
+const char *
+vg_cfg_node_get_str (const vg_cfg_node_t *node, const char *key)
+{
+    const vg_cfg_node_t *v = vg_cfg_node_get (node, key);
+    return v && v->kind == VG_CFG_NODE_SCALAR && !vg_cfg__is_null (v) ? v->text : NULL;
+}
+
+const vg_cfg_node_t *
+vg_cfg_node_key (const vg_cfg_node_t *node, size_t i)
+{
+    if (!node || node->kind != VG_CFG_NODE_MAP || i >= node->n / 2)
+        return NULL;
+    return node->items[2 * i];
+}
+
+const vg_cfg_node_t *
+vg_cfg_node_value (const vg_cfg_node_t *node, size_t i)
+{
+    if (!node || node->kind != VG_CFG_NODE_MAP || i >= node->n / 2)
+        return NULL;
+    return node->items[2 * i + 1];
+}
+
+const char *
+vg_cfg_node_text (const vg_cfg_node_t *node)
+{
+    return node && node->kind == VG_CFG_NODE_SCALAR ? node->text : NULL;
+}
+
+bool
+vg_cfg_node_is_null (const vg_cfg_node_t *node)
+{
+    return vg_cfg__is_null (node);
 }
 
 vg_cfg_node_kind_t
@@ -283,4 +351,3 @@ vg_cfg_node_line (const vg_cfg_node_t *node)
 {
     return node ? node->line : 0;
 }
-

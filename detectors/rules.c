@@ -1,6 +1,7 @@
-/* rules.c - parse the detector rules file (YAML via libyaml's document API) into a vg_rules_t:
- * rules and their parameters, windows, allowlists, golden images.  YAML access helpers live in
- * rules_yaml.c, matching against a parsed set in rules_match.c.
+/* rules.c - parse the detector rules file into a vg_rules_t: rules and their parameters,
+ * windows, allowlists, golden images.  The YAML is read into the configuration loader's node
+ * tree (vg_cfg_tree_parse, the same parser, bounds and error format as the daemons' config);
+ * access helpers live in rules_yaml.c, matching against a parsed set in rules_match.c.
  *
  * Invariant: a vg_rules_t is fully validated when vg_rules_parse returns 0: every rule has a
  * known kind, every parameter is in its kind's table and range, every allowlist a rule
@@ -12,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "common/clock.h"
+#include "common/config.h"
 #include "common/err.h"
 #include "common/hash.h"
 
@@ -56,7 +57,7 @@ s_enum_index (const char *choices, const char *v)
 }
 
 static int
-s_parse_params (vg_rules_ctx_t *c, const yaml_node_t *pm, vg_rule_t *r, const char *where)
+s_parse_params (vg_rules_ctx_t *c, const vg_cfg_node_t *pm, vg_rule_t *r, const char *where)
 {
     const vg_detector_ops_t *ops = r->ops;
     char kb[200];
@@ -69,19 +70,23 @@ s_parse_params (vg_rules_ctx_t *c, const yaml_node_t *pm, vg_rule_t *r, const ch
     }
     if (!pm)
         return 0;
-    if (pm->type != YAML_MAPPING_NODE)
+    if (vg_cfg_node_kind (pm) != VG_CFG_NODE_MAP)
         return vg_rules__fail (c, pm, where, "expected a mapping of parameters");
-    for (yaml_node_pair_t *p = pm->data.mapping.pairs.start; p < pm->data.mapping.pairs.top; p++) {
-        yaml_node_t *kn = vg_rules__node (c, p->key), *vn = vg_rules__node (c, p->value);
-        const char *k = vg_rules__scalar (kn);
-        vg_rules__join (kb, sizeof kb, where, k ? k : "?");
-        int idx = k ? vg_rule_param_index (r, k) : -1;
+    int rc = vg_rules__check_keys (c, pm, where, NULL);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < vg_cfg_node_len (pm); i++) {
+        const vg_cfg_node_t *kn = vg_cfg_node_key (pm, i), *vn = vg_cfg_node_value (pm, i);
+        const char *k = vg_cfg_node_text (kn);
+        vg_rules__join (kb, sizeof kb, where, k);
+        int idx = vg_rule_param_index (r, k);
         if (idx < 0)
             return vg_rules__fail (c, kn, kb, "unknown parameter for detector '%s'", ops->name);
         const vg_param_def_t *d = &ops->params[idx];
         double v = 0;
         int64_t ms = 0;
-        int b = 0, rc = 0;
+        int b = 0;
+        rc = 0;
         switch (d->type) {
         case VG_PARAM_NUM:
             rc = vg_rules__parse_num (c, vn, kb, &v);
@@ -95,14 +100,14 @@ s_parse_params (vg_rules_ctx_t *c, const yaml_node_t *pm, vg_rule_t *r, const ch
             v = b;
             break;
         case VG_PARAM_ENUM: {
-            const char *s = vg_rules__scalar (vn);
+            const char *s = vg_cfg_node_text (vn);
             v = s ? s_enum_index (d->choices, s) : -1;
             if (v < 0)
                 rc = vg_rules__fail (c, vn, kb, "expected one of %s", d->choices);
             break;
         }
         case VG_PARAM_STR: {
-            const char *s = vg_rules__scalar (vn);
+            const char *s = vg_cfg_node_text (vn);
             if (!s)
                 return vg_rules__fail (c, vn, kb, "expected a string");
             free (r->ps[idx]);
@@ -133,23 +138,85 @@ vg_rule_param_index (const vg_rule_t *r, const char *name)
 /* --------------------------------------------------------------------------------------- */
 /* Rules */
 
+/* match.labels: a mapping of label key -> glob. */
 static int
-s_parse_rule (vg_rules_ctx_t *c, const yaml_node_t *n, vg_rule_t *r, int idx)
+s_parse_labels (vg_rules_ctx_t *c, const vg_cfg_node_t *lm, vg_rule_t *r, const char *kb)
+{
+    if (!lm)
+        return 0;
+    if (vg_cfg_node_kind (lm) != VG_CFG_NODE_MAP)
+        return vg_rules__fail (c, lm, kb, "expected a mapping of label: glob");
+    size_t cnt = vg_cfg_node_len (lm);
+    if (cnt > VG_MAX_LABELS)
+        return vg_rules__fail (c, lm, kb, "too many labels");
+    int rc = vg_rules__check_keys (c, lm, kb, NULL);
+    if (rc)
+        return rc;
+    r->labels = calloc (cnt ? cnt : 1, sizeof *r->labels);
+    if (!r->labels)
+        return -VG_ENOMEM;
+    for (size_t i = 0; i < cnt; i++) {
+        const char *k = vg_cfg_node_text (vg_cfg_node_key (lm, i));
+        const char *g = vg_cfg_node_text (vg_cfg_node_value (lm, i));
+        if (!g)
+            return vg_rules__fail (c, vg_cfg_node_key (lm, i), kb, "label matches must be strings");
+        r->labels[i].key = vg_rules__strdup (k);
+        r->labels[i].glob = vg_rules__strdup (g);
+        r->nlabels = i + 1;
+        if (!r->labels[i].key || !r->labels[i].glob)
+            return -VG_ENOMEM;
+    }
+    return 0;
+}
+
+/* A rule's match: device-level lists, then paths, kind and labels. */
+static int
+s_parse_rule_match (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_rule_t *r, const char *where)
+{
+    static const char *const mkeys[] = { "device", "role", "vendor", "site", "sw_version", "path",
+                                          "not_path", "labels", "kind", NULL };
+    const vg_cfg_node_t *m;
+    char kb[200], pk[200];
+    int rc = vg_rules__parse_match (c, n, where, mkeys, &r->dev, &m, kb, sizeof kb);
+    if (rc || !m)
+        return rc;
+    vg_rules__join (pk, sizeof pk, kb, "path");
+    rc = vg_rules__get_list (c, vg_cfg_node_get (m, "path"), pk, &r->paths, &r->npaths);
+    if (rc)
+        return rc;
+    vg_rules__join (pk, sizeof pk, kb, "not_path");
+    rc = vg_rules__get_list (c, vg_cfg_node_get (m, "not_path"), pk, &r->not_paths, &r->nnot_paths);
+    if (rc)
+        return rc;
+    const vg_cfg_node_t *v = vg_cfg_node_get (m, "kind");
+    if (v) {
+        vg_rules__join (pk, sizeof pk, kb, "kind");
+        const char *s = vg_cfg_node_text (v);
+        r->kind = !s ? -1 : !strcmp (s, "gauge") ? VG_KIND_GAUGE
+                  : !strcmp (s, "counter") ? VG_KIND_COUNTER
+                  : !strcmp (s, "state") ? VG_KIND_STATE : -2;
+        if (r->kind == -2)
+            return vg_rules__fail (c, v, pk, "expected gauge, counter or state");
+    }
+    vg_rules__join (pk, sizeof pk, kb, "labels");
+    return s_parse_labels (c, vg_cfg_node_get (m, "labels"), r, pk);
+}
+
+static int
+s_parse_rule (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_rule_t *r, int idx)
 {
     static const char *const keys[] = { "id", "detector", "title", "catalog", "types", "severity",
                                          "for", "keep_firing_for", "repeat", "match", "params",
                                          "techniques", "enabled", NULL };
-    static const char *const mkeys[] = { "device", "role", "vendor", "site", "sw_version", "path",
-                                          "not_path", "labels", "kind", NULL };
     char where[160], kb[200];
     snprintf (where, sizeof where, "rules[%d]", idx);
-    const char *idv = vg_rules__scalar (vg_rules__get (c, n, "id"));
+    const char *idv = vg_cfg_node_text (vg_cfg_node_get (n, "id"));
     if (idv && *idv)
         snprintf (where, sizeof where, "rules[%.100s]", idv);
     int rc = vg_rules__check_keys (c, n, where, keys);
     if (rc)
         return rc;
-    r->line = (int) n->start_mark.line + 1;
+    r->line = vg_cfg_node_line (n);
     r->index = idx;
     r->kind = -1;
     r->severity = VG_SEV_MEDIUM;
@@ -169,7 +236,7 @@ s_parse_rule (vg_rules_ctx_t *c, const yaml_node_t *n, vg_rule_t *r, int idx)
     free (det);
     if (!r->ops) {
         vg_rules__join (kb, sizeof kb, where, "detector");
-        return vg_rules__fail (c, vg_rules__get (c, n, "detector"), kb, "unknown detector kind");
+        return vg_rules__fail (c, vg_cfg_node_get (n, "detector"), kb, "unknown detector kind");
     }
     rc = vg_rules__get_str (c, n, "title", where, 0, &r->title);
     if (!rc)
@@ -184,18 +251,17 @@ s_parse_rule (vg_rules_ctx_t *c, const yaml_node_t *n, vg_rule_t *r, int idx)
         if (!r->title)
             return -VG_ENOMEM;
     }
-    yaml_node_t *v;
-    v = vg_rules__get (c, n, "severity");
+    const vg_cfg_node_t *v = vg_cfg_node_get (n, "severity");
     if (v) {
         vg_rules__join (kb, sizeof kb, where, "severity");
-        r->severity = vg_severity_parse (vg_rules__scalar (v));
+        r->severity = vg_severity_parse (vg_cfg_node_text (v));
         if (r->severity < 0)
             return vg_rules__fail (c, v, kb, "expected info, low, medium, high or critical");
     }
     struct { const char *k; int64_t *dst; } durs[] = {
         { "for", &r->for_ms }, { "keep_firing_for", &r->keep_firing_for_ms }, { "repeat", &r->repeat_ms } };
     for (size_t i = 0; i < 3; i++) {
-        v = vg_rules__get (c, n, durs[i].k);
+        v = vg_cfg_node_get (n, durs[i].k);
         if (v) {
             vg_rules__join (kb, sizeof kb, where, durs[i].k);
             rc = vg_rules__parse_dur (c, v, kb, durs[i].dst);
@@ -203,7 +269,7 @@ s_parse_rule (vg_rules_ctx_t *c, const yaml_node_t *n, vg_rule_t *r, int idx)
                 return rc;
         }
     }
-    v = vg_rules__get (c, n, "enabled");
+    v = vg_cfg_node_get (n, "enabled");
     if (v) {
         int b;
         vg_rules__join (kb, sizeof kb, where, "enabled");
@@ -214,7 +280,7 @@ s_parse_rule (vg_rules_ctx_t *c, const yaml_node_t *n, vg_rule_t *r, int idx)
             return 1; /* skipped by the caller */
     }
     vg_rules__join (kb, sizeof kb, where, "techniques");
-    rc = vg_rules__get_list (c, vg_rules__get (c, n, "techniques"), kb, &r->techniques, &r->ntechniques);
+    rc = vg_rules__get_list (c, vg_cfg_node_get (n, "techniques"), kb, &r->techniques, &r->ntechniques);
     if (rc)
         return rc;
     size_t tl = 1;
@@ -228,61 +294,11 @@ s_parse_rule (vg_rules_ctx_t *c, const yaml_node_t *n, vg_rule_t *r, int idx)
             strcat (r->technique_csv, ",");
         strcat (r->technique_csv, r->techniques[i]);
     }
-    yaml_node_t *m = vg_rules__get (c, n, "match");
-    if (m) {
-        vg_rules__join (kb, sizeof kb, where, "match");
-        rc = vg_rules__check_keys (c, m, kb, mkeys);
-        if (!rc)
-            rc = vg_rules__parse_dev_match (c, m, kb, &r->dev);
-        if (rc)
-            return rc;
-        char pk[200];
-        vg_rules__join (pk, sizeof pk, kb, "path");
-        rc = vg_rules__get_list (c, vg_rules__get (c, m, "path"), pk, &r->paths, &r->npaths);
-        if (rc)
-            return rc;
-        vg_rules__join (pk, sizeof pk, kb, "not_path");
-        rc = vg_rules__get_list (c, vg_rules__get (c, m, "not_path"), pk, &r->not_paths, &r->nnot_paths);
-        if (rc)
-            return rc;
-        v = vg_rules__get (c, m, "kind");
-        if (v) {
-            vg_rules__join (pk, sizeof pk, kb, "kind");
-            const char *s = vg_rules__scalar (v);
-            r->kind = !s ? -1 : !strcmp (s, "gauge") ? VG_KIND_GAUGE
-                      : !strcmp (s, "counter") ? VG_KIND_COUNTER
-                      : !strcmp (s, "state") ? VG_KIND_STATE : -2;
-            if (r->kind == -2)
-                return vg_rules__fail (c, v, pk, "expected gauge, counter or state");
-        }
-        yaml_node_t *lm = vg_rules__get (c, m, "labels");
-        if (lm) {
-            vg_rules__join (pk, sizeof pk, kb, "labels");
-            if (lm->type != YAML_MAPPING_NODE)
-                return vg_rules__fail (c, lm, pk, "expected a mapping of label: glob");
-            size_t cnt = (size_t) (lm->data.mapping.pairs.top - lm->data.mapping.pairs.start);
-            if (cnt > VG_MAX_LABELS)
-                return vg_rules__fail (c, lm, pk, "too many labels");
-            r->labels = calloc (cnt ? cnt : 1, sizeof *r->labels);
-            if (!r->labels)
-                return -VG_ENOMEM;
-            for (size_t i = 0; i < cnt; i++) {
-                yaml_node_pair_t *p = &lm->data.mapping.pairs.start[i];
-                const char *k = vg_rules__scalar (vg_rules__node (c, p->key));
-                const char *g = vg_rules__scalar (vg_rules__node (c, p->value));
-                if (!k || !g)
-                    return vg_rules__fail (c, vg_rules__node (c, p->key), pk,
-                                           "label matches must be strings");
-                r->labels[i].key = vg_rules__strdup (k);
-                r->labels[i].glob = vg_rules__strdup (g);
-                r->nlabels = i + 1;
-                if (!r->labels[i].key || !r->labels[i].glob)
-                    return -VG_ENOMEM;
-            }
-        }
-    }
+    rc = s_parse_rule_match (c, n, r, where);
+    if (rc)
+        return rc;
     vg_rules__join (kb, sizeof kb, where, "params");
-    return s_parse_params (c, vg_rules__get (c, n, "params"), r, kb);
+    return s_parse_params (c, vg_cfg_node_get (n, "params"), r, kb);
 }
 
 static void
@@ -323,7 +339,7 @@ s_parse_hhmm (const char *s, int *min)
 }
 
 static int
-s_parse_window (vg_rules_ctx_t *c, const yaml_node_t *n, vg_window_t *w, int idx)
+s_parse_window (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_window_t *w, int idx)
 {
     static const char *const keys[] = { "name", "kind", "daily", "days", "ranges", "match", NULL };
     static const char *const mkeys[] = { "device", "role", "vendor", "site", "sw_version", NULL };
@@ -339,9 +355,9 @@ s_parse_window (vg_rules_ctx_t *c, const yaml_node_t *n, vg_window_t *w, int idx
     w->daily_from_min = -1;
     w->days = 0x7f;
     w->kinds = VG_WIN_MAINTENANCE | VG_WIN_CHANGE;
-    yaml_node_t *v = vg_rules__get (c, n, "kind");
+    const vg_cfg_node_t *v = vg_cfg_node_get (n, "kind");
     if (v) {
-        const char *s = vg_rules__scalar (v);
+        const char *s = vg_cfg_node_text (v);
         vg_rules__join (kb, sizeof kb, where, "kind");
         w->kinds = !s ? 0 : !strcmp (s, "maintenance") ? VG_WIN_MAINTENANCE
                    : !strcmp (s, "change") ? VG_WIN_CHANGE
@@ -349,16 +365,16 @@ s_parse_window (vg_rules_ctx_t *c, const yaml_node_t *n, vg_window_t *w, int idx
         if (!w->kinds)
             return vg_rules__fail (c, v, kb, "expected maintenance, change or both");
     }
-    v = vg_rules__get (c, n, "daily");
+    v = vg_cfg_node_get (n, "daily");
     if (v) {
-        const char *s = vg_rules__scalar (v);
+        const char *s = vg_cfg_node_text (v);
         char a[16], b[16];
         vg_rules__join (kb, sizeof kb, where, "daily");
         if (!s || sscanf (s, "%15[0-9:]-%15[0-9:]", a, b) != 2 || s_parse_hhmm (a, &w->daily_from_min) ||
             s_parse_hhmm (b, &w->daily_to_min))
             return vg_rules__fail (c, v, kb, "expected \"HH:MM-HH:MM\" (UTC)");
     }
-    v = vg_rules__get (c, n, "days");
+    v = vg_cfg_node_get (n, "days");
     if (v) {
         char **l = NULL;
         size_t nl = 0;
@@ -379,7 +395,7 @@ s_parse_window (vg_rules_ctx_t *c, const yaml_node_t *n, vg_window_t *w, int idx
         if (rc)
             return rc;
     }
-    v = vg_rules__get (c, n, "ranges");
+    v = vg_cfg_node_get (n, "ranges");
     if (v) {
         char **l = NULL;
         size_t nl = 0;
@@ -410,16 +426,7 @@ s_parse_window (vg_rules_ctx_t *c, const yaml_node_t *n, vg_window_t *w, int idx
     }
     if (w->daily_from_min < 0 && w->nranges == 0)
         return vg_rules__fail (c, n, where, "a window needs daily or ranges");
-    yaml_node_t *m = vg_rules__get (c, n, "match");
-    if (m) {
-        vg_rules__join (kb, sizeof kb, where, "match");
-        rc = vg_rules__check_keys (c, m, kb, mkeys);
-        if (!rc)
-            rc = vg_rules__parse_dev_match (c, m, kb, &w->dev);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return vg_rules__parse_match (c, n, where, mkeys, &w->dev, NULL, kb, sizeof kb);
 }
 
 /* --------------------------------------------------------------------------------------- */
@@ -458,7 +465,7 @@ s_parse_cidr (const char *text, vg_cidr_t *e)
 }
 
 static int
-s_parse_allowlist (vg_rules_ctx_t *c, const yaml_node_t *n, vg_allowlist_t *al, int idx)
+s_parse_allowlist (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_allowlist_t *al, int idx)
 {
     static const char *const keys[] = { "name", "entries", NULL };
     static const char *const ekeys[] = { "cidr", "ports", NULL };
@@ -470,23 +477,23 @@ s_parse_allowlist (vg_rules_ctx_t *c, const yaml_node_t *n, vg_allowlist_t *al, 
     if (rc)
         return rc;
     snprintf (where, sizeof where, "allowlists[%.100s].entries", al->name);
-    yaml_node_t *en = vg_rules__get (c, n, "entries");
-    if (!en || en->type != YAML_SEQUENCE_NODE)
+    const vg_cfg_node_t *en = vg_cfg_node_get (n, "entries");
+    if (vg_cfg_node_kind (en) != VG_CFG_NODE_SEQ)
         return vg_rules__fail (c, en ? en : n, where, "expected a list of entries");
-    size_t cnt = (size_t) (en->data.sequence.items.top - en->data.sequence.items.start);
+    size_t cnt = vg_cfg_node_len (en);
     al->entries = calloc (VG_RULES_MAX_LIST, sizeof *al->entries);
     if (!al->entries)
         return -VG_ENOMEM;
     for (size_t i = 0; i < cnt; i++) {
-        yaml_node_t *it = vg_rules__node (c, en->data.sequence.items.start[i]);
-        const char *cidr = vg_rules__scalar (it);
-        yaml_node_t *ports = NULL;
+        const vg_cfg_node_t *it = vg_cfg_node_at (en, i);
+        const char *cidr = vg_cfg_node_text (it);
+        const vg_cfg_node_t *ports = NULL;
         if (!cidr) {
             rc = vg_rules__check_keys (c, it, where, ekeys);
             if (rc)
                 return rc;
-            cidr = vg_rules__scalar (vg_rules__get (c, it, "cidr"));
-            ports = vg_rules__get (c, it, "ports");
+            cidr = vg_cfg_node_text (vg_cfg_node_get (it, "cidr"));
+            ports = vg_cfg_node_get (it, "ports");
         }
         vg_cidr_t e;
         if (!cidr || s_parse_cidr (cidr, &e))
@@ -525,7 +532,7 @@ s_parse_allowlist (vg_rules_ctx_t *c, const yaml_node_t *n, vg_allowlist_t *al, 
 }
 
 static int
-s_parse_golden (vg_rules_ctx_t *c, const yaml_node_t *n, vg_golden_t *g, int idx)
+s_parse_golden (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_golden_t *g, int idx)
 {
     static const char *const keys[] = { "vendor", "version", "hashes", NULL };
     char where[160], kb[200];
@@ -538,7 +545,7 @@ s_parse_golden (vg_rules_ctx_t *c, const yaml_node_t *n, vg_golden_t *g, int idx
     if (rc)
         return rc;
     vg_rules__join (kb, sizeof kb, where, "hashes");
-    return vg_rules__get_list (c, vg_rules__get (c, n, "hashes"), kb, &g->hashes, &g->nhashes);
+    return vg_rules__get_list (c, vg_cfg_node_get (n, "hashes"), kb, &g->hashes, &g->nhashes);
 }
 
 /* --------------------------------------------------------------------------------------- */
@@ -574,26 +581,18 @@ vg_rules_destroy (vg_rules_t **self_p)
     *self_p = NULL;
 }
 
-static size_t
-s_seq_len (const yaml_node_t *n)
-{
-    return n && n->type == YAML_SEQUENCE_NODE
-               ? (size_t) (n->data.sequence.items.top - n->data.sequence.items.start) : 0;
-}
-
 static int
-s_parse_doc (vg_rules_ctx_t *c, vg_rules_t *rs)
+s_parse_doc (vg_rules_ctx_t *c, const vg_cfg_node_t *root, vg_rules_t *rs)
 {
     static const char *const keys[] = { "version", "rules", "windows", "allowlists", "golden_images", NULL };
-    yaml_node_t *root = yaml_document_get_root_node (c->doc);
     if (!root)
         return vg_rules__fail (c, NULL, NULL, "empty rules file");
-    int rc = vg_rules__check_keys (c, root, "(top)", keys);
+    int rc = vg_rules__check_keys (c, root, "", keys);
     if (rc)
         return rc;
-    yaml_node_t *v = vg_rules__get (c, root, "version");
+    const vg_cfg_node_t *v = vg_cfg_node_get (root, "version");
     if (v) {
-        const char *s = vg_rules__scalar (v);
+        const char *s = vg_cfg_node_text (v);
         if (!s || strcmp (s, "1") != 0)
             return vg_rules__fail (c, v, "version", "only version 1 is supported");
     }
@@ -604,19 +603,19 @@ s_parse_doc (vg_rules_ctx_t *c, vg_rules_t *rs)
         { "rules", sizeof (vg_rule_t), (void **) &rs->rules, &rs->nrules },
     };
     for (size_t s = 0; s < 4; s++) {
-        yaml_node_t *sec = vg_rules__get (c, root, secs[s].key);
+        const vg_cfg_node_t *sec = vg_cfg_node_get (root, secs[s].key);
         if (!sec)
             continue;
-        if (sec->type != YAML_SEQUENCE_NODE)
+        if (vg_cfg_node_kind (sec) != VG_CFG_NODE_SEQ)
             return vg_rules__fail (c, sec, secs[s].key, "expected a list");
-        size_t cnt = s_seq_len (sec);
+        size_t cnt = vg_cfg_node_len (sec);
         if (cnt > VG_RULES_MAX)
             return vg_rules__fail (c, sec, secs[s].key, "too many entries (max %d)", VG_RULES_MAX);
         *secs[s].arr = calloc (cnt ? cnt : 1, secs[s].size);
         if (!*secs[s].arr)
             return -VG_ENOMEM;
         for (size_t i = 0; i < cnt; i++) {
-            yaml_node_t *it = vg_rules__node (c, sec->data.sequence.items.start[i]);
+            const vg_cfg_node_t *it = vg_cfg_node_at (sec, i);
             switch (s) {
             case 0:
                 rc = s_parse_window (c, it, &rs->windows[*secs[s].n], (int) i);
@@ -671,9 +670,7 @@ int
 vg_rules_parse (const char *yaml, size_t len, const char *filename, vg_rules_t **out, char *err,
                 size_t errlen)
 {
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    vg_rules_ctx_t c = { &doc, filename ? filename : "<rules>", err, errlen, 0 };
+    vg_rules_ctx_t c = { .file = filename ? filename : "<rules>" };
     *out = NULL;
     if (err && errlen)
         err[0] = '\0';
@@ -682,27 +679,17 @@ vg_rules_parse (const char *yaml, size_t len, const char *filename, vg_rules_t *
         return -VG_ENOMEM;
     rs->filename = vg_rules__strdup (c.file);
     rs->digest = vg_hash64 (yaml, len, 0x72756c6573ULL);
-    if (!rs->filename || !yaml_parser_initialize (&parser)) {
-        vg_rules_destroy (&rs);
-        return -VG_ENOMEM;
-    }
-    yaml_parser_set_input_string (&parser, (const unsigned char *) yaml, len);
-    if (!yaml_parser_load (&parser, &doc)) {
-        if (err && errlen)
-            snprintf (err, errlen, "%s:%d: (yaml): %s%s%s", c.file, (int) parser.problem_mark.line + 1,
-                      parser.problem ? parser.problem : "syntax error",
-                      parser.context ? " " : "", parser.context ? parser.context : "");
-        yaml_parser_delete (&parser);
-        vg_rules_destroy (&rs);
-        return -VG_ECONFIG;
-    }
-    int rc = s_parse_doc (&c, rs);
-    yaml_document_delete (&doc);
-    yaml_parser_delete (&parser);
+    vg_cfg_node_t *root = NULL;
+    int rc = rs->filename ? vg_cfg_tree_parse (c.file, yaml, len, &root, &c.err) : -VG_ENOMEM;
+    if (rc == 0)
+        rc = s_parse_doc (&c, root, rs);
+    vg_cfg_node_destroy (&root);
     if (rc) {
         vg_rules_destroy (&rs);
-        if (rc == -VG_ENOMEM && err && errlen)
-            snprintf (err, errlen, "%s: out of memory", c.file);
+        if (rc == -VG_ENOMEM)
+            vg_cfg_error_set (&c.err, c.file, 0, NULL, "out of memory");
+        if (err && errlen)
+            vg_cfg_error_format (&c.err, err, errlen);
         return rc == -VG_ENOMEM ? rc : -VG_ECONFIG;
     }
     *out = rs;

@@ -1,7 +1,7 @@
 /* rules.h - the detector rules file: rules, change/maintenance windows, allowlists.
  *
- * Parsed once from YAML text (libyaml) into an immutable vg_rules_t; errors name the file,
- * line and key.  Technique ids, windows and allowlists are data here, never code.  A parsed
+ * Parsed once from YAML text (through the configuration loader's tree, common/config.h) into
+ * an immutable vg_rules_t; errors name the file, line and key.  Technique ids, windows and allowlists are data here, never code.  A parsed
  * rule set is read-only and may be shared by engines on several threads. */
 #ifndef VG_RULES_H
 #define VG_RULES_H
@@ -94,7 +94,8 @@ typedef struct vg_rules {
 
 /* Parse a rules file held in memory.  filename is used in messages only.  On success
  * returns 0 and *out owns a new rule set (free with vg_rules_destroy); on failure returns
- * -VG_ECONFIG (or -VG_ENOMEM), leaves *out NULL and writes "file:line: key: reason" to err. */
+ * -VG_ECONFIG (or -VG_ENOMEM), leaves *out NULL and writes the first error to err (err may be
+ * NULL), as the daemons' config errors read: "rules.yaml:12: key 'rules[x].for': reason". */
 int vg_rules_parse (const char *yaml, size_t len, const char *filename, vg_rules_t **out,
                     char *err, size_t errlen);
 /* Free a rule set; NULL-safe; sets *self_p to NULL. */

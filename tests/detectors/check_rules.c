@@ -97,9 +97,57 @@ START_TEST (errors_name_file_line_key)
                "rules[a].params.allowlist");
     parse_err ("windows:\n  - name: w\n    daily: \"25:00-03:00\"\n", "t.yaml:3:", "windows[w].daily");
     parse_err ("allowlists:\n  - name: l\n    entries: [ \"10.0.0.0/33\" ]\n", "t.yaml:", "bad CIDR");
-    parse_err ("rules: [\n", "t.yaml:", "(yaml)");
+    parse_err ("rules: [\n", "t.yaml:2:", "YAML syntax error");
     parse_err ("rulez: []\n", "t.yaml:1:", "rulez");
     parse_err ("rules:\n  - id: a\n    detector: flap\n    match: { kind: weird }\n", ":4:", "match.kind");
+}
+END_TEST
+
+/* The whole message, formatted like the daemons' config errors (vg_cfg_error_format). */
+static void
+parse_err_is (const char *y, const char *want)
+{
+    vg_rules_t *rs = NULL;
+    char err[512];
+    ck_assert_int_eq (vg_rules_parse (y, strlen (y), "t.yaml", &rs, err, sizeof err), -VG_ECONFIG);
+    ck_assert_ptr_null (rs);
+    ck_assert_str_eq (err, want);
+}
+
+START_TEST (errors_read_like_config)
+{
+    parse_err_is ("rules:\n  - id: a\n    detector: nosuch\n",
+                  "t.yaml:3: key 'rules[a].detector': unknown detector kind");
+    parse_err_is ("rulez: []\n", "t.yaml:1: key 'rulez': unknown key");
+    parse_err_is ("version: 2\n", "t.yaml:1: key 'version': only version 1 is supported");
+    parse_err_is ("rules: {}\n", "t.yaml:1: key 'rules': expected a list");
+    parse_err_is ("", "t.yaml: empty rules file");
+    parse_err_is ("# nothing\n", "t.yaml: empty rules file");
+    parse_err_is ("- a\n", "t.yaml:1: expected a mapping");
+    /* A repeated key was silently ignored (the first won); now it is an error at every level. */
+    parse_err_is ("rules: []\nrules: []\n", "t.yaml:2: key 'rules': duplicate key (first at line 1)");
+    parse_err_is ("rules:\n  - id: a\n    detector: flap\n    for: 1m\n    for: 2m\n",
+                  "t.yaml:5: key 'rules[a].for': duplicate key (first at line 4)");
+    parse_err_is ("rules:\n  - id: a\n    detector: seasonal\n    params: { q: 0.01, q: 0.02 }\n",
+                  "t.yaml:4: key 'rules[a].params.q': duplicate key (first at line 4)");
+    parse_err_is ("rules:\n  - id: a\n    detector: flap\n    match: { labels: { if: a, if: b } }\n",
+                  "t.yaml:4: key 'rules[a].match.labels.if': duplicate key (first at line 4)");
+    parse_err_is ("rules:\n  - id: a\n    detector: flap\n    match: { role: [r], role: [s] }\n",
+                  "t.yaml:4: key 'rules[a].match.role': duplicate key (first at line 4)");
+    /* The same bounds as config files: no aliases, one document. */
+    parse_err_is ("rules:\n  - &r { id: a, detector: flap }\n  - *r\n",
+                  "t.yaml:3: aliases (*r) are not supported");
+    parse_err_is ("rules: []\n---\nrules: []\n", "t.yaml:2: more than one YAML document");
+    parse_err_is ("rules:\n  - id: a\n    detector: flap\n    params: [1]\n",
+                  "t.yaml:4: key 'rules[a].params': expected a mapping of parameters");
+    parse_err_is ("rules:\n  - id: a\n    detector: flap\n    match: { labels: { if: [a] } }\n",
+                  "t.yaml:4: key 'rules[a].match.labels': label matches must be strings");
+    parse_err_is ("rules:\n  - id: a\n    detector: flap\n    match: { [x]: 1 }\n",
+                  "t.yaml:4: key 'rules[a].match': keys must be scalars");
+    /* err may be NULL */
+    vg_rules_t *rs = NULL;
+    ck_assert_int_eq (vg_rules_parse ("rulez: 1\n", 9, "t.yaml", &rs, NULL, 0), -VG_ECONFIG);
+    ck_assert_ptr_null (rs);
 }
 END_TEST
 
@@ -221,6 +269,7 @@ vg_rules_suite (void)
     Suite *s = suite_create ("rules");
     struct { const char *name; const TTest *t; } cases[] = {
         { "default_file", default_file_parses }, { "errors", errors_name_file_line_key },
+        { "errors_format", errors_read_like_config },
         { "params", params_defaults_and_values }, { "labels", label_match_and_disabled },
         { "not_path", not_path_excludes },
         { "windows", windows_daily_and_ranges }, { "allowlist", allowlist_and_golden }, { "glob", glob },
