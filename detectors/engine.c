@@ -258,11 +258,11 @@ vg_engine__inst_t *
 vg_engine__inst_find (const vg_engine_t *e, const vg_rule_t *r, const char *key, uint64_t series_id,
                       uint64_t hk)
 {
-    if (!e->inst_hcap)
-        return NULL;
-    for (vg_engine__inst_t *i = e->inst_hash[hk & (e->inst_hcap - 1)]; i; i = i->hnext)
-        if (i->hkey == hk && i->rule == r && i->series_id == series_id && !strcmp (i->key, key))
+    for (vg_hlink_t *l = vg_hindex_chain (&e->inst_ix, hk); l; l = l->next) {
+        vg_engine__inst_t *i = (vg_engine__inst_t *) l;
+        if (l->h == hk && i->rule == r && i->series_id == series_id && !strcmp (i->key, key))
             return i;
+    }
     return NULL;
 }
 
@@ -306,36 +306,16 @@ s_entity_text (char *buf, size_t size, const char *path, const vg_label_t *label
         snprintf (buf + o, size - o, "}");
 }
 
+/* Index a new instance (by its hkey) and list it in creation order. */
 static int
-s_inst_hash_add (vg_engine_t *e, vg_engine__inst_t *in)
+s_inst_add (vg_engine_t *e, vg_engine__inst_t *in)
 {
-    if ((e->ninsts + 1) > e->inst_hcap) {
-        size_t nc = e->inst_hcap ? e->inst_hcap * 2 : 256;
-        vg_engine__inst_t **nh = calloc (nc, sizeof *nh);
-        if (!nh)
-            return -VG_ENOMEM;
-        for (size_t j = 0; j < e->ninsts; j++) {
-            vg_engine__inst_t *x = e->insts[j];
-            size_t k = x->hkey & (nc - 1);
-            x->hnext = nh[k];
-            nh[k] = x;
-        }
-        free (e->inst_hash);
-        e->inst_hash = nh;
-        e->inst_hcap = nc;
+    if (vg_hindex_add (&e->inst_ix, &in->hl) < 0)
+        return -VG_ENOMEM;
+    if (vg_engine__ptr_push ((void ***) &e->insts, &e->ninsts, &e->capinsts, in) < 0) {
+        vg_hindex_del (&e->inst_ix, &in->hl);
+        return -VG_ENOMEM;
     }
-    if (e->ninsts == e->capinsts) {
-        size_t nc = e->capinsts ? e->capinsts * 2 : 256;
-        vg_engine__inst_t **ni = realloc (e->insts, nc * sizeof *ni);
-        if (!ni)
-            return -VG_ENOMEM;
-        e->insts = ni;
-        e->capinsts = nc;
-    }
-    size_t k = in->hkey & (e->inst_hcap - 1);
-    in->hnext = e->inst_hash[k];
-    e->inst_hash[k] = in;
-    e->insts[e->ninsts++] = in;
     e->st.instances = e->ninsts;
     return 0;
 }
@@ -383,7 +363,7 @@ vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, co
     if (!in)
         return NULL;
     in->rule = r;
-    in->hkey = hk;
+    in->hl.h = hk;
     in->last_ts = INT64_MIN;
     in->series_id = series_id;
     in->dev = (scope <= VG_SCOPE_DEVICE) ? d : NULL;
@@ -422,7 +402,7 @@ vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, co
         goto fail;
     in->det->ops = r->ops; /* the base is the engine's to fill */
     in->det->rule = r;
-    if (s_inst_hash_add (e, in))
+    if (s_inst_add (e, in))
         goto fail;
     if (r->ops->on_tick) {
         vg_engine__inst_t ***arr = r->ops->is_silence ? &e->sil : &e->tickers;
@@ -614,7 +594,7 @@ vg_engine_destroy (vg_engine_t **self_p)
     vg_engine_t *e = *self_p;
     while (e->ep_head)
         vg_engine__ep_del (e, e->ep_head);
-    free (e->ep_hash);
+    vg_hindex_free (&e->ep_ix);
     for (size_t i = 0; i < e->ser_cap; i++)
         if (e->ser[i].id)
             free (e->ser[i].links);
@@ -622,7 +602,7 @@ vg_engine_destroy (vg_engine_t **self_p)
     for (size_t i = 0; i < e->ninsts; i++)
         s_inst_free (e->insts[i]);
     free (e->insts);
-    free (e->inst_hash);
+    vg_hindex_free (&e->inst_ix);
     free (e->sil);
     free (e->tickers);
     for (size_t i = 0; i < e->nsrcs; i++)

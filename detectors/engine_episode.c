@@ -36,11 +36,9 @@ vg_engine__key (char *out, const vg_rule_t *r, const vg_engine__inst_t *in, cons
 vg_engine__ep_t *
 vg_engine__ep_find (const vg_engine_t *e, const char *key, uint64_t h)
 {
-    if (!e->ep_hcap)
-        return NULL;
-    for (vg_engine__ep_t *p = e->ep_hash[h & (e->ep_hcap - 1)]; p; p = p->hnext)
-        if (p->h == h && !strcmp (p->key, key))
-            return p;
+    for (vg_hlink_t *l = vg_hindex_chain (&e->ep_ix, h); l; l = l->next)
+        if (l->h == h && !strcmp (((vg_engine__ep_t *) l)->key, key))
+            return (vg_engine__ep_t *) l;
     return NULL;
 }
 
@@ -51,28 +49,15 @@ vg_engine__ep_new (vg_engine_t *e, const char *key, uint64_t h)
         e->st.full++;
         return NULL;
     }
-    if (e->nep + 1 > e->ep_hcap) {
-        size_t nc = e->ep_hcap ? e->ep_hcap * 2 : 256;
-        vg_engine__ep_t **nh = calloc (nc, sizeof *nh);
-        if (!nh)
-            return NULL;
-        for (vg_engine__ep_t *p = e->ep_head; p; p = p->next) {
-            size_t k = p->h & (nc - 1);
-            p->hnext = nh[k];
-            nh[k] = p;
-        }
-        free (e->ep_hash);
-        e->ep_hash = nh;
-        e->ep_hcap = nc;
-    }
     vg_engine__ep_t *p = calloc (1, sizeof *p);
     if (!p)
         return NULL;
     snprintf (p->key, sizeof p->key, "%s", key);
-    p->h = h;
-    size_t k = h & (e->ep_hcap - 1);
-    p->hnext = e->ep_hash[k];
-    e->ep_hash[k] = p;
+    p->hl.h = h;
+    if (vg_hindex_add (&e->ep_ix, &p->hl) < 0) {
+        free (p);
+        return NULL;
+    }
     p->prev = e->ep_tail;
     if (e->ep_tail)
         e->ep_tail->next = p;
@@ -87,10 +72,7 @@ vg_engine__ep_new (vg_engine_t *e, const char *key, uint64_t h)
 void
 vg_engine__ep_del (vg_engine_t *e, vg_engine__ep_t *p)
 {
-    vg_engine__ep_t **pp = &e->ep_hash[p->h & (e->ep_hcap - 1)];
-    while (*pp != p)
-        pp = &(*pp)->hnext;
-    *pp = p->hnext;
+    vg_hindex_del (&e->ep_ix, &p->hl);
     if (p->prev)
         p->prev->next = p->next;
     else
@@ -240,6 +222,25 @@ s_ep_copy (vg_engine__ep_t *p, const vg_verdict_t *v, int64_t now)
 }
 
 /* Run one verdict through the lifecycle of its episode. */
+/* Start episode p (an existing one is restarted; NULL: a new one under key/h) as pending for
+ * rule r on device d.  Returns it, or NULL when the table is full or memory ran out. */
+static vg_engine__ep_t *
+s_ep_open (vg_engine_t *e, vg_engine__ep_t *p, const char *key, uint64_t h, const vg_rule_t *r,
+           vg_engine__dev_t *d, int severity, const char *signal, int64_t now)
+{
+    if (!p)
+        p = vg_engine__ep_new (e, key, h);
+    if (!p)
+        return NULL;
+    p->rule = r;
+    p->dev = d;
+    p->state = EP_PENDING;
+    p->start_ms = now;
+    p->severity = severity;
+    snprintf (p->signal, sizeof p->signal, "%s", signal);
+    return p;
+}
+
 void
 vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_engine__dev_t *d,
                   uint64_t series_id, const vg_verdict_t *v, int64_t now)
@@ -298,17 +299,11 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
         p = NULL;
     }
     if (!p) {
-        p = vg_engine__ep_new (e, key, h);
+        p = s_ep_open (e, NULL, key, h, r, d, sev, v->signal ? v->signal : "", now);
         if (!p)
             return;
-        p->rule = r;
         p->inst = in;
-        p->dev = d;
         p->series_id = series_id;
-        p->state = EP_PENDING;
-        p->start_ms = now;
-        p->severity = sev;
-        snprintf (p->signal, sizeof p->signal, "%s", v->signal ? v->signal : "");
         if (in) {
             in->open++;
             if (dflt && in->dev)
@@ -379,18 +374,10 @@ vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *
         if (!fire)
             return;
         uint64_t h = vg_hash64 (key, strlen (key), 0xe9);
-        vg_engine__ep_t *p = vg_engine__ep_find (e, key, h);
-        if (!p)
-            p = vg_engine__ep_new (e, key, h);
+        vg_engine__ep_t *p = s_ep_open (e, vg_engine__ep_find (e, key, h), key, h, r, d, severity, signal, now);
         if (!p)
             return;
-        p->rule = r;
-        p->dev = d;
         p->src = src;
-        p->state = EP_PENDING;
-        p->start_ms = now;
-        p->severity = severity;
-        snprintf (p->signal, sizeof p->signal, "%s", signal);
         *slot = p;
     }
     vg_engine__ep_t *p = *slot;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "detectors/engine.h"
+#include "detectors/hindex.h"
 
 enum { EP_PENDING = 1, EP_FIRING = 2 };
 
@@ -70,6 +71,7 @@ typedef struct vg_engine__src {
 } vg_engine__src_t;
 
 typedef struct vg_engine__inst {
+    vg_hlink_t hl;         /* first: e->inst_ix links it (hl.h = vg_engine__inst_hkey) */
     vg_detector_t *det;
     const vg_rule_t *rule;
     vg_engine__dev_t *dev;          /* SERIES/ENTITY/DEVICE scope, else NULL */
@@ -80,14 +82,12 @@ typedef struct vg_engine__inst {
     size_t nlabels;
     vg_entity_t ent;
     uint64_t series_id;    /* SERIES scope */
-    uint64_t hkey;
     vg_engine__stream_t *stream;    /* SERIES-scoped silence: the stream its series belongs to */
     int64_t last_ts;       /* silence: newest sample fed (INT64_MIN = none) */
     uint32_t open;         /* open episodes */
     struct vg_engine__ep *ep;       /* episode of the default signal */
     int tick_state;        /* silence kinds: latest tick verdict */
     double tick_obs, tick_exp;
-    struct vg_engine__inst *hnext;
 } vg_engine__inst_t;
 
 typedef struct {
@@ -108,7 +108,7 @@ typedef struct {
 } vg_engine__series_t;
 
 typedef struct vg_engine__ep {
-    uint64_t h;
+    vg_hlink_t hl;         /* first: e->ep_ix links it (hl.h = hash of key) */
     char key[VG_ALERT_KEY_MAX];
     char signal[128];
     const vg_rule_t *rule;
@@ -122,7 +122,7 @@ typedef struct vg_engine__ep {
     double score, obs, exp, lo, hi;
     char evidence[256];
     char title[160];       /* detector headline of the latest evidence, "" = composed */
-    struct vg_engine__ep *prev, *next, *hnext;
+    struct vg_engine__ep *prev, *next;
 } vg_engine__ep_t;
 
 struct vg_engine {
@@ -146,16 +146,15 @@ struct vg_engine {
     /* instances */
     vg_engine__inst_t **insts;
     size_t ninsts, capinsts;
-    vg_engine__inst_t **inst_hash;
-    size_t inst_hcap;
+    vg_hindex_t inst_ix;   /* by vg_engine__inst_hkey */
     vg_engine__inst_t **sil;        /* silence instances, creation order */
     size_t nsil, capsil;
     vg_engine__inst_t **tickers;    /* other instances with on_tick, creation order */
     size_t ntick, captick;
     /* episodes */
     vg_engine__ep_t *ep_head, *ep_tail;
-    vg_engine__ep_t **ep_hash;
-    size_t ep_hcap, nep;
+    vg_hindex_t ep_ix;     /* by hash of the episode key */
+    size_t nep;
     vg_engine__src_t **srcs;        /* sources, creation order */
     size_t nsrcs, capsrcs;
     vg_engine__stream_t *cur_stream; /* stream of the series being declared */
