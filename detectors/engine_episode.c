@@ -250,6 +250,7 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
     int dflt = (!v->signal || !v->signal[0]) && !v->device;
     vg_engine__ep_t *p = NULL;
     char key[VG_ALERT_KEY_MAX];
+    key[0] = '\0'; /* not keyed yet (only the first byte: this runs per verdict) */
     uint64_t h = 0;
     if (v->device) {
         d = vg_engine__dev_get (e, v->device);
@@ -299,6 +300,10 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
         p = NULL;
     }
     if (!p) {
+        if (!key[0]) { /* p was the instance's episode, closed just above: key it afresh */
+            vg_engine__key (key, r, in, d, v->signal);
+            h = vg_hash64 (key, strlen (key), 0xe9);
+        }
         p = s_ep_open (e, NULL, key, h, r, d, sev, v->signal ? v->signal : "", now);
         if (!p)
             return;

@@ -147,6 +147,50 @@ START_TEST (pending_firing_resolved)
 }
 END_TEST
 
+/* A close that fell due between two verdicts (no tick in between) is made first; the new
+ * episode that the second verdict opens keeps the rule's dedup key.  It used to be keyed
+ * from an unset buffer when the closed episode was the instance's own (seen in vigil eval
+ * as a Create with an empty dedup_key). */
+START_TEST (refire_after_due_close_keeps_key)
+{
+    vg_rules_t *rs = rules ();
+    coll_t c = { 0 };
+    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
+    int64_t t = T0;
+    for (int i = 0; i < 5; i++, t += 10000)
+        vg_engine_state (e, id, t, "ESTABLISHED");
+    for (int i = 0; i < 6; i++, t += 10000)
+        vg_engine_state (e, id, t, "IDLE");
+    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 1);
+    int64_t up = t;
+    vg_engine_state (e, id, up, "ESTABLISHED");
+    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 0);
+    /* down again 90 s later, past keep_firing_for (60 s), with nothing in between */
+    t = up + 90000;
+    for (int i = 0; i < 5; i++, t += 10000)
+        vg_engine_state (e, id, t, "IDLE");
+    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 1);
+    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 2);
+    const vg_alert_t *first = &c.a[0], *close = NULL, *second = NULL;
+    for (size_t i = 1; i < c.n; i++) {
+        if (c.a[i].activity == VG_ACT_CLOSE)
+            close = &c.a[i];
+        if (c.a[i].activity == VG_ACT_CREATE)
+            second = &c.a[i];
+    }
+    ck_assert_int_eq (close->time_ms, up + 60000); /* closed at its due time */
+    ck_assert (strstr (first->dedup_key, "bgp:s1/r1:") == first->dedup_key);
+    ck_assert_str_eq (second->dedup_key, first->dedup_key);
+    char uid[512];
+    snprintf (uid, sizeof uid, "%s@%lld", first->dedup_key, (long long) (up + 90000));
+    ck_assert_str_eq (second->uid, uid);
+    vg_engine_destroy (&e);
+    coll_free (&c);
+    vg_rules_destroy (&rs);
+}
+END_TEST
+
 START_TEST (flap_keeps_firing_without_flood)
 {
     vg_rules_t *rs = rules ();
@@ -770,6 +814,7 @@ vg_engine_suite (void)
         { "determinism", deterministic }, { "save_load", save_load_round_trip }, { "bad_input", bad_input_counted },
         { "json", json_rendering }, { "event_time_per_source", event_time_per_source },
         { "late_within_lateness", late_within_lateness_reordered },
+        { "refire_after_due_close", refire_after_due_close_keeps_key },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create (cases[i].name);
