@@ -76,6 +76,16 @@ s_kv (s_out_t *o, const char *k, const char *v, int comma)
     s_str (o, v);
 }
 
+/* An OCSF observation of `param`: "observation_parameter":..,"observations":[{"value":"v"}]. */
+static void
+s_observation (s_out_t *o, const char *param, double v)
+{
+    s_kv (o, "observation_parameter", param, 0);
+    s_raw (o, "%s", ",\"observations\":[{\"value\":\"");
+    s_num (o, "%.17g", v);
+    s_raw (o, "%s", "\"}]");
+}
+
 const char *
 vg_alert_message (const vg_alert_t *a, char *buf, size_t size)
 {
@@ -167,14 +177,10 @@ vg_alert_to_json (const vg_alert_t *a, char *buf, size_t size)
     s_raw (&o, "%s", ",\"os\":{");
     s_kv (&o, "version", a->sw_version, 0);
     s_raw (&o, "%s", "}},\"anomaly_analyses\":[{\"anomalies\":[{");
-    s_kv (&o, "observation_parameter", a->entity[0] ? a->entity : a->rule_id, 0);
-    s_raw (&o, "%s", ",\"observations\":[{\"value\":\"");
-    s_num (&o, "%.17g", a->observed);
-    s_raw (&o, "%s", "\"}]}],\"baselines\":[{");
-    s_kv (&o, "observation_parameter", a->entity[0] ? a->entity : a->rule_id, 0);
-    s_raw (&o, "%s", ",\"observations\":[{\"value\":\"");
-    s_num (&o, "%.17g", a->expected);
-    s_raw (&o, "%s", "\"}]}]}],\"unmapped\":{\"nte\":{");
+    s_observation (&o, a->entity[0] ? a->entity : a->rule_id, a->observed);
+    s_raw (&o, "%s", "}],\"baselines\":[{");
+    s_observation (&o, a->entity[0] ? a->entity : a->rule_id, a->expected);
+    s_raw (&o, "%s", "}]}],\"unmapped\":{\"nte\":{");
     s_kv (&o, "cia_class", cia, 0);
     s_kv (&o, "dedup_key", a->dedup_key, 1);
     s_kv (&o, "rule", a->rule_id, 1);

@@ -17,13 +17,7 @@
 char *
 vg_engine__dup (const char *s)
 {
-    if (!s)
-        s = "";
-    size_t n = strlen (s);
-    char *p = malloc (n + 1);
-    if (p)
-        memcpy (p, s, n + 1);
-    return p;
+    return strdup (s ? s : "");
 }
 
 void

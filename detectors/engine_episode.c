@@ -241,6 +241,25 @@ s_ep_open (vg_engine_t *e, vg_engine__ep_t *p, const char *key, uint64_t h, cons
     return p;
 }
 
+/* The condition of episode p is clear at now: a pending episode is dropped; a firing one
+ * closes once it has been clear for keep_firing_for, stamped close_at (INT64_MIN: when it
+ * fell due).  p may be freed. */
+static void
+s_ep_clear (vg_engine_t *e, vg_engine__ep_t *p, const vg_rule_t *r, int64_t now, int64_t close_at)
+{
+    if (p->state == EP_PENDING) {
+        vg_engine__ep_del (e, p);
+        return;
+    }
+    if (!p->clear_since_ms)
+        p->clear_since_ms = now;
+    if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
+        vg_engine__emit (e, p, VG_ACT_CLOSE, close_at != INT64_MIN ? close_at : p->clear_since_ms + r->keep_firing_for_ms,
+                         "condition_clear");
+        vg_engine__ep_del (e, p);
+    }
+}
+
 void
 vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_engine__dev_t *d,
                   uint64_t series_id, const vg_verdict_t *v, int64_t now)
@@ -275,16 +294,7 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
         p->cond = 0;
         if (p->oneshot)
             return; /* event findings close by time */
-        if (p->state == EP_PENDING) {
-            vg_engine__ep_del (e, p);
-            return;
-        }
-        if (!p->clear_since_ms)
-            p->clear_since_ms = now;
-        if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
-            vg_engine__emit (e, p, VG_ACT_CLOSE, now, "condition_clear");
-            vg_engine__ep_del (e, p);
-        }
+        s_ep_clear (e, p, r, now, now);
         return;
     }
     /* FIRE */
@@ -398,16 +408,7 @@ vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *
         return;
     }
     p->cond = 0;
-    if (p->state == EP_PENDING) {
-        vg_engine__ep_del (e, p);
-        return;
-    }
-    if (!p->clear_since_ms)
-        p->clear_since_ms = now;
-    if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
-        vg_engine__emit (e, p, VG_ACT_CLOSE, p->clear_since_ms + r->keep_firing_for_ms, "condition_clear");
-        vg_engine__ep_del (e, p);
-    }
+    s_ep_clear (e, p, r, now, INT64_MIN);
 }
 
 /* Lifecycle timers: each episode at its device's time (self-ticking) or at now.  What is

@@ -64,7 +64,7 @@ s_parse_params (vg_rules_ctx_t *c, const vg_cfg_node_t *pm, vg_rule_t *r, const 
     for (size_t i = 0; i < ops->nparams; i++) {
         const vg_param_def_t *d = &ops->params[i];
         r->pv[i] = d->def;
-        r->ps[i] = vg_rules__strdup (d->type == VG_PARAM_STR && d->choices ? d->choices : "");
+        r->ps[i] = strdup (d->type == VG_PARAM_STR && d->choices ? d->choices : "");
         if (!r->ps[i])
             return -VG_ENOMEM;
     }
@@ -111,7 +111,7 @@ s_parse_params (vg_rules_ctx_t *c, const vg_cfg_node_t *pm, vg_rule_t *r, const 
             if (!s)
                 return vg_rules__fail (c, vn, kb, "expected a string");
             free (r->ps[idx]);
-            r->ps[idx] = vg_rules__strdup (s);
+            r->ps[idx] = strdup (s);
             if (!r->ps[idx])
                 return -VG_ENOMEM;
             continue;
@@ -160,8 +160,8 @@ s_parse_labels (vg_rules_ctx_t *c, const vg_cfg_node_t *lm, vg_rule_t *r, const 
         const char *g = vg_cfg_node_text (vg_cfg_node_value (lm, i));
         if (!g)
             return vg_rules__fail (c, vg_cfg_node_key (lm, i), kb, "label matches must be strings");
-        r->labels[i].key = vg_rules__strdup (k);
-        r->labels[i].glob = vg_rules__strdup (g);
+        r->labels[i].key = strdup (k);
+        r->labels[i].glob = strdup (g);
         r->nlabels = i + 1;
         if (!r->labels[i].key || !r->labels[i].glob)
             return -VG_ENOMEM;
@@ -247,7 +247,7 @@ s_parse_rule (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_rule_t *r, int idx)
         return rc;
     if (!*r->title) {
         free (r->title);
-        r->title = vg_rules__strdup (r->id);
+        r->title = strdup (r->id);
         if (!r->title)
             return -VG_ENOMEM;
     }
@@ -338,6 +338,21 @@ s_parse_hhmm (const char *s, int *min)
     return 0;
 }
 
+/* Check the keys of entry idx of section sec and read its required name; `where` becomes
+ * "sec[name]" for the entry's further messages. */
+static int
+s_named_entry (vg_rules_ctx_t *c, const vg_cfg_node_t *n, const char *sec, int idx,
+               const char *const *keys, char **name, char *where, size_t size)
+{
+    snprintf (where, size, "%s[%d]", sec, idx);
+    int rc = vg_rules__check_keys (c, n, where, keys);
+    if (!rc)
+        rc = vg_rules__get_str (c, n, "name", where, 1, name);
+    if (!rc)
+        snprintf (where, size, "%s[%.100s]", sec, *name);
+    return rc;
+}
+
 static int
 s_parse_window (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_window_t *w, int idx)
 {
@@ -345,13 +360,9 @@ s_parse_window (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_window_t *w, int i
     static const char *const mkeys[] = { "device", "role", "vendor", "site", "sw_version", NULL };
     static const char *const days[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
     char where[160], kb[200];
-    snprintf (where, sizeof where, "windows[%d]", idx);
-    int rc = vg_rules__check_keys (c, n, where, keys);
-    if (!rc)
-        rc = vg_rules__get_str (c, n, "name", where, 1, &w->name);
+    int rc = s_named_entry (c, n, "windows", idx, keys, &w->name, where, sizeof where);
     if (rc)
         return rc;
-    snprintf (where, sizeof where, "windows[%.100s]", w->name);
     w->daily_from_min = -1;
     w->days = 0x7f;
     w->kinds = VG_WIN_MAINTENANCE | VG_WIN_CHANGE;
@@ -470,13 +481,10 @@ s_parse_allowlist (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_allowlist_t *al
     static const char *const keys[] = { "name", "entries", NULL };
     static const char *const ekeys[] = { "cidr", "ports", NULL };
     char where[160], kb[200];
-    snprintf (where, sizeof where, "allowlists[%d]", idx);
-    int rc = vg_rules__check_keys (c, n, where, keys);
-    if (!rc)
-        rc = vg_rules__get_str (c, n, "name", where, 1, &al->name);
+    int rc = s_named_entry (c, n, "allowlists", idx, keys, &al->name, where, sizeof where);
     if (rc)
         return rc;
-    snprintf (where, sizeof where, "allowlists[%.100s].entries", al->name);
+    strcat (where, ".entries"); /* fits: s_named_entry bounds the name to 100 bytes */
     const vg_cfg_node_t *en = vg_cfg_node_get (n, "entries");
     if (vg_cfg_node_kind (en) != VG_CFG_NODE_SEQ)
         return vg_rules__fail (c, en ? en : n, where, "expected a list of entries");
@@ -677,7 +685,7 @@ vg_rules_parse (const char *yaml, size_t len, const char *filename, vg_rules_t *
     vg_rules_t *rs = calloc (1, sizeof *rs);
     if (!rs)
         return -VG_ENOMEM;
-    rs->filename = vg_rules__strdup (c.file);
+    rs->filename = strdup (c.file);
     rs->digest = vg_hash64 (yaml, len, 0x72756c6573ULL);
     vg_cfg_node_t *root = NULL;
     int rc = rs->filename ? vg_cfg_tree_parse (c.file, yaml, len, &root, &c.err) : -VG_ENOMEM;

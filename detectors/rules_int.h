@@ -30,8 +30,6 @@ int vg_rules__fail_line (vg_rules_ctx_t *c, int line, const char *key, const cha
     __attribute__ ((format (printf, 4, 5)));
 /* "a.b" into buf ("b" when a is empty), truncated to size (size >= 2). */
 void vg_rules__join (char *buf, size_t size, const char *a, const char *b);
-/* malloc'd copy of s, NULL on out of memory. */
-char *vg_rules__strdup (const char *s);
 /* Fail unless map is a mapping with scalar keys, none repeated, all in the NULL-terminated
  * list allowed (allowed NULL: any key).  `where` prefixes the key in messages. */
 int vg_rules__check_keys (vg_rules_ctx_t *c, const vg_cfg_node_t *map, const char *where,

@@ -61,16 +61,6 @@ vg_rules__join (char *buf, size_t size, const char *a, const char *b)
     buf[o + lb] = '\0';
 }
 
-char *
-vg_rules__strdup (const char *s)
-{
-    size_t n = strlen (s);
-    char *p = malloc (n + 1);
-    if (p)
-        memcpy (p, s, n + 1);
-    return p;
-}
-
 int
 vg_rules__check_keys (vg_rules_ctx_t *c, const vg_cfg_node_t *map, const char *where,
                       const char *const *allowed)
@@ -109,14 +99,14 @@ vg_rules__get_str (vg_rules_ctx_t *c, const vg_cfg_node_t *map, const char *key,
     if (!n) {
         if (required)
             return vg_rules__fail (c, map, kb, "required key missing");
-        *out = vg_rules__strdup ("");
+        *out = strdup ("");
         return *out ? 0 : -VG_ENOMEM;
     }
     const char *v = vg_cfg_node_text (n);
     if (!v)
         return vg_rules__fail (c, n, kb, "expected a string");
     free (*out);
-    *out = vg_rules__strdup (v);
+    *out = strdup (v);
     return *out ? 0 : -VG_ENOMEM;
 }
 
@@ -142,7 +132,7 @@ vg_rules__get_list (vg_rules_ctx_t *c, const vg_cfg_node_t *n, const char *kb, c
         const char *v = vg_cfg_node_text (it);
         if (!v)
             return vg_rules__fail (c, it, kb, "list entries must be strings");
-        (*out)[i] = vg_rules__strdup (v);
+        (*out)[i] = strdup (v);
         if (!(*out)[i])
             return -VG_ENOMEM;
         *nout = i + 1;
