@@ -517,6 +517,21 @@ s_edit_distance (const char *a, const char *b)
     return row[lb];
 }
 
+const char *
+vg_cfg_suggest (const char *word, const char *const *cands)
+{
+    const char *pick = NULL;
+    size_t best = 3;
+    for (size_t i = 0; cands && cands[i]; i++) {
+        size_t d = s_edit_distance (word, cands[i]);
+        if (d < best && d < strlen (word)) {
+            best = d;
+            pick = cands[i];
+        }
+    }
+    return pick;
+}
+
 /* Unknown key `k` under `prefix`: suggest the nearest key at the same level. */
 static int
 s_unknown (vg_cfg__ctx_t *ctx, const vg_cfg_table_t *t, int line, const char *prefix, const char *k, const char *shown)

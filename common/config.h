@@ -185,6 +185,10 @@ void vg_cfg_print_markdown (const vg_cfg_table_t *t, FILE *f);
 /* "agent.yaml:12: key 'batch.max_samples': must be between 1 and 1048576" into buf
  * (truncated to size).  Returns buf. */
 const char *vg_cfg_error_format (const vg_cfg_error_t *err, char *buf, size_t size);
+/* For a "did you mean" hint: the entry of the NULL-terminated list cands nearest to `word`
+ * (fewer than 3 edits and fewer than its length, the same rule as the loader's unknown
+ * keys), or NULL.  Borrowed from cands. */
+const char *vg_cfg_suggest (const char *word, const char *const *cands);
 /* Fill *err from parts, for modules that check a tree themselves: file (NULL reads "";
  * a long path keeps its end), line (0 = unknown), key (NULL = none) and a printf-style
  * message, so their errors read like the loader's. */

@@ -80,8 +80,15 @@ s_parse_params (vg_rules_ctx_t *c, const vg_cfg_node_t *pm, vg_rule_t *r, const 
         const char *k = vg_cfg_node_text (kn);
         vg_rules__join (kb, sizeof kb, where, k);
         int idx = vg_rule_param_index (r, k);
-        if (idx < 0)
-            return vg_rules__fail (c, kn, kb, "unknown parameter for detector '%s'", ops->name);
+        if (idx < 0) {
+            const char *names[VG_MAX_PARAMS + 1];
+            for (size_t j = 0; j < ops->nparams; j++)
+                names[j] = ops->params[j].name;
+            names[ops->nparams] = NULL;
+            char what[96];
+            snprintf (what, sizeof what, "unknown parameter for detector '%s'", ops->name);
+            return vg_rules__fail_unknown (c, kn, kb, what, k, names);
+        }
         const vg_param_def_t *d = &ops->params[idx];
         double v = 0;
         int64_t ms = 0;
@@ -137,6 +144,18 @@ vg_rule_param_index (const vg_rule_t *r, const char *name)
 
 /* --------------------------------------------------------------------------------------- */
 /* Rules */
+
+/* "unknown detector kind", with the nearest kind's name when one is close. */
+static int
+s_unknown_kind (vg_rules_ctx_t *c, const vg_cfg_node_t *n, const char *kb, const char *name)
+{
+    const char *names[64];
+    size_t k = 0;
+    for (size_t i = 0; vg_detector_kinds[i] && k + 1 < sizeof names / sizeof names[0]; i++)
+        names[k++] = vg_detector_kinds[i]->name;
+    names[k] = NULL;
+    return vg_rules__fail_unknown (c, n, kb, "unknown detector kind", name, names);
+}
 
 /* match.labels: a mapping of label key -> glob. */
 static int
@@ -233,11 +252,13 @@ s_parse_rule (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_rule_t *r, int idx)
         return rc;
     }
     r->ops = vg_detector_find (det);
-    free (det);
     if (!r->ops) {
         vg_rules__join (kb, sizeof kb, where, "detector");
-        return vg_rules__fail (c, vg_cfg_node_get (n, "detector"), kb, "unknown detector kind");
+        rc = s_unknown_kind (c, vg_cfg_node_get (n, "detector"), kb, det);
     }
+    free (det);
+    if (rc)
+        return rc;
     rc = vg_rules__get_str (c, n, "title", where, 0, &r->title);
     if (!rc)
         rc = vg_rules__get_str (c, n, "catalog", where, 0, &r->catalog);

@@ -28,6 +28,10 @@ int vg_rules__fail (vg_rules_ctx_t *c, const vg_cfg_node_t *n, const char *key, 
 /* As vg_rules__fail with an explicit 1-based line. */
 int vg_rules__fail_line (vg_rules_ctx_t *c, int line, const char *key, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
+/* As vg_rules__fail for an unknown name: "what", or "what (did you mean 'x'?)" when x in
+ * the NULL-terminated list known is near `word` (vg_cfg_suggest). */
+int vg_rules__fail_unknown (vg_rules_ctx_t *c, const vg_cfg_node_t *n, const char *key, const char *what,
+                            const char *word, const char *const *known);
 /* "a.b" into buf ("b" when a is empty), truncated to size (size >= 2). */
 void vg_rules__join (char *buf, size_t size, const char *a, const char *b);
 /* Fail unless map is a mapping with scalar keys, none repeated, all in the NULL-terminated

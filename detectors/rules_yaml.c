@@ -45,6 +45,16 @@ vg_rules__fail_line (vg_rules_ctx_t *c, int line, const char *key, const char *f
     return rc;
 }
 
+int
+vg_rules__fail_unknown (vg_rules_ctx_t *c, const vg_cfg_node_t *n, const char *key, const char *what,
+                        const char *word, const char *const *known)
+{
+    const char *near = vg_cfg_suggest (word, known);
+    if (near)
+        return vg_rules__fail (c, n, key, "%s (did you mean '%s'?)", what, near);
+    return vg_rules__fail (c, n, key, "%s", what);
+}
+
 void
 vg_rules__join (char *buf, size_t size, const char *a, const char *b)
 {
@@ -84,7 +94,7 @@ vg_rules__check_keys (vg_rules_ctx_t *c, const vg_cfg_node_t *map, const char *w
         for (size_t a = 0; allowed && allowed[a] && !ok; a++)
             ok = !strcmp (allowed[a], k);
         if (!ok)
-            return vg_rules__fail (c, kn, key, "unknown key");
+            return vg_rules__fail_unknown (c, kn, key, "unknown key", k, allowed);
     }
     return 0;
 }

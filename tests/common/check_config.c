@@ -726,6 +726,14 @@ START_TEST (tree_without_table)
     ck_assert_str_eq (vg_cfg_error_format (&err, buf, sizeof buf), "rules.yaml:3: key 'rules[a].for': expected a duration");
     vg_cfg_error_set (&err, NULL, 0, NULL, "empty");
     ck_assert_str_eq (vg_cfg_error_format (&err, buf, sizeof buf), "empty");
+
+    /* "did you mean" for a schema of one's own: fewer than 3 edits and fewer than the word's length */
+    static const char *const cands[] = { "severity", "site", "rules", NULL };
+    ck_assert_str_eq (vg_cfg_suggest ("sevrity", cands), "severity");
+    ck_assert_str_eq (vg_cfg_suggest ("rulez", cands), "rules");
+    ck_assert_ptr_null (vg_cfg_suggest ("si", cands));
+    ck_assert_ptr_null (vg_cfg_suggest ("windows", cands));
+    ck_assert_ptr_null (vg_cfg_suggest ("site", NULL));
 }
 END_TEST
 

@@ -118,7 +118,17 @@ START_TEST (errors_read_like_config)
 {
     parse_err_is ("rules:\n  - id: a\n    detector: nosuch\n",
                   "t.yaml:3: key 'rules[a].detector': unknown detector kind");
-    parse_err_is ("rulez: []\n", "t.yaml:1: key 'rulez': unknown key");
+    /* unknown names get the loader's "did you mean" hint when one is close */
+    parse_err_is ("rulez: []\n", "t.yaml:1: key 'rulez': unknown key (did you mean 'rules'?)");
+    parse_err_is ("bogus: []\n", "t.yaml:1: key 'bogus': unknown key");
+    parse_err_is ("rules:\n  - id: a\n    detector: flap\n    sevrity: high\n",
+                  "t.yaml:4: key 'rules[a].sevrity': unknown key (did you mean 'severity'?)");
+    parse_err_is ("rules:\n  - id: a\n    detector: flpa\n",
+                  "t.yaml:3: key 'rules[a].detector': unknown detector kind (did you mean 'flap'?)");
+    parse_err_is ("rules:\n  - id: a\n    detector: seasonal\n    params: { qq: 0.01 }\n",
+                  "t.yaml:4: key 'rules[a].params.qq': unknown parameter for detector 'seasonal' (did you mean 'q'?)");
+    parse_err_is ("windows:\n  - name: w\n    daily: \"01:00-02:00\"\n    match: { sites: [a] }\n",
+                  "t.yaml:4: key 'windows[w].match.sites': unknown key (did you mean 'site'?)");
     parse_err_is ("version: 2\n", "t.yaml:1: key 'version': only version 1 is supported");
     parse_err_is ("rules: {}\n", "t.yaml:1: key 'rules': expected a list");
     parse_err_is ("", "t.yaml: empty rules file");
