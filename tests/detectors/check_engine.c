@@ -151,25 +151,30 @@ END_TEST
  * episode that the second verdict opens keeps the rule's dedup key.  It used to be keyed
  * from an unset buffer when the closed episode was the instance's own (seen in vigil eval
  * as a Create with an empty dedup_key). */
+/* n samples of a BGP session state, 10 s apart from *t (advanced past them). */
+static void
+feed (vg_engine_t *e, uint64_t id, int64_t *t, const char *state, int n)
+{
+    for (int i = 0; i < n; i++, *t += 10000)
+        vg_engine_state (e, id, *t, state);
+}
+
 START_TEST (refire_after_due_close_keeps_key)
 {
     vg_rules_t *rs = rules ();
     coll_t c = { 0 };
     vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
-    uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0;
-    for (int i = 0; i < 5; i++, t += 10000)
-        vg_engine_state (e, id, t, "ESTABLISHED");
-    for (int i = 0; i < 6; i++, t += 10000)
-        vg_engine_state (e, id, t, "IDLE");
+    uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
+    feed (e, id, &t, "ESTABLISHED", 5);
+    feed (e, id, &t, "IDLE", 6);
     ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 1);
     int64_t up = t;
-    vg_engine_state (e, id, up, "ESTABLISHED");
+    feed (e, id, &t, "ESTABLISHED", 1);
     ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 0);
     /* down again 90 s later, past keep_firing_for (60 s), with nothing in between */
     t = up + 90000;
-    for (int i = 0; i < 5; i++, t += 10000)
-        vg_engine_state (e, id, t, "IDLE");
+    feed (e, id, &t, "IDLE", 5);
     ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 1);
     ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 2);
     const vg_alert_t *first = &c.a[0], *close = NULL, *second = NULL;

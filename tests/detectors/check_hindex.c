@@ -76,21 +76,20 @@ START_TEST (same_hash_and_delete)
     ck_assert_ptr_null (vg_hindex_chain (&ix, 42));
     ck_assert_uint_eq (ix.n, 0);
     vg_hindex_free (&ix);
+    ck_assert_uint_eq (ix.cap, 0);
 }
 END_TEST
 
 Suite *
 vg_hindex_suite (void)
 {
+    TCase *grow = tcase_create ("add_find_grow"), *del = tcase_create ("same_hash_and_delete");
     Suite *s = suite_create ("hindex");
-    struct { const char *name; const TTest *t; } cases[] = {
-        { "add_find_grow", add_find_grow }, { "same_hash_and_delete", same_hash_and_delete },
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 30);
-        tcase_add_test (tc, cases[i].t);
-        suite_add_tcase (s, tc);
-    }
+    tcase_add_test (grow, add_find_grow);
+    tcase_add_test (del, same_hash_and_delete);
+    tcase_set_timeout (grow, 30);
+    tcase_set_timeout (del, 30);
+    suite_add_tcase (s, grow);
+    suite_add_tcase (s, del);
     return s;
 }
