@@ -3,7 +3,7 @@
  * config_tree.c parses the text into a bounded tree; one walk over each map here converts
  * values through the option table (types, ranges, defaults, unknown keys with suggestions).
  * On any error the target struct is freed back to zeros, so a failed load owns nothing.
- * --help and Markdown output are in config_doc.c.  No global state.  One concept over ~840
+ * --help and Markdown output are in config_doc.c.  No global state.  One concept over ~870
  * lines: the conversion of each option type (scalars, sizes, durations, enums, lists, nested
  * tables) with its error messages; split further it would scatter one switch. */
 #include "common/config.h"
