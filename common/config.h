@@ -91,8 +91,9 @@ struct vg_cfg_table {
 #define VG_CFG_TABLE(name_, opts_, st)                                                                 \
     { .name = (name_), .opts = (opts_), .nopts = sizeof (opts_) / sizeof (opts_)[0], .struct_size = sizeof (st) }
 
-/* A kept YAML subtree (opaque).  Owned by the struct it was loaded into; freed by
- * vg_cfg_free.  Nodes obtained through vg_cfg_node_at are borrowed from their root. */
+/* A YAML node (opaque): a kept subtree, owned by the struct it was loaded into and freed by
+ * vg_cfg_free, or a whole tree from vg_cfg_tree_parse, freed by vg_cfg_node_destroy.  Nodes
+ * obtained through the accessors below are borrowed from their root. */
 typedef struct vg_cfg_node vg_cfg_node_t;
 
 typedef enum { VG_CFG_NODE_SCALAR, VG_CFG_NODE_MAP, VG_CFG_NODE_SEQ } vg_cfg_node_kind_t;
