@@ -78,21 +78,6 @@ s_num (json_t *o, const char *k)
     return json_is_number (v) ? json_number_value (v) : NAN;
 }
 
-static void
-s_dur (int64_t ms, char *buf, size_t size)
-{
-    int64_t s = ms / 1000;
-    if (s >= 86400)
-        snprintf (buf, size, "%lldd%02lldh%02lldm", (long long) (s / 86400), (long long) (s % 86400 / 3600),
-                  (long long) (s % 3600 / 60));
-    else if (s >= 3600)
-        snprintf (buf, size, "%lldh%02lldm", (long long) (s / 3600), (long long) (s % 3600 / 60));
-    else if (s >= 60)
-        snprintf (buf, size, "%lldm%02llds", (long long) (s / 60), (long long) (s % 60));
-    else
-        snprintf (buf, size, "%lld.%03llds", (long long) s, (long long) (ms % 1000));
-}
-
 /* The name of a lifecycle step: what the episode became. */
 static const char *
 s_state (int activity, const char *status)
@@ -235,8 +220,8 @@ s_episode (vg_store_t *s, const char *uid, bool json)
         return text ? 0 : 1;
     }
     char d1[32], d2[32];
-    s_dur (e.fired - e.start, d1, sizeof d1);
-    s_dur (e.last - e.fired, d2, sizeof d2);
+    vg_duration_format (e.fired - e.start, d1, sizeof d1);
+    vg_duration_format (e.last - e.fired, d2, sizeof d2);
     printf ("\npending %s, then firing for %s with %zu update%s; %s%s\n", d1, d2, e.updates, e.updates == 1 ? "" : "s",
             open ? "still open at its last record" : "resolved: ", open ? "" : e.last_reason);
     return 0;
