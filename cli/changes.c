@@ -135,11 +135,12 @@ s_levels (s_list_t *l, const int64_t *ts, const double *x, size_t n)
     }
     if (!(hi > lo))
         return;
-    double *stat = calloc (n, sizeof *stat);
+    double *stat = calloc (n, sizeof *stat), *md = calloc (n, sizeof *md);
     double *scratch = malloc (n * sizeof *scratch);
-    if (!stat || !scratch) {
+    if (!stat || !md || !scratch) {
         l->failed = 1;
         free (stat);
+        free (md);
         free (scratch);
         return;
     }
@@ -147,23 +148,36 @@ s_levels (s_list_t *l, const int64_t *ts, const double *x, size_t n)
     if (!(sigma > 0))
         sigma = 1e-9 * (fabs (hi) > fabs (lo) ? fabs (hi) : fabs (lo)) + 1e-12;
     double unit = sigma * sqrt (2.0 / (double) w);
+    /* Detection by window medians; location by window means, which peak exactly at a
+     * step where medians stay level for half a window either side. */
+    double sb = 0, sa = 0;
+    for (size_t i = 0; i < w; i++) {
+        sb += x[i];
+        sa += x[w + i];
+    }
     for (size_t i = w; i + w <= n; i++) {
+        if (i > w) {
+            sb += x[i - 1] - x[i - 1 - w];
+            sa += x[i - 1 + w] - x[i - 1];
+        }
+        md[i] = fabs (sa - sb) / (double) w;
         double mb = s_median (x + i - w, w), ma = s_median (x + i, w), d = fabs (ma - mb);
         double level = fabs (mb) > fabs (ma) ? fabs (mb) : fabs (ma);
-        if (d >= S_LEVEL_RANGE * (hi - lo) && d >= S_LEVEL_REL * level)
+        if (d >= S_LEVEL_RANGE * (hi - lo) && d >= S_LEVEL_REL * level && d / unit >= S_LEVEL_NOISE)
             stat[i] = d / unit;
     }
     for (size_t i = w; i + w <= n; i++) {
-        if (stat[i] < S_LEVEL_NOISE)
+        if (stat[i] == 0)
             continue;
         int peak = 1;
         for (size_t j = i - w; j <= i + w && j < n && peak; j++)
-            if (stat[j] > stat[i] || (stat[j] == stat[i] && j < i))
+            if (stat[j] > 0 && (md[j] > md[i] || (md[j] == md[i] && j < i)))
                 peak = 0;
         if (peak)
             s_add (l, VG_CHANGE_LEVEL, ts[i], ts[i], s_median (x + i - w, w), s_median (x + i, w), stat[i]);
     }
     free (stat);
+    free (md);
     free (scratch);
 }
 
