@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
+
 #define S_LEVEL_NOISE 8.0  /* noise units a level shift must exceed */
 #define S_LEVEL_RANGE 0.25 /* and this fraction of the series' range */
 #define S_LEVEL_REL 0.10   /* and this fraction of the level itself */
@@ -64,6 +66,32 @@ vg_changes_rate (const int64_t *ts, const double *v, size_t n, int64_t *rts, dou
     return m;
 }
 
+double
+vg_changes_spread (const double *v, size_t n, int is_state)
+{
+    double *s = malloc ((n ? n : 1) * sizeof *s);
+    if (!s)
+        return -1;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan (v[i]))
+            s[m++] = v[i];
+    double out = 0;
+    if (m > 1) {
+        qsort (s, m, sizeof *s, s_cmp_dbl);
+        if (is_state) {
+            for (size_t i = 1; i < m; i++)
+                out += s[i] != s[i - 1];
+        } else {
+            double p5 = s[m * 5 / 100], p95 = s[m * 95 / 100];
+            double mag = fabs (p5) > fabs (p95) ? fabs (p5) : fabs (p95);
+            out = p95 > p5 && isfinite (p95 - p5) ? (p95 - p5) / mag : 0;
+        }
+    }
+    free (s);
+    return out > 2 ? 2 : out;
+}
+
 /* Robust noise of x (n finite points): the median absolute deviation of successive
  * differences, scaled to a standard deviation of one point.  0 when x is a step function. */
 static double
@@ -90,15 +118,9 @@ typedef struct {
 static void
 s_add (s_list_t *l, vg_change_kind_t kind, int64_t ts, int64_t until, double before, double after, double strength)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 32;
-        vg_change_t *nv = realloc (l->v, nc * sizeof *nv);
-        if (!nv) {
-            l->failed = 1;
-            return;
-        }
-        l->v = nv;
-        l->cap = nc;
+    if (vg_array_reserve ((void **) &l->v, &l->cap, l->n + 1, sizeof *l->v) < 0) {
+        l->failed = 1;
+        return;
     }
     l->v[l->n++] = (vg_change_t) { kind, ts, until, before, after, strength };
 }

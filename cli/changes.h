@@ -41,6 +41,11 @@ int64_t vg_changes_interval (const int64_t *ts, size_t n);
  * is a reset: that step's rate counts from zero.  Points with no time step are skipped. */
 size_t vg_changes_rate (const int64_t *ts, const double *v, size_t n, int64_t *rts, double *rate);
 
+/* How much the values v[0..n) move, 0 (flat) .. 2: with is_state the number of distinct
+ * values beyond the first (capped); otherwise the 5..95 percentile spread over the larger
+ * magnitude of those percentiles (capped).  NaNs are ignored.  -1 when out of memory. */
+double vg_changes_spread (const double *v, size_t n, int is_state);
+
 /* Changes of one series x at ts (n points, ascending time, NaN values ignored); is_state:
  * x holds state indices (changes of value, no level shifts); is_counter: x is a raw counter
  * (resets reported; level shifts are found in its rate).  span_from/span_to: first and

@@ -14,6 +14,7 @@
 #include "cli/cli_args.h"
 #include "cli/timeline.h"
 #include "cli/timeline_svg.h"
+#include "common/array.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/model.h"
@@ -37,14 +38,8 @@ typedef struct {
 static s_item_t *
 s_item (s_items_t *l, int64_t ts, int order, const char *what)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 256;
-        s_item_t *nv = realloc (l->v, nc * sizeof *nv);
-        if (!nv)
-            return NULL;
-        l->v = nv;
-        l->cap = nc;
-    }
+    if (vg_array_reserve ((void **) &l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+        return NULL;
     s_item_t *it = &l->v[l->n++];
     it->ts = ts;
     it->order = order;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/model.h"
@@ -34,18 +35,11 @@ s_label_cmp (const void *a, const void *b)
     return strcmp (x->key, y->key);
 }
 
-static void *
-s_grow (void *p, size_t *cap, size_t need, size_t elem)
+/* Room for one more element in *items (n used, *cap allocated); 0 or -VG_ENOMEM. */
+static int
+s_room (void *items, size_t *cap, size_t n, size_t elem)
 {
-    if (need <= *cap)
-        return p;
-    size_t nc = *cap ? *cap * 2 : 16;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc (p, nc * elem);
-    if (np)
-        *cap = nc;
-    return np;
+    return vg_array_reserve ((void **) items, cap, n + 1, elem);
 }
 
 /* ---- series and samples ---- */
@@ -54,18 +48,9 @@ static int
 s_sample (void *ctx, int64_t ts, double v)
 {
     vg_tl_series_t *x = ctx;
-    if (x->n == x->cap) {
-        size_t nc = x->cap ? x->cap * 2 : 256;
-        int64_t *nt = realloc (x->ts, nc * sizeof *nt);
-        if (!nt)
-            return -VG_ENOMEM;
-        x->ts = nt;
-        double *nv = realloc (x->v, nc * sizeof *nv);
-        if (!nv)
-            return -VG_ENOMEM;
-        x->v = nv;
-        x->cap = nc;
-    }
+    size_t cap = x->cap;
+    if (s_room (&x->ts, &x->cap, x->n, sizeof *x->ts) < 0 || s_room (&x->v, &cap, x->n, sizeof *x->v) < 0)
+        return -VG_ENOMEM; /* both grow alike from the same capacity */
     x->ts[x->n] = ts;
     x->v[x->n++] = v;
     return 0;
@@ -105,10 +90,8 @@ s_series (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
     const Vigil__SeriesMeta *m = *meta_p;
     if (strcmp (m->device, t->device) != 0)
         return 0;
-    vg_tl_series_t *ns = s_grow (t->series, &L->cap_series, t->nseries + 1, sizeof *ns);
-    if (!ns)
+    if (s_room (&t->series, &L->cap_series, t->nseries, sizeof *t->series) < 0)
         return -VG_ENOMEM;
-    t->series = ns;
     vg_tl_series_t *x = &t->series[t->nseries++];
     memset (x, 0, sizeof *x);
     x->sid = sid;
@@ -183,11 +166,9 @@ s_event (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
         return 0; /* unreadable: skip */
     int rc = 0;
     if (e->ts_ms >= t->from && e->ts_ms < t->to && !strcmp (e->device, t->device)) {
-        vg_tl_event_t *ne = s_grow (t->events, &L->cap_events, t->nevents + 1, sizeof *ne);
-        if (!ne) {
+        if (s_room (&t->events, &L->cap_events, t->nevents, sizeof *t->events) < 0) {
             rc = -VG_ENOMEM;
         } else {
-            t->events = ne;
             vg_tl_event_t *x = &t->events[t->nevents++];
             x->ts = e->ts_ms;
             x->type = (int) e->type;
@@ -226,12 +207,10 @@ s_alert (void *ctx, int64_t ts, const char *uid, int activity, const char *js, s
         goto done;
     const char *rule = s_jstr (json_object_get (fi, "analytic"), "name");
     if (ts >= t->from) {
-        vg_tl_record_t *nr = s_grow (t->records, &L->cap_records, t->nrecords + 1, sizeof *nr);
-        if (!nr) {
+        if (s_room (&t->records, &L->cap_records, t->nrecords, sizeof *t->records) < 0) {
             rc = -VG_ENOMEM;
             goto done;
         }
-        t->records = nr;
         vg_tl_record_t *r = &t->records[t->nrecords++];
         r->ts = ts;
         r->activity = activity;
@@ -245,12 +224,10 @@ s_alert (void *ctx, int64_t ts, const char *uid, int activity, const char *js, s
         if (!strcmp (t->episodes[i].uid, uid))
             ep = &t->episodes[i];
     if (!ep) {
-        vg_tl_episode_t *ne = s_grow (t->episodes, &L->cap_episodes, t->nepisodes + 1, sizeof *ne);
-        if (!ne) {
+        if (s_room (&t->episodes, &L->cap_episodes, t->nepisodes, sizeof *t->episodes) < 0) {
             rc = -VG_ENOMEM;
             goto done;
         }
-        t->episodes = ne;
         ep = &t->episodes[t->nepisodes++];
         memset (ep, 0, sizeof *ep);
         snprintf (ep->uid, sizeof ep->uid, "%s", uid);
@@ -376,51 +353,19 @@ vg_timeline_destroy (vg_timeline_t **self_p)
     *self_p = NULL;
 }
 
-static int
-s_cmp_dbl (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
-
-/* How much a series moves, 0 (flat) .. 2: for states the number of states it visited
- * beyond the first; otherwise the 5..95 percentile spread of its values (rates for
- * counters) over the larger magnitude of those percentiles.  -1 when out of memory. */
+/* How much a series moves (vg_changes_spread of its values, rates for counters); -1 when
+ * out of memory. */
 static double
 s_variation (const vg_tl_series_t *x)
 {
-    if (x->n < 2)
-        return 0;
+    if (x->n < 2 || x->kind != VG_KIND_COUNTER)
+        return vg_changes_spread (x->v, x->n, x->kind == VG_KIND_STATE);
     double *v = malloc (x->n * sizeof *v);
     int64_t *ts = malloc (x->n * sizeof *ts);
-    if (!v || !ts) {
-        free (v);
-        free (ts);
-        return -1;
-    }
-    size_t n = 0;
-    if (x->kind == VG_KIND_COUNTER) {
-        n = vg_changes_rate (x->ts, x->v, x->n, ts, v);
-    } else {
-        for (size_t i = 0; i < x->n; i++)
-            if (isfinite (x->v[i]))
-                v[n++] = x->v[i];
-    }
-    double out = 0;
-    if (n > 1) {
-        qsort (v, n, sizeof *v, s_cmp_dbl);
-        if (x->kind == VG_KIND_STATE) {
-            for (size_t i = 1; i < n; i++)
-                out += v[i] != v[i - 1];
-        } else {
-            double p5 = v[n * 5 / 100], p95 = v[n * 95 / 100];
-            double mag = fabs (p5) > fabs (p95) ? fabs (p5) : fabs (p95);
-            out = p95 > p5 ? (p95 - p5) / mag : 0;
-        }
-    }
+    double out = v && ts ? vg_changes_spread (v, vg_changes_rate (x->ts, x->v, x->n, ts, v), 0) : -1;
     free (v);
     free (ts);
-    return out > 2 ? 2 : out;
+    return out;
 }
 
 int

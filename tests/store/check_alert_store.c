@@ -10,19 +10,10 @@
 #include "common/err.h"
 #include "store/alert_store.h"
 #include "store/store.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/tmpdir.h"
 
 static char s_dir[64];
-
-static vg_store_t *
-s_open (vg_store_mode_t mode)
-{
-    char err[256];
-    vg_store_cfg_t cfg = { s_dir, mode, 3600000, false, 0 };
-    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
-    ck_assert_msg (s != NULL, "%s", err);
-    return s;
-}
 
 static void
 setup (void)
@@ -60,10 +51,13 @@ s_alert (vg_alert_t *a, const char *key, int64_t start, int64_t t, int activity)
     snprintf (a->uid, sizeof a->uid, "%s@%lld", key, (long long) start);
 }
 
-/* Store records as given; with history=0 only the record (as before the history). */
+/* Store the record (key, start, t, activity) stored at wall clock wall; with history=0 only
+ * the record (as before the history existed). */
 static void
-s_put (vg_store_t *s, const vg_alert_t *a, int64_t wall, int history)
+s_put (vg_store_t *s, const char *key, int64_t start, int64_t ts, int activity, int64_t wall, int history)
 {
+    vg_alert_t alert, *a = &alert;
+    s_alert (a, key, start, ts, activity);
     vg_store_txn_t *t = vg_store_txn_new (s);
     vg_buf_t json = VG_BUF_INIT;
     if (history) {
@@ -116,23 +110,17 @@ s_seen (void *ctx, int64_t t, int activity, int64_t wall, const char *json, size
 
 START_TEST (test_history_in_order)
 {
-    vg_store_t *s = s_open (VG_STORE_RW);
-    vg_alert_t a;
+    vg_store_t *s = vg_test_store_open (s_dir, VG_STORE_RW);
     /* Written out of order and interleaved with two other episodes: one with another key
      * whose name extends this one's, one with the same key and a later start. */
-    s_alert (&a, "r1:d1", 1000, 61000, VG_ACT_UPDATE);
-    s_put (s, &a, 900002, 1);
-    s_alert (&a, "r1:d1", 1000, 1000, VG_ACT_CREATE);
-    s_put (s, &a, 900001, 1);
-    s_alert (&a, "r1:d1x", 1000, 2000, VG_ACT_CREATE);
-    s_put (s, &a, 5, 1);
-    s_alert (&a, "r1:d1", 1000, 121000, VG_ACT_CLOSE);
-    s_put (s, &a, 900003, 1);
-    s_alert (&a, "r1:d1", 200000, 200000, VG_ACT_CREATE);
-    s_put (s, &a, 6, 1);
+    s_put (s, "r1:d1", 1000, 61000, VG_ACT_UPDATE, 900002, 1);
+    s_put (s, "r1:d1", 1000, 1000, VG_ACT_CREATE, 900001, 1);
+    s_put (s, "r1:d1x", 1000, 2000, VG_ACT_CREATE, 5, 1);
+    s_put (s, "r1:d1", 1000, 121000, VG_ACT_CLOSE, 900003, 1);
+    s_put (s, "r1:d1", 200000, 200000, VG_ACT_CREATE, 6, 1);
     vg_store_destroy (&s);
 
-    s = s_open (VG_STORE_SECONDARY);
+    s = vg_test_store_open (s_dir, VG_STORE_SECONDARY);
     s_seen_t seen = { 0 };
     ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@1000", s_seen, &seen), 0);
     ck_assert_int_eq (seen.n, 3);
@@ -162,17 +150,13 @@ END_TEST
 
 START_TEST (test_records_without_history)
 {
-    vg_store_t *s = s_open (VG_STORE_RW);
-    vg_alert_t a;
-    s_alert (&a, "r1:d1", 1000, 1000, VG_ACT_CREATE);
-    s_put (s, &a, 0, 0);
-    s_alert (&a, "r1:d2", 500, 30000, VG_ACT_CREATE);
-    s_put (s, &a, 0, 0);
-    s_alert (&a, "r1:d1", 1000, 61000, VG_ACT_CLOSE);
-    s_put (s, &a, 0, 0);
+    vg_store_t *s = vg_test_store_open (s_dir, VG_STORE_RW);
+    s_put (s, "r1:d1", 1000, 1000, VG_ACT_CREATE, 0, 0);
+    s_put (s, "r1:d2", 500, 30000, VG_ACT_CREATE, 0, 0);
+    s_put (s, "r1:d1", 1000, 61000, VG_ACT_CLOSE, 0, 0);
     vg_store_destroy (&s);
 
-    s = s_open (VG_STORE_READONLY);
+    s = vg_test_store_open (s_dir, VG_STORE_READONLY);
     s_seen_t seen = { 0 };
     ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@1000", s_seen, &seen), 0);
     ck_assert_int_eq (seen.n, 2);
@@ -188,10 +172,8 @@ END_TEST
  * next read-write open adds the family. */
 START_TEST (test_store_without_family)
 {
-    vg_store_t *s = s_open (VG_STORE_RW);
-    vg_alert_t a;
-    s_alert (&a, "r1:d1", 1000, 1000, VG_ACT_CREATE);
-    s_put (s, &a, 0, 0);
+    vg_store_t *s = vg_test_store_open (s_dir, VG_STORE_RW);
+    s_put (s, "r1:d1", 1000, 1000, VG_ACT_CREATE, 0, 0);
     vg_store_destroy (&s);
 
     /* Drop the family with RocksDB itself, as an older collector would have left it. */
@@ -222,7 +204,7 @@ START_TEST (test_store_without_family)
 
     vg_store_mode_t modes[] = { VG_STORE_READONLY, VG_STORE_SECONDARY };
     for (int m = 0; m < 2; m++) {
-        s = s_open (modes[m]);
+        s = vg_test_store_open (s_dir, modes[m]);
         s_seen_t seen = { 0 };
         ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@1000", s_seen, &seen), 0);
         ck_assert_int_eq (seen.n, 1);
@@ -231,9 +213,8 @@ START_TEST (test_store_without_family)
         vg_buf_free (&v);
         vg_store_destroy (&s);
     }
-    s = s_open (VG_STORE_RW);
-    s_alert (&a, "r1:d1", 1000, 61000, VG_ACT_UPDATE);
-    s_put (s, &a, 42, 1);
+    s = vg_test_store_open (s_dir, VG_STORE_RW);
+    s_put (s, "r1:d1", 1000, 61000, VG_ACT_UPDATE, 42, 1);
     s_seen_t seen = { 0 };
     ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@1000", s_seen, &seen), 0);
     ck_assert_int_eq (seen.n, 1); /* the history now exists and holds only what it saw */
