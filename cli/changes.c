@@ -92,8 +92,9 @@ vg_changes_spread (const double *v, size_t n, int is_state)
     return out > 2 ? 2 : out;
 }
 
-/* Robust noise of x (n finite points): the median absolute deviation of successive
- * differences, scaled to a standard deviation of one point.  0 when x is a step function. */
+/* Robust noise of x (n finite points) from its successive differences: the larger of their
+ * median and (trimmed) mean absolute deviation, each scaled to a standard deviation of one
+ * point.  Near 0 when x is a step function. */
 static double
 s_noise (const double *x, size_t n, double *scratch)
 {
@@ -106,7 +107,14 @@ s_noise (const double *x, size_t n, double *scratch)
     for (size_t i = 0; i < n - 1; i++)
         scratch[i] = fabs (scratch[i] - med);
     qsort (scratch, n - 1, sizeof *scratch, s_cmp_dbl);
-    return scratch[(n - 1) / 2] * 1.4826 / sqrt (2.0);
+    /* The median absolute deviation is 0 for a series of small counts that mostly repeat
+     * (0, 0, 2, 0, 2, ...): the mean deviation of the lower 95 % still sees that noise. */
+    size_t keep = (n - 1) * 95 / 100 ? (n - 1) * 95 / 100 : 1;
+    double sum = 0;
+    for (size_t i = 0; i < keep; i++)
+        sum += scratch[i];
+    double mad = scratch[(n - 1) / 2] * 1.4826, mean = sum / (double) keep * 1.2533;
+    return (mad > mean ? mad : mean) / sqrt (2.0);
 }
 
 typedef struct {
@@ -158,18 +166,21 @@ s_levels (s_list_t *l, const int64_t *ts, const double *x, size_t n)
     if (!(hi > lo))
         return;
     double *stat = calloc (n, sizeof *stat), *md = calloc (n, sizeof *md);
-    double *scratch = malloc (n * sizeof *scratch);
-    if (!stat || !md || !scratch) {
+    double *scratch = malloc (n * sizeof *scratch), *wmed = malloc (n * sizeof *wmed);
+    if (!stat || !md || !scratch || !wmed) {
         l->failed = 1;
         free (stat);
         free (md);
         free (scratch);
+        free (wmed);
         return;
     }
+    for (size_t k = 0; k + w <= n; k++)
+        wmed[k] = s_median (x + k, w); /* the window starting at k */
     double sigma = s_noise (x, n, scratch);
     if (!(sigma > 0))
         sigma = 1e-9 * (fabs (hi) > fabs (lo) ? fabs (hi) : fabs (lo)) + 1e-12;
-    double unit = sigma * sqrt (2.0 / (double) w);
+    double unit = 1.2533 * sigma * sqrt (2.0 / (double) w); /* spread of a difference of medians */
     /* Detection by window medians; location by window means, which peak exactly at a
      * step where medians stay level for half a window either side. */
     double sb = 0, sa = 0;
@@ -183,7 +194,7 @@ s_levels (s_list_t *l, const int64_t *ts, const double *x, size_t n)
             sa += x[i - 1 + w] - x[i - 1];
         }
         md[i] = fabs (sa - sb) / (double) w;
-        double mb = s_median (x + i - w, w), ma = s_median (x + i, w), d = fabs (ma - mb);
+        double mb = wmed[i - w], ma = wmed[i], d = fabs (ma - mb);
         double level = fabs (mb) > fabs (ma) ? fabs (mb) : fabs (ma);
         if (d >= S_LEVEL_RANGE * (hi - lo) && d >= S_LEVEL_REL * level && d / unit >= S_LEVEL_NOISE)
             stat[i] = d / unit;
@@ -196,11 +207,12 @@ s_levels (s_list_t *l, const int64_t *ts, const double *x, size_t n)
             if (stat[j] > 0 && (md[j] > md[i] || (md[j] == md[i] && j < i)))
                 peak = 0;
         if (peak)
-            s_add (l, VG_CHANGE_LEVEL, ts[i], ts[i], s_median (x + i - w, w), s_median (x + i, w), stat[i]);
+            s_add (l, VG_CHANGE_LEVEL, ts[i], ts[i], wmed[i - w], wmed[i], stat[i]);
     }
     free (stat);
     free (md);
     free (scratch);
+    free (wmed);
 }
 
 /* Keep order for the cap: facts (non-level) in time order first, then levels by strength. */
