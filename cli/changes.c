@@ -287,9 +287,10 @@ vg_changes_find (const int64_t *ts, const double *x, size_t n, int is_state, int
         qsort (l.v, l.n, sizeof *l.v, s_cmp_keep);
         l.n = max;
     }
-    qsort (l.v, l.n, sizeof *l.v, s_cmp_time);
-    if (l.n)
+    if (l.n) { /* no qsort on an empty (NULL) list */
+        qsort (l.v, l.n, sizeof *l.v, s_cmp_time);
         memcpy (out, l.v, l.n * sizeof *out);
+    }
     free (l.v);
     return found;
 }

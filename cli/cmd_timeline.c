@@ -157,7 +157,8 @@ s_report (const vg_timeline_t *t, bool all_events)
             s_change_text (x, c, it->detail, sizeof it->detail);
         }
     }
-    qsort (l.v, l.n, sizeof *l.v, s_item_cmp);
+    if (l.n)
+        qsort (l.v, l.n, sizeof *l.v, s_item_cmp);
     char f0[40], f1[40];
     vg_clock_rfc3339 (t->from, f0, sizeof f0);
     vg_clock_rfc3339 (t->to, f1, sizeof f1);
