@@ -219,6 +219,10 @@ s_episode (vg_store_t *s, const char *uid, bool json)
         json_decref (o);
         return text ? 0 : 1;
     }
+    if (!e.fired) {
+        printf ("\nno Create record of this episode is stored\n");
+        return 0;
+    }
     char d1[32], d2[32];
     vg_duration_format (e.fired - e.start, d1, sizeof d1);
     vg_duration_format (e.last - e.fired, d2, sizeof d2);

@@ -26,7 +26,18 @@ typedef struct {
     vg_store_t *s;
     vg_buf_t val;
     size_t cap_series, cap_events, cap_records, cap_episodes;
+    uint64_t b0, b1; /* sample buckets to read */
 } s_load_t;
+
+static int
+s_first_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void) v;
+    (void) vl;
+    if (kl >= 4)
+        *(uint64_t *) ctx = vg_get_be32 (k);
+    return 1; /* one key is enough */
+}
 
 static int
 s_label_cmp (const void *a, const void *b)
@@ -112,10 +123,9 @@ s_series (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
             x->nstates = i + 1;
         }
     }
-    /* Samples, bucket by bucket (a missing bucket is one cheap lookup). */
-    int64_t bms = vg_store_bucket_ms (L->s);
-    uint32_t b0 = vg_store_bucket (t->from, bms), b1 = vg_store_bucket (t->to - 1, bms);
-    for (uint64_t b = b0; b <= b1; b++) {
+    /* Samples, bucket by bucket (a missing bucket is one cheap lookup), from the first
+     * bucket that holds anything: --from 0 costs nothing. */
+    for (uint64_t b = L->b0; b <= L->b1; b++) {
         uint8_t key[VG_SAMPLE_KEY_LEN];
         vg_key_sample (key, (uint32_t) b, sid);
         int rc = vg_store_get (L->s, VG_CF_SAMPLES, key, sizeof key, &L->val);
@@ -269,9 +279,17 @@ vg_timeline_load (vg_store_t *s, const char *device, int64_t from, int64_t to, c
     t->to = to;
     t->first = INT64_MAX;
     t->last = INT64_MIN;
-    int rc = vg_series_meta_scan (s, s_series, &L, NULL);
+    int64_t bms = vg_store_bucket_ms (s);
+    uint8_t first[4];
+    vg_be32 (first, vg_store_bucket (from, bms));
+    L.b0 = UINT64_MAX;
+    L.b1 = vg_store_bucket (to - 1, bms);
+    int rc = vg_store_scan (s, VG_CF_SAMPLES, first, 4, NULL, 0, s_first_key, &L.b0);
+    if (rc == 1)
+        rc = 0;
+    if (rc == 0)
+        rc = vg_series_meta_scan (s, s_series, &L, NULL);
     if (rc == 0) {
-        int64_t bms = vg_store_bucket_ms (s);
         uint8_t k0[4], k1[4];
         vg_be32 (k0, vg_store_bucket (from, bms));
         uint64_t b1 = (uint64_t) vg_store_bucket (to, bms) + 1;

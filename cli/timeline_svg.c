@@ -295,10 +295,31 @@ s_panel (vg_svg_t *s, const vg_timeline_t *t, const s_axis_t *a, const vg_tl_ser
     return 0;
 }
 
+/* The time axis: the requested range cut to what it holds (samples, events, episodes), so
+ * `--from 0` does not squeeze a day into a pixel; the whole range when it holds nothing. */
+static s_axis_t
+s_extent (const vg_timeline_t *t)
+{
+    int64_t lo = t->first, hi = t->last;
+    for (size_t i = 0; i < t->nevents; i++) {
+        lo = t->events[i].ts < lo ? t->events[i].ts : lo;
+        hi = t->events[i].ts > hi ? t->events[i].ts : hi;
+    }
+    for (size_t i = 0; i < t->nepisodes; i++) {
+        const vg_tl_episode_t *e = &t->episodes[i];
+        lo = e->start < lo ? e->start : lo;
+        hi = e->end > hi ? e->end : hi; /* an open episode reaches the end of the range */
+    }
+    s_axis_t a = { lo > t->from ? lo : t->from, hi < t->to ? hi : t->to };
+    if (lo > hi || a.to <= a.from)
+        a = (s_axis_t) { t->from, t->to > t->from ? t->to : t->from + 1 };
+    return a;
+}
+
 int
 vg_timeline_svg (const vg_timeline_t *t, const size_t *pick, size_t npick, FILE *f)
 {
-    s_axis_t a = { t->from, t->to > t->from ? t->to : t->from + 1 };
+    s_axis_t a = s_extent (t);
     int *lane = calloc (t->nepisodes ? t->nepisodes : 1, sizeof *lane);
     if (!lane)
         return -VG_ENOMEM;
@@ -314,8 +335,8 @@ vg_timeline_svg (const vg_timeline_t *t, const size_t *pick, size_t npick, FILE 
     }
     /* Title */
     char buf[1024], f0[40], f1[40];
-    vg_clock_rfc3339 (t->from, f0, sizeof f0);
-    vg_clock_rfc3339 (t->to, f1, sizeof f1);
+    vg_clock_rfc3339 (a.from, f0, sizeof f0);
+    vg_clock_rfc3339 (a.to, f1, sizeof f1);
     f0[10] = f1[10] = ' '; /* 2026-11-02 06:00:00 */
     f0[19] = f1[19] = '\0';
     snprintf (buf, sizeof buf, "%s", t->device);
