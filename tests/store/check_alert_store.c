@@ -108,21 +108,46 @@ s_seen (void *ctx, int64_t t, int activity, int64_t wall, const char *json, size
     return s->stop_after && s->n >= s->stop_after ? 7 : 0;
 }
 
-START_TEST (test_history_in_order)
+/* Read episode uid of s, asserting the scan's return value; stop_after as in s_seen_t. */
+static s_seen_t
+s_read (vg_store_t *s, const char *uid, int stop_after, int want_rc)
+{
+    s_seen_t seen = { .stop_after = stop_after };
+    ck_assert_int_eq (vg_alert_store_episode (s, uid, s_seen, &seen), want_rc);
+    return seen;
+}
+
+/* One record to store: s_put's arguments. */
+typedef struct {
+    const char *key;
+    int64_t start, ts;
+    int activity;
+    int64_t wall;
+    int history;
+} s_rec_t;
+
+/* A store holding recs (n), reopened in mode. */
+static vg_store_t *
+s_store_with (const s_rec_t *recs, size_t n, vg_store_mode_t mode)
 {
     vg_store_t *s = vg_test_store_open (s_dir, VG_STORE_RW);
+    for (size_t i = 0; i < n; i++)
+        s_put (s, recs[i].key, recs[i].start, recs[i].ts, recs[i].activity, recs[i].wall, recs[i].history);
+    vg_store_destroy (&s);
+    return vg_test_store_open (s_dir, mode);
+}
+
+START_TEST (test_history_in_order)
+{
     /* Written out of order and interleaved with two other episodes: one with another key
      * whose name extends this one's, one with the same key and a later start. */
-    s_put (s, "r1:d1", 1000, 61000, VG_ACT_UPDATE, 900002, 1);
-    s_put (s, "r1:d1", 1000, 1000, VG_ACT_CREATE, 900001, 1);
-    s_put (s, "r1:d1x", 1000, 2000, VG_ACT_CREATE, 5, 1);
-    s_put (s, "r1:d1", 1000, 121000, VG_ACT_CLOSE, 900003, 1);
-    s_put (s, "r1:d1", 200000, 200000, VG_ACT_CREATE, 6, 1);
-    vg_store_destroy (&s);
-
-    s = vg_test_store_open (s_dir, VG_STORE_SECONDARY);
-    s_seen_t seen = { 0 };
-    ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@1000", s_seen, &seen), 0);
+    static const s_rec_t recs[] = {
+        { "r1:d1", 1000, 61000, VG_ACT_UPDATE, 900002, 1 }, { "r1:d1", 1000, 1000, VG_ACT_CREATE, 900001, 1 },
+        { "r1:d1x", 1000, 2000, VG_ACT_CREATE, 5, 1 },      { "r1:d1", 1000, 121000, VG_ACT_CLOSE, 900003, 1 },
+        { "r1:d1", 200000, 200000, VG_ACT_CREATE, 6, 1 },
+    };
+    vg_store_t *s = s_store_with (recs, sizeof recs / sizeof recs[0], VG_STORE_SECONDARY);
+    s_seen_t seen = s_read (s, "r1:d1@1000", 0, 0);
     ck_assert_int_eq (seen.n, 3);
     const int64_t t[] = { 1000, 61000, 121000 };
     const int act[] = { VG_ACT_CREATE, VG_ACT_UPDATE, VG_ACT_CLOSE };
@@ -132,33 +157,24 @@ START_TEST (test_history_in_order)
         ck_assert_int_eq (seen.wall[i], 900001 + i);
         ck_assert_msg (seen.json_ok[i], "step %d: record JSON missing or not this record", i);
     }
-    seen = (s_seen_t) { 0 };
-    ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@200000", s_seen, &seen), 0);
-    ck_assert_int_eq (seen.n, 1);
-    ck_assert_int_eq (seen.wall[0], 6);
-    /* The callback's stop value comes back. */
-    seen = (s_seen_t) { .stop_after = 1 };
-    ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@1000", s_seen, &seen), 7);
-    ck_assert_int_eq (seen.n, 1);
-    seen = (s_seen_t) { 0 };
-    ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@999", s_seen, &seen), -VG_ENOTFOUND);
-    ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1", s_seen, &seen), -VG_EINVAL);
-    ck_assert_int_eq (seen.n, 0);
+    seen = s_read (s, "r1:d1@200000", 0, 0);
+    ck_assert (seen.n == 1 && seen.wall[0] == 6);
+    ck_assert_int_eq (s_read (s, "r1:d1@1000", 1, 7).n, 1); /* the callback's stop value comes back */
+    ck_assert_int_eq (s_read (s, "r1:d1@999", 0, -VG_ENOTFOUND).n, 0);
+    ck_assert_int_eq (s_read (s, "r1:d1", 0, -VG_EINVAL).n, 0);
     vg_store_destroy (&s);
 }
 END_TEST
 
 START_TEST (test_records_without_history)
 {
-    vg_store_t *s = vg_test_store_open (s_dir, VG_STORE_RW);
-    s_put (s, "r1:d1", 1000, 1000, VG_ACT_CREATE, 0, 0);
-    s_put (s, "r1:d2", 500, 30000, VG_ACT_CREATE, 0, 0);
-    s_put (s, "r1:d1", 1000, 61000, VG_ACT_CLOSE, 0, 0);
-    vg_store_destroy (&s);
-
-    s = vg_test_store_open (s_dir, VG_STORE_READONLY);
-    s_seen_t seen = { 0 };
-    ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@1000", s_seen, &seen), 0);
+    static const s_rec_t recs[] = {
+        { "r1:d1", 1000, 1000, VG_ACT_CREATE, 0, 0 },
+        { "r1:d2", 500, 30000, VG_ACT_CREATE, 0, 0 },
+        { "r1:d1", 1000, 61000, VG_ACT_CLOSE, 0, 0 },
+    };
+    vg_store_t *s = s_store_with (recs, sizeof recs / sizeof recs[0], VG_STORE_READONLY);
+    s_seen_t seen = s_read (s, "r1:d1@1000", 0, 0);
     ck_assert_int_eq (seen.n, 2);
     ck_assert_int_eq (seen.t[1], 61000);
     ck_assert_int_eq (seen.act[1], VG_ACT_CLOSE);
@@ -205,9 +221,7 @@ START_TEST (test_store_without_family)
     vg_store_mode_t modes[] = { VG_STORE_READONLY, VG_STORE_SECONDARY };
     for (int m = 0; m < 2; m++) {
         s = vg_test_store_open (s_dir, modes[m]);
-        s_seen_t seen = { 0 };
-        ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@1000", s_seen, &seen), 0);
-        ck_assert_int_eq (seen.n, 1);
+        ck_assert_int_eq (s_read (s, "r1:d1@1000", 0, 0).n, 1);
         vg_buf_t v = VG_BUF_INIT;
         ck_assert_int_eq (vg_store_get (s, VG_CF_EPISODES, "x", 1, &v), -VG_ENOTFOUND);
         vg_buf_free (&v);
@@ -215,8 +229,7 @@ START_TEST (test_store_without_family)
     }
     s = vg_test_store_open (s_dir, VG_STORE_RW);
     s_put (s, "r1:d1", 1000, 61000, VG_ACT_UPDATE, 42, 1);
-    s_seen_t seen = { 0 };
-    ck_assert_int_eq (vg_alert_store_episode (s, "r1:d1@1000", s_seen, &seen), 0);
+    s_seen_t seen = s_read (s, "r1:d1@1000", 0, 0);
     ck_assert_int_eq (seen.n, 1); /* the history now exists and holds only what it saw */
     ck_assert_int_eq (seen.wall[0], 42);
     vg_store_destroy (&s);
