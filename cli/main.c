@@ -18,7 +18,8 @@ static const s_cmd_t s_cmds[] = {
     { "compact", vg_cmd_compact, "seal and compact a store (collector stopped)" },
     { "config-docs", vg_cmd_config_docs, "print the configuration reference (docs/CONFIG.md)" },
     { "eval", vg_cmd_eval, "score the detectors on a labelled simulated scenario" },
-    { "alerts", vg_cmd_alerts, "list the alerts a collector stored (text or OCSF JSON)" },
+    { "alerts", vg_cmd_alerts, "list the alerts a collector stored (text or OCSF JSON), or one episode's life" },
+    { "timeline", vg_cmd_timeline, "what changed on one device and when (text), with an SVG plot of its key series" },
     { "detect", vg_cmd_detect, "score a timestamp,value CSV series with a detector (one score per row)" },
     { "keygen", vg_cmd_keygen, "make a CURVE key pair (Z85) for an agent or the collector" },
 };

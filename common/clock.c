@@ -154,3 +154,20 @@ vg_clock_parse (const char *text, int64_t now_ms, int64_t *ts_ms)
     *ts_ms = ((days * 86400 + h * 3600 + mi * 60 + s) - offset_min * 60) * 1000 + frac_ms;
     return 0;
 }
+
+char *
+vg_duration_format (int64_t ms, char *buf, size_t size)
+{
+    const char *sign = ms < 0 ? "-" : "";
+    uint64_t a = ms < 0 ? (uint64_t) 0 - (uint64_t) ms : (uint64_t) ms, s = a / 1000;
+    if (s >= 86400)
+        snprintf (buf, size, "%s%llud%02lluh%02llum", sign, (unsigned long long) (s / 86400),
+                  (unsigned long long) (s % 86400 / 3600), (unsigned long long) (s % 3600 / 60));
+    else if (s >= 3600)
+        snprintf (buf, size, "%s%lluh%02llum", sign, (unsigned long long) (s / 3600), (unsigned long long) (s % 3600 / 60));
+    else if (s >= 60)
+        snprintf (buf, size, "%s%llum%02llus", sign, (unsigned long long) (s / 60), (unsigned long long) (s % 60));
+    else
+        snprintf (buf, size, "%s%llu.%03llus", sign, (unsigned long long) s, (unsigned long long) (a % 1000));
+    return buf;
+}

@@ -24,5 +24,8 @@ int64_t vg_clock_days_from_civil (int64_t y, int m, int d);
 /* Parse a duration such as "500ms", "10s", "5m", "2h", "7d" (bare digits = ms) into ms.
  * Returns 0 or -VG_EINVAL. */
 int vg_duration_parse (const char *text, int64_t *ms);
+/* Format a duration for people: "1d02h05m", "3h07m", "4m05s", "12.345s" (coarser units drop
+ * the finer ones).  Written into buf (always NUL-terminated); returns buf. */
+char *vg_duration_format (int64_t ms, char *buf, size_t size);
 
 #endif

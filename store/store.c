@@ -14,8 +14,16 @@
 #define VG_STORE_FORMAT "vigil-store-1"
 
 static const char *const s_cf_names[VG_CF__COUNT] = {
-    "default", "series", "samples", "events", "agents", "alerts", "outbox", "detstate",
+    "default", "series", "samples", "events", "agents", "alerts", "outbox", "detstate", "episodes",
 };
+
+/* Families a store made by an older version may lack: a read-only or secondary open goes
+ * on without them (reads find nothing); the next read-write open creates them. */
+static bool
+s_cf_optional (int cf)
+{
+    return cf == VG_CF_EPISODES;
+}
 
 struct vg_store {
     rocksdb_t *db;
@@ -90,18 +98,34 @@ vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen)
     rocksdb_options_set_max_open_files (s->opts, cfg->mode == VG_STORE_SECONDARY ? -1 : 512);
     const char *names[VG_CF__COUNT];
     const rocksdb_options_t *copts[VG_CF__COUNT];
+    rocksdb_column_family_handle_t *handles[VG_CF__COUNT] = { 0 };
+    int which[VG_CF__COUNT], n = 0;
+    char **have = NULL;
+    size_t nhave = 0;
+    if (cfg->mode != VG_STORE_RW) {
+        have = rocksdb_list_column_families (s->opts, cfg->path, &nhave, &rerr);
+        free (rerr); /* no listing: open everything and let the open report the problem */
+        rerr = NULL;
+    }
     for (int i = 0; i < VG_CF__COUNT; i++) {
         s->cf_opts[i] = s_cf_options (s, (vg_cf_t) i);
-        names[i] = s_cf_names[i];
-        copts[i] = s->cf_opts[i];
+        bool present = !have || !s_cf_optional (i);
+        for (size_t j = 0; !present && j < nhave; j++)
+            present = !strcmp (have[j], s_cf_names[i]);
+        if (!present)
+            continue;
+        names[n] = s_cf_names[i];
+        copts[n] = s->cf_opts[i];
+        which[n++] = i;
     }
+    if (have)
+        rocksdb_list_column_families_destroy (have, nhave);
     switch (cfg->mode) {
     case VG_STORE_RW:
-        s->db = rocksdb_open_column_families (s->opts, cfg->path, VG_CF__COUNT, names, copts, s->cf, &rerr);
+        s->db = rocksdb_open_column_families (s->opts, cfg->path, n, names, copts, handles, &rerr);
         break;
     case VG_STORE_READONLY:
-        s->db = rocksdb_open_for_read_only_column_families (s->opts, cfg->path, VG_CF__COUNT, names, copts, s->cf,
-                                                            0, &rerr);
+        s->db = rocksdb_open_for_read_only_column_families (s->opts, cfg->path, n, names, copts, handles, 0, &rerr);
         break;
     case VG_STORE_SECONDARY: {
         char tmpl[] = "/tmp/vigil-secondary-XXXXXX";
@@ -111,11 +135,13 @@ vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen)
             goto fail;
         }
         s->secondary_dir = strdup (dir);
-        s->db = rocksdb_open_as_secondary_column_families (s->opts, cfg->path, s->secondary_dir, VG_CF__COUNT,
-                                                           names, copts, s->cf, &rerr);
+        s->db = rocksdb_open_as_secondary_column_families (s->opts, cfg->path, s->secondary_dir, n, names, copts,
+                                                           handles, &rerr);
         break;
     }
     }
+    for (int i = 0; i < n; i++)
+        s->cf[which[i]] = handles[i];
     if (!s->db) {
         s_set_err (err, errlen, cfg->path, rerr);
         goto fail;
@@ -300,6 +326,8 @@ vg_store_get (vg_store_t *s, vg_cf_t cf, const void *k, size_t kl, vg_buf_t *out
 {
     char *rerr = NULL;
     size_t vl = 0;
+    if (!s->cf[cf])
+        return -VG_ENOTFOUND; /* an optional family this (older) store lacks */
     char *v = rocksdb_get_cf (s->db, s->ropts, s->cf[cf], k, kl, &vl, &rerr);
     if (rerr) {
         free (rerr);
@@ -317,6 +345,8 @@ int
 vg_store_scan (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
                vg_store_kv_fn fn, void *ctx)
 {
+    if (!s->cf[cf])
+        return 0; /* an optional family this (older) store lacks: nothing to visit */
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create ();
     if (to)
         rocksdb_readoptions_set_iterate_upper_bound (ro, to, tl);
@@ -378,6 +408,8 @@ vg_store_catch_up (vg_store_t *s)
 int
 vg_store_property (vg_store_t *s, vg_cf_t cf, const char *name, uint64_t *out)
 {
+    if (!s->cf[cf])
+        return -VG_ENOTFOUND;
     return rocksdb_property_int_cf (s->db, s->cf[cf], name, out) == 0 ? 0 : -VG_ENOTFOUND;
 }
 
@@ -388,7 +420,8 @@ vg_store_flush (vg_store_t *s)
     rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create ();
     rocksdb_flushoptions_set_wait (fo, 1);
     for (int i = 0; i < VG_CF__COUNT && !rerr; i++)
-        rocksdb_flush_cf (s->db, fo, s->cf[i], &rerr);
+        if (s->cf[i])
+            rocksdb_flush_cf (s->db, fo, s->cf[i], &rerr);
     rocksdb_flushoptions_destroy (fo);
     if (rerr) {
         free (rerr);
@@ -400,6 +433,7 @@ vg_store_flush (vg_store_t *s)
 int
 vg_store_compact (vg_store_t *s, vg_cf_t cf)
 {
-    rocksdb_compact_range_cf (s->db, s->cf[cf], NULL, 0, NULL, 0);
+    if (s->cf[cf])
+        rocksdb_compact_range_cf (s->db, s->cf[cf], NULL, 0, NULL, 0);
     return 0;
 }

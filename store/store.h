@@ -1,9 +1,9 @@
 /* store.h - the collector's RocksDB store: column families, keys, atomic commits.
  *
  * One RocksDB database with a column family per purpose (series metadata, samples, events,
- * agent state, alerts, outbox, detector state).  All writes of one ingest round go into
- * one write batch committed with one fsync, so data and the agents' committed sequence
- * numbers move together.  Keys are big-endian so RocksDB order is time order; samples and
+ * agent state, alerts, outbox, detector state, episode history).  All writes of one ingest
+ * round go into one write batch committed with one fsync, so data and the agents' committed
+ * sequence numbers move together.  Keys are big-endian so RocksDB order is time order; samples and
  * events lead with a time bucket so retention is one DeleteRange.  A store can be opened
  * read-write (the collector), read-only, or as a secondary that follows a running primary
  * (vigil query / inspect while the collector runs). */
@@ -28,6 +28,7 @@ typedef enum {
     VG_CF_ALERTS,     /* alert records (detectors) */
     VG_CF_OUTBOX,     /* alerts awaiting Kafka delivery */
     VG_CF_DETSTATE,   /* saved detector state */
+    VG_CF_EPISODES,   /* alert episode history: one entry per lifecycle record (alert_store.h) */
     VG_CF__COUNT
 } vg_cf_t;
 

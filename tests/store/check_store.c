@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "store/sample_merge.h"
 #include "store/store.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/tmpdir.h"
 
 static char s_dir[64];
@@ -17,11 +18,7 @@ static char s_dir[64];
 static vg_store_t *
 s_open (vg_store_mode_t mode)
 {
-    char err[256];
-    vg_store_cfg_t cfg = { s_dir, mode, 3600000, false, 0 };
-    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
-    ck_assert_msg (s != NULL, "%s", err);
-    return s;
+    return vg_test_store_open (s_dir, mode);
 }
 
 static void
