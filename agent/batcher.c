@@ -48,6 +48,8 @@ typedef struct {
     const char **states;        /* STATE series: names seen so far */
     uint32_t count;             /* samples in the current batch */
     uint32_t off;               /* start in the sorted arrays at flush */
+    bool has_int;               /* some sample of the current batch is an exact integer */
+    uint8_t vtype;              /* at flush: the type all its samples of the batch share */
 } s_series_t;
 
 typedef struct {
@@ -79,7 +81,8 @@ struct vg_batcher {
     /* pool */
     uint32_t *slot;
     int64_t *ts, *ts2;
-    double *v, *v2;
+    vg_num_t *v, *v2;           /* values as given (double or exact integer) */
+    uint8_t *vt, *vt2;          /* their vg_numtype_t */
     size_t npool;
     uint32_t *touched;          /* series slots with samples in this batch */
     size_t ntouched, touched_cap;
@@ -150,10 +153,13 @@ vg_batcher_new (const vg_batcher_cfg_t *cfg)
     b->ts2 = malloc (n * sizeof *b->ts2);
     b->v = malloc (n * sizeof *b->v);
     b->v2 = malloc (n * sizeof *b->v2);
+    b->vt = malloc (n);
+    b->vt2 = malloc (n);
     b->events = malloc ((size_t) b->cfg.max_events * sizeof *b->events);
     b->arena = malloc (EVENT_ARENA);
     b->writer = vg_batch_writer_new (0);
-    if (!b->slot || !b->ts || !b->ts2 || !b->v || !b->v2 || !b->events || !b->arena || !b->writer)
+    if (!b->slot || !b->ts || !b->ts2 || !b->v || !b->v2 || !b->vt || !b->vt2 || !b->events || !b->arena
+        || !b->writer)
         vg_batcher_destroy (&b);
     return b;
 }
@@ -182,6 +188,8 @@ vg_batcher_destroy (vg_batcher_t **self_p)
     free (b->ts2);
     free (b->v);
     free (b->v2);
+    free (b->vt);
+    free (b->vt2);
     free (b->touched);
     free (b->events);
     free (b->arena);
@@ -384,25 +392,32 @@ s_on_sample (void *ctx, const vg_point_t *p)
         s_gap_add (b, dev, p->ts_ms, 1, 0, "series_limit");
         return -VG_EFULL;
     }
-    double v = p->value;
+    vg_num_t v = vg_num_f64 (p->value);
+    vg_numtype_t vt = VG_NUM_F64;
     if (s->kind == VG_KIND_STATE) {
         int si = p->state ? s_state_index (b, s, p->state) : -1;
         if (si < 0) {
             b->stats.rejected_points++;
             return -VG_EINVAL;
         }
-        v = si;
+        v = vg_num_f64 (si);
+    } else if (p->vtype == VG_NUM_I64 || p->vtype == VG_NUM_U64) {
+        v = p->exact;
+        vt = p->vtype;
     }
     if (s->count == 0) {
         if (vg_array_reserve ((void **) &b->touched, &b->touched_cap, b->ntouched + 1, sizeof *b->touched) < 0)
             return -VG_ENOMEM;
         b->touched[b->ntouched++] = (uint32_t) (s - b->series);
+        s->has_int = false;
     }
+    s->has_int |= vt != VG_NUM_F64;
     s->count++;
     size_t i = b->npool++;
     b->slot[i] = (uint32_t) (s - b->series);
     b->ts[i] = p->ts_ms;
     b->v[i] = v;
+    b->vt[i] = (uint8_t) vt;
     s_device_t *d = &b->devices[dev];
     s_range (&d->from_ms, &d->to_ms, p->ts_ms);
     d->samples++;
@@ -578,6 +593,21 @@ s_group_samples (vg_batcher_t *b)
         size_t j = s->off + s->count++;
         b->ts2[j] = b->ts[i];
         b->v2[j] = b->v[i];
+        b->vt2[j] = b->vt[i];
+    }
+    /* One value type per series and batch: doubles unless the series sent integers, then
+     * the type every one of its samples converts to exactly (common/num.h). */
+    for (size_t i = 0; i < b->ntouched; i++) {
+        s_series_t *s = &b->series[b->touched[i]];
+        s->vtype = VG_NUM_F64;
+        if (!s->has_int)
+            continue;
+        vg_num_join_t join = VG_NUM_JOIN_INIT;
+        for (uint32_t j = s->off; j < s->off + s->count; j++)
+            vg_num_join_add (&join, b->v2[j], (vg_numtype_t) b->vt2[j]);
+        s->vtype = (uint8_t) vg_num_join_type (&join);
+        for (uint32_t j = s->off; j < s->off + s->count; j++)
+            b->v2[j] = vg_num_convert (b->v2[j], (vg_numtype_t) b->vt2[j], (vg_numtype_t) s->vtype);
     }
 }
 
@@ -621,7 +651,8 @@ s_write_batch (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms
             .state_names = s->kind == VG_KIND_STATE ? s->states : NULL,
             .nstate_names = s->kind == VG_KIND_STATE ? s->nstates : 0,
             .ts = b->ts2 + s->off,
-            .v = b->v2 + s->off,
+            .num = b->v2 + s->off,
+            .vtype = (vg_numtype_t) s->vtype,
             .count = s->count,
         };
         rc = s_batch_device (b, s->device, &x.device);

@@ -4,6 +4,7 @@
 
 /* Each returns the process exit status: 0 ok, 1 failure, 2 usage error. */
 int vg_cmd_query (int argc, char **argv);
+int vg_cmd_export (int argc, char **argv);
 int vg_cmd_inspect (int argc, char **argv);
 int vg_cmd_sim (int argc, char **argv);
 int vg_cmd_decode (int argc, char **argv);

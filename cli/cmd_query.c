@@ -9,10 +9,12 @@
 
 #include "cli/cli_args.h"
 #include "cli/cli.h"
+#include "cli/sample_rows.h"
 #include "common/json.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/model.h"
+#include "common/num.h"
 #include "store/sample_merge.h"
 #include "store/store.h"
 #include "store/series_meta.h"
@@ -27,8 +29,8 @@ typedef struct {
     vg_store_t *s;
     uint32_t *buckets;    /* non-empty buckets in the query's range, ascending */
     size_t nbuckets;
-    const Vigil__SeriesMeta *meta;
-    uint64_t rows;
+    vg_rows_t *rows;      /* sample lines */
+    uint64_t nrows;       /* lines printed */
     vg_buf_t val;
 } s_query_t;
 
@@ -57,86 +59,11 @@ s_csv_str (FILE *f, const char *s)
     fputc ('"', f);
 }
 
-static void
-s_value (FILE *f, double v)
-{
-    if (v != v)
-        fputs ("NaN", f);
-    else if (v == 1.0 / 0.0)
-        fputs ("Inf", f);
-    else if (v == -1.0 / 0.0)
-        fputs ("-Inf", f);
-    else {
-        /* Shortest form that reads back as the same double. */
-        char buf[40];
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf (buf, sizeof buf, "%.*g", prec, v);
-            if (strtod (buf, NULL) == v)
-                break;
-        }
-        fputs (buf, f);
-    }
-}
-
 static int
-s_row (void *ctx, int64_t ts, double v)
+s_row (void *ctx, int64_t ts, vg_num_t v, vg_numtype_t type)
 {
     s_query_t *q = ctx;
-    const Vigil__SeriesMeta *m = q->meta;
-    char t[40];
-    vg_clock_rfc3339 (ts, t, sizeof t);
-    const char *state = NULL;
-    if (m->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-        size_t i = (size_t) v;
-        state = i < m->n_state_names ? m->state_names[i] : "?";
-    }
-    if (q->json) {
-        fputs ("{\"device\":", stdout);
-        s_json_str (stdout, m->device);
-        fputs (",\"path\":", stdout);
-        s_json_str (stdout, m->path);
-        fputs (",\"labels\":{", stdout);
-        for (size_t i = 0; i < m->n_labels; i++) {
-            if (i)
-                fputc (',', stdout);
-            s_json_str (stdout, m->labels[i]->key);
-            fputc (':', stdout);
-            s_json_str (stdout, m->labels[i]->value);
-        }
-        printf ("},\"kind\":\"%s\",\"ts_ms\":%" PRId64 ",\"time\":\"%s\",", vg_kind_name ((vg_kind_t) m->kind), ts, t);
-        if (state) {
-            fputs ("\"value\":", stdout);
-            s_json_str (stdout, state);
-        } else if (v != v || v - v != 0) {
-            fputs ("\"value\":\"", stdout);
-            s_value (stdout, v);
-            fputc ('"', stdout);
-        } else {
-            fputs ("\"value\":", stdout);
-            s_value (stdout, v);
-        }
-        fputs ("}\n", stdout);
-    } else {
-        s_csv_str (stdout, m->device);
-        fputc (',', stdout);
-        s_csv_str (stdout, m->path);
-        fputc (',', stdout);
-        char labels[2048];
-        size_t n = 0;
-        labels[0] = '\0';
-        for (size_t i = 0; i < m->n_labels && n < sizeof labels; i++)
-            n += (size_t) snprintf (labels + n, sizeof labels - n, "%s%s=%s", i ? ";" : "", m->labels[i]->key,
-                                    m->labels[i]->value);
-        s_csv_str (stdout, labels);
-        printf (",%" PRId64 ",%s,", ts, t);
-        if (state)
-            s_csv_str (stdout, state);
-        else
-            s_value (stdout, v);
-        fputc ('\n', stdout);
-    }
-    q->rows++;
-    return 0;
+    return vg_rows_sample (q->rows, ts, v, type);
 }
 
 static int
@@ -146,20 +73,21 @@ s_series (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
     const Vigil__SeriesMeta *m = *meta_p;
     if ((q->device && fnmatch (q->device, m->device, 0) != 0) || (q->path && fnmatch (q->path, m->path, 0) != 0))
         return 0;
-    q->meta = m;
-    int rc = 0;
+    int rc = vg_rows_series (q->rows, m);
     for (size_t i = 0; i < q->nbuckets && rc == 0; i++) {
         uint8_t key[VG_SAMPLE_KEY_LEN];
         vg_key_sample (key, q->buckets[i], sid);
         if (vg_store_get (q->s, VG_CF_SAMPLES, key, sizeof key, &q->val) < 0)
             continue;
-        rc = vg_sample_value_scan (q->val.data, q->val.len, q->from, q->to, s_row, q);
+        rc = vg_sample_value_scan_num (q->val.data, q->val.len, q->from, q->to, s_row, q);
+        if (rc == -VG_EIO || rc == -VG_ENOMEM)
+            return rc;
         if (rc < 0)
             fprintf (stderr, "vigil query: series %016" PRIx64 " bucket %" PRIu32 ": corrupt chunk (%s)\n", sid,
                      q->buckets[i], vg_strerror (rc));
         rc = 0;
     }
-    return 0;
+    return rc;
 }
 
 static int
@@ -262,7 +190,7 @@ s_event (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
         s_csv_str (stdout, attrs);
         fputc ('\n', stdout);
     }
-    q->rows++;
+    q->nrows++;
     vigil__stored_event__free_unpacked (e, NULL);
     return 0;
 }
@@ -318,11 +246,14 @@ vg_cmd_query (int argc, char **argv)
         vg_be32 (k1, b1 > UINT32_MAX ? UINT32_MAX : (uint32_t) b1);
         rc = vg_store_scan (q.s, VG_CF_EVENTS, k0, 4, b1 > UINT32_MAX ? NULL : k1, 4, s_event, &q);
     } else {
-        if (!q.json)
-            printf ("device,path,labels,timestamp_ms,time,value\n");
-        rc = s_find_buckets (&q);
+        q.rows = vg_rows_new (stdout, q.json ? VG_ROWS_NDJSON : VG_ROWS_CSV, NULL, err, sizeof err);
+        rc = q.rows ? vg_rows_header (q.rows) : -VG_ENOMEM;
+        rc = rc ? rc : s_find_buckets (&q);
         if (rc == 0 && q.nbuckets)
             rc = vg_series_meta_scan (q.s, s_series, &q, NULL);
+        rc = rc ? rc : q.rows ? vg_rows_flush (q.rows) : 0;
+        q.nrows = q.rows ? vg_rows_count (q.rows) : 0;
+        vg_rows_destroy (&q.rows);
     }
     vg_buf_free (&q.val);
     free (q.buckets);
@@ -332,6 +263,6 @@ vg_cmd_query (int argc, char **argv)
         fprintf (stderr, "vigil query: store read failed: %s\n", vg_strerror (rc));
         return 1;
     }
-    fprintf (stderr, "vigil query: %" PRIu64 " rows\n", q.rows);
+    fprintf (stderr, "vigil query: %" PRIu64 " rows\n", q.nrows);
     return 0;
 }

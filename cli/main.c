@@ -12,6 +12,7 @@ typedef struct {
 
 static const s_cmd_t s_cmds[] = {
     { "query", vg_cmd_query, "print stored samples or events (CSV or JSON)" },
+    { "export", vg_cmd_export, "stream stored samples of a time range as exact CSV or NDJSON" },
     { "inspect", vg_cmd_inspect, "summarise a store: series, samples, bytes on disk, bytes per sample" },
     { "sim", vg_cmd_sim, "print a simulated fleet's telemetry as NDJSON" },
     { "decode", vg_cmd_decode, "decode a vendor capture or file (jti, mdt, gnmi, 3gpp-xml, ves, pcap...) to NDJSON" },

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/hash.h"
+#include "common/num.h"
 
 typedef struct {
     char *id;       /* NULL = empty slot */
@@ -192,20 +193,15 @@ s_kv_str (vg_buf_t *b, const char *k, const char *v, int first)
     return rc ? rc : vg_ndjson_append_str (b, v);
 }
 
+/* A value as a JSON number (integers exact, doubles shortest; null when not finite). */
 static int
-s_kv_fmt_num (vg_buf_t *b, const char *k, double v)
+s_kv_fmt_num (vg_buf_t *b, const char *k, vg_num_t v, vg_numtype_t type)
 {
-    char num[40];
-    if (!isfinite (v))
+    char num[VG_NUM_TEXT_MAX];
+    if (!vg_num_finite (v, type))
         snprintf (num, sizeof num, "null");
-    else if (v == floor (v) && fabs (v) < 9007199254740992.0)
-        snprintf (num, sizeof num, "%.0f", v);
-    else {
-        /* Shortest of %.15g / %.17g that round-trips. */
-        snprintf (num, sizeof num, "%.15g", v);
-        if (strtod (num, NULL) != v)
-            snprintf (num, sizeof num, "%.17g", v);
-    }
+    else
+        vg_num_format (num, v, type);
     int rc = s_key (b, k, 0);
     return rc ? rc : s_raw (b, num);
 }
@@ -280,7 +276,8 @@ s_sample (void *ctx, const vg_point_t *p)
         if (p->kind == VG_KIND_STATE)
             rc = s_kv_str (b, "state", p->state, 0);
         else
-            rc = s_kv_fmt_num (b, "value", p->value);
+            rc = p->vtype == VG_NUM_I64 || p->vtype == VG_NUM_U64 ? s_kv_fmt_num (b, "value", p->exact, p->vtype)
+                                                                  : s_kv_fmt_num (b, "value", vg_num_f64 (p->value), VG_NUM_F64);
     }
     return rc ? rc : s_flush (self);
 }
@@ -312,8 +309,8 @@ s_event (void *ctx, const vg_event_t *e)
         if (rc == 0) rc = s_kv_int (b, "protocol", f->protocol);
         if (rc == 0) rc = s_kv_int (b, "interval_ms", f->interval_ms);
         if (rc == 0) rc = s_kv_int (b, "dst_asn", f->dst_asn);
-        if (rc == 0) rc = s_kv_fmt_num (b, "bytes", (double) f->bytes);
-        if (rc == 0) rc = s_kv_fmt_num (b, "packets", (double) f->packets);
+        if (rc == 0) rc = s_kv_fmt_num (b, "bytes", vg_num_u64 (f->bytes), VG_NUM_U64);
+        if (rc == 0) rc = s_kv_fmt_num (b, "packets", vg_num_u64 (f->packets), VG_NUM_U64);
         if (rc == 0) rc = s_raw (b, "}");
     }
     if (rc == 0 && e->gap) {
@@ -323,8 +320,8 @@ s_event (void *ctx, const vg_event_t *e)
         if (rc == 0) rc = s_kv_str (b, "reason", g->reason, 1);
         if (rc == 0) rc = s_kv_int (b, "from_ms", (long long) g->from_ms);
         if (rc == 0) rc = s_kv_int (b, "to_ms", (long long) g->to_ms);
-        if (rc == 0) rc = s_kv_fmt_num (b, "samples", (double) g->samples);
-        if (rc == 0) rc = s_kv_fmt_num (b, "events", (double) g->events);
+        if (rc == 0) rc = s_kv_fmt_num (b, "samples", vg_num_u64 (g->samples), VG_NUM_U64);
+        if (rc == 0) rc = s_kv_fmt_num (b, "events", vg_num_u64 (g->events), VG_NUM_U64);
         if (rc == 0) rc = s_raw (b, "}");
     }
     return rc ? rc : s_flush (self);

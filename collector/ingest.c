@@ -59,7 +59,8 @@ typedef struct {
 /* Per-series results of pass 1. */
 typedef struct {
     uint64_t sid;
-    size_t off, n;             /* samples in the scratch arrays */
+    size_t off, n;             /* samples in the scratch arrays (scratch.num) */
+    vg_numtype_t type;         /* of the series' values in this batch */
     uint32_t index;            /* position of the series in the batch */
     size_t kept;               /* samples inside the window */
     bool is_new;
@@ -377,8 +378,8 @@ s_series_id (const Vigil__Batch *b, const Vigil__Series *s)
 
 /* Map a batch series' state indices onto the stored series' names (adding new names). */
 static int
-s_map_states (vg_ingest_t *in, s_series_t *ser, const Vigil__Series *s, Vigil__SeriesMeta *fresh, double *v,
-              size_t n, bool *meta_changed)
+s_map_states (vg_ingest_t *in, s_series_t *ser, const Vigil__Series *s, Vigil__SeriesMeta *fresh, vg_num_t *v,
+              vg_numtype_t *type, size_t n, bool *meta_changed)
 {
     uint16_t map[MAX_STATE_NAMES];
     for (size_t i = 0; i < s->n_state_names; i++) {
@@ -427,8 +428,9 @@ s_map_states (vg_ingest_t *in, s_series_t *ser, const Vigil__Series *s, Vigil__S
         }
         map[i] = (uint16_t) j;
     }
-    for (size_t i = 0; i < n; i++)
-        v[i] = map[(size_t) v[i]];
+    for (size_t i = 0; i < n; i++) /* indices were range-checked in pass 1 */
+        v[i] = vg_num_f64 (map[(size_t) vg_num_to_double (v[i], *type)]);
+    *type = VG_NUM_F64;
     return 0;
 }
 
@@ -440,11 +442,11 @@ s_put_meta (vg_ingest_t *in, vg_store_txn_t *txn, uint64_t sid, const Vigil__Ser
 
 /* Append samples [off, off+n) that are kept, split by bucket, as merges. */
 static int
-s_write_samples (vg_ingest_t *in, vg_store_txn_t *txn, uint64_t sid, size_t off, size_t n)
+s_write_samples (vg_ingest_t *in, vg_store_txn_t *txn, uint64_t sid, size_t off, size_t n, vg_numtype_t type)
 {
     int64_t bms = vg_store_bucket_ms (in->store);
     int64_t *ts = in->scratch.ts + off;
-    double *v = in->scratch.v + off;
+    vg_num_t *v = in->scratch.num + off;
     const uint8_t *keep = in->keep + off;
     size_t i = 0;
     while (i < n) {
@@ -464,7 +466,7 @@ s_write_samples (vg_ingest_t *in, vg_store_txn_t *txn, uint64_t sid, size_t off,
             j++;
         }
         vg_buf_reset (&in->buf);
-        int rc = vg_chunk_encode (ts + i, v + i, w - i, &in->buf);
+        int rc = vg_chunk_encode_num (ts + i, v + i, type, w - i, &in->buf);
         if (rc < 0)
             return rc;
         uint8_t k[VG_SAMPLE_KEY_LEN];
@@ -609,7 +611,8 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
         const Vigil__Series *s = b->series[i];
         s_plan_t *pl = &in->plans[i];
         size_t n = 0, used = 0;
-        rc = vg_chunk_decode (s->chunk.data, s->chunk.len, in->scratch.ts + off, in->scratch.v + off, s->count, &n, &used);
+        rc = vg_chunk_decode_num (s->chunk.data, s->chunk.len, in->scratch.ts + off, in->scratch.num + off, s->count,
+                                  &n, &used, &pl->type);
         if (rc < 0 || n != s->count || used != s->chunk.len)
             return s_reject (in, res, -VG_EPROTO, "series %zu: corrupt chunk (%s)", i,
                              rc < 0 ? vg_strerror (rc) : "count or length mismatch");
@@ -634,7 +637,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
             return s_reject (in, res, -VG_EPROTO, "series %zu: kind changed from %d to %d", i, was, (int) s->kind);
         for (size_t j = 0; j < n; j++) {
             int64_t t = in->scratch.ts[off + j];
-            double v = in->scratch.v[off + j];
+            double v = vg_num_to_double (in->scratch.num[off + j], pl->type);
             bool ok = t >= lo && t <= hi;
             if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE &&
                 !(v >= 0 && v < (double) s->n_state_names && v == floor (v)))
@@ -671,7 +674,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
         }
         bool meta_changed = fresh != NULL;
         if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-            rc = s_map_states (in, ser, s, fresh, in->scratch.v + pl->off, pl->n, &meta_changed);
+            rc = s_map_states (in, ser, s, fresh, in->scratch.num + pl->off, &pl->type, pl->n, &meta_changed);
             if (rc < 0)
                 goto oom;
         }
@@ -688,7 +691,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
             vg_key_sample (k, pl->bucket, pl->sid);
             vg_store_txn_merge (txn, VG_CF_SAMPLES, k, sizeof k, s->chunk.data, s->chunk.len);
         } else {
-            rc = s_write_samples (in, txn, pl->sid, pl->off, pl->n);
+            rc = s_write_samples (in, txn, pl->sid, pl->off, pl->n, pl->type);
             if (rc < 0)
                 goto oom;
         }

@@ -1,4 +1,4 @@
-/* chunk.c - the sample chunk codec: Gorilla (Pelkonen et al., VLDB 2015) plus a decimal mode.
+/* chunk.c - the sample chunk codec: Gorilla (Pelkonen et al., VLDB 2015), a decimal and an integer mode.
  *
  * Invariant: the encoder computes the exact bit length of a chunk before writing, reserves
  * that many bytes once and then writes unchecked; the decoder reads through a bounded bit
@@ -10,6 +10,8 @@
  *                Gorilla: v[0] as 64 raw bits
  *                decimal: e (4 bits, 0..9), mode (1 bit: 0 delta, 1 delta-of-delta),
  *                         w (6 bits), zig-zag(m[0]) in w bits
+ *                integer: signed (1 bit: 1 int64, 0 uint64), mode (1 bit), w (7 bits,
+ *                         0..64), v[0] in w bits (zig-zag when signed)
  *   bits       for i = 1..n-1: timestamp code, then value code
  *   pad        zero bits to the next byte boundary
  * Timestamp code: dod = (ts[i]-ts[i-1]) - (ts[i-1]-ts[i-2]) in wrapping 64-bit arithmetic
@@ -19,11 +21,15 @@
  * the previous window; 11 + 6-bit leading zeros + 6-bit (length - 1) + length bits.
  * Decimal value code on z = zig-zag of the delta (or delta-of-delta) of m[i] = v[i] * 10^e:
  * 0 (z == 0); 10 + z in the previous width; 11 + 6-bit width + z in that width.
- * Both value coders choose reuse-or-new by cost, so a window never stays wider than
+ * Integer value code on z = zig-zag of the wrapping 64-bit delta (or delta-of-delta):
+ * 0 (z == 0); 10 + z in the previous width; 11 + 6-bit (width - 1) + z in that width.
+ * All value coders choose reuse-or-new by cost, so a window never stays wider than
  * needed for long. */
 #include "common/chunk.h"
 #include "common/err.h"
 #include "common/varint.h"
+
+_Static_assert (sizeof (vg_num_t) == 8 && sizeof (double) == 8, "values are 8-byte cells");
 
 #include <assert.h>
 #include <float.h>
@@ -110,6 +116,22 @@ s_load_be64 (const uint8_t *p)
     return ((uint64_t) p[0] << 56) | ((uint64_t) p[1] << 48) | ((uint64_t) p[2] << 40)
            | ((uint64_t) p[3] << 32) | ((uint64_t) p[4] << 24) | ((uint64_t) p[5] << 16)
            | ((uint64_t) p[6] << 8) | (uint64_t) p[7];
+}
+
+/* Element i of an array of 8-byte values (double or vg_num_t) as its bits, and back.
+ * memcpy keeps this free of aliasing questions; compilers make it one load or store. */
+static inline uint64_t
+s_get (const void *v, size_t i)
+{
+    uint64_t u;
+    memcpy (&u, (const unsigned char *) v + 8 * i, sizeof u);
+    return u;
+}
+
+static inline void
+s_put (void *v, size_t i, uint64_t u)
+{
+    memcpy ((unsigned char *) v + 8 * i, &u, sizeof u);
 }
 
 /* ---- bit writer: MSB first; acc holds n < 64 pending bits, left-aligned ------------ */
@@ -264,6 +286,15 @@ s_ts_put (s_bw_t *w, uint64_t z)
     }
 }
 
+/* Write the code of ts[i] (i >= 1); *prev_delta is the delta before it, updated. */
+static inline void
+s_ts_next_put (s_bw_t *w, const int64_t *ts, size_t i, uint64_t *prev_delta)
+{
+    uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
+    s_ts_put (w, vg_zigzag ((int64_t) (delta - *prev_delta)));
+    *prev_delta = delta;
+}
+
 /* Read one timestamp code and return the zig-zagged delta-of-delta. */
 static inline uint64_t
 s_ts_get (s_br_t *r)
@@ -277,6 +308,15 @@ s_ts_get (s_br_t *r)
     }
     s_br_skip (r, ones < 6 ? ones + 1 : 6);
     return s_br_read (r, s_ts_width[ones]);
+}
+
+/* The next timestamp: *delta and *t advance by one delta-of-delta (wrapping in uint64). */
+static inline int64_t
+s_ts_next (s_br_t *r, uint64_t *t, uint64_t *delta)
+{
+    *delta += (uint64_t) vg_unzigzag (s_ts_get (r));
+    *t += *delta;
+    return (int64_t) *t;
 }
 
 /* ---- Gorilla values --------------------------------------------------------------- */
@@ -295,12 +335,12 @@ s_win_reuse (const s_win_t *wn, unsigned lead, unsigned trail)
 
 /* The Gorilla value bits, or some number above limit once the count passes it. */
 static uint64_t
-s_gor_cost (const double *v, size_t n, uint64_t limit)
+s_gor_cost (const void *v, size_t n, uint64_t limit)
 {
-    uint64_t bits = 64, prev = s_dbits (v[0]);
+    uint64_t bits = 64, prev = s_get (v, 0);
     s_win_t wn = { 0, 0, 0 };
     for (size_t i = 1; i < n; i++) {
-        uint64_t cur = s_dbits (v[i]), x = cur ^ prev;
+        uint64_t cur = s_get (v, i), x = cur ^ prev;
         prev = cur;
         if (!x) {
             bits += 1;
@@ -322,17 +362,15 @@ s_gor_cost (const double *v, size_t n, uint64_t limit)
 }
 
 static void
-s_gor_write (s_bw_t *w, const int64_t *ts, const double *v, size_t n)
+s_gor_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n)
 {
-    uint64_t prev = s_dbits (v[0]), prev_delta = 0;
+    uint64_t prev = s_get (v, 0), prev_delta = 0;
     s_win_t wn = { 0, 0, 0 };
     s_bw_put (w, prev, 64);
     for (size_t i = 1; i < n; i++) {
-        uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
-        s_ts_put (w, vg_zigzag ((int64_t) (delta - prev_delta)));
-        prev_delta = delta;
+        s_ts_next_put (w, ts, i, &prev_delta);
 
-        uint64_t cur = s_dbits (v[i]), x = cur ^ prev;
+        uint64_t cur = s_get (v, i), x = cur ^ prev;
         prev = cur;
         if (!x) {
             s_bw_put (w, 0, 1);
@@ -353,15 +391,13 @@ s_gor_write (s_bw_t *w, const int64_t *ts, const double *v, size_t n)
 }
 
 static int
-s_gor_read (s_br_t *r, int64_t *ts, double *v, size_t n)
+s_gor_read (s_br_t *r, int64_t *ts, void *v, size_t n)
 {
     uint64_t prev = s_br_read (r, 64), t = (uint64_t) ts[0], delta = 0;
     s_win_t wn = { 0, 0, 0 };
-    v[0] = s_bitsd (prev);
+    s_put (v, 0, prev);
     for (size_t i = 1; i < n; i++) {
-        delta += (uint64_t) vg_unzigzag (s_ts_get (r));
-        t += delta;
-        ts[i] = (int64_t) t;
+        ts[i] = s_ts_next (r, &t, &delta);
 
         if (r->cnt < 2)
             s_br_refill (r);
@@ -383,8 +419,40 @@ s_gor_read (s_br_t *r, int64_t *ts, double *v, size_t n)
             wn.trail = 64 - lead - len;
             prev ^= s_br_read (r, len) << wn.trail;
         }
-        v[i] = s_bitsd (prev);
+        s_put (v, i, prev);
     }
+    return 0;
+}
+
+/* ---- zig-zag value codes (decimal and integer) ------------------------------------- */
+
+/* Read one value code and advance the running value *m (and, in delta-of-delta mode, its
+ * delta *dm) by the zig-zagged z it carries, wrapping in uint64: 0 -> z = 0; 10 -> z in
+ * the running *width; 11 -> a 6-bit width (plus bias: 0 for decimal, whose widths are
+ * 1..63, 1 for integer, 1..64) and z in it.  Returns 0, or -VG_EPROTO for a reuse before
+ * any width or a zero width. */
+static inline int
+s_m_next (s_br_t *r, unsigned *width, unsigned bias, unsigned dod, uint64_t *m, uint64_t *dm)
+{
+    if (r->cnt < 2)
+        s_br_refill (r);
+    if (!(r->acc >> 63)) {
+        s_br_skip (r, 1);
+        *m += dod ? *dm : 0;
+        return 0;
+    }
+    int fresh = (r->acc >> 62) & 1;
+    s_br_skip (r, 2);
+    if (fresh)
+        *width = (unsigned) s_br_read (r, 6) + bias;
+    if (!*width)
+        return -VG_EPROTO;
+    uint64_t x = (uint64_t) vg_unzigzag (s_br_read (r, *width));
+    if (dod) {
+        *dm += x;
+        *m += *dm;
+    } else
+        *m += x;
     return 0;
 }
 
@@ -453,11 +521,11 @@ typedef struct {
 /* Check every value at exponent e and cost both modes.  Returns 1, or 0 with *bad set to
  * the first index that does not fit. */
 static int
-s_dec_pass (const double *v, size_t n, unsigned e, s_dec_t *d, size_t *bad)
+s_dec_pass (const void *v, size_t n, unsigned e, s_dec_t *d, size_t *bad)
 {
     double p = s_p10[e];
     int64_t m0;
-    if (!s_dec_m (v[0], p, &m0)) {
+    if (!s_dec_m (s_bitsd (s_get (v, 0)), p, &m0)) {
         *bad = 0;
         return 0;
     }
@@ -467,7 +535,7 @@ s_dec_pass (const double *v, size_t n, unsigned e, s_dec_t *d, size_t *bad)
     int64_t prev = m0, prev_d = 0;
     for (size_t i = 1; i < n; i++) {
         int64_t m;
-        if (!s_dec_m (v[i], p, &m)) {
+        if (!s_dec_m (s_bitsd (s_get (v, i)), p, &m)) {
             *bad = i;
             return 0;
         }
@@ -485,7 +553,7 @@ s_dec_pass (const double *v, size_t n, unsigned e, s_dec_t *d, size_t *bad)
 
 /* Find the smallest e for which every value is decimal.  Returns 1 (and fills d) or 0. */
 static int
-s_dec_scan (const double *v, size_t n, s_dec_t *d)
+s_dec_scan (const void *v, size_t n, s_dec_t *d)
 {
     unsigned e = 0;
     for (;;) {
@@ -494,7 +562,7 @@ s_dec_scan (const double *v, size_t n, s_dec_t *d)
             return 1;
         int64_t m;
         unsigned e2 = e + 1;
-        while (e2 <= S_DEC_MAX_E && !s_dec_m (v[bad], s_p10[e2], &m))
+        while (e2 <= S_DEC_MAX_E && !s_dec_m (s_bitsd (s_get (v, bad)), s_p10[e2], &m))
             e2++;
         if (e2 > S_DEC_MAX_E)
             return 0;
@@ -503,10 +571,10 @@ s_dec_scan (const double *v, size_t n, s_dec_t *d)
 }
 
 static void
-s_dec_write (s_bw_t *w, const int64_t *ts, const double *v, size_t n, unsigned e, int dod)
+s_dec_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, unsigned e, int dod)
 {
     double p = s_p10[e];
-    int64_t prev = (int64_t) s_dec_round (v[0] * p), prev_d = 0;
+    int64_t prev = (int64_t) s_dec_round (s_bitsd (s_get (v, 0)) * p), prev_d = 0;
     uint64_t prev_delta = 0;
     unsigned width = 0;
     uint64_t z0 = vg_zigzag (prev);
@@ -515,11 +583,9 @@ s_dec_write (s_bw_t *w, const int64_t *ts, const double *v, size_t n, unsigned e
     if (w0)
         s_bw_put (w, z0, w0);
     for (size_t i = 1; i < n; i++) {
-        uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
-        s_ts_put (w, vg_zigzag ((int64_t) (delta - prev_delta)));
-        prev_delta = delta;
+        s_ts_next_put (w, ts, i, &prev_delta);
 
-        int64_t m = (int64_t) s_dec_round (v[i] * p); /* verified by s_dec_scan */
+        int64_t m = (int64_t) s_dec_round (s_bitsd (s_get (v, i)) * p); /* verified by s_dec_scan */
         int64_t dm = m - prev;
         s_code_t c = s_dec_code (vg_zigzag (dod ? dm - prev_d : dm), &width);
         s_bw_put (w, c.code, c.len);
@@ -529,7 +595,7 @@ s_dec_write (s_bw_t *w, const int64_t *ts, const double *v, size_t n, unsigned e
 }
 
 static int
-s_dec_read (s_br_t *r, int64_t *ts, double *v, size_t n)
+s_dec_read (s_br_t *r, int64_t *ts, void *v, size_t n)
 {
     uint64_t h = s_br_read (r, 11);
     unsigned e = (unsigned) (h >> 7), dod = (unsigned) (h >> 6) & 1, w0 = (unsigned) h & 63;
@@ -540,56 +606,146 @@ s_dec_read (s_br_t *r, int64_t *ts, double *v, size_t n)
     uint64_t m = w0 ? (uint64_t) vg_unzigzag (s_br_read (r, w0)) : 0, dm = 0;
     uint64_t t = (uint64_t) ts[0], delta = 0;
     unsigned width = 0;
-    v[0] = (double) (int64_t) m / p;
+    s_put (v, 0, s_dbits ((double) (int64_t) m / p));
     for (size_t i = 1; i < n; i++) {
-        delta += (uint64_t) vg_unzigzag (s_ts_get (r));
-        t += delta;
-        ts[i] = (int64_t) t;
+        ts[i] = s_ts_next (r, &t, &delta);
 
-        uint64_t z;
-        if (r->cnt < 2)
-            s_br_refill (r);
-        if (!(r->acc >> 63)) {
-            s_br_skip (r, 1);
-            z = 0;
-        } else if (!(r->acc & (UINT64_C (1) << 62))) {
-            s_br_skip (r, 2);
-            if (!width)
-                return -VG_EPROTO;
-            z = s_br_read (r, width);
-        } else {
-            s_br_skip (r, 2);
-            width = (unsigned) s_br_read (r, 6);
-            if (!width)
-                return -VG_EPROTO;
-            z = s_br_read (r, width);
-        }
-        uint64_t x = (uint64_t) vg_unzigzag (z);
-        if (dod) {
-            dm += x;
-            m += dm;
-        } else
-            m += x;
-        v[i] = (double) (int64_t) m / p;
+        if (s_m_next (r, &width, 0, dod, &m, &dm) < 0)
+            return -VG_EPROTO;
+        s_put (v, i, s_dbits ((double) (int64_t) m / p));
+    }
+    return 0;
+}
+
+/* ---- integer values --------------------------------------------------------------- */
+
+/* Values are 64-bit patterns (int64 or uint64; the difference only matters to readers).
+ * Deltas and delta-of-deltas wrap modulo 2^64, so every pair of values has a delta and the
+ * decoder, wrapping the same way, gets every bit back.  v[0] is sent as its zig-zag (int64)
+ * or as is (uint64) in a 7-bit width; then per sample the code on z = zig-zag of the
+ * wrapped (delta-)delta: 0 (z == 0) | 10 + z in the running width | 11 + 6-bit (width - 1)
+ * + z.  Codes can exceed 64 bits, so prefix and payload are written apart. */
+
+typedef struct {
+    uint64_t bits_delta, bits_dod; /* value bits, preamble included, for each mode */
+} s_int_t;
+
+static inline uint64_t
+s_int_first (uint64_t v0, int is_signed)
+{
+    return is_signed ? vg_zigzag ((int64_t) v0) : v0;
+}
+
+/* Cost of one value code with running width *w (updated): same choice as s_dec_code. */
+static inline unsigned
+s_int_code_len (uint64_t z, unsigned *w)
+{
+    if (!z)
+        return 1;
+    unsigned cw = *w, bl = s_bitlen (z);
+    if (cw - bl < 6u)
+        return 2 + cw;
+    *w = bl;
+    return 8 + bl;
+}
+
+static void
+s_int_cost (const void *v, size_t n, int is_signed, s_int_t *c)
+{
+    uint64_t pre = 2 + 7 + s_bitlen (s_int_first (s_get (v, 0), is_signed));
+    uint64_t bd = pre, bdd = pre, prev = s_get (v, 0), prev_d = 0;
+    unsigned wd = 0, wdd = 0;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t cur = s_get (v, i), d = cur - prev;
+        bd += s_int_code_len (vg_zigzag ((int64_t) d), &wd);
+        bdd += s_int_code_len (vg_zigzag ((int64_t) (d - prev_d)), &wdd);
+        prev = cur;
+        prev_d = d;
+    }
+    c->bits_delta = bd;
+    c->bits_dod = bdd;
+}
+
+static inline void
+s_int_put (s_bw_t *w, uint64_t z, unsigned *width)
+{
+    if (!z) {
+        s_bw_put (w, 0, 1);
+        return;
+    }
+    unsigned cw = *width, bl = s_bitlen (z);
+    if (cw - bl < 6u)
+        s_bw_put (w, 2, 2);
+    else {
+        s_bw_put (w, (UINT64_C (3) << 6) | (bl - 1), 8);
+        *width = cw = bl;
+    }
+    s_bw_put (w, z, cw);
+}
+
+static void
+s_int_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, int is_signed, int dod)
+{
+    uint64_t prev = s_get (v, 0), prev_d = 0, prev_delta = 0;
+    uint64_t z0 = s_int_first (prev, is_signed);
+    unsigned w0 = s_bitlen (z0), width = 0;
+    s_bw_put (w, ((uint64_t) is_signed << 8) | ((uint64_t) dod << 7) | w0, 9);
+    if (w0)
+        s_bw_put (w, z0, w0);
+    for (size_t i = 1; i < n; i++) {
+        s_ts_next_put (w, ts, i, &prev_delta);
+
+        uint64_t cur = s_get (v, i), d = cur - prev;
+        s_int_put (w, vg_zigzag ((int64_t) (dod ? d - prev_d : d)), &width);
+        prev = cur;
+        prev_d = d;
+    }
+}
+
+static int
+s_int_read (s_br_t *r, int64_t *ts, void *v, size_t n, int *is_signed)
+{
+    uint64_t h = s_br_read (r, 9);
+    unsigned sgn = (unsigned) (h >> 8), dod = (unsigned) (h >> 7) & 1, w0 = (unsigned) h & 127;
+    if (w0 > 64)
+        return -VG_EPROTO;
+    uint64_t z0 = w0 ? s_br_read (r, w0) : 0;
+    uint64_t m = sgn ? (uint64_t) vg_unzigzag (z0) : z0, dm = 0;
+    uint64_t t = (uint64_t) ts[0], delta = 0;
+    unsigned width = 0;
+    *is_signed = (int) sgn;
+    s_put (v, 0, m);
+    for (size_t i = 1; i < n; i++) {
+        ts[i] = s_ts_next (r, &t, &delta);
+
+        if (s_m_next (r, &width, 1, dod, &m, &dm) < 0)
+            return -VG_EPROTO;
+        s_put (v, i, m);
     }
     return 0;
 }
 
 /* ---- public API ------------------------------------------------------------------- */
 
-int
-vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out)
+static int
+s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_t *out)
 {
-    assert (ts && v && out);
     if (n == 0 || n > VG_CHUNK_MAX_SAMPLES)
         return -VG_EINVAL;
 
-    /* Cost every candidate exactly, keep the smallest (Gorilla on a tie: it decodes
-     * faster).  Gorilla's count stops early once it cannot win. */
+    /* Integers take the integer codec (both modes costed).  Doubles: cost every candidate
+     * exactly, keep the smallest (Gorilla on a tie: it decodes faster); Gorilla's count
+     * stops early once it cannot win. */
     uint64_t bits = s_ts_cost (ts, n);
-    s_dec_t dec;
-    int codec = VG_CHUNK_GORILLA, dod = 0;
-    if (s_dec_scan (v, n, &dec)) {
+    s_dec_t dec = { 0, 0, 0 };
+    int codec = VG_CHUNK_GORILLA, dod = 0, is_signed = type == VG_NUM_I64;
+    if (type != VG_NUM_F64) {
+        s_int_t ic;
+        s_int_cost (v, n, is_signed, &ic);
+        codec = VG_CHUNK_INTEGER;
+        dod = ic.bits_dod < ic.bits_delta;
+        bits += dod ? ic.bits_dod : ic.bits_delta;
+    } else if (s_dec_scan (v, n, &dec)) {
         dod = dec.bits_dod < dec.bits_delta;
         uint64_t dbits = dod ? dec.bits_dod : dec.bits_delta;
         uint64_t gbits = s_gor_cost (v, n, dbits);
@@ -612,7 +768,9 @@ vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out)
     uint8_t *start = out->data + out->len;
     memcpy (start, hdr, hlen);
     s_bw_t w = { start + hlen, 0, 0 };
-    if (codec == VG_CHUNK_DECIMAL)
+    if (codec == VG_CHUNK_INTEGER)
+        s_int_write (&w, ts, v, n, is_signed, dod);
+    else if (codec == VG_CHUNK_DECIMAL)
         s_dec_write (&w, ts, v, n, dec.e, dod);
     else
         s_gor_write (&w, ts, v, n);
@@ -623,12 +781,26 @@ vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out)
 }
 
 int
+vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out)
+{
+    assert (ts && v && out);
+    return s_encode (ts, v, VG_NUM_F64, n, out);
+}
+
+int
+vg_chunk_encode_num (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out)
+{
+    assert (ts && v && out && (type == VG_NUM_F64 || type == VG_NUM_I64 || type == VG_NUM_U64));
+    return s_encode (ts, v, type, n, out);
+}
+
+int
 vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n)
 {
     assert (codec && n && (p || !len));
     if (len < 1)
         return -VG_ETRUNC;
-    if (p[0] != VG_CHUNK_GORILLA && p[0] != VG_CHUNK_DECIMAL)
+    if (p[0] != VG_CHUNK_GORILLA && p[0] != VG_CHUNK_DECIMAL && p[0] != VG_CHUNK_INTEGER)
         return -VG_EPROTO;
     uint64_t cnt;
     size_t k = vg_varint_get (p + 1, p + len, &cnt);
@@ -641,11 +813,10 @@ vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n)
     return (int) (1 + k);
 }
 
-int
-vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_t cap, size_t *n,
-                 size_t *used)
+static int
+s_decode (const uint8_t *p, size_t len, int64_t *ts, void *v, size_t cap, size_t *n, size_t *used,
+          vg_numtype_t *type)
 {
-    assert (n && used && (p || !len) && (ts || !cap) && (v || !cap));
     *n = 0;
     *used = 0;
     int codec;
@@ -661,8 +832,9 @@ vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_t ca
     off += k;
 
     /* Every sample after the first costs at least one timestamp bit and one value bit. */
+    static const unsigned preamble[] = { 0, 64, 11, 9 };
     uint64_t avail = (uint64_t) (len - off) * 8;
-    uint64_t least = 2 * ((uint64_t) cnt - 1) + (codec == VG_CHUNK_GORILLA ? 64 : 11);
+    uint64_t least = 2 * ((uint64_t) cnt - 1) + preamble[codec];
     if (avail < least)
         return -VG_ETRUNC;
     if (cnt > cap)
@@ -671,7 +843,16 @@ vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_t ca
     s_br_t r;
     s_br_init (&r, p + off, p + len);
     ts[0] = vg_unzigzag (z0);
-    rc = codec == VG_CHUNK_GORILLA ? s_gor_read (&r, ts, v, cnt) : s_dec_read (&r, ts, v, cnt);
+    int is_signed = 0;
+    *type = VG_NUM_F64;
+    if (codec == VG_CHUNK_GORILLA)
+        rc = s_gor_read (&r, ts, v, cnt);
+    else if (codec == VG_CHUNK_DECIMAL)
+        rc = s_dec_read (&r, ts, v, cnt);
+    else {
+        rc = s_int_read (&r, ts, v, cnt, &is_signed);
+        *type = is_signed ? VG_NUM_I64 : VG_NUM_U64;
+    }
     uint64_t consumed = s_br_consumed_bits (&r);
     if (consumed > avail)
         return -VG_ETRUNC;
@@ -680,4 +861,27 @@ vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_t ca
     *n = cnt;
     *used = off + (size_t) ((consumed + 7) / 8);
     return 0;
+}
+
+int
+vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_t cap, size_t *n, size_t *used)
+{
+    assert (n && used && (p || !len) && (ts || !cap) && (v || !cap));
+    vg_numtype_t type;
+    int rc = s_decode (p, len, ts, v, cap, n, used, &type);
+    if (rc == 0 && type != VG_NUM_F64)
+        for (size_t i = 0; i < *n; i++) {
+            vg_num_t x;
+            x.u = s_get (v, i);
+            v[i] = vg_num_to_double (x, type);
+        }
+    return rc;
+}
+
+int
+vg_chunk_decode_num (const uint8_t *p, size_t len, int64_t *ts, vg_num_t *v, size_t cap, size_t *n, size_t *used,
+                     vg_numtype_t *type)
+{
+    assert (n && used && type && (p || !len) && (ts || !cap) && (v || !cap));
+    return s_decode (p, len, ts, v, cap, n, used, type);
 }

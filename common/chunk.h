@@ -4,11 +4,14 @@
  * self-describing and self-delimiting:
  *   byte 0      codec: 1 = Gorilla (delta-of-delta ts + XOR doubles),
  *                      2 = decimal (delta-of-delta ts + scaled-integer deltas)
+ *                      3 = integer (delta-of-delta ts + exact 64-bit integer deltas)
  *   varint      n, the sample count (1..VG_CHUNK_MAX_SAMPLES)
  *   ...         codec-specific bit stream, padded to a whole byte
  * The encoder picks the codec that fits: decimal when every value is finite and exactly
  * v = m / 10^e for one small e (counters, percentages, dBm with a decimal), else Gorilla,
- * which round-trips every bit pattern (NaN payloads, +-Inf, -0.0, subnormals).
+ * which round-trips every bit pattern (NaN payloads, +-Inf, -0.0, subnormals).  Values
+ * given as integers (vg_chunk_encode_num with VG_NUM_I64 / VG_NUM_U64) take the integer
+ * codec, exact for every int64 and uint64; the chunk records which of the two it holds.
  * Timestamps may be in any order and any int64 (huge or negative deltas cost more bits
  * but round-trip exactly).  The decoder treats its input as hostile: it never reads past
  * `len`, never writes past `cap`, and rejects counts larger than the input could hold. */
@@ -19,10 +22,11 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/num.h"
 
 #define VG_CHUNK_MAX_SAMPLES (1u << 20)
 
-enum { VG_CHUNK_GORILLA = 1, VG_CHUNK_DECIMAL = 2 };
+enum { VG_CHUNK_GORILLA = 1, VG_CHUNK_DECIMAL = 2, VG_CHUNK_INTEGER = 3 };
 
 /* Append the encoding of n samples (1 <= n <= VG_CHUNK_MAX_SAMPLES) to out.  The encoder
  * costs every candidate (Gorilla; decimal with deltas or delta-of-deltas) exactly and
@@ -30,6 +34,10 @@ enum { VG_CHUNK_GORILLA = 1, VG_CHUNK_DECIMAL = 2 };
  * does not allocate otherwise.  ts and v are read only; no shared state (thread-safe).
  * Returns 0, -VG_EINVAL (n out of range) or -VG_ENOMEM (out is then unchanged). */
 int vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out);
+
+/* Same for values of one type: VG_NUM_F64 encodes exactly as vg_chunk_encode; VG_NUM_I64
+ * and VG_NUM_U64 use the integer codec (delta or delta-of-delta, whichever is smaller). */
+int vg_chunk_encode_num (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out);
 
 /* Read the header of the chunk at p[0..len): codec and sample count.  Returns the number
  * of header bytes, or -VG_ETRUNC / -VG_EPROTO (unknown codec, count 0 or above
@@ -44,5 +52,10 @@ int vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n);
  * ts[0..cap) and v[0..cap) hold unspecified values. */
 int vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_t cap, size_t *n,
                      size_t *used);
+/* Integer chunks decode to the nearest doubles there (exact below 2^53); to keep every bit
+ * use vg_chunk_decode_num, which fills v[] as stored and sets *type (VG_NUM_F64 for the
+ * Gorilla and decimal codecs).  Same returns. */
+int vg_chunk_decode_num (const uint8_t *p, size_t len, int64_t *ts, vg_num_t *v, size_t cap, size_t *n,
+                         size_t *used, vg_numtype_t *type);
 
 #endif

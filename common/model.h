@@ -1,13 +1,16 @@
 /* model.h - Vigil's normalised data model, shared by inputs, agent, collector and CLI.
  *
  * A device is a network element; a series is device + path + labels with a kind; a sample
- * is (ts_ms, double); an event is a typed discrete fact.  These structs only borrow their
+ * is (ts_ms, value): a double, or an exact 64-bit integer for counters a decoder parsed as
+ * integers (common/num.h); an event is a typed discrete fact.  These structs only borrow their
  * strings: whoever receives one copies what it keeps. */
 #ifndef VG_MODEL_H
 #define VG_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/num.h"
 
 typedef enum {
     VG_KIND_GAUGE = 0,
@@ -65,7 +68,10 @@ typedef struct {
     const char *origin_path;   /* vendor's original path or counter name; NULL = same as path */
     const char *unit;          /* optional unit: "By", "%", "dBm", ... */
     int64_t ts_ms;             /* sample time, ms since the Unix epoch */
-    double value;              /* GAUGE / COUNTER value */
+    double value;              /* GAUGE / COUNTER value (for integers: the nearest double) */
+    vg_numtype_t vtype;        /* VG_NUM_F64 (0, the default): value is the sample;
+                                * VG_NUM_I64 / VG_NUM_U64: `exact` is, set with vg_point_set_num */
+    vg_num_t exact;            /* the integer, when vtype says so */
     const char *state;         /* STATE value ("UP", "DOWN", ...); NULL for other kinds */
     uint64_t series_hint;      /* optional: producer's stable hash of (device,path,labels); 0 = none */
 } vg_point_t;
@@ -92,6 +98,15 @@ typedef struct {
     const vg_gap_t *gap;       /* VG_EV_GAP only, else NULL */
     const char *input;
 } vg_event_t;
+
+/* Set p's value to v of type t (exact for integers; value gets the nearest double). */
+static inline void
+vg_point_set_num (vg_point_t *p, vg_num_t v, vg_numtype_t t)
+{
+    p->vtype = t;
+    p->exact = v;
+    p->value = vg_num_to_double (v, t);
+}
 
 /* Name of an event type ("config_change", ...); "unknown" for out-of-range values. */
 const char *vg_event_type_name (vg_event_type_t type);

@@ -24,6 +24,10 @@ vg_samples_reserve (vg_samples_t *s, size_t n)
     if (!v)
         return -VG_ENOMEM;
     s->v = v;
+    vg_num_t *num = realloc (s->num, cap * sizeof *num);
+    if (!num)
+        return -VG_ENOMEM;
+    s->num = num;
     s->cap = cap;
     return 0;
 }
@@ -35,7 +39,9 @@ vg_samples_free (vg_samples_t *s)
         return;
     free (s->ts);
     free (s->v);
+    free (s->num);
     s->ts = NULL;
     s->v = NULL;
+    s->num = NULL;
     s->cap = 0;
 }

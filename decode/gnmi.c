@@ -211,11 +211,11 @@ s_value (s_ctx_t *c, const char *vpath, const vg_oc_labels_t *lb, const uint8_t 
             break;
         case 2:  /* int_val: plain varint, two's complement */
             if (f.wt == VG_PB_VARINT)
-                rc = vg_oc_num (c->o, vpath, lb, (double) (int64_t) f.u, -1);
+                rc = vg_oc_num_exact (c->o, vpath, lb, vg_num_u64 (f.u), VG_NUM_I64, -1);
             break;
         case 3:
             if (f.wt == VG_PB_VARINT)
-                rc = vg_oc_num (c->o, vpath, lb, (double) f.u, -1);
+                rc = vg_oc_num_exact (c->o, vpath, lb, vg_num_u64 (f.u), VG_NUM_U64, -1);
             break;
         case 4:
             if (f.wt == VG_PB_VARINT)

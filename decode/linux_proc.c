@@ -161,10 +161,11 @@ s_trim_copy (char *dst, size_t cap, const char *src)
 
 static int
 s_emit (vg_linux_t *l, const vg_sink_t *sink, const char *path, const vg_label_t *lab, vg_kind_t kind,
-        const char *unit, int64_t ts, double v, uint64_t hint)
+        const char *unit, int64_t ts, vg_num_t v, vg_numtype_t vt, uint64_t hint)
 {
     vg_point_t p = { .device = l->id, .path = path, .labels = lab, .nlabels = lab ? 1 : 0, .kind = kind,
-                     .input = "linux", .unit = unit, .ts_ms = ts, .value = v, .series_hint = hint };
+                     .input = "linux", .unit = unit, .ts_ms = ts, .series_hint = hint };
+    vg_point_set_num (&p, v, vt);
     int rc = vg_sink_sample (sink, &p);
     if (rc == 0)
         l->st.samples++;
@@ -243,8 +244,9 @@ s_netdev (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
         vg_label_t lab = { "name", f->name };
         for (int c = 0; c < NIFC; c++) {
             const char *unit = c == 0 || c == 4 ? "By" : NULL;
-            double val = (double) v[s_ifc[c].col];
-            int rc = s_emit (l, sink, s_ifc[c].path, &lab, VG_KIND_COUNTER, unit, ts, val, f->hint[c]);
+            /* 64-bit counters: exact, not rounded to a double's 53 bits */
+            vg_num_t val = vg_num_u64 (v[s_ifc[c].col]);
+            int rc = s_emit (l, sink, s_ifc[c].path, &lab, VG_KIND_COUNTER, unit, ts, val, VG_NUM_U64, f->hint[c]);
             if (rc)
                 return rc;
             (*n)++;
@@ -289,7 +291,7 @@ s_stat (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
                 vg_decode_fail (&l->st, -VG_EPROTO, "stat: bad btime");
                 continue;
             }
-            rc = s_emit (l, sink, BOOT_PATH, NULL, VG_KIND_GAUGE, "ms", ts, (double) bt * 1000.0, l->h_boot);
+            rc = s_emit (l, sink, BOOT_PATH, NULL, VG_KIND_GAUGE, "ms", ts, vg_num_f64 ((double) bt * 1000.0), VG_NUM_F64, l->h_boot);
             if (rc)
                 return rc;
             (*n)++;
@@ -338,7 +340,7 @@ s_stat (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
         double util = 100.0 * (1.0 - (double) di / (double) dt);
         util = (double) (int64_t) (util * 100.0 + 0.5) / 100.0;
         vg_label_t lab = { "name", c->name };
-        rc = s_emit (l, sink, CPU_PATH, &lab, VG_KIND_GAUGE, "%", ts, util, c->hint);
+        rc = s_emit (l, sink, CPU_PATH, &lab, VG_KIND_GAUGE, "%", ts, vg_num_f64 (util), VG_NUM_F64, c->hint);
         if (rc)
             return rc;
         (*n)++;
@@ -384,12 +386,12 @@ s_meminfo (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
         avail = val[0];
     }
     uint64_t used = avail < val[0] ? val[0] - avail : 0;
-    int rc = s_emit (l, sink, MEM_PHYS, NULL, VG_KIND_GAUGE, "By", ts, (double) val[0], l->h_phys);
+    int rc = s_emit (l, sink, MEM_PHYS, NULL, VG_KIND_GAUGE, "By", ts, vg_num_f64 ((double) val[0]), VG_NUM_F64, l->h_phys);
     if (rc)
         return rc;
     (*n)++;
     if (have[1] || have[2]) {
-        rc = s_emit (l, sink, MEM_USED, NULL, VG_KIND_GAUGE, "By", ts, (double) used, l->h_used);
+        rc = s_emit (l, sink, MEM_USED, NULL, VG_KIND_GAUGE, "By", ts, vg_num_f64 ((double) used), VG_NUM_F64, l->h_used);
         if (rc)
             return rc;
         (*n)++;
@@ -421,7 +423,7 @@ s_uptime (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
         vg_decode_fail (&l->st, -VG_EPROTO, "uptime: malformed");
         return 0;
     }
-    int rc = s_emit (l, sink, UP_PATH, NULL, VG_KIND_GAUGE, "ms", ts, (double) (sec * 1000 + ms), l->h_up);
+    int rc = s_emit (l, sink, UP_PATH, NULL, VG_KIND_GAUGE, "ms", ts, vg_num_f64 ((double) (sec * 1000 + ms)), VG_NUM_F64, l->h_up);
     if (rc == 0)
         (*n)++;
     return rc;

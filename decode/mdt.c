@@ -264,12 +264,12 @@ s_kv_field (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth)
         case 7:
         case 8:
             if (f.wt == VG_PB_VARINT)
-                rc = vg_oc_num (&k->o, k->path, &k->lb, (double) f.u, -1);
+                rc = vg_oc_num_exact (&k->o, k->path, &k->lb, vg_num_u64 (f.u), VG_NUM_U64, -1);
             break;
         case 9:
         case 10:
             if (f.wt == VG_PB_VARINT)
-                rc = vg_oc_num (&k->o, k->path, &k->lb, (double) vg_pb_sint (f.u), -1);
+                rc = vg_oc_num_exact (&k->o, k->path, &k->lb, vg_num_i64 (vg_pb_sint (f.u)), VG_NUM_I64, -1);
             break;
         case 11:
             if (f.wt == VG_PB_FIXED64)

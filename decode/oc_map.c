@@ -224,9 +224,9 @@ s_leaf (const char *path)
 
 /* ---- emission ---------------------------------------------------------------------- */
 
-int
-vg_oc_emit (const vg_oc_out_t *o, const char *path, const char *origin_path, vg_kind_t kind,
-            const char *unit, const vg_oc_labels_t *lb, double v, const char *state)
+static int
+s_emit_num (const vg_oc_out_t *o, const char *path, const char *origin_path, vg_kind_t kind, const char *unit,
+            const vg_oc_labels_t *lb, vg_num_t v, vg_numtype_t vt, const char *state)
 {
     vg_label_t l[VG_MAX_LABELS];
     size_t n = lb ? lb->n : 0;
@@ -249,7 +249,7 @@ vg_oc_emit (const vg_oc_out_t *o, const char *path, const char *origin_path, vg_
     pt.origin_path = origin_path;
     pt.unit = unit;
     pt.ts_ms = o->ts_ms;
-    pt.value = v;
+    vg_point_set_num (&pt, v, vt);
     pt.state = state;
     int rc = vg_sink_sample (o->sink, &pt);
     if (rc == 0)
@@ -258,21 +258,46 @@ vg_oc_emit (const vg_oc_out_t *o, const char *path, const char *origin_path, vg_
 }
 
 int
+vg_oc_emit (const vg_oc_out_t *o, const char *path, const char *origin_path, vg_kind_t kind,
+            const char *unit, const vg_oc_labels_t *lb, double v, const char *state)
+{
+    return s_emit_num (o, path, origin_path, kind, unit, lb, vg_num_f64 (v), VG_NUM_F64, state);
+}
+
+/* A mapped leaf: scaled values become doubles, unscaled ones keep their exact type. */
+static int
+s_emit_entry (const vg_oc_out_t *o, const vg_oc_entry_t *e, const char *vpath, const vg_oc_labels_t *lb, vg_num_t v,
+              vg_numtype_t vt)
+{
+    if (e->scale != 0)
+        return s_emit_num (o, e->oc, vpath, e->kind, e->unit, lb, vg_num_f64 (vg_num_to_double (v, vt) * e->scale),
+                           VG_NUM_F64, NULL);
+    return s_emit_num (o, e->oc, vpath, e->kind, e->unit, lb, v, vt, NULL);
+}
+
+int
 vg_oc_num (const vg_oc_out_t *o, const char *vpath, const vg_oc_labels_t *lb, double v, int kind)
+{
+    return vg_oc_num_exact (o, vpath, lb, vg_num_f64 (v), VG_NUM_F64, kind);
+}
+
+int
+vg_oc_num_exact (const vg_oc_out_t *o, const char *vpath, const vg_oc_labels_t *lb, vg_num_t v, vg_numtype_t vt,
+                 int kind)
 {
     const vg_oc_entry_t *e = vg_oc_lookup (vpath);
     if (e && e->kind != VG_KIND_STATE)
-        return vg_oc_emit (o, e->oc, vpath, e->kind, e->unit, lb, e->scale != 0 ? v * e->scale : v, NULL);
+        return s_emit_entry (o, e, vpath, lb, v, vt);
     char path[VG_MAX_PATH_LEN];
     if (vg_oc_canon_path (path, sizeof path, vpath) < 0)
         return 0;  /* unreachable for bounded callers; skip rather than fail the unit */
     if (strcmp (path, vpath) != 0) {
         e = vg_oc_lookup (path);
         if (e && e->kind != VG_KIND_STATE)
-            return vg_oc_emit (o, e->oc, vpath, e->kind, e->unit, lb, e->scale != 0 ? v * e->scale : v, NULL);
+            return s_emit_entry (o, e, vpath, lb, v, vt);
     }
     vg_kind_t k = kind >= 0 ? (vg_kind_t) kind : vg_oc_guess_kind (s_leaf (path));
-    return vg_oc_emit (o, path, vpath, k, NULL, lb, v, NULL);
+    return s_emit_num (o, path, vpath, k, NULL, lb, v, vt, NULL);
 }
 
 static int
@@ -405,7 +430,7 @@ s_json_leaf (vg_yang_walk_t *w, const char *name, const json_t *v)
     (void) name;
     switch (json_typeof (v)) {
     case JSON_INTEGER:
-        return vg_oc_num (c->o, w->path, c->lb, (double) json_integer_value (v), -1);
+        return vg_oc_num_exact (c->o, w->path, c->lb, vg_num_i64 (json_integer_value (v)), VG_NUM_I64, -1);
     case JSON_REAL:
         return vg_oc_num (c->o, w->path, c->lb, json_real_value (v), -1);
     case JSON_TRUE:
@@ -414,6 +439,10 @@ s_json_leaf (vg_yang_walk_t *w, const char *name, const json_t *v)
     case JSON_STRING: {
         const char *s = json_string_value (v);
         size_t n = json_string_length (v);
+        vg_num_t x;
+        vg_numtype_t xt;
+        if (vg_num_parse_int (s, n, &x, &xt)) /* RFC 7951: 64-bit integers travel as strings */
+            return vg_oc_num_exact (c->o, w->path, c->lb, x, xt, -1);
         if (vg_oc_parse_number (s, n, &d))
             return vg_oc_num (c->o, w->path, c->lb, d, -1);
         if (s_b64_float (s, n, &d))
@@ -568,28 +597,32 @@ vg_oc_pb (const vg_oc_out_t *o, const vg_oc_msgdesc_t *d, const uint8_t *msg, si
         }
         path[plen] = '/';
         memcpy (path + plen + 1, fd->name, nl + 1);
-        double v = 0;
+        vg_num_t v = vg_num_u64 (0);
+        vg_numtype_t vt = VG_NUM_F64;
         int num = 1;
         switch (fd->type) {
-        case VG_OC_F_U64:
+        case VG_OC_F_U64: /* integers stay exact: counters pass 2^53 */
             num = f.wt == VG_PB_VARINT;
-            v = (double) f.u;
+            v = vg_num_u64 (f.u);
+            vt = VG_NUM_U64;
             break;
         case VG_OC_F_I64:
             num = f.wt == VG_PB_VARINT;
-            v = (double) (int64_t) f.u;
+            v = vg_num_u64 (f.u); /* two's complement already */
+            vt = VG_NUM_I64;
             break;
         case VG_OC_F_S64:
             num = f.wt == VG_PB_VARINT;
-            v = (double) vg_pb_sint (f.u);
+            v = vg_num_i64 (vg_pb_sint (f.u));
+            vt = VG_NUM_I64;
             break;
         case VG_OC_F_DBL:
             num = f.wt == VG_PB_FIXED64;
-            v = vg_pb_double (f.u);
+            v = vg_num_f64 (vg_pb_double (f.u));
             break;
         case VG_OC_F_FLT:
             num = f.wt == VG_PB_FIXED32;
-            v = (double) vg_pb_float (f.u);
+            v = vg_num_f64 ((double) vg_pb_float (f.u));
             break;
         case VG_OC_F_STR:
             if (f.wt == VG_PB_LEN)
@@ -611,7 +644,7 @@ vg_oc_pb (const vg_oc_out_t *o, const vg_oc_msgdesc_t *d, const uint8_t *msg, si
             break;
         }
         if (num)
-            rc = vg_oc_num (o, path, lb, v, -1);
+            rc = vg_oc_num_exact (o, path, lb, v, vt, -1);
     }
     path[plen] = '\0';
     vg_oc_labels_restore (lb, m);

@@ -96,6 +96,10 @@ int vg_oc_canon_path (char *out, size_t cap, const char *vendor_path);
  * canonicalised and kept.  kind < 0 means "guess from the leaf name".  Labels are copied
  * and sorted by key.  Returns 0 or the sink's negative code; counts st->samples. */
 int vg_oc_num (const vg_oc_out_t *o, const char *vpath, const vg_oc_labels_t *lb, double v, int kind);
+/* Same for a value of type vt (common/num.h): integers reach the sink exact, unless the
+ * table scales the leaf (then the scaled value is a double). */
+int vg_oc_num_exact (const vg_oc_out_t *o, const char *vpath, const vg_oc_labels_t *lb, vg_num_t v, vg_numtype_t vt,
+                     int kind);
 
 /* Emit a string leaf: a STATE sample when the leaf is mapped as STATE or named like a
  * status ("oper-status", "*-state", "*status"), value truncated to VG_MAX_STATE_LEN - 1;

@@ -172,6 +172,17 @@ vg_pm3gpp_duration_ms (const char *s)
 int
 vg_pm3gpp_parse_value (const char *s, size_t n, double *v)
 {
+    vg_num_t x;
+    vg_numtype_t t;
+    if (!vg_pm3gpp_parse_num (s, n, &x, &t))
+        return 0;
+    *v = vg_num_to_double (x, t);
+    return 1;
+}
+
+int
+vg_pm3gpp_parse_num (const char *s, size_t n, vg_num_t *v, vg_numtype_t *t)
+{
     while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) {
         s++;
         n--;
@@ -180,6 +191,9 @@ vg_pm3gpp_parse_value (const char *s, size_t n, double *v)
         n--;
     if (n == 0 || n > 63)
         return 0;
+    /* Counters are integers: keep all 64 bits rather than the 53 a double holds. */
+    if (vg_num_parse_int (s, n, v, t))
+        return 1;
     char tmp[64];
     memcpy (tmp, s, n);
     tmp[n] = '\0';
@@ -193,7 +207,8 @@ vg_pm3gpp_parse_value (const char *s, size_t n, double *v)
     double d = strtod (tmp, &end);
     if (end != tmp + n)
         return 0;
-    *v = d;
+    *v = vg_num_f64 (d);
+    *t = VG_NUM_F64;
     return 1;
 }
 
@@ -470,11 +485,14 @@ s_value (s_pm_t *pm, long p, char *s, size_t n)
     pt.ts_ms = s_ts (pm);
     pt.labels = pm->labels;
     pt.nlabels = pm->nlabels;
+    vg_num_t num;
+    vg_numtype_t nt;
     if (!memchr (s, ',', n)) {
-        if (!vg_pm3gpp_parse_value (s, n, &pt.value)) {
+        if (!vg_pm3gpp_parse_num (s, n, &num, &nt)) {
             pm->st->undecoded++;
             return 0;
         }
+        vg_point_set_num (&pt, num, nt);
         vg_pm3gpp_totals_note (&pm->fam, name, pt.path, pt.value);
         rc = vg_sink_sample (pm->sink, &pt);
         if (rc == 0)
@@ -500,7 +518,8 @@ s_value (s_pm_t *pm, long p, char *s, size_t n)
         while (j < n && s[j] != ',')
             j++;
         snprintf (binv, sizeof binv, "%zu", bin);
-        if (vg_pm3gpp_parse_value (s + i, j - i, &pt.value)) {
+        if (vg_pm3gpp_parse_num (s + i, j - i, &num, &nt)) {
+            vg_point_set_num (&pt, num, nt);
             rc = vg_sink_sample (pm->sink, &pt);
             if (rc == 0)
                 pm->st->samples++;

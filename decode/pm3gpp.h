@@ -66,6 +66,9 @@ size_t vg_pm3gpp_ldn_labels (const char *dn, char *scratch, size_t size, vg_labe
 /* Parse a measured value: trims blanks; returns 1 and *v for a number, 0 for empty,
  * "NIL"/"-" or non-numeric text. */
 int vg_pm3gpp_parse_value (const char *s, size_t n, double *v);
+/* Same, keeping integers exact: a whole decimal integer that fits 64 bits sets *t to
+ * VG_NUM_U64 (or VG_NUM_I64 when negative); any other number is VG_NUM_F64. */
+int vg_pm3gpp_parse_num (const char *s, size_t n, vg_num_t *v, vg_numtype_t *t);
 
 /* Parse an ISO 8601 duration such as "PT900S", "PT15M", "PT1H" into ms; -1 if invalid. */
 int64_t vg_pm3gpp_duration_ms (const char *s);

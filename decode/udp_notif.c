@@ -265,12 +265,19 @@ s_leaf (vg_yang_walk_t *yw, const char *name, const json_t *v)
 {
     s_walk_t *w = yw->ctx;
     double num = 0;
+    vg_num_t exact = vg_num_u64 (0);
+    vg_numtype_t et = VG_NUM_F64; /* integers (JSON or RFC 7951 strings) stay exact */
     const char *str = NULL;
-    if (json_is_number (v))
+    if (json_is_integer (v)) {
+        exact = vg_num_i64 (json_integer_value (v));
+        et = VG_NUM_I64;
+    } else if (json_is_number (v))
         num = json_number_value (v);
     else if (json_is_string (v)) {
         str = json_string_value (v);
-        if (vg_yang_parse_number (str, &num))
+        if (vg_num_parse_int (str, json_string_length (v), &exact, &et))
+            str = NULL;
+        else if (vg_yang_parse_number (str, &num))
             str = NULL;
         else if (!s_is_state_name (name) || json_string_length (v) >= VG_MAX_STATE_LEN
                  || strlen (str) != json_string_length (v))
@@ -305,8 +312,10 @@ s_leaf (vg_yang_walk_t *yw, const char *name, const json_t *v)
         p.path = e->oc;
         p.kind = e->kind;
         p.unit = e->unit;
-        if (!str && e->scale != 0)
-            num *= e->scale;
+        if (!str && e->scale != 0) {
+            num = (et != VG_NUM_F64 ? vg_num_to_double (exact, et) : num) * e->scale;
+            et = VG_NUM_F64;
+        }
     } else {
         p.path = w->walk.path;
         p.kind = str ? VG_KIND_STATE : VG_KIND_GAUGE;
@@ -320,7 +329,9 @@ s_leaf (vg_yang_walk_t *yw, const char *name, const json_t *v)
             up[i] = (upcase && str[i] >= 'a' && str[i] <= 'z') ? (char) (str[i] - 32) : str[i];
         up[i] = '\0';
         p.state = up;
-    } else
+    } else if (et != VG_NUM_F64)
+        vg_point_set_num (&p, exact, et);
+    else
         p.value = num;
     int rc = vg_sink_sample (w->sink, &p);
     if (rc != 0 && w->rc == 0)

@@ -254,7 +254,7 @@ int
 vg_batch_writer_series (vg_batch_writer_t *w, const vg_batch_series_t *s)
 {
     if (s->device >= w->ndevs || !s->path || !s->path[0] || (int) s->kind < 0 || s->kind > VG_KIND_STATE ||
-        s->count == 0 || !s->ts || !s->v || !s_fits (s->unit, VG_MAX_PATH_LEN))
+        s->count == 0 || !s->ts || (!s->v && !s->num) || !s_fits (s->unit, VG_MAX_PATH_LEN))
         return s_fail (w, -VG_EINVAL);
     if (s->nlabels > VG_MAX_LABELS || s->nstate_names > VG_BATCH_MAX_STATE_NAMES)
         return s_fail (w, -VG_ETOOBIG);
@@ -283,7 +283,8 @@ vg_batch_writer_series (vg_batch_writer_t *w, const vg_batch_series_t *s)
     x->n_state_names = s->nstate_names;
     x->state_names = (char **) s->state_names;
     r->chunk_off = w->chunks.len;
-    rc = vg_chunk_encode (s->ts, s->v, s->count, &w->chunks);
+    rc = s->num ? vg_chunk_encode_num (s->ts, s->num, s->vtype, s->count, &w->chunks)
+                : vg_chunk_encode (s->ts, s->v, s->count, &w->chunks);
     if (rc < 0)
         return s_fail (w, rc);
     r->chunk_len = w->chunks.len - r->chunk_off;

@@ -20,7 +20,7 @@
 typedef struct vg_batch_writer vg_batch_writer_t;
 
 /* One series of a batch.  labels holds 2 * nlabels strings, key, value, key, value...
- * ts and v hold count samples (count >= 1).  state_names: STATE series only. */
+ * ts and v (or num) hold count samples (count >= 1).  state_names: STATE series only. */
 typedef struct {
     uint32_t device;                  /* index returned by vg_batch_writer_device */
     const char *path;                 /* required, non-empty */
@@ -33,7 +33,9 @@ typedef struct {
     const char *const *state_names;
     size_t nstate_names;              /* <= VG_BATCH_MAX_STATE_NAMES */
     const int64_t *ts;
-    const double *v;
+    const double *v;                  /* values as doubles, or NULL when num is set */
+    const vg_num_t *num;              /* values of type vtype (exact integers); used when set */
+    vg_numtype_t vtype;
     uint32_t count;
 } vg_batch_series_t;
 

@@ -10,13 +10,19 @@
 
 typedef struct {
     int64_t ts;
-    double v;
+    vg_num_t v;
 } s_sample_t;
 
-/* Decode every chunk; returns count (>= 0) with *out (malloc'd) sorted by time, or < 0. */
+/* Decode every chunk; returns count (>= 0) with *out (malloc'd) sorted by time and every
+ * value converted to the one type *type they share without loss (see vg_num_join_type:
+ * integer chunks merged with older double chunks of whole numbers stay integers), or < 0. */
 static int64_t
-s_decode_all (const uint8_t *p, size_t len, s_sample_t **out)
+s_decode_all (const uint8_t *p, size_t len, s_sample_t **out, vg_numtype_t *type)
 {
+    uint8_t *types = NULL; /* type of each decoded sample's chunk */
+    vg_num_join_t join = VG_NUM_JOIN_INIT;
+    int mixed = 0;
+    vg_numtype_t first = VG_NUM_F64;
     size_t off = 0;
     size_t cap = 0, count = 0;
     s_sample_t *all = NULL;
@@ -40,6 +46,12 @@ s_decode_all (const uint8_t *p, size_t len, s_sample_t **out)
                 goto fail;
             }
             all = na;
+            uint8_t *nt = realloc (types, ncap);
+            if (!nt) {
+                rc = -VG_ENOMEM;
+                goto fail;
+            }
+            types = nt;
             cap = ncap;
         }
         if (vg_samples_reserve (&dec, n) < 0) {
@@ -47,17 +59,32 @@ s_decode_all (const uint8_t *p, size_t len, s_sample_t **out)
             goto fail;
         }
         size_t got = 0, used = 0;
-        rc = vg_chunk_decode (p + off, len - off, dec.ts, dec.v, n, &got, &used);
+        vg_numtype_t t;
+        rc = vg_chunk_decode_num (p + off, len - off, dec.ts, dec.num, n, &got, &used, &t);
         if (rc < 0)
             goto fail;
+        if (count == 0)
+            first = t;
+        mixed |= t != first;
         for (size_t i = 0; i < got; i++) {
             all[count + i].ts = dec.ts[i];
-            all[count + i].v = dec.v[i];
+            all[count + i].v = dec.num[i];
+            types[count + i] = (uint8_t) t;
+            vg_num_join_add (&join, dec.num[i], t);
         }
         count += got;
         off += used;
     }
     vg_samples_free (&dec);
+    /* One type per value: chunks of one type (the usual case) need no conversion. */
+    *type = first;
+    if (mixed) {
+        *type = vg_num_join_type (&join);
+        for (size_t i = 0; i < count; i++)
+            all[i].v = vg_num_convert (all[i].v, (vg_numtype_t) types[i], *type);
+    }
+    free (types);
+    types = NULL;
     /* Stable order by time: chunks arrive mostly in order, so check before sorting. */
     int sorted = 1;
     for (size_t i = 1; i < count && sorted; i++)
@@ -90,6 +117,7 @@ s_decode_all (const uint8_t *p, size_t len, s_sample_t **out)
     return (int64_t) count;
 fail:
     free (all);
+    free (types);
     vg_samples_free (&dec);
     return rc;
 }
@@ -98,7 +126,8 @@ int
 vg_sample_merge_value (const uint8_t *value, size_t len, vg_buf_t *out)
 {
     s_sample_t *all = NULL;
-    int64_t n = s_decode_all (value, len, &all);
+    vg_numtype_t type;
+    int64_t n = s_decode_all (value, len, &all, &type);
     if (n < 0)
         return (int) n;
     if (n == 0) {
@@ -107,7 +136,7 @@ vg_sample_merge_value (const uint8_t *value, size_t len, vg_buf_t *out)
     }
     int rc = 0;
     int64_t *ts = malloc ((size_t) n * sizeof *ts);
-    double *v = malloc ((size_t) n * sizeof *v);
+    vg_num_t *v = malloc ((size_t) n * sizeof *v);
     if (!ts || !v) {
         rc = -VG_ENOMEM;
         goto done;
@@ -119,7 +148,7 @@ vg_sample_merge_value (const uint8_t *value, size_t len, vg_buf_t *out)
     /* A chunk holds at most VG_CHUNK_MAX_SAMPLES; longer runs become several chunks. */
     for (int64_t off = 0; off < n && rc == 0; off += VG_CHUNK_MAX_SAMPLES) {
         int64_t k = n - off < VG_CHUNK_MAX_SAMPLES ? n - off : VG_CHUNK_MAX_SAMPLES;
-        rc = vg_chunk_encode (ts + off, v + off, (size_t) k, out);
+        rc = vg_chunk_encode_num (ts + off, v + off, type, (size_t) k, out);
     }
 done:
     free (ts);
@@ -129,18 +158,39 @@ done:
 }
 
 int
-vg_sample_value_scan (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_sample_fn fn, void *ctx)
+vg_sample_value_scan_num (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_sample_num_fn fn,
+                          void *ctx)
 {
     s_sample_t *all = NULL;
-    int64_t n = s_decode_all (value, len, &all);
+    vg_numtype_t type;
+    int64_t n = s_decode_all (value, len, &all, &type);
     if (n < 0)
         return (int) n;
     int rc = 0;
     for (int64_t i = 0; i < n && rc == 0; i++)
         if (all[i].ts >= from_ms && all[i].ts < to_ms)
-            rc = fn (ctx, all[i].ts, all[i].v);
+            rc = fn (ctx, all[i].ts, all[i].v, type);
     free (all);
     return rc;
+}
+
+typedef struct {
+    vg_sample_fn fn;
+    void *ctx;
+} s_as_double_t;
+
+static int
+s_as_double (void *ctx, int64_t ts_ms, vg_num_t v, vg_numtype_t type)
+{
+    s_as_double_t *d = ctx;
+    return d->fn (d->ctx, ts_ms, vg_num_to_double (v, type));
+}
+
+int
+vg_sample_value_scan (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_sample_fn fn, void *ctx)
+{
+    s_as_double_t d = { fn, ctx };
+    return vg_sample_value_scan_num (value, len, from_ms, to_ms, s_as_double, &d);
 }
 
 int64_t
@@ -148,7 +198,8 @@ vg_sample_value_count (const uint8_t *value, size_t len)
 {
     /* Chunk headers carry counts but not byte lengths, so walking the chunks needs a decode. */
     s_sample_t *all = NULL;
-    int64_t n = s_decode_all (value, len, &all);
+    vg_numtype_t type;
+    int64_t n = s_decode_all (value, len, &all, &type);
     free (all);
     return n;
 }

@@ -321,14 +321,14 @@ vg_store_commit (vg_store_t *s, vg_store_txn_t *t, char *err, size_t errlen)
     return 0;
 }
 
-int
-vg_store_get (vg_store_t *s, vg_cf_t cf, const void *k, size_t kl, vg_buf_t *out)
+static int
+s_get (vg_store_t *s, const rocksdb_readoptions_t *ro, vg_cf_t cf, const void *k, size_t kl, vg_buf_t *out)
 {
     char *rerr = NULL;
     size_t vl = 0;
     if (!s->cf[cf])
         return -VG_ENOTFOUND; /* an optional family this (older) store lacks */
-    char *v = rocksdb_get_cf (s->db, s->ropts, s->cf[cf], k, kl, &vl, &rerr);
+    char *v = rocksdb_get_cf (s->db, ro, s->cf[cf], k, kl, &vl, &rerr);
     if (rerr) {
         free (rerr);
         return -VG_ESTORE;
@@ -342,12 +342,21 @@ vg_store_get (vg_store_t *s, vg_cf_t cf, const void *k, size_t kl, vg_buf_t *out
 }
 
 int
-vg_store_scan (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
-               vg_store_kv_fn fn, void *ctx)
+vg_store_get (vg_store_t *s, vg_cf_t cf, const void *k, size_t kl, vg_buf_t *out)
+{
+    return s_get (s, s->ropts, cf, k, kl, out);
+}
+
+/* Scan [from, to) of cf, through snapshot snap when not NULL. */
+static int
+s_scan (vg_store_t *s, const rocksdb_snapshot_t *snap, vg_cf_t cf, const void *from, size_t fl, const void *to,
+        size_t tl, vg_store_kv_fn fn, void *ctx)
 {
     if (!s->cf[cf])
         return 0; /* an optional family this (older) store lacks: nothing to visit */
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create ();
+    if (snap)
+        rocksdb_readoptions_set_snapshot (ro, snap);
     if (to)
         rocksdb_readoptions_set_iterate_upper_bound (ro, to, tl);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf (s->db, ro, s->cf[cf]);
@@ -375,6 +384,71 @@ vg_store_scan (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const voi
     rocksdb_iter_destroy (it);
     rocksdb_readoptions_destroy (ro);
     return rc;
+}
+
+int
+vg_store_scan (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
+               vg_store_kv_fn fn, void *ctx)
+{
+    return s_scan (s, NULL, cf, from, fl, to, tl, fn, ctx);
+}
+
+struct vg_store_view {
+    vg_store_t *store;
+    const rocksdb_snapshot_t *snap;
+    rocksdb_readoptions_t *ro; /* reads at snap */
+};
+
+vg_store_view_t *
+vg_store_view_new (vg_store_t *s)
+{
+    vg_store_view_t *v = calloc (1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->store = s;
+    v->ro = rocksdb_readoptions_create ();
+    if (!v->ro) {
+        vg_store_view_destroy (&v);
+        return NULL;
+    }
+    /* A secondary has no snapshots ("not supported in secondary mode"): its state only
+     * moves at catch-up, which the view's owner does not call while reading. */
+    if (s->mode != VG_STORE_SECONDARY) {
+        v->snap = rocksdb_create_snapshot (s->db);
+        if (!v->snap) {
+            vg_store_view_destroy (&v);
+            return NULL;
+        }
+        rocksdb_readoptions_set_snapshot (v->ro, v->snap);
+    }
+    return v;
+}
+
+void
+vg_store_view_destroy (vg_store_view_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_store_view_t *v = *self_p;
+    if (v->ro)
+        rocksdb_readoptions_destroy (v->ro);
+    if (v->snap)
+        rocksdb_release_snapshot (v->store->db, v->snap);
+    free (v);
+    *self_p = NULL;
+}
+
+int
+vg_store_view_get (vg_store_view_t *v, vg_cf_t cf, const void *k, size_t kl, vg_buf_t *out)
+{
+    return s_get (v->store, v->ro, cf, k, kl, out);
+}
+
+int
+vg_store_view_scan (vg_store_view_t *v, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
+                    vg_store_kv_fn fn, void *ctx)
+{
+    return s_scan (v->store, v->snap, cf, from, fl, to, tl, fn, ctx);
 }
 
 int

@@ -72,6 +72,21 @@ typedef int (*vg_store_kv_fn) (void *ctx, const uint8_t *k, size_t kl, const uin
 int vg_store_scan (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
                    vg_store_kv_fn fn, void *ctx);
 
+/* A point-in-time view (a RocksDB snapshot): reads through it see the store as it was
+ * when the view was taken, whatever the writer does after.  Long exports read through one
+ * so their output is one consistent state.  A secondary has no snapshots: its view is the
+ * state of its last catch-up (and stays readable while the primary compacts, as the
+ * secondary keeps its files open), so a reader that needs one state catches up before
+ * taking the view and not while reading.  The view borrows s, which must outlive it.
+ * NULL on allocation failure. */
+typedef struct vg_store_view vg_store_view_t;
+vg_store_view_t *vg_store_view_new (vg_store_t *s);
+void vg_store_view_destroy (vg_store_view_t **self_p);
+/* vg_store_get / vg_store_scan through view v (same contracts). */
+int vg_store_view_get (vg_store_view_t *v, vg_cf_t cf, const void *k, size_t kl, vg_buf_t *out);
+int vg_store_view_scan (vg_store_view_t *v, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
+                        vg_store_kv_fn fn, void *ctx);
+
 /* Delete every key in [from, to) of cf (retention) and compact the range. */
 int vg_store_delete_range (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl);
 

@@ -2,7 +2,9 @@
  *
  * Usage: bench_chunk [samples_per_chunk [samples_per_run]]   (defaults 1000 and 2,000,000)
  * Prints one JSON object: per synthetic series shape, bytes/sample and the best of 15 runs
- * of encode and decode ns/sample; "mixed" is the four shapes taken together. */
+ * of encode and decode ns/sample; "mixed" is the four double shapes taken together.  The
+ * fifth shape, a uint64 octet counter above 2^60, goes through the integer codec
+ * (vg_chunk_encode_num / vg_chunk_decode_num) and is not part of "mixed". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +13,9 @@
 #include "common/chunk.h"
 #include "common/clock.h"
 
-enum { SHAPES = 4, RUNS = 15 };
+enum { SHAPES = 5, DOUBLE_SHAPES = 4, RUNS = 15 };
 static const char *const s_shape_name[SHAPES] = { "regular_counter", "gauge_2dec", "random_doubles",
-                                                  "constant" };
+                                                  "constant", "u64_counter" };
 
 static uint64_t
 s_rand (uint64_t *state)
@@ -24,11 +26,13 @@ s_rand (uint64_t *state)
     return z ^ (z >> 31);
 }
 
+/* Values are 8-byte cells: doubles for shapes 0-3, uint64 for shape 4. */
 static void
-s_fill (int shape, int64_t *ts, double *v, size_t n, uint64_t *rs)
+s_fill (int shape, int64_t *ts, vg_num_t *v, size_t n, uint64_t *rs)
 {
     int64_t t = INT64_C (1764367381000);
     double c = 9876543210.0;
+    uint64_t u = (UINT64_C (1) << 60) + 1;
     long g = 4537; /* 45.37 */
     for (size_t i = 0; i < n; i++) {
         switch (shape) {
@@ -36,23 +40,47 @@ s_fill (int shape, int64_t *ts, double *v, size_t n, uint64_t *rs)
             ts[i] = t + (int64_t) i * 10000;
             for (int k = 0; k < 4; k++)
                 c += 625 + (double) (s_rand (rs) % 174) - 86;
-            v[i] = c;
+            v[i].f = c;
             break;
         case 1: /* temperature-like gauge, 2 decimals, random walk; ts jitter 0..20 ms */
             ts[i] = t + (int64_t) i * 10000 + (int64_t) (s_rand (rs) % 21);
             g += (long) (s_rand (rs) % 41) - 20;
-            v[i] = (double) g / 100.0;
+            v[i].f = (double) g / 100.0;
             break;
         case 2: /* full-precision doubles */
             ts[i] = t + (int64_t) i * 1000;
-            v[i] = (double) (s_rand (rs) >> 11) / 9007199254740992.0 * 1000.0;
+            v[i].f = (double) (s_rand (rs) >> 11) / 9007199254740992.0 * 1000.0;
+            break;
+        case 4: /* 64-bit octet counter past 2^60, 10 s polling, ~1 Gb/s +- noise */
+            ts[i] = t + (int64_t) i * 10000;
+            u += 1250000000 + s_rand (rs) % 100000;
+            v[i].u = u;
             break;
         default: /* constant */
             ts[i] = t + (int64_t) i * 10000;
-            v[i] = 1.0;
+            v[i].f = 1.0;
             break;
         }
     }
+}
+
+/* Shapes 0-3 through the double API (what every version of the codec measured), shape 4
+ * through the typed API as uint64. */
+static int
+s_encode (int shape, const int64_t *ts, const vg_num_t *v, size_t n, vg_buf_t *out)
+{
+    if (shape == DOUBLE_SHAPES)
+        return vg_chunk_encode_num (ts, v, VG_NUM_U64, n, out);
+    return vg_chunk_encode (ts, &v[0].f, n, out);
+}
+
+static int
+s_decode (int shape, const vg_buf_t *in, int64_t *ts, vg_num_t *v, size_t cap, size_t *n, size_t *used)
+{
+    vg_numtype_t t;
+    if (shape == DOUBLE_SHAPES)
+        return vg_chunk_decode_num (in->data, in->len, ts, v, cap, n, used, &t);
+    return vg_chunk_decode (in->data, in->len, ts, &v[0].f, cap, n, used);
 }
 
 int
@@ -68,7 +96,7 @@ main (int argc, char **argv)
     enum { DISTINCT = 16 };
     size_t reps = total / per;
     int64_t *ts = malloc (DISTINCT * per * sizeof *ts), *ts2 = malloc (per * sizeof *ts2);
-    double *v = malloc (DISTINCT * per * sizeof *v), *v2 = malloc (per * sizeof *v2);
+    vg_num_t *v = malloc (DISTINCT * per * sizeof *v), *v2 = malloc (per * sizeof *v2);
     vg_buf_t enc[DISTINCT];
     if (!ts || !ts2 || !v || !v2)
         return 1;
@@ -84,7 +112,7 @@ main (int argc, char **argv)
         int codec = 0;
         for (int d = 0; d < DISTINCT; d++) {
             s_fill (s, ts + d * per, v + d * per, per, &rs);
-            if (vg_chunk_encode (ts + d * per, v + d * per, per, &enc[d]) < 0)
+            if (s_encode (s, ts + d * per, v + d * per, per, &enc[d]) < 0)
                 return 1;
             bytes += enc[d].len;
             codec = enc[d].data[0];
@@ -97,16 +125,16 @@ main (int argc, char **argv)
             for (size_t r = 0; r < reps; r++) {
                 size_t d = r % DISTINCT;
                 vg_buf_reset (&b);
-                if (vg_chunk_encode (ts + d * per, v + d * per, per, &b) < 0)
+                if (s_encode (s, ts + d * per, v + d * per, per, &b) < 0)
                     return 1;
             }
             int64_t t1 = vg_clock_mono_ns ();
             volatile double sink = 0;
             for (size_t r = 0; r < reps; r++) {
                 size_t d = r % DISTINCT, n, used;
-                if (vg_chunk_decode (enc[d].data, enc[d].len, ts2, v2, per, &n, &used) < 0)
+                if (s_decode (s, &enc[d], ts2, v2, per, &n, &used) < 0)
                     return 1;
-                sink += v2[n - 1];
+                sink += v2[n - 1].f;
             }
             int64_t t2 = vg_clock_mono_ns ();
             (void) sink;
@@ -118,8 +146,7 @@ main (int argc, char **argv)
         vg_buf_free (&b);
         /* correctness guard: the last chunk decodes to its input */
         size_t n, used;
-        if (vg_chunk_decode (enc[DISTINCT - 1].data, enc[DISTINCT - 1].len, ts2, v2, per, &n, &used)
-                < 0
+        if (s_decode (s, &enc[DISTINCT - 1], ts2, v2, per, &n, &used) < 0
             || memcmp (v2, v + (DISTINCT - 1) * per, per * sizeof *v2) != 0
             || memcmp (ts2, ts + (DISTINCT - 1) * per, per * sizeof *ts2) != 0) {
             fprintf (stderr, "round trip failed for %s\n", s_shape_name[s]);
@@ -128,17 +155,20 @@ main (int argc, char **argv)
         double bps = (double) bytes / (double) (DISTINCT * per);
         printf ("%s{\"shape\":\"%s\",\"codec\":\"%s\",\"bytes_per_sample\":%.3f,"
                 "\"encode_ns_per_sample\":%.2f,\"decode_ns_per_sample\":%.2f}",
-                s ? "," : "", s_shape_name[s], codec == VG_CHUNK_DECIMAL ? "decimal" : "gorilla",
+                s ? "," : "", s_shape_name[s],
+                codec == VG_CHUNK_INTEGER ? "integer" : codec == VG_CHUNK_DECIMAL ? "decimal" : "gorilla",
                 bps, best_enc, best_dec);
-        sum_enc += best_enc;
-        sum_dec += best_dec;
-        sum_bytes += bps;
+        if (s < DOUBLE_SHAPES) {
+            sum_enc += best_enc;
+            sum_dec += best_dec;
+            sum_bytes += bps;
+        }
         for (int d = 0; d < DISTINCT; d++)
             vg_buf_free (&enc[d]);
     }
     printf ("],\"mixed\":{\"bytes_per_sample\":%.3f,\"encode_ns_per_sample\":%.2f,"
             "\"decode_ns_per_sample\":%.2f}}\n",
-            sum_bytes / SHAPES, sum_enc / SHAPES, sum_dec / SHAPES);
+            sum_bytes / DOUBLE_SHAPES, sum_enc / DOUBLE_SHAPES, sum_dec / DOUBLE_SHAPES);
     free (ts);
     free (ts2);
     free (v);

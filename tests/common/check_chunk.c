@@ -353,7 +353,7 @@ START_TEST (header_errors)
     /* unknown codecs */
     uint8_t save = b.data[0];
     for (int c = 0; c < 256; c++) {
-        if (c == VG_CHUNK_GORILLA || c == VG_CHUNK_DECIMAL)
+        if (c == VG_CHUNK_GORILLA || c == VG_CHUNK_DECIMAL || c == VG_CHUNK_INTEGER)
             continue;
         b.data[0] = (uint8_t) c;
         ck_assert_int_eq (vg_chunk_header (b.data, b.len, &codec, &n), -VG_EPROTO);
@@ -396,6 +396,17 @@ s_sample_chunks (vg_buf_t *b, size_t *off, size_t max)
     size_t k = 0;
     for (int shape = 0; shape < 6 && k < max; shape++) {
         size_t n = shape == 5 ? 1 : N - (size_t) shape * 40;
+        if (shape == 0) { /* two integer chunks first: a counter near 2^64 and random int64 */
+            for (int is = 0; is < 2 && k < max; is++) {
+                vg_num_t iv[N];
+                for (size_t i = 0; i < N; i++) {
+                    ts[i] = INT64_C (1764367381000) + (int64_t) i * 1000;
+                    iv[i].u = is ? s_rand (&rs) : UINT64_MAX - 5000 + i * 37;
+                }
+                off[k++] = b->len;
+                ck_assert_int_eq (vg_chunk_encode_num (ts, iv, is ? VG_NUM_I64 : VG_NUM_U64, N, b), 0);
+            }
+        }
         for (size_t i = 0; i < n; i++) {
             ts[i] = INT64_C (1764367381000) + (int64_t) i * 1000;
             switch (shape) {
@@ -420,8 +431,8 @@ s_sample_chunks (vg_buf_t *b, size_t *off, size_t max)
 START_TEST (truncation_prefixes)
 {
     vg_buf_t b = VG_BUF_INIT;
-    size_t off[8];
-    size_t k = s_sample_chunks (&b, off, 7);
+    size_t off[10];
+    size_t k = s_sample_chunks (&b, off, 9);
     static int64_t ts[400];
     static double v[400];
     for (size_t c = 0; c < k; c++) {
@@ -479,7 +490,7 @@ START_TEST (random_bytes)
         for (size_t i = 0; i < len; i++)
             buf[i] = (uint8_t) s_rand (&rs);
         if (len && iter % 2) /* a valid codec byte and a small count get further in */
-            buf[0] = (uint8_t) (1 + iter % 4 / 2);
+            buf[0] = (uint8_t) (1 + iter % 6 / 2);
         if (len > 1 && iter % 4 < 2)
             buf[1] = (uint8_t) (s_rand (&rs) % 80);
         s_hostile (buf, len, 1 + s_rand (&rs) % CAP, ts, v);
@@ -487,8 +498,8 @@ START_TEST (random_bytes)
 
     /* bit flips in valid chunks */
     vg_buf_t b = VG_BUF_INIT;
-    size_t off[8];
-    size_t k = s_sample_chunks (&b, off, 7);
+    size_t off[10];
+    size_t k = s_sample_chunks (&b, off, 9);
     static int64_t bts[400];
     static double bv[400];
     for (int iter = 0; iter < 20000; iter++) {
@@ -508,9 +519,9 @@ END_TEST
 START_TEST (concatenated)
 {
     vg_buf_t b = VG_BUF_INIT;
-    size_t off[8];
-    size_t k = s_sample_chunks (&b, off, 7);
-    ck_assert_uint_ge (k, 5);
+    size_t off[10];
+    size_t k = s_sample_chunks (&b, off, 9);
+    ck_assert_uint_ge (k, 7);
     static int64_t ts[400];
     static double v[400];
     size_t pos = 0, seen = 0;
@@ -542,6 +553,139 @@ START_TEST (concatenated)
 }
 END_TEST
 
+/* Encode integers, decode them exactly (and as doubles), and return the chunk size. */
+static size_t
+s_int_roundtrip (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n)
+{
+    vg_buf_t b = VG_BUF_INIT;
+    ck_assert_int_eq (vg_chunk_encode_num (ts, v, type, n, &b), 0);
+    int codec = 0;
+    uint32_t hn = 0;
+    ck_assert_int_gt (vg_chunk_header (b.data, b.len, &codec, &hn), 0);
+    ck_assert_int_eq (codec, VG_CHUNK_INTEGER);
+    ck_assert_uint_eq (hn, n);
+    int64_t *ts2 = malloc (n * sizeof *ts2);
+    vg_num_t *v2 = malloc (n * sizeof *v2);
+    double *d2 = malloc (n * sizeof *d2);
+    ck_assert (ts2 && v2 && d2);
+    size_t got = 0, used = 0;
+    vg_numtype_t t2 = VG_NUM_F64;
+    ck_assert_int_eq (vg_chunk_decode_num (b.data, b.len, ts2, v2, n, &got, &used, &t2), 0);
+    ck_assert_uint_eq (got, n);
+    ck_assert_uint_eq (used, b.len);
+    ck_assert_int_eq (t2, type);
+    ck_assert (memcmp (ts, ts2, n * sizeof *ts) == 0);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg (v2[i].u == v[i].u, "value %zu: %llx != %llx", i, (unsigned long long) v2[i].u,
+                       (unsigned long long) v[i].u);
+    /* the double API reads the same chunk as the nearest doubles */
+    ck_assert_int_eq (vg_chunk_decode (b.data, b.len, ts2, d2, n, &got, &used), 0);
+    for (size_t i = 0; i < n; i++)
+        ck_assert (d2[i] == vg_num_to_double (v[i], type));
+    size_t len = b.len;
+    free (ts2);
+    free (v2);
+    free (d2);
+    vg_buf_free (&b);
+    return len;
+}
+
+START_TEST (int_extremes)
+{
+    enum { N = 300 };
+    int64_t ts[N];
+    vg_num_t v[N];
+    uint64_t rs = 77;
+    for (size_t i = 0; i < N; i++)
+        ts[i] = INT64_C (1764367381000) + (int64_t) i * 1000 + (int64_t) (s_rand (&rs) % 3);
+    /* unsigned: 0, 2^53 + 1, 2^60 + 1, UINT64_MAX and neighbours, then random bit patterns */
+    static const uint64_t edge[] = { 0, (UINT64_C (1) << 53) + 1, (UINT64_C (1) << 60) + 1, UINT64_MAX,
+                                     UINT64_MAX - 1, 1, (UINT64_C (1) << 63), (UINT64_C (1) << 63) - 1 };
+    for (size_t i = 0; i < N; i++)
+        v[i].u = i < 8 ? edge[i] : s_rand (&rs) >> (s_rand (&rs) % 64);
+    s_int_roundtrip (ts, v, VG_NUM_U64, N);
+    /* signed: INT64_MIN / MAX next to each other (the widest possible deltas) */
+    static const int64_t sedge[] = { INT64_MIN, INT64_MAX, -1, 0, INT64_MIN + 1, 1, INT64_MAX - 1, -(INT64_C (1) << 60) - 1 };
+    for (size_t i = 0; i < N; i++)
+        v[i].i = i < 8 ? sedge[i] : (int64_t) s_rand (&rs);
+    s_int_roundtrip (ts, v, VG_NUM_I64, N);
+    /* one sample, and every single-value width */
+    for (unsigned w = 0; w <= 64; w++) {
+        vg_num_t one = { .u = w == 64 ? UINT64_MAX : (UINT64_C (1) << w) - (w ? 1 : 0) };
+        s_int_roundtrip (ts, &one, VG_NUM_U64, 1);
+        s_int_roundtrip (ts, &one, VG_NUM_I64, 1);
+    }
+}
+END_TEST
+
+START_TEST (int_counter_size)
+{
+    /* A 64-bit octet counter above 2^60 growing ~1 Gb/s with jitter: exact and small (the
+     * decimal codec could not hold it at all). */
+    enum { N = 3600 };
+    int64_t *ts = malloc (N * sizeof *ts);
+    vg_num_t *v = malloc (N * sizeof *v);
+    ck_assert (ts && v);
+    uint64_t rs = 5, c = (UINT64_C (1) << 60) + 1;
+    for (size_t i = 0; i < N; i++) {
+        ts[i] = INT64_C (1764367381000) + (int64_t) i * 1000;
+        c += 125000000 + s_rand (&rs) % 1000;
+        v[i].u = c;
+    }
+    size_t len = s_int_roundtrip (ts, v, VG_NUM_U64, N);
+    ck_assert_msg (len < N * 3, "%zu bytes for %d samples", len, N); /* ~12 bits per delta */
+    /* a constant counter costs about two bits a sample (timestamp + value) */
+    for (size_t i = 0; i < N; i++)
+        v[i].u = UINT64_MAX;
+    len = s_int_roundtrip (ts, v, VG_NUM_U64, N);
+    ck_assert_msg (len < N / 4 + 32, "%zu bytes for a constant", len);
+    free (ts);
+    free (v);
+}
+END_TEST
+
+/* Chunks written by the codec before integer chunks existed (bytes frozen from that
+ * version's encoder) still decode to the same values, through both APIs. */
+START_TEST (old_codecs_frozen)
+{
+    static const uint8_t dec[] = { 0x02, 0x06, 0x90, 0xc8, 0xed, 0xc7, 0xd9, 0x66, 0x2e, 0x7f, 0xc0, 0xed, 0x6a, 0xb9,
+                                   0xc2, 0x03, 0xc0, 0x09, 0xc4, 0x1a, 0x38, 0x6a, 0x01, 0x07, 0x08, 0x10, 0x6e, 0xed,
+                                   0xe7, 0xfc, 0x0e, 0xd6, 0xad, 0x8b, 0x95, 0x40 };
+    static const uint8_t gor[] = { 0x01, 0x06, 0x90, 0xc8, 0xed, 0xc7, 0xd9, 0x66, 0x40, 0x09, 0x21, 0xfb, 0x54, 0x44,
+                                   0x2d, 0x18, 0xf0, 0x02, 0x71, 0x06, 0x07, 0x98, 0x01, 0x24, 0x3f, 0x6a, 0x88, 0x85,
+                                   0xa3, 0x60, 0x7b, 0xfc, 0x6f, 0xc8, 0x79, 0x10, 0x00, 0xeb, 0x3a, 0x7e, 0x37, 0xca,
+                                   0x39, 0xd4, 0x9a, 0x4a, 0xf1, 0x85, 0xef, 0xfa, 0xaf, 0x6a, 0x01, 0x39, 0xed, 0x47,
+                                   0x2c, 0x1f, 0xbe, 0x4a, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0x80 };
+    static const double want_dec[6] = { 11172312760464.0, 11172312760964.0, 11172312761464.0, 11172312762000.0,
+                                        11172312762500.5, 0.25 };
+    static const double want_gor[6] = { 3.141592653589793, -0.0, 1e300, 2.5e-310, 1.0 / 3.0, 9007199254740993.0 };
+    const uint8_t *chunks[2] = { dec, gor };
+    size_t lens[2] = { sizeof dec, sizeof gor };
+    const double *want[2] = { want_dec, want_gor };
+    for (int k = 0; k < 2; k++) {
+        int64_t ts[6];
+        double v[6];
+        vg_num_t nv[6];
+        size_t n, used;
+        vg_numtype_t t = VG_NUM_U64;
+        ck_assert_int_eq (vg_chunk_decode (chunks[k], lens[k], ts, v, 6, &n, &used), 0);
+        ck_assert_uint_eq (n, 6);
+        ck_assert_uint_eq (used, lens[k]);
+        ck_assert (memcmp (v, want[k], sizeof v) == 0);
+        ck_assert_int_eq (ts[5], INT64_C (1764367431000));
+        ck_assert_int_eq (vg_chunk_decode_num (chunks[k], lens[k], ts, nv, 6, &n, &used, &t), 0);
+        ck_assert_int_eq (t, VG_NUM_F64);
+        ck_assert (memcmp (nv, want[k], sizeof nv) == 0);
+        /* and today's encoder still writes those bytes for those doubles */
+        vg_buf_t b = VG_BUF_INIT;
+        ck_assert_int_eq (vg_chunk_encode (ts, want[k], 6, &b), 0);
+        ck_assert_uint_eq (b.len, lens[k]);
+        ck_assert (memcmp (b.data, chunks[k], b.len) == 0);
+        vg_buf_free (&b);
+    }
+}
+END_TEST
+
 Suite *
 vg_chunk_suite (void)
 {
@@ -566,6 +710,9 @@ vg_chunk_suite (void)
         { "truncation_prefixes", truncation_prefixes, 60 },
         { "random_bytes", random_bytes, 120 },
         { "concatenated", concatenated, 10 },
+        { "int_extremes", int_extremes, 10 },
+        { "int_counter_size", int_counter_size, 10 },
+        { "old_codecs_frozen", old_codecs_frozen, 10 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create (cases[i].name);

@@ -3,7 +3,8 @@
  * Decodes arbitrary bytes as a sequence of concatenated chunks.  Every successful decode
  * must stay within cap and len; its samples are re-encoded and decoded again, and must
  * come back bit for bit (the encoder need not reproduce the input bytes: a hostile chunk
- * may be non-canonical). */
+ * may be non-canonical).  The typed reader (vg_chunk_decode_num) must agree on count and
+ * length, and its values re-encoded with their type must come back bit for bit too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ enum { S_CAP = 4096 };
 
 static int64_t s_ts[S_CAP], s_ts2[S_CAP];
 static double s_v[S_CAP], s_v2[S_CAP];
+static vg_num_t s_n[S_CAP], s_n2[S_CAP];
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -43,6 +45,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         int codec;
         uint32_t hn;
         if (vg_chunk_header (data + pos, size - pos, &codec, &hn) <= 0 || hn != n)
+            abort ();
+
+        vg_numtype_t t, t2;
+        size_t nn = 0, nused = 0;
+        if (vg_chunk_decode_num (data + pos, size - pos, s_ts, s_n, cap, &nn, &nused, &t) != 0 || nn != n
+            || nused != used)
+            abort ();
+        vg_buf_reset (&b);
+        if (vg_chunk_encode_num (s_ts, s_n, t, n, &b) != 0)
+            abort ();
+        if (vg_chunk_decode_num (b.data, b.len, s_ts2, s_n2, n, &nn, &nused, &t2) != 0 || nn != n || t2 != t
+            || memcmp (s_n, s_n2, n * sizeof s_n[0]) != 0)
             abort ();
 
         vg_buf_reset (&b);

@@ -146,6 +146,121 @@ START_TEST (format_marker_checked)
 }
 END_TEST
 
+typedef struct {
+    int64_t n;
+    vg_numtype_t type;
+    vg_num_t v[8];
+} s_nums_t;
+
+static int
+s_num_acc (void *ctx, int64_t ts, vg_num_t v, vg_numtype_t type)
+{
+    (void) ts;
+    s_nums_t *a = ctx;
+    ck_assert_int_lt (a->n, 8);
+    a->type = type;
+    a->v[a->n++] = v;
+    return 0;
+}
+
+static s_nums_t
+s_read_nums (vg_store_t *s, uint32_t bucket)
+{
+    uint8_t key[VG_SAMPLE_KEY_LEN];
+    vg_key_sample (key, bucket, 43);
+    vg_buf_t v = VG_BUF_INIT;
+    ck_assert_int_eq (vg_store_get (s, VG_CF_SAMPLES, key, sizeof key, &v), 0);
+    s_nums_t a = { 0, VG_NUM_F64, { { 0 } } };
+    ck_assert_int_eq (vg_sample_value_scan_num (v.data, v.len, INT64_MIN, INT64_MAX, s_num_acc, &a), 0);
+    vg_buf_free (&v);
+    return a;
+}
+
+static void
+s_merge_chunk (vg_store_t *s, uint32_t bucket, const int64_t *ts, const vg_num_t *v, vg_numtype_t t, size_t n)
+{
+    uint8_t key[VG_SAMPLE_KEY_LEN];
+    vg_key_sample (key, bucket, 43);
+    vg_buf_t b = VG_BUF_INIT;
+    ck_assert_int_eq (vg_chunk_encode_num (ts, v, t, n, &b), 0);
+    vg_store_txn_t *txn = vg_store_txn_new (s);
+    vg_store_txn_merge (txn, VG_CF_SAMPLES, key, sizeof key, b.data, b.len);
+    ck_assert_int_eq (vg_store_commit (s, txn, NULL, 0), 0);
+    vg_store_txn_destroy (&txn);
+    vg_buf_free (&b);
+}
+
+/* A key written before integer chunks existed (whole-number doubles, decimal codec) and
+ * appended to with integer chunks merges into integers, exact past 2^53, through flush and
+ * compaction; doubles with a fraction next to integers merge into doubles. */
+START_TEST (merge_old_and_integer_chunks)
+{
+    vg_store_t *s = s_open (VG_STORE_RW);
+    int64_t ts[3] = { 3000, 1000, 2000 };
+    vg_num_t old[2] = { vg_num_f64 (1000), vg_num_f64 (2000) };
+    s_merge_chunk (s, 5, ts + 1, old, VG_NUM_F64, 2);                    /* "old" store */
+    vg_num_t big = vg_num_u64 ((UINT64_C (1) << 60) + 1);
+    s_merge_chunk (s, 5, ts, &big, VG_NUM_U64, 1);                       /* new agent */
+    ck_assert_int_eq (vg_store_flush (s), 0);
+    ck_assert_int_eq (vg_store_compact (s, VG_CF_SAMPLES), 0);
+    s_nums_t a = s_read_nums (s, 5);
+    ck_assert_int_eq (a.n, 3);
+    ck_assert_int_eq (a.type, VG_NUM_U64);
+    ck_assert_uint_eq (a.v[0].u, 1000);
+    ck_assert_uint_eq (a.v[1].u, 2000);
+    ck_assert_uint_eq (a.v[2].u, (UINT64_C (1) << 60) + 1);
+
+    vg_num_t frac[1] = { vg_num_f64 (0.5) };
+    s_merge_chunk (s, 6, ts + 1, frac, VG_NUM_F64, 1);
+    s_merge_chunk (s, 6, ts, &big, VG_NUM_U64, 1);
+    ck_assert_int_eq (vg_store_compact (s, VG_CF_SAMPLES), 0);
+    a = s_read_nums (s, 6);
+    ck_assert_int_eq (a.type, VG_NUM_F64);
+    ck_assert (a.v[0].f == 0.5 && a.v[1].f == 0x1p60);
+    vg_store_destroy (&s);
+}
+END_TEST
+
+/* A view keeps seeing the store as it was while the writer goes on.  A secondary (the
+ * CLI's way to read beside a running collector) only moves at vg_store_catch_up, so a
+ * reader that does not catch up keeps one state too, even when the primary compacts the
+ * files it read away. */
+START_TEST (view_is_a_snapshot)
+{
+    vg_store_t *w = s_open (VG_STORE_RW);
+    int64_t ts[3] = { 1000, 2000, 3000 };
+    vg_num_t v[3] = { vg_num_u64 (1), vg_num_u64 (2), vg_num_u64 (3) };
+    s_merge_chunk (w, 5, ts, v, VG_NUM_U64, 1);
+    vg_store_view_t *view = vg_store_view_new (w);
+    ck_assert_ptr_nonnull (view);
+    s_merge_chunk (w, 5, ts + 1, v + 1, VG_NUM_U64, 1);
+    ck_assert_int_eq (vg_store_flush (w), 0);
+    uint8_t key[VG_SAMPLE_KEY_LEN];
+    vg_key_sample (key, 5, 43);
+    vg_buf_t now = VG_BUF_INIT, then = VG_BUF_INIT;
+    ck_assert_int_eq (vg_store_get (w, VG_CF_SAMPLES, key, sizeof key, &now), 0);
+    ck_assert_int_eq (vg_store_view_get (view, VG_CF_SAMPLES, key, sizeof key, &then), 0);
+    ck_assert_int_eq (vg_sample_value_count (now.data, now.len), 2);
+    ck_assert_int_eq (vg_sample_value_count (then.data, then.len), 1);
+    vg_store_view_destroy (&view);
+    vg_store_view_destroy (&view); /* NULL-safe */
+
+    vg_store_t *r = s_open (VG_STORE_SECONDARY);
+    view = vg_store_view_new (r);
+    ck_assert_ptr_nonnull (view);
+    s_merge_chunk (w, 5, ts + 2, v + 2, VG_NUM_U64, 1);
+    ck_assert_int_eq (vg_store_flush (w), 0);
+    ck_assert_int_eq (vg_store_compact (w, VG_CF_SAMPLES), 0);
+    ck_assert_int_eq (vg_store_view_get (view, VG_CF_SAMPLES, key, sizeof key, &then), 0);
+    ck_assert_int_eq (vg_sample_value_count (then.data, then.len), 2);
+    vg_buf_free (&now);
+    vg_buf_free (&then);
+    vg_store_view_destroy (&view);
+    vg_store_destroy (&r);
+    vg_store_destroy (&w);
+}
+END_TEST
+
 Suite *
 vg_store_suite (void)
 {
@@ -156,6 +271,8 @@ vg_store_suite (void)
     tcase_add_test (tc, merge_keeps_every_sample);
     tcase_add_test (tc, unflushed_commits_survive_reopen);
     tcase_add_test (tc, format_marker_checked);
+    tcase_add_test (tc, merge_old_and_integer_chunks);
+    tcase_add_test (tc, view_is_a_snapshot);
     suite_add_tcase (s, tc);
     return s;
 }
