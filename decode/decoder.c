@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "common/err.h"
+
 int
 vg_decode_fail (vg_decode_stats_t *st, int code, const char *fmt, ...)
 {
@@ -13,4 +15,19 @@ vg_decode_fail (vg_decode_stats_t *st, int code, const char *fmt, ...)
     va_end (ap);
     st->errors++;
     return code < 0 ? code : -code;
+}
+
+int
+vg_decode_is_wire_error (int rc)
+{
+    return rc == -VG_ETRUNC || rc == -VG_EPROTO || rc == -VG_ETOOBIG;
+}
+
+int
+vg_decode_wire_fail (vg_decode_stats_t *st, int rc, const char *format, const char *what)
+{
+    if (rc == -VG_ETOOBIG)
+        return vg_decode_fail (st, rc, "%s: %s too long or too deep", format, what);
+    return vg_decode_fail (st, rc, "%s: malformed %s (%s)", format, what,
+                           rc == -VG_ETRUNC ? "truncated" : "bad wire format");
 }

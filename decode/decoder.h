@@ -36,4 +36,13 @@ typedef struct {
 int vg_decode_fail (vg_decode_stats_t *st, int code, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
+/* True when rc is one of the codes a malformed unit yields (-VG_ETRUNC, -VG_EPROTO,
+ * -VG_ETOOBIG), as opposed to a sink's refusal or -VG_ENOMEM. */
+int vg_decode_is_wire_error (int rc);
+
+/* vg_decode_fail for a wire error rc met in the part `what` of a `format` ("gnmi") unit:
+ * "<format>: <what> too long or too deep" for -VG_ETOOBIG, else "<format>: malformed
+ * <what> (truncated)" or "(bad wire format)".  Returns rc (negative). */
+int vg_decode_wire_fail (vg_decode_stats_t *st, int rc, const char *format, const char *what);
+
 #endif

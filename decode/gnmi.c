@@ -296,25 +296,18 @@ s_value (s_ctx_t *c, const char *vpath, const vg_oc_labels_t *lb, const uint8_t 
 static int
 s_juniper_ext (const uint8_t *p, size_t len, char *sysid, size_t cap)
 {
-    vg_pb_reader_t r;
-    vg_pb_field_t f;
-    int rc;
-    vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            return rc;
-        if (f.num == 1 && f.wt == VG_PB_LEN)
-            vg_pb_strcpy (sysid, cap, &f);
-    }
+    vg_pb_field_t id = { 0 };
+    const vg_pb_want_t want[] = { { 1, VG_PB_LEN, &id } };
+    int rc = vg_pb_pick (p, len, want, 1);
+    if (rc == 0 && id.p)
+        vg_pb_strcpy (sysid, cap, &id);
+    return rc;
 }
 
 static int
 s_fail (vg_decode_stats_t *st, int rc, const char *what)
 {
-    if (rc == -VG_ETOOBIG)
-        return vg_decode_fail (st, rc, "gnmi: %s too long or too deep", what);
-    return vg_decode_fail (st, rc, "gnmi: malformed %s (%s)", what, rc == -VG_ETRUNC ? "truncated" : "bad wire format");
+    return vg_decode_wire_fail (st, rc, "gnmi", what);
 }
 
 int
@@ -336,8 +329,8 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
             have_notif = 1;
         } else if (f.num == 5 && f.wt == VG_PB_LEN) {
             /* Extension { RegisteredExtension registered_ext = 1 { id = 1; bytes msg = 2; } } */
-            vg_pb_reader_t er, rr;
-            vg_pb_field_t e, x;
+            vg_pb_reader_t er;
+            vg_pb_field_t e;
             vg_pb_init (&er, f.p, f.len);
             for (;;) {
                 rc = vg_pb_next (&er, &e);
@@ -345,21 +338,10 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
                     break;
                 if (e.num != 1 || e.wt != VG_PB_LEN)
                     continue;
-                uint64_t id = 0;
-                vg_pb_field_t msg = { 0 };
-                vg_pb_init (&rr, e.p, e.len);
-                for (;;) {
-                    rc = vg_pb_next (&rr, &x);
-                    if (rc != 1)
-                        break;
-                    if (x.num == 1 && x.wt == VG_PB_VARINT)
-                        id = x.u;
-                    else if (x.num == 2 && x.wt == VG_PB_LEN)
-                        msg = x;
-                }
-                if (rc < 0)
-                    break;
-                if (id == 1 && msg.p)
+                vg_pb_field_t id = { 0 }, msg = { 0 };
+                const vg_pb_want_t want[] = { { 1, VG_PB_VARINT, &id }, { 2, VG_PB_LEN, &msg } };
+                rc = vg_pb_pick (e.p, e.len, want, 2);
+                if (rc == 0 && id.u == 1 && msg.p)
                     rc = s_juniper_ext (msg.p, msg.len, jsys, sizeof jsys);
                 if (rc < 0)
                     break;
@@ -465,57 +447,27 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
             announced = 1;
         }
         if (f.num == 5) {
-            vg_label_t attrs[VG_MAX_LABELS + 1];
-            size_t na = 0;
-            attrs[na].key = "path";
-            attrs[na++].value = vpath;
-            for (size_t i = 0; i < lb.n && na < VG_MAX_LABELS + 1; i++)
-                attrs[na++] = lb.l[i];
-            vg_event_t ev = { 0 };
-            ev.device = dev_id;
-            ev.ts_ms = ts_ms;
-            ev.type = VG_EV_DELETE;
-            ev.attrs = attrs;
-            ev.nattrs = na;
-            ev.input = "gnmi";
-            rc = vg_sink_event (sink, &ev);
+            rc = vg_oc_delete (&o, vpath, &lb);
             if (rc)
                 return rc;
-            st->events++;
             continue;
         }
         if (legacy) {
             /* Value { bytes value = 1; Encoding type = 2; }: JSON encodings only. */
-            vg_pb_reader_t lr;
-            vg_pb_field_t l;
-            const uint8_t *b = NULL;
-            size_t bl = 0;
-            uint64_t enc = 0;
-            vg_pb_init (&lr, val, vlen);
-            for (;;) {
-                rc = vg_pb_next (&lr, &l);
-                if (rc != 1)
-                    break;
-                if (l.num == 1 && l.wt == VG_PB_LEN) {
-                    b = l.p;
-                    bl = l.len;
-                } else if (l.num == 2 && l.wt == VG_PB_VARINT)
-                    enc = l.u;
-            }
+            vg_pb_field_t b = { 0 }, enc = { 0 };
+            const vg_pb_want_t want[] = { { 1, VG_PB_LEN, &b }, { 2, VG_PB_VARINT, &enc } };
+            rc = vg_pb_pick (val, vlen, want, 2);
             if (rc < 0)
                 return s_fail (st, rc, "value");
-            if (b && (enc == 0 || enc == 4))
-                rc = s_json (&c, vpath, &lb, b, bl);
+            if (b.p && (enc.u == 0 || enc.u == 4))
+                rc = s_json (&c, vpath, &lb, b.p, b.len);
             else
                 st->undecoded++;
         } else {
             rc = s_value (&c, vpath, &lb, val, vlen, 0);
         }
-        if (rc < 0) {
-            if (rc == -VG_ETRUNC || rc == -VG_EPROTO || rc == -VG_ETOOBIG)
-                return s_fail (st, rc, "value");
-            return rc;
-        }
+        if (rc < 0)
+            return vg_decode_is_wire_error (rc) ? s_fail (st, rc, "value") : rc;
     }
     if (rc < 0)
         return s_fail (st, rc, "notification");

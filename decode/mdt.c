@@ -223,6 +223,24 @@ s_kv_label_value (const uint8_t *p, size_t len, char *out, size_t cap)
     return -1;
 }
 
+/* A child TelemetryField p[0..len) as a label: its name into nm and its scalar as text into
+ * val (both VG_MAX_LABEL_LEN bytes).  Returns 1 and sets *vl when it has a scalar, 0 when
+ * not, or a negative wire code. */
+static int
+s_kv_label (const uint8_t *p, size_t len, char *nm, char *val, size_t *vl)
+{
+    vg_pb_field_t name;
+    int rc = s_kv_name (p, len, &name);
+    if (rc < 0)
+        return rc;
+    vg_pb_strcpy (nm, VG_MAX_LABEL_LEN, &name);
+    int n = s_kv_label_value (p, len, val, VG_MAX_LABEL_LEN);
+    if (n < 0)
+        return 0;
+    *vl = (size_t) n;
+    return 1;
+}
+
 static int s_kv_children (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth);
 
 /* One TelemetryField under path k->path[0..plen). */
@@ -299,42 +317,32 @@ static int
 s_kv_children (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth)
 {
     vg_pb_reader_t r;
-    vg_pb_field_t f, name;
+    vg_pb_field_t f;
     char nm[VG_MAX_LABEL_LEN], val[VG_MAX_LABEL_LEN];
-    int rc;
+    size_t vl = 0;
+    int rc, pass;
     vg_oc_mark_t m = vg_oc_labels_mark (&k->lb);
-    vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        if (f.num != 15 || f.wt != VG_PB_LEN)
-            continue;
-        rc = s_kv_name (f.p, f.len, &name);
-        if (rc < 0)
-            break;
-        vg_pb_strcpy (nm, sizeof nm, &name);
-        if (!vg_oc_keylike (nm))
-            continue;
-        int vl = s_kv_label_value (f.p, f.len, val, sizeof val);
-        if (vl >= 0)
-            vg_oc_labels_add (&k->lb, nm, strlen (nm), val, (size_t) vl);
-    }
-    vg_pb_init (&r, p, len);
-    while (rc == 0) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        rc = 0;
-        if (f.num != 15 || f.wt != VG_PB_LEN)
-            continue;
-        rc = s_kv_name (f.p, f.len, &name);
-        if (rc < 0)
-            break;
-        vg_pb_strcpy (nm, sizeof nm, &name);
-        if (vg_oc_keylike (nm) && s_kv_label_value (f.p, f.len, val, sizeof val) >= 0)
-            continue;
-        rc = s_kv_field (k, f.p, f.len, plen, depth);
+    for (pass = 1, rc = 0; pass <= 2 && rc == 0; pass++) {   /* 1: key labels, 2: the rest */
+        vg_pb_init (&r, p, len);
+        for (;;) {
+            rc = vg_pb_next (&r, &f);
+            if (rc != 1)
+                break;
+            rc = 0;
+            if (f.num != 15 || f.wt != VG_PB_LEN)
+                continue;
+            rc = s_kv_label (f.p, f.len, nm, val, &vl);
+            if (rc < 0)
+                break;
+            int is_key = rc == 1 && vg_oc_keylike (nm);
+            rc = 0;
+            if (pass == 1 && is_key)
+                vg_oc_labels_add (&k->lb, nm, strlen (nm), val, vl);
+            else if (pass == 2 && !is_key)
+                rc = s_kv_field (k, f.p, f.len, plen, depth);
+            if (rc < 0)
+                break;
+        }
     }
     vg_oc_labels_restore (&k->lb, m);
     return rc;
@@ -365,7 +373,8 @@ s_kv_row (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int64_t msg_ts)
         if (name.len == 4 && memcmp (name.p, "keys", 4) == 0) {
             structured = 1;
             vg_pb_reader_t kr;
-            vg_pb_field_t kf, kn;
+            vg_pb_field_t kf;
+            size_t vl = 0;
             vg_pb_init (&kr, f.p, f.len);
             for (;;) {
                 rc = vg_pb_next (&kr, &kf);
@@ -373,13 +382,11 @@ s_kv_row (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int64_t msg_ts)
                     break;
                 if (kf.num != 15 || kf.wt != VG_PB_LEN)
                     continue;
-                rc = s_kv_name (kf.p, kf.len, &kn);
+                rc = s_kv_label (kf.p, kf.len, nm, val, &vl);
                 if (rc < 0)
                     return rc;
-                vg_pb_strcpy (nm, sizeof nm, &kn);
-                int vl = s_kv_label_value (kf.p, kf.len, val, sizeof val);
-                if (vl >= 0)
-                    vg_oc_labels_add (&k->lb, nm, strlen (nm), val, (size_t) vl);
+                if (rc == 1)
+                    vg_oc_labels_add (&k->lb, nm, strlen (nm), val, vl);
             }
             if (rc < 0)
                 return rc;
@@ -415,9 +422,7 @@ s_kv_row (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int64_t msg_ts)
 static int
 s_wire_fail (vg_decode_stats_t *st, int rc, const char *what)
 {
-    if (rc == -VG_ETOOBIG)
-        return vg_decode_fail (st, rc, "mdt: %s too long or too deep", what);
-    return vg_decode_fail (st, rc, "mdt: malformed %s (%s)", what, rc == -VG_ETRUNC ? "truncated" : "bad wire format");
+    return vg_decode_wire_fail (st, rc, "mdt", what);
 }
 
 static int
@@ -498,11 +503,8 @@ s_gpb (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t
             break;
     }
     free (k);
-    if (rc < 0) {
-        if (rc == -VG_ETRUNC || rc == -VG_EPROTO || rc == -VG_ETOOBIG)
-            return s_wire_fail (st, rc, "kvGPB row");
-        return rc;
-    }
+    if (rc < 0)
+        return vg_decode_is_wire_error (rc) ? s_wire_fail (st, rc, "kvGPB row") : rc;
     st->messages++;
     return 0;
 }

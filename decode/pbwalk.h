@@ -51,6 +51,20 @@ static inline int64_t vg_pb_sint (uint64_t u) { return (int64_t) (u >> 1) ^ -(in
 double vg_pb_double (uint64_t bits);   /* fixed64 bits -> IEEE-754 double */
 float vg_pb_float (uint64_t bits);     /* low 32 bits -> IEEE-754 float */
 
+/* One field a caller wants from a message: its number, its wire type, and where its last
+ * occurrence is copied (*out is left as it was when the field is absent). */
+typedef struct {
+    uint32_t num;
+    uint8_t wt;
+    vg_pb_field_t *out;
+} vg_pb_want_t;
+
+/* Read buf[0..len) (one level, not nested) and copy the last occurrence of each wanted
+ * field into its out; other fields, and wanted numbers with another wire type, are
+ * skipped.  Returns 0 or the negative code vg_pb_next returns (outs may then hold what
+ * was read before the error). */
+int vg_pb_pick (const uint8_t *buf, size_t len, const vg_pb_want_t *want, size_t n);
+
 /* Validate that buf[0..len) parses as a sequence of fields (one level, not nested).
  * Returns 0 or the negative code vg_pb_next would return. */
 int vg_pb_check (const uint8_t *buf, size_t len);
