@@ -328,7 +328,6 @@ s_kv_children (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth)
             rc = vg_pb_next (&r, &f);
             if (rc != 1)
                 break;
-            rc = 0;
             if (f.num != 15 || f.wt != VG_PB_LEN)
                 continue;
             rc = s_kv_label (f.p, f.len, nm, val, &vl);
