@@ -18,6 +18,16 @@ vg_decode_fail (vg_decode_stats_t *st, int code, const char *fmt, ...)
 }
 
 int
+vg_decode_check_len (vg_decode_stats_t *st, size_t len, size_t max, const char *format, const char *what)
+{
+    if (len == 0)
+        return vg_decode_fail (st, -VG_ETRUNC, "%s: empty %s", format, what);
+    if (len > max)
+        return vg_decode_fail (st, -VG_ETOOBIG, "%s: %s of %zu bytes exceeds %zu", format, what, len, max);
+    return 0;
+}
+
+int
 vg_decode_is_wire_error (int rc)
 {
     return rc == -VG_ETRUNC || rc == -VG_EPROTO || rc == -VG_ETOOBIG;

@@ -36,6 +36,11 @@ typedef struct {
 int vg_decode_fail (vg_decode_stats_t *st, int code, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
+/* Refuse a whole-unit input (a file, a request body) that is empty ("<format>: empty
+ * <what>", -VG_ETRUNC) or longer than max bytes ("<format>: <what> of N bytes exceeds
+ * <max>", -VG_ETOOBIG), through vg_decode_fail.  Returns 0 when len is in 1..max. */
+int vg_decode_check_len (vg_decode_stats_t *st, size_t len, size_t max, const char *format, const char *what);
+
 /* True when rc is one of the codes a malformed unit yields (-VG_ETRUNC, -VG_EPROTO,
  * -VG_ETOOBIG), as opposed to a sink's refusal or -VG_ENOMEM. */
 int vg_decode_is_wire_error (int rc);
