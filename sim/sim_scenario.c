@@ -43,6 +43,7 @@ struct vg_scen {
     vg_arena_t strs;
     resv_t *resv;
     uint8_t *nresv;
+    uint32_t *devidx;       /* scratch of vg_scen__free_devs, one per device (while planning) */
     uint32_t ninc, nseq;
     uint64_t cache_k;
     size_t cache_pos;
@@ -317,6 +318,27 @@ vg_scen__when (vg_sim_t *s, const vg_scen__type_t *t, uint64_t *from, uint64_t *
 }
 
 /* Plan time and a free device of one of the roles.  Returns the device index or -1. */
+const uint32_t *
+vg_scen__free_devs (vg_sim_t *s, uint64_t from, uint64_t to, size_t m, const char *vendor, size_t *got)
+{
+    struct vg_scen *sc = s->scen;
+    size_t n = s->ndevs, k = 0;
+    uint32_t *idx = sc->devidx;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (uint32_t) i;
+    for (size_t i = 0; i < n && k < m; i++) {
+        size_t j = i + vg_scen__pick (sc, (uint32_t) (n - i));
+        uint32_t tmp = idx[i];
+        idx[i] = idx[j];
+        idx[j] = tmp;
+        if ((!vendor || strcmp (s->devs[idx[i]].dev.vendor, vendor) == 0)
+            && vg_scen__is_free (sc, idx[i], vg_scen__ts (s, from), vg_scen__ts (s, to)))
+            idx[k++] = idx[i];
+    }
+    *got = k;
+    return idx;
+}
+
 int
 vg_scen__place (vg_sim_t *s, const vg_scen__type_t *t, unsigned roles, uint64_t *from, uint64_t *to)
 {
@@ -374,7 +396,8 @@ vg_sim__scenario_build (vg_sim_t *s)
     sc->nsteps = (uint64_t) ((sc->horizon + s->cfg.interval_ms - 1) / s->cfg.interval_ms);
     sc->resv = calloc (s->ndevs * RESV_MAX, sizeof *sc->resv);
     sc->nresv = calloc (s->ndevs, sizeof *sc->nresv);
-    if (!sc->resv || !sc->nresv)
+    sc->devidx = calloc (s->ndevs ? s->ndevs : 1, sizeof *sc->devidx);
+    if (!sc->resv || !sc->nresv || !sc->devidx)
         return -VG_ENOMEM;
     uint32_t n = s->cfg.scenario_n ? s->cfg.scenario_n : all ? 3 : benign ? 6 : 4;
     int rc = 0;
@@ -395,8 +418,10 @@ vg_sim__scenario_build (vg_sim_t *s)
         qsort (sc->evs, sc->nevs, sizeof *sc->evs, s_ev_cmp);
     free (sc->resv);
     free (sc->nresv);
+    free (sc->devidx);
     sc->resv = NULL;
     sc->nresv = NULL;
+    sc->devidx = NULL;
     return rc;
 }
 
@@ -412,6 +437,7 @@ vg_sim__scenario_free (vg_sim_t *s)
     free (sc->labels);
     free (sc->resv);
     free (sc->nresv);
+    free (sc->devidx);
     free (sc);
     s->scen = NULL;
 }
