@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,11 +90,9 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
         snprintf (err, errlen, "done_dir '%s' is not a directory", c->done_dir);
         return NULL;
     }
-    s_pmdir_t *d = calloc (1, sizeof *d);
-    if (!d) {
-        snprintf (err, errlen, "out of memory");
+    s_pmdir_t *d = vg_input_calloc (sizeof *d, err, errlen);
+    if (!d)
         return NULL;
-    }
     d->dir = c->dir;
     d->pattern = c->pattern && c->pattern[0] ? c->pattern : "*";
     d->done_dir = c->done_dir && c->done_dir[0] ? c->done_dir : NULL;
@@ -350,22 +349,14 @@ s_done (const void *self)
     return d->finished;
 }
 
-static const vg_decode_stats_t *
-s_stats (const void *self)
-{
-    const s_pmdir_t *d = self;
-    return &d->st;
-}
-
-static void
-s_describe (const void *self, char *buf, size_t size)
-{
-    const s_pmdir_t *d = self;
-    snprintf (buf, size, "scans=%llu files=%llu bytes=%llu too_big=%llu read_errors=%llu move_errors=%llu",
-              (unsigned long long) d->scans, (unsigned long long) d->files, (unsigned long long) d->bytes,
-              (unsigned long long) d->too_big, (unsigned long long) d->read_errors,
-              (unsigned long long) d->move_errors);
-}
+static const vg_input_counter_t s_counters[] = {
+    { "scans", offsetof (s_pmdir_t, scans) },
+    { "files", offsetof (s_pmdir_t, files) },
+    { "bytes", offsetof (s_pmdir_t, bytes) },
+    { "too_big", offsetof (s_pmdir_t, too_big) },
+    { "read_errors", offsetof (s_pmdir_t, read_errors) },
+    { "move_errors", offsetof (s_pmdir_t, move_errors) },
+};
 
 const vg_input_ops_t vg_in_pmdir_ops = {
     .name = "pmdir",
@@ -377,6 +368,7 @@ const vg_input_ops_t vg_in_pmdir_ops = {
     .service = s_service,
     .next_wake = s_next_wake,
     .done = s_done,
-    .stats = s_stats,
-    .describe = s_describe,
+    .stats_at = VG_INPUT_STATS_AT (s_pmdir_t, st),
+    .counters = s_counters,
+    .ncounters = sizeof s_counters / sizeof s_counters[0],
 };
