@@ -197,6 +197,26 @@ s_build_common (vg_sim_t *s, device_t *d, uint32_t driver, double cpu0, double c
     return 0;
 }
 
+/* A cell's attempt counter (peak b x its capacity, on its load driver; commuter-shaped when
+ * commute) and the success counter that follows it at a ratio fixed per device in [lo, hi)
+ * (salt).  Returns 0 or -VG_ENOMEM. */
+static int
+s_attempts (vg_sim_t *s, device_t *d, const char *cell, uint32_t drv, double cap, const char *att, const char *succ,
+            double a, double b, double sigma, int commute, uint64_t salt, double lo, double hi)
+{
+    series_t *se;
+    ADD (att, VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
+    s_counter (s, d, se, drv, X_LOAD, a, b * cap, sigma);
+    if (commute)
+        se->shape = SH_COMMUTE;
+    size_t ref = LAST;
+    ADD (succ, VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
+    se->driver = drv;
+    se->cong = cap;
+    s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, salt, lo, hi), 0);
+    return 0;
+}
+
 static int
 s_build_gnb (vg_sim_t *s, device_t *d, uint32_t site, uint32_t first_cell)
 {
@@ -224,29 +244,16 @@ s_build_gnb (vg_sim_t *s, device_t *d, uint32_t site, uint32_t first_cell)
         se->sigma = 0.08;
         se->lo = 0;
         se->hi = 10000;
-        ADD ("RRC.ConnEstabAtt", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        s_counter (s, d, se, drv, X_LOAD, 2, 200 * cap, 0.03);
-        ref = LAST;
-        ADD ("RRC.ConnEstabSucc", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        se->driver = drv;
-        se->cong = cap;
-        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, 200 + c, 0.993, 0.9985), 0);
-        ADD ("MM.HoExeInterReq", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        s_counter (s, d, se, drv, X_LOAD, 0.2, 8 * cap, 0.05);
-        se->shape = SH_COMMUTE;
-        ref = LAST;
-        ADD ("MM.HoExeInterSucc", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        se->driver = drv;
-        se->cong = cap;
-        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, 300 + c, 0.98, 0.997), 0);
-        ADD ("MM.HoExeIntraReq", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        s_counter (s, d, se, drv, X_LOAD, 1, 55 * cap, 0.05);
-        se->shape = SH_COMMUTE;
-        ref = LAST;
-        ADD ("MM.HoExeIntraSucc", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        se->driver = drv;
-        se->cong = cap;
-        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, 400 + c, 0.99, 0.999), 0);
+        rc = s_attempts (s, d, cell, drv, cap, "RRC.ConnEstabAtt", "RRC.ConnEstabSucc", 2, 200, 0.03, 0, 200 + c,
+                         0.993, 0.9985);
+        rc = rc ? rc
+                : s_attempts (s, d, cell, drv, cap, "MM.HoExeInterReq", "MM.HoExeInterSucc", 0.2, 8, 0.05, 1,
+                              300 + c, 0.98, 0.997);
+        rc = rc ? rc
+                : s_attempts (s, d, cell, drv, cap, "MM.HoExeIntraReq", "MM.HoExeIntraSucc", 1, 55, 0.05, 1,
+                              400 + c, 0.99, 0.999);
+        if (rc)
+            return rc;
         /* Per-UE throughput falls as the cell fills: peak / (1 + 3 L). */
         double pk = s_dconst (d, 500 + c, 250000, 350000), pku = s_dconst (d, 600 + c, 40000, 60000);
         ADD ("DRB.UEThpDl", VG_KIND_GAUGE, "kbit/s", "cell", cell, NULL, NULL);
