@@ -312,37 +312,48 @@ s_kv_field (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth)
     return rc;
 }
 
-/* The children (field 15) of a TelemetryField: key-like scalar children label the rest. */
+enum { S_LABEL_ALL, S_LABEL_KEYS, S_FIELDS };
+
+/* One pass over the children (field 15) of a TelemetryField p[0..len): S_LABEL_ALL adds
+ * every scalar child as a label, S_LABEL_KEYS the key-like ones, S_FIELDS walks all other
+ * children under k->path[0..plen).  Returns 0 or a negative code. */
 static int
-s_kv_children (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth)
+s_kv_pass (s_kv_t *k, const uint8_t *p, size_t len, int what, size_t plen, int depth)
 {
     vg_pb_reader_t r;
     vg_pb_field_t f;
     char nm[VG_MAX_LABEL_LEN], val[VG_MAX_LABEL_LEN];
     size_t vl = 0;
-    int rc, pass;
-    vg_oc_mark_t m = vg_oc_labels_mark (&k->lb);
-    for (pass = 1, rc = 0; pass <= 2 && rc == 0; pass++) {   /* 1: key labels, 2: the rest */
-        vg_pb_init (&r, p, len);
-        for (;;) {
-            rc = vg_pb_next (&r, &f);
-            if (rc != 1)
-                break;
-            if (f.num != 15 || f.wt != VG_PB_LEN)
-                continue;
-            rc = s_kv_label (f.p, f.len, nm, val, &vl);
-            if (rc < 0)
-                break;
-            int is_key = rc == 1 && vg_oc_keylike (nm);
-            rc = 0;
-            if (pass == 1 && is_key)
-                vg_oc_labels_add (&k->lb, nm, strlen (nm), val, vl);
-            else if (pass == 2 && !is_key)
-                rc = s_kv_field (k, f.p, f.len, plen, depth);
-            if (rc < 0)
-                break;
-        }
+    int rc;
+    vg_pb_init (&r, p, len);
+    for (;;) {
+        rc = vg_pb_next (&r, &f);
+        if (rc != 1)
+            return rc;
+        if (f.num != 15 || f.wt != VG_PB_LEN)
+            continue;
+        rc = s_kv_label (f.p, f.len, nm, val, &vl);
+        if (rc < 0)
+            return rc;
+        int label = rc == 1 && (what == S_LABEL_ALL || vg_oc_keylike (nm));
+        rc = 0;
+        if (what != S_FIELDS && label)
+            vg_oc_labels_add (&k->lb, nm, strlen (nm), val, vl);
+        else if (what == S_FIELDS && !label)
+            rc = s_kv_field (k, f.p, f.len, plen, depth);
+        if (rc < 0)
+            return rc;
     }
+}
+
+/* The children (field 15) of a TelemetryField: key-like scalar children label the rest. */
+static int
+s_kv_children (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth)
+{
+    vg_oc_mark_t m = vg_oc_labels_mark (&k->lb);
+    int rc = s_kv_pass (k, p, len, S_LABEL_KEYS, plen, depth);
+    if (rc == 0)
+        rc = s_kv_pass (k, p, len, S_FIELDS, plen, depth);
     vg_oc_labels_restore (&k->lb, m);
     return rc;
 }
@@ -353,7 +364,6 @@ s_kv_row (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int64_t msg_ts)
 {
     vg_pb_reader_t r;
     vg_pb_field_t f, name;
-    char val[VG_MAX_LABEL_LEN], nm[VG_MAX_LABEL_LEN];
     int rc, structured = 0;
     k->o.ts_ms = msg_ts;
     vg_oc_labels_reset (&k->lb);
@@ -371,22 +381,7 @@ s_kv_row (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int64_t msg_ts)
             return rc;
         if (name.len == 4 && memcmp (name.p, "keys", 4) == 0) {
             structured = 1;
-            vg_pb_reader_t kr;
-            vg_pb_field_t kf;
-            size_t vl = 0;
-            vg_pb_init (&kr, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&kr, &kf);
-                if (rc != 1)
-                    break;
-                if (kf.num != 15 || kf.wt != VG_PB_LEN)
-                    continue;
-                rc = s_kv_label (kf.p, kf.len, nm, val, &vl);
-                if (rc < 0)
-                    return rc;
-                if (rc == 1)
-                    vg_oc_labels_add (&k->lb, nm, strlen (nm), val, vl);
-            }
+            rc = s_kv_pass (k, f.p, f.len, S_LABEL_ALL, plen, 1);
             if (rc < 0)
                 return rc;
         } else if (name.len == 7 && memcmp (name.p, "content", 7) == 0) {
