@@ -66,10 +66,7 @@ s_path (const uint8_t *p, size_t len, s_path_t *sp, vg_oc_labels_t *lb)
     vg_pb_field_t f, e, k;
     int rc;
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            return rc;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.wt != VG_PB_LEN)
             continue;
         if (f.num == 1) {           /* deprecated string element */
@@ -82,10 +79,7 @@ s_path (const uint8_t *p, size_t len, s_path_t *sp, vg_oc_labels_t *lb)
             const uint8_t *name = NULL;
             size_t nn = 0;
             vg_pb_init (&er, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&er, &e);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&er, &e, &rc)) {
                 if (e.num == 1 && e.wt == VG_PB_LEN) {
                     name = e.p;
                     nn = e.len;
@@ -98,19 +92,13 @@ s_path (const uint8_t *p, size_t len, s_path_t *sp, vg_oc_labels_t *lb)
             if (rc < 0)
                 return rc;
             vg_pb_init (&er, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&er, &e);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&er, &e, &rc)) {
                 if (e.num != 2 || e.wt != VG_PB_LEN)
                     continue;
                 const uint8_t *kk = NULL, *vv = (const uint8_t *) "";
                 size_t kl = 0, vl = 0;
                 vg_pb_init (&kr, e.p, e.len);
-                for (;;) {
-                    rc = vg_pb_next (&kr, &k);
-                    if (rc != 1)
-                        break;
+                while (vg_pb_more (&kr, &k, &rc)) {
                     if (k.wt != VG_PB_LEN)
                         continue;
                     if (k.num == 1) {
@@ -130,6 +118,7 @@ s_path (const uint8_t *p, size_t len, s_path_t *sp, vg_oc_labels_t *lb)
         if (rc < 0)
             return rc;
     }
+    return rc;
 }
 
 /* Vendor path string of sp: "origin:/a/b" for non-OpenConfig origins, "mod:a/b" when the
@@ -198,11 +187,7 @@ s_value (s_ctx_t *c, const char *vpath, const vg_oc_labels_t *lb, const uint8_t 
     if (depth > VG_PB_MAX_DEPTH)
         return -VG_ETOOBIG;
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            return rc;
-        rc = 0;
+    while (vg_pb_more (&r, &f, &rc)) {
         switch (f.num) {
         case 1:  /* string_val */
         case 12: /* ascii_val */
@@ -244,10 +229,7 @@ s_value (s_ctx_t *c, const char *vpath, const vg_oc_labels_t *lb, const uint8_t 
                 int64_t digits = 0;
                 uint64_t prec = 0;
                 vg_pb_init (&dr, f.p, f.len);
-                for (;;) {
-                    rc = vg_pb_next (&dr, &d);
-                    if (rc != 1)
-                        break;
+                while (vg_pb_more (&dr, &d, &rc)) {
                     if (d.num == 1 && d.wt == VG_PB_VARINT)
                         digits = (int64_t) d.u;
                     else if (d.num == 2 && d.wt == VG_PB_VARINT)
@@ -264,10 +246,7 @@ s_value (s_ctx_t *c, const char *vpath, const vg_oc_labels_t *lb, const uint8_t 
                 vg_pb_field_t a;
                 uint64_t i = 0;
                 vg_pb_init (&ar, f.p, f.len);
-                for (;;) {
-                    rc = vg_pb_next (&ar, &a);
-                    if (rc != 1)
-                        break;
+                while (vg_pb_more (&ar, &a, &rc)) {
                     if (a.num != 1 || a.wt != VG_PB_LEN)
                         continue;
                     vg_oc_labels_t el = *lb;
@@ -290,6 +269,7 @@ s_value (s_ctx_t *c, const char *vpath, const vg_oc_labels_t *lb, const uint8_t 
         if (rc < 0)
             return rc;
     }
+    return rc;
 }
 
 /* The Juniper header extension: GnmiJuniperTelemetryHeaderExtension. */
@@ -320,10 +300,7 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
     char jsys[VG_MAX_ID_LEN] = "";
 
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num == 1 && f.wt == VG_PB_LEN) {
             notif = f;
             have_notif = 1;
@@ -332,10 +309,7 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
             vg_pb_reader_t er;
             vg_pb_field_t e;
             vg_pb_init (&er, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&er, &e);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&er, &e, &rc)) {
                 if (e.num != 1 || e.wt != VG_PB_LEN)
                     continue;
                 vg_pb_field_t id = { 0 }, msg = { 0 };
@@ -366,10 +340,7 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
     memset (&pre, 0, sizeof pre);
     vg_oc_labels_reset (&plb);
     vg_pb_init (&r, notif.p, notif.len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num == 1 && f.wt == VG_PB_VARINT)
             ts = f.u;
         else if (f.num == 2 && f.wt == VG_PB_LEN)
@@ -391,11 +362,7 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
     char vpath[VG_MAX_PATH_LEN + 160];
 
     vg_pb_init (&r, notif.p, notif.len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        rc = 0;
+    while (vg_pb_more (&r, &f, &rc)) {
         if ((f.num != 4 && f.num != 5) || f.wt != VG_PB_LEN)
             continue;
         s_path_t sp = pre;
@@ -407,11 +374,7 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
             vg_pb_reader_t ur;
             vg_pb_field_t u;
             vg_pb_init (&ur, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&ur, &u);
-                if (rc != 1)
-                    break;
-                rc = 0;
+            while (vg_pb_more (&ur, &u, &rc)) {
                 if (u.wt != VG_PB_LEN)
                     continue;
                 if (u.num == 1)

@@ -108,26 +108,17 @@ s_delete (const vg_oc_out_t *o, const uint8_t *p, size_t len)
     path[0] = '\0';
     vg_oc_labels_reset (&lb);
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num == 1 && f.wt == VG_PB_VARINT && f.u)
             ts = (int64_t) f.u;
         if (f.num != 2 || f.wt != VG_PB_LEN)
             continue;
         vg_pb_init (&pr, f.p, f.len);
-        for (;;) {
-            rc = vg_pb_next (&pr, &n);
-            if (rc != 1)
-                break;
+        while (vg_pb_more (&pr, &n, &rc)) {
             if (n.num != 1 || n.wt != VG_PB_LEN)
                 continue;
             vg_pb_init (&er, n.p, n.len);
-            for (;;) {
-                rc = vg_pb_next (&er, &e);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&er, &e, &rc)) {
                 if (e.wt != VG_PB_LEN)
                     continue;
                 if (e.num == 1) {
@@ -270,11 +261,7 @@ vg_huawei_gpb_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, 
     char path[VG_MAX_PATH_LEN];
     vg_pb_field_t row;
     vg_pb_init (&r, table.p, table.len);
-    for (;;) {
-        rc = vg_pb_next (&r, &row);
-        if (rc != 1)
-            break;
-        rc = 0;
+    while (vg_pb_more (&r, &row, &rc)) {
         if (row.wt != VG_PB_LEN)
             continue;
         if (row.num == 2) {

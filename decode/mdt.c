@@ -193,13 +193,11 @@ s_kv_name (const uint8_t *p, size_t len, vg_pb_field_t *name)
     name->p = NULL;
     name->len = 0;
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            return rc;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num == 2 && f.wt == VG_PB_LEN)
             *name = f;
     }
+    return rc;
 }
 
 /* Scalar of a TelemetryField as text for a label; returns length or -1 if none. */
@@ -265,11 +263,7 @@ s_kv_field (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth)
         k->path[np] = '\0';
     }
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        rc = 0;
+    while (vg_pb_more (&r, &f, &rc)) {
         switch (f.num) {
         case 5:
             if (f.wt == VG_PB_LEN)
@@ -326,10 +320,7 @@ s_kv_pass (s_kv_t *k, const uint8_t *p, size_t len, int what, size_t plen, int d
     size_t vl = 0;
     int rc;
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            return rc;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num != 15 || f.wt != VG_PB_LEN)
             continue;
         rc = s_kv_label (f.p, f.len, nm, val, &vl);
@@ -344,6 +335,7 @@ s_kv_pass (s_kv_t *k, const uint8_t *p, size_t len, int what, size_t plen, int d
         if (rc < 0)
             return rc;
     }
+    return rc;
 }
 
 /* The children (field 15) of a TelemetryField: key-like scalar children label the rest. */
@@ -427,10 +419,7 @@ s_gpb (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t
     uint64_t msg_ts = 0;
     int rc, rows = 0;
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.wt == VG_PB_LEN && f.num == 1)
             node = f;
         else if (f.wt == VG_PB_LEN && f.num == 6)
@@ -472,11 +461,7 @@ s_gpb (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t
     size_t plen = strlen (k->path);
 
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        rc = 0;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num == 11 && f.wt == VG_PB_LEN) {
             rc = s_kv_row (k, f.p, f.len, plen, ts);
             k->path[plen] = '\0';
@@ -485,10 +470,7 @@ s_gpb (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t
             vg_pb_reader_t tr;
             vg_pb_field_t t;
             vg_pb_init (&tr, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&tr, &t);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&tr, &t, &rc)) {
                 if (t.num == 1)
                     st->undecoded++;
             }

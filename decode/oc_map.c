@@ -562,10 +562,7 @@ s_pb_keys (const vg_oc_msgdesc_t *d, const uint8_t *msg, size_t len, vg_oc_label
     vg_pb_field_t f;
     int rc;
     vg_pb_init (&r, msg, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         const vg_oc_fielddesc_t *fd = s_fd (d, f.num);
         if (!fd)
             continue;

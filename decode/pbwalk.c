@@ -109,14 +109,12 @@ vg_pb_pick (const uint8_t *buf, size_t len, const vg_pb_want_t *want, size_t n)
     vg_pb_field_t f;
     int rc;
     vg_pb_init (&r, buf, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            return rc;
+    while (vg_pb_more (&r, &f, &rc)) {
         for (size_t i = 0; i < n; i++)
             if (want[i].num == f.num && want[i].wt == f.wt)
                 *want[i].out = f;
     }
+    return rc;
 }
 
 int

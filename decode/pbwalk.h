@@ -46,6 +46,16 @@ void vg_pb_init (vg_pb_reader_t *r, const uint8_t *buf, size_t len);
  * / field number).  After an error r->err holds the code and later calls return it. */
 int vg_pb_next (vg_pb_reader_t *r, vg_pb_field_t *f);
 
+/* vg_pb_next for a loop, `while (vg_pb_more (&r, &f, &rc)) { ... }`: returns 1 when *f was
+ * read (and sets *rc to 0), else 0 with *rc = 0 at the clean end or the negative code. */
+static inline int
+vg_pb_more (vg_pb_reader_t *r, vg_pb_field_t *f, int *rc)
+{
+    int n = vg_pb_next (r, f);
+    *rc = n < 0 ? n : 0;
+    return n == 1;
+}
+
 /* Scalar conversions of a field read by vg_pb_next. */
 static inline int64_t vg_pb_sint (uint64_t u) { return (int64_t) (u >> 1) ^ -(int64_t) (u & 1); }
 double vg_pb_double (uint64_t bits);   /* fixed64 bits -> IEEE-754 double */
