@@ -42,6 +42,9 @@ typedef struct {
     size_t offset;                   /* offsetof (kind state, counter) */
 } vg_input_counter_t;
 
+/* A counter named as its field: VG_INPUT_COUNTER (s_udp_t, datagrams). */
+#define VG_INPUT_COUNTER(type, field) { #field, offsetof (type, field) }
+
 /* vg_input_ops_t.fd_at for a kind that polls one fd, held in `field` (an int) of its state. */
 #define VG_INPUT_FD_AT(type, field) (offsetof (type, field) + 1)
 

@@ -252,12 +252,9 @@ s_next_wake (const void *self, int64_t mono)
 }
 
 static const vg_input_counter_t s_counters[] = {
-    { "packets", offsetof (s_pcap_t, ps.packets) },
-    { "records", offsetof (s_pcap_t, nrecs) },
-    { "replayed", offsetof (s_pcap_t, done_recs) },
-    { "unmapped", offsetof (s_pcap_t, ps.unmapped) },
-    { "tcp_streams", offsetof (s_pcap_t, ps.tcp_streams) },
-    { "tcp_gaps", offsetof (s_pcap_t, ps.tcp_gaps) },
+    { "packets", offsetof (s_pcap_t, ps.packets) }, { "records", offsetof (s_pcap_t, nrecs) },
+    { "replayed", offsetof (s_pcap_t, done_recs) }, { "unmapped", offsetof (s_pcap_t, ps.unmapped) },
+    { "tcp_streams", offsetof (s_pcap_t, ps.tcp_streams) }, { "tcp_gaps", offsetof (s_pcap_t, ps.tcp_gaps) },
 };
 
 const vg_input_ops_t vg_in_pcap_ops = {

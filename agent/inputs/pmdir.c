@@ -349,14 +349,11 @@ s_done (const void *self)
     return d->finished;
 }
 
+#define C(f) VG_INPUT_COUNTER (s_pmdir_t, f)
 static const vg_input_counter_t s_counters[] = {
-    { "scans", offsetof (s_pmdir_t, scans) },
-    { "files", offsetof (s_pmdir_t, files) },
-    { "bytes", offsetof (s_pmdir_t, bytes) },
-    { "too_big", offsetof (s_pmdir_t, too_big) },
-    { "read_errors", offsetof (s_pmdir_t, read_errors) },
-    { "move_errors", offsetof (s_pmdir_t, move_errors) },
+    C (scans), C (files), C (bytes), C (too_big), C (read_errors), C (move_errors),
 };
+#undef C
 
 const vg_input_ops_t vg_in_pmdir_ops = {
     .name = "pmdir",

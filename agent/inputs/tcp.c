@@ -228,15 +228,12 @@ s_describe (const void *self, char *buf, size_t size)
     snprintf (buf, size, "connections=%zu", t->nconns);
 }
 
+#define C(f) VG_INPUT_COUNTER (s_tcp_t, f)
 static const vg_input_counter_t s_counters[] = {
-    { "accepted", offsetof (s_tcp_t, accepted) },
-    { "refused", offsetof (s_tcp_t, refused) },
-    { "bytes", offsetof (s_tcp_t, bytes) },
-    { "closed_peer", offsetof (s_tcp_t, closed_peer) },
-    { "closed_desync", offsetof (s_tcp_t, closed_desync) },
-    { "closed_overflow", offsetof (s_tcp_t, closed_overflow) },
-    { "closed_idle", offsetof (s_tcp_t, closed_idle) },
+    C (accepted), C (refused), C (bytes), C (closed_peer), C (closed_desync), C (closed_overflow),
+    C (closed_idle),
 };
+#undef C
 
 const vg_input_ops_t vg_in_tcp_ops = {
     .name = "tcp",

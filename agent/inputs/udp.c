@@ -119,12 +119,11 @@ s_describe (const void *self, char *buf, size_t size)
     snprintf (buf, size, "format=%s", vg_fmt_name (u->fmt));
 }
 
+#define C(f) VG_INPUT_COUNTER (s_udp_t, f)
 static const vg_input_counter_t s_counters[] = {
-    { "datagrams", offsetof (s_udp_t, datagrams) },
-    { "bytes", offsetof (s_udp_t, bytes) },
-    { "truncated", offsetof (s_udp_t, truncated) },
-    { "read_errors", offsetof (s_udp_t, read_errors) },
+    C (datagrams), C (bytes), C (truncated), C (read_errors),
 };
+#undef C
 
 const vg_input_ops_t vg_in_udp_ops = {
     .name = "udp",

@@ -317,15 +317,11 @@ s_next_wake (const void *self, int64_t mono)
     return 1000;
 }
 
+#define C(f) VG_INPUT_COUNTER (s_ves_t, f)
 static const vg_input_counter_t s_counters[] = {
-    { "requests", offsetof (s_ves_t, requests) },
-    { "accepted", offsetof (s_ves_t, accepted) },
-    { "bad_request", offsetof (s_ves_t, bad_request) },
-    { "unauthorized", offsetof (s_ves_t, unauthorized) },
-    { "not_found", offsetof (s_ves_t, not_found) },
-    { "bad_method", offsetof (s_ves_t, bad_method) },
-    { "too_large", offsetof (s_ves_t, too_large) },
+    C (requests), C (accepted), C (bad_request), C (unauthorized), C (not_found), C (bad_method), C (too_large),
 };
+#undef C
 
 const vg_input_ops_t vg_in_ves_ops = {
     .name = "ves",
