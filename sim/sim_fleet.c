@@ -356,6 +356,20 @@ s_build_router (vg_sim_t *s, device_t *d, int pe, uint32_t drv)
     return rc;
 }
 
+/* AMF and SMF: registered subscribers or sessions, and the procedure that adds them. */
+typedef struct {
+    const char *mean, *att, *succ;
+    uint64_t salt;     /* salt, +1, +2: the mean's level, the attempts' peak, the success ratio */
+    double mean0, mean1, cpu0, cpu1, att0, att1, att2, ok0, ok1;
+} s_nf_t;
+
+static const s_nf_t s_nfs[] = {
+    { "RM.RegisteredSubNbrMean", "RM.RegInitReq", "RM.RegInitSucc", 20, 0.6e6, 1.4e6, 20, 30, 300, 1400, 2200, 0.988,
+      0.997 },
+    { "SM.SessionNbrMean", "SM.PduSessionCreationReq", "SM.PduSessionCreationSucc", 30, 0.9e6, 2.0e6, 15, 25, 400,
+      2000, 3000, 0.992, 0.998 },
+};
+
 static int
 s_build_core (vg_sim_t *s, device_t *d)
 {
@@ -363,32 +377,20 @@ s_build_core (vg_sim_t *s, device_t *d)
     size_t ref;
     int rc;
     switch (d->role) {
-    case R_AMF: {
-        double subs = s_dconst (d, 20, 0.6e6, 1.4e6);
-        rc = s_build_common (s, d, 0, 20, 30, 64);
-        if (rc)
-            return rc;
-        ADD ("RM.RegisteredSubNbrMean", VG_KIND_GAUGE, NULL, NULL, NULL, NULL, NULL);
-        s_gauge (se, 0, X_LOAD, 0.85 * subs, 0.15 * subs, 0.003, 0, 0, 1e8, 1);
-        ADD ("RM.RegInitReq", VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
-        s_counter (s, d, se, 0, X_LOAD, 300, s_dconst (d, 21, 1400, 2200), 0.04);
-        ref = LAST;
-        ADD ("RM.RegInitSucc", VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
-        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, 22, 0.988, 0.997), 0);
-        return 0;
-    }
+    case R_AMF:
     case R_SMF: {
-        double sess = s_dconst (d, 30, 0.9e6, 2.0e6);
-        rc = s_build_common (s, d, 0, 15, 25, 64);
+        const s_nf_t *n = &s_nfs[d->role == R_AMF ? 0 : 1];
+        double mean = s_dconst (d, n->salt, n->mean0, n->mean1);
+        rc = s_build_common (s, d, 0, n->cpu0, n->cpu1, 64);
         if (rc)
             return rc;
-        ADD ("SM.SessionNbrMean", VG_KIND_GAUGE, NULL, NULL, NULL, NULL, NULL);
-        s_gauge (se, 0, X_LOAD, 0.85 * sess, 0.15 * sess, 0.003, 0, 0, 1e8, 1);
-        ADD ("SM.PduSessionCreationReq", VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
-        s_counter (s, d, se, 0, X_LOAD, 400, s_dconst (d, 31, 2000, 3000), 0.04);
+        ADD (n->mean, VG_KIND_GAUGE, NULL, NULL, NULL, NULL, NULL);
+        s_gauge (se, 0, X_LOAD, 0.85 * mean, 0.15 * mean, 0.003, 0, 0, 1e8, 1);
+        ADD (n->att, VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
+        s_counter (s, d, se, 0, X_LOAD, n->att0, s_dconst (d, n->salt + 1, n->att1, n->att2), 0.04);
         ref = LAST;
-        ADD ("SM.PduSessionCreationSucc", VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
-        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, 32, 0.992, 0.998), 0);
+        ADD (n->succ, VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
+        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, n->salt + 2, n->ok0, n->ok1), 0);
         return 0;
     }
     default: { /* UPF: N3 downlink ~ the fleet's cells scaled up to the market it serves */
