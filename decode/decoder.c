@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/err.h"
 
@@ -15,6 +16,23 @@ vg_decode_fail (vg_decode_stats_t *st, int code, const char *fmt, ...)
     va_end (ap);
     st->errors++;
     return code < 0 ? code : -code;
+}
+
+int
+vg_decode_device (const vg_sink_t *sink, const vg_decode_ctx_t *ctx, const char *node, size_t len,
+                  vg_device_t *d, char *id)
+{
+    if (!node) {
+        node = ctx && ctx->source ? ctx->source : "unknown";
+        len = strlen (node);
+    }
+    size_t n = 0;
+    while (n < len && n < VG_MAX_ID_LEN - 1 && node[n])
+        n++;
+    memcpy (id, node, n);
+    id[n] = '\0';
+    d->id = id;
+    return vg_sink_device (sink, d);
 }
 
 int

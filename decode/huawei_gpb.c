@@ -224,20 +224,15 @@ vg_huawei_gpb_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, 
     uint64_t msg_ts = ts_f.u, encoding = enc_f.u;
 
     char dev[VG_MAX_ID_LEN], model[128], swv[128], sp[VG_MAX_PATH_LEN], pp[128];
-    if (node.len)
-        vg_pb_strcpy (dev, sizeof dev, &node);
-    else
-        snprintf (dev, sizeof dev, "%s", ctx && ctx->source ? ctx->source : "unknown");
     vg_pb_strcpy (model, sizeof model, &prod);
     vg_pb_strcpy (swv, sizeof swv, &sw);
     vg_pb_strcpy (sp, sizeof sp, &sensor);
     vg_pb_strcpy (pp, sizeof pp, &proto);
     vg_device_t d = { 0 };
-    d.id = dev;
     d.vendor = "Huawei";
     d.model = model[0] ? model : NULL;
     d.sw_version = swv[0] ? swv : NULL;
-    rc = vg_sink_device (sink, &d);
+    rc = vg_decode_device (sink, ctx, node.len ? (const char *) node.p : NULL, node.len, &d, dev);
     if (rc)
         return rc;
     vg_oc_out_t o = { sink, st, dev, "huawei-gpb", msg_ts ? (int64_t) msg_ts : (ctx ? ctx->received_ms : 0) };
@@ -318,11 +313,9 @@ vg_huawei_dialout_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *c
         const char *node = json_string_value (json_object_get (j, "node_id_str"));
         const char *sp = json_string_value (json_object_get (j, "sensor_path"));
         char dev[VG_MAX_ID_LEN];
-        snprintf (dev, sizeof dev, "%s", node ? node : (ctx && ctx->source) ? ctx->source : "unknown");
         vg_device_t d = { 0 };
-        d.id = dev;
         d.vendor = "Huawei";
-        rc = vg_sink_device (sink, &d);
+        rc = vg_decode_device (sink, ctx, node, node ? strlen (node) : 0, &d, dev);
         if (rc == 0) {
             vg_oc_out_t o = { sink, st, dev, "huawei-gpb", ctx ? ctx->received_ms : 0 };
             json_t *ts = json_object_get (j, "msg_timestamp");

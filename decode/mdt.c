@@ -438,14 +438,9 @@ s_gpb (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t
     if (!k)
         return vg_decode_fail (st, -VG_ENOMEM, "mdt: out of memory");
     char dev[VG_MAX_ID_LEN];
-    if (node.len)
-        vg_pb_strcpy (dev, sizeof dev, &node);
-    else
-        snprintf (dev, sizeof dev, "%s", ctx && ctx->source ? ctx->source : "unknown");
     vg_device_t d = { 0 };
-    d.id = dev;
     d.vendor = "Cisco";
-    rc = vg_sink_device (sink, &d);
+    rc = vg_decode_device (sink, ctx, node.len ? (const char *) node.p : NULL, node.len, &d, dev);
     if (rc) {
         free (k);
         return rc;
@@ -540,11 +535,9 @@ s_json (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_
         goto done;
     }
     char dev[VG_MAX_ID_LEN];
-    snprintf (dev, sizeof dev, "%s", node ? node : (ctx && ctx->source) ? ctx->source : "unknown");
     vg_device_t d = { 0 };
-    d.id = dev;
     d.vendor = "Cisco";
-    rc = vg_sink_device (sink, &d);
+    rc = vg_decode_device (sink, ctx, node, node ? strlen (node) : 0, &d, dev);
     if (rc)
         goto done;
     int64_t mts = s_json_i64 (json_object_get (j, "msg_timestamp"));

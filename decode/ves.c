@@ -366,14 +366,8 @@ s_attr_add (s_attrs_t *at, const char *k, json_t *v)
 static int
 s_fault_event (s_ev_t *e, s_attrs_t *at)
 {
-    vg_event_t ev;
-    memset (&ev, 0, sizeof ev);
-    ev.device = e->device;
-    ev.ts_ms = e->ts_ms;
-    ev.type = VG_EV_FAULT;
-    ev.attrs = at->a;
-    ev.nattrs = at->n;
-    ev.input = "ves";
+    vg_event_t ev = { .device = e->device, .ts_ms = e->ts_ms, .type = VG_EV_FAULT, .attrs = at->a,
+                      .nattrs = at->n, .input = "ves" };
     int rc = vg_sink_event (e->sink, &ev);
     if (rc == 0)
         e->st->events++;
