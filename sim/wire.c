@@ -386,27 +386,21 @@ s_rop_close (vg_wire_t *w, s_dev_t *x)
 
 /* ---- routers ------------------------------------------------------------------------- */
 
-static int
-s_un_send (void *arg, const uint8_t *p, size_t len)
-{
-    void **a = arg;
-    vg_wire_t *w = a[0];
-    s_dev_t *x = a[1];
-    int64_t *ts = a[2];
-    int rc = vg_wire_pcap_udp (w->un, *ts, x->ip, 10003, COLLECTOR_IP, w->cfg.un_port, p, len);
-    *ts += 30;
-    return rc;
-}
+/* Where a router's datagrams go: one capture, the router's source port, the collector's
+ * port; each datagram is 30 us after the one before (*ts). */
+typedef struct {
+    vg_wire_pcap_t *pcap;
+    uint32_t src_ip;
+    uint16_t sport, dport;
+    int64_t *ts;
+} s_udp_to_t;
 
 static int
-s_jti_send (void *arg, const uint8_t *p, size_t len)
+s_udp_send (void *arg, const uint8_t *p, size_t len)
 {
-    void **a = arg;
-    vg_wire_t *w = a[0];
-    s_dev_t *x = a[1];
-    int64_t *ts = a[2];
-    int rc = vg_wire_pcap_udp (w->jti, *ts, x->ip, 21000, COLLECTOR_IP, w->cfg.jti_port, p, len);
-    *ts += 30;
+    s_udp_to_t *to = arg;
+    int rc = vg_wire_pcap_udp (to->pcap, *to->ts, to->src_ip, to->sport, COLLECTOR_IP, to->dport, p, len);
+    *to->ts += 30;
     return rc;
 }
 
@@ -465,16 +459,16 @@ s_router_flush (vg_wire_t *w, s_dev_t *x, size_t order, size_t n)
     } else if (x->transport == T_UDPN) {
         if (x->reboot)
             x->un.msg_id = 0;
-        void *arg[3] = { w, x, &t };
-        rc = vg_wire_udpnotif_encode (&r, &x->un, &w->scratch, s_un_send, arg);
+        s_udp_to_t to = { w->un, x->ip, 10003, w->cfg.un_port, &t };
+        rc = vg_wire_udpnotif_encode (&r, &x->un, &w->scratch, s_udp_send, &to);
     } else {
         if (x->reboot)
             x->jti.seq_ifd = x->jti.seq_mem = 0;
         char ip[20];
         snprintf (ip, sizeof ip, "10.1.%u.%u", (x->ip >> 8) & 0xff, x->ip & 0xff);
         x->jti.export_ip = ip;
-        void *arg[3] = { w, x, &t };
-        rc = vg_wire_jti_encode (&r, &x->jti, &w->scratch, s_jti_send, arg);
+        s_udp_to_t to = { w->jti, x->ip, 21000, w->cfg.jti_port, &t };
+        rc = vg_wire_jti_encode (&r, &x->jti, &w->scratch, s_udp_send, &to);
         x->jti.export_ip = NULL;
         rc = rc < 0 ? rc : 0;
     }
