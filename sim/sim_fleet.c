@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/err.h"
 #include "sim/sim_int.h"
 
@@ -48,14 +49,8 @@ static series_t *
 s_add (vg_sim_t *s, device_t *d, const char *path, vg_kind_t kind, const char *unit,
        const char *k1, const char *v1, const char *k2, const char *v2)
 {
-    if (s->nseries == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 1024;
-        series_t *n = realloc (s->series, ncap * sizeof *n);
-        if (!n)
-            return NULL;
-        s->series = n;
-        s->cap = ncap;
-    }
+    if (vg_array_reserve ((void **) &s->series, &s->cap, s->nseries + 1, sizeof *s->series) < 0)
+        return NULL;
     series_t *se = &s->series[s->nseries];
     memset (se, 0, sizeof *se);
     size_t nl = 0;

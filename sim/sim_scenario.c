@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/arena.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -100,15 +101,9 @@ int
 vg_scen__mod_add (vg_sim_t *s, uint32_t *head, int op, uint64_t from, uint64_t to, double p)
 {
     struct vg_scen *sc = s->scen;
-    if (sc->nmods == sc->capmods) {
-        size_t nc = sc->capmods ? sc->capmods * 2 : 256;
-        smod_t *n = realloc (sc->mods, nc * sizeof *n);
-        if (!n) {
-            sc->oom = 1;
-            return -VG_ENOMEM;
-        }
-        sc->mods = n;
-        sc->capmods = nc;
+    if (vg_array_reserve ((void **) &sc->mods, &sc->capmods, sc->nmods + 1, sizeof *sc->mods) < 0) {
+        sc->oom = 1;
+        return -VG_ENOMEM;
     }
     smod_t *m = &sc->mods[sc->nmods++];
     m->from = from;
@@ -183,15 +178,9 @@ vg_scen__event (vg_sim_t *s, uint64_t step, size_t di, int type)
     struct vg_scen *sc = s->scen;
     if (sc->nevs >= MAX_INC_EVENTS || step >= sc->nsteps)
         return NULL;
-    if (sc->nevs == sc->capevs) {
-        size_t nc = sc->capevs ? sc->capevs * 2 : 256;
-        vg_scen__event_t *n = realloc (sc->evs, nc * sizeof *n);
-        if (!n) {
-            sc->oom = 1;
-            return NULL;
-        }
-        sc->evs = n;
-        sc->capevs = nc;
+    if (vg_array_reserve ((void **) &sc->evs, &sc->capevs, sc->nevs + 1, sizeof *sc->evs) < 0) {
+        sc->oom = 1;
+        return NULL;
     }
     vg_scen__event_t *e = &sc->evs[sc->nevs++];
     memset (e, 0, sizeof *e);
@@ -218,15 +207,9 @@ vg_scen__label (vg_sim_t *s, const vg_scen__type_t *t, const char *det, char cia
     struct vg_scen *sc = s->scen;
     if (sc->nlabels >= MAX_GT_LABELS)
         return NULL;
-    if (sc->nlabels == sc->caplabels) {
-        size_t nc = sc->caplabels ? sc->caplabels * 2 : 64;
-        vg_sim_label_t *n = realloc (sc->labels, nc * sizeof *n);
-        if (!n) {
-            sc->oom = 1;
-            return NULL;
-        }
-        sc->labels = n;
-        sc->caplabels = nc;
+    if (vg_array_reserve ((void **) &sc->labels, &sc->caplabels, sc->nlabels + 1, sizeof *sc->labels) < 0) {
+        sc->oom = 1;
+        return NULL;
     }
     vg_sim_label_t *l = &sc->labels[sc->nlabels++];
     memset (l, 0, sizeof *l);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -104,14 +105,8 @@ s_on_device (void *ctx, const vg_device_t *d)
     vg_wire_t *w = ctx;
     if (s_find (w, d->id))
         return 0;
-    if (w->ndevs == w->cap) {
-        size_t nc = w->cap ? w->cap * 2 : 64;
-        s_dev_t *n = realloc (w->devs, nc * sizeof *n);
-        if (!n)
-            return -VG_ENOMEM;
-        w->devs = n;
-        w->cap = nc;
-    }
+    if (vg_array_reserve ((void **) &w->devs, &w->cap, w->ndevs + 1, sizeof *w->devs) < 0)
+        return -VG_ENOMEM;
     s_dev_t *x = &w->devs[w->ndevs];
     memset (x, 0, sizeof *x);
     x->id = d->id; /* the sim's devices live as long as the sim */

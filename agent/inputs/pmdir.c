@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/err.h"
@@ -264,14 +265,8 @@ s_scan (s_pmdir_t *d, int64_t now)
             d->again = true;
             continue;
         }
-        if (d->npend == d->cappend) {
-            size_t nc = d->cappend ? d->cappend * 2 : 64;
-            struct s_pend *np = realloc (d->pend, nc * sizeof *np);
-            if (!np)
-                break;
-            d->pend = np;
-            d->cappend = nc;
-        }
+        if (vg_array_reserve ((void **) &d->pend, &d->cappend, d->npend + 1, sizeof *d->pend) < 0)
+            break;
         int64_t b = s_name_begin (name);
         if (b < 0)
             b = s_content_begin (path);
