@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,23 @@ s_ends (const char *s, const char *suffix)
     return a >= b && memcmp (s + a - b, suffix, b) == 0;
 }
 
+/* The interface leaves the encoders use: path suffix -> its double in vg_wire_if_t. */
+static const struct {
+    const char *suffix;
+    size_t offset;
+} s_if_leaves[] = {
+    { "/in-octets", offsetof (vg_wire_if_t, in_octets) },
+    { "/in-pkts", offsetof (vg_wire_if_t, in_pkts) },
+    { "/out-octets", offsetof (vg_wire_if_t, out_octets) },
+    { "/out-pkts", offsetof (vg_wire_if_t, out_pkts) },
+    { "/in-errors", offsetof (vg_wire_if_t, in_errors) },
+    { "/in-fcs-errors", offsetof (vg_wire_if_t, in_fcs_errors) },
+    { "/in-discards", offsetof (vg_wire_if_t, in_discards) },
+    { "/out-discards", offsetof (vg_wire_if_t, out_discards) },
+    { "input-power/instant", offsetof (vg_wire_if_t, rx_dbm) },
+    { "output-power/instant", offsetof (vg_wire_if_t, tx_dbm) },
+};
+
 static void
 s_router_sample (s_dev_t *x, const vg_point_t *p)
 {
@@ -176,28 +194,13 @@ s_router_sample (s_dev_t *x, const vg_point_t *p)
         vg_wire_if_t *f = s_if (x, p);
         if (!f)
             return;
-        if (s_ends (path, "/in-octets"))
-            f->in_octets = p->value;
-        else if (s_ends (path, "/in-pkts"))
-            f->in_pkts = p->value;
-        else if (s_ends (path, "/out-octets"))
-            f->out_octets = p->value;
-        else if (s_ends (path, "/out-pkts"))
-            f->out_pkts = p->value;
-        else if (s_ends (path, "/in-errors"))
-            f->in_errors = p->value;
-        else if (s_ends (path, "/in-fcs-errors"))
-            f->in_fcs_errors = p->value;
-        else if (s_ends (path, "/in-discards"))
-            f->in_discards = p->value;
-        else if (s_ends (path, "/out-discards"))
-            f->out_discards = p->value;
-        else if (s_ends (path, "/oper-status"))
+        if (s_ends (path, "/oper-status"))
             f->up = p->state && strcmp (p->state, "UP") == 0;
-        else if (s_ends (path, "input-power/instant"))
-            f->rx_dbm = p->value;
-        else if (s_ends (path, "output-power/instant"))
-            f->tx_dbm = p->value;
+        for (size_t i = 0; i < sizeof s_if_leaves / sizeof s_if_leaves[0]; i++)
+            if (s_ends (path, s_if_leaves[i].suffix)) {
+                memcpy ((char *) f + s_if_leaves[i].offset, &p->value, sizeof p->value);
+                break;
+            }
     } else if (s_ends (path, "/cpu/utilization/state/instant"))
         x->r.cpu = p->value;
     else if (strcmp (path, "/system/memory/state/physical") == 0)
