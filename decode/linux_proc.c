@@ -184,11 +184,18 @@ s_ifname_ok (const char *s, size_t n)
     return 1;
 }
 
+/* Is the NUL-terminated `have` exactly name[0..n)? */
+static int
+s_is_name (const char *have, const char *name, size_t n)
+{
+    return strncmp (have, name, n) == 0 && have[n] == '\0';
+}
+
 static iface_t *
 s_iface (vg_linux_t *l, const char *name, size_t n)
 {
     for (size_t i = 0; i < l->nifs; i++)
-        if (strncmp (l->ifs[i].name, name, n) == 0 && l->ifs[i].name[n] == '\0')
+        if (s_is_name (l->ifs[i].name, name, n))
             return &l->ifs[i];
     if (l->nifs == MAX_IFS)
         return NULL;
@@ -258,7 +265,7 @@ static cpu_t *
 s_cpu (vg_linux_t *l, const char *name, size_t nlen)
 {
     for (size_t i = 0; i < l->ncpus; i++)
-        if (strncmp (l->cpus[i].name, name, nlen) == 0 && l->cpus[i].name[nlen] == '\0')
+        if (s_is_name (l->cpus[i].name, name, nlen))
             return &l->cpus[i];
     if (l->ncpus == MAX_CPUS || nlen >= sizeof l->cpus[0].name)
         return NULL;

@@ -498,16 +498,14 @@ vg_sim__inject (vg_sim_t *s, size_t di, uint64_t k, int64_t ts, const vg_sink_t 
 {
     struct vg_scen *sc = s->scen;
     const device_t *d = &s->devs[di];
-    vg_event_t ev = { .device = d->id, .ts_ms = ts, .input = "sim" };
-    vg_label_t at[2];
+    vg_label_t at[2];   /* the attributes of a state report */
+    vg_event_t ev = { .device = d->id, .ts_ms = ts, .input = "sim", .attrs = at, .nattrs = 2 };
     int rc;
     /* Scenario-mode state reports: time source at the start, IPsec SAs of cell-site routers. */
     if (k == 0) {
         at[0] = (vg_label_t) { "server", SIM_NTP_SERVER };
         at[1] = (vg_label_t) { "stratum", "2" };
         ev.type = VG_EV_NTP_CHANGE;
-        ev.attrs = at;
-        ev.nattrs = 2;
         rc = vg_sink_event (sink, &ev);
         if (rc)
             return rc;
@@ -517,8 +515,6 @@ vg_sim__inject (vg_sim_t *s, size_t di, uint64_t k, int64_t ts, const vg_sink_t 
         at[0] = (vg_label_t) { "sa_count", sa };
         at[1] = (vg_label_t) { "tunnel", "segw" };
         ev.type = VG_EV_CRYPTO_STATE;
-        ev.attrs = at;
-        ev.nattrs = 2;
         rc = vg_sink_event (sink, &ev);
         if (rc)
             return rc;
