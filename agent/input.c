@@ -226,7 +226,8 @@ vg_input_log_stats (const vg_input_t *in)
         const vg_input_counter_t *c = &in->ops->counters[i];
         uint64_t v;
         memcpy (&v, (const char *) in->self + c->offset, sizeof v);
-        int n = snprintf (extra + len, sizeof extra - len, "%s%s=%llu", len ? " " : "", c->name, (unsigned long long) v);
+        int n = snprintf (extra + len, sizeof extra - len, "%s%s=%llu", len ? " " : "", c->name,
+                          (unsigned long long) v);
         len = n < 0 ? sizeof extra : len + (size_t) n;
     }
     const vg_decode_stats_t *st = vg_input_stats (in);

@@ -1,8 +1,8 @@
 /* input.h - the agent's inputs behind one ops table (as Redis ae_*.c backends).
  *
- * Each input kind (sim, linux, udp, tcp, pmdir, ves, pcap) is one in_<kind>.c that fills a
- * vg_input_ops_t.  The agent owns a vg_input_t per configured input and, every turn of its
- * single-threaded loop, polls the fds the inputs report, then calls vg_input_service(),
+ * Each input kind (sim, linux, udp, tcp, pmdir, ves, pcap) is one agent/inputs/<kind>.c
+ * that fills a vg_input_ops_t.  The agent owns a vg_input_t per configured input and, every
+ * turn of its single-threaded loop, polls the fds the inputs report, then calls vg_input_service(),
  * which reads what is ready (bounded per turn) and delivers it to the sink.  Inputs never
  * block and never allocate per sample; decode errors are counted per input and logged
  * rate-limited here, not by the kinds. */

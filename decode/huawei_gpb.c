@@ -136,7 +136,8 @@ s_delete (const vg_oc_out_t *o, const uint8_t *p, size_t len)
                     if (rc < 0)
                         return rc;
                     if (kk.p)
-                        vg_oc_labels_add (&lb, (const char *) kk.p, kk.len, vv.p ? (const char *) vv.p : "", vv.len);
+                        vg_oc_labels_add (&lb, (const char *) kk.p, kk.len, vv.p ? (const char *) vv.p : "",
+                                          vv.len);
                 }
             }
             if (rc < 0)

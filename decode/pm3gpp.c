@@ -181,8 +181,8 @@ vg_pm3gpp_parse_value (const char *s, size_t n, double *v)
 }
 
 int
-vg_pm3gpp_emit_bins (const vg_sink_t *sink, vg_decode_stats_t *st, const vg_point_t *pt, const char *s, size_t n,
-                     int exact)
+vg_pm3gpp_emit_bins (const vg_sink_t *sink, vg_decode_stats_t *st, const vg_point_t *pt, const char *s,
+                     size_t n, int exact)
 {
     vg_label_t lab[VG_MAX_LABELS];
     size_t nl = pt->nlabels < VG_MAX_LABELS ? pt->nlabels : VG_MAX_LABELS - 1, at = 0;

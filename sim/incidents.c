@@ -1,6 +1,8 @@
-/* incidents.c - what each incident type does to the fleet: one plan function per type
- * (which devices, which series modifiers, events and labels) and the type table with
- * durations, start hours, warm-up and notes.  The engine (sim_scenario.c) runs the table.
+/* incidents.c - what each incident type does to the fleet, and the type table with
+ * durations, start hours, warm-up and notes.  A type that hits one device names its roles
+ * in its row and has an s_on_<type> for its series modifiers, events and labels (the
+ * shared plan s_p_placed finds the device); a type that chooses several devices has its own
+ * plan s_p_<type>.  The engine (sim_scenario.c) runs the table.
  * Invariant: a plan adds all of its incident's modifiers, events and labels through
  * scenario_int.h, and only on devices it reserved, so incidents do not overlap. */
 #include <math.h>
@@ -332,7 +334,8 @@ s_on_image (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
     else
         snprintf (ver, sizeof ver, "%s-eng", sw);
     s_label (s, t, at, 1);
-    vg_scen__label_dev (vg_scen__label (s, t, "I03", 'I', at->a, at->b, 1), &s->devs[at->di]); /* it reboots to load */
+    /* it reboots to load */
+    vg_scen__label_dev (vg_scen__label (s, t, "I03", 'I', at->a, at->b, 1), &s->devs[at->di]);
     vg_scen__event_t *e = vg_scen__event (s, at->a, at->di, VG_EV_IMAGE_CHANGE);
     vg_scen__attr (e, "version", vg_scen__str (sc, ver));
     vg_scen__attr (e, "hash", vg_scen__strf (sc, "%08x%08x", (unsigned) vg_scen__rnd (sc),
@@ -362,7 +365,8 @@ s_on_ntp (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
     e = vg_scen__event (s, at->b, at->di, VG_EV_NTP_CHANGE);
     vg_scen__attr (e, "server", SIM_NTP_SERVER);
     vg_scen__attr (e, "stratum", "2");
-    return vg_scen__mod_path (s, at->di, "/system/ntp/servers/server/state/offset", M_ADD, at->a, at->b, jump);
+    const char *path = "/system/ntp/servers/server/state/offset";
+    return vg_scen__mod_path (s, at->di, path, M_ADD, at->a, at->b, jump);
 }
 
 static int

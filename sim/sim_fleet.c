@@ -196,8 +196,8 @@ s_build_common (vg_sim_t *s, device_t *d, uint32_t driver, double cpu0, double c
  * commute) and the success counter that follows it at a ratio fixed per device in [lo, hi)
  * (salt).  Returns 0 or -VG_ENOMEM. */
 static int
-s_attempts (vg_sim_t *s, device_t *d, const char *cell, uint32_t drv, double cap, const char *att, const char *succ,
-            double a, double b, double sigma, int commute, uint64_t salt, double lo, double hi)
+s_attempts (vg_sim_t *s, device_t *d, const char *cell, uint32_t drv, double cap, const char *att,
+            const char *succ, double a, double b, double sigma, int commute, uint64_t salt, double lo, double hi)
 {
     series_t *se;
     ADD (att, VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
@@ -239,8 +239,8 @@ s_build_gnb (vg_sim_t *s, device_t *d, uint32_t site, uint32_t first_cell)
         se->sigma = 0.08;
         se->lo = 0;
         se->hi = 10000;
-        rc = s_attempts (s, d, cell, drv, cap, "RRC.ConnEstabAtt", "RRC.ConnEstabSucc", 2, 200, 0.03, 0, 200 + c,
-                         0.993, 0.9985);
+        rc = s_attempts (s, d, cell, drv, cap, "RRC.ConnEstabAtt", "RRC.ConnEstabSucc", 2, 200, 0.03, 0,
+                         200 + c, 0.993, 0.9985);
         rc = rc ? rc
                 : s_attempts (s, d, cell, drv, cap, "MM.HoExeInterReq", "MM.HoExeInterSucc", 0.2, 8, 0.05, 1,
                               300 + c, 0.98, 0.997);

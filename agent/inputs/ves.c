@@ -319,7 +319,8 @@ s_next_wake (const void *self, int64_t mono)
 
 #define C(f) VG_INPUT_COUNTER (s_ves_t, f)
 static const vg_input_counter_t s_counters[] = {
-    C (requests), C (accepted), C (bad_request), C (unauthorized), C (not_found), C (bad_method), C (too_large),
+    C (requests), C (accepted), C (bad_request), C (unauthorized), C (not_found), C (bad_method),
+    C (too_large),
 };
 #undef C
 
