@@ -8,6 +8,7 @@
  * the bounds of the batch reader (proto/batch.h), so the writer does not refuse it. */
 #include "agent/batcher.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +45,7 @@ typedef struct {
     uint8_t nlabels;
     uint16_t nstates;
     const char *path, *input, *origin, *unit;
+    const char *source;         /* the agent input instance that delivered it first */
     const char **labels;        /* 2 * nlabels interned strings */
     const char **states;        /* STATE series: names seen so far */
     uint32_t count;             /* samples in the current batch */
@@ -65,6 +67,7 @@ typedef struct {
 
 struct vg_batcher {
     vg_batcher_cfg_t cfg;
+    char source[64];            /* input instance now delivering (vg_batcher_set_source) */
     /* interned strings */
     vg_u64map_t str_map;        /* hash -> index in strs */
     char **strs;
@@ -316,10 +319,11 @@ s_series_for (vg_batcher_t *b, const vg_point_t *p, uint32_t dev)
     s->kind = (uint8_t) p->kind;
     s->path = s_intern (b, p->path);
     s->input = s_intern (b, p->input);
+    s->source = s_intern (b, b->source);
     s->origin = s_intern (b, p->origin_path && strcmp (p->origin_path, p->path) != 0 ? p->origin_path : "");
     s->unit = s_intern (b, p->unit);
     s->labels = p->nlabels ? malloc (2 * p->nlabels * sizeof *s->labels) : NULL;
-    if (!s->path || !s->input || !s->origin || !s->unit || (p->nlabels && !s->labels)) {
+    if (!s->path || !s->input || !s->source || !s->origin || !s->unit || (p->nlabels && !s->labels)) {
         free (s->labels);
         return NULL;
     }
@@ -522,6 +526,12 @@ full:
     return -VG_EFULL;
 }
 
+void
+vg_batcher_set_source (vg_batcher_t *b, const char *source)
+{
+    snprintf (b->source, sizeof b->source, "%s", source ? source : "");
+}
+
 vg_sink_t
 vg_batcher_sink (vg_batcher_t *b)
 {
@@ -646,6 +656,7 @@ s_write_batch (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms
             .nlabels = s->nlabels,
             .kind = (vg_kind_t) s->kind,
             .input = s->input,
+            .source = s->source,
             .origin_path = s->origin,
             .unit = s->unit,
             .state_names = s->kind == VG_KIND_STATE ? s->states : NULL,
