@@ -226,6 +226,16 @@ s_find_device (const vg_batcher_t *b, const char *id, uint32_t *idx)
     return vg_u64map_get (&b->device_map, s_dev_key (id), idx) && strcmp (b->devices[*idx].id, id) == 0;
 }
 
+/* Set a device attribute to v, unless v is empty and a value is known. */
+static int
+s_attr (vg_batcher_t *b, char **field, const char *v)
+{
+    if ((!v || !v[0]) && *field)
+        return 0;
+    *field = (char *) s_intern (b, v);
+    return *field ? 0 : -VG_ENOMEM;
+}
+
 static int
 s_on_device (void *ctx, const vg_device_t *d)
 {
@@ -259,13 +269,12 @@ s_on_device (void *ctx, const vg_device_t *d)
         b->ndevices++;
         b->stats.devices = b->ndevices;
     }
-    /* Identity may change (software upgrade): the next batch carries the new values. */
-    dev->vendor = (char *) s_intern (b, d->vendor);
-    dev->model = (char *) s_intern (b, d->model);
-    dev->role = (char *) s_intern (b, d->role);
-    dev->site = (char *) s_intern (b, d->site);
-    dev->sw_version = (char *) s_intern (b, d->sw_version);
-    if (!dev->vendor || !dev->model || !dev->role || !dev->site || !dev->sw_version)
+    /* Identity may change (software upgrade): the next batch carries the new values.  An
+     * attribute the message does not carry (NULL or "") keeps the one known: a Huawei
+     * UDP-notif message without its vendor module must not make the router vendor-less. */
+    if (s_attr (b, &dev->vendor, d->vendor) < 0 || s_attr (b, &dev->model, d->model) < 0 ||
+        s_attr (b, &dev->role, d->role) < 0 || s_attr (b, &dev->site, d->site) < 0 ||
+        s_attr (b, &dev->sw_version, d->sw_version) < 0)
         return -VG_ENOMEM;
     return 0;
 }

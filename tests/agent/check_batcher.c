@@ -160,6 +160,24 @@ START_TEST (series_carry_their_source)
 }
 END_TEST
 
+/* A device message without some attributes (NULL or "") keeps the known ones; a new
+ * non-empty value replaces the old one. */
+START_TEST (empty_attributes_keep_known_ones)
+{
+    vg_device_t anon = { "s1/r1", "", NULL, "", "", "22.1" };
+    ck_assert_int_eq (s_sink.device (s_sink.ctx, &anon), 0);
+    ck_assert_int_eq (s_sample ("/if/in-octets", "ge-0/0/0", 1000, 1.0, NULL), 0);
+    Vigil__Batch *b = s_flush (1);
+    ck_assert_uint_eq (b->n_devices, 1);
+    ck_assert_str_eq (b->devices[0]->vendor, "Juniper");
+    ck_assert_str_eq (b->devices[0]->model, "MX");
+    ck_assert_str_eq (b->devices[0]->role, "router");
+    ck_assert_str_eq (b->devices[0]->site, "s1");
+    ck_assert_str_eq (b->devices[0]->sw_version, "22.1");
+    vigil__batch__free_unpacked (b, NULL);
+}
+END_TEST
+
 START_TEST (events_and_unknown_device)
 {
     vg_label_t attrs[] = { { "user", "root" }, { "source", "198.51.100.7" } };
@@ -283,6 +301,7 @@ vg_batcher_suite (void)
     tcase_add_checked_fixture (tc, setup, teardown);
     tcase_add_test (tc, samples_round_trip);
     tcase_add_test (tc, series_carry_their_source);
+    tcase_add_test (tc, empty_attributes_keep_known_ones);
     tcase_add_test (tc, events_and_unknown_device);
     tcase_add_test (tc, limits_become_gaps);
     tcase_add_test (tc, lost_batch_reported);

@@ -435,6 +435,30 @@ START_TEST (x01_common_mode)
 }
 END_TEST
 
+/* A source that does not know the vendor (UDP-notif without its vendor module) declares
+ * the device with empty attributes: what is known stays, the reboots still count in the
+ * vendor's fleet. */
+START_TEST (x01_anonymous_declarations_keep_the_vendor)
+{
+    vg_device_t devs[20], anon[20];
+    char names[20][16];
+    for (int i = 0; i < 20; i++) {
+        snprintf (names[i], sizeof names[i], "s1/g%02d", i);
+        devs[i] = (vg_device_t) { names[i], "VX", "g", "gnb", "s1", "1.0" };
+        anon[i] = (vg_device_t) { names[i], "", "", "", "", NULL };
+        ck_assert_int_eq (vg_engine_device (g_e, &devs[i]), 0);
+        ck_assert_int_eq (vg_engine_device (g_e, &anon[i]), 0);
+    }
+    vg_label_t why[] = { { "reason", "unknown" } };
+    for (int i = 0; i < 6; i++)
+        event (&anon[i], T0 + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+    const vg_alert_t *a = first (g_c, "x01");
+    ck_assert_ptr_nonnull (a);
+    ck_assert_str_eq (a->vendor, "VX");
+    ck_assert_double_eq (a->observed, 5);
+}
+END_TEST
+
 START_TEST (x02_vendor_divergence)
 {
     vg_device_t a = { "s1/ga", "VX", "g", "gnb", "s1", "1" }, b = { "s1/gb", "VY", "g", "gnb", "s1", "1" };
@@ -920,7 +944,8 @@ vg_catalog_suite (void)
         { "c03_mirror", c03_mirror }, { "c04_login", c04_login }, { "c05_crypto", c05_crypto_off },
         { "i01_config", i01_config_change_window }, { "i02_image", i02_image_change },
         { "i03_reboot", i03_reboot_one_finding }, { "i04_ntp", i04_ntp_offset_and_step },
-        { "x01_common_mode", x01_common_mode }, { "x02_divergence", x02_vendor_divergence },
+        { "x01_common_mode", x01_common_mode },
+        { "x01_anonymous", x01_anonymous_declarations_keep_the_vendor }, { "x02_divergence", x02_vendor_divergence },
         { "a02_down", a02_interface_down_hold_and_resolve }, { "a02_flap_not_down", a02_flap_every_sample_is_not_a_hold },
         { "a02_restart", a02_ports_coming_up_after_restart }, { "a04_background", a04_busy_link_background_is_not_a_burst },
         { "a06_cell_outage", a06_cell_outage_zero_against_baseline }, { "a06_att_zero_traffic", a06_attempts_zero_but_traffic_flows },
