@@ -79,8 +79,12 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
 {
     const vg_rule_t *r = d->base.rule;
     uint32_t k = 0;
+    /* Both sides: the vendor's devices reach the engine through sources whose data times
+     * differ, so a finding stamped after `now` (from a source ahead of this one) is as near
+     * as one before it; counting it as "within the window" forever fired X01 on findings
+     * hours apart. */
     for (uint32_t i = 0; i < d->st.n; i++)
-        if (now - d->st.ts[i] <= (int64_t) vg_param (r, CM_WIN))
+        if (llabs (now - d->st.ts[i]) <= (int64_t) vg_param (r, CM_WIN))
             k++;
     uint32_t n = d->st.peers > k ? d->st.peers : k;
     double lt = s_log_tail (n, k, vg_param (r, CM_P0));

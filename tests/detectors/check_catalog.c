@@ -459,6 +459,29 @@ START_TEST (x01_anonymous_declarations_keep_the_vendor)
 }
 END_TEST
 
+/* Findings hours apart do not count together, whichever side of the evaluation time they
+ * fall on: four reboots at T0+3h (k = 4 < min_k) and one stamped T0 by a source that is
+ * behind are not five "within 15 min". */
+START_TEST (x01_window_both_sides)
+{
+    vg_device_t devs[20];
+    char names[20][16];
+    for (int i = 0; i < 20; i++) {
+        snprintf (names[i], sizeof names[i], "s1/g%02d", i);
+        devs[i] = (vg_device_t) { names[i], "VX", "g", "gnb", "s1", "1.0" };
+        ck_assert_int_eq (vg_engine_device (g_e, &devs[i]), 0);
+    }
+    vg_label_t why[] = { { "reason", "unknown" } };
+    for (int i = 0; i < 4; i++)
+        event (&devs[i], T0 + 180 * MIN + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+    event (&devs[10], T0, VG_EV_REBOOT, why, 1, NULL);
+    ck_assert_uint_eq (count (g_c, "x01", 0), 0);
+    /* A fifth within the window of the four: now it is five. */
+    event (&devs[11], T0 + 185 * MIN, VG_EV_REBOOT, why, 1, NULL);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CREATE), 1);
+}
+END_TEST
+
 START_TEST (x02_vendor_divergence)
 {
     vg_device_t a = { "s1/ga", "VX", "g", "gnb", "s1", "1" }, b = { "s1/gb", "VY", "g", "gnb", "s1", "1" };
@@ -945,7 +968,8 @@ vg_catalog_suite (void)
         { "i01_config", i01_config_change_window }, { "i02_image", i02_image_change },
         { "i03_reboot", i03_reboot_one_finding }, { "i04_ntp", i04_ntp_offset_and_step },
         { "x01_common_mode", x01_common_mode },
-        { "x01_anonymous", x01_anonymous_declarations_keep_the_vendor }, { "x02_divergence", x02_vendor_divergence },
+        { "x01_anonymous", x01_anonymous_declarations_keep_the_vendor },
+        { "x01_window_both_sides", x01_window_both_sides }, { "x02_divergence", x02_vendor_divergence },
         { "a02_down", a02_interface_down_hold_and_resolve }, { "a02_flap_not_down", a02_flap_every_sample_is_not_a_hold },
         { "a02_restart", a02_ports_coming_up_after_restart }, { "a04_background", a04_busy_link_background_is_not_a_burst },
         { "a06_cell_outage", a06_cell_outage_zero_against_baseline }, { "a06_att_zero_traffic", a06_attempts_zero_but_traffic_flows },
