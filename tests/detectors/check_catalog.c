@@ -701,6 +701,35 @@ START_TEST (a06_attempts_zero_but_traffic_flows)
 }
 END_TEST
 
+/* Counter-kind PM inputs: the delta across two hours of missing files is eight ROPs'
+ * worth; it must not be learned as one ROP (it would inflate that hour's baseline 2.6x). */
+START_TEST (a06_counter_gap_is_not_a_period)
+{
+    vg_device_t g = { "s3/du5", "VS", "g", "gnb", "s3", "1" };
+    uint64_t at = decl (&g, "RRC.ConnEstabAtt", VG_KIND_COUNTER, "1");
+    uint64_t vo = decl (&g, "DRB.PdcpSduVolumeDL", VG_KIND_COUNTER, "1");
+    double ca = 0, cv = 0;
+    int64_t t = T0;
+    for (int i = 0; i <= 96; i++, t += 15 * MIN) { /* a day: every hour's slot learns 300 */
+        vg_engine_sample (g_e, at, t, ca);
+        vg_engine_sample (g_e, vo, t, cv);
+        ca += 300, cv += 6e6;
+    }
+    ca += 7 * 300, cv += 7 * 6e6; /* 8 ROPs of files lost (the gNB silent) */
+    t += 7 * 15 * MIN;
+    vg_engine_sample (g_e, at, t, ca);
+    vg_engine_sample (g_e, vo, t, cv);
+    for (int i = 0; i < 2; i++) { /* then the cell dies in that same hour */
+        t += 15 * MIN;
+        vg_engine_sample (g_e, at, t, ca);
+        vg_engine_sample (g_e, vo, t, cv);
+    }
+    ck_assert_uint_eq (count (g_c, "cell", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "cell");
+    ck_assert_msg (a->expected > 250 && a->expected < 350, "expected %g", a->expected);
+}
+END_TEST
+
 /* ---- X01 on a small vendor fleet ------------------------------------------------------ */
 
 static void
@@ -973,6 +1002,7 @@ vg_catalog_suite (void)
         { "a02_down", a02_interface_down_hold_and_resolve }, { "a02_flap_not_down", a02_flap_every_sample_is_not_a_hold },
         { "a02_restart", a02_ports_coming_up_after_restart }, { "a04_background", a04_busy_link_background_is_not_a_burst },
         { "a06_cell_outage", a06_cell_outage_zero_against_baseline }, { "a06_att_zero_traffic", a06_attempts_zero_but_traffic_flows },
+        { "a06_counter_gap", a06_counter_gap_is_not_a_period },
         { "a03_one_day", a03_collapse_after_one_day }, { "a03_benign", a03_benign_weekend_and_shift },
         { "a03_zero", a03_zero_traffic_left_to_interface_down },
         { "i03_counters", i03_reboot_from_counters_restarting }, { "i03_jitter", i03_jitter_is_not_a_reboot },
