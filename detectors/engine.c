@@ -25,6 +25,7 @@ vg_engine__vreset (vg_verdict_t *v)
 {
     v->state = VG_VERDICT_NONE;
     v->oneshot = 0;
+    v->fresh = 0;
     v->severity = 0;
     v->signal = NULL;
     v->device = NULL;

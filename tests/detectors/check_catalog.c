@@ -482,6 +482,30 @@ START_TEST (x01_window_both_sides)
 }
 END_TEST
 
+/* Two common-mode events hours apart are two episodes even when nothing ticked between
+ * them (fleet findings arrive at the data times of their own sources): the first is
+ * closed at its last evidence + keep_firing_for, the second is created.  Either order. */
+START_TEST (x01_disjoint_clusters_are_two_episodes)
+{
+    vg_device_t devs[20];
+    char names[20][16];
+    for (int i = 0; i < 20; i++) {
+        snprintf (names[i], sizeof names[i], "s1/g%02d", i);
+        devs[i] = (vg_device_t) { names[i], "VX", "g", "gnb", "s1", "1.0" };
+        ck_assert_int_eq (vg_engine_device (g_e, &devs[i]), 0);
+    }
+    vg_label_t why[] = { { "reason", "unknown" } };
+    int64_t first = _i ? T0 : T0 + 150 * MIN, second = _i ? T0 + 150 * MIN : T0;
+    for (int i = 0; i < 5; i++)
+        event (&devs[i], first + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CREATE), 1);
+    for (int i = 0; i < 5; i++)
+        event (&devs[5 + i], second + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CREATE), 2);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CLOSE), 1);
+}
+END_TEST
+
 START_TEST (x02_vendor_divergence)
 {
     vg_device_t a = { "s1/ga", "VX", "g", "gnb", "s1", "1" }, b = { "s1/gb", "VY", "g", "gnb", "s1", "1" };
@@ -1016,5 +1040,9 @@ vg_catalog_suite (void)
         tcase_add_test (tc, cases[i].t);
         suite_add_tcase (s, tc);
     }
+    TCase *tc = tcase_create ("x01_disjoint_clusters");
+    tcase_add_checked_fixture (tc, setup, teardown);
+    tcase_add_loop_test (tc, x01_disjoint_clusters_are_two_episodes, 0, 2); /* later, earlier */
+    suite_add_tcase (s, tc);
     return s;
 }
