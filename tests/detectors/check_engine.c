@@ -94,14 +94,41 @@ decl (vg_engine_t *e, const vg_device_t *d, const char *path, vg_kind_t kind)
     return id;
 }
 
+/* One engine on RULES with a collector of its alerts: the set-up most cases share. */
+typedef struct {
+    vg_rules_t *rs;
+    coll_t c;
+    vg_engine_t *e;
+} fx_t;
+
+static void
+fx_open (fx_t *f, const vg_engine_cfg_t *cfg)
+{
+    memset (f, 0, sizeof *f);
+    f->rs = rules ();
+    f->e = vg_engine_new (f->rs, cfg, on_alert, &f->c);
+    ck_assert_ptr_nonnull (f->e);
+}
+
+/* Destroys the engine (asserting that destroy sets the pointer to NULL), alerts and rules. */
+static void
+fx_close (fx_t *f)
+{
+    vg_engine_destroy (&f->e);
+    ck_assert_ptr_null (f->e);
+    coll_free (&f->c);
+    vg_rules_destroy (&f->rs);
+}
+
 static vg_device_t R1 = { "s1/r1", "VendorX", "m1", "router", "s1", "7.1" };
 static vg_device_t RM = { "maint/r9", "VendorX", "m1", "router", "maint", "7.1" };
 
 START_TEST (pending_firing_resolved)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    fx_t f;
+    fx_open (&f, NULL);
+    vg_engine_t *e = f.e;
+    coll_t *c = &f.c;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0;
     for (int i = 0; i < 5; i++, t += 10000)
@@ -110,40 +137,37 @@ START_TEST (pending_firing_resolved)
     vg_engine_state (e, id, t, "IDLE"), t += 10000;
     vg_engine_state (e, id, t, "ACTIVE"), t += 10000;
     vg_engine_state (e, id, t, "ESTABLISHED"), t += 10000;
-    ck_assert_uint_eq (c.n, 0);
+    ck_assert_uint_eq (c->n, 0);
     int64_t down = t;
     for (int i = 0; i < 6; i++, t += 10000)
         vg_engine_state (e, id, t, "IDLE");
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 1);
-    ck_assert_int_eq (c.a[0].time_ms, down + 30000);
-    ck_assert_int_eq (c.a[0].status, VG_STATUS_NEW);
-    ck_assert_int_eq (c.a[0].first_seen_ms, down);
-    ck_assert_int_eq (c.a[0].cia, 'A');
-    ck_assert_str_eq (c.a[0].techniques, "FGT5004");
+    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (c->a[0].time_ms, down + 30000);
+    ck_assert_int_eq (c->a[0].status, VG_STATUS_NEW);
+    ck_assert_int_eq (c->a[0].first_seen_ms, down);
+    ck_assert_int_eq (c->a[0].cia, 'A');
+    ck_assert_str_eq (c->a[0].techniques, "FGT5004");
     char uid[512];
-    snprintf (uid, sizeof uid, "%s@%lld", c.a[0].dedup_key, (long long) down);
-    ck_assert_str_eq (c.a[0].uid, uid);
-    ck_assert (strstr (c.a[0].dedup_key, "bgp:s1/r1:") == c.a[0].dedup_key);
+    snprintf (uid, sizeof uid, "%s@%lld", c->a[0].dedup_key, (long long) down);
+    ck_assert_str_eq (c->a[0].uid, uid);
+    ck_assert (strstr (c->a[0].dedup_key, "bgp:s1/r1:") == c->a[0].dedup_key);
     /* Condition clears: Close only after keep_firing_for (60 s). */
     int64_t up = t;
     for (int i = 0; i < 5; i++, t += 10000)
         vg_engine_state (e, id, t, "ESTABLISHED");
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 0);
+    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CLOSE), 0);
     vg_engine_tick (e, up + 60000);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 1);
-    ck_assert_int_eq (c.a[c.n - 1].status, VG_STATUS_RESOLVED);
-    ck_assert_str_eq (c.a[c.n - 1].uid, uid);
+    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CLOSE), 1);
+    ck_assert_int_eq (c->a[c->n - 1].status, VG_STATUS_RESOLVED);
+    ck_assert_str_eq (c->a[c->n - 1].uid, uid);
     /* Re-fire opens a new episode: new uid, same dedup key. */
     t = up + 120000;
     for (int i = 0; i < 5; i++, t += 10000)
         vg_engine_state (e, id, t, "IDLE");
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 2);
-    ck_assert_str_eq (c.a[c.n - 1].dedup_key, c.a[0].dedup_key);
-    ck_assert_str_ne (c.a[c.n - 1].uid, uid);
-    vg_engine_destroy (&e);
-    ck_assert_ptr_null (e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CREATE), 2);
+    ck_assert_str_eq (c->a[c->n - 1].dedup_key, c->a[0].dedup_key);
+    ck_assert_str_ne (c->a[c->n - 1].uid, uid);
+    fx_close (&f);
 }
 END_TEST
 
@@ -161,28 +185,29 @@ feed (vg_engine_t *e, uint64_t id, int64_t *t, const char *state, int n)
 
 START_TEST (refire_after_due_close_keeps_key)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    fx_t f;
+    fx_open (&f, NULL);
+    vg_engine_t *e = f.e;
+    coll_t *c = &f.c;
     int64_t t = T0;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     feed (e, id, &t, "ESTABLISHED", 5);
     feed (e, id, &t, "IDLE", 6);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CREATE), 1);
     int64_t up = t;
     feed (e, id, &t, "ESTABLISHED", 1);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 0);
+    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CLOSE), 0);
     /* down again 90 s later, past keep_firing_for (60 s), with nothing in between */
     t = up + 90000;
     feed (e, id, &t, "IDLE", 5);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 1);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 2);
-    const vg_alert_t *first = &c.a[0], *close = NULL, *second = NULL;
-    for (size_t i = 1; i < c.n; i++) {
-        if (c.a[i].activity == VG_ACT_CLOSE)
-            close = &c.a[i];
-        if (c.a[i].activity == VG_ACT_CREATE)
-            second = &c.a[i];
+    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CLOSE), 1);
+    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CREATE), 2);
+    const vg_alert_t *first = &c->a[0], *close = NULL, *second = NULL;
+    for (size_t i = 1; i < c->n; i++) {
+        if (c->a[i].activity == VG_ACT_CLOSE)
+            close = &c->a[i];
+        if (c->a[i].activity == VG_ACT_CREATE)
+            second = &c->a[i];
     }
     ck_assert_int_eq (close->time_ms, up + 60000); /* closed at its due time */
     ck_assert (strstr (first->dedup_key, "bgp:s1/r1:") == first->dedup_key);
@@ -190,61 +215,58 @@ START_TEST (refire_after_due_close_keeps_key)
     char uid[512];
     snprintf (uid, sizeof uid, "%s@%lld", first->dedup_key, (long long) (up + 90000));
     ck_assert_str_eq (second->uid, uid);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    fx_close (&f);
 }
 END_TEST
 
 START_TEST (flap_keeps_firing_without_flood)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    fx_t f;
+    fx_open (&f, NULL);
+    vg_engine_t *e = f.e;
+    coll_t *c = &f.c;
     uint64_t id = decl (e, &R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE);
     int64_t t = T0;
     /* 4 transitions in 6 minutes, sampled every 30 s. */
     const char *seq[] = { "UP", "UP", "DOWN", "DOWN", "UP", "UP", "DOWN", "DOWN", "UP", "UP", "UP", "UP" };
     for (size_t i = 0; i < 12; i++, t += 30000)
         vg_engine_state (e, id, t, seq[i]);
-    ck_assert_uint_eq (count (&c, "flap", VG_ACT_CREATE), 1);
-    ck_assert_uint_eq (count (&c, "flap", 0), 1); /* dedup: no Update per sample */
+    ck_assert_uint_eq (count (c, "flap", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (count (c, "flap", 0), 1); /* dedup: no Update per sample */
     /* Penalty decays: 4000 -> below 750 after ~2.5 half-lives; Close comes on a tick. */
     vg_engine_tick (e, t + 20 * 60000);
-    ck_assert_uint_eq (count (&c, "flap", VG_ACT_CLOSE), 0);
+    ck_assert_uint_eq (count (c, "flap", VG_ACT_CLOSE), 0);
     vg_engine_tick (e, t + 50 * 60000);
-    ck_assert_uint_eq (count (&c, "flap", VG_ACT_CLOSE), 1);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (count (c, "flap", VG_ACT_CLOSE), 1);
+    fx_close (&f);
 }
 END_TEST
 
 START_TEST (periodic_update)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    fx_t f;
+    fx_open (&f, NULL);
+    vg_engine_t *e = f.e;
+    coll_t *c = &f.c;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0;
     for (int i = 0; i < 90; i++, t += 10000) { /* 15 minutes down */
         vg_engine_state (e, id, t, "IDLE");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 1);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_UPDATE), 1); /* repeat: 10m */
-    ck_assert_str_eq (c.a[c.n - 1].reason, "periodic");
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (count (c, "bgp", VG_ACT_UPDATE), 1); /* repeat: 10m */
+    ck_assert_str_eq (c->a[c->n - 1].reason, "periodic");
+    fx_close (&f);
 }
 END_TEST
 
 START_TEST (maintenance_suppresses_availability_not_security)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    fx_t f;
+    fx_open (&f, NULL);
+    vg_engine_t *e = f.e;
+    coll_t *c = &f.c;
     uint64_t id = decl (e, &RM, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0 + 5 * 60000; /* 12:05, inside the window */
     for (int i = 0; i < 5; i++, t += 10000)
@@ -252,35 +274,34 @@ START_TEST (maintenance_suppresses_availability_not_security)
     vg_flow_t fl = { "10.9.9.9", "203.0.113.45", "MGMT", "CN", 443, 6, 60000, 64512, 48213376, 35012 };
     vg_event_t ev = { RM.id, t, VG_EV_FLOW_SUMMARY, NULL, 0, &fl, NULL, "ipfix" };
     ck_assert_int_eq (vg_engine_event (e, &ev, &RM), 0);
-    ck_assert_uint_eq (c.n, 2);
-    ck_assert_str_eq (c.a[0].rule_id, "bgp");
-    ck_assert_int_eq (c.a[0].status, VG_STATUS_SUPPRESSED);
-    ck_assert_str_eq (c.a[0].reason, "maintenance:mw");
-    ck_assert_str_eq (c.a[1].rule_id, "ch");
-    ck_assert_int_eq (c.a[1].status, VG_STATUS_NEW);
-    ck_assert_int_eq (c.a[1].severity, VG_SEV_HIGH);
-    ck_assert_int_eq (c.a[1].cia, 'C');
-    ck_assert_str_eq (c.a[1].signal, "dst=203.0.113.45:443");
-    ck_assert (strstr (c.json[1], "\"is_alert\":true") != NULL);
-    ck_assert (strstr (c.json[0], "\"status_id\":3") != NULL);
+    ck_assert_uint_eq (c->n, 2);
+    ck_assert_str_eq (c->a[0].rule_id, "bgp");
+    ck_assert_int_eq (c->a[0].status, VG_STATUS_SUPPRESSED);
+    ck_assert_str_eq (c->a[0].reason, "maintenance:mw");
+    ck_assert_str_eq (c->a[1].rule_id, "ch");
+    ck_assert_int_eq (c->a[1].status, VG_STATUS_NEW);
+    ck_assert_int_eq (c->a[1].severity, VG_SEV_HIGH);
+    ck_assert_int_eq (c->a[1].cia, 'C');
+    ck_assert_str_eq (c->a[1].signal, "dst=203.0.113.45:443");
+    ck_assert (strstr (c->json[1], "\"is_alert\":true") != NULL);
+    ck_assert (strstr (c->json[0], "\"status_id\":3") != NULL);
     /* Same destination again: dedup, no new record. */
     ev.ts_ms += 60000;
     vg_engine_event (e, &ev, &RM);
-    ck_assert_uint_eq (c.n, 2);
+    ck_assert_uint_eq (c->n, 2);
     vg_engine_stats_t st;
     vg_engine_stats (e, &st);
     ck_assert_uint_eq (st.suppressed, 1);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    fx_close (&f);
 }
 END_TEST
 
 START_TEST (silent_device_inhibits_its_metric_alerts)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    fx_t f;
+    fx_open (&f, NULL);
+    vg_engine_t *e = f.e;
+    coll_t *c = &f.c;
     vg_device_t devs[4] = { { "s1/a", "VX", "", "router", "s1", "" }, { "s1/b", "VX", "", "router", "s1", "" },
                             { "s1/c", "VY", "", "router", "s1", "" }, { "s1/d", "VY", "", "router", "s1", "" } };
     uint64_t ids[4], bgp;
@@ -294,17 +315,17 @@ START_TEST (silent_device_inhibits_its_metric_alerts)
         vg_engine_state (e, bgp, t, k < 8 ? "ESTABLISHED" : "IDLE"); /* pending when a goes quiet */
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (c.n, 0);
+    ck_assert_uint_eq (c->n, 0);
     /* Device a goes silent; the others keep reporting. */
     for (int k = 0; k < 12; k++, t += 10000) {
         for (int i = 1; i < 4; i++)
             vg_engine_state (e, ids[i], t, "UP");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (count (&c, "sil", VG_ACT_CREATE), 1);
-    ck_assert_str_eq (c.a[0].signal, "device");
-    ck_assert_str_eq (c.a[0].device, "s1/a");
-    ck_assert_uint_eq (count (&c, "bgp", 0), 0); /* inhibited by the device silence */
+    ck_assert_uint_eq (count (c, "sil", VG_ACT_CREATE), 1);
+    ck_assert_str_eq (c->a[0].signal, "device");
+    ck_assert_str_eq (c->a[0].device, "s1/a");
+    ck_assert_uint_eq (count (c, "bgp", 0), 0); /* inhibited by the device silence */
     vg_engine_stats_t st;
     vg_engine_stats (e, &st);
     ck_assert_uint_ge (st.inhibited, 1);
@@ -315,19 +336,18 @@ START_TEST (silent_device_inhibits_its_metric_alerts)
         vg_engine_state (e, bgp, t, "ESTABLISHED");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (count (&c, "sil", VG_ACT_CLOSE), 1);
-    ck_assert_uint_eq (count (&c, "bgp", 0), 0);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (count (c, "sil", VG_ACT_CLOSE), 1);
+    ck_assert_uint_eq (count (c, "bgp", 0), 0);
+    fx_close (&f);
 }
 END_TEST
 
 START_TEST (collector_outage_one_finding)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    fx_t f;
+    fx_open (&f, NULL);
+    vg_engine_t *e = f.e;
+    coll_t *c = &f.c;
     vg_device_t devs[5];
     char names[5][16];
     uint64_t ids[5];
@@ -345,13 +365,11 @@ START_TEST (collector_outage_one_finding)
             vg_engine_state (e, ids[i], t, "UP");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (c.n, 1);
-    ck_assert_str_eq (c.a[0].signal, "outage");
-    ck_assert_str_eq (c.a[0].device, "collector");
-    ck_assert_double_eq (c.a[0].observed, 3);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (c->n, 1);
+    ck_assert_str_eq (c->a[0].signal, "outage");
+    ck_assert_str_eq (c->a[0].device, "collector");
+    ck_assert_double_eq (c->a[0].observed, 3);
+    fx_close (&f);
 }
 END_TEST
 
@@ -380,14 +398,21 @@ scenario (vg_engine_t *e, int64_t from, int64_t to, uint64_t *ids)
     }
 }
 
+/* The scenario's two series on R1: ids[0] in-octets, ids[1] the BGP session state. */
+static void
+scenario_decl (vg_engine_t *e, uint64_t ids[2])
+{
+    ids[0] = decl (e, &R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER);
+    ids[1] = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
+}
+
 static void
 run (coll_t *c, int64_t to, int restart_at_day, size_t *split)
 {
     vg_rules_t *rs = rules ();
     vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, c);
     uint64_t ids[2];
-    ids[0] = decl (e, &R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER);
-    ids[1] = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
+    scenario_decl (e, ids);
     if (restart_at_day <= 0) {
         scenario (e, T0, to, ids);
     } else {
@@ -399,8 +424,7 @@ run (coll_t *c, int64_t to, int restart_at_day, size_t *split)
         vg_engine_destroy (&e);
         e = vg_engine_new (rs, NULL, on_alert, c);
         uint64_t ids2[2];
-        ids2[0] = decl (e, &R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER);
-        ids2[1] = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
+        scenario_decl (e, ids2);
         ck_assert_int_eq (vg_engine_load (e, b.data, b.len), 0);
         vg_engine_stats_t st;
         vg_engine_stats (e, &st);
@@ -446,9 +470,10 @@ END_TEST
 
 START_TEST (bad_input_counted)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    fx_t f;
+    fx_open (&f, NULL);
+    vg_engine_t *e = f.e;
+    coll_t *c = &f.c;
     ck_assert_int_eq (vg_engine_sample (e, 42, T0, 1), -VG_ENOTFOUND);
     vg_series_info_t bad = { &R1, NULL, NULL, 0, VG_KIND_GAUGE };
     ck_assert_int_eq (vg_engine_series (e, 7, &bad), -VG_EINVAL);
@@ -468,11 +493,10 @@ START_TEST (bad_input_counted)
     ck_assert_uint_eq (st.unknown_series, 1);
     ck_assert_uint_eq (st.dropped, 2);
     ck_assert_uint_eq (st.detector_errors, 1);
-    ck_assert_uint_eq (c.n, 0);
-    vg_engine_destroy (&e);
-    vg_engine_destroy (&e); /* NULL-safe */
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (c->n, 0);
+    vg_engine_destroy (&f.e);
+    vg_engine_destroy (&f.e); /* NULL-safe */
+    fx_close (&f);
 }
 END_TEST
 
@@ -643,11 +667,18 @@ et_engine (vg_rules_t *rs, coll_t *c)
     return vg_engine_new (rs, &cfg, on_alert, c);
 }
 
-static void
-et_finish (vg_engine_t *e)
+/* Flush and tick past the day, read the stats, destroy the engine and its alerts; returns
+ * the outcome (free() it). */
+static char *
+et_finish (vg_engine_t **e, coll_t *c, vg_engine_stats_t *st)
 {
-    vg_engine_flush (e);
-    vg_engine_tick (e, T0 + 26 * HOUR);
+    vg_engine_flush (*e);
+    vg_engine_tick (*e, T0 + 26 * HOUR);
+    vg_engine_stats (*e, st);
+    char *o = outcome (c);
+    vg_engine_destroy (e);
+    coll_free (c);
+    return o;
 }
 
 /* Mode 0: everything in time order, one sample at a time, a tick every 100 samples. */
@@ -662,12 +693,7 @@ run_ordered (vg_rules_t *rs, day_t *d, vg_engine_stats_t *st)
         if (i % 100 == 99)
             vg_engine_tick (e, d->x[i].ts);
     }
-    et_finish (e);
-    vg_engine_stats (e, st);
-    char *o = outcome (&c);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    return o;
+    return et_finish (&e, &c, st);
 }
 
 /* Sources one after the other (first = which first); within a source, batches of span_ms,
@@ -699,12 +725,7 @@ run_batched (vg_rules_t *rs, day_t *d, int first, int64_t span_ms, int reverse, 
             vg_engine_tick (e, newest);
         }
     }
-    et_finish (e);
-    vg_engine_stats (e, st);
-    char *o = outcome (&c);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    return o;
+    return et_finish (&e, &c, st);
 }
 
 static void
