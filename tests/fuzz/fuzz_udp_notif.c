@@ -5,10 +5,7 @@
 #include <string.h>
 
 #include "decode/udp_notif.h"
-
-static int f_dev (void *c, const vg_device_t *d) { (void) c; return d->id ? 0 : -1; }
-static int f_smp (void *c, const vg_point_t *p) { (void) c; return p->path && p->device ? 0 : -1; }
-static int f_evt (void *c, const vg_event_t *e) { (void) c; (void) e; return 0; }
+#include "tests/fuzz/fuzz_sink.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -23,7 +20,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     vg_udp_notif_t *un = vg_udp_notif_new (&cfg);
     if (!un)
         return 0;
-    vg_sink_t sink = { NULL, f_dev, f_smp, f_evt };
+    vg_fuzz_sink_t fs = { 0, false };
+    vg_sink_t sink = vg_fuzz_sink (&fs);
     vg_decode_stats_t st;
     memset (&st, 0, sizeof st);
     vg_decode_ctx_t ctx = { "192.0.2.1:1", 1 };
