@@ -8,6 +8,8 @@
 #include "common/clock.h"
 #include "common/err.h"
 #include "decode/pm3gpp.h"
+#include "tests/support/capture_sink.h"
+#include "tests/support/tmpdir.h"
 
 #define GD VG_SAMPLES_DIR "/3gpp/"
 
@@ -29,8 +31,7 @@ c_device (void *ctx, const vg_device_t *d)
 {
     coll_t *c = ctx;
     c->devices++;
-    snprintf (c->device, sizeof c->device, "%s", d->id);
-    snprintf (c->vendor, sizeof c->vendor, "%s", d->vendor ? d->vendor : "");
+    vg_test_device_note (d, c->device, sizeof c->device, c->vendor, sizeof c->vendor);
     return 0;
 }
 
@@ -42,8 +43,7 @@ c_sample (void *ctx, const vg_point_t *p)
     ck_assert_str_eq (p->input, "3gpp");
     ck_assert_int_eq (p->kind, VG_KIND_GAUGE);
     ck_assert_ptr_nonnull (p->origin_path);
-    for (size_t i = 1; i < p->nlabels; i++)
-        ck_assert_int_lt (strcmp (p->labels[i - 1].key, p->labels[i].key), 0);
+    ck_assert (vg_test_labels_sorted (p->labels, p->nlabels));
     if (strcmp (p->path, p->origin_path) != 0)
         c->mapped++;
     for (size_t i = 0; i < p->nlabels; i++)
@@ -52,12 +52,7 @@ c_sample (void *ctx, const vg_point_t *p)
     if (c->n == 0) {
         snprintf (c->first_path, sizeof c->first_path, "%s", p->path);
         snprintf (c->first_origin, sizeof c->first_origin, "%s", p->origin_path);
-        c->first_labels[0] = '\0';
-        for (size_t i = 0; i < p->nlabels; i++) {
-            size_t l = strlen (c->first_labels);
-            snprintf (c->first_labels + l, sizeof c->first_labels - l, "%s%s=%s", i ? "," : "", p->labels[i].key,
-                      p->labels[i].value);
-        }
+        vg_test_labels (c->first_labels, sizeof c->first_labels, p->labels, p->nlabels);
         c->first_ts = p->ts_ms;
         c->first_value = p->value;
     }
@@ -83,16 +78,8 @@ c_event (void *ctx, const vg_event_t *e)
 static uint8_t *
 s_read (const char *path, size_t *len)
 {
-    FILE *f = fopen (path, "rb");
-    ck_assert_msg (f != NULL, "cannot open %s", path);
-    fseek (f, 0, SEEK_END);
-    long n = ftell (f);
-    fseek (f, 0, SEEK_SET);
-    uint8_t *b = malloc ((size_t) n + 1);
-    ck_assert_uint_eq (fread (b, 1, (size_t) n, f), (size_t) n);
-    fclose (f);
-    b[n] = 0;
-    *len = (size_t) n;
+    uint8_t *b = (uint8_t *) vg_test_read_file (path, len);
+    ck_assert_msg (b != NULL, "cannot open %s", path);
     return b;
 }
 

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/err.h"
 #include "decode/pcap_replay.h"
+#include "tests/support/capture_sink.h"
 #include "decode/udp_notif.h"
 
 #define HW VG_SAMPLES_DIR "/huawei/"
@@ -48,13 +49,9 @@ c_sample (void *ctx, const vg_point_t *p)
         c->cap = c->cap ? c->cap * 2 : 1024;
         c->r = realloc (c->r, c->cap * sizeof *c->r);
     }
-    char lab[1024] = "";
-    for (size_t i = 0; i < p->nlabels; i++) {
-        if (i > 0)
-            ck_assert_int_lt (strcmp (p->labels[i - 1].key, p->labels[i].key), 0);   /* sorted, unique */
-        size_t l = strlen (lab);
-        snprintf (lab + l, sizeof lab - l, "%s%s=%s", i ? "," : "", p->labels[i].key, p->labels[i].value);
-    }
+    char lab[1024];
+    ck_assert (vg_test_labels_sorted (p->labels, p->nlabels));   /* sorted, unique */
+    vg_test_labels (lab, sizeof lab, p->labels, p->nlabels);
     ck_assert_str_eq (p->input, "udp-notif");
     ck_assert_ptr_nonnull (p->origin_path);
     rec_t *r = &c->r[c->n++];

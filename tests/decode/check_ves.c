@@ -8,6 +8,8 @@
 
 #include "common/err.h"
 #include "decode/ves.h"
+#include "tests/support/capture_sink.h"
+#include "tests/support/tmpdir.h"
 
 #define VD VG_SAMPLES_DIR "/ves/"
 
@@ -31,8 +33,7 @@ c_device (void *ctx, const vg_device_t *d)
 {
     coll_t *c = ctx;
     c->devices++;
-    snprintf (c->device, sizeof c->device, "%s", d->id);
-    snprintf (c->vendor, sizeof c->vendor, "%s", d->vendor ? d->vendor : "");
+    vg_test_device_note (d, c->device, sizeof c->device, c->vendor, sizeof c->vendor);
     return 0;
 }
 
@@ -66,12 +67,7 @@ c_sample (void *ctx, const vg_point_t *p)
     if (c->n == 0) {
         c->first_value = p->value;
         snprintf (c->first_path, sizeof c->first_path, "%s", p->path);
-        c->first_labels[0] = '\0';
-        for (size_t i = 0; i < p->nlabels; i++) {
-            size_t l = strlen (c->first_labels);
-            snprintf (c->first_labels + l, sizeof c->first_labels - l, "%s%s=%s", i ? "," : "", p->labels[i].key,
-                      p->labels[i].value);
-        }
+        vg_test_labels (c->first_labels, sizeof c->first_labels, p->labels, p->nlabels);
     }
     snprintf (c->last_path, sizeof c->last_path, "%s", p->path);
     c->last_value = p->value;
@@ -100,16 +96,8 @@ c_event (void *ctx, const vg_event_t *e)
 static char *
 s_read (const char *path, size_t *len)
 {
-    FILE *f = fopen (path, "rb");
-    ck_assert_msg (f != NULL, "cannot open %s", path);
-    fseek (f, 0, SEEK_END);
-    long n = ftell (f);
-    fseek (f, 0, SEEK_SET);
-    char *b = malloc ((size_t) n + 1);
-    ck_assert_uint_eq (fread (b, 1, (size_t) n, f), (size_t) n);
-    fclose (f);
-    b[n] = 0;
-    *len = (size_t) n;
+    char *b = (char *) vg_test_read_file (path, len);
+    ck_assert_msg (b != NULL, "cannot open %s", path);
     return b;
 }
 
