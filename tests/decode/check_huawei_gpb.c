@@ -14,28 +14,6 @@
 
 #define HDIR VG_SAMPLES_DIR "/huawei/"
 
-/* Decode base64 (test-only, lenient about trailing newline). */
-static size_t
-s_b64 (const char *s, size_t n, uint8_t *out)
-{
-    static const char *A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *q = s[i] ? strchr (A, s[i]) : NULL;
-        if (!q)
-            continue;
-        acc = acc << 6 | (uint32_t) (q - A);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t) (acc >> bits);
-        }
-    }
-    return o;
-}
-
 typedef struct {
     uint8_t *p;
     size_t len;
@@ -55,7 +33,7 @@ s_load (msg_t **out)
             continue;
         *out = realloc (*out, sizeof (msg_t) * (size_t) (n + 1));
         (*out)[n].p = malloc (l);
-        (*out)[n].len = s_b64 (line, l, (*out)[n].p);
+        (*out)[n].len = tu_b64 (line, l, (*out)[n].p);
         n++;
     }
     tu_blob_free (&b);

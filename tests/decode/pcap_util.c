@@ -47,6 +47,27 @@ tu_blobs_free (tu_blob_t **b, int n)
     *b = NULL;
 }
 
+size_t
+tu_b64 (const char *s, size_t n, uint8_t *out)
+{
+    static const char *A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *q = s[i] ? strchr (A, s[i]) : NULL;
+        if (!q)
+            continue;
+        acc = acc << 6 | (uint32_t) (q - A);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t) (acc >> bits);
+        }
+    }
+    return o;
+}
+
 /* Locate the IP header of a frame; returns its offset or -1. */
 static int
 s_l3 (int dlt, const uint8_t *p, size_t n)

@@ -22,6 +22,10 @@ typedef struct {
 int tu_read_file (const char *path, tu_blob_t *out);
 void tu_blob_free (tu_blob_t *b);
 
+/* Decode base64 from s (n chars) into out (room for 3 * n / 4 bytes); characters outside
+ * the alphabet (padding, newlines) are skipped.  Returns the bytes written. */
+size_t tu_b64 (const char *s, size_t n, uint8_t *out);
+
 /* All UDP payloads of a capture (Ethernet, Linux cooked, raw IPv4/IPv6, optional VLAN).
  * Returns the number of payloads (>= 0) and an array in *out, or -1 on error. */
 int tu_pcap_udp (const char *path, tu_blob_t **out);
