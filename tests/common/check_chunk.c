@@ -54,6 +54,16 @@ s_roundtrip (const int64_t *ts, const double *v, size_t n, int *codec_out)
     return len;
 }
 
+/* s_roundtrip, asserting the codec the encoder chose. */
+static size_t
+s_roundtrip_as (const int64_t *ts, const double *v, size_t n, int want_codec)
+{
+    int codec;
+    size_t len = s_roundtrip (ts, v, n, &codec);
+    ck_assert_int_eq (codec, want_codec);
+    return len;
+}
+
 START_TEST (ts_regular)
 {
     enum { N = 4096 };
@@ -143,9 +153,7 @@ START_TEST (counter_resets)
             c += 250000.0 + (double) (rng_splitmix (&rs) % 2001);
         v[i] = c;
     }
-    int codec;
-    s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
 }
 END_TEST
 
@@ -166,9 +174,7 @@ START_TEST (size_counter_noise)
         c += 2500 + noise;
         v[i] = c;
     }
-    int codec;
-    size_t len = s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    size_t len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
     ck_assert_uint_le (len, (size_t) N * 2);
 }
 END_TEST
@@ -186,9 +192,7 @@ START_TEST (gauge_decimal)
         m += (long) (rng_splitmix (&rs) % 21) - 10;
         v[i] = (double) m / 100.0;
     }
-    int codec;
-    size_t len = s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    size_t len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
     /* a 2-decimal gauge with +-0.10 steps fits in ~1.5 bytes/sample; Gorilla would need
      * far more (the mantissa of x/100 is not short) */
     ck_assert_uint_le (len, (size_t) N * 2);
@@ -196,18 +200,15 @@ START_TEST (gauge_decimal)
     /* percentages with one decimal, and values that need e = 9 */
     for (int i = 0; i < N; i++)
         v[i] = (double) (rng_splitmix (&rs) % 1001) / 10.0;
-    s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
     for (int i = 0; i < N; i++)
         v[i] = (double) (int64_t) (rng_splitmix (&rs) % 4000000000u) / 1e9;
-    s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
 
     /* 10 decimals is beyond the decimal codec: must fall back to Gorilla and round-trip */
     for (int i = 0; i < N; i++)
         v[i] = (double) (int64_t) (rng_splitmix (&rs) % 4000000000u) / 1e10 + 1e-10;
-    s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+    s_roundtrip_as (ts, v, N, VG_CHUNK_GORILLA);
 }
 END_TEST
 
@@ -242,26 +243,20 @@ START_TEST (special_values)
     int64_t ts[sizeof v / sizeof v[0]];
     for (size_t i = 0; i < n; i++)
         ts[i] = (int64_t) i * 1000;
-    int codec;
-    s_roundtrip (ts, v, n, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+    s_roundtrip_as (ts, v, n, VG_CHUNK_GORILLA);
 
     /* -0.0 in an otherwise decimal series must force Gorilla (decimal would lose the sign) */
     double d[] = { 1.25, 0.5, -0.0, 3.75 };
     int64_t dt[] = { 1, 2, 3, 4 };
-    s_roundtrip (dt, d, 4, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+    s_roundtrip_as (dt, d, 4, VG_CHUNK_GORILLA);
     /* +0.0 alone is decimal */
     d[2] = 0.0;
-    s_roundtrip (dt, d, 4, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (dt, d, 4, VG_CHUNK_DECIMAL);
     /* 2^53 and beyond is not decimal */
     double big[] = { 9007199254740992.0, 9007199254740994.0, -9007199254740992.0 };
-    s_roundtrip (dt, big, 3, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+    s_roundtrip_as (dt, big, 3, VG_CHUNK_GORILLA);
     double edge[] = { 9007199254740991.0, 9007199254740990.0, 9007199254740989.0 };
-    s_roundtrip (dt, edge, 3, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (dt, edge, 3, VG_CHUNK_DECIMAL);
 }
 END_TEST
 
@@ -275,9 +270,7 @@ START_TEST (random_doubles)
         ts[i] = (int64_t) i;
         v[i] = s_bits_to_double (rng_splitmix (&rs)); /* any bit pattern, NaNs included */
     }
-    int codec;
-    s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+    s_roundtrip_as (ts, v, N, VG_CHUNK_GORILLA);
 }
 END_TEST
 
@@ -304,13 +297,10 @@ START_TEST (max_samples)
         ts[i] = INT64_C (1700000000000) + (int64_t) i * 1000 + (int64_t) (rng_splitmix (&rs) % 3);
         v[i] = (double) (rng_splitmix (&rs) % 100000) / 100.0;
     }
-    int codec;
-    s_roundtrip (ts, v, n, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (ts, v, n, VG_CHUNK_DECIMAL);
     for (size_t i = 0; i < n; i++)
         v[i] = s_bits_to_double (rng_splitmix (&rs));
-    s_roundtrip (ts, v, n, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+    s_roundtrip_as (ts, v, n, VG_CHUNK_GORILLA);
 
     /* out of range counts */
     vg_buf_t b = VG_BUF_INIT;
