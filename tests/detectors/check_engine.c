@@ -10,6 +10,7 @@
 #include "detectors/engine.h"
 #include "common/err.h"
 #include "common/hash.h"
+#include "tests/support/engine_fixture.h"
 #include "tests/support/text_assert.h"
 
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z */
@@ -30,61 +31,6 @@ static const char *RULES =
     "  - id: ch\n    detector: callhome\n    severity: medium\n    keep_firing_for: 30m\n    params: { allowlist: mg }\n"
     "    techniques: [T1041, FGT1048]\n";
 
-typedef struct {
-    vg_alert_t *a;
-    char (*rid)[64]; /* the rule ids outlive the rules (a[i].rule_id does not) */
-    char **json;
-    size_t n, cap;
-} coll_t;
-
-static void
-on_alert (void *ctx, const vg_alert_t *a)
-{
-    coll_t *c = ctx;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 64;
-        c->a = realloc (c->a, c->cap * sizeof *c->a);
-        c->json = realloc (c->json, c->cap * sizeof *c->json);
-        c->rid = realloc (c->rid, c->cap * sizeof *c->rid);
-    }
-    c->a[c->n] = *a;
-    snprintf (c->rid[c->n], sizeof c->rid[c->n], "%s", a->rule_id);
-    size_t need = vg_alert_to_json (a, NULL, 0);
-    c->json[c->n] = malloc (need + 1);
-    vg_alert_to_json (a, c->json[c->n], need + 1);
-    c->n++;
-}
-
-static void
-coll_free (coll_t *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        free (c->json[i]);
-    free (c->json);
-    free (c->rid);
-    free (c->a);
-    memset (c, 0, sizeof *c);
-}
-
-static size_t
-count (const coll_t *c, const char *rule, int activity)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < c->n; i++)
-        k += !strcmp (c->rid[i], rule) && (activity == 0 || c->a[i].activity == activity);
-    return k;
-}
-
-static vg_rules_t *
-rules (void)
-{
-    vg_rules_t *rs = NULL;
-    char err[256];
-    int rc = vg_rules_parse (RULES, strlen (RULES), "t", &rs, err, sizeof err);
-    ck_assert_msg (rc == 0, "%s", err);
-    return rs;
-}
-
 static uint64_t
 decl (vg_engine_t *e, const vg_device_t *d, const char *path, vg_kind_t kind)
 {
@@ -95,41 +41,14 @@ decl (vg_engine_t *e, const vg_device_t *d, const char *path, vg_kind_t kind)
     return id;
 }
 
-/* One engine on RULES with a collector of its alerts: the set-up most cases share. */
-typedef struct {
-    vg_rules_t *rs;
-    coll_t c;
-    vg_engine_t *e;
-} fx_t;
-
-static void
-fx_open (fx_t *f, const vg_engine_cfg_t *cfg)
-{
-    memset (f, 0, sizeof *f);
-    f->rs = rules ();
-    f->e = vg_engine_new (f->rs, cfg, on_alert, &f->c);
-    ck_assert_ptr_nonnull (f->e);
-}
-
-/* Destroys the engine (asserting that destroy sets the pointer to NULL), alerts and rules. */
-static void
-fx_close (fx_t *f)
-{
-    vg_engine_destroy (&f->e);
-    ck_assert_ptr_null (f->e);
-    coll_free (&f->c);
-    vg_rules_destroy (&f->rs);
-}
-
 static vg_device_t R1 = { "s1/r1", "VendorX", "m1", "router", "s1", "7.1" };
 static vg_device_t RM = { "maint/r9", "VendorX", "m1", "router", "maint", "7.1" };
 
 START_TEST (pending_firing_resolved)
 {
-    fx_t f;
-    fx_open (&f, NULL);
-    vg_engine_t *e = f.e;
-    coll_t *c = &f.c;
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0;
     for (int i = 0; i < 5; i++, t += 10000)
@@ -142,7 +61,7 @@ START_TEST (pending_firing_resolved)
     int64_t down = t;
     for (int i = 0; i < 6; i++, t += 10000)
         vg_engine_state (e, id, t, "IDLE");
-    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 1);
     ck_assert_int_eq (c->a[0].time_ms, down + 30000);
     ck_assert_int_eq (c->a[0].status, VG_STATUS_NEW);
     ck_assert_int_eq (c->a[0].first_seen_ms, down);
@@ -156,19 +75,19 @@ START_TEST (pending_firing_resolved)
     int64_t up = t;
     for (int i = 0; i < 5; i++, t += 10000)
         vg_engine_state (e, id, t, "ESTABLISHED");
-    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CLOSE), 0);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CLOSE), 0);
     vg_engine_tick (e, up + 60000);
-    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CLOSE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CLOSE), 1);
     ck_assert_int_eq (c->a[c->n - 1].status, VG_STATUS_RESOLVED);
     ck_assert_str_eq (c->a[c->n - 1].uid, uid);
     /* Re-fire opens a new episode: new uid, same dedup key. */
     t = up + 120000;
     for (int i = 0; i < 5; i++, t += 10000)
         vg_engine_state (e, id, t, "IDLE");
-    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CREATE), 2);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 2);
     ck_assert_str_eq (c->a[c->n - 1].dedup_key, c->a[0].dedup_key);
     ck_assert_str_ne (c->a[c->n - 1].uid, uid);
-    fx_close (&f);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
@@ -186,23 +105,22 @@ feed (vg_engine_t *e, uint64_t id, int64_t *t, const char *state, int n)
 
 START_TEST (refire_after_due_close_keeps_key)
 {
-    fx_t f;
-    fx_open (&f, NULL);
-    vg_engine_t *e = f.e;
-    coll_t *c = &f.c;
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     int64_t t = T0;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     feed (e, id, &t, "ESTABLISHED", 5);
     feed (e, id, &t, "IDLE", 6);
-    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 1);
     int64_t up = t;
     feed (e, id, &t, "ESTABLISHED", 1);
-    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CLOSE), 0);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CLOSE), 0);
     /* down again 90 s later, past keep_firing_for (60 s), with nothing in between */
     t = up + 90000;
     feed (e, id, &t, "IDLE", 5);
-    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CLOSE), 1);
-    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CREATE), 2);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CLOSE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 2);
     const vg_alert_t *first = &c->a[0], *close = NULL, *second = NULL;
     for (size_t i = 1; i < c->n; i++) {
         if (c->a[i].activity == VG_ACT_CLOSE)
@@ -216,58 +134,55 @@ START_TEST (refire_after_due_close_keeps_key)
     char uid[512];
     snprintf (uid, sizeof uid, "%s@%lld", first->dedup_key, (long long) (up + 90000));
     ck_assert_str_eq (second->uid, uid);
-    fx_close (&f);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (flap_keeps_firing_without_flood)
 {
-    fx_t f;
-    fx_open (&f, NULL);
-    vg_engine_t *e = f.e;
-    coll_t *c = &f.c;
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     uint64_t id = decl (e, &R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE);
     int64_t t = T0;
     /* 4 transitions in 6 minutes, sampled every 30 s. */
     const char *seq[] = { "UP", "UP", "DOWN", "DOWN", "UP", "UP", "DOWN", "DOWN", "UP", "UP", "UP", "UP" };
     for (size_t i = 0; i < 12; i++, t += 30000)
         vg_engine_state (e, id, t, seq[i]);
-    ck_assert_uint_eq (count (c, "flap", VG_ACT_CREATE), 1);
-    ck_assert_uint_eq (count (c, "flap", 0), 1); /* dedup: no Update per sample */
+    ck_assert_uint_eq (vg_test_alerts_count (c, "flap", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "flap", 0), 1); /* dedup: no Update per sample */
     /* Penalty decays: 4000 -> below 750 after ~2.5 half-lives; Close comes on a tick. */
     vg_engine_tick (e, t + 20 * 60000);
-    ck_assert_uint_eq (count (c, "flap", VG_ACT_CLOSE), 0);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "flap", VG_ACT_CLOSE), 0);
     vg_engine_tick (e, t + 50 * 60000);
-    ck_assert_uint_eq (count (c, "flap", VG_ACT_CLOSE), 1);
-    fx_close (&f);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "flap", VG_ACT_CLOSE), 1);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (periodic_update)
 {
-    fx_t f;
-    fx_open (&f, NULL);
-    vg_engine_t *e = f.e;
-    coll_t *c = &f.c;
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0;
     for (int i = 0; i < 90; i++, t += 10000) { /* 15 minutes down */
         vg_engine_state (e, id, t, "IDLE");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (count (c, "bgp", VG_ACT_CREATE), 1);
-    ck_assert_uint_eq (count (c, "bgp", VG_ACT_UPDATE), 1); /* repeat: 10m */
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_UPDATE), 1); /* repeat: 10m */
     ck_assert_str_eq (c->a[c->n - 1].reason, "periodic");
-    fx_close (&f);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (maintenance_suppresses_availability_not_security)
 {
-    fx_t f;
-    fx_open (&f, NULL);
-    vg_engine_t *e = f.e;
-    coll_t *c = &f.c;
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     uint64_t id = decl (e, &RM, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0 + 5 * 60000; /* 12:05, inside the window */
     for (int i = 0; i < 5; i++, t += 10000)
@@ -293,16 +208,15 @@ START_TEST (maintenance_suppresses_availability_not_security)
     vg_engine_stats_t st;
     vg_engine_stats (e, &st);
     ck_assert_uint_eq (st.suppressed, 1);
-    fx_close (&f);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (silent_device_inhibits_its_metric_alerts)
 {
-    fx_t f;
-    fx_open (&f, NULL);
-    vg_engine_t *e = f.e;
-    coll_t *c = &f.c;
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     vg_device_t devs[4] = { { "s1/a", "VX", "", "router", "s1", "" }, { "s1/b", "VX", "", "router", "s1", "" },
                             { "s1/c", "VY", "", "router", "s1", "" }, { "s1/d", "VY", "", "router", "s1", "" } };
     uint64_t ids[4], bgp;
@@ -323,10 +237,10 @@ START_TEST (silent_device_inhibits_its_metric_alerts)
             vg_engine_state (e, ids[i], t, "UP");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (count (c, "sil", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CREATE), 1);
     ck_assert_str_eq (c->a[0].signal, "device");
     ck_assert_str_eq (c->a[0].device, "s1/a");
-    ck_assert_uint_eq (count (c, "bgp", 0), 0); /* inhibited by the device silence */
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", 0), 0); /* inhibited by the device silence */
     vg_engine_stats_t st;
     vg_engine_stats (e, &st);
     ck_assert_uint_ge (st.inhibited, 1);
@@ -337,18 +251,17 @@ START_TEST (silent_device_inhibits_its_metric_alerts)
         vg_engine_state (e, bgp, t, "ESTABLISHED");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (count (c, "sil", VG_ACT_CLOSE), 1);
-    ck_assert_uint_eq (count (c, "bgp", 0), 0);
-    fx_close (&f);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CLOSE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", 0), 0);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (collector_outage_one_finding)
 {
-    fx_t f;
-    fx_open (&f, NULL);
-    vg_engine_t *e = f.e;
-    coll_t *c = &f.c;
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     vg_device_t devs[5];
     char names[5][16];
     uint64_t ids[5];
@@ -370,7 +283,7 @@ START_TEST (collector_outage_one_finding)
     ck_assert_str_eq (c->a[0].signal, "outage");
     ck_assert_str_eq (c->a[0].device, "collector");
     ck_assert_double_eq (c->a[0].observed, 3);
-    fx_close (&f);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
@@ -408,10 +321,10 @@ scenario_decl (vg_engine_t *e, uint64_t ids[2])
 }
 
 static void
-run (coll_t *c, int64_t to, int restart_at_day, size_t *split)
+run (vg_test_alerts_t *c, int64_t to, int restart_at_day, size_t *split)
 {
-    vg_rules_t *rs = rules ();
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, c);
+    vg_rules_t *rs = vg_test_rules (RULES, "t");
+    vg_engine_t *e = vg_engine_new (rs, NULL, vg_test_alerts_on_alert, c);
     uint64_t ids[2];
     scenario_decl (e, ids);
     if (restart_at_day <= 0) {
@@ -423,7 +336,7 @@ run (coll_t *c, int64_t to, int restart_at_day, size_t *split)
         vg_buf_t b = VG_BUF_INIT;
         ck_assert_int_eq (vg_engine_save (e, &b), 0);
         vg_engine_destroy (&e);
-        e = vg_engine_new (rs, NULL, on_alert, c);
+        e = vg_engine_new (rs, NULL, vg_test_alerts_on_alert, c);
         uint64_t ids2[2];
         scenario_decl (e, ids2);
         ck_assert_int_eq (vg_engine_load (e, b.data, b.len), 0);
@@ -439,22 +352,22 @@ run (coll_t *c, int64_t to, int restart_at_day, size_t *split)
 
 START_TEST (deterministic)
 {
-    coll_t a = { 0 }, b = { 0 };
+    vg_test_alerts_t a = { 0 }, b = { 0 };
     run (&a, T0 + 5 * 86400000LL, 0, NULL);
     run (&b, T0 + 5 * 86400000LL, 0, NULL);
-    ck_assert_uint_ge (count (&a, "uni", VG_ACT_CREATE), 1);
-    ck_assert_uint_ge (count (&a, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_uint_ge (vg_test_alerts_count (&a, "uni", VG_ACT_CREATE), 1);
+    ck_assert_uint_ge (vg_test_alerts_count (&a, "bgp", VG_ACT_CREATE), 1);
     ck_assert_uint_eq (a.n, b.n);
     for (size_t i = 0; i < a.n; i++)
         ck_assert_str_eq (a.json[i], b.json[i]);
-    coll_free (&a);
-    coll_free (&b);
+    vg_test_alerts_free (&a);
+    vg_test_alerts_free (&b);
 }
 END_TEST
 
 START_TEST (save_load_round_trip)
 {
-    coll_t ref = { 0 }, rs = { 0 };
+    vg_test_alerts_t ref = { 0 }, rs = { 0 };
     size_t split = 0;
     run (&ref, T0 + 5 * 86400000LL, 0, NULL);
     run (&rs, T0 + 5 * 86400000LL, 3, &split);
@@ -464,17 +377,16 @@ START_TEST (save_load_round_trip)
     ck_assert_uint_eq (ref.n, rs.n);
     for (size_t i = 0; i < ref.n; i++)
         ck_assert_str_eq (ref.json[i], rs.json[i]);
-    coll_free (&ref);
-    coll_free (&rs);
+    vg_test_alerts_free (&ref);
+    vg_test_alerts_free (&rs);
 }
 END_TEST
 
 START_TEST (bad_input_counted)
 {
-    fx_t f;
-    fx_open (&f, NULL);
-    vg_engine_t *e = f.e;
-    coll_t *c = &f.c;
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     ck_assert_int_eq (vg_engine_sample (e, 42, T0, 1), -VG_ENOTFOUND);
     vg_series_info_t bad = { &R1, NULL, NULL, 0, VG_KIND_GAUGE };
     ck_assert_int_eq (vg_engine_series (e, 7, &bad), -VG_EINVAL);
@@ -497,7 +409,7 @@ START_TEST (bad_input_counted)
     ck_assert_uint_eq (c->n, 0);
     vg_engine_destroy (&f.e);
     vg_engine_destroy (&f.e); /* NULL-safe */
-    fx_close (&f);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
@@ -633,7 +545,7 @@ day_build (vg_engine_t *e, day_t *d)
 
 /* Creates and closes as sorted "uid|activity|time" lines. */
 static char *
-outcome (const coll_t *c)
+outcome (const vg_test_alerts_t *c)
 {
     size_t k = 0, len = 1;
     char **l = calloc (c->n + 1, sizeof *l);
@@ -663,25 +575,25 @@ outcome (const coll_t *c)
 }
 
 static vg_engine_t *
-et_engine (vg_rules_t *rs, coll_t *c)
+et_engine (vg_rules_t *rs, vg_test_alerts_t *c)
 {
     vg_engine_cfg_t cfg = { 0 };
     cfg.lateness_ms = 60000;
     cfg.tick_ms = 10000;
-    return vg_engine_new (rs, &cfg, on_alert, c);
+    return vg_engine_new (rs, &cfg, vg_test_alerts_on_alert, c);
 }
 
 /* Flush and tick past the day, read the stats, destroy the engine and its alerts; returns
  * the outcome (free() it). */
 static char *
-et_finish (vg_engine_t **e, coll_t *c, vg_engine_stats_t *st)
+et_finish (vg_engine_t **e, vg_test_alerts_t *c, vg_engine_stats_t *st)
 {
     vg_engine_flush (*e);
     vg_engine_tick (*e, T0 + 26 * HOUR);
     vg_engine_stats (*e, st);
     char *o = outcome (c);
     vg_engine_destroy (e);
-    coll_free (c);
+    vg_test_alerts_free (c);
     return o;
 }
 
@@ -689,7 +601,7 @@ et_finish (vg_engine_t **e, coll_t *c, vg_engine_stats_t *st)
 static char *
 run_ordered (vg_rules_t *rs, day_t *d, vg_engine_stats_t *st)
 {
-    coll_t c = { 0 };
+    vg_test_alerts_t c = { 0 };
     vg_engine_t *e = et_engine (rs, &c);
     day_build (e, d);
     for (size_t i = 0; i < d->n; i++) {
@@ -706,7 +618,7 @@ run_ordered (vg_rules_t *rs, day_t *d, vg_engine_stats_t *st)
 static char *
 run_batched (vg_rules_t *rs, day_t *d, int first, int64_t span_ms, int reverse, vg_engine_stats_t *st)
 {
-    coll_t c = { 0 };
+    vg_test_alerts_t c = { 0 };
     vg_engine_t *e = et_engine (rs, &c);
     day_build (e, d);
     int64_t newest = INT64_MIN;
@@ -741,7 +653,7 @@ day_free (day_t *d)
 
 START_TEST (event_time_per_source)
 {
-    vg_rules_t *rs = rules ();
+    vg_rules_t *rs = vg_test_rules (RULES, "t");
     day_t d = { 0 };
     vg_engine_stats_t s0, s1, s2;
     char *a = run_ordered (rs, &d, &s0);
@@ -784,8 +696,8 @@ END_TEST
 
 START_TEST (late_within_lateness_reordered)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
+    vg_rules_t *rs = vg_test_rules (RULES, "t");
+    vg_test_alerts_t c = { 0 };
     vg_engine_t *e = et_engine (rs, &c);
     uint64_t id = decl_from (e, &DA, "/system/cpu", VG_KIND_GAUGE, "agA/jti");
     uint64_t id2 = decl_from (e, &DA, "/system/mem", VG_KIND_GAUGE, "agA/jti");
@@ -812,7 +724,7 @@ START_TEST (late_within_lateness_reordered)
     /* Save/load keeps what waits in the buffers. */
     vg_buf_t blob = VG_BUF_INIT;
     ck_assert_int_eq (vg_engine_save (e, &blob), 0);
-    coll_t c2 = { 0 };
+    vg_test_alerts_t c2 = { 0 };
     vg_engine_t *e2 = et_engine (rs, &c2);
     decl_from (e2, &DA, "/system/cpu", VG_KIND_GAUGE, NULL); /* restored: source unknown yet */
     decl_from (e2, &DA, "/system/mem", VG_KIND_GAUGE, NULL);
@@ -827,8 +739,8 @@ START_TEST (late_within_lateness_reordered)
     vg_buf_free (&blob);
     vg_engine_destroy (&e2);
     vg_engine_destroy (&e);
-    coll_free (&c);
-    coll_free (&c2);
+    vg_test_alerts_free (&c);
+    vg_test_alerts_free (&c2);
     vg_rules_destroy (&rs);
 }
 END_TEST
