@@ -16,6 +16,7 @@
 #include "common/err.h"
 #include "proto/vigil.pb-c.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 #define WAIT_MS 8000
 #define MAX_SEEN 256
@@ -416,16 +417,10 @@ Suite *
 vg_sender_suite (void)
 {
     Suite *s = suite_create ("sender");
-    TCase *tc = tcase_create ("sender");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, delivers_in_order_and_ack_empties_spool);
-    tcase_add_test (tc, credit_window_respected);
-    tcase_add_test (tc, retry_resends);
-    tcase_add_test (tc, rejected_is_dropped);
-    tcase_add_test (tc, failover_to_second);
-    tcase_add_test (tc, returns_to_primary);
-    tcase_add_test (tc, no_endpoints_refused);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
+        failover_to_second, returns_to_primary, no_endpoints_refused,
+    };
+    vg_test_tcase (s, "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
     return s;
 }

@@ -20,6 +20,7 @@
 #include "store/series_meta.h"
 #include "store/store.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 extern char **environ;
 
@@ -183,11 +184,7 @@ Suite *
 vg_export_suite (void)
 {
     Suite *s = suite_create ("export");
-    TCase *tc = tcase_create ("export");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 240);
-    tcase_add_test (tc, constant_memory);
-    tcase_add_test (tc, exact_values);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = { constant_memory, exact_values };
+    vg_test_tcase (s, "export", tests, sizeof tests / sizeof tests[0], 240, setup, teardown);
     return s;
 }

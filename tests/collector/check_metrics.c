@@ -5,6 +5,7 @@
 
 #include "collector/metrics.h"
 #include "tests/support/text_assert.h"
+#include "tests/support/suite.h"
 
 static int
 t_count (const char *text, const char *needle)
@@ -76,9 +77,7 @@ Suite *
 vg_metrics_suite (void)
 {
     Suite *s = suite_create ("metrics");
-    TCase *tc = tcase_create ("render");
-    tcase_add_test (tc, renders_core_detect_and_kafka);
-    tcase_add_test (tc, optional_sections_and_truncation);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = { renders_core_detect_and_kafka, optional_sections_and_truncation };
+    vg_test_tcase (s, "render", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
     return s;
 }

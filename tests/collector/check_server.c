@@ -21,6 +21,7 @@
 #include "store/store.h"
 #include "tests/support/server_fixture.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 #define WAIT_MS 5000 /* deadline for any expected reply */
 
@@ -421,16 +422,10 @@ Suite *
 vg_server_suite (void)
 {
     Suite *s = suite_create ("server");
-    TCase *tc = tcase_create ("server");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, hello_welcome);
-    tcase_add_test (tc, ack_means_durable);
-    tcase_add_test (tc, gap_gets_retry);
-    tcase_add_test (tc, malformed_counted);
-    tcase_add_test (tc, heartbeat_echoed);
-    tcase_add_test (tc, listen_failure_reported);
-    tcase_add_test (tc, rejected_batch_does_not_wedge_the_stream);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        hello_welcome, ack_means_durable, gap_gets_retry, malformed_counted, heartbeat_echoed,
+        listen_failure_reported, rejected_batch_does_not_wedge_the_stream,
+    };
+    vg_test_tcase (s, "server", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
     return s;
 }

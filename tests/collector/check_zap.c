@@ -18,6 +18,7 @@
 #include "collector/zap.h"
 #include "tests/support/server_fixture.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 /* ---- vg_zap_peek_agent_id ---- */
 
@@ -304,21 +305,13 @@ Suite *
 vg_zap_suite (void)
 {
     Suite *s = suite_create ("zap");
-    TCase *tc = tcase_create ("peek");
-    tcase_add_test (tc, peek_batch_and_hello);
-    tcase_add_test (tc, peek_last_wins);
-    tcase_add_test (tc, peek_hostile);
-    suite_add_tcase (s, tc);
-    tc = tcase_create ("config");
-    tcase_add_test (tc, zap_config_errors);
-    suite_add_tcase (s, tc);
-    tc = tcase_create ("server");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, listed_key_is_admitted);
-    tcase_add_test (tc, unlisted_key_and_plain_refused);
-    tcase_add_test (tc, key_cannot_speak_for_another_agent);
-    tcase_add_test (tc, bad_server_key);
-    suite_add_tcase (s, tc);
+    const TTest *t_peek[] = { peek_batch_and_hello, peek_last_wins, peek_hostile };
+    vg_test_tcase (s, "peek", t_peek, sizeof t_peek / sizeof t_peek[0], 0, NULL, NULL);
+    vg_test_tcase (s, "config", &zap_config_errors, 1, 0, NULL, NULL);
+    const TTest *t_server[] = {
+        listed_key_is_admitted, unlisted_key_and_plain_refused, key_cannot_speak_for_another_agent,
+        bad_server_key,
+    };
+    vg_test_tcase (s, "server", t_server, sizeof t_server / sizeof t_server[0], 60, setup, teardown);
     return s;
 }

@@ -6,6 +6,7 @@
 
 #include "common/array.h"
 #include "common/err.h"
+#include "tests/support/suite.h"
 
 START_TEST (grows_by_doubling_and_keeps_contents)
 {
@@ -45,9 +46,7 @@ Suite *
 vg_array_suite (void)
 {
     Suite *s = suite_create ("array");
-    TCase *tc = tcase_create ("reserve");
-    tcase_add_test (tc, grows_by_doubling_and_keeps_contents);
-    tcase_add_test (tc, overflow_refused_unchanged);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = { grows_by_doubling_and_keeps_contents, overflow_refused_unchanged };
+    vg_test_tcase (s, "reserve", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
     return s;
 }

@@ -3,6 +3,7 @@
 
 #include "common/clock.h"
 #include "common/err.h"
+#include "tests/support/suite.h"
 
 START_TEST (parse_forms)
 {
@@ -51,10 +52,7 @@ Suite *
 vg_clock_suite (void)
 {
     Suite *s = suite_create ("clock");
-    TCase *tc = tcase_create ("clock");
-    tcase_add_test (tc, parse_forms);
-    tcase_add_test (tc, format_roundtrip);
-    tcase_add_test (tc, durations);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = { parse_forms, format_roundtrip, durations };
+    vg_test_tcase (s, "clock", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
     return s;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "tests/support/suite.h"
 
 static const char *
 t_esc (const char *s)
@@ -52,10 +53,7 @@ Suite *
 vg_json_suite (void)
 {
     Suite *s = suite_create ("json");
-    TCase *tc = tcase_create ("escape");
-    tcase_add_test (tc, escapes);
-    tcase_add_test (tc, invalid_utf8_becomes_replacement);
-    tcase_add_test (tc, truncation);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = { escapes, invalid_utf8_becomes_replacement, truncation };
+    vg_test_tcase (s, "escape", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
     return s;
 }

@@ -11,6 +11,7 @@
 #include "decode/gnmi.h"
 #include "decode/pbwalk.h"
 #include "tests/decode/pcap_util.h"
+#include "tests/support/suite.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 
 #define GDIR VG_SAMPLES_DIR "/gnmi/"
@@ -321,12 +322,9 @@ Suite *
 vg_gnmi_suite (void)
 {
     Suite *s = suite_create ("gnmi");
-    TCase *tc = tcase_create ("gnmi");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, gnmi_streams_decode_cleanly);
-    tcase_add_test (tc, gnmi_identity_and_mapping);
-    tcase_add_test (tc, gnmi_matches_telegraf);
-    tcase_add_test (tc, gnmi_hostile_input);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        gnmi_streams_decode_cleanly, gnmi_identity_and_mapping, gnmi_matches_telegraf, gnmi_hostile_input,
+    };
+    vg_test_tcase (s, "gnmi", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
     return s;
 }

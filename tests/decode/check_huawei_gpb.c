@@ -10,6 +10,7 @@
 #include "decode/huawei_gpb.h"
 #include "decode/pbwalk.h"
 #include "tests/decode/pcap_util.h"
+#include "tests/support/suite.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 
 #define HDIR VG_SAMPLES_DIR "/huawei/"
@@ -257,12 +258,10 @@ Suite *
 vg_huawei_gpb_suite (void)
 {
     Suite *s = suite_create ("huawei_gpb");
-    TCase *tc = tcase_create ("huawei_gpb");
-    tcase_set_timeout (tc, 180);
-    tcase_add_test (tc, huawei_ce12800_dump);
-    tcase_add_test (tc, huawei_matches_pmacct_record);
-    tcase_add_test (tc, huawei_json_delete_other_proto);
-    tcase_add_test (tc, huawei_hostile_input);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        huawei_ce12800_dump, huawei_matches_pmacct_record, huawei_json_delete_other_proto,
+        huawei_hostile_input,
+    };
+    vg_test_tcase (s, "huawei_gpb", tests, sizeof tests / sizeof tests[0], 180, NULL, NULL);
     return s;
 }

@@ -10,6 +10,7 @@
 #include "tests/decode/pcap_util.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 #include "common/varint.h"
+#include "tests/support/suite.h"
 
 #define JDIR VG_SAMPLES_DIR "/juniper/"
 
@@ -477,17 +478,11 @@ Suite *
 vg_jti_suite (void)
 {
     Suite *s = suite_create ("jti");
-    TCase *tc = tcase_create ("jti");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, jti_captures_decode_cleanly);
-    tcase_add_test (tc, jti_ifd_oc_mapping);
-    tcase_add_test (tc, jti_ifl_state_and_ms);
-    tcase_add_test (tc, jti_matches_fluent_expected);
-    tcase_add_test (tc, jti_ifd_status_fields);
-    tcase_add_test (tc, jti_ifl_status_fields);
-    tcase_add_test (tc, jti_sequence_gaps_count_loss);
-    tcase_add_test (tc, jti_hostile_input);
-    tcase_add_test (tc, jti_raw_payload);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        jti_captures_decode_cleanly, jti_ifd_oc_mapping, jti_ifl_state_and_ms, jti_matches_fluent_expected,
+        jti_ifd_status_fields, jti_ifl_status_fields, jti_sequence_gaps_count_loss, jti_hostile_input,
+        jti_raw_payload,
+    };
+    vg_test_tcase (s, "jti", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
     return s;
 }

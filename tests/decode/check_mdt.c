@@ -7,6 +7,7 @@
 #include "common/err.h"
 #include "decode/mdt.h"
 #include "tests/decode/pcap_util.h"
+#include "tests/support/suite.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 
 #define CDIR VG_SAMPLES_DIR "/cisco/"
@@ -336,13 +337,9 @@ Suite *
 vg_mdt_suite (void)
 {
     Suite *s = suite_create ("mdt");
-    TCase *tc = tcase_create ("mdt");
-    tcase_set_timeout (tc, 180);
-    tcase_add_test (tc, mdt_tcp_capture);
-    tcase_add_test (tc, mdt_kvgpb_testbytes);
-    tcase_add_test (tc, mdt_framing_rules);
-    tcase_add_test (tc, mdt_random_payloads);
-    tcase_add_test (tc, mdt_fuzz_regressions);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        mdt_tcp_capture, mdt_kvgpb_testbytes, mdt_framing_rules, mdt_random_payloads, mdt_fuzz_regressions,
+    };
+    vg_test_tcase (s, "mdt", tests, sizeof tests / sizeof tests[0], 180, NULL, NULL);
     return s;
 }

@@ -10,6 +10,7 @@
 #include "decode/pm3gpp.h"
 #include "tests/support/capture_sink.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 #define GD VG_SAMPLES_DIR "/3gpp/"
 
@@ -398,15 +399,10 @@ Suite *
 vg_pm3gpp_suite (void)
 {
     Suite *s = suite_create ("pm3gpp");
-    TCase *tc = tcase_create ("pm3gpp");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, ericsson_radionode);
-    tcase_add_test (tc, spec_examples);
-    tcase_add_test (tc, real_world_quirks);
-    tcase_add_test (tc, helpers);
-    tcase_add_test (tc, names_normalised);
-    tcase_add_test (tc, per_cause_totals);
-    tcase_add_test (tc, hostile_input);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        ericsson_radionode, spec_examples, real_world_quirks, helpers, names_normalised, per_cause_totals,
+        hostile_input,
+    };
+    vg_test_tcase (s, "pm3gpp", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
     return s;
 }

@@ -11,6 +11,7 @@
 #include "decode/pcap_replay.h"
 #include "tests/support/capture_sink.h"
 #include "decode/udp_notif.h"
+#include "tests/support/suite.h"
 
 #define HW VG_SAMPLES_DIR "/huawei/"
 
@@ -478,14 +479,10 @@ Suite *
 vg_udp_notif_suite (void)
 {
     Suite *s = suite_create ("udp_notif");
-    TCase *tc = tcase_create ("udp_notif");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, golden_huawei_capture);
-    tcase_add_test (tc, segments_any_order_and_dups);
-    tcase_add_test (tc, timeouts_caps_and_gaps);
-    tcase_add_test (tc, media_types_and_notifications);
-    tcase_add_test (tc, hostile_input);
-    tcase_add_test (tc, number_and_vendor_helpers);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        golden_huawei_capture, segments_any_order_and_dups, timeouts_caps_and_gaps,
+        media_types_and_notifications, hostile_input, number_and_vendor_helpers,
+    };
+    vg_test_tcase (s, "udp_notif", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
     return s;
 }

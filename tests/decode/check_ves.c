@@ -10,6 +10,7 @@
 #include "decode/ves.h"
 #include "tests/support/capture_sink.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 #define VD VG_SAMPLES_DIR "/ves/"
 
@@ -304,14 +305,10 @@ Suite *
 vg_ves_suite (void)
 {
     Suite *s = suite_create ("ves");
-    TCase *tc = tcase_create ("ves");
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, perf3gpp_sample);
-    tcase_add_test (tc, perf3gpp_names);
-    tcase_add_test (tc, measurement_sample);
-    tcase_add_test (tc, fault_batch);
-    tcase_add_test (tc, stnd_defined_and_other_domains);
-    tcase_add_test (tc, hostile_input);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        perf3gpp_sample, perf3gpp_names, measurement_sample, fault_batch, stnd_defined_and_other_domains,
+        hostile_input,
+    };
+    vg_test_tcase (s, "ves", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
     return s;
 }

@@ -12,6 +12,7 @@
 #include "common/hash.h"
 #include "tests/support/engine_fixture.h"
 #include "tests/support/text_assert.h"
+#include "tests/support/suite.h"
 
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z */
 
@@ -749,7 +750,7 @@ Suite *
 vg_engine_suite (void)
 {
     Suite *s = suite_create ("engine");
-    struct { const char *name; const TTest *t; } cases[] = {
+    vg_test_case_t cases[] = {
         { "lifecycle", pending_firing_resolved }, { "dedup_flap", flap_keeps_firing_without_flood },
         { "periodic", periodic_update }, { "maintenance", maintenance_suppresses_availability_not_security },
         { "inhibition", silent_device_inhibits_its_metric_alerts }, { "outage", collector_outage_one_finding },
@@ -758,11 +759,6 @@ vg_engine_suite (void)
         { "late_within_lateness", late_within_lateness_reordered },
         { "refire_after_due_close", refire_after_due_close_keeps_key },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 60);
-        tcase_add_test (tc, cases[i].t);
-        suite_add_tcase (s, tc);
-    }
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, NULL, NULL);
     return s;
 }

@@ -7,6 +7,7 @@
 
 #include "common/err.h"
 #include "detectors/rules.h"
+#include "tests/support/suite.h"
 
 static vg_rules_t *
 parse_ok (const char *y)
@@ -277,18 +278,13 @@ Suite *
 vg_rules_suite (void)
 {
     Suite *s = suite_create ("rules");
-    struct { const char *name; const TTest *t; } cases[] = {
+    vg_test_case_t cases[] = {
         { "default_file", default_file_parses }, { "errors", errors_name_file_line_key },
         { "errors_format", errors_read_like_config },
         { "params", params_defaults_and_values }, { "labels", label_match_and_disabled },
         { "not_path", not_path_excludes },
         { "windows", windows_daily_and_ranges }, { "allowlist", allowlist_and_golden }, { "glob", glob },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 30);
-        tcase_add_test (tc, cases[i].t);
-        suite_add_tcase (s, tc);
-    }
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 30, NULL, NULL);
     return s;
 }

@@ -13,6 +13,7 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "tests/support/engine_fixture.h"
+#include "tests/support/suite.h"
 
 #define T0 1767571200000LL /* Monday 2026-01-05 00:00Z */
 #define MIN 60000LL
@@ -288,16 +289,11 @@ Suite *
 vg_tuning_suite (void)
 {
     Suite *s = suite_create ("tuning");
-    TCase *tc = tcase_create ("core");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, ran_kpi_cumulative_counters);
-    tcase_add_test (tc, memory_leak_bytes);
-    tcase_add_test (tc, exfil_warms_up_on_internal_flows);
-    tcase_add_test (tc, crypto_rate_over_interfaces);
-    tcase_add_test (tc, divergence_slow_drifts);
-    tcase_add_test (tc, login_novelty_inside_bastion);
-    tcase_add_test (tc, silence_mixed_cadence);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        ran_kpi_cumulative_counters, memory_leak_bytes, exfil_warms_up_on_internal_flows,
+        crypto_rate_over_interfaces, divergence_slow_drifts, login_novelty_inside_bastion,
+        silence_mixed_cadence,
+    };
+    vg_test_tcase (s, "core", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
     return s;
 }

@@ -6,6 +6,7 @@
 
 #include "tests/support/rng.h"
 #include "detectors/uni.h"
+#include "tests/support/suite.h"
 
 #define STEP_MS (5 * 60000LL)
 #define WEEK (7 * 86400000LL)
@@ -277,18 +278,13 @@ Suite *
 vg_uni_suite (void)
 {
     Suite *s = suite_create ("uni");
-    struct { const char *name; const TTest *t; } cases[] = {
+    vg_test_case_t cases[] = {
         { "clean_seasonal_week", clean_seasonal_week }, { "warmup", warmup_no_decision },
         { "step", step_down_fires }, { "spike", spike_fires_once }, { "drift", drift_fires },
         { "counter_reset", counter_reset_dropped }, { "nan", nan_and_order_dropped },
         { "gaps", gap_no_false_alarm }, { "scale_invariant", scale_invariant },
         { "state_size", state_fits_2k }, { "slot_math", slot_math },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 60);
-        tcase_add_test (tc, cases[i].t);
-        suite_add_tcase (s, tc);
-    }
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, NULL, NULL);
     return s;
 }

@@ -6,6 +6,7 @@
 
 #include "common/err.h"
 #include "proto/batch.h"
+#include "tests/support/suite.h"
 
 typedef struct {
     Vigil__Batch b;
@@ -128,9 +129,7 @@ Suite *
 vg_batch_suite (void)
 {
     Suite *s = suite_create ("batch");
-    TCase *tc = tcase_create ("validate");
-    tcase_add_test (tc, valid_batch_passes);
-    tcase_add_test (tc, each_defect_is_refused);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = { valid_batch_passes, each_defect_is_refused };
+    vg_test_tcase (s, "validate", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
     return s;
 }

@@ -27,6 +27,7 @@
 #include "sim/wire_pm.h"
 #include "sim/wire_udpnotif.h"
 #include "tests/decode/pcap_util.h"
+#include "tests/support/suite.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 
 #define T0 1793491260000LL /* 2026-11-01T00:01:00Z */
@@ -549,19 +550,11 @@ Suite *
 vg_wire_suite (void)
 {
     Suite *s = suite_create ("wire");
-    TCase *tc = tcase_create ("encoders");
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, wire_pb_nested_is_canonical);
-    tcase_add_test (tc, wire_mdt_json_roundtrip);
-    tcase_add_test (tc, wire_mdt_kvgpb_roundtrip);
-    tcase_add_test (tc, wire_jti_roundtrip);
-    tcase_add_test (tc, wire_udpnotif_roundtrip);
-    tcase_add_test (tc, wire_pm_roundtrip_every_vendor);
-    tcase_add_test (tc, wire_pcap_udp_and_tcp);
-    suite_add_tcase (s, tc);
-    tc = tcase_create ("fleet");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, wire_fleet_deterministic_and_decodable);
-    suite_add_tcase (s, tc);
+    const TTest *t_encoders[] = {
+        wire_pb_nested_is_canonical, wire_mdt_json_roundtrip, wire_mdt_kvgpb_roundtrip, wire_jti_roundtrip,
+        wire_udpnotif_roundtrip, wire_pm_roundtrip_every_vendor, wire_pcap_udp_and_tcp,
+    };
+    vg_test_tcase (s, "encoders", t_encoders, sizeof t_encoders / sizeof t_encoders[0], 60, NULL, NULL);
+    vg_test_tcase (s, "fleet", &wire_fleet_deterministic_and_decodable, 1, 120, NULL, NULL);
     return s;
 }

@@ -11,6 +11,7 @@
 #include "store/outbox.h"
 #include "store/store.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 static char s_dir[64];
 
@@ -242,12 +243,7 @@ Suite *
 vg_outbox_suite (void)
 {
     Suite *s = suite_create ("outbox");
-    TCase *tc = tcase_create ("outbox");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, test_commit_counts);
-    tcase_add_test (tc, test_reopen_and_remove);
-    tcase_add_test (tc, test_bad_input);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = { test_commit_counts, test_reopen_and_remove, test_bad_input };
+    vg_test_tcase (s, "outbox", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
     return s;
 }
