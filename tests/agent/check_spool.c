@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "agent/spool.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 #define HDR 40 /* batch header bytes; part of the file format */
 
@@ -797,10 +798,7 @@ Suite *
 vg_spool_suite (void)
 {
     Suite *s = suite_create ("spool");
-    struct {
-        const char *name;
-        const TTest *fn;
-    } cases[] = {
+    vg_test_case_t cases[] = {
         { "roundtrip", put_get_ack_roundtrip },
         { "get_missing", get_missing },
         { "reopen", reopen_keeps_epoch_and_seq },
@@ -819,11 +817,6 @@ vg_spool_suite (void)
         { "lock", one_process_per_spool },
         { "kill9", survives_kill9 },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 60);
-        tcase_add_test (tc, cases[i].fn);
-        suite_add_tcase (s, tc);
-    }
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, NULL, NULL);
     return s;
 }

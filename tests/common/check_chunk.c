@@ -11,6 +11,7 @@
 #include "common/chunk.h"
 #include "common/err.h"
 #include "tests/support/rng.h"
+#include "tests/support/suite.h"
 
 static double
 s_bits_to_double (uint64_t u)
@@ -695,11 +696,7 @@ vg_chunk_suite (void)
         { "int_counter_size", int_counter_size, 10 },
         { "old_codecs_frozen", old_codecs_frozen, 10 },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, cases[i].timeout);
-        tcase_add_test (tc, cases[i].test);
-        suite_add_tcase (s, tc);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        vg_test_tcase (s, cases[i].name, &cases[i].test, 1, cases[i].timeout, NULL, NULL);
     return s;
 }

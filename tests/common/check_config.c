@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "tests/support/text_assert.h"
+#include "tests/support/suite.h"
 
 /* A table shaped like the agent's: a nested LIST with its own table, a kept NODE. */
 typedef struct {
@@ -802,20 +803,15 @@ Suite *
 vg_config_suite (void)
 {
     Suite *s = suite_create ("config");
-    static const struct { const char *name; const TTest *const *test; } cases[] = {
-        { "scalar_types", &scalar_types }, { "scalar_errors", &scalar_errors },
-        { "durations_and_sizes", &durations_and_sizes }, { "enums", &enums }, { "defaults", &defaults },
-        { "required_missing", &required_missing }, { "unknown_keys", &unknown_keys },
-        { "duplicate_keys", &duplicate_keys }, { "syntax_errors", &syntax_errors }, { "input_bounds", &input_bounds },
-        { "lists_of_maps", &lists_of_maps }, { "string_lists", &string_lists }, { "kept_nodes", &kept_nodes },
-        { "set_overrides", &set_overrides }, { "help_and_markdown", &help_and_markdown }, { "files", &files },
-        { "free_and_format", &free_and_format }, { "tree_without_table", &tree_without_table },
+    vg_test_case_t cases[] = {
+        { "scalar_types", scalar_types }, { "scalar_errors", scalar_errors },
+        { "durations_and_sizes", durations_and_sizes }, { "enums", enums }, { "defaults", defaults },
+        { "required_missing", required_missing }, { "unknown_keys", unknown_keys },
+        { "duplicate_keys", duplicate_keys }, { "syntax_errors", syntax_errors }, { "input_bounds", input_bounds },
+        { "lists_of_maps", lists_of_maps }, { "string_lists", string_lists }, { "kept_nodes", kept_nodes },
+        { "set_overrides", set_overrides }, { "help_and_markdown", help_and_markdown }, { "files", files },
+        { "free_and_format", free_and_format }, { "tree_without_table", tree_without_table },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 30);
-        tcase_add_test (tc, *cases[i].test);
-        suite_add_tcase (s, tc);
-    }
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 30, NULL, NULL);
     return s;
 }
