@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 static char s_kdir[128];       /* broker state dir */
 static char s_boot[128];       /* bootstrap list */
@@ -618,20 +619,13 @@ Suite *
 vg_alerter_suite (void)
 {
     Suite *s = suite_create ("alerter");
-    TCase *tc = tcase_create ("local");
-    tcase_add_checked_fixture (tc, s_store_setup, s_store_teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, test_bad_config);
-    tcase_add_test (tc, test_ocsf_superset);
-    suite_add_tcase (s, tc);
-    TCase *tb = tcase_create ("broker");
+    const TTest *local[] = { test_bad_config, test_ocsf_superset };
+    vg_test_tcase (s, "local", local, sizeof local / sizeof local[0], 60, s_store_setup, s_store_teardown);
+    const TTest *broker[] = {
+        test_deliver, test_outbox_resend, test_inflight_bound_keeps_order, test_failed_commit_sends_nothing,
+    };
+    TCase *tb = vg_test_tcase (s, "broker", broker, sizeof broker / sizeof broker[0], 120, s_store_setup,
+                               s_store_teardown);
     tcase_add_unchecked_fixture (tb, s_broker_start, s_broker_stop);
-    tcase_add_checked_fixture (tb, s_store_setup, s_store_teardown);
-    tcase_set_timeout (tb, 120);
-    tcase_add_test (tb, test_deliver);
-    tcase_add_test (tb, test_outbox_resend);
-    tcase_add_test (tb, test_inflight_bound_keeps_order);
-    tcase_add_test (tb, test_failed_commit_sends_nothing);
-    suite_add_tcase (s, tb);
     return s;
 }
