@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
+
 int
 tu_read_file (const char *path, tu_blob_t *out)
 {
@@ -137,11 +139,11 @@ s_ip (const uint8_t *p, size_t n, int *proto, size_t *l4, char *key, size_t keyc
  * the address-pair key. */
 typedef int (*s_pkt_fn) (void *ctx, const uint8_t *p, size_t caplen, size_t l3, size_t l4, const char *key);
 
-/* Call fn for every IPv4/IPv6 packet of the capture carrying IP protocol proto (fn returns 0
- * to go on, < 0 to stop with that code).  Returns 0, fn's code, or -1 if the file cannot be
- * opened. */
+/* Call fn for every IPv4/IPv6 packet of the capture carrying IP protocol proto with at least
+ * hdr_min bytes of transport header (fn returns 0 to go on, < 0 to stop with that code).
+ * Returns 0, fn's code, or -1 if the file cannot be opened. */
 static int
-s_each_ip (const char *path, int proto_want, s_pkt_fn fn, void *ctx)
+s_each_ip (const char *path, int proto_want, size_t hdr_min, s_pkt_fn fn, void *ctx)
 {
     char err[PCAP_ERRBUF_SIZE];
     pcap_t *pc = pcap_open_offline (path, err);
@@ -158,7 +160,8 @@ s_each_ip (const char *path, int proto_want, s_pkt_fn fn, void *ctx)
         int proto;
         size_t l4;
         char key[128];
-        if (s_ip (p + l3, h->caplen - (size_t) l3, &proto, &l4, key, sizeof key) < 0 || proto != proto_want)
+        if (s_ip (p + l3, h->caplen - (size_t) l3, &proto, &l4, key, sizeof key) < 0 || proto != proto_want
+            || h->caplen < (size_t) l3 + l4 + hdr_min)
             continue;
         rc = fn (ctx, p, h->caplen, (size_t) l3, l4, key);
     }
@@ -168,7 +171,7 @@ s_each_ip (const char *path, int proto_want, s_pkt_fn fn, void *ctx)
 
 typedef struct {
     tu_blob_t *b;
-    int n, cap;
+    size_t n, cap;
 } s_udp_t;
 
 static int
@@ -177,19 +180,15 @@ s_udp_pkt (void *ctx, const uint8_t *p, size_t caplen, size_t l3, size_t l4, con
     s_udp_t *u = ctx;
     (void) key;
     size_t o = l3 + l4;
-    if (caplen < o + 8)
-        return 0;
     size_t ulen = (size_t) p[o + 4] << 8 | p[o + 5];
     if (ulen < 8 || o + ulen > caplen)
         return 0;
-    if (u->n == u->cap) {
-        u->cap = u->cap ? u->cap * 2 : 64;
-        u->b = realloc (u->b, sizeof (tu_blob_t) * (size_t) u->cap);
-    }
-    u->b[u->n].len = ulen - 8;
-    u->b[u->n].data = malloc (ulen - 8 + 1);
-    memcpy (u->b[u->n].data, p + o + 8, ulen - 8);
-    u->n++;
+    if (vg_array_reserve ((void **) &u->b, &u->cap, u->n + 1, sizeof *u->b) < 0)
+        return -1;
+    tu_blob_t *b = &u->b[u->n++];
+    b->len = ulen - 8;
+    b->data = malloc (b->len + 1);
+    memcpy (b->data, p + o + 8, b->len);
     return 0;
 }
 
@@ -197,9 +196,9 @@ int
 tu_pcap_udp (const char *path, tu_blob_t **out)
 {
     s_udp_t u = { NULL, 0, 0 };
-    int rc = s_each_ip (path, 17, s_udp_pkt, &u);
+    int rc = s_each_ip (path, 17, 8, s_udp_pkt, &u);
     *out = u.b;
-    return rc < 0 ? rc : u.n;
+    return rc < 0 ? rc : (int) u.n;
 }
 
 typedef struct {
@@ -229,8 +228,6 @@ s_tcp_pkt (void *ctx, const uint8_t *p, size_t caplen, size_t l3, size_t l4, con
 {
     s_tcp_t *c = ctx;
     size_t t = l3 + l4;
-    if (caplen < t + 20)
-        return 0;
     size_t doff = (size_t) (p[t + 12] >> 4) * 4;
     if (doff < 20 || caplen < t + doff)
         return 0;
@@ -247,10 +244,8 @@ s_tcp_pkt (void *ctx, const uint8_t *p, size_t caplen, size_t l3, size_t l4, con
     }
     if (plen == 0)
         return 0;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 256;
-        c->segs = realloc (c->segs, sizeof *c->segs * c->cap);
-    }
+    if (vg_array_reserve ((void **) &c->segs, &c->cap, c->n + 1, sizeof *c->segs) < 0)
+        return -1;
     s_seg_t *s = &c->segs[c->n++];
     snprintf (s->key, sizeof s->key, "%s:%u>%u", key, (unsigned) (p[t] << 8 | p[t + 1]),
               (unsigned) (p[t + 2] << 8 | p[t + 3]));
@@ -265,7 +260,7 @@ int
 tu_pcap_tcp_stream (const char *path, tu_blob_t *out, int *nseg)
 {
     s_tcp_t c = { NULL, 0, 0 };
-    if (s_each_ip (path, 6, s_tcp_pkt, &c) < 0 || c.n == 0) {
+    if (s_each_ip (path, 6, 20, s_tcp_pkt, &c) < 0 || c.n == 0) {
         free (c.segs);
         return -1;
     }
