@@ -416,11 +416,9 @@ END_TEST
 Suite *
 vg_sender_suite (void)
 {
-    Suite *s = suite_create ("sender");
     const TTest *tests[] = {
         delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
         failover_to_second, returns_to_primary, no_endpoints_refused,
     };
-    vg_test_tcase (s, "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
-    return s;
+    return vg_test_suite ("sender", "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

@@ -179,12 +179,10 @@ END_TEST
 Suite *
 vg_changes_suite (void)
 {
-    Suite *s = suite_create ("changes");
     const TTest *tests[] = {
         test_step_is_one_level_shift, test_daily_swing_and_spikes_are_quiet,
         test_counter_rate_shift_and_reset, test_states_gaps_starts_stops,
         test_cap_keeps_facts_then_strongest,
     };
-    vg_test_tcase (s, "find", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
-    return s;
+    return vg_test_suite ("changes", "find", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
 }

@@ -137,11 +137,9 @@ END_TEST
 Suite *
 vg_cli_args_suite (void)
 {
-    Suite *s = suite_create ("cli_args");
     const TTest *tests[] = {
         parses_each_type, numbers_are_checked_whole, usage_and_help, required_and_enum, durations,
         time_ranges,
     };
-    vg_test_tcase (s, "parse", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("cli_args", "parse", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -183,8 +183,6 @@ END_TEST
 Suite *
 vg_export_suite (void)
 {
-    Suite *s = suite_create ("export");
     const TTest *tests[] = { constant_memory, exact_values };
-    vg_test_tcase (s, "export", tests, sizeof tests / sizeof tests[0], 240, setup, teardown);
-    return s;
+    return vg_test_suite ("export", "export", tests, sizeof tests / sizeof tests[0], 240, setup, teardown);
 }

@@ -211,11 +211,9 @@ END_TEST
 Suite *
 vg_ndjson_sink_suite (void)
 {
-    Suite *s = suite_create ("ndjson_sink");
     const TTest *tests[] = {
         sample_line_fields, escaping_is_valid_json, events_and_numbers, device_table_bounded,
         write_error_reported,
     };
-    vg_test_tcase (s, "ndjson_sink", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
-    return s;
+    return vg_test_suite ("ndjson_sink", "ndjson_sink", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
 }

@@ -192,10 +192,8 @@ END_TEST
 Suite *
 vg_svg_suite (void)
 {
-    Suite *s = suite_create ("svg");
     const TTest *tests[] = {
         test_escape, test_hostile_document_is_well_formed, test_write_error, test_timeline_picture,
     };
-    vg_test_tcase (s, "writer", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
-    return s;
+    return vg_test_suite ("svg", "writer", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
 }

@@ -76,8 +76,6 @@ END_TEST
 Suite *
 vg_metrics_suite (void)
 {
-    Suite *s = suite_create ("metrics");
     const TTest *tests[] = { renders_core_detect_and_kafka, optional_sections_and_truncation };
-    vg_test_tcase (s, "render", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("metrics", "render", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -421,11 +421,9 @@ END_TEST
 Suite *
 vg_server_suite (void)
 {
-    Suite *s = suite_create ("server");
     const TTest *tests[] = {
         hello_welcome, ack_means_durable, gap_gets_retry, malformed_counted, heartbeat_echoed,
         listen_failure_reported, rejected_batch_does_not_wedge_the_stream,
     };
-    vg_test_tcase (s, "server", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
-    return s;
+    return vg_test_suite ("server", "server", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

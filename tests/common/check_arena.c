@@ -62,8 +62,6 @@ END_TEST
 Suite *
 vg_arena_suite (void)
 {
-    Suite *s = suite_create ("arena");
     const TTest *tests[] = { arena_aligned_and_distinct, arena_limit_and_reset, arena_strings_packed };
-    vg_test_tcase (s, "arena", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("arena", "arena", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -45,8 +45,6 @@ END_TEST
 Suite *
 vg_array_suite (void)
 {
-    Suite *s = suite_create ("array");
     const TTest *tests[] = { grows_by_doubling_and_keeps_contents, overflow_refused_unchanged };
-    vg_test_tcase (s, "reserve", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("array", "reserve", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

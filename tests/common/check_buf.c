@@ -29,7 +29,5 @@ END_TEST
 Suite *
 vg_buf_suite (void)
 {
-    Suite *s = suite_create ("buf");
-    vg_test_tcase (s, "buf", &append_and_printf, 1, 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("buf", "buf", &append_and_printf, 1, 0, NULL, NULL);
 }

@@ -51,8 +51,6 @@ END_TEST
 Suite *
 vg_clock_suite (void)
 {
-    Suite *s = suite_create ("clock");
     const TTest *tests[] = { parse_forms, format_roundtrip, durations };
-    vg_test_tcase (s, "clock", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("clock", "clock", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

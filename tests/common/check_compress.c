@@ -35,7 +35,5 @@ END_TEST
 Suite *
 vg_compress_suite (void)
 {
-    Suite *s = suite_create ("compress");
-    vg_test_tcase (s, "compress", &roundtrip_and_detect, 1, 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("compress", "compress", &roundtrip_and_detect, 1, 0, NULL, NULL);
 }

@@ -103,10 +103,8 @@ END_TEST
 Suite *
 vg_daemon_args_suite (void)
 {
-    Suite *s = suite_create ("daemon_args");
     const TTest *tests[] = {
         loads_file_and_applies_sets_in_order, bad_sets_are_usage_errors, usage_errors_and_info,
     };
-    vg_test_tcase (s, "args", tests, sizeof tests / sizeof tests[0], 0, t_setup, t_teardown);
-    return s;
+    return vg_test_suite ("daemon_args", "args", tests, sizeof tests / sizeof tests[0], 0, t_setup, t_teardown);
 }

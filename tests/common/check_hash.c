@@ -33,8 +33,6 @@ END_TEST
 Suite *
 vg_hash_suite (void)
 {
-    Suite *s = suite_create ("hash");
     const TTest *tests[] = { series_id_label_order, hash_spreads };
-    vg_test_tcase (s, "hash", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("hash", "hash", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -52,8 +52,6 @@ END_TEST
 Suite *
 vg_json_suite (void)
 {
-    Suite *s = suite_create ("json");
     const TTest *tests[] = { escapes, invalid_utf8_becomes_replacement, truncation };
-    vg_test_tcase (s, "escape", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("json", "escape", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

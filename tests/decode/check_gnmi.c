@@ -321,10 +321,8 @@ END_TEST
 Suite *
 vg_gnmi_suite (void)
 {
-    Suite *s = suite_create ("gnmi");
     const TTest *tests[] = {
         gnmi_streams_decode_cleanly, gnmi_identity_and_mapping, gnmi_matches_telegraf, gnmi_hostile_input,
     };
-    vg_test_tcase (s, "gnmi", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
-    return s;
+    return vg_test_suite ("gnmi", "gnmi", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

@@ -257,11 +257,9 @@ END_TEST
 Suite *
 vg_huawei_gpb_suite (void)
 {
-    Suite *s = suite_create ("huawei_gpb");
     const TTest *tests[] = {
         huawei_ce12800_dump, huawei_matches_pmacct_record, huawei_json_delete_other_proto,
         huawei_hostile_input,
     };
-    vg_test_tcase (s, "huawei_gpb", tests, sizeof tests / sizeof tests[0], 180, NULL, NULL);
-    return s;
+    return vg_test_suite ("huawei_gpb", "huawei_gpb", tests, sizeof tests / sizeof tests[0], 180, NULL, NULL);
 }

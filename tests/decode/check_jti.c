@@ -477,12 +477,10 @@ END_TEST
 Suite *
 vg_jti_suite (void)
 {
-    Suite *s = suite_create ("jti");
     const TTest *tests[] = {
         jti_captures_decode_cleanly, jti_ifd_oc_mapping, jti_ifl_state_and_ms, jti_matches_fluent_expected,
         jti_ifd_status_fields, jti_ifl_status_fields, jti_sequence_gaps_count_loss, jti_hostile_input,
         jti_raw_payload,
     };
-    vg_test_tcase (s, "jti", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
-    return s;
+    return vg_test_suite ("jti", "jti", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

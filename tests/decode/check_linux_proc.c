@@ -343,8 +343,6 @@ END_TEST
 Suite *
 vg_linux_proc_suite (void)
 {
-    Suite *s = suite_create ("linux");
     const TTest *tests[] = { two_rounds, malformed, missing_and_bad_cfg, oversized, real_proc };
-    vg_test_tcase (s, "linux", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
-    return s;
+    return vg_test_suite ("linux", "linux", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
 }

@@ -336,10 +336,8 @@ END_TEST
 Suite *
 vg_mdt_suite (void)
 {
-    Suite *s = suite_create ("mdt");
     const TTest *tests[] = {
         mdt_tcp_capture, mdt_kvgpb_testbytes, mdt_framing_rules, mdt_random_payloads, mdt_fuzz_regressions,
     };
-    vg_test_tcase (s, "mdt", tests, sizeof tests / sizeof tests[0], 180, NULL, NULL);
-    return s;
+    return vg_test_suite ("mdt", "mdt", tests, sizeof tests / sizeof tests[0], 180, NULL, NULL);
 }

@@ -203,11 +203,9 @@ END_TEST
 Suite *
 vg_pbwalk_suite (void)
 {
-    Suite *s = suite_create ("pbwalk");
     const TTest *tests[] = {
         pb_all_wire_types, pb_rejects_bad_input, pb_random_never_overreads, oc_table_sorted_and_canon,
         oc_vocabulary,
     };
-    vg_test_tcase (s, "pbwalk", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("pbwalk", "pbwalk", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

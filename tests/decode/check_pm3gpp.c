@@ -398,11 +398,9 @@ END_TEST
 Suite *
 vg_pm3gpp_suite (void)
 {
-    Suite *s = suite_create ("pm3gpp");
     const TTest *tests[] = {
         ericsson_radionode, spec_examples, real_world_quirks, helpers, names_normalised, per_cause_totals,
         hostile_input,
     };
-    vg_test_tcase (s, "pm3gpp", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
-    return s;
+    return vg_test_suite ("pm3gpp", "pm3gpp", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

@@ -478,11 +478,9 @@ END_TEST
 Suite *
 vg_udp_notif_suite (void)
 {
-    Suite *s = suite_create ("udp_notif");
     const TTest *tests[] = {
         golden_huawei_capture, segments_any_order_and_dups, timeouts_caps_and_gaps,
         media_types_and_notifications, hostile_input, number_and_vendor_helpers,
     };
-    vg_test_tcase (s, "udp_notif", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
-    return s;
+    return vg_test_suite ("udp_notif", "udp_notif", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

@@ -304,11 +304,9 @@ END_TEST
 Suite *
 vg_ves_suite (void)
 {
-    Suite *s = suite_create ("ves");
     const TTest *tests[] = {
         perf3gpp_sample, perf3gpp_names, measurement_sample, fault_batch, stnd_defined_and_other_domains,
         hostile_input,
     };
-    vg_test_tcase (s, "ves", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
-    return s;
+    return vg_test_suite ("ves", "ves", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
 }

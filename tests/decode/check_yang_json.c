@@ -122,8 +122,6 @@ END_TEST
 Suite *
 vg_yang_json_suite (void)
 {
-    Suite *s = suite_create ("yang_json");
     const TTest *tests[] = { number_grammars, walk_lists_and_flags, walk_path_overflow };
-    vg_test_tcase (s, "yang_json", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("yang_json", "yang_json", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -229,11 +229,9 @@ END_TEST
 Suite *
 vg_onset_suite (void)
 {
-    Suite *s = suite_create ("onset");
     const TTest *tests[] = {
         prefix_scores_as_whole, spike_high_at_onset_low_after, level_shift_high_at_onset_low_after,
         missing_daily_swing, benign_series_stay_low, nonfinite_dropped, parameters,
     };
-    vg_test_tcase (s, "onset", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
-    return s;
+    return vg_test_suite ("onset", "onset", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
 }

@@ -288,12 +288,10 @@ END_TEST
 Suite *
 vg_tuning_suite (void)
 {
-    Suite *s = suite_create ("tuning");
     const TTest *tests[] = {
         ran_kpi_cumulative_counters, memory_leak_bytes, exfil_warms_up_on_internal_flows,
         crypto_rate_over_interfaces, divergence_slow_drifts, login_novelty_inside_bastion,
         silence_mixed_cadence,
     };
-    vg_test_tcase (s, "core", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
-    return s;
+    return vg_test_suite ("tuning", "core", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

@@ -128,8 +128,6 @@ END_TEST
 Suite *
 vg_batch_suite (void)
 {
-    Suite *s = suite_create ("batch");
     const TTest *tests[] = { valid_batch_passes, each_defect_is_refused };
-    vg_test_tcase (s, "validate", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
-    return s;
+    return vg_test_suite ("batch", "validate", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -551,11 +551,9 @@ END_TEST
 Suite *
 vg_sim_suite (void)
 {
-    Suite *s = suite_create ("sim");
     const TTest *tests[] = {
         defaults_fleet, bad_config, deterministic, sink_error_retry, end_and_interval, rop_rates,
         week_realism, generation_rate,
     };
-    vg_test_tcase (s, "sim", tests, sizeof tests / sizeof tests[0], 240, NULL, NULL);
-    return s;
+    return vg_test_suite ("sim", "sim", tests, sizeof tests / sizeof tests[0], 240, NULL, NULL);
 }

@@ -518,11 +518,9 @@ END_TEST
 Suite *
 vg_sim_scenario_suite (void)
 {
-    Suite *s = suite_create ("sim_scenario");
     const TTest *tests[] = {
         names_and_errors, catalog_labels, deterministic, effects, retry_with_incidents, names_match_types,
         label_json_form, label_json_escapes, common_mode_devices,
     };
-    vg_test_tcase (s, "core", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
-    return s;
+    return vg_test_suite ("sim_scenario", "core", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

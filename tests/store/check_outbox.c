@@ -242,8 +242,6 @@ END_TEST
 Suite *
 vg_outbox_suite (void)
 {
-    Suite *s = suite_create ("outbox");
     const TTest *tests[] = { test_commit_counts, test_reopen_and_remove, test_bad_input };
-    vg_test_tcase (s, "outbox", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
-    return s;
+    return vg_test_suite ("outbox", "outbox", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

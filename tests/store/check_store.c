@@ -265,11 +265,9 @@ END_TEST
 Suite *
 vg_store_suite (void)
 {
-    Suite *s = suite_create ("store");
     const TTest *tests[] = {
         merge_keeps_every_sample, unflushed_commits_survive_reopen, format_marker_checked,
         merge_old_and_integer_chunks, view_is_a_snapshot,
     };
-    vg_test_tcase (s, "store", tests, sizeof tests / sizeof tests[0], 120, setup, teardown);
-    return s;
+    return vg_test_suite ("store", "store", tests, sizeof tests / sizeof tests[0], 120, setup, teardown);
 }

@@ -32,6 +32,16 @@ vg_test_tcase (Suite *s, const char *name, const TTest *const *tests, size_t n, 
     return tc;
 }
 
+/* A new suite called name holding one TCase, made as vg_test_tcase makes it. */
+static inline Suite *
+vg_test_suite (const char *name, const char *tcase, const TTest *const *tests, size_t n, double timeout_s,
+               SFun setup, SFun teardown)
+{
+    Suite *s = suite_create (name);
+    vg_test_tcase (s, tcase, tests, n, timeout_s, setup, teardown);
+    return s;
+}
+
 /* Add to s one TCase per case (named as the case), each as vg_test_tcase makes them. */
 static inline void
 vg_test_cases (Suite *s, const vg_test_case_t *cases, size_t n, double timeout_s, SFun setup, SFun teardown)
