@@ -6,17 +6,14 @@
 #include "decode/jti.h"
 #include "tests/fuzz/fuzz_sink.h"
 
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    vg_fuzz_sink_t fs = { 0, false };
-    vg_sink_t sink = vg_fuzz_sink (&fs);
-    vg_decode_stats_t st = { 0 };
+    vg_fuzz_t f;
+    vg_fuzz_init (&f, false);
     vg_jti_state_t *state = vg_jti_state_new ();
-    vg_jti_decode (data, size, NULL, &sink, state, &st);
-    vg_jti_decode (data, size, NULL, &sink, state, &st);
+    vg_jti_decode (data, size, NULL, &f.sink, state, &f.st);
+    vg_jti_decode (data, size, NULL, &f.sink, state, &f.st);
     vg_jti_state_destroy (&state);
     return 0;
 }

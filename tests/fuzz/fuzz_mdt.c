@@ -6,16 +6,13 @@
 #include "decode/mdt.h"
 #include "tests/fuzz/fuzz_sink.h"
 
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    vg_fuzz_sink_t fs = { 0, false };
-    vg_sink_t sink = vg_fuzz_sink (&fs);
-    vg_decode_stats_t st = { 0 };
-    vg_mdt_decode_payload (data, size, VG_MDT_ENCAP_AUTO, NULL, &sink, &st);
-    vg_mdt_decode_datagram (data, size, NULL, &sink, &st);
+    vg_fuzz_t f;
+    vg_fuzz_init (&f, false);
+    vg_mdt_decode_payload (data, size, VG_MDT_ENCAP_AUTO, NULL, &f.sink, &f.st);
+    vg_mdt_decode_datagram (data, size, NULL, &f.sink, &f.st);
     if (size < 1)
         return 0;
     vg_mdt_stream_t *s = vg_mdt_stream_new ();
@@ -24,7 +21,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     size_t chunk = (size_t) data[0] + 1, off = 1;
     while (off < size) {
         size_t k = size - off < chunk ? size - off : chunk;
-        if (vg_mdt_stream_feed (s, data + off, k, NULL, &sink, &st) < 0)
+        if (vg_mdt_stream_feed (s, data + off, k, NULL, &f.sink, &f.st) < 0)
             break;
         off += k;
     }

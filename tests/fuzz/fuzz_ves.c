@@ -6,16 +6,12 @@
 #include "decode/ves.h"
 #include "tests/fuzz/fuzz_sink.h"
 
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    vg_fuzz_sink_t fs = { 0, false };
-    vg_sink_t sink = vg_fuzz_sink (&fs);
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_fuzz_t f;
+    vg_fuzz_init (&f, false);
     vg_decode_ctx_t ctx = { "198.51.100.1:443", 1 };
-    (void) vg_ves_decode (data, size, &ctx, &sink, &st);
+    (void) vg_ves_decode (data, size, &ctx, &f.sink, &f.st);
     return 0;
 }
