@@ -15,8 +15,8 @@
 #define VD VG_SAMPLES_DIR "/ves/"
 
 typedef struct {
-    size_t n, events, devices, bins, counters;
-    char device[256], vendor[64];
+    vg_test_devices_t dev; /* first: vg_test_devices_note writes here */
+    size_t n, events, bins, counters;
     char ev_attrs[1024];
     int64_t ts;
     int ev_type;
@@ -30,20 +30,11 @@ typedef struct {
 } coll_t;
 
 static int
-c_device (void *ctx, const vg_device_t *d)
-{
-    coll_t *c = ctx;
-    c->devices++;
-    vg_test_device_note (d, c->device, sizeof c->device, c->vendor, sizeof c->vendor);
-    return 0;
-}
-
-static int
 c_sample (void *ctx, const vg_point_t *p)
 {
     coll_t *c = ctx;
     ck_assert_str_eq (p->input, "ves");
-    ck_assert_str_eq (p->device, c->device);
+    ck_assert_str_eq (p->device, c->dev.device);
     ck_assert_ptr_nonnull (p->origin_path);
     for (size_t i = 0; i < p->nlabels; i++)
         if (strcmp (p->labels[i].key, "bin") == 0)
@@ -105,7 +96,7 @@ s_read (const char *path, size_t *len)
 static int
 s_decode (const char *body, size_t len, coll_t *c, vg_decode_stats_t *st)
 {
-    vg_sink_t sink = { c, c_device, c_sample, c_event };
+    vg_sink_t sink = { c, vg_test_devices_note, c_sample, c_event };
     vg_decode_ctx_t ctx = { "10.0.0.1:443", 1 };
     return vg_ves_decode ((const uint8_t *) body, len, &ctx, &sink, st);
 }
@@ -138,7 +129,7 @@ START_TEST (perf3gpp_sample)
     ck_assert_uint_eq (st.messages, 1);
     ck_assert_uint_eq (st.errors, 0);
     ck_assert_uint_eq (c.bins, 9);
-    ck_assert_str_eq (c.device, "O-DU-1122");
+    ck_assert_str_eq (c.dev.device, "O-DU-1122");
     ck_assert_str_eq (c.first_path, "attTCHSeizures");
     ck_assert (c.first_value == 813);
     ck_assert_str_eq (c.first_labels, "RncFunction=RF-1,UtranCell=Gbg-997");
@@ -196,8 +187,8 @@ START_TEST (measurement_sample)
     ck_assert_uint_eq (expect, 59);
     ck_assert_uint_eq (c.n, expect);
     ck_assert_uint_eq (st.errors, 0);
-    ck_assert_str_eq (c.device, "bgtnj05vmh01afx");
-    ck_assert_str_eq (c.vendor, "");
+    ck_assert_str_eq (c.dev.device, "bgtnj05vmh01afx");
+    ck_assert_str_eq (c.dev.vendor, "");
     ck_assert (c.cpu_all == 0.39);
     /* VES memory is in kibibytes; OpenConfig system memory is in bytes. */
     ck_assert (c.mem_used == 353492.0 * 1024);
@@ -221,8 +212,8 @@ START_TEST (fault_batch)
     ck_assert_uint_eq (st.messages, 2);
     ck_assert_uint_eq (c.n, 0);
     ck_assert_int_eq (c.ev_type, VG_EV_FAULT);
-    ck_assert_str_eq (c.device, "scfx0001vm002cap001");
-    ck_assert_str_eq (c.vendor, "Ericsson");
+    ck_assert_str_eq (c.dev.device, "scfx0001vm002cap001");
+    ck_assert_str_eq (c.dev.vendor, "Ericsson");
     ck_assert_ptr_nonnull (strstr (c.ev_attrs, "alarmCondition=RecordingServerUnreachable;"));
     ck_assert_ptr_nonnull (strstr (c.ev_attrs, "eventSeverity=CRITICAL;"));
     ck_assert_int_eq (c.ts, 1413378172000);
@@ -241,7 +232,7 @@ START_TEST (stnd_defined_and_other_domains)
     vg_decode_stats_t st = { 0 };
     ck_assert_int_eq (s_decode (alarm, strlen (alarm), &c, &st), 0);
     ck_assert_uint_eq (c.events, 1);
-    ck_assert_str_eq (c.vendor, "Nokia");
+    ck_assert_str_eq (c.dev.vendor, "Nokia");
     ck_assert_ptr_nonnull (strstr (c.ev_attrs, "perceivedSeverity=MAJOR;"));
     ck_assert_ptr_nonnull (strstr (c.ev_attrs, "alarmId=12;"));
     ck_assert_ptr_nonnull (strstr (c.ev_attrs, "stndDefinedNamespace=3GPP-FaultSupervision;"));

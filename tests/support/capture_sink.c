@@ -45,6 +45,15 @@ vg_test_device_note (const vg_device_t *d, char *id, size_t id_size, char *vendo
     snprintf (vendor, vendor_size, "%s", d->vendor ? d->vendor : "");
 }
 
+int
+vg_test_devices_note (void *ctx, const vg_device_t *d)
+{
+    vg_test_devices_t *r = ctx;
+    r->devices++;
+    vg_test_device_note (d, r->device, sizeof r->device, r->vendor, sizeof r->vendor);
+    return 0;
+}
+
 static int
 s_device (void *ctx, const vg_device_t *d)
 {

@@ -57,6 +57,16 @@ int vg_test_labels_sorted (const vg_label_t *labels, size_t n);
 /* Copy a device's id and vendor ("" for NULL) into a recording's buffers. */
 void vg_test_device_note (const vg_device_t *d, char *id, size_t id_size, char *vendor, size_t vendor_size);
 
+/* The device part of a suite's own recording sink: device() calls, the last id and vendor. */
+typedef struct {
+    size_t devices;
+    char device[256], vendor[64];
+} vg_test_devices_t;
+
+/* A sink's device callback: ctx is a vg_test_devices_t, or a struct whose first member is
+ * one.  Counts the call and notes the device. */
+int vg_test_devices_note (void *ctx, const vg_device_t *d);
+
 /* First sample with this path and labels ("k=v,k=v" in delivery order; NULL = any).
  * NULL when there is none. */
 const vg_test_sample_t *vg_test_capture_find (const vg_test_capture_t *c, const char *path, const char *labels);
