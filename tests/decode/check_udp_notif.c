@@ -24,21 +24,11 @@ typedef struct {
 } rec_t;
 
 typedef struct {
+    vg_test_devices_t dev; /* first: vg_test_devices_note writes here */
     rec_t *r;
     size_t n, cap;
-    size_t devices;
-    char vendor[32];
     int fail_after;   /* sink returns -VG_EFULL after this many samples (<0: never) */
 } coll_t;
-
-static int
-c_device (void *ctx, const vg_device_t *d)
-{
-    coll_t *c = ctx;
-    c->devices++;
-    snprintf (c->vendor, sizeof c->vendor, "%s", d->vendor ? d->vendor : "");
-    return 0;
-}
 
 static int
 c_sample (void *ctx, const vg_point_t *p)
@@ -116,7 +106,7 @@ on_udp (void *arg, const vg_pcap_pkt_t *pk, const uint8_t *d, size_t n)
 START_TEST (golden_huawei_capture)
 {
     coll_t c = { .fail_after = -1 };
-    replay_t r = { .un = vg_udp_notif_new (NULL), .sink = { &c, c_device, c_sample, c_event } };
+    replay_t r = { .un = vg_udp_notif_new (NULL), .sink = { &c, vg_test_devices_note, c_sample, c_event } };
     ck_assert_ptr_nonnull (r.un);
     vg_pcap_port_t ports[] = { { 10003, VG_PCAP_PROTO_UDP, on_udp, &r } };
     vg_pcap_cfg_t cfg = { .ports = ports, .nports = 1 };
@@ -132,7 +122,7 @@ START_TEST (golden_huawei_capture)
     ck_assert_uint_eq (k.segments, 544 - 418 + 28);
     ck_assert_uint_eq (vg_udp_notif_pending (r.un), 0);
     ck_assert_uint_eq (r.st.samples, c.n);
-    ck_assert_str_eq (c.vendor, "Huawei");
+    ck_assert_str_eq (c.dev.vendor, "Huawei");
     ck_assert_str_eq (c.r[0].device, "203.0.113.21");
 
     /* Compare with pmacct's expected output, leaf by leaf, for every message. */
@@ -268,7 +258,7 @@ START_TEST (segments_any_order_and_dups)
 {
     vg_udp_notif_t *un = vg_udp_notif_new (NULL);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
     vg_decode_stats_t st;
     memset (&st, 0, sizeof st);
     vg_decode_ctx_t ctx = { "[2001:db8::1]:4000", 1000 };
@@ -309,7 +299,7 @@ START_TEST (timeouts_caps_and_gaps)
     cfg.max_bytes = 1000;
     vg_udp_notif_t *un = vg_udp_notif_new (&cfg);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
     vg_decode_stats_t st;
     memset (&st, 0, sizeof st);
     uint8_t d[2048];
@@ -358,7 +348,7 @@ START_TEST (media_types_and_notifications)
 {
     vg_udp_notif_t *un = vg_udp_notif_new (NULL);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
     vg_decode_stats_t st;
     memset (&st, 0, sizeof st);
     vg_decode_ctx_t ctx = { NULL, 5 };
@@ -379,7 +369,7 @@ START_TEST (media_types_and_notifications)
     ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
     ck_assert_uint_eq (c.n, 1);
     ck_assert_str_eq (c.r[0].device, "odid-9");
-    ck_assert_str_eq (c.vendor, "");   /* openconfig-* is not a vendor module */
+    ck_assert_str_eq (c.dev.vendor, "");   /* openconfig-* is not a vendor module */
     ck_assert_int_eq (c.r[0].ts, 5);
     ck_assert_str_eq (c.r[0].path, "openconfig-interfaces:interfaces/interface/state/counters/in-octets");
     /* The sink's error stops the walk and is returned as is. */
@@ -395,7 +385,7 @@ START_TEST (hostile_input)
 {
     vg_udp_notif_t *un = vg_udp_notif_new (NULL);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
+    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
     vg_decode_stats_t st;
     memset (&st, 0, sizeof st);
     vg_decode_ctx_t ctx = { "198.51.100.1:9", 1 };
