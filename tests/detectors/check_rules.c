@@ -83,24 +83,30 @@ END_TEST
 
 START_TEST (errors_name_file_line_key)
 {
-    parse_err ("rules:\n  - id: a\n    detector: nosuch\n", "t.yaml:3:", "rules[a].detector");
-    parse_err ("rules:\n  - id: a\n    detector: seasonal\n    params:\n      q: abc\n", "t.yaml:5:",
-               "rules[a].params.q");
-    parse_err ("rules:\n  - id: a\n    detector: seasonal\n    params:\n      bogus: 1\n", "t.yaml:5:",
-               "rules[a].params.bogus");
-    parse_err ("rules:\n  - id: a\n    detector: seasonal\n    params: { q: 5 }\n", ":4:", "out of range");
-    parse_err ("rules:\n  - id: a\n    detector: flap\n    sevrity: high\n", "t.yaml:4:", "rules[a].sevrity");
-    parse_err ("rules:\n  - detector: flap\n", "t.yaml:2:", "rules[0].id");
-    parse_err ("rules:\n  - id: a\n    detector: flap\n    for: soon\n", ":4:", "rules[a].for");
-    parse_err ("rules:\n  - id: a\n    detector: flap\n  - id: a\n    detector: flap\n", "t.yaml:4:",
-               "duplicate");
-    parse_err ("rules:\n  - id: a\n    detector: callhome\n    params: { allowlist: nope }\n", "t.yaml:2:",
-               "rules[a].params.allowlist");
-    parse_err ("windows:\n  - name: w\n    daily: \"25:00-03:00\"\n", "t.yaml:3:", "windows[w].daily");
-    parse_err ("allowlists:\n  - name: l\n    entries: [ \"10.0.0.0/33\" ]\n", "t.yaml:", "bad CIDR");
-    parse_err ("rules: [\n", "t.yaml:2:", "YAML syntax error");
-    parse_err ("rulez: []\n", "t.yaml:1:", "rulez");
-    parse_err ("rules:\n  - id: a\n    detector: flap\n    match: { kind: weird }\n", ":4:", "match.kind");
+    /* a document, then two pieces its message must hold: where, and which key or why */
+    static const struct {
+        const char *yaml, *where, *what;
+    } bad[] = {
+        { "rules:\n  - id: a\n    detector: nosuch\n", "t.yaml:3:", "rules[a].detector" },
+        { "rules:\n  - id: a\n    detector: seasonal\n    params:\n      q: abc\n",
+          "t.yaml:5:", "rules[a].params.q" },
+        { "rules:\n  - id: a\n    detector: seasonal\n    params:\n      bogus: 1\n",
+          "t.yaml:5:", "rules[a].params.bogus" },
+        { "rules:\n  - id: a\n    detector: seasonal\n    params: { q: 5 }\n", ":4:", "out of range" },
+        { "rules:\n  - id: a\n    detector: flap\n    sevrity: high\n", "t.yaml:4:", "rules[a].sevrity" },
+        { "rules:\n  - detector: flap\n", "t.yaml:2:", "rules[0].id" },
+        { "rules:\n  - id: a\n    detector: flap\n    for: soon\n", ":4:", "rules[a].for" },
+        { "rules:\n  - id: a\n    detector: flap\n  - id: a\n    detector: flap\n", "t.yaml:4:", "duplicate" },
+        { "rules:\n  - id: a\n    detector: callhome\n    params: { allowlist: nope }\n",
+          "t.yaml:2:", "rules[a].params.allowlist" },
+        { "windows:\n  - name: w\n    daily: \"25:00-03:00\"\n", "t.yaml:3:", "windows[w].daily" },
+        { "allowlists:\n  - name: l\n    entries: [ \"10.0.0.0/33\" ]\n", "t.yaml:", "bad CIDR" },
+        { "rules: [\n", "t.yaml:2:", "YAML syntax error" },
+        { "rulez: []\n", "t.yaml:1:", "rulez" },
+        { "rules:\n  - id: a\n    detector: flap\n    match: { kind: weird }\n", ":4:", "match.kind" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        parse_err (bad[i].yaml, bad[i].where, bad[i].what);
 }
 END_TEST
 
