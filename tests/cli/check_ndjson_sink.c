@@ -215,5 +215,6 @@ vg_ndjson_sink_suite (void)
         sample_line_fields, escaping_is_valid_json, events_and_numbers, device_table_bounded,
         write_error_reported,
     };
-    return vg_test_suite ("ndjson_sink", "ndjson_sink", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
+    return vg_test_suite ("ndjson_sink", "ndjson_sink", tests, sizeof tests / sizeof tests[0], 30, NULL,
+                          NULL);
 }

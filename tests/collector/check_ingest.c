@@ -1018,7 +1018,8 @@ vg_ingest_suite (void)
         oversized_batch_refused, truncations_refused, random_bytes_refused, bit_flips_never_corrupt,
         kind_change_refused, limits_enforced,
     };
-    TCase *tc = vg_test_tcase (s, "hostile", hostile, sizeof hostile / sizeof hostile[0], 120, setup, teardown);
+    TCase *tc = vg_test_tcase (s, "hostile", hostile, sizeof hostile / sizeof hostile[0], 120, setup,
+                               teardown);
     tcase_add_loop_test (tc, each_structural_check, 0, (int) (sizeof s_mutations / sizeof s_mutations[0]));
     return s;
 }

@@ -359,7 +359,8 @@ START_TEST (syntax_errors)
         { "a: 1\nb: \"\xff\"\n",
           "agent.yaml:2: YAML error: invalid leading UTF-8 octet (byte 9)" },
         { "a: 1\nb: 'open\n\nc: 2\n",
-          "agent.yaml:5: YAML syntax error: found unexpected end of stream " "(while scanning a quoted scalar at line 2)" },
+          "agent.yaml:5: YAML syntax error: found unexpected end of stream "
+          "(while scanning a quoted scalar at line 2)" },
         { "a: \"x\\0y\"\n",
           "agent.yaml:1: a value contains a NUL character" },
         { "- 1\n- 2\n",
@@ -443,7 +444,8 @@ START_TEST (lists_of_maps)
           "agent.yaml:4: key 'collectors[1]': expected a map of keys, got a scalar" },
         { "agent: {id: a}\ncollectors: {endpoint: x}\n",
           "agent.yaml:2: key 'collectors': expected a sequence of maps, got a map" },
-        { "agent: {id: a}\ncollectors: [{endpoint: a}, {endpoint: b}, {endpoint: c}, {endpoint: d}, {endpoint: e}]\n",
+        { "agent: {id: a}\ncollectors: [{endpoint: a}, {endpoint: b}, {endpoint: c}, {endpoint: d}, "
+          "{endpoint: e}]\n",
           "agent.yaml:2: key 'collectors': has 5 items, at most 4 allowed" },
     };
     s_load_fails_each (bad, sizeof bad / sizeof bad[0]);
@@ -807,7 +809,8 @@ vg_config_suite (void)
         { "scalar_types", scalar_types }, { "scalar_errors", scalar_errors },
         { "durations_and_sizes", durations_and_sizes }, { "enums", enums }, { "defaults", defaults },
         { "required_missing", required_missing }, { "unknown_keys", unknown_keys },
-        { "duplicate_keys", duplicate_keys }, { "syntax_errors", syntax_errors }, { "input_bounds", input_bounds },
+        { "duplicate_keys", duplicate_keys }, { "syntax_errors", syntax_errors },
+        { "input_bounds", input_bounds },
         { "lists_of_maps", lists_of_maps }, { "string_lists", string_lists }, { "kept_nodes", kept_nodes },
         { "set_overrides", set_overrides }, { "help_and_markdown", help_and_markdown }, { "files", files },
         { "free_and_format", free_and_format }, { "tree_without_table", tree_without_table },

@@ -106,5 +106,6 @@ vg_daemon_args_suite (void)
     const TTest *tests[] = {
         loads_file_and_applies_sets_in_order, bad_sets_are_usage_errors, usage_errors_and_info,
     };
-    return vg_test_suite ("daemon_args", "args", tests, sizeof tests / sizeof tests[0], 0, t_setup, t_teardown);
+    return vg_test_suite ("daemon_args", "args", tests, sizeof tests / sizeof tests[0], 0, t_setup,
+                          t_teardown);
 }

@@ -120,7 +120,8 @@ START_TEST (jti_ifd_oc_mapping)
           .origin = "jnpr_interface_ext:/interface_stats/ingress_stats/if_octets" },
         { .path = IF "counters/out-pkts", .labels = "name=ge-0/0/0", .check = W_VALUE, .value = 1095823.0 },
         /* Unmapped leaves stay under the extension with their own kind guess. */
-        { .path = "jnpr_interface_ext:/interface_stats/ingress_stats/if_1sec_octets", .labels = "name=ge-0/0/0",
+        { .path = "jnpr_interface_ext:/interface_stats/ingress_stats/if_1sec_octets",
+          .labels = "name=ge-0/0/0",
           .check = W_KIND | W_VALUE, .kind = VG_KIND_GAUGE, .value = 123.0 },
         { .path = "jnpr_interface_ext:/interface_stats/egress_queue_info/tail_drop_packets",
           .labels = "name=ge-0/0/3,queue=7", .check = W_KIND, .kind = VG_KIND_COUNTER },
@@ -138,8 +139,10 @@ START_TEST (jti_ifl_state_and_ms)
     static const want_t w[] = {
         { .path = SUB "oper-status", .labels = "index=0,name=ge-0/0/2", .check = W_KIND | W_TS,
           .kind = VG_KIND_STATE, .ts_ms = 1478127435985LL, .state = "UP" },
-        { .path = SUB "counters/in-octets", .labels = "index=0,name=ge-0/0/4", .check = W_VALUE, .value = 6351622.0 },
-        { .path = SUB "counters/out-octets", .labels = "index=0,name=ge-0/0/0", .check = W_VALUE, .value = 6414784.0 },
+        { .path = SUB "counters/in-octets", .labels = "index=0,name=ge-0/0/4", .check = W_VALUE,
+          .value = 6351622.0 },
+        { .path = SUB "counters/out-octets", .labels = "index=0,name=ge-0/0/0", .check = W_VALUE,
+          .value = 6414784.0 },
         /* init_time (logical_port.proto field 2, epoch seconds: the time the logical
          * interface's counters started) is the subinterface's counters/last-clear, in ms like
          * every time. */

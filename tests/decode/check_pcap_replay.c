@@ -451,5 +451,6 @@ vg_pcap_replay_suite (void)
         cisco_tcp_stream_framing, link_types_and_ipv6, tcp_reorder_retransmit_gap, pacing_hook,
         pcapng_and_bad_files, random_packets_do_not_crash,
     };
-    return vg_test_suite ("pcap_replay", "pcap_replay", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
+    return vg_test_suite ("pcap_replay", "pcap_replay", tests, sizeof tests / sizeof tests[0], 60, NULL,
+                          NULL);
 }

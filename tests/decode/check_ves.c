@@ -11,6 +11,7 @@
 #include "tests/support/capture_sink.h"
 #include "tests/support/tmpdir.h"
 #include "tests/support/suite.h"
+#include "tests/support/text_assert.h"
 
 #define VD VG_SAMPLES_DIR "/ves/"
 
@@ -214,8 +215,10 @@ START_TEST (fault_batch)
     ck_assert_int_eq (c.ev_type, VG_EV_FAULT);
     ck_assert_str_eq (c.dev.device, "scfx0001vm002cap001");
     ck_assert_str_eq (c.dev.vendor, "Ericsson");
-    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "alarmCondition=RecordingServerUnreachable;"));
-    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "eventSeverity=CRITICAL;"));
+    static const char *const attrs[] = {
+        "alarmCondition=RecordingServerUnreachable;", "eventSeverity=CRITICAL;",
+    };
+    vg_test_assert_contains (c.ev_attrs, attrs, sizeof attrs / sizeof attrs[0], "event attributes");
     ck_assert_int_eq (c.ts, 1413378172000);
     free (b);
 }
@@ -233,9 +236,10 @@ START_TEST (stnd_defined_and_other_domains)
     ck_assert_int_eq (s_decode (alarm, strlen (alarm), &c, &st), 0);
     ck_assert_uint_eq (c.events, 1);
     ck_assert_str_eq (c.dev.vendor, "Nokia");
-    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "perceivedSeverity=MAJOR;"));
-    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "alarmId=12;"));
-    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "stndDefinedNamespace=3GPP-FaultSupervision;"));
+    static const char *const attrs[] = {
+        "perceivedSeverity=MAJOR;", "alarmId=12;", "stndDefinedNamespace=3GPP-FaultSupervision;",
+    };
+    vg_test_assert_contains (c.ev_attrs, attrs, sizeof attrs / sizeof attrs[0], "event attributes");
     ck_assert_ptr_null (strstr (c.ev_attrs, "nested"));
     const char *other = "{\"eventList\":[{\"commonEventHeader\":{\"domain\":\"stndDefined\",\"sourceName\":\"g\"},"
                         "\"stndDefinedFields\":{\"data\":{\"notificationType\":\"notifyMOICreation\"}}},"

@@ -53,8 +53,9 @@ def body(h):
             want.setdefault(name, []).append((t + ROP, v))
         path = os.path.join(pm_dir, f"A{time.strftime('%Y%m%d.%H%M', time.gmtime(t / 1000))}+0000_x.xml")
         with open(path, "w") as f:
-            f.write(pm_file(t, ROP, "gnb-x", "big", ["X.Big", "X.Max", "X.Neg", "X.Frac"],
-                            {"NRCellCU=1": [vals["X.Big"], vals["X.Max"], vals["X.Neg"], text(vals["X.Frac"])]}))
+            row = [vals["X.Big"], vals["X.Max"], vals["X.Neg"], text(vals["X.Frac"])]
+            types = ["X.Big", "X.Max", "X.Neg", "X.Frac"]
+            f.write(pm_file(t, ROP, "gnb-x", "big", types, {"NRCellCU=1": row}))
         os.utime(path, (time.time() - 10, time.time() - 10))
     total = NROPS * len(want)
 

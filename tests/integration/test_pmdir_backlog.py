@@ -33,8 +33,9 @@ def body(h):
                 name = "gnb0-first-rop.xml"  # no time in the name: the header says it
             else:
                 name = f"A{name_time(t)}-{name_time(t + ROP)[9:]}_gnb{g}.xml"
-            files.append((t, name, pm_file(t, ROP, f"gnb-{g}", "rrc", ["RRC.ConnEstabAtt", "RRC.ConnEstabSucc"],
-                                                  {f"NRCellCU={c}": [100 + k, 99 + k] for c in (1, 2)})))
+            rows = {f"NRCellCU={c}": [100 + k, 99 + k] for c in (1, 2)}
+            types = ["RRC.ConnEstabAtt", "RRC.ConnEstabSucc"]
+            files.append((t, name, pm_file(t, ROP, f"gnb-{g}", "rrc", types, rows)))
     # Written newest first, and old enough to be settled: write order is the worst order.
     for i, (t, name, text) in enumerate(sorted(files, key=lambda f: -f[0])):
         path = os.path.join(pm_dir, name)

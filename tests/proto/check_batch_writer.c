@@ -307,7 +307,8 @@ vg_batch_writer_suite (void)
 {
     Suite *s = suite_create ("batch_writer");
     const TTest *tests[] = {
-        round_trip, same_calls_same_bytes, bad_items_are_refused_and_reach_pack, string_table_bound, size_bound,
+        round_trip, same_calls_same_bytes, bad_items_are_refused_and_reach_pack, string_table_bound,
+        size_bound,
     };
     /* the string table bound interns 2^20 strings: slow under ASan */
     vg_test_tcase (s, "write", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);

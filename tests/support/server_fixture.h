@@ -48,7 +48,8 @@ vg_test_server_open (vg_test_server_t *f, const char *tag, int64_t bucket_ms, co
     char path[300], err[256];
     ck_assert_ptr_nonnull (vg_test_tmpdir (f->dir, sizeof f->dir, tag));
     snprintf (f->ep, sizeof f->ep, "ipc://%s/sock", f->dir);
-    vg_store_cfg_t sc = { vg_test_path (path, sizeof path, f->dir, "store"), VG_STORE_RW, bucket_ms, false, 0 };
+    vg_store_cfg_t sc = { vg_test_path (path, sizeof path, f->dir, "store"), VG_STORE_RW, bucket_ms, false,
+                          0 };
     f->store = vg_store_open (&sc, err, sizeof err);
     ck_assert_msg (f->store != NULL, "%s", err);
     f->ingest = vg_ingest_new (ic, f->store, err, sizeof err);
