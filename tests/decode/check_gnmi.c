@@ -268,8 +268,7 @@ END_TEST
 START_TEST (gnmi_hostile_input)
 {
     tu_rec_t rec;
-    tu_rec_init (&rec, 0);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 0);
     for (size_t i = 0; i < NCASES; i++) {
         char fn[512];
         snprintf (fn, sizeof fn, GDIR "derived-binary/%s.SubscribeResponse.pbdelim", s_cases[i]);

@@ -73,8 +73,7 @@ START_TEST (huawei_ce12800_dump)
     int n = s_load (&m);
     ck_assert_int_eq (n, 672);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     size_t expect = 0;
     static const int chain[] = { 7, 1, 11, 1, 4, 2, 0 };
@@ -119,8 +118,7 @@ START_TEST (huawei_matches_pmacct_record)
     msg_t *m;
     int n = s_load (&m);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     for (int i = 0; i < n; i++)
         ck_assert_int_eq (vg_huawei_gpb_decode (m[i].p, m[i].len, NULL, &sink, &st), 0);
@@ -152,8 +150,7 @@ END_TEST
 START_TEST (huawei_json_delete_other_proto)
 {
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     /* Telemetry{1:"ne1", 3:"huawei-ifm:ifm/interfaces/interface", 6: ts, 12: 1, 14: JSON} */
     const char *js = "{\"row\":[{\"timestamp\":\"1700000000500\",\"content\":\"{\\\"interfaces\\\":{\\\"interface\\\":"
@@ -217,8 +214,7 @@ START_TEST (huawei_hostile_input)
     msg_t *m;
     int n = s_load (&m);
     tu_rec_t rec;
-    tu_rec_init (&rec, 0);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 0);
     for (int i = 0; i < 3; i++) {
         int fails = 0, tries = 0;
         for (size_t len = 0; len < m[i].len; len++) {

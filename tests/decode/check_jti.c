@@ -59,8 +59,7 @@ s_expect (const tu_rec_t *rec, const want_t *w, size_t n)
 static void
 s_decode (const uint8_t *b, size_t n, tu_rec_t *rec)
 {
-    tu_rec_init (rec, 1);
-    vg_sink_t sink = tu_rec_sink (rec);
+    vg_sink_t sink = tu_rec_init (rec, 1);
     vg_decode_stats_t st = { 0 };
     ck_assert_int_eq (vg_jti_decode (b, n, NULL, &sink, NULL, &st), 0);
     ck_assert_uint_eq (st.errors, 0);
@@ -84,8 +83,7 @@ START_TEST (jti_captures_decode_cleanly)
         int n = tu_pcap_udp (s_pcaps[i], &pk);
         ck_assert_int_gt (n, 0);
         tu_rec_t rec;
-        tu_rec_init (&rec, 1);
-        vg_sink_t sink = tu_rec_sink (&rec);
+        vg_sink_t sink = tu_rec_init (&rec, 1);
         vg_decode_stats_t st = { 0 };
         vg_jti_state_t *state = vg_jti_state_new ();
         for (int k = 0; k < n; k++)
@@ -361,8 +359,7 @@ START_TEST (jti_sequence_gaps_count_loss)
 {
     uint8_t b[256];
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     vg_jti_state_t *state = vg_jti_state_new ();
     const uint32_t seqs[] = { 10, 11, 15, 16, 3, 4 }; /* gap of 3, then a restart (not loss) */
@@ -395,8 +392,7 @@ END_TEST
 START_TEST (jti_hostile_input)
 {
     tu_rec_t rec;
-    tu_rec_init (&rec, 0);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 0);
     for (size_t i = 0; i < sizeof s_pcaps / sizeof s_pcaps[0]; i++) {
         tu_blob_t *pk;
         int n = tu_pcap_udp (s_pcaps[i], &pk);

@@ -367,12 +367,13 @@ s_rec_event (void *ctx, const vg_event_t *e)
     return 0;
 }
 
-void
+vg_sink_t
 tu_rec_init (tu_rec_t *r, int keep)
 {
     memset (r, 0, sizeof *r);
     r->fail_after = -1;
     r->keep = keep;
+    return tu_rec_sink (r);
 }
 
 void

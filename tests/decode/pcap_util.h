@@ -53,7 +53,9 @@ typedef struct {
     int keep;            /* 0: only count (no copies) */
 } tu_rec_t;
 
-void tu_rec_init (tu_rec_t *r, int keep);
+/* Initialise r (keep: copy samples, or only count them) and return the sink delivering into
+ * it (r must stay where it is while the sink is used). */
+vg_sink_t tu_rec_init (tu_rec_t *r, int keep);
 void tu_rec_free (tu_rec_t *r);
 vg_sink_t tu_rec_sink (tu_rec_t *r);
 /* First sample whose path, labels ("k=v,k=v" sorted) and (optionally) origin match. */

@@ -109,8 +109,7 @@ s_mdt_roundtrip (int encap)
     ck_assert_uint_eq (cid, 105);
     ck_assert_uint_eq (out.data[3], (uint8_t) encap);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     vg_mdt_stream_t *s = vg_mdt_stream_new ();
     for (size_t off = 0; off < out.len; off += 777) {
@@ -303,8 +302,7 @@ START_TEST (wire_pm_roundtrip_every_vendor)
         ck_assert_str_eq (name, v == 1 ? "A20261101.0115+0100-0130+0100_site004-gnb1.xml"
                                        : "A20261101.0015+0000-0030+0000_site004-gnb1.xml");
         tu_rec_t rec;
-        tu_rec_init (&rec, 1);
-        vg_sink_t sink = tu_rec_sink (&rec);
+        vg_sink_t sink = tu_rec_init (&rec, 1);
         vg_decode_stats_t st = { 0 };
         ck_assert_int_eq (vg_pm3gpp_decode (xml.data, xml.len, NULL, &sink, &st), 0);
         ck_assert_uint_eq (st.errors, 0);
