@@ -216,8 +216,7 @@ START_TEST (real_world_quirks)
 {
     coll_t c = { 0 };
     vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_decode_stats_t st = { 0 };
     int rc = vg_pm3gpp_decode ((const uint8_t *) QUIRKY, strlen (QUIRKY), NULL, &sink, &st);
     ck_assert_msg (rc == 0, "%s", st.last_error);
     ck_assert_uint_eq (c.n, 1);
@@ -264,8 +263,7 @@ START_TEST (names_normalised)
         "<measResults>120 118 40</measResults></measValue></measInfo></measData></measCollecFile>";
     coll_t c = { 0 };
     vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_decode_stats_t st = { 0 };
     ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) X, strlen (X), NULL, &sink, &st), 0);
     ck_assert_uint_eq (c.n, 3);
     ck_assert_str_eq (c.first_path, "RRC.ConnEstabAtt");
@@ -290,8 +288,7 @@ START_TEST (per_cause_totals)
         "</measInfo></measData></measCollecFile>";
     coll_t c = { 0 };
     vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_decode_stats_t st = { 0 };
     ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) X, strlen (X), NULL, &sink, &st), 0);
     /* cell 1: 4 values + total; cell 2: 2 values (one blank) + total */
     ck_assert_uint_eq (c.n, 4 + 1 + 2 + 1);
@@ -350,8 +347,7 @@ START_TEST (hostile_input)
 {
     coll_t c = { 0 };
     vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_decode_stats_t st = { 0 };
     size_t len;
     uint8_t *x = s_read (GD "onap-pmmapper_32.435-measTypes-measResults-variant.xml", &len);
     /* every prefix that cuts the root element is refused with a counted error */

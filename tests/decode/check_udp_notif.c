@@ -63,6 +63,14 @@ c_event (void *ctx, const vg_event_t *e)
     return 0;
 }
 
+/* The sink recording into c. */
+static vg_sink_t
+c_sink (coll_t *c)
+{
+    vg_sink_t s = { c, vg_test_devices_note, c_sample, c_event };
+    return s;
+}
+
 static void
 c_free (coll_t *c)
 {
@@ -106,7 +114,7 @@ on_udp (void *arg, const vg_pcap_pkt_t *pk, const uint8_t *d, size_t n)
 START_TEST (golden_huawei_capture)
 {
     coll_t c = { .fail_after = -1 };
-    replay_t r = { .un = vg_udp_notif_new (NULL), .sink = { &c, vg_test_devices_note, c_sample, c_event } };
+    replay_t r = { .un = vg_udp_notif_new (NULL), .sink = c_sink (&c) };
     ck_assert_ptr_nonnull (r.un);
     vg_pcap_port_t ports[] = { { 10003, VG_PCAP_PROTO_UDP, on_udp, &r } };
     vg_pcap_cfg_t cfg = { .ports = ports, .nports = 1 };
@@ -258,9 +266,8 @@ START_TEST (segments_any_order_and_dups)
 {
     vg_udp_notif_t *un = vg_udp_notif_new (NULL);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = c_sink (&c);
+    vg_decode_stats_t st = { 0 };
     vg_decode_ctx_t ctx = { "[2001:db8::1]:4000", 1000 };
     size_t n = strlen (JSON1), third = n / 3;
     uint8_t d[3][2048];
@@ -299,9 +306,8 @@ START_TEST (timeouts_caps_and_gaps)
     cfg.max_bytes = 1000;
     vg_udp_notif_t *un = vg_udp_notif_new (&cfg);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = c_sink (&c);
+    vg_decode_stats_t st = { 0 };
     uint8_t d[2048];
     char pad[400];
     memset (pad, 'x', sizeof pad);
@@ -348,9 +354,8 @@ START_TEST (media_types_and_notifications)
 {
     vg_udp_notif_t *un = vg_udp_notif_new (NULL);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = c_sink (&c);
+    vg_decode_stats_t st = { 0 };
     vg_decode_ctx_t ctx = { NULL, 5 };
     uint8_t d[2048];
     size_t l = s_dgram (d, 2, 9, 1, -1, 0, "<notification/>", 15);   /* YANG XML */
@@ -385,9 +390,8 @@ START_TEST (hostile_input)
 {
     vg_udp_notif_t *un = vg_udp_notif_new (NULL);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = c_sink (&c);
+    vg_decode_stats_t st = { 0 };
     vg_decode_ctx_t ctx = { "198.51.100.1:9", 1 };
     static uint8_t d[70000];
     size_t l = s_dgram (d, 1, 1, 1, -1, 0, JSON1, strlen (JSON1));
