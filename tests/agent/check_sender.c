@@ -237,6 +237,15 @@ c_spool_empty (void)
     return vg_spool_first (s_spool) == 0;
 }
 
+/* Spool n batches, run until every one is acknowledged, and read the sender's counters. */
+static void
+s_send_all (int n, vg_sender_stats_t *st)
+{
+    s_spool_batches (n);
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats (s_snd, st);
+}
+
 static bool
 c_ready (void)
 {
@@ -317,10 +326,8 @@ START_TEST (retry_resends)
 {
     s_start (1, 8, 5000, 0);
     s_peers[0].retry_seq = 2;
-    s_spool_batches (4);
-    ck_assert (s_run_until (c_spool_empty));
     vg_sender_stats_t st;
-    vg_sender_stats (s_snd, &st);
+    s_send_all (4, &st);
     ck_assert_uint_ge (st.retries, 1);
     ck_assert_uint_ge (st.resent, 1);
     /* 2 came twice: once refused for a retry, once accepted (3 and 4, sent behind it, were
@@ -339,10 +346,8 @@ START_TEST (rejected_is_dropped)
 {
     s_start (1, 1, 5000, 0);
     s_peers[0].reject_seq = 2;
-    s_spool_batches (3);
-    ck_assert (s_run_until (c_spool_empty));
     vg_sender_stats_t st;
-    vg_sender_stats (s_snd, &st);
+    s_send_all (3, &st);
     ck_assert_uint_eq (st.rejected, 1);
     ck_assert_uint_eq (st.sent, 3); /* 2 was not resent */
     vg_spool_stats_t ss;
@@ -357,10 +362,8 @@ START_TEST (failover_to_second)
     s_peers[0].silent = true;   /* the primary takes messages but never answers */
     s_peers[1].committed = 2;   /* the secondary already holds 1 and 2 (same epoch) */
     s_peers[1].epoch = vg_spool_epoch (s_spool);
-    s_spool_batches (5);
-    ck_assert (s_run_until (c_spool_empty));
     vg_sender_stats_t st;
-    vg_sender_stats (s_snd, &st);
+    s_send_all (5, &st);
     ck_assert_uint_ge (st.failovers, 1);
     ck_assert_uint_eq (st.endpoint, 1);
     ck_assert (st.ready);
@@ -385,10 +388,8 @@ START_TEST (returns_to_primary)
 {
     s_start (2, 8, 1000, 400);
     s_peers[0].silent = true;
-    s_spool_batches (3);
-    ck_assert (s_run_until (c_spool_empty));
     vg_sender_stats_t st;
-    vg_sender_stats (s_snd, &st);
+    s_send_all (3, &st);
     ck_assert_uint_eq (st.endpoint, 1);
     ck_assert_uint_eq (s_peers[1].nseen, 3);
     /* The primary recovers: the sender goes back to it (idle, after primary_retry_ms)... */
