@@ -11,7 +11,7 @@
 #include "collector/detect_stage.h"
 #include "collector/ingest.h"
 #include "collector/metrics.h"
-#include "collector/metrics_http.h"
+#include "common/metrics_http.h"
 #include "collector/server.h"
 #include "common/log.h"
 #include "common/version.h"

@@ -1,5 +1,5 @@
 /* metrics_http.c - a tiny libmicrohttpd server for /metrics and /healthz. */
-#include "collector/metrics_http.h"
+#include "common/metrics_http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
