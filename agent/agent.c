@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "agent/agent_metrics.h"
 #include "agent/batcher.h"
 #include "common/clock.h"
 #include "common/err.h"
@@ -30,6 +31,7 @@ struct vg_agent {
     vg_sink_t guard;        /* what inputs deliver into: flushes before the batcher is full */
     uint64_t events_since_flush, event_bytes_since_flush;
     vg_sender_t *sender;
+    vg_agent_metrics_t *metrics; /* NULL unless agent.metrics_listen is set */
     vg_buf_t out;
     uint64_t spool_full;
     vg_ratelimit_t rl;
@@ -172,6 +174,11 @@ vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
     a->sender = vg_sender_new (&sd, a->spool, err, errlen);
     if (!a->sender)
         goto fail;
+    if (cfg->metrics_listen && cfg->metrics_listen[0]) {
+        a->metrics = vg_agent_metrics_new (cfg, (const char (*)[64]) a->sources, err, errlen);
+        if (!a->metrics)
+            goto fail;
+    }
     return a;
 fail:
     vg_agent_destroy (&a);
@@ -184,6 +191,7 @@ vg_agent_destroy (vg_agent_t **self_p)
     if (!self_p || !*self_p)
         return;
     vg_agent_t *a = *self_p;
+    vg_agent_metrics_destroy (&a->metrics);
     vg_sender_destroy (&a->sender);
     for (size_t i = 0; i < a->ninputs; i++)
         vg_input_destroy (&a->inputs[i]);
@@ -235,9 +243,14 @@ s_inputs (vg_agent_t *a, int64_t mono, bool *all_done)
         vg_input_t *in = a->inputs[i];
         if (vg_input_done (in))
             continue;
+        vg_batcher_stats_t before;
+        if (a->metrics)
+            vg_batcher_stats (a->batcher, &before);
         vg_batcher_set_source (a->batcher, a->sources[i]);
         int rc = vg_input_service (in, now, mono, &a->guard);
         vg_batcher_set_source (a->batcher, NULL);
+        if (a->metrics)
+            vg_agent_metrics_delivered (a->metrics, i, &before, a->batcher);
         if (rc < 0)
             vg_log_rl (&a->rl, VG_LOG_WARN, "agent", "input %zu: %s", i, vg_strerror (rc));
         if (vg_input_done (in))
@@ -295,6 +308,9 @@ vg_agent_run (vg_agent_t *a, volatile sig_atomic_t *stop, bool exit_when_done)
             s_flush (a);
         if (vg_sender_service (a->sender, vg_clock_mono_ms ()) < 0)
             return -VG_EIO;
+        if (a->metrics)
+            vg_agent_metrics_tick (a->metrics, mono,
+                                   &(vg_agent_parts_t) { a->inputs, a->batcher, a->spool, a->sender, a->spool_full });
         vg_spool_stats_t st;
         vg_spool_stats (a->spool, &st);
         if (exit_when_done && done && vg_batcher_pending (a->batcher) == 0 && st.batches == 0)

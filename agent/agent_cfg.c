@@ -80,6 +80,9 @@ static const vg_cfg_table_t s_input_table = VG_CFG_TABLE ("input", s_input_opts,
 static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("agent.id", VG_CFG_STR, vg_agent_cfg_t, id, 0, 0, NULL, "agent id, unique per deployment"),
     VG_CFG_OPT ("agent.log_level", VG_CFG_STR, vg_agent_cfg_t, log_level, 0, 0, "info", "debug|info|warn|error"),
+    VG_CFG_OPT ("agent.metrics_listen", VG_CFG_STR, vg_agent_cfg_t, metrics_listen, 0, 0, "",
+                "host:port serving /metrics and /healthz (empty = off; docs/OPERATIONS.md lists the metrics "
+                "and the health rule)"),
     VG_CFG_STRLIST_OPT ("collectors", vg_agent_cfg_t, collectors, ncollectors, 1, 16, NULL,
                         "collector endpoints in failover order, e.g. [tcp://127.0.0.1:5555]"),
     VG_CFG_OPT ("spool.dir", VG_CFG_STR, vg_agent_cfg_t, spool_dir, 0, 0, NULL,

@@ -214,6 +214,16 @@ vg_input_stats (const vg_input_t *in)
     return NULL;
 }
 
+const char *
+vg_input_counter (const vg_input_t *in, size_t i, uint64_t *value)
+{
+    if (i >= in->ops->ncounters)
+        return NULL;
+    const vg_input_counter_t *c = &in->ops->counters[i];
+    memcpy (value, (const char *) in->self + c->offset, sizeof *value);
+    return c->name;
+}
+
 void
 vg_input_log_stats (const vg_input_t *in)
 {
@@ -223,10 +233,9 @@ vg_input_log_stats (const vg_input_t *in)
         in->ops->describe (in->self, extra, sizeof extra);
     size_t len = strlen (extra);
     for (size_t i = 0; i < in->ops->ncounters && len < sizeof extra; i++) {
-        const vg_input_counter_t *c = &in->ops->counters[i];
         uint64_t v;
-        memcpy (&v, (const char *) in->self + c->offset, sizeof v);
-        int n = snprintf (extra + len, sizeof extra - len, "%s%s=%llu", len ? " " : "", c->name,
+        const char *name = vg_input_counter (in, i, &v);
+        int n = snprintf (extra + len, sizeof extra - len, "%s%s=%llu", len ? " " : "", name,
                           (unsigned long long) v);
         len = n < 0 ? sizeof extra : len + (size_t) n;
     }

@@ -111,6 +111,9 @@ bool vg_input_done (const vg_input_t *in);
 int64_t vg_input_next_wake (const vg_input_t *in, int64_t mono_ms);
 void vg_input_spooled (vg_input_t *in);
 const vg_decode_stats_t *vg_input_stats (const vg_input_t *in);
+/* The kind's counter i (see vg_input_ops_t.counters): its name, with its value in *value;
+ * NULL when i is past the last one. */
+const char *vg_input_counter (const vg_input_t *in, size_t i, uint64_t *value);
 /* Log one line of counters at INFO ("input 1 (udp 0.0.0.0:40000): messages=... "). */
 void vg_input_log_stats (const vg_input_t *in);
 

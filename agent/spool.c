@@ -3,12 +3,13 @@
  *
  * Invariant: every seq < next_seq that is not <= acked_seq is covered either by a batch file
  * on disk or by the persisted next_seq, so a crash can never make a seq be handed out twice.
- * The in-memory index holds (seq, payload length) only, sorted by seq.
+ * The in-memory index holds (seq, payload length, write time) only, sorted by seq.
  * One concept over ~850 lines: the file format, torn-write recovery, the state file and the
  * index move together (every crash test exercises all four), so the file is not split. */
 #include "agent/spool.h"
 
 #include "common/byteorder.h"
+#include "common/clock.h"
 #include "common/crc32c.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -51,7 +52,8 @@
 
 typedef struct {
     uint64_t seq;
-    uint32_t len; /* payload bytes; the file is S_HDR_LEN + len */
+    uint32_t len;  /* payload bytes; the file is S_HDR_LEN + len */
+    int64_t put_ms; /* wall clock when written (file mtime for batches found at open) */
 } s_entry_t;
 
 struct vg_spool {
@@ -559,8 +561,11 @@ s_scan_files (vg_spool_t *s, DIR *d)
         rc = s_index_reserve (s);
         if (rc < 0)
             return rc;
-        s->idx[s->head + s->count].seq = seq;
-        s->idx[s->head + s->count].len = len;
+        struct stat sb;
+        int64_t put_ms = 0;
+        if (fstatat (s->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+            put_ms = (int64_t) sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+        s->idx[s->head + s->count] = (s_entry_t) { seq, len, put_ms };
         s->count++;
         s->bytes += S_HDR_LEN + (uint64_t) len;
     }
@@ -754,8 +759,7 @@ vg_spool_put (vg_spool_t *s, uint64_t seq, const void *data, size_t len)
     rc = s_write_atomic (s, tmp, name, h, sizeof h, data, len);
     if (rc < 0)
         return rc;
-    s->idx[s->head + s->count].seq = seq;
-    s->idx[s->head + s->count].len = (uint32_t) len;
+    s->idx[s->head + s->count] = (s_entry_t) { seq, (uint32_t) len, vg_clock_now_ms () };
     s->count++;
     s->bytes += size;
     s->next_seq = seq + 1;
@@ -853,4 +857,7 @@ vg_spool_stats (const vg_spool_t *s, vg_spool_stats_t *st)
     st->acked_seq = s->acked_seq;
     st->next_seq = s->next_seq;
     st->epoch = s->epoch;
+    st->oldest_ms = s->count ? s->idx[s->head].put_ms : 0;
+    st->max_bytes = s->max_bytes;
+    st->max_batches = s->max_batches;
 }

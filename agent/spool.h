@@ -38,6 +38,10 @@ typedef struct {
     uint64_t state_recovered; /* 1 if the state file was missing or corrupt while batches existed */
     uint64_t next_seq;        /* vg_spool_next_seq() */
     uint64_t epoch;           /* vg_spool_epoch() */
+    int64_t oldest_ms;        /* wall-clock ms the lowest held batch was written (its file's
+                                 mtime for batches found at open), 0 if empty */
+    uint64_t max_bytes;       /* the bounds in effect (defaults applied) */
+    uint64_t max_batches;
 } vg_spool_stats_t;
 
 typedef struct vg_spool vg_spool_t;

@@ -2,69 +2,6 @@
  * The metric names are part of the interface (dashboards, tests): rename nothing lightly. */
 #include "collector/metrics.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-
-static void
-s_put (vg_metric_out_t *o, const char *fmt, ...)
-{
-    if (o->len >= o->size) {
-        o->truncated = 1;
-        return;
-    }
-    va_list ap;
-    va_start (ap, fmt);
-    int n = vsnprintf (o->buf + o->len, o->size - o->len, fmt, ap);
-    va_end (ap);
-    if (n < 0 || (size_t) n >= o->size - o->len) {
-        o->len = o->size - 1;   /* keep what fitted; the buffer stays NUL-terminated */
-        o->truncated = 1;
-    } else {
-        o->len += (size_t) n;
-    }
-}
-
-void
-vg_metrics_render (vg_metric_out_t *out, const vg_metric_t *table, size_t n, const void *stats)
-{
-    const char *base = stats;
-    for (size_t i = 0; i < n; i++) {
-        const vg_metric_t *m = &table[i];
-        if (i == 0 || strcmp (table[i - 1].family, m->family) != 0)
-            s_put (out, "# TYPE %s %s\n", m->family, m->type);
-        s_put (out, "%s%s", m->family, m->suffix ? m->suffix : "");
-        if (m->labels)
-            s_put (out, "{%s}", m->labels);
-        const void *p = base + m->offset;
-        uint64_t u;
-        int64_t s;
-        size_t z;
-        switch (m->repr) {
-        case VG_METRIC_U64:
-            memcpy (&u, p, sizeof u);
-            s_put (out, " %llu\n", (unsigned long long) u);
-            break;
-        case VG_METRIC_SIZE:
-            memcpy (&z, p, sizeof z);
-            s_put (out, " %zu\n", z);
-            break;
-        case VG_METRIC_I64_MS:
-            memcpy (&s, p, sizeof s);
-            s_put (out, " %.3f\n", (double) s / 1e3);
-            break;
-        case VG_METRIC_I64_US:
-            memcpy (&s, p, sizeof s);
-            s_put (out, " %.6f\n", (double) s / 1e6);
-            break;
-        case VG_METRIC_U64_US:
-            memcpy (&u, p, sizeof u);
-            s_put (out, " %.6f\n", (double) u / 1e6);
-            break;
-        }
-    }
-}
-
 #define S_N(t) (sizeof (t) / sizeof (t)[0])
 #define S_CORE(fam, type, labels, field, repr) { fam, type, labels, NULL, offsetof (vg_metrics_core_t, field), repr }
 #define S_DET(fam, type, labels, field, repr) { fam, type, labels, NULL, offsetof (vg_detect_stage_stats_t, field), repr }

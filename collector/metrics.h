@@ -1,9 +1,5 @@
-/* metrics.h - the collector's Prometheus text exposition, driven by tables.
- *
- * Each counter or gauge is one row: family name, type, labels, and where its value lives in
- * a stats struct (offset and representation).  One renderer turns a table plus a stats
- * struct into exposition text, writing the "# TYPE" line once per family, so adding a
- * metric is adding a row.  The tables of the collector's modules are in metrics.c. */
+/* metrics.h - the collector's Prometheus text exposition: the tables of the collector's
+ * modules (metrics.c), rendered by common/metrics_text.h. */
 #ifndef VG_METRICS_H
 #define VG_METRICS_H
 
@@ -14,33 +10,7 @@
 #include "collector/detect_stage.h"
 #include "collector/ingest.h"
 #include "collector/server.h"
-
-typedef enum {
-    VG_METRIC_U64,     /* uint64_t, printed as an integer */
-    VG_METRIC_SIZE,    /* size_t, printed as an integer */
-    VG_METRIC_I64_MS,  /* int64_t milliseconds, printed in seconds */
-    VG_METRIC_I64_US,  /* int64_t microseconds, printed in seconds */
-    VG_METRIC_U64_US,  /* uint64_t microseconds, printed in seconds */
-} vg_metric_repr_t;
-
-typedef struct {
-    const char *family;        /* "vigil_batches_total" */
-    const char *type;          /* "counter", "gauge" or "summary" */
-    const char *labels;        /* "result=\"accepted\"", or NULL; a summary's "quantile=..." */
-    const char *suffix;        /* appended to the family for this row ("_sum"), or NULL */
-    size_t offset;             /* of the value in the stats struct */
-    vg_metric_repr_t repr;
-} vg_metric_t;
-
-/* A bounded output buffer; text past the end is dropped and `truncated` set. */
-typedef struct {
-    char *buf;
-    size_t size, len;
-    int truncated;
-} vg_metric_out_t;
-
-/* Append the rows of table (n of them) read from stats to out. */
-void vg_metrics_render (vg_metric_out_t *out, const vg_metric_t *table, size_t n, const void *stats);
+#include "common/metrics_text.h"
 
 /* Values of the collector's core that are not in a module's stats struct. */
 typedef struct {

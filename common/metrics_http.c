@@ -1,4 +1,5 @@
-/* metrics_http.c - a tiny libmicrohttpd server for /metrics and /healthz. */
+/* metrics_http.c - a tiny libmicrohttpd server for /metrics and /healthz (see metrics_http.h).
+ * Invariant: every field below `lock` is read and written only with the lock held. */
 #include "common/metrics_http.h"
 
 #include <arpa/inet.h>
@@ -9,12 +10,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
+
 struct vg_metrics_http {
     struct MHD_Daemon *daemon;
     pthread_mutex_t lock;
     char *text;
     size_t len;
+    bool unhealthy;
+    char health[256];      /* the /healthz body without its newline; "" = "ok" */
+    int64_t updated_ms;    /* monotonic time of the last publish or health call */
+    int64_t stale_ms;      /* 0 = never stale */
 };
+
+/* The /healthz answer into body (with its newline); returns the HTTP status. */
+static unsigned
+s_health (vg_metrics_http_t *m, char *body, size_t size)
+{
+    unsigned status = MHD_HTTP_OK;
+    int64_t now = vg_clock_mono_ms ();
+    pthread_mutex_lock (&m->lock);
+    if (m->stale_ms > 0 && now - m->updated_ms > m->stale_ms) {
+        snprintf (body, size, "stalled: no update for %lld ms\n", (long long) (now - m->updated_ms));
+        status = MHD_HTTP_SERVICE_UNAVAILABLE;
+    } else {
+        snprintf (body, size, "%s\n", m->health[0] ? m->health : "ok");
+        if (m->unhealthy)
+            status = MHD_HTTP_SERVICE_UNAVAILABLE;
+    }
+    pthread_mutex_unlock (&m->lock);
+    return status;
+}
 
 static enum MHD_Result
 s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
@@ -37,8 +63,9 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         pthread_mutex_unlock (&m->lock);
         MHD_add_response_header (r, "Content-Type", "text/plain; version=0.0.4");
     } else if (strcmp (url, "/healthz") == 0) {
-        static const char ok[] = "ok\n";
-        r = MHD_create_response_from_buffer (sizeof ok - 1, (void *) ok, MHD_RESPMEM_PERSISTENT);
+        char body[300];
+        status = s_health (m, body, sizeof body);
+        r = MHD_create_response_from_buffer (strlen (body), body, MHD_RESPMEM_MUST_COPY);
     } else {
         static const char nf[] = "not found\n";
         r = MHD_create_response_from_buffer (sizeof nf - 1, (void *) nf, MHD_RESPMEM_PERSISTENT);
@@ -75,6 +102,7 @@ vg_metrics_http_new (const char *listen, char *err, size_t errlen)
         return NULL;
     }
     pthread_mutex_init (&m->lock, NULL);
+    m->updated_ms = vg_clock_mono_ms ();
     m->daemon = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t) port, NULL, NULL,
                                   s_answer, m, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 64u,
                                   MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
@@ -112,6 +140,25 @@ vg_metrics_publish (vg_metrics_http_t *m, const char *text, size_t len)
     char *old = m->text;
     m->text = copy;
     m->len = len;
+    m->updated_ms = vg_clock_mono_ms ();
     pthread_mutex_unlock (&m->lock);
     free (old);
+}
+
+void
+vg_metrics_health (vg_metrics_http_t *m, bool healthy, const char *reason)
+{
+    pthread_mutex_lock (&m->lock);
+    m->unhealthy = !healthy;
+    snprintf (m->health, sizeof m->health, "%s", reason ? reason : "");
+    m->updated_ms = vg_clock_mono_ms ();
+    pthread_mutex_unlock (&m->lock);
+}
+
+void
+vg_metrics_http_stale_after (vg_metrics_http_t *m, int64_t stale_ms)
+{
+    pthread_mutex_lock (&m->lock);
+    m->stale_ms = stale_ms > 0 ? stale_ms : 0;
+    pthread_mutex_unlock (&m->lock);
 }
