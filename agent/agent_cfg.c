@@ -37,7 +37,8 @@ static const vg_cfg_opt_t s_input_opts[] = {
                 "linux: site of the host; udp/tcp/pmdir/ves/pcap: prefix \"SITE/\" for device ids that have no "
                 "site (no '/')"),
     VG_CFG_OPT ("listen", VG_CFG_STR, vg_input_cfg_t, listen, 0, 300, "",
-                "udp, tcp, ves: address to listen on, \"HOST:PORT\", \"[V6]:PORT\" or \"PORT\" (all addresses)"),
+                "udp, tcp, ves: address to listen on, \"HOST:PORT\", \"[V6]:PORT\" or \"PORT\" (= 127.0.0.1:PORT, "
+                "loopback only; \"0.0.0.0:PORT\" listens on every IPv4 address)"),
     VG_CFG_OPT ("format", VG_CFG_STR, vg_input_cfg_t, format, 0, 64, "",
                 "udp: decoder of each datagram: jti | udp-notif | mdt-udp"),
     VG_CFG_OPT ("rcvbuf", VG_CFG_SIZE, vg_input_cfg_t, rcvbuf, 0, 1 << 30, "4MiB",

@@ -92,12 +92,9 @@ const vg_decode_stats_t *vg_input_stats (const vg_input_t *in);
 /* Log one line of counters at INFO ("input 1 (udp 0.0.0.0:40000): messages=... "). */
 void vg_input_log_stats (const vg_input_t *in);
 
-/* Split "host:port", "[v6]:port" or "port" into host (empty = any) and port.  Returns 0 or
- * -VG_EINVAL (no port, port out of 1..65535, host too long for `hostlen`). */
-int vg_input_parse_listen (const char *text, char *host, size_t hostlen, uint16_t *port);
-
-/* Open a non-blocking socket bound to `addr` (see above): SOCK_DGRAM or SOCK_STREAM
- * (listening).  Returns the fd, or -1 with the reason in err. */
+/* Open a non-blocking socket bound to `addr` (common/listen_addr.h: "HOST:PORT",
+ * "[V6]:PORT", or a bare "PORT" = 127.0.0.1:PORT; "0.0.0.0:PORT" for every IPv4 address):
+ * SOCK_DGRAM or SOCK_STREAM (listening).  Returns the fd, or -1 with the reason in err. */
 int vg_input_bind (const char *addr, int socktype, char *err, size_t errlen);
 
 /* Format a socket address as "192.0.2.1:50000" / "[2001:db8::1]:50000" into buf. */
