@@ -64,7 +64,7 @@ static const vg_cfg_opt_t s_input_opts[] = {
                 "vigil-agent --exit-when-done can finish; false = keep watching"),
     VG_CFG_OPT ("username", VG_CFG_STR, vg_input_cfg_t, username, 0, 256, "",
                 "ves: HTTP basic auth user (empty = no authentication)"),
-    VG_CFG_OPT ("password", VG_CFG_STR, vg_input_cfg_t, password, 0, 256, "", "ves: HTTP basic auth password"),
+    VG_CFG_SECRET_OPT ("password", vg_input_cfg_t, password, 256, "ves: HTTP basic auth password"),
     VG_CFG_OPT ("tls_cert", VG_CFG_STR, vg_input_cfg_t, tls_cert, 0, 0, "",
                 "ves: PEM certificate file (with tls_key: serve HTTPS)"),
     VG_CFG_OPT ("tls_key", VG_CFG_STR, vg_input_cfg_t, tls_key, 0, 0, "", "ves: PEM private key file"),
@@ -108,7 +108,7 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("curve.server_key", VG_CFG_STR, vg_agent_cfg_t, curve_server_key, 0, 0, "",
                 "collector's CURVE public key (Z85); empty = plain TCP"),
     VG_CFG_OPT ("curve.public_key", VG_CFG_STR, vg_agent_cfg_t, curve_public_key, 0, 0, "", "agent's public key"),
-    VG_CFG_OPT ("curve.secret_key", VG_CFG_STR, vg_agent_cfg_t, curve_secret_key, 0, 0, "", "agent's secret key"),
+    VG_CFG_SECRET_OPT ("curve.secret_key", vg_agent_cfg_t, curve_secret_key, 0, "agent's CURVE secret key (Z85)"),
     VG_CFG_LIST_OPT ("inputs", vg_agent_cfg_t, inputs, ninputs, &s_input_table, 1, 64, NULL,
                      "telemetry inputs (list of maps with a type)"),
 };
