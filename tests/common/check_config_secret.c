@@ -163,9 +163,7 @@ END_TEST
 Suite *
 vg_config_secret_suite (void)
 {
-    const TTest *tests[] = {
-        file_form_read_once_newline_stripped, file_form_refusals_name_the_key, inline_secret_in_loose_file_warns,
-        set_takes_the_file_form,
-    };
+    const TTest *tests[] = { file_form_read_once_newline_stripped, file_form_refusals_name_the_key,
+                             inline_secret_in_loose_file_warns, set_takes_the_file_form };
     return vg_test_suite ("config_secret", "secret", tests, sizeof tests / sizeof tests[0], 10, t_setup, t_teardown);
 }

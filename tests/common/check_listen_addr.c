@@ -47,30 +47,28 @@ END_TEST
 
 START_TEST (loopback_test)
 {
-    struct sockaddr_in v4;
-    memset (&v4, 0, sizeof v4);
-    v4.sin_family = AF_INET;
     static const struct {
+        int family;
         const char *addr;
         bool loop;
-    } v4s[] = { { "127.0.0.1", true }, { "127.1.2.3", true }, { "0.0.0.0", false }, { "192.0.2.1", false } };
-    for (size_t i = 0; i < sizeof v4s / sizeof v4s[0]; i++) {
-        ck_assert_int_eq (inet_pton (AF_INET, v4s[i].addr, &v4.sin_addr), 1);
-        ck_assert_msg (vg_listen_is_loopback (&v4, sizeof v4) == v4s[i].loop, "%s", v4s[i].addr);
+    } cases[] = {
+        { AF_INET, "127.0.0.1", true },         { AF_INET, "127.1.2.3", true },    { AF_INET, "0.0.0.0", false },
+        { AF_INET, "192.0.2.1", false },        { AF_INET6, "::1", true },         { AF_INET6, "::", false },
+        { AF_INET6, "::ffff:127.0.0.1", true }, { AF_INET6, "2001:db8::1", false },
+        { AF_INET6, "::ffff:192.0.2.1", false },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sockaddr_in v4 = { .sin_family = AF_INET };
+        struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
+        bool is4 = cases[i].family == AF_INET;
+        void *dst = is4 ? (void *) &v4.sin_addr : (void *) &v6.sin6_addr;
+        ck_assert_int_eq (inet_pton (cases[i].family, cases[i].addr, dst), 1);
+        bool got = is4 ? vg_listen_is_loopback (&v4, sizeof v4) : vg_listen_is_loopback (&v6, sizeof v6);
+        ck_assert_msg (got == cases[i].loop, "%s", cases[i].addr);
     }
+    struct sockaddr_in v4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    ck_assert (vg_listen_is_loopback (&v4, sizeof v4));
     ck_assert (!vg_listen_is_loopback (&v4, 1)); /* too short */
-    struct sockaddr_in6 v6;
-    memset (&v6, 0, sizeof v6);
-    v6.sin6_family = AF_INET6;
-    static const struct {
-        const char *addr;
-        bool loop;
-    } v6s[] = { { "::1", true }, { "::ffff:127.0.0.1", true }, { "::", false }, { "2001:db8::1", false },
-                { "::ffff:192.0.2.1", false } };
-    for (size_t i = 0; i < sizeof v6s / sizeof v6s[0]; i++) {
-        ck_assert_int_eq (inet_pton (AF_INET6, v6s[i].addr, &v6.sin6_addr), 1);
-        ck_assert_msg (vg_listen_is_loopback (&v6, sizeof v6) == v6s[i].loop, "%s", v6s[i].addr);
-    }
     ck_assert (!vg_listen_is_loopback (NULL, 0));
 }
 END_TEST
