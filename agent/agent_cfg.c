@@ -37,7 +37,8 @@ static const vg_cfg_opt_t s_input_opts[] = {
                 "linux: site of the host; udp/tcp/pmdir/ves/pcap: prefix \"SITE/\" for device ids that have no "
                 "site (no '/')"),
     VG_CFG_OPT ("listen", VG_CFG_STR, vg_input_cfg_t, listen, 0, 300, "",
-                "udp, tcp, ves: address to listen on, \"HOST:PORT\", \"[V6]:PORT\" or \"PORT\" (all addresses)"),
+                "udp, tcp, ves: address to listen on, \"HOST:PORT\", \"[V6]:PORT\" or \"PORT\" (= 127.0.0.1:PORT, "
+                "loopback only; \"0.0.0.0:PORT\" listens on every IPv4 address)"),
     VG_CFG_OPT ("format", VG_CFG_STR, vg_input_cfg_t, format, 0, 64, "",
                 "udp: decoder of each datagram: jti | udp-notif | mdt-udp"),
     VG_CFG_OPT ("rcvbuf", VG_CFG_SIZE, vg_input_cfg_t, rcvbuf, 0, 1 << 30, "4MiB",
@@ -63,7 +64,7 @@ static const vg_cfg_opt_t s_input_opts[] = {
                 "vigil-agent --exit-when-done can finish; false = keep watching"),
     VG_CFG_OPT ("username", VG_CFG_STR, vg_input_cfg_t, username, 0, 256, "",
                 "ves: HTTP basic auth user (empty = no authentication)"),
-    VG_CFG_OPT ("password", VG_CFG_STR, vg_input_cfg_t, password, 0, 256, "", "ves: HTTP basic auth password"),
+    VG_CFG_SECRET_OPT ("password", vg_input_cfg_t, password, 256, "ves: HTTP basic auth password"),
     VG_CFG_OPT ("tls_cert", VG_CFG_STR, vg_input_cfg_t, tls_cert, 0, 0, "",
                 "ves: PEM certificate file (with tls_key: serve HTTPS)"),
     VG_CFG_OPT ("tls_key", VG_CFG_STR, vg_input_cfg_t, tls_key, 0, 0, "", "ves: PEM private key file"),
@@ -81,8 +82,8 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("agent.id", VG_CFG_STR, vg_agent_cfg_t, id, 0, 0, NULL, "agent id, unique per deployment"),
     VG_CFG_OPT ("agent.log_level", VG_CFG_STR, vg_agent_cfg_t, log_level, 0, 0, "info", "debug|info|warn|error"),
     VG_CFG_OPT ("agent.metrics_listen", VG_CFG_STR, vg_agent_cfg_t, metrics_listen, 0, 0, "",
-                "host:port serving /metrics and /healthz (empty = off; docs/OPERATIONS.md lists the metrics "
-                "and the health rule)"),
+                "IPv4 HOST:PORT serving /metrics and /healthz; a bare PORT is 127.0.0.1:PORT (empty = off; "
+                "docs/OPERATIONS.md lists the metrics and the health rule)"),
     VG_CFG_STRLIST_OPT ("collectors", vg_agent_cfg_t, collectors, ncollectors, 1, 16, NULL,
                         "collector endpoints in failover order, e.g. [tcp://127.0.0.1:5555]"),
     VG_CFG_OPT ("spool.dir", VG_CFG_STR, vg_agent_cfg_t, spool_dir, 0, 0, NULL,
@@ -110,7 +111,7 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("curve.server_key", VG_CFG_STR, vg_agent_cfg_t, curve_server_key, 0, 0, "",
                 "collector's CURVE public key (Z85); empty = plain TCP"),
     VG_CFG_OPT ("curve.public_key", VG_CFG_STR, vg_agent_cfg_t, curve_public_key, 0, 0, "", "agent's public key"),
-    VG_CFG_OPT ("curve.secret_key", VG_CFG_STR, vg_agent_cfg_t, curve_secret_key, 0, 0, "", "agent's secret key"),
+    VG_CFG_SECRET_OPT ("curve.secret_key", vg_agent_cfg_t, curve_secret_key, 0, "agent's CURVE secret key (Z85)"),
     VG_CFG_LIST_OPT ("inputs", vg_agent_cfg_t, inputs, ninputs, &s_input_table, 1, 64, NULL,
                      "telemetry inputs (list of maps with a type)"),
 };

@@ -57,7 +57,7 @@ typedef struct {
 typedef struct {
     char *id;
     char *log_level;
-    char *metrics_listen;  /* host:port for /metrics and /healthz; "" = off */
+    char *metrics_listen;  /* HOST:PORT or PORT for /metrics and /healthz; "" = off */
     char **collectors;
     size_t ncollectors;
     char *spool_dir;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/listen_addr.h"
 #include "common/log.h"
 
 const vg_input_ops_t *const vg_input_kinds[] = {
@@ -261,47 +262,12 @@ vg_input_calloc (size_t size, char *err, size_t errlen)
 /* ---- sockets ---- */
 
 int
-vg_input_parse_listen (const char *text, char *host, size_t hostlen, uint16_t *port)
-{
-    if (!text || !text[0] || hostlen == 0)
-        return -VG_EINVAL;
-    const char *ps;
-    size_t hn;
-    const char *hs = text;
-    if (text[0] == '[') {
-        const char *close = strchr (text, ']');
-        if (!close || close[1] != ':')
-            return -VG_EINVAL;
-        hs = text + 1;
-        hn = (size_t) (close - hs);
-        ps = close + 2;
-    } else {
-        const char *colon = strrchr (text, ':');
-        if (colon && strchr (text, ':') != colon)
-            return -VG_EINVAL; /* a bare IPv6 address needs brackets */
-        hn = colon ? (size_t) (colon - text) : 0;
-        ps = colon ? colon + 1 : text;
-    }
-    if (hn >= hostlen)
-        return -VG_EINVAL;
-    char *end;
-    errno = 0;
-    unsigned long p = strtoul (ps, &end, 10);
-    if (!*ps || *end || errno || p < 1 || p > 65535 || ps[0] == '-' || ps[0] == '+')
-        return -VG_EINVAL;
-    memcpy (host, hs, hn);
-    host[hn] = '\0';
-    *port = (uint16_t) p;
-    return 0;
-}
-
-int
 vg_input_bind (const char *addr, int socktype, char *err, size_t errlen)
 {
     char host[256];
     uint16_t port;
-    if (vg_input_parse_listen (addr, host, sizeof host, &port) < 0) {
-        snprintf (err, errlen, "listen '%s': want HOST:PORT, [V6]:PORT or PORT", addr ? addr : "");
+    if (vg_listen_parse (addr, host, sizeof host, &port) < 0) {
+        snprintf (err, errlen, "listen '%s': want HOST:PORT, [V6]:PORT or PORT (= 127.0.0.1:PORT)", addr ? addr : "");
         return -1;
     }
     char service[8];
@@ -311,7 +277,7 @@ vg_input_bind (const char *addr, int socktype, char *err, size_t errlen)
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = socktype;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int g = getaddrinfo (host[0] ? host : NULL, service, &hints, &res);
+    int g = getaddrinfo (host, service, &hints, &res);
     if (g != 0) {
         snprintf (err, errlen, "listen '%s': %s", addr, gai_strerror (g));
         return -1;
@@ -326,8 +292,8 @@ vg_input_bind (const char *addr, int socktype, char *err, size_t errlen)
         }
         int one = 1;
         setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (ai->ai_family == AF_INET6 && !host[0]) {
-            int zero = 0; /* "PORT" alone: IPv4 and IPv6 on one socket */
+        if (ai->ai_family == AF_INET6 && !strcmp (host, "::")) {
+            int zero = 0; /* "[::]:PORT": IPv4 and IPv6 on one socket */
             setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
         }
         int fl = fcntl (fd, F_GETFL, 0);

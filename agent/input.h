@@ -120,12 +120,9 @@ void vg_input_log_stats (const vg_input_t *in);
 /* calloc (1, size) for a kind's state in create(): NULL with "out of memory" in err. */
 void *vg_input_calloc (size_t size, char *err, size_t errlen);
 
-/* Split "host:port", "[v6]:port" or "port" into host (empty = any) and port.  Returns 0 or
- * -VG_EINVAL (no port, port out of 1..65535, host too long for `hostlen`). */
-int vg_input_parse_listen (const char *text, char *host, size_t hostlen, uint16_t *port);
-
-/* Open a non-blocking socket bound to `addr` (see above): SOCK_DGRAM or SOCK_STREAM
- * (listening).  Returns the fd, or -1 with the reason in err. */
+/* Open a non-blocking socket bound to `addr` (common/listen_addr.h: "HOST:PORT",
+ * "[V6]:PORT", or a bare "PORT" = 127.0.0.1:PORT; "0.0.0.0:PORT" for every IPv4 address):
+ * SOCK_DGRAM or SOCK_STREAM (listening).  Returns the fd, or -1 with the reason in err. */
 int vg_input_bind (const char *addr, int socktype, char *err, size_t errlen);
 
 /* Format a socket address as "192.0.2.1:50000" / "[2001:db8::1]:50000" into buf. */

@@ -1,5 +1,6 @@
 /* main.c - vigil-agent: parse arguments, load the configuration, run the agent. */
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "agent/agent.h"
 #include "agent/agent_cfg.h"
@@ -12,6 +13,9 @@ main (int argc, char **argv)
     static const vg_daemon_flag_t flags[] = {
         { "--exit-when-done", "exit once every input has finished and every batch is acknowledged" },
     };
+    /* Everything this daemon creates (store, spool, RocksDB's own files, logs) is for its
+     * owner only: directories 0700, files 0600, whatever the shell's umask was. */
+    umask (077);
     const vg_daemon_spec_t spec = { "vigil-agent", &vg_agent_cfg_table, flags, 1 };
     vg_agent_cfg_t cfg;
     bool exit_when_done;

@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/private_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -231,40 +232,6 @@ s_random_epoch (void)
             ^ vg_hash_mix64 ((uint64_t) getpid () + ((uint64_t) (uintptr_t) &v << 16));
     }
     return v ? v : 1;
-}
-
-/* mkdir -p with mode 0700 for every missing component. Returns 0, or -1 with errno set. */
-static int
-s_mkdirs (const char *path)
-{
-    struct stat sb;
-    if (stat (path, &sb) == 0)
-        return 0;
-    char *p = strdup (path);
-    if (!p) {
-        errno = ENOMEM;
-        return -1;
-    }
-    int rc = 0;
-    for (char *c = p + 1;; c++) {
-        if (*c != '/' && *c != '\0')
-            continue;
-        char saved = *c;
-        *c = '\0';
-        if (stat (p, &sb) < 0) {
-            if (mkdir (p, 0700) < 0 && errno != EEXIST) {
-                rc = -1;
-                break;
-            }
-        }
-        *c = saved;
-        if (saved == '\0')
-            break;
-    }
-    int e = errno;
-    free (p);
-    errno = e;
-    return rc;
 }
 
 /* ---- state file ---- */
@@ -577,11 +544,14 @@ s_scan_files (vg_spool_t *s, DIR *d)
 static int
 s_open_dir (vg_spool_t *s)
 {
-    if (s_mkdirs (s->dir) < 0) {
+    if (vg_private_mkdirs (s->dir) < 0) {
         int e = errno;
         vg_log (VG_LOG_ERROR, "spool", "%s: cannot create: %s", s->dir, strerror (e));
         return e == ENOTDIR ? -VG_ECONFIG : e == ENOMEM ? -VG_ENOMEM : -VG_EIO;
     }
+    if (vg_private_is_loose (s->dir))
+        vg_log (VG_LOG_WARN, "spool", "%s is accessible to group or others (batches hold telemetry): chmod 700 %s",
+                s->dir, s->dir);
     s->dirfd = open (s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s->dirfd < 0) {
         int e = errno;

@@ -46,7 +46,8 @@ s_help (FILE *f)
                 "Make a CURVE key pair (Z85, 40 characters each).  Without --out, print it;\n"
                 "with --out, write PREFIX.key (secret, mode 0600) and PREFIX.pub, never\n"
                 "overwriting existing files.  The public key goes in the collector's agents[]\n"
-                "list (public_key) or the agents' curve.server_key; the secret stays on its host.\n");
+                "list (public_key) or the agents' curve.server_key; the secret stays on its host\n"
+                "and is named in its configuration by curve.secret_key_file: PREFIX.key.\n");
 }
 
 int

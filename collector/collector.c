@@ -3,6 +3,7 @@
  * main.c only parses arguments and handles signals. */
 #include "collector/collector.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "common/metrics_http.h"
 #include "collector/server.h"
 #include "common/log.h"
+#include "common/private_file.h"
 #include "common/version.h"
 #include "store/store.h"
 
@@ -166,6 +168,15 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
         goto fail;
     }
     char why[512];
+    /* The store holds every element's telemetry: created owner-only (the umask set in main
+     * keeps RocksDB's own files 0600); an older, looser directory is reported, not changed. */
+    if (vg_private_mkdirs (cfg->store_path) < 0) {
+        snprintf (err, errlen, "store: cannot create %s: %s", cfg->store_path, strerror (errno));
+        goto fail;
+    }
+    if (vg_private_is_loose (cfg->store_path))
+        vg_log (VG_LOG_WARN, "collector", "store %s is accessible to group or others: chmod -R go-rwx %s",
+                cfg->store_path, cfg->store_path);
     vg_store_cfg_t sc = { cfg->store_path, VG_STORE_RW, cfg->bucket_ms, cfg->store_sync, cfg->cache_bytes };
     c->store = vg_store_open (&sc, why, sizeof why);
     if (!c->store) {

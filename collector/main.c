@@ -1,5 +1,6 @@
 /* main.c - vigil-collector: parse arguments, load the configuration, run the collector. */
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "collector/collector.h"
 #include "collector/collector_cfg.h"
@@ -9,6 +10,9 @@
 int
 main (int argc, char **argv)
 {
+    /* Everything this daemon creates (store, spool, RocksDB's own files, logs) is for its
+     * owner only: directories 0700, files 0600, whatever the shell's umask was. */
+    umask (077);
     const vg_daemon_spec_t spec = { "vigil-collector", &vg_collector_cfg_table, NULL, 0 };
     vg_collector_cfg_t cfg;
     int rc = vg_daemon_args (&spec, argc, argv, &cfg, NULL);

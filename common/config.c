@@ -17,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "common/clock.h"
 #include "common/err.h"
+#include "common/private_file.h"
 
 static int s_load_table (vg_cfg__ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map,
                          void *out, const char *path);
@@ -482,6 +484,37 @@ s_find (const vg_cfg_table_t *t, const char *name)
     return NULL;
 }
 
+/* The secret option that "NAME_file" stands for, or NULL. */
+static const vg_cfg_opt_t *
+s_find_secret_file (const vg_cfg_table_t *t, const char *name)
+{
+    static const char suffix[] = "_file";
+    size_t len = strlen (name), slen = sizeof suffix - 1;
+    char base[VG_CFG__KEY_MAX];
+    if (len <= slen || len - slen >= sizeof base || strcmp (name + len - slen, suffix) != 0)
+        return NULL;
+    memcpy (base, name, len - slen);
+    base[len - slen] = '\0';
+    const vg_cfg_opt_t *o = s_find (t, base);
+    return o && o->secret ? o : NULL;
+}
+
+/* Fill secret option o from the file named by scalar v (see VG_CFG_SECRET_OPT). */
+static int
+s_secret_from_file (vg_cfg__ctx_t *ctx, const vg_cfg_opt_t *o, const vg_cfg_node_t *v, void *out, const char *key)
+{
+    int line = v ? v->line : 0;
+    if (!v || v->kind != VG_CFG_NODE_SCALAR || vg_cfg__is_null (v))
+        return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "expected the path of a file holding the secret");
+    char *secret, why[400];
+    int rc = vg_secret_read (v->text, &secret, why, sizeof why);
+    if (rc < 0)
+        return vg_cfg__fail (ctx, line, key, rc, "%s", why);
+    rc = s_scalar (ctx, o, secret, line, (char *) out + o->offset, key);
+    free (secret);
+    return rc;
+}
+
 static bool
 s_is_prefix (const vg_cfg_table_t *t, const char *prefix)
 {
@@ -598,6 +631,16 @@ s_walk (vg_cfg__ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *map, c
                 return vg_cfg__fail (ctx, k->line, shown, -VG_ECONFIG, "duplicate key (first at line %d)", seen[oi]);
             seen[oi] = k->line;
             rc = s_convert (ctx, o, v, out, shown);
+            if (rc == 0 && o->secret && !ctx->secret_key[0] && v->kind == VG_CFG_NODE_SCALAR && v->text[0])
+                snprintf (ctx->secret_key, sizeof ctx->secret_key, "%s", shown);
+        } else if ((o = s_find_secret_file (t, full)) != NULL) {
+            size_t oi = (size_t) (o - t->opts);
+            if (seen[oi])
+                return vg_cfg__fail (ctx, k->line, shown, -VG_ECONFIG,
+                                     "the secret is already given (line %d): use %s or %s_file, not both", seen[oi],
+                                     o->name, o->name);
+            seen[oi] = k->line;
+            rc = s_secret_from_file (ctx, o, v, out, shown);
         } else if (s_is_prefix (t, full)) {
             if (v->kind == VG_CFG_NODE_MAP)
                 rc = s_walk (ctx, t, v, full, path, out, seen);
@@ -670,14 +713,12 @@ s_load_table (vg_cfg__ctx_t *ctx, const vg_cfg_table_t *t, const vg_cfg_node_t *
 /* ---------------------------------------------------------------- public */
 
 static int
-s_load_text (const vg_cfg_table_t *t, const char *name, const char *text, size_t len, void *out,
-             vg_cfg_error_t *err)
+s_load_text (vg_cfg__ctx_t *ctx, const vg_cfg_table_t *t, const char *text, size_t len, void *out)
 {
-    vg_cfg__ctx_t ctx = { name, err };
     vg_cfg_node_t *root;
-    int rc = vg_cfg__parse (&ctx, text, len, &root);
+    int rc = vg_cfg__parse (ctx, text, len, &root);
     if (rc == 0)
-        rc = s_load_table (&ctx, t, root, out, "");
+        rc = s_load_table (ctx, t, root, out, "");
     vg_cfg__node_free (root);
     return rc;
 }
@@ -691,7 +732,8 @@ vg_cfg_load_string (const vg_cfg_table_t *t, const char *name, const char *yaml,
     assert (t && out);
     memset (err, 0, sizeof *err);
     memset (out, 0, t->struct_size);
-    return s_load_text (t, name ? name : "<string>", yaml, strlen (yaml), out, err);
+    vg_cfg__ctx_t ctx = { .file = name ? name : "<string>", .err = err };
+    return s_load_text (&ctx, t, yaml, strlen (yaml), out);
 }
 
 int
@@ -701,7 +743,7 @@ vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_e
     if (!err)
         err = &scratch;
     assert (t && out);
-    vg_cfg__ctx_t ctx = { path, err };
+    vg_cfg__ctx_t ctx = { .file = path, .err = err };
     memset (err, 0, sizeof *err);
     memset (out, 0, t->struct_size);
     FILE *f = fopen (path, "rb");
@@ -710,6 +752,8 @@ vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_e
         strerror_r (errno, why, sizeof why);
         return vg_cfg__fail (&ctx, 0, NULL, -VG_EIO, "cannot open: %s", why);
     }
+    struct stat sb;
+    unsigned mode = fstat (fileno (f), &sb) == 0 ? (unsigned) (sb.st_mode & 07777) : 0;
     size_t len = 0, cap = 64 * 1024;
     char *buf = malloc (cap);
     int rc = buf ? 0 : vg_cfg__fail (&ctx, 0, NULL, -VG_ENOMEM, "out of memory");
@@ -739,8 +783,13 @@ vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_e
     }
     fclose (f);
     if (rc == 0)
-        rc = s_load_text (t, path, buf, len, out, err);
+        rc = s_load_text (&ctx, t, buf, len, out);
     free (buf);
+    if (rc == 0 && ctx.secret_key[0] && (mode & 044))
+        snprintf (err->warn, sizeof err->warn,
+                  "%.300s holds the secret '%.120s' inline and is readable by group or others (mode %04o): "
+                  "chmod 600 %.300s, or put the secret in a 0600 file named by '%.120s_file'",
+                  path, ctx.secret_key, mode, path, ctx.secret_key);
     return rc;
 }
 
@@ -783,7 +832,7 @@ vg_cfg_load_node (const vg_cfg_table_t *t, const vg_cfg_node_t *node, void *out,
     assert (t && out);
     memset (err, 0, sizeof *err);
     char path[VG_CFG__KEY_MAX] = "";
-    vg_cfg__ctx_t ctx = { "", err };
+    vg_cfg__ctx_t ctx = { .file = "", .err = err };
     if (node) {
         ctx.file = s_node_root (node)->file;
         s_node_path (node, path, sizeof path);
@@ -798,7 +847,7 @@ vg_cfg_defaults (const vg_cfg_table_t *t, void *out, vg_cfg_error_t *err)
     if (!err)
         err = &scratch;
     assert (t && out);
-    vg_cfg__ctx_t ctx = { "defaults", err };
+    vg_cfg__ctx_t ctx = { .file = "defaults", .err = err };
     memset (err, 0, sizeof *err);
     memset (out, 0, t->struct_size);
     int rc = 0;
@@ -817,9 +866,10 @@ vg_cfg_set (const vg_cfg_table_t *t, void *out, const char *key, const char *val
     if (!err)
         err = &scratch;
     assert (t && out);
-    vg_cfg__ctx_t ctx = { "command line", err };
+    vg_cfg__ctx_t ctx = { .file = "command line", .err = err };
     memset (err, 0, sizeof *err);
     const vg_cfg_opt_t *o = s_find (t, key);
+    bool from_file = !o && (o = s_find_secret_file (t, key)) != NULL;
     if (!o)
         return s_unknown (&ctx, t, 0, "", key, key);
     /* Move the old value aside into a scratch struct so that a failure can restore it. */
@@ -843,7 +893,7 @@ vg_cfg_set (const vg_cfg_table_t *t, void *out, const char *key, const char *val
         vg_cfg__node_free (root);
     } else {
         vg_cfg_node_t fake = { .kind = VG_CFG_NODE_SCALAR, .text = (char *) value };
-        rc = s_convert (&ctx, o, &fake, out, key);
+        rc = from_file ? s_secret_from_file (&ctx, o, &fake, out, key) : s_convert (&ctx, o, &fake, out, key);
     }
     if (rc < 0) {
         s_free_field (o, out);

@@ -60,6 +60,7 @@ typedef struct {
     const char *const *choices;     /* ENUM: NULL-terminated list of accepted values */
     const vg_cfg_table_t *elem;     /* LIST: table of each element */
     size_t count_offset;            /* STRLIST/LIST: offsetof a size_t count field */
+    bool secret;                    /* STR holding a secret: also NAME_file (see VG_CFG_SECRET_OPT) */
 } vg_cfg_opt_t;
 
 struct vg_cfg_table {
@@ -88,6 +89,13 @@ struct vg_cfg_table {
 #define VG_CFG_LIST_OPT(name_, st, field, count, elem_, min_, max_, def_, help_)                      \
     { .name = (name_), .type = VG_CFG_LIST, .offset = offsetof (st, field), .min = (min_),             \
       .max = (max_), .def = (def_), .help = (help_), .elem = (elem_), .count_offset = offsetof (st, count) }
+/* A secret (a key, a password): a STR option, empty by default, that may instead be given as
+ * "NAME_file: PATH", a file read once at load with one trailing newline dropped and refused
+ * when group or others may read it (common/private_file.h).  Giving both is an error; a
+ * secret written inline in a file others can read leaves a warning in vg_cfg_error_t.warn. */
+#define VG_CFG_SECRET_OPT(name_, st, field, max_, help_)                                               \
+    { .name = (name_), .type = VG_CFG_STR, .offset = offsetof (st, field), .max = (max_), .def = "",    \
+      .help = (help_), .secret = true }
 #define VG_CFG_TABLE(name_, opts_, st)                                                                 \
     { .name = (name_), .opts = (opts_), .nopts = sizeof (opts_) / sizeof (opts_)[0], .struct_size = sizeof (st) }
 
@@ -98,12 +106,15 @@ typedef struct vg_cfg_node vg_cfg_node_t;
 
 typedef enum { VG_CFG_NODE_SCALAR, VG_CFG_NODE_MAP, VG_CFG_NODE_SEQ } vg_cfg_node_kind_t;
 
-/* Where and why a load failed.  line is 1-based, 0 when unknown; key and file may be empty. */
+/* Where and why a load failed.  line is 1-based, 0 when unknown; key and file may be empty.
+ * After a successful vg_cfg_load_file, warn holds a line for the caller to log, or "": a
+ * secret written inline in a file that group or others may read (naming key, file and fix). */
 typedef struct {
     char file[256];
     int line;
     char key[128];
     char msg[256];
+    char warn[1024];
 } vg_cfg_error_t;
 
 /* Hard bounds on any input. */

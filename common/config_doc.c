@@ -6,6 +6,11 @@
 #include <string.h>
 
 
+/* Said of every secret option (VG_CFG_SECRET_OPT), so the reference and --help show the file form. */
+#define S_SECRET_NOTE                                                                                  \
+    "; or %s_file: PATH of a file holding it, read once at start, one trailing newline dropped, "    \
+    "refused unless only its owner can read it (chmod 600)"
+
 /* "1..1048576", "1s..7d", "one of a, b", "at most 8 items", or "" */
 static void
 s_range_text (const vg_cfg_opt_t *o, char *buf, size_t size)
@@ -46,7 +51,10 @@ s_print_help (const vg_cfg_table_t *t, const char *prefix, FILE *f)
             fprintf (f, " optional");
         else
             fprintf (f, " default \"%s\"", o->def);
-        fprintf (f, "%s%s\n      %s\n", range[0] ? ", " : "", range, o->help ? o->help : "");
+        fprintf (f, "%s%s\n      %s", range[0] ? ", " : "", range, o->help ? o->help : "");
+        if (o->secret)
+            fprintf (f, S_SECRET_NOTE, o->name);
+        fputc ('\n', f);
         if (o->type == VG_CFG_LIST && o->elem) {
             snprintf (name, sizeof name, "%s%s[].", prefix, o->name);
             s_print_help (o->elem, name, f);
@@ -92,6 +100,8 @@ s_print_md (const vg_cfg_table_t *t, const char *prefix, FILE *f)
         s_md_cell (range, f);
         fputs (" | ", f);
         s_md_cell (o->help, f);
+        if (o->secret)
+            fprintf (f, S_SECRET_NOTE, o->name); /* option names hold no '|' */
         fputs (" |\n", f);
         if (o->type == VG_CFG_LIST && o->elem) {
             char name[VG_CFG__KEY_MAX];

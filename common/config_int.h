@@ -28,6 +28,7 @@ struct vg_cfg_node {
 typedef struct {
     const char *file;         /* names the input in errors */
     vg_cfg_error_t *err;
+    char secret_key[VG_CFG__KEY_MAX]; /* first secret option written inline, "" = none */
 } vg_cfg__ctx_t;
 
 /* Record an error in ctx->err (file, line, key, printf-style message); returns rc. */

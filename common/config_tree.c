@@ -244,7 +244,7 @@ vg_cfg_tree_parse (const char *name, const char *yaml, size_t len, vg_cfg_node_t
         err = &scratch;
     assert (yaml && root_p);
     memset (err, 0, sizeof *err);
-    vg_cfg__ctx_t ctx = { name ? name : "<string>", err };
+    vg_cfg__ctx_t ctx = { .file = name ? name : "<string>", .err = err };
     int rc = vg_cfg__parse (&ctx, yaml, len, root_p);
     if (rc == 0 && *root_p) {
         (*root_p)->file = strdup (ctx.file);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/version.h"
 
 #define S_MAX_SETS 64
@@ -118,6 +119,8 @@ vg_daemon_args (const vg_daemon_spec_t *spec, int argc, char **argv, void *out, 
         fprintf (stderr, "%s: %s\n", spec->prog, vg_cfg_error_format (&cerr, msg, sizeof msg));
         return VG_DAEMON_EXIT_USAGE;
     }
+    if (cerr.warn[0])
+        vg_log (VG_LOG_WARN, "config", "%s", cerr.warn);
     for (int i = 0; i < nsets; i++) {
         if (s_apply_set (spec, out, sets[i]) != 0) {
             vg_cfg_free (spec->table, out);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/listen_addr.h"
 
 struct vg_metrics_http {
     struct MHD_Daemon *daemon;
@@ -80,22 +81,16 @@ vg_metrics_http_t *
 vg_metrics_http_new (const char *listen, char *err, size_t errlen)
 {
     char host[128];
-    const char *colon = strrchr (listen, ':');
-    if (!colon || (size_t) (colon - listen) >= sizeof host) {
-        snprintf (err, errlen, "metrics listen address '%s' is not host:port", listen);
-        return NULL;
-    }
-    memcpy (host, listen, (size_t) (colon - listen));
-    host[colon - listen] = '\0';
-    int port = atoi (colon + 1);
+    uint16_t port;
     struct sockaddr_in sa;
     memset (&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
-    sa.sin_port = htons ((uint16_t) port);
-    if (port <= 0 || port > 65535 || inet_pton (AF_INET, host, &sa.sin_addr) != 1) {
-        snprintf (err, errlen, "metrics listen address '%s' is not IPv4 host:port", listen);
+    if (vg_listen_parse (listen, host, sizeof host, &port) < 0 || inet_pton (AF_INET, host, &sa.sin_addr) != 1) {
+        snprintf (err, errlen, "metrics listen address '%s' is not IPv4 HOST:PORT or PORT (= 127.0.0.1:PORT)",
+                  listen);
         return NULL;
     }
+    sa.sin_port = htons (port);
     vg_metrics_http_t *m = calloc (1, sizeof *m);
     if (!m) {
         snprintf (err, errlen, "out of memory");
@@ -103,7 +98,7 @@ vg_metrics_http_new (const char *listen, char *err, size_t errlen)
     }
     pthread_mutex_init (&m->lock, NULL);
     m->updated_ms = vg_clock_mono_ms ();
-    m->daemon = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t) port, NULL, NULL,
+    m->daemon = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL,
                                   s_answer, m, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 64u,
                                   MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
     if (!m->daemon) {

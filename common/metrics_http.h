@@ -14,7 +14,8 @@
 
 typedef struct vg_metrics_http vg_metrics_http_t;
 
-/* Serve on host:port (e.g. "127.0.0.1:9464"). NULL on failure with the reason in err. */
+/* Serve on IPv4 host:port (e.g. "127.0.0.1:9464"; a bare "9464" is loopback, see
+ * common/listen_addr.h).  NULL on failure with the reason in err. */
 vg_metrics_http_t *vg_metrics_http_new (const char *listen, char *err, size_t errlen);
 void vg_metrics_http_destroy (vg_metrics_http_t **self_p);
 /* Replace the text served at /metrics (copied).  Owner thread. */

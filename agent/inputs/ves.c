@@ -18,6 +18,9 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/listen_addr.h"
+#include "common/log.h"
+#include "common/private_file.h"
 #include "agent/input.h"
 #include "decode/ves.h"
 
@@ -227,6 +230,22 @@ s_destroy (void **self_p)
     *self_p = NULL;
 }
 
+/* Say at start what an operator would not want by accident: posts accepted without
+ * authentication from beyond this host, or a private key others can read. */
+static void
+s_warn_exposed (const vg_input_cfg_t *c, int lfd, bool tls)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    bool open_auth = !c->username || !c->username[0];
+    if (open_auth && getsockname (lfd, (struct sockaddr *) &ss, &len) == 0 && !vg_listen_is_loopback (&ss, len))
+        vg_log (VG_LOG_WARN, "ves", "listener %s accepts events without authentication on a non-loopback address: "
+                "set username and password (password_file) or listen on 127.0.0.1", c->listen);
+    if (tls && vg_private_is_loose (c->tls_key))
+        vg_log (VG_LOG_WARN, "ves", "TLS private key %s is accessible to group or others: chmod 600 %s", c->tls_key,
+                c->tls_key);
+}
+
 static void *
 s_create (const vg_input_env_t *env, char *err, size_t errlen)
 {
@@ -265,6 +284,7 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     lfd = vg_input_bind (c->listen, SOCK_STREAM, err, errlen);
     if (lfd < 0)
         goto fail;
+    s_warn_exposed (c, lfd, tls);
     unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
     if (tls)
         v->daemon = MHD_start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,

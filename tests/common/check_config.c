@@ -702,13 +702,14 @@ START_TEST (free_and_format)
     vg_cfg_free (&t_table, &c);
     vg_cfg_free (&t_table, NULL);
 
-    vg_cfg_error_t err = { "agent.yaml", 12, "batch.max_samples", "must be between 1 and 1048576" };
+    vg_cfg_error_t err = { .file = "agent.yaml", .line = 12, .key = "batch.max_samples",
+                           .msg = "must be between 1 and 1048576" };
     char buf[40];
     ck_assert_str_eq (vg_cfg_error_format (&err, m, sizeof m),
                       "agent.yaml:12: key 'batch.max_samples': must be between 1 and 1048576");
     ck_assert_str_eq (vg_cfg_error_format (&err, buf, sizeof buf), "agent.yaml:12: key 'batch.max_samples':");
     ck_assert_str_eq (vg_cfg_error_format (&err, buf, 5), "agen");
-    vg_cfg_error_t bare = { "", 0, "", "oops" };
+    vg_cfg_error_t bare = { .msg = "oops" };
     ck_assert_str_eq (vg_cfg_error_format (&bare, buf, sizeof buf), "oops");
 }
 END_TEST
