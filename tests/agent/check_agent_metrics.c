@@ -10,15 +10,6 @@
 #include "tests/support/suite.h"
 #include "tests/support/text_assert.h"
 
-static int
-t_count (const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
-        n++;
-    return n;
-}
-
 /* A snapshot of a sim input and a udp input (udp#2, which decodes and has kind counters). */
 static void
 t_snapshot (vg_agent_metrics_snapshot_t *snap, vg_agent_input_metrics_t in[2])
@@ -98,10 +89,10 @@ START_TEST (renders_inputs_decoders_spool_sender)
     /* the sim input has no decoder */
     ck_assert_ptr_null (strstr (buf, "vigil_agent_decoder_messages_total{input=\"sim\"}"));
     /* one TYPE line per family, every family named vigil_agent_*, every sample after its TYPE */
-    ck_assert_int_eq (t_count (buf, "# TYPE vigil_agent_input_samples_total "), 1);
-    ck_assert_int_eq (t_count (buf, "# TYPE vigil_agent_decoder_errors_total "), 1);
-    ck_assert_int_eq (t_count (buf, "# TYPE vigil_agent_samples_total "), 1);
-    ck_assert_int_eq (t_count (buf, "# TYPE "), t_count (buf, "# TYPE vigil_agent_"));
+    ck_assert_int_eq (vg_test_count (buf, "# TYPE vigil_agent_input_samples_total "), 1);
+    ck_assert_int_eq (vg_test_count (buf, "# TYPE vigil_agent_decoder_errors_total "), 1);
+    ck_assert_int_eq (vg_test_count (buf, "# TYPE vigil_agent_samples_total "), 1);
+    ck_assert_int_eq (vg_test_count (buf, "# TYPE "), vg_test_count (buf, "# TYPE vigil_agent_"));
     const char *type = strstr (buf, "# TYPE vigil_agent_input_samples_total ");
     ck_assert_ptr_nonnull (type);
     ck_assert_ptr_eq (strstr (buf, "vigil_agent_input_samples_total{"), strchr (type, '\n') + 1);

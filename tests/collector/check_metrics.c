@@ -7,15 +7,6 @@
 #include "tests/support/text_assert.h"
 #include "tests/support/suite.h"
 
-static int
-t_count (const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
-        n++;
-    return n;
-}
-
 START_TEST (renders_core_detect_and_kafka)
 {
     vg_metrics_core_t core;
@@ -48,10 +39,10 @@ START_TEST (renders_core_detect_and_kafka)
         "vigil_kafka_latency_seconds_count 4\n",
     };
     vg_test_assert_contains (buf, want, sizeof want / sizeof want[0], "metrics");
-    ck_assert_int_eq (t_count (buf, "# TYPE vigil_batches_total counter\n"), 1);
-    ck_assert_int_eq (t_count (buf, "# TYPE vigil_kafka_latency_seconds summary\n"), 1);
+    ck_assert_int_eq (vg_test_count (buf, "# TYPE vigil_batches_total counter\n"), 1);
+    ck_assert_int_eq (vg_test_count (buf, "# TYPE vigil_kafka_latency_seconds summary\n"), 1);
     /* every sample line belongs to a family announced by a TYPE line before it */
-    ck_assert_int_eq (t_count (buf, "# TYPE "), t_count (buf, "# TYPE vigil_"));
+    ck_assert_int_eq (vg_test_count (buf, "# TYPE "), vg_test_count (buf, "# TYPE vigil_"));
 }
 END_TEST
 

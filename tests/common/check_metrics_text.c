@@ -24,15 +24,6 @@ static const vg_metric_t t_table[] = {
     T_ROW ("t_lag_seconds", "gauge", NULL, lag_ms, VG_METRIC_I64_MS),
 };
 
-static int
-t_count (const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
-        n++;
-    return n;
-}
-
 START_TEST (instances_grouped_by_family)
 {
     t_stats_t a = { 3, 1, 1500 }, b = { 7, 0, 250 };
@@ -64,7 +55,7 @@ START_TEST (single_stats_and_no_instances)
     vg_metrics_render (&out, t_table, 3, &a);
     static const char *const want[] = { "t_items_total{result=\"bad\"} 2\n", "t_lag_seconds 0.000\n" };
     vg_test_assert_contains (buf, want, 2, "single render");
-    ck_assert_int_eq (t_count (buf, "# TYPE "), 2);
+    ck_assert_int_eq (vg_test_count (buf, "# TYPE "), 2);
     ck_assert_ptr_null (strstr (buf, "{}"));
 }
 END_TEST

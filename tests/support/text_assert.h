@@ -1,5 +1,5 @@
 /* text_assert.h - asserting that a text (rendered metrics, help, alerts) contains each of a
- * table of expected pieces, naming the first that is missing.
+ * table of expected pieces, naming the first that is missing; counting a piece's occurrences.
  *
  * Header-only (static inline, Check assertions) so a suite's expected pieces are a static
  * table and one call, not a line of strstr per piece. */
@@ -17,6 +17,16 @@ vg_test_assert_contains (const char *text, const char *const *want, size_t n, co
 {
     for (size_t i = 0; i < n; i++)
         ck_assert_msg (strstr (text, want[i]) != NULL, "%s lacks \"%s\":\n%s", what, want[i], text);
+}
+
+/* How many times needle (not empty) occurs in text, overlapping occurrences included. */
+static inline int
+vg_test_count (const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
+        n++;
+    return n;
 }
 
 #endif
