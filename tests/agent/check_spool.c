@@ -272,6 +272,43 @@ START_TEST (reopen_keeps_epoch_and_seq)
 }
 END_TEST
 
+/* The age gauges the agent's /metrics shows: when the oldest held batch was written (now
+ * for a put, the file's mtime for a batch found at open), and the bounds in effect. */
+START_TEST (oldest_and_bounds)
+{
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
+    vg_spool_stats_t st;
+    vg_spool_stats (s, &st);
+    ck_assert_uint_eq (st.max_bytes, 256u << 20);
+    ck_assert_uint_eq (st.max_batches, 65536);
+    ck_assert_int_eq (st.oldest_ms, 0);
+    struct timespec t0;
+    clock_gettime (CLOCK_REALTIME, &t0);
+    int64_t before = (int64_t) t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
+    s_put_n (s, 3);
+    vg_spool_stats (s, &st);
+    ck_assert_int_ge (st.oldest_ms, before);
+    ck_assert_int_le (st.oldest_ms, before + 60000);
+    vg_spool_destroy (&s);
+
+    /* at open: batch 2's mtime, once batch 1 is acknowledged */
+    char p[256];
+    s_path (p, sizeof p, s_t.dir, 2, "");
+    const struct timespec when[2] = { { 1700000000, 250000000 }, { 1700000000, 250000000 } };
+    ck_assert_int_eq (utimensat (AT_FDCWD, p, when, 0), 0);
+    s = s_open (s_t.dir, 1 << 20, 10);
+    ck_assert_int_eq (vg_spool_ack (s, 1), 0);
+    vg_spool_stats (s, &st);
+    ck_assert_int_eq (st.oldest_ms, 1700000000250);
+    ck_assert_uint_eq (st.max_bytes, 1 << 20);
+    ck_assert_uint_eq (st.max_batches, 10);
+    ck_assert_int_eq (vg_spool_ack (s, 3), 0);
+    vg_spool_stats (s, &st);
+    ck_assert_int_eq (st.oldest_ms, 0);
+    vg_spool_destroy (&s);
+}
+END_TEST
+
 START_TEST (crash_damage_dropped_and_counted)
 {
     vg_spool_t *s = s_open (s_t.dir, 0, 0);
@@ -775,6 +812,7 @@ vg_spool_suite (void)
         { "roundtrip", put_get_ack_roundtrip },
         { "get_missing", get_missing },
         { "reopen", reopen_keeps_epoch_and_seq },
+        { "oldest", oldest_and_bounds },
         { "crash_damage", crash_damage_dropped_and_counted },
         { "torn_offsets", torn_write_at_every_offset },
         { "corrupt_get", corrupt_found_by_get },
