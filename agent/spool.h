@@ -49,8 +49,8 @@ typedef struct vg_spool vg_spool_t;
 /* Open the spool in cfg->dir: create the directory if missing (mode 0700), take an exclusive
  * lock on it (one process per spool), remove temp files left by a crash, verify every batch
  * file (header and CRC; torn or corrupt ones are deleted and counted in corrupt_dropped),
- * delete batches already acknowledged, and rebuild the in-memory index (seq -> size only; no
- * payloads are kept in memory).  If batches exist but the state file is missing or corrupt,
+ * delete batches already acknowledged, and rebuild the in-memory index (seq -> size and
+ * write time, the file's mtime; no payloads are kept in memory).  If batches exist but the state file is missing or corrupt,
  * the epoch is recovered from the batch headers.  The state file is rewritten, which also
  * proves the directory is writable.  cfg is copied; cfg->dir need not outlive the call.
  * Returns the spool, or NULL and *err (if err is not NULL) set to -VG_EINVAL (bad cfg),
