@@ -37,6 +37,18 @@ def parse(text):
     return out
 
 
+def parse_reference(text, samples):
+    """The same text through prometheus_client's parser when it is installed (the tests stay
+    stdlib-only; this is an extra check where the real parser is at hand): it must read as
+    many samples as parse() did."""
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        return
+    n = sum(len(f.samples) for f in text_string_to_metric_families(text))
+    assert n == len(samples), f"prometheus_client read {n} samples, parse() {len(samples)}"
+
+
 def get(port, path):
     """(status, body) of GET http://127.0.0.1:port/path, or None while nothing answers."""
     try:
@@ -50,7 +62,11 @@ def get(port, path):
 
 def scrape(port):
     r = get(port, "/metrics")
-    return parse(r[1]) if r and r[0] == 200 else None
+    if not r or r[0] != 200:
+        return None
+    m = parse(r[1])
+    parse_reference(r[1], m)
+    return m
 
 
 def when(port, cond):
@@ -95,6 +111,8 @@ def body(h):
     assert m['vigil_agent_decoder_errors_total{input="udp"}'] == 0, m
     assert m['vigil_agent_input_kind_total{input="udp#2",counter="datagrams"}'] == 1, m
     assert get(mport, "/healthz") == (200, "ok\n"), get(mport, "/healthz")
+    # The collector's exposition comes from the same renderer: it parses as strictly.
+    assert scrape(cmport)['vigil_batches_total{result="accepted"}'] > 0
     # The numbers move between scrapes.
     acked, samples = m["vigil_agent_batches_acked_total"], m['vigil_agent_input_samples_total{input="sim"}']
     wait_for(lambda: when(mport, lambda m: m["vigil_agent_batches_acked_total"] > acked
