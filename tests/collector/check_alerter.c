@@ -208,7 +208,7 @@ s_alerter (vg_store_t *s, const char *brokers, const char *topic, size_t max_inf
     cfg.flush_ms = 0;
     cfg.props = props;
     cfg.nprops = nprops;
-    cfg.ocsf = (vg_ocsf_ctx_t){ "0.1.0", "test-collector", s_sdir, NULL };
+    cfg.ocsf = (vg_ocsf_ctx_t){ "0.1.0", "test-collector", s_sdir, NULL, false };
     cfg.on_delivery = dr ? s_on_dr : NULL;
     cfg.ctx = dr;
     vg_alerter_t *a = vg_alerter_new (&cfg, s, err, sizeof err);
@@ -564,7 +564,7 @@ START_TEST (test_ocsf_superset)
             al.catalog = "";
         }
         size_t na = vg_alert_to_json (&al, a_buf, sizeof a_buf);
-        vg_ocsf_ctx_t c = { "0.1.0", "c1", "/var/lib/vigil", "telemetry.alerts.ocsf.v1" };
+        vg_ocsf_ctx_t c = { "0.1.0", "c1", "/var/lib/vigil", "telemetry.alerts.ocsf.v1", false };
         size_t nb = vg_ocsf_render (&al, &c, b_buf, sizeof b_buf);
         ck_assert_uint_lt (na, sizeof a_buf);
         ck_assert_uint_lt (nb, sizeof b_buf);
