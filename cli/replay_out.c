@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/alerter.h"
 #include "collector/ocsf.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -113,11 +114,20 @@ vg_replay_out_alert (vg_replay_out_t *o, const vg_alert_t *a)
         return 0;
     }
     for (;;) {
-        if (rd_kafka_produce (o->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, o->render.data, need,
-                              a->dedup_key, strnlen (a->dedup_key, sizeof a->dedup_key), NULL) == 0)
-            break;
-        if (rd_kafka_last_error () != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            fprintf (stderr, "vigil replay: kafka produce: %s\n", rd_kafka_err2str (rd_kafka_last_error ()));
+        /* The collector's headers (schema, version, ...), and one that says replay. */
+        rd_kafka_headers_t *hs = rd_kafka_headers_new (8);
+        for (const vg_alerter_prop_t *h = vg_alerter_headers; h->key; h++)
+            rd_kafka_header_add (hs, h->key, -1, h->value, -1);
+        rd_kafka_header_add (hs, "vigil-replay", -1, "true", -1);
+        rd_kafka_resp_err_t e = rd_kafka_producev (
+            o->rk, RD_KAFKA_V_RKT (o->rkt), RD_KAFKA_V_PARTITION (RD_KAFKA_PARTITION_UA),
+            RD_KAFKA_V_MSGFLAGS (RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY (a->dedup_key, strnlen (a->dedup_key, sizeof a->dedup_key)),
+            RD_KAFKA_V_VALUE (o->render.data, need), RD_KAFKA_V_HEADERS (hs), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            break; /* the message owns the headers now */
+        rd_kafka_headers_destroy (hs);
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            fprintf (stderr, "vigil replay: kafka produce: %s\n", rd_kafka_err2str (e));
             o->failed = 1;
             return -VG_EIO;
         }

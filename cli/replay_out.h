@@ -3,8 +3,8 @@
  *
  * Every alert is rendered with collector/ocsf.c exactly as the collector publishes it, with
  * the replay pointer naming the replayed store and unmapped.nte.replay.replayed = true.  To
- * Kafka each alert is one message keyed by its dedup key (as the collector's alerter keys
- * them), produced with acks=all and idempotence; vg_replay_out_flush waits for every
+ * Kafka each alert is one message keyed by its dedup key with the collector alerter's headers
+ * (collector/alerter.h) plus "vigil-replay: true", produced with acks=all and idempotence; vg_replay_out_flush waits for every
  * delivery report.  Rendering reuses one buffer: no allocation per alert once warm. */
 #ifndef VG_REPLAY_OUT_H
 #define VG_REPLAY_OUT_H
