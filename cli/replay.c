@@ -21,6 +21,7 @@
 #include "common/samples.h"
 #include "common/u64map.h"
 #include "detectors/engine.h"
+#include "proto/batch.h"
 #include "proto/vigil.pb-c.h"
 #include "store/sample_merge.h"
 #include "store/series_meta.h"
@@ -63,8 +64,6 @@ struct vg_replay {
     vg_buf_t evbuf;
     s_ev_t *evs;
     size_t nev, capev;
-    uint32_t first;           /* s_first_key: bucket of the first key found */
-    int found;
     /* time */
     int64_t event_time, last_tick;
 };
@@ -234,16 +233,7 @@ s_feed_event (vg_replay_t *r, const s_ev_t *x)
     vg_flow_t flow;
     vg_gap_t gap;
     vg_event_t ev = { d->id, e->ts_ms, (vg_event_type_t) e->type, attrs, e->n_attrs, NULL, NULL, e->input };
-    if (e->flow) {
-        const Vigil__FlowSummary *fs = e->flow;
-        flow = (vg_flow_t) { fs->src, fs->dst, fs->vrf, fs->dst_country, fs->dst_port, fs->protocol,
-                             fs->interval_ms, fs->dst_asn, fs->bytes, fs->packets };
-        ev.flow = &flow;
-    }
-    if (e->gap) {
-        gap = (vg_gap_t) { e->gap->from_ms, e->gap->to_ms, e->gap->samples, e->gap->events, e->gap->reason };
-        ev.gap = &gap;
-    }
+    vg_batch_event_extras (e->flow, e->gap, &flow, &gap, &ev);
     if (vg_engine_event (r->engine, &ev, d) == 0) {
         r->st.events++;
         s_advance (r, e->ts_ms);
@@ -314,37 +304,16 @@ s_event_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl
     return vg_buf_append (&r->evbuf, v, vl);
 }
 
-static int
-s_first_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
-{
-    (void) v;
-    (void) vl;
-    vg_replay_t *r = ctx;
-    if (kl < 4)
-        return 0;
-    r->first = vg_get_be32 (k);
-    r->found = 1;
-    return 1;
-}
-
-/* The first bucket >= b holding samples or events (UINT64_MAX: none).  Skips empty buckets
- * with one seek per column family, so a range from 0 costs no more than its data. */
+/* The first bucket >= b holding samples or events (UINT64_MAX: none): empty buckets cost
+ * one seek per column family, so a range from 0 costs no more than its data. */
 static int
 s_next_bucket (vg_replay_t *r, uint32_t b, uint64_t *out)
 {
-    static const vg_cf_t cfs[2] = { VG_CF_SAMPLES, VG_CF_EVENTS };
-    uint8_t k[4];
-    vg_be32 (k, b);
-    *out = UINT64_MAX;
-    for (int i = 0; i < 2; i++) {
-        r->found = 0;
-        int rc = vg_store_view_scan (r->v, cfs[i], k, 4, NULL, 0, s_first_key, r);
-        if (rc < 0)
-            return rc;
-        if (r->found && r->first < *out)
-            *out = r->first;
-    }
-    return 0;
+    uint64_t ns, ne;
+    int rc = vg_store_view_next_bucket (r->v, VG_CF_SAMPLES, b, &ns);
+    rc = rc ? rc : vg_store_view_next_bucket (r->v, VG_CF_EVENTS, b, &ne);
+    *out = ns < ne ? ns : ne;
+    return rc;
 }
 
 /* Read bucket b and feed it in time order. */

