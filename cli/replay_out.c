@@ -5,6 +5,7 @@
 #include "cli/replay_out.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@
 #include "common/buf.h"
 #include "common/err.h"
 
-#define S_FLUSH_MS 60000
+#define S_MSG_TIMEOUT "30000" /* a message not delivered by then is reported failed */
+#define S_FLUSH_MS 60000        /* flush waits at most this (longer than the message timeout) */
 
 struct vg_replay_out {
     FILE *f;                  /* lines; NULL with Kafka */
@@ -24,7 +26,8 @@ struct vg_replay_out {
     rd_kafka_topic_t *rkt;
     vg_ocsf_ctx_t ocsf;
     vg_buf_t render;
-    int failed;               /* a write, produce or delivery failed */
+    int failed;               /* a write or produce failed */
+    uint64_t failed_deliveries;
 };
 
 static void
@@ -32,10 +35,8 @@ s_on_dr (rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void) rk;
     vg_replay_out_t *o = opaque;
-    if (m->err) {
+    if (m->err && o->failed_deliveries++ == 0)
         fprintf (stderr, "vigil replay: kafka delivery failed: %s\n", rd_kafka_err2str (m->err));
-        o->failed = 1;
-    }
 }
 
 /* A producer for topic on brokers. 0, or -VG_ECONFIG with the reason in err. */
@@ -44,7 +45,8 @@ s_kafka (vg_replay_out_t *o, const vg_replay_out_cfg_t *cfg, char *err, size_t e
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new ();
     const char *props[][2] = { { "bootstrap.servers", cfg->brokers }, { "enable.idempotence", "true" },
-                               { "acks", "all" }, { "linger.ms", "5" }, { "client.id", "vigil-replay" } };
+                               { "acks", "all" }, { "linger.ms", "5" }, { "client.id", "vigil-replay" },
+                               { "message.timeout.ms", S_MSG_TIMEOUT } };
     char e[512];
     for (size_t i = 0; i < sizeof props / sizeof props[0]; i++)
         if (rd_kafka_conf_set (conf, props[i][0], props[i][1], e, sizeof e) != RD_KAFKA_CONF_OK) {
@@ -146,7 +148,9 @@ vg_replay_out_flush (vg_replay_out_t *o)
         fprintf (stderr, "vigil replay: kafka: deliveries still outstanding after %d s\n", S_FLUSH_MS / 1000);
         o->failed = 1;
     }
-    return o->failed ? -VG_EIO : 0;
+    if (o->failed_deliveries)
+        fprintf (stderr, "vigil replay: kafka: %llu alerts not delivered\n", (unsigned long long) o->failed_deliveries);
+    return o->failed || o->failed_deliveries ? -VG_EIO : 0;
 }
 
 void

@@ -33,8 +33,9 @@ void vg_replay_out_destroy (vg_replay_out_t **self_p);
 /* Render and write (or produce) one alert.  Returns 0, -VG_EIO (the write failed or the
  * producer refused the message) or -VG_ENOMEM. */
 int vg_replay_out_alert (vg_replay_out_t *o, const vg_alert_t *a);
-/* Write what is buffered / wait up to 60 s for every delivery report.  Returns 0, or -VG_EIO
- * when a write or a delivery failed (or the wait timed out). */
+/* Write what is buffered / wait for every delivery report (a message undelivered after 30 s
+ * is reported failed; the wait ends after 60 s at most).  Returns 0, or -VG_EIO when a write
+ * or a delivery failed (their count on stderr) or the wait timed out. */
 int vg_replay_out_flush (vg_replay_out_t *o);
 
 #endif

@@ -19,6 +19,7 @@
 #include "collector/alerter.h"
 #include "common/err.h"
 #include "collector/ocsf.h"
+#include "common/pointer.h"
 #include "store/outbox.h"
 #include "store/store.h"
 #include "tests/support/tmpdir.h"
@@ -585,6 +586,16 @@ START_TEST (test_ocsf_superset)
         ck_assert_str_eq (json_string_value (json_object_get (rp, "store")), "/var/lib/vigil");
         ck_assert_int_eq (json_integer_value (json_object_get (rp, "from_ms")), al.first_seen_ms);
         ck_assert_int_eq (json_integer_value (json_object_get (rp, "to_ms")), al.window_end_ms);
+        /* The pointer URI names the same store, device and range (to exclusive) and parses
+         * back; live renders are not marked as replayed. */
+        vg_pointer_t ptr;
+        char perr[128];
+        ck_assert_int_eq (vg_pointer_parse (json_string_value (json_object_get (rp, "pointer")), &ptr, perr, sizeof perr), 0);
+        ck_assert_str_eq (ptr.store, "/var/lib/vigil");
+        ck_assert_str_eq (ptr.device, al.device);
+        ck_assert_int_eq (ptr.from_ms, al.first_seen_ms);
+        ck_assert_int_eq (ptr.to_ms, al.window_end_ms + 1);
+        ck_assert_ptr_null (json_object_get (rp, "replayed"));
         if (i != 5) {
             json_t *att = json_array_get (json_object_get (json_object_get (doc, "finding_info"), "attacks"), 1);
             ck_assert_str_eq (json_string_value (json_object_get (json_object_get (att, "technique"), "src_url")),
