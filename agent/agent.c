@@ -22,6 +22,7 @@
 struct vg_agent {
     const vg_agent_cfg_t *cfg;
     vg_input_t **inputs;
+    char (*sources)[64];    /* per input: its source name, "pcap", "pcap#2" (vg_batcher_set_source) */
     size_t ninputs;
     vg_spool_t *spool;
     vg_batcher_t *batcher;
@@ -101,6 +102,22 @@ s_guard_event (void *ctx, const vg_event_t *e)
     return vg_sink_event (&a->sink, e);
 }
 
+/* Input i's source name: its type, numbered from the second input of that type
+ * ("pcap", "pcap#2"), so each capture or directory keeps its own data-time clock. */
+static void
+s_source_name (const vg_agent_cfg_t *cfg, size_t i, char name[64])
+{
+    const char *type = cfg->inputs[i].type ? cfg->inputs[i].type : "input";
+    size_t nth = 1;
+    for (size_t j = 0; j < i; j++)
+        if (cfg->inputs[j].type && strcmp (cfg->inputs[j].type, type) == 0)
+            nth++;
+    if (nth == 1)
+        snprintf (name, 64, "%s", type);
+    else
+        snprintf (name, 64, "%s#%zu", type, nth);
+}
+
 vg_agent_t *
 vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
 {
@@ -128,11 +145,13 @@ vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
     a->sink = vg_batcher_sink (a->batcher);
     a->guard = (vg_sink_t) { a, s_guard_device, s_guard_sample, s_guard_event };
     a->inputs = calloc (cfg->ninputs, sizeof *a->inputs);
-    if (!a->inputs) {
+    a->sources = calloc (cfg->ninputs, sizeof *a->sources);
+    if (!a->inputs || !a->sources) {
         snprintf (err, errlen, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < cfg->ninputs; i++) {
+        s_source_name (cfg, i, a->sources[i]);
         vg_input_env_t env = { &cfg->inputs[i], i, cfg->spool_dir, cfg->batch_max_samples, &a->guard,
                                { a, s_host_pending, s_host_flush, s_host_throttled } };
         a->inputs[i] = vg_input_new (&env, err, errlen);
@@ -169,6 +188,7 @@ vg_agent_destroy (vg_agent_t **self_p)
     for (size_t i = 0; i < a->ninputs; i++)
         vg_input_destroy (&a->inputs[i]);
     free (a->inputs);
+    free (a->sources);
     free (a->items);
     free (a->fds);
     vg_batcher_destroy (&a->batcher);
@@ -215,7 +235,9 @@ s_inputs (vg_agent_t *a, int64_t mono, bool *all_done)
         vg_input_t *in = a->inputs[i];
         if (vg_input_done (in))
             continue;
+        vg_batcher_set_source (a->batcher, a->sources[i]);
         int rc = vg_input_service (in, now, mono, &a->guard);
+        vg_batcher_set_source (a->batcher, NULL);
         if (rc < 0)
             vg_log_rl (&a->rl, VG_LOG_WARN, "agent", "input %zu: %s", i, vg_strerror (rc));
         if (vg_input_done (in))

@@ -8,6 +8,7 @@
  * the bounds of the batch reader (proto/batch.h), so the writer does not refuse it. */
 #include "agent/batcher.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +45,7 @@ typedef struct {
     uint8_t nlabels;
     uint16_t nstates;
     const char *path, *input, *origin, *unit;
+    const char *source;         /* the agent input instance that delivered it first */
     const char **labels;        /* 2 * nlabels interned strings */
     const char **states;        /* STATE series: names seen so far */
     uint32_t count;             /* samples in the current batch */
@@ -65,6 +67,7 @@ typedef struct {
 
 struct vg_batcher {
     vg_batcher_cfg_t cfg;
+    char source[64];            /* input instance now delivering (vg_batcher_set_source) */
     /* interned strings */
     vg_u64map_t str_map;        /* hash -> index in strs */
     char **strs;
@@ -223,6 +226,16 @@ s_find_device (const vg_batcher_t *b, const char *id, uint32_t *idx)
     return vg_u64map_get (&b->device_map, s_dev_key (id), idx) && strcmp (b->devices[*idx].id, id) == 0;
 }
 
+/* Set a device attribute to v, unless v is empty and a value is known. */
+static int
+s_attr (vg_batcher_t *b, char **field, const char *v)
+{
+    if ((!v || !v[0]) && *field)
+        return 0;
+    *field = (char *) s_intern (b, v);
+    return *field ? 0 : -VG_ENOMEM;
+}
+
 static int
 s_on_device (void *ctx, const vg_device_t *d)
 {
@@ -256,13 +269,12 @@ s_on_device (void *ctx, const vg_device_t *d)
         b->ndevices++;
         b->stats.devices = b->ndevices;
     }
-    /* Identity may change (software upgrade): the next batch carries the new values. */
-    dev->vendor = (char *) s_intern (b, d->vendor);
-    dev->model = (char *) s_intern (b, d->model);
-    dev->role = (char *) s_intern (b, d->role);
-    dev->site = (char *) s_intern (b, d->site);
-    dev->sw_version = (char *) s_intern (b, d->sw_version);
-    if (!dev->vendor || !dev->model || !dev->role || !dev->site || !dev->sw_version)
+    /* Identity may change (software upgrade): the next batch carries the new values.  An
+     * attribute the message does not carry (NULL or "") keeps the one known: a Huawei
+     * UDP-notif message without its vendor module must not make the router vendor-less. */
+    if (s_attr (b, &dev->vendor, d->vendor) < 0 || s_attr (b, &dev->model, d->model) < 0 ||
+        s_attr (b, &dev->role, d->role) < 0 || s_attr (b, &dev->site, d->site) < 0 ||
+        s_attr (b, &dev->sw_version, d->sw_version) < 0)
         return -VG_ENOMEM;
     return 0;
 }
@@ -316,10 +328,11 @@ s_series_for (vg_batcher_t *b, const vg_point_t *p, uint32_t dev)
     s->kind = (uint8_t) p->kind;
     s->path = s_intern (b, p->path);
     s->input = s_intern (b, p->input);
+    s->source = s_intern (b, b->source);
     s->origin = s_intern (b, p->origin_path && strcmp (p->origin_path, p->path) != 0 ? p->origin_path : "");
     s->unit = s_intern (b, p->unit);
     s->labels = p->nlabels ? malloc (2 * p->nlabels * sizeof *s->labels) : NULL;
-    if (!s->path || !s->input || !s->origin || !s->unit || (p->nlabels && !s->labels)) {
+    if (!s->path || !s->input || !s->source || !s->origin || !s->unit || (p->nlabels && !s->labels)) {
         free (s->labels);
         return NULL;
     }
@@ -522,6 +535,12 @@ full:
     return -VG_EFULL;
 }
 
+void
+vg_batcher_set_source (vg_batcher_t *b, const char *source)
+{
+    snprintf (b->source, sizeof b->source, "%s", source ? source : "");
+}
+
 vg_sink_t
 vg_batcher_sink (vg_batcher_t *b)
 {
@@ -646,6 +665,7 @@ s_write_batch (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms
             .nlabels = s->nlabels,
             .kind = (vg_kind_t) s->kind,
             .input = s->input,
+            .source = s->source,
             .origin_path = s->origin,
             .unit = s->unit,
             .state_names = s->kind == VG_KIND_STATE ? s->states : NULL,

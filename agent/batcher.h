@@ -44,6 +44,11 @@ void vg_batcher_destroy (vg_batcher_t **self_p);
  * sample is counted into a gap); the caller should flush before that happens. */
 vg_sink_t vg_batcher_sink (vg_batcher_t *b);
 
+/* Name the agent input instance whose points arrive next ("pcap", "pcap#2"; NULL = none,
+ * at most 63 bytes kept).  A series carries the source that first delivered it, so the
+ * collector can give each source its own data-time clock. */
+void vg_batcher_set_source (vg_batcher_t *b, const char *source);
+
 /* Samples plus events waiting. */
 size_t vg_batcher_pending (const vg_batcher_t *b);
 /* True if the pool is at least `fill` full (0..1) or the oldest item is older than

@@ -193,9 +193,12 @@ s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series
     const char *path = b->strings[s->path];
     uint64_t sid = vg_series_id (d->view.id, path, labels, nl);
     vg_series_info_t info = { &d->view, path, labels, nl, (vg_kind_t) s->kind };
-    /* The source: the agent and the input kind that produced the series. */
-    snprintf (f->source, sizeof f->source, "%s/%s", b->agent_id ? b->agent_id : "",
-              s->input < b->n_strings && b->strings[s->input][0] ? b->strings[s->input] : "-");
+    /* The source, whose data time is the series' clock: the agent and its input instance
+     * ("pcap#2"), or the input kind for agents that do not name instances. */
+    const char *src = s->source && s->source < b->n_strings && b->strings[s->source][0] ? b->strings[s->source]
+                      : s->input < b->n_strings && b->strings[s->input][0]                 ? b->strings[s->input]
+                                                                                            : "-";
+    snprintf (f->source, sizeof f->source, "%s/%s", b->agent_id ? b->agent_id : "", src);
     int codec;
     uint32_t n = 0;
     if (vg_engine_series_from (f->engine, sid, &info, f->source) < 0 ||

@@ -41,6 +41,7 @@ typedef struct {
         uint32_t pos, n;
         uint32_t peers;
         int firing;
+        int64_t fire_lo, fire_hi; /* times of the findings counted when it last fired (0: never) */
     } st;
 } s_cm_t;
 
@@ -78,10 +79,18 @@ static void
 s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
 {
     const vg_rule_t *r = d->base.rule;
+    int64_t w = (int64_t) vg_param (r, CM_WIN), lo = INT64_MAX, hi = INT64_MIN;
     uint32_t k = 0;
+    /* Both sides: the vendor's devices reach the engine through sources whose data times
+     * differ, so a finding stamped after `now` (from a source ahead of this one) is as near
+     * as one before it; counting it as "within the window" forever fired X01 on findings
+     * hours apart. */
     for (uint32_t i = 0; i < d->st.n; i++)
-        if (now - d->st.ts[i] <= (int64_t) vg_param (r, CM_WIN))
+        if (llabs (now - d->st.ts[i]) <= w) {
             k++;
+            lo = d->st.ts[i] < lo ? d->st.ts[i] : lo;
+            hi = d->st.ts[i] > hi ? d->st.ts[i] : hi;
+        }
     uint32_t n = d->st.peers > k ? d->st.peers : k;
     double lt = s_log_tail (n, k, vg_param (r, CM_P0));
     int fire = k >= (uint32_t) vg_param (r, CM_MINK) && lt < log (vg_param (r, CM_ALPHA));
@@ -99,6 +108,13 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
                          vg_param (r, CM_WIN) / 60000.0, exp (lt), vg_param (r, CM_P0));
         vg_verdict_title (out, "vendor %s: %u of %u devices with %s findings within %.0f min (P=%.2g)", d->vendor, k, n,
                           r->ps[CM_SRC], vg_param (r, CM_WIN) / 60000.0, exp (lt));
+    }
+    if (fire) {
+        /* A cluster more than W away from the one that last fired is a new common-mode
+         * event, even if no clear was seen in between (its sources were at other times). */
+        out->fresh = (d->st.fire_hi || d->st.fire_lo) && (lo > d->st.fire_hi + w || hi < d->st.fire_lo - w);
+        d->st.fire_lo = lo;
+        d->st.fire_hi = hi;
     }
     d->st.firing = fire;
 }
@@ -146,8 +162,8 @@ s_cm_valid (const vg_detector_t *self)
 }
 
 const vg_detector_ops_t vg_det_common_mode = {
-    .name = "common_mode", .version = "1.0.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
-    VG_DETECTOR_PARAMS (s_cm_params), VG_DETECTOR_STATE (s_cm_t, st, 0x434d4f01), .validate = s_cm_valid,
+    .name = "common_mode", .version = "1.1.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
+    VG_DETECTOR_PARAMS (s_cm_params), VG_DETECTOR_STATE (s_cm_t, st, 0x434d4f02), .validate = s_cm_valid,
     .new = s_cm_new, .destroy = vg_detector_free, .on_tick = s_cm_tick, .on_alert = s_cm_alert,
 };
 

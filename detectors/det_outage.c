@@ -193,6 +193,7 @@ typedef struct {
         double level[CO_IN];      /* fast level per input (per ROP) */
         uint32_t nlevel[CO_IN];
         double raw[CO_IN];        /* counter-kind inputs: previous raw value */
+        int64_t raw_ts[CO_IN];    /* ... and its time */
         uint8_t has_raw[CO_IN];
         uint32_t seen, have;      /* inputs ever seen / seen for the pending ROP */
         int64_t pend_ts, prev_ts, rop_ms;
@@ -315,9 +316,15 @@ s_co_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
     if (d->counter) {
         int had = d->st.has_raw[slot];
         double prev = d->st.raw[slot];
+        int64_t prev_ts = d->st.raw_ts[slot];
         d->st.raw[slot] = v;
+        d->st.raw_ts[slot] = ts;
         d->st.has_raw[slot] = 1;
         if (!had || v < prev)
+            return 0;
+        /* A delta across missing ROPs (files lost, the gNB silent) is several periods'
+         * worth: it is neither one ROP's value nor something to learn from. */
+        if (d->st.rop_ms && ts - prev_ts > d->st.rop_ms + d->st.rop_ms / 2)
             return 0;
         v -= prev;
     }
@@ -354,8 +361,8 @@ s_co_valid (const vg_detector_t *self)
 }
 
 const vg_detector_ops_t vg_det_cell_outage = {
-    .name = "cell_outage", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
-    VG_DETECTOR_PARAMS (s_co_params), VG_DETECTOR_STATE (s_co_t, st, 0x434f5501), .validate = s_co_valid,
+    .name = "cell_outage", .version = "1.1.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
+    VG_DETECTOR_PARAMS (s_co_params), VG_DETECTOR_STATE (s_co_t, st, 0x434f5502), .validate = s_co_valid,
     .new = s_co_new, .destroy = vg_detector_free, .on_input = s_co_input,
 };
 

@@ -39,12 +39,15 @@ typedef enum {
     VG_VERDICT_FIRE = 2   /* condition true */
 } vg_verdict_state_t;
 
-/* What a detector says about one input.  The engine resets state, oneshot, severity,
+/* What a detector says about one input.  The engine resets state, oneshot, fresh, severity,
  * signal, device, evidence[0] and title[0] before each call; the rest is valid when state != NONE
  * (score may be NAN when the input was not scored). */
 typedef struct {
     int state;               /* vg_verdict_state_t */
     int oneshot;             /* FIRE of an event finding: no clear condition, auto-closes */
+    int fresh;               /* FIRE whose evidence is disjoint from the open episode's (a new
+                                cluster of a fleet finding): the engine closes the open episode
+                                (at its last true time + keep_firing_for) and opens a new one */
     int severity;            /* 0 = the rule's severity */
     double score;            /* anomaly score in [0,1]; NAN = not scored */
     double observed;         /* observed value (rate for counters) */

@@ -25,6 +25,7 @@ vg_engine__vreset (vg_verdict_t *v)
 {
     v->state = VG_VERDICT_NONE;
     v->oneshot = 0;
+    v->fresh = 0;
     v->severity = 0;
     v->signal = NULL;
     v->device = NULL;
@@ -160,7 +161,10 @@ s_dev_set (vg_engine_t *e, vg_engine__dev_t *d, const vg_device_t *in)
     int changed = 0;
     for (int i = 0; i < 5; i++) {
         const char *s = src[i] ? src[i] : "";
-        if (*dst[i] && !strcmp (*dst[i], s))
+        /* Known and unchanged, or not carried by this message (empty): keep it.  Sources
+         * that know less (UDP-notif without its vendor module) must not erase what others
+         * said, or the device leaves its vendor's fleet. */
+        if (*dst[i] && (!s[0] || !strcmp (*dst[i], s)))
             continue;
         char *n = vg_engine__dup (s);
         if (!n)

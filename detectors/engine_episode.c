@@ -315,7 +315,15 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
     }
     /* FIRE */
     int sev = v->severity ? v->severity : r->severity;
-    if (p && p->state == EP_FIRING &&
+    if (p && p->state == EP_FIRING && !p->oneshot && v->fresh) {
+        /* New evidence disjoint from the episode's (fleet findings from sources at other
+         * data times): the old condition lapsed in between, whether or not a clear verdict
+         * was seen.  Close it when it would have closed. */
+        int64_t due = (p->cond || !p->clear_since_ms ? p->last_true_ms : p->clear_since_ms) + r->keep_firing_for_ms;
+        vg_engine__emit (e, p, VG_ACT_CLOSE, due, "condition_clear");
+        vg_engine__ep_del (e, p);
+        p = NULL;
+    } else if (p && p->state == EP_FIRING &&
         ((p->oneshot && now - p->last_true_ms >= r->keep_firing_for_ms) ||
          (!p->oneshot && !p->cond && p->clear_since_ms && now - p->clear_since_ms >= r->keep_firing_for_ms))) {
         /* Its close fell due before this verdict (no tick in between): close it at that

@@ -30,7 +30,7 @@ s_check_series (const Vigil__Batch *b, const Vigil__Series *s, size_t i, const v
                 size_t whylen)
 {
     if (s->device >= b->n_devices || s->path == 0 || s->path >= b->n_strings || s->input >= b->n_strings ||
-        s->origin_path >= b->n_strings)
+        s->source >= b->n_strings || s->origin_path >= b->n_strings)
         return s_why (-VG_EPROTO, why, whylen, "series %zu: index out of range", i);
     if (s->n_labels % 2 || s->n_labels > 2 * VG_MAX_LABELS)
         return s_why (-VG_EPROTO, why, whylen, "series %zu: bad label list (%zu)", i, s->n_labels);

@@ -274,6 +274,8 @@ vg_batch_writer_series (vg_batch_writer_t *w, const vg_batch_series_t *s)
     if (rc == 0)
         rc = vg_batch_writer_string (w, s->input, &x->input);
     if (rc == 0)
+        rc = vg_batch_writer_string (w, s->source, &x->source);
+    if (rc == 0)
         rc = vg_batch_writer_string (w, s->origin_path, &x->origin_path);
     if (rc < 0)
         return s_fail (w, rc);

@@ -28,6 +28,7 @@ typedef struct {
     size_t nlabels;                   /* label pairs, <= VG_MAX_LABELS */
     vg_kind_t kind;
     const char *input;                /* NULL or "" = none */
+    const char *source;               /* agent input instance ("pcap#2"); NULL or "" = none */
     const char *origin_path;          /* NULL or "" = same as path */
     const char *unit;                 /* NULL or "" = none */
     const char *const *state_names;
@@ -63,7 +64,7 @@ int vg_batch_writer_device (vg_batch_writer_t *w, const vg_device_t *d, uint32_t
 
 /* Add series s and encode its samples.  Returns 0, -VG_EINVAL (bad device index, empty
  * path, bad kind, no samples, or a string not shorter than its bound: VG_MAX_PATH_LEN for
- * path, input, origin and unit, VG_MAX_LABEL_LEN for a label key or value, VG_MAX_STATE_LEN
+ * path, input, source, origin and unit, VG_MAX_LABEL_LEN for a label key or value, VG_MAX_STATE_LEN
  * for a state name), -VG_ETOOBIG (labels, state names or the string table over their
  * bound) or -VG_ENOMEM.  On error the series is not added. */
 int vg_batch_writer_series (vg_batch_writer_t *w, const vg_batch_series_t *s);

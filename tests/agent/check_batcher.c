@@ -126,6 +126,58 @@ START_TEST (samples_round_trip)
 }
 END_TEST
 
+/* A series carries the input instance that first delivered it; a later source does not
+ * rename it, and points delivered with no source name carry none. */
+START_TEST (series_carry_their_source)
+{
+    vg_batcher_set_source (s_b, "pcap#2");
+    ck_assert_int_eq (s_sample ("/if/in-octets", "ge-0/0/0", 1000, 1.0, NULL), 0);
+    vg_batcher_set_source (s_b, "pmdir");
+    ck_assert_int_eq (s_sample ("/if/in-octets", "ge-0/0/0", 1010, 2.0, NULL), 0);
+    ck_assert_int_eq (s_sample ("/if/in-octets", "ge-0/0/1", 1010, 2.0, NULL), 0);
+    vg_batcher_set_source (s_b, NULL);
+    ck_assert_int_eq (s_sample ("/if/in-octets", "ge-0/0/2", 1010, 2.0, NULL), 0);
+    Vigil__Batch *b = s_flush (1);
+    ck_assert_uint_eq (b->n_series, 3);
+    int seen = 0;
+    for (size_t i = 0; i < b->n_series; i++) {
+        const char *ifn = s_str (b, b->series[i]->labels[1]);
+        const char *src = s_str (b, b->series[i]->source);
+        if (!strcmp (ifn, "ge-0/0/0")) {
+            ck_assert_str_eq (src, "pcap#2");
+            ck_assert_uint_eq (b->series[i]->count, 2);
+            seen |= 1;
+        } else if (!strcmp (ifn, "ge-0/0/1")) {
+            ck_assert_str_eq (src, "pmdir");
+            seen |= 2;
+        } else {
+            ck_assert_str_eq (src, "");
+            seen |= 4;
+        }
+    }
+    ck_assert_int_eq (seen, 7);
+    vigil__batch__free_unpacked (b, NULL);
+}
+END_TEST
+
+/* A device message without some attributes (NULL or "") keeps the known ones; a new
+ * non-empty value replaces the old one. */
+START_TEST (empty_attributes_keep_known_ones)
+{
+    vg_device_t anon = { "s1/r1", "", NULL, "", "", "22.1" };
+    ck_assert_int_eq (s_sink.device (s_sink.ctx, &anon), 0);
+    ck_assert_int_eq (s_sample ("/if/in-octets", "ge-0/0/0", 1000, 1.0, NULL), 0);
+    Vigil__Batch *b = s_flush (1);
+    ck_assert_uint_eq (b->n_devices, 1);
+    ck_assert_str_eq (b->devices[0]->vendor, "Juniper");
+    ck_assert_str_eq (b->devices[0]->model, "MX");
+    ck_assert_str_eq (b->devices[0]->role, "router");
+    ck_assert_str_eq (b->devices[0]->site, "s1");
+    ck_assert_str_eq (b->devices[0]->sw_version, "22.1");
+    vigil__batch__free_unpacked (b, NULL);
+}
+END_TEST
+
 START_TEST (events_and_unknown_device)
 {
     vg_label_t attrs[] = { { "user", "root" }, { "source", "198.51.100.7" } };
@@ -248,6 +300,8 @@ vg_batcher_suite (void)
     TCase *tc = tcase_create ("batcher");
     tcase_add_checked_fixture (tc, setup, teardown);
     tcase_add_test (tc, samples_round_trip);
+    tcase_add_test (tc, series_carry_their_source);
+    tcase_add_test (tc, empty_attributes_keep_known_ones);
     tcase_add_test (tc, events_and_unknown_device);
     tcase_add_test (tc, limits_become_gaps);
     tcase_add_test (tc, lost_batch_reported);

@@ -593,12 +593,13 @@ et_value (int j, int64_t t, double *v)
 }
 
 /* One batch of agent `agent` with the devices' series in [w0, w1), series after series.
- * which: 1 = r1 only, 2 = r2 only, 3 = both. */
+ * which: 1 = r1 only, 2 = r2 only, 3 = both.  source: the series' input instance as a
+ * string index (0 = none, 5 = "pcap", 6 = "pcap#2"). */
 static void
-et_batch (const char *agent, int which, uint64_t seq, int64_t w0, int64_t w1, vg_buf_t *out)
+et_batch (const char *agent, int which, uint32_t source, uint64_t seq, int64_t w0, int64_t w1, vg_buf_t *out)
 {
     char *strings[] = { "", "/bgp/neighbors/neighbor/state/session-state", "/interfaces/in-octets",
-                        "/interfaces/out-octets", "test" };
+                        "/interfaces/out-octets", "test", "pcap", "pcap#2" };
     char *names[] = { "ESTABLISHED", "IDLE" };
     Vigil__Device d1 = VIGIL__DEVICE__INIT, d2 = VIGIL__DEVICE__INIT;
     d1.id = "lab/r1";
@@ -612,7 +613,7 @@ et_batch (const char *agent, int which, uint64_t seq, int64_t w0, int64_t w1, vg
     b.epoch = 1;
     b.seq = seq;
     b.created_ms = T0;
-    b.n_strings = 5;
+    b.n_strings = 7;
     b.strings = strings;
     b.n_devices = 2;
     b.devices = devs;
@@ -647,6 +648,7 @@ et_batch (const char *agent, int which, uint64_t seq, int64_t w0, int64_t w1, vg
             ss[ns].state_names = names;
         }
         ss[ns].input = 4;
+        ss[ns].source = source;
         ss[ns].count = (uint32_t) n;
         ss[ns].chunk.data = chunks[j].data;
         ss[ns].chunk.len = chunks[j].len;
@@ -708,13 +710,17 @@ et_run (int mode, vg_detect_stage_stats_t *stats)
     if (mode == 0 || mode == 1) {
         int64_t span = mode == 0 ? 20 * 60000 : 30000;
         for (int64_t w = T0; w < T0 + ET_SPAN; w += span) {
-            et_batch ("t1", 3, seq++, w, w + span, &b);
+            et_batch ("t1", 3, 0, seq++, w, w + span, &b);
             ck_assert_int_eq (vg_detect_stage_process (st, b.data, b.len, 0), 0);
         }
     } else {
+        /* 2: r1 through agent t1, then r2 through agent t2; 3: the same through two inputs
+         * of one agent (two captures replayed by one agent). */
         for (int k = 0; k < 2; k++)
             for (int64_t w = T0; w < T0 + ET_SPAN; w += 60000) {
-                et_batch (k == 0 ? "t1" : "t2", k == 0 ? 1 : 2, seq++, w, w + 60000, &b);
+                const char *agent = mode == 3 || k == 0 ? "t1" : "t2";
+                uint32_t source = mode == 3 ? (uint32_t) (5 + k) : 0;
+                et_batch (agent, k == 0 ? 1 : 2, source, seq++, w, w + 60000, &b);
                 ck_assert_int_eq (vg_detect_stage_process (st, b.data, b.len, 0), 0);
             }
     }
@@ -734,8 +740,8 @@ et_run (int mode, vg_detect_stage_stats_t *stats)
 
 START_TEST (batching_does_not_change_alerts)
 {
-    vg_detect_stage_stats_t s0, s1, s2;
-    char *a = et_run (0, &s0), *b = et_run (1, &s1), *c = et_run (2, &s2);
+    vg_detect_stage_stats_t s0, s1, s2, s3;
+    char *a = et_run (0, &s0), *b = et_run (1, &s1), *c = et_run (2, &s2), *d = et_run (3, &s3);
     ck_assert_msg (strstr (a, "bgp:lab/r1") != NULL, "%s", a);
     const char *p = strstr (a, "sil:lab/r2:device@");
     ck_assert_msg (p != NULL, "%s", a);
@@ -753,6 +759,12 @@ START_TEST (batching_does_not_change_alerts)
      * (nothing else said time had passed) — same uid, at most later. */
     ck_assert_msg (strstr (c, "bgp:lab/r1") != NULL && strstr (c, "sil:lab/r2:device@") != NULL, "%s", c);
     ck_assert_uint_eq (s2.engine.sources, 2);
+    /* Two inputs of one agent are two sources too: r2's data, behind r1's, is not late. */
+    ck_assert_uint_eq (s3.engine.sources, 2);
+    ck_assert_uint_eq (s3.late, 0);
+    ck_assert_uint_eq (s3.samples, s2.samples);
+    ck_assert_str_eq (d, c);
+    free (d);
     free (a);
     free (b);
     free (c);

@@ -435,6 +435,77 @@ START_TEST (x01_common_mode)
 }
 END_TEST
 
+/* A source that does not know the vendor (UDP-notif without its vendor module) declares
+ * the device with empty attributes: what is known stays, the reboots still count in the
+ * vendor's fleet. */
+START_TEST (x01_anonymous_declarations_keep_the_vendor)
+{
+    vg_device_t devs[20], anon[20];
+    char names[20][16];
+    for (int i = 0; i < 20; i++) {
+        snprintf (names[i], sizeof names[i], "s1/g%02d", i);
+        devs[i] = (vg_device_t) { names[i], "VX", "g", "gnb", "s1", "1.0" };
+        anon[i] = (vg_device_t) { names[i], "", "", "", "", NULL };
+        ck_assert_int_eq (vg_engine_device (g_e, &devs[i]), 0);
+        ck_assert_int_eq (vg_engine_device (g_e, &anon[i]), 0);
+    }
+    vg_label_t why[] = { { "reason", "unknown" } };
+    for (int i = 0; i < 6; i++)
+        event (&anon[i], T0 + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+    const vg_alert_t *a = first (g_c, "x01");
+    ck_assert_ptr_nonnull (a);
+    ck_assert_str_eq (a->vendor, "VX");
+    ck_assert_double_eq (a->observed, 5);
+}
+END_TEST
+
+/* Findings hours apart do not count together, whichever side of the evaluation time they
+ * fall on: four reboots at T0+3h (k = 4 < min_k) and one stamped T0 by a source that is
+ * behind are not five "within 15 min". */
+START_TEST (x01_window_both_sides)
+{
+    vg_device_t devs[20];
+    char names[20][16];
+    for (int i = 0; i < 20; i++) {
+        snprintf (names[i], sizeof names[i], "s1/g%02d", i);
+        devs[i] = (vg_device_t) { names[i], "VX", "g", "gnb", "s1", "1.0" };
+        ck_assert_int_eq (vg_engine_device (g_e, &devs[i]), 0);
+    }
+    vg_label_t why[] = { { "reason", "unknown" } };
+    for (int i = 0; i < 4; i++)
+        event (&devs[i], T0 + 180 * MIN + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+    event (&devs[10], T0, VG_EV_REBOOT, why, 1, NULL);
+    ck_assert_uint_eq (count (g_c, "x01", 0), 0);
+    /* A fifth within the window of the four: now it is five. */
+    event (&devs[11], T0 + 185 * MIN, VG_EV_REBOOT, why, 1, NULL);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CREATE), 1);
+}
+END_TEST
+
+/* Two common-mode events hours apart are two episodes even when nothing ticked between
+ * them (fleet findings arrive at the data times of their own sources): the first is
+ * closed at its last evidence + keep_firing_for, the second is created.  Either order. */
+START_TEST (x01_disjoint_clusters_are_two_episodes)
+{
+    vg_device_t devs[20];
+    char names[20][16];
+    for (int i = 0; i < 20; i++) {
+        snprintf (names[i], sizeof names[i], "s1/g%02d", i);
+        devs[i] = (vg_device_t) { names[i], "VX", "g", "gnb", "s1", "1.0" };
+        ck_assert_int_eq (vg_engine_device (g_e, &devs[i]), 0);
+    }
+    vg_label_t why[] = { { "reason", "unknown" } };
+    int64_t first = _i ? T0 : T0 + 150 * MIN, second = _i ? T0 + 150 * MIN : T0;
+    for (int i = 0; i < 5; i++)
+        event (&devs[i], first + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CREATE), 1);
+    for (int i = 0; i < 5; i++)
+        event (&devs[5 + i], second + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CREATE), 2);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CLOSE), 1);
+}
+END_TEST
+
 START_TEST (x02_vendor_divergence)
 {
     vg_device_t a = { "s1/ga", "VX", "g", "gnb", "s1", "1" }, b = { "s1/gb", "VY", "g", "gnb", "s1", "1" };
@@ -651,6 +722,35 @@ START_TEST (a06_attempts_zero_but_traffic_flows)
         vg_engine_sample (g_e, vo, t, 6e6);
     }
     ck_assert_uint_eq (count (g_c, "cell", 0), 0);
+}
+END_TEST
+
+/* Counter-kind PM inputs: the delta across two hours of missing files is eight ROPs'
+ * worth; it must not be learned as one ROP (it would inflate that hour's baseline 2.6x). */
+START_TEST (a06_counter_gap_is_not_a_period)
+{
+    vg_device_t g = { "s3/du5", "VS", "g", "gnb", "s3", "1" };
+    uint64_t at = decl (&g, "RRC.ConnEstabAtt", VG_KIND_COUNTER, "1");
+    uint64_t vo = decl (&g, "DRB.PdcpSduVolumeDL", VG_KIND_COUNTER, "1");
+    double ca = 0, cv = 0;
+    int64_t t = T0;
+    for (int i = 0; i <= 96; i++, t += 15 * MIN) { /* a day: every hour's slot learns 300 */
+        vg_engine_sample (g_e, at, t, ca);
+        vg_engine_sample (g_e, vo, t, cv);
+        ca += 300, cv += 6e6;
+    }
+    ca += 7 * 300, cv += 7 * 6e6; /* 8 ROPs of files lost (the gNB silent) */
+    t += 7 * 15 * MIN;
+    vg_engine_sample (g_e, at, t, ca);
+    vg_engine_sample (g_e, vo, t, cv);
+    for (int i = 0; i < 2; i++) { /* then the cell dies in that same hour */
+        t += 15 * MIN;
+        vg_engine_sample (g_e, at, t, ca);
+        vg_engine_sample (g_e, vo, t, cv);
+    }
+    ck_assert_uint_eq (count (g_c, "cell", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = first (g_c, "cell");
+    ck_assert_msg (a->expected > 250 && a->expected < 350, "expected %g", a->expected);
 }
 END_TEST
 
@@ -920,10 +1020,13 @@ vg_catalog_suite (void)
         { "c03_mirror", c03_mirror }, { "c04_login", c04_login }, { "c05_crypto", c05_crypto_off },
         { "i01_config", i01_config_change_window }, { "i02_image", i02_image_change },
         { "i03_reboot", i03_reboot_one_finding }, { "i04_ntp", i04_ntp_offset_and_step },
-        { "x01_common_mode", x01_common_mode }, { "x02_divergence", x02_vendor_divergence },
+        { "x01_common_mode", x01_common_mode },
+        { "x01_anonymous", x01_anonymous_declarations_keep_the_vendor },
+        { "x01_window_both_sides", x01_window_both_sides }, { "x02_divergence", x02_vendor_divergence },
         { "a02_down", a02_interface_down_hold_and_resolve }, { "a02_flap_not_down", a02_flap_every_sample_is_not_a_hold },
         { "a02_restart", a02_ports_coming_up_after_restart }, { "a04_background", a04_busy_link_background_is_not_a_burst },
         { "a06_cell_outage", a06_cell_outage_zero_against_baseline }, { "a06_att_zero_traffic", a06_attempts_zero_but_traffic_flows },
+        { "a06_counter_gap", a06_counter_gap_is_not_a_period },
         { "a03_one_day", a03_collapse_after_one_day }, { "a03_benign", a03_benign_weekend_and_shift },
         { "a03_zero", a03_zero_traffic_left_to_interface_down },
         { "i03_counters", i03_reboot_from_counters_restarting }, { "i03_jitter", i03_jitter_is_not_a_reboot },
@@ -937,5 +1040,9 @@ vg_catalog_suite (void)
         tcase_add_test (tc, cases[i].t);
         suite_add_tcase (s, tc);
     }
+    TCase *tc = tcase_create ("x01_disjoint_clusters");
+    tcase_add_checked_fixture (tc, setup, teardown);
+    tcase_add_loop_test (tc, x01_disjoint_clusters_are_two_episodes, 0, 2); /* later, earlier */
+    suite_add_tcase (s, tc);
     return s;
 }

@@ -384,14 +384,16 @@ def score(labels, alerts, manifest, start, end, grace_ms):
     for l, devs in scored:
         c = label_class(l)[0]
         r = rows.setdefault(c, {"class": c, "detector": l["detector"], "benign": bool(l["benign"]), "labels": 0,
-                                "found": 0, "ttd": [], "missed": []})
+                                "found": 0, "ttd": [], "ttd_by": {}, "missed": []})
         r["labels"] += 1
         hits = matched[label_key(l)]
         if hits and not l["benign"]:
             r["found"] += 1
             first = min(h["time"] for h in hits)
-            step = ROP if any(transport.get(d) == "pm" for d in devs) else interval
+            pm = any(transport.get(d) == "pm" for d in devs)
+            step = ROP if pm else interval
             r["ttd"].append((first - l["start_ms"]) / step)
+            r["ttd_by"].setdefault("ROP" if pm else "stream", []).append((first - l["start_ms"]) / step)
         elif hits and l["benign"]:
             r["found"] += 1  # a benign look-alike that alerted
         elif not l["benign"]:
@@ -404,6 +406,7 @@ def score(labels, alerts, manifest, start, end, grace_ms):
         r["precision"] = len(good) / len(det) if det else None
         r["recall"] = None if r["benign"] else r["found"] / r["labels"]
         r["ttd_median"] = statistics.median(r["ttd"]) if r["ttd"] else None
+        r["ttd_medians"] = {k: statistics.median(v) for k, v in r["ttd_by"].items()}
     wire_devs = len(transport)
     days = (end - start) / DAY
     fp = [al for al in alerts if not al["match"] or al["match"][1]]
@@ -458,6 +461,19 @@ def table(results):
     return "\n".join(lines)
 
 
+def ttd_split(results):
+    """One line per run for the classes whose incidents span both kinds of reporting
+    interval (silence: routers' streams and gNBs' PM files): the median TTD of each kind."""
+    lines = []
+    for k, res in results.items():
+        parts = [f"{r['class']}: " + ", ".join(f"{kind} {m:.1f} (n={len(r['ttd_by'][kind])})"
+                                                for kind, m in sorted(r.get("ttd_medians", {}).items()))
+                 for r in res["score"]["rows"] if len(r.get("ttd_medians", {})) > 1]
+        if parts:
+            lines.append(f"- Median TTD by interval kind, {k}: " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
 def report(a, manifest, labels, results, cmd):
     any_age = next(iter(results.values()))
     audit = any_age["score"]["audit"]
@@ -475,6 +491,9 @@ def report(a, manifest, labels, results, cmd):
            "incident / all its alerts; TTD = median time to detect in reporting intervals (stream interval for "
            "routers, 15-min ROP for gNBs).  Benign rows count look-alikes that alerted (want 0).", "",
            table(results), ""]
+    split = ttd_split(results)
+    if split:
+        out += [split, ""]
     for age, r in results.items():
         t = r["score"]["total"]
         stored = int(r["metrics"].get('vigil_samples_total{result="stored"}', 0))
