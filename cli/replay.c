@@ -144,8 +144,9 @@ s_declare (vg_replay_t *r, uint64_t sid, const Vigil__SeriesMeta *m)
     for (size_t i = 0; i < m->n_labels; i++)
         labels[i] = (vg_label_t) { m->labels[i]->key, m->labels[i]->value };
     vg_series_info_t info = { d, m->path, labels, m->n_labels, (vg_kind_t) m->kind };
-    snprintf (r->source, sizeof r->source, "%s/%s", m->agent_id ? m->agent_id : "",
-              m->input && m->input[0] ? m->input : "-");
+    /* The source as the collector's feed names it: agent and input instance, else input kind. */
+    const char *src = m->source && m->source[0] ? m->source : m->input && m->input[0] ? m->input : "-";
+    snprintf (r->source, sizeof r->source, "%s/%s", m->agent_id ? m->agent_id : "", src);
     return vg_engine_series_from (r->engine, sid, &info, r->source) < 0 ? 1 : 0;
 }
 
