@@ -101,8 +101,8 @@ def body(h):
     # While another agent writes later days into the store, a replay of the range reads one
     # consistent view and prints the same bytes.
     later = ("  - type: sim\n    seed: 4\n    sites: 2\n    scenario: catalog\n"
-             "    start: 2026-11-05T00:00:00Z\n    end: 2026-11-07T00:00:00Z\n    interval: 60s\n    speed: max\n")
-    h.agent("sim2", h.agent_config("sim2", [port], later, extra="batch:\n  max_samples: 1024\n"), "--exit-when-done")
+             "    start: 2026-11-05T00:00:00Z\n    end: 2026-11-06T00:00:00Z\n    interval: 10s\n    speed: max\n")
+    h.agent("sim2", h.agent_config("sim2", [port], later), "--exit-when-done")
     during = h.vigil("replay", "--store", store, "--config", cfg, "--from", START, "--to", END)
     writing = h.procs["sim2"].poll() is None
     assert during.stdout == r.stdout, "a replay beside a writing collector differs"
