@@ -24,7 +24,10 @@
  * Integer value code on z = zig-zag of the wrapping 64-bit delta (or delta-of-delta):
  * 0 (z == 0); 10 + z in the previous width; 11 + 6-bit (width - 1) + z in that width.
  * All value coders choose reuse-or-new by cost, so a window never stays wider than
- * needed for long. */
+ * needed for long.
+ * One concept over ~890 lines: one bit format, whose three value modes share the bit
+ * writer/reader, the timestamp code and the exact-size pass; split by mode, each file
+ * would need the others' internals to stay byte-compatible. */
 #include "common/chunk.h"
 #include "common/err.h"
 #include "common/varint.h"

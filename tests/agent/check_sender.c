@@ -16,6 +16,7 @@
 #include "common/err.h"
 #include "proto/vigil.pb-c.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 #define WAIT_MS 8000
 #define MAX_SEEN 256
@@ -236,6 +237,15 @@ c_spool_empty (void)
     return vg_spool_first (s_spool) == 0;
 }
 
+/* Spool n batches, run until every one is acknowledged, and read the sender's counters. */
+static void
+s_send_all (int n, vg_sender_stats_t *st)
+{
+    s_spool_batches (n);
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats (s_snd, st);
+}
+
 static bool
 c_ready (void)
 {
@@ -316,10 +326,8 @@ START_TEST (retry_resends)
 {
     s_start (1, 8, 5000, 0);
     s_peers[0].retry_seq = 2;
-    s_spool_batches (4);
-    ck_assert (s_run_until (c_spool_empty));
     vg_sender_stats_t st;
-    vg_sender_stats (s_snd, &st);
+    s_send_all (4, &st);
     ck_assert_uint_ge (st.retries, 1);
     ck_assert_uint_ge (st.resent, 1);
     /* 2 came twice: once refused for a retry, once accepted (3 and 4, sent behind it, were
@@ -338,10 +346,8 @@ START_TEST (rejected_is_dropped)
 {
     s_start (1, 1, 5000, 0);
     s_peers[0].reject_seq = 2;
-    s_spool_batches (3);
-    ck_assert (s_run_until (c_spool_empty));
     vg_sender_stats_t st;
-    vg_sender_stats (s_snd, &st);
+    s_send_all (3, &st);
     ck_assert_uint_eq (st.rejected, 1);
     ck_assert_uint_eq (st.sent, 3); /* 2 was not resent */
     vg_spool_stats_t ss;
@@ -356,10 +362,8 @@ START_TEST (failover_to_second)
     s_peers[0].silent = true;   /* the primary takes messages but never answers */
     s_peers[1].committed = 2;   /* the secondary already holds 1 and 2 (same epoch) */
     s_peers[1].epoch = vg_spool_epoch (s_spool);
-    s_spool_batches (5);
-    ck_assert (s_run_until (c_spool_empty));
     vg_sender_stats_t st;
-    vg_sender_stats (s_snd, &st);
+    s_send_all (5, &st);
     ck_assert_uint_ge (st.failovers, 1);
     ck_assert_uint_eq (st.endpoint, 1);
     ck_assert (st.ready);
@@ -384,10 +388,8 @@ START_TEST (returns_to_primary)
 {
     s_start (2, 8, 1000, 400);
     s_peers[0].silent = true;
-    s_spool_batches (3);
-    ck_assert (s_run_until (c_spool_empty));
     vg_sender_stats_t st;
-    vg_sender_stats (s_snd, &st);
+    s_send_all (3, &st);
     ck_assert_uint_eq (st.endpoint, 1);
     ck_assert_uint_eq (s_peers[1].nseen, 3);
     /* The primary recovers: the sender goes back to it (idle, after primary_retry_ms)... */
@@ -415,17 +417,9 @@ END_TEST
 Suite *
 vg_sender_suite (void)
 {
-    Suite *s = suite_create ("sender");
-    TCase *tc = tcase_create ("sender");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, delivers_in_order_and_ack_empties_spool);
-    tcase_add_test (tc, credit_window_respected);
-    tcase_add_test (tc, retry_resends);
-    tcase_add_test (tc, rejected_is_dropped);
-    tcase_add_test (tc, failover_to_second);
-    tcase_add_test (tc, returns_to_primary);
-    tcase_add_test (tc, no_endpoints_refused);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
+        failover_to_second, returns_to_primary, no_endpoints_refused,
+    };
+    return vg_test_suite ("sender", "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

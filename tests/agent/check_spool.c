@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "agent/spool.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 #define HDR 40 /* batch header bytes; part of the file format */
 
@@ -32,6 +33,21 @@ s_tdir (tdir_t *t)
 {
     ck_assert_ptr_nonnull (vg_test_tmpdir (t->root, sizeof t->root, "spool"));
     snprintf (t->dir, sizeof t->dir, "%s/spool", t->root);
+}
+
+/* The test's directory (a checked fixture: made before each test, removed after it). */
+static tdir_t s_t;
+
+static void
+setup (void)
+{
+    s_tdir (&s_t);
+}
+
+static void
+teardown (void)
+{
+    vg_test_rmtree (s_t.root);
 }
 
 static vg_spool_t *
@@ -147,11 +163,9 @@ s_read_file (const char *path, uint8_t *buf, size_t cap)
 
 START_TEST (put_get_ack_roundtrip)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     struct stat sb;
-    ck_assert_int_eq (stat (t.dir, &sb), 0);
+    ck_assert_int_eq (stat (s_t.dir, &sb), 0);
     ck_assert_int_eq (sb.st_mode & 0777, 0700);
     ck_assert_uint_ne (vg_spool_epoch (s), 0);
     ck_assert_uint_eq (vg_spool_next_seq (s), 1);
@@ -183,9 +197,9 @@ START_TEST (put_get_ack_roundtrip)
     ck_assert_int_eq (vg_spool_get (s, 2, &b), -VG_ENOTFOUND);
     s_check_get (s, 3);
     char p[256];
-    s_path (p, sizeof p, t.dir, 1, "");
+    s_path (p, sizeof p, s_t.dir, 1, "");
     ck_assert (!s_exists (p));
-    s_path (p, sizeof p, t.dir, 3, "");
+    s_path (p, sizeof p, s_t.dir, 3, "");
     ck_assert (s_exists (p));
     ck_assert_uint_eq (vg_spool_first (s), 3);
     /* duplicate and stale acks are harmless; acking the future is refused */
@@ -208,15 +222,12 @@ START_TEST (put_get_ack_roundtrip)
     ck_assert_ptr_null (s);
     vg_spool_destroy (&s); /* NULL-safe */
     vg_spool_destroy (NULL);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
 START_TEST (get_missing)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     vg_buf_t b = VG_BUF_INIT;
     ck_assert_int_eq (vg_spool_get (s, 1, &b), -VG_ENOTFOUND);
     s_put_n (s, 2);
@@ -226,21 +237,18 @@ START_TEST (get_missing)
     ck_assert_int_eq (vg_spool_drop (s, 9), -VG_ENOTFOUND);
     vg_buf_free (&b);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
 START_TEST (reopen_keeps_epoch_and_seq)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     uint64_t epoch = vg_spool_epoch (s);
     s_put_n (s, 5);
     vg_spool_destroy (&s);
 
     /* unacked batches survive a restart */
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     ck_assert_uint_eq (vg_spool_epoch (s), epoch);
     ck_assert_uint_eq (vg_spool_next_seq (s), 6);
     ck_assert_uint_eq (vg_spool_first (s), 1);
@@ -250,7 +258,7 @@ START_TEST (reopen_keeps_epoch_and_seq)
     vg_spool_destroy (&s);
 
     /* empty after acks: next_seq still survives */
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     ck_assert_uint_eq (vg_spool_epoch (s), epoch);
     ck_assert_uint_eq (vg_spool_next_seq (s), 6);
     ck_assert_uint_eq (vg_spool_first (s), 0);
@@ -261,34 +269,31 @@ START_TEST (reopen_keeps_epoch_and_seq)
     s_put_n (s, 1);
     s_check_get (s, 6);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
 START_TEST (crash_damage_dropped_and_counted)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     uint64_t epoch = vg_spool_epoch (s);
     s_put_n (s, 9);
     vg_spool_destroy (&s);
 
-    s_truncate (t.dir, 2, 10);                 /* torn inside the header */
-    s_truncate (t.dir, 3, HDR);                /* header only */
-    s_truncate (t.dir, 4, HDR + 50);           /* torn inside the payload */
-    s_flip (t.dir, 5, HDR + 17);               /* payload byte */
-    s_flip (t.dir, 6, 20);                     /* header byte (seq field) */
-    s_truncate (t.dir, 7, 0);                  /* zero-length file */
-    s_flip (t.dir, 8, 25);                     /* header byte (payload length) */
+    s_truncate (s_t.dir, 2, 10);                 /* torn inside the header */
+    s_truncate (s_t.dir, 3, HDR);                /* header only */
+    s_truncate (s_t.dir, 4, HDR + 50);           /* torn inside the payload */
+    s_flip (s_t.dir, 5, HDR + 17);               /* payload byte */
+    s_flip (s_t.dir, 6, 20);                     /* header byte (seq field) */
+    s_truncate (s_t.dir, 7, 0);                  /* zero-length file */
+    s_flip (s_t.dir, 8, 25);                     /* header byte (payload length) */
     char p[256];
-    s_path (p, sizeof p, t.dir, 10, ".tmp");   /* stray temp of an unfinished put */
+    s_path (p, sizeof p, s_t.dir, 10, ".tmp");   /* stray temp of an unfinished put */
     s_write_file (p, "partial", 7);
     char sp[256];
-    snprintf (sp, sizeof sp, "%s/spool.state.tmp", t.dir);
+    snprintf (sp, sizeof sp, "%s/spool.state.tmp", s_t.dir);
     s_write_file (sp, "junk", 4);
 
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     vg_spool_stats_t st;
     vg_spool_stats (s, &st);
     ck_assert_uint_eq (st.corrupt_dropped, 8);
@@ -304,18 +309,17 @@ START_TEST (crash_damage_dropped_and_counted)
     ck_assert (!s_exists (p));
     ck_assert (!s_exists (sp));
     for (uint64_t q = 2; q <= 8; q++) {
-        s_path (p, sizeof p, t.dir, q, "");
+        s_path (p, sizeof p, s_t.dir, q, "");
         ck_assert_msg (!s_exists (p), "seq %llu still on disk", (unsigned long long) q);
     }
     vg_spool_destroy (&s);
 
     /* a clean second open finds nothing more to drop */
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     vg_spool_stats (s, &st);
     ck_assert_uint_eq (st.corrupt_dropped, 0);
     ck_assert_uint_eq (st.batches, 2);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -351,17 +355,15 @@ END_TEST
 
 START_TEST (corrupt_found_by_get)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     s_put_n (s, 3);
-    s_flip (t.dir, 3, HDR + 5);
+    s_flip (s_t.dir, 3, HDR + 5);
     vg_buf_t b = VG_BUF_INIT;
     ck_assert_int_eq (vg_spool_get (s, 3, &b), -VG_ECRC);
     ck_assert_int_eq (vg_spool_get (s, 3, &b), -VG_ENOTFOUND);
     /* a file removed behind the spool's back is reported and forgotten too */
     char p[256];
-    s_path (p, sizeof p, t.dir, 2, "");
+    s_path (p, sizeof p, s_t.dir, 2, "");
     ck_assert_int_eq (unlink (p), 0);
     ck_assert_int_eq (vg_spool_get (s, 2, &b), -VG_ECRC);
     vg_spool_stats_t st;
@@ -369,24 +371,21 @@ START_TEST (corrupt_found_by_get)
     ck_assert_uint_eq (st.corrupt_dropped, 2);
     ck_assert_uint_eq (st.batches, 1);
     ck_assert_uint_eq (st.bytes, HDR + s_len_of (1));
-    s_path (p, sizeof p, t.dir, 3, "");
+    s_path (p, sizeof p, s_t.dir, 3, "");
     ck_assert (!s_exists (p));
     ck_assert_uint_eq (vg_spool_next_seq (s), 4);
     vg_spool_destroy (&s);
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     ck_assert_uint_eq (vg_spool_next_seq (s), 4); /* seq 3 is not reused */
     vg_spool_destroy (&s);
     vg_buf_free (&b);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
 START_TEST (full_by_bytes)
 {
-    tdir_t t;
-    s_tdir (&t);
     uint64_t cap = 3 * (HDR + 100);
-    vg_spool_t *s = s_open (t.dir, cap, 0);
+    vg_spool_t *s = s_open (s_t.dir, cap, 0);
     uint8_t buf[200];
     memset (buf, 7, sizeof buf);
     for (uint64_t q = 1; q <= 3; q++)
@@ -399,9 +398,9 @@ START_TEST (full_by_bytes)
     ck_assert_int_eq (vg_spool_put (s, 4, big, cap), -VG_ETOOBIG);
     free (big);
     char p[256];
-    s_path (p, sizeof p, t.dir, 4, "");
+    s_path (p, sizeof p, s_t.dir, 4, "");
     ck_assert (!s_exists (p));
-    s_path (p, sizeof p, t.dir, 4, ".tmp");
+    s_path (p, sizeof p, s_t.dir, 4, ".tmp");
     ck_assert (!s_exists (p));
     vg_spool_stats_t st;
     vg_spool_stats (s, &st);
@@ -413,15 +412,12 @@ START_TEST (full_by_bytes)
     ck_assert_int_eq (vg_spool_ack (s, 3), 0);
     ck_assert_int_eq (vg_spool_put (s, 5, buf, 200), 0);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
 START_TEST (full_by_count)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 4);
+    vg_spool_t *s = s_open (s_t.dir, 0, 4);
     s_put_n (s, 4);
     ck_assert_int_eq (vg_spool_put (s, 5, "x", 1), -VG_EFULL);
     vg_spool_stats_t st;
@@ -450,15 +446,12 @@ START_TEST (full_by_count)
     vg_spool_stats (s, &st);
     ck_assert_uint_eq (st.batches, 4);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
 START_TEST (drop_makes_hole)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     s_put_n (s, 6);
     ck_assert_int_eq (vg_spool_drop (s, 3), 0);
     ck_assert_int_eq (vg_spool_drop (s, 3), -VG_ENOTFOUND);
@@ -481,7 +474,7 @@ START_TEST (drop_makes_hole)
     ck_assert_uint_eq (st.last_seq, 5);
     vg_spool_destroy (&s);
 
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     ck_assert_uint_eq (vg_spool_next_seq (s), 7);
     ck_assert_uint_eq (vg_spool_first (s), 2);
     ck_assert_uint_eq (vg_spool_after (s, 2), 4);
@@ -491,47 +484,41 @@ START_TEST (drop_makes_hole)
     ck_assert_uint_eq (vg_spool_first (s), 5);
     ck_assert_int_eq (vg_spool_drop (s, 5), 0);
     vg_spool_destroy (&s);
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     ck_assert_uint_eq (vg_spool_first (s), 0);
     ck_assert_uint_eq (vg_spool_next_seq (s), 7);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
 START_TEST (wiped_dir_new_epoch)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     uint64_t e1 = vg_spool_epoch (s);
     s_put_n (s, 3);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.dir);
-    s = s_open (t.dir, 0, 0);
+    vg_test_rmtree (s_t.dir);
+    s = s_open (s_t.dir, 0, 0);
     uint64_t e2 = vg_spool_epoch (s);
     ck_assert_uint_ne (e2, 0);
     ck_assert_uint_ne (e2, e1);
     ck_assert_uint_eq (vg_spool_next_seq (s), 1);
     ck_assert_uint_eq (vg_spool_first (s), 0);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
 START_TEST (state_lost_recovered_from_batches)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     uint64_t e1 = vg_spool_epoch (s);
     s_put_n (s, 6);
     ck_assert_int_eq (vg_spool_ack (s, 2), 0);
     vg_spool_destroy (&s);
     char sp[256];
-    snprintf (sp, sizeof sp, "%s/spool.state", t.dir);
+    snprintf (sp, sizeof sp, "%s/spool.state", s_t.dir);
     ck_assert_int_eq (unlink (sp), 0);
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     vg_spool_stats_t st;
     vg_spool_stats (s, &st);
     ck_assert_uint_eq (st.state_recovered, 1);
@@ -544,11 +531,10 @@ START_TEST (state_lost_recovered_from_batches)
 
     /* a corrupt state file is treated the same way */
     s_write_file (sp, "not a state file at all, no....", 31);
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     ck_assert_uint_eq (vg_spool_epoch (s), e1);
     ck_assert_uint_eq (vg_spool_next_seq (s), 7);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -556,18 +542,16 @@ START_TEST (interrupted_ack_finished_at_open)
 {
     /* A crash between persisting acked_seq and unlinking files leaves acked files behind:
      * open deletes them without counting them as corrupt. */
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     s_put_n (s, 3);
     char p[256];
     uint8_t saved[1024];
-    s_path (p, sizeof p, t.dir, 1, "");
+    s_path (p, sizeof p, s_t.dir, 1, "");
     size_t n = s_read_file (p, saved, sizeof saved);
     ck_assert_int_eq (vg_spool_ack (s, 2), 0);
     vg_spool_destroy (&s);
     s_write_file (p, saved, n);
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     vg_spool_stats_t st;
     vg_spool_stats (s, &st);
     ck_assert_uint_eq (st.corrupt_dropped, 0);
@@ -575,32 +559,29 @@ START_TEST (interrupted_ack_finished_at_open)
     ck_assert_uint_eq (vg_spool_first (s), 3);
     ck_assert (!s_exists (p));
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
 START_TEST (symlinks_and_foreign_names)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     s_put_n (s, 3);
     vg_spool_destroy (&s);
     /* Replace batch 2 by a symlink to a valid copy outside the spool. */
     char p[256], outside[256], foreign[256], odd[256];
     uint8_t buf[1024];
-    s_path (p, sizeof p, t.dir, 2, "");
+    s_path (p, sizeof p, s_t.dir, 2, "");
     size_t n = s_read_file (p, buf, sizeof buf);
-    snprintf (outside, sizeof outside, "%s/outside.vgb", t.root);
+    snprintf (outside, sizeof outside, "%s/outside.vgb", s_t.root);
     s_write_file (outside, buf, n);
     ck_assert_int_eq (unlink (p), 0);
     ck_assert_int_eq (symlink (outside, p), 0);
-    snprintf (foreign, sizeof foreign, "%s/notes.txt", t.dir);
+    snprintf (foreign, sizeof foreign, "%s/notes.txt", s_t.dir);
     s_write_file (foreign, "hi", 2);
-    snprintf (odd, sizeof odd, "%s/0000000000000000001.vgb", t.dir); /* 19 digits */
+    snprintf (odd, sizeof odd, "%s/0000000000000000001.vgb", s_t.dir); /* 19 digits */
     s_write_file (odd, "hi", 2);
 
-    s = s_open (t.dir, 0, 0);
+    s = s_open (s_t.dir, 0, 0);
     vg_spool_stats_t st;
     vg_spool_stats (s, &st);
     ck_assert_uint_eq (st.corrupt_dropped, 1);
@@ -614,14 +595,13 @@ START_TEST (symlinks_and_foreign_names)
     vg_buf_t b = VG_BUF_INIT;
     ck_assert_int_eq (vg_spool_get (s, 2, &b), -VG_ENOTFOUND);
     /* a symlink planted while running is refused by get too */
-    s_path (p, sizeof p, t.dir, 3, "");
+    s_path (p, sizeof p, s_t.dir, 3, "");
     ck_assert_int_eq (unlink (p), 0);
     ck_assert_int_eq (symlink (outside, p), 0);
     ck_assert_int_eq (vg_spool_get (s, 3, &b), -VG_ECRC);
     ck_assert (s_exists (outside));
     vg_buf_free (&b);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -665,26 +645,24 @@ START_TEST (bad_dir)
     ck_assert_ptr_null (vg_spool_new (&cfg, &err));
     ck_assert_int_eq (err, -VG_EINVAL);
 
-    tdir_t t;
-    s_tdir (&t);
     /* a regular file where the directory should be */
-    s_write_file (t.dir, "x", 1);
-    cfg.dir = t.dir;
+    s_write_file (s_t.dir, "x", 1);
+    cfg.dir = s_t.dir;
     err = 0;
     ck_assert_ptr_null (vg_spool_new (&cfg, &err));
     ck_assert_int_eq (err, -VG_ECONFIG);
     char below[160];
-    snprintf (below, sizeof below, "%s/sub", t.dir);
+    snprintf (below, sizeof below, "%s/sub", s_t.dir);
     cfg.dir = below;
     err = 0;
     ck_assert_ptr_null (vg_spool_new (&cfg, &err));
     ck_assert_int_lt (err, 0);
-    unlink (t.dir);
+    unlink (s_t.dir);
 
     /* an unwritable directory (permissions do not stop root, so use /proc there) */
     if (geteuid () != 0) {
-        ck_assert_int_eq (mkdir (t.dir, 0500), 0);
-        cfg.dir = t.dir;
+        ck_assert_int_eq (mkdir (s_t.dir, 0500), 0);
+        cfg.dir = s_t.dir;
         err = 0;
         ck_assert_ptr_null (vg_spool_new (&cfg, &err));
         ck_assert_int_eq (err, -VG_EIO);
@@ -697,19 +675,16 @@ START_TEST (bad_dir)
     err = 0;
     ck_assert_ptr_null (vg_spool_new (&cfg, &err));
     ck_assert_int_lt (err, 0);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
 START_TEST (one_process_per_spool)
 {
-    tdir_t t;
-    s_tdir (&t);
-    vg_spool_t *s = s_open (t.dir, 0, 0);
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
     pid_t pid = fork ();
     ck_assert_int_ge (pid, 0);
     if (pid == 0) {
-        vg_spool_cfg_t cfg = { t.dir, 0, 0, false };
+        vg_spool_cfg_t cfg = { s_t.dir, 0, 0, false };
         int err = 0;
         vg_spool_t *c = vg_spool_new (&cfg, &err);
         _exit (c == NULL && err == -VG_EAGAIN ? 0 : 1);
@@ -718,7 +693,6 @@ START_TEST (one_process_per_spool)
     ck_assert_int_eq (waitpid (pid, &status, 0), pid);
     ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
     vg_spool_destroy (&s);
-    vg_test_rmtree (t.root);
 }
 END_TEST
 
@@ -797,10 +771,7 @@ Suite *
 vg_spool_suite (void)
 {
     Suite *s = suite_create ("spool");
-    struct {
-        const char *name;
-        const TTest *fn;
-    } cases[] = {
+    vg_test_case_t cases[] = {
         { "roundtrip", put_get_ack_roundtrip },
         { "get_missing", get_missing },
         { "reopen", reopen_keeps_epoch_and_seq },
@@ -819,11 +790,6 @@ vg_spool_suite (void)
         { "lock", one_process_per_spool },
         { "kill9", survives_kill9 },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 60);
-        tcase_add_test (tc, cases[i].fn);
-        suite_add_tcase (s, tc);
-    }
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
     return s;
 }

@@ -12,19 +12,11 @@
 #include "common/buf.h"
 #include "common/chunk.h"
 #include "common/clock.h"
+#include "tests/support/rng.h"
 
 enum { SHAPES = 5, DOUBLE_SHAPES = 4, RUNS = 15 };
 static const char *const s_shape_name[SHAPES] = { "regular_counter", "gauge_2dec", "random_doubles",
                                                   "constant", "u64_counter" };
-
-static uint64_t
-s_rand (uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C (0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C (0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C (0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
 
 /* Values are 8-byte cells: doubles for shapes 0-3, uint64 for shape 4. */
 static void
@@ -39,21 +31,21 @@ s_fill (int shape, int64_t *ts, vg_num_t *v, size_t n, uint64_t *rs)
         case 0: /* interface octet counter, 10 s polling, rate ~2500/s +- noise */
             ts[i] = t + (int64_t) i * 10000;
             for (int k = 0; k < 4; k++)
-                c += 625 + (double) (s_rand (rs) % 174) - 86;
+                c += 625 + (double) (rng_splitmix (rs) % 174) - 86;
             v[i].f = c;
             break;
         case 1: /* temperature-like gauge, 2 decimals, random walk; ts jitter 0..20 ms */
-            ts[i] = t + (int64_t) i * 10000 + (int64_t) (s_rand (rs) % 21);
-            g += (long) (s_rand (rs) % 41) - 20;
+            ts[i] = t + (int64_t) i * 10000 + (int64_t) (rng_splitmix (rs) % 21);
+            g += (long) (rng_splitmix (rs) % 41) - 20;
             v[i].f = (double) g / 100.0;
             break;
         case 2: /* full-precision doubles */
             ts[i] = t + (int64_t) i * 1000;
-            v[i].f = (double) (s_rand (rs) >> 11) / 9007199254740992.0 * 1000.0;
+            v[i].f = (double) (rng_splitmix (rs) >> 11) / 9007199254740992.0 * 1000.0;
             break;
         case 4: /* 64-bit octet counter past 2^60, 10 s polling, ~1 Gb/s +- noise */
             ts[i] = t + (int64_t) i * 10000;
-            u += 1250000000 + s_rand (rs) % 100000;
+            u += 1250000000 + rng_splitmix (rs) % 100000;
             v[i].u = u;
             break;
         default: /* constant */

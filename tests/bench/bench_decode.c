@@ -91,27 +91,6 @@ s_add (s_set_t *s, const uint8_t *p, size_t len)
     }
 }
 
-static size_t
-s_b64 (const char *s, size_t n, uint8_t *out)
-{
-    static const char *A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *q = s[i] ? strchr (A, s[i]) : NULL;
-        if (!q)
-            continue;
-        acc = acc << 6 | (uint32_t) (q - A);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t) (acc >> bits);
-        }
-    }
-    return o;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -177,7 +156,7 @@ main (int argc, char **argv)
         size_t o = 0;
         char *save = NULL;
         for (char *l = strtok_r ((char *) hb.data, "\n", &save); l; l = strtok_r (NULL, "\n", &save)) {
-            size_t n = s_b64 (l, strlen (l), dec + o);
+            size_t n = tu_b64 (l, strlen (l), dec + o);
             s_add (&set, dec + o, n);
             o += n;
         }

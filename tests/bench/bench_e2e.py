@@ -23,13 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from vgtest import free_port, scrape_metrics as metrics  # noqa: E402  (the integration tests' helpers)
 
 
 def wait4(p, timeout):
@@ -42,24 +38,6 @@ def wait4(p, timeout):
         time.sleep(0.02)
     p.kill()
     raise SystemExit(f"process {p.args[0]} did not exit within {timeout}s")
-
-
-def metrics(port):
-    """The collector's /metrics as {name{labels}: value}, or None."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
-            text = r.read().decode()
-    except OSError:
-        return None
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            k, _, v = line.rpartition(" ")
-            try:
-                out[k] = float(v)
-            except ValueError:
-                pass
-    return out
 
 
 def dir_bytes(d):

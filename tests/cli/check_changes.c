@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cli/changes.h"
+#include "tests/support/suite.h"
 
 #define N 600
 #define STEP 60000
@@ -178,14 +179,10 @@ END_TEST
 Suite *
 vg_changes_suite (void)
 {
-    Suite *s = suite_create ("changes");
-    TCase *tc = tcase_create ("find");
-    tcase_set_timeout (tc, 30);
-    tcase_add_test (tc, test_step_is_one_level_shift);
-    tcase_add_test (tc, test_daily_swing_and_spikes_are_quiet);
-    tcase_add_test (tc, test_counter_rate_shift_and_reset);
-    tcase_add_test (tc, test_states_gaps_starts_stops);
-    tcase_add_test (tc, test_cap_keeps_facts_then_strongest);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        test_step_is_one_level_shift, test_daily_swing_and_spikes_are_quiet,
+        test_counter_rate_shift_and_reset, test_states_gaps_starts_stops,
+        test_cap_keeps_facts_then_strongest,
+    };
+    return vg_test_suite ("changes", "find", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
 }

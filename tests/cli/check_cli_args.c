@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cli/cli_args.h"
+#include "tests/support/suite.h"
 
 static void
 t_usage (FILE *f)
@@ -136,14 +137,9 @@ END_TEST
 Suite *
 vg_cli_args_suite (void)
 {
-    Suite *s = suite_create ("cli_args");
-    TCase *tc = tcase_create ("parse");
-    tcase_add_test (tc, parses_each_type);
-    tcase_add_test (tc, numbers_are_checked_whole);
-    tcase_add_test (tc, usage_and_help);
-    tcase_add_test (tc, required_and_enum);
-    tcase_add_test (tc, durations);
-    tcase_add_test (tc, time_ranges);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        parses_each_type, numbers_are_checked_whole, usage_and_help, required_and_enum, durations,
+        time_ranges,
+    };
+    return vg_test_suite ("cli_args", "parse", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

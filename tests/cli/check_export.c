@@ -20,6 +20,7 @@
 #include "store/series_meta.h"
 #include "store/store.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 extern char **environ;
 
@@ -182,12 +183,6 @@ END_TEST
 Suite *
 vg_export_suite (void)
 {
-    Suite *s = suite_create ("export");
-    TCase *tc = tcase_create ("export");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 240);
-    tcase_add_test (tc, constant_memory);
-    tcase_add_test (tc, exact_values);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { constant_memory, exact_values };
+    return vg_test_suite ("export", "export", tests, sizeof tests / sizeof tests[0], 240, setup, teardown);
 }

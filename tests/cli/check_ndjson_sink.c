@@ -7,6 +7,7 @@
 
 #include "common/err.h"
 #include "cli/ndjson_sink.h"
+#include "tests/support/suite.h"
 
 /* Print through the sink into a memory stream; returns the text (caller frees). */
 typedef struct {
@@ -210,14 +211,10 @@ END_TEST
 Suite *
 vg_ndjson_sink_suite (void)
 {
-    Suite *s = suite_create ("ndjson_sink");
-    TCase *tc = tcase_create ("ndjson_sink");
-    tcase_set_timeout (tc, 30);
-    tcase_add_test (tc, sample_line_fields);
-    tcase_add_test (tc, escaping_is_valid_json);
-    tcase_add_test (tc, events_and_numbers);
-    tcase_add_test (tc, device_table_bounded);
-    tcase_add_test (tc, write_error_reported);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        sample_line_fields, escaping_is_valid_json, events_and_numbers, device_table_bounded,
+        write_error_reported,
+    };
+    return vg_test_suite ("ndjson_sink", "ndjson_sink", tests, sizeof tests / sizeof tests[0], 30, NULL,
+                          NULL);
 }

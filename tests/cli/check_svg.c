@@ -15,6 +15,7 @@
 #include "cli/timeline_svg.h"
 #include "common/err.h"
 #include "common/model.h"
+#include "tests/support/suite.h"
 
 /* Parse text as XML; NULL if it is not well-formed. */
 static xmlDocPtr
@@ -191,13 +192,8 @@ END_TEST
 Suite *
 vg_svg_suite (void)
 {
-    Suite *s = suite_create ("svg");
-    TCase *tc = tcase_create ("writer");
-    tcase_set_timeout (tc, 30);
-    tcase_add_test (tc, test_escape);
-    tcase_add_test (tc, test_hostile_document_is_well_formed);
-    tcase_add_test (tc, test_write_error);
-    tcase_add_test (tc, test_timeline_picture);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        test_escape, test_hostile_document_is_well_formed, test_write_error, test_timeline_picture,
+    };
+    return vg_test_suite ("svg", "writer", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
 }

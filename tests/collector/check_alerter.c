@@ -22,7 +22,9 @@
 #include "common/pointer.h"
 #include "store/outbox.h"
 #include "store/store.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 static char s_kdir[128];       /* broker state dir */
 static char s_boot[128];       /* bootstrap list */
@@ -127,11 +129,7 @@ s_store_teardown (void)
 static vg_store_t *
 s_open (void)
 {
-    char err[256];
-    vg_store_cfg_t cfg = { s_sdir, VG_STORE_RW, 3600000, false, 0 };
-    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
-    ck_assert_msg (s != NULL, "%s", err);
-    return s;
+    return vg_test_store_open (s_sdir, VG_STORE_RW);
 }
 
 static void
@@ -305,14 +303,36 @@ s_topic (char *buf, size_t size, const char *name)
     snprintf (buf, size, "vg-alerter-%s-%d", name, (int) getpid ());
 }
 
+/* The start of every broker test: asserts a broker is up, names the test's topic (tag) and
+ * opens the store. */
+static vg_store_t *
+s_broker_test (char *topic, size_t size, const char *tag)
+{
+    ck_assert_msg (s_boot[0], "no broker (see the kafka.sh output above)");
+    s_topic (topic, size, tag);
+    return s_open ();
+}
+
+/* Consume want messages of topic into *m: exactly want, the i-th keyed as alert i (one
+ * partition: production order). */
+static void
+s_consume_alerts (const char *topic, int want, s_msgs_t *m)
+{
+    s_consume (topic, want, m);
+    ck_assert_int_eq (m->n, want);
+    for (int i = 0; i < want; i++) {
+        vg_alert_t al;
+        s_alert (&al, i);
+        ck_assert_str_eq (m->key[i], al.dedup_key);
+    }
+}
+
 /* ---------------------------------------------------------------- broker tests */
 
 START_TEST (test_deliver)
 {
-    ck_assert_msg (s_boot[0], "no broker (see the kafka.sh output above)");
     char topic[96];
-    s_topic (topic, sizeof topic, "deliver");
-    vg_store_t *s = s_open ();
+    vg_store_t *s = s_broker_test (topic, sizeof topic, "deliver");
     s_dr_t dr = { 0 };
     vg_alerter_t *a = s_alerter (s, s_boot, topic, 0, &dr, NULL, 0);
     s_fire (s, a, 0, 30);
@@ -341,12 +361,10 @@ START_TEST (test_deliver)
     vg_outbox_destroy (&ob);
 
     s_msgs_t m;
-    s_consume (topic, 50, &m);
-    ck_assert_int_eq (m.n, 50);
+    s_consume_alerts (topic, 50, &m);
     for (int i = 0; i < 50; i++) {
         vg_alert_t al;
         s_alert (&al, i);
-        ck_assert_str_eq (m.key[i], al.dedup_key); /* one partition: production order */
         ck_assert_ptr_nonnull (strstr (m.hdr[i], "schema=" VG_OCSF_SCHEMA));
         ck_assert_ptr_nonnull (strstr (m.hdr[i], "schema-version=" VG_OCSF_VERSION));
         ck_assert_ptr_nonnull (strstr (m.hdr[i], "content-type=application/json"));
@@ -368,10 +386,8 @@ END_TEST
 
 START_TEST (test_outbox_resend)
 {
-    ck_assert_msg (s_boot[0], "no broker");
     char topic[96];
-    s_topic (topic, sizeof topic, "resend");
-    vg_store_t *s = s_open ();
+    vg_store_t *s = s_broker_test (topic, sizeof topic, "resend");
     /* No broker listens on the closed port: nothing can be delivered. */
     char dead[64];
     snprintf (dead, sizeof dead, "127.0.0.1:%d", s_free_port ());
@@ -403,12 +419,10 @@ START_TEST (test_outbox_resend)
     ck_assert_uint_eq (st.outbox_count, 0);
     vg_alerter_destroy (&a);
     s_msgs_t m;
-    s_consume (topic, 25, &m);
-    ck_assert_int_eq (m.n, 25);
+    s_consume_alerts (topic, 25, &m);
     for (int i = 0; i < 25; i++) {
         vg_alert_t al;
         s_alert (&al, i);
-        ck_assert_str_eq (m.key[i], al.dedup_key);
         ck_assert_str_eq (s_jstr (m.doc[i], "finding_info", "uid"), al.uid);
     }
     s_msgs_free (&m);
@@ -418,10 +432,8 @@ END_TEST
 
 START_TEST (test_inflight_bound_keeps_order)
 {
-    ck_assert_msg (s_boot[0], "no broker");
     char topic[96];
-    s_topic (topic, sizeof topic, "bound");
-    vg_store_t *s = s_open ();
+    vg_store_t *s = s_broker_test (topic, sizeof topic, "bound");
     s_dr_t dr = { 0 };
     vg_alerter_t *a = s_alerter (s, s_boot, topic, 4, &dr, NULL, 0);
     s_fire (s, a, 0, 100);
@@ -440,13 +452,7 @@ START_TEST (test_inflight_bound_keeps_order)
         ck_assert_uint_gt (dr.ids[i], dr.ids[i - 1]); /* reports in id order */
     vg_alerter_destroy (&a);
     s_msgs_t m;
-    s_consume (topic, 110, &m);
-    ck_assert_int_eq (m.n, 110);
-    for (int i = 0; i < 110; i++) {
-        vg_alert_t al;
-        s_alert (&al, i);
-        ck_assert_str_eq (m.key[i], al.dedup_key);
-    }
+    s_consume_alerts (topic, 110, &m);
     s_msgs_free (&m);
     vg_store_destroy (&s);
 }
@@ -454,10 +460,8 @@ END_TEST
 
 START_TEST (test_failed_commit_sends_nothing)
 {
-    ck_assert_msg (s_boot[0], "no broker");
     char topic[96];
-    s_topic (topic, sizeof topic, "failed");
-    vg_store_t *s = s_open ();
+    vg_store_t *s = s_broker_test (topic, sizeof topic, "failed");
     s_dr_t dr = { 0 };
     vg_alerter_t *a = s_alerter (s, s_boot, topic, 0, &dr, NULL, 0);
     vg_store_txn_t *t = vg_store_txn_new (s);
@@ -626,20 +630,13 @@ Suite *
 vg_alerter_suite (void)
 {
     Suite *s = suite_create ("alerter");
-    TCase *tc = tcase_create ("local");
-    tcase_add_checked_fixture (tc, s_store_setup, s_store_teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, test_bad_config);
-    tcase_add_test (tc, test_ocsf_superset);
-    suite_add_tcase (s, tc);
-    TCase *tb = tcase_create ("broker");
+    const TTest *local[] = { test_bad_config, test_ocsf_superset };
+    vg_test_tcase (s, "local", local, sizeof local / sizeof local[0], 60, s_store_setup, s_store_teardown);
+    const TTest *broker[] = {
+        test_deliver, test_outbox_resend, test_inflight_bound_keeps_order, test_failed_commit_sends_nothing,
+    };
+    TCase *tb = vg_test_tcase (s, "broker", broker, sizeof broker / sizeof broker[0], 120, s_store_setup,
+                               s_store_teardown);
     tcase_add_unchecked_fixture (tb, s_broker_start, s_broker_stop);
-    tcase_add_checked_fixture (tb, s_store_setup, s_store_teardown);
-    tcase_set_timeout (tb, 120);
-    tcase_add_test (tb, test_deliver);
-    tcase_add_test (tb, test_outbox_resend);
-    tcase_add_test (tb, test_inflight_bound_keeps_order);
-    tcase_add_test (tb, test_failed_commit_sends_nothing);
-    suite_add_tcase (s, tb);
     return s;
 }

@@ -19,6 +19,7 @@
 #include "store/sample_merge.h"
 #include "store/store.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 #define T0 1767614400000LL /* "now" of every ingest call */
 #define DAY 86400000LL
@@ -1007,27 +1008,18 @@ Suite *
 vg_ingest_suite (void)
 {
     Suite *s = suite_create ("ingest");
-    TCase *tc = tcase_create ("admit");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, valid_batch_admitted);
-    tcase_add_test (tc, duplicate_stores_nothing);
-    tcase_add_test (tc, gap_refused_for_retry);
-    tcase_add_test (tc, rejected_in_order_batch_consumes_its_seq);
-    tcase_add_test (tc, unknown_agent_refused);
-    tcase_add_test (tc, device_outside_acl_refused);
-    tcase_add_test (tc, time_window_enforced);
-    suite_add_tcase (s, tc);
-    tc = tcase_create ("hostile");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, oversized_batch_refused);
-    tcase_add_test (tc, truncations_refused);
-    tcase_add_test (tc, random_bytes_refused);
-    tcase_add_test (tc, bit_flips_never_corrupt);
+    const TTest *admit[] = {
+        valid_batch_admitted, duplicate_stores_nothing, gap_refused_for_retry,
+        rejected_in_order_batch_consumes_its_seq, unknown_agent_refused, device_outside_acl_refused,
+        time_window_enforced,
+    };
+    vg_test_tcase (s, "admit", admit, sizeof admit / sizeof admit[0], 60, setup, teardown);
+    const TTest *hostile[] = {
+        oversized_batch_refused, truncations_refused, random_bytes_refused, bit_flips_never_corrupt,
+        kind_change_refused, limits_enforced,
+    };
+    TCase *tc = vg_test_tcase (s, "hostile", hostile, sizeof hostile / sizeof hostile[0], 120, setup,
+                               teardown);
     tcase_add_loop_test (tc, each_structural_check, 0, (int) (sizeof s_mutations / sizeof s_mutations[0]));
-    tcase_add_test (tc, kind_change_refused);
-    tcase_add_test (tc, limits_enforced);
-    suite_add_tcase (s, tc);
     return s;
 }

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "collector/metrics.h"
+#include "tests/support/text_assert.h"
+#include "tests/support/suite.h"
 
 static int
 t_count (const char *text, const char *needle)
@@ -35,14 +37,17 @@ START_TEST (renders_core_detect_and_kafka)
     size_t n = vg_metrics_collector (&out, &core, &d, &k);
     ck_assert_uint_eq (n, strlen (buf));
     ck_assert_int_eq (out.truncated, 0);
-    ck_assert_ptr_nonnull (strstr (buf, "vigil_batches_total{result=\"accepted\"} 7\n"));
-    ck_assert_ptr_nonnull (strstr (buf, "vigil_batches_total{result=\"out_of_order\"} 2\n"));
-    ck_assert_ptr_nonnull (strstr (buf, "vigil_series 42\n"));
-    ck_assert_ptr_nonnull (strstr (buf, "vigil_commit_seconds_max 0.001500\n"));
-    ck_assert_ptr_nonnull (strstr (buf, "vigil_detect_alerts_total{activity=\"create\"} 3\n"));
-    ck_assert_ptr_nonnull (strstr (buf, "vigil_detect_lag_seconds 0.250\n"));
-    ck_assert_ptr_nonnull (strstr (buf, "vigil_kafka_latency_seconds_sum 2.000000\n"));
-    ck_assert_ptr_nonnull (strstr (buf, "vigil_kafka_latency_seconds_count 4\n"));
+    static const char *const want[] = {
+        "vigil_batches_total{result=\"accepted\"} 7\n",
+        "vigil_batches_total{result=\"out_of_order\"} 2\n",
+        "vigil_series 42\n",
+        "vigil_commit_seconds_max 0.001500\n",
+        "vigil_detect_alerts_total{activity=\"create\"} 3\n",
+        "vigil_detect_lag_seconds 0.250\n",
+        "vigil_kafka_latency_seconds_sum 2.000000\n",
+        "vigil_kafka_latency_seconds_count 4\n",
+    };
+    vg_test_assert_contains (buf, want, sizeof want / sizeof want[0], "metrics");
     ck_assert_int_eq (t_count (buf, "# TYPE vigil_batches_total counter\n"), 1);
     ck_assert_int_eq (t_count (buf, "# TYPE vigil_kafka_latency_seconds summary\n"), 1);
     /* every sample line belongs to a family announced by a TYPE line before it */
@@ -71,10 +76,6 @@ END_TEST
 Suite *
 vg_metrics_suite (void)
 {
-    Suite *s = suite_create ("metrics");
-    TCase *tc = tcase_create ("render");
-    tcase_add_test (tc, renders_core_detect_and_kafka);
-    tcase_add_test (tc, optional_sections_and_truncation);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { renders_core_detect_and_kafka, optional_sections_and_truncation };
+    return vg_test_suite ("metrics", "render", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

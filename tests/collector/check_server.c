@@ -19,18 +19,13 @@
 #include "proto/vigil.pb-c.h"
 #include "store/sample_merge.h"
 #include "store/store.h"
+#include "tests/support/server_fixture.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 #define WAIT_MS 5000 /* deadline for any expected reply */
 
-static char s_dir[64];
-static char s_ep[128];
-static vg_store_t *s_store;
-static vg_ingest_t *s_ingest;
-static vg_server_t *s_srv;
-static volatile sig_atomic_t s_stop;
-static pthread_t s_thread;
-static bool s_running;
+static vg_test_server_t s_fx;
 static atomic_int s_commits;      /* on_commit calls */
 static atomic_int s_committed;    /* batches passed to on_commit */
 static void *s_ctx;
@@ -45,63 +40,28 @@ s_on_commit (void *ctx, const uint8_t *const *batches, const size_t *lens, int n
     atomic_fetch_add (&s_committed, n);
 }
 
-static void *
-s_serve (void *arg)
-{
-    (void) arg;
-    vg_server_run (s_srv, &s_stop);
-    return NULL;
-}
-
 static void
 setup (void)
 {
-    ck_assert_ptr_nonnull (vg_test_tmpdir (s_dir, sizeof s_dir, "server"));
-    snprintf (s_ep, sizeof s_ep, "ipc://%s/sock", s_dir);
-    char path[128], err[256];
-    vg_store_cfg_t sc = { vg_test_path (path, sizeof path, s_dir, "store"), VG_STORE_RW, 3600000, false, 0 };
-    s_store = vg_store_open (&sc, err, sizeof err);
-    ck_assert_msg (s_store != NULL, "%s", err);
     static const vg_agent_acl_t acl[] = { { "a1", NULL, 0 } };
     vg_ingest_cfg_t ic = { 86400000LL, 3600000LL, 16 << 20, 1024, 1024, 65536, false, acl, 1 };
-    s_ingest = vg_ingest_new (&ic, s_store, err, sizeof err);
-    ck_assert_msg (s_ingest != NULL, "%s", err);
-    vg_server_cfg_t vc = { .listen = s_ep, .collector_id = "c1", .max_group = 8, .retention_every_ms = 3600000,
+    vg_server_cfg_t vc = { .collector_id = "c1", .max_group = 8, .retention_every_ms = 3600000,
                            .max_batch_bytes = 16 << 20 };
-    s_srv = vg_server_new (&vc, s_store, s_ingest, err, sizeof err);
-    ck_assert_msg (s_srv != NULL, "%s", err);
+    vg_test_server_open (&s_fx, "server", 3600000, &ic, &vc);
     atomic_store (&s_commits, 0);
     atomic_store (&s_committed, 0);
-    vg_server_on_commit (s_srv, s_on_commit, NULL);
-    s_stop = 0;
-    ck_assert_int_eq (pthread_create (&s_thread, NULL, s_serve, NULL), 0);
-    s_running = true;
+    vg_server_on_commit (s_fx.srv, s_on_commit, NULL);
+    vg_test_server_run (&s_fx);
     s_ctx = zmq_ctx_new ();
     ck_assert_ptr_nonnull (s_ctx);
-}
-
-/* Stop the server thread (its counters can then be read without a race). */
-static void
-s_stop_server (void)
-{
-    if (s_running) {
-        s_stop = 1;
-        pthread_join (s_thread, NULL);
-        s_running = false;
-    }
 }
 
 static void
 teardown (void)
 {
-    s_stop_server ();
+    vg_test_server_stop (&s_fx);
     zmq_ctx_term (s_ctx);
-    vg_server_destroy (&s_srv);
-    ck_assert_ptr_null (s_srv);
-    vg_server_destroy (&s_srv);
-    vg_ingest_destroy (&s_ingest);
-    vg_store_destroy (&s_store);
-    ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
+    vg_test_server_close (&s_fx);
 }
 
 /* ---- a client speaking the agent protocol ---- */
@@ -109,19 +69,7 @@ teardown (void)
 static void *
 s_client (void)
 {
-    void *d = zmq_socket (s_ctx, ZMQ_DEALER);
-    ck_assert_ptr_nonnull (d);
-    int zero = 0;
-    zmq_setsockopt (d, ZMQ_LINGER, &zero, sizeof zero);
-    ck_assert_int_eq (zmq_connect (d, s_ep), 0);
-    return d;
-}
-
-static void
-s_send (void *d, uint8_t type, const void *p, size_t n)
-{
-    ck_assert_int_eq (zmq_send (d, &type, 1, ZMQ_SNDMORE), 1);
-    ck_assert_int_eq (zmq_send (d, p, n, 0), (int) n);
+    return vg_test_dealer (s_ctx, s_fx.ep, NULL, NULL, NULL);
 }
 
 /* Wait (up to WAIT_MS) for a reply; its type, with the payload in *payload. */
@@ -144,17 +92,6 @@ s_recv (void *d, vg_buf_t *payload)
     zmq_msg_close (&type);
     zmq_msg_close (&body);
     return t;
-}
-
-static void
-s_hello (void *d, const char *agent, uint64_t epoch)
-{
-    Vigil__Hello h = VIGIL__HELLO__INIT;
-    h.agent_id = (char *) agent;
-    h.version = "test";
-    h.epoch = epoch;
-    uint8_t buf[256];
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_HELLO, buf, vigil__hello__pack (&h, buf));
 }
 
 /* The WELCOME's committed_seq (asserting that a WELCOME is what came). */
@@ -198,7 +135,7 @@ s_ack (void *d)
 static void
 s_sync (void *d, const char *tag)
 {
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT, tag, strlen (tag));
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT, tag, strlen (tag));
     vg_buf_t p = VG_BUF_INIT;
     ck_assert_int_eq (s_recv (d, &p), VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT);
     ck_assert_uint_eq (p.len, strlen (tag));
@@ -242,7 +179,7 @@ s_send_batch (void *d, uint64_t epoch, uint64_t seq)
 {
     vg_buf_t b = VG_BUF_INIT;
     s_batch (epoch, seq, &b);
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, b.data, b.len);
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, b.data, b.len);
     vg_buf_free (&b);
 }
 
@@ -253,7 +190,7 @@ s_stored_seq (void)
 {
     vg_buf_t v = VG_BUF_INIT;
     uint64_t seq = 0;
-    if (vg_store_get (s_store, VG_CF_AGENTS, "a1", 2, &v) == 0) {
+    if (vg_store_get (s_fx.store, VG_CF_AGENTS, "a1", 2, &v) == 0) {
         Vigil__AgentState *st = vigil__agent_state__unpack (NULL, v.len, v.data);
         ck_assert_ptr_nonnull (st);
         seq = st->committed_seq;
@@ -276,31 +213,39 @@ static int64_t
 s_stored_samples (void)
 {
     int64_t n = 0;
-    ck_assert_int_eq (vg_store_scan (s_store, VG_CF_SAMPLES, NULL, 0, NULL, 0, s_count_samples, &n), 0);
+    ck_assert_int_eq (vg_store_scan (s_fx.store, VG_CF_SAMPLES, NULL, 0, NULL, 0, s_count_samples, &n), 0);
     return n;
 }
 
 /* ---- cases ---- */
 
-START_TEST (hello_welcome)
+/* A client of agent a1, epoch 7, welcomed at seq 0, whose batch 1 is acknowledged OK. */
+static void *
+s_first_batch (void)
 {
     void *d = s_client ();
-    s_hello (d, "a1", 7);
+    vg_test_hello (d, "a1", 7);
     ck_assert_uint_eq (s_welcome (d), 0);
     s_send_batch (d, 7, 1);
     ck_assert_int_eq (s_ack (d).status, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    return d;
+}
+
+START_TEST (hello_welcome)
+{
+    void *d = s_first_batch ();
     /* Reconnecting in the same epoch: the collector tells what it already holds... */
-    s_hello (d, "a1", 7);
+    vg_test_hello (d, "a1", 7);
     ck_assert_uint_eq (s_welcome (d), 1);
     /* ...in another epoch (a wiped spool), nothing. */
-    s_hello (d, "a1", 8);
+    vg_test_hello (d, "a1", 8);
     ck_assert_uint_eq (s_welcome (d), 0);
     /* An unknown agent gets no WELCOME: the next reply is the heartbeat's echo. */
-    s_hello (d, "stranger", 1);
+    vg_test_hello (d, "stranger", 1);
     s_sync (d, "after-stranger");
     zmq_close (d);
-    s_stop_server ();
-    const vg_server_stats_t *st = vg_server_stats (s_srv);
+    vg_test_server_stop (&s_fx);
+    const vg_server_stats_t *st = vg_server_stats (s_fx.srv);
     ck_assert_uint_eq (st->hello, 4);
     ck_assert_uint_eq (st->bad_msgs, 1);
     ck_assert_uint_eq (st->heartbeats, 1);
@@ -310,7 +255,7 @@ END_TEST
 START_TEST (ack_means_durable)
 {
     void *d = s_client ();
-    s_hello (d, "a1", 7);
+    vg_test_hello (d, "a1", 7);
     ck_assert_uint_eq (s_welcome (d), 0);
     ck_assert_uint_eq (s_stored_seq (), 0);
     s_send_batch (d, 7, 1);
@@ -334,24 +279,20 @@ START_TEST (ack_means_durable)
     }
     ck_assert_int_eq (s_stored_samples (), 12 * 30);
     zmq_close (d);
-    s_stop_server ();
-    const vg_server_stats_t *st = vg_server_stats (s_srv);
+    vg_test_server_stop (&s_fx);
+    const vg_server_stats_t *st = vg_server_stats (s_fx.srv);
     ck_assert_uint_eq (st->acks_sent, 12);
     ck_assert_uint_ge (st->commits, 1);
     ck_assert_uint_le (st->commits, 12);
     ck_assert_uint_eq (st->commit_errors, 0);
     ck_assert_int_eq (atomic_load (&s_committed), 12);
-    ck_assert_uint_eq (vg_ingest_stats (s_ingest)->batches, 12);
+    ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->batches, 12);
 }
 END_TEST
 
 START_TEST (gap_gets_retry)
 {
-    void *d = s_client ();
-    s_hello (d, "a1", 7);
-    ck_assert_uint_eq (s_welcome (d), 0);
-    s_send_batch (d, 7, 1);
-    ck_assert_int_eq (s_ack (d).status, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    void *d = s_first_batch ();
     s_send_batch (d, 7, 3);
     s_ack_t a = s_ack (d);
     ck_assert_int_eq (a.status, VIGIL__ACK_STATUS__ACK_STATUS_RETRY);
@@ -370,9 +311,9 @@ START_TEST (gap_gets_retry)
     ck_assert_uint_eq (s_stored_seq (), 3);
     ck_assert_int_eq (s_stored_samples (), 3 * 30);
     zmq_close (d);
-    s_stop_server ();
-    ck_assert_uint_eq (vg_ingest_stats (s_ingest)->gaps, 1);
-    ck_assert_uint_eq (vg_ingest_stats (s_ingest)->duplicates, 1);
+    vg_test_server_stop (&s_fx);
+    ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->gaps, 1);
+    ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->duplicates, 1);
     ck_assert_int_eq (atomic_load (&s_committed), 3); /* duplicates and gaps are not passed on */
 }
 END_TEST
@@ -389,33 +330,33 @@ START_TEST (malformed_counted)
     ck_assert_int_eq (zmq_send (d, "\x01\x01", 2, ZMQ_SNDMORE), 2);
     ck_assert_int_eq (zmq_send (d, "", 0, 0), 0);
     /* 4. an unknown type */
-    s_send (d, 99, "abc", 3);
+    vg_test_send (d, 99, "abc", 3);
     /* 5. a HELLO that is not a protobuf */
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_HELLO, "\xff\xff\xff", 3);
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_HELLO, "\xff\xff\xff", 3);
     s_sync (d, "after-bad-messages");
     /* A BATCH of garbage and one of corrupt zstd: REJECTED (for good), nothing stored. */
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, "\xff\xff\xff\xff", 4);
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, "\xff\xff\xff\xff", 4);
     s_ack_t a = s_ack (d);
     ck_assert_int_eq (a.status, VIGIL__ACK_STATUS__ACK_STATUS_REJECTED);
     ck_assert_ptr_nonnull (strstr (a.reason, "not a valid vigil.Batch"));
     const uint8_t zbad[] = { 0x28, 0xb5, 0x2f, 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, zbad, sizeof zbad);
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, zbad, sizeof zbad);
     a = s_ack (d);
     ck_assert_int_eq (a.status, VIGIL__ACK_STATUS__ACK_STATUS_REJECTED);
     ck_assert_ptr_nonnull (strstr (a.reason, "compressed batch"));
     ck_assert_uint_eq (s_stored_seq (), 0);
     /* The loop still serves. */
-    s_hello (d, "a1", 7);
+    vg_test_hello (d, "a1", 7);
     ck_assert_uint_eq (s_welcome (d), 0);
     s_send_batch (d, 7, 1);
     ck_assert_int_eq (s_ack (d).status, VIGIL__ACK_STATUS__ACK_STATUS_OK);
     ck_assert_uint_eq (s_stored_seq (), 1);
     zmq_close (d);
-    s_stop_server ();
-    const vg_server_stats_t *st = vg_server_stats (s_srv);
+    vg_test_server_stop (&s_fx);
+    const vg_server_stats_t *st = vg_server_stats (s_fx.srv);
     ck_assert_uint_eq (st->bad_msgs, 5);
     ck_assert_uint_eq (st->bad_batches, 1);                 /* the corrupt zstd frame */
-    ck_assert_uint_eq (vg_ingest_stats (s_ingest)->rejected, 1); /* the garbage batch */
+    ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->rejected, 1); /* the garbage batch */
     ck_assert_uint_eq (st->msgs_in, 5 + 1 + 2 + 2);          /* + heartbeat, batches, HELLO + batch */
     ck_assert_uint_eq (st->acks_sent, 3);
 }
@@ -428,7 +369,7 @@ START_TEST (heartbeat_echoed)
     /* Heartbeats need no HELLO, and an oversized payload is not echoed back. */
     char big[300];
     memset (big, 'z', sizeof big);
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT, big, sizeof big);
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT, big, sizeof big);
     vg_buf_t p = VG_BUF_INIT;
     ck_assert_int_eq (s_recv (d, &p), VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT);
     ck_assert_uint_eq (p.len, 0);
@@ -439,9 +380,9 @@ START_TEST (heartbeat_echoed)
     s_sync (d, "hb-3");
     zmq_close (d);
     zmq_close (d2);
-    s_stop_server ();
-    ck_assert_uint_eq (vg_server_stats (s_srv)->heartbeats, 4);
-    ck_assert_uint_eq (vg_server_stats (s_srv)->bad_msgs, 0);
+    vg_test_server_stop (&s_fx);
+    ck_assert_uint_eq (vg_server_stats (s_fx.srv)->heartbeats, 4);
+    ck_assert_uint_eq (vg_server_stats (s_fx.srv)->bad_msgs, 0);
 }
 END_TEST
 
@@ -450,18 +391,14 @@ END_TEST
  * later batch of the epoch would be a gap (RETRY forever: the agent's stream wedged). */
 START_TEST (rejected_batch_does_not_wedge_the_stream)
 {
-    void *d = s_client ();
-    s_hello (d, "a1", 7);
-    ck_assert_uint_eq (s_welcome (d), 0);
-    s_send_batch (d, 7, 1);
-    ck_assert_int_eq (s_ack (d).status, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    void *d = s_first_batch ();
     /* seq 2: a readable header, no string table -> REJECTED; the sender drops it. */
     Vigil__Batch b = VIGIL__BATCH__INIT;
     b.agent_id = "a1";
     b.epoch = 7;
     b.seq = 2;
     uint8_t buf[64];
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, vigil__batch__pack (&b, buf));
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, vigil__batch__pack (&b, buf));
     ck_assert_int_eq (s_ack (d).status, VIGIL__ACK_STATUS__ACK_STATUS_REJECTED);
     /* seq 3 is what the sender sends next. */
     s_send_batch (d, 7, 3);
@@ -476,7 +413,7 @@ START_TEST (listen_failure_reported)
 {
     char err[256];
     vg_server_cfg_t vc = { .listen = "nonsense://x", .collector_id = "c", .max_batch_bytes = 1 << 20 };
-    ck_assert_ptr_null (vg_server_new (&vc, s_store, s_ingest, err, sizeof err));
+    ck_assert_ptr_null (vg_server_new (&vc, s_fx.store, s_fx.ingest, err, sizeof err));
     ck_assert_ptr_nonnull (strstr (err, "cannot listen on nonsense://x"));
 }
 END_TEST
@@ -484,17 +421,9 @@ END_TEST
 Suite *
 vg_server_suite (void)
 {
-    Suite *s = suite_create ("server");
-    TCase *tc = tcase_create ("server");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, hello_welcome);
-    tcase_add_test (tc, ack_means_durable);
-    tcase_add_test (tc, gap_gets_retry);
-    tcase_add_test (tc, malformed_counted);
-    tcase_add_test (tc, heartbeat_echoed);
-    tcase_add_test (tc, listen_failure_reported);
-    tcase_add_test (tc, rejected_batch_does_not_wedge_the_stream);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        hello_welcome, ack_means_durable, gap_gets_retry, malformed_counted, heartbeat_echoed,
+        listen_failure_reported, rejected_batch_does_not_wedge_the_stream,
+    };
+    return vg_test_suite ("server", "server", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

@@ -16,7 +16,9 @@
 #include "store/store.h"
 #include "proto/vigil.pb-c.h"
 #include "collector/zap.h"
+#include "tests/support/server_fixture.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 /* ---- vg_zap_peek_agent_id ---- */
 
@@ -139,90 +141,35 @@ END_TEST
 
 /* ---- the server with CURVE: a thread serving, clients as separate DEALERs ---- */
 
-static char s_dir[256];
-static char s_ep[300];
+static vg_test_server_t s_fx;
 static char s_srv_pub[41], s_srv_sec[41];
 static char s_a1_pub[41], s_a1_sec[41], s_a2_pub[41], s_a2_sec[41];
-static vg_store_t *s_store;
-static vg_ingest_t *s_ingest;
-static vg_server_t *s_srv;
-static volatile sig_atomic_t s_stop;
-static pthread_t s_thread;
-
-static void *
-s_serve (void *arg)
-{
-    (void) arg;
-    vg_server_run (s_srv, &s_stop);
-    return NULL;
-}
 
 static void
 setup (void)
 {
-    ck_assert_ptr_nonnull (vg_test_tmpdir (s_dir, sizeof s_dir, "zap"));
-    snprintf (s_ep, sizeof s_ep, "ipc://%s/sock", s_dir);
     ck_assert_int_eq (zmq_curve_keypair (s_srv_pub, s_srv_sec), 0);
     ck_assert_int_eq (zmq_curve_keypair (s_a1_pub, s_a1_sec), 0);
     ck_assert_int_eq (zmq_curve_keypair (s_a2_pub, s_a2_sec), 0);
-    char path[300], err[256];
-    snprintf (path, sizeof path, "%s/store", s_dir);
-    vg_store_cfg_t sc = { path, VG_STORE_RW, 7200000, false, 0 };
-    s_store = vg_store_open (&sc, err, sizeof err);
-    ck_assert_msg (s_store != NULL, "%s", err);
     static const vg_agent_acl_t acl[] = { { "a1", NULL, 0 }, { "a2", NULL, 0 } };
     vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, false, acl, 2 };
-    s_ingest = vg_ingest_new (&ic, s_store, err, sizeof err);
-    ck_assert_msg (s_ingest != NULL, "%s", err);
     vg_zap_key_t keys[] = { { "a1", s_a1_pub }, { "a2", s_a2_pub } };
-    vg_server_cfg_t vc = { s_ep, "c", 8, 0, 3600000, s_srv_sec, s_srv_pub, 16 << 20, keys, 2 };
-    s_srv = vg_server_new (&vc, s_store, s_ingest, err, sizeof err);
-    ck_assert_msg (s_srv != NULL, "%s", err);
-    s_stop = 0;
-    ck_assert_int_eq (pthread_create (&s_thread, NULL, s_serve, NULL), 0);
-}
-
-/* Stop the server thread (so its counters can be read without a race). */
-static void
-s_stop_server (void)
-{
-    if (!s_stop) {
-        s_stop = 1;
-        pthread_join (s_thread, NULL);
-    }
+    vg_server_cfg_t vc = { NULL, "c", 8, 0, 3600000, s_srv_sec, s_srv_pub, 16 << 20, keys, 2 };
+    vg_test_server_open (&s_fx, "zap", 7200000, &ic, &vc);
+    vg_test_server_run (&s_fx);
 }
 
 static void
 teardown (void)
 {
-    s_stop_server ();
-    vg_server_destroy (&s_srv);
-    vg_ingest_destroy (&s_ingest);
-    vg_store_destroy (&s_store);
-    ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
+    vg_test_server_close (&s_fx);
 }
 
 /* A DEALER to the server: CURVE with (pub, sec) when pub is set, else plain. */
 static void *
 s_client (void *ctx, const char *pub, const char *sec)
 {
-    void *d = zmq_socket (ctx, ZMQ_DEALER);
-    int zero = 0;
-    zmq_setsockopt (d, ZMQ_LINGER, &zero, sizeof zero);
-    if (pub) {
-        ck_assert_int_eq (zmq_setsockopt (d, ZMQ_CURVE_SERVERKEY, s_srv_pub, 40), 0);
-        ck_assert_int_eq (zmq_setsockopt (d, ZMQ_CURVE_PUBLICKEY, pub, 40), 0);
-        ck_assert_int_eq (zmq_setsockopt (d, ZMQ_CURVE_SECRETKEY, sec, 40), 0);
-    }
-    ck_assert_int_eq (zmq_connect (d, s_ep), 0);
-    return d;
-}
-
-static void
-s_send (void *d, uint8_t type, const uint8_t *p, size_t n)
-{
-    ck_assert_int_eq (zmq_send (d, &type, 1, ZMQ_SNDMORE), 1);
-    ck_assert_int_eq (zmq_send (d, p, n, 0), (int) n);
+    return vg_test_dealer (ctx, s_fx.ep, s_srv_pub, pub, sec);
 }
 
 /* Wait up to ms for a reply: its type (0 = none); an ACK's status goes to *ack_status. */
@@ -250,41 +197,30 @@ s_reply (void *d, int ms, int *ack_status)
     return t;
 }
 
-static void
-s_hello (void *d, const char *agent)
-{
-    Vigil__Hello h = VIGIL__HELLO__INIT;
-    h.agent_id = (char *) agent;
-    h.version = "test";
-    h.epoch = 1;
-    uint8_t buf[256];
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_HELLO, buf, vigil__hello__pack (&h, buf));
-}
-
 START_TEST (listed_key_is_admitted)
 {
     void *ctx = zmq_ctx_new ();
     void *d = s_client (ctx, s_a1_pub, s_a1_sec);
     int st = -1;
-    s_hello (d, "a1");
+    vg_test_hello (d, "a1", 1);
     ck_assert_int_eq (s_reply (d, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_WELCOME);
     uint8_t buf[256];
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
     ck_assert_int_eq (s_reply (d, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_ACK);
     ck_assert_int_eq (st, VIGIL__ACK_STATUS__ACK_STATUS_OK);
     /* The second key works too, for its own agent. */
     void *d2 = s_client (ctx, s_a2_pub, s_a2_sec);
-    s_hello (d2, "a2");
+    vg_test_hello (d2, "a2", 1);
     ck_assert_int_eq (s_reply (d2, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_WELCOME);
     zmq_close (d);
     zmq_close (d2);
     zmq_ctx_term (ctx);
-    s_stop_server ();
-    const vg_server_stats_t *s = vg_server_stats (s_srv);
+    vg_test_server_stop (&s_fx);
+    const vg_server_stats_t *s = vg_server_stats (s_fx.srv);
     ck_assert_uint_eq (s->zap_allowed, 2);
     ck_assert_uint_eq (s->zap_denied, 0);
     ck_assert_uint_eq (s->wrong_agent, 0);
-    ck_assert_uint_eq (vg_ingest_stats (s_ingest)->batches, 1);
+    ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->batches, 1);
 }
 END_TEST
 
@@ -297,21 +233,21 @@ START_TEST (unlisted_key_and_plain_refused)
     void *plain = s_client (ctx, NULL, NULL);
     int st = -1;
     uint8_t buf[256];
-    s_hello (rogue, "a1");
-    s_send (rogue, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
-    s_hello (plain, "a1");
-    s_send (plain, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
+    vg_test_hello (rogue, "a1", 1);
+    vg_test_send (rogue, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
+    vg_test_hello (plain, "a1", 1);
+    vg_test_send (plain, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
     ck_assert_int_eq (s_reply (rogue, 1500, &st), 0);
     ck_assert_int_eq (s_reply (plain, 500, &st), 0);
     zmq_close (rogue);
     zmq_close (plain);
     zmq_ctx_term (ctx);
-    s_stop_server ();
-    const vg_server_stats_t *s = vg_server_stats (s_srv);
+    vg_test_server_stop (&s_fx);
+    const vg_server_stats_t *s = vg_server_stats (s_fx.srv);
     ck_assert_uint_ge (s->zap_denied, 1);
     ck_assert_uint_eq (s->zap_allowed, 0);
     ck_assert_uint_eq (s->msgs_in, 0);
-    ck_assert_uint_eq (vg_ingest_stats (s_ingest)->batches, 0);
+    ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->batches, 0);
 }
 END_TEST
 
@@ -322,45 +258,45 @@ START_TEST (key_cannot_speak_for_another_agent)
     int st = -1;
     uint8_t buf[256];
     /* HELLO as a2 with a1's key: no WELCOME. */
-    s_hello (d, "a2");
+    vg_test_hello (d, "a2", 1);
     ck_assert_int_eq (s_reply (d, 1000, &st), 0);
     /* BATCH as a2 with a1's key: REJECTED, nothing stored. */
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a2", 1, buf, sizeof buf));
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a2", 1, buf, sizeof buf));
     ck_assert_int_eq (s_reply (d, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_ACK);
     ck_assert_int_eq (st, VIGIL__ACK_STATUS__ACK_STATUS_REJECTED);
     /* A batch with no agent_id at all is not a2's nor a1's either. */
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("", 1, buf, sizeof buf));
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("", 1, buf, sizeof buf));
     ck_assert_int_eq (s_reply (d, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_ACK);
     ck_assert_int_eq (st, VIGIL__ACK_STATUS__ACK_STATUS_REJECTED);
     /* Its own id still works on the same connection. */
-    s_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, s_pack_batch ("a1", 1, buf, sizeof buf));
     ck_assert_int_eq (s_reply (d, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_ACK);
     ck_assert_int_eq (st, VIGIL__ACK_STATUS__ACK_STATUS_OK);
     zmq_close (d);
     zmq_ctx_term (ctx);
-    s_stop_server ();
-    const vg_server_stats_t *s = vg_server_stats (s_srv);
+    vg_test_server_stop (&s_fx);
+    const vg_server_stats_t *s = vg_server_stats (s_fx.srv);
     ck_assert_uint_eq (s->wrong_agent, 3);
-    ck_assert_uint_eq (vg_ingest_stats (s_ingest)->batches, 1);
+    ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->batches, 1);
     uint64_t epoch, seq;
-    vg_ingest_agent_state (s_ingest, "a2", &epoch, &seq);
+    vg_ingest_agent_state (s_fx.ingest, "a2", &epoch, &seq);
     ck_assert_uint_eq (seq, 0);
 }
 END_TEST
 
 START_TEST (bad_server_key)
 {
-    s_stop_server ();
+    vg_test_server_stop (&s_fx);
     char err[256];
     vg_zap_key_t keys[] = { { "a1", s_a1_pub } };
     char ep[320];
-    snprintf (ep, sizeof ep, "ipc://%s/sock2", s_dir);
+    snprintf (ep, sizeof ep, "ipc://%s/sock2", s_fx.dir);
     vg_server_cfg_t vc = { ep, "c", 8, 0, 3600000, "short", NULL, 16 << 20, keys, 1 };
-    ck_assert_ptr_null (vg_server_new (&vc, s_store, s_ingest, err, sizeof err));
+    ck_assert_ptr_null (vg_server_new (&vc, s_fx.store, s_fx.ingest, err, sizeof err));
     ck_assert_ptr_nonnull (strstr (err, "secret key"));
     vg_zap_key_t bad[] = { { "a1", "x" } };
     vg_server_cfg_t vc2 = { ep, "c", 8, 0, 3600000, s_srv_sec, s_srv_pub, 16 << 20, bad, 1 };
-    ck_assert_ptr_null (vg_server_new (&vc2, s_store, s_ingest, err, sizeof err));
+    ck_assert_ptr_null (vg_server_new (&vc2, s_fx.store, s_fx.ingest, err, sizeof err));
     ck_assert_ptr_nonnull (strstr (err, "public_key"));
 }
 END_TEST
@@ -369,21 +305,13 @@ Suite *
 vg_zap_suite (void)
 {
     Suite *s = suite_create ("zap");
-    TCase *tc = tcase_create ("peek");
-    tcase_add_test (tc, peek_batch_and_hello);
-    tcase_add_test (tc, peek_last_wins);
-    tcase_add_test (tc, peek_hostile);
-    suite_add_tcase (s, tc);
-    tc = tcase_create ("config");
-    tcase_add_test (tc, zap_config_errors);
-    suite_add_tcase (s, tc);
-    tc = tcase_create ("server");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, listed_key_is_admitted);
-    tcase_add_test (tc, unlisted_key_and_plain_refused);
-    tcase_add_test (tc, key_cannot_speak_for_another_agent);
-    tcase_add_test (tc, bad_server_key);
-    suite_add_tcase (s, tc);
+    const TTest *t_peek[] = { peek_batch_and_hello, peek_last_wins, peek_hostile };
+    vg_test_tcase (s, "peek", t_peek, sizeof t_peek / sizeof t_peek[0], 0, NULL, NULL);
+    vg_test_tcase (s, "config", &zap_config_errors, 1, 0, NULL, NULL);
+    const TTest *t_server[] = {
+        listed_key_is_admitted, unlisted_key_and_plain_refused, key_cannot_speak_for_another_agent,
+        bad_server_key,
+    };
+    vg_test_tcase (s, "server", t_server, sizeof t_server / sizeof t_server[0], 60, setup, teardown);
     return s;
 }

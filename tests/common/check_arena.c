@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/arena.h"
+#include "tests/support/suite.h"
 
 START_TEST (arena_aligned_and_distinct)
 {
@@ -61,11 +62,6 @@ END_TEST
 Suite *
 vg_arena_suite (void)
 {
-    Suite *s = suite_create ("arena");
-    TCase *tc = tcase_create ("arena");
-    tcase_add_test (tc, arena_aligned_and_distinct);
-    tcase_add_test (tc, arena_limit_and_reset);
-    tcase_add_test (tc, arena_strings_packed);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { arena_aligned_and_distinct, arena_limit_and_reset, arena_strings_packed };
+    return vg_test_suite ("arena", "arena", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

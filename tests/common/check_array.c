@@ -6,6 +6,7 @@
 
 #include "common/array.h"
 #include "common/err.h"
+#include "tests/support/suite.h"
 
 START_TEST (grows_by_doubling_and_keeps_contents)
 {
@@ -44,10 +45,6 @@ END_TEST
 Suite *
 vg_array_suite (void)
 {
-    Suite *s = suite_create ("array");
-    TCase *tc = tcase_create ("reserve");
-    tcase_add_test (tc, grows_by_doubling_and_keeps_contents);
-    tcase_add_test (tc, overflow_refused_unchanged);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { grows_by_doubling_and_keeps_contents, overflow_refused_unchanged };
+    return vg_test_suite ("array", "reserve", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "tests/support/suite.h"
 
 START_TEST (append_and_printf)
 {
@@ -28,9 +29,5 @@ END_TEST
 Suite *
 vg_buf_suite (void)
 {
-    Suite *s = suite_create ("buf");
-    TCase *tc = tcase_create ("buf");
-    tcase_add_test (tc, append_and_printf);
-    suite_add_tcase (s, tc);
-    return s;
+    return vg_test_suite ("buf", "buf", &append_and_printf, 1, 0, NULL, NULL);
 }

@@ -10,16 +10,8 @@
 #include "common/buf.h"
 #include "common/chunk.h"
 #include "common/err.h"
-
-/* Deterministic generator (splitmix64) so a failure reproduces. */
-static uint64_t
-s_rand (uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C (0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C (0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C (0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
+#include "tests/support/rng.h"
+#include "tests/support/suite.h"
 
 static double
 s_bits_to_double (uint64_t u)
@@ -63,6 +55,16 @@ s_roundtrip (const int64_t *ts, const double *v, size_t n, int *codec_out)
     return len;
 }
 
+/* s_roundtrip, asserting the codec the encoder chose. */
+static size_t
+s_roundtrip_as (const int64_t *ts, const double *v, size_t n, int want_codec)
+{
+    int codec;
+    size_t len = s_roundtrip (ts, v, n, &codec);
+    ck_assert_int_eq (codec, want_codec);
+    return len;
+}
+
 START_TEST (ts_regular)
 {
     enum { N = 4096 };
@@ -71,7 +73,7 @@ START_TEST (ts_regular)
     uint64_t rs = 1;
     for (int i = 0; i < N; i++) {
         ts[i] = INT64_C (1764367381000) + (int64_t) i * 10000;
-        v[i] = (double) (s_rand (&rs) % 1000) / 10.0;
+        v[i] = (double) (rng_splitmix (&rs) % 1000) / 10.0;
     }
     size_t full = s_roundtrip (ts, v, N, NULL);
     /* Values are uniform in 0..999 tenths: a delta zig-zags to at most 11 bits, 13 with
@@ -96,7 +98,7 @@ START_TEST (ts_irregular)
     int64_t t = INT64_C (1764367381000);
     for (int i = 0; i < N; i++) {
         /* jitter of +-50 ms, occasional gaps, occasional out-of-order and duplicates */
-        uint64_t r = s_rand (&rs);
+        uint64_t r = rng_splitmix (&rs);
         switch (r % 10) {
         case 0: t -= (int64_t) (r >> 8) % 100000; break;
         case 1: break;
@@ -129,8 +131,8 @@ START_TEST (ts_extremes)
     static double rv[M];
     uint64_t rs = 3;
     for (int i = 0; i < M; i++) {
-        uint64_t r = s_rand (&rs);
-        rts[i] = (int64_t) (r >> (s_rand (&rs) % 64));
+        uint64_t r = rng_splitmix (&rs);
+        rts[i] = (int64_t) (r >> (rng_splitmix (&rs) % 64));
         rv[i] = 0;
     }
     s_roundtrip (rts, rv, M, NULL);
@@ -147,14 +149,12 @@ START_TEST (counter_resets)
     for (int i = 0; i < N; i++) {
         ts[i] = INT64_C (1764367381000) + (int64_t) i * 30000;
         if (i % 1000 == 999)
-            c = (double) (s_rand (&rs) % 10); /* device reboot */
+            c = (double) (rng_splitmix (&rs) % 10); /* device reboot */
         else
-            c += 250000.0 + (double) (s_rand (&rs) % 2001);
+            c += 250000.0 + (double) (rng_splitmix (&rs) % 2001);
         v[i] = c;
     }
-    int codec;
-    s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
 }
 END_TEST
 
@@ -171,13 +171,11 @@ START_TEST (size_counter_noise)
         ts[i] = INT64_C (1764367381000) + (int64_t) i * 10000;
         int noise = 0;
         for (int k = 0; k < 4; k++) /* sum of 4 uniforms: bell-shaped, sd ~ 50 */
-            noise += (int) (s_rand (&rs) % 174) - 86;
+            noise += (int) (rng_splitmix (&rs) % 174) - 86;
         c += 2500 + noise;
         v[i] = c;
     }
-    int codec;
-    size_t len = s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    size_t len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
     ck_assert_uint_le (len, (size_t) N * 2);
 }
 END_TEST
@@ -191,32 +189,27 @@ START_TEST (gauge_decimal)
     uint64_t rs = 6;
     long m = -312; /* -3.12 dBm */
     for (int i = 0; i < N; i++) {
-        ts[i] = INT64_C (1764367381000) + (int64_t) i * 5000 + (int64_t) (s_rand (&rs) % 7);
-        m += (long) (s_rand (&rs) % 21) - 10;
+        ts[i] = INT64_C (1764367381000) + (int64_t) i * 5000 + (int64_t) (rng_splitmix (&rs) % 7);
+        m += (long) (rng_splitmix (&rs) % 21) - 10;
         v[i] = (double) m / 100.0;
     }
-    int codec;
-    size_t len = s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    size_t len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
     /* a 2-decimal gauge with +-0.10 steps fits in ~1.5 bytes/sample; Gorilla would need
      * far more (the mantissa of x/100 is not short) */
     ck_assert_uint_le (len, (size_t) N * 2);
 
     /* percentages with one decimal, and values that need e = 9 */
     for (int i = 0; i < N; i++)
-        v[i] = (double) (s_rand (&rs) % 1001) / 10.0;
-    s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+        v[i] = (double) (rng_splitmix (&rs) % 1001) / 10.0;
+    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
     for (int i = 0; i < N; i++)
-        v[i] = (double) (int64_t) (s_rand (&rs) % 4000000000u) / 1e9;
-    s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+        v[i] = (double) (int64_t) (rng_splitmix (&rs) % 4000000000u) / 1e9;
+    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
 
     /* 10 decimals is beyond the decimal codec: must fall back to Gorilla and round-trip */
     for (int i = 0; i < N; i++)
-        v[i] = (double) (int64_t) (s_rand (&rs) % 4000000000u) / 1e10 + 1e-10;
-    s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+        v[i] = (double) (int64_t) (rng_splitmix (&rs) % 4000000000u) / 1e10 + 1e-10;
+    s_roundtrip_as (ts, v, N, VG_CHUNK_GORILLA);
 }
 END_TEST
 
@@ -251,26 +244,20 @@ START_TEST (special_values)
     int64_t ts[sizeof v / sizeof v[0]];
     for (size_t i = 0; i < n; i++)
         ts[i] = (int64_t) i * 1000;
-    int codec;
-    s_roundtrip (ts, v, n, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+    s_roundtrip_as (ts, v, n, VG_CHUNK_GORILLA);
 
     /* -0.0 in an otherwise decimal series must force Gorilla (decimal would lose the sign) */
     double d[] = { 1.25, 0.5, -0.0, 3.75 };
     int64_t dt[] = { 1, 2, 3, 4 };
-    s_roundtrip (dt, d, 4, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+    s_roundtrip_as (dt, d, 4, VG_CHUNK_GORILLA);
     /* +0.0 alone is decimal */
     d[2] = 0.0;
-    s_roundtrip (dt, d, 4, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (dt, d, 4, VG_CHUNK_DECIMAL);
     /* 2^53 and beyond is not decimal */
     double big[] = { 9007199254740992.0, 9007199254740994.0, -9007199254740992.0 };
-    s_roundtrip (dt, big, 3, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+    s_roundtrip_as (dt, big, 3, VG_CHUNK_GORILLA);
     double edge[] = { 9007199254740991.0, 9007199254740990.0, 9007199254740989.0 };
-    s_roundtrip (dt, edge, 3, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (dt, edge, 3, VG_CHUNK_DECIMAL);
 }
 END_TEST
 
@@ -282,11 +269,9 @@ START_TEST (random_doubles)
     uint64_t rs = 7;
     for (int i = 0; i < N; i++) {
         ts[i] = (int64_t) i;
-        v[i] = s_bits_to_double (s_rand (&rs)); /* any bit pattern, NaNs included */
+        v[i] = s_bits_to_double (rng_splitmix (&rs)); /* any bit pattern, NaNs included */
     }
-    int codec;
-    s_roundtrip (ts, v, N, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+    s_roundtrip_as (ts, v, N, VG_CHUNK_GORILLA);
 }
 END_TEST
 
@@ -310,16 +295,13 @@ START_TEST (max_samples)
     ck_assert (ts && v);
     uint64_t rs = 8;
     for (size_t i = 0; i < n; i++) {
-        ts[i] = INT64_C (1700000000000) + (int64_t) i * 1000 + (int64_t) (s_rand (&rs) % 3);
-        v[i] = (double) (s_rand (&rs) % 100000) / 100.0;
+        ts[i] = INT64_C (1700000000000) + (int64_t) i * 1000 + (int64_t) (rng_splitmix (&rs) % 3);
+        v[i] = (double) (rng_splitmix (&rs) % 100000) / 100.0;
     }
-    int codec;
-    s_roundtrip (ts, v, n, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (ts, v, n, VG_CHUNK_DECIMAL);
     for (size_t i = 0; i < n; i++)
-        v[i] = s_bits_to_double (s_rand (&rs));
-    s_roundtrip (ts, v, n, &codec);
-    ck_assert_int_eq (codec, VG_CHUNK_GORILLA);
+        v[i] = s_bits_to_double (rng_splitmix (&rs));
+    s_roundtrip_as (ts, v, n, VG_CHUNK_GORILLA);
 
     /* out of range counts */
     vg_buf_t b = VG_BUF_INIT;
@@ -401,7 +383,7 @@ s_sample_chunks (vg_buf_t *b, size_t *off, size_t max)
                 vg_num_t iv[N];
                 for (size_t i = 0; i < N; i++) {
                     ts[i] = INT64_C (1764367381000) + (int64_t) i * 1000;
-                    iv[i].u = is ? s_rand (&rs) : UINT64_MAX - 5000 + i * 37;
+                    iv[i].u = is ? rng_splitmix (&rs) : UINT64_MAX - 5000 + i * 37;
                 }
                 off[k++] = b->len;
                 ck_assert_int_eq (vg_chunk_encode_num (ts, iv, is ? VG_NUM_I64 : VG_NUM_U64, N, b), 0);
@@ -411,11 +393,11 @@ s_sample_chunks (vg_buf_t *b, size_t *off, size_t max)
             ts[i] = INT64_C (1764367381000) + (int64_t) i * 1000;
             switch (shape) {
             case 0: v[i] = (double) i * 3; break;                            /* counter */
-            case 1: v[i] = (double) (s_rand (&rs) % 10000) / 100.0; break; /* gauge */
-            case 2: v[i] = s_bits_to_double (s_rand (&rs)); break;         /* random bits */
+            case 1: v[i] = (double) (rng_splitmix (&rs) % 10000) / 100.0; break; /* gauge */
+            case 2: v[i] = s_bits_to_double (rng_splitmix (&rs)); break;         /* random bits */
             case 3:
                 v[i] = 5.0;
-                ts[i] = (int64_t) s_rand (&rs);
+                ts[i] = (int64_t) rng_splitmix (&rs);
                 break;
             case 4: v[i] = i % 7 ? 1.0 / 3.0 : -0.0; break;
             default: v[i] = 2.5; break;
@@ -486,14 +468,14 @@ START_TEST (random_bytes)
     uint8_t buf[256];
     uint64_t rs = 10;
     for (int iter = 0; iter < 200000; iter++) {
-        size_t len = s_rand (&rs) % sizeof buf;
+        size_t len = rng_splitmix (&rs) % sizeof buf;
         for (size_t i = 0; i < len; i++)
-            buf[i] = (uint8_t) s_rand (&rs);
+            buf[i] = (uint8_t) rng_splitmix (&rs);
         if (len && iter % 2) /* a valid codec byte and a small count get further in */
             buf[0] = (uint8_t) (1 + iter % 6 / 2);
         if (len > 1 && iter % 4 < 2)
-            buf[1] = (uint8_t) (s_rand (&rs) % 80);
-        s_hostile (buf, len, 1 + s_rand (&rs) % CAP, ts, v);
+            buf[1] = (uint8_t) (rng_splitmix (&rs) % 80);
+        s_hostile (buf, len, 1 + rng_splitmix (&rs) % CAP, ts, v);
     }
 
     /* bit flips in valid chunks */
@@ -503,12 +485,12 @@ START_TEST (random_bytes)
     static int64_t bts[400];
     static double bv[400];
     for (int iter = 0; iter < 20000; iter++) {
-        size_t c = s_rand (&rs) % k, len = off[c + 1] - off[c];
+        size_t c = rng_splitmix (&rs) % k, len = off[c + 1] - off[c];
         uint8_t *q = malloc (len);
         ck_assert (q);
         memcpy (q, b.data + off[c], len);
         for (int f = 0; f < 1 + iter % 4; f++)
-            q[s_rand (&rs) % len] ^= (uint8_t) (1u << (s_rand (&rs) % 8));
+            q[rng_splitmix (&rs) % len] ^= (uint8_t) (1u << (rng_splitmix (&rs) % 8));
         s_hostile (q, len, 400, bts, bv);
         free (q);
     }
@@ -597,17 +579,17 @@ START_TEST (int_extremes)
     vg_num_t v[N];
     uint64_t rs = 77;
     for (size_t i = 0; i < N; i++)
-        ts[i] = INT64_C (1764367381000) + (int64_t) i * 1000 + (int64_t) (s_rand (&rs) % 3);
+        ts[i] = INT64_C (1764367381000) + (int64_t) i * 1000 + (int64_t) (rng_splitmix (&rs) % 3);
     /* unsigned: 0, 2^53 + 1, 2^60 + 1, UINT64_MAX and neighbours, then random bit patterns */
     static const uint64_t edge[] = { 0, (UINT64_C (1) << 53) + 1, (UINT64_C (1) << 60) + 1, UINT64_MAX,
                                      UINT64_MAX - 1, 1, (UINT64_C (1) << 63), (UINT64_C (1) << 63) - 1 };
     for (size_t i = 0; i < N; i++)
-        v[i].u = i < 8 ? edge[i] : s_rand (&rs) >> (s_rand (&rs) % 64);
+        v[i].u = i < 8 ? edge[i] : rng_splitmix (&rs) >> (rng_splitmix (&rs) % 64);
     s_int_roundtrip (ts, v, VG_NUM_U64, N);
     /* signed: INT64_MIN / MAX next to each other (the widest possible deltas) */
     static const int64_t sedge[] = { INT64_MIN, INT64_MAX, -1, 0, INT64_MIN + 1, 1, INT64_MAX - 1, -(INT64_C (1) << 60) - 1 };
     for (size_t i = 0; i < N; i++)
-        v[i].i = i < 8 ? sedge[i] : (int64_t) s_rand (&rs);
+        v[i].i = i < 8 ? sedge[i] : (int64_t) rng_splitmix (&rs);
     s_int_roundtrip (ts, v, VG_NUM_I64, N);
     /* one sample, and every single-value width */
     for (unsigned w = 0; w <= 64; w++) {
@@ -629,7 +611,7 @@ START_TEST (int_counter_size)
     uint64_t rs = 5, c = (UINT64_C (1) << 60) + 1;
     for (size_t i = 0; i < N; i++) {
         ts[i] = INT64_C (1764367381000) + (int64_t) i * 1000;
-        c += 125000000 + s_rand (&rs) % 1000;
+        c += 125000000 + rng_splitmix (&rs) % 1000;
         v[i].u = c;
     }
     size_t len = s_int_roundtrip (ts, v, VG_NUM_U64, N);
@@ -714,11 +696,7 @@ vg_chunk_suite (void)
         { "int_counter_size", int_counter_size, 10 },
         { "old_codecs_frozen", old_codecs_frozen, 10 },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, cases[i].timeout);
-        tcase_add_test (tc, cases[i].test);
-        suite_add_tcase (s, tc);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        vg_test_tcase (s, cases[i].name, &cases[i].test, 1, cases[i].timeout, NULL, NULL);
     return s;
 }

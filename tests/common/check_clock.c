@@ -3,6 +3,7 @@
 
 #include "common/clock.h"
 #include "common/err.h"
+#include "tests/support/suite.h"
 
 START_TEST (parse_forms)
 {
@@ -50,11 +51,6 @@ END_TEST
 Suite *
 vg_clock_suite (void)
 {
-    Suite *s = suite_create ("clock");
-    TCase *tc = tcase_create ("clock");
-    tcase_add_test (tc, parse_forms);
-    tcase_add_test (tc, format_roundtrip);
-    tcase_add_test (tc, durations);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { parse_forms, format_roundtrip, durations };
+    return vg_test_suite ("clock", "clock", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 
 #include "common/compress.h"
 #include "common/err.h"
+#include "tests/support/suite.h"
 
 START_TEST (roundtrip_and_detect)
 {
@@ -34,9 +35,5 @@ END_TEST
 Suite *
 vg_compress_suite (void)
 {
-    Suite *s = suite_create ("compress");
-    TCase *tc = tcase_create ("compress");
-    tcase_add_test (tc, roundtrip_and_detect);
-    suite_add_tcase (s, tc);
-    return s;
+    return vg_test_suite ("compress", "compress", &roundtrip_and_detect, 1, 0, NULL, NULL);
 }

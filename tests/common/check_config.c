@@ -9,6 +9,8 @@
 
 #include "common/config.h"
 #include "common/err.h"
+#include "tests/support/text_assert.h"
+#include "tests/support/suite.h"
 
 /* A table shaped like the agent's: a nested LIST with its own table, a kept NODE. */
 typedef struct {
@@ -103,13 +105,26 @@ s_load (const char *yaml, t_cfg_t *c, char *msg, size_t size)
     return rc;
 }
 
-#define LOAD_FAILS(yaml, code, expect)                                                                     \
-    do {                                                                                                   \
-        t_cfg_t c_;                                                                                        \
-        char m_[512];                                                                                      \
-        ck_assert_int_eq (s_load ((yaml), &c_, m_, sizeof m_), (code));                                    \
-        ck_assert_str_eq (m_, (expect));                                                                   \
-    } while (0)
+/* Loading yaml fails with -VG_ECONFIG and exactly the message expect. */
+static void
+s_load_fails (const char *yaml, const char *expect)
+{
+    t_cfg_t c;
+    char m[512];
+    ck_assert_int_eq (s_load (yaml, &c, m, sizeof m), -VG_ECONFIG);
+    ck_assert_str_eq (m, expect);
+}
+
+typedef struct {
+    const char *yaml, *expect;
+} fail_t;
+
+static void
+s_load_fails_each (const fail_t *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        s_load_fails (f[i].yaml, f[i].expect);
+}
 
 START_TEST (scalar_types)
 {
@@ -137,23 +152,35 @@ END_TEST
 
 START_TEST (scalar_errors)
 {
-    LOAD_FAILS (T_MIN "offset: 6\n", -VG_ECONFIG, "agent.yaml:5: key 'offset': must be between -5 and 5");
-    LOAD_FAILS (T_MIN "offset: -6\n", -VG_ECONFIG, "agent.yaml:5: key 'offset': must be between -5 and 5");
-    LOAD_FAILS (T_MIN "offset: 1.5\n", -VG_ECONFIG, "agent.yaml:5: key 'offset': '1.5' is not an integer");
-    LOAD_FAILS (T_MIN "offset: 99999999999999999999\n", -VG_ECONFIG,
-                "agent.yaml:5: key 'offset': '99999999999999999999' is not an integer");
-    LOAD_FAILS (T_MIN "batch:\n  max_samples: 1048577\n", -VG_ECONFIG,
-                "agent.yaml:6: key 'batch.max_samples': must be between 1 and 1048576");
-    LOAD_FAILS (T_MIN "batch.max_samples: -1\n", -VG_ECONFIG,
-                "agent.yaml:5: key 'batch.max_samples': '-1' is not a non-negative integer");
-    LOAD_FAILS (T_MIN "ratio: 1.01\n", -VG_ECONFIG, "agent.yaml:5: key 'ratio': must be between 0 and 1");
-    LOAD_FAILS (T_MIN "ratio: nan\n", -VG_ECONFIG, "agent.yaml:5: key 'ratio': 'nan' is not a number");
-    LOAD_FAILS (T_MIN "curve: maybe\n", -VG_ECONFIG,
-                "agent.yaml:5: key 'curve': 'maybe' is not a boolean (use true or false)");
-    LOAD_FAILS (T_MIN "curve:\n", -VG_ECONFIG, "agent.yaml:5: key 'curve': needs a value (a bool)");
-    LOAD_FAILS (T_MIN "curve: [1]\n", -VG_ECONFIG, "agent.yaml:5: key 'curve': expected a bool, got a sequence");
-    LOAD_FAILS (T_MIN "name: far-too-long\n", -VG_ECONFIG, "agent.yaml:5: key 'name': longer than 8 characters");
-    LOAD_FAILS (T_MIN "batch: 5\n", -VG_ECONFIG, "agent.yaml:5: key 'batch': expected a map, got a scalar");
+    static const fail_t bad[] = {
+        { T_MIN "offset: 6\n",
+          "agent.yaml:5: key 'offset': must be between -5 and 5" },
+        { T_MIN "offset: -6\n",
+          "agent.yaml:5: key 'offset': must be between -5 and 5" },
+        { T_MIN "offset: 1.5\n",
+          "agent.yaml:5: key 'offset': '1.5' is not an integer" },
+        { T_MIN "offset: 99999999999999999999\n",
+          "agent.yaml:5: key 'offset': '99999999999999999999' is not an integer" },
+        { T_MIN "batch:\n  max_samples: 1048577\n",
+          "agent.yaml:6: key 'batch.max_samples': must be between 1 and 1048576" },
+        { T_MIN "batch.max_samples: -1\n",
+          "agent.yaml:5: key 'batch.max_samples': '-1' is not a non-negative integer" },
+        { T_MIN "ratio: 1.01\n",
+          "agent.yaml:5: key 'ratio': must be between 0 and 1" },
+        { T_MIN "ratio: nan\n",
+          "agent.yaml:5: key 'ratio': 'nan' is not a number" },
+        { T_MIN "curve: maybe\n",
+          "agent.yaml:5: key 'curve': 'maybe' is not a boolean (use true or false)" },
+        { T_MIN "curve:\n",
+          "agent.yaml:5: key 'curve': needs a value (a bool)" },
+        { T_MIN "curve: [1]\n",
+          "agent.yaml:5: key 'curve': expected a bool, got a sequence" },
+        { T_MIN "name: far-too-long\n",
+          "agent.yaml:5: key 'name': longer than 8 characters" },
+        { T_MIN "batch: 5\n",
+          "agent.yaml:5: key 'batch': expected a map, got a scalar" },
+    };
+    s_load_fails_each (bad, sizeof bad / sizeof bad[0]);
 }
 END_TEST
 
@@ -182,18 +209,21 @@ START_TEST (durations_and_sizes)
         ck_assert_uint_eq (c.spool_max, sz[i].bytes);
         vg_cfg_free (&t_table, &c);
     }
-    LOAD_FAILS (T_MIN "batch:\n  flush: 1h\n", -VG_ECONFIG,
-                "agent.yaml:6: key 'batch.flush': must be between 10ms and 1m");
-    LOAD_FAILS (T_MIN "batch:\n  flush: 5 parsecs\n", -VG_ECONFIG,
-                "agent.yaml:6: key 'batch.flush': '5 parsecs' is not a duration (e.g. 500ms, 10s, 5m, 2h, 7d)");
-    LOAD_FAILS (T_MIN "batch:\n  flush: -5s\n", -VG_ECONFIG,
-                "agent.yaml:6: key 'batch.flush': '-5s' is not a duration (e.g. 500ms, 10s, 5m, 2h, 7d)");
-    LOAD_FAILS (T_MIN "spool: {max_bytes: 2TiB}\n", -VG_ECONFIG,
-                "agent.yaml:5: key 'spool.max_bytes': must be between 4KiB and 1TiB");
-    LOAD_FAILS (T_MIN "spool: {max_bytes: 12 furlongs}\n", -VG_ECONFIG,
-                "agent.yaml:5: key 'spool.max_bytes': '12 furlongs' is not a size (e.g. 4096, 64KiB, 64MiB, 1GB)");
-    LOAD_FAILS (T_MIN "spool: {max_bytes: 99999999999TiB}\n", -VG_ECONFIG,
-                "agent.yaml:5: key 'spool.max_bytes': '99999999999TiB' is not a size (e.g. 4096, 64KiB, 64MiB, 1GB)");
+    static const fail_t bad[] = {
+        { T_MIN "batch:\n  flush: 1h\n",
+          "agent.yaml:6: key 'batch.flush': must be between 10ms and 1m" },
+        { T_MIN "batch:\n  flush: 5 parsecs\n",
+          "agent.yaml:6: key 'batch.flush': '5 parsecs' is not a duration (e.g. 500ms, 10s, 5m, 2h, 7d)" },
+        { T_MIN "batch:\n  flush: -5s\n",
+          "agent.yaml:6: key 'batch.flush': '-5s' is not a duration (e.g. 500ms, 10s, 5m, 2h, 7d)" },
+        { T_MIN "spool: {max_bytes: 2TiB}\n",
+          "agent.yaml:5: key 'spool.max_bytes': must be between 4KiB and 1TiB" },
+        { T_MIN "spool: {max_bytes: 12 furlongs}\n",
+          "agent.yaml:5: key 'spool.max_bytes': '12 furlongs' is not a size (e.g. 4096, 64KiB, 64MiB, 1GB)" },
+        { T_MIN "spool: {max_bytes: 99999999999TiB}\n",
+          "agent.yaml:5: key 'spool.max_bytes': '99999999999TiB' is not a size (e.g. 4096, 64KiB, 64MiB, 1GB)" },
+    };
+    s_load_fails_each (bad, sizeof bad / sizeof bad[0]);
 }
 END_TEST
 
@@ -204,10 +234,13 @@ START_TEST (enums)
     ck_assert_int_eq (s_load (T_MIN "log: {level: warn}\n", &c, m, sizeof m), 0);
     ck_assert_int_eq (c.level, 2);
     vg_cfg_free (&t_table, &c);
-    LOAD_FAILS (T_MIN "log:\n  level: verbose\n", -VG_ECONFIG,
-                "agent.yaml:6: key 'log.level': 'verbose' is not one of: debug, info, warn, error");
-    LOAD_FAILS (T_MIN "log:\n  level: WARN\n", -VG_ECONFIG,
-                "agent.yaml:6: key 'log.level': 'WARN' is not one of: debug, info, warn, error");
+    static const fail_t bad[] = {
+        { T_MIN "log:\n  level: verbose\n",
+          "agent.yaml:6: key 'log.level': 'verbose' is not one of: debug, info, warn, error" },
+        { T_MIN "log:\n  level: WARN\n",
+          "agent.yaml:6: key 'log.level': 'WARN' is not one of: debug, info, warn, error" },
+    };
+    s_load_fails_each (bad, sizeof bad / sizeof bad[0]);
 }
 END_TEST
 
@@ -254,48 +287,61 @@ START_TEST (defaults)
     ck_assert_str_eq (err.key, "n");
     ck_assert_str_eq (err.msg, "must be between 1 and 10");
     /* an empty document takes all defaults: only the required keys complain */
-    LOAD_FAILS ("", -VG_ECONFIG, "agent.yaml: key 'agent.id': missing required key");
+    s_load_fails ("", "agent.yaml: key 'agent.id': missing required key");
 }
 END_TEST
 
 START_TEST (required_missing)
 {
-    LOAD_FAILS ("collectors: [{endpoint: x}]\n", -VG_ECONFIG, "agent.yaml:1: key 'agent.id': missing required key");
-    LOAD_FAILS ("offset: 1\n\nagent:\n  other: x\n", -VG_ECONFIG,
-                "agent.yaml:4: key 'agent.other': unknown key");
-    LOAD_FAILS ("offset: 1\n\nagent:\n  # nothing yet\ncollectors: [{endpoint: x}]\n", -VG_ECONFIG,
-                "agent.yaml:3: key 'agent.id': missing required key");
-    LOAD_FAILS ("agent: {id: a}\n", -VG_ECONFIG, "agent.yaml:1: key 'collectors': missing required key");
-    LOAD_FAILS ("agent: {id: a}\ncollectors:\n  - endpoint: x\n  - weight: 3\n", -VG_ECONFIG,
-                "agent.yaml:4: key 'collectors[1].endpoint': missing required key");
-    LOAD_FAILS ("agent: {id: a}\ncollectors: []\n", -VG_ECONFIG,
-                "agent.yaml:2: key 'collectors': has 0 items, at least 1 needed");
+    static const fail_t bad[] = {
+        { "collectors: [{endpoint: x}]\n",
+          "agent.yaml:1: key 'agent.id': missing required key" },
+        { "offset: 1\n\nagent:\n  other: x\n",
+          "agent.yaml:4: key 'agent.other': unknown key" },
+        { "offset: 1\n\nagent:\n  # nothing yet\ncollectors: [{endpoint: x}]\n",
+          "agent.yaml:3: key 'agent.id': missing required key" },
+        { "agent: {id: a}\n",
+          "agent.yaml:1: key 'collectors': missing required key" },
+        { "agent: {id: a}\ncollectors:\n  - endpoint: x\n  - weight: 3\n",
+          "agent.yaml:4: key 'collectors[1].endpoint': missing required key" },
+        { "agent: {id: a}\ncollectors: []\n",
+          "agent.yaml:2: key 'collectors': has 0 items, at least 1 needed" },
+    };
+    s_load_fails_each (bad, sizeof bad / sizeof bad[0]);
 }
 END_TEST
 
 START_TEST (unknown_keys)
 {
-    LOAD_FAILS ("agent: {id: a}\ncollector: [{endpoint: x}]\n", -VG_ECONFIG,
-                "agent.yaml:2: key 'collector': unknown key (did you mean 'collectors'?)");
-    LOAD_FAILS (T_MIN "batch:\n  max_sample: 5\n", -VG_ECONFIG,
-                "agent.yaml:6: key 'batch.max_sample': unknown key (did you mean 'batch.max_samples'?)");
-    LOAD_FAILS (T_MIN "batch.flsh: 1s\n", -VG_ECONFIG,
-                "agent.yaml:5: key 'batch.flsh': unknown key (did you mean 'batch.flush'?)");
-    LOAD_FAILS (T_MIN "zzzzzz: 1\n", -VG_ECONFIG, "agent.yaml:5: key 'zzzzzz': unknown key");
-    LOAD_FAILS ("agent: {id: a}\ncollectors:\n  - endpoint: x\n    wieght: 2\n", -VG_ECONFIG,
-                "agent.yaml:4: key 'collectors[0].wieght': unknown key (did you mean 'weight'?)");
-    LOAD_FAILS (T_MIN "? [a, b]\n: 1\n", -VG_ECONFIG, "agent.yaml:5: a key must be a plain string, not a sequence");
+    static const fail_t bad[] = {
+        { "agent: {id: a}\ncollector: [{endpoint: x}]\n",
+          "agent.yaml:2: key 'collector': unknown key (did you mean 'collectors'?)" },
+        { T_MIN "batch:\n  max_sample: 5\n",
+          "agent.yaml:6: key 'batch.max_sample': unknown key (did you mean 'batch.max_samples'?)" },
+        { T_MIN "batch.flsh: 1s\n",
+          "agent.yaml:5: key 'batch.flsh': unknown key (did you mean 'batch.flush'?)" },
+        { T_MIN "zzzzzz: 1\n",
+          "agent.yaml:5: key 'zzzzzz': unknown key" },
+        { "agent: {id: a}\ncollectors:\n  - endpoint: x\n    wieght: 2\n",
+          "agent.yaml:4: key 'collectors[0].wieght': unknown key (did you mean 'weight'?)" },
+        { T_MIN "? [a, b]\n: 1\n",
+          "agent.yaml:5: a key must be a plain string, not a sequence" },
+    };
+    s_load_fails_each (bad, sizeof bad / sizeof bad[0]);
 }
 END_TEST
 
 START_TEST (duplicate_keys)
 {
-    LOAD_FAILS ("agent: {id: a}\noffset: 1\ncollectors: [{endpoint: x}]\noffset: 2\n", -VG_ECONFIG,
-                "agent.yaml:4: key 'offset': duplicate key (first at line 2)");
-    LOAD_FAILS (T_MIN "batch: {flush: 1s}\nbatch.flush: 2s\n", -VG_ECONFIG,
-                "agent.yaml:6: key 'batch.flush': duplicate key (first at line 5)");
-    LOAD_FAILS (T_MIN "batch: {flush: 1s}\nbatch: {max_samples: 3}\n", -VG_ECONFIG,
-                "agent.yaml:6: key 'batch': duplicate key (first at line 5)");
+    static const fail_t bad[] = {
+        { "agent: {id: a}\noffset: 1\ncollectors: [{endpoint: x}]\noffset: 2\n",
+          "agent.yaml:4: key 'offset': duplicate key (first at line 2)" },
+        { T_MIN "batch: {flush: 1s}\nbatch.flush: 2s\n",
+          "agent.yaml:6: key 'batch.flush': duplicate key (first at line 5)" },
+        { T_MIN "batch: {flush: 1s}\nbatch: {max_samples: 3}\n",
+          "agent.yaml:6: key 'batch': duplicate key (first at line 5)" },
+    };
+    s_load_fails_each (bad, sizeof bad / sizeof bad[0]);
 }
 END_TEST
 
@@ -309,13 +355,20 @@ START_TEST (syntax_errors)
     ck_assert_msg (strncmp (m, "agent.yaml:3: YAML syntax error: ", 33) == 0, "%s", m);
     ck_assert_int_eq (s_load ("a: b\n  c: d\n", &c, m, sizeof m), -VG_ECONFIG);
     ck_assert_msg (strncmp (m, "agent.yaml:2: YAML syntax error: mapping values are not allowed", 62) == 0, "%s", m);
-    LOAD_FAILS ("a: 1\nb: \"\xff\"\n", -VG_ECONFIG, "agent.yaml:2: YAML error: invalid leading UTF-8 octet (byte 9)");
-    LOAD_FAILS ("a: 1\nb: 'open\n\nc: 2\n", -VG_ECONFIG,
-                "agent.yaml:5: YAML syntax error: found unexpected end of stream "
-                "(while scanning a quoted scalar at line 2)");
-    LOAD_FAILS ("a: \"x\\0y\"\n", -VG_ECONFIG, "agent.yaml:1: a value contains a NUL character");
-    LOAD_FAILS ("- 1\n- 2\n", -VG_ECONFIG, "agent.yaml:1: expected a map of keys, got a sequence");
-    LOAD_FAILS (T_MIN "---\na: 1\n", -VG_ECONFIG, "agent.yaml:5: more than one YAML document");
+    static const fail_t bad[] = {
+        { "a: 1\nb: \"\xff\"\n",
+          "agent.yaml:2: YAML error: invalid leading UTF-8 octet (byte 9)" },
+        { "a: 1\nb: 'open\n\nc: 2\n",
+          "agent.yaml:5: YAML syntax error: found unexpected end of stream "
+          "(while scanning a quoted scalar at line 2)" },
+        { "a: \"x\\0y\"\n",
+          "agent.yaml:1: a value contains a NUL character" },
+        { "- 1\n- 2\n",
+          "agent.yaml:1: expected a map of keys, got a sequence" },
+        { T_MIN "---\na: 1\n",
+          "agent.yaml:5: more than one YAML document" },
+    };
+    s_load_fails_each (bad, sizeof bad / sizeof bad[0]);
 }
 END_TEST
 
@@ -324,7 +377,7 @@ START_TEST (input_bounds)
     t_cfg_t c;
     char m[512];
     /* aliases (and so "billion laughs") are refused */
-    LOAD_FAILS ("agent: &x {id: a}\nother: *x\n", -VG_ECONFIG, "agent.yaml:2: aliases (*x) are not supported");
+    s_load_fails ("agent: &x {id: a}\nother: *x\n", "agent.yaml:2: aliases (*x) are not supported");
     /* nesting: 32 levels parse (then fail as unknown), 33 are refused */
     char deep[256];
     for (int levels = 32; levels <= 33; levels++) {
@@ -344,7 +397,7 @@ START_TEST (input_bounds)
         }
     }
     /* list counts */
-    LOAD_FAILS (T_MIN "tags: [a, b, c, d]\n", -VG_ECONFIG, "agent.yaml:5: key 'tags': has 4 items, at most 3 allowed");
+    s_load_fails (T_MIN "tags: [a, b, c, d]\n", "agent.yaml:5: key 'tags': has 4 items, at most 3 allowed");
     /* size */
     size_t big = VG_CFG_MAX_BYTES + 10;
     char *y = malloc (big + 1);
@@ -384,15 +437,18 @@ START_TEST (lists_of_maps)
     ck_assert_str_eq (c.collectors[1].endpoint, "tcp://10.0.0.2:5555");
     ck_assert_int_eq (c.collectors[1].weight, 7);
     vg_cfg_free (&t_table, &c);
-    LOAD_FAILS ("agent: {id: a}\ncollectors:\n  - endpoint: x\n  - endpoint: y\n    weight: 700\n", -VG_ECONFIG,
-                "agent.yaml:5: key 'collectors[1].weight': must be between 1 and 100");
-    LOAD_FAILS ("agent: {id: a}\ncollectors:\n  - endpoint: x\n  - just-a-string\n", -VG_ECONFIG,
-                "agent.yaml:4: key 'collectors[1]': expected a map of keys, got a scalar");
-    LOAD_FAILS ("agent: {id: a}\ncollectors: {endpoint: x}\n", -VG_ECONFIG,
-                "agent.yaml:2: key 'collectors': expected a sequence of maps, got a map");
-    LOAD_FAILS ("agent: {id: a}\ncollectors: [{endpoint: a}, {endpoint: b}, {endpoint: c}, {endpoint: d}, "
-                "{endpoint: e}]\n",
-                -VG_ECONFIG, "agent.yaml:2: key 'collectors': has 5 items, at most 4 allowed");
+    static const fail_t bad[] = {
+        { "agent: {id: a}\ncollectors:\n  - endpoint: x\n  - endpoint: y\n    weight: 700\n",
+          "agent.yaml:5: key 'collectors[1].weight': must be between 1 and 100" },
+        { "agent: {id: a}\ncollectors:\n  - endpoint: x\n  - just-a-string\n",
+          "agent.yaml:4: key 'collectors[1]': expected a map of keys, got a scalar" },
+        { "agent: {id: a}\ncollectors: {endpoint: x}\n",
+          "agent.yaml:2: key 'collectors': expected a sequence of maps, got a map" },
+        { "agent: {id: a}\ncollectors: [{endpoint: a}, {endpoint: b}, {endpoint: c}, {endpoint: d}, "
+          "{endpoint: e}]\n",
+          "agent.yaml:2: key 'collectors': has 5 items, at most 4 allowed" },
+    };
+    s_load_fails_each (bad, sizeof bad / sizeof bad[0]);
 }
 END_TEST
 
@@ -409,9 +465,15 @@ START_TEST (string_lists)
     ck_assert_uint_eq (c.ntags, 0);
     ck_assert_ptr_null (c.tags);
     vg_cfg_free (&t_table, &c);
-    LOAD_FAILS (T_MIN "tags:\n  - a\n  - {b: 1}\n", -VG_ECONFIG, "agent.yaml:7: key 'tags[1]': expected a string, got a map");
-    LOAD_FAILS (T_MIN "tags: [a, ~]\n", -VG_ECONFIG, "agent.yaml:5: key 'tags[1]': expected a string, got nothing");
-    LOAD_FAILS (T_MIN "tags: a\n", -VG_ECONFIG, "agent.yaml:5: key 'tags': expected a sequence of strings, got a scalar");
+    static const fail_t bad[] = {
+        { T_MIN "tags:\n  - a\n  - {b: 1}\n",
+          "agent.yaml:7: key 'tags[1]': expected a string, got a map" },
+        { T_MIN "tags: [a, ~]\n",
+          "agent.yaml:5: key 'tags[1]': expected a string, got nothing" },
+        { T_MIN "tags: a\n",
+          "agent.yaml:5: key 'tags': expected a sequence of strings, got a scalar" },
+    };
+    s_load_fails_each (bad, sizeof bad / sizeof bad[0]);
 }
 END_TEST
 
@@ -562,16 +624,18 @@ START_TEST (help_and_markdown)
         snprintf (want, sizeof want, "| `%s` |", t_opts[i].name);
         ck_assert_msg (strstr (md, want), "markdown lacks %s", want);
     }
-    ck_assert_ptr_nonnull (strstr (help, "collectors[].endpoint"));
-    ck_assert_ptr_nonnull (strstr (help, "collectors[].weight"));
-    ck_assert_ptr_nonnull (strstr (help, "required"));
-    ck_assert_ptr_nonnull (strstr (md, "| `inputs` | yaml | *optional* |"));
-    ck_assert_ptr_nonnull (strstr (help, "default \"64MiB\", 4KiB..1TiB"));
-    ck_assert_ptr_nonnull (strstr (help, "default \"1s\", 10ms..1m"));
-    ck_assert_ptr_nonnull (strstr (help, "one of debug, info, warn, error"));
-    ck_assert_ptr_nonnull (strstr (md, "| Key | Type | Default | Range | Description |"));
-    ck_assert_ptr_nonnull (strstr (md, "| `collectors[].endpoint` | string | *required* |  | ZeroMQ endpoint"));
-    ck_assert_ptr_nonnull (strstr (md, "| `batch.max_samples` | uint | `10000` | 1..1048576 | samples per batch |"));
+    static const char *const help_want[] = {
+        "collectors[].endpoint", "collectors[].weight", "required", "default \"64MiB\", 4KiB..1TiB",
+        "default \"1s\", 10ms..1m", "one of debug, info, warn, error",
+    };
+    static const char *const md_want[] = {
+        "| `inputs` | yaml | *optional* |",
+        "| Key | Type | Default | Range | Description |",
+        "| `collectors[].endpoint` | string | *required* |  | ZeroMQ endpoint",
+        "| `batch.max_samples` | uint | `10000` | 1..1048576 | samples per batch |",
+    };
+    vg_test_assert_contains (help, help_want, sizeof help_want / sizeof help_want[0], "help");
+    vg_test_assert_contains (md, md_want, sizeof md_want / sizeof md_want[0], "markdown");
     free (help);
     free (md);
 }
@@ -741,20 +805,16 @@ Suite *
 vg_config_suite (void)
 {
     Suite *s = suite_create ("config");
-    static const struct { const char *name; const TTest *const *test; } cases[] = {
-        { "scalar_types", &scalar_types }, { "scalar_errors", &scalar_errors },
-        { "durations_and_sizes", &durations_and_sizes }, { "enums", &enums }, { "defaults", &defaults },
-        { "required_missing", &required_missing }, { "unknown_keys", &unknown_keys },
-        { "duplicate_keys", &duplicate_keys }, { "syntax_errors", &syntax_errors }, { "input_bounds", &input_bounds },
-        { "lists_of_maps", &lists_of_maps }, { "string_lists", &string_lists }, { "kept_nodes", &kept_nodes },
-        { "set_overrides", &set_overrides }, { "help_and_markdown", &help_and_markdown }, { "files", &files },
-        { "free_and_format", &free_and_format }, { "tree_without_table", &tree_without_table },
+    vg_test_case_t cases[] = {
+        { "scalar_types", scalar_types }, { "scalar_errors", scalar_errors },
+        { "durations_and_sizes", durations_and_sizes }, { "enums", enums }, { "defaults", defaults },
+        { "required_missing", required_missing }, { "unknown_keys", unknown_keys },
+        { "duplicate_keys", duplicate_keys }, { "syntax_errors", syntax_errors },
+        { "input_bounds", input_bounds },
+        { "lists_of_maps", lists_of_maps }, { "string_lists", string_lists }, { "kept_nodes", kept_nodes },
+        { "set_overrides", set_overrides }, { "help_and_markdown", help_and_markdown }, { "files", files },
+        { "free_and_format", free_and_format }, { "tree_without_table", tree_without_table },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 30);
-        tcase_add_test (tc, *cases[i].test);
-        suite_add_tcase (s, tc);
-    }
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 30, NULL, NULL);
     return s;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/daemon_args.h"
+#include "tests/support/suite.h"
 
 typedef struct {
     char *id;
@@ -102,12 +103,9 @@ END_TEST
 Suite *
 vg_daemon_args_suite (void)
 {
-    Suite *s = suite_create ("daemon_args");
-    TCase *tc = tcase_create ("args");
-    tcase_add_checked_fixture (tc, t_setup, t_teardown);
-    tcase_add_test (tc, loads_file_and_applies_sets_in_order);
-    tcase_add_test (tc, bad_sets_are_usage_errors);
-    tcase_add_test (tc, usage_errors_and_info);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        loads_file_and_applies_sets_in_order, bad_sets_are_usage_errors, usage_errors_and_info,
+    };
+    return vg_test_suite ("daemon_args", "args", tests, sizeof tests / sizeof tests[0], 0, t_setup,
+                          t_teardown);
 }

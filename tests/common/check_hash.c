@@ -2,6 +2,7 @@
 #include <check.h>
 
 #include "common/hash.h"
+#include "tests/support/suite.h"
 
 START_TEST (series_id_label_order)
 {
@@ -32,10 +33,6 @@ END_TEST
 Suite *
 vg_hash_suite (void)
 {
-    Suite *s = suite_create ("hash");
-    TCase *tc = tcase_create ("hash");
-    tcase_add_test (tc, series_id_label_order);
-    tcase_add_test (tc, hash_spreads);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { series_id_label_order, hash_spreads };
+    return vg_test_suite ("hash", "hash", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "tests/support/suite.h"
 
 static const char *
 t_esc (const char *s)
@@ -51,11 +52,6 @@ END_TEST
 Suite *
 vg_json_suite (void)
 {
-    Suite *s = suite_create ("json");
-    TCase *tc = tcase_create ("escape");
-    tcase_add_test (tc, escapes);
-    tcase_add_test (tc, invalid_utf8_becomes_replacement);
-    tcase_add_test (tc, truncation);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { escapes, invalid_utf8_becomes_replacement, truncation };
+    return vg_test_suite ("json", "escape", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/num.h"
+#include "tests/support/suite.h"
 
 static vg_numtype_t
 s_join (const vg_num_t *v, const vg_numtype_t *t, size_t n)
@@ -127,15 +128,8 @@ Suite *
 vg_num_suite (void)
 {
     Suite *s = suite_create ("num");
-    TCase *tc = tcase_create ("join_types");
-    tcase_add_test (tc, join_types);
-    suite_add_tcase (s, tc);
-    tc = tcase_create ("format_values");
-    tcase_set_timeout (tc, 30);
-    tcase_add_test (tc, format_values);
-    suite_add_tcase (s, tc);
-    tc = tcase_create ("parse_ints");
-    tcase_add_test (tc, parse_ints);
-    suite_add_tcase (s, tc);
+    vg_test_tcase (s, "join_types", &join_types, 1, 0, NULL, NULL);
+    vg_test_tcase (s, "format_values", &format_values, 1, 30, NULL, NULL);
+    vg_test_tcase (s, "parse_ints", &parse_ints, 1, 0, NULL, NULL);
     return s;
 }

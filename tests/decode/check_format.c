@@ -12,6 +12,7 @@
 #include "decode/mdt.h"
 #include "decode/pcap_replay.h"
 #include "tests/support/capture_sink.h"
+#include "tests/support/suite.h"
 
 /* One Cisco MDT JSON message with one row of two counters. */
 static const char *const s_json =
@@ -312,20 +313,14 @@ Suite *
 vg_format_suite (void)
 {
     Suite *s = suite_create ("format");
-    TCase *tc = tcase_create ("names");
-    tcase_add_test (tc, names_round_trip);
-    tcase_add_test (tc, unknown_names_refused);
-    tcase_add_test (tc, stream_and_datagram_flags);
-    tcase_add_test (tc, list_names_every_format);
-    suite_add_tcase (s, tc);
-    tc = tcase_create ("decode");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, units_dispatched);
-    tcase_add_test (tc, stream_split_anywhere);
-    tcase_add_test (tc, stream_close_and_gap);
-    tcase_add_test (tc, streams_bounded);
-    tcase_add_test (tc, garbage_refused_and_counted);
-    suite_add_tcase (s, tc);
+    const TTest *t_names[] = {
+        names_round_trip, unknown_names_refused, stream_and_datagram_flags, list_names_every_format,
+    };
+    vg_test_tcase (s, "names", t_names, sizeof t_names / sizeof t_names[0], 0, NULL, NULL);
+    const TTest *t_decode[] = {
+        units_dispatched, stream_split_anywhere, stream_close_and_gap, streams_bounded,
+        garbage_refused_and_counted,
+    };
+    vg_test_tcase (s, "decode", t_decode, sizeof t_decode / sizeof t_decode[0], 60, setup, teardown);
     return s;
 }

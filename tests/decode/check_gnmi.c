@@ -11,6 +11,7 @@
 #include "decode/gnmi.h"
 #include "decode/pbwalk.h"
 #include "tests/decode/pcap_util.h"
+#include "tests/support/suite.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 
 #define GDIR VG_SAMPLES_DIR "/gnmi/"
@@ -267,8 +268,7 @@ END_TEST
 START_TEST (gnmi_hostile_input)
 {
     tu_rec_t rec;
-    tu_rec_init (&rec, 0);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 0);
     for (size_t i = 0; i < NCASES; i++) {
         char fn[512];
         snprintf (fn, sizeof fn, GDIR "derived-binary/%s.SubscribeResponse.pbdelim", s_cases[i]);
@@ -320,13 +320,8 @@ END_TEST
 Suite *
 vg_gnmi_suite (void)
 {
-    Suite *s = suite_create ("gnmi");
-    TCase *tc = tcase_create ("gnmi");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, gnmi_streams_decode_cleanly);
-    tcase_add_test (tc, gnmi_identity_and_mapping);
-    tcase_add_test (tc, gnmi_matches_telegraf);
-    tcase_add_test (tc, gnmi_hostile_input);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        gnmi_streams_decode_cleanly, gnmi_identity_and_mapping, gnmi_matches_telegraf, gnmi_hostile_input,
+    };
+    return vg_test_suite ("gnmi", "gnmi", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

@@ -10,31 +10,10 @@
 #include "decode/huawei_gpb.h"
 #include "decode/pbwalk.h"
 #include "tests/decode/pcap_util.h"
+#include "tests/support/suite.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 
 #define HDIR VG_SAMPLES_DIR "/huawei/"
-
-/* Decode base64 (test-only, lenient about trailing newline). */
-static size_t
-s_b64 (const char *s, size_t n, uint8_t *out)
-{
-    static const char *A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *q = s[i] ? strchr (A, s[i]) : NULL;
-        if (!q)
-            continue;
-        acc = acc << 6 | (uint32_t) (q - A);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t) (acc >> bits);
-        }
-    }
-    return o;
-}
 
 typedef struct {
     uint8_t *p;
@@ -55,7 +34,7 @@ s_load (msg_t **out)
             continue;
         *out = realloc (*out, sizeof (msg_t) * (size_t) (n + 1));
         (*out)[n].p = malloc (l);
-        (*out)[n].len = s_b64 (line, l, (*out)[n].p);
+        (*out)[n].len = tu_b64 (line, l, (*out)[n].p);
         n++;
     }
     tu_blob_free (&b);
@@ -94,8 +73,7 @@ START_TEST (huawei_ce12800_dump)
     int n = s_load (&m);
     ck_assert_int_eq (n, 672);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     size_t expect = 0;
     static const int chain[] = { 7, 1, 11, 1, 4, 2, 0 };
@@ -140,8 +118,7 @@ START_TEST (huawei_matches_pmacct_record)
     msg_t *m;
     int n = s_load (&m);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     for (int i = 0; i < n; i++)
         ck_assert_int_eq (vg_huawei_gpb_decode (m[i].p, m[i].len, NULL, &sink, &st), 0);
@@ -173,8 +150,7 @@ END_TEST
 START_TEST (huawei_json_delete_other_proto)
 {
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     /* Telemetry{1:"ne1", 3:"huawei-ifm:ifm/interfaces/interface", 6: ts, 12: 1, 14: JSON} */
     const char *js = "{\"row\":[{\"timestamp\":\"1700000000500\",\"content\":\"{\\\"interfaces\\\":{\\\"interface\\\":"
@@ -238,8 +214,7 @@ START_TEST (huawei_hostile_input)
     msg_t *m;
     int n = s_load (&m);
     tu_rec_t rec;
-    tu_rec_init (&rec, 0);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 0);
     for (int i = 0; i < 3; i++) {
         int fails = 0, tries = 0;
         for (size_t len = 0; len < m[i].len; len++) {
@@ -278,13 +253,9 @@ END_TEST
 Suite *
 vg_huawei_gpb_suite (void)
 {
-    Suite *s = suite_create ("huawei_gpb");
-    TCase *tc = tcase_create ("huawei_gpb");
-    tcase_set_timeout (tc, 180);
-    tcase_add_test (tc, huawei_ce12800_dump);
-    tcase_add_test (tc, huawei_matches_pmacct_record);
-    tcase_add_test (tc, huawei_json_delete_other_proto);
-    tcase_add_test (tc, huawei_hostile_input);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        huawei_ce12800_dump, huawei_matches_pmacct_record, huawei_json_delete_other_proto,
+        huawei_hostile_input,
+    };
+    return vg_test_suite ("huawei_gpb", "huawei_gpb", tests, sizeof tests / sizeof tests[0], 180, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "tests/decode/pcap_util.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 #include "common/varint.h"
+#include "tests/support/suite.h"
 
 #define JDIR VG_SAMPLES_DIR "/juniper/"
 
@@ -18,6 +19,63 @@ static const char *const s_pcaps[] = {
     JDIR "jnpr-fluent-jti_ifd_msec_40000.pcap", JDIR "jnpr-fluent-test_jti_structured_ifd_01.pcap",
 };
 
+/* What one sample must be: path and labels find it; each checked field is named in `check`
+ * (the strings, when not NULL, are always checked). */
+enum { W_KIND = 1, W_VALUE = 2, W_TS = 4 };
+typedef struct {
+    const char *path, *labels;
+    unsigned check;
+    vg_kind_t kind;
+    double value;
+    int64_t ts_ms;
+    const char *state, *origin, *unit;
+} want_t;
+
+#define IF "/interfaces/interface/state/"
+#define SUB "/interfaces/interface/subinterfaces/subinterface/state/"
+
+static void
+s_expect (const tu_rec_t *rec, const want_t *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const tu_sample_t *s = tu_rec_find (rec, w[i].path, w[i].labels);
+        ck_assert_msg (s != NULL, "missing %s {%s}", w[i].path, w[i].labels);
+        if (w[i].check & W_KIND)
+            ck_assert_msg (s->kind == w[i].kind, "%s: kind %d", w[i].path, (int) s->kind);
+        if (w[i].check & W_VALUE)
+            ck_assert_msg (s->value == w[i].value, "%s: %.17g", w[i].path, s->value);
+        if (w[i].check & W_TS)
+            ck_assert_int_eq (s->ts_ms, w[i].ts_ms);
+        if (w[i].state)
+            ck_assert_str_eq (s->state, w[i].state);
+        if (w[i].origin)
+            ck_assert_str_eq (s->origin, w[i].origin);
+        if (w[i].unit)
+            ck_assert_str_eq (s->unit, w[i].unit);
+    }
+}
+
+/* Decode bytes (no context, no state) into a new recording; asserts it decodes cleanly. */
+static void
+s_decode (const uint8_t *b, size_t n, tu_rec_t *rec)
+{
+    vg_sink_t sink = tu_rec_init (rec, 1);
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (vg_jti_decode (b, n, NULL, &sink, NULL, &st), 0);
+    ck_assert_uint_eq (st.errors, 0);
+}
+
+/* Decode the one UDP payload of a capture into a new recording. */
+static void
+s_decode_pcap1 (const char *pcap, tu_rec_t *rec)
+{
+    tu_blob_t *pk;
+    int n = tu_pcap_udp (pcap, &pk);
+    ck_assert_int_eq (n, 1);
+    s_decode (pk[0].data, pk[0].len, rec);
+    tu_blobs_free (&pk, n);
+}
+
 START_TEST (jti_captures_decode_cleanly)
 {
     for (size_t i = 0; i < sizeof s_pcaps / sizeof s_pcaps[0]; i++) {
@@ -25,8 +83,7 @@ START_TEST (jti_captures_decode_cleanly)
         int n = tu_pcap_udp (s_pcaps[i], &pk);
         ck_assert_int_gt (n, 0);
         tu_rec_t rec;
-        tu_rec_init (&rec, 1);
-        vg_sink_t sink = tu_rec_sink (&rec);
+        vg_sink_t sink = tu_rec_init (&rec, 1);
         vg_decode_stats_t st = { 0 };
         vg_jti_state_t *state = vg_jti_state_new ();
         for (int k = 0; k < n; k++)
@@ -51,78 +108,50 @@ END_TEST
 
 START_TEST (jti_ifd_oc_mapping)
 {
-    tu_blob_t *pk;
-    int n = tu_pcap_udp (s_pcaps[0], &pk);
-    ck_assert_int_eq (n, 1);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
-    vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (vg_jti_decode (pk[0].data, pk[0].len, NULL, &sink, NULL, &st), 0);
+    s_decode_pcap1 (s_pcaps[0], &rec);
     /* 15.1F4: system_id "192.0.2.1", timestamp in seconds. */
     ck_assert_str_eq (rec.last_device, "192.0.2.1");
-    const tu_sample_t *s = tu_rec_find (&rec, "/interfaces/interface/state/counters/in-octets", "name=ge-0/0/1");
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 325884611.0);
-    ck_assert_int_eq (s->kind, VG_KIND_COUNTER);
-    ck_assert_int_eq (s->ts_ms, 1458634993000LL);
-    ck_assert_str_eq (s->origin, "jnpr_interface_ext:/interface_stats/ingress_stats/if_octets");
-    s = tu_rec_find (&rec, "/interfaces/interface/state/counters/out-pkts", "name=ge-0/0/0");
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 1095823.0);
-    /* Unmapped leaves stay under the extension with their own kind guess. */
-    s = tu_rec_find (&rec, "jnpr_interface_ext:/interface_stats/ingress_stats/if_1sec_octets", "name=ge-0/0/0");
-    ck_assert_ptr_nonnull (s);
-    ck_assert_int_eq (s->kind, VG_KIND_GAUGE);
-    ck_assert (s->value == 123.0);
-    s = tu_rec_find (&rec, "jnpr_interface_ext:/interface_stats/egress_queue_info/tail_drop_packets",
-                     "name=ge-0/0/3,queue=7");
-    ck_assert_ptr_nonnull (s);
-    ck_assert_int_eq (s->kind, VG_KIND_COUNTER);
+    static const want_t w[] = {
+        { .path = IF "counters/in-octets", .labels = "name=ge-0/0/1", .check = W_KIND | W_VALUE | W_TS,
+          .kind = VG_KIND_COUNTER, .value = 325884611.0, .ts_ms = 1458634993000LL,
+          .origin = "jnpr_interface_ext:/interface_stats/ingress_stats/if_octets" },
+        { .path = IF "counters/out-pkts", .labels = "name=ge-0/0/0", .check = W_VALUE, .value = 1095823.0 },
+        /* Unmapped leaves stay under the extension with their own kind guess. */
+        { .path = "jnpr_interface_ext:/interface_stats/ingress_stats/if_1sec_octets",
+          .labels = "name=ge-0/0/0",
+          .check = W_KIND | W_VALUE, .kind = VG_KIND_GAUGE, .value = 123.0 },
+        { .path = "jnpr_interface_ext:/interface_stats/egress_queue_info/tail_drop_packets",
+          .labels = "name=ge-0/0/3,queue=7", .check = W_KIND, .kind = VG_KIND_COUNTER },
+    };
+    s_expect (&rec, w, sizeof w / sizeof w[0]);
     tu_rec_free (&rec);
-    tu_blobs_free (&pk, n);
 }
 END_TEST
 
 START_TEST (jti_ifl_state_and_ms)
 {
-    tu_blob_t *pk;
-    int n = tu_pcap_udp (s_pcaps[1], &pk);
-    ck_assert_int_eq (n, 1);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
-    vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (vg_jti_decode (pk[0].data, pk[0].len, NULL, &sink, NULL, &st), 0);
+    s_decode_pcap1 (s_pcaps[1], &rec);
     ck_assert_str_eq (rec.last_device, "vmxAccess");
-    const char *sub = "/interfaces/interface/subinterfaces/subinterface/state/";
-    char p[256];
-    snprintf (p, sizeof p, "%soper-status", sub);
-    const tu_sample_t *s = tu_rec_find (&rec, p, "index=0,name=ge-0/0/2");
-    ck_assert_ptr_nonnull (s);
-    ck_assert_int_eq (s->kind, VG_KIND_STATE);
-    ck_assert_str_eq (s->state, "UP");
-    ck_assert_int_eq (s->ts_ms, 1478127435985LL);
-    snprintf (p, sizeof p, "%scounters/in-octets", sub);
-    s = tu_rec_find (&rec, p, "index=0,name=ge-0/0/4");
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 6351622.0);
-    snprintf (p, sizeof p, "%scounters/out-octets", sub);
-    s = tu_rec_find (&rec, p, "index=0,name=ge-0/0/0");
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 6414784.0);
-    /* init_time (logical_port.proto field 2, epoch seconds: the time the logical interface's
-     * counters started) is the subinterface's counters/last-clear, in ms like every time. */
-    snprintf (p, sizeof p, "%scounters/last-clear", sub);
-    s = tu_rec_find (&rec, p, "index=0,name=ge-0/0/1");
-    ck_assert_ptr_nonnull (s);
-    ck_assert_int_eq (s->kind, VG_KIND_GAUGE);
-    ck_assert (s->value == 1478113566000.0);
-    ck_assert_str_eq (s->origin, "jnprLogicalInterfaceExt:/interface_info/init_time");
+    static const want_t w[] = {
+        { .path = SUB "oper-status", .labels = "index=0,name=ge-0/0/2", .check = W_KIND | W_TS,
+          .kind = VG_KIND_STATE, .ts_ms = 1478127435985LL, .state = "UP" },
+        { .path = SUB "counters/in-octets", .labels = "index=0,name=ge-0/0/4", .check = W_VALUE,
+          .value = 6351622.0 },
+        { .path = SUB "counters/out-octets", .labels = "index=0,name=ge-0/0/0", .check = W_VALUE,
+          .value = 6414784.0 },
+        /* init_time (logical_port.proto field 2, epoch seconds: the time the logical
+         * interface's counters started) is the subinterface's counters/last-clear, in ms like
+         * every time. */
+        { .path = SUB "counters/last-clear", .labels = "index=0,name=ge-0/0/1", .check = W_KIND | W_VALUE,
+          .kind = VG_KIND_GAUGE, .value = 1478113566000.0,
+          .origin = "jnprLogicalInterfaceExt:/interface_info/init_time" },
+    };
+    s_expect (&rec, w, sizeof w / sizeof w[0]);
     /* 6 logical interfaces x (3 ingress + 2 egress + 1 state + init_time) */
     ck_assert_uint_eq (rec.n, 6 * 7);
     tu_rec_free (&rec);
-    tu_blobs_free (&pk, n);
 }
 END_TEST
 
@@ -130,14 +159,8 @@ END_TEST
  * our sample at the same vendor leaf. */
 START_TEST (jti_matches_fluent_expected)
 {
-    tu_blob_t *pk;
-    int n = tu_pcap_udp (s_pcaps[3], &pk);
-    ck_assert_int_eq (n, 1);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
-    vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (vg_jti_decode (pk[0].data, pk[0].len, NULL, &sink, NULL, &st), 0);
+    s_decode_pcap1 (s_pcaps[3], &rec);
     tu_blob_t exp;
     ck_assert_int_eq (tu_read_file (JDIR "jnpr-fluent-test_jti_structured_ifd_01.expected.json", &exp), 0);
     char *save = NULL;
@@ -175,7 +198,6 @@ START_TEST (jti_matches_fluent_expected)
     ck_assert_uint_eq (rec.n, 112 + 1);
     tu_blob_free (&exp);
     tu_rec_free (&rec);
-    tu_blobs_free (&pk, n);
 }
 END_TEST
 
@@ -235,48 +257,30 @@ START_TEST (jti_ifd_status_fields)
     size_t n = s_wrap (b, 3, port, np);
 
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
-    vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (vg_jti_decode (b, n, NULL, &sink, NULL, &st), 0);
-    ck_assert_uint_eq (st.errors, 0);
+    s_decode (b, n, &rec);
     const char *lab = "name=xe-0/0/1";
-    const tu_sample_t *s = tu_rec_find (&rec, "/interfaces/interface/state/admin-status", lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert_int_eq (s->kind, VG_KIND_STATE);
-    ck_assert_str_eq (s->state, "UP");   /* OpenConfig enum spelling, as for every vendor */
-    s = tu_rec_find (&rec, "/interfaces/interface/state/oper-status", lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert_int_eq (s->kind, VG_KIND_STATE);
-    ck_assert_str_eq (s->state, "DOWN");
-    ck_assert_str_eq (s->origin, "jnpr_interface_ext:/interface_stats/if_operational_status");
-    s = tu_rec_find (&rec, "/interfaces/interface/state/description", lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert_str_eq (s->state, "to core-1 xe-1/0/0");   /* free text: not upper-cased */
-    s = tu_rec_find (&rec, "/interfaces/interface/state/counters/carrier-transitions", lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert_int_eq (s->kind, VG_KIND_COUNTER);
-    ck_assert (s->value == 7.0);
-    s = tu_rec_find (&rec, "/interfaces/interface/state/counters/out-errors", lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert_int_eq (s->kind, VG_KIND_COUNTER);
-    ck_assert (s->value == 5.0);
-    s = tu_rec_find (&rec, "/interfaces/interface/state/counters/out-discards", lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 9.0);
-    s = tu_rec_find (&rec, "/interfaces/interface/state/counters/last-clear", lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 1699990000000.0);
-    ck_assert_str_eq (s->unit, "ms");
-    /* No OpenConfig leaf has these units (uint32 last change of unknown epoch, IF-MIB
-     * ifHighSpeed in Mbit/s): kept under the vendor path, as gauges. */
-    s = tu_rec_find (&rec, "jnpr_interface_ext:/interface_stats/ifHighSpeed", lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert_int_eq (s->kind, VG_KIND_GAUGE);
-    ck_assert (s->value == 10000.0);
-    s = tu_rec_find (&rec, "jnpr_interface_ext:/interface_stats/ifLastChange", lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 1699995000.0);
+    const want_t w[] = {
+        /* OpenConfig enum spelling, as for every vendor */
+        { .path = IF "admin-status", .labels = lab, .check = W_KIND, .kind = VG_KIND_STATE, .state = "UP" },
+        { .path = IF "oper-status", .labels = lab, .check = W_KIND, .kind = VG_KIND_STATE, .state = "DOWN",
+          .origin = "jnpr_interface_ext:/interface_stats/if_operational_status" },
+        /* free text: not upper-cased */
+        { .path = IF "description", .labels = lab, .state = "to core-1 xe-1/0/0" },
+        { .path = IF "counters/carrier-transitions", .labels = lab, .check = W_KIND | W_VALUE,
+          .kind = VG_KIND_COUNTER, .value = 7.0 },
+        { .path = IF "counters/out-errors", .labels = lab, .check = W_KIND | W_VALUE, .kind = VG_KIND_COUNTER,
+          .value = 5.0 },
+        { .path = IF "counters/out-discards", .labels = lab, .check = W_VALUE, .value = 9.0 },
+        { .path = IF "counters/last-clear", .labels = lab, .check = W_VALUE, .value = 1699990000000.0,
+          .unit = "ms" },
+        /* No OpenConfig leaf has these units (uint32 last change of unknown epoch, IF-MIB
+         * ifHighSpeed in Mbit/s): kept under the vendor path, as gauges. */
+        { .path = "jnpr_interface_ext:/interface_stats/ifHighSpeed", .labels = lab, .check = W_KIND | W_VALUE,
+          .kind = VG_KIND_GAUGE, .value = 10000.0 },
+        { .path = "jnpr_interface_ext:/interface_stats/ifLastChange", .labels = lab, .check = W_VALUE,
+          .value = 1699995000.0 },
+    };
+    s_expect (&rec, w, sizeof w / sizeof w[0]);
     ck_assert_uint_eq (rec.n, 9);   /* 10 fields, snmp_if_index is not a series */
     tu_rec_free (&rec);
 }
@@ -304,43 +308,22 @@ START_TEST (jti_ifl_status_fields)
     size_t n = s_wrap (b, 7, lp, nl);
 
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
-    vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (vg_jti_decode (b, n, NULL, &sink, NULL, &st), 0);
-    const char *sub = "/interfaces/interface/subinterfaces/subinterface/state/";
+    s_decode (b, n, &rec);
     const char *lab = "index=100,name=ge-0/0/3";
-    char p[256];
-    snprintf (p, sizeof p, "%sadmin-status", sub);
-    const tu_sample_t *s = tu_rec_find (&rec, p, lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert_str_eq (s->state, "DOWN");
-    snprintf (p, sizeof p, "%sdescription", sub);
-    s = tu_rec_find (&rec, p, lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert_str_eq (s->state, "customer A");
-    snprintf (p, sizeof p, "%scounters/out-unicast-pkts", sub);
-    s = tu_rec_find (&rec, p, lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 90.0);
-    snprintf (p, sizeof p, "%scounters/out-multicast-pkts", sub);
-    s = tu_rec_find (&rec, p, lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 10.0);
-    snprintf (p, sizeof p, "%scounters/last-clear", sub);
-    s = tu_rec_find (&rec, p, lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 1699990000000.0);
-    s = tu_rec_find (&rec, "jnprLogicalInterfaceExt:/interface_info/egress_queue_info/tail_drop_packets",
-                     "index=100,name=ge-0/0/3,queue=3");
-    ck_assert_ptr_nonnull (s);
-    ck_assert_int_eq (s->kind, VG_KIND_COUNTER);
-    ck_assert (s->value == 11.0);
-    s = tu_rec_find (&rec, "jnprLogicalInterfaceExt:/interface_info/high_speed", lab);
-    ck_assert_ptr_nonnull (s);
-    ck_assert (s->value == 1000.0);
-    s = tu_rec_find (&rec, "jnprLogicalInterfaceExt:/interface_info/last_change", lab);
-    ck_assert_ptr_nonnull (s);
+    const want_t w[] = {
+        { .path = SUB "admin-status", .labels = lab, .state = "DOWN" },
+        { .path = SUB "description", .labels = lab, .state = "customer A" },
+        { .path = SUB "counters/out-unicast-pkts", .labels = lab, .check = W_VALUE, .value = 90.0 },
+        { .path = SUB "counters/out-multicast-pkts", .labels = lab, .check = W_VALUE, .value = 10.0 },
+        { .path = SUB "counters/last-clear", .labels = lab, .check = W_VALUE, .value = 1699990000000.0 },
+        { .path = "jnprLogicalInterfaceExt:/interface_info/egress_queue_info/tail_drop_packets",
+          .labels = "index=100,name=ge-0/0/3,queue=3", .check = W_KIND | W_VALUE, .kind = VG_KIND_COUNTER,
+          .value = 11.0 },
+        { .path = "jnprLogicalInterfaceExt:/interface_info/high_speed", .labels = lab, .check = W_VALUE,
+          .value = 1000.0 },
+        { .path = "jnprLogicalInterfaceExt:/interface_info/last_change", .labels = lab },
+    };
+    s_expect (&rec, w, sizeof w / sizeof w[0]);
     /* 4 egress + init_time + admin + description + last_change + high_speed + 1 queue leaf */
     ck_assert_uint_eq (rec.n, 10);
     tu_rec_free (&rec);
@@ -376,8 +359,7 @@ START_TEST (jti_sequence_gaps_count_loss)
 {
     uint8_t b[256];
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     vg_jti_state_t *state = vg_jti_state_new ();
     const uint32_t seqs[] = { 10, 11, 15, 16, 3, 4 }; /* gap of 3, then a restart (not loss) */
@@ -410,8 +392,7 @@ END_TEST
 START_TEST (jti_hostile_input)
 {
     tu_rec_t rec;
-    tu_rec_init (&rec, 0);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 0);
     for (size_t i = 0; i < sizeof s_pcaps / sizeof s_pcaps[0]; i++) {
         tu_blob_t *pk;
         int n = tu_pcap_udp (s_pcaps[i], &pk);
@@ -484,10 +465,7 @@ START_TEST (jti_raw_payload)
     tu_blob_t b;
     ck_assert_int_eq (tu_read_file (JDIR "jnpr-fluent-jti_ifd_01.raw", &b), 0);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
-    vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (vg_jti_decode (b.data, b.len, NULL, &sink, NULL, &st), 0);
+    s_decode (b.data, b.len, &rec);
     ck_assert_str_eq (rec.last_device, "10.92.10.96");
     ck_assert_uint_gt (rec.n, 0);
     tu_blob_free (&b);
@@ -498,18 +476,10 @@ END_TEST
 Suite *
 vg_jti_suite (void)
 {
-    Suite *s = suite_create ("jti");
-    TCase *tc = tcase_create ("jti");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, jti_captures_decode_cleanly);
-    tcase_add_test (tc, jti_ifd_oc_mapping);
-    tcase_add_test (tc, jti_ifl_state_and_ms);
-    tcase_add_test (tc, jti_matches_fluent_expected);
-    tcase_add_test (tc, jti_ifd_status_fields);
-    tcase_add_test (tc, jti_ifl_status_fields);
-    tcase_add_test (tc, jti_sequence_gaps_count_loss);
-    tcase_add_test (tc, jti_hostile_input);
-    tcase_add_test (tc, jti_raw_payload);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        jti_captures_decode_cleanly, jti_ifd_oc_mapping, jti_ifl_state_and_ms, jti_matches_fluent_expected,
+        jti_ifd_status_fields, jti_ifl_status_fields, jti_sequence_gaps_count_loss, jti_hostile_input,
+        jti_raw_payload,
+    };
+    return vg_test_suite ("jti", "jti", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "decode/linux_proc.h"
+#include "tests/support/suite.h"
 
 #define FIX VG_SOURCE_DIR "/tests/decode/data/proc"
 #define MAXREC 256
@@ -342,14 +343,6 @@ END_TEST
 Suite *
 vg_linux_proc_suite (void)
 {
-    Suite *s = suite_create ("linux");
-    TCase *tc = tcase_create ("linux");
-    tcase_set_timeout (tc, 30);
-    tcase_add_test (tc, two_rounds);
-    tcase_add_test (tc, malformed);
-    tcase_add_test (tc, missing_and_bad_cfg);
-    tcase_add_test (tc, oversized);
-    tcase_add_test (tc, real_proc);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { two_rounds, malformed, missing_and_bad_cfg, oversized, real_proc };
+    return vg_test_suite ("linux", "linux", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
 }

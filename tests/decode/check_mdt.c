@@ -7,6 +7,7 @@
 #include "common/err.h"
 #include "decode/mdt.h"
 #include "tests/decode/pcap_util.h"
+#include "tests/support/suite.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 
 #define CDIR VG_SAMPLES_DIR "/cisco/"
@@ -117,8 +118,7 @@ START_TEST (mdt_kvgpb_testbytes)
     ck_assert_int_eq (tu_read_file (CDIR "jtimon-iosxr-kvgpb-wdsysmon.testbytes", &b), 0);
     ck_assert_int_eq (tu_read_file (CDIR "jtimon-iosxr-kvgpb-wdsysmon.testmeta", &meta), 0);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     size_t off = 0;
     int nmsg = 0;
@@ -152,8 +152,7 @@ START_TEST (mdt_kvgpb_testbytes)
     ck_assert_int_eq (vg_mdt_decode_payload (b.data, 61314, VG_MDT_ENCAP_AUTO, NULL, &sink, &st), 0);
     /* Truncations: never a crash, always a counted error or a clean decode. */
     tu_rec_t cnt;
-    tu_rec_init (&cnt, 0);
-    vg_sink_t cs = tu_rec_sink (&cnt);
+    vg_sink_t cs = tu_rec_init (&cnt, 0);
     int fails = 0, tries = 0;
     for (size_t len = 0; len < 61314; len += 11) {
         uint8_t *cp = malloc (len ? len : 1);
@@ -194,8 +193,7 @@ s_hdr (uint8_t *h, int type, int encap, int ver, int flags, uint32_t len)
 START_TEST (mdt_framing_rules)
 {
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     const char *js = "{\"node_id_str\":\"r9\",\"encoding_path\":\"Cisco-IOS-XR-infra-statsd-oper:infra-statistics/"
                      "interfaces/interface/latest/generic-counters\",\"msg_timestamp\":\"1700000000000\","
@@ -261,8 +259,7 @@ END_TEST
 START_TEST (mdt_random_payloads)
 {
     tu_rec_t rec;
-    tu_rec_init (&rec, 0);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 0);
     srand (5);
     for (int it = 0; it < 20000; it++) {
         size_t len = (size_t) (rand () % 300) + 1;
@@ -311,8 +308,7 @@ START_TEST (mdt_fuzz_regressions)
         0x5f, 0x74, 0x69, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0x31, 0x37, 0x32, 0x38, 0x36, 0x22, 0x7d,
     };
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     vg_mdt_decode_payload (crash1, sizeof crash1, VG_MDT_ENCAP_AUTO, NULL, &sink, &st);
     vg_mdt_decode_datagram (crash1, sizeof crash1, NULL, &sink, &st);
@@ -335,14 +331,8 @@ END_TEST
 Suite *
 vg_mdt_suite (void)
 {
-    Suite *s = suite_create ("mdt");
-    TCase *tc = tcase_create ("mdt");
-    tcase_set_timeout (tc, 180);
-    tcase_add_test (tc, mdt_tcp_capture);
-    tcase_add_test (tc, mdt_kvgpb_testbytes);
-    tcase_add_test (tc, mdt_framing_rules);
-    tcase_add_test (tc, mdt_random_payloads);
-    tcase_add_test (tc, mdt_fuzz_regressions);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        mdt_tcp_capture, mdt_kvgpb_testbytes, mdt_framing_rules, mdt_random_payloads, mdt_fuzz_regressions,
+    };
+    return vg_test_suite ("mdt", "mdt", tests, sizeof tests / sizeof tests[0], 180, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include "common/err.h"
 #include "decode/oc_map.h"
 #include "decode/pbwalk.h"
+#include "tests/support/suite.h"
 
 START_TEST (pb_all_wire_types)
 {
@@ -202,13 +203,9 @@ END_TEST
 Suite *
 vg_pbwalk_suite (void)
 {
-    Suite *s = suite_create ("pbwalk");
-    TCase *tc = tcase_create ("pbwalk");
-    tcase_add_test (tc, pb_all_wire_types);
-    tcase_add_test (tc, pb_rejects_bad_input);
-    tcase_add_test (tc, pb_random_never_overreads);
-    tcase_add_test (tc, oc_table_sorted_and_canon);
-    tcase_add_test (tc, oc_vocabulary);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        pb_all_wire_types, pb_rejects_bad_input, pb_random_never_overreads, oc_table_sorted_and_canon,
+        oc_vocabulary,
+    };
+    return vg_test_suite ("pbwalk", "pbwalk", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "decode/pcap_replay.h"
+#include "tests/support/suite.h"
 
 /* ---- the real capture ---- */
 typedef struct {
@@ -446,15 +447,10 @@ END_TEST
 Suite *
 vg_pcap_replay_suite (void)
 {
-    Suite *s = suite_create ("pcap_replay");
-    TCase *tc = tcase_create ("pcap_replay");
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, cisco_tcp_stream_framing);
-    tcase_add_test (tc, link_types_and_ipv6);
-    tcase_add_test (tc, tcp_reorder_retransmit_gap);
-    tcase_add_test (tc, pacing_hook);
-    tcase_add_test (tc, pcapng_and_bad_files);
-    tcase_add_test (tc, random_packets_do_not_crash);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        cisco_tcp_stream_framing, link_types_and_ipv6, tcp_reorder_retransmit_gap, pacing_hook,
+        pcapng_and_bad_files, random_packets_do_not_crash,
+    };
+    return vg_test_suite ("pcap_replay", "pcap_replay", tests, sizeof tests / sizeof tests[0], 60, NULL,
+                          NULL);
 }

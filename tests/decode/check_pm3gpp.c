@@ -8,12 +8,15 @@
 #include "common/clock.h"
 #include "common/err.h"
 #include "decode/pm3gpp.h"
+#include "tests/support/capture_sink.h"
+#include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 #define GD VG_SAMPLES_DIR "/3gpp/"
 
 typedef struct {
-    size_t n, devices;
-    char device[256], vendor[64];
+    vg_test_devices_t dev; /* first: vg_test_devices_note writes here */
+    size_t n;
     char first_path[128], first_origin[128], first_labels[512];
     char last_path[128], last_origin[128], last_cell[64];
     double last_value;
@@ -25,25 +28,14 @@ typedef struct {
 } coll_t;
 
 static int
-c_device (void *ctx, const vg_device_t *d)
-{
-    coll_t *c = ctx;
-    c->devices++;
-    snprintf (c->device, sizeof c->device, "%s", d->id);
-    snprintf (c->vendor, sizeof c->vendor, "%s", d->vendor ? d->vendor : "");
-    return 0;
-}
-
-static int
 c_sample (void *ctx, const vg_point_t *p)
 {
     coll_t *c = ctx;
-    ck_assert_str_eq (p->device, c->device);
+    ck_assert_str_eq (p->device, c->dev.device);
     ck_assert_str_eq (p->input, "3gpp");
     ck_assert_int_eq (p->kind, VG_KIND_GAUGE);
     ck_assert_ptr_nonnull (p->origin_path);
-    for (size_t i = 1; i < p->nlabels; i++)
-        ck_assert_int_lt (strcmp (p->labels[i - 1].key, p->labels[i].key), 0);
+    ck_assert (vg_test_labels_sorted (p->labels, p->nlabels));
     if (strcmp (p->path, p->origin_path) != 0)
         c->mapped++;
     for (size_t i = 0; i < p->nlabels; i++)
@@ -52,12 +44,7 @@ c_sample (void *ctx, const vg_point_t *p)
     if (c->n == 0) {
         snprintf (c->first_path, sizeof c->first_path, "%s", p->path);
         snprintf (c->first_origin, sizeof c->first_origin, "%s", p->origin_path);
-        c->first_labels[0] = '\0';
-        for (size_t i = 0; i < p->nlabels; i++) {
-            size_t l = strlen (c->first_labels);
-            snprintf (c->first_labels + l, sizeof c->first_labels - l, "%s%s=%s", i ? "," : "", p->labels[i].key,
-                      p->labels[i].value);
-        }
+        vg_test_labels (c->first_labels, sizeof c->first_labels, p->labels, p->nlabels);
         c->first_ts = p->ts_ms;
         c->first_value = p->value;
     }
@@ -83,16 +70,8 @@ c_event (void *ctx, const vg_event_t *e)
 static uint8_t *
 s_read (const char *path, size_t *len)
 {
-    FILE *f = fopen (path, "rb");
-    ck_assert_msg (f != NULL, "cannot open %s", path);
-    fseek (f, 0, SEEK_END);
-    long n = ftell (f);
-    fseek (f, 0, SEEK_SET);
-    uint8_t *b = malloc ((size_t) n + 1);
-    ck_assert_uint_eq (fread (b, 1, (size_t) n, f), (size_t) n);
-    fclose (f);
-    b[n] = 0;
-    *len = (size_t) n;
+    uint8_t *b = (uint8_t *) vg_test_read_file (path, len);
+    ck_assert_msg (b != NULL, "cannot open %s", path);
     return b;
 }
 
@@ -154,7 +133,7 @@ s_file (const char *name, coll_t *c, vg_decode_stats_t *st, size_t *expect)
     size_t len;
     uint8_t *x = s_read (name, &len);
     *expect = s_count_values ((const char *) x);
-    vg_sink_t sink = { c, c_device, c_sample, c_event };
+    vg_sink_t sink = { c, vg_test_devices_note, c_sample, c_event };
     vg_decode_ctx_t ctx = { name, 1 };
     memset (st, 0, sizeof *st);
     int rc = vg_pm3gpp_decode (x, len, &ctx, &sink, st);
@@ -176,8 +155,8 @@ START_TEST (ericsson_radionode)
     ck_assert_uint_eq (st.samples, expect);
     ck_assert_uint_gt (g_blank, 0);            /* the real file has blank (missing) values */
     ck_assert_uint_eq (st.undecoded, g_blank);  /* each one skipped and counted */
-    ck_assert_str_eq (c.device, "seliitdus00487");
-    ck_assert_str_eq (c.vendor, "Ericsson");
+    ck_assert_str_eq (c.dev.device, "seliitdus00487");
+    ck_assert_str_eq (c.dev.vendor, "Ericsson");
     ck_assert_int_eq (c.first_ts, 1650309300000);   /* 2022-04-18T19:15:00+00:00 */
     ck_assert_str_eq (c.first_origin, "pmAnrNcgiMeasFailUeCap");
     ck_assert_ptr_nonnull (strstr (c.first_labels, "ManagedElement=seliitdus00487"));
@@ -194,8 +173,8 @@ START_TEST (spec_examples)
     size_t expect;
     s_file (GD "onap-pmmapper_32.435-measCollec_A20181002.0000-1000-0015-1000_5G.xml", &c, &st, &expect);
     ck_assert_uint_eq (c.n, expect);
-    ck_assert_str_eq (c.device, "SubNetwork=CountryNN,MeContext=MEC-Gbg-1,ManagedElement=RNC-Gbg-1");
-    ck_assert_str_eq (c.vendor, "Company NN");
+    ck_assert_str_eq (c.dev.device, "SubNetwork=CountryNN,MeContext=MEC-Gbg-1,ManagedElement=RNC-Gbg-1");
+    ck_assert_str_eq (c.dev.vendor, "Company NN");
     ck_assert_str_eq (c.first_path, "attTCHSeizures");
     ck_assert (c.first_value == 234);
     ck_assert_str_eq (c.first_labels, "RncFunction=RF-1,UtranCell=Gbg-997");
@@ -207,7 +186,7 @@ START_TEST (spec_examples)
     s_file (GD "onap-pmmapper_28.532-measData_PM202007171301.xml", &d, &st, &expect);
     ck_assert_uint_eq (d.n, expect);
     ck_assert_uint_eq (d.bins, 9);   /* "86,87,2,6,77,96,75,33,24" */
-    ck_assert_str_eq (d.device, "SubNetwork=CountryNN,MeContext=MEC-Gbg-1,ManagedElement=RNC-Gbg-1");
+    ck_assert_str_eq (d.dev.device, "SubNetwork=CountryNN,MeContext=MEC-Gbg-1,ManagedElement=RNC-Gbg-1");
 
     coll_t e = { 0 };
     s_file (GD "onap-pmmapper_32.435-measTypes-measResults-variant.xml", &e, &st, &expect);
@@ -216,8 +195,8 @@ START_TEST (spec_examples)
     ck_assert_str_eq (e.first_path, "a");
     ck_assert (e.first_value == 76);
     ck_assert_str_eq (e.first_labels, "ldn=objLdn");   /* not a DN: kept whole */
-    ck_assert_str_eq (e.device, "Dublin");
-    ck_assert_str_eq (e.vendor, "FooBar Ltd");
+    ck_assert_str_eq (e.dev.device, "Dublin");
+    ck_assert_str_eq (e.dev.vendor, "FooBar Ltd");
 }
 END_TEST
 
@@ -236,15 +215,14 @@ static const char *QUIRKY =
 START_TEST (real_world_quirks)
 {
     coll_t c = { 0 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
+    vg_decode_stats_t st = { 0 };
     int rc = vg_pm3gpp_decode ((const uint8_t *) QUIRKY, strlen (QUIRKY), NULL, &sink, &st);
     ck_assert_msg (rc == 0, "%s", st.last_error);
     ck_assert_uint_eq (c.n, 1);
     ck_assert_uint_eq (st.undecoded, 3);   /* empty, NIL, unknown p */
-    ck_assert_str_eq (c.device, "gnb-7");  /* empty localDn -> fileSender */
-    ck_assert_str_eq (c.vendor, "Nokia");
+    ck_assert_str_eq (c.dev.device, "gnb-7");  /* empty localDn -> fileSender */
+    ck_assert_str_eq (c.dev.vendor, "Nokia");
     /* Ericsson's total counter lands under the plain TS 28.552 name the rules use (A06). */
     ck_assert_str_eq (c.first_path, "RRC.ConnEstabAtt");
     ck_assert_str_eq (c.first_origin, "pmRrcConnEstabAtt");
@@ -284,9 +262,8 @@ START_TEST (names_normalised)
         "RRC.ConnEstabAtt.mo-Data</measTypes><measValue measObjLdn=\"NRCellCU=1\">"
         "<measResults>120 118 40</measResults></measValue></measInfo></measData></measCollecFile>";
     coll_t c = { 0 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
+    vg_decode_stats_t st = { 0 };
     ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) X, strlen (X), NULL, &sink, &st), 0);
     ck_assert_uint_eq (c.n, 3);
     ck_assert_str_eq (c.first_path, "RRC.ConnEstabAtt");
@@ -310,9 +287,8 @@ START_TEST (per_cause_totals)
         "<measValue measObjLdn=\"NRCellCU=2\"><r p=\"1\">7</r><r p=\"2\"></r><r p=\"3\">1</r></measValue>"
         "</measInfo></measData></measCollecFile>";
     coll_t c = { 0 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
+    vg_decode_stats_t st = { 0 };
     ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) X, strlen (X), NULL, &sink, &st), 0);
     /* cell 1: 4 values + total; cell 2: 2 values (one blank) + total */
     ck_assert_uint_eq (c.n, 4 + 1 + 2 + 1);
@@ -331,7 +307,7 @@ START_TEST (per_cause_totals)
         "<measValue measObjLdn=\"NRCellCU=1\"><measResults>70 101</measResults></measValue>"
         "</measInfo></measData></measCollecFile>";
     coll_t d = { 0 };
-    vg_sink_t sink2 = { &d, c_device, c_sample, c_event };
+    vg_sink_t sink2 = { &d, vg_test_devices_note, c_sample, c_event };
     memset (&st, 0, sizeof st);
     ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) Y, strlen (Y), NULL, &sink2, &st), 0);
     ck_assert_uint_eq (d.n, 2);
@@ -370,9 +346,8 @@ END_TEST
 START_TEST (hostile_input)
 {
     coll_t c = { 0 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
+    vg_decode_stats_t st = { 0 };
     size_t len;
     uint8_t *x = s_read (GD "onap-pmmapper_32.435-measTypes-measResults-variant.xml", &len);
     /* every prefix that cuts the root element is refused with a counted error */
@@ -410,16 +385,9 @@ END_TEST
 Suite *
 vg_pm3gpp_suite (void)
 {
-    Suite *s = suite_create ("pm3gpp");
-    TCase *tc = tcase_create ("pm3gpp");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, ericsson_radionode);
-    tcase_add_test (tc, spec_examples);
-    tcase_add_test (tc, real_world_quirks);
-    tcase_add_test (tc, helpers);
-    tcase_add_test (tc, names_normalised);
-    tcase_add_test (tc, per_cause_totals);
-    tcase_add_test (tc, hostile_input);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        ericsson_radionode, spec_examples, real_world_quirks, helpers, names_normalised, per_cause_totals,
+        hostile_input,
+    };
+    return vg_test_suite ("pm3gpp", "pm3gpp", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

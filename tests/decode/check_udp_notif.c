@@ -9,7 +9,9 @@
 #include "common/clock.h"
 #include "common/err.h"
 #include "decode/pcap_replay.h"
+#include "tests/support/capture_sink.h"
 #include "decode/udp_notif.h"
+#include "tests/support/suite.h"
 
 #define HW VG_SAMPLES_DIR "/huawei/"
 
@@ -22,21 +24,11 @@ typedef struct {
 } rec_t;
 
 typedef struct {
+    vg_test_devices_t dev; /* first: vg_test_devices_note writes here */
     rec_t *r;
     size_t n, cap;
-    size_t devices;
-    char vendor[32];
     int fail_after;   /* sink returns -VG_EFULL after this many samples (<0: never) */
 } coll_t;
-
-static int
-c_device (void *ctx, const vg_device_t *d)
-{
-    coll_t *c = ctx;
-    c->devices++;
-    snprintf (c->vendor, sizeof c->vendor, "%s", d->vendor ? d->vendor : "");
-    return 0;
-}
 
 static int
 c_sample (void *ctx, const vg_point_t *p)
@@ -48,13 +40,9 @@ c_sample (void *ctx, const vg_point_t *p)
         c->cap = c->cap ? c->cap * 2 : 1024;
         c->r = realloc (c->r, c->cap * sizeof *c->r);
     }
-    char lab[1024] = "";
-    for (size_t i = 0; i < p->nlabels; i++) {
-        if (i > 0)
-            ck_assert_int_lt (strcmp (p->labels[i - 1].key, p->labels[i].key), 0);   /* sorted, unique */
-        size_t l = strlen (lab);
-        snprintf (lab + l, sizeof lab - l, "%s%s=%s", i ? "," : "", p->labels[i].key, p->labels[i].value);
-    }
+    char lab[1024];
+    ck_assert (vg_test_labels_sorted (p->labels, p->nlabels));   /* sorted, unique */
+    vg_test_labels (lab, sizeof lab, p->labels, p->nlabels);
     ck_assert_str_eq (p->input, "udp-notif");
     ck_assert_ptr_nonnull (p->origin_path);
     rec_t *r = &c->r[c->n++];
@@ -73,6 +61,14 @@ static int
 c_event (void *ctx, const vg_event_t *e)
 {
     return 0;
+}
+
+/* The sink recording into c. */
+static vg_sink_t
+c_sink (coll_t *c)
+{
+    vg_sink_t s = { c, vg_test_devices_note, c_sample, c_event };
+    return s;
 }
 
 static void
@@ -118,7 +114,7 @@ on_udp (void *arg, const vg_pcap_pkt_t *pk, const uint8_t *d, size_t n)
 START_TEST (golden_huawei_capture)
 {
     coll_t c = { .fail_after = -1 };
-    replay_t r = { .un = vg_udp_notif_new (NULL), .sink = { &c, c_device, c_sample, c_event } };
+    replay_t r = { .un = vg_udp_notif_new (NULL), .sink = c_sink (&c) };
     ck_assert_ptr_nonnull (r.un);
     vg_pcap_port_t ports[] = { { 10003, VG_PCAP_PROTO_UDP, on_udp, &r } };
     vg_pcap_cfg_t cfg = { .ports = ports, .nports = 1 };
@@ -134,7 +130,7 @@ START_TEST (golden_huawei_capture)
     ck_assert_uint_eq (k.segments, 544 - 418 + 28);
     ck_assert_uint_eq (vg_udp_notif_pending (r.un), 0);
     ck_assert_uint_eq (r.st.samples, c.n);
-    ck_assert_str_eq (c.vendor, "Huawei");
+    ck_assert_str_eq (c.dev.vendor, "Huawei");
     ck_assert_str_eq (c.r[0].device, "203.0.113.21");
 
     /* Compare with pmacct's expected output, leaf by leaf, for every message. */
@@ -270,9 +266,8 @@ START_TEST (segments_any_order_and_dups)
 {
     vg_udp_notif_t *un = vg_udp_notif_new (NULL);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = c_sink (&c);
+    vg_decode_stats_t st = { 0 };
     vg_decode_ctx_t ctx = { "[2001:db8::1]:4000", 1000 };
     size_t n = strlen (JSON1), third = n / 3;
     uint8_t d[3][2048];
@@ -311,9 +306,8 @@ START_TEST (timeouts_caps_and_gaps)
     cfg.max_bytes = 1000;
     vg_udp_notif_t *un = vg_udp_notif_new (&cfg);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = c_sink (&c);
+    vg_decode_stats_t st = { 0 };
     uint8_t d[2048];
     char pad[400];
     memset (pad, 'x', sizeof pad);
@@ -360,9 +354,8 @@ START_TEST (media_types_and_notifications)
 {
     vg_udp_notif_t *un = vg_udp_notif_new (NULL);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = c_sink (&c);
+    vg_decode_stats_t st = { 0 };
     vg_decode_ctx_t ctx = { NULL, 5 };
     uint8_t d[2048];
     size_t l = s_dgram (d, 2, 9, 1, -1, 0, "<notification/>", 15);   /* YANG XML */
@@ -381,7 +374,7 @@ START_TEST (media_types_and_notifications)
     ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
     ck_assert_uint_eq (c.n, 1);
     ck_assert_str_eq (c.r[0].device, "odid-9");
-    ck_assert_str_eq (c.vendor, "");   /* openconfig-* is not a vendor module */
+    ck_assert_str_eq (c.dev.vendor, "");   /* openconfig-* is not a vendor module */
     ck_assert_int_eq (c.r[0].ts, 5);
     ck_assert_str_eq (c.r[0].path, "openconfig-interfaces:interfaces/interface/state/counters/in-octets");
     /* The sink's error stops the walk and is returned as is. */
@@ -397,9 +390,8 @@ START_TEST (hostile_input)
 {
     vg_udp_notif_t *un = vg_udp_notif_new (NULL);
     coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = { &c, c_device, c_sample, c_event };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_sink_t sink = c_sink (&c);
+    vg_decode_stats_t st = { 0 };
     vg_decode_ctx_t ctx = { "198.51.100.1:9", 1 };
     static uint8_t d[70000];
     size_t l = s_dgram (d, 1, 1, 1, -1, 0, JSON1, strlen (JSON1));
@@ -480,15 +472,9 @@ END_TEST
 Suite *
 vg_udp_notif_suite (void)
 {
-    Suite *s = suite_create ("udp_notif");
-    TCase *tc = tcase_create ("udp_notif");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, golden_huawei_capture);
-    tcase_add_test (tc, segments_any_order_and_dups);
-    tcase_add_test (tc, timeouts_caps_and_gaps);
-    tcase_add_test (tc, media_types_and_notifications);
-    tcase_add_test (tc, hostile_input);
-    tcase_add_test (tc, number_and_vendor_helpers);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        golden_huawei_capture, segments_any_order_and_dups, timeouts_caps_and_gaps,
+        media_types_and_notifications, hostile_input, number_and_vendor_helpers,
+    };
+    return vg_test_suite ("udp_notif", "udp_notif", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

@@ -8,12 +8,16 @@
 
 #include "common/err.h"
 #include "decode/ves.h"
+#include "tests/support/capture_sink.h"
+#include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
+#include "tests/support/text_assert.h"
 
 #define VD VG_SAMPLES_DIR "/ves/"
 
 typedef struct {
-    size_t n, events, devices, bins, counters;
-    char device[256], vendor[64];
+    vg_test_devices_t dev; /* first: vg_test_devices_note writes here */
+    size_t n, events, bins, counters;
     char ev_attrs[1024];
     int64_t ts;
     int ev_type;
@@ -27,21 +31,11 @@ typedef struct {
 } coll_t;
 
 static int
-c_device (void *ctx, const vg_device_t *d)
-{
-    coll_t *c = ctx;
-    c->devices++;
-    snprintf (c->device, sizeof c->device, "%s", d->id);
-    snprintf (c->vendor, sizeof c->vendor, "%s", d->vendor ? d->vendor : "");
-    return 0;
-}
-
-static int
 c_sample (void *ctx, const vg_point_t *p)
 {
     coll_t *c = ctx;
     ck_assert_str_eq (p->input, "ves");
-    ck_assert_str_eq (p->device, c->device);
+    ck_assert_str_eq (p->device, c->dev.device);
     ck_assert_ptr_nonnull (p->origin_path);
     for (size_t i = 0; i < p->nlabels; i++)
         if (strcmp (p->labels[i].key, "bin") == 0)
@@ -66,12 +60,7 @@ c_sample (void *ctx, const vg_point_t *p)
     if (c->n == 0) {
         c->first_value = p->value;
         snprintf (c->first_path, sizeof c->first_path, "%s", p->path);
-        c->first_labels[0] = '\0';
-        for (size_t i = 0; i < p->nlabels; i++) {
-            size_t l = strlen (c->first_labels);
-            snprintf (c->first_labels + l, sizeof c->first_labels - l, "%s%s=%s", i ? "," : "", p->labels[i].key,
-                      p->labels[i].value);
-        }
+        vg_test_labels (c->first_labels, sizeof c->first_labels, p->labels, p->nlabels);
     }
     snprintf (c->last_path, sizeof c->last_path, "%s", p->path);
     c->last_value = p->value;
@@ -100,23 +89,15 @@ c_event (void *ctx, const vg_event_t *e)
 static char *
 s_read (const char *path, size_t *len)
 {
-    FILE *f = fopen (path, "rb");
-    ck_assert_msg (f != NULL, "cannot open %s", path);
-    fseek (f, 0, SEEK_END);
-    long n = ftell (f);
-    fseek (f, 0, SEEK_SET);
-    char *b = malloc ((size_t) n + 1);
-    ck_assert_uint_eq (fread (b, 1, (size_t) n, f), (size_t) n);
-    fclose (f);
-    b[n] = 0;
-    *len = (size_t) n;
+    char *b = (char *) vg_test_read_file (path, len);
+    ck_assert_msg (b != NULL, "cannot open %s", path);
     return b;
 }
 
 static int
 s_decode (const char *body, size_t len, coll_t *c, vg_decode_stats_t *st)
 {
-    vg_sink_t sink = { c, c_device, c_sample, c_event };
+    vg_sink_t sink = { c, vg_test_devices_note, c_sample, c_event };
     vg_decode_ctx_t ctx = { "10.0.0.1:443", 1 };
     return vg_ves_decode ((const uint8_t *) body, len, &ctx, &sink, st);
 }
@@ -149,7 +130,7 @@ START_TEST (perf3gpp_sample)
     ck_assert_uint_eq (st.messages, 1);
     ck_assert_uint_eq (st.errors, 0);
     ck_assert_uint_eq (c.bins, 9);
-    ck_assert_str_eq (c.device, "O-DU-1122");
+    ck_assert_str_eq (c.dev.device, "O-DU-1122");
     ck_assert_str_eq (c.first_path, "attTCHSeizures");
     ck_assert (c.first_value == 813);
     ck_assert_str_eq (c.first_labels, "RncFunction=RF-1,UtranCell=Gbg-997");
@@ -207,8 +188,8 @@ START_TEST (measurement_sample)
     ck_assert_uint_eq (expect, 59);
     ck_assert_uint_eq (c.n, expect);
     ck_assert_uint_eq (st.errors, 0);
-    ck_assert_str_eq (c.device, "bgtnj05vmh01afx");
-    ck_assert_str_eq (c.vendor, "");
+    ck_assert_str_eq (c.dev.device, "bgtnj05vmh01afx");
+    ck_assert_str_eq (c.dev.vendor, "");
     ck_assert (c.cpu_all == 0.39);
     /* VES memory is in kibibytes; OpenConfig system memory is in bytes. */
     ck_assert (c.mem_used == 353492.0 * 1024);
@@ -232,10 +213,12 @@ START_TEST (fault_batch)
     ck_assert_uint_eq (st.messages, 2);
     ck_assert_uint_eq (c.n, 0);
     ck_assert_int_eq (c.ev_type, VG_EV_FAULT);
-    ck_assert_str_eq (c.device, "scfx0001vm002cap001");
-    ck_assert_str_eq (c.vendor, "Ericsson");
-    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "alarmCondition=RecordingServerUnreachable;"));
-    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "eventSeverity=CRITICAL;"));
+    ck_assert_str_eq (c.dev.device, "scfx0001vm002cap001");
+    ck_assert_str_eq (c.dev.vendor, "Ericsson");
+    static const char *const attrs[] = {
+        "alarmCondition=RecordingServerUnreachable;", "eventSeverity=CRITICAL;",
+    };
+    vg_test_assert_contains (c.ev_attrs, attrs, sizeof attrs / sizeof attrs[0], "event attributes");
     ck_assert_int_eq (c.ts, 1413378172000);
     free (b);
 }
@@ -252,10 +235,11 @@ START_TEST (stnd_defined_and_other_domains)
     vg_decode_stats_t st = { 0 };
     ck_assert_int_eq (s_decode (alarm, strlen (alarm), &c, &st), 0);
     ck_assert_uint_eq (c.events, 1);
-    ck_assert_str_eq (c.vendor, "Nokia");
-    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "perceivedSeverity=MAJOR;"));
-    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "alarmId=12;"));
-    ck_assert_ptr_nonnull (strstr (c.ev_attrs, "stndDefinedNamespace=3GPP-FaultSupervision;"));
+    ck_assert_str_eq (c.dev.vendor, "Nokia");
+    static const char *const attrs[] = {
+        "perceivedSeverity=MAJOR;", "alarmId=12;", "stndDefinedNamespace=3GPP-FaultSupervision;",
+    };
+    vg_test_assert_contains (c.ev_attrs, attrs, sizeof attrs / sizeof attrs[0], "event attributes");
     ck_assert_ptr_null (strstr (c.ev_attrs, "nested"));
     const char *other = "{\"eventList\":[{\"commonEventHeader\":{\"domain\":\"stndDefined\",\"sourceName\":\"g\"},"
                         "\"stndDefinedFields\":{\"data\":{\"notificationType\":\"notifyMOICreation\"}}},"
@@ -315,15 +299,9 @@ END_TEST
 Suite *
 vg_ves_suite (void)
 {
-    Suite *s = suite_create ("ves");
-    TCase *tc = tcase_create ("ves");
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, perf3gpp_sample);
-    tcase_add_test (tc, perf3gpp_names);
-    tcase_add_test (tc, measurement_sample);
-    tcase_add_test (tc, fault_batch);
-    tcase_add_test (tc, stnd_defined_and_other_domains);
-    tcase_add_test (tc, hostile_input);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        perf3gpp_sample, perf3gpp_names, measurement_sample, fault_batch, stnd_defined_and_other_domains,
+        hostile_input,
+    };
+    return vg_test_suite ("ves", "ves", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
 }

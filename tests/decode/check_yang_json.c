@@ -6,6 +6,7 @@
 
 #include "common/err.h"
 #include "decode/yang_json.h"
+#include "tests/support/suite.h"
 
 START_TEST (number_grammars)
 {
@@ -121,11 +122,6 @@ END_TEST
 Suite *
 vg_yang_json_suite (void)
 {
-    Suite *s = suite_create ("yang_json");
-    TCase *tc = tcase_create ("yang_json");
-    tcase_add_test (tc, number_grammars);
-    tcase_add_test (tc, walk_lists_and_flags);
-    tcase_add_test (tc, walk_path_overflow);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { number_grammars, walk_lists_and_flags, walk_path_overflow };
+    return vg_test_suite ("yang_json", "yang_json", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
+
 int
 tu_read_file (const char *path, tu_blob_t *out)
 {
@@ -45,6 +47,27 @@ tu_blobs_free (tu_blob_t **b, int n)
         free ((*b)[i].data);
     free (*b);
     *b = NULL;
+}
+
+size_t
+tu_b64 (const char *s, size_t n, uint8_t *out)
+{
+    static const char *A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *q = s[i] ? strchr (A, s[i]) : NULL;
+        if (!q)
+            continue;
+        acc = acc << 6 | (uint32_t) (q - A);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t) (acc >> bits);
+        }
+    }
+    return o;
 }
 
 /* Locate the IP header of a frame; returns its offset or -1. */
@@ -112,8 +135,15 @@ s_ip (const uint8_t *p, size_t n, int *proto, size_t *l4, char *key, size_t keyc
     return -1;
 }
 
-int
-tu_pcap_udp (const char *path, tu_blob_t **out)
+/* A packet of the wanted IP protocol: the frame, its length, the IP and transport offsets and
+ * the address-pair key. */
+typedef int (*s_pkt_fn) (void *ctx, const uint8_t *p, size_t caplen, size_t l3, size_t l4, const char *key);
+
+/* Call fn for every IPv4/IPv6 packet of the capture carrying IP protocol proto with at least
+ * hdr_min bytes of transport header (fn returns 0 to go on, < 0 to stop with that code).
+ * Returns 0, fn's code, or -1 if the file cannot be opened. */
+static int
+s_each_ip (const char *path, int proto_want, size_t hdr_min, s_pkt_fn fn, void *ctx)
 {
     char err[PCAP_ERRBUF_SIZE];
     pcap_t *pc = pcap_open_offline (path, err);
@@ -122,34 +152,53 @@ tu_pcap_udp (const char *path, tu_blob_t **out)
     int dlt = pcap_datalink (pc);
     struct pcap_pkthdr *h;
     const uint8_t *p;
-    int n = 0, cap = 0;
-    *out = NULL;
-    while (pcap_next_ex (pc, &h, &p) == 1) {
+    int rc = 0;
+    while (rc == 0 && pcap_next_ex (pc, &h, &p) == 1) {
         int l3 = s_l3 (dlt, p, h->caplen);
         if (l3 < 0)
             continue;
         int proto;
         size_t l4;
         char key[128];
-        if (s_ip (p + l3, h->caplen - (size_t) l3, &proto, &l4, key, sizeof key) < 0 || proto != 17)
+        if (s_ip (p + l3, h->caplen - (size_t) l3, &proto, &l4, key, sizeof key) < 0 || proto != proto_want
+            || h->caplen < (size_t) l3 + l4 + hdr_min)
             continue;
-        size_t u = (size_t) l3 + l4;
-        if (h->caplen < u + 8)
-            continue;
-        size_t ulen = (size_t) p[u + 4] << 8 | p[u + 5];
-        if (ulen < 8 || u + ulen > h->caplen)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            *out = realloc (*out, sizeof (tu_blob_t) * (size_t) cap);
-        }
-        (*out)[n].len = ulen - 8;
-        (*out)[n].data = malloc (ulen - 8 + 1);
-        memcpy ((*out)[n].data, p + u + 8, ulen - 8);
-        n++;
+        rc = fn (ctx, p, h->caplen, (size_t) l3, l4, key);
     }
     pcap_close (pc);
-    return n;
+    return rc;
+}
+
+typedef struct {
+    tu_blob_t *b;
+    size_t n, cap;
+} s_udp_t;
+
+static int
+s_udp_pkt (void *ctx, const uint8_t *p, size_t caplen, size_t l3, size_t l4, const char *key)
+{
+    s_udp_t *u = ctx;
+    (void) key;
+    size_t o = l3 + l4;
+    size_t ulen = (size_t) p[o + 4] << 8 | p[o + 5];
+    if (ulen < 8 || o + ulen > caplen)
+        return 0;
+    if (vg_array_reserve ((void **) &u->b, &u->cap, u->n + 1, sizeof *u->b) < 0)
+        return -1;
+    tu_blob_t *b = &u->b[u->n++];
+    b->len = ulen - 8;
+    b->data = malloc (b->len + 1);
+    memcpy (b->data, p + o + 8, b->len);
+    return 0;
+}
+
+int
+tu_pcap_udp (const char *path, tu_blob_t **out)
+{
+    s_udp_t u = { NULL, 0, 0 };
+    int rc = s_each_ip (path, 17, 8, s_udp_pkt, &u);
+    *out = u.b;
+    return rc < 0 ? rc : (int) u.n;
 }
 
 typedef struct {
@@ -169,63 +218,54 @@ s_segcmp (const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+typedef struct {
+    s_seg_t *segs;
+    size_t n, cap;
+} s_tcp_t;
+
+static int
+s_tcp_pkt (void *ctx, const uint8_t *p, size_t caplen, size_t l3, size_t l4, const char *key)
+{
+    s_tcp_t *c = ctx;
+    size_t t = l3 + l4;
+    size_t doff = (size_t) (p[t + 12] >> 4) * 4;
+    if (doff < 20 || caplen < t + doff)
+        return 0;
+    size_t plen = caplen - t - doff;
+    /* Trim Ethernet padding using the IP length. */
+    if ((p[l3] >> 4) == 4) {
+        size_t iplen = (size_t) p[l3 + 2] << 8 | p[l3 + 3];
+        if (iplen >= l4 + doff && iplen - l4 - doff < plen)
+            plen = iplen - l4 - doff;
+    } else {
+        size_t pl = (size_t) p[l3 + 4] << 8 | p[l3 + 5];
+        if (pl >= doff && pl - doff < plen)
+            plen = pl - doff;
+    }
+    if (plen == 0)
+        return 0;
+    if (vg_array_reserve ((void **) &c->segs, &c->cap, c->n + 1, sizeof *c->segs) < 0)
+        return -1;
+    s_seg_t *s = &c->segs[c->n++];
+    snprintf (s->key, sizeof s->key, "%s:%u>%u", key, (unsigned) (p[t] << 8 | p[t + 1]),
+              (unsigned) (p[t + 2] << 8 | p[t + 3]));
+    s->seq = (uint32_t) p[t + 4] << 24 | (uint32_t) p[t + 5] << 16 | (uint32_t) p[t + 6] << 8 | p[t + 7];
+    s->data = malloc (plen);
+    memcpy (s->data, p + t + doff, plen);
+    s->len = plen;
+    return 0;
+}
+
 int
 tu_pcap_tcp_stream (const char *path, tu_blob_t *out, int *nseg)
 {
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t *pc = pcap_open_offline (path, err);
-    if (!pc)
-        return -1;
-    int dlt = pcap_datalink (pc);
-    struct pcap_pkthdr *h;
-    const uint8_t *p;
-    s_seg_t *segs = NULL;
-    size_t n = 0, cap = 0;
-    while (pcap_next_ex (pc, &h, &p) == 1) {
-        int l3 = s_l3 (dlt, p, h->caplen);
-        if (l3 < 0)
-            continue;
-        int proto;
-        size_t l4;
-        char key[128];
-        if (s_ip (p + l3, h->caplen - (size_t) l3, &proto, &l4, key, sizeof key) < 0 || proto != 6)
-            continue;
-        size_t t = (size_t) l3 + l4;
-        if (h->caplen < t + 20)
-            continue;
-        size_t doff = (size_t) (p[t + 12] >> 4) * 4;
-        if (doff < 20 || h->caplen < t + doff)
-            continue;
-        size_t plen = h->caplen - t - doff;
-        /* Trim Ethernet padding using the IP length. */
-        if ((p[l3] >> 4) == 4) {
-            size_t iplen = (size_t) p[l3 + 2] << 8 | p[l3 + 3];
-            if (iplen >= l4 + doff && iplen - l4 - doff < plen)
-                plen = iplen - l4 - doff;
-        } else {
-            size_t pl = (size_t) p[l3 + 4] << 8 | p[l3 + 5];
-            if (pl >= doff && pl - doff < plen)
-                plen = pl - doff;
-        }
-        if (plen == 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            segs = realloc (segs, sizeof *segs * cap);
-        }
-        s_seg_t *s = &segs[n++];
-        snprintf (s->key, sizeof s->key, "%s:%u>%u", key, (unsigned) (p[t] << 8 | p[t + 1]),
-                  (unsigned) (p[t + 2] << 8 | p[t + 3]));
-        s->seq = (uint32_t) p[t + 4] << 24 | (uint32_t) p[t + 5] << 16 | (uint32_t) p[t + 6] << 8 | p[t + 7];
-        s->data = malloc (plen);
-        memcpy (s->data, p + t + doff, plen);
-        s->len = plen;
-    }
-    pcap_close (pc);
-    if (n == 0) {
-        free (segs);
+    s_tcp_t c = { NULL, 0, 0 };
+    if (s_each_ip (path, 6, 20, s_tcp_pkt, &c) < 0 || c.n == 0) {
+        free (c.segs);
         return -1;
     }
+    s_seg_t *segs = c.segs;
+    size_t n = c.n;
     qsort (segs, n, sizeof *segs, s_segcmp);
     /* Pick the stream with most bytes. */
     size_t best = 0, bestbytes = 0;
@@ -327,12 +367,13 @@ s_rec_event (void *ctx, const vg_event_t *e)
     return 0;
 }
 
-void
+vg_sink_t
 tu_rec_init (tu_rec_t *r, int keep)
 {
     memset (r, 0, sizeof *r);
     r->fail_after = -1;
     r->keep = keep;
+    return tu_rec_sink (r);
 }
 
 void

@@ -22,6 +22,10 @@ typedef struct {
 int tu_read_file (const char *path, tu_blob_t *out);
 void tu_blob_free (tu_blob_t *b);
 
+/* Decode base64 from s (n chars) into out (room for 3 * n / 4 bytes); characters outside
+ * the alphabet (padding, newlines) are skipped.  Returns the bytes written. */
+size_t tu_b64 (const char *s, size_t n, uint8_t *out);
+
 /* All UDP payloads of a capture (Ethernet, Linux cooked, raw IPv4/IPv6, optional VLAN).
  * Returns the number of payloads (>= 0) and an array in *out, or -1 on error. */
 int tu_pcap_udp (const char *path, tu_blob_t **out);
@@ -49,7 +53,9 @@ typedef struct {
     int keep;            /* 0: only count (no copies) */
 } tu_rec_t;
 
-void tu_rec_init (tu_rec_t *r, int keep);
+/* Initialise r (keep: copy samples, or only count them) and return the sink delivering into
+ * it (r must stay where it is while the sink is used). */
+vg_sink_t tu_rec_init (tu_rec_t *r, int keep);
 void tu_rec_free (tu_rec_t *r);
 vg_sink_t tu_rec_sink (tu_rec_t *r);
 /* First sample whose path, labels ("k=v,k=v" sorted) and (optionally) origin match. */

@@ -10,6 +10,9 @@
 #include "detectors/engine.h"
 #include "common/err.h"
 #include "common/hash.h"
+#include "tests/support/engine_fixture.h"
+#include "tests/support/text_assert.h"
+#include "tests/support/suite.h"
 
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z */
 
@@ -29,61 +32,6 @@ static const char *RULES =
     "  - id: ch\n    detector: callhome\n    severity: medium\n    keep_firing_for: 30m\n    params: { allowlist: mg }\n"
     "    techniques: [T1041, FGT1048]\n";
 
-typedef struct {
-    vg_alert_t *a;
-    char (*rid)[64]; /* the rule ids outlive the rules (a[i].rule_id does not) */
-    char **json;
-    size_t n, cap;
-} coll_t;
-
-static void
-on_alert (void *ctx, const vg_alert_t *a)
-{
-    coll_t *c = ctx;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 64;
-        c->a = realloc (c->a, c->cap * sizeof *c->a);
-        c->json = realloc (c->json, c->cap * sizeof *c->json);
-        c->rid = realloc (c->rid, c->cap * sizeof *c->rid);
-    }
-    c->a[c->n] = *a;
-    snprintf (c->rid[c->n], sizeof c->rid[c->n], "%s", a->rule_id);
-    size_t need = vg_alert_to_json (a, NULL, 0);
-    c->json[c->n] = malloc (need + 1);
-    vg_alert_to_json (a, c->json[c->n], need + 1);
-    c->n++;
-}
-
-static void
-coll_free (coll_t *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        free (c->json[i]);
-    free (c->json);
-    free (c->rid);
-    free (c->a);
-    memset (c, 0, sizeof *c);
-}
-
-static size_t
-count (const coll_t *c, const char *rule, int activity)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < c->n; i++)
-        k += !strcmp (c->rid[i], rule) && (activity == 0 || c->a[i].activity == activity);
-    return k;
-}
-
-static vg_rules_t *
-rules (void)
-{
-    vg_rules_t *rs = NULL;
-    char err[256];
-    int rc = vg_rules_parse (RULES, strlen (RULES), "t", &rs, err, sizeof err);
-    ck_assert_msg (rc == 0, "%s", err);
-    return rs;
-}
-
 static uint64_t
 decl (vg_engine_t *e, const vg_device_t *d, const char *path, vg_kind_t kind)
 {
@@ -99,9 +47,9 @@ static vg_device_t RM = { "maint/r9", "VendorX", "m1", "router", "maint", "7.1" 
 
 START_TEST (pending_firing_resolved)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0;
     for (int i = 0; i < 5; i++, t += 10000)
@@ -110,40 +58,37 @@ START_TEST (pending_firing_resolved)
     vg_engine_state (e, id, t, "IDLE"), t += 10000;
     vg_engine_state (e, id, t, "ACTIVE"), t += 10000;
     vg_engine_state (e, id, t, "ESTABLISHED"), t += 10000;
-    ck_assert_uint_eq (c.n, 0);
+    ck_assert_uint_eq (c->n, 0);
     int64_t down = t;
     for (int i = 0; i < 6; i++, t += 10000)
         vg_engine_state (e, id, t, "IDLE");
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 1);
-    ck_assert_int_eq (c.a[0].time_ms, down + 30000);
-    ck_assert_int_eq (c.a[0].status, VG_STATUS_NEW);
-    ck_assert_int_eq (c.a[0].first_seen_ms, down);
-    ck_assert_int_eq (c.a[0].cia, 'A');
-    ck_assert_str_eq (c.a[0].techniques, "FGT5004");
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (c->a[0].time_ms, down + 30000);
+    ck_assert_int_eq (c->a[0].status, VG_STATUS_NEW);
+    ck_assert_int_eq (c->a[0].first_seen_ms, down);
+    ck_assert_int_eq (c->a[0].cia, 'A');
+    ck_assert_str_eq (c->a[0].techniques, "FGT5004");
     char uid[512];
-    snprintf (uid, sizeof uid, "%s@%lld", c.a[0].dedup_key, (long long) down);
-    ck_assert_str_eq (c.a[0].uid, uid);
-    ck_assert (strstr (c.a[0].dedup_key, "bgp:s1/r1:") == c.a[0].dedup_key);
+    snprintf (uid, sizeof uid, "%s@%lld", c->a[0].dedup_key, (long long) down);
+    ck_assert_str_eq (c->a[0].uid, uid);
+    ck_assert (strstr (c->a[0].dedup_key, "bgp:s1/r1:") == c->a[0].dedup_key);
     /* Condition clears: Close only after keep_firing_for (60 s). */
     int64_t up = t;
     for (int i = 0; i < 5; i++, t += 10000)
         vg_engine_state (e, id, t, "ESTABLISHED");
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 0);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CLOSE), 0);
     vg_engine_tick (e, up + 60000);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 1);
-    ck_assert_int_eq (c.a[c.n - 1].status, VG_STATUS_RESOLVED);
-    ck_assert_str_eq (c.a[c.n - 1].uid, uid);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CLOSE), 1);
+    ck_assert_int_eq (c->a[c->n - 1].status, VG_STATUS_RESOLVED);
+    ck_assert_str_eq (c->a[c->n - 1].uid, uid);
     /* Re-fire opens a new episode: new uid, same dedup key. */
     t = up + 120000;
     for (int i = 0; i < 5; i++, t += 10000)
         vg_engine_state (e, id, t, "IDLE");
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 2);
-    ck_assert_str_eq (c.a[c.n - 1].dedup_key, c.a[0].dedup_key);
-    ck_assert_str_ne (c.a[c.n - 1].uid, uid);
-    vg_engine_destroy (&e);
-    ck_assert_ptr_null (e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 2);
+    ck_assert_str_eq (c->a[c->n - 1].dedup_key, c->a[0].dedup_key);
+    ck_assert_str_ne (c->a[c->n - 1].uid, uid);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
@@ -161,28 +106,28 @@ feed (vg_engine_t *e, uint64_t id, int64_t *t, const char *state, int n)
 
 START_TEST (refire_after_due_close_keeps_key)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     int64_t t = T0;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     feed (e, id, &t, "ESTABLISHED", 5);
     feed (e, id, &t, "IDLE", 6);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 1);
     int64_t up = t;
     feed (e, id, &t, "ESTABLISHED", 1);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 0);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CLOSE), 0);
     /* down again 90 s later, past keep_firing_for (60 s), with nothing in between */
     t = up + 90000;
     feed (e, id, &t, "IDLE", 5);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CLOSE), 1);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 2);
-    const vg_alert_t *first = &c.a[0], *close = NULL, *second = NULL;
-    for (size_t i = 1; i < c.n; i++) {
-        if (c.a[i].activity == VG_ACT_CLOSE)
-            close = &c.a[i];
-        if (c.a[i].activity == VG_ACT_CREATE)
-            second = &c.a[i];
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CLOSE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 2);
+    const vg_alert_t *first = &c->a[0], *close = NULL, *second = NULL;
+    for (size_t i = 1; i < c->n; i++) {
+        if (c->a[i].activity == VG_ACT_CLOSE)
+            close = &c->a[i];
+        if (c->a[i].activity == VG_ACT_CREATE)
+            second = &c->a[i];
     }
     ck_assert_int_eq (close->time_ms, up + 60000); /* closed at its due time */
     ck_assert (strstr (first->dedup_key, "bgp:s1/r1:") == first->dedup_key);
@@ -190,61 +135,55 @@ START_TEST (refire_after_due_close_keeps_key)
     char uid[512];
     snprintf (uid, sizeof uid, "%s@%lld", first->dedup_key, (long long) (up + 90000));
     ck_assert_str_eq (second->uid, uid);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (flap_keeps_firing_without_flood)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     uint64_t id = decl (e, &R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE);
     int64_t t = T0;
     /* 4 transitions in 6 minutes, sampled every 30 s. */
     const char *seq[] = { "UP", "UP", "DOWN", "DOWN", "UP", "UP", "DOWN", "DOWN", "UP", "UP", "UP", "UP" };
     for (size_t i = 0; i < 12; i++, t += 30000)
         vg_engine_state (e, id, t, seq[i]);
-    ck_assert_uint_eq (count (&c, "flap", VG_ACT_CREATE), 1);
-    ck_assert_uint_eq (count (&c, "flap", 0), 1); /* dedup: no Update per sample */
+    ck_assert_uint_eq (vg_test_alerts_count (c, "flap", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "flap", 0), 1); /* dedup: no Update per sample */
     /* Penalty decays: 4000 -> below 750 after ~2.5 half-lives; Close comes on a tick. */
     vg_engine_tick (e, t + 20 * 60000);
-    ck_assert_uint_eq (count (&c, "flap", VG_ACT_CLOSE), 0);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "flap", VG_ACT_CLOSE), 0);
     vg_engine_tick (e, t + 50 * 60000);
-    ck_assert_uint_eq (count (&c, "flap", VG_ACT_CLOSE), 1);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "flap", VG_ACT_CLOSE), 1);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (periodic_update)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0;
     for (int i = 0; i < 90; i++, t += 10000) { /* 15 minutes down */
         vg_engine_state (e, id, t, "IDLE");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_CREATE), 1);
-    ck_assert_uint_eq (count (&c, "bgp", VG_ACT_UPDATE), 1); /* repeat: 10m */
-    ck_assert_str_eq (c.a[c.n - 1].reason, "periodic");
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_UPDATE), 1); /* repeat: 10m */
+    ck_assert_str_eq (c->a[c->n - 1].reason, "periodic");
+    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (maintenance_suppresses_availability_not_security)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     uint64_t id = decl (e, &RM, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0 + 5 * 60000; /* 12:05, inside the window */
     for (int i = 0; i < 5; i++, t += 10000)
@@ -252,35 +191,33 @@ START_TEST (maintenance_suppresses_availability_not_security)
     vg_flow_t fl = { "10.9.9.9", "203.0.113.45", "MGMT", "CN", 443, 6, 60000, 64512, 48213376, 35012 };
     vg_event_t ev = { RM.id, t, VG_EV_FLOW_SUMMARY, NULL, 0, &fl, NULL, "ipfix" };
     ck_assert_int_eq (vg_engine_event (e, &ev, &RM), 0);
-    ck_assert_uint_eq (c.n, 2);
-    ck_assert_str_eq (c.a[0].rule_id, "bgp");
-    ck_assert_int_eq (c.a[0].status, VG_STATUS_SUPPRESSED);
-    ck_assert_str_eq (c.a[0].reason, "maintenance:mw");
-    ck_assert_str_eq (c.a[1].rule_id, "ch");
-    ck_assert_int_eq (c.a[1].status, VG_STATUS_NEW);
-    ck_assert_int_eq (c.a[1].severity, VG_SEV_HIGH);
-    ck_assert_int_eq (c.a[1].cia, 'C');
-    ck_assert_str_eq (c.a[1].signal, "dst=203.0.113.45:443");
-    ck_assert (strstr (c.json[1], "\"is_alert\":true") != NULL);
-    ck_assert (strstr (c.json[0], "\"status_id\":3") != NULL);
+    ck_assert_uint_eq (c->n, 2);
+    ck_assert_str_eq (c->a[0].rule_id, "bgp");
+    ck_assert_int_eq (c->a[0].status, VG_STATUS_SUPPRESSED);
+    ck_assert_str_eq (c->a[0].reason, "maintenance:mw");
+    ck_assert_str_eq (c->a[1].rule_id, "ch");
+    ck_assert_int_eq (c->a[1].status, VG_STATUS_NEW);
+    ck_assert_int_eq (c->a[1].severity, VG_SEV_HIGH);
+    ck_assert_int_eq (c->a[1].cia, 'C');
+    ck_assert_str_eq (c->a[1].signal, "dst=203.0.113.45:443");
+    ck_assert (strstr (c->json[1], "\"is_alert\":true") != NULL);
+    ck_assert (strstr (c->json[0], "\"status_id\":3") != NULL);
     /* Same destination again: dedup, no new record. */
     ev.ts_ms += 60000;
     vg_engine_event (e, &ev, &RM);
-    ck_assert_uint_eq (c.n, 2);
+    ck_assert_uint_eq (c->n, 2);
     vg_engine_stats_t st;
     vg_engine_stats (e, &st);
     ck_assert_uint_eq (st.suppressed, 1);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (silent_device_inhibits_its_metric_alerts)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     vg_device_t devs[4] = { { "s1/a", "VX", "", "router", "s1", "" }, { "s1/b", "VX", "", "router", "s1", "" },
                             { "s1/c", "VY", "", "router", "s1", "" }, { "s1/d", "VY", "", "router", "s1", "" } };
     uint64_t ids[4], bgp;
@@ -294,17 +231,17 @@ START_TEST (silent_device_inhibits_its_metric_alerts)
         vg_engine_state (e, bgp, t, k < 8 ? "ESTABLISHED" : "IDLE"); /* pending when a goes quiet */
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (c.n, 0);
+    ck_assert_uint_eq (c->n, 0);
     /* Device a goes silent; the others keep reporting. */
     for (int k = 0; k < 12; k++, t += 10000) {
         for (int i = 1; i < 4; i++)
             vg_engine_state (e, ids[i], t, "UP");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (count (&c, "sil", VG_ACT_CREATE), 1);
-    ck_assert_str_eq (c.a[0].signal, "device");
-    ck_assert_str_eq (c.a[0].device, "s1/a");
-    ck_assert_uint_eq (count (&c, "bgp", 0), 0); /* inhibited by the device silence */
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CREATE), 1);
+    ck_assert_str_eq (c->a[0].signal, "device");
+    ck_assert_str_eq (c->a[0].device, "s1/a");
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", 0), 0); /* inhibited by the device silence */
     vg_engine_stats_t st;
     vg_engine_stats (e, &st);
     ck_assert_uint_ge (st.inhibited, 1);
@@ -315,19 +252,17 @@ START_TEST (silent_device_inhibits_its_metric_alerts)
         vg_engine_state (e, bgp, t, "ESTABLISHED");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (count (&c, "sil", VG_ACT_CLOSE), 1);
-    ck_assert_uint_eq (count (&c, "bgp", 0), 0);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CLOSE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", 0), 0);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (collector_outage_one_finding)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     vg_device_t devs[5];
     char names[5][16];
     uint64_t ids[5];
@@ -345,13 +280,11 @@ START_TEST (collector_outage_one_finding)
             vg_engine_state (e, ids[i], t, "UP");
         vg_engine_tick (e, t);
     }
-    ck_assert_uint_eq (c.n, 1);
-    ck_assert_str_eq (c.a[0].signal, "outage");
-    ck_assert_str_eq (c.a[0].device, "collector");
-    ck_assert_double_eq (c.a[0].observed, 3);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (c->n, 1);
+    ck_assert_str_eq (c->a[0].signal, "outage");
+    ck_assert_str_eq (c->a[0].device, "collector");
+    ck_assert_double_eq (c->a[0].observed, 3);
+    vg_test_engine_close (&f);
 }
 END_TEST
 
@@ -380,14 +313,21 @@ scenario (vg_engine_t *e, int64_t from, int64_t to, uint64_t *ids)
     }
 }
 
+/* The scenario's two series on R1: ids[0] in-octets, ids[1] the BGP session state. */
 static void
-run (coll_t *c, int64_t to, int restart_at_day, size_t *split)
+scenario_decl (vg_engine_t *e, uint64_t ids[2])
 {
-    vg_rules_t *rs = rules ();
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, c);
-    uint64_t ids[2];
     ids[0] = decl (e, &R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER);
     ids[1] = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
+}
+
+static void
+run (vg_test_alerts_t *c, int64_t to, int restart_at_day, size_t *split)
+{
+    vg_rules_t *rs = vg_test_rules (RULES, "t");
+    vg_engine_t *e = vg_engine_new (rs, NULL, vg_test_alerts_on_alert, c);
+    uint64_t ids[2];
+    scenario_decl (e, ids);
     if (restart_at_day <= 0) {
         scenario (e, T0, to, ids);
     } else {
@@ -397,10 +337,9 @@ run (coll_t *c, int64_t to, int restart_at_day, size_t *split)
         vg_buf_t b = VG_BUF_INIT;
         ck_assert_int_eq (vg_engine_save (e, &b), 0);
         vg_engine_destroy (&e);
-        e = vg_engine_new (rs, NULL, on_alert, c);
+        e = vg_engine_new (rs, NULL, vg_test_alerts_on_alert, c);
         uint64_t ids2[2];
-        ids2[0] = decl (e, &R1, "/interfaces/interface/state/counters/in-octets", VG_KIND_COUNTER);
-        ids2[1] = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
+        scenario_decl (e, ids2);
         ck_assert_int_eq (vg_engine_load (e, b.data, b.len), 0);
         vg_engine_stats_t st;
         vg_engine_stats (e, &st);
@@ -414,22 +353,22 @@ run (coll_t *c, int64_t to, int restart_at_day, size_t *split)
 
 START_TEST (deterministic)
 {
-    coll_t a = { 0 }, b = { 0 };
+    vg_test_alerts_t a = { 0 }, b = { 0 };
     run (&a, T0 + 5 * 86400000LL, 0, NULL);
     run (&b, T0 + 5 * 86400000LL, 0, NULL);
-    ck_assert_uint_ge (count (&a, "uni", VG_ACT_CREATE), 1);
-    ck_assert_uint_ge (count (&a, "bgp", VG_ACT_CREATE), 1);
+    ck_assert_uint_ge (vg_test_alerts_count (&a, "uni", VG_ACT_CREATE), 1);
+    ck_assert_uint_ge (vg_test_alerts_count (&a, "bgp", VG_ACT_CREATE), 1);
     ck_assert_uint_eq (a.n, b.n);
     for (size_t i = 0; i < a.n; i++)
         ck_assert_str_eq (a.json[i], b.json[i]);
-    coll_free (&a);
-    coll_free (&b);
+    vg_test_alerts_free (&a);
+    vg_test_alerts_free (&b);
 }
 END_TEST
 
 START_TEST (save_load_round_trip)
 {
-    coll_t ref = { 0 }, rs = { 0 };
+    vg_test_alerts_t ref = { 0 }, rs = { 0 };
     size_t split = 0;
     run (&ref, T0 + 5 * 86400000LL, 0, NULL);
     run (&rs, T0 + 5 * 86400000LL, 3, &split);
@@ -439,16 +378,16 @@ START_TEST (save_load_round_trip)
     ck_assert_uint_eq (ref.n, rs.n);
     for (size_t i = 0; i < ref.n; i++)
         ck_assert_str_eq (ref.json[i], rs.json[i]);
-    coll_free (&ref);
-    coll_free (&rs);
+    vg_test_alerts_free (&ref);
+    vg_test_alerts_free (&rs);
 }
 END_TEST
 
 START_TEST (bad_input_counted)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
-    vg_engine_t *e = vg_engine_new (rs, NULL, on_alert, &c);
+    vg_test_engine_t f;
+    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
+    vg_test_alerts_t *c = &f.alerts;
     ck_assert_int_eq (vg_engine_sample (e, 42, T0, 1), -VG_ENOTFOUND);
     vg_series_info_t bad = { &R1, NULL, NULL, 0, VG_KIND_GAUGE };
     ck_assert_int_eq (vg_engine_series (e, 7, &bad), -VG_EINVAL);
@@ -468,11 +407,10 @@ START_TEST (bad_input_counted)
     ck_assert_uint_eq (st.unknown_series, 1);
     ck_assert_uint_eq (st.dropped, 2);
     ck_assert_uint_eq (st.detector_errors, 1);
-    ck_assert_uint_eq (c.n, 0);
-    vg_engine_destroy (&e);
-    vg_engine_destroy (&e); /* NULL-safe */
-    coll_free (&c);
-    vg_rules_destroy (&rs);
+    ck_assert_uint_eq (c->n, 0);
+    vg_engine_destroy (&f.e);
+    vg_engine_destroy (&f.e); /* NULL-safe */
+    vg_test_engine_close (&f);
 }
 END_TEST
 
@@ -499,11 +437,14 @@ START_TEST (json_rendering)
     size_t n = vg_alert_to_json (&a, buf, sizeof buf);
     ck_assert_uint_lt (n, sizeof buf);
     ck_assert_uint_eq (strlen (buf), n);
-    ck_assert (strstr (buf, "\"class_uid\":2004") != NULL);
-    ck_assert (strstr (buf, "\"type_uid\":200401") != NULL);
-    ck_assert (strstr (buf, "Egress \\\"quoted\\\"") != NULL);
-    ck_assert (strstr (buf, "{\"version\":\"FiGHT\",\"technique\":{\"uid\":\"FGT1048\"}}") != NULL);
-    ck_assert (strstr (buf, "\"score\":null") != NULL);
+    static const char *const want[] = {
+        "\"class_uid\":2004",
+        "\"type_uid\":200401",
+        "Egress \\\"quoted\\\"",
+        "{\"version\":\"FiGHT\",\"technique\":{\"uid\":\"FGT1048\"}}",
+        "\"score\":null",
+    };
+    vg_test_assert_contains (buf, want, sizeof want / sizeof want[0], "alert JSON");
     char small[16];
     ck_assert_uint_eq (vg_alert_to_json (&a, small, sizeof small), n);
     ck_assert_uint_eq (strlen (small), sizeof small - 1);
@@ -605,7 +546,7 @@ day_build (vg_engine_t *e, day_t *d)
 
 /* Creates and closes as sorted "uid|activity|time" lines. */
 static char *
-outcome (const coll_t *c)
+outcome (const vg_test_alerts_t *c)
 {
     size_t k = 0, len = 1;
     char **l = calloc (c->n + 1, sizeof *l);
@@ -635,26 +576,33 @@ outcome (const coll_t *c)
 }
 
 static vg_engine_t *
-et_engine (vg_rules_t *rs, coll_t *c)
+et_engine (vg_rules_t *rs, vg_test_alerts_t *c)
 {
     vg_engine_cfg_t cfg = { 0 };
     cfg.lateness_ms = 60000;
     cfg.tick_ms = 10000;
-    return vg_engine_new (rs, &cfg, on_alert, c);
+    return vg_engine_new (rs, &cfg, vg_test_alerts_on_alert, c);
 }
 
-static void
-et_finish (vg_engine_t *e)
+/* Flush and tick past the day, read the stats, destroy the engine and its alerts; returns
+ * the outcome (free() it). */
+static char *
+et_finish (vg_engine_t **e, vg_test_alerts_t *c, vg_engine_stats_t *st)
 {
-    vg_engine_flush (e);
-    vg_engine_tick (e, T0 + 26 * HOUR);
+    vg_engine_flush (*e);
+    vg_engine_tick (*e, T0 + 26 * HOUR);
+    vg_engine_stats (*e, st);
+    char *o = outcome (c);
+    vg_engine_destroy (e);
+    vg_test_alerts_free (c);
+    return o;
 }
 
 /* Mode 0: everything in time order, one sample at a time, a tick every 100 samples. */
 static char *
 run_ordered (vg_rules_t *rs, day_t *d, vg_engine_stats_t *st)
 {
-    coll_t c = { 0 };
+    vg_test_alerts_t c = { 0 };
     vg_engine_t *e = et_engine (rs, &c);
     day_build (e, d);
     for (size_t i = 0; i < d->n; i++) {
@@ -662,12 +610,7 @@ run_ordered (vg_rules_t *rs, day_t *d, vg_engine_stats_t *st)
         if (i % 100 == 99)
             vg_engine_tick (e, d->x[i].ts);
     }
-    et_finish (e);
-    vg_engine_stats (e, st);
-    char *o = outcome (&c);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    return o;
+    return et_finish (&e, &c, st);
 }
 
 /* Sources one after the other (first = which first); within a source, batches of span_ms,
@@ -676,7 +619,7 @@ run_ordered (vg_rules_t *rs, day_t *d, vg_engine_stats_t *st)
 static char *
 run_batched (vg_rules_t *rs, day_t *d, int first, int64_t span_ms, int reverse, vg_engine_stats_t *st)
 {
-    coll_t c = { 0 };
+    vg_test_alerts_t c = { 0 };
     vg_engine_t *e = et_engine (rs, &c);
     day_build (e, d);
     int64_t newest = INT64_MIN;
@@ -699,12 +642,7 @@ run_batched (vg_rules_t *rs, day_t *d, int first, int64_t span_ms, int reverse, 
             vg_engine_tick (e, newest);
         }
     }
-    et_finish (e);
-    vg_engine_stats (e, st);
-    char *o = outcome (&c);
-    vg_engine_destroy (&e);
-    coll_free (&c);
-    return o;
+    return et_finish (&e, &c, st);
 }
 
 static void
@@ -716,7 +654,7 @@ day_free (day_t *d)
 
 START_TEST (event_time_per_source)
 {
-    vg_rules_t *rs = rules ();
+    vg_rules_t *rs = vg_test_rules (RULES, "t");
     day_t d = { 0 };
     vg_engine_stats_t s0, s1, s2;
     char *a = run_ordered (rs, &d, &s0);
@@ -759,8 +697,8 @@ END_TEST
 
 START_TEST (late_within_lateness_reordered)
 {
-    vg_rules_t *rs = rules ();
-    coll_t c = { 0 };
+    vg_rules_t *rs = vg_test_rules (RULES, "t");
+    vg_test_alerts_t c = { 0 };
     vg_engine_t *e = et_engine (rs, &c);
     uint64_t id = decl_from (e, &DA, "/system/cpu", VG_KIND_GAUGE, "agA/jti");
     uint64_t id2 = decl_from (e, &DA, "/system/mem", VG_KIND_GAUGE, "agA/jti");
@@ -787,7 +725,7 @@ START_TEST (late_within_lateness_reordered)
     /* Save/load keeps what waits in the buffers. */
     vg_buf_t blob = VG_BUF_INIT;
     ck_assert_int_eq (vg_engine_save (e, &blob), 0);
-    coll_t c2 = { 0 };
+    vg_test_alerts_t c2 = { 0 };
     vg_engine_t *e2 = et_engine (rs, &c2);
     decl_from (e2, &DA, "/system/cpu", VG_KIND_GAUGE, NULL); /* restored: source unknown yet */
     decl_from (e2, &DA, "/system/mem", VG_KIND_GAUGE, NULL);
@@ -802,8 +740,8 @@ START_TEST (late_within_lateness_reordered)
     vg_buf_free (&blob);
     vg_engine_destroy (&e2);
     vg_engine_destroy (&e);
-    coll_free (&c);
-    coll_free (&c2);
+    vg_test_alerts_free (&c);
+    vg_test_alerts_free (&c2);
     vg_rules_destroy (&rs);
 }
 END_TEST
@@ -812,7 +750,7 @@ Suite *
 vg_engine_suite (void)
 {
     Suite *s = suite_create ("engine");
-    struct { const char *name; const TTest *t; } cases[] = {
+    vg_test_case_t cases[] = {
         { "lifecycle", pending_firing_resolved }, { "dedup_flap", flap_keeps_firing_without_flood },
         { "periodic", periodic_update }, { "maintenance", maintenance_suppresses_availability_not_security },
         { "inhibition", silent_device_inhibits_its_metric_alerts }, { "outage", collector_outage_one_finding },
@@ -821,11 +759,6 @@ vg_engine_suite (void)
         { "late_within_lateness", late_within_lateness_reordered },
         { "refire_after_due_close", refire_after_due_close_keeps_key },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 60);
-        tcase_add_test (tc, cases[i].t);
-        suite_add_tcase (s, tc);
-    }
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, NULL, NULL);
     return s;
 }

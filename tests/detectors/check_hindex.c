@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "detectors/hindex.h"
+#include "tests/support/suite.h"
 
 typedef struct {
     vg_hlink_t hl; /* first member: a vg_hlink_t * is a t_obj_t * */
@@ -83,13 +84,8 @@ END_TEST
 Suite *
 vg_hindex_suite (void)
 {
-    TCase *grow = tcase_create ("add_find_grow"), *del = tcase_create ("same_hash_and_delete");
     Suite *s = suite_create ("hindex");
-    tcase_add_test (grow, add_find_grow);
-    tcase_add_test (del, same_hash_and_delete);
-    tcase_set_timeout (grow, 30);
-    tcase_set_timeout (del, 30);
-    suite_add_tcase (s, grow);
-    suite_add_tcase (s, del);
+    vg_test_tcase (s, "add_find_grow", &add_find_grow, 1, 30, NULL, NULL);
+    vg_test_tcase (s, "same_hash_and_delete", &same_hash_and_delete, 1, 30, NULL, NULL);
     return s;
 }

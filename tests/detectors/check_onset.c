@@ -8,6 +8,7 @@
 #include "common/err.h"
 #include "tests/support/rng.h"
 #include "detectors/onset.h"
+#include "tests/support/suite.h"
 
 #define STEP_MS (5 * 60000LL)
 #define DAY_MS 86400000LL
@@ -228,16 +229,9 @@ END_TEST
 Suite *
 vg_onset_suite (void)
 {
-    Suite *s = suite_create ("onset");
-    TCase *tc = tcase_create ("onset");
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, prefix_scores_as_whole);
-    tcase_add_test (tc, spike_high_at_onset_low_after);
-    tcase_add_test (tc, level_shift_high_at_onset_low_after);
-    tcase_add_test (tc, missing_daily_swing);
-    tcase_add_test (tc, benign_series_stay_low);
-    tcase_add_test (tc, nonfinite_dropped);
-    tcase_add_test (tc, parameters);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        prefix_scores_as_whole, spike_high_at_onset_low_after, level_shift_high_at_onset_low_after,
+        missing_daily_swing, benign_series_stay_low, nonfinite_dropped, parameters,
+    };
+    return vg_test_suite ("onset", "onset", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
 }

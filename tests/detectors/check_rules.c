@@ -7,6 +7,7 @@
 
 #include "common/err.h"
 #include "detectors/rules.h"
+#include "tests/support/suite.h"
 
 static vg_rules_t *
 parse_ok (const char *y)
@@ -82,24 +83,31 @@ END_TEST
 
 START_TEST (errors_name_file_line_key)
 {
-    parse_err ("rules:\n  - id: a\n    detector: nosuch\n", "t.yaml:3:", "rules[a].detector");
-    parse_err ("rules:\n  - id: a\n    detector: seasonal\n    params:\n      q: abc\n", "t.yaml:5:",
-               "rules[a].params.q");
-    parse_err ("rules:\n  - id: a\n    detector: seasonal\n    params:\n      bogus: 1\n", "t.yaml:5:",
-               "rules[a].params.bogus");
-    parse_err ("rules:\n  - id: a\n    detector: seasonal\n    params: { q: 5 }\n", ":4:", "out of range");
-    parse_err ("rules:\n  - id: a\n    detector: flap\n    sevrity: high\n", "t.yaml:4:", "rules[a].sevrity");
-    parse_err ("rules:\n  - detector: flap\n", "t.yaml:2:", "rules[0].id");
-    parse_err ("rules:\n  - id: a\n    detector: flap\n    for: soon\n", ":4:", "rules[a].for");
-    parse_err ("rules:\n  - id: a\n    detector: flap\n  - id: a\n    detector: flap\n", "t.yaml:4:",
-               "duplicate");
-    parse_err ("rules:\n  - id: a\n    detector: callhome\n    params: { allowlist: nope }\n", "t.yaml:2:",
-               "rules[a].params.allowlist");
-    parse_err ("windows:\n  - name: w\n    daily: \"25:00-03:00\"\n", "t.yaml:3:", "windows[w].daily");
-    parse_err ("allowlists:\n  - name: l\n    entries: [ \"10.0.0.0/33\" ]\n", "t.yaml:", "bad CIDR");
-    parse_err ("rules: [\n", "t.yaml:2:", "YAML syntax error");
-    parse_err ("rulez: []\n", "t.yaml:1:", "rulez");
-    parse_err ("rules:\n  - id: a\n    detector: flap\n    match: { kind: weird }\n", ":4:", "match.kind");
+    /* a document, then two pieces its message must hold: where, and which key or why */
+    static const struct {
+        const char *yaml, *where, *what;
+    } bad[] = {
+        { "rules:\n  - id: a\n    detector: nosuch\n", "t.yaml:3:", "rules[a].detector" },
+        { "rules:\n  - id: a\n    detector: seasonal\n    params:\n      q: abc\n",
+          "t.yaml:5:", "rules[a].params.q" },
+        { "rules:\n  - id: a\n    detector: seasonal\n    params:\n      bogus: 1\n",
+          "t.yaml:5:", "rules[a].params.bogus" },
+        { "rules:\n  - id: a\n    detector: seasonal\n    params: { q: 5 }\n", ":4:", "out of range" },
+        { "rules:\n  - id: a\n    detector: flap\n    sevrity: high\n", "t.yaml:4:", "rules[a].sevrity" },
+        { "rules:\n  - detector: flap\n", "t.yaml:2:", "rules[0].id" },
+        { "rules:\n  - id: a\n    detector: flap\n    for: soon\n", ":4:", "rules[a].for" },
+        { "rules:\n  - id: a\n    detector: flap\n  - id: a\n    detector: flap\n",
+          "t.yaml:4:", "duplicate" },
+        { "rules:\n  - id: a\n    detector: callhome\n    params: { allowlist: nope }\n",
+          "t.yaml:2:", "rules[a].params.allowlist" },
+        { "windows:\n  - name: w\n    daily: \"25:00-03:00\"\n", "t.yaml:3:", "windows[w].daily" },
+        { "allowlists:\n  - name: l\n    entries: [ \"10.0.0.0/33\" ]\n", "t.yaml:", "bad CIDR" },
+        { "rules: [\n", "t.yaml:2:", "YAML syntax error" },
+        { "rulez: []\n", "t.yaml:1:", "rulez" },
+        { "rules:\n  - id: a\n    detector: flap\n    match: { kind: weird }\n", ":4:", "match.kind" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        parse_err (bad[i].yaml, bad[i].where, bad[i].what);
 }
 END_TEST
 
@@ -277,18 +285,13 @@ Suite *
 vg_rules_suite (void)
 {
     Suite *s = suite_create ("rules");
-    struct { const char *name; const TTest *t; } cases[] = {
+    vg_test_case_t cases[] = {
         { "default_file", default_file_parses }, { "errors", errors_name_file_line_key },
         { "errors_format", errors_read_like_config },
         { "params", params_defaults_and_values }, { "labels", label_match_and_disabled },
         { "not_path", not_path_excludes },
         { "windows", windows_daily_and_ranges }, { "allowlist", allowlist_and_golden }, { "glob", glob },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 30);
-        tcase_add_test (tc, cases[i].t);
-        suite_add_tcase (s, tc);
-    }
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 30, NULL, NULL);
     return s;
 }

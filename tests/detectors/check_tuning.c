@@ -12,6 +12,8 @@
 #include "detectors/engine.h"
 #include "common/err.h"
 #include "common/hash.h"
+#include "tests/support/engine_fixture.h"
+#include "tests/support/suite.h"
 
 #define T0 1767571200000LL /* Monday 2026-01-05 00:00Z */
 #define MIN 60000LL
@@ -33,58 +35,34 @@ static const char *RULES =
     "  - { id: login, detector: login, params: { allowlist: bastion, learn: 1h } }\n"
     "  - { id: sil, detector: silence, keep_firing_for: 2m, match: { path: \"sil/*\" } }\n";
 
-typedef struct {
-    vg_alert_t a[256];
-    size_t n;
-} coll_t;
-
-static void
-on_alert (void *ctx, const vg_alert_t *a)
-{
-    coll_t *c = ctx;
-    if (c->n < 256)
-        c->a[c->n++] = *a;
-}
-
-static size_t
-creates (const coll_t *c, const char *rule)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < c->n; i++)
-        k += !strcmp (c->a[i].rule_id, rule) && c->a[i].activity == VG_ACT_CREATE;
-    return k;
-}
-
-static const vg_alert_t *
-first (const coll_t *c, const char *rule)
-{
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp (c->a[i].rule_id, rule) && c->a[i].activity == VG_ACT_CREATE)
-            return &c->a[i];
-    return NULL;
-}
-
-static vg_rules_t *g_rules;
+static vg_test_engine_t s_fx;
 static vg_engine_t *g_e;
-static coll_t *g_c;
+static vg_test_alerts_t *g_c;
 
 static void
 setup (void)
 {
-    char err[256];
-    int rc = vg_rules_parse (RULES, strlen (RULES), "tuning", &g_rules, err, sizeof err);
-    ck_assert_msg (rc == 0, "%s", err);
-    g_c = calloc (1, sizeof *g_c);
-    g_e = vg_engine_new (g_rules, NULL, on_alert, g_c);
-    ck_assert_ptr_nonnull (g_e);
+    g_e = vg_test_engine_open (&s_fx, RULES, "tuning", NULL);
+    g_c = &s_fx.alerts;
 }
 
 static void
 teardown (void)
 {
-    vg_engine_destroy (&g_e);
-    vg_rules_destroy (&g_rules);
-    free (g_c);
+    vg_test_engine_close (&s_fx);
+}
+
+/* Creates of rule, and the first of them. */
+static size_t
+creates (const vg_test_alerts_t *c, const char *rule)
+{
+    return vg_test_alerts_count (c, rule, VG_ACT_CREATE);
+}
+
+static const vg_alert_t *
+first (const vg_test_alerts_t *c, const char *rule)
+{
+    return vg_test_alerts_first (c, rule, VG_ACT_CREATE);
 }
 
 static uint64_t
@@ -310,17 +288,10 @@ END_TEST
 Suite *
 vg_tuning_suite (void)
 {
-    Suite *s = suite_create ("tuning");
-    TCase *tc = tcase_create ("core");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, ran_kpi_cumulative_counters);
-    tcase_add_test (tc, memory_leak_bytes);
-    tcase_add_test (tc, exfil_warms_up_on_internal_flows);
-    tcase_add_test (tc, crypto_rate_over_interfaces);
-    tcase_add_test (tc, divergence_slow_drifts);
-    tcase_add_test (tc, login_novelty_inside_bastion);
-    tcase_add_test (tc, silence_mixed_cadence);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        ran_kpi_cumulative_counters, memory_leak_bytes, exfil_warms_up_on_internal_flows,
+        crypto_rate_over_interfaces, divergence_slow_drifts, login_novelty_inside_bastion,
+        silence_mixed_cadence,
+    };
+    return vg_test_suite ("tuning", "core", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

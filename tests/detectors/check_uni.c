@@ -6,6 +6,7 @@
 
 #include "tests/support/rng.h"
 #include "detectors/uni.h"
+#include "tests/support/suite.h"
 
 #define STEP_MS (5 * 60000LL)
 #define WEEK (7 * 86400000LL)
@@ -42,22 +43,35 @@ warm (vg_uni_t *u, const vg_uni_cfg_t *c, rng_t *r, int64_t from, int64_t to, do
         vg_uni_step (u, c, t, profile (t, r, base), 0, &v);
 }
 
-START_TEST (clean_seasonal_week)
-{
+/* One scorer: its state, configuration (cfg_for), noise and last verdict. */
+typedef struct {
     vg_uni_t u;
     vg_uni_cfg_t c;
-    rng_t r = { 42 };
-    cfg_for (&c, VG_DIR_BOTH);
-    vg_uni_init (&u);
-    warm (&u, &c, &r, T0, T0 + 2 * WEEK, 1e6);
-    int fires = 0, run = 0, maxrun = 0, scored = 0;
+    rng_t r;
     vg_verdict_t v;
+} fx_t;
+
+static void
+fx_init (fx_t *f, uint64_t seed, int dir)
+{
+    memset (f, 0, sizeof *f);
+    cfg_for (&f->c, dir);
+    f->r.s = seed;
+    vg_uni_init (&f->u);
+}
+
+START_TEST (clean_seasonal_week)
+{
+    fx_t f;
+    fx_init (&f, 42, VG_DIR_BOTH);
+    warm (&f.u, &f.c, &f.r, T0, T0 + 2 * WEEK, 1e6);
+    int fires = 0, run = 0, maxrun = 0, scored = 0;
     for (int64_t t = T0 + 2 * WEEK; t < T0 + 3 * WEEK; t += STEP_MS) {
-        vg_uni_step (&u, &c, t, profile (t, &r, 1e6), 0, &v);
-        ck_assert_int_ne (v.state, VG_VERDICT_NONE);
-        ck_assert (v.score >= 0 && v.score <= 1);
+        vg_uni_step (&f.u, &f.c, t, profile (t, &f.r, 1e6), 0, &f.v);
+        ck_assert_int_ne (f.v.state, VG_VERDICT_NONE);
+        ck_assert (f.v.score >= 0 && f.v.score <= 1);
         scored++;
-        if (v.state == VG_VERDICT_FIRE) {
+        if (f.v.state == VG_VERDICT_FIRE) {
             fires++;
             run++;
         } else {
@@ -74,84 +88,68 @@ END_TEST
 
 START_TEST (warmup_no_decision)
 {
-    vg_uni_t u;
-    vg_uni_cfg_t c;
-    rng_t r = { 7 };
-    vg_verdict_t v;
-    cfg_for (&c, VG_DIR_BOTH);
-    vg_uni_init (&u);
+    fx_t f;
+    fx_init (&f, 7, VG_DIR_BOTH);
     for (int64_t t = T0; t < T0 + 13 * 86400000LL; t += STEP_MS) {
-        vg_uni_step (&u, &c, t, t == T0 + 86400000LL ? 1e9 : profile (t, &r, 1e6), 0, &v);
-        ck_assert_int_eq (v.state, VG_VERDICT_NONE);
+        vg_uni_step (&f.u, &f.c, t, t == T0 + 86400000LL ? 1e9 : profile (t, &f.r, 1e6), 0, &f.v);
+        ck_assert_int_eq (f.v.state, VG_VERDICT_NONE);
     }
 }
 END_TEST
 
 START_TEST (step_down_fires)
 {
-    vg_uni_t u;
-    vg_uni_cfg_t c;
-    rng_t r = { 43 };
-    vg_verdict_t v;
-    cfg_for (&c, VG_DIR_LOW);
-    c.drop_ratio = 0.5;
-    vg_uni_init (&u);
+    fx_t f;
+    fx_init (&f, 43, VG_DIR_LOW);
+    f.c.drop_ratio = 0.5;
     int64_t start = T0 + 2 * WEEK + 86400000LL + 12 * 3600000LL; /* Tuesday noon, week 3 */
-    warm (&u, &c, &r, T0, start, 1e6);
+    warm (&f.u, &f.c, &f.r, T0, start, 1e6);
     int consecutive = 0, first = -1;
     for (int i = 0; i < 12; i++) {
         int64_t t = start + i * STEP_MS;
-        vg_uni_step (&u, &c, t, 0.3 * profile (t, &r, 1e6), 0, &v);
-        if (v.state == VG_VERDICT_FIRE) {
+        vg_uni_step (&f.u, &f.c, t, 0.3 * profile (t, &f.r, 1e6), 0, &f.v);
+        if (f.v.state == VG_VERDICT_FIRE) {
             consecutive++;
             if (first < 0)
                 first = i;
         }
-        ck_assert (v.observed < v.expected);
+        ck_assert (f.v.observed < f.v.expected);
     }
     ck_assert_int_ge (first, 0);
     ck_assert_int_le (first, 2);
     ck_assert_int_ge (consecutive, 10);
-    ck_assert (v.score > 0.99);
+    ck_assert (f.v.score > 0.99);
 }
 END_TEST
 
 START_TEST (spike_fires_once)
 {
-    vg_uni_t u;
-    vg_uni_cfg_t c;
-    rng_t r = { 44 };
-    vg_verdict_t v;
-    cfg_for (&c, VG_DIR_HIGH);
-    vg_uni_init (&u);
+    fx_t f;
+    fx_init (&f, 44, VG_DIR_HIGH);
     int64_t at = T0 + 2 * WEEK + 3 * 86400000LL + 15 * 3600000LL;
-    warm (&u, &c, &r, T0, at, 1e6);
-    vg_uni_step (&u, &c, at, 5 * profile (at, &r, 1e6), 0, &v);
-    ck_assert_int_eq (v.state, VG_VERDICT_FIRE);
-    ck_assert (v.observed > v.hi);
+    warm (&f.u, &f.c, &f.r, T0, at, 1e6);
+    vg_uni_step (&f.u, &f.c, at, 5 * profile (at, &f.r, 1e6), 0, &f.v);
+    ck_assert_int_eq (f.v.state, VG_VERDICT_FIRE);
+    ck_assert (f.v.observed > f.v.hi);
     /* A low value is not anomalous for direction high. */
     for (int i = 1; i < 10; i++)
-        vg_uni_step (&u, &c, at + i * STEP_MS, profile (at + i * STEP_MS, &r, 1e6), 0, &v);
-    vg_uni_step (&u, &c, at + 10 * STEP_MS, 0.1 * profile (at, &r, 1e6), 0, &v);
-    ck_assert_int_eq (v.state, VG_VERDICT_CLEAR);
+        vg_uni_step (&f.u, &f.c, at + i * STEP_MS, profile (at + i * STEP_MS, &f.r, 1e6), 0, &f.v);
+    vg_uni_step (&f.u, &f.c, at + 10 * STEP_MS, 0.1 * profile (at, &f.r, 1e6), 0, &f.v);
+    ck_assert_int_eq (f.v.state, VG_VERDICT_CLEAR);
 }
 END_TEST
 
 START_TEST (drift_fires)
 {
-    vg_uni_t u;
-    vg_uni_cfg_t c;
-    rng_t r = { 45 };
-    vg_verdict_t v;
-    cfg_for (&c, VG_DIR_BOTH);
-    vg_uni_init (&u);
+    fx_t f;
+    fx_init (&f, 45, VG_DIR_BOTH);
     int64_t start = T0 + 2 * WEEK;
-    warm (&u, &c, &r, T0, start, 1e6);
+    warm (&f.u, &f.c, &f.r, T0, start, 1e6);
     int64_t fired_at = -1;
     for (int64_t t = start; t < start + 86400000LL; t += STEP_MS) {
         double k = 1 + 0.8 * (double) (t - start) / 86400000.0; /* +80 % over one day */
-        vg_uni_step (&u, &c, t, k * profile (t, &r, 1e6), 0, &v);
-        if (v.state == VG_VERDICT_FIRE && fired_at < 0)
+        vg_uni_step (&f.u, &f.c, t, k * profile (t, &f.r, 1e6), 0, &f.v);
+        if (f.v.state == VG_VERDICT_FIRE && fired_at < 0)
             fired_at = t - start;
     }
     ck_assert_int_ge (fired_at, 0);
@@ -161,76 +159,65 @@ END_TEST
 
 START_TEST (counter_reset_dropped)
 {
-    vg_uni_t u;
-    vg_uni_cfg_t c;
-    vg_verdict_t v;
-    cfg_for (&c, VG_DIR_BOTH);
-    c.season = VG_SEASON_NONE;
-    c.warmup_ms = 0;
-    vg_uni_init (&u);
+    fx_t f;
+    fx_init (&f, 46, VG_DIR_BOTH);
+    f.c.season = VG_SEASON_NONE;
+    f.c.warmup_ms = 0;
     double ctr = 1e12;
-    rng_t r = { 46 };
     int fires = 0;
     for (int i = 0; i < 600; i++) {
         int64_t t = T0 + i * 10000LL;
-        double inc = 1e6 * (1 + 0.05 * rng_n (&r));
+        double inc = 1e6 * (1 + 0.05 * rng_n (&f.r));
         ctr += inc;
         if (i == 400)
             ctr = inc; /* reboot: counter restarts near zero */
-        vg_uni_step (&u, &c, t, ctr, 1, &v);
+        vg_uni_step (&f.u, &f.c, t, ctr, 1, &f.v);
         if (i == 0 || i == 400)
-            ck_assert_int_eq (v.state, VG_VERDICT_NONE);
-        if (v.state == VG_VERDICT_FIRE)
+            ck_assert_int_eq (f.v.state, VG_VERDICT_NONE);
+        if (f.v.state == VG_VERDICT_FIRE)
             fires++;
         if (i > 300 && i != 400)
-            ck_assert (fabs (v.observed - 1e5) < 3e4); /* 1e6 per 10 s = 1e5/s */
+            ck_assert (fabs (f.v.observed - 1e5) < 3e4); /* 1e6 per 10 s = 1e5/s */
     }
-    ck_assert_uint_eq (u.resets, 1);
+    ck_assert_uint_eq (f.u.resets, 1);
     ck_assert_int_le (fires, 2);
 }
 END_TEST
 
 START_TEST (nan_and_order_dropped)
 {
-    vg_uni_t u;
-    vg_uni_cfg_t c;
-    vg_verdict_t v;
-    cfg_for (&c, VG_DIR_BOTH);
-    c.season = VG_SEASON_NONE;
-    c.warmup_ms = 0;
-    vg_uni_init (&u);
+    fx_t f;
+    fx_init (&f, 1, VG_DIR_BOTH);
+    f.c.season = VG_SEASON_NONE;
+    f.c.warmup_ms = 0;
     for (int i = 0; i < 300; i++)
-        vg_uni_step (&u, &c, T0 + i * 1000LL, 100 + (i % 7), 0, &v);
-    vg_uni_t before = u;
-    vg_uni_step (&u, &c, T0 + 301000, NAN, 0, &v);
-    ck_assert_int_eq (v.state, VG_VERDICT_NONE);
-    vg_uni_step (&u, &c, T0 + 302000, INFINITY, 0, &v);
-    ck_assert_int_eq (v.state, VG_VERDICT_NONE);
-    vg_uni_step (&u, &c, T0 + 1000, 100, 0, &v); /* out of order */
-    ck_assert_int_eq (v.state, VG_VERDICT_NONE);
-    ck_assert_uint_eq (u.dropped, before.dropped + 3);
-    ck_assert (memcmp (u.slot_m, before.slot_m, sizeof u.slot_m) == 0);
-    ck_assert_double_eq (u.s, before.s);
-    vg_uni_step (&u, &c, T0 + 303000, 103, 0, &v);
-    ck_assert_int_eq (v.state, VG_VERDICT_CLEAR);
+        vg_uni_step (&f.u, &f.c, T0 + i * 1000LL, 100 + (i % 7), 0, &f.v);
+    vg_uni_t before = f.u;
+    vg_uni_step (&f.u, &f.c, T0 + 301000, NAN, 0, &f.v);
+    ck_assert_int_eq (f.v.state, VG_VERDICT_NONE);
+    vg_uni_step (&f.u, &f.c, T0 + 302000, INFINITY, 0, &f.v);
+    ck_assert_int_eq (f.v.state, VG_VERDICT_NONE);
+    vg_uni_step (&f.u, &f.c, T0 + 1000, 100, 0, &f.v); /* out of order */
+    ck_assert_int_eq (f.v.state, VG_VERDICT_NONE);
+    ck_assert_uint_eq (f.u.dropped, before.dropped + 3);
+    ck_assert (memcmp (f.u.slot_m, before.slot_m, sizeof f.u.slot_m) == 0);
+    ck_assert_double_eq (f.u.s, before.s);
+    vg_uni_step (&f.u, &f.c, T0 + 303000, 103, 0, &f.v);
+    ck_assert_int_eq (f.v.state, VG_VERDICT_CLEAR);
 }
 END_TEST
 
 START_TEST (gap_no_false_alarm)
 {
-    vg_uni_t u;
-    vg_uni_cfg_t c;
-    rng_t r = { 47 };
-    vg_verdict_t v;
-    cfg_for (&c, VG_DIR_BOTH);
-    vg_uni_init (&u);
+    fx_t f;
+    fx_init (&f, 47, VG_DIR_BOTH);
     int64_t start = T0 + 2 * WEEK + 86400000LL;
-    warm (&u, &c, &r, T0, start, 1e6);
+    warm (&f.u, &f.c, &f.r, T0, start, 1e6);
     int fires = 0;
     /* 8 hours without data, then normal data resumes. */
     for (int64_t t = start + 8 * 3600000LL; t < start + 14 * 3600000LL; t += STEP_MS) {
-        vg_uni_step (&u, &c, t, profile (t, &r, 1e6), 0, &v);
-        fires += v.state == VG_VERDICT_FIRE;
+        vg_uni_step (&f.u, &f.c, t, profile (t, &f.r, 1e6), 0, &f.v);
+        fires += f.v.state == VG_VERDICT_FIRE;
     }
     ck_assert_int_le (fires, 1);
 }
@@ -291,18 +278,13 @@ Suite *
 vg_uni_suite (void)
 {
     Suite *s = suite_create ("uni");
-    struct { const char *name; const TTest *t; } cases[] = {
+    vg_test_case_t cases[] = {
         { "clean_seasonal_week", clean_seasonal_week }, { "warmup", warmup_no_decision },
         { "step", step_down_fires }, { "spike", spike_fires_once }, { "drift", drift_fires },
         { "counter_reset", counter_reset_dropped }, { "nan", nan_and_order_dropped },
         { "gaps", gap_no_false_alarm }, { "scale_invariant", scale_invariant },
         { "state_size", state_fits_2k }, { "slot_math", slot_math },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create (cases[i].name);
-        tcase_set_timeout (tc, 60);
-        tcase_add_test (tc, cases[i].t);
-        suite_add_tcase (s, tc);
-    }
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, NULL, NULL);
     return s;
 }

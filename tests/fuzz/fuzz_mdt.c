@@ -4,21 +4,15 @@
 #include <stdint.h>
 
 #include "decode/mdt.h"
-
-static int s_dev (void *c, const vg_device_t *d) { (void) c; return d->id ? 0 : -1; }
-static int s_smp (void *c, const vg_point_t *p) { ++*(size_t *) c; return p->path ? 0 : -1; }
-static int s_evt (void *c, const vg_event_t *e) { (void) c; (void) e; return 0; }
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz_sink.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    size_t n = 0;
-    vg_sink_t sink = { &n, s_dev, s_smp, s_evt };
-    vg_decode_stats_t st = { 0 };
-    vg_mdt_decode_payload (data, size, VG_MDT_ENCAP_AUTO, NULL, &sink, &st);
-    vg_mdt_decode_datagram (data, size, NULL, &sink, &st);
+    vg_fuzz_t f;
+    vg_fuzz_init (&f, false);
+    vg_mdt_decode_payload (data, size, VG_MDT_ENCAP_AUTO, NULL, &f.sink, &f.st);
+    vg_mdt_decode_datagram (data, size, NULL, &f.sink, &f.st);
     if (size < 1)
         return 0;
     vg_mdt_stream_t *s = vg_mdt_stream_new ();
@@ -27,7 +21,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     size_t chunk = (size_t) data[0] + 1, off = 1;
     while (off < size) {
         size_t k = size - off < chunk ? size - off : chunk;
-        if (vg_mdt_stream_feed (s, data + off, k, NULL, &sink, &st) < 0)
+        if (vg_mdt_stream_feed (s, data + off, k, NULL, &f.sink, &f.st) < 0)
             break;
         off += k;
     }

@@ -5,12 +5,7 @@
 #include <string.h>
 
 #include "decode/udp_notif.h"
-
-static int f_dev (void *c, const vg_device_t *d) { (void) c; return d->id ? 0 : -1; }
-static int f_smp (void *c, const vg_point_t *p) { (void) c; return p->path && p->device ? 0 : -1; }
-static int f_evt (void *c, const vg_event_t *e) { (void) c; (void) e; return 0; }
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz_sink.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
@@ -23,9 +18,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     vg_udp_notif_t *un = vg_udp_notif_new (&cfg);
     if (!un)
         return 0;
-    vg_sink_t sink = { NULL, f_dev, f_smp, f_evt };
-    vg_decode_stats_t st;
-    memset (&st, 0, sizeof st);
+    vg_fuzz_t f;
+    vg_fuzz_init (&f, false);
     vg_decode_ctx_t ctx = { "192.0.2.1:1", 1 };
     size_t o = 0;
     while (size - o >= 2) {
@@ -34,11 +28,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         if (n > size - o)
             n = size - o;
         ctx.received_ms += 1000;
-        (void) vg_udp_notif_decode (un, data + o, n, &ctx, &sink, &st);
+        (void) vg_udp_notif_decode (un, data + o, n, &ctx, &f.sink, &f.st);
         o += n;
     }
     /* The payload alone, as JSON. */
-    (void) vg_udp_notif_decode_json ((const char *) data, size, "d", &ctx, &sink, &st);
+    (void) vg_udp_notif_decode_json ((const char *) data, size, "d", &ctx, &f.sink, &f.st);
     vg_udp_notif_destroy (&un);
     return 0;
 }

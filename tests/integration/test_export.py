@@ -10,34 +10,10 @@ import json
 import os
 import subprocess
 import time
-from vgtest import run, wait_for
+from vgtest import pm_file, run, wait_for
 
 ROP = 900000
 NROPS = 12
-XML = """<?xml version="1.0" encoding="UTF-8"?>
-<measCollecFile xmlns="http://www.3gpp.org/ftp/specs/archive/32_series/32.435#measCollec">
-  <fileHeader fileFormatVersion="32.435 V10.0" vendorName="VendorT">
-    <fileSender elementType="gNB"/>
-    <measCollec beginTime="{begin}"/>
-  </fileHeader>
-  <measData>
-    <managedElement localDn="gnb-x" swVersion="1.0"/>
-    <measInfo measInfoId="big">
-      <granPeriod duration="PT900S" endTime="{end}"/>
-      <measType p="1">X.Big</measType>
-      <measType p="2">X.Max</measType>
-      <measType p="3">X.Neg</measType>
-      <measType p="4">X.Frac</measType>
-      <measValue measObjLdn="NRCellCU=1"><r p="1">{big}</r><r p="2">{max}</r><r p="3">{neg}</r><r p="4">{frac}</r></measValue>
-    </measInfo>
-  </measData>
-  <fileFooter><measCollec endTime="{end}"/></fileFooter>
-</measCollecFile>
-"""
-
-
-def iso(ms):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
 
 
 def series_values(k):
@@ -77,8 +53,9 @@ def body(h):
             want.setdefault(name, []).append((t + ROP, v))
         path = os.path.join(pm_dir, f"A{time.strftime('%Y%m%d.%H%M', time.gmtime(t / 1000))}+0000_x.xml")
         with open(path, "w") as f:
-            f.write(XML.format(begin=iso(t), end=iso(t + ROP), big=vals["X.Big"], max=vals["X.Max"],
-                               neg=vals["X.Neg"], frac=text(vals["X.Frac"])))
+            row = [vals["X.Big"], vals["X.Max"], vals["X.Neg"], text(vals["X.Frac"])]
+            types = ["X.Big", "X.Max", "X.Neg", "X.Frac"]
+            f.write(pm_file(t, ROP, "gnb-x", "big", types, {"NRCellCU=1": row}))
         os.utime(path, (time.time() - 10, time.time() - 10))
     total = NROPS * len(want)
 

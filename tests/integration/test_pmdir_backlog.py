@@ -5,32 +5,9 @@ the collector's detect stage must see every sample and none of them late: the fi
 read in data-time order, not in directory or write order."""
 import os
 import time
-from vgtest import run, wait_for
+from vgtest import pm_file, run, wait_for
 
 ROP = 900000
-XML = """<?xml version="1.0" encoding="UTF-8"?>
-<measCollecFile xmlns="http://www.3gpp.org/ftp/specs/archive/32_series/32.435#measCollec">
-  <fileHeader fileFormatVersion="32.435 V10.0" vendorName="VendorT">
-    <fileSender elementType="gNB"/>
-    <measCollec beginTime="{begin}"/>
-  </fileHeader>
-  <measData>
-    <managedElement localDn="gnb-{g}" swVersion="1.0"/>
-    <measInfo measInfoId="rrc">
-      <granPeriod duration="PT900S" endTime="{end}"/>
-      <measType p="1">RRC.ConnEstabAtt</measType>
-      <measType p="2">RRC.ConnEstabSucc</measType>
-      <measValue measObjLdn="NRCellCU=1"><r p="1">{a}</r><r p="2">{b}</r></measValue>
-      <measValue measObjLdn="NRCellCU=2"><r p="1">{a}</r><r p="2">{b}</r></measValue>
-    </measInfo>
-  </measData>
-  <fileFooter><measCollec endTime="{end}"/></fileFooter>
-</measCollecFile>
-"""
-
-
-def iso(ms):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
 
 
 def name_time(ms):
@@ -56,7 +33,9 @@ def body(h):
                 name = "gnb0-first-rop.xml"  # no time in the name: the header says it
             else:
                 name = f"A{name_time(t)}-{name_time(t + ROP)[9:]}_gnb{g}.xml"
-            files.append((t, name, XML.format(begin=iso(t), end=iso(t + ROP), g=g, a=100 + k, b=99 + k)))
+            rows = {f"NRCellCU={c}": [100 + k, 99 + k] for c in (1, 2)}
+            types = ["RRC.ConnEstabAtt", "RRC.ConnEstabSucc"]
+            files.append((t, name, pm_file(t, ROP, f"gnb-{g}", "rrc", types, rows)))
     # Written newest first, and old enough to be settled: write order is the worst order.
     for i, (t, name, text) in enumerate(sorted(files, key=lambda f: -f[0])):
         path = os.path.join(pm_dir, name)

@@ -59,6 +59,38 @@ def wait_for(cond, timeout, what, interval=0.05):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
+def iso(ms):
+    """Epoch milliseconds as an ISO 8601 UTC time (whole seconds)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
+
+
+def pm_file(begin_ms, rop_ms, element, info_id, types, rows):
+    """A 3GPP TS 32.435 PM XML file from VendorT's gNB `element`: one measInfo `info_id` for
+    the period [begin_ms, begin_ms + rop_ms), its measTypes `types` in order and one
+    measValue per item of `rows` ({measObjLdn: [value text per type]})."""
+    end = iso(begin_ms + rop_ms)
+    mtypes = "".join(f'      <measType p="{i + 1}">{t}</measType>\n' for i, t in enumerate(types))
+    mvalues = "".join(
+        f'      <measValue measObjLdn="{obj}">'
+        + "".join(f'<r p="{i + 1}">{v}</r>' for i, v in enumerate(vals)) + "</measValue>\n"
+        for obj, vals in rows.items())
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<measCollecFile xmlns="http://www.3gpp.org/ftp/specs/archive/32_series/32.435#measCollec">
+  <fileHeader fileFormatVersion="32.435 V10.0" vendorName="VendorT">
+    <fileSender elementType="gNB"/>
+    <measCollec beginTime="{iso(begin_ms)}"/>
+  </fileHeader>
+  <measData>
+    <managedElement localDn="{element}" swVersion="1.0"/>
+    <measInfo measInfoId="{info_id}">
+      <granPeriod duration="PT{rop_ms // 1000}S" endTime="{end}"/>
+{mtypes}{mvalues}    </measInfo>
+  </measData>
+  <fileFooter><measCollec endTime="{end}"/></fileFooter>
+</measCollecFile>
+"""
+
+
 class Harness:
     def __init__(self, name):
         self.a = args()

@@ -6,6 +6,7 @@
 
 #include "common/err.h"
 #include "proto/batch.h"
+#include "tests/support/suite.h"
 
 typedef struct {
     Vigil__Batch b;
@@ -127,10 +128,6 @@ END_TEST
 Suite *
 vg_batch_suite (void)
 {
-    Suite *s = suite_create ("batch");
-    TCase *tc = tcase_create ("validate");
-    tcase_add_test (tc, valid_batch_passes);
-    tcase_add_test (tc, each_defect_is_refused);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { valid_batch_passes, each_defect_is_refused };
+    return vg_test_suite ("batch", "validate", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

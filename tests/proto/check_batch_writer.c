@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "proto/batch.h"
 #include "proto/batch_writer.h"
+#include "tests/support/suite.h"
 
 static const vg_batch_limits_t t_lim = { 100, 100, 1000 };
 
@@ -305,13 +306,11 @@ Suite *
 vg_batch_writer_suite (void)
 {
     Suite *s = suite_create ("batch_writer");
-    TCase *tc = tcase_create ("write");
-    tcase_set_timeout (tc, 120); /* the string table bound interns 2^20 strings: slow under ASan */
-    tcase_add_test (tc, round_trip);
-    tcase_add_test (tc, same_calls_same_bytes);
-    tcase_add_test (tc, bad_items_are_refused_and_reach_pack);
-    tcase_add_test (tc, string_table_bound);
-    tcase_add_test (tc, size_bound);
-    suite_add_tcase (s, tc);
+    const TTest *tests[] = {
+        round_trip, same_calls_same_bytes, bad_items_are_refused_and_reach_pack, string_table_bound,
+        size_bound,
+    };
+    /* the string table bound interns 2^20 strings: slow under ASan */
+    vg_test_tcase (s, "write", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
     return s;
 }

@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "sim/sim.h"
+#include "tests/support/suite.h"
 
 #define TAB 16384 /* > 4 x the largest fleet used here */
 #define WEEK_STEPS (7 * 1440)
@@ -550,17 +551,9 @@ END_TEST
 Suite *
 vg_sim_suite (void)
 {
-    Suite *s = suite_create ("sim");
-    TCase *tc = tcase_create ("sim");
-    tcase_set_timeout (tc, 240);
-    tcase_add_test (tc, defaults_fleet);
-    tcase_add_test (tc, bad_config);
-    tcase_add_test (tc, deterministic);
-    tcase_add_test (tc, sink_error_retry);
-    tcase_add_test (tc, end_and_interval);
-    tcase_add_test (tc, rop_rates);
-    tcase_add_test (tc, week_realism);
-    tcase_add_test (tc, generation_rate);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        defaults_fleet, bad_config, deterministic, sink_error_retry, end_and_interval, rop_rates,
+        week_realism, generation_rate,
+    };
+    return vg_test_suite ("sim", "sim", tests, sizeof tests / sizeof tests[0], 240, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include "common/hash.h"
 #include "sim/sim.h"
 #include "sim/sim_scenario.h"
+#include "tests/support/suite.h"
 
 #define DAY 86400000LL
 
@@ -517,18 +518,9 @@ END_TEST
 Suite *
 vg_sim_scenario_suite (void)
 {
-    Suite *s = suite_create ("sim_scenario");
-    TCase *tc = tcase_create ("core");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, names_and_errors);
-    tcase_add_test (tc, catalog_labels);
-    tcase_add_test (tc, deterministic);
-    tcase_add_test (tc, effects);
-    tcase_add_test (tc, retry_with_incidents);
-    tcase_add_test (tc, names_match_types);
-    tcase_add_test (tc, label_json_form);
-    tcase_add_test (tc, label_json_escapes);
-    tcase_add_test (tc, common_mode_devices);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        names_and_errors, catalog_labels, deterministic, effects, retry_with_incidents, names_match_types,
+        label_json_form, label_json_escapes, common_mode_devices,
+    };
+    return vg_test_suite ("sim_scenario", "core", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

@@ -27,6 +27,7 @@
 #include "sim/wire_pm.h"
 #include "sim/wire_udpnotif.h"
 #include "tests/decode/pcap_util.h"
+#include "tests/support/suite.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 
 #define T0 1793491260000LL /* 2026-11-01T00:01:00Z */
@@ -108,8 +109,7 @@ s_mdt_roundtrip (int encap)
     ck_assert_uint_eq (cid, 105);
     ck_assert_uint_eq (out.data[3], (uint8_t) encap);
     tu_rec_t rec;
-    tu_rec_init (&rec, 1);
-    vg_sink_t sink = tu_rec_sink (&rec);
+    vg_sink_t sink = tu_rec_init (&rec, 1);
     vg_decode_stats_t st = { 0 };
     vg_mdt_stream_t *s = vg_mdt_stream_new ();
     for (size_t off = 0; off < out.len; off += 777) {
@@ -302,8 +302,7 @@ START_TEST (wire_pm_roundtrip_every_vendor)
         ck_assert_str_eq (name, v == 1 ? "A20261101.0115+0100-0130+0100_site004-gnb1.xml"
                                        : "A20261101.0015+0000-0030+0000_site004-gnb1.xml");
         tu_rec_t rec;
-        tu_rec_init (&rec, 1);
-        vg_sink_t sink = tu_rec_sink (&rec);
+        vg_sink_t sink = tu_rec_init (&rec, 1);
         vg_decode_stats_t st = { 0 };
         ck_assert_int_eq (vg_pm3gpp_decode (xml.data, xml.len, NULL, &sink, &st), 0);
         ck_assert_uint_eq (st.errors, 0);
@@ -549,19 +548,11 @@ Suite *
 vg_wire_suite (void)
 {
     Suite *s = suite_create ("wire");
-    TCase *tc = tcase_create ("encoders");
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, wire_pb_nested_is_canonical);
-    tcase_add_test (tc, wire_mdt_json_roundtrip);
-    tcase_add_test (tc, wire_mdt_kvgpb_roundtrip);
-    tcase_add_test (tc, wire_jti_roundtrip);
-    tcase_add_test (tc, wire_udpnotif_roundtrip);
-    tcase_add_test (tc, wire_pm_roundtrip_every_vendor);
-    tcase_add_test (tc, wire_pcap_udp_and_tcp);
-    suite_add_tcase (s, tc);
-    tc = tcase_create ("fleet");
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, wire_fleet_deterministic_and_decodable);
-    suite_add_tcase (s, tc);
+    const TTest *t_encoders[] = {
+        wire_pb_nested_is_canonical, wire_mdt_json_roundtrip, wire_mdt_kvgpb_roundtrip, wire_jti_roundtrip,
+        wire_udpnotif_roundtrip, wire_pm_roundtrip_every_vendor, wire_pcap_udp_and_tcp,
+    };
+    vg_test_tcase (s, "encoders", t_encoders, sizeof t_encoders / sizeof t_encoders[0], 60, NULL, NULL);
+    vg_test_tcase (s, "fleet", &wire_fleet_deterministic_and_decodable, 1, 120, NULL, NULL);
     return s;
 }

@@ -12,6 +12,7 @@
 #include "store/store.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 static char s_dir[64];
 
@@ -256,15 +257,10 @@ Suite *
 vg_alert_store_suite (void)
 {
     Suite *s = suite_create ("alert_store");
-    TCase *tc = tcase_create ("history");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, test_history_in_order);
-    tcase_add_test (tc, test_records_without_history);
-    tcase_add_test (tc, test_store_without_family);
-    suite_add_tcase (s, tc);
-    TCase *tu = tcase_create ("uid");
-    tcase_add_test (tu, test_uid_split);
-    suite_add_tcase (s, tu);
+    const TTest *t_history[] = {
+        test_history_in_order, test_records_without_history, test_store_without_family,
+    };
+    vg_test_tcase (s, "history", t_history, sizeof t_history / sizeof t_history[0], 60, setup, teardown);
+    vg_test_tcase (s, "uid", &test_uid_split, 1, 0, NULL, NULL);
     return s;
 }

@@ -11,6 +11,7 @@
 #include "store/outbox.h"
 #include "store/store.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 static char s_dir[64];
 
@@ -241,13 +242,6 @@ END_TEST
 Suite *
 vg_outbox_suite (void)
 {
-    Suite *s = suite_create ("outbox");
-    TCase *tc = tcase_create ("outbox");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, test_commit_counts);
-    tcase_add_test (tc, test_reopen_and_remove);
-    tcase_add_test (tc, test_bad_input);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { test_commit_counts, test_reopen_and_remove, test_bad_input };
+    return vg_test_suite ("outbox", "outbox", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

@@ -12,6 +12,7 @@
 #include "store/store.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/suite.h"
 
 static char s_dir[64];
 
@@ -264,15 +265,9 @@ END_TEST
 Suite *
 vg_store_suite (void)
 {
-    Suite *s = suite_create ("store");
-    TCase *tc = tcase_create ("store");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 120);
-    tcase_add_test (tc, merge_keeps_every_sample);
-    tcase_add_test (tc, unflushed_commits_survive_reopen);
-    tcase_add_test (tc, format_marker_checked);
-    tcase_add_test (tc, merge_old_and_integer_chunks);
-    tcase_add_test (tc, view_is_a_snapshot);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        merge_keeps_every_sample, unflushed_commits_survive_reopen, format_marker_checked,
+        merge_old_and_integer_chunks, view_is_a_snapshot,
+    };
+    return vg_test_suite ("store", "store", tests, sizeof tests / sizeof tests[0], 120, setup, teardown);
 }

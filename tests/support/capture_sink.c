@@ -15,13 +15,51 @@ s_dup (const char *s)
     return s ? strdup (s) : NULL;
 }
 
+char *
+vg_test_labels (char *out, size_t size, const vg_label_t *labels, size_t n)
+{
+    size_t off = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && off < size; i++) {
+        int k = snprintf (out + off, size - off, "%s%s=%s", i ? "," : "", labels[i].key, labels[i].value);
+        if (k < 0)
+            break;
+        off += (size_t) k;
+    }
+    return out;
+}
+
+int
+vg_test_labels_sorted (const vg_label_t *labels, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (strcmp (labels[i - 1].key, labels[i].key) >= 0)
+            return 0;
+    return 1;
+}
+
+void
+vg_test_device_note (const vg_device_t *d, char *id, size_t id_size, char *vendor, size_t vendor_size)
+{
+    snprintf (id, id_size, "%s", d->id ? d->id : "");
+    snprintf (vendor, vendor_size, "%s", d->vendor ? d->vendor : "");
+}
+
+int
+vg_test_devices_note (void *ctx, const vg_device_t *d)
+{
+    vg_test_devices_t *r = ctx;
+    r->devices++;
+    vg_test_device_note (d, r->device, sizeof r->device, r->vendor, sizeof r->vendor);
+    return 0;
+}
+
 static int
 s_device (void *ctx, const vg_device_t *d)
 {
     vg_test_capture_t *c = ctx;
     c->ndevices++;
-    snprintf (c->last_device, sizeof c->last_device, "%s", d->id ? d->id : "");
-    snprintf (c->last_vendor, sizeof c->last_vendor, "%s", d->vendor ? d->vendor : "");
+    vg_test_device_note (d, c->last_device, sizeof c->last_device, c->last_vendor, sizeof c->last_vendor);
     return 0;
 }
 
@@ -35,15 +73,7 @@ s_sample (void *ctx, const vg_point_t *p)
     if (vg_array_reserve ((void **) &c->samples, &c->samples_cap, c->nsamples + 1, sizeof *c->samples) < 0)
         return -VG_ENOMEM;
     char labels[VG_MAX_LABELS * (2 * VG_MAX_LABEL_LEN + 2) + 1];
-    size_t off = 0;
-    labels[0] = '\0';
-    for (size_t i = 0; i < p->nlabels && off < sizeof labels; i++) {
-        int n = snprintf (labels + off, sizeof labels - off, "%s%s=%s", i ? "," : "", p->labels[i].key,
-                          p->labels[i].value);
-        if (n < 0)
-            break;
-        off += (size_t) n;
-    }
+    vg_test_labels (labels, sizeof labels, p->labels, p->nlabels);
     vg_test_sample_t *s = &c->samples[c->nsamples++];
     s->device = s_dup (p->device);
     s->path = s_dup (p->path);

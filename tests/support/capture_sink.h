@@ -48,6 +48,25 @@ void vg_test_capture_free (vg_test_capture_t *c);
 /* The sink delivering into c (c is borrowed and must outlive the sink's use). */
 vg_sink_t vg_test_capture_sink (vg_test_capture_t *c);
 
+/* Write labels as "k=v,k=v" (in the given order) into out (size > 0 bytes; cut short when
+ * they do not fit).  Returns out.  For sinks of their own that record labels as text. */
+char *vg_test_labels (char *out, size_t size, const vg_label_t *labels, size_t n);
+/* 1 when the label keys are strictly ascending (sorted and unique, as decoders deliver
+ * them), else 0. */
+int vg_test_labels_sorted (const vg_label_t *labels, size_t n);
+/* Copy a device's id and vendor ("" for NULL) into a recording's buffers. */
+void vg_test_device_note (const vg_device_t *d, char *id, size_t id_size, char *vendor, size_t vendor_size);
+
+/* The device part of a suite's own recording sink: device() calls, the last id and vendor. */
+typedef struct {
+    size_t devices;
+    char device[256], vendor[64];
+} vg_test_devices_t;
+
+/* A sink's device callback: ctx is a vg_test_devices_t, or a struct whose first member is
+ * one.  Counts the call and notes the device. */
+int vg_test_devices_note (void *ctx, const vg_device_t *d);
+
 /* First sample with this path and labels ("k=v,k=v" in delivery order; NULL = any).
  * NULL when there is none. */
 const vg_test_sample_t *vg_test_capture_find (const vg_test_capture_t *c, const char *path, const char *labels);
