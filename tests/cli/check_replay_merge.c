@@ -8,6 +8,7 @@
 
 #include "cli/cli_args.h"
 #include "cli/replay_merge.h"
+#include "tests/support/suite.h"
 
 START_TEST (merges_in_time_order_ties_by_run)
 {
@@ -115,12 +116,7 @@ END_TEST
 Suite *
 vg_replay_merge_suite (void)
 {
-    Suite *s = suite_create ("replay_merge");
-    TCase *tc = tcase_create ("merge");
-    tcase_set_timeout (tc, 30);
-    tcase_add_test (tc, merges_in_time_order_ties_by_run);
-    tcase_add_test (tc, random_runs_match_a_stable_sort);
-    tcase_add_test (tc, pointer_fills_unset_options);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { merges_in_time_order_ties_by_run, random_runs_match_a_stable_sort,
+                             pointer_fills_unset_options };
+    return vg_test_suite ("replay_merge", "merge", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include "common/err.h"
 #include "common/pointer.h"
+#include "tests/support/suite.h"
 
 START_TEST (round_trip)
 {
@@ -58,11 +59,6 @@ END_TEST
 Suite *
 vg_pointer_suite (void)
 {
-    Suite *s = suite_create ("pointer");
-    TCase *tc = tcase_create ("uri");
-    tcase_add_test (tc, round_trip);
-    tcase_add_test (tc, optional_parts_and_truncation);
-    tcase_add_test (tc, refuses_malformed);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { round_trip, optional_parts_and_truncation, refuses_malformed };
+    return vg_test_suite ("pointer", "uri", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }
