@@ -107,6 +107,7 @@ def body(h):
     writing = h.procs["sim2"].poll() is None
     assert during.stdout == r.stdout, "a replay beside a writing collector differs"
     assert h.wait_exit("sim2", 600) == 0, "second sim agent failed"
+    h.wait_detected(mport, 600)  # so that the collector stops promptly at the end
     print(f"replay while another agent was {'still' if writing else 'no longer'} writing: identical", flush=True)
 
     # ---- selections and warm-up ----
