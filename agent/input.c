@@ -154,7 +154,13 @@ s_site_event (void *ctx, const vg_event_t *e)
 size_t
 vg_input_pollfds (vg_input_t *in, int *fds, size_t cap)
 {
-    return in->ops->pollfds ? in->ops->pollfds (in->self, fds, cap) : 0;
+    if (in->ops->pollfds)
+        return in->ops->pollfds (in->self, fds, cap);
+    if (!in->ops->fd_at)
+        return 0;
+    if (cap > 0)
+        memcpy (&fds[0], (const char *) in->self + in->ops->fd_at - 1, sizeof fds[0]);
+    return 1;
 }
 
 int
@@ -201,7 +207,11 @@ vg_input_spooled (vg_input_t *in)
 const vg_decode_stats_t *
 vg_input_stats (const vg_input_t *in)
 {
-    return in->ops->stats ? in->ops->stats (in->self) : NULL;
+    if (in->ops->stats)
+        return in->ops->stats (in->self);
+    if (in->ops->stats_at)
+        return (const vg_decode_stats_t *) ((const char *) in->self + in->ops->stats_at - 1);
+    return NULL;
 }
 
 void
@@ -211,6 +221,15 @@ vg_input_log_stats (const vg_input_t *in)
     extra[0] = '\0';
     if (in->ops->describe)
         in->ops->describe (in->self, extra, sizeof extra);
+    size_t len = strlen (extra);
+    for (size_t i = 0; i < in->ops->ncounters && len < sizeof extra; i++) {
+        const vg_input_counter_t *c = &in->ops->counters[i];
+        uint64_t v;
+        memcpy (&v, (const char *) in->self + c->offset, sizeof v);
+        int n = snprintf (extra + len, sizeof extra - len, "%s%s=%llu", len ? " " : "", c->name,
+                          (unsigned long long) v);
+        len = n < 0 ? sizeof extra : len + (size_t) n;
+    }
     const vg_decode_stats_t *st = vg_input_stats (in);
     if (st)
         vg_log (VG_LOG_INFO, "input", "%s: messages=%llu samples=%llu events=%llu errors=%llu undecoded=%llu lost=%llu%s%s",
@@ -219,6 +238,15 @@ vg_input_log_stats (const vg_input_t *in)
                 (unsigned long long) st->lost, extra[0] ? " " : "", extra);
     else if (extra[0])
         vg_log (VG_LOG_INFO, "input", "%s: %s", in->label, extra);
+}
+
+void *
+vg_input_calloc (size_t size, char *err, size_t errlen)
+{
+    void *p = calloc (1, size);
+    if (!p)
+        snprintf (err, errlen, "out of memory");
+    return p;
 }
 
 /* ---- sockets ---- */

@@ -1,8 +1,8 @@
 /* input.h - the agent's inputs behind one ops table (as Redis ae_*.c backends).
  *
- * Each input kind (sim, linux, udp, tcp, pmdir, ves, pcap) is one in_<kind>.c that fills a
- * vg_input_ops_t.  The agent owns a vg_input_t per configured input and, every turn of its
- * single-threaded loop, polls the fds the inputs report, then calls vg_input_service(),
+ * Each input kind (sim, linux, udp, tcp, pmdir, ves, pcap) is one agent/inputs/<kind>.c
+ * that fills a vg_input_ops_t.  The agent owns a vg_input_t per configured input and, every
+ * turn of its single-threaded loop, polls the fds the inputs report, then calls vg_input_service(),
  * which reads what is ready (bounded per turn) and delivers it to the sink.  Inputs never
  * block and never allocate per sample; decode errors are counted per input and logged
  * rate-limited here, not by the kinds. */
@@ -36,6 +36,21 @@ typedef struct {
     vg_input_host_t host;
 } vg_input_env_t;
 
+/* One uint64_t counter in a kind's state, logged at exit as "name=value". */
+typedef struct {
+    const char *name;
+    size_t offset;                   /* offsetof (kind state, counter) */
+} vg_input_counter_t;
+
+/* A counter named as its field: VG_INPUT_COUNTER (s_udp_t, datagrams). */
+#define VG_INPUT_COUNTER(type, field) { #field, offsetof (type, field) }
+
+/* vg_input_ops_t.fd_at for a kind that polls one fd, held in `field` (an int) of its state. */
+#define VG_INPUT_FD_AT(type, field) (offsetof (type, field) + 1)
+
+/* vg_input_ops_t.stats_at for a kind whose state holds its vg_decode_stats_t in `field`. */
+#define VG_INPUT_STATS_AT(type, field) (offsetof (type, field) + 1)
+
 /* One input kind.  `self` is the kind's own state, created by create(). */
 typedef struct {
     const char *name;                /* the `type:` value */
@@ -49,6 +64,8 @@ typedef struct {
     /* Fill up to cap fds to poll for reading; returns how many it has (may exceed cap).
      * NULL = no fds. */
     size_t (*pollfds) (void *self, int *fds, size_t cap);
+    /* VG_INPUT_FD_AT (state type, field) for a kind that polls one fd; 0 = see pollfds. */
+    size_t fd_at;
     /* Do what is due or ready without blocking; deliver to sink.  Returns 0 or a negative
      * code for a fatal condition (the agent logs it and keeps running). */
     int (*service) (void *self, int64_t now_ms, int64_t mono_ms, const vg_sink_t *sink);
@@ -58,10 +75,15 @@ typedef struct {
     int64_t (*next_wake) (const void *self, int64_t mono_ms);
     /* A batch holding what was delivered so far is now on disk.  NULL = not interested. */
     void (*spooled) (void *self);
-    /* Decode counters (NULL when the kind does not decode). */
+    /* Decode counters (NULL when the kind does not decode, or names them by stats_at). */
     const vg_decode_stats_t *(*stats) (const void *self);
-    /* Kind-specific counters as "k=v k=v" into buf (for the exit log); NULL = none. */
+    /* VG_INPUT_STATS_AT (state type, field) when self holds the decode counters; 0 = see stats. */
+    size_t stats_at;
+    /* Kind-specific state as "k=v k=v" into buf (for the exit log); NULL = none. */
     void (*describe) (const void *self, char *buf, size_t size);
+    /* Kind-specific counters of self, logged after describe()'s text; ncounters may be 0. */
+    const vg_input_counter_t *counters;
+    size_t ncounters;
 } vg_input_ops_t;
 
 extern const vg_input_ops_t vg_in_sim_ops, vg_in_linux_ops, vg_in_udp_ops, vg_in_tcp_ops, vg_in_pmdir_ops,
@@ -91,6 +113,9 @@ void vg_input_spooled (vg_input_t *in);
 const vg_decode_stats_t *vg_input_stats (const vg_input_t *in);
 /* Log one line of counters at INFO ("input 1 (udp 0.0.0.0:40000): messages=... "). */
 void vg_input_log_stats (const vg_input_t *in);
+
+/* calloc (1, size) for a kind's state in create(): NULL with "out of memory" in err. */
+void *vg_input_calloc (size_t size, char *err, size_t errlen);
 
 /* Split "host:port", "[v6]:port" or "port" into host (empty = any) and port.  Returns 0 or
  * -VG_EINVAL (no port, port out of 1..65535, host too long for `hostlen`). */

@@ -1,22 +1,10 @@
 /* main.c - vigil-agent: parse arguments, load the configuration, run the agent. */
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "agent/agent.h"
 #include "agent/agent_cfg.h"
 #include "common/daemon_args.h"
 #include "common/log.h"
-
-static volatile sig_atomic_t s_stop;
-
-static void
-s_on_signal (int sig)
-{
-    (void) sig;
-    s_stop = 1;
-}
 
 int
 main (int argc, char **argv)
@@ -37,12 +25,7 @@ main (int argc, char **argv)
         return 2;
     }
     vg_log_set_level ((vg_log_level_t) level);
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction (SIGTERM, &sa, NULL);
-    sigaction (SIGINT, &sa, NULL);
-    signal (SIGPIPE, SIG_IGN);
+    volatile sig_atomic_t *stop = vg_daemon_signals ();
 
     char err[512];
     vg_agent_t *agent = vg_agent_new (&cfg, err, sizeof err);
@@ -52,7 +35,7 @@ main (int argc, char **argv)
         return 1;
     }
     vg_log (VG_LOG_INFO, "agent", "agent '%s' started", cfg.id);
-    int rc = vg_agent_run (agent, &s_stop, exit_when_done);
+    int rc = vg_agent_run (agent, stop, exit_when_done);
     vg_agent_log_stats (agent);
     vg_agent_destroy (&agent);
     vg_cfg_free (&vg_agent_cfg_table, &cfg);

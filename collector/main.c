@@ -1,21 +1,10 @@
 /* main.c - vigil-collector: parse arguments, load the configuration, run the collector. */
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "collector/collector.h"
 #include "collector/collector_cfg.h"
 #include "common/daemon_args.h"
 #include "common/log.h"
-
-static volatile sig_atomic_t s_stop;
-
-static void
-s_on_signal (int sig)
-{
-    (void) sig;
-    s_stop = 1;
-}
 
 int
 main (int argc, char **argv)
@@ -32,12 +21,7 @@ main (int argc, char **argv)
         return 2;
     }
     vg_log_set_level ((vg_log_level_t) vg_log_level_parse (cfg.log_level));
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction (SIGTERM, &sa, NULL);
-    sigaction (SIGINT, &sa, NULL);
-    signal (SIGPIPE, SIG_IGN);
+    volatile sig_atomic_t *stop = vg_daemon_signals ();
 
     vg_collector_t *c = vg_collector_new (&cfg, err, sizeof err);
     if (!c) {
@@ -45,7 +29,7 @@ main (int argc, char **argv)
         vg_cfg_free (&vg_collector_cfg_table, &cfg);
         return 1;
     }
-    rc = vg_collector_run (c, &s_stop) < 0 ? 1 : 0;
+    rc = vg_collector_run (c, stop) < 0 ? 1 : 0;
     vg_collector_destroy (&c);
     vg_cfg_free (&vg_collector_cfg_table, &cfg);
     return rc;

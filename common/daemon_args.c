@@ -1,6 +1,7 @@
 /* daemon_args.c - the daemons' shared command-line front end (see daemon_args.h). */
 #include "common/daemon_args.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "common/version.h"
@@ -45,6 +46,27 @@ s_apply_set (const vg_daemon_spec_t *spec, void *out, const char *kv)
         return VG_DAEMON_EXIT_USAGE;
     }
     return 0;
+}
+
+static volatile sig_atomic_t s_stop;
+
+static void
+s_on_signal (int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
+
+volatile sig_atomic_t *
+vg_daemon_signals (void)
+{
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction (SIGTERM, &sa, NULL);
+    sigaction (SIGINT, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    return &s_stop;
 }
 
 int

@@ -10,6 +10,7 @@
 #ifndef VG_DAEMON_ARGS_H
 #define VG_DAEMON_ARGS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -38,6 +39,11 @@ typedef struct {
  * nflags is 0).  Returns VG_DAEMON_RUN (out must then be freed with vg_cfg_free), or
  * VG_DAEMON_EXIT_OK / VG_DAEMON_EXIT_USAGE with out left empty (all zeros). */
 int vg_daemon_args (const vg_daemon_spec_t *spec, int argc, char **argv, void *out, bool *flag_set);
+
+/* Install the daemons' signal handling: SIGTERM and SIGINT set the returned stop flag (the
+ * one piece of process-wide state, as a signal handler needs), SIGPIPE is ignored.  Call
+ * once from main(); the run loops poll the flag. */
+volatile sig_atomic_t *vg_daemon_signals (void);
 
 /* Print the usage text (options and flags, then every configuration key) to f. */
 void vg_daemon_usage (const vg_daemon_spec_t *spec, FILE *f, bool keys);

@@ -36,4 +36,25 @@ typedef struct {
 int vg_decode_fail (vg_decode_stats_t *st, int code, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
+/* Announce the device a message names: its id into id[VG_MAX_ID_LEN] is node (at most len
+ * bytes, up to a NUL) when node is not NULL, else ctx->source, else "unknown"; *d (vendor,
+ * model, ... set by the caller) gets that id and goes to the sink.  Returns 0 or the sink's
+ * code. */
+int vg_decode_device (const vg_sink_t *sink, const vg_decode_ctx_t *ctx, const char *node, size_t len,
+                      vg_device_t *d, char *id);
+
+/* Refuse a whole-unit input (a file, a request body) that is empty ("<format>: empty
+ * <what>", -VG_ETRUNC) or longer than max bytes ("<format>: <what> of N bytes exceeds
+ * <max>", -VG_ETOOBIG), through vg_decode_fail.  Returns 0 when len is in 1..max. */
+int vg_decode_check_len (vg_decode_stats_t *st, size_t len, size_t max, const char *format, const char *what);
+
+/* True when rc is one of the codes a malformed unit yields (-VG_ETRUNC, -VG_EPROTO,
+ * -VG_ETOOBIG), as opposed to a sink's refusal or -VG_ENOMEM. */
+int vg_decode_is_wire_error (int rc);
+
+/* vg_decode_fail for a wire error rc met in the part `what` of a `format` ("gnmi") unit:
+ * "<format>: <what> too long or too deep" for -VG_ETOOBIG, else "<format>: malformed
+ * <what> (truncated)" or "(bad wire format)".  Returns rc (negative). */
+int vg_decode_wire_fail (vg_decode_stats_t *st, int rc, const char *format, const char *what);
+
 #endif

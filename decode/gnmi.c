@@ -66,10 +66,7 @@ s_path (const uint8_t *p, size_t len, s_path_t *sp, vg_oc_labels_t *lb)
     vg_pb_field_t f, e, k;
     int rc;
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            return rc;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.wt != VG_PB_LEN)
             continue;
         if (f.num == 1) {           /* deprecated string element */
@@ -82,10 +79,7 @@ s_path (const uint8_t *p, size_t len, s_path_t *sp, vg_oc_labels_t *lb)
             const uint8_t *name = NULL;
             size_t nn = 0;
             vg_pb_init (&er, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&er, &e);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&er, &e, &rc)) {
                 if (e.num == 1 && e.wt == VG_PB_LEN) {
                     name = e.p;
                     nn = e.len;
@@ -98,19 +92,13 @@ s_path (const uint8_t *p, size_t len, s_path_t *sp, vg_oc_labels_t *lb)
             if (rc < 0)
                 return rc;
             vg_pb_init (&er, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&er, &e);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&er, &e, &rc)) {
                 if (e.num != 2 || e.wt != VG_PB_LEN)
                     continue;
                 const uint8_t *kk = NULL, *vv = (const uint8_t *) "";
                 size_t kl = 0, vl = 0;
                 vg_pb_init (&kr, e.p, e.len);
-                for (;;) {
-                    rc = vg_pb_next (&kr, &k);
-                    if (rc != 1)
-                        break;
+                while (vg_pb_more (&kr, &k, &rc)) {
                     if (k.wt != VG_PB_LEN)
                         continue;
                     if (k.num == 1) {
@@ -130,6 +118,7 @@ s_path (const uint8_t *p, size_t len, s_path_t *sp, vg_oc_labels_t *lb)
         if (rc < 0)
             return rc;
     }
+    return rc;
 }
 
 /* Vendor path string of sp: "origin:/a/b" for non-OpenConfig origins, "mod:a/b" when the
@@ -198,11 +187,7 @@ s_value (s_ctx_t *c, const char *vpath, const vg_oc_labels_t *lb, const uint8_t 
     if (depth > VG_PB_MAX_DEPTH)
         return -VG_ETOOBIG;
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            return rc;
-        rc = 0;
+    while (vg_pb_more (&r, &f, &rc)) {
         switch (f.num) {
         case 1:  /* string_val */
         case 12: /* ascii_val */
@@ -244,10 +229,7 @@ s_value (s_ctx_t *c, const char *vpath, const vg_oc_labels_t *lb, const uint8_t 
                 int64_t digits = 0;
                 uint64_t prec = 0;
                 vg_pb_init (&dr, f.p, f.len);
-                for (;;) {
-                    rc = vg_pb_next (&dr, &d);
-                    if (rc != 1)
-                        break;
+                while (vg_pb_more (&dr, &d, &rc)) {
                     if (d.num == 1 && d.wt == VG_PB_VARINT)
                         digits = (int64_t) d.u;
                     else if (d.num == 2 && d.wt == VG_PB_VARINT)
@@ -264,10 +246,7 @@ s_value (s_ctx_t *c, const char *vpath, const vg_oc_labels_t *lb, const uint8_t 
                 vg_pb_field_t a;
                 uint64_t i = 0;
                 vg_pb_init (&ar, f.p, f.len);
-                for (;;) {
-                    rc = vg_pb_next (&ar, &a);
-                    if (rc != 1)
-                        break;
+                while (vg_pb_more (&ar, &a, &rc)) {
                     if (a.num != 1 || a.wt != VG_PB_LEN)
                         continue;
                     vg_oc_labels_t el = *lb;
@@ -290,31 +269,25 @@ s_value (s_ctx_t *c, const char *vpath, const vg_oc_labels_t *lb, const uint8_t 
         if (rc < 0)
             return rc;
     }
+    return rc;
 }
 
 /* The Juniper header extension: GnmiJuniperTelemetryHeaderExtension. */
 static int
 s_juniper_ext (const uint8_t *p, size_t len, char *sysid, size_t cap)
 {
-    vg_pb_reader_t r;
-    vg_pb_field_t f;
-    int rc;
-    vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            return rc;
-        if (f.num == 1 && f.wt == VG_PB_LEN)
-            vg_pb_strcpy (sysid, cap, &f);
-    }
+    vg_pb_field_t id = { 0 };
+    const vg_pb_want_t want[] = { { 1, VG_PB_LEN, &id } };
+    int rc = vg_pb_pick (p, len, want, 1);
+    if (rc == 0 && id.p)
+        vg_pb_strcpy (sysid, cap, &id);
+    return rc;
 }
 
 static int
 s_fail (vg_decode_stats_t *st, int rc, const char *what)
 {
-    if (rc == -VG_ETOOBIG)
-        return vg_decode_fail (st, rc, "gnmi: %s too long or too deep", what);
-    return vg_decode_fail (st, rc, "gnmi: malformed %s (%s)", what, rc == -VG_ETRUNC ? "truncated" : "bad wire format");
+    return vg_decode_wire_fail (st, rc, "gnmi", what);
 }
 
 int
@@ -327,39 +300,22 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
     char jsys[VG_MAX_ID_LEN] = "";
 
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num == 1 && f.wt == VG_PB_LEN) {
             notif = f;
             have_notif = 1;
         } else if (f.num == 5 && f.wt == VG_PB_LEN) {
             /* Extension { RegisteredExtension registered_ext = 1 { id = 1; bytes msg = 2; } } */
-            vg_pb_reader_t er, rr;
-            vg_pb_field_t e, x;
+            vg_pb_reader_t er;
+            vg_pb_field_t e;
             vg_pb_init (&er, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&er, &e);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&er, &e, &rc)) {
                 if (e.num != 1 || e.wt != VG_PB_LEN)
                     continue;
-                uint64_t id = 0;
-                vg_pb_field_t msg = { 0 };
-                vg_pb_init (&rr, e.p, e.len);
-                for (;;) {
-                    rc = vg_pb_next (&rr, &x);
-                    if (rc != 1)
-                        break;
-                    if (x.num == 1 && x.wt == VG_PB_VARINT)
-                        id = x.u;
-                    else if (x.num == 2 && x.wt == VG_PB_LEN)
-                        msg = x;
-                }
-                if (rc < 0)
-                    break;
-                if (id == 1 && msg.p)
+                vg_pb_field_t id = { 0 }, msg = { 0 };
+                const vg_pb_want_t want[] = { { 1, VG_PB_VARINT, &id }, { 2, VG_PB_LEN, &msg } };
+                rc = vg_pb_pick (e.p, e.len, want, 2);
+                if (rc == 0 && id.u == 1 && msg.p)
                     rc = s_juniper_ext (msg.p, msg.len, jsys, sizeof jsys);
                 if (rc < 0)
                     break;
@@ -384,10 +340,7 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
     memset (&pre, 0, sizeof pre);
     vg_oc_labels_reset (&plb);
     vg_pb_init (&r, notif.p, notif.len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num == 1 && f.wt == VG_PB_VARINT)
             ts = f.u;
         else if (f.num == 2 && f.wt == VG_PB_LEN)
@@ -409,11 +362,7 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
     char vpath[VG_MAX_PATH_LEN + 160];
 
     vg_pb_init (&r, notif.p, notif.len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        rc = 0;
+    while (vg_pb_more (&r, &f, &rc)) {
         if ((f.num != 4 && f.num != 5) || f.wt != VG_PB_LEN)
             continue;
         s_path_t sp = pre;
@@ -425,11 +374,7 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
             vg_pb_reader_t ur;
             vg_pb_field_t u;
             vg_pb_init (&ur, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&ur, &u);
-                if (rc != 1)
-                    break;
-                rc = 0;
+            while (vg_pb_more (&ur, &u, &rc)) {
                 if (u.wt != VG_PB_LEN)
                     continue;
                 if (u.num == 1)
@@ -465,57 +410,27 @@ vg_gnmi_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const 
             announced = 1;
         }
         if (f.num == 5) {
-            vg_label_t attrs[VG_MAX_LABELS + 1];
-            size_t na = 0;
-            attrs[na].key = "path";
-            attrs[na++].value = vpath;
-            for (size_t i = 0; i < lb.n && na < VG_MAX_LABELS + 1; i++)
-                attrs[na++] = lb.l[i];
-            vg_event_t ev = { 0 };
-            ev.device = dev_id;
-            ev.ts_ms = ts_ms;
-            ev.type = VG_EV_DELETE;
-            ev.attrs = attrs;
-            ev.nattrs = na;
-            ev.input = "gnmi";
-            rc = vg_sink_event (sink, &ev);
+            rc = vg_oc_delete (&o, vpath, &lb);
             if (rc)
                 return rc;
-            st->events++;
             continue;
         }
         if (legacy) {
             /* Value { bytes value = 1; Encoding type = 2; }: JSON encodings only. */
-            vg_pb_reader_t lr;
-            vg_pb_field_t l;
-            const uint8_t *b = NULL;
-            size_t bl = 0;
-            uint64_t enc = 0;
-            vg_pb_init (&lr, val, vlen);
-            for (;;) {
-                rc = vg_pb_next (&lr, &l);
-                if (rc != 1)
-                    break;
-                if (l.num == 1 && l.wt == VG_PB_LEN) {
-                    b = l.p;
-                    bl = l.len;
-                } else if (l.num == 2 && l.wt == VG_PB_VARINT)
-                    enc = l.u;
-            }
+            vg_pb_field_t b = { 0 }, enc = { 0 };
+            const vg_pb_want_t want[] = { { 1, VG_PB_LEN, &b }, { 2, VG_PB_VARINT, &enc } };
+            rc = vg_pb_pick (val, vlen, want, 2);
             if (rc < 0)
                 return s_fail (st, rc, "value");
-            if (b && (enc == 0 || enc == 4))
-                rc = s_json (&c, vpath, &lb, b, bl);
+            if (b.p && (enc.u == 0 || enc.u == 4))
+                rc = s_json (&c, vpath, &lb, b.p, b.len);
             else
                 st->undecoded++;
         } else {
             rc = s_value (&c, vpath, &lb, val, vlen, 0);
         }
-        if (rc < 0) {
-            if (rc == -VG_ETRUNC || rc == -VG_EPROTO || rc == -VG_ETOOBIG)
-                return s_fail (st, rc, "value");
-            return rc;
-        }
+        if (rc < 0)
+            return vg_decode_is_wire_error (rc) ? s_fail (st, rc, "value") : rc;
     }
     if (rc < 0)
         return s_fail (st, rc, "notification");

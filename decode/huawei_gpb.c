@@ -91,24 +91,15 @@ static const struct {
 static int
 s_wire_fail (vg_decode_stats_t *st, int rc, const char *what)
 {
-    if (rc == -VG_ETOOBIG)
-        return vg_decode_fail (st, rc, "huawei-gpb: %s too long or too deep", what);
-    return vg_decode_fail (st, rc, "huawei-gpb: malformed %s (%s)", what,
-                           rc == -VG_ETRUNC ? "truncated" : "bad wire format");
-}
-
-static int
-s_is_wire (int rc)
-{
-    return rc == -VG_ETRUNC || rc == -VG_EPROTO || rc == -VG_ETOOBIG;
+    return vg_decode_wire_fail (st, rc, "huawei-gpb", what);
 }
 
 /* DataPath{timestamp 1, path 2: Path{node 1: PathElem{name 1, key 2: {1 k, 2 v}}}} -> event */
 static int
 s_delete (const vg_oc_out_t *o, const uint8_t *p, size_t len)
 {
-    vg_pb_reader_t r, pr, er, kr;
-    vg_pb_field_t f, n, e, k;
+    vg_pb_reader_t r, pr, er;
+    vg_pb_field_t f, n, e;
     char path[VG_MAX_PATH_LEN];
     size_t pl = 0;
     vg_oc_labels_t lb;
@@ -117,26 +108,17 @@ s_delete (const vg_oc_out_t *o, const uint8_t *p, size_t len)
     path[0] = '\0';
     vg_oc_labels_reset (&lb);
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num == 1 && f.wt == VG_PB_VARINT && f.u)
             ts = (int64_t) f.u;
         if (f.num != 2 || f.wt != VG_PB_LEN)
             continue;
         vg_pb_init (&pr, f.p, f.len);
-        for (;;) {
-            rc = vg_pb_next (&pr, &n);
-            if (rc != 1)
-                break;
+        while (vg_pb_more (&pr, &n, &rc)) {
             if (n.num != 1 || n.wt != VG_PB_LEN)
                 continue;
             vg_pb_init (&er, n.p, n.len);
-            for (;;) {
-                rc = vg_pb_next (&er, &e);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&er, &e, &rc)) {
                 if (e.wt != VG_PB_LEN)
                     continue;
                 if (e.num == 1) {
@@ -148,25 +130,14 @@ s_delete (const vg_oc_out_t *o, const uint8_t *p, size_t len)
                     pl += e.len;
                     path[pl] = '\0';
                 } else if (e.num == 2) {
-                    const uint8_t *kk = NULL, *vv = NULL;
-                    size_t kl = 0, vl = 0;
-                    vg_pb_init (&kr, e.p, e.len);
-                    for (;;) {
-                        rc = vg_pb_next (&kr, &k);
-                        if (rc != 1)
-                            break;
-                        if (k.num == 1 && k.wt == VG_PB_LEN) {
-                            kk = k.p;
-                            kl = k.len;
-                        } else if (k.num == 2 && k.wt == VG_PB_LEN) {
-                            vv = k.p;
-                            vl = k.len;
-                        }
-                    }
+                    vg_pb_field_t kk = { 0 }, vv = { 0 };
+                    const vg_pb_want_t want[] = { { 1, VG_PB_LEN, &kk }, { 2, VG_PB_LEN, &vv } };
+                    rc = vg_pb_pick (e.p, e.len, want, 2);
                     if (rc < 0)
                         return rc;
-                    if (kk)
-                        vg_oc_labels_add (&lb, (const char *) kk, kl, vv ? (const char *) vv : "", vl);
+                    if (kk.p)
+                        vg_oc_labels_add (&lb, (const char *) kk.p, kk.len, vv.p ? (const char *) vv.p : "",
+                                          vv.len);
                 }
             }
             if (rc < 0)
@@ -177,23 +148,9 @@ s_delete (const vg_oc_out_t *o, const uint8_t *p, size_t len)
     }
     if (rc < 0)
         return rc;
-    vg_label_t attrs[VG_MAX_LABELS + 1];
-    size_t na = 0;
-    attrs[na].key = "path";
-    attrs[na++].value = path;
-    for (size_t i = 0; i < lb.n; i++)
-        attrs[na++] = lb.l[i];
-    vg_event_t ev = { 0 };
-    ev.device = o->device;
-    ev.ts_ms = ts;
-    ev.type = VG_EV_DELETE;
-    ev.attrs = attrs;
-    ev.nattrs = na;
-    ev.input = o->input;
-    rc = vg_sink_event (o->sink, &ev);
-    if (rc == 0)
-        o->st->events++;
-    return rc;
+    vg_oc_out_t at = *o;
+    at.ts_ms = ts;
+    return vg_oc_delete (&at, path, &lb);
 }
 
 /* JSON rows (encoding 1): data_str / data_json.  Accepted shapes: {"row":[{"timestamp":..,
@@ -255,51 +212,28 @@ vg_huawei_gpb_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, 
                       vg_decode_stats_t *st)
 {
     vg_pb_reader_t r;
-    vg_pb_field_t f, node = { 0 }, sensor = { 0 }, proto = { 0 }, prod = { 0 }, sw = { 0 }, table = { 0 },
-                     dstr = { 0 };
-    uint64_t msg_ts = 0, encoding = 0;
-    int rc;
-    vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        if (f.wt == VG_PB_LEN) {
-            switch (f.num) {
-            case 1: node = f; break;
-            case 3: sensor = f; break;
-            case 7: table = f; break;
-            case 11: prod = f; break;
-            case 13: proto = f; break;
-            case 14: dstr = f; break;
-            case 16: sw = f; break;
-            default: break;
-            }
-        } else if (f.wt == VG_PB_VARINT) {
-            if (f.num == 6)
-                msg_ts = f.u;
-            else if (f.num == 12)
-                encoding = f.u;
-        }
-    }
+    vg_pb_field_t node = { 0 }, sensor = { 0 }, proto = { 0 }, prod = { 0 }, sw = { 0 }, table = { 0 },
+                  dstr = { 0 }, ts_f = { 0 }, enc_f = { 0 };
+    const vg_pb_want_t want[] = {
+        { 1, VG_PB_LEN, &node },     { 3, VG_PB_LEN, &sensor }, { 6, VG_PB_VARINT, &ts_f },
+        { 7, VG_PB_LEN, &table },    { 11, VG_PB_LEN, &prod },  { 12, VG_PB_VARINT, &enc_f },
+        { 13, VG_PB_LEN, &proto },   { 14, VG_PB_LEN, &dstr },  { 16, VG_PB_LEN, &sw },
+    };
+    int rc = vg_pb_pick (p, len, want, sizeof want / sizeof want[0]);
     if (rc < 0)
         return s_wire_fail (st, rc, "Telemetry");
+    uint64_t msg_ts = ts_f.u, encoding = enc_f.u;
 
     char dev[VG_MAX_ID_LEN], model[128], swv[128], sp[VG_MAX_PATH_LEN], pp[128];
-    if (node.len)
-        vg_pb_strcpy (dev, sizeof dev, &node);
-    else
-        snprintf (dev, sizeof dev, "%s", ctx && ctx->source ? ctx->source : "unknown");
     vg_pb_strcpy (model, sizeof model, &prod);
     vg_pb_strcpy (swv, sizeof swv, &sw);
     vg_pb_strcpy (sp, sizeof sp, &sensor);
     vg_pb_strcpy (pp, sizeof pp, &proto);
     vg_device_t d = { 0 };
-    d.id = dev;
     d.vendor = "Huawei";
     d.model = model[0] ? model : NULL;
     d.sw_version = swv[0] ? swv : NULL;
-    rc = vg_sink_device (sink, &d);
+    rc = vg_decode_device (sink, ctx, node.len ? (const char *) node.p : NULL, node.len, &d, dev);
     if (rc)
         return rc;
     vg_oc_out_t o = { sink, st, dev, "huawei-gpb", msg_ts ? (int64_t) msg_ts : (ctx ? ctx->received_ms : 0) };
@@ -321,34 +255,21 @@ vg_huawei_gpb_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, 
         }
     vg_oc_labels_t lb;
     char path[VG_MAX_PATH_LEN];
-    vg_pb_field_t row, x;
+    vg_pb_field_t row;
     vg_pb_init (&r, table.p, table.len);
-    for (;;) {
-        rc = vg_pb_next (&r, &row);
-        if (rc != 1)
-            break;
-        rc = 0;
+    while (vg_pb_more (&r, &row, &rc)) {
         if (row.wt != VG_PB_LEN)
             continue;
         if (row.num == 2) {
             rc = s_delete (&o, row.p, row.len);
         } else if (row.num == 1) {
             /* TelemetryRowGPB { timestamp 1; content 11; } */
-            vg_pb_reader_t rr;
-            vg_pb_field_t content = { 0 };
-            uint64_t ts = 0;
-            vg_pb_init (&rr, row.p, row.len);
-            for (;;) {
-                rc = vg_pb_next (&rr, &x);
-                if (rc != 1)
-                    break;
-                if (x.num == 1 && x.wt == VG_PB_VARINT)
-                    ts = x.u;
-                else if (x.num == 11 && x.wt == VG_PB_LEN)
-                    content = x;
-            }
+            vg_pb_field_t ts_x = { 0 }, content = { 0 };
+            const vg_pb_want_t row_want[] = { { 1, VG_PB_VARINT, &ts_x }, { 11, VG_PB_LEN, &content } };
+            rc = vg_pb_pick (row.p, row.len, row_want, 2);
             if (rc < 0)
                 break;
+            uint64_t ts = ts_x.u;
             if (!desc) {
                 st->undecoded++;
                 continue;
@@ -362,7 +283,7 @@ vg_huawei_gpb_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, 
             break;
     }
     if (rc < 0)
-        return s_is_wire (rc) ? s_wire_fail (st, rc, "data_gpb row") : rc;
+        return vg_decode_is_wire_error (rc) ? s_wire_fail (st, rc, "data_gpb row") : rc;
     st->messages++;
     return 0;
 }
@@ -371,23 +292,9 @@ int
 vg_huawei_dialout_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx,
                           const vg_sink_t *sink, vg_decode_stats_t *st)
 {
-    vg_pb_reader_t r;
-    vg_pb_field_t f, data = { 0 }, djson = { 0 }, err = { 0 };
-    int rc;
-    vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        if (f.wt != VG_PB_LEN)
-            continue;
-        if (f.num == 2)
-            data = f;
-        else if (f.num == 3)
-            err = f;
-        else if (f.num == 4)
-            djson = f;
-    }
+    vg_pb_field_t data = { 0 }, djson = { 0 }, err = { 0 };
+    const vg_pb_want_t want[] = { { 2, VG_PB_LEN, &data }, { 3, VG_PB_LEN, &err }, { 4, VG_PB_LEN, &djson } };
+    int rc = vg_pb_pick (p, len, want, 3);
     if (rc < 0)
         return s_wire_fail (st, rc, "serviceArgs");
     if (err.len) {
@@ -407,11 +314,9 @@ vg_huawei_dialout_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *c
         const char *node = json_string_value (json_object_get (j, "node_id_str"));
         const char *sp = json_string_value (json_object_get (j, "sensor_path"));
         char dev[VG_MAX_ID_LEN];
-        snprintf (dev, sizeof dev, "%s", node ? node : (ctx && ctx->source) ? ctx->source : "unknown");
         vg_device_t d = { 0 };
-        d.id = dev;
         d.vendor = "Huawei";
-        rc = vg_sink_device (sink, &d);
+        rc = vg_decode_device (sink, ctx, node, node ? strlen (node) : 0, &d, dev);
         if (rc == 0) {
             vg_oc_out_t o = { sink, st, dev, "huawei-gpb", ctx ? ctx->received_ms : 0 };
             json_t *ts = json_object_get (j, "msg_timestamp");

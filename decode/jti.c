@@ -293,10 +293,7 @@ vg_jti_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const v
     int have_sys = 0, have_seq = 0, have_ent = 0, rc;
 
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.wt == VG_PB_LEN && f.num == 1) {
             sysid = f;
             have_sys = 1;
@@ -356,10 +353,7 @@ vg_jti_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const v
         /* EnterpriseSensors { extensions: 2636 juniperNetworks } */
         vg_pb_reader_t er;
         vg_pb_init (&er, ent.p, ent.len);
-        for (;;) {
-            rc = vg_pb_next (&er, &f);
-            if (rc != 1)
-                break;
+        while (vg_pb_more (&er, &f, &rc)) {
             if (f.num != S_EXT_JUNIPER || f.wt != VG_PB_LEN) {
                 st->undecoded++;
                 continue;
@@ -367,10 +361,7 @@ vg_jti_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const v
             vg_pb_reader_t jr;
             vg_pb_field_t x;
             vg_pb_init (&jr, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&jr, &x);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&jr, &x, &rc)) {
                 size_t i;
                 for (i = 0; i < sizeof s_exts / sizeof s_exts[0]; i++)
                     if (s_exts[i].ext == x.num)
@@ -390,11 +381,8 @@ vg_jti_decode (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const v
             if (rc < 0)
                 break;
         }
-        if (rc < 0) {
-            if (rc == -VG_ETRUNC || rc == -VG_EPROTO || rc == -VG_ETOOBIG)
-                return s_fail_wire (st, rc, "sensor payload");
-            return rc;  /* sink refused */
-        }
+        if (rc < 0)   /* a wire error, or the sink refused */
+            return vg_decode_is_wire_error (rc) ? s_fail_wire (st, rc, "sensor payload") : rc;
     } else {
         st->undecoded++;  /* ietf(100) or empty: nothing we decode */
     }

@@ -184,11 +184,18 @@ s_ifname_ok (const char *s, size_t n)
     return 1;
 }
 
+/* Is the NUL-terminated `have` exactly name[0..n)? */
+static int
+s_is_name (const char *have, const char *name, size_t n)
+{
+    return strncmp (have, name, n) == 0 && have[n] == '\0';
+}
+
 static iface_t *
 s_iface (vg_linux_t *l, const char *name, size_t n)
 {
     for (size_t i = 0; i < l->nifs; i++)
-        if (strncmp (l->ifs[i].name, name, n) == 0 && l->ifs[i].name[n] == '\0')
+        if (s_is_name (l->ifs[i].name, name, n))
             return &l->ifs[i];
     if (l->nifs == MAX_IFS)
         return NULL;
@@ -203,7 +210,7 @@ s_iface (vg_linux_t *l, const char *name, size_t n)
 
 /* <root>/net/dev: two header lines, then "name: 16 counters". */
 static int
-s_netdev (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
+s_netdev (vg_linux_t *l, int64_t ts, const vg_sink_t *sink)
 {
     if (s_read (l, "net/dev") < 0)
         return 1;
@@ -249,7 +256,6 @@ s_netdev (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
             int rc = s_emit (l, sink, s_ifc[c].path, &lab, VG_KIND_COUNTER, unit, ts, val, VG_NUM_U64, f->hint[c]);
             if (rc)
                 return rc;
-            (*n)++;
         }
     }
     return 0;
@@ -259,7 +265,7 @@ static cpu_t *
 s_cpu (vg_linux_t *l, const char *name, size_t nlen)
 {
     for (size_t i = 0; i < l->ncpus; i++)
-        if (strncmp (l->cpus[i].name, name, nlen) == 0 && l->cpus[i].name[nlen] == '\0')
+        if (s_is_name (l->cpus[i].name, name, nlen))
             return &l->cpus[i];
     if (l->ncpus == MAX_CPUS || nlen >= sizeof l->cpus[0].name)
         return NULL;
@@ -274,7 +280,7 @@ s_cpu (vg_linux_t *l, const char *name, size_t nlen)
 /* <root>/stat: "cpu[N] user nice system idle iowait irq softirq steal ..." and "btime S".
  * Other lines (intr, ctxt, ... possibly very long) are ignored. */
 static int
-s_stat (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
+s_stat (vg_linux_t *l, int64_t ts, const vg_sink_t *sink)
 {
     if (s_read (l, "stat") < 0)
         return 1;
@@ -294,7 +300,6 @@ s_stat (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
             rc = s_emit (l, sink, BOOT_PATH, NULL, VG_KIND_GAUGE, "ms", ts, vg_num_f64 ((double) bt * 1000.0), VG_NUM_F64, l->h_boot);
             if (rc)
                 return rc;
-            (*n)++;
             continue;
         }
         if (len < 4 || memcmp (line, "cpu", 3) != 0)
@@ -343,14 +348,13 @@ s_stat (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
         rc = s_emit (l, sink, CPU_PATH, &lab, VG_KIND_GAUGE, "%", ts, vg_num_f64 (util), VG_NUM_F64, c->hint);
         if (rc)
             return rc;
-        (*n)++;
     }
     return 0;
 }
 
 /* <root>/meminfo: "MemTotal:  N kB", "MemAvailable: N kB" (else MemFree+Buffers+Cached). */
 static int
-s_meminfo (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
+s_meminfo (vg_linux_t *l, int64_t ts, const vg_sink_t *sink)
 {
     if (s_read (l, "meminfo") < 0)
         return 1;
@@ -389,19 +393,17 @@ s_meminfo (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
     int rc = s_emit (l, sink, MEM_PHYS, NULL, VG_KIND_GAUGE, "By", ts, vg_num_f64 ((double) val[0]), VG_NUM_F64, l->h_phys);
     if (rc)
         return rc;
-    (*n)++;
     if (have[1] || have[2]) {
         rc = s_emit (l, sink, MEM_USED, NULL, VG_KIND_GAUGE, "By", ts, vg_num_f64 ((double) used), VG_NUM_F64, l->h_used);
         if (rc)
             return rc;
-        (*n)++;
     }
     return 0;
 }
 
 /* <root>/uptime: "12345.67 23456.78" (seconds since boot, then idle seconds). */
 static int
-s_uptime (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
+s_uptime (vg_linux_t *l, int64_t ts, const vg_sink_t *sink)
 {
     if (s_read (l, "uptime") < 0)
         return 1;
@@ -424,15 +426,18 @@ s_uptime (vg_linux_t *l, int64_t ts, const vg_sink_t *sink, int *n)
         return 0;
     }
     int rc = s_emit (l, sink, UP_PATH, NULL, VG_KIND_GAUGE, "ms", ts, vg_num_f64 ((double) (sec * 1000 + ms)), VG_NUM_F64, l->h_up);
-    if (rc == 0)
-        (*n)++;
     return rc;
 }
 
 int
 vg_linux_poll (vg_linux_t *l, int64_t now_ms, const vg_sink_t *sink)
 {
-    int n = 0, rc, missing = 0;
+    /* Each reader returns 0, 1 when its file is missing, or the sink's negative code. */
+    static int (*const readers[]) (vg_linux_t *, int64_t, const vg_sink_t *) = { s_netdev, s_stat, s_meminfo,
+                                                                                  s_uptime };
+    const size_t nreaders = sizeof readers / sizeof readers[0];
+    uint64_t before = l->st.samples;
+    int rc, missing = 0;
     if (!l->announced) {
         rc = vg_sink_device (sink, &l->dev);
         if (rc)
@@ -440,23 +445,13 @@ vg_linux_poll (vg_linux_t *l, int64_t now_ms, const vg_sink_t *sink)
         l->announced = 1;
     }
     l->st.messages++;
-    rc = s_netdev (l, now_ms, sink, &n);
-    if (rc < 0)
-        return rc;
-    missing += rc;
-    rc = s_stat (l, now_ms, sink, &n);
-    if (rc < 0)
-        return rc;
-    missing += rc;
-    rc = s_meminfo (l, now_ms, sink, &n);
-    if (rc < 0)
-        return rc;
-    missing += rc;
-    rc = s_uptime (l, now_ms, sink, &n);
-    if (rc < 0)
-        return rc;
-    missing += rc;
-    return missing == 4 ? -VG_EIO : n;
+    for (size_t i = 0; i < nreaders; i++) {
+        rc = readers[i] (l, now_ms, sink);
+        if (rc < 0)
+            return rc;
+        missing += rc;
+    }
+    return missing == (int) nreaders ? -VG_EIO : (int) (l->st.samples - before);
 }
 
 vg_linux_t *

@@ -193,13 +193,11 @@ s_kv_name (const uint8_t *p, size_t len, vg_pb_field_t *name)
     name->p = NULL;
     name->len = 0;
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            return rc;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num == 2 && f.wt == VG_PB_LEN)
             *name = f;
     }
+    return rc;
 }
 
 /* Scalar of a TelemetryField as text for a label; returns length or -1 if none. */
@@ -221,6 +219,24 @@ s_kv_label_value (const uint8_t *p, size_t len, char *out, size_t cap)
         }
     }
     return -1;
+}
+
+/* A child TelemetryField p[0..len) as a label: its name into nm and its scalar as text into
+ * val (both VG_MAX_LABEL_LEN bytes).  Returns 1 and sets *vl when it has a scalar, 0 when
+ * not, or a negative wire code. */
+static int
+s_kv_label (const uint8_t *p, size_t len, char *nm, char *val, size_t *vl)
+{
+    vg_pb_field_t name;
+    int rc = s_kv_name (p, len, &name);
+    if (rc < 0)
+        return rc;
+    vg_pb_strcpy (nm, VG_MAX_LABEL_LEN, &name);
+    int n = s_kv_label_value (p, len, val, VG_MAX_LABEL_LEN);
+    if (n < 0)
+        return 0;
+    *vl = (size_t) n;
+    return 1;
 }
 
 static int s_kv_children (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth);
@@ -247,11 +263,7 @@ s_kv_field (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth)
         k->path[np] = '\0';
     }
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        rc = 0;
+    while (vg_pb_more (&r, &f, &rc)) {
         switch (f.num) {
         case 5:
             if (f.wt == VG_PB_LEN)
@@ -294,48 +306,46 @@ s_kv_field (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth)
     return rc;
 }
 
+enum { S_LABEL_ALL, S_LABEL_KEYS, S_FIELDS };
+
+/* One pass over the children (field 15) of a TelemetryField p[0..len): S_LABEL_ALL adds
+ * every scalar child as a label, S_LABEL_KEYS the key-like ones, S_FIELDS walks all other
+ * children under k->path[0..plen).  Returns 0 or a negative code. */
+static int
+s_kv_pass (s_kv_t *k, const uint8_t *p, size_t len, int what, size_t plen, int depth)
+{
+    vg_pb_reader_t r;
+    vg_pb_field_t f;
+    char nm[VG_MAX_LABEL_LEN], val[VG_MAX_LABEL_LEN];
+    size_t vl = 0;
+    int rc;
+    vg_pb_init (&r, p, len);
+    while (vg_pb_more (&r, &f, &rc)) {
+        if (f.num != 15 || f.wt != VG_PB_LEN)
+            continue;
+        rc = s_kv_label (f.p, f.len, nm, val, &vl);
+        if (rc < 0)
+            return rc;
+        int label = rc == 1 && (what == S_LABEL_ALL || vg_oc_keylike (nm));
+        rc = 0;
+        if (what != S_FIELDS && label)
+            vg_oc_labels_add (&k->lb, nm, strlen (nm), val, vl);
+        else if (what == S_FIELDS && !label)
+            rc = s_kv_field (k, f.p, f.len, plen, depth);
+        if (rc < 0)
+            return rc;
+    }
+    return rc;
+}
+
 /* The children (field 15) of a TelemetryField: key-like scalar children label the rest. */
 static int
 s_kv_children (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int depth)
 {
-    vg_pb_reader_t r;
-    vg_pb_field_t f, name;
-    char nm[VG_MAX_LABEL_LEN], val[VG_MAX_LABEL_LEN];
-    int rc;
     vg_oc_mark_t m = vg_oc_labels_mark (&k->lb);
-    vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        if (f.num != 15 || f.wt != VG_PB_LEN)
-            continue;
-        rc = s_kv_name (f.p, f.len, &name);
-        if (rc < 0)
-            break;
-        vg_pb_strcpy (nm, sizeof nm, &name);
-        if (!vg_oc_keylike (nm))
-            continue;
-        int vl = s_kv_label_value (f.p, f.len, val, sizeof val);
-        if (vl >= 0)
-            vg_oc_labels_add (&k->lb, nm, strlen (nm), val, (size_t) vl);
-    }
-    vg_pb_init (&r, p, len);
-    while (rc == 0) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        rc = 0;
-        if (f.num != 15 || f.wt != VG_PB_LEN)
-            continue;
-        rc = s_kv_name (f.p, f.len, &name);
-        if (rc < 0)
-            break;
-        vg_pb_strcpy (nm, sizeof nm, &name);
-        if (vg_oc_keylike (nm) && s_kv_label_value (f.p, f.len, val, sizeof val) >= 0)
-            continue;
-        rc = s_kv_field (k, f.p, f.len, plen, depth);
-    }
+    int rc = s_kv_pass (k, p, len, S_LABEL_KEYS, plen, depth);
+    if (rc == 0)
+        rc = s_kv_pass (k, p, len, S_FIELDS, plen, depth);
     vg_oc_labels_restore (&k->lb, m);
     return rc;
 }
@@ -346,7 +356,6 @@ s_kv_row (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int64_t msg_ts)
 {
     vg_pb_reader_t r;
     vg_pb_field_t f, name;
-    char val[VG_MAX_LABEL_LEN], nm[VG_MAX_LABEL_LEN];
     int rc, structured = 0;
     k->o.ts_ms = msg_ts;
     vg_oc_labels_reset (&k->lb);
@@ -364,23 +373,7 @@ s_kv_row (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int64_t msg_ts)
             return rc;
         if (name.len == 4 && memcmp (name.p, "keys", 4) == 0) {
             structured = 1;
-            vg_pb_reader_t kr;
-            vg_pb_field_t kf, kn;
-            vg_pb_init (&kr, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&kr, &kf);
-                if (rc != 1)
-                    break;
-                if (kf.num != 15 || kf.wt != VG_PB_LEN)
-                    continue;
-                rc = s_kv_name (kf.p, kf.len, &kn);
-                if (rc < 0)
-                    return rc;
-                vg_pb_strcpy (nm, sizeof nm, &kn);
-                int vl = s_kv_label_value (kf.p, kf.len, val, sizeof val);
-                if (vl >= 0)
-                    vg_oc_labels_add (&k->lb, nm, strlen (nm), val, (size_t) vl);
-            }
+            rc = s_kv_pass (k, f.p, f.len, S_LABEL_ALL, plen, 1);
             if (rc < 0)
                 return rc;
         } else if (name.len == 7 && memcmp (name.p, "content", 7) == 0) {
@@ -415,9 +408,7 @@ s_kv_row (s_kv_t *k, const uint8_t *p, size_t len, size_t plen, int64_t msg_ts)
 static int
 s_wire_fail (vg_decode_stats_t *st, int rc, const char *what)
 {
-    if (rc == -VG_ETOOBIG)
-        return vg_decode_fail (st, rc, "mdt: %s too long or too deep", what);
-    return vg_decode_fail (st, rc, "mdt: malformed %s (%s)", what, rc == -VG_ETRUNC ? "truncated" : "bad wire format");
+    return vg_decode_wire_fail (st, rc, "mdt", what);
 }
 
 static int
@@ -428,10 +419,7 @@ s_gpb (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t
     uint64_t msg_ts = 0;
     int rc, rows = 0;
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.wt == VG_PB_LEN && f.num == 1)
             node = f;
         else if (f.wt == VG_PB_LEN && f.num == 6)
@@ -450,14 +438,9 @@ s_gpb (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t
     if (!k)
         return vg_decode_fail (st, -VG_ENOMEM, "mdt: out of memory");
     char dev[VG_MAX_ID_LEN];
-    if (node.len)
-        vg_pb_strcpy (dev, sizeof dev, &node);
-    else
-        snprintf (dev, sizeof dev, "%s", ctx && ctx->source ? ctx->source : "unknown");
     vg_device_t d = { 0 };
-    d.id = dev;
     d.vendor = "Cisco";
-    rc = vg_sink_device (sink, &d);
+    rc = vg_decode_device (sink, ctx, node.len ? (const char *) node.p : NULL, node.len, &d, dev);
     if (rc) {
         free (k);
         return rc;
@@ -473,11 +456,7 @@ s_gpb (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t
     size_t plen = strlen (k->path);
 
     vg_pb_init (&r, p, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
-        rc = 0;
+    while (vg_pb_more (&r, &f, &rc)) {
         if (f.num == 11 && f.wt == VG_PB_LEN) {
             rc = s_kv_row (k, f.p, f.len, plen, ts);
             k->path[plen] = '\0';
@@ -486,10 +465,7 @@ s_gpb (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t
             vg_pb_reader_t tr;
             vg_pb_field_t t;
             vg_pb_init (&tr, f.p, f.len);
-            for (;;) {
-                rc = vg_pb_next (&tr, &t);
-                if (rc != 1)
-                    break;
+            while (vg_pb_more (&tr, &t, &rc)) {
                 if (t.num == 1)
                     st->undecoded++;
             }
@@ -498,11 +474,8 @@ s_gpb (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t
             break;
     }
     free (k);
-    if (rc < 0) {
-        if (rc == -VG_ETRUNC || rc == -VG_EPROTO || rc == -VG_ETOOBIG)
-            return s_wire_fail (st, rc, "kvGPB row");
-        return rc;
-    }
+    if (rc < 0)
+        return vg_decode_is_wire_error (rc) ? s_wire_fail (st, rc, "kvGPB row") : rc;
     st->messages++;
     return 0;
 }
@@ -562,11 +535,9 @@ s_json (const uint8_t *p, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_
         goto done;
     }
     char dev[VG_MAX_ID_LEN];
-    snprintf (dev, sizeof dev, "%s", node ? node : (ctx && ctx->source) ? ctx->source : "unknown");
     vg_device_t d = { 0 };
-    d.id = dev;
     d.vendor = "Cisco";
-    rc = vg_sink_device (sink, &d);
+    rc = vg_decode_device (sink, ctx, node, node ? strlen (node) : 0, &d, dev);
     if (rc)
         goto done;
     int64_t mts = s_json_i64 (json_object_get (j, "msg_timestamp"));

@@ -224,6 +224,28 @@ s_leaf (const char *path)
 
 /* ---- emission ---------------------------------------------------------------------- */
 
+int
+vg_oc_delete (const vg_oc_out_t *o, const char *path, const vg_oc_labels_t *lb)
+{
+    vg_label_t attrs[VG_MAX_LABELS + 1];
+    size_t na = 0;
+    attrs[na].key = "path";
+    attrs[na++].value = path;
+    for (size_t i = 0; lb && i < lb->n; i++)
+        attrs[na++] = lb->l[i];
+    vg_event_t ev = { 0 };
+    ev.device = o->device;
+    ev.ts_ms = o->ts_ms;
+    ev.type = VG_EV_DELETE;
+    ev.attrs = attrs;
+    ev.nattrs = na;
+    ev.input = o->input;
+    int rc = vg_sink_event (o->sink, &ev);
+    if (rc == 0)
+        o->st->events++;
+    return rc;
+}
+
 static int
 s_emit_num (const vg_oc_out_t *o, const char *path, const char *origin_path, vg_kind_t kind, const char *unit,
             const vg_oc_labels_t *lb, vg_num_t v, vg_numtype_t vt, const char *state)
@@ -540,10 +562,7 @@ s_pb_keys (const vg_oc_msgdesc_t *d, const uint8_t *msg, size_t len, vg_oc_label
     vg_pb_field_t f;
     int rc;
     vg_pb_init (&r, msg, len);
-    for (;;) {
-        rc = vg_pb_next (&r, &f);
-        if (rc != 1)
-            break;
+    while (vg_pb_more (&r, &f, &rc)) {
         const vg_oc_fielddesc_t *fd = s_fd (d, f.num);
         if (!fd)
             continue;

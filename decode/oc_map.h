@@ -106,6 +106,10 @@ int vg_oc_num_exact (const vg_oc_out_t *o, const char *vpath, const vg_oc_labels
  * other strings (names, descriptions) are skipped.  Returns 0 or the sink's code. */
 int vg_oc_str (const vg_oc_out_t *o, const char *vpath, const vg_oc_labels_t *lb, const char *s, size_t slen);
 
+/* Emit a DELETE event for the vendor path `path` at o->ts_ms; its attributes are "path"
+ * then the labels of lb (may be NULL).  Returns 0 or the sink's code; counts st->events. */
+int vg_oc_delete (const vg_oc_out_t *o, const char *path, const vg_oc_labels_t *lb);
+
 /* Emit an already-normalised point (path, kind fixed by the caller's own table). */
 int vg_oc_emit (const vg_oc_out_t *o, const char *path, const char *origin_path, vg_kind_t kind,
                 const char *unit, const vg_oc_labels_t *lb, double v, const char *state);

@@ -103,6 +103,21 @@ vg_pb_float (uint64_t bits)
 }
 
 int
+vg_pb_pick (const uint8_t *buf, size_t len, const vg_pb_want_t *want, size_t n)
+{
+    vg_pb_reader_t r;
+    vg_pb_field_t f;
+    int rc;
+    vg_pb_init (&r, buf, len);
+    while (vg_pb_more (&r, &f, &rc)) {
+        for (size_t i = 0; i < n; i++)
+            if (want[i].num == f.num && want[i].wt == f.wt)
+                *want[i].out = f;
+    }
+    return rc;
+}
+
+int
 vg_pb_check (const uint8_t *buf, size_t len)
 {
     vg_pb_reader_t r;

@@ -46,10 +46,34 @@ void vg_pb_init (vg_pb_reader_t *r, const uint8_t *buf, size_t len);
  * / field number).  After an error r->err holds the code and later calls return it. */
 int vg_pb_next (vg_pb_reader_t *r, vg_pb_field_t *f);
 
+/* vg_pb_next for a loop, `while (vg_pb_more (&r, &f, &rc)) { ... }`: returns 1 when *f was
+ * read (and sets *rc to 0), else 0 with *rc = 0 at the clean end or the negative code. */
+static inline int
+vg_pb_more (vg_pb_reader_t *r, vg_pb_field_t *f, int *rc)
+{
+    int n = vg_pb_next (r, f);
+    *rc = n < 0 ? n : 0;
+    return n == 1;
+}
+
 /* Scalar conversions of a field read by vg_pb_next. */
 static inline int64_t vg_pb_sint (uint64_t u) { return (int64_t) (u >> 1) ^ -(int64_t) (u & 1); }
 double vg_pb_double (uint64_t bits);   /* fixed64 bits -> IEEE-754 double */
 float vg_pb_float (uint64_t bits);     /* low 32 bits -> IEEE-754 float */
+
+/* One field a caller wants from a message: its number, its wire type, and where its last
+ * occurrence is copied (*out is left as it was when the field is absent). */
+typedef struct {
+    uint32_t num;
+    uint8_t wt;
+    vg_pb_field_t *out;
+} vg_pb_want_t;
+
+/* Read buf[0..len) (one level, not nested) and copy the last occurrence of each wanted
+ * field into its out; other fields, and wanted numbers with another wire type, are
+ * skipped.  Returns 0 or the negative code vg_pb_next returns (outs may then hold what
+ * was read before the error). */
+int vg_pb_pick (const uint8_t *buf, size_t len, const vg_pb_want_t *want, size_t n);
 
 /* Validate that buf[0..len) parses as a sequence of fields (one level, not nested).
  * Returns 0 or the negative code vg_pb_next would return. */

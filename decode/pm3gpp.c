@@ -181,6 +181,46 @@ vg_pm3gpp_parse_value (const char *s, size_t n, double *v)
 }
 
 int
+vg_pm3gpp_emit_bins (const vg_sink_t *sink, vg_decode_stats_t *st, const vg_point_t *pt, const char *s,
+                     size_t n, int exact)
+{
+    vg_label_t lab[VG_MAX_LABELS];
+    size_t nl = pt->nlabels < VG_MAX_LABELS ? pt->nlabels : VG_MAX_LABELS - 1, at = 0;
+    char binv[16];
+    while (at < nl && strcmp (pt->labels[at].key, "bin") < 0)
+        at++;
+    memcpy (lab, pt->labels, at * sizeof lab[0]);
+    lab[at].key = "bin";
+    lab[at].value = binv;
+    memcpy (lab + at + 1, pt->labels + at, (nl - at) * sizeof lab[0]);
+    vg_point_t q = *pt;
+    q.labels = lab;
+    q.nlabels = nl + 1;
+    int rc = 0;
+    size_t i = 0, bin = 0;
+    while (i <= n && rc == 0) {
+        size_t j = i;
+        while (j < n && s[j] != ',')
+            j++;
+        snprintf (binv, sizeof binv, "%zu", bin++);
+        vg_num_t num;
+        vg_numtype_t nt;
+        if (vg_pm3gpp_parse_num (s + i, j - i, &num, &nt)) {
+            if (exact)
+                vg_point_set_num (&q, num, nt);
+            else
+                q.value = vg_num_to_double (num, nt);
+            rc = vg_sink_sample (sink, &q);
+            if (rc == 0)
+                st->samples++;
+        } else
+            st->undecoded++;
+        i = j + 1;
+    }
+    return rc;
+}
+
+int
 vg_pm3gpp_parse_num (const char *s, size_t n, vg_num_t *v, vg_numtype_t *t)
 {
     while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) {
@@ -422,13 +462,28 @@ s_announce (s_pm_t *pm)
 }
 
 static int64_t
-s_ts (s_pm_t *pm)
+s_ts (const s_pm_t *pm)
 {
     if (pm->end_ms)
         return pm->end_ms;
     if (pm->begin_ms && pm->dur_ms > 0)
         return pm->begin_ms + pm->dur_ms;
     return pm->ctx ? pm->ctx->received_ms : 0;
+}
+
+/* A gauge of the current measured object: path, origin, labels and time filled in. */
+static void
+s_point (const s_pm_t *pm, vg_point_t *pt, const char *path, const char *origin)
+{
+    memset (pt, 0, sizeof *pt);
+    pt->device = pm->device;
+    pt->path = path;
+    pt->origin_path = origin;
+    pt->kind = VG_KIND_GAUGE;
+    pt->input = "3gpp";
+    pt->ts_ms = s_ts (pm);
+    pt->labels = pm->labels;
+    pt->nlabels = pm->nlabels;
 }
 
 /* End of a measValue: emit the total of each family seen only as subcounters. */
@@ -442,15 +497,7 @@ s_fam_flush (s_pm_t *pm)
         if (!vg_pm3gpp_totals_get (&pm->fam, f, &path, &origin, &v))
             continue;
         vg_point_t pt;
-        memset (&pt, 0, sizeof pt);
-        pt.device = pm->device;
-        pt.path = path;
-        pt.origin_path = origin;
-        pt.kind = VG_KIND_GAUGE;
-        pt.input = "3gpp";
-        pt.ts_ms = s_ts (pm);
-        pt.labels = pm->labels;
-        pt.nlabels = pm->nlabels;
+        s_point (pm, &pt, path, origin);
         pt.value = v;
         rc = s_announce (pm);
         if (rc == 0)
@@ -476,15 +523,7 @@ s_value (s_pm_t *pm, long p, char *s, size_t n)
         return rc;
     char nbuf[VG_MAX_PATH_LEN];
     vg_point_t pt;
-    memset (&pt, 0, sizeof pt);
-    pt.device = pm->device;
-    pt.path = vg_pm3gpp_norm_name (name, nbuf, sizeof nbuf);
-    pt.origin_path = name;
-    pt.kind = VG_KIND_GAUGE;
-    pt.input = "3gpp";
-    pt.ts_ms = s_ts (pm);
-    pt.labels = pm->labels;
-    pt.nlabels = pm->nlabels;
+    s_point (pm, &pt, vg_pm3gpp_norm_name (name, nbuf, sizeof nbuf), name);
     vg_num_t num;
     vg_numtype_t nt;
     if (!memchr (s, ',', n)) {
@@ -500,35 +539,7 @@ s_value (s_pm_t *pm, long p, char *s, size_t n)
         return rc;
     }
     /* Compound value: one sample per element, label bin=<index>. */
-    vg_label_t lab[VG_MAX_LABELS];
-    size_t nl = pm->nlabels < VG_MAX_LABELS ? pm->nlabels : VG_MAX_LABELS - 1;
-    char binv[16];
-    size_t at = 0;
-    while (at < nl && strcmp (pm->labels[at].key, "bin") < 0)
-        at++;
-    memcpy (lab, pm->labels, at * sizeof lab[0]);
-    lab[at].key = "bin";
-    lab[at].value = binv;
-    memcpy (lab + at + 1, pm->labels + at, (nl - at) * sizeof lab[0]);
-    pt.labels = lab;
-    pt.nlabels = nl + 1;
-    size_t i = 0, bin = 0;
-    while (i <= n && rc == 0) {
-        size_t j = i;
-        while (j < n && s[j] != ',')
-            j++;
-        snprintf (binv, sizeof binv, "%zu", bin);
-        if (vg_pm3gpp_parse_num (s + i, j - i, &num, &nt)) {
-            vg_point_set_num (&pt, num, nt);
-            rc = vg_sink_sample (pm->sink, &pt);
-            if (rc == 0)
-                pm->st->samples++;
-        } else
-            pm->st->undecoded++;
-        bin++;
-        i = j + 1;
-    }
-    return rc;
+    return vg_pm3gpp_emit_bins (pm->sink, pm->st, &pt, s, n, 1);
 }
 
 static int
@@ -726,10 +737,9 @@ int
 vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t *sink,
                   vg_decode_stats_t *st)
 {
-    if (len == 0)
-        return vg_decode_fail (st, -VG_ETRUNC, "3gpp: empty file");
-    if (len > VG_PM3GPP_MAX_XML)
-        return vg_decode_fail (st, -VG_ETOOBIG, "3gpp: file of %zu bytes exceeds %u", len, VG_PM3GPP_MAX_XML);
+    int rc = vg_decode_check_len (st, len, VG_PM3GPP_MAX_XML, "3gpp", "file");
+    if (rc < 0)
+        return rc;
     size_t off = s_preamble (xml, len);
     if (len - off > INT32_MAX)
         return vg_decode_fail (st, -VG_ETOOBIG, "3gpp: file too large");
@@ -746,7 +756,7 @@ vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, co
         return vg_decode_fail (st, -VG_ENOMEM, "3gpp: cannot create the XML reader");
     }
     xmlTextReaderSetStructuredErrorHandler (rd, s_on_error, pm);
-    int rc = 0, k, saw_root = 0;
+    int k, saw_root = 0;
     while ((k = xmlTextReaderRead (rd)) == 1) {
         int type = xmlTextReaderNodeType (rd);
         if (type == XML_READER_TYPE_ELEMENT) {

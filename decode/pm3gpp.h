@@ -70,6 +70,14 @@ int vg_pm3gpp_parse_value (const char *s, size_t n, double *v);
  * VG_NUM_U64 (or VG_NUM_I64 when negative); any other number is VG_NUM_F64. */
 int vg_pm3gpp_parse_num (const char *s, size_t n, vg_num_t *v, vg_numtype_t *t);
 
+/* Emit the compound (PDF) value s[0..n) ("3,0,7"): one sample per element, a copy of *pt
+ * with the label bin=<index> put among its labels in key order (a label past
+ * VG_MAX_LABELS - 1 is dropped).  exact: integers keep 64 bits (vg_pm3gpp_parse_num), else
+ * every value is a double.  An element that does not parse counts as undecoded.  Returns 0
+ * or the sink's code; counts st->samples.  Used by the XML and the VES decoders alike. */
+int vg_pm3gpp_emit_bins (const vg_sink_t *sink, vg_decode_stats_t *st, const vg_point_t *pt, const char *s,
+                         size_t n, int exact);
+
 /* Parse an ISO 8601 duration such as "PT900S", "PT15M", "PT1H" into ms; -1 if invalid. */
 int64_t vg_pm3gpp_duration_ms (const char *s);
 

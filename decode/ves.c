@@ -89,33 +89,24 @@ s_perf_value (s_ev_t *e, vg_point_t *p, const char *text, size_t n)
         }
         return s_emit (e, p);
     }
-    /* Compound (PDF) value: one sample per bin, like the XML decoder. */
-    vg_label_t lab[VG_MAX_LABELS];
-    size_t nl = p->nlabels < VG_MAX_LABELS ? p->nlabels : VG_MAX_LABELS - 1, at = 0;
-    char binv[16];
-    while (at < nl && strcmp (p->labels[at].key, "bin") < 0)
-        at++;
-    memcpy (lab, p->labels, at * sizeof lab[0]);
-    lab[at].key = "bin";
-    lab[at].value = binv;
-    memcpy (lab + at + 1, p->labels + at, (nl - at) * sizeof lab[0]);
-    vg_point_t q = *p;
-    q.labels = lab;
-    q.nlabels = nl + 1;
-    int rc = 0;
-    size_t i = 0, bin = 0;
-    while (i <= n && rc == 0) {
-        size_t j = i;
-        while (j < n && text[j] != ',')
-            j++;
-        snprintf (binv, sizeof binv, "%zu", bin++);
-        if (vg_pm3gpp_parse_value (text + i, j - i, &q.value))
-            rc = s_emit (e, &q);
-        else
-            e->st->undecoded++;
-        i = j + 1;
-    }
-    return rc;
+    /* Compound (PDF) value: one sample per bin, like the XML decoder (values as doubles). */
+    return vg_pm3gpp_emit_bins (e->sink, e->st, p, text, n, 0);
+}
+
+/* A perf3gpp gauge of the event: path, origin, labels and time filled in. */
+static void
+s_perf_point (const s_ev_t *e, vg_point_t *p, const char *path, const char *origin, const vg_label_t *labels,
+              size_t nl)
+{
+    memset (p, 0, sizeof *p);
+    p->device = e->device;
+    p->path = path;
+    p->origin_path = origin;
+    p->labels = labels;
+    p->nlabels = nl;
+    p->kind = VG_KIND_GAUGE;
+    p->input = "ves";
+    p->ts_ms = e->ts_ms;
 }
 
 static int
@@ -157,15 +148,7 @@ s_perf3gpp (s_ev_t *e, json_t *fields)
                 }
                 char nbuf[VG_MAX_PATH_LEN];
                 vg_point_t p;
-                memset (&p, 0, sizeof p);
-                p.device = e->device;
-                p.path = vg_pm3gpp_norm_name (name, nbuf, sizeof nbuf);
-                p.origin_path = name;
-                p.labels = labels;
-                p.nlabels = nl;
-                p.kind = VG_KIND_GAUGE;
-                p.input = "ves";
-                p.ts_ms = e->ts_ms;
+                s_perf_point (e, &p, vg_pm3gpp_norm_name (name, nbuf, sizeof nbuf), name, labels, nl);
                 json_t *sv = json_object_get (r, "sValue");
                 int rc;
                 if (json_is_string (sv)) {
@@ -191,15 +174,7 @@ s_perf3gpp (s_ev_t *e, json_t *fields)
                 if (!vg_pm3gpp_totals_get (&tot, f, &tp, &to, &tv))
                     continue;
                 vg_point_t p;
-                memset (&p, 0, sizeof p);
-                p.device = e->device;
-                p.path = tp;
-                p.origin_path = to;
-                p.labels = labels;
-                p.nlabels = nl;
-                p.kind = VG_KIND_GAUGE;
-                p.input = "ves";
-                p.ts_ms = e->ts_ms;
+                s_perf_point (e, &p, tp, to, labels, nl);
                 p.value = tv;
                 int rc = s_emit (e, &p);
                 if (rc)
@@ -391,14 +366,8 @@ s_attr_add (s_attrs_t *at, const char *k, json_t *v)
 static int
 s_fault_event (s_ev_t *e, s_attrs_t *at)
 {
-    vg_event_t ev;
-    memset (&ev, 0, sizeof ev);
-    ev.device = e->device;
-    ev.ts_ms = e->ts_ms;
-    ev.type = VG_EV_FAULT;
-    ev.attrs = at->a;
-    ev.nattrs = at->n;
-    ev.input = "ves";
+    vg_event_t ev = { .device = e->device, .ts_ms = e->ts_ms, .type = VG_EV_FAULT, .attrs = at->a,
+                      .nattrs = at->n, .input = "ves" };
     int rc = vg_sink_event (e->sink, &ev);
     if (rc == 0)
         e->st->events++;
@@ -513,17 +482,15 @@ int
 vg_ves_decode (const uint8_t *json, size_t len, const vg_decode_ctx_t *ctx, const vg_sink_t *sink,
                vg_decode_stats_t *st)
 {
-    if (len == 0)
-        return vg_decode_fail (st, -VG_ETRUNC, "ves: empty body");
-    if (len > VG_VES_MAX_JSON)
-        return vg_decode_fail (st, -VG_ETOOBIG, "ves: body of %zu bytes exceeds %u", len, VG_VES_MAX_JSON);
+    int rc = vg_decode_check_len (st, len, VG_VES_MAX_JSON, "ves", "body");
+    if (rc < 0)
+        return rc;
     if (vg_json_depth ((const char *) json, len, VG_VES_MAX_DEPTH) > VG_VES_MAX_DEPTH)
         return vg_decode_fail (st, -VG_ETOOBIG, "ves: JSON nested deeper than %d", VG_VES_MAX_DEPTH);
     json_error_t err;
     json_t *root = json_loadb ((const char *) json, len, JSON_DECODE_INT_AS_REAL, &err);
     if (!root)
         return vg_decode_fail (st, -VG_EPROTO, "ves: bad JSON at %d: %.80s", err.position, err.text);
-    int rc = 0;
     json_t *ev = json_object_get (root, "event");
     json_t *list = json_object_get (root, "eventList");
     if (json_is_object (ev))

@@ -1,6 +1,8 @@
-/* incidents.c - what each incident type does to the fleet: one plan function per type
- * (which devices, which series modifiers, events and labels) and the type table with
- * durations, start hours, warm-up and notes.  The engine (sim_scenario.c) runs the table.
+/* incidents.c - what each incident type does to the fleet, and the type table with
+ * durations, start hours, warm-up and notes.  A type that hits one device names its roles
+ * in its row and has an s_on_<type> for its series modifiers, events and labels (the
+ * shared plan s_p_placed finds the device); a type that chooses several devices has its own
+ * plan s_p_<type>.  The engine (sim_scenario.c) runs the table.
  * Invariant: a plan adds all of its incident's modifiers, events and labels through
  * scenario_int.h, and only on devices it reserved, so incidents do not overlap. */
 #include <math.h>
@@ -43,18 +45,24 @@ s_reboot (vg_sim_t *s, size_t di, uint64_t k, const char *reason, const char *ti
     return rc;
 }
 
-/* ---- incident plans --------------------------------------------------------------------- */
+/* ---- incident plans --------------------------------------------------------------------- *
+ * s_p_<type>: a plan that chooses its own devices; s_on_<type>: the effects of a type that
+ * hits one device, which s_p_placed chooses from the table row's roles. */
+
+/* The type's own label for the placed incident, with magnitude mag, on its device. */
+static vg_sim_label_t *
+s_label (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at, double mag)
+{
+    vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, at->a, at->b, mag);
+    vg_scen__label_dev (l, &s->devs[at->di]);
+    return l;
+}
 
 static int
-s_p_silence (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_silence (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
-    vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, (double) (b - a) * s->cfg.interval_ms / MIN_MS);
-    vg_scen__label_dev (l, &s->devs[di]);
-    return vg_scen__mod_add (s, &s->devs[di].dmod, M_SILENT, a, b, 0);
+    s_label (s, t, at, (double) (at->b - at->a) * s->cfg.interval_ms / MIN_MS);
+    return vg_scen__mod_add (s, &s->devs[at->di].dmod, M_SILENT, at->a, at->b, 0);
 }
 
 static int
@@ -63,25 +71,13 @@ s_p_outage (vg_sim_t *s, const vg_scen__type_t *t)
     struct vg_scen *sc = s->scen;
     uint64_t a, b;
     size_t n = s->ndevs, need = (size_t) ceil (0.3 * (double) n) + 1;
-    uint32_t *idx = malloc (n * sizeof *idx);
-    if (!idx)
-        return -VG_ENOMEM;
     int rc = 0;
     for (int tries = 0; tries < 20; tries++) {
         if (vg_scen__when (s, t, &a, &b))
             break;
         double f = vg_scen__uni (sc, 0.35, 0.6);
-        size_t m = (size_t) ceil (f * (double) n), got = 0;
-        for (size_t i = 0; i < n; i++)
-            idx[i] = (uint32_t) i;
-        for (size_t i = 0; i < n && got < m; i++) { /* partial shuffle, keep free devices */
-            size_t j = i + vg_scen__pick (sc, (uint32_t) (n - i));
-            uint32_t tmp = idx[i];
-            idx[i] = idx[j];
-            idx[j] = tmp;
-            if (vg_scen__is_free (sc, idx[i], vg_scen__ts (s, a), vg_scen__ts (s, b)))
-                idx[got++] = idx[i];
-        }
+        size_t got;
+        const uint32_t *idx = vg_scen__free_devs (s, a, b, (size_t) ceil (f * (double) n), NULL, &got);
         if (got < need)
             continue;
         vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, (double) got / (double) n);
@@ -94,7 +90,6 @@ s_p_outage (vg_sim_t *s, const vg_scen__type_t *t)
             l->entity = "collector";
         break;
     }
-    free (idx);
     return rc;
 }
 
@@ -104,53 +99,41 @@ s_p_outage (vg_sim_t *s, const vg_scen__type_t *t)
 #define IFC "/interfaces/interface/state/counters/"
 
 static int
-s_p_flap (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_flap (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ROLE (R_CSR) | ROLE (R_PE), &a, &b);
-    if (di < 0)
-        return 0;
-    uint32_t j = vg_scen__pick (s->scen, vg_scen__count (s, (size_t) di, OPER));
-    series_t *se = vg_scen__nth (s, (size_t) di, OPER, j);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, (double) (b - a)), &s->devs[di]);
-    return se ? vg_scen__mod_add (s, &se->mod, M_DOWN, a, b, 1) : 0;
+    uint32_t j = vg_scen__pick (s->scen, vg_scen__count (s, at->di, OPER));
+    series_t *se = vg_scen__nth (s, at->di, OPER, j);
+    s_label (s, t, at, (double) (at->b - at->a));
+    return se ? vg_scen__mod_add (s, &se->mod, M_DOWN, at->a, at->b, 1) : 0;
 }
 
 /* One interface of a router goes down and stays down (no flapping): oper-status DOWN while
  * administratively up, and its traffic stops. */
 static int
-s_p_link_down (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_link_down (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ROLE (R_CSR) | ROLE (R_PE), &a, &b);
-    if (di < 0)
-        return 0;
-    uint32_t j = vg_scen__pick (s->scen, vg_scen__count (s, (size_t) di, OPER));
-    series_t *oper = vg_scen__nth (s, (size_t) di, OPER, j);
-    series_t *in = vg_scen__nth (s, (size_t) di, IFC "in-octets", j);
-    series_t *out = vg_scen__nth (s, (size_t) di, IFC "out-octets", j);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, (double) (b - a)), &s->devs[di]);
-    int rc = oper ? vg_scen__mod_add (s, &oper->mod, M_DOWN, a, b, 0) : 0;
-    rc = rc == 0 && in ? vg_scen__mod_add (s, &in->mod, M_SCALE, a, b, 0) : rc;
-    return rc == 0 && out ? vg_scen__mod_add (s, &out->mod, M_SCALE, a, b, 0) : rc;
+    uint32_t j = vg_scen__pick (s->scen, vg_scen__count (s, at->di, OPER));
+    series_t *oper = vg_scen__nth (s, at->di, OPER, j);
+    series_t *in = vg_scen__nth (s, at->di, IFC "in-octets", j);
+    series_t *out = vg_scen__nth (s, at->di, IFC "out-octets", j);
+    s_label (s, t, at, (double) (at->b - at->a));
+    int rc = oper ? vg_scen__mod_add (s, &oper->mod, M_DOWN, at->a, at->b, 0) : 0;
+    rc = rc == 0 && in ? vg_scen__mod_add (s, &in->mod, M_SCALE, at->a, at->b, 0) : rc;
+    return rc == 0 && out ? vg_scen__mod_add (s, &out->mod, M_SCALE, at->a, at->b, 0) : rc;
 }
 
 /* One cell of a gNB stops carrying traffic (RRC attempts and PDCP volumes fall to zero)
  * while the gNB keeps reporting its other cells. */
 static int
-s_p_cell_outage (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_cell_outage (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     static const char *const paths[] = { "RRC.ConnEstabAtt", "RRC.ConnEstabSucc", "DRB.PdcpSduVolumeDL",
                                          "DRB.PdcpSduVolumeUL" };
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ROLE (R_GNB), &a, &b);
-    if (di < 0)
-        return 0;
-    uint32_t j = vg_scen__pick (s->scen, vg_scen__count (s, (size_t) di, paths[0]));
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, (double) j), &s->devs[di]);
+    uint32_t j = vg_scen__pick (s->scen, vg_scen__count (s, at->di, paths[0]));
+    s_label (s, t, at, (double) j);
     for (size_t k = 0; k < sizeof paths / sizeof paths[0]; k++) {
-        series_t *se = vg_scen__nth (s, (size_t) di, paths[k], j);
-        if (se && vg_scen__mod_add (s, &se->mod, M_SCALE, a, b, 0))
+        series_t *se = vg_scen__nth (s, at->di, paths[k], j);
+        if (se && vg_scen__mod_add (s, &se->mod, M_SCALE, at->a, at->b, 0))
             return -VG_ENOMEM;
     }
     return 0;
@@ -182,77 +165,57 @@ s_p_collapse (vg_sim_t *s, const vg_scen__type_t *t)
 }
 
 static int
-s_p_burst (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_burst (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ROLE (R_CSR) | ROLE (R_PE), &a, &b);
-    if (di < 0)
-        return 0;
-    uint32_t j = vg_scen__pick (sc, vg_scen__count (s, (size_t) di, IFC "in-fcs-errors"));
-    series_t *fcs = vg_scen__nth (s, (size_t) di, IFC "in-fcs-errors", j);
-    series_t *oct = vg_scen__nth (s, (size_t) di, IFC "in-octets", j);
+    uint32_t j = vg_scen__pick (sc, vg_scen__count (s, at->di, IFC "in-fcs-errors"));
+    series_t *fcs = vg_scen__nth (s, at->di, IFC "in-fcs-errors", j);
+    series_t *oct = vg_scen__nth (s, at->di, IFC "in-octets", j);
     double ber = exp (vg_scen__uni (sc, log (1e-5), log (2e-4)));
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, ber), &s->devs[di]);
+    s_label (s, t, at, ber);
     if (!fcs || !oct)
         return 0;
     double pkts = (oct->a + 0.5 * oct->b) / 900.0; /* per step at a mid load */
-    return vg_scen__mod_add (s, &fcs->mod, M_ADD, a, b, ber * pkts);
+    return vg_scen__mod_add (s, &fcs->mod, M_ADD, at->a, at->b, ber * pkts);
 }
 
 static int
-s_p_leak (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_leak (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
     double pct = vg_scen__uni (s->scen, 1.0, 4.0); /* % of physical memory per hour */
-    series_t *phys = vg_scen__nth (s, (size_t) di, "/system/memory/state/physical", 0);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, pct), &s->devs[di]);
+    series_t *phys = vg_scen__nth (s, at->di, "/system/memory/state/physical", 0);
+    s_label (s, t, at, pct);
     if (!phys)
         return 0;
     double per_step = phys->a * pct / 100.0 * (double) s->cfg.interval_ms / (double) HOUR_MS;
-    return vg_scen__mod_path (s, (size_t) di, "/system/memory/state/used", M_RAMP, a, b, per_step);
+    return vg_scen__mod_path (s, at->di, "/system/memory/state/used", M_RAMP, at->a, at->b, per_step);
 }
 
 static int
-s_p_cpu (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_cpu (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
     double lvl = vg_scen__uni (s->scen, 93, 99);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, lvl), &s->devs[di]);
+    s_label (s, t, at, lvl);
     const char *path = "/components/component/cpu/utilization/state/instant";
-    return vg_scen__mod_path (s, (size_t) di, path, M_LEVEL, a, b, lvl);
+    return vg_scen__mod_path (s, at->di, path, M_LEVEL, at->a, at->b, lvl);
 }
 
 static int
-s_p_rrc (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_rrc (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ROLE (R_GNB), &a, &b);
-    if (di < 0)
-        return 0;
     double sr = vg_scen__uni (s->scen, 0.90, 0.96);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, sr), &s->devs[di]);
-    return vg_scen__mod_path (s, (size_t) di, "RRC.ConnEstabSucc", M_LEVEL, a, b, 1.0 - sr);
+    s_label (s, t, at, sr);
+    return vg_scen__mod_path (s, at->di, "RRC.ConnEstabSucc", M_LEVEL, at->a, at->b, 1.0 - sr);
 }
 
 static int
-s_p_bgp (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_bgp (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ROLE (R_CSR) | ROLE (R_PE), &a, &b);
-    if (di < 0)
-        return 0;
-    uint32_t j = vg_scen__pick (s->scen, vg_scen__count (s, (size_t) di, SESS));
-    series_t *ss = vg_scen__nth (s, (size_t) di, SESS, j), *px = vg_scen__nth (s, (size_t) di, PFX, j);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, (double) (b - a)), &s->devs[di]);
-    int rc = ss ? vg_scen__mod_add (s, &ss->mod, M_DOWN, a, b, 0) : 0;
-    return rc == 0 && px ? vg_scen__mod_add (s, &px->mod, M_FORCE, a, b, 0) : rc;
+    uint32_t j = vg_scen__pick (s->scen, vg_scen__count (s, at->di, SESS));
+    series_t *ss = vg_scen__nth (s, at->di, SESS, j), *px = vg_scen__nth (s, at->di, PFX, j);
+    s_label (s, t, at, (double) (at->b - at->a));
+    int rc = ss ? vg_scen__mod_add (s, &ss->mod, M_DOWN, at->a, at->b, 0) : 0;
+    return rc == 0 && px ? vg_scen__mod_add (s, &px->mod, M_FORCE, at->a, at->b, 0) : rc;
 }
 
 /* Flow summaries from device di to dst:port every `every` steps over [a, b). */
@@ -274,55 +237,43 @@ s_flows (vg_sim_t *s, size_t di, uint64_t a, uint64_t b, uint64_t every, const c
 }
 
 static int
-s_p_callhome (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_callhome (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     static const uint32_t ports[] = { 443, 8443, 4444, 8080, 22 };
     struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
     const char *dst = s_ext_ip (s);
     double bytes = vg_scen__uni (sc, 1500, 20000) * (double) s->cfg.interval_ms / MIN_MS;
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, bytes), &s->devs[di]);
-    s_flows (s, (size_t) di, a, b, 1, dst, ports[vg_scen__pick (sc, 5)], bytes, 0.1);
+    s_label (s, t, at, bytes);
+    s_flows (s, at->di, at->a, at->b, 1, dst, ports[vg_scen__pick (sc, 5)], bytes, 0.1);
     return 0;
 }
 
 static int
-s_p_exfil (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_exfil (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
     double total = exp (vg_scen__uni (sc, log (2e8), log (2e9)));
     const char *dst = s_ext_ip (s);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, total), &s->devs[di]);
+    s_label (s, t, at, total);
     /* Leaving to an unknown external host is also a call-home finding. */
-    vg_scen__label_dev (vg_scen__label (s, t, "C01", 'C', a, b, total), &s->devs[di]);
-    s_flows (s, (size_t) di, a, b, 1, dst, 443, total / (double) (b - a), 0.3);
+    vg_scen__label_dev (vg_scen__label (s, t, "C01", 'C', at->a, at->b, total), &s->devs[at->di]);
+    s_flows (s, at->di, at->a, at->b, 1, dst, 443, total / (double) (at->b - at->a), 0.3);
     return 0;
 }
 
 static int
-s_p_mirror (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_mirror (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ROLE (R_CSR) | ROLE (R_PE) | ROLE (R_UPF), &a, &b);
-    if (di < 0)
-        return 0;
     const char *sess = vg_scen__strf (sc, "mon-%u%u", vg_scen__pick (sc, 9) + 1, vg_scen__pick (sc, 10));
     const char *dst = s_ext_ip (s);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, 1), &s->devs[di]);
-    vg_scen__event_t *e = vg_scen__event (s, a, (size_t) di, VG_EV_MIRROR_SESSION);
+    s_label (s, t, at, 1);
+    vg_scen__event_t *e = vg_scen__event (s, at->a, at->di, VG_EV_MIRROR_SESSION);
     vg_scen__attr (e, "action", "create");
     vg_scen__attr (e, "session", sess);
     vg_scen__attr (e, "destination", dst);
     vg_scen__attr (e, "type", s_unit (vg_scen__rnd (sc)) < 0.5 ? "erspan" : "rspan-gre");
-    e = vg_scen__event (s, b, (size_t) di, VG_EV_MIRROR_SESSION);
+    e = vg_scen__event (s, at->b, at->di, VG_EV_MIRROR_SESSION);
     vg_scen__attr (e, "action", "delete");
     vg_scen__attr (e, "session", sess);
     vg_scen__attr (e, "destination", dst);
@@ -330,17 +281,13 @@ s_p_mirror (vg_sim_t *s, const vg_scen__type_t *t)
 }
 
 static int
-s_p_login (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_login (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     static const char *const users[] = { "admin", "root", "support", "noc-alice", "svc-backup" };
     struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
     int local = s_unit (vg_scen__rnd (sc)) < 0.4;
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, local), &s->devs[di]);
-    vg_scen__event_t *e = vg_scen__event (s, a, (size_t) di, VG_EV_LOGIN);
+    s_label (s, t, at, local);
+    vg_scen__event_t *e = vg_scen__event (s, at->a, at->di, VG_EV_LOGIN);
     vg_scen__attr (e, "method", local ? "console" : "ssh");
     vg_scen__attr (e, "result", "success");
     const char *src = ""; /* console */
@@ -354,28 +301,20 @@ s_p_login (vg_sim_t *s, const vg_scen__type_t *t)
 }
 
 static int
-s_p_ipsec (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_ipsec (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ROLE (R_CSR), &a, &b);
-    if (di < 0)
-        return 0;
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, 0), &s->devs[di]);
-    return vg_scen__mod_add (s, &s->devs[di].dmod, M_SA0, a, b, 0);
+    s_label (s, t, at, 0);
+    return vg_scen__mod_add (s, &s->devs[at->di].dmod, M_SA0, at->a, at->b, 0);
 }
 
 static int
-s_p_config (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_config (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     static const char *const cls[] = { "acl", "aaa", "logging", "users", "snmp", "routing", "qos" };
     static const char *const users[] = { "admin", "noc-bob", "lab", "svc-ansible" };
     struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, 1), &s->devs[di]);
-    vg_scen__event_t *e = vg_scen__event (s, a, (size_t) di, VG_EV_CONFIG_CHANGE);
+    s_label (s, t, at, 1);
+    vg_scen__event_t *e = vg_scen__event (s, at->a, at->di, VG_EV_CONFIG_CHANGE);
     vg_scen__attr (e, "class", cls[vg_scen__pick (sc, 7)]);
     vg_scen__attr (e, "hash", vg_scen__strf (sc, "%08x%08x", (unsigned) vg_scen__rnd (sc),
                                              (unsigned) vg_scen__rnd (sc)));
@@ -384,60 +323,50 @@ s_p_config (vg_sim_t *s, const vg_scen__type_t *t)
 }
 
 static int
-s_p_image (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_image (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
-    const device_t *d = &s->devs[di];
+    const device_t *d = &s->devs[at->di];
     char ver[48];
     const char *sw = d->dev.sw_version;
     if (sw[0] >= '1' && sw[0] <= '9')
         snprintf (ver, sizeof ver, "%ld%s", strtol (sw, NULL, 10) - 1, sw + strspn (sw, "0123456789"));
     else
         snprintf (ver, sizeof ver, "%s-eng", sw);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, 1), &s->devs[di]);
-    vg_scen__label_dev (vg_scen__label (s, t, "I03", 'I', a, b, 1), &s->devs[di]); /* it reboots to load */
-    vg_scen__event_t *e = vg_scen__event (s, a, (size_t) di, VG_EV_IMAGE_CHANGE);
+    s_label (s, t, at, 1);
+    /* it reboots to load */
+    vg_scen__label_dev (vg_scen__label (s, t, "I03", 'I', at->a, at->b, 1), &s->devs[at->di]);
+    vg_scen__event_t *e = vg_scen__event (s, at->a, at->di, VG_EV_IMAGE_CHANGE);
     vg_scen__attr (e, "version", vg_scen__str (sc, ver));
     vg_scen__attr (e, "hash", vg_scen__strf (sc, "%08x%08x", (unsigned) vg_scen__rnd (sc),
                                              (unsigned) vg_scen__rnd (sc)));
     vg_scen__attr (e, "image",
                    vg_scen__strf (sc, "img-%u.%u.bin", vg_scen__pick (sc, 90) + 10, vg_scen__pick (sc, 10)));
-    return s_reboot (s, (size_t) di, a + 1 < b ? a + 1 : a, "image-activation", NULL);
+    return s_reboot (s, at->di, at->a + 1 < at->b ? at->a + 1 : at->a, "image-activation", NULL);
 }
 
 static int
-s_p_reboot (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_reboot (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     static const char *const why[] = { "unknown", "crash", "watchdog", "power" };
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, 1), &s->devs[di]);
-    return s_reboot (s, (size_t) di, a, why[vg_scen__pick (s->scen, 4)], NULL);
+    s_label (s, t, at, 1);
+    return s_reboot (s, at->di, at->a, why[vg_scen__pick (s->scen, 4)], NULL);
 }
 
 static int
-s_p_ntp (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_ntp (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
     double jump = vg_scen__uni (sc, 1500, 5000) * (s_unit (vg_scen__rnd (sc)) < 0.5 ? -1 : 1);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, jump), &s->devs[di]);
-    vg_scen__event_t *e = vg_scen__event (s, a, (size_t) di, VG_EV_NTP_CHANGE);
+    s_label (s, t, at, jump);
+    vg_scen__event_t *e = vg_scen__event (s, at->a, at->di, VG_EV_NTP_CHANGE);
     vg_scen__attr (e, "server", s_ext_ip (s));
     vg_scen__attr (e, "stratum", "1");
-    e = vg_scen__event (s, b, (size_t) di, VG_EV_NTP_CHANGE);
+    e = vg_scen__event (s, at->b, at->di, VG_EV_NTP_CHANGE);
     vg_scen__attr (e, "server", SIM_NTP_SERVER);
     vg_scen__attr (e, "stratum", "2");
-    return vg_scen__mod_path (s, (size_t) di, "/system/ntp/servers/server/state/offset", M_ADD, a, b, jump);
+    const char *path = "/system/ntp/servers/server/state/offset";
+    return vg_scen__mod_path (s, at->di, path, M_ADD, at->a, at->b, jump);
 }
 
 static int
@@ -446,32 +375,19 @@ s_p_common_mode (vg_sim_t *s, const vg_scen__type_t *t)
     struct vg_scen *sc = s->scen;
     uint64_t a, b;
     size_t n = s->ndevs;
-    uint32_t *idx = malloc (n * sizeof *idx);
-    if (!idx)
-        return -VG_ENOMEM;
     int rc = 0;
     for (int tries = 0; tries < 20; tries++) {
         if (vg_scen__when (s, t, &a, &b))
             break;
         const char *vendor = s->devs[vg_scen__pick (sc, (uint32_t) n)].dev.vendor;
-        size_t nv = 0, got = 0;
+        size_t nv = 0, got;
         for (size_t i = 0; i < n; i++)
             nv += strcmp (s->devs[i].dev.vendor, vendor) == 0;
         size_t k = (size_t) ceil (vg_scen__uni (sc, 0.15, 0.4) * (double) nv);
         k = k < 5 ? 5 : k;
         if (nv < 5)
             continue;
-        for (size_t i = 0; i < n; i++)
-            idx[i] = (uint32_t) i;
-        for (size_t i = 0; i < n && got < k; i++) {
-            size_t j = i + vg_scen__pick (sc, (uint32_t) (n - i));
-            uint32_t tmp = idx[i];
-            idx[i] = idx[j];
-            idx[j] = tmp;
-            if (strcmp (s->devs[idx[i]].dev.vendor, vendor) == 0
-                && vg_scen__is_free (sc, idx[i], vg_scen__ts (s, a), vg_scen__ts (s, b)))
-                idx[got++] = idx[i];
-        }
+        const uint32_t *idx = vg_scen__free_devs (s, a, b, k, vendor, &got);
         if (got < 5)
             continue;
         vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, (double) got / (double) nv);
@@ -489,7 +405,6 @@ s_p_common_mode (vg_sim_t *s, const vg_scen__type_t *t)
         }
         break;
     }
-    free (idx);
     return rc;
 }
 
@@ -532,15 +447,11 @@ s_p_divergence (vg_sim_t *s, const vg_scen__type_t *t)
 }
 
 static int
-s_p_maint_reboot (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_maint_reboot (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ROLE (R_GNB) | ROLE (R_CSR) | ROLE (R_PE), &a, &b);
-    if (di < 0)
-        return 0;
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, 1), &s->devs[di]);
-    return s_reboot (s, (size_t) di, a, "reload",
+    s_label (s, t, at, 1);
+    return s_reboot (s, at->di, at->a, "reload",
                      vg_scen__strf (sc, "CHG%04u%03u", vg_scen__pick (sc, 10000), vg_scen__pick (sc, 1000)));
 }
 
@@ -593,49 +504,58 @@ s_p_shift (vg_sim_t *s, const vg_scen__type_t *t)
 }
 
 static int
-s_p_allowed_dst (vg_sim_t *s, const vg_scen__type_t *t)
+s_on_allowed_dst (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
 {
     struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    int di = vg_scen__place (s, t, ANY_ROLE, &a, &b);
-    if (di < 0)
-        return 0;
     int tls = s_unit (vg_scen__rnd (sc)) < 0.5;
     const char *dst = tls ? vg_scen__strf (sc, "10.250.%u.%u", 3 + vg_scen__pick (sc, 4),
                                            10 + vg_scen__pick (sc, 200))
                           : vg_scen__strf (sc, "192.0.2.%u", 10 + vg_scen__pick (sc, 200), 0);
     uint64_t every = (uint64_t) (FLOW_PERIOD_MS / s->cfg.interval_ms);
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, 0), &s->devs[di]);
-    s_flows (s, (size_t) di, a, b, every ? every : 1, dst, tls ? 6514 : 443, 150000, 0.2);
+    s_label (s, t, at, 0);
+    s_flows (s, at->di, at->a, at->b, every ? every : 1, dst, tls ? 6514 : 443, 150000, 0.2);
     return 0;
 }
 
+/* The plan of every type that acts on one device: place it on a free device of the row's
+ * roles, then let the row's `on` add its effects. */
+static int
+s_p_placed (vg_sim_t *s, const vg_scen__type_t *t)
+{
+    vg_scen__at_t at;
+    int di = vg_scen__place (s, t, t->roles, &at.a, &at.b);
+    if (di < 0)
+        return 0;
+    at.di = (size_t) di;
+    return t->on (s, t, &at);
+}
+
 const vg_scen__type_t vg_scen__types[] = {
-    { "silence", "A01", 'A', 0, 2, 6, 23, 30, 90, s_p_silence, "one element stops reporting" },
-    { "collector-outage", "A01", 'A', 0, 2, 6, 23, 20, 40, s_p_outage, "35-60 % of elements silent at once (collector/transport)" },
-    { "flap", "A02", 'A', 0, 2, 6, 23, 20, 40, s_p_flap, "interface oper-status flaps at every sample" },
-    { "collapse", "A03", 'A', 0, 15, 9, 20, 60, 180, s_p_collapse, "busy-hour throughput collapses to 10-35 %" },
-    { "error-burst", "A04", 'A', 0, 2, 6, 23, 30, 60, s_p_burst, "FCS error burst, BER 1e-5..2e-4" },
-    { "memory-leak", "A05", 'A', 0, 2, 6, 23, 240, 480, s_p_leak, "memory leak of 1-4 % of physical memory per hour" },
-    { "cpu-runaway", "A05", 'A', 0, 2, 6, 23, 30, 90, s_p_cpu, "CPU pinned at 93-99 %" },
-    { "rrc-drop", "A06", 'A', 0, 2, 8, 21, 60, 180, s_p_rrc, "RRC setup success ratio drops to 90-96 % on every cell of a gNB" },
-    { "bgp-down", "A08", 'A', 0, 2, 6, 23, 20, 60, s_p_bgp, "BGP session down, prefixes withdrawn" },
-    { "callhome", "C01", 'C', 0, 1, 0, 24, 60, 180, s_p_callhome, "management-plane beacon to an external host" },
-    { "exfil", "C02", 'C', 0, 2, 0, 24, 30, 90, s_p_exfil, "0.2-2 GB upload to an external host" },
-    { "mirror", "C03", 'C', 0, 1, 0, 24, 30, 120, s_p_mirror, "ERSPAN/GRE mirror session to an external address" },
-    { "rogue-login", "C04", 'C', 0, 1, 0, 24, 5, 5, s_p_login, "login from a non-bastion source or a local/console account" },
-    { "ipsec-off", "C05", 'C', 0, 1, 6, 23, 30, 120, s_p_ipsec, "IPsec SA count 0 while traffic flows" },
-    { "config-change", "I01", 'I', 0, 1, 6, 23, 5, 5, s_p_config, "unticketed configuration change outside the change window" },
-    { "image-change", "I02", 'I', 0, 1, 6, 23, 15, 15, s_p_image, "software image changed (older/engineering build) and rebooted outside the window" },
-    { "reboot", "I03", 'I', 0, 1, 6, 23, 10, 10, s_p_reboot, "unexpected reboot (unknown/crash/watchdog/power)" },
-    { "ntp-jump", "I04", 'I', 0, 1, 6, 23, 30, 180, s_p_ntp, "time source changed to an external server and clock stepped 1.5-5 s" },
-    { "common-mode-reboot", "X01", 'X', 0, 1, 6, 23, 10, 10, s_p_common_mode, ">= 5 elements of one vendor reboot within 8 minutes" },
-    { "vendor-divergence", "X02", 'X', 0, 3, 6, 18, 1440, 2880, s_p_divergence, "one core vendor's success ratio drifts down 2-5 points over 1-2 days" },
-    { "link-down", "A02", 'A', 0, 2, 6, 23, 20, 60, s_p_link_down, "one router interface down (not flapping) while admin up; its traffic stops" },
-    { "cell-outage", "A06", 'A', 0, 2, 8, 20, 60, 180, s_p_cell_outage, "one cell's RRC attempts and traffic fall to zero while its gNB keeps reporting" },
-    { "maint-reboot", "I03", 'I', 1, 1, 1, 4, 10, 10, s_p_maint_reboot, "benign: ticketed reload inside the nightly change window" },
-    { "traffic-shift", "A03", 'A', 1, 15, 8, 20, 120, 360, s_p_shift, "benign: planned 20-40 % traffic shift between uplinks or UPFs" },
-    { "allowlisted-dst", "C01", 'C', 1, 8, 0, 24, 360, 1440, s_p_allowed_dst, "benign: new management destination inside the allowlist" },
+    { "silence", "A01", 'A', 0, 2, 6, 23, 30, 90, s_p_placed, "one element stops reporting", ANY_ROLE, s_on_silence },
+    { "collector-outage", "A01", 'A', 0, 2, 6, 23, 20, 40, s_p_outage, "35-60 % of elements silent at once (collector/transport)", 0, NULL },
+    { "flap", "A02", 'A', 0, 2, 6, 23, 20, 40, s_p_placed, "interface oper-status flaps at every sample", ROLE (R_CSR) | ROLE (R_PE), s_on_flap },
+    { "collapse", "A03", 'A', 0, 15, 9, 20, 60, 180, s_p_collapse, "busy-hour throughput collapses to 10-35 %", 0, NULL },
+    { "error-burst", "A04", 'A', 0, 2, 6, 23, 30, 60, s_p_placed, "FCS error burst, BER 1e-5..2e-4", ROLE (R_CSR) | ROLE (R_PE), s_on_burst },
+    { "memory-leak", "A05", 'A', 0, 2, 6, 23, 240, 480, s_p_placed, "memory leak of 1-4 % of physical memory per hour", ANY_ROLE, s_on_leak },
+    { "cpu-runaway", "A05", 'A', 0, 2, 6, 23, 30, 90, s_p_placed, "CPU pinned at 93-99 %", ANY_ROLE, s_on_cpu },
+    { "rrc-drop", "A06", 'A', 0, 2, 8, 21, 60, 180, s_p_placed, "RRC setup success ratio drops to 90-96 % on every cell of a gNB", ROLE (R_GNB), s_on_rrc },
+    { "bgp-down", "A08", 'A', 0, 2, 6, 23, 20, 60, s_p_placed, "BGP session down, prefixes withdrawn", ROLE (R_CSR) | ROLE (R_PE), s_on_bgp },
+    { "callhome", "C01", 'C', 0, 1, 0, 24, 60, 180, s_p_placed, "management-plane beacon to an external host", ANY_ROLE, s_on_callhome },
+    { "exfil", "C02", 'C', 0, 2, 0, 24, 30, 90, s_p_placed, "0.2-2 GB upload to an external host", ANY_ROLE, s_on_exfil },
+    { "mirror", "C03", 'C', 0, 1, 0, 24, 30, 120, s_p_placed, "ERSPAN/GRE mirror session to an external address", ROLE (R_CSR) | ROLE (R_PE) | ROLE (R_UPF), s_on_mirror },
+    { "rogue-login", "C04", 'C', 0, 1, 0, 24, 5, 5, s_p_placed, "login from a non-bastion source or a local/console account", ANY_ROLE, s_on_login },
+    { "ipsec-off", "C05", 'C', 0, 1, 6, 23, 30, 120, s_p_placed, "IPsec SA count 0 while traffic flows", ROLE (R_CSR), s_on_ipsec },
+    { "config-change", "I01", 'I', 0, 1, 6, 23, 5, 5, s_p_placed, "unticketed configuration change outside the change window", ANY_ROLE, s_on_config },
+    { "image-change", "I02", 'I', 0, 1, 6, 23, 15, 15, s_p_placed, "software image changed (older/engineering build) and rebooted outside the window", ANY_ROLE, s_on_image },
+    { "reboot", "I03", 'I', 0, 1, 6, 23, 10, 10, s_p_placed, "unexpected reboot (unknown/crash/watchdog/power)", ANY_ROLE, s_on_reboot },
+    { "ntp-jump", "I04", 'I', 0, 1, 6, 23, 30, 180, s_p_placed, "time source changed to an external server and clock stepped 1.5-5 s", ANY_ROLE, s_on_ntp },
+    { "common-mode-reboot", "X01", 'X', 0, 1, 6, 23, 10, 10, s_p_common_mode, ">= 5 elements of one vendor reboot within 8 minutes", 0, NULL },
+    { "vendor-divergence", "X02", 'X', 0, 3, 6, 18, 1440, 2880, s_p_divergence, "one core vendor's success ratio drifts down 2-5 points over 1-2 days", 0, NULL },
+    { "link-down", "A02", 'A', 0, 2, 6, 23, 20, 60, s_p_placed, "one router interface down (not flapping) while admin up; its traffic stops", ROLE (R_CSR) | ROLE (R_PE), s_on_link_down },
+    { "cell-outage", "A06", 'A', 0, 2, 8, 20, 60, 180, s_p_placed, "one cell's RRC attempts and traffic fall to zero while its gNB keeps reporting", ROLE (R_GNB), s_on_cell_outage },
+    { "maint-reboot", "I03", 'I', 1, 1, 1, 4, 10, 10, s_p_placed, "benign: ticketed reload inside the nightly change window", ROLE (R_GNB) | ROLE (R_CSR) | ROLE (R_PE), s_on_maint_reboot },
+    { "traffic-shift", "A03", 'A', 1, 15, 8, 20, 120, 360, s_p_shift, "benign: planned 20-40 % traffic shift between uplinks or UPFs", 0, NULL },
+    { "allowlisted-dst", "C01", 'C', 1, 8, 0, 24, 360, 1440, s_p_placed, "benign: new management destination inside the allowlist", ANY_ROLE, s_on_allowed_dst },
 };
 
 const size_t vg_scen__ntypes = sizeof vg_scen__types / sizeof vg_scen__types[0];

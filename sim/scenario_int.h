@@ -33,6 +33,15 @@ typedef struct vg_scen__type vg_scen__type_t;
  * added no label) or -VG_ENOMEM. */
 typedef int (*vg_scen__plan_fn) (vg_sim_t *s, const vg_scen__type_t *t);
 
+/* An incident placed on device di over steps [a, b). */
+typedef struct {
+    size_t di;
+    uint64_t a, b;
+} vg_scen__at_t;
+/* The effects (labels, modifiers, events) of an incident of type t placed at *at.  Returns
+ * 0 or -VG_ENOMEM. */
+typedef int (*vg_scen__on_fn) (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at);
+
 /* One incident type. */
 struct vg_scen__type {
     const char *name, *det; /* type name (also its scenario name), expected detector */
@@ -43,6 +52,8 @@ struct vg_scen__type {
     double dmin, dmax;      /* duration range, minutes */
     vg_scen__plan_fn plan;
     const char *note;       /* one line, also the scenario's help */
+    unsigned roles;         /* one-device types: ROLE mask of the devices it may hit ... */
+    vg_scen__on_fn on;      /* ... and its effects there (plan is then incidents.c's placer) */
 };
 
 /* ---- incidents.c ------------------------------------------------------------------------ */
@@ -76,6 +87,12 @@ int64_t vg_scen__ts (const vg_sim_t *s, uint64_t step);
 int vg_scen__is_free (const struct vg_scen *sc, size_t di, int64_t from, int64_t to);
 /* Reserve device di over [from, to) ms (silently full after 32 reservations). */
 void vg_scen__reserve (struct vg_scen *sc, size_t di, int64_t from, int64_t to);
+/* Up to m devices free over steps [from, to) (and of this vendor, unless NULL), drawn by a
+ * partial shuffle of all devices (one draw per device looked at): their indices in the
+ * returned array's first *got entries, not reserved.  The array is the scenario's scratch:
+ * valid until the next call. */
+const uint32_t *vg_scen__free_devs (vg_sim_t *s, uint64_t from, uint64_t to, size_t m, const char *vendor,
+                                    size_t *got);
 /* Pick start and end steps for t: duration in [dmin, dmax], start after the warm-up at an
  * hour in [h0, h1).  Returns 0, or -1 when the horizon is too short. */
 int vg_scen__when (vg_sim_t *s, const vg_scen__type_t *t, uint64_t *from, uint64_t *to);

@@ -344,8 +344,8 @@ static int
 s_events (vg_sim_t *s, const device_t *d, int64_t ts, uint64_t k, int minute, const vg_sink_t *sink)
 {
     uint64_t r = s_rand (d->key ^ 0x6576656e7473ULL, k);
-    vg_event_t ev = { .device = d->id, .ts_ms = ts, .input = "sim" };
-    vg_label_t at[4];
+    vg_label_t at[4];   /* the attributes of a config change or a login */
+    vg_event_t ev = { .device = d->id, .ts_ms = ts, .input = "sim", .attrs = at, .nattrs = 4 };
     int rc;
     if (minute < MAINT_END_MIN && s_unit (r) < s->p_cfg) {
         uint64_t r2 = vg_hash_mix64 (r ^ 0xc0f1ULL);
@@ -356,8 +356,6 @@ s_events (vg_sim_t *s, const device_t *d, int64_t ts, uint64_t k, int minute, co
         at[2] = (vg_label_t) { "ticket", s->scratch[0] };
         at[3] = (vg_label_t) { "user", s_users[(r2 >> 40) % (sizeof s_users / sizeof *s_users)] };
         ev.type = VG_EV_CONFIG_CHANGE;
-        ev.attrs = at;
-        ev.nattrs = 4;
         rc = vg_sink_event (sink, &ev);
         if (rc)
             return rc;
@@ -371,8 +369,6 @@ s_events (vg_sim_t *s, const device_t *d, int64_t ts, uint64_t k, int minute, co
         at[2] = (vg_label_t) { "source", s_bastions[(r2 >> 32) % (sizeof s_bastions / sizeof *s_bastions)] };
         at[3] = (vg_label_t) { "user", user };
         ev.type = VG_EV_LOGIN;
-        ev.attrs = at;
-        ev.nattrs = 4;
         rc = vg_sink_event (sink, &ev);
         if (rc)
             return rc;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/err.h"
 #include "sim/sim_int.h"
 
@@ -48,14 +49,8 @@ static series_t *
 s_add (vg_sim_t *s, device_t *d, const char *path, vg_kind_t kind, const char *unit,
        const char *k1, const char *v1, const char *k2, const char *v2)
 {
-    if (s->nseries == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 1024;
-        series_t *n = realloc (s->series, ncap * sizeof *n);
-        if (!n)
-            return NULL;
-        s->series = n;
-        s->cap = ncap;
-    }
+    if (vg_array_reserve ((void **) &s->series, &s->cap, s->nseries + 1, sizeof *s->series) < 0)
+        return NULL;
     series_t *se = &s->series[s->nseries];
     memset (se, 0, sizeof *se);
     size_t nl = 0;
@@ -197,6 +192,26 @@ s_build_common (vg_sim_t *s, device_t *d, uint32_t driver, double cpu0, double c
     return 0;
 }
 
+/* A cell's attempt counter (peak b x its capacity, on its load driver; commuter-shaped when
+ * commute) and the success counter that follows it at a ratio fixed per device in [lo, hi)
+ * (salt).  Returns 0 or -VG_ENOMEM. */
+static int
+s_attempts (vg_sim_t *s, device_t *d, const char *cell, uint32_t drv, double cap, const char *att,
+            const char *succ, double a, double b, double sigma, int commute, uint64_t salt, double lo, double hi)
+{
+    series_t *se;
+    ADD (att, VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
+    s_counter (s, d, se, drv, X_LOAD, a, b * cap, sigma);
+    if (commute)
+        se->shape = SH_COMMUTE;
+    size_t ref = LAST;
+    ADD (succ, VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
+    se->driver = drv;
+    se->cong = cap;
+    s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, salt, lo, hi), 0);
+    return 0;
+}
+
 static int
 s_build_gnb (vg_sim_t *s, device_t *d, uint32_t site, uint32_t first_cell)
 {
@@ -224,29 +239,16 @@ s_build_gnb (vg_sim_t *s, device_t *d, uint32_t site, uint32_t first_cell)
         se->sigma = 0.08;
         se->lo = 0;
         se->hi = 10000;
-        ADD ("RRC.ConnEstabAtt", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        s_counter (s, d, se, drv, X_LOAD, 2, 200 * cap, 0.03);
-        ref = LAST;
-        ADD ("RRC.ConnEstabSucc", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        se->driver = drv;
-        se->cong = cap;
-        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, 200 + c, 0.993, 0.9985), 0);
-        ADD ("MM.HoExeInterReq", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        s_counter (s, d, se, drv, X_LOAD, 0.2, 8 * cap, 0.05);
-        se->shape = SH_COMMUTE;
-        ref = LAST;
-        ADD ("MM.HoExeInterSucc", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        se->driver = drv;
-        se->cong = cap;
-        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, 300 + c, 0.98, 0.997), 0);
-        ADD ("MM.HoExeIntraReq", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        s_counter (s, d, se, drv, X_LOAD, 1, 55 * cap, 0.05);
-        se->shape = SH_COMMUTE;
-        ref = LAST;
-        ADD ("MM.HoExeIntraSucc", VG_KIND_COUNTER, NULL, "cell", cell, NULL, NULL);
-        se->driver = drv;
-        se->cong = cap;
-        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, 400 + c, 0.99, 0.999), 0);
+        rc = s_attempts (s, d, cell, drv, cap, "RRC.ConnEstabAtt", "RRC.ConnEstabSucc", 2, 200, 0.03, 0,
+                         200 + c, 0.993, 0.9985);
+        rc = rc ? rc
+                : s_attempts (s, d, cell, drv, cap, "MM.HoExeInterReq", "MM.HoExeInterSucc", 0.2, 8, 0.05, 1,
+                              300 + c, 0.98, 0.997);
+        rc = rc ? rc
+                : s_attempts (s, d, cell, drv, cap, "MM.HoExeIntraReq", "MM.HoExeIntraSucc", 1, 55, 0.05, 1,
+                              400 + c, 0.99, 0.999);
+        if (rc)
+            return rc;
         /* Per-UE throughput falls as the cell fills: peak / (1 + 3 L). */
         double pk = s_dconst (d, 500 + c, 250000, 350000), pku = s_dconst (d, 600 + c, 40000, 60000);
         ADD ("DRB.UEThpDl", VG_KIND_GAUGE, "kbit/s", "cell", cell, NULL, NULL);
@@ -349,6 +351,20 @@ s_build_router (vg_sim_t *s, device_t *d, int pe, uint32_t drv)
     return rc;
 }
 
+/* AMF and SMF: registered subscribers or sessions, and the procedure that adds them. */
+typedef struct {
+    const char *mean, *att, *succ;
+    uint64_t salt;     /* salt, +1, +2: the mean's level, the attempts' peak, the success ratio */
+    double mean0, mean1, cpu0, cpu1, att0, att1, att2, ok0, ok1;
+} s_nf_t;
+
+static const s_nf_t s_nfs[] = {
+    { "RM.RegisteredSubNbrMean", "RM.RegInitReq", "RM.RegInitSucc", 20, 0.6e6, 1.4e6, 20, 30, 300, 1400, 2200, 0.988,
+      0.997 },
+    { "SM.SessionNbrMean", "SM.PduSessionCreationReq", "SM.PduSessionCreationSucc", 30, 0.9e6, 2.0e6, 15, 25, 400,
+      2000, 3000, 0.992, 0.998 },
+};
+
 static int
 s_build_core (vg_sim_t *s, device_t *d)
 {
@@ -356,32 +372,20 @@ s_build_core (vg_sim_t *s, device_t *d)
     size_t ref;
     int rc;
     switch (d->role) {
-    case R_AMF: {
-        double subs = s_dconst (d, 20, 0.6e6, 1.4e6);
-        rc = s_build_common (s, d, 0, 20, 30, 64);
-        if (rc)
-            return rc;
-        ADD ("RM.RegisteredSubNbrMean", VG_KIND_GAUGE, NULL, NULL, NULL, NULL, NULL);
-        s_gauge (se, 0, X_LOAD, 0.85 * subs, 0.15 * subs, 0.003, 0, 0, 1e8, 1);
-        ADD ("RM.RegInitReq", VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
-        s_counter (s, d, se, 0, X_LOAD, 300, s_dconst (d, 21, 1400, 2200), 0.04);
-        ref = LAST;
-        ADD ("RM.RegInitSucc", VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
-        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, 22, 0.988, 0.997), 0);
-        return 0;
-    }
+    case R_AMF:
     case R_SMF: {
-        double sess = s_dconst (d, 30, 0.9e6, 2.0e6);
-        rc = s_build_common (s, d, 0, 15, 25, 64);
+        const s_nf_t *n = &s_nfs[d->role == R_AMF ? 0 : 1];
+        double mean = s_dconst (d, n->salt, n->mean0, n->mean1);
+        rc = s_build_common (s, d, 0, n->cpu0, n->cpu1, 64);
         if (rc)
             return rc;
-        ADD ("SM.SessionNbrMean", VG_KIND_GAUGE, NULL, NULL, NULL, NULL, NULL);
-        s_gauge (se, 0, X_LOAD, 0.85 * sess, 0.15 * sess, 0.003, 0, 0, 1e8, 1);
-        ADD ("SM.PduSessionCreationReq", VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
-        s_counter (s, d, se, 0, X_LOAD, 400, s_dconst (d, 31, 2000, 3000), 0.04);
+        ADD (n->mean, VG_KIND_GAUGE, NULL, NULL, NULL, NULL, NULL);
+        s_gauge (se, 0, X_LOAD, 0.85 * mean, 0.15 * mean, 0.003, 0, 0, 1e8, 1);
+        ADD (n->att, VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
+        s_counter (s, d, se, 0, X_LOAD, n->att0, s_dconst (d, n->salt + 1, n->att1, n->att2), 0.04);
         ref = LAST;
-        ADD ("SM.PduSessionCreationSucc", VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
-        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, 32, 0.992, 0.998), 0);
+        ADD (n->succ, VG_KIND_COUNTER, NULL, NULL, NULL, NULL, NULL);
+        s_derived (s, d, se, G_SUCC, ref, 1 - s_dconst (d, n->salt + 2, n->ok0, n->ok1), 0);
         return 0;
     }
     default: { /* UPF: N3 downlink ~ the fleet's cells scaled up to the market it serves */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/arena.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -43,6 +44,7 @@ struct vg_scen {
     vg_arena_t strs;
     resv_t *resv;
     uint8_t *nresv;
+    uint32_t *devidx;       /* scratch of vg_scen__free_devs, one per device (while planning) */
     uint32_t ninc, nseq;
     uint64_t cache_k;
     size_t cache_pos;
@@ -99,15 +101,9 @@ int
 vg_scen__mod_add (vg_sim_t *s, uint32_t *head, int op, uint64_t from, uint64_t to, double p)
 {
     struct vg_scen *sc = s->scen;
-    if (sc->nmods == sc->capmods) {
-        size_t nc = sc->capmods ? sc->capmods * 2 : 256;
-        smod_t *n = realloc (sc->mods, nc * sizeof *n);
-        if (!n) {
-            sc->oom = 1;
-            return -VG_ENOMEM;
-        }
-        sc->mods = n;
-        sc->capmods = nc;
+    if (vg_array_reserve ((void **) &sc->mods, &sc->capmods, sc->nmods + 1, sizeof *sc->mods) < 0) {
+        sc->oom = 1;
+        return -VG_ENOMEM;
     }
     smod_t *m = &sc->mods[sc->nmods++];
     m->from = from;
@@ -182,15 +178,9 @@ vg_scen__event (vg_sim_t *s, uint64_t step, size_t di, int type)
     struct vg_scen *sc = s->scen;
     if (sc->nevs >= MAX_INC_EVENTS || step >= sc->nsteps)
         return NULL;
-    if (sc->nevs == sc->capevs) {
-        size_t nc = sc->capevs ? sc->capevs * 2 : 256;
-        vg_scen__event_t *n = realloc (sc->evs, nc * sizeof *n);
-        if (!n) {
-            sc->oom = 1;
-            return NULL;
-        }
-        sc->evs = n;
-        sc->capevs = nc;
+    if (vg_array_reserve ((void **) &sc->evs, &sc->capevs, sc->nevs + 1, sizeof *sc->evs) < 0) {
+        sc->oom = 1;
+        return NULL;
     }
     vg_scen__event_t *e = &sc->evs[sc->nevs++];
     memset (e, 0, sizeof *e);
@@ -217,15 +207,9 @@ vg_scen__label (vg_sim_t *s, const vg_scen__type_t *t, const char *det, char cia
     struct vg_scen *sc = s->scen;
     if (sc->nlabels >= MAX_GT_LABELS)
         return NULL;
-    if (sc->nlabels == sc->caplabels) {
-        size_t nc = sc->caplabels ? sc->caplabels * 2 : 64;
-        vg_sim_label_t *n = realloc (sc->labels, nc * sizeof *n);
-        if (!n) {
-            sc->oom = 1;
-            return NULL;
-        }
-        sc->labels = n;
-        sc->caplabels = nc;
+    if (vg_array_reserve ((void **) &sc->labels, &sc->caplabels, sc->nlabels + 1, sizeof *sc->labels) < 0) {
+        sc->oom = 1;
+        return NULL;
     }
     vg_sim_label_t *l = &sc->labels[sc->nlabels++];
     memset (l, 0, sizeof *l);
@@ -317,6 +301,27 @@ vg_scen__when (vg_sim_t *s, const vg_scen__type_t *t, uint64_t *from, uint64_t *
 }
 
 /* Plan time and a free device of one of the roles.  Returns the device index or -1. */
+const uint32_t *
+vg_scen__free_devs (vg_sim_t *s, uint64_t from, uint64_t to, size_t m, const char *vendor, size_t *got)
+{
+    struct vg_scen *sc = s->scen;
+    size_t n = s->ndevs, k = 0;
+    uint32_t *idx = sc->devidx;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (uint32_t) i;
+    for (size_t i = 0; i < n && k < m; i++) {
+        size_t j = i + vg_scen__pick (sc, (uint32_t) (n - i));
+        uint32_t tmp = idx[i];
+        idx[i] = idx[j];
+        idx[j] = tmp;
+        if ((!vendor || strcmp (s->devs[idx[i]].dev.vendor, vendor) == 0)
+            && vg_scen__is_free (sc, idx[i], vg_scen__ts (s, from), vg_scen__ts (s, to)))
+            idx[k++] = idx[i];
+    }
+    *got = k;
+    return idx;
+}
+
 int
 vg_scen__place (vg_sim_t *s, const vg_scen__type_t *t, unsigned roles, uint64_t *from, uint64_t *to)
 {
@@ -374,7 +379,8 @@ vg_sim__scenario_build (vg_sim_t *s)
     sc->nsteps = (uint64_t) ((sc->horizon + s->cfg.interval_ms - 1) / s->cfg.interval_ms);
     sc->resv = calloc (s->ndevs * RESV_MAX, sizeof *sc->resv);
     sc->nresv = calloc (s->ndevs, sizeof *sc->nresv);
-    if (!sc->resv || !sc->nresv)
+    sc->devidx = calloc (s->ndevs ? s->ndevs : 1, sizeof *sc->devidx);
+    if (!sc->resv || !sc->nresv || !sc->devidx)
         return -VG_ENOMEM;
     uint32_t n = s->cfg.scenario_n ? s->cfg.scenario_n : all ? 3 : benign ? 6 : 4;
     int rc = 0;
@@ -395,8 +401,10 @@ vg_sim__scenario_build (vg_sim_t *s)
         qsort (sc->evs, sc->nevs, sizeof *sc->evs, s_ev_cmp);
     free (sc->resv);
     free (sc->nresv);
+    free (sc->devidx);
     sc->resv = NULL;
     sc->nresv = NULL;
+    sc->devidx = NULL;
     return rc;
 }
 
@@ -412,6 +420,7 @@ vg_sim__scenario_free (vg_sim_t *s)
     free (sc->labels);
     free (sc->resv);
     free (sc->nresv);
+    free (sc->devidx);
     free (sc);
     s->scen = NULL;
 }
@@ -489,16 +498,14 @@ vg_sim__inject (vg_sim_t *s, size_t di, uint64_t k, int64_t ts, const vg_sink_t 
 {
     struct vg_scen *sc = s->scen;
     const device_t *d = &s->devs[di];
-    vg_event_t ev = { .device = d->id, .ts_ms = ts, .input = "sim" };
-    vg_label_t at[2];
+    vg_label_t at[2];   /* the attributes of a state report */
+    vg_event_t ev = { .device = d->id, .ts_ms = ts, .input = "sim", .attrs = at, .nattrs = 2 };
     int rc;
     /* Scenario-mode state reports: time source at the start, IPsec SAs of cell-site routers. */
     if (k == 0) {
         at[0] = (vg_label_t) { "server", SIM_NTP_SERVER };
         at[1] = (vg_label_t) { "stratum", "2" };
         ev.type = VG_EV_NTP_CHANGE;
-        ev.attrs = at;
-        ev.nattrs = 2;
         rc = vg_sink_event (sink, &ev);
         if (rc)
             return rc;
@@ -508,8 +515,6 @@ vg_sim__inject (vg_sim_t *s, size_t di, uint64_t k, int64_t ts, const vg_sink_t 
         at[0] = (vg_label_t) { "sa_count", sa };
         at[1] = (vg_label_t) { "tunnel", "segw" };
         ev.type = VG_EV_CRYPTO_STATE;
-        ev.attrs = at;
-        ev.nattrs = 2;
         rc = vg_sink_event (sink, &ev);
         if (rc)
             return rc;

@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -104,14 +106,8 @@ s_on_device (void *ctx, const vg_device_t *d)
     vg_wire_t *w = ctx;
     if (s_find (w, d->id))
         return 0;
-    if (w->ndevs == w->cap) {
-        size_t nc = w->cap ? w->cap * 2 : 64;
-        s_dev_t *n = realloc (w->devs, nc * sizeof *n);
-        if (!n)
-            return -VG_ENOMEM;
-        w->devs = n;
-        w->cap = nc;
-    }
+    if (vg_array_reserve ((void **) &w->devs, &w->cap, w->ndevs + 1, sizeof *w->devs) < 0)
+        return -VG_ENOMEM;
     s_dev_t *x = &w->devs[w->ndevs];
     memset (x, 0, sizeof *x);
     x->id = d->id; /* the sim's devices live as long as the sim */
@@ -173,6 +169,23 @@ s_ends (const char *s, const char *suffix)
     return a >= b && memcmp (s + a - b, suffix, b) == 0;
 }
 
+/* The interface leaves the encoders use: path suffix -> its double in vg_wire_if_t. */
+static const struct {
+    const char *suffix;
+    size_t offset;
+} s_if_leaves[] = {
+    { "/in-octets", offsetof (vg_wire_if_t, in_octets) },
+    { "/in-pkts", offsetof (vg_wire_if_t, in_pkts) },
+    { "/out-octets", offsetof (vg_wire_if_t, out_octets) },
+    { "/out-pkts", offsetof (vg_wire_if_t, out_pkts) },
+    { "/in-errors", offsetof (vg_wire_if_t, in_errors) },
+    { "/in-fcs-errors", offsetof (vg_wire_if_t, in_fcs_errors) },
+    { "/in-discards", offsetof (vg_wire_if_t, in_discards) },
+    { "/out-discards", offsetof (vg_wire_if_t, out_discards) },
+    { "input-power/instant", offsetof (vg_wire_if_t, rx_dbm) },
+    { "output-power/instant", offsetof (vg_wire_if_t, tx_dbm) },
+};
+
 static void
 s_router_sample (s_dev_t *x, const vg_point_t *p)
 {
@@ -181,28 +194,13 @@ s_router_sample (s_dev_t *x, const vg_point_t *p)
         vg_wire_if_t *f = s_if (x, p);
         if (!f)
             return;
-        if (s_ends (path, "/in-octets"))
-            f->in_octets = p->value;
-        else if (s_ends (path, "/in-pkts"))
-            f->in_pkts = p->value;
-        else if (s_ends (path, "/out-octets"))
-            f->out_octets = p->value;
-        else if (s_ends (path, "/out-pkts"))
-            f->out_pkts = p->value;
-        else if (s_ends (path, "/in-errors"))
-            f->in_errors = p->value;
-        else if (s_ends (path, "/in-fcs-errors"))
-            f->in_fcs_errors = p->value;
-        else if (s_ends (path, "/in-discards"))
-            f->in_discards = p->value;
-        else if (s_ends (path, "/out-discards"))
-            f->out_discards = p->value;
-        else if (s_ends (path, "/oper-status"))
+        if (s_ends (path, "/oper-status"))
             f->up = p->state && strcmp (p->state, "UP") == 0;
-        else if (s_ends (path, "input-power/instant"))
-            f->rx_dbm = p->value;
-        else if (s_ends (path, "output-power/instant"))
-            f->tx_dbm = p->value;
+        for (size_t i = 0; i < sizeof s_if_leaves / sizeof s_if_leaves[0]; i++)
+            if (s_ends (path, s_if_leaves[i].suffix)) {
+                memcpy ((char *) f + s_if_leaves[i].offset, &p->value, sizeof p->value);
+                break;
+            }
     } else if (s_ends (path, "/cpu/utilization/state/instant"))
         x->r.cpu = p->value;
     else if (strcmp (path, "/system/memory/state/physical") == 0)
@@ -386,27 +384,21 @@ s_rop_close (vg_wire_t *w, s_dev_t *x)
 
 /* ---- routers ------------------------------------------------------------------------- */
 
-static int
-s_un_send (void *arg, const uint8_t *p, size_t len)
-{
-    void **a = arg;
-    vg_wire_t *w = a[0];
-    s_dev_t *x = a[1];
-    int64_t *ts = a[2];
-    int rc = vg_wire_pcap_udp (w->un, *ts, x->ip, 10003, COLLECTOR_IP, w->cfg.un_port, p, len);
-    *ts += 30;
-    return rc;
-}
+/* Where a router's datagrams go: one capture, the router's source port, the collector's
+ * port; each datagram is 30 us after the one before (*ts). */
+typedef struct {
+    vg_wire_pcap_t *pcap;
+    uint32_t src_ip;
+    uint16_t sport, dport;
+    int64_t *ts;
+} s_udp_to_t;
 
 static int
-s_jti_send (void *arg, const uint8_t *p, size_t len)
+s_udp_send (void *arg, const uint8_t *p, size_t len)
 {
-    void **a = arg;
-    vg_wire_t *w = a[0];
-    s_dev_t *x = a[1];
-    int64_t *ts = a[2];
-    int rc = vg_wire_pcap_udp (w->jti, *ts, x->ip, 21000, COLLECTOR_IP, w->cfg.jti_port, p, len);
-    *ts += 30;
+    s_udp_to_t *to = arg;
+    int rc = vg_wire_pcap_udp (to->pcap, *to->ts, to->src_ip, to->sport, COLLECTOR_IP, to->dport, p, len);
+    *to->ts += 30;
     return rc;
 }
 
@@ -465,16 +457,16 @@ s_router_flush (vg_wire_t *w, s_dev_t *x, size_t order, size_t n)
     } else if (x->transport == T_UDPN) {
         if (x->reboot)
             x->un.msg_id = 0;
-        void *arg[3] = { w, x, &t };
-        rc = vg_wire_udpnotif_encode (&r, &x->un, &w->scratch, s_un_send, arg);
+        s_udp_to_t to = { w->un, x->ip, 10003, w->cfg.un_port, &t };
+        rc = vg_wire_udpnotif_encode (&r, &x->un, &w->scratch, s_udp_send, &to);
     } else {
         if (x->reboot)
             x->jti.seq_ifd = x->jti.seq_mem = 0;
         char ip[20];
         snprintf (ip, sizeof ip, "10.1.%u.%u", (x->ip >> 8) & 0xff, x->ip & 0xff);
         x->jti.export_ip = ip;
-        void *arg[3] = { w, x, &t };
-        rc = vg_wire_jti_encode (&r, &x->jti, &w->scratch, s_jti_send, arg);
+        s_udp_to_t to = { w->jti, x->ip, 21000, w->cfg.jti_port, &t };
+        rc = vg_wire_jti_encode (&r, &x->jti, &w->scratch, s_udp_send, &to);
         x->jti.export_ip = NULL;
         rc = rc < 0 ? rc : 0;
     }

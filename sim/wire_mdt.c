@@ -177,20 +177,23 @@ s_emit (const s_msg_t *m, const char *node, const char *sub, uint64_t *cid, int 
     return rc;
 }
 
-int
-vg_wire_mdt_encode (const vg_wire_router_t *r, const char *sub, uint64_t *cid, int encap, vg_buf_t *out)
+/* Rows of one message; each builder fills the path and the rows from the router. */
+static s_row_t *
+s_row (s_msg_t *m, const char *kname, const char *kval)
 {
-    s_msg_t m; /* ~10 KiB */
-    int rc, n = 0;
+    s_row_t *w = &m->rows[m->nrows++];
+    w->kname = kname;
+    w->kval = kval;
+    return w;
+}
 
-    memset (&m, 0, sizeof m);
-    m.path = "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters";
-    m.ts_ms = r->ts_ms;
+static void
+s_ifstats (s_msg_t *m, const vg_wire_router_t *r)
+{
+    m->path = "Cisco-IOS-XR-infra-statsd-oper:infra-statistics/interfaces/interface/latest/generic-counters";
     for (size_t i = 0; i < r->nifs && i < S_ROWS; i++) {
         const vg_wire_if_t *f = &r->ifs[i];
-        s_row_t *w = &m.rows[m.nrows++];
-        w->kname = "interface-name";
-        w->kval = f->name;
+        s_row_t *w = s_row (m, "interface-name", f->name);
         s_u64 (w, "packets-received", f->in_pkts);
         s_u64 (w, "bytes-received", f->in_octets);
         s_u64 (w, "packets-sent", f->out_pkts);
@@ -202,61 +205,73 @@ vg_wire_mdt_encode (const vg_wire_router_t *r, const char *sub, uint64_t *cid, i
         s_u64 (w, "output-errors", 0);
         s_u64 (w, "carrier-transitions", 0);
     }
-    if ((rc = s_emit (&m, r->host, "vigil-ifstats", cid, encap, out)) < 0)
-        return rc;
-    n++;
+}
 
-    memset (&m, 0, sizeof m);
-    m.path = "Cisco-IOS-XR-pfi-im-cmd-oper:interfaces/interface-xr/interface";
-    m.ts_ms = r->ts_ms;
+static void
+s_ifstate (s_msg_t *m, const vg_wire_router_t *r)
+{
+    m->path = "Cisco-IOS-XR-pfi-im-cmd-oper:interfaces/interface-xr/interface";
     for (size_t i = 0; i < r->nifs && i < S_ROWS; i++) {
         const vg_wire_if_t *f = &r->ifs[i];
-        s_row_t *w = &m.rows[m.nrows++];
-        w->kname = "interface-name";
-        w->kval = f->name;
+        s_row_t *w = s_row (m, "interface-name", f->name);
         s_str (w, "state", f->up ? "im-state-up" : "im-state-down");
         s_str (w, "line-state", f->up ? "im-state-up" : "im-state-down");
         s_str (w, "interface-type", "IFT_TENGETHERNET");
         s_u64 (w, "mtu", 9216);
     }
-    if ((rc = s_emit (&m, r->host, "vigil-ifstate", cid, encap, out)) < 0)
-        return rc;
-    n++;
+}
 
-    memset (&m, 0, sizeof m);
-    m.path = "Cisco-IOS-XR-wdsysmon-fd-oper:system-monitoring/cpu-utilization";
-    m.ts_ms = r->ts_ms;
-    m.nrows = 1;
-    m.rows[0].kname = "node-name";
-    m.rows[0].kval = "0/RP0/CPU0";
-    s_u64 (&m.rows[0], "total-cpu-one-minute", nearbyint (r->cpu));
-    s_u64 (&m.rows[0], "total-cpu-five-minute", nearbyint (r->cpu));
-    s_u64 (&m.rows[0], "total-cpu-fifteen-minute", nearbyint (r->cpu));
-    if ((rc = s_emit (&m, r->host, "vigil-system", cid, encap, out)) < 0)
-        return rc;
-    n++;
+static void
+s_cpu (s_msg_t *m, const vg_wire_router_t *r)
+{
+    m->path = "Cisco-IOS-XR-wdsysmon-fd-oper:system-monitoring/cpu-utilization";
+    s_row_t *w = s_row (m, "node-name", "0/RP0/CPU0");
+    s_u64 (w, "total-cpu-one-minute", nearbyint (r->cpu));
+    s_u64 (w, "total-cpu-five-minute", nearbyint (r->cpu));
+    s_u64 (w, "total-cpu-fifteen-minute", nearbyint (r->cpu));
+}
 
-    memset (&m, 0, sizeof m);
-    m.path = "Cisco-IOS-XR-nto-misc-oper:memory-summary/nodes/node/summary";
-    m.ts_ms = r->ts_ms;
-    m.nrows = 1;
-    m.rows[0].kname = "node-name";
-    m.rows[0].kval = "0/RP0/CPU0";
-    s_u64 (&m.rows[0], "page-size", 4096);
-    s_u64 (&m.rows[0], "ram-memory", r->mem_phys);
-    s_u64 (&m.rows[0], "free-physical-memory", r->mem_phys - r->mem_used);
-    s_u64 (&m.rows[0], "system-ram-memory", r->mem_phys);
-    if ((rc = s_emit (&m, r->host, "vigil-system", cid, encap, out)) < 0)
-        return rc;
-    n++;
+static void
+s_memory (s_msg_t *m, const vg_wire_router_t *r)
+{
+    m->path = "Cisco-IOS-XR-nto-misc-oper:memory-summary/nodes/node/summary";
+    s_row_t *w = s_row (m, "node-name", "0/RP0/CPU0");
+    s_u64 (w, "page-size", 4096);
+    s_u64 (w, "ram-memory", r->mem_phys);
+    s_u64 (w, "free-physical-memory", r->mem_phys - r->mem_used);
+    s_u64 (w, "system-ram-memory", r->mem_phys);
+}
 
-    memset (&m, 0, sizeof m);
-    m.path = "Cisco-IOS-XR-shellutil-oper:system-time/uptime";
-    m.ts_ms = r->ts_ms;
-    m.nrows = 1;
-    s_str (&m.rows[0], "host-name", r->host);
-    s_u64 (&m.rows[0], "uptime", (double) ((r->ts_ms - r->boot_ms) / 1000));
-    if ((rc = s_emit (&m, r->host, "vigil-system", cid, encap, out)) < 0)
-        return rc;
-    return n + 1;
+static void
+s_uptime (s_msg_t *m, const vg_wire_router_t *r)
+{
+    m->path = "Cisco-IOS-XR-shellutil-oper:system-time/uptime";
+    s_row_t *w = s_row (m, NULL, NULL);
+    s_str (w, "host-name", r->host);
+    s_u64 (w, "uptime", (double) ((r->ts_ms - r->boot_ms) / 1000));
+}
+
+/* The messages of one export, in order, with their subscription names. */
+static const struct {
+    void (*build) (s_msg_t *m, const vg_wire_router_t *r);
+    const char *sub;
+} s_msgs[] = {
+    { s_ifstats, "vigil-ifstats" }, { s_ifstate, "vigil-ifstate" }, { s_cpu, "vigil-system" },
+    { s_memory, "vigil-system" },   { s_uptime, "vigil-system" },
+};
+
+int
+vg_wire_mdt_encode (const vg_wire_router_t *r, const char *sub, uint64_t *cid, int encap, vg_buf_t *out)
+{
+    s_msg_t m; /* ~10 KiB */
+    size_t n = sizeof s_msgs / sizeof s_msgs[0];
+    for (size_t i = 0; i < n; i++) {
+        memset (&m, 0, sizeof m);
+        m.ts_ms = r->ts_ms;
+        s_msgs[i].build (&m, r);
+        int rc = s_emit (&m, r->host, s_msgs[i].sub, cid, encap, out);
+        if (rc < 0)
+            return rc;
+    }
+    return (int) n;
 }

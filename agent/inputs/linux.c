@@ -30,11 +30,9 @@ static void *
 s_create (const vg_input_env_t *env, char *err, size_t errlen)
 {
     const vg_input_cfg_t *c = env->cfg;
-    s_linux_t *in = calloc (1, sizeof *in);
-    if (!in) {
-        snprintf (err, errlen, "out of memory");
+    s_linux_t *in = vg_input_calloc (sizeof *in, err, errlen);
+    if (!in)
         return NULL;
-    }
     vg_linux_cfg_t lc = { 0 };
     lc.proc_root = c->proc_root;
     lc.device_id = c->device_id && c->device_id[0] ? c->device_id : NULL;

@@ -9,6 +9,7 @@
  * capture's own pace.  Decoders keep the payloads' timestamps (the capture time is the
  * fallback), so a replay stores the original times.  Done after the last record. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -250,22 +251,11 @@ s_next_wake (const void *self, int64_t mono)
     return p->wake_ms - (mono - p->wake_at_mono);
 }
 
-static const vg_decode_stats_t *
-s_stats (const void *self)
-{
-    const s_pcap_t *p = self;
-    return &p->st;
-}
-
-static void
-s_describe (const void *self, char *buf, size_t size)
-{
-    const s_pcap_t *p = self;
-    snprintf (buf, size, "packets=%llu records=%llu replayed=%llu unmapped=%llu tcp_streams=%llu tcp_gaps=%llu",
-              (unsigned long long) p->ps.packets, (unsigned long long) p->nrecs, (unsigned long long) p->done_recs,
-              (unsigned long long) p->ps.unmapped, (unsigned long long) p->ps.tcp_streams,
-              (unsigned long long) p->ps.tcp_gaps);
-}
+static const vg_input_counter_t s_counters[] = {
+    { "packets", offsetof (s_pcap_t, ps.packets) }, { "records", offsetof (s_pcap_t, nrecs) },
+    { "replayed", offsetof (s_pcap_t, done_recs) }, { "unmapped", offsetof (s_pcap_t, ps.unmapped) },
+    { "tcp_streams", offsetof (s_pcap_t, ps.tcp_streams) }, { "tcp_gaps", offsetof (s_pcap_t, ps.tcp_gaps) },
+};
 
 const vg_input_ops_t vg_in_pcap_ops = {
     .name = "pcap",
@@ -277,6 +267,7 @@ const vg_input_ops_t vg_in_pcap_ops = {
     .service = s_service,
     .done = s_done,
     .next_wake = s_next_wake,
-    .stats = s_stats,
-    .describe = s_describe,
+    .stats_at = VG_INPUT_STATS_AT (s_pcap_t, st),
+    .counters = s_counters,
+    .ncounters = sizeof s_counters / sizeof s_counters[0],
 };

@@ -13,12 +13,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/array.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/err.h"
@@ -89,11 +91,9 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
         snprintf (err, errlen, "done_dir '%s' is not a directory", c->done_dir);
         return NULL;
     }
-    s_pmdir_t *d = calloc (1, sizeof *d);
-    if (!d) {
-        snprintf (err, errlen, "out of memory");
+    s_pmdir_t *d = vg_input_calloc (sizeof *d, err, errlen);
+    if (!d)
         return NULL;
-    }
     d->dir = c->dir;
     d->pattern = c->pattern && c->pattern[0] ? c->pattern : "*";
     d->done_dir = c->done_dir && c->done_dir[0] ? c->done_dir : NULL;
@@ -265,14 +265,8 @@ s_scan (s_pmdir_t *d, int64_t now)
             d->again = true;
             continue;
         }
-        if (d->npend == d->cappend) {
-            size_t nc = d->cappend ? d->cappend * 2 : 64;
-            struct s_pend *np = realloc (d->pend, nc * sizeof *np);
-            if (!np)
-                break;
-            d->pend = np;
-            d->cappend = nc;
-        }
+        if (vg_array_reserve ((void **) &d->pend, &d->cappend, d->npend + 1, sizeof *d->pend) < 0)
+            break;
         int64_t b = s_name_begin (name);
         if (b < 0)
             b = s_content_begin (path);
@@ -350,22 +344,11 @@ s_done (const void *self)
     return d->finished;
 }
 
-static const vg_decode_stats_t *
-s_stats (const void *self)
-{
-    const s_pmdir_t *d = self;
-    return &d->st;
-}
-
-static void
-s_describe (const void *self, char *buf, size_t size)
-{
-    const s_pmdir_t *d = self;
-    snprintf (buf, size, "scans=%llu files=%llu bytes=%llu too_big=%llu read_errors=%llu move_errors=%llu",
-              (unsigned long long) d->scans, (unsigned long long) d->files, (unsigned long long) d->bytes,
-              (unsigned long long) d->too_big, (unsigned long long) d->read_errors,
-              (unsigned long long) d->move_errors);
-}
+#define C(f) VG_INPUT_COUNTER (s_pmdir_t, f)
+static const vg_input_counter_t s_counters[] = {
+    C (scans), C (files), C (bytes), C (too_big), C (read_errors), C (move_errors),
+};
+#undef C
 
 const vg_input_ops_t vg_in_pmdir_ops = {
     .name = "pmdir",
@@ -377,6 +360,7 @@ const vg_input_ops_t vg_in_pmdir_ops = {
     .service = s_service,
     .next_wake = s_next_wake,
     .done = s_done,
-    .stats = s_stats,
-    .describe = s_describe,
+    .stats_at = VG_INPUT_STATS_AT (s_pmdir_t, st),
+    .counters = s_counters,
+    .ncounters = sizeof s_counters / sizeof s_counters[0],
 };

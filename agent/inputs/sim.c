@@ -119,11 +119,9 @@ static void *
 s_create (const vg_input_env_t *env, char *err, size_t errlen)
 {
     const vg_input_cfg_t *c = env->cfg;
-    s_sim_t *in = calloc (1, sizeof *in);
-    if (!in) {
-        snprintf (err, errlen, "out of memory");
+    s_sim_t *in = vg_input_calloc (sizeof *in, err, errlen);
+    if (!in)
         return NULL;
-    }
     in->host = env->host;
     in->batch_max_samples = env->batch_max_samples;
     int64_t now = vg_clock_now_ms ();

@@ -6,6 +6,7 @@
  * is closed).  A bad frame header desynchronises a stream: that connection is closed, as
  * the router will reconnect; a connection silent for idle_timeout is closed too. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,11 +82,9 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
         snprintf (err, errlen, "format '%s': the tcp input decodes mdt-tcp only", c->format);
         return NULL;
     }
-    s_tcp_t *t = calloc (1, sizeof *t);
-    if (!t) {
-        snprintf (err, errlen, "out of memory");
+    s_tcp_t *t = vg_input_calloc (sizeof *t, err, errlen);
+    if (!t)
         return NULL;
-    }
     void *self = t;
     t->lfd = -1;
     t->max_conns = (size_t) c->max_connections;
@@ -222,25 +221,19 @@ s_next_wake (const void *self, int64_t mono)
     return w;
 }
 
-static const vg_decode_stats_t *
-s_stats (const void *self)
-{
-    const s_tcp_t *t = self;
-    return &t->st;
-}
-
 static void
 s_describe (const void *self, char *buf, size_t size)
 {
     const s_tcp_t *t = self;
-    snprintf (buf, size,
-              "connections=%zu accepted=%llu refused=%llu bytes=%llu closed_peer=%llu closed_desync=%llu "
-              "closed_overflow=%llu closed_idle=%llu",
-              t->nconns, (unsigned long long) t->accepted, (unsigned long long) t->refused,
-              (unsigned long long) t->bytes, (unsigned long long) t->closed_peer,
-              (unsigned long long) t->closed_desync, (unsigned long long) t->closed_overflow,
-              (unsigned long long) t->closed_idle);
+    snprintf (buf, size, "connections=%zu", t->nconns);
 }
+
+#define C(f) VG_INPUT_COUNTER (s_tcp_t, f)
+static const vg_input_counter_t s_counters[] = {
+    C (accepted), C (refused), C (bytes), C (closed_peer), C (closed_desync), C (closed_overflow),
+    C (closed_idle),
+};
+#undef C
 
 const vg_input_ops_t vg_in_tcp_ops = {
     .name = "tcp",
@@ -252,6 +245,8 @@ const vg_input_ops_t vg_in_tcp_ops = {
     .pollfds = s_pollfds,
     .service = s_service,
     .next_wake = s_next_wake,
-    .stats = s_stats,
+    .stats_at = VG_INPUT_STATS_AT (s_tcp_t, st),
     .describe = s_describe,
+    .counters = s_counters,
+    .ncounters = sizeof s_counters / sizeof s_counters[0],
 };

@@ -5,6 +5,7 @@
  * one reused 64 KiB buffer, so a flood cannot starve the sender; the kernel buffer
  * (rcvbuf) absorbs bursts between turns.  Truncated datagrams are counted as errors. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,9 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
         snprintf (err, errlen, "format '%s': want jti | udp-notif | mdt-udp", c->format ? c->format : "");
         return NULL;
     }
-    s_udp_t *u = calloc (1, sizeof *u);
-    if (!u) {
-        snprintf (err, errlen, "out of memory");
+    s_udp_t *u = vg_input_calloc (sizeof *u, err, errlen);
+    if (!u)
         return NULL;
-    }
     u->fmt = fmt;
     u->fd = vg_input_bind (c->listen, SOCK_DGRAM, err, errlen);
     u->fs = vg_fmt_set_new ();
@@ -74,15 +73,6 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
 fail:
     s_destroy (&self);
     return NULL;
-}
-
-static size_t
-s_pollfds (void *self, int *fds, size_t cap)
-{
-    s_udp_t *u = self;
-    if (cap > 0)
-        fds[0] = u->fd;
-    return 1;
 }
 
 static int
@@ -122,21 +112,18 @@ s_next_wake (const void *self, int64_t mono)
     return 1000; /* udp-notif reassembly expiry is driven by arrivals; nothing to do when idle */
 }
 
-static const vg_decode_stats_t *
-s_stats (const void *self)
-{
-    const s_udp_t *u = self;
-    return &u->st;
-}
-
 static void
 s_describe (const void *self, char *buf, size_t size)
 {
     const s_udp_t *u = self;
-    snprintf (buf, size, "format=%s datagrams=%llu bytes=%llu truncated=%llu read_errors=%llu", vg_fmt_name (u->fmt),
-              (unsigned long long) u->datagrams, (unsigned long long) u->bytes, (unsigned long long) u->truncated,
-              (unsigned long long) u->read_errors);
+    snprintf (buf, size, "format=%s", vg_fmt_name (u->fmt));
 }
+
+#define C(f) VG_INPUT_COUNTER (s_udp_t, f)
+static const vg_input_counter_t s_counters[] = {
+    C (datagrams), C (bytes), C (truncated), C (read_errors),
+};
+#undef C
 
 const vg_input_ops_t vg_in_udp_ops = {
     .name = "udp",
@@ -145,9 +132,11 @@ const vg_input_ops_t vg_in_udp_ops = {
     .site_prefix = true,
     .create = s_create,
     .destroy = s_destroy,
-    .pollfds = s_pollfds,
+    .fd_at = VG_INPUT_FD_AT (s_udp_t, fd),
     .service = s_service,
     .next_wake = s_next_wake,
-    .stats = s_stats,
+    .stats_at = VG_INPUT_STATS_AT (s_udp_t, st),
     .describe = s_describe,
+    .counters = s_counters,
+    .ncounters = sizeof s_counters / sizeof s_counters[0],
 };

@@ -7,6 +7,7 @@
  * is polled with the agent's other sockets), so the decoder writes to the sink with no
  * locking; bodies are buffered per request up to max_body. */
 #include <errno.h>
+#include <stddef.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -230,11 +231,9 @@ static void *
 s_create (const vg_input_env_t *env, char *err, size_t errlen)
 {
     const vg_input_cfg_t *c = env->cfg;
-    s_ves_t *v = calloc (1, sizeof *v);
-    if (!v) {
-        snprintf (err, errlen, "out of memory");
+    s_ves_t *v = vg_input_calloc (sizeof *v, err, errlen);
+    if (!v)
         return NULL;
-    }
     void *self = v;
     int lfd = -1;
     v->max_body = (size_t) c->max_body;
@@ -295,15 +294,6 @@ fail:
     return NULL;
 }
 
-static size_t
-s_pollfds (void *self, int *fds, size_t cap)
-{
-    s_ves_t *v = self;
-    if (cap > 0)
-        fds[0] = v->epoll_fd;
-    return 1;
-}
-
 static int
 s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
 {
@@ -327,25 +317,12 @@ s_next_wake (const void *self, int64_t mono)
     return 1000;
 }
 
-static const vg_decode_stats_t *
-s_stats (const void *self)
-{
-    const s_ves_t *v = self;
-    return &v->st;
-}
-
-static void
-s_describe (const void *self, char *buf, size_t size)
-{
-    const s_ves_t *v = self;
-    snprintf (buf, size,
-              "requests=%llu accepted=%llu bad_request=%llu unauthorized=%llu not_found=%llu bad_method=%llu "
-              "too_large=%llu",
-              (unsigned long long) v->requests, (unsigned long long) v->accepted,
-              (unsigned long long) v->bad_request, (unsigned long long) v->unauthorized,
-              (unsigned long long) v->not_found, (unsigned long long) v->bad_method,
-              (unsigned long long) v->too_large);
-}
+#define C(f) VG_INPUT_COUNTER (s_ves_t, f)
+static const vg_input_counter_t s_counters[] = {
+    C (requests), C (accepted), C (bad_request), C (unauthorized), C (not_found), C (bad_method),
+    C (too_large),
+};
+#undef C
 
 const vg_input_ops_t vg_in_ves_ops = {
     .name = "ves",
@@ -354,9 +331,10 @@ const vg_input_ops_t vg_in_ves_ops = {
     .site_prefix = true,
     .create = s_create,
     .destroy = s_destroy,
-    .pollfds = s_pollfds,
+    .fd_at = VG_INPUT_FD_AT (s_ves_t, epoll_fd),
     .service = s_service,
     .next_wake = s_next_wake,
-    .stats = s_stats,
-    .describe = s_describe,
+    .stats_at = VG_INPUT_STATS_AT (s_ves_t, st),
+    .counters = s_counters,
+    .ncounters = sizeof s_counters / sizeof s_counters[0],
 };
