@@ -15,5 +15,6 @@ int vg_cmd_alerts (int argc, char **argv);
 int vg_cmd_detect (int argc, char **argv);
 int vg_cmd_keygen (int argc, char **argv);
 int vg_cmd_timeline (int argc, char **argv);
+int vg_cmd_replay (int argc, char **argv);
 
 #endif

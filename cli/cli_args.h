@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/pointer.h"
+
 typedef enum {
     VG_ARG_FLAG,   /* bool *: set to true, takes no value */
     VG_ARG_STR,    /* const char **: the value as given */
@@ -57,6 +59,13 @@ int vg_cli_args (const char *cmd, const vg_arg_t *args, size_t n, int argc, char
  * with vg_clock_parse (epoch ms, RFC 3339, 'now', relative like -2h).  Returns 0, or -1
  * after printing which value did not parse. */
 int vg_cli_time_range (const char *cmd, const char *from, const char *to, int64_t *t0, int64_t *t1);
+
+/* Apply a replay pointer (--pointer URI, common/pointer.h) to a subcommand's options: each of
+ * store, device, path, from, to that is not NULL and still unset (*x == NULL) takes the
+ * pointer's value when it has one; the strings live in *p, which must outlive their use.
+ * Returns 0, or -1 after printing why the URI did not parse. */
+int vg_cli_pointer (const char *cmd, const char *uri, vg_pointer_t *p, const char **store, const char **device,
+                    const char **path, const char **from, const char **to);
 
 /* The exit status for a parse result other than VG_ARGS_RUN (0 for help, 2 for usage). */
 static inline int

@@ -77,7 +77,7 @@ static void
 s_help (FILE *f)
 {
     fprintf (f, "usage: vigil export --store DIR [--from T] [--to T] [--device PATTERN] [--path PATTERN]\n"
-                "                    [--format csv|ndjson] [--columns LIST] [--out FILE]\n"
+                "                    [--format csv|ndjson] [--columns LIST] [--out FILE] [--pointer URI]\n"
                 "  Writes the stored samples of [from, to) as CSV (default) or NDJSON, streaming (memory does\n"
                 "  not grow with the range).  Integers (64-bit counters) are exact; doubles are printed in the\n"
                 "  shortest form that reads back as the same value.  PATTERNs are shell globs.\n"
@@ -87,17 +87,19 @@ s_help (FILE *f)
                 "  --columns  CSV columns, from device,path,labels,kind,unit,timestamp_ms,time,value\n"
                 "             (default device,path,labels,timestamp_ms,time,value; 'timestamp_ms,value' of one\n"
                 "             series is what `vigil detect` reads)\n"
-                "  --out      write to FILE instead of stdout\n");
+                "  --out      write to FILE instead of stdout\n"
+                "  --pointer  an alert's replay pointer (vigil://DEVICE?...): its store, device, path and range\n"
+                "             stand in for the options not given\n");
 }
 
 int
 vg_cmd_export (int argc, char **argv)
 {
     s_export_t x = { 0 };
-    const char *store = NULL, *from = NULL, *to = NULL, *format = "csv", *columns = NULL, *out = NULL;
+    const char *store = NULL, *from = NULL, *to = NULL, *format = "csv", *columns = NULL, *out = NULL, *pointer = NULL;
     static const char *const formats[] = { "csv", "ndjson", NULL };
     const vg_arg_t args[] = {
-        { .name = "--store", .type = VG_ARG_STR, .dst = &store, .required = true },
+        { .name = "--store", .type = VG_ARG_STR, .dst = &store },
         { .name = "--device", .type = VG_ARG_STR, .dst = &x.device },
         { .name = "--path", .type = VG_ARG_STR, .dst = &x.path },
         { .name = "--from", .type = VG_ARG_STR, .dst = &from },
@@ -105,10 +107,18 @@ vg_cmd_export (int argc, char **argv)
         { .name = "--format", .type = VG_ARG_ENUM, .dst = &format, .choices = formats },
         { .name = "--columns", .type = VG_ARG_STR, .dst = &columns },
         { .name = "--out", .type = VG_ARG_STR, .dst = &out },
+        { .name = "--pointer", .type = VG_ARG_STR, .dst = &pointer },
     };
     int arc = vg_cli_args ("vigil export", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
+    vg_pointer_t ptr;
+    if (pointer && vg_cli_pointer ("vigil export", pointer, &ptr, &store, &x.device, &x.path, &from, &to) < 0)
+        return 2;
+    if (!store) {
+        fprintf (stderr, "vigil export: --store DIR is required (or a --pointer naming it)\n");
+        return 2;
+    }
     if (vg_cli_time_range ("vigil export", from, to, &x.from, &x.to) < 0)
         return 2;
     char err[512];

@@ -228,6 +228,8 @@ s_help (FILE *f)
     fprintf (f,
              "usage: vigil timeline --store DIR --device D --from T --to T [--svg FILE]\n"
              "                      [--path GLOB]... [--max-series N] [--max-changes N] [--all-events]\n"
+             "       vigil timeline --pointer URI [options]   (an alert's replay pointer: its store, device\n"
+             "                      and range stand in for the options not given)\n"
              "  What changed on device D in [from, to), in time order: per series level shifts,\n"
              "  gaps, state changes, counter resets, late starts and early stops (the same change\n"
              "  on 3 or more series at once is one line); the device's events, except repeats\n"
@@ -245,15 +247,16 @@ s_help (FILE *f)
 int
 vg_cmd_timeline (int argc, char **argv)
 {
-    const char *store = NULL, *device = NULL, *from = NULL, *to = NULL, *svg = NULL;
+    const char *store = NULL, *device = NULL, *from = NULL, *to = NULL, *svg = NULL, *pointer = NULL;
     bool all_events = false;
     uint32_t max_series = 6, max_changes = 20;
     vg_arg_multi_t paths = { 0 };
     const vg_arg_t args[] = {
-        { .name = "--store", .type = VG_ARG_STR, .dst = &store, .required = true },
-        { .name = "--device", .type = VG_ARG_STR, .dst = &device, .required = true },
-        { .name = "--from", .type = VG_ARG_STR, .dst = &from, .required = true },
-        { .name = "--to", .type = VG_ARG_STR, .dst = &to, .required = true },
+        { .name = "--store", .type = VG_ARG_STR, .dst = &store },
+        { .name = "--device", .type = VG_ARG_STR, .dst = &device },
+        { .name = "--from", .type = VG_ARG_STR, .dst = &from },
+        { .name = "--to", .type = VG_ARG_STR, .dst = &to },
+        { .name = "--pointer", .type = VG_ARG_STR, .dst = &pointer },
         { .name = "--svg", .type = VG_ARG_STR, .dst = &svg },
         { .name = "--path", .type = VG_ARG_MULTI, .dst = &paths },
         { .name = "--max-series", .type = VG_ARG_U32, .dst = &max_series, .min = 1, .max = 24 },
@@ -263,6 +266,13 @@ vg_cmd_timeline (int argc, char **argv)
     int arc = vg_cli_args ("vigil timeline", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
+    vg_pointer_t ptr;
+    if (pointer && vg_cli_pointer ("vigil timeline", pointer, &ptr, &store, &device, NULL, &from, &to) < 0)
+        return 2;
+    if (!store || !device || !from || !to) {
+        fprintf (stderr, "vigil timeline: --store, --device, --from and --to are required (or a --pointer naming them)\n");
+        return 2;
+    }
     int64_t t0, t1;
     if (vg_cli_time_range ("vigil timeline", from, to, &t0, &t1) < 0)
         return 2;

@@ -20,6 +20,7 @@ static const s_cmd_t s_cmds[] = {
     { "config-docs", vg_cmd_config_docs, "print the configuration reference (docs/CONFIG.md)" },
     { "eval", vg_cmd_eval, "score the detectors on a labelled simulated scenario" },
     { "alerts", vg_cmd_alerts, "list the alerts a collector stored (text or OCSF JSON), or one episode's life" },
+    { "replay", vg_cmd_replay, "run a stored time range through the detectors again; alerts as OCSF JSON lines or to Kafka" },
     { "timeline", vg_cmd_timeline, "what changed on one device and when (text), with an SVG plot of its key series" },
     { "detect", vg_cmd_detect, "score a timestamp,value CSV series with a detector (one score per row)" },
     { "keygen", vg_cmd_keygen, "make a CURVE key pair (Z85) for an agent or the collector" },

@@ -511,7 +511,7 @@ vg_alerter_new (const vg_alerter_cfg_t *cfg, vg_store_t *store, char *err, size_
     a->ocsf_strs[0] = s_dup (cfg->ocsf.product_version);
     a->ocsf_strs[1] = s_dup (cfg->ocsf.collector_id);
     a->ocsf_strs[2] = s_dup (cfg->ocsf.store_path);
-    a->ocsf = (vg_ocsf_ctx_t){ a->ocsf_strs[0], a->ocsf_strs[1], a->ocsf_strs[2], a->topic };
+    a->ocsf = (vg_ocsf_ctx_t){ a->ocsf_strs[0], a->ocsf_strs[1], a->ocsf_strs[2], a->topic, cfg->ocsf.replayed };
     a->slots = calloc (a->max_inflight, sizeof *a->slots);
     a->hidx = calloc (hcap, sizeof *a->hidx);
     a->props = cfg->nprops ? calloc (cfg->nprops, sizeof *a->props) : NULL;

@@ -380,16 +380,7 @@ s_feed_event (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Event *e,
     vg_gap_t gap;
     const s_dev_t *d = dv[e->device];
     vg_event_t ev = { d->view.id, e->ts_ms, (vg_event_type_t) e->type, attrs, na, NULL, NULL, b->strings[e->input] };
-    if (e->flow) {
-        const Vigil__FlowSummary *fs = e->flow;
-        flow = (vg_flow_t) { fs->src, fs->dst, fs->vrf, fs->dst_country, fs->dst_port, fs->protocol,
-                             fs->interval_ms, fs->dst_asn, fs->bytes, fs->packets };
-        ev.flow = &flow;
-    }
-    if (e->gap) {
-        gap = (vg_gap_t) { e->gap->from_ms, e->gap->to_ms, e->gap->samples, e->gap->events, e->gap->reason };
-        ev.gap = &gap;
-    }
+    vg_batch_event_extras (e->flow, e->gap, &flow, &gap, &ev);
     if (vg_engine_event (f->engine, &ev, &d->view) < 0) {
         f->st.skipped++;
         return;

@@ -354,6 +354,7 @@ s_meta_for (vg_ingest_t *in, const Vigil__Batch *b, const Vigil__Series *s, Vigi
     m->kind = s->kind;
     m->vendor = d->vendor;
     m->input = b->strings[s->input];
+    m->source = s->source ? b->strings[s->source] : ""; /* the detectors' source (vigil replay) */
     m->origin_path = b->strings[s->origin_path];
     m->agent_id = b->agent_id;
     m->unit = s->unit;

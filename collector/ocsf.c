@@ -10,6 +10,7 @@
 
 #include "common/hash.h"
 #include "common/json.h"
+#include "common/pointer.h"
 
 typedef struct {
     char *buf;
@@ -175,7 +176,7 @@ vg_ocsf_render (const vg_alert_t *a, const vg_ocsf_ctx_t *ctx, char *buf, size_t
     static const char *const sev[] = { "Unknown", "Informational", "Low", "Medium", "High", "Critical" };
     static const char *const act[] = { "Unknown", "Create", "Update", "Close" };
     static const char *const status[] = { "unknown", "new", "in_progress", "suppressed", "resolved" };
-    static const vg_ocsf_ctx_t none = { NULL, NULL, NULL, NULL };
+    static const vg_ocsf_ctx_t none = { NULL, NULL, NULL, NULL, false };
     const vg_ocsf_ctx_t *c = ctx ? ctx : &none;
     s_w_t w = { buf, size, 0 };
     if (size)
@@ -346,6 +347,13 @@ vg_ocsf_render (const vg_alert_t *a, const vg_ocsf_ctx_t *ctx, char *buf, size_t
     s_kv (&w, "series_id", hex, 1);
     s_ki (&w, "from_ms", from);
     s_ki (&w, "to_ms", to);
+    /* The same as one URI that vigil replay / export / timeline take with --pointer; its
+     * range is half-open, so it ends just after to_ms. */
+    char uri[sizeof path + 512 + sizeof a->device * 3];
+    vg_pointer_format (c->store_path, a->device, path, a->series_id, from, to + 1, uri, sizeof uri);
+    s_kv (&w, "pointer", uri, 1);
+    if (c->replayed)
+        s_lit (&w, ",\"replayed\":true");
     s_lit (&w, "}}}}");
     return w.len;
 }

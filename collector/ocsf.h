@@ -8,6 +8,7 @@
 #ifndef VG_OCSF_H
 #define VG_OCSF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "detectors/alert.h"
@@ -22,6 +23,7 @@ typedef struct {
     const char *collector_id;    /* unmapped.nte.replay.collector */
     const char *store_path;      /* unmapped.nte.replay.store */
     const char *topic;           /* metadata.log_name */
+    bool replayed;               /* unmapped.nte.replay.replayed: made by vigil replay, not live */
 } vg_ocsf_ctx_t;
 
 /* Render a as one JSON object into buf (NUL-terminated when size > 0).  Returns the length

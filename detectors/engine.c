@@ -33,6 +33,9 @@ vg_engine__vreset (vg_verdict_t *v)
     v->title[0] = '\0';
     v->window_start_ms = v->window_end_ms = 0;
     v->score = NAN;
+    /* Values too: a detector that sets none (an event finding) must not pass on the previous
+     * verdict's, which would make a record depend on what was processed just before it. */
+    v->observed = v->expected = v->lo = v->hi = NAN;
 }
 
 /* Append p to a growable pointer array. Returns 0 or -VG_ENOMEM. */

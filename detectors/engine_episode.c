@@ -224,6 +224,21 @@ s_ep_copy (vg_engine__ep_t *p, const vg_verdict_t *v, int64_t now)
 /* Run one verdict through the lifecycle of its episode. */
 /* Start episode p (an existing one is restarted; NULL: a new one under key/h) as pending for
  * rule r on device d.  Returns it, or NULL when the table is full or memory ran out. */
+/* Emit the periodic Updates of firing episode p that fell due before `until` (exclusive),
+ * each at its due time: the records then do not depend on how often ticks come (once per
+ * batch live, more often in a replay), nor on whether a close comes first. */
+static void
+s_ep_due_updates (vg_engine_t *e, vg_engine__ep_t *p, int64_t until)
+{
+    const vg_rule_t *r = p->rule;
+    while (p->emitted && r->repeat_ms > 0 && p->last_emit_ms + r->repeat_ms < until) {
+        int64_t before = p->last_emit_ms;
+        vg_engine__emit (e, p, VG_ACT_UPDATE, p->last_emit_ms + r->repeat_ms, "periodic");
+        if (p->last_emit_ms == before)
+            return; /* inhibited: nothing announced, a later tick tries again */
+    }
+}
+
 static vg_engine__ep_t *
 s_ep_open (vg_engine_t *e, vg_engine__ep_t *p, const char *key, uint64_t h, const vg_rule_t *r,
            vg_engine__dev_t *d, int severity, const char *signal, int64_t now)
@@ -254,8 +269,9 @@ s_ep_clear (vg_engine_t *e, vg_engine__ep_t *p, const vg_rule_t *r, int64_t now,
     if (!p->clear_since_ms)
         p->clear_since_ms = now;
     if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
-        vg_engine__emit (e, p, VG_ACT_CLOSE, close_at != INT64_MIN ? close_at : p->clear_since_ms + r->keep_firing_for_ms,
-                         "condition_clear");
+        int64_t at = close_at != INT64_MIN ? close_at : p->clear_since_ms + r->keep_firing_for_ms;
+        s_ep_due_updates (e, p, at);
+        vg_engine__emit (e, p, VG_ACT_CLOSE, at, "condition_clear");
         vg_engine__ep_del (e, p);
     }
 }
@@ -294,7 +310,7 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
         p->cond = 0;
         if (p->oneshot)
             return; /* event findings close by time */
-        s_ep_clear (e, p, r, now, now);
+        s_ep_clear (e, p, r, now, INT64_MIN); /* at its due time, wherever ticks fell */
         return;
     }
     /* FIRE */
@@ -304,6 +320,7 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
          * data times): the old condition lapsed in between, whether or not a clear verdict
          * was seen.  Close it when it would have closed. */
         int64_t due = (p->cond || !p->clear_since_ms ? p->last_true_ms : p->clear_since_ms) + r->keep_firing_for_ms;
+        s_ep_due_updates (e, p, due);
         vg_engine__emit (e, p, VG_ACT_CLOSE, due, "condition_clear");
         vg_engine__ep_del (e, p);
         p = NULL;
@@ -313,6 +330,7 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
         /* Its close fell due before this verdict (no tick in between): close it at that
          * time first, so the outcome does not depend on where ticks fell. */
         int64_t due = (p->oneshot ? p->last_true_ms : p->clear_since_ms) + r->keep_firing_for_ms;
+        s_ep_due_updates (e, p, due);
         vg_engine__emit (e, p, VG_ACT_CLOSE, due, p->oneshot ? "auto_close" : "condition_clear");
         vg_engine__ep_del (e, p);
         p = NULL;
@@ -333,6 +351,7 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
                 in->ep = p;
         }
     }
+    s_ep_due_updates (e, p, now); /* before this evidence replaces what they carry */
     p->cond = 1;
     p->oneshot = v->oneshot;
     p->last_true_ms = now;
@@ -405,6 +424,7 @@ vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *
     }
     vg_engine__ep_t *p = *slot;
     if (fire) {
+        s_ep_due_updates (e, p, now);
         p->cond = 1;
         p->last_true_ms = now;
         p->clear_since_ms = 0;
@@ -432,11 +452,13 @@ vg_engine__ep_timers (vg_engine_t *e, int64_t now, int legacy)
         if (p->state == EP_PENDING)
             continue; /* only fresh evidence (a verdict) promotes pending to firing */
         if (p->oneshot && t - p->last_true_ms >= r->keep_firing_for_ms) {
+            s_ep_due_updates (e, p, p->last_true_ms + r->keep_firing_for_ms);
             vg_engine__emit (e, p, VG_ACT_CLOSE, p->last_true_ms + r->keep_firing_for_ms, "auto_close");
             vg_engine__ep_del (e, p);
             continue;
         }
         if (!p->oneshot && !p->cond && p->clear_since_ms && t - p->clear_since_ms >= r->keep_firing_for_ms) {
+            s_ep_due_updates (e, p, p->clear_since_ms + r->keep_firing_for_ms);
             vg_engine__emit (e, p, VG_ACT_CLOSE, p->clear_since_ms + r->keep_firing_for_ms, "condition_clear");
             vg_engine__ep_del (e, p);
             continue;
@@ -446,7 +468,6 @@ vg_engine__ep_timers (vg_engine_t *e, int64_t now, int legacy)
                 vg_engine__emit (e, p, VG_ACT_CREATE, t, "after_inhibition");
             continue;
         }
-        if (r->repeat_ms > 0 && t - p->last_emit_ms >= r->repeat_ms)
-            vg_engine__emit (e, p, VG_ACT_UPDATE, p->last_emit_ms + r->repeat_ms, "periodic");
+        s_ep_due_updates (e, p, t + 1);
     }
 }

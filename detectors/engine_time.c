@@ -1,8 +1,9 @@
 /* engine_time.c - event time per source: sources, streams, reorder buffers within the lateness,
  * watermarks, self-ticking and the silence judgement (series -> stream/device -> source outage).
  *
- * Invariants: a stream releases samples in (ts, arrival) order and never one older than one it
- * released; all buffers together hold at most cfg.max_buffered; a source is judged at its own clock. */
+ * Invariants: a stream releases samples in (ts, series id, arrival) order and never one older
+ * than one it released; all buffers together hold at most cfg.max_buffered; a source is judged
+ * at its own clock. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +228,9 @@ s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
         st->head = 0;
 }
 
-/* Insert into a stream's buffer, after every pending sample with ts <= x.ts (stable). */
+/* Insert into a stream's buffer in (ts, series id) order, after equal pairs (stable): samples
+ * of one millisecond leave in series order whatever order they arrived in (batch layout live,
+ * store key order in a replay), so the detectors see the same sequence either way. */
 int
 vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pend_t *x)
 {
@@ -246,11 +249,11 @@ vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pen
     }
     vg_engine__pend_t *b = st->buf + st->head;
     size_t pos = st->len;
-    if (pos && b[pos - 1].ts > x->ts) {
-        size_t lo = 0, hi = pos; /* first index with ts > x->ts */
+    if (pos && (b[pos - 1].ts > x->ts || (b[pos - 1].ts == x->ts && b[pos - 1].id > x->id))) {
+        size_t lo = 0, hi = pos; /* first index after x in (ts, id) order */
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (b[mid].ts <= x->ts)
+            if (b[mid].ts < x->ts || (b[mid].ts == x->ts && b[mid].id <= x->id))
                 lo = mid + 1;
             else
                 hi = mid;

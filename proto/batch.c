@@ -111,3 +111,20 @@ vg_batch_labels (const Vigil__Batch *b, const Vigil__Series *s, vg_label_t *out)
     }
     return n;
 }
+
+void
+vg_batch_event_extras (const Vigil__FlowSummary *fs, const Vigil__Gap *g, vg_flow_t *flow, vg_gap_t *gap,
+                       vg_event_t *ev)
+{
+    ev->flow = NULL;
+    ev->gap = NULL;
+    if (fs) {
+        *flow = (vg_flow_t) { fs->src, fs->dst, fs->vrf, fs->dst_country, fs->dst_port, fs->protocol,
+                              fs->interval_ms, fs->dst_asn, fs->bytes, fs->packets };
+        ev->flow = flow;
+    }
+    if (g) {
+        *gap = (vg_gap_t) { g->from_ms, g->to_ms, g->samples, g->events, g->reason };
+        ev->gap = gap;
+    }
+}

@@ -36,4 +36,10 @@ int vg_batch_validate (const Vigil__Batch *b, const vg_batch_limits_t *lim, size
  * out must hold VG_MAX_LABELS entries.  Returns the number of labels. */
 size_t vg_batch_labels (const Vigil__Batch *b, const Vigil__Series *s, vg_label_t *out);
 
+/* Point ev->flow and ev->gap at the model's view of an event's flow summary and gap (either
+ * may be NULL: the pointer is then NULL), filled into *flow and *gap; strings are borrowed
+ * from the messages.  For vigil.Event (a batch) and vigil.StoredEvent (the store) alike. */
+void vg_batch_event_extras (const Vigil__FlowSummary *fs, const Vigil__Gap *g, vg_flow_t *flow, vg_gap_t *gap,
+                            vg_event_t *ev);
+
 #endif

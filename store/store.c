@@ -451,6 +451,27 @@ vg_store_view_scan (vg_store_view_t *v, vg_cf_t cf, const void *from, size_t fl,
     return s_scan (v->store, v->snap, cf, from, fl, to, tl, fn, ctx);
 }
 
+static int
+s_bucket_of_first (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void) v;
+    (void) vl;
+    if (kl < 4)
+        return 0; /* not a bucketed key: look further */
+    *(uint64_t *) ctx = vg_get_be32 (k);
+    return 1;
+}
+
+int
+vg_store_view_next_bucket (vg_store_view_t *v, vg_cf_t cf, uint32_t b, uint64_t *out)
+{
+    uint8_t k[4];
+    vg_be32 (k, b);
+    *out = UINT64_MAX;
+    int rc = vg_store_view_scan (v, cf, k, sizeof k, NULL, 0, s_bucket_of_first, out);
+    return rc < 0 ? rc : 0;
+}
+
 int
 vg_store_delete_range (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl)
 {

@@ -87,6 +87,12 @@ int vg_store_view_get (vg_store_view_t *v, vg_cf_t cf, const void *k, size_t kl,
 int vg_store_view_scan (vg_store_view_t *v, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
                         vg_store_kv_fn fn, void *ctx);
 
+/* The time bucket of the first key at or after bucket b in cf, for the families whose keys
+ * lead with a big-endian u32 bucket (samples, events), through view v: *out = the bucket,
+ * or UINT64_MAX when there is none.  Readers skip empty buckets with it (one seek).
+ * Returns 0 or -VG_ESTORE. */
+int vg_store_view_next_bucket (vg_store_view_t *v, vg_cf_t cf, uint32_t b, uint64_t *out);
+
 /* Delete every key in [from, to) of cf (retention) and compact the range. */
 int vg_store_delete_range (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl);
 

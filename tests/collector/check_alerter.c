@@ -19,6 +19,7 @@
 #include "collector/alerter.h"
 #include "common/err.h"
 #include "collector/ocsf.h"
+#include "common/pointer.h"
 #include "store/outbox.h"
 #include "store/store.h"
 #include "tests/support/store_fixture.h"
@@ -206,7 +207,7 @@ s_alerter (vg_store_t *s, const char *brokers, const char *topic, size_t max_inf
     cfg.flush_ms = 0;
     cfg.props = props;
     cfg.nprops = nprops;
-    cfg.ocsf = (vg_ocsf_ctx_t){ "0.1.0", "test-collector", s_sdir, NULL };
+    cfg.ocsf = (vg_ocsf_ctx_t){ "0.1.0", "test-collector", s_sdir, NULL, false };
     cfg.on_delivery = dr ? s_on_dr : NULL;
     cfg.ctx = dr;
     vg_alerter_t *a = vg_alerter_new (&cfg, s, err, sizeof err);
@@ -568,7 +569,7 @@ START_TEST (test_ocsf_superset)
             al.catalog = "";
         }
         size_t na = vg_alert_to_json (&al, a_buf, sizeof a_buf);
-        vg_ocsf_ctx_t c = { "0.1.0", "c1", "/var/lib/vigil", "telemetry.alerts.ocsf.v1" };
+        vg_ocsf_ctx_t c = { "0.1.0", "c1", "/var/lib/vigil", "telemetry.alerts.ocsf.v1", false };
         size_t nb = vg_ocsf_render (&al, &c, b_buf, sizeof b_buf);
         ck_assert_uint_lt (na, sizeof a_buf);
         ck_assert_uint_lt (nb, sizeof b_buf);
@@ -589,6 +590,16 @@ START_TEST (test_ocsf_superset)
         ck_assert_str_eq (json_string_value (json_object_get (rp, "store")), "/var/lib/vigil");
         ck_assert_int_eq (json_integer_value (json_object_get (rp, "from_ms")), al.first_seen_ms);
         ck_assert_int_eq (json_integer_value (json_object_get (rp, "to_ms")), al.window_end_ms);
+        /* The pointer URI names the same store, device and range (to exclusive) and parses
+         * back; live renders are not marked as replayed. */
+        vg_pointer_t ptr;
+        char perr[128];
+        ck_assert_int_eq (vg_pointer_parse (json_string_value (json_object_get (rp, "pointer")), &ptr, perr, sizeof perr), 0);
+        ck_assert_str_eq (ptr.store, "/var/lib/vigil");
+        ck_assert_str_eq (ptr.device, al.device);
+        ck_assert_int_eq (ptr.from_ms, al.first_seen_ms);
+        ck_assert_int_eq (ptr.to_ms, al.window_end_ms + 1);
+        ck_assert_ptr_null (json_object_get (rp, "replayed"));
         if (i != 5) {
             json_t *att = json_array_get (json_object_get (json_object_get (doc, "finding_info"), "attacks"), 1);
             ck_assert_str_eq (json_string_value (json_object_get (json_object_get (att, "technique"), "src_url")),

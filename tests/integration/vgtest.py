@@ -126,6 +126,22 @@ class Harness:
                f"inputs:\n{inputs}{extra}")
         return self.write(f"{agent_id}.yaml", cfg)
 
+    def detect_collector(self, agents=("sim1",), detect="tick: 1s\n  save_every: 1s\n"):
+        """Start a collector running the default rules (detectors/rules.yaml) with `detect`
+        settings; wait for its metrics.  Returns (config path, port, metrics port, store)."""
+        rules = os.path.join(self.a.source, "detectors", "rules.yaml")
+        cfg, port, mport = self.collector_config(agents=agents,
+                                                 extra=f"detect:\n  enabled: true\n  rules: {rules}\n  {detect}")
+        self.collector("collector", cfg)
+        wait_for(lambda: self.metrics(mport), 30, "collector metrics endpoint")
+        return cfg, port, mport, f"{self.dir}/collector-store"
+
+    def wait_detected(self, mport, timeout=300):
+        """Wait until the collector's detect stage analysed every accepted batch."""
+        return wait_for(lambda: (lambda m: m if m and m['vigil_detect_queue_batches'] == 0 and
+                                 m['vigil_detect_batches_total{result="ok"}'] >= m['vigil_batches_total{result="accepted"}']
+                                 else None)(self.metrics(mport)), timeout, "detect stage caught up")
+
     # ---- processes ----
     def start(self, key, argv):
         log = open(os.path.join(self.dir, f"{key}.log"), "ab")

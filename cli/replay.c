@@ -1,0 +1,471 @@
+/* replay.c - stored samples and events through a fresh detector engine, bucket by bucket, in
+ * data-time order (see replay.h).
+ *
+ * Invariant: every sample and event of the range of a selected device reaches the engine
+ * once, in (time, series key order) order with a bucket's samples before its events of the
+ * same millisecond, or is counted as corrupt; memory held for data is one bucket's samples
+ * and events (scratch arrays grow to the largest bucket, never per sample). */
+#include "cli/replay.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/replay_merge.h"
+#include "collector/detect_feed.h"
+#include "common/array.h"
+#include "common/buf.h"
+#include "common/byteorder.h"
+#include "common/err.h"
+#include "common/samples.h"
+#include "common/u64map.h"
+#include "detectors/engine.h"
+#include "proto/batch.h"
+#include "proto/vigil.pb-c.h"
+#include "store/sample_merge.h"
+#include "store/series_meta.h"
+
+/* The collector's detector state record (collector/detect_stage.c): its device inventory. */
+#define S_DETSTATE_KEY "engine"
+
+typedef struct {
+    uint64_t sid;
+    Vigil__SeriesMeta *m;     /* kept for state names; NULL when the series is not selected */
+} s_ser_t;
+
+typedef struct {
+    size_t off, len;          /* packed StoredEvent in evbuf */
+    int64_t ts;
+} s_ev_t;
+
+struct vg_replay {
+    vg_replay_cfg_t cfg;
+    vg_store_t *s;            /* borrowed */
+    vg_store_view_t *v;       /* borrowed */
+    vg_engine_t *engine;
+    vg_detect_feed_t *feed;   /* the device inventory (and its engine declarations) */
+    vg_alert_fn on_alert;
+    void *ctx;
+    vg_replay_stats_t st;
+    int64_t lo, hi;           /* data fed: [lo, hi) */
+    /* series seen, selected or not */
+    vg_u64map_t sermap;       /* series id -> index in ser */
+    s_ser_t *ser;
+    size_t nser, capser;
+    vg_buf_t meta;            /* scratch: a packed SeriesMeta */
+    char source[2 * VG_MAX_ID_LEN];
+    /* the current bucket */
+    vg_samples_t buf;
+    size_t used;
+    uint32_t *runser;         /* run -> index in ser */
+    size_t caprun;
+    vg_replay_merge_t *merge;
+    vg_buf_t evbuf;
+    s_ev_t *evs;
+    size_t nev, capev;
+    /* time */
+    int64_t event_time, last_tick;
+};
+
+/* ------------------------------------------------------------------------------------ */
+/* Devices and series */
+
+static int
+s_glob (const char *pattern, const char *s)
+{
+    return !pattern || fnmatch (pattern, s ? s : "", 0) == 0;
+}
+
+/* The inventory view of device id (added with what the store knows when the collector's
+ * saved inventory lacks it), or NULL when it cannot be kept. */
+static const vg_device_t *
+s_device (vg_replay_t *r, const char *id, const char *vendor)
+{
+    const vg_device_t *d = vg_detect_feed_find (r->feed, id);
+    if (d)
+        return d;
+    vg_device_t in = { id, vendor, "", "", "", "" };
+    return vg_detect_feed_device (r->feed, &in);
+}
+
+/* The device is selected by --device, --site and --vendor.  Without an inventory site the
+ * part of the id before its first '/' stands for the site ("site001/gnb1"). */
+static int
+s_selected (const vg_replay_t *r, const vg_device_t *d)
+{
+    if (!s_glob (r->cfg.device, d->id) || !s_glob (r->cfg.vendor, d->vendor))
+        return 0;
+    if (!r->cfg.site)
+        return 1;
+    if (d->site && d->site[0])
+        return s_glob (r->cfg.site, d->site);
+    char site[VG_MAX_ID_LEN];
+    snprintf (site, sizeof site, "%s", d->id);
+    site[strcspn (site, "/")] = '\0';
+    return s_glob (r->cfg.site, site);
+}
+
+/* Load the collector's saved device inventory, if any (a store without detection has none). */
+static int
+s_load_inventory (vg_replay_t *r)
+{
+    int rc = vg_store_view_get (r->v, VG_CF_DETSTATE, S_DETSTATE_KEY, strlen (S_DETSTATE_KEY), &r->meta);
+    if (rc == -VG_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    Vigil__DetectState *ds = vigil__detect_state__unpack (NULL, r->meta.len, r->meta.data);
+    if (!ds) {
+        r->st.corrupt++;
+        return 0;
+    }
+    for (size_t i = 0; i < ds->n_devices; i++) {
+        const Vigil__Device *d = ds->devices[i];
+        vg_device_t in = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
+        vg_detect_feed_device (r->feed, &in);
+    }
+    vigil__detect_state__free_unpacked (ds, NULL);
+    return 0;
+}
+
+/* Declare a stored series in the engine, as the collector did: its device, path, labels,
+ * kind and source ("agent/input").  Returns 0 when declared, 1 when not selected. */
+static int
+s_declare (vg_replay_t *r, uint64_t sid, const Vigil__SeriesMeta *m)
+{
+    if (!m->device || !m->path || m->n_labels > VG_MAX_LABELS || (int) m->kind < 0 ||
+        m->kind > VIGIL__SERIES_KIND__SERIES_KIND_STATE)
+        return 1;
+    const vg_device_t *d = s_device (r, m->device, m->vendor);
+    if (!d || !s_selected (r, d))
+        return 1;
+    vg_label_t labels[VG_MAX_LABELS];
+    for (size_t i = 0; i < m->n_labels; i++)
+        labels[i] = (vg_label_t) { m->labels[i]->key, m->labels[i]->value };
+    vg_series_info_t info = { d, m->path, labels, m->n_labels, (vg_kind_t) m->kind };
+    /* The source as the collector's feed names it: agent and input instance, else input kind. */
+    const char *src = m->source && m->source[0] ? m->source : m->input && m->input[0] ? m->input : "-";
+    snprintf (r->source, sizeof r->source, "%s/%s", m->agent_id ? m->agent_id : "", src);
+    return vg_engine_series_from (r->engine, sid, &info, r->source) < 0 ? 1 : 0;
+}
+
+/* The index in r->ser of series sid (looked up and declared on first sight), its record in
+ * *out (NULL when not selected).  Returns 0 or a store / memory error. */
+static int
+s_series (vg_replay_t *r, uint64_t sid, const s_ser_t **out)
+{
+    uint32_t idx;
+    if (vg_u64map_get (&r->sermap, sid, &idx)) {
+        *out = &r->ser[idx];
+        return 0;
+    }
+    uint8_t k[VG_SERIES_KEY_LEN];
+    vg_be64 (k, sid);
+    int rc = vg_store_view_get (r->v, VG_CF_SERIES, k, sizeof k, &r->meta);
+    if (rc < 0 && rc != -VG_ENOTFOUND)
+        return rc;
+    Vigil__SeriesMeta *m = rc == 0 ? vigil__series_meta__unpack (NULL, r->meta.len, r->meta.data) : NULL;
+    if (!m)
+        r->st.corrupt++;
+    else if (s_declare (r, sid, m) != 0) {
+        vigil__series_meta__free_unpacked (m, NULL);
+        m = NULL;
+        r->st.series_skipped++;
+    } else {
+        r->st.series++;
+    }
+    if (vg_array_reserve ((void **) &r->ser, &r->capser, r->nser + 1, sizeof *r->ser) < 0 ||
+        vg_u64map_put (&r->sermap, sid, (uint32_t) r->nser) < 0) {
+        if (m)
+            vigil__series_meta__free_unpacked (m, NULL);
+        return -VG_ENOMEM;
+    }
+    r->ser[r->nser] = (s_ser_t) { sid, m };
+    *out = &r->ser[r->nser++];
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Feeding */
+
+/* Data time advanced to t: tick the engine whenever it moved tick_ms (as the feed does). */
+static void
+s_advance (vg_replay_t *r, int64_t t)
+{
+    if (t > r->event_time)
+        r->event_time = t;
+    if (r->last_tick == INT64_MIN || r->event_time - r->last_tick >= r->cfg.tick_ms) {
+        vg_engine_tick (r->engine, r->event_time);
+        r->last_tick = r->event_time;
+    }
+}
+
+static void
+s_feed_sample (vg_replay_t *r, uint64_t sid, const Vigil__SeriesMeta *m, int64_t t, double v)
+{
+    if (m->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
+        if (!(v >= 0 && v < (double) m->n_state_names)) {
+            r->st.corrupt++;
+            return;
+        }
+        vg_engine_state (r->engine, sid, t, m->state_names[(size_t) v]);
+    } else {
+        vg_engine_sample (r->engine, sid, t, v);
+    }
+    r->st.samples++;
+    s_advance (r, t);
+}
+
+static void
+s_feed_event (vg_replay_t *r, const s_ev_t *x)
+{
+    Vigil__StoredEvent *e = vigil__stored_event__unpack (NULL, x->len, r->evbuf.data + x->off);
+    const vg_device_t *d = e && e->device && e->n_attrs <= VG_MAX_ATTRS ? s_device (r, e->device, e->vendor) : NULL;
+    if (!d) {
+        r->st.corrupt++;
+        goto done;
+    }
+    if (!s_selected (r, d))
+        goto done;
+    vg_label_t attrs[VG_MAX_ATTRS];
+    for (size_t i = 0; i < e->n_attrs; i++)
+        attrs[i] = (vg_label_t) { e->attrs[i]->key, e->attrs[i]->value };
+    vg_flow_t flow;
+    vg_gap_t gap;
+    vg_event_t ev = { d->id, e->ts_ms, (vg_event_type_t) e->type, attrs, e->n_attrs, NULL, NULL, e->input };
+    vg_batch_event_extras (e->flow, e->gap, &flow, &gap, &ev);
+    if (vg_engine_event (r->engine, &ev, d) == 0) {
+        r->st.events++;
+        s_advance (r, e->ts_ms);
+    }
+done:
+    if (e)
+        vigil__stored_event__free_unpacked (e, NULL);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Reading a bucket */
+
+static int
+s_append (void *ctx, int64_t ts, double v)
+{
+    vg_replay_t *r = ctx;
+    if (vg_samples_reserve (&r->buf, r->used + 1) < 0)
+        return -VG_ENOMEM;
+    r->buf.ts[r->used] = ts;
+    r->buf.v[r->used++] = v;
+    return 0;
+}
+
+/* One samples key of the bucket: decode its samples of the range as one run. */
+static int
+s_sample_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    vg_replay_t *r = ctx;
+    if (kl != VG_SAMPLE_KEY_LEN) {
+        r->st.corrupt++;
+        return 0;
+    }
+    const s_ser_t *x;
+    int rc = s_series (r, vg_get_be64 (k + 4), &x);
+    if (rc < 0 || !x->m)
+        return rc;
+    size_t off = r->used, run = vg_replay_merge_runs (r->merge);
+    rc = vg_sample_value_scan (v, vl, r->lo, r->hi, s_append, r);
+    if (rc == -VG_EPROTO || rc == -VG_ETRUNC) {
+        r->st.corrupt++;
+        r->used = off;
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    if (vg_array_reserve ((void **) &r->runser, &r->caprun, run + 1, sizeof *r->runser) < 0 ||
+        vg_replay_merge_add (r->merge, off, r->used - off) < 0)
+        return -VG_ENOMEM;
+    r->runser[run] = (uint32_t) (x - r->ser);
+    return 0;
+}
+
+/* One event key of the bucket (keys are in time order): keep it if inside the range. */
+static int
+s_event_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    vg_replay_t *r = ctx;
+    if (kl != VG_EVENT_KEY_LEN) {
+        r->st.corrupt++;
+        return 0;
+    }
+    int64_t ts = (int64_t) (vg_get_be64 (k + 4) ^ (1ULL << 63));
+    if (ts < r->lo || ts >= r->hi)
+        return 0;
+    if (vg_array_reserve ((void **) &r->evs, &r->capev, r->nev + 1, sizeof *r->evs) < 0)
+        return -VG_ENOMEM;
+    r->evs[r->nev++] = (s_ev_t) { r->evbuf.len, vl, ts };
+    return vg_buf_append (&r->evbuf, v, vl);
+}
+
+/* The first bucket >= b holding samples or events (UINT64_MAX: none): empty buckets cost
+ * one seek per column family, so a range from 0 costs no more than its data. */
+static int
+s_next_bucket (vg_replay_t *r, uint32_t b, uint64_t *out)
+{
+    uint64_t ns, ne;
+    int rc = vg_store_view_next_bucket (r->v, VG_CF_SAMPLES, b, &ns);
+    rc = rc ? rc : vg_store_view_next_bucket (r->v, VG_CF_EVENTS, b, &ne);
+    *out = ns < ne ? ns : ne;
+    return rc;
+}
+
+/* Read bucket b and feed it in time order. */
+static int
+s_bucket (vg_replay_t *r, uint32_t b)
+{
+    uint8_t k0[4], k1[4];
+    vg_be32 (k0, b);
+    vg_be32 (k1, b + 1);
+    const uint8_t *end = b == UINT32_MAX ? NULL : k1;
+    r->used = r->nev = 0;
+    vg_buf_reset (&r->evbuf);
+    vg_replay_merge_reset (r->merge);
+    int rc = vg_store_view_scan (r->v, VG_CF_SAMPLES, k0, 4, end, end ? 4 : 0, s_sample_key, r);
+    rc = rc ? rc : vg_store_view_scan (r->v, VG_CF_EVENTS, k0, 4, end, end ? 4 : 0, s_event_key, r);
+    if (rc < 0)
+        return rc;
+    r->st.buckets++;
+    if (r->used > r->st.max_bucket_samples)
+        r->st.max_bucket_samples = r->used;
+    vg_replay_merge_start (r->merge, r->buf.ts);
+    size_t ie = 0;
+    for (;;) {
+        int64_t ts = vg_replay_merge_peek (r->merge), te = ie < r->nev ? r->evs[ie].ts : INT64_MAX;
+        size_t i;
+        uint32_t run;
+        if (ts <= te && vg_replay_merge_next (r->merge, &i, &run)) {
+            const s_ser_t *x = &r->ser[r->runser[run]];
+            s_feed_sample (r, x->sid, x->m, r->buf.ts[i], r->buf.v[i]);
+        } else if (ie < r->nev) {
+            s_feed_event (r, &r->evs[ie++]);
+        } else {
+            break;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Life cycle */
+
+static void
+s_on_alert (void *ctx, const vg_alert_t *a)
+{
+    vg_replay_t *r = ctx;
+    if (a->time_ms < r->cfg.from_ms) {
+        r->st.warmup_alerts++;
+        return;
+    }
+    r->st.alerts++;
+    r->on_alert (r->ctx, a);
+}
+
+vg_replay_t *
+vg_replay_new (const vg_replay_cfg_t *cfg, vg_store_t *s, vg_store_view_t *v, const vg_rules_t *rules,
+               vg_alert_fn on_alert, void *ctx, char *err, size_t errlen)
+{
+    vg_replay_t *r = calloc (1, sizeof *r);
+    if (!r) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    r->cfg = *cfg;
+    if (r->cfg.tick_ms <= 0)
+        r->cfg.tick_ms = 10000;
+    if (r->cfg.lateness_ms < 0)
+        r->cfg.lateness_ms = 30000;
+    if (r->cfg.warmup_ms < 0)
+        r->cfg.warmup_ms = 0;
+    r->s = s;
+    r->v = v;
+    r->on_alert = on_alert;
+    r->ctx = ctx;
+    r->event_time = r->last_tick = INT64_MIN;
+    r->hi = r->cfg.to_ms;
+    r->lo = r->cfg.from_ms < INT64_MIN + r->cfg.warmup_ms ? INT64_MIN : r->cfg.from_ms - r->cfg.warmup_ms;
+    vg_engine_cfg_t ec = { 0 };
+    ec.lateness_ms = r->cfg.lateness_ms;
+    ec.tick_ms = r->cfg.tick_ms;
+    ec.max_buffered = r->cfg.max_buffered;
+    r->engine = vg_engine_new (rules, &ec, s_on_alert, r);
+    vg_detect_feed_cfg_t fc = { r->cfg.tick_ms, 0, 0, r->cfg.lateness_ms, 0 };
+    r->feed = r->engine ? vg_detect_feed_new (&fc, r->engine) : NULL;
+    r->merge = vg_replay_merge_new ();
+    if (!r->feed || !r->merge) {
+        snprintf (err, errlen, "out of memory");
+        goto fail;
+    }
+    int rc = s_load_inventory (r);
+    if (rc < 0) {
+        snprintf (err, errlen, "reading the device inventory: %s", vg_strerror (rc));
+        goto fail;
+    }
+    return r;
+fail:
+    vg_replay_destroy (&r);
+    return NULL;
+}
+
+int
+vg_replay_run (vg_replay_t *r)
+{
+    if (r->hi <= r->lo)
+        return 0;
+    int64_t bms = vg_store_bucket_ms (r->s);
+    uint64_t b = vg_store_bucket (r->lo, bms), last = vg_store_bucket (r->hi - 1, bms);
+    while (b <= last) {
+        uint64_t next;
+        int rc = s_next_bucket (r, (uint32_t) b, &next);
+        if (rc < 0)
+            return rc;
+        if (next > last)
+            break;
+        rc = s_bucket (r, (uint32_t) next);
+        if (rc < 0)
+            return rc;
+        b = next + 1;
+    }
+    /* The end of the range is the end of input: release what the reorder buffers hold. */
+    vg_engine_flush (r->engine);
+    if (r->event_time != INT64_MIN)
+        vg_engine_tick (r->engine, r->event_time);
+    return 0;
+}
+
+void
+vg_replay_stats (const vg_replay_t *r, vg_replay_stats_t *out)
+{
+    *out = r->st;
+}
+
+void
+vg_replay_destroy (vg_replay_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_replay_t *r = *self_p;
+    /* The engine holds views of the feed's devices: it goes first. */
+    vg_engine_destroy (&r->engine);
+    vg_detect_feed_destroy (&r->feed);
+    for (size_t i = 0; i < r->nser; i++)
+        if (r->ser[i].m)
+            vigil__series_meta__free_unpacked (r->ser[i].m, NULL);
+    free (r->ser);
+    vg_u64map_free (&r->sermap);
+    vg_buf_free (&r->meta);
+    vg_samples_free (&r->buf);
+    free (r->runser);
+    vg_replay_merge_destroy (&r->merge);
+    vg_buf_free (&r->evbuf);
+    free (r->evs);
+    free (r);
+    *self_p = NULL;
+}

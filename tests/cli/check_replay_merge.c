@@ -1,0 +1,122 @@
+/* check_replay_merge.c - the time-ordered merge vigil replay feeds the detectors through: every
+ * sample of every run comes out exactly once, in time order, ties in run order then run
+ * position; empty runs and resets; and --pointer filling a command's unset options. */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_args.h"
+#include "cli/replay_merge.h"
+#include "tests/support/suite.h"
+
+START_TEST (merges_in_time_order_ties_by_run)
+{
+    /* run 0: 10 20 20 40, run 1: (empty), run 2: 5 20 50, run 3: 20 */
+    const int64_t ts[] = { 10, 20, 20, 40, 5, 20, 50, 20 };
+    vg_replay_merge_t *m = vg_replay_merge_new ();
+    ck_assert_ptr_nonnull (m);
+    ck_assert_int_eq (vg_replay_merge_add (m, 0, 4), 0);
+    ck_assert_int_eq (vg_replay_merge_add (m, 4, 0), 0);
+    ck_assert_int_eq (vg_replay_merge_add (m, 4, 3), 0);
+    ck_assert_int_eq (vg_replay_merge_add (m, 7, 1), 0);
+    ck_assert_uint_eq (vg_replay_merge_runs (m), 4);
+    vg_replay_merge_start (m, ts);
+    const size_t want_idx[] = { 4, 0, 1, 2, 5, 7, 3, 6 };
+    const uint32_t want_run[] = { 2, 0, 0, 0, 2, 3, 0, 2 };
+    for (size_t k = 0; k < 8; k++) {
+        size_t i;
+        uint32_t run;
+        ck_assert_int_eq (vg_replay_merge_peek (m), ts[want_idx[k]]);
+        ck_assert_int_eq (vg_replay_merge_next (m, &i, &run), 1);
+        ck_assert_uint_eq (i, want_idx[k]);
+        ck_assert_uint_eq (run, want_run[k]);
+    }
+    size_t i;
+    uint32_t run;
+    ck_assert_int_eq (vg_replay_merge_next (m, &i, &run), 0);
+    ck_assert (vg_replay_merge_peek (m) == INT64_MAX);
+    /* Reset: a merge with no runs yields nothing. */
+    vg_replay_merge_reset (m);
+    ck_assert_uint_eq (vg_replay_merge_runs (m), 0);
+    vg_replay_merge_start (m, ts);
+    ck_assert_int_eq (vg_replay_merge_next (m, &i, &run), 0);
+    vg_replay_merge_destroy (&m);
+    ck_assert_ptr_null (m);
+    vg_replay_merge_destroy (&m); /* NULL-safe */
+}
+END_TEST
+
+/* Many random runs against the definition: sorted by (ts, run, position), each once. */
+START_TEST (random_runs_match_a_stable_sort)
+{
+    enum { RUNS = 300, MAXN = 40 };
+    int64_t *ts = malloc (RUNS * MAXN * sizeof *ts);
+    uint32_t *seen = calloc (RUNS * MAXN, sizeof *seen);
+    ck_assert (ts && seen);
+    vg_replay_merge_t *m = vg_replay_merge_new ();
+    srand (7);
+    for (int round = 0; round < 3; round++) {
+        vg_replay_merge_reset (m);
+        size_t used = 0;
+        for (int r = 0; r < RUNS; r++) {
+            size_t n = (size_t) (rand () % MAXN);
+            int64_t t = rand () % 1000;
+            for (size_t k = 0; k < n; k++) {
+                ts[used + k] = t;
+                t += rand () % 3; /* sorted, with repeats */
+            }
+            ck_assert_int_eq (vg_replay_merge_add (m, used, n), 0);
+            used += n;
+        }
+        memset (seen, 0, used * sizeof *seen);
+        vg_replay_merge_start (m, ts);
+        size_t i, got = 0, last_i = 0;
+        uint32_t run, last_run = 0;
+        int64_t last_t = INT64_MIN;
+        while (vg_replay_merge_next (m, &i, &run)) {
+            ck_assert_uint_lt (i, used);
+            ck_assert_uint_eq (seen[i]++, 0);
+            ck_assert (ts[i] >= last_t);
+            if (got && ts[i] == last_t)
+                ck_assert (run > last_run || (run == last_run && i > last_i));
+            last_t = ts[i];
+            last_run = run;
+            last_i = i;
+            got++;
+        }
+        ck_assert_uint_eq (got, used);
+    }
+    vg_replay_merge_destroy (&m);
+    free (ts);
+    free (seen);
+}
+END_TEST
+
+START_TEST (pointer_fills_unset_options)
+{
+    vg_pointer_t p;
+    const char *store = NULL, *device = "given/dev", *path = NULL, *from = NULL, *to = NULL;
+    ck_assert_int_eq (vg_cli_pointer ("test", "vigil://site001/gnb1?store=/s&path=/a/b&from=10&to=20", &p, &store,
+                                      &device, &path, &from, &to),
+                      0);
+    ck_assert_str_eq (store, "/s");
+    ck_assert_str_eq (device, "given/dev"); /* an option given wins */
+    ck_assert_str_eq (path, "/a/b");
+    ck_assert_str_eq (from, "10");
+    ck_assert_str_eq (to, "20");
+    /* Options a command does not take are NULL; a bad pointer is refused. */
+    const char *s2 = NULL;
+    ck_assert_int_eq (vg_cli_pointer ("test", "vigil://d?from=1&to=2", &p, &s2, NULL, NULL, NULL, NULL), 0);
+    ck_assert_ptr_null (s2);
+    ck_assert_int_eq (vg_cli_pointer ("test", "http://d", &p, &s2, NULL, NULL, NULL, NULL), -1);
+}
+END_TEST
+
+Suite *
+vg_replay_merge_suite (void)
+{
+    const TTest *tests[] = { merges_in_time_order_ties_by_run, random_runs_match_a_stable_sort,
+                             pointer_fills_unset_options };
+    return vg_test_suite ("replay_merge", "merge", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
+}
