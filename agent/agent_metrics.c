@@ -69,25 +69,24 @@ static const vg_metric_t s_agent[] = {
     S_AG ("vigil_agent_healthy", "gauge", NULL, healthy, VG_METRIC_U64),
 };
 
-/* The `input` label of input i (escaped); "" if it does not fit, which cannot happen for
- * source names of at most 63 bytes. */
-static void
-s_input_label (const vg_agent_input_metrics_t *in, char *buf, size_t size)
+/* Inputs shown: all the configuration allows. */
+static size_t
+s_shown (const vg_agent_metrics_snapshot_t *snap)
 {
-    vg_metrics_label (buf, size, "input", in->name);
+    return snap->ninputs < VG_AGENT_METRICS_MAX_INPUTS ? snap->ninputs : VG_AGENT_METRICS_MAX_INPUTS;
 }
 
 /* vigil_agent_input_info{input,index,type} 1: which configured input a label names. */
 static void
 s_info (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t *snap)
 {
-    if (snap->ninputs == 0)
+    if (s_shown (snap) == 0)
         return;
     vg_metrics_put (out, "# TYPE vigil_agent_input_info gauge\n");
-    for (size_t i = 0; i < snap->ninputs; i++) {
+    for (size_t i = 0; i < s_shown (snap); i++) {
         const vg_agent_input_metrics_t *in = &snap->inputs[i];
         char label[160], type[96];
-        s_input_label (in, label, sizeof label);
+        vg_metrics_label (label, sizeof label, "input", in->name);
         vg_metrics_label (type, sizeof type, "type", in->type);
         vg_metrics_put (out, "vigil_agent_input_info{%s,index=\"%zu\",%s} 1\n", label, in->index, type);
     }
@@ -99,15 +98,15 @@ static void
 s_kind_counters (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t *snap)
 {
     bool any = false;
-    for (size_t i = 0; i < snap->ninputs; i++)
+    for (size_t i = 0; i < s_shown (snap); i++)
         any = any || snap->inputs[i].ncounters > 0;
     if (!any)
         return;
     vg_metrics_put (out, "# TYPE vigil_agent_input_kind_total counter\n");
-    for (size_t i = 0; i < snap->ninputs; i++) {
+    for (size_t i = 0; i < s_shown (snap); i++) {
         const vg_agent_input_metrics_t *in = &snap->inputs[i];
         char label[160], counter[96];
-        s_input_label (in, label, sizeof label);
+        vg_metrics_label (label, sizeof label, "input", in->name);
         for (size_t k = 0; k < in->ncounters; k++) {
             vg_metrics_label (counter, sizeof counter, "counter", in->counter_names[k]);
             vg_metrics_put (out, "vigil_agent_input_kind_total{%s,%s} %llu\n", label, counter,
@@ -127,10 +126,10 @@ vg_agent_metrics_render (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t
     /* Instances: every input for s_input, those that decode for s_decode. */
     char labels[VG_AGENT_METRICS_MAX_INPUTS][160];
     vg_metric_instance_t all[VG_AGENT_METRICS_MAX_INPUTS], dec[VG_AGENT_METRICS_MAX_INPUTS];
-    size_t n = snap->ninputs < VG_AGENT_METRICS_MAX_INPUTS ? snap->ninputs : VG_AGENT_METRICS_MAX_INPUTS, nd = 0;
+    size_t n = s_shown (snap), nd = 0;
     for (size_t i = 0; i < n; i++) {
         const vg_agent_input_metrics_t *in = &snap->inputs[i];
-        s_input_label (in, labels[i], sizeof labels[i]);
+        vg_metrics_label (labels[i], sizeof labels[i], "input", in->name);
         all[i] = (vg_metric_instance_t) { in, labels[i] };
         if (in->has_decode)
             dec[nd++] = (vg_metric_instance_t) { &in->decode, labels[i] };
