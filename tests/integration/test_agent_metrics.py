@@ -80,8 +80,9 @@ def body(h):
     cfg, _, cmport = h.collector_config(name="c", port=port, agents=("a1",))
     h.collector("c", cfg)
     wait_for(lambda: h.metrics(cmport), 30, "collector up")
-    # A short backfill, then a step every second: batches keep flowing at a steady pace.
-    inputs = ("  - type: sim\n    seed: 5\n    sites: 1\n    start: -5m\n    interval: 1s\n    speed: max\n"
+    # A step every second in real time (not "max": that pauses while the spool holds a few
+    # windows, and the spool is to grow while the collector is away).
+    inputs = ("  - type: sim\n    seed: 5\n    sites: 1\n    start: -20s\n    interval: 1s\n    speed: realtime\n"
               f"  - type: udp\n    listen: 127.0.0.1:{udp1}\n    format: jti\n"
               f"  - type: udp\n    listen: 127.0.0.1:{udp2}\n    format: jti\n")
     a = h.agent_config("a1", [port], inputs, extra="batch:\n  max_samples: 1024\n  max_age: 200ms\n",
