@@ -255,6 +255,10 @@ s_pump (vg_sender_t *s, int64_t now)
     if (s->state != S_READY || now < s->retry_after_ms)
         return;
     size_t inflight = vg_sender_inflight (s);
+    /* The stall clock runs while an answer is owed: from the last ACK, or from now when
+     * nothing was in flight (after a quiet spell the first batch is not "late" already). */
+    if (inflight == 0)
+        s->last_progress_ms = now;
     while (inflight < s->cfg.window) {
         uint64_t first = vg_spool_first (s->spool);
         uint64_t seq = s->sent_upto < first ? first : vg_spool_after (s->spool, s->sent_upto);

@@ -310,7 +310,7 @@ s_event_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl
 static int
 s_next_bucket (vg_replay_t *r, uint32_t b, uint64_t *out)
 {
-    uint64_t ns, ne;
+    uint64_t ns = UINT64_MAX, ne = UINT64_MAX;
     int rc = vg_store_view_next_bucket (r->v, VG_CF_SAMPLES, b, &ns);
     rc = rc ? rc : vg_store_view_next_bucket (r->v, VG_CF_EVENTS, b, &ne);
     *out = ns < ne ? ns : ne;

@@ -96,7 +96,7 @@ s_start_alerter (vg_collector_t *c, char *err, size_t errlen)
                             .nprops = cfg->nkafka_props,
                             .max_inflight = (size_t) cfg->kafka_max_inflight,
                             .flush_ms = cfg->kafka_flush_ms,
-                            .ocsf = { VG_VERSION, cfg->id, cfg->store_path, NULL } };
+                            .ocsf = { .product_version = VG_VERSION, .collector_id = cfg->id, .store_path = cfg->store_path } };
     c->alerter = vg_alerter_new (&kc, c->store, err, errlen);
     free (props);
     if (!c->alerter)

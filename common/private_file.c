@@ -57,7 +57,8 @@ int
 vg_secret_read (const char *path, char **out, char *err, size_t errlen)
 {
     *out = NULL;
-    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO named as a secret is refused below, not waited on at start. */
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         snprintf (err, errlen, "secret file %s: cannot open: %s", path, strerror (errno));
         return -VG_EIO;

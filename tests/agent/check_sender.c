@@ -414,12 +414,41 @@ START_TEST (no_endpoints_refused)
 }
 END_TEST
 
+static size_t s_want_seen;
+static bool
+c_seen (void)
+{
+    return s_peers[0].nseen >= s_want_seen;
+}
+
+/* A quiet spell longer than the timeout (the link alive: heartbeats answered) does not make
+ * the next batch "stalled" at once: the stall clock starts when an answer becomes owed.
+ * Before, an input that posts every few seconds failed over on every batch. */
+START_TEST (quiet_link_is_not_a_stall)
+{
+    s_start (2, 8, 300, 0);
+    vg_sender_stats_t st;
+    s_send_all (1, &st);
+    s_want_hb = (size_t) s_peers[0].heartbeats + 10; /* 10 x 50 ms: past the 300 ms timeout */
+    ck_assert (s_run_until (c_heartbeats));
+    s_peers[0].auto_ack = false;
+    s_spool_batches (1);
+    s_want_seen = 2;
+    ck_assert (s_run_until (c_seen));
+    s_want_hb = (size_t) s_peers[0].heartbeats + 2; /* 100 ms unanswered: within the timeout */
+    ck_assert (s_run_until (c_heartbeats));
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_eq (st.failovers, 0);
+    ck_assert_uint_eq (st.endpoint, 0);
+}
+END_TEST
+
 Suite *
 vg_sender_suite (void)
 {
     const TTest *tests[] = {
         delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
-        failover_to_second, returns_to_primary, no_endpoints_refused,
+        failover_to_second, returns_to_primary, no_endpoints_refused, quiet_link_is_not_a_stall,
     };
     return vg_test_suite ("sender", "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

@@ -169,7 +169,7 @@ main (int argc, char **argv)
                             .format = VG_OUTBOX_JSON,
                             .max_inflight = (size_t) max_inflight, /* 0: the collector's default */
                             .flush_ms = 10000,
-                            .ocsf = { "0.1.0", "bench", store_dir, NULL },
+                            .ocsf = { .product_version = "0.1.0", .collector_id = "bench", .store_path = store_dir },
                             .on_delivery = s_on_dr,
                             .ctx = &acc };
     vg_alerter_t *al = vg_alerter_new (&ac, s, err, sizeof err);

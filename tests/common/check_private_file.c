@@ -2,6 +2,7 @@
  * trailing newline stripped, missing, empty, oversized), directories created 0700, and the
  * group/world-access test behind the daemons' warnings. */
 #include <check.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,11 @@ START_TEST (missing_empty_and_odd_files_are_errors)
     free (big);
     ck_assert_int_eq (vg_secret_read (t_file, &s, err, sizeof err), -VG_ETOOBIG);
     ck_assert_ptr_null (s);
+    /* A FIFO (no writer) is refused at once, not waited on. */
+    ck_assert_int_eq (unlink (t_file), 0);
+    ck_assert_int_eq (mkfifo (t_file, 0600), 0);
+    ck_assert_int_eq (vg_secret_read (t_file, &s, err, sizeof err), -VG_ECONFIG);
+    ck_assert_ptr_nonnull (strstr (err, "not a regular file"));
 }
 END_TEST
 
