@@ -543,8 +543,10 @@ s_parse_allowlist (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_allowlist_t *al
                 if (k == 1)
                     hi = lo;
                 if ((k != 1 && k != 2) || lo > hi || hi > 65535) {
+                    /* the message quotes pl[j]: format it before the list is freed */
+                    rc = vg_rules__fail (c, ports, kb, "bad port '%s' (N or N-M)", pl[j]);
                     vg_rules__free_list (pl, np);
-                    return vg_rules__fail (c, ports, kb, "bad port '%s' (N or N-M)", pl[j]);
+                    return rc;
                 }
                 e.port_lo = lo;
                 e.port_hi = hi;
