@@ -533,8 +533,10 @@ s_parse_allowlist (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_allowlist_t *al
         size_t np = 0;
         vg_rules__join (kb, sizeof kb, where, "ports");
         rc = vg_rules__get_list (c, ports, kb, &pl, &np);
-        if (rc)
+        if (rc) {
+            vg_rules__free_list (pl, np); /* what it made before failing */
             return rc;
+        }
         for (size_t j = 0; j < (np ? np : 1); j++) {
             if (np) {
                 unsigned lo, hi;
