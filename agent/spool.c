@@ -107,7 +107,8 @@ s_classify (const char *name, uint64_t *seq)
         v = v * 10 + d;
     }
     const char *rest = name + S_DIGITS;
-    if (v == 0 || strncmp (rest, S_SUFFIX, strlen (S_SUFFIX)) != 0)
+    /* UINT64_MAX is never a seq: next_seq (one past the highest) must stay representable. */
+    if (v == 0 || v == UINT64_MAX || strncmp (rest, S_SUFFIX, strlen (S_SUFFIX)) != 0)
         return S_NAME_OTHER;
     rest += strlen (S_SUFFIX);
     *seq = v;
@@ -703,6 +704,12 @@ vg_spool_put (vg_spool_t *s, uint64_t seq, const void *data, size_t len)
 {
     if (seq != s->next_seq || (len > 0 && !data))
         return -VG_EINVAL;
+    if (seq == UINT64_MAX) {
+        /* No seq left (only a forged state file gets here): next_seq would wrap to 0 and
+         * hand out seqs again. */
+        s->st.full_rejects++;
+        return -VG_EFULL;
+    }
     if (len > UINT32_MAX || S_HDR_LEN + (uint64_t) len > s->max_bytes)
         return -VG_ETOOBIG;
     uint64_t size = S_HDR_LEN + (uint64_t) len;

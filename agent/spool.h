@@ -72,8 +72,9 @@ uint64_t vg_spool_next_seq (const vg_spool_t *s);
 /* Store one batch durably before it is sent.  seq must equal vg_spool_next_seq(); the data is
  * copied to disk (the caller keeps ownership of data).  Returns 0; -VG_EINVAL if seq is not
  * next_seq; -VG_ETOOBIG if one batch could never fit (len > 4 GiB or > max_bytes);
- * -VG_EFULL if max_bytes or max_batches would be exceeded or the disk is full (nothing is
- * written, next_seq does not move); -VG_EIO on other write errors. */
+ * -VG_EFULL if max_bytes or max_batches would be exceeded, the disk is full or no seq is
+ * left (seq is UINT64_MAX) (nothing is written, next_seq does not move); -VG_EIO on other
+ * write errors. */
 int vg_spool_put (vg_spool_t *s, uint64_t seq, const void *data, size_t len);
 
 /* Read batch seq into out (reset first; out keeps its memory across calls) and verify its

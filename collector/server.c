@@ -194,16 +194,25 @@ s_agent_matches_key (vg_server_t *srv, const char *user_id, const char *agent_id
     return false;
 }
 
+Vigil__Hello *
+vg_server_parse_hello (const uint8_t *p, size_t len)
+{
+    Vigil__Hello *h = vigil__hello__unpack (NULL, len, p);
+    if (h && (!h->agent_id || strnlen (h->agent_id, VG_MAX_ID_LEN + 1) > VG_MAX_ID_LEN)) {
+        vigil__hello__free_unpacked (h, NULL);
+        h = NULL;
+    }
+    return h;
+}
+
 static void
 s_handle_hello (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *user_id, const uint8_t *p,
                 size_t len)
 {
-    Vigil__Hello *h = vigil__hello__unpack (NULL, len, p);
-    if (!h || !h->agent_id || strnlen (h->agent_id, VG_MAX_ID_LEN + 1) > VG_MAX_ID_LEN) {
+    Vigil__Hello *h = vg_server_parse_hello (p, len);
+    if (!h) {
         srv->stats.bad_msgs++;
         vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server", "malformed HELLO (%zu bytes) dropped", len);
-        if (h)
-            vigil__hello__free_unpacked (h, NULL);
         return;
     }
     srv->stats.hello++;

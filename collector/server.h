@@ -16,6 +16,7 @@
 #include "collector/ingest.h"
 #include "store/store.h"
 #include "collector/zap.h"
+#include "proto/vigil.pb-c.h"
 
 typedef struct {
     const char *listen;           /* ZeroMQ endpoint, e.g. tcp://127.0.0.1:5555 */
@@ -58,5 +59,10 @@ typedef void (*vg_server_tick_fn) (void *ctx);
 void vg_server_on_tick (vg_server_t *srv, vg_server_tick_fn fn, void *ctx);
 
 const vg_server_stats_t *vg_server_stats (const vg_server_t *srv);
+
+/* The HELLO payload p[0..len) unpacked, or NULL when it is not a vigil.Hello or its agent_id
+ * is missing or longer than VG_MAX_ID_LEN.  The caller frees the result with
+ * vigil__hello__free_unpacked (h, NULL).  Pure (no server state): the fuzz target calls it. */
+Vigil__Hello *vg_server_parse_hello (const uint8_t *p, size_t len);
 
 #endif

@@ -533,8 +533,10 @@ s_parse_allowlist (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_allowlist_t *al
         size_t np = 0;
         vg_rules__join (kb, sizeof kb, where, "ports");
         rc = vg_rules__get_list (c, ports, kb, &pl, &np);
-        if (rc)
+        if (rc) {
+            vg_rules__free_list (pl, np); /* what it made before failing */
             return rc;
+        }
         for (size_t j = 0; j < (np ? np : 1); j++) {
             if (np) {
                 unsigned lo, hi;
@@ -543,8 +545,10 @@ s_parse_allowlist (vg_rules_ctx_t *c, const vg_cfg_node_t *n, vg_allowlist_t *al
                 if (k == 1)
                     hi = lo;
                 if ((k != 1 && k != 2) || lo > hi || hi > 65535) {
+                    /* the message quotes pl[j]: format it before the list is freed */
+                    rc = vg_rules__fail (c, ports, kb, "bad port '%s' (N or N-M)", pl[j]);
                     vg_rules__free_list (pl, np);
-                    return vg_rules__fail (c, ports, kb, "bad port '%s' (N or N-M)", pl[j]);
+                    return rc;
                 }
                 e.port_lo = lo;
                 e.port_hi = hi;

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/byteorder.h"
+#include "common/crc32c.h"
 #include "common/err.h"
 #include "agent/spool.h"
 #include "tests/support/tmpdir.h"
@@ -575,6 +577,39 @@ START_TEST (state_lost_recovered_from_batches)
 }
 END_TEST
 
+START_TEST (last_seq_never_wraps)
+{
+    /* A state file (valid CRC) whose next seq is UINT64_MAX, and a batch named UINT64_MAX:
+     * the name is not a seq, and the put that would wrap next_seq to 0 is refused as full
+     * (found by tests/fuzz/fuzz_spool.c). */
+    vg_spool_t *s = s_open (s_t.dir, 0, 0);
+    uint64_t epoch = vg_spool_epoch (s);
+    vg_spool_destroy (&s);
+    uint8_t st[36];
+    memcpy (st, "VGSS", 4);
+    vg_le16 (st + 4, 1);
+    vg_le16 (st + 6, sizeof st);
+    vg_le64 (st + 8, epoch);
+    vg_le64 (st + 16, 5);
+    vg_le64 (st + 24, UINT64_MAX);
+    vg_le32 (st + 32, vg_crc32c (0, st, 32));
+    char sp[256], last[256];
+    snprintf (sp, sizeof sp, "%s/spool.state", s_t.dir);
+    s_write_file (sp, st, sizeof st);
+    s_path (last, sizeof last, s_t.dir, UINT64_MAX, "");
+    s_write_file (last, "not a batch", 11);
+    s = s_open (s_t.dir, 0, 0);
+    vg_spool_stats_t sst;
+    vg_spool_stats (s, &sst);
+    ck_assert_uint_eq (sst.ignored_files, 1);
+    ck_assert_uint_eq (vg_spool_next_seq (s), UINT64_MAX);
+    ck_assert_int_eq (vg_spool_put (s, UINT64_MAX, "x", 1), -VG_EFULL);
+    ck_assert_uint_eq (vg_spool_next_seq (s), UINT64_MAX);
+    ck_assert_uint_eq (vg_spool_first (s), 0);
+    vg_spool_destroy (&s);
+}
+END_TEST
+
 START_TEST (interrupted_ack_finished_at_open)
 {
     /* A crash between persisting acked_seq and unlinking files leaves acked files behind:
@@ -821,6 +856,7 @@ vg_spool_suite (void)
         { "drop_hole", drop_makes_hole },
         { "wiped", wiped_dir_new_epoch },
         { "state_lost", state_lost_recovered_from_batches },
+        { "last_seq", last_seq_never_wraps },
         { "interrupted_ack", interrupted_ack_finished_at_open },
         { "symlinks", symlinks_and_foreign_names },
         { "foreign_epoch", foreign_epoch_dropped },

@@ -162,6 +162,16 @@ START_TEST (errors_read_like_config)
                   "t.yaml:4: key 'rules[a].match.labels': label matches must be strings");
     parse_err_is ("rules:\n  - id: a\n    detector: flap\n    match: { [x]: 1 }\n",
                   "t.yaml:4: key 'rules[a].match': keys must be scalars");
+    /* The bad port is named from the list before the list is freed (a use after free, found
+     * by tests/fuzz/fuzz_config.c). */
+    parse_err_is ("allowlists:\n  - name: l\n    entries:\n"
+                  "      - { cidr: 10.0.0.0/8, ports: [\"53\", \"http\"] }\n",
+                  "t.yaml:4: key 'allowlists[l].entries.ports': bad port 'http' (N or N-M)");
+    /* A port list refused half-way is freed (a leak under the sanitizer build, found by
+     * fuzz_config). */
+    parse_err_is ("allowlists:\n  - name: l\n    entries:\n"
+                  "      - { cidr: 10.0.0.0/8, ports: [\"53\", [1]] }\n",
+                  "t.yaml:4: key 'allowlists[l].entries.ports': list entries must be strings");
     /* err may be NULL */
     vg_rules_t *rs = NULL;
     ck_assert_int_eq (vg_rules_parse ("rulez: 1\n", 9, "t.yaml", &rs, NULL, 0), -VG_ECONFIG);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh - build the libFuzzer targets (clang, -DVG_FUZZ=ON) and run each for a
-# bounded time, seeded from ../shared/samples.  Inputs kept under tests/fuzz/regressions/
-# <target>/ are replayed first.  A crash, leak, timeout or OOM fails the run and the input
-# that caused it is saved there (commit it: it becomes a regression test).
+# bounded time, seeded from ../shared/samples (decoders), the repository's example configs
+# and rules (fuzz_config) or seeds the target writes itself (fuzz_batch, fuzz_control,
+# fuzz_spool).  Inputs kept under tests/fuzz/regressions/<target>/ are replayed first.  A
+# crash, leak, timeout or OOM fails the run and the input that caused it is saved there
+# (commit it: it becomes a regression test).
 # Usage: tests/fuzz/run.sh [TARGET...]      (default: every tests/fuzz/fuzz_*.c)
 # Env:   VG_FUZZ_SECONDS=20    time per target
 #        VG_FUZZ_BUILD=DIR     build directory (default: build-fuzz at the repo root)
@@ -68,6 +70,10 @@ seed() {  # target corpus-dir
       cp "$samples"/3gpp/*.xml "$c"/ ;;
     fuzz_ves)
       cp "$samples"/ves/*.json "$c"/ ;;
+    fuzz_batch | fuzz_control | fuzz_spool)  # made by the target itself (tests/fuzz/fuzz_seed.h)
+      VG_FUZZ_SEEDS=$c "$build/fuzz/$t" >/dev/null 2>&1 ;;
+    fuzz_config)
+      cp "$root"/deploy/examples/*.yaml "$root"/detectors/rules.yaml "$c"/ ;;
   esac
 }
 
