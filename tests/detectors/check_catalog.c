@@ -435,23 +435,43 @@ START_TEST (x01_common_mode)
 }
 END_TEST
 
+/* Twenty gNBs of vendor VX declared to the engine. */
+typedef struct {
+    vg_device_t devs[20];
+    char names[20][16];
+} s_vx_fleet_t;
+
+static void
+s_vx_fleet (s_vx_fleet_t *f)
+{
+    for (int i = 0; i < 20; i++) {
+        snprintf (f->names[i], sizeof f->names[i], "s1/g%02d", i);
+        f->devs[i] = (vg_device_t) { f->names[i], "VX", "g", "gnb", "s1", "1.0" };
+        ck_assert_int_eq (vg_engine_device (g_e, &f->devs[i]), 0);
+    }
+}
+
+static void
+s_reboot (const vg_device_t *d, int64_t ts)
+{
+    vg_label_t why[] = { { "reason", "unknown" } };
+    event (d, ts, VG_EV_REBOOT, why, 1, NULL);
+}
+
 /* A source that does not know the vendor (UDP-notif without its vendor module) declares
  * the device with empty attributes: what is known stays, the reboots still count in the
  * vendor's fleet. */
 START_TEST (x01_anonymous_declarations_keep_the_vendor)
 {
-    vg_device_t devs[20], anon[20];
-    char names[20][16];
+    s_vx_fleet_t f;
+    s_vx_fleet (&f);
+    vg_device_t anon[20];
     for (int i = 0; i < 20; i++) {
-        snprintf (names[i], sizeof names[i], "s1/g%02d", i);
-        devs[i] = (vg_device_t) { names[i], "VX", "g", "gnb", "s1", "1.0" };
-        anon[i] = (vg_device_t) { names[i], "", "", "", "", NULL };
-        ck_assert_int_eq (vg_engine_device (g_e, &devs[i]), 0);
+        anon[i] = (vg_device_t) { f.names[i], "", "", "", "", NULL };
         ck_assert_int_eq (vg_engine_device (g_e, &anon[i]), 0);
     }
-    vg_label_t why[] = { { "reason", "unknown" } };
     for (int i = 0; i < 6; i++)
-        event (&anon[i], T0 + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+        s_reboot (&anon[i], T0 + i * MIN);
     const vg_alert_t *a = first (g_c, "x01");
     ck_assert_ptr_nonnull (a);
     ck_assert_str_eq (a->vendor, "VX");
@@ -464,20 +484,14 @@ END_TEST
  * behind are not five "within 15 min". */
 START_TEST (x01_window_both_sides)
 {
-    vg_device_t devs[20];
-    char names[20][16];
-    for (int i = 0; i < 20; i++) {
-        snprintf (names[i], sizeof names[i], "s1/g%02d", i);
-        devs[i] = (vg_device_t) { names[i], "VX", "g", "gnb", "s1", "1.0" };
-        ck_assert_int_eq (vg_engine_device (g_e, &devs[i]), 0);
-    }
-    vg_label_t why[] = { { "reason", "unknown" } };
+    s_vx_fleet_t f;
+    s_vx_fleet (&f);
     for (int i = 0; i < 4; i++)
-        event (&devs[i], T0 + 180 * MIN + i * MIN, VG_EV_REBOOT, why, 1, NULL);
-    event (&devs[10], T0, VG_EV_REBOOT, why, 1, NULL);
+        s_reboot (&f.devs[i], T0 + 180 * MIN + i * MIN);
+    s_reboot (&f.devs[10], T0);
     ck_assert_uint_eq (count (g_c, "x01", 0), 0);
     /* A fifth within the window of the four: now it is five. */
-    event (&devs[11], T0 + 185 * MIN, VG_EV_REBOOT, why, 1, NULL);
+    s_reboot (&f.devs[11], T0 + 185 * MIN);
     ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CREATE), 1);
 }
 END_TEST
@@ -487,20 +501,14 @@ END_TEST
  * closed at its last evidence + keep_firing_for, the second is created.  Either order. */
 START_TEST (x01_disjoint_clusters_are_two_episodes)
 {
-    vg_device_t devs[20];
-    char names[20][16];
-    for (int i = 0; i < 20; i++) {
-        snprintf (names[i], sizeof names[i], "s1/g%02d", i);
-        devs[i] = (vg_device_t) { names[i], "VX", "g", "gnb", "s1", "1.0" };
-        ck_assert_int_eq (vg_engine_device (g_e, &devs[i]), 0);
-    }
-    vg_label_t why[] = { { "reason", "unknown" } };
+    s_vx_fleet_t f;
+    s_vx_fleet (&f);
     int64_t first = _i ? T0 : T0 + 150 * MIN, second = _i ? T0 + 150 * MIN : T0;
     for (int i = 0; i < 5; i++)
-        event (&devs[i], first + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+        s_reboot (&f.devs[i], first + i * MIN);
     ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CREATE), 1);
     for (int i = 0; i < 5; i++)
-        event (&devs[5 + i], second + i * MIN, VG_EV_REBOOT, why, 1, NULL);
+        s_reboot (&f.devs[5 + i], second + i * MIN);
     ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CREATE), 2);
     ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CLOSE), 1);
 }
