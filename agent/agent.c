@@ -67,6 +67,15 @@ s_host_throttled (void *arg)
     return st.batches >= 2 * a->cfg->window;
 }
 
+/* Was batch seq of epoch put (held or acknowledged)?  Another epoch: a wiped spool cannot
+ * tell, so yes (resume where the input's record says, as before records knew seqs). */
+static bool
+s_host_held (void *arg, uint64_t epoch, uint64_t seq)
+{
+    vg_agent_t *a = arg;
+    return epoch != vg_spool_epoch (a->spool) || vg_spool_holds (a->spool, seq);
+}
+
 /* ---- the guard sink: inputs whose units can be larger than a batch (a big MDT or VES
  * message) deliver through it, so a full batch is spooled before the next item instead of
  * becoming a gap. ---- */
@@ -155,7 +164,7 @@ vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
     for (size_t i = 0; i < cfg->ninputs; i++) {
         s_source_name (cfg, i, a->sources[i]);
         vg_input_env_t env = { &cfg->inputs[i], i, cfg->spool_dir, cfg->batch_max_samples, &a->guard,
-                               { a, s_host_pending, s_host_flush, s_host_throttled } };
+                               { a, s_host_pending, s_host_flush, s_host_throttled, s_host_held } };
         a->inputs[i] = vg_input_new (&env, err, errlen);
         if (!a->inputs[i])
             goto fail;
@@ -218,6 +227,8 @@ s_flush (vg_agent_t *a)
     int n = vg_batcher_flush (a->batcher, vg_spool_epoch (a->spool), seq, vg_clock_now_ms (), &a->out);
     if (n <= 0)
         return n;
+    for (size_t i = 0; i < a->ninputs; i++)
+        vg_input_will_spool (a->inputs[i], vg_spool_epoch (a->spool), seq);
     int rc = vg_spool_put (a->spool, seq, a->out.data, a->out.len);
     if (rc < 0) {
         /* Not kept: the next batch says exactly what was lost. */

@@ -199,6 +199,13 @@ vg_input_next_wake (const vg_input_t *in, int64_t mono_ms)
 }
 
 void
+vg_input_will_spool (vg_input_t *in, uint64_t epoch, uint64_t seq)
+{
+    if (in->ops->will_spool)
+        in->ops->will_spool (in->self, epoch, seq);
+}
+
+void
 vg_input_spooled (vg_input_t *in)
 {
     if (in->ops->spooled)

@@ -23,6 +23,9 @@ typedef struct {
     size_t (*pending) (void *arg);   /* samples + events waiting in the current batch */
     int (*flush) (void *arg);        /* spool what is waiting now: 1 spooled, 0 nothing, < 0 error */
     bool (*throttled) (void *arg);   /* replay-like inputs should pause (spool holds enough) */
+    /* Batch seq of spool epoch was put and is held or acknowledged (true too when the epoch
+     * is not the spool's: a wiped spool cannot tell).  For inputs resuming from a record. */
+    bool (*held) (void *arg, uint64_t epoch, uint64_t seq);
 } vg_input_host_t;
 
 /* Everything a kind needs to build itself; borrowed for the call (cfg and host stay valid
@@ -73,6 +76,10 @@ typedef struct {
     bool (*done) (const void *self);
     /* ms (>= 0) until service() is wanted again when no fd is ready; NULL = 1000. */
     int64_t (*next_wake) (const void *self, int64_t mono_ms);
+    /* A batch holding what was delivered so far is about to be put as seq of epoch: record
+     * progress now (before the put, so a kill between the two cannot re-emit what the
+     * batch holds; host.held() decides at restart whether it was put).  NULL = no record. */
+    void (*will_spool) (void *self, uint64_t epoch, uint64_t seq);
     /* A batch holding what was delivered so far is now on disk.  NULL = not interested. */
     void (*spooled) (void *self);
     /* Decode counters (NULL when the kind does not decode, or names them by stats_at). */
@@ -109,6 +116,7 @@ size_t vg_input_pollfds (vg_input_t *in, int *fds, size_t cap);
 int vg_input_service (vg_input_t *in, int64_t now_ms, int64_t mono_ms, const vg_sink_t *sink);
 bool vg_input_done (const vg_input_t *in);
 int64_t vg_input_next_wake (const vg_input_t *in, int64_t mono_ms);
+void vg_input_will_spool (vg_input_t *in, uint64_t epoch, uint64_t seq);
 void vg_input_spooled (vg_input_t *in);
 const vg_decode_stats_t *vg_input_stats (const vg_input_t *in);
 /* The kind's counter i (see vg_input_ops_t.counters): its name, with its value in *value;

@@ -814,6 +814,15 @@ vg_spool_first (const vg_spool_t *s)
     return s->count ? s->idx[s->head].seq : 0;
 }
 
+bool
+vg_spool_holds (const vg_spool_t *s, uint64_t seq)
+{
+    if (seq == 0 || seq <= s->acked_seq)
+        return seq != 0;
+    size_t pos = s_lower_bound (s, seq);
+    return pos < s->head + s->count && s->idx[pos].seq == seq;
+}
+
 uint64_t
 vg_spool_after (const vg_spool_t *s, uint64_t seq)
 {

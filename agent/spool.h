@@ -94,6 +94,10 @@ int vg_spool_ack (vg_spool_t *s, uint64_t upto_seq);
  * persisted (nothing changes). */
 int vg_spool_drop (vg_spool_t *s, uint64_t seq);
 
+/* True when batch seq was put and is still held or has been acknowledged (a batch dropped
+ * after a rejection, or lost as corrupt, is neither). */
+bool vg_spool_holds (const vg_spool_t *s, uint64_t seq);
+
 /* Lowest held (unacknowledged) seq, 0 if the spool is empty. */
 uint64_t vg_spool_first (const vg_spool_t *s);
 

@@ -2,7 +2,9 @@
  *
  * Realtime: one step per turn when due.  Max: as many steps as the spool allows (the
  * agent's throttle), a step never split over two batches.  Progress is recorded next to
- * the spool after each spooled batch so a restarted agent resumes instead of duplicating. */
+ * the spool before each batch is put, with the batch's seq and the position before it, so
+ * a restarted agent resumes after what was spooled, never repeating or skipping a step,
+ * whenever it was killed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,8 @@ typedef struct {
     uint64_t batch_max_samples;
     bool max_speed;
     char state_path[512];   /* where progress is recorded (next step time) */
-    int64_t saved_next;     /* last progress written */
+    int64_t saved_next;     /* resume point of the last batch put (0: the start) */
+    int64_t pending_next;   /* resume point recorded for the batch being put */
     int64_t wake_ms;        /* computed by the last service */
     int64_t wake_at_mono;
 } s_sim_t;
@@ -61,13 +64,23 @@ s_load_record (s_sim_t *in, vg_sim_cfg_t *sc, const char *spool_dir, size_t idx)
     FILE *f = fopen (in->state_path, "r");
     if (!f)
         return 0;
-    unsigned long long seed, sites, cells;
-    long long start, interval, next;
-    int n = fscanf (f, "sim %llu %llu %llu %lld %lld next %lld", &seed, &sites, &cells, &start, &interval, &next);
+    char line[256] = "";
+    char *ok = fgets (line, sizeof line, f);
     fclose (f);
-    if (n != 6 || seed != sc->seed || sites != sc->sites || cells != sc->cells_per_gnb || interval != sc->interval_ms)
+    unsigned long long seed, sites, cells, epoch, seq;
+    long long start, interval, next, prev;
+    if (!ok)
+        return 0;
+    int n = sscanf (line, "sim %llu %llu %llu %lld %lld next %lld prev %lld epoch %llu seq %llu", &seed, &sites, &cells,
+                    &start, &interval, &next, &prev, &epoch, &seq);
+    if ((n != 6 && n != 9) || seed != sc->seed || sites != sc->sites || cells != sc->cells_per_gnb ||
+        interval != sc->interval_ms)
         return 0;
     sc->start_ms = start;
+    /* Written before the put of batch seq: if that put did not happen (killed between the
+     * two), what the batch would have held was never spooled: resume before it. */
+    if (n == 9 && in->host.held && !in->host.held (in->host.arg, epoch, seq))
+        return prev;
     return next;
 }
 
@@ -83,25 +96,36 @@ s_fast_forward (s_sim_t *in, int64_t next, size_t idx)
             (unsigned long long) skipped);
 }
 
-/* After a batch is spooled: everything before the sim's next step is safe on disk. */
+/* Before batch seq of epoch is put: record where the sim resumes if it was (its next step)
+ * and if it was not (the last spooled position).  temp + rename: a kill leaves the old
+ * record or the new one, never a torn one. */
 static void
-s_spooled (void *self)
+s_will_spool (void *self, uint64_t epoch, uint64_t seq)
 {
     s_sim_t *in = self;
     const vg_sim_cfg_t *sc = &in->sc;
-    int64_t next = vg_sim_next_ts (in->sim);
-    if (!in->state_path[0] || next == in->saved_next)
+    in->pending_next = vg_sim_next_ts (in->sim);
+    if (!in->state_path[0])
         return;
     char tmp[600];
     snprintf (tmp, sizeof tmp, "%s.tmp", in->state_path);
     FILE *f = fopen (tmp, "w");
     if (!f)
         return;
-    fprintf (f, "sim %llu %llu %llu %lld %lld next %lld\n", (unsigned long long) sc->seed,
+    fprintf (f, "sim %llu %llu %llu %lld %lld next %lld prev %lld epoch %llu seq %llu\n", (unsigned long long) sc->seed,
              (unsigned long long) sc->sites, (unsigned long long) sc->cells_per_gnb, (long long) sc->start_ms,
-             (long long) sc->interval_ms, (long long) next);
-    if (fclose (f) == 0 && rename (tmp, in->state_path) == 0)
-        in->saved_next = next;
+             (long long) sc->interval_ms, (long long) in->pending_next, (long long) in->saved_next,
+             (unsigned long long) epoch, (unsigned long long) seq);
+    if (fclose (f) != 0 || rename (tmp, in->state_path) != 0)
+        vg_log (VG_LOG_WARN, "agent", "sim progress record %s not written", in->state_path);
+}
+
+/* After the put: everything before the recorded next step is safe on disk. */
+static void
+s_spooled (void *self)
+{
+    s_sim_t *in = self;
+    in->saved_next = in->pending_next;
 }
 
 static void
@@ -227,5 +251,6 @@ const vg_input_ops_t vg_in_sim_ops = {
     .service = s_service,
     .done = s_done,
     .next_wake = s_next_wake,
+    .will_spool = s_will_spool,
     .spooled = s_spooled,
 };
