@@ -817,8 +817,10 @@ vg_spool_first (const vg_spool_t *s)
 bool
 vg_spool_holds (const vg_spool_t *s, uint64_t seq)
 {
-    if (seq == 0 || seq <= s->acked_seq)
-        return seq != 0;
+    if (seq == 0)
+        return false;
+    if (seq <= s->acked_seq)
+        return true;
     size_t pos = s_lower_bound (s, seq);
     return pos < s->head + s->count && s->idx[pos].seq == seq;
 }

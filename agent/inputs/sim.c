@@ -105,7 +105,9 @@ s_will_spool (void *self, uint64_t epoch, uint64_t seq)
     s_sim_t *in = self;
     const vg_sim_cfg_t *sc = &in->sc;
     in->pending_next = vg_sim_next_ts (in->sim);
-    if (!in->state_path[0])
+    /* No step since the last batch put: the record on disk resolves to this position
+     * whether or not its own put happened (if it did not, its next and prev are equal). */
+    if (!in->state_path[0] || in->pending_next == in->saved_next)
         return;
     char tmp[600];
     snprintf (tmp, sizeof tmp, "%s.tmp", in->state_path);
