@@ -101,7 +101,7 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
     out->hi = vg_param (r, CM_MINK);
     out->score = fmin (1.0, -lt / -log (vg_param (r, CM_ALPHA)));
     out->severity = fire && n > 0 && (double) k / n > vg_param (r, CM_CRIT) ? VG_SEV_CRITICAL : 0;
-    out->window_start_ms = now - (int64_t) vg_param (r, CM_WIN);
+    out->window_start_ms = now - w;
     out->window_end_ms = now;
     if (fire) {
         vg_verdict_note (out, "%u of %u devices of this vendor within %.0f min, P(X>=k)=%.2g (base rate %.2g)", k, n,

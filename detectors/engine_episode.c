@@ -315,25 +315,20 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
     }
     /* FIRE */
     int sev = v->severity ? v->severity : r->severity;
-    if (p && p->state == EP_FIRING && !p->oneshot && v->fresh) {
-        /* New evidence disjoint from the episode's (fleet findings from sources at other
-         * data times): the old condition lapsed in between, whether or not a clear verdict
-         * was seen.  Close it when it would have closed. */
-        int64_t due = (p->cond || !p->clear_since_ms ? p->last_true_ms : p->clear_since_ms) + r->keep_firing_for_ms;
-        s_ep_due_updates (e, p, due);
-        vg_engine__emit (e, p, VG_ACT_CLOSE, due, "condition_clear");
-        vg_engine__ep_del (e, p);
-        p = NULL;
-    } else if (p && p->state == EP_FIRING &&
-        ((p->oneshot && now - p->last_true_ms >= r->keep_firing_for_ms) ||
-         (!p->oneshot && !p->cond && p->clear_since_ms && now - p->clear_since_ms >= r->keep_firing_for_ms))) {
-        /* Its close fell due before this verdict (no tick in between): close it at that
-         * time first, so the outcome does not depend on where ticks fell. */
-        int64_t due = (p->oneshot ? p->last_true_ms : p->clear_since_ms) + r->keep_firing_for_ms;
-        s_ep_due_updates (e, p, due);
-        vg_engine__emit (e, p, VG_ACT_CLOSE, due, p->oneshot ? "auto_close" : "condition_clear");
-        vg_engine__ep_del (e, p);
-        p = NULL;
+    if (p && p->state == EP_FIRING) {
+        /* Close the episode first, at the time it fell due, so the outcome does not depend
+         * on where ticks fell: when its close fell due before this verdict (no tick in
+         * between), or when this evidence is disjoint from the episode's (v->fresh: fleet
+         * findings arrive at their sources' data times, so no clear verdict may separate
+         * two events; the old condition lapsed in between all the same). */
+        int lapsed = !p->cond && p->clear_since_ms; /* a clear verdict was seen */
+        int64_t due = (p->oneshot || !lapsed ? p->last_true_ms : p->clear_since_ms) + r->keep_firing_for_ms;
+        if (p->oneshot ? now >= due : v->fresh || (lapsed && now >= due)) {
+            s_ep_due_updates (e, p, due);
+            vg_engine__emit (e, p, VG_ACT_CLOSE, due, p->oneshot ? "auto_close" : "condition_clear");
+            vg_engine__ep_del (e, p);
+            p = NULL;
+        }
     }
     if (!p) {
         if (!key[0]) { /* p was the instance's episode, closed just above: key it afresh */
