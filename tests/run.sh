@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/run.sh - install what is missing, build, and run every test:
-#   1. RelWithDebInfo build: every Check suite and every integration test (real processes on
-#      loopback, a real Kafka broker started from Maven Central jars)
+#   1. RelWithDebInfo build: every Check suite, every integration test (real processes on
+#      loopback, a real Kafka broker started from Maven Central jars) and the quick variant of
+#      the fault-injection suite (tests/faults/faults.py, label "faults", a few minutes)
 #   2. AddressSanitizer + UBSan build: every Check suite, and the integration tests that
 #      exercise the daemons' data path (their clean shutdown is checked, so leaks fail)
 #   3. Release builds with gcc and clang (users' and packagers' mode; build only)

@@ -1,0 +1,376 @@
+"""faults.py - fault-injection suite (issue 11, item 3): real agent and collector processes on
+loopback, faults injected while the simulated fleet streams, and every sample and event the
+simulator produced (`vigil sim`, the exact ground truth) counted against what the store
+holds (`vigil export`, `vigil query --events`).
+
+Cases (--cases, default all):
+  collector_kill  collector SIGKILLed --kills times under full load (sim at speed: max),
+                  restarted at once
+  agent_kill      agent SIGKILLed --kills times under full load, restarted at once
+  alternate       agent and collector SIGKILLed in turn, --kills faults in all
+  collector_down  collector SIGKILLed and kept down --down seconds while a realtime sim
+                  keeps producing into the agent's spool, then restarted: the spool drains
+
+Per case: sent (the simulator's output), stored, lost and duplicated, as multisets of
+(device, path, labels, timestamp, value) for samples and (device, type, timestamp,
+attributes, flow) for events; gap events the agent added are counted apart.  Recovery: from
+the end of each fault (the killed process started again) until the collector stores new data
+again (kill cases; the largest over the faults) or until the agent's spool is drained
+(collector_down).  Drain: from the end of the last fault until the agent has everything
+acknowledged and exits (--exit-when-done).
+
+Usage: faults.py --bin BUILD/bin [--variant quick|full] [--cases a,b] [--kills N] [--down S]
+Exits 1 when a case lost or duplicated anything, or could not inject its faults.  Quick (CI):
+every case, 12 simulated hours of 2 sites, 6 kills, 20 s down; full: 4 days of 4 sites, 10 kills, 120 s down.
+Stdlib only, like the integration tests, whose harness (tests/integration/vgtest.py) it uses."""
+import argparse
+import glob
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from vgtest import Harness, wait_for  # noqa: E402
+
+VARIANTS = {
+    # sites, hours of 60 s steps (speed: max), kills, collector down seconds
+    "quick": {"sites": 2, "hours": 12, "kills": 6, "down": 20},
+    "full": {"sites": 4, "hours": 96, "kills": 10, "down": 120},
+}
+SIM_START = "2026-10-01T00:00:00Z"
+SIM_START_MS = 1790812800000
+
+
+def options():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin", required=True)
+    p.add_argument("--variant", choices=sorted(VARIANTS), default="quick")
+    p.add_argument("--cases", default="collector_kill,agent_kill,alternate,collector_down")
+    p.add_argument("--kills", type=int)
+    p.add_argument("--down", type=float, help="seconds the collector stays down")
+    p.add_argument("--sites", type=int)
+    p.add_argument("--hours", type=int, help="simulated hours of the speed: max cases")
+    p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    o, _ = p.parse_known_args()
+    for k, v in VARIANTS[o.variant].items():
+        if getattr(o, k) is None:
+            setattr(o, k, v)
+    return o
+
+
+def iso(ms):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
+
+
+# ---- counting: what was sent against what is stored ----
+
+def sample_key(o):
+    """A sample's identity and value: a number, or a state series' text (`vigil sim` prints
+    it as "state", `vigil export` as "value")."""
+    v = o["value"] if "value" in o else o["state"]
+    return (o["device"], o["path"], tuple(sorted(o["labels"].items())), o["ts_ms"], v if isinstance(v, str) else repr(v))
+
+
+def event_key(o):
+    """What identifies an event in `vigil sim` and `vigil query --events` output alike (the
+    query prints fewer flow fields than the simulator)."""
+    flow = o.get("flow")
+    if flow:
+        flow = tuple(flow.get(k) for k in ("src", "dst", "dst_port", "protocol", "bytes", "packets"))
+    return (o["device"], o["type"], o["ts_ms"], json.dumps(o.get("attrs") or {}, sort_keys=True), flow)
+
+
+def keyed(path):
+    """(kind, key) for every line of an NDJSON file: kind "sample", "event" or "gap"."""
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            o = json.loads(line)
+            if "type" not in o:
+                yield "sample", sample_key(o)
+            elif "gap" in o:
+                yield "gap", o
+            else:
+                yield "event", event_key(o)
+
+
+def multiset_diff(sent, stored):
+    """Sorted hash lists -> (lost, duplicated, unexpected) counts and the hashes involved."""
+    sent.sort()
+    stored.sort()
+    i = j = 0
+    lost = dup = other = 0
+    odd = set()
+    while i < len(sent) or j < len(stored):
+        h = min(sent[i] if i < len(sent) else stored[j], stored[j] if j < len(stored) else sent[i])
+        e = g = 0
+        while i < len(sent) and sent[i] == h:
+            e, i = e + 1, i + 1
+        while j < len(stored) and stored[j] == h:
+            g, j = g + 1, j + 1
+        if g < e:
+            lost += e - g
+        elif g > e and e:
+            dup += g - e
+        elif g > e:
+            other += g
+        if g != e and len(odd) < 5:
+            odd.add(h)
+    return lost, dup, other, odd
+
+
+def count(sent_path, stored_paths):
+    """Compare the simulator's output with the store's: a dict of counts, and up to a few
+    examples of what differs."""
+    sent = {"sample": [], "event": []}
+    for kind, key in keyed(sent_path):
+        sent[kind].append(hash(key))
+    got = {"sample": [], "event": [], "gap": []}
+    for path in stored_paths:
+        for kind, key in keyed(path):
+            got[kind].append(key if kind == "gap" else hash(key))
+    r = {"gaps": len(got["gap"]), "gap_samples": sum(g["gap"]["samples"] for g in got["gap"])}
+    examples = []
+    for kind in ("sample", "event"):
+        r[f"sent_{kind}s"] = len(sent[kind])
+        r[f"stored_{kind}s"] = len(got[kind])
+        lost, dup, other, odd = multiset_diff(sent[kind], got[kind])
+        r[f"lost_{kind}s"], r[f"dup_{kind}s"], r[f"other_{kind}s"] = lost, dup, other
+        for path in (sent_path, *stored_paths):
+            for k, key in keyed(path):
+                if k == kind and hash(key) in odd:
+                    examples.append(f"{os.path.basename(path)}: {key}")
+    r["examples"] = examples[:10]
+    return r
+
+
+# ---- one run: a collector, an agent, their restarts ----
+
+class Run:
+    def __init__(self, h, agent_inputs, send="", batch=""):
+        self.h = h
+        self.ccfg, self.port, self.mport = h.collector_config(name="c", agents=("a1",))
+        self.store = f"{h.dir}/c-store"
+        self.acfg = h.agent_config("a1", [self.port], agent_inputs, extra=batch, send=send)
+        self.spool = f"{h.dir}/a1-spool"
+        self.recoveries = []
+
+    def start_collector(self):
+        self.h.collector("c", self.ccfg)
+        wait_for(lambda: self.h.metrics(self.mport), 60, "collector metrics endpoint")
+
+    def start_agent(self):
+        self.h.agent("a1", self.acfg, "--exit-when-done")
+
+    def agent_done(self):
+        p = self.h.procs.get("a1")
+        return p is not None and p.poll() is not None
+
+    def held(self):
+        """Names of the batches in the agent's spool (not yet acknowledged)."""
+        return {os.path.basename(p) for p in glob.glob(f"{self.spool}/*.vgb")}
+
+    def position(self):
+        """How far the sim input has delivered into the spool: its progress record's next
+        step (ms), 0 before the first; read from disk, so it spans agent restarts."""
+        try:
+            with open(f"{self.spool}/input-0.sim") as f:
+                words = f.read().split()
+            return int(words[words.index("next") + 1])
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def recover(self, t0, before):
+        """Wait until every batch the spool held at t0 (the end of a fault) is acknowledged
+        and the sim has moved past `before`, or the agent finished; record the time since t0."""
+        held = self.held()
+        wait_for(lambda: self.agent_done() or (not (held & self.held()) and self.position() > before), 300,
+                 f"recovery (batches {sorted(held)[:3]}... acknowledged)", interval=0.02)
+        self.recoveries.append(time.monotonic() - t0)
+
+    def kill(self, which):
+        """SIGKILL `which` ("c" or "a1"), start it again at once, wait for recovery."""
+        before = self.position()
+        self.h.kill(which)
+        t0 = time.monotonic()
+        if which == "c":
+            self.h.collector("c", self.ccfg)
+        else:
+            self.start_agent()
+        self.recover(t0, before)
+
+    def export(self, start, end):
+        """The store's samples and events in [start, end) into files; returns their paths."""
+        samples = os.path.join(self.h.dir, "stored-samples.ndjson")
+        self.h.vigil("export", "--store", self.store, "--from", start, "--to", end, "--format", "ndjson",
+                     "--out", samples)
+        events = os.path.join(self.h.dir, "stored-events.ndjson")
+        r = self.h.vigil("query", "--store", self.store, "--events", "--format", "json", "--from", start, "--to", end)
+        with open(events, "w") as f:
+            f.write(r.stdout)
+        return samples, events
+
+    def expected(self, sites, interval, start, end):
+        """`vigil sim` for the agent's sim input: what it sends, exactly, into a file."""
+        path = os.path.join(self.h.dir, "sent.ndjson")
+        with open(path, "w") as f:
+            subprocess.run([os.path.join(self.h.bin, "vigil"), "sim", "--seed", "7", "--sites", str(sites),
+                            "--interval", interval, "--start", start, "--end", end], stdout=f, check=True, timeout=600)
+        return path
+
+
+def kill_case(h, o, order):
+    """The sim at speed: max; fault i (from 0) once the sim has delivered (i+1)/(kills+1) of
+    its run into the spool, killing order[i % len(order)] and starting it again at once."""
+    end_ms = SIM_START_MS + o.hours * 3600 * 1000
+    end = iso(end_ms)
+    inputs = (f"  - type: sim\n    seed: 7\n    sites: {o.sites}\n    start: {SIM_START}\n    end: {end}\n"
+              f"    interval: 60s\n    speed: max\n")
+    # Small batches and a short window, as the crash test: many commits to interrupt.
+    run = Run(h, inputs, send="  window: 2\n", batch="batch:\n  max_samples: 1024\n")
+    sent = run.expected(o.sites, "60s", SIM_START, end)
+    run.start_collector()
+    t_start = time.monotonic()
+    run.start_agent()
+    faults = 0
+    span = end_ms - SIM_START_MS
+    for i in range(o.kills):
+        goal = SIM_START_MS + span * (i + 1) // (o.kills + 1)
+        wait_for(lambda: run.agent_done() or run.position() >= goal, 300, f"sim past {iso(goal)}", interval=0.02)
+        if run.agent_done():
+            break
+        run.kill(order[i % len(order)])
+        faults += 1
+    t_end = time.monotonic()
+    rc = h.wait_exit("a1", 600)
+    drain = time.monotonic() - t_end
+    result = {"faults": faults, "wanted": o.kills, "agent_exit": rc, "recovery": max(run.recoveries, default=0),
+              "recovery_median": statistics.median(run.recoveries) if run.recoveries else 0, "drain": drain,
+              "run": time.monotonic() - t_start}
+    t = time.monotonic()
+    result.update(count(sent, run.export(SIM_START, end)))
+    result["count_s"] = time.monotonic() - t
+    return result
+
+
+def down_case(h, o):
+    """A realtime sim (one step a second) from a minute ago; the collector is killed once the
+    agent streams, kept down o.down seconds, restarted; the sim ends a few seconds later."""
+    lead, tail = 5, 10
+    now = int(time.time())
+    start_ms = (now - 60) * 1000
+    end_ms = (now + lead + int(o.down) + tail + 5) * 1000
+    start, end = iso(start_ms), iso(end_ms)
+    inputs = (f"  - type: sim\n    seed: 7\n    sites: {o.sites}\n    start: {start}\n    end: {end}\n"
+              f"    interval: 1s\n")
+    run = Run(h, inputs)
+    sent = run.expected(o.sites, "1s", start, end)
+    run.start_collector()
+    run.start_agent()
+    # Streaming in step with the clock (the minute of backlog delivered), then the fault.
+    wait_for(lambda: time.time() >= now + lead and run.position() > now * 1000 and len(run.held()) <= 1, 60,
+             "agent streaming live")
+    h.kill("c")
+    time.sleep(o.down)  # the fault itself
+    spooled = len(run.held())
+    t0 = time.monotonic()
+    h.collector("c", run.ccfg)
+    run.recover(t0, 0)
+    rc = h.wait_exit("a1", (end_ms / 1000 - time.time()) + 120)
+    result = {"faults": 1, "wanted": 1, "agent_exit": rc, "recovery": run.recoveries[0],
+              "recovery_median": run.recoveries[0], "spooled_batches": spooled}
+    result.update(count(sent, run.export(start, end)))
+    return result
+
+
+CASES = {
+    "collector_kill": ("collector SIGKILL", lambda h, o: kill_case(h, o, ["c"])),
+    "agent_kill": ("agent SIGKILL", lambda h, o: kill_case(h, o, ["a1"])),
+    "alternate": ("agent and collector SIGKILL alternately", lambda h, o: kill_case(h, o, ["a1", "c"])),
+    "collector_down": ("collector down, then drain", down_case),
+}
+
+
+def describe(name, o, r):
+    title = CASES[name][0]
+    if name == "collector_down":
+        return f"{title} ({o.down:g} s, {r['spooled_batches']} batches spooled)"
+    return f"{title} ×{r['faults']}"
+
+
+def table(rows, markdown):
+    head = ["case", "sent", "stored", "lost", "duplicated", "recovery (max / median)", "gap events"]
+    lines = []
+    for name, o, r in rows:
+        def pair(k):
+            return f"{r[k + '_samples']:,} + {r[k + '_events']:,} ev"
+        lines.append([describe(name, o, r), pair("sent"), pair("stored"), pair("lost"), pair("dup"),
+                      f"{r['recovery']:.2f} s / {r['recovery_median']:.2f} s",
+                      f"{r['gaps']} ({r['gap_samples']} samples)"])
+    if markdown:
+        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        out += ["| " + " | ".join(l) + " |" for l in lines]
+    else:
+        widths = [max(len(x[i]) for x in [head] + lines) for i in range(len(head))]
+        out = ["  ".join(c.ljust(w) for c, w in zip(x, widths)) for x in [head] + lines]
+    return "\n".join(out)
+
+
+def failures(name, r):
+    why = []
+    if r["faults"] < r["wanted"]:
+        why.append(f"only {r['faults']} of {r['wanted']} faults injected (the run ended first)")
+    if r["agent_exit"] != 0:
+        why.append(f"agent exited {r['agent_exit']}")
+    for k in ("lost", "dup", "other"):
+        for kind in ("samples", "events"):
+            if r[f"{k}_{kind}"]:
+                why.append(f"{r[f'{k}_{kind}']} {kind} {k}")
+    if r["gaps"]:
+        why.append(f"{r['gaps']} gap events")
+    return why
+
+
+def main():
+    o = options()
+    rows, bad = [], []
+    for name in o.cases.split(","):
+        if name not in CASES:
+            sys.exit(f"unknown case {name}; cases: {', '.join(CASES)}")
+        h = Harness(f"faults-{name}")
+        t = time.monotonic()
+        ok = False
+        try:
+            r = CASES[name][1](h, o)
+            why = failures(name, r)
+            leftover = h.stop_all()
+            if leftover:
+                why.append(f"processes did not shut down cleanly on SIGTERM: {leftover}")
+            rows.append((name, o, r))
+            print(f"{name}: {time.monotonic() - t:.0f} s; {json.dumps({k: v for k, v in r.items() if k != 'examples'})}",
+                  flush=True)
+            for e in r["examples"]:
+                print(f"  differs: {e}")
+            if why:
+                bad.append(f"{name}: " + "; ".join(why))
+            ok = not why
+        except Exception as e:  # noqa: BLE001 - report any failure, go on with the next case
+            import traceback
+            traceback.print_exc()
+            bad.append(f"{name}: {e}")
+        finally:
+            h.close(ok and not os.environ.get("VG_KEEP"))
+    print()
+    print(table(rows, o.markdown))
+    for b in bad:
+        print(f"FAIL {b}", file=sys.stderr)
+    print(f"{len(rows) - len(bad) if len(bad) <= len(rows) else 0} passed, {len(bad)} failed")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
