@@ -101,10 +101,11 @@ struct vg_batcher {
     size_t ndorder, dorder_cap;
     vg_buf_t packed;            /* uncompressed batch before zstd */
     vg_batcher_stats_t stats;
-    /* devices touched by the last flush (for lost_last) */
+    size_t gap_first, ngap;     /* the pending gaps this flush carries as events */
+    /* devices touched by the last flush and the gaps it carried (for lost_last) */
     uint32_t *last_devices;
-    s_gap_t *last_ranges;
-    size_t nlast;
+    s_gap_t *last_ranges;       /* nlast_data ranges of data, then the gaps carried */
+    size_t nlast, nlast_data;
 };
 
 /* Intern s; returns the canonical copy, or NULL on allocation failure. */
@@ -288,9 +289,9 @@ s_range (int64_t *from, int64_t *to, int64_t ts)
         *to = ts;
 }
 
-/* Count data the batch could not hold into the device's pending gap. */
+/* Merge a range and counts into the device's pending gap. */
 static void
-s_gap_add (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64_t events, const char *reason)
+s_gap_merge (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64_t events, const char *reason)
 {
     s_gap_t *g = &b->gaps[dev];
     s_range (&g->from_ms, &g->to_ms, ts);
@@ -298,6 +299,13 @@ s_gap_add (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64_t
     g->events += events;
     g->reason = reason;
     g->pending = true;
+}
+
+/* Count data the batch could not hold into the device's pending gap. */
+static void
+s_gap_add (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64_t events, const char *reason)
+{
+    s_gap_merge (b, dev, ts, samples, events, reason);
     b->stats.samples_dropped += samples;
     b->stats.events_dropped += events;
 }
@@ -573,6 +581,7 @@ static void
 s_gaps_to_events (vg_batcher_t *b)
 {
     size_t ngaps = 0;
+    b->gap_first = b->nevents;
     for (size_t i = 0; i < b->ndevices && ngaps < 64; i++) {
         s_gap_t *g = &b->gaps[i];
         if (!g->pending || b->nevents >= b->cfg.max_events)
@@ -593,6 +602,7 @@ s_gaps_to_events (vg_batcher_t *b)
         b->nevents++;
         ngaps++;
     }
+    b->ngap = ngaps;
 }
 
 /* Step 2: group the pool by series (offsets from per-series counts, then scatter into
@@ -706,23 +716,32 @@ s_pack (vg_batcher_t *b, vg_buf_t *out)
     return rc;
 }
 
-/* Step 5: remember what the batch held per device, in case it cannot be kept. */
+/* Step 5: remember what the batch held per device, in case it cannot be kept, and the gaps
+ * it carried: if it is lost, what they reported was never told and must be reported again. */
 static void
 s_remember_last (vg_batcher_t *b)
 {
-    size_t n = b->ndorder;
+    size_t n = b->ndorder + b->ngap;
     free (b->last_devices);
     free (b->last_ranges);
     b->last_devices = malloc ((n ? n : 1) * sizeof *b->last_devices);
     b->last_ranges = malloc ((n ? n : 1) * sizeof *b->last_ranges);
-    b->nlast = 0;
+    b->nlast = b->nlast_data = 0;
     if (!b->last_devices || !b->last_ranges)
         return;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < b->ndorder; i++) {
         const s_device_t *d = &b->devices[b->dorder[i]];
-        b->last_devices[i] = b->dorder[i];
-        b->last_ranges[i] = (s_gap_t) { d->from_ms, d->to_ms, d->samples, d->events, NULL, false };
-        b->nlast++;
+        if (d->samples + d->events == 0)
+            continue; /* in the batch only for a gap it carries */
+        b->last_devices[b->nlast] = b->dorder[i];
+        b->last_ranges[b->nlast++] = (s_gap_t) { d->from_ms, d->to_ms, d->samples, d->events, NULL, false };
+    }
+    b->nlast_data = b->nlast;
+    for (size_t i = b->gap_first; i < b->gap_first + b->ngap; i++) {
+        const s_event_t *e = &b->events[i];
+        b->last_devices[b->nlast] = e->device;
+        b->last_ranges[b->nlast++] =
+            (s_gap_t) { e->gap->from_ms, e->gap->to_ms, e->gap->samples, e->gap->events, NULL, false };
     }
 }
 
@@ -742,6 +761,7 @@ s_reset_batch (vg_batcher_t *b)
     b->ntouched = 0;
     b->npool = 0;
     b->nevents = 0;
+    b->ngap = 0;
     b->arena_used = 0;
     b->oldest_mono = 0;
 }
@@ -769,10 +789,14 @@ vg_batcher_lost_last (vg_batcher_t *b, const char *reason)
     for (size_t i = 0; i < b->nlast; i++) {
         s_gap_t *r = &b->last_ranges[i];
         uint32_t dev = b->last_devices[i];
-        s_gap_add (b, dev, r->from_ms, r->samples, r->events, reason);
-        s_gap_add (b, dev, r->to_ms, 0, 0, reason);
+        /* Data is counted as dropped once; a lost gap only has to be told again. */
+        if (i < b->nlast_data)
+            s_gap_add (b, dev, r->from_ms, r->samples, r->events, reason);
+        else
+            s_gap_merge (b, dev, r->from_ms, r->samples, r->events, reason);
+        s_gap_merge (b, dev, r->to_ms, 0, 0, reason);
     }
-    b->nlast = 0;
+    b->nlast = b->nlast_data = 0;
 }
 
 void
