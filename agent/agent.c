@@ -33,6 +33,7 @@ struct vg_agent {
     vg_sender_t *sender;
     vg_agent_metrics_t *metrics; /* NULL unless agent.metrics_listen is set */
     vg_buf_t out;
+    size_t largest_batch;   /* bytes of the largest batch packed so far */
     uint64_t spool_full;
     vg_ratelimit_t rl;
     zmq_pollitem_t *items;
@@ -57,14 +58,17 @@ s_host_flush (void *arg)
     return s_flush (arg);
 }
 
-/* Replay-like inputs pause while a few windows of batches wait for acknowledgement. */
+/* Replay-like inputs pause while a few windows of batches wait for acknowledgement, and
+ * before the spool's bounds would refuse a batch: while it has no room for two more as large
+ * as the largest so far (the one being filled, and the next), so that pausing loses nothing
+ * where a full spool would turn the batch into a gap. */
 static bool
 s_host_throttled (void *arg)
 {
     vg_agent_t *a = arg;
     vg_spool_stats_t st;
     vg_spool_stats (a->spool, &st);
-    return st.batches >= 2 * a->cfg->window;
+    return st.batches >= 2 * a->cfg->window || !vg_spool_has_room (a->spool, a->largest_batch, 2);
 }
 
 /* Was batch seq of epoch put (held or acknowledged)?  Another epoch: a wiped spool cannot
@@ -227,6 +231,8 @@ s_flush (vg_agent_t *a)
     int n = vg_batcher_flush (a->batcher, vg_spool_epoch (a->spool), seq, vg_clock_now_ms (), &a->out);
     if (n <= 0)
         return n;
+    if (a->out.len > a->largest_batch)
+        a->largest_batch = a->out.len;
     for (size_t i = 0; i < a->ninputs; i++)
         vg_input_will_spool (a->inputs[i], vg_spool_epoch (a->spool), seq);
     int rc = vg_spool_put (a->spool, seq, a->out.data, a->out.len);

@@ -4,8 +4,9 @@
  * every input (agent/input.h) read what is ready and produce what is due, flushes a batch
  * when it is full or old enough (spooling it before it is sent), and services the sender.
  * Replay-like inputs (sim and pcap at speed "max") run only while the spool holds fewer
- * than a few windows of batches, so they advance at the pace the collector acknowledges;
- * live inputs never wait. */
+ * than a few windows of batches and has room for two more batches within its bounds, so they
+ * advance at the pace the collector acknowledges and pause rather than drop when the spool
+ * is full; live inputs never wait. */
 #ifndef VG_AGENT_H
 #define VG_AGENT_H
 

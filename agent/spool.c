@@ -815,6 +815,13 @@ vg_spool_first (const vg_spool_t *s)
 }
 
 bool
+vg_spool_has_room (const vg_spool_t *s, size_t len, uint32_t n)
+{
+    uint64_t size = (S_HDR_LEN + (uint64_t) len) * n;
+    return s->count + n <= s->max_batches && s->bytes + size <= s->max_bytes;
+}
+
+bool
 vg_spool_holds (const vg_spool_t *s, uint64_t seq)
 {
     if (seq == 0)

@@ -427,8 +427,15 @@ START_TEST (full_by_bytes)
     vg_spool_t *s = s_open (s_t.dir, cap, 0);
     uint8_t buf[200];
     memset (buf, 7, sizeof buf);
-    for (uint64_t q = 1; q <= 3; q++)
+    /* has_room answers what put will do (for inputs that pause rather than drop) */
+    ck_assert (vg_spool_has_room (s, 100, 3));
+    ck_assert (!vg_spool_has_room (s, 101, 3));
+    for (uint64_t q = 1; q <= 3; q++) {
+        ck_assert (vg_spool_has_room (s, 100, (uint32_t) (4 - q)));
+        ck_assert (!vg_spool_has_room (s, 100, (uint32_t) (5 - q)));
         ck_assert_int_eq (vg_spool_put (s, q, buf, 100), 0);
+    }
+    ck_assert (!vg_spool_has_room (s, 0, 1));
     ck_assert_int_eq (vg_spool_put (s, 4, buf, 1), -VG_EFULL);
     ck_assert_int_eq (vg_spool_put (s, 4, buf, 1), -VG_EFULL);
     ck_assert_uint_eq (vg_spool_next_seq (s), 4);
@@ -457,7 +464,11 @@ END_TEST
 START_TEST (full_by_count)
 {
     vg_spool_t *s = s_open (s_t.dir, 0, 4);
-    s_put_n (s, 4);
+    s_put_n (s, 3);
+    ck_assert (vg_spool_has_room (s, 1, 1));
+    ck_assert (!vg_spool_has_room (s, 1, 2));
+    s_put_n (s, 1);
+    ck_assert (!vg_spool_has_room (s, 1, 1));
     ck_assert_int_eq (vg_spool_put (s, 5, "x", 1), -VG_EFULL);
     vg_spool_stats_t st;
     vg_spool_stats (s, &st);
