@@ -10,18 +10,20 @@ Cases (--cases, default all):
   alternate       agent and collector SIGKILLed in turn, --kills faults in all
   collector_down  collector SIGKILLed and kept down --down seconds while a realtime sim
                   keeps producing into the agent's spool, then restarted: the spool drains
+  spool_full      no collector, a 1 MiB spool, the sim at speed: max: the sim pauses when
+                  the spool is full (nothing dropped), a collector starts, everything drains
 
 Per case: sent (the simulator's output), stored, lost and duplicated, as multisets of
 (device, path, labels, timestamp, value) for samples and (device, type, timestamp,
-attributes, flow) for events; gap events the agent added are counted apart.  Recovery: from
-the end of each fault (the killed process started again) until the collector stores new data
-again (kill cases; the largest over the faults) or until the agent's spool is drained
-(collector_down).  Drain: from the end of the last fault until the agent has everything
-acknowledged and exits (--exit-when-done).
+attributes, flow) for events; gap events the agent added are counted apart (a gap is data
+the agent knows it dropped).  Recovery: from the end of a fault (the killed process started
+again, the collector back) until every batch the agent's spool held then is acknowledged
+and the sim has moved on (the largest and the median over a case's faults).
 
 Usage: faults.py --bin BUILD/bin [--variant quick|full] [--cases a,b] [--kills N] [--down S]
 Exits 1 when a case lost or duplicated anything, or could not inject its faults.  Quick (CI):
-every case, 12 simulated hours of 2 sites, 6 kills, 20 s down; full: 4 days of 4 sites, 10 kills, 120 s down.
+every case, 12 simulated hours of 2 sites, 6 kills, 20 s down; full: 4 days of 4 sites, 10
+kills, 120 s down.
 Stdlib only, like the integration tests, whose harness (tests/integration/vgtest.py) it uses."""
 import argparse
 import glob
@@ -36,9 +38,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from vgtest import Harness, wait_for  # noqa: E402
 
 VARIANTS = {
-    # sites, hours of 60 s steps (speed: max), kills, collector down seconds
-    "quick": {"sites": 2, "hours": 12, "kills": 6, "down": 20},
-    "full": {"sites": 4, "hours": 96, "kills": 10, "down": 120},
+    # sites, hours of 60 s steps (speed: max) in the kill cases and in spool_full (more than
+    # its 1 MiB spool holds), kills, collector down seconds
+    "quick": {"sites": 2, "hours": 12, "spool_hours": 24, "kills": 6, "down": 20},
+    "full": {"sites": 4, "hours": 96, "spool_hours": 48, "kills": 10, "down": 120},
 }
 SIM_START = "2026-10-01T00:00:00Z"
 SIM_START_MS = 1790812800000
@@ -48,11 +51,12 @@ def options():
     p = argparse.ArgumentParser()
     p.add_argument("--bin", required=True)
     p.add_argument("--variant", choices=sorted(VARIANTS), default="quick")
-    p.add_argument("--cases", default="collector_kill,agent_kill,alternate,collector_down")
+    p.add_argument("--cases", default=",".join(CASES))
     p.add_argument("--kills", type=int)
     p.add_argument("--down", type=float, help="seconds the collector stays down")
     p.add_argument("--sites", type=int)
-    p.add_argument("--hours", type=int, help="simulated hours of the speed: max cases")
+    p.add_argument("--hours", type=int, help="simulated hours of the kill cases")
+    p.add_argument("--spool-hours", type=int, help="simulated hours of spool_full")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     o, _ = p.parse_known_args()
     for k, v in VARIANTS[o.variant].items():
@@ -151,11 +155,11 @@ def count(sent_path, stored_paths):
 # ---- one run: a collector, an agent, their restarts ----
 
 class Run:
-    def __init__(self, h, agent_inputs, send="", batch=""):
+    def __init__(self, h, agent_inputs, send="", batch="", spool=""):
         self.h = h
         self.ccfg, self.port, self.mport = h.collector_config(name="c", agents=("a1",))
         self.store = f"{h.dir}/c-store"
-        self.acfg = h.agent_config("a1", [self.port], agent_inputs, extra=batch, send=send)
+        self.acfg = h.agent_config("a1", [self.port], agent_inputs, extra=batch, send=send, spool=spool)
         self.spool = f"{h.dir}/a1-spool"
         self.recoveries = []
 
@@ -223,13 +227,17 @@ class Run:
         return path
 
 
+def sim_input(o, start, end, interval, speed="realtime"):
+    return (f"  - type: sim\n    seed: 7\n    sites: {o.sites}\n    start: {start}\n    end: {end}\n"
+            f"    interval: {interval}\n    speed: {speed}\n")
+
+
 def kill_case(h, o, order):
     """The sim at speed: max; fault i (from 0) once the sim has delivered (i+1)/(kills+1) of
     its run into the spool, killing order[i % len(order)] and starting it again at once."""
     end_ms = SIM_START_MS + o.hours * 3600 * 1000
     end = iso(end_ms)
-    inputs = (f"  - type: sim\n    seed: 7\n    sites: {o.sites}\n    start: {SIM_START}\n    end: {end}\n"
-              f"    interval: 60s\n    speed: max\n")
+    inputs = sim_input(o, SIM_START, end, "60s", "max")
     # Small batches and a short window, as the crash test: many commits to interrupt.
     run = Run(h, inputs, send="  window: 2\n", batch="batch:\n  max_samples: 1024\n")
     sent = run.expected(o.sites, "60s", SIM_START, end)
@@ -265,9 +273,7 @@ def down_case(h, o):
     start_ms = (now - 60) * 1000
     end_ms = (now + lead + int(o.down) + tail + 5) * 1000
     start, end = iso(start_ms), iso(end_ms)
-    inputs = (f"  - type: sim\n    seed: 7\n    sites: {o.sites}\n    start: {start}\n    end: {end}\n"
-              f"    interval: 1s\n")
-    run = Run(h, inputs)
+    run = Run(h, sim_input(o, start, end, "1s"))
     sent = run.expected(o.sites, "1s", start, end)
     run.start_collector()
     run.start_agent()
@@ -287,11 +293,42 @@ def down_case(h, o):
     return result
 
 
+def spool_full_case(h, o):
+    """The spool limited to 1 MiB (about ten batches) and no collector running, the sim at
+    speed: max with more than that to send: the sim must pause (nothing dropped, no gap
+    event) until a collector acknowledges, then finish."""
+    end_ms = SIM_START_MS + o.spool_hours * 3600 * 1000
+    end = iso(end_ms)
+    run = Run(h, sim_input(o, SIM_START, end, "60s", "max"), spool="  max_bytes: 1MiB\n")
+    sent = run.expected(o.sites, "60s", SIM_START, end)
+    run.start_agent()
+    # The sim stops advancing (paused), or reaches its end (it did not pause).
+    seen = {"pos": -1, "since": time.monotonic()}
+
+    def stalled():
+        pos = run.position()
+        if pos != seen["pos"]:
+            seen["pos"], seen["since"] = pos, time.monotonic()
+        return pos >= end_ms or (pos > 0 and time.monotonic() - seen["since"] >= 2)
+    wait_for(stalled, 120, "the sim paused or at its end", interval=0.05)
+    spooled = len(run.held())
+    t0 = time.monotonic()
+    run.start_collector()
+    run.recover(t0, 0)
+    rc = h.wait_exit("a1", 600)
+    result = {"faults": 1, "wanted": 1, "agent_exit": rc, "recovery": run.recoveries[0],
+              "recovery_median": run.recoveries[0], "spooled_batches": spooled,
+              "paused_at": iso(seen["pos"]) if seen["pos"] < end_ms else "end (not paused)"}
+    result.update(count(sent, run.export(SIM_START, end)))
+    return result
+
+
 CASES = {
     "collector_kill": ("collector SIGKILL", lambda h, o: kill_case(h, o, ["c"])),
     "agent_kill": ("agent SIGKILL", lambda h, o: kill_case(h, o, ["a1"])),
     "alternate": ("agent and collector SIGKILL alternately", lambda h, o: kill_case(h, o, ["a1", "c"])),
     "collector_down": ("collector down, then drain", down_case),
+    "spool_full": ("spool limit full (1 MiB), sim at speed: max", spool_full_case),
 }
 
 
@@ -299,6 +336,8 @@ def describe(name, o, r):
     title = CASES[name][0]
     if name == "collector_down":
         return f"{title} ({o.down:g} s, {r['spooled_batches']} batches spooled)"
+    if name == "spool_full":
+        return f"{title}, {r['spooled_batches']} batches spooled"
     return f"{title} ×{r['faults']}"
 
 

@@ -117,13 +117,13 @@ class Harness:
                f"agents:\n{agent_list}{extra}")
         return self.write(f"{name}.yaml", cfg), port, metrics_port
 
-    def agent_config(self, agent_id, ports, inputs, extra="", metrics_port=None, send=""):
-        """Agent `agent_id` sending to the collectors on `ports` in order; `send` adds keys to
-        its send: section ("  window: 2\n"), `extra` whole sections."""
+    def agent_config(self, agent_id, ports, inputs, extra="", metrics_port=None, send="", spool=""):
+        """Agent `agent_id` sending to the collectors on `ports` in order; `send` and `spool`
+        add keys to those sections ("  window: 2\n"), `extra` whole sections."""
         colls = ", ".join(f"tcp://127.0.0.1:{p}" for p in ports)
         mlisten = f"  metrics_listen: 127.0.0.1:{metrics_port}\n" if metrics_port else ""
         cfg = (f"agent:\n  id: {agent_id}\n{mlisten}collectors: [{colls}]\n"
-               f"spool:\n  dir: {self.dir}/{agent_id}-spool\n  fsync: false\n"
+               f"spool:\n  dir: {self.dir}/{agent_id}-spool\n  fsync: false\n{spool}"
                f"send:\n  timeout: 2s\n  heartbeat: 500ms\n  primary_retry: 5s\n{send}"
                f"inputs:\n{inputs}{extra}")
         return self.write(f"{agent_id}.yaml", cfg)
