@@ -13,6 +13,7 @@
 #include "common/compress.h"
 #include "common/config.h"
 #include "proto/vigil.pb-c.h"
+#include "tests/support/suite.h"
 #include "tests/support/tmpdir.h"
 
 /* Samples per step of the fleet below (2 sites): the agent logs it as series=654. */
@@ -132,11 +133,6 @@ END_TEST
 Suite *
 vg_agent_throttle_suite (void)
 {
-    Suite *s = suite_create ("agent_throttle");
-    TCase *tc = tcase_create ("throttle");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, sim_pauses_before_the_spool_is_full);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = { sim_pauses_before_the_spool_is_full };
+    return vg_test_suite ("agent_throttle", "throttle", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

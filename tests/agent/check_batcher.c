@@ -221,6 +221,20 @@ START_TEST (limits_become_gaps)
 }
 END_TEST
 
+/* Flush a batch that must hold only one spool_full gap of `samples` over [from, to]. */
+static void
+s_flush_gap_only (uint64_t samples, int64_t from, int64_t to)
+{
+    Vigil__Batch *b = s_flush (1);
+    ck_assert_uint_eq (b->n_series, 0);
+    ck_assert_uint_eq (b->n_events, 1);
+    ck_assert_uint_eq (b->events[0]->gap->samples, samples);
+    ck_assert_int_eq (b->events[0]->gap->from_ms, from);
+    ck_assert_int_eq (b->events[0]->gap->to_ms, to);
+    ck_assert_str_eq (b->events[0]->gap->reason, "spool_full");
+    vigil__batch__free_unpacked (b, NULL);
+}
+
 START_TEST (lost_batch_reported)
 {
     for (int i = 0; i < 30; i++)
@@ -229,14 +243,7 @@ START_TEST (lost_batch_reported)
     vigil__batch__free_unpacked (b, NULL);
     vg_batcher_lost_last (s_b, "spool_full");
     ck_assert (vg_batcher_due (s_b, 1.0, 1 << 30));
-    b = s_flush (1);
-    ck_assert_uint_eq (b->n_series, 0);
-    ck_assert_uint_eq (b->n_events, 1);
-    ck_assert_uint_eq (b->events[0]->gap->samples, 30);
-    ck_assert_int_eq (b->events[0]->gap->from_ms, 1000);
-    ck_assert_int_eq (b->events[0]->gap->to_ms, 1029);
-    ck_assert_str_eq (b->events[0]->gap->reason, "spool_full");
-    vigil__batch__free_unpacked (b, NULL);
+    s_flush_gap_only (30, 1000, 1029);
 }
 END_TEST
 
@@ -259,13 +266,7 @@ START_TEST (lost_gap_reported_again)
     /* Lost again: a batch carrying only the gap. */
     vigil__batch__free_unpacked (s_flush (1), NULL);
     vg_batcher_lost_last (s_b, "spool_full");
-    b = s_flush (1);
-    ck_assert_uint_eq (b->n_series, 0);
-    ck_assert_uint_eq (b->n_events, 1);
-    ck_assert_uint_eq (b->events[0]->gap->samples, 40);
-    ck_assert_int_eq (b->events[0]->gap->from_ms, 1000);
-    ck_assert_int_eq (b->events[0]->gap->to_ms, 2009);
-    vigil__batch__free_unpacked (b, NULL);
+    s_flush_gap_only (40, 1000, 2009);
     vg_batcher_stats_t st;
     vg_batcher_stats (s_b, &st);
     ck_assert_uint_eq (st.samples_dropped, 40);
