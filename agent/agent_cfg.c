@@ -89,7 +89,7 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("spool.dir", VG_CFG_STR, vg_agent_cfg_t, spool_dir, 0, 0, NULL,
                 "directory of unacknowledged batches (survives restarts)"),
     VG_CFG_OPT ("spool.max_bytes", VG_CFG_SIZE, vg_agent_cfg_t, spool_max_bytes, 1 << 20, 1e13, "1GiB",
-                "spool bound; beyond it new data becomes gap events"),
+                "spool bound; beyond it live inputs' new data becomes gap events (replays at speed max pause)"),
     VG_CFG_OPT ("spool.fsync", VG_CFG_BOOL, vg_agent_cfg_t, spool_fsync, 0, 0, "true",
                 "fdatasync every spooled batch (survives power loss)"),
     VG_CFG_OPT ("batch.max_samples", VG_CFG_UINT, vg_agent_cfg_t, batch_max_samples, 16, 1 << 20, "65536",
