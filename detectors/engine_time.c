@@ -214,6 +214,18 @@ static void
 s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
 {
     while (st->len && st->buf[st->head].ts <= upto) {
+        /* The series of a release run are scattered in memory: fetch the series a few
+         * samples ahead, and the links of those nearer, while this one is processed. */
+        if (st->len > 8) {
+            __builtin_prefetch (st->buf[st->head + 8].s);
+            __builtin_prefetch (st->buf[st->head + 5].s->links);
+            const vg_engine__series_t *n = st->buf[st->head + 2].s;
+            for (uint32_t i = 0; i < n->nlinks && i < 4; i++) {
+                __builtin_prefetch (n->links[i].det);
+                if (n->links[i].ops->is_silence)
+                    __builtin_prefetch (&n->links[i].inst->last_ts, 1);
+            }
+        }
         vg_engine__pend_t x = st->buf[st->head];
         st->head++;
         st->len--;
