@@ -31,7 +31,7 @@ vg_engine__vreset (vg_verdict_t *v)
     v->device = NULL;
     v->evidence[0] = '\0';
     v->title[0] = '\0';
-    v->window_start_ms = v->window_end_ms = 0;
+    v->window_start_ms = v->window_end_ms = v->clear_since_ms = 0;
     v->score = NAN;
     /* Values too: a detector that sets none (an event finding) must not pass on the previous
      * verdict's, which would make a record depend on what was processed just before it. */
