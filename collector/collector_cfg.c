@@ -72,7 +72,7 @@ static const vg_cfg_opt_t s_opts[] = {
                 "per device and source, samples up to this much older than the newest are put back in time "
                 "order before detection; older ones are counted as late and skipped (0 = no reordering)"),
     VG_CFG_OPT ("detect.max_buffered", VG_CFG_UINT, vg_collector_cfg_t, detect_max_buffered, 1000, 1u << 30,
-                "1000000", "samples held for reordering at most (24 bytes each); beyond, the oldest go early"),
+                "1000000", "samples held for reordering at most (32 bytes each); beyond, the oldest go early"),
     VG_CFG_OPT ("detect.live_idle", VG_CFG_DURATION, vg_collector_cfg_t, detect_live_idle_ms, 0, 86400000, "60s",
                 "a live source (data near wall-clock time) that delivers nothing for this long has its clock "
                 "moved on by wall time, so its devices' silence is still judged (0 = never)"),

@@ -42,6 +42,7 @@ struct vg_engine__series;
  * when it is released; series never move or go away before vg_engine_destroy). */
 typedef struct {
     struct vg_engine__series *s;
+    uint64_t id;           /* s->id, for ordering without touching the series */
     int64_t ts;
     double v;
 } vg_engine__pend_t;

@@ -214,7 +214,7 @@ vg_engine_save (const vg_engine_t *e, vg_buf_t *b)
             s_put_u (&w, st->len); /* samples still waiting: a restart continues them */
             for (size_t k = 0; k < st->len && !w.rc; k++) {
                 const vg_engine__pend_t *x = &st->buf[st->head + k];
-                s_put_id (&w, x->s->id);
+                s_put_id (&w, x->id);
                 s_put_i (&w, x->ts);
                 s_put_d (&w, x->v);
             }
@@ -429,7 +429,7 @@ vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
             }
             uint64_t np = s_get_u (&r);
             for (uint64_t k = 0; k < np && !r.err; k++) {
-                vg_engine__pend_t x = { NULL, 0, 0 };
+                vg_engine__pend_t x = { NULL, 0, 0, 0 };
                 uint64_t id = 0;
                 if (r.end - r.p < 8) {
                     r.err = 1;
@@ -440,6 +440,7 @@ vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
                 x.ts = s_get_i (&r);
                 x.v = s_get_d (&r);
                 x.s = r.err ? NULL : vg_engine__ser_find (e, id);
+                x.id = id;
                 if (x.s && st && x.ts >= st->rel && vg_engine__buffer (e, st, &x) < 0)
                     return -VG_ENOMEM;
             }

@@ -259,11 +259,11 @@ vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pen
     }
     vg_engine__pend_t *b = st->buf + st->head;
     size_t pos = st->len;
-    if (pos && (b[pos - 1].ts > x->ts || (b[pos - 1].ts == x->ts && b[pos - 1].s->id > x->s->id))) {
+    if (pos && (b[pos - 1].ts > x->ts || (b[pos - 1].ts == x->ts && b[pos - 1].id > x->id))) {
         size_t lo = 0, hi = pos; /* first index after x in (ts, id) order */
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (b[mid].ts < x->ts || (b[mid].ts == x->ts && b[mid].s->id <= x->s->id))
+            if (b[mid].ts < x->ts || (b[mid].ts == x->ts && b[mid].id <= x->id))
                 lo = mid + 1;
             else
                 hi = mid;
@@ -344,7 +344,7 @@ vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *s, int64_t ts, dou
             e->st.forced++;
             s_release (e, st, st->buf[st->head].ts);
         }
-        vg_engine__pend_t x = { s, ts, value };
+        vg_engine__pend_t x = { s, s->id, ts, value };
         if (vg_engine__buffer (e, st, &x) < 0) {
             e->st.forced++;
             s_release (e, st, INT64_MAX);
