@@ -6,6 +6,7 @@ with a deadline, never fixed sleeps."""
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -136,9 +137,24 @@ class Harness:
         wait_for(lambda: self.metrics(mport), 30, "collector metrics endpoint")
         return cfg, port, mport, f"{self.dir}/collector-store"
 
-    def wait_detected(self, mport, timeout=300):
-        """Wait until the collector's detect stage analysed every accepted batch."""
+    def acked_batches(self, *keys):
+        """Batches the agents (started under these keys, exited) say were acknowledged: the
+        acked= figure of their stop lines."""
+        total = 0
+        for key in keys:
+            found = re.findall(r"\backed=(\d+)", self.log(key))
+            assert found, f"{key}: no stop line with acked= in its log"
+            total += int(found[-1])
+        return total
+
+    def wait_detected(self, mport, timeout=300, agents=()):
+        """Wait until the collector's detect stage analysed every accepted batch, and (when
+        agent keys are given) until the collector accepted every batch those exited agents
+        had acknowledged: a snapshot of /metrics taken before the batches arrived would
+        otherwise show 0 >= 0 and pass."""
+        need = self.acked_batches(*agents) if agents else 0
         return wait_for(lambda: (lambda m: m if m and m['vigil_detect_queue_batches'] == 0 and
+                                 m['vigil_batches_total{result="accepted"}'] >= need and
                                  m['vigil_detect_batches_total{result="ok"}'] >= m['vigil_batches_total{result="accepted"}']
                                  else None)(self.metrics(mport)), timeout, "detect stage caught up")
 
