@@ -187,6 +187,9 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
     }
     if (cfg->curve_insecure)
         vg_log (VG_LOG_WARN, "collector", "%s; listening on %s", VG_CURVE_INSECURE_WARNING, cfg->listen);
+    else if (cfg->allow_unknown_agents)
+        vg_log (VG_LOG_WARN, "collector", "ingest.allow_unknown_agents has no effect while CURVE is on: only the keys "
+                                          "listed under agents can connect");
     for (size_t i = 0; i < cfg->nagents; i++) {
         if (!cfg->curve_insecure && !(cfg->agents[i].public_key && cfg->agents[i].public_key[0]))
             vg_log (VG_LOG_WARN, "collector", "agent '%s' has no public_key: it cannot connect while CURVE is on",
