@@ -32,7 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from vgtest import free_port, scrape_metrics as metrics, wait_for  # noqa: E402
+from vgtest import curve_configs, free_port, scrape_metrics as metrics, wait_for  # noqa: E402
 
 DAY = 86400000
 ROP = 900000
@@ -126,15 +126,18 @@ class Replay:
         self.port, self.mport = free_port(), free_port()
         self.store = os.path.join(work, "store")
         rules = os.path.join(a.source, "detectors", "rules.yaml")
+        ccurve, acurve, apub = curve_configs(a.bin, os.path.join(work, "keys"), "wire")
         ccfg = (f"collector:\n  id: eval\n  listen: tcp://127.0.0.1:{self.port}\n"
                 f"  metrics_listen: 127.0.0.1:{self.mport}\n"
                 f"store:\n  path: {self.store}\n  retention: 0\n"
                 f"ingest:\n  max_past: 3650d\n"
-                f"agents:\n  - id: wire\n"
+                f"curve:\n{ccurve}"
+                f"agents:\n  - id: wire\n    public_key: '{apub}'\n"
                 f"detect:\n  enabled: true\n  rules: {rules}\n  tick: 1s\n")
         acfg = (f"agent:\n  id: wire\ncollectors: [tcp://127.0.0.1:{self.port}]\n"
                 f"spool:\n  dir: {work}/spool\n  fsync: false\n"
                 f"send:\n  timeout: 5s\n  heartbeat: 1s\n"
+                f"curve:\n{acurve}"
                 f"batch:\n  max_age: {max_age}\n"
                 f"inputs:\n")
         if mode == "pcap":  # the documented replay: two captures and the PM backlog in one agent

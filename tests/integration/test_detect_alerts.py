@@ -75,7 +75,7 @@ def body(h):
 
     def send(path, p):
         out = subprocess.run([tool, f"tcp://127.0.0.1:{p}", "raw", "2", path], capture_output=True, text=True,
-                             timeout=30).stdout.split()
+                             timeout=30, env=h.curve_env("inj")).stdout.split()
         assert out[:2] == ["ack", "0"], f"batch {path} not acknowledged: {out}"
 
     h12 = day + 12 * 3600000
