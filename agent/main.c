@@ -38,6 +38,7 @@ main (int argc, char **argv)
         vg_cfg_free (&vg_agent_cfg_table, &cfg);
         return 1;
     }
+    vg_agent_watch_hup (agent, vg_daemon_hup ());
     vg_log (VG_LOG_INFO, "agent", "agent '%s' started", cfg.id);
     int rc = vg_agent_run (agent, stop, exit_when_done);
     vg_agent_log_stats (agent);
