@@ -29,6 +29,7 @@ main (int argc, char **argv)
         return 2;
     }
     vg_log_set_level ((vg_log_level_t) level);
+    vg_log_detect_journal ();
     volatile sig_atomic_t *stop = vg_daemon_signals ();
 
     char err[512];

@@ -39,6 +39,7 @@ main (int argc, char **argv)
         return 2;
     }
     vg_log_set_level ((vg_log_level_t) vg_log_level_parse (cfg.log_level));
+    vg_log_detect_journal ();
     volatile sig_atomic_t *stop = vg_daemon_signals ();
 
     vg_collector_t *c = vg_collector_new (&cfg, err, sizeof err);
