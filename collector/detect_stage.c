@@ -459,12 +459,16 @@ s_reload (vg_detect_stage_t *st)
         rc = -VG_ENOMEM;
         goto refused;
     }
-    char ids[3][256];
+    char ids[3][256], t[40] = "none";
+    int64_t et = vg_detect_feed_event_time (st->feed);
+    if (et != INT64_MIN)
+        vg_clock_rfc3339 (et, t, sizeof t);
     vg_log (VG_LOG_INFO, "detect",
-            "rules reloaded from %s: %zu rules, %zu unchanged (state kept), %zu added [%s], %zu changed [%s] "
-            "(start cold), %zu removed [%s]; %zu windows, %zu allowlists; %zu series re-declared",
-            st->rules_path, nr->nrules, d.unchanged, d.added, vg_rules_diff_ids (st->rules, nr, 'a', ids[0], 256),
-            d.changed, vg_rules_diff_ids (st->rules, nr, 'c', ids[1], 256), d.removed,
+            "rules reloaded from %s at data time %s (%lld): %zu rules, %zu unchanged (state kept), %zu added [%s], "
+            "%zu changed [%s] (start cold), %zu removed [%s]; %zu windows, %zu allowlists; %zu series re-declared",
+            st->rules_path, t, (long long) (et == INT64_MIN ? 0 : et), nr->nrules, d.unchanged, d.added,
+            vg_rules_diff_ids (st->rules, nr, 'a', ids[0], 256), d.changed,
+            vg_rules_diff_ids (st->rules, nr, 'c', ids[1], 256), d.removed,
             vg_rules_diff_ids (st->rules, nr, 'r', ids[2], 256), nr->nwindows, nr->nallowlists, declared);
     vg_engine_destroy (&st->engine);
     vg_rules_destroy (&st->rules);
