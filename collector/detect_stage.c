@@ -445,13 +445,14 @@ s_reload (vg_detect_stage_t *st)
     free (text);
     if (!nr)
         goto refused;
-    fresh = calloc (nr->nrules ? nr->nrules : 1, 1);
+    fresh = calloc (nr->nrules + st->rules->nrules + 1, 1);
     if (!fresh) {
         snprintf (err, sizeof err, "out of memory");
         rc = -VG_ENOMEM;
         goto refused;
     }
-    vg_rules_diff_t d = vg_rules_diff (st->rules, nr, fresh);
+    uint8_t *gone = fresh + nr->nrules; /* old rules removed or changed */
+    vg_rules_diff_t d = vg_rules_diff (st->rules, nr, fresh, gone);
     size_t declared = 0;
     vg_engine_t *ne = s_engine_carry (st, nr, fresh, &declared);
     if (!ne) {
@@ -470,6 +471,11 @@ s_reload (vg_detect_stage_t *st)
             vg_rules_diff_ids (st->rules, nr, 'a', ids[0], 256), d.changed,
             vg_rules_diff_ids (st->rules, nr, 'c', ids[1], 256), d.removed,
             vg_rules_diff_ids (st->rules, nr, 'r', ids[2], 256), nr->nwindows, nr->nallowlists, declared);
+    /* The episodes of removed and changed rules end here (Close, reason rule_reloaded); a
+     * changed rule raises its own again if its condition holds. */
+    int closed = vg_engine_retire (st->engine, gone, "rule_reloaded");
+    if (closed)
+        vg_log (VG_LOG_INFO, "detect", "%d open episodes of removed or changed rules closed", closed);
     vg_engine_destroy (&st->engine);
     vg_rules_destroy (&st->rules);
     st->engine = ne;

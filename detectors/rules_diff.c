@@ -90,7 +90,7 @@ s_class (const vg_rules_t *old, const vg_rule_t *r)
 }
 
 vg_rules_diff_t
-vg_rules_diff (const vg_rules_t *old, const vg_rules_t *new_rules, uint8_t *fresh)
+vg_rules_diff (const vg_rules_t *old, const vg_rules_t *new_rules, uint8_t *fresh, uint8_t *gone)
 {
     vg_rules_diff_t d = { 0, 0, 0, 0 };
     for (size_t i = 0; i < new_rules->nrules; i++) {
@@ -101,8 +101,12 @@ vg_rules_diff (const vg_rules_t *old, const vg_rules_t *new_rules, uint8_t *fres
         if (fresh)
             fresh[i] = c != 'u';
     }
-    for (size_t i = 0; old && i < old->nrules; i++)
-        d.removed += s_find (new_rules, old->rules[i].id) == NULL;
+    for (size_t i = 0; old && i < old->nrules; i++) {
+        const vg_rule_t *n = s_find (new_rules, old->rules[i].id);
+        d.removed += n == NULL;
+        if (gone)
+            gone[i] = !n || vg_rule_fingerprint (n) != vg_rule_fingerprint (&old->rules[i]);
+    }
     return d;
 }
 

@@ -24,8 +24,10 @@ typedef struct {
 
 /* Compare old (may be NULL: every new rule is added) with new.  fresh, when not NULL, has
  * new->nrules entries and is set to 1 for each new rule (by index) that is added or changed
- * (state must not carry over), 0 for an unchanged one.  Returns the counts. */
-vg_rules_diff_t vg_rules_diff (const vg_rules_t *old, const vg_rules_t *new_rules, uint8_t *fresh);
+ * (state must not carry over), 0 for an unchanged one; gone, when not NULL, has
+ * old->nrules entries and is set to 1 for each old rule that is removed or changed (its
+ * episodes end), 0 for an unchanged one.  Returns the counts. */
+vg_rules_diff_t vg_rules_diff (const vg_rules_t *old, const vg_rules_t *new_rules, uint8_t *fresh, uint8_t *gone);
 
 /* Write the ids of the rules of one class into buf as "a, b, c" (truncated with "..." when
  * buf is short): which = 'a' added, 'c' changed, 'r' removed.  Returns buf. */

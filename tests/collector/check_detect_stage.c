@@ -384,12 +384,44 @@ START_TEST (reload_changed_rule_starts_cold)
     char *changed = strdup (RULES);
     char *k = strstr (changed, "  - id: cc\n    detector: config_change\n    keep_firing_for: 1h");
     ck_assert_ptr_nonnull (k);
-    k[strlen ("  - id: cc\n    detector: config_change\n    keep_firing_for: 1")] = '2'; /* 1h -> 2h */
+    k[strlen ("  - id: cc\n    detector: config_change\n    keep_firing_for: ")] = '2'; /* 1h -> 2h */
     rec_t *r;
     between_run (B_RELOAD, changed, 0, &r);
     ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 2);
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CLOSE), 1); /* the old episode ends at the reload */
+    int closed_at = -1;
+    for (int i = 0; i < r->n; i++)
+        if (!strncmp (r->uid[i], "cc:lab/r1", 9) && r->act[i] == VG_ACT_CLOSE)
+            closed_at = i;
+    ck_assert_int_ge (closed_at, 0);
+    ck_assert_ptr_nonnull (strstr (r->json[closed_at], "rule_reloaded"));
+    ck_assert_str_eq (r->uid[closed_at], r->uid[0]); /* the first record: the old episode's Create */
     assert_bgp_continued (r);
     free (changed);
+    free (r);
+}
+END_TEST
+
+/* A removed rule's open episode is closed at the reload; the others continue. */
+START_TEST (reload_removed_rule_closes)
+{
+    const char *no_bgp =
+        "windows:\n"
+        "  - { name: cw, kind: change, daily: \"00:00-05:00\" }\n"
+        "allowlists:\n"
+        "  - { name: bastion, entries: [ 10.255.0.0/24 ] }\n"
+        "rules:\n"
+        "  - id: cc\n    detector: config_change\n    keep_firing_for: 1h\n"
+        "  - id: login\n    detector: login\n    keep_firing_for: 1h\n    params: { allowlist: bastion }\n";
+    rec_t *r;
+    between_run (B_RELOAD, no_bgp, 0, &r);
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (count (r, "bgp:lab/r1", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (count (r, "bgp:lab/r1", VG_ACT_CLOSE), 1);
+    for (int i = 0; i < r->n; i++)
+        if (!strncmp (r->uid[i], "bgp:", 4) && r->act[i] == VG_ACT_CLOSE)
+            ck_assert_ptr_nonnull (strstr (r->json[i], "rule_reloaded"));
+    assert_bgp_continued (r); /* Create and Close of one uid */
     free (r);
 }
 END_TEST
@@ -997,6 +1029,7 @@ vg_detect_stage_suite (void)
         { "reload_adds_rule", reload_adds_rule_keeps_state },
         { "reload_changed_rule", reload_changed_rule_starts_cold },
         { "reload_bad_file", reload_refuses_bad_file },
+        { "reload_removed_rule", reload_removed_rule_closes },
         { "threaded", threaded_with_hooks },
         { "deterministic", deterministic },
         { "bad_batches", bad_batches_counted },
