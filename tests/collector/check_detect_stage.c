@@ -21,16 +21,19 @@
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z: outside the 00:00-05:00 change window */
 #define T_NIGHT (T0 - 9 * 3600000LL) /* 03:00Z: inside it */
 
-static const char *RULES =
-    "windows:\n"
-    "  - { name: cw, kind: change, daily: \"00:00-05:00\" }\n"
-    "allowlists:\n"
-    "  - { name: bastion, entries: [ 10.255.0.0/24 ] }\n"
+#define RULES_HEAD                                                                                                   \
+    "windows:\n"                                                                                                    \
+    "  - { name: cw, kind: change, daily: \"00:00-05:00\" }\n"                                                      \
+    "allowlists:\n"                                                                                                 \
+    "  - { name: bastion, entries: [ 10.255.0.0/24 ] }\n"                                                           \
     "rules:\n"
-    "  - id: cc\n    detector: config_change\n    keep_firing_for: 1h\n"
-    "  - id: login\n    detector: login\n    keep_firing_for: 1h\n    params: { allowlist: bastion }\n"
-    "  - id: bgp\n    detector: bgp\n    for: 30s\n    keep_firing_for: 1m\n"
-    "    match: { path: [\"*/session-state\"] }\n    params: { mode: session }\n";
+#define R_CC "  - id: cc\n    detector: config_change\n    keep_firing_for: 1h\n"
+#define R_LOGIN "  - id: login\n    detector: login\n    keep_firing_for: 1h\n    params: { allowlist: bastion }\n"
+#define R_BGP                                                                                                        \
+    "  - id: bgp\n    detector: bgp\n    for: 30s\n    keep_firing_for: 1m\n"                                        \
+    "    match: { path: [\"*/session-state\"] }\n    params: { mode: session }\n"
+
+static const char *RULES = RULES_HEAD R_CC R_LOGIN R_BGP;
 
 static char s_dir[256];
 static char s_rules[300];
@@ -357,18 +360,8 @@ END_TEST
  * episode continues, the added rule sees the data that comes after the reload. */
 START_TEST (reload_adds_rule_keeps_state)
 {
-    const char *moved =
-        "# reloaded\n"
-        "windows:\n"
-        "  - { name: cw, kind: change, daily: \"00:00-05:00\" }\n"
-        "allowlists:\n"
-        "  - { name: bastion, entries: [ 10.255.0.0/24 ] }\n"
-        "rules:\n"
-        "  - id: bgp\n    detector: bgp\n    for: 30s\n    keep_firing_for: 1m\n"
-        "    match: { path: [\"*/session-state\"] }\n    params: { mode: session }\n"
-        "  - id: login\n    detector: login\n    keep_firing_for: 1h\n    params: { allowlist: bastion }\n"
-        "  - id: cc\n    detector: config_change\n    keep_firing_for: 1h\n"
-        "  - id: cc2\n    detector: config_change\n    keep_firing_for: 1h\n";
+    const char *moved = "# reloaded\n" RULES_HEAD R_BGP R_LOGIN R_CC
+                        "  - id: cc2\n    detector: config_change\n    keep_firing_for: 1h\n";
     rec_t *r;
     between_run (B_RELOAD, moved, 0, &r);
     ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
@@ -381,10 +374,7 @@ END_TEST
 /* A changed rule starts cold (its episode is raised again); the others continue. */
 START_TEST (reload_changed_rule_starts_cold)
 {
-    char *changed = strdup (RULES);
-    char *k = strstr (changed, "  - id: cc\n    detector: config_change\n    keep_firing_for: 1h");
-    ck_assert_ptr_nonnull (k);
-    k[strlen ("  - id: cc\n    detector: config_change\n    keep_firing_for: ")] = '2'; /* 1h -> 2h */
+    const char *changed = RULES_HEAD "  - id: cc\n    detector: config_change\n    keep_firing_for: 2h\n" R_LOGIN R_BGP;
     rec_t *r;
     between_run (B_RELOAD, changed, 0, &r);
     ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 2);
@@ -397,7 +387,6 @@ START_TEST (reload_changed_rule_starts_cold)
     ck_assert_ptr_nonnull (strstr (r->json[closed_at], "rule_reloaded"));
     ck_assert_str_eq (r->uid[closed_at], r->uid[0]); /* the first record: the old episode's Create */
     assert_bgp_continued (r);
-    free (changed);
     free (r);
 }
 END_TEST
@@ -405,14 +394,7 @@ END_TEST
 /* A removed rule's open episode is closed at the reload; the others continue. */
 START_TEST (reload_removed_rule_closes)
 {
-    const char *no_bgp =
-        "windows:\n"
-        "  - { name: cw, kind: change, daily: \"00:00-05:00\" }\n"
-        "allowlists:\n"
-        "  - { name: bastion, entries: [ 10.255.0.0/24 ] }\n"
-        "rules:\n"
-        "  - id: cc\n    detector: config_change\n    keep_firing_for: 1h\n"
-        "  - id: login\n    detector: login\n    keep_firing_for: 1h\n    params: { allowlist: bastion }\n";
+    const char *no_bgp = RULES_HEAD R_CC R_LOGIN;
     rec_t *r;
     between_run (B_RELOAD, no_bgp, 0, &r);
     ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
