@@ -201,7 +201,8 @@ s_tick (void *ctx)
     vg_collector_t *c = ctx;
     if (c->hup && *c->hup != c->hup_seen) {
         c->hup_seen = *c->hup;
-        vg_log (VG_LOG_INFO, "collector", "SIGHUP: reloading the agents list and the detector rules");
+        vg_log (VG_LOG_INFO, "collector", "SIGHUP: reloading the agents list%s",
+                c->detect ? " and the detector rules" : " (detectors off: no rules to reload)");
         if (c->load)
             s_reload_agents (c);
         if (c->detect)

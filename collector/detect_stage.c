@@ -404,10 +404,11 @@ s_restore (vg_detect_stage_t *st)
 /* Reload (SIGHUP): new rules, new engine, unchanged rules' state carried over */
 
 /* Build an engine over rules with the current engine's state, skipping the state of the
- * rules marked in fresh; the feed then feeds it.  NULL (the feed still on the old engine)
- * on out of memory. */
-static vg_engine_t *
-s_engine_carry (vg_detect_stage_t *st, const vg_rules_t *rules, const uint8_t *fresh, size_t *declared)
+ * rules marked in fresh, into *out; the feed then feeds it.  Returns 0, or a negative code
+ * with the feed still on the old engine. */
+static int
+s_engine_carry (vg_detect_stage_t *st, const vg_rules_t *rules, const uint8_t *fresh, vg_engine_t **out,
+                size_t *declared)
 {
     vg_buf_t blob = VG_BUF_INIT;
     vg_engine_t *ne = vg_engine_new (rules, &st->cfg.engine, s_on_alert, st);
@@ -423,10 +424,11 @@ s_engine_carry (vg_detect_stage_t *st, const vg_rules_t *rules, const uint8_t *f
     if (rc < 0) {
         vg_detect_feed_set_engine (st->feed, st->engine);
         vg_engine_destroy (&ne);
-        return NULL;
+        return rc;
     }
+    *out = ne;
     *declared = dc.declared;
-    return ne;
+    return 0;
 }
 
 /* Read, parse and apply the rules file; logs the outcome.  Returns 0, -VG_ECONFIG (the file
@@ -454,10 +456,10 @@ s_reload (vg_detect_stage_t *st)
     uint8_t *gone = fresh + nr->nrules; /* old rules removed or changed */
     vg_rules_diff_t d = vg_rules_diff (st->rules, nr, fresh, gone);
     size_t declared = 0;
-    vg_engine_t *ne = s_engine_carry (st, nr, fresh, &declared);
-    if (!ne) {
-        snprintf (err, sizeof err, "cannot rebuild the engine: out of memory");
-        rc = -VG_ENOMEM;
+    vg_engine_t *ne = NULL;
+    rc = s_engine_carry (st, nr, fresh, &ne, &declared);
+    if (rc < 0) {
+        snprintf (err, sizeof err, "cannot rebuild the engine with the saved state: %s", vg_strerror (rc));
         goto refused;
     }
     char ids[3][256], t[40] = "none";
