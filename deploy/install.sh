@@ -95,6 +95,8 @@ host_id=$(sed -n 's/^  id: *\([^ #]*\).*/\1/p' "$SHARE/examples/agent-linux.yaml
 s_config agent.yaml <"$SHARE/examples/agent-linux.yaml"
 if [[ -z $DESTDIR && $(id -u) == 0 ]] && getent group vigil >/dev/null; then
   chown root:vigil "$CONFDIR" "$CONFDIR"/{rules,collector,agent}.yaml
+  # systemd makes it (StateDirectory=); made here too for running the daemons without it.
+  install -d -m 0700 -o vigil -g vigil "$STATEDIR"
 fi
 
 # ---- systemd units ----
