@@ -16,6 +16,7 @@ main (int argc, char **argv)
     /* Everything this daemon creates (store, spool, RocksDB's own files, logs) is for its
      * owner only: directories 0700, files 0600, whatever the shell's umask was. */
     umask (077);
+    vg_log_detect_journal (); /* under systemd: syslog priorities, journald's timestamps */
     const vg_daemon_spec_t spec = { "vigil-agent", &vg_agent_cfg_table, flags, 1 };
     vg_agent_cfg_t cfg;
     bool exit_when_done;
@@ -29,7 +30,6 @@ main (int argc, char **argv)
         return 2;
     }
     vg_log_set_level ((vg_log_level_t) level);
-    vg_log_detect_journal ();
     volatile sig_atomic_t *stop = vg_daemon_signals ();
 
     char err[512];

@@ -27,6 +27,7 @@ main (int argc, char **argv)
     /* Everything this daemon creates (store, spool, RocksDB's own files, logs) is for its
      * owner only: directories 0700, files 0600, whatever the shell's umask was. */
     umask (077);
+    vg_log_detect_journal (); /* under systemd: syslog priorities, journald's timestamps */
     const vg_daemon_spec_t spec = { "vigil-collector", &vg_collector_cfg_table, NULL, 0 };
     vg_collector_cfg_t cfg;
     int rc = vg_daemon_args (&spec, argc, argv, &cfg, NULL);
@@ -39,7 +40,6 @@ main (int argc, char **argv)
         return 2;
     }
     vg_log_set_level ((vg_log_level_t) vg_log_level_parse (cfg.log_level));
-    vg_log_detect_journal ();
     volatile sig_atomic_t *stop = vg_daemon_signals ();
 
     vg_collector_t *c = vg_collector_new (&cfg, err, sizeof err);
