@@ -7,7 +7,8 @@ way their systemd units do.
   * `systemd-analyze verify` accepts both units (skipped, with a note, without it);
   * the collector and the agent started with the units' ExecStart command lines (only the
     ports edited in the installed configs, as an operator would) store the host's batches;
-    SIGHUP reloads the collector's agents and rules and is harmless to the agent; SIGTERM
+    SIGHUP reloads the collector's agents (a removed one logged, a configuration that does
+    not load refused with the agents kept) and rules, and is harmless to the agent; SIGTERM
     drains: both exit 0, the collector with its stop line."""
 import os
 import shlex
@@ -120,6 +121,18 @@ def body(h):
              30, "the collector's reload lines")
     wait_for(lambda: "SIGHUP: the agent reloads nothing" in h.log("agent"), 30, "the agent's SIGHUP line")
     assert h.procs["collector"].poll() is None and h.procs["agent"].poll() is None
+    # An agent removed from the list, then a configuration that does not load: refused, kept.
+    ccfg_path = f"{etc}/vigil/collector.yaml"
+    edit(ccfg_path, "  - id: site-agent-1\n", "  - id: site-agent-2\n")
+    h.procs["collector"].send_signal(signal.SIGHUP)
+    wait_for(lambda: "added [site-agent-2], removed [site-agent-1], changed []" in h.log("collector"), 30,
+             "the agents diff")
+    edit(ccfg_path, "agents:\n", "agents: [\n")
+    h.procs["collector"].send_signal(signal.SIGHUP)
+    wait_for(lambda: "configuration reload refused, agents unchanged: " in h.log("collector"), 30, "the refusal")
+    accepted = h.metrics(mport)['vigil_batches_total{result="accepted"}']
+    wait_for(lambda: h.metrics(mport)['vigil_batches_total{result="accepted"}'] > accepted, 60,
+             "the host agent still admitted")
 
     # SIGTERM drains.
     assert h.kill("agent", signal.SIGTERM) == 0, h.log("agent")[-2000:]
