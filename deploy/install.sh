@@ -6,12 +6,13 @@
 #
 # Puts vigil, vigil-agent and vigil-collector in PREFIX/bin (default /usr/local), the
 # pristine rules, example configs and units under PREFIX/share/vigil, the documentation in
-# PREFIX/share/doc/vigil; copies the defaults to SYSCONFDIR/vigil (default /etc/vigil:
-# collector.yaml, agent.yaml, rules.yaml), never over an existing file; installs the units
+# PREFIX/share/doc/vigil; makes CURVE key pairs for this host's collector and agent and
+# copies the defaults to SYSCONFDIR/vigil (default /etc/vigil: collector.yaml, agent.yaml,
+# rules.yaml, naming those keys), never over an existing file; installs the units
 # in UNITDIR (default /etc/systemd/system) with the paths above; creates the system user
 # `vigil`; reloads systemd.  With DESTDIR set in the environment every file goes under
-# DESTDIR (paths inside files stay the final ones) and no user or systemd is touched: for
-# packaging.  Safe to run again (an upgrade): programs, share and units are replaced,
+# DESTDIR (paths inside files stay the final ones), no key is made and no user or systemd
+# is touched: for packaging.  Safe to run again (an upgrade): programs, share and units are replaced,
 # configs are kept.  Without --build it configures and builds ./build (Release) first.
 # docs/OPERATIONS.md, "Install and services".
 set -euo pipefail
@@ -84,15 +85,50 @@ s_config () {  # s_config NAME: stdin -> DESTDIR/CONFDIR/NAME unless it exists
 }
 install -d -m 0750 "$DESTDIR$CONFDIR"
 s_config rules.yaml <"$SHARE/rules.yaml"
-# The collector admits this host's agent (agent.yaml) besides the example's site agent.
+# CURVE is on by default: this host's collector and agent get key pairs (vigil keygen; the
+# .key files 0600, owned by vigil), and the configs written now name each other's public
+# key.  Not with DESTDIR: a package must not carry secret keys (its configs keep the
+# examples' REPLACE placeholders; make the pairs on the target host).
+collector_pub="" agent_pub=""
+s_keypair () {  # s_keypair NAME: CONFDIR/NAME.{key,pub} made unless there; prints the public key
+  if [[ ! -e $CONFDIR/$1.key ]]; then
+    rm -f "$CONFDIR/$1.pub"
+    "$PREFIX/bin/vigil" keygen --out "$CONFDIR/$1" >/dev/null
+    echo "made the CURVE key pair $CONFDIR/$1.key (secret, 0600) and $1.pub" >&2
+  fi
+  cat "$CONFDIR/$1.pub"
+}
+if [[ -z $DESTDIR ]]; then
+  collector_pub=$(s_keypair collector)
+  agent_pub=$(s_keypair agent)
+  if [[ $(id -u) == 0 ]] && getent passwd vigil >/dev/null; then
+    chown vigil:vigil "$CONFDIR"/{collector,agent}.key
+  fi
+fi
+# The collector: the example with this host's agent admitted (its key), list entries that
+# still carry a REPLACE placeholder commented out (fill in the key, then uncomment), and
+# the detectors on with the installed rules.
 host_id=$(sed -n 's/^  id: *\([^ #]*\).*/\1/p' "$SHARE/examples/agent-linux.yaml" | head -1)
 {
-  sed "/^agents:\$/a\\  - id: $host_id                  # this host's agent (agent.yaml)" "$SHARE/examples/collector.yaml"
+  # awk, not sed: a Z85 key may hold & # / (special in a sed replacement).
+  awk -v id="$host_id" -v key="$agent_pub" '
+    function flush() { if (item ~ /REPLACE-with/) { gsub(/\n/, "\n#", item); sub(/#$/, "", item); printf "#%s", item }
+                       else printf "%s", item; item = "" }
+    /^agents:$/ { print; print "  - id: " id "                  # this host'"'"'s agent (agent.yaml)"
+                  if (key != "") print "    public_key: '"'"'" key "'"'"'   # /etc/vigil/agent.pub"
+                  next }
+    /^  - / { flush(); item = $0 "\n"; next }
+    /^    / && item != "" { item = item $0 "\n"; next }
+    { flush(); print }
+    END { flush() }' "$SHARE/examples/collector.yaml"
   if ! grep -q '^detect:' "$SHARE/examples/collector.yaml"; then
     printf '%s\n' "detect:" "  enabled: true" "  rules: /etc/vigil/rules.yaml   # SIGHUP (systemctl reload) reads it again"
   fi
 } | s_config collector.yaml
-s_config agent.yaml <"$SHARE/examples/agent-linux.yaml"
+# The agent: the host example with the collector's public key.
+awk -v old="'REPLACE-with-collector.pub-40-chars'" -v new="'$collector_pub'" '
+  { i = index($0, old); if (i && new != "\047\047") $0 = substr($0, 1, i - 1) new substr($0, i + length(old)); print }' \
+  "$SHARE/examples/agent-linux.yaml" | s_config agent.yaml
 if [[ -z $DESTDIR && $(id -u) == 0 ]] && getent group vigil >/dev/null; then
   chown root:vigil "$CONFDIR" "$CONFDIR"/{rules,collector,agent}.yaml
   # systemd makes it (StateDirectory=); made here too for running the daemons without it.

@@ -1,9 +1,12 @@
 """Install and services: deploy/install.sh into a temporary root, then run both daemons the
 way their systemd units do.
   * --prefix/--sysconfdir/--statedir/--unitdir put programs, share (rules, examples, units),
-    configs (0640, dir 0750) and units where asked; the units' paths follow;
+    configs (0640, dir 0750) and units where asked; the units' paths follow; CURVE key
+    pairs for this host's collector and agent (secrets 0600), each config naming the
+    other's public key;
   * a second run keeps an edited config (configs are the operator's) and replaces the rest;
-  * DESTDIR puts every file under it while the paths inside stay the final ones;
+  * DESTDIR puts every file under it while the paths inside stay the final ones, and no
+    secret key;
   * `systemd-analyze verify` accepts both units (skipped, with a note, without it);
   * the collector and the agent started with the units' ExecStart command lines (only the
     ports edited in the installed configs, as an operator would) store the host's batches;
@@ -65,6 +68,16 @@ def body(h):
     with open(f"{etc}/vigil/collector.yaml") as f:
         ccfg = f.read()
     assert f"path: {state}/store" in ccfg and f"rules: {etc}/vigil/rules.yaml" in ccfg, ccfg
+    # CURVE (the default): a key pair each for this host's collector and agent, secrets 0600,
+    # each config naming the other's public key; placeholder agents commented out.
+    for name in ("collector", "agent"):
+        assert mode(f"{etc}/vigil/{name}.key") == 0o600, name
+    with open(f"{etc}/vigil/agent.pub") as f, open(f"{etc}/vigil/collector.pub") as g:
+        agent_pub, collector_pub = f.read().strip(), g.read().strip()
+    assert f"public_key: '{agent_pub}'" in ccfg and f"secret_key_file: {etc}/vigil/collector.key" in ccfg, ccfg
+    assert "\n  - id: site-agent-1" not in ccfg and "#  - id: site-agent-1" in ccfg, ccfg
+    with open(f"{etc}/vigil/agent.yaml") as f:
+        assert f"server_key: '{collector_pub}'" in f.read()
 
     # Units: the paths follow the options; the hardening is there.
     cunit, aunit = f"{units}/vigil-collector.service", f"{units}/vigil-agent.service"
@@ -100,6 +113,7 @@ def body(h):
         "/usr/local/bin/vigil-collector", "-c", "/etc/vigil/collector.yaml"]
     with open(f"{dest}/etc/vigil/collector.yaml") as f:
         assert "path: /var/lib/vigil/store" in f.read()
+    assert not os.path.exists(f"{dest}/etc/vigil/collector.key"), "a package must not carry secret keys"
 
     # Run both daemons as the units do (free ports edited into the installed configs).
     port, mport = free_port(), free_port()
@@ -117,16 +131,17 @@ def body(h):
     # SIGHUP: the collector reloads its agents and rules; the agent only logs.
     h.procs["collector"].send_signal(signal.SIGHUP)
     h.procs["agent"].send_signal(signal.SIGHUP)
-    wait_for(lambda: "rules reloaded" in h.log("collector") and "agents reloaded: 2 listed" in h.log("collector"),
+    wait_for(lambda: "rules reloaded" in h.log("collector") and "agents reloaded: 1 listed" in h.log("collector"),
              30, "the collector's reload lines")
     wait_for(lambda: "SIGHUP: the agent reloads nothing" in h.log("agent"), 30, "the agent's SIGHUP line")
     assert h.procs["collector"].poll() is None and h.procs["agent"].poll() is None
-    # An agent removed from the list, then a configuration that does not load: refused, kept.
+    # An agent added to the list, then a configuration that does not load: refused, kept.
     ccfg_path = f"{etc}/vigil/collector.yaml"
-    edit(ccfg_path, "  - id: site-agent-1\n", "  - id: site-agent-2\n")
+    site_pub = h.keys("site-agent-2")[0]
+    edit(ccfg_path, "agents:\n", f"agents:\n  - id: site-agent-2\n    public_key: '{site_pub}'\n")
     h.procs["collector"].send_signal(signal.SIGHUP)
-    wait_for(lambda: "added [site-agent-2], removed [site-agent-1], changed []" in h.log("collector"), 30,
-             "the agents diff")
+    wait_for(lambda: "agents reloaded: 2 listed; added [site-agent-2], removed [], changed []" in h.log("collector"),
+             30, "the agents diff")
     edit(ccfg_path, "agents:\n", "agents: [\n")
     h.procs["collector"].send_signal(signal.SIGHUP)
     wait_for(lambda: "configuration reload refused, agents unchanged: " in h.log("collector"), 30, "the refusal")

@@ -38,10 +38,12 @@ def alerts(h, store):
 
 
 def agent_config(h, key, port):
+    """Agent sim1 (the same identity and CURVE pair for both collectors), its own spool."""
     return h.write(f"{key}.yaml",
                    f"agent:\n  id: sim1\ncollectors: [tcp://127.0.0.1:{port}]\n"
                    f"spool:\n  dir: {h.dir}/{key}-spool\n  fsync: false\n"
                    "send:\n  timeout: 2s\n  heartbeat: 500ms\n"
+                   f"curve:\n  server_key: '{h.keys('collector')[0]}'\n  secret_key_file: {h.keys('agent-sim1')[1]}\n"
                    "batch:\n  max_samples: 1024\n"
                    "inputs:\n  - type: sim\n    seed: 3\n    sites: 2\n    scenario: catalog\n"
                    f"    start: {START}\n    end: {END}\n    interval: 300s\n    speed: max\n")
