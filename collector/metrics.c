@@ -10,7 +10,7 @@
 static const vg_metric_t s_core[] = {
     S_CORE ("vigil_batches_total", "counter", "result=\"accepted\"", ingest.batches, VG_METRIC_U64),
     S_CORE ("vigil_batches_total", "counter", "result=\"duplicate\"", ingest.duplicates, VG_METRIC_U64),
-    S_CORE ("vigil_batches_total", "counter", "result=\"rejected\"", ingest.rejected, VG_METRIC_U64),
+    S_CORE ("vigil_batches_total", "counter", "result=\"rejected\"", batches_rejected, VG_METRIC_U64),
     S_CORE ("vigil_batches_total", "counter", "result=\"out_of_order\"", ingest.gaps, VG_METRIC_U64),
     S_CORE ("vigil_samples_total", "counter", "result=\"stored\"", ingest.samples, VG_METRIC_U64),
     S_CORE ("vigil_samples_total", "counter", "result=\"rejected\"", ingest.samples_rejected, VG_METRIC_U64),
@@ -68,6 +68,9 @@ static const vg_metric_t s_detect[] = {
     S_DET ("vigil_detect_samples_total", "counter", "result=\"forced\"", engine.forced, VG_METRIC_U64),
     S_DET ("vigil_detect_samples_buffered", "gauge", NULL, engine.buffered, VG_METRIC_U64),
     S_DET ("vigil_detect_sources", "gauge", NULL, engine.sources, VG_METRIC_U64),
+    S_DET ("vigil_detect_rules", "gauge", NULL, rules, VG_METRIC_U64),
+    S_DET ("vigil_detect_rule_reloads_total", "counter", "result=\"ok\"", reloads, VG_METRIC_U64),
+    S_DET ("vigil_detect_rule_reloads_total", "counter", "result=\"error\"", reload_errors, VG_METRIC_U64),
 };
 
 static const vg_metric_t s_kafka[] = {
