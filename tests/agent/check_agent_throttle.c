@@ -74,7 +74,7 @@ START_TEST (sim_pauses_before_the_spool_is_full)
     char yaml[1024];
     snprintf (yaml, sizeof yaml,
               "agent:\n  id: a1\ncollectors: [tcp://127.0.0.1:9]\n"
-              "spool:\n  dir: %s\n  max_bytes: 1MiB\n  fsync: false\n"
+              "spool:\n  dir: %s\n  max_bytes: 1MiB\n  fsync: false\ncurve:\n  insecure: true\n"
               "inputs:\n  - type: sim\n    seed: 7\n    sites: 2\n    start: 2026-10-01T00:00:00Z\n"
               "    end: 2026-10-03T00:00:00Z\n    interval: 60s\n    speed: max\n",
               s_dir);
