@@ -64,6 +64,8 @@ s_hello (vg_sender_t *s, int64_t now)
     h.agent_id = (char *) s->cfg.agent_id;
     h.version = VG_VERSION;
     h.epoch = vg_spool_epoch (s->spool);
+    uint64_t first = vg_spool_first (s->spool);
+    h.settled_seq = first ? first - 1 : vg_spool_next_seq (s->spool) - 1;
     uint8_t buf[1024];
     size_t n = vigil__hello__get_packed_size (&h);
     if (n > sizeof buf)

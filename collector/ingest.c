@@ -763,6 +763,16 @@ vg_ingest_agent_known (const vg_ingest_t *in, const char *agent_id)
     return in->cfg.allow_unknown_agents || s_agent_find (in, agent_id) != NULL;
 }
 
+bool
+vg_ingest_agent_settle (vg_ingest_t *in, const char *agent_id, uint64_t epoch, uint64_t settled_seq)
+{
+    s_agent_t *a = s_agent_find (in, agent_id);
+    if (!a || a->epoch != epoch || epoch == 0 || settled_seq <= a->seq)
+        return false;
+    a->seq = settled_seq;
+    return true;
+}
+
 void
 vg_ingest_agent_state (const vg_ingest_t *in, const char *agent_id, uint64_t *epoch, uint64_t *seq)
 {

@@ -86,6 +86,14 @@ void vg_ingest_rollback (vg_ingest_t *in);
 bool vg_ingest_agent_known (const vg_ingest_t *in, const char *agent_id);
 void vg_ingest_agent_state (const vg_ingest_t *in, const char *agent_id, uint64_t *epoch, uint64_t *seq);
 
+/* The agent says (HELLO) that every batch of epoch up to settled_seq was acknowledged by
+ * some collector (another one, after a failover) or dropped: in the same epoch, expect
+ * settled_seq + 1 next instead of waiting for batches this store will never see.  Only the
+ * in-memory view moves (the next committed batch makes it durable; after a restart the
+ * agent's next HELLO says it again).  A lower settled_seq, another epoch or an unknown
+ * agent change nothing.  Returns true when the expected seq moved. */
+bool vg_ingest_agent_settle (vg_ingest_t *in, const char *agent_id, uint64_t epoch, uint64_t settled_seq);
+
 const vg_ingest_stats_t *vg_ingest_stats (const vg_ingest_t *in);
 size_t vg_ingest_series_count (const vg_ingest_t *in);
 

@@ -241,6 +241,11 @@ s_handle_hello (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
     w.collector_id = (char *) (srv->cfg.collector_id ? srv->cfg.collector_id : "");
     w.epoch = h->epoch;
     w.committed_seq = epoch == h->epoch ? seq : 0;
+    /* After a failover the agent's earlier batches are in another collector's store: do not
+     * wait for them here (the sequence check would answer RETRY for ever). */
+    if (vg_ingest_agent_settle (srv->ingest, h->agent_id, h->epoch, h->settled_seq))
+        vg_log (VG_LOG_INFO, "server", "agent '%s': batches %llu..%llu were acknowledged elsewhere",
+                h->agent_id, (unsigned long long) seq + 1, (unsigned long long) h->settled_seq);
     uint8_t buf[512];
     size_t n = vigil__welcome__get_packed_size (&w);
     if (n <= sizeof buf) {

@@ -318,6 +318,37 @@ START_TEST (gap_gets_retry)
 }
 END_TEST
 
+/* After a failover the agent's batches 2..5 went to another collector: its HELLO says so,
+ * and this one takes 6 next instead of answering RETRY for ever. */
+START_TEST (settled_elsewhere_is_not_a_gap)
+{
+    void *d = s_first_batch ();
+    vg_test_hello_settled (d, "a1", 7, 5);
+    ck_assert_uint_eq (s_welcome (d), 1); /* what this store holds, not what the agent said */
+    s_send_batch (d, 7, 6);
+    s_ack_t a = s_ack (d);
+    ck_assert_int_eq (a.status, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    ck_assert (!a.duplicate);
+    ck_assert_uint_eq (s_stored_seq (), 6);
+    /* A lower settled_seq or another epoch does not move the expected seq back or across. */
+    vg_test_hello_settled (d, "a1", 7, 3);
+    ck_assert_uint_eq (s_welcome (d), 6);
+    vg_test_hello_settled (d, "a1", 9, 20);
+    ck_assert_uint_eq (s_welcome (d), 0);
+    s_send_batch (d, 7, 8);
+    a = s_ack (d);
+    ck_assert_int_eq (a.status, VIGIL__ACK_STATUS__ACK_STATUS_RETRY);
+    ck_assert_ptr_nonnull (strstr (a.reason, "expected seq 7"));
+    /* A batch the agent settled elsewhere is a duplicate here. */
+    s_send_batch (d, 7, 4);
+    ck_assert (s_ack (d).duplicate);
+    ck_assert_int_eq (s_stored_samples (), 2 * 30);
+    zmq_close (d);
+    vg_test_server_stop (&s_fx);
+    ck_assert_int_eq (atomic_load (&s_committed), 2);
+}
+END_TEST
+
 START_TEST (malformed_counted)
 {
     void *d = s_client ();
@@ -422,8 +453,8 @@ Suite *
 vg_server_suite (void)
 {
     const TTest *tests[] = {
-        hello_welcome, ack_means_durable, gap_gets_retry, malformed_counted, heartbeat_echoed,
-        listen_failure_reported, rejected_batch_does_not_wedge_the_stream,
+        hello_welcome, ack_means_durable, gap_gets_retry, settled_elsewhere_is_not_a_gap, malformed_counted,
+        heartbeat_echoed, listen_failure_reported, rejected_batch_does_not_wedge_the_stream,
     };
     return vg_test_suite ("server", "server", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }
