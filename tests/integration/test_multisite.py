@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
-from vgtest import iso, run, scrape_metrics, wait_for
+from vgtest import iso, read_text, run, scrape_metrics, wait_for
 
 SITES = {"east": (11, 2), "west": (12, 3), "north": (13, 4)}   # seed, cell sites (as multisite.sh)
 INTERVAL_S = 5
@@ -56,27 +56,13 @@ class Deployment:
             return None
 
     def log(self, name):
-        try:
-            with open(os.path.join(self.dir, f"{name}.log"), errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(os.path.join(self.dir, f"{name}.log"))
 
     def collector_metrics(self, i):
-        return scrape_metrics_at(f"{self.net}.0.1", 9600 + i)
+        return scrape_metrics(9600 + i, host=f"{self.net}.0.1")
 
     def agent_metrics(self, site):
-        return scrape_metrics_at(f"{self.net}.{list(SITES).index(site) + 1}.2", 9470)
-
-
-def scrape_metrics_at(host, port):
-    import urllib.request
-    try:
-        with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=2) as r:
-            text = r.read().decode()
-    except OSError:
-        return None
-    return {k: float(v) for k, v in (l.rsplit(" ", 1) for l in text.splitlines() if l and not l.startswith("#"))}
+        return scrape_metrics(9470, host=f"{self.net}.{list(SITES).index(site) + 1}.2")
 
 
 def expected(h, start, end):

@@ -26,11 +26,11 @@ def args():
     return a
 
 
-def scrape_metrics(port):
-    """The collector's /metrics on 127.0.0.1:port as {sample name with labels: value}, or
-    None while nothing answers."""
+def scrape_metrics(port, host="127.0.0.1"):
+    """A daemon's /metrics on host:port as {sample name with labels: value}, or None while
+    nothing answers."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+        with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=2) as r:
             text = r.read().decode()
     except OSError:
         return None
@@ -65,6 +65,15 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def read_text(path):
+    """A log file's text ("" while it does not exist)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def wait_for(cond, timeout, what, interval=0.05):
@@ -247,11 +256,7 @@ class Harness:
             raise AssertionError(f"{key} still running after {timeout}s; log:\n{self.log(key)[-3000:]}")
 
     def log(self, key):
-        try:
-            with open(os.path.join(self.dir, f"{key}.log"), errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(os.path.join(self.dir, f"{key}.log"))
 
     def metrics(self, port):
         return scrape_metrics(port)
