@@ -135,8 +135,9 @@ def body(h):
 
         # The sims end; every agent drains its spool and exits (--exit-when-done).
         left = end_ms / 1000 - time.time()
+        wait_for(lambda: all(d.pid(f"agent-{s}") is None for s in SITES), left + 60,
+                 "every agent done: " + ", ".join(f"agent-{s}" for s in SITES))
         for site in SITES:
-            wait_for(lambda: d.pid(f"agent-{site}") is None, left + 90, f"agent-{site} done")
             assert "acked=" in d.log(f"agent-{site}"), f"agent-{site} has no stop line:\n{d.log(f'agent-{site}')[-2000:]}"
         east = d.log("agent-east")
         print(f"all agents done after {time.monotonic() - t_start:.0f} s")
