@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "detectors/engine_int.h"
@@ -481,14 +482,8 @@ s_ser_reserve (vg_engine_t *e)
         e->ser_cap = nc;
     }
     if (e->nser == e->npages * VG_ENGINE__SER_PAGE) {
-        if (e->npages == e->cappages) {
-            size_t nc = e->cappages ? e->cappages * 2 : 16;
-            vg_engine__series_t **np = realloc (e->ser_pages, nc * sizeof *np);
-            if (!np)
-                return -VG_ENOMEM;
-            e->ser_pages = np;
-            e->cappages = nc;
-        }
+        if (vg_array_reserve ((void **) &e->ser_pages, &e->cappages, e->npages + 1, sizeof *e->ser_pages) < 0)
+            return -VG_ENOMEM;
         e->ser_pages[e->npages] = malloc (VG_ENGINE__SER_PAGE * sizeof **e->ser_pages);
         if (!e->ser_pages[e->npages])
             return -VG_ENOMEM;
