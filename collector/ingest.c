@@ -535,22 +535,29 @@ s_plan_cmp (const void *a, const void *b)
 /* Record (epoch, seq) as the agent's committed position, in txn and in the view.
  * Returns the agent record, or NULL when out of memory. */
 static s_agent_t *
-s_advance (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const Vigil__Batch *b, int64_t now_ms)
+s_advance_to (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const char *agent_id, uint64_t epoch,
+              uint64_t seq, int64_t now_ms)
 {
     Vigil__AgentState st = VIGIL__AGENT_STATE__INIT;
-    st.epoch = b->epoch;
-    st.committed_seq = b->seq;
+    st.epoch = epoch;
+    st.committed_seq = seq;
     st.last_seen_ms = now_ms;
     uint8_t stbuf[64];
     size_t stlen = vigil__agent_state__pack (&st, stbuf);
-    vg_store_txn_put (txn, VG_CF_AGENTS, b->agent_id, strlen (b->agent_id), stbuf, stlen);
+    vg_store_txn_put (txn, VG_CF_AGENTS, agent_id, strlen (agent_id), stbuf, stlen);
     if (!agent)
-        agent = s_agent_add (in, b->agent_id, NULL);
+        agent = s_agent_add (in, agent_id, NULL);
     if (agent) {
-        agent->epoch = b->epoch;
-        agent->seq = b->seq;
+        agent->epoch = epoch;
+        agent->seq = seq;
     }
     return agent;
+}
+
+static s_agent_t *
+s_advance (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const Vigil__Batch *b, int64_t now_ms)
+{
+    return s_advance_to (in, txn, agent, b->agent_id, b->epoch, b->seq, now_ms);
 }
 
 /* One batch; *in_order is set once the batch is known to be the agent's next one (so a
@@ -776,6 +783,19 @@ bool
 vg_ingest_agent_known (const vg_ingest_t *in, const char *agent_id)
 {
     return in->cfg.allow_unknown_agents || s_agent_find (in, agent_id) != NULL;
+}
+
+int
+vg_ingest_agent_resume (vg_ingest_t *in, const char *agent_id, uint64_t epoch, uint64_t acked_seq, int64_t now_ms,
+                        vg_store_txn_t *txn)
+{
+    s_agent_t *a = s_agent_find (in, agent_id);
+    if (!a || !epoch || a->epoch != epoch || acked_seq <= a->seq)
+        return 0;
+    if (!s_advance_to (in, txn, a, agent_id, epoch, acked_seq, now_ms))
+        return -VG_ENOMEM;
+    in->stats.resumes++;
+    return 1;
 }
 
 void

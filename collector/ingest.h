@@ -42,6 +42,7 @@ typedef struct {
     uint64_t batches;          /* accepted */
     uint64_t duplicates;       /* already committed: acknowledged, not stored again */
     uint64_t gaps;             /* arrived before their predecessor: refused, resent in order */
+    uint64_t resumes;          /* agents that came back after another collector stored a stretch of their epoch */
     uint64_t rejected;         /* invalid batches */
     uint64_t samples;          /* stored */
     uint64_t samples_rejected; /* dropped from valid batches (timestamps outside the window) */
@@ -92,6 +93,14 @@ void vg_ingest_rollback (vg_ingest_t *in);
 /* Committed (epoch, seq) of an agent; 0,0 if unknown.  Is the agent allowed at all? */
 bool vg_ingest_agent_known (const vg_ingest_t *in, const char *agent_id);
 void vg_ingest_agent_state (const vg_ingest_t *in, const char *agent_id, uint64_t *epoch, uint64_t *seq);
+/* The agent (HELLO) says every batch of `epoch` up to acked_seq is held by some collector
+ * (acknowledged) or was refused for good.  When this collector holds less of that epoch
+ * (the agent failed over to another collector and came back), its position moves to
+ * acked_seq, written to txn (committed with the group), so the agent's next batch is in
+ * sequence here instead of a gap it can never fill.  Returns 1 when moved, 0 when not (unknown
+ * agent, other epoch, nothing skipped), -VG_ENOMEM. */
+int vg_ingest_agent_resume (vg_ingest_t *in, const char *agent_id, uint64_t epoch, uint64_t acked_seq, int64_t now_ms,
+                            vg_store_txn_t *txn);
 
 const vg_ingest_stats_t *vg_ingest_stats (const vg_ingest_t *in);
 size_t vg_ingest_series_count (const vg_ingest_t *in);

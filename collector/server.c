@@ -243,6 +243,18 @@ s_handle_hello (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
     }
     Vigil__Welcome w = VIGIL__WELCOME__INIT;
     uint64_t epoch, seq;
+    /* Batches of this epoch another collector acknowledged are not waited for here: written
+     * with the current group (if that group fails, the agent's retry brings a new HELLO). */
+    vg_ingest_agent_state (srv->ingest, h->agent_id, &epoch, &seq);
+    int moved = vg_ingest_agent_resume (srv->ingest, h->agent_id, h->epoch, h->acked_seq, vg_clock_now_ms (), srv->txn);
+    if (moved > 0)
+        vg_log (VG_LOG_INFO, "server",
+                "agent '%s': batches %llu..%llu of this epoch were acknowledged by another collector; "
+                "continuing after %llu",
+                h->agent_id, (unsigned long long) seq + 1, (unsigned long long) h->acked_seq,
+                (unsigned long long) h->acked_seq);
+    else if (moved < 0)
+        vg_log_rl (&srv->rl_store, VG_LOG_WARN, "server", "out of memory recording agent '%s' position", h->agent_id);
     vg_ingest_agent_state (srv->ingest, h->agent_id, &epoch, &seq);
     w.collector_id = (char *) (srv->cfg.collector_id ? srv->cfg.collector_id : "");
     w.epoch = h->epoch;
