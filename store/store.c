@@ -96,6 +96,13 @@ vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen)
     rocksdb_options_set_max_background_jobs (s->opts, 2);
     rocksdb_options_set_keep_log_file_num (s->opts, 3);
     rocksdb_options_set_max_open_files (s->opts, cfg->mode == VG_STORE_SECONDARY ? -1 : 512);
+    /* RocksDB's own LOG file lives in the store directory.  Once an append to it fails (disk
+     * full), the library build Debian ships asserts on the next line it logs (file writer
+     * `sync_without_flush_called_`), and the next line comes within seconds: RocksDB logs
+     * its recovery attempts every 5 s.  Only fatal messages go there, so a full disk is an
+     * error the collector survives and recovers from (docs/RELIABILITY.md, "Store disk
+     * full"); the collector's log says what happened. */
+    rocksdb_options_set_info_log_level (s->opts, 4 /* FATAL_LEVEL */);
     const char *names[VG_CF__COUNT];
     const rocksdb_options_t *copts[VG_CF__COUNT];
     rocksdb_column_family_handle_t *handles[VG_CF__COUNT] = { 0 };

@@ -1,0 +1,102 @@
+"""Store disk full: the collector's store is on a small tmpfs that the simulated fleet fills.
+The collector must stay up, stop acknowledging (the agent keeps its batches in its spool),
+say so in its log and its metrics, and once the tmpfs is grown (no restart) store everything
+the simulator produced exactly once.  Needs root (mount); skipped with a message otherwise."""
+import glob
+import os
+import subprocess
+import sys
+import time
+from vgtest import free_port, run, wait_for
+
+START, END = "2026-10-01T00:00:00Z", "2026-10-03T00:00:00Z"
+SIM = ["--seed", "7", "--sites", "4", "--interval", "60s", "--start", START, "--end", END]
+SMALL, LARGE = "24m", "512m"  # RocksDB resumes once the free space exceeds a memtable (64 MiB)
+
+
+def mount_tmpfs(path, size):
+    os.makedirs(path, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", path],
+                       capture_output=True, text=True)
+    return r.returncode == 0, r.stderr.strip()
+
+
+def body(h):
+    fs = os.path.join(h.dir, "storefs")
+    ok, why = mount_tmpfs(fs, SMALL)
+    if not ok:
+        print(f"SKIP store_full: cannot mount a tmpfs ({why or 'mount failed'}); needs root")
+        return
+    try:
+        check(h, fs)
+    finally:
+        h.stop_all()
+        subprocess.run(["umount", "-l", fs], capture_output=True)
+
+
+def check(h, fs):
+    cfg, port, mport = h.collector_config(name="c", agents=("a1",))
+    store = os.path.join(fs, "store")
+    h.write("c.yaml", open(cfg).read().replace(f"path: {h.dir}/c-store", f"path: {store}"))
+    coll = h.collector("c", cfg)
+    wait_for(lambda: h.metrics(mport), 30, "collector up")
+    amport = free_port()
+    inputs = f"  - type: sim\n    seed: 7\n    sites: 4\n    start: {START}\n    end: {END}\n    interval: 60s\n    speed: max\n"
+    a = h.agent_config("a1", [port], inputs, extra="batch:\n  max_samples: 1024\n", metrics_port=amport)
+    h.agent("a1", a, "--exit-when-done")
+
+    # The store fills: commits fail, the collector says why, and stops acknowledging.
+    m = wait_for(lambda: (lambda m: m and m['vigil_commits_total{result="error"}'] > 0 and m)(h.metrics(mport)),
+                 180, "a failed commit (store full)")
+    t_full = time.monotonic()
+    assert "No space left on device" in h.log("c"), h.log("c")[-2000:]
+    assert m["vigil_store_writable"] == 0, "the store is full but vigil_store_writable is not 0"
+    # Stay full for a while: RocksDB retries its recovery every 5 s and logs each time,
+    # which is what used to abort the process.
+    spool = f"{h.dir}/a1-spool"
+    time.sleep(12)
+    assert coll.poll() is None, f"collector exited ({coll.returncode}) with the store full:\n{h.log('c')[-3000:]}"
+    m1 = h.metrics(mport)
+    time.sleep(3)
+    m2 = h.metrics(mport)
+    assert m2['vigil_batches_total{result="accepted"}'] == m1['vigil_batches_total{result="accepted"}'], \
+        "batches acknowledged while the store is full"
+    am = h.metrics(amport)
+    held = am["vigil_agent_spool_batches"]
+    assert held > 0, f"the agent holds nothing in its spool while the store is full: {am}"
+    assert am["vigil_agent_batches_retried_total"] > 0, am
+    errors_logged = h.log("c").count("No space left on device")
+    assert errors_logged < 40, f"{errors_logged} error lines in ~15 s: the log is not rate-limited"
+
+    # Space returns: grow the tmpfs; the same collector process resumes.
+    r = subprocess.run(["mount", "-o", f"remount,size={LARGE}", fs], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    t_grow = time.monotonic()
+    wait_for(lambda: (lambda m: m and m["vigil_store_writable"] == 1 and m)(h.metrics(mport)), 60,
+             "the store writable again")
+    t_ok = time.monotonic()
+    assert h.wait_exit("a1", 300) == 0, "agent did not drain its spool"
+    assert coll.poll() is None, "collector exited"
+    assert not glob.glob(f"{spool}/*.vgb"), "batches left in the spool"
+    assert "writable again" in h.log("c"), h.log("c")[-2000:]
+    h.stop_all()  # close the store before reading it
+
+    out = h.vigil("sim", *SIM)
+    exp = sum(1 for l in out.stdout.splitlines() if '"type"' not in l)
+    exp_events = sum(1 for l in out.stdout.splitlines() if '"type"' in l)
+    rows = h.query_json(store, "--from", START, "--to", END)
+    keys = set()
+    for r in rows:
+        k = (r["device"], r["path"], tuple(sorted(r["labels"].items())), r["ts_ms"])
+        assert k not in keys, f"duplicate sample {k}"
+        keys.add(k)
+    assert len(rows) == exp, f"stored {len(rows)} samples, the simulator produced {exp}"
+    ev = h.vigil("query", "--store", store, "--events", "--format", "json", "--from", START, "--to", END)
+    nev = sum(1 for l in ev.stdout.splitlines() if l)
+    assert nev == exp_events, f"stored {nev} events, the simulator produced {exp_events}"
+    print(f"store full for {t_grow - t_full:.1f} s ({held:.0f} batches spooled, {errors_logged} error lines), "
+          f"writable {t_ok - t_grow:.1f} s after the tmpfs grew; {len(rows)} samples and {nev} events exactly once, "
+          f"no restart")
+
+
+run("store_full", body)
