@@ -78,7 +78,7 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
     srv->ingest = ingest;
     srv->rl_bad = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
     srv->rl_reject = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
-    srv->rl_store = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
+    srv->rl_store = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 1); /* an outage: a line per 10 s */
     srv->pending = calloc ((size_t) srv->cfg.max_group, sizeof *srv->pending);
     srv->txn = vg_store_txn_new (store);
     srv->ctx = zmq_ctx_new ();

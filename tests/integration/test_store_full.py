@@ -11,6 +11,7 @@ from vgtest import free_port, run, wait_for
 
 START, END = "2026-10-01T00:00:00Z", "2026-10-03T00:00:00Z"
 SIM = ["--seed", "7", "--sites", "4", "--interval", "60s", "--start", START, "--end", END]
+HOLD_S = int(os.environ.get("VG_STORE_FULL_HOLD", "30"))  # s full; the abort came ~10-40 s in
 SMALL, LARGE = "24m", "512m"  # RocksDB resumes once the free space exceeds a memtable (64 MiB)
 
 
@@ -19,6 +20,18 @@ def mount_tmpfs(path, size):
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", path],
                        capture_output=True, text=True)
     return r.returncode == 0, r.stderr.strip()
+
+
+def fill(path):
+    """Write zeros to path until the file system is full; return path."""
+    block = b"\0" * 4096
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(block)
+        except OSError:
+            pass
+    return path
 
 
 def body(h):
@@ -51,10 +64,12 @@ def check(h, fs):
     t_full = time.monotonic()
     assert "No space left on device" in h.log("c"), h.log("c")[-2000:]
     assert m["vigil_store_writable"] == 0, "the store is full but vigil_store_writable is not 0"
-    # Stay full for a while: RocksDB retries its recovery every 5 s and logs each time,
-    # which is what used to abort the process.
+    # Take the last free bytes too (as another writer on the disk would), and stay full for
+    # a while: RocksDB retries its recovery every 5 s and logs each time into its LOG file
+    # in the store, which is what used to abort the process.
+    filler = fill(os.path.join(fs, "filler"))
     spool = f"{h.dir}/a1-spool"
-    time.sleep(12)
+    time.sleep(HOLD_S)
     assert coll.poll() is None, f"collector exited ({coll.returncode}) with the store full:\n{h.log('c')[-3000:]}"
     m1 = h.metrics(mport)
     time.sleep(3)
@@ -66,9 +81,10 @@ def check(h, fs):
     assert held > 0, f"the agent holds nothing in its spool while the store is full: {am}"
     assert am["vigil_agent_batches_retried_total"] > 0, am
     errors_logged = h.log("c").count("No space left on device")
-    assert errors_logged < 40, f"{errors_logged} error lines in ~15 s: the log is not rate-limited"
+    assert errors_logged < 40, f"{errors_logged} error lines in ~20 s: the log is not rate-limited"
 
     # Space returns: grow the tmpfs; the same collector process resumes.
+    os.unlink(filler)
     r = subprocess.run(["mount", "-o", f"remount,size={LARGE}", fs], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     t_grow = time.monotonic()
