@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <rocksdb/c.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct vg_store {
     int64_t bucket_ms;
     char *path;
     char *secondary_dir;
+    atomic_int fail_commits; /* fault seam: commits left to fail (vg_store_fail_commits) */
 };
 
 struct vg_store_txn {
@@ -320,12 +322,26 @@ vg_store_commit (vg_store_t *s, vg_store_txn_t *t, char *err, size_t errlen)
             snprintf (err, errlen, "store opened read-only");
         return -VG_ESTORE;
     }
+    int left = atomic_load (&s->fail_commits);
+    while (left > 0 && !atomic_compare_exchange_weak (&s->fail_commits, &left, left - 1))
+        ;
+    if (left > 0) {
+        if (err && errlen)
+            snprintf (err, errlen, "commit: injected failure");
+        return -VG_ESTORE;
+    }
     rocksdb_write (s->db, s->wopts, t->wb, &rerr);
     if (rerr) {
         s_set_err (err, errlen, "commit", rerr);
         return -VG_ESTORE;
     }
     return 0;
+}
+
+void
+vg_store_fail_commits (vg_store_t *s, int n)
+{
+    atomic_store (&s->fail_commits, n > 0 ? n : 0);
 }
 
 static int
