@@ -25,6 +25,7 @@
 #include "proto/vigil.pb-c.h"
 
 #define S_STATE_KEY "engine"
+#define S_KEEP_ALERTS 100000 /* alert records kept across failed commits before they count as lost */
 #define S_MAX_RULES_BYTES (4u << 20)
 #define S_NSTATS (sizeof (vg_detect_stage_stats_t) / sizeof (uint64_t))
 
@@ -211,12 +212,20 @@ s_finish (vg_detect_stage_t *st, int force_save)
             st->commit_fn (st->commit_ctx);
     } else {
         st->st.commit_errors++;
-        st->st.alerts_lost += st->txn_alerts;
         if (save)
-            st->st.save_errors++;
+            st->st.save_errors++; /* still dirty: saved again with the next commit */
+        rc = crc;
+        /* The store refuses writes for now (a full disk, most often; the server stops
+         * acknowledging meanwhile).  Keep the records for the next turn's commit rather
+         * than lose them, up to a bound: past it they are counted lost. */
+        if (!force_save && st->txn_alerts < S_KEEP_ALERTS) {
+            vg_log_rl (&st->rl, VG_LOG_ERROR, "detect", "committing %llu alert records failed: %s; kept for the next try",
+                       (unsigned long long) st->txn_alerts, err);
+            return rc;
+        }
+        st->st.alerts_lost += st->txn_alerts;
         vg_log_rl (&st->rl, VG_LOG_ERROR, "detect", "committing %llu alert records failed: %s",
                    (unsigned long long) st->txn_alerts, err);
-        rc = crc;
     }
     vg_store_txn_clear (st->txn);
     st->txn_alerts = 0;
