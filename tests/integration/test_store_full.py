@@ -10,7 +10,7 @@ import time
 from vgtest import free_port, run, wait_for
 
 START, END = "2026-10-01T00:00:00Z", "2026-10-03T00:00:00Z"
-SIM = ["--seed", "7", "--sites", "4", "--interval", "60s", "--start", START, "--end", END]
+SIM = ["--seed", "7", "--sites", "4", "--interval", "60s", "--start", START, "--end", END, "--scenario", "catalog"]
 HOLD_S = int(os.environ.get("VG_STORE_FULL_HOLD", "30"))  # s full; the abort came ~10-40 s in
 SMALL, LARGE = "24m", "512m"  # RocksDB resumes once the free space exceeds a memtable (64 MiB)
 
@@ -48,13 +48,17 @@ def body(h):
 
 
 def check(h, fs):
-    cfg, port, mport = h.collector_config(name="c", agents=("a1",))
+    # With the detect stage on: it must not lose its place (or its alerts) either.
+    rules = os.path.join(h.a.source, "detectors", "rules.yaml")
+    cfg, port, mport = h.collector_config(name="c", agents=("a1",), extra=(
+        f"detect:\n  enabled: true\n  rules: {rules}\n  tick: 1s\n  save_every: 1s\n"))
     store = os.path.join(fs, "store")
     h.write("c.yaml", open(cfg).read().replace(f"path: {h.dir}/c-store", f"path: {store}"))
     coll = h.collector("c", cfg)
     wait_for(lambda: h.metrics(mport), 30, "collector up")
     amport = free_port()
-    inputs = f"  - type: sim\n    seed: 7\n    sites: 4\n    start: {START}\n    end: {END}\n    interval: 60s\n    speed: max\n"
+    inputs = (f"  - type: sim\n    seed: 7\n    sites: 4\n    start: {START}\n    end: {END}\n    interval: 60s\n"
+              "    speed: max\n    scenario: catalog\n")
     a = h.agent_config("a1", [port], inputs, extra="batch:\n  max_samples: 1024\n", metrics_port=amport)
     h.agent("a1", a, "--exit-when-done")
 
@@ -95,6 +99,11 @@ def check(h, fs):
     assert coll.poll() is None, "collector exited"
     assert not glob.glob(f"{spool}/*.vgb"), "batches left in the spool"
     assert "writable again" in h.log("c"), h.log("c")[-2000:]
+    m = h.wait_detected(mport)
+    assert m['vigil_detect_alerts_total{result="lost"}'] == 0, m
+    assert m['vigil_batches_total{result="rejected"}'] == 0, m
+    detect_errors = m['vigil_detect_commits_total{result="error"}']
+    alerts = m['vigil_detect_alerts_total{result="stored"}']
     h.stop_all()  # close the store before reading it
 
     out = h.vigil("sim", *SIM)
@@ -110,6 +119,10 @@ def check(h, fs):
     ev = h.vigil("query", "--store", store, "--events", "--format", "json", "--from", START, "--to", END)
     nev = sum(1 for l in ev.stdout.splitlines() if l)
     assert nev == exp_events, f"stored {nev} events, the simulator produced {exp_events}"
+    listed = h.vigil("alerts", "--store", store, "--from", "0", "--to", "4102444800000", "--format", "json")
+    nal = len([l for l in listed.stdout.splitlines() if l])
+    assert nal == alerts, f"{alerts:.0f} alert records counted, {nal} in the store"
+    print(f"detect: {alerts:.0f} alert records, {detect_errors:.0f} failed detect commits, none lost")
     print(f"store full for {t_grow - t_full:.1f} s ({held:.0f} batches spooled, {errors_logged} error lines), "
           f"writable {t_ok - t_grow:.1f} s after the tmpfs grew; {len(rows)} samples and {nev} events exactly once, "
           f"no restart")
