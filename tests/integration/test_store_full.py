@@ -106,25 +106,13 @@ def check(h, fs):
     alerts = m['vigil_detect_alerts_total{result="stored"}']
     h.stop_all()  # close the store before reading it
 
-    out = h.vigil("sim", *SIM)
-    exp = sum(1 for l in out.stdout.splitlines() if '"type"' not in l)
-    exp_events = sum(1 for l in out.stdout.splitlines() if '"type"' in l)
-    rows = h.query_json(store, "--from", START, "--to", END)
-    keys = set()
-    for r in rows:
-        k = (r["device"], r["path"], tuple(sorted(r["labels"].items())), r["ts_ms"])
-        assert k not in keys, f"duplicate sample {k}"
-        keys.add(k)
-    assert len(rows) == exp, f"stored {len(rows)} samples, the simulator produced {exp}"
-    ev = h.vigil("query", "--store", store, "--events", "--format", "json", "--from", START, "--to", END)
-    nev = sum(1 for l in ev.stdout.splitlines() if l)
-    assert nev == exp_events, f"stored {nev} events, the simulator produced {exp_events}"
+    n, nev = h.assert_sim_stored_once(store, SIM, START, END)
     listed = h.vigil("alerts", "--store", store, "--from", "0", "--to", "4102444800000", "--format", "json")
     nal = len([l for l in listed.stdout.splitlines() if l])
     assert nal == alerts, f"{alerts:.0f} alert records counted, {nal} in the store"
     print(f"detect: {alerts:.0f} alert records, {detect_errors:.0f} failed detect commits, none lost")
     print(f"store full for {t_grow - t_full:.1f} s ({held:.0f} batches spooled, {errors_logged} error lines), "
-          f"writable {t_ok - t_grow:.1f} s after the tmpfs grew; {len(rows)} samples and {nev} events exactly once, "
+          f"writable {t_ok - t_grow:.1f} s after the tmpfs grew; {n} samples and {nev} events exactly once, "
           f"no restart")
 
 
