@@ -10,6 +10,7 @@
 #include "agent/agent_metrics.h"
 #include "agent/batcher.h"
 #include "common/clock.h"
+#include "common/curve_mode.h"
 #include "common/err.h"
 #include "agent/input.h"
 #include "common/log.h"
@@ -132,6 +133,10 @@ s_source_name (const vg_agent_cfg_t *cfg, size_t i, char name[64])
 vg_agent_t *
 vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
 {
+    if (vg_agent_cfg_check (cfg, err, errlen) < 0)
+        return NULL;
+    if (cfg->curve_insecure)
+        vg_log (VG_LOG_WARN, "agent", "%s", VG_CURVE_INSECURE_WARNING);
     vg_agent_t *a = calloc (1, sizeof *a);
     if (!a) {
         snprintf (err, errlen, "out of memory");

@@ -17,7 +17,9 @@
 typedef struct vg_agent vg_agent_t;
 
 /* Build inputs, spool, batcher and sender from cfg (borrowed for the agent's lifetime).
- * NULL on failure with the reason in err. */
+ * Refuses a configuration that vg_agent_cfg_check refuses (no CURVE keys and no
+ * curve.insecure); logs a warning with curve.insecure.  NULL on failure with the reason
+ * in err. */
 vg_agent_t *vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen);
 void vg_agent_destroy (vg_agent_t **self_p);
 

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "common/curve_mode.h"
+
 static const char *const s_speeds[] = { "realtime", "max", "recorded", NULL };
 
 static const vg_cfg_opt_t s_port_opts[] = {
@@ -109,11 +111,30 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("send.primary_retry", VG_CFG_DURATION, vg_agent_cfg_t, primary_retry_ms, 1000, 86400000, "60s",
                 "while on a backup collector, try the first again this often"),
     VG_CFG_OPT ("curve.server_key", VG_CFG_STR, vg_agent_cfg_t, curve_server_key, 0, 0, "",
-                "collector's CURVE public key (Z85); empty = plain TCP"),
-    VG_CFG_OPT ("curve.public_key", VG_CFG_STR, vg_agent_cfg_t, curve_public_key, 0, 0, "", "agent's public key"),
-    VG_CFG_SECRET_OPT ("curve.secret_key", vg_agent_cfg_t, curve_secret_key, 0, "agent's CURVE secret key (Z85)"),
+                "collector's CURVE public key (Z85, its .pub file); required unless curve.insecure"),
+    VG_CFG_OPT ("curve.public_key", VG_CFG_STR, vg_agent_cfg_t, curve_public_key, 0, 0, "",
+                "agent's CURVE public key (Z85); empty = derived from curve.secret_key"),
+    VG_CFG_SECRET_OPT ("curve.secret_key", vg_agent_cfg_t, curve_secret_key, 0,
+                       "agent's CURVE secret key (Z85, from vigil keygen); required unless curve.insecure"),
+    VG_CFG_OPT ("curve.insecure", VG_CFG_BOOL, vg_agent_cfg_t, curve_insecure, 0, 0, "false",
+                "true = no CURVE: plain TCP, unauthenticated and unencrypted (tests and labs only; warned "
+                "at every start); false = curve.server_key and curve.secret_key are required"),
     VG_CFG_LIST_OPT ("inputs", vg_agent_cfg_t, inputs, ninputs, &s_input_table, 1, 64, NULL,
                      "telemetry inputs (list of maps with a type)"),
 };
 
 const vg_cfg_table_t vg_agent_cfg_table = VG_CFG_TABLE ("vigil-agent", s_opts, vg_agent_cfg_t);
+
+int
+vg_agent_cfg_check (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
+{
+    const char *const keys[] = { cfg->curve_server_key, cfg->curve_secret_key };
+    const char *const names[] = { "curve.server_key", "curve.secret_key" };
+    vg_curve_need_t need = { cfg->curve_insecure, keys, names, 2,
+                             "Make this agent's key pair with `vigil keygen --out /etc/vigil/agent`, set "
+                             "curve.secret_key_file: /etc/vigil/agent.key and curve.server_key: the collector's "
+                             "public key (its .pub file), and list this agent's .pub as its public_key under the "
+                             "collector's agents" };
+    int mode = vg_curve_mode (&need, err, errlen);
+    return mode < 0 ? mode : 0;
+}

@@ -74,10 +74,17 @@ typedef struct {
     char *curve_server_key;
     char *curve_public_key;
     char *curve_secret_key;
+    bool curve_insecure;   /* plain TCP, explicitly; else the server key and secret key are required */
     vg_input_cfg_t *inputs;
     size_t ninputs;
 } vg_agent_cfg_t;
 
 extern const vg_cfg_table_t vg_agent_cfg_table;
+
+/* Cross-option checks after loading: refuses a configuration with neither the CURVE keys
+ * (curve.server_key, curve.secret_key) nor curve.insecure: true, with only one of the keys,
+ * or with keys and curve.insecure together (common/curve_mode.h).  Returns 0, or
+ * -VG_ECONFIG with the reason and the fix in err. */
+int vg_agent_cfg_check (const vg_agent_cfg_t *cfg, char *err, size_t errlen);
 
 #endif

@@ -22,16 +22,18 @@ main (int argc, char **argv)
     int arc = vg_daemon_args (&spec, argc, argv, &cfg, &exit_when_done);
     if (arc != VG_DAEMON_RUN)
         return arc == VG_DAEMON_EXIT_OK ? 0 : 2;
+    char err[1024];
     int level = vg_log_level_parse (cfg.log_level);
-    if (level < 0) {
-        fprintf (stderr, "vigil-agent: agent.log_level '%s' is not debug|info|warn|error\n", cfg.log_level);
+    if (level < 0)
+        snprintf (err, sizeof err, "agent.log_level '%s' is not debug|info|warn|error", cfg.log_level);
+    if (level < 0 || vg_agent_cfg_check (&cfg, err, sizeof err) < 0) {
+        fprintf (stderr, "vigil-agent: %s\n", err);
         vg_cfg_free (&vg_agent_cfg_table, &cfg);
         return 2;
     }
     vg_log_set_level ((vg_log_level_t) level);
     volatile sig_atomic_t *stop = vg_daemon_signals ();
 
-    char err[512];
     vg_agent_t *agent = vg_agent_new (&cfg, err, sizeof err);
     if (!agent) {
         fprintf (stderr, "vigil-agent: %s\n", err);

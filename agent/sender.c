@@ -33,6 +33,7 @@ struct vg_sender {
     vg_buf_t buf;
     vg_sender_stats_t stats;
     vg_ratelimit_t rl;
+    char curve_pub[41];        /* this agent's public key (given, or derived from the secret) */
 };
 
 static void
@@ -90,7 +91,7 @@ s_connect (vg_sender_t *s, size_t idx, int64_t now)
     zmq_setsockopt (s->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
     if (s->cfg.curve_server_key && s->cfg.curve_server_key[0]) {
         zmq_setsockopt (s->sock, ZMQ_CURVE_SERVERKEY, s->cfg.curve_server_key, 40);
-        zmq_setsockopt (s->sock, ZMQ_CURVE_PUBLICKEY, s->cfg.curve_public_key, 40);
+        zmq_setsockopt (s->sock, ZMQ_CURVE_PUBLICKEY, s->curve_pub, 40);
         zmq_setsockopt (s->sock, ZMQ_CURVE_SECRETKEY, s->cfg.curve_secret_key, 40);
     }
     if (zmq_connect (s->sock, s->cfg.endpoints[idx]) != 0) {
@@ -102,6 +103,36 @@ s_connect (vg_sender_t *s, size_t idx, int64_t now)
     s->last_progress_ms = now;
     s->sent_upto = 0;
     s_hello (s, now);
+    return 0;
+}
+
+/* A Z85 CURVE key: 40 characters that decode to 32 bytes. */
+static bool
+s_z85_key (const char *z85)
+{
+    uint8_t raw[32];
+    return z85 && strlen (z85) == 40 && zmq_z85_decode (raw, z85) != NULL;
+}
+
+/* Check the configured keys and settle this agent's public key: the one given, which must
+ * be the secret's, or derived from the secret.  Returns 0, or -VG_ECONFIG with err. */
+static int
+s_curve_keys (vg_sender_t *s, char *err, size_t errlen)
+{
+    const vg_sender_cfg_t *c = &s->cfg;
+    if (!s_z85_key (c->curve_server_key)) {
+        snprintf (err, errlen, "curve.server_key is not a CURVE public key (40 Z85 characters, from vigil keygen)");
+        return -VG_ECONFIG;
+    }
+    if (!s_z85_key (c->curve_secret_key) || zmq_curve_public (s->curve_pub, c->curve_secret_key) != 0) {
+        snprintf (err, errlen, "curve.secret_key is not a CURVE secret key (40 Z85 characters, from vigil keygen)");
+        return -VG_ECONFIG;
+    }
+    if (c->curve_public_key && c->curve_public_key[0] && strcmp (c->curve_public_key, s->curve_pub) != 0) {
+        snprintf (err, errlen, "curve.public_key is not the public half of curve.secret_key (leave it empty: it is "
+                               "derived from the secret key)");
+        return -VG_ECONFIG;
+    }
     return 0;
 }
 
@@ -126,6 +157,10 @@ vg_sender_new (const vg_sender_cfg_t *cfg, vg_spool_t *spool, char *err, size_t 
         s->cfg.heartbeat_ms = s->cfg.timeout_ms / 3;
     s->spool = spool;
     s->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
+    if (s->cfg.curve_server_key && s->cfg.curve_server_key[0] && s_curve_keys (s, err, errlen) < 0) {
+        vg_sender_destroy (&s);
+        return NULL;
+    }
     s->ctx = zmq_ctx_new ();
     if (!s->ctx || s_connect (s, 0, vg_clock_mono_ms ()) < 0) {
         snprintf (err, errlen, "cannot connect to %s", cfg->endpoints[0]);

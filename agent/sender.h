@@ -24,9 +24,9 @@ typedef struct {
     int64_t heartbeat_ms;
     int64_t timeout_ms;            /* silence before failover */
     int64_t primary_retry_ms;      /* how often to try the primary again while away */
-    const char *curve_server_key;  /* Z85 public key of the collector; NULL = plain TCP */
-    const char *curve_public_key;  /* this agent's Z85 key pair */
-    const char *curve_secret_key;
+    const char *curve_server_key;  /* Z85 public key of the collector; NULL or "" = plain TCP */
+    const char *curve_public_key;  /* this agent's Z85 public key; NULL or "" = derived from the secret */
+    const char *curve_secret_key;  /* this agent's Z85 secret key (required with curve_server_key) */
 } vg_sender_cfg_t;
 
 typedef struct {

@@ -138,7 +138,9 @@ vg_cmd_replay (int argc, char **argv)
     vg_replay_out_t *o = NULL;
     if (config) {
         vg_cfg_error_t ce;
-        if (vg_cfg_load_file (&vg_collector_cfg_table, config, &cc, &ce) < 0) {
+        /* Only the detect settings are used: the collector's key file is not read (it is
+         * the collector's, 0600, and often not readable by whoever replays). */
+        if (vg_cfg_load_file_no_secrets (&vg_collector_cfg_table, config, &cc, &ce) < 0) {
             fprintf (stderr, "vigil replay: %s:%d: %s%s%s\n", ce.file, ce.line, ce.key, ce.key[0] ? ": " : "", ce.msg);
             return 2;
         }

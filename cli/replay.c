@@ -32,6 +32,7 @@
 typedef struct {
     uint64_t sid;
     Vigil__SeriesMeta *m;     /* kept for state names; NULL when the series is not selected */
+    vg_engine_series_ref_t *ref; /* the engine's series (when selected) */
 } s_ser_t;
 
 typedef struct {
@@ -130,9 +131,10 @@ s_load_inventory (vg_replay_t *r)
 }
 
 /* Declare a stored series in the engine, as the collector did: its device, path, labels,
- * kind and source ("agent/input").  Returns 0 when declared, 1 when not selected. */
+ * kind and source ("agent/input"), its handle in *ref.  Returns 0 when declared, 1 when not
+ * selected. */
 static int
-s_declare (vg_replay_t *r, uint64_t sid, const Vigil__SeriesMeta *m)
+s_declare (vg_replay_t *r, uint64_t sid, const Vigil__SeriesMeta *m, vg_engine_series_ref_t **ref)
 {
     if (!m->device || !m->path || m->n_labels > VG_MAX_LABELS || (int) m->kind < 0 ||
         m->kind > VIGIL__SERIES_KIND__SERIES_KIND_STATE)
@@ -147,7 +149,7 @@ s_declare (vg_replay_t *r, uint64_t sid, const Vigil__SeriesMeta *m)
     /* The source as the collector's feed names it: agent and input instance, else input kind. */
     const char *src = m->source && m->source[0] ? m->source : m->input && m->input[0] ? m->input : "-";
     snprintf (r->source, sizeof r->source, "%s/%s", m->agent_id ? m->agent_id : "", src);
-    return vg_engine_series_from (r->engine, sid, &info, r->source) < 0 ? 1 : 0;
+    return vg_engine_series_ref (r->engine, sid, &info, r->source, ref) < 0 ? 1 : 0;
 }
 
 /* The index in r->ser of series sid (looked up and declared on first sight), its record in
@@ -166,9 +168,10 @@ s_series (vg_replay_t *r, uint64_t sid, const s_ser_t **out)
     if (rc < 0 && rc != -VG_ENOTFOUND)
         return rc;
     Vigil__SeriesMeta *m = rc == 0 ? vigil__series_meta__unpack (NULL, r->meta.len, r->meta.data) : NULL;
+    vg_engine_series_ref_t *ref = NULL;
     if (!m)
         r->st.corrupt++;
-    else if (s_declare (r, sid, m) != 0) {
+    else if (s_declare (r, sid, m, &ref) != 0) {
         vigil__series_meta__free_unpacked (m, NULL);
         m = NULL;
         r->st.series_skipped++;
@@ -181,7 +184,7 @@ s_series (vg_replay_t *r, uint64_t sid, const s_ser_t **out)
             vigil__series_meta__free_unpacked (m, NULL);
         return -VG_ENOMEM;
     }
-    r->ser[r->nser] = (s_ser_t) { sid, m };
+    r->ser[r->nser] = (s_ser_t) { sid, m, ref };
     *out = &r->ser[r->nser++];
     return 0;
 }
@@ -202,16 +205,17 @@ s_advance (vg_replay_t *r, int64_t t)
 }
 
 static void
-s_feed_sample (vg_replay_t *r, uint64_t sid, const Vigil__SeriesMeta *m, int64_t t, double v)
+s_feed_sample (vg_replay_t *r, const s_ser_t *x, int64_t t, double v)
 {
+    const Vigil__SeriesMeta *m = x->m;
     if (m->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
         if (!(v >= 0 && v < (double) m->n_state_names)) {
             r->st.corrupt++;
             return;
         }
-        vg_engine_state (r->engine, sid, t, m->state_names[(size_t) v]);
+        vg_engine_state (r->engine, x->sid, t, m->state_names[(size_t) v]);
     } else {
-        vg_engine_sample (r->engine, sid, t, v);
+        vg_engine_sample_ref (r->engine, x->ref, t, v);
     }
     r->st.samples++;
     s_advance (r, t);
@@ -343,7 +347,7 @@ s_bucket (vg_replay_t *r, uint32_t b)
         uint32_t run;
         if (ts <= te && vg_replay_merge_next (r->merge, &i, &run)) {
             const s_ser_t *x = &r->ser[r->runser[run]];
-            s_feed_sample (r, x->sid, x->m, r->buf.ts[i], r->buf.v[i]);
+            s_feed_sample (r, x, r->buf.ts[i], r->buf.v[i]);
         } else if (ie < r->nev) {
             s_feed_event (r, &r->evs[ie++]);
         } else {

@@ -14,6 +14,7 @@
 #include "collector/metrics.h"
 #include "common/metrics_http.h"
 #include "collector/server.h"
+#include "common/curve_mode.h"
 #include "common/log.h"
 #include "common/private_file.h"
 #include "common/version.h"
@@ -64,6 +65,7 @@ s_publish_metrics (void *ctx)
     vg_metrics_core_t core = { .ingest = *vg_ingest_stats (c->ingest),
                                .server = *vg_server_stats (c->server),
                                .series = vg_ingest_series_count (c->ingest) };
+    core.batches_rejected = core.ingest.rejected + core.server.bad_batches;
     vg_store_property (c->store, VG_CF_SAMPLES, "rocksdb.total-sst-files-size", &core.sample_sst_bytes);
     vg_detect_stage_stats_t d;
     vg_alerter_stats_t k;
@@ -189,7 +191,15 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
         snprintf (err, errlen, "store: %s", why);
         goto fail;
     }
+    if (cfg->curve_insecure)
+        vg_log (VG_LOG_WARN, "collector", "%s; listening on %s", VG_CURVE_INSECURE_WARNING, cfg->listen);
+    else if (cfg->allow_unknown_agents)
+        vg_log (VG_LOG_WARN, "collector", "ingest.allow_unknown_agents has no effect while CURVE is on: only the keys "
+                                          "listed under agents can connect");
     for (size_t i = 0; i < cfg->nagents; i++) {
+        if (!cfg->curve_insecure && !(cfg->agents[i].public_key && cfg->agents[i].public_key[0]))
+            vg_log (VG_LOG_WARN, "collector", "agent '%s' has no public_key: it cannot connect while CURVE is on",
+                    cfg->agents[i].id);
         c->acl[i].id = cfg->agents[i].id;
         c->acl[i].devices = (const char *const *) cfg->agents[i].devices;
         c->acl[i].ndevices = cfg->agents[i].ndevices;

@@ -3,14 +3,20 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "common/curve_mode.h"
 #include "common/err.h"
 
 static const vg_cfg_opt_t s_agent_opts[] = {
-    VG_CFG_OPT ("id", VG_CFG_STR, vg_agent_entry_t, id, 0, 0, NULL, "agent id"),
+    VG_CFG_OPT ("id", VG_CFG_STR, vg_agent_entry_t, id, 0, 0, NULL,
+                "agent id (listed twice, with the same devices, to admit two keys during a key rotation)"),
     VG_CFG_STRLIST_OPT ("devices", vg_agent_entry_t, devices, ndevices, 0, 4096, "[]",
                         "device id patterns (fnmatch) the agent may report; empty = any"),
-    VG_CFG_OPT ("public_key", VG_CFG_STR, vg_agent_entry_t, public_key, 0, 0, "", "agent's CURVE public key (Z85)"),
+    VG_CFG_OPT ("public_key", VG_CFG_STR, vg_agent_entry_t, public_key, 0, 0, "",
+                "agent's CURVE public key (Z85, its .pub from vigil keygen); without it the agent cannot connect "
+                "unless curve.insecure"),
 };
 static const vg_cfg_table_t s_agent_table = VG_CFG_TABLE ("agent", s_agent_opts, vg_agent_entry_t);
 
@@ -57,9 +63,12 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_LIST_OPT ("agents", vg_collector_cfg_t, agents, nagents, &s_agent_table, 0, 100000, "[]",
                      "agents allowed to send, and the devices each may report"),
     VG_CFG_SECRET_OPT ("curve.secret_key", vg_collector_cfg_t, curve_secret_key, 0,
-                       "collector's CURVE secret key (Z85); empty = plain TCP"),
+                       "collector's CURVE secret key (Z85, from vigil keygen); required unless curve.insecure"),
     VG_CFG_OPT ("curve.public_key", VG_CFG_STR, vg_collector_cfg_t, curve_public_key, 0, 0, "",
-                "collector's CURVE public key (Z85)"),
+                "collector's CURVE public key (Z85; optional, what agents set as curve.server_key; checked against the secret key)"),
+    VG_CFG_OPT ("curve.insecure", VG_CFG_BOOL, vg_collector_cfg_t, curve_insecure, 0, 0, "false",
+                "true = no CURVE: plain TCP, unauthenticated and unencrypted (tests and labs only; warned "
+                "at every start); false = curve.secret_key is required"),
     VG_CFG_OPT ("detect.enabled", VG_CFG_BOOL, vg_collector_cfg_t, detect_enabled, 0, 0, "false",
                 "run the detectors on every committed batch and store their alerts"),
     VG_CFG_OPT ("detect.rules", VG_CFG_STR, vg_collector_cfg_t, detect_rules, 0, 0, "",
@@ -72,7 +81,7 @@ static const vg_cfg_opt_t s_opts[] = {
                 "per device and source, samples up to this much older than the newest are put back in time "
                 "order before detection; older ones are counted as late and skipped (0 = no reordering)"),
     VG_CFG_OPT ("detect.max_buffered", VG_CFG_UINT, vg_collector_cfg_t, detect_max_buffered, 1000, 1u << 30,
-                "1000000", "samples held for reordering at most (24 bytes each); beyond, the oldest go early"),
+                "1000000", "samples held for reordering at most (32 bytes each); beyond, the oldest go early"),
     VG_CFG_OPT ("detect.live_idle", VG_CFG_DURATION, vg_collector_cfg_t, detect_live_idle_ms, 0, 86400000, "60s",
                 "a live source (data near wall-clock time) that delivers nothing for this long has its clock "
                 "moved on by wall time, so its devices' silence is still judged (0 = never)"),
@@ -94,6 +103,53 @@ static const vg_cfg_opt_t s_opts[] = {
 
 const vg_cfg_table_t vg_collector_cfg_table = VG_CFG_TABLE ("vigil-collector", s_opts, vg_collector_cfg_t);
 
+static int
+s_entry_by_id (const void *a, const void *b)
+{
+    const vg_agent_entry_t *x = *(const vg_agent_entry_t *const *) a, *y = *(const vg_agent_entry_t *const *) b;
+    return strcmp (x->id, y->id);
+}
+
+static bool
+s_same_devices (const vg_agent_entry_t *a, const vg_agent_entry_t *b)
+{
+    if (a->ndevices != b->ndevices)
+        return false;
+    for (size_t i = 0; i < a->ndevices; i++)
+        if (strcmp (a->devices[i], b->devices[i]) != 0)
+            return false;
+    return true;
+}
+
+/* An agent id may be listed more than once, one entry per key (a key rotation: old and new
+ * key admitted together), but only with the same devices: ingest keeps one device list per
+ * agent id.  Returns 0, -VG_ECONFIG or -VG_ENOMEM with err. */
+static int
+s_check_agent_ids (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
+{
+    if (cfg->nagents < 2)
+        return 0;
+    const vg_agent_entry_t **by_id = malloc (cfg->nagents * sizeof *by_id);
+    if (!by_id) {
+        snprintf (err, errlen, "out of memory");
+        return -VG_ENOMEM;
+    }
+    for (size_t i = 0; i < cfg->nagents; i++)
+        by_id[i] = &cfg->agents[i];
+    qsort (by_id, cfg->nagents, sizeof *by_id, s_entry_by_id);
+    int rc = 0;
+    for (size_t i = 1; i < cfg->nagents && rc == 0; i++)
+        if (strcmp (by_id[i - 1]->id, by_id[i]->id) == 0 && !s_same_devices (by_id[i - 1], by_id[i])) {
+            snprintf (err, errlen,
+                      "agent '%s' is listed twice with different devices: entries of one agent id (one per key, "
+                      "for a key rotation) must list the same devices",
+                      by_id[i]->id);
+            rc = -VG_ECONFIG;
+        }
+    free (by_id);
+    return rc;
+}
+
 int
 vg_collector_cfg_check (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
 {
@@ -105,5 +161,12 @@ vg_collector_cfg_check (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
                   (long long) (cfg->max_past_ms / 1000), (long long) (cfg->retention_ms / 1000));
         return -VG_ECONFIG;
     }
-    return 0;
+    const char *const keys[] = { cfg->curve_secret_key };
+    const char *const names[] = { "curve.secret_key" };
+    vg_curve_need_t need = { cfg->curve_insecure, keys, names, 1,
+                             "Make the collector's key pair with `vigil keygen --out /etc/vigil/collector`, set "
+                             "curve.secret_key_file: /etc/vigil/collector.key, and give each entry under agents the "
+                             "public_key of that agent's own pair" };
+    int mode = vg_curve_mode (&need, err, errlen);
+    return mode < 0 ? mode : s_check_agent_ids (cfg, err, errlen);
 }

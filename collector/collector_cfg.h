@@ -43,6 +43,7 @@ typedef struct {
     size_t nagents;
     char *curve_secret_key;
     char *curve_public_key;
+    bool curve_insecure;   /* plain TCP, explicitly; else curve_secret_key is required */
     bool detect_enabled;   /* run the detect stage on committed batches */
     char *detect_rules;    /* rules file; required when detect_enabled */
     int64_t detect_tick_ms;
@@ -63,8 +64,10 @@ typedef struct {
 extern const vg_cfg_table_t vg_collector_cfg_table;
 
 /* Cross-option checks after loading: refuses ingest.max_past longer than store.retention
- * (such samples would be acknowledged and then deleted by retention).  Returns 0, or
- * -VG_ECONFIG with the reason in err. */
+ * (such samples would be acknowledged and then deleted by retention), a configuration
+ * with neither curve.secret_key nor curve.insecure: true, or with both (common/curve_mode.h),
+ * and an agent id listed twice (one entry per key, for a key rotation) with different devices.
+ * Returns 0, or -VG_ECONFIG with the reason (and the fix) in err. */
 int vg_collector_cfg_check (const vg_collector_cfg_t *cfg, char *err, size_t errlen);
 
 #endif

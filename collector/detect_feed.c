@@ -42,6 +42,7 @@ struct vg_detect_feed {
     size_t used;            /* of scratch */
     struct s_cur {
         uint64_t sid;
+        vg_engine_series_ref_t *ref;
         const Vigil__Series *s;
         const s_dev_t *d;
         const char *path;
@@ -201,7 +202,8 @@ s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series
     snprintf (f->source, sizeof f->source, "%s/%s", b->agent_id ? b->agent_id : "", src);
     int codec;
     uint32_t n = 0;
-    if (vg_engine_series_from (f->engine, sid, &info, f->source) < 0 ||
+    vg_engine_series_ref_t *ref = NULL;
+    if (vg_engine_series_ref (f->engine, sid, &info, f->source, &ref) < 0 ||
         vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 || vg_samples_reserve (&f->scratch, f->used + n) < 0) {
         f->st.skipped += s->count;
         return;
@@ -226,7 +228,7 @@ s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series
         f->st.skipped += s->count;
         return;
     }
-    f->cur[f->ncur++] = (struct s_cur) { sid, s, d, path, f->used, (uint32_t) got, 0 };
+    f->cur[f->ncur++] = (struct s_cur) { sid, ref, s, d, path, f->used, (uint32_t) got, 0 };
     f->used += got;
 }
 
@@ -246,7 +248,7 @@ s_feed_one (vg_detect_feed_t *f, const struct s_cur *c, int64_t t, double v, int
         }
         rc = vg_engine_state (f->engine, c->sid, t, c->s->state_names[(size_t) v]);
     } else {
-        rc = vg_engine_sample (f->engine, c->sid, t, v);
+        rc = vg_engine_sample_ref (f->engine, c->ref, t, v);
     }
     if (rc == -VG_ERANGE) {
         f->st.late++;

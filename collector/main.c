@@ -18,7 +18,7 @@ main (int argc, char **argv)
     int rc = vg_daemon_args (&spec, argc, argv, &cfg, NULL);
     if (rc != VG_DAEMON_RUN)
         return rc == VG_DAEMON_EXIT_OK ? 0 : 2;
-    char err[512];
+    char err[1024];
     if (vg_collector_check (&cfg, err, sizeof err) < 0) {
         fprintf (stderr, "vigil-collector: %s\n", err);
         vg_cfg_free (&vg_collector_cfg_table, &cfg);

@@ -10,7 +10,7 @@
 static const vg_metric_t s_core[] = {
     S_CORE ("vigil_batches_total", "counter", "result=\"accepted\"", ingest.batches, VG_METRIC_U64),
     S_CORE ("vigil_batches_total", "counter", "result=\"duplicate\"", ingest.duplicates, VG_METRIC_U64),
-    S_CORE ("vigil_batches_total", "counter", "result=\"rejected\"", ingest.rejected, VG_METRIC_U64),
+    S_CORE ("vigil_batches_total", "counter", "result=\"rejected\"", batches_rejected, VG_METRIC_U64),
     S_CORE ("vigil_batches_total", "counter", "result=\"out_of_order\"", ingest.gaps, VG_METRIC_U64),
     S_CORE ("vigil_batches_total", "counter", "result=\"deferred\"", server.deferred, VG_METRIC_U64),
     S_CORE ("vigil_samples_total", "counter", "result=\"stored\"", ingest.samples, VG_METRIC_U64),

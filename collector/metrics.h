@@ -16,6 +16,7 @@
 typedef struct {
     vg_ingest_stats_t ingest;
     vg_server_stats_t server;
+    uint64_t batches_rejected;  /* every batch answered REJECTED: ingest's and the server's own */
     size_t series;              /* series known to ingest */
     uint64_t sample_sst_bytes;  /* RocksDB SST bytes of the samples column family */
 } vg_metrics_core_t;

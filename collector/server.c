@@ -108,6 +108,13 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
             snprintf (err, errlen, "invalid CURVE secret key (40 Z85 characters expected)");
             goto fail;
         }
+        char derived[41];
+        if (cfg->curve_public_key && cfg->curve_public_key[0]
+            && (zmq_curve_public (derived, cfg->curve_secret_key) != 0 || strcmp (derived, cfg->curve_public_key) != 0)) {
+            snprintf (err, errlen, "curve.public_key is not the public half of curve.secret_key: agents given it as "
+                                   "their curve.server_key could not connect");
+            goto fail;
+        }
         if (vg_zap_key_count (srv->zap) == 0)
             vg_log (VG_LOG_WARN, "server", "CURVE is on but no agent has a public_key: every agent will be refused");
         else
@@ -402,6 +409,7 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         if (!s_agent_matches_key (srv, user_id, res.agent_id)) {
             snprintf (res.reason, sizeof res.reason, "agent_id '%.80s' is not the agent of this CURVE key ('%.60s')",
                       res.agent_id, user_id ? user_id : "?");
+            srv->stats.bad_batches++;
             goto rejected;
         }
     }

@@ -25,14 +25,16 @@ typedef struct {
     int64_t retention_ms;         /* 0 = keep forever */
     int64_t retention_every_ms;   /* how often retention runs */
     const char *curve_secret_key; /* Z85 secret key; NULL = plain TCP */
-    const char *curve_public_key;
+    const char *curve_public_key; /* optional; must be the secret key's public half */
     size_t max_batch_bytes;       /* bound on a decompressed batch */
     const vg_zap_key_t *agent_keys; /* CURVE allow list (borrowed during new); used only with */
     size_t nagent_keys;             /* curve_secret_key */
 } vg_server_cfg_t;
 
 typedef struct {
-    uint64_t msgs_in, hello, heartbeats, bad_msgs, bad_batches, acks_sent, commits, commit_errors;
+    uint64_t msgs_in, hello, heartbeats, bad_msgs, acks_sent, commits, commit_errors;
+    uint64_t bad_batches;             /* REJECTED before ingest: corrupt zstd, unreadable agent id, or (CURVE)
+                                       * another agent's id than the key's; ingest counts the rest */
     uint64_t retention_runs;
     uint64_t zap_allowed, zap_denied; /* CURVE handshakes admitted / refused (unlisted key, bad request) */
     uint64_t wrong_agent;             /* HELLO/BATCH naming another agent than its CURVE key's */

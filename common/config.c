@@ -506,6 +506,8 @@ s_secret_from_file (vg_cfg__ctx_t *ctx, const vg_cfg_opt_t *o, const vg_cfg_node
     int line = v ? v->line : 0;
     if (!v || v->kind != VG_CFG_NODE_SCALAR || vg_cfg__is_null (v))
         return vg_cfg__fail (ctx, line, key, -VG_ECONFIG, "expected the path of a file holding the secret");
+    if (ctx->skip_secret_files)
+        return s_scalar (ctx, o, "", line, (char *) out + o->offset, key); /* the file is not read */
     char *secret, why[400];
     int rc = vg_secret_read (v->text, &secret, why, sizeof why);
     if (rc < 0)
@@ -736,14 +738,14 @@ vg_cfg_load_string (const vg_cfg_table_t *t, const char *name, const char *yaml,
     return s_load_text (&ctx, t, yaml, strlen (yaml), out);
 }
 
-int
-vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_error_t *err)
+static int
+s_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_error_t *err, bool skip_secret_files)
 {
     vg_cfg_error_t scratch;
     if (!err)
         err = &scratch;
     assert (t && out);
-    vg_cfg__ctx_t ctx = { .file = path, .err = err };
+    vg_cfg__ctx_t ctx = { .file = path, .err = err, .skip_secret_files = skip_secret_files };
     memset (err, 0, sizeof *err);
     memset (out, 0, t->struct_size);
     FILE *f = fopen (path, "rb");
@@ -791,6 +793,18 @@ vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_e
                   "chmod 600 %.300s, or put the secret in a 0600 file named by '%.120s_file'",
                   path, ctx.secret_key, mode, path, ctx.secret_key);
     return rc;
+}
+
+int
+vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_error_t *err)
+{
+    return s_load_file (t, path, out, err, false);
+}
+
+int
+vg_cfg_load_file_no_secrets (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_error_t *err)
+{
+    return s_load_file (t, path, out, err, true);
 }
 
 static const vg_cfg_node_t *

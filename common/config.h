@@ -129,6 +129,11 @@ typedef struct {
  * In every function below err may be NULL (the reason is then dropped); t and out may not.
  * YAML aliases are refused; only the first error is reported. */
 int vg_cfg_load_file (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_error_t *err);
+/* Same as vg_cfg_load_file for a reader that needs none of the secrets (vigil replay reads a
+ * collector's detect settings): a NAME_file secret option must still name a path, but the
+ * file is not read and the secret stays "", so neither the key file's presence nor the
+ * right to read it is needed.  Inline secrets load as usual. */
+int vg_cfg_load_file_no_secrets (const vg_cfg_table_t *t, const char *path, void *out, vg_cfg_error_t *err);
 /* Same as vg_cfg_load_file for YAML text; `name` stands for the file name in errors. */
 int vg_cfg_load_string (const vg_cfg_table_t *t, const char *name, const char *yaml, void *out,
                         vg_cfg_error_t *err);

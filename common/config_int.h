@@ -29,6 +29,7 @@ typedef struct {
     const char *file;         /* names the input in errors */
     vg_cfg_error_t *err;
     char secret_key[VG_CFG__KEY_MAX]; /* first secret option written inline, "" = none */
+    bool skip_secret_files;   /* NAME_file secrets: the path checked, the file not read */
 } vg_cfg__ctx_t;
 
 /* Record an error in ctx->err (file, line, key, printf-style message); returns rc. */

@@ -3,7 +3,8 @@
 # a Kafka broker, a collector with the detectors, and an agent with a simulated
 # three-vendor 5G fleet (plus this host); print what is stored, then inject an incident
 # and show its alerts arriving on the Kafka topic.  Everything runs on loopback from a
-# temporary directory and is stopped on exit.
+# temporary directory and is stopped on exit.  The agents talk to the collector over CURVE
+# (authenticated, encrypted) with key pairs made by `vigil keygen` in WORK/keys.
 #
 # Usage: deploy/quickstart.sh [--keep-running] [--sites N]
 #   --keep-running   leave the collector and agent running until Ctrl-C
@@ -38,7 +39,7 @@ work=${VG_QS_DIR:-$(mktemp -d /tmp/vigil-quickstart.XXXXXX)}
 mkdir -p "$work"
 pids=()
 # shellcheck source=deploy/kafka/quickstart_kafka.sh
-source deploy/kafka/quickstart_kafka.sh
+source deploy/kafka/quickstart_kafka.sh   # also sources deploy/keys.sh (vg_keygen)
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -54,6 +55,14 @@ say "start a Kafka broker (Apache Kafka from Maven Central; the first run resolv
 boot=$(vg_qs_kafka_start "$work/kafka")
 echo "bootstrap: $boot"
 
+say "CURVE key pairs (vigil keygen): the collector, the fleet agent and the incident injector"
+# Each secret stays in its 0600 .key file, named by curve.secret_key_file; only public keys
+# are copied into the other side's configuration.
+srv_pub=$(vg_keygen "$bin" "$work/keys/collector")
+fleet_pub=$(vg_keygen "$bin" "$work/keys/fleet-agent")
+inj_pub=$(vg_keygen "$bin" "$work/keys/incident-injector")
+ls -l "$work/keys"
+
 cat >"$work/collector.yaml" <<EOF
 collector:
   id: quickstart
@@ -64,11 +73,16 @@ store:
   retention: 7d
 ingest:
   max_past: 7d
+curve:
+  secret_key_file: $work/keys/collector.key
+  public_key: '$srv_pub'
 agents:
   - id: fleet-agent
     devices: ["site*/*", "core/*", "quickstart/*"]
+    public_key: '$fleet_pub'
   - id: incident-injector
     devices: ["site*/*"]
+    public_key: '$inj_pub'
 $(vg_qs_kafka_config "$boot" "$topic" "$root/detectors/rules.yaml")
 EOF
 cat >"$work/agent.yaml" <<EOF
@@ -77,6 +91,9 @@ agent:
 collectors: [tcp://127.0.0.1:$zport]
 spool:
   dir: $work/spool
+curve:
+  server_key: '$srv_pub'
+  secret_key_file: $work/keys/fleet-agent.key
 inputs:
   - type: sim
     sites: $sites
@@ -88,7 +105,7 @@ inputs:
     device_id: quickstart/$(hostname -s 2>/dev/null || echo host)
 EOF
 
-say "start collector with detectors and Kafka alerts (tcp://127.0.0.1:$zport, metrics http://127.0.0.1:$mport/metrics)"
+say "start collector with detectors and Kafka alerts (CURVE on tcp://127.0.0.1:$zport, metrics http://127.0.0.1:$mport/metrics)"
 "$bin/vigil-collector" -c "$work/collector.yaml" 2>"$work/collector.log" &
 pids+=($!)
 say "start agent (simulated fleet: $sites sites, 6 hours of backfill, then real time)"
@@ -131,7 +148,8 @@ say "this host, through the linux input"
 "$bin/vigil" query --store "$work/store" --device 'quickstart/*' --path '*/in-octets' --from -1m 2>/dev/null | head -4 || true
 
 say "inject an incident: 3 management logins on site001/gnb1 from outside the bastion allowlist"
-t0=$(vg_qs_kafka_inject "$bin" "tcp://127.0.0.1:$zport" incident-injector 1 site001/gnb1 3)
+t0=$(VGSEND_SERVER_KEY=$srv_pub VGSEND_SECRET_KEY_FILE=$work/keys/incident-injector.key \
+  vg_qs_kafka_inject "$bin" "tcp://127.0.0.1:$zport" incident-injector 1 site001/gnb1 3)
 say "alerts arriving on Kafka topic $topic (read back with kcat), delay after the injection"
 vg_qs_kafka_watch "$boot" "$topic" "$t0" 3 60
 
@@ -139,7 +157,7 @@ say "the same alerts in the store (vigil alerts)"
 "$bin/vigil" alerts --store "$work/store" 2>/dev/null | tail -5 || true
 
 echo
-echo "work directory: $work (collector.log, agent.log, store/)"
+echo "work directory: $work (collector.log, agent.log, store/, keys/)"
 if ((keep)); then
   say "running; Ctrl-C to stop"
   wait

@@ -108,7 +108,10 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
                          vg_param (r, CM_WIN) / 60000.0, exp (lt), vg_param (r, CM_P0));
         vg_verdict_title (out, "vendor %s: %u of %u devices with %s findings within %.0f min (P=%.2g)", d->vendor, k, n,
                           r->ps[CM_SRC], vg_param (r, CM_WIN) / 60000.0, exp (lt));
-    }
+    } else if (d->st.firing && (d->st.fire_lo || d->st.fire_hi) && d->st.fire_hi + w < now)
+        /* The cluster that fired left the window at its last finding + W, whenever the next
+         * evaluation came (a tick at another source's data time may come hours later). */
+        out->clear_since_ms = d->st.fire_hi + w;
     if (fire) {
         /* A cluster more than W away from the one that last fired is a new common-mode
          * event, even if no clear was seen in between (its sources were at other times). */
@@ -162,7 +165,7 @@ s_cm_valid (const vg_detector_t *self)
 }
 
 const vg_detector_ops_t vg_det_common_mode = {
-    .name = "common_mode", .version = "1.1.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
+    .name = "common_mode", .version = "1.2.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
     VG_DETECTOR_PARAMS (s_cm_params), VG_DETECTOR_STATE (s_cm_t, st, 0x434d4f02), .validate = s_cm_valid,
     .new = s_cm_new, .destroy = vg_detector_free, .on_tick = s_cm_tick, .on_alert = s_cm_alert,
 };

@@ -40,7 +40,7 @@ typedef enum {
 } vg_verdict_state_t;
 
 /* What a detector says about one input.  The engine resets state, oneshot, fresh, severity,
- * signal, device, evidence[0] and title[0] before each call; the rest is valid when state != NONE
+ * signal, device, evidence[0], title[0] and clear_since_ms before each call; the rest is valid when state != NONE
  * (score may be NAN when the input was not scored). */
 typedef struct {
     int state;               /* vg_verdict_state_t */
@@ -55,6 +55,9 @@ typedef struct {
     double lo, hi;           /* expected band */
     int64_t window_start_ms; /* evaluation window; 0 = the input's time */
     int64_t window_end_ms;
+    int64_t clear_since_ms;  /* CLEAR: data time the condition became false, when the detector
+                                knows it was earlier than the input's time (a fleet finding's
+                                window lapsing between ticks); 0 = the input's time */
     const char *signal;      /* sub-entity of the dedup key ("dst=203.0.113.9:443"); NULL = none;
                                 detector-owned, valid until the next call */
     const vg_device_t *device; /* entity device when the scope is wider than a device

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "detectors/engine_int.h"
@@ -31,7 +32,7 @@ vg_engine__vreset (vg_verdict_t *v)
     v->device = NULL;
     v->evidence[0] = '\0';
     v->title[0] = '\0';
-    v->window_start_ms = v->window_end_ms = 0;
+    v->window_start_ms = v->window_end_ms = v->clear_since_ms = 0;
     v->score = NAN;
     /* Values too: a detector that sets none (an event finding) must not pass on the previous
      * verdict's, which would make a record depend on what was processed just before it. */
@@ -445,35 +446,49 @@ fail:
 vg_engine__series_t *
 vg_engine__ser_find (const vg_engine_t *e, uint64_t id)
 {
-    if (!e->ser_cap)
+    if (!e->ser_cap || !id)
         return NULL;
     size_t mask = e->ser_cap - 1;
     for (size_t i = vg_hash_mix64 (id) & mask;; i = (i + 1) & mask) {
-        if (e->ser[i].id == id)
-            return &e->ser[i];
-        if (!e->ser[i].id)
+        if (e->ser_tab[i].id == id)
+            return e->ser_tab[i].s;
+        if (!e->ser_tab[i].id)
             return NULL;
     }
 }
 
-static int
-s_ser_grow (vg_engine_t *e)
+static void
+s_ser_index (vg_engine__ser_slot_t *tab, size_t cap, vg_engine__series_t *s)
 {
-    size_t nc = e->ser_cap ? e->ser_cap * 2 : 1024;
-    vg_engine__series_t *ns = calloc (nc, sizeof *ns);
-    if (!ns)
-        return -VG_ENOMEM;
-    for (size_t i = 0; i < e->ser_cap; i++) {
-        if (!e->ser[i].id)
-            continue;
-        size_t k = vg_hash_mix64 (e->ser[i].id) & (nc - 1);
-        while (ns[k].id)
-            k = (k + 1) & (nc - 1);
-        ns[k] = e->ser[i];
+    size_t k = vg_hash_mix64 (s->id) & (cap - 1);
+    while (tab[k].id)
+        k = (k + 1) & (cap - 1);
+    tab[k] = (vg_engine__ser_slot_t) { s->id, s };
+}
+
+/* Room for one more series: a page slot and an index at most half full. */
+static int
+s_ser_reserve (vg_engine_t *e)
+{
+    if ((e->nser + 1) * 2 > e->ser_cap) {
+        size_t nc = e->ser_cap ? e->ser_cap * 2 : 1024;
+        vg_engine__ser_slot_t *nt = calloc (nc, sizeof *nt);
+        if (!nt)
+            return -VG_ENOMEM;
+        for (size_t i = 0; i < e->nser; i++)
+            s_ser_index (nt, nc, vg_engine__ser_at (e, i));
+        free (e->ser_tab);
+        e->ser_tab = nt;
+        e->ser_cap = nc;
     }
-    free (e->ser);
-    e->ser = ns;
-    e->ser_cap = nc;
+    if (e->nser == e->npages * VG_ENGINE__SER_PAGE) {
+        if (vg_array_reserve ((void **) &e->ser_pages, &e->cappages, e->npages + 1, sizeof *e->ser_pages) < 0)
+            return -VG_ENOMEM;
+        e->ser_pages[e->npages] = malloc (VG_ENGINE__SER_PAGE * sizeof **e->ser_pages);
+        if (!e->ser_pages[e->npages])
+            return -VG_ENOMEM;
+        e->npages++;
+    }
     return 0;
 }
 
@@ -486,6 +501,15 @@ vg_engine_series (vg_engine_t *e, uint64_t id, const vg_series_info_t *info)
 int
 vg_engine_series_from (vg_engine_t *e, uint64_t id, const vg_series_info_t *info, const char *source)
 {
+    return vg_engine_series_ref (e, id, info, source, NULL);
+}
+
+int
+vg_engine_series_ref (vg_engine_t *e, uint64_t id, const vg_series_info_t *info, const char *source,
+                      vg_engine_series_ref_t **ref)
+{
+    if (ref)
+        *ref = NULL;
     if (!id || !info || !info->device || !info->path || strlen (info->path) >= VG_MAX_PATH_LEN ||
         info->nlabels > VG_MAX_LABELS || (info->nlabels && !info->labels))
         return -VG_EINVAL;
@@ -494,6 +518,8 @@ vg_engine_series_from (vg_engine_t *e, uint64_t id, const vg_series_info_t *info
         /* A series first declared without its source (restored state) joins its stream. */
         if (source && source[0] && !s->stream->src->name[0])
             vg_engine__ser_rehome (e, s, source);
+        if (ref)
+            *ref = s;
         return (int) s->nlinks;
     }
     if (e->nser >= e->cfg.max_series) {
@@ -526,12 +552,11 @@ vg_engine_series_from (vg_engine_t *e, uint64_t id, const vg_series_info_t *info
             e->cur_stream = NULL;
             return -VG_ENOMEM;
         }
-        links[nl].inst = in;
-        links[nl].slot = (int16_t) slot;
+        links[nl] = (vg_engine__link_t) { in, in->det, rule->ops, (int16_t) slot };
         nl++;
     }
     e->cur_stream = NULL;
-    if ((e->nser + 1) * 2 > e->ser_cap && s_ser_grow (e))
+    if (s_ser_reserve (e))
         return -VG_ENOMEM;
     vg_engine__link_t *lk = NULL;
     if (nl) {
@@ -540,10 +565,7 @@ vg_engine_series_from (vg_engine_t *e, uint64_t id, const vg_series_info_t *info
             return -VG_ENOMEM;
         memcpy (lk, links, nl * sizeof *lk);
     }
-    size_t k = vg_hash_mix64 (id) & (e->ser_cap - 1);
-    while (e->ser[k].id)
-        k = (k + 1) & (e->ser_cap - 1);
-    s = &e->ser[k];
+    s = vg_engine__ser_at (e, e->nser);
     memset (s, 0, sizeof *s);
     s->id = id;
     s->dev = d;
@@ -552,8 +574,11 @@ vg_engine_series_from (vg_engine_t *e, uint64_t id, const vg_series_info_t *info
     s->links = lk;
     s->nlinks = nl;
     s->lscore = NAN;
+    s_ser_index (e->ser_tab, e->ser_cap, s);
     e->nser++;
     e->st.series = e->nser;
+    if (ref)
+        *ref = s;
     return (int) nl;
 }
 
@@ -596,10 +621,12 @@ vg_engine_destroy (vg_engine_t **self_p)
     while (e->ep_head)
         vg_engine__ep_del (e, e->ep_head);
     vg_hindex_free (&e->ep_ix);
-    for (size_t i = 0; i < e->ser_cap; i++)
-        if (e->ser[i].id)
-            free (e->ser[i].links);
-    free (e->ser);
+    for (size_t i = 0; i < e->nser; i++)
+        free (vg_engine__ser_at (e, i)->links);
+    for (size_t i = 0; i < e->npages; i++)
+        free (e->ser_pages[i]);
+    free (e->ser_pages);
+    free (e->ser_tab);
     for (size_t i = 0; i < e->ninsts; i++)
         s_inst_free (e->insts[i]);
     free (e->insts);

@@ -3,7 +3,7 @@
  * Single-threaded and deterministic: the same calls in the same order give the same alerts
  * with the same uids.  Time is event time; the engine never reads a clock.  Declaring a
  * series matches it against the rules once; vg_engine_sample is then a hash lookup plus the
- * linked instances and allocates nothing (the reorder buffers grow amortised, bounded).
+ * linked instances (vg_engine_sample_ref skips the lookup) and allocates nothing (the reorder buffers grow amortised, bounded).
  *
  * Event time per source (docs/DETECTORS.md, "Event time"): a series belongs to a stream =
  * (device, source); the source is the input that delivers it (vg_engine_series_from).
@@ -79,6 +79,13 @@ int vg_engine_series (vg_engine_t *e, uint64_t series_id, const vg_series_info_t
  * default source).  A series keeps the source it was first declared with, except that one
  * declared without a source (restored state) joins the first source named for it. */
 int vg_engine_series_from (vg_engine_t *e, uint64_t series_id, const vg_series_info_t *info, const char *source);
+/* A declared series, to feed without looking it up by id: valid until vg_engine_destroy
+ * (the engine never forgets or moves a series). */
+typedef struct vg_engine__series vg_engine_series_ref_t;
+/* vg_engine_series_from that also sets *ref (when ref is not NULL) to the series' handle,
+ * or to NULL when it returns an error. */
+int vg_engine_series_ref (vg_engine_t *e, uint64_t series_id, const vg_series_info_t *info, const char *source,
+                          vg_engine_series_ref_t **ref);
 /* Declare or update a device's inventory (vendor, role, ...) without a series.
  * Returns 0 or a negative error. */
 int vg_engine_device (vg_engine_t *e, const vg_device_t *dev);
@@ -87,6 +94,8 @@ int vg_engine_device (vg_engine_t *e, const vg_device_t *dev);
  * Returns 0, -VG_ENOTFOUND for an undeclared series, -VG_ERANGE for a late sample (older
  * than what its stream released; dropped), each counted. */
 int vg_engine_sample (vg_engine_t *e, uint64_t series_id, int64_t ts_ms, double value);
+/* The same for the series behind ref (from vg_engine_series_ref of this engine). */
+int vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *ref, int64_t ts_ms, double value);
 /* A state sample ("UP", "ESTABLISHED", ...): mapped to 1 for up-like states
  * (UP, ESTABLISHED, ACTIVE, ENABLED, OK, TRUE, RUNNING, LOCKED-IN), else 0. */
 int vg_engine_state (vg_engine_t *e, uint64_t series_id, int64_t ts_ms, const char *state);

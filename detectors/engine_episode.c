@@ -256,18 +256,18 @@ s_ep_open (vg_engine_t *e, vg_engine__ep_t *p, const char *key, uint64_t h, cons
     return p;
 }
 
-/* The condition of episode p is clear at now: a pending episode is dropped; a firing one
- * closes once it has been clear for keep_firing_for, stamped close_at (INT64_MIN: when it
- * fell due).  p may be freed. */
+/* The condition of episode p is clear at now, and has been since `since` (<= now): a pending
+ * episode is dropped; a firing one closes once it has been clear for keep_firing_for,
+ * stamped close_at (INT64_MIN: when it fell due).  p may be freed. */
 static void
-s_ep_clear (vg_engine_t *e, vg_engine__ep_t *p, const vg_rule_t *r, int64_t now, int64_t close_at)
+s_ep_clear (vg_engine_t *e, vg_engine__ep_t *p, const vg_rule_t *r, int64_t now, int64_t since, int64_t close_at)
 {
     if (p->state == EP_PENDING) {
         vg_engine__ep_del (e, p);
         return;
     }
     if (!p->clear_since_ms)
-        p->clear_since_ms = now;
+        p->clear_since_ms = since;
     if (now - p->clear_since_ms >= r->keep_firing_for_ms) {
         int64_t at = close_at != INT64_MIN ? close_at : p->clear_since_ms + r->keep_firing_for_ms;
         s_ep_due_updates (e, p, at);
@@ -310,7 +310,12 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
         p->cond = 0;
         if (p->oneshot)
             return; /* event findings close by time */
-        s_ep_clear (e, p, r, now, INT64_MIN); /* at its due time, wherever ticks fell */
+        /* Since when: the detector may know the condition lapsed before this input (never
+         * before the episode's last evidence). */
+        int64_t since = v->clear_since_ms > 0 && v->clear_since_ms < now ? v->clear_since_ms : now;
+        if (since < p->last_true_ms)
+            since = p->last_true_ms;
+        s_ep_clear (e, p, r, now, since, INT64_MIN); /* at its due time, wherever ticks fell */
         return;
     }
     /* FIRE */
@@ -431,7 +436,7 @@ vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *
         return;
     }
     p->cond = 0;
-    s_ep_clear (e, p, r, now, INT64_MIN);
+    s_ep_clear (e, p, r, now, now, INT64_MIN);
 }
 
 /* Lifecycle timers: each episode at its device's time (self-ticking) or at now.  What is

@@ -36,9 +36,13 @@ typedef struct vg_engine__dev {
     size_t ndtick, capdtick;
 } vg_engine__dev_t;
 
-/* A sample waiting in a stream's reorder buffer. */
+struct vg_engine__series;
+
+/* A sample waiting in a stream's reorder buffer (its series by pointer: no second lookup
+ * when it is released; series never move or go away before vg_engine_destroy). */
 typedef struct {
-    uint64_t id;
+    struct vg_engine__series *s;
+    uint64_t id;           /* s->id, for ordering without touching the series */
     int64_t ts;
     double v;
 } vg_engine__pend_t;
@@ -90,13 +94,19 @@ typedef struct vg_engine__inst {
     double tick_obs, tick_exp;
 } vg_engine__inst_t;
 
+/* A series' route to one instance, with what the per-sample call needs from it copied in:
+ * a sample touches the instance record itself only when the detector has a verdict. */
 typedef struct {
     vg_engine__inst_t *inst;
+    vg_detector_t *det;             /* inst->det */
+    const vg_detector_ops_t *ops;   /* inst->rule->ops */
     int16_t slot;
 } vg_engine__link_t;
 
-typedef struct {
-    uint64_t id;           /* 0 = empty slot */
+/* A declared series; lives in e->ser_pages (stable address) and is found by id through
+ * e->ser_tab. */
+typedef struct vg_engine__series {
+    uint64_t id;
     vg_engine__dev_t *dev;
     vg_engine__stream_t *stream;
     int64_t last_ts;
@@ -106,6 +116,14 @@ typedef struct {
     float lscore;
     double lobs, lexp, llo, lhi;
 } vg_engine__series_t;
+
+/* One slot of the series index (open addressing; id 0 = empty). */
+typedef struct {
+    uint64_t id;
+    vg_engine__series_t *s;
+} vg_engine__ser_slot_t;
+
+enum { VG_ENGINE__SER_PAGE = 1024 }; /* series per page of e->ser_pages */
 
 typedef struct vg_engine__ep {
     vg_hlink_t hl;         /* first: e->ep_ix links it (hl.h = hash of key) */
@@ -140,9 +158,11 @@ struct vg_engine {
     char **vendors;
     uint32_t *vendor_n;
     size_t nvendors, capvendors;
-    /* series */
-    vg_engine__series_t *ser;
-    size_t ser_cap, nser;
+    /* series: creation order in pages (addresses never change), found by id in ser_tab */
+    vg_engine__series_t **ser_pages;
+    size_t nser, npages, cappages;
+    vg_engine__ser_slot_t *ser_tab;
+    size_t ser_cap;         /* slots in ser_tab (power of two, > 2 * nser) */
     /* instances */
     vg_engine__inst_t **insts;
     size_t ninsts, capinsts;
@@ -194,6 +214,12 @@ void vg_engine__scope_key (const vg_rule_t *r, const vg_engine__dev_t *d, const 
                            size_t nl, char *buf, size_t size);
 /* The declared series with this id, or NULL. */
 vg_engine__series_t *vg_engine__ser_find (const vg_engine_t *e, uint64_t id);
+/* The i-th declared series (i < e->nser), in creation order. */
+static inline vg_engine__series_t *
+vg_engine__ser_at (const vg_engine_t *e, size_t i)
+{
+    return &e->ser_pages[i / VG_ENGINE__SER_PAGE][i % VG_ENGINE__SER_PAGE];
+}
 
 /* --- engine_time.c: sources, streams, reorder buffers, ticks, silence ------------------ */
 

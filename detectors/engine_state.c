@@ -150,11 +150,10 @@ vg_engine_save (const vg_engine_t *e, vg_buf_t *b)
         s_put_s (&w, d->sw);
     }
     s_put_u (&w, e->nser);
-    for (size_t i = 0; i < e->ser_cap && !w.rc; i++) {
-        if (!e->ser[i].id)
-            continue;
-        s_put_id (&w, e->ser[i].id);
-        s_put_i (&w, e->ser[i].last_ts);
+    for (size_t i = 0; i < e->nser && !w.rc; i++) {
+        const vg_engine__series_t *s = vg_engine__ser_at (e, i);
+        s_put_id (&w, s->id);
+        s_put_i (&w, s->last_ts);
     }
     s_put_u (&w, e->ninsts);
     vg_buf_t blob = VG_BUF_INIT;
@@ -222,14 +221,15 @@ vg_engine_save (const vg_engine_t *e, vg_buf_t *b)
         }
     }
     size_t nnamed = 0;
-    for (size_t i = 0; i < e->ser_cap; i++)
-        nnamed += e->ser[i].id && e->ser[i].stream->src->name[0];
+    for (size_t i = 0; i < e->nser; i++)
+        nnamed += vg_engine__ser_at (e, i)->stream->src->name[0] != '\0';
     s_put_u (&w, nnamed);
-    for (size_t i = 0; i < e->ser_cap && !w.rc; i++) {
-        if (!e->ser[i].id || !e->ser[i].stream->src->name[0])
+    for (size_t i = 0; i < e->nser && !w.rc; i++) {
+        const vg_engine__series_t *s = vg_engine__ser_at (e, i);
+        if (!s->stream->src->name[0])
             continue;
-        s_put_id (&w, e->ser[i].id);
-        s_put_s (&w, e->ser[i].stream->src->name);
+        s_put_id (&w, s->id);
+        s_put_s (&w, s->stream->src->name);
     }
     return w.rc;
 }
@@ -429,17 +429,19 @@ vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
             }
             uint64_t np = s_get_u (&r);
             for (uint64_t k = 0; k < np && !r.err; k++) {
-                vg_engine__pend_t x = { 0, 0, 0 };
+                vg_engine__pend_t x = { NULL, 0, 0, 0 };
+                uint64_t id = 0;
                 if (r.end - r.p < 8) {
                     r.err = 1;
                     break;
                 }
-                memcpy (&x.id, r.p, 8);
+                memcpy (&id, r.p, 8);
                 r.p += 8;
                 x.ts = s_get_i (&r);
                 x.v = s_get_d (&r);
-                if (!r.err && st && x.ts >= st->rel && vg_engine__ser_find (e, x.id) &&
-                    vg_engine__buffer (e, st, &x) < 0)
+                x.s = r.err ? NULL : vg_engine__ser_find (e, id);
+                x.id = id;
+                if (x.s && st && x.ts >= st->rel && vg_engine__buffer (e, st, &x) < 0)
                     return -VG_ENOMEM;
             }
         }

@@ -179,18 +179,18 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
     uint64_t id = s->id;
     vg_verdict_t *v = &e->v;
     for (uint32_t i = 0; i < s->nlinks; i++) {
-        vg_engine__inst_t *in = s->links[i].inst;
-        const vg_detector_ops_t *ops = in->rule->ops;
+        const vg_engine__link_t *l = &s->links[i];
+        const vg_detector_ops_t *ops = l->ops;
         int rc;
-        if (in->stream)
-            in->last_ts = ts;
+        if (ops->is_silence)
+            l->inst->last_ts = ts;
         vg_engine__vreset (v);
         if (ops->on_sample && ops->scope == VG_SCOPE_SERIES)
-            rc = ops->on_sample (in->det, ts, value, v);
+            rc = ops->on_sample (l->det, ts, value, v);
         else if (ops->on_series_input)
-            rc = ops->on_series_input (in->det, s->links[i].slot, id, &s->dev->view, ts, value, v);
+            rc = ops->on_series_input (l->det, l->slot, id, &s->dev->view, ts, value, v);
         else
-            rc = ops->on_input (in->det, s->links[i].slot, &s->dev->view, ts, value, v);
+            rc = ops->on_input (l->det, l->slot, &s->dev->view, ts, value, v);
         if (rc < 0)
             e->st.detector_errors++;
         if (i == 0) {
@@ -204,7 +204,7 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
         if (v->state != VG_VERDICT_NONE)
             /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
              * sample happened to close the bucket (the detector may name one in v->device). */
-            vg_engine__apply (e, in->rule, in, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
+            vg_engine__apply (e, l->inst->rule, l->inst, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
                               ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
     }
 }
@@ -214,15 +214,25 @@ static void
 s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
 {
     while (st->len && st->buf[st->head].ts <= upto) {
+        /* The series of a release run are scattered in memory: fetch the series a few
+         * samples ahead, and the links of those nearer, while this one is processed. */
+        if (st->len > 8) {
+            __builtin_prefetch (st->buf[st->head + 8].s);
+            __builtin_prefetch (st->buf[st->head + 5].s->links);
+            const vg_engine__series_t *n = st->buf[st->head + 2].s;
+            for (uint32_t i = 0; i < n->nlinks && i < 4; i++) {
+                __builtin_prefetch (n->links[i].det);
+                if (n->links[i].ops->is_silence)
+                    __builtin_prefetch (&n->links[i].inst->last_ts, 1);
+            }
+        }
         vg_engine__pend_t x = st->buf[st->head];
         st->head++;
         st->len--;
         e->nbuf--;
         if (x.ts > st->rel)
             st->rel = x.ts;
-        vg_engine__series_t *s = vg_engine__ser_find (e, x.id);
-        if (s)
-            s_process (e, s, x.ts, x.v);
+        s_process (e, x.s, x.ts, x.v);
     }
     if (!st->len)
         st->head = 0;
@@ -298,11 +308,18 @@ int
 vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
 {
     vg_engine__series_t *s = vg_engine__ser_find (e, id);
-    e->st.samples++;
     if (!s) {
+        e->st.samples++;
         e->st.unknown_series++;
         return -VG_ENOTFOUND;
     }
+    return vg_engine_sample_ref (e, s, ts, value);
+}
+
+int
+vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *s, int64_t ts, double value)
+{
+    e->st.samples++;
     if (!isfinite (value)) {
         e->st.dropped++;
         return 0;
@@ -327,7 +344,7 @@ vg_engine_sample (vg_engine_t *e, uint64_t id, int64_t ts, double value)
             e->st.forced++;
             s_release (e, st, st->buf[st->head].ts);
         }
-        vg_engine__pend_t x = { id, ts, value };
+        vg_engine__pend_t x = { s, s->id, ts, value };
         if (vg_engine__buffer (e, st, &x) < 0) {
             e->st.forced++;
             s_release (e, st, INT64_MAX);

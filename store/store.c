@@ -9,7 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/array.h"
+#include "common/buf.h"
 #include "common/err.h"
+#include "common/hash.h"
+#include "common/u64map.h"
 #include "store/sample_merge.h"
 
 #define VG_STORE_FORMAT "vigil-store-1"
@@ -43,9 +47,30 @@ struct vg_store {
     atomic_int fail_commits; /* fault seam: commits left to fail (vg_store_fail_commits) */
 };
 
+/* Sample chunks merged into one key within a txn (one per series per batch of a group
+ * commit) are coalesced: the key gets one Merge operand, their concatenation in arrival
+ * order (what the operator's partial merge would make of them), when the txn is committed.
+ * One memtable insert per key and group instead of one per batch. */
+typedef struct {
+    uint8_t key[VG_SAMPLE_KEY_LEN];
+    uint32_t first, last;  /* chain of s_chunk_t by index */
+} s_pkey_t;
+
+typedef struct {
+    size_t off, len;       /* in txn->chunks */
+    uint32_t next;         /* UINT32_MAX = end */
+} s_chunk_t;
+
 struct vg_store_txn {
     rocksdb_writebatch_t *wb;
     vg_store_t *store; /* column family handles come from here */
+    vg_buf_t chunks;   /* pending chunk bytes */
+    s_pkey_t *keys;    /* pending keys, first-seen order */
+    size_t nkeys, capkeys;
+    s_chunk_t *ops;
+    size_t nops, capops;
+    vg_u64map_t by_key; /* hash of a key -> index in keys (a colliding key is not coalesced) */
+    vg_buf_t gather;   /* one key's operand at flush */
 };
 
 static void
@@ -278,38 +303,124 @@ vg_store_txn_destroy (vg_store_txn_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    rocksdb_writebatch_destroy ((*self_p)->wb);
-    free (*self_p);
+    vg_store_txn_t *t = *self_p;
+    rocksdb_writebatch_destroy (t->wb);
+    vg_buf_free (&t->chunks);
+    vg_buf_free (&t->gather);
+    free (t->keys);
+    free (t->ops);
+    vg_u64map_free (&t->by_key);
+    free (t);
     *self_p = NULL;
+}
+
+static void
+s_pending_clear (vg_store_txn_t *t)
+{
+    if (!t->nkeys)
+        return;
+    t->nkeys = t->nops = 0;
+    t->chunks.len = 0;
+    vg_u64map_clear (&t->by_key);
+}
+
+/* Move the coalesced sample merges into the write batch, one operand per key. */
+static void
+s_pending_flush (vg_store_txn_t *t)
+{
+    rocksdb_column_family_handle_t *cf = t->store->cf[VG_CF_SAMPLES];
+    for (size_t i = 0; i < t->nkeys; i++) {
+        const s_pkey_t *pk = &t->keys[i];
+        const s_chunk_t *c = &t->ops[pk->first];
+        if (c->next == UINT32_MAX) {
+            rocksdb_writebatch_merge_cf (t->wb, cf, (const char *) pk->key, sizeof pk->key,
+                                         (const char *) t->chunks.data + c->off, c->len);
+            continue;
+        }
+        t->gather.len = 0;
+        int ok = 1;
+        for (uint32_t j = pk->first; j != UINT32_MAX && ok; j = t->ops[j].next)
+            ok = vg_buf_append (&t->gather, t->chunks.data + t->ops[j].off, t->ops[j].len) == 0;
+        if (ok) {
+            rocksdb_writebatch_merge_cf (t->wb, cf, (const char *) pk->key, sizeof pk->key,
+                                         (const char *) t->gather.data, t->gather.len);
+        } else { /* no memory to gather: one operand per chunk, as without coalescing */
+            for (uint32_t j = pk->first; j != UINT32_MAX; j = t->ops[j].next)
+                rocksdb_writebatch_merge_cf (t->wb, cf, (const char *) pk->key, sizeof pk->key,
+                                             (const char *) t->chunks.data + t->ops[j].off, t->ops[j].len);
+        }
+    }
+    s_pending_clear (t);
 }
 
 void
 vg_store_txn_clear (vg_store_txn_t *t)
 {
     rocksdb_writebatch_clear (t->wb);
+    s_pending_clear (t);
 }
 
 size_t
 vg_store_txn_count (const vg_store_txn_t *t)
 {
-    return (size_t) rocksdb_writebatch_count (t->wb);
+    return (size_t) rocksdb_writebatch_count (t->wb) + t->nkeys;
 }
 
 void
 vg_store_txn_put (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl, const void *v, size_t vl)
 {
+    if (cf == VG_CF_SAMPLES)
+        s_pending_flush (t); /* keeps the order of operations on a samples key */
     rocksdb_writebatch_put_cf (t->wb, t->store->cf[cf], k, kl, v, vl);
+}
+
+/* Queue a samples chunk for coalescing; 0, or -1 when it must be written as it is (a key
+ * whose hash another pending key holds, or no memory: pending ones are flushed then). */
+static int
+s_pending_add (vg_store_txn_t *t, const void *k, const void *v, size_t vl)
+{
+    uint64_t h = vg_hash64 (k, VG_SAMPLE_KEY_LEN, 0x5a) | 1; /* never 0 (empty) */
+    uint32_t ki;
+    int have = vg_u64map_get (&t->by_key, h, &ki);
+    if (have && memcmp (t->keys[ki].key, k, VG_SAMPLE_KEY_LEN) != 0)
+        return -1; /* this key is always written directly while the other one is pending */
+    if (vg_array_reserve ((void **) &t->ops, &t->capops, t->nops + 1, sizeof *t->ops) < 0 ||
+        (!have && vg_array_reserve ((void **) &t->keys, &t->capkeys, t->nkeys + 1, sizeof *t->keys) < 0) ||
+        (!have && vg_u64map_put (&t->by_key, h, (uint32_t) t->nkeys) < 0)) {
+        s_pending_flush (t);
+        return -1;
+    }
+    size_t off = t->chunks.len;
+    if (vg_buf_append (&t->chunks, v, vl) < 0) {
+        s_pending_flush (t); /* also forgets the hash just put for this key */
+        return -1;
+    }
+    uint32_t oi = (uint32_t) t->nops++;
+    t->ops[oi] = (s_chunk_t) { off, vl, UINT32_MAX };
+    if (have) {
+        t->ops[t->keys[ki].last].next = oi;
+        t->keys[ki].last = oi;
+    } else {
+        s_pkey_t *pk = &t->keys[t->nkeys++];
+        memcpy (pk->key, k, VG_SAMPLE_KEY_LEN);
+        pk->first = pk->last = oi;
+    }
+    return 0;
 }
 
 void
 vg_store_txn_merge (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl, const void *v, size_t vl)
 {
+    if (cf == VG_CF_SAMPLES && kl == VG_SAMPLE_KEY_LEN && vl <= UINT32_MAX && s_pending_add (t, k, v, vl) == 0)
+        return;
     rocksdb_writebatch_merge_cf (t->wb, t->store->cf[cf], k, kl, v, vl);
 }
 
 void
 vg_store_txn_delete (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl)
 {
+    if (cf == VG_CF_SAMPLES)
+        s_pending_flush (t);
     rocksdb_writebatch_delete_cf (t->wb, t->store->cf[cf], k, kl);
 }
 
@@ -322,6 +433,7 @@ vg_store_commit (vg_store_t *s, vg_store_txn_t *t, char *err, size_t errlen)
             snprintf (err, errlen, "store opened read-only");
         return -VG_ESTORE;
     }
+    s_pending_flush (t);
     int left = atomic_load (&s->fail_commits);
     while (left > 0 && !atomic_compare_exchange_weak (&s->fail_commits, &left, left - 1))
         ;

@@ -10,13 +10,18 @@
 #   deploy/kafka/quickstart_kafka.sh config BOOT TOPIC RULES  print detect: + kafka: YAML
 #   deploy/kafka/quickstart_kafka.sh inject BIN ENDPOINT AGENT SEQ DEVICE [N]
 #                                   send one batch with N (3) logins from outside the bastion
-#                                   allowlist (rule c04-login); prints the injection time (ms)
+#                                   allowlist (rule c04-login); prints the injection time (ms).
+#                                   Over CURVE as AGENT: VGSEND_SERVER_KEY (the collector's
+#                                   public key) and VGSEND_SECRET_KEY_FILE (AGENT's key file)
+#                                   in the environment (tests/tools/vgsend.c)
 #   deploy/kafka/quickstart_kafka.sh watch BOOT TOPIC SINCE_MS COUNT [TIMEOUT_S]
 #                                   print alerts as they arrive, with their delay after SINCE_MS
 #
 # Invariant: every broker this script starts lives in the state dir it was given and is
 # stopped by 'stop' (the demo stops its own on exit, also on Ctrl-C or failure).
 VG_QS_KAFKA_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=deploy/keys.sh
+source "$VG_QS_KAFKA_HERE/../keys.sh"
 
 vg_qs_kafka_free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -121,10 +126,10 @@ vg_qs_kafka_demo() {
   done
   [[ "$bin" = /* ]] || bin="$root/$bin"
   local b
-  for b in vigil-collector vgsend; do
+  for b in vigil vigil-collector vgsend; do
     [[ -x "$bin/$b" ]] || { echo "quickstart_kafka: $bin/$b not built (ninja -C build)" >&2; return 1; }
   done
-  local boot topic=vigil.alerts.quickstart zport mport work
+  local boot topic=vigil.alerts.quickstart zport mport work srv_pub inj_pub
   work=$(mktemp -d /tmp/vigil-kafka-demo.XXXXXX)
   VG_QS_DEMO_WORK=$work
   trap vg_qs_kafka_demo_cleanup EXIT
@@ -132,9 +137,12 @@ vg_qs_kafka_demo() {
   boot=$(vg_qs_kafka_start "$work/kafka")
   echo "   bootstrap $boot"
   zport=$(vg_qs_kafka_free_port); mport=$(vg_qs_kafka_free_port)
+  srv_pub=$(vg_keygen "$bin" "$work/keys/collector")
+  inj_pub=$(vg_keygen "$bin" "$work/keys/injector")
   {
     printf 'collector:\n  id: kafka-demo\n  listen: tcp://127.0.0.1:%s\n  metrics_listen: 127.0.0.1:%s\n' "$zport" "$mport"
-    printf 'store:\n  path: %s/store\nagents:\n  - id: injector\n' "$work"
+    printf 'curve:\n  secret_key_file: %s/keys/collector.key\n' "$work"
+    printf "store:\n  path: %s/store\nagents:\n  - id: injector\n    public_key: '%s'\n" "$work" "$inj_pub"
     vg_qs_kafka_config "$boot" "$topic" "$root/detectors/rules.yaml"
   } >"$work/collector.yaml"
   echo "== starting the collector with detectors and alerts to Kafka (topic $topic)"
@@ -148,7 +156,8 @@ vg_qs_kafka_demo() {
   done
   echo "== injecting an incident: 3 management logins on lab/pe-1 from outside the bastion allowlist"
   local t0
-  t0=$(vg_qs_kafka_inject "$bin" "tcp://127.0.0.1:$zport" injector 1 lab/pe-1 3)
+  t0=$(VGSEND_SERVER_KEY=$srv_pub VGSEND_SECRET_KEY_FILE=$work/keys/injector.key \
+    vg_qs_kafka_inject "$bin" "tcp://127.0.0.1:$zport" injector 1 lab/pe-1 3)
   echo "== alerts on Kafka topic $topic (kcat), delay after the injection:"
   vg_qs_kafka_watch "$boot" "$topic" "$t0" 3 30
   echo "== done (broker, collector and $work are removed on exit)"

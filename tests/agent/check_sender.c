@@ -414,6 +414,41 @@ START_TEST (no_endpoints_refused)
 }
 END_TEST
 
+/* CURVE keys are checked when the sender is made: the server key and secret must be Z85
+ * keys, a given public key must be the secret's; an empty one is derived from the secret. */
+START_TEST (curve_keys_checked)
+{
+    char srv_pub[41], srv_sec[41], pub[41], sec[41], other_pub[41], other_sec[41];
+    ck_assert_int_eq (zmq_curve_keypair (srv_pub, srv_sec), 0);
+    ck_assert_int_eq (zmq_curve_keypair (pub, sec), 0);
+    ck_assert_int_eq (zmq_curve_keypair (other_pub, other_sec), 0);
+    static const struct {
+        int server, secret, public; /* 0 = bad text, 1 = right key, 2 = another pair's key, 3 = empty */
+        const char *why;            /* NULL = accepted */
+    } cases[] = {
+        { 0, 1, 3, "curve.server_key" }, { 1, 0, 3, "curve.secret_key" }, { 1, 3, 3, "curve.secret_key" },
+        { 1, 1, 2, "public half" },      { 1, 1, 3, NULL },               { 1, 1, 1, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *srv_opts[] = { "not a key", srv_pub }, *sec_opts[] = { "short", sec, other_sec, "" },
+                   *pub_opts[] = { "x", pub, other_pub, "" };
+        vg_sender_cfg_t cfg = { .agent_id = "a1", .endpoints = s_eps, .nendpoints = 1,
+                                .curve_server_key = srv_opts[cases[i].server],
+                                .curve_secret_key = sec_opts[cases[i].secret],
+                                .curve_public_key = pub_opts[cases[i].public] };
+        char err[256] = "";
+        s_snd = vg_sender_new (&cfg, s_spool, err, sizeof err);
+        if (cases[i].why) {
+            ck_assert_msg (s_snd == NULL, "case %zu accepted", i);
+            ck_assert_msg (strstr (err, cases[i].why) != NULL, "case %zu: %s", i, err);
+            ck_assert_ptr_null (strstr (err, sec)); /* the secret is never echoed */
+        } else
+            ck_assert_msg (s_snd != NULL, "case %zu: %s", i, err);
+        vg_sender_destroy (&s_snd);
+    }
+}
+END_TEST
+
 static size_t s_want_seen;
 static bool
 c_seen (void)
@@ -449,6 +484,7 @@ vg_sender_suite (void)
     const TTest *tests[] = {
         delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
         failover_to_second, returns_to_primary, no_endpoints_refused, quiet_link_is_not_a_stall,
+        curve_keys_checked,
     };
     return vg_test_suite ("sender", "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

@@ -9,8 +9,12 @@ bytes per sample on the wire and on disk (raw, and after `vigil compact`), colle
 seconds and peak RSS, agent CPU seconds and peak RSS.  Not a test: numbers go to
 docs/PERFORMANCE.md together with the command that produced them.
 
+The link is plain TCP (`curve.insecure: true`) unless --curve: the figures measure the raw
+pipeline and stay comparable with the earlier ones in docs/PERFORMANCE.md; --curve measures
+the default (authenticated, encrypted) link, keys made with `vigil keygen`.
+
 usage: bench_e2e.py --bin build/bin [--sites 100] [--days 2] [--interval 60s] [--sync true]
-                    [--detect [--rules detectors/rules.yaml]]
+                    [--detect [--rules detectors/rules.yaml]] [--curve]
 """
 import argparse
 import json
@@ -25,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from vgtest import free_port, scrape_metrics as metrics  # noqa: E402  (the integration tests' helpers)
+from vgtest import curve_configs, free_port, scrape_metrics as metrics  # noqa: E402  (the integration tests' helpers)
 
 
 def wait4(p, timeout):
@@ -60,6 +64,7 @@ def main():
     ap.add_argument("--sync", default="true")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--detect", action="store_true", help="run the detect stage; wait until it is fed everything")
+    ap.add_argument("--curve", action="store_true", help="CURVE on the link (default: curve.insecure, raw pipeline)")
     ap.add_argument("--rules", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                                     "detectors", "rules.yaml"))
     a = ap.parse_args()
@@ -67,15 +72,22 @@ def main():
     port, mport = free_port(), free_port()
     end_ms = 1793491200000  # 2026-11-01T00:00Z: fixed, so runs are comparable
     start_ms = end_ms - int(a.days * 86400000)
+    # Raw throughput by default: plain TCP, explicitly (curve.insecure), so the figures stay
+    # comparable with the earlier ones; --curve prices the default link.
+    ccurve, acurve, apub = ("  insecure: true\n", "  insecure: true\n", None)
+    if a.curve:
+        ccurve, acurve, apub = curve_configs(a.bin, os.path.join(work, "keys"), "bench")
+    akey = f"    public_key: '{apub}'\n" if apub else ""
     with open(f"{work}/c.yaml", "w") as f:
         f.write(f"collector:\n  listen: tcp://127.0.0.1:{port}\n  metrics_listen: 127.0.0.1:{mport}\n"
                 f"store:\n  path: {work}/store\n  sync: {a.sync}\n  retention: 0\n"
-                f"ingest:\n  max_past: 3650d\nagents:\n  - id: bench\n")
+                f"ingest:\n  max_past: 3650d\ncurve:\n{ccurve}agents:\n  - id: bench\n{akey}")
         if a.detect:
             f.write(f"detect:\n  enabled: true\n  rules: {os.path.abspath(a.rules)}\n")
     with open(f"{work}/a.yaml", "w") as f:
         f.write(f"agent:\n  id: bench\ncollectors: [tcp://127.0.0.1:{port}]\n"
                 f"spool:\n  dir: {work}/spool\n  fsync: true\n"
+                f"curve:\n{acurve}"
                 f"inputs:\n  - type: sim\n    sites: {a.sites}\n    start: {start_ms}\n    end: {end_ms}\n"
                 f"    interval: {a.interval}\n    speed: max\n")
     clog = open(f"{work}/c.log", "w")
@@ -127,7 +139,7 @@ def main():
     if insp["samples"] != samples:
         raise SystemExit(f"store holds {insp['samples']} samples, agent sent {samples}")
     out = {
-        "sites": a.sites, "days": a.days, "interval": a.interval, "sync": a.sync,
+        "sites": a.sites, "days": a.days, "interval": a.interval, "sync": a.sync, "curve": a.curve,
         "samples": samples, "events": events, "series": insp["series"],
         "wall_s": round(wall, 3),
         "samples_per_s": round(samples / wall),

@@ -13,6 +13,8 @@ START_TEST (renders_core_detect_and_kafka)
     memset (&core, 0, sizeof core);
     core.ingest.batches = 7;
     core.ingest.gaps = 2;
+    core.ingest.rejected = 3;     /* not shown: batches_rejected is ingest's and the server's */
+    core.batches_rejected = 5;
     core.series = 42;
     core.server.commit_us_max = 1500;
     vg_detect_stage_stats_t d;
@@ -31,6 +33,7 @@ START_TEST (renders_core_detect_and_kafka)
     static const char *const want[] = {
         "vigil_batches_total{result=\"accepted\"} 7\n",
         "vigil_batches_total{result=\"out_of_order\"} 2\n",
+        "vigil_batches_total{result=\"rejected\"} 5\n",
         "vigil_series 42\n",
         "vigil_commit_seconds_max 0.001500\n",
         "vigil_detect_alerts_total{activity=\"create\"} 3\n",

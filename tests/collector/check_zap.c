@@ -277,6 +277,7 @@ START_TEST (key_cannot_speak_for_another_agent)
     vg_test_server_stop (&s_fx);
     const vg_server_stats_t *s = vg_server_stats (s_fx.srv);
     ck_assert_uint_eq (s->wrong_agent, 3);
+    ck_assert_uint_eq (s->bad_batches, 2); /* the two batches refused before ingest (the HELLO is not one) */
     ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->batches, 1);
     uint64_t epoch, seq;
     vg_ingest_agent_state (s_fx.ingest, "a2", &epoch, &seq);
@@ -298,6 +299,10 @@ START_TEST (bad_server_key)
     vg_server_cfg_t vc2 = { ep, "c", 8, 0, 3600000, s_srv_sec, s_srv_pub, 16 << 20, bad, 1 };
     ck_assert_ptr_null (vg_server_new (&vc2, s_fx.store, s_fx.ingest, err, sizeof err));
     ck_assert_ptr_nonnull (strstr (err, "public_key"));
+    /* A collector public key that is not its secret's: the agents given it could not connect. */
+    vg_server_cfg_t vc3 = { ep, "c", 8, 0, 3600000, s_srv_sec, s_a1_pub, 16 << 20, keys, 1 };
+    ck_assert_ptr_null (vg_server_new (&vc3, s_fx.store, s_fx.ingest, err, sizeof err));
+    ck_assert_ptr_nonnull (strstr (err, "curve.public_key is not the public half"));
 }
 END_TEST
 

@@ -88,6 +88,28 @@ START_TEST (file_form_read_once_newline_stripped)
 }
 END_TEST
 
+/* A reader that needs no secrets: the NAME_file path is not opened (absent here), the
+ * secret stays empty, the rest loads; a NAME_file without a path is still refused. */
+START_TEST (no_secrets_load_skips_the_files)
+{
+    char missing[300];
+    snprintf (missing, sizeof missing, "%s.absent", t_key);
+    char text[1024];
+    snprintf (text, sizeof text, "curve:\n  secret_key_file: %s\ninputs:\n  - {user: u, password: inline}\n", missing);
+    t_write (t_yaml, text, 0600);
+    t_cfg_t cfg;
+    vg_cfg_error_t err;
+    ck_assert_int_eq (vg_cfg_load_file (&t_table, t_yaml, &cfg, &err), -VG_EIO);
+    ck_assert_int_eq (vg_cfg_load_file_no_secrets (&t_table, t_yaml, &cfg, &err), 0);
+    ck_assert_str_eq (cfg.secret, "");
+    ck_assert_uint_eq (cfg.nins, 1);
+    ck_assert_str_eq (cfg.ins[0].password, "inline");
+    vg_cfg_free (&t_table, &cfg);
+    t_write (t_yaml, "curve:\n  secret_key_file:\n", 0600);
+    ck_assert_int_eq (vg_cfg_load_file_no_secrets (&t_table, t_yaml, &cfg, &err), -VG_ECONFIG);
+}
+END_TEST
+
 START_TEST (file_form_refusals_name_the_key)
 {
     t_cfg_t cfg;
@@ -163,7 +185,8 @@ END_TEST
 Suite *
 vg_config_secret_suite (void)
 {
-    const TTest *tests[] = { file_form_read_once_newline_stripped, file_form_refusals_name_the_key,
+    const TTest *tests[] = { file_form_read_once_newline_stripped, no_secrets_load_skips_the_files,
+                             file_form_refusals_name_the_key,
                              inline_secret_in_loose_file_warns, set_takes_the_file_form };
     return vg_test_suite ("config_secret", "secret", tests, sizeof tests / sizeof tests[0], 10, t_setup, t_teardown);
 }

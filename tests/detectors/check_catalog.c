@@ -514,6 +514,24 @@ START_TEST (x01_disjoint_clusters_are_two_episodes)
 }
 END_TEST
 
+/* The episode closes at its last finding + window + keep_firing_for even when the next
+ * evaluation comes hours later (a tick at the data time of a source far ahead). */
+START_TEST (x01_closes_when_its_window_lapsed)
+{
+    s_vx_fleet_t f;
+    s_vx_fleet (&f);
+    for (int i = 0; i < 5; i++)
+        s_reboot (&f.devs[i], T0 + i * MIN);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CREATE), 1);
+    vg_engine_tick (g_e, T0 + 360 * MIN);
+    vg_engine_tick (g_e, T0 + 400 * MIN);
+    ck_assert_uint_eq (count (g_c, "x01", VG_ACT_CLOSE), 1);
+    for (size_t i = 0; i < g_c->n; i++)
+        if (!strcmp (g_c->rid[i], "x01") && g_c->a[i].activity == VG_ACT_CLOSE)
+            ck_assert_int_eq (g_c->a[i].time_ms, T0 + 4 * MIN + 15 * MIN + 5 * MIN); /* last + W + keep (5 min default) */
+}
+END_TEST
+
 START_TEST (x02_vendor_divergence)
 {
     vg_device_t a = { "s1/ga", "VX", "g", "gnb", "s1", "1" }, b = { "s1/gb", "VY", "g", "gnb", "s1", "1" };
@@ -1051,6 +1069,7 @@ vg_catalog_suite (void)
     TCase *tc = tcase_create ("x01_disjoint_clusters");
     tcase_add_checked_fixture (tc, setup, teardown);
     tcase_add_loop_test (tc, x01_disjoint_clusters_are_two_episodes, 0, 2); /* later, earlier */
+    tcase_add_test (tc, x01_closes_when_its_window_lapsed);
     suite_add_tcase (s, tc);
     return s;
 }

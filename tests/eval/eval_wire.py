@@ -32,7 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from vgtest import free_port, scrape_metrics as metrics, wait_for  # noqa: E402
+from vgtest import curve_configs, free_port, scrape_metrics as metrics, wait_for  # noqa: E402
 
 DAY = 86400000
 ROP = 900000
@@ -126,15 +126,18 @@ class Replay:
         self.port, self.mport = free_port(), free_port()
         self.store = os.path.join(work, "store")
         rules = os.path.join(a.source, "detectors", "rules.yaml")
+        ccurve, acurve, apub = curve_configs(a.bin, os.path.join(work, "keys"), "wire")
         ccfg = (f"collector:\n  id: eval\n  listen: tcp://127.0.0.1:{self.port}\n"
                 f"  metrics_listen: 127.0.0.1:{self.mport}\n"
                 f"store:\n  path: {self.store}\n  retention: 0\n"
                 f"ingest:\n  max_past: 3650d\n"
-                f"agents:\n  - id: wire\n"
+                f"curve:\n{ccurve}"
+                f"agents:\n  - id: wire\n    public_key: '{apub}'\n"
                 f"detect:\n  enabled: true\n  rules: {rules}\n  tick: 1s\n")
         acfg = (f"agent:\n  id: wire\ncollectors: [tcp://127.0.0.1:{self.port}]\n"
                 f"spool:\n  dir: {work}/spool\n  fsync: false\n"
                 f"send:\n  timeout: 5s\n  heartbeat: 1s\n"
+                f"curve:\n{acurve}"
                 f"batch:\n  max_age: {max_age}\n"
                 f"inputs:\n")
         if mode == "pcap":  # the documented replay: two captures and the PM backlog in one agent
@@ -348,6 +351,17 @@ def label_class(l):
     return None, set()
 
 
+def x01_needs(n, p0=1e-3, alpha=1e-6, min_k=2):
+    """Findings X01 needs in a vendor fleet of n devices (detectors/rules.yaml x01 params): the
+    smallest k >= min_k whose binomial tail P(Bin(n, p0) >= k) is at most alpha.  A label with fewer
+    devices whose signal is on the wire is not a common mode the wire data can show."""
+    from math import comb
+    for k in range(min_k, max(n, min_k) + 1):
+        if sum(comb(n, j) * p0 ** j * (1 - p0) ** (n - j) for j in range(k, n + 1)) <= alpha:
+            return k
+    return n + 1
+
+
 def score(labels, alerts, manifest, start, end, grace_ms):
     """Score alerts against labels; returns a dict with per-class rows and the label audit."""
     wire_of = {d["sim"]: d["wire"] for d in manifest["devices"] if d["transport"] != "none"}
@@ -355,6 +369,10 @@ def score(labels, alerts, manifest, start, end, grace_ms):
     transport = {d["wire"]: d["transport"] for d in manifest["devices"] if d["transport"] != "none"}
     interval = manifest["interval_ms"]
     scored, audit = [], []
+    fleet = {}
+    for d in manifest["devices"]:
+        if d["transport"] != "none":
+            fleet[d.get("vendor", "")] = fleet.get(d.get("vendor", ""), 0) + 1
     for l in labels:
         cls, carried = label_class(l)
         on_wire = [wire_of[d] for d in l["devices"] if d in wire_of and tr_of[d] in carried]
@@ -363,6 +381,9 @@ def score(labels, alerts, manifest, start, end, grace_ms):
             why = "signal not carried by the wire formats"
         elif not on_wire:
             why = "the devices' wire format does not carry this signal (or they send nothing)"
+        elif l["detector"] == "X01" and len(on_wire) < x01_needs(fleet.get(l.get("entity", ""), 0)):
+            why = (f"only {len(on_wire)} of its devices carry the signal on the wire; a common mode in a "
+                   f"fleet of {fleet.get(l.get('entity', ''), 0)} needs {x01_needs(fleet.get(l.get('entity', ''), 0))}")
         audit.append({"id": label_key(l), "type": l["type"], "detector": l["detector"], "benign": l["benign"],
                       "scored": why is None, "why": why or "", "devices": on_wire})
         if why is None:

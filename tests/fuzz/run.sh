@@ -72,8 +72,11 @@ seed() {  # target corpus-dir
       cp "$samples"/ves/*.json "$c"/ ;;
     fuzz_batch | fuzz_control | fuzz_spool)  # made by the target itself (tests/fuzz/fuzz_seed.h)
       VG_FUZZ_SEEDS=$c "$build/fuzz/$t" >/dev/null 2>&1 ;;
-    fuzz_config)
-      cp "$root"/deploy/examples/*.yaml "$root"/detectors/rules.yaml "$c"/ ;;
+    fuzz_config)  # the examples name key files that do not exist here: inline keys instead
+      for f in "$root"/deploy/examples/*.yaml; do
+        sed 's/secret_key_file: .*/secret_key: "seed"/' "$f" >"$c/$(basename "$f")"
+      done
+      cp "$root"/detectors/rules.yaml "$c"/ ;;
   esac
 }
 

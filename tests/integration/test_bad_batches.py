@@ -14,7 +14,10 @@ def body(h):
     wait_for(lambda: h.metrics(mport), 30, "collector up")
     ep = f"tcp://127.0.0.1:{port}"
     tool = os.path.join(h.bin, "vgsend")
-    send = lambda *a: subprocess.run([tool, ep, *a], capture_output=True, text=True, timeout=30).stdout.strip()
+    # Over CURVE as agent a1 (its key is listed): the bad batches reach ingest's validation.
+    env = h.curve_env("a1")
+    send = lambda *a, env=env: subprocess.run([tool, ep, *a], capture_output=True, text=True, timeout=30,
+                                              env=env).stdout.strip()
     good = os.path.join(h.dir, "good.bin")
     subprocess.run([tool, "make-batch", "a1", "77", "1", good], check=True)
     data = open(good, "rb").read()
@@ -32,10 +35,17 @@ def body(h):
     case("oversized", data + b"\x00" * (70 * 1024))
     for i in range(20):
         case(f"random{i}", bytes(rng.randrange(256) for _ in range(rng.randrange(1, 2000))))
-    # A valid batch from an agent that is not allowed.
+    # A valid batch from an agent that is not allowed: its own key is not listed, so the
+    # CURVE handshake fails and nothing is answered (the refusal counted by ZAP).
     other = os.path.join(h.dir, "other.bin")
     subprocess.run([tool, "make-batch", "intruder", "77", "1", other], check=True)
-    cases.append(("unknown-agent", send("raw", str(BATCH), other)))
+    unknown = send("raw", str(BATCH), other, env=h.curve_env("intruder"))
+    assert unknown == "none", f"an unlisted key got an answer: {unknown}"
+    wait_for(lambda: h.metrics(mport)["vigil_zap_denied_total"] >= 1, 10, "the unlisted key's refusal counted")
+    # Listed key, another agent's id in the batch: refused before ingest, counted.
+    wrong = send("raw", str(BATCH), other)
+    assert wrong.startswith("ack 1 "), f"a batch naming another agent was not refused: {wrong}"
+    wait_for(lambda: h.metrics(mport)["vigil_wrong_agent_total"] >= 1, 10, "the wrong agent id counted")
     # Flipped bytes in a valid batch (another epoch and device, so that a flip which still
     # leaves a valid batch cannot disturb the checks below).
     flip = os.path.join(h.dir, "flip.bin")

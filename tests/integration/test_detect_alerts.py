@@ -56,10 +56,7 @@ def body(h):
            f"    interval: 60s\n    speed: max\n")
     h.agent("sim1", h.agent_config("sim1", [port], sim, extra="batch:\n  max_samples: 4096\n"), "--exit-when-done")
     assert h.wait_exit("sim1", 300) == 0, "sim agent failed"
-    m = wait_for(lambda: (lambda m: m if m and m['vigil_detect_queue_batches'] == 0 and
-                          m['vigil_samples_total{result="stored"}'] > 0 and
-                          m['vigil_detect_batches_total{result="ok"}'] >= m['vigil_batches_total{result="accepted"}']
-                          else None)(h.metrics(mport)), 120, "detect stage caught up with the simulator")
+    m = h.wait_detected(mport, 120, agents=("sim1",))
     assert m['vigil_detect_inputs_total{kind="sample"}'] > 10000, m
     assert m['vigil_detect_batches_total{result="bad"}'] == 0, m
     assert m['vigil_detect_series'] > 100, m
@@ -78,7 +75,7 @@ def body(h):
 
     def send(path, p):
         out = subprocess.run([tool, f"tcp://127.0.0.1:{p}", "raw", "2", path], capture_output=True, text=True,
-                             timeout=30).stdout.split()
+                             timeout=30, env=h.curve_env("inj")).stdout.split()
         assert out[:2] == ["ack", "0"], f"batch {path} not acknowledged: {out}"
 
     h12 = day + 12 * 3600000

@@ -77,7 +77,7 @@ class Scenario:
                        timeout=30)
         t0 = time.monotonic()
         r = subprocess.run([tool, f"tcp://127.0.0.1:{self.port}", "raw", "2", out], capture_output=True, text=True,
-                           timeout=30)
+                           timeout=30, env=self.h.curve_env(self.agent))
         reply = r.stdout.strip()
         assert reply.startswith("ack 0 "), f"batch {self.seq} not acknowledged: {reply!r}"
         return time.monotonic() - t0

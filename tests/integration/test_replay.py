@@ -55,7 +55,7 @@ def body(h):
            f"    start: {START}\n    end: {END}\n    interval: 300s\n    speed: max\n")
     h.agent("sim1", h.agent_config("sim1", [port], sim, extra="batch:\n  max_samples: 1024\n"), "--exit-when-done")
     assert h.wait_exit("sim1", 600) == 0, "sim agent failed"
-    h.wait_detected(mport)
+    h.wait_detected(mport, agents=("sim1",))
     # The replay reads the device inventory (roles, sites) from the saved detector state: stop
     # the collector (it saves at stop) and start it again, so that the replay below also reads
     # beside a running collector.

@@ -22,7 +22,7 @@ def body(h):
            f"    start: {START}\n    end: {END}\n    interval: 300s\n    speed: max\n")
     h.agent("sim1", h.agent_config("sim1", [port], sim), "--exit-when-done")
     assert h.wait_exit("sim1", 600) == 0, "sim agent failed"
-    h.wait_detected(mport)
+    h.wait_detected(mport, agents=("sim1",))
     assert h.kill("collector", signal.SIGTERM) == 0
 
     out = os.path.join(h.dir, "replay.ndjson")

@@ -63,7 +63,7 @@ def body(h):
     mport = free_port()
     extra = (f"  - id: a1\n    public_key: '{a1_pub}'\n"
              f"curve:\n  secret_key_file: {srv_key}\n  public_key: '{srv_pub}'\n")
-    cfg, port, _ = h.collector_config(agents=(), extra=extra, metrics_port=mport)
+    cfg, port, _ = h.collector_config(agents=(), extra=extra, metrics_port=mport, curve=None)
     with open(cfg) as f:
         text = f.read().replace(f"metrics_listen: 127.0.0.1:{mport}", f"metrics_listen: '{mport}'")
     cfg = h.write("collector.yaml", text)
@@ -83,7 +83,7 @@ def body(h):
               f"  - {{type: ves, listen: '{ves_p}'}}\n"
               f"  - {{type: ves, listen: '0.0.0.0:{ves_all}'}}\n")
     curve = f"curve:\n  server_key: '{srv_pub}'\n  public_key: '{a1_pub}'\n  secret_key: '{a1_secret}'\n"
-    acfg = h.agent_config("a1", [port], inputs, extra=curve)
+    acfg = h.agent_config("a1", [port], inputs, extra=curve, curve=None)
     os.chmod(acfg, 0o644)
     h.agent("a1", acfg)
     wait_for(lambda: listening("tcp", ves_all), 30, "agent listeners")
@@ -121,7 +121,7 @@ def body(h):
     os.chmod(a1_key, 0o644)
     bad_cfg = h.agent_config("a2", [port], "  - {type: linux, interval: 1s}\n",
                              extra=f"curve:\n  server_key: '{srv_pub}'\n  public_key: '{a1_pub}'\n"
-                                   f"  secret_key_file: {a1_key}\n")
+                                   f"  secret_key_file: {a1_key}\n", curve=None)
     h.agent("a2", bad_cfg)
     assert h.wait_exit("a2", 30) == 2, "agent started with a world-readable secret file"
     a2log = h.log("a2")

@@ -45,9 +45,7 @@ def body(h):
            "    start: 2026-11-01T00:00:00Z\n    end: 2026-11-04T00:00:00Z\n    interval: 300s\n    speed: max\n")
     h.agent("sim1", h.agent_config("sim1", [port], sim, extra="batch:\n  max_samples: 8192\n"), "--exit-when-done")
     assert h.wait_exit("sim1", 600) == 0, "sim agent failed"
-    wait_for(lambda: (lambda m: m if m and m['vigil_detect_queue_batches'] == 0 and
-                      m['vigil_detect_batches_total{result="ok"}'] >= m['vigil_batches_total{result="accepted"}']
-                      else None)(h.metrics(mport)), 300, "detect stage caught up")
+    h.wait_detected(mport, 300, agents=("sim1",))
     t_end = int(time.time() * 1000)
 
     # ---- one episode about a series, from pending to resolved ----

@@ -6,6 +6,7 @@ with a deadline, never fixed sleeps."""
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -39,6 +40,25 @@ def scrape_metrics(port):
             k, v = line.rsplit(" ", 1)
             out[k] = float(v)
     return out
+
+
+def keygen(bindir, prefix):
+    """A new CURVE key pair from `vigil keygen --out PREFIX` (PREFIX.key written 0600):
+    returns (public key, path of the secret key file)."""
+    os.makedirs(os.path.dirname(prefix), mode=0o700, exist_ok=True)
+    subprocess.run([os.path.join(bindir, "vigil"), "keygen", "--out", prefix], check=True, capture_output=True,
+                   timeout=30)
+    with open(prefix + ".pub") as f:
+        return f.read().strip(), prefix + ".key"
+
+
+def curve_configs(bindir, keydir, agent_id):
+    """CURVE sections for one collector and one agent with keys made in keydir: (text under
+    the collector's `curve:`, text under the agent's `curve:`, the agent's public key for its
+    entry under the collector's `agents`)."""
+    srv_pub, srv_key = keygen(bindir, os.path.join(keydir, "collector"))
+    a_pub, a_key = keygen(bindir, os.path.join(keydir, f"agent-{agent_id}"))
+    return (f"  secret_key_file: {srv_key}\n", f"  server_key: '{srv_pub}'\n  secret_key_file: {a_key}\n", a_pub)
 
 
 def free_port():
@@ -98,6 +118,22 @@ class Harness:
         self.dir = tempfile.mkdtemp(prefix=f"vigil-{name}-")
         self.procs = {}
         self.logs = {}
+        self._keys = {}
+
+    # ---- CURVE keys ----
+    def keys(self, name):
+        """The CURVE key pair `name` (made once by `vigil keygen --out DIR/keys/NAME`):
+        (public key, path of the 0600 secret key file).  Every collector of a test shares the
+        pair "collector" (an agent has one curve.server_key for its whole failover list);
+        each agent id has its own pair "agent-ID"."""
+        if name not in self._keys:
+            self._keys[name] = keygen(self.bin, os.path.join(self.dir, "keys", name))
+        return self._keys[name]
+
+    def curve_env(self, agent_id):
+        """Environment for tests/tools/vgsend to speak CURVE as agent_id to the collectors."""
+        return dict(os.environ, VGSEND_SERVER_KEY=self.keys("collector")[0],
+                    VGSEND_SECRET_KEY_FILE=self.keys(f"agent-{agent_id}")[1])
 
     # ---- configuration ----
     def write(self, name, text):
@@ -106,23 +142,44 @@ class Harness:
             f.write(text)
         return path
 
-    def collector_config(self, name="collector", port=None, metrics_port=None, agents=("a1",), extra="", ingest=""):
+    @staticmethod
+    def _curve_section(curve, keys):
+        """The `curve:` section: CURVE with `keys` (curve=True), `insecure: true`
+        (curve=False), or none (curve=None: the caller writes its own in `extra`)."""
+        if curve is None:
+            return ""
+        if not curve:
+            return "curve:\n  insecure: true\n"
+        return "curve:\n" + "".join(f"  {k}: {v}\n" for k, v in keys)
+
+    def collector_config(self, name="collector", port=None, metrics_port=None, agents=("a1",), extra="", ingest="",
+                         curve=True):
+        """A collector configuration; with curve=True (the default) it uses CURVE with the
+        shared "collector" key pair and lists each agent's public key (see keys())."""
         port = port or free_port()
         metrics_port = metrics_port or free_port()
-        agent_list = "".join(f"  - id: {a}\n" for a in agents)
+        pub = lambda a: f"    public_key: '{self.keys(f'agent-{a}')[0]}'\n" if curve else ""
+        agent_list = "".join(f"  - id: {a}\n{pub(a)}" for a in agents)
+        sec = (("secret_key_file", self.keys("collector")[1]),) if curve else ()
         cfg = (f"collector:\n  id: {name}\n  listen: tcp://127.0.0.1:{port}\n"
                f"  metrics_listen: 127.0.0.1:{metrics_port}\n"
                f"store:\n  path: {self.dir}/{name}-store\n  retention: 0\n"
                f"ingest:\n  max_past: 400d\n{ingest}"
+               f"{self._curve_section(curve, sec)}"
                f"agents:\n{agent_list}{extra}")
         return self.write(f"{name}.yaml", cfg), port, metrics_port
 
-    def agent_config(self, agent_id, ports, inputs, extra="", metrics_port=None):
+    def agent_config(self, agent_id, ports, inputs, extra="", metrics_port=None, curve=True):
+        """An agent configuration; with curve=True (the default) it uses CURVE with its own
+        pair "agent-ID" and the collectors' public key (see keys())."""
         colls = ", ".join(f"tcp://127.0.0.1:{p}" for p in ports)
         mlisten = f"  metrics_listen: 127.0.0.1:{metrics_port}\n" if metrics_port else ""
+        keys = ((("server_key", f"'{self.keys('collector')[0]}'"),
+                 ("secret_key_file", self.keys(f"agent-{agent_id}")[1])) if curve else ())
         cfg = (f"agent:\n  id: {agent_id}\n{mlisten}collectors: [{colls}]\n"
                f"spool:\n  dir: {self.dir}/{agent_id}-spool\n  fsync: false\n"
                f"send:\n  timeout: 2s\n  heartbeat: 500ms\n  primary_retry: 5s\n"
+               f"{self._curve_section(curve, keys)}"
                f"inputs:\n{inputs}{extra}")
         return self.write(f"{agent_id}.yaml", cfg)
 
@@ -136,9 +193,24 @@ class Harness:
         wait_for(lambda: self.metrics(mport), 30, "collector metrics endpoint")
         return cfg, port, mport, f"{self.dir}/collector-store"
 
-    def wait_detected(self, mport, timeout=300):
-        """Wait until the collector's detect stage analysed every accepted batch."""
+    def acked_batches(self, *keys):
+        """Batches the agents (started under these keys, exited) say were acknowledged: the
+        acked= figure of their stop lines."""
+        total = 0
+        for key in keys:
+            found = re.findall(r"\backed=(\d+)", self.log(key))
+            assert found, f"{key}: no stop line with acked= in its log"
+            total += int(found[-1])
+        return total
+
+    def wait_detected(self, mport, timeout=300, agents=()):
+        """Wait until the collector's detect stage analysed every accepted batch, and (when
+        agent keys are given) until the collector accepted every batch those exited agents
+        had acknowledged: a snapshot of /metrics taken before the batches arrived would
+        otherwise show 0 >= 0 and pass."""
+        need = self.acked_batches(*agents) if agents else 0
         return wait_for(lambda: (lambda m: m if m and m['vigil_detect_queue_batches'] == 0 and
+                                 m['vigil_batches_total{result="accepted"}'] >= need and
                                  m['vigil_detect_batches_total{result="ok"}'] >= m['vigil_batches_total{result="accepted"}']
                                  else None)(self.metrics(mport)), timeout, "detect stage caught up")
 

@@ -262,12 +262,72 @@ START_TEST (view_is_a_snapshot)
 }
 END_TEST
 
+/* A txn coalesces the chunks merged into one samples key (a group commit holds one per
+ * series per batch): one pending operation per key, every sample stored, arrival order kept
+ * for equal timestamps, and a put to a samples key in between keeps its place. */
+START_TEST (txn_coalesces_sample_merges)
+{
+    vg_store_t *s = s_open (VG_STORE_RW);
+    vg_store_txn_t *t = vg_store_txn_new (s);
+    uint8_t key[3][VG_SAMPLE_KEY_LEN];
+    for (int k = 0; k < 3; k++)
+        vg_key_sample (key[k], 9, 100 + (uint64_t) k);
+    for (int b = 0; b < 5; b++) /* five "batches", each with a chunk for every key */
+        for (int k = 0; k < 3; k++) {
+            int64_t ts[2] = { 1000 * (5 - b), 100000 }; /* later batches carry older samples */
+            double v[2] = { k * 10 + b, b };            /* ts 100000: arrival order = b */
+            vg_buf_t c = VG_BUF_INIT;
+            ck_assert_int_eq (vg_chunk_encode (ts, v, 2, &c), 0);
+            vg_store_txn_merge (t, VG_CF_SAMPLES, key[k], sizeof key[k], c.data, c.len);
+            vg_buf_free (&c);
+        }
+    ck_assert_uint_eq (vg_store_txn_count (t), 3);
+    ck_assert_int_eq (vg_store_commit (s, t, NULL, 0), 0);
+    vg_store_txn_clear (t);
+    ck_assert_uint_eq (vg_store_txn_count (t), 0);
+    for (int k = 0; k < 3; k++) {
+        vg_buf_t v = VG_BUF_INIT;
+        ck_assert_int_eq (vg_store_get (s, VG_CF_SAMPLES, key[k], sizeof key[k], &v), 0);
+        int64_t ts[16];
+        double val[16];
+        vg_buf_t one = VG_BUF_INIT;
+        ck_assert_int_eq (vg_sample_merge_value (v.data, v.len, &one), 10);
+        size_t got = 0, used = 0;
+        ck_assert_int_eq (vg_chunk_decode (one.data, one.len, ts, val, 16, &got, &used), 0);
+        ck_assert_uint_eq (got, 10);
+        for (int i = 0; i < 5; i++) {
+            ck_assert_int_eq (ts[i], 1000 * (i + 1));
+            ck_assert_double_eq (val[i], k * 10 + (4 - i));
+            ck_assert_double_eq (val[5 + i], i); /* equal timestamps: arrival order */
+        }
+        vg_buf_free (&v);
+        vg_buf_free (&one);
+    }
+    /* A put to a key with pending merges: the merges land before it, later ones after. */
+    int64_t ts1 = 500;
+    double v1 = 1;
+    vg_buf_t c = VG_BUF_INIT;
+    ck_assert_int_eq (vg_chunk_encode (&ts1, &v1, 1, &c), 0);
+    vg_store_txn_merge (t, VG_CF_SAMPLES, key[0], sizeof key[0], c.data, c.len);
+    vg_store_txn_put (t, VG_CF_SAMPLES, key[0], sizeof key[0], c.data, c.len);
+    vg_store_txn_merge (t, VG_CF_SAMPLES, key[0], sizeof key[0], c.data, c.len);
+    ck_assert_int_eq (vg_store_commit (s, t, NULL, 0), 0);
+    vg_buf_t v = VG_BUF_INIT;
+    ck_assert_int_eq (vg_store_get (s, VG_CF_SAMPLES, key[0], sizeof key[0], &v), 0);
+    ck_assert_int_eq (vg_sample_value_count (v.data, v.len), 2); /* the put, then one merge */
+    vg_buf_free (&v);
+    vg_buf_free (&c);
+    vg_store_txn_destroy (&t);
+    vg_store_destroy (&s);
+}
+END_TEST
+
 Suite *
 vg_store_suite (void)
 {
     const TTest *tests[] = {
         merge_keeps_every_sample, unflushed_commits_survive_reopen, format_marker_checked,
-        merge_old_and_integer_chunks, view_is_a_snapshot,
+        merge_old_and_integer_chunks, view_is_a_snapshot, txn_coalesces_sample_merges,
     };
     return vg_test_suite ("store", "store", tests, sizeof tests / sizeof tests[0], 120, setup, teardown);
 }

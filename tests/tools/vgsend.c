@@ -9,7 +9,9 @@
  *                                              "TS_MS,TYPE[,KEY=VALUE...]", TYPE an event type
  *                                              name (config_change, login, reboot, ...)
  * Replies are printed as one line: "ack <status> <seq> <reason>", "welcome <seq>", or
- * "none" when nothing came back within 3 s. */
+ * "none" when nothing came back within 3 s.  With VGSEND_SERVER_KEY (the collector's Z85
+ * public key) and VGSEND_SECRET_KEY_FILE (an agent's 0600 key file from vigil keygen) in the
+ * environment, the connection uses CURVE as that agent; without them it is plain TCP. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 
 #include "agent/batcher.h"
 #include "common/clock.h"
+#include "common/private_file.h"
 #include "proto/vigil.pb-c.h"
 
 static int
@@ -142,6 +145,28 @@ s_make_events (const char *agent, uint64_t epoch, uint64_t seq, const char *out,
     return 0;
 }
 
+/* CURVE from the environment (see the header); 0 when set up or not asked for, else -1. */
+static int
+s_curve (void *sock)
+{
+    const char *server = getenv ("VGSEND_SERVER_KEY"), *key_file = getenv ("VGSEND_SECRET_KEY_FILE");
+    if (!server || !key_file)
+        return 0;
+    char *sec = NULL, pub[41], err[256];
+    if (vg_secret_read (key_file, &sec, err, sizeof err) != 0) {
+        fprintf (stderr, "%s\n", err);
+        return -1;
+    }
+    int rc = zmq_curve_public (pub, sec) == 0 && strlen (server) == 40 ? 0 : -1;
+    if (rc == 0)
+        rc = zmq_setsockopt (sock, ZMQ_CURVE_SERVERKEY, server, 40) | zmq_setsockopt (sock, ZMQ_CURVE_PUBLICKEY, pub, 40)
+             | zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, sec, 40);
+    free (sec);
+    if (rc != 0)
+        fprintf (stderr, "bad CURVE keys in VGSEND_SERVER_KEY / VGSEND_SECRET_KEY_FILE\n");
+    return rc;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -159,6 +184,8 @@ main (int argc, char **argv)
     void *sock = zmq_socket (ctx, ZMQ_DEALER);
     int zero = 0;
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (s_curve (sock) != 0)
+        return 1;
     if (zmq_connect (sock, argv[1]) != 0) {
         fprintf (stderr, "connect failed\n");
         return 1;
