@@ -39,6 +39,8 @@ struct vg_agent {
     zmq_pollitem_t *items;
     int *fds;
     size_t items_cap;
+    volatile sig_atomic_t *hup; /* SIGHUP count (vg_agent_watch_hup), or NULL */
+    sig_atomic_t hup_seen;
 };
 
 static int s_flush (vg_agent_t *a);
@@ -313,10 +315,31 @@ s_pollitems (vg_agent_t *a)
     }
 }
 
+void
+vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup)
+{
+    a->hup = hup;
+    a->hup_seen = hup ? *hup : 0;
+}
+
+/* SIGHUP: the agent's configuration is read once (inputs, spool and sender are built from
+ * it), so nothing is reloaded; the signal is acknowledged with the counters. */
+static void
+s_on_hup (vg_agent_t *a)
+{
+    if (!a->hup || *a->hup == a->hup_seen)
+        return;
+    a->hup_seen = *a->hup;
+    vg_log (VG_LOG_INFO, "agent", "SIGHUP: the agent reloads nothing (restart it to apply configuration changes); "
+                                  "logs go to stderr, nothing to reopen; counters follow");
+    vg_agent_log_stats (a);
+}
+
 int
 vg_agent_run (vg_agent_t *a, volatile sig_atomic_t *stop, bool exit_when_done)
 {
     while (!*stop) {
+        s_on_hup (a);
         int64_t mono = vg_clock_mono_ms ();
         bool done = false;
         int64_t wake = s_inputs (a, mono, &done);

@@ -27,6 +27,10 @@ void vg_agent_destroy (vg_agent_t **self_p);
  * acknowledged.  Returns 0 or a negative error. */
 int vg_agent_run (vg_agent_t *a, volatile sig_atomic_t *stop, bool exit_when_done);
 
+/* Watch a SIGHUP count (common/daemon_args.h vg_daemon_hup; NULL = none): when it changes,
+ * the run loop logs that nothing is reloaded, and the counters.  Set before vg_agent_run. */
+void vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup);
+
 /* Print counters (one line) to stderr. */
 void vg_agent_log_stats (const vg_agent_t *a);
 

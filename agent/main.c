@@ -16,6 +16,7 @@ main (int argc, char **argv)
     /* Everything this daemon creates (store, spool, RocksDB's own files, logs) is for its
      * owner only: directories 0700, files 0600, whatever the shell's umask was. */
     umask (077);
+    vg_log_detect_journal (); /* under systemd: syslog priorities, journald's timestamps */
     const vg_daemon_spec_t spec = { "vigil-agent", &vg_agent_cfg_table, flags, 1 };
     vg_agent_cfg_t cfg;
     bool exit_when_done;
@@ -40,6 +41,7 @@ main (int argc, char **argv)
         vg_cfg_free (&vg_agent_cfg_table, &cfg);
         return 1;
     }
+    vg_agent_watch_hup (agent, vg_daemon_hup ());
     vg_log (VG_LOG_INFO, "agent", "agent '%s' started", cfg.id);
     int rc = vg_agent_run (agent, stop, exit_when_done);
     vg_agent_log_stats (agent);

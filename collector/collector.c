@@ -15,6 +15,7 @@
 #include "common/metrics_http.h"
 #include "collector/server.h"
 #include "common/curve_mode.h"
+#include "common/err.h"
 #include "common/log.h"
 #include "common/private_file.h"
 #include "common/version.h"
@@ -30,6 +31,13 @@ struct vg_collector {
     vg_metrics_http_t *http;
     vg_detect_stage_t *detect;
     vg_alerter_t *alerter;
+    size_t nacl;                 /* entries of acl and keys */
+    /* reload (vg_collector_on_hup) */
+    volatile sig_atomic_t *hup;
+    sig_atomic_t hup_seen;
+    vg_collector_load_fn load;
+    void *load_ctx;
+    vg_collector_cfg_t *reloaded; /* the configuration acl and keys point into after a reload */
 };
 
 /* Detect-stage hooks (stage thread): the outbox record joins the alert's write batch, the
@@ -53,6 +61,22 @@ s_kafka_poll (void *ctx)
      * records still staged here belong to a batch whose commit failed: forget them. */
     vg_alerter_committed (ctx, false);
     vg_alerter_poll (ctx, 0);
+}
+
+/* The ingest ACL and the CURVE allow list of cfg's agents (arrays of cfg->nagents); an
+ * agent without a key is reported (it cannot connect while CURVE is on). */
+static void
+s_agent_lists (const vg_collector_cfg_t *cfg, vg_agent_acl_t *acl, vg_zap_key_t *keys)
+{
+    for (size_t i = 0; i < cfg->nagents; i++) {
+        if (!cfg->curve_insecure && !(cfg->agents[i].public_key && cfg->agents[i].public_key[0]))
+            vg_log (VG_LOG_WARN, "collector", "agent '%s' has no public_key: it cannot connect while CURVE is on",
+                    cfg->agents[i].id);
+        acl[i].id = cfg->agents[i].id;
+        acl[i].devices = (const char *const *) cfg->agents[i].devices;
+        acl[i].ndevices = cfg->agents[i].ndevices;
+        keys[i] = (vg_zap_key_t){ cfg->agents[i].id, cfg->agents[i].public_key };
+    }
 }
 
 /* Render and publish the Prometheus text exposition of the collector's counters. */
@@ -83,6 +107,129 @@ s_publish_metrics (void *ctx)
     if (store_err)
         snprintf (why, sizeof why, "store not writable: %.280s", store_err);
     vg_metrics_health (c->http, store_err == NULL, store_err ? why : NULL);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Reload (SIGHUP) */
+
+static const vg_agent_acl_t *
+s_acl_find (const vg_agent_acl_t *acl, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp (acl[i].id, id))
+            return &acl[i];
+    return NULL;
+}
+
+static int
+s_acl_same (const vg_agent_acl_t *a, const vg_agent_acl_t *b, const vg_zap_key_t *ka, const vg_zap_key_t *kb)
+{
+    const char *pa = ka->public_key ? ka->public_key : "", *pb = kb->public_key ? kb->public_key : "";
+    if (a->ndevices != b->ndevices || strcmp (pa, pb))
+        return 0;
+    for (size_t i = 0; i < a->ndevices; i++)
+        if (strcmp (a->devices[i], b->devices[i]))
+            return 0;
+    return 1;
+}
+
+/* Log which agents a reload added, removed or changed (devices or key). */
+static void
+s_log_agents_diff (const vg_collector_t *c, const vg_agent_acl_t *acl, const vg_zap_key_t *keys, size_t n)
+{
+    char add[256] = "", del[256] = "", chg[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        const vg_agent_acl_t *o = s_acl_find (c->acl, c->nacl, acl[i].id);
+        char *to = !o ? add : !s_acl_same (o, &acl[i], &c->keys[o - c->acl], &keys[i]) ? chg : NULL;
+        if (to && strlen (to) + strlen (acl[i].id) + 3 < sizeof add)
+            snprintf (to + strlen (to), sizeof add - strlen (to), "%s%s", to[0] ? ", " : "", acl[i].id);
+    }
+    for (size_t i = 0; i < c->nacl; i++)
+        if (!s_acl_find (acl, n, c->acl[i].id) && strlen (del) + strlen (c->acl[i].id) + 3 < sizeof del)
+            snprintf (del + strlen (del), sizeof del - strlen (del), "%s%s", del[0] ? ", " : "", c->acl[i].id);
+    vg_log (VG_LOG_INFO, "collector", "agents reloaded: %zu listed; added [%s], removed [%s], changed [%s]", n, add,
+            del, chg);
+}
+
+/* Load the configuration again and apply its agents; refuse it (logged) when it does not
+ * load or check. */
+static void
+s_reload_agents (vg_collector_t *c)
+{
+    char err[700];
+    vg_collector_cfg_t *nc = calloc (1, sizeof *nc);
+    vg_agent_acl_t *acl = NULL;
+    vg_zap_key_t *keys = NULL;
+    if (!nc || c->load (c->load_ctx, nc, err, sizeof err) < 0) {
+        free (nc);
+        vg_log (VG_LOG_ERROR, "collector", "configuration reload refused, agents unchanged: %s",
+                nc ? err : "out of memory");
+        return;
+    }
+    if (vg_collector_check (nc, err, sizeof err) < 0)
+        goto refused;
+    acl = calloc (nc->nagents ? nc->nagents : 1, sizeof *acl);
+    keys = calloc (nc->nagents ? nc->nagents : 1, sizeof *keys);
+    if (!acl || !keys) {
+        snprintf (err, sizeof err, "out of memory");
+        goto refused;
+    }
+    s_agent_lists (nc, acl, keys);
+    if (vg_server_set_agent_keys (c->server, keys, nc->nagents, err, sizeof err) < 0)
+        goto refused;
+    int rc = vg_ingest_set_agents (c->ingest, acl, nc->nagents);
+    if (rc < 0) {
+        snprintf (err, sizeof err, "rebuilding the agents' view: %s", vg_strerror (rc));
+        vg_server_set_agent_keys (c->server, c->keys, c->nacl, err, sizeof err);
+        vg_ingest_set_agents (c->ingest, c->acl, c->nacl);
+        goto refused;
+    }
+    s_log_agents_diff (c, acl, keys, nc->nagents);
+    if (strcmp (nc->detect_rules, c->cfg->detect_rules) || nc->detect_enabled != c->cfg->detect_enabled)
+        vg_log (VG_LOG_WARN, "collector", "detect.enabled and the detect.rules path are read at start only: "
+                                          "restart to apply them (the file %s is read again)", c->cfg->detect_rules);
+    free (c->acl);
+    free (c->keys);
+    if (c->reloaded)
+        vg_cfg_free (&vg_collector_cfg_table, c->reloaded);
+    free (c->reloaded);
+    c->acl = acl;
+    c->keys = keys;
+    c->nacl = nc->nagents;
+    c->reloaded = nc;
+    return;
+refused:
+    vg_log (VG_LOG_ERROR, "collector", "configuration reload refused, agents unchanged: %s", err);
+    free (acl);
+    free (keys);
+    vg_cfg_free (&vg_collector_cfg_table, nc);
+    free (nc);
+}
+
+/* Server tick (about once a second, between commits): a pending reload, then metrics. */
+static void
+s_tick (void *ctx)
+{
+    vg_collector_t *c = ctx;
+    if (c->hup && *c->hup != c->hup_seen) {
+        c->hup_seen = *c->hup;
+        vg_log (VG_LOG_INFO, "collector", "SIGHUP: reloading the agents list%s",
+                c->detect ? " and the detector rules" : " (detectors off: no rules to reload)");
+        if (c->load)
+            s_reload_agents (c);
+        if (c->detect)
+            vg_detect_stage_reload (c->detect);
+    }
+    s_publish_metrics (c);
+}
+
+void
+vg_collector_on_hup (vg_collector_t *c, volatile sig_atomic_t *hup, vg_collector_load_fn load, void *ctx)
+{
+    c->hup = hup;
+    c->hup_seen = hup ? *hup : 0;
+    c->load = load;
+    c->load_ctx = ctx;
 }
 
 /* The Kafka alerter, hooked into the detect stage. */
@@ -196,15 +343,8 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
     else if (cfg->allow_unknown_agents)
         vg_log (VG_LOG_WARN, "collector", "ingest.allow_unknown_agents has no effect while CURVE is on: only the keys "
                                           "listed under agents can connect");
-    for (size_t i = 0; i < cfg->nagents; i++) {
-        if (!cfg->curve_insecure && !(cfg->agents[i].public_key && cfg->agents[i].public_key[0]))
-            vg_log (VG_LOG_WARN, "collector", "agent '%s' has no public_key: it cannot connect while CURVE is on",
-                    cfg->agents[i].id);
-        c->acl[i].id = cfg->agents[i].id;
-        c->acl[i].devices = (const char *const *) cfg->agents[i].devices;
-        c->acl[i].ndevices = cfg->agents[i].ndevices;
-        c->keys[i] = (vg_zap_key_t){ cfg->agents[i].id, cfg->agents[i].public_key };
-    }
+    s_agent_lists (cfg, c->acl, c->keys);
+    c->nacl = cfg->nagents;
     vg_ingest_cfg_t ic = { .max_past_ms = cfg->max_past_ms,
                            .max_future_ms = cfg->max_future_ms,
                            .max_batch_bytes = cfg->max_batch_bytes,
@@ -242,7 +382,7 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
         goto fail;
     if (cfg->kafka_enabled && !cfg->detect_enabled)
         vg_log (VG_LOG_WARN, "collector", "kafka.enabled has no effect without detect.enabled (no alerts to send)");
-    vg_server_on_tick (c->server, s_publish_metrics, c);
+    vg_server_on_tick (c->server, s_tick, c);
     s_publish_metrics (c);
     return c;
 fail:
@@ -281,6 +421,9 @@ vg_collector_destroy (vg_collector_t **self_p)
     vg_store_destroy (&c->store);
     free (c->acl);
     free (c->keys);
+    if (c->reloaded)
+        vg_cfg_free (&vg_collector_cfg_table, c->reloaded);
+    free (c->reloaded);
     free (c);
     *self_p = NULL;
 }

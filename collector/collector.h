@@ -27,6 +27,18 @@ vg_collector_t *vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size
  * detect stage.  Returns 0 on a clean stop, -1 on a fatal error or a failed final save. */
 int vg_collector_run (vg_collector_t *c, volatile sig_atomic_t *stop);
 
+/* Loads the configuration again (for a reload) into out; returns 0 (the collector frees out
+ * with vg_cfg_free when done with it) or -1 with the reason in err. */
+typedef int (*vg_collector_load_fn) (void *ctx, vg_collector_cfg_t *out, char *err, size_t errlen);
+
+/* Reload on SIGHUP: whenever *hup changes (vg_daemon_hup), the run loop (server thread,
+ * between two commits) loads the configuration with load and applies its `agents` list
+ * (who may send, their devices, their CURVE keys), and asks the detect stage to read
+ * detect.rules again (vg_detect_stage_reload).  Other keys are not reloaded (a restart
+ * applies them).  A configuration that does not load or check is refused with a logged
+ * error and the agents in force stay.  Set before vg_collector_run; hup NULL = no reload. */
+void vg_collector_on_hup (vg_collector_t *c, volatile sig_atomic_t *hup, vg_collector_load_fn load, void *ctx);
+
 /* Stop and free everything; NULL-safe; sets *self_p to NULL. */
 void vg_collector_destroy (vg_collector_t **self_p);
 

@@ -465,6 +465,16 @@ vg_detect_feed_find (const vg_detect_feed_t *f, const char *id)
     return d ? &d->view : NULL;
 }
 
+int
+vg_detect_feed_set_engine (vg_detect_feed_t *f, vg_engine_t *engine)
+{
+    f->engine = engine;
+    for (size_t i = 0; i < f->ndevs; i++)
+        if (vg_engine_device (engine, &f->devs[i].view) < 0)
+            return -VG_ENOMEM;
+    return 0;
+}
+
 size_t
 vg_detect_feed_ndevices (const vg_detect_feed_t *f)
 {

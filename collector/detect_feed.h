@@ -51,6 +51,11 @@ int vg_detect_feed_batch (vg_detect_feed_t *f, const uint8_t *batch, size_t len,
 const vg_device_t *vg_detect_feed_device (vg_detect_feed_t *f, const vg_device_t *in);
 /* The kept view of device id, or NULL. */
 const vg_device_t *vg_detect_feed_find (const vg_detect_feed_t *f, const char *id);
+/* Feed another engine from now on (borrowed, as at vg_detect_feed_new): a rule reload
+ * builds a new engine.  The device inventory, event time and counters stay; every known
+ * device is told to the new engine.  Returns 0, or -VG_ENOMEM (the engine may then know
+ * only part of the inventory; a later batch tells it the rest). */
+int vg_detect_feed_set_engine (vg_detect_feed_t *f, vg_engine_t *engine);
 /* Devices in the inventory, and the i-th (0 <= i < count), for saving it. */
 size_t vg_detect_feed_ndevices (const vg_detect_feed_t *f);
 const vg_device_t *vg_detect_feed_device_at (const vg_detect_feed_t *f, size_t i);

@@ -20,6 +20,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "detectors/rules.h"
+#include "detectors/rules_diff.h"
 #include "store/alert_store.h"
 #include "store/series_meta.h"
 #include "proto/vigil.pb-c.h"
@@ -33,6 +34,8 @@ _Static_assert (sizeof (vg_detect_stage_stats_t) % sizeof (uint64_t) == 0, "stat
 
 struct vg_detect_stage {
     vg_detect_stage_cfg_t cfg;
+    char *rules_path;        /* owned copy, read again on reload */
+    atomic_int reload_req;   /* set by vg_detect_stage_reload, taken by the stage thread */
     vg_store_t *store;
     vg_rules_t *rules;
     vg_engine_t *engine;
@@ -89,6 +92,7 @@ s_publish (vg_detect_stage_t *st)
     st->st.late = fs.late;
     int64_t et = vg_detect_feed_event_time (st->feed);
     st->st.event_time_ms = et == INT64_MIN ? 0 : et;
+    st->st.rules = st->rules->nrules;
     uint64_t tmp[S_NSTATS];
     memcpy (tmp, &st->st, sizeof tmp);
     for (size_t i = 0; i < S_NSTATS; i++)
@@ -328,6 +332,7 @@ s_read_file (const char *path, size_t *len, char *err, size_t errlen)
 
 typedef struct {
     vg_detect_stage_t *st;
+    vg_engine_t *engine;      /* the engine to declare into */
     size_t declared, skipped;
 } s_decl_t;
 
@@ -346,7 +351,7 @@ s_declare_stored (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
             labels[i].value = m->labels[i]->value;
         }
         vg_series_info_t info = { d, m->path, labels, m->n_labels, (vg_kind_t) m->kind };
-        if (vg_engine_series (dc->st->engine, sid, &info) >= 0)
+        if (vg_engine_series (dc->engine, sid, &info) >= 0)
             dc->declared++;
         else
             dc->skipped++;
@@ -380,7 +385,7 @@ s_restore (vg_detect_stage_t *st)
         vg_device_t in = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
         vg_detect_feed_device (st->feed, &in);
     }
-    s_decl_t dc = { st, 0, 0 };
+    s_decl_t dc = { st, st->engine, 0, 0 };
     rc = vg_series_meta_scan (st->store, s_declare_stored, &dc, NULL);
     if (rc < 0)
         vg_log (VG_LOG_WARN, "detect", "re-declaring stored series: %s", vg_strerror (rc));
@@ -402,6 +407,115 @@ s_restore (vg_detect_stage_t *st)
             (unsigned long long) es.load_skipped);
     vigil__detect_state__free_unpacked (ds, NULL);
     vg_buf_free (&val);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Reload (SIGHUP): new rules, new engine, unchanged rules' state carried over */
+
+/* Build an engine over rules with the current engine's state, skipping the state of the
+ * rules marked in fresh, into *out; the feed then feeds it.  Returns 0, or a negative code
+ * with the feed still on the old engine. */
+static int
+s_engine_carry (vg_detect_stage_t *st, const vg_rules_t *rules, const uint8_t *fresh, vg_engine_t **out,
+                size_t *declared)
+{
+    vg_buf_t blob = VG_BUF_INIT;
+    vg_engine_t *ne = vg_engine_new (rules, &st->cfg.engine, s_on_alert, st);
+    int rc = ne ? vg_engine_save (st->engine, &blob) : -VG_ENOMEM;
+    if (rc == 0)
+        rc = vg_detect_feed_set_engine (st->feed, ne);
+    s_decl_t dc = { st, ne, 0, 0 };
+    if (rc == 0)
+        rc = vg_series_meta_scan (st->store, s_declare_stored, &dc, NULL);
+    if (rc == 0)
+        rc = vg_engine_load_fresh (ne, blob.data, blob.len, fresh);
+    vg_buf_free (&blob);
+    if (rc < 0) {
+        vg_detect_feed_set_engine (st->feed, st->engine);
+        vg_engine_destroy (&ne);
+        return rc;
+    }
+    *out = ne;
+    *declared = dc.declared;
+    return 0;
+}
+
+/* Read, parse and apply the rules file; logs the outcome.  Returns 0, -VG_ECONFIG (the file
+ * is refused: the rules in force stay) or another negative code. */
+static int
+s_reload (vg_detect_stage_t *st)
+{
+    char err[512], perr[512];
+    size_t len = 0;
+    vg_rules_t *nr = NULL;
+    uint8_t *fresh = NULL;
+    int rc = -VG_ECONFIG;
+    char *text = s_read_file (st->rules_path, &len, err, sizeof err);
+    if (text && vg_rules_parse (text, len, st->rules_path, &nr, perr, sizeof perr) < 0)
+        snprintf (err, sizeof err, "%s", perr);
+    free (text);
+    if (!nr)
+        goto refused;
+    fresh = calloc (nr->nrules + st->rules->nrules + 1, 1);
+    if (!fresh) {
+        snprintf (err, sizeof err, "out of memory");
+        rc = -VG_ENOMEM;
+        goto refused;
+    }
+    uint8_t *gone = fresh + nr->nrules; /* old rules removed or changed */
+    vg_rules_diff_t d = vg_rules_diff (st->rules, nr, fresh, gone);
+    size_t declared = 0;
+    vg_engine_t *ne = NULL;
+    rc = s_engine_carry (st, nr, fresh, &ne, &declared);
+    if (rc < 0) {
+        snprintf (err, sizeof err, "cannot rebuild the engine with the saved state: %s", vg_strerror (rc));
+        goto refused;
+    }
+    char ids[3][256], t[40] = "none";
+    int64_t et = vg_detect_feed_event_time (st->feed);
+    if (et != INT64_MIN)
+        vg_clock_rfc3339 (et, t, sizeof t);
+    vg_log (VG_LOG_INFO, "detect",
+            "rules reloaded from %s at data time %s (%lld): %zu rules, %zu unchanged (state kept), %zu added [%s], "
+            "%zu changed [%s] (start cold), %zu removed [%s]; %zu windows, %zu allowlists; %zu series re-declared",
+            st->rules_path, t, (long long) (et == INT64_MIN ? 0 : et), nr->nrules, d.unchanged, d.added,
+            vg_rules_diff_ids (st->rules, nr, 'a', ids[0], 256), d.changed,
+            vg_rules_diff_ids (st->rules, nr, 'c', ids[1], 256), d.removed,
+            vg_rules_diff_ids (st->rules, nr, 'r', ids[2], 256), nr->nwindows, nr->nallowlists, declared);
+    /* The episodes of removed and changed rules end here (Close, reason rule_reloaded); a
+     * changed rule raises its own again if its condition holds. */
+    int closed = vg_engine_retire (st->engine, gone, "rule_reloaded");
+    if (closed)
+        vg_log (VG_LOG_INFO, "detect", "%d open episodes of removed or changed rules closed", closed);
+    vg_engine_destroy (&st->engine);
+    vg_rules_destroy (&st->rules);
+    st->engine = ne;
+    st->rules = nr;
+    free (st->idle); /* indexed by the old engine's sources */
+    st->idle = NULL;
+    st->nidle = 0;
+    st->dirty = 1; /* save the state with the new rules' digest at once */
+    st->st.reloads++;
+    free (fresh);
+    return 0;
+refused:
+    st->st.reload_errors++;
+    vg_log (VG_LOG_ERROR, "detect", "rules reload refused, the %zu rules in force stay: %s", st->rules->nrules, err);
+    vg_rules_destroy (&nr);
+    free (fresh);
+    return rc;
+}
+
+int
+vg_detect_stage_reload (vg_detect_stage_t *st)
+{
+    if (st->started) {
+        atomic_store (&st->reload_req, 1);
+        return 0;
+    }
+    int rc = s_reload (st);
+    s_publish (st);
+    return rc;
 }
 
 vg_detect_stage_t *
@@ -428,6 +542,11 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
     st->final_rc = 0;
     if (!cfg->rules_path || !cfg->rules_path[0]) {
         snprintf (err, errlen, "detect.rules: a rules file is required");
+        goto fail;
+    }
+    st->rules_path = strdup (cfg->rules_path);
+    if (!st->rules_path) {
+        snprintf (err, errlen, "out of memory");
         goto fail;
     }
     size_t len = 0;
@@ -525,7 +644,8 @@ s_run (void *arg)
          * a restart continues as if it had not happened. */
         if (!stop)
             s_idle_sources (st, vg_clock_now_ms ());
-        int rc = s_finish (st, stop);
+        int reloaded = !stop && atomic_exchange (&st->reload_req, 0) && s_reload (st) == 0;
+        int rc = s_finish (st, stop || reloaded);
         if (stop)
             st->final_rc = rc;
         if (st->poll_fn)
@@ -649,6 +769,7 @@ vg_detect_stage_destroy (vg_detect_stage_t **self_p)
         zmq_ctx_term (st->zctx);
     vg_engine_destroy (&st->engine);
     vg_rules_destroy (&st->rules);
+    free (st->rules_path);
     vg_store_txn_destroy (&st->txn);
     vg_detect_feed_destroy (&st->feed);
     free (st->idle);

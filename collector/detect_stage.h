@@ -52,6 +52,9 @@ typedef struct {
     int64_t event_time_ms;    /* engine time (newest data time of any source) */
     uint64_t late;            /* samples older than their stream's released time (skipped) */
     uint64_t idle_moves;      /* source clocks moved on by wall time (live source idle) */
+    uint64_t reloads;         /* rule reloads applied */
+    uint64_t reload_errors;   /* rule reloads refused (old rules kept) */
+    uint64_t rules;           /* rules in force */
     int64_t process_us_total; /* time spent feeding the engine */
     vg_engine_stats_t engine;
 } vg_detect_stage_stats_t;
@@ -94,6 +97,17 @@ void vg_detect_stage_commit_fn (void *ctx, const uint8_t *const *batches, const 
 /* Drain the queue, save state, join the thread.  Call from the submitting thread.  Returns
  * 0, or a negative code if the final save failed.  Idempotent. */
 int vg_detect_stage_stop (vg_detect_stage_t *st);
+
+/* Read the rules file again and apply it (SIGHUP): a new engine over the new rules, with
+ * the state of every rule whose id and definition did not change carried over (instances,
+ * open episodes, source clocks, reorder buffers: detectors/rules_diff.h); added and changed
+ * rules start cold; removed rules' state and open episodes are dropped (no Close record, as
+ * at a restart with other rules).  What changed is logged.  A file that cannot be read or
+ * parsed is refused with a logged error and the rules in force stay.  When the stage thread
+ * runs, this only asks it (callable from any thread, async-signal-safe) and returns 0: the
+ * thread reloads between two batches, counted in reloads/reload_errors.  Otherwise it
+ * reloads in the caller's thread and returns 0, -VG_ECONFIG (refused) or -VG_ENOMEM. */
+int vg_detect_stage_reload (vg_detect_stage_t *st);
 
 /* Counters; callable from any thread (each field is read atomically, not the set). */
 void vg_detect_stage_stats (const vg_detect_stage_t *st, vg_detect_stage_stats_t *out);

@@ -227,11 +227,10 @@ s_load_agent (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t v
     return 0;
 }
 
-/* (Re)build the in-memory view from the store. */
+/* (Re)build the agents' view (configured list, then epoch and sequence from the store). */
 static int
-s_load (vg_ingest_t *in)
+s_load_agents (vg_ingest_t *in)
 {
-    s_series_free_all (in);
     for (size_t i = 0; i < in->nagents; i++)
         free (in->agents[i].id);
     in->nagents = 0;
@@ -239,10 +238,26 @@ s_load (vg_ingest_t *in)
     for (size_t i = 0; i < in->cfg.nagents; i++)
         if (!s_agent_add (in, in->cfg.agents[i].id, &in->cfg.agents[i]))
             return -VG_ENOMEM;
-    int rc = vg_store_scan (in->store, VG_CF_AGENTS, NULL, 0, NULL, 0, s_load_agent, in);
+    return vg_store_scan (in->store, VG_CF_AGENTS, NULL, 0, NULL, 0, s_load_agent, in);
+}
+
+/* (Re)build the in-memory view from the store. */
+static int
+s_load (vg_ingest_t *in)
+{
+    s_series_free_all (in);
+    int rc = s_load_agents (in);
     if (rc == 0)
         rc = vg_series_meta_scan (in->store, s_load_series, in, NULL);
     return rc;
+}
+
+int
+vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t nagents)
+{
+    in->cfg.agents = agents;
+    in->cfg.nagents = nagents;
+    return s_load_agents (in);
 }
 
 vg_ingest_t *

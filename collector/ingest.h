@@ -69,6 +69,13 @@ typedef struct vg_ingest vg_ingest_t;
 vg_ingest_t *vg_ingest_new (const vg_ingest_cfg_t *cfg, vg_store_t *store, char *err, size_t errlen);
 void vg_ingest_destroy (vg_ingest_t **self_p);
 
+/* Replace the agents allowed to send and their device lists (a reload; agents borrowed
+ * until the next call or the ingest's destruction): the agents' view is rebuilt from the
+ * list and their committed epoch and sequence from the store, so an agent listed again
+ * resumes where it stopped.  Call between batches, with nothing pending (the server's tick).
+ * Returns 0 or a negative code (-VG_ENOMEM, a store error). */
+int vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t nagents);
+
 /* Validate batch p[0..len) and add its writes to txn.  Returns 0 (accepted, writes added),
  * VG_INGEST_DUP (already committed, nothing added), VG_INGEST_GAP (the agent's previous
  * seq of this epoch is not committed yet, nothing added) or a negative -VG_E* code (rejected;

@@ -70,6 +70,9 @@ static const vg_metric_t s_detect[] = {
     S_DET ("vigil_detect_samples_total", "counter", "result=\"forced\"", engine.forced, VG_METRIC_U64),
     S_DET ("vigil_detect_samples_buffered", "gauge", NULL, engine.buffered, VG_METRIC_U64),
     S_DET ("vigil_detect_sources", "gauge", NULL, engine.sources, VG_METRIC_U64),
+    S_DET ("vigil_detect_rules", "gauge", NULL, rules, VG_METRIC_U64),
+    S_DET ("vigil_detect_rule_reloads_total", "counter", "result=\"ok\"", reloads, VG_METRIC_U64),
+    S_DET ("vigil_detect_rule_reloads_total", "counter", "result=\"error\"", reload_errors, VG_METRIC_U64),
 };
 
 static const vg_metric_t s_kafka[] = {

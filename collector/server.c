@@ -167,6 +167,12 @@ vg_server_on_tick (vg_server_t *srv, vg_server_tick_fn fn, void *ctx)
     srv->on_tick_ctx = ctx;
 }
 
+int
+vg_server_set_agent_keys (vg_server_t *srv, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen)
+{
+    return srv->zap ? vg_zap_set_keys (srv->zap, keys, nkeys, err, errlen) : 0;
+}
+
 const vg_server_stats_t *
 vg_server_stats (const vg_server_t *srv)
 {

@@ -62,6 +62,11 @@ void vg_server_on_commit (vg_server_t *srv, vg_server_commit_fn fn, void *ctx);
 typedef void (*vg_server_tick_fn) (void *ctx);
 void vg_server_on_tick (vg_server_t *srv, vg_server_tick_fn fn, void *ctx);
 
+/* Replace the CURVE allow list (a reload; keys copied): see vg_zap_set_keys.  Without CURVE
+ * there is no list and this returns 0.  Returns 0 or -VG_ECONFIG with the reason in err.
+ * Call from the loop's thread (a tick). */
+int vg_server_set_agent_keys (vg_server_t *srv, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen);
+
 const vg_server_stats_t *vg_server_stats (const vg_server_t *srv);
 
 /* Why the store is not writable (the last commit's error, until a commit succeeds), or NULL

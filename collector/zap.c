@@ -38,25 +38,30 @@ s_entry_cmp (const void *a, const void *b)
     return memcmp (((const s_entry_t *) a)->key, ((const s_entry_t *) b)->key, 32);
 }
 
-vg_zap_t *
-vg_zap_new (void *zmq_ctx, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen)
+static void
+s_keys_free (s_entry_t *e, size_t n)
 {
-    vg_zap_t *zap = calloc (1, sizeof *zap);
-    if (!zap) {
+    for (size_t i = 0; e && i < n; i++)
+        free (e[i].agent_id);
+    free (e);
+}
+
+/* Decode keys[0..nkeys) into a sorted table (*out, *nout; agents without a key skipped).
+ * Returns 0, or -1 with the reason in err (bad Z85, one key for two agents, no memory). */
+static int
+s_keys_decode (const vg_zap_key_t *keys, size_t nkeys, s_entry_t **out, size_t *nout, char *err, size_t errlen)
+{
+    size_t n = 0;
+    s_entry_t *t = calloc (nkeys ? nkeys : 1, sizeof *t);
+    if (!t) {
         snprintf (err, errlen, "out of memory");
-        return NULL;
-    }
-    zap->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
-    zap->keys = calloc (nkeys ? nkeys : 1, sizeof *zap->keys);
-    if (!zap->keys) {
-        snprintf (err, errlen, "out of memory");
-        goto fail;
+        return -1;
     }
     for (size_t i = 0; i < nkeys; i++) {
         const char *z85 = keys[i].public_key;
         if (!z85 || !z85[0])
             continue;
-        s_entry_t *e = &zap->keys[zap->nkeys];
+        s_entry_t *e = &t[n];
         if (strlen (z85) != 40 || !zmq_z85_decode (e->key, z85)) {
             snprintf (err, errlen, "agent '%s': public_key is not a 40-character Z85 CURVE key",
                       keys[i].agent_id ? keys[i].agent_id : "?");
@@ -67,15 +72,34 @@ vg_zap_new (void *zmq_ctx, const vg_zap_key_t *keys, size_t nkeys, char *err, si
             snprintf (err, errlen, "out of memory");
             goto fail;
         }
-        zap->nkeys++;
+        n++;
     }
-    qsort (zap->keys, zap->nkeys, sizeof *zap->keys, s_entry_cmp);
-    for (size_t i = 1; i < zap->nkeys; i++)
-        if (!memcmp (zap->keys[i - 1].key, zap->keys[i].key, 32)) {
+    qsort (t, n, sizeof *t, s_entry_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (!memcmp (t[i - 1].key, t[i].key, 32)) {
             snprintf (err, errlen, "agents '%s' and '%s' have the same public_key (a key names one agent)",
-                      zap->keys[i - 1].agent_id, zap->keys[i].agent_id);
+                      t[i - 1].agent_id, t[i].agent_id);
             goto fail;
         }
+    *out = t;
+    *nout = n;
+    return 0;
+fail:
+    s_keys_free (t, n);
+    return -1;
+}
+
+vg_zap_t *
+vg_zap_new (void *zmq_ctx, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen)
+{
+    vg_zap_t *zap = calloc (1, sizeof *zap);
+    if (!zap) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    zap->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
+    if (s_keys_decode (keys, nkeys, &zap->keys, &zap->nkeys, err, errlen) < 0)
+        goto fail;
     zap->sock = zmq_socket (zmq_ctx, ZMQ_REP);
     if (!zap->sock) {
         snprintf (err, errlen, "ZAP socket: %s", zmq_strerror (zmq_errno ()));
@@ -103,11 +127,22 @@ vg_zap_destroy (vg_zap_t **self_p)
         zmq_unbind (zap->sock, S_ZAP_ENDPOINT); /* now, not when the reaper gets to it */
         zmq_close (zap->sock);
     }
-    for (size_t i = 0; zap->keys && i < zap->nkeys; i++)
-        free (zap->keys[i].agent_id);
-    free (zap->keys);
+    s_keys_free (zap->keys, zap->nkeys);
     free (zap);
     *self_p = NULL;
+}
+
+int
+vg_zap_set_keys (vg_zap_t *zap, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen)
+{
+    s_entry_t *t = NULL;
+    size_t n = 0;
+    if (s_keys_decode (keys, nkeys, &t, &n, err, errlen) < 0)
+        return -VG_ECONFIG;
+    s_keys_free (zap->keys, zap->nkeys);
+    zap->keys = t;
+    zap->nkeys = n;
+    return 0;
 }
 
 void *

@@ -35,6 +35,11 @@ typedef struct vg_zap vg_zap_t;
 vg_zap_t *vg_zap_new (void *zmq_ctx, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen);
 void vg_zap_destroy (vg_zap_t **self_p);
 
+/* Replace the allow list with keys[0..nkeys) (copied; a reload).  Connections already
+ * admitted stay; new handshakes see the new list.  Returns 0, or -VG_ECONFIG with the reason
+ * in err (the same checks as vg_zap_new), the old list kept.  Call from the owner's thread. */
+int vg_zap_set_keys (vg_zap_t *zap, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen);
+
 /* The REP socket, for the owner's zmq_poll (POLLIN means requests are waiting). */
 void *vg_zap_socket (vg_zap_t *zap);
 

@@ -28,34 +28,62 @@ vg_daemon_usage (const vg_daemon_spec_t *spec, FILE *f, bool keys)
         vg_cfg_print_help (spec->table, f);
 }
 
-/* Apply one "KEY=VALUE".  Returns 0, or VG_DAEMON_EXIT_USAGE after printing why. */
+/* Apply one "KEY=VALUE".  Returns 0, or -1 with the reason in err. */
 static int
-s_apply_set (const vg_daemon_spec_t *spec, void *out, const char *kv)
+s_apply_set (const vg_daemon_spec_t *spec, void *out, const char *kv, char *err, size_t errlen)
 {
     char key[256];
     const char *eq = strchr (kv, '=');
     if (!eq || eq == kv || (size_t) (eq - kv) >= sizeof key) {
-        fprintf (stderr, "%s: --set wants KEY=VALUE, got '%s'\n", spec->prog, kv);
-        return VG_DAEMON_EXIT_USAGE;
+        snprintf (err, errlen, "--set wants KEY=VALUE, got '%s'", kv);
+        return -1;
     }
     memcpy (key, kv, (size_t) (eq - kv));
     key[eq - kv] = '\0';
     vg_cfg_error_t cerr;
     if (vg_cfg_set (spec->table, out, key, eq + 1, &cerr) < 0) {
         char msg[600];
-        fprintf (stderr, "%s: --set %s: %s\n", spec->prog, kv, vg_cfg_error_format (&cerr, msg, sizeof msg));
-        return VG_DAEMON_EXIT_USAGE;
+        snprintf (err, errlen, "--set %s: %s", kv, vg_cfg_error_format (&cerr, msg, sizeof msg));
+        return -1;
+    }
+    return 0;
+}
+
+/* Load the configuration file and apply the --set overrides, in order.  Returns 0 (out
+ * loaded; a loader warning, if any, logged), or -1 with the reason in err (out freed). */
+static int
+s_load (const vg_daemon_spec_t *spec, const char *config, const char *const *sets, int nsets, void *out, char *err,
+        size_t errlen)
+{
+    vg_cfg_error_t cerr;
+    if (vg_cfg_load_file (spec->table, config, out, &cerr) < 0) {
+        char msg[600];
+        snprintf (err, errlen, "%s", vg_cfg_error_format (&cerr, msg, sizeof msg));
+        return -1;
+    }
+    if (cerr.warn[0])
+        vg_log (VG_LOG_WARN, "config", "%s", cerr.warn);
+    for (int i = 0; i < nsets; i++) {
+        if (s_apply_set (spec, out, sets[i], err, errlen) < 0) {
+            vg_cfg_free (spec->table, out);
+            return -1;
+        }
     }
     return 0;
 }
 
 static volatile sig_atomic_t s_stop;
+static volatile sig_atomic_t s_hup;
 
+/* Async-signal-safe: only sets a flag (or bumps the SIGHUP count, written by this handler
+ * alone: the signal is blocked while its handler runs); the run loops do the work. */
 static void
 s_on_signal (int sig)
 {
-    (void) sig;
-    s_stop = 1;
+    if (sig == SIGHUP)
+        s_hup = s_hup + 1;
+    else
+        s_stop = 1;
 }
 
 volatile sig_atomic_t *
@@ -66,8 +94,15 @@ vg_daemon_signals (void)
     sa.sa_handler = s_on_signal;
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGHUP, &sa, NULL);
     signal (SIGPIPE, SIG_IGN);
     return &s_stop;
+}
+
+volatile sig_atomic_t *
+vg_daemon_hup (void)
+{
+    return &s_hup;
 }
 
 int
@@ -113,19 +148,30 @@ vg_daemon_args (const vg_daemon_spec_t *spec, int argc, char **argv, void *out, 
         vg_daemon_usage (spec, stderr, false);
         return VG_DAEMON_EXIT_USAGE;
     }
-    vg_cfg_error_t cerr;
-    if (vg_cfg_load_file (spec->table, config, out, &cerr) < 0) {
-        char msg[600];
-        fprintf (stderr, "%s: %s\n", spec->prog, vg_cfg_error_format (&cerr, msg, sizeof msg));
+    char err[700];
+    if (s_load (spec, config, sets, nsets, out, err, sizeof err) < 0) {
+        fprintf (stderr, "%s: %s\n", spec->prog, err);
         return VG_DAEMON_EXIT_USAGE;
     }
-    if (cerr.warn[0])
-        vg_log (VG_LOG_WARN, "config", "%s", cerr.warn);
-    for (int i = 0; i < nsets; i++) {
-        if (s_apply_set (spec, out, sets[i]) != 0) {
-            vg_cfg_free (spec->table, out);
-            return VG_DAEMON_EXIT_USAGE;
-        }
-    }
     return VG_DAEMON_RUN;
+}
+
+int
+vg_daemon_reload (const vg_daemon_spec_t *spec, int argc, char **argv, void *out, char *err, size_t errlen)
+{
+    const char *config = NULL;
+    const char *sets[S_MAX_SETS];
+    int nsets = 0;
+    memset (out, 0, spec->table->struct_size);
+    for (int i = 1; i + 1 < argc; i++) {
+        if (!strcmp (argv[i], "-c") || !strcmp (argv[i], "--config"))
+            config = argv[++i];
+        else if (!strcmp (argv[i], "--set") && nsets < S_MAX_SETS)
+            sets[nsets++] = argv[++i];
+    }
+    if (!config) {
+        snprintf (err, errlen, "no configuration file on the command line");
+        return -1;
+    }
+    return s_load (spec, config, sets, nsets, out, err, errlen);
 }

@@ -40,10 +40,22 @@ typedef struct {
  * VG_DAEMON_EXIT_OK / VG_DAEMON_EXIT_USAGE with out left empty (all zeros). */
 int vg_daemon_args (const vg_daemon_spec_t *spec, int argc, char **argv, void *out, bool *flag_set);
 
+/* Load the configuration again as vg_daemon_args did from the same argv (the file named by
+ * -c, then the --set overrides; other arguments are ignored), for a reload.  Prints nothing.
+ * Returns 0 (out must then be freed with vg_cfg_free), or -1 with the reason in err and out
+ * left empty. */
+int vg_daemon_reload (const vg_daemon_spec_t *spec, int argc, char **argv, void *out, char *err, size_t errlen);
+
 /* Install the daemons' signal handling: SIGTERM and SIGINT set the returned stop flag (the
- * one piece of process-wide state, as a signal handler needs), SIGPIPE is ignored.  Call
- * once from main(); the run loops poll the flag. */
+ * one piece of process-wide state, as a signal handler needs), SIGHUP bumps the count
+ * vg_daemon_hup() points to, SIGPIPE is ignored.  Call once from main(); the run loops poll
+ * the flags. */
 volatile sig_atomic_t *vg_daemon_signals (void);
+
+/* The number of SIGHUPs received since vg_daemon_signals (wraps; compare with the last value
+ * seen: a change means "reload").  Never reset, so no signal is lost between a read and a
+ * reset. */
+volatile sig_atomic_t *vg_daemon_hup (void);
 
 /* Print the usage text (options and flags, then every configuration key) to f. */
 void vg_daemon_usage (const vg_daemon_spec_t *spec, FILE *f, bool keys);

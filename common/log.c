@@ -4,12 +4,28 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 /* Set once by main() before any thread starts; read-only afterwards. */
 static vg_log_level_t s_threshold = VG_LOG_INFO;
+static int s_journal; /* stderr is journald's stream: syslog priority prefix, no timestamp */
+
+int
+vg_log_detect_journal (void)
+{
+    /* systemd sets JOURNAL_STREAM=<dev>:<inode> of the stream it connected stdout/stderr
+     * to; it only counts if stderr is still that stream (not redirected by a shell). */
+    const char *js = getenv ("JOURNAL_STREAM");
+    unsigned long long dev = 0, ino = 0;
+    struct stat st;
+    s_journal = js && sscanf (js, "%llu:%llu", &dev, &ino) == 2 && fstat (STDERR_FILENO, &st) == 0 &&
+                (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+    return s_journal;
+}
 
 void
 vg_log_set_level (vg_log_level_t level)
@@ -31,14 +47,20 @@ static void
 s_vlog (vg_log_level_t level, const char *component, uint64_t suppressed, const char *fmt, va_list ap)
 {
     static const char *const tags[] = { "DEBUG", "INFO ", "WARN ", "ERROR" };
+    static const char prio[] = { '7', '6', '4', '3' }; /* syslog: debug, info, warning, err */
     char line[2048];
-    int64_t now = vg_clock_now_ms ();
-    time_t secs = (time_t) (now / 1000);
-    struct tm tm;
-    gmtime_r (&secs, &tm);
-    int n = snprintf (line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s %s: ", tm.tm_year + 1900,
+    int n;
+    if (s_journal) {
+        n = snprintf (line, sizeof line, "<%c>%s %s: ", prio[level & 3], tags[level & 3], component);
+    } else {
+        int64_t now = vg_clock_now_ms ();
+        time_t secs = (time_t) (now / 1000);
+        struct tm tm;
+        gmtime_r (&secs, &tm);
+        n = snprintf (line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s %s: ", tm.tm_year + 1900,
                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (now % 1000),
                       tags[level & 3], component);
+    }
     if (n < 0)
         return;
     int m = vsnprintf (line + n, sizeof line - (size_t) n, fmt, ap);

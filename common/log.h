@@ -1,8 +1,10 @@
 /* log.h - leveled, component-tagged logging to stderr, with a rate limiter for hot paths.
  *
  * Lines look like "2026-11-28T22:03:01.123Z WARN  store: put failed: I/O error" and go to
- * stderr in one write(), so journald and test harnesses see whole lines.  The threshold is
- * set once at start-up by main(); leaf modules (decoders, detectors) do not log. */
+ * stderr in one write(), so journald and test harnesses see whole lines.  Plain text, never
+ * colours.  Under systemd (vg_log_detect_journal) a line is "<4>WARN  store: put failed: ..."
+ * instead: journald takes the priority from the prefix and stamps the time itself.  The
+ * threshold is set once at start-up by main(); leaf modules (decoders, detectors) do not log. */
 #ifndef VG_LOG_H
 #define VG_LOG_H
 
@@ -12,6 +14,10 @@ typedef enum { VG_LOG_DEBUG = 0, VG_LOG_INFO = 1, VG_LOG_WARN = 2, VG_LOG_ERROR 
 
 /* Set the minimum level printed (default INFO).  Call from main() before threads start. */
 void vg_log_set_level (vg_log_level_t level);
+/* Is stderr journald's stream (systemd's JOURNAL_STREAM names stderr's device and inode)?
+ * If so, lines from now on carry a syslog priority prefix ("<3>" error .. "<7>" debug) and
+ * no timestamp.  Returns 1 if so, else 0.  Call from main() before threads start. */
+int vg_log_detect_journal (void);
 /* Parse "debug", "info", "warn", "error"; returns -1 if unknown. */
 int vg_log_level_parse (const char *name);
 

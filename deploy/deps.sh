@@ -6,7 +6,8 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git python3
       libzmq3-dev libprotobuf-c-dev protobuf-c-compiler librocksdb-dev check libsubunit-dev
       libyaml-dev librdkafka-dev libmicrohttpd-dev libjansson-dev libpcap-dev libxml2-dev
-      libzstd-dev clang libclang-rt-14-dev kcat openjdk-17-jre-headless maven curl)
+      libzstd-dev clang libclang-rt-14-dev kcat openjdk-17-jre-headless maven curl
+      systemd)  # systemd-analyze for test_install (installs the tools only: init is systemd-sysv's)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -130,6 +130,16 @@ int vg_engine_save (const vg_engine_t *e, vg_buf_t *out);
  * a match are skipped and counted.  Returns 0, -VG_EINVAL / -VG_ETRUNC on a malformed blob
  * (state before the bad entry stays loaded), or -VG_ENOMEM. */
 int vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len);
+/* The same, skipping (and counting in load_skipped) the instances and open episodes of every
+ * rule i of the engine's rules with fresh[i] != 0: rules added or changed since the save
+ * (detectors/rules_diff.h), which start cold.  fresh NULL = vg_engine_load. */
+int vg_engine_load_fresh (vg_engine_t *e, const uint8_t *p, size_t len, const uint8_t *fresh);
+
+/* End the open episodes of every rule i of the engine's rules with gone[i] != 0 (a reload
+ * removed or changed it): an announced episode gets a Close record (reason, e.g.
+ * "rule_reloaded") at its device's time, a pending one is dropped.  Returns the number of
+ * Close records emitted. */
+int vg_engine_retire (vg_engine_t *e, const uint8_t *gone, const char *reason);
 
 /* Counters. */
 void vg_engine_stats (const vg_engine_t *e, vg_engine_stats_t *out);

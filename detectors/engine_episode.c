@@ -471,3 +471,24 @@ vg_engine__ep_timers (vg_engine_t *e, int64_t now, int legacy)
         s_ep_due_updates (e, p, t + 1);
     }
 }
+
+int
+vg_engine_retire (vg_engine_t *e, const uint8_t *gone, const char *reason)
+{
+    int n = 0;
+    vg_engine__ep_t *next;
+    for (vg_engine__ep_t *p = e->ep_head; p; p = next) {
+        next = p->next;
+        if (!gone[p->rule->index])
+            continue;
+        int64_t t = p->dev && p->dev->now != INT64_MIN ? p->dev->now : e->now;
+        if (t < p->last_emit_ms)
+            t = p->last_emit_ms;
+        if (p->emitted) {
+            vg_engine__emit (e, p, VG_ACT_CLOSE, t, reason);
+            n++;
+        }
+        vg_engine__ep_del (e, p);
+    }
+    return n;
+}

@@ -123,12 +123,14 @@ s_get_d (s_rd_t *r)
     return d;
 }
 
+/* The rule with that id, or NULL when there is none or its state must not be restored
+ * (fresh[index] set: added or changed since the state was saved). */
 static const vg_rule_t *
-s_rule_by_id (const vg_engine_t *e, const char *id)
+s_rule_by_id (const vg_engine_t *e, const char *id, const uint8_t *fresh)
 {
     for (size_t i = 0; i < e->rules->nrules; i++)
         if (!strcmp (e->rules->rules[i].id, id))
-            return &e->rules->rules[i];
+            return fresh && fresh[i] ? NULL : &e->rules->rules[i];
     return NULL;
 }
 
@@ -237,6 +239,12 @@ vg_engine_save (const vg_engine_t *e, vg_buf_t *b)
 int
 vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
 {
+    return vg_engine_load_fresh (e, p, len, NULL);
+}
+
+int
+vg_engine_load_fresh (vg_engine_t *e, const uint8_t *p, size_t len, const uint8_t *fresh)
+{
     s_rd_t r = { p, p + len, 0 };
     uint32_t magic = 0;
     if (len < 4)
@@ -292,7 +300,7 @@ vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
             r.err = 1;
             break;
         }
-        const vg_rule_t *rule = s_rule_by_id (e, rid);
+        const vg_rule_t *rule = s_rule_by_id (e, rid, fresh);
         vg_engine__inst_t *in =
             rule ? vg_engine__inst_find (e, rule, a, sid, vg_engine__inst_hkey (rule, a, sid)) : NULL;
         if (!in && rule && rule->ops->scope == VG_SCOPE_DEVICE) {
@@ -348,7 +356,7 @@ vg_engine_load (vg_engine_t *e, const uint8_t *p, size_t len)
         s_get_s (&r, ev, sizeof ev);
         if (r.err)
             break;
-        const vg_rule_t *rule = s_rule_by_id (e, rid);
+        const vg_rule_t *rule = s_rule_by_id (e, rid, fresh);
         vg_engine__inst_t *in = NULL;
         if (rule && has_inst)
             in = vg_engine__inst_find (e, rule, ikey, isid, vg_engine__inst_hkey (rule, ikey, isid));

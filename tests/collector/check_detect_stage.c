@@ -21,16 +21,19 @@
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z: outside the 00:00-05:00 change window */
 #define T_NIGHT (T0 - 9 * 3600000LL) /* 03:00Z: inside it */
 
-static const char *RULES =
-    "windows:\n"
-    "  - { name: cw, kind: change, daily: \"00:00-05:00\" }\n"
-    "allowlists:\n"
-    "  - { name: bastion, entries: [ 10.255.0.0/24 ] }\n"
+#define RULES_HEAD                                                                                                   \
+    "windows:\n"                                                                                                    \
+    "  - { name: cw, kind: change, daily: \"00:00-05:00\" }\n"                                                      \
+    "allowlists:\n"                                                                                                 \
+    "  - { name: bastion, entries: [ 10.255.0.0/24 ] }\n"                                                           \
     "rules:\n"
-    "  - id: cc\n    detector: config_change\n    keep_firing_for: 1h\n"
-    "  - id: login\n    detector: login\n    keep_firing_for: 1h\n    params: { allowlist: bastion }\n"
-    "  - id: bgp\n    detector: bgp\n    for: 30s\n    keep_firing_for: 1m\n"
-    "    match: { path: [\"*/session-state\"] }\n    params: { mode: session }\n";
+#define R_CC "  - id: cc\n    detector: config_change\n    keep_firing_for: 1h\n"
+#define R_LOGIN "  - id: login\n    detector: login\n    keep_firing_for: 1h\n    params: { allowlist: bastion }\n"
+#define R_BGP                                                                                                        \
+    "  - id: bgp\n    detector: bgp\n    for: 30s\n    keep_firing_for: 1m\n"                                        \
+    "    match: { path: [\"*/session-state\"] }\n    params: { mode: session }\n"
+
+static const char *RULES = RULES_HEAD R_CC R_LOGIN R_BGP;
 
 static char s_dir[256];
 static char s_rules[300];
@@ -62,12 +65,18 @@ teardown (void)
 }
 
 static vg_detect_stage_t *
-stage (void)
+stage_or_null (void)
 {
     vg_detect_stage_cfg_t cfg = { .rules_path = s_rules, .tick_ms = 1000, .save_every_ms = 0 };
     char err[512];
-    vg_detect_stage_t *st = vg_detect_stage_new (&cfg, s_store, err, sizeof err);
-    ck_assert_msg (st != NULL, "%s", err);
+    return vg_detect_stage_new (&cfg, s_store, err, sizeof err);
+}
+
+static vg_detect_stage_t *
+stage (void)
+{
+    vg_detect_stage_t *st = stage_or_null ();
+    ck_assert_msg (st != NULL, "stage over %s", s_rules);
     return st;
 }
 
@@ -316,9 +325,13 @@ END_TEST
 /* A BGP session down (state series) and a config change: both episodes are open when the
  * stage stops.  The restarted stage continues them: no second Create, and the Close of the
  * session episode carries the uid created before the restart.  Without the saved state
- * the same input re-raises the config-change episode (the control). */
+ * the same input re-raises the config-change episode (the control).  The same sequence with
+ * a rules reload (SIGHUP) instead of the restart: between == one of the B_* below, and
+ * rules_text the file the reload reads. */
+enum { B_RESTART, B_RESTART_COLD, B_RELOAD };
+
 static void
-restart_run (int drop_state, rec_t **out)
+between_run (int between, const char *rules_text, int reload_rc, rec_t **out)
 {
     vg_detect_stage_t *st = stage ();
     ev_t ev1[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", "user=bob", NULL } } };
@@ -326,14 +339,20 @@ restart_run (int drop_state, rec_t **out)
     feed (st, &a, 1);
     spec_t a2 = { "lab/r1", NULL, 0, T0 + 120000, 6, 1 };
     feed (st, &a2, 2);
-    vg_detect_stage_destroy (&st); /* saves state */
-    if (drop_state) {
+    if (between == B_RELOAD) {
+        ck_assert_int_eq (vg_test_write_file (s_rules, rules_text, strlen (rules_text)), 0);
+        ck_assert_int_eq (vg_detect_stage_reload (st), reload_rc);
+    } else {
+        vg_detect_stage_destroy (&st); /* saves state */
+    }
+    if (between == B_RESTART_COLD) {
         vg_store_txn_t *t = vg_store_txn_new (s_store);
         vg_store_txn_delete (t, VG_CF_DETSTATE, "engine", 6);
         ck_assert_int_eq (vg_store_commit (s_store, t, NULL, 0), 0);
         vg_store_txn_destroy (&t);
     }
-    st = stage ();
+    if (!st)
+        st = stage ();
     ev_t ev2[] = { { T0 + 600000, VG_EV_CONFIG_CHANGE, { "hash=ccc", "user=bob", NULL } } };
     spec_t b = { "lab/r1", ev2, 1, T0 + 180000, 30, 1 }; /* still IDLE */
     feed (st, &b, 3);
@@ -343,11 +362,16 @@ restart_run (int drop_state, rec_t **out)
     *out = stored ();
 }
 
-START_TEST (restart_continues_episodes)
+static void
+restart_run (int drop_state, rec_t **out)
 {
-    rec_t *r;
-    restart_run (0, &r);
-    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
+    between_run (drop_state ? B_RESTART_COLD : B_RESTART, NULL, 0, out);
+}
+
+/* The bgp episode's Create and Close carry the same uid (the episode was continued). */
+static void
+assert_bgp_continued (const rec_t *r)
+{
     ck_assert_int_eq (count (r, "bgp:lab/r1", VG_ACT_CREATE), 1);
     ck_assert_int_eq (count (r, "bgp:lab/r1", VG_ACT_CLOSE), 1);
     const char *created = NULL, *closed = NULL;
@@ -360,7 +384,92 @@ START_TEST (restart_continues_episodes)
     ck_assert_ptr_nonnull (created);
     ck_assert_ptr_nonnull (closed);
     ck_assert_str_eq (created, closed);
+}
+
+START_TEST (restart_continues_episodes)
+{
+    rec_t *r;
+    restart_run (0, &r);
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
+    assert_bgp_continued (r);
     free (r);
+}
+END_TEST
+
+/* Reload with the rules moved around (comments, order) and one rule added: every open
+ * episode continues, the added rule sees the data that comes after the reload. */
+START_TEST (reload_adds_rule_keeps_state)
+{
+    const char *moved = "# reloaded\n" RULES_HEAD R_BGP R_LOGIN R_CC
+                        "  - id: cc2\n    detector: config_change\n    keep_firing_for: 1h\n";
+    rec_t *r;
+    between_run (B_RELOAD, moved, 0, &r);
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
+    assert_bgp_continued (r);
+    ck_assert_int_eq (count (r, "cc2:lab/r1", VG_ACT_CREATE), 1); /* the change after the reload */
+    free (r);
+}
+END_TEST
+
+/* A changed rule starts cold (its episode is raised again); the others continue. */
+START_TEST (reload_changed_rule_starts_cold)
+{
+    const char *changed = RULES_HEAD "  - id: cc\n    detector: config_change\n    keep_firing_for: 2h\n" R_LOGIN R_BGP;
+    rec_t *r;
+    between_run (B_RELOAD, changed, 0, &r);
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 2);
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CLOSE), 1); /* the old episode ends at the reload */
+    int closed_at = -1;
+    for (int i = 0; i < r->n; i++)
+        if (!strncmp (r->uid[i], "cc:lab/r1", 9) && r->act[i] == VG_ACT_CLOSE)
+            closed_at = i;
+    ck_assert_int_ge (closed_at, 0);
+    ck_assert_ptr_nonnull (strstr (r->json[closed_at], "rule_reloaded"));
+    ck_assert_str_eq (r->uid[closed_at], r->uid[0]); /* the first record: the old episode's Create */
+    assert_bgp_continued (r);
+    free (r);
+}
+END_TEST
+
+/* A removed rule's open episode is closed at the reload; the others continue. */
+START_TEST (reload_removed_rule_closes)
+{
+    const char *no_bgp = RULES_HEAD R_CC R_LOGIN;
+    rec_t *r;
+    between_run (B_RELOAD, no_bgp, 0, &r);
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (count (r, "bgp:lab/r1", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (count (r, "bgp:lab/r1", VG_ACT_CLOSE), 1);
+    for (int i = 0; i < r->n; i++)
+        if (!strncmp (r->uid[i], "bgp:", 4) && r->act[i] == VG_ACT_CLOSE)
+            ck_assert_ptr_nonnull (strstr (r->json[i], "rule_reloaded"));
+    assert_bgp_continued (r); /* Create and Close of one uid */
+    free (r);
+}
+END_TEST
+
+/* A malformed file is refused: the rules in force stay and their episodes continue. */
+START_TEST (reload_refuses_bad_file)
+{
+    rec_t *r;
+    between_run (B_RELOAD, "rules:\n  - id: x\n    detector: no-such-kind\n", -VG_ECONFIG, &r);
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
+    assert_bgp_continued (r);
+    free (r);
+    vg_detect_stage_t *st = stage_or_null ();
+    ck_assert_ptr_null (st); /* the file on disk is still the bad one */
+    ck_assert_int_eq (vg_test_write_file (s_rules, RULES, strlen (RULES)), 0);
+    st = stage ();
+    ck_assert_int_eq (vg_test_write_file (s_rules, "rules: [", 8), 0);
+    ck_assert_int_eq (vg_detect_stage_reload (st), -VG_ECONFIG);
+    ck_assert_int_eq (unlink (s_rules), 0);
+    ck_assert_int_eq (vg_detect_stage_reload (st), -VG_ECONFIG);
+    vg_detect_stage_stats_t ss;
+    vg_detect_stage_stats (st, &ss);
+    ck_assert_uint_eq (ss.reloads, 0);
+    ck_assert_uint_eq (ss.reload_errors, 2);
+    ck_assert_uint_eq (ss.rules, 3);
+    vg_detect_stage_destroy (&st);
 }
 END_TEST
 
@@ -940,6 +1049,10 @@ vg_detect_stage_suite (void)
         { "failed_commit_keeps_alerts", failed_commit_keeps_alerts },
         { "restart", restart_continues_episodes },
         { "restart_cold", restart_without_state_is_cold },
+        { "reload_adds_rule", reload_adds_rule_keeps_state },
+        { "reload_changed_rule", reload_changed_rule_starts_cold },
+        { "reload_bad_file", reload_refuses_bad_file },
+        { "reload_removed_rule", reload_removed_rule_closes },
         { "threaded", threaded_with_hooks },
         { "deterministic", deterministic },
         { "bad_batches", bad_batches_counted },

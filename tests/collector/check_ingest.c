@@ -452,6 +452,40 @@ START_TEST (unknown_agent_refused)
 }
 END_TEST
 
+/* A reload replaces the agents list: a removed agent is refused, one added is admitted, one
+ * listed again resumes at its committed sequence (a resent batch is a duplicate), and a
+ * changed device list applies at once. */
+START_TEST (agents_replaced_by_reload)
+{
+    vg_buf_t b1 = VG_BUF_INIT, b2 = VG_BUF_INIT, b3 = VG_BUF_INIT;
+    vg_ingest_result_t res;
+    s_build_simple ("a2", 1, &b1);
+    ck_assert_int_eq (s_feed (&b1, &res), 0);
+    static const char *const prod[] = { "prod/*" };
+    const vg_agent_acl_t only_a1[] = { { "a1", prod, 1 }, { "a3", NULL, 0 } };
+    ck_assert_int_eq (vg_ingest_set_agents (s_in, only_a1, 2), 0);
+    ck_assert (!vg_ingest_agent_known (s_in, "a2"));
+    ck_assert (vg_ingest_agent_known (s_in, "a3"));
+    s_build_simple ("a2", 2, &b2);
+    s_expect_reject (b2.data, b2.len, -VG_EPROTO, "unknown agent 'a2'");
+    s_build_simple ("a1", 1, &b3); /* lab/r1: outside a1's new device list */
+    s_expect_reject (b3.data, b3.len, -VG_EPROTO, "may not report device 'lab/r1'");
+    s_build_simple ("a3", 1, &b3);
+    ck_assert_int_eq (s_feed (&b3, &res), 0);
+    /* a2 back: its position came from the store. */
+    ck_assert_int_eq (vg_ingest_set_agents (s_in, s_acl, 2), 0);
+    uint64_t epoch, seq;
+    vg_ingest_agent_state (s_in, "a2", &epoch, &seq);
+    ck_assert_uint_eq (epoch, 7);
+    ck_assert_uint_eq (seq, 1);
+    ck_assert_int_eq (s_feed (&b1, &res), VG_INGEST_DUP);
+    ck_assert_int_eq (s_feed (&b2, &res), 0);
+    vg_buf_free (&b1);
+    vg_buf_free (&b2);
+    vg_buf_free (&b3);
+}
+END_TEST
+
 START_TEST (device_outside_acl_refused)
 {
     vg_buf_t b = VG_BUF_INIT;
@@ -1010,7 +1044,8 @@ vg_ingest_suite (void)
     Suite *s = suite_create ("ingest");
     const TTest *admit[] = {
         valid_batch_admitted, duplicate_stores_nothing, gap_refused_for_retry,
-        rejected_in_order_batch_consumes_its_seq, unknown_agent_refused, device_outside_acl_refused,
+        rejected_in_order_batch_consumes_its_seq, unknown_agent_refused, agents_replaced_by_reload,
+        device_outside_acl_refused,
         time_window_enforced,
     };
     vg_test_tcase (s, "admit", admit, sizeof admit / sizeof admit[0], 60, setup, teardown);

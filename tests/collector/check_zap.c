@@ -4,6 +4,7 @@
  * keys), and the agent_id peek over well-formed and hostile bytes. */
 #include <check.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,16 @@ START_TEST (zap_config_errors)
     /* Unbound with the socket: a new handler can take the endpoint. */
     zap = vg_zap_new (ctx, ok, 4, err, sizeof err);
     ck_assert_msg (zap != NULL, "%s", err);
+    /* A reload replaces the list, with the same checks; a refused list keeps the old one. */
+    vg_zap_key_t one[] = { { "a2", pub2 } };
+    ck_assert_int_eq (vg_zap_set_keys (zap, one, 1, err, sizeof err), 0);
+    ck_assert_uint_eq (vg_zap_key_count (zap), 1);
+    ck_assert_int_eq (vg_zap_set_keys (zap, dup, 3, err, sizeof err), -VG_ECONFIG);
+    ck_assert_ptr_nonnull (strstr (err, "same public_key"));
+    ck_assert_int_eq (vg_zap_set_keys (zap, bad, 1, err, sizeof err), -VG_ECONFIG);
+    ck_assert_uint_eq (vg_zap_key_count (zap), 1);
+    ck_assert_int_eq (vg_zap_set_keys (zap, ok, 4, err, sizeof err), 0);
+    ck_assert_uint_eq (vg_zap_key_count (zap), 2);
     vg_zap_destroy (&zap);
     zmq_ctx_term (ctx);
 }
@@ -145,8 +156,9 @@ static vg_test_server_t s_fx;
 static char s_srv_pub[41], s_srv_sec[41];
 static char s_a1_pub[41], s_a1_sec[41], s_a2_pub[41], s_a2_sec[41];
 
+/* The server with CURVE and two listed agents, not served yet. */
 static void
-setup (void)
+s_open (void)
 {
     ck_assert_int_eq (zmq_curve_keypair (s_srv_pub, s_srv_sec), 0);
     ck_assert_int_eq (zmq_curve_keypair (s_a1_pub, s_a1_sec), 0);
@@ -156,6 +168,12 @@ setup (void)
     vg_zap_key_t keys[] = { { "a1", s_a1_pub }, { "a2", s_a2_pub } };
     vg_server_cfg_t vc = { NULL, "c", 8, 0, 3600000, s_srv_sec, s_srv_pub, 16 << 20, keys, 2 };
     vg_test_server_open (&s_fx, "zap", 7200000, &ic, &vc);
+}
+
+static void
+setup (void)
+{
+    s_open ();
     vg_test_server_run (&s_fx);
 }
 
@@ -306,6 +324,55 @@ START_TEST (bad_server_key)
 }
 END_TEST
 
+/* A reload that drops a1's key, applied from the server loop's tick as the collector does:
+ * a1 can no longer connect; a2 still can. */
+static atomic_int s_reload_state; /* 1 = asked, 2 = applied, -1 = refused */
+
+static void
+s_reload_tick (void *ctx)
+{
+    if (atomic_load (&s_reload_state) != 1)
+        return;
+    vg_zap_key_t keys[] = { { "a2", s_a2_pub } };
+    char err[256];
+    atomic_store (&s_reload_state, vg_server_set_agent_keys (ctx, keys, 1, err, sizeof err) == 0 ? 2 : -1);
+}
+
+static void
+setup_reload (void)
+{
+    atomic_store (&s_reload_state, 0);
+    s_open ();
+    vg_server_on_tick (s_fx.srv, s_reload_tick, s_fx.srv);
+    vg_test_server_run (&s_fx);
+}
+
+START_TEST (reloaded_keys_apply_to_new_connections)
+{
+    atomic_store (&s_reload_state, 1);
+    for (int i = 0; i < 100 && atomic_load (&s_reload_state) == 1; i++)
+        usleep (50000);
+    ck_assert_int_eq (atomic_load (&s_reload_state), 2);
+    void *ctx = zmq_ctx_new ();
+    void *d2 = s_client (ctx, s_a2_pub, s_a2_sec);
+    int st = -1;
+    vg_test_hello (d2, "a2", 1);
+    ck_assert_int_eq (s_reply (d2, 5000, &st), VIGIL__MSG_TYPE__MSG_TYPE_WELCOME);
+    /* Connected just before its HELLO: once the handshake is refused a DEALER has no peer
+     * left and a send would block. */
+    void *d1 = s_client (ctx, s_a1_pub, s_a1_sec);
+    vg_test_hello (d1, "a1", 1);
+    ck_assert_int_eq (s_reply (d1, 1500, &st), 0);
+    zmq_close (d1);
+    zmq_close (d2);
+    zmq_ctx_term (ctx);
+    vg_test_server_stop (&s_fx);
+    const vg_server_stats_t *s = vg_server_stats (s_fx.srv);
+    ck_assert_uint_ge (s->zap_denied, 1);
+    ck_assert_uint_eq (s->zap_allowed, 1);
+}
+END_TEST
+
 Suite *
 vg_zap_suite (void)
 {
@@ -318,5 +385,6 @@ vg_zap_suite (void)
         bad_server_key,
     };
     vg_test_tcase (s, "server", t_server, sizeof t_server / sizeof t_server[0], 60, setup, teardown);
+    vg_test_tcase (s, "reload", &reloaded_keys_apply_to_new_connections, 1, 60, setup_reload, teardown);
     return s;
 }

@@ -1,5 +1,6 @@
 /* check_daemon_args.c - the daemons' command-line front end: -c, --set (typed, checked,
- * in order), --help, --version, program flags, and usage errors. */
+ * in order), --help, --version, program flags, and usage errors; the reload (the same file
+ * and overrides read again), SIGHUP counted, and log lines for journald. */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,9 @@
 #include <unistd.h>
 
 #include "common/daemon_args.h"
+#include "common/log.h"
+#include <signal.h>
+#include <sys/stat.h>
 #include "tests/support/suite.h"
 
 typedef struct {
@@ -100,11 +104,91 @@ START_TEST (usage_errors_and_info)
 }
 END_TEST
 
+/* The reload reads the file again (its current content) and applies the same overrides. */
+START_TEST (reload_reads_file_again)
+{
+    char *argv[] = { "vigil-test", "--exit-when-done", "-c", t_path, "--set", "batch.flush=250ms", NULL };
+    t_cfg_t cfg;
+    char err[700];
+    FILE *f = fopen (t_path, "w");
+    ck_assert_ptr_nonnull (f);
+    fputs ("agent:\n  id: a2\nbatch:\n  max: 7\n", f);
+    fclose (f);
+    ck_assert_int_eq (vg_daemon_reload (&t_spec, 6, argv, &cfg, err, sizeof err), 0);
+    ck_assert_str_eq (cfg.id, "a2");
+    ck_assert_uint_eq (cfg.max, 7);
+    ck_assert_int_eq (cfg.flush_ms, 250);
+    vg_cfg_free (&t_table, &cfg);
+    /* A broken file or override: -1 with the reason, nothing allocated. */
+    f = fopen (t_path, "w");
+    ck_assert_ptr_nonnull (f);
+    fputs ("batch:\n  max: 5000\n", f);
+    fclose (f);
+    ck_assert_int_eq (vg_daemon_reload (&t_spec, 6, argv, &cfg, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "batch.max"));
+    ck_assert_ptr_null (cfg.id);
+    char *noc[] = { "vigil-test", "--set", "batch.max=3", NULL };
+    ck_assert_int_eq (vg_daemon_reload (&t_spec, 3, noc, &cfg, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "no configuration file"));
+}
+END_TEST
+
+/* SIGHUP is counted, not fatal; SIGTERM sets the stop flag. */
+START_TEST (signals_counted)
+{
+    volatile sig_atomic_t *stop = vg_daemon_signals ();
+    volatile sig_atomic_t *hup = vg_daemon_hup ();
+    sig_atomic_t before = *hup;
+    ck_assert_int_eq (raise (SIGHUP), 0);
+    ck_assert_int_eq (raise (SIGHUP), 0);
+    ck_assert_int_eq (*hup, before + 2);
+    ck_assert_int_eq (*stop, 0);
+    ck_assert_int_eq (raise (SIGTERM), 0);
+    ck_assert_int_eq (*stop, 1);
+}
+END_TEST
+
+/* Under systemd (JOURNAL_STREAM names stderr) lines carry a syslog priority and no time;
+ * otherwise (another stream) the timestamp stays. */
+START_TEST (journal_lines)
+{
+    char path[] = "/tmp/vg-log-XXXXXX";
+    int fd = mkstemp (path);
+    ck_assert_int_ge (fd, 0);
+    int saved = dup (STDERR_FILENO);
+    ck_assert_int_eq (dup2 (fd, STDERR_FILENO), STDERR_FILENO);
+    struct stat st;
+    ck_assert_int_eq (fstat (fd, &st), 0);
+    char js[64];
+    snprintf (js, sizeof js, "%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+    setenv ("JOURNAL_STREAM", js, 1);
+    int journal = vg_log_detect_journal ();
+    vg_log (VG_LOG_WARN, "test", "to the journal");
+    setenv ("JOURNAL_STREAM", "1:2", 1);
+    int other = vg_log_detect_journal ();
+    vg_log (VG_LOG_ERROR, "test", "to a file");
+    unsetenv ("JOURNAL_STREAM");
+    dup2 (saved, STDERR_FILENO);
+    close (saved);
+    char buf[512] = "";
+    ssize_t n = pread (fd, buf, sizeof buf - 1, 0);
+    close (fd);
+    unlink (path);
+    ck_assert_int_gt (n, 0);
+    ck_assert_int_eq (journal, 1);
+    ck_assert_int_eq (other, 0);
+    ck_assert_msg (!strncmp (buf, "<4>WARN  test: to the journal\n", 30), "got '%s'", buf);
+    const char *second = strchr (buf, '\n') + 1;
+    ck_assert_msg (second[4] == '-' && strstr (second, "Z ERROR test: to a file\n"), "got '%s'", second);
+}
+END_TEST
+
 Suite *
 vg_daemon_args_suite (void)
 {
     const TTest *tests[] = {
         loads_file_and_applies_sets_in_order, bad_sets_are_usage_errors, usage_errors_and_info,
+        reload_reads_file_again, signals_counted, journal_lines,
     };
     return vg_test_suite ("daemon_args", "args", tests, sizeof tests / sizeof tests[0], 0, t_setup,
                           t_teardown);
