@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct vg_detect_stage {
     vg_engine_t *engine;
     vg_store_txn_t *txn;
     uint64_t txn_alerts;
+    bool txn_kept;           /* txn holds the writes of a failed commit (tried again with the next) */
     vg_buf_t json, blob, packed;
     /* hooks */
     vg_detect_alert_hook alert_fn;
@@ -183,7 +185,9 @@ static int
 s_finish (vg_detect_stage_t *st, int force_save)
 {
     int64_t mono = vg_clock_mono_ms ();
-    int save = st->dirty && (force_save || (st->cfg.save_every_ms > 0 && mono >= st->next_save_mono));
+    /* While a failed commit's writes wait in the txn no further state is added to it: one
+     * snapshot per try would pile up for as long as the store refuses writes. */
+    int save = st->dirty && (force_save || (!st->txn_kept && st->cfg.save_every_ms > 0 && mono >= st->next_save_mono));
     int rc = 0;
     if (save) {
         rc = s_put_state (st);
@@ -225,6 +229,7 @@ s_finish (vg_detect_stage_t *st, int force_save)
         if (!force_save && st->txn_alerts < S_KEEP_ALERTS) {
             vg_log_rl (&st->rl, VG_LOG_ERROR, "detect", "committing %llu alert records failed: %s; kept for the next try",
                        (unsigned long long) st->txn_alerts, err);
+            st->txn_kept = true;
             return rc;
         }
         st->st.alerts_lost += st->txn_alerts;
@@ -233,6 +238,7 @@ s_finish (vg_detect_stage_t *st, int force_save)
     }
     vg_store_txn_clear (st->txn);
     st->txn_alerts = 0;
+    st->txn_kept = false;
     return rc;
 }
 
