@@ -87,6 +87,7 @@ struct vg_ingest {
     s_plan_t **order;          /* plans sorted by store key, for pass 2 */
     vg_buf_t buf, buf2;
     vg_ingest_stats_t stats;
+    vg_ingest_stats_t durable; /* stats as of the last commit (a rollback returns to them) */
 };
 
 static uint64_t
@@ -769,14 +770,23 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
 void
 vg_ingest_commit (vg_ingest_t *in)
 {
-    (void) in; /* the in-memory view was updated as batches were accepted */
+    /* The in-memory view was updated as batches were accepted; the counters now count them. */
+    in->durable = in->stats;
 }
 
 void
 vg_ingest_rollback (vg_ingest_t *in)
 {
-    /* Rare (store failure): rebuild the view from what is durable. */
+    /* Rare (store failure): rebuild the view from what is durable.  The counters of what
+     * was stored forget the pending batches too (they are resent and counted then); the
+     * refusals (rejected, duplicates, gaps) stay counted as they were answered. */
     (void) s_load (in);
+    vg_ingest_stats_t now = in->stats;
+    in->stats = in->durable;
+    in->stats.rejected = now.rejected;
+    in->stats.duplicates = now.duplicates;
+    in->stats.gaps = now.gaps;
+    in->durable = in->stats;
 }
 
 bool

@@ -85,9 +85,13 @@ int vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t 
 int vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
                      vg_ingest_result_t *res);
 
-/* The transaction holding the pending batches is durable: make their effects current. */
+/* The transaction holding the pending batches is durable (or held no writes): make their
+ * effects current, counters included. */
 void vg_ingest_commit (vg_ingest_t *in);
-/* The transaction failed: forget the pending batches' effects. */
+/* The transaction failed: forget the pending batches' effects, in the view (agents'
+ * positions, series) and in the counters of what was stored (batches, samples, events,
+ * bytes, new series go back to their values at the last vg_ingest_commit); the refusals
+ * (rejected, duplicates, gaps) stay counted. */
 void vg_ingest_rollback (vg_ingest_t *in);
 
 /* Committed (epoch, seq) of an agent; 0,0 if unknown.  Is the agent allowed at all? */
