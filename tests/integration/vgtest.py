@@ -271,6 +271,24 @@ class Harness:
         r = self.vigil("query", "--store", store, "--format", "json", *extra)
         return [json.loads(l) for l in r.stdout.splitlines() if l]
 
+    def assert_sim_stored_once(self, store, sim_args, start, end):
+        """Assert that store holds, in [start, end), exactly the samples and events that
+        `vigil sim *sim_args` prints, none twice.  Returns (samples, events)."""
+        out = self.vigil("sim", *sim_args)
+        exp = sum(1 for l in out.stdout.splitlines() if '"type"' not in l)
+        exp_events = sum(1 for l in out.stdout.splitlines() if '"type"' in l)
+        rows = self.query_json(store, "--from", start, "--to", end)
+        keys = set()
+        for r in rows:
+            k = (r["device"], r["path"], tuple(sorted(r["labels"].items())), r["ts_ms"])
+            assert k not in keys, f"duplicate sample {k}"
+            keys.add(k)
+        assert len(rows) == exp, f"stored {len(rows)} samples, the simulator produced {exp}"
+        ev = self.vigil("query", "--store", store, "--events", "--format", "json", "--from", start, "--to", end)
+        nev = sum(1 for l in ev.stdout.splitlines() if l)
+        assert nev == exp_events, f"stored {nev} events, the simulator produced {exp_events}"
+        return len(rows), nev
+
     def stop_all(self):
         """SIGTERM every process still running; return [(key, exit status)] of those that did
         not exit cleanly (a sanitizer report or a crash during shutdown)."""

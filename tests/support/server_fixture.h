@@ -120,25 +120,16 @@ vg_test_send (void *d, uint8_t type, const void *p, size_t n)
     ck_assert_int_eq (zmq_send (d, p, n, 0), (int) n);
 }
 
-/* Send a HELLO from agent with epoch, saying batches up to settled_seq were acknowledged
- * (by this or another collector). */
+/* Send a HELLO from agent with epoch. */
 static inline void
-vg_test_hello_settled (void *d, const char *agent, uint64_t epoch, uint64_t settled_seq)
+vg_test_hello (void *d, const char *agent, uint64_t epoch)
 {
     Vigil__Hello h = VIGIL__HELLO__INIT;
     h.agent_id = (char *) agent;
     h.version = "test";
     h.epoch = epoch;
-    h.settled_seq = settled_seq;
     uint8_t buf[256];
     vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_HELLO, buf, vigil__hello__pack (&h, buf));
-}
-
-/* Send a HELLO from agent with epoch. */
-static inline void
-vg_test_hello (void *d, const char *agent, uint64_t epoch)
-{
-    vg_test_hello_settled (d, agent, epoch, 0);
 }
 
 #endif
