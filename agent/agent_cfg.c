@@ -37,7 +37,8 @@ static const vg_cfg_opt_t s_input_opts[] = {
     VG_CFG_OPT ("device_id", VG_CFG_STR, vg_input_cfg_t, device_id, 0, 0, "", "linux: device id (default hostname)"),
     VG_CFG_OPT ("site", VG_CFG_STR, vg_input_cfg_t, site, 0, 0, "",
                 "linux: site of the host; udp/tcp/pmdir/ves/pcap: prefix \"SITE/\" for device ids that have no "
-                "site (no '/')"),
+                "site (no '/'); sim: prefix of every site name (\"east-\": east-site001/gnb1, east-core/pe1; at "
+                "most 15 bytes, no '/'), so several simulated fleets share a collector"),
     VG_CFG_OPT ("listen", VG_CFG_STR, vg_input_cfg_t, listen, 0, 300, "",
                 "udp, tcp, ves: address to listen on, \"HOST:PORT\", \"[V6]:PORT\" or \"PORT\" (= 127.0.0.1:PORT, "
                 "loopback only; \"0.0.0.0:PORT\" listens on every IPv4 address)"),

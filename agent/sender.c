@@ -64,6 +64,9 @@ s_hello (vg_sender_t *s, int64_t now)
     h.agent_id = (char *) s->cfg.agent_id;
     h.version = VG_VERSION;
     h.epoch = vg_spool_epoch (s->spool);
+    /* Below the first batch held, everything was acknowledged (by some collector) or dropped. */
+    uint64_t first = vg_spool_first (s->spool);
+    h.acked_seq = (first ? first : vg_spool_next_seq (s->spool)) - 1;
     uint8_t buf[1024];
     size_t n = vigil__hello__get_packed_size (&h);
     if (n > sizeof buf)
@@ -225,6 +228,10 @@ s_on_ack (vg_sender_t *s, const uint8_t *p, size_t len, int64_t now)
             s->retry_after_ms = now + 200;
             vg_log_rl (&s->rl, VG_LOG_WARN, "sender", "collector asked to retry batch %llu: %s",
                        (unsigned long long) a->seq, a->reason ? a->reason : "");
+            /* Handshake again before resending: the collector learns how far this epoch was
+             * acknowledged (elsewhere too) and says what it holds. */
+            if (s->state == S_READY)
+                s_hello (s, now);
             break;
         }
     }

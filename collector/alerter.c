@@ -90,6 +90,7 @@ struct vg_alerter {
     uint64_t cursor;
     int64_t retry_at_ms;          /* no outbox scan before this (after errors) */
     int64_t deletes_at_ms;        /* last commit of deletions */
+    bool deletes_failed;          /* the last commit of deletions failed: the next waits S_DELETE_EVERY_MS */
 
     vg_buf_t render, sdata;
     s_staged_t *staged;
@@ -578,15 +579,20 @@ s_commit_deletes (vg_alerter_t *a, bool force)
     if (!n)
         return;
     int64_t now = vg_clock_mono_ms ();
-    if (!force && n < S_DELETE_BATCH && now - a->deletes_at_ms < S_DELETE_EVERY_MS)
+    if (!force && (n < S_DELETE_BATCH || a->deletes_failed) && now - a->deletes_at_ms < S_DELETE_EVERY_MS)
         return;
     a->deletes_at_ms = now;
     char e[256];
     if (vg_store_commit (a->store, a->del, e, sizeof e) < 0) {
-        /* The records stay and are sent again after a restart: a duplicate, never a loss. */
+        /* The records stay: the deletions are kept and tried again with the next ones (the
+         * store refuses writes for now, a full disk most often).  Stopped before that, they
+         * are sent again after the restart: a duplicate, never a loss. */
         S_INC (a, store_errors);
-        vg_log_rl (&a->rl, VG_LOG_WARN, "alerter", "committing outbox deletions failed: %s", e);
+        vg_log_rl (&a->rl, VG_LOG_WARN, "alerter", "committing outbox deletions failed: %s; kept for the next try", e);
+        a->deletes_failed = true;
+        return;
     }
+    a->deletes_failed = false;
     vg_store_txn_clear (a->del);
 }
 

@@ -101,6 +101,12 @@ s_publish_metrics (void *ctx)
     vg_metric_out_t out = { buf, sizeof buf, 0, 0 };
     size_t n = vg_metrics_collector (&out, &core, c->detect ? &d : NULL, c->alerter ? &k : NULL);
     vg_metrics_publish (c->http, buf, n);
+    /* /healthz: 503 while the store refuses writes (nothing is being acknowledged). */
+    const char *store_err = vg_server_store_error (c->server);
+    char why[320];
+    if (store_err)
+        snprintf (why, sizeof why, "store not writable: %.280s", store_err);
+    vg_metrics_health (c->http, store_err == NULL, store_err ? why : NULL);
 }
 
 /* ------------------------------------------------------------------------------------ */

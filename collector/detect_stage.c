@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "proto/vigil.pb-c.h"
 
 #define S_STATE_KEY "engine"
+#define S_KEEP_ALERTS 100000 /* alert records kept across failed commits before they count as lost */
 #define S_MAX_RULES_BYTES (4u << 20)
 #define S_NSTATS (sizeof (vg_detect_stage_stats_t) / sizeof (uint64_t))
 
@@ -40,6 +42,7 @@ struct vg_detect_stage {
     vg_engine_t *engine;
     vg_store_txn_t *txn;
     uint64_t txn_alerts;
+    bool txn_kept;           /* txn holds the writes of a failed commit (tried again with the next) */
     vg_buf_t json, blob, packed;
     /* hooks */
     vg_detect_alert_hook alert_fn;
@@ -182,7 +185,9 @@ static int
 s_finish (vg_detect_stage_t *st, int force_save)
 {
     int64_t mono = vg_clock_mono_ms ();
-    int save = st->dirty && (force_save || (st->cfg.save_every_ms > 0 && mono >= st->next_save_mono));
+    /* While a failed commit's writes wait in the txn no further state is added to it: one
+     * snapshot per try would pile up for as long as the store refuses writes. */
+    int save = st->dirty && (force_save || (!st->txn_kept && st->cfg.save_every_ms > 0 && mono >= st->next_save_mono));
     int rc = 0;
     if (save) {
         rc = s_put_state (st);
@@ -215,15 +220,25 @@ s_finish (vg_detect_stage_t *st, int force_save)
             st->commit_fn (st->commit_ctx);
     } else {
         st->st.commit_errors++;
-        st->st.alerts_lost += st->txn_alerts;
         if (save)
-            st->st.save_errors++;
+            st->st.save_errors++; /* still dirty: saved again with the next commit */
+        rc = crc;
+        /* The store refuses writes for now (a full disk, most often; the server stops
+         * acknowledging meanwhile).  Keep the records for the next turn's commit rather
+         * than lose them, up to a bound: past it they are counted lost. */
+        if (!force_save && st->txn_alerts < S_KEEP_ALERTS) {
+            vg_log_rl (&st->rl, VG_LOG_ERROR, "detect", "committing %llu alert records failed: %s; kept for the next try",
+                       (unsigned long long) st->txn_alerts, err);
+            st->txn_kept = true;
+            return rc;
+        }
+        st->st.alerts_lost += st->txn_alerts;
         vg_log_rl (&st->rl, VG_LOG_ERROR, "detect", "committing %llu alert records failed: %s",
                    (unsigned long long) st->txn_alerts, err);
-        rc = crc;
     }
     vg_store_txn_clear (st->txn);
     st->txn_alerts = 0;
+    st->txn_kept = false;
     return rc;
 }
 

@@ -87,6 +87,7 @@ struct vg_ingest {
     s_plan_t **order;          /* plans sorted by store key, for pass 2 */
     vg_buf_t buf, buf2;
     vg_ingest_stats_t stats;
+    vg_ingest_stats_t durable; /* stats as of the last commit (a rollback returns to them) */
 };
 
 static uint64_t
@@ -535,22 +536,29 @@ s_plan_cmp (const void *a, const void *b)
 /* Record (epoch, seq) as the agent's committed position, in txn and in the view.
  * Returns the agent record, or NULL when out of memory. */
 static s_agent_t *
-s_advance (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const Vigil__Batch *b, int64_t now_ms)
+s_advance_to (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const char *agent_id, uint64_t epoch,
+              uint64_t seq, int64_t now_ms)
 {
     Vigil__AgentState st = VIGIL__AGENT_STATE__INIT;
-    st.epoch = b->epoch;
-    st.committed_seq = b->seq;
+    st.epoch = epoch;
+    st.committed_seq = seq;
     st.last_seen_ms = now_ms;
     uint8_t stbuf[64];
     size_t stlen = vigil__agent_state__pack (&st, stbuf);
-    vg_store_txn_put (txn, VG_CF_AGENTS, b->agent_id, strlen (b->agent_id), stbuf, stlen);
+    vg_store_txn_put (txn, VG_CF_AGENTS, agent_id, strlen (agent_id), stbuf, stlen);
     if (!agent)
-        agent = s_agent_add (in, b->agent_id, NULL);
+        agent = s_agent_add (in, agent_id, NULL);
     if (agent) {
-        agent->epoch = b->epoch;
-        agent->seq = b->seq;
+        agent->epoch = epoch;
+        agent->seq = seq;
     }
     return agent;
+}
+
+static s_agent_t *
+s_advance (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const Vigil__Batch *b, int64_t now_ms)
+{
+    return s_advance_to (in, txn, agent, b->agent_id, b->epoch, b->seq, now_ms);
 }
 
 /* One batch; *in_order is set once the batch is known to be the agent's next one (so a
@@ -762,20 +770,42 @@ vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, 
 void
 vg_ingest_commit (vg_ingest_t *in)
 {
-    (void) in; /* the in-memory view was updated as batches were accepted */
+    /* The in-memory view was updated as batches were accepted; the counters now count them. */
+    in->durable = in->stats;
 }
 
 void
 vg_ingest_rollback (vg_ingest_t *in)
 {
-    /* Rare (store failure): rebuild the view from what is durable. */
+    /* Rare (store failure): rebuild the view from what is durable.  The counters of what
+     * was stored forget the pending batches too (they are resent and counted then); the
+     * refusals (rejected, duplicates, gaps) stay counted as they were answered. */
     (void) s_load (in);
+    vg_ingest_stats_t now = in->stats;
+    in->stats = in->durable;
+    in->stats.rejected = now.rejected;
+    in->stats.duplicates = now.duplicates;
+    in->stats.gaps = now.gaps;
+    in->durable = in->stats;
 }
 
 bool
 vg_ingest_agent_known (const vg_ingest_t *in, const char *agent_id)
 {
     return in->cfg.allow_unknown_agents || s_agent_find (in, agent_id) != NULL;
+}
+
+int
+vg_ingest_agent_resume (vg_ingest_t *in, const char *agent_id, uint64_t epoch, uint64_t acked_seq, int64_t now_ms,
+                        vg_store_txn_t *txn)
+{
+    s_agent_t *a = s_agent_find (in, agent_id);
+    if (!a || !epoch || a->epoch != epoch || acked_seq <= a->seq)
+        return 0;
+    if (!s_advance_to (in, txn, a, agent_id, epoch, acked_seq, now_ms))
+        return -VG_ENOMEM;
+    in->stats.resumes++;
+    return 1;
 }
 
 void

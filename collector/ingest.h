@@ -42,6 +42,7 @@ typedef struct {
     uint64_t batches;          /* accepted */
     uint64_t duplicates;       /* already committed: acknowledged, not stored again */
     uint64_t gaps;             /* arrived before their predecessor: refused, resent in order */
+    uint64_t resumes;          /* agents that came back after another collector stored a stretch of their epoch */
     uint64_t rejected;         /* invalid batches */
     uint64_t samples;          /* stored */
     uint64_t samples_rejected; /* dropped from valid batches (timestamps outside the window) */
@@ -84,14 +85,26 @@ int vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t 
 int vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
                      vg_ingest_result_t *res);
 
-/* The transaction holding the pending batches is durable: make their effects current. */
+/* The transaction holding the pending batches is durable (or held no writes): make their
+ * effects current, counters included. */
 void vg_ingest_commit (vg_ingest_t *in);
-/* The transaction failed: forget the pending batches' effects. */
+/* The transaction failed: forget the pending batches' effects, in the view (agents'
+ * positions, series) and in the counters of what was stored (batches, samples, events,
+ * bytes, new series go back to their values at the last vg_ingest_commit); the refusals
+ * (rejected, duplicates, gaps) stay counted. */
 void vg_ingest_rollback (vg_ingest_t *in);
 
 /* Committed (epoch, seq) of an agent; 0,0 if unknown.  Is the agent allowed at all? */
 bool vg_ingest_agent_known (const vg_ingest_t *in, const char *agent_id);
 void vg_ingest_agent_state (const vg_ingest_t *in, const char *agent_id, uint64_t *epoch, uint64_t *seq);
+/* The agent (HELLO) says every batch of `epoch` up to acked_seq is held by some collector
+ * (acknowledged) or was refused for good.  When this collector holds less of that epoch
+ * (the agent failed over to another collector and came back), its position moves to
+ * acked_seq, written to txn (committed with the group), so the agent's next batch is in
+ * sequence here instead of a gap it can never fill.  Returns 1 when moved, 0 when not (unknown
+ * agent, other epoch, nothing skipped), -VG_ENOMEM. */
+int vg_ingest_agent_resume (vg_ingest_t *in, const char *agent_id, uint64_t epoch, uint64_t acked_seq, int64_t now_ms,
+                            vg_store_txn_t *txn);
 
 const vg_ingest_stats_t *vg_ingest_stats (const vg_ingest_t *in);
 size_t vg_ingest_series_count (const vg_ingest_t *in);

@@ -3,7 +3,13 @@
  * Loop: wait for messages; drain up to max_group of them without blocking; feed every
  * BATCH to ingest (into one transaction); commit once; then send every ACK.  Duplicates
  * are acknowledged in order with the rest, after the commit, so an agent never sees an
- * ACK for seq N before the commit that made seqs < N durable. */
+ * ACK for seq N before the commit that made seqs < N durable.
+ *
+ * A failed commit (disk full, I/O error) acknowledges nothing of its group (RETRY: the
+ * agents keep the batches and resend) and rolls ingest's view back to what is durable.
+ * From then on the store counts as not writable: batches are answered RETRY unread, and one
+ * group per S_STORE_PROBE_MS is tried, which is how the server notices that RocksDB took
+ * writes again (it recovers by itself once there is space: docs/RELIABILITY.md). */
 #include "collector/server.h"
 
 #include <stdio.h>
@@ -18,6 +24,7 @@
 #include "proto/vigil.pb-c.h"
 
 #define MAX_IDENTITY 256
+#define S_STORE_PROBE_MS 1000
 
 typedef struct {
     uint8_t identity[MAX_IDENTITY];
@@ -50,6 +57,10 @@ struct vg_server {
     vg_server_stats_t stats;
     vg_ratelimit_t rl_bad, rl_reject, rl_store;
     int64_t next_retention_ms;
+    /* Store not writable since store_down_ms (monotonic; 0 = writable): the last commit
+     * failed with store_err.  No batch is read before store_probe_ms. */
+    int64_t store_down_ms, store_probe_ms;
+    char store_err[256];
 };
 
 vg_server_t *
@@ -67,7 +78,7 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
     srv->ingest = ingest;
     srv->rl_bad = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
     srv->rl_reject = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
-    srv->rl_store = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
+    srv->rl_store = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 1); /* an outage: a line per 10 s */
     srv->pending = calloc ((size_t) srv->cfg.max_group, sizeof *srv->pending);
     srv->txn = vg_store_txn_new (store);
     srv->ctx = zmq_ctx_new ();
@@ -116,6 +127,7 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
         goto fail;
     }
     srv->next_retention_ms = vg_clock_mono_ms () + 10000;
+    srv->stats.store_writable = 1;
     return srv;
 fail:
     vg_server_destroy (&srv);
@@ -165,6 +177,39 @@ const vg_server_stats_t *
 vg_server_stats (const vg_server_t *srv)
 {
     return &srv->stats;
+}
+
+const char *
+vg_server_store_error (const vg_server_t *srv)
+{
+    return srv->store_down_ms ? srv->store_err : NULL;
+}
+
+/* The outcome of a commit: enter or leave the store's not-writable state. */
+static void
+s_store_state (vg_server_t *srv, const char *err)
+{
+    int64_t now = vg_clock_mono_ms ();
+    if (!err) {
+        if (srv->store_down_ms)
+            vg_log (VG_LOG_INFO, "server", "store writable again after %.1f s; acknowledging",
+                    (double) (now - srv->store_down_ms) / 1000.0);
+        srv->store_down_ms = 0;
+        srv->stats.store_writable = 1;
+        return;
+    }
+    if (!srv->store_down_ms) {
+        srv->store_down_ms = now ? now : 1;
+        vg_log (VG_LOG_ERROR, "server",
+                "store not writable: %s; acknowledging nothing (agents keep their batches and resend), "
+                "trying again every %d ms",
+                err, S_STORE_PROBE_MS);
+    } else {
+        vg_log_rl (&srv->rl_store, VG_LOG_ERROR, "server", "store still not writable: %s", err);
+    }
+    snprintf (srv->store_err, sizeof srv->store_err, "%s", err);
+    srv->stats.store_writable = 0;
+    srv->store_probe_ms = now + S_STORE_PROBE_MS;
 }
 
 /* Send [identity][type][payload]. Drops silently if the peer is gone (it will resend). */
@@ -243,6 +288,18 @@ s_handle_hello (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
     }
     Vigil__Welcome w = VIGIL__WELCOME__INIT;
     uint64_t epoch, seq;
+    /* Batches of this epoch another collector acknowledged are not waited for here: written
+     * with the current group (if that group fails, the agent's retry brings a new HELLO). */
+    vg_ingest_agent_state (srv->ingest, h->agent_id, &epoch, &seq);
+    int moved = vg_ingest_agent_resume (srv->ingest, h->agent_id, h->epoch, h->acked_seq, vg_clock_now_ms (), srv->txn);
+    if (moved > 0)
+        vg_log (VG_LOG_INFO, "server",
+                "agent '%s': batches %llu..%llu of this epoch were acknowledged by another collector; "
+                "continuing after %llu",
+                h->agent_id, (unsigned long long) seq + 1, (unsigned long long) h->acked_seq,
+                (unsigned long long) h->acked_seq);
+    else if (moved < 0)
+        vg_log_rl (&srv->rl_store, VG_LOG_WARN, "server", "out of memory recording agent '%s' position", h->agent_id);
     vg_ingest_agent_state (srv->ingest, h->agent_id, &epoch, &seq);
     w.collector_id = (char *) (srv->cfg.collector_id ? srv->cfg.collector_id : "");
     w.epoch = h->epoch;
@@ -256,6 +313,26 @@ s_handle_hello (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
     vg_log (VG_LOG_INFO, "server", "agent '%s' connected (epoch %016llx, committed seq %llu)", h->agent_id,
             (unsigned long long) h->epoch, (unsigned long long) w.committed_seq);
     vigil__hello__free_unpacked (h, NULL);
+}
+
+/* The group's writes will not be made durable: roll ingest back and answer RETRY for every
+ * batch but the duplicates (durable before, they stay acknowledged).  That includes the
+ * rejected ones whose sequence number the lost transaction consumed: dropped by their
+ * agent, they would leave a gap nothing fills.  All are resent and judged again.  why
+ * (when not NULL) replaces their reasons. */
+static void
+s_abandon_group (vg_server_t *srv, const char *why)
+{
+    vg_store_txn_clear (srv->txn);
+    vg_ingest_rollback (srv->ingest);
+    for (int i = 0; i < srv->npending; i++) {
+        s_pending_t *p = &srv->pending[i];
+        if (p->duplicate)
+            continue;
+        p->status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
+        if (why)
+            snprintf (p->reason, sizeof p->reason, "%s", why);
+    }
 }
 
 /* Commit the group and acknowledge it. */
@@ -274,18 +351,18 @@ s_flush_group (vg_server_t *srv)
             srv->stats.commit_us_max = us;
         if (rc < 0) {
             srv->stats.commit_errors++;
-            vg_log_rl (&srv->rl_store, VG_LOG_ERROR, "server", "store commit failed: %s; agents will resend", err);
-            vg_ingest_rollback (srv->ingest);
-            for (int i = 0; i < srv->npending; i++)
-                if (srv->pending[i].status == VIGIL__ACK_STATUS__ACK_STATUS_OK) {
-                    srv->pending[i].status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
-                    snprintf (srv->pending[i].reason, sizeof srv->pending[i].reason, "store commit failed");
-                }
+            s_store_state (srv, err);
+            char why[200];
+            snprintf (why, sizeof why, "store not writable: %.170s", err);
+            s_abandon_group (srv, why);
         } else {
             srv->stats.commits++;
+            s_store_state (srv, NULL);
             vg_ingest_commit (srv->ingest);
         }
         vg_store_txn_clear (srv->txn);
+    } else {
+        vg_ingest_commit (srv->ingest); /* no writes: the group's answers stand as they are */
     }
     if (srv->on_commit) {
         const uint8_t *ptrs[srv->npending];
@@ -354,6 +431,18 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
             goto rejected;
         }
     }
+    if (srv->store_down_ms && vg_clock_mono_ms () < srv->store_probe_ms) {
+        /* Not read: nothing could be stored.  The agent resends it from its spool. */
+        if (vg_zap_peek_seq (data, len, &p->epoch, &p->seq) < 0) {
+            snprintf (res.reason, sizeof res.reason, "malformed batch");
+            srv->stats.bad_batches++;
+            goto rejected;
+        }
+        p->status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
+        snprintf (p->reason, sizeof p->reason, "store not writable: %.170s", srv->store_err);
+        srv->stats.deferred++;
+        goto queued;
+    }
     rc = vg_ingest_batch (srv->ingest, data, len, vg_clock_now_ms (), srv->txn, &res);
     p->epoch = res.epoch;
     p->seq = res.seq;
@@ -368,11 +457,7 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
         snprintf (p->reason, sizeof p->reason, "%s", res.reason);
         srv->npending++;
-        vg_store_txn_clear (srv->txn);
-        vg_ingest_rollback (srv->ingest);
-        for (int i = 0; i < srv->npending; i++)
-            if (srv->pending[i].status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !srv->pending[i].duplicate)
-                srv->pending[i].status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
+        s_abandon_group (srv, NULL);
         s_flush_group (srv);
         return;
     } else if (rc < 0) {
@@ -390,6 +475,7 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         zmq_msg_move (&p->batch, payload);
         p->has_batch = true;
     }
+queued:
     srv->npending++;
     if (srv->npending == srv->cfg.max_group)
         s_flush_group (srv);

@@ -39,6 +39,8 @@ typedef struct {
     uint64_t zap_allowed, zap_denied; /* CURVE handshakes admitted / refused (unlisted key, bad request) */
     uint64_t wrong_agent;             /* HELLO/BATCH naming another agent than its CURVE key's */
     int64_t commit_us_total, commit_us_max;
+    uint64_t store_writable;          /* 1, or 0 from a failed commit to the next good one */
+    uint64_t deferred;                /* batches answered RETRY unread while the store was not writable */
 } vg_server_stats_t;
 
 typedef struct vg_server vg_server_t;
@@ -66,6 +68,10 @@ void vg_server_on_tick (vg_server_t *srv, vg_server_tick_fn fn, void *ctx);
 int vg_server_set_agent_keys (vg_server_t *srv, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen);
 
 const vg_server_stats_t *vg_server_stats (const vg_server_t *srv);
+
+/* Why the store is not writable (the last commit's error, until a commit succeeds), or NULL
+ * while it is.  Valid until the next call into the server; the server's thread only. */
+const char *vg_server_store_error (const vg_server_t *srv);
 
 /* The HELLO payload p[0..len) unpacked, or NULL when it is not a vigil.Hello or its agent_id
  * is missing or longer than VG_MAX_ID_LEN.  The caller frees the result with

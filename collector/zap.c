@@ -258,12 +258,12 @@ vg_zap_serve (vg_zap_t *zap)
     return n;
 }
 
-int
-vg_zap_peek_agent_id (const uint8_t *p, size_t len, char *out, size_t outlen)
+/* Walk the top-level fields of p[0..len): the last agent_id (field 1) into id and idlen, the
+ * last epoch (2) and seq (3) varints into epoch/seq.  0 or -VG_EPROTO. */
+static int
+s_peek (const uint8_t *p, size_t len, const uint8_t **id, size_t *idlen, uint64_t *epoch, uint64_t *seq)
 {
     const uint8_t *end = p + len;
-    const uint8_t *id = NULL;
-    size_t idlen = 0;
     while (p < end) {
         uint64_t tag, v;
         size_t k = vg_varint_get (p, end, &tag);
@@ -276,6 +276,10 @@ vg_zap_peek_agent_id (const uint8_t *p, size_t len, char *out, size_t outlen)
             if (!k)
                 return -VG_EPROTO;
             p += k;
+            if ((tag >> 3) == 2)
+                *epoch = v;
+            else if ((tag >> 3) == 3)
+                *seq = v;
             break;
         case 1:
             if ((size_t) (end - p) < 8)
@@ -293,8 +297,8 @@ vg_zap_peek_agent_id (const uint8_t *p, size_t len, char *out, size_t outlen)
                 return -VG_EPROTO;
             p += k;
             if ((tag >> 3) == 1) {
-                id = p;
-                idlen = (size_t) v;
+                *id = p;
+                *idlen = (size_t) v;
             }
             p += v;
             break;
@@ -304,6 +308,18 @@ vg_zap_peek_agent_id (const uint8_t *p, size_t len, char *out, size_t outlen)
         if ((tag >> 3) == 1 && (tag & 7) != 2)
             return -VG_EPROTO;
     }
+    return 0;
+}
+
+int
+vg_zap_peek_agent_id (const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+    const uint8_t *id = NULL;
+    size_t idlen = 0;
+    uint64_t epoch, seq;
+    int rc = s_peek (p, len, &id, &idlen, &epoch, &seq);
+    if (rc < 0)
+        return rc;
     if (!id)
         return -VG_ENOTFOUND;
     if (idlen >= outlen || memchr (id, 0, idlen))
@@ -311,4 +327,13 @@ vg_zap_peek_agent_id (const uint8_t *p, size_t len, char *out, size_t outlen)
     memcpy (out, id, idlen);
     out[idlen] = '\0';
     return 0;
+}
+
+int
+vg_zap_peek_seq (const uint8_t *p, size_t len, uint64_t *epoch, uint64_t *seq)
+{
+    const uint8_t *id = NULL;
+    size_t idlen = 0;
+    *epoch = *seq = 0;
+    return s_peek (p, len, &id, &idlen, epoch, seq);
 }

@@ -57,4 +57,9 @@ const vg_zap_stats_t *vg_zap_stats (const vg_zap_t *zap);
  * at the top level, -VG_ETOOBIG if the id does not fit in outlen. */
 int vg_zap_peek_agent_id (const uint8_t *p, size_t len, char *out, size_t outlen);
 
+/* The epoch (field 2) and seq (field 3) of a serialized Batch, by the same walk (the last
+ * of each; 0 when absent), for answering a batch that is not read (server.c: store not
+ * writable).  Returns 0 or -VG_EPROTO as vg_zap_peek_agent_id. */
+int vg_zap_peek_seq (const uint8_t *p, size_t len, uint64_t *epoch, uint64_t *seq);
+
 #endif

@@ -110,6 +110,9 @@ vg_sim_new (const vg_sim_cfg_t *cfg, int *err)
     if (!cfg || cfg->sites < 1 || cfg->sites > 10000 || cfg->cells_per_gnb < 1 || cfg->cells_per_gnb > 24
         || cfg->start_ms < 0 || cfg->interval_ms < 1000 || cfg->interval_ms > DAY_MS || cfg->end_ms < 0)
         goto fail;
+    if (cfg->site_prefix
+        && (strlen (cfg->site_prefix) > VG_SIM_SITE_PREFIX_MAX || strchr (cfg->site_prefix, '/') != NULL))
+        goto fail;
     rc = -VG_ENOMEM;
     s = calloc (1, sizeof *s);
     if (!s)
@@ -128,6 +131,7 @@ vg_sim_new (const vg_sim_cfg_t *cfg, int *err)
     vg_sim__build_profiles (s);
     s->p_cfg = 0.02 * (double) cfg->interval_ms / (double) (MAINT_END_MIN * MIN_MS);
     rc = vg_sim__build (s);
+    s->cfg.site_prefix = NULL; /* borrowed: only the build reads it */
     if (rc)
         goto fail;
     if (cfg->scenario && cfg->scenario[0]) {

@@ -26,7 +26,14 @@ typedef struct {
                                 [start_ms, end_ms), or 17 days when end_ms is 0 (borrowed:
                                 only read by vg_sim_new) */
     uint32_t scenario_n;     /* incidents per type; 0 = the scenario's default */
+    const char *site_prefix; /* NULL or "" = none; else prepended to every site name, at most
+                                VG_SIM_SITE_PREFIX_MAX bytes ("east-" gives east-site001/gnb1
+                                and east-core/pe1), so several simulated fleets can share a
+                                store; values are those of the unprefixed fleet (borrowed: only
+                                read by vg_sim_new) */
 } vg_sim_cfg_t;
+
+#define VG_SIM_SITE_PREFIX_MAX 15
 
 /* Fill cfg with the defaults: seed 1, 20 sites, 3 cells per gNB, start 2026-01-01T00:00Z,
  * interval 60 s, unbounded, no scenario.  The default fleet has 50 devices and 2,454 series. */

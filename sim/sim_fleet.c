@@ -72,7 +72,9 @@ s_add (vg_sim_t *s, device_t *d, const char *path, vg_kind_t kind, const char *u
     se->pt.input = "sim";
     se->pt.unit = unit;
     se->pt.series_hint = vg_series_id (d->id, path, se->labels, nl);
-    se->key = vg_hash_mix64 (s->cfg.seed ^ vg_hash_mix64 (se->pt.series_hint));
+    /* Values derive from the unprefixed id: a prefixed fleet is the same fleet renamed. */
+    uint64_t bare = d->id_off ? vg_series_id (d->id + d->id_off, path, se->labels, nl) : se->pt.series_hint;
+    se->key = vg_hash_mix64 (s->cfg.seed ^ vg_hash_mix64 (bare));
     se->ref = -1;
     se->xsel = X_ONE;
     se->qinv = 1;
@@ -417,10 +419,15 @@ s_device (vg_sim_t *s, const char *site, const char *name, int role, int vendor,
 {
     device_t *d = &s->devs[s->ndevs];
     uint32_t idx = (uint32_t) s->ndevs++;
-    snprintf (d->site, sizeof d->site, "%s", site);
+    /* The key (and so every value) comes from the unprefixed id: a prefixed fleet is the
+     * same fleet under other names. */
     snprintf (d->id, sizeof d->id, "%s/%s", site, name);
-    snprintf (d->mgmt, sizeof d->mgmt, "10.%u.%u.%u", 64 + idx / 65536, (idx / 256) % 256, idx % 256);
     d->key = vg_hash_mix64 (s->cfg.seed ^ vg_hash64 (d->id, strlen (d->id), 0x646576));
+    const char *pfx = s->cfg.site_prefix ? s->cfg.site_prefix : "";
+    snprintf (d->site, sizeof d->site, "%s%s", pfx, site);
+    snprintf (d->id, sizeof d->id, "%s%s/%s", pfx, site, name);
+    d->id_off = strlen (pfx);
+    snprintf (d->mgmt, sizeof d->mgmt, "10.%u.%u.%u", 64 + idx / 65536, (idx / 256) % 256, idx % 256);
     d->role = role;
     d->vendor = vendor;
     d->profile = profile;

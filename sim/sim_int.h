@@ -61,7 +61,8 @@ typedef struct {
 
 typedef struct {
     vg_device_t dev;
-    char id[32], site[16], mgmt[20];
+    char id[32 + VG_SIM_SITE_PREFIX_MAX], site[16 + VG_SIM_SITE_PREFIX_MAX], mgmt[20];
+    size_t id_off; /* id + id_off: the id without the site prefix (what values derive from) */
     uint64_t key;
     uint32_t first, nseries;
     int role, vendor, profile; /* profile -1 for core devices */

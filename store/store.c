@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <rocksdb/c.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ struct vg_store {
     int64_t bucket_ms;
     char *path;
     char *secondary_dir;
+    atomic_int fail_commits; /* fault seam: commits left to fail (vg_store_fail_commits) */
 };
 
 /* Sample chunks merged into one key within a txn (one per series per batch of a group
@@ -121,6 +123,13 @@ vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen)
     rocksdb_options_set_max_background_jobs (s->opts, 2);
     rocksdb_options_set_keep_log_file_num (s->opts, 3);
     rocksdb_options_set_max_open_files (s->opts, cfg->mode == VG_STORE_SECONDARY ? -1 : 512);
+    /* RocksDB's own LOG file lives in the store directory.  Once an append to it fails (disk
+     * full), the library build Debian ships asserts on the next line it logs (file writer
+     * `sync_without_flush_called_`), and the next line comes within seconds: RocksDB logs
+     * its recovery attempts every 5 s.  Only fatal messages go there, so a full disk is an
+     * error the collector survives and recovers from (docs/RELIABILITY.md, "Store disk
+     * full"); the collector's log says what happened. */
+    rocksdb_options_set_info_log_level (s->opts, 4 /* FATAL_LEVEL */);
     const char *names[VG_CF__COUNT];
     const rocksdb_options_t *copts[VG_CF__COUNT];
     rocksdb_column_family_handle_t *handles[VG_CF__COUNT] = { 0 };
@@ -425,12 +434,26 @@ vg_store_commit (vg_store_t *s, vg_store_txn_t *t, char *err, size_t errlen)
         return -VG_ESTORE;
     }
     s_pending_flush (t);
+    int left = atomic_load (&s->fail_commits);
+    while (left > 0 && !atomic_compare_exchange_weak (&s->fail_commits, &left, left - 1))
+        ;
+    if (left > 0) {
+        if (err && errlen)
+            snprintf (err, errlen, "commit: injected failure");
+        return -VG_ESTORE;
+    }
     rocksdb_write (s->db, s->wopts, t->wb, &rerr);
     if (rerr) {
         s_set_err (err, errlen, "commit", rerr);
         return -VG_ESTORE;
     }
     return 0;
+}
+
+void
+vg_store_fail_commits (vg_store_t *s, int n)
+{
+    atomic_store (&s->fail_commits, n > 0 ? n : 0);
 }
 
 static int

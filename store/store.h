@@ -63,6 +63,11 @@ void vg_store_txn_delete (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t k
 /* Commit atomically (fsync'd when cfg.sync). 0 or -VG_ESTORE (reason in err if given). */
 int vg_store_commit (vg_store_t *s, vg_store_txn_t *t, char *err, size_t errlen);
 
+/* Fault seam for tests: the next n commits (n >= 0; replaces what was left) fail with
+ * -VG_ESTORE and the reason "injected failure" without writing anything, as a full disk
+ * makes them fail.  Any thread. */
+void vg_store_fail_commits (vg_store_t *s, int n);
+
 /* Read one value into out (replacing its contents). 0, -VG_ENOTFOUND or -VG_ESTORE. */
 int vg_store_get (vg_store_t *s, vg_cf_t cf, const void *k, size_t kl, vg_buf_t *out);
 

@@ -28,7 +28,8 @@ typedef struct {
     int64_t wake_at_mono;
 } s_sim_t;
 
-static const char *const s_keys[] = { "type", "seed", "sites", "cells_per_gnb", "scenario", "start", "interval", "end", "speed", NULL };
+static const char *const s_keys[] = { "type",  "seed", "sites", "cells_per_gnb", "scenario", "start",
+                                      "interval", "end", "speed", "site",          NULL };
 
 static int
 s_discard_device (void *ctx, const vg_device_t *d)
@@ -158,6 +159,12 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     sc.cells_per_gnb = (uint32_t) c->cells_per_gnb;
     sc.scenario = c->scenario && c->scenario[0] ? c->scenario : NULL;
     sc.interval_ms = c->interval_ms;
+    sc.site_prefix = c->site && c->site[0] ? c->site : NULL;
+    if (sc.site_prefix && (strlen (sc.site_prefix) > VG_SIM_SITE_PREFIX_MAX || strchr (sc.site_prefix, '/'))) {
+        snprintf (err, errlen, "site '%s': a sim site prefix has at most %d bytes and no '/'", sc.site_prefix,
+                  VG_SIM_SITE_PREFIX_MAX);
+        goto fail;
+    }
     if (vg_clock_parse (c->start, now, &sc.start_ms) < 0) {
         snprintf (err, errlen, "bad start time '%s'", c->start);
         goto fail;

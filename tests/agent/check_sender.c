@@ -30,6 +30,7 @@ typedef struct {
     uint64_t retry_seq;     /* answer this seq once with RETRY */
     uint64_t reject_seq;    /* answer this seq with REJECTED */
     uint64_t epoch;         /* from the last HELLO */
+    uint64_t acked;         /* acked_seq of the last HELLO */
     uint64_t seen[MAX_SEEN];/* batch seqs in arrival order */
     size_t nseen;
     int hellos, heartbeats;
@@ -164,6 +165,7 @@ s_peer_serve (s_peer_t *p)
             if (h->epoch != p->epoch)
                 p->committed = 0;
             p->epoch = h->epoch;
+            p->acked = h->acked_seq;
             vigil__hello__free_unpacked (h, NULL);
             if (!p->silent) {
                 Vigil__Welcome w = VIGIL__WELCOME__INIT;
@@ -395,6 +397,8 @@ START_TEST (returns_to_primary)
     /* The primary recovers: the sender goes back to it (idle, after primary_retry_ms)... */
     s_peers[0].silent = false;
     ck_assert (s_run_until (c_back_on_primary));
+    /* ...saying 1..3 were acknowledged (by the secondary), so the primary expects 4 next. */
+    ck_assert_uint_eq (s_peers[0].acked, 3);
     /* ...and new batches go there. */
     s_spool_batches (2);
     ck_assert (s_run_until (c_spool_empty));

@@ -183,8 +183,10 @@ mk_batch (const spec_t *sp, uint64_t seq, vg_buf_t *out)
     vg_buf_free (&chunk);
 }
 
-static void
-feed (vg_detect_stage_t *st, const spec_t *sp, uint64_t seq)
+/* Store the batch of sp as the server does, then hand it to the stage, whose next
+ * `fail` commits fail (store fault seam); the stage's return code. */
+static int
+feed_failing (vg_detect_stage_t *st, const spec_t *sp, uint64_t seq, int fail)
 {
     vg_buf_t b = VG_BUF_INIT;
     mk_batch (sp, seq, &b);
@@ -194,8 +196,17 @@ feed (vg_detect_stage_t *st, const spec_t *sp, uint64_t seq)
     ck_assert_int_eq (vg_store_commit (s_store, t, NULL, 0), 0);
     vg_ingest_commit (s_ingest);
     vg_store_txn_destroy (&t);
-    ck_assert_int_eq (vg_detect_stage_process (st, b.data, b.len, 0), 0);
+    vg_store_fail_commits (s_store, fail);
+    int rc = vg_detect_stage_process (st, b.data, b.len, 0);
+    vg_store_fail_commits (s_store, 0);
     vg_buf_free (&b);
+    return rc;
+}
+
+static void
+feed (vg_detect_stage_t *st, const spec_t *sp, uint64_t seq)
+{
+    ck_assert_int_eq (feed_failing (st, sp, seq, 0), 0);
 }
 
 /* ---- stored alerts ---- */
@@ -279,6 +290,35 @@ START_TEST (alerts_stored)
     ck_assert_ptr_nonnull (strstr (r->json[0], r->uid[0]));
     ck_assert_ptr_nonnull (strstr (r->json[1], "203.0.113.7"));
     free (r);
+}
+END_TEST
+
+/* The store refuses the stage's commit (a full disk): the alert records are kept and go in
+ * with the next commit that succeeds, not lost. */
+START_TEST (failed_commit_keeps_alerts)
+{
+    vg_detect_stage_t *st = stage ();
+    ev_t evs[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", "user=bob", "class=acl", NULL } } };
+    spec_t sp = { "lab/r1", evs, 1, 0, 0, 0 };
+    ck_assert_int_lt (feed_failing (st, &sp, 1, 1000), 0);
+    vg_detect_stage_stats_t s;
+    vg_detect_stage_stats (st, &s);
+    ck_assert_uint_ge (s.commit_errors, 1);
+    ck_assert_uint_eq (s.alerts_lost, 0);
+    rec_t *r = stored ();
+    ck_assert_int_eq (r->n, 0);
+    free (r);
+    ev_t later[] = { { T0 + 2000, VG_EV_LOGIN, { "user=ops", "source=10.255.0.9", "method=ssh", "result=success", NULL } } };
+    spec_t sp2 = { "lab/r2", later, 1, 0, 0, 0 };
+    feed (st, &sp2, 2); /* nothing of its own to write: the kept records are committed */
+    vg_detect_stage_stats (st, &s);
+    ck_assert_uint_eq (s.alerts_lost, 0);
+    ck_assert_uint_eq (s.commits, 1);
+    r = stored ();
+    ck_assert_int_eq (count (r, "cc:lab/r1", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (r->n, 1);
+    free (r);
+    vg_detect_stage_destroy (&st);
 }
 END_TEST
 
@@ -1006,6 +1046,7 @@ vg_detect_stage_suite (void)
         const TTest *fn;
     } cases[] = {
         { "alerts_stored", alerts_stored },
+        { "failed_commit_keeps_alerts", failed_commit_keeps_alerts },
         { "restart", restart_continues_episodes },
         { "restart_cold", restart_without_state_is_cold },
         { "reload_adds_rule", reload_adds_rule_keeps_state },

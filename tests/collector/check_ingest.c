@@ -387,6 +387,44 @@ START_TEST (gap_refused_for_retry)
 }
 END_TEST
 
+/* An agent that failed over to another collector and came back: its HELLO says batches up
+ * to 5 were acknowledged (by the other one), so this collector, at 2, continues after 5;
+ * batch 6 is in sequence (without the resume it would be a gap forever: 3..5 never come). */
+START_TEST (agent_resumes_after_another_collector)
+{
+    vg_buf_t b = VG_BUF_INIT;
+    vg_ingest_result_t res;
+    s_build_simple ("a1", 1, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    s_build_simple ("a1", 2, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    s_build_simple ("a1", 6, &b);
+    ck_assert_int_eq (s_feed (&b, &res), VG_INGEST_GAP);
+    vg_store_txn_t *t = vg_store_txn_new (s_store);
+    ck_assert_int_eq (vg_ingest_agent_resume (s_in, "a1", 8, 5, T0, t), 0);  /* another epoch */
+    ck_assert_int_eq (vg_ingest_agent_resume (s_in, "zz", 7, 5, T0, t), 0);  /* unknown agent */
+    ck_assert_int_eq (vg_ingest_agent_resume (s_in, "a1", 7, 2, T0, t), 0);  /* nothing skipped */
+    ck_assert_uint_eq (vg_store_txn_count (t), 0);
+    ck_assert_int_eq (vg_ingest_agent_resume (s_in, "a1", 7, 5, T0, t), 1);
+    ck_assert_int_eq (vg_store_commit (s_store, t, NULL, 0), 0);
+    vg_store_txn_destroy (&t);
+    ck_assert_uint_eq (vg_ingest_stats (s_in)->resumes, 1);
+    uint64_t e, q;
+    vg_ingest_agent_state (s_in, "a1", &e, &q);
+    ck_assert_uint_eq (q, 5);
+    s_build_simple ("a1", 4, &b);
+    ck_assert_int_eq (s_feed (&b, &res), VG_INGEST_DUP); /* held elsewhere: acknowledged, not stored */
+    s_build_simple ("a1", 6, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_samples_stored (), 90);
+    /* The position is durable: a reload from the store keeps it. */
+    vg_ingest_rollback (s_in);
+    vg_ingest_agent_state (s_in, "a1", &e, &q);
+    ck_assert_uint_eq (q, 6);
+    vg_buf_free (&b);
+}
+END_TEST
+
 /* A rejected batch that was next in order consumes its sequence number (the agent drops it
  * and sends the next one): committed, the agent's position moves past it and nothing else
  * is stored; the following batch is accepted, not a gap. */
@@ -1043,7 +1081,7 @@ vg_ingest_suite (void)
 {
     Suite *s = suite_create ("ingest");
     const TTest *admit[] = {
-        valid_batch_admitted, duplicate_stores_nothing, gap_refused_for_retry,
+        valid_batch_admitted, duplicate_stores_nothing, gap_refused_for_retry, agent_resumes_after_another_collector,
         rejected_in_order_batch_consumes_its_seq, unknown_agent_refused, agents_replaced_by_reload,
         device_outside_acl_refused,
         time_window_enforced,

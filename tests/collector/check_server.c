@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "agent/batcher.h"
@@ -181,6 +182,18 @@ s_send_batch (void *d, uint64_t epoch, uint64_t seq)
     s_batch (epoch, seq, &b);
     vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, b.data, b.len);
     vg_buf_free (&b);
+}
+
+/* A batch with a readable header and nothing else (no string table): rejected. */
+static void
+s_send_headless (void *d, uint64_t epoch, uint64_t seq)
+{
+    Vigil__Batch b = VIGIL__BATCH__INIT;
+    b.agent_id = "a1";
+    b.epoch = epoch;
+    b.seq = seq;
+    uint8_t buf[64];
+    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, vigil__batch__pack (&b, buf));
 }
 
 /* What the store holds (read from this thread while the server runs: RocksDB is
@@ -393,18 +406,94 @@ START_TEST (rejected_batch_does_not_wedge_the_stream)
 {
     void *d = s_first_batch ();
     /* seq 2: a readable header, no string table -> REJECTED; the sender drops it. */
-    Vigil__Batch b = VIGIL__BATCH__INIT;
-    b.agent_id = "a1";
-    b.epoch = 7;
-    b.seq = 2;
-    uint8_t buf[64];
-    vg_test_send (d, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, buf, vigil__batch__pack (&b, buf));
+    s_send_headless (d, 7, 2);
     ck_assert_int_eq (s_ack (d).status, VIGIL__ACK_STATUS__ACK_STATUS_REJECTED);
     /* seq 3 is what the sender sends next. */
     s_send_batch (d, 7, 3);
     s_ack_t a = s_ack (d);
     ck_assert_msg (a.status == VIGIL__ACK_STATUS__ACK_STATUS_OK, "seq 3 after a rejected seq 2: status %d (%s)",
                    a.status, a.reason);
+    zmq_close (d);
+}
+END_TEST
+
+static bool
+s_store_refused (const s_ack_t *a)
+{
+    return a->status == VIGIL__ACK_STATUS__ACK_STATUS_RETRY && strstr (a->reason, "store not writable") != NULL;
+}
+
+/* Send batch (7, seq) with send until the answer is not "store not writable" (the server
+ * tries the store again a second after a failed commit); that answer. */
+static s_ack_t
+s_resend_until_tried (void *d, void (*send) (void *, uint64_t, uint64_t), uint64_t seq)
+{
+    int64_t deadline = vg_clock_mono_ms () + WAIT_MS;
+    for (;;) {
+        send (d, 7, seq);
+        s_ack_t a = s_ack (d);
+        if (!s_store_refused (&a) || vg_clock_mono_ms () > deadline)
+            return a;
+        struct timespec ts = { 0, 100 * 1000000L };
+        nanosleep (&ts, NULL);
+    }
+}
+
+/* A commit that fails (a full disk) acknowledges nothing: RETRY with the batch's epoch and
+ * seq (the agent keeps it), nothing stored, nothing counted as stored.  Within the next
+ * second the batch is answered RETRY unread; then the server tries the store again and the
+ * batch is stored once. */
+START_TEST (store_failure_not_acknowledged)
+{
+    void *d = s_first_batch ();
+    vg_store_fail_commits (s_fx.store, 1);
+    s_send_batch (d, 7, 2);
+    s_ack_t a = s_ack (d);
+    ck_assert_msg (s_store_refused (&a), "status %d (%s)", a.status, a.reason);
+    ck_assert_ptr_nonnull (strstr (a.reason, "injected failure"));
+    ck_assert_uint_eq (a.epoch, 7);
+    ck_assert_uint_eq (a.seq, 2);
+    ck_assert_uint_eq (s_stored_seq (), 1);
+    /* At once again: not tried (and so not read), still answered with its epoch and seq. */
+    s_send_batch (d, 7, 2);
+    a = s_ack (d);
+    ck_assert_msg (s_store_refused (&a), "status %d (%s)", a.status, a.reason);
+    ck_assert_uint_eq (a.epoch, 7);
+    ck_assert_uint_eq (a.seq, 2);
+    a = s_resend_until_tried (d, s_send_batch, 2);
+    ck_assert_msg (a.status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !a.duplicate, "status %d (%s)", a.status,
+                   a.reason);
+    ck_assert_uint_eq (s_stored_seq (), 2);
+    ck_assert_int_eq (s_stored_samples (), 2 * 30);
+    zmq_close (d);
+    vg_test_server_stop (&s_fx);
+    const vg_server_stats_t *st = vg_server_stats (s_fx.srv);
+    ck_assert_uint_eq (st->commit_errors, 1);
+    ck_assert_uint_ge (st->deferred, 1);
+    ck_assert_uint_eq (st->store_writable, 1);
+    ck_assert_ptr_null (vg_server_store_error (s_fx.srv));
+    ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->batches, 2);
+    ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->samples, 2 * 30);
+    ck_assert_int_eq (atomic_load (&s_committed), 2);
+}
+END_TEST
+
+/* A rejected batch consumes its seq in the group's commit; when that commit fails the
+ * rejection is not final either (RETRY): were it dropped by the agent, its seq would be a
+ * gap nothing fills.  Tried again, it is rejected for good and the stream goes on. */
+START_TEST (rejection_in_a_failed_commit_is_retried)
+{
+    void *d = s_first_batch ();
+    vg_store_fail_commits (s_fx.store, 1);
+    s_send_headless (d, 7, 2);
+    s_ack_t a = s_ack (d);
+    ck_assert_msg (s_store_refused (&a), "status %d (%s)", a.status, a.reason);
+    a = s_resend_until_tried (d, s_send_headless, 2);
+    ck_assert_msg (a.status == VIGIL__ACK_STATUS__ACK_STATUS_REJECTED, "status %d (%s)", a.status, a.reason);
+    s_send_batch (d, 7, 3);
+    a = s_ack (d);
+    ck_assert_msg (a.status == VIGIL__ACK_STATUS__ACK_STATUS_OK, "seq 3: status %d (%s)", a.status, a.reason);
+    ck_assert_uint_eq (s_stored_seq (), 3);
     zmq_close (d);
 }
 END_TEST
@@ -423,7 +512,8 @@ vg_server_suite (void)
 {
     const TTest *tests[] = {
         hello_welcome, ack_means_durable, gap_gets_retry, malformed_counted, heartbeat_echoed,
-        listen_failure_reported, rejected_batch_does_not_wedge_the_stream,
+        listen_failure_reported, rejected_batch_does_not_wedge_the_stream, store_failure_not_acknowledged,
+        rejection_in_a_failed_commit_is_retried,
     };
     return vg_test_suite ("server", "server", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

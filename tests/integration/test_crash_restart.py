@@ -35,20 +35,9 @@ def body(h):
     assert kills >= 2, f"agent finished before the collector could be killed twice ({kills})"
     assert h.wait_exit("a1", 300) == 0, "agent did not drain"
 
-    out = h.vigil("sim", "--seed", "3", "--sites", "4", "--interval", "60s", "--start", START, "--end", END)
-    exp = sum(1 for l in out.stdout.splitlines() if '"type"' not in l)
-    exp_events = sum(1 for l in out.stdout.splitlines() if '"type"' in l)
-    rows = h.query_json(f"{h.dir}/c-store", "--from", START, "--to", END)
-    keys = set()
-    for r in rows:
-        k = (r["device"], r["path"], tuple(sorted(r["labels"].items())), r["ts_ms"])
-        assert k not in keys, f"duplicate sample {k}"
-        keys.add(k)
-    assert len(rows) == exp, f"stored {len(rows)} samples, sent {exp} (after {kills} kills)"
-    ev = h.vigil("query", "--store", f"{h.dir}/c-store", "--events", "--format", "json", "--from", START, "--to", END)
-    nev = sum(1 for l in ev.stdout.splitlines() if l)
-    assert nev == exp_events, f"stored {nev} events, sent {exp_events}"
-    print(f"{len(rows)} samples and {nev} events exactly once after {kills} SIGKILLs")
+    sim = ["--seed", "3", "--sites", "4", "--interval", "60s", "--start", START, "--end", END]
+    n, nev = h.assert_sim_stored_once(f"{h.dir}/c-store", sim, START, END)
+    print(f"{n} samples and {nev} events exactly once after {kills} SIGKILLs")
 
 
 run("crash_restart", body)

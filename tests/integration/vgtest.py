@@ -26,11 +26,11 @@ def args():
     return a
 
 
-def scrape_metrics(port):
-    """The collector's /metrics on 127.0.0.1:port as {sample name with labels: value}, or
-    None while nothing answers."""
+def scrape_metrics(port, host="127.0.0.1"):
+    """A daemon's /metrics on host:port as {sample name with labels: value}, or None while
+    nothing answers."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+        with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=2) as r:
             text = r.read().decode()
     except OSError:
         return None
@@ -65,6 +65,15 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def read_text(path):
+    """A log file's text ("" while it does not exist)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def wait_for(cond, timeout, what, interval=0.05):
@@ -248,11 +257,7 @@ class Harness:
             raise AssertionError(f"{key} still running after {timeout}s; log:\n{self.log(key)[-3000:]}")
 
     def log(self, key):
-        try:
-            with open(os.path.join(self.dir, f"{key}.log"), errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(os.path.join(self.dir, f"{key}.log"))
 
     def metrics(self, port):
         return scrape_metrics(port)
@@ -266,6 +271,24 @@ class Harness:
     def query_json(self, store, *extra):
         r = self.vigil("query", "--store", store, "--format", "json", *extra)
         return [json.loads(l) for l in r.stdout.splitlines() if l]
+
+    def assert_sim_stored_once(self, store, sim_args, start, end):
+        """Assert that store holds, in [start, end), exactly the samples and events that
+        `vigil sim *sim_args` prints, none twice.  Returns (samples, events)."""
+        out = self.vigil("sim", *sim_args)
+        exp = sum(1 for l in out.stdout.splitlines() if '"type"' not in l)
+        exp_events = sum(1 for l in out.stdout.splitlines() if '"type"' in l)
+        rows = self.query_json(store, "--from", start, "--to", end)
+        keys = set()
+        for r in rows:
+            k = (r["device"], r["path"], tuple(sorted(r["labels"].items())), r["ts_ms"])
+            assert k not in keys, f"duplicate sample {k}"
+            keys.add(k)
+        assert len(rows) == exp, f"stored {len(rows)} samples, the simulator produced {exp}"
+        ev = self.vigil("query", "--store", store, "--events", "--format", "json", "--from", start, "--to", end)
+        nev = sum(1 for l in ev.stdout.splitlines() if l)
+        assert nev == exp_events, f"stored {nev} events, the simulator produced {exp_events}"
+        return len(rows), nev
 
     def stop_all(self):
         """SIGTERM every process still running; return [(key, exit status)] of those that did

@@ -548,12 +548,73 @@ START_TEST (generation_rate)
 }
 END_TEST
 
+/* The first samples of one step: device ids and values. */
+typedef struct {
+    char dev[64][48];
+    double v[64];
+    size_t n;
+} s_first_t;
+
+static int
+s_first_sample (void *ctx, const vg_point_t *p)
+{
+    s_first_t *f = ctx;
+    if (f->n < 64) {
+        snprintf (f->dev[f->n], sizeof f->dev[f->n], "%s", p->device);
+        f->v[f->n++] = p->value;
+    }
+    return 0;
+}
+
+/* A site prefix renames every site (core included) and keeps every value; a prefix with a
+ * '/' or longer than VG_SIM_SITE_PREFIX_MAX is refused. */
+START_TEST (site_prefix)
+{
+    vg_sim_cfg_t cfg;
+    vg_sim_cfg_defaults (&cfg);
+    cfg.sites = 2;
+    vg_sim_t *a = vg_sim_new (&cfg, NULL);
+    char pfx[] = "east-";
+    cfg.site_prefix = pfx;
+    vg_sim_t *b = vg_sim_new (&cfg, NULL);
+    pfx[0] = 'X'; /* borrowed only while vg_sim_new runs */
+    ck_assert_ptr_nonnull (a);
+    ck_assert_ptr_nonnull (b);
+    ck_assert_uint_eq (vg_sim_device_count (a), vg_sim_device_count (b));
+    ck_assert_ptr_nonnull (vg_sim_device_profile (b, "east-site001/gnb1"));
+    ck_assert_ptr_null (vg_sim_device_profile (b, "site001/gnb1"));
+    static s_first_t fa, fb;
+    memset (&fa, 0, sizeof fa);
+    memset (&fb, 0, sizeof fb);
+    vg_sink_t ka = { &fa, NULL, s_first_sample, s_count_event };
+    vg_sink_t kb = { &fb, NULL, s_first_sample, s_count_event };
+    ck_assert_int_gt (vg_sim_step (a, &ka), 0);
+    ck_assert_int_gt (vg_sim_step (b, &kb), 0);
+    ck_assert_uint_eq (fa.n, 64);
+    ck_assert_uint_eq (fb.n, 64);
+    for (size_t i = 0; i < fa.n; i++) {
+        char want[64];
+        snprintf (want, sizeof want, "east-%s", fa.dev[i]);
+        ck_assert_str_eq (fb.dev[i], want);
+        ck_assert (fa.v[i] == fb.v[i]);
+    }
+    vg_sim_destroy (&a);
+    vg_sim_destroy (&b);
+    int err = 0;
+    cfg.site_prefix = "a/b";
+    ck_assert_ptr_null (vg_sim_new (&cfg, &err));
+    ck_assert_int_eq (err, -VG_EINVAL);
+    cfg.site_prefix = "0123456789abcdef"; /* 16 bytes */
+    ck_assert_ptr_null (vg_sim_new (&cfg, &err));
+}
+END_TEST
+
 Suite *
 vg_sim_suite (void)
 {
     const TTest *tests[] = {
         defaults_fleet, bad_config, deterministic, sink_error_retry, end_and_interval, rop_rates,
-        week_realism, generation_rate,
+        week_realism, generation_rate, site_prefix,
     };
     return vg_test_suite ("sim", "sim", tests, sizeof tests / sizeof tests[0], 240, NULL, NULL);
 }
