@@ -228,9 +228,10 @@ s_on_ack (vg_sender_t *s, const uint8_t *p, size_t len, int64_t now)
             s->retry_after_ms = now + 200;
             vg_log_rl (&s->rl, VG_LOG_WARN, "sender", "collector asked to retry batch %llu: %s",
                        (unsigned long long) a->seq, a->reason ? a->reason : "");
-            /* Handshake again before resending: the collector learns how far this epoch was
-             * acknowledged (elsewhere too) and says what it holds. */
-            if (s->state == S_READY)
+            /* The collector waits for batches that are no longer here (another collector
+             * acknowledged them, and its position was lost with a failed commit, say):
+             * handshake again so it learns how far the epoch was acknowledged. */
+            if (s->state == S_READY && a->expected_seq && a->expected_seq < vg_spool_first (s->spool))
                 s_hello (s, now);
             break;
         }

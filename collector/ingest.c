@@ -594,6 +594,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
      * crashed collector's socket buffer, say) would let the agent forget N+1. */
     if (agent && agent->epoch == b->epoch && b->seq != agent->seq + 1) {
         in->stats.gaps++;
+        res->expected_seq = agent->seq + 1;
         snprintf (res->reason, sizeof res->reason, "expected seq %llu", (unsigned long long) agent->seq + 1);
         return VG_INGEST_GAP;
     }

@@ -57,6 +57,7 @@ typedef struct {
     uint64_t seq;
     uint32_t samples;
     uint32_t samples_rejected;
+    uint64_t expected_seq;     /* VG_INGEST_GAP: the seq this collector takes next */
     char reason[200];          /* why rejected (or why samples were dropped) */
 } vg_ingest_result_t;
 

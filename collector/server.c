@@ -32,6 +32,7 @@ typedef struct {
     Vigil__AckStatus status;
     uint64_t epoch, seq;
     bool duplicate;
+    uint64_t expected_seq; /* RETRY of a gap: the seq expected next */
     char reason[200];
     zmq_msg_t batch;      /* kept until after the commit, for the commit callback */
     bool has_batch;
@@ -230,6 +231,7 @@ s_send_ack (vg_server_t *srv, const s_pending_t *p)
     ack.seq = p->seq;
     ack.status = p->status;
     ack.duplicate = p->duplicate;
+    ack.expected_seq = p->expected_seq;
     ack.reason = (char *) p->reason;
     uint8_t buf[512];
     size_t n = vigil__ack__get_packed_size (&ack);
@@ -451,6 +453,7 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         p->duplicate = true;
     } else if (rc == VG_INGEST_GAP) {
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
+        p->expected_seq = res.expected_seq;
         snprintf (p->reason, sizeof p->reason, "%s", res.reason);
     } else if (rc == -VG_ENOMEM) {
         /* The txn may hold part of this batch: abandon the whole group; agents resend. */

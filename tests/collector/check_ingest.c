@@ -364,6 +364,7 @@ START_TEST (gap_refused_for_retry)
     s_build_simple ("a1", 3, &b);
     ck_assert_int_eq (s_feed (&b, &res), VG_INGEST_GAP);
     ck_assert_ptr_nonnull (strstr (res.reason, "expected seq 2"));
+    ck_assert_uint_eq (res.expected_seq, 2);
     ck_assert_uint_eq (s_digest (), before);
     ck_assert_uint_eq (vg_ingest_stats (s_in)->gaps, 1);
     uint64_t e, q;
