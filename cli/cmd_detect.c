@@ -132,14 +132,17 @@ s_score (s_scorer_t *sc, int64_t ts, double v)
     return 0.0;
 }
 
-/* Parse --param KEY=VALUE: key into key[65], value pointer in *val.  Returns 0 or -1. */
+/* Parse --param KEY=VALUE: key into key[65], value pointer in *val.  Returns 0, or 2 after
+ * a message. */
 static int
 s_split_param (const char *p, char key[65], const char **val)
 {
     const char *eq = strchr (p, '=');
     size_t kl = eq ? (size_t) (eq - p) : 0;
-    if (!eq || kl == 0 || kl > 64 || strspn (p, "abcdefghijklmnopqrstuvwxyz0123456789_") != kl)
-        return -1;
+    if (!eq || kl == 0 || kl > 64 || strspn (p, "abcdefghijklmnopqrstuvwxyz0123456789_") != kl) {
+        fprintf (stderr, "vigil detect: --param '%s' is not KEY=VALUE\n", p);
+        return 2;
+    }
     memcpy (key, p, kl);
     key[kl] = '\0';
     *val = eq + 1;
@@ -154,10 +157,9 @@ s_setup_onset (s_scorer_t *sc, const char *const *params, size_t nparams)
     for (size_t i = 0; i < nparams; i++) {
         char key[65];
         const char *val;
-        if (s_split_param (params[i], key, &val) < 0) {
-            fprintf (stderr, "vigil detect: --param '%s' is not KEY=VALUE\n", params[i]);
-            return 2;
-        }
+        int rc = s_split_param (params[i], key, &val);
+        if (rc)
+            return rc;
         char *end;
         errno = 0;
         double d = strtod (val, &end);
@@ -188,10 +190,9 @@ s_setup_engine (s_scorer_t *sc, const char *detector, const char *const *params,
     for (size_t i = 0; i < nparams; i++) {
         char key[65];
         const char *val;
-        if (s_split_param (params[i], key, &val) < 0) {
-            fprintf (stderr, "vigil detect: --param '%s' is not KEY=VALUE\n", params[i]);
-            return 2;
-        }
+        int rc = s_split_param (params[i], key, &val);
+        if (rc)
+            return rc;
         n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, "%s%s: ", i ? ", " : " ", key);
         s_yaml_str (yaml, sizeof yaml, &n, val);
     }
