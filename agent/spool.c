@@ -235,19 +235,43 @@ s_random_epoch (void)
     return v ? v : 1;
 }
 
+/* ---- file framing shared by the state file and batch files ---- */
+
+/* Both kinds of file begin with magic (4 bytes), format version, header length (le16 each)
+ * and epoch (le64), and end their header with the crc32c of the bytes before it. */
+static void
+s_frame_begin (uint8_t *b, const char *magic, uint16_t hlen, uint64_t epoch)
+{
+    memcpy (b, magic, 4);
+    vg_le16 (b + 4, S_VERSION);
+    vg_le16 (b + 6, hlen);
+    vg_le64 (b + 8, epoch);
+}
+
+static void
+s_frame_seal (uint8_t *b, uint16_t hlen)
+{
+    vg_le32 (b + hlen - 4, vg_crc32c (0, b, hlen - 4));
+}
+
+/* Whether b (hlen bytes) is a sealed header of that magic, version and length. */
+static bool
+s_frame_ok (const uint8_t *b, const char *magic, uint16_t hlen)
+{
+    return memcmp (b, magic, 4) == 0 && vg_get_le16 (b + 4) == S_VERSION && vg_get_le16 (b + 6) == hlen
+           && vg_get_le32 (b + hlen - 4) == vg_crc32c (0, b, hlen - 4);
+}
+
 /* ---- state file ---- */
 
 static int
 s_state_write (vg_spool_t *s, uint64_t acked, uint64_t next)
 {
     uint8_t b[S_STATE_LEN];
-    memcpy (b, S_STATE_MAGIC, 4);
-    vg_le16 (b + 4, S_VERSION);
-    vg_le16 (b + 6, S_STATE_LEN);
-    vg_le64 (b + 8, s->epoch);
+    s_frame_begin (b, S_STATE_MAGIC, S_STATE_LEN, s->epoch);
     vg_le64 (b + 16, acked);
     vg_le64 (b + 24, next);
-    vg_le32 (b + 32, vg_crc32c (0, b, 32));
+    s_frame_seal (b, S_STATE_LEN);
     int rc = s_write_atomic (s, S_STATE_TMP, S_STATE_NAME, b, sizeof b, NULL, 0);
     if (rc == 0)
         s->persisted_next = next;
@@ -267,8 +291,7 @@ s_state_read (vg_spool_t *s, uint64_t *epoch, uint64_t *acked, uint64_t *next)
     close (fd);
     if (n < 0)
         return -VG_EIO;
-    if (n != S_STATE_LEN || memcmp (b, S_STATE_MAGIC, 4) != 0 || vg_get_le16 (b + 4) != S_VERSION
-        || vg_get_le16 (b + 6) != S_STATE_LEN || vg_get_le32 (b + 32) != vg_crc32c (0, b, 32))
+    if (n != S_STATE_LEN || !s_frame_ok (b, S_STATE_MAGIC, S_STATE_LEN))
         return -VG_ECRC;
     *epoch = vg_get_le64 (b + 8);
     *acked = vg_get_le64 (b + 16);
@@ -285,8 +308,7 @@ s_state_read (vg_spool_t *s, uint64_t *epoch, uint64_t *acked, uint64_t *next)
 static int
 s_header_check (const uint8_t *h, uint64_t seq, uint64_t *epoch_out, uint32_t *len, uint32_t *crc)
 {
-    if (memcmp (h, S_MAGIC, 4) != 0 || vg_get_le16 (h + 4) != S_VERSION || vg_get_le16 (h + 6) != S_HDR_LEN
-        || vg_get_le32 (h + 36) != vg_crc32c (0, h, 36) || vg_get_le64 (h + 16) != seq || vg_get_le64 (h + 8) == 0)
+    if (!s_frame_ok (h, S_MAGIC, S_HDR_LEN) || vg_get_le64 (h + 16) != seq || vg_get_le64 (h + 8) == 0)
         return -VG_ECRC;
     *epoch_out = vg_get_le64 (h + 8);
     *len = vg_get_le32 (h + 24);
@@ -721,15 +743,12 @@ vg_spool_put (vg_spool_t *s, uint64_t seq, const void *data, size_t len)
     if (rc < 0)
         return rc;
     uint8_t h[S_HDR_LEN];
-    memcpy (h, S_MAGIC, 4);
-    vg_le16 (h + 4, S_VERSION);
-    vg_le16 (h + 6, S_HDR_LEN);
-    vg_le64 (h + 8, s->epoch);
+    s_frame_begin (h, S_MAGIC, S_HDR_LEN, s->epoch);
     vg_le64 (h + 16, seq);
     vg_le32 (h + 24, (uint32_t) len);
     vg_le32 (h + 28, vg_crc32c (0, data, len));
     vg_le32 (h + 32, 0);
-    vg_le32 (h + 36, vg_crc32c (0, h, 36));
+    s_frame_seal (h, S_HDR_LEN);
     char tmp[S_NAME_MAX], name[S_NAME_MAX];
     s_batch_name (tmp, sizeof tmp, seq, true);
     s_batch_name (name, sizeof name, seq, false);

@@ -123,14 +123,8 @@ s_dev_note (vg_detect_feed_t *f, const vg_device_t *in)
     if (!d) {
         if (f->ndevs >= (f->cfg.max_devices ? f->cfg.max_devices : 100000))
             return NULL;
-        if (f->ndevs == f->capdevs) {
-            size_t nc = f->capdevs ? f->capdevs * 2 : 64;
-            s_dev_t *nd = realloc (f->devs, nc * sizeof *nd);
-            if (!nd)
-                return NULL;
-            f->devs = nd;
-            f->capdevs = nc;
-        }
+        if (vg_array_reserve ((void **) &f->devs, &f->capdevs, f->ndevs + 1, sizeof *f->devs) < 0)
+            return NULL;
         /* A hash collision with another id leaves that id's entry reachable only by scan;
          * it is still saved and re-declared correctly (ids are compared, never assumed). */
         d = &f->devs[f->ndevs];

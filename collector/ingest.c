@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/arena.h"
+#include "common/array.h"
 #include "common/chunk.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -109,14 +110,8 @@ s_agent_find (const vg_ingest_t *in, const char *id)
 static s_agent_t *
 s_agent_add (vg_ingest_t *in, const char *id, const vg_agent_acl_t *acl)
 {
-    if (in->nagents == in->agents_cap) {
-        size_t ncap = in->agents_cap ? in->agents_cap * 2 : 16;
-        s_agent_t *na = realloc (in->agents, ncap * sizeof *na);
-        if (!na)
-            return NULL;
-        in->agents = na;
-        in->agents_cap = ncap;
-    }
+    if (vg_array_reserve ((void **) &in->agents, &in->agents_cap, in->nagents + 1, sizeof *in->agents) < 0)
+        return NULL;
     s_agent_t *a = &in->agents[in->nagents];
     memset (a, 0, sizeof *a);
     a->id = strdup (id);

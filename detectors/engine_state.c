@@ -110,17 +110,33 @@ s_get_s (s_rd_t *r, char *buf, size_t size)
     r->p += n;
 }
 
+/* n raw bytes into out; too few left sets err and leaves out as it was. */
+static void
+s_get_raw (s_rd_t *r, void *out, size_t n)
+{
+    if (r->err || r->end - r->p < (ptrdiff_t) n) {
+        r->err = 1;
+        return;
+    }
+    memcpy (out, r->p, n);
+    r->p += n;
+}
+
 static double
 s_get_d (s_rd_t *r)
 {
     double d = 0;
-    if (r->err || r->end - r->p < (ptrdiff_t) sizeof d) {
-        r->err = 1;
-        return 0;
-    }
-    memcpy (&d, r->p, sizeof d);
-    r->p += sizeof d;
-    return d;
+    s_get_raw (r, &d, sizeof d);
+    return r->err ? 0 : d;
+}
+
+/* A 64-bit id as written by s_put_id; 0 once err is set. */
+static uint64_t
+s_get_id (s_rd_t *r)
+{
+    uint64_t id = 0;
+    s_get_raw (r, &id, 8);
+    return r->err ? 0 : id;
 }
 
 /* The rule with that id, or NULL when there is none or its state must not be restored
@@ -271,13 +287,7 @@ vg_engine_load_fresh (vg_engine_t *e, const uint8_t *p, size_t len, const uint8_
     }
     n = s_get_u (&r);
     for (uint64_t i = 0; i < n && !r.err; i++) {
-        uint64_t id = 0;
-        if (r.end - r.p < 8) {
-            r.err = 1;
-            break;
-        }
-        memcpy (&id, r.p, 8);
-        r.p += 8;
+        uint64_t id = s_get_id (&r);
         int64_t ts = s_get_i (&r);
         vg_engine__series_t *s = vg_engine__ser_find (e, id);
         if (s && !r.err && ts > s->last_ts)
@@ -286,16 +296,9 @@ vg_engine_load_fresh (vg_engine_t *e, const uint8_t *p, size_t len, const uint8_
     n = s_get_u (&r);
     for (uint64_t i = 0; i < n && !r.err; i++) {
         char rid[256];
-        uint64_t sid = 0, bl;
         s_get_s (&r, rid, sizeof rid);
         s_get_s (&r, a, sizeof a);
-        if (r.err || r.end - r.p < 8) {
-            r.err = 1;
-            break;
-        }
-        memcpy (&sid, r.p, 8);
-        r.p += 8;
-        bl = s_get_u (&r);
+        uint64_t sid = s_get_id (&r), bl = s_get_u (&r);
         if (r.err || bl > (uint64_t) (r.end - r.p)) {
             r.err = 1;
             break;
@@ -332,20 +335,10 @@ vg_engine_load_fresh (vg_engine_t *e, const uint8_t *p, size_t len, const uint8_
         ikey[0] = '\0';
         if (has_inst) {
             s_get_s (&r, ikey, sizeof ikey);
-            if (r.err || r.end - r.p < 8) {
-                r.err = 1;
-                break;
-            }
-            memcpy (&isid, r.p, 8);
-            r.p += 8;
+            isid = s_get_id (&r);
         }
         s_get_s (&r, did, sizeof did);
-        if (r.err || r.end - r.p < 8) {
-            r.err = 1;
-            break;
-        }
-        memcpy (&sid, r.p, 8);
-        r.p += 8;
+        sid = s_get_id (&r);
         uint64_t fl = s_get_u (&r), sev = s_get_u (&r);
         int64_t t[6];
         for (int k = 0; k < 6; k++)
@@ -438,13 +431,7 @@ vg_engine_load_fresh (vg_engine_t *e, const uint8_t *p, size_t len, const uint8_
             uint64_t np = s_get_u (&r);
             for (uint64_t k = 0; k < np && !r.err; k++) {
                 vg_engine__pend_t x = { NULL, 0, 0, 0 };
-                uint64_t id = 0;
-                if (r.end - r.p < 8) {
-                    r.err = 1;
-                    break;
-                }
-                memcpy (&id, r.p, 8);
-                r.p += 8;
+                uint64_t id = s_get_id (&r);
                 x.ts = s_get_i (&r);
                 x.v = s_get_d (&r);
                 x.s = r.err ? NULL : vg_engine__ser_find (e, id);
@@ -456,14 +443,8 @@ vg_engine_load_fresh (vg_engine_t *e, const uint8_t *p, size_t len, const uint8_
     }
     n = s_get_u (&r);
     for (uint64_t i = 0; i < n && !r.err; i++) {
-        uint64_t id = 0;
         char name[VG_MAX_PATH_LEN];
-        if (r.end - r.p < 8) {
-            r.err = 1;
-            break;
-        }
-        memcpy (&id, r.p, 8);
-        r.p += 8;
+        uint64_t id = s_get_id (&r);
         s_get_s (&r, name, sizeof name);
         vg_engine__series_t *s = r.err ? NULL : vg_engine__ser_find (e, id);
         if (s && !s->stream->src->name[0])
