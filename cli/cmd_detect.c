@@ -149,74 +149,31 @@ s_split_param (const char *p, char key[65], const char **val)
     return 0;
 }
 
-/* Takes the i-th --param (the whole text in param, split into key and val).  Returns 0, or 2
- * after a message. */
-typedef int (*s_param_fn) (void *ctx, size_t i, const char *key, const char *val, const char *param);
-
-/* Split each --param in order and hand it to fn, stopping at the first failure.  Returns 0,
- * or 2 after a message. */
-static int
-s_each_param (const char *const *params, size_t nparams, s_param_fn fn, void *ctx)
-{
-    for (size_t i = 0; i < nparams; i++) {
-        char key[65];
-        const char *val;
-        int rc = s_split_param (params[i], key, &val);
-        if (rc == 0)
-            rc = fn (ctx, i, key, val, params[i]);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* s_param_fn: set one onset parameter in ctx (a vg_onset_cfg_t). */
-static int
-s_onset_param (void *ctx, size_t i, const char *key, const char *val, const char *param)
-{
-    (void) i;
-    char *end;
-    errno = 0;
-    double d = strtod (val, &end);
-    if (!*val || *end || errno || vg_onset_cfg_set (ctx, key, d) < 0) {
-        fprintf (stderr, "vigil detect: --param '%s': unknown onset parameter or value out of range (try --help)\n",
-                 param);
-        return 2;
-    }
-    return 0;
-}
-
 /* Set up the onset scorer from --param values.  Returns 0, or 2 after a message. */
 static int
 s_setup_onset (s_scorer_t *sc, const char *const *params, size_t nparams)
 {
     vg_onset_cfg_default (&sc->ocfg);
-    int rc = s_each_param (params, nparams, s_onset_param, &sc->ocfg);
-    if (rc)
-        return rc;
+    for (size_t i = 0; i < nparams; i++) {
+        char key[65];
+        const char *val;
+        int rc = s_split_param (params[i], key, &val);
+        if (rc)
+            return rc;
+        char *end;
+        errno = 0;
+        double d = strtod (val, &end);
+        if (!*val || *end || errno || vg_onset_cfg_set (&sc->ocfg, key, d) < 0) {
+            fprintf (stderr, "vigil detect: --param '%s': unknown onset parameter or value out of range (try --help)\n",
+                     params[i]);
+            return 2;
+        }
+    }
     if (vg_onset_cfg_check (&sc->ocfg) < 0) {
         fprintf (stderr, "vigil detect: onset parameters inconsistent (zlo must be below zcap)\n");
         return 2;
     }
     vg_onset_init (&sc->ost);
-    return 0;
-}
-
-/* A rule set being written as YAML (n may pass the size: then it did not fit). */
-typedef struct {
-    char text[8192];
-    size_t n;
-} s_yaml_t;
-
-/* s_param_fn: append "key: \"val\"" to the params map of ctx (an s_yaml_t). */
-static int
-s_yaml_param (void *ctx, size_t i, const char *key, const char *val, const char *param)
-{
-    s_yaml_t *y = ctx;
-    (void) param;
-    y->n += (size_t) snprintf (y->text + y->n, y->n < sizeof y->text ? sizeof y->text - y->n : 0, "%s%s: ",
-                               i ? ", " : " ", key);
-    s_yaml_str (y->text, sizeof y->text, &y->n, val);
     return 0;
 }
 
@@ -226,20 +183,26 @@ static int
 s_setup_engine (s_scorer_t *sc, const char *detector, const char *const *params, size_t nparams,
                 vg_rules_t **rules)
 {
-    s_yaml_t y;
-    y.n = (size_t) snprintf (y.text, sizeof y.text,
-                             "rules:\n  - id: detect\n    detector: %s\n    match: { path: [\"*\"] }\n    params: {",
-                             detector);
-    int rc = s_each_param (params, nparams, s_yaml_param, &y);
-    if (rc)
-        return rc;
-    y.n += (size_t) snprintf (y.text + y.n, y.n < sizeof y.text ? sizeof y.text - y.n : 0, " }\n");
-    if (y.n >= sizeof y.text) {
+    char yaml[8192];
+    size_t n = (size_t) snprintf (yaml, sizeof yaml,
+                                  "rules:\n  - id: detect\n    detector: %s\n    match: { path: [\"*\"] }\n    params: {",
+                                  detector);
+    for (size_t i = 0; i < nparams; i++) {
+        char key[65];
+        const char *val;
+        int rc = s_split_param (params[i], key, &val);
+        if (rc)
+            return rc;
+        n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, "%s%s: ", i ? ", " : " ", key);
+        s_yaml_str (yaml, sizeof yaml, &n, val);
+    }
+    n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, " }\n");
+    if (n >= sizeof yaml) {
         fprintf (stderr, "vigil detect: parameters too long\n");
         return 2;
     }
     char err[512];
-    if (vg_rules_parse (y.text, y.n, "--param", rules, err, sizeof err) < 0) {
+    if (vg_rules_parse (yaml, n, "--param", rules, err, sizeof err) < 0) {
         fprintf (stderr, "vigil detect: %s\n", err);
         return 2;
     }
