@@ -2,7 +2,10 @@
 `catalog` scenario: incidents of every kind) at full speed from two agents with the same
 identity and input.  The reference runs the default rules without c03-mirror-session
 throughout; the other starts with the same rules and, while the data streams in, gets the
-full default file and a SIGHUP, later a malformed file and another SIGHUP.
+full default file and a SIGHUP, later a malformed file and another SIGHUP.  Three days take
+about two seconds at full speed, faster than a reload is picked up (the server's tick), so
+the live agent is held (SIGSTOP) once its simulation has passed the middle of the data and
+let go (SIGCONT) when the reload is logged: the reload lands mid-stream on every machine.
   * the reload is applied mid-stream and logged (rule added, the others unchanged);
   * the rules that did not change produce exactly the reference's alert records (uid,
     activity, data time): none lost, none duplicated across the reload;
@@ -16,7 +19,7 @@ import signal
 from vgtest import free_port, run, wait_for
 
 START, END = "2026-11-01T00:00:00Z", "2026-11-04T00:00:00Z"
-END_MS = 1793750400000
+START_MS, MID_MS, END_MS = 1793491200000, 1793620800000, 1793750400000
 ADDED = "c03-mirror-session"
 
 
@@ -26,6 +29,17 @@ def without_rule(text, rule_id):
     start = next(i for i, l in enumerate(lines) if l.strip() == f"- id: {rule_id}")
     end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("- id:")), len(lines))
     return "".join(lines[:start] + lines[end:])
+
+
+def position(spool):
+    """How far the sim input has delivered into the spool (its progress record's next step,
+    ms; 0 before the first)."""
+    try:
+        with open(f"{spool}/input-0.sim") as f:
+            words = f.read().split()
+        return int(words[words.index("next") + 1])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def alerts(h, store):
@@ -65,18 +79,24 @@ def body(h):
     for key in ("live", "ref"):
         h.agent(f"agent-{key}", agent_config(h, f"agent-{key}", cols[key][0]), "--exit-when-done")
 
-    # Mid-stream: the full rules and a SIGHUP.
+    # Mid-stream: hold the live agent past the middle of the data, the full rules, a SIGHUP.
     lport, lm, lstore = cols["live"]
-    wait_for(lambda: (h.metrics(lm) or {}).get('vigil_batches_total{result="accepted"}', 0) >= 100, 120,
-             "100 batches at the live collector")
-    h.write("live-rules.yaml", full)
-    h.procs["live"].send_signal(signal.SIGHUP)
-    m = wait_for(lambda: re.search(r"rules reloaded from \S+ at data time \S+ \((\d+)\): (\d+) rules, (\d+) unchanged "
-                                   r"\(state kept\), 1 added \[" + ADDED + r"\], 0 changed \[\] \(start cold\), 0 removed",
-                                   h.log("live")), 60, "the reload line")
+    agent = h.procs["agent-live"]
+    wait_for(lambda: position(f"{h.dir}/agent-live-spool") >= MID_MS or agent.poll() is not None, 120,
+             "the live agent's simulation past the middle of the data", interval=0.002)
+    agent.send_signal(signal.SIGSTOP)
+    try:
+        assert agent.poll() is None, "the live agent finished before it could be held mid-stream"
+        h.write("live-rules.yaml", full)
+        h.procs["live"].send_signal(signal.SIGHUP)
+        m = wait_for(lambda: re.search(r"rules reloaded from \S+ at data time \S+ \((\d+)\): (\d+) rules, (\d+) "
+                                       r"unchanged \(state kept\), 1 added \[" + ADDED + r"\], 0 changed \[\] \(start "
+                                       r"cold\), 0 removed", h.log("live")), 60, "the reload line")
+    finally:
+        agent.send_signal(signal.SIGCONT)
     reload_ms = int(m.group(1))
     assert int(m.group(2)) == nfull and int(m.group(3)) == nfull - 1, m.group(0)
-    assert 0 < reload_ms < END_MS - 6 * 3600000, f"the reload came too late in the data ({reload_ms})"
+    assert START_MS + 6 * 3600000 < reload_ms < END_MS - 6 * 3600000, f"the reload is not mid-stream ({reload_ms})"
 
     for key in ("live", "ref"):
         assert h.wait_exit(f"agent-{key}", 600) == 0, f"agent {key} failed"
