@@ -12,6 +12,7 @@
 #include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "common/err.h"
+#include "common/file_read.h"
 #include "decode/gnmi.h"
 #include "decode/huawei_gpb.h"
 #include "decode/format.h"
@@ -110,34 +111,11 @@ s_parse_port_map (const char *text, vg_pcap_port_t *ports, s_port_arg_t *args, s
 static int
 s_read_file (const char *path, vg_buf_t *b)
 {
-    FILE *f = strcmp (path, "-") ? fopen (path, "rb") : stdin;
-    if (!f) {
-        fprintf (stderr, "vigil decode: %s: %s\n", path, strerror (errno));
-        return -VG_EIO;
-    }
-    int rc = 0;
-    for (;;) {
-        if (b->len >= DECODE_MAX_FILE) {
-            fprintf (stderr, "vigil decode: %s: larger than %u MiB\n", path, DECODE_MAX_FILE >> 20);
-            rc = -VG_ETOOBIG;
-            break;
-        }
-        if (vg_buf_reserve (b, 65536) < 0) {
-            rc = -VG_ENOMEM;
-            break;
-        }
-        size_t n = fread (b->data + b->len, 1, 65536, f);
-        b->len += n;
-        if (n < 65536) {
-            if (ferror (f)) {
-                fprintf (stderr, "vigil decode: %s: read error\n", path);
-                rc = -VG_EIO;
-            }
-            break;
-        }
-    }
-    if (f != stdin)
-        fclose (f);
+    int rc = vg_file_read (path, DECODE_MAX_FILE, b);
+    if (rc == -VG_ETOOBIG)
+        fprintf (stderr, "vigil decode: %s: larger than %u MiB\n", path, DECODE_MAX_FILE >> 20);
+    else if (rc < 0)
+        fprintf (stderr, "vigil decode: %s: %s\n", path, rc == -VG_EIO ? strerror (errno) : vg_strerror (rc));
     return rc;
 }
 

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "detectors/engine.h"
 #include "common/err.h"
+#include "common/file_read.h"
 #include "common/hash.h"
 #include "detectors/rules.h"
 #include "sim/sim.h"
@@ -388,40 +389,17 @@ s_key_cmp (const void *a, const void *b)
 
 /* ---- command -------------------------------------------------------------------------- */
 
+/* The whole file (at most 64 MiB), NUL-terminated, its length in *len; NULL on an error. */
 static char *
 s_slurp (const char *path, size_t *len)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            size_t nc = cap ? cap * 2 : 65536;
-            char *nb = realloc (buf, nc);
-            if (!nb || nc > (64u << 20)) {
-                free (nb ? nb : buf);
-                fclose (f);
-                return NULL;
-            }
-            buf = nb;
-            cap = nc;
-        }
-        size_t r = fread (buf + n, 1, 4096, f);
-        n += r;
-        if (r < 4096)
-            break;
-    }
-    int bad = ferror (f);
-    fclose (f);
-    if (bad) {
-        free (buf);
+    vg_buf_t b = VG_BUF_INIT;
+    if (vg_file_read (path, 64u << 20, &b) < 0) {
+        vg_buf_free (&b);
         return NULL;
     }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
+    *len = b.len;
+    return (char *) b.data;
 }
 
 int

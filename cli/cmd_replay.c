@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/err.h"
+#include "common/file_read.h"
 #include "common/pointer.h"
 #include "common/version.h"
 #include "detectors/rules.h"
@@ -55,21 +56,12 @@ s_help (FILE *f)
              S_DEFAULT_RULES);
 }
 
-/* Read a whole (small) file into b, NUL-terminated.  0 or -VG_EIO / -VG_ETOOBIG / -VG_ENOMEM. */
+/* Read a whole (small) file into b, NUL-terminated (the NUL counted in b->len).  0 or
+ * -VG_EIO / -VG_ETOOBIG / -VG_ENOMEM. */
 static int
 s_read (const char *path, vg_buf_t *b)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return -VG_EIO;
-    char chunk[65536];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread (chunk, 1, sizeof chunk, f)) > 0)
-        rc = b->len + n > S_MAX_RULES ? -VG_ETOOBIG : vg_buf_append (b, chunk, n);
-    if (rc == 0 && ferror (f))
-        rc = -VG_EIO;
-    fclose (f);
+    int rc = vg_file_read (path, S_MAX_RULES, b);
     return rc ? rc : vg_buf_append (b, "", 1);
 }
 

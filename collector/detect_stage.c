@@ -19,6 +19,7 @@
 
 #include "common/clock.h"
 #include "common/err.h"
+#include "common/file_read.h"
 #include "common/log.h"
 #include "detectors/rules.h"
 #include "detectors/rules_diff.h"
@@ -317,23 +318,19 @@ vg_detect_stage_process (vg_detect_stage_t *st, const uint8_t *batch, size_t len
 static char *
 s_read_file (const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f) {
+    vg_buf_t b = VG_BUF_INIT;
+    int rc = vg_file_read (path, S_MAX_RULES_BYTES, &b);
+    if (rc == -VG_EIO && !b.data) {
         snprintf (err, errlen, "detect.rules: cannot open '%s': %s", path, strerror (errno));
         return NULL;
     }
-    char *buf = malloc (S_MAX_RULES_BYTES + 1);
-    size_t n = buf ? fread (buf, 1, S_MAX_RULES_BYTES + 1, f) : 0;
-    int bad = !buf || ferror (f) || n > S_MAX_RULES_BYTES;
-    fclose (f);
-    if (bad) {
+    if (rc < 0) {
         snprintf (err, errlen, "detect.rules: cannot read '%s' (or larger than %u bytes)", path, S_MAX_RULES_BYTES);
-        free (buf);
+        vg_buf_free (&b);
         return NULL;
     }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
+    *len = b.len;
+    return (char *) b.data; /* NUL-terminated; the caller frees it */
 }
 
 typedef struct {

@@ -18,6 +18,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/file_read.h"
 #include "common/listen_addr.h"
 #include "common/log.h"
 #include "common/private_file.h"
@@ -50,22 +51,18 @@ static const char *const s_keys[] = { "type",    "listen",   "username", "passwo
 static char *
 s_read_pem (const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f) {
+    vg_buf_t b = VG_BUF_INIT;
+    int rc = vg_file_read (path, VES_MAX_PEM, &b);
+    if (rc == -VG_EIO && !b.data) {
         snprintf (err, errlen, "cannot open %s: %s", path, strerror (errno));
         return NULL;
     }
-    char *p = malloc (VES_MAX_PEM + 1);
-    size_t n = p ? fread (p, 1, VES_MAX_PEM + 1, f) : 0;
-    bool bad = !p || ferror (f) || n == 0 || n > VES_MAX_PEM;
-    fclose (f);
-    if (bad) {
+    if (rc < 0 || b.len == 0) {
         snprintf (err, errlen, "cannot read %s (empty, unreadable or over 1 MiB)", path);
-        free (p);
+        vg_buf_free (&b);
         return NULL;
     }
-    p[n] = '\0';
-    return p;
+    return (char *) b.data; /* NUL-terminated by vg_file_read; the caller frees it */
 }
 
 static enum MHD_Result
