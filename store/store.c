@@ -317,7 +317,7 @@ vg_store_txn_destroy (vg_store_txn_t **self_p)
 static void
 s_pending_clear (vg_store_txn_t *t)
 {
-    if (!t->nkeys)
+    if (!t->nkeys && !t->by_key.count) /* a key may be indexed before its chunk fails to fit */
         return;
     t->nkeys = t->nops = 0;
     t->chunks.len = 0;

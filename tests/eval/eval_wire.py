@@ -381,9 +381,11 @@ def score(labels, alerts, manifest, start, end, grace_ms):
             why = "signal not carried by the wire formats"
         elif not on_wire:
             why = "the devices' wire format does not carry this signal (or they send nothing)"
-        elif l["detector"] == "X01" and len(on_wire) < x01_needs(fleet.get(l.get("entity", ""), 0)):
-            why = (f"only {len(on_wire)} of its devices carry the signal on the wire; a common mode in a "
-                   f"fleet of {fleet.get(l.get('entity', ''), 0)} needs {x01_needs(fleet.get(l.get('entity', ''), 0))}")
+        elif l["detector"] == "X01":
+            n = fleet.get(l.get("entity", ""), 0)
+            if len(on_wire) < x01_needs(n):
+                why = (f"only {len(on_wire)} of its devices carry the signal on the wire; a common mode in a "
+                       f"fleet of {n} needs {x01_needs(n)}")
         audit.append({"id": label_key(l), "type": l["type"], "detector": l["detector"], "benign": l["benign"],
                       "scored": why is None, "why": why or "", "devices": on_wire})
         if why is None:
