@@ -80,6 +80,8 @@ static const vg_metric_t s_kafka[] = {
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"staged\"", NULL, staged, VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"produced\"", NULL, produced, VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"resent\"", NULL, resent, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"already_delivered\"", NULL, already_delivered,
+           VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"delivered\"", NULL, delivered, VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"not_staged\"", NULL, render_errors, VG_METRIC_U64),
     S_KAF ("vigil_kafka_errors_total", "counter", "kind=\"delivery\"", NULL, delivery_errors, VG_METRIC_U64),
