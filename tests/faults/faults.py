@@ -293,14 +293,29 @@ def down_case(h, o):
     return result
 
 
-def spool_full_case(h, o):
+def spool_full_case(h, o, disk=False):
     """The spool limited to 1 MiB (about ten batches) and no collector running, the sim at
     speed: max with more than that to send: the sim must pause (nothing dropped, no gap
-    event) until a collector acknowledges, then finish."""
+    event) until a collector acknowledges, then finish.  disk: no limit, the spool's own
+    file system (a 1.5 MiB tmpfs) fills instead; skipped without root (mount)."""
     end_ms = SIM_START_MS + o.spool_hours * 3600 * 1000
     end = iso(end_ms)
-    run = Run(h, sim_input(o, SIM_START, end, "60s", "max"), spool="  max_bytes: 1MiB\n")
+    run = Run(h, sim_input(o, SIM_START, end, "60s", "max"), spool="" if disk else "  max_bytes: 1MiB\n")
     sent = run.expected(o.sites, "60s", SIM_START, end)
+    if disk:
+        os.makedirs(run.spool, exist_ok=True)
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1536k,mode=0700", "tmpfs", run.spool],
+                           capture_output=True, text=True)
+        if m.returncode != 0:
+            return {"skipped": f"cannot mount a tmpfs for the spool ({m.stderr.strip() or 'needs root'})"}
+    try:
+        return spool_full_run(h, run, sent, end_ms, end)
+    finally:
+        if disk:
+            subprocess.run(["umount", "-l", run.spool], capture_output=True)
+
+
+def spool_full_run(h, run, sent, end_ms, end):
     run.start_agent()
     # The sim stops advancing (paused), or reaches its end (it did not pause).
     seen = {"pos": -1, "since": time.monotonic()}
@@ -329,6 +344,8 @@ CASES = {
     "alternate": ("agent and collector SIGKILL alternately", lambda h, o: kill_case(h, o, ["a1", "c"])),
     "collector_down": ("collector down, then drain", down_case),
     "spool_full": ("spool limit full (1 MiB), sim at speed: max", spool_full_case),
+    "spool_disk_full": ("spool disk full (1.5 MiB tmpfs), sim at speed: max",
+                        lambda h, o: spool_full_case(h, o, disk=True)),
 }
 
 
@@ -336,7 +353,7 @@ def describe(name, o, r):
     title = CASES[name][0]
     if name == "collector_down":
         return f"{title} ({o.down:g} s, {r['spooled_batches']} batches spooled)"
-    if name == "spool_full":
+    if name in ("spool_full", "spool_disk_full"):
         return f"{title}, {r['spooled_batches']} batches spooled"
     return f"{title} ×{r['faults']}"
 
@@ -385,6 +402,10 @@ def main():
         ok = False
         try:
             r = CASES[name][1](h, o)
+            if "skipped" in r:
+                print(f"{name}: SKIPPED: {r['skipped']}", flush=True)
+                ok = True
+                continue
             why = failures(name, r)
             leftover = h.stop_all()
             if leftover:
