@@ -338,6 +338,48 @@ def spool_full_run(h, run, sent, end_ms, end):
     return result
 
 
+def live_drop_case(h, o):
+    """A realtime sim of 150 sites (a live input: it cannot wait) with the spool limited to 1 MiB and
+    the collector down o.down seconds: batches that do not fit are dropped, and the gap events
+    the agent sends afterwards must account for exactly what was dropped (never silently)."""
+    lead, tail = 5, 10
+    now = int(time.time())
+    start_ms = now * 1000
+    end_ms = (now + lead + int(o.down) + tail + 5) * 1000
+    start, end = iso(start_ms), iso(end_ms)
+    o10 = argparse.Namespace(**{**vars(o), "sites": 150})
+    run = Run(h, sim_input(o10, start, end, "1s"), spool="  max_bytes: 1MiB\n",
+              batch="batch:\n  max_age: 1s\n")
+    sent = run.expected(150, "1s", start, end)
+    run.start_collector()
+    run.start_agent()
+    wait_for(lambda: time.time() >= now + lead and run.position() > now * 1000, 60, "agent streaming live")
+    h.kill("c")
+    time.sleep(o.down)  # the fault itself: the spool fills, later batches are dropped
+    t0 = time.monotonic()
+    h.collector("c", run.ccfg)
+    run.recover(t0, 0)
+    rc = h.wait_exit("a1", (end_ms / 1000 - time.time()) + 120)
+    result = {"faults": 1, "wanted": 1, "agent_exit": rc, "recovery": run.recoveries[0],
+              "recovery_median": run.recoveries[0], "gaps_expected": True}
+    result.update(count(sent, run.export(start, end)))
+    ev = count_gap_events(run, start, end)
+    result["gap_events_dropped"] = ev
+    return result
+
+
+def count_gap_events(run, start, end):
+    """Events the gap records say were dropped."""
+    r = run.h.vigil("query", "--store", run.store, "--events", "--format", "json", "--from", start, "--to", end)
+    n = 0
+    for line in r.stdout.splitlines():
+        if line.strip():
+            o = json.loads(line)
+            if "gap" in o:
+                n += o["gap"]["events"]
+    return n
+
+
 CASES = {
     "collector_kill": ("collector SIGKILL", lambda h, o: kill_case(h, o, ["c"])),
     "agent_kill": ("agent SIGKILL", lambda h, o: kill_case(h, o, ["a1"])),
@@ -346,6 +388,7 @@ CASES = {
     "spool_full": ("spool limit full (1 MiB), sim at speed: max", spool_full_case),
     "spool_disk_full": ("spool disk full (1.5 MiB tmpfs), sim at speed: max",
                         lambda h, o: spool_full_case(h, o, disk=True)),
+    "live_drop": ("live input, spool limit full (1 MiB), collector down", live_drop_case),
 }
 
 
@@ -353,6 +396,8 @@ def describe(name, o, r):
     title = CASES[name][0]
     if name == "collector_down":
         return f"{title} ({o.down:g} s, {r['spooled_batches']} batches spooled)"
+    if name == "live_drop":
+        return f"{title} {o.down:g} s (dropped, told by gaps: the last column)"
     if name in ("spool_full", "spool_disk_full"):
         return f"{title}, {r['spooled_batches']} batches spooled"
     return f"{title} ×{r['faults']}"
@@ -386,6 +431,15 @@ def failures(name, r):
         for kind in ("samples", "events"):
             if r[f"{k}_{kind}"]:
                 why.append(f"{r[f'{k}_{kind}']} {kind} {k}")
+    if r.get("gaps_expected"):
+        # A live input drops what does not fit: every loss told by a gap event, exactly.
+        if not r["lost_samples"]:
+            why.append("nothing was dropped (the case did not fill the spool)")
+        if r["gap_samples"] != r["lost_samples"]:
+            why.append(f"gap events account for {r['gap_samples']} samples, {r['lost_samples']} were lost")
+        if r["gap_events_dropped"] != r["lost_events"]:
+            why.append(f"gap events account for {r['gap_events_dropped']} events, {r['lost_events']} were lost")
+        return [w for w in why if not w.endswith(("samples lost", "events lost"))]
     if r["gaps"]:
         why.append(f"{r['gaps']} gap events")
     return why
