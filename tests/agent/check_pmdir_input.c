@@ -13,6 +13,7 @@
 #include "agent/input.h"
 #include "common/err.h"
 #include "tests/support/capture_sink.h"
+#include "tests/support/input_host.h"
 #include "tests/support/tmpdir.h"
 
 #define NFILES 3
@@ -20,7 +21,9 @@
 #define NITEMS (NFILES * PER_FILE)
 
 static char s_dir[64], s_in[128], s_done[128];
-static bool s_held, s_throttled;
+static bool s_held;
+static bool h_held (uint64_t epoch, uint64_t seq);
+static vg_test_host_t s_host = { false, h_held };
 
 /* The simulated agent: items since the last put wait in `batch`; a put made moves them to
  * `stored`.  A put is made before item put_at[i] (items counted from 0 over the run). */
@@ -42,7 +45,7 @@ setup (void)
     snprintf (s_done, sizeof s_done, "%s/done", s_dir);
     ck_assert_int_eq (mkdir (s_in, 0700), 0);
     ck_assert_int_eq (mkdir (s_done, 0700), 0);
-    s_throttled = false;
+    s_host.throttled = false;
 }
 
 static void
@@ -83,31 +86,9 @@ s_write_files (void)
     }
 }
 
-static size_t
-h_pending (void *arg)
-{
-    (void) arg;
-    return 0;
-}
-
-static int
-h_flush (void *arg)
-{
-    (void) arg;
-    return 0;
-}
-
 static bool
-h_throttled (void *arg)
+h_held (uint64_t epoch, uint64_t seq)
 {
-    (void) arg;
-    return s_throttled;
-}
-
-static bool
-h_held (void *arg, uint64_t epoch, uint64_t seq)
-{
-    (void) arg;
     ck_assert_uint_eq (epoch, 7);
     ck_assert_uint_ge (seq, 1);
     return s_held;
@@ -128,7 +109,7 @@ s_new (bool done_dir)
     vg_test_capture_t scratch;
     vg_test_capture_init (&scratch);
     vg_sink_t sink = vg_test_capture_sink (&scratch);
-    vg_input_env_t env = { &c, 0, s_dir, 1u << 20, &sink, { NULL, h_pending, h_flush, h_throttled, h_held } };
+    vg_input_env_t env = { &c, 0, s_dir, 1u << 20, &sink, vg_test_input_host (&s_host) };
     char err[256] = "";
     vg_input_t *in = vg_input_new (&env, err, sizeof err);
     ck_assert_msg (in != NULL, "%s", err);
@@ -262,14 +243,14 @@ START_TEST (pauses_while_throttled)
     memset (&a, 0, sizeof a);
     a.put_at[0] = a.put_at[1] = INT32_MAX;
     a.in = s_new (true);
-    s_throttled = true;
+    s_host.throttled = true;
     vg_sink_t sink = { &a, s_a_device, s_a_sample, s_a_event };
     int64_t now = (int64_t) time (NULL) * 1000;
     for (int64_t mono = 0; mono < 10000; mono += 1000)
         ck_assert_int_eq (vg_input_service (a.in, now, mono, &sink), 0);
     ck_assert_int_eq (a.n, 0);
     ck_assert (!vg_input_done (a.in));
-    s_throttled = false;
+    s_host.throttled = false;
     s_run (&a);
     ck_assert_int_eq (a.n, NITEMS);
     vg_input_destroy (&a.in);

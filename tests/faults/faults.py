@@ -265,21 +265,27 @@ def kill_case(h, o, order):
     return result
 
 
-def down_case(h, o):
+def down_case(h, o, drop=False):
     """A realtime sim (one step a second) from a minute ago; the collector is killed once the
-    agent streams, kept down o.down seconds, restarted; the sim ends a few seconds later."""
+    agent streams, kept down o.down seconds, restarted; the sim ends a few seconds later.
+    drop: 150 sites from now and a 1 MiB spool, so the live input must drop what does not
+    fit, and the gap events the agent sends afterwards must account for exactly what was
+    dropped (never silently)."""
     lead, tail = 5, 10
     now = int(time.time())
-    start_ms = (now - 60) * 1000
+    sites = 150 if drop else o.sites
+    start_ms = now * 1000 if drop else (now - 60) * 1000
     end_ms = (now + lead + int(o.down) + tail + 5) * 1000
     start, end = iso(start_ms), iso(end_ms)
-    run = Run(h, sim_input(o, start, end, "1s"))
-    sent = run.expected(o.sites, "1s", start, end)
+    inputs = sim_input(argparse.Namespace(**{**vars(o), "sites": sites}), start, end, "1s")
+    run = (Run(h, inputs, spool="  max_bytes: 1MiB\n", batch="batch:\n  max_age: 1s\n") if drop
+           else Run(h, inputs))
+    sent = run.expected(sites, "1s", start, end)
     run.start_collector()
     run.start_agent()
     # Streaming in step with the clock (the minute of backlog delivered), then the fault.
-    wait_for(lambda: time.time() >= now + lead and run.position() > now * 1000 and len(run.held()) <= 1, 60,
-             "agent streaming live")
+    wait_for(lambda: time.time() >= now + lead and run.position() > now * 1000 and (drop or len(run.held()) <= 1),
+             60, "agent streaming live")
     h.kill("c")
     time.sleep(o.down)  # the fault itself
     spooled = len(run.held())
@@ -290,6 +296,9 @@ def down_case(h, o):
     result = {"faults": 1, "wanted": 1, "agent_exit": rc, "recovery": run.recoveries[0],
               "recovery_median": run.recoveries[0], "spooled_batches": spooled}
     result.update(count(sent, run.export(start, end)))
+    if drop:
+        result["gaps_expected"] = True
+        result["gap_events_dropped"] = count_gap_events(run, start, end)
     return result
 
 
@@ -338,36 +347,6 @@ def spool_full_run(h, run, sent, end_ms, end):
     return result
 
 
-def live_drop_case(h, o):
-    """A realtime sim of 150 sites (a live input: it cannot wait) with the spool limited to 1 MiB and
-    the collector down o.down seconds: batches that do not fit are dropped, and the gap events
-    the agent sends afterwards must account for exactly what was dropped (never silently)."""
-    lead, tail = 5, 10
-    now = int(time.time())
-    start_ms = now * 1000
-    end_ms = (now + lead + int(o.down) + tail + 5) * 1000
-    start, end = iso(start_ms), iso(end_ms)
-    o10 = argparse.Namespace(**{**vars(o), "sites": 150})
-    run = Run(h, sim_input(o10, start, end, "1s"), spool="  max_bytes: 1MiB\n",
-              batch="batch:\n  max_age: 1s\n")
-    sent = run.expected(150, "1s", start, end)
-    run.start_collector()
-    run.start_agent()
-    wait_for(lambda: time.time() >= now + lead and run.position() > now * 1000, 60, "agent streaming live")
-    h.kill("c")
-    time.sleep(o.down)  # the fault itself: the spool fills, later batches are dropped
-    t0 = time.monotonic()
-    h.collector("c", run.ccfg)
-    run.recover(t0, 0)
-    rc = h.wait_exit("a1", (end_ms / 1000 - time.time()) + 120)
-    result = {"faults": 1, "wanted": 1, "agent_exit": rc, "recovery": run.recoveries[0],
-              "recovery_median": run.recoveries[0], "gaps_expected": True}
-    result.update(count(sent, run.export(start, end)))
-    ev = count_gap_events(run, start, end)
-    result["gap_events_dropped"] = ev
-    return result
-
-
 def count_gap_events(run, start, end):
     """Events the gap records say were dropped."""
     r = run.h.vigil("query", "--store", run.store, "--events", "--format", "json", "--from", start, "--to", end)
@@ -388,7 +367,7 @@ CASES = {
     "spool_full": ("spool limit full (1 MiB), sim at speed: max", spool_full_case),
     "spool_disk_full": ("spool disk full (1.5 MiB tmpfs), sim at speed: max",
                         lambda h, o: spool_full_case(h, o, disk=True)),
-    "live_drop": ("live input, spool limit full (1 MiB), collector down", live_drop_case),
+    "live_drop": ("live input, spool limit full (1 MiB), collector down", lambda h, o: down_case(h, o, drop=True)),
 }
 
 
