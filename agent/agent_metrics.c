@@ -11,10 +11,9 @@
 #include "common/log.h"
 #include "common/metrics_http.h"
 
-#define S_N(t) (sizeof (t) / sizeof (t)[0])
-#define S_IN(fam, type, field) { fam, type, NULL, NULL, offsetof (vg_agent_input_metrics_t, field), VG_METRIC_U64 }
-#define S_DEC(fam, field) { fam, "counter", NULL, NULL, offsetof (vg_decode_stats_t, field), VG_METRIC_U64 }
-#define S_AG(fam, type, labels, field, repr) { fam, type, labels, NULL, offsetof (vg_agent_metrics_snapshot_t, field), repr }
+#define S_IN(fam, type, field) VG_METRIC_ROW (vg_agent_input_metrics_t, fam, type, NULL, NULL, field, VG_METRIC_U64)
+#define S_DEC(fam, field) VG_METRIC_ROW (vg_decode_stats_t, fam, "counter", NULL, NULL, field, VG_METRIC_U64)
+#define S_AG(fam, type, labels, field, repr) VG_METRIC_ROW (vg_agent_metrics_snapshot_t, fam, type, labels, NULL, field, repr)
 
 /* Per input (label input="..."): what it delivered into the batcher. */
 static const vg_metric_t s_input[] = {
@@ -118,10 +117,9 @@ s_kind_counters (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t *snap)
 size_t
 vg_agent_metrics_render (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t *snap)
 {
-    if (out->size == 0)
+    if (!vg_metrics_begin (out))
         return 0;
-    out->buf[out->len < out->size ? out->len : out->size - 1] = '\0';
-    vg_metrics_render (out, s_agent, S_N (s_agent), snap);
+    vg_metrics_render (out, s_agent, VG_METRICS_N (s_agent), snap);
     s_info (out, snap);
     /* Instances: every input for s_input, those that decode for s_decode. */
     char labels[VG_AGENT_METRICS_MAX_INPUTS][160];
@@ -134,8 +132,8 @@ vg_agent_metrics_render (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t
         if (in->has_decode)
             dec[nd++] = (vg_metric_instance_t) { &in->decode, labels[i] };
     }
-    vg_metrics_render_each (out, s_input, S_N (s_input), all, n);
-    vg_metrics_render_each (out, s_decode, S_N (s_decode), dec, nd);
+    vg_metrics_render_each (out, s_input, VG_METRICS_N (s_input), all, n);
+    vg_metrics_render_each (out, s_decode, VG_METRICS_N (s_decode), dec, nd);
     s_kind_counters (out, snap);
     return out->len;
 }
