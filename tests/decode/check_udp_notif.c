@@ -376,25 +376,33 @@ START_TEST (timeouts_caps_and_gaps)
 }
 END_TEST
 
+/* Feed one unsegmented datagram of media type mt from ODID 9 (message id) around text. */
+static int
+s_feed_whole (fix_t *f, int mt, uint32_t id, const char *text)
+{
+    uint8_t d[2048];
+    size_t l = s_dgram (d, mt, 9, id, -1, 0, text, strlen (text));
+    return s_feed (f, d, l);
+}
+
 START_TEST (media_types_and_notifications)
 {
     fix_t f;
     s_open (&f, NULL, NULL, 5);
-    uint8_t d[2048];
-    size_t l = s_dgram (d, 2, 9, 1, -1, 0, "<notification/>", 15);   /* YANG XML */
-    ck_assert_int_eq (s_feed (&f, d, l), 0);
+    ck_assert_int_eq (s_feed_whole (&f, 2, 1, "<notification/>"), 0);   /* YANG XML */
     ck_assert_uint_eq (f.st.undecoded, 1);
-    const char *sub = "{\"ietf-notification:notification\":{\"eventTime\":\"2024-01-01T00:00:00Z\","
-                      "\"ietf-subscribed-notifications:subscription-started\":{\"id\":1}}}";
-    l = s_dgram (d, 1, 9, 2, -1, 0, sub, strlen (sub));
-    ck_assert_int_eq (s_feed (&f, d, l), 0);
+    ck_assert_int_eq (s_feed_whole (&f, 1, 2,
+                                    "{\"ietf-notification:notification\":{\"eventTime\":\"2024-01-01T00:00:00Z\","
+                                    "\"ietf-subscribed-notifications:subscription-started\":{\"id\":1}}}"),
+                      0);
     ck_assert_uint_eq (f.st.undecoded, 2);
     ck_assert_uint_eq (f.st.messages, 2);
     /* No source: the device is named after the ODID; no eventTime: received time. */
-    const char *nt = "{\"ietf-notification:notification\":{\"ietf-yang-push:push-update\":{\"datastore-contents\":"
-                     "{\"openconfig-interfaces:interfaces\":{\"interface\":[{\"name\":\"e1\",\"state\":{\"counters\":{\"in-octets\":\"5\"}}}]}}}}}";
-    l = s_dgram (d, 1, 9, 3, -1, 0, nt, strlen (nt));
-    ck_assert_int_eq (s_feed (&f, d, l), 0);
+    ck_assert_int_eq (s_feed_whole (&f, 1, 3,
+                                    "{\"ietf-notification:notification\":{\"ietf-yang-push:push-update\":{\"datastore-contents\":"
+                                    "{\"openconfig-interfaces:interfaces\":{\"interface\":[{\"name\":\"e1\",\"state\":{\"counters\":"
+                                    "{\"in-octets\":\"5\"}}}]}}}}}"),
+                      0);
     ck_assert_uint_eq (f.c.n, 1);
     ck_assert_str_eq (f.c.r[0].device, "odid-9");
     ck_assert_str_eq (f.c.dev.vendor, "");   /* openconfig-* is not a vendor module */
@@ -402,8 +410,7 @@ START_TEST (media_types_and_notifications)
     ck_assert_str_eq (f.c.r[0].path, "openconfig-interfaces:interfaces/interface/state/counters/in-octets");
     /* The sink's error stops the walk and is returned as is. */
     f.c.fail_after = 1;
-    l = s_dgram (d, 1, 9, 4, -1, 0, JSON1, strlen (JSON1));
-    ck_assert_int_eq (s_feed (&f, d, l), -VG_EFULL);
+    ck_assert_int_eq (s_feed_whole (&f, 1, 4, JSON1), -VG_EFULL);
     s_close (&f);
 }
 END_TEST
