@@ -16,6 +16,7 @@
 #include "collector/ingest.h"
 #include "store/store.h"
 #include "proto/vigil.pb-c.h"
+#include "tests/support/batch_pack.h"
 #include "tests/support/tmpdir.h"
 
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z: outside the 00:00-05:00 change window */
@@ -176,10 +177,7 @@ mk_batch (const spec_t *sp, uint64_t seq, vg_buf_t *out)
     }
     b.n_events = sp->nev;
     b.events = evp;
-    size_t sz = vigil__batch__get_packed_size (&b);
-    vg_buf_reset (out);
-    ck_assert_int_eq (vg_buf_reserve (out, sz), 0);
-    out->len = vigil__batch__pack (&b, out->data);
+    vg_test_pack_batch (&b, out);
     vg_buf_free (&chunk);
 }
 
@@ -636,8 +634,7 @@ START_TEST (bad_batches_counted)
     ck_assert_ptr_nonnull (pb);
     pb->series[0]->n_state_names = 1; /* value 1 is now out of range */
     vg_buf_t b1 = VG_BUF_INIT;
-    ck_assert_int_eq (vg_buf_reserve (&b1, vigil__batch__get_packed_size (pb)), 0);
-    b1.len = vigil__batch__pack (pb, b1.data);
+    vg_test_pack_batch (pb, &b1);
     Vigil__Event e = VIGIL__EVENT__INIT, e2 = VIGIL__EVENT__INIT;
     e.device = 7; /* no such device */
     e2.type = (Vigil__EventType) 99;
@@ -647,8 +644,7 @@ START_TEST (bad_batches_counted)
     pb->events = ep;
     pb->n_events = 2;
     vg_buf_t b2 = VG_BUF_INIT;
-    ck_assert_int_eq (vg_buf_reserve (&b2, vigil__batch__get_packed_size (pb)), 0);
-    b2.len = vigil__batch__pack (pb, b2.data);
+    vg_test_pack_batch (pb, &b2);
     pb->events = old;
     pb->n_events = oldn;
     pb->series[0]->n_state_names = 2;
@@ -806,10 +802,7 @@ et_batch (const char *agent, int which, uint32_t source, uint64_t seq, int64_t w
     }
     b.n_series = ns;
     b.series = sp;
-    size_t sz = vigil__batch__get_packed_size (&b);
-    vg_buf_reset (out);
-    ck_assert_int_eq (vg_buf_reserve (out, sz), 0);
-    out->len = vigil__batch__pack (&b, out->data);
+    vg_test_pack_batch (&b, out);
     for (int j = 0; j < 4; j++)
         vg_buf_free (&chunks[j]);
 }
@@ -980,10 +973,7 @@ li_batch (uint64_t seq, int64_t t0, int n, vg_buf_t *out)
     s.chunk.len = chunk.len;
     b.n_series = 1;
     b.series = sp;
-    size_t sz = vigil__batch__get_packed_size (&b);
-    vg_buf_reset (out);
-    ck_assert_int_eq (vg_buf_reserve (out, sz), 0);
-    out->len = vigil__batch__pack (&b, out->data);
+    vg_test_pack_batch (&b, out);
     vg_buf_free (&chunk);
 }
 

@@ -18,6 +18,7 @@
 #include "proto/vigil.pb-c.h"
 #include "store/sample_merge.h"
 #include "store/store.h"
+#include "tests/support/batch_pack.h"
 #include "tests/support/tmpdir.h"
 #include "tests/support/suite.h"
 
@@ -977,10 +978,7 @@ s_mutated (const s_mutation_t *m, vg_buf_t *out)
     ck_assert_uint_eq (batch->n_events, 2);
     if (m)
         m->fn (batch, &t);
-    size_t n = vigil__batch__get_packed_size (batch);
-    vg_buf_reset (out);
-    ck_assert_int_eq (vg_buf_reserve (out, n), 0);
-    out->len = vigil__batch__pack (batch, out->data);
+    vg_test_pack_batch (batch, out);
     s_track_free (&t);
     vg_buf_free (&b);
 }
@@ -1029,8 +1027,7 @@ START_TEST (kind_change_refused)
     batch->n_strings = ns + 1;
     batch->series[0]->path = (uint32_t) ns;
     vg_buf_t m = VG_BUF_INIT;
-    ck_assert_int_eq (vg_buf_reserve (&m, vigil__batch__get_packed_size (batch)), 0);
-    m.len = vigil__batch__pack (batch, m.data);
+    vg_test_pack_batch (batch, &m);
     s_track_free (&t);
     s_expect_reject (m.data, m.len, -VG_EPROTO, "kind changed");
     vg_buf_free (&b);
