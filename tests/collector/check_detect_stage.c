@@ -828,23 +828,36 @@ et_cmp (const void *a, const void *b)
     return strcmp (a, b);
 }
 
+/* A store in s_dir/<sub> and a detect stage on it running rules_text (written to
+ * s_dir/<rules_file>) with cfg (its rules_path is filled in); the store in *store_p.
+ * Destroy the stage, then the store. */
+static vg_detect_stage_t *
+s_stage_in (const char *sub, const char *rules_file, const char *rules_text, vg_detect_stage_cfg_t *cfg,
+            vg_store_t **store_p)
+{
+    char dir[400], rules[420], err[512];
+    snprintf (dir, sizeof dir, "%s/%s", s_dir, sub);
+    snprintf (rules, sizeof rules, "%s/%s", s_dir, rules_file);
+    ck_assert_int_eq (vg_test_write_file (rules, rules_text, strlen (rules_text)), 0);
+    vg_store_cfg_t sc = { dir, VG_STORE_RW, 7200000, false, 0 };
+    *store_p = vg_store_open (&sc, err, sizeof err);
+    ck_assert_msg (*store_p != NULL, "%s", err);
+    cfg->rules_path = rules;
+    vg_detect_stage_t *st = vg_detect_stage_new (cfg, *store_p, err, sizeof err);
+    ck_assert_msg (st != NULL, "%s", err);
+    cfg->rules_path = NULL; /* a local of this function */
+    return st;
+}
+
 /* Run one feeding mode into a fresh store; returns the sorted alert lines joined. */
 static char *
 et_run (int mode, vg_detect_stage_stats_t *stats)
 {
-    char dir[400], rules[420], err[512];
-    snprintf (dir, sizeof dir, "%s/et%d", s_dir, mode);
-    snprintf (rules, sizeof rules, "%s/rules-et.yaml", s_dir);
-    FILE *f = fopen (rules, "w");
-    ck_assert_ptr_nonnull (f);
-    fputs (RULES_ET, f);
-    fclose (f);
-    vg_store_cfg_t sc = { dir, VG_STORE_RW, 7200000, false, 0 };
-    vg_store_t *store = vg_store_open (&sc, err, sizeof err);
-    ck_assert_msg (store != NULL, "%s", err);
-    vg_detect_stage_cfg_t cfg = { .rules_path = rules, .tick_ms = 10000, .lateness_ms = 30000 };
-    vg_detect_stage_t *st = vg_detect_stage_new (&cfg, store, err, sizeof err);
-    ck_assert_msg (st != NULL, "%s", err);
+    char sub[32];
+    snprintf (sub, sizeof sub, "et%d", mode);
+    vg_detect_stage_cfg_t cfg = { .tick_ms = 10000, .lateness_ms = 30000 };
+    vg_store_t *store;
+    vg_detect_stage_t *st = s_stage_in (sub, "rules-et.yaml", RULES_ET, &cfg, &store);
     et_out_t *o = calloc (1, sizeof *o);
     vg_detect_stage_on_alert (st, et_alert, o);
     vg_buf_t b = VG_BUF_INIT;
@@ -982,19 +995,9 @@ li_batch (uint64_t seq, int64_t t0, int n, vg_buf_t *out)
 static int
 li_run (int64_t offset_ms, int wait_ms, uint64_t *moves)
 {
-    char dir[400], rules[420], err[512];
-    snprintf (dir, sizeof dir, "%s/li%lld", s_dir, (long long) (offset_ms != 0));
-    snprintf (rules, sizeof rules, "%s/rules-li.yaml", s_dir);
-    FILE *f = fopen (rules, "w");
-    ck_assert_ptr_nonnull (f);
-    fputs (RULES_LI, f);
-    fclose (f);
-    vg_store_cfg_t sc = { dir, VG_STORE_RW, 7200000, false, 0 };
-    vg_store_t *store = vg_store_open (&sc, err, sizeof err);
-    ck_assert_msg (store != NULL, "%s", err);
-    vg_detect_stage_cfg_t cfg = { .rules_path = rules, .tick_ms = 100, .lateness_ms = 100, .live_idle_ms = 200 };
-    vg_detect_stage_t *st = vg_detect_stage_new (&cfg, store, err, sizeof err);
-    ck_assert_msg (st != NULL, "%s", err);
+    vg_detect_stage_cfg_t cfg = { .tick_ms = 100, .lateness_ms = 100, .live_idle_ms = 200 };
+    vg_store_t *store;
+    vg_detect_stage_t *st = s_stage_in (offset_ms != 0 ? "li1" : "li0", "rules-li.yaml", RULES_LI, &cfg, &store);
     li_hook_t *h = calloc (1, sizeof *h);
     vg_detect_stage_on_alert (st, li_alert, h);
     ck_assert_int_eq (vg_detect_stage_start (st), 0);
