@@ -237,6 +237,14 @@ s_feed (const vg_buf_t *b, vg_ingest_result_t *res)
     return s_feed_raw (s_in, b->data, b->len, res);
 }
 
+/* Build agent's simple batch seq (s_build_simple) into *b and feed it: s_feed's result. */
+static int
+s_feed_simple (const char *agent, uint64_t seq, vg_buf_t *b, vg_ingest_result_t *res)
+{
+    s_build_simple (agent, seq, b);
+    return s_feed (b, res);
+}
+
 /* Ingest without committing: an accepted batch is forgotten again (rollback reloads the
  * view from the store).  For sweeps over many hostile variants. */
 static int
@@ -359,11 +367,9 @@ START_TEST (gap_refused_for_retry)
 {
     vg_buf_t b = VG_BUF_INIT;
     vg_ingest_result_t res;
-    s_build_simple ("a1", 1, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 1, &b, &res), 0);
     uint64_t before = s_digest ();
-    s_build_simple ("a1", 3, &b);
-    ck_assert_int_eq (s_feed (&b, &res), VG_INGEST_GAP);
+    ck_assert_int_eq (s_feed_simple ("a1", 3, &b, &res), VG_INGEST_GAP);
     ck_assert_ptr_nonnull (strstr (res.reason, "expected seq 2"));
     ck_assert_uint_eq (res.expected_seq, 2);
     ck_assert_uint_eq (s_digest (), before);
@@ -372,10 +378,8 @@ START_TEST (gap_refused_for_retry)
     vg_ingest_agent_state (s_in, "a1", &e, &q);
     ck_assert_uint_eq (q, 1);
     /* Resent in order: both go in. */
-    s_build_simple ("a1", 2, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
-    s_build_simple ("a1", 3, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 2, &b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 3, &b, &res), 0);
     /* A new epoch (a wiped spool) starts a new sequence space at any seq. */
     s_spec_t sp = s_spec ("a1", 5);
     sp.epoch = 8;
@@ -396,12 +400,9 @@ START_TEST (agent_resumes_after_another_collector)
 {
     vg_buf_t b = VG_BUF_INIT;
     vg_ingest_result_t res;
-    s_build_simple ("a1", 1, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
-    s_build_simple ("a1", 2, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
-    s_build_simple ("a1", 6, &b);
-    ck_assert_int_eq (s_feed (&b, &res), VG_INGEST_GAP);
+    ck_assert_int_eq (s_feed_simple ("a1", 1, &b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 2, &b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 6, &b, &res), VG_INGEST_GAP);
     vg_store_txn_t *t = vg_store_txn_new (s_store);
     ck_assert_int_eq (vg_ingest_agent_resume (s_in, "a1", 8, 5, T0, t), 0);  /* another epoch */
     ck_assert_int_eq (vg_ingest_agent_resume (s_in, "zz", 7, 5, T0, t), 0);  /* unknown agent */
@@ -414,10 +415,8 @@ START_TEST (agent_resumes_after_another_collector)
     uint64_t e, q;
     vg_ingest_agent_state (s_in, "a1", &e, &q);
     ck_assert_uint_eq (q, 5);
-    s_build_simple ("a1", 4, &b);
-    ck_assert_int_eq (s_feed (&b, &res), VG_INGEST_DUP); /* held elsewhere: acknowledged, not stored */
-    s_build_simple ("a1", 6, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 4, &b, &res), VG_INGEST_DUP); /* held elsewhere: acknowledged, not stored */
+    ck_assert_int_eq (s_feed_simple ("a1", 6, &b, &res), 0);
     ck_assert_int_eq (s_samples_stored (), 90);
     /* The position is durable: a reload from the store keeps it. */
     vg_ingest_rollback (s_in);
@@ -434,8 +433,7 @@ START_TEST (rejected_in_order_batch_consumes_its_seq)
 {
     vg_buf_t b = VG_BUF_INIT;
     vg_ingest_result_t res;
-    s_build_simple ("a1", 1, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 1, &b, &res), 0);
     int before = s_samples_stored ();
     Vigil__Batch bad = VIGIL__BATCH__INIT; /* a readable header, no string table */
     bad.agent_id = "a1";
@@ -460,8 +458,7 @@ START_TEST (rejected_in_order_batch_consumes_its_seq)
     s_in = s_new_ingest (&c);
     vg_ingest_agent_state (s_in, "a1", &e, &q);
     ck_assert_uint_eq (q, 2);
-    s_build_simple ("a1", 3, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 3, &b, &res), 0);
     /* A rejected batch that is not next in order (a gap) consumes nothing. */
     bad.seq = 9;
     n = vigil__batch__pack (&bad, raw);
@@ -499,8 +496,7 @@ START_TEST (agents_replaced_by_reload)
 {
     vg_buf_t b1 = VG_BUF_INIT, b2 = VG_BUF_INIT, b3 = VG_BUF_INIT;
     vg_ingest_result_t res;
-    s_build_simple ("a2", 1, &b1);
-    ck_assert_int_eq (s_feed (&b1, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a2", 1, &b1, &res), 0);
     static const char *const prod[] = { "prod/*" };
     const vg_agent_acl_t only_a1[] = { { "a1", prod, 1 }, { "a3", NULL, 0 } };
     ck_assert_int_eq (vg_ingest_set_agents (s_in, only_a1, 2), 0);
@@ -510,8 +506,7 @@ START_TEST (agents_replaced_by_reload)
     s_expect_reject (b2.data, b2.len, -VG_EPROTO, "unknown agent 'a2'");
     s_build_simple ("a1", 1, &b3); /* lab/r1: outside a1's new device list */
     s_expect_reject (b3.data, b3.len, -VG_EPROTO, "may not report device 'lab/r1'");
-    s_build_simple ("a3", 1, &b3);
-    ck_assert_int_eq (s_feed (&b3, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a3", 1, &b3, &res), 0);
     /* a2 back: its position came from the store. */
     ck_assert_int_eq (vg_ingest_set_agents (s_in, s_acl, 2), 0);
     uint64_t epoch, seq;
@@ -538,8 +533,7 @@ START_TEST (device_outside_acl_refused)
     s_build (&sp, &b);
     vg_ingest_result_t res;
     ck_assert_int_eq (s_feed (&b, &res), 0);
-    s_build_simple ("a1", 1, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 1, &b, &res), 0);
     vg_buf_free (&b);
 }
 END_TEST
@@ -1008,8 +1002,7 @@ START_TEST (kind_change_refused)
 {
     vg_buf_t b = VG_BUF_INIT;
     vg_ingest_result_t res;
-    s_build_simple ("a1", 1, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 1, &b, &res), 0);
     /* The same series (device, path, labels) now claims to be a state series. */
     s_spec_t sp = s_spec ("a1", 2);
     sp.nseries = 0;
