@@ -245,6 +245,17 @@ s_feed_simple (const char *agent, uint64_t seq, vg_buf_t *b, vg_ingest_result_t 
     return s_feed (b, res);
 }
 
+/* Fail unless agent's committed position is batch seq of epoch (0: of any epoch). */
+static void
+s_assert_pos (const char *agent, uint64_t epoch, uint64_t seq)
+{
+    uint64_t e = 0, q = 0;
+    vg_ingest_agent_state (s_in, agent, &e, &q);
+    if (epoch)
+        ck_assert_uint_eq (e, epoch);
+    ck_assert_uint_eq (q, seq);
+}
+
 /* Ingest without committing: an accepted batch is forgotten again (rollback reloads the
  * view from the store).  For sweeps over many hostile variants. */
 static int
@@ -317,10 +328,7 @@ START_TEST (valid_batch_admitted)
     ck_assert_uint_eq (as->epoch, 7);
     ck_assert_uint_eq (as->committed_seq, 1);
     vigil__agent_state__free_unpacked (as, NULL);
-    uint64_t e, q;
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (e, 7);
-    ck_assert_uint_eq (q, 1);
+    s_assert_pos ("a1", 7, 1);
     /* A second batch of the same series adds samples, not series. */
     sp.seq = 2;
     sp.t0 += 10000;
@@ -332,8 +340,7 @@ START_TEST (valid_batch_admitted)
     vg_ingest_destroy (&s_in);
     vg_ingest_cfg_t c = s_cfg ();
     s_in = s_new_ingest (&c);
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 2);
+    s_assert_pos ("a1", 0, 2);
     ck_assert_uint_eq (vg_ingest_series_count (s_in), 4);
     vg_buf_free (&b);
     vg_buf_free (&v);
@@ -374,9 +381,7 @@ START_TEST (gap_refused_for_retry)
     ck_assert_uint_eq (res.expected_seq, 2);
     ck_assert_uint_eq (s_digest (), before);
     ck_assert_uint_eq (vg_ingest_stats (s_in)->gaps, 1);
-    uint64_t e, q;
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 1);
+    s_assert_pos ("a1", 0, 1);
     /* Resent in order: both go in. */
     ck_assert_int_eq (s_feed_simple ("a1", 2, &b, &res), 0);
     ck_assert_int_eq (s_feed_simple ("a1", 3, &b, &res), 0);
@@ -385,9 +390,7 @@ START_TEST (gap_refused_for_retry)
     sp.epoch = 8;
     s_build (&sp, &b);
     ck_assert_int_eq (s_feed (&b, &res), 0);
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (e, 8);
-    ck_assert_uint_eq (q, 5);
+    s_assert_pos ("a1", 8, 5);
     ck_assert_int_eq (s_samples_stored (), 120);
     vg_buf_free (&b);
 }
@@ -412,16 +415,13 @@ START_TEST (agent_resumes_after_another_collector)
     ck_assert_int_eq (vg_store_commit (s_store, t, NULL, 0), 0);
     vg_store_txn_destroy (&t);
     ck_assert_uint_eq (vg_ingest_stats (s_in)->resumes, 1);
-    uint64_t e, q;
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 5);
+    s_assert_pos ("a1", 0, 5);
     ck_assert_int_eq (s_feed_simple ("a1", 4, &b, &res), VG_INGEST_DUP); /* held elsewhere: acknowledged, not stored */
     ck_assert_int_eq (s_feed_simple ("a1", 6, &b, &res), 0);
     ck_assert_int_eq (s_samples_stored (), 90);
     /* The position is durable: a reload from the store keeps it. */
     vg_ingest_rollback (s_in);
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 6);
+    s_assert_pos ("a1", 0, 6);
     vg_buf_free (&b);
 }
 END_TEST
@@ -447,24 +447,19 @@ START_TEST (rejected_in_order_batch_consumes_its_seq)
     char err[256];
     ck_assert_msg (vg_store_commit (s_store, t, err, sizeof err) == 0, "%s", err);
     vg_store_txn_destroy (&t);
-    uint64_t e, q;
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (e, 7);
-    ck_assert_uint_eq (q, 2);
+    s_assert_pos ("a1", 7, 2);
     ck_assert_int_eq (s_samples_stored (), before);
     /* Durable: a new ingest over the store knows seq 2 is behind the agent. */
     vg_ingest_destroy (&s_in);
     vg_ingest_cfg_t c = s_cfg ();
     s_in = s_new_ingest (&c);
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 2);
+    s_assert_pos ("a1", 0, 2);
     ck_assert_int_eq (s_feed_simple ("a1", 3, &b, &res), 0);
     /* A rejected batch that is not next in order (a gap) consumes nothing. */
     bad.seq = 9;
     n = vigil__batch__pack (&bad, raw);
     ck_assert_int_eq (s_feed_raw (s_in, raw, n, &res), VG_INGEST_GAP);
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 3);
+    s_assert_pos ("a1", 0, 3);
     vg_buf_free (&b);
 }
 END_TEST
@@ -509,10 +504,7 @@ START_TEST (agents_replaced_by_reload)
     ck_assert_int_eq (s_feed_simple ("a3", 1, &b3, &res), 0);
     /* a2 back: its position came from the store. */
     ck_assert_int_eq (vg_ingest_set_agents (s_in, s_acl, 2), 0);
-    uint64_t epoch, seq;
-    vg_ingest_agent_state (s_in, "a2", &epoch, &seq);
-    ck_assert_uint_eq (epoch, 7);
-    ck_assert_uint_eq (seq, 1);
+    s_assert_pos ("a2", 7, 1);
     ck_assert_int_eq (s_feed (&b1, &res), VG_INGEST_DUP);
     ck_assert_int_eq (s_feed (&b2, &res), 0);
     vg_buf_free (&b1);
@@ -740,9 +732,7 @@ START_TEST (bit_flips_never_corrupt)
     ck_assert_uint_gt (refused, b.len);
     ck_assert_uint_gt (accepted, 0);
     ck_assert_uint_eq (s_digest (), before);
-    uint64_t e, q;
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 0);
+    s_assert_pos ("a1", 0, 0);
     vg_ingest_result_t res;
     ck_assert_int_eq (s_feed (&b, &res), 0);
     ck_assert_uint_eq (res.samples, 40);
