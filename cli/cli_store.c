@@ -1,8 +1,11 @@
 /* cli_store.c - opening a store for a reading subcommand (see cli_store.h). */
 #include "cli/cli_store.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "common/err.h"
 
 vg_store_t *
 vg_cli_store_open (const char *cmd, const char *path, int *caught_up)
@@ -18,4 +21,17 @@ vg_cli_store_open (const char *cmd, const char *path, int *caught_up)
     if (caught_up)
         *caught_up = rc;
     return s;
+}
+
+int
+vg_cli_store_read_done (const char *cmd, int rc, uint64_t n, const char *what)
+{
+    fflush (stdout);
+    if (rc < 0) {
+        fprintf (stderr, "%s: store read failed: %s\n", cmd, vg_strerror (rc));
+        return 1;
+    }
+    if (what)
+        fprintf (stderr, "%s: %" PRIu64 " %s\n", cmd, n, what);
+    return 0;
 }

@@ -4,6 +4,8 @@
 #ifndef VG_CLI_STORE_H
 #define VG_CLI_STORE_H
 
+#include <stdint.h>
+
 #include "store/store.h"
 
 /* Open the store at path as a secondary and catch up with the primary.  On failure prints
@@ -11,5 +13,10 @@
  * code) goes to *caught_up when it is not NULL; the store is returned either way (a store
  * that could not catch up still reads what it saw at open).  vg_store_destroy it. */
 vg_store_t *vg_cli_store_open (const char *cmd, const char *path, int *caught_up);
+
+/* End a reading subcommand: flush stdout, then on stderr either "<cmd>: store read failed:
+ * <reason>" (rc < 0) or "<cmd>: <n> <what>" (what NULL: nothing).  Returns the exit status,
+ * 1 or 0. */
+int vg_cli_store_read_done (const char *cmd, int rc, uint64_t n, const char *what);
 
 #endif

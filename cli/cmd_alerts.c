@@ -277,11 +277,5 @@ vg_cmd_alerts (int argc, char **argv)
     s_alerts_t a = { !strcmp (format, "json"), 0, 0 };
     int rc = vg_alert_store_scan (s, t0, t1, s_row, &a);
     vg_store_destroy (&s);
-    fflush (stdout);
-    if (rc < 0) {
-        fprintf (stderr, "vigil alerts: store read failed: %s\n", vg_strerror (rc));
-        return 1;
-    }
-    fprintf (stderr, "vigil alerts: %" PRIu64 " records\n", a.rows);
-    return 0;
+    return vg_cli_store_read_done ("vigil alerts", rc, a.rows, "records");
 }

@@ -103,10 +103,8 @@ vg_cmd_inspect (int argc, char **argv)
     uint64_t sst = 0;
     vg_store_property (s, VG_CF_SAMPLES, "rocksdb.total-sst-files-size", &sst);
     vg_store_destroy (&s);
-    if (rc < 0) {
-        fprintf (stderr, "vigil inspect: store read failed: %s\n", vg_strerror (rc));
+    if (vg_cli_store_read_done ("vigil inspect", rc, 0, NULL))
         return 1;
-    }
     uint64_t disk = s_dir_bytes (store, 0);
     double per = c.samples ? (double) disk / (double) c.samples : 0;
     double per_chunk = c.samples ? (double) c.chunks_bytes / (double) c.samples : 0;

@@ -255,11 +255,5 @@ vg_cmd_query (int argc, char **argv)
     vg_buf_free (&q.val);
     free (q.buckets);
     vg_store_destroy (&q.s);
-    fflush (stdout);
-    if (rc < 0) {
-        fprintf (stderr, "vigil query: store read failed: %s\n", vg_strerror (rc));
-        return 1;
-    }
-    fprintf (stderr, "vigil query: %" PRIu64 " rows\n", q.nrows);
-    return 0;
+    return vg_cli_store_read_done ("vigil query", rc, q.nrows, "rows");
 }

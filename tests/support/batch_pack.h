@@ -11,6 +11,24 @@
 #include "common/buf.h"
 #include "proto/vigil.pb-c.h"
 
+/* A batch of epoch 1 from agent: sequence seq, created at created_ms, with the string table
+ * strings[0..nstrings) and devs[0..ndevs) (all borrowed); no series or events yet. */
+static inline Vigil__Batch
+vg_test_batch (const char *agent, uint64_t seq, int64_t created_ms, char **strings, size_t nstrings,
+               Vigil__Device **devs, size_t ndevs)
+{
+    Vigil__Batch b = VIGIL__BATCH__INIT;
+    b.agent_id = (char *) agent;
+    b.epoch = 1;
+    b.seq = seq;
+    b.created_ms = created_ms;
+    b.n_strings = nstrings;
+    b.strings = strings;
+    b.n_devices = ndevs;
+    b.devices = devs;
+    return b;
+}
+
 /* Replace the contents of out with b packed (protobuf wire form, not compressed); fails the
  * test when out cannot grow. */
 static inline void
