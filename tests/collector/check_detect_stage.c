@@ -81,6 +81,15 @@ stage (void)
     return st;
 }
 
+/* The stage's counters now. */
+static vg_detect_stage_stats_t
+s_stats (vg_detect_stage_t *st)
+{
+    vg_detect_stage_stats_t s;
+    vg_detect_stage_stats (st, &s);
+    return s;
+}
+
 /* ---- batches, built the way the agent's batcher builds them (one device, a string table,
  * chunk-encoded series, events with attributes) ---- */
 
@@ -260,8 +269,7 @@ START_TEST (alerts_stored)
     };
     spec_t sp2 = { "lab/r2", benign, 2, 0, 0, 0 };
     feed (st, &sp2, 2);
-    vg_detect_stage_stats_t s;
-    vg_detect_stage_stats (st, &s);
+    vg_detect_stage_stats_t s = s_stats (st);
     ck_assert_uint_eq (s.batches, 2);
     ck_assert_uint_eq (s.events, 4);
     ck_assert_uint_eq (s.alerts, 2);
@@ -291,8 +299,7 @@ START_TEST (failed_commit_keeps_alerts)
     ev_t evs[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", "user=bob", "class=acl", NULL } } };
     spec_t sp = { "lab/r1", evs, 1, 0, 0, 0 };
     ck_assert_int_lt (feed_failing (st, &sp, 1, 1000), 0);
-    vg_detect_stage_stats_t s;
-    vg_detect_stage_stats (st, &s);
+    vg_detect_stage_stats_t s = s_stats (st);
     ck_assert_uint_ge (s.commit_errors, 1);
     ck_assert_uint_eq (s.alerts_lost, 0);
     rec_t *r = stored ();
@@ -301,7 +308,7 @@ START_TEST (failed_commit_keeps_alerts)
     ev_t later[] = { { T0 + 2000, VG_EV_LOGIN, { "user=ops", "source=10.255.0.9", "method=ssh", "result=success", NULL } } };
     spec_t sp2 = { "lab/r2", later, 1, 0, 0, 0 };
     feed (st, &sp2, 2); /* nothing of its own to write: the kept records are committed */
-    vg_detect_stage_stats (st, &s);
+    s = s_stats (st);
     ck_assert_uint_eq (s.alerts_lost, 0);
     ck_assert_uint_eq (s.commits, 1);
     r = stored ();
@@ -454,8 +461,7 @@ START_TEST (reload_refuses_bad_file)
     ck_assert_int_eq (vg_detect_stage_reload (st), -VG_ECONFIG);
     ck_assert_int_eq (unlink (s_rules), 0);
     ck_assert_int_eq (vg_detect_stage_reload (st), -VG_ECONFIG);
-    vg_detect_stage_stats_t ss;
-    vg_detect_stage_stats (st, &ss);
+    vg_detect_stage_stats_t ss = s_stats (st);
     ck_assert_uint_eq (ss.reloads, 0);
     ck_assert_uint_eq (ss.reload_errors, 2);
     ck_assert_uint_eq (ss.rules, 3);
@@ -543,8 +549,7 @@ START_TEST (threaded_with_hooks)
     vg_detect_stage_commit_fn (st, ptrs + 10, lens + 10, 10);
     ck_assert_int_eq (vg_detect_stage_stop (st), 0);
     ck_assert_int_eq (vg_detect_stage_submit (st, ptrs[0], lens[0]), -VG_EIO); /* stopped */
-    vg_detect_stage_stats_t s;
-    vg_detect_stage_stats (st, &s);
+    vg_detect_stage_stats_t s = s_stats (st);
     ck_assert_uint_eq (s.batches, 20);
     ck_assert_uint_eq (s.queued, 0);
     ck_assert_uint_eq (s.saves, 1);
@@ -643,8 +648,7 @@ START_TEST (bad_batches_counted)
     vigil__batch__free_unpacked (pb, NULL);
     ck_assert_int_eq (vg_detect_stage_process (st, b1.data, b1.len, 0), 0);
     ck_assert_int_lt (vg_detect_stage_process (st, b2.data, b2.len, 0), 0);
-    vg_detect_stage_stats_t s;
-    vg_detect_stage_stats (st, &s);
+    vg_detect_stage_stats_t s = s_stats (st);
     ck_assert_uint_eq (s.bad_batches, 2);
     ck_assert_uint_eq (s.batches, 1);
     ck_assert_uint_eq (s.skipped, 3);
@@ -986,8 +990,7 @@ li_run (int64_t offset_ms, int wait_ms, uint64_t *moves)
         usleep (20000);
     int sil = h->sil;
     ck_assert_int_eq (vg_detect_stage_stop (st), 0);
-    vg_detect_stage_stats_t s;
-    vg_detect_stage_stats (st, &s);
+    vg_detect_stage_stats_t s = s_stats (st);
     *moves = s.idle_moves;
     vg_detect_stage_destroy (&st);
     vg_store_destroy (&store);
