@@ -206,8 +206,7 @@ START_TEST (maintenance_suppresses_availability_not_security)
     ev.ts_ms += 60000;
     vg_engine_event (e, &ev, &RM);
     ck_assert_uint_eq (c->n, 2);
-    vg_engine_stats_t st;
-    vg_engine_stats (e, &st);
+    vg_engine_stats_t st = vg_test_engine_stats (e);
     ck_assert_uint_eq (st.suppressed, 1);
     vg_test_engine_close (&f);
 }
@@ -242,8 +241,7 @@ START_TEST (silent_device_inhibits_its_metric_alerts)
     ck_assert_str_eq (c->a[0].signal, "device");
     ck_assert_str_eq (c->a[0].device, "s1/a");
     ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", 0), 0); /* inhibited by the device silence */
-    vg_engine_stats_t st;
-    vg_engine_stats (e, &st);
+    vg_engine_stats_t st = vg_test_engine_stats (e);
     ck_assert_uint_ge (st.inhibited, 1);
     /* Device a comes back: the device finding closes. */
     for (int k = 0; k < 3; k++, t += 10000) {
@@ -341,8 +339,7 @@ run (vg_test_alerts_t *c, int64_t to, int restart_at_day, size_t *split)
         uint64_t ids2[2];
         scenario_decl (e, ids2);
         ck_assert_int_eq (vg_engine_load (e, b.data, b.len), 0);
-        vg_engine_stats_t st;
-        vg_engine_stats (e, &st);
+        vg_engine_stats_t st = vg_test_engine_stats (e);
         ck_assert_uint_eq (st.load_skipped, 0);
         vg_buf_free (&b);
         scenario (e, cut, to, ids2);
@@ -402,8 +399,7 @@ START_TEST (bad_input_counted)
     ck_assert_int_lt (vg_engine_load (e, (const uint8_t *) "junk", 4), 0);
     uint8_t trunc[] = { 0x56, 0x47, 0x45, 0x31, 0x80 };
     ck_assert_int_lt (vg_engine_load (e, trunc, sizeof trunc), 0);
-    vg_engine_stats_t st;
-    vg_engine_stats (e, &st);
+    vg_engine_stats_t st = vg_test_engine_stats (e);
     ck_assert_uint_eq (st.unknown_series, 1);
     ck_assert_uint_eq (st.dropped, 2);
     ck_assert_uint_eq (st.detector_errors, 1);
@@ -705,17 +701,16 @@ START_TEST (late_within_lateness_reordered)
     ck_assert_int_eq (vg_engine_sample (e, id, T0 + 20000, 1), 0);
     ck_assert_int_eq (vg_engine_sample (e, id, T0 + 10000, 1), 0); /* 10 s out of order: fine */
     ck_assert_int_eq (vg_engine_sample (e, id2, T0, 1), 0);
-    vg_engine_stats_t st;
-    vg_engine_stats (e, &st);
+    vg_engine_stats_t st = vg_test_engine_stats (e);
     ck_assert_uint_eq (st.buffered, 3);
     ck_assert_uint_eq (st.processed, 0);
     ck_assert_int_eq (vg_engine_sample (e, id, T0 + 100000, 1), 0); /* releases up to +40 s */
-    vg_engine_stats (e, &st);
+    st = vg_test_engine_stats (e);
     ck_assert_uint_eq (st.processed, 3);
     ck_assert_uint_eq (st.dropped + st.late, 0);
     /* Older than what the stream released: late, counted, refused. */
     ck_assert_int_eq (vg_engine_sample (e, id2, T0 + 5000, 1), -VG_ERANGE);
-    vg_engine_stats (e, &st);
+    st = vg_test_engine_stats (e);
     ck_assert_uint_eq (st.late, 1);
     /* Other devices and sources are not affected by this stream's time. */
     uint64_t ib = decl_from (e, &DB1, "/pm/x", VG_KIND_GAUGE, "agB/3gpp");
@@ -731,11 +726,11 @@ START_TEST (late_within_lateness_reordered)
     decl_from (e2, &DA, "/system/mem", VG_KIND_GAUGE, NULL);
     decl_from (e2, &DB1, "/pm/x", VG_KIND_GAUGE, NULL);
     ck_assert_int_eq (vg_engine_load (e2, blob.data, blob.len), 0);
-    vg_engine_stats (e2, &st);
+    st = vg_test_engine_stats (e2);
     ck_assert_uint_eq (st.buffered, 2);
     ck_assert_int_eq (vg_engine_sample (e2, id2, T0 + 5000, 1), -VG_ERANGE);
     vg_engine_flush (e2);
-    vg_engine_stats (e2, &st);
+    st = vg_test_engine_stats (e2);
     ck_assert_uint_eq (st.processed, 2);
     vg_buf_free (&blob);
     vg_engine_destroy (&e2);

@@ -104,6 +104,15 @@ vg_test_engine_open (vg_test_engine_t *f, const char *yaml, const char *name, co
     return f->e;
 }
 
+/* The engine's counters now (vg_engine_stats by value). */
+static inline vg_engine_stats_t
+vg_test_engine_stats (const vg_engine_t *e)
+{
+    vg_engine_stats_t st;
+    vg_engine_stats (e, &st);
+    return st;
+}
+
 /* Destroy the engine (asserting destroy clears the pointer), the records and the rules. */
 static inline void
 vg_test_engine_close (vg_test_engine_t *f)
