@@ -54,6 +54,15 @@ vg_test_alerts_free (vg_test_alerts_t *c)
     memset (c, 0, sizeof *c);
 }
 
+/* Fail unless a and b hold the same records: as many, each rendered to the same JSON. */
+static inline void
+vg_test_alerts_assert_same (const vg_test_alerts_t *a, const vg_test_alerts_t *b)
+{
+    ck_assert_uint_eq (a->n, b->n);
+    for (size_t i = 0; i < a->n; i++)
+        ck_assert_str_eq (a->json[i], b->json[i]);
+}
+
 /* Records of rule with this activity (0: any). */
 static inline size_t
 vg_test_alerts_count (const vg_test_alerts_t *c, const char *rule, int activity)
