@@ -118,9 +118,10 @@ def generate(a, wire):
 
 
 class Replay:
-    """One collector + one agent replaying the wire data; stopped by close()."""
+    """One collector + one agent replaying the wire data; stopped by close().  lateness: the
+    collector's detect.lateness ("" = its default, 30 s)."""
 
-    def __init__(self, a, wire, work, max_age, mode="pcap"):
+    def __init__(self, a, wire, work, max_age, mode="pcap", lateness=""):
         self.a, self.wire, self.work, self.mode, self.procs, self.logs = a, wire, work, mode, {}, []
         os.makedirs(work, exist_ok=True)
         self.port, self.mport = free_port(), free_port()
@@ -133,7 +134,8 @@ class Replay:
                 f"ingest:\n  max_past: 3650d\n"
                 f"curve:\n{ccurve}"
                 f"agents:\n  - id: wire\n    public_key: '{apub}'\n"
-                f"detect:\n  enabled: true\n  rules: {rules}\n  tick: 1s\n")
+                f"detect:\n  enabled: true\n  rules: {rules}\n  tick: 1s\n"
+                + (f"  lateness: {lateness}\n" if lateness else ""))
         acfg = (f"agent:\n  id: wire\ncollectors: [tcp://127.0.0.1:{self.port}]\n"
                 f"spool:\n  dir: {work}/spool\n  fsync: false\n"
                 f"send:\n  timeout: 5s\n  heartbeat: 1s\n"
