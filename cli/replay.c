@@ -121,17 +121,7 @@ static int
 s_may_match (const vg_replay_t *r, const uint8_t *v, size_t vl)
 {
     const char *lit = s_literal_device (r);
-    if (!lit)
-        return 1;
-    size_t n = strlen (lit);
-    for (const uint8_t *p = v, *end = v + vl; (size_t) (end - p) >= n; p++) {
-        p = memchr (p, (unsigned char) lit[0], (size_t) (end - p) - n + 1);
-        if (!p)
-            return 0;
-        if (!memcmp (p, lit, n))
-            return 1;
-    }
-    return 0;
+    return !lit || vg_mem_contains (v, vl, lit);
 }
 
 typedef struct {
