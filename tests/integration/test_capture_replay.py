@@ -5,8 +5,10 @@ data (Cisco MDT TCP, Juniper JTI UDP and Huawei UDP-notif pcaps, 3GPP PM XML fil
 and missing ones; tests/eval/eval_wire.py).  The same data then goes through a collector with
 the default rules three ways:
 
-  pcap 50ms, pcap 5s  one agent with the three pcap inputs at speed max and a pmdir input over
-                      the whole PM backlog (batch.max_age 50 ms, then 5 s);
+  pcap 50ms           one agent with the three pcap inputs at speed max and a pmdir input over
+                      the whole PM backlog, batch.max_age 50 ms;
+  pcap 5s x4000       the same with the pcap inputs at speed recorded, speed_factor 4000 (each
+                      paced by its own captured times), batch.max_age 5 s;
   live                one agent with live tcp/udp/udp/pmdir inputs, fed in data-time order
                       SPEED times faster than recorded (TCP sessions, datagrams, PM files
                       renamed into the watched directory at their delivery times).
@@ -40,7 +42,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import eval_wire  # noqa: E402
 
 SPEED = 2000
-RUNS = [("pcap", "50ms"), ("pcap", "5s"), ("live", "5s")]
+FACTOR = 4000  # the second pcap run: speed recorded, speed_factor 4000 (a day in 21.6 s)
+RUNS = [("pcap", "50ms", 0), ("pcap", "5s", FACTOR), ("live", "5s", 0)]
 
 
 def live_name(s):
@@ -90,9 +93,10 @@ def body(h):
     delay = max(f["deliver_ms"] - f["rop_end_ms"] for f in manifest["pm_files"] if not f["missing"])
     lateness = f"{math.ceil((delay + manifest['rop_ms']) / 60000)}m"
     got, stores = {}, {}
-    for mode, age in RUNS:
-        name = f"{mode} {age}"
-        rp = eval_wire.Replay(a, wire, os.path.join(base, f"run-{mode}-{age}"), age, mode, lateness=lateness)
+    for mode, age, factor in RUNS:
+        name = f"{mode} {age}" + (f" x{factor}" if factor else "")
+        rp = eval_wire.Replay(a, wire, os.path.join(base, f"run-{mode}-{age}"), age, mode, lateness=lateness,
+                              pcap_factor=factor)
         rp.manifest = manifest
         try:
             m = rp.run(manifest["pm"]["files"])
@@ -106,6 +110,9 @@ def body(h):
         late = m['vigil_detect_samples_total{result="late"}']
         assert late == 0, (f"{name}: {late:.0f} samples arrived later than detect.lateness {lateness} "
                            f"(the live feed fell behind by more than its wall-time share)")
+        if factor:  # paced: the captured day took about a FACTOR-th of a day, not less
+            assert m["wall_s"] >= 0.9 * (end - start) / 1000 / factor, \
+                f"{name}: {m['wall_s']} s, faster than {factor}x the captured pace"
         r = h.vigil("alerts", "--store", rp.store, "--format", "json")
         got[name] = episodes(r.stdout.splitlines(), mode == "live")
         stores[name] = (rp.store, rp.ccfg, decoded)
@@ -114,7 +121,7 @@ def body(h):
 
     counts = {k: v[2] for k, v in stores.items()}
     assert len(set(counts.values())) == 1, f"the runs decoded different sample counts: {counts}"
-    ref_name = "pcap 5s"
+    ref_name = "pcap 50ms"
     ref = got[ref_name]
     rules = {e["rule"] for e in ref.values()}
     opened = [e for e in ref.values() if e["records"][0][0] == 1]
