@@ -313,8 +313,8 @@ s_fleet (vg_store_t *s, const char *scope, const char *key, const s_opts_t *o)
     int status = 0;
     fprintf (stderr, "vigil timeline: %s %s: %zu devices\n", scope, key, d.n);
     if (o->svg && d.n > 1) {
-        fprintf (stderr, "vigil timeline: --svg draws one device: add --device (one of %s%s)\n", d.ids[0],
-                 d.n > 1 ? ", ..." : "");
+        fprintf (stderr, "vigil timeline: --svg draws one device: add --device (%s, %s%s)\n", d.ids[0], d.ids[1],
+                 d.n > 2 ? ", ..." : "");
         status = 2;
     }
     for (size_t i = 0; i < d.n && status == 0; i++) {
