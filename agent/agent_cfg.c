@@ -33,6 +33,9 @@ static const vg_cfg_opt_t s_input_opts[] = {
                      "sim: realtime, or max = as fast as the collector acknowledges (catches up to now, "
                      "then realtime); pcap: realtime/recorded = the capture's own pacing, max = as fast as "
                      "the collector acknowledges"),
+    VG_CFG_OPT ("speed_factor", VG_CFG_DOUBLE, vg_input_cfg_t, speed_factor, 1, 1000000, "1",
+                "pcap with speed realtime/recorded: replay this many times faster than captured (the "
+                "captured pacing divided by it: 1440 = a day in a minute); each pcap input keeps its own clock"),
     VG_CFG_OPT ("proc_root", VG_CFG_STR, vg_input_cfg_t, proc_root, 0, 0, "/proc", "linux: procfs root"),
     VG_CFG_OPT ("device_id", VG_CFG_STR, vg_input_cfg_t, device_id, 0, 0, "", "linux: device id (default hostname)"),
     VG_CFG_OPT ("site", VG_CFG_STR, vg_input_cfg_t, site, 0, 0, "",

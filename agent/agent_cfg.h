@@ -27,6 +27,7 @@ typedef struct {
     int64_t interval_ms;   /* sim: step; linux: poll; pmdir: directory scan */
     char *end;             /* "" = unbounded; time or relative ("now") */
     int speed;             /* 0 = realtime, 1 = max, 2 = recorded (= realtime) */
+    double speed_factor;   /* pcap, realtime/recorded: this many times the captured pace */
     /* linux */
     char *proc_root;
     char *device_id;

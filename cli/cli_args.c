@@ -170,18 +170,28 @@ vg_cli_time_range (const char *cmd, const char *from, const char *to, int64_t *t
 
 int
 vg_cli_pointer (const char *cmd, const char *uri, vg_pointer_t *p, const char **store, const char **device,
-                const char **path, const char **from, const char **to)
+                const char **site, const char **vendor, const char **path, const char **from, const char **to)
 {
     char err[256];
     if (vg_pointer_parse (uri, p, err, sizeof err) < 0) {
         fprintf (stderr, "%s: --pointer: %s\n", cmd, err);
         return -1;
     }
+    int by_vendor = !strcmp (p->scope, "vendor"), by_site = !strcmp (p->scope, "site");
+    if ((by_vendor && !vendor) || (by_site && !site)) {
+        fprintf (stderr, "%s: --pointer: a %s pointer (a fleet finding) is not taken here\n", cmd, p->scope);
+        return -1;
+    }
     struct {
         const char **dst;
         const char *val;
-    } const take[] = { { store, p->store }, { device, p->device }, { path, p->path },
-                       { from, p->from_text }, { to, p->to_text } };
+    } const take[] = { { store, p->store },
+                       { device, p->scope[0] ? "" : p->device },
+                       { by_vendor ? vendor : NULL, p->device },
+                       { by_site ? site : NULL, p->device },
+                       { path, p->path },
+                       { from, p->from_text },
+                       { to, p->to_text } };
     for (size_t i = 0; i < sizeof take / sizeof take[0]; i++)
         if (take[i].dst && !*take[i].dst && take[i].val[0])
             *take[i].dst = take[i].val;

@@ -61,11 +61,13 @@ int vg_cli_args (const char *cmd, const vg_arg_t *args, size_t n, int argc, char
 int vg_cli_time_range (const char *cmd, const char *from, const char *to, int64_t *t0, int64_t *t1);
 
 /* Apply a replay pointer (--pointer URI, common/pointer.h) to a subcommand's options: each of
- * store, device, path, from, to that is not NULL and still unset (*x == NULL) takes the
- * pointer's value when it has one; the strings live in *p, which must outlive their use.
- * Returns 0, or -1 after printing why the URI did not parse. */
+ * store, device, site, vendor, path, from, to that is not NULL and still unset (*x == NULL)
+ * takes the pointer's value when it has one -- a fleet finding's key (scope=vendor|site)
+ * goes to vendor or site, never to device; the strings live in *p, which must outlive their
+ * use.  Returns 0, or -1 after printing why the URI did not parse (or names a scope the
+ * command has no destination for: site / vendor NULL). */
 int vg_cli_pointer (const char *cmd, const char *uri, vg_pointer_t *p, const char **store, const char **device,
-                    const char **path, const char **from, const char **to);
+                    const char **site, const char **vendor, const char **path, const char **from, const char **to);
 
 /* The exit status for a parse result other than VG_ARGS_RUN (0 for help, 2 for usage). */
 static inline int

@@ -16,6 +16,7 @@
 #include "cli/cli_store.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/fleet_scope.h"
 #include "cli/sample_rows.h"
 #include "common/err.h"
 #include "proto/vigil.pb-c.h"
@@ -25,6 +26,8 @@
 
 typedef struct {
     const char *device, *path; /* fnmatch patterns or NULL */
+    const char *site, *vendor; /* a fleet pointer's scope key (exact), or NULL */
+    vg_scope_devices_t scope;  /* the devices of that vendor or site */
     int64_t from, to;
     vg_store_view_t *view;
     vg_rows_t *rows;
@@ -60,7 +63,8 @@ s_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
         x->corrupt++;
         return 0;
     }
-    if ((!x->device || fnmatch (x->device, m->device, 0) == 0) && (!x->path || fnmatch (x->path, m->path, 0) == 0)) {
+    if ((!x->device || fnmatch (x->device, m->device, 0) == 0) && (!x->path || fnmatch (x->path, m->path, 0) == 0) &&
+        (!(x->site || x->vendor) || vg_scope_devices_has (&x->scope, m->device))) {
         rc = vg_rows_series (x->rows, m);
         rc = rc ? rc : vg_sample_value_scan_num (v, vl, x->from, x->to, s_row, x);
         if (rc == -VG_EPROTO || rc == -VG_ETRUNC) {
@@ -90,7 +94,8 @@ s_help (FILE *f)
                 "             series is what `vigil detect` reads)\n"
                 "  --out      write to FILE instead of stdout\n"
                 "  --pointer  an alert's replay pointer (vigil://DEVICE?...): its store, device, path and range\n"
-                "             stand in for the options not given\n");
+                "             stand in for the options not given; a fleet finding's (scope=vendor|site)\n"
+                "             selects the devices of that vendor or site\n");
 }
 
 int
@@ -114,7 +119,8 @@ vg_cmd_export (int argc, char **argv)
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
     vg_pointer_t ptr;
-    if (pointer && vg_cli_pointer ("vigil export", pointer, &ptr, &store, &x.device, &x.path, &from, &to) < 0)
+    if (pointer && vg_cli_pointer ("vigil export", pointer, &ptr, &store, &x.device, &x.site, &x.vendor, &x.path,
+                                   &from, &to) < 0)
         return 2;
     if (!store) {
         fprintf (stderr, "vigil export: --store DIR is required (or a --pointer naming it)\n");
@@ -141,7 +147,14 @@ vg_cmd_export (int argc, char **argv)
     if (!s)
         goto done;
     x.view = rc == 0 ? vg_store_view_new (s) : NULL;
-    rc = x.view ? vg_rows_header (x.rows) : -VG_ESTORE;
+    rc = x.view ? 0 : -VG_ESTORE;
+    if (rc == 0 && (x.site || x.vendor)) {
+        rc = vg_scope_devices (x.view, x.vendor ? "vendor" : "site", x.vendor ? x.vendor : x.site, &x.scope);
+        if (rc == 0)
+            fprintf (stderr, "vigil export: %s %s: %zu devices\n", x.vendor ? "vendor" : "site",
+                     x.vendor ? x.vendor : x.site, x.scope.n);
+    }
+    rc = rc ? rc : vg_rows_header (x.rows);
     if (rc == 0) {
         /* Keys from the first bucket of the range up to (not including) the one after its last. */
         int64_t bms = vg_store_bucket_ms (s);
@@ -161,6 +174,7 @@ vg_cmd_export (int argc, char **argv)
              x.keys, x.corrupt ? " (some unreadable, see above)" : "");
 done:
     vg_rows_destroy (&x.rows);
+    vg_scope_devices_free (&x.scope);
     vg_buf_free (&x.meta);
     vg_store_view_destroy (&x.view);
     vg_store_destroy (&s);

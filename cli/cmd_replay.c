@@ -50,7 +50,8 @@ s_help (FILE *f)
              "  --config    a collector config: its detect.rules, detect.tick and detect.lateness\n"
              "  --tick, --lateness  override the engine's tick and reorder window (defaults 10s, 30s)\n"
              "  --pointer   an alert's replay pointer (unmapped.nte.replay.pointer, vigil://DEVICE?...):\n"
-             "              its store, device and range stand in for options not given\n"
+             "              its store, device and range stand in for options not given; a fleet\n"
+             "              finding's (scope=vendor|site) selects that vendor's or site's devices\n"
              "  --out       write to FILE instead of stdout; --kafka-topic produces to a topic instead\n"
              "              (never the live topic unless named; --brokers is required with it)\n",
              S_DEFAULT_RULES);
@@ -108,7 +109,8 @@ vg_cmd_replay (int argc, char **argv)
         return vg_cli_args_exit (arc);
     vg_pointer_t ptr;
     char err[1024];
-    if (pointer && vg_cli_pointer ("vigil replay", pointer, &ptr, &store, &rc_cfg.device, NULL, &from, &to) < 0)
+    if (pointer && vg_cli_pointer ("vigil replay", pointer, &ptr, &store, &rc_cfg.device, &rc_cfg.site, &rc_cfg.vendor,
+                                   NULL, &from, &to) < 0)
         return 2;
     if (!store || (topic && !brokers) || (out && topic)) {
         fprintf (stderr, "vigil replay: %s\n", !store ? "--store DIR is required (or a --pointer that names it)"

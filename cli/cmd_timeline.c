@@ -13,6 +13,7 @@
 #include "cli/cli_store.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/fleet_scope.h"
 #include "cli/timeline.h"
 #include "cli/timeline_svg.h"
 #include "common/array.h"
@@ -230,7 +231,8 @@ s_help (FILE *f)
              "usage: vigil timeline --store DIR --device D --from T --to T [--svg FILE]\n"
              "                      [--path GLOB]... [--max-series N] [--max-changes N] [--all-events]\n"
              "       vigil timeline --pointer URI [options]   (an alert's replay pointer: its store, device\n"
-             "                      and range stand in for the options not given)\n"
+             "                      and range stand in for the options not given; a fleet finding's\n"
+             "                      (scope=vendor|site): each device of that vendor or site in turn)\n"
              "  What changed on device D in [from, to), in time order: per series level shifts,\n"
              "  gaps, state changes, counter resets, late starts and early stops (the same change\n"
              "  on 3 or more series at once is one line); the device's events, except repeats\n"
@@ -245,10 +247,91 @@ s_help (FILE *f)
              "  about, then the ones that changed most, at most --max-series (default 6, max 24).\n");
 }
 
+/* The options of one run, for each device it covers. */
+typedef struct {
+    int64_t t0, t1;
+    bool all_events;
+    uint32_t max_series, max_changes;
+    const char *svg;
+    const vg_arg_multi_t *paths;
+} s_opts_t;
+
+/* The timeline of one device of store s: text report, and the SVG when asked.  Returns the
+ * exit status. */
+static int
+s_one (vg_store_t *s, const char *device, const s_opts_t *o)
+{
+    char err[512];
+    vg_timeline_t *t = vg_timeline_load (s, device, o->t0, o->t1, err, sizeof err);
+    if (!t) {
+        fprintf (stderr, "vigil timeline: %s\n", err);
+        return 1;
+    }
+    int status = 0;
+    if (t->nseries == 0 && t->nevents == 0 && t->nrecords == 0)
+        fprintf (stderr, "vigil timeline: nothing stored for device '%s' in that range\n", device);
+    int rc = vg_timeline_analyse (t, o->max_changes);
+    if (rc == 0)
+        rc = s_report (t, o->all_events);
+    if (rc == 0 && o->svg) {
+        size_t pick[24];
+        size_t np = vg_timeline_pick (t, o->paths->v, o->paths->n, pick, o->max_series);
+        if (o->paths->n && np == 0)
+            fprintf (stderr, "vigil timeline: no series of %s with samples matches --path\n", device);
+        FILE *f = fopen (o->svg, "w");
+        if (!f) {
+            fprintf (stderr, "vigil timeline: cannot write %s\n", o->svg);
+            status = 1;
+        } else {
+            rc = vg_timeline_svg (t, pick, np, f);
+            if (fclose (f) != 0 && rc == 0)
+                rc = -VG_EIO;
+            if (rc == 0)
+                fprintf (stderr, "vigil timeline: %s: %zu panels\n", o->svg, np);
+        }
+    }
+    if (rc < 0) {
+        fprintf (stderr, "vigil timeline: %s\n", vg_strerror (rc));
+        status = 1;
+    }
+    vg_timeline_destroy (&t);
+    return status;
+}
+
+/* The devices of a fleet pointer's vendor or site, one timeline each (text; --svg only when
+ * the scope has one device).  Returns the exit status. */
+static int
+s_fleet (vg_store_t *s, const char *scope, const char *key, const s_opts_t *o)
+{
+    vg_store_view_t *v = vg_store_view_new (s);
+    vg_scope_devices_t d = { 0 };
+    int rc = v ? vg_scope_devices (v, scope, key, &d) : -VG_ESTORE;
+    vg_store_view_destroy (&v);
+    if (rc < 0) {
+        fprintf (stderr, "vigil timeline: %s\n", vg_strerror (rc));
+        return 1;
+    }
+    int status = 0;
+    fprintf (stderr, "vigil timeline: %s %s: %zu devices\n", scope, key, d.n);
+    if (o->svg && d.n > 1) {
+        fprintf (stderr, "vigil timeline: --svg draws one device: add --device (%s, %s%s)\n", d.ids[0], d.ids[1],
+                 d.n > 2 ? ", ..." : "");
+        status = 2;
+    }
+    for (size_t i = 0; i < d.n && status == 0; i++) {
+        if (i)
+            printf ("\n");
+        status = s_one (s, d.ids[i], o);
+    }
+    vg_scope_devices_free (&d);
+    return status;
+}
+
 int
 vg_cmd_timeline (int argc, char **argv)
 {
     const char *store = NULL, *device = NULL, *from = NULL, *to = NULL, *svg = NULL, *pointer = NULL;
+    const char *site = NULL, *vendor = NULL;
     bool all_events = false;
     uint32_t max_series = 6, max_changes = 20;
     vg_arg_multi_t paths = { 0 };
@@ -268,9 +351,10 @@ vg_cmd_timeline (int argc, char **argv)
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
     vg_pointer_t ptr;
-    if (pointer && vg_cli_pointer ("vigil timeline", pointer, &ptr, &store, &device, NULL, &from, &to) < 0)
+    if (pointer && vg_cli_pointer ("vigil timeline", pointer, &ptr, &store, &device, &site, &vendor, NULL, &from,
+                                   &to) < 0)
         return 2;
-    if (!store || !device || !from || !to) {
+    if (!store || !(device || site || vendor) || !from || !to) {
         fprintf (stderr, "vigil timeline: --store, --device, --from and --to are required (or a --pointer naming them)\n");
         return 2;
     }
@@ -281,44 +365,12 @@ vg_cmd_timeline (int argc, char **argv)
         fprintf (stderr, "vigil timeline: --to must be after --from\n");
         return 2;
     }
-    char err[512];
     vg_store_t *s = vg_cli_store_open ("vigil timeline", store, NULL);
     if (!s)
         return 1;
-    vg_timeline_t *t = vg_timeline_load (s, device, t0, t1, err, sizeof err);
+    s_opts_t o = { t0, t1, all_events, max_series, max_changes, svg, &paths };
+    int status = device ? s_one (s, device, &o) : s_fleet (s, vendor ? "vendor" : "site", vendor ? vendor : site, &o);
     vg_store_destroy (&s);
-    if (!t) {
-        fprintf (stderr, "vigil timeline: %s\n", err);
-        return 1;
-    }
-    int status = 0;
-    if (t->nseries == 0 && t->nevents == 0 && t->nrecords == 0)
-        fprintf (stderr, "vigil timeline: nothing stored for device '%s' in that range\n", device);
-    int rc = vg_timeline_analyse (t, max_changes);
-    if (rc == 0)
-        rc = s_report (t, all_events);
-    if (rc == 0 && svg) {
-        size_t pick[24];
-        size_t np = vg_timeline_pick (t, paths.v, paths.n, pick, max_series);
-        if (paths.n && np == 0)
-            fprintf (stderr, "vigil timeline: no series of %s with samples matches --path\n", device);
-        FILE *f = fopen (svg, "w");
-        if (!f) {
-            fprintf (stderr, "vigil timeline: cannot write %s\n", svg);
-            status = 1;
-        } else {
-            rc = vg_timeline_svg (t, pick, np, f);
-            if (fclose (f) != 0 && rc == 0)
-                rc = -VG_EIO;
-            if (rc == 0)
-                fprintf (stderr, "vigil timeline: %s: %zu panels\n", svg, np);
-        }
-    }
-    if (rc < 0) {
-        fprintf (stderr, "vigil timeline: %s\n", vg_strerror (rc));
-        status = 1;
-    }
-    vg_timeline_destroy (&t);
     fflush (stdout);
     return status;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/fleet_scope.h"
 #include "cli/replay_merge.h"
 #include "collector/detect_feed.h"
 #include "common/array.h"
@@ -25,9 +26,6 @@
 #include "proto/vigil.pb-c.h"
 #include "store/sample_merge.h"
 #include "store/series_meta.h"
-
-/* The collector's detector state record (collector/detect_stage.c): its device inventory. */
-#define S_DETSTATE_KEY "engine"
 
 typedef struct {
     uint64_t sid;
@@ -56,6 +54,11 @@ struct vg_replay {
     size_t nser, capser;
     vg_buf_t meta;            /* scratch: a packed SeriesMeta */
     char source[2 * VG_MAX_ID_LEN];
+    /* A narrow selection (replay.h): the selected series ids in key order, read with one
+     * point lookup per bucket each instead of a scan of every key; NULL = scan. */
+    uint64_t *pick;
+    size_t npick, cappick;
+    vg_buf_t val;             /* scratch: one samples value (point lookups) */
     /* the current bucket */
     vg_samples_t buf;
     size_t used;
@@ -99,35 +102,103 @@ s_selected (const vg_replay_t *r, const vg_device_t *d)
         return 0;
     if (!r->cfg.site)
         return 1;
-    if (d->site && d->site[0])
-        return s_glob (r->cfg.site, d->site);
     char site[VG_MAX_ID_LEN];
-    snprintf (site, sizeof site, "%s", d->id);
-    site[strcspn (site, "/")] = '\0';
-    return s_glob (r->cfg.site, site);
+    return s_glob (r->cfg.site, vg_device_site (d->id, d->site, site, sizeof site));
+}
+
+/* A --device that names one device (no glob characters): its id must occur in the raw
+ * record of every series or event of that device, so records without it are skipped
+ * unread.  NULL when the selection is not one literal id. */
+static const char *
+s_literal_device (const vg_replay_t *r)
+{
+    const char *d = r->cfg.device;
+    return d && d[0] && !d[strcspn (d, "*?[\\")] ? d : NULL;
+}
+
+/* Whether a raw record may belong to the selection (cheap pre-check before unpacking). */
+static int
+s_may_match (const vg_replay_t *r, const uint8_t *v, size_t vl)
+{
+    const char *lit = s_literal_device (r);
+    return !lit || vg_mem_contains (v, vl, lit);
+}
+
+typedef struct {
+    vg_replay_t *r;
+    uint64_t all;             /* series records read */
+} s_pick_scan_t;
+
+/* One series record of the pre-selection: keep its id when its device is selected (the
+ * inventory is only looked at here, never added to: the feed learns devices when their
+ * data is read, as in a scan). */
+static int
+s_pick_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    s_pick_scan_t *ps = ctx;
+    vg_replay_t *r = ps->r;
+    ps->all++;
+    if (kl != VG_SERIES_KEY_LEN || !s_may_match (r, v, vl))
+        return 0;
+    Vigil__SeriesMeta *m = vigil__series_meta__unpack (NULL, vl, v);
+    if (!m)
+        return 0; /* counted as corrupt if its samples are read */
+    int keep = 0;
+    if (m->device) {
+        const vg_device_t *d = vg_detect_feed_find (r->feed, m->device);
+        vg_device_t tmp = { m->device, m->vendor ? m->vendor : "", "", "", "", "" };
+        keep = s_selected (r, d ? d : &tmp);
+    }
+    vigil__series_meta__free_unpacked (m, NULL);
+    if (keep && (vg_array_reserve ((void **) &r->pick, &r->cappick, r->npick + 1, sizeof *r->pick) < 0))
+        return -VG_ENOMEM;
+    if (keep)
+        r->pick[r->npick++] = vg_get_be64 (k);
+    return 0;
+}
+
+/* With a device, site or vendor selection, list the selected series (in key order); when
+ * they are a small part of the store (under a quarter), buckets are read by point lookups
+ * of those keys only.  Same series, same order as a scan: the output does not change. */
+static int
+s_preselect (vg_replay_t *r)
+{
+    if (!r->cfg.device && !r->cfg.site && !r->cfg.vendor)
+        return 0;
+    s_pick_scan_t ps = { r, 0 };
+    int rc = vg_store_view_scan (r->v, VG_CF_SERIES, NULL, 0, NULL, 0, s_pick_key, &ps);
+    if (rc < 0)
+        return rc;
+    if (r->npick * 4 >= ps.all) {
+        free (r->pick);
+        r->pick = NULL;
+        r->npick = r->cappick = 0;
+    } else if (!r->pick) {
+        r->pick = malloc (sizeof *r->pick); /* nothing selected: read nothing */
+        if (!r->pick)
+            return -VG_ENOMEM;
+        r->cappick = 1;
+    }
+    return 0;
+}
+
+static int
+s_inventory_device (void *ctx, const Vigil__Device *d)
+{
+    vg_replay_t *r = ctx;
+    vg_device_t in = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
+    vg_detect_feed_device (r->feed, &in);
+    return 0;
 }
 
 /* Load the collector's saved device inventory, if any (a store without detection has none). */
 static int
 s_load_inventory (vg_replay_t *r)
 {
-    int rc = vg_store_view_get (r->v, VG_CF_DETSTATE, S_DETSTATE_KEY, strlen (S_DETSTATE_KEY), &r->meta);
-    if (rc == -VG_ENOTFOUND)
-        return 0;
-    if (rc < 0)
-        return rc;
-    Vigil__DetectState *ds = vigil__detect_state__unpack (NULL, r->meta.len, r->meta.data);
-    if (!ds) {
+    int rc = vg_inventory_read (r->v, &r->meta, s_inventory_device, r);
+    if (rc > 0)
         r->st.corrupt++;
-        return 0;
-    }
-    for (size_t i = 0; i < ds->n_devices; i++) {
-        const Vigil__Device *d = ds->devices[i];
-        vg_device_t in = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
-        vg_detect_feed_device (r->feed, &in);
-    }
-    vigil__detect_state__free_unpacked (ds, NULL);
-    return 0;
+    return rc > 0 ? 0 : rc;
 }
 
 /* Declare a stored series in the engine, as the collector did: its device, path, labels,
@@ -301,7 +372,7 @@ s_event_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl
         return 0;
     }
     int64_t ts = (int64_t) (vg_get_be64 (k + 4) ^ (1ULL << 63));
-    if (ts < r->lo || ts >= r->hi)
+    if (ts < r->lo || ts >= r->hi || !s_may_match (r, v, vl))
         return 0;
     if (vg_array_reserve ((void **) &r->evs, &r->capev, r->nev + 1, sizeof *r->evs) < 0)
         return -VG_ENOMEM;
@@ -321,6 +392,23 @@ s_next_bucket (vg_replay_t *r, uint32_t b, uint64_t *out)
     return rc;
 }
 
+/* The selected series' keys of bucket b, one point lookup each, in key order. */
+static int
+s_pick_bucket (vg_replay_t *r, uint32_t b)
+{
+    for (size_t i = 0; i < r->npick; i++) {
+        uint8_t k[VG_SAMPLE_KEY_LEN];
+        vg_key_sample (k, b, r->pick[i]);
+        int rc = vg_store_view_get (r->v, VG_CF_SAMPLES, k, sizeof k, &r->val);
+        if (rc == -VG_ENOTFOUND)
+            continue;
+        rc = rc < 0 ? rc : s_sample_key (r, k, sizeof k, r->val.data, r->val.len);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* Read bucket b and feed it in time order. */
 static int
 s_bucket (vg_replay_t *r, uint32_t b)
@@ -332,7 +420,8 @@ s_bucket (vg_replay_t *r, uint32_t b)
     r->used = r->nev = 0;
     vg_buf_reset (&r->evbuf);
     vg_replay_merge_reset (r->merge);
-    int rc = vg_store_view_scan (r->v, VG_CF_SAMPLES, k0, 4, end, end ? 4 : 0, s_sample_key, r);
+    int rc = r->pick ? s_pick_bucket (r, b) : vg_store_view_scan (r->v, VG_CF_SAMPLES, k0, 4, end, end ? 4 : 0,
+                                                                  s_sample_key, r);
     rc = rc ? rc : vg_store_view_scan (r->v, VG_CF_EVENTS, k0, 4, end, end ? 4 : 0, s_event_key, r);
     if (rc < 0)
         return rc;
@@ -412,6 +501,11 @@ vg_replay_new (const vg_replay_cfg_t *cfg, vg_store_t *s, vg_store_view_t *v, co
         snprintf (err, errlen, "reading the device inventory: %s", vg_strerror (rc));
         goto fail;
     }
+    rc = s_preselect (r);
+    if (rc < 0) {
+        snprintf (err, errlen, "reading the series: %s", vg_strerror (rc));
+        goto fail;
+    }
     return r;
 fail:
     vg_replay_destroy (&r);
@@ -465,6 +559,8 @@ vg_replay_destroy (vg_replay_t **self_p)
     free (r->ser);
     vg_u64map_free (&r->sermap);
     vg_buf_free (&r->meta);
+    vg_buf_free (&r->val);
+    free (r->pick);
     vg_samples_free (&r->buf);
     free (r->runser);
     vg_replay_merge_destroy (&r->merge);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/array.h"
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/model.h"
@@ -171,6 +172,8 @@ s_event (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
     vg_timeline_t *t = L->t;
     (void) k;
     (void) kl;
+    if (!vg_mem_contains (v, vl, t->device))
+        return 0; /* not this device's: skipped unread */
     Vigil__StoredEvent *e = vigil__stored_event__unpack (NULL, vl, v);
     if (!e)
         return 0; /* unreadable: skip */
@@ -288,7 +291,7 @@ vg_timeline_load (vg_store_t *s, const char *device, int64_t from, int64_t to, c
     if (rc == 1)
         rc = 0;
     if (rc == 0)
-        rc = vg_series_meta_scan (s, s_series, &L, NULL);
+        rc = vg_series_meta_scan_having (s, device, s_series, &L, NULL);
     if (rc == 0) {
         uint8_t k0[4], k1[4];
         vg_be32 (k0, vg_store_bucket (from, bms));

@@ -28,6 +28,7 @@
 #include "proto/vigil.pb-c.h"
 
 #define S_STATE_KEY "engine"
+#define S_INVENTORY_KEY "inventory" /* the same without the engine blob */
 #define S_KEEP_ALERTS 100000 /* alert records kept across failed commits before they count as lost */
 #define S_MAX_RULES_BYTES (4u << 20)
 #define S_NSTATS (sizeof (vg_detect_stage_stats_t) / sizeof (uint64_t))
@@ -130,6 +131,21 @@ s_on_alert (void *ctx, const vg_alert_t *a)
         st->alert_fn (st->alert_ctx, a, st->txn);
 }
 
+/* Pack ds into st->packed and add it to the txn under key.  0 or -VG_ENOMEM. */
+static int
+s_put_record (vg_detect_stage_t *st, const char *key, const Vigil__DetectState *ds)
+{
+    size_t sz = vigil__detect_state__get_packed_size (ds);
+    vg_buf_reset (&st->packed);
+    int rc = vg_buf_reserve (&st->packed, sz);
+    if (rc < 0)
+        return rc;
+    vigil__detect_state__pack (ds, st->packed.data);
+    st->packed.len = sz;
+    vg_store_txn_put (st->txn, VG_CF_DETSTATE, key, strlen (key), st->packed.data, sz);
+    return 0;
+}
+
 /* Add the saved state to the stage's txn. */
 static int
 s_put_state (vg_detect_stage_t *st)
@@ -168,14 +184,12 @@ s_put_state (vg_detect_stage_t *st)
     ds.engine.data = st->blob.data;
     ds.engine.len = st->blob.len;
     ds.batches = st->batches_life;
-    size_t sz = vigil__detect_state__get_packed_size (&ds);
-    vg_buf_reset (&st->packed);
-    rc = vg_buf_reserve (&st->packed, sz);
-    if (rc == 0) {
-        vigil__detect_state__pack (&ds, st->packed.data);
-        st->packed.len = sz;
-        vg_store_txn_put (st->txn, VG_CF_DETSTATE, S_STATE_KEY, strlen (S_STATE_KEY), st->packed.data, sz);
-    }
+    rc = s_put_record (st, S_STATE_KEY, &ds);
+    /* The same record without the engine blob, for readers that need only the inventory
+     * (vigil replay: a few KB to read instead of the whole state; same write batch). */
+    ds.engine.data = NULL;
+    ds.engine.len = 0;
+    rc = rc ? rc : s_put_record (st, S_INVENTORY_KEY, &ds);
     free (devs);
     free (ptrs);
     return rc;

@@ -342,6 +342,8 @@ vg_ocsf_render (const vg_alert_t *a, const vg_ocsf_ctx_t *ctx, char *buf, size_t
     s_kv (&w, "store", s_or (c->store_path), 0);
     s_kv (&w, "collector", s_or (c->collector_id), 1);
     s_kv (&w, "device", a->device, 1);
+    if (a->scope && a->scope[0])
+        s_kv (&w, "scope", a->scope, 1);
     s_kv (&w, "path", path, 1);
     snprintf (hex, sizeof hex, "%016llx", (unsigned long long) a->series_id);
     s_kv (&w, "series_id", hex, 1);
@@ -350,7 +352,7 @@ vg_ocsf_render (const vg_alert_t *a, const vg_ocsf_ctx_t *ctx, char *buf, size_t
     /* The same as one URI that vigil replay / export / timeline take with --pointer; its
      * range is half-open, so it ends just after to_ms. */
     char uri[sizeof path + 512 + sizeof a->device * 3];
-    vg_pointer_format (c->store_path, a->device, path, a->series_id, from, to + 1, uri, sizeof uri);
+    vg_pointer_format (c->store_path, a->scope, a->device, path, a->series_id, from, to + 1, uri, sizeof uri);
     s_kv (&w, "pointer", uri, 1);
     if (c->replayed)
         s_lit (&w, ",\"replayed\":true");

@@ -69,3 +69,19 @@ vg_buf_printf (vg_buf_t *b, const char *fmt, ...)
     b->len += (size_t) n;
     return 0;
 }
+
+int
+vg_mem_contains (const void *hay, size_t n, const char *needle)
+{
+    size_t m = strlen (needle);
+    if (!m)
+        return 1;
+    for (const uint8_t *p = hay, *end = p + n; (size_t) (end - p) >= m; p++) {
+        p = memchr (p, (unsigned char) needle[0], (size_t) (end - p) - m + 1);
+        if (!p)
+            return 0;
+        if (!memcmp (p, needle, m))
+            return 1;
+    }
+    return 0;
+}

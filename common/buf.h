@@ -29,4 +29,8 @@ static inline void vg_buf_reset (vg_buf_t *b) { b->len = 0; }
 /* Free the memory; the buffer is empty and reusable afterwards. NULL-safe. */
 void vg_buf_free (vg_buf_t *b);
 
+/* Whether the n bytes at hay contain the NUL-terminated needle ("" is everywhere): a cheap
+ * test before unpacking a record that must hold a given id. */
+int vg_mem_contains (const void *hay, size_t n, const char *needle);
+
 #endif

@@ -46,16 +46,22 @@ s_lit (char *buf, size_t size, size_t *len, const char *s)
 }
 
 size_t
-vg_pointer_format (const char *store, const char *device, const char *path, uint64_t series, int64_t from_ms,
-                   int64_t to_ms, char *buf, size_t size)
+vg_pointer_format (const char *store, const char *scope, const char *device, const char *path, uint64_t series,
+                   int64_t from_ms, int64_t to_ms, char *buf, size_t size)
 {
     size_t len = 0;
     char num[64];
     s_lit (buf, size, &len, VG_POINTER_SCHEME);
     s_enc (buf, size, &len, device ? device : "");
     const char *sep = "?";
+    if (scope && scope[0]) {
+        s_lit (buf, size, &len, "?scope=");
+        s_enc (buf, size, &len, scope);
+        sep = "&";
+    }
     if (store && store[0]) {
-        s_lit (buf, size, &len, "?store=");
+        s_lit (buf, size, &len, sep);
+        s_lit (buf, size, &len, "store=");
         s_enc (buf, size, &len, store);
         sep = "&";
     }
@@ -149,7 +155,7 @@ vg_pointer_parse (const char *uri, vg_pointer_t *out, char *err, size_t errlen)
         } const fields[] = {
             { "store", out->store, sizeof out->store },       { "path", out->path, sizeof out->path },
             { "series", out->series, sizeof out->series },    { "from", out->from_text, sizeof out->from_text },
-            { "to", out->to_text, sizeof out->to_text },
+            { "to", out->to_text, sizeof out->to_text },       { "scope", out->scope, sizeof out->scope },
         };
         size_t f = 0;
         while (f < sizeof fields / sizeof fields[0] && (strlen (fields[f].key) != kl || strncmp (fields[f].key, p, kl)))
@@ -163,6 +169,10 @@ vg_pointer_parse (const char *uri, vg_pointer_t *out, char *err, size_t errlen)
             return -VG_EINVAL;
         }
         p += n + (p[n] == '&');
+    }
+    if (out->scope[0] && strcmp (out->scope, "vendor") && strcmp (out->scope, "site")) {
+        snprintf (err, errlen, "replay pointer: scope must be vendor or site, not '%s'", out->scope);
+        return -VG_EINVAL;
     }
     if ((out->from_text[0] && s_ms (out->from_text, &out->from_ms) < 0) ||
         (out->to_text[0] && s_ms (out->to_text, &out->to_ms) < 0)) {

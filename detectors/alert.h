@@ -41,6 +41,8 @@ typedef struct vg_alert {
     const char *techniques;    /* "T1529,T1489,FGT1499" or "" */
     const char *vendor, *model, *role, *site, *sw_version; /* device inventory; "" if unknown */
     char device[256];          /* device id, or the scope key for fleet findings */
+    const char *scope;         /* "vendor" or "site" when device is that scope's key (X01,
+                                  X02), else "" (NULL reads as "") */
     char entity[512];          /* path{labels} of the series, or "" */
     char signal[128];          /* sub-entity ("dst=203.0.113.9:443") or "" */
     char dedup_key[VG_ALERT_KEY_MAX];

@@ -171,6 +171,7 @@ vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t now, 
     a->site = d ? d->site : (p->inst && r->ops->scope == VG_SCOPE_SITE) ? p->inst->key : "";
     a->sw_version = d ? d->sw : "";
     snprintf (a->device, sizeof a->device, "%s", d ? d->id : p->inst ? p->inst->key : "collector");
+    a->scope = d || !p->inst ? "" : r->ops->scope == VG_SCOPE_VENDOR ? "vendor" : r->ops->scope == VG_SCOPE_SITE ? "site" : "";
     snprintf (a->entity, sizeof a->entity, "%s", p->inst ? p->inst->entity : "");
     snprintf (a->signal, sizeof a->signal, "%s", p->signal);
     snprintf (a->dedup_key, sizeof a->dedup_key, "%s", p->key);

@@ -337,6 +337,14 @@ vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *s, int64_t ts, dou
             e->st.late++;
             return -VG_ERANGE;
         }
+        if (ts > src->max) {
+            /* The source's clock first: its ticks up to the new watermark are judged before
+             * this stream releases anything the new sample allows, so no tick sees a sample
+             * newer than itself (a device back from a silence was cleared up to a lateness
+             * early when its own sample was the one that moved the source's clock). */
+            src->max = ts;
+            s_src_advance (e, src);
+        }
         if (ts > st->rmax)
             st->rmax = ts;
         if (e->nbuf >= e->cfg.max_buffered && st->len) {
@@ -355,6 +363,7 @@ vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *s, int64_t ts, dou
             s_release (e, st, st->rmax - e->cfg.lateness_ms);
         }
         e->st.buffered = e->nbuf;
+        return 0;
     }
     if (ts > src->max) {
         src->max = ts;

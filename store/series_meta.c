@@ -1,6 +1,7 @@
 /* series_meta.c - reading and writing the series column family (see series_meta.h). */
 #include "store/series_meta.h"
 
+#include "common/buf.h"
 #include "common/byteorder.h"
 #include "common/err.h"
 
@@ -8,6 +9,7 @@ typedef struct {
     vg_series_meta_fn fn;
     void *ctx;
     uint64_t skipped;
+    const char *needle;
 } s_scan_t;
 
 static int
@@ -18,6 +20,8 @@ s_visit (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
         sc->skipped++;
         return 0;
     }
+    if (!vg_mem_contains (v, vl, sc->needle))
+        return 0;
     Vigil__SeriesMeta *m = vigil__series_meta__unpack (NULL, vl, v);
     if (!m) {
         sc->skipped++;
@@ -32,7 +36,13 @@ s_visit (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 int
 vg_series_meta_scan (vg_store_t *s, vg_series_meta_fn fn, void *ctx, uint64_t *skipped)
 {
-    s_scan_t sc = { fn, ctx, 0 };
+    return vg_series_meta_scan_having (s, "", fn, ctx, skipped);
+}
+
+int
+vg_series_meta_scan_having (vg_store_t *s, const char *needle, vg_series_meta_fn fn, void *ctx, uint64_t *skipped)
+{
+    s_scan_t sc = { fn, ctx, 0, needle ? needle : "" };
     int rc = vg_store_scan (s, VG_CF_SERIES, NULL, 0, NULL, 0, s_visit, &sc);
     if (skipped)
         *skipped = sc.skipped;

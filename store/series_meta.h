@@ -26,6 +26,11 @@ typedef int (*vg_series_meta_fn) (void *ctx, uint64_t sid, Vigil__SeriesMeta **m
  * error. */
 int vg_series_meta_scan (vg_store_t *s, vg_series_meta_fn fn, void *ctx, uint64_t *skipped);
 
+/* The same, visiting only records whose packed bytes contain needle (a device id: the
+ * others are skipped unread, not counted). */
+int vg_series_meta_scan_having (vg_store_t *s, const char *needle, vg_series_meta_fn fn, void *ctx,
+                                uint64_t *skipped);
+
 /* Add the record of series sid to txn; scratch holds the packed value (reused, so steady
  * state does not allocate).  Returns 0 or -VG_ENOMEM. */
 int vg_series_meta_put (vg_store_txn_t *txn, uint64_t sid, const Vigil__SeriesMeta *m, vg_buf_t *scratch);

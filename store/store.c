@@ -123,6 +123,12 @@ vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen)
     rocksdb_options_set_max_background_jobs (s->opts, 2);
     rocksdb_options_set_keep_log_file_num (s->opts, 3);
     rocksdb_options_set_max_open_files (s->opts, cfg->mode == VG_STORE_SECONDARY ? -1 : 512);
+    /* A secondary instance replays the primary's MANIFEST edit by edit and opens the tables
+     * of each edit with this many threads, started and joined per edit: with the default 16
+     * a day-old store costs hundreds of thread starts, most of the open's time on a busy
+     * machine (vigil replay / timeline of one device: their first output waited for it). */
+    if (cfg->mode == VG_STORE_SECONDARY)
+        rocksdb_options_set_max_file_opening_threads (s->opts, 1);
     /* RocksDB's own LOG file lives in the store directory.  Once an append to it fails (disk
      * full), the library build Debian ships asserts on the next line it logs (file writer
      * `sync_without_flush_called_`), and the next line comes within seconds: RocksDB logs

@@ -4,10 +4,11 @@
  * At start the capture is read once (pcap_replay.c: link layers, IPv4/IPv6, TCP
  * reassembly) and every mapped UDP payload / TCP chunk is kept as a record in one buffer
  * (a capture file larger than max_file_size is refused; the records, payloads plus small
- * headers, are bounded by twice that).  service() then decodes the records: at speed max as fast as
- * the collector acknowledges (paused while the agent is throttled), otherwise at the
- * capture's own pace.  Decoders keep the payloads' timestamps (the capture time is the
- * fallback), so a replay stores the original times.  Done after the last record. */
+ * headers, are bounded by twice that).  service() then decodes the records: at speed max as
+ * fast as the collector acknowledges (paused while the agent is throttled), otherwise at the
+ * capture's own pace, or speed_factor times faster.  Decoders keep the payloads' timestamps
+ * (the capture time is the fallback), so a replay stores the original times.  Done after the
+ * last record. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ typedef struct {
 struct s_pcap {
     vg_input_host_t host;
     bool max_speed;
+    double factor;               /* realtime/recorded: captured pace x factor */
     vg_buf_t recs;
     size_t pos;                  /* next record */
     uint64_t nrecs, done_recs;
@@ -55,7 +57,7 @@ struct s_pcap {
     int64_t wake_ms, wake_at_mono;
 };
 
-static const char *const s_keys[] = { "type", "file", "ports", "speed", "max_file_size", "site", NULL };
+static const char *const s_keys[] = { "type", "file", "ports", "speed", "speed_factor", "max_file_size", "site", NULL };
 
 static size_t
 s_rec_size (const s_rec_t *r)
@@ -124,6 +126,7 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     }
     p->host = env->host;
     p->max_speed = c->speed == 1;
+    p->factor = c->speed_factor >= 1 ? c->speed_factor : 1;
     struct stat sb;
     if (stat (c->file, &sb) < 0) {
         snprintf (err, errlen, "%s: %s", c->file, strerror (errno));
@@ -220,7 +223,7 @@ s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
         const uint8_t *at = p->recs.data + p->pos;
         memcpy (&r, at, sizeof r);
         if (!p->max_speed) {
-            int64_t due = (r.ts_us - p->t0_us) / 1000 - (mono - p->mono0);
+            int64_t due = (int64_t) ((double) (r.ts_us - p->t0_us) / 1000.0 / p->factor) - (mono - p->mono0);
             if (due > 0) {
                 p->wake_ms = due;
                 return 0;

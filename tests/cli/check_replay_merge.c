@@ -98,7 +98,7 @@ START_TEST (pointer_fills_unset_options)
     vg_pointer_t p;
     const char *store = NULL, *device = "given/dev", *path = NULL, *from = NULL, *to = NULL;
     ck_assert_int_eq (vg_cli_pointer ("test", "vigil://site001/gnb1?store=/s&path=/a/b&from=10&to=20", &p, &store,
-                                      &device, &path, &from, &to),
+                                      &device, NULL, NULL, &path, &from, &to),
                       0);
     ck_assert_str_eq (store, "/s");
     ck_assert_str_eq (device, "given/dev"); /* an option given wins */
@@ -107,9 +107,28 @@ START_TEST (pointer_fills_unset_options)
     ck_assert_str_eq (to, "20");
     /* Options a command does not take are NULL; a bad pointer is refused. */
     const char *s2 = NULL;
-    ck_assert_int_eq (vg_cli_pointer ("test", "vigil://d?from=1&to=2", &p, &s2, NULL, NULL, NULL, NULL), 0);
+    ck_assert_int_eq (vg_cli_pointer ("test", "vigil://d?from=1&to=2", &p, &s2, NULL, NULL, NULL, NULL, NULL, NULL), 0);
     ck_assert_ptr_null (s2);
-    ck_assert_int_eq (vg_cli_pointer ("test", "http://d", &p, &s2, NULL, NULL, NULL, NULL), -1);
+    ck_assert_int_eq (vg_cli_pointer ("test", "http://d", &p, &s2, NULL, NULL, NULL, NULL, NULL, NULL), -1);
+    /* A fleet finding's key selects its vendor or site, never a device. */
+    const char *dev = NULL, *site = NULL, *vendor = NULL;
+    ck_assert_int_eq (vg_cli_pointer ("test", "vigil://Huawei?scope=vendor&from=1&to=2", &p, NULL, &dev, &site, &vendor,
+                                      NULL, NULL, NULL),
+                      0);
+    ck_assert_ptr_null (dev);
+    ck_assert_ptr_null (site);
+    ck_assert_str_eq (vendor, "Huawei");
+    vendor = NULL;
+    ck_assert_int_eq (vg_cli_pointer ("test", "vigil://site003?scope=site&from=1&to=2", &p, NULL, &dev, &site, &vendor,
+                                      NULL, NULL, NULL),
+                      0);
+    ck_assert_ptr_null (dev);
+    ck_assert_ptr_null (vendor);
+    ck_assert_str_eq (site, "site003");
+    /* A command without a vendor selection refuses such a pointer rather than select nothing. */
+    ck_assert_int_eq (vg_cli_pointer ("test", "vigil://Huawei?scope=vendor&from=1", &p, NULL, &dev, NULL, NULL, NULL,
+                                      NULL, NULL),
+                      -1);
 }
 END_TEST
 

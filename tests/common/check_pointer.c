@@ -12,7 +12,7 @@ START_TEST (round_trip)
 {
     char uri[1024], err[256];
     const char *dev = "site 01/gnb1&x=y?%", *path = "/interfaces/interface/state/counters/in-octets";
-    size_t n = vg_pointer_format ("/var/lib/vigil/store", dev, path, 0x00ab00cd00ef0012ULL, -5, 1793599800001, uri,
+    size_t n = vg_pointer_format ("/var/lib/vigil/store", NULL, dev, path, 0x00ab00cd00ef0012ULL, -5, 1793599800001, uri,
                                   sizeof uri);
     ck_assert_uint_eq (n, strlen (uri));
     ck_assert_ptr_null (strchr (uri + 8, ' '));
@@ -26,18 +26,41 @@ START_TEST (round_trip)
     ck_assert_int_eq (p.from_ms, -5);
     ck_assert_int_eq (p.to_ms, 1793599800001);
     ck_assert_str_eq (p.from_text, "-5");
+    ck_assert_str_eq (p.scope, "");
 }
 END_TEST
 
 START_TEST (optional_parts_and_truncation)
 {
     char uri[256], small[16];
-    vg_pointer_format (NULL, "core/pe4", "", 0, 1, 2, uri, sizeof uri);
+    vg_pointer_format (NULL, "", "core/pe4", "", 0, 1, 2, uri, sizeof uri);
     ck_assert_str_eq (uri, "vigil://core/pe4?from=1&to=2");
-    size_t n = vg_pointer_format (NULL, "core/pe4", "", 0, 1, 2, small, sizeof small);
+    size_t n = vg_pointer_format (NULL, NULL, "core/pe4", "", 0, 1, 2, small, sizeof small);
     ck_assert_uint_eq (n, strlen (uri));
     ck_assert_uint_eq (strlen (small), sizeof small - 1);
     ck_assert_int_eq (strncmp (small, uri, sizeof small - 1), 0);
+}
+END_TEST
+
+/* A fleet finding's pointer names its scope: the key is a vendor or a site, not a device. */
+START_TEST (fleet_scope)
+{
+    char uri[256], err[256];
+    vg_pointer_t p;
+    vg_pointer_format ("/s", "vendor", "Huawei Tech", "", 0, 10, 20, uri, sizeof uri);
+    ck_assert_str_eq (uri, "vigil://Huawei%20Tech?scope=vendor&store=/s&from=10&to=20");
+    ck_assert_int_eq (vg_pointer_parse (uri, &p, err, sizeof err), 0);
+    ck_assert_str_eq (p.scope, "vendor");
+    ck_assert_str_eq (p.device, "Huawei Tech");
+    ck_assert_str_eq (p.store, "/s");
+    vg_pointer_format (NULL, "site", "site003", "", 0, 1, 2, uri, sizeof uri);
+    ck_assert_str_eq (uri, "vigil://site003?scope=site&from=1&to=2");
+    ck_assert_int_eq (vg_pointer_parse (uri, &p, err, sizeof err), 0);
+    ck_assert_str_eq (p.scope, "site");
+    err[0] = '\0';
+    ck_assert_int_eq (vg_pointer_parse ("vigil://x?scope=role&from=1", &p, err, sizeof err), -VG_EINVAL);
+    ck_assert_ptr_nonnull (strstr (err, "scope"));
+    ck_assert_int_eq (vg_pointer_parse ("vigil://x?scope=vendorsite&from=1", &p, err, sizeof err), -VG_EINVAL);
 }
 END_TEST
 
@@ -59,6 +82,6 @@ END_TEST
 Suite *
 vg_pointer_suite (void)
 {
-    const TTest *tests[] = { round_trip, optional_parts_and_truncation, refuses_malformed };
+    const TTest *tests[] = { round_trip, optional_parts_and_truncation, fleet_scope, refuses_malformed };
     return vg_test_suite ("pointer", "uri", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -737,6 +737,55 @@ START_TEST (late_within_lateness_reordered)
 }
 END_TEST
 
+/* Two devices of one source reporting every 2 min (longer than the 60 s lateness), the second
+ * silent for 40 min: whichever device's sample moves the source's clock first at each time,
+ * the silence opens and closes at the same data times, and it does not close before the
+ * device is back (its returning sample must not be released ahead of the source's ticks). */
+static char *
+run_two_devices (vg_rules_t *rs, int c_first, int64_t back)
+{
+    vg_test_alerts_t c = { 0 };
+    vg_engine_t *e = et_engine (rs, &c);
+    uint64_t ia = decl_from (e, &DA, "/system/cpu", VG_KIND_GAUGE, "agA/jti");
+    uint64_t ic = decl_from (e, &DC, "/system/cpu", VG_KIND_GAUGE, "agA/jti");
+    for (int64_t t = T0; t < T0 + 4 * HOUR; t += 2 * MINUTE) {
+        int c_up = t < T0 + HOUR || t >= back;
+        for (int k = 0; k < 2; k++) {
+            int is_c = k == 0 ? c_first : !c_first;
+            if (is_c && c_up)
+                ck_assert_int_eq (vg_engine_sample (e, ic, t, 30), 0);
+            else if (!is_c)
+                ck_assert_int_eq (vg_engine_sample (e, ia, t, 40), 0);
+        }
+    }
+    vg_engine_stats_t st;
+    return et_finish (&e, &c, &st);
+}
+
+START_TEST (silence_close_independent_of_arrival_order)
+{
+    vg_rules_t *rs = vg_test_rules (RULES, "t");
+    int64_t back = T0 + HOUR + 40 * MINUTE;
+    char *a = run_two_devices (rs, 0, back);
+    char *b = run_two_devices (rs, 1, back);
+    ck_assert_str_eq (a, b);
+    const char *p = strstr (a, "sil:s1/c:device@");
+    ck_assert_msg (p != NULL, "%s", a);
+    long long start = 0, when = 0;
+    int act = 0;
+    ck_assert_int_eq (sscanf (strchr (p, '@') + 1, "%lld|%d|%lld", &start, &act, &when), 3);
+    ck_assert_int_eq (act, VG_ACT_CREATE);
+    p = strstr (p + 1, "sil:s1/c:device@");
+    ck_assert_msg (p != NULL, "%s", a);
+    ck_assert_int_eq (sscanf (strchr (p, '@') + 1, "%lld|%d|%lld", &start, &act, &when), 3);
+    ck_assert_int_eq (act, VG_ACT_CLOSE);
+    ck_assert_int_eq (when, back); /* judged clear at the first tick that sees it back */
+    free (a);
+    free (b);
+    vg_rules_destroy (&rs);
+}
+END_TEST
+
 Suite *
 vg_engine_suite (void)
 {
@@ -751,6 +800,7 @@ vg_engine_suite (void)
         { "determinism", deterministic }, { "save_load", save_load_round_trip }, { "json", json_rendering },
         { "event_time_per_source", event_time_per_source },
         { "late_within_lateness", late_within_lateness_reordered },
+        { "silence_close_arrival_order", silence_close_independent_of_arrival_order },
     };
     vg_test_cases (s, on_rules, sizeof on_rules / sizeof on_rules[0], 60, setup, teardown);
     vg_test_cases (s, own, sizeof own / sizeof own[0], 60, NULL, NULL);

@@ -118,9 +118,11 @@ def generate(a, wire):
 
 
 class Replay:
-    """One collector + one agent replaying the wire data; stopped by close()."""
+    """One collector + one agent replaying the wire data; stopped by close().  lateness: the
+    collector's detect.lateness ("" = its default, 30 s); pcap_factor: the pcap inputs at
+    speed recorded, this many times faster (0 = speed max)."""
 
-    def __init__(self, a, wire, work, max_age, mode="pcap"):
+    def __init__(self, a, wire, work, max_age, mode="pcap", lateness="", pcap_factor=0):
         self.a, self.wire, self.work, self.mode, self.procs, self.logs = a, wire, work, mode, {}, []
         os.makedirs(work, exist_ok=True)
         self.port, self.mport = free_port(), free_port()
@@ -133,28 +135,32 @@ class Replay:
                 f"ingest:\n  max_past: 3650d\n"
                 f"curve:\n{ccurve}"
                 f"agents:\n  - id: wire\n    public_key: '{apub}'\n"
-                f"detect:\n  enabled: true\n  rules: {rules}\n  tick: 1s\n")
+                f"detect:\n  enabled: true\n  rules: {rules}\n  tick: 1s\n"
+                + (f"  lateness: {lateness}\n" if lateness else ""))
         acfg = (f"agent:\n  id: wire\ncollectors: [tcp://127.0.0.1:{self.port}]\n"
                 f"spool:\n  dir: {work}/spool\n  fsync: false\n"
                 f"send:\n  timeout: 5s\n  heartbeat: 1s\n"
                 f"curve:\n{acurve}"
                 f"batch:\n  max_age: {max_age}\n"
                 f"inputs:\n")
-        if mode == "pcap":  # the documented replay: two captures and the PM backlog in one agent
-            acfg += (f"  - type: pcap\n    file: {wire}/mdt.pcap\n    speed: max\n    max_file_size: 8GiB\n"
+        if mode == "pcap":  # the documented replay: the captures and the PM backlog in one agent
+            speed = f"recorded\n    speed_factor: {pcap_factor}" if pcap_factor else "max"
+            acfg += (f"  - type: pcap\n    file: {wire}/mdt.pcap\n    speed: {speed}\n    max_file_size: 8GiB\n"
                      f"    ports: [{{port: 57500, format: mdt-tcp}}]\n"
-                     f"  - type: pcap\n    file: {wire}/jti.pcap\n    speed: max\n    max_file_size: 8GiB\n"
+                     f"  - type: pcap\n    file: {wire}/jti.pcap\n    speed: {speed}\n    max_file_size: 8GiB\n"
                      f"    ports: [{{port: 50000, format: jti}}]\n"
-                     f"  - type: pcap\n    file: {wire}/udpnotif.pcap\n    speed: max\n    max_file_size: 8GiB\n"
+                     f"  - type: pcap\n    file: {wire}/udpnotif.pcap\n    speed: {speed}\n    max_file_size: 8GiB\n"
                      f"    ports: [{{port: 10003, format: udp-notif}}]\n"
                      f"  - type: pmdir\n    dir: {wire}/pm\n    interval: 1s\n")
-        else:  # live inputs, fed in data-time order by feed_live()
+        else:  # live inputs, fed in data-time order by feed_live(); UDP buffers of 4 MiB (the
+            # kernel's rmem_max caps it) so that a busy machine's agent drops no datagram
             self.tport, self.uport, self.nport = free_port(), free_port(), free_port()
             self.pmdir = os.path.join(work, "pm")
             os.makedirs(self.pmdir, exist_ok=True)
             acfg += (f"  - type: tcp\n    listen: 127.0.0.1:{self.tport}\n    format: mdt-tcp\n"
-                     f"  - type: udp\n    listen: 127.0.0.1:{self.uport}\n    format: jti\n"
+                     f"  - type: udp\n    listen: 127.0.0.1:{self.uport}\n    format: jti\n    rcvbuf: 4194304\n"
                      f"  - type: udp\n    listen: 127.0.0.1:{self.nport}\n    format: udp-notif\n"
+                     f"    rcvbuf: 4194304\n"
                      f"  - type: pmdir\n    dir: {self.pmdir}\n    interval: 1s\n")
         self.ccfg = self._write("collector.yaml", ccfg)
         self.acfg = self._write("agent.yaml", acfg)
