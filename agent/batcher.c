@@ -146,6 +146,21 @@ s_intern (vg_batcher_t *b, const char *s)
     return copy;
 }
 
+/* Make arrays *ts and *v hold cap items each; 0, or -VG_ENOMEM (either may have grown). */
+static int
+s_grow_tv (int64_t **ts, vg_num_t **v, size_t cap)
+{
+    int64_t *t = realloc (*ts, cap * sizeof *t);
+    if (!t)
+        return -VG_ENOMEM;
+    *ts = t;
+    vg_num_t *n = realloc (*v, cap * sizeof *n);
+    if (!n)
+        return -VG_ENOMEM;
+    *v = n;
+    return 0;
+}
+
 /* Double the pool's capacity (the first call: POOL_FIRST samples), never past max_samples.
  * A live agent's batches, flushed every max_age, stay small; only a replay at full speed
  * or a burst makes the pool as large as max_samples.  0, or -VG_ENOMEM (the pool as it was). */
@@ -157,13 +172,9 @@ s_pool_grow (vg_batcher_t *b)
         cap = b->cfg.max_samples;
     if (cap <= b->pool_cap)
         return -VG_ENOMEM;
-    int64_t *ts = realloc (b->ts, cap * sizeof *ts);
-    if (ts)
-        b->ts = ts;
-    vg_num_t *v = ts ? realloc (b->v, cap * sizeof *v) : NULL;
-    if (v)
-        b->v = v;
-    uint8_t *vt = v ? realloc (b->vt, cap) : NULL;
+    if (s_grow_tv (&b->ts, &b->v, cap) < 0)
+        return -VG_ENOMEM;
+    uint8_t *vt = realloc (b->vt, cap);
     if (vt)
         b->vt = vt;
     uint32_t *next = vt ? realloc (b->next, cap * sizeof *next) : NULL;
@@ -649,13 +660,8 @@ s_gather (vg_batcher_t *b, s_series_t *s)
         size_t cap = b->gcap ? b->gcap : 64;
         while (cap < s->count)
             cap *= 2;
-        int64_t *ts = realloc (b->gts, cap * sizeof *ts);
-        if (ts)
-            b->gts = ts;
-        vg_num_t *v = ts ? realloc (b->gv, cap * sizeof *v) : NULL;
-        if (!v)
+        if (s_grow_tv (&b->gts, &b->gv, cap) < 0)
             return -VG_ENOMEM;
-        b->gv = v;
         b->gcap = cap;
     }
     vg_num_join_t join = VG_NUM_JOIN_INIT;
