@@ -16,15 +16,22 @@
 static vg_batcher_t *s_b;
 static vg_sink_t s_sink;
 
+/* s_b: a batcher of max_samples samples a batch that knows device s1/r1. */
 static void
-setup (void)
+s_new (uint32_t max_samples)
 {
-    vg_batcher_cfg_t cfg = { "a1", 100, 8, 10, 1000, 0 };
+    vg_batcher_cfg_t cfg = { "a1", max_samples, 8, 10, 1000, 0 };
     s_b = vg_batcher_new (&cfg);
     ck_assert_ptr_nonnull (s_b);
     s_sink = vg_batcher_sink (s_b);
     vg_device_t d = { "s1/r1", "Juniper", "MX", "router", "s1", "21.4" };
     ck_assert_int_eq (s_sink.device (s_sink.ctx, &d), 0);
+}
+
+static void
+setup (void)
+{
+    s_new (100);
 }
 
 static void
@@ -290,21 +297,15 @@ START_TEST (series_limit)
 }
 END_TEST
 
-/* The batcher admits exactly what the reader accepts: strings one short of a bound pack
- * into a batch vg_batch_validate passes; strings at the bound are refused on entry (a
- * series path as a series_limit gap, a state or an event attribute as a rejected point),
- * so no flush fails and no batch is refused at the collector for them. */
 /* The pool grows past its first capacity (1,024 samples) up to max_samples, one sample more
  * is a gap, and each series' samples come out whole and in arrival order, integers exact
  * (past 2^53), however the series interleave; the grown pool serves the next batch. */
 START_TEST (pool_grows_and_keeps_series_order)
 {
-    vg_batcher_cfg_t cfg = { "a1", 5000, 8, 10, 1000, 0 };
-    vg_batcher_t *b = vg_batcher_new (&cfg);
-    ck_assert_ptr_nonnull (b);
-    vg_sink_t sk = vg_batcher_sink (b);
-    vg_device_t d = { "s1/r1", "Juniper", "MX", "router", "s1", "21.4" };
-    ck_assert_int_eq (sk.device (sk.ctx, &d), 0);
+    vg_batcher_destroy (&s_b);
+    s_new (5000);
+    vg_batcher_t *b = s_b;
+    vg_sink_t sk = s_sink;
     static const char *const ifs[] = { "a", "a", "b", "c", "c" }; /* 2,000 / 1,000 / 2,000 */
     const uint64_t big = (1ull << 60) + 1;
     vg_label_t l = { "name", NULL };
@@ -362,10 +363,13 @@ START_TEST (pool_grows_and_keeps_series_order)
             ck_assert_int_eq (sk.sample (sk.ctx, &p), 0);
         }
     }
-    vg_batcher_destroy (&b);
 }
 END_TEST
 
+/* The batcher admits exactly what the reader accepts: strings one short of a bound pack
+ * into a batch vg_batch_validate passes; strings at the bound are refused on entry (a
+ * series path as a series_limit gap, a state or an event attribute as a rejected point),
+ * so no flush fails and no batch is refused at the collector for them. */
 START_TEST (bounds_match_the_reader)
 {
     static char path[VG_MAX_PATH_LEN + 1], key[VG_MAX_LABEL_LEN + 1], state[VG_MAX_STATE_LEN + 1];
