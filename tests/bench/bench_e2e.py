@@ -139,8 +139,8 @@ def agent_config(a, work, i, port, acurve, start_ms, end_ms):
 
 
 def scale(a):
-    """--scale: one run per fleet size (with and without detection), then memory per series
-    from the smallest to the largest fleet."""
+    """--scale: one run per fleet size (with and without detection), then memory per added
+    series between each two sizes."""
     sizes = [int(x) for x in a.scale.split(",")]
     modes = [a.detect] if (a.detect or a.no_detect_scale) else [False, True]
     rows = {}
@@ -150,22 +150,24 @@ def scale(a):
             out = run(a)
             print(json.dumps(out), flush=True)
             rows[(sites, det)] = out
-    lo, hi = sizes[0], sizes[-1]
+    for lo, hi in zip(sizes, sizes[1:]):
+        print(json.dumps({"memory_growth": growth_per_series(rows, lo, hi, modes)}))
+
+
+def growth_per_series(rows, lo, hi, modes):
+    """Bytes of private memory per added series from lo to hi sites: agent, collector, and
+    the detect stage (the collector with detection minus without)."""
     growth = {"from_sites": lo, "to_sites": hi}
+    per = lambda r0, r1, key: round((r1[key] - r0[key]) * 1048576 / ((r1["series"] - r0["series"]) or 1))
     for det in modes:
-        r0, r1 = rows[(lo, det)], rows[(hi, det)]
-        ds = (r1["series"] - r0["series"]) or 1
         tag = "detect" if det else "nodetect"
-        growth[f"agent_private_bytes_per_series_{tag}"] = round((r1["agent_private_mb"] - r0["agent_private_mb"]) * 1048576 / ds)
-        growth[f"collector_private_bytes_per_series_{tag}"] = round(
-            (r1["collector_private_mb"] - r0["collector_private_mb"]) * 1048576 / ds)
+        growth[f"agent_private_bytes_per_series_{tag}"] = per(rows[(lo, det)], rows[(hi, det)], "agent_private_mb")
+        growth[f"collector_private_bytes_per_series_{tag}"] = per(rows[(lo, det)], rows[(hi, det)],
+                                                                   "collector_private_mb")
     if len(modes) == 2:
-        for sites in (lo, hi):
-            growth[f"detect_stage_private_mb_{sites}_sites"] = round(
-                rows[(sites, True)]["collector_private_mb"] - rows[(sites, False)]["collector_private_mb"], 2)
-        growth["detect_stage_bytes_per_series"] = round(
-            (growth[f"collector_private_bytes_per_series_detect"] - growth[f"collector_private_bytes_per_series_nodetect"]))
-    print(json.dumps({"memory_growth": growth}))
+        growth["detect_stage_bytes_per_series"] = (growth["collector_private_bytes_per_series_detect"]
+                                                   - growth["collector_private_bytes_per_series_nodetect"])
+    return growth
 
 
 def main():
