@@ -7,13 +7,13 @@
 #include <string.h>
 
 void *
-vg_dynlib_open (const char *const *sonames, const vg_dynlib_sym_t *syms, size_t nsyms, void *table,
+vg_dynlib_open (const char *const *sonames, const vg_dynlib_sym_t *syms, size_t nsyms, void *table, bool keep,
                 char *err, size_t errlen)
 {
     void *h = NULL;
     const char *why = "no library name";
     for (size_t i = 0; sonames[i] && !h; i++) {
-        h = dlopen (sonames[i], RTLD_NOW | RTLD_LOCAL);
+        h = dlopen (sonames[i], RTLD_NOW | RTLD_LOCAL | (keep ? RTLD_NODELETE : 0));
         if (!h)
             why = dlerror ();
     }

@@ -6,6 +6,7 @@
 #ifndef VG_DYNLIB_H
 #define VG_DYNLIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* One function of the table: its symbol name and the offset of its pointer in the table. */
@@ -19,8 +20,9 @@ typedef struct {
  * Returns the handle (owned by the caller, give it to vg_dynlib_close) or NULL with the
  * reason in err (the library or a symbol is missing; table is then left partly filled and
  * must not be used).  dlopen counts references, so each caller may open the library for
- * itself; safe from any thread. */
-void *vg_dynlib_open (const char *const *sonames, const vg_dynlib_sym_t *syms, size_t nsyms, void *table,
+ * itself; safe from any thread.  keep: the library stays mapped after its last close (for
+ * one opened per message whose loading and global set-up are costly: libxml2 with ICU). */
+void *vg_dynlib_open (const char *const *sonames, const vg_dynlib_sym_t *syms, size_t nsyms, void *table, bool keep,
                       char *err, size_t errlen);
 
 /* Drop the reference taken by vg_dynlib_open.  NULL-safe; sets *handle_p to NULL.  Nothing

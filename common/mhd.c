@@ -36,7 +36,7 @@ vg_mhd_load (vg_mhd_t *api, char *err, size_t errlen)
 {
     static const char *const sonames[] = { VG_MHD_SONAME, "libmicrohttpd.so", NULL };
     memset (api, 0, sizeof *api);
-    void *h = vg_dynlib_open (sonames, s_syms, sizeof s_syms / sizeof s_syms[0], api, err, errlen);
+    void *h = vg_dynlib_open (sonames, s_syms, sizeof s_syms / sizeof s_syms[0], api, false, err, errlen);
     if (!h) {
         memset (api, 0, sizeof *api);
         return -1;

@@ -72,7 +72,7 @@ s_pcap_load (s_pcap_api_t *api, vg_pcap_stats_t *st)
 {
     static const char *const sonames[] = { VG_PCAP_SONAME, "libpcap.so", NULL };
     memset (api, 0, sizeof *api);
-    api->handle = vg_dynlib_open (sonames, s_pcap_syms, sizeof s_pcap_syms / sizeof s_pcap_syms[0], api,
+    api->handle = vg_dynlib_open (sonames, s_pcap_syms, sizeof s_pcap_syms / sizeof s_pcap_syms[0], api, false,
                                   st->last_error, sizeof st->last_error);
     return api->handle ? 0 : -VG_EUNSUPP;
 }
