@@ -1,11 +1,13 @@
 """Libraries an agent loads follow its configuration (issue 13, agent memory): with a sim
-input and no listener, neither libmicrohttpd (nor GnuTLS through it) nor libpcap is mapped;
+input and no listener, neither libmicrohttpd (nor GnuTLS through it), libpcap nor libxml2 is
+mapped;
 with agent.metrics_listen, libmicrohttpd is opened and /healthz answers; a VES input opens it
 too."""
 import urllib.request
 from vgtest import run, wait_for, free_port
 
 HTTP_LIBS = ("libmicrohttpd", "libgnutls")
+UNUSED = HTTP_LIBS + ("libpcap", "libxml2", "libicuuc")
 
 
 def mapped(p):
@@ -43,7 +45,7 @@ def body(h):
     wait_for(lambda: stored(h, cmport, 1), 60, "samples from a1 stored")
     libs = mapped(a1)
     assert has(libs, "libzmq") and has(libs, "libc.so"), sorted(libs)  # the check reads real maps
-    for lib in HTTP_LIBS + ("libpcap",):
+    for lib in UNUSED:
         assert not has(libs, lib), f"{lib} mapped into an agent without a listener or capture: {sorted(libs)}"
 
     # The metrics listener: libmicrohttpd (and GnuTLS) are opened, and serve.
@@ -61,7 +63,7 @@ def body(h):
     wait_for(lambda: "started" in h.log("a3"), 30, "a3 started")
     wait_for(lambda: has(mapped(a3), "libmicrohttpd"), 10, "libmicrohttpd in the VES agent")
     print("agent libraries: sim-only agent maps", len(mapped(a1)), "shared objects, none of",
-          ", ".join(HTTP_LIBS + ("libpcap",)))
+          ", ".join(UNUSED))
 
 
 run("agent_libs", body)
