@@ -1,8 +1,7 @@
 """Libraries an agent loads follow its configuration (issue 13, agent memory): with a sim
 input and no listener, neither libmicrohttpd (nor GnuTLS through it), libpcap nor libxml2 is
-mapped;
-with agent.metrics_listen, libmicrohttpd is opened and /healthz answers; a VES input opens it
-too."""
+mapped; with agent.metrics_listen, libmicrohttpd is opened and /healthz answers; a VES input
+opens it too."""
 import urllib.request
 from vgtest import run, wait_for, free_port
 
