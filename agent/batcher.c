@@ -3,9 +3,11 @@
  * devices, series and events to the batch writer (proto/batch_writer.h), then compresses.
  *
  * Invariants: strings of devices and series are interned for the agent's lifetime, so a
- * pointer identifies a string; the pool holds (series slot, ts, value) triples in arrival
- * order; event data lives in a fixed arena reset at every flush; everything admitted fits
- * the bounds of the batch reader (proto/batch.h), so the writer does not refuse it. */
+ * pointer identifies a string; the pool holds (ts, value, type) in arrival order, each
+ * sample linked to the next one of its series (a series' samples of the batch are the list
+ * from its head), and grows by doubling up to max_samples only as batches need it; event
+ * data lives in a fixed arena reset at every flush; everything admitted fits the bounds of
+ * the batch reader (proto/batch.h), so the writer does not refuse it. */
 #include "agent/batcher.h"
 
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "proto/batch_writer.h"
 
 #define EVENT_ARENA (1u << 20)
+#define POOL_FIRST 1024u
 
 typedef struct {
     char *id, *vendor, *model, *role, *site, *sw_version;
@@ -49,7 +52,7 @@ typedef struct {
     const char **labels;        /* 2 * nlabels interned strings */
     const char **states;        /* STATE series: names seen so far */
     uint32_t count;             /* samples in the current batch */
-    uint32_t off;               /* start in the sorted arrays at flush */
+    uint32_t head, tail;        /* its first and last sample in the pool (count > 0) */
     bool has_int;               /* some sample of the current batch is an exact integer */
     uint8_t vtype;              /* at flush: the type all its samples of the batch share */
 } s_series_t;
@@ -82,12 +85,17 @@ struct vg_batcher {
     s_series_t *series;
     size_t nseries, series_cap;
     vg_u64map_t series_map;     /* sid -> index */
-    /* pool */
-    uint32_t *slot;
-    int64_t *ts, *ts2;
-    vg_num_t *v, *v2;           /* values as given (double or exact integer) */
-    uint8_t *vt, *vt2;          /* their vg_numtype_t */
-    size_t npool;
+    /* pool: 21 bytes a sample, capacity pool_cap <= max_samples */
+    int64_t *ts;
+    vg_num_t *v;                /* values as given (double or exact integer) */
+    uint8_t *vt;                /* their vg_numtype_t */
+    uint32_t *next;             /* next sample of the same series (after its tail: unused) */
+    size_t npool, pool_cap;
+    /* one series' samples gathered at flush, in arrival order; as large as the largest
+     * series count of a batch so far */
+    int64_t *gts;
+    vg_num_t *gv;
+    size_t gcap;
     uint32_t *touched;          /* series slots with samples in this batch */
     size_t ntouched, touched_cap;
     int64_t oldest_mono;        /* monotonic ms of the first item in the batch, 0 = empty */
@@ -139,6 +147,45 @@ s_intern (vg_batcher_t *b, const char *s)
     return copy;
 }
 
+/* Make arrays *ts and *v hold cap items each; 0, or -VG_ENOMEM (either may have grown). */
+static int
+s_grow_tv (int64_t **ts, vg_num_t **v, size_t cap)
+{
+    int64_t *t = realloc (*ts, cap * sizeof *t);
+    if (!t)
+        return -VG_ENOMEM;
+    *ts = t;
+    vg_num_t *n = realloc (*v, cap * sizeof *n);
+    if (!n)
+        return -VG_ENOMEM;
+    *v = n;
+    return 0;
+}
+
+/* Double the pool's capacity (the first call: POOL_FIRST samples), never past max_samples.
+ * A live agent's batches, flushed every max_age, stay small; only a replay at full speed
+ * or a burst makes the pool as large as max_samples.  0, or -VG_ENOMEM (the pool as it was). */
+static int
+s_pool_grow (vg_batcher_t *b)
+{
+    size_t cap = b->pool_cap ? 2 * b->pool_cap : POOL_FIRST;
+    if (cap > b->cfg.max_samples)
+        cap = b->cfg.max_samples;
+    if (cap <= b->pool_cap)
+        return -VG_ENOMEM;
+    if (s_grow_tv (&b->ts, &b->v, cap) < 0)
+        return -VG_ENOMEM;
+    uint8_t *vt = realloc (b->vt, cap);
+    if (vt)
+        b->vt = vt;
+    uint32_t *next = vt ? realloc (b->next, cap * sizeof *next) : NULL;
+    if (!next)
+        return -VG_ENOMEM;
+    b->next = next;
+    b->pool_cap = cap;
+    return 0;
+}
+
 vg_batcher_t *
 vg_batcher_new (const vg_batcher_cfg_t *cfg)
 {
@@ -152,19 +199,10 @@ vg_batcher_new (const vg_batcher_cfg_t *cfg)
         b->cfg.max_events = 4096;
     if (b->cfg.max_series == 0)
         b->cfg.max_series = 1u << 20;
-    size_t n = b->cfg.max_samples;
-    b->slot = malloc (n * sizeof *b->slot);
-    b->ts = malloc (n * sizeof *b->ts);
-    b->ts2 = malloc (n * sizeof *b->ts2);
-    b->v = malloc (n * sizeof *b->v);
-    b->v2 = malloc (n * sizeof *b->v2);
-    b->vt = malloc (n);
-    b->vt2 = malloc (n);
     b->events = malloc ((size_t) b->cfg.max_events * sizeof *b->events);
     b->arena = malloc (EVENT_ARENA);
     b->writer = vg_batch_writer_new (0);
-    if (!b->slot || !b->ts || !b->ts2 || !b->v || !b->v2 || !b->vt || !b->vt2 || !b->events || !b->arena
-        || !b->writer)
+    if (s_pool_grow (b) < 0 || !b->events || !b->arena || !b->writer)
         vg_batcher_destroy (&b);
     return b;
 }
@@ -188,13 +226,12 @@ vg_batcher_destroy (vg_batcher_t **self_p)
     }
     free (b->series);
     vg_u64map_free (&b->series_map);
-    free (b->slot);
     free (b->ts);
-    free (b->ts2);
     free (b->v);
-    free (b->v2);
     free (b->vt);
-    free (b->vt2);
+    free (b->next);
+    free (b->gts);
+    free (b->gv);
     free (b->touched);
     free (b->events);
     free (b->arena);
@@ -411,6 +448,10 @@ s_on_sample (void *ctx, const vg_point_t *p)
         s_gap_add (b, dev, p->ts_ms, 1, 0, "batch_full");
         return -VG_EFULL;
     }
+    if (b->npool == b->pool_cap && s_pool_grow (b) < 0) {
+        s_gap_add (b, dev, p->ts_ms, 1, 0, "out_of_memory");
+        return -VG_ENOMEM;
+    }
     s_series_t *s = s_series_for (b, p, dev);
     if (!s) {
         s_gap_add (b, dev, p->ts_ms, 1, 0, "series_limit");
@@ -429,16 +470,20 @@ s_on_sample (void *ctx, const vg_point_t *p)
         v = p->exact;
         vt = p->vtype;
     }
+    size_t i = b->npool;
     if (s->count == 0) {
         if (vg_array_reserve ((void **) &b->touched, &b->touched_cap, b->ntouched + 1, sizeof *b->touched) < 0)
             return -VG_ENOMEM;
         b->touched[b->ntouched++] = (uint32_t) (s - b->series);
         s->has_int = false;
+        s->head = (uint32_t) i;
+    } else {
+        b->next[s->tail] = (uint32_t) i;
     }
+    s->tail = (uint32_t) i;
     s->has_int |= vt != VG_NUM_F64;
     s->count++;
-    size_t i = b->npool++;
-    b->slot[i] = (uint32_t) (s - b->series);
+    b->npool++;
     b->ts[i] = p->ts_ms;
     b->v[i] = v;
     b->vt[i] = (uint8_t) vt;
@@ -609,39 +654,35 @@ s_gaps_to_events (vg_batcher_t *b)
     b->ngap = ngaps;
 }
 
-/* Step 2: group the pool by series (offsets from per-series counts, then scatter into
- * ts2/v2), so each touched series' samples are contiguous at s->off in arrival order. */
-static void
-s_group_samples (vg_batcher_t *b)
+/* Step 2, per series: gather its samples of the batch (the list from its head) into gts/gv
+ * in arrival order, in one value type: doubles unless the series sent integers, then the
+ * type every one of its samples converts to exactly (common/num.h).  0 or -VG_ENOMEM. */
+static int
+s_gather (vg_batcher_t *b, s_series_t *s)
 {
-    uint32_t off = 0;
-    for (size_t i = 0; i < b->ntouched; i++) {
-        s_series_t *s = &b->series[b->touched[i]];
-        s->off = off;
-        off += s->count;
-        s->count = 0;
+    if (s->count > b->gcap) {
+        size_t cap = b->gcap ? b->gcap : 64;
+        while (cap < s->count)
+            cap *= 2;
+        if (s_grow_tv (&b->gts, &b->gv, cap) < 0)
+            return -VG_ENOMEM;
+        b->gcap = cap;
     }
-    for (size_t i = 0; i < b->npool; i++) {
-        s_series_t *s = &b->series[b->slot[i]];
-        size_t j = s->off + s->count++;
-        b->ts2[j] = b->ts[i];
-        b->v2[j] = b->v[i];
-        b->vt2[j] = b->vt[i];
+    vg_num_join_t join = VG_NUM_JOIN_INIT;
+    uint32_t k = s->head;
+    for (uint32_t j = 0; j < s->count; j++, k = b->next[k]) {
+        b->gts[j] = b->ts[k];
+        b->gv[j] = b->v[k];
+        if (s->has_int)
+            vg_num_join_add (&join, b->v[k], (vg_numtype_t) b->vt[k]);
     }
-    /* One value type per series and batch: doubles unless the series sent integers, then
-     * the type every one of its samples converts to exactly (common/num.h). */
-    for (size_t i = 0; i < b->ntouched; i++) {
-        s_series_t *s = &b->series[b->touched[i]];
-        s->vtype = VG_NUM_F64;
-        if (!s->has_int)
-            continue;
-        vg_num_join_t join = VG_NUM_JOIN_INIT;
-        for (uint32_t j = s->off; j < s->off + s->count; j++)
-            vg_num_join_add (&join, b->v2[j], (vg_numtype_t) b->vt2[j]);
-        s->vtype = (uint8_t) vg_num_join_type (&join);
-        for (uint32_t j = s->off; j < s->off + s->count; j++)
-            b->v2[j] = vg_num_convert (b->v2[j], (vg_numtype_t) b->vt2[j], (vg_numtype_t) s->vtype);
+    s->vtype = s->has_int ? (uint8_t) vg_num_join_type (&join) : VG_NUM_F64;
+    if (s->has_int) {
+        k = s->head;
+        for (uint32_t j = 0; j < s->count; j++, k = b->next[k])
+            b->gv[j] = vg_num_convert (b->gv[j], (vg_numtype_t) b->vt[k], (vg_numtype_t) s->vtype);
     }
+    return 0;
 }
 
 /* Batch device index of device dev, adding it to the batch (and to dorder) on first use. */
@@ -661,8 +702,8 @@ s_batch_device (vg_batcher_t *b, uint32_t dev, uint32_t *idx)
     return 0;
 }
 
-/* Step 3: hand the touched series, then the events, to the writer.  Devices enter the
- * batch in order of first reference. */
+/* Step 3: hand the touched series (each gathered by step 2), then the events, to the
+ * writer.  Devices enter the batch in order of first reference. */
 static int
 s_write_batch (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms)
 {
@@ -672,7 +713,10 @@ s_write_batch (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms
         return -VG_ENOMEM;
     int rc = 0;
     for (size_t i = 0; i < b->ntouched && rc == 0; i++) {
-        const s_series_t *s = &b->series[b->touched[i]];
+        s_series_t *s = &b->series[b->touched[i]];
+        rc = s_gather (b, s);
+        if (rc < 0)
+            break;
         vg_batch_series_t x = {
             .path = s->path,
             .labels = s->labels,
@@ -684,8 +728,8 @@ s_write_batch (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms
             .unit = s->unit,
             .state_names = s->kind == VG_KIND_STATE ? s->states : NULL,
             .nstate_names = s->kind == VG_KIND_STATE ? s->nstates : 0,
-            .ts = b->ts2 + s->off,
-            .num = b->v2 + s->off,
+            .ts = b->gts,
+            .num = b->gv,
             .vtype = (vg_numtype_t) s->vtype,
             .count = s->count,
         };
@@ -777,7 +821,6 @@ vg_batcher_flush (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created
     size_t total = b->npool + b->nevents;
     if (total == 0)
         return 0;
-    s_group_samples (b);
     int rc = s_write_batch (b, epoch, seq, created_ms);
     if (rc == 0)
         rc = s_pack (b, out);

@@ -3,7 +3,6 @@
 #include "common/metrics_http.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -12,8 +11,10 @@
 
 #include "common/clock.h"
 #include "common/listen_addr.h"
+#include "common/mhd.h"
 
 struct vg_metrics_http {
+    vg_mhd_t mhd;          /* libmicrohttpd, loaded for this server */
     struct MHD_Daemon *daemon;
     pthread_mutex_t lock;
     char *text;
@@ -56,24 +57,24 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
     unsigned status = MHD_HTTP_OK;
     if (strcmp (method, "GET") != 0) {
         static const char msg[] = "method not allowed\n";
-        r = MHD_create_response_from_buffer (sizeof msg - 1, (void *) msg, MHD_RESPMEM_PERSISTENT);
+        r = m->mhd.create_response_from_buffer (sizeof msg - 1, (void *) msg, MHD_RESPMEM_PERSISTENT);
         status = MHD_HTTP_METHOD_NOT_ALLOWED;
     } else if (strcmp (url, "/metrics") == 0) {
         pthread_mutex_lock (&m->lock);
-        r = MHD_create_response_from_buffer (m->len, m->text ? m->text : (void *) "", MHD_RESPMEM_MUST_COPY);
+        r = m->mhd.create_response_from_buffer (m->len, m->text ? m->text : (void *) "", MHD_RESPMEM_MUST_COPY);
         pthread_mutex_unlock (&m->lock);
-        MHD_add_response_header (r, "Content-Type", "text/plain; version=0.0.4");
+        m->mhd.add_response_header (r, "Content-Type", "text/plain; version=0.0.4");
     } else if (strcmp (url, "/healthz") == 0) {
         char body[300];
         status = s_health (m, body, sizeof body);
-        r = MHD_create_response_from_buffer (strlen (body), body, MHD_RESPMEM_MUST_COPY);
+        r = m->mhd.create_response_from_buffer (strlen (body), body, MHD_RESPMEM_MUST_COPY);
     } else {
         static const char nf[] = "not found\n";
-        r = MHD_create_response_from_buffer (sizeof nf - 1, (void *) nf, MHD_RESPMEM_PERSISTENT);
+        r = m->mhd.create_response_from_buffer (sizeof nf - 1, (void *) nf, MHD_RESPMEM_PERSISTENT);
         status = MHD_HTTP_NOT_FOUND;
     }
-    enum MHD_Result rc = MHD_queue_response (conn, status, r);
-    MHD_destroy_response (r);
+    enum MHD_Result rc = m->mhd.queue_response (conn, status, r);
+    m->mhd.destroy_response (r);
     return rc;
 }
 
@@ -98,9 +99,15 @@ vg_metrics_http_new (const char *listen, char *err, size_t errlen)
     }
     pthread_mutex_init (&m->lock, NULL);
     m->updated_ms = vg_clock_mono_ms ();
-    m->daemon = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL,
-                                  s_answer, m, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 64u,
-                                  MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+    char why[200];
+    if (vg_mhd_load (&m->mhd, why, sizeof why) < 0) {
+        snprintf (err, errlen, "cannot serve metrics on %s: %s", listen, why);
+        vg_metrics_http_destroy (&m);
+        return NULL;
+    }
+    m->daemon = m->mhd.start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL,
+                                     s_answer, m, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 64u,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
     if (!m->daemon) {
         snprintf (err, errlen, "cannot serve metrics on %s", listen);
         vg_metrics_http_destroy (&m);
@@ -116,7 +123,8 @@ vg_metrics_http_destroy (vg_metrics_http_t **self_p)
         return;
     vg_metrics_http_t *m = *self_p;
     if (m->daemon)
-        MHD_stop_daemon (m->daemon);
+        m->mhd.stop_daemon (m->daemon);
+    vg_mhd_unload (&m->mhd);
     pthread_mutex_destroy (&m->lock);
     free (m->text);
     free (m);

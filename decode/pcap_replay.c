@@ -2,18 +2,24 @@
  *
  * Invariants: no read past a packet's captured length; at most max_streams TCP streams,
  * each holding at most max_stream_buf out-of-order bytes; a stream's bytes are delivered
- * exactly once, in sequence order. */
+ * exactly once, in sequence order; libpcap is open only while a replay runs. */
 #include "decode/pcap_replay.h"
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/byteorder.h"
+#include "common/dynlib.h"
 #include "common/err.h"
+
+#ifndef VG_PCAP_SONAME
+#define VG_PCAP_SONAME "libpcap.so.0.8"
+#endif
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -40,6 +46,36 @@ typedef struct {
     const vg_pcap_port_t *port;
     char src[64], dst[64];
 } s_stream_t;
+
+/* libpcap, opened for the length of one replay (common/dynlib.h), not linked: a process that
+ * replays no capture never loads it (nor D-Bus, libsystemd and libgcrypt through it). */
+typedef struct {
+    void *handle;
+    __typeof__ (pcap_open_offline) *open_offline;
+    __typeof__ (pcap_fopen_offline) *fopen_offline;
+    __typeof__ (pcap_next_ex) *next_ex;
+    __typeof__ (pcap_datalink) *datalink;
+    __typeof__ (pcap_geterr) *geterr;
+    __typeof__ (pcap_close) *close;
+} s_pcap_api_t;
+
+#define S_SYM(fn) { "pcap_" #fn, offsetof (s_pcap_api_t, fn) }
+static const vg_dynlib_sym_t s_pcap_syms[] = {
+    S_SYM (open_offline), S_SYM (fopen_offline), S_SYM (next_ex),
+    S_SYM (datalink),     S_SYM (geterr),        S_SYM (close),
+};
+#undef S_SYM
+
+/* Open libpcap into api; 0, or -VG_EUNSUPP with the reason in st. */
+static int
+s_pcap_load (s_pcap_api_t *api, vg_pcap_stats_t *st)
+{
+    static const char *const sonames[] = { VG_PCAP_SONAME, "libpcap.so", NULL };
+    memset (api, 0, sizeof *api);
+    api->handle = vg_dynlib_open (sonames, s_pcap_syms, sizeof s_pcap_syms / sizeof s_pcap_syms[0], api, false,
+                                  st->last_error, sizeof st->last_error);
+    return api->handle ? 0 : -VG_EUNSUPP;
+}
 
 typedef struct {
     const vg_pcap_cfg_t *cfg;
@@ -488,13 +524,13 @@ s_link_ok (int lt)
 }
 
 static int
-s_run (pcap_t *pc, const vg_pcap_cfg_t *cfg, vg_pcap_stats_t *st)
+s_run (const s_pcap_api_t *api, pcap_t *pc, const vg_pcap_cfg_t *cfg, vg_pcap_stats_t *st)
 {
     s_replay_t r;
     memset (&r, 0, sizeof r);
     r.cfg = cfg;
     r.st = st;
-    r.linktype = pcap_datalink (pc);
+    r.linktype = api->datalink (pc);
     r.max_streams = cfg->max_streams ? cfg->max_streams : 256;
     r.max_buf = cfg->max_stream_buf ? cfg->max_stream_buf : (4u << 20);
     if (!s_link_ok (r.linktype)) {
@@ -511,11 +547,11 @@ s_run (pcap_t *pc, const vg_pcap_cfg_t *cfg, vg_pcap_stats_t *st)
     for (;;) {
         struct pcap_pkthdr *h;
         const u_char *data;
-        int k = pcap_next_ex (pc, &h, &data);
+        int k = api->next_ex (pc, &h, &data);
         if (k == -2)
             break;
         if (k != 1) {
-            snprintf (st->last_error, sizeof st->last_error, "read error: %.120s", pcap_geterr (pc));
+            snprintf (st->last_error, sizeof st->last_error, "read error: %.120s", api->geterr (pc));
             rc = -VG_EIO;
             break;
         }
@@ -579,16 +615,19 @@ int
 vg_pcap_replay_file (const char *path, const vg_pcap_cfg_t *cfg, vg_pcap_stats_t *st)
 {
     int rc = s_check_cfg (cfg, st);
-    if (rc)
+    s_pcap_api_t api;
+    if (rc || (rc = s_pcap_load (&api, st)) < 0)
         return rc;
     char err[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *pc = pcap_open_offline (path, err);
+    pcap_t *pc = api.open_offline (path, err);
     if (!pc) {
         snprintf (st->last_error, sizeof st->last_error, "%.150s", err);
-        return -VG_EIO;
+        rc = -VG_EIO;
+    } else {
+        rc = s_run (&api, pc, cfg, st);
+        api.close (pc);
     }
-    rc = s_run (pc, cfg, st);
-    pcap_close (pc);
+    vg_dynlib_close (&api.handle);
     return rc;
 }
 
@@ -602,19 +641,21 @@ vg_pcap_replay_mem (const uint8_t *data, size_t len, const vg_pcap_cfg_t *cfg, v
         snprintf (st->last_error, sizeof st->last_error, "empty capture");
         return -VG_EIO;
     }
+    s_pcap_api_t api;
+    if ((rc = s_pcap_load (&api, st)) < 0)
+        return rc;
     FILE *f = fmemopen ((void *) data, len, "rb");
-    if (!f) {
-        snprintf (st->last_error, sizeof st->last_error, "fmemopen failed");
-        return -VG_EIO;
-    }
     char err[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *pc = pcap_fopen_offline (f, err);
+    pcap_t *pc = f ? api.fopen_offline (f, err) : NULL;
     if (!pc) {
-        fclose (f);
-        snprintf (st->last_error, sizeof st->last_error, "%.150s", err);
-        return -VG_EIO;
+        if (f)
+            fclose (f);
+        snprintf (st->last_error, sizeof st->last_error, "%.150s", f ? err : "fmemopen failed");
+        rc = -VG_EIO;
+    } else {
+        rc = s_run (&api, pc, cfg, st);
+        api.close (pc); /* closes f */
     }
-    rc = s_run (pc, cfg, st);
-    pcap_close (pc);   /* closes f */
+    vg_dynlib_close (&api.handle);
     return rc;
 }

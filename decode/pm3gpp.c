@@ -3,17 +3,25 @@
  * Invariants: the input is never read past `len`; memory is bounded by the largest
  * measInfo (types) and text node (VG_PM3GPP_MAX_TEXT), not by the file; no allocation per
  * value (text nodes are read through libxml2's const accessors into reused buffers).
- * Counter names, totals and value parsing shared with the VES decoder: pm3gpp_names.c. */
+ * Counter names, totals and value parsing shared with the VES decoder: pm3gpp_names.c.
+ * libxml2 is opened (common/dynlib.h) by the first file decoded, not linked: a process that
+ * reads no PM XML never loads it, nor ICU behind it. */
 #include "decode/pm3gpp.h"
 
 #include <libxml/xmlreader.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/dynlib.h"
 #include "common/err.h"
+
+#ifndef VG_XML2_SONAME
+#define VG_XML2_SONAME "libxml2.so.2"
+#endif
 
 #define S_MAX_TEXT (8u << 20)   /* one text node (a long measTypes / measResults list) */
 #define S_NOTYPE UINT32_MAX
@@ -21,9 +29,45 @@
 /* ---------------------------------------------------------------------------------------
  * The reader loop */
 
+/* The libxml2 functions the reader loop calls, named after them without "xml". */
+typedef struct {
+    void *handle;
+    __typeof__ (xmlReaderForMemory) *ReaderForMemory;
+    __typeof__ (xmlFreeTextReader) *FreeTextReader;
+    __typeof__ (xmlTextReaderSetStructuredErrorHandler) *TextReaderSetStructuredErrorHandler;
+    __typeof__ (xmlTextReaderRead) *TextReaderRead;
+    __typeof__ (xmlTextReaderNodeType) *TextReaderNodeType;
+    __typeof__ (xmlTextReaderDepth) *TextReaderDepth;
+    __typeof__ (xmlTextReaderIsEmptyElement) *TextReaderIsEmptyElement;
+    __typeof__ (xmlTextReaderConstLocalName) *TextReaderConstLocalName;
+    __typeof__ (xmlTextReaderConstValue) *TextReaderConstValue;
+    __typeof__ (xmlTextReaderMoveToFirstAttribute) *TextReaderMoveToFirstAttribute;
+    __typeof__ (xmlTextReaderMoveToNextAttribute) *TextReaderMoveToNextAttribute;
+    __typeof__ (xmlTextReaderMoveToElement) *TextReaderMoveToElement;
+} s_xml_t;
+
+#define S_SYM(fn) { "xml" #fn, offsetof (s_xml_t, fn) }
+static const vg_dynlib_sym_t s_xml_syms[] = {
+    S_SYM (ReaderForMemory),
+    S_SYM (FreeTextReader),
+    S_SYM (TextReaderSetStructuredErrorHandler),
+    S_SYM (TextReaderRead),
+    S_SYM (TextReaderNodeType),
+    S_SYM (TextReaderDepth),
+    S_SYM (TextReaderIsEmptyElement),
+    S_SYM (TextReaderConstLocalName),
+    S_SYM (TextReaderConstValue),
+    S_SYM (TextReaderMoveToFirstAttribute),
+    S_SYM (TextReaderMoveToNextAttribute),
+    S_SYM (TextReaderMoveToElement),
+};
+#undef S_SYM
+
 enum { T_NONE, T_MEASTYPE, T_MEASTYPES, T_R, T_MEASRESULTS, T_SUSPECT };
 
 typedef struct {
+    s_xml_t x;                   /* libxml2 */
+    xmlTextReaderPtr rd;
     const vg_decode_ctx_t *ctx;
     const vg_sink_t *sink;
     vg_decode_stats_t *st;
@@ -61,20 +105,20 @@ s_on_error (void *arg, xmlErrorPtr e)
 }
 
 static const char *
-s_attr (xmlTextReaderPtr rd, const char *name)
+s_attr (const s_pm_t *pm, const char *name)
 {
     /* xmlTextReaderGetAttribute allocates; walk attributes with const accessors instead. */
-    if (xmlTextReaderMoveToFirstAttribute (rd) != 1)
+    if (pm->x.TextReaderMoveToFirstAttribute (pm->rd) != 1)
         return NULL;
     const char *v = NULL;
     do {
-        const xmlChar *n = xmlTextReaderConstLocalName (rd);
+        const xmlChar *n = pm->x.TextReaderConstLocalName (pm->rd);
         if (n && strcmp ((const char *) n, name) == 0) {
-            v = (const char *) xmlTextReaderConstValue (rd);
+            v = (const char *) pm->x.TextReaderConstValue (pm->rd);
             break;
         }
-    } while (xmlTextReaderMoveToNextAttribute (rd) == 1);
-    xmlTextReaderMoveToElement (rd);
+    } while (pm->x.TextReaderMoveToNextAttribute (pm->rd) == 1);
+    pm->x.TextReaderMoveToElement (pm->rd);
     return v;
 }
 
@@ -285,9 +329,9 @@ s_text_end (s_pm_t *pm)
 }
 
 static long
-s_p_attr (xmlTextReaderPtr rd)
+s_p_attr (const s_pm_t *pm)
 {
-    const char *p = s_attr (rd, "p");
+    const char *p = s_attr (pm, "p");
     if (!p)
         return -1;
     char *end;
@@ -296,9 +340,9 @@ s_p_attr (xmlTextReaderPtr rd)
 }
 
 static int64_t
-s_time_attr (xmlTextReaderPtr rd, const char *name)
+s_time_attr (const s_pm_t *pm, const char *name)
 {
-    const char *t = s_attr (rd, name);
+    const char *t = s_attr (pm, name);
     int64_t ms;
     if (t && t[0] >= '0' && t[0] <= '9' && vg_clock_parse (t, 0, &ms) == 0)
         return ms;
@@ -306,7 +350,7 @@ s_time_attr (xmlTextReaderPtr rd, const char *name)
 }
 
 static int
-s_start (s_pm_t *pm, xmlTextReaderPtr rd, const char *name, int depth)
+s_start (s_pm_t *pm, const char *name, int depth)
 {
     if (depth == 0) {
         if (strcmp (name, "measCollecFile") != 0 && strcmp (name, "measDataFile") != 0)
@@ -316,26 +360,26 @@ s_start (s_pm_t *pm, xmlTextReaderPtr rd, const char *name, int depth)
     switch (name[0]) {
     case 'f':
         if (strcmp (name, "fileHeader") == 0) {
-            const char *v = s_attr (rd, "vendorName");
+            const char *v = s_attr (pm, "vendorName");
             if (v && *v) {
                 s_copy (pm->vendor, sizeof pm->vendor, v);
                 pm->have_vendor = 1;
             }
         } else if (strcmp (name, "fileSender") == 0) {
-            const char *v = s_attr (rd, "localDn");
+            const char *v = s_attr (pm, "localDn");
             if (!v || !*v)
-                v = s_attr (rd, "senderName");
+                v = s_attr (pm, "senderName");
             if (v && *v)
                 s_copy (pm->sender, sizeof pm->sender, v);
         }
         break;
     case 'm':
         if ((strcmp (name, "measCollec") == 0 || strcmp (name, "measData") == 0) && depth == 2) {
-            int64_t b = s_time_attr (rd, "beginTime");
+            int64_t b = s_time_attr (pm, "beginTime");
             if (b)
                 pm->begin_ms = b;
         } else if (strcmp (name, "managedElement") == 0 || strcmp (name, "measEntity") == 0) {
-            const char *v = s_attr (rd, "localDn");
+            const char *v = s_attr (pm, "localDn");
             if (v && strlen (v) >= VG_MAX_ID_LEN)
                 return vg_decode_fail (pm->st, -VG_ETOOBIG, "3gpp: localDn longer than %d", VG_MAX_ID_LEN - 1);
             s_copy (pm->device, sizeof pm->device, v && *v ? v : NULL);
@@ -346,11 +390,11 @@ s_start (s_pm_t *pm, xmlTextReaderPtr rd, const char *name, int depth)
             pm->dur_ms = 0;
         } else if (strcmp (name, "measType") == 0) {
             pm->tcap = T_MEASTYPE;
-            pm->tp = s_p_attr (rd);
+            pm->tp = s_p_attr (pm);
         } else if (strcmp (name, "measTypes") == 0) {
             pm->tcap = T_MEASTYPES;
         } else if (strcmp (name, "measValue") == 0) {
-            const char *ldn = s_attr (rd, "measObjLdn");
+            const char *ldn = s_attr (pm, "measObjLdn");
             vg_pm3gpp_totals_reset (&pm->fam);
             pm->nlabels = vg_pm3gpp_ldn_labels (ldn, pm->ldn_scratch, sizeof pm->ldn_scratch, pm->labels,
                                                 VG_MAX_LABELS - 1);
@@ -360,14 +404,14 @@ s_start (s_pm_t *pm, xmlTextReaderPtr rd, const char *name, int depth)
         break;
     case 'g':
         if (strcmp (name, "granPeriod") == 0) {
-            pm->end_ms = s_time_attr (rd, "endTime");
-            pm->dur_ms = vg_pm3gpp_duration_ms (s_attr (rd, "duration"));
+            pm->end_ms = s_time_attr (pm, "endTime");
+            pm->dur_ms = vg_pm3gpp_duration_ms (s_attr (pm, "duration"));
         }
         break;
     case 'r':
         if (name[1] == '\0') {
             pm->tcap = T_R;
-            pm->tp = s_p_attr (rd);
+            pm->tp = s_p_attr (pm);
         }
         break;
     case 's':
@@ -436,26 +480,35 @@ vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, co
     pm->ctx = ctx;
     pm->sink = sink;
     pm->st = st;
-    xmlTextReaderPtr rd = xmlReaderForMemory ((const char *) xml + off, (int) (len - off), NULL, NULL,
-                                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!rd) {
+    static const char *const sonames[] = { VG_XML2_SONAME, "libxml2.so", NULL };
+    char why[200];
+    pm->x.handle = vg_dynlib_open (sonames, s_xml_syms, sizeof s_xml_syms / sizeof s_xml_syms[0], &pm->x, true,
+                                   why, sizeof why);
+    if (!pm->x.handle) {
+        free (pm);
+        return vg_decode_fail (st, -VG_EUNSUPP, "3gpp: %s", why);
+    }
+    pm->rd = pm->x.ReaderForMemory ((const char *) xml + off, (int) (len - off), NULL, NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!pm->rd) {
+        vg_dynlib_close (&pm->x.handle);
         free (pm);
         return vg_decode_fail (st, -VG_ENOMEM, "3gpp: cannot create the XML reader");
     }
-    xmlTextReaderSetStructuredErrorHandler (rd, s_on_error, pm);
+    pm->x.TextReaderSetStructuredErrorHandler (pm->rd, s_on_error, pm);
     int k, saw_root = 0;
-    while ((k = xmlTextReaderRead (rd)) == 1) {
-        int type = xmlTextReaderNodeType (rd);
+    while ((k = pm->x.TextReaderRead (pm->rd)) == 1) {
+        int type = pm->x.TextReaderNodeType (pm->rd);
         if (type == XML_READER_TYPE_ELEMENT) {
-            const char *name = (const char *) xmlTextReaderConstLocalName (rd);
-            int depth = xmlTextReaderDepth (rd);
+            const char *name = (const char *) pm->x.TextReaderConstLocalName (pm->rd);
+            int depth = pm->x.TextReaderDepth (pm->rd);
             if (!name)
                 continue;
             saw_root = 1;
-            rc = s_start (pm, rd, name, depth);
+            rc = s_start (pm, name, depth);
             if (rc)
                 break;
-            if (xmlTextReaderIsEmptyElement (rd) && pm->tcap != T_NONE) {
+            if (pm->x.TextReaderIsEmptyElement (pm->rd) && pm->tcap != T_NONE) {
                 rc = s_text_end (pm);
                 if (rc)
                     break;
@@ -463,7 +516,7 @@ vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, co
         } else if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA
                    || type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) {
             if (pm->tcap != T_NONE) {
-                const char *v = (const char *) xmlTextReaderConstValue (rd);
+                const char *v = (const char *) pm->x.TextReaderConstValue (pm->rd);
                 size_t n = v ? strlen (v) : 0;
                 if (pm->text.len + n > S_MAX_TEXT) {
                     rc = vg_decode_fail (st, -VG_ETOOBIG, "3gpp: text node longer than %u bytes", S_MAX_TEXT);
@@ -480,7 +533,7 @@ vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, co
                 if (rc)
                     break;
             }
-            const char *name = (const char *) xmlTextReaderConstLocalName (rd);
+            const char *name = (const char *) pm->x.TextReaderConstLocalName (pm->rd);
             if (name && strcmp (name, "measValue") == 0) {
                 rc = s_fam_flush (pm);
                 if (rc)
@@ -492,7 +545,8 @@ vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, co
         rc = vg_decode_fail (st, -VG_EPROTO, "3gpp: XML error: %s", pm->err[0] ? pm->err : "malformed document");
     else if (rc == 0 && !saw_root)
         rc = vg_decode_fail (st, -VG_ETRUNC, "3gpp: no root element");
-    xmlFreeTextReader (rd);
+    pm->x.FreeTextReader (pm->rd);
+    vg_dynlib_close (&pm->x.handle);
     vg_buf_free (&pm->names);
     vg_buf_free (&pm->text);
     free (pm->idx);

@@ -1,4 +1,5 @@
-/* ves.c - ONAP VES 7 HTTP(S) listener (libmicrohttpd in external epoll mode).
+/* ves.c - ONAP VES 7 HTTP(S) listener (libmicrohttpd in external epoll mode, loaded only when
+ * the input is configured: common/mhd.h).
  *
  * POST /eventListener/v7, /eventListener/v7/eventBatch or /eventBatch with a JSON body is
  * decoded by ves.c into the agent's sink; replies: 202 accepted, 400 undecodable body,
@@ -8,7 +9,6 @@
  * locking; bodies are buffered per request up to max_body. */
 #include <errno.h>
 #include <stddef.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,7 @@
 #include "common/file_read.h"
 #include "common/listen_addr.h"
 #include "common/log.h"
+#include "common/mhd.h"
 #include "common/private_file.h"
 #include "agent/input.h"
 #include "decode/ves.h"
@@ -28,6 +29,7 @@
 #define VES_MAX_PEM (1u << 20)
 
 typedef struct {
+    vg_mhd_t mhd;                /* libmicrohttpd, loaded for this input */
     struct MHD_Daemon *daemon;
     int epoll_fd;
     const char *username, *password;
@@ -66,14 +68,14 @@ s_read_pem (const char *path, char *err, size_t errlen)
 }
 
 static enum MHD_Result
-s_reply (struct MHD_Connection *conn, unsigned status, const char *text)
+s_reply (const s_ves_t *v, struct MHD_Connection *conn, unsigned status, const char *text)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer (strlen (text), (void *) text, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r = v->mhd.create_response_from_buffer (strlen (text), (void *) text, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
-    MHD_add_response_header (r, "Content-Type", "text/plain");
-    enum MHD_Result rc = MHD_queue_response (conn, status, r);
-    MHD_destroy_response (r);
+    v->mhd.add_response_header (r, "Content-Type", "text/plain");
+    enum MHD_Result rc = v->mhd.queue_response (conn, status, r);
+    v->mhd.destroy_response (r);
     return rc;
 }
 
@@ -101,17 +103,17 @@ s_auth_ok (s_ves_t *v, struct MHD_Connection *conn)
     if (!v->username)
         return true;
     char *pass = NULL;
-    char *user = MHD_basic_auth_get_username_password (conn, &pass);
+    char *user = v->mhd.basic_auth_get_username_password (conn, &pass);
     bool ok = user && pass && s_same (user, v->username) && s_same (pass, v->password);
-    MHD_free (user);
-    MHD_free (pass);
+    v->mhd.free (user);
+    v->mhd.free (pass);
     return ok;
 }
 
 static void
-s_peer (struct MHD_Connection *conn, char *buf, size_t size)
+s_peer (const s_ves_t *v, struct MHD_Connection *conn, char *buf, size_t size)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci = v->mhd.get_connection_info (conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr) {
         snprintf (buf, size, "unknown");
         return;
@@ -134,7 +136,7 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
             return MHD_NO;
         *con_cls = q;
         v->requests++;
-        s_peer (conn, q->peer, sizeof q->peer);
+        s_peer (v, conn, q->peer, sizeof q->peer);
         if (strcmp (method, "POST") != 0) {
             q->status = MHD_HTTP_METHOD_NOT_ALLOWED;
         } else if (!s_path_ok (url)) {
@@ -142,7 +144,7 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         } else if (!s_auth_ok (v, conn)) {
             q->status = MHD_HTTP_UNAUTHORIZED;
         } else {
-            const char *cl = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            const char *cl = v->mhd.lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             /* Too large: the body is read and dropped, then 413 (replying before the client has
              * sent it makes many clients report a reset instead of the status). */
             if (cl && strtoull (cl, NULL, 10) > v->max_body)
@@ -163,27 +165,27 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
     switch (q->status) {
     case MHD_HTTP_METHOD_NOT_ALLOWED:
         v->bad_method++;
-        return s_reply (conn, q->status, "POST only\n");
+        return s_reply (v, conn, q->status, "POST only\n");
     case MHD_HTTP_NOT_FOUND:
         v->not_found++;
-        return s_reply (conn, q->status, "not found (POST /eventListener/v7 or /eventListener/v7/eventBatch)\n");
+        return s_reply (v, conn, q->status, "not found (POST /eventListener/v7 or /eventListener/v7/eventBatch)\n");
     case MHD_HTTP_UNAUTHORIZED: {
         v->unauthorized++;
         const char *t = "authentication required\n";
-        struct MHD_Response *r = MHD_create_response_from_buffer (strlen (t), (void *) t, MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *r = v->mhd.create_response_from_buffer (strlen (t), (void *) t, MHD_RESPMEM_PERSISTENT);
         if (!r)
             return MHD_NO;
-        enum MHD_Result rc = MHD_queue_basic_auth_fail_response (conn, "vigil", r);
-        MHD_destroy_response (r);
+        enum MHD_Result rc = v->mhd.queue_basic_auth_fail_response (conn, "vigil", r);
+        v->mhd.destroy_response (r);
         return rc;
     }
     case MHD_HTTP_CONTENT_TOO_LARGE:
         v->too_large++;
-        return s_reply (conn, q->status, "body too large\n");
+        return s_reply (v, conn, q->status, "body too large\n");
     case 0:
         break;
     default:
-        return s_reply (conn, q->status, "out of memory\n");
+        return s_reply (v, conn, q->status, "out of memory\n");
     }
     vg_decode_ctx_t ctx = { q->peer, v->now_ms };
     int rc = -VG_EINVAL;
@@ -193,10 +195,10 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         v->bad_request++;
         char msg[200];
         snprintf (msg, sizeof msg, "cannot decode: %s\n", v->st.last_error[0] ? v->st.last_error : vg_strerror (rc));
-        return s_reply (conn, MHD_HTTP_BAD_REQUEST, msg);
+        return s_reply (v, conn, MHD_HTTP_BAD_REQUEST, msg);
     }
     v->accepted++;
-    return s_reply (conn, MHD_HTTP_ACCEPTED, "");
+    return s_reply (v, conn, MHD_HTTP_ACCEPTED, "");
 }
 
 static void
@@ -220,7 +222,8 @@ s_destroy (void **self_p)
         return;
     s_ves_t *v = *self_p;
     if (v->daemon)
-        MHD_stop_daemon (v->daemon);
+        v->mhd.stop_daemon (v->daemon);
+    vg_mhd_unload (&v->mhd);
     free (v->cert_pem);
     free (v->key_pem);
     free (v);
@@ -257,13 +260,15 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
         v->username = c->username;
         v->password = c->password ? c->password : "";
     }
+    if (vg_mhd_load (&v->mhd, err, errlen) < 0)
+        goto fail;
     bool tls = (c->tls_cert && c->tls_cert[0]) || (c->tls_key && c->tls_key[0]);
     if (tls) {
         if (!c->tls_cert || !c->tls_cert[0] || !c->tls_key || !c->tls_key[0]) {
             snprintf (err, errlen, "tls_cert and tls_key go together");
             goto fail;
         }
-        if (MHD_is_feature_supported (MHD_FEATURE_TLS) != MHD_YES) {
+        if (v->mhd.is_feature_supported (MHD_FEATURE_TLS) != MHD_YES) {
             snprintf (err, errlen, "this libmicrohttpd has no TLS support");
             goto fail;
         }
@@ -274,7 +279,7 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
         if (!v->key_pem)
             goto fail;
     }
-    if (MHD_is_feature_supported (MHD_FEATURE_EPOLL) != MHD_YES) {
+    if (v->mhd.is_feature_supported (MHD_FEATURE_EPOLL) != MHD_YES) {
         snprintf (err, errlen, "this libmicrohttpd has no epoll support");
         goto fail;
     }
@@ -284,22 +289,22 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     s_warn_exposed (c, lfd, tls);
     unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
     if (tls)
-        v->daemon = MHD_start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,
-                                      MHD_OPTION_NOTIFY_COMPLETED, s_completed, v, MHD_OPTION_CONNECTION_LIMIT,
-                                      (unsigned) c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                                      MHD_OPTION_HTTPS_MEM_CERT, v->cert_pem, MHD_OPTION_HTTPS_MEM_KEY, v->key_pem,
-                                      MHD_OPTION_END);
+        v->daemon = v->mhd.start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,
+                                         MHD_OPTION_NOTIFY_COMPLETED, s_completed, v, MHD_OPTION_CONNECTION_LIMIT,
+                                         (unsigned) c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                         MHD_OPTION_HTTPS_MEM_CERT, v->cert_pem, MHD_OPTION_HTTPS_MEM_KEY, v->key_pem,
+                                         MHD_OPTION_END);
     else
-        v->daemon = MHD_start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,
-                                      MHD_OPTION_NOTIFY_COMPLETED, s_completed, v, MHD_OPTION_CONNECTION_LIMIT,
-                                      (unsigned) c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                                      MHD_OPTION_END);
+        v->daemon = v->mhd.start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,
+                                         MHD_OPTION_NOTIFY_COMPLETED, s_completed, v, MHD_OPTION_CONNECTION_LIMIT,
+                                         (unsigned) c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                         MHD_OPTION_END);
     if (!v->daemon) {
         snprintf (err, errlen, "cannot start the HTTP%s server on %s", tls ? "S" : "", c->listen);
         close (lfd);
         goto fail;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info (v->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    const union MHD_DaemonInfo *di = v->mhd.get_daemon_info (v->daemon, MHD_DAEMON_INFO_EPOLL_FD);
     if (!di) {
         snprintf (err, errlen, "no epoll fd from libmicrohttpd");
         goto fail;
@@ -318,7 +323,7 @@ s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
     (void) mono;
     v->sink = sink;
     v->now_ms = now;
-    MHD_run (v->daemon);
+    v->mhd.run (v->daemon);
     v->sink = NULL;
     return 0;
 }
@@ -329,7 +334,7 @@ s_next_wake (const void *self, int64_t mono)
     const s_ves_t *v = self;
     (void) mono;
     MHD_UNSIGNED_LONG_LONG t = 0;
-    if (MHD_get_timeout (v->daemon, &t) == MHD_YES && t < 1000)
+    if (v->mhd.get_timeout (v->daemon, &t) == MHD_YES && t < 1000)
         return (int64_t) t;
     return 1000;
 }

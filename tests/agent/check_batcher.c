@@ -9,21 +9,29 @@
 #include "common/chunk.h"
 #include "common/compress.h"
 #include "common/err.h"
+#include "common/num.h"
 #include "proto/batch.h"
 #include "proto/vigil.pb-c.h"
 
 static vg_batcher_t *s_b;
 static vg_sink_t s_sink;
 
+/* s_b: a batcher of max_samples samples a batch that knows device s1/r1. */
 static void
-setup (void)
+s_new (uint32_t max_samples)
 {
-    vg_batcher_cfg_t cfg = { "a1", 100, 8, 10, 1000, 0 };
+    vg_batcher_cfg_t cfg = { "a1", max_samples, 8, 10, 1000, 0 };
     s_b = vg_batcher_new (&cfg);
     ck_assert_ptr_nonnull (s_b);
     s_sink = vg_batcher_sink (s_b);
     vg_device_t d = { "s1/r1", "Juniper", "MX", "router", "s1", "21.4" };
     ck_assert_int_eq (s_sink.device (s_sink.ctx, &d), 0);
+}
+
+static void
+setup (void)
+{
+    s_new (100);
 }
 
 static void
@@ -329,6 +337,75 @@ START_TEST (series_limit)
 }
 END_TEST
 
+/* The pool grows past its first capacity (1,024 samples) up to max_samples, one sample more
+ * is a gap, and each series' samples come out whole and in arrival order, integers exact
+ * (past 2^53), however the series interleave; the grown pool serves the next batch. */
+START_TEST (pool_grows_and_keeps_series_order)
+{
+    vg_batcher_destroy (&s_b);
+    s_new (5000);
+    vg_batcher_t *b = s_b;
+    vg_sink_t sk = s_sink;
+    static const char *const ifs[] = { "a", "a", "b", "c", "c" }; /* 2,000 / 1,000 / 2,000 */
+    const uint64_t big = (1ull << 60) + 1;
+    vg_label_t l = { "name", NULL };
+    vg_point_t p = { 0 };
+    p.device = "s1/r1";
+    p.path = "/if/in-octets";
+    p.labels = &l;
+    p.nlabels = 1;
+    p.kind = VG_KIND_COUNTER;
+    p.input = "test";
+    for (int i = 0; i <= 5000; i++) {
+        l.value = ifs[i % 5];
+        p.ts_ms = 1000 + i;
+        vg_point_set_num (&p, vg_num_u64 (big + (uint64_t) i), VG_NUM_U64);
+        if (i % 5 == 2)
+            vg_point_set_num (&p, vg_num_f64 (0.5 * i), VG_NUM_F64);
+        ck_assert_int_eq (sk.sample (sk.ctx, &p), i < 5000 ? 0 : -VG_EFULL);
+    }
+    for (int round = 0; round < 2; round++) {
+        vg_buf_t out = VG_BUF_INIT, plain = VG_BUF_INIT;
+        ck_assert_int_eq (vg_batcher_flush (b, 7, 1 + (uint64_t) round, 123, &out), round ? 3 : 5001); /* + gap event */
+        ck_assert_int_eq (vg_zstd_decompress (out.data, out.len, 1 << 24, &plain), 0);
+        Vigil__Batch *x = vigil__batch__unpack (NULL, plain.len, plain.data);
+        ck_assert_ptr_nonnull (x);
+        ck_assert_uint_eq (x->n_series, 3);
+        for (size_t i = 0; i < x->n_series; i++) {
+            static int64_t ts[2048];
+            static vg_num_t v[2048];
+            size_t n, used;
+            vg_numtype_t t;
+            const Vigil__Series *s = x->series[i];
+            ck_assert_int_eq (vg_chunk_decode_num (s->chunk.data, s->chunk.len, ts, v, 2048, &n, &used, &t), 0);
+            int which = s_str (x, s->labels[1])[0] - 'a';
+            int first = which == 0 ? 0 : which == 1 ? 2 : 3, k = first;
+            ck_assert_uint_eq (n, round ? 1 : which == 1 ? 1000 : 2000);
+            ck_assert_int_eq (t, which == 1 ? VG_NUM_F64 : VG_NUM_U64);
+            for (size_t j = 0; j < n; j++) {
+                ck_assert_int_eq (ts[j], 1000 + k);
+                if (which == 1)
+                    ck_assert (v[j].f == 0.5 * k);
+                else
+                    ck_assert_uint_eq (v[j].u, big + (uint64_t) k);
+                k += which == 1 ? 5 : (k - first) % 5 == 0 ? 1 : 4; /* a: 0,1,5,6..; c: 3,4,8,9.. */
+            }
+        }
+        vigil__batch__free_unpacked (x, NULL);
+        vg_buf_free (&out);
+        vg_buf_free (&plain);
+        for (int i = 0; i < 3 && round == 0; i++) { /* the next batch: one sample per series */
+            l.value = ifs[2 * i];
+            p.ts_ms = 1000 + (i == 0 ? 0 : i == 1 ? 2 : 3);
+            uint64_t u = big + (uint64_t) p.ts_ms - 1000;
+            vg_point_set_num (&p, i == 1 ? vg_num_f64 (0.5 * (double) (p.ts_ms - 1000)) : vg_num_u64 (u),
+                              i == 1 ? VG_NUM_F64 : VG_NUM_U64);
+            ck_assert_int_eq (sk.sample (sk.ctx, &p), 0);
+        }
+    }
+}
+END_TEST
+
 /* The batcher admits exactly what the reader accepts: strings one short of a bound pack
  * into a batch vg_batch_validate passes; strings at the bound are refused on entry (a
  * series path as a series_limit gap, a state or an event attribute as a rejected point),
@@ -382,6 +459,7 @@ vg_batcher_suite (void)
     tcase_add_test (tc, every_gap_told_without_data);
     tcase_add_test (tc, series_limit);
     tcase_add_test (tc, bounds_match_the_reader);
+    tcase_add_test (tc, pool_grows_and_keeps_series_order);
     suite_add_tcase (s, tc);
     return s;
 }
