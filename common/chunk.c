@@ -797,6 +797,13 @@ vg_chunk_encode_num (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, si
     return s_encode (ts, v, type, n, out);
 }
 
+uint64_t
+vg_chunk_ts_bits (const int64_t *ts, size_t n)
+{
+    assert (ts || !n);
+    return n ? s_ts_cost (ts, n) : 0;
+}
+
 int
 vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n)
 {

@@ -58,4 +58,9 @@ int vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_
 int vg_chunk_decode_num (const uint8_t *p, size_t len, int64_t *ts, vg_num_t *v, size_t cap, size_t *n,
                          size_t *used, vg_numtype_t *type);
 
+/* The bits the timestamp codes of ts[1..n) take in any chunk of these timestamps (the
+ * first timestamp is in the header).  For measurement tools that split a chunk's bytes
+ * into header, timestamps and values.  No allocation; thread-safe. */
+uint64_t vg_chunk_ts_bits (const int64_t *ts, size_t n);
+
 #endif
