@@ -262,11 +262,12 @@ s_ts_class (uint64_t z)
     return z < (UINT64_C (1) << 40) ? 5 : 6;
 }
 
+/* Bits of the timestamp codes of ts[from..n), the delta before ts[from] being prev_delta. */
 static uint64_t
-s_ts_cost (const int64_t *ts, size_t n)
+s_ts_cost (const int64_t *ts, size_t n, size_t from, uint64_t prev_delta)
 {
-    uint64_t bits = 0, prev_delta = 0;
-    for (size_t i = 1; i < n; i++) {
+    uint64_t bits = 0;
+    for (size_t i = from; i < n; i++) {
         uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
         uint64_t z = vg_zigzag ((int64_t) (delta - prev_delta));
         prev_delta = delta;
@@ -489,113 +490,74 @@ s_dec_m (double v, double p10, int64_t *m)
     return s_dbits (r / p10) == s_dbits (v);
 }
 
-/* The width code shared by the cost pass and the writer.  For z != 0 of bit length bl,
- * reuse the running width w when bl <= w < bl + 6 (cheaper than 6 bits of new width);
- * otherwise send bl.  Reuse-or-new is chosen without a branch: noisy series flip between
- * the cases at random. */
+/* Running sums of the zig-zagged deltas and delta-of-deltas of m[0..n) (wrapping in
+ * uint64, as the decoder does), from which the Rice parameter is estimated. */
 typedef struct {
-    uint64_t code;
-    unsigned len;
-} s_code_t;
+    uint64_t prev, prev_d;
+    double sum_d, sum_dd;
+    int flat; /* every delta is 0 */
+} s_zsum_t;
 
-static inline s_code_t
-s_dec_code (uint64_t z, unsigned *w)
+static inline void
+s_zsum_init (s_zsum_t *a, uint64_t m0)
 {
-    if (!z) { /* the common case of flat stretches, predictable there */
-        s_code_t zero = { 0, 1 };
-        return zero;
-    }
-    unsigned cw = *w, bl = 64 - s_clz64 (z);
-    int reuse = cw - bl < 6u;
-    uint64_t reuse_code = (UINT64_C (2) << cw) | z; /* z < 2^56, so at most 58 bits */
-    uint64_t new_code = (((UINT64_C (3) << 6) | bl) << bl) | z;
-    s_code_t c;
-    c.code = reuse ? reuse_code : new_code;
-    c.len = reuse ? 2 + cw : 8 + bl;
-    *w = reuse ? cw : bl;
-    return c;
+    a->prev = m0;
+    a->prev_d = 0;
+    a->sum_d = a->sum_dd = 0;
+    a->flat = 1;
 }
 
-typedef struct {
-    unsigned e;
-    uint64_t bits_delta, bits_dod; /* value bits, preamble included, for each mode */
-} s_dec_t;
+static inline void
+s_zsum_add (s_zsum_t *a, uint64_t m)
+{
+    uint64_t d = m - a->prev;
+    a->sum_d += (double) vg_zigzag ((int64_t) d);
+    a->sum_dd += (double) vg_zigzag ((int64_t) (d - a->prev_d));
+    a->flat &= d == 0;
+    a->prev = m;
+    a->prev_d = d;
+}
 
-/* Check every value at exponent e and cost both modes.  Returns 1, or 0 with *bad set to
- * the first index that does not fit. */
+/* Check every value at exponent e and sum the value codes' inputs.  Returns 1, or 0 with
+ * *bad set to the first index that does not fit. */
 static int
-s_dec_pass (const void *v, size_t n, unsigned e, s_dec_t *d, size_t *bad)
+s_dec_pass (const void *v, size_t n, unsigned e, s_zsum_t *a, size_t *bad)
 {
     double p = s_p10[e];
-    int64_t m0;
-    if (!s_dec_m (s_bitsd (s_get (v, 0)), p, &m0)) {
-        *bad = 0;
-        return 0;
-    }
-    uint64_t pre = 4 + 1 + 6 + s_bitlen (vg_zigzag (m0));
-    uint64_t bd = pre, bdd = pre;
-    unsigned wd = 0, wdd = 0;
-    int64_t prev = m0, prev_d = 0;
-    for (size_t i = 1; i < n; i++) {
-        int64_t m;
+    int64_t m;
+    for (size_t i = 0; i < n; i++) {
         if (!s_dec_m (s_bitsd (s_get (v, i)), p, &m)) {
             *bad = i;
             return 0;
         }
-        int64_t dm = m - prev; /* |m| < 2^53, so neither subtraction overflows */
-        bd += s_dec_code (vg_zigzag (dm), &wd).len;
-        bdd += s_dec_code (vg_zigzag (dm - prev_d), &wdd).len;
-        prev = m;
-        prev_d = dm;
+        if (i == 0)
+            s_zsum_init (a, (uint64_t) m);
+        else
+            s_zsum_add (a, (uint64_t) m);
     }
-    d->e = e;
-    d->bits_delta = bd;
-    d->bits_dod = bdd;
     return 1;
 }
 
-/* Find the smallest e for which every value is decimal.  Returns 1 (and fills d) or 0. */
+/* Find the smallest e for which every value is decimal.  Returns e, or -1. */
 static int
-s_dec_scan (const void *v, size_t n, s_dec_t *d)
+s_dec_scan (const void *v, size_t n, s_zsum_t *a)
 {
     unsigned e = 0;
     for (;;) {
         size_t bad;
-        if (s_dec_pass (v, n, e, d, &bad))
-            return 1;
+        if (s_dec_pass (v, n, e, a, &bad))
+            return (int) e;
         int64_t m;
         unsigned e2 = e + 1;
         while (e2 <= S_DEC_MAX_E && !s_dec_m (s_bitsd (s_get (v, bad)), s_p10[e2], &m))
             e2++;
         if (e2 > S_DEC_MAX_E)
-            return 0;
+            return -1;
         e = e2;
     }
 }
 
-static void
-s_dec_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, unsigned e, int dod)
-{
-    double p = s_p10[e];
-    int64_t prev = (int64_t) s_dec_round (s_bitsd (s_get (v, 0)) * p), prev_d = 0;
-    uint64_t prev_delta = 0;
-    unsigned width = 0;
-    uint64_t z0 = vg_zigzag (prev);
-    unsigned w0 = s_bitlen (z0);
-    s_bw_put (w, ((uint64_t) e << 7) | ((uint64_t) dod << 6) | w0, 11);
-    if (w0)
-        s_bw_put (w, z0, w0);
-    for (size_t i = 1; i < n; i++) {
-        s_ts_next_put (w, ts, i, &prev_delta);
-
-        int64_t m = (int64_t) s_dec_round (s_bitsd (s_get (v, i)) * p); /* verified by s_dec_scan */
-        int64_t dm = m - prev;
-        s_code_t c = s_dec_code (vg_zigzag (dod ? dm - prev_d : dm), &width);
-        s_bw_put (w, c.code, c.len);
-        prev = m;
-        prev_d = dm;
-    }
-}
+/* ---- version 1 decimal and integer chunks (codecs 2 and 3): read only --------------- */
 
 static int
 s_dec_read (s_br_t *r, int64_t *ts, void *v, size_t n)
@@ -620,89 +582,10 @@ s_dec_read (s_br_t *r, int64_t *ts, void *v, size_t n)
     return 0;
 }
 
-/* ---- integer values --------------------------------------------------------------- */
-
-/* Values are 64-bit patterns (int64 or uint64; the difference only matters to readers).
- * Deltas and delta-of-deltas wrap modulo 2^64, so every pair of values has a delta and the
- * decoder, wrapping the same way, gets every bit back.  v[0] is sent as its zig-zag (int64)
- * or as is (uint64) in a 7-bit width; then per sample the code on z = zig-zag of the
- * wrapped (delta-)delta: 0 (z == 0) | 10 + z in the running width | 11 + 6-bit (width - 1)
- * + z.  Codes can exceed 64 bits, so prefix and payload are written apart. */
-
-typedef struct {
-    uint64_t bits_delta, bits_dod; /* value bits, preamble included, for each mode */
-} s_int_t;
-
 static inline uint64_t
 s_int_first (uint64_t v0, int is_signed)
 {
     return is_signed ? vg_zigzag ((int64_t) v0) : v0;
-}
-
-/* Cost of one value code with running width *w (updated): same choice as s_dec_code. */
-static inline unsigned
-s_int_code_len (uint64_t z, unsigned *w)
-{
-    if (!z)
-        return 1;
-    unsigned cw = *w, bl = s_bitlen (z);
-    if (cw - bl < 6u)
-        return 2 + cw;
-    *w = bl;
-    return 8 + bl;
-}
-
-static void
-s_int_cost (const void *v, size_t n, int is_signed, s_int_t *c)
-{
-    uint64_t pre = 2 + 7 + s_bitlen (s_int_first (s_get (v, 0), is_signed));
-    uint64_t bd = pre, bdd = pre, prev = s_get (v, 0), prev_d = 0;
-    unsigned wd = 0, wdd = 0;
-    for (size_t i = 1; i < n; i++) {
-        uint64_t cur = s_get (v, i), d = cur - prev;
-        bd += s_int_code_len (vg_zigzag ((int64_t) d), &wd);
-        bdd += s_int_code_len (vg_zigzag ((int64_t) (d - prev_d)), &wdd);
-        prev = cur;
-        prev_d = d;
-    }
-    c->bits_delta = bd;
-    c->bits_dod = bdd;
-}
-
-static inline void
-s_int_put (s_bw_t *w, uint64_t z, unsigned *width)
-{
-    if (!z) {
-        s_bw_put (w, 0, 1);
-        return;
-    }
-    unsigned cw = *width, bl = s_bitlen (z);
-    if (cw - bl < 6u)
-        s_bw_put (w, 2, 2);
-    else {
-        s_bw_put (w, (UINT64_C (3) << 6) | (bl - 1), 8);
-        *width = cw = bl;
-    }
-    s_bw_put (w, z, cw);
-}
-
-static void
-s_int_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, int is_signed, int dod)
-{
-    uint64_t prev = s_get (v, 0), prev_d = 0, prev_delta = 0;
-    uint64_t z0 = s_int_first (prev, is_signed);
-    unsigned w0 = s_bitlen (z0), width = 0;
-    s_bw_put (w, ((uint64_t) is_signed << 8) | ((uint64_t) dod << 7) | w0, 9);
-    if (w0)
-        s_bw_put (w, z0, w0);
-    for (size_t i = 1; i < n; i++) {
-        s_ts_next_put (w, ts, i, &prev_delta);
-
-        uint64_t cur = s_get (v, i), d = cur - prev;
-        s_int_put (w, vg_zigzag ((int64_t) (dod ? d - prev_d : d)), &width);
-        prev = cur;
-        prev_d = d;
-    }
 }
 
 static int
@@ -728,6 +611,216 @@ s_int_read (s_br_t *r, int64_t *ts, void *v, size_t n, int *is_signed)
     return 0;
 }
 
+/* ---- version 2 decimal and integer chunks (codecs 4 and 5) ------------------------- */
+
+/* After the header, a version 2 chunk of n >= 2 samples carries varint zig-zag(ts[1] - ts[0])
+ * (wrapping), then the bits:
+ *   regular    1 bit when n >= 3: 1 = every delta equals the first (no timestamp codes)
+ *   preamble   decimal: e (4 bits); integer: signed (1 bit); then mode (2 bits: 0 delta,
+ *              1 delta-of-delta, 2 constant), w (7 bits, 0..64), the first value in w bits
+ *              (zig-zag of m[0] for decimal and signed integers), k (6 bits) unless constant
+ *   per sample i = 1..n-1: the timestamp code (i >= 2, irregular chunks only, the delta
+ *              before ts[2] being the first delta), then the value code unless constant:
+ *              Rice code of z = zig-zag of the wrapping delta (or delta-of-delta) with the
+ *              chunk's k: q = z >> k below S_RICE_LIM as q one bits, a zero and z's k low
+ *              bits; else S_RICE_LIM one bits, 6-bit (length - 1) and z in that length.
+ * The encoder picks mode and k by exact cost.  Values are uint64 patterns throughout:
+ * decimal m = v * 10^e (|m| < 2^53) and integers alike, so one coder serves both. */
+
+#define S_RICE_LIM 8
+
+typedef struct {
+    unsigned mode, k; /* mode 2 = constant (no value codes) */
+    uint64_t bits;    /* value bits after the preamble's first value */
+} s_rice_t;
+
+static inline unsigned
+s_rice_len (uint64_t z, unsigned k)
+{
+    uint64_t q = z >> k;
+    return q < S_RICE_LIM ? (unsigned) q + 1 + k : S_RICE_LIM + 6 + s_bitlen (z);
+}
+
+static inline void
+s_rice_put (s_bw_t *w, uint64_t z, unsigned k)
+{
+    uint64_t q = z >> k;
+    if (q >= S_RICE_LIM) {
+        unsigned len = s_bitlen (z);
+        s_bw_put (w, (((UINT64_C (1) << S_RICE_LIM) - 1) << 6) | (len - 1), S_RICE_LIM + 6);
+        s_bw_put (w, z, len);
+        return;
+    }
+    uint64_t unary = ((UINT64_C (1) << q) - 1) << 1; /* q ones, a zero */
+    if (k == 0)
+        s_bw_put (w, unary, (unsigned) q + 1);
+    else if (q + 1 + k <= 64)
+        s_bw_put (w, (unary << k) | (z & ((UINT64_C (1) << k) - 1)), (unsigned) q + 1 + k);
+    else {
+        s_bw_put (w, unary, (unsigned) q + 1);
+        s_bw_put (w, z & ((UINT64_C (1) << k) - 1), k);
+    }
+}
+
+static inline uint64_t
+s_rice_get (s_br_t *r, unsigned k)
+{
+    if (r->cnt < S_RICE_LIM + 1)
+        s_br_refill (r);
+    unsigned q = s_clz64 (~r->acc | (UINT64_C (1) << (63 - S_RICE_LIM))); /* 0..S_RICE_LIM */
+    if (q < S_RICE_LIM) {
+        s_br_skip (r, q + 1);
+        return k ? ((uint64_t) q << k) | s_br_read (r, k) : q; /* wraps on hostile input */
+    }
+    s_br_skip (r, S_RICE_LIM);
+    return s_br_read (r, (unsigned) s_br_read (r, 6) + 1);
+}
+
+/* The value m[i] as a uint64 pattern: decimal m = v * 10^e (verified by s_dec_scan), or
+ * the integer itself (p == 0). */
+static inline uint64_t
+s_m_at (const void *v, size_t i, double p)
+{
+    return p != 0 ? (uint64_t) (int64_t) s_dec_round (s_bitsd (s_get (v, i)) * p) : s_get (v, i);
+}
+
+/* Candidate Rice parameters around log2 of the mean code input (the optimum for a geometric
+ * distribution lies within one of floor(log2(mean))). */
+static inline void
+s_rice_cands (double sum, size_t count, unsigned k[3])
+{
+    double mean = sum / (double) count;
+    uint64_t mi = mean >= 0x1p63 ? UINT64_C (1) << 63 : (uint64_t) mean;
+    unsigned k0 = mi ? s_bitlen (mi) - 1 : 0;
+    k[0] = k0 ? k0 - 1 : 0;
+    k[1] = k0;
+    k[2] = k0 < 63 ? k0 + 1 : 63;
+}
+
+/* Choose mode and k for m[0..n) (sums from s_zsum_add) by exact cost. */
+static void
+s_rice_plan (const void *v, size_t n, double p, const s_zsum_t *a, s_rice_t *out)
+{
+    out->mode = 2;
+    out->k = 0;
+    out->bits = 0;
+    if (a->flat)
+        return;
+    unsigned kd[3], kdd[3];
+    s_rice_cands (a->sum_d, n - 1, kd);
+    s_rice_cands (a->sum_dd, n - 1, kdd);
+    uint64_t bd[3] = { 0, 0, 0 }, bdd[3] = { 0, 0, 0 };
+    uint64_t prev = s_m_at (v, 0, p), prev_d = 0;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t m = s_m_at (v, i, p), d = m - prev;
+        uint64_t zd = vg_zigzag ((int64_t) d), zdd = vg_zigzag ((int64_t) (d - prev_d));
+        for (int j = 0; j < 3; j++) {
+            bd[j] += s_rice_len (zd, kd[j]);
+            bdd[j] += s_rice_len (zdd, kdd[j]);
+        }
+        prev = m;
+        prev_d = d;
+    }
+    out->bits = UINT64_MAX;
+    for (int j = 0; j < 3; j++) {
+        if (bd[j] < out->bits) {
+            out->bits = bd[j];
+            out->mode = 0;
+            out->k = kd[j];
+        }
+        if (bdd[j] < out->bits) {
+            out->bits = bdd[j];
+            out->mode = 1;
+            out->k = kdd[j];
+        }
+    }
+    out->bits += 6; /* k */
+}
+
+/* The version 2 timestamp bits after the header's first delta: the regular flag and, in an
+ * irregular chunk, the codes of ts[2..n). */
+static uint64_t
+s_ts2_cost (const int64_t *ts, size_t n, int *regular)
+{
+    *regular = 1;
+    if (n < 3)
+        return 0;
+    uint64_t codes = s_ts_cost (ts, n, 2, (uint64_t) ts[1] - (uint64_t) ts[0]);
+    *regular = codes == n - 2; /* every code is the 1-bit zero delta-of-delta */
+    return 1 + (*regular ? 0 : codes);
+}
+
+/* Preamble bits before the first value (kind-specific flag, mode, width). */
+static inline unsigned
+s_r_pre_bits (int is_dec)
+{
+    return (is_dec ? 4 : 1) + 2 + 7;
+}
+
+static void
+s_r_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, double p, unsigned flag, int first_signed,
+           int regular, const s_rice_t *rp)
+{
+    int is_dec = p != 0;
+    uint64_t prev = s_m_at (v, 0, p), prev_d = 0;
+    uint64_t prev_delta = n >= 2 ? (uint64_t) ts[1] - (uint64_t) ts[0] : 0;
+    uint64_t z0 = first_signed ? vg_zigzag ((int64_t) prev) : prev;
+    unsigned w0 = s_bitlen (z0);
+    if (n >= 3)
+        s_bw_put (w, (uint64_t) regular, 1);
+    s_bw_put (w, ((uint64_t) flag << 9) | ((uint64_t) rp->mode << 7) | w0, s_r_pre_bits (is_dec));
+    if (w0)
+        s_bw_put (w, z0, w0);
+    if (rp->mode == 2) {
+        for (size_t i = 2; i < n && !regular; i++)
+            s_ts_next_put (w, ts, i, &prev_delta);
+        return;
+    }
+    s_bw_put (w, rp->k, 6);
+    for (size_t i = 1; i < n; i++) {
+        if (i >= 2 && !regular)
+            s_ts_next_put (w, ts, i, &prev_delta);
+        uint64_t m = s_m_at (v, i, p), d = m - prev;
+        s_rice_put (w, vg_zigzag ((int64_t) (rp->mode ? d - prev_d : d)), rp->k);
+        prev = m;
+        prev_d = d;
+    }
+}
+
+/* Read a version 2 body after the header and first delta.  *is_signed is set for integer
+ * chunks.  Returns 0 or -VG_EPROTO. */
+static int
+s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, uint64_t delta, int *is_signed)
+{
+    unsigned regular = n >= 3 ? (unsigned) s_br_read (r, 1) : 1;
+    uint64_t h = s_br_read (r, s_r_pre_bits (is_dec));
+    unsigned flag = (unsigned) (h >> 9), mode = (unsigned) (h >> 7) & 3, w0 = (unsigned) h & 127;
+    if (mode == 3 || w0 > 64 || (is_dec && flag > S_DEC_MAX_E))
+        return -VG_EPROTO;
+    double p = is_dec ? s_p10[flag] : 0;
+    int sgn = is_dec || flag;
+    *is_signed = sgn;
+    uint64_t z0 = w0 ? s_br_read (r, w0) : 0;
+    uint64_t m = sgn ? (uint64_t) vg_unzigzag (z0) : z0, dm = 0;
+    unsigned k = mode < 2 ? (unsigned) s_br_read (r, 6) : 0;
+    uint64_t t = (uint64_t) ts[0];
+    for (size_t i = 0; i < n; i++) {
+        if (i >= 2 && !regular)
+            ts[i] = s_ts_next (r, &t, &delta);
+        else if (i) {
+            t += delta;
+            ts[i] = (int64_t) t;
+        }
+        if (i && mode < 2) {
+            uint64_t x = (uint64_t) vg_unzigzag (s_rice_get (r, k));
+            dm = mode ? dm + x : x;
+            m += dm;
+        }
+        s_put (v, i, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
+    }
+    return 0;
+}
+
 /* ---- public API ------------------------------------------------------------------- */
 
 static int
@@ -736,50 +829,66 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_
     if (n == 0 || n > VG_CHUNK_MAX_SAMPLES)
         return -VG_EINVAL;
 
-    /* Integers take the integer codec (both modes costed).  Doubles: cost every candidate
-     * exactly, keep the smallest (Gorilla on a tie: it decodes faster); Gorilla's count
-     * stops early once it cannot win. */
-    uint64_t bits = s_ts_cost (ts, n);
-    s_dec_t dec = { 0, 0, 0 };
-    int codec = VG_CHUNK_GORILLA, dod = 0, is_signed = type == VG_NUM_I64;
-    if (type != VG_NUM_F64) {
-        s_int_t ic;
-        s_int_cost (v, n, is_signed, &ic);
-        codec = VG_CHUNK_INTEGER;
-        dod = ic.bits_dod < ic.bits_delta;
-        bits += dod ? ic.bits_dod : ic.bits_delta;
-    } else if (s_dec_scan (v, n, &dec)) {
-        dod = dec.bits_dod < dec.bits_delta;
-        uint64_t dbits = dod ? dec.bits_dod : dec.bits_delta;
-        uint64_t gbits = s_gor_cost (v, n, dbits);
-        if (dbits < gbits)
-            codec = VG_CHUNK_DECIMAL;
-        bits += dbits < gbits ? dbits : gbits;
-    } else
-        bits += s_gor_cost (v, n, UINT64_MAX);
-
-    uint8_t hdr[1 + 10 + 10];
-    size_t hlen = 0;
-    hdr[hlen++] = (uint8_t) codec;
+    /* Integers take the integer codec.  Doubles: the decimal codec when every value is
+     * decimal and that is smaller than Gorilla (whose count stops early once it cannot
+     * win), else Gorilla, which also wins ties: it decodes faster.  Every size is exact. */
+    uint8_t hdr[1 + 10 + 10 + 10];
+    size_t hlen = 1;
     hlen += vg_varint_put (hdr + hlen, (uint64_t) n);
     hlen += vg_varint_put (hdr + hlen, vg_zigzag (ts[0]));
+    size_t h2len = hlen; /* version 2 header: the first delta follows */
+    if (n >= 2)
+        h2len += vg_varint_put (hdr + hlen, vg_zigzag ((int64_t) ((uint64_t) ts[1] - (uint64_t) ts[0])));
+    int regular, codec = VG_CHUNK_GORILLA, is_signed = type == VG_NUM_I64, e = -1;
+    uint64_t bits = s_ts2_cost (ts, n, &regular);
+    s_zsum_t zs = { 0, 0, 0, 0, 1 };
+    s_rice_t rp = { 2, 0, 0 };
+    double p = 0;
+    if (type != VG_NUM_F64) {
+        codec = VG_CHUNK_INTEGER2;
+        s_zsum_init (&zs, s_get (v, 0));
+        for (size_t i = 1; i < n; i++)
+            s_zsum_add (&zs, s_get (v, i));
+    } else if ((e = s_dec_scan (v, n, &zs)) >= 0) {
+        codec = VG_CHUNK_DECIMAL2;
+        p = s_p10[e];
+    }
+    if (codec != VG_CHUNK_GORILLA) {
+        s_rice_plan (v, n, p, &zs, &rp);
+        uint64_t z0 = s_m_at (v, 0, p);
+        bits += s_r_pre_bits (codec == VG_CHUNK_DECIMAL2) + rp.bits
+                + s_bitlen (codec == VG_CHUNK_DECIMAL2 || is_signed ? vg_zigzag ((int64_t) z0) : z0);
+    }
+    if (codec != VG_CHUNK_INTEGER2) {
+        /* Gorilla's total, against the decimal one when there is one (in whole bytes: the
+         * headers differ). */
+        uint64_t gbits = s_ts_cost (ts, n, 1, 0);
+        uint64_t limit = codec == VG_CHUNK_DECIMAL2 ? (h2len - hlen) * 8 + bits + 7 : UINT64_MAX;
+        gbits += s_gor_cost (v, n, limit);
+        if (codec == VG_CHUNK_GORILLA || hlen + (gbits + 7) / 8 <= h2len + (bits + 7) / 8) {
+            codec = VG_CHUNK_GORILLA;
+            bits = gbits;
+        }
+    }
+    if (codec == VG_CHUNK_GORILLA)
+        h2len = hlen;
+    hdr[0] = (uint8_t) codec;
     size_t body = (size_t) ((bits + 7) / 8);
-    int rc = vg_buf_reserve (out, hlen + body);
+    int rc = vg_buf_reserve (out, h2len + body);
     if (rc < 0)
         return rc;
 
     uint8_t *start = out->data + out->len;
-    memcpy (start, hdr, hlen);
-    s_bw_t w = { start + hlen, 0, 0 };
-    if (codec == VG_CHUNK_INTEGER)
-        s_int_write (&w, ts, v, n, is_signed, dod);
-    else if (codec == VG_CHUNK_DECIMAL)
-        s_dec_write (&w, ts, v, n, dec.e, dod);
-    else
+    memcpy (start, hdr, h2len);
+    s_bw_t w = { start + h2len, 0, 0 };
+    if (codec == VG_CHUNK_GORILLA)
         s_gor_write (&w, ts, v, n);
+    else
+        s_r_write (&w, ts, v, n, p, codec == VG_CHUNK_DECIMAL2 ? (unsigned) e : (unsigned) is_signed,
+                   codec == VG_CHUNK_DECIMAL2 || is_signed, regular, &rp);
     s_bw_flush (&w);
-    assert ((size_t) (w.p - start) == hlen + body);
-    out->len += hlen + body;
+    assert ((size_t) (w.p - start) == h2len + body);
+    out->len += h2len + body;
     return 0;
 }
 
@@ -798,10 +907,16 @@ vg_chunk_encode_num (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, si
 }
 
 uint64_t
-vg_chunk_ts_bits (const int64_t *ts, size_t n)
+vg_chunk_ts_bits (int codec, const int64_t *ts, size_t n)
 {
     assert (ts || !n);
-    return n ? s_ts_cost (ts, n) : 0;
+    if (n < 2)
+        return 0;
+    if (codec < VG_CHUNK_DECIMAL2)
+        return s_ts_cost (ts, n, 1, 0);
+    uint8_t tmp[10];
+    int regular;
+    return 8 * vg_varint_put (tmp, vg_zigzag ((int64_t) ((uint64_t) ts[1] - (uint64_t) ts[0]))) + s_ts2_cost (ts, n, &regular);
 }
 
 int
@@ -810,7 +925,7 @@ vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n)
     assert (codec && n && (p || !len));
     if (len < 1)
         return -VG_ETRUNC;
-    if (p[0] != VG_CHUNK_GORILLA && p[0] != VG_CHUNK_DECIMAL && p[0] != VG_CHUNK_INTEGER)
+    if (p[0] < VG_CHUNK_GORILLA || p[0] > VG_CHUNK_INTEGER2)
         return -VG_EPROTO;
     uint64_t cnt;
     size_t k = vg_varint_get (p + 1, p + len, &cnt);
@@ -840,11 +955,21 @@ s_decode (const uint8_t *p, size_t len, int64_t *ts, void *v, size_t cap, size_t
     if (!k)
         return len - off >= 10 ? -VG_EPROTO : -VG_ETRUNC;
     off += k;
+    uint64_t delta = 0; /* version 2: the first delta */
+    if (codec >= VG_CHUNK_DECIMAL2 && cnt >= 2) {
+        k = vg_varint_get (p + off, p + len, &delta);
+        if (!k)
+            return len - off >= 10 ? -VG_EPROTO : -VG_ETRUNC;
+        delta = (uint64_t) vg_unzigzag (delta);
+        off += k;
+    }
 
-    /* Every sample after the first costs at least one timestamp bit and one value bit. */
-    static const unsigned preamble[] = { 0, 64, 11, 9 };
+    /* Version 1: every sample after the first costs at least one timestamp bit and one
+     * value bit.  Version 2 chunks of a constant at a regular interval cost no bits per
+     * sample: callers bound sample counts (batch limits) before sizing arrays by them. */
+    static const unsigned preamble[] = { 0, 64, 11, 9, 13, 10 };
     uint64_t avail = (uint64_t) (len - off) * 8;
-    uint64_t least = 2 * ((uint64_t) cnt - 1) + preamble[codec];
+    uint64_t least = (codec < VG_CHUNK_DECIMAL2 ? 2 * ((uint64_t) cnt - 1) : 0) + preamble[codec];
     if (avail < least)
         return -VG_ETRUNC;
     if (cnt > cap)
@@ -859,8 +984,11 @@ s_decode (const uint8_t *p, size_t len, int64_t *ts, void *v, size_t cap, size_t
         rc = s_gor_read (&r, ts, v, cnt);
     else if (codec == VG_CHUNK_DECIMAL)
         rc = s_dec_read (&r, ts, v, cnt);
+    else if (codec == VG_CHUNK_DECIMAL2)
+        rc = s_r_read (&r, ts, v, cnt, 1, delta, &is_signed);
     else {
-        rc = s_int_read (&r, ts, v, cnt, &is_signed);
+        rc = codec == VG_CHUNK_INTEGER ? s_int_read (&r, ts, v, cnt, &is_signed)
+                                       : s_r_read (&r, ts, v, cnt, 0, delta, &is_signed);
         *type = is_signed ? VG_NUM_I64 : VG_NUM_U64;
     }
     uint64_t consumed = s_br_consumed_bits (&r);

@@ -26,7 +26,13 @@
 
 #define VG_CHUNK_MAX_SAMPLES (1u << 20)
 
-enum { VG_CHUNK_GORILLA = 1, VG_CHUNK_DECIMAL = 2, VG_CHUNK_INTEGER = 3 };
+enum {
+    VG_CHUNK_GORILLA = 1,
+    VG_CHUNK_DECIMAL = 2,  /* version 1: read, no longer written */
+    VG_CHUNK_INTEGER = 3,  /* version 1: read, no longer written */
+    VG_CHUNK_DECIMAL2 = 4, /* version 2: first delta in the header, regular flag, Rice codes */
+    VG_CHUNK_INTEGER2 = 5,
+};
 
 /* Append the encoding of n samples (1 <= n <= VG_CHUNK_MAX_SAMPLES) to out.  The encoder
  * costs every candidate (Gorilla; decimal with deltas or delta-of-deltas) exactly and
@@ -58,9 +64,10 @@ int vg_chunk_decode (const uint8_t *p, size_t len, int64_t *ts, double *v, size_
 int vg_chunk_decode_num (const uint8_t *p, size_t len, int64_t *ts, vg_num_t *v, size_t cap, size_t *n,
                          size_t *used, vg_numtype_t *type);
 
-/* The bits the timestamp codes of ts[1..n) take in any chunk of these timestamps (the
- * first timestamp is in the header).  For measurement tools that split a chunk's bytes
- * into header, timestamps and values.  No allocation; thread-safe. */
-uint64_t vg_chunk_ts_bits (const int64_t *ts, size_t n);
+/* The bits the timestamps after the first (which is in the header) take in a chunk of
+ * codec `codec` holding ts[0..n): the timestamp codes, and for version 2 codecs the first
+ * delta and the regular flag.  For measurement tools that split a chunk's bytes into
+ * header, timestamps and values.  No allocation; thread-safe. */
+uint64_t vg_chunk_ts_bits (int codec, const int64_t *ts, size_t n);
 
 #endif

@@ -2,8 +2,10 @@
  * sample chunks per series kind and codec, split into chunk headers, timestamp bits and
  * value bits, with the metric paths that cost the most.
  *
- * Usage: bench_store_bytes STORE_DIR   (a store no collector writes to; compact it first,
- * `vigil compact`, to measure sealed chunks).  Prints one JSON object.  Read only. */
+ * Usage: bench_store_bytes [--reencode] STORE_DIR   (a store no collector writes to; compact
+ * it first, `vigil compact`, to measure sealed chunks).  --reencode accounts each samples
+ * value as this build's merge operator would write it (what compaction with this codec
+ * would store) instead of the bytes stored.  Prints one JSON object.  Read only. */
 #include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,12 +18,13 @@
 #include "common/samples.h"
 #include "common/u64map.h"
 #include "common/varint.h"
+#include "store/sample_merge.h"
 #include "store/series_meta.h"
 #include "store/store.h"
 
-enum { KINDS = 3, CODECS = 4, MAXPATHS = 4096 };
+enum { KINDS = 3, CODECS = 6, MAXPATHS = 4096 };
 static const char *const s_kind_name[KINDS] = { "gauge", "counter", "state" };
-static const char *const s_codec_name[CODECS] = { "?", "gorilla", "decimal", "integer" };
+static const char *const s_codec_name[CODECS] = { "?", "gorilla", "decimal", "integer", "decimal2", "integer2" };
 
 typedef struct {
     uint64_t chunks, samples, bytes, header_bytes, ts_bits, value_bits, flat_samples;
@@ -40,6 +43,8 @@ typedef struct {
     s_acc_t all;
     uint64_t keys, key_bytes, values_bytes, corrupt, unknown_series;
     vg_samples_t dec;
+    int reencode;
+    vg_buf_t again;
 } s_ctx_t;
 
 static int
@@ -78,6 +83,15 @@ static int
 s_on_value (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     s_ctx_t *c = ctx;
+    if (c->reencode) {
+        c->again.len = 0;
+        if (vg_sample_merge_value (v, vl, &c->again) < 0) {
+            c->corrupt++;
+            return 0;
+        }
+        v = c->again.data;
+        vl = c->again.len;
+    }
     c->keys++;
     c->key_bytes += kl;
     c->values_bytes += vl;
@@ -103,7 +117,7 @@ s_on_value (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
         x.samples = got;
         x.bytes = used;
         x.header_bytes = (uint64_t) hl + vg_varint_put (tmp, vg_zigzag (c->dec.ts[0]));
-        x.ts_bits = vg_chunk_ts_bits (c->dec.ts, got);
+        x.ts_bits = vg_chunk_ts_bits (codec, c->dec.ts, got);
         x.value_bits = (used - x.header_bytes) * 8 - x.ts_bits; /* padding included */
         int flat = 1;
         for (size_t i = 1; i < got && flat; i++)
@@ -161,12 +175,14 @@ main (int argc, char **argv)
 {
     static const char *const cf_names[VG_CF__COUNT] = { "meta",   "series", "samples",  "events",  "agents",
                                                         "alerts", "outbox", "detstate", "episodes" };
-    if (argc != 2) {
-        fprintf (stderr, "usage: bench_store_bytes STORE_DIR\n");
+    int reencode = argc == 3 && !strcmp (argv[1], "--reencode");
+    if (argc != 2 + reencode) {
+        fprintf (stderr, "usage: bench_store_bytes [--reencode] STORE_DIR\n");
         return 2;
     }
+    const char *dir = argv[1 + reencode];
     char err[512];
-    vg_store_cfg_t sc = { argv[1], VG_STORE_READONLY, 0, false, 0 };
+    vg_store_cfg_t sc = { dir, VG_STORE_READONLY, 0, false, 0 };
     vg_store_t *s = vg_store_open (&sc, err, sizeof err);
     if (!s) {
         fprintf (stderr, "bench_store_bytes: %s\n", err);
@@ -175,6 +191,7 @@ main (int argc, char **argv)
     s_ctx_t *c = calloc (1, sizeof *c);
     if (!c)
         return 1;
+    c->reencode = reencode;
     int rc = vg_series_meta_scan (s, s_on_series, c, NULL);
     if (rc == 0)
         rc = vg_store_scan (s, VG_CF_SAMPLES, NULL, 0, NULL, 0, s_on_value, c);
@@ -182,9 +199,9 @@ main (int argc, char **argv)
         fprintf (stderr, "bench_store_bytes: %s\n", vg_strerror (rc));
         return 1;
     }
-    uint64_t disk = s_dir_bytes (argv[1]), sst_total = 0, total = c->all.samples;
-    printf ("{\"samples\":%" PRIu64 ",\"disk_bytes\":%" PRIu64 ",\"disk_B_per_sample\":%.3f,\"cf_sst_B_per_sample\":{",
-            total, disk, total ? (double) disk / (double) total : 0);
+    uint64_t disk = s_dir_bytes (dir), sst_total = 0, total = c->all.samples;
+    printf ("{\"reencoded\":%s,\"samples\":%" PRIu64 ",\"disk_bytes\":%" PRIu64 ",\"disk_B_per_sample\":%.3f,\"cf_sst_B_per_sample\":{",
+            reencode ? "true" : "false", total, disk, total ? (double) disk / (double) total : 0);
     for (int i = 0; i < VG_CF__COUNT; i++) {
         uint64_t b = 0;
         vg_store_property (s, (vg_cf_t) i, "rocksdb.total-sst-files-size", &b);
@@ -224,6 +241,7 @@ main (int argc, char **argv)
         free (c->paths[i].path);
     vg_u64map_free (&c->kind);
     vg_samples_free (&c->dec);
+    vg_buf_free (&c->again);
     free (c);
     vg_store_destroy (&s);
     return 0;
