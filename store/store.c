@@ -663,7 +663,16 @@ vg_store_flush (vg_store_t *s)
 int
 vg_store_compact (vg_store_t *s, vg_cf_t cf)
 {
-    if (s->cf[cf])
-        rocksdb_compact_range_cf (s->db, s->cf[cf], NULL, 0, NULL, 0);
+    if (!s->cf[cf])
+        return 0;
+    /* Rewrite the bottommost level too: RocksDB skips it by default, and files that reached
+     * it during ingest can hold merge operands (raw per-batch chunks) that only a
+     * compaction of that level seals. */
+    rocksdb_compactoptions_t *o = rocksdb_compactoptions_create ();
+    if (!o)
+        return -VG_ENOMEM;
+    rocksdb_compactoptions_set_bottommost_level_compaction (o, 2 /* kForce */);
+    rocksdb_compact_range_cf_opt (s->db, s->cf[cf], o, NULL, 0, NULL, 0);
+    rocksdb_compactoptions_destroy (o);
     return 0;
 }
