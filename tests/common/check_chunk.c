@@ -472,7 +472,7 @@ START_TEST (random_bytes)
         for (size_t i = 0; i < len; i++)
             buf[i] = (uint8_t) rng_splitmix (&rs);
         if (len && iter % 2) /* a valid codec byte and a small count get further in */
-            buf[0] = (uint8_t) (1 + iter % 6 / 2);
+            buf[0] = (uint8_t) (1 + iter % 10 / 2); /* codecs 1..5 */
         if (len > 1 && iter % 4 < 2)
             buf[1] = (uint8_t) (rng_splitmix (&rs) % 80);
         s_hostile (buf, len, 1 + rng_splitmix (&rs) % CAP, ts, v);
@@ -717,6 +717,58 @@ START_TEST (old_integer_frozen)
 }
 END_TEST
 
+/* Version 2 codes values in blocks, each with its own mode and Rice parameter: a series
+ * that is flat, then noisy, then a steady ramp, then noisy again across block boundaries
+ * round-trips, and its flat and ramp stretches cost almost nothing. */
+START_TEST (v2_blocks)
+{
+    enum { N = 4 * 128 + 7 };
+    static int64_t ts[N];
+    static vg_num_t v[N];
+    uint64_t rs = 99, c = (UINT64_C (1) << 62) + 3;
+    for (size_t i = 0; i < N; i++) {
+        ts[i] = INT64_C (1764367381000) + (int64_t) i * 60000;
+        size_t part = i / 128;
+        if (part == 1 || part == 3)
+            c += rng_splitmix (&rs) % 100000; /* noisy increments: ~17 bits each */
+        else if (part == 2)
+            c += 12345; /* a steady rate: delta-of-delta zero */
+        v[i].u = c;
+    }
+    size_t len = s_int_roundtrip (ts, v, VG_NUM_U64, N);
+    /* two noisy blocks of ~18 bits a value; the rest a few bits in all */
+    ck_assert_msg (len < 2 * 128 * 19 / 8 + 64, "%zu bytes", len);
+    /* the same as doubles (decimal): same shape, exact */
+    static double d[N];
+    for (size_t i = 0; i < N; i++)
+        d[i] = (double) (v[i].u >> 20);
+    s_roundtrip_as (ts, d, N, VG_CHUNK_DECIMAL2);
+}
+END_TEST
+
+/* A constant at a regular interval costs its header and first value only, whatever n. */
+START_TEST (v2_regular_constant)
+{
+    enum { N = 100000 };
+    static int64_t ts[N];
+    static double v[N];
+    static vg_num_t u[N];
+    for (size_t i = 0; i < N; i++) {
+        ts[i] = INT64_C (1764367381000) + (int64_t) i * 15000;
+        v[i] = 42.5;
+        u[i].u = UINT64_MAX;
+    }
+    size_t len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL2);
+    ck_assert_msg (len <= 16, "%zu bytes", len);
+    len = s_int_roundtrip (ts, u, VG_NUM_U64, N);
+    ck_assert_msg (len <= 24, "%zu bytes", len);
+    /* one late sample: timestamps are coded, values stay free */
+    ts[N / 2] += 3;
+    len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL2);
+    ck_assert_msg (len <= N / 8 + 32, "%zu bytes", len);
+}
+END_TEST
+
 Suite *
 vg_chunk_suite (void)
 {
@@ -745,6 +797,8 @@ vg_chunk_suite (void)
         { "int_counter_size", int_counter_size, 10 },
         { "old_codecs_frozen", old_codecs_frozen, 10 },
         { "old_integer_frozen", old_integer_frozen, 10 },
+        { "v2_blocks", v2_blocks, 10 },
+        { "v2_regular_constant", v2_regular_constant, 10 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         vg_test_tcase (s, cases[i].name, &cases[i].test, 1, cases[i].timeout, NULL, NULL);
