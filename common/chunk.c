@@ -1,10 +1,10 @@
-/* chunk.c - the sample chunk codec: Gorilla (Pelkonen et al., VLDB 2015), a decimal and an integer mode.
+/* chunk.c - the sample chunk codec: Gorilla (Pelkonen et al., VLDB 2015), decimal and integer modes.
  *
  * Invariant: the encoder computes the exact bit length of a chunk before writing, reserves
  * that many bytes once and then writes unchecked; the decoder reads through a bounded bit
  * reader that yields zero bits past `len` and fails with -VG_ETRUNC if it consumed any.
  *
- * Layout after the header (codec byte, varint n):
+ * Gorilla and version 1 layout after the header (codec byte, varint n):
  *   varint     zig-zag(ts[0])
  *   bits       value preamble:
  *                Gorilla: v[0] as 64 raw bits
@@ -19,309 +19,22 @@
  *   0 (z == 0) | 10 +7 bits | 110 +10 | 1110 +14 | 11110 +24 | 111110 +40 | 111111 +64.
  * Gorilla value code on x = bits(v[i]) ^ bits(v[i-1]): 0 (x == 0); 10 + the bits of x inside
  * the previous window; 11 + 6-bit leading zeros + 6-bit (length - 1) + length bits.
- * Decimal value code on z = zig-zag of the delta (or delta-of-delta) of m[i] = v[i] * 10^e:
- * 0 (z == 0); 10 + z in the previous width; 11 + 6-bit width + z in that width.
- * Integer value code on z = zig-zag of the wrapping 64-bit delta (or delta-of-delta):
- * 0 (z == 0); 10 + z in the previous width; 11 + 6-bit (width - 1) + z in that width.
- * All value coders choose reuse-or-new by cost, so a window never stays wider than
- * needed for long.
- * One concept over ~890 lines: one bit format, whose three value modes share the bit
- * writer/reader, the timestamp code and the exact-size pass; split by mode, each file
- * would need the others' internals to stay byte-compatible. */
+ * Version 1 decimal value code on z = zig-zag of the delta (or delta-of-delta) of
+ * m[i] = v[i] * 10^e: 0 (z == 0); 10 + z in the previous width; 11 + 6-bit width + z.
+ * Version 1 integer value code on z = zig-zag of the wrapping 64-bit delta (or
+ * delta-of-delta): 0 (z == 0); 10 + z in the previous width; 11 + 6-bit (width - 1) + z.
+ * Version 2 (codecs 4 and 5, the ones written for decimal and integer values): see the
+ * section below.  Gorilla and version 1 coders choose reuse-or-new by cost, so a window
+ * never stays wider than needed for long.
+ * One concept, one bit format: the value modes share the bit writer/reader, the
+ * timestamp code and the exact-size pass; split by mode, each file would need the
+ * others' internals to stay byte-compatible. */
 #include "common/chunk.h"
-#include "common/err.h"
-#include "common/varint.h"
-
-_Static_assert (sizeof (vg_num_t) == 8 && sizeof (double) == 8, "values are 8-byte cells");
+#include "common/chunk_int.h"
 
 #include <assert.h>
 #include <float.h>
 #include <string.h>
-
-#define S_DEC_MAX_E 9
-#define S_TS_CLASSES 7
-#define S_MANT_LIMIT 9007199254740992.0 /* 2^53 */
-
-static const unsigned s_ts_width[S_TS_CLASSES] = { 0, 7, 10, 14, 24, 40, 64 };
-static const double s_p10[S_DEC_MAX_E + 1] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
-
-/* ---- bit helpers ------------------------------------------------------------------ */
-
-static inline unsigned
-s_clz64 (uint64_t x) /* x != 0 */
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (unsigned) __builtin_clzll (x);
-#else
-    unsigned n = 0;
-    while (!(x & (UINT64_C (1) << 63))) {
-        x <<= 1;
-        n++;
-    }
-    return n;
-#endif
-}
-
-static inline unsigned
-s_ctz64 (uint64_t x) /* x != 0 */
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (unsigned) __builtin_ctzll (x);
-#else
-    unsigned n = 0;
-    while (!(x & 1)) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-#endif
-}
-
-/* Number of significant bits of x (0 for 0). */
-static inline unsigned
-s_bitlen (uint64_t x)
-{
-    return x ? 64 - s_clz64 (x) : 0;
-}
-
-static inline uint64_t
-s_dbits (double d)
-{
-    uint64_t u;
-    memcpy (&u, &d, sizeof u);
-    return u;
-}
-
-static inline double
-s_bitsd (uint64_t u)
-{
-    double d;
-    memcpy (&d, &u, sizeof d);
-    return d;
-}
-
-static inline void
-s_store_be64 (uint8_t *p, uint64_t v)
-{
-    p[0] = (uint8_t) (v >> 56);
-    p[1] = (uint8_t) (v >> 48);
-    p[2] = (uint8_t) (v >> 40);
-    p[3] = (uint8_t) (v >> 32);
-    p[4] = (uint8_t) (v >> 24);
-    p[5] = (uint8_t) (v >> 16);
-    p[6] = (uint8_t) (v >> 8);
-    p[7] = (uint8_t) v;
-}
-
-static inline uint64_t
-s_load_be64 (const uint8_t *p)
-{
-    return ((uint64_t) p[0] << 56) | ((uint64_t) p[1] << 48) | ((uint64_t) p[2] << 40)
-           | ((uint64_t) p[3] << 32) | ((uint64_t) p[4] << 24) | ((uint64_t) p[5] << 16)
-           | ((uint64_t) p[6] << 8) | (uint64_t) p[7];
-}
-
-/* Element i of an array of 8-byte values (double or vg_num_t) as its bits, and back.
- * memcpy keeps this free of aliasing questions; compilers make it one load or store. */
-static inline uint64_t
-s_get (const void *v, size_t i)
-{
-    uint64_t u;
-    memcpy (&u, (const unsigned char *) v + 8 * i, sizeof u);
-    return u;
-}
-
-static inline void
-s_put (void *v, size_t i, uint64_t u)
-{
-    memcpy ((unsigned char *) v + 8 * i, &u, sizeof u);
-}
-
-/* ---- bit writer: MSB first; acc holds n < 64 pending bits, left-aligned ------------ */
-
-typedef struct {
-    uint8_t *p;
-    uint64_t acc;
-    unsigned n;
-} s_bw_t;
-
-/* Append the k low bits of v (1 <= k <= 64, v < 2^k).  Room was reserved by the caller. */
-static inline void
-s_bw_put (s_bw_t *w, uint64_t v, unsigned k)
-{
-    unsigned room = 64 - w->n;
-    if (k < room) {
-        w->acc |= v << (room - k);
-        w->n += k;
-        return;
-    }
-    unsigned rest = k - room;
-    w->acc |= v >> rest;
-    s_store_be64 (w->p, w->acc);
-    w->p += 8;
-    w->acc = rest ? v << (64 - rest) : 0;
-    w->n = rest;
-}
-
-static inline void
-s_bw_flush (s_bw_t *w)
-{
-    for (unsigned i = 0; i < w->n; i += 8) {
-        *w->p++ = (uint8_t) (w->acc >> 56);
-        w->acc <<= 8;
-    }
-    w->n = 0;
-}
-
-/* ---- bit reader: MSB first; past `end` it yields zero bits and counts them in pad --- */
-
-typedef struct {
-    const uint8_t *p, *start, *end;
-    uint64_t acc; /* left-aligned; bits below cnt are zero or already the next stream bits */
-    unsigned cnt; /* valid bits in acc */
-    size_t pad;   /* zero bytes synthesised past end */
-} s_br_t;
-
-static inline void
-s_br_init (s_br_t *r, const uint8_t *p, const uint8_t *end)
-{
-    r->p = r->start = p;
-    r->end = end;
-    r->acc = 0;
-    r->cnt = 0;
-    r->pad = 0;
-}
-
-/* Bring cnt to at least 56. */
-static inline void
-s_br_refill (s_br_t *r)
-{
-    if (r->end - r->p >= 8) {
-        r->acc |= s_load_be64 (r->p) >> r->cnt;
-        r->p += (63 - r->cnt) >> 3;
-        r->cnt |= 56;
-        return;
-    }
-    while (r->cnt <= 56) {
-        uint64_t b = 0;
-        if (r->p < r->end)
-            b = *r->p++;
-        else
-            r->pad++;
-        r->acc |= b << (56 - r->cnt);
-        r->cnt += 8;
-    }
-}
-
-static inline void
-s_br_skip (s_br_t *r, unsigned k) /* k <= cnt */
-{
-    r->acc <<= k;
-    r->cnt -= k;
-}
-
-/* Read k bits, 1 <= k <= 64. */
-static inline uint64_t
-s_br_read (s_br_t *r, unsigned k)
-{
-    if (k > 56) {
-        uint64_t hi = s_br_read (r, k - 32);
-        return (hi << 32) | s_br_read (r, 32);
-    }
-    if (r->cnt < k)
-        s_br_refill (r);
-    uint64_t v = r->acc >> (64 - k);
-    s_br_skip (r, k);
-    return v;
-}
-
-static inline uint64_t
-s_br_consumed_bits (const s_br_t *r)
-{
-    return ((uint64_t) (r->p - r->start) + r->pad) * 8 - r->cnt;
-}
-
-/* ---- timestamps ------------------------------------------------------------------- */
-
-/* Code length per class, and the prefix (c ones then a zero; six ones for class 6). */
-static const uint8_t s_ts_code_len[S_TS_CLASSES] = { 1, 9, 13, 18, 29, 46, 70 };
-static const uint8_t s_ts_prefix[S_TS_CLASSES] = { 0x00, 0x02, 0x06, 0x0e, 0x1e, 0x3e, 0x3f };
-
-/* The class of a zig-zagged delta-of-delta: 0 for zero, else the narrowest bucket. */
-static inline unsigned
-s_ts_class (uint64_t z)
-{
-    if (z < (UINT64_C (1) << 7))
-        return z != 0;
-    if (z < (UINT64_C (1) << 10))
-        return 2;
-    if (z < (UINT64_C (1) << 14))
-        return 3;
-    if (z < (UINT64_C (1) << 24))
-        return 4;
-    return z < (UINT64_C (1) << 40) ? 5 : 6;
-}
-
-/* Bits of the timestamp codes of ts[from..n), the delta before ts[from] being prev_delta. */
-static uint64_t
-s_ts_cost (const int64_t *ts, size_t n, size_t from, uint64_t prev_delta)
-{
-    uint64_t bits = 0;
-    for (size_t i = from; i < n; i++) {
-        uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
-        uint64_t z = vg_zigzag ((int64_t) (delta - prev_delta));
-        prev_delta = delta;
-        bits += s_ts_code_len[s_ts_class (z)];
-    }
-    return bits;
-}
-
-static inline void
-s_ts_put (s_bw_t *w, uint64_t z)
-{
-    unsigned c = s_ts_class (z);
-    if (c == 0) /* regular intervals */
-        s_bw_put (w, 0, 1);
-    else if (c < 6) /* prefix and payload in one write of at most 46 bits */
-        s_bw_put (w, ((uint64_t) s_ts_prefix[c] << s_ts_width[c]) | z, s_ts_code_len[c]);
-    else {
-        s_bw_put (w, 0x3f, 6);
-        s_bw_put (w, z, 64);
-    }
-}
-
-/* Write the code of ts[i] (i >= 1); *prev_delta is the delta before it, updated. */
-static inline void
-s_ts_next_put (s_bw_t *w, const int64_t *ts, size_t i, uint64_t *prev_delta)
-{
-    uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
-    s_ts_put (w, vg_zigzag ((int64_t) (delta - *prev_delta)));
-    *prev_delta = delta;
-}
-
-/* Read one timestamp code and return the zig-zagged delta-of-delta. */
-static inline uint64_t
-s_ts_get (s_br_t *r)
-{
-    if (r->cnt < 6)
-        s_br_refill (r);
-    unsigned ones = s_clz64 (~r->acc | (UINT64_C (1) << 57)); /* 0..6 */
-    if (ones == 0) {
-        s_br_skip (r, 1);
-        return 0;
-    }
-    s_br_skip (r, ones < 6 ? ones + 1 : 6);
-    return s_br_read (r, s_ts_width[ones]);
-}
-
-/* The next timestamp: *delta and *t advance by one delta-of-delta (wrapping in uint64). */
-static inline int64_t
-s_ts_next (s_br_t *r, uint64_t *t, uint64_t *delta)
-{
-    *delta += (uint64_t) vg_unzigzag (s_ts_get (r));
-    *t += *delta;
-    return (int64_t) *t;
-}
 
 /* ---- Gorilla values --------------------------------------------------------------- */
 
@@ -428,38 +141,6 @@ s_gor_read (s_br_t *r, int64_t *ts, void *v, size_t n)
     return 0;
 }
 
-/* ---- zig-zag value codes (decimal and integer) ------------------------------------- */
-
-/* Read one value code and advance the running value *m (and, in delta-of-delta mode, its
- * delta *dm) by the zig-zagged z it carries, wrapping in uint64: 0 -> z = 0; 10 -> z in
- * the running *width; 11 -> a 6-bit width (plus bias: 0 for decimal, whose widths are
- * 1..63, 1 for integer, 1..64) and z in it.  Returns 0, or -VG_EPROTO for a reuse before
- * any width or a zero width. */
-static inline int
-s_m_next (s_br_t *r, unsigned *width, unsigned bias, unsigned dod, uint64_t *m, uint64_t *dm)
-{
-    if (r->cnt < 2)
-        s_br_refill (r);
-    if (!(r->acc >> 63)) {
-        s_br_skip (r, 1);
-        *m += dod ? *dm : 0;
-        return 0;
-    }
-    int fresh = (r->acc >> 62) & 1;
-    s_br_skip (r, 2);
-    if (fresh)
-        *width = (unsigned) s_br_read (r, 6) + bias;
-    if (!*width)
-        return -VG_EPROTO;
-    uint64_t x = (uint64_t) vg_unzigzag (s_br_read (r, *width));
-    if (dod) {
-        *dm += x;
-        *m += *dm;
-    } else
-        *m += x;
-    return 0;
-}
-
 /* ---- decimal values --------------------------------------------------------------- */
 
 /* x rounded to an integer, as a double; |x| < 2^53.  Below 2^51 adding and removing
@@ -542,60 +223,6 @@ s_dec_scan (const void *v, size_t n, s_flat_t *a)
     }
 }
 
-/* ---- version 1 decimal and integer chunks (codecs 2 and 3): read only --------------- */
-
-static int
-s_dec_read (s_br_t *r, int64_t *ts, void *v, size_t n)
-{
-    uint64_t h = s_br_read (r, 11);
-    unsigned e = (unsigned) (h >> 7), dod = (unsigned) (h >> 6) & 1, w0 = (unsigned) h & 63;
-    if (e > S_DEC_MAX_E)
-        return -VG_EPROTO;
-    double p = s_p10[e];
-    /* Integer arithmetic wraps in uint64 so that hostile input cannot overflow. */
-    uint64_t m = w0 ? (uint64_t) vg_unzigzag (s_br_read (r, w0)) : 0, dm = 0;
-    uint64_t t = (uint64_t) ts[0], delta = 0;
-    unsigned width = 0;
-    s_put (v, 0, s_dbits ((double) (int64_t) m / p));
-    for (size_t i = 1; i < n; i++) {
-        ts[i] = s_ts_next (r, &t, &delta);
-
-        if (s_m_next (r, &width, 0, dod, &m, &dm) < 0)
-            return -VG_EPROTO;
-        s_put (v, i, s_dbits ((double) (int64_t) m / p));
-    }
-    return 0;
-}
-
-static inline uint64_t
-s_int_first (uint64_t v0, int is_signed)
-{
-    return is_signed ? vg_zigzag ((int64_t) v0) : v0;
-}
-
-static int
-s_int_read (s_br_t *r, int64_t *ts, void *v, size_t n, int *is_signed)
-{
-    uint64_t h = s_br_read (r, 9);
-    unsigned sgn = (unsigned) (h >> 8), dod = (unsigned) (h >> 7) & 1, w0 = (unsigned) h & 127;
-    if (w0 > 64)
-        return -VG_EPROTO;
-    uint64_t z0 = w0 ? s_br_read (r, w0) : 0;
-    uint64_t m = sgn ? (uint64_t) vg_unzigzag (z0) : z0, dm = 0;
-    uint64_t t = (uint64_t) ts[0], delta = 0;
-    unsigned width = 0;
-    *is_signed = (int) sgn;
-    s_put (v, 0, m);
-    for (size_t i = 1; i < n; i++) {
-        ts[i] = s_ts_next (r, &t, &delta);
-
-        if (s_m_next (r, &width, 1, dod, &m, &dm) < 0)
-            return -VG_EPROTO;
-        s_put (v, i, m);
-    }
-    return 0;
-}
-
 /* ---- version 2 decimal and integer chunks (codecs 4 and 5) ------------------------- */
 
 /* After the header, a version 2 chunk of n >= 2 samples carries varint zig-zag(ts[1] - ts[0])
@@ -618,6 +245,7 @@ s_int_read (s_br_t *r, int64_t *ts, void *v, size_t n, int *is_signed)
 #define S_RICE_LIM 8
 #define S_BLOCK 128
 #define S_K_ZERO 63
+#define S_SMALL_BLOCK 16
 
 static inline unsigned
 s_rice_len (uint64_t z, unsigned k)
@@ -674,59 +302,103 @@ typedef struct {
     uint64_t bits; /* block header included */
 } s_blk_t;
 
-/* The k whose estimated cost over a block is least, from the histogram h[0..maxb] of the
- * code inputs' bit lengths: an input of b > k bits has a quotient of about 1.5 * 2^(b-1-k)
- * (escaped from S_RICE_LIM on).  *cost is that estimate, in half bits (to stay integer). */
-static unsigned
-s_blk_guess_k (const uint32_t *h, unsigned maxb, uint64_t *cost)
+/* Estimated cost of Rice parameter k over a block whose code inputs have the bit lengths
+ * b[0..nb) with counts c[]: an input of b > k bits has a quotient of about
+ * 1.5 * 2^(b-1-k) (escaped from S_RICE_LIM on).  In half bits, to stay integer. */
+static uint64_t
+s_blk_est (const uint8_t *b, const uint8_t *c, unsigned nb, unsigned k)
 {
-    *cost = UINT64_MAX;
-    unsigned best_k = 0;
-    for (unsigned k = 0; k <= maxb && k < S_K_ZERO; k++) {
-        uint64_t c = 0;
-        for (unsigned b = 0; b <= maxb; b++) {
-            if (!h[b])
-                continue;
-            uint64_t half_bits;
-            if (b <= k)
-                half_bits = 2 * (1 + k);
-            else if (b - 1 - k < 3) /* 2q = 3 << (b-1-k) < 2 * S_RICE_LIM */
-                half_bits = (UINT64_C (3) << (b - 1 - k)) + 2 * (1 + k);
-            else
-                half_bits = 2 * (S_RICE_LIM + 6 + b);
-            c += h[b] * half_bits;
-        }
-        if (c < *cost) {
-            *cost = c;
-            best_k = k;
-        }
+    uint64_t half_bits = 0;
+    for (unsigned i = 0; i < nb; i++) {
+        uint64_t one;
+        if (b[i] <= k)
+            one = 2 * (1 + k);
+        else if (b[i] - 1 - k < 3) /* 2q = 3 << (b-1-k) < 2 * S_RICE_LIM */
+            one = (UINT64_C (3) << (b[i] - 1 - k)) + 2 * (1 + k);
+        else
+            one = 2 * (S_RICE_LIM + 6 + (unsigned) b[i]);
+        half_bits += c[i] * one;
     }
-    return best_k;
+    return half_bits;
+}
+
+/* The k of least estimated cost for code inputs z[0..cnt) (cnt <= S_BLOCK, some non-zero):
+ * from the median bit length minus one, downhill (the estimate falls then rises in k).
+ * *cost is the estimate.  Cost: a pass over z, then a few passes over the distinct bit
+ * lengths, so small blocks (a batch's few samples per series) stay cheap. */
+static unsigned
+s_blk_guess_k (const uint64_t *z, size_t cnt, uint64_t *cost)
+{
+    uint8_t h[65] = { 0 }, b[65], c[65];
+    unsigned lo = 64, hi = 0, nb = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        unsigned l = s_bitlen (z[i]);
+        h[l]++;
+        lo = l < lo ? l : lo;
+        hi = l > hi ? l : hi;
+    }
+    unsigned k = 0, seen = 0;
+    for (unsigned l = lo; l <= hi; l++) {
+        if (!h[l])
+            continue;
+        if (seen < (cnt + 1) / 2 && seen + h[l] >= (cnt + 1) / 2)
+            k = l ? l - 1 : 0; /* the median's bit length minus one */
+        seen += h[l];
+        b[nb] = (uint8_t) l;
+        c[nb++] = h[l];
+    }
+    if (k >= S_K_ZERO)
+        k = S_K_ZERO - 1;
+    uint64_t best = s_blk_est (b, c, nb, k);
+    while (k + 1 < S_K_ZERO) {
+        uint64_t up = s_blk_est (b, c, nb, k + 1);
+        if (up >= best)
+            break;
+        best = up;
+        k++;
+    }
+    while (k > 0) {
+        uint64_t down = s_blk_est (b, c, nb, k - 1);
+        if (down >= best)
+            break;
+        best = down;
+        k--;
+    }
+    *cost = best;
+    return k;
 }
 
 /* The code of one block from its code inputs in either mode: all-zero when one mode's
  * inputs are all 0, else Rice in the mode and with the k of least estimated cost (within
- * a few tenths of a percent of the exact best on the benchmark fleet, at a third of the
- * cost of trying neighbours); bits is exact. */
+ * a few tenths of a percent of the exact best on the benchmark fleet, at a fraction of
+ * the cost of trying every k), or for blocks of at most S_SMALL_BLOCK values from the
+ * inputs' mean; bits is exact. */
 static s_blk_t
 s_blk_plan (const uint64_t *const z[2], size_t cnt)
 {
     s_blk_t best = { 0, 0, 0 };
     uint64_t best_est = UINT64_MAX;
+    double sum[2] = { 0, 0 };
     for (unsigned dod = 0; dod < 2; dod++) {
-        uint32_t h[65] = { 0 };
-        unsigned maxb = 0;
-        for (size_t i = 0; i < cnt; i++) {
-            unsigned b = s_bitlen (z[dod][i]);
-            h[b]++;
-            maxb = b > maxb ? b : maxb;
-        }
-        if (maxb == 0) {
+        for (size_t i = 0; i < cnt; i++)
+            sum[dod] += (double) z[dod][i];
+        if (sum[dod] == 0) {
             s_blk_t zero = { dod, S_K_ZERO, 7 };
             return zero;
         }
+    }
+    if (cnt <= S_SMALL_BLOCK) {
+        /* A few values (a batch's samples of one series): the mode of the smaller inputs
+         * and k from their mean; cheap, and the wire is compressed again anyway. */
+        best.dod = sum[1] < sum[0];
+        double mean = sum[best.dod] / (double) cnt;
+        uint64_t mi = mean >= 0x1p62 ? UINT64_C (1) << 62 : (uint64_t) mean;
+        best.k = mi ? s_bitlen (mi) - 1 : 0;
+        best_est = 0;
+    }
+    for (unsigned dod = 0; dod < 2 && best_est; dod++) {
         uint64_t est;
-        unsigned k = s_blk_guess_k (h, maxb, &est);
+        unsigned k = s_blk_guess_k (z[dod], cnt, &est);
         if (est < best_est) {
             best_est = est;
             best.dod = dod;
@@ -1027,11 +699,11 @@ s_decode (const uint8_t *p, size_t len, int64_t *ts, void *v, size_t cap, size_t
     if (codec == VG_CHUNK_GORILLA)
         rc = s_gor_read (&r, ts, v, cnt);
     else if (codec == VG_CHUNK_DECIMAL)
-        rc = s_dec_read (&r, ts, v, cnt);
+        rc = vg_chunk__v1_dec_read (&r, ts, v, cnt);
     else if (codec == VG_CHUNK_DECIMAL2)
         rc = s_r_read (&r, ts, v, cnt, 1, delta, &is_signed);
     else {
-        rc = codec == VG_CHUNK_INTEGER ? s_int_read (&r, ts, v, cnt, &is_signed)
+        rc = codec == VG_CHUNK_INTEGER ? vg_chunk__v1_int_read (&r, ts, v, cnt, &is_signed)
                                        : s_r_read (&r, ts, v, cnt, 0, delta, &is_signed);
         *type = is_signed ? VG_NUM_I64 : VG_NUM_U64;
     }
