@@ -37,8 +37,9 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("collector.metrics_listen", VG_CFG_STR, vg_collector_cfg_t, metrics_listen, 0, 0, "",
                 "IPv4 HOST:PORT serving /metrics and /healthz; a bare PORT is 127.0.0.1:PORT (empty = off)"),
     VG_CFG_OPT ("store.path", VG_CFG_STR, vg_collector_cfg_t, store_path, 0, 0, NULL, "RocksDB directory"),
-    VG_CFG_OPT ("store.bucket", VG_CFG_DURATION, vg_collector_cfg_t, bucket_ms, 60000, 7 * 86400000.0, "2h",
-                "time bucket of sample chunks (fixed when the store is created)"),
+    VG_CFG_OPT ("store.bucket", VG_CFG_DURATION, vg_collector_cfg_t, bucket_ms, 60000, 7 * 86400000.0, "24h",
+                "time bucket of sample chunks (fixed when the store is created); retention deletes whole "
+                "buckets, and each series' samples of a bucket are sealed into one chunk"),
     VG_CFG_OPT ("store.sync", VG_CFG_BOOL, vg_collector_cfg_t, store_sync, 0, 0, "true",
                 "fsync every commit before acknowledging (durability)"),
     VG_CFG_OPT ("store.cache", VG_CFG_SIZE, vg_collector_cfg_t, cache_bytes, 0, 1e12, "64MiB", "block cache"),

@@ -1,10 +1,10 @@
-/* chunk.c - the sample chunk codec: Gorilla (Pelkonen et al., VLDB 2015), a decimal and an integer mode.
+/* chunk.c - the sample chunk codec: Gorilla (Pelkonen et al., VLDB 2015), decimal and integer modes.
  *
  * Invariant: the encoder computes the exact bit length of a chunk before writing, reserves
  * that many bytes once and then writes unchecked; the decoder reads through a bounded bit
  * reader that yields zero bits past `len` and fails with -VG_ETRUNC if it consumed any.
  *
- * Layout after the header (codec byte, varint n):
+ * Gorilla and version 1 layout after the header (codec byte, varint n):
  *   varint     zig-zag(ts[0])
  *   bits       value preamble:
  *                Gorilla: v[0] as 64 raw bits
@@ -19,308 +19,22 @@
  *   0 (z == 0) | 10 +7 bits | 110 +10 | 1110 +14 | 11110 +24 | 111110 +40 | 111111 +64.
  * Gorilla value code on x = bits(v[i]) ^ bits(v[i-1]): 0 (x == 0); 10 + the bits of x inside
  * the previous window; 11 + 6-bit leading zeros + 6-bit (length - 1) + length bits.
- * Decimal value code on z = zig-zag of the delta (or delta-of-delta) of m[i] = v[i] * 10^e:
- * 0 (z == 0); 10 + z in the previous width; 11 + 6-bit width + z in that width.
- * Integer value code on z = zig-zag of the wrapping 64-bit delta (or delta-of-delta):
- * 0 (z == 0); 10 + z in the previous width; 11 + 6-bit (width - 1) + z in that width.
- * All value coders choose reuse-or-new by cost, so a window never stays wider than
- * needed for long.
- * One concept over ~890 lines: one bit format, whose three value modes share the bit
- * writer/reader, the timestamp code and the exact-size pass; split by mode, each file
- * would need the others' internals to stay byte-compatible. */
+ * Version 1 decimal value code on z = zig-zag of the delta (or delta-of-delta) of
+ * m[i] = v[i] * 10^e: 0 (z == 0); 10 + z in the previous width; 11 + 6-bit width + z.
+ * Version 1 integer value code on z = zig-zag of the wrapping 64-bit delta (or
+ * delta-of-delta): 0 (z == 0); 10 + z in the previous width; 11 + 6-bit (width - 1) + z.
+ * Version 2 (codecs 4 and 5, the ones written for decimal and integer values): see the
+ * section below.  Gorilla and version 1 coders choose reuse-or-new by cost, so a window
+ * never stays wider than needed for long.
+ * One concept, one bit format: the value modes share the bit writer/reader, the
+ * timestamp code and the exact-size pass; split by mode, each file would need the
+ * others' internals to stay byte-compatible. */
 #include "common/chunk.h"
-#include "common/err.h"
-#include "common/varint.h"
-
-_Static_assert (sizeof (vg_num_t) == 8 && sizeof (double) == 8, "values are 8-byte cells");
+#include "common/chunk_int.h"
 
 #include <assert.h>
 #include <float.h>
 #include <string.h>
-
-#define S_DEC_MAX_E 9
-#define S_TS_CLASSES 7
-#define S_MANT_LIMIT 9007199254740992.0 /* 2^53 */
-
-static const unsigned s_ts_width[S_TS_CLASSES] = { 0, 7, 10, 14, 24, 40, 64 };
-static const double s_p10[S_DEC_MAX_E + 1] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
-
-/* ---- bit helpers ------------------------------------------------------------------ */
-
-static inline unsigned
-s_clz64 (uint64_t x) /* x != 0 */
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (unsigned) __builtin_clzll (x);
-#else
-    unsigned n = 0;
-    while (!(x & (UINT64_C (1) << 63))) {
-        x <<= 1;
-        n++;
-    }
-    return n;
-#endif
-}
-
-static inline unsigned
-s_ctz64 (uint64_t x) /* x != 0 */
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (unsigned) __builtin_ctzll (x);
-#else
-    unsigned n = 0;
-    while (!(x & 1)) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-#endif
-}
-
-/* Number of significant bits of x (0 for 0). */
-static inline unsigned
-s_bitlen (uint64_t x)
-{
-    return x ? 64 - s_clz64 (x) : 0;
-}
-
-static inline uint64_t
-s_dbits (double d)
-{
-    uint64_t u;
-    memcpy (&u, &d, sizeof u);
-    return u;
-}
-
-static inline double
-s_bitsd (uint64_t u)
-{
-    double d;
-    memcpy (&d, &u, sizeof d);
-    return d;
-}
-
-static inline void
-s_store_be64 (uint8_t *p, uint64_t v)
-{
-    p[0] = (uint8_t) (v >> 56);
-    p[1] = (uint8_t) (v >> 48);
-    p[2] = (uint8_t) (v >> 40);
-    p[3] = (uint8_t) (v >> 32);
-    p[4] = (uint8_t) (v >> 24);
-    p[5] = (uint8_t) (v >> 16);
-    p[6] = (uint8_t) (v >> 8);
-    p[7] = (uint8_t) v;
-}
-
-static inline uint64_t
-s_load_be64 (const uint8_t *p)
-{
-    return ((uint64_t) p[0] << 56) | ((uint64_t) p[1] << 48) | ((uint64_t) p[2] << 40)
-           | ((uint64_t) p[3] << 32) | ((uint64_t) p[4] << 24) | ((uint64_t) p[5] << 16)
-           | ((uint64_t) p[6] << 8) | (uint64_t) p[7];
-}
-
-/* Element i of an array of 8-byte values (double or vg_num_t) as its bits, and back.
- * memcpy keeps this free of aliasing questions; compilers make it one load or store. */
-static inline uint64_t
-s_get (const void *v, size_t i)
-{
-    uint64_t u;
-    memcpy (&u, (const unsigned char *) v + 8 * i, sizeof u);
-    return u;
-}
-
-static inline void
-s_put (void *v, size_t i, uint64_t u)
-{
-    memcpy ((unsigned char *) v + 8 * i, &u, sizeof u);
-}
-
-/* ---- bit writer: MSB first; acc holds n < 64 pending bits, left-aligned ------------ */
-
-typedef struct {
-    uint8_t *p;
-    uint64_t acc;
-    unsigned n;
-} s_bw_t;
-
-/* Append the k low bits of v (1 <= k <= 64, v < 2^k).  Room was reserved by the caller. */
-static inline void
-s_bw_put (s_bw_t *w, uint64_t v, unsigned k)
-{
-    unsigned room = 64 - w->n;
-    if (k < room) {
-        w->acc |= v << (room - k);
-        w->n += k;
-        return;
-    }
-    unsigned rest = k - room;
-    w->acc |= v >> rest;
-    s_store_be64 (w->p, w->acc);
-    w->p += 8;
-    w->acc = rest ? v << (64 - rest) : 0;
-    w->n = rest;
-}
-
-static inline void
-s_bw_flush (s_bw_t *w)
-{
-    for (unsigned i = 0; i < w->n; i += 8) {
-        *w->p++ = (uint8_t) (w->acc >> 56);
-        w->acc <<= 8;
-    }
-    w->n = 0;
-}
-
-/* ---- bit reader: MSB first; past `end` it yields zero bits and counts them in pad --- */
-
-typedef struct {
-    const uint8_t *p, *start, *end;
-    uint64_t acc; /* left-aligned; bits below cnt are zero or already the next stream bits */
-    unsigned cnt; /* valid bits in acc */
-    size_t pad;   /* zero bytes synthesised past end */
-} s_br_t;
-
-static inline void
-s_br_init (s_br_t *r, const uint8_t *p, const uint8_t *end)
-{
-    r->p = r->start = p;
-    r->end = end;
-    r->acc = 0;
-    r->cnt = 0;
-    r->pad = 0;
-}
-
-/* Bring cnt to at least 56. */
-static inline void
-s_br_refill (s_br_t *r)
-{
-    if (r->end - r->p >= 8) {
-        r->acc |= s_load_be64 (r->p) >> r->cnt;
-        r->p += (63 - r->cnt) >> 3;
-        r->cnt |= 56;
-        return;
-    }
-    while (r->cnt <= 56) {
-        uint64_t b = 0;
-        if (r->p < r->end)
-            b = *r->p++;
-        else
-            r->pad++;
-        r->acc |= b << (56 - r->cnt);
-        r->cnt += 8;
-    }
-}
-
-static inline void
-s_br_skip (s_br_t *r, unsigned k) /* k <= cnt */
-{
-    r->acc <<= k;
-    r->cnt -= k;
-}
-
-/* Read k bits, 1 <= k <= 64. */
-static inline uint64_t
-s_br_read (s_br_t *r, unsigned k)
-{
-    if (k > 56) {
-        uint64_t hi = s_br_read (r, k - 32);
-        return (hi << 32) | s_br_read (r, 32);
-    }
-    if (r->cnt < k)
-        s_br_refill (r);
-    uint64_t v = r->acc >> (64 - k);
-    s_br_skip (r, k);
-    return v;
-}
-
-static inline uint64_t
-s_br_consumed_bits (const s_br_t *r)
-{
-    return ((uint64_t) (r->p - r->start) + r->pad) * 8 - r->cnt;
-}
-
-/* ---- timestamps ------------------------------------------------------------------- */
-
-/* Code length per class, and the prefix (c ones then a zero; six ones for class 6). */
-static const uint8_t s_ts_code_len[S_TS_CLASSES] = { 1, 9, 13, 18, 29, 46, 70 };
-static const uint8_t s_ts_prefix[S_TS_CLASSES] = { 0x00, 0x02, 0x06, 0x0e, 0x1e, 0x3e, 0x3f };
-
-/* The class of a zig-zagged delta-of-delta: 0 for zero, else the narrowest bucket. */
-static inline unsigned
-s_ts_class (uint64_t z)
-{
-    if (z < (UINT64_C (1) << 7))
-        return z != 0;
-    if (z < (UINT64_C (1) << 10))
-        return 2;
-    if (z < (UINT64_C (1) << 14))
-        return 3;
-    if (z < (UINT64_C (1) << 24))
-        return 4;
-    return z < (UINT64_C (1) << 40) ? 5 : 6;
-}
-
-static uint64_t
-s_ts_cost (const int64_t *ts, size_t n)
-{
-    uint64_t bits = 0, prev_delta = 0;
-    for (size_t i = 1; i < n; i++) {
-        uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
-        uint64_t z = vg_zigzag ((int64_t) (delta - prev_delta));
-        prev_delta = delta;
-        bits += s_ts_code_len[s_ts_class (z)];
-    }
-    return bits;
-}
-
-static inline void
-s_ts_put (s_bw_t *w, uint64_t z)
-{
-    unsigned c = s_ts_class (z);
-    if (c == 0) /* regular intervals */
-        s_bw_put (w, 0, 1);
-    else if (c < 6) /* prefix and payload in one write of at most 46 bits */
-        s_bw_put (w, ((uint64_t) s_ts_prefix[c] << s_ts_width[c]) | z, s_ts_code_len[c]);
-    else {
-        s_bw_put (w, 0x3f, 6);
-        s_bw_put (w, z, 64);
-    }
-}
-
-/* Write the code of ts[i] (i >= 1); *prev_delta is the delta before it, updated. */
-static inline void
-s_ts_next_put (s_bw_t *w, const int64_t *ts, size_t i, uint64_t *prev_delta)
-{
-    uint64_t delta = (uint64_t) ts[i] - (uint64_t) ts[i - 1];
-    s_ts_put (w, vg_zigzag ((int64_t) (delta - *prev_delta)));
-    *prev_delta = delta;
-}
-
-/* Read one timestamp code and return the zig-zagged delta-of-delta. */
-static inline uint64_t
-s_ts_get (s_br_t *r)
-{
-    if (r->cnt < 6)
-        s_br_refill (r);
-    unsigned ones = s_clz64 (~r->acc | (UINT64_C (1) << 57)); /* 0..6 */
-    if (ones == 0) {
-        s_br_skip (r, 1);
-        return 0;
-    }
-    s_br_skip (r, ones < 6 ? ones + 1 : 6);
-    return s_br_read (r, s_ts_width[ones]);
-}
-
-/* The next timestamp: *delta and *t advance by one delta-of-delta (wrapping in uint64). */
-static inline int64_t
-s_ts_next (s_br_t *r, uint64_t *t, uint64_t *delta)
-{
-    *delta += (uint64_t) vg_unzigzag (s_ts_get (r));
-    *t += *delta;
-    return (int64_t) *t;
-}
 
 /* ---- Gorilla values --------------------------------------------------------------- */
 
@@ -427,38 +141,6 @@ s_gor_read (s_br_t *r, int64_t *ts, void *v, size_t n)
     return 0;
 }
 
-/* ---- zig-zag value codes (decimal and integer) ------------------------------------- */
-
-/* Read one value code and advance the running value *m (and, in delta-of-delta mode, its
- * delta *dm) by the zig-zagged z it carries, wrapping in uint64: 0 -> z = 0; 10 -> z in
- * the running *width; 11 -> a 6-bit width (plus bias: 0 for decimal, whose widths are
- * 1..63, 1 for integer, 1..64) and z in it.  Returns 0, or -VG_EPROTO for a reuse before
- * any width or a zero width. */
-static inline int
-s_m_next (s_br_t *r, unsigned *width, unsigned bias, unsigned dod, uint64_t *m, uint64_t *dm)
-{
-    if (r->cnt < 2)
-        s_br_refill (r);
-    if (!(r->acc >> 63)) {
-        s_br_skip (r, 1);
-        *m += dod ? *dm : 0;
-        return 0;
-    }
-    int fresh = (r->acc >> 62) & 1;
-    s_br_skip (r, 2);
-    if (fresh)
-        *width = (unsigned) s_br_read (r, 6) + bias;
-    if (!*width)
-        return -VG_EPROTO;
-    uint64_t x = (uint64_t) vg_unzigzag (s_br_read (r, *width));
-    if (dod) {
-        *dm += x;
-        *m += *dm;
-    } else
-        *m += x;
-    return 0;
-}
-
 /* ---- decimal values --------------------------------------------------------------- */
 
 /* x rounded to an integer, as a double; |x| < 2^53.  Below 2^51 adding and removing
@@ -489,241 +171,367 @@ s_dec_m (double v, double p10, int64_t *m)
     return s_dbits (r / p10) == s_dbits (v);
 }
 
-/* The width code shared by the cost pass and the writer.  For z != 0 of bit length bl,
- * reuse the running width w when bl <= w < bl + 6 (cheaper than 6 bits of new width);
- * otherwise send bl.  Reuse-or-new is chosen without a branch: noisy series flip between
- * the cases at random. */
+/* Whether m[0..n) is one value repeated (the constant mode of version 2 chunks). */
 typedef struct {
-    uint64_t code;
-    unsigned len;
-} s_code_t;
+    uint64_t first;
+    int flat;
+} s_flat_t;
 
-static inline s_code_t
-s_dec_code (uint64_t z, unsigned *w)
+static inline void
+s_flat_add (s_flat_t *a, size_t i, uint64_t m)
 {
-    if (!z) { /* the common case of flat stretches, predictable there */
-        s_code_t zero = { 0, 1 };
-        return zero;
-    }
-    unsigned cw = *w, bl = 64 - s_clz64 (z);
-    int reuse = cw - bl < 6u;
-    uint64_t reuse_code = (UINT64_C (2) << cw) | z; /* z < 2^56, so at most 58 bits */
-    uint64_t new_code = (((UINT64_C (3) << 6) | bl) << bl) | z;
-    s_code_t c;
-    c.code = reuse ? reuse_code : new_code;
-    c.len = reuse ? 2 + cw : 8 + bl;
-    *w = reuse ? cw : bl;
-    return c;
+    if (i == 0) {
+        a->first = m;
+        a->flat = 1;
+    } else
+        a->flat &= m == a->first;
 }
 
-typedef struct {
-    unsigned e;
-    uint64_t bits_delta, bits_dod; /* value bits, preamble included, for each mode */
-} s_dec_t;
-
-/* Check every value at exponent e and cost both modes.  Returns 1, or 0 with *bad set to
- * the first index that does not fit. */
+/* Check every value at exponent e (and whether they are all equal).  Returns 1, or 0 with
+ * *bad set to the first index that does not fit. */
 static int
-s_dec_pass (const void *v, size_t n, unsigned e, s_dec_t *d, size_t *bad)
+s_dec_pass (const void *v, size_t n, unsigned e, s_flat_t *a, size_t *bad)
 {
     double p = s_p10[e];
-    int64_t m0;
-    if (!s_dec_m (s_bitsd (s_get (v, 0)), p, &m0)) {
-        *bad = 0;
-        return 0;
-    }
-    uint64_t pre = 4 + 1 + 6 + s_bitlen (vg_zigzag (m0));
-    uint64_t bd = pre, bdd = pre;
-    unsigned wd = 0, wdd = 0;
-    int64_t prev = m0, prev_d = 0;
-    for (size_t i = 1; i < n; i++) {
-        int64_t m;
+    int64_t m;
+    for (size_t i = 0; i < n; i++) {
         if (!s_dec_m (s_bitsd (s_get (v, i)), p, &m)) {
             *bad = i;
             return 0;
         }
-        int64_t dm = m - prev; /* |m| < 2^53, so neither subtraction overflows */
-        bd += s_dec_code (vg_zigzag (dm), &wd).len;
-        bdd += s_dec_code (vg_zigzag (dm - prev_d), &wdd).len;
-        prev = m;
-        prev_d = dm;
+        s_flat_add (a, i, (uint64_t) m);
     }
-    d->e = e;
-    d->bits_delta = bd;
-    d->bits_dod = bdd;
     return 1;
 }
 
-/* Find the smallest e for which every value is decimal.  Returns 1 (and fills d) or 0. */
+/* Find the smallest e for which every value is decimal.  Returns e, or -1. */
 static int
-s_dec_scan (const void *v, size_t n, s_dec_t *d)
+s_dec_scan (const void *v, size_t n, s_flat_t *a)
 {
     unsigned e = 0;
     for (;;) {
         size_t bad;
-        if (s_dec_pass (v, n, e, d, &bad))
-            return 1;
+        if (s_dec_pass (v, n, e, a, &bad))
+            return (int) e;
         int64_t m;
         unsigned e2 = e + 1;
         while (e2 <= S_DEC_MAX_E && !s_dec_m (s_bitsd (s_get (v, bad)), s_p10[e2], &m))
             e2++;
         if (e2 > S_DEC_MAX_E)
-            return 0;
+            return -1;
         e = e2;
     }
 }
 
-static void
-s_dec_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, unsigned e, int dod)
-{
-    double p = s_p10[e];
-    int64_t prev = (int64_t) s_dec_round (s_bitsd (s_get (v, 0)) * p), prev_d = 0;
-    uint64_t prev_delta = 0;
-    unsigned width = 0;
-    uint64_t z0 = vg_zigzag (prev);
-    unsigned w0 = s_bitlen (z0);
-    s_bw_put (w, ((uint64_t) e << 7) | ((uint64_t) dod << 6) | w0, 11);
-    if (w0)
-        s_bw_put (w, z0, w0);
-    for (size_t i = 1; i < n; i++) {
-        s_ts_next_put (w, ts, i, &prev_delta);
+/* ---- version 2 decimal and integer chunks (codecs 4 and 5) ------------------------- */
 
-        int64_t m = (int64_t) s_dec_round (s_bitsd (s_get (v, i)) * p); /* verified by s_dec_scan */
-        int64_t dm = m - prev;
-        s_code_t c = s_dec_code (vg_zigzag (dod ? dm - prev_d : dm), &width);
-        s_bw_put (w, c.code, c.len);
-        prev = m;
-        prev_d = dm;
-    }
-}
+/* After the header, a version 2 chunk of n >= 2 samples carries varint zig-zag(ts[1] - ts[0])
+ * (wrapping), then the bits:
+ *   regular    1 bit when n >= 3: 1 = every delta equals the first; else the timestamp codes
+ *              of ts[2..n), the delta before ts[2] being the first
+ *   preamble   decimal: e (4 bits); integer: signed (1 bit); then constant (1 bit: every
+ *              value equals the first), w (7 bits, 0..64) and the first value in w bits
+ *              (zig-zag of m[0] for decimal and signed integers)
+ *   blocks     unless constant, the values m[1..n) in blocks of S_BLOCK (the last may be
+ *              shorter), each: mode (1 bit: 0 delta, 1 delta-of-delta; the delta before
+ *              m[1] is 0), k (6 bits), and for k < S_K_ZERO one Rice code per value of
+ *              z = zig-zag of the wrapping delta (or delta-of-delta): q = z >> k below
+ *              S_RICE_LIM as q one bits, a zero and z's k low bits; else S_RICE_LIM one bits,
+ *              6-bit (length - 1) and z in that length.  k == S_K_ZERO: every z is 0.
+ * The encoder picks each block's mode and k by exact cost, so the code follows a series
+ * whose noise or rate changes over the chunk.  Values are uint64 patterns throughout:
+ * decimal m = v * 10^e (|m| < 2^53) and integers alike, so one coder serves both. */
 
-static int
-s_dec_read (s_br_t *r, int64_t *ts, void *v, size_t n)
-{
-    uint64_t h = s_br_read (r, 11);
-    unsigned e = (unsigned) (h >> 7), dod = (unsigned) (h >> 6) & 1, w0 = (unsigned) h & 63;
-    if (e > S_DEC_MAX_E)
-        return -VG_EPROTO;
-    double p = s_p10[e];
-    /* Integer arithmetic wraps in uint64 so that hostile input cannot overflow. */
-    uint64_t m = w0 ? (uint64_t) vg_unzigzag (s_br_read (r, w0)) : 0, dm = 0;
-    uint64_t t = (uint64_t) ts[0], delta = 0;
-    unsigned width = 0;
-    s_put (v, 0, s_dbits ((double) (int64_t) m / p));
-    for (size_t i = 1; i < n; i++) {
-        ts[i] = s_ts_next (r, &t, &delta);
+#define S_RICE_LIM 8
+#define S_BLOCK 128
+#define S_K_ZERO 63
+#define S_SMALL_BLOCK 16
 
-        if (s_m_next (r, &width, 0, dod, &m, &dm) < 0)
-            return -VG_EPROTO;
-        s_put (v, i, s_dbits ((double) (int64_t) m / p));
-    }
-    return 0;
-}
-
-/* ---- integer values --------------------------------------------------------------- */
-
-/* Values are 64-bit patterns (int64 or uint64; the difference only matters to readers).
- * Deltas and delta-of-deltas wrap modulo 2^64, so every pair of values has a delta and the
- * decoder, wrapping the same way, gets every bit back.  v[0] is sent as its zig-zag (int64)
- * or as is (uint64) in a 7-bit width; then per sample the code on z = zig-zag of the
- * wrapped (delta-)delta: 0 (z == 0) | 10 + z in the running width | 11 + 6-bit (width - 1)
- * + z.  Codes can exceed 64 bits, so prefix and payload are written apart. */
-
-typedef struct {
-    uint64_t bits_delta, bits_dod; /* value bits, preamble included, for each mode */
-} s_int_t;
-
-static inline uint64_t
-s_int_first (uint64_t v0, int is_signed)
-{
-    return is_signed ? vg_zigzag ((int64_t) v0) : v0;
-}
-
-/* Cost of one value code with running width *w (updated): same choice as s_dec_code. */
 static inline unsigned
-s_int_code_len (uint64_t z, unsigned *w)
+s_rice_len (uint64_t z, unsigned k)
 {
-    if (!z)
-        return 1;
-    unsigned cw = *w, bl = s_bitlen (z);
-    if (cw - bl < 6u)
-        return 2 + cw;
-    *w = bl;
-    return 8 + bl;
-}
-
-static void
-s_int_cost (const void *v, size_t n, int is_signed, s_int_t *c)
-{
-    uint64_t pre = 2 + 7 + s_bitlen (s_int_first (s_get (v, 0), is_signed));
-    uint64_t bd = pre, bdd = pre, prev = s_get (v, 0), prev_d = 0;
-    unsigned wd = 0, wdd = 0;
-    for (size_t i = 1; i < n; i++) {
-        uint64_t cur = s_get (v, i), d = cur - prev;
-        bd += s_int_code_len (vg_zigzag ((int64_t) d), &wd);
-        bdd += s_int_code_len (vg_zigzag ((int64_t) (d - prev_d)), &wdd);
-        prev = cur;
-        prev_d = d;
-    }
-    c->bits_delta = bd;
-    c->bits_dod = bdd;
+    uint64_t q = z >> k;
+    return q < S_RICE_LIM ? (unsigned) q + 1 + k : S_RICE_LIM + 6 + s_bitlen (z);
 }
 
 static inline void
-s_int_put (s_bw_t *w, uint64_t z, unsigned *width)
+s_rice_put (s_bw_t *w, uint64_t z, unsigned k)
 {
-    if (!z) {
-        s_bw_put (w, 0, 1);
+    uint64_t q = z >> k;
+    if (q >= S_RICE_LIM) {
+        unsigned len = s_bitlen (z);
+        s_bw_put (w, (((UINT64_C (1) << S_RICE_LIM) - 1) << 6) | (len - 1), S_RICE_LIM + 6);
+        s_bw_put (w, z, len);
         return;
     }
-    unsigned cw = *width, bl = s_bitlen (z);
-    if (cw - bl < 6u)
-        s_bw_put (w, 2, 2);
+    uint64_t unary = ((UINT64_C (1) << q) - 1) << 1; /* q ones, a zero */
+    if (k == 0)
+        s_bw_put (w, unary, (unsigned) q + 1);
+    else if (q + 1 + k <= 64)
+        s_bw_put (w, (unary << k) | (z & ((UINT64_C (1) << k) - 1)), (unsigned) q + 1 + k);
     else {
-        s_bw_put (w, (UINT64_C (3) << 6) | (bl - 1), 8);
-        *width = cw = bl;
+        s_bw_put (w, unary, (unsigned) q + 1);
+        s_bw_put (w, z & ((UINT64_C (1) << k) - 1), k);
     }
-    s_bw_put (w, z, cw);
+}
+
+static inline uint64_t
+s_rice_get (s_br_t *r, unsigned k)
+{
+    if (r->cnt < S_RICE_LIM + 1)
+        s_br_refill (r);
+    unsigned q = s_clz64 (~r->acc | (UINT64_C (1) << (63 - S_RICE_LIM))); /* 0..S_RICE_LIM */
+    if (q < S_RICE_LIM) {
+        s_br_skip (r, q + 1);
+        return k ? ((uint64_t) q << k) | s_br_read (r, k) : q; /* wraps on hostile input */
+    }
+    s_br_skip (r, S_RICE_LIM);
+    return s_br_read (r, (unsigned) s_br_read (r, 6) + 1);
+}
+
+/* The value m[i] as a uint64 pattern: decimal m = v * 10^e (verified by s_dec_scan), or
+ * the integer itself (p == 0). */
+static inline uint64_t
+s_m_at (const void *v, size_t i, double p)
+{
+    return p != 0 ? (uint64_t) (int64_t) s_dec_round (s_bitsd (s_get (v, i)) * p) : s_get (v, i);
+}
+
+typedef struct {
+    unsigned dod, k;
+    uint64_t bits; /* block header included */
+} s_blk_t;
+
+/* Estimated cost of Rice parameter k over a block whose code inputs have the bit lengths
+ * b[0..nb) with counts c[]: an input of b > k bits has a quotient of about
+ * 1.5 * 2^(b-1-k) (escaped from S_RICE_LIM on).  In half bits, to stay integer. */
+static uint64_t
+s_blk_est (const uint8_t *b, const uint8_t *c, unsigned nb, unsigned k)
+{
+    uint64_t half_bits = 0;
+    for (unsigned i = 0; i < nb; i++) {
+        uint64_t one;
+        if (b[i] <= k)
+            one = 2 * (1 + k);
+        else if (b[i] - 1 - k < 3) /* 2q = 3 << (b-1-k) < 2 * S_RICE_LIM */
+            one = (UINT64_C (3) << (b[i] - 1 - k)) + 2 * (1 + k);
+        else
+            one = 2 * (S_RICE_LIM + 6 + (unsigned) b[i]);
+        half_bits += c[i] * one;
+    }
+    return half_bits;
+}
+
+/* The k of least estimated cost for code inputs z[0..cnt) (cnt <= S_BLOCK, some non-zero):
+ * from the median bit length minus one, downhill (the estimate falls then rises in k).
+ * *cost is the estimate.  Cost: a pass over z, then a few passes over the distinct bit
+ * lengths, so small blocks (a batch's few samples per series) stay cheap. */
+static unsigned
+s_blk_guess_k (const uint64_t *z, size_t cnt, uint64_t *cost)
+{
+    uint8_t h[65] = { 0 }, b[65], c[65];
+    unsigned lo = 64, hi = 0, nb = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        unsigned l = s_bitlen (z[i]);
+        h[l]++;
+        lo = l < lo ? l : lo;
+        hi = l > hi ? l : hi;
+    }
+    unsigned k = 0, seen = 0;
+    for (unsigned l = lo; l <= hi; l++) {
+        if (!h[l])
+            continue;
+        if (seen < (cnt + 1) / 2 && seen + h[l] >= (cnt + 1) / 2)
+            k = l ? l - 1 : 0; /* the median's bit length minus one */
+        seen += h[l];
+        b[nb] = (uint8_t) l;
+        c[nb++] = h[l];
+    }
+    if (k >= S_K_ZERO)
+        k = S_K_ZERO - 1;
+    uint64_t best = s_blk_est (b, c, nb, k);
+    while (k + 1 < S_K_ZERO) {
+        uint64_t up = s_blk_est (b, c, nb, k + 1);
+        if (up >= best)
+            break;
+        best = up;
+        k++;
+    }
+    while (k > 0) {
+        uint64_t down = s_blk_est (b, c, nb, k - 1);
+        if (down >= best)
+            break;
+        best = down;
+        k--;
+    }
+    *cost = best;
+    return k;
+}
+
+/* The code of one block from its code inputs in either mode: all-zero when one mode's
+ * inputs are all 0, else Rice in the mode and with the k of least estimated cost (within
+ * a few tenths of a percent of the exact best on the benchmark fleet, at a fraction of
+ * the cost of trying every k), or for blocks of at most S_SMALL_BLOCK values from the
+ * inputs' mean; bits is exact. */
+static s_blk_t
+s_blk_plan (const uint64_t *const z[2], size_t cnt)
+{
+    s_blk_t best = { 0, 0, 0 };
+    uint64_t best_est = UINT64_MAX;
+    double sum[2] = { 0, 0 };
+    for (unsigned dod = 0; dod < 2; dod++) {
+        for (size_t i = 0; i < cnt; i++)
+            sum[dod] += (double) z[dod][i];
+        if (sum[dod] == 0) {
+            s_blk_t zero = { dod, S_K_ZERO, 7 };
+            return zero;
+        }
+    }
+    if (cnt <= S_SMALL_BLOCK) {
+        /* A few values (a batch's samples of one series): the mode of the smaller inputs
+         * and k from their mean; cheap, and the wire is compressed again anyway. */
+        best.dod = sum[1] < sum[0];
+        double mean = sum[best.dod] / (double) cnt;
+        uint64_t mi = mean >= 0x1p62 ? UINT64_C (1) << 62 : (uint64_t) mean;
+        best.k = mi ? s_bitlen (mi) - 1 : 0;
+        best_est = 0;
+    }
+    for (unsigned dod = 0; dod < 2 && best_est; dod++) {
+        uint64_t est;
+        unsigned k = s_blk_guess_k (z[dod], cnt, &est);
+        if (est < best_est) {
+            best_est = est;
+            best.dod = dod;
+            best.k = k;
+        }
+    }
+    best.bits = 7;
+    for (size_t i = 0; i < cnt; i++)
+        best.bits += s_rice_len (z[best.dod][i], best.k);
+    return best;
+}
+
+/* Walk m[1..n) block by block: fill each block's code inputs in both modes, plan it, and
+ * (w != NULL) write it.  plans[] keeps the first S_PLAN_CACHE blocks' plans from the
+ * costing walk (w == NULL) for the writing walk.  Returns the bits of every block. */
+#define S_PLAN_CACHE 32
+
+static uint64_t
+s_blocks (s_bw_t *w, const void *v, size_t n, double p, s_blk_t plans[S_PLAN_CACHE])
+{
+    uint64_t zd[S_BLOCK], zdd[S_BLOCK], bits = 0;
+    const uint64_t *const z[2] = { zd, zdd };
+    uint64_t prev = s_m_at (v, 0, p), prev_d = 0;
+    for (size_t i = 1, bi = 0; i < n; i += S_BLOCK, bi++) {
+        size_t cnt = n - i < S_BLOCK ? n - i : S_BLOCK;
+        for (size_t j = 0; j < cnt; j++) {
+            uint64_t m = s_m_at (v, i + j, p), d = m - prev;
+            zd[j] = vg_zigzag ((int64_t) d);
+            zdd[j] = vg_zigzag ((int64_t) (d - prev_d));
+            prev = m;
+            prev_d = d;
+        }
+        s_blk_t b = w && bi < S_PLAN_CACHE ? plans[bi] : s_blk_plan (z, cnt);
+        bits += b.bits;
+        if (!w) {
+            if (bi < S_PLAN_CACHE)
+                plans[bi] = b;
+            continue;
+        }
+        s_bw_put (w, ((uint64_t) b.dod << 6) | b.k, 7);
+        if (b.k != S_K_ZERO)
+            for (size_t j = 0; j < cnt; j++)
+                s_rice_put (w, z[b.dod][j], b.k);
+    }
+    return bits;
+}
+
+/* The version 2 timestamp bits after the header's first delta: the regular flag and, in an
+ * irregular chunk, the codes of ts[2..n).  *v1 is the version 1 timestamp bits (Gorilla's:
+ * the same codes, and one for the first delta). */
+static uint64_t
+s_ts2_cost (const int64_t *ts, size_t n, int *regular, uint64_t *v1)
+{
+    *regular = 1;
+    *v1 = 0;
+    if (n < 2)
+        return 0;
+    uint64_t delta = (uint64_t) ts[1] - (uint64_t) ts[0];
+    uint64_t codes = s_ts_cost (ts, n, 2, delta);
+    *v1 = codes + s_ts_code_len[s_ts_class (vg_zigzag ((int64_t) delta))];
+    if (n < 3)
+        return 0;
+    *regular = codes == n - 2; /* every code is the 1-bit zero delta-of-delta */
+    return 1 + (*regular ? 0 : codes);
+}
+
+/* Preamble bits before the first value (kind-specific flag, constant, width). */
+static inline unsigned
+s_r_pre_bits (int is_dec)
+{
+    return (is_dec ? 4 : 1) + 1 + 7;
 }
 
 static void
-s_int_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, int is_signed, int dod)
+s_r_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, double p, unsigned flag, int first_signed,
+           int regular, int flat, s_blk_t plans[S_PLAN_CACHE])
 {
-    uint64_t prev = s_get (v, 0), prev_d = 0, prev_delta = 0;
-    uint64_t z0 = s_int_first (prev, is_signed);
-    unsigned w0 = s_bitlen (z0), width = 0;
-    s_bw_put (w, ((uint64_t) is_signed << 8) | ((uint64_t) dod << 7) | w0, 9);
+    uint64_t m0 = s_m_at (v, 0, p);
+    uint64_t z0 = first_signed ? vg_zigzag ((int64_t) m0) : m0;
+    unsigned w0 = s_bitlen (z0);
+    if (n >= 3) {
+        s_bw_put (w, (uint64_t) regular, 1);
+        uint64_t prev_delta = (uint64_t) ts[1] - (uint64_t) ts[0];
+        for (size_t i = 2; i < n && !regular; i++)
+            s_ts_next_put (w, ts, i, &prev_delta);
+    }
+    s_bw_put (w, ((uint64_t) flag << 8) | ((uint64_t) flat << 7) | w0, s_r_pre_bits (p != 0));
     if (w0)
         s_bw_put (w, z0, w0);
-    for (size_t i = 1; i < n; i++) {
-        s_ts_next_put (w, ts, i, &prev_delta);
-
-        uint64_t cur = s_get (v, i), d = cur - prev;
-        s_int_put (w, vg_zigzag ((int64_t) (dod ? d - prev_d : d)), &width);
-        prev = cur;
-        prev_d = d;
-    }
+    if (!flat)
+        s_blocks (w, v, n, p, plans);
 }
 
+/* Read a version 2 body after the header and first delta.  *is_signed is set for integer
+ * chunks.  Returns 0 or -VG_EPROTO. */
 static int
-s_int_read (s_br_t *r, int64_t *ts, void *v, size_t n, int *is_signed)
+s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, uint64_t delta, int *is_signed)
 {
-    uint64_t h = s_br_read (r, 9);
-    unsigned sgn = (unsigned) (h >> 8), dod = (unsigned) (h >> 7) & 1, w0 = (unsigned) h & 127;
-    if (w0 > 64)
+    uint64_t t = (uint64_t) ts[0] + delta;
+    if (n >= 2)
+        ts[1] = (int64_t) t;
+    if (n >= 3 && s_br_read (r, 1)) {
+        for (size_t i = 2; i < n; i++) {
+            t += delta;
+            ts[i] = (int64_t) t;
+        }
+    } else
+        for (size_t i = 2; i < n; i++)
+            ts[i] = s_ts_next (r, &t, &delta);
+    uint64_t h = s_br_read (r, s_r_pre_bits (is_dec));
+    unsigned flag = (unsigned) (h >> 8), flat = (unsigned) (h >> 7) & 1, w0 = (unsigned) h & 127;
+    if (w0 > 64 || (is_dec && flag > S_DEC_MAX_E))
         return -VG_EPROTO;
+    double p = is_dec ? s_p10[flag] : 0;
+    int sgn = is_dec || flag;
+    *is_signed = sgn;
     uint64_t z0 = w0 ? s_br_read (r, w0) : 0;
-    uint64_t m = sgn ? (uint64_t) vg_unzigzag (z0) : z0, dm = 0;
-    uint64_t t = (uint64_t) ts[0], delta = 0;
-    unsigned width = 0;
-    *is_signed = (int) sgn;
-    s_put (v, 0, m);
-    for (size_t i = 1; i < n; i++) {
-        ts[i] = s_ts_next (r, &t, &delta);
-
-        if (s_m_next (r, &width, 1, dod, &m, &dm) < 0)
-            return -VG_EPROTO;
-        s_put (v, i, m);
+    uint64_t m = sgn ? (uint64_t) vg_unzigzag (z0) : z0, d = 0;
+    s_put (v, 0, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
+    for (size_t i = 1; i < n;) {
+        size_t end = n - i < S_BLOCK ? n : i + S_BLOCK;
+        unsigned dod = 0, k = S_K_ZERO;
+        if (!flat) {
+            unsigned bh = (unsigned) s_br_read (r, 7);
+            dod = bh >> 6;
+            k = bh & 63;
+        }
+        for (; i < end; i++) {
+            uint64_t x = k == S_K_ZERO ? 0 : (uint64_t) vg_unzigzag (s_rice_get (r, k));
+            d = dod ? d + x : x;
+            m += d;
+            s_put (v, i, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
+        }
     }
     return 0;
 }
@@ -736,50 +544,65 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_
     if (n == 0 || n > VG_CHUNK_MAX_SAMPLES)
         return -VG_EINVAL;
 
-    /* Integers take the integer codec (both modes costed).  Doubles: cost every candidate
-     * exactly, keep the smallest (Gorilla on a tie: it decodes faster); Gorilla's count
-     * stops early once it cannot win. */
-    uint64_t bits = s_ts_cost (ts, n);
-    s_dec_t dec = { 0, 0, 0 };
-    int codec = VG_CHUNK_GORILLA, dod = 0, is_signed = type == VG_NUM_I64;
-    if (type != VG_NUM_F64) {
-        s_int_t ic;
-        s_int_cost (v, n, is_signed, &ic);
-        codec = VG_CHUNK_INTEGER;
-        dod = ic.bits_dod < ic.bits_delta;
-        bits += dod ? ic.bits_dod : ic.bits_delta;
-    } else if (s_dec_scan (v, n, &dec)) {
-        dod = dec.bits_dod < dec.bits_delta;
-        uint64_t dbits = dod ? dec.bits_dod : dec.bits_delta;
-        uint64_t gbits = s_gor_cost (v, n, dbits);
-        if (dbits < gbits)
-            codec = VG_CHUNK_DECIMAL;
-        bits += dbits < gbits ? dbits : gbits;
-    } else
-        bits += s_gor_cost (v, n, UINT64_MAX);
-
-    uint8_t hdr[1 + 10 + 10];
-    size_t hlen = 0;
-    hdr[hlen++] = (uint8_t) codec;
+    /* Integers take the integer codec.  Doubles: the decimal codec when every value is
+     * decimal and that is smaller than Gorilla (whose count stops early once it cannot
+     * win), else Gorilla, which also wins ties: it decodes faster.  Every size is exact. */
+    uint8_t hdr[1 + 10 + 10 + 10];
+    size_t hlen = 1;
     hlen += vg_varint_put (hdr + hlen, (uint64_t) n);
     hlen += vg_varint_put (hdr + hlen, vg_zigzag (ts[0]));
+    size_t h2len = hlen; /* version 2 header: the first delta follows */
+    if (n >= 2)
+        h2len += vg_varint_put (hdr + hlen, vg_zigzag ((int64_t) ((uint64_t) ts[1] - (uint64_t) ts[0])));
+    int regular, codec = VG_CHUNK_GORILLA, is_signed = type == VG_NUM_I64, e = -1;
+    uint64_t ts1_bits;
+    uint64_t bits = s_ts2_cost (ts, n, &regular, &ts1_bits);
+    s_flat_t fl = { 0, 1 };
+    s_blk_t plans[S_PLAN_CACHE]; /* block plans, from costing to writing */
+    double p = 0;
+    if (type != VG_NUM_F64) {
+        codec = VG_CHUNK_INTEGER2;
+        for (size_t i = 0; i < n; i++)
+            s_flat_add (&fl, i, s_get (v, i));
+    } else if ((e = s_dec_scan (v, n, &fl)) >= 0) {
+        codec = VG_CHUNK_DECIMAL2;
+        p = s_p10[e];
+    }
+    if (codec != VG_CHUNK_GORILLA) {
+        uint64_t z0 = s_m_at (v, 0, p);
+        bits += s_r_pre_bits (codec == VG_CHUNK_DECIMAL2) + (fl.flat ? 0 : s_blocks (NULL, v, n, p, plans))
+                + s_bitlen (codec == VG_CHUNK_DECIMAL2 || is_signed ? vg_zigzag ((int64_t) z0) : z0);
+    }
+    if (codec != VG_CHUNK_INTEGER2) {
+        /* Gorilla's total, against the decimal one when there is one (in whole bytes: the
+         * headers differ). */
+        uint64_t gbits = ts1_bits;
+        uint64_t limit = codec == VG_CHUNK_DECIMAL2 ? (h2len - hlen) * 8 + bits + 7 : UINT64_MAX;
+        gbits += s_gor_cost (v, n, limit);
+        if (codec == VG_CHUNK_GORILLA || hlen + (gbits + 7) / 8 <= h2len + (bits + 7) / 8) {
+            codec = VG_CHUNK_GORILLA;
+            bits = gbits;
+        }
+    }
+    if (codec == VG_CHUNK_GORILLA)
+        h2len = hlen;
+    hdr[0] = (uint8_t) codec;
     size_t body = (size_t) ((bits + 7) / 8);
-    int rc = vg_buf_reserve (out, hlen + body);
+    int rc = vg_buf_reserve (out, h2len + body);
     if (rc < 0)
         return rc;
 
     uint8_t *start = out->data + out->len;
-    memcpy (start, hdr, hlen);
-    s_bw_t w = { start + hlen, 0, 0 };
-    if (codec == VG_CHUNK_INTEGER)
-        s_int_write (&w, ts, v, n, is_signed, dod);
-    else if (codec == VG_CHUNK_DECIMAL)
-        s_dec_write (&w, ts, v, n, dec.e, dod);
-    else
+    memcpy (start, hdr, h2len);
+    s_bw_t w = { start + h2len, 0, 0 };
+    if (codec == VG_CHUNK_GORILLA)
         s_gor_write (&w, ts, v, n);
+    else
+        s_r_write (&w, ts, v, n, p, codec == VG_CHUNK_DECIMAL2 ? (unsigned) e : (unsigned) is_signed,
+                   codec == VG_CHUNK_DECIMAL2 || is_signed, regular, fl.flat, plans);
     s_bw_flush (&w);
-    assert ((size_t) (w.p - start) == hlen + body);
-    out->len += hlen + body;
+    assert ((size_t) (w.p - start) == h2len + body);
+    out->len += h2len + body;
     return 0;
 }
 
@@ -797,13 +620,28 @@ vg_chunk_encode_num (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, si
     return s_encode (ts, v, type, n, out);
 }
 
+uint64_t
+vg_chunk_ts_bits (int codec, const int64_t *ts, size_t n)
+{
+    assert (ts || !n);
+    if (n < 2)
+        return 0;
+    uint8_t tmp[10];
+    int regular;
+    uint64_t v1;
+    uint64_t v2 = s_ts2_cost (ts, n, &regular, &v1);
+    if (codec < VG_CHUNK_DECIMAL2)
+        return v1;
+    return 8 * vg_varint_put (tmp, vg_zigzag ((int64_t) ((uint64_t) ts[1] - (uint64_t) ts[0]))) + v2;
+}
+
 int
 vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n)
 {
     assert (codec && n && (p || !len));
     if (len < 1)
         return -VG_ETRUNC;
-    if (p[0] != VG_CHUNK_GORILLA && p[0] != VG_CHUNK_DECIMAL && p[0] != VG_CHUNK_INTEGER)
+    if (p[0] < VG_CHUNK_GORILLA || p[0] > VG_CHUNK_INTEGER2)
         return -VG_EPROTO;
     uint64_t cnt;
     size_t k = vg_varint_get (p + 1, p + len, &cnt);
@@ -833,11 +671,21 @@ s_decode (const uint8_t *p, size_t len, int64_t *ts, void *v, size_t cap, size_t
     if (!k)
         return len - off >= 10 ? -VG_EPROTO : -VG_ETRUNC;
     off += k;
+    uint64_t delta = 0; /* version 2: the first delta */
+    if (codec >= VG_CHUNK_DECIMAL2 && cnt >= 2) {
+        k = vg_varint_get (p + off, p + len, &delta);
+        if (!k)
+            return len - off >= 10 ? -VG_EPROTO : -VG_ETRUNC;
+        delta = (uint64_t) vg_unzigzag (delta);
+        off += k;
+    }
 
-    /* Every sample after the first costs at least one timestamp bit and one value bit. */
-    static const unsigned preamble[] = { 0, 64, 11, 9 };
+    /* Version 1: every sample after the first costs at least one timestamp bit and one
+     * value bit.  Version 2 chunks of a constant at a regular interval cost no bits per
+     * sample: callers bound sample counts (batch limits) before sizing arrays by them. */
+    static const unsigned preamble[] = { 0, 64, 11, 9, 12, 9 };
     uint64_t avail = (uint64_t) (len - off) * 8;
-    uint64_t least = 2 * ((uint64_t) cnt - 1) + preamble[codec];
+    uint64_t least = (codec < VG_CHUNK_DECIMAL2 ? 2 * ((uint64_t) cnt - 1) : 0) + preamble[codec];
     if (avail < least)
         return -VG_ETRUNC;
     if (cnt > cap)
@@ -851,9 +699,12 @@ s_decode (const uint8_t *p, size_t len, int64_t *ts, void *v, size_t cap, size_t
     if (codec == VG_CHUNK_GORILLA)
         rc = s_gor_read (&r, ts, v, cnt);
     else if (codec == VG_CHUNK_DECIMAL)
-        rc = s_dec_read (&r, ts, v, cnt);
+        rc = vg_chunk__v1_dec_read (&r, ts, v, cnt);
+    else if (codec == VG_CHUNK_DECIMAL2)
+        rc = s_r_read (&r, ts, v, cnt, 1, delta, &is_signed);
     else {
-        rc = s_int_read (&r, ts, v, cnt, &is_signed);
+        rc = codec == VG_CHUNK_INTEGER ? vg_chunk__v1_int_read (&r, ts, v, cnt, &is_signed)
+                                       : s_r_read (&r, ts, v, cnt, 0, delta, &is_signed);
         *type = is_signed ? VG_NUM_I64 : VG_NUM_U64;
     }
     uint64_t consumed = s_br_consumed_bits (&r);

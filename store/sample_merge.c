@@ -122,6 +122,32 @@ fail:
     return rc;
 }
 
+/* Doubles that a long run as one chunk leaves to Gorilla (one value of the run is not
+ * decimal) may be mostly decimal: try the run in pieces of S_PIECE samples, each with its
+ * own codec, and keep whichever is smaller.  Readers take concatenated chunks anyway. */
+#define S_PIECE 128
+
+static int
+s_encode_run (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out)
+{
+    size_t start = out->len;
+    int rc = vg_chunk_encode_num (ts, v, type, n, out);
+    if (rc < 0 || type != VG_NUM_F64 || n <= 2 * S_PIECE || out->data[start] != VG_CHUNK_GORILLA)
+        return rc;
+    size_t whole = out->len - start;
+    for (size_t off = 0; off < n && rc == 0; off += S_PIECE)
+        rc = vg_chunk_encode_num (ts + off, v + off, type, n - off < S_PIECE ? n - off : S_PIECE, out);
+    if (rc < 0) {
+        out->len = start + whole; /* the whole-run chunk stands */
+        return 0;
+    }
+    size_t pieces = out->len - start - whole;
+    if (pieces < whole)
+        memmove (out->data + start, out->data + start + whole, pieces);
+    out->len = start + (pieces < whole ? pieces : whole);
+    return 0;
+}
+
 int
 vg_sample_merge_value (const uint8_t *value, size_t len, vg_buf_t *out)
 {
@@ -148,7 +174,7 @@ vg_sample_merge_value (const uint8_t *value, size_t len, vg_buf_t *out)
     /* A chunk holds at most VG_CHUNK_MAX_SAMPLES; longer runs become several chunks. */
     for (int64_t off = 0; off < n && rc == 0; off += VG_CHUNK_MAX_SAMPLES) {
         int64_t k = n - off < VG_CHUNK_MAX_SAMPLES ? n - off : VG_CHUNK_MAX_SAMPLES;
-        rc = vg_chunk_encode_num (ts + off, v + off, type, (size_t) k, out);
+        rc = s_encode_run (ts + off, v + off, type, (size_t) k, out);
     }
 done:
     free (ts);

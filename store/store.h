@@ -109,7 +109,8 @@ int vg_store_property (vg_store_t *s, vg_cf_t cf, const char *name, uint64_t *ou
 
 /* Flush memtables to SST files (tests and inspection). */
 int vg_store_flush (vg_store_t *s);
-/* Compact the whole of cf (seals sample chunks). */
+/* Compact the whole of cf, bottommost level included (seals every sample chunk). 0 or
+ * -VG_ENOMEM. */
 int vg_store_compact (vg_store_t *s, vg_cf_t cf);
 
 /* ---- keys (big-endian) ---- */

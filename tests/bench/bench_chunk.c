@@ -56,6 +56,13 @@ s_fill (int shape, int64_t *ts, vg_num_t *v, size_t n, uint64_t *rs)
     }
 }
 
+static const char *
+s_codec_name (int codec)
+{
+    static const char *const names[] = { "?", "gorilla", "decimal", "integer", "decimal2", "integer2" };
+    return codec >= 0 && codec < (int) (sizeof names / sizeof names[0]) ? names[codec] : "?";
+}
+
 /* Shapes 0-3 through the double API (what every version of the codec measured), shape 4
  * through the typed API as uint64. */
 static int
@@ -148,7 +155,7 @@ main (int argc, char **argv)
         printf ("%s{\"shape\":\"%s\",\"codec\":\"%s\",\"bytes_per_sample\":%.3f,"
                 "\"encode_ns_per_sample\":%.2f,\"decode_ns_per_sample\":%.2f}",
                 s ? "," : "", s_shape_name[s],
-                codec == VG_CHUNK_INTEGER ? "integer" : codec == VG_CHUNK_DECIMAL ? "decimal" : "gorilla",
+                s_codec_name (codec),
                 bps, best_enc, best_dec);
         if (s < DOUBLE_SHAPES) {
             sum_enc += best_enc;

@@ -22,7 +22,7 @@ The link is plain TCP (`curve.insecure: true`) unless --curve: the figures measu
 pipeline and stay comparable with the earlier ones in docs/PERFORMANCE.md; --curve measures
 the default (authenticated, encrypted) link, keys made with `vigil keygen`.
 
-usage: bench_e2e.py --bin build/bin [--sites 100] [--days 2] [--interval 60s] [--sync true]
+usage: bench_e2e.py --bin build/bin [--sites 100] [--days 2] [--interval 60s] [--sync true] [--bucket 2h]
                     [--detect [--rules detectors/rules.yaml]] [--curve] [--agents N]
                     [--scale 10,100,1000 [--no-detect-scale]] [--batch-max-samples N]
 """
@@ -178,6 +178,7 @@ def main():
     ap.add_argument("--interval", default="60s")
     ap.add_argument("--sync", default="true")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--bucket", help="the store's time bucket (store.bucket, e.g. 24h; default the collector's)")
     ap.add_argument("--detect", action="store_true", help="run the detect stage; wait until it is fed everything")
     ap.add_argument("--curve", action="store_true", help="CURVE on the link (default: curve.insecure, raw pipeline)")
     ap.add_argument("--rules", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
@@ -210,6 +211,7 @@ def run(a):
     with open(f"{work}/c.yaml", "w") as f:
         f.write(f"collector:\n  listen: tcp://127.0.0.1:{port}\n  metrics_listen: 127.0.0.1:{mport}\n"
                 f"store:\n  path: {work}/store\n  sync: {a.sync}\n  retention: 0\n"
+                + (f"  bucket: {a.bucket}\n" if a.bucket else "") +
                 f"ingest:\n  max_past: 3650d\ncurve:\n{ccurve}agents:\n")
         for i in range(a.agents):
             f.write(f"  - id: {agent_id(a, i)}\n{akey}")
@@ -270,7 +272,7 @@ def run(a):
     if insp["samples"] != samples:
         raise SystemExit(f"store holds {insp['samples']} samples, agent sent {samples}")
     out = {
-        "sites": a.sites, "days": a.days, "interval": a.interval, "sync": a.sync, "curve": a.curve,
+        "sites": a.sites, "days": a.days, "bucket": a.bucket or "default", "interval": a.interval, "sync": a.sync, "curve": a.curve,
         "samples": samples, "events": events, "series": insp["series"],
         "wall_s": round(wall, 3),
         "samples_per_s": round(samples / wall),
@@ -295,7 +297,9 @@ def run(a):
             "detect_seconds": det.get("vigil_detect_seconds_total"),
             "detect_alerts": int(det.get('vigil_detect_alerts_total{result="stored"}', 0)),
         })
-    if not a.keep:
+    if a.keep:
+        print(f"kept {work}", file=sys.stderr)
+    else:
         shutil.rmtree(work, ignore_errors=True)
     return out
 

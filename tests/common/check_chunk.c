@@ -34,7 +34,7 @@ s_roundtrip (const int64_t *ts, const double *v, size_t n, int *codec_out)
     uint32_t hn = 0;
     ck_assert_int_gt (vg_chunk_header (b.data, b.len, &codec, &hn), 0);
     ck_assert_uint_eq (hn, n);
-    ck_assert (codec == VG_CHUNK_GORILLA || codec == VG_CHUNK_DECIMAL);
+    ck_assert (codec == VG_CHUNK_GORILLA || codec == VG_CHUNK_DECIMAL2);
 
     int64_t *ts2 = malloc (n * sizeof *ts2);
     double *v2 = malloc (n * sizeof *v2);
@@ -154,7 +154,7 @@ START_TEST (counter_resets)
             c += 250000.0 + (double) (rng_splitmix (&rs) % 2001);
         v[i] = c;
     }
-    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL2);
 }
 END_TEST
 
@@ -175,7 +175,7 @@ START_TEST (size_counter_noise)
         c += 2500 + noise;
         v[i] = c;
     }
-    size_t len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
+    size_t len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL2);
     ck_assert_uint_le (len, (size_t) N * 2);
 }
 END_TEST
@@ -193,7 +193,7 @@ START_TEST (gauge_decimal)
         m += (long) (rng_splitmix (&rs) % 21) - 10;
         v[i] = (double) m / 100.0;
     }
-    size_t len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
+    size_t len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL2);
     /* a 2-decimal gauge with +-0.10 steps fits in ~1.5 bytes/sample; Gorilla would need
      * far more (the mantissa of x/100 is not short) */
     ck_assert_uint_le (len, (size_t) N * 2);
@@ -201,10 +201,10 @@ START_TEST (gauge_decimal)
     /* percentages with one decimal, and values that need e = 9 */
     for (int i = 0; i < N; i++)
         v[i] = (double) (rng_splitmix (&rs) % 1001) / 10.0;
-    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL2);
     for (int i = 0; i < N; i++)
         v[i] = (double) (int64_t) (rng_splitmix (&rs) % 4000000000u) / 1e9;
-    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL2);
 
     /* 10 decimals is beyond the decimal codec: must fall back to Gorilla and round-trip */
     for (int i = 0; i < N; i++)
@@ -252,12 +252,12 @@ START_TEST (special_values)
     s_roundtrip_as (dt, d, 4, VG_CHUNK_GORILLA);
     /* +0.0 alone is decimal */
     d[2] = 0.0;
-    s_roundtrip_as (dt, d, 4, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (dt, d, 4, VG_CHUNK_DECIMAL2);
     /* 2^53 and beyond is not decimal */
     double big[] = { 9007199254740992.0, 9007199254740994.0, -9007199254740992.0 };
     s_roundtrip_as (dt, big, 3, VG_CHUNK_GORILLA);
     double edge[] = { 9007199254740991.0, 9007199254740990.0, 9007199254740989.0 };
-    s_roundtrip_as (dt, edge, 3, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (dt, edge, 3, VG_CHUNK_DECIMAL2);
 }
 END_TEST
 
@@ -298,7 +298,7 @@ START_TEST (max_samples)
         ts[i] = INT64_C (1700000000000) + (int64_t) i * 1000 + (int64_t) (rng_splitmix (&rs) % 3);
         v[i] = (double) (rng_splitmix (&rs) % 100000) / 100.0;
     }
-    s_roundtrip_as (ts, v, n, VG_CHUNK_DECIMAL);
+    s_roundtrip_as (ts, v, n, VG_CHUNK_DECIMAL2);
     for (size_t i = 0; i < n; i++)
         v[i] = s_bits_to_double (rng_splitmix (&rs));
     s_roundtrip_as (ts, v, n, VG_CHUNK_GORILLA);
@@ -335,7 +335,7 @@ START_TEST (header_errors)
     /* unknown codecs */
     uint8_t save = b.data[0];
     for (int c = 0; c < 256; c++) {
-        if (c == VG_CHUNK_GORILLA || c == VG_CHUNK_DECIMAL || c == VG_CHUNK_INTEGER)
+        if (c >= VG_CHUNK_GORILLA && c <= VG_CHUNK_INTEGER2)
             continue;
         b.data[0] = (uint8_t) c;
         ck_assert_int_eq (vg_chunk_header (b.data, b.len, &codec, &n), -VG_EPROTO);
@@ -472,7 +472,7 @@ START_TEST (random_bytes)
         for (size_t i = 0; i < len; i++)
             buf[i] = (uint8_t) rng_splitmix (&rs);
         if (len && iter % 2) /* a valid codec byte and a small count get further in */
-            buf[0] = (uint8_t) (1 + iter % 6 / 2);
+            buf[0] = (uint8_t) (1 + iter % 10 / 2); /* codecs 1..5 */
         if (len > 1 && iter % 4 < 2)
             buf[1] = (uint8_t) (rng_splitmix (&rs) % 80);
         s_hostile (buf, len, 1 + rng_splitmix (&rs) % CAP, ts, v);
@@ -544,7 +544,7 @@ s_int_roundtrip (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t
     int codec = 0;
     uint32_t hn = 0;
     ck_assert_int_gt (vg_chunk_header (b.data, b.len, &codec, &hn), 0);
-    ck_assert_int_eq (codec, VG_CHUNK_INTEGER);
+    ck_assert_int_eq (codec, VG_CHUNK_INTEGER2);
     ck_assert_uint_eq (hn, n);
     int64_t *ts2 = malloc (n * sizeof *ts2);
     vg_num_t *v2 = malloc (n * sizeof *v2);
@@ -627,7 +627,8 @@ START_TEST (int_counter_size)
 END_TEST
 
 /* Chunks written by the codec before integer chunks existed (bytes frozen from that
- * version's encoder) still decode to the same values, through both APIs. */
+ * version's encoder) still decode to the same values, through both APIs; today's encoder
+ * writes the same Gorilla bytes. */
 START_TEST (old_codecs_frozen)
 {
     static const uint8_t dec[] = { 0x02, 0x06, 0x90, 0xc8, 0xed, 0xc7, 0xd9, 0x66, 0x2e, 0x7f, 0xc0, 0xed, 0x6a, 0xb9,
@@ -658,13 +659,113 @@ START_TEST (old_codecs_frozen)
         ck_assert_int_eq (vg_chunk_decode_num (chunks[k], lens[k], ts, nv, 6, &n, &used, &t), 0);
         ck_assert_int_eq (t, VG_NUM_F64);
         ck_assert (memcmp (nv, want[k], sizeof nv) == 0);
-        /* and today's encoder still writes those bytes for those doubles */
         vg_buf_t b = VG_BUF_INIT;
         ck_assert_int_eq (vg_chunk_encode (ts, want[k], 6, &b), 0);
-        ck_assert_uint_eq (b.len, lens[k]);
-        ck_assert (memcmp (b.data, chunks[k], b.len) == 0);
+        if (k == 1) {
+            ck_assert_uint_eq (b.len, lens[k]);
+            ck_assert (memcmp (b.data, chunks[k], b.len) == 0);
+        } else { /* whichever codec it picks now, the same samples come back */
+            int64_t ts2[6];
+            double v2[6];
+            ck_assert_int_eq (vg_chunk_decode (b.data, b.len, ts2, v2, 6, &n, &used), 0);
+            ck_assert (memcmp (ts2, ts, sizeof ts) == 0 && memcmp (v2, want[k], sizeof v2) == 0);
+        }
         vg_buf_free (&b);
     }
+}
+END_TEST
+
+/* Version 1 integer chunks (codec 3; bytes frozen from that encoder: a uint64 chunk at the
+ * edges of the range and an int64 one down to INT64_MIN, one timestamp off the cadence)
+ * decode exactly; today's encoder writes version 2 chunks of the same samples. */
+START_TEST (old_integer_frozen)
+{
+    static const uint8_t u[] = { 0x03, 0x06, 0x90, 0xc8, 0xed, 0xc7, 0xd9, 0x66, 0x20, 0x7f, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xf8, 0x01, 0x38, 0x83, 0x0e, 0x5f, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xfc, 0xb0, 0xeb, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2e, 0x37,
+                                 0xed, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x1d, 0x8d, 0x50 };
+    static const uint8_t i[] = { 0x03, 0x06, 0x90, 0xc8, 0xed, 0xc7, 0xd9, 0x66, 0xc2, 0x4f, 0x80, 0x13, 0x88,
+                                 0x30, 0xa1, 0x0e, 0x46, 0xd0, 0xef, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0x60 };
+    static const uint64_t want_u[6] = { UINT64_MAX, UINT64_MAX - 5, (UINT64_C (1) << 63) + 7, 9007199254740993u, 0, 42 };
+    static const int64_t want_i[6] = { -5, -3, -1, 1, 3, INT64_MIN };
+    const uint8_t *chunks[2] = { u, i };
+    size_t lens[2] = { sizeof u, sizeof i };
+    for (int k = 0; k < 2; k++) {
+        int64_t ts[6];
+        vg_num_t v[6], again[6];
+        size_t n, used;
+        vg_numtype_t t = VG_NUM_F64;
+        ck_assert_int_eq (vg_chunk_decode_num (chunks[k], lens[k], ts, v, 6, &n, &used, &t), 0);
+        ck_assert_uint_eq (n, 6);
+        ck_assert_uint_eq (used, lens[k]);
+        ck_assert_int_eq (t, k ? VG_NUM_I64 : VG_NUM_U64);
+        for (int j = 0; j < 6; j++) {
+            ck_assert (k ? v[j].i == want_i[j] : v[j].u == want_u[j]);
+            ck_assert_int_eq (ts[j], INT64_C (1764367381000) + j * 10000 + (j == 3 ? 7 : 0));
+        }
+        vg_buf_t b = VG_BUF_INIT;
+        ck_assert_int_eq (vg_chunk_encode_num (ts, v, t, 6, &b), 0);
+        ck_assert_int_eq (b.data[0], VG_CHUNK_INTEGER2);
+        vg_numtype_t t2;
+        int64_t ts2[6];
+        ck_assert_int_eq (vg_chunk_decode_num (b.data, b.len, ts2, again, 6, &n, &used, &t2), 0);
+        ck_assert_int_eq (t2, t);
+        ck_assert (memcmp (again, v, sizeof v) == 0 && memcmp (ts2, ts, sizeof ts) == 0);
+        vg_buf_free (&b);
+    }
+}
+END_TEST
+
+/* Version 2 codes values in blocks, each with its own mode and Rice parameter: a series
+ * that is flat, then noisy, then a steady ramp, then noisy again across block boundaries
+ * round-trips, and its flat and ramp stretches cost almost nothing. */
+START_TEST (v2_blocks)
+{
+    enum { N = 4 * 128 + 7 };
+    static int64_t ts[N];
+    static vg_num_t v[N];
+    uint64_t rs = 99, c = (UINT64_C (1) << 62) + 3;
+    for (size_t i = 0; i < N; i++) {
+        ts[i] = INT64_C (1764367381000) + (int64_t) i * 60000;
+        size_t part = i / 128;
+        if (part == 1 || part == 3)
+            c += rng_splitmix (&rs) % 100000; /* noisy increments: ~17 bits each */
+        else if (part == 2)
+            c += 12345; /* a steady rate: delta-of-delta zero */
+        v[i].u = c;
+    }
+    size_t len = s_int_roundtrip (ts, v, VG_NUM_U64, N);
+    /* two noisy blocks of ~18 bits a value; the rest a few bits in all */
+    ck_assert_msg (len < 2 * 128 * 19 / 8 + 64, "%zu bytes", len);
+    /* the same as doubles (decimal): same shape, exact */
+    static double d[N];
+    for (size_t i = 0; i < N; i++)
+        d[i] = (double) (v[i].u >> 20);
+    s_roundtrip_as (ts, d, N, VG_CHUNK_DECIMAL2);
+}
+END_TEST
+
+/* A constant at a regular interval costs its header and first value only, whatever n. */
+START_TEST (v2_regular_constant)
+{
+    enum { N = 100000 };
+    static int64_t ts[N];
+    static double v[N];
+    static vg_num_t u[N];
+    for (size_t i = 0; i < N; i++) {
+        ts[i] = INT64_C (1764367381000) + (int64_t) i * 15000;
+        v[i] = 42.5;
+        u[i].u = UINT64_MAX;
+    }
+    size_t len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL2);
+    ck_assert_msg (len <= 16, "%zu bytes", len);
+    len = s_int_roundtrip (ts, u, VG_NUM_U64, N);
+    ck_assert_msg (len <= 24, "%zu bytes", len);
+    /* one late sample: timestamps are coded, values stay free */
+    ts[N / 2] += 3;
+    len = s_roundtrip_as (ts, v, N, VG_CHUNK_DECIMAL2);
+    ck_assert_msg (len <= N / 8 + 32, "%zu bytes", len);
 }
 END_TEST
 
@@ -695,6 +796,9 @@ vg_chunk_suite (void)
         { "int_extremes", int_extremes, 10 },
         { "int_counter_size", int_counter_size, 10 },
         { "old_codecs_frozen", old_codecs_frozen, 10 },
+        { "old_integer_frozen", old_integer_frozen, 10 },
+        { "v2_blocks", v2_blocks, 10 },
+        { "v2_regular_constant", v2_regular_constant, 10 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         vg_test_tcase (s, cases[i].name, &cases[i].test, 1, cases[i].timeout, NULL, NULL);

@@ -322,12 +322,66 @@ START_TEST (txn_coalesces_sample_merges)
 }
 END_TEST
 
+/* A long run of decimal values with one value that is not (a whole day of a gauge with one
+ * odd sample) is sealed in pieces, each with its own codec, when that is smaller than one
+ * Gorilla chunk; every sample comes back exact and in order. */
+typedef struct {
+    const double *want;
+    int64_t next_ts;
+    int n;
+} s_scan_t;
+
+static int
+s_scan_check (void *ctx, int64_t ts, double v)
+{
+    s_scan_t *c = ctx;
+    ck_assert_int_eq (ts, c->next_ts);
+    ck_assert (memcmp (&v, &c->want[c->n], sizeof v) == 0);
+    c->next_ts += 60000;
+    c->n++;
+    return 0;
+}
+
+START_TEST (merge_splits_gorilla_runs)
+{
+    enum { N = 1440 };
+    static int64_t ts[N];
+    static double v[N];
+    for (int i = 0; i < N; i++) {
+        ts[i] = INT64_C (1793404800000) + (int64_t) i * 60000;
+        v[i] = (double) ((i * 7919) % 2001 - 1000) / 1000.0; /* 3 decimals */
+    }
+    v[700] = 1.0 / 3.0;
+    vg_buf_t ops = VG_BUF_INIT, one = VG_BUF_INIT, merged = VG_BUF_INIT;
+    for (int off = 0; off < N; off += 6) /* agent-sized operands */
+        ck_assert_int_eq (vg_chunk_encode (ts + off, v + off, 6, &ops), 0);
+    ck_assert_int_eq (vg_chunk_encode (ts, v, N, &one), 0);
+    ck_assert_int_eq (one.data[0], VG_CHUNK_GORILLA);
+    ck_assert_int_eq (vg_sample_merge_value (ops.data, ops.len, &merged), N);
+    ck_assert_msg (merged.len < one.len * 3 / 4, "%zu bytes in pieces, %zu as one chunk", merged.len, one.len);
+    ck_assert_int_eq (merged.data[0], VG_CHUNK_DECIMAL2);
+    s_scan_t c = { v, ts[0], 0 };
+    ck_assert_int_eq (vg_sample_value_scan (merged.data, merged.len, INT64_MIN, INT64_MAX, s_scan_check, &c), 0);
+    ck_assert_int_eq (c.n, N);
+    /* merging the pieces again gives the same bytes */
+    vg_buf_t again = VG_BUF_INIT;
+    ck_assert_int_eq (vg_sample_merge_value (merged.data, merged.len, &again), N);
+    ck_assert_uint_eq (again.len, merged.len);
+    ck_assert (memcmp (again.data, merged.data, again.len) == 0);
+    vg_buf_free (&again);
+    vg_buf_free (&ops);
+    vg_buf_free (&one);
+    vg_buf_free (&merged);
+}
+END_TEST
+
 Suite *
 vg_store_suite (void)
 {
     const TTest *tests[] = {
         merge_keeps_every_sample, unflushed_commits_survive_reopen, format_marker_checked,
         merge_old_and_integer_chunks, view_is_a_snapshot, txn_coalesces_sample_merges,
+        merge_splits_gorilla_runs,
     };
     return vg_test_suite ("store", "store", tests, sizeof tests / sizeof tests[0], 120, setup, teardown);
 }
