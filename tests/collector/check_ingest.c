@@ -1077,6 +1077,51 @@ START_TEST (limits_enforced)
 }
 END_TEST
 
+/* limits.agent_series: an agent's new series beyond its ceiling are refused (counted), its
+ * known series go on, another agent is not affected, and the count survives a restart. */
+START_TEST (agent_series_ceiling)
+{
+    vg_ingest_destroy (&s_in);
+    vg_ingest_cfg_t c = s_cfg ();
+    c.max_agent_series = 5;
+    s_in = s_new_ingest (&c);
+    vg_buf_t b = VG_BUF_INIT;
+    vg_ingest_result_t res;
+    s_spec_t sp = s_spec ("a1", 1); /* 3 series x 10 samples */
+    s_build (&sp, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 30);
+    sp = s_spec ("a1", 2);
+    sp.nseries = 8; /* m0..m2 known, m3 m4 fit, m5..m7 over */
+    s_build (&sp, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 50);
+    ck_assert_uint_eq (res.series_refused, 30);
+    ck_assert_uint_eq (res.samples_rejected, 30);
+    ck_assert_ptr_nonnull (strstr (res.reason, "series ceiling"));
+    ck_assert_uint_eq (vg_ingest_series_count (s_in), 5);
+    ck_assert_uint_eq (vg_ingest_stats (s_in)->series_refused, 30);
+    /* another agent has its own ceiling */
+    sp = s_spec ("a2", 1);
+    sp.device = "core/r9";
+    s_build (&sp, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 30);
+    ck_assert_uint_eq (res.series_refused, 0);
+    /* after a restart the agent's series are counted from the store */
+    vg_ingest_destroy (&s_in);
+    s_in = s_new_ingest (&c);
+    sp = s_spec ("a1", 3);
+    sp.nseries = 8;
+    s_build (&sp, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 50);
+    ck_assert_uint_eq (res.series_refused, 30);
+    ck_assert_uint_eq (vg_ingest_series_count (s_in), 8);
+    vg_buf_free (&b);
+}
+END_TEST
+
 Suite *
 vg_ingest_suite (void)
 {
@@ -1090,7 +1135,7 @@ vg_ingest_suite (void)
     vg_test_tcase (s, "admit", admit, sizeof admit / sizeof admit[0], 60, setup, teardown);
     const TTest *hostile[] = {
         oversized_batch_refused, truncations_refused, random_bytes_refused, bit_flips_never_corrupt,
-        kind_change_refused, limits_enforced,
+        kind_change_refused, limits_enforced, agent_series_ceiling,
     };
     TCase *tc = vg_test_tcase (s, "hostile", hostile, sizeof hostile / sizeof hostile[0], 120, setup,
                                teardown);
