@@ -3,6 +3,15 @@
  *   vgsend ENDPOINT hello AGENT EPOCH          send HELLO, print the WELCOME
  *   vgsend ENDPOINT raw TYPE FILE              send [TYPE byte][FILE bytes], print the reply
  *   vgsend ENDPOINT frames N                   send N garbage frames as one message
+ *   vgsend ENDPOINT flood AGENT EPOCH SECONDS FIXED NEW PER WINDOW
+ *                                              flood as agent AGENT for SECONDS: batches of
+ *                                              FIXED series that repeat and NEW series never
+ *                                              seen before, PER samples each (device flood/x1),
+ *                                              WINDOW unacknowledged at most, in sequence; a
+ *                                              RETRY is ignored (resent at once from the first
+ *                                              unacknowledged: a hostile agent).  Prints
+ *                                              "flood sent=N acked=N acked_samples=N retries=N
+ *                                              rejected=N" and, every second, "progress ...".
  *   vgsend make-batch AGENT EPOCH SEQ OUT [DEV] write a valid batch (3 series, 10 samples each)
  *   vgsend make-events AGENT EPOCH SEQ OUT DEV EVENT...
  *                                              write a batch of events of device DEV; EVENT is
@@ -145,6 +154,161 @@ s_make_events (const char *agent, uint64_t epoch, uint64_t seq, const char *out,
     return 0;
 }
 
+/* The flood's batch seq (deterministic: a resend is the same batch). */
+static int
+s_flood_batch (const char *agent, uint64_t epoch, uint64_t seq, int fixed, int fresh, int per, int64_t t0,
+               vg_buf_t *out)
+{
+    vg_batcher_cfg_t cfg = { agent, (uint32_t) ((fixed + fresh) * per + 16), 16, (uint32_t) (fixed + fresh + 16), 1000,
+                             0 };
+    vg_batcher_t *b = vg_batcher_new (&cfg);
+    if (!b)
+        return -1;
+    vg_sink_t sink = vg_batcher_sink (b);
+    vg_device_t d = { "flood/x1", "Acme", "X1", "router", "flood", "1.0" };
+    sink.device (sink.ctx, &d);
+    char path[96];
+    for (int s = 0; s < fixed + fresh; s++) {
+        if (s < fixed)
+            snprintf (path, sizeof path, "/flood/fixed%d", s);
+        else
+            snprintf (path, sizeof path, "/flood/new%llu_%d", (unsigned long long) seq, s - fixed);
+        for (int j = 0; j < per; j++) {
+            vg_point_t p = { 0 };
+            p.device = "flood/x1";
+            p.path = path;
+            p.kind = VG_KIND_GAUGE;
+            p.input = "flood";
+            p.ts_ms = t0 + ((int64_t) seq * per + j) * 10;
+            p.value = (double) (seq * 1000 + (uint64_t) j);
+            sink.sample (sink.ctx, &p);
+        }
+    }
+    vg_buf_reset (out);
+    int rc = vg_batcher_flush (b, epoch, seq, vg_clock_now_ms (), out);
+    vg_batcher_destroy (&b);
+    return rc > 0 ? 0 : -1;
+}
+
+/* vgsend ENDPOINT flood ... (see the header). */
+static int
+s_flood (void *sock, const char *agent, uint64_t epoch, double seconds, int fixed, int fresh, int per, int window)
+{
+    if (window < 1 || window > 1024 || fixed < 0 || fresh < 0 || fixed + fresh < 1 || per < 1)
+        return 2;
+    vg_buf_t *ring = calloc ((size_t) window, sizeof *ring);
+    uint64_t *ring_seq = calloc ((size_t) window, sizeof *ring_seq);
+    if (!ring || !ring_seq)
+        return 1;
+    Vigil__Hello h = VIGIL__HELLO__INIT;
+    h.agent_id = (char *) agent;
+    h.epoch = epoch;
+    uint8_t hb[512], t = VIGIL__MSG_TYPE__MSG_TYPE_HELLO;
+    size_t hn = vigil__hello__pack (&h, hb);
+    zmq_send (sock, &t, 1, ZMQ_SNDMORE);
+    zmq_send (sock, hb, hn, 0);
+    int64_t t0 = vg_clock_now_ms () - 3600000, start = vg_clock_mono_ms (), end = start + (int64_t) (seconds * 1000);
+    int64_t next_report = start + 1000;
+    uint64_t base = 1, next = 1, sent = 0, acked = 0, acked_samples = 0, retries = 0, rejected = 0;
+    uint64_t per_batch = (uint64_t) (fixed + fresh) * (uint64_t) per;
+    while (vg_clock_mono_ms () < end) {
+        while (next < base + (uint64_t) window) {
+            size_t slot = (size_t) (next % (uint64_t) window);
+            if (ring_seq[slot] != next) {
+                if (s_flood_batch (agent, epoch, next, fixed, fresh, per, t0, &ring[slot]) < 0)
+                    return 1;
+                ring_seq[slot] = next;
+            }
+            t = VIGIL__MSG_TYPE__MSG_TYPE_BATCH;
+            if (zmq_send (sock, &t, 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+                break;
+            zmq_send (sock, ring[slot].data, ring[slot].len, 0);
+            sent++;
+            next++;
+        }
+        zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&it, 1, 100) <= 0)
+            continue;
+        for (;;) {
+            zmq_msg_t type, payload;
+            zmq_msg_init (&type);
+            zmq_msg_init (&payload);
+            if (zmq_msg_recv (&type, sock, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close (&type);
+                zmq_msg_close (&payload);
+                break;
+            }
+            if (zmq_msg_more (&type))
+                zmq_msg_recv (&payload, sock, 0);
+            uint8_t mt = zmq_msg_size (&type) ? *(uint8_t *) zmq_msg_data (&type) : 0;
+            Vigil__Ack *a = mt == VIGIL__MSG_TYPE__MSG_TYPE_ACK
+                                ? vigil__ack__unpack (NULL, zmq_msg_size (&payload), zmq_msg_data (&payload))
+                                : NULL;
+            if (a && a->epoch == epoch && a->seq >= base) {
+                if (a->status == VIGIL__ACK_STATUS__ACK_STATUS_OK) {
+                    if (!a->duplicate) {
+                        acked++;
+                        acked_samples += per_batch;
+                    }
+                    base = a->seq + 1;
+                } else if (a->status == VIGIL__ACK_STATUS__ACK_STATUS_REJECTED) {
+                    rejected++;
+                    base = a->seq + 1;
+                } else {
+                    retries++;
+                    next = base; /* no backoff: resend at once */
+                }
+                if (next < base)
+                    next = base;
+            }
+            if (a)
+                vigil__ack__free_unpacked (a, NULL);
+            zmq_msg_close (&type);
+            zmq_msg_close (&payload);
+        }
+        if (vg_clock_mono_ms () >= next_report) {
+            printf ("progress sent=%llu acked=%llu retries=%llu\n", (unsigned long long) sent, (unsigned long long) acked,
+                    (unsigned long long) retries);
+            fflush (stdout);
+            next_report += 1000;
+        }
+    }
+    /* What is still in flight may be acknowledged after this: wait for it (bounded), so
+     * acked counts every batch the collector stored. */
+    int64_t drain_end = vg_clock_mono_ms () + 5000;
+    while (base < next && vg_clock_mono_ms () < drain_end) {
+        zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&it, 1, 100) <= 0)
+            continue;
+        zmq_msg_t type, payload;
+        zmq_msg_init (&type);
+        zmq_msg_init (&payload);
+        zmq_msg_recv (&type, sock, 0);
+        if (zmq_msg_more (&type))
+            zmq_msg_recv (&payload, sock, 0);
+        Vigil__Ack *a = vigil__ack__unpack (NULL, zmq_msg_size (&payload), zmq_msg_data (&payload));
+        if (a && a->epoch == epoch && a->seq >= base) {
+            if (a->status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !a->duplicate) {
+                acked++;
+                acked_samples += per_batch;
+            }
+            base = a->status == VIGIL__ACK_STATUS__ACK_STATUS_RETRY ? next : a->seq + 1;
+        }
+        if (a)
+            vigil__ack__free_unpacked (a, NULL);
+        zmq_msg_close (&type);
+        zmq_msg_close (&payload);
+    }
+    printf ("flood sent=%llu acked=%llu acked_samples=%llu retries=%llu rejected=%llu\n", (unsigned long long) sent,
+            (unsigned long long) acked, (unsigned long long) acked_samples, (unsigned long long) retries,
+            (unsigned long long) rejected);
+    for (int i = 0; i < window; i++)
+        vg_buf_free (&ring[i]);
+    free (ring);
+    free (ring_seq);
+    return 0;
+}
+
 /* CURVE from the environment (see the header); 0 when set up or not asked for, else -1. */
 static int
 s_curve (void *sock)
@@ -216,6 +380,9 @@ main (int argc, char **argv)
         zmq_send (sock, data, (size_t) len, 0);
         free (data);
         s_reply (sock);
+    } else if (!strcmp (argv[2], "flood") && argc == 10) {
+        rc = s_flood (sock, argv[3], strtoull (argv[4], NULL, 0), atof (argv[5]), atoi (argv[6]), atoi (argv[7]),
+                      atoi (argv[8]), atoi (argv[9]));
     } else if (!strcmp (argv[2], "frames")) {
         int n = atoi (argv[3]);
         for (int i = 0; i < n; i++)
