@@ -370,6 +370,7 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
                            .max_events = (uint32_t) cfg->max_events,
                            .max_series_samples = (uint32_t) cfg->max_series_samples,
                            .max_agent_series = (uint32_t) cfg->agent_series,
+                           .max_samples = (uint32_t) cfg->max_samples,
                            .allow_unknown_agents = cfg->allow_unknown_agents,
                            .agents = c->acl,
                            .nagents = cfg->nagents };

@@ -56,6 +56,9 @@ static const vg_cfg_opt_t s_opts[] = {
                 "events per batch"),
     VG_CFG_OPT ("ingest.max_series_samples", VG_CFG_UINT, vg_collector_cfg_t, max_series_samples, 1, 1 << 20,
                 "1048576", "samples per series per batch"),
+    VG_CFG_OPT ("ingest.max_samples", VG_CFG_UINT, vg_collector_cfg_t, max_samples, 1, 1 << 26, "1048576",
+                "samples per batch (the agent's batch.max_samples is at most 1048576); bounds ingest's decode "
+                "memory (17 bytes per sample)"),
     VG_CFG_OPT ("ingest.group_commit", VG_CFG_UINT, vg_collector_cfg_t, max_group, 1, 4096, "64",
                 "batches committed together with one fsync"),
     VG_CFG_OPT ("limits.agent_batches_per_s", VG_CFG_DOUBLE, vg_collector_cfg_t, agent_batches_per_s, 0, 1e6, "1000",

@@ -37,6 +37,7 @@ typedef struct {
     uint64_t max_series;
     uint64_t max_events;
     uint64_t max_series_samples;
+    uint64_t max_samples;         /* per batch */
     uint64_t max_group;
     bool allow_unknown_agents;
     double agent_batches_per_s;   /* per-agent token buckets (0 = no limit) */

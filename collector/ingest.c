@@ -619,6 +619,9 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
     int vrc = vg_batch_validate (b, &lim, &total, why, sizeof why);
     if (vrc < 0)
         return s_reject (in, res, vrc, "%s", why);
+    if (in->cfg.max_samples && total > in->cfg.max_samples)
+        return s_reject (in, res, -VG_ETOOBIG, "%zu samples in the batch (ingest.max_samples %u)", total,
+                         in->cfg.max_samples);
     for (size_t i = 0; agent && i < b->n_devices; i++)
         if (!s_acl_allows (agent->acl, b->devices[i]->id))
             return s_reject (in, res, -VG_EPROTO, "agent '%s' may not report device '%s'", b->agent_id,

@@ -37,6 +37,7 @@ typedef struct {
     const vg_agent_acl_t *agents;
     size_t nagents;
     uint32_t max_agent_series;   /* series one agent may create (by the series' first agent); 0 = no limit */
+    uint32_t max_samples;        /* samples per batch (bounds the decode scratch: 17 bytes each); 0 = no limit */
 } vg_ingest_cfg_t;
 
 typedef struct {

@@ -51,7 +51,7 @@ setup (void)
     vg_store_cfg_t sc = { path, VG_STORE_RW, 7200000, false, 0 };
     s_store = vg_store_open (&sc, err, sizeof err);
     ck_assert_msg (s_store != NULL, "%s", err);
-    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, true, NULL, 0, 0 };
+    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, true, NULL, 0, 0, 0 };
     s_ingest = vg_ingest_new (&ic, s_store, err, sizeof err);
     ck_assert_msg (s_ingest != NULL, "%s", err);
 }

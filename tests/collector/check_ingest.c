@@ -1077,6 +1077,29 @@ START_TEST (limits_enforced)
 }
 END_TEST
 
+/* ingest.max_samples bounds a batch's samples in total (a batch of long constant series
+ * packs millions of samples in a few bytes each: the decode scratch would be the bomb). */
+START_TEST (batch_samples_limit)
+{
+    vg_ingest_destroy (&s_in);
+    vg_ingest_cfg_t c = s_cfg ();
+    c.max_samples = 50;
+    s_in = s_new_ingest (&c);
+    vg_buf_t b = VG_BUF_INIT;
+    vg_ingest_result_t res;
+    s_spec_t sp = s_spec ("a1", 1);
+    sp.nseries = 6; /* 60 samples */
+    s_build (&sp, &b);
+    s_expect_reject (b.data, b.len, -VG_ETOOBIG, "ingest.max_samples 50");
+    sp = s_spec ("a1", 2);
+    sp.nseries = 5;
+    s_build (&sp, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 50);
+    vg_buf_free (&b);
+}
+END_TEST
+
 /* limits.agent_series: an agent's new series beyond its ceiling are refused (counted), its
  * known series go on, another agent is not affected, and the count survives a restart. */
 START_TEST (agent_series_ceiling)
@@ -1135,7 +1158,7 @@ vg_ingest_suite (void)
     vg_test_tcase (s, "admit", admit, sizeof admit / sizeof admit[0], 60, setup, teardown);
     const TTest *hostile[] = {
         oversized_batch_refused, truncations_refused, random_bytes_refused, bit_flips_never_corrupt,
-        kind_change_refused, limits_enforced, agent_series_ceiling,
+        kind_change_refused, limits_enforced, agent_series_ceiling, batch_samples_limit,
     };
     TCase *tc = vg_test_tcase (s, "hostile", hostile, sizeof hostile / sizeof hostile[0], 120, setup,
                                teardown);

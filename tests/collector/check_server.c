@@ -53,7 +53,7 @@ static void
 setup (void)
 {
     static const vg_agent_acl_t acl[] = { { "a1", NULL, 0 } };
-    vg_ingest_cfg_t ic = { 86400000LL, 3600000LL, 16 << 20, 1024, 1024, 65536, false, acl, 1, 0 };
+    vg_ingest_cfg_t ic = { 86400000LL, 3600000LL, 16 << 20, 1024, 1024, 65536, false, acl, 1, 0, 0 };
     vg_server_cfg_t vc = { .collector_id = "c1", .max_group = 8, .retention_every_ms = 3600000,
                            .max_batch_bytes = 16 << 20 };
     vg_test_server_open (&s_fx, "server", 3600000, &ic, &vc);
@@ -515,7 +515,7 @@ START_TEST (over_rate_gets_retry_with_hint)
 {
     vg_test_server_close (&s_fx);
     static const vg_agent_acl_t acl[] = { { "a1", NULL, 0 } };
-    vg_ingest_cfg_t ic = { 86400000LL, 3600000LL, 16 << 20, 1024, 1024, 65536, false, acl, 1, 0 };
+    vg_ingest_cfg_t ic = { 86400000LL, 3600000LL, 16 << 20, 1024, 1024, 65536, false, acl, 1, 0, 0 };
     vg_server_cfg_t vc = { .collector_id = "c1", .max_group = 8, .retention_every_ms = 3600000,
                            .max_batch_bytes = 16 << 20, .limits = { .batches_per_s = 4, .burst_s = 0.5 } };
     vg_test_server_open (&s_fx, "server", 3600000, &ic, &vc);

@@ -164,7 +164,7 @@ s_open (void)
     ck_assert_int_eq (zmq_curve_keypair (s_a1_pub, s_a1_sec), 0);
     ck_assert_int_eq (zmq_curve_keypair (s_a2_pub, s_a2_sec), 0);
     static const vg_agent_acl_t acl[] = { { "a1", NULL, 0 }, { "a2", NULL, 0 } };
-    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, false, acl, 2, 0 };
+    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, false, acl, 2, 0, 0 };
     vg_zap_key_t keys[] = { { "a1", s_a1_pub }, { "a2", s_a2_pub } };
     vg_server_cfg_t vc = { NULL, "c", 8, 0, 3600000, s_srv_sec, s_srv_pub, 16 << 20, keys, 2, { 0, 0, 0, 0 }, 0 };
     vg_test_server_open (&s_fx, "zap", 7200000, &ic, &vc);

@@ -83,9 +83,9 @@ def body(h):
         if flood.poll() is None:
             flood.kill()
             flood.wait(10)
-    m = re.search(r"flood sent=(\d+) acked=(\d+) acked_samples=(\d+) retries=(\d+) rejected=(\d+)", out)
+    m = re.search(r"flood sent=(\d+) acked=(\d+) acked_samples=(\d+) retries=(\d+) rejected=(\d+) inflight=(\d+)", out)
     assert m, f"no summary from vgsend flood: {out[-2000:]}"
-    sent, acked, acked_samples, retries, rejected = map(int, m.groups())
+    sent, acked, acked_samples, retries, rejected, inflight = map(int, m.groups())
     assert rejected == 0, out[-2000:]
     hwm = proc_status(coll.pid, "VmHWM")
     # /metrics is published once a second: wait until it counts every acknowledged batch.
@@ -119,8 +119,9 @@ def body(h):
     flood_stored = info["samples"] - sim_samples
     print(f"store: {info['samples']} samples ({sim_samples} from the normal agent, {flood_stored} from the flooder), "
           f"{info['series']} series")
-    assert flood_stored == acked_samples - refused, \
-        f"flooder: stored {flood_stored}, acknowledged {acked_samples} - refused {refused:.0f}"
+    # (Batches still unanswered when the flooder gave up may have been stored too.)
+    ok = flood_stored == acked_samples - refused if inflight == 0 else flood_stored >= acked_samples - refused
+    assert ok, f"flooder: stored {flood_stored}, acknowledged {acked_samples} - refused {refused:.0f}, {inflight} unanswered"
 
 
 run("flood", body)

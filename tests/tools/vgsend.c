@@ -21,6 +21,7 @@
  * "none" when nothing came back within 3 s.  With VGSEND_SERVER_KEY (the collector's Z85
  * public key) and VGSEND_SECRET_KEY_FILE (an agent's 0600 key file from vigil keygen) in the
  * environment, the connection uses CURVE as that agent; without them it is plain TCP. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,18 @@
 #include "common/clock.h"
 #include "common/private_file.h"
 #include "proto/vigil.pb-c.h"
+
+/* Receive one [type][payload] message (flags: 0 or ZMQ_DONTWAIT) into the initialised
+ * type and payload; its type byte, or -1 when none was there. */
+static int
+s_recv_msg (void *sock, zmq_msg_t *type, zmq_msg_t *payload, int flags)
+{
+    if (zmq_msg_recv (type, sock, flags) < 0)
+        return -1;
+    if (zmq_msg_more (type))
+        zmq_msg_recv (payload, sock, 0);
+    return zmq_msg_size (type) ? *(uint8_t *) zmq_msg_data (type) : 0;
+}
 
 static int
 s_reply (void *sock)
@@ -42,10 +55,7 @@ s_reply (void *sock)
     zmq_msg_t type, payload;
     zmq_msg_init (&type);
     zmq_msg_init (&payload);
-    zmq_msg_recv (&type, sock, 0);
-    if (zmq_msg_more (&type))
-        zmq_msg_recv (&payload, sock, 0);
-    uint8_t t = zmq_msg_size (&type) ? *(uint8_t *) zmq_msg_data (&type) : 0;
+    int t = s_recv_msg (sock, &type, &payload, 0);
     if (t == VIGIL__MSG_TYPE__MSG_TYPE_ACK) {
         Vigil__Ack *a = vigil__ack__unpack (NULL, zmq_msg_size (&payload), zmq_msg_data (&payload));
         if (a) {
@@ -190,6 +200,55 @@ s_flood_batch (const char *agent, uint64_t epoch, uint64_t seq, int fixed, int f
     return rc > 0 ? 0 : -1;
 }
 
+/* The flood's window: seqs [base, next) are in flight. */
+typedef struct {
+    uint64_t epoch, base, next, per_batch;
+    uint64_t sent, acked, acked_samples, retries, rejected;
+} s_flood_t;
+
+/* Take the answers waiting (for up to timeout_ms): OK and REJECTED move the window on, a
+ * RETRY sends the window again at once (or, draining, gives the rest up). */
+static void
+s_flood_take (void *sock, s_flood_t *f, int timeout_ms, bool draining)
+{
+    zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (&it, 1, timeout_ms) <= 0)
+        return;
+    for (;;) {
+        zmq_msg_t type, payload;
+        zmq_msg_init (&type);
+        zmq_msg_init (&payload);
+        int t = s_recv_msg (sock, &type, &payload, ZMQ_DONTWAIT);
+        Vigil__Ack *a = t == VIGIL__MSG_TYPE__MSG_TYPE_ACK
+                            ? vigil__ack__unpack (NULL, zmq_msg_size (&payload), zmq_msg_data (&payload))
+                            : NULL;
+        if (a && a->epoch == f->epoch && a->seq >= f->base) {
+            if (a->status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !a->duplicate) {
+                f->acked++;
+                f->acked_samples += f->per_batch;
+            }
+            if (a->status == VIGIL__ACK_STATUS__ACK_STATUS_REJECTED)
+                f->rejected++;
+            if (a->status != VIGIL__ACK_STATUS__ACK_STATUS_RETRY)
+                f->base = a->seq + 1;
+            else if (draining)
+                f->base = f->next;
+            else {
+                f->retries++;
+                f->next = f->base; /* no backoff: resend at once */
+            }
+            if (f->next < f->base)
+                f->next = f->base;
+        }
+        if (a)
+            vigil__ack__free_unpacked (a, NULL);
+        zmq_msg_close (&type);
+        zmq_msg_close (&payload);
+        if (t < 0)
+            return;
+    }
+}
+
 /* vgsend ENDPOINT flood ... (see the header). */
 static int
 s_flood (void *sock, const char *agent, uint64_t epoch, double seconds, int fixed, int fresh, int per, int window)
@@ -209,66 +268,26 @@ s_flood (void *sock, const char *agent, uint64_t epoch, double seconds, int fixe
     zmq_send (sock, hb, hn, 0);
     int64_t t0 = vg_clock_now_ms () - 3600000, start = vg_clock_mono_ms (), end = start + (int64_t) (seconds * 1000);
     int64_t next_report = start + 1000;
-    uint64_t base = 1, next = 1, sent = 0, acked = 0, acked_samples = 0, retries = 0, rejected = 0;
-    uint64_t per_batch = (uint64_t) (fixed + fresh) * (uint64_t) per;
+    s_flood_t f = { .epoch = epoch, .base = 1, .next = 1, .per_batch = (uint64_t) (fixed + fresh) * (uint64_t) per };
     while (vg_clock_mono_ms () < end) {
-        while (next < base + (uint64_t) window) {
-            size_t slot = (size_t) (next % (uint64_t) window);
-            if (ring_seq[slot] != next) {
-                if (s_flood_batch (agent, epoch, next, fixed, fresh, per, t0, &ring[slot]) < 0)
+        while (f.next < f.base + (uint64_t) window) {
+            size_t slot = (size_t) (f.next % (uint64_t) window);
+            if (ring_seq[slot] != f.next) {
+                if (s_flood_batch (agent, epoch, f.next, fixed, fresh, per, t0, &ring[slot]) < 0)
                     return 1;
-                ring_seq[slot] = next;
+                ring_seq[slot] = f.next;
             }
             t = VIGIL__MSG_TYPE__MSG_TYPE_BATCH;
             if (zmq_send (sock, &t, 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
                 break;
             zmq_send (sock, ring[slot].data, ring[slot].len, 0);
-            sent++;
-            next++;
+            f.sent++;
+            f.next++;
         }
-        zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&it, 1, 100) <= 0)
-            continue;
-        for (;;) {
-            zmq_msg_t type, payload;
-            zmq_msg_init (&type);
-            zmq_msg_init (&payload);
-            if (zmq_msg_recv (&type, sock, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close (&type);
-                zmq_msg_close (&payload);
-                break;
-            }
-            if (zmq_msg_more (&type))
-                zmq_msg_recv (&payload, sock, 0);
-            uint8_t mt = zmq_msg_size (&type) ? *(uint8_t *) zmq_msg_data (&type) : 0;
-            Vigil__Ack *a = mt == VIGIL__MSG_TYPE__MSG_TYPE_ACK
-                                ? vigil__ack__unpack (NULL, zmq_msg_size (&payload), zmq_msg_data (&payload))
-                                : NULL;
-            if (a && a->epoch == epoch && a->seq >= base) {
-                if (a->status == VIGIL__ACK_STATUS__ACK_STATUS_OK) {
-                    if (!a->duplicate) {
-                        acked++;
-                        acked_samples += per_batch;
-                    }
-                    base = a->seq + 1;
-                } else if (a->status == VIGIL__ACK_STATUS__ACK_STATUS_REJECTED) {
-                    rejected++;
-                    base = a->seq + 1;
-                } else {
-                    retries++;
-                    next = base; /* no backoff: resend at once */
-                }
-                if (next < base)
-                    next = base;
-            }
-            if (a)
-                vigil__ack__free_unpacked (a, NULL);
-            zmq_msg_close (&type);
-            zmq_msg_close (&payload);
-        }
+        s_flood_take (sock, &f, 100, false);
         if (vg_clock_mono_ms () >= next_report) {
-            printf ("progress sent=%llu acked=%llu retries=%llu\n", (unsigned long long) sent, (unsigned long long) acked,
-                    (unsigned long long) retries);
+            printf ("progress sent=%llu acked=%llu retries=%llu\n", (unsigned long long) f.sent,
+                    (unsigned long long) f.acked, (unsigned long long) f.retries);
             fflush (stdout);
             next_report += 1000;
         }
@@ -276,32 +295,11 @@ s_flood (void *sock, const char *agent, uint64_t epoch, double seconds, int fixe
     /* What is still in flight may be acknowledged after this: wait for it (bounded), so
      * acked counts every batch the collector stored. */
     int64_t drain_end = vg_clock_mono_ms () + 5000;
-    while (base < next && vg_clock_mono_ms () < drain_end) {
-        zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&it, 1, 100) <= 0)
-            continue;
-        zmq_msg_t type, payload;
-        zmq_msg_init (&type);
-        zmq_msg_init (&payload);
-        zmq_msg_recv (&type, sock, 0);
-        if (zmq_msg_more (&type))
-            zmq_msg_recv (&payload, sock, 0);
-        Vigil__Ack *a = vigil__ack__unpack (NULL, zmq_msg_size (&payload), zmq_msg_data (&payload));
-        if (a && a->epoch == epoch && a->seq >= base) {
-            if (a->status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !a->duplicate) {
-                acked++;
-                acked_samples += per_batch;
-            }
-            base = a->status == VIGIL__ACK_STATUS__ACK_STATUS_RETRY ? next : a->seq + 1;
-        }
-        if (a)
-            vigil__ack__free_unpacked (a, NULL);
-        zmq_msg_close (&type);
-        zmq_msg_close (&payload);
-    }
-    printf ("flood sent=%llu acked=%llu acked_samples=%llu retries=%llu rejected=%llu\n", (unsigned long long) sent,
-            (unsigned long long) acked, (unsigned long long) acked_samples, (unsigned long long) retries,
-            (unsigned long long) rejected);
+    while (f.base < f.next && vg_clock_mono_ms () < drain_end)
+        s_flood_take (sock, &f, 100, true);
+    printf ("flood sent=%llu acked=%llu acked_samples=%llu retries=%llu rejected=%llu inflight=%llu\n",
+            (unsigned long long) f.sent, (unsigned long long) f.acked, (unsigned long long) f.acked_samples,
+            (unsigned long long) f.retries, (unsigned long long) f.rejected, (unsigned long long) (f.next - f.base));
     for (int i = 0; i < window; i++)
         vg_buf_free (&ring[i]);
     free (ring);
