@@ -394,7 +394,8 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
                                        .samples_per_s = cfg->agent_samples_per_s,
                                        .burst_s = (double) cfg->agent_burst_ms / 1000.0,
                                        .max_agents = cfg->nagents + 64 },
-                           .receive_queue = (int) cfg->receive_queue };
+                           .receive_queue = (int) cfg->receive_queue,
+                           .group_bytes = (size_t) cfg->group_bytes };
     c->server = vg_server_new (&vc, c->store, c->ingest, err, errlen);
     if (!c->server)
         goto fail;

@@ -75,6 +75,9 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("limits.receive_queue", VG_CFG_UINT, vg_collector_cfg_t, receive_queue, 1, 100000, "32",
                 "messages queued per agent connection before TCP pushes back (each at most 2 x "
                 "ingest.max_batch_bytes)"),
+    VG_CFG_OPT ("limits.group_bytes", VG_CFG_SIZE, vg_collector_cfg_t, group_bytes, 1 << 20, 1 << 30, "64MiB",
+                "batch bytes held for one group commit at most (received and inflated); reaching it commits the "
+                "group early"),
     VG_CFG_OPT ("limits.detect_queue_bytes", VG_CFG_SIZE, vg_collector_cfg_t, detect_queue_bytes, 1 << 20, 1e12,
                 "256MiB", "batch bytes waiting for the detect stage at most; beyond it new batches are answered "
                 "RETRY until it catches up"),

@@ -45,6 +45,7 @@ typedef struct {
     int64_t agent_burst_ms;
     uint64_t agent_series;        /* series one agent may create (0 = no limit) */
     uint64_t receive_queue;       /* ZeroMQ messages per connection */
+    uint64_t group_bytes;         /* batch bytes per group commit */
     uint64_t detect_queue_bytes;  /* detect stage backlog ceiling */
     vg_agent_entry_t *agents;
     size_t nagents;

@@ -30,6 +30,7 @@
 
 #define MAX_IDENTITY 256
 #define S_STORE_PROBE_MS 1000
+#define S_PLAIN_KEEP ((size_t) 1 << 20) /* a pending slot keeps an inflate buffer up to this size */
 
 typedef struct {
     uint8_t identity[MAX_IDENTITY];
@@ -56,6 +57,7 @@ struct vg_server {
     vg_store_txn_t *txn;
     s_pending_t *pending;
     int npending;
+    size_t pending_bytes;     /* held by the group: received and inflated batches */
     vg_server_commit_fn on_commit;
     void *on_commit_ctx;
     vg_server_tick_fn on_tick;
@@ -84,6 +86,8 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
     srv->cfg = *cfg;
     if (srv->cfg.max_group <= 0)
         srv->cfg.max_group = 64;
+    if (srv->cfg.group_bytes == 0)
+        srv->cfg.group_bytes = (size_t) 64 << 20;
     srv->store = store;
     srv->ingest = ingest;
     srv->rl_bad = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
@@ -414,8 +418,11 @@ s_flush_group (vg_server_t *srv)
         if (srv->pending[i].has_batch)
             zmq_msg_close (&srv->pending[i].batch);
         srv->pending[i].has_batch = false;
+        if (srv->pending[i].plain.cap > S_PLAIN_KEEP)
+            vg_buf_free (&srv->pending[i].plain); /* one big batch does not pin its size per slot */
     }
     srv->npending = 0;
+    srv->pending_bytes = 0;
 }
 
 /* Answer the batch data[0..len) RETRY unread when the backlog gate is closed or its agent
@@ -551,8 +558,9 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         p->has_batch = true;
     }
 queued:
+    srv->pending_bytes += (p->has_batch ? zmq_msg_size (&p->batch) : 0) + (p->use_plain ? p->plain.len : 0);
     srv->npending++;
-    if (srv->npending == srv->cfg.max_group)
+    if (srv->npending == srv->cfg.max_group || srv->pending_bytes >= srv->cfg.group_bytes)
         s_flush_group (srv);
 }
 

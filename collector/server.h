@@ -32,6 +32,7 @@ typedef struct {
     size_t nagent_keys;             /* curve_secret_key */
     vg_agent_limits_cfg_t limits;   /* per-agent batches/s and samples/s (zeros: no limit) */
     int receive_queue;              /* messages queued per connection before TCP pushes back (0 = 32) */
+    size_t group_bytes;             /* a group is committed once its batches hold this much (0 = 64 MiB) */
 } vg_server_cfg_t;
 
 typedef struct {
