@@ -27,6 +27,7 @@ typedef struct {
     vg_agent_limit_stats_t st;
     s_bucket_t batches, samples;
     int64_t last_ms;      /* of the last refill */
+    int64_t hold_until;   /* the agent was told to wait until then */
 } s_agent_t;
 
 struct vg_agent_limits {
@@ -152,12 +153,26 @@ vg_agent_limits_admit (vg_agent_limits_t *al, const char *agent_id, int64_t now_
     int64_t wait = wb > ws ? wb : ws;
     if (wait > 0) {
         a->st.throttled++;
+        a->hold_until = now_ms + wait;
         return wait;
     }
     if (a->batches.rate > 0)
         a->batches.tokens -= 1;
     a->st.admitted++;
     return 0;
+}
+
+int64_t
+vg_agent_limits_held (vg_agent_limits_t *al, const char *agent_id, int64_t now_ms)
+{
+    uint32_t idx;
+    if (!vg_u64map_get (&al->by_id, s_hash (agent_id), &idx) || strcmp (al->agents[idx].st.agent_id, agent_id) != 0)
+        return 0;
+    s_agent_t *a = &al->agents[idx];
+    if (now_ms >= a->hold_until)
+        return 0;
+    a->st.throttled++;
+    return a->hold_until - now_ms;
 }
 
 void

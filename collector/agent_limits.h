@@ -6,7 +6,9 @@
  * from the batch's count (a bucket may go into debt; the agent then waits until it is
  * repaid), so nothing is counted per sample.  Invariant: at most cfg.max_agents agents are
  * tracked; any further agent id shares one overflow record (id "-"), so the table cannot
- * grow without bound whatever ids arrive.  One thread (the server loop); no locks. */
+ * grow without bound whatever ids arrive.  An agent told to wait is held for that long:
+ * batches it sends meanwhile are ignored without being read (vg_agent_limits_held), so a
+ * client that does not back off costs the collector little more than receiving them.  One thread (the server loop); no locks. */
 #ifndef VG_AGENT_LIMITS_H
 #define VG_AGENT_LIMITS_H
 
@@ -41,6 +43,12 @@ void vg_agent_limits_destroy (vg_agent_limits_t **self_p);
  * token taken), or the milliseconds until it may send again (> 0: the batch is to be
  * answered RETRY; counted as throttled), or -VG_ENOMEM (admitted, not tracked). */
 int64_t vg_agent_limits_admit (vg_agent_limits_t *al, const char *agent_id, int64_t now_ms);
+
+/* Is agent_id inside the back-off it was last told (the wait an admit returned)?  Returns
+ * the milliseconds left (> 0: the batch is to be ignored, unanswered, and is counted as
+ * throttled: the agent resends everything from its first unacknowledged batch after the
+ * RETRY it got) or 0.  Never adds a record, so it may be asked before a batch is read. */
+int64_t vg_agent_limits_held (vg_agent_limits_t *al, const char *agent_id, int64_t now_ms);
 
 /* Charge the samples of an ingested batch of agent_id (and the samples refused for new
  * series over the agent's series ceiling: counted, not charged). */

@@ -426,9 +426,10 @@ s_flush_group (vg_server_t *srv)
 }
 
 /* Answer the batch data[0..len) RETRY unread when the backlog gate is closed or its agent
- * is over its rate: returns true when so (p is filled; the caller queues it), false to
- * read it (*res's agent_id is then set when it could be peeked).  -VG_EPROTO when not even
- * its sequence number can be read (the caller rejects it). */
+ * is over its rate: returns 1 when so (p is filled; the caller queues it), 2 when the agent
+ * is still inside the back-off it was told (ignore the batch: no answer), 0 to read it
+ * (*res's agent_id is then set when it could be peeked).  -VG_EPROTO when not even its
+ * sequence number can be read (the caller rejects it). */
 static int
 s_admit (vg_server_t *srv, s_pending_t *p, const uint8_t *data, size_t len, vg_ingest_result_t *res)
 {
@@ -438,6 +439,10 @@ s_admit (vg_server_t *srv, s_pending_t *p, const uint8_t *data, size_t len, vg_i
             res->agent_id[0] = '\0';
         if (!res->agent_id[0])
             return 0; /* ingest rejects it */
+        if (vg_agent_limits_held (srv->limits, res->agent_id, vg_clock_mono_ms ()) > 0) {
+            srv->stats.throttled++;
+            return 2;
+        }
     }
     int64_t wait = why ? 0 : vg_agent_limits_admit (srv->limits, res->agent_id, vg_clock_mono_ms ());
     if (!why && wait <= 0)
@@ -473,6 +478,11 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
     const uint8_t *data = zmq_msg_data (payload);
     size_t len = zmq_msg_size (payload);
     int rc;
+    if (user_id && vg_agent_limits_held (srv->limits, user_id, vg_clock_mono_ms ()) > 0) {
+        /* The key's agent was told to back off and has not: ignored before it is even inflated. */
+        srv->stats.throttled++;
+        return;
+    }
     if (vg_is_zstd (data, len)) {
         /* Compressed batch: inflate (bounded by the batch size limit) before validation. */
         rc = vg_zstd_decompress (data, len, srv->cfg.max_batch_bytes, &p->plain);
@@ -521,6 +531,8 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         srv->stats.bad_batches++;
         goto rejected;
     }
+    if (rc == 2)
+        return;
     if (rc > 0)
         goto queued;
     rc = vg_ingest_batch (srv->ingest, data, len, vg_clock_now_ms (), srv->txn, &res);

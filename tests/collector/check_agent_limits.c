@@ -1,5 +1,5 @@
 /* check_agent_limits.c - per-agent token buckets: a burst is admitted, then the agent waits
- * for the refill (with the wait returned), sample debt delays the next batch, agents do not
+ * for the refill (with the wait returned, and is held that long), sample debt delays the next batch, agents do not
  * share buckets, a zero rate is no limit, and the table stops growing at max_agents. */
 #include <check.h>
 #include <stdio.h>
@@ -28,6 +28,12 @@ START_TEST (batch_rate_burst_then_refill)
     int64_t wait = vg_agent_limits_admit (al, "a1", t);
     ck_assert_int_gt (wait, 0);
     ck_assert_int_le (wait, 101); /* one token at 10/s */
+    /* told to wait, the agent is held that long: what it sends meanwhile is ignored (and
+     * counted); an agent never seen is not held */
+    ck_assert_int_eq (vg_agent_limits_held (al, "a1", t), wait);
+    ck_assert_int_eq (vg_agent_limits_held (al, "a1", t + wait - 1), 1);
+    ck_assert_int_eq (vg_agent_limits_held (al, "a1", t + wait), 0);
+    ck_assert_int_eq (vg_agent_limits_held (al, "nobody", t), 0);
     /* another agent has its own bucket */
     ck_assert_int_eq (vg_agent_limits_admit (al, "a2", t), 0);
     /* after the wait one more batch goes through, and not two */
@@ -43,7 +49,7 @@ START_TEST (batch_rate_burst_then_refill)
     const vg_agent_limit_stats_t *a1 = s_find (al, "a1");
     ck_assert_ptr_nonnull (a1);
     ck_assert_uint_eq (a1->admitted, 11 + (uint64_t) admitted);
-    ck_assert_uint_gt (a1->throttled, 1000);
+    ck_assert_uint_gt (a1->throttled, 1000 + 2);
     vg_agent_limit_stats_t tot;
     vg_agent_limits_totals (al, &tot);
     ck_assert_uint_eq (tot.admitted, a1->admitted + 1);

@@ -8,8 +8,9 @@
  *                                              FIXED series that repeat and NEW series never
  *                                              seen before, PER samples each (device flood/x1),
  *                                              WINDOW unacknowledged at most, in sequence; a
- *                                              RETRY is ignored (resent at once from the first
- *                                              unacknowledged: a hostile agent).  Prints
+ *                                              RETRY's wait is ignored (resent at once from the
+ *                                              first unacknowledged, and so after 100 ms without
+ *                                              an answer: a hostile agent).  Prints
  *                                              "flood sent=N acked=N acked_samples=N retries=N
  *                                              rejected=N" and, every second, "progress ...".
  *   vgsend make-batch AGENT EPOCH SEQ OUT [DEV] write a valid batch (3 series, 10 samples each)
@@ -207,13 +208,19 @@ typedef struct {
 } s_flood_t;
 
 /* Take the answers waiting (for up to timeout_ms): OK and REJECTED move the window on, a
- * RETRY sends the window again at once (or, draining, gives the rest up). */
+ * RETRY sends the window again at once (or, draining, gives the rest up), and so does
+ * silence (a collector that ignores us is not waited for). */
 static void
 s_flood_take (void *sock, s_flood_t *f, int timeout_ms, bool draining)
 {
     zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
-    if (zmq_poll (&it, 1, timeout_ms) <= 0)
+    if (zmq_poll (&it, 1, timeout_ms) <= 0) {
+        if (!draining && f->next > f->base) {
+            f->retries++;
+            f->next = f->base;
+        }
         return;
+    }
     for (;;) {
         zmq_msg_t type, payload;
         zmq_msg_init (&type);
