@@ -13,7 +13,8 @@ fleet (catch-up at full speed, then realtime).  The collector runs with per-agen
     flooder's acknowledged samples minus those refused for the series ceiling;
   * the collector's peak RSS (VmHWM) stays under RSS_CEILING_MIB.
 VG_FLOOD_NO_LIMITS=1 runs the same flood with every limit off and only prints the figures
-(the "without limits" rows of docs/RELIABILITY.md); VG_FLOOD_SECONDS sets its length."""
+(the "without limits" rows of docs/RELIABILITY.md); VG_FLOOD_SECONDS sets its length and
+VG_FLOOD_DETECT=1 runs the detectors (detectors/rules.yaml) too."""
 import json
 import os
 import re
@@ -30,6 +31,7 @@ SAMPLES_PER_S = 40000
 SERIES_CEILING = 5000
 RSS_CEILING_MIB = 320
 NO_LIMITS = os.environ.get("VG_FLOOD_NO_LIMITS") == "1"
+DETECT = os.environ.get("VG_FLOOD_DETECT") == "1"
 
 
 def proc_status(pid, field):
@@ -61,8 +63,10 @@ def body(h):
     else:
         limits = (f"limits:\n  agent_batches_per_s: {BATCHES_PER_S}\n  agent_samples_per_s: {SAMPLES_PER_S}\n"
                   f"  agent_burst: 1s\n  agent_series: {SERIES_CEILING}\n  receive_queue: 16\n")
+    detect = (f"detect:\n  enabled: true\n  rules: {os.path.join(h.a.source, 'detectors', 'rules.yaml')}\n"
+              if DETECT else "")
     cfg, port, mport = h.collector_config(agents=("sim1", "flood"), ingest="  max_batch_bytes: 4MiB\n",
-                                          extra=f"\n{limits}")
+                                          extra=f"\n{limits}{detect}")
     coll = h.collector("collector", cfg)
     wait_for(lambda: h.metrics(mport), 30, "collector metrics endpoint")
 
