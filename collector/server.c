@@ -279,9 +279,9 @@ static bool
 s_agent_matches_key (vg_server_t *srv, const char *user_id, const char *agent_id)
 {
     if (!srv->zap)
-        return 1;
+        return true;
     if (user_id && !strcmp (user_id, agent_id))
-        return 1;
+        return true;
     srv->stats.wrong_agent++;
     return false;
 }

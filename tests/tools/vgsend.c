@@ -208,9 +208,10 @@ typedef struct {
 } s_flood_t;
 
 /* Take the answers waiting (for up to timeout_ms): OK and REJECTED move the window on, a
- * RETRY sends the window again at once (or, draining, gives the rest up), and so does
- * silence (a collector that ignores us is not waited for). */
-static void
+ * RETRY sends the window again at once, and so does silence (a collector that ignores us
+ * is not waited for); draining, nothing is sent again.  Every first OK of a seq counts as
+ * acknowledged, whatever the window did meanwhile.  Returns the answers taken. */
+static int
 s_flood_take (void *sock, s_flood_t *f, int timeout_ms, bool draining)
 {
     zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
@@ -219,9 +220,9 @@ s_flood_take (void *sock, s_flood_t *f, int timeout_ms, bool draining)
             f->retries++;
             f->next = f->base;
         }
-        return;
+        return 0;
     }
-    for (;;) {
+    for (int n = 0;; n++) {
         zmq_msg_t type, payload;
         zmq_msg_init (&type);
         zmq_msg_init (&payload);
@@ -229,18 +230,16 @@ s_flood_take (void *sock, s_flood_t *f, int timeout_ms, bool draining)
         Vigil__Ack *a = t == VIGIL__MSG_TYPE__MSG_TYPE_ACK
                             ? vigil__ack__unpack (NULL, zmq_msg_size (&payload), zmq_msg_data (&payload))
                             : NULL;
+        if (a && a->epoch == f->epoch && a->status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !a->duplicate) {
+            f->acked++; /* stored now, and only now: a seq is never stored twice */
+            f->acked_samples += f->per_batch;
+        }
         if (a && a->epoch == f->epoch && a->seq >= f->base) {
-            if (a->status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !a->duplicate) {
-                f->acked++;
-                f->acked_samples += f->per_batch;
-            }
             if (a->status == VIGIL__ACK_STATUS__ACK_STATUS_REJECTED)
                 f->rejected++;
             if (a->status != VIGIL__ACK_STATUS__ACK_STATUS_RETRY)
                 f->base = a->seq + 1;
-            else if (draining)
-                f->base = f->next;
-            else {
+            else if (!draining) {
                 f->retries++;
                 f->next = f->base; /* no backoff: resend at once */
             }
@@ -252,7 +251,7 @@ s_flood_take (void *sock, s_flood_t *f, int timeout_ms, bool draining)
         zmq_msg_close (&type);
         zmq_msg_close (&payload);
         if (t < 0)
-            return;
+            return n;
     }
 }
 
@@ -299,14 +298,16 @@ s_flood (void *sock, const char *agent, uint64_t epoch, double seconds, int fixe
             next_report += 1000;
         }
     }
-    /* What is still in flight may be acknowledged after this: wait for it (bounded), so
-     * acked counts every batch the collector stored. */
-    int64_t drain_end = vg_clock_mono_ms () + 5000;
-    while (f.base < f.next && vg_clock_mono_ms () < drain_end)
-        s_flood_take (sock, &f, 100, true);
-    printf ("flood sent=%llu acked=%llu acked_samples=%llu retries=%llu rejected=%llu inflight=%llu\n",
+    /* What is still in flight may be acknowledged after this: take answers until the
+     * collector has been silent for 2 s (bounded), so acked counts every batch it stored;
+     * inflight=1 says the bound was hit first. */
+    int64_t drain_end = vg_clock_mono_ms () + 20000, quiet_since = vg_clock_mono_ms ();
+    while (vg_clock_mono_ms () - quiet_since < 2000 && vg_clock_mono_ms () < drain_end)
+        if (s_flood_take (sock, &f, 100, true) > 0)
+            quiet_since = vg_clock_mono_ms ();
+    printf ("flood sent=%llu acked=%llu acked_samples=%llu retries=%llu rejected=%llu inflight=%d\n",
             (unsigned long long) f.sent, (unsigned long long) f.acked, (unsigned long long) f.acked_samples,
-            (unsigned long long) f.retries, (unsigned long long) f.rejected, (unsigned long long) (f.next - f.base));
+            (unsigned long long) f.retries, (unsigned long long) f.rejected, vg_clock_mono_ms () >= drain_end);
     for (int i = 0; i < window; i++)
         vg_buf_free (&ring[i]);
     free (ring);
