@@ -101,7 +101,7 @@ def body(h):
     if AGENT:
         fsim = (f"  - type: sim\n    seed: 5\n    sites: 100\n    start: {iso(start_ms - 3600000)}\n"
                 f"    interval: 1s\n    speed: max\n")
-        flood = h.agent("flood", h.agent_config("flood", [port], fsim, extra="batch:\n  max_samples: 5000\n"))
+        flood = h.agent("flood", h.agent_config("flood", [port], fsim, extra="batch:\n  max_samples: 20000\n"))
         end_at = time.monotonic() + FLOOD_S
     else:
         flood = subprocess.Popen([os.path.join(h.bin, "vgsend"), f"tcp://127.0.0.1:{port}", "flood", "flood", "77",
