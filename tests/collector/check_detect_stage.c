@@ -531,6 +531,7 @@ START_TEST (threaded_with_hooks)
     vg_detect_stage_on_committed (st, h_commit, &h);
     vg_detect_stage_poll_hook (st, h_poll, &h);
     ck_assert_int_eq (vg_detect_stage_submit (st, (const uint8_t *) "x", 1), -VG_EIO); /* not started */
+    ck_assert_uint_eq (vg_detect_stage_queued_bytes (st), 0);
     ck_assert_int_eq (vg_detect_stage_start (st), 0);
     ck_assert_int_eq (vg_detect_stage_start (st), -VG_EINVAL);
     vg_buf_t bufs[20];
@@ -557,6 +558,7 @@ START_TEST (threaded_with_hooks)
     vg_detect_stage_stats (st, &s);
     ck_assert_uint_eq (s.batches, 20);
     ck_assert_uint_eq (s.queued, 0);
+    ck_assert_uint_eq (s.queued_bytes, 0); /* every submitted byte was processed (the memory ceiling's measure) */
     ck_assert_uint_eq (s.saves, 1);
     ck_assert_uint_gt (s.save_bytes, 0);
     /* One login Create per device (later logins of the device extend its open episode,

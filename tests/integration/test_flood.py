@@ -26,7 +26,7 @@ import time
 
 from vgtest import free_port, iso, run, wait_for
 
-FLOOD_S = int(os.environ.get("VG_FLOOD_SECONDS", "30"))
+FLOOD_S = int(os.environ.get("VG_FLOOD_SECONDS", "20"))
 LATENCY_S = 5.0
 BATCHES_PER_S = 20
 SAMPLES_PER_S = 40000
