@@ -4,11 +4,10 @@
 
 #include <stdlib.h>
 
-#define S_N(t) (sizeof (t) / sizeof (t)[0])
-#define S_CORE(fam, type, labels, field, repr) { fam, type, labels, NULL, offsetof (vg_metrics_core_t, field), repr }
-#define S_DET(fam, type, labels, field, repr) { fam, type, labels, NULL, offsetof (vg_detect_stage_stats_t, field), repr }
-#define S_AGT(fam, type, labels, field) { fam, type, labels, NULL, offsetof (vg_agent_limit_stats_t, field), VG_METRIC_U64 }
-#define S_KAF(fam, type, labels, sfx, field, repr) { fam, type, labels, sfx, offsetof (vg_alerter_stats_t, field), repr }
+#define S_CORE(fam, type, labels, field, repr) VG_METRIC_ROW (vg_metrics_core_t, fam, type, labels, NULL, field, repr)
+#define S_DET(fam, type, labels, field, repr) VG_METRIC_ROW (vg_detect_stage_stats_t, fam, type, labels, NULL, field, repr)
+#define S_AGT(fam, type, labels, field) VG_METRIC_ROW (vg_agent_limit_stats_t, fam, type, labels, NULL, field, VG_METRIC_U64)
+#define S_KAF(fam, type, labels, sfx, field, repr) VG_METRIC_ROW (vg_alerter_stats_t, fam, type, labels, sfx, field, repr)
 
 static const vg_metric_t s_core[] = {
     S_CORE ("vigil_batches_total", "counter", "result=\"accepted\"", ingest.batches, VG_METRIC_U64),
@@ -95,6 +94,8 @@ static const vg_metric_t s_kafka[] = {
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"staged\"", NULL, staged, VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"produced\"", NULL, produced, VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"resent\"", NULL, resent, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"already_delivered\"", NULL, already_delivered,
+           VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"delivered\"", NULL, delivered, VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"not_staged\"", NULL, render_errors, VG_METRIC_U64),
     S_KAF ("vigil_kafka_errors_total", "counter", "kind=\"delivery\"", NULL, delivery_errors, VG_METRIC_U64),
@@ -133,7 +134,7 @@ s_render_agents (vg_metric_out_t *out, const vg_agent_limits_t *al)
         k++;
     }
     if (inst && labels)
-        vg_metrics_render_each (out, s_agent, S_N (s_agent), inst, k);
+        vg_metrics_render_each (out, s_agent, VG_METRICS_N (s_agent), inst, k);
     else
         out->truncated = 1;
     free (inst);
@@ -144,14 +145,13 @@ size_t
 vg_metrics_collector (vg_metric_out_t *out, const vg_metrics_core_t *core, const vg_detect_stage_stats_t *detect,
                       const vg_alerter_stats_t *kafka)
 {
-    if (out->size == 0)
+    if (!vg_metrics_begin (out))
         return 0;
-    out->buf[out->len < out->size ? out->len : out->size - 1] = '\0';
-    vg_metrics_render (out, s_core, S_N (s_core), core);
+    vg_metrics_render (out, s_core, VG_METRICS_N (s_core), core);
     s_render_agents (out, core->limits);
     if (detect)
-        vg_metrics_render (out, s_detect, S_N (s_detect), detect);
+        vg_metrics_render (out, s_detect, VG_METRICS_N (s_detect), detect);
     if (kafka)
-        vg_metrics_render (out, s_kafka, S_N (s_kafka), kafka);
+        vg_metrics_render (out, s_kafka, VG_METRICS_N (s_kafka), kafka);
     return out->len;
 }
