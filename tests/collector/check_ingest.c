@@ -1057,16 +1057,22 @@ START_TEST (limits_enforced)
 }
 END_TEST
 
+/* Replace the fixture's ingest with one over cfg (same store). */
+static void
+s_reopen (const vg_ingest_cfg_t *cfg)
+{
+    vg_ingest_destroy (&s_in);
+    s_in = s_new_ingest (cfg);
+}
+
 /* ingest.max_samples bounds a batch's samples in total (a batch of long constant series
  * packs millions of samples in a few bytes each: the decode scratch would be the bomb). */
 START_TEST (batch_samples_limit)
 {
-    vg_ingest_destroy (&s_in);
     vg_ingest_cfg_t c = s_cfg ();
     c.max_samples = 50;
-    s_in = s_new_ingest (&c);
+    s_reopen (&c);
     vg_buf_t b = VG_BUF_INIT;
-    vg_ingest_result_t res;
     s_spec_t sp = s_spec ("a1", 1);
     sp.nseries = 6; /* 60 samples */
     s_build (&sp, &b);
@@ -1074,6 +1080,7 @@ START_TEST (batch_samples_limit)
     sp = s_spec ("a1", 2);
     sp.nseries = 5;
     s_build (&sp, &b);
+    vg_ingest_result_t res;
     ck_assert_int_eq (s_feed (&b, &res), 0);
     ck_assert_uint_eq (res.samples, 50);
     vg_buf_free (&b);
@@ -1084,10 +1091,9 @@ END_TEST
  * known series go on, another agent is not affected, and the count survives a restart. */
 START_TEST (agent_series_ceiling)
 {
-    vg_ingest_destroy (&s_in);
     vg_ingest_cfg_t c = s_cfg ();
     c.max_agent_series = 5;
-    s_in = s_new_ingest (&c);
+    s_reopen (&c);
     vg_buf_t b = VG_BUF_INIT;
     vg_ingest_result_t res;
     s_spec_t sp = s_spec ("a1", 1); /* 3 series x 10 samples */
@@ -1112,8 +1118,7 @@ START_TEST (agent_series_ceiling)
     ck_assert_uint_eq (res.samples, 30);
     ck_assert_uint_eq (res.series_refused, 0);
     /* after a restart the agent's series are counted from the store */
-    vg_ingest_destroy (&s_in);
-    s_in = s_new_ingest (&c);
+    s_reopen (&c);
     sp = s_spec ("a1", 3);
     sp.nseries = 8;
     s_build (&sp, &b);
