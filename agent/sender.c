@@ -225,7 +225,9 @@ s_on_ack (vg_sender_t *s, const uint8_t *p, size_t len, int64_t now)
             /* Temporary trouble at the collector: resend from the first unacknowledged. */
             s->stats.retries++;
             s->sent_upto = 0;
-            s->retry_after_ms = now + 200;
+            /* The collector may say how long (over its rate limit, behind): honoured up to 10 s. */
+            s->retry_after_ms = now + (a->retry_after_ms > 200 ? (a->retry_after_ms < 10000 ? a->retry_after_ms : 10000)
+                                                                : 200);
             vg_log_rl (&s->rl, VG_LOG_WARN, "sender", "collector asked to retry batch %llu: %s",
                        (unsigned long long) a->seq, a->reason ? a->reason : "");
             /* The collector waits for batches that are no longer here (another collector

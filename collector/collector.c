@@ -38,6 +38,7 @@ struct vg_collector {
     vg_collector_load_fn load;
     void *load_ctx;
     vg_collector_cfg_t *reloaded; /* the configuration acl and keys point into after a reload */
+    char backlog_why[160];       /* the backlog gate's answer (s_detect_backlog) */
 };
 
 /* Detect-stage hooks (stage thread): the outbox record joins the alert's write batch, the
@@ -88,7 +89,8 @@ s_publish_metrics (void *ctx)
         return;
     vg_metrics_core_t core = { .ingest = *vg_ingest_stats (c->ingest),
                                .server = *vg_server_stats (c->server),
-                               .series = vg_ingest_series_count (c->ingest) };
+                               .series = vg_ingest_series_count (c->ingest),
+                               .limits = vg_server_limits (c->server) };
     core.batches_rejected = core.ingest.rejected + core.server.bad_batches;
     vg_store_property (c->store, VG_CF_SAMPLES, "rocksdb.total-sst-files-size", &core.sample_sst_bytes);
     vg_detect_stage_stats_t d;
@@ -97,7 +99,7 @@ s_publish_metrics (void *ctx)
         vg_detect_stage_stats (c->detect, &d);
     if (c->alerter)
         vg_alerter_stats (c->alerter, &k);
-    char buf[16384];
+    char buf[65536];
     vg_metric_out_t out = { buf, sizeof buf, 0, 0 };
     size_t n = vg_metrics_collector (&out, &core, c->detect ? &d : NULL, c->alerter ? &k : NULL);
     vg_metrics_publish (c->http, buf, n);
@@ -264,6 +266,21 @@ s_start_alerter (vg_collector_t *c, char *err, size_t errlen)
     return 0;
 }
 
+/* The server's backlog gate: closed while the detect stage holds more than
+ * limits.detect_queue_bytes of batches (server thread). */
+static const char *
+s_detect_backlog (void *ctx)
+{
+    vg_collector_t *c = ctx;
+    uint64_t q = vg_detect_stage_queued_bytes (c->detect);
+    if (q <= c->cfg->detect_queue_bytes)
+        return NULL;
+    snprintf (c->backlog_why, sizeof c->backlog_why,
+              "detect stage behind: %llu bytes queued, over limits.detect_queue_bytes %llu", (unsigned long long) q,
+              (unsigned long long) c->cfg->detect_queue_bytes);
+    return c->backlog_why;
+}
+
 /* The detect stage (and the alerter when Kafka is on), started and fed by the server. */
 static int
 s_start_detect (vg_collector_t *c, const vg_ingest_cfg_t *ic, char *err, size_t errlen)
@@ -287,6 +304,7 @@ s_start_detect (vg_collector_t *c, const vg_ingest_cfg_t *ic, char *err, size_t 
         return -1;
     }
     vg_server_on_commit (c->server, vg_detect_stage_commit_fn, c->detect);
+    vg_server_on_backlog (c->server, s_detect_backlog, c);
     vg_log (VG_LOG_INFO, "collector", "detectors on, rules %s", cfg->detect_rules);
     return 0;
 }
@@ -351,6 +369,8 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
                            .max_series = (uint32_t) cfg->max_series,
                            .max_events = (uint32_t) cfg->max_events,
                            .max_series_samples = (uint32_t) cfg->max_series_samples,
+                           .max_agent_series = (uint32_t) cfg->agent_series,
+                           .max_samples = (uint32_t) cfg->max_samples,
                            .allow_unknown_agents = cfg->allow_unknown_agents,
                            .agents = c->acl,
                            .nagents = cfg->nagents };
@@ -369,7 +389,13 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
                            .curve_public_key = cfg->curve_public_key,
                            .max_batch_bytes = cfg->max_batch_bytes,
                            .agent_keys = c->keys,
-                           .nagent_keys = cfg->nagents };
+                           .nagent_keys = cfg->nagents,
+                           .limits = { .batches_per_s = cfg->agent_batches_per_s,
+                                       .samples_per_s = cfg->agent_samples_per_s,
+                                       .burst_s = (double) cfg->agent_burst_ms / 1000.0,
+                                       .max_agents = cfg->nagents + 64 },
+                           .receive_queue = (int) cfg->receive_queue,
+                           .group_bytes = (size_t) cfg->group_bytes };
     c->server = vg_server_new (&vc, c->store, c->ingest, err, errlen);
     if (!c->server)
         goto fail;

@@ -57,10 +57,34 @@ static const vg_cfg_opt_t s_opts[] = {
                 "events per batch"),
     VG_CFG_OPT ("ingest.max_series_samples", VG_CFG_UINT, vg_collector_cfg_t, max_series_samples, 1, 1 << 20,
                 "1048576", "samples per series per batch"),
+    VG_CFG_OPT ("ingest.max_samples", VG_CFG_UINT, vg_collector_cfg_t, max_samples, 1, 1 << 26, "1048576",
+                "samples per batch (the agent's batch.max_samples is at most 1048576); bounds ingest's decode "
+                "memory (17 bytes per sample)"),
     VG_CFG_OPT ("ingest.group_commit", VG_CFG_UINT, vg_collector_cfg_t, max_group, 1, 4096, "64",
                 "batches committed together with one fsync"),
     VG_CFG_OPT ("ingest.allow_unknown_agents", VG_CFG_BOOL, vg_collector_cfg_t, allow_unknown_agents, 0, 0, "false",
                 "accept agents not listed under agents (development only)"),
+    VG_CFG_OPT ("limits.agent_batches_per_s", VG_CFG_DOUBLE, vg_collector_cfg_t, agent_batches_per_s, 0, 1e6, "1000",
+                "batches per second one agent may send (sustained; token bucket); over it the agent is answered "
+                "RETRY and backs off (0 = no limit)"),
+    VG_CFG_OPT ("limits.agent_samples_per_s", VG_CFG_DOUBLE, vg_collector_cfg_t, agent_samples_per_s, 0, 1e9,
+                "10000000", "samples per second one agent may send (sustained; charged per batch after it is read); "
+                "over it the agent is answered RETRY and backs off (0 = no limit)"),
+    VG_CFG_OPT ("limits.agent_burst", VG_CFG_DURATION, vg_collector_cfg_t, agent_burst_ms, 100, 3600000, "2s",
+                "depth of the two token buckets, in time at their rate (a burst above the rate this long is admitted)"),
+    VG_CFG_OPT ("limits.agent_series", VG_CFG_UINT, vg_collector_cfg_t, agent_series, 0, 1u << 31, "1000000",
+                "series one agent may create; samples of further new series are refused and counted (its known "
+                "series go on) (0 = no limit)"),
+    VG_CFG_OPT ("limits.receive_queue", VG_CFG_UINT, vg_collector_cfg_t, receive_queue, 1, 100000, "32",
+                "messages queued per agent connection before TCP pushes back (each at most 2 x "
+                "ingest.max_batch_bytes)"),
+    VG_CFG_OPT ("limits.group_bytes", VG_CFG_SIZE, vg_collector_cfg_t, group_bytes, 1 << 20, 1 << 30, "64MiB",
+                "batch bytes held for one group commit at most (received and inflated); reaching it commits the "
+                "group early"),
+    VG_CFG_OPT ("limits.detect_queue_bytes", VG_CFG_SIZE, vg_collector_cfg_t, detect_queue_bytes, 1 << 20,
+                1099511627776.0,
+                "256MiB", "batch bytes waiting for the detect stage at most; beyond it new batches are answered "
+                "RETRY until it catches up"),
     VG_CFG_LIST_OPT ("agents", vg_collector_cfg_t, agents, nagents, &s_agent_table, 0, 100000, "[]",
                      "agents allowed to send, and the devices each may report"),
     VG_CFG_SECRET_OPT ("curve.secret_key", vg_collector_cfg_t, curve_secret_key, 0,

@@ -37,8 +37,16 @@ typedef struct {
     uint64_t max_series;
     uint64_t max_events;
     uint64_t max_series_samples;
+    uint64_t max_samples;         /* per batch */
     uint64_t max_group;
     bool allow_unknown_agents;
+    double agent_batches_per_s;   /* per-agent token buckets (0 = no limit) */
+    double agent_samples_per_s;
+    int64_t agent_burst_ms;
+    uint64_t agent_series;        /* series one agent may create (0 = no limit) */
+    uint64_t receive_queue;       /* ZeroMQ messages per connection */
+    uint64_t group_bytes;         /* batch bytes per group commit */
+    uint64_t detect_queue_bytes;  /* detect stage backlog ceiling */
     vg_agent_entry_t *agents;
     size_t nagents;
     char *curve_secret_key;

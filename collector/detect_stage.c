@@ -72,6 +72,7 @@ struct vg_detect_stage {
     int final_rc;
     atomic_int dead;
     atomic_uint_least64_t submitted;
+    atomic_uint_least64_t queued_bytes; /* submitted and not processed */
     /* counters: owned by the stage thread, mirrored for readers */
     vg_detect_stage_stats_t st;
     atomic_uint_least64_t mirror[S_NSTATS];
@@ -112,6 +113,13 @@ vg_detect_stage_stats (const vg_detect_stage_t *st, vg_detect_stage_stats_t *out
     memcpy (out, tmp, sizeof tmp);
     uint64_t sub = atomic_load_explicit (&((vg_detect_stage_t *) st)->submitted, memory_order_relaxed);
     out->queued = sub > out->batches + out->bad_batches ? sub - out->batches - out->bad_batches : 0;
+    out->queued_bytes = vg_detect_stage_queued_bytes (st);
+}
+
+uint64_t
+vg_detect_stage_queued_bytes (const vg_detect_stage_t *st)
+{
+    return atomic_load_explicit (&((vg_detect_stage_t *) st)->queued_bytes, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -650,6 +658,7 @@ s_run (void *arg)
                 int64_t t0;
                 memcpy (&t0, p, 8);
                 s_batch (st, p + 8, n - 8);
+                atomic_fetch_sub_explicit (&st->queued_bytes, n - 8, memory_order_relaxed);
                 int64_t lag = vg_clock_mono_ms () - t0;
                 st->st.lag_ms = lag;
                 if (lag > st->st.lag_max_ms)
@@ -696,6 +705,7 @@ vg_detect_stage_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t len)
     memcpy (zmq_msg_data (&m), &t0, 8);
     memcpy ((uint8_t *) zmq_msg_data (&m) + 8, batch, len);
     atomic_fetch_add_explicit (&st->submitted, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit (&st->queued_bytes, len, memory_order_relaxed);
     for (;;) {
         if (zmq_msg_send (&m, st->tx, 0) >= 0)
             return 0;
@@ -704,6 +714,7 @@ vg_detect_stage_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t len)
     }
     zmq_msg_close (&m);
     atomic_fetch_sub_explicit (&st->submitted, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit (&st->queued_bytes, len, memory_order_relaxed);
     return -VG_EIO;
 }
 

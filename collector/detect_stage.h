@@ -48,6 +48,7 @@ typedef struct {
     uint64_t commits, commit_errors, alerts_lost;
     uint64_t saves, save_errors, save_bytes;
     uint64_t queued;          /* batches submitted but not processed yet */
+    uint64_t queued_bytes;    /* their bytes (vg_detect_stage_queued_bytes) */
     int64_t lag_ms, lag_max_ms; /* submit -> processed, latest and max */
     int64_t event_time_ms;    /* engine time (newest data time of any source) */
     uint64_t late;            /* samples older than their stream's released time (skipped) */
@@ -91,6 +92,9 @@ int vg_detect_stage_start (vg_detect_stage_t *st);
 /* Queue one batch (copied).  Call from one thread only (the server thread); blocks while
  * the queue is full.  Returns 0, or -VG_EIO if the stage is not running. */
 int vg_detect_stage_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t len);
+/* Bytes of the batches submitted and not processed yet (a memory ceiling's measure; the
+ * server refuses new batches while it is over limits.detect_queue_bytes).  Any thread. */
+uint64_t vg_detect_stage_queued_bytes (const vg_detect_stage_t *st);
 /* A vg_server_commit_fn: submits each batch; ctx is the stage. */
 void vg_detect_stage_commit_fn (void *ctx, const uint8_t *const *batches, const size_t *lens, int n);
 

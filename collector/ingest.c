@@ -65,6 +65,7 @@ typedef struct {
     uint32_t index;            /* position of the series in the batch */
     size_t kept;               /* samples inside the window */
     bool is_new;
+    bool refused;              /* a new series over the agent's series ceiling: not stored */
     bool single_bucket;
     uint32_t bucket;
 } s_plan_t;
@@ -81,6 +82,7 @@ struct vg_ingest {
     size_t nseries, series_cap;
     vg_u64map_t series_map;    /* sid -> index */
     vg_u64map_t batch_new;     /* sids first seen in the current batch */
+    vg_u64map_t agent_series;  /* hash(agent id) -> series it created (for max_agent_series) */
     vg_samples_t scratch;      /* decoded samples of the current batch */
     uint8_t *keep;             /* per sample: inside the accepted window (scratch.cap entries) */
     s_plan_t *plans;
@@ -134,6 +136,15 @@ s_series_free_all (vg_ingest_t *in)
     }
     in->nseries = 0;
     vg_u64map_clear (&in->series_map);
+    vg_u64map_clear (&in->agent_series);
+}
+
+/* Series created by the agent whose id hashes to h. */
+static uint32_t
+s_agent_series (const vg_ingest_t *in, uint64_t h)
+{
+    uint32_t n = 0;
+    return vg_u64map_get (&in->agent_series, h, &n) ? n : 0;
 }
 
 static s_series_t *
@@ -191,6 +202,11 @@ s_load_series (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
     s_series_t *s = s_series_add (in, sid, m->kind);
     if (!s)
         return -VG_ENOMEM;
+    if (m->agent_id && m->agent_id[0]) {
+        uint64_t h = s_id_hash (m->agent_id);
+        if (vg_u64map_put (&in->agent_series, h, s_agent_series (in, h) + 1) < 0)
+            return -VG_ENOMEM;
+    }
     if (m->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
         s->meta = m; /* kept: the state names */
         *meta_p = NULL;
@@ -293,6 +309,7 @@ vg_ingest_destroy (vg_ingest_t **self_p)
     free (in->series);
     vg_u64map_free (&in->series_map);
     vg_u64map_free (&in->batch_new);
+    vg_u64map_free (&in->agent_series);
     vg_samples_free (&in->scratch);
     free (in->keep);
     free (in->plans);
@@ -602,6 +619,9 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
     int vrc = vg_batch_validate (b, &lim, &total, why, sizeof why);
     if (vrc < 0)
         return s_reject (in, res, vrc, "%s", why);
+    if (in->cfg.max_samples && total > in->cfg.max_samples)
+        return s_reject (in, res, -VG_ETOOBIG, "%zu samples in the batch (ingest.max_samples %u)", total,
+                         in->cfg.max_samples);
     for (size_t i = 0; agent && i < b->n_devices; i++)
         if (!s_acl_allows (agent->acl, b->devices[i]->id))
             return s_reject (in, res, -VG_EPROTO, "agent '%s' may not report device '%s'", b->agent_id,
@@ -627,6 +647,11 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
     int64_t bms = vg_store_bucket_ms (in->store);
     size_t off = 0;
     vg_u64map_clear (&in->batch_new);
+    uint64_t agent_h = s_id_hash (b->agent_id);
+    uint32_t series_room = in->cfg.max_agent_series ? in->cfg.max_agent_series : UINT32_MAX;
+    uint32_t had = s_agent_series (in, agent_h);
+    series_room = had < series_room ? series_room - had : 0;
+    uint32_t nrefused = 0;
     for (size_t i = 0; i < b->n_series; i++) {
         const Vigil__Series *s = b->series[i];
         s_plan_t *pl = &in->plans[i];
@@ -650,6 +675,13 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
         uint32_t first = 0;
         bool seen = !known && vg_u64map_get (&in->batch_new, pl->sid, &first);
         pl->is_new = !known && !seen;
+        /* Over the agent's series ceiling: not stored (counted); not remembered as new either,
+         * so its other occurrences in the batch are refused the same way. */
+        pl->refused = !known && !seen && series_room == 0;
+        if (pl->refused)
+            pl->is_new = false;
+        else if (pl->is_new)
+            series_room--;
         if (pl->is_new && vg_u64map_put (&in->batch_new, pl->sid, 1u + (uint32_t) s->kind) < 0)
             return s_reject (in, res, -VG_ENOMEM, "out of memory");
         int was = known ? known->kind : seen ? (int) first - 1 : (int) s->kind;
@@ -658,7 +690,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
         for (size_t j = 0; j < n; j++) {
             int64_t t = in->scratch.ts[off + j];
             double v = vg_num_to_double (in->scratch.num[off + j], pl->type);
-            bool ok = t >= lo && t <= hi;
+            bool ok = t >= lo && t <= hi && !pl->refused;
             if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE &&
                 !(v >= 0 && v < (double) s->n_state_names && v == floor (v)))
                 return s_reject (in, res, -VG_EPROTO, "series %zu: state value out of range", i);
@@ -667,6 +699,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
             if (ok && vg_store_bucket (t, bms) != pl->bucket)
                 pl->single_bucket = false;
         }
+        nrefused += pl->refused ? (uint32_t) n : 0;
         off += n;
     }
 
@@ -683,12 +716,14 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
         s_plan_t *pl = in->order[i];
         const Vigil__Series *s = b->series[pl->index];
         dropped += (uint32_t) (pl->n - pl->kept);
+        if (pl->refused)
+            continue;
         s_series_t *ser = s_series_find (in, pl->sid);
         Vigil__SeriesMeta *fresh = NULL;
         if (!ser) {
             fresh = s_meta_for (in, b, s, attrs, attr_ptrs);
             ser = fresh ? s_series_add (in, pl->sid, s->kind) : NULL;
-            if (!ser)
+            if (!ser || vg_u64map_put (&in->agent_series, agent_h, s_agent_series (in, agent_h) + 1) < 0)
                 goto oom;
             in->stats.series_new++;
         }
@@ -733,11 +768,17 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
         goto oom;
     res->samples = stored;
     res->samples_rejected = dropped;
-    if (dropped)
+    res->series_refused = nrefused;
+    if (nrefused)
+        snprintf (res->reason, sizeof res->reason,
+                  "%u samples of new series refused: agent at its series ceiling (limits.agent_series %u)", nrefused,
+                  in->cfg.max_agent_series);
+    else if (dropped)
         snprintf (res->reason, sizeof res->reason, "%u samples/events outside the accepted time window", dropped);
     in->stats.batches++;
     in->stats.samples += stored;
     in->stats.samples_rejected += dropped;
+    in->stats.series_refused += nrefused;
     in->stats.events += events;
     in->stats.bytes += len;
     return 0;

@@ -36,6 +36,8 @@ typedef struct {
     bool allow_unknown_agents;   /* accept agents not listed (development only) */
     const vg_agent_acl_t *agents;
     size_t nagents;
+    uint32_t max_agent_series;   /* series one agent may create (by the series' first agent); 0 = no limit */
+    uint32_t max_samples;        /* samples per batch (bounds the decode scratch: 17 bytes each); 0 = no limit */
 } vg_ingest_cfg_t;
 
 typedef struct {
@@ -48,6 +50,7 @@ typedef struct {
     uint64_t samples_rejected; /* dropped from valid batches (timestamps outside the window) */
     uint64_t events;
     uint64_t series_new;
+    uint64_t series_refused;   /* samples of new series refused: their agent is at max_agent_series */
     uint64_t bytes;
 } vg_ingest_stats_t;
 
@@ -57,6 +60,7 @@ typedef struct {
     uint64_t seq;
     uint32_t samples;
     uint32_t samples_rejected;
+    uint32_t series_refused;   /* of samples_rejected: samples of new series over max_agent_series */
     uint64_t expected_seq;     /* VG_INGEST_GAP: the seq this collector takes next */
     char reason[200];          /* why rejected (or why samples were dropped) */
 } vg_ingest_result_t;

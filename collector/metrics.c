@@ -2,8 +2,11 @@
  * The metric names are part of the interface (dashboards, tests): rename nothing lightly. */
 #include "collector/metrics.h"
 
+#include <stdlib.h>
+
 #define S_CORE(fam, type, labels, field, repr) VG_METRIC_ROW (vg_metrics_core_t, fam, type, labels, NULL, field, repr)
 #define S_DET(fam, type, labels, field, repr) VG_METRIC_ROW (vg_detect_stage_stats_t, fam, type, labels, NULL, field, repr)
+#define S_AGT(fam, type, labels, field) VG_METRIC_ROW (vg_agent_limit_stats_t, fam, type, labels, NULL, field, VG_METRIC_U64)
 #define S_KAF(fam, type, labels, sfx, field, repr) VG_METRIC_ROW (vg_alerter_stats_t, fam, type, labels, sfx, field, repr)
 
 static const vg_metric_t s_core[] = {
@@ -12,9 +15,12 @@ static const vg_metric_t s_core[] = {
     S_CORE ("vigil_batches_total", "counter", "result=\"rejected\"", batches_rejected, VG_METRIC_U64),
     S_CORE ("vigil_batches_total", "counter", "result=\"out_of_order\"", ingest.gaps, VG_METRIC_U64),
     S_CORE ("vigil_batches_total", "counter", "result=\"deferred\"", server.deferred, VG_METRIC_U64),
+    S_CORE ("vigil_batches_total", "counter", "result=\"throttled\"", server.throttled, VG_METRIC_U64),
+    S_CORE ("vigil_batches_total", "counter", "result=\"backlog\"", server.backlog_deferred, VG_METRIC_U64),
     S_CORE ("vigil_agent_resumes_total", "counter", NULL, ingest.resumes, VG_METRIC_U64),
     S_CORE ("vigil_samples_total", "counter", "result=\"stored\"", ingest.samples, VG_METRIC_U64),
     S_CORE ("vigil_samples_total", "counter", "result=\"rejected\"", ingest.samples_rejected, VG_METRIC_U64),
+    S_CORE ("vigil_series_refused_samples_total", "counter", NULL, ingest.series_refused, VG_METRIC_U64),
     S_CORE ("vigil_events_total", "counter", NULL, ingest.events, VG_METRIC_U64),
     S_CORE ("vigil_ingest_bytes_total", "counter", NULL, ingest.bytes, VG_METRIC_U64),
     S_CORE ("vigil_series", "gauge", NULL, series, VG_METRIC_SIZE),
@@ -52,6 +58,7 @@ static const vg_metric_t s_detect[] = {
     S_DET ("vigil_detect_state_saves_total", "counter", "result=\"error\"", save_errors, VG_METRIC_U64),
     S_DET ("vigil_detect_state_bytes", "gauge", NULL, save_bytes, VG_METRIC_U64),
     S_DET ("vigil_detect_queue_batches", "gauge", NULL, queued, VG_METRIC_U64),
+    S_DET ("vigil_detect_queue_bytes", "gauge", NULL, queued_bytes, VG_METRIC_U64),
     S_DET ("vigil_detect_lag_seconds", "gauge", NULL, lag_ms, VG_METRIC_I64_MS),
     S_DET ("vigil_detect_lag_seconds_max", "gauge", NULL, lag_max_ms, VG_METRIC_I64_MS),
     S_DET ("vigil_detect_seconds_total", "counter", NULL, process_us_total, VG_METRIC_I64_US),
@@ -73,6 +80,14 @@ static const vg_metric_t s_detect[] = {
     S_DET ("vigil_detect_rules", "gauge", NULL, rules, VG_METRIC_U64),
     S_DET ("vigil_detect_rule_reloads_total", "counter", "result=\"ok\"", reloads, VG_METRIC_U64),
     S_DET ("vigil_detect_rule_reloads_total", "counter", "result=\"error\"", reload_errors, VG_METRIC_U64),
+};
+
+/* Per agent (label agent="ID"), for the agents that sent anything. */
+static const vg_metric_t s_agent[] = {
+    S_AGT ("vigil_agent_batches_total", "counter", "result=\"admitted\"", admitted),
+    S_AGT ("vigil_agent_batches_total", "counter", "result=\"throttled\"", throttled),
+    S_AGT ("vigil_agent_samples_total", "counter", NULL, samples),
+    S_AGT ("vigil_agent_series_refused_samples_total", "counter", NULL, series_refused),
 };
 
 static const vg_metric_t s_kafka[] = {
@@ -99,6 +114,33 @@ static const vg_metric_t s_kafka[] = {
     S_KAF ("vigil_kafka_latency_seconds_max", "gauge", NULL, NULL, latency_max_us, VG_METRIC_U64_US),
 };
 
+#define S_LABEL_MAX (VG_MAX_ID_LEN * 2 + 16)
+
+/* The per-agent rows of every agent that sent a batch (heap: once per publication). */
+static void
+s_render_agents (vg_metric_out_t *out, const vg_agent_limits_t *al)
+{
+    size_t n = al ? vg_agent_limits_count (al) : 0, k = 0;
+    if (n == 0)
+        return;
+    vg_metric_instance_t *inst = malloc (n * sizeof *inst);
+    char *labels = malloc (n * S_LABEL_MAX);
+    for (size_t i = 0; inst && labels && i < n; i++) {
+        const vg_agent_limit_stats_t *a = vg_agent_limits_at (al, i);
+        if (a->admitted + a->throttled == 0 || vg_metrics_label (labels + k * S_LABEL_MAX, S_LABEL_MAX, "agent",
+                                                                 a->agent_id) < 0)
+            continue;
+        inst[k] = (vg_metric_instance_t){ a, labels + k * S_LABEL_MAX };
+        k++;
+    }
+    if (inst && labels)
+        vg_metrics_render_each (out, s_agent, VG_METRICS_N (s_agent), inst, k);
+    else
+        out->truncated = 1;
+    free (inst);
+    free (labels);
+}
+
 size_t
 vg_metrics_collector (vg_metric_out_t *out, const vg_metrics_core_t *core, const vg_detect_stage_stats_t *detect,
                       const vg_alerter_stats_t *kafka)
@@ -106,6 +148,7 @@ vg_metrics_collector (vg_metric_out_t *out, const vg_metrics_core_t *core, const
     if (!vg_metrics_begin (out))
         return 0;
     vg_metrics_render (out, s_core, VG_METRICS_N (s_core), core);
+    s_render_agents (out, core->limits);
     if (detect)
         vg_metrics_render (out, s_detect, VG_METRICS_N (s_detect), detect);
     if (kafka)

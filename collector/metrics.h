@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector/agent_limits.h"
 #include "collector/alerter.h"
 #include "collector/detect_stage.h"
 #include "collector/ingest.h"
@@ -19,6 +20,7 @@ typedef struct {
     uint64_t batches_rejected;  /* every batch answered REJECTED: ingest's and the server's own */
     size_t series;              /* series known to ingest */
     uint64_t sample_sst_bytes;  /* RocksDB SST bytes of the samples column family */
+    const vg_agent_limits_t *limits; /* per-agent admission rows (agent="ID"); NULL = none */
 } vg_metrics_core_t;
 
 /* The collector's exposition: core, then the detect stage and the alerter when present

@@ -9,7 +9,12 @@
  * agents keep the batches and resend) and rolls ingest's view back to what is durable.
  * From then on the store counts as not writable: batches are answered RETRY unread, and one
  * group per S_STORE_PROBE_MS is tried, which is how the server notices that RocksDB took
- * writes again (it recovers by itself once there is space: docs/RELIABILITY.md). */
+ * writes again (it recovers by itself once there is space: docs/RELIABILITY.md).
+ *
+ * Admission (docs/SECURITY.md, "Limits"): before a batch is read, the backlog gate (the
+ * detect stage's memory ceiling) and the agent's token buckets (agent_limits.h) may answer
+ * it RETRY unread, with a hint of how long to wait: the agent keeps it and slows down,
+ * other agents are not affected.  Per batch, never per sample. */
 #include "collector/server.h"
 
 #include <stdio.h>
@@ -25,6 +30,7 @@
 
 #define MAX_IDENTITY 256
 #define S_STORE_PROBE_MS 1000
+#define S_PLAIN_KEEP ((size_t) 1 << 20) /* a pending slot keeps an inflate buffer up to this size */
 
 typedef struct {
     uint8_t identity[MAX_IDENTITY];
@@ -33,6 +39,7 @@ typedef struct {
     uint64_t epoch, seq;
     bool duplicate;
     uint64_t expected_seq; /* RETRY of a gap: the seq expected next */
+    uint32_t retry_after_ms; /* RETRY: the agent should wait this long (0 = its own backoff) */
     char reason[200];
     zmq_msg_t batch;      /* kept until after the commit, for the commit callback */
     bool has_batch;
@@ -50,13 +57,17 @@ struct vg_server {
     vg_store_txn_t *txn;
     s_pending_t *pending;
     int npending;
+    size_t pending_bytes;     /* held by the group: received and inflated batches */
     vg_server_commit_fn on_commit;
     void *on_commit_ctx;
     vg_server_tick_fn on_tick;
     void *on_tick_ctx;
+    vg_server_backlog_fn on_backlog;
+    void *on_backlog_ctx;
+    vg_agent_limits_t *limits;
     int64_t next_tick_ms;
     vg_server_stats_t stats;
-    vg_ratelimit_t rl_bad, rl_reject, rl_store;
+    vg_ratelimit_t rl_bad, rl_reject, rl_store, rl_limit;
     int64_t next_retention_ms;
     /* Store not writable since store_down_ms (monotonic; 0 = writable): the last commit
      * failed with store_err.  No batch is read before store_probe_ms. */
@@ -75,23 +86,29 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
     srv->cfg = *cfg;
     if (srv->cfg.max_group <= 0)
         srv->cfg.max_group = 64;
+    if (srv->cfg.group_bytes == 0)
+        srv->cfg.group_bytes = (size_t) 64 << 20;
     srv->store = store;
     srv->ingest = ingest;
     srv->rl_bad = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
     srv->rl_reject = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
     srv->rl_store = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 1); /* an outage: a line per 10 s */
+    srv->rl_limit = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 2);  /* a flood: two lines per 10 s */
     srv->pending = calloc ((size_t) srv->cfg.max_group, sizeof *srv->pending);
     srv->txn = vg_store_txn_new (store);
+    srv->limits = vg_agent_limits_new (&cfg->limits);
     srv->ctx = zmq_ctx_new ();
-    if (!srv->pending || !srv->txn || !srv->ctx) {
+    if (!srv->pending || !srv->txn || !srv->limits || !srv->ctx) {
         snprintf (err, errlen, "out of memory");
         goto fail;
     }
     srv->router = zmq_socket (srv->ctx, ZMQ_ROUTER);
-    int zero = 0, one = 1, hwm = 1000;
-    /* Bound memory per message: a little above what ingest accepts, so moderately
-     * oversized batches are still seen (and counted) rather than silently dropped. */
-    int64_t maxmsg = 4 * (int64_t) 64 << 20;
+    int zero = 0, one = 1, hwm = cfg->receive_queue > 0 ? cfg->receive_queue : 32;
+    /* Bound memory per connection: at most hwm messages wait in its pipe (then libzmq stops
+     * reading the socket and TCP pushes back), each at most twice what ingest accepts (a
+     * zstd frame of that batch fits, and moderately oversized batches are still seen and
+     * counted rather than silently dropped; a bigger message closes the connection). */
+    int64_t maxmsg = cfg->max_batch_bytes ? 2 * (int64_t) cfg->max_batch_bytes + 4096 : 4 * (int64_t) 64 << 20;
     zmq_setsockopt (srv->router, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (srv->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt (srv->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -147,6 +164,7 @@ vg_server_destroy (vg_server_t **self_p)
     if (srv->ctx)
         zmq_ctx_term (srv->ctx);
     vg_store_txn_destroy (&srv->txn);
+    vg_agent_limits_destroy (&srv->limits);
     for (int i = 0; srv->pending && i < srv->cfg.max_group; i++)
         vg_buf_free (&srv->pending[i].plain);
     free (srv->pending);
@@ -166,6 +184,19 @@ vg_server_on_tick (vg_server_t *srv, vg_server_tick_fn fn, void *ctx)
 {
     srv->on_tick = fn;
     srv->on_tick_ctx = ctx;
+}
+
+void
+vg_server_on_backlog (vg_server_t *srv, vg_server_backlog_fn fn, void *ctx)
+{
+    srv->on_backlog = fn;
+    srv->on_backlog_ctx = ctx;
+}
+
+const vg_agent_limits_t *
+vg_server_limits (const vg_server_t *srv)
+{
+    return srv->limits;
 }
 
 int
@@ -232,6 +263,7 @@ s_send_ack (vg_server_t *srv, const s_pending_t *p)
     ack.status = p->status;
     ack.duplicate = p->duplicate;
     ack.expected_seq = p->expected_seq;
+    ack.retry_after_ms = p->retry_after_ms;
     ack.reason = (char *) p->reason;
     uint8_t buf[512];
     size_t n = vigil__ack__get_packed_size (&ack);
@@ -386,8 +418,51 @@ s_flush_group (vg_server_t *srv)
         if (srv->pending[i].has_batch)
             zmq_msg_close (&srv->pending[i].batch);
         srv->pending[i].has_batch = false;
+        if (srv->pending[i].plain.cap > S_PLAIN_KEEP)
+            vg_buf_free (&srv->pending[i].plain); /* one big batch does not pin its size per slot */
     }
     srv->npending = 0;
+    srv->pending_bytes = 0;
+}
+
+/* Answer the batch data[0..len) RETRY unread when the backlog gate is closed or its agent
+ * is over its rate: returns 1 when so (p is filled; the caller queues it), 2 when the agent
+ * is still inside the back-off it was told (ignore the batch: no answer), 0 to read it
+ * (*res's agent_id is then set when it could be peeked).  -VG_EPROTO when not even its
+ * sequence number can be read (the caller rejects it). */
+static int
+s_admit (vg_server_t *srv, s_pending_t *p, const uint8_t *data, size_t len, vg_ingest_result_t *res)
+{
+    const char *why = srv->on_backlog ? srv->on_backlog (srv->on_backlog_ctx) : NULL;
+    if (!why) {
+        if (!res->agent_id[0] && vg_zap_peek_agent_id (data, len, res->agent_id, sizeof res->agent_id) < 0)
+            res->agent_id[0] = '\0';
+        if (!res->agent_id[0])
+            return 0; /* ingest rejects it */
+        if (vg_agent_limits_held (srv->limits, res->agent_id, vg_clock_mono_ms ()) > 0) {
+            srv->stats.throttled++;
+            return 2;
+        }
+    }
+    int64_t wait = why ? 0 : vg_agent_limits_admit (srv->limits, res->agent_id, vg_clock_mono_ms ());
+    if (!why && wait <= 0)
+        return 0;
+    if (vg_zap_peek_seq (data, len, &p->epoch, &p->seq) < 0)
+        return -VG_EPROTO;
+    p->status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
+    if (why) {
+        srv->stats.backlog_deferred++;
+        p->retry_after_ms = 500;
+        snprintf (p->reason, sizeof p->reason, "%.190s", why);
+        vg_log_rl (&srv->rl_limit, VG_LOG_WARN, "server", "batches deferred (RETRY): %s", why);
+        return 1;
+    }
+    srv->stats.throttled++;
+    p->retry_after_ms = wait > 10000 ? 10000 : (uint32_t) wait;
+    snprintf (p->reason, sizeof p->reason, "agent over its rate limit (limits.agent_batches_per_s/samples_per_s)");
+    vg_log_rl (&srv->rl_limit, VG_LOG_WARN, "server", "agent '%s' over its rate limit: batch %llu answered RETRY "
+               "(back off %u ms)", res->agent_id, (unsigned long long) p->seq, p->retry_after_ms);
+    return 1;
 }
 
 static void
@@ -403,6 +478,11 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
     const uint8_t *data = zmq_msg_data (payload);
     size_t len = zmq_msg_size (payload);
     int rc;
+    if (user_id && vg_agent_limits_held (srv->limits, user_id, vg_clock_mono_ms ()) > 0) {
+        /* The key's agent was told to back off and has not: ignored before it is even inflated. */
+        srv->stats.throttled++;
+        return;
+    }
     if (vg_is_zstd (data, len)) {
         /* Compressed batch: inflate (bounded by the batch size limit) before validation. */
         rc = vg_zstd_decompress (data, len, srv->cfg.max_batch_bytes, &p->plain);
@@ -445,6 +525,16 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         srv->stats.deferred++;
         goto queued;
     }
+    rc = s_admit (srv, p, data, len, &res);
+    if (rc < 0) {
+        snprintf (res.reason, sizeof res.reason, "malformed batch");
+        srv->stats.bad_batches++;
+        goto rejected;
+    }
+    if (rc == 2)
+        return;
+    if (rc > 0)
+        goto queued;
     rc = vg_ingest_batch (srv->ingest, data, len, vg_clock_now_ms (), srv->txn, &res);
     p->epoch = res.epoch;
     p->seq = res.seq;
@@ -471,6 +561,7 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
                    res.agent_id[0] ? res.agent_id : "?", (unsigned long long) res.seq, res.reason);
     } else {
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_OK;
+        vg_agent_limits_charge (srv->limits, res.agent_id, res.samples + res.samples_rejected, res.series_refused);
         if (res.samples_rejected)
             vg_log_rl (&srv->rl_reject, VG_LOG_WARN, "server", "agent '%s' seq %llu: %s", res.agent_id,
                        (unsigned long long) res.seq, res.reason);
@@ -479,8 +570,9 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         p->has_batch = true;
     }
 queued:
+    srv->pending_bytes += (p->has_batch ? zmq_msg_size (&p->batch) : 0) + (p->use_plain ? p->plain.len : 0);
     srv->npending++;
-    if (srv->npending == srv->cfg.max_group)
+    if (srv->npending == srv->cfg.max_group || srv->pending_bytes >= srv->cfg.group_bytes)
         s_flush_group (srv);
 }
 

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "collector/agent_limits.h"
 #include "collector/ingest.h"
 #include "store/store.h"
 #include "collector/zap.h"
@@ -29,6 +30,9 @@ typedef struct {
     size_t max_batch_bytes;       /* bound on a decompressed batch */
     const vg_zap_key_t *agent_keys; /* CURVE allow list (borrowed during new); used only with */
     size_t nagent_keys;             /* curve_secret_key */
+    vg_agent_limits_cfg_t limits;   /* per-agent batches/s and samples/s (zeros: no limit) */
+    int receive_queue;              /* messages queued per connection before TCP pushes back (0 = 32) */
+    size_t group_bytes;             /* a group is committed once its batches hold this much (0 = 64 MiB) */
 } vg_server_cfg_t;
 
 typedef struct {
@@ -41,6 +45,8 @@ typedef struct {
     int64_t commit_us_total, commit_us_max;
     uint64_t store_writable;          /* 1, or 0 from a failed commit to the next good one */
     uint64_t deferred;                /* batches answered RETRY unread while the store was not writable */
+    uint64_t throttled;               /* batches answered RETRY unread: their agent was over its rate */
+    uint64_t backlog_deferred;        /* batches answered RETRY unread: the backlog gate was closed */
 } vg_server_stats_t;
 
 typedef struct vg_server vg_server_t;
@@ -57,6 +63,15 @@ int vg_server_run (vg_server_t *srv, volatile sig_atomic_t *stop);
 /* Called after every successful commit with the batches it made durable (for detectors). */
 typedef void (*vg_server_commit_fn) (void *ctx, const uint8_t *const *batches, const size_t *lens, int n);
 void vg_server_on_commit (vg_server_t *srv, vg_server_commit_fn fn, void *ctx);
+
+/* Asked before each batch is read: NULL to go on, or why the collector is too far behind
+ * to take more now (e.g. the detect stage's queue is over its memory ceiling); the batch
+ * is then answered RETRY unread and the agent resends it later.  Server thread. */
+typedef const char *(*vg_server_backlog_fn) (void *ctx);
+void vg_server_on_backlog (vg_server_t *srv, vg_server_backlog_fn fn, void *ctx);
+
+/* The per-agent admission counters (agent_limits.h); the server's thread only. */
+const vg_agent_limits_t *vg_server_limits (const vg_server_t *srv);
 
 /* Called from the loop about once a second (metrics publication, housekeeping). */
 typedef void (*vg_server_tick_fn) (void *ctx);

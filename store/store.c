@@ -86,6 +86,8 @@ s_set_err (char *err, size_t errlen, const char *what, char *rerr)
     free (rerr);
 }
 
+#define S_MEMTABLE_BUDGET ((size_t) 256 << 20)
+
 static rocksdb_options_t *
 s_cf_options (vg_store_t *s, vg_cf_t cf)
 {
@@ -130,6 +132,9 @@ vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen)
     rocksdb_options_set_create_missing_column_families (s->opts, cfg->mode == VG_STORE_RW);
     rocksdb_options_increase_parallelism (s->opts, 2);
     rocksdb_options_set_max_background_jobs (s->opts, 2);
+    /* A ceiling on the memtables of all column families together (the open chunks: merge
+     * operands not flushed yet): without it nine column families could hold 2 x 64 MiB each. */
+    rocksdb_options_set_db_write_buffer_size (s->opts, S_MEMTABLE_BUDGET);
     rocksdb_options_set_keep_log_file_num (s->opts, 3);
     rocksdb_options_set_max_open_files (s->opts, cfg->mode == VG_STORE_SECONDARY ? -1 : 512);
     /* A secondary instance replays the primary's MANIFEST edit by edit and opens the tables

@@ -52,7 +52,7 @@ setup (void)
     vg_store_cfg_t sc = { path, VG_STORE_RW, 7200000, false, 0 };
     s_store = vg_store_open (&sc, err, sizeof err);
     ck_assert_msg (s_store != NULL, "%s", err);
-    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, true, NULL, 0 };
+    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, true, NULL, 0, 0, 0 };
     s_ingest = vg_ingest_new (&ic, s_store, err, sizeof err);
     ck_assert_msg (s_ingest != NULL, "%s", err);
 }
@@ -527,6 +527,7 @@ START_TEST (threaded_with_hooks)
     vg_detect_stage_on_committed (st, h_commit, &h);
     vg_detect_stage_poll_hook (st, h_poll, &h);
     ck_assert_int_eq (vg_detect_stage_submit (st, (const uint8_t *) "x", 1), -VG_EIO); /* not started */
+    ck_assert_uint_eq (vg_detect_stage_queued_bytes (st), 0);
     ck_assert_int_eq (vg_detect_stage_start (st), 0);
     ck_assert_int_eq (vg_detect_stage_start (st), -VG_EINVAL);
     vg_buf_t bufs[20];
@@ -552,6 +553,7 @@ START_TEST (threaded_with_hooks)
     vg_detect_stage_stats_t s = s_stats (st);
     ck_assert_uint_eq (s.batches, 20);
     ck_assert_uint_eq (s.queued, 0);
+    ck_assert_uint_eq (s.queued_bytes, 0); /* every submitted byte was processed (the memory ceiling's measure) */
     ck_assert_uint_eq (s.saves, 1);
     ck_assert_uint_gt (s.save_bytes, 0);
     /* One login Create per device (later logins of the device extend its open episode,

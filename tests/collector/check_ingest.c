@@ -1057,6 +1057,79 @@ START_TEST (limits_enforced)
 }
 END_TEST
 
+/* Replace the fixture's ingest with one over cfg (same store). */
+static void
+s_reopen (const vg_ingest_cfg_t *cfg)
+{
+    vg_ingest_destroy (&s_in);
+    s_in = s_new_ingest (cfg);
+}
+
+/* ingest.max_samples bounds a batch's samples in total (a batch of long constant series
+ * packs millions of samples in a few bytes each: the decode scratch would be the bomb). */
+START_TEST (batch_samples_limit)
+{
+    vg_ingest_cfg_t c = s_cfg ();
+    c.max_samples = 50;
+    s_reopen (&c);
+    vg_buf_t b = VG_BUF_INIT;
+    s_spec_t sp = s_spec ("a1", 1);
+    sp.nseries = 6; /* 60 samples */
+    s_build (&sp, &b);
+    s_expect_reject (b.data, b.len, -VG_ETOOBIG, "ingest.max_samples 50");
+    sp = s_spec ("a1", 2);
+    sp.nseries = 5;
+    s_build (&sp, &b);
+    vg_ingest_result_t res;
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 50);
+    vg_buf_free (&b);
+}
+END_TEST
+
+/* limits.agent_series: an agent's new series beyond its ceiling are refused (counted), its
+ * known series go on, another agent is not affected, and the count survives a restart. */
+START_TEST (agent_series_ceiling)
+{
+    vg_ingest_cfg_t c = s_cfg ();
+    c.max_agent_series = 5;
+    s_reopen (&c);
+    vg_buf_t b = VG_BUF_INIT;
+    vg_ingest_result_t res;
+    s_spec_t sp = s_spec ("a1", 1); /* 3 series x 10 samples */
+    s_build (&sp, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 30);
+    sp = s_spec ("a1", 2);
+    sp.nseries = 8; /* m0..m2 known, m3 m4 fit, m5..m7 over */
+    s_build (&sp, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 50);
+    ck_assert_uint_eq (res.series_refused, 30);
+    ck_assert_uint_eq (res.samples_rejected, 30);
+    ck_assert_ptr_nonnull (strstr (res.reason, "series ceiling"));
+    ck_assert_uint_eq (vg_ingest_series_count (s_in), 5);
+    ck_assert_uint_eq (vg_ingest_stats (s_in)->series_refused, 30);
+    /* another agent has its own ceiling */
+    sp = s_spec ("a2", 1);
+    sp.device = "core/r9";
+    s_build (&sp, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 30);
+    ck_assert_uint_eq (res.series_refused, 0);
+    /* after a restart the agent's series are counted from the store */
+    s_reopen (&c);
+    sp = s_spec ("a1", 3);
+    sp.nseries = 8;
+    s_build (&sp, &b);
+    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 50);
+    ck_assert_uint_eq (res.series_refused, 30);
+    ck_assert_uint_eq (vg_ingest_series_count (s_in), 8);
+    vg_buf_free (&b);
+}
+END_TEST
+
 Suite *
 vg_ingest_suite (void)
 {
@@ -1070,7 +1143,7 @@ vg_ingest_suite (void)
     vg_test_tcase (s, "admit", admit, sizeof admit / sizeof admit[0], 60, setup, teardown);
     const TTest *hostile[] = {
         oversized_batch_refused, truncations_refused, random_bytes_refused, bit_flips_never_corrupt,
-        kind_change_refused, limits_enforced,
+        kind_change_refused, limits_enforced, agent_series_ceiling, batch_samples_limit,
     };
     TCase *tc = vg_test_tcase (s, "hostile", hostile, sizeof hostile / sizeof hostile[0], 120, setup,
                                teardown);

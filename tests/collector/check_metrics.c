@@ -67,9 +67,39 @@ START_TEST (optional_sections_and_truncation)
 }
 END_TEST
 
+/* Per-agent admission rows: labelled agent="ID" (escaped), only for agents that sent. */
+START_TEST (renders_agents)
+{
+    vg_agent_limits_cfg_t lc = { .batches_per_s = 1, .burst_s = 1 };
+    vg_agent_limits_t *al = vg_agent_limits_new (&lc);
+    ck_assert_ptr_nonnull (al);
+    ck_assert_int_eq (vg_agent_limits_admit (al, "a1", 0), 0);
+    ck_assert_int_gt (vg_agent_limits_admit (al, "a1", 0), 0);
+    ck_assert_int_eq (vg_agent_limits_admit (al, "we\"ird", 0), 0);
+    vg_agent_limits_charge (al, "a1", 30, 5);
+    vg_metrics_core_t core;
+    memset (&core, 0, sizeof core);
+    core.limits = al;
+    char buf[16384];
+    vg_metric_out_t out = { buf, sizeof buf, 0, 0 };
+    vg_metrics_collector (&out, &core, NULL, NULL);
+    static const char *const want[] = {
+        "vigil_agent_batches_total{agent=\"a1\",result=\"admitted\"} 1\n",
+        "vigil_agent_batches_total{agent=\"a1\",result=\"throttled\"} 1\n",
+        "vigil_agent_samples_total{agent=\"a1\"} 30\n",
+        "vigil_agent_series_refused_samples_total{agent=\"a1\"} 5\n",
+        "vigil_agent_batches_total{agent=\"we\\\"ird\",result=\"admitted\"} 1\n",
+    };
+    vg_test_assert_contains (buf, want, sizeof want / sizeof want[0], "agent metrics");
+    ck_assert_ptr_null (strstr (buf, "agent=\"-\"")); /* the overflow record sent nothing */
+    ck_assert_int_eq (vg_test_count (buf, "# TYPE vigil_agent_batches_total counter\n"), 1);
+    vg_agent_limits_destroy (&al);
+}
+END_TEST
+
 Suite *
 vg_metrics_suite (void)
 {
-    const TTest *tests[] = { renders_core_detect_and_kafka, optional_sections_and_truncation };
+    const TTest *tests[] = { renders_core_detect_and_kafka, optional_sections_and_truncation, renders_agents };
     return vg_test_suite ("metrics", "render", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -29,6 +29,7 @@
 static vg_test_server_t s_fx;
 static atomic_int s_commits;      /* on_commit calls */
 static atomic_int s_committed;    /* batches passed to on_commit */
+static atomic_int s_behind;       /* the backlog gate is closed while set */
 static void *s_ctx;
 
 static void
@@ -41,17 +42,26 @@ s_on_commit (void *ctx, const uint8_t *const *batches, const size_t *lens, int n
     atomic_fetch_add (&s_committed, n);
 }
 
+static const char *
+s_backlog (void *ctx)
+{
+    (void) ctx;
+    return atomic_load (&s_behind) ? "detect stage behind (test)" : NULL;
+}
+
 static void
 setup (void)
 {
     static const vg_agent_acl_t acl[] = { { "a1", NULL, 0 } };
-    vg_ingest_cfg_t ic = { 86400000LL, 3600000LL, 16 << 20, 1024, 1024, 65536, false, acl, 1 };
+    vg_ingest_cfg_t ic = { 86400000LL, 3600000LL, 16 << 20, 1024, 1024, 65536, false, acl, 1, 0, 0 };
     vg_server_cfg_t vc = { .collector_id = "c1", .max_group = 8, .retention_every_ms = 3600000,
                            .max_batch_bytes = 16 << 20 };
     vg_test_server_open (&s_fx, "server", 3600000, &ic, &vc);
     atomic_store (&s_commits, 0);
     atomic_store (&s_committed, 0);
+    atomic_store (&s_behind, 0);
     vg_server_on_commit (s_fx.srv, s_on_commit, NULL);
+    vg_server_on_backlog (s_fx.srv, s_backlog, NULL);
     vg_test_server_run (&s_fx);
     s_ctx = zmq_ctx_new ();
     ck_assert_ptr_nonnull (s_ctx);
@@ -115,6 +125,7 @@ typedef struct {
     uint64_t epoch, seq;
     bool duplicate;
     char reason[200];
+    uint32_t retry_after_ms;
 } s_ack_t;
 
 static s_ack_t
@@ -124,7 +135,7 @@ s_ack (void *d)
     ck_assert_int_eq (s_recv (d, &p), VIGIL__MSG_TYPE__MSG_TYPE_ACK);
     Vigil__Ack *a = vigil__ack__unpack (NULL, p.len, p.data);
     ck_assert_ptr_nonnull (a);
-    s_ack_t r = { a->status, a->epoch, a->seq, a->duplicate, "" };
+    s_ack_t r = { a->status, a->epoch, a->seq, a->duplicate, "", a->retry_after_ms };
     snprintf (r.reason, sizeof r.reason, "%s", a->reason ? a->reason : "");
     vigil__ack__free_unpacked (a, NULL);
     vg_buf_free (&p);
@@ -498,6 +509,74 @@ START_TEST (rejection_in_a_failed_commit_is_retried)
 }
 END_TEST
 
+/* limits.agent_batches_per_s: over its rate the agent is answered RETRY unread, with how long
+ * to wait; after that wait the batch goes in.  Nothing is stored for a throttled batch. */
+START_TEST (over_rate_gets_retry_with_hint)
+{
+    vg_test_server_close (&s_fx);
+    static const vg_agent_acl_t acl[] = { { "a1", NULL, 0 } };
+    vg_ingest_cfg_t ic = { 86400000LL, 3600000LL, 16 << 20, 1024, 1024, 65536, false, acl, 1, 0, 0 };
+    vg_server_cfg_t vc = { .collector_id = "c1", .max_group = 8, .retention_every_ms = 3600000,
+                           .max_batch_bytes = 16 << 20, .limits = { .batches_per_s = 4, .burst_s = 0.5 } };
+    vg_test_server_open (&s_fx, "server", 3600000, &ic, &vc);
+    vg_test_server_run (&s_fx);
+    void *d = s_first_batch (); /* one of the two tokens */
+    s_send_batch (d, 7, 2);
+    ck_assert_int_eq (s_ack (d).status, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    s_send_batch (d, 7, 3);
+    s_ack_t a = s_ack (d);
+    ck_assert_int_eq (a.status, VIGIL__ACK_STATUS__ACK_STATUS_RETRY);
+    ck_assert_uint_eq (a.seq, 3);
+    ck_assert_ptr_nonnull (strstr (a.reason, "rate limit"));
+    ck_assert_uint_gt (a.retry_after_ms, 0);
+    ck_assert_uint_le (a.retry_after_ms, 251); /* one token at 4/s */
+    ck_assert_uint_eq (s_stored_seq (), 2);
+    /* Resent after the hint, it is stored (a deadline, not a count, bounds the tries). */
+    int64_t deadline = vg_clock_mono_ms () + WAIT_MS;
+    do {
+        struct timespec ts = { 0, (long) a.retry_after_ms * 1000000L };
+        nanosleep (&ts, NULL);
+        s_send_batch (d, 7, 3);
+        a = s_ack (d);
+    } while (a.status == VIGIL__ACK_STATUS__ACK_STATUS_RETRY && vg_clock_mono_ms () < deadline);
+    ck_assert_int_eq (a.status, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    ck_assert_uint_eq (s_stored_seq (), 3);
+    zmq_close (d);
+    vg_test_server_stop (&s_fx);
+    ck_assert_uint_ge (vg_server_stats (s_fx.srv)->throttled, 1);
+    const vg_agent_limits_t *al = vg_server_limits (s_fx.srv);
+    vg_agent_limit_stats_t tot;
+    vg_agent_limits_totals (al, &tot);
+    ck_assert_uint_eq (tot.admitted, 3);
+    ck_assert_uint_eq (tot.throttled, vg_server_stats (s_fx.srv)->throttled);
+    ck_assert_uint_eq (tot.samples, 3 * 30);
+    ck_assert_uint_eq (vg_ingest_stats (s_fx.ingest)->batches, 3);
+}
+END_TEST
+
+/* The backlog gate (the detect stage over its memory ceiling): batches are answered RETRY
+ * unread until it opens again; heartbeats are still answered. */
+START_TEST (backlog_gate_defers)
+{
+    void *d = s_first_batch ();
+    atomic_store (&s_behind, 1);
+    s_send_batch (d, 7, 2);
+    s_ack_t a = s_ack (d);
+    ck_assert_int_eq (a.status, VIGIL__ACK_STATUS__ACK_STATUS_RETRY);
+    ck_assert_ptr_nonnull (strstr (a.reason, "detect stage behind"));
+    ck_assert_uint_gt (a.retry_after_ms, 0);
+    s_sync (d, "still-served");
+    ck_assert_uint_eq (s_stored_seq (), 1);
+    atomic_store (&s_behind, 0);
+    s_send_batch (d, 7, 2);
+    ck_assert_int_eq (s_ack (d).status, VIGIL__ACK_STATUS__ACK_STATUS_OK);
+    ck_assert_uint_eq (s_stored_seq (), 2);
+    zmq_close (d);
+    vg_test_server_stop (&s_fx);
+    ck_assert_uint_eq (vg_server_stats (s_fx.srv)->backlog_deferred, 1);
+}
+END_TEST
+
 START_TEST (listen_failure_reported)
 {
     char err[256];
@@ -513,7 +592,7 @@ vg_server_suite (void)
     const TTest *tests[] = {
         hello_welcome, ack_means_durable, gap_gets_retry, malformed_counted, heartbeat_echoed,
         listen_failure_reported, rejected_batch_does_not_wedge_the_stream, store_failure_not_acknowledged,
-        rejection_in_a_failed_commit_is_retried,
+        rejection_in_a_failed_commit_is_retried, over_rate_gets_retry_with_hint, backlog_gate_defers,
     };
     return vg_test_suite ("server", "server", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

@@ -159,9 +159,12 @@ s_open (void)
     ck_assert_int_eq (zmq_curve_keypair (s_a1_pub, s_a1_sec), 0);
     ck_assert_int_eq (zmq_curve_keypair (s_a2_pub, s_a2_sec), 0);
     static const vg_agent_acl_t acl[] = { { "a1", NULL, 0 }, { "a2", NULL, 0 } };
-    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, false, acl, 2 };
+    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, false, acl, 2, 0, 0 };
     vg_zap_key_t keys[] = { { "a1", s_a1_pub }, { "a2", s_a2_pub } };
-    vg_server_cfg_t vc = { NULL, "c", 8, 0, 3600000, s_srv_sec, s_srv_pub, 16 << 20, keys, 2 };
+    vg_server_cfg_t vc = { .listen = NULL, .collector_id = "c", .max_group = 8, .retention_every_ms = 3600000,
+                           .curve_secret_key = s_srv_sec,
+                           .curve_public_key = s_srv_pub, .max_batch_bytes = 16 << 20,
+                           .agent_keys = keys, .nagent_keys = 2 };
     vg_test_server_open (&s_fx, "zap", 7200000, &ic, &vc);
 }
 
@@ -305,15 +308,24 @@ START_TEST (bad_server_key)
     vg_zap_key_t keys[] = { { "a1", s_a1_pub } };
     char ep[320];
     snprintf (ep, sizeof ep, "ipc://%s/sock2", s_fx.dir);
-    vg_server_cfg_t vc = { ep, "c", 8, 0, 3600000, "short", NULL, 16 << 20, keys, 1 };
+    vg_server_cfg_t vc = { .listen = ep, .collector_id = "c", .max_group = 8, .retention_every_ms = 3600000,
+                           .curve_secret_key = "short",
+                           .curve_public_key = NULL, .max_batch_bytes = 16 << 20,
+                           .agent_keys = keys, .nagent_keys = 1 };
     ck_assert_ptr_null (vg_server_new (&vc, s_fx.store, s_fx.ingest, err, sizeof err));
     ck_assert_ptr_nonnull (strstr (err, "secret key"));
     vg_zap_key_t bad[] = { { "a1", "x" } };
-    vg_server_cfg_t vc2 = { ep, "c", 8, 0, 3600000, s_srv_sec, s_srv_pub, 16 << 20, bad, 1 };
+    vg_server_cfg_t vc2 = { .listen = ep, .collector_id = "c", .max_group = 8, .retention_every_ms = 3600000,
+                           .curve_secret_key = s_srv_sec,
+                           .curve_public_key = s_srv_pub, .max_batch_bytes = 16 << 20,
+                           .agent_keys = bad, .nagent_keys = 1 };
     ck_assert_ptr_null (vg_server_new (&vc2, s_fx.store, s_fx.ingest, err, sizeof err));
     ck_assert_ptr_nonnull (strstr (err, "public_key"));
     /* A collector public key that is not its secret's: the agents given it could not connect. */
-    vg_server_cfg_t vc3 = { ep, "c", 8, 0, 3600000, s_srv_sec, s_a1_pub, 16 << 20, keys, 1 };
+    vg_server_cfg_t vc3 = { .listen = ep, .collector_id = "c", .max_group = 8, .retention_every_ms = 3600000,
+                           .curve_secret_key = s_srv_sec,
+                           .curve_public_key = s_a1_pub, .max_batch_bytes = 16 << 20,
+                           .agent_keys = keys, .nagent_keys = 1 };
     ck_assert_ptr_null (vg_server_new (&vc3, s_fx.store, s_fx.ingest, err, sizeof err));
     ck_assert_ptr_nonnull (strstr (err, "curve.public_key is not the public half"));
 }
