@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "detectors/alert.h"
+#include "collector/server.h"
 #include "detectors/engine.h"
 #include "store/store.h"
 
@@ -91,8 +92,13 @@ int vg_detect_stage_start (vg_detect_stage_t *st);
 /* Queue one batch (copied).  Call from one thread only (the server thread); blocks while
  * the queue is full.  Returns 0, or -VG_EIO if the stage is not running. */
 int vg_detect_stage_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t len);
-/* A vg_server_commit_fn: submits each batch; ctx is the stage. */
-void vg_detect_stage_commit_fn (void *ctx, const uint8_t *const *batches, const size_t *lens, int n);
+/* vg_detect_stage_submit with ingest's decoded view of the batch (collector/batch_view.h;
+ * copied with it; NULL/0 = none): the stage then takes series ids and samples from the view
+ * instead of decoding the chunks again.  Same contract otherwise. */
+int vg_detect_stage_submit_view (vg_detect_stage_t *st, const uint8_t *batch, size_t len, const uint8_t *view,
+                                 size_t view_len);
+/* A vg_server_commit_fn: submits each batch with its view; ctx is the stage. */
+void vg_detect_stage_commit_fn (void *ctx, const vg_server_committed_t *done, int n);
 
 /* Drain the queue, save state, join the thread.  Call from the submitting thread.  Returns
  * 0, or a negative code if the final save failed.  Idempotent. */

@@ -11,6 +11,7 @@
 #include "common/buf.h"
 #include "detectors/detector.h"
 #include "detectors/rules.h"
+#include "tests/support/suite.h"
 
 #define T0 1767614400000LL
 #define RING 32
@@ -179,13 +180,9 @@ END_TEST
 Suite *
 vg_exhaustion_suite (void)
 {
-    Suite *s = suite_create ("exhaustion");
-    TCase *tc = tcase_create ("fit");
-    tcase_add_checked_fixture (tc, setup, teardown);
-    tcase_set_timeout (tc, 30);
-    tcase_add_test (tc, incremental_fit_is_the_median);
+    const TTest *tests[] = { incremental_fit_is_the_median, non_finite_points_pass };
+    Suite *s = vg_test_suite ("exhaustion", "fit", tests, 2, 30, setup, teardown);
+    TCase *tc = vg_test_tcase (s, "restore", NULL, 0, 30, setup, teardown);
     tcase_add_loop_test (tc, restore_anywhere_same_verdicts, 0, 4);
-    tcase_add_test (tc, non_finite_points_pass);
-    suite_add_tcase (s, tc);
     return s;
 }
