@@ -5,7 +5,9 @@
  * batch and owned by whoever holds the block (no pointers inside, so it can be copied
  * into a message):
  *     header   { magic, nseries, nsamples }
- *     nseries  x { sid, n }           series in batch order, their decoded sample counts
+ *     nseries  x { sid, n, idx }      series in batch order, their decoded sample counts and
+ *                                     ingest's dense index of the series (UINT32_MAX: none),
+ *                                     a hint a reader may cache by (it checks sid)
  *     nsamples x int64 ts              every decoded sample, series after series
  *     nsamples x double v              (STATE series: the batch's state index)
  * Invariant: sum(n) == nsamples and the block is exactly vg_batch_view_size() bytes; a
@@ -28,7 +30,8 @@ typedef struct {
 
 typedef struct {
     uint64_t sid;
-    uint64_t n;
+    uint32_t n;
+    uint32_t idx;
 } vg_batch_view_series_t;
 
 /* A parsed view: pointers into the block. */

@@ -59,6 +59,11 @@ struct vg_detect_feed {
     size_t capb;
     uint32_t *oidx, *oser;  /* bucket order: sample index and its series */
     size_t capo, capos;
+    struct s_hint {
+        uint64_t sid;
+        vg_engine_series_ref_t *ref;
+    } *hints;               /* by ingest's series index (view idx): the engine series, if sid matches */
+    size_t caphints;
     /* time */
     int64_t event_time, last_tick;
     char source[VG_MAX_ID_LEN + 80]; /* "agent/input" of the current batch's series */
@@ -193,12 +198,16 @@ s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series
         f->st.skipped += s->count;
         return;
     }
-    vg_label_t labels[VG_MAX_LABELS];
-    size_t nl = vg_batch_labels (b, s, labels);
     const s_dev_t *d = dv[s->device];
     const char *path = b->strings[s->path];
-    uint64_t sid = vs ? vs->sid : vg_series_id (d->view.id, path, labels, nl);
-    vg_series_info_t info = { &d->view, path, labels, nl, (vg_kind_t) s->kind };
+    struct s_hint *hint = vs && vs->idx < f->caphints ? &f->hints[vs->idx] : NULL;
+    size_t had = f->caphints;
+    if (vs && vs->idx != UINT32_MAX && !hint &&
+        vg_array_reserve ((void **) &f->hints, &f->caphints, (size_t) vs->idx + 1, sizeof *f->hints) == 0) {
+        memset (f->hints + had, 0, (f->caphints - had) * sizeof *f->hints); /* sid 0: no series */
+        hint = &f->hints[vs->idx];
+    }
+    vg_engine_series_ref_t *ref = hint && hint->sid == vs->sid ? hint->ref : NULL;
     /* The source, whose data time is the series' clock: the agent and its input instance
      * ("pcap#2"), or the input kind for agents that do not name instances.  Formatted once
      * per batch and source string (a batch's series mostly share one). */
@@ -209,11 +218,23 @@ s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series
         snprintf (f->source, sizeof f->source, "%s/%s", b->agent_id ? b->agent_id : "", src);
         f->source_of = src;
     }
+    uint64_t sid = vs ? vs->sid : 0;
+    if (!ref) {
+        vg_label_t labels[VG_MAX_LABELS];
+        size_t nl = vg_batch_labels (b, s, labels);
+        if (!vs)
+            sid = vg_series_id (d->view.id, path, labels, nl);
+        vg_series_info_t info = { &d->view, path, labels, nl, (vg_kind_t) s->kind };
+        if (vg_engine_series_ref (f->engine, sid, &info, f->source, &ref) < 0) {
+            f->st.skipped += s->count;
+            return;
+        }
+        if (hint)
+            *hint = (struct s_hint) { sid, ref };
+    }
     int codec;
-    uint32_t n = vs ? (uint32_t) vs->n : 0;
-    vg_engine_series_ref_t *ref = NULL;
-    if (vg_engine_series_ref (f->engine, sid, &info, f->source, &ref) < 0 ||
-        (!vs && vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0) ||
+    uint32_t n = vs ? vs->n : 0;
+    if ((!vs && vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0) ||
         vg_samples_reserve (&f->scratch, f->used + n) < 0) {
         f->st.skipped += s->count;
         return;
@@ -500,6 +521,8 @@ int
 vg_detect_feed_set_engine (vg_detect_feed_t *f, vg_engine_t *engine)
 {
     f->engine = engine;
+    if (f->hints) /* they point into the old engine */
+        memset (f->hints, 0, f->caphints * sizeof *f->hints);
     for (size_t i = 0; i < f->ndevs; i++)
         if (vg_engine_device (engine, &f->devs[i].view) < 0)
             return -VG_ENOMEM;
@@ -552,6 +575,7 @@ vg_detect_feed_destroy (vg_detect_feed_t **self_p)
     free (f->bcount);
     free (f->oidx);
     free (f->oser);
+    free (f->hints);
     vg_buf_free (&f->plain);
     vg_arena_free (&f->arena);
     free (f);

@@ -1,7 +1,8 @@
 /* detect_stage.h - the collector's detect stage: committed batches -> detector engine -> alerts.
  *
  * The stage owns one engine (detectors/engine.h) and runs it in its own thread.  The server
- * thread hands every committed batch (raw vigil.Batch bytes) over an inproc ZeroMQ PAIR;
+ * thread hands every committed batch (raw vigil.Batch bytes, with ingest's decoded view of it:
+ * collector/batch_view.h) over an inproc ZeroMQ PAIR;
  * the send blocks when the queue is full, which slows acknowledgements down (back-pressure)
  * instead of dropping telemetry.  The thread feeds samples and events in batch order, ticks
  * the engine with event time per source (see detectors/engine.h: each agent/input pair is a

@@ -670,7 +670,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
                 pl->single_bucket = false;
         }
         if (vser) {
-            vser[i] = (vg_batch_view_series_t) { pl->sid, n };
+            vser[i] = (vg_batch_view_series_t) { pl->sid, (uint32_t) n, UINT32_MAX };
             memcpy (vts + off, in->scratch.ts + off, n * sizeof *vts);
         }
         off += n;
@@ -700,6 +700,8 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
                 goto oom;
             in->stats.series_new++;
         }
+        if (vser)
+            vser[pl->index].idx = (uint32_t) (ser - in->series);
         bool meta_changed = fresh != NULL;
         if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
             rc = s_map_states (in, ser, s, fresh, in->scratch.num + pl->off, &pl->type, pl->n, &meta_changed);

@@ -135,7 +135,7 @@ s_same (const s_side_t *a, const s_side_t *b)
 }
 
 /* _i: 0 = the view as ingest made it; 1 = a truncated view; 2 = a view whose counts do
- * not fit the batch; 3 = a misaligned view. */
+ * not fit the batch; 3 = a misaligned view; 4 = index hints that do not match the ids. */
 START_TEST (view_gives_the_same_results)
 {
     s_side_t dec, vw;
@@ -165,6 +165,11 @@ START_TEST (view_gives_the_same_results)
             s0[0].n--, s0[1].n++; /* well formed, but not this batch's counts */
             vp = bad.data;
             ck_assert_int_eq (vg_batch_view_parse (vp, vl, &v), 0);
+        } else if (_i == 4) {
+            vg_batch_view_series_t *s0 = (vg_batch_view_series_t *) (void *) (bad.data + sizeof (vg_batch_view_hdr_t));
+            for (int k = 0; k < 5; k++)
+                s0[k].idx = 0; /* one index hint for every series: each finds another's id there */
+            vp = bad.data;
         } else if (_i == 3) {
             memmove (bad.data + 4, view.data, view.len);
             vp = bad.data + 4;
@@ -174,7 +179,7 @@ START_TEST (view_gives_the_same_results)
         s_same (&dec, &vw);
         vg_detect_feed_stats_t fs;
         vg_detect_feed_stats (vw.feed, &fs);
-        ck_assert_uint_eq (fs.viewed, _i == 0 ? seq : 0); /* used only when it fits */
+        ck_assert_uint_eq (fs.viewed, _i == 0 || _i == 4 ? seq : 0); /* used only when it fits */
     }
     vg_engine_flush (dec.fx.e);
     vg_engine_flush (vw.fx.e);
@@ -218,6 +223,6 @@ vg_detect_feed_suite (void)
     const TTest *tests[] = { refused_batch_has_no_view };
     Suite *s = vg_test_suite ("detect_feed", "view", tests, 1, 30, setup, teardown);
     TCase *tc = vg_test_tcase (s, "view_modes", NULL, 0, 30, setup, teardown);
-    tcase_add_loop_test (tc, view_gives_the_same_results, 0, 4);
+    tcase_add_loop_test (tc, view_gives_the_same_results, 0, 5);
     return s;
 }
