@@ -89,6 +89,7 @@ s_publish (vg_detect_stage_t *st)
     vg_detect_feed_stats (st->feed, &fs);
     st->st.batches = fs.batches;
     st->st.bad_batches = fs.bad_batches;
+    st->st.viewed = fs.viewed;
     st->st.samples = fs.samples;
     st->st.events = fs.events;
     st->st.skipped = fs.skipped;

@@ -44,6 +44,7 @@ typedef struct {
 typedef struct {
     uint64_t batches;         /* processed */
     uint64_t bad_batches;     /* could not be decoded (counted, skipped) */
+    uint64_t viewed;          /* of the processed, those fed from ingest's view (no second decode) */
     uint64_t samples, events; /* fed to the engine */
     uint64_t skipped;         /* samples/events outside the time window or with a bad state index */
     uint64_t alerts;          /* alert records written */
