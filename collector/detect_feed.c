@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/batch_view.h"
+#include "common/arena.h"
 #include "common/array.h"
 #include "common/buf.h"
 #include "common/chunk.h"
@@ -37,6 +39,8 @@ struct vg_detect_feed {
     size_t ndevs, capdevs;
     vg_u64map_t dev_map;     /* hash(id) -> index */
     /* decode scratch */
+    vg_arena_t arena;        /* the unpacked batch (reset per batch) */
+    ProtobufCAllocator alloc;
     vg_buf_t plain;         /* an inflated batch */
     vg_samples_t scratch;   /* decoded samples of the current batch, series after series */
     size_t used;            /* of scratch */
@@ -55,12 +59,19 @@ struct vg_detect_feed {
     size_t capb;
     uint32_t *oidx, *oser;  /* bucket order: sample index and its series */
     size_t capo, capos;
+    struct s_hint {
+        uint64_t sid;
+        vg_engine_series_ref_t *ref;
+    } *hints;               /* by ingest's series index (view idx): the engine series, if sid matches */
+    size_t caphints;
     /* time */
     int64_t event_time, last_tick;
-    char source[VG_MAX_ID_LEN + 80]; /* scratch: "agent/input" */
+    char source[VG_MAX_ID_LEN + 80]; /* "agent/input" of the current batch's series */
+    const char *source_of;   /* the batch string source[] was made from (NULL = none) */
     vg_ratelimit_t rl;       /* undecodable batches */
     vg_ratelimit_t rl_late;  /* late samples */
 };
+
 
 vg_detect_feed_t *
 vg_detect_feed_new (const vg_detect_feed_cfg_t *cfg, vg_engine_t *engine)
@@ -69,6 +80,9 @@ vg_detect_feed_new (const vg_detect_feed_cfg_t *cfg, vg_engine_t *engine)
     if (!f)
         return NULL;
     f->cfg = *cfg;
+    /* Committed batches passed ingest's size limit; the bound only stops a runaway. */
+    f->arena = (vg_arena_t) VG_ARENA_INIT (256 * 1024, (size_t) 1 << 31);
+    vg_batch_arena_allocator (&f->arena, &f->alloc);
     f->engine = engine;
     f->event_time = f->last_tick = INT64_MIN;
     f->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
@@ -174,31 +188,54 @@ s_in_window (const vg_detect_feed_t *f, int64_t now, int64_t t)
 }
 
 /* Decode one series of a batch into the stage's scratch (appended) and note it in
- * f->cur for the time-ordered merge; invalid series are counted as skipped. */
+ * f->cur for the time-ordered merge; invalid series are counted as skipped.  With ingest's
+ * view (vs: this series' entry, its samples from vts/vv) the id and samples come from it. */
 static void
-s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv)
+s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv,
+                 const vg_batch_view_series_t *vs, const int64_t *vts, const double *vv)
 {
     if (!dv[s->device]) {
         f->st.skipped += s->count;
         return;
     }
-    vg_label_t labels[VG_MAX_LABELS];
-    size_t nl = vg_batch_labels (b, s, labels);
     const s_dev_t *d = dv[s->device];
     const char *path = b->strings[s->path];
-    uint64_t sid = vg_series_id (d->view.id, path, labels, nl);
-    vg_series_info_t info = { &d->view, path, labels, nl, (vg_kind_t) s->kind };
+    struct s_hint *hint = vs && vs->idx < f->caphints ? &f->hints[vs->idx] : NULL;
+    size_t had = f->caphints;
+    if (vs && vs->idx != UINT32_MAX && !hint &&
+        vg_array_reserve ((void **) &f->hints, &f->caphints, (size_t) vs->idx + 1, sizeof *f->hints) == 0) {
+        memset (f->hints + had, 0, (f->caphints - had) * sizeof *f->hints); /* sid 0: no series */
+        hint = &f->hints[vs->idx];
+    }
+    vg_engine_series_ref_t *ref = hint && hint->sid == vs->sid ? hint->ref : NULL;
     /* The source, whose data time is the series' clock: the agent and its input instance
-     * ("pcap#2"), or the input kind for agents that do not name instances. */
+     * ("pcap#2"), or the input kind for agents that do not name instances.  Formatted once
+     * per batch and source string (a batch's series mostly share one). */
     const char *src = s->source && s->source < b->n_strings && b->strings[s->source][0] ? b->strings[s->source]
                       : s->input < b->n_strings && b->strings[s->input][0]                 ? b->strings[s->input]
                                                                                             : "-";
-    snprintf (f->source, sizeof f->source, "%s/%s", b->agent_id ? b->agent_id : "", src);
+    if (src != f->source_of) {
+        snprintf (f->source, sizeof f->source, "%s/%s", b->agent_id ? b->agent_id : "", src);
+        f->source_of = src;
+    }
+    uint64_t sid = vs ? vs->sid : 0;
+    if (!ref) {
+        vg_label_t labels[VG_MAX_LABELS];
+        size_t nl = vg_batch_labels (b, s, labels);
+        if (!vs)
+            sid = vg_series_id (d->view.id, path, labels, nl);
+        vg_series_info_t info = { &d->view, path, labels, nl, (vg_kind_t) s->kind };
+        if (vg_engine_series_ref (f->engine, sid, &info, f->source, &ref) < 0) {
+            f->st.skipped += s->count;
+            return;
+        }
+        if (hint)
+            *hint = (struct s_hint) { sid, ref };
+    }
     int codec;
-    uint32_t n = 0;
-    vg_engine_series_ref_t *ref = NULL;
-    if (vg_engine_series_ref (f->engine, sid, &info, f->source, &ref) < 0 ||
-        vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0 || vg_samples_reserve (&f->scratch, f->used + n) < 0) {
+    uint32_t n = vs ? vs->n : 0;
+    if ((!vs && vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &n) < 0) ||
+        vg_samples_reserve (&f->scratch, f->used + n) < 0) {
         f->st.skipped += s->count;
         return;
     }
@@ -217,8 +254,12 @@ s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series
         f->capcur = nc;
     }
     size_t got = 0, used = 0;
-    if (vg_chunk_decode (s->chunk.data, s->chunk.len, f->scratch.ts + f->used, f->scratch.v + f->used,
-                         f->scratch.cap - f->used, &got, &used) < 0) {
+    if (vs) {
+        memcpy (f->scratch.ts + f->used, vts, n * sizeof *vts);
+        memcpy (f->scratch.v + f->used, vv, n * sizeof *vv);
+        got = n;
+    } else if (vg_chunk_decode (s->chunk.data, s->chunk.len, f->scratch.ts + f->used, f->scratch.v + f->used,
+                                f->scratch.cap - f->used, &got, &used) < 0) {
         f->st.skipped += s->count;
         return;
     }
@@ -389,6 +430,13 @@ s_feed_event (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Event *e,
 int
 vg_detect_feed_batch (vg_detect_feed_t *f, const uint8_t *p, size_t len, int64_t now_ms)
 {
+    return vg_detect_feed_batch_view (f, p, len, NULL, 0, now_ms);
+}
+
+int
+vg_detect_feed_batch_view (vg_detect_feed_t *f, const uint8_t *p, size_t len, const uint8_t *view, size_t view_len,
+                           int64_t now_ms)
+{
     if (vg_is_zstd (p, len)) {
         /* The server hands over inflated batches; a compressed one (offline replay of a
          * spool, say) is inflated here under the same bound as ingest's default. */
@@ -401,21 +449,26 @@ vg_detect_feed_batch (vg_detect_feed_t *f, const uint8_t *p, size_t len, int64_t
     }
     /* Committed batches passed ingest's limits; here only the structure matters. */
     static const vg_batch_limits_t lim = { UINT32_MAX, UINT32_MAX, UINT32_MAX };
-    Vigil__Batch *b = vigil__batch__unpack (NULL, len, p);
+    vg_arena_reset (&f->arena);
+    Vigil__Batch *b = vigil__batch__unpack (&f->alloc, len, p);
     char why[200] = "not a vigil.Batch";
-    if (!b || vg_batch_validate (b, &lim, NULL, why, sizeof why) < 0) {
+    size_t total = 0;
+    if (!b || vg_batch_validate (b, &lim, &total, why, sizeof why) < 0) {
         f->st.bad_batches++;
         vg_log_rl (&f->rl, VG_LOG_WARN, "detect", "skipping an undecodable batch (%zu bytes): %s", len, why);
-        if (b)
-            vigil__batch__free_unpacked (b, NULL);
         return -VG_EPROTO;
     }
+    /* Ingest's view, when it is one of this batch (same series and sample counts). */
+    vg_batch_view_t vw;
+    int use_view = view && vg_batch_view_parse (view, view_len, &vw) == 0 && vw.nseries == b->n_series &&
+                   vw.nsamples == total;
+    for (size_t i = 0; use_view && i < b->n_series; i++)
+        use_view = vw.series[i].n == b->series[i]->count;
+    f->st.viewed += (uint64_t) use_view;
     const s_dev_t *small[64];
     const s_dev_t **dv = b->n_devices <= 64 ? small : malloc (b->n_devices * sizeof *dv);
-    if (!dv) {
-        vigil__batch__free_unpacked (b, NULL);
+    if (!dv)
         return -VG_ENOMEM;
-    }
     /* Device records can move when the table grows: resolve pointers after all notes. */
     for (size_t i = 0; i < b->n_devices; i++) {
         const Vigil__Device *d = b->devices[i];
@@ -426,8 +479,14 @@ vg_detect_feed_batch (vg_detect_feed_t *f, const uint8_t *p, size_t len, int64_t
         dv[i] = b->devices[i]->id ? s_dev_find (f, b->devices[i]->id) : NULL;
     int64_t now = now_ms;
     int64_t max_ts = INT64_MIN;
-    for (size_t i = 0; i < b->n_series; i++)
-        s_decode_series (f, b, b->series[i], dv);
+    f->source_of = NULL;
+    for (size_t i = 0, off = 0; i < b->n_series; i++) {
+        if (use_view)
+            s_decode_series (f, b, b->series[i], dv, &vw.series[i], vw.ts + off, vw.v + off);
+        else
+            s_decode_series (f, b, b->series[i], dv, NULL, NULL, NULL);
+        off += b->series[i]->count;
+    }
     s_feed_merged (f, now, &max_ts);
     for (size_t i = 0; i < b->n_events; i++)
         s_feed_event (f, b, b->events[i], dv, now, &max_ts);
@@ -440,7 +499,6 @@ vg_detect_feed_batch (vg_detect_feed_t *f, const uint8_t *p, size_t len, int64_t
     }
     if (dv != small)
         free (dv);
-    vigil__batch__free_unpacked (b, NULL);
     f->st.batches++;
     return 0;
 }
@@ -463,6 +521,8 @@ int
 vg_detect_feed_set_engine (vg_detect_feed_t *f, vg_engine_t *engine)
 {
     f->engine = engine;
+    if (f->hints) /* they point into the old engine */
+        memset (f->hints, 0, f->caphints * sizeof *f->hints);
     for (size_t i = 0; i < f->ndevs; i++)
         if (vg_engine_device (engine, &f->devs[i].view) < 0)
             return -VG_ENOMEM;
@@ -515,7 +575,9 @@ vg_detect_feed_destroy (vg_detect_feed_t **self_p)
     free (f->bcount);
     free (f->oidx);
     free (f->oser);
+    free (f->hints);
     vg_buf_free (&f->plain);
+    vg_arena_free (&f->arena);
     free (f);
     *self_p = NULL;
 }

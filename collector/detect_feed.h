@@ -30,6 +30,7 @@ typedef struct {
     uint64_t samples, events; /* fed to the engine */
     uint64_t skipped;         /* outside the time window, unknown device or bad state index */
     uint64_t late;            /* samples the engine refused as older than their stream */
+    uint64_t viewed;          /* batches whose ids and samples came from ingest's view */
 } vg_detect_feed_stats_t;
 
 typedef struct vg_detect_feed vg_detect_feed_t;
@@ -44,6 +45,13 @@ void vg_detect_feed_destroy (vg_detect_feed_t **self_p);
  * the wall time for the max_past/max_future bounds.  Returns 0, -VG_EPROTO for an
  * undecodable batch (counted, logged rate-limited) or -VG_ENOMEM.  Not thread-safe. */
 int vg_detect_feed_batch (vg_detect_feed_t *f, const uint8_t *batch, size_t len, int64_t now_ms);
+
+/* vg_detect_feed_batch with ingest's decoded view of the same batch (collector/batch_view.h;
+ * borrowed, 8-byte aligned): series ids and samples are taken from it instead of hashing and
+ * decoding again.  A view that is malformed or does not match the batch (series or sample
+ * counts) is ignored and the batch decoded as without one.  Same results either way. */
+int vg_detect_feed_batch_view (vg_detect_feed_t *f, const uint8_t *batch, size_t len, const uint8_t *view,
+                               size_t view_len, int64_t now_ms);
 
 /* Remember a device (new or changed inventory) and tell the engine.  Returns the kept view
  * (valid until the next change of that device or the feed's destruction), or NULL when the

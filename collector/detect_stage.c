@@ -91,6 +91,7 @@ s_publish (vg_detect_stage_t *st)
     vg_detect_feed_stats (st->feed, &fs);
     st->st.batches = fs.batches;
     st->st.bad_batches = fs.bad_batches;
+    st->st.viewed = fs.viewed;
     st->st.samples = fs.samples;
     st->st.events = fs.events;
     st->st.skipped = fs.skipped;
@@ -270,10 +271,10 @@ s_finish (vg_detect_stage_t *st, int force_save)
 
 /* Feed one batch to the engine; alerts land in st->txn. */
 static int
-s_batch (vg_detect_stage_t *st, const uint8_t *p, size_t len)
+s_batch (vg_detect_stage_t *st, const uint8_t *p, size_t len, const uint8_t *view, size_t view_len)
 {
     int64_t t0 = vg_clock_mono_ns ();
-    int rc = vg_detect_feed_batch (st->feed, p, len, vg_clock_now_ms ());
+    int rc = vg_detect_feed_batch_view (st->feed, p, len, view, view_len, vg_clock_now_ms ());
     if (rc < 0)
         return rc;
     st->batches_life++;
@@ -328,7 +329,7 @@ s_idle_sources (vg_detect_stage_t *st, int64_t wall)
 int
 vg_detect_stage_process (vg_detect_stage_t *st, const uint8_t *batch, size_t len, int force_save)
 {
-    int rc = s_batch (st, batch, len);
+    int rc = s_batch (st, batch, len, NULL, 0);
     int frc = s_finish (st, force_save);
     s_publish (st);
     return rc < 0 ? rc : frc;
@@ -652,13 +653,16 @@ s_run (void *arg)
             }
             size_t n = zmq_msg_size (&m);
             const uint8_t *p = zmq_msg_data (&m);
-            if (n < 8) {
+            uint64_t vlen = 0;
+            if (n >= 16)
+                memcpy (&vlen, p + 8, 8);
+            if (n < 16 || vlen > n - 16) {
                 stop = 1; /* stop marker: everything before it has been processed */
             } else {
                 int64_t t0;
                 memcpy (&t0, p, 8);
-                s_batch (st, p + 8, n - 8);
-                atomic_fetch_sub_explicit (&st->queued_bytes, n - 8, memory_order_relaxed);
+                s_batch (st, p + 16 + vlen, n - 16 - vlen, vlen ? p + 16 : NULL, vlen);
+                atomic_fetch_sub_explicit (&st->queued_bytes, n, memory_order_relaxed);
                 int64_t lag = vg_clock_mono_ms () - t0;
                 st->st.lag_ms = lag;
                 if (lag > st->st.lag_max_ms)
@@ -696,16 +700,32 @@ vg_detect_stage_start (vg_detect_stage_t *st)
 int
 vg_detect_stage_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t len)
 {
+    return vg_detect_stage_submit_view (st, batch, len, NULL, 0);
+}
+
+/* A message is [submit time 8][view length 8][view][batch]: the view first, so that it
+ * keeps the 8-byte alignment of the message data (a view's length is a multiple of 8). */
+int
+vg_detect_stage_submit_view (vg_detect_stage_t *st, const uint8_t *batch, size_t len, const uint8_t *view,
+                             size_t view_len)
+{
     if (!st->started || st->stopped || atomic_load (&st->dead))
         return -VG_EIO;
+    if (!view || view_len % 8)
+        view_len = 0;
     zmq_msg_t m;
-    if (zmq_msg_init_size (&m, len + 8) != 0)
+    if (zmq_msg_init_size (&m, 16 + view_len + len) != 0)
         return -VG_ENOMEM;
     int64_t t0 = vg_clock_mono_ms ();
-    memcpy (zmq_msg_data (&m), &t0, 8);
-    memcpy ((uint8_t *) zmq_msg_data (&m) + 8, batch, len);
+    uint64_t vl = view_len;
+    uint8_t *d = zmq_msg_data (&m);
+    memcpy (d, &t0, 8);
+    memcpy (d + 8, &vl, 8);
+    if (view_len)
+        memcpy (d + 16, view, view_len);
+    memcpy (d + 16 + view_len, batch, len);
     atomic_fetch_add_explicit (&st->submitted, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit (&st->queued_bytes, len, memory_order_relaxed);
+    atomic_fetch_add_explicit (&st->queued_bytes, 16 + view_len + len, memory_order_relaxed);
     for (;;) {
         if (zmq_msg_send (&m, st->tx, 0) >= 0)
             return 0;
@@ -714,16 +734,16 @@ vg_detect_stage_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t len)
     }
     zmq_msg_close (&m);
     atomic_fetch_sub_explicit (&st->submitted, 1, memory_order_relaxed);
-    atomic_fetch_sub_explicit (&st->queued_bytes, len, memory_order_relaxed);
+    atomic_fetch_sub_explicit (&st->queued_bytes, 16 + view_len + len, memory_order_relaxed);
     return -VG_EIO;
 }
 
 void
-vg_detect_stage_commit_fn (void *ctx, const uint8_t *const *batches, const size_t *lens, int n)
+vg_detect_stage_commit_fn (void *ctx, const vg_server_committed_t *done, int n)
 {
     vg_detect_stage_t *st = ctx;
     for (int i = 0; i < n; i++)
-        if (vg_detect_stage_submit (st, batches[i], lens[i]) < 0)
+        if (vg_detect_stage_submit_view (st, done[i].batch, done[i].len, done[i].view, done[i].view_len) < 0)
             vg_log_rl (&st->rl_submit, VG_LOG_ERROR, "detect", "detect stage not running: a committed batch is not analysed");
 }
 

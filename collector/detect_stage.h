@@ -1,7 +1,8 @@
 /* detect_stage.h - the collector's detect stage: committed batches -> detector engine -> alerts.
  *
  * The stage owns one engine (detectors/engine.h) and runs it in its own thread.  The server
- * thread hands every committed batch (raw vigil.Batch bytes) over an inproc ZeroMQ PAIR;
+ * thread hands every committed batch (raw vigil.Batch bytes, with ingest's decoded view of it:
+ * collector/batch_view.h) over an inproc ZeroMQ PAIR;
  * the send blocks when the queue is full, which slows acknowledgements down (back-pressure)
  * instead of dropping telemetry.  The thread feeds samples and events in batch order, ticks
  * the engine with event time per source (see detectors/engine.h: each agent/input pair is a
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "detectors/alert.h"
+#include "collector/server.h"
 #include "detectors/engine.h"
 #include "store/store.h"
 
@@ -42,6 +44,7 @@ typedef struct {
 typedef struct {
     uint64_t batches;         /* processed */
     uint64_t bad_batches;     /* could not be decoded (counted, skipped) */
+    uint64_t viewed;          /* of the processed, those fed from ingest's view (no second decode) */
     uint64_t samples, events; /* fed to the engine */
     uint64_t skipped;         /* samples/events outside the time window or with a bad state index */
     uint64_t alerts;          /* alert records written */
@@ -95,8 +98,13 @@ int vg_detect_stage_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t 
 /* Bytes of the batches submitted and not processed yet (a memory ceiling's measure; the
  * server refuses new batches while it is over limits.detect_queue_bytes).  Any thread. */
 uint64_t vg_detect_stage_queued_bytes (const vg_detect_stage_t *st);
-/* A vg_server_commit_fn: submits each batch; ctx is the stage. */
-void vg_detect_stage_commit_fn (void *ctx, const uint8_t *const *batches, const size_t *lens, int n);
+/* vg_detect_stage_submit with ingest's decoded view of the batch (collector/batch_view.h;
+ * copied with it; NULL/0 = none): the stage then takes series ids and samples from the view
+ * instead of decoding the chunks again.  Same contract otherwise. */
+int vg_detect_stage_submit_view (vg_detect_stage_t *st, const uint8_t *batch, size_t len, const uint8_t *view,
+                                 size_t view_len);
+/* A vg_server_commit_fn: submits each batch with its view; ctx is the stage. */
+void vg_detect_stage_commit_fn (void *ctx, const vg_server_committed_t *done, int n);
 
 /* Drain the queue, save state, join the thread.  Call from the submitting thread.  Returns
  * 0, or a negative code if the final save failed.  Idempotent. */

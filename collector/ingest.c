@@ -19,6 +19,7 @@
 #include "common/hash.h"
 #include "common/samples.h"
 #include "common/u64map.h"
+#include "collector/batch_view.h"
 #include "proto/batch.h"
 #include "store/series_meta.h"
 #include "proto/vigil.pb-c.h"
@@ -26,20 +27,6 @@
 #define ARENA_BLOCK (256 * 1024)
 #define MAX_STATE_NAMES VG_BATCH_MAX_STATE_NAMES
 
-/* ---- protobuf-c unpacks into the per-batch arena (reset per batch, freed at destroy) ---- */
-
-static void *
-s_arena_alloc (void *data, size_t size)
-{
-    return vg_arena_alloc (data, size);
-}
-
-static void
-s_arena_free (void *data, void *p)
-{
-    (void) data;
-    (void) p;
-}
 
 /* ---- in-memory view ---- */
 
@@ -282,9 +269,7 @@ vg_ingest_new (const vg_ingest_cfg_t *cfg, vg_store_t *store, char *err, size_t 
     in->cfg = *cfg;
     in->store = store;
     in->arena = (vg_arena_t) VG_ARENA_INIT (ARENA_BLOCK, cfg->max_batch_bytes * 8 + (1 << 20));
-    in->alloc.alloc = s_arena_alloc;
-    in->alloc.free = s_arena_free;
-    in->alloc.allocator_data = &in->arena;
+    vg_batch_arena_allocator (&in->arena, &in->alloc); /* protobuf-c unpacks into the per-batch arena */
     int rc = s_load (in);
     if (rc < 0) {
         snprintf (err, errlen, "loading store state: %s", vg_strerror (rc));
@@ -577,9 +562,11 @@ s_advance (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const Vigil__
  * rejection from then on consumes its sequence number). */
 static int
 s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
-         vg_ingest_result_t *res, const Vigil__Batch **in_order)
+         vg_ingest_result_t *res, const Vigil__Batch **in_order, vg_buf_t *view)
 {
     memset (res, 0, sizeof *res);
+    if (view)
+        vg_buf_reset (view);
     if (len > in->cfg.max_batch_bytes)
         return s_reject (in, res, -VG_ETOOBIG, "batch of %zu bytes exceeds max_batch_bytes %zu", len,
                          in->cfg.max_batch_bytes);
@@ -641,6 +628,19 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
     }
     if (rc < 0)
         return s_reject (in, res, rc, "out of memory for %zu samples", total);
+    /* The detect stage's view of the batch, filled as pass 1 decodes (none when it does
+     * not fit in memory: the stage then decodes the batch itself). */
+    vg_batch_view_series_t *vser = NULL;
+    int64_t *vts = NULL;
+    double *vv = NULL;
+    size_t vsize = view ? vg_batch_view_size (b->n_series, total) : 0;
+    if (vsize && vg_buf_reserve (view, vsize) == 0) {
+        vg_batch_view_hdr_t h = { VG_BATCH_VIEW_MAGIC, (uint32_t) b->n_series, total };
+        memcpy (view->data, &h, sizeof h);
+        vser = (vg_batch_view_series_t *) (void *) (view->data + sizeof h);
+        vts = (int64_t *) (void *) (vser + b->n_series);
+        vv = (double *) (void *) (vts + total);
+    }
 
     /* ---- pass 1: samples ---- */
     int64_t lo = now_ms - in->cfg.max_past_ms, hi = now_ms + in->cfg.max_future_ms;
@@ -695,13 +695,21 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
                 !(v >= 0 && v < (double) s->n_state_names && v == floor (v)))
                 return s_reject (in, res, -VG_EPROTO, "series %zu: state value out of range", i);
             in->keep[off + j] = ok;
+            if (vv)
+                vv[off + j] = v;
             pl->kept += ok;
             if (ok && vg_store_bucket (t, bms) != pl->bucket)
                 pl->single_bucket = false;
         }
         nrefused += pl->refused ? (uint32_t) n : 0;
+        if (vser) {
+            vser[i] = (vg_batch_view_series_t) { pl->sid, (uint32_t) n, UINT32_MAX };
+            memcpy (vts + off, in->scratch.ts + off, n * sizeof *vts);
+        }
         off += n;
     }
+    if (vser)
+        view->len = vsize;
 
     /* ---- pass 2: writes, in store key order ----
      * RocksDB's memtable skiplist inserts cheaply when consecutive keys are close, so the
@@ -727,6 +735,8 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
                 goto oom;
             in->stats.series_new++;
         }
+        if (vser)
+            vser[pl->index].idx = (uint32_t) (ser - in->series);
         bool meta_changed = fresh != NULL;
         if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
             rc = s_map_states (in, ser, s, fresh, in->scratch.num + pl->off, &pl->type, pl->n, &meta_changed);
@@ -793,8 +803,17 @@ int
 vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
                  vg_ingest_result_t *res)
 {
+    return vg_ingest_batch_view (in, p, len, now_ms, txn, res, NULL);
+}
+
+int
+vg_ingest_batch_view (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
+                      vg_ingest_result_t *res, vg_buf_t *view)
+{
     const Vigil__Batch *in_order = NULL;
-    int rc = s_batch (in, p, len, now_ms, txn, res, &in_order);
+    int rc = s_batch (in, p, len, now_ms, txn, res, &in_order, view);
+    if (rc != 0 && view)
+        vg_buf_reset (view); /* only an accepted batch has a view */
     /* The agent drops a rejected batch for good and sends the next sequence number, so a
      * rejected batch that was next in order is consumed: the agent's position moves past it
      * in the same commit (otherwise every later batch of the epoch would be a gap). */

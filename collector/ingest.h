@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/model.h"
 #include "store/store.h"
 
@@ -89,6 +90,13 @@ int vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t 
  * header could be read.  now_ms bounds the accepted time window. */
 int vg_ingest_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
                      vg_ingest_result_t *res);
+
+/* vg_ingest_batch that also fills view (reset first; borrowed) with the batch's decoded
+ * series ids and samples (collector/batch_view.h) when it returns 0, for the detect stage;
+ * view stays empty otherwise, or when it could not grow (the batch is accepted all the same).
+ * view NULL = vg_ingest_batch. */
+int vg_ingest_batch_view (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store_txn_t *txn,
+                          vg_ingest_result_t *res, vg_buf_t *view);
 
 /* The transaction holding the pending batches is durable (or held no writes): make their
  * effects current, counters included. */

@@ -42,6 +42,7 @@ static const vg_metric_t s_core[] = {
 static const vg_metric_t s_detect[] = {
     S_DET ("vigil_detect_batches_total", "counter", "result=\"ok\"", batches, VG_METRIC_U64),
     S_DET ("vigil_detect_batches_total", "counter", "result=\"bad\"", bad_batches, VG_METRIC_U64),
+    S_DET ("vigil_detect_batches_viewed_total", "counter", NULL, viewed, VG_METRIC_U64),
     S_DET ("vigil_detect_inputs_total", "counter", "kind=\"sample\"", samples, VG_METRIC_U64),
     S_DET ("vigil_detect_inputs_total", "counter", "kind=\"event\"", events, VG_METRIC_U64),
     S_DET ("vigil_detect_inputs_total", "counter", "kind=\"skipped\"", skipped, VG_METRIC_U64),

@@ -45,6 +45,7 @@ typedef struct {
     bool has_batch;
     vg_buf_t plain;       /* decompressed batch (reused); valid when use_plain */
     bool use_plain;
+    vg_buf_t view;        /* ingest's decoded view of an accepted batch (reused), for the commit callback */
 } s_pending_t;
 
 struct vg_server {
@@ -165,8 +166,10 @@ vg_server_destroy (vg_server_t **self_p)
         zmq_ctx_term (srv->ctx);
     vg_store_txn_destroy (&srv->txn);
     vg_agent_limits_destroy (&srv->limits);
-    for (int i = 0; srv->pending && i < srv->cfg.max_group; i++)
+    for (int i = 0; srv->pending && i < srv->cfg.max_group; i++) {
         vg_buf_free (&srv->pending[i].plain);
+        vg_buf_free (&srv->pending[i].view);
+    }
     free (srv->pending);
     free (srv);
     *self_p = NULL;
@@ -399,19 +402,20 @@ s_flush_group (vg_server_t *srv)
         vg_ingest_commit (srv->ingest); /* no writes: the group's answers stand as they are */
     }
     if (srv->on_commit) {
-        const uint8_t *ptrs[srv->npending];
-        size_t lens[srv->npending];
+        vg_server_committed_t done[srv->npending];
         int n = 0;
         for (int i = 0; i < srv->npending; i++) {
             s_pending_t *p = &srv->pending[i];
             if (p->has_batch && p->status == VIGIL__ACK_STATUS__ACK_STATUS_OK && !p->duplicate) {
-                ptrs[n] = p->use_plain ? p->plain.data : zmq_msg_data (&p->batch);
-                lens[n] = p->use_plain ? p->plain.len : zmq_msg_size (&p->batch);
+                done[n].batch = p->use_plain ? p->plain.data : zmq_msg_data (&p->batch);
+                done[n].len = p->use_plain ? p->plain.len : zmq_msg_size (&p->batch);
+                done[n].view = p->view.len ? p->view.data : NULL;
+                done[n].view_len = p->view.len;
                 n++;
             }
         }
         if (n)
-            srv->on_commit (srv->on_commit_ctx, ptrs, lens, n);
+            srv->on_commit (srv->on_commit_ctx, done, n);
     }
     for (int i = 0; i < srv->npending; i++) {
         s_send_ack (srv, &srv->pending[i]);
@@ -473,6 +477,7 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
     memcpy (p->identity, id, idlen);
     p->identity_len = idlen;
     p->use_plain = false;
+    vg_buf_reset (&p->view);
     vg_ingest_result_t res;
     memset (&res, 0, sizeof res);
     const uint8_t *data = zmq_msg_data (payload);
@@ -535,7 +540,8 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         return;
     if (rc > 0)
         goto queued;
-    rc = vg_ingest_batch (srv->ingest, data, len, vg_clock_now_ms (), srv->txn, &res);
+    rc = vg_ingest_batch_view (srv->ingest, data, len, vg_clock_now_ms (), srv->txn, &res,
+                               srv->on_commit ? &p->view : NULL);
     p->epoch = res.epoch;
     p->seq = res.seq;
     if (rc == VG_INGEST_DUP) {

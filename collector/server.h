@@ -60,8 +60,17 @@ void vg_server_destroy (vg_server_t **self_p);
  * stop, negative on a fatal error. */
 int vg_server_run (vg_server_t *srv, volatile sig_atomic_t *stop);
 
-/* Called after every successful commit with the batches it made durable (for detectors). */
-typedef void (*vg_server_commit_fn) (void *ctx, const uint8_t *const *batches, const size_t *lens, int n);
+/* A batch a commit made durable: its (inflated) bytes and ingest's decoded view of it
+(collector/batch_view.h; view NULL when there is none), both valid during the callback. */
+typedef struct {
+    const uint8_t *batch;
+    size_t len;
+    const uint8_t *view;
+    size_t view_len;
+} vg_server_committed_t;
+
+/* Called after every successful commit with the n batches it made durable (for detectors). */
+typedef void (*vg_server_commit_fn) (void *ctx, const vg_server_committed_t *done, int n);
 void vg_server_on_commit (vg_server_t *srv, vg_server_commit_fn fn, void *ctx);
 
 /* Asked before each batch is read: NULL to go on, or why the collector is too far behind

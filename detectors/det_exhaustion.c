@@ -1,16 +1,22 @@
 /* det_exhaustion.c - exhaustion (A05): level threshold + Theil-Sen trend -> time to
  * exhaustion, and a leak test on the trend's growth.
  * Invariant: bounded (EX_RING trend points, fitted in place without allocation); the
- * state is one plain struct `st` (the generic save/load). */
+ * state is one plain struct `st` (the generic save/load).  The pairwise slopes are kept
+ * sorted beside the state (`c`, a cache rebuilt whenever it does not describe the ring):
+ * a new trend point replaces the oldest point's slopes by its own in one merge pass, so a
+ * refit costs O(EX_RING^2) moves instead of a selection over every pair, with the same
+ * median bit for bit. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/err.h"
 #include "detectors/det_util.h"
 #include "detectors/rules.h"
 
 #define EX_RING 32
+#define EX_PAIRS (EX_RING * (EX_RING - 1) / 2)
 enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY, EX_GROWTH };
 static const vg_param_def_t s_ex_params[] = {
     { .name = "level", .type = VG_PARAM_NUM, .def = 90, .min = -1e18, .max = 1e18,
@@ -40,6 +46,12 @@ typedef struct {
         double slope, icpt; /* value = icpt + slope * (t - ts_ref) in ms */
         int64_t ts_ref;
     } st;
+    struct {                     /* not saved: derived from st (s_ex_cache_ok) */
+        int64_t ts[EX_RING];     /* the ring the slopes describe */
+        float v[EX_RING];
+        uint32_t pos, n, ns, ok;
+        double srt[EX_PAIRS];    /* the ring's pairwise slopes, ascending */
+    } c;
 } s_ex_t;
 
 /* k-th smallest of a[0..n) (0-based) by quickselect with a middle pivot; reorders a so
@@ -88,20 +100,144 @@ s_median (double *a, size_t n)
     return 0.5 * (lo + hi);
 }
 
+
+/* Slope between ring slots i and j, computed in slot order (as the full fit does) so that
+ * a pair gives the same bits when it enters and when it leaves. */
+static inline double
+s_pair (const s_ex_t *d, uint32_t i, uint32_t j)
+{
+    uint32_t a = i < j ? i : j, b = i < j ? j : i;
+    return ((double) d->st.v[b] - d->st.v[a]) / (double) (d->st.ts[b] - d->st.ts[a]);
+}
+
+static void
+s_sort_small (double *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        double x = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > x; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
+static int
+s_cmp_double (const void *x, const void *y)
+{
+    double a = *(const double *) x, b = *(const double *) y;
+    return (a > b) - (a < b);
+}
+
+/* Does the cache describe the ring as it is now? */
+static int
+s_ex_cache_ok (const s_ex_t *d)
+{
+    return d->c.ok && d->c.pos == d->st.pos && d->c.n == d->st.n && !memcmp (d->c.ts, d->st.ts, sizeof d->c.ts) &&
+           !memcmp (d->c.v, d->st.v, sizeof d->c.v);
+}
+
+static void
+s_ex_cache_take (s_ex_t *d)
+{
+    memcpy (d->c.ts, d->st.ts, sizeof d->c.ts);
+    memcpy (d->c.v, d->st.v, sizeof d->c.v);
+    d->c.pos = d->st.pos;
+    d->c.n = d->st.n;
+}
+
+/* Rebuild the sorted slopes from the ring (after a load, or a non-finite slope). */
+static void
+s_ex_cache_build (s_ex_t *d)
+{
+    size_t ns = 0;
+    d->c.ok = 0;
+    for (uint32_t i = 0; i < d->st.n; i++)
+        for (uint32_t j = i + 1; j < d->st.n; j++)
+            if (d->st.ts[j] != d->st.ts[i]) {
+                double sl = s_pair (d, i, j);
+                if (!isfinite (sl))
+                    return;
+                d->c.srt[ns++] = sl;
+            }
+    qsort (d->c.srt, ns, sizeof *d->c.srt, s_cmp_double);
+    d->c.ns = (uint32_t) ns;
+    d->c.ok = 1;
+    s_ex_cache_take (d);
+}
+
+/* The point at slot p was just stored (over the one the cache holds there, if the ring
+ * was full): swap that slot's slopes in the sorted array.  Falls back to a rebuild when
+ * the cache did not describe the ring before the store or a slope is not finite. */
+static void
+s_ex_cache_store (s_ex_t *d, uint32_t p, int was_ok)
+{
+    if (!was_ok) {
+        s_ex_cache_build (d);
+        return;
+    }
+    double out[EX_RING], in[EX_RING], merged[EX_PAIRS];
+    size_t nout = 0, nin = 0;
+    int full = d->c.n == EX_RING; /* slot p held the evicted point */
+    for (uint32_t q = 0; q < d->st.n; q++) {
+        if (q == p)
+            continue;
+        if (full && d->c.ts[p] != d->c.ts[q]) {
+            uint32_t a = p < q ? p : q, b = p < q ? q : p;
+            out[nout++] = ((double) d->c.v[b] - d->c.v[a]) / (double) (d->c.ts[b] - d->c.ts[a]);
+        }
+        if (d->st.ts[p] != d->st.ts[q]) {
+            double sl = s_pair (d, p, q);
+            if (!isfinite (sl)) {
+                d->c.ok = 0;
+                return;
+            }
+            in[nin++] = sl;
+        }
+    }
+    s_sort_small (out, nout);
+    s_sort_small (in, nin);
+    size_t i = 0, k = 0, a = 0, m = 0;
+    while (i < d->c.ns || a < nin) {
+        if (i < d->c.ns && k < nout && d->c.srt[i] == out[k]) {
+            i++, k++; /* a pair of the evicted point */
+            continue;
+        }
+        if (a < nin && (i == d->c.ns || in[a] < d->c.srt[i]))
+            merged[m++] = in[a++];
+        else
+            merged[m++] = d->c.srt[i++];
+    }
+    if (k != nout) { /* some evicted slope was not found: cannot happen, but rebuild */
+        s_ex_cache_build (d);
+        return;
+    }
+    memcpy (d->c.srt, merged, m * sizeof *merged);
+    d->c.ns = (uint32_t) m;
+    s_ex_cache_take (d);
+}
+
 static void
 s_ex_fit (s_ex_t *d)
 {
-    double sl[EX_RING * (EX_RING - 1) / 2], res[EX_RING];
+    double sl[EX_PAIRS], res[EX_RING];
     size_t ns = 0, n = d->st.n;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++) {
-            int64_t dt = d->st.ts[j] - d->st.ts[i];
-            if (dt != 0)
-                sl[ns++] = ((double) d->st.v[j] - d->st.v[i]) / (double) dt;
-        }
-    if (!ns)
-        return;
-    d->st.slope = s_median (sl, ns);
+    if (s_ex_cache_ok (d)) {
+        ns = d->c.ns;
+        if (!ns)
+            return;
+        d->st.slope = ns % 2 ? d->c.srt[ns / 2] : 0.5 * (d->c.srt[ns / 2 - 1] + d->c.srt[ns / 2]);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++) {
+                int64_t dt = d->st.ts[j] - d->st.ts[i];
+                if (dt != 0)
+                    sl[ns++] = ((double) d->st.v[j] - d->st.v[i]) / (double) dt;
+            }
+        if (!ns)
+            return;
+        d->st.slope = s_median (sl, ns);
+    }
     d->st.ts_ref = d->st.ts[(d->st.pos + EX_RING - 1) % EX_RING];
     for (size_t i = 0; i < n; i++)
         res[i] = d->st.v[i] - d->st.slope * (double) (d->st.ts[i] - d->st.ts_ref);
@@ -117,11 +253,14 @@ s_ex_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
         return 0;
     int64_t lastp = d->st.n ? d->st.ts[(d->st.pos + EX_RING - 1) % EX_RING] : INT64_MIN;
     if (d->st.n == 0 || ts - lastp >= (int64_t) vg_param (r, EX_EVERY)) {
-        d->st.ts[d->st.pos] = ts;
-        d->st.v[d->st.pos] = (float) v;
-        d->st.pos = (d->st.pos + 1) % EX_RING;
+        uint32_t p = d->st.pos;
+        int was_ok = s_ex_cache_ok (d);
+        d->st.ts[p] = ts;
+        d->st.v[p] = (float) v;
+        d->st.pos = (p + 1) % EX_RING;
         if (d->st.n < EX_RING)
             d->st.n++;
+        s_ex_cache_store (d, p, was_ok);
         if (++d->st.since >= (uint32_t) vg_param (r, EX_STRIDE)) {
             d->st.since = 0;
             s_ex_fit (d);

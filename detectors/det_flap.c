@@ -65,8 +65,9 @@ s_flap_verdict (s_flap_t *d, vg_verdict_t *out)
     out->lo = 0;
     out->hi = vg_param (r, FL_SUP);
     out->score = d->st.pen >= vg_param (r, FL_SUP) ? 1.0 : d->st.pen / vg_param (r, FL_SUP);
-    vg_verdict_note (out, "%u transitions, penalty %.0f (suppress %.0f, reuse %.0f)", d->st.transitions,
-                     d->st.pen, vg_param (r, FL_SUP), vg_param (r, FL_REUSE));
+    if (out->state == VG_VERDICT_FIRE) /* the engine reads the evidence of a FIRE only */
+        vg_verdict_note (out, "%u transitions, penalty %.0f (suppress %.0f, reuse %.0f)", d->st.transitions,
+                         d->st.pen, vg_param (r, FL_SUP), vg_param (r, FL_REUSE));
 }
 
 static int

@@ -86,10 +86,14 @@ vg_engine__ep_del (vg_engine_t *e, vg_engine__ep_t *p)
         if (p->inst->ep == p)
             p->inst->ep = NULL;
     }
-    if (p->dev && p->dev->ep == p)
+    if (p->dev && p->dev->ep == p) {
         p->dev->ep = NULL;
-    if (p->src && p->src->ep == p)
+        e->nsil_ep--;
+    }
+    if (p->src && p->src->ep == p) {
         p->src->ep = NULL;
+        e->nsil_ep--;
+    }
     e->nep--;
     e->st.episodes_open = e->nep;
     free (p);
@@ -422,6 +426,7 @@ vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *
             return;
         p->src = src;
         *slot = p;
+        e->nsil_ep++;
     }
     vg_engine__ep_t *p = *slot;
     if (fire) {

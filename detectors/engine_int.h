@@ -72,6 +72,11 @@ typedef struct vg_engine__src {
     vg_engine__stream_t **streams;
     size_t nstreams, capstreams;
     struct vg_engine__ep *ep;       /* source outage episode */
+    /* Silence ticks: as of the source's last full judgement, no stream of it can turn
+     * silent before sk_min (INT64_MIN = unknown: judge in full), and whether an outage
+     * would be found with none silent (a configuration with a zero minimum). */
+    int64_t sk_min;
+    int sk_outage0;
 } vg_engine__src_t;
 
 typedef struct vg_engine__inst {
@@ -179,6 +184,8 @@ struct vg_engine {
     size_t nsrcs, capsrcs;
     vg_engine__stream_t *cur_stream; /* stream of the series being declared */
     size_t nbuf;           /* samples in all reorder buffers */
+    size_t nsilent;        /* streams silent (stream.silent) */
+    size_t nsil_ep;        /* device silence and source outage episodes held by a device or source */
     int in_fleet;
     vg_alert_t alert;      /* scratch record */
     vg_verdict_t v;        /* scratch verdict */

@@ -378,10 +378,13 @@ vg_engine_load_fresh (vg_engine_t *e, const uint8_t *p, size_t len, const uint8_
             if (src && !src->ep) {
                 src->ep = ep;
                 ep->src = src;
+                e->nsil_ep++;
             }
         }
-        if ((fl >> 6 & 1) && dv)
+        if ((fl >> 6 & 1) && dv) {
+            e->nsil_ep += !dv->ep;
             dv->ep = ep;
+        }
         if (in) {
             in->open++;
             if (fl >> 7 & 1)

@@ -39,6 +39,7 @@ vg_engine__src_get (vg_engine_t *e, const char *name)
     s->name = vg_engine__dup (name);
     s->max = INT64_MIN;
     s->next_tick = INT64_MIN;
+    s->sk_min = INT64_MIN;
     if (!s->name || vg_engine__ptr_push ((void ***) &e->srcs, &e->nsrcs, &e->capsrcs, s)) {
         free (s->name);
         free (s);
@@ -72,6 +73,7 @@ vg_engine__stream_get (vg_engine_t *e, vg_engine__dev_t *d, vg_engine__src_t *sr
     }
     d->nstreams = (uint32_t) n;
     d->capstreams = (uint32_t) cap;
+    src->sk_min = INT64_MIN;
     e->st.streams++;
     return st;
 }
@@ -99,6 +101,7 @@ vg_engine__stream_add_sil (vg_engine__stream_t *st, vg_engine__inst_t *in)
         return -VG_ENOMEM;
     st->nsil = (uint32_t) n;
     st->capsil = (uint32_t) cap;
+    st->src->sk_min = INT64_MIN;
     in->stream = st;
     return 0;
 }
@@ -110,6 +113,7 @@ s_stream_del_sil (vg_engine__stream_t *st, vg_engine__inst_t *in)
         if (st->sil[i] == in) {
             memmove (&st->sil[i], &st->sil[i + 1], (st->nsil - i - 1) * sizeof *st->sil);
             st->nsil--;
+            st->src->sk_min = INT64_MIN;
             break;
         }
     in->stream = NULL;
@@ -259,17 +263,29 @@ vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pen
     }
     vg_engine__pend_t *b = st->buf + st->head;
     size_t pos = st->len;
+    /* Where x goes is nearly always at or near the tail (samples of one instant arrive
+     * series after series, in batch order): step back from the tail, moving each larger
+     * entry up by one, which costs what the memmove after a binary search would and
+     * avoids its unpredictable branches.  Far displacements (a late sample) take the
+     * binary search. */
     if (pos && (b[pos - 1].ts > x->ts || (b[pos - 1].ts == x->ts && b[pos - 1].id > x->id))) {
-        size_t lo = 0, hi = pos; /* first index after x in (ts, id) order */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (b[mid].ts < x->ts || (b[mid].ts == x->ts && b[mid].id <= x->id))
-                lo = mid + 1;
-            else
-                hi = mid;
+        if (pos > 16 && b[pos - 16].ts > x->ts) {
+            size_t lo = 0, hi = pos; /* first index after x in (ts, id) order */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (b[mid].ts < x->ts || (b[mid].ts == x->ts && b[mid].id <= x->id))
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            memmove (&b[lo + 1], &b[lo], (pos - lo) * sizeof *b);
+            pos = lo;
+        } else {
+            do {
+                b[pos] = b[pos - 1];
+                pos--;
+            } while (pos && (b[pos - 1].ts > x->ts || (b[pos - 1].ts == x->ts && b[pos - 1].id > x->id)));
         }
-        memmove (&b[lo + 1], &b[lo], (pos - lo) * sizeof *b);
-        pos = lo;
     }
     b[pos] = *x;
     st->len++;
@@ -382,13 +398,20 @@ vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *s, int64_t ts, dou
 static void
 s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
 {
+    /* Nothing silent and no silence episode anywhere, and no stream of this source due: the
+     * passes below would only find every stream healthy (their fast paths), so skip them. */
+    if (!e->nsilent && !e->nsil_ep && now < src->sk_min && !src->sk_outage0)
+        return;
     size_t watched = 0, silent = 0;
     const vg_rule_t *first = NULL;
     vg_verdict_t *v = &e->v;
+    int64_t sk_min = INT64_MAX;
     for (size_t i = 0; i < src->nstreams; i++) {
         vg_engine__stream_t *st = src->streams[i];
         if (!st->silent && !st->dev->ep && now < st->next_check) {
             /* Healthy and nothing can be due yet (new samples only push that later). */
+            if (st->next_check < sk_min)
+                sk_min = st->next_check;
             if (st->nsil) {
                 watched++;
                 if (!first)
@@ -402,6 +425,8 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
         int64_t next = INT64_MAX; /* earliest time a clear series could be due */
         for (uint32_t j = 0; j < st->nsil; j++) {
             vg_engine__inst_t *in = st->sil[j];
+            if (j + 4 < st->nsil) /* instances are scattered: fetch a few ahead */
+                __builtin_prefetch (&st->sil[j + 4]->last_ts);
             if (!first)
                 first = in->rule;
             if (in->tick_state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN &&
@@ -444,9 +469,12 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
         /* Silent when every watched series is, or when nothing at all has arrived for
          * longer than the fastest series' threshold (mixed cadences: a 15-minute PM series
          * must not keep a stream whose 1-minute series stopped "alive" for 45 minutes). */
+        int was = st->silent;
         st->silent = st->nsil && (st->silent_n == st->nsil ||
                                   (st->silent_n > 0 && last != INT64_MIN && (double) (now - last) > thr));
+        e->nsilent += (size_t) (st->silent != 0) - (size_t) (was != 0);
         st->next_check = next;
+        sk_min = st->silent || next < sk_min ? (st->silent ? INT64_MIN : next) : sk_min;
         if (st->nsil) {
             watched++;
             silent += (size_t) st->silent;
@@ -454,6 +482,8 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
         if (now > st->dev->now)
             st->dev->now = now;
     }
+    src->sk_min = sk_min;
+    src->sk_outage0 = 0;
     if (!first)
         return;
     /* Source / transport outage: many of the source's devices silent together. */
@@ -462,6 +492,7 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
     double frac = ifrac >= 0 ? first->pv[ifrac] : 0.3;
     double mind = imin >= 0 ? first->pv[imin] : 3;
     int outage = silent >= (size_t) mind && (double) silent >= frac * (double) watched && watched > 0;
+    src->sk_outage0 = 0 >= (size_t) mind && 0 >= frac * (double) watched && watched > 0;
     if (outage || src->ep) {
         vg_engine__vreset (v);
         v->state = outage ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;

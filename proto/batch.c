@@ -128,3 +128,24 @@ vg_batch_event_extras (const Vigil__FlowSummary *fs, const Vigil__Gap *g, vg_flo
         ev->gap = gap;
     }
 }
+
+static void *
+s_arena_alloc (void *data, size_t size)
+{
+    return vg_arena_alloc (data, size);
+}
+
+static void
+s_arena_free (void *data, void *p)
+{
+    (void) data;
+    (void) p;
+}
+
+void
+vg_batch_arena_allocator (vg_arena_t *arena, ProtobufCAllocator *out)
+{
+    out->alloc = s_arena_alloc;
+    out->free = s_arena_free;
+    out->allocator_data = arena;
+}

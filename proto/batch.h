@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/arena.h"
 #include "common/model.h"
 #include "proto/vigil.pb-c.h"
 
@@ -25,6 +26,11 @@ typedef struct {
     uint32_t max_events;          /* events per batch */
     uint32_t max_series_samples;  /* samples per series */
 } vg_batch_limits_t;
+
+/* Fill *out so that protobuf-c unpacks into arena (borrowed; it must outlive *out's use):
+ * allocations come from the arena, frees are no-ops, so an unpacked batch is released by
+ * resetting the arena instead of free_unpacked.  Not thread-safe (as the arena). */
+void vg_batch_arena_allocator (vg_arena_t *arena, ProtobufCAllocator *out);
 
 /* Validate the structure of an unpacked batch against lim.  On success *total_samples (may
  * be NULL) is the sum of the series' sample counts.  Returns 0, -VG_EPROTO (malformed) or

@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "proto/vigil.pb-c.h"
 #include "tests/support/batch_pack.h"
+#include "tests/support/ingest_fixture.h"
 #include "tests/support/tmpdir.h"
 
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z: outside the 00:00-05:00 change window */
@@ -52,9 +53,7 @@ setup (void)
     vg_store_cfg_t sc = { path, VG_STORE_RW, 7200000, false, 0 };
     s_store = vg_store_open (&sc, err, sizeof err);
     ck_assert_msg (s_store != NULL, "%s", err);
-    vg_ingest_cfg_t ic = { 3650 * 86400000LL, 86400000LL, 16 << 20, 1024, 1024, 65536, true, NULL, 0, 0, 0 };
-    s_ingest = vg_ingest_new (&ic, s_store, err, sizeof err);
-    ck_assert_msg (s_ingest != NULL, "%s", err);
+    s_ingest = vg_test_ingest_new (s_store);
 }
 
 static void
@@ -533,6 +532,7 @@ START_TEST (threaded_with_hooks)
     vg_buf_t bufs[20];
     const uint8_t *ptrs[20];
     size_t lens[20];
+    vg_server_committed_t done[20];
     char users[20][32];
     for (int i = 0; i < 20; i++) {
         snprintf (users[i], sizeof users[i], "user=u%d", i);
@@ -544,10 +544,11 @@ START_TEST (threaded_with_hooks)
         mk_batch (&sp, (uint64_t) i + 1, &bufs[i]);
         ptrs[i] = bufs[i].data;
         lens[i] = bufs[i].len;
+        done[i] = (vg_server_committed_t) { ptrs[i], lens[i], NULL, 0 };
     }
     /* Two commit groups, as the server hands them over. */
-    vg_detect_stage_commit_fn (st, ptrs, lens, 10);
-    vg_detect_stage_commit_fn (st, ptrs + 10, lens + 10, 10);
+    vg_detect_stage_commit_fn (st, done, 10);
+    vg_detect_stage_commit_fn (st, done + 10, 10);
     ck_assert_int_eq (vg_detect_stage_stop (st), 0);
     ck_assert_int_eq (vg_detect_stage_submit (st, ptrs[0], lens[0]), -VG_EIO); /* stopped */
     vg_detect_stage_stats_t s = s_stats (st);

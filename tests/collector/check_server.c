@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "agent/batcher.h"
+#include "collector/batch_view.h"
 #include "collector/ingest.h"
 #include "collector/server.h"
 #include "common/clock.h"
@@ -33,11 +34,14 @@ static atomic_int s_behind;       /* the backlog gate is closed while set */
 static void *s_ctx;
 
 static void
-s_on_commit (void *ctx, const uint8_t *const *batches, const size_t *lens, int n)
+s_on_commit (void *ctx, const vg_server_committed_t *done, int n)
 {
     (void) ctx;
-    for (int i = 0; i < n; i++)
-        ck_assert (batches[i] != NULL && lens[i] > 0);
+    for (int i = 0; i < n; i++) {
+        ck_assert (done[i].batch != NULL && done[i].len > 0);
+        vg_batch_view_t v; /* ingest's view of every accepted batch, well formed */
+        ck_assert_int_eq (vg_batch_view_parse (done[i].view, done[i].view_len, &v), 0);
+    }
     atomic_fetch_add (&s_commits, 1);
     atomic_fetch_add (&s_committed, n);
 }

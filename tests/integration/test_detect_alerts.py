@@ -59,6 +59,8 @@ def body(h):
     m = h.wait_detected(mport, 120, agents=("sim1",))
     assert m['vigil_detect_inputs_total{kind="sample"}'] > 10000, m
     assert m['vigil_detect_batches_total{result="bad"}'] == 0, m
+    # every live batch reached the detect stage with ingest's decoded view (no second decode)
+    assert m['vigil_detect_batches_viewed_total'] == m['vigil_detect_batches_total{result="ok"}'] > 0, m
     assert m['vigil_detect_series'] > 100, m
 
     # ---- crafted security events ----

@@ -1,0 +1,228 @@
+/* check_detect_feed.c - the detect feed with ingest's decoded view of a batch: series ids
+ * and samples taken from the view give the same engine input, counters and alerts as
+ * decoding the batch again, and a view that is malformed or does not fit the batch is
+ * ignored (the batch is decoded), never trusted. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/batcher.h"
+#include "collector/batch_view.h"
+#include "collector/detect_feed.h"
+#include "collector/ingest.h"
+#include "common/err.h"
+#include "store/store.h"
+#include "tests/support/engine_fixture.h"
+#include "tests/support/ingest_fixture.h"
+#include "tests/support/store_fixture.h"
+#include "tests/support/suite.h"
+#include "tests/support/tmpdir.h"
+
+#define T0 1767614400000LL /* 2026-01-05 12:00Z */
+
+static const char RULES[] =
+    "rules:\n"
+    "  - { id: hi, detector: exhaustion, for: 0s, match: { path: \"/t/m*\" }, params: { level: 3020 } }\n"
+    "  - { id: sil, detector: silence, match: { path: \"/t/m*\" } }\n";
+
+static char s_dir[256];
+static vg_store_t *s_store;
+static vg_ingest_t *s_ingest;
+
+/* A fresh store with the real ingest over it (on = 1), or both gone (on = 0). */
+static void
+s_env (int on)
+{
+    char path[300];
+    if (on) {
+        ck_assert_ptr_nonnull (vg_test_tmpdir (s_dir, sizeof s_dir, "detfeed"));
+        snprintf (path, sizeof path, "%s/store", s_dir);
+        s_store = vg_test_store_open (path, VG_STORE_RW);
+        s_ingest = vg_test_ingest_new (s_store);
+        return;
+    }
+    vg_ingest_destroy (&s_ingest);
+    vg_store_destroy (&s_store);
+    ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
+}
+
+static void
+setup (void)
+{
+    s_env (1);
+}
+
+static void
+teardown (void)
+{
+    s_env (0);
+}
+
+/* Batch seq: 4 gauge series /t/m<i> of 30 samples (every 10 s, series after series, as
+ * the batcher packs them) and a state series, starting at t0; series 3 stops half-way in
+ * the second batch (silence). */
+static void
+s_build (uint64_t seq, int64_t t0, vg_buf_t *out)
+{
+    vg_batcher_cfg_t cfg = { "a1", 1024, 16, 16, 1000, -1 };
+    vg_batcher_t *b = vg_batcher_new (&cfg);
+    ck_assert_ptr_nonnull (b);
+    vg_sink_t sink = vg_batcher_sink (b);
+    vg_device_t d = { "lab/r1", "Acme", "X1", "router", "lab", "1.0" };
+    ck_assert_int_eq (sink.device (sink.ctx, &d), 0);
+    char path[64];
+    vg_label_t l = { "name", "ge-0/0/0" };
+    for (int s = 0; s < 5; s++) {
+        int state = s == 4;
+        snprintf (path, sizeof path, state ? "/t/state" : "/t/m%d", s);
+        for (int j = 0; j < 30; j++) {
+            if (s == 3 && seq > 1 && j >= 15)
+                break;
+            vg_point_t p = { .device = "lab/r1", .path = path, .labels = &l, .nlabels = 1,
+                             .kind = state ? VG_KIND_STATE : VG_KIND_GAUGE, .input = "test",
+                             .ts_ms = t0 + j * 10000, .value = s * 1000 + j + (double) seq,
+                             .state = state ? (j % 3 ? "UP" : "DOWN") : NULL };
+            ck_assert_int_eq (sink.sample (sink.ctx, &p), 0);
+        }
+    }
+    vg_buf_reset (out);
+    ck_assert_int_gt (vg_batcher_flush (b, 1, seq, t0, out), 0);
+    vg_batcher_destroy (&b);
+}
+
+typedef struct {
+    vg_test_engine_t fx;
+    vg_detect_feed_t *feed;
+} s_side_t;
+
+static void
+s_open (s_side_t *x)
+{
+    vg_engine_cfg_t ec = { 0 };
+    ec.tick_ms = 10000;
+    ec.lateness_ms = 30000;
+    vg_test_engine_open (&x->fx, RULES, "feed", &ec);
+    vg_detect_feed_cfg_t fc = { .tick_ms = 10000, .lateness_ms = 30000 };
+    x->feed = vg_detect_feed_new (&fc, x->fx.e);
+    ck_assert_ptr_nonnull (x->feed);
+}
+
+static void
+s_close (s_side_t *x)
+{
+    vg_detect_feed_destroy (&x->feed);
+    vg_test_engine_close (&x->fx);
+}
+
+/* The two sides saw the same thing: counters and every alert record. */
+static void
+s_same (const s_side_t *a, const s_side_t *b)
+{
+    vg_detect_feed_stats_t fa, fb;
+    vg_detect_feed_stats (a->feed, &fa);
+    vg_detect_feed_stats (b->feed, &fb);
+    fa.viewed = fb.viewed = 0;
+    ck_assert_int_eq (memcmp (&fa, &fb, sizeof fa), 0);
+    vg_engine_stats_t ea, eb;
+    vg_engine_stats (a->fx.e, &ea);
+    vg_engine_stats (b->fx.e, &eb);
+    ck_assert_uint_eq (ea.processed, eb.processed);
+    ck_assert_uint_eq (ea.samples, eb.samples);
+    ck_assert_uint_eq (a->fx.alerts.n, b->fx.alerts.n);
+    for (size_t i = 0; i < a->fx.alerts.n; i++)
+        ck_assert_str_eq (a->fx.alerts.json[i], b->fx.alerts.json[i]);
+}
+
+/* _i: 0 = the view as ingest made it; 1 = a truncated view; 2 = a view whose counts do
+ * not fit the batch; 3 = a misaligned view; 4 = index hints that do not match the ids. */
+START_TEST (view_gives_the_same_results)
+{
+    s_side_t dec, vw;
+    s_open (&dec);
+    s_open (&vw);
+    vg_buf_t batch = VG_BUF_INIT, view = VG_BUF_INIT, bad = VG_BUF_INIT;
+    for (uint64_t seq = 1; seq <= 4; seq++) {
+        s_build (seq, T0 + (int64_t) (seq - 1) * 300000, &batch);
+        vg_store_txn_t *t = vg_store_txn_new (s_store);
+        ck_assert_ptr_nonnull (t);
+        vg_ingest_result_t res;
+        ck_assert_int_eq (vg_ingest_batch_view (s_ingest, batch.data, batch.len, T0, t, &res, &view), 0);
+        vg_store_txn_destroy (&t);
+        vg_batch_view_t v;
+        ck_assert_int_eq (vg_batch_view_parse (view.data, view.len, &v), 0);
+        ck_assert_uint_eq (v.nseries, 5);
+        ck_assert_uint_eq (v.nsamples, seq > 1 ? 135 : 150);
+        const uint8_t *vp = view.data;
+        size_t vl = view.len;
+        vg_buf_reset (&bad);
+        ck_assert_int_eq (vg_buf_append (&bad, view.data, view.len), 0);
+        ck_assert_int_eq (vg_buf_append (&bad, "\0\0\0\0\0\0\0\0", 8), 0);
+        if (_i == 1) {
+            vl = view.len - 16;
+        } else if (_i == 2) {
+            vg_batch_view_series_t *s0 = (vg_batch_view_series_t *) (void *) (bad.data + sizeof (vg_batch_view_hdr_t));
+            s0[0].n--, s0[1].n++; /* well formed, but not this batch's counts */
+            vp = bad.data;
+            ck_assert_int_eq (vg_batch_view_parse (vp, vl, &v), 0);
+        } else if (_i == 4) {
+            vg_batch_view_series_t *s0 = (vg_batch_view_series_t *) (void *) (bad.data + sizeof (vg_batch_view_hdr_t));
+            for (int k = 0; k < 5; k++)
+                s0[k].idx = 0; /* one index hint for every series: each finds another's id there */
+            vp = bad.data;
+        } else if (_i == 3) {
+            memmove (bad.data + 4, view.data, view.len);
+            vp = bad.data + 4;
+        }
+        ck_assert_int_eq (vg_detect_feed_batch (dec.feed, batch.data, batch.len, T0), 0);
+        ck_assert_int_eq (vg_detect_feed_batch_view (vw.feed, batch.data, batch.len, vp, vl, T0), 0);
+        s_same (&dec, &vw);
+        vg_detect_feed_stats_t fs;
+        vg_detect_feed_stats (vw.feed, &fs);
+        ck_assert_uint_eq (fs.viewed, _i == 0 || _i == 4 ? seq : 0); /* used only when it fits */
+    }
+    vg_engine_flush (dec.fx.e);
+    vg_engine_flush (vw.fx.e);
+    vg_engine_tick (dec.fx.e, T0 + 3600000);
+    vg_engine_tick (vw.fx.e, T0 + 3600000);
+    s_same (&dec, &vw);
+    ck_assert_uint_gt (vg_test_alerts_count (&dec.fx.alerts, "hi", VG_ACT_CREATE), 0);
+    vg_engine_stats_t es;
+    vg_engine_stats (dec.fx.e, &es);
+    ck_assert_uint_eq (es.processed, 4 * 150 - 3 * 15);
+    vg_buf_free (&batch);
+    vg_buf_free (&view);
+    vg_buf_free (&bad);
+    s_close (&dec);
+    s_close (&vw);
+}
+END_TEST
+
+/* A refused batch leaves no view behind (the server must not hand a stale one on). */
+START_TEST (refused_batch_has_no_view)
+{
+    vg_buf_t batch = VG_BUF_INIT, view = VG_BUF_INIT;
+    s_build (1, T0, &batch);
+    vg_store_txn_t *t = vg_store_txn_new (s_store);
+    vg_ingest_result_t res;
+    ck_assert_int_eq (vg_ingest_batch_view (s_ingest, batch.data, batch.len, T0, t, &res, &view), 0);
+    ck_assert_uint_gt (view.len, 0);
+    batch.data[batch.len / 2] ^= 0x5a; /* a damaged copy of the next batch */
+    int rc = vg_ingest_batch_view (s_ingest, batch.data, batch.len, T0, t, &res, &view);
+    ck_assert_int_ne (rc, 0);
+    ck_assert_uint_eq (view.len, 0);
+    vg_store_txn_destroy (&t);
+    vg_buf_free (&batch);
+    vg_buf_free (&view);
+}
+END_TEST
+
+Suite *
+vg_detect_feed_suite (void)
+{
+    const TTest *tests[] = { refused_batch_has_no_view };
+    Suite *s = vg_test_suite ("detect_feed", "view", tests, 1, 30, setup, teardown);
+    TCase *tc = vg_test_tcase (s, "view_modes", NULL, 0, 30, setup, teardown);
+    tcase_add_loop_test (tc, view_gives_the_same_results, 0, 5);
+    return s;
+}
