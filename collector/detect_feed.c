@@ -60,6 +60,8 @@ struct vg_detect_feed {
     char source[VG_MAX_ID_LEN + 80]; /* scratch: "agent/input" */
     vg_ratelimit_t rl;       /* undecodable batches */
     vg_ratelimit_t rl_late;  /* late samples */
+    vg_detect_batch_fn batch_fn;
+    void *batch_ctx;
 };
 
 vg_detect_feed_t *
@@ -438,6 +440,8 @@ vg_detect_feed_batch (vg_detect_feed_t *f, const uint8_t *p, size_t len, int64_t
         vg_engine_tick (f->engine, f->event_time);
         f->last_tick = f->event_time;
     }
+    if (f->batch_fn)
+        f->batch_fn (f->batch_ctx, b);
     if (dv != small)
         free (dv);
     vigil__batch__free_unpacked (b, NULL);
@@ -450,6 +454,13 @@ vg_detect_feed_device (vg_detect_feed_t *f, const vg_device_t *in)
 {
     const s_dev_t *d = s_dev_note (f, in);
     return d ? &d->view : NULL;
+}
+
+void
+vg_detect_feed_on_batch (vg_detect_feed_t *f, vg_detect_batch_fn fn, void *ctx)
+{
+    f->batch_fn = fn;
+    f->batch_ctx = ctx;
 }
 
 const vg_device_t *

@@ -7,7 +7,9 @@
  *   vgsend make-events AGENT EPOCH SEQ OUT DEV EVENT...
  *                                              write a batch of events of device DEV; EVENT is
  *                                              "TS_MS,TYPE[,KEY=VALUE...]", TYPE an event type
- *                                              name (config_change, login, reboot, ...)
+ *                                              name (config_change, login, reboot, ...);
+ *                                              DEV may be "ID|VENDOR|SITE" (default vendor
+ *                                              Acme, site lab)
  * Replies are printed as one line: "ack <status> <seq> <reason>", "welcome <seq>", or
  * "none" when nothing came back within 3 s.  With VGSEND_SERVER_KEY (the collector's Z85
  * public key) and VGSEND_SECRET_KEY_FILE (an agent's 0600 key file from vigil keygen) in the
@@ -62,7 +64,21 @@ s_make_batch (const char *agent, uint64_t epoch, uint64_t seq, const char *out, 
     vg_batcher_cfg_t cfg = { agent, 1024, 64, 1024, 1000, -1 };
     vg_batcher_t *b = vg_batcher_new (&cfg);
     vg_sink_t sink = vg_batcher_sink (b);
-    vg_device_t d = { device, "Acme", "X1", "router", "lab", "1.0" };
+    /* DEV or "ID|VENDOR|SITE" */
+    char idbuf[256], *vendor = "Acme", *site = "lab";
+    snprintf (idbuf, sizeof idbuf, "%s", device);
+    char *bar = strchr (idbuf, '|');
+    if (bar) {
+        *bar = '\0';
+        vendor = bar + 1;
+        bar = strchr (vendor, '|');
+        if (bar) {
+            *bar = '\0';
+            site = bar + 1;
+        }
+    }
+    device = idbuf;
+    vg_device_t d = { device, vendor, "X1", "router", site, "1.0" };
     sink.device (sink.ctx, &d);
     int64_t now = vg_clock_now_ms ();
     for (int s = 0; s < 3; s++) {
@@ -100,7 +116,21 @@ s_make_events (const char *agent, uint64_t epoch, uint64_t seq, const char *out,
                              .max_age_ms = 1000 };
     vg_batcher_t *b = vg_batcher_new (&cfg);
     vg_sink_t sink = vg_batcher_sink (b);
-    vg_device_t d = { device, "Acme", "X1", "router", "lab", "1.0" };
+    /* DEV or "ID|VENDOR|SITE" */
+    char idbuf[256], *vendor = "Acme", *site = "lab";
+    snprintf (idbuf, sizeof idbuf, "%s", device);
+    char *bar = strchr (idbuf, '|');
+    if (bar) {
+        *bar = '\0';
+        vendor = bar + 1;
+        bar = strchr (vendor, '|');
+        if (bar) {
+            *bar = '\0';
+            site = bar + 1;
+        }
+    }
+    device = idbuf;
+    vg_device_t d = { device, vendor, "X1", "router", site, "1.0" };
     sink.device (sink.ctx, &d);
     for (int i = 0; i < nev; i++) {
         char spec[1024];
