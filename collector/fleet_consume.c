@@ -41,6 +41,9 @@ struct vg_fleet {
     size_t outcap;
     vg_buf_t state;
     vg_fleet_stats_t st;
+    uint64_t done_messages, done_samples; /* of tasks closed (partitions released) */
+    int64_t first_ms, last_ms;            /* wall time of the first and last message applied */
+    int64_t apply_ns;                     /* time spent applying messages */
     vg_ratelimit_t rl;
 };
 
@@ -154,6 +157,12 @@ s_close (vg_fleet_t *f, int32_t p)
     if (!pt)
         return;
     vg_log (VG_LOG_INFO, "fleet", "partition %d: released", (int) p);
+    if (pt->task) {
+        vg_fleet_task_stats_t ts;
+        vg_fleet_task_stats (pt->task, &ts);
+        f->done_messages += ts.messages;
+        f->done_samples += ts.samples;
+    }
     vg_fleet_task_destroy (&pt->task);
     if (pt->tp)
         rd_kafka_destroy (pt->tp);
@@ -415,9 +424,14 @@ s_message (vg_fleet_t *f, const rd_kafka_message_t *m)
         pt->txn = 1;
     }
     f->cur = pt;
+    int64_t t0 = vg_clock_mono_ns ();
     if (vg_fleet_task_apply (pt->task, m->payload, m->len) < 0)
         vg_log_rl (&f->rl, VG_LOG_WARN, "fleet", "partition %d offset %lld: undecodable message skipped", (int) p,
                    (long long) m->offset);
+    f->apply_ns += vg_clock_mono_ns () - t0;
+    f->last_ms = vg_clock_now_ms ();
+    if (!f->first_ms)
+        f->first_ms = f->last_ms;
     f->cur = NULL;
     pt->next = m->offset + 1;
 }
@@ -467,6 +481,8 @@ vg_fleet_run (vg_fleet_t *f, volatile sig_atomic_t *stop)
         if (now >= next_log) {
             vg_fleet_stats_t s;
             s_sum (f, &s);
+            s.messages += f->done_messages;
+            s.samples += f->done_samples;
             vg_log (VG_LOG_INFO, "fleet", "partitions=%llu messages=%llu samples=%llu (%.0f/s) findings=%llu alerts=%llu "
                     "commits=%llu aborts=%llu",
                     (unsigned long long) s.partitions, (unsigned long long) s.messages,
@@ -482,6 +498,16 @@ vg_fleet_run (vg_fleet_t *f, volatile sig_atomic_t *stop)
     (void) applied;
     for (int32_t p = 0; p < S_MAX_PARTS; p++)
         s_commit (f, p);
+    vg_fleet_stats_t s;
+    s_sum (f, &s);
+    uint64_t msgs = s.messages + f->done_messages, smp = s.samples + f->done_samples;
+    double span = (double) (f->last_ms - f->first_ms) / 1000.0;
+    /* The figures docs/SCALING.md quotes (tests/bench/bench_fleet.py reads this line). */
+    vg_log (VG_LOG_INFO, "fleet", "stopping: messages=%llu samples=%llu first_ms=%lld last_ms=%lld "
+            "rate=%.0f samples/s apply=%.1f ns/sample alerts=%llu commits=%llu aborts=%llu",
+            (unsigned long long) msgs, (unsigned long long) smp, (long long) f->first_ms, (long long) f->last_ms,
+            span > 0 ? (double) smp / span : 0.0, smp ? (double) f->apply_ns / (double) smp : 0.0,
+            (unsigned long long) s.alerts, (unsigned long long) s.commits, (unsigned long long) s.aborts);
     rd_kafka_consumer_close (f->rk); /* revokes: commits what is left */
     return f->fatal ? -VG_EIO : 0;
 }

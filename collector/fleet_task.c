@@ -39,7 +39,8 @@ struct vg_fleet_task {
     vg_alert_fn on_alert;
     void *ctx;
     int64_t now;             /* newest data time applied */
-    vg_fleet_task_stats_t st;
+    vg_fleet_task_stats_t st;   /* this task's own work (since new or load) */
+    uint64_t life_messages, life_alerts; /* the partition's totals before the load */
     vg_arena_t arena;
     ProtobufCAllocator alloc;
     vg_samples_t scratch;
@@ -271,8 +272,8 @@ vg_fleet_task_save (vg_fleet_task_t *t, int64_t next_offset, vg_buf_t *out)
     s.next_offset = next_offset;
     s.engine = (ProtobufCBinaryData) { eng.len, eng.data };
     s.kpi = (ProtobufCBinaryData) { kpi.len, kpi.data };
-    s.messages = t->st.messages;
-    s.alerts = t->st.alerts;
+    s.messages = t->life_messages + t->st.messages;
+    s.alerts = t->life_alerts + t->st.alerts;
     s.now_ms = t->now;
     size_t n = vigil__fleet_state__get_packed_size (&s);
     vg_buf_reset (out);
@@ -298,8 +299,8 @@ vg_fleet_task_load (vg_fleet_task_t *t, const uint8_t *p, size_t len, int64_t *n
     if (rc == 0) {
         *next_offset = s->next_offset;
         t->now = s->now_ms;
-        t->st.messages = s->messages;
-        t->st.alerts = s->alerts;
+        t->life_messages = s->messages;
+        t->life_alerts = s->alerts;
     }
     vigil__fleet_state__free_unpacked (s, NULL);
     return rc < 0 ? -VG_EINVAL : 0;
