@@ -187,6 +187,7 @@ s_open (vg_fleet_t *f, int32_t p, int64_t *offset)
     snprintf (tmo, sizeof tmo, "%d", S_TXN_TIMEOUT_MS);
     const char *const defs[][2] = { { "transactional.id", tid }, { "transaction.timeout.ms", tmo },
                                     { "linger.ms", "5" },        { "client.id", "vigil-fleet" },
+                                    { "compression.type", "lz4" }, { "message.max.bytes", VG_FLEET_STATE_MAX },
                                     { NULL, NULL } };
     rd_kafka_conf_t *conf = vg_fleet_conf (defs, f->cfg->brokers, f->cfg->props, f->cfg->nprops, err, sizeof err);
     if (conf && !(pt->tp = rd_kafka_new (RD_KAFKA_PRODUCER, conf, err, sizeof err)))
@@ -239,9 +240,12 @@ s_commit (vg_fleet_t *f, int32_t p)
         pt->tp, RD_KAFKA_V_TOPIC (f->cfg->state_topic), RD_KAFKA_V_PARTITION (p), RD_KAFKA_V_MSGFLAGS (RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY (key, (size_t) kl), RD_KAFKA_V_VALUE (f->state.data, f->state.len), RD_KAFKA_V_END);
     if (e) {
-        vg_log (VG_LOG_WARN, "fleet", "partition %d: state produce: %s", (int) p, rd_kafka_err2str (e));
+        vg_log (VG_LOG_ERROR, "fleet", "partition %d: state produce (%zu bytes): %s", (int) p, f->state.len,
+                rd_kafka_err2str (e));
         goto abort;
     }
+    if (f->state.len > f->st.state_bytes)
+        f->st.state_bytes = f->state.len;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new (1);
     rd_kafka_topic_partition_list_add (l, f->cfg->topic, p)->offset = pt->next;
     rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata (f->rk);
@@ -484,12 +488,13 @@ vg_fleet_run (vg_fleet_t *f, volatile sig_atomic_t *stop)
             s.messages += f->done_messages;
             s.samples += f->done_samples;
             vg_log (VG_LOG_INFO, "fleet", "partitions=%llu messages=%llu samples=%llu (%.0f/s) findings=%llu alerts=%llu "
-                    "commits=%llu aborts=%llu",
+                    "commits=%llu aborts=%llu state_max=%llu B",
                     (unsigned long long) s.partitions, (unsigned long long) s.messages,
                     (unsigned long long) s.samples,
                     (double) (s.samples - samples_last) * 1000.0 / (double) (now - t_last + 1),
                     (unsigned long long) s.findings, (unsigned long long) s.alerts,
-                    (unsigned long long) s.commits, (unsigned long long) s.aborts);
+                    (unsigned long long) s.commits, (unsigned long long) s.aborts,
+                    (unsigned long long) s.state_bytes);
             samples_last = s.samples;
             t_last = now;
             next_log = now + 5000;
@@ -504,10 +509,11 @@ vg_fleet_run (vg_fleet_t *f, volatile sig_atomic_t *stop)
     double span = (double) (f->last_ms - f->first_ms) / 1000.0;
     /* The figures docs/SCALING.md quotes (tests/bench/bench_fleet.py reads this line). */
     vg_log (VG_LOG_INFO, "fleet", "stopping: messages=%llu samples=%llu first_ms=%lld last_ms=%lld "
-            "rate=%.0f samples/s apply=%.1f ns/sample alerts=%llu commits=%llu aborts=%llu",
+            "rate=%.0f samples/s apply=%.1f ns/sample alerts=%llu commits=%llu aborts=%llu state_max=%llu B",
             (unsigned long long) msgs, (unsigned long long) smp, (long long) f->first_ms, (long long) f->last_ms,
             span > 0 ? (double) smp / span : 0.0, smp ? (double) f->apply_ns / (double) smp : 0.0,
-            (unsigned long long) s.alerts, (unsigned long long) s.commits, (unsigned long long) s.aborts);
+            (unsigned long long) s.alerts, (unsigned long long) s.commits, (unsigned long long) s.aborts,
+            (unsigned long long) s.state_bytes);
     rd_kafka_consumer_close (f->rk); /* revokes: commits what is left */
     return f->fatal ? -VG_EIO : 0;
 }

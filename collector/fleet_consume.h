@@ -39,6 +39,7 @@ typedef struct {
     uint64_t messages, bad_messages, samples, kpis, findings, alerts;
     uint64_t commits, aborts, assigned, revoked, restored;
     uint64_t partitions;            /* gauge: partitions held */
+    uint64_t state_bytes;           /* largest state record committed */
 } vg_fleet_stats_t;
 
 typedef struct vg_fleet vg_fleet_t;

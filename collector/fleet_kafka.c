@@ -54,7 +54,9 @@ vg_fleet_topic_ensure (rd_kafka_t *rk, const char *topic, int partitions, int co
         snprintf (err, errlen, "topic %s: %s", topic, e[0] ? e : "out of memory");
         goto done;
     }
-    if (compact && rd_kafka_NewTopic_set_config (nt, "cleanup.policy", "compact") != RD_KAFKA_RESP_ERR_NO_ERROR)
+    /* A state topic: compacted, and room for a partition's whole state in one record. */
+    if (compact && (rd_kafka_NewTopic_set_config (nt, "cleanup.policy", "compact") != RD_KAFKA_RESP_ERR_NO_ERROR ||
+                    rd_kafka_NewTopic_set_config (nt, "max.message.bytes", VG_FLEET_STATE_MAX) != RD_KAFKA_RESP_ERR_NO_ERROR))
         goto done;
     rd_kafka_AdminOptions_set_operation_timeout (opt, timeout_ms, e, sizeof e);
     rd_kafka_AdminOptions_set_request_timeout (opt, timeout_ms, e, sizeof e);

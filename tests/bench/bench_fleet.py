@@ -74,14 +74,16 @@ def main():
             for k in keys:
                 h.kill(k, signal.SIGTERM, timeout=60)
                 m = re.search(r"stopping: messages=(\d+) samples=(\d+) first_ms=(\d+) last_ms=(\d+) "
-                              r"rate=(\d+) samples/s apply=([\d.]+) ns/sample", h.log(k))
+                              r"rate=(\d+) samples/s apply=([\d.]+) ns/sample alerts=\d+ commits=(\d+) aborts=(\d+) "
+                              r"state_max=(\d+) B", h.log(k))
                 assert m, f"{k}: no stopping line:\n{h.log(k)[-2000:]}"
                 runs.append({"messages": int(m[1]), "samples": int(m[2]), "first_ms": int(m[3]),
-                             "last_ms": int(m[4]), "samples_per_s": int(m[5]), "apply_ns_per_sample": float(m[6])})
+                             "last_ms": int(m[4]), "samples_per_s": int(m[5]), "apply_ns_per_sample": float(m[6]),
+                             "commits": int(m[7]), "aborts": int(m[8]), "state_max_bytes": int(m[9])})
             busy = [r for r in runs if r["samples"]]
             span = (max(r["last_ms"] for r in busy) - min(r["first_ms"] for r in busy)) / 1000.0
             samples = sum(r["samples"] for r in runs)
-            results["runs"].append({"instances": n, "samples": samples, "seconds": round(span, 2),
+            results["runs"].append({"instances": n, "load_avg": os.getloadavg()[0], "samples": samples, "seconds": round(span, 2),
                                     "aggregate_samples_per_s": round(samples / span) if span else None,
                                     "per_instance": runs})
             print(json.dumps(results["runs"][-1]), file=sys.stderr, flush=True)
