@@ -18,7 +18,7 @@
 #include "proto/batch.h"
 #include "proto/fleet.pb-c.h"
 
-#define S_ARENA_BLOCK (256u << 10)
+#define S_ARENA_BLOCK (8u << 20) /* one block holds a large message: no mmap and page faults per message */
 #define S_ARENA_LIMIT (512u << 20)
 
 /* One selected counter series of the message being applied. */

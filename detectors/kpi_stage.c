@@ -1,6 +1,7 @@
 /* kpi_stage.c - success ratios from PM counter pairs, one per ROP (kpi_stage.h).
- * Invariant: an open-addressing table of fixed capacity; a slot's id never changes once set,
- * so lookups need no tombstones; nothing is allocated after vg_kpi_stage_new. */
+ * Invariant: an open-addressing table at most half full (it doubles up to its bound, so a
+ * small fleet keeps a small, cache-friendly table); entries are never removed, so lookups
+ * need no tombstones. */
 #include "detectors/kpi_stage.h"
 
 #include <stdlib.h>
@@ -23,7 +24,7 @@ typedef struct {
 
 struct vg_kpi_stage {
     s_ent_t *t;
-    size_t cap, used;
+    size_t cap, used, max;   /* max: the bound cap grows to */
     vg_kpi_stage_stats_t st;
 };
 
@@ -36,6 +37,8 @@ static const struct {
     { "SM.PduSessionCreationSucc", "SM.PduSessionCreationReq", "kpi/pdu_success_ratio" },
 };
 
+#define KPI_INITIAL 1024
+
 vg_kpi_stage_t *
 vg_kpi_stage_new (size_t cap)
 {
@@ -45,12 +48,13 @@ vg_kpi_stage_new (size_t cap)
     vg_kpi_stage_t *k = calloc (1, sizeof *k);
     if (!k)
         return NULL;
-    k->t = calloc (c, sizeof *k->t);
+    k->max = c;
+    k->cap = c < KPI_INITIAL ? c : KPI_INITIAL;
+    k->t = calloc (k->cap, sizeof *k->t);
     if (!k->t) {
         free (k);
         return NULL;
     }
-    k->cap = c;
     return k;
 }
 
@@ -83,10 +87,34 @@ vg_kpi_stage_path (const char *path, int *is_succ)
     return NULL;
 }
 
+static s_ent_t *s_slot (vg_kpi_stage_t *k, uint64_t id);
+
+/* Double the table (rehashing every entry).  Returns 0 or -VG_ENOMEM (the table stays). */
+static int
+s_grow (vg_kpi_stage_t *k)
+{
+    s_ent_t *old = k->t;
+    size_t oc = k->cap;
+    k->t = calloc (oc * 2, sizeof *k->t);
+    if (!k->t) {
+        k->t = old;
+        return -VG_ENOMEM;
+    }
+    k->cap = oc * 2;
+    k->used = 0;
+    for (size_t i = 0; i < oc; i++)
+        if (old[i].id)
+            *s_slot (k, old[i].id) = old[i];
+    free (old);
+    return 0;
+}
+
 /* The entry of id, claiming an empty slot for a new one; NULL when the table is full. */
 static s_ent_t *
 s_slot (vg_kpi_stage_t *k, uint64_t id)
 {
+    if (2 * (k->used + 1) > k->cap && k->cap < k->max)
+        s_grow (k); /* on failure: go on in the current table while it has room */
     size_t mask = k->cap - 1, i = (size_t) (vg_hash_mix64 (id) & mask);
     for (size_t n = 0; n < k->cap; n++, i = (i + 1) & mask) {
         if (k->t[i].id == id)

@@ -5,8 +5,9 @@
  * Per entity (device + labels) the stage keeps the previous counter totals and the deltas
  * pooled over the current ROP; the first sample of a new ROP emits the previous ROP's ratio.
  * A counter reset, a first sample or an inconsistent pair (success delta above attempts)
- * skips that interval.  The table is bounded (fixed capacity, no allocation per sample);
- * pure computation: no I/O, no clock.  State saves and loads for the fleet tier. */
+ * skips that interval.  The table is bounded and grows by doubling up to its bound (no
+ * allocation per sample once an entity is known); pure computation: no I/O, no clock.
+ * State saves and loads for the fleet tier. */
 #ifndef VG_KPI_STAGE_H
 #define VG_KPI_STAGE_H
 
@@ -25,8 +26,9 @@ typedef struct {
     uint64_t full;     /* samples refused: the entity table is full */
 } vg_kpi_stage_stats_t;
 
-/* A stage with room for cap entities (rounded up to a power of two; 0 = 131072).  NULL on
- * allocation failure. */
+/* A stage with room for up to cap entities (cap rounded up to a power of two, one slot kept
+ * empty; 0 = 131072); the table starts small and doubles while at least half full.  NULL
+ * on allocation failure. */
 vg_kpi_stage_t *vg_kpi_stage_new (size_t cap);
 /* NULL-safe; sets *self_p to NULL. */
 void vg_kpi_stage_destroy (vg_kpi_stage_t **self_p);
