@@ -78,7 +78,13 @@ main (int argc, char **argv)
     if (rc != VG_DAEMON_RUN)
         return rc == VG_DAEMON_EXIT_OK ? 0 : 2;
     char err[1024];
-    if (vg_collector_check (&cfg, err, sizeof err) < 0) {
+    /* The fleet role has no agent listener: the site checks (CURVE, agents) do not apply. */
+    if (cfg.role == VG_ROLE_FLEET && !cfg.detect_rules[0]) {
+        fprintf (stderr, "vigil-collector: detect.rules is required with --role fleet\n");
+        vg_cfg_free (&vg_collector_cfg_table, &cfg);
+        return 2;
+    }
+    if (cfg.role != VG_ROLE_FLEET && vg_collector_check (&cfg, err, sizeof err) < 0) {
         fprintf (stderr, "vigil-collector: %s\n", err);
         vg_cfg_free (&vg_collector_cfg_table, &cfg);
         return 2;

@@ -58,16 +58,14 @@ s_reply (void *sock)
     return 0;
 }
 
-static int
-s_make_batch (const char *agent, uint64_t epoch, uint64_t seq, const char *out, const char *device)
+/* The device of a DEV argument: "ID" or "ID|VENDOR|SITE" (default vendor Acme, site lab);
+ * its strings point into buf. */
+static vg_device_t
+s_device (const char *spec, char *buf, size_t size)
 {
-    vg_batcher_cfg_t cfg = { agent, 1024, 64, 1024, 1000, -1 };
-    vg_batcher_t *b = vg_batcher_new (&cfg);
-    vg_sink_t sink = vg_batcher_sink (b);
-    /* DEV or "ID|VENDOR|SITE" */
-    char idbuf[256], *vendor = "Acme", *site = "lab";
-    snprintf (idbuf, sizeof idbuf, "%s", device);
-    char *bar = strchr (idbuf, '|');
+    char *vendor = "Acme", *site = "lab";
+    snprintf (buf, size, "%s", spec);
+    char *bar = strchr (buf, '|');
     if (bar) {
         *bar = '\0';
         vendor = bar + 1;
@@ -77,8 +75,18 @@ s_make_batch (const char *agent, uint64_t epoch, uint64_t seq, const char *out, 
             site = bar + 1;
         }
     }
-    device = idbuf;
-    vg_device_t d = { device, vendor, "X1", "router", site, "1.0" };
+    return (vg_device_t) { buf, vendor, "X1", "router", site, "1.0" };
+}
+
+static int
+s_make_batch (const char *agent, uint64_t epoch, uint64_t seq, const char *out, const char *device)
+{
+    vg_batcher_cfg_t cfg = { agent, 1024, 64, 1024, 1000, -1 };
+    vg_batcher_t *b = vg_batcher_new (&cfg);
+    vg_sink_t sink = vg_batcher_sink (b);
+    char idbuf[256];
+    vg_device_t d = s_device (device, idbuf, sizeof idbuf);
+    device = d.id;
     sink.device (sink.ctx, &d);
     int64_t now = vg_clock_now_ms ();
     for (int s = 0; s < 3; s++) {
@@ -116,21 +124,9 @@ s_make_events (const char *agent, uint64_t epoch, uint64_t seq, const char *out,
                              .max_age_ms = 1000 };
     vg_batcher_t *b = vg_batcher_new (&cfg);
     vg_sink_t sink = vg_batcher_sink (b);
-    /* DEV or "ID|VENDOR|SITE" */
-    char idbuf[256], *vendor = "Acme", *site = "lab";
-    snprintf (idbuf, sizeof idbuf, "%s", device);
-    char *bar = strchr (idbuf, '|');
-    if (bar) {
-        *bar = '\0';
-        vendor = bar + 1;
-        bar = strchr (vendor, '|');
-        if (bar) {
-            *bar = '\0';
-            site = bar + 1;
-        }
-    }
-    device = idbuf;
-    vg_device_t d = { device, vendor, "X1", "router", site, "1.0" };
+    char idbuf[256];
+    vg_device_t d = s_device (device, idbuf, sizeof idbuf);
+    device = d.id;
     sink.device (sink.ctx, &d);
     for (int i = 0; i < nev; i++) {
         char spec[1024];
