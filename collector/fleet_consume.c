@@ -183,8 +183,10 @@ s_open (vg_fleet_t *f, int32_t p, int64_t *offset)
     f->parts[p] = pt;
     f->st.partitions++;
     snprintf (tid, sizeof tid, "%s.%s.%d", f->cfg->group, f->cfg->topic, (int) p);
-    char tmo[16];
-    snprintf (tmo, sizeof tmo, "%d", S_TXN_TIMEOUT_MS);
+    /* Longer than a commit interval, or the broker would abort every transaction. */
+    char tmo[24];
+    int64_t txn_ms = 3 * f->cfg->commit_every_ms > S_TXN_TIMEOUT_MS ? 3 * f->cfg->commit_every_ms : S_TXN_TIMEOUT_MS;
+    snprintf (tmo, sizeof tmo, "%lld", (long long) txn_ms);
     const char *const defs[][2] = { { "transactional.id", tid }, { "transaction.timeout.ms", tmo },
                                     { "linger.ms", "5" },        { "client.id", "vigil-fleet" },
                                     { "compression.type", "lz4" }, { "message.max.bytes", VG_FLEET_STATE_MAX },
