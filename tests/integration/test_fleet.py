@@ -11,7 +11,10 @@ offset.  Checks, on the alerts topic read with isolation.level=read_committed:
   * every X01 Create the site collector made itself from the same data (the reference:
     it holds the whole fleet) arrives, and no other X01 Create;
   * every alert record (uid, activity, time) arrives exactly once;
-  * the survivors took over the killed instance's partitions with its saved state."""
+  * the survivors took over the killed instance's partitions with its saved state.
+Then a simulated fleet (vigil-agent sim input, 2 sites, 3 h at full speed) goes through the
+same site collector: the PM counter pairs it publishes reach the fleet instances, which
+run every one of them through the KPI stage (their counts equal the simulator's)."""
 import collections
 import json
 import os
@@ -26,6 +29,8 @@ VENDORS = [f"V{i:02d}" for i in range(1, 13)]
 DEVICES = 3
 ROUNDS = 4
 TOPIC, STATE, ALERTS = "vigil.fleet.test", "vigil.fleet.state.test", "fleet.alerts.test"
+KPI_COUNTERS = {"RRC.ConnEstabSucc", "RRC.ConnEstabAtt", "MM.HoExeInterSucc", "MM.HoExeInterReq", "RM.RegInitSucc",
+                "RM.RegInitReq", "SM.PduSessionCreationSucc", "SM.PduSessionCreationReq"}
 
 
 def consume(kafka, topic, committed=True):
@@ -51,7 +56,7 @@ def scenario(h, kafka):
     fleet_common = (f"fleet:\n  brokers: {kafka.boot}\n  partitions: 6\n  topic: {TOPIC}\n"
                     f"  state_topic: {STATE}\n  group: fleet-test\n  commit_every: 3s\n  session_timeout: 6s\n")
     site_cfg, port, _ = h.collector_config(
-        name="site", agents=("a1",),
+        name="site", agents=("a1", "sim1"),
         extra=f"detect:\n  enabled: true\n  rules: {rules}\n  save_every: 1s\n  lateness: 0s\n"
               f"{fleet_common}  publish:\n    topic: {TOPIC}\n")
     h.collector("site", site_cfg)
@@ -132,6 +137,31 @@ def scenario(h, kafka):
     assert held("fleet1") + held("fleet3") == 6, "the survivors do not hold every partition"
     for k in ("fleet1", "fleet3"):
         assert h.procs[k].poll() is None, f"{k} exited:\n{h.log(k)[-2000:]}"
+
+    # ---- KPI counters of a simulated fleet through the site publisher to the fleet tier ----
+    end = (int(time.time()) // 3600 - 2) * 3600
+    start = end - 3 * 3600
+    iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    sim = (f"  - type: sim\n    seed: 5\n    sites: 2\n    start: {iso(start)}\n    end: {iso(end)}\n"
+           f"    interval: 60s\n    speed: max\n")
+    h.agent("sim1", h.agent_config("sim1", [port], sim, extra="batch:\n  max_samples: 4096\n"), "--exit-when-done")
+    assert h.wait_exit("sim1", 300) == 0, "sim agent failed"
+    out = h.vigil("sim", "--seed", "5", "--sites", "2", "--interval", "60s", "--start", iso(start), "--end", iso(end))
+    want_kpi = sum(1 for l in out.stdout.splitlines() if '"type"' not in l and
+                   json.loads(l)["path"] in KPI_COUNTERS and json.loads(l).get("kind", "counter") == "counter")
+    assert want_kpi > 1000, f"the simulator made only {want_kpi} KPI counter samples"
+
+    def fleet_samples():
+        got = 0
+        for k in ("fleet1", "fleet3"):
+            m = re.findall(r"samples=(\d+) ", h.log(k))
+            got += int(m[-1]) if m else 0
+        return got if got >= want_kpi else None
+
+    got = wait_for(fleet_samples, 120, f"{want_kpi} KPI counter samples applied by the fleet", interval=1.0)
+    assert got == want_kpi, f"the fleet applied {got} KPI counter samples, the simulator made {want_kpi}"
+    assert "undecodable" not in h.log("fleet1") + h.log("fleet3")
+    print(f"KPI counters: {got} samples through the site publisher and the fleet's KPI stage", flush=True)
 
 
 if __name__ == "__main__":
