@@ -33,6 +33,7 @@ typedef struct {
     int64_t commit_every_ms;        /* transaction length (wall clock) */
     int64_t session_timeout_ms;     /* consumer group session: how soon a dead member's partitions move */
     vg_ocsf_ctx_t ocsf;             /* product version and instance id in the alerts */
+    const char *metrics_listen;     /* host:port for /metrics and /healthz; NULL or "" = off */
 } vg_fleet_cfg_t;
 
 typedef struct {

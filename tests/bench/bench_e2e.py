@@ -14,7 +14,10 @@ pipeline and stay comparable with the earlier ones in docs/PERFORMANCE.md; --cur
 the default (authenticated, encrypted) link, keys made with `vigil keygen`.
 
 usage: bench_e2e.py --bin build/bin [--sites 100] [--days 2] [--interval 60s] [--sync true]
-                    [--detect [--rules detectors/rules.yaml]] [--curve]
+                    [--detect [--rules detectors/rules.yaml] [--fleet-publish BROKERS]] [--curve]
+
+--fleet-publish also publishes the fleet tier's inputs to topic bench.fleet on BROKERS
+(docs/SCALING.md) and reports what was published (the collector's stop line).
 """
 import argparse
 import json
@@ -64,6 +67,7 @@ def main():
     ap.add_argument("--sync", default="true")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--detect", action="store_true", help="run the detect stage; wait until it is fed everything")
+    ap.add_argument("--fleet-publish", default="", help="with --detect: publish fleet inputs to these brokers")
     ap.add_argument("--curve", action="store_true", help="CURVE on the link (default: curve.insecure, raw pipeline)")
     ap.add_argument("--rules", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                                     "detectors", "rules.yaml"))
@@ -84,6 +88,8 @@ def main():
                 f"ingest:\n  max_past: 3650d\ncurve:\n{ccurve}agents:\n  - id: bench\n{akey}")
         if a.detect:
             f.write(f"detect:\n  enabled: true\n  rules: {os.path.abspath(a.rules)}\n")
+            if a.fleet_publish:
+                f.write(f"fleet:\n  brokers: {a.fleet_publish}\n  publish:\n    topic: bench.fleet\n")
     with open(f"{work}/a.yaml", "w") as f:
         f.write(f"agent:\n  id: bench\ncollectors: [tcp://127.0.0.1:{port}]\n"
                 f"spool:\n  dir: {work}/spool\n  fsync: true\n"
@@ -164,6 +170,11 @@ def main():
             "detect_seconds": det.get("vigil_detect_seconds_total"),
             "detect_alerts": int(det.get('vigil_detect_alerts_total{result="stored"}', 0)),
         })
+    pub = re.search(r"published (\d+) messages \((\d+) bytes\): (\d+) KPI samples, (\d+) devices, (\d+) findings",
+                    open(f"{work}/c.log").read())
+    if pub:
+        out["fleet_published"] = {"messages": int(pub[1]), "bytes": int(pub[2]), "kpi_samples": int(pub[3]),
+                                  "devices": int(pub[4]), "findings": int(pub[5])}
     print(json.dumps(out))
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -62,9 +62,9 @@ def scenario(h, kafka):
     h.collector("site", site_cfg)
     wait_for(lambda: "publishing to fleet topic" in h.log("site"), 60, "site collector publishing")
 
-    fleets = []
+    fleets, mports = [], {}
     for i in (1, 2, 3):
-        cfg, _, _ = h.collector_config(
+        cfg, _, mports[f"fleet{i}"] = h.collector_config(
             name=f"fleet{i}", curve=False,
             extra=f"detect:\n  rules: {rules}\n{fleet_common}kafka:\n  brokers: {kafka.boot}\n  topic: {ALERTS}\n")
         h.start(f"fleet{i}", [os.path.join(h.bin, "vigil-collector"), "--role", "fleet", "-c", cfg])
@@ -161,6 +161,11 @@ def scenario(h, kafka):
     got = wait_for(fleet_samples, 120, f"{want_kpi} KPI counter samples applied by the fleet", interval=1.0)
     assert got == want_kpi, f"the fleet applied {got} KPI counter samples, the simulator made {want_kpi}"
     assert "undecodable" not in h.log("fleet1") + h.log("fleet3")
+    # /metrics of the survivors: partitions held, messages applied, no bad message.
+    ms = {k: wait_for(lambda k=k: h.metrics(mports[k]), 30, f"{k} /metrics") for k in ("fleet1", "fleet3")}
+    assert sum(m["vigil_fleet_partitions"] for m in ms.values()) == 6, ms
+    assert all(m['vigil_fleet_messages_total{result="applied"}'] > 0 for m in ms.values()), ms
+    assert all(m['vigil_fleet_messages_total{result="bad"}'] == 0 for m in ms.values()), ms
     print(f"KPI counters: {got} samples through the site publisher and the fleet's KPI stage", flush=True)
 
 
