@@ -119,9 +119,6 @@ static const vg_metric_t s_fleet[] = {
 size_t
 vg_metrics_fleet (vg_metric_out_t *out, const vg_fleet_stats_t *st)
 {
-    if (out->size == 0)
-        return 0;
-    out->buf[out->len < out->size ? out->len : out->size - 1] = '\0';
     vg_metrics_render (out, s_fleet, S_N (s_fleet), st);
     return out->len;
 }
