@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "collector/fleet_kafka.h"
 #include "collector/fleet_task.h"
@@ -350,23 +351,32 @@ s_consumer (vg_fleet_t *f, const char *group, int state_reader, char *err, size_
     return rk;
 }
 
-/* The fleet topic's partition count (after creating it when missing); <= 0 on error. */
+/* The partition count of topic (after creating it with partitions, compact when compact,
+ * when missing); <= 0 on error. */
 static int
-s_partitions (vg_fleet_t *f, char *err, size_t errlen)
+s_partitions (vg_fleet_t *f, const char *topic, int partitions, int compact, char *err, size_t errlen)
 {
-    if (vg_fleet_topic_ensure (f->sr, f->cfg->topic, f->cfg->partitions, 0, 10000, err, errlen) < 0)
+    if (vg_fleet_topic_ensure (f->sr, topic, partitions, compact, 10000, err, errlen) < 0)
         return -1;
-    rd_kafka_topic_t *t = rd_kafka_topic_new (f->sr, f->cfg->topic, NULL);
-    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *t = rd_kafka_topic_new (f->sr, topic, NULL);
     int n = -1;
-    if (t && rd_kafka_metadata (f->sr, 0, t, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1)
-        n = md->topics[0].partition_cnt;
-    if (md)
-        rd_kafka_metadata_destroy (md);
+    /* A topic just created can take a moment to show in the metadata. */
+    for (int64_t end = vg_clock_mono_ms () + 15000; t && n <= 0 && vg_clock_mono_ms () < end;) {
+        const struct rd_kafka_metadata *md = NULL;
+        if (rd_kafka_metadata (f->sr, 0, t, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
+            !md->topics[0].err)
+            n = md->topics[0].partition_cnt;
+        if (md)
+            rd_kafka_metadata_destroy (md);
+        if (n <= 0) {
+            struct timespec ts = { 0, 200 * 1000000L };
+            nanosleep (&ts, NULL);
+        }
+    }
     if (t)
         rd_kafka_topic_destroy (t);
     if (n <= 0)
-        snprintf (err, errlen, "topic %s: no partition count from the cluster", f->cfg->topic);
+        snprintf (err, errlen, "topic %s: no partition count from the cluster", topic);
     return n;
 }
 
@@ -399,9 +409,16 @@ vg_fleet_new (const vg_fleet_cfg_t *cfg, char *err, size_t errlen)
     snprintf (group, sizeof group, "%s.state-reader", cfg->group);
     if (!(f->sr = s_consumer (f, group, 1, err, errlen)))
         goto fail;
-    int np = s_partitions (f, err, errlen);
-    if (np <= 0 || vg_fleet_topic_ensure (f->sr, cfg->state_topic, np, 1, 10000, err, errlen) < 0)
+    int np = s_partitions (f, cfg->topic, cfg->partitions, 0, err, errlen);
+    int ns = np > 0 ? s_partitions (f, cfg->state_topic, np, 1, err, errlen) : -1;
+    if (np <= 0 || ns <= 0)
         goto fail;
+    if (ns < np || np > S_MAX_PARTS) {
+        /* Partition p's state goes to state partition p. */
+        snprintf (err, errlen, "state topic %s has %d partitions, fleet topic %s has %d: it needs at least as many "
+                  "(and at most %d); use a new state topic", cfg->state_topic, ns, cfg->topic, np, S_MAX_PARTS);
+        goto fail;
+    }
     if (!(f->rk = s_consumer (f, cfg->group, 0, err, errlen)))
         goto fail;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new (1);

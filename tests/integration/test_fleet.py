@@ -168,6 +168,15 @@ def scenario(h, kafka):
     assert all(m['vigil_fleet_messages_total{result="bad"}'] == 0 for m in ms.values()), ms
     print(f"KPI counters: {got} samples through the site publisher and the fleet's KPI stage", flush=True)
 
+    # A state topic with fewer partitions than the fleet topic (the 1-partition alerts topic)
+    # is refused at start, before joining the group.
+    bad, _, _ = h.collector_config(
+        name="fleetbad", curve=False,
+        extra=f"detect:\n  rules: {rules}\n{fleet_common.replace(STATE, ALERTS)}kafka:\n  brokers: {kafka.boot}\n")
+    r = subprocess.run([os.path.join(h.bin, "vigil-collector"), "--role", "fleet", "-c", bad], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 1 and "needs at least as many" in r.stderr, (r.returncode, r.stderr[-500:])
+
 
 if __name__ == "__main__":
     run("fleet", body)
