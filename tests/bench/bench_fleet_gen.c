@@ -3,12 +3,18 @@
  * message per site and time window, keyed "site/<s>", series chunks as agents encode them.
  * For tests/bench/bench_fleet.py (docs/SCALING.md).  Prints one JSON object.
  *
- * usage: bench_fleet_gen BROKERS TOPIC PARTITIONS MESSAGES SERIES_PER_MSG SAMPLES_PER_SERIES SITES */
+ * usage: bench_fleet_gen BROKERS TOPIC PARTITIONS MESSAGES SERIES_PER_MSG SAMPLES_PER_SERIES SITES
+ * BROKERS "-": no Kafka; the messages are applied in-process to fleet tasks (one per
+ * partition, rules from TOPIC as a rules file path) and the apply cost is printed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector/fleet_kafka.h"
+#include "collector/fleet_task.h"
+#include "common/file_read.h"
+#include "common/hash.h"
+#include "detectors/rules.h"
 #include "common/buf.h"
 #include "common/chunk.h"
 #include "common/clock.h"
@@ -36,16 +42,31 @@ main (int argc, char **argv)
     }
     nser = cells * DEVS * 2;
     char err[512];
+    int local = !strcmp (brokers, "-");
+    vg_rules_t *rules = NULL;
+    vg_fleet_task_t **tasks = calloc ((size_t) parts, sizeof *tasks);
+    int64_t apply_ns = 0;
+    if (local) {
+        vg_buf_t text = VG_BUF_INIT;
+        if (vg_file_read (topic, 4u << 20, &text) < 0 ||
+            vg_rules_parse ((const char *) text.data, text.len, topic, &rules, err, sizeof err) < 0) {
+            fprintf (stderr, "bench_fleet_gen: rules %s\n", topic);
+            return 1;
+        }
+        vg_buf_free (&text);
+        for (int i = 0; i < parts; i++)
+            tasks[i] = vg_fleet_task_new (rules, NULL, NULL);
+    }
     static const char *const defs[][2] = { { "linger.ms", "20" },  { "compression.type", "lz4" },
                                            { "batch.size", "1000000" }, { "queue.buffering.max.kbytes", "1048576" },
                                            { NULL, NULL } };
-    rd_kafka_conf_t *conf = vg_fleet_conf (defs, brokers, NULL, 0, err, sizeof err);
+    rd_kafka_conf_t *conf = local ? NULL : vg_fleet_conf (defs, brokers, NULL, 0, err, sizeof err);
     rd_kafka_t *rk = conf ? rd_kafka_new (RD_KAFKA_PRODUCER, conf, err, sizeof err) : NULL;
-    if (!rk || vg_fleet_topic_ensure (rk, topic, parts, 0, 20000, err, sizeof err) < 0) {
+    if (!local && (!rk || vg_fleet_topic_ensure (rk, topic, parts, 0, 20000, err, sizeof err) < 0)) {
         fprintf (stderr, "bench_fleet_gen: %s\n", err);
         return 1;
     }
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new (rk, topic, NULL);
+    rd_kafka_topic_t *rkt = local ? NULL : rd_kafka_topic_new (rk, topic, NULL);
     /* strings: "", att, succ, "cell", then cell names */
     char **strings = calloc ((size_t) cells + 4, sizeof *strings);
     strings[0] = "";
@@ -119,12 +140,29 @@ main (int argc, char **argv)
         vg_buf_reserve (&out, vigil__fleet_batch__get_packed_size (&fb));
         out.len = vigil__fleet_batch__pack (&fb, out.data);
         int kl = snprintf (key, sizeof key, "site/%s", site);
+        if (local) {
+            int64_t t0 = vg_clock_mono_ns ();
+            vg_fleet_task_apply (tasks[vg_hash64 (key, (size_t) kl, 0) % (uint64_t) parts], out.data, out.len);
+            apply_ns += vg_clock_mono_ns () - t0;
+            bytes += out.len;
+            samples += (uint64_t) nser * (uint64_t) nsmp;
+            continue;
+        }
         while (rd_kafka_produce (rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, out.data, out.len, key, (size_t) kl,
                                  NULL) < 0)
             rd_kafka_poll (rk, 100); /* queue full: wait for deliveries */
         rd_kafka_poll (rk, 0);
         bytes += out.len;
         samples += (uint64_t) nser * (uint64_t) nsmp;
+    }
+    if (local) {
+        printf ("{\"messages\": %ld, \"samples\": %llu, \"apply_ns_per_sample\": %.1f, \"apply_samples_per_s\": %.0f}\n",
+                nmsg, (unsigned long long) samples, (double) apply_ns / (double) samples,
+                (double) samples * 1e9 / (double) apply_ns);
+        for (int i = 0; i < parts; i++)
+            vg_fleet_task_destroy (&tasks[i]);
+        vg_rules_destroy (&rules);
+        return 0;
     }
     rd_kafka_flush (rk, 120000);
     printf ("{\"messages\": %ld, \"series_per_message\": %d, \"samples_per_series\": %d, \"samples\": %llu, "
