@@ -169,6 +169,12 @@ vg_kpi_stage_sample (vg_kpi_stage_t *k, uint64_t kpi_id, int is_succ, int64_t ts
     return out;
 }
 
+uint64_t
+vg_kpi_stage_touch (const vg_kpi_stage_t *k, uint64_t kpi_id)
+{
+    return k->t[(size_t) (vg_hash_mix64 (kpi_id ? kpi_id : 1) & (k->cap - 1))].id;
+}
+
 int
 vg_kpi_stage_save (const vg_kpi_stage_t *k, vg_buf_t *out)
 {

@@ -45,6 +45,11 @@ const char *vg_kpi_stage_path (const char *path, int *is_succ);
 int vg_kpi_stage_sample (vg_kpi_stage_t *k, uint64_t kpi_id, int is_succ, int64_t ts_ms, double value,
                          double *ratio);
 
+/* Read the home slot of kpi_id and return what is there (a value to ignore): called for a
+ * run of ids before sampling them, their cache misses overlap instead of coming one by one
+ * (a portable prefetch).  Changes nothing. */
+uint64_t vg_kpi_stage_touch (const vg_kpi_stage_t *k, uint64_t kpi_id);
+
 /* Append the state (used entries) to out.  Returns 0 or -VG_ENOMEM. */
 int vg_kpi_stage_save (const vg_kpi_stage_t *k, vg_buf_t *out);
 /* Replace the state with a saved one.  Returns 0, -VG_EINVAL (malformed) or -VG_EFULL. */
