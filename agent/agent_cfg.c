@@ -57,8 +57,8 @@ static const vg_cfg_opt_t s_input_opts[] = {
     VG_CFG_OPT ("pattern", VG_CFG_STR, vg_input_cfg_t, pattern, 0, 256, "*.xml",
                 "pmdir: file names processed (fnmatch glob; names starting with '.' are skipped)"),
     VG_CFG_OPT ("done_dir", VG_CFG_STR, vg_input_cfg_t, done_dir, 0, 0, "",
-                "pmdir: move processed files here (same file system); empty = leave them and remember "
-                "them (name, size, mtime) until restart"),
+                "pmdir: move a file here (same file system) once its data is in the spool; empty = leave "
+                "it and log its (name, size, mtime) key in the spool directory, so a restart skips it"),
     VG_CFG_OPT ("max_file_size", VG_CFG_SIZE, vg_input_cfg_t, max_file_size, 1024, 17179869184.0, "1GiB",
                 "pmdir: largest PM file decoded (bigger ones are skipped and counted; never more than 64MiB); "
                 "pcap: largest capture file replayed (its payloads are held in memory)"),

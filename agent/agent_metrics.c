@@ -11,10 +11,9 @@
 #include "common/log.h"
 #include "common/metrics_http.h"
 
-#define S_N(t) (sizeof (t) / sizeof (t)[0])
-#define S_IN(fam, type, field) { fam, type, NULL, NULL, offsetof (vg_agent_input_metrics_t, field), VG_METRIC_U64 }
-#define S_DEC(fam, field) { fam, "counter", NULL, NULL, offsetof (vg_decode_stats_t, field), VG_METRIC_U64 }
-#define S_AG(fam, type, labels, field, repr) { fam, type, labels, NULL, offsetof (vg_agent_metrics_snapshot_t, field), repr }
+#define S_IN(fam, type, field) VG_METRIC_ROW (vg_agent_input_metrics_t, fam, type, NULL, NULL, field, VG_METRIC_U64)
+#define S_DEC(fam, field) VG_METRIC_ROW (vg_decode_stats_t, fam, "counter", NULL, NULL, field, VG_METRIC_U64)
+#define S_AG(fam, type, labels, field, repr) VG_METRIC_ROW (vg_agent_metrics_snapshot_t, fam, type, labels, NULL, field, repr)
 
 /* Per input (label input="..."): what it delivered into the batcher. */
 static const vg_metric_t s_input[] = {
@@ -76,41 +75,40 @@ s_shown (const vg_agent_metrics_snapshot_t *snap)
     return snap->ninputs < VG_AGENT_METRICS_MAX_INPUTS ? snap->ninputs : VG_AGENT_METRICS_MAX_INPUTS;
 }
 
-/* vigil_agent_input_info{input,index,type} 1: which configured input a label names. */
+/* vigil_agent_input_info{input,index,type} 1: which configured input a label names.  in[i]:
+ * an input's metrics and its input="..." label. */
 static void
-s_info (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t *snap)
+s_info (vg_metric_out_t *out, const vg_metric_instance_t *in, size_t n)
 {
-    if (s_shown (snap) == 0)
+    if (n == 0)
         return;
     vg_metrics_put (out, "# TYPE vigil_agent_input_info gauge\n");
-    for (size_t i = 0; i < s_shown (snap); i++) {
-        const vg_agent_input_metrics_t *in = &snap->inputs[i];
-        char label[160], type[96];
-        vg_metrics_label (label, sizeof label, "input", in->name);
-        vg_metrics_label (type, sizeof type, "type", in->type);
-        vg_metrics_put (out, "vigil_agent_input_info{%s,index=\"%zu\",%s} 1\n", label, in->index, type);
+    for (size_t i = 0; i < n; i++) {
+        const vg_agent_input_metrics_t *m = in[i].stats;
+        char type[96];
+        vg_metrics_label (type, sizeof type, "type", m->type);
+        vg_metrics_put (out, "vigil_agent_input_info{%s,index=\"%zu\",%s} 1\n", in[i].labels, m->index, type);
     }
 }
 
 /* vigil_agent_input_kind_total{input,counter}: each kind's own counters (datagrams,
- * truncated, refused, too_large, ...), one family for every kind. */
+ * truncated, refused, too_large, ...), one family for every kind.  in[i] as for s_info. */
 static void
-s_kind_counters (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t *snap)
+s_kind_counters (vg_metric_out_t *out, const vg_metric_instance_t *in, size_t n)
 {
     bool any = false;
-    for (size_t i = 0; i < s_shown (snap); i++)
-        any = any || snap->inputs[i].ncounters > 0;
+    for (size_t i = 0; i < n; i++)
+        any = any || ((const vg_agent_input_metrics_t *) in[i].stats)->ncounters > 0;
     if (!any)
         return;
     vg_metrics_put (out, "# TYPE vigil_agent_input_kind_total counter\n");
-    for (size_t i = 0; i < s_shown (snap); i++) {
-        const vg_agent_input_metrics_t *in = &snap->inputs[i];
-        char label[160], counter[96];
-        vg_metrics_label (label, sizeof label, "input", in->name);
-        for (size_t k = 0; k < in->ncounters; k++) {
-            vg_metrics_label (counter, sizeof counter, "counter", in->counter_names[k]);
-            vg_metrics_put (out, "vigil_agent_input_kind_total{%s,%s} %llu\n", label, counter,
-                            (unsigned long long) in->counter_values[k]);
+    for (size_t i = 0; i < n; i++) {
+        const vg_agent_input_metrics_t *m = in[i].stats;
+        char counter[96];
+        for (size_t k = 0; k < m->ncounters; k++) {
+            vg_metrics_label (counter, sizeof counter, "counter", m->counter_names[k]);
+            vg_metrics_put (out, "vigil_agent_input_kind_total{%s,%s} %llu\n", in[i].labels, counter,
+                            (unsigned long long) m->counter_values[k]);
         }
     }
 }
@@ -118,11 +116,9 @@ s_kind_counters (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t *snap)
 size_t
 vg_agent_metrics_render (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t *snap)
 {
-    if (out->size == 0)
+    if (!vg_metrics_begin (out))
         return 0;
-    out->buf[out->len < out->size ? out->len : out->size - 1] = '\0';
-    vg_metrics_render (out, s_agent, S_N (s_agent), snap);
-    s_info (out, snap);
+    vg_metrics_render (out, s_agent, VG_METRICS_N (s_agent), snap);
     /* Instances: every input for s_input, those that decode for s_decode. */
     char labels[VG_AGENT_METRICS_MAX_INPUTS][160];
     vg_metric_instance_t all[VG_AGENT_METRICS_MAX_INPUTS], dec[VG_AGENT_METRICS_MAX_INPUTS];
@@ -134,9 +130,10 @@ vg_agent_metrics_render (vg_metric_out_t *out, const vg_agent_metrics_snapshot_t
         if (in->has_decode)
             dec[nd++] = (vg_metric_instance_t) { &in->decode, labels[i] };
     }
-    vg_metrics_render_each (out, s_input, S_N (s_input), all, n);
-    vg_metrics_render_each (out, s_decode, S_N (s_decode), dec, nd);
-    s_kind_counters (out, snap);
+    s_info (out, all, n);
+    vg_metrics_render_each (out, s_input, VG_METRICS_N (s_input), all, n);
+    vg_metrics_render_each (out, s_decode, VG_METRICS_N (s_decode), dec, nd);
+    s_kind_counters (out, all, n);
     return out->len;
 }
 

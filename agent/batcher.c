@@ -77,6 +77,7 @@ struct vg_batcher {
     size_t ndevices, devices_cap;
     vg_u64map_t device_map;     /* hash(id) -> index */
     s_gap_t *gaps;              /* per device, pending gap */
+    size_t gaps_pending;        /* devices whose gap is pending (not yet an event of a batch) */
     /* series */
     s_series_t *series;
     size_t nseries, series_cap;
@@ -298,6 +299,8 @@ s_gap_merge (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64
     g->samples += samples;
     g->events += events;
     g->reason = reason;
+    if (!g->pending)
+        b->gaps_pending++;
     g->pending = true;
 }
 
@@ -559,7 +562,7 @@ vg_batcher_sink (vg_batcher_t *b)
 size_t
 vg_batcher_pending (const vg_batcher_t *b)
 {
-    return b->npool + b->nevents;
+    return b->npool + b->nevents + b->gaps_pending;
 }
 
 bool
@@ -589,6 +592,7 @@ s_gaps_to_events (vg_batcher_t *b)
         vg_gap_t gap = { g->from_ms, g->to_ms, g->samples, g->events, g->reason };
         int64_t ts = g->to_ms;
         memset (g, 0, sizeof *g);
+        b->gaps_pending--;
         s_event_t *ev = &b->events[b->nevents];
         memset (ev, 0, sizeof *ev);
         ev->type = VG_EV_GAP;

@@ -49,7 +49,8 @@ vg_sink_t vg_batcher_sink (vg_batcher_t *b);
  * collector can give each source its own data-time clock. */
 void vg_batcher_set_source (vg_batcher_t *b, const char *source);
 
-/* Samples plus events waiting. */
+/* Samples plus events waiting, plus devices whose gap is not yet told (a flush carries it
+ * as an event, even in a batch without data). */
 size_t vg_batcher_pending (const vg_batcher_t *b);
 /* True if the pool is at least `fill` full (0..1) or the oldest item is older than
  * max_age_ms at monotonic time now_ms. */

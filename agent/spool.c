@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +48,8 @@
 #define S_LOCK_NAME "spool.lock"
 
 #define S_DEFAULT_MAX_BYTES (256u * 1024 * 1024)
+#define S_FS_EVERY_MS 100              /* free disk space is looked up at most this often ... */
+#define S_FS_RESERVE (256u * 1024)     /* ... and this much is left for state files and renames */
 #define S_DEFAULT_MAX_BATCHES 65536u
 #define S_IOBUF 65536
 #define S_NAME_MAX (S_DIGITS + sizeof S_SUFFIX + sizeof S_TMP_SUFFIX)
@@ -74,6 +77,8 @@ struct vg_spool {
     size_t cap;
     uint64_t bytes;
     uint8_t *iobuf; /* S_IOBUF bytes for checksumming files at open */
+    int64_t fs_at_ms;        /* when fs_free was looked up (monotonic) */
+    uint64_t fs_free;        /* bytes available to us on the spool's file system, then */
     vg_spool_stats_t st;
     vg_ratelimit_t rl;
 };
@@ -758,6 +763,7 @@ vg_spool_put (vg_spool_t *s, uint64_t seq, const void *data, size_t len)
     s->idx[s->head + s->count] = (s_entry_t) { seq, (uint32_t) len, vg_clock_now_ms () };
     s->count++;
     s->bytes += size;
+    s->fs_free = s->fs_free > size ? s->fs_free - size : 0;
     s->next_seq = seq + 1;
     s->st.put_total++;
     return 0;
@@ -834,10 +840,22 @@ vg_spool_first (const vg_spool_t *s)
 }
 
 bool
-vg_spool_has_room (const vg_spool_t *s, size_t len, uint32_t n)
+vg_spool_has_room (vg_spool_t *s, size_t len, uint32_t n)
 {
     uint64_t size = (S_HDR_LEN + (uint64_t) len) * n;
-    return s->count + n <= s->max_batches && s->bytes + size <= s->max_bytes;
+    if (s->count + n > s->max_batches || s->bytes + size > s->max_bytes)
+        return false;
+    /* The disk may fill before the limit: look again when the last look is old or tight. */
+    int64_t now = vg_clock_mono_ms ();
+    if (now - s->fs_at_ms >= S_FS_EVERY_MS || s->fs_free < size + S_FS_RESERVE) {
+        struct statvfs v;
+        if (fstatvfs (s->dirfd, &v) == 0)
+            s->fs_free = (uint64_t) v.f_bavail * v.f_frsize;
+        else
+            s->fs_free = UINT64_MAX; /* unknown: the limit alone decides */
+        s->fs_at_ms = now;
+    }
+    return s->fs_free >= size + S_FS_RESERVE;
 }
 
 bool

@@ -106,9 +106,10 @@ uint64_t vg_spool_first (const vg_spool_t *s);
 uint64_t vg_spool_after (const vg_spool_t *s, uint64_t seq);
 
 /* True when n more batches of len payload bytes each could be put now without passing
- * max_bytes or max_batches (free disk space is not checked).  For inputs that can wait:
- * pausing before a put would be refused loses nothing. */
-bool vg_spool_has_room (const vg_spool_t *s, size_t len, uint32_t n);
+ * max_bytes or max_batches, nor filling the spool's file system (free space looked up at
+ * most every 100 ms, or sooner when tight; 256 KiB are kept free).  For inputs that can
+ * wait: pausing before a put would be refused loses nothing. */
+bool vg_spool_has_room (vg_spool_t *s, size_t len, uint32_t n);
 
 /* Fill *st with the current counters and gauges. */
 void vg_spool_stats (const vg_spool_t *s, vg_spool_stats_t *st);

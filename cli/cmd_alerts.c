@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store/alert_store.h"
+#include "cli/cli_store.h"
 #include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "common/clock.h"
@@ -264,14 +265,9 @@ vg_cmd_alerts (int argc, char **argv)
     int64_t t0, t1;
     if (vg_cli_time_range ("vigil alerts", from, to, &t0, &t1) < 0)
         return 2;
-    char err[512];
-    vg_store_cfg_t sc = { store, VG_STORE_SECONDARY, 0, false, 0 };
-    vg_store_t *s = vg_store_open (&sc, err, sizeof err);
-    if (!s) {
-        fprintf (stderr, "vigil alerts: %s\n", err);
+    vg_store_t *s = vg_cli_store_open ("vigil alerts", store, NULL);
+    if (!s)
         return 1;
-    }
-    vg_store_catch_up (s);
     if (episode) {
         int erc = s_episode (s, episode, !strcmp (format, "json"));
         vg_store_destroy (&s);
@@ -281,11 +277,5 @@ vg_cmd_alerts (int argc, char **argv)
     s_alerts_t a = { !strcmp (format, "json"), 0, 0 };
     int rc = vg_alert_store_scan (s, t0, t1, s_row, &a);
     vg_store_destroy (&s);
-    fflush (stdout);
-    if (rc < 0) {
-        fprintf (stderr, "vigil alerts: store read failed: %s\n", vg_strerror (rc));
-        return 1;
-    }
-    fprintf (stderr, "vigil alerts: %" PRIu64 " records\n", a.rows);
-    return 0;
+    return vg_cli_store_read_done ("vigil alerts", rc, a.rows, "records");
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_store.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "cli/sample_rows.h"
@@ -135,13 +136,10 @@ vg_cmd_export (int argc, char **argv)
         return 2;
     }
     int status = 1;
-    vg_store_cfg_t sc = { store, VG_STORE_SECONDARY, 0, false, 0 };
-    vg_store_t *s = vg_store_open (&sc, err, sizeof err);
-    if (!s) {
-        fprintf (stderr, "vigil export: %s\n", err);
+    int rc;
+    vg_store_t *s = vg_cli_store_open ("vigil export", store, &rc);
+    if (!s)
         goto done;
-    }
-    int rc = vg_store_catch_up (s);
     x.view = rc == 0 ? vg_store_view_new (s) : NULL;
     rc = x.view ? vg_rows_header (x.rows) : -VG_ESTORE;
     if (rc == 0) {

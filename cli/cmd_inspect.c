@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/cli_store.h"
 #include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "common/err.h"
@@ -90,14 +91,9 @@ vg_cmd_inspect (int argc, char **argv)
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
     bool json = !strcmp (format, "json");
-    char err[512];
-    vg_store_cfg_t sc = { store, VG_STORE_SECONDARY, 0, false, 0 };
-    vg_store_t *s = vg_store_open (&sc, err, sizeof err);
-    if (!s) {
-        fprintf (stderr, "vigil inspect: %s\n", err);
+    vg_store_t *s = vg_cli_store_open ("vigil inspect", store, NULL);
+    if (!s)
         return 1;
-    }
-    vg_store_catch_up (s);
     s_counts_t c = { 0 };
     int rc = vg_store_scan (s, VG_CF_SERIES, NULL, 0, NULL, 0, s_count_key, &c.series);
     if (rc == 0)
@@ -107,10 +103,8 @@ vg_cmd_inspect (int argc, char **argv)
     uint64_t sst = 0;
     vg_store_property (s, VG_CF_SAMPLES, "rocksdb.total-sst-files-size", &sst);
     vg_store_destroy (&s);
-    if (rc < 0) {
-        fprintf (stderr, "vigil inspect: store read failed: %s\n", vg_strerror (rc));
+    if (vg_cli_store_read_done ("vigil inspect", rc, 0, NULL))
         return 1;
-    }
     uint64_t disk = s_dir_bytes (store, 0);
     double per = c.samples ? (double) disk / (double) c.samples : 0;
     double per_chunk = c.samples ? (double) c.chunks_bytes / (double) c.samples : 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_store.h"
 #include "cli/cli_args.h"
 #include "cli/cli.h"
 #include "cli/sample_rows.h"
@@ -228,13 +229,9 @@ vg_cmd_query (int argc, char **argv)
         return 2;
     q.json = !strcmp (format, "json");
     char err[512];
-    vg_store_cfg_t sc = { q.store, VG_STORE_SECONDARY, 0, false, 0 };
-    q.s = vg_store_open (&sc, err, sizeof err);
-    if (!q.s) {
-        fprintf (stderr, "vigil query: %s\n", err);
+    q.s = vg_cli_store_open ("vigil query", q.store, NULL);
+    if (!q.s)
         return 1;
-    }
-    vg_store_catch_up (q.s);
     int rc;
     if (q.events) {
         if (!q.json)
@@ -258,11 +255,5 @@ vg_cmd_query (int argc, char **argv)
     vg_buf_free (&q.val);
     free (q.buckets);
     vg_store_destroy (&q.s);
-    fflush (stdout);
-    if (rc < 0) {
-        fprintf (stderr, "vigil query: store read failed: %s\n", vg_strerror (rc));
-        return 1;
-    }
-    fprintf (stderr, "vigil query: %" PRIu64 " rows\n", q.nrows);
-    return 0;
+    return vg_cli_store_read_done ("vigil query", rc, q.nrows, "rows");
 }

@@ -80,15 +80,7 @@ s_wire (vg_sim_t *sim, const vg_sim_cfg_t *cfg, const char *dir, int encap)
         fprintf (stderr, "vigil sim: cannot write wire data into %s: %s\n", dir, vg_strerror (rc));
         return 1;
     }
-    vg_sink_t sink = vg_wire_sink (w);
-    rc = vg_sim_announce (sim, &sink);
-    while (rc >= 0 && vg_sim_next_ts (sim) != INT64_MAX) {
-        rc = vg_sim_step (sim, &sink);
-        if (rc >= 0)
-            rc = vg_wire_flush (w);
-    }
-    if (rc >= 0)
-        rc = vg_wire_finish (w, cfg->end_ms);
+    rc = vg_wire_write_sim (w, sim, cfg->end_ms);
     vg_wire_destroy (&w);
     if (rc >= 0 && cfg->scenario) {
         char path[1024];

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_store.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "cli/timeline.h"
@@ -281,13 +282,9 @@ vg_cmd_timeline (int argc, char **argv)
         return 2;
     }
     char err[512];
-    vg_store_cfg_t sc = { store, VG_STORE_SECONDARY, 0, false, 0 };
-    vg_store_t *s = vg_store_open (&sc, err, sizeof err);
-    if (!s) {
-        fprintf (stderr, "vigil timeline: %s\n", err);
+    vg_store_t *s = vg_cli_store_open ("vigil timeline", store, NULL);
+    if (!s)
         return 1;
-    }
-    vg_store_catch_up (s);
     vg_timeline_t *t = vg_timeline_load (s, device, t0, t1, err, sizeof err);
     vg_store_destroy (&s);
     if (!t) {

@@ -22,6 +22,8 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/u64map.h"
+#include "collector/topic_check.h"
 
 #define S_PRODUCER "vigil-collector/" VG_VERSION
 #define S_RENDER_MIN 16384
@@ -57,7 +59,7 @@ typedef struct {
 
 /* Counters read by other threads: relaxed atomics, written by the owning thread only. */
 typedef struct {
-    atomic_uint_fast64_t staged, produced, resent, delivered, delivery_errors, produce_errors, queue_full,
+    atomic_uint_fast64_t staged, produced, resent, already_delivered, delivered, delivery_errors, produce_errors, queue_full,
         render_errors, store_errors, kafka_errors, fatal_resets, outbox_count, outbox_bytes, inflight,
         latency_count, latency_sum_us, latency_max_us;
     atomic_uint_fast64_t hist[S_HIST];
@@ -70,6 +72,9 @@ struct vg_alerter {
     rd_kafka_t *rk;
     rd_kafka_topic_t *rkt;
     char *topic, *brokers;
+    const char *origin;      /* this collector in the vigil-outbox header: its id, else its store path */
+    vg_topic_check_t *check; /* reading the topic back after a restart; nothing resent meanwhile */
+    int64_t check_t0_ms;
     vg_alerter_prop_t *props;     /* copies */
     size_t nprops;
     int format;
@@ -102,6 +107,7 @@ struct vg_alerter {
 #define S_INC(a, f) atomic_fetch_add_explicit (&(a)->st.f, 1, memory_order_relaxed)
 #define S_SET(a, f, v) atomic_store_explicit (&(a)->st.f, (v), memory_order_relaxed)
 #define S_GET(a, f) atomic_load_explicit (&(a)->st.f, memory_order_relaxed)
+#define S_ADD(a, f, v) atomic_fetch_add_explicit (&(a)->st.f, (v), memory_order_relaxed)
 
 /* ---------------------------------------------------------------- in-flight table */
 
@@ -396,13 +402,15 @@ s_produce (vg_alerter_t *a, uint64_t id, const void *key, size_t kl, const void 
     if (s < 0)
         return -VG_EFULL;
     const vg_alerter_prop_t *h = vg_alerter_headers;
+    char ob[320];
+    size_t obl = vg_topic_check_header (a->origin, id, ob, sizeof ob);
     rd_kafka_resp_err_t e = rd_kafka_producev (
         a->rk, RD_KAFKA_V_RKT (a->rkt), RD_KAFKA_V_PARTITION (RD_KAFKA_PARTITION_UA),
         RD_KAFKA_V_MSGFLAGS (RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY (key, kl), RD_KAFKA_V_VALUE ((void *) payload, pl),
         RD_KAFKA_V_HEADER (h[0].key, h[0].value, -1), RD_KAFKA_V_HEADER (h[1].key, h[1].value, -1),
         RD_KAFKA_V_HEADER (h[2].key, h[2].value, -1), RD_KAFKA_V_HEADER (h[3].key, h[3].value, -1),
         RD_KAFKA_V_HEADER (h[4].key, h[4].value, -1), RD_KAFKA_V_HEADER (h[5].key, h[5].value, -1),
-        RD_KAFKA_V_OPAQUE ((void *) (intptr_t) s), RD_KAFKA_V_END);
+        RD_KAFKA_V_HEADER (VG_OUTBOX_HEADER, ob, (ssize_t) obl), RD_KAFKA_V_OPAQUE ((void *) (intptr_t) s), RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
         S_INC (a, produced);
         if (resent)
@@ -451,7 +459,7 @@ s_resend_one (void *ctx, const vg_outbox_rec_t *rec)
 static void
 s_resend (vg_alerter_t *a)
 {
-    if (!a->backlog || a->inflight >= a->max_inflight || vg_clock_mono_ms () < a->retry_at_ms)
+    if (a->check || !a->backlog || a->inflight >= a->max_inflight || vg_clock_mono_ms () < a->retry_at_ms)
         return;
     s_resend_t r = { a, 0, 0 };
     int rc = vg_outbox_scan (a->outbox, a->cursor, s_resend_one, &r);
@@ -466,6 +474,77 @@ s_resend (vg_alerter_t *a)
         if (r.last >= a->cursor)
             a->cursor = r.last + 1;
     }
+}
+
+static void s_commit_deletes (vg_alerter_t *a, bool force);
+
+typedef struct {
+    vg_alerter_t *a;
+    const vg_u64map_t *seen;
+    uint64_t first, dropped;
+} s_drop_t;
+
+static int
+s_first_id (void *ctx, const vg_outbox_rec_t *rec)
+{
+    ((s_drop_t *) ctx)->first = rec->id;
+    return 1;
+}
+
+/* Records in the outbox at start: read the topic back first (s_check_done). */
+static void
+s_check_start (vg_alerter_t *a)
+{
+    s_drop_t d = { a, NULL, 0, 0 };
+    if (vg_outbox_scan (a->outbox, 0, s_first_id, &d) < 0 || d.first == 0)
+        return;
+    a->check_t0_ms = vg_clock_mono_ms ();
+    a->check = vg_topic_check_start (a->brokers, a->props, a->nprops, a->topic, a->origin, d.first);
+    if (!a->check)
+        vg_log (VG_LOG_WARN, "alerter", "cannot start the topic check: sending the outbox again");
+}
+
+static int
+s_drop_one (void *ctx, const vg_outbox_rec_t *rec)
+{
+    s_drop_t *d = ctx;
+    uint32_t v;
+    if (vg_u64map_get (d->seen, rec->id, &v)) {
+        vg_outbox_remove (d->a->outbox, d->a->del, rec->id, vg_outbox_rec_size (rec->key_len, rec->payload_len));
+        d->dropped++;
+    }
+    return 0;
+}
+
+/* A restart with records in the outbox: once the topic has been read back (topic_check.h),
+ * remove the records it already holds (delivered before a crash, their deletion not yet
+ * committed) instead of sending them again.  Until then nothing is produced from the outbox.
+ * When the topic cannot be checked, everything is sent again (logged). */
+static void
+s_check_done (vg_alerter_t *a)
+{
+    const vg_u64map_t *seen = NULL;
+    int64_t n = 0;
+    char err[600];
+    int st = vg_topic_check_result (a->check, &seen, &n, err, sizeof err);
+    if (st == 0)
+        return;
+    s_drop_t d = { a, seen, 0, 0 };
+    if (st < 0)
+        vg_log (VG_LOG_WARN, "alerter",
+                "could not check topic %s for alerts delivered before the restart (%s): sending the outbox "
+                "again (consumers may see duplicates)", a->topic, err);
+    else {
+        if (seen->count && vg_outbox_scan (a->outbox, 0, s_drop_one, &d) == 0 && d.dropped)
+            s_commit_deletes (a, true);
+        vg_log (VG_LOG_INFO, "alerter",
+                "topic %s checked (%lld messages read back in %lld ms): %llu outbox alert(s) were delivered before "
+                "the restart and are not sent again", a->topic, (long long) n,
+                (long long) (vg_clock_mono_ms () - a->check_t0_ms), (unsigned long long) d.dropped);
+        S_ADD (a, already_delivered, d.dropped);
+    }
+    vg_topic_check_destroy (&a->check);
+    s_outbox_gauges (a);
 }
 
 /* ---------------------------------------------------------------- public */
@@ -513,6 +592,7 @@ vg_alerter_new (const vg_alerter_cfg_t *cfg, vg_store_t *store, char *err, size_
     a->ocsf_strs[1] = s_dup (cfg->ocsf.collector_id);
     a->ocsf_strs[2] = s_dup (cfg->ocsf.store_path);
     a->ocsf = (vg_ocsf_ctx_t){ a->ocsf_strs[0], a->ocsf_strs[1], a->ocsf_strs[2], a->topic, cfg->ocsf.replayed };
+    a->origin = a->ocsf_strs[1] && a->ocsf_strs[1][0] ? a->ocsf_strs[1] : a->ocsf_strs[2] ? a->ocsf_strs[2] : "";
     a->slots = calloc (a->max_inflight, sizeof *a->slots);
     a->hidx = calloc (hcap, sizeof *a->hidx);
     a->props = cfg->nprops ? calloc (cfg->nprops, sizeof *a->props) : NULL;
@@ -550,6 +630,7 @@ vg_alerter_new (const vg_alerter_cfg_t *cfg, vg_store_t *store, char *err, size_
     vg_outbox_stats_t os;
     vg_outbox_stats (a->outbox, &os);
     if (os.count) {
+        s_check_start (a);
         vg_log (VG_LOG_INFO, "alerter", "%llu alert(s) (%llu bytes) left in the outbox: sending them again",
                 (unsigned long long) os.count, (unsigned long long) os.bytes);
         a->backlog = true;
@@ -627,6 +708,8 @@ vg_alerter_poll (vg_alerter_t *a, int timeout_ms)
     s_commit_deletes (a, false);
     s_outbox_gauges (a);
     s_check_fatal (a);
+    if (a->check)
+        s_check_done (a);
     if (a->rk)
         s_resend (a);
     return n;
@@ -739,6 +822,7 @@ vg_alerter_stats (const vg_alerter_t *a, vg_alerter_stats_t *o)
     o->staged = S_GET (a, staged);
     o->produced = S_GET (a, produced);
     o->resent = S_GET (a, resent);
+    o->already_delivered = S_GET (a, already_delivered);
     o->delivered = S_GET (a, delivered);
     o->delivery_errors = S_GET (a, delivery_errors);
     o->produce_errors = S_GET (a, produce_errors);
@@ -763,6 +847,7 @@ vg_alerter_destroy (vg_alerter_t **self_p)
     if (!self_p || !*self_p)
         return;
     vg_alerter_t *a = *self_p;
+    vg_topic_check_destroy (&a->check);
     if (a->rk && a->outbox && a->del) {
         if (a->flush_ms > 0 && vg_alerter_flush (a, (int) a->flush_ms) < 0) {
             vg_outbox_stats_t os;

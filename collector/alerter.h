@@ -3,8 +3,10 @@
  *
  * Invariant: an alert is produced only after its outbox record is committed, and its record
  * is deleted only after a successful delivery report (idempotent producer, acks=all), so a
- * broker outage or a crash never loses an alert; after a crash or a failed delivery it is
- * sent again (consumers may see a duplicate, with the same finding uid and message uid).
+ * broker outage or a crash never loses an alert.  After a crash, the records the topic
+ * already holds are found by reading it back (topic_check.h) and not sent again; a record
+ * whose delivery failed, or when the topic cannot be read back, is sent again (consumers may
+ * then see a duplicate, with the same finding uid and message uid).
  * Nothing here blocks: when the in-flight bound or librdkafka's queue is full, records stay
  * in the outbox and are produced by later polls in id order.
  * Threads: one thread owns the alerter (stage, committed, poll, flush, destroy: the detection
@@ -61,6 +63,7 @@ typedef struct {
     uint64_t staged;            /* alerts rendered into a write batch */
     uint64_t produced;          /* messages handed to librdkafka */
     uint64_t resent;            /* of which produced from the outbox by a poll */
+    uint64_t already_delivered; /* outbox records found on the topic at start: removed, not sent again */
     uint64_t delivered;         /* acknowledged and removed from the outbox */
     uint64_t delivery_errors;   /* failed delivery reports (the record stays; retried) */
     uint64_t produce_errors;    /* produce calls refused for a reason other than a full queue */

@@ -2,10 +2,9 @@
  * The metric names are part of the interface (dashboards, tests): rename nothing lightly. */
 #include "collector/metrics.h"
 
-#define S_N(t) (sizeof (t) / sizeof (t)[0])
-#define S_CORE(fam, type, labels, field, repr) { fam, type, labels, NULL, offsetof (vg_metrics_core_t, field), repr }
-#define S_DET(fam, type, labels, field, repr) { fam, type, labels, NULL, offsetof (vg_detect_stage_stats_t, field), repr }
-#define S_KAF(fam, type, labels, sfx, field, repr) { fam, type, labels, sfx, offsetof (vg_alerter_stats_t, field), repr }
+#define S_CORE(fam, type, labels, field, repr) VG_METRIC_ROW (vg_metrics_core_t, fam, type, labels, NULL, field, repr)
+#define S_DET(fam, type, labels, field, repr) VG_METRIC_ROW (vg_detect_stage_stats_t, fam, type, labels, NULL, field, repr)
+#define S_KAF(fam, type, labels, sfx, field, repr) VG_METRIC_ROW (vg_alerter_stats_t, fam, type, labels, sfx, field, repr)
 
 static const vg_metric_t s_core[] = {
     S_CORE ("vigil_batches_total", "counter", "result=\"accepted\"", ingest.batches, VG_METRIC_U64),
@@ -80,6 +79,8 @@ static const vg_metric_t s_kafka[] = {
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"staged\"", NULL, staged, VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"produced\"", NULL, produced, VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"resent\"", NULL, resent, VG_METRIC_U64),
+    S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"already_delivered\"", NULL, already_delivered,
+           VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"delivered\"", NULL, delivered, VG_METRIC_U64),
     S_KAF ("vigil_kafka_alerts_total", "counter", "result=\"not_staged\"", NULL, render_errors, VG_METRIC_U64),
     S_KAF ("vigil_kafka_errors_total", "counter", "kind=\"delivery\"", NULL, delivery_errors, VG_METRIC_U64),
@@ -127,13 +128,12 @@ size_t
 vg_metrics_collector (vg_metric_out_t *out, const vg_metrics_core_t *core, const vg_detect_stage_stats_t *detect,
                       const vg_alerter_stats_t *kafka)
 {
-    if (out->size == 0)
+    if (!vg_metrics_begin (out))
         return 0;
-    out->buf[out->len < out->size ? out->len : out->size - 1] = '\0';
-    vg_metrics_render (out, s_core, S_N (s_core), core);
+    vg_metrics_render (out, s_core, VG_METRICS_N (s_core), core);
     if (detect)
-        vg_metrics_render (out, s_detect, S_N (s_detect), detect);
+        vg_metrics_render (out, s_detect, VG_METRICS_N (s_detect), detect);
     if (kafka)
-        vg_metrics_render (out, s_kafka, S_N (s_kafka), kafka);
+        vg_metrics_render (out, s_kafka, VG_METRICS_N (s_kafka), kafka);
     return out->len;
 }

@@ -9,6 +9,11 @@
 #include <stdint.h>
 
 static inline void
+vg_be16 (uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t) (v >> 8), p[1] = (uint8_t) v;
+}
+static inline void
 vg_be32 (uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t) (v >> 24), p[1] = (uint8_t) (v >> 16), p[2] = (uint8_t) (v >> 8), p[3] = (uint8_t) v;

@@ -7,6 +7,15 @@
 
 #include "common/err.h"
 
+int
+vg_metrics_begin (vg_metric_out_t *out)
+{
+    if (out->size == 0)
+        return 0;
+    out->buf[out->len < out->size ? out->len : out->size - 1] = '\0';
+    return 1;
+}
+
 void
 vg_metrics_put (vg_metric_out_t *o, const char *fmt, ...)
 {

@@ -44,6 +44,15 @@ typedef struct {
     const char *labels;
 } vg_metric_instance_t;
 
+/* One row of a table over the stats struct T (field: a member of T, nested ones allowed). */
+#define VG_METRIC_ROW(T, family, type, labels, suffix, field, repr) \
+    { family, type, labels, suffix, offsetof (T, field), repr }
+#define VG_METRICS_N(table) (sizeof (table) / sizeof (table)[0])
+
+/* Start a rendering into out: NUL-terminate what it holds.  Returns 0 when out has no room
+ * at all (size 0: render nothing), 1 otherwise. */
+int vg_metrics_begin (vg_metric_out_t *out);
+
 /* Append printf-formatted text to out (dropped and out->truncated set past its end). */
 void vg_metrics_put (vg_metric_out_t *out, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,9 @@ typedef struct {
     uint64_t total, idle; /* previous jiffies */
     int have;           /* previous values valid */
 } cpu_t;
+
+/* s_named finds both by the name they start with. */
+_Static_assert (offsetof (iface_t, name) == 0 && offsetof (cpu_t, name) == 0, "name first");
 
 struct vg_linux {
     char root[512];
@@ -191,20 +195,37 @@ s_is_name (const char *have, const char *name, size_t n)
     return strncmp (have, name, n) == 0 && have[n] == '\0';
 }
 
+/* Find the entry named name[0..n) among the *count entries of `stride` bytes at base, each
+ * starting with a NUL-terminated name of namesz bytes, or append it (name set, *fresh = 1).
+ * Returns NULL when absent and there are max entries already or the name does not fit. */
+static void *
+s_named (void *base, size_t stride, size_t namesz, size_t *count, size_t max, const char *name, size_t n,
+         int *fresh)
+{
+    char *p = base;
+    *fresh = 0;
+    for (size_t i = 0; i < *count; i++)
+        if (s_is_name (p + i * stride, name, n))
+            return p + i * stride;
+    if (*count == max || n >= namesz)
+        return NULL;
+    char *e = p + (*count)++ * stride;
+    memcpy (e, name, n);
+    e[n] = '\0';
+    *fresh = 1;
+    return e;
+}
+
 static iface_t *
 s_iface (vg_linux_t *l, const char *name, size_t n)
 {
-    for (size_t i = 0; i < l->nifs; i++)
-        if (s_is_name (l->ifs[i].name, name, n))
-            return &l->ifs[i];
-    if (l->nifs == MAX_IFS)
-        return NULL;
-    iface_t *f = &l->ifs[l->nifs++];
-    memcpy (f->name, name, n);
-    f->name[n] = '\0';
-    vg_label_t lab = { "name", f->name };
-    for (int k = 0; k < NIFC; k++)
-        f->hint[k] = vg_series_id (l->id, s_ifc[k].path, &lab, 1);
+    int fresh;
+    iface_t *f = s_named (l->ifs, sizeof l->ifs[0], sizeof l->ifs[0].name, &l->nifs, MAX_IFS, name, n, &fresh);
+    if (fresh) {
+        vg_label_t lab = { "name", f->name };
+        for (int k = 0; k < NIFC; k++)
+            f->hint[k] = vg_series_id (l->id, s_ifc[k].path, &lab, 1);
+    }
     return f;
 }
 
@@ -264,16 +285,12 @@ s_netdev (vg_linux_t *l, int64_t ts, const vg_sink_t *sink)
 static cpu_t *
 s_cpu (vg_linux_t *l, const char *name, size_t nlen)
 {
-    for (size_t i = 0; i < l->ncpus; i++)
-        if (s_is_name (l->cpus[i].name, name, nlen))
-            return &l->cpus[i];
-    if (l->ncpus == MAX_CPUS || nlen >= sizeof l->cpus[0].name)
-        return NULL;
-    cpu_t *c = &l->cpus[l->ncpus++];
-    memcpy (c->name, name, nlen);
-    c->name[nlen] = '\0';
-    vg_label_t lab = { "name", c->name };
-    c->hint = vg_series_id (l->id, CPU_PATH, &lab, 1);
+    int fresh;
+    cpu_t *c = s_named (l->cpus, sizeof l->cpus[0], sizeof l->cpus[0].name, &l->ncpus, MAX_CPUS, name, nlen, &fresh);
+    if (fresh) {
+        vg_label_t lab = { "name", c->name };
+        c->hint = vg_series_id (l->id, CPU_PATH, &lab, 1);
+    }
     return c;
 }
 

@@ -474,6 +474,21 @@ s_router_flush (vg_wire_t *w, s_dev_t *x, size_t order, size_t n)
 }
 
 int
+vg_wire_write_sim (vg_wire_t *w, vg_sim_t *sim, int64_t end_ms)
+{
+    vg_sink_t sink = vg_wire_sink (w);
+    int rc = vg_sim_announce (sim, &sink);
+    while (rc >= 0 && vg_sim_next_ts (sim) != INT64_MAX) {
+        rc = vg_sim_step (sim, &sink);
+        if (rc >= 0)
+            rc = vg_wire_flush (w);
+    }
+    if (rc >= 0)
+        rc = vg_wire_finish (w, end_ms);
+    return rc < 0 ? rc : 0;
+}
+
+int
 vg_wire_flush (vg_wire_t *w)
 {
     size_t om = 0, oj = 0, ou = 0;

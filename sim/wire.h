@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "common/sink.h"
+#include "sim/sim.h"
 
 typedef struct {
     const char *dir;         /* output directory (created if missing) */
@@ -47,6 +48,11 @@ int vg_wire_flush (vg_wire_t *w);
 /* Write the last ROP, close the sessions, write manifest.json.  end_ms is the end of the
  * simulated range.  Returns 0 or a negative code. */
 int vg_wire_finish (vg_wire_t *w, int64_t end_ms);
+
+/* Run sim to its end through w: vg_sim_announce, every vg_sim_step followed by
+ * vg_wire_flush, then vg_wire_finish (w, end_ms).  Returns 0 or the first negative code
+ * (nothing more is written after it; w is not destroyed). */
+int vg_wire_write_sim (vg_wire_t *w, vg_sim_t *sim, int64_t end_ms);
 
 /* Free; NULL-safe, sets *self_p to NULL.  Files not finished are left as they are. */
 void vg_wire_destroy (vg_wire_t **self_p);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/byteorder.h"
 #include "common/err.h"
 
 #define S_SNAPLEN 262144u
@@ -24,31 +25,6 @@ struct vg_wire_pcap {
     uint16_t ip_id;
     uint8_t pkt[S_ETH + S_IP + S_TCP + 65536];
 };
-
-static void
-s_put16 (uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t) (v >> 8);
-    p[1] = (uint8_t) v;
-}
-
-static void
-s_put32 (uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24);
-    p[1] = (uint8_t) (v >> 16);
-    p[2] = (uint8_t) (v >> 8);
-    p[3] = (uint8_t) v;
-}
-
-static void
-s_le32 (uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) v;
-    p[1] = (uint8_t) (v >> 8);
-    p[2] = (uint8_t) (v >> 16);
-    p[3] = (uint8_t) (v >> 24);
-}
 
 static uint32_t
 s_sum (uint32_t acc, const uint8_t *p, size_t n)
@@ -73,7 +49,7 @@ s_mac (uint8_t *p, uint32_t ip)
 {
     p[0] = 0x02; /* locally administered */
     p[1] = 0x00;
-    s_put32 (p + 2, ip);
+    vg_be32 (p + 2, ip);
 }
 
 vg_wire_pcap_t *
@@ -88,11 +64,11 @@ vg_wire_pcap_new (const char *path)
         return NULL;
     }
     uint8_t h[24];
-    s_le32 (h, 0xa1b2c3d4u); /* microsecond resolution */
+    vg_le32 (h, 0xa1b2c3d4u); /* microsecond resolution */
     h[4] = 2, h[5] = 0, h[6] = 4, h[7] = 0;
     memset (h + 8, 0, 8);
-    s_le32 (h + 16, S_SNAPLEN);
-    s_le32 (h + 20, 1); /* LINKTYPE_ETHERNET */
+    vg_le32 (h + 16, S_SNAPLEN);
+    vg_le32 (h + 20, 1); /* LINKTYPE_ETHERNET */
     if (fwrite (h, 1, sizeof h, w->f) != sizeof h)
         w->bad = 1;
     return w;
@@ -126,35 +102,35 @@ s_emit (vg_wire_pcap_t *w, int64_t ts_us, int proto, uint32_t sip, uint32_t dip,
     uint8_t *e = w->pkt, *ip = e + S_ETH, *tp = ip + S_IP;
     s_mac (e, dip);
     s_mac (e + 6, sip);
-    s_put16 (e + 12, 0x0800);
+    vg_be16 (e + 12, 0x0800);
     memset (ip, 0, S_IP);
     ip[0] = 0x45;
-    s_put16 (ip + 2, (uint16_t) (S_IP + tlen));
-    s_put16 (ip + 4, w->ip_id++);
-    s_put16 (ip + 6, 0x4000); /* DF */
+    vg_be16 (ip + 2, (uint16_t) (S_IP + tlen));
+    vg_be16 (ip + 4, w->ip_id++);
+    vg_be16 (ip + 6, 0x4000); /* DF */
     ip[8] = 64;
     ip[9] = (uint8_t) proto;
-    s_put32 (ip + 12, sip);
-    s_put32 (ip + 16, dip);
-    s_put16 (ip + 10, s_fold (s_sum (0, ip, S_IP)));
+    vg_be32 (ip + 12, sip);
+    vg_be32 (ip + 16, dip);
+    vg_be16 (ip + 10, s_fold (s_sum (0, ip, S_IP)));
     uint8_t pseudo[12];
-    s_put32 (pseudo, sip);
-    s_put32 (pseudo + 4, dip);
+    vg_be32 (pseudo, sip);
+    vg_be32 (pseudo + 4, dip);
     pseudo[8] = 0;
     pseudo[9] = (uint8_t) proto;
-    s_put16 (pseudo + 10, (uint16_t) tlen);
+    vg_be16 (pseudo + 10, (uint16_t) tlen);
     size_t ck = proto == 17 ? 6 : 16;
     tp[ck] = tp[ck + 1] = 0;
     uint16_t c = s_fold (s_sum (s_sum (0, pseudo, sizeof pseudo), tp, tlen));
     if (proto == 17 && c == 0)
         c = 0xffff;
-    s_put16 (tp + ck, c);
+    vg_be16 (tp + ck, c);
     size_t n = S_ETH + S_IP + tlen;
     uint8_t rh[16];
-    s_le32 (rh, (uint32_t) (ts_us / 1000000));
-    s_le32 (rh + 4, (uint32_t) (ts_us % 1000000));
-    s_le32 (rh + 8, (uint32_t) n);
-    s_le32 (rh + 12, (uint32_t) n);
+    vg_le32 (rh, (uint32_t) (ts_us / 1000000));
+    vg_le32 (rh + 4, (uint32_t) (ts_us % 1000000));
+    vg_le32 (rh + 8, (uint32_t) n);
+    vg_le32 (rh + 12, (uint32_t) n);
     if (fwrite (rh, 1, sizeof rh, w->f) != sizeof rh || fwrite (w->pkt, 1, n, w->f) != n) {
         w->bad = 1;
         return -VG_EIO;
@@ -170,9 +146,9 @@ vg_wire_pcap_udp (vg_wire_pcap_t *w, int64_t ts_us, uint32_t src_ip, uint16_t sp
     if (len > 65507 || ts_us < 0)
         return -VG_EINVAL;
     uint8_t *u = w->pkt + S_ETH + S_IP;
-    s_put16 (u, sport);
-    s_put16 (u + 2, dport);
-    s_put16 (u + 4, (uint16_t) (S_UDP + len));
+    vg_be16 (u, sport);
+    vg_be16 (u + 2, dport);
+    vg_be16 (u + 4, (uint16_t) (S_UDP + len));
     if (len)
         memcpy (u + S_UDP, data, len);
     return s_emit (w, ts_us, 17, src_ip, dst_ip, S_UDP + len);
@@ -185,13 +161,13 @@ s_seg (vg_wire_pcap_t *w, vg_wire_tcp_t *t, int64_t ts_us, int from_cli, unsigne
 {
     uint8_t *h = w->pkt + S_ETH + S_IP;
     uint32_t *seq = from_cli ? &t->cli_seq : &t->srv_seq, ack = from_cli ? t->srv_seq : t->cli_seq;
-    s_put16 (h, from_cli ? t->cli_port : t->srv_port);
-    s_put16 (h + 2, from_cli ? t->srv_port : t->cli_port);
-    s_put32 (h + 4, *seq);
-    s_put32 (h + 8, (flags & F_ACK) ? ack : 0);
+    vg_be16 (h, from_cli ? t->cli_port : t->srv_port);
+    vg_be16 (h + 2, from_cli ? t->srv_port : t->cli_port);
+    vg_be32 (h + 4, *seq);
+    vg_be32 (h + 8, (flags & F_ACK) ? ack : 0);
     h[12] = (S_TCP / 4) << 4;
     h[13] = (uint8_t) flags;
-    s_put16 (h + 14, 64240);
+    vg_be16 (h + 14, 64240);
     h[16] = h[17] = h[18] = h[19] = 0;
     if (len)
         memcpy (h + S_TCP, data, len);

@@ -9,7 +9,16 @@
  * else the beginTime in the file's header, else mtime; ties by name), and the list is
  * worked off PMDIR_BURST files per turn, so a backlog neither stalls the agent's loop nor
  * reaches the collector in directory order.  With `once` the input is done when a scan
- * finds nothing new and nothing still being written. */
+ * finds nothing new and nothing still being written.
+ *
+ * Exactly once across agent restarts: a file is moved (or remembered) only once the batch
+ * holding its last sample is on disk in the spool, never when it was merely decoded (a kill
+ * within batch.max_age lost it).  Before each put the input records, next to the spool, which
+ * files the batch completes and how many items (samples + events) of a file still being
+ * decoded it holds (pmdir_progress.h); a restarted agent asks the spool whether that put
+ * happened and finishes those files or skips exactly the items already spooled.  Without
+ * done_dir the finished files' keys are also logged there, so a restart does not re-send the
+ * directory.  The input pauses while the agent is throttled (files wait on disk). */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -27,12 +36,14 @@
 #include "common/hash.h"
 #include "agent/input.h"
 #include "common/log.h"
+#include "agent/inputs/pmdir_progress.h"
 #include "decode/pm3gpp.h"
 #include "common/u64map.h"
 
 #define PMDIR_BURST 16
 #define PMDIR_SETTLE_MS 1000     /* a file modified more recently may still be written */
 #define PMDIR_MAX_REMEMBERED 1000000
+#define PMDIR_PAUSE_MS 5         /* look again this soon while the agent is throttled */
 
 typedef struct {
     const char *dir, *pattern, *done_dir;
@@ -47,9 +58,23 @@ typedef struct {
     } *pend;                     /* files of the last scan, in data-time order */
     size_t npend, ipend, cappend;
     vg_u64map_t seen;            /* hash(name, size, mtime) of files processed (no done_dir) */
+    vg_input_host_t host;
+    vg_pmdir_progress_t *prog;   /* exactly-once record; NULL without a spool dir */
+    struct s_file {
+        vg_pmdir_mark_t m;
+        char *name;
+    } *wait, *flight;            /* decoded, not yet put / in the batch being put */
+    size_t nwait, capwait, nflight, capflight;
+    const vg_sink_t *down;       /* while decoding: where the counting sink delivers */
+    vg_sink_t counting;
+    uint64_t skip_left;          /* items of the current file spooled before a restart */
+    vg_pmdir_mark_t cur;         /* the file being decoded: items so far, items in puts made */
+    bool decoding;
+    uint64_t flight_items;       /* cur.items when the put in flight was recorded */
+    bool throttled;
     vg_buf_t buf;                /* file contents, reused */
     vg_decode_stats_t st;
-    uint64_t files, bytes, too_big, read_errors, move_errors, scans;
+    uint64_t files, bytes, too_big, read_errors, move_errors, scans, resumed, paused;
     vg_ratelimit_t rl;
 } s_pmdir_t;
 
@@ -65,6 +90,14 @@ s_pend_clear (s_pmdir_t *d)
 }
 
 static void
+s_files_free (struct s_file *f, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++)
+        free (f[i].name);
+    *n = 0;
+}
+
+static void
 s_destroy (void **self_p)
 {
     if (!self_p || !*self_p)
@@ -72,10 +105,51 @@ s_destroy (void **self_p)
     s_pmdir_t *d = *self_p;
     s_pend_clear (d);
     free (d->pend);
+    s_files_free (d->wait, &d->nwait);
+    s_files_free (d->flight, &d->nflight);
+    free (d->wait);
+    free (d->flight);
+    vg_pmdir_progress_destroy (&d->prog);
     vg_u64map_free (&d->seen);
     vg_buf_free (&d->buf);
     free (d);
     *self_p = NULL;
+}
+
+/* ---- the counting sink: the current file's items, the first skip_left of them dropped
+ * (spooled before a restart).  An item counts once the sink below took it, so a put the
+ * guard makes inside that call holds exactly the items counted before it. */
+static int
+s_count_device (void *ctx, const vg_device_t *dev)
+{
+    s_pmdir_t *d = ctx;
+    return vg_sink_device (d->down, dev);
+}
+
+static int
+s_count_sample (void *ctx, const vg_point_t *p)
+{
+    s_pmdir_t *d = ctx;
+    int rc = 0;
+    if (d->skip_left > 0)
+        d->skip_left--;
+    else
+        rc = vg_sink_sample (d->down, p);
+    d->cur.items++;
+    return rc;
+}
+
+static int
+s_count_event (void *ctx, const vg_event_t *e)
+{
+    s_pmdir_t *d = ctx;
+    int rc = 0;
+    if (d->skip_left > 0)
+        d->skip_left--;
+    else
+        rc = vg_sink_event (d->down, e);
+    d->cur.items++;
+    return rc;
 }
 
 static void *
@@ -101,6 +175,16 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     d->interval_ms = c->interval_ms;
     d->once = c->once;
     d->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 3);
+    d->host = env->host;
+    d->counting = (vg_sink_t) { d, s_count_device, s_count_sample, s_count_event };
+    if (env->spool_dir && env->spool_dir[0]) {
+        d->prog = vg_pmdir_progress_new (env->spool_dir, env->index, !d->done_dir, &d->host, &d->seen);
+        if (!d->prog) {
+            snprintf (err, errlen, "out of memory");
+            s_destroy ((void **) &d);
+            return NULL;
+        }
+    }
     return d;
 }
 
@@ -132,9 +216,10 @@ s_read_file (s_pmdir_t *d, const char *path, size_t size)
     return rc;
 }
 
-/* Process one file; returns true when it counts as done (remember or move it). */
+/* Process one file, dropping its first `skip` items (spooled before a restart); returns
+ * true when it counts as done: its items, if any, wait in d->wait for their put. */
 static bool
-s_process (s_pmdir_t *d, const char *name, const char *path, const struct stat *sb, int64_t now,
+s_process (s_pmdir_t *d, const char *name, const char *path, const struct stat *sb, uint64_t skip, int64_t now,
            const vg_sink_t *sink)
 {
     if ((uint64_t) sb->st_size > d->max_size) {
@@ -153,24 +238,109 @@ s_process (s_pmdir_t *d, const char *name, const char *path, const struct stat *
     d->files++;
     d->bytes += d->buf.len;
     vg_decode_ctx_t ctx = { name, now };
-    vg_pm3gpp_decode (d->buf.data, d->buf.len, &ctx, sink, &d->st);
+    d->down = sink;
+    d->cur = (vg_pmdir_mark_t) { s_key (name, sb), 0, skip };
+    d->skip_left = skip;
+    d->decoding = true;
+    vg_pm3gpp_decode (d->buf.data, d->buf.len, &ctx, &d->counting, &d->st);
+    d->decoding = false;
+    d->down = NULL;
     return true;
 }
 
+/* The file's last item is on disk (or it has none): move it to done_dir, else remember it. */
 static void
-s_finish (s_pmdir_t *d, const char *name, const char *path, const struct stat *sb)
+s_finish (s_pmdir_t *d, const char *name, uint64_t key)
 {
     if (d->done_dir) {
-        char to[4096];
+        char from[4096], to[4096];
+        int j = snprintf (from, sizeof from, "%s/%s", d->dir, name);
         int k = snprintf (to, sizeof to, "%s/%s", d->done_dir, name);
-        if (k > 0 && (size_t) k < sizeof to && rename (path, to) == 0)
+        if (j > 0 && (size_t) j < sizeof from && k > 0 && (size_t) k < sizeof to && rename (from, to) == 0)
             return;
         d->move_errors++;
-        vg_log_rl (&d->rl, VG_LOG_WARN, "input", "pmdir: cannot move %s to %s: %s (remembered instead)", path,
+        vg_log_rl (&d->rl, VG_LOG_WARN, "input", "pmdir: cannot move %s to %s: %s (remembered instead)", from,
                    d->done_dir, strerror (errno));
     }
-    if (d->seen.count < PMDIR_MAX_REMEMBERED)
-        vg_u64map_put (&d->seen, s_key (name, sb), 1);
+    if (d->seen.count < PMDIR_MAX_REMEMBERED && vg_u64map_put (&d->seen, key, 1) == 0 && !d->done_dir)
+        vg_pmdir_progress_finished (d->prog, key);
+}
+
+/* A decoded file waits for the put of its last items; without a spool (tests) it is done. */
+static void
+s_wait (s_pmdir_t *d, const char *name)
+{
+    if (!d->prog || d->cur.items == d->cur.before) { /* nothing of it left unspooled */
+        s_finish (d, name, d->cur.key);
+        return;
+    }
+    char *copy = strdup (name);
+    if (!copy || vg_array_reserve ((void **) &d->wait, &d->capwait, d->nwait + 1, sizeof *d->wait) < 0) {
+        free (copy);
+        s_finish (d, name, d->cur.key); /* out of memory: done now (a kill may lose it) */
+        return;
+    }
+    d->wait[d->nwait++] = (struct s_file) { d->cur, copy };
+}
+
+/* Is the file listed in the waiting or in-flight files (decoded, not yet finished)? */
+static bool
+s_waiting (const s_pmdir_t *d, uint64_t key)
+{
+    for (size_t i = 0; i < d->nwait; i++)
+        if (d->wait[i].m.key == key)
+            return true;
+    for (size_t i = 0; i < d->nflight; i++)
+        if (d->flight[i].m.key == key)
+            return true;
+    return false;
+}
+
+/* Finish the files of the batch put last. */
+static void
+s_land (s_pmdir_t *d)
+{
+    for (size_t i = 0; i < d->nflight; i++)
+        s_finish (d, d->flight[i].name, d->flight[i].m.key);
+    s_files_free (d->flight, &d->nflight);
+}
+
+/* Before a put: record what it holds of this input (see pmdir_progress.h). */
+static void
+s_will_spool (void *self, uint64_t epoch, uint64_t seq)
+{
+    s_pmdir_t *d = self;
+    if (d->nflight > 0) /* the last put failed: its data is a gap the agent reported */
+        s_land (d);
+    bool part = d->decoding && d->cur.items > d->cur.before;
+    if (!d->prog || (d->nwait == 0 && !part))
+        return;
+    vg_pmdir_progress_begin (d->prog, epoch, seq);
+    for (size_t i = 0; i < d->nwait; i++)
+        vg_pmdir_progress_add (d->prog, &d->wait[i].m, false);
+    if (part)
+        vg_pmdir_progress_add (d->prog, &d->cur, true);
+    vg_pmdir_progress_commit (d->prog);
+    struct s_file *t = d->flight;
+    size_t tc = d->capflight;
+    d->flight = d->wait;
+    d->capflight = d->capwait;
+    d->nflight = d->nwait;
+    d->wait = t;
+    d->capwait = tc;
+    d->nwait = 0;
+    d->flight_items = part ? d->cur.items : 0;
+}
+
+/* The put is on disk: its files are finished; the file being decoded has that much spooled. */
+static void
+s_spooled (void *self)
+{
+    s_pmdir_t *d = self;
+    s_land (d);
+    if (d->decoding && d->flight_items > d->cur.before)
+        d->cur.before = d->flight_items;
+    d->flight_items = 0;
 }
 
 static bool
@@ -259,7 +429,8 @@ s_scan (s_pmdir_t *d, int64_t now)
         if (k <= 0 || (size_t) k >= sizeof path || stat (path, &sb) < 0 || !S_ISREG (sb.st_mode))
             continue;
         uint32_t v;
-        if (vg_u64map_get (&d->seen, s_key (name, &sb), &v))
+        uint64_t key = s_key (name, &sb);
+        if (vg_u64map_get (&d->seen, key, &v) || s_waiting (d, key))
             continue;
         if ((int64_t) sb.st_mtime * 1000 > now - PMDIR_SETTLE_MS) {
             d->again = true;
@@ -287,7 +458,13 @@ s_scan (s_pmdir_t *d, int64_t now)
 static void
 s_work (s_pmdir_t *d, int64_t now, const vg_sink_t *sink)
 {
+    d->throttled = false;
     for (int done = 0; d->ipend < d->npend && done < PMDIR_BURST; d->ipend++) {
+        if (d->host.throttled && d->host.throttled (d->host.arg)) {
+            d->throttled = true; /* the spool holds enough: the files wait on disk */
+            d->paused++;
+            break;
+        }
         const char *name = d->pend[d->ipend].name;
         char path[4096];
         int k = snprintf (path, sizeof path, "%s/%s", d->dir, name);
@@ -295,8 +472,16 @@ s_work (s_pmdir_t *d, int64_t now, const vg_sink_t *sink)
         if (k <= 0 || (size_t) k >= sizeof path || stat (path, &sb) < 0 || !S_ISREG (sb.st_mode))
             continue; /* gone meanwhile */
         done++;
-        if (s_process (d, name, path, &sb, now, sink))
-            s_finish (d, name, path, &sb);
+        uint64_t key = s_key (name, &sb), skip;
+        if (vg_pmdir_progress_resume (d->prog, key, &skip) == 1) {
+            d->resumed++; /* spooled entirely before a restart */
+            s_finish (d, name, key);
+            continue;
+        }
+        if (skip)
+            d->resumed++;
+        if (s_process (d, name, path, &sb, skip, now, sink))
+            s_wait (d, name);
         else
             d->again = true; /* grew since the scan: the next scan takes it again */
     }
@@ -308,7 +493,8 @@ s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
     s_pmdir_t *d = self;
     if (d->ipend < d->npend) { /* a listed backlog: keep going, one burst per turn */
         s_work (d, now, sink);
-        d->next_scan_mono = d->ipend < d->npend ? mono : mono + PMDIR_SETTLE_MS / 4;
+        d->next_scan_mono = d->ipend < d->npend ? mono + (d->throttled ? PMDIR_PAUSE_MS : 0)
+                                                : mono + PMDIR_SETTLE_MS / 4;
         return 0;
     }
     if (mono < d->next_scan_mono || d->finished)
@@ -320,7 +506,7 @@ s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
     }
     s_work (d, now, sink);
     if (d->ipend < d->npend)
-        d->next_scan_mono = mono;
+        d->next_scan_mono = mono + (d->throttled ? PMDIR_PAUSE_MS : 0);
     else
         d->next_scan_mono = mono + (d->again || d->once ? (d->interval_ms < PMDIR_SETTLE_MS ? d->interval_ms
                                                                                          : PMDIR_SETTLE_MS / 4)
@@ -346,7 +532,7 @@ s_done (const void *self)
 
 #define C(f) VG_INPUT_COUNTER (s_pmdir_t, f)
 static const vg_input_counter_t s_counters[] = {
-    C (scans), C (files), C (bytes), C (too_big), C (read_errors), C (move_errors),
+    C (scans), C (files), C (bytes), C (too_big), C (read_errors), C (move_errors), C (resumed), C (paused),
 };
 #undef C
 
@@ -360,6 +546,8 @@ const vg_input_ops_t vg_in_pmdir_ops = {
     .service = s_service,
     .next_wake = s_next_wake,
     .done = s_done,
+    .will_spool = s_will_spool,
+    .spooled = s_spooled,
     .stats_at = VG_INPUT_STATS_AT (s_pmdir_t, st),
     .counters = s_counters,
     .ncounters = sizeof s_counters / sizeof s_counters[0],

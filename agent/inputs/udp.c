@@ -1,9 +1,11 @@
 /* udp.c - UDP listener input: every datagram goes to one decoder (jti, udp-notif or
  * mdt-udp) with the sender's address as ctx->source.
  *
- * Non-blocking: each turn reads at most UDP_BURST datagrams (recvfrom, MSG_DONTWAIT) into
+ * Non-blocking: each turn reads at most UDP_BURST datagrams (recvmsg, MSG_DONTWAIT) into
  * one reused 64 KiB buffer, so a flood cannot starve the sender; the kernel buffer
- * (rcvbuf) absorbs bursts between turns.  Truncated datagrams are counted as errors. */
+ * (rcvbuf) absorbs bursts between turns.  Truncated datagrams are counted as errors.  What
+ * the kernel drops because that buffer was full is not silent: SO_RXQ_OVFL reports the
+ * socket's drop count with each datagram (counter kernel_drops, a rate-limited warning). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/log.h"
 #include "decode/format.h"
 #include "agent/input.h"
 
@@ -24,7 +27,8 @@ typedef struct {
     int fmt;
     vg_fmt_set_t *fs;
     vg_decode_stats_t st;
-    uint64_t datagrams, bytes, truncated, read_errors;
+    uint64_t datagrams, bytes, truncated, read_errors, kernel_drops;
+    vg_ratelimit_t rl;
     uint8_t buf[UDP_MAX];
 } s_udp_t;
 
@@ -69,10 +73,31 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
         int sz = (int) c->rcvbuf;
         setsockopt (u->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz); /* best effort (rmem_max caps it) */
     }
+    int on = 1;
+    setsockopt (u->fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on); /* best effort: drop counts */
+    u->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 1);
     return u;
 fail:
     s_destroy (&self);
     return NULL;
+}
+
+/* The socket's drop count came with the datagram: count and tell what is new. */
+static void
+s_kernel_drops (s_udp_t *u, struct msghdr *mh)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR (mh); c; c = CMSG_NXTHDR (mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
+            continue;
+        uint32_t total;
+        memcpy (&total, CMSG_DATA (c), sizeof total);
+        if (total > u->kernel_drops) {
+            vg_log_rl (&u->rl, VG_LOG_WARN, "input",
+                       "udp: %llu datagrams dropped by the kernel so far (socket buffer full: raise rcvbuf and "
+                       "net.core.rmem_max, or the agent is starved of CPU)", (unsigned long long) total);
+            u->kernel_drops = total;
+        }
+    }
 }
 
 static int
@@ -82,13 +107,21 @@ s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
     (void) mono;
     for (int i = 0; i < UDP_BURST; i++) {
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
-        ssize_t n = recvfrom (u->fd, u->buf, sizeof u->buf, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *) &ss, &sl);
+        struct iovec iov = { u->buf, sizeof u->buf };
+        union {
+            char b[CMSG_SPACE (sizeof (uint32_t))];
+            struct cmsghdr align;
+        } ctl;
+        struct msghdr mh = { .msg_name = &ss, .msg_namelen = sizeof ss, .msg_iov = &iov, .msg_iovlen = 1,
+                             .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
+        ssize_t n = recvmsg (u->fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 u->read_errors++;
             break;
         }
+        socklen_t sl = mh.msg_namelen;
+        s_kernel_drops (u, &mh);
         u->datagrams++;
         u->bytes += (uint64_t) n;
         char src[80];
@@ -121,7 +154,7 @@ s_describe (const void *self, char *buf, size_t size)
 
 #define C(f) VG_INPUT_COUNTER (s_udp_t, f)
 static const vg_input_counter_t s_counters[] = {
-    C (datagrams), C (bytes), C (truncated), C (read_errors),
+    C (datagrams), C (bytes), C (truncated), C (read_errors), C (kernel_drops),
 };
 #undef C
 

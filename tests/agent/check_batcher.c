@@ -273,6 +273,46 @@ START_TEST (lost_gap_reported_again)
 }
 END_TEST
 
+/* More devices with a gap than one batch carries (64): the rest stays pending, counts as
+ * pending (so the agent flushes gap-only batches, also at its exit), and is told next
+ * (found by tests/faults live_drop: 37,156 dropped samples never told at the end of a run). */
+START_TEST (every_gap_told_without_data)
+{
+    vg_batcher_destroy (&s_b); /* limits large enough for 100 devices */
+    vg_batcher_cfg_t cfg = { "a1", 1000, 1000, 1000, 1000, 0 };
+    s_b = vg_batcher_new (&cfg);
+    ck_assert_ptr_nonnull (s_b);
+    s_sink = vg_batcher_sink (s_b);
+    char dev[32];
+    for (int d = 0; d < 100; d++) {
+        snprintf (dev, sizeof dev, "s1/r%d", d);
+        vg_device_t dv = { dev, "Juniper", "MX", "router", "s1", "21.4" };
+        ck_assert_int_eq (s_sink.device (s_sink.ctx, &dv), 0);
+        vg_point_t p = { 0 };
+        p.device = dev;
+        p.path = "/cpu";
+        p.kind = VG_KIND_GAUGE;
+        p.input = "test";
+        p.ts_ms = 1000;
+        p.value = d;
+        ck_assert_int_eq (vg_sink_sample (&s_sink, &p), 0);
+    }
+    vigil__batch__free_unpacked (s_flush (1), NULL);
+    vg_batcher_lost_last (s_b, "spool_full");
+    ck_assert_uint_eq (vg_batcher_pending (s_b), 100);
+    uint64_t told = 0;
+    size_t batches = 0;
+    while (vg_batcher_pending (s_b) > 0 && batches < 10) {
+        Vigil__Batch *b = s_flush (2 + batches++);
+        for (size_t i = 0; i < b->n_events; i++)
+            told += b->events[i]->gap->samples;
+        vigil__batch__free_unpacked (b, NULL);
+    }
+    ck_assert_uint_eq (batches, 2);
+    ck_assert_uint_eq (told, 100);
+}
+END_TEST
+
 START_TEST (series_limit)
 {
     char ifn[16];
@@ -339,6 +379,7 @@ vg_batcher_suite (void)
     tcase_add_test (tc, limits_become_gaps);
     tcase_add_test (tc, lost_batch_reported);
     tcase_add_test (tc, lost_gap_reported_again);
+    tcase_add_test (tc, every_gap_told_without_data);
     tcase_add_test (tc, series_limit);
     tcase_add_test (tc, bounds_match_the_reader);
     suite_add_tcase (s, tc);

@@ -9,10 +9,13 @@
 #include "agent/input.h"
 #include "common/err.h"
 #include "tests/support/capture_sink.h"
+#include "tests/support/input_host.h"
 #include "tests/support/tmpdir.h"
 
 static char s_dir[64];
 static bool s_held;           /* what the host says about the batch the record names */
+static bool h_held (uint64_t epoch, uint64_t seq);
+static vg_test_host_t s_host = { false, h_held };
 static vg_test_capture_t s_cap; /* what the input delivered in its last step */
 
 static void
@@ -29,31 +32,9 @@ teardown (void)
     ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
 }
 
-static size_t
-h_pending (void *arg)
-{
-    (void) arg;
-    return 0;
-}
-
-static int
-h_flush (void *arg)
-{
-    (void) arg;
-    return 0;
-}
-
 static bool
-h_throttled (void *arg)
+h_held (uint64_t epoch, uint64_t seq)
 {
-    (void) arg;
-    return false;
-}
-
-static bool
-h_held (void *arg, uint64_t epoch, uint64_t seq)
-{
-    (void) arg;
     ck_assert_uint_eq (epoch, 7);
     ck_assert_uint_eq (seq, 2);
     return s_held;
@@ -63,7 +44,7 @@ static vg_input_t *
 s_new (vg_input_cfg_t *c)
 {
     vg_sink_t sink = vg_test_capture_sink (&s_cap);
-    vg_input_env_t env = { c, 0, s_dir, 1u << 20, &sink, { NULL, h_pending, h_flush, h_throttled, h_held } };
+    vg_input_env_t env = { c, 0, s_dir, 1u << 20, &sink, vg_test_input_host (&s_host) };
     char err[256] = "";
     vg_input_t *in = vg_input_new (&env, err, sizeof err);
     ck_assert_msg (in != NULL, "%s", err);

@@ -80,6 +80,15 @@ s_len_of (uint64_t seq)
     return 100 + (size_t) (seq * 37 % 300);
 }
 
+/* The spool's counters now. */
+static vg_spool_stats_t
+s_stats (const vg_spool_t *s)
+{
+    vg_spool_stats_t st;
+    vg_spool_stats (s, &st);
+    return st;
+}
+
 static void
 s_put_n (vg_spool_t *s, uint64_t n)
 {
@@ -182,8 +191,7 @@ START_TEST (put_get_ack_roundtrip)
     ck_assert_int_eq (vg_spool_get (s, 4, &b), 0);
     ck_assert_uint_eq (b.len, 0);
 
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.batches, 4);
     ck_assert_uint_eq (st.bytes, 4 * HDR + s_len_of (1) + s_len_of (2) + s_len_of (3));
     ck_assert_uint_eq (st.first_seq, 1);
@@ -208,13 +216,13 @@ START_TEST (put_get_ack_roundtrip)
     ck_assert_int_eq (vg_spool_ack (s, 2), 0);
     ck_assert_int_eq (vg_spool_ack (s, 1), 0);
     ck_assert_int_eq (vg_spool_ack (s, 5), -VG_ERANGE);
-    vg_spool_stats (s, &st);
+    st = s_stats (s);
     ck_assert_uint_eq (st.batches, 2);
     ck_assert_uint_eq (st.acked_seq, 2);
     ck_assert_uint_eq (st.ack_total, 2);
     ck_assert_uint_eq (st.bytes, 2 * HDR + s_len_of (3));
     ck_assert_int_eq (vg_spool_ack (s, 4), 0);
-    vg_spool_stats (s, &st);
+    st = s_stats (s);
     ck_assert_uint_eq (st.batches, 0);
     ck_assert_uint_eq (st.bytes, 0);
     ck_assert_uint_eq (vg_spool_first (s), 0);
@@ -264,8 +272,7 @@ START_TEST (reopen_keeps_epoch_and_seq)
     ck_assert_uint_eq (vg_spool_epoch (s), epoch);
     ck_assert_uint_eq (vg_spool_next_seq (s), 6);
     ck_assert_uint_eq (vg_spool_first (s), 0);
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.acked_seq, 5);
     ck_assert_uint_eq (st.corrupt_dropped, 0);
     s_put_n (s, 1);
@@ -279,8 +286,7 @@ END_TEST
 START_TEST (oldest_and_bounds)
 {
     vg_spool_t *s = s_open (s_t.dir, 0, 0);
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.max_bytes, 256u << 20);
     ck_assert_uint_eq (st.max_batches, 65536);
     ck_assert_int_eq (st.oldest_ms, 0);
@@ -288,7 +294,7 @@ START_TEST (oldest_and_bounds)
     clock_gettime (CLOCK_REALTIME, &t0);
     int64_t before = (int64_t) t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
     s_put_n (s, 3);
-    vg_spool_stats (s, &st);
+    st = s_stats (s);
     ck_assert_int_ge (st.oldest_ms, before);
     ck_assert_int_le (st.oldest_ms, before + 60000);
     vg_spool_destroy (&s);
@@ -300,12 +306,12 @@ START_TEST (oldest_and_bounds)
     ck_assert_int_eq (utimensat (AT_FDCWD, p, when, 0), 0);
     s = s_open (s_t.dir, 1 << 20, 10);
     ck_assert_int_eq (vg_spool_ack (s, 1), 0);
-    vg_spool_stats (s, &st);
+    st = s_stats (s);
     ck_assert_int_eq (st.oldest_ms, 1700000000250);
     ck_assert_uint_eq (st.max_bytes, 1 << 20);
     ck_assert_uint_eq (st.max_batches, 10);
     ck_assert_int_eq (vg_spool_ack (s, 3), 0);
-    vg_spool_stats (s, &st);
+    st = s_stats (s);
     ck_assert_int_eq (st.oldest_ms, 0);
     vg_spool_destroy (&s);
 }
@@ -333,8 +339,7 @@ START_TEST (crash_damage_dropped_and_counted)
     s_write_file (sp, "junk", 4);
 
     s = s_open (s_t.dir, 0, 0);
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.corrupt_dropped, 8);
     ck_assert_uint_eq (st.batches, 2);
     ck_assert_uint_eq (st.bytes, 2 * HDR + s_len_of (1) + s_len_of (9));
@@ -355,7 +360,7 @@ START_TEST (crash_damage_dropped_and_counted)
 
     /* a clean second open finds nothing more to drop */
     s = s_open (s_t.dir, 0, 0);
-    vg_spool_stats (s, &st);
+    st = s_stats (s);
     ck_assert_uint_eq (st.corrupt_dropped, 0);
     ck_assert_uint_eq (st.batches, 2);
     vg_spool_destroy (&s);
@@ -375,8 +380,7 @@ START_TEST (torn_write_at_every_offset)
         vg_spool_destroy (&s);
         s_truncate (t.dir, 3, cuts[i]);
         s = s_open (t.dir, 0, 0);
-        vg_spool_stats_t st;
-        vg_spool_stats (s, &st);
+        vg_spool_stats_t st = s_stats (s);
         ck_assert_msg (st.corrupt_dropped == 1, "cut at %d", (int) cuts[i]);
         ck_assert_uint_eq (st.batches, 2);
         ck_assert_uint_eq (vg_spool_next_seq (s), 4);
@@ -405,8 +409,7 @@ START_TEST (corrupt_found_by_get)
     s_path (p, sizeof p, s_t.dir, 2, "");
     ck_assert_int_eq (unlink (p), 0);
     ck_assert_int_eq (vg_spool_get (s, 2, &b), -VG_ECRC);
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.corrupt_dropped, 2);
     ck_assert_uint_eq (st.batches, 1);
     ck_assert_uint_eq (st.bytes, HDR + s_len_of (1));
@@ -448,8 +451,7 @@ START_TEST (full_by_bytes)
     ck_assert (!s_exists (p));
     s_path (p, sizeof p, s_t.dir, 4, ".tmp");
     ck_assert (!s_exists (p));
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.full_rejects, 2);
     ck_assert_uint_eq (st.bytes, cap);
     ck_assert_int_eq (vg_spool_ack (s, 1), 0);
@@ -470,8 +472,7 @@ START_TEST (full_by_count)
     s_put_n (s, 1);
     ck_assert (!vg_spool_has_room (s, 1, 1));
     ck_assert_int_eq (vg_spool_put (s, 5, "x", 1), -VG_EFULL);
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.full_rejects, 1);
     ck_assert_uint_eq (st.batches, 4);
     ck_assert_int_eq (vg_spool_drop (s, 2), 0); /* a drop frees a slot too */
@@ -493,7 +494,7 @@ START_TEST (full_by_count)
     memcpy (&v, b.data, 8);
     ck_assert_uint_eq (v, 999);
     vg_buf_free (&b);
-    vg_spool_stats (s, &st);
+    st = s_stats (s);
     ck_assert_uint_eq (st.batches, 4);
     vg_spool_destroy (&s);
 }
@@ -517,8 +518,7 @@ START_TEST (drop_makes_hole)
     }
     ck_assert_uint_eq (n, 3);
     ck_assert_uint_eq (vg_spool_next_seq (s), 7);
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.drop_total, 3);
     ck_assert_uint_eq (st.batches, 3);
     ck_assert_uint_eq (st.last_seq, 5);
@@ -569,8 +569,7 @@ START_TEST (state_lost_recovered_from_batches)
     snprintf (sp, sizeof sp, "%s/spool.state", s_t.dir);
     ck_assert_int_eq (unlink (sp), 0);
     s = s_open (s_t.dir, 0, 0);
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.state_recovered, 1);
     ck_assert_uint_eq (vg_spool_epoch (s), e1);
     ck_assert_uint_eq (vg_spool_first (s), 3);
@@ -610,8 +609,7 @@ START_TEST (last_seq_never_wraps)
     s_path (last, sizeof last, s_t.dir, UINT64_MAX, "");
     s_write_file (last, "not a batch", 11);
     s = s_open (s_t.dir, 0, 0);
-    vg_spool_stats_t sst;
-    vg_spool_stats (s, &sst);
+    vg_spool_stats_t sst = s_stats (s);
     ck_assert_uint_eq (sst.ignored_files, 1);
     ck_assert_uint_eq (vg_spool_next_seq (s), UINT64_MAX);
     ck_assert_int_eq (vg_spool_put (s, UINT64_MAX, "x", 1), -VG_EFULL);
@@ -635,8 +633,7 @@ START_TEST (interrupted_ack_finished_at_open)
     vg_spool_destroy (&s);
     s_write_file (p, saved, n);
     s = s_open (s_t.dir, 0, 0);
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.corrupt_dropped, 0);
     ck_assert_uint_eq (st.batches, 1);
     ck_assert_uint_eq (vg_spool_first (s), 3);
@@ -665,8 +662,7 @@ START_TEST (symlinks_and_foreign_names)
     s_write_file (odd, "hi", 2);
 
     s = s_open (s_t.dir, 0, 0);
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.corrupt_dropped, 1);
     ck_assert_uint_eq (st.ignored_files, 2);
     ck_assert_uint_eq (st.batches, 2);
@@ -707,8 +703,7 @@ START_TEST (foreign_epoch_dropped)
     size_t n = s_read_file (pb, buf, sizeof buf);
     s_write_file (pa, buf, n);
     s = s_open (a.dir, 0, 0);
-    vg_spool_stats_t st;
-    vg_spool_stats (s, &st);
+    vg_spool_stats_t st = s_stats (s);
     ck_assert_uint_eq (st.corrupt_dropped, 1);
     ck_assert_uint_eq (st.batches, 2);
     ck_assert (!s_exists (pa));
@@ -834,8 +829,7 @@ START_TEST (survives_kill9)
         ck_assert_uint_ge (last, (uint64_t) (10 + 30 * round));
 
         vg_spool_t *s = s_open (t.dir, 0, 0);
-        vg_spool_stats_t st;
-        vg_spool_stats (s, &st);
+        vg_spool_stats_t st = s_stats (s);
         ck_assert_uint_gt (vg_spool_next_seq (s), last);
         ck_assert_uint_ge (st.acked_seq, acked);
         /* every reported, unacked put is there and intact */

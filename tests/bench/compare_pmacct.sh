@@ -298,6 +298,30 @@ result = {"load_before": loadavg(), "pmtelemetryd": subprocess.run(
     ["pmtelemetryd", "-V"], capture_output=True, text=True).stdout.splitlines()[0],
     "vigil": vigil}
 
+def vigil_runs(res, args, ndjson, pm_cpu):
+    """Three `vigil decode ARGS` runs to the file ndjson (under work) and three to /dev/null:
+    res["vigil_file"], res["vigil_devnull"] and, when pmtelemetryd ran complete, the ratios."""
+    runs_file, runs_null = [], []
+    for _ in range(3):
+        c, err = run_vigil(args, os.path.join(work, ndjson))
+        runs_file.append(c)
+        c2, _ = run_vigil(args, os.devnull)
+        runs_null.append(c2)
+    v_out = os.path.getsize(os.path.join(work, ndjson))
+    v_samples = summary_int(err, "samples")
+    v_msgs = summary_int(err, "messages")
+    res["vigil_file"] = dict(rates(v_msgs, v_samples, median(runs_file)),
+                             runs_cpu_s=[round(x, 3) for x in runs_file],
+                             output="file (%d bytes)" % v_out, messages=v_msgs, samples=v_samples)
+    res["vigil_devnull"] = dict(rates(v_msgs, v_samples, median(runs_null)),
+                                runs_cpu_s=[round(x, 3) for x in runs_null])
+    if pm_cpu > 0 and res["pmtelemetryd"]["complete"]:
+        pmr = res["pmtelemetryd"]["msgs_per_cpu_s"]
+        for form in ("file", "devnull"):
+            res["ratio_vigil_over_pmtelemetryd_msgs_per_cpu_s_" + form] = \
+                round(res["vigil_" + form]["msgs_per_cpu_s"] / pmr, 2)
+
+
 # ================================================================ Huawei UDP-notif
 n_dgrams, hmsgs, hrecs = udp_notif_messages(HUAWEI)
 # Vigil input: the capture's UDP records repeated PASSES times in one pcap
@@ -348,24 +372,7 @@ hu = {"capture": os.path.basename(HUAWEI), "passes": passes_udp,
                            warmup_all_logged=bool(ok and warm_lines == 1 + len(hmsgs)),
                            messages_logged=got, complete=bool(done and got == total_msgs),
                            wall_s=round(wall, 2), output="file (%d bytes incl. warm-up)" % out_bytes)}
-runs_file, runs_null = [], []
-for _ in range(3):
-    c, err = run_vigil(["--format", "pcap", "--port-map", "10003=udp-notif", vin],
-                       os.path.join(work, "vigil_huawei.ndjson"))
-    runs_file.append(c)
-    c2, _ = run_vigil(["--format", "pcap", "--port-map", "10003=udp-notif", vin], os.devnull)
-    runs_null.append(c2)
-v_out = os.path.getsize(os.path.join(work, "vigil_huawei.ndjson"))
-v_samples = summary_int(err, "samples")
-v_msgs = summary_int(err, "messages")
-hu["vigil_file"] = dict(rates(v_msgs, v_samples, median(runs_file)), runs_cpu_s=[round(x, 3) for x in runs_file],
-                        output="file (%d bytes)" % v_out, messages=v_msgs, samples=v_samples)
-hu["vigil_devnull"] = dict(rates(v_msgs, v_samples, median(runs_null)),
-                           runs_cpu_s=[round(x, 3) for x in runs_null])
-if pm_cpu > 0 and hu["pmtelemetryd"]["complete"]:
-    pmr = hu["pmtelemetryd"]["msgs_per_cpu_s"]
-    hu["ratio_vigil_over_pmtelemetryd_msgs_per_cpu_s_file"] = round(hu["vigil_file"]["msgs_per_cpu_s"] / pmr, 2)
-    hu["ratio_vigil_over_pmtelemetryd_msgs_per_cpu_s_devnull"] = round(hu["vigil_devnull"]["msgs_per_cpu_s"] / pmr, 2)
+vigil_runs(hu, ["--format", "pcap", "--port-map", "10003=udp-notif", vin], "vigil_huawei.ndjson", pm_cpu)
 result["huawei_udp_notif_json"] = hu
 log("huawei done")
 
@@ -436,24 +443,7 @@ else:
                                     messages_logged=got, complete=bool(done and got == total_msgs),
                                     wall_s=round(wall, 2),
                                     output="file (%d bytes incl. warm-up)" % out_bytes)})
-    runs_file, runs_null = [], []
-    for _ in range(3):
-        cc, err = run_vigil(["--format", "mdt-tcp", vin], os.path.join(work, "vigil_cisco.ndjson"))
-        runs_file.append(cc)
-        cc2, _ = run_vigil(["--format", "mdt-tcp", vin], os.devnull)
-        runs_null.append(cc2)
-    v_out = os.path.getsize(os.path.join(work, "vigil_cisco.ndjson"))
-    v_samples = summary_int(err, "samples")
-    v_msgs = summary_int(err, "messages")
-    ci["vigil_file"] = dict(rates(v_msgs, v_samples, median(runs_file)),
-                            runs_cpu_s=[round(x, 3) for x in runs_file],
-                            output="file (%d bytes)" % v_out, messages=v_msgs, samples=v_samples)
-    ci["vigil_devnull"] = dict(rates(v_msgs, v_samples, median(runs_null)),
-                               runs_cpu_s=[round(x, 3) for x in runs_null])
-    if pm_cpu > 0 and ci["pmtelemetryd"]["complete"]:
-        pmr = ci["pmtelemetryd"]["msgs_per_cpu_s"]
-        ci["ratio_vigil_over_pmtelemetryd_msgs_per_cpu_s_file"] = round(ci["vigil_file"]["msgs_per_cpu_s"] / pmr, 2)
-        ci["ratio_vigil_over_pmtelemetryd_msgs_per_cpu_s_devnull"] = round(ci["vigil_devnull"]["msgs_per_cpu_s"] / pmr, 2)
+    vigil_runs(ci, ["--format", "mdt-tcp", vin], "vigil_cisco.ndjson", pm_cpu)
 result["cisco_mdt_tcp_json"] = ci
 result["load_after"] = loadavg()
 print(json.dumps(result, indent=2))

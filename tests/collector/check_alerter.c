@@ -215,6 +215,15 @@ s_alerter (vg_store_t *s, const char *brokers, const char *topic, size_t max_inf
     return a;
 }
 
+/* The alerter's counters now. */
+static vg_alerter_stats_t
+s_stats (vg_alerter_t *a)
+{
+    vg_alerter_stats_t st;
+    vg_alerter_stats (a, &st);
+    return st;
+}
+
 /* Stage alerts [first, first + n) in one txn, commit, report. */
 static void
 s_fire (vg_store_t *s, vg_alerter_t *a, int first, int n)
@@ -290,8 +299,7 @@ static void
 s_flush (vg_alerter_t *a, int timeout_ms)
 {
     int rc = vg_alerter_flush (a, timeout_ms);
-    vg_alerter_stats_t st;
-    vg_alerter_stats (a, &st);
+    vg_alerter_stats_t st = s_stats (a);
     ck_assert_msg (rc == 0, "flush timed out: outbox %llu inflight %llu delivered %llu errors %llu",
                    (unsigned long long) st.outbox_count, (unsigned long long) st.inflight,
                    (unsigned long long) st.delivered, (unsigned long long) st.delivery_errors);
@@ -338,8 +346,7 @@ START_TEST (test_deliver)
     s_fire (s, a, 0, 30);
     s_fire (s, a, 30, 20);
     s_flush (a, 60000);
-    vg_alerter_stats_t st;
-    vg_alerter_stats (a, &st);
+    vg_alerter_stats_t st = s_stats (a);
     ck_assert_uint_eq (st.staged, 50);
     ck_assert_uint_eq (st.delivered, 50);
     ck_assert_uint_eq (st.outbox_count, 0);
@@ -396,8 +403,7 @@ START_TEST (test_outbox_resend)
     vg_alerter_t *a = s_alerter (s, dead, topic, 0, &dr0, fast, 1);
     s_fire (s, a, 0, 20);
     ck_assert_int_eq (vg_alerter_flush (a, 3500), -VG_EAGAIN); /* time-outs are retried, kept */
-    vg_alerter_stats_t st;
-    vg_alerter_stats (a, &st);
+    vg_alerter_stats_t st = s_stats (a);
     ck_assert_uint_eq (st.outbox_count, 20);
     ck_assert_uint_eq (st.delivered, 0);
     ck_assert_uint_ge (st.delivery_errors, 20);
@@ -407,12 +413,12 @@ START_TEST (test_outbox_resend)
     /* The next alerter (a restart) sends every one of them, then new ones. */
     s_dr_t dr = { 0 };
     a = s_alerter (s, s_boot, topic, 0, &dr, NULL, 0);
-    vg_alerter_stats (a, &st);
+    st = s_stats (a);
     ck_assert_uint_eq (st.outbox_count, 20);
     s_flush (a, 60000);
     s_fire (s, a, 20, 5);
     s_flush (a, 60000);
-    vg_alerter_stats (a, &st);
+    st = s_stats (a);
     ck_assert_uint_eq (st.delivered, 25);
     ck_assert_uint_eq (st.resent, 20);
     ck_assert_int_eq (dr.resent, 20);
@@ -437,16 +443,15 @@ START_TEST (test_inflight_bound_keeps_order)
     s_dr_t dr = { 0 };
     vg_alerter_t *a = s_alerter (s, s_boot, topic, 4, &dr, NULL, 0);
     s_fire (s, a, 0, 100);
-    vg_alerter_stats_t st;
-    vg_alerter_stats (a, &st);
+    vg_alerter_stats_t st = s_stats (a);
     ck_assert_uint_le (st.inflight, 4);
     ck_assert_uint_eq (st.produced, 4);
     ck_assert_uint_eq (st.outbox_count, 100);
     s_fire (s, a, 100, 10); /* behind the backlog: waits its turn */
-    vg_alerter_stats (a, &st);
+    st = s_stats (a);
     ck_assert_uint_le (st.inflight, 4);
     s_flush (a, 60000);
-    vg_alerter_stats (a, &st);
+    st = s_stats (a);
     ck_assert_uint_eq (st.delivered, 110);
     for (int i = 1; i < dr.ok; i++)
         ck_assert_uint_gt (dr.ids[i], dr.ids[i - 1]); /* reports in id order */
@@ -476,8 +481,7 @@ START_TEST (test_failed_commit_sends_nothing)
     vg_alerter_committed (a, true);
     vg_store_txn_destroy (&t);
     s_flush (a, 60000);
-    vg_alerter_stats_t st;
-    vg_alerter_stats (a, &st);
+    vg_alerter_stats_t st = s_stats (a);
     ck_assert_uint_eq (st.staged, 2);
     ck_assert_uint_eq (st.produced, 1);
     ck_assert_uint_eq (st.delivered, 1);

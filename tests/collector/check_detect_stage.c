@@ -16,6 +16,7 @@
 #include "collector/ingest.h"
 #include "store/store.h"
 #include "proto/vigil.pb-c.h"
+#include "tests/support/batch_pack.h"
 #include "tests/support/tmpdir.h"
 
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z: outside the 00:00-05:00 change window */
@@ -80,6 +81,15 @@ stage (void)
     return st;
 }
 
+/* The stage's counters now. */
+static vg_detect_stage_stats_t
+s_stats (vg_detect_stage_t *st)
+{
+    vg_detect_stage_stats_t s;
+    vg_detect_stage_stats (st, &s);
+    return s;
+}
+
 /* ---- batches, built the way the agent's batcher builds them (one device, a string table,
  * chunk-encoded series, events with attributes) ---- */
 
@@ -111,15 +121,7 @@ mk_batch (const spec_t *sp, uint64_t seq, vg_buf_t *out)
     dev.site = "lab";
     dev.sw_version = "1.0";
     Vigil__Device *devs[] = { &dev };
-    Vigil__Batch b = VIGIL__BATCH__INIT;
-    b.agent_id = "t1";
-    b.epoch = 1;
-    b.seq = seq;
-    b.created_ms = T0;
-    b.n_strings = 5;
-    b.strings = strings;
-    b.n_devices = 1;
-    b.devices = devs;
+    Vigil__Batch b = vg_test_batch ("t1", seq, T0, strings, 5, devs, 1);
 
     Vigil__Series s = VIGIL__SERIES__INIT;
     Vigil__Series *sers[] = { &s };
@@ -176,10 +178,7 @@ mk_batch (const spec_t *sp, uint64_t seq, vg_buf_t *out)
     }
     b.n_events = sp->nev;
     b.events = evp;
-    size_t sz = vigil__batch__get_packed_size (&b);
-    vg_buf_reset (out);
-    ck_assert_int_eq (vg_buf_reserve (out, sz), 0);
-    out->len = vigil__batch__pack (&b, out->data);
+    vg_test_pack_batch (&b, out);
     vg_buf_free (&chunk);
 }
 
@@ -270,8 +269,7 @@ START_TEST (alerts_stored)
     };
     spec_t sp2 = { "lab/r2", benign, 2, 0, 0, 0 };
     feed (st, &sp2, 2);
-    vg_detect_stage_stats_t s;
-    vg_detect_stage_stats (st, &s);
+    vg_detect_stage_stats_t s = s_stats (st);
     ck_assert_uint_eq (s.batches, 2);
     ck_assert_uint_eq (s.events, 4);
     ck_assert_uint_eq (s.alerts, 2);
@@ -301,8 +299,7 @@ START_TEST (failed_commit_keeps_alerts)
     ev_t evs[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", "user=bob", "class=acl", NULL } } };
     spec_t sp = { "lab/r1", evs, 1, 0, 0, 0 };
     ck_assert_int_lt (feed_failing (st, &sp, 1, 1000), 0);
-    vg_detect_stage_stats_t s;
-    vg_detect_stage_stats (st, &s);
+    vg_detect_stage_stats_t s = s_stats (st);
     ck_assert_uint_ge (s.commit_errors, 1);
     ck_assert_uint_eq (s.alerts_lost, 0);
     rec_t *r = stored ();
@@ -311,7 +308,7 @@ START_TEST (failed_commit_keeps_alerts)
     ev_t later[] = { { T0 + 2000, VG_EV_LOGIN, { "user=ops", "source=10.255.0.9", "method=ssh", "result=success", NULL } } };
     spec_t sp2 = { "lab/r2", later, 1, 0, 0, 0 };
     feed (st, &sp2, 2); /* nothing of its own to write: the kept records are committed */
-    vg_detect_stage_stats (st, &s);
+    s = s_stats (st);
     ck_assert_uint_eq (s.alerts_lost, 0);
     ck_assert_uint_eq (s.commits, 1);
     r = stored ();
@@ -464,8 +461,7 @@ START_TEST (reload_refuses_bad_file)
     ck_assert_int_eq (vg_detect_stage_reload (st), -VG_ECONFIG);
     ck_assert_int_eq (unlink (s_rules), 0);
     ck_assert_int_eq (vg_detect_stage_reload (st), -VG_ECONFIG);
-    vg_detect_stage_stats_t ss;
-    vg_detect_stage_stats (st, &ss);
+    vg_detect_stage_stats_t ss = s_stats (st);
     ck_assert_uint_eq (ss.reloads, 0);
     ck_assert_uint_eq (ss.reload_errors, 2);
     ck_assert_uint_eq (ss.rules, 3);
@@ -553,8 +549,7 @@ START_TEST (threaded_with_hooks)
     vg_detect_stage_commit_fn (st, ptrs + 10, lens + 10, 10);
     ck_assert_int_eq (vg_detect_stage_stop (st), 0);
     ck_assert_int_eq (vg_detect_stage_submit (st, ptrs[0], lens[0]), -VG_EIO); /* stopped */
-    vg_detect_stage_stats_t s;
-    vg_detect_stage_stats (st, &s);
+    vg_detect_stage_stats_t s = s_stats (st);
     ck_assert_uint_eq (s.batches, 20);
     ck_assert_uint_eq (s.queued, 0);
     ck_assert_uint_eq (s.saves, 1);
@@ -636,8 +631,7 @@ START_TEST (bad_batches_counted)
     ck_assert_ptr_nonnull (pb);
     pb->series[0]->n_state_names = 1; /* value 1 is now out of range */
     vg_buf_t b1 = VG_BUF_INIT;
-    ck_assert_int_eq (vg_buf_reserve (&b1, vigil__batch__get_packed_size (pb)), 0);
-    b1.len = vigil__batch__pack (pb, b1.data);
+    vg_test_pack_batch (pb, &b1);
     Vigil__Event e = VIGIL__EVENT__INIT, e2 = VIGIL__EVENT__INIT;
     e.device = 7; /* no such device */
     e2.type = (Vigil__EventType) 99;
@@ -647,16 +641,14 @@ START_TEST (bad_batches_counted)
     pb->events = ep;
     pb->n_events = 2;
     vg_buf_t b2 = VG_BUF_INIT;
-    ck_assert_int_eq (vg_buf_reserve (&b2, vigil__batch__get_packed_size (pb)), 0);
-    b2.len = vigil__batch__pack (pb, b2.data);
+    vg_test_pack_batch (pb, &b2);
     pb->events = old;
     pb->n_events = oldn;
     pb->series[0]->n_state_names = 2;
     vigil__batch__free_unpacked (pb, NULL);
     ck_assert_int_eq (vg_detect_stage_process (st, b1.data, b1.len, 0), 0);
     ck_assert_int_lt (vg_detect_stage_process (st, b2.data, b2.len, 0), 0);
-    vg_detect_stage_stats_t s;
-    vg_detect_stage_stats (st, &s);
+    vg_detect_stage_stats_t s = s_stats (st);
     ck_assert_uint_eq (s.bad_batches, 2);
     ck_assert_uint_eq (s.batches, 1);
     ck_assert_uint_eq (s.skipped, 3);
@@ -757,15 +749,7 @@ et_batch (const char *agent, int which, uint32_t source, uint64_t seq, int64_t w
     d1.role = d2.role = "router";
     d1.site = d2.site = "lab";
     Vigil__Device *devs[] = { &d1, &d2 };
-    Vigil__Batch b = VIGIL__BATCH__INIT;
-    b.agent_id = (char *) agent;
-    b.epoch = 1;
-    b.seq = seq;
-    b.created_ms = T0;
-    b.n_strings = 7;
-    b.strings = strings;
-    b.n_devices = 2;
-    b.devices = devs;
+    Vigil__Batch b = vg_test_batch (agent, seq, T0, strings, 7, devs, 2);
     Vigil__Series ss[4], *sp[4];
     vg_buf_t chunks[4];
     size_t ns = 0;
@@ -806,10 +790,7 @@ et_batch (const char *agent, int which, uint32_t source, uint64_t seq, int64_t w
     }
     b.n_series = ns;
     b.series = sp;
-    size_t sz = vigil__batch__get_packed_size (&b);
-    vg_buf_reset (out);
-    ck_assert_int_eq (vg_buf_reserve (out, sz), 0);
-    out->len = vigil__batch__pack (&b, out->data);
+    vg_test_pack_batch (&b, out);
     for (int j = 0; j < 4; j++)
         vg_buf_free (&chunks[j]);
 }
@@ -835,23 +816,36 @@ et_cmp (const void *a, const void *b)
     return strcmp (a, b);
 }
 
+/* A store in s_dir/<sub> and a detect stage on it running rules_text (written to
+ * s_dir/<rules_file>) with cfg (its rules_path is filled in); the store in *store_p.
+ * Destroy the stage, then the store. */
+static vg_detect_stage_t *
+s_stage_in (const char *sub, const char *rules_file, const char *rules_text, vg_detect_stage_cfg_t *cfg,
+            vg_store_t **store_p)
+{
+    char dir[400], rules[420], err[512];
+    snprintf (dir, sizeof dir, "%s/%s", s_dir, sub);
+    snprintf (rules, sizeof rules, "%s/%s", s_dir, rules_file);
+    ck_assert_int_eq (vg_test_write_file (rules, rules_text, strlen (rules_text)), 0);
+    vg_store_cfg_t sc = { dir, VG_STORE_RW, 7200000, false, 0 };
+    *store_p = vg_store_open (&sc, err, sizeof err);
+    ck_assert_msg (*store_p != NULL, "%s", err);
+    cfg->rules_path = rules;
+    vg_detect_stage_t *st = vg_detect_stage_new (cfg, *store_p, err, sizeof err);
+    ck_assert_msg (st != NULL, "%s", err);
+    cfg->rules_path = NULL; /* a local of this function */
+    return st;
+}
+
 /* Run one feeding mode into a fresh store; returns the sorted alert lines joined. */
 static char *
 et_run (int mode, vg_detect_stage_stats_t *stats)
 {
-    char dir[400], rules[420], err[512];
-    snprintf (dir, sizeof dir, "%s/et%d", s_dir, mode);
-    snprintf (rules, sizeof rules, "%s/rules-et.yaml", s_dir);
-    FILE *f = fopen (rules, "w");
-    ck_assert_ptr_nonnull (f);
-    fputs (RULES_ET, f);
-    fclose (f);
-    vg_store_cfg_t sc = { dir, VG_STORE_RW, 7200000, false, 0 };
-    vg_store_t *store = vg_store_open (&sc, err, sizeof err);
-    ck_assert_msg (store != NULL, "%s", err);
-    vg_detect_stage_cfg_t cfg = { .rules_path = rules, .tick_ms = 10000, .lateness_ms = 30000 };
-    vg_detect_stage_t *st = vg_detect_stage_new (&cfg, store, err, sizeof err);
-    ck_assert_msg (st != NULL, "%s", err);
+    char sub[32];
+    snprintf (sub, sizeof sub, "et%d", mode);
+    vg_detect_stage_cfg_t cfg = { .tick_ms = 10000, .lateness_ms = 30000 };
+    vg_store_t *store;
+    vg_detect_stage_t *st = s_stage_in (sub, "rules-et.yaml", RULES_ET, &cfg, &store);
     et_out_t *o = calloc (1, sizeof *o);
     vg_detect_stage_on_alert (st, et_alert, o);
     vg_buf_t b = VG_BUF_INIT;
@@ -953,14 +947,7 @@ li_batch (uint64_t seq, int64_t t0, int n, vg_buf_t *out)
     d.id = "lab/r9";
     d.vendor = "Acme";
     Vigil__Device *devs[] = { &d };
-    Vigil__Batch b = VIGIL__BATCH__INIT;
-    b.agent_id = "t1";
-    b.epoch = 1;
-    b.seq = seq;
-    b.n_strings = 3;
-    b.strings = strings;
-    b.n_devices = 1;
-    b.devices = devs;
+    Vigil__Batch b = vg_test_batch ("t1", seq, 0, strings, 3, devs, 1);
     int64_t ts[64];
     double v[64];
     ck_assert_int_le (n, 64);
@@ -980,10 +967,7 @@ li_batch (uint64_t seq, int64_t t0, int n, vg_buf_t *out)
     s.chunk.len = chunk.len;
     b.n_series = 1;
     b.series = sp;
-    size_t sz = vigil__batch__get_packed_size (&b);
-    vg_buf_reset (out);
-    ck_assert_int_eq (vg_buf_reserve (out, sz), 0);
-    out->len = vigil__batch__pack (&b, out->data);
+    vg_test_pack_batch (&b, out);
     vg_buf_free (&chunk);
 }
 
@@ -992,19 +976,9 @@ li_batch (uint64_t seq, int64_t t0, int n, vg_buf_t *out)
 static int
 li_run (int64_t offset_ms, int wait_ms, uint64_t *moves)
 {
-    char dir[400], rules[420], err[512];
-    snprintf (dir, sizeof dir, "%s/li%lld", s_dir, (long long) (offset_ms != 0));
-    snprintf (rules, sizeof rules, "%s/rules-li.yaml", s_dir);
-    FILE *f = fopen (rules, "w");
-    ck_assert_ptr_nonnull (f);
-    fputs (RULES_LI, f);
-    fclose (f);
-    vg_store_cfg_t sc = { dir, VG_STORE_RW, 7200000, false, 0 };
-    vg_store_t *store = vg_store_open (&sc, err, sizeof err);
-    ck_assert_msg (store != NULL, "%s", err);
-    vg_detect_stage_cfg_t cfg = { .rules_path = rules, .tick_ms = 100, .lateness_ms = 100, .live_idle_ms = 200 };
-    vg_detect_stage_t *st = vg_detect_stage_new (&cfg, store, err, sizeof err);
-    ck_assert_msg (st != NULL, "%s", err);
+    vg_detect_stage_cfg_t cfg = { .tick_ms = 100, .lateness_ms = 100, .live_idle_ms = 200 };
+    vg_store_t *store;
+    vg_detect_stage_t *st = s_stage_in (offset_ms != 0 ? "li1" : "li0", "rules-li.yaml", RULES_LI, &cfg, &store);
     li_hook_t *h = calloc (1, sizeof *h);
     vg_detect_stage_on_alert (st, li_alert, h);
     ck_assert_int_eq (vg_detect_stage_start (st), 0);
@@ -1016,8 +990,7 @@ li_run (int64_t offset_ms, int wait_ms, uint64_t *moves)
         usleep (20000);
     int sil = h->sil;
     ck_assert_int_eq (vg_detect_stage_stop (st), 0);
-    vg_detect_stage_stats_t s;
-    vg_detect_stage_stats (st, &s);
+    vg_detect_stage_stats_t s = s_stats (st);
     *moves = s.idle_moves;
     vg_detect_stage_destroy (&st);
     vg_store_destroy (&store);

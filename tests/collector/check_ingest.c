@@ -18,6 +18,7 @@
 #include "proto/vigil.pb-c.h"
 #include "store/sample_merge.h"
 #include "store/store.h"
+#include "tests/support/batch_pack.h"
 #include "tests/support/tmpdir.h"
 #include "tests/support/suite.h"
 
@@ -236,6 +237,25 @@ s_feed (const vg_buf_t *b, vg_ingest_result_t *res)
     return s_feed_raw (s_in, b->data, b->len, res);
 }
 
+/* Build agent's simple batch seq (s_build_simple) into *b and feed it: s_feed's result. */
+static int
+s_feed_simple (const char *agent, uint64_t seq, vg_buf_t *b, vg_ingest_result_t *res)
+{
+    s_build_simple (agent, seq, b);
+    return s_feed (b, res);
+}
+
+/* Fail unless agent's committed position is batch seq of epoch (0: of any epoch). */
+static void
+s_assert_pos (const char *agent, uint64_t epoch, uint64_t seq)
+{
+    uint64_t e = 0, q = 0;
+    vg_ingest_agent_state (s_in, agent, &e, &q);
+    if (epoch)
+        ck_assert_uint_eq (e, epoch);
+    ck_assert_uint_eq (q, seq);
+}
+
 /* Ingest without committing: an accepted batch is forgotten again (rollback reloads the
  * view from the store).  For sweeps over many hostile variants. */
 static int
@@ -308,10 +328,7 @@ START_TEST (valid_batch_admitted)
     ck_assert_uint_eq (as->epoch, 7);
     ck_assert_uint_eq (as->committed_seq, 1);
     vigil__agent_state__free_unpacked (as, NULL);
-    uint64_t e, q;
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (e, 7);
-    ck_assert_uint_eq (q, 1);
+    s_assert_pos ("a1", 7, 1);
     /* A second batch of the same series adds samples, not series. */
     sp.seq = 2;
     sp.t0 += 10000;
@@ -323,8 +340,7 @@ START_TEST (valid_batch_admitted)
     vg_ingest_destroy (&s_in);
     vg_ingest_cfg_t c = s_cfg ();
     s_in = s_new_ingest (&c);
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 2);
+    s_assert_pos ("a1", 0, 2);
     ck_assert_uint_eq (vg_ingest_series_count (s_in), 4);
     vg_buf_free (&b);
     vg_buf_free (&v);
@@ -358,31 +374,23 @@ START_TEST (gap_refused_for_retry)
 {
     vg_buf_t b = VG_BUF_INIT;
     vg_ingest_result_t res;
-    s_build_simple ("a1", 1, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 1, &b, &res), 0);
     uint64_t before = s_digest ();
-    s_build_simple ("a1", 3, &b);
-    ck_assert_int_eq (s_feed (&b, &res), VG_INGEST_GAP);
+    ck_assert_int_eq (s_feed_simple ("a1", 3, &b, &res), VG_INGEST_GAP);
     ck_assert_ptr_nonnull (strstr (res.reason, "expected seq 2"));
     ck_assert_uint_eq (res.expected_seq, 2);
     ck_assert_uint_eq (s_digest (), before);
     ck_assert_uint_eq (vg_ingest_stats (s_in)->gaps, 1);
-    uint64_t e, q;
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 1);
+    s_assert_pos ("a1", 0, 1);
     /* Resent in order: both go in. */
-    s_build_simple ("a1", 2, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
-    s_build_simple ("a1", 3, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 2, &b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 3, &b, &res), 0);
     /* A new epoch (a wiped spool) starts a new sequence space at any seq. */
     s_spec_t sp = s_spec ("a1", 5);
     sp.epoch = 8;
     s_build (&sp, &b);
     ck_assert_int_eq (s_feed (&b, &res), 0);
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (e, 8);
-    ck_assert_uint_eq (q, 5);
+    s_assert_pos ("a1", 8, 5);
     ck_assert_int_eq (s_samples_stored (), 120);
     vg_buf_free (&b);
 }
@@ -395,12 +403,9 @@ START_TEST (agent_resumes_after_another_collector)
 {
     vg_buf_t b = VG_BUF_INIT;
     vg_ingest_result_t res;
-    s_build_simple ("a1", 1, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
-    s_build_simple ("a1", 2, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
-    s_build_simple ("a1", 6, &b);
-    ck_assert_int_eq (s_feed (&b, &res), VG_INGEST_GAP);
+    ck_assert_int_eq (s_feed_simple ("a1", 1, &b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 2, &b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 6, &b, &res), VG_INGEST_GAP);
     vg_store_txn_t *t = vg_store_txn_new (s_store);
     ck_assert_int_eq (vg_ingest_agent_resume (s_in, "a1", 8, 5, T0, t), 0);  /* another epoch */
     ck_assert_int_eq (vg_ingest_agent_resume (s_in, "zz", 7, 5, T0, t), 0);  /* unknown agent */
@@ -410,18 +415,13 @@ START_TEST (agent_resumes_after_another_collector)
     ck_assert_int_eq (vg_store_commit (s_store, t, NULL, 0), 0);
     vg_store_txn_destroy (&t);
     ck_assert_uint_eq (vg_ingest_stats (s_in)->resumes, 1);
-    uint64_t e, q;
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 5);
-    s_build_simple ("a1", 4, &b);
-    ck_assert_int_eq (s_feed (&b, &res), VG_INGEST_DUP); /* held elsewhere: acknowledged, not stored */
-    s_build_simple ("a1", 6, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    s_assert_pos ("a1", 0, 5);
+    ck_assert_int_eq (s_feed_simple ("a1", 4, &b, &res), VG_INGEST_DUP); /* held elsewhere: acknowledged, not stored */
+    ck_assert_int_eq (s_feed_simple ("a1", 6, &b, &res), 0);
     ck_assert_int_eq (s_samples_stored (), 90);
     /* The position is durable: a reload from the store keeps it. */
     vg_ingest_rollback (s_in);
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 6);
+    s_assert_pos ("a1", 0, 6);
     vg_buf_free (&b);
 }
 END_TEST
@@ -433,8 +433,7 @@ START_TEST (rejected_in_order_batch_consumes_its_seq)
 {
     vg_buf_t b = VG_BUF_INIT;
     vg_ingest_result_t res;
-    s_build_simple ("a1", 1, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 1, &b, &res), 0);
     int before = s_samples_stored ();
     Vigil__Batch bad = VIGIL__BATCH__INIT; /* a readable header, no string table */
     bad.agent_id = "a1";
@@ -448,25 +447,19 @@ START_TEST (rejected_in_order_batch_consumes_its_seq)
     char err[256];
     ck_assert_msg (vg_store_commit (s_store, t, err, sizeof err) == 0, "%s", err);
     vg_store_txn_destroy (&t);
-    uint64_t e, q;
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (e, 7);
-    ck_assert_uint_eq (q, 2);
+    s_assert_pos ("a1", 7, 2);
     ck_assert_int_eq (s_samples_stored (), before);
     /* Durable: a new ingest over the store knows seq 2 is behind the agent. */
     vg_ingest_destroy (&s_in);
     vg_ingest_cfg_t c = s_cfg ();
     s_in = s_new_ingest (&c);
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 2);
-    s_build_simple ("a1", 3, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    s_assert_pos ("a1", 0, 2);
+    ck_assert_int_eq (s_feed_simple ("a1", 3, &b, &res), 0);
     /* A rejected batch that is not next in order (a gap) consumes nothing. */
     bad.seq = 9;
     n = vigil__batch__pack (&bad, raw);
     ck_assert_int_eq (s_feed_raw (s_in, raw, n, &res), VG_INGEST_GAP);
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 3);
+    s_assert_pos ("a1", 0, 3);
     vg_buf_free (&b);
 }
 END_TEST
@@ -498,8 +491,7 @@ START_TEST (agents_replaced_by_reload)
 {
     vg_buf_t b1 = VG_BUF_INIT, b2 = VG_BUF_INIT, b3 = VG_BUF_INIT;
     vg_ingest_result_t res;
-    s_build_simple ("a2", 1, &b1);
-    ck_assert_int_eq (s_feed (&b1, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a2", 1, &b1, &res), 0);
     static const char *const prod[] = { "prod/*" };
     const vg_agent_acl_t only_a1[] = { { "a1", prod, 1 }, { "a3", NULL, 0 } };
     ck_assert_int_eq (vg_ingest_set_agents (s_in, only_a1, 2), 0);
@@ -509,14 +501,10 @@ START_TEST (agents_replaced_by_reload)
     s_expect_reject (b2.data, b2.len, -VG_EPROTO, "unknown agent 'a2'");
     s_build_simple ("a1", 1, &b3); /* lab/r1: outside a1's new device list */
     s_expect_reject (b3.data, b3.len, -VG_EPROTO, "may not report device 'lab/r1'");
-    s_build_simple ("a3", 1, &b3);
-    ck_assert_int_eq (s_feed (&b3, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a3", 1, &b3, &res), 0);
     /* a2 back: its position came from the store. */
     ck_assert_int_eq (vg_ingest_set_agents (s_in, s_acl, 2), 0);
-    uint64_t epoch, seq;
-    vg_ingest_agent_state (s_in, "a2", &epoch, &seq);
-    ck_assert_uint_eq (epoch, 7);
-    ck_assert_uint_eq (seq, 1);
+    s_assert_pos ("a2", 7, 1);
     ck_assert_int_eq (s_feed (&b1, &res), VG_INGEST_DUP);
     ck_assert_int_eq (s_feed (&b2, &res), 0);
     vg_buf_free (&b1);
@@ -537,8 +525,7 @@ START_TEST (device_outside_acl_refused)
     s_build (&sp, &b);
     vg_ingest_result_t res;
     ck_assert_int_eq (s_feed (&b, &res), 0);
-    s_build_simple ("a1", 1, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 1, &b, &res), 0);
     vg_buf_free (&b);
 }
 END_TEST
@@ -745,9 +732,7 @@ START_TEST (bit_flips_never_corrupt)
     ck_assert_uint_gt (refused, b.len);
     ck_assert_uint_gt (accepted, 0);
     ck_assert_uint_eq (s_digest (), before);
-    uint64_t e, q;
-    vg_ingest_agent_state (s_in, "a1", &e, &q);
-    ck_assert_uint_eq (q, 0);
+    s_assert_pos ("a1", 0, 0);
     vg_ingest_result_t res;
     ck_assert_int_eq (s_feed (&b, &res), 0);
     ck_assert_uint_eq (res.samples, 40);
@@ -977,10 +962,7 @@ s_mutated (const s_mutation_t *m, vg_buf_t *out)
     ck_assert_uint_eq (batch->n_events, 2);
     if (m)
         m->fn (batch, &t);
-    size_t n = vigil__batch__get_packed_size (batch);
-    vg_buf_reset (out);
-    ck_assert_int_eq (vg_buf_reserve (out, n), 0);
-    out->len = vigil__batch__pack (batch, out->data);
+    vg_test_pack_batch (batch, out);
     s_track_free (&t);
     vg_buf_free (&b);
 }
@@ -1010,8 +992,7 @@ START_TEST (kind_change_refused)
 {
     vg_buf_t b = VG_BUF_INIT;
     vg_ingest_result_t res;
-    s_build_simple ("a1", 1, &b);
-    ck_assert_int_eq (s_feed (&b, &res), 0);
+    ck_assert_int_eq (s_feed_simple ("a1", 1, &b, &res), 0);
     /* The same series (device, path, labels) now claims to be a state series. */
     s_spec_t sp = s_spec ("a1", 2);
     sp.nseries = 0;
@@ -1029,8 +1010,7 @@ START_TEST (kind_change_refused)
     batch->n_strings = ns + 1;
     batch->series[0]->path = (uint32_t) ns;
     vg_buf_t m = VG_BUF_INIT;
-    ck_assert_int_eq (vg_buf_reserve (&m, vigil__batch__get_packed_size (batch)), 0);
-    m.len = vigil__batch__pack (batch, m.data);
+    vg_test_pack_batch (batch, &m);
     s_track_free (&t);
     s_expect_reject (m.data, m.len, -VG_EPROTO, "kind changed");
     vg_buf_free (&b);

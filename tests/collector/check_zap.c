@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "proto/vigil.pb-c.h"
 #include "collector/zap.h"
+#include "tests/support/batch_pack.h"
 #include "tests/support/server_fixture.h"
 #include "tests/support/tmpdir.h"
 #include "tests/support/suite.h"
@@ -26,14 +27,8 @@
 static size_t
 s_pack_batch (const char *agent, uint64_t seq, uint8_t *buf, size_t size)
 {
-    Vigil__Batch b = VIGIL__BATCH__INIT;
     char *strings[] = { "", "x" };
-    b.agent_id = (char *) agent;
-    b.epoch = 1;
-    b.seq = seq;
-    b.created_ms = 1767614400000LL;
-    b.n_strings = 2;
-    b.strings = strings;
+    Vigil__Batch b = vg_test_batch (agent, seq, 1767614400000LL, strings, 2, NULL, 0);
     size_t n = vigil__batch__get_packed_size (&b);
     ck_assert_uint_le (n, size);
     return vigil__batch__pack (&b, buf);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/byteorder.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "decode/pcap_replay.h"
@@ -83,24 +84,12 @@ START_TEST (cisco_tcp_stream_framing)
 END_TEST
 
 /* ---- synthetic captures ---- */
-static void
-s_put16 (uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t) (v >> 8);
-    p[1] = (uint8_t) v;
-}
-
-static void
-s_put32 (uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24); p[1] = (uint8_t) (v >> 16); p[2] = (uint8_t) (v >> 8); p[3] = (uint8_t) v;
-}
-
 /* Little-endian pcap writer into a vg_buf. */
 static void
 s_le32 (vg_buf_t *b, uint32_t v)
 {
-    uint8_t x[4] = { (uint8_t) v, (uint8_t) (v >> 8), (uint8_t) (v >> 16), (uint8_t) (v >> 24) };
+    uint8_t x[4];
+    vg_le32 (x, v);
     vg_buf_append (b, x, 4);
 }
 
@@ -137,7 +126,7 @@ s_ip (uint8_t *out, int v6, int tcp, uint16_t sport, uint16_t dport, uint32_t se
     if (v6) {
         memset (out, 0, 40);
         out[0] = 0x60;
-        s_put16 (out + 4, (uint16_t) (l4 + n));
+        vg_be16 (out + 4, (uint16_t) (l4 + n));
         out[6] = tcp ? 6 : 17;
         out[7] = 64;
         out[8 + 15] = 1;    /* src ::1 */
@@ -146,7 +135,7 @@ s_ip (uint8_t *out, int v6, int tcp, uint16_t sport, uint16_t dport, uint32_t se
     } else {
         memset (out, 0, 20);
         out[0] = 0x45;
-        s_put16 (out + 2, (uint16_t) (20 + l4 + n));
+        vg_be16 (out + 2, (uint16_t) (20 + l4 + n));
         out[8] = 64;
         out[9] = tcp ? 6 : 17;
         uint8_t src[4] = { 192, 0, 2, 1 }, dst[4] = { 192, 0, 2, 2 };
@@ -156,14 +145,14 @@ s_ip (uint8_t *out, int v6, int tcp, uint16_t sport, uint16_t dport, uint32_t se
     }
     t = out + ih;
     memset (t, 0, l4);
-    s_put16 (t, sport);
-    s_put16 (t + 2, dport);
+    vg_be16 (t, sport);
+    vg_be16 (t + 2, dport);
     if (tcp) {
-        s_put32 (t + 4, seq);
+        vg_be32 (t + 4, seq);
         t[12] = 5 << 4;
         t[13] = tflags;
     } else
-        s_put16 (t + 4, (uint16_t) (8 + n));
+        vg_be16 (t + 4, (uint16_t) (8 + n));
     memcpy (t + l4, payload, n);
     return ih + l4 + n;
 }
@@ -230,16 +219,16 @@ START_TEST (link_types_and_ipv6)
             memset (pkt, 0, sizeof pkt);
             switch (links[li]) {
             case 1:
-                s_put16 (pkt + 12, 0x8100);
-                s_put16 (pkt + 16, et);
+                vg_be16 (pkt + 12, 0x8100);
+                vg_be16 (pkt + 16, et);
                 o = 18;
                 break;
             case 113:
-                s_put16 (pkt + 14, et);
+                vg_be16 (pkt + 14, et);
                 o = 16;
                 break;
             case 276:
-                s_put16 (pkt, et);
+                vg_be16 (pkt, et);
                 o = 20;
                 break;
             case 0:
@@ -421,14 +410,14 @@ START_TEST (random_packets_do_not_crash)
                     pkt[o + 6] = 0;
                     pkt[o + 7] = 0;
                     pkt[o + 9] = (i & 2) ? 6 : 17;
-                    s_put16 (pkt + o + 2, (uint16_t) (n - o));
-                    s_put16 (pkt + o + 22, 9000);
+                    vg_be16 (pkt + o + 2, (uint16_t) (n - o));
+                    vg_be16 (pkt + o + 22, 9000);
                     if (links[round % 5] == 1)
-                        s_put16 (pkt + 12, 0x0800);
+                        vg_be16 (pkt + 12, 0x0800);
                     if (links[round % 5] == 113)
-                        s_put16 (pkt + 14, 0x0800);
+                        vg_be16 (pkt + 14, 0x0800);
                     if (links[round % 5] == 276)
-                        s_put16 (pkt, 0x0800);
+                        vg_be16 (pkt, 0x0800);
                 }
             }
             s_pcap_rec (&cap, i, pkt, n);

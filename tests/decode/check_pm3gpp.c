@@ -9,7 +9,7 @@
 #include "common/err.h"
 #include "decode/pm3gpp.h"
 #include "tests/support/capture_sink.h"
-#include "tests/support/tmpdir.h"
+#include "tests/support/read_assert.h"
 #include "tests/support/suite.h"
 
 #define GD VG_SAMPLES_DIR "/3gpp/"
@@ -67,12 +67,12 @@ c_event (void *ctx, const vg_event_t *e)
     return 0;
 }
 
-static uint8_t *
-s_read (const char *path, size_t *len)
+/* Decode the n bytes of xml (no context: device from the file) into c, counting in st. */
+static int
+s_decode (const void *xml, size_t n, coll_t *c, vg_decode_stats_t *st)
 {
-    uint8_t *b = (uint8_t *) vg_test_read_file (path, len);
-    ck_assert_msg (b != NULL, "cannot open %s", path);
-    return b;
+    vg_sink_t sink = { c, vg_test_devices_note, c_sample, c_event };
+    return vg_pm3gpp_decode (xml, n, NULL, &sink, st);
 }
 
 /* Independent count of measured values: every element of every <r ...>text</r> (a
@@ -131,7 +131,7 @@ static void
 s_file (const char *name, coll_t *c, vg_decode_stats_t *st, size_t *expect)
 {
     size_t len;
-    uint8_t *x = s_read (name, &len);
+    uint8_t *x = vg_test_read_or_fail (name, &len);
     *expect = s_count_values ((const char *) x);
     vg_sink_t sink = { c, vg_test_devices_note, c_sample, c_event };
     vg_decode_ctx_t ctx = { name, 1 };
@@ -215,9 +215,8 @@ static const char *QUIRKY =
 START_TEST (real_world_quirks)
 {
     coll_t c = { 0 };
-    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
     vg_decode_stats_t st = { 0 };
-    int rc = vg_pm3gpp_decode ((const uint8_t *) QUIRKY, strlen (QUIRKY), NULL, &sink, &st);
+    int rc = s_decode (QUIRKY, strlen (QUIRKY), &c, &st);
     ck_assert_msg (rc == 0, "%s", st.last_error);
     ck_assert_uint_eq (c.n, 1);
     ck_assert_uint_eq (st.undecoded, 3);   /* empty, NIL, unknown p */
@@ -262,9 +261,8 @@ START_TEST (names_normalised)
         "RRC.ConnEstabAtt.mo-Data</measTypes><measValue measObjLdn=\"NRCellCU=1\">"
         "<measResults>120 118 40</measResults></measValue></measInfo></measData></measCollecFile>";
     coll_t c = { 0 };
-    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
     vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) X, strlen (X), NULL, &sink, &st), 0);
+    ck_assert_int_eq (s_decode (X, strlen (X), &c, &st), 0);
     ck_assert_uint_eq (c.n, 3);
     ck_assert_str_eq (c.first_path, "RRC.ConnEstabAtt");
     ck_assert_str_eq (c.first_origin, "RRC.ConnEstabAtt.sum");
@@ -287,9 +285,8 @@ START_TEST (per_cause_totals)
         "<measValue measObjLdn=\"NRCellCU=2\"><r p=\"1\">7</r><r p=\"2\"></r><r p=\"3\">1</r></measValue>"
         "</measInfo></measData></measCollecFile>";
     coll_t c = { 0 };
-    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
     vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) X, strlen (X), NULL, &sink, &st), 0);
+    ck_assert_int_eq (s_decode (X, strlen (X), &c, &st), 0);
     /* cell 1: 4 values + total; cell 2: 2 values (one blank) + total */
     ck_assert_uint_eq (c.n, 4 + 1 + 2 + 1);
     ck_assert_uint_eq (c.n_att_total, 2);
@@ -307,9 +304,8 @@ START_TEST (per_cause_totals)
         "<measValue measObjLdn=\"NRCellCU=1\"><measResults>70 101</measResults></measValue>"
         "</measInfo></measData></measCollecFile>";
     coll_t d = { 0 };
-    vg_sink_t sink2 = { &d, vg_test_devices_note, c_sample, c_event };
     memset (&st, 0, sizeof st);
-    ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) Y, strlen (Y), NULL, &sink2, &st), 0);
+    ck_assert_int_eq (s_decode (Y, strlen (Y), &d, &st), 0);
     ck_assert_uint_eq (d.n, 2);
     ck_assert_uint_eq (d.n_att_total, 1);
     ck_assert_str_eq (d.last_path, "RRC.ConnEstabAtt");
@@ -346,27 +342,26 @@ END_TEST
 START_TEST (hostile_input)
 {
     coll_t c = { 0 };
-    vg_sink_t sink = { &c, vg_test_devices_note, c_sample, c_event };
     vg_decode_stats_t st = { 0 };
     size_t len;
-    uint8_t *x = s_read (GD "onap-pmmapper_32.435-measTypes-measResults-variant.xml", &len);
+    uint8_t *x = vg_test_read_or_fail (GD "onap-pmmapper_32.435-measTypes-measResults-variant.xml", &len);
     /* every prefix that cuts the root element is refused with a counted error */
     const char *endtag = strstr ((const char *) x, "</measCollecFile>");
     size_t complete = (size_t) (endtag - (const char *) x) + strlen ("</measCollecFile>");
     for (size_t n = 0; n < complete; n++) {
         uint64_t e = st.errors;
-        ck_assert_msg (vg_pm3gpp_decode (x, n, NULL, &sink, &st) < 0, "prefix %zu accepted", n);
+        ck_assert_msg (s_decode (x, n, &c, &st) < 0, "prefix %zu accepted", n);
         ck_assert_uint_eq (st.errors, e + 1);
     }
     /* wrong root, garbage, oversized */
     const char *wrong = "<?xml version=\"1.0\"?><html><r p=\"1\">1</r></html>";
-    ck_assert_int_eq (vg_pm3gpp_decode ((const uint8_t *) wrong, strlen (wrong), NULL, &sink, &st), -VG_EPROTO);
-    ck_assert_int_eq (vg_pm3gpp_decode (x, VG_PM3GPP_MAX_XML + 1, NULL, &sink, &st), -VG_ETOOBIG);
+    ck_assert_int_eq (s_decode (wrong, strlen (wrong), &c, &st), -VG_EPROTO);
+    ck_assert_int_eq (s_decode (x, VG_PM3GPP_MAX_XML + 1, &c, &st), -VG_ETOOBIG);
     /* billion laughs: entities are not expanded into a memory bomb */
     const char *bomb = "<?xml version=\"1.0\"?><!DOCTYPE m [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
                        "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\"><!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">]>"
                        "<measCollecFile><measData><measInfo><measTypes>&d;</measTypes></measInfo></measData></measCollecFile>";
-    (void) vg_pm3gpp_decode ((const uint8_t *) bomb, strlen (bomb), NULL, &sink, &st);
+    (void) s_decode (bomb, strlen (bomb), &c, &st);
     srand (7);
     uint8_t buf[600];
     for (int i = 0; i < 3000; i++) {
@@ -375,7 +370,7 @@ START_TEST (hostile_input)
         for (int k = 0; k < 4; k++)
             buf[rand () % n] = (uint8_t) rand ();
         uint64_t e = st.errors, m = st.messages;
-        int rc = vg_pm3gpp_decode (buf, n, NULL, &sink, &st);
+        int rc = s_decode (buf, n, &c, &st);
         ck_assert (rc < 0 ? st.errors == e + 1 : st.messages == m + 1);
     }
     free (x);

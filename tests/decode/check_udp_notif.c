@@ -93,6 +93,40 @@ c_find (const coll_t *c, const char *path, const char *labels, int64_t ts)
     return NULL;
 }
 
+/* ---- one decoder and what it delivered: the set-up of the hand-made datagram tests ---- */
+typedef struct {
+    vg_udp_notif_t *un;
+    coll_t c;
+    vg_sink_t sink;
+    vg_decode_stats_t st;
+    vg_decode_ctx_t ctx;
+} fix_t;
+
+/* A decoder (cfg NULL = defaults) whose datagrams come from src at received_ms. */
+static void
+s_open (fix_t *f, const vg_udp_notif_cfg_t *cfg, const char *src, int64_t received_ms)
+{
+    memset (f, 0, sizeof *f);
+    f->un = vg_udp_notif_new (cfg);
+    ck_assert_ptr_nonnull (f->un);
+    f->c.fail_after = -1;
+    f->sink = c_sink (&f->c);
+    f->ctx = (vg_decode_ctx_t) { src, received_ms };
+}
+
+static int
+s_feed (fix_t *f, const uint8_t *d, size_t len)
+{
+    return vg_udp_notif_decode (f->un, d, len, &f->ctx, &f->sink, &f->st);
+}
+
+static void
+s_close (fix_t *f)
+{
+    vg_udp_notif_destroy (&f->un);
+    c_free (&f->c);
+}
+
 /* ---- replay glue ---- */
 typedef struct {
     vg_udp_notif_t *un;
@@ -264,36 +298,32 @@ static const char *JSON1 =
 
 START_TEST (segments_any_order_and_dups)
 {
-    vg_udp_notif_t *un = vg_udp_notif_new (NULL);
-    coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = c_sink (&c);
-    vg_decode_stats_t st = { 0 };
-    vg_decode_ctx_t ctx = { "[2001:db8::1]:4000", 1000 };
+    fix_t f;
+    s_open (&f, NULL, "[2001:db8::1]:4000", 1000);
     size_t n = strlen (JSON1), third = n / 3;
     uint8_t d[3][2048];
     size_t l0 = s_dgram (d[0], 1, 7, 100, 0, 0, JSON1, third);
     size_t l1 = s_dgram (d[1], 1, 7, 100, 1, 0, JSON1 + third, third);
     size_t l2 = s_dgram (d[2], 1, 7, 100, 2, 1, JSON1 + 2 * third, n - 2 * third);
-    ck_assert_int_eq (vg_udp_notif_decode (un, d[2], l2, &ctx, &sink, &st), 0);
-    ck_assert_int_eq (vg_udp_notif_decode (un, d[0], l0, &ctx, &sink, &st), 0);
-    ck_assert_int_eq (vg_udp_notif_decode (un, d[0], l0, &ctx, &sink, &st), 0);   /* duplicate */
-    ck_assert_uint_eq (vg_udp_notif_pending (un), 1);
-    ck_assert_uint_eq (st.messages, 0);
-    ck_assert_int_eq (vg_udp_notif_decode (un, d[1], l1, &ctx, &sink, &st), 0);
-    ck_assert_uint_eq (st.messages, 1);
-    ck_assert_uint_eq (st.errors, 0);
-    ck_assert_uint_eq (vg_udp_notif_counters (un).duplicates, 1);
-    ck_assert_uint_eq (vg_udp_notif_pending (un), 0);
+    ck_assert_int_eq (s_feed (&f, d[2], l2), 0);
+    ck_assert_int_eq (s_feed (&f, d[0], l0), 0);
+    ck_assert_int_eq (s_feed (&f, d[0], l0), 0);   /* duplicate */
+    ck_assert_uint_eq (vg_udp_notif_pending (f.un), 1);
+    ck_assert_uint_eq (f.st.messages, 0);
+    ck_assert_int_eq (s_feed (&f, d[1], l1), 0);
+    ck_assert_uint_eq (f.st.messages, 1);
+    ck_assert_uint_eq (f.st.errors, 0);
+    ck_assert_uint_eq (vg_udp_notif_counters (f.un).duplicates, 1);
+    ck_assert_uint_eq (vg_udp_notif_pending (f.un), 0);
     /* 2 counters + oper-status; mac-address and booleans are not series */
-    ck_assert_uint_eq (c.n, 3);
-    ck_assert_str_eq (c.r[0].device, "2001:db8::1");
-    const rec_t *x = c_find (&c, "/interfaces/interface/state/counters/in-octets", "name=GE0/0/1", 1728026033000);
+    ck_assert_uint_eq (f.c.n, 3);
+    ck_assert_str_eq (f.c.r[0].device, "2001:db8::1");
+    const rec_t *x = c_find (&f.c, "/interfaces/interface/state/counters/in-octets", "name=GE0/0/1", 1728026033000);
     ck_assert_ptr_nonnull (x);
     ck_assert (x->value == 18446744073709551615.0);   /* RFC 7951 uint64 string */
-    x = c_find (&c, "/interfaces/interface/state/oper-status", "name=GE0/0/1", 1728026033000);
+    x = c_find (&f.c, "/interfaces/interface/state/oper-status", "name=GE0/0/1", 1728026033000);
     ck_assert (x && strcmp (x->state, "DOWN") == 0);
-    vg_udp_notif_destroy (&un);
-    c_free (&c);
+    s_close (&f);
 }
 END_TEST
 
@@ -304,118 +334,114 @@ START_TEST (timeouts_caps_and_gaps)
     cfg.max_pending = 4;
     cfg.timeout_ms = 100;
     cfg.max_bytes = 1000;
-    vg_udp_notif_t *un = vg_udp_notif_new (&cfg);
-    coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = c_sink (&c);
-    vg_decode_stats_t st = { 0 };
+    fix_t f;
+    s_open (&f, &cfg, "192.0.2.9:1", 1000);
     uint8_t d[2048];
     char pad[400];
     memset (pad, 'x', sizeof pad);
-    vg_decode_ctx_t ctx = { "192.0.2.9:1", 1000 };
     /* 6 first-segments: the table holds 4, the two oldest are evicted. */
     for (uint32_t id = 0; id < 6; id++) {
         size_t l = s_dgram (d, 1, 1, id, 0, 0, pad, 100);
-        ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+        ck_assert_int_eq (s_feed (&f, d, l), 0);
     }
-    ck_assert_uint_eq (vg_udp_notif_pending (un), 4);
-    ck_assert_uint_eq (vg_udp_notif_counters (un).evicted, 2);
+    ck_assert_uint_eq (vg_udp_notif_pending (f.un), 4);
+    ck_assert_uint_eq (vg_udp_notif_counters (f.un).evicted, 2);
     /* byte cap: 4*100 + 400 fits 1000 exactly? 800 <= 1000; one more 400 evicts the oldest */
     size_t l = s_dgram (d, 1, 1, 50, 0, 0, pad, 400);
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
-    ck_assert_uint_le (vg_udp_notif_pending (un), 4);
+    ck_assert_int_eq (s_feed (&f, d, l), 0);
+    ck_assert_uint_le (vg_udp_notif_pending (f.un), 4);
     /* a segment larger than the byte cap is refused */
     vg_udp_notif_cfg_t c2 = cfg;
     c2.max_msg_bytes = 300;
     vg_udp_notif_t *small = vg_udp_notif_new (&c2);
     l = s_dgram (d, 1, 1, 60, 0, 0, pad, 400);
-    ck_assert_int_eq (vg_udp_notif_decode (small, d, l, &ctx, &sink, &st), -VG_ETOOBIG);
+    ck_assert_int_eq (vg_udp_notif_decode (small, d, l, &f.ctx, &f.sink, &f.st), -VG_ETOOBIG);
     vg_udp_notif_destroy (&small);
     /* time passes: everything pending expires */
-    uint64_t lost = st.lost;
-    ctx.received_ms = 2000;
+    uint64_t lost = f.st.lost;
+    f.ctx.received_ms = 2000;
     l = s_dgram (d, 1, 1, 61, -1, 0, JSON1, strlen (JSON1));
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
-    ck_assert_uint_eq (vg_udp_notif_pending (un), 0);
-    ck_assert_uint_ge (st.lost, lost + 3);
+    ck_assert_int_eq (s_feed (&f, d, l), 0);
+    ck_assert_uint_eq (vg_udp_notif_pending (f.un), 0);
+    ck_assert_uint_ge (f.st.lost, lost + 3);
     /* message-id gap: 61 then 70 from the same ODID = 8 lost */
-    lost = st.lost;
+    lost = f.st.lost;
     l = s_dgram (d, 1, 1, 70, -1, 0, JSON1, strlen (JSON1));
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
-    ck_assert_uint_eq (st.lost, lost + 8);
+    ck_assert_int_eq (s_feed (&f, d, l), 0);
+    ck_assert_uint_eq (f.st.lost, lost + 8);
     /* segment number beyond max_segments */
     l = s_dgram (d, 1, 1, 80, 200, 1, pad, 10);
-    ck_assert_int_lt (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
-    vg_udp_notif_destroy (&un);
-    c_free (&c);
+    ck_assert_int_lt (s_feed (&f, d, l), 0);
+    s_close (&f);
 }
 END_TEST
 
+/* Feed one unsegmented datagram of media type mt from ODID 9 (message id) around text. */
+static int
+s_feed_whole (fix_t *f, int mt, uint32_t id, const char *text)
+{
+    uint8_t d[2048];
+    size_t l = s_dgram (d, mt, 9, id, -1, 0, text, strlen (text));
+    return s_feed (f, d, l);
+}
+
 START_TEST (media_types_and_notifications)
 {
-    vg_udp_notif_t *un = vg_udp_notif_new (NULL);
-    coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = c_sink (&c);
-    vg_decode_stats_t st = { 0 };
-    vg_decode_ctx_t ctx = { NULL, 5 };
-    uint8_t d[2048];
-    size_t l = s_dgram (d, 2, 9, 1, -1, 0, "<notification/>", 15);   /* YANG XML */
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
-    ck_assert_uint_eq (st.undecoded, 1);
-    const char *sub = "{\"ietf-notification:notification\":{\"eventTime\":\"2024-01-01T00:00:00Z\","
-                      "\"ietf-subscribed-notifications:subscription-started\":{\"id\":1}}}";
-    l = s_dgram (d, 1, 9, 2, -1, 0, sub, strlen (sub));
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
-    ck_assert_uint_eq (st.undecoded, 2);
-    ck_assert_uint_eq (st.messages, 2);
+    fix_t f;
+    s_open (&f, NULL, NULL, 5);
+    ck_assert_int_eq (s_feed_whole (&f, 2, 1, "<notification/>"), 0);   /* YANG XML */
+    ck_assert_uint_eq (f.st.undecoded, 1);
+    ck_assert_int_eq (s_feed_whole (&f, 1, 2,
+                                    "{\"ietf-notification:notification\":{\"eventTime\":\"2024-01-01T00:00:00Z\","
+                                    "\"ietf-subscribed-notifications:subscription-started\":{\"id\":1}}}"),
+                      0);
+    ck_assert_uint_eq (f.st.undecoded, 2);
+    ck_assert_uint_eq (f.st.messages, 2);
     /* No source: the device is named after the ODID; no eventTime: received time. */
-    const char *nt = "{\"ietf-notification:notification\":{\"ietf-yang-push:push-update\":{\"datastore-contents\":"
-                     "{\"openconfig-interfaces:interfaces\":{\"interface\":[{\"name\":\"e1\",\"state\":{\"counters\":{\"in-octets\":\"5\"}}}]}}}}}";
-    l = s_dgram (d, 1, 9, 3, -1, 0, nt, strlen (nt));
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
-    ck_assert_uint_eq (c.n, 1);
-    ck_assert_str_eq (c.r[0].device, "odid-9");
-    ck_assert_str_eq (c.dev.vendor, "");   /* openconfig-* is not a vendor module */
-    ck_assert_int_eq (c.r[0].ts, 5);
-    ck_assert_str_eq (c.r[0].path, "openconfig-interfaces:interfaces/interface/state/counters/in-octets");
+    ck_assert_int_eq (s_feed_whole (&f, 1, 3,
+                                    "{\"ietf-notification:notification\":{\"ietf-yang-push:push-update\":{\"datastore-contents\":"
+                                    "{\"openconfig-interfaces:interfaces\":{\"interface\":[{\"name\":\"e1\",\"state\":{\"counters\":"
+                                    "{\"in-octets\":\"5\"}}}]}}}}}"),
+                      0);
+    ck_assert_uint_eq (f.c.n, 1);
+    ck_assert_str_eq (f.c.r[0].device, "odid-9");
+    ck_assert_str_eq (f.c.dev.vendor, "");   /* openconfig-* is not a vendor module */
+    ck_assert_int_eq (f.c.r[0].ts, 5);
+    ck_assert_str_eq (f.c.r[0].path, "openconfig-interfaces:interfaces/interface/state/counters/in-octets");
     /* The sink's error stops the walk and is returned as is. */
-    c.fail_after = 1;
-    l = s_dgram (d, 1, 9, 4, -1, 0, JSON1, strlen (JSON1));
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_EFULL);
-    vg_udp_notif_destroy (&un);
-    c_free (&c);
+    f.c.fail_after = 1;
+    ck_assert_int_eq (s_feed_whole (&f, 1, 4, JSON1), -VG_EFULL);
+    s_close (&f);
 }
 END_TEST
 
 START_TEST (hostile_input)
 {
-    vg_udp_notif_t *un = vg_udp_notif_new (NULL);
-    coll_t c = { .fail_after = -1 };
-    vg_sink_t sink = c_sink (&c);
-    vg_decode_stats_t st = { 0 };
-    vg_decode_ctx_t ctx = { "198.51.100.1:9", 1 };
+    fix_t f;
+    s_open (&f, NULL, "198.51.100.1:9", 1);
     static uint8_t d[70000];
     size_t l = s_dgram (d, 1, 1, 1, -1, 0, JSON1, strlen (JSON1));
     /* every prefix is refused, with a counted error */
     for (size_t n = 0; n < l; n++) {
-        uint64_t e = st.errors;
-        ck_assert_int_lt (vg_udp_notif_decode (un, d, n, &ctx, &sink, &st), 0);
-        ck_assert_uint_eq (st.errors, e + 1);
+        uint64_t e = f.st.errors;
+        ck_assert_int_lt (s_feed (&f, d, n), 0);
+        ck_assert_uint_eq (f.st.errors, e + 1);
     }
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), 0);
+    ck_assert_int_eq (s_feed (&f, d, l), 0);
     /* truncated JSON inside a well-formed header */
     l = s_dgram (d, 1, 1, 2, -1, 0, JSON1, strlen (JSON1) - 5);
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_EPROTO);
-    ck_assert_ptr_nonnull (strstr (st.last_error, "bad JSON"));
+    ck_assert_int_eq (s_feed (&f, d, l), -VG_EPROTO);
+    ck_assert_ptr_nonnull (strstr (f.st.last_error, "bad JSON"));
     /* bad version, bad header length, bad option */
     l = s_dgram (d, 1, 1, 3, -1, 0, JSON1, strlen (JSON1));
     d[0] = (uint8_t) ((2 << 5) | 1);
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_EUNSUPP);
+    ck_assert_int_eq (s_feed (&f, d, l), -VG_EUNSUPP);
     d[0] = 0x21;
     d[1] = 5;
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_EPROTO);
+    ck_assert_int_eq (s_feed (&f, d, l), -VG_EPROTO);
     l = s_dgram (d, 1, 1, 4, 0, 1, JSON1, strlen (JSON1));
     d[13] = 1;   /* option length 1 */
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_EPROTO);
+    ck_assert_int_eq (s_feed (&f, d, l), -VG_EPROTO);
     /* deep nesting is refused */
     char deep[4000];
     size_t o = (size_t) snprintf (deep, sizeof deep, "{\"ietf-notification:notification\":{\"ietf-yang-push:push-update\":{\"datastore-contents\":{\"a:b\":");
@@ -425,7 +451,7 @@ START_TEST (hostile_input)
     for (int i = 0; i < 104; i++)
         deep[o++] = '}';
     l = s_dgram (d, 1, 1, 5, -1, 0, deep, o);
-    ck_assert_int_eq (vg_udp_notif_decode (un, d, l, &ctx, &sink, &st), -VG_ETOOBIG);
+    ck_assert_int_eq (s_feed (&f, d, l), -VG_ETOOBIG);
     /* random datagrams never crash; every one is counted as error or decoded */
     srand (42);
     for (int i = 0; i < 20000; i++) {
@@ -438,14 +464,13 @@ START_TEST (hostile_input)
             d[2] = (uint8_t) (n >> 8);
             d[3] = (uint8_t) n;
         }
-        uint64_t before = st.errors + st.messages + vg_udp_notif_counters (un).segments;
-        int rc = vg_udp_notif_decode (un, d, n, &ctx, &sink, &st);
+        uint64_t before = f.st.errors + f.st.messages + vg_udp_notif_counters (f.un).segments;
+        int rc = s_feed (&f, d, n);
         if (rc < 0)
-            ck_assert_uint_gt (st.errors + st.messages + vg_udp_notif_counters (un).segments, before);
+            ck_assert_uint_gt (f.st.errors + f.st.messages + vg_udp_notif_counters (f.un).segments, before);
     }
-    ck_assert_uint_le (vg_udp_notif_pending (un), 64);
-    vg_udp_notif_destroy (&un);
-    c_free (&c);
+    ck_assert_uint_le (vg_udp_notif_pending (f.un), 64);
+    s_close (&f);
 }
 END_TEST
 

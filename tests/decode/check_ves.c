@@ -9,7 +9,7 @@
 #include "common/err.h"
 #include "decode/ves.h"
 #include "tests/support/capture_sink.h"
-#include "tests/support/tmpdir.h"
+#include "tests/support/read_assert.h"
 #include "tests/support/suite.h"
 #include "tests/support/text_assert.h"
 
@@ -86,14 +86,6 @@ c_event (void *ctx, const vg_event_t *e)
     return 0;
 }
 
-static char *
-s_read (const char *path, size_t *len)
-{
-    char *b = (char *) vg_test_read_file (path, len);
-    ck_assert_msg (b != NULL, "cannot open %s", path);
-    return b;
-}
-
 static int
 s_decode (const char *body, size_t len, coll_t *c, vg_decode_stats_t *st)
 {
@@ -102,12 +94,35 @@ s_decode (const char *body, size_t len, coll_t *c, vg_decode_stats_t *st)
     return vg_ves_decode ((const uint8_t *) body, len, &ctx, &sink, st);
 }
 
+/* A sample file and what decoding it delivered. */
+typedef struct {
+    char *b;
+    size_t len;
+    coll_t c;
+    vg_decode_stats_t st;
+} fix_t;
+
+/* Read the sample file at path into a zeroed f; s_close frees it. */
+static void
+s_open (fix_t *f, const char *path)
+{
+    memset (f, 0, sizeof *f);
+    f->b = (char *) vg_test_read_or_fail (path, &f->len);
+}
+
+static void
+s_close (fix_t *f)
+{
+    free (f->b);
+    f->b = NULL;
+}
+
 START_TEST (perf3gpp_sample)
 {
-    size_t len;
-    char *b = s_read (VD "oran-sc_ves-perf3gpp_pm_report.json", &len);
+    fix_t f;
+    s_open (&f, VD "oran-sc_ves-perf3gpp_pm_report.json");
     /* independent count: measResults entries, a comma list counting one per element */
-    json_t *j = json_loads (b, 0, NULL);
+    json_t *j = json_loads (f.b, 0, NULL);
     json_t *mil = json_object_get (json_object_get (json_object_get (json_object_get (j, "event"), "perf3gppFields"),
                                                     "measDataCollection"), "measInfoList");
     size_t expect = 0, i, k, m;
@@ -121,21 +136,19 @@ START_TEST (perf3gpp_sample)
                     expect += *s == ',';
             }
     json_decref (j);
-    coll_t c = { 0 };
-    vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (s_decode (b, len, &c, &st), 0);
+    ck_assert_int_eq (s_decode (f.b, f.len, &f.c, &f.st), 0);
     ck_assert_uint_eq (expect, 36);
-    ck_assert_uint_eq (c.n, expect);
-    ck_assert_uint_eq (st.samples, expect);
-    ck_assert_uint_eq (st.messages, 1);
-    ck_assert_uint_eq (st.errors, 0);
-    ck_assert_uint_eq (c.bins, 9);
-    ck_assert_str_eq (c.dev.device, "O-DU-1122");
-    ck_assert_str_eq (c.first_path, "attTCHSeizures");
-    ck_assert (c.first_value == 813);
-    ck_assert_str_eq (c.first_labels, "RncFunction=RF-1,UtranCell=Gbg-997");
-    ck_assert_int_eq (c.ts, 951912900);   /* lastEpochMicrosec / 1000 */
-    free (b);
+    ck_assert_uint_eq (f.c.n, expect);
+    ck_assert_uint_eq (f.st.samples, expect);
+    ck_assert_uint_eq (f.st.messages, 1);
+    ck_assert_uint_eq (f.st.errors, 0);
+    ck_assert_uint_eq (f.c.bins, 9);
+    ck_assert_str_eq (f.c.dev.device, "O-DU-1122");
+    ck_assert_str_eq (f.c.first_path, "attTCHSeizures");
+    ck_assert (f.c.first_value == 813);
+    ck_assert_str_eq (f.c.first_labels, "RncFunction=RF-1,UtranCell=Gbg-997");
+    ck_assert_int_eq (f.c.ts, 951912900);   /* lastEpochMicrosec / 1000 */
+    s_close (&f);
 }
 END_TEST
 
@@ -162,9 +175,9 @@ END_TEST
 
 START_TEST (measurement_sample)
 {
-    size_t len;
-    char *b = s_read (VD "onap-ves_measurement7x.json", &len);
-    json_t *j = json_loads (b, 0, NULL);
+    fix_t f;
+    s_open (&f, VD "onap-ves_measurement7x.json");
+    json_t *j = json_loads (f.b, 0, NULL);
     json_t *mf = json_object_get (json_object_get (j, "event"), "measurementFields");
     size_t expect = 0;
     const char *key;
@@ -182,45 +195,41 @@ START_TEST (measurement_sample)
         }
     }
     json_decref (j);
-    coll_t c = { 0 };
-    vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (s_decode (b, len, &c, &st), 0);
+    ck_assert_int_eq (s_decode (f.b, f.len, &f.c, &f.st), 0);
     ck_assert_uint_eq (expect, 59);
-    ck_assert_uint_eq (c.n, expect);
-    ck_assert_uint_eq (st.errors, 0);
-    ck_assert_str_eq (c.dev.device, "bgtnj05vmh01afx");
-    ck_assert_str_eq (c.dev.vendor, "");
-    ck_assert (c.cpu_all == 0.39);
+    ck_assert_uint_eq (f.c.n, expect);
+    ck_assert_uint_eq (f.st.errors, 0);
+    ck_assert_str_eq (f.c.dev.device, "bgtnj05vmh01afx");
+    ck_assert_str_eq (f.c.dev.vendor, "");
+    ck_assert (f.c.cpu_all == 0.39);
     /* VES memory is in kibibytes; OpenConfig system memory is in bytes. */
-    ck_assert (c.mem_used == 353492.0 * 1024);
-    ck_assert (c.mem_phys == 8076596.0 * 1024);
-    ck_assert (c.lo_in_octets == 5412138.0);   /* lo: receivedOctetsAccumulated */
-    ck_assert_uint_eq (c.counters, 2 * 5);   /* 5 *Accumulated fields per NIC */
-    ck_assert_int_eq (c.ts, 1534868602564);
-    free (b);
+    ck_assert (f.c.mem_used == 353492.0 * 1024);
+    ck_assert (f.c.mem_phys == 8076596.0 * 1024);
+    ck_assert (f.c.lo_in_octets == 5412138.0);   /* lo: receivedOctetsAccumulated */
+    ck_assert_uint_eq (f.c.counters, 2 * 5);   /* 5 *Accumulated fields per NIC */
+    ck_assert_int_eq (f.c.ts, 1534868602564);
+    s_close (&f);
 }
 END_TEST
 
 START_TEST (fault_batch)
 {
-    size_t len;
-    char *b = s_read (VD "onap-ves_ves7_batch_valid_fault.json", &len);
-    coll_t c = { 0 };
-    vg_decode_stats_t st = { 0 };
-    ck_assert_int_eq (s_decode (b, len, &c, &st), 0);
-    ck_assert_uint_eq (c.events, 2);
-    ck_assert_uint_eq (st.events, 2);
-    ck_assert_uint_eq (st.messages, 2);
-    ck_assert_uint_eq (c.n, 0);
-    ck_assert_int_eq (c.ev_type, VG_EV_FAULT);
-    ck_assert_str_eq (c.dev.device, "scfx0001vm002cap001");
-    ck_assert_str_eq (c.dev.vendor, "Ericsson");
+    fix_t f;
+    s_open (&f, VD "onap-ves_ves7_batch_valid_fault.json");
+    ck_assert_int_eq (s_decode (f.b, f.len, &f.c, &f.st), 0);
+    ck_assert_uint_eq (f.c.events, 2);
+    ck_assert_uint_eq (f.st.events, 2);
+    ck_assert_uint_eq (f.st.messages, 2);
+    ck_assert_uint_eq (f.c.n, 0);
+    ck_assert_int_eq (f.c.ev_type, VG_EV_FAULT);
+    ck_assert_str_eq (f.c.dev.device, "scfx0001vm002cap001");
+    ck_assert_str_eq (f.c.dev.vendor, "Ericsson");
     static const char *const attrs[] = {
         "alarmCondition=RecordingServerUnreachable;", "eventSeverity=CRITICAL;",
     };
-    vg_test_assert_contains (c.ev_attrs, attrs, sizeof attrs / sizeof attrs[0], "event attributes");
-    ck_assert_int_eq (c.ts, 1413378172000);
-    free (b);
+    vg_test_assert_contains (f.c.ev_attrs, attrs, sizeof attrs / sizeof attrs[0], "event attributes");
+    ck_assert_int_eq (f.c.ts, 1413378172000);
+    s_close (&f);
 }
 END_TEST
 
@@ -253,46 +262,44 @@ END_TEST
 
 START_TEST (hostile_input)
 {
-    size_t len;
-    char *b = s_read (VD "onap-ves_ves7_batch_valid_fault.json", &len);
-    coll_t c = { 0 };
-    vg_decode_stats_t st = { 0 };
+    fix_t f;
+    s_open (&f, VD "onap-ves_ves7_batch_valid_fault.json");
     /* every prefix of a sample is refused with a counted error */
-    size_t end = len;
-    while (end > 0 && (b[end - 1] == '\n' || b[end - 1] == ' '))
+    size_t end = f.len;
+    while (end > 0 && (f.b[end - 1] == '\n' || f.b[end - 1] == ' '))
         end--;
     for (size_t n = 0; n < end; n++) {
-        uint64_t e = st.errors;
-        ck_assert_msg (s_decode (b, n, &c, &st) < 0, "prefix %zu accepted", n);
-        ck_assert_uint_eq (st.errors, e + 1);
+        uint64_t e = f.st.errors;
+        ck_assert_msg (s_decode (f.b, n, &f.c, &f.st) < 0, "prefix %zu accepted", n);
+        ck_assert_uint_eq (f.st.errors, e + 1);
     }
     /* too deep, too big, wrong shapes */
     char deep[200];
     memset (deep, '[', sizeof deep);
-    ck_assert_int_eq (s_decode (deep, sizeof deep, &c, &st), -VG_ETOOBIG);
-    ck_assert_int_eq (s_decode (b, VG_VES_MAX_JSON + 1, &c, &st), -VG_ETOOBIG);
+    ck_assert_int_eq (s_decode (deep, sizeof deep, &f.c, &f.st), -VG_ETOOBIG);
+    ck_assert_int_eq (s_decode (f.b, VG_VES_MAX_JSON + 1, &f.c, &f.st), -VG_ETOOBIG);
     const char *bad[] = { "{}", "[]", "{\"event\":1}", "{\"eventList\":[]}", "{\"eventList\":[1]}",
                           "{\"event\":{\"commonEventHeader\":{\"domain\":\"fault\"}}}",
                           "{\"event\":{\"commonEventHeader\":{\"domain\":\"fault\",\"sourceName\":\"x\"}}}",
                           "{\"event\":{\"commonEventHeader\":{\"domain\":\"perf3gpp\",\"sourceName\":\"x\"},\"perf3gppFields\":{}}}" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        uint64_t e = st.errors;
-        ck_assert_msg (s_decode (bad[i], strlen (bad[i]), &c, &st) < 0, "accepted %s", bad[i]);
-        ck_assert_uint_eq (st.errors, e + 1);
+        uint64_t e = f.st.errors;
+        ck_assert_msg (s_decode (bad[i], strlen (bad[i]), &f.c, &f.st) < 0, "accepted %s", bad[i]);
+        ck_assert_uint_eq (f.st.errors, e + 1);
     }
     srand (3);
     for (int i = 0; i < 5000; i++) {
         char buf[400];
         size_t n = (size_t) (rand () % (int) sizeof buf) + 1;
-        memcpy (buf, b, n);
+        memcpy (buf, f.b, n);
         for (int k = 0; k < 3; k++)
             buf[rand () % n] = (char) rand ();
-        uint64_t e = st.errors;
-        if (s_decode (buf, n, &c, &st) < 0)
-            ck_assert_uint_eq (st.errors, e + 1);
+        uint64_t e = f.st.errors;
+        if (s_decode (buf, n, &f.c, &f.st) < 0)
+            ck_assert_uint_eq (f.st.errors, e + 1);
     }
     ck_assert_int_eq (vg_json_depth ("{\"[[[[\":[1]}", 11, 10), 2);
-    free (b);
+    s_close (&f);
 }
 END_TEST
 

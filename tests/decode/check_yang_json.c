@@ -66,16 +66,24 @@ s_enter (vg_yang_walk_t *w, const char *list, const json_t *obj, const char **sk
     return 0;
 }
 
+/* A walker 8 levels deep logging every leaf into l (no list hook). */
+static vg_yang_walk_t
+s_walker (s_log_t *l)
+{
+    vg_yang_walk_t w;
+    memset (&w, 0, sizeof w);
+    w.max_depth = 8;
+    w.ctx = l;
+    w.leaf = s_leaf;
+    return w;
+}
+
 START_TEST (walk_lists_and_flags)
 {
     json_t *j = json_loads ("{\"a\":{\"l\":[{\"k\":\"x\",\"v\":1},2,[3]],\"b\":\"s\"}}", 0, NULL);
     ck_assert_ptr_nonnull (j);
     s_log_t l = { "" };
-    vg_yang_walk_t w;
-    memset (&w, 0, sizeof w);
-    w.max_depth = 8;
-    w.ctx = &l;
-    w.leaf = s_leaf;
+    vg_yang_walk_t w = s_walker (&l);
     w.enter = s_enter;
     /* Default: list entries only (their key skipped), at the array's depth. */
     ck_assert_int_eq (vg_yang_walk (&w, j), 0);
@@ -105,11 +113,7 @@ START_TEST (walk_path_overflow)
     json_object_set_new (j, key, json_integer (1));
     json_object_set_new (j, "ok", json_integer (2));
     s_log_t l = { "" };
-    vg_yang_walk_t w;
-    memset (&w, 0, sizeof w);
-    w.max_depth = 8;
-    w.ctx = &l;
-    w.leaf = s_leaf;
+    vg_yang_walk_t w = s_walker (&l);
     ck_assert_int_eq (vg_yang_walk (&w, j), 0);
     ck_assert_uint_eq (w.overflow, 1);
     ck_assert_str_eq (l.seen, "ok;");

@@ -45,11 +45,26 @@ decl (vg_engine_t *e, const vg_device_t *d, const char *path, vg_kind_t kind)
 static vg_device_t R1 = { "s1/r1", "VendorX", "m1", "router", "s1", "7.1" };
 static vg_device_t RM = { "maint/r9", "VendorX", "m1", "router", "maint", "7.1" };
 
+/* The engine on RULES that the lifecycle tests share (a fresh one per test: setup runs in
+ * each test's process). */
+static vg_test_engine_t s_f;
+
+static void
+setup (void)
+{
+    vg_test_engine_open (&s_f, RULES, "t", NULL);
+}
+
+static void
+teardown (void)
+{
+    vg_test_engine_close (&s_f);
+}
+
 START_TEST (pending_firing_resolved)
 {
-    vg_test_engine_t f;
-    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
-    vg_test_alerts_t *c = &f.alerts;
+    vg_engine_t *e = s_f.e;
+    vg_test_alerts_t *c = &s_f.alerts;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0;
     for (int i = 0; i < 5; i++, t += 10000)
@@ -88,7 +103,6 @@ START_TEST (pending_firing_resolved)
     ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 2);
     ck_assert_str_eq (c->a[c->n - 1].dedup_key, c->a[0].dedup_key);
     ck_assert_str_ne (c->a[c->n - 1].uid, uid);
-    vg_test_engine_close (&f);
 }
 END_TEST
 
@@ -106,9 +120,8 @@ feed (vg_engine_t *e, uint64_t id, int64_t *t, const char *state, int n)
 
 START_TEST (refire_after_due_close_keeps_key)
 {
-    vg_test_engine_t f;
-    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
-    vg_test_alerts_t *c = &f.alerts;
+    vg_engine_t *e = s_f.e;
+    vg_test_alerts_t *c = &s_f.alerts;
     int64_t t = T0;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     feed (e, id, &t, "ESTABLISHED", 5);
@@ -135,15 +148,13 @@ START_TEST (refire_after_due_close_keeps_key)
     char uid[512];
     snprintf (uid, sizeof uid, "%s@%lld", first->dedup_key, (long long) (up + 90000));
     ck_assert_str_eq (second->uid, uid);
-    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (flap_keeps_firing_without_flood)
 {
-    vg_test_engine_t f;
-    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
-    vg_test_alerts_t *c = &f.alerts;
+    vg_engine_t *e = s_f.e;
+    vg_test_alerts_t *c = &s_f.alerts;
     uint64_t id = decl (e, &R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE);
     int64_t t = T0;
     /* 4 transitions in 6 minutes, sampled every 30 s. */
@@ -157,15 +168,13 @@ START_TEST (flap_keeps_firing_without_flood)
     ck_assert_uint_eq (vg_test_alerts_count (c, "flap", VG_ACT_CLOSE), 0);
     vg_engine_tick (e, t + 50 * 60000);
     ck_assert_uint_eq (vg_test_alerts_count (c, "flap", VG_ACT_CLOSE), 1);
-    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (periodic_update)
 {
-    vg_test_engine_t f;
-    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
-    vg_test_alerts_t *c = &f.alerts;
+    vg_engine_t *e = s_f.e;
+    vg_test_alerts_t *c = &s_f.alerts;
     uint64_t id = decl (e, &R1, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0;
     for (int i = 0; i < 90; i++, t += 10000) { /* 15 minutes down */
@@ -175,15 +184,13 @@ START_TEST (periodic_update)
     ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_CREATE), 1);
     ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", VG_ACT_UPDATE), 1); /* repeat: 10m */
     ck_assert_str_eq (c->a[c->n - 1].reason, "periodic");
-    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (maintenance_suppresses_availability_not_security)
 {
-    vg_test_engine_t f;
-    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
-    vg_test_alerts_t *c = &f.alerts;
+    vg_engine_t *e = s_f.e;
+    vg_test_alerts_t *c = &s_f.alerts;
     uint64_t id = decl (e, &RM, "/bgp/neighbors/neighbor/state/session-state", VG_KIND_STATE);
     int64_t t = T0 + 5 * 60000; /* 12:05, inside the window */
     for (int i = 0; i < 5; i++, t += 10000)
@@ -206,18 +213,15 @@ START_TEST (maintenance_suppresses_availability_not_security)
     ev.ts_ms += 60000;
     vg_engine_event (e, &ev, &RM);
     ck_assert_uint_eq (c->n, 2);
-    vg_engine_stats_t st;
-    vg_engine_stats (e, &st);
+    vg_engine_stats_t st = vg_test_engine_stats (e);
     ck_assert_uint_eq (st.suppressed, 1);
-    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (silent_device_inhibits_its_metric_alerts)
 {
-    vg_test_engine_t f;
-    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
-    vg_test_alerts_t *c = &f.alerts;
+    vg_engine_t *e = s_f.e;
+    vg_test_alerts_t *c = &s_f.alerts;
     vg_device_t devs[4] = { { "s1/a", "VX", "", "router", "s1", "" }, { "s1/b", "VX", "", "router", "s1", "" },
                             { "s1/c", "VY", "", "router", "s1", "" }, { "s1/d", "VY", "", "router", "s1", "" } };
     uint64_t ids[4], bgp;
@@ -242,8 +246,7 @@ START_TEST (silent_device_inhibits_its_metric_alerts)
     ck_assert_str_eq (c->a[0].signal, "device");
     ck_assert_str_eq (c->a[0].device, "s1/a");
     ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", 0), 0); /* inhibited by the device silence */
-    vg_engine_stats_t st;
-    vg_engine_stats (e, &st);
+    vg_engine_stats_t st = vg_test_engine_stats (e);
     ck_assert_uint_ge (st.inhibited, 1);
     /* Device a comes back: the device finding closes. */
     for (int k = 0; k < 3; k++, t += 10000) {
@@ -254,15 +257,13 @@ START_TEST (silent_device_inhibits_its_metric_alerts)
     }
     ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CLOSE), 1);
     ck_assert_uint_eq (vg_test_alerts_count (c, "bgp", 0), 0);
-    vg_test_engine_close (&f);
 }
 END_TEST
 
 START_TEST (collector_outage_one_finding)
 {
-    vg_test_engine_t f;
-    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
-    vg_test_alerts_t *c = &f.alerts;
+    vg_engine_t *e = s_f.e;
+    vg_test_alerts_t *c = &s_f.alerts;
     vg_device_t devs[5];
     char names[5][16];
     uint64_t ids[5];
@@ -284,7 +285,6 @@ START_TEST (collector_outage_one_finding)
     ck_assert_str_eq (c->a[0].signal, "outage");
     ck_assert_str_eq (c->a[0].device, "collector");
     ck_assert_double_eq (c->a[0].observed, 3);
-    vg_test_engine_close (&f);
 }
 END_TEST
 
@@ -341,8 +341,7 @@ run (vg_test_alerts_t *c, int64_t to, int restart_at_day, size_t *split)
         uint64_t ids2[2];
         scenario_decl (e, ids2);
         ck_assert_int_eq (vg_engine_load (e, b.data, b.len), 0);
-        vg_engine_stats_t st;
-        vg_engine_stats (e, &st);
+        vg_engine_stats_t st = vg_test_engine_stats (e);
         ck_assert_uint_eq (st.load_skipped, 0);
         vg_buf_free (&b);
         scenario (e, cut, to, ids2);
@@ -358,9 +357,7 @@ START_TEST (deterministic)
     run (&b, T0 + 5 * 86400000LL, 0, NULL);
     ck_assert_uint_ge (vg_test_alerts_count (&a, "uni", VG_ACT_CREATE), 1);
     ck_assert_uint_ge (vg_test_alerts_count (&a, "bgp", VG_ACT_CREATE), 1);
-    ck_assert_uint_eq (a.n, b.n);
-    for (size_t i = 0; i < a.n; i++)
-        ck_assert_str_eq (a.json[i], b.json[i]);
+    vg_test_alerts_assert_same (&a, &b);
     vg_test_alerts_free (&a);
     vg_test_alerts_free (&b);
 }
@@ -375,9 +372,7 @@ START_TEST (save_load_round_trip)
     /* The restarted run emits exactly what the uninterrupted run emits: no re-Create of the
      * open collapse episode, no false alert from cold detectors, same uids. */
     ck_assert_uint_gt (split, 0);
-    ck_assert_uint_eq (ref.n, rs.n);
-    for (size_t i = 0; i < ref.n; i++)
-        ck_assert_str_eq (ref.json[i], rs.json[i]);
+    vg_test_alerts_assert_same (&ref, &rs);
     vg_test_alerts_free (&ref);
     vg_test_alerts_free (&rs);
 }
@@ -385,9 +380,8 @@ END_TEST
 
 START_TEST (bad_input_counted)
 {
-    vg_test_engine_t f;
-    vg_engine_t *e = vg_test_engine_open (&f, RULES, "t", NULL);
-    vg_test_alerts_t *c = &f.alerts;
+    vg_engine_t *e = s_f.e;
+    vg_test_alerts_t *c = &s_f.alerts;
     ck_assert_int_eq (vg_engine_sample (e, 42, T0, 1), -VG_ENOTFOUND);
     vg_series_info_t bad = { &R1, NULL, NULL, 0, VG_KIND_GAUGE };
     ck_assert_int_eq (vg_engine_series (e, 7, &bad), -VG_EINVAL);
@@ -402,15 +396,13 @@ START_TEST (bad_input_counted)
     ck_assert_int_lt (vg_engine_load (e, (const uint8_t *) "junk", 4), 0);
     uint8_t trunc[] = { 0x56, 0x47, 0x45, 0x31, 0x80 };
     ck_assert_int_lt (vg_engine_load (e, trunc, sizeof trunc), 0);
-    vg_engine_stats_t st;
-    vg_engine_stats (e, &st);
+    vg_engine_stats_t st = vg_test_engine_stats (e);
     ck_assert_uint_eq (st.unknown_series, 1);
     ck_assert_uint_eq (st.dropped, 2);
     ck_assert_uint_eq (st.detector_errors, 1);
     ck_assert_uint_eq (c->n, 0);
-    vg_engine_destroy (&f.e);
-    vg_engine_destroy (&f.e); /* NULL-safe */
-    vg_test_engine_close (&f);
+    vg_engine_destroy (&s_f.e);
+    vg_engine_destroy (&s_f.e); /* NULL-safe */
 }
 END_TEST
 
@@ -705,17 +697,16 @@ START_TEST (late_within_lateness_reordered)
     ck_assert_int_eq (vg_engine_sample (e, id, T0 + 20000, 1), 0);
     ck_assert_int_eq (vg_engine_sample (e, id, T0 + 10000, 1), 0); /* 10 s out of order: fine */
     ck_assert_int_eq (vg_engine_sample (e, id2, T0, 1), 0);
-    vg_engine_stats_t st;
-    vg_engine_stats (e, &st);
+    vg_engine_stats_t st = vg_test_engine_stats (e);
     ck_assert_uint_eq (st.buffered, 3);
     ck_assert_uint_eq (st.processed, 0);
     ck_assert_int_eq (vg_engine_sample (e, id, T0 + 100000, 1), 0); /* releases up to +40 s */
-    vg_engine_stats (e, &st);
+    st = vg_test_engine_stats (e);
     ck_assert_uint_eq (st.processed, 3);
     ck_assert_uint_eq (st.dropped + st.late, 0);
     /* Older than what the stream released: late, counted, refused. */
     ck_assert_int_eq (vg_engine_sample (e, id2, T0 + 5000, 1), -VG_ERANGE);
-    vg_engine_stats (e, &st);
+    st = vg_test_engine_stats (e);
     ck_assert_uint_eq (st.late, 1);
     /* Other devices and sources are not affected by this stream's time. */
     uint64_t ib = decl_from (e, &DB1, "/pm/x", VG_KIND_GAUGE, "agB/3gpp");
@@ -731,11 +722,11 @@ START_TEST (late_within_lateness_reordered)
     decl_from (e2, &DA, "/system/mem", VG_KIND_GAUGE, NULL);
     decl_from (e2, &DB1, "/pm/x", VG_KIND_GAUGE, NULL);
     ck_assert_int_eq (vg_engine_load (e2, blob.data, blob.len), 0);
-    vg_engine_stats (e2, &st);
+    st = vg_test_engine_stats (e2);
     ck_assert_uint_eq (st.buffered, 2);
     ck_assert_int_eq (vg_engine_sample (e2, id2, T0 + 5000, 1), -VG_ERANGE);
     vg_engine_flush (e2);
-    vg_engine_stats (e2, &st);
+    st = vg_test_engine_stats (e2);
     ck_assert_uint_eq (st.processed, 2);
     vg_buf_free (&blob);
     vg_engine_destroy (&e2);
@@ -750,15 +741,18 @@ Suite *
 vg_engine_suite (void)
 {
     Suite *s = suite_create ("engine");
-    vg_test_case_t cases[] = {
+    vg_test_case_t on_rules[] = {
         { "lifecycle", pending_firing_resolved }, { "dedup_flap", flap_keeps_firing_without_flood },
         { "periodic", periodic_update }, { "maintenance", maintenance_suppresses_availability_not_security },
         { "inhibition", silent_device_inhibits_its_metric_alerts }, { "outage", collector_outage_one_finding },
-        { "determinism", deterministic }, { "save_load", save_load_round_trip }, { "bad_input", bad_input_counted },
-        { "json", json_rendering }, { "event_time_per_source", event_time_per_source },
-        { "late_within_lateness", late_within_lateness_reordered },
-        { "refire_after_due_close", refire_after_due_close_keeps_key },
+        { "bad_input", bad_input_counted }, { "refire_after_due_close", refire_after_due_close_keeps_key },
     };
-    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, NULL, NULL);
+    vg_test_case_t own[] = {
+        { "determinism", deterministic }, { "save_load", save_load_round_trip }, { "json", json_rendering },
+        { "event_time_per_source", event_time_per_source },
+        { "late_within_lateness", late_within_lateness_reordered },
+    };
+    vg_test_cases (s, on_rules, sizeof on_rules / sizeof on_rules[0], 60, setup, teardown);
+    vg_test_cases (s, own, sizeof own / sizeof own[0], 60, NULL, NULL);
     return s;
 }

@@ -66,10 +66,18 @@ noisy (rng_t *r, double mean, double sd)
         xs[i] = mean + sd * rng_n (r);
 }
 
-START_TEST (prefix_scores_as_whole)
+/* The scorer's default configuration. */
+static vg_onset_cfg_t
+s_defaults (void)
 {
     vg_onset_cfg_t c;
     vg_onset_cfg_default (&c);
+    return c;
+}
+
+START_TEST (prefix_scores_as_whole)
+{
+    vg_onset_cfg_t c = s_defaults ();
     rng_t r = { 7 };
     for (size_t i = 0; i < N; i++)
         xs[i] = daily (T0 + (int64_t) i * STEP_MS, &r) + (i > 4000 ? 25 : 0) + (i == 3000 ? 40 : 0);
@@ -97,8 +105,7 @@ END_TEST
 
 START_TEST (spike_high_at_onset_low_after)
 {
-    vg_onset_cfg_t c;
-    vg_onset_cfg_default (&c);
+    vg_onset_cfg_t c = s_defaults ();
     rng_t r = { 11 };
     noisy (&r, 100, 5);
     xs[4000] = 200; /* 20 sd and beyond the range seen */
@@ -111,8 +118,7 @@ END_TEST
 
 START_TEST (level_shift_high_at_onset_low_after)
 {
-    vg_onset_cfg_t c;
-    vg_onset_cfg_default (&c);
+    vg_onset_cfg_t c = s_defaults ();
     rng_t r = { 12 };
     noisy (&r, 100, 5);
     for (size_t i = 3000; i < N; i++)
@@ -129,8 +135,7 @@ END_TEST
 
 START_TEST (missing_daily_swing)
 {
-    vg_onset_cfg_t c;
-    vg_onset_cfg_default (&c);
+    vg_onset_cfg_t c = s_defaults ();
     rng_t r = { 13 };
     int64_t day = DAY_MS / STEP_MS; /* 288 samples */
     for (size_t i = 0; i < N; i++) {
@@ -149,8 +154,7 @@ END_TEST
 
 START_TEST (benign_series_stay_low)
 {
-    vg_onset_cfg_t c;
-    vg_onset_cfg_default (&c);
+    vg_onset_cfg_t c = s_defaults ();
     rng_t r = { 14 };
     /* flat */
     for (size_t i = 0; i < N; i++)
@@ -178,8 +182,7 @@ END_TEST
 
 START_TEST (nonfinite_dropped)
 {
-    vg_onset_cfg_t c;
-    vg_onset_cfg_default (&c);
+    vg_onset_cfg_t c = s_defaults ();
     vg_onset_t a, b;
     vg_onset_init (&a);
     for (int i = 0; i < 50; i++)
@@ -195,8 +198,7 @@ END_TEST
 
 START_TEST (parameters)
 {
-    vg_onset_cfg_t c;
-    vg_onset_cfg_default (&c);
+    vg_onset_cfg_t c = s_defaults ();
     ck_assert_int_eq (vg_onset_cfg_check (&c), 0);
     ck_assert_int_eq (vg_onset_cfg_set (&c, "short_n", 12), 0);
     ck_assert_int_eq (c.short_n, 12);

@@ -60,6 +60,15 @@ fx_init (fx_t *f, uint64_t seed, int dir)
     vg_uni_init (&f->u);
 }
 
+/* A fixture without season or warm-up (both directions): every sample is scored at once. */
+static void
+fx_init_flat (fx_t *f, uint64_t seed)
+{
+    fx_init (f, seed, VG_DIR_BOTH);
+    f->c.season = VG_SEASON_NONE;
+    f->c.warmup_ms = 0;
+}
+
 START_TEST (clean_seasonal_week)
 {
     fx_t f;
@@ -160,9 +169,7 @@ END_TEST
 START_TEST (counter_reset_dropped)
 {
     fx_t f;
-    fx_init (&f, 46, VG_DIR_BOTH);
-    f.c.season = VG_SEASON_NONE;
-    f.c.warmup_ms = 0;
+    fx_init_flat (&f, 46);
     double ctr = 1e12;
     int fires = 0;
     for (int i = 0; i < 600; i++) {
@@ -187,9 +194,7 @@ END_TEST
 START_TEST (nan_and_order_dropped)
 {
     fx_t f;
-    fx_init (&f, 1, VG_DIR_BOTH);
-    f.c.season = VG_SEASON_NONE;
-    f.c.warmup_ms = 0;
+    fx_init_flat (&f, 1);
     for (int i = 0; i < 300; i++)
         vg_uni_step (&f.u, &f.c, T0 + i * 1000LL, 100 + (i % 7), 0, &f.v);
     vg_uni_t before = f.u;

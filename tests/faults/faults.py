@@ -265,21 +265,27 @@ def kill_case(h, o, order):
     return result
 
 
-def down_case(h, o):
+def down_case(h, o, drop=False):
     """A realtime sim (one step a second) from a minute ago; the collector is killed once the
-    agent streams, kept down o.down seconds, restarted; the sim ends a few seconds later."""
+    agent streams, kept down o.down seconds, restarted; the sim ends a few seconds later.
+    drop: 150 sites from now and a 1 MiB spool, so the live input must drop what does not
+    fit, and the gap events the agent sends afterwards must account for exactly what was
+    dropped (never silently)."""
     lead, tail = 5, 10
     now = int(time.time())
-    start_ms = (now - 60) * 1000
+    sites = 150 if drop else o.sites
+    start_ms = now * 1000 if drop else (now - 60) * 1000
     end_ms = (now + lead + int(o.down) + tail + 5) * 1000
     start, end = iso(start_ms), iso(end_ms)
-    run = Run(h, sim_input(o, start, end, "1s"))
-    sent = run.expected(o.sites, "1s", start, end)
+    inputs = sim_input(argparse.Namespace(**{**vars(o), "sites": sites}), start, end, "1s")
+    run = (Run(h, inputs, spool="  max_bytes: 1MiB\n", batch="batch:\n  max_age: 1s\n") if drop
+           else Run(h, inputs))
+    sent = run.expected(sites, "1s", start, end)
     run.start_collector()
     run.start_agent()
     # Streaming in step with the clock (the minute of backlog delivered), then the fault.
-    wait_for(lambda: time.time() >= now + lead and run.position() > now * 1000 and len(run.held()) <= 1, 60,
-             "agent streaming live")
+    wait_for(lambda: time.time() >= now + lead and run.position() > now * 1000 and (drop or len(run.held()) <= 1),
+             60, "agent streaming live")
     h.kill("c")
     time.sleep(o.down)  # the fault itself
     spooled = len(run.held())
@@ -290,17 +296,35 @@ def down_case(h, o):
     result = {"faults": 1, "wanted": 1, "agent_exit": rc, "recovery": run.recoveries[0],
               "recovery_median": run.recoveries[0], "spooled_batches": spooled}
     result.update(count(sent, run.export(start, end)))
+    if drop:
+        result["gaps_expected"] = True
+        result["gap_events_dropped"] = count_gap_events(run, start, end)
     return result
 
 
-def spool_full_case(h, o):
+def spool_full_case(h, o, disk=False):
     """The spool limited to 1 MiB (about ten batches) and no collector running, the sim at
     speed: max with more than that to send: the sim must pause (nothing dropped, no gap
-    event) until a collector acknowledges, then finish."""
+    event) until a collector acknowledges, then finish.  disk: no limit, the spool's own
+    file system (a 1.5 MiB tmpfs) fills instead; skipped without root (mount)."""
     end_ms = SIM_START_MS + o.spool_hours * 3600 * 1000
     end = iso(end_ms)
-    run = Run(h, sim_input(o, SIM_START, end, "60s", "max"), spool="  max_bytes: 1MiB\n")
+    run = Run(h, sim_input(o, SIM_START, end, "60s", "max"), spool="" if disk else "  max_bytes: 1MiB\n")
     sent = run.expected(o.sites, "60s", SIM_START, end)
+    if disk:
+        os.makedirs(run.spool, exist_ok=True)
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1536k,mode=0700", "tmpfs", run.spool],
+                           capture_output=True, text=True)
+        if m.returncode != 0:
+            return {"skipped": f"cannot mount a tmpfs for the spool ({m.stderr.strip() or 'needs root'})"}
+    try:
+        return spool_full_run(h, run, sent, end_ms, end)
+    finally:
+        if disk:
+            subprocess.run(["umount", "-l", run.spool], capture_output=True)
+
+
+def spool_full_run(h, run, sent, end_ms, end):
     run.start_agent()
     # The sim stops advancing (paused), or reaches its end (it did not pause).
     seen = {"pos": -1, "since": time.monotonic()}
@@ -323,12 +347,27 @@ def spool_full_case(h, o):
     return result
 
 
+def count_gap_events(run, start, end):
+    """Events the gap records say were dropped."""
+    r = run.h.vigil("query", "--store", run.store, "--events", "--format", "json", "--from", start, "--to", end)
+    n = 0
+    for line in r.stdout.splitlines():
+        if line.strip():
+            o = json.loads(line)
+            if "gap" in o:
+                n += o["gap"]["events"]
+    return n
+
+
 CASES = {
     "collector_kill": ("collector SIGKILL", lambda h, o: kill_case(h, o, ["c"])),
     "agent_kill": ("agent SIGKILL", lambda h, o: kill_case(h, o, ["a1"])),
     "alternate": ("agent and collector SIGKILL alternately", lambda h, o: kill_case(h, o, ["a1", "c"])),
     "collector_down": ("collector down, then drain", down_case),
     "spool_full": ("spool limit full (1 MiB), sim at speed: max", spool_full_case),
+    "spool_disk_full": ("spool disk full (1.5 MiB tmpfs), sim at speed: max",
+                        lambda h, o: spool_full_case(h, o, disk=True)),
+    "live_drop": ("live input, spool limit full (1 MiB), collector down", lambda h, o: down_case(h, o, drop=True)),
 }
 
 
@@ -336,7 +375,9 @@ def describe(name, o, r):
     title = CASES[name][0]
     if name == "collector_down":
         return f"{title} ({o.down:g} s, {r['spooled_batches']} batches spooled)"
-    if name == "spool_full":
+    if name == "live_drop":
+        return f"{title} {o.down:g} s (dropped, told by gaps: the last column)"
+    if name in ("spool_full", "spool_disk_full"):
         return f"{title}, {r['spooled_batches']} batches spooled"
     return f"{title} ×{r['faults']}"
 
@@ -369,6 +410,15 @@ def failures(name, r):
         for kind in ("samples", "events"):
             if r[f"{k}_{kind}"]:
                 why.append(f"{r[f'{k}_{kind}']} {kind} {k}")
+    if r.get("gaps_expected"):
+        # A live input drops what does not fit: every loss told by a gap event, exactly.
+        if not r["lost_samples"]:
+            why.append("nothing was dropped (the case did not fill the spool)")
+        if r["gap_samples"] != r["lost_samples"]:
+            why.append(f"gap events account for {r['gap_samples']} samples, {r['lost_samples']} were lost")
+        if r["gap_events_dropped"] != r["lost_events"]:
+            why.append(f"gap events account for {r['gap_events_dropped']} events, {r['lost_events']} were lost")
+        return [w for w in why if not w.endswith(("samples lost", "events lost"))]
     if r["gaps"]:
         why.append(f"{r['gaps']} gap events")
     return why
@@ -385,6 +435,10 @@ def main():
         ok = False
         try:
             r = CASES[name][1](h, o)
+            if "skipped" in r:
+                print(f"{name}: SKIPPED: {r['skipped']}", flush=True)
+                ok = True
+                continue
             why = failures(name, r)
             leftover = h.stop_all()
             if leftover:

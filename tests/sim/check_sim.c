@@ -264,10 +264,20 @@ s_run (vg_sim_t *s, col_t *c, int n)
     }
 }
 
-START_TEST (defaults_fleet)
+/* The default configuration with sites cell sites (0: the default number). */
+static vg_sim_cfg_t
+s_cfg (uint32_t sites)
 {
     vg_sim_cfg_t cfg;
     vg_sim_cfg_defaults (&cfg);
+    if (sites)
+        cfg.sites = sites;
+    return cfg;
+}
+
+START_TEST (defaults_fleet)
+{
+    vg_sim_cfg_t cfg = s_cfg (0);
     vg_sim_t *s = vg_sim_new (&cfg, NULL);
     ck_assert_ptr_nonnull (s);
     ck_assert_uint_eq (vg_sim_device_count (s), 50);
@@ -317,9 +327,7 @@ END_TEST
 /* Same seed: identical stream, however announce / next_ts / step calls interleave. */
 START_TEST (deterministic)
 {
-    vg_sim_cfg_t cfg;
-    vg_sim_cfg_defaults (&cfg);
-    cfg.sites = 5;
+    vg_sim_cfg_t cfg = s_cfg (5);
     vg_sim_t *a = vg_sim_new (&cfg, NULL), *b = vg_sim_new (&cfg, NULL);
     ck_assert_ptr_nonnull (a);
     ck_assert_ptr_nonnull (b);
@@ -360,9 +368,7 @@ END_TEST
 /* A sink error mid-step does not consume the step: the retry re-emits it identically. */
 START_TEST (sink_error_retry)
 {
-    vg_sim_cfg_t cfg;
-    vg_sim_cfg_defaults (&cfg);
-    cfg.sites = 4;
+    vg_sim_cfg_t cfg = s_cfg (4);
     vg_sim_t *a = vg_sim_new (&cfg, NULL), *b = vg_sim_new (&cfg, NULL);
     col_t *ca = s_col_new (a, 0), *cb = s_col_new (b, 0);
     vg_sink_t kb = s_sink (cb);
@@ -384,9 +390,7 @@ END_TEST
 
 START_TEST (end_and_interval)
 {
-    vg_sim_cfg_t cfg;
-    vg_sim_cfg_defaults (&cfg);
-    cfg.sites = 2;
+    vg_sim_cfg_t cfg = s_cfg (2);
     cfg.interval_ms = 15 * 60000;
     cfg.end_ms = cfg.start_ms + 4 * cfg.interval_ms + 1; /* steps at +0, +15, +30, +45, +60 min */
     vg_sim_t *s = vg_sim_new (&cfg, NULL);
@@ -416,9 +420,7 @@ END_TEST
 /* 15-minute steps: PM counters scale with the interval (RRC attempts 100-5000 per ROP). */
 START_TEST (rop_rates)
 {
-    vg_sim_cfg_t cfg;
-    vg_sim_cfg_defaults (&cfg);
-    cfg.sites = 3;
+    vg_sim_cfg_t cfg = s_cfg (3);
     cfg.interval_ms = 15 * 60000;
     vg_sim_t *s = vg_sim_new (&cfg, NULL);
     col_t *c = s_col_new (s, 1);
@@ -445,9 +447,7 @@ END_TEST
  * cells, rare events. */
 START_TEST (week_realism)
 {
-    vg_sim_cfg_t cfg;
-    vg_sim_cfg_defaults (&cfg);
-    cfg.sites = 10;
+    vg_sim_cfg_t cfg = s_cfg (10);
     vg_sim_t *s = vg_sim_new (&cfg, NULL);
     col_t *c = s_col_new (s, 1);
     vg_sink_t k = s_sink (c);
@@ -532,8 +532,7 @@ s_count_event (void *ctx, const vg_event_t *e)
 
 START_TEST (generation_rate)
 {
-    vg_sim_cfg_t cfg;
-    vg_sim_cfg_defaults (&cfg);
+    vg_sim_cfg_t cfg = s_cfg (0);
     vg_sim_t *s = vg_sim_new (&cfg, NULL);
     size_t n = 0;
     vg_sink_t k = { &n, NULL, s_count_sample, s_count_event };
@@ -570,9 +569,7 @@ s_first_sample (void *ctx, const vg_point_t *p)
  * '/' or longer than VG_SIM_SITE_PREFIX_MAX is refused. */
 START_TEST (site_prefix)
 {
-    vg_sim_cfg_t cfg;
-    vg_sim_cfg_defaults (&cfg);
-    cfg.sites = 2;
+    vg_sim_cfg_t cfg = s_cfg (2);
     vg_sim_t *a = vg_sim_new (&cfg, NULL);
     char pfx[] = "east-";
     cfg.site_prefix = pfx;

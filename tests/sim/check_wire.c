@@ -403,15 +403,7 @@ s_write_fleet (const char *dir)
     vg_wire_cfg_t wc = { .dir = dir, .seed = cfg.seed, .interval_ms = cfg.interval_ms, .nokia_utc_offset_min = 60 };
     vg_wire_t *w = vg_wire_new (&wc, &rc);
     ck_assert_ptr_nonnull (w);
-    vg_sink_t sink = vg_wire_sink (w);
-    rc = vg_sim_announce (sim, &sink);
-    while (rc >= 0 && vg_sim_next_ts (sim) != INT64_MAX) {
-        rc = vg_sim_step (sim, &sink);
-        if (rc >= 0)
-            rc = vg_wire_flush (w);
-    }
-    if (rc >= 0)
-        rc = vg_wire_finish (w, cfg.end_ms);
+    rc = vg_wire_write_sim (w, sim, cfg.end_ms);
     vg_wire_destroy (&w);
     vg_sim_destroy (&sim);
     return rc < 0 ? rc : 0;

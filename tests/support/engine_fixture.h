@@ -54,6 +54,15 @@ vg_test_alerts_free (vg_test_alerts_t *c)
     memset (c, 0, sizeof *c);
 }
 
+/* Fail unless a and b hold the same records: as many, each rendered to the same JSON. */
+static inline void
+vg_test_alerts_assert_same (const vg_test_alerts_t *a, const vg_test_alerts_t *b)
+{
+    ck_assert_uint_eq (a->n, b->n);
+    for (size_t i = 0; i < a->n; i++)
+        ck_assert_str_eq (a->json[i], b->json[i]);
+}
+
 /* Records of rule with this activity (0: any). */
 static inline size_t
 vg_test_alerts_count (const vg_test_alerts_t *c, const char *rule, int activity)
@@ -102,6 +111,15 @@ vg_test_engine_open (vg_test_engine_t *f, const char *yaml, const char *name, co
     f->e = vg_engine_new (f->rules, cfg, vg_test_alerts_on_alert, &f->alerts);
     ck_assert_ptr_nonnull (f->e);
     return f->e;
+}
+
+/* The engine's counters now (vg_engine_stats by value). */
+static inline vg_engine_stats_t
+vg_test_engine_stats (const vg_engine_t *e)
+{
+    vg_engine_stats_t st;
+    vg_engine_stats (e, &st);
+    return st;
 }
 
 /* Destroy the engine (asserting destroy clears the pointer), the records and the rules. */

@@ -78,16 +78,51 @@ s_device (const char *spec, char *buf, size_t size)
     return (vg_device_t) { buf, vendor, "X1", "router", site, "1.0" };
 }
 
+/* A batcher for agent (zstd level `compression`, < 0 = off) that has announced device d; its
+ * sink in *sink.  Exits on allocation failure (a test tool). */
+static vg_batcher_t *
+s_batcher_open (const char *agent, const vg_device_t *d, int compression, vg_sink_t *sink)
+{
+    vg_batcher_cfg_t cfg = { .agent_id = agent, .max_samples = 1024, .max_events = 64, .max_series = 1024,
+                             .max_age_ms = 1000, .compression = compression };
+    vg_batcher_t *b = vg_batcher_new (&cfg);
+    if (!b) {
+        fprintf (stderr, "vgsend: out of memory\n");
+        exit (1);
+    }
+    *sink = vg_batcher_sink (b);
+    sink->device (sink->ctx, d);
+    return b;
+}
+
+/* Flush batcher *b_p as batch (epoch, seq) built at now into the file out and destroy it.
+ * Returns 0, or 1 after a message naming what (the subcommand). */
+static int
+s_batcher_write (vg_batcher_t **b_p, uint64_t epoch, uint64_t seq, int64_t now, const char *out, const char *what)
+{
+    vg_buf_t buf = VG_BUF_INIT;
+    int rc = vg_batcher_flush (*b_p, epoch, seq, now, &buf);
+    vg_batcher_destroy (b_p);
+    FILE *f = rc > 0 ? fopen (out, "wb") : NULL;
+    int ok = f && fwrite (buf.data, 1, buf.len, f) == buf.len;
+    if (f && fclose (f) != 0)
+        ok = 0;
+    vg_buf_free (&buf);
+    if (!ok) {
+        fprintf (stderr, "%s failed\n", what);
+        return 1;
+    }
+    return 0;
+}
+
 static int
 s_make_batch (const char *agent, uint64_t epoch, uint64_t seq, const char *out, const char *device)
 {
-    vg_batcher_cfg_t cfg = { agent, 1024, 64, 1024, 1000, -1 };
-    vg_batcher_t *b = vg_batcher_new (&cfg);
-    vg_sink_t sink = vg_batcher_sink (b);
     char idbuf[256];
     vg_device_t d = s_device (device, idbuf, sizeof idbuf);
     device = d.id;
-    sink.device (sink.ctx, &d);
+    vg_sink_t sink;
+    vg_batcher_t *b = s_batcher_open (agent, &d, -1, &sink);
     int64_t now = vg_clock_now_ms ();
     for (int s = 0; s < 3; s++) {
         char path[64];
@@ -103,31 +138,18 @@ s_make_batch (const char *agent, uint64_t epoch, uint64_t seq, const char *out, 
             sink.sample (sink.ctx, &p);
         }
     }
-    vg_buf_t buf = VG_BUF_INIT;
-    int rc = vg_batcher_flush (b, epoch, seq, now, &buf);
-    FILE *f = fopen (out, "wb");
-    if (rc <= 0 || !f || fwrite (buf.data, 1, buf.len, f) != buf.len) {
-        fprintf (stderr, "make-batch failed\n");
-        return 1;
-    }
-    fclose (f);
-    vg_buf_free (&buf);
-    vg_batcher_destroy (&b);
-    return 0;
+    return s_batcher_write (&b, epoch, seq, now, out, "make-batch");
 }
 
 static int
 s_make_events (const char *agent, uint64_t epoch, uint64_t seq, const char *out, const char *device, int nev,
                char **evs)
 {
-    vg_batcher_cfg_t cfg = { .agent_id = agent, .max_samples = 1024, .max_events = 64, .max_series = 1024,
-                             .max_age_ms = 1000 };
-    vg_batcher_t *b = vg_batcher_new (&cfg);
-    vg_sink_t sink = vg_batcher_sink (b);
     char idbuf[256];
     vg_device_t d = s_device (device, idbuf, sizeof idbuf);
     device = d.id;
-    sink.device (sink.ctx, &d);
+    vg_sink_t sink;
+    vg_batcher_t *b = s_batcher_open (agent, &d, 0, &sink);
     for (int i = 0; i < nev; i++) {
         char spec[1024];
         snprintf (spec, sizeof spec, "%s", evs[i]);
@@ -158,17 +180,7 @@ s_make_events (const char *agent, uint64_t epoch, uint64_t seq, const char *out,
             return 1;
         }
     }
-    vg_buf_t buf = VG_BUF_INIT;
-    int rc = vg_batcher_flush (b, epoch, seq, vg_clock_now_ms (), &buf);
-    FILE *f = fopen (out, "wb");
-    if (rc <= 0 || !f || fwrite (buf.data, 1, buf.len, f) != buf.len) {
-        fprintf (stderr, "make-events failed\n");
-        return 1;
-    }
-    fclose (f);
-    vg_buf_free (&buf);
-    vg_batcher_destroy (&b);
-    return 0;
+    return s_batcher_write (&b, epoch, seq, vg_clock_now_ms (), out, "make-events");
 }
 
 /* CURVE from the environment (see the header); 0 when set up or not asked for, else -1. */
