@@ -99,7 +99,7 @@ static const vg_metric_t s_kafka[] = {
     S_KAF ("vigil_kafka_latency_seconds_max", "gauge", NULL, NULL, latency_max_us, VG_METRIC_U64_US),
 };
 
-#define S_FLT(fam, type, labels, field) { fam, type, labels, NULL, offsetof (vg_fleet_stats_t, field), VG_METRIC_U64 }
+#define S_FLT(fam, type, labels, field) VG_METRIC_ROW (vg_fleet_stats_t, fam, type, labels, NULL, field, VG_METRIC_U64)
 
 static const vg_metric_t s_fleet[] = {
     S_FLT ("vigil_fleet_messages_total", "counter", "result=\"applied\"", messages),
@@ -120,7 +120,7 @@ static const vg_metric_t s_fleet[] = {
 size_t
 vg_metrics_fleet (vg_metric_out_t *out, const vg_fleet_stats_t *st)
 {
-    vg_metrics_render (out, s_fleet, S_N (s_fleet), st);
+    vg_metrics_render (out, s_fleet, VG_METRICS_N (s_fleet), st);
     return out->len;
 }
 
