@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "detectors/engine.h"
+#include "detectors/kpi_stage.h"
 #include "common/err.h"
 #include "common/file_read.h"
 #include "common/hash.h"
@@ -26,8 +27,6 @@
 #define MAX_ALERTS 1000000
 #define KPI_CAP (1u << 17)
 #define MIN_MS_CLI 60000LL
-#define MIN_KPI_ATTEMPTS 1
-#define KPI_ROP_MS 900000LL /* 15-minute result output period */
 
 /* A Create record kept for scoring. */
 typedef struct {
@@ -40,16 +39,6 @@ typedef struct {
     int match;            /* 0 unmatched, 1 true positive, 2 benign look-alike */
 } s_alert_t;
 
-/* Derived success-ratio KPI of one entity (device + labels): the PM/KPI stage. */
-typedef struct {
-    uint64_t id;          /* series id of the KPI; 0 = empty */
-    double att, succ;     /* previous totals */
-    double datt;          /* attempts delta of the current timestamp */
-    double patt, psucc;   /* pooled deltas of the current ROP */
-    int64_t att_ts, rop;  /* rop: index of the ROP being pooled */
-    uint8_t has_att, has_succ, declared, pad;
-} s_kpi_t;
-
 typedef struct {
     vg_engine_t *eng;
     const vg_device_t **devs;
@@ -57,19 +46,10 @@ typedef struct {
     s_alert_t *alerts;
     size_t nalerts, capalerts;
     uint64_t info, suppressed, dropped_alerts, declared, kpi_samples, kpi_full, errors;
-    s_kpi_t *kpi;
+    vg_kpi_stage_t *kpi;
     FILE *alerts_out;
     char line[4096];
 } s_eval_t;
-
-static const struct {
-    const char *succ, *att, *kpi;
-} s_kpis[] = {
-    { "RRC.ConnEstabSucc", "RRC.ConnEstabAtt", "kpi/rrc_success_ratio" },
-    { "MM.HoExeInterSucc", "MM.HoExeInterReq", "kpi/ho_success_ratio" },
-    { "RM.RegInitSucc", "RM.RegInitReq", "kpi/reg_success_ratio" },
-    { "SM.PduSessionCreationSucc", "SM.PduSessionCreationReq", "kpi/pdu_success_ratio" },
-};
 
 static void
 s_help (FILE *f)
@@ -131,55 +111,28 @@ s_feed (s_eval_t *ev, uint64_t id, const vg_point_t *p, const char *path, vg_kin
                                  : vg_engine_sample (ev->eng, id, p->ts_ms, v);
 }
 
-/* The KPI stage: per-interval success ratio of a success/attempt counter pair. */
+/* The KPI stage (detectors/kpi_stage.h): per-ROP success ratios of counter pairs, fed as
+ * kpi/... series, declared on first sight like any other. */
 static void
 s_kpi (s_eval_t *ev, const vg_point_t *p)
 {
-    for (size_t k = 0; k < sizeof s_kpis / sizeof s_kpis[0]; k++) {
-        int succ = strcmp (p->path, s_kpis[k].succ) == 0;
-        if (!succ && strcmp (p->path, s_kpis[k].att) != 0)
-            continue;
-        uint64_t id = vg_series_id (p->device, s_kpis[k].kpi, p->labels, p->nlabels);
-        size_t i = (size_t) (vg_hash_mix64 (id) & (KPI_CAP - 1)), n = 0;
-        while (ev->kpi[i].id && ev->kpi[i].id != id && n++ < KPI_CAP)
-            i = (i + 1) & (KPI_CAP - 1);
-        if (n >= KPI_CAP) {
-            ev->kpi_full++;
-            return;
-        }
-        s_kpi_t *q = &ev->kpi[i];
-        q->id = id;
-        if (!succ) {
-            q->datt = q->has_att && p->value >= q->att ? p->value - q->att : -1;
-            q->att = p->value;
-            q->att_ts = p->ts_ms;
-            q->has_att = 1;
-            return;
-        }
-        double ds = q->has_succ && p->value >= q->succ ? p->value - q->succ : -1;
-        q->succ = p->value;
-        q->has_succ = 1;
-        if (q->att_ts != p->ts_ms || ds < 0 || q->datt < 0 || ds > q->datt)
-            return; /* first sample, counter reset or inconsistent pair: skip the interval */
-        q->patt += q->datt;
-        q->psucc += ds;
-        /* One KPI per ROP: emitted by the first sample of a new ROP (what a PM/KPI stage
-         * produces; per-interval ratios of a quiet cell would have gaps at night). */
-        int64_t rop = p->ts_ms / KPI_ROP_MS;
-        if (rop == q->rop)
-            return;
-        q->rop = rop;
-        if (q->patt >= MIN_KPI_ATTEMPTS) {
-            vg_point_t kp = *p;
-            kp.path = s_kpis[k].kpi;
-            kp.kind = VG_KIND_GAUGE;
-            if (s_feed (ev, id, &kp, kp.path, VG_KIND_GAUGE, q->psucc / q->patt) < 0)
-                ev->errors++;
-            ev->kpi_samples++;
-        }
-        q->patt = q->psucc = 0;
+    int succ;
+    const char *kpath = vg_kpi_stage_path (p->path, &succ);
+    if (!kpath)
         return;
-    }
+    uint64_t id = vg_series_id (p->device, kpath, p->labels, p->nlabels);
+    double r;
+    int rc = vg_kpi_stage_sample (ev->kpi, id, succ, p->ts_ms, p->value, &r);
+    if (rc == -VG_EFULL)
+        ev->kpi_full++;
+    if (rc != 1)
+        return;
+    vg_point_t kp = *p;
+    kp.path = kpath;
+    kp.kind = VG_KIND_GAUGE;
+    if (s_feed (ev, id, &kp, kp.path, VG_KIND_GAUGE, r) < 0)
+        ev->errors++;
+    ev->kpi_samples++;
 }
 
 static int
@@ -189,7 +142,7 @@ s_on_sample (void *ctx, const vg_point_t *p)
     uint64_t id = p->series_hint ? p->series_hint : vg_series_id (p->device, p->path, p->labels, p->nlabels);
     if (s_feed (ev, id, p, p->path, p->kind, p->value) < 0)
         ev->errors++;
-    if (p->kind == VG_KIND_COUNTER && (p->path[0] == 'R' || p->path[0] == 'M' || p->path[0] == 'S'))
+    if (p->kind == VG_KIND_COUNTER)
         s_kpi (ev, p);
     return 0;
 }
@@ -462,7 +415,7 @@ vg_cmd_eval (int argc, char **argv)
     }
     s_eval_t ev;
     memset (&ev, 0, sizeof ev);
-    ev.kpi = calloc (KPI_CAP, sizeof *ev.kpi);
+    ev.kpi = vg_kpi_stage_new (KPI_CAP);
     ev.eng = vg_engine_new (rules, NULL, s_on_alert, &ev);
     int status = 1;
     if (!ev.kpi || !ev.eng)
@@ -642,7 +595,7 @@ done:
     if (ev.alerts_out)
         fclose (ev.alerts_out);
     vg_engine_destroy (&ev.eng);
-    free (ev.kpi);
+    vg_kpi_stage_destroy (&ev.kpi);
     free (ev.alerts);
     free (ev.devs);
     vg_sim_destroy (&sim);

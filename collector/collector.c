@@ -10,15 +10,18 @@
 
 #include "collector/alerter.h"
 #include "collector/detect_stage.h"
+#include "collector/fleet_publish.h"
 #include "collector/ingest.h"
 #include "collector/metrics.h"
 #include "common/metrics_http.h"
 #include "collector/server.h"
 #include "common/curve_mode.h"
 #include "common/err.h"
+#include "common/file_read.h"
 #include "common/log.h"
 #include "common/private_file.h"
 #include "common/version.h"
+#include "detectors/rules.h"
 #include "store/store.h"
 
 struct vg_collector {
@@ -31,6 +34,9 @@ struct vg_collector {
     vg_metrics_http_t *http;
     vg_detect_stage_t *detect;
     vg_alerter_t *alerter;
+    vg_fleet_pub_t *fleet;       /* fleet.publish.topic set */
+    vg_rules_t *fleet_rules;     /* the rules the publisher reads X01's sources from */
+    vg_alerter_prop_t *props;    /* kafka.properties as the Kafka clients take them */
     size_t nacl;                 /* entries of acl and keys */
     /* reload (vg_collector_on_hup) */
     volatile sig_atomic_t *hup;
@@ -42,26 +48,46 @@ struct vg_collector {
 };
 
 /* Detect-stage hooks (stage thread): the outbox record joins the alert's write batch, the
- * alert is produced after the commit, and delivery reports are served on every turn. */
+ * alert is produced after the commit, and delivery reports are served on every turn; the
+ * fleet publisher keeps the findings fleet rules count and publishes them after the commit. */
 static void
-s_kafka_on_alert (void *ctx, const vg_alert_t *alert, vg_store_txn_t *txn)
+s_on_alert (void *ctx, const vg_alert_t *alert, vg_store_txn_t *txn)
 {
-    vg_alerter_stage (ctx, alert, txn); /* failures are counted (not_staged) */
+    vg_collector_t *c = ctx;
+    if (c->alerter)
+        vg_alerter_stage (c->alerter, alert, txn); /* failures are counted (not_staged) */
+    if (c->fleet)
+        vg_fleet_pub_alert (c->fleet, alert);
 }
 
 static void
-s_kafka_on_committed (void *ctx)
+s_on_committed (void *ctx)
 {
-    vg_alerter_committed (ctx, true);
+    vg_collector_t *c = ctx;
+    if (c->alerter)
+        vg_alerter_committed (c->alerter, true);
+    if (c->fleet)
+        vg_fleet_pub_flush (c->fleet);
 }
 
 static void
-s_kafka_poll (void *ctx)
+s_on_poll (void *ctx)
 {
+    vg_collector_t *c = ctx;
     /* The stage commits before every poll turn and calls on_committed only on success, so
      * records still staged here belong to a batch whose commit failed: forget them. */
-    vg_alerter_committed (ctx, false);
-    vg_alerter_poll (ctx, 0);
+    if (c->alerter) {
+        vg_alerter_committed (c->alerter, false);
+        vg_alerter_poll (c->alerter, 0);
+    }
+    if (c->fleet)
+        vg_fleet_pub_poll (c->fleet);
+}
+
+static void
+s_on_batch (void *ctx, const Vigil__Batch *b)
+{
+    vg_fleet_pub_batch (ctx, b);
 }
 
 /* The ingest ACL and the CURVE allow list of cfg's agents (arrays of cfg->nagents); an
@@ -225,6 +251,15 @@ s_tick (void *ctx)
     s_publish_metrics (c);
 }
 
+vg_alerter_prop_t *
+vg_collector_kafka_props (const vg_collector_cfg_t *cfg)
+{
+    vg_alerter_prop_t *props = calloc (cfg->nkafka_props ? cfg->nkafka_props : 1, sizeof *props);
+    for (size_t i = 0; props && i < cfg->nkafka_props; i++)
+        props[i] = (vg_alerter_prop_t){ cfg->kafka_props[i].key, cfg->kafka_props[i].value };
+    return props;
+}
+
 void
 vg_collector_on_hup (vg_collector_t *c, volatile sig_atomic_t *hup, vg_collector_load_fn load, void *ctx)
 {
@@ -239,28 +274,17 @@ static int
 s_start_alerter (vg_collector_t *c, char *err, size_t errlen)
 {
     const vg_collector_cfg_t *cfg = c->cfg;
-    vg_alerter_prop_t *props = calloc (cfg->nkafka_props ? cfg->nkafka_props : 1, sizeof *props);
-    if (!props) {
-        snprintf (err, errlen, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < cfg->nkafka_props; i++)
-        props[i] = (vg_alerter_prop_t){ cfg->kafka_props[i].key, cfg->kafka_props[i].value };
     vg_alerter_cfg_t kc = { .brokers = cfg->kafka_brokers,
                             .topic = cfg->kafka_topic,
                             .format = cfg->kafka_format,
-                            .props = props,
+                            .props = c->props,
                             .nprops = cfg->nkafka_props,
                             .max_inflight = (size_t) cfg->kafka_max_inflight,
                             .flush_ms = cfg->kafka_flush_ms,
                             .ocsf = { .product_version = VG_VERSION, .collector_id = cfg->id, .store_path = cfg->store_path } };
     c->alerter = vg_alerter_new (&kc, c->store, err, errlen);
-    free (props);
     if (!c->alerter)
         return -1;
-    vg_detect_stage_on_alert (c->detect, s_kafka_on_alert, c->alerter);
-    vg_detect_stage_on_committed (c->detect, s_kafka_on_committed, c->alerter);
-    vg_detect_stage_poll_hook (c->detect, s_kafka_poll, c->alerter);
     vg_detect_stage_poll_fd (c->detect, vg_alerter_fd (c->alerter));
     vg_log (VG_LOG_INFO, "collector", "alerts to Kafka: topic %s, brokers %s", cfg->kafka_topic, cfg->kafka_brokers);
     return 0;
@@ -281,6 +305,34 @@ s_detect_backlog (void *ctx)
     return c->backlog_why;
 }
 
+/* The fleet publisher (fleet.publish.topic), hooked into the detect stage. */
+static int
+s_start_fleet_pub (vg_collector_t *c, char *err, size_t errlen)
+{
+    const vg_collector_cfg_t *cfg = c->cfg;
+    vg_buf_t text = VG_BUF_INIT;
+    int rc = vg_file_read (cfg->detect_rules, 4u << 20, &text);
+    if (rc == 0)
+        rc = vg_rules_parse ((const char *) text.data, text.len, cfg->detect_rules, &c->fleet_rules, err, errlen);
+    else
+        snprintf (err, errlen, "rules %s: %s", cfg->detect_rules, vg_strerror (rc));
+    vg_buf_free (&text);
+    if (rc < 0)
+        return -1;
+    vg_fleet_pub_cfg_t pc = { .brokers = cfg->fleet_brokers,
+                              .topic = cfg->fleet_publish_topic,
+                              .partitions = (int) cfg->fleet_partitions,
+                              .props = c->props,
+                              .nprops = cfg->nkafka_props,
+                              .collector_id = cfg->id,
+                              .rules = c->fleet_rules };
+    c->fleet = vg_fleet_pub_new (&pc, err, errlen);
+    if (!c->fleet)
+        return -1;
+    vg_detect_stage_on_batch (c->detect, s_on_batch, c->fleet);
+    return 0;
+}
+
 /* The detect stage (and the alerter when Kafka is on), started and fed by the server. */
 static int
 s_start_detect (vg_collector_t *c, const vg_ingest_cfg_t *ic, char *err, size_t errlen)
@@ -299,6 +351,13 @@ s_start_detect (vg_collector_t *c, const vg_ingest_cfg_t *ic, char *err, size_t 
         return -1;
     if (cfg->kafka_enabled && s_start_alerter (c, err, errlen) < 0)
         return -1;
+    if (cfg->fleet_publish_topic[0] && s_start_fleet_pub (c, err, errlen) < 0)
+        return -1;
+    if (c->alerter || c->fleet) {
+        vg_detect_stage_on_alert (c->detect, s_on_alert, c);
+        vg_detect_stage_on_committed (c->detect, s_on_committed, c);
+        vg_detect_stage_poll_hook (c->detect, s_on_poll, c);
+    }
     if (vg_detect_stage_start (c->detect) < 0) {
         snprintf (err, errlen, "cannot start the detect stage");
         return -1;
@@ -336,7 +395,8 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
     c->cfg = cfg;
     c->acl = calloc (cfg->nagents ? cfg->nagents : 1, sizeof *c->acl);
     c->keys = calloc (cfg->nagents ? cfg->nagents : 1, sizeof *c->keys);
-    if (!c->acl || !c->keys) {
+    c->props = vg_collector_kafka_props (cfg);
+    if (!c->acl || !c->keys || !c->props) {
         snprintf (err, errlen, "out of memory");
         goto fail;
     }
@@ -408,6 +468,8 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
         goto fail;
     if (cfg->kafka_enabled && !cfg->detect_enabled)
         vg_log (VG_LOG_WARN, "collector", "kafka.enabled has no effect without detect.enabled (no alerts to send)");
+    if (cfg->fleet_publish_topic[0] && !cfg->detect_enabled)
+        vg_log (VG_LOG_WARN, "collector", "fleet.publish.topic has no effect without detect.enabled");
     vg_server_on_tick (c->server, s_tick, c);
     s_publish_metrics (c);
     return c;
@@ -441,6 +503,9 @@ vg_collector_destroy (vg_collector_t **self_p)
         return;
     vg_detect_stage_destroy (&c->detect);
     vg_alerter_destroy (&c->alerter); /* after the stage thread: flushes for kafka.flush_timeout */
+    vg_fleet_pub_destroy (&c->fleet);
+    vg_rules_destroy (&c->fleet_rules);
+    free (c->props);
     vg_metrics_http_destroy (&c->http);
     vg_server_destroy (&c->server);
     vg_ingest_destroy (&c->ingest);

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "collector/alerter.h"
 #include "collector/collector_cfg.h"
 
 typedef struct vg_collector vg_collector_t;
@@ -38,6 +39,10 @@ typedef int (*vg_collector_load_fn) (void *ctx, vg_collector_cfg_t *out, char *e
  * applies them).  A configuration that does not load or check is refused with a logged
  * error and the agents in force stay.  Set before vg_collector_run; hup NULL = no reload. */
 void vg_collector_on_hup (vg_collector_t *c, volatile sig_atomic_t *hup, vg_collector_load_fn load, void *ctx);
+
+/* cfg's kafka.properties as the Kafka clients take them (strings borrowed from cfg); the
+ * caller frees the array.  NULL when out of memory. */
+vg_alerter_prop_t *vg_collector_kafka_props (const vg_collector_cfg_t *cfg);
 
 /* Stop and free everything; NULL-safe; sets *self_p to NULL. */
 void vg_collector_destroy (vg_collector_t **self_p);

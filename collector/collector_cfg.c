@@ -27,6 +27,7 @@ static const vg_cfg_opt_t s_kafka_prop_opts[] = {
 static const vg_cfg_table_t s_kafka_prop_table = VG_CFG_TABLE ("kafka property", s_kafka_prop_opts,
                                                                vg_kafka_prop_entry_t);
 static const char *const s_kafka_formats[] = { "json", "protobuf", NULL };
+static const char *const s_roles[] = { "site", "fleet", NULL };
 
 static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("collector.id", VG_CFG_STR, vg_collector_cfg_t, id, 0, 0, "collector", "collector id"),
@@ -124,6 +125,27 @@ static const vg_cfg_opt_t s_opts[] = {
                 "alerts handed to librdkafka and not yet acknowledged; beyond it they wait in the outbox"),
     VG_CFG_OPT ("kafka.flush_timeout", VG_CFG_DURATION, vg_collector_cfg_t, kafka_flush_ms, 0, 600000, "5s",
                 "at shutdown, wait this long for outstanding acknowledgements (the rest stays in the outbox)"),
+    VG_CFG_ENUM_OPT ("role", vg_collector_cfg_t, role, s_roles, "site",
+                     "site: receive from agents, store, detect; fleet: a member of the fleet consumer group "
+                     "(fleet.*; also --role fleet; docs/SCALING.md)"),
+    VG_CFG_OPT ("fleet.publish.topic", VG_CFG_STR, vg_collector_cfg_t, fleet_publish_topic, 0, 249, "",
+                "site role: publish inventory, KPI counters and the findings fleet rules count to this topic "
+                "(\"\" = off; needs detect.enabled)"),
+    VG_CFG_OPT ("fleet.brokers", VG_CFG_STR, vg_collector_cfg_t, fleet_brokers, 0, 0, "127.0.0.1:9092",
+                "bootstrap.servers of the fleet topics (kafka.properties apply too)"),
+    VG_CFG_OPT ("fleet.topic", VG_CFG_STR, vg_collector_cfg_t, fleet_topic, 0, 249, "vigil.fleet.v1",
+                "fleet role: the topic consumed (the site collectors' fleet.publish.topic)"),
+    VG_CFG_OPT ("fleet.partitions", VG_CFG_UINT, vg_collector_cfg_t, fleet_partitions, 1, 4096, "6",
+                "partitions of the fleet topic when it is created (at most this many fleet instances share the work)"),
+    VG_CFG_OPT ("fleet.group", VG_CFG_STR, vg_collector_cfg_t, fleet_group, 0, 200, "vigil-fleet",
+                "fleet role: consumer group id (and prefix of the transactional ids)"),
+    VG_CFG_OPT ("fleet.state_topic", VG_CFG_STR, vg_collector_cfg_t, fleet_state_topic, 0, 249, "vigil.fleet.state.v1",
+                "fleet role: compacted topic of the per-partition fleet state, committed with the alerts and offsets"),
+    VG_CFG_OPT ("fleet.commit_every", VG_CFG_DURATION, vg_collector_cfg_t, fleet_commit_every_ms, 50, 60000, "1s",
+                "fleet role: one transaction (alerts + state + offsets) per partition this often; alerts are "
+                "visible to read_committed consumers after it"),
+    VG_CFG_OPT ("fleet.session_timeout", VG_CFG_DURATION, vg_collector_cfg_t, fleet_session_timeout_ms, 6000, 300000,
+                "10s", "fleet role: a member silent this long leaves the group and its partitions move"),
 };
 
 const vg_cfg_table_t vg_collector_cfg_table = VG_CFG_TABLE ("vigil-collector", s_opts, vg_collector_cfg_t);

@@ -67,7 +67,18 @@ typedef struct {
     size_t nkafka_props;
     uint64_t kafka_max_inflight;
     int64_t kafka_flush_ms;
+    int role;              /* VG_ROLE_SITE or VG_ROLE_FLEET */
+    char *fleet_publish_topic; /* site role: publish fleet inputs here ("" = off) */
+    char *fleet_brokers;
+    char *fleet_topic;     /* fleet role: the topic consumed */
+    uint64_t fleet_partitions;
+    char *fleet_group;
+    char *fleet_state_topic;
+    int64_t fleet_commit_every_ms;
+    int64_t fleet_session_timeout_ms;
 } vg_collector_cfg_t;
+
+enum { VG_ROLE_SITE = 0, VG_ROLE_FLEET = 1 };
 
 extern const vg_cfg_table_t vg_collector_cfg_table;
 

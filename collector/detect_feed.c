@@ -70,6 +70,8 @@ struct vg_detect_feed {
     const char *source_of;   /* the batch string source[] was made from (NULL = none) */
     vg_ratelimit_t rl;       /* undecodable batches */
     vg_ratelimit_t rl_late;  /* late samples */
+    vg_detect_batch_fn batch_fn;
+    void *batch_ctx;
 };
 
 
@@ -497,6 +499,8 @@ vg_detect_feed_batch_view (vg_detect_feed_t *f, const uint8_t *p, size_t len, co
         vg_engine_tick (f->engine, f->event_time);
         f->last_tick = f->event_time;
     }
+    if (f->batch_fn)
+        f->batch_fn (f->batch_ctx, b);
     if (dv != small)
         free (dv);
     f->st.batches++;
@@ -508,6 +512,13 @@ vg_detect_feed_device (vg_detect_feed_t *f, const vg_device_t *in)
 {
     const s_dev_t *d = s_dev_note (f, in);
     return d ? &d->view : NULL;
+}
+
+void
+vg_detect_feed_on_batch (vg_detect_feed_t *f, vg_detect_batch_fn fn, void *ctx)
+{
+    f->batch_fn = fn;
+    f->batch_ctx = ctx;
 }
 
 const vg_device_t *

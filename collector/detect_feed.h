@@ -15,6 +15,7 @@
 
 #include "common/model.h"
 #include "detectors/engine.h"
+#include "proto/vigil.pb-c.h"
 
 typedef struct {
     int64_t tick_ms;          /* tick the engine whenever event time advanced this much (> 0) */
@@ -52,6 +53,12 @@ int vg_detect_feed_batch (vg_detect_feed_t *f, const uint8_t *batch, size_t len,
  * counts) is ignored and the batch decoded as without one.  Same results either way. */
 int vg_detect_feed_batch_view (vg_detect_feed_t *f, const uint8_t *batch, size_t len, const uint8_t *view,
                                size_t view_len, int64_t now_ms);
+
+/* Called with every batch the feed decoded and validated (proto/batch.h), after its samples
+ * and events were fed; b is valid during the call only. */
+typedef void (*vg_detect_batch_fn) (void *ctx, const Vigil__Batch *b);
+/* Set (fn NULL: remove) the batch hook. */
+void vg_detect_feed_on_batch (vg_detect_feed_t *f, vg_detect_batch_fn fn, void *ctx);
 
 /* Remember a device (new or changed inventory) and tell the engine.  Returns the kept view
  * (valid until the next change of that device or the feed's destruction), or NULL when the

@@ -796,6 +796,12 @@ vg_detect_stage_poll_fd (vg_detect_stage_t *st, int fd)
 }
 
 void
+vg_detect_stage_on_batch (vg_detect_stage_t *st, vg_detect_batch_fn fn, void *ctx)
+{
+    vg_detect_feed_on_batch (st->feed, fn, ctx);
+}
+
+void
 vg_detect_stage_poll_hook (vg_detect_stage_t *st, vg_detect_poll_fn fn, void *ctx)
 {
     st->poll_fn = fn;

@@ -24,6 +24,8 @@
 
 #include "detectors/alert.h"
 #include "collector/server.h"
+
+#include "collector/detect_feed.h"
 #include "detectors/engine.h"
 #include "store/store.h"
 
@@ -85,6 +87,9 @@ void vg_detect_stage_destroy (vg_detect_stage_t **self_p);
 void vg_detect_stage_on_alert (vg_detect_stage_t *st, vg_detect_alert_hook fn, void *ctx);
 void vg_detect_stage_on_committed (vg_detect_stage_t *st, vg_detect_commit_hook fn, void *ctx);
 void vg_detect_stage_poll_hook (vg_detect_stage_t *st, vg_detect_poll_fn fn, void *ctx);
+/* Called in the stage thread with every batch fed to the engine (validated; valid during the
+ * call): what a fleet publisher forwards (collector/fleet_publish.h). */
+void vg_detect_stage_on_batch (vg_detect_stage_t *st, vg_detect_batch_fn fn, void *ctx);
 /* Also wake the stage (and so run the poll hook) when fd becomes readable, e.g. the Kafka
  * producer's delivery-report queue; -1 = none.  Set before vg_detect_stage_start. */
 void vg_detect_stage_poll_fd (vg_detect_stage_t *st, int fd);

@@ -142,6 +142,31 @@ s_render_agents (vg_metric_out_t *out, const vg_agent_limits_t *al)
     free (labels);
 }
 
+#define S_FLT(fam, type, labels, field) VG_METRIC_ROW (vg_fleet_stats_t, fam, type, labels, NULL, field, VG_METRIC_U64)
+
+static const vg_metric_t s_fleet[] = {
+    S_FLT ("vigil_fleet_messages_total", "counter", "result=\"applied\"", messages),
+    S_FLT ("vigil_fleet_messages_total", "counter", "result=\"bad\"", bad_messages),
+    S_FLT ("vigil_fleet_inputs_total", "counter", "kind=\"counter_sample\"", samples),
+    S_FLT ("vigil_fleet_inputs_total", "counter", "kind=\"kpi\"", kpis),
+    S_FLT ("vigil_fleet_inputs_total", "counter", "kind=\"finding\"", findings),
+    S_FLT ("vigil_fleet_alerts_total", "counter", NULL, alerts),
+    S_FLT ("vigil_fleet_transactions_total", "counter", "result=\"committed\"", commits),
+    S_FLT ("vigil_fleet_transactions_total", "counter", "result=\"aborted\"", aborts),
+    S_FLT ("vigil_fleet_partition_changes_total", "counter", "kind=\"assigned\"", assigned),
+    S_FLT ("vigil_fleet_partition_changes_total", "counter", "kind=\"revoked\"", revoked),
+    S_FLT ("vigil_fleet_partition_changes_total", "counter", "kind=\"restored\"", restored),
+    S_FLT ("vigil_fleet_partitions", "gauge", NULL, partitions),
+    S_FLT ("vigil_fleet_state_bytes_max", "gauge", NULL, state_bytes),
+};
+
+size_t
+vg_metrics_fleet (vg_metric_out_t *out, const vg_fleet_stats_t *st)
+{
+    vg_metrics_render (out, s_fleet, VG_METRICS_N (s_fleet), st);
+    return out->len;
+}
+
 size_t
 vg_metrics_collector (vg_metric_out_t *out, const vg_metrics_core_t *core, const vg_detect_stage_stats_t *detect,
                       const vg_alerter_stats_t *kafka)

@@ -9,6 +9,7 @@
 #include "collector/agent_limits.h"
 #include "collector/alerter.h"
 #include "collector/detect_stage.h"
+#include "collector/fleet_consume.h"
 #include "collector/ingest.h"
 #include "collector/server.h"
 #include "common/metrics_text.h"
@@ -27,5 +28,8 @@ typedef struct {
  * (either may be NULL).  Returns the text length (out->buf is NUL-terminated). */
 size_t vg_metrics_collector (vg_metric_out_t *out, const vg_metrics_core_t *core,
                              const vg_detect_stage_stats_t *detect, const vg_alerter_stats_t *kafka);
+
+/* A fleet instance's exposition (vigil-collector --role fleet).  Returns the text length. */
+size_t vg_metrics_fleet (vg_metric_out_t *out, const vg_fleet_stats_t *st);
 
 #endif

@@ -101,6 +101,11 @@ int vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *ref, int64_t t
 int vg_engine_state (vg_engine_t *e, uint64_t series_id, int64_t ts_ms, const char *state);
 /* One event; dev describes ev->device (required: dev->id). Returns 0 or -VG_EINVAL. */
 int vg_engine_event (vg_engine_t *e, const vg_event_t *ev, const vg_device_t *dev);
+/* A finding made elsewhere (a site collector's Create record, carried to the fleet tier) fed
+ * to the fleet detectors (on_alert: X01) as if this engine had made it.  a->device must be
+ * declared (vg_engine_device) and a->vendor, a->detector, a->rule_id and a->time_ms set; the
+ * rest is not read.  Returns 0, -VG_ENOTFOUND (device not declared) or -VG_EINVAL. */
+int vg_engine_finding (vg_engine_t *e, const vg_alert_t *a);
 /* Advance event time to now_ms: hold-downs, periodic updates, bucket closing of device-less
  * (fleet) detectors; with cfg.tick_ms == 0 also silence and every detector tick, with all
  * sources moved to now_ms.  now_ms earlier than the engine's time is ignored.  Returns 0. */

@@ -409,6 +409,17 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a)
     e->in_fleet = 0;
 }
 
+int
+vg_engine_finding (vg_engine_t *e, const vg_alert_t *a)
+{
+    if (!a || !a->device[0] || !a->detector || !a->rule_id || !a->vendor || !a->vendor[0] || e->in_fleet)
+        return -VG_EINVAL;
+    if (!vg_engine__dev_find (e, a->device))
+        return -VG_ENOTFOUND;
+    s_fleet (e, a);
+    return 0;
+}
+
 /* Open, refresh or close the engine-made episode *slot (device silence or source outage)
  * with verdict v at time now. */
 void

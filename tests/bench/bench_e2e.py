@@ -23,8 +23,11 @@ pipeline and stay comparable with the earlier ones in docs/PERFORMANCE.md; --cur
 the default (authenticated, encrypted) link, keys made with `vigil keygen`.
 
 usage: bench_e2e.py --bin build/bin [--sites 100] [--days 2] [--interval 60s] [--sync true] [--bucket 2h]
-                    [--detect [--rules detectors/rules.yaml]] [--curve] [--agents N]
+                    [--detect [--rules detectors/rules.yaml] [--fleet-publish BROKERS]] [--curve] [--agents N]
                     [--scale 10,100,1000 [--no-detect-scale]] [--batch-max-samples N]
+
+--fleet-publish also publishes the fleet tier's inputs to topic bench.fleet on BROKERS
+(docs/SCALING.md) and reports what was published (the collector's stop line).
 """
 import argparse
 import json
@@ -180,6 +183,7 @@ def main():
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--bucket", help="the store's time bucket (store.bucket, e.g. 24h; default the collector's)")
     ap.add_argument("--detect", action="store_true", help="run the detect stage; wait until it is fed everything")
+    ap.add_argument("--fleet-publish", default="", help="with --detect: publish fleet inputs to these brokers")
     ap.add_argument("--curve", action="store_true", help="CURVE on the link (default: curve.insecure, raw pipeline)")
     ap.add_argument("--rules", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                                     "detectors", "rules.yaml"))
@@ -217,6 +221,8 @@ def run(a):
             f.write(f"  - id: {agent_id(a, i)}\n{akey}")
         if a.detect:
             f.write(f"detect:\n  enabled: true\n  rules: {os.path.abspath(a.rules)}\n")
+            if a.fleet_publish:
+                f.write(f"fleet:\n  brokers: {a.fleet_publish}\n  publish:\n    topic: bench.fleet\n")
     acfgs = [agent_config(a, work, i, port, acurve, start_ms, end_ms) for i in range(a.agents)]
     clog = open(f"{work}/c.log", "w")
     col = subprocess.Popen([f"{a.bin}/vigil-collector", "-c", f"{work}/c.yaml"], stderr=clog, stdout=clog)
@@ -297,6 +303,11 @@ def run(a):
             "detect_seconds": det.get("vigil_detect_seconds_total"),
             "detect_alerts": int(det.get('vigil_detect_alerts_total{result="stored"}', 0)),
         })
+    pub = re.search(r"published (\d+) messages \((\d+) bytes\): (\d+) KPI samples, (\d+) devices, (\d+) findings",
+                    open(f"{work}/c.log").read())
+    if pub:
+        out["fleet_published"] = {"messages": int(pub[1]), "bytes": int(pub[2]), "kpi_samples": int(pub[3]),
+                                  "devices": int(pub[4]), "findings": int(pub[5])}
     if a.keep:
         print(f"kept {work}", file=sys.stderr)
     else:

@@ -17,7 +17,9 @@
  *   vgsend make-events AGENT EPOCH SEQ OUT DEV EVENT...
  *                                              write a batch of events of device DEV; EVENT is
  *                                              "TS_MS,TYPE[,KEY=VALUE...]", TYPE an event type
- *                                              name (config_change, login, reboot, ...)
+ *                                              name (config_change, login, reboot, ...);
+ *                                              DEV may be "ID|VENDOR|SITE" (default vendor
+ *                                              Acme, site lab)
  * Replies are printed as one line: "ack <status> <seq> <reason>", "welcome <seq>", or
  * "none" when nothing came back within 3 s.  With VGSEND_SERVER_KEY (the collector's Z85
  * public key) and VGSEND_SECRET_KEY_FILE (an agent's 0600 key file from vigil keygen) in the
@@ -76,10 +78,30 @@ s_reply (void *sock)
     return 0;
 }
 
-/* A batcher for agent (zstd level `compression`, < 0 = off) that has announced device; its
+/* The device of a DEV argument: "ID" or "ID|VENDOR|SITE" (default vendor Acme, site lab);
+ * its strings point into buf. */
+static vg_device_t
+s_device (const char *spec, char *buf, size_t size)
+{
+    char *vendor = "Acme", *site = "lab";
+    snprintf (buf, size, "%s", spec);
+    char *bar = strchr (buf, '|');
+    if (bar) {
+        *bar = '\0';
+        vendor = bar + 1;
+        bar = strchr (vendor, '|');
+        if (bar) {
+            *bar = '\0';
+            site = bar + 1;
+        }
+    }
+    return (vg_device_t) { buf, vendor, "X1", "router", site, "1.0" };
+}
+
+/* A batcher for agent (zstd level `compression`, < 0 = off) that has announced device d; its
  * sink in *sink.  Exits on allocation failure (a test tool). */
 static vg_batcher_t *
-s_batcher_open (const char *agent, const char *device, int compression, vg_sink_t *sink)
+s_batcher_open (const char *agent, const vg_device_t *d, int compression, vg_sink_t *sink)
 {
     vg_batcher_cfg_t cfg = { .agent_id = agent, .max_samples = 1024, .max_events = 64, .max_series = 1024,
                              .max_age_ms = 1000, .compression = compression };
@@ -89,8 +111,7 @@ s_batcher_open (const char *agent, const char *device, int compression, vg_sink_
         exit (1);
     }
     *sink = vg_batcher_sink (b);
-    vg_device_t d = { device, "Acme", "X1", "router", "lab", "1.0" };
-    sink->device (sink->ctx, &d);
+    sink->device (sink->ctx, d);
     return b;
 }
 
@@ -117,8 +138,11 @@ s_batcher_write (vg_batcher_t **b_p, uint64_t epoch, uint64_t seq, int64_t now, 
 static int
 s_make_batch (const char *agent, uint64_t epoch, uint64_t seq, const char *out, const char *device)
 {
+    char idbuf[256];
+    vg_device_t d = s_device (device, idbuf, sizeof idbuf);
+    device = d.id;
     vg_sink_t sink;
-    vg_batcher_t *b = s_batcher_open (agent, device, -1, &sink);
+    vg_batcher_t *b = s_batcher_open (agent, &d, -1, &sink);
     int64_t now = vg_clock_now_ms ();
     for (int s = 0; s < 3; s++) {
         char path[64];
@@ -141,8 +165,11 @@ static int
 s_make_events (const char *agent, uint64_t epoch, uint64_t seq, const char *out, const char *device, int nev,
                char **evs)
 {
+    char idbuf[256];
+    vg_device_t d = s_device (device, idbuf, sizeof idbuf);
+    device = d.id;
     vg_sink_t sink;
-    vg_batcher_t *b = s_batcher_open (agent, device, 0, &sink);
+    vg_batcher_t *b = s_batcher_open (agent, &d, 0, &sink);
     for (int i = 0; i < nev; i++) {
         char spec[1024];
         snprintf (spec, sizeof spec, "%s", evs[i]);

@@ -1,0 +1,440 @@
+/* fleet_publish.c - inventory, KPI counter series and counted findings to the fleet topic
+ * (fleet_publish.h).
+ * Invariant: a message holds one scope (its key); a series keeps its chunk bytes as
+ * received and the message its own compact string table; scratch arrays only grow. */
+#include "collector/fleet_publish.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/fleet_kafka.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "common/log.h"
+#include "common/u64map.h"
+#include "detectors/det_util.h"
+#include "detectors/kpi_stage.h"
+#include "proto/fleet.pb-c.h"
+
+#define S_NONE UINT32_MAX
+
+/* A counted finding waiting for its commit. */
+typedef struct {
+    char id[VG_MAX_ID_LEN], vendor[VG_MAX_ID_LEN], model[64], role[32], site[VG_MAX_ID_LEN], sw[64];
+    char rule[64], detector[32], uid[VG_ALERT_KEY_MAX + 24];
+    int64_t ts_ms;
+} s_finding_t;
+
+struct vg_fleet_pub {
+    rd_kafka_t *rk;
+    rd_kafka_topic_t *rkt;
+    char *collector_id;
+    char sources[512];       /* detector kinds the fleet rules count, comma-separated */
+    vg_u64map_t announced;   /* hash of a device's identity -> 1: inventory sent */
+    s_finding_t *fnd;
+    size_t nfnd, capfnd;
+    /* message scratch (grows, reused) */
+    uint32_t *smap, *dmap;   /* source string / device index -> message index */
+    size_t capsmap, capdmap;
+    char **strings;
+    Vigil__Device **devices;
+    Vigil__Series *series, **pseries;
+    uint32_t *labels;
+    Vigil__FleetFinding *findings, **pfindings;
+    size_t capstr, capdev, capser, capps, caplab, capf, cappf;
+    uint8_t *mark;           /* per source device: 1 = new inventory */
+    size_t capmark;
+    vg_buf_t packed;
+    vg_ratelimit_t rl;
+    vg_fleet_pub_stats_t st;
+};
+
+/* Grow *arr (elements of size es) to hold n. */
+static int
+s_grow (void *arr, size_t *cap, size_t n, size_t es)
+{
+    if (n <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < n)
+        nc *= 2;
+    void *np = realloc (*(void **) arr, nc * es);
+    if (!np)
+        return -VG_ENOMEM;
+    *(void **) arr = np;
+    *cap = nc;
+    return 0;
+}
+
+static void
+s_on_dr (rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void) rk;
+    vg_fleet_pub_t *p = opaque;
+    if (m->err) {
+        p->st.delivery_errors++;
+        vg_log_rl (&p->rl, VG_LOG_WARN, "fleet", "publish to the fleet topic failed: %s", rd_kafka_err2str (m->err));
+    } else
+        p->st.delivered++;
+}
+
+vg_fleet_pub_t *
+vg_fleet_pub_new (const vg_fleet_pub_cfg_t *cfg, char *err, size_t errlen)
+{
+    vg_fleet_pub_t *p = calloc (1, sizeof *p);
+    if (!p) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    p->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
+    p->collector_id = strdup (cfg->collector_id ? cfg->collector_id : "");
+    for (size_t i = 0; cfg->rules && i < cfg->rules->nrules; i++) {
+        const vg_rule_t *r = &cfg->rules->rules[i];
+        int k = r->ops->on_alert ? vg_rule_param_index (r, "sources") : -1;
+        size_t l = strlen (p->sources);
+        if (k >= 0 && r->ps[k][0] && l + strlen (r->ps[k]) + 2 < sizeof p->sources)
+            snprintf (p->sources + l, sizeof p->sources - l, "%s%s", l ? "," : "", r->ps[k]);
+    }
+    static const char *const defs[][2] = { { "enable.idempotence", "true" }, { "acks", "all" },
+                                           { "linger.ms", "5" },              { "client.id", "vigil-fleet-publish" },
+                                           { "compression.type", "lz4" },     { NULL, NULL } };
+    rd_kafka_conf_t *conf = vg_fleet_conf (defs, cfg->brokers, cfg->props, cfg->nprops, err, errlen);
+    if (!conf || !p->collector_id)
+        goto fail;
+    rd_kafka_conf_set_opaque (conf, p);
+    rd_kafka_conf_set_dr_msg_cb (conf, s_on_dr);
+    char e[512];
+    p->rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, e, sizeof e);
+    if (!p->rk) {
+        rd_kafka_conf_destroy (conf);
+        snprintf (err, errlen, "kafka producer: %s", e);
+        goto fail;
+    }
+    if (vg_fleet_topic_ensure (p->rk, cfg->topic, cfg->partitions, 0, 10000, err, errlen) < 0)
+        goto fail;
+    p->rkt = rd_kafka_topic_new (p->rk, cfg->topic, NULL);
+    if (!p->rkt) {
+        snprintf (err, errlen, "kafka topic '%s': %s", cfg->topic, rd_kafka_err2str (rd_kafka_last_error ()));
+        goto fail;
+    }
+    vg_log (VG_LOG_INFO, "fleet", "publishing to fleet topic %s: inventory, KPI counters and %s findings", cfg->topic,
+            p->sources[0] ? p->sources : "no");
+    return p;
+fail:
+    vg_fleet_pub_destroy (&p);
+    return NULL;
+}
+
+void
+vg_fleet_pub_destroy (vg_fleet_pub_t **self_p)
+{
+    vg_fleet_pub_t *p = self_p ? *self_p : NULL;
+    if (!p)
+        return;
+    if (p->rk) {
+        rd_kafka_flush (p->rk, 5000);
+        vg_log (VG_LOG_INFO, "fleet", "published %llu messages (%llu bytes): %llu KPI samples, %llu devices, %llu findings; "
+                "%llu delivery errors",
+                (unsigned long long) p->st.messages, (unsigned long long) p->st.bytes,
+                (unsigned long long) p->st.samples, (unsigned long long) p->st.devices,
+                (unsigned long long) p->st.findings, (unsigned long long) p->st.delivery_errors);
+    }
+    if (p->rkt)
+        rd_kafka_topic_destroy (p->rkt);
+    if (p->rk)
+        rd_kafka_destroy (p->rk);
+    vg_u64map_free (&p->announced);
+    free (p->fnd);
+    free (p->smap);
+    free (p->dmap);
+    free (p->strings);
+    free (p->devices);
+    free (p->series);
+    free (p->pseries);
+    free (p->labels);
+    free (p->findings);
+    free (p->pfindings);
+    free (p->mark);
+    vg_buf_free (&p->packed);
+    free (p->collector_id);
+    free (p);
+    *self_p = NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* One message */
+
+typedef struct {
+    Vigil__Batch b;
+    const char *const *src;  /* source string table, or NULL */
+    size_t nsrc;
+} s_msg_t;
+
+static void
+s_msg_begin (vg_fleet_pub_t *p, s_msg_t *m, const Vigil__Batch *src, size_t ndev)
+{
+    vigil__batch__init (&m->b);
+    m->b.agent_id = p->collector_id;
+    m->b.strings = p->strings;
+    m->b.devices = p->devices;
+    m->b.series = p->pseries;
+    p->strings[0] = "";
+    m->b.n_strings = 1;
+    m->src = src ? (const char *const *) src->strings : NULL;
+    m->nsrc = src ? src->n_strings : 0;
+    for (size_t i = 0; i < m->nsrc; i++)
+        p->smap[i] = S_NONE;
+    for (size_t i = 0; i < ndev; i++)
+        p->dmap[i] = S_NONE;
+}
+
+/* Index in the message of source string i. */
+static uint32_t
+s_msg_str (vg_fleet_pub_t *p, s_msg_t *m, uint32_t i)
+{
+    if (i == 0 || i >= m->nsrc)
+        return 0;
+    if (p->smap[i] == S_NONE) {
+        p->smap[i] = (uint32_t) m->b.n_strings;
+        p->strings[m->b.n_strings++] = (char *) m->src[i];
+    }
+    return p->smap[i];
+}
+
+static uint32_t
+s_msg_dev (vg_fleet_pub_t *p, s_msg_t *m, uint32_t i, Vigil__Device *d)
+{
+    if (p->dmap[i] == S_NONE) {
+        p->dmap[i] = (uint32_t) m->b.n_devices;
+        p->devices[m->b.n_devices++] = d;
+    }
+    return p->dmap[i];
+}
+
+/* Pack and produce one FleetBatch under key. */
+static void
+s_produce (vg_fleet_pub_t *p, s_msg_t *m, const char *kind, const char *scope, size_t nfindings)
+{
+    Vigil__FleetBatch fb = VIGIL__FLEET_BATCH__INIT;
+    fb.collector_id = p->collector_id;
+    fb.batch = &m->b;
+    fb.findings = p->pfindings;
+    fb.n_findings = nfindings;
+    size_t n = vigil__fleet_batch__get_packed_size (&fb);
+    vg_buf_reset (&p->packed);
+    if (vg_buf_reserve (&p->packed, n) < 0) {
+        p->st.produce_errors++;
+        return;
+    }
+    vigil__fleet_batch__pack (&fb, p->packed.data);
+    char key[VG_MAX_ID_LEN + 16];
+    int kl = snprintf (key, sizeof key, "%s/%s", kind, scope ? scope : "");
+    if (rd_kafka_produce (p->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, p->packed.data, n, key,
+                          (size_t) (kl < (int) sizeof key ? kl : (int) sizeof key - 1), NULL) < 0) {
+        p->st.produce_errors++;
+        vg_log_rl (&p->rl, VG_LOG_WARN, "fleet", "publish to the fleet topic refused: %s",
+                   rd_kafka_err2str (rd_kafka_last_error ()));
+        return;
+    }
+    p->st.messages++;
+    p->st.bytes += n;
+}
+
+static const char *
+s_or (const char *s)
+{
+    return s ? s : "";
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Batches: inventory and KPI counter series */
+
+static uint64_t
+s_dev_hash (const Vigil__Device *d)
+{
+    uint64_t h = vg_hash64 (s_or (d->id), strlen (s_or (d->id)), 0x11);
+    const char *f[] = { d->vendor, d->model, d->role, d->site, d->sw_version };
+    for (size_t i = 0; i < 5; i++)
+        h = vg_hash64 (s_or (f[i]), strlen (s_or (f[i])), h);
+    return h ? h : 1;
+}
+
+void
+vg_fleet_pub_batch (vg_fleet_pub_t *p, const Vigil__Batch *b)
+{
+    if (s_grow (&p->smap, &p->capsmap, b->n_strings + 1, sizeof *p->smap) < 0 ||
+        s_grow (&p->strings, &p->capstr, b->n_strings + 1, sizeof *p->strings) < 0 ||
+        s_grow (&p->dmap, &p->capdmap, b->n_devices + 1, sizeof *p->dmap) < 0 ||
+        s_grow (&p->devices, &p->capdev, b->n_devices + 1, sizeof *p->devices) < 0 ||
+        s_grow (&p->mark, &p->capmark, b->n_devices + 1, 1) < 0 ||
+        s_grow (&p->series, &p->capser, b->n_series + 1, sizeof *p->series) < 0 ||
+        s_grow (&p->pseries, &p->capps, b->n_series + 1, sizeof *p->pseries) < 0) {
+        p->st.produce_errors++;
+        return;
+    }
+    /* New or changed inventory: one message per vendor. */
+    size_t nnew = 0;
+    for (size_t i = 0; i < b->n_devices; i++) {
+        uint64_t h = s_dev_hash (b->devices[i]);
+        uint32_t v;
+        p->mark[i] = !vg_u64map_get (&p->announced, h, &v) && vg_u64map_put (&p->announced, h, 1) == 0;
+        nnew += p->mark[i];
+    }
+    while (nnew) {
+        s_msg_t m;
+        s_msg_begin (p, &m, NULL, b->n_devices);
+        const char *vendor = NULL;
+        for (size_t i = 0; i < b->n_devices; i++) {
+            if (!p->mark[i] || (vendor && strcmp (vendor, s_or (b->devices[i]->vendor))))
+                continue;
+            vendor = s_or (b->devices[i]->vendor);
+            s_msg_dev (p, &m, (uint32_t) i, b->devices[i]);
+            p->mark[i] = 0;
+            nnew--;
+        }
+        p->st.devices += m.b.n_devices;
+        s_produce (p, &m, "vendor", vendor, 0);
+    }
+    /* KPI counter series: one message per site.  mark[d] = 2: device d has such series. */
+    size_t nsel = 0;
+    for (size_t i = 0; i < b->n_series; i++) {
+        int succ;
+        const Vigil__Series *s = b->series[i];
+        if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_COUNTER && vg_kpi_stage_path (b->strings[s->path], &succ)) {
+            p->mark[s->device] = 2;
+            nsel++;
+        }
+    }
+    size_t nlab = 0;
+    for (size_t i = 0; i < b->n_series; i++)
+        nlab += b->series[i]->n_labels;
+    if (nsel && s_grow (&p->labels, &p->caplab, nlab + 1, sizeof *p->labels) < 0) {
+        p->st.produce_errors++;
+        return;
+    }
+    while (nsel) {
+        s_msg_t m;
+        s_msg_begin (p, &m, b, b->n_devices);
+        const char *site = NULL;
+        size_t ns = 0, nl = 0;
+        for (size_t i = 0; i < b->n_series; i++) {
+            const Vigil__Series *s = b->series[i];
+            int succ;
+            if (p->mark[s->device] != 2 || s->kind != VIGIL__SERIES_KIND__SERIES_KIND_COUNTER ||
+                !vg_kpi_stage_path (b->strings[s->path], &succ))
+                continue;
+            const Vigil__Device *d = b->devices[s->device];
+            if (site && strcmp (site, s_or (d->site)))
+                continue;
+            site = s_or (d->site);
+            Vigil__Series *o = &p->series[ns];
+            vigil__series__init (o);
+            o->device = s_msg_dev (p, &m, s->device, b->devices[s->device]);
+            o->path = s_msg_str (p, &m, s->path);
+            o->kind = s->kind;
+            o->count = s->count;
+            o->chunk = s->chunk;
+            o->labels = p->labels + nl;
+            for (size_t l = 0; l < s->n_labels; l++)
+                o->labels[o->n_labels++] = s_msg_str (p, &m, s->labels[l]);
+            nl += o->n_labels;
+            p->pseries[ns++] = o;
+            p->st.samples += s->count;
+            nsel--;
+        }
+        for (size_t i = 0; i < b->n_devices; i++)
+            if (p->dmap[i] != S_NONE)
+                p->mark[i] = 0; /* this site's devices are done */
+        m.b.n_series = ns;
+        p->st.series += ns;
+        s_produce (p, &m, "site", site, 0);
+    }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Findings */
+
+void
+vg_fleet_pub_alert (vg_fleet_pub_t *p, const vg_alert_t *a)
+{
+    if (a->activity != VG_ACT_CREATE || !a->detector || !vg_csv_has (p->sources, a->detector) || !a->vendor ||
+        !a->vendor[0] || s_grow (&p->fnd, &p->capfnd, p->nfnd + 1, sizeof *p->fnd) < 0)
+        return;
+    s_finding_t *f = &p->fnd[p->nfnd++];
+    snprintf (f->id, sizeof f->id, "%s", a->device);
+    snprintf (f->vendor, sizeof f->vendor, "%s", a->vendor);
+    snprintf (f->model, sizeof f->model, "%s", s_or (a->model));
+    snprintf (f->role, sizeof f->role, "%s", s_or (a->role));
+    snprintf (f->site, sizeof f->site, "%s", s_or (a->site));
+    snprintf (f->sw, sizeof f->sw, "%s", s_or (a->sw_version));
+    snprintf (f->rule, sizeof f->rule, "%s", s_or (a->rule_id));
+    snprintf (f->detector, sizeof f->detector, "%s", a->detector);
+    snprintf (f->uid, sizeof f->uid, "%s", a->uid);
+    f->ts_ms = a->time_ms;
+}
+
+void
+vg_fleet_pub_flush (vg_fleet_pub_t *p)
+{
+    size_t n = p->nfnd;
+    Vigil__Device *dv = NULL;
+    uint8_t *done = calloc (n + 1, 1);
+    if (!n || !done || s_grow (&p->findings, &p->capf, n, sizeof *p->findings) < 0 ||
+        s_grow (&p->pfindings, &p->cappf, n, sizeof *p->pfindings) < 0 ||
+        s_grow (&p->dmap, &p->capdmap, n, sizeof *p->dmap) < 0 ||
+        s_grow (&p->devices, &p->capdev, n, sizeof *p->devices) < 0 || !(dv = calloc (n, sizeof *dv)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        s_finding_t *f = &p->fnd[i];
+        vigil__device__init (&dv[i]);
+        dv[i] = (Vigil__Device) { .base = dv[i].base, .id = f->id, .vendor = f->vendor, .model = f->model,
+                                  .role = f->role, .site = f->site, .sw_version = f->sw };
+    }
+    for (size_t first = 0; first < n; first++) {
+        if (done[first])
+            continue;
+        s_msg_t m;
+        s_msg_begin (p, &m, NULL, n);
+        size_t nf = 0;
+        for (size_t i = first; i < n; i++) {
+            s_finding_t *f = &p->fnd[i];
+            if (done[i] || strcmp (f->vendor, p->fnd[first].vendor))
+                continue;
+            done[i] = 1;
+            /* one device record per device id in this message */
+            uint32_t di = (uint32_t) i;
+            for (size_t j = first; j < i; j++)
+                if (p->dmap[j] != S_NONE && !strcmp (p->fnd[j].id, f->id))
+                    di = (uint32_t) j;
+            Vigil__FleetFinding *o = &p->findings[nf];
+            vigil__fleet_finding__init (o);
+            o->device = s_msg_dev (p, &m, di, &dv[di]);
+            o->ts_ms = f->ts_ms;
+            o->rule_id = f->rule;
+            o->detector = f->detector;
+            o->uid = f->uid;
+            p->pfindings[nf++] = o;
+        }
+        p->st.findings += nf;
+        s_produce (p, &m, "vendor", p->fnd[first].vendor, nf);
+    }
+out:
+    free (dv);
+    free (done);
+    p->nfnd = 0;
+    rd_kafka_poll (p->rk, 0);
+}
+
+void
+vg_fleet_pub_poll (vg_fleet_pub_t *p)
+{
+    rd_kafka_poll (p->rk, 0);
+}
+
+void
+vg_fleet_pub_stats (const vg_fleet_pub_t *p, vg_fleet_pub_stats_t *out)
+{
+    *out = p->st;
+}

@@ -1,0 +1,318 @@
+/* fleet_task.c - one partition's fleet engine, KPI stage and resume point (fleet_task.h).
+ * Invariant: everything a message changes is in the engine, the KPI stage and the counters
+ * saved by vg_fleet_task_save; the unpack arena and the decode scratch are per message. */
+#include "collector/fleet_task.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/arena.h"
+#include "common/chunk.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "common/samples.h"
+#include "common/u64map.h"
+#include "detectors/engine.h"
+#include "detectors/kpi_stage.h"
+#include "proto/batch.h"
+#include "proto/fleet.pb-c.h"
+
+#define S_ARENA_BLOCK (8u << 20) /* one block holds a large message: no mmap and page faults per message */
+#define S_ARENA_LIMIT (512u << 20)
+
+/* One selected counter series of the message being applied. */
+typedef struct {
+    uint64_t kid;            /* KPI entity id */
+    const Vigil__Series *s;
+    const char *kpath;
+    int succ;
+    int merged;              /* an attempt series merged with its success partner */
+    uint32_t partner;        /* a success series: index + 1 of its attempt series, 0 = none */
+    size_t off;              /* first sample in scratch */
+    uint32_t n;
+} s_sel_t;
+
+struct vg_fleet_task {
+    vg_engine_t *engine;
+    vg_kpi_stage_t *kpi;
+    vg_alert_fn on_alert;
+    void *ctx;
+    int64_t now;             /* newest data time applied */
+    vg_fleet_task_stats_t st;   /* this task's own work (since new or load) */
+    uint64_t life_messages, life_alerts; /* the partition's totals before the load */
+    vg_arena_t arena;
+    ProtobufCAllocator alloc;
+    vg_samples_t scratch;
+    s_sel_t *sel;
+    size_t capsel;
+    vg_u64map_t pair;        /* kid -> index + 1 of the attempt series in sel */
+    vg_alert_t finding;      /* scratch record for vg_engine_finding */
+    uint64_t touched;        /* sink of vg_kpi_stage_touch */
+};
+
+static void *
+s_arena_alloc (void *data, size_t size)
+{
+    return vg_arena_alloc (data, size);
+}
+
+static void
+s_arena_free (void *data, void *p)
+{
+    (void) data;
+    (void) p;
+}
+
+static void
+s_on_alert (void *ctx, const vg_alert_t *a)
+{
+    vg_fleet_task_t *t = ctx;
+    t->st.alerts++;
+    if (t->on_alert)
+        t->on_alert (t->ctx, a);
+}
+
+vg_fleet_task_t *
+vg_fleet_task_new (const vg_rules_t *rules, vg_alert_fn on_alert, void *ctx)
+{
+    vg_fleet_task_t *t = calloc (1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->on_alert = on_alert;
+    t->ctx = ctx;
+    t->now = INT64_MIN;
+    t->arena = (vg_arena_t) VG_ARENA_INIT (S_ARENA_BLOCK, S_ARENA_LIMIT);
+    t->alloc = (ProtobufCAllocator) { s_arena_alloc, s_arena_free, &t->arena };
+    /* The caller ticks (event time of the partition); no reordering: a partition is in order
+     * per producer, and the KPI stage pairs counters itself. */
+    vg_engine_cfg_t ec = { 0 };
+    t->engine = vg_engine_new (rules, &ec, s_on_alert, t);
+    t->kpi = vg_kpi_stage_new (0);
+    if (!t->engine || !t->kpi)
+        vg_fleet_task_destroy (&t);
+    return t;
+}
+
+void
+vg_fleet_task_destroy (vg_fleet_task_t **self_p)
+{
+    vg_fleet_task_t *t = self_p ? *self_p : NULL;
+    if (!t)
+        return;
+    vg_engine_destroy (&t->engine);
+    vg_kpi_stage_destroy (&t->kpi);
+    vg_arena_free (&t->arena);
+    vg_samples_free (&t->scratch);
+    vg_u64map_free (&t->pair);
+    free (t->sel);
+    free (t);
+    *self_p = NULL;
+}
+
+/* One KPI value of selected series x at ts. */
+static void
+s_kpi_value (vg_fleet_task_t *t, const Vigil__Batch *b, const s_sel_t *x, int64_t ts, double v)
+{
+    t->st.kpis++;
+    int rc = vg_engine_sample (t->engine, x->kid, ts, v);
+    if (rc == -VG_ENOTFOUND) {
+        const Vigil__Device *d = b->devices[x->s->device];
+        vg_device_t dev = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
+        vg_label_t lab[VG_MAX_LABELS];
+        size_t nl = vg_batch_labels (b, x->s, lab);
+        vg_series_info_t info = { &dev, x->kpath, lab, nl, VG_KIND_GAUGE };
+        rc = vg_engine_series (t->engine, x->kid, &info);
+        if (rc >= 0)
+            rc = vg_engine_sample (t->engine, x->kid, ts, v);
+    }
+    if (rc < 0)
+        t->st.errors++;
+}
+
+/* Run counter samples through the KPI stage: per entity the attempt counter before the
+ * success counter of the same time (the stage pairs them by timestamp). */
+static void
+s_counters (vg_fleet_task_t *t, const Vigil__Batch *b, size_t nsel)
+{
+    const int64_t *ts = t->scratch.ts;
+    const double *v = t->scratch.v;
+    for (size_t i = 0; i < nsel; i++) {
+        const s_sel_t *x = &t->sel[i];
+        if (x->merged)
+            continue; /* fed with its success partner */
+        const s_sel_t *a = x->partner ? &t->sel[x->partner - 1] : NULL;
+        size_t ia = 0, is = 0, na = a ? a->n : 0;
+        while (is < x->n || ia < na) {
+            double r;
+            /* attempts first at equal times */
+            int take_a = ia < na && (is >= x->n || ts[a->off + ia] <= ts[x->off + is]);
+            const s_sel_t *c = take_a ? a : x;
+            size_t k = take_a ? a->off + ia++ : x->off + is++;
+            t->st.samples++;
+            if (vg_kpi_stage_sample (t->kpi, c->kid, c->succ, ts[k], v[k], &r) == 1)
+                s_kpi_value (t, b, c, ts[k], r);
+            if (ts[k] > t->now)
+                t->now = ts[k];
+        }
+    }
+}
+
+/* Decode the counter series the KPI stage pairs into scratch.  Returns the count selected
+ * or a negative code. */
+static int
+s_select (vg_fleet_task_t *t, const Vigil__Batch *b, size_t *nsel)
+{
+    size_t used = 0, n = 0;
+    vg_u64map_clear (&t->pair);
+    for (size_t i = 0; i < b->n_series; i++) {
+        const Vigil__Series *s = b->series[i];
+        int succ, codec;
+        const char *kpath = vg_kpi_stage_path (b->strings[s->path], &succ);
+        uint32_t cnt = 0;
+        if (!kpath || s->kind != VIGIL__SERIES_KIND__SERIES_KIND_COUNTER || !b->devices[s->device]->id)
+            continue;
+        if (vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &cnt) < 0)
+            return -VG_EPROTO;
+        if (vg_samples_reserve (&t->scratch, used + cnt) < 0)
+            return -VG_ENOMEM;
+        if (n == t->capsel) {
+            size_t nc = t->capsel ? t->capsel * 2 : 64;
+            s_sel_t *ns = realloc (t->sel, nc * sizeof *ns);
+            if (!ns)
+                return -VG_ENOMEM;
+            t->sel = ns;
+            t->capsel = nc;
+        }
+        size_t got = 0, len = 0;
+        if (vg_chunk_decode (s->chunk.data, s->chunk.len, t->scratch.ts + used, t->scratch.v + used, cnt, &got,
+                             &len) < 0)
+            return -VG_EPROTO;
+        vg_label_t lab[VG_MAX_LABELS];
+        size_t nl = vg_batch_labels (b, s, lab);
+        s_sel_t *x = &t->sel[n];
+        *x = (s_sel_t) { vg_series_id (b->devices[s->device]->id, kpath, lab, nl), s, kpath, succ, 0, 0, used,
+                         (uint32_t) got };
+        if (!succ && vg_u64map_put (&t->pair, x->kid ? x->kid : 1, (uint32_t) n + 1) < 0)
+            return -VG_ENOMEM;
+        used += got;
+        n++;
+    }
+    /* A tight loop of independent loads: the entities' cache misses overlap, and their
+     * slots are in cache when sampled below. */
+    for (size_t i = 0; i < n; i++)
+        t->touched ^= vg_kpi_stage_touch (t->kpi, t->sel[i].kid);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ai;
+        s_sel_t *x = &t->sel[i];
+        if (x->succ && vg_u64map_get (&t->pair, x->kid ? x->kid : 1, &ai) && !t->sel[ai - 1].merged) {
+            x->partner = ai;
+            t->sel[ai - 1].merged = 1;
+        }
+    }
+    *nsel = n;
+    return 0;
+}
+
+int
+vg_fleet_task_apply (vg_fleet_task_t *t, const uint8_t *msg, size_t len)
+{
+    static const vg_batch_limits_t lim = { UINT32_MAX, UINT32_MAX, UINT32_MAX };
+    vg_arena_reset (&t->arena);
+    Vigil__FleetBatch *fb = vigil__fleet_batch__unpack (&t->alloc, len, msg);
+    char why[160];
+    size_t nsel = 0;
+    if (!fb || !fb->batch || vg_batch_validate (fb->batch, &lim, NULL, why, sizeof why) < 0)
+        goto bad;
+    const Vigil__Batch *b = fb->batch;
+    for (size_t i = 0; i < fb->n_findings; i++)
+        if (fb->findings[i]->device >= b->n_devices || !b->devices[fb->findings[i]->device]->id)
+            goto bad;
+    int rc = s_select (t, b, &nsel);
+    if (rc == -VG_EPROTO)
+        goto bad;
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < b->n_devices; i++) {
+        const Vigil__Device *d = b->devices[i];
+        vg_device_t dev = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
+        if (vg_engine_device (t->engine, &dev) < 0)
+            t->st.errors++;
+        t->st.devices++;
+    }
+    s_counters (t, b, nsel);
+    for (size_t i = 0; i < fb->n_findings; i++) {
+        const Vigil__FleetFinding *f = fb->findings[i];
+        const Vigil__Device *d = b->devices[f->device];
+        vg_alert_t *a = &t->finding;
+        snprintf (a->device, sizeof a->device, "%s", d->id);
+        a->vendor = d->vendor ? d->vendor : "";
+        a->detector = f->detector ? f->detector : "";
+        a->rule_id = f->rule_id ? f->rule_id : "";
+        a->time_ms = f->ts_ms;
+        a->activity = VG_ACT_CREATE;
+        if (vg_engine_finding (t->engine, a) < 0)
+            t->st.errors++;
+        t->st.findings++;
+        if (f->ts_ms > t->now)
+            t->now = f->ts_ms;
+    }
+    if (t->now != INT64_MIN)
+        vg_engine_tick (t->engine, t->now);
+    t->st.messages++;
+    return 0;
+bad:
+    t->st.bad_messages++;
+    return -VG_EPROTO;
+}
+
+int
+vg_fleet_task_save (vg_fleet_task_t *t, int64_t next_offset, vg_buf_t *out)
+{
+    vg_buf_t eng = VG_BUF_INIT, kpi = VG_BUF_INIT;
+    int rc = -VG_ENOMEM;
+    if (vg_engine_save (t->engine, &eng) < 0 || vg_kpi_stage_save (t->kpi, &kpi) < 0)
+        goto done;
+    Vigil__FleetState s = VIGIL__FLEET_STATE__INIT;
+    s.next_offset = next_offset;
+    s.engine = (ProtobufCBinaryData) { eng.len, eng.data };
+    s.kpi = (ProtobufCBinaryData) { kpi.len, kpi.data };
+    s.messages = t->life_messages + t->st.messages;
+    s.alerts = t->life_alerts + t->st.alerts;
+    s.now_ms = t->now;
+    size_t n = vigil__fleet_state__get_packed_size (&s);
+    vg_buf_reset (out);
+    if (vg_buf_reserve (out, n) < 0)
+        goto done;
+    out->len = vigil__fleet_state__pack (&s, out->data);
+    rc = 0;
+done:
+    vg_buf_free (&eng);
+    vg_buf_free (&kpi);
+    return rc;
+}
+
+int
+vg_fleet_task_load (vg_fleet_task_t *t, const uint8_t *p, size_t len, int64_t *next_offset)
+{
+    Vigil__FleetState *s = vigil__fleet_state__unpack (NULL, len, p);
+    if (!s)
+        return -VG_EINVAL;
+    int rc = vg_engine_load (t->engine, s->engine.data, s->engine.len);
+    if (rc == 0)
+        rc = vg_kpi_stage_load (t->kpi, s->kpi.data, s->kpi.len) < 0 ? -VG_EINVAL : 0;
+    if (rc == 0) {
+        *next_offset = s->next_offset;
+        t->now = s->now_ms;
+        t->life_messages = s->messages;
+        t->life_alerts = s->alerts;
+    }
+    vigil__fleet_state__free_unpacked (s, NULL);
+    return rc < 0 ? -VG_EINVAL : 0;
+}
+
+void
+vg_fleet_task_stats (const vg_fleet_task_t *t, vg_fleet_task_stats_t *out)
+{
+    *out = t->st;
+}

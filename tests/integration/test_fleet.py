@@ -1,0 +1,191 @@
+"""The fleet tier on a real Kafka broker (docs/SCALING.md): a site collector publishes
+inventory and the findings X01 counts to the fleet topic (6 partitions); three
+`vigil-collector --role fleet` instances in one consumer group run the fleet rules.
+
+Input: 12 vendors x 3 devices, 4 rounds 2 h apart; in each round every device of every
+vendor reboots within 3 minutes, so each vendor has one common-mode event per round
+(X01 fires at the third reboot: 48 X01 findings).  Fleet instance 2 is SIGKILLed
+mid-stream (inside an open transaction: commits every 3 s); its partitions move to the
+other two, which fence it, restore the partition state it last committed and resume at its
+offset.  Checks, on the alerts topic read with isolation.level=read_committed:
+  * every X01 Create the site collector made itself from the same data (the reference:
+    it holds the whole fleet) arrives, and no other X01 Create;
+  * every alert record (uid, activity, time) arrives exactly once;
+  * the survivors took over the killed instance's partitions with its saved state.
+Instance 2 then comes back (partitions spread over three again, committed on revocation),
+and a simulated fleet (vigil-agent sim input, 2 sites, 3 h at full speed) goes through the
+same site collector: the PM counter pairs it publishes reach the fleet instances, which
+run every one of them through the KPI stage (their counts equal the simulator's)."""
+import collections
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from vgkafka import KCAT, Kafka
+from vgtest import free_port, run, wait_for
+
+VENDORS = [f"V{i:02d}" for i in range(1, 13)]
+DEVICES = 3
+ROUNDS = 4
+TOPIC, STATE, ALERTS = "vigil.fleet.test", "vigil.fleet.state.test", "fleet.alerts.test"
+KPI_COUNTERS = {"RRC.ConnEstabSucc", "RRC.ConnEstabAtt", "MM.HoExeInterSucc", "MM.HoExeInterReq", "RM.RegInitSucc",
+                "RM.RegInitReq", "SM.PduSessionCreationSucc", "SM.PduSessionCreationReq"}
+
+
+def consume(kafka, topic, committed=True):
+    """Every message of topic so far (read_committed unless told): payload dicts."""
+    r = subprocess.run([KCAT, "-b", kafka.boot, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
+                        "-X", f"isolation.level={'read_committed' if committed else 'read_uncommitted'}",
+                        "-f", "%s\n"], capture_output=True, text=True, timeout=60)
+    return [json.loads(l) for l in r.stdout.splitlines() if l.strip().startswith("{")]
+
+
+def body(h):
+    kafka = Kafka(h, "kafka", 1)
+    try:
+        kafka.start()
+        scenario(h, kafka)
+    finally:
+        h.stop_all()
+        kafka.close()
+
+
+def scenario(h, kafka):
+    rules = os.path.join(h.a.source, "detectors", "rules.yaml")
+    fleet_common = (f"fleet:\n  brokers: {kafka.boot}\n  partitions: 6\n  topic: {TOPIC}\n"
+                    f"  state_topic: {STATE}\n  group: fleet-test\n  commit_every: 3s\n  session_timeout: 6s\n")
+    site_cfg, port, _ = h.collector_config(
+        name="site", agents=("a1", "sim1"),
+        extra=f"detect:\n  enabled: true\n  rules: {rules}\n  save_every: 1s\n  lateness: 0s\n"
+              f"{fleet_common}  publish:\n    topic: {TOPIC}\n")
+    h.collector("site", site_cfg)
+    wait_for(lambda: "publishing to fleet topic" in h.log("site"), 60, "site collector publishing")
+
+    fleets, mports = [], {}
+    for i in (1, 2, 3):
+        cfg, _, mports[f"fleet{i}"] = h.collector_config(
+            name=f"fleet{i}", curve=False,
+            extra=f"detect:\n  rules: {rules}\n{fleet_common}kafka:\n  brokers: {kafka.boot}\n  topic: {ALERTS}\n")
+        h.start(f"fleet{i}", [os.path.join(h.bin, "vigil-collector"), "--role", "fleet", "-c", cfg])
+        fleets.append(f"fleet{i}")
+    def held(k):
+        log = h.log(k)
+        return log.count(": taken,") - log.count(": released")
+
+    # Every partition taken before the data flows (the group settles on 3 members).
+    wait_for(lambda: sum(held(k) for k in fleets) == 6 and all(held(k) > 0 for k in fleets), 120,
+             "6 partitions assigned to 3 instances")
+
+    tool = os.path.join(h.bin, "vgsend")
+    seq = 0
+    t0 = int(time.time() * 1000) - 12 * 3600 * 1000
+
+    def send_round(r):
+        nonlocal seq
+        for d in range(DEVICES):
+            for v in VENDORS:
+                seq += 1
+                ts = t0 + r * 2 * 3600 * 1000 + d * 60000 + VENDORS.index(v) * 1000
+                dev = f"site{d % 2}/{v.lower()}-r{d}|{v}|site{d % 2}"
+                out = os.path.join(h.dir, f"b{seq}.bin")
+                subprocess.run([tool, "make-events", "a1", "77", str(seq), out, dev, f"{ts},reboot,reason=crash"],
+                               check=True, timeout=30)
+                rr = subprocess.run([tool, f"tcp://127.0.0.1:{port}", "raw", "2", out], capture_output=True,
+                                    text=True, timeout=30, env=h.curve_env("a1"))
+                assert rr.stdout.startswith("ack 0 "), f"batch {seq}: {rr.stdout!r}"
+
+    for r in range(2):
+        send_round(r)
+    # Kill instance 2 once it has applied messages (its transaction is open for up to 3 s).
+    wait_for(lambda: any(int(x) > 0 for x in re.findall(r"messages=(\d+)", h.log("fleet2"))), 60,
+             "fleet2 applying messages")
+    send_round(2)
+    h.kill("fleet2", signal.SIGKILL)
+    print("fleet2 killed", flush=True)
+    send_round(3)
+
+    # The reference: the site collector's own X01 Creates (it saw every vendor's devices).
+    def site_x01():
+        r = h.vigil("alerts", "--store", f"{h.dir}/site-store", "--format", "json")
+        docs = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+        return {d["finding_info"]["uid"] for d in docs
+                if d["activity_id"] == 1 and d["finding_info"]["uid"].startswith("x01-")}
+
+    want = wait_for(lambda: (lambda s: s if len(s) >= len(VENDORS) * ROUNDS else None)(site_x01()), 120,
+                    "the site collector's X01 findings")
+    assert len(want) == len(VENDORS) * ROUNDS, f"site made {len(want)} X01 findings, expected {len(VENDORS) * ROUNDS}"
+
+    def fleet_x01():
+        docs = consume(kafka, ALERTS)
+        got = {d["finding_info"]["uid"] for d in docs if d["activity_id"] == 1 and
+               d["finding_info"]["uid"].startswith("x01-")}
+        return (docs, got) if want <= got else None
+
+    docs, got = wait_for(fleet_x01, 180, f"{len(want)} X01 findings on {ALERTS}", interval=2.0)
+    assert got == want, f"fleet X01 findings differ from the site's: extra {sorted(got - want)[:5]}"
+    count = collections.Counter((d["finding_info"]["uid"], d["activity_id"], d["time"]) for d in docs)
+    dups = [k for k, n in count.items() if n > 1]
+    assert not dups, f"{len(dups)} alert records more than once, e.g. {dups[:3]}"
+    creates = collections.Counter(d["finding_info"]["uid"] for d in docs if d["activity_id"] == 1)
+    assert all(n == 1 for n in creates.values()), "a finding created twice"
+    raw = consume(kafka, ALERTS, committed=False)
+    print(f"fleet alerts: {len(docs)} committed records ({len(got)} X01 Creates), "
+          f"{len(raw) - len(docs)} more in aborted transactions (read_uncommitted)", flush=True)
+    moved = sum(h.log(k).count("state restored") for k in ("fleet1", "fleet3"))
+    assert moved >= 1, "no partition moved to a survivor with saved state"
+    assert held("fleet1") + held("fleet3") == 6, "the survivors do not hold every partition"
+    for k in ("fleet1", "fleet3"):
+        assert h.procs[k].poll() is None, f"{k} exited:\n{h.log(k)[-2000:]}"
+
+    # ---- instance 2 comes back: partitions spread again (committed on revoke, state moves) ----
+    h.start("fleet2b", [os.path.join(h.bin, "vigil-collector"), "--role", "fleet", "-c", f"{h.dir}/fleet2.yaml"])
+    live = ("fleet1", "fleet2b", "fleet3")
+    wait_for(lambda: sum(held(k) for k in live) == 6 and held("fleet2b") > 0, 120, "fleet2 back with partitions")
+
+    # ---- KPI counters of a simulated fleet through the site publisher to the fleet tier ----
+    end = (int(time.time()) // 3600 - 2) * 3600
+    start = end - 3 * 3600
+    iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    sim = (f"  - type: sim\n    seed: 5\n    sites: 2\n    start: {iso(start)}\n    end: {iso(end)}\n"
+           f"    interval: 60s\n    speed: max\n")
+    h.agent("sim1", h.agent_config("sim1", [port], sim, extra="batch:\n  max_samples: 4096\n"), "--exit-when-done")
+    assert h.wait_exit("sim1", 300) == 0, "sim agent failed"
+    out = h.vigil("sim", "--seed", "5", "--sites", "2", "--interval", "60s", "--start", iso(start), "--end", iso(end))
+    want_kpi = sum(1 for l in out.stdout.splitlines() if '"type"' not in l and
+                   json.loads(l)["path"] in KPI_COUNTERS and json.loads(l).get("kind", "counter") == "counter")
+    assert want_kpi > 1000, f"the simulator made only {want_kpi} KPI counter samples"
+
+    def fleet_samples():
+        got = 0
+        for k in live:
+            m = re.findall(r"samples=(\d+) ", h.log(k))
+            got += int(m[-1]) if m else 0
+        return got if got >= want_kpi else None
+
+    got = wait_for(fleet_samples, 120, f"{want_kpi} KPI counter samples applied by the fleet", interval=1.0)
+    assert got == want_kpi, f"the fleet applied {got} KPI counter samples, the simulator made {want_kpi}"
+    assert "undecodable" not in "".join(h.log(k) for k in live)
+    # Still every alert record once after the rejoin.
+    again = collections.Counter((d["finding_info"]["uid"], d["activity_id"], d["time"]) for d in consume(kafka, ALERTS))
+    assert all(n == 1 for n in again.values()) and set(count) <= set(again), "records lost or repeated after the rejoin"
+    # /metrics of the survivors: partitions held, messages applied, no bad message.
+    ms = {k: wait_for(lambda k=k: h.metrics(mports[k]), 30, f"{k} /metrics") for k in ("fleet1", "fleet3")}
+    assert sum(m["vigil_fleet_partitions"] for m in ms.values()) == 6 - held("fleet2b"), ms
+    assert all(m['vigil_fleet_messages_total{result="applied"}'] > 0 for m in ms.values()), ms
+    assert all(m['vigil_fleet_messages_total{result="bad"}'] == 0 for m in ms.values()), ms
+    print(f"KPI counters: {got} samples through the site publisher and the fleet's KPI stage", flush=True)
+
+    # A state topic with fewer partitions than the fleet topic (the 1-partition alerts topic)
+    # is refused at start, before joining the group.
+    bad, _, _ = h.collector_config(
+        name="fleetbad", curve=False,
+        extra=f"detect:\n  rules: {rules}\n{fleet_common.replace(STATE, ALERTS)}kafka:\n  brokers: {kafka.boot}\n")
+    r = subprocess.run([os.path.join(h.bin, "vigil-collector"), "--role", "fleet", "-c", bad], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 1 and "needs at least as many" in r.stderr, (r.returncode, r.stderr[-500:])
+
+
+if __name__ == "__main__":
+    run("fleet", body)
