@@ -29,6 +29,7 @@ import argparse
 import glob
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -426,6 +427,9 @@ def failures(name, r):
 
 def main():
     o = options()
+    # A runner's timeout (SIGTERM) unwinds through each case's finally: its processes are
+    # stopped and a tmpfs it mounted is unmounted.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     rows, bad = [], []
     for name in o.cases.split(","):
         if name not in CASES:
