@@ -51,19 +51,6 @@ struct vg_fleet_task {
     uint64_t touched;        /* sink of vg_kpi_stage_touch */
 };
 
-static void *
-s_arena_alloc (void *data, size_t size)
-{
-    return vg_arena_alloc (data, size);
-}
-
-static void
-s_arena_free (void *data, void *p)
-{
-    (void) data;
-    (void) p;
-}
-
 static void
 s_on_alert (void *ctx, const vg_alert_t *a)
 {
@@ -83,7 +70,7 @@ vg_fleet_task_new (const vg_rules_t *rules, vg_alert_fn on_alert, void *ctx)
     t->ctx = ctx;
     t->now = INT64_MIN;
     t->arena = (vg_arena_t) VG_ARENA_INIT (S_ARENA_BLOCK, S_ARENA_LIMIT);
-    t->alloc = (ProtobufCAllocator) { s_arena_alloc, s_arena_free, &t->arena };
+    vg_batch_arena_allocator (&t->arena, &t->alloc);
     /* The caller ticks (event time of the partition); no reordering: a partition is in order
      * per producer, and the KPI stage pairs counters itself. */
     vg_engine_cfg_t ec = { 0 };
