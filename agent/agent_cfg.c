@@ -90,6 +90,7 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("agent.metrics_listen", VG_CFG_STR, vg_agent_cfg_t, metrics_listen, 0, 0, "",
                 "IPv4 HOST:PORT serving /metrics and /healthz; a bare PORT is 127.0.0.1:PORT (empty = off; "
                 "docs/OPERATIONS.md lists the metrics and the health rule)"),
+    VG_METRICS_OPTS ("agent", vg_agent_cfg_t, metrics),
     VG_CFG_STRLIST_OPT ("collectors", vg_agent_cfg_t, collectors, ncollectors, 1, 16, NULL,
                         "collector endpoints in failover order, e.g. [tcp://127.0.0.1:5555]"),
     VG_CFG_OPT ("spool.dir", VG_CFG_STR, vg_agent_cfg_t, spool_dir, 0, 0, NULL,

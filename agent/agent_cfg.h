@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common/config.h"
+#include "common/metrics_opts.h"
 
 /* One entry of a pcap input's port map: packets to `port` go to decoder `format`. */
 typedef struct {
@@ -59,6 +60,7 @@ typedef struct {
     char *id;
     char *log_level;
     char *metrics_listen;  /* HOST:PORT or PORT for /metrics and /healthz; "" = off */
+    vg_metrics_opts_t metrics; /* /metrics basic auth and TLS */
     char **collectors;
     size_t ncollectors;
     char *spool_dir;

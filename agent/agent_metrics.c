@@ -195,7 +195,7 @@ vg_agent_metrics_new (const vg_agent_cfg_t *cfg, const char (*sources)[64], char
         m->inputs[i].type = cfg->inputs[i].type ? cfg->inputs[i].type : "input";
         m->inputs[i].index = i;
     }
-    m->http = vg_metrics_http_new (cfg->metrics_listen, err, errlen);
+    m->http = vg_metrics_http_new (cfg->metrics_listen, &cfg->metrics, err, errlen);
     if (!m->http)
         goto fail;
     vg_metrics_http_stale_after (m->http, VG_AGENT_HEALTH_STALE_MS);

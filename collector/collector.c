@@ -460,7 +460,7 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
     if (!c->server)
         goto fail;
     if (cfg->metrics_listen && cfg->metrics_listen[0]) {
-        c->http = vg_metrics_http_new (cfg->metrics_listen, err, errlen);
+        c->http = vg_metrics_http_new (cfg->metrics_listen, &cfg->metrics, err, errlen);
         if (!c->http)
             goto fail;
     }

@@ -37,6 +37,7 @@ static const vg_cfg_opt_t s_opts[] = {
                 "ZeroMQ endpoint agents connect to"),
     VG_CFG_OPT ("collector.metrics_listen", VG_CFG_STR, vg_collector_cfg_t, metrics_listen, 0, 0, "",
                 "IPv4 HOST:PORT serving /metrics and /healthz; a bare PORT is 127.0.0.1:PORT (empty = off)"),
+    VG_METRICS_OPTS ("collector", vg_collector_cfg_t, metrics),
     VG_CFG_OPT ("store.path", VG_CFG_STR, vg_collector_cfg_t, store_path, 0, 0, NULL, "RocksDB directory"),
     VG_CFG_OPT ("store.bucket", VG_CFG_DURATION, vg_collector_cfg_t, bucket_ms, 60000, 7 * 86400000.0, "24h",
                 "time bucket of sample chunks (fixed when the store is created); retention deletes whole "

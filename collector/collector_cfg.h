@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/config.h"
+#include "common/metrics_opts.h"
 
 typedef struct {
     char *id;
@@ -26,6 +27,7 @@ typedef struct {
     char *log_level;
     char *listen;
     char *metrics_listen;  /* host:port for /metrics and /healthz; "" = off */
+    vg_metrics_opts_t metrics; /* /metrics basic auth and TLS */
     char *store_path;
     int64_t bucket_ms;
     bool store_sync;

@@ -403,7 +403,7 @@ vg_fleet_new (const vg_fleet_cfg_t *cfg, char *err, size_t errlen)
     vg_buf_free (&text);
     if (rc < 0)
         goto fail;
-    if (cfg->metrics_listen && cfg->metrics_listen[0] && !(f->http = vg_metrics_http_new (cfg->metrics_listen, err, errlen)))
+    if (cfg->metrics_listen && cfg->metrics_listen[0] && !(f->http = vg_metrics_http_new (cfg->metrics_listen, cfg->metrics, err, errlen)))
         goto fail;
     char group[512];
     snprintf (group, sizeof group, "%s.state-reader", cfg->group);

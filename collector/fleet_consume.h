@@ -13,6 +13,7 @@
 #ifndef VG_FLEET_CONSUME_H
 #define VG_FLEET_CONSUME_H
 
+#include "common/metrics_opts.h"
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,7 @@ typedef struct {
     int64_t session_timeout_ms;     /* consumer group session: how soon a dead member's partitions move */
     vg_ocsf_ctx_t ocsf;             /* product version and instance id in the alerts */
     const char *metrics_listen;     /* host:port for /metrics and /healthz; NULL or "" = off */
+    const vg_metrics_opts_t *metrics; /* its basic auth and TLS; NULL = none */
 } vg_fleet_cfg_t;
 
 typedef struct {

@@ -44,7 +44,8 @@ s_run_fleet (const vg_collector_cfg_t *cfg, volatile sig_atomic_t *stop)
                           .commit_every_ms = cfg->fleet_commit_every_ms,
                           .session_timeout_ms = cfg->fleet_session_timeout_ms,
                           .ocsf = { .product_version = VG_VERSION, .collector_id = cfg->id },
-                          .metrics_listen = cfg->metrics_listen };
+                          .metrics_listen = cfg->metrics_listen,
+                          .metrics = &cfg->metrics };
     vg_fleet_t *f = props ? vg_fleet_new (&fc, err, sizeof err) : NULL;
     if (!f) {
         fprintf (stderr, "vigil-collector: %s\n", props ? err : "out of memory");

@@ -10,11 +10,14 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/http_guard.h"
 #include "common/listen_addr.h"
+#include "common/log.h"
 #include "common/mhd.h"
 
 struct vg_metrics_http {
     vg_mhd_t mhd;          /* libmicrohttpd, loaded for this server */
+    vg_http_guard_t guard; /* basic auth (for /metrics) and TLS */
     struct MHD_Daemon *daemon;
     pthread_mutex_t lock;
     char *text;
@@ -59,6 +62,8 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         static const char msg[] = "method not allowed\n";
         r = m->mhd.create_response_from_buffer (sizeof msg - 1, (void *) msg, MHD_RESPMEM_PERSISTENT);
         status = MHD_HTTP_METHOD_NOT_ALLOWED;
+    } else if (strcmp (url, "/metrics") == 0 && !vg_http_guard_allows (&m->guard, &m->mhd, conn)) {
+        return vg_http_guard_challenge (&m->mhd, conn, "authentication required\n");
     } else if (strcmp (url, "/metrics") == 0) {
         pthread_mutex_lock (&m->lock);
         r = m->mhd.create_response_from_buffer (m->len, m->text ? m->text : (void *) "", MHD_RESPMEM_MUST_COPY);
@@ -79,8 +84,11 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
 }
 
 vg_metrics_http_t *
-vg_metrics_http_new (const char *listen, char *err, size_t errlen)
+vg_metrics_http_new (const char *listen, const vg_metrics_opts_t *opts, char *err, size_t errlen)
 {
+    static const vg_metrics_opts_t none;
+    if (!opts)
+        opts = &none;
     char host[128];
     uint16_t port;
     struct sockaddr_in sa;
@@ -99,20 +107,32 @@ vg_metrics_http_new (const char *listen, char *err, size_t errlen)
     }
     pthread_mutex_init (&m->lock, NULL);
     m->updated_ms = vg_clock_mono_ms ();
-    char why[200];
-    if (vg_mhd_load (&m->mhd, why, sizeof why) < 0) {
+    char why[300];
+    if (vg_mhd_load (&m->mhd, why, sizeof why) < 0 ||
+        vg_http_guard_init (&m->guard, &m->mhd, opts->username, opts->password, opts->tls_cert, opts->tls_key, why,
+                            sizeof why) < 0) {
         snprintf (err, errlen, "cannot serve metrics on %s: %s", listen, why);
         vg_metrics_http_destroy (&m);
         return NULL;
     }
-    m->daemon = m->mhd.start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL,
-                                     s_answer, m, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 64u,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (m->guard.tls ? MHD_USE_TLS : 0);
+    if (m->guard.tls)
+        m->daemon = m->mhd.start_daemon (flags, port, NULL, NULL, s_answer, m, MHD_OPTION_SOCK_ADDR, &sa,
+                                         MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                                         MHD_OPTION_HTTPS_MEM_CERT, m->guard.cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+                                         m->guard.key_pem, MHD_OPTION_END);
+    else
+        m->daemon = m->mhd.start_daemon (flags, port, NULL, NULL, s_answer, m, MHD_OPTION_SOCK_ADDR, &sa,
+                                         MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                                         MHD_OPTION_END);
     if (!m->daemon) {
         snprintf (err, errlen, "cannot serve metrics on %s", listen);
         vg_metrics_http_destroy (&m);
         return NULL;
     }
+    if (!vg_listen_is_loopback (&sa, sizeof sa) && !m->guard.username)
+        vg_log (VG_LOG_WARN, "metrics", "/metrics on %s is open to the network without authentication: set "
+                "metrics_username and metrics_password (or listen on 127.0.0.1)", listen);
     return m;
 }
 
@@ -124,6 +144,7 @@ vg_metrics_http_destroy (vg_metrics_http_t **self_p)
     vg_metrics_http_t *m = *self_p;
     if (m->daemon)
         m->mhd.stop_daemon (m->daemon);
+    vg_http_guard_free (&m->guard);
     vg_mhd_unload (&m->mhd);
     pthread_mutex_destroy (&m->lock);
     free (m->text);

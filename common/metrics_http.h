@@ -12,11 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/metrics_opts.h"
+
 typedef struct vg_metrics_http vg_metrics_http_t;
 
-/* Serve on IPv4 host:port (e.g. "127.0.0.1:9464"; a bare "9464" is loopback, see
- * common/listen_addr.h).  NULL on failure with the reason in err. */
-vg_metrics_http_t *vg_metrics_http_new (const char *listen, char *err, size_t errlen);
+/* Serve on IPv4 host:port ("127.0.0.1:9464"; a bare "9464" is loopback, see
+ * common/listen_addr.h), protected as opts says (NULL = no auth, plain HTTP): basic auth for
+ * /metrics (/healthz stays open), HTTPS with its PEM files (read now).  Strings are borrowed
+ * for the call.  A listener off loopback without auth is served with a warning.  NULL on
+ * failure with the reason in err. */
+vg_metrics_http_t *vg_metrics_http_new (const char *listen, const vg_metrics_opts_t *opts, char *err, size_t errlen);
 void vg_metrics_http_destroy (vg_metrics_http_t **self_p);
 /* Replace the text served at /metrics (copied).  Owner thread. */
 void vg_metrics_publish (vg_metrics_http_t *m, const char *text, size_t len);

@@ -7,7 +7,7 @@ PKGS=(build-essential cmake ninja-build pkg-config git python3
       libzmq3-dev libprotobuf-c-dev protobuf-c-compiler librocksdb-dev check libsubunit-dev
       libyaml-dev librdkafka-dev libmicrohttpd-dev libjansson-dev libpcap-dev libxml2-dev
       libzstd-dev clang libclang-rt-14-dev kcat openjdk-17-jre-headless maven curl
-      systemd)  # systemd-analyze for test_install (installs the tools only: init is systemd-sysv's)
+      systemd openssl)  # systemd-analyze for test_install (the tools only: init is systemd-sysv's); openssl for test certificates
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -22,19 +22,17 @@
 #include "common/listen_addr.h"
 #include "common/log.h"
 #include "common/mhd.h"
+#include "common/http_guard.h"
 #include "common/private_file.h"
 #include "agent/input.h"
 #include "decode/ves.h"
-
-#define VES_MAX_PEM (1u << 20)
 
 typedef struct {
     vg_mhd_t mhd;                /* libmicrohttpd, loaded for this input */
     struct MHD_Daemon *daemon;
     int epoll_fd;
-    const char *username, *password;
+    vg_http_guard_t guard;       /* basic auth and TLS */
     size_t max_body;
-    char *cert_pem, *key_pem;
     const vg_sink_t *sink;       /* valid during service() only */
     int64_t now_ms;
     vg_decode_stats_t st;
@@ -49,23 +47,6 @@ typedef struct {
 
 static const char *const s_keys[] = { "type",    "listen",   "username", "password", "tls_cert",
                                       "tls_key", "max_body", "max_connections", "site",     NULL };
-
-static char *
-s_read_pem (const char *path, char *err, size_t errlen)
-{
-    vg_buf_t b = VG_BUF_INIT;
-    int rc = vg_file_read (path, VES_MAX_PEM, &b);
-    if (rc == -VG_EIO && !b.data) {
-        snprintf (err, errlen, "cannot open %s: %s", path, strerror (errno));
-        return NULL;
-    }
-    if (rc < 0 || b.len == 0) {
-        snprintf (err, errlen, "cannot read %s (empty, unreadable or over 1 MiB)", path);
-        vg_buf_free (&b);
-        return NULL;
-    }
-    return (char *) b.data; /* NUL-terminated by vg_file_read; the caller frees it */
-}
 
 static enum MHD_Result
 s_reply (const s_ves_t *v, struct MHD_Connection *conn, unsigned status, const char *text)
@@ -84,30 +65,6 @@ s_path_ok (const char *url)
 {
     return !strcmp (url, "/eventListener/v7") || !strcmp (url, "/eventListener/v7/") ||
            !strcmp (url, "/eventListener/v7/eventBatch") || !strcmp (url, "/eventBatch");
-}
-
-/* Constant-time string equality (the password check should not leak a prefix length). */
-static bool
-s_same (const char *a, const char *b)
-{
-    size_t na = strlen (a), nb = strlen (b);
-    unsigned d = (unsigned) (na ^ nb);
-    for (size_t i = 0; i < na; i++)
-        d |= (unsigned) (a[i] ^ b[i % (nb ? nb : 1)]);
-    return d == 0 && na == nb;
-}
-
-static bool
-s_auth_ok (s_ves_t *v, struct MHD_Connection *conn)
-{
-    if (!v->username)
-        return true;
-    char *pass = NULL;
-    char *user = v->mhd.basic_auth_get_username_password (conn, &pass);
-    bool ok = user && pass && s_same (user, v->username) && s_same (pass, v->password);
-    v->mhd.free (user);
-    v->mhd.free (pass);
-    return ok;
 }
 
 static void
@@ -141,7 +98,7 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
             q->status = MHD_HTTP_METHOD_NOT_ALLOWED;
         } else if (!s_path_ok (url)) {
             q->status = MHD_HTTP_NOT_FOUND;
-        } else if (!s_auth_ok (v, conn)) {
+        } else if (!vg_http_guard_allows (&v->guard, &v->mhd, conn)) {
             q->status = MHD_HTTP_UNAUTHORIZED;
         } else {
             const char *cl = v->mhd.lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -169,16 +126,9 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
     case MHD_HTTP_NOT_FOUND:
         v->not_found++;
         return s_reply (v, conn, q->status, "not found (POST /eventListener/v7 or /eventListener/v7/eventBatch)\n");
-    case MHD_HTTP_UNAUTHORIZED: {
+    case MHD_HTTP_UNAUTHORIZED:
         v->unauthorized++;
-        const char *t = "authentication required\n";
-        struct MHD_Response *r = v->mhd.create_response_from_buffer (strlen (t), (void *) t, MHD_RESPMEM_PERSISTENT);
-        if (!r)
-            return MHD_NO;
-        enum MHD_Result rc = v->mhd.queue_basic_auth_fail_response (conn, "vigil", r);
-        v->mhd.destroy_response (r);
-        return rc;
-    }
+        return vg_http_guard_challenge (&v->mhd, conn, "authentication required\n");
     case MHD_HTTP_CONTENT_TOO_LARGE:
         v->too_large++;
         return s_reply (v, conn, q->status, "body too large\n");
@@ -224,8 +174,7 @@ s_destroy (void **self_p)
     if (v->daemon)
         v->mhd.stop_daemon (v->daemon);
     vg_mhd_unload (&v->mhd);
-    free (v->cert_pem);
-    free (v->key_pem);
+    vg_http_guard_free (&v->guard);
     free (v);
     *self_p = NULL;
 }
@@ -256,29 +205,11 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     void *self = v;
     int lfd = -1;
     v->max_body = (size_t) c->max_body;
-    if (c->username && c->username[0]) {
-        v->username = c->username;
-        v->password = c->password ? c->password : "";
-    }
     if (vg_mhd_load (&v->mhd, err, errlen) < 0)
         goto fail;
-    bool tls = (c->tls_cert && c->tls_cert[0]) || (c->tls_key && c->tls_key[0]);
-    if (tls) {
-        if (!c->tls_cert || !c->tls_cert[0] || !c->tls_key || !c->tls_key[0]) {
-            snprintf (err, errlen, "tls_cert and tls_key go together");
-            goto fail;
-        }
-        if (v->mhd.is_feature_supported (MHD_FEATURE_TLS) != MHD_YES) {
-            snprintf (err, errlen, "this libmicrohttpd has no TLS support");
-            goto fail;
-        }
-        v->cert_pem = s_read_pem (c->tls_cert, err, errlen);
-        if (!v->cert_pem)
-            goto fail;
-        v->key_pem = s_read_pem (c->tls_key, err, errlen);
-        if (!v->key_pem)
-            goto fail;
-    }
+    if (vg_http_guard_init (&v->guard, &v->mhd, c->username, c->password, c->tls_cert, c->tls_key, err, errlen) < 0)
+        goto fail;
+    bool tls = v->guard.tls;
     if (v->mhd.is_feature_supported (MHD_FEATURE_EPOLL) != MHD_YES) {
         snprintf (err, errlen, "this libmicrohttpd has no epoll support");
         goto fail;
@@ -292,7 +223,7 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
         v->daemon = v->mhd.start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,
                                          MHD_OPTION_NOTIFY_COMPLETED, s_completed, v, MHD_OPTION_CONNECTION_LIMIT,
                                          (unsigned) c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                                         MHD_OPTION_HTTPS_MEM_CERT, v->cert_pem, MHD_OPTION_HTTPS_MEM_KEY, v->key_pem,
+                                         MHD_OPTION_HTTPS_MEM_CERT, v->guard.cert_pem, MHD_OPTION_HTTPS_MEM_KEY, v->guard.key_pem,
                                          MHD_OPTION_END);
     else
         v->daemon = v->mhd.start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,

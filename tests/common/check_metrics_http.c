@@ -70,7 +70,7 @@ START_TEST (serves_text_and_health)
     int port = t_free_port ();
     char listen[64], err[256], body[4096];
     snprintf (listen, sizeof listen, "127.0.0.1:%d", port);
-    vg_metrics_http_t *m = vg_metrics_http_new (listen, err, sizeof err);
+    vg_metrics_http_t *m = vg_metrics_http_new (listen, NULL, err, sizeof err);
     ck_assert_msg (m != NULL, "%s", err);
     ck_assert_int_eq (t_request (port, "GET", "/metrics", body, sizeof body), 200);
     ck_assert_str_eq (body, "");
@@ -104,7 +104,7 @@ START_TEST (stalled_owner_is_unhealthy)
     int port = t_free_port ();
     char listen[64], err[256], body[4096];
     snprintf (listen, sizeof listen, "127.0.0.1:%d", port);
-    vg_metrics_http_t *m = vg_metrics_http_new (listen, err, sizeof err);
+    vg_metrics_http_t *m = vg_metrics_http_new (listen, NULL, err, sizeof err);
     ck_assert_msg (m != NULL, "%s", err);
     vg_metrics_http_stale_after (m, 150);
     vg_metrics_health (m, true, NULL);
@@ -125,7 +125,7 @@ START_TEST (bad_listen_addresses)
                                        "[::1]:9464" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char err[256] = "";
-        vg_metrics_http_t *m = vg_metrics_http_new (bad[i], err, sizeof err);
+        vg_metrics_http_t *m = vg_metrics_http_new (bad[i], NULL, err, sizeof err);
         ck_assert_msg (m == NULL, "'%s' accepted", bad[i]);
         ck_assert_msg (strstr (err, "metrics listen address") != NULL, "'%s': %s", bad[i], err);
     }
