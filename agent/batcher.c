@@ -617,9 +617,8 @@ vg_batcher_due (const vg_batcher_t *b, double fill, int64_t now_ms)
         return true;
     if (b->nevents >= (size_t) (fill * b->cfg.max_events) && b->nevents > 0)
         return true;
-    for (size_t i = 0; i < b->ndevices; i++)
-        if (b->gaps[i].pending)
-            return b->oldest_mono == 0 || now_ms - b->oldest_mono >= b->cfg.max_age_ms;
+    if (b->gaps_pending)
+        return b->oldest_mono == 0 || now_ms - b->oldest_mono >= b->cfg.max_age_ms;
     return b->oldest_mono != 0 && now_ms - b->oldest_mono >= b->cfg.max_age_ms;
 }
 
