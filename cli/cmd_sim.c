@@ -18,11 +18,13 @@
 static void
 s_help (FILE *f)
 {
-    fprintf (f, "usage: vigil sim [--seed N] [--sites N] [--cells N] [--interval D] --start T --end T\n"
+    fprintf (f, "usage: vigil sim [--seed N] [--sites N] [--cells N] [--interval D] [--site PREFIX] --start T --end T\n"
                 "                 [--scenario NAME [--incidents N] [--labels FILE [--labels-only]]]\n"
                 "                 [--wire-out DIR [--mdt-encoding json|kvgpb]]\n"
                 "  Prints every sample and event of the simulated fleet in [start, end) as NDJSON.\n"
                 "  Same options and defaults as the agent's sim input; T as in vigil query.\n"
+                "  --site PREFIX prepends PREFIX to every site name, as the sim input's `site` does\n"
+                "    (\"east-\" gives east-site001/gnb1; several simulated fleets in one collector).\n"
                 "  --scenario injects labelled incidents; --labels writes their ground truth as JSON\n"
                 "  lines (- = stderr; --labels-only: no telemetry); --incidents sets incidents per type.\n"
                 "  --wire-out DIR writes the fleet as vendor wire data instead of NDJSON:\n"
@@ -109,6 +111,7 @@ vg_cmd_sim (int argc, char **argv)
         { .name = "--sites", .type = VG_ARG_U32, .dst = &cfg.sites, .min = 1, .max = 10000 },
         { .name = "--cells", .type = VG_ARG_U32, .dst = &cfg.cells_per_gnb, .min = 1, .max = 24 },
         { .name = "--interval", .type = VG_ARG_DURATION, .dst = &cfg.interval_ms },
+        { .name = "--site", .type = VG_ARG_STR, .dst = &cfg.site_prefix },
         { .name = "--scenario", .type = VG_ARG_STR, .dst = &cfg.scenario },
         { .name = "--incidents", .type = VG_ARG_U32, .dst = &cfg.scenario_n, .min = 0, .max = 10000 },
         { .name = "--labels", .type = VG_ARG_STR, .dst = &labels },
@@ -124,6 +127,10 @@ vg_cmd_sim (int argc, char **argv)
     int encap = strcmp (encoding, "json") ? VG_WIRE_MDT_KVGPB : VG_WIRE_MDT_JSON;
     if (!start || !end || vg_clock_parse (start, now, &cfg.start_ms) < 0 || vg_clock_parse (end, now, &cfg.end_ms) < 0) {
         fprintf (stderr, "vigil sim: --start and --end are required times\n");
+        return 2;
+    }
+    if (cfg.site_prefix && (strlen (cfg.site_prefix) > VG_SIM_SITE_PREFIX_MAX || strchr (cfg.site_prefix, '/'))) {
+        fprintf (stderr, "vigil sim: --site has at most %d bytes and no '/'\n", VG_SIM_SITE_PREFIX_MAX);
         return 2;
     }
     cfg.start_ms -= cfg.start_ms % cfg.interval_ms; /* same alignment as the agent */

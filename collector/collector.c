@@ -49,7 +49,7 @@ struct vg_collector {
 
 /* Detect-stage hooks (stage thread): the outbox record joins the alert's write batch, the
  * alert is produced after the commit, and delivery reports are served on every turn; the
- * fleet publisher keeps the findings fleet rules count and publishes them after the commit. */
+ * fleet publisher's outbox takes the findings fleet rules count into the same write. */
 static void
 s_on_alert (void *ctx, const vg_alert_t *alert, vg_store_txn_t *txn)
 {
@@ -57,7 +57,7 @@ s_on_alert (void *ctx, const vg_alert_t *alert, vg_store_txn_t *txn)
     if (c->alerter)
         vg_alerter_stage (c->alerter, alert, txn); /* failures are counted (not_staged) */
     if (c->fleet)
-        vg_fleet_pub_alert (c->fleet, alert);
+        vg_fleet_pub_alert (c->fleet, alert, txn);
 }
 
 static void
@@ -67,7 +67,7 @@ s_on_committed (void *ctx)
     if (c->alerter)
         vg_alerter_committed (c->alerter, true);
     if (c->fleet)
-        vg_fleet_pub_flush (c->fleet);
+        vg_fleet_pub_committed (c->fleet);
 }
 
 static void
@@ -325,6 +325,7 @@ s_start_fleet_pub (vg_collector_t *c, char *err, size_t errlen)
                               .props = c->props,
                               .nprops = cfg->nkafka_props,
                               .collector_id = cfg->id,
+                              .store = c->store,
                               .rules = c->fleet_rules };
     c->fleet = vg_fleet_pub_new (&pc, err, errlen);
     if (!c->fleet)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "collector/fleet_kafka.h"
+#include "collector/outbox_relay.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -20,21 +21,31 @@
 
 #define S_NONE UINT32_MAX
 
-/* A counted finding waiting for its commit. */
+/* A message of a batch waiting for the publisher's own outbox write (poll). */
 typedef struct {
-    char id[VG_MAX_ID_LEN], vendor[VG_MAX_ID_LEN], model[64], role[32], site[VG_MAX_ID_LEN], sw[64];
-    char rule[64], detector[32], uid[VG_ALERT_KEY_MAX + 24];
-    int64_t ts_ms;
-} s_finding_t;
+    size_t off, key_len, len;
+} s_pend_t;
+
+/* Records staged in the publisher's txn before this many are dropped when the store keeps
+ * refusing the write (the server stops acknowledging meanwhile). */
+#define S_KEEP_RECORDS 65536
 
 struct vg_fleet_pub {
     rd_kafka_t *rk;
     rd_kafka_topic_t *rkt;
-    char *collector_id;
+    char *collector_id, *topic, *brokers;
+    vg_alerter_prop_t *props; /* copies (the restart check's consumer) */
+    size_t nprops;
+    vg_store_t *store;
+    vg_relay_t *relay;       /* the outbox in VG_CF_FLEETBOX -> the fleet topic */
+    vg_store_txn_t *txn;     /* the publisher's own outbox write (batch messages) */
+    bool txn_failed;         /* txn holds records of a failed commit */
+    size_t nfnd;             /* findings staged in the detect stage's write, not confirmed */
     char sources[512];       /* detector kinds the fleet rules count, comma-separated */
     vg_u64map_t announced;   /* hash of a device's identity -> 1: inventory sent */
-    s_finding_t *fnd;
-    size_t nfnd, capfnd;
+    s_pend_t *pend;          /* batch messages packed since the last poll (bytes in pbytes) */
+    size_t npend, cappend;
+    vg_buf_t pbytes;
     /* message scratch (grows, reused) */
     uint32_t *smap, *dmap;   /* source string / device index -> message index */
     size_t capsmap, capdmap;
@@ -42,8 +53,7 @@ struct vg_fleet_pub {
     Vigil__Device **devices;
     Vigil__Series *series, **pseries;
     uint32_t *labels;
-    Vigil__FleetFinding *findings, **pfindings;
-    size_t capstr, capdev, capser, capps, caplab, capf, cappf;
+    size_t capstr, capdev, capser, capps, caplab;
     uint8_t *mark;           /* per source device: 1 = new inventory */
     size_t capmark;
     vg_buf_t packed;
@@ -73,11 +83,12 @@ s_on_dr (rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void) rk;
     vg_fleet_pub_t *p = opaque;
-    if (m->err) {
+    if (m->err)
         p->st.delivery_errors++;
-        vg_log_rl (&p->rl, VG_LOG_WARN, "fleet", "publish to the fleet topic failed: %s", rd_kafka_err2str (m->err));
-    } else
+    else
         p->st.delivered++;
+    if (p->relay && m->_private)
+        vg_relay_delivered (p->relay, m);
 }
 
 vg_fleet_pub_t *
@@ -89,7 +100,28 @@ vg_fleet_pub_new (const vg_fleet_pub_cfg_t *cfg, char *err, size_t errlen)
         return NULL;
     }
     p->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
+    p->store = cfg->store;
     p->collector_id = strdup (cfg->collector_id ? cfg->collector_id : "");
+    p->topic = strdup (cfg->topic ? cfg->topic : "");
+    p->brokers = strdup (cfg->brokers ? cfg->brokers : "");
+    p->props = cfg->nprops ? calloc (cfg->nprops, sizeof *p->props) : NULL;
+    if (!p->collector_id || !p->topic || !p->brokers || (cfg->nprops && !p->props)) {
+        snprintf (err, errlen, "out of memory");
+        goto fail;
+    }
+    for (; p->nprops < cfg->nprops; p->nprops++) {
+        p->props[p->nprops].key = strdup (cfg->props[p->nprops].key);
+        p->props[p->nprops].value = strdup (cfg->props[p->nprops].value);
+        if (!p->props[p->nprops].key || !p->props[p->nprops].value) {
+            p->nprops++;
+            snprintf (err, errlen, "out of memory");
+            goto fail;
+        }
+    }
+    if (!p->store || !cfg->collector_id || !cfg->collector_id[0]) {
+        snprintf (err, errlen, "the fleet publisher needs the store and collector.id");
+        goto fail;
+    }
     for (size_t i = 0; cfg->rules && i < cfg->rules->nrules; i++) {
         const vg_rule_t *r = &cfg->rules->rules[i];
         int k = r->ops->on_alert ? vg_rule_param_index (r, "sources") : -1;
@@ -101,7 +133,7 @@ vg_fleet_pub_new (const vg_fleet_pub_cfg_t *cfg, char *err, size_t errlen)
                                            { "linger.ms", "5" },              { "client.id", "vigil-fleet-publish" },
                                            { "compression.type", "lz4" },     { NULL, NULL } };
     rd_kafka_conf_t *conf = vg_fleet_conf (defs, cfg->brokers, cfg->props, cfg->nprops, err, errlen);
-    if (!conf || !p->collector_id)
+    if (!conf)
         goto fail;
     rd_kafka_conf_set_opaque (conf, p);
     rd_kafka_conf_set_dr_msg_cb (conf, s_on_dr);
@@ -119,6 +151,13 @@ vg_fleet_pub_new (const vg_fleet_pub_cfg_t *cfg, char *err, size_t errlen)
         snprintf (err, errlen, "kafka topic '%s': %s", cfg->topic, rd_kafka_err2str (rd_kafka_last_error ()));
         goto fail;
     }
+    vg_relay_cfg_t rc = { .store = p->store, .cf = VG_CF_FLEETBOX, .rk = p->rk, .rkt = p->rkt,
+                          .brokers = p->brokers, .props = p->props, .nprops = p->nprops, .topic = p->topic,
+                          .origin = p->collector_id, .tag = "fleet" };
+    p->relay = vg_relay_new (&rc, err, errlen);
+    p->txn = p->relay ? vg_store_txn_new (p->store) : NULL;
+    if (!p->txn)
+        goto fail;
     vg_log (VG_LOG_INFO, "fleet", "publishing to fleet topic %s: inventory, KPI counters and %s findings", cfg->topic,
             p->sources[0] ? p->sources : "no");
     return p;
@@ -133,20 +172,37 @@ vg_fleet_pub_destroy (vg_fleet_pub_t **self_p)
     vg_fleet_pub_t *p = self_p ? *self_p : NULL;
     if (!p)
         return;
-    if (p->rk) {
-        rd_kafka_flush (p->rk, 5000);
+    if (p->relay) {
+        vg_fleet_pub_poll (p); /* the last batches' messages into the outbox */
+        vg_relay_flush (p->relay, 5000);
+        vg_relay_stats_t rs;
+        vg_relay_stats (p->relay, &rs);
         vg_log (VG_LOG_INFO, "fleet", "published %llu messages (%llu bytes): %llu KPI samples, %llu devices, %llu findings; "
-                "%llu delivery errors",
+                "%llu delivered, %llu delivery errors, %llu already on the topic at start, %llu left in the outbox",
                 (unsigned long long) p->st.messages, (unsigned long long) p->st.bytes,
                 (unsigned long long) p->st.samples, (unsigned long long) p->st.devices,
-                (unsigned long long) p->st.findings, (unsigned long long) p->st.delivery_errors);
+                (unsigned long long) p->st.findings, (unsigned long long) rs.delivered,
+                (unsigned long long) rs.delivery_errors, (unsigned long long) rs.already_delivered,
+                (unsigned long long) rs.outbox_count);
     }
+    vg_relay_destroy (&p->relay);
+    vg_store_txn_destroy (&p->txn);
+    if (p->rk)
+        rd_kafka_flush (p->rk, 1000);
     if (p->rkt)
         rd_kafka_topic_destroy (p->rkt);
     if (p->rk)
         rd_kafka_destroy (p->rk);
     vg_u64map_free (&p->announced);
-    free (p->fnd);
+    free (p->pend);
+    vg_buf_free (&p->pbytes);
+    for (size_t i = 0; i < p->nprops; i++) {
+        free ((char *) p->props[i].key);
+        free ((char *) p->props[i].value);
+    }
+    free (p->props);
+    free (p->topic);
+    free (p->brokers);
     free (p->smap);
     free (p->dmap);
     free (p->strings);
@@ -154,8 +210,6 @@ vg_fleet_pub_destroy (vg_fleet_pub_t **self_p)
     free (p->series);
     free (p->pseries);
     free (p->labels);
-    free (p->findings);
-    free (p->pfindings);
     free (p->mark);
     vg_buf_free (&p->packed);
     free (p->collector_id);
@@ -213,30 +267,44 @@ s_msg_dev (vg_fleet_pub_t *p, s_msg_t *m, uint32_t i, Vigil__Device *d)
     return p->dmap[i];
 }
 
-/* Pack and produce one FleetBatch under key. */
+/* Pack one FleetBatch under key "<kind>/<scope>": staged in txn (a finding: the detect
+ * stage's write holding its alert), or kept for the publisher's own write (txn NULL). */
 static void
-s_produce (vg_fleet_pub_t *p, s_msg_t *m, const char *kind, const char *scope, size_t nfindings)
+s_produce (vg_fleet_pub_t *p, s_msg_t *m, const char *kind, const char *scope, Vigil__FleetFinding **findings,
+           size_t nfindings, vg_store_txn_t *txn)
 {
     Vigil__FleetBatch fb = VIGIL__FLEET_BATCH__INIT;
     fb.collector_id = p->collector_id;
     fb.batch = &m->b;
-    fb.findings = p->pfindings;
+    fb.findings = findings;
     fb.n_findings = nfindings;
     size_t n = vigil__fleet_batch__get_packed_size (&fb);
-    vg_buf_reset (&p->packed);
-    if (vg_buf_reserve (&p->packed, n) < 0) {
-        p->st.produce_errors++;
-        return;
-    }
-    vigil__fleet_batch__pack (&fb, p->packed.data);
     char key[VG_MAX_ID_LEN + 16];
     int kl = snprintf (key, sizeof key, "%s/%s", kind, scope ? scope : "");
-    if (rd_kafka_produce (p->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, p->packed.data, n, key,
-                          (size_t) (kl < (int) sizeof key ? kl : (int) sizeof key - 1), NULL) < 0) {
-        p->st.produce_errors++;
-        vg_log_rl (&p->rl, VG_LOG_WARN, "fleet", "publish to the fleet topic refused: %s",
-                   rd_kafka_err2str (rd_kafka_last_error ()));
-        return;
+    size_t klen = (size_t) (kl < (int) sizeof key ? kl : (int) sizeof key - 1);
+    if (txn) {
+        vg_buf_reset (&p->packed);
+        if (vg_buf_reserve (&p->packed, n) < 0) {
+            p->st.produce_errors++;
+            return;
+        }
+        vigil__fleet_batch__pack (&fb, p->packed.data);
+        if (vg_relay_add (p->relay, txn, key, klen, p->packed.data, n) < 0) {
+            p->st.produce_errors++;
+            return;
+        }
+        p->nfnd++;
+    } else {
+        size_t off = p->pbytes.len;
+        if (s_grow (&p->pend, &p->cappend, p->npend + 1, sizeof *p->pend) < 0 ||
+            vg_buf_reserve (&p->pbytes, off + klen + n) < 0) {
+            p->st.produce_errors++;
+            return;
+        }
+        memcpy (p->pbytes.data + off, key, klen);
+        vigil__fleet_batch__pack (&fb, p->pbytes.data + off + klen);
+        p->pbytes.len = off + klen + n;
+        p->pend[p->npend++] = (s_pend_t){ off, klen, n };
     }
     p->st.messages++;
     p->st.bytes += n;
@@ -295,7 +363,7 @@ vg_fleet_pub_batch (vg_fleet_pub_t *p, const Vigil__Batch *b)
             nnew--;
         }
         p->st.devices += m.b.n_devices;
-        s_produce (p, &m, "vendor", vendor, 0);
+        s_produce (p, &m, "vendor", vendor, NULL, 0, NULL);
     }
     /* KPI counter series: one message per site.  mark[d] = 2: device d has such series. */
     size_t nsel = 0;
@@ -349,7 +417,7 @@ vg_fleet_pub_batch (vg_fleet_pub_t *p, const Vigil__Batch *b)
                 p->mark[i] = 0; /* this site's devices are done */
         m.b.n_series = ns;
         p->st.series += ns;
-        s_produce (p, &m, "site", site, 0);
+        s_produce (p, &m, "site", site, NULL, 0, NULL);
     }
 }
 
@@ -357,80 +425,79 @@ vg_fleet_pub_batch (vg_fleet_pub_t *p, const Vigil__Batch *b)
 /* Findings */
 
 void
-vg_fleet_pub_alert (vg_fleet_pub_t *p, const vg_alert_t *a)
+vg_fleet_pub_alert (vg_fleet_pub_t *p, const vg_alert_t *a, vg_store_txn_t *txn)
 {
     if (a->activity != VG_ACT_CREATE || !a->detector || !vg_csv_has (p->sources, a->detector) || !a->vendor ||
-        !a->vendor[0] || s_grow (&p->fnd, &p->capfnd, p->nfnd + 1, sizeof *p->fnd) < 0)
+        !a->vendor[0] || s_grow (&p->dmap, &p->capdmap, 1, sizeof *p->dmap) < 0 ||
+        s_grow (&p->strings, &p->capstr, 1, sizeof *p->strings) < 0 ||
+        s_grow (&p->devices, &p->capdev, 1, sizeof *p->devices) < 0)
         return;
-    s_finding_t *f = &p->fnd[p->nfnd++];
-    snprintf (f->id, sizeof f->id, "%s", a->device);
-    snprintf (f->vendor, sizeof f->vendor, "%s", a->vendor);
-    snprintf (f->model, sizeof f->model, "%s", s_or (a->model));
-    snprintf (f->role, sizeof f->role, "%s", s_or (a->role));
-    snprintf (f->site, sizeof f->site, "%s", s_or (a->site));
-    snprintf (f->sw, sizeof f->sw, "%s", s_or (a->sw_version));
-    snprintf (f->rule, sizeof f->rule, "%s", s_or (a->rule_id));
-    snprintf (f->detector, sizeof f->detector, "%s", a->detector);
-    snprintf (f->uid, sizeof f->uid, "%s", a->uid);
-    f->ts_ms = a->time_ms;
+    Vigil__Device dv = VIGIL__DEVICE__INIT;
+    dv.id = (char *) a->device;
+    dv.vendor = (char *) a->vendor;
+    dv.model = (char *) s_or (a->model);
+    dv.role = (char *) s_or (a->role);
+    dv.site = (char *) s_or (a->site);
+    dv.sw_version = (char *) s_or (a->sw_version);
+    Vigil__FleetFinding f = VIGIL__FLEET_FINDING__INIT, *pf = &f;
+    s_msg_t m;
+    s_msg_begin (p, &m, NULL, 1);
+    f.device = s_msg_dev (p, &m, 0, &dv);
+    f.ts_ms = a->time_ms;
+    f.rule_id = (char *) s_or (a->rule_id);
+    f.detector = (char *) a->detector;
+    f.uid = (char *) a->uid;
+    p->st.findings++;
+    s_produce (p, &m, "vendor", a->vendor, &pf, 1, txn);
 }
 
 void
-vg_fleet_pub_flush (vg_fleet_pub_t *p)
+vg_fleet_pub_committed (vg_fleet_pub_t *p)
 {
-    size_t n = p->nfnd;
-    Vigil__Device *dv = NULL;
-    uint8_t *done = calloc (n + 1, 1);
-    if (!n || !done || s_grow (&p->findings, &p->capf, n, sizeof *p->findings) < 0 ||
-        s_grow (&p->pfindings, &p->cappf, n, sizeof *p->pfindings) < 0 ||
-        s_grow (&p->dmap, &p->capdmap, n, sizeof *p->dmap) < 0 ||
-        s_grow (&p->devices, &p->capdev, n, sizeof *p->devices) < 0 || !(dv = calloc (n, sizeof *dv)))
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        s_finding_t *f = &p->fnd[i];
-        vigil__device__init (&dv[i]);
-        dv[i] = (Vigil__Device) { .base = dv[i].base, .id = f->id, .vendor = f->vendor, .model = f->model,
-                                  .role = f->role, .site = f->site, .sw_version = f->sw };
-    }
-    for (size_t first = 0; first < n; first++) {
-        if (done[first])
-            continue;
-        s_msg_t m;
-        s_msg_begin (p, &m, NULL, n);
-        size_t nf = 0;
-        for (size_t i = first; i < n; i++) {
-            s_finding_t *f = &p->fnd[i];
-            if (done[i] || strcmp (f->vendor, p->fnd[first].vendor))
-                continue;
-            done[i] = 1;
-            /* one device record per device id in this message */
-            uint32_t di = (uint32_t) i;
-            for (size_t j = first; j < i; j++)
-                if (p->dmap[j] != S_NONE && !strcmp (p->fnd[j].id, f->id))
-                    di = (uint32_t) j;
-            Vigil__FleetFinding *o = &p->findings[nf];
-            vigil__fleet_finding__init (o);
-            o->device = s_msg_dev (p, &m, di, &dv[di]);
-            o->ts_ms = f->ts_ms;
-            o->rule_id = f->rule;
-            o->detector = f->detector;
-            o->uid = f->uid;
-            p->pfindings[nf++] = o;
-        }
-        p->st.findings += nf;
-        s_produce (p, &m, "vendor", p->fnd[first].vendor, nf);
-    }
-out:
-    free (dv);
-    free (done);
+    if (p->nfnd)
+        vg_relay_committed (p->relay, true);
     p->nfnd = 0;
-    rd_kafka_poll (p->rk, 0);
 }
 
 void
 vg_fleet_pub_poll (vg_fleet_pub_t *p)
 {
+    if (!p->txn)
+        return;
+    /* Findings staged in a detect-stage write that was not confirmed: that commit failed. */
+    if (p->nfnd)
+        vg_relay_committed (p->relay, false);
+    p->nfnd = 0;
+    if (p->npend || p->txn_failed) {
+        for (size_t i = 0; i < p->npend; i++) {
+            const s_pend_t *e = &p->pend[i];
+            vg_relay_add (p->relay, p->txn, p->pbytes.data + e->off, e->key_len, p->pbytes.data + e->off + e->key_len,
+                          e->len); /* failures counted by the relay */
+        }
+        p->npend = 0;
+        vg_buf_reset (&p->pbytes);
+        char err[256];
+        if (vg_store_commit (p->store, p->txn, err, sizeof err) == 0) {
+            vg_relay_committed (p->relay, true);
+            if (p->txn_failed)
+                vg_relay_rescan (p->relay);
+            p->txn_failed = false;
+            vg_store_txn_clear (p->txn);
+        } else if (vg_store_txn_count (p->txn) < S_KEEP_RECORDS) {
+            /* The store refuses writes for now (a full disk): keep them for the next try. */
+            vg_log_rl (&p->rl, VG_LOG_ERROR, "fleet", "committing fleet messages to the outbox failed: %s; kept", err);
+            p->txn_failed = true;
+        } else {
+            p->st.produce_errors += vg_store_txn_count (p->txn);
+            vg_log_rl (&p->rl, VG_LOG_ERROR, "fleet", "committing fleet messages to the outbox failed: %s; %zu lost",
+                       err, vg_store_txn_count (p->txn));
+            vg_relay_committed (p->relay, false);
+            p->txn_failed = false;
+            vg_store_txn_clear (p->txn);
+        }
+    }
     rd_kafka_poll (p->rk, 0);
+    vg_relay_poll (p->relay);
 }
 
 void

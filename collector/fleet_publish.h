@@ -8,8 +8,13 @@
  * Kafka key is the scope a fleet rule keeps its state under: "vendor/<v>" for inventory and
  * findings (X01 counts a vendor's devices across sites), "site/<s>" for KPI counters (X02
  * compares a site's vendors), so one partition holds all input of a scope.
- * Delivery: idempotent producer, acks=all; a message not acknowledged when the collector
- * dies is not sent again (at most once from a site; the fleet tier itself is exactly once).
+ * Delivery: exactly once for readers of the topic, through an outbox in the store
+ * (VG_CF_FLEETBOX, relayed by outbox_relay.h): a finding's message is written in the same
+ * write as its alert record; a batch's messages in the publisher's own write right after
+ * the detect stage's group commit (the poll hook); each is produced after its commit and
+ * deleted when acknowledged, and a restart reads the topic back before producing what is
+ * left.  Messages of batches fed to the engine after the last outbox write and before a
+ * crash are not published (the detect stage does not feed them again either).
  * Threads: the detect stage's thread only (hooks of collector/detect_stage.h). */
 #ifndef VG_FLEET_PUBLISH_H
 #define VG_FLEET_PUBLISH_H
@@ -19,6 +24,7 @@
 
 #include "collector/alerter.h"
 #include "detectors/alert.h"
+#include "store/store.h"
 #include "detectors/rules.h"
 #include "proto/vigil.pb-c.h"
 
@@ -28,7 +34,8 @@ typedef struct {
     int partitions;                 /* the topic is created with this many when missing */
     const vg_alerter_prop_t *props; /* librdkafka properties (TLS, SASL, ...), after the defaults */
     size_t nprops;
-    const char *collector_id;       /* FleetBatch.collector_id */
+    const char *collector_id;       /* FleetBatch.collector_id and the outbox header's origin; required */
+    vg_store_t *store;              /* borrowed: the outbox (VG_CF_FLEETBOX) lives there; required */
     const vg_rules_t *rules;        /* borrowed while the publisher lives: which findings count */
 } vg_fleet_pub_cfg_t;
 
@@ -41,20 +48,25 @@ typedef struct {
 
 typedef struct vg_fleet_pub vg_fleet_pub_t;
 
-/* Create the producer (cfg strings are copied; rules borrowed) and the topic when missing.
+/* Create the producer (cfg strings are copied; rules and store borrowed), the topic when
+ * missing, and open the outbox (left records: the topic is read back, then they are sent).
  * Returns NULL with the reason in err. */
 vg_fleet_pub_t *vg_fleet_pub_new (const vg_fleet_pub_cfg_t *cfg, char *err, size_t errlen);
-/* Wait up to 5 s for outstanding deliveries, then free.  NULL-safe; sets *self_p to NULL. */
+/* Write pending messages to the outbox, wait up to 5 s for deliveries, then free
+ * (undelivered messages stay in the outbox for the next run).  NULL-safe; sets *self_p. */
 void vg_fleet_pub_destroy (vg_fleet_pub_t **self_p);
 
-/* A validated batch fed to the detectors: publish its new inventory and its KPI counter
- * series (one message per scope).  Never blocks; a full producer queue drops and counts. */
+/* A validated batch fed to the detectors: pack its new inventory and its KPI counter
+ * series (one message per scope) for the next vg_fleet_pub_poll's outbox write. */
 void vg_fleet_pub_batch (vg_fleet_pub_t *p, const Vigil__Batch *b);
-/* An alert record: kept when it is the Create of a finding a fleet rule counts. */
-void vg_fleet_pub_alert (vg_fleet_pub_t *p, const vg_alert_t *a);
-/* The alerts kept so far were committed to the store: publish them (one message per vendor). */
-void vg_fleet_pub_flush (vg_fleet_pub_t *p);
-/* Serve delivery reports (no wait). */
+/* An alert record being added to txn (the detect stage's write): when it is the Create of a
+ * finding a fleet rule counts, its message (one finding) joins txn's outbox records. */
+void vg_fleet_pub_alert (vg_fleet_pub_t *p, const vg_alert_t *a, vg_store_txn_t *txn);
+/* The write holding the alerts seen since the last call was committed: their messages may go. */
+void vg_fleet_pub_committed (vg_fleet_pub_t *p);
+/* After the detect stage's commit (every loop turn): findings not confirmed are forgotten
+ * (that commit failed), the batches' messages are committed to the outbox in one write,
+ * delivery reports are served and committed records produced.  Blocks only on the write. */
 void vg_fleet_pub_poll (vg_fleet_pub_t *p);
 
 void vg_fleet_pub_stats (const vg_fleet_pub_t *p, vg_fleet_pub_stats_t *out);

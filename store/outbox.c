@@ -1,4 +1,4 @@
-/* outbox.c - outbox records in VG_CF_OUTBOX: encoding, ids, counts, scans.
+/* outbox.c - outbox records in VG_CF_OUTBOX (or another family): encoding, ids, counts, scans.
  *
  * Value layout: u8 version (1), u8 format, u16 key length, i64 created ms (all big-endian),
  * then the key, then the payload (to the end of the value). */
@@ -15,6 +15,7 @@
 
 struct vg_outbox {
     vg_store_t *store;
+    vg_cf_t cf;
     vg_outbox_stats_t st;
     uint64_t staged_count, staged_bytes; /* added to a txn whose commit is not confirmed */
     vg_buf_t enc;                        /* reused encoding buffer */
@@ -41,14 +42,21 @@ s_census (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 vg_outbox_t *
 vg_outbox_new (vg_store_t *s, char *err, size_t errlen)
 {
+    return vg_outbox_open (s, VG_CF_OUTBOX, 0, err, errlen);
+}
+
+vg_outbox_t *
+vg_outbox_open (vg_store_t *s, vg_cf_t cf, uint64_t min_next_id, char *err, size_t errlen)
+{
     vg_outbox_t *ob = calloc (1, sizeof *ob);
     if (!ob) {
         snprintf (err, errlen, "outbox: out of memory");
         return NULL;
     }
     ob->store = s;
+    ob->cf = cf;
     s_census_t c = { 0, 0, 0 };
-    int rc = vg_store_scan (s, VG_CF_OUTBOX, NULL, 0, NULL, 0, s_census, &c);
+    int rc = vg_store_scan (s, cf, NULL, 0, NULL, 0, s_census, &c);
     if (rc < 0) {
         snprintf (err, errlen, "outbox: scanning the store failed: %s", vg_strerror (rc));
         free (ob);
@@ -56,7 +64,7 @@ vg_outbox_new (vg_store_t *s, char *err, size_t errlen)
     }
     ob->st.count = c.count;
     ob->st.bytes = c.bytes;
-    ob->st.next_id = c.max_id + 1;
+    ob->st.next_id = c.max_id + 1 > min_next_id ? c.max_id + 1 : min_next_id;
     return ob;
 }
 
@@ -98,7 +106,7 @@ vg_outbox_add (vg_outbox_t *ob, vg_store_txn_t *txn, vg_outbox_rec_t *rec, uint6
     uint8_t k[VG_OUTBOX_KEY_LEN];
     rec->id = ob->st.next_id++;
     vg_be64 (k, rec->id);
-    vg_store_txn_put (txn, VG_CF_OUTBOX, k, sizeof k, ob->enc.data, n);
+    vg_store_txn_put (txn, ob->cf, k, sizeof k, ob->enc.data, n);
     ob->staged_count++;
     ob->staged_bytes += n;
     if (id)
@@ -122,7 +130,7 @@ vg_outbox_remove (vg_outbox_t *ob, vg_store_txn_t *txn, uint64_t id, size_t byte
 {
     uint8_t k[VG_OUTBOX_KEY_LEN];
     vg_be64 (k, id);
-    vg_store_txn_delete (txn, VG_CF_OUTBOX, k, sizeof k);
+    vg_store_txn_delete (txn, ob->cf, k, sizeof k);
     if (ob->st.count)
         ob->st.count--;
     ob->st.bytes = ob->st.bytes >= bytes ? ob->st.bytes - bytes : 0;
@@ -171,7 +179,7 @@ vg_outbox_scan (vg_outbox_t *ob, uint64_t from_id, vg_outbox_fn fn, void *ctx)
     uint8_t k[VG_OUTBOX_KEY_LEN];
     vg_be64 (k, from_id);
     s_scan_t sc = { ob, fn, ctx };
-    return vg_store_scan (ob->store, VG_CF_OUTBOX, k, sizeof k, NULL, 0, s_visit, &sc);
+    return vg_store_scan (ob->store, ob->cf, k, sizeof k, NULL, 0, s_visit, &sc);
 }
 
 void

@@ -48,6 +48,11 @@ typedef struct vg_outbox vg_outbox_t;
 /* Open the outbox of store s (borrowed; must outlive the outbox): one scan counts what an
  * earlier run left and finds the next id.  NULL on failure with the reason in err. */
 vg_outbox_t *vg_outbox_new (vg_store_t *s, char *err, size_t errlen);
+/* vg_outbox_new on another column family (VG_CF_FLEETBOX: the fleet publisher's outbox);
+ * each family is an outbox of its own, with its own ids.  Ids start at min_next_id when
+ * that is above every id left: a caller that must never reuse an id of an earlier run,
+ * even when that run left nothing, passes a clock (wall microseconds). */
+vg_outbox_t *vg_outbox_open (vg_store_t *s, vg_cf_t cf, uint64_t min_next_id, char *err, size_t errlen);
 /* NULL-safe; sets *self_p to NULL.  Records stay in the store. */
 void vg_outbox_destroy (vg_outbox_t **self_p);
 

@@ -24,7 +24,7 @@
 #define S_ZSTD_DICT 16384
 
 static const char *const s_cf_names[VG_CF__COUNT] = {
-    "default", "series", "samples", "events", "agents", "alerts", "outbox", "detstate", "episodes",
+    "default", "series", "samples", "events", "agents", "alerts", "outbox", "detstate", "episodes", "fleetbox",
 };
 
 /* Families a store made by an older version may lack: a read-only or secondary open goes
@@ -32,7 +32,7 @@ static const char *const s_cf_names[VG_CF__COUNT] = {
 static bool
 s_cf_optional (int cf)
 {
-    return cf == VG_CF_EPISODES;
+    return cf == VG_CF_EPISODES || cf == VG_CF_FLEETBOX;
 }
 
 struct vg_store {
@@ -133,7 +133,7 @@ vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen)
     rocksdb_options_increase_parallelism (s->opts, 2);
     rocksdb_options_set_max_background_jobs (s->opts, 2);
     /* A ceiling on the memtables of all column families together (the open chunks: merge
-     * operands not flushed yet): without it nine column families could hold 2 x 64 MiB each. */
+     * operands not flushed yet): without it ten column families could hold 2 x 64 MiB each. */
     rocksdb_options_set_db_write_buffer_size (s->opts, S_MEMTABLE_BUDGET);
     rocksdb_options_set_keep_log_file_num (s->opts, 3);
     rocksdb_options_set_max_open_files (s->opts, cfg->mode == VG_STORE_SECONDARY ? -1 : 512);

@@ -174,7 +174,8 @@ int
 main (int argc, char **argv)
 {
     static const char *const cf_names[VG_CF__COUNT] = { "meta",   "series", "samples",  "events",  "agents",
-                                                        "alerts", "outbox", "detstate", "episodes" };
+                                                        "alerts", "outbox", "detstate", "episodes",
+                                                        "fleetbox" };
     int reencode = argc == 3 && !strcmp (argv[1], "--reencode");
     if (argc != 2 + reencode) {
         fprintf (stderr, "usage: bench_store_bytes [--reencode] STORE_DIR\n");

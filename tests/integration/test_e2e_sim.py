@@ -39,6 +39,16 @@ def body(h):
             continue
         expected[key(r)] = r.get("state", r.get("value"))
     assert len(expected) > 10000, f"simulation too small: {len(expected)}"
+    # --site PREFIX (the sim input's `site`): the same fleet with every site name prefixed.
+    pre = h.vigil("sim", "--seed", "7", "--sites", "4", "--interval", "60s", "--site", "east-", "--start", START,
+                  "--end", END).stdout.splitlines()
+    assert len(pre) == len(out.stdout.splitlines()), "vigil sim --site changed the number of records"
+    for a, b in zip(out.stdout.splitlines(), pre):
+        ra, rb = json.loads(a), json.loads(b)
+        assert rb["device"] == "east-" + ra["device"], (ra, rb)
+        rb["device"] = ra["device"]
+        assert ra == rb, (ra, rb)
+    assert h.vigil("sim", "--site", "a/b", "--start", START, "--end", END, check=False).returncode == 2
 
     store = f"{h.dir}/collector-store"
     rows = h.query_json(store, "--device", "site*", "--from", START, "--to", END)

@@ -70,7 +70,7 @@ def expected(h, start, end):
     want, events = {}, 0
     for site, (seed, cells) in SITES.items():
         out = h.vigil("sim", "--seed", str(seed), "--sites", str(cells), "--interval", f"{INTERVAL_S}s",
-                      "--start", start, "--end", end).stdout
+                      "--site", f"{site}-", "--start", start, "--end", end).stdout
         for line in out.splitlines():
             r = json.loads(line)
             if "type" in r:
@@ -78,7 +78,7 @@ def expected(h, start, end):
                 continue
             if "path" not in r:
                 continue
-            k = (f"{site}-{r['device']}", r["path"], tuple(sorted(r.get("labels", {}).items())), r["ts_ms"])
+            k = (r["device"], r["path"], tuple(sorted(r.get("labels", {}).items())), r["ts_ms"])
             want[k] = r.get("value", r.get("state"))
     return want, events
 

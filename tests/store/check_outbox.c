@@ -239,9 +239,50 @@ START_TEST (test_bad_input)
 }
 END_TEST
 
+/* Two outboxes in two column families (the alerts' and the fleet publisher's) keep their
+ * own records and ids; min_next_id lifts the first id (and an emptied outbox reopened with
+ * a higher floor does not reuse ids). */
+START_TEST (test_second_family)
+{
+    vg_store_t *s = s_open ();
+    vg_outbox_t *ob = s_outbox (s);
+    char err[256];
+    vg_outbox_t *fb = vg_outbox_open (s, VG_CF_FLEETBOX, 5000, err, sizeof err);
+    ck_assert_msg (fb != NULL, "%s", err);
+    uint64_t a[3], f[2];
+    s_add (s, ob, 0, 3, true, a);
+    s_add (s, fb, 10, 2, true, f);
+    ck_assert_uint_eq (a[0], 1);
+    ck_assert_uint_eq (f[0], 5000);
+    ck_assert_uint_eq (f[1], 5001);
+    s_seen_t sa = { 0 }, sf = { 0 };
+    ck_assert_int_eq (vg_outbox_scan (ob, 0, s_collect, &sa), 0);
+    ck_assert_int_eq (vg_outbox_scan (fb, 0, s_collect, &sf), 0);
+    ck_assert_int_eq (sa.n, 3);
+    ck_assert_int_eq (sf.n, 2);
+    ck_assert_str_eq (sf.keys[0], "key-10");
+    /* Empty the fleet outbox, reopen with a higher floor: ids go on above it. */
+    vg_store_txn_t *t = vg_store_txn_new (s);
+    for (int i = 0; i < 2; i++)
+        vg_outbox_remove (fb, t, f[i], 0);
+    ck_assert_int_eq (vg_store_commit (s, t, NULL, 0), 0);
+    vg_store_txn_destroy (&t);
+    vg_outbox_destroy (&fb);
+    fb = vg_outbox_open (s, VG_CF_FLEETBOX, 9000, err, sizeof err);
+    ck_assert_ptr_nonnull (fb);
+    vg_outbox_stats_t st;
+    vg_outbox_stats (fb, &st);
+    ck_assert_uint_eq (st.count, 0);
+    ck_assert_uint_eq (st.next_id, 9000);
+    vg_outbox_destroy (&fb);
+    vg_outbox_destroy (&ob);
+    vg_store_destroy (&s);
+}
+END_TEST
+
 Suite *
 vg_outbox_suite (void)
 {
-    const TTest *tests[] = { test_commit_counts, test_reopen_and_remove, test_bad_input };
+    const TTest *tests[] = { test_commit_counts, test_reopen_and_remove, test_bad_input, test_second_family };
     return vg_test_suite ("outbox", "outbox", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }
