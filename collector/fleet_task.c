@@ -31,7 +31,19 @@ typedef struct {
     uint32_t partner;        /* a success series: index + 1 of its attempt series, 0 = none */
     size_t off;              /* first sample in scratch */
     uint32_t n;
+    int64_t slot;            /* the entity's KPI stage slot, or -VG_EFULL */
 } s_sel_t;
+
+/* Per-message memo of series id pieces (common/hash.h), valid when stamp == the message's:
+ * a message has few devices and label strings but many series. */
+typedef struct {
+    uint32_t stamp;
+    uint64_t h;              /* device: vg_series_id_device; string: vg_series_id_label_key */
+    const char *kpath[4];    /* device: path hashes of up to 4 KPI paths */
+    uint64_t kh[4];
+    uint32_t vkey, vstamp;   /* string as a label value: of key string vkey */
+    uint64_t vh;
+} s_memo_t;
 
 struct vg_fleet_task {
     vg_engine_t *engine;
@@ -47,8 +59,11 @@ struct vg_fleet_task {
     s_sel_t *sel;
     size_t capsel;
     vg_u64map_t pair;        /* kid -> index + 1 of the attempt series in sel */
-    vg_alert_t finding;      /* scratch record for vg_engine_finding */
+    s_memo_t *dmemo, *smemo; /* per device / per string of the message */
+    size_t capdm, capsm;
+    uint32_t stamp;          /* the message's memo stamp (never 0) */
     uint64_t touched;        /* sink of vg_kpi_stage_touch */
+    vg_alert_t finding;      /* scratch record for vg_engine_finding */
 };
 
 static void
@@ -92,6 +107,8 @@ vg_fleet_task_destroy (vg_fleet_task_t **self_p)
     vg_arena_free (&t->arena);
     vg_samples_free (&t->scratch);
     vg_u64map_free (&t->pair);
+    free (t->dmemo);
+    free (t->smemo);
     free (t->sel);
     free (t);
     *self_p = NULL;
@@ -137,7 +154,7 @@ s_counters (vg_fleet_task_t *t, const Vigil__Batch *b, size_t nsel)
             const s_sel_t *c = take_a ? a : x;
             size_t k = take_a ? a->off + ia++ : x->off + is++;
             t->st.samples++;
-            if (vg_kpi_stage_sample (t->kpi, c->kid, c->succ, ts[k], v[k], &r) == 1)
+            if (c->slot >= 0 && vg_kpi_stage_sample_at (t->kpi, (size_t) c->slot, c->succ, ts[k], v[k], &r) == 1)
                 s_kpi_value (t, b, c, ts[k], r);
             if (ts[k] > t->now)
                 t->now = ts[k];
@@ -145,19 +162,87 @@ s_counters (vg_fleet_task_t *t, const Vigil__Batch *b, size_t nsel)
     }
 }
 
-/* Decode the counter series the KPI stage pairs into scratch.  Returns the count selected
- * or a negative code. */
+/* Grow a memo array to n entries (new ones zeroed: stamp 0 is never a message's). */
+static int
+s_memo_grow (s_memo_t **m, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < n)
+        nc *= 2;
+    s_memo_t *p = realloc (*m, nc * sizeof *p);
+    if (!p)
+        return -VG_ENOMEM;
+    memset (p + *cap, 0, (nc - *cap) * sizeof *p);
+    *m = p;
+    *cap = nc;
+    return 0;
+}
+
+/* The KPI entity id of series s (vg_series_id of its device, kpath and labels), from the
+ * message's memo of device, path and label hashes. */
+static uint64_t
+s_kid (vg_fleet_task_t *t, const Vigil__Batch *b, const Vigil__Series *s, const char *kpath)
+{
+    s_memo_t *d = &t->dmemo[s->device];
+    if (d->stamp != t->stamp) {
+        *d = (s_memo_t) { .stamp = t->stamp, .h = vg_series_id_device (b->devices[s->device]->id) };
+    }
+    uint64_t ph = 0;
+    size_t k = 0;
+    while (k < 4 && d->kpath[k] && d->kpath[k] != kpath)
+        k++;
+    if (k < 4 && d->kpath[k] == kpath)
+        ph = d->kh[k];
+    else {
+        ph = vg_series_id_path (d->h, kpath);
+        if (k < 4) {
+            d->kpath[k] = kpath;
+            d->kh[k] = ph;
+        }
+    }
+    uint64_t lh[VG_MAX_LABELS];
+    size_t nl = s->n_labels / 2;
+    for (size_t i = 0; i < nl; i++) {
+        uint32_t ki = s->labels[2 * i], vi = s->labels[2 * i + 1];
+        s_memo_t *km = &t->smemo[ki], *vm = &t->smemo[vi];
+        if (km->stamp != t->stamp) {
+            km->stamp = t->stamp;
+            km->h = vg_series_id_label_key (b->strings[ki]);
+        }
+        if (vm->vstamp != t->stamp || vm->vkey != ki) {
+            vm->vstamp = t->stamp;
+            vm->vkey = ki;
+            vm->vh = vg_series_id_label (km->h, b->strings[vi]);
+        }
+        lh[i] = vm->vh;
+    }
+    return vg_series_id_finish (ph, lh, nl);
+}
+
+/* Decode the counter series the KPI stage pairs into scratch, with their entity ids and
+ * KPI stage slots.  Returns the count selected or a negative code. */
 static int
 s_select (vg_fleet_task_t *t, const Vigil__Batch *b, size_t *nsel)
 {
     size_t used = 0, n = 0;
     vg_u64map_clear (&t->pair);
+    if (s_memo_grow (&t->dmemo, &t->capdm, b->n_devices) < 0 || s_memo_grow (&t->smemo, &t->capsm, b->n_strings) < 0)
+        return -VG_ENOMEM;
+    if (++t->stamp == 0)
+        t->stamp = 1; /* after 2^32 messages a stale stamp could match: wipe the memos */
+    if (t->stamp == 1) {
+        memset (t->dmemo, 0, t->capdm * sizeof *t->dmemo);
+        memset (t->smemo, 0, t->capsm * sizeof *t->smemo);
+    }
     for (size_t i = 0; i < b->n_series; i++) {
         const Vigil__Series *s = b->series[i];
         int succ, codec;
         const char *kpath = vg_kpi_stage_path (b->strings[s->path], &succ);
         uint32_t cnt = 0;
-        if (!kpath || s->kind != VIGIL__SERIES_KIND__SERIES_KIND_COUNTER || !b->devices[s->device]->id)
+        if (!kpath || s->kind != VIGIL__SERIES_KIND__SERIES_KIND_COUNTER || !b->devices[s->device]->id ||
+            s->n_labels / 2 > VG_MAX_LABELS)
             continue;
         if (vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &cnt) < 0)
             return -VG_EPROTO;
@@ -175,23 +260,26 @@ s_select (vg_fleet_task_t *t, const Vigil__Batch *b, size_t *nsel)
         if (vg_chunk_decode (s->chunk.data, s->chunk.len, t->scratch.ts + used, t->scratch.v + used, cnt, &got,
                              &len) < 0)
             return -VG_EPROTO;
-        vg_label_t lab[VG_MAX_LABELS];
-        size_t nl = vg_batch_labels (b, s, lab);
         s_sel_t *x = &t->sel[n];
-        *x = (s_sel_t) { vg_series_id (b->devices[s->device]->id, kpath, lab, nl), s, kpath, succ, 0, 0, used,
-                         (uint32_t) got };
+        *x = (s_sel_t) { s_kid (t, b, s, kpath), s, kpath, succ, 0, 0, used, (uint32_t) got, -VG_EFULL };
         if (!succ && vg_u64map_put (&t->pair, x->kid ? x->kid : 1, (uint32_t) n + 1) < 0)
             return -VG_ENOMEM;
         used += got;
         n++;
     }
-    /* A tight loop of independent loads: the entities' cache misses overlap, and their
-     * slots are in cache when sampled below. */
+    /* Room for every entity first, so the slots claimed below stay put; then a tight loop
+     * of independent loads of their home slots: the cache misses overlap (a portable
+     * prefetch), and the claims and samples below find the entries in cache. */
+    if (vg_kpi_stage_reserve (t->kpi, n) < 0)
+        return -VG_ENOMEM;
     for (size_t i = 0; i < n; i++)
         t->touched ^= vg_kpi_stage_touch (t->kpi, t->sel[i].kid);
     for (size_t i = 0; i < n; i++) {
         uint32_t ai;
         s_sel_t *x = &t->sel[i];
+        x->slot = vg_kpi_stage_claim (t->kpi, x->kid);
+        if (x->slot < 0)
+            t->st.errors++; /* the KPI table is full: the series is not sampled */
         if (x->succ && vg_u64map_get (&t->pair, x->kid ? x->kid : 1, &ai) && !t->sel[ai - 1].merged) {
             x->partner = ai;
             t->sel[ai - 1].merged = 1;

@@ -44,6 +44,44 @@ s_str (uint64_t h, const char *s)
 }
 
 uint64_t
+vg_series_id_device (const char *device)
+{
+    return s_str (0x76696769, device);
+}
+
+uint64_t
+vg_series_id_label_key (const char *key)
+{
+    return s_str (0x6c61626c, key);
+}
+
+uint64_t
+vg_series_id_label (uint64_t key_h, const char *value)
+{
+    return s_str (key_h, value);
+}
+
+uint64_t
+vg_series_id_path (uint64_t device_h, const char *path)
+{
+    return s_str (device_h, path);
+}
+
+uint64_t
+vg_series_id_finish (uint64_t path_h, const uint64_t *label_h, size_t nlabels)
+{
+    uint64_t h = path_h;
+    /* Order-independent over labels without sorting: combine per-label hashes with + and ^. */
+    uint64_t sum = 0, x = 0;
+    for (size_t i = 0; i < nlabels; i++) {
+        sum += label_h[i];
+        x ^= vg_hash_mix64 (label_h[i]);
+    }
+    h = vg_hash_mix64 (h ^ vg_hash_mix64 (sum + nlabels) ^ (x * 0x9e3779b97f4a7c15ULL));
+    return h ? h : 1;
+}
+
+uint64_t
 vg_series_id (const char *device, const char *path, const vg_label_t *labels, size_t nlabels)
 {
     uint64_t h = s_str (0x76696769, device);

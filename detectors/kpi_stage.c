@@ -1,5 +1,5 @@
 /* kpi_stage.c - success ratios from PM counter pairs, one per ROP (kpi_stage.h).
- * Invariant: an open-addressing table at most half full (it doubles up to its bound, so a
+ * Invariant: an open-addressing table of cache-line entries at most half full (it doubles up to its bound, so a
  * small fleet keeps a small, cache-friendly table); entries are never removed, so lookups
  * need no tombstones. */
 #include "detectors/kpi_stage.h"
@@ -11,16 +11,47 @@
 #include "common/hash.h"
 
 #define KPI_MIN_ATTEMPTS 1
-#define KPI_MAGIC 0x4b504931u /* "KPI1" */
+#define KPI_MAGIC_V1 0x4b504931u /* "KPI1": 72-byte entries (s_ent_v1_t) */
+#define KPI_MAGIC 0x4b504932u    /* "KPI2": 64-byte entries (s_ent_t) */
+#define KPI_LINE 64
 
+/* One entity in one cache line (the table is line-aligned): sampling an entity costs one
+ * miss at most. */
 typedef struct {
     uint64_t id;          /* KPI entity id; 0 = empty */
     double att, succ;     /* previous totals */
     double datt;          /* attempts delta of the current timestamp */
     double patt, psucc;   /* pooled deltas of the current ROP */
-    int64_t att_ts, rop;  /* rop: index of the ROP being pooled */
-    uint8_t has_att, has_succ, pad[6];
+    int64_t att_ts;
+    int32_t rop;          /* index of the ROP being pooled (clamped: s_rop) */
+    uint8_t has_att, has_succ, pad[2];
 } s_ent_t;
+_Static_assert (sizeof (s_ent_t) == KPI_LINE, "a KPI entity is one cache line");
+
+/* The layout of states saved before KPI2 (loaded and converted). */
+typedef struct {
+    uint64_t id;
+    double att, succ, datt, patt, psucc;
+    int64_t att_ts, rop;
+    uint8_t has_att, has_succ, pad[6];
+} s_ent_v1_t;
+
+static int32_t
+s_rop (int64_t ts_ms)
+{
+    int64_t r = ts_ms / VG_KPI_ROP_MS;
+    return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t) r;
+}
+
+/* A zeroed, line-aligned table of n entries, or NULL. */
+static s_ent_t *
+s_table (size_t n)
+{
+    s_ent_t *t = aligned_alloc (KPI_LINE, n * sizeof *t);
+    if (t)
+        memset (t, 0, n * sizeof *t);
+    return t;
+}
 
 struct vg_kpi_stage {
     s_ent_t *t;
@@ -50,7 +81,7 @@ vg_kpi_stage_new (size_t cap)
         return NULL;
     k->max = c;
     k->cap = c < KPI_INITIAL ? c : KPI_INITIAL;
-    k->t = calloc (k->cap, sizeof *k->t);
+    k->t = s_table (k->cap);
     if (!k->t) {
         free (k);
         return NULL;
@@ -95,7 +126,7 @@ s_grow (vg_kpi_stage_t *k)
 {
     s_ent_t *old = k->t;
     size_t oc = k->cap;
-    k->t = calloc (oc * 2, sizeof *k->t);
+    k->t = s_table (oc * 2);
     if (!k->t) {
         k->t = old;
         return -VG_ENOMEM;
@@ -131,13 +162,36 @@ s_slot (vg_kpi_stage_t *k, uint64_t id)
 }
 
 int
-vg_kpi_stage_sample (vg_kpi_stage_t *k, uint64_t kpi_id, int is_succ, int64_t ts_ms, double value, double *ratio)
+vg_kpi_stage_reserve (vg_kpi_stage_t *k, size_t n)
+{
+    while (2 * (k->used + n + 1) > k->cap && k->cap < k->max)
+        if (s_grow (k) < 0)
+            return -VG_ENOMEM;
+    return 0;
+}
+
+int64_t
+vg_kpi_stage_claim (vg_kpi_stage_t *k, uint64_t kpi_id)
 {
     s_ent_t *q = s_slot (k, kpi_id ? kpi_id : 1);
-    if (!q) {
+    return q ? (int64_t) (q - k->t) : -VG_EFULL;
+}
+
+int
+vg_kpi_stage_sample (vg_kpi_stage_t *k, uint64_t kpi_id, int is_succ, int64_t ts_ms, double value, double *ratio)
+{
+    int64_t slot = vg_kpi_stage_claim (k, kpi_id);
+    if (slot < 0) {
         k->st.full++;
         return -VG_EFULL;
     }
+    return vg_kpi_stage_sample_at (k, (size_t) slot, is_succ, ts_ms, value, ratio);
+}
+
+int
+vg_kpi_stage_sample_at (vg_kpi_stage_t *k, size_t slot, int is_succ, int64_t ts_ms, double value, double *ratio)
+{
+    s_ent_t *q = &k->t[slot];
     k->st.samples++;
     if (!is_succ) {
         q->datt = q->has_att && value >= q->att ? value - q->att : -1;
@@ -155,7 +209,7 @@ vg_kpi_stage_sample (vg_kpi_stage_t *k, uint64_t kpi_id, int is_succ, int64_t ts
     q->psucc += ds;
     /* One KPI per ROP: emitted by the first sample of a new ROP (per-interval ratios of a
      * quiet cell would have gaps at night). */
-    int64_t rop = ts_ms / VG_KPI_ROP_MS;
+    int32_t rop = s_rop (ts_ms);
     if (rop == q->rop)
         return 0;
     q->rop = rop;
@@ -194,13 +248,21 @@ vg_kpi_stage_load (vg_kpi_stage_t *k, const uint8_t *p, size_t len)
     if (len < sizeof hdr)
         return -VG_EINVAL;
     memcpy (hdr, p, sizeof hdr);
-    if (hdr[0] != KPI_MAGIC || len != sizeof hdr + (size_t) hdr[1] * sizeof (s_ent_t))
+    int v1 = hdr[0] == KPI_MAGIC_V1;
+    size_t es = v1 ? sizeof (s_ent_v1_t) : sizeof (s_ent_t);
+    if ((hdr[0] != KPI_MAGIC && !v1) || len != sizeof hdr + (size_t) hdr[1] * es)
         return -VG_EINVAL;
     memset (k->t, 0, k->cap * sizeof *k->t);
     k->used = 0;
     for (uint32_t n = 0; n < hdr[1]; n++) {
         s_ent_t e;
-        memcpy (&e, p + sizeof hdr + n * sizeof e, sizeof e);
+        if (v1) {
+            s_ent_v1_t o;
+            memcpy (&o, p + sizeof hdr + n * es, es);
+            e = (s_ent_t) { o.id, o.att, o.succ, o.datt, o.patt, o.psucc, o.att_ts, 0, o.has_att, o.has_succ, { 0 } };
+            e.rop = o.rop > INT32_MAX ? INT32_MAX : o.rop < INT32_MIN ? INT32_MIN : (int32_t) o.rop;
+        } else
+            memcpy (&e, p + sizeof hdr + n * es, es);
         if (!e.id)
             return -VG_EINVAL;
         s_ent_t *q = s_slot (k, e.id);

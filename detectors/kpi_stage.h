@@ -45,14 +45,25 @@ const char *vg_kpi_stage_path (const char *path, int *is_succ);
 int vg_kpi_stage_sample (vg_kpi_stage_t *k, uint64_t kpi_id, int is_succ, int64_t ts_ms, double value,
                          double *ratio);
 
+/* Grow the table now so that n more entities fit without growing (up to the bound): slots
+ * from vg_kpi_stage_claim stay valid until the next reserve or vg_kpi_stage_sample.
+ * Returns 0 or -VG_ENOMEM. */
+int vg_kpi_stage_reserve (vg_kpi_stage_t *k, size_t n);
+/* The slot of entity kpi_id, claimed when new: >= 0, or -VG_EFULL (the table is full). */
+int64_t vg_kpi_stage_claim (vg_kpi_stage_t *k, uint64_t kpi_id);
+/* vg_kpi_stage_sample on a claimed slot (no lookup); the caller counts -VG_EFULL claims. */
+int vg_kpi_stage_sample_at (vg_kpi_stage_t *k, size_t slot, int is_succ, int64_t ts_ms, double value,
+                            double *ratio);
+
 /* Read the home slot of kpi_id and return what is there (a value to ignore): called for a
  * run of ids before sampling them, their cache misses overlap instead of coming one by one
  * (a portable prefetch).  Changes nothing. */
 uint64_t vg_kpi_stage_touch (const vg_kpi_stage_t *k, uint64_t kpi_id);
 
-/* Append the state (used entries) to out.  Returns 0 or -VG_ENOMEM. */
+/* Append the state (used entries, format KPI2) to out.  Returns 0 or -VG_ENOMEM. */
 int vg_kpi_stage_save (const vg_kpi_stage_t *k, vg_buf_t *out);
-/* Replace the state with a saved one.  Returns 0, -VG_EINVAL (malformed) or -VG_EFULL. */
+/* Replace the state with a saved one (KPI2, or KPI1 of earlier versions).  Returns 0,
+ * -VG_EINVAL (malformed) or -VG_EFULL. */
 int vg_kpi_stage_load (vg_kpi_stage_t *k, const uint8_t *p, size_t len);
 
 void vg_kpi_stage_stats (const vg_kpi_stage_t *k, vg_kpi_stage_stats_t *out);

@@ -16,6 +16,24 @@ START_TEST (series_id_label_order)
 }
 END_TEST
 
+/* The pieces give exactly vg_series_id (a storage format: ids must never change). */
+START_TEST (series_id_pieces)
+{
+    vg_label_t l[3] = { { "cell", "12" }, { "name", "et-0/0/1" }, { "", "" } };
+    const char *devs[] = { "s1/gnb-0", "", "a-much-longer-device-identifier/with/parts" };
+    const char *paths[] = { "kpi/rrc_success_ratio", "/interfaces/interface/state/counters/in-octets", "" };
+    for (size_t d = 0; d < 3; d++)
+        for (size_t p = 0; p < 3; p++)
+            for (size_t n = 0; n <= 3; n++) {
+                uint64_t lh[3];
+                for (size_t i = 0; i < n; i++)
+                    lh[i] = vg_series_id_label (vg_series_id_label_key (l[i].key), l[i].value);
+                uint64_t h = vg_series_id_finish (vg_series_id_path (vg_series_id_device (devs[d]), paths[p]), lh, n);
+                ck_assert_uint_eq (h, vg_series_id (devs[d], paths[p], l, n));
+            }
+}
+END_TEST
+
 START_TEST (hash_spreads)
 {
     /* 10k sequential keys: no collisions in the low 24 bits beyond what chance allows. */
@@ -33,6 +51,6 @@ END_TEST
 Suite *
 vg_hash_suite (void)
 {
-    const TTest *tests[] = { series_id_label_order, hash_spreads };
+    const TTest *tests[] = { series_id_label_order, series_id_pieces, hash_spreads };
     return vg_test_suite ("hash", "hash", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }
