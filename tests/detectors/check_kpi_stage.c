@@ -118,10 +118,46 @@ START_TEST (saved_state_continues)
 }
 END_TEST
 
+/* A state saved before the 64-byte entries (format KPI1, 72-byte entries) loads and
+ * continues like the stage that made it. */
+START_TEST (v1_state_loads)
+{
+    struct {
+        uint64_t id;
+        double att, succ, datt, patt, psucc;
+        int64_t att_ts, rop;
+        uint8_t has_att, has_succ, pad[6];
+    } e = { 7, 1000, 900, -1, 0, 0, T0, 0, 1, 1, { 0 } };
+    _Static_assert (sizeof e == 72, "KPI1 entry");
+    uint8_t blob[8 + sizeof e];
+    uint32_t hdr[2] = { 0x4b504931u, 1 };
+    memcpy (blob, hdr, sizeof hdr);
+    memcpy (blob + 8, &e, sizeof e);
+    vg_kpi_stage_t *a = vg_kpi_stage_new (256), *b = vg_kpi_stage_new (256);
+    double ra = 0, rb = 0;
+    pair (a, 7, T0, 1000, 900, &ra); /* the history the blob holds */
+    ck_assert_int_eq (vg_kpi_stage_load (b, blob, sizeof blob), 0);
+    int emitted = 0;
+    for (int i = 1; i < 12; i++) {
+        int ea = pair (a, 7, T0 + i * STEP, 1000.0 + 100 * i, 900.0 + 90 * i, &ra);
+        int eb = pair (b, 7, T0 + i * STEP, 1000.0 + 100 * i, 900.0 + 90 * i, &rb);
+        ck_assert_int_eq (ea, eb);
+        if (ea == 1) {
+            ck_assert (ra == rb);
+            emitted++;
+        }
+    }
+    ck_assert_int_gt (emitted, 0);
+    ck_assert_int_eq (vg_kpi_stage_load (b, blob, sizeof blob - 1), -VG_EINVAL);
+    vg_kpi_stage_destroy (&a);
+    vg_kpi_stage_destroy (&b);
+}
+END_TEST
+
 Suite *
 vg_kpi_stage_suite (void)
 {
     const TTest *tests[] = { paths, ratio_per_rop, resets_and_bad_pairs_skipped, full_table_counted,
-                             saved_state_continues };
+                             saved_state_continues, v1_state_loads };
     return vg_test_suite ("kpi_stage", "kpi_stage", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
 }
