@@ -297,7 +297,7 @@ s_produce (vg_fleet_pub_t *p, s_msg_t *m, const char *kind, const char *scope, V
     } else {
         size_t off = p->pbytes.len;
         if (s_grow (&p->pend, &p->cappend, p->npend + 1, sizeof *p->pend) < 0 ||
-            vg_buf_reserve (&p->pbytes, off + klen + n) < 0) {
+            vg_buf_reserve (&p->pbytes, klen + n) < 0) {
             p->st.produce_errors++;
             return;
         }
