@@ -48,7 +48,8 @@ static const vg_cfg_opt_t s_input_opts[] = {
     VG_CFG_OPT ("format", VG_CFG_STR, vg_input_cfg_t, format, 0, 64, "",
                 "udp: decoder of each datagram: jti | udp-notif | mdt-udp"),
     VG_CFG_OPT ("rcvbuf", VG_CFG_SIZE, vg_input_cfg_t, rcvbuf, 0, 1 << 30, "4MiB",
-                "udp: socket receive buffer (SO_RCVBUF; 0 = system default)"),
+                "udp: socket receive buffer (SO_RCVBUFFORCE with CAP_NET_ADMIN, else SO_RCVBUF capped by "
+                "net.core.rmem_max; a smaller buffer is logged; 0 = system default)"),
     VG_CFG_OPT ("max_connections", VG_CFG_UINT, vg_input_cfg_t, max_connections, 1, 1024, "64",
                 "tcp, ves: concurrent connections; more are refused"),
     VG_CFG_OPT ("max_buffer", VG_CFG_SIZE, vg_input_cfg_t, max_buffer, 1 << 20, 1 << 30, "64MiB",
