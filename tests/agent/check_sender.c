@@ -26,6 +26,8 @@ typedef struct {
     void *router;
     bool silent;            /* read everything, answer nothing */
     bool auto_ack;          /* ACK OK every batch as it arrives */
+    bool retry_all;         /* answer every batch RETRY (no retry_after hint) */
+    int64_t seen_ms[MAX_SEEN]; /* when each batch arrived (monotonic) */
     uint64_t committed;     /* WELCOME's committed_seq (same epoch); raised by auto acks */
     uint64_t retry_seq;     /* answer this seq once with RETRY */
     uint64_t reject_seq;    /* answer this seq with REJECTED */
@@ -82,11 +84,14 @@ teardown (void)
 
 static const char *const s_eps[] = { s_ep[0], s_ep[1] };
 
+static int64_t s_backoff_base, s_backoff_max; /* for the next s_start (0: the defaults) */
+
 static void
 s_start (size_t nendpoints, uint32_t window, int64_t timeout_ms, int64_t primary_retry_ms)
 {
     vg_sender_cfg_t cfg = { .agent_id = "a1", .endpoints = s_eps, .nendpoints = nendpoints, .window = window,
-                            .heartbeat_ms = 50, .timeout_ms = timeout_ms, .primary_retry_ms = primary_retry_ms };
+                            .heartbeat_ms = 50, .timeout_ms = timeout_ms, .primary_retry_ms = primary_retry_ms,
+                            .backoff_base_ms = s_backoff_base, .backoff_max_ms = s_backoff_max };
     char err[256];
     s_snd = vg_sender_new (&cfg, s_spool, err, sizeof err);
     ck_assert_msg (s_snd != NULL, "%s", err);
@@ -182,11 +187,14 @@ s_peer_serve (s_peer_t *p)
             ck_assert_uint_eq (b->epoch, p->epoch);
             vigil__batch__free_unpacked (b, NULL);
             ck_assert_uint_lt (p->nseen, MAX_SEEN);
+            p->seen_ms[p->nseen] = vg_clock_mono_ms ();
             p->seen[p->nseen++] = seq;
             /* As the collector's ingest: strictly in sequence (a gap gets RETRY), a
              * duplicate is acknowledged again, a rejected batch is consumed; the first batch of
              * an epoch it holds nothing of may have any seq. */
             if (p->silent || !p->auto_ack) {
+            } else if (p->retry_all) {
+                s_peer_ack (p, seq, VIGIL__ACK_STATUS__ACK_STATUS_RETRY);
             } else if (seq == p->retry_seq) {
                 p->retry_seq = 0;
                 s_peer_ack (p, seq, VIGIL__ACK_STATUS__ACK_STATUS_RETRY);
@@ -409,6 +417,76 @@ START_TEST (returns_to_primary)
 }
 END_TEST
 
+static bool
+c_seven_seen (void)
+{
+    return s_peers[0].nseen >= 7;
+}
+
+/* A collector that keeps answering RETRY (with no hint): the agent waits longer each time,
+ * the step doubling from send.backoff_base to send.backoff_max with jitter in [step/2,
+ * step]; an acknowledged batch resets it. */
+START_TEST (retry_backoff_grows_and_resets)
+{
+    s_backoff_base = 20;
+    s_backoff_max = 320;
+    s_start (1, 1, 5000, 0);
+    s_backoff_base = s_backoff_max = 0;
+    s_peers[0].retry_all = true;
+    s_spool_batches (1);
+    ck_assert (s_run_until (c_seven_seen));
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    /* waits drawn from [10,20], [20,40], [40,80], [80,160], [160,320], [160,320] */
+    ck_assert_uint_ge (st.backoffs, 6);
+    ck_assert_int_eq (st.backoff_step_ms, 320);
+    ck_assert_int_ge (st.backoff_wait_ms, 10 + 20 + 40 + 80 + 160 + 160);
+    const int64_t *t = s_peers[0].seen_ms;
+    ck_assert_int_ge (t[6] - t[5], 160);
+    ck_assert_int_ge (t[5] - t[4], 160);
+    ck_assert_int_lt (t[1] - t[0], t[6] - t[5]); /* the first wait is the short one */
+    /* the collector takes it: acknowledged, and the step is back to nothing */
+    s_peers[0].retry_all = false;
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats (s_snd, &st);
+    ck_assert_int_eq (st.backoff_step_ms, 0);
+    for (size_t i = 0; i < s_peers[0].nseen; i++)
+        ck_assert_uint_eq (s_peers[0].seen[i], 1);
+}
+END_TEST
+
+static bool
+c_five_failovers (void)
+{
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    return st.failovers >= 5;
+}
+
+/* A collector that does not answer at all: after the first failover each further one (no
+ * answer since the last) waits a growing, bounded step before sending again; the first
+ * WELCOME resets it and everything is delivered. */
+START_TEST (silence_backoff_grows_and_resets)
+{
+    s_backoff_base = 50;
+    s_backoff_max = 200;
+    s_start (1, 8, 200, 0);
+    s_backoff_base = s_backoff_max = 0;
+    s_peers[0].silent = true;
+    s_spool_batches (3);
+    ck_assert (s_run_until (c_five_failovers));
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_ge (st.backoffs, 3);
+    ck_assert_int_ge (st.backoff_step_ms, 100);
+    ck_assert_int_le (st.backoff_step_ms, 200);
+    s_peers[0].silent = false;
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats (s_snd, &st);
+    ck_assert_int_eq (st.backoff_step_ms, 0);
+}
+END_TEST
+
 START_TEST (no_endpoints_refused)
 {
     vg_sender_cfg_t cfg = { .agent_id = "a1", .endpoints = s_eps, .nendpoints = 0 };
@@ -488,7 +566,7 @@ vg_sender_suite (void)
     const TTest *tests[] = {
         delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
         failover_to_second, returns_to_primary, no_endpoints_refused, quiet_link_is_not_a_stall,
-        curve_keys_checked,
+        curve_keys_checked, retry_backoff_grows_and_resets, silence_backoff_grows_and_resets,
     };
     return vg_test_suite ("sender", "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }
