@@ -319,8 +319,12 @@ s_on_welcome (vg_sender_t *s, const uint8_t *p, size_t len)
         return;
     if (w->epoch == vg_spool_epoch (s->spool) && w->committed_seq)
         vg_spool_ack (s->spool, w->committed_seq);
-    if (!s->answered)
-        s_backoff_reset (s); /* answered after silence: the collector is back */
+    if (!s->answered) {
+        /* Answered after silence: the collector is back (the HELLO queued while it was away
+         * reached it), so the wait for it is over too. */
+        s_backoff_reset (s);
+        s->retry_after_ms = 0;
+    }
     s->answered = true;
     s->state = S_READY;
     s->stats.ready = true;

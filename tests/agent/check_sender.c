@@ -77,7 +77,8 @@ teardown (void)
     vg_sender_destroy (&s_snd);
     vg_spool_destroy (&s_spool);
     for (int i = 0; i < 2; i++)
-        zmq_close (s_peers[i].router);
+        if (s_peers[i].router)
+            zmq_close (s_peers[i].router);
     zmq_ctx_term (s_ctx);
     ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
 }
@@ -138,7 +139,7 @@ s_peer_ack (s_peer_t *p, uint64_t seq, Vigil__AckStatus status)
 static void
 s_peer_serve (s_peer_t *p)
 {
-    for (;;) {
+    while (p->router) {
         zmq_msg_t f[3];
         int nf = 0;
         bool more = true;
@@ -231,11 +232,14 @@ s_run_until (s_cond_fn cond)
             return true;
         if (now >= deadline)
             return false;
-        zmq_pollitem_t it[3] = { { s_peers[0].router, 0, ZMQ_POLLIN, 0 },
-                                 { s_peers[1].router, 0, ZMQ_POLLIN, 0 },
-                                 { vg_sender_socket (s_snd), 0, ZMQ_POLLIN, 0 } };
+        zmq_pollitem_t it[3];
+        int n = 0;
+        for (int i = 0; i < 2; i++)
+            if (s_peers[i].router) /* a collector that is gone has none */
+                it[n++] = (zmq_pollitem_t) { s_peers[i].router, 0, ZMQ_POLLIN, 0 };
+        it[n++] = (zmq_pollitem_t) { vg_sender_socket (s_snd), 0, ZMQ_POLLIN, 0 };
         int64_t wake = vg_sender_next_wake (s_snd, now);
-        zmq_poll (it, 3, wake < 20 ? wake : 20);
+        zmq_poll (it, n, wake < 20 ? wake : 20);
         s_peer_serve (&s_peers[0]);
         s_peer_serve (&s_peers[1]);
     }
@@ -487,6 +491,42 @@ START_TEST (silence_backoff_grows_and_resets)
 }
 END_TEST
 
+static bool
+c_two_failovers (void)
+{
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    return st.failovers >= 2;
+}
+
+/* A long backoff does not delay the recovery: the collector is gone (its socket closed),
+ * the agent backs off for 5-10 s after its second failover, the collector comes back at
+ * once; the HELLO waiting in the agent's socket reaches it, its WELCOME ends the wait, and
+ * the spool drains within the reconnect interval (2 s at most), not after the wait. */
+START_TEST (collector_back_ends_the_wait)
+{
+    s_backoff_base = s_backoff_max = 10000;
+    s_start (1, 8, 200, 0);
+    s_backoff_base = s_backoff_max = 0;
+    zmq_close (s_peers[0].router);
+    s_peers[0].router = NULL;
+    s_spool_batches (3);
+    ck_assert (s_run_until (c_two_failovers));
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_int_eq (st.backoff_step_ms, 10000);
+    s_peers[0].router = zmq_socket (s_ctx, ZMQ_ROUTER);
+    int zero = 0;
+    zmq_setsockopt (s_peers[0].router, ZMQ_LINGER, &zero, sizeof zero);
+    ck_assert_int_eq (zmq_bind (s_peers[0].router, s_ep[0]), 0);
+    int64_t t0 = vg_clock_mono_ms ();
+    ck_assert (s_run_until (c_spool_empty));
+    ck_assert_int_lt (vg_clock_mono_ms () - t0, 4000);
+    vg_sender_stats (s_snd, &st);
+    ck_assert_int_eq (st.backoff_step_ms, 0);
+}
+END_TEST
+
 START_TEST (no_endpoints_refused)
 {
     vg_sender_cfg_t cfg = { .agent_id = "a1", .endpoints = s_eps, .nendpoints = 0 };
@@ -567,6 +607,7 @@ vg_sender_suite (void)
         delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
         failover_to_second, returns_to_primary, no_endpoints_refused, quiet_link_is_not_a_stall,
         curve_keys_checked, retry_backoff_grows_and_resets, silence_backoff_grows_and_resets,
+        collector_back_ends_the_wait,
     };
     return vg_test_suite ("sender", "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }
