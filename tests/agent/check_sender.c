@@ -527,6 +527,30 @@ START_TEST (collector_back_ends_the_wait)
 }
 END_TEST
 
+/* A reload's timing (vg_sender_set_timing) applies on the live connection: a wider window
+ * lets more out at once, a narrower one fewer, with no reconnect. */
+START_TEST (timing_reloaded_in_place)
+{
+    s_start (1, 2, 5000, 0);
+    s_peers[0].auto_ack = false;
+    s_spool_batches (10);
+    ck_assert (s_run_until (c_ready));
+    s_want_hb = 2;
+    ck_assert (s_run_until (c_heartbeats));
+    ck_assert_uint_eq (s_peers[0].nseen, 2);
+    vg_sender_cfg_t t = { .window = 5, .heartbeat_ms = 50, .timeout_ms = 5000 };
+    vg_sender_set_timing (s_snd, &t);
+    s_want_hb = (size_t) s_peers[0].heartbeats + 2;
+    ck_assert (s_run_until (c_heartbeats));
+    ck_assert_uint_eq (s_peers[0].nseen, 5);
+    ck_assert_uint_eq (vg_sender_inflight (s_snd), 5);
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_eq (st.failovers, 0);
+    ck_assert_int_eq (s_peers[0].hellos, 1);
+}
+END_TEST
+
 START_TEST (no_endpoints_refused)
 {
     vg_sender_cfg_t cfg = { .agent_id = "a1", .endpoints = s_eps, .nendpoints = 0 };
@@ -607,7 +631,7 @@ vg_sender_suite (void)
         delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
         failover_to_second, returns_to_primary, no_endpoints_refused, quiet_link_is_not_a_stall,
         curve_keys_checked, retry_backoff_grows_and_resets, silence_backoff_grows_and_resets,
-        collector_back_ends_the_wait,
+        collector_back_ends_the_wait, timing_reloaded_in_place,
     };
     return vg_test_suite ("sender", "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }
