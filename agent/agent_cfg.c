@@ -116,6 +116,11 @@ static const vg_cfg_opt_t s_opts[] = {
                 "silence before failing over to the next collector"),
     VG_CFG_OPT ("send.primary_retry", VG_CFG_DURATION, vg_agent_cfg_t, primary_retry_ms, 1000, 86400000, "60s",
                 "while on a backup collector, try the first again this often"),
+    VG_CFG_OPT ("send.backoff_base", VG_CFG_DURATION, vg_agent_cfg_t, backoff_base_ms, 10, 60000, "200ms",
+                "first step of the backoff after a RETRY or a failover after silence; each further one doubles it "
+                "(the wait is drawn from [step/2, step]), a batch acknowledged resets it"),
+    VG_CFG_OPT ("send.backoff_max", VG_CFG_DURATION, vg_agent_cfg_t, backoff_max_ms, 10, 3600000, "30s",
+                "largest backoff step (the collector's retry_after hint, up to 10 s, is honoured when longer)"),
     VG_CFG_OPT ("curve.server_key", VG_CFG_STR, vg_agent_cfg_t, curve_server_key, 0, 0, "",
                 "collector's CURVE public key (Z85, its .pub file); required unless curve.insecure"),
     VG_CFG_OPT ("curve.public_key", VG_CFG_STR, vg_agent_cfg_t, curve_public_key, 0, 0, "",
