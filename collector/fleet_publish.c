@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "collector/fleet_kafka.h"
+#include "collector/kafka_conf.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -100,7 +101,7 @@ vg_fleet_pub_new (const vg_fleet_pub_cfg_t *cfg, char *err, size_t errlen)
     static const char *const defs[][2] = { { "enable.idempotence", "true" }, { "acks", "all" },
                                            { "linger.ms", "5" },              { "client.id", "vigil-fleet-publish" },
                                            { "compression.type", "lz4" },     { NULL, NULL } };
-    rd_kafka_conf_t *conf = vg_fleet_conf (defs, cfg->brokers, cfg->props, cfg->nprops, err, errlen);
+    rd_kafka_conf_t *conf = vg_kafka_conf (defs, cfg->brokers, cfg->props, cfg->nprops, err, errlen);
     if (!conf || !p->collector_id)
         goto fail;
     rd_kafka_conf_set_opaque (conf, p);
