@@ -50,15 +50,11 @@ s_kafka (vg_replay_out_t *o, const vg_replay_out_cfg_t *cfg, char *err, size_t e
     rd_kafka_conf_t *conf = vg_kafka_conf (defs, cfg->brokers, NULL, 0, err, errlen);
     if (!conf)
         return -VG_ECONFIG;
-    char e[512];
     rd_kafka_conf_set_opaque (conf, o);
     rd_kafka_conf_set_dr_msg_cb (conf, s_on_dr);
-    o->rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    if (!o->rk) {
-        rd_kafka_conf_destroy (conf);
-        snprintf (err, errlen, "kafka producer: %s", e);
+    o->rk = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, errlen);
+    if (!o->rk)
         return -VG_ECONFIG;
-    }
     o->rkt = rd_kafka_topic_new (o->rk, cfg->topic, NULL);
     if (!o->rkt) {
         snprintf (err, errlen, "kafka topic '%s': %s", cfg->topic, rd_kafka_err2str (rd_kafka_last_error ()));

@@ -222,13 +222,9 @@ s_producer_new (vg_alerter_t *a, char *err, size_t errlen)
     rd_kafka_conf_set_opaque (conf, a);
     rd_kafka_conf_set_dr_msg_cb (conf, s_on_dr);
     rd_kafka_conf_set_error_cb (conf, s_on_error);
-    char e[512];
-    a->rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    if (!a->rk) {
-        rd_kafka_conf_destroy (conf);
-        snprintf (err, errlen, "kafka producer: %s", e);
+    a->rk = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, errlen);
+    if (!a->rk)
         return -VG_ECONFIG;
-    }
     a->rkt = rd_kafka_topic_new (a->rk, a->topic, NULL);
     if (!a->rkt) {
         snprintf (err, errlen, "kafka topic '%s': %s", a->topic, rd_kafka_err2str (rd_kafka_last_error ()));

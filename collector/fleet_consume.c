@@ -197,10 +197,9 @@ s_open (vg_fleet_t *f, int32_t p, int64_t *offset)
                                     { "compression.type", "lz4" }, { "message.max.bytes", VG_FLEET_STATE_MAX },
                                     { NULL, NULL } };
     rd_kafka_conf_t *conf = vg_kafka_conf (defs, f->cfg->brokers, f->cfg->props, f->cfg->nprops, err, sizeof err);
-    if (conf && !(pt->tp = rd_kafka_new (RD_KAFKA_PRODUCER, conf, err, sizeof err)))
-        rd_kafka_conf_destroy (conf);
+    pt->tp = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!pt->tp) {
-        vg_log (VG_LOG_ERROR, "fleet", "partition %d: producer: %s", (int) p, err);
+        vg_log (VG_LOG_ERROR, "fleet", "partition %d: %s", (int) p, err);
         goto fail;
     }
     if (s_txn_err (f, rd_kafka_init_transactions (pt->tp, 60000), "init transactions", p) < 0)
@@ -343,13 +342,7 @@ s_consumer (vg_fleet_t *f, const char *group, int state_reader, char *err, size_
     rd_kafka_conf_set_opaque (conf, f);
     if (!state_reader)
         rd_kafka_conf_set_rebalance_cb (conf, s_rebalance);
-    char e[512];
-    rd_kafka_t *rk = rd_kafka_new (RD_KAFKA_CONSUMER, conf, e, sizeof e);
-    if (!rk) {
-        rd_kafka_conf_destroy (conf);
-        snprintf (err, errlen, "kafka consumer: %s", e);
-    }
-    return rk;
+    return vg_kafka_new (RD_KAFKA_CONSUMER, conf, err, errlen);
 }
 
 /* The partition count of topic (after creating it with partitions, compact when compact,

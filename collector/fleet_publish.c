@@ -106,13 +106,9 @@ vg_fleet_pub_new (const vg_fleet_pub_cfg_t *cfg, char *err, size_t errlen)
         goto fail;
     rd_kafka_conf_set_opaque (conf, p);
     rd_kafka_conf_set_dr_msg_cb (conf, s_on_dr);
-    char e[512];
-    p->rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    if (!p->rk) {
-        rd_kafka_conf_destroy (conf);
-        snprintf (err, errlen, "kafka producer: %s", e);
+    p->rk = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, errlen);
+    if (!p->rk)
         goto fail;
-    }
     if (vg_fleet_topic_ensure (p->rk, cfg->topic, cfg->partitions, 0, 10000, err, errlen) < 0)
         goto fail;
     p->rkt = rd_kafka_topic_new (p->rk, cfg->topic, NULL);

@@ -37,3 +37,17 @@ fail:
     rd_kafka_conf_destroy (conf);
     return NULL;
 }
+
+rd_kafka_t *
+vg_kafka_new (rd_kafka_type_t type, rd_kafka_conf_t *conf, char *err, size_t errlen)
+{
+    if (!conf)
+        return NULL;
+    char e[512];
+    rd_kafka_t *rk = rd_kafka_new (type, conf, e, sizeof e);
+    if (!rk) {
+        rd_kafka_conf_destroy (conf);
+        snprintf (err, errlen, "kafka %s: %s", type == RD_KAFKA_PRODUCER ? "producer" : "consumer", e);
+    }
+    return rk;
+}

@@ -62,7 +62,7 @@ main (int argc, char **argv)
                                            { "batch.size", "1000000" }, { "queue.buffering.max.kbytes", "1048576" },
                                            { NULL, NULL } };
     rd_kafka_conf_t *conf = local ? NULL : vg_kafka_conf (defs, brokers, NULL, 0, err, sizeof err);
-    rd_kafka_t *rk = conf ? rd_kafka_new (RD_KAFKA_PRODUCER, conf, err, sizeof err) : NULL;
+    rd_kafka_t *rk = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!local && (!rk || vg_fleet_topic_ensure (rk, topic, parts, 0, 20000, err, sizeof err) < 0)) {
         fprintf (stderr, "bench_fleet_gen: %s\n", err);
         return 1;
