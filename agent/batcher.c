@@ -81,8 +81,20 @@ s_pool_grow (vg_batcher_t *b)
         cap = b->cfg.max_samples;
     if (cap <= b->pool_cap)
         return -VG_ENOMEM;
-    if (vg_batcher__grow_tv (&b->ts, &b->v, cap) < 0)
+    int32_t *tso = realloc (b->tso, cap * sizeof *tso);
+    if (!tso)
         return -VG_ENOMEM;
+    b->tso = tso;
+    if (b->tsw) {
+        int64_t *tsw = realloc (b->tsw, cap * sizeof *tsw);
+        if (!tsw)
+            return -VG_ENOMEM;
+        b->tsw = tsw;
+    }
+    vg_num_t *v = realloc (b->v, cap * sizeof *v);
+    if (!v)
+        return -VG_ENOMEM;
+    b->v = v;
     uint8_t *vt = realloc (b->vt, cap);
     if (vt)
         b->vt = vt;
@@ -134,7 +146,8 @@ vg_batcher_destroy (vg_batcher_t **self_p)
     }
     free (b->series);
     vg_u64map_free (&b->series_map);
-    free (b->ts);
+    free (b->tso);
+    free (b->tsw);
     free (b->v);
     free (b->vt);
     free (b->next);
@@ -342,6 +355,33 @@ s_touch (vg_batcher_t *b)
     }
 }
 
+/* Keep ts as pool sample i's timestamp: an int32 offset from the batch's first, or, from the
+ * first that does not fit on (a batch spanning more than 24 days), every timestamp of the
+ * batch in full.  0, or -VG_ENOMEM (nothing changed but ts_base). */
+static int
+s_ts_put (vg_batcher_t *b, size_t i, int64_t ts)
+{
+    if (b->tsw) {
+        b->tsw[i] = ts;
+        return 0;
+    }
+    if (i == 0)
+        b->ts_base = ts;
+    uint64_t up = (uint64_t) ts - (uint64_t) b->ts_base, down = (uint64_t) b->ts_base - (uint64_t) ts;
+    if (ts >= b->ts_base ? up <= INT32_MAX : down <= (uint64_t) INT32_MAX + 1) {
+        b->tso[i] = (int32_t) (ts - b->ts_base);
+        return 0;
+    }
+    int64_t *w = malloc (b->pool_cap * sizeof *w);
+    if (!w)
+        return -VG_ENOMEM;
+    for (size_t k = 0; k < i; k++)
+        w[k] = b->ts_base + b->tso[k];
+    w[i] = ts;
+    b->tsw = w;
+    return 0;
+}
+
 static int
 s_on_sample (void *ctx, const vg_point_t *p)
 {
@@ -379,6 +419,10 @@ s_on_sample (void *ctx, const vg_point_t *p)
         vt = p->vtype;
     }
     size_t i = b->npool;
+    if (s_ts_put (b, i, p->ts_ms) < 0) {
+        vg_batcher__gap_add (b, dev, p->ts_ms, 1, 0, "out_of_memory");
+        return -VG_ENOMEM;
+    }
     if (s->count == 0) {
         if (vg_array_reserve ((void **) &b->touched, &b->touched_cap, b->ntouched + 1, sizeof *b->touched) < 0)
             return -VG_ENOMEM;
@@ -392,7 +436,6 @@ s_on_sample (void *ctx, const vg_point_t *p)
     s->has_int |= vt != VG_NUM_F64;
     s->count++;
     b->npool++;
-    b->ts[i] = p->ts_ms;
     b->v[i] = v;
     b->vt[i] = (uint8_t) vt;
     vg_batcher__device_t *d = &b->devices[dev];

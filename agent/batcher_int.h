@@ -15,6 +15,12 @@
 #include "proto/batch_writer.h"
 
 #define VG_BATCHER__EVENT_ARENA (1u << 20)
+/* A batch whose packed form is at least this large gives back its writer and packed buffer
+ * arrays at every flush (batcher_flush.c s_pack): glibc maps such buffers on their own (its mmap
+ * threshold, fixed at 128 KiB once agent/main.c sets M_TRIM_THRESHOLD), so freeing them
+ * returns their pages; making them again costs the page faults of what is written. */
+#define VG_BATCHER__KEEP_BYTES (128u << 10)
+#define VG_BATCHER__TRIM_SAMPLES 16u
 
 typedef struct {
     char *id, *vendor, *model, *role, *site, *sw_version;
@@ -75,8 +81,11 @@ struct vg_batcher {
     vg_batcher__series_t *series;
     size_t nseries, series_cap;
     vg_u64map_t series_map;     /* sid -> index */
-    /* pool: 21 bytes a sample, capacity pool_cap <= max_samples */
-    int64_t *ts;
+    /* pool: 17 bytes a sample, capacity pool_cap <= max_samples */
+    int32_t *tso;               /* timestamps as ms after ts_base, the batch's first one ... */
+    int64_t ts_base;
+    int64_t *tsw;               /* ... or, once a batch spans more than int32 ms, all of them
+                                 * in full until the flush (NULL otherwise) */
     vg_num_t *v;                /* values as given (double or exact integer) */
     uint8_t *vt;                /* their vg_numtype_t */
     uint32_t *next;             /* next sample of the same series (after its tail: unused) */
@@ -115,6 +124,12 @@ int vg_batcher__grow_tv (int64_t **ts, vg_num_t **v, size_t cap);
 /* n bytes of the event arena (8-aligned), a copy of src when src is not NULL; NULL when the
  * arena is full.  Valid until the next flush. */
 void *vg_batcher__arena_copy (vg_batcher_t *b, const void *src, size_t n);
+/* Timestamp of pool sample k. */
+static inline int64_t
+vg_batcher__ts (const vg_batcher_t *b, size_t k)
+{
+    return b->tsw ? b->tsw[k] : b->ts_base + b->tso[k];
+}
 /* Merge a range and counts into device dev's pending gap. */
 void vg_batcher__gap_merge (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64_t events,
                             const char *reason);
