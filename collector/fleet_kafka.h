@@ -1,6 +1,6 @@
 /* fleet_kafka.h - topic creation for the fleet tier's publisher and consumer (their client
- * configuration is collector/kafka_conf.h), with a given partition count (the broker's default is often 1, which would cap the
- * consumer group at one busy instance). */
+ * configuration is collector/kafka_conf.h), with a given partition count (the broker's
+ * default is often 1, which would cap the consumer group at one busy instance). */
 #ifndef VG_FLEET_KAFKA_H
 #define VG_FLEET_KAFKA_H
 
