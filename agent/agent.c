@@ -260,6 +260,10 @@ s_flush (vg_agent_t *a)
     }
     for (size_t i = 0; i < a->ninputs; i++)
         vg_input_spooled (a->inputs[i]);
+    /* On disk now (the sender reads it back): a large buffer is not kept while the next
+     * batch fills the pool (docs/PERFORMANCE.md, "Agent memory"). */
+    if (a->out.cap >= (128u << 10))
+        vg_buf_free (&a->out);
     return 1;
 }
 

@@ -101,7 +101,7 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("spool.fsync", VG_CFG_BOOL, vg_agent_cfg_t, spool_fsync, 0, 0, "true",
                 "fdatasync every spooled batch (survives power loss)"),
     VG_CFG_OPT ("batch.max_samples", VG_CFG_UINT, vg_agent_cfg_t, batch_max_samples, 16, 1 << 20, "65536",
-                "samples per batch (the pool grows to it as batches need it, 21 bytes a sample)"),
+                "samples per batch (the pool grows to it as batches need it, 17 bytes a sample)"),
     VG_CFG_OPT ("batch.max_events", VG_CFG_UINT, vg_agent_cfg_t, batch_max_events, 16, 65536, "4096",
                 "events per batch"),
     VG_CFG_OPT ("batch.max_age", VG_CFG_DURATION, vg_agent_cfg_t, batch_max_age_ms, 10, 600000, "1s",

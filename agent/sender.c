@@ -109,6 +109,39 @@ s_send (vg_sender_t *s, uint8_t type, const void *data, size_t len)
 }
 
 static void
+s_free_data (void *data, void *hint)
+{
+    (void) hint;
+    free (data);
+}
+
+/* Send the batch in s->buf, its buffer handed to libzmq without a copy: from the payload's
+ * send on, the message owns it (freed by libzmq's I/O thread once written, or at once if
+ * the send fails; the batch stays in the spool either way) and s->buf is empty.  Returns 0
+ * or -VG_EAGAIN (queue full or no peer: try again later). */
+static int
+s_send_batch (vg_sender_t *s)
+{
+    uint8_t type = VIGIL__MSG_TYPE__MSG_TYPE_BATCH;
+    if (zmq_send (s->sock, &type, 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -VG_EAGAIN;
+    zmq_msg_t m;
+    if (zmq_msg_init_data (&m, s->buf.data, s->buf.len, s_free_data, NULL) != 0) {
+        /* Only when libzmq cannot allocate its message header: send a copy instead. */
+        if (zmq_send (s->sock, s->buf.data, s->buf.len, ZMQ_DONTWAIT) < 0)
+            return -VG_EAGAIN;
+    } else {
+        s->buf = (vg_buf_t) VG_BUF_INIT;
+        if (zmq_msg_send (&m, s->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&m);
+            return -VG_EAGAIN;
+        }
+    }
+    s->last_send_ms = vg_clock_mono_ms ();
+    return 0;
+}
+
+static void
 s_hello (vg_sender_t *s, int64_t now)
 {
     Vigil__Hello h = VIGIL__HELLO__INIT;
@@ -394,7 +427,7 @@ s_pump (vg_sender_t *s, int64_t now)
             s->sent_upto = seq;
             continue;
         }
-        if (s_send (s, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, s->buf.data, s->buf.len) < 0)
+        if (s_send_batch (s) < 0)
             return;
         if (seq <= s->max_sent)
             s->stats.resent++;

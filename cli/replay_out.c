@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "collector/alerter.h"
+#include "collector/kafka_conf.h"
 #include "collector/ocsf.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -43,25 +44,17 @@ s_on_dr (rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 static int
 s_kafka (vg_replay_out_t *o, const vg_replay_out_cfg_t *cfg, char *err, size_t errlen)
 {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new ();
-    const char *props[][2] = { { "bootstrap.servers", cfg->brokers }, { "enable.idempotence", "true" },
-                               { "acks", "all" }, { "linger.ms", "5" }, { "client.id", "vigil-replay" },
-                               { "message.timeout.ms", S_MSG_TIMEOUT } };
-    char e[512];
-    for (size_t i = 0; i < sizeof props / sizeof props[0]; i++)
-        if (rd_kafka_conf_set (conf, props[i][0], props[i][1], e, sizeof e) != RD_KAFKA_CONF_OK) {
-            snprintf (err, errlen, "kafka %s: %s", props[i][0], e);
-            rd_kafka_conf_destroy (conf);
-            return -VG_ECONFIG;
-        }
+    const char *const defs[][2] = { { "enable.idempotence", "true" }, { "acks", "all" },
+                                    { "linger.ms", "5" },                { "client.id", "vigil-replay" },
+                                    { "message.timeout.ms", S_MSG_TIMEOUT }, { NULL, NULL } };
+    rd_kafka_conf_t *conf = vg_kafka_conf (defs, cfg->brokers, NULL, 0, err, errlen);
+    if (!conf)
+        return -VG_ECONFIG;
     rd_kafka_conf_set_opaque (conf, o);
     rd_kafka_conf_set_dr_msg_cb (conf, s_on_dr);
-    o->rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    if (!o->rk) {
-        rd_kafka_conf_destroy (conf);
-        snprintf (err, errlen, "kafka producer: %s", e);
+    o->rk = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, errlen);
+    if (!o->rk)
         return -VG_ECONFIG;
-    }
     o->rkt = rd_kafka_topic_new (o->rk, cfg->topic, NULL);
     if (!o->rkt) {
         snprintf (err, errlen, "kafka topic '%s': %s", cfg->topic, rd_kafka_err2str (rd_kafka_last_error ()));
