@@ -31,6 +31,7 @@ typedef struct {
     uint64_t sid;
     Vigil__SeriesMeta *m;     /* kept for state names; NULL when the series is not selected */
     vg_engine_series_ref_t *ref; /* the engine's series (when selected) */
+    int state;                /* a state series (m->kind, kept here: m is a cache miss per sample) */
 } s_ser_t;
 
 typedef struct {
@@ -255,7 +256,7 @@ s_series (vg_replay_t *r, uint64_t sid, const s_ser_t **out)
             vigil__series_meta__free_unpacked (m, NULL);
         return -VG_ENOMEM;
     }
-    r->ser[r->nser] = (s_ser_t) { sid, m, ref };
+    r->ser[r->nser] = (s_ser_t) { sid, m, ref, m && m->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE };
     *out = &r->ser[r->nser++];
     return 0;
 }
@@ -278,8 +279,8 @@ s_advance (vg_replay_t *r, int64_t t)
 static void
 s_feed_sample (vg_replay_t *r, const s_ser_t *x, int64_t t, double v)
 {
-    const Vigil__SeriesMeta *m = x->m;
-    if (m->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
+    if (x->state) {
+        const Vigil__SeriesMeta *m = x->m;
         if (!(v >= 0 && v < (double) m->n_state_names)) {
             r->st.corrupt++;
             return;
@@ -428,22 +429,23 @@ s_bucket (vg_replay_t *r, uint32_t b)
     r->st.buckets++;
     if (r->used > r->st.max_bucket_samples)
         r->st.max_bucket_samples = r->used;
-    vg_replay_merge_start (r->merge, r->buf.ts);
+    rc = vg_replay_merge_start (r->merge, r->buf.ts);
     size_t ie = 0;
-    for (;;) {
+    while (rc == 0) {
         int64_t ts = vg_replay_merge_peek (r->merge), te = ie < r->nev ? r->evs[ie].ts : INT64_MAX;
         size_t i;
         uint32_t run;
-        if (ts <= te && vg_replay_merge_next (r->merge, &i, &run)) {
+        if (ts <= te && (rc = vg_replay_merge_next (r->merge, &i, &run)) == 1) {
             const s_ser_t *x = &r->ser[r->runser[run]];
             s_feed_sample (r, x, r->buf.ts[i], r->buf.v[i]);
-        } else if (ie < r->nev) {
+            rc = 0;
+        } else if (rc == 0 && ie < r->nev) {
             s_feed_event (r, &r->evs[ie++]);
         } else {
             break;
         }
     }
-    return 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------------ */
