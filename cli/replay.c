@@ -432,14 +432,12 @@ s_bucket (vg_replay_t *r, uint32_t b)
     const uint8_t *ev = NULL;
     size_t evl = 0;
     int has = s_next_event (r, it, &te, &ev, &evl);
-    rc = has < 0 ? has : vg_replay_merge_start (r->merge, r->buf.ts);
+    rc = has < 0 ? has : vg_replay_merge_start (r->merge, r->buf.ts, r->buf.v);
     while (rc == 0) {
         int64_t ts = vg_replay_merge_peek (r->merge);
-        size_t i;
-        uint32_t run;
-        if (ts <= (has == 1 ? te : INT64_MAX) && (rc = vg_replay_merge_next (r->merge, &i, &run)) == 1) {
-            const s_ser_t *x = &r->ser[r->runser[run]];
-            s_feed_sample (r, x, r->buf.ts[i], r->buf.v[i]);
+        vg_replay_sample_t x;
+        if (ts <= (has == 1 ? te : INT64_MAX) && (rc = vg_replay_merge_next (r->merge, &x)) == 1) {
+            s_feed_sample (r, &r->ser[r->runser[x.run]], x.ts, x.v);
             rc = 0;
         } else if (rc == 0 && has == 1) {
             s_feed_event (r, ev, evl); /* samples first within a millisecond */

@@ -31,7 +31,9 @@ typedef struct {
 
 typedef struct {
     uint64_t key;             /* ts - slice lo */
-    size_t idx;               /* index into ts */
+    double v;                 /* the sample's value (copied: feeding reads the slice in order,
+                               * not the bucket's arrays at random) */
+    uint32_t idx;             /* index into ts */
     uint32_t run;
 } s_item_t;
 
@@ -41,6 +43,7 @@ struct vg_replay_merge {
     uint32_t *live;           /* runs with samples left after the current slice, in run order */
     size_t nlive, caplive;
     const int64_t *ts;
+    const double *v;          /* NULL: values read as 0 */
     uint64_t width;           /* next slice's width in ms (>= 1) */
     int64_t lo;               /* the current slice's first millisecond */
     s_item_t *items, *tmp;    /* the current slice, sorted; radix scratch */
@@ -79,7 +82,7 @@ vg_replay_merge_reset (vg_replay_merge_t *m)
 int
 vg_replay_merge_add (vg_replay_merge_t *m, size_t off, size_t n)
 {
-    if (m->nruns >= UINT32_MAX ||
+    if (m->nruns >= UINT32_MAX || off > UINT32_MAX || n > UINT32_MAX - off ||
         vg_array_reserve ((void **) &m->runs, &m->capruns, m->nruns + 1, sizeof *m->runs) < 0 ||
         vg_array_reserve ((void **) &m->live, &m->caplive, m->nruns + 1, sizeof *m->live) < 0)
         return -VG_ENOMEM;
@@ -188,8 +191,10 @@ s_next_slice (vg_replay_merge_t *m)
     for (size_t j = 0; j < m->nlive; j++) {
         uint32_t r = m->live[j];
         s_run_t *x = &m->runs[r];
+        const double *v = m->v ? m->v + x->off : NULL;
         for (size_t p = x->pos; p < x->end; p++)
-            m->items[k++] = (s_item_t) { (uint64_t) ts[x->off + p] - (uint64_t) lo, x->off + p, r };
+            m->items[k++] = (s_item_t) { (uint64_t) ts[x->off + p] - (uint64_t) lo, v ? v[p] : 0.0,
+                                         (uint32_t) (x->off + p), r };
         x->pos = x->end;
         if (x->pos < x->n)
             m->live[nlive++] = r;
@@ -204,9 +209,10 @@ s_next_slice (vg_replay_merge_t *m)
 }
 
 int
-vg_replay_merge_start (vg_replay_merge_t *m, const int64_t *ts)
+vg_replay_merge_start (vg_replay_merge_t *m, const int64_t *ts, const double *v)
 {
     m->ts = ts;
+    m->v = v;
     m->nlive = 0;
     m->err = 0;
     size_t total = 0;
@@ -235,13 +241,12 @@ vg_replay_merge_start (vg_replay_merge_t *m, const int64_t *ts)
 }
 
 int
-vg_replay_merge_next (vg_replay_merge_t *m, size_t *idx, uint32_t *run)
+vg_replay_merge_next (vg_replay_merge_t *m, vg_replay_sample_t *out)
 {
     if (m->at == m->nitems)
         return m->err;
     const s_item_t *x = &m->items[m->at++];
-    *idx = x->idx;
-    *run = x->run;
+    *out = (vg_replay_sample_t) { (int64_t) ((uint64_t) m->lo + x->key), x->v, x->idx, x->run };
     if (m->at == m->nitems) {
         int rc = s_next_slice (m);
         if (rc < 0) {

@@ -21,26 +21,25 @@ START_TEST (merges_in_time_order_ties_by_run)
     ck_assert_int_eq (vg_replay_merge_add (m, 4, 3), 0);
     ck_assert_int_eq (vg_replay_merge_add (m, 7, 1), 0);
     ck_assert_uint_eq (vg_replay_merge_runs (m), 4);
-    vg_replay_merge_start (m, ts);
+    vg_replay_merge_start (m, ts, NULL);
     const size_t want_idx[] = { 4, 0, 1, 2, 5, 7, 3, 6 };
     const uint32_t want_run[] = { 2, 0, 0, 0, 2, 3, 0, 2 };
     for (size_t k = 0; k < 8; k++) {
-        size_t i;
-        uint32_t run;
+        vg_replay_sample_t x;
         ck_assert_int_eq (vg_replay_merge_peek (m), ts[want_idx[k]]);
-        ck_assert_int_eq (vg_replay_merge_next (m, &i, &run), 1);
-        ck_assert_uint_eq (i, want_idx[k]);
-        ck_assert_uint_eq (run, want_run[k]);
+        ck_assert_int_eq (vg_replay_merge_next (m, &x), 1);
+        ck_assert_uint_eq (x.idx, want_idx[k]);
+        ck_assert_uint_eq (x.run, want_run[k]);
+        ck_assert_int_eq (x.ts, ts[want_idx[k]]);
     }
-    size_t i;
-    uint32_t run;
-    ck_assert_int_eq (vg_replay_merge_next (m, &i, &run), 0);
+    vg_replay_sample_t x;
+    ck_assert_int_eq (vg_replay_merge_next (m, &x), 0);
     ck_assert (vg_replay_merge_peek (m) == INT64_MAX);
     /* Reset: a merge with no runs yields nothing. */
     vg_replay_merge_reset (m);
     ck_assert_uint_eq (vg_replay_merge_runs (m), 0);
-    vg_replay_merge_start (m, ts);
-    ck_assert_int_eq (vg_replay_merge_next (m, &i, &run), 0);
+    ck_assert_int_eq (vg_replay_merge_start (m, ts, NULL), 0);
+    ck_assert_int_eq (vg_replay_merge_next (m, &x), 0);
     vg_replay_merge_destroy (&m);
     ck_assert_ptr_null (m);
     vg_replay_merge_destroy (&m); /* NULL-safe */
@@ -70,11 +69,15 @@ START_TEST (random_runs_match_a_stable_sort)
             used += n;
         }
         memset (seen, 0, used * sizeof *seen);
-        ck_assert_int_eq (vg_replay_merge_start (m, ts), 0);
-        size_t i, got = 0, last_i = 0;
-        uint32_t run, last_run = 0;
+        ck_assert_int_eq (vg_replay_merge_start (m, ts, NULL), 0);
+        size_t got = 0, last_i = 0;
+        uint32_t last_run = 0;
         int64_t last_t = INT64_MIN;
-        while (vg_replay_merge_next (m, &i, &run)) {
+        vg_replay_sample_t x;
+        while (vg_replay_merge_next (m, &x) == 1) {
+            size_t i = x.idx;
+            uint32_t run = x.run;
+            ck_assert_int_eq (x.ts, ts[i]);
             ck_assert_uint_lt (i, used);
             ck_assert_uint_eq (seen[i]++, 0);
             ck_assert (ts[i] >= last_t);
@@ -157,21 +160,28 @@ START_TEST (slices_match_the_definition_on_hostile_shapes)
     }
     ck_assert_uint_le (used, N);
     qsort (ref, used, sizeof *ref, s_ref_cmp);
+    double *v = malloc (used * sizeof *v);
+    ck_assert_ptr_nonnull (v);
+    for (size_t k = 0; k < used; k++)
+        v[k] = (double) k * 0.5;
     for (int round = 0; round < 2; round++) { /* a second start over the same runs */
-        ck_assert_int_eq (vg_replay_merge_start (m, ts), 0);
-        size_t i, got = 0;
-        uint32_t run;
+        ck_assert_int_eq (vg_replay_merge_start (m, ts, v), 0);
+        size_t got = 0;
+        vg_replay_sample_t x;
         int rc;
-        while ((rc = vg_replay_merge_next (m, &i, &run)) == 1) {
+        while ((rc = vg_replay_merge_next (m, &x)) == 1) {
             ck_assert_uint_lt (got, used);
-            ck_assert_uint_eq (i, ref[got].idx);
-            ck_assert_uint_eq (run, ref[got].run);
+            ck_assert_uint_eq (x.idx, ref[got].idx);
+            ck_assert_uint_eq (x.run, ref[got].run);
+            ck_assert_int_eq (x.ts, ref[got].ts);
+            ck_assert (x.v == (double) x.idx * 0.5);
             got++;
             ck_assert (got == used || vg_replay_merge_peek (m) == ref[got].ts);
         }
         ck_assert_int_eq (rc, 0);
         ck_assert_uint_eq (got, used);
     }
+    free (v);
     free (ts);
     free (ref);
     vg_replay_merge_destroy (&m);
