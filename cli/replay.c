@@ -316,17 +316,6 @@ done:
 /* ------------------------------------------------------------------------------------ */
 /* Reading a bucket */
 
-static int
-s_append (void *ctx, int64_t ts, double v)
-{
-    vg_replay_t *r = ctx;
-    if (vg_samples_reserve (&r->buf, r->used + 1) < 0)
-        return -VG_ENOMEM;
-    r->buf.ts[r->used] = ts;
-    r->buf.v[r->used++] = v;
-    return 0;
-}
-
 /* One samples key of the bucket: decode its samples of the range as one run. */
 static int
 s_sample_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
@@ -341,10 +330,9 @@ s_sample_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t v
     if (rc < 0 || !x->m)
         return rc;
     size_t off = r->used, run = vg_replay_merge_runs (r->merge);
-    rc = vg_sample_value_scan (v, vl, r->lo, r->hi, s_append, r);
+    rc = vg_sample_value_append (v, vl, r->lo, r->hi, &r->buf, &r->used);
     if (rc == -VG_EPROTO || rc == -VG_ETRUNC) {
         r->st.corrupt++;
-        r->used = off;
         return 0;
     }
     if (rc < 0)

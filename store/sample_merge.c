@@ -219,6 +219,28 @@ vg_sample_value_scan (const uint8_t *value, size_t len, int64_t from_ms, int64_t
     return vg_sample_value_scan_num (value, len, from_ms, to_ms, s_as_double, &d);
 }
 
+int
+vg_sample_value_append (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_samples_t *out,
+                        size_t *used)
+{
+    s_sample_t *all = NULL;
+    vg_numtype_t type;
+    int64_t n = s_decode_all (value, len, &all, &type);
+    if (n < 0)
+        return (int) n;
+    size_t k = *used;
+    int rc = vg_samples_reserve (out, k + (size_t) n) < 0 ? -VG_ENOMEM : 0;
+    for (int64_t i = 0; i < n && rc == 0; i++)
+        if (all[i].ts >= from_ms && all[i].ts < to_ms) {
+            out->ts[k] = all[i].ts;
+            out->v[k++] = vg_num_to_double (all[i].v, type);
+        }
+    free (all);
+    if (rc == 0)
+        *used = k;
+    return rc;
+}
+
 int64_t
 vg_sample_value_count (const uint8_t *value, size_t len)
 {
