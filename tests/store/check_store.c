@@ -375,13 +375,93 @@ START_TEST (merge_splits_gorilla_runs)
 }
 END_TEST
 
+typedef struct {
+    int64_t ts[2048];
+    double v[2048];
+    size_t n;
+} s_seq_t;
+
+static int
+s_seq_add (void *ctx, int64_t ts, double v)
+{
+    s_seq_t *q = ctx;
+    ck_assert_uint_lt (q->n, 2048);
+    q->ts[q->n] = ts;
+    q->v[q->n++] = v;
+    return 0;
+}
+
+/* vg_sample_value_append (bulk, with a fast path for one ordered chunk) gives exactly what
+ * vg_sample_value_scan gives, appended after what out holds: one ordered chunk of doubles,
+ * of integers past 2^53, one chunk out of time order, two chunks (the later one earlier),
+ * an integer chunk then a double chunk (joined types), ranges cutting them, and a
+ * truncated value (same error, nothing appended). */
+START_TEST (append_equals_scan)
+{
+    int64_t ts[300];
+    double v[300];
+    vg_num_t num[300];
+    for (int i = 0; i < 300; i++) {
+        ts[i] = 1000000 + i * 1000;
+        v[i] = i * 0.25 - 7;
+        num[i] = vg_num_i64 ((INT64_C (1) << 60) + i * 3);
+    }
+    vg_buf_t vals[6];
+    for (int i = 0; i < 6; i++)
+        vals[i] = (vg_buf_t) VG_BUF_INIT;
+    ck_assert_int_eq (vg_chunk_encode (ts, v, 300, &vals[0]), 0);
+    ck_assert_int_eq (vg_chunk_encode_num (ts, num, VG_NUM_I64, 300, &vals[1]), 0);
+    int64_t rts[300];
+    for (int i = 0; i < 300; i++)
+        rts[i] = ts[299 - i];
+    ck_assert_int_eq (vg_chunk_encode (rts, v, 300, &vals[2]), 0);
+    ck_assert_int_eq (vg_chunk_encode (ts + 150, v + 150, 150, &vals[3]), 0);
+    ck_assert_int_eq (vg_chunk_encode (ts, v, 150, &vals[3]), 0);
+    ck_assert_int_eq (vg_chunk_encode_num (ts, num, VG_NUM_I64, 100, &vals[4]), 0);
+    ck_assert_int_eq (vg_chunk_encode (ts + 100, v + 100, 200, &vals[4]), 0);
+    ck_assert_int_eq (vg_chunk_encode (ts, v, 300, &vals[5]), 0);
+    vals[5].len -= 3; /* truncated */
+    const int64_t ranges[][2] = { { INT64_MIN, INT64_MAX }, { 1050000, 1200500 }, { 5000000, 6000000 } };
+    vg_samples_t out = VG_SAMPLES_INIT;
+    for (int i = 0; i < 6; i++)
+        for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+            static s_seq_t want;
+            want.n = 0;
+            int wrc = vg_sample_value_scan (vals[i].data, vals[i].len, ranges[r][0], ranges[r][1], s_seq_add, &want);
+            ck_assert_int_eq (vg_samples_reserve (&out, 3), 0);
+            for (size_t k = 0; k < 3; k++) {
+                out.ts[k] = -1;
+                out.v[k] = -1;
+            }
+            size_t used = 3;
+            int rc = vg_sample_value_append (vals[i].data, vals[i].len, ranges[r][0], ranges[r][1], &out, &used);
+            ck_assert_int_eq (rc, wrc);
+            if (rc < 0) {
+                ck_assert_uint_eq (used, 3);
+                continue;
+            }
+            ck_assert_uint_eq (used, 3 + want.n);
+            for (size_t k = 0; k < 3; k++)
+                ck_assert (out.ts[k] == -1 && out.v[k] == -1);
+            for (size_t k = 0; k < want.n; k++) {
+                ck_assert_int_eq (out.ts[3 + k], want.ts[k]);
+                ck_assert (memcmp (&out.v[3 + k], &want.v[k], sizeof (double)) == 0);
+            }
+        }
+    ck_assert (vals[5].len > 0);
+    vg_samples_free (&out);
+    for (int i = 0; i < 6; i++)
+        vg_buf_free (&vals[i]);
+}
+END_TEST
+
 Suite *
 vg_store_suite (void)
 {
     const TTest *tests[] = {
         merge_keeps_every_sample, unflushed_commits_survive_reopen, format_marker_checked,
         merge_old_and_integer_chunks, view_is_a_snapshot, txn_coalesces_sample_merges,
-        merge_splits_gorilla_runs,
+        merge_splits_gorilla_runs, append_equals_scan,
     };
     return vg_test_suite ("store", "store", tests, sizeof tests / sizeof tests[0], 120, setup, teardown);
 }
