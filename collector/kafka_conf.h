@@ -14,7 +14,7 @@
  * bootstrap.servers = brokers (when not NULL or ""), then props (nprops of them; the
  * operator's settings win over defs).  Returns the new configuration (the caller owns it:
  * rd_kafka_new takes it, else rd_kafka_conf_destroy), or NULL with
- * "kafka property 'k': reason" in err.  Any thread. */
+ * "kafka property 'k': reason" in err (vg_kafka_prop_error: a secret's value never shown).  Any thread. */
 rd_kafka_conf_t *vg_kafka_conf (const char *const (*defs)[2], const char *brokers, const vg_alerter_prop_t *props,
                                 size_t nprops, char *err, size_t errlen);
 
