@@ -36,111 +36,6 @@
 #include <float.h>
 #include <string.h>
 
-/* ---- Gorilla values --------------------------------------------------------------- */
-
-typedef struct {
-    unsigned lead, trail, len; /* the current window; len 0 = none yet */
-} s_win_t;
-
-/* Reuse the window when x fits in it and that is cheaper than sending a new one (14 bits
- * of header + the meaningful bits); on a tie take the tighter new window. */
-static inline int
-s_win_reuse (const s_win_t *wn, unsigned lead, unsigned trail)
-{
-    return wn->len && lead >= wn->lead && trail >= wn->trail && wn->len < 64 - lead - trail + 12;
-}
-
-/* The Gorilla value bits, or some number above limit once the count passes it. */
-static uint64_t
-s_gor_cost (const void *v, size_t n, uint64_t limit)
-{
-    uint64_t bits = 64, prev = s_get (v, 0);
-    s_win_t wn = { 0, 0, 0 };
-    for (size_t i = 1; i < n; i++) {
-        uint64_t cur = s_get (v, i), x = cur ^ prev;
-        prev = cur;
-        if (!x) {
-            bits += 1;
-            continue;
-        }
-        unsigned lead = s_clz64 (x), trail = s_ctz64 (x);
-        if (s_win_reuse (&wn, lead, trail))
-            bits += 2 + wn.len;
-        else {
-            wn.lead = lead;
-            wn.trail = trail;
-            wn.len = 64 - lead - trail;
-            bits += 14 + wn.len;
-            if (bits > limit)
-                break;
-        }
-    }
-    return bits;
-}
-
-static void
-s_gor_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n)
-{
-    uint64_t prev = s_get (v, 0), prev_delta = 0;
-    s_win_t wn = { 0, 0, 0 };
-    s_bw_put (w, prev, 64);
-    for (size_t i = 1; i < n; i++) {
-        s_ts_next_put (w, ts, i, &prev_delta);
-
-        uint64_t cur = s_get (v, i), x = cur ^ prev;
-        prev = cur;
-        if (!x) {
-            s_bw_put (w, 0, 1);
-            continue;
-        }
-        unsigned lead = s_clz64 (x), trail = s_ctz64 (x);
-        if (s_win_reuse (&wn, lead, trail)) {
-            s_bw_put (w, 2, 2);
-            s_bw_put (w, x >> wn.trail, wn.len);
-        } else {
-            wn.lead = lead;
-            wn.trail = trail;
-            wn.len = 64 - lead - trail;
-            s_bw_put (w, (UINT64_C (3) << 12) | (lead << 6) | (wn.len - 1), 14);
-            s_bw_put (w, x >> trail, wn.len);
-        }
-    }
-}
-
-static int
-s_gor_read (s_br_t *r, int64_t *ts, void *v, size_t n)
-{
-    uint64_t prev = s_br_read (r, 64), t = (uint64_t) ts[0], delta = 0;
-    s_win_t wn = { 0, 0, 0 };
-    s_put (v, 0, prev);
-    for (size_t i = 1; i < n; i++) {
-        ts[i] = s_ts_next (r, &t, &delta);
-
-        if (r->cnt < 2)
-            s_br_refill (r);
-        if (!(r->acc >> 63)) {
-            s_br_skip (r, 1);
-        } else if (!(r->acc & (UINT64_C (1) << 62))) {
-            s_br_skip (r, 2);
-            if (!wn.len)
-                return -VG_EPROTO;
-            prev ^= s_br_read (r, wn.len) << wn.trail;
-        } else {
-            s_br_skip (r, 2);
-            uint64_t h = s_br_read (r, 12);
-            unsigned lead = (unsigned) (h >> 6), len = (unsigned) (h & 63) + 1;
-            if (lead + len > 64)
-                return -VG_EPROTO;
-            wn.lead = lead;
-            wn.len = len;
-            wn.trail = 64 - lead - len;
-            prev ^= s_br_read (r, len) << wn.trail;
-        }
-        s_put (v, i, prev);
-    }
-    return 0;
-}
-
 /* ---- decimal values --------------------------------------------------------------- */
 
 /* x rounded to an integer, as a double; |x| < 2^53.  Below 2^51 adding and removing
@@ -240,7 +135,22 @@ s_dec_scan (const void *v, size_t n, s_flat_t *a)
  *              6-bit (length - 1) and z in that length.  k == S_K_ZERO: every z is 0.
  * The encoder picks each block's mode and k by exact cost, so the code follows a series
  * whose noise or rate changes over the chunk.  Values are uint64 patterns throughout:
- * decimal m = v * 10^e (|m| < 2^53) and integers alike, so one coder serves both. */
+ * decimal m = v * 10^e (|m| < 2^53) and integers alike, so one coder serves both.
+ *
+ * Version 3 (codecs 6 and 7; vg_chunk_encode_store) is version 2 with, unless constant:
+ *   scale      1 bit: 1 = every m[i] - m[0] is a multiple of g >= 2, followed by 6-bit
+ *              (length - 1) and g in that length; the blocks code q[i] = (m[i] - m[0]) / g
+ *              and m[i] = m[0] + g * q[i] (wrapping); 0 = g is 1 (q[i] = m[i] - m[0])
+ *   blocks     mode in 2 bits: 0 delta, 1 delta-of-delta, 2 rate (the delta minus the
+ *              running mean of the deltas before), 3 level (q[i] minus the running mean of
+ *              q[0..i)), then k (6 bits) and the codes as in version 2.
+ * A running mean e is exponential with weight 1/8 and 4 fraction bits, in wrapping 64-bit
+ * arithmetic with arithmetic shifts: prediction (e + 8) >> 4, then e += (x * 16 - e) >> 3.
+ * The level mean starts at q[0] * 16 = 0; the rate mean predicts 0 for the first delta and
+ * is set to it (times 16) after.  Noisy series whose mean or rate drifts slowly (counters
+ * of random increments, gauges around a level) cost about 0.4 bits a sample less than
+ * with delta-of-deltas (whose noise is doubled); the factor takes the unit off values in
+ * pages or other steps. */
 
 #define S_RICE_LIM 8
 #define S_BLOCK 128
@@ -298,9 +208,77 @@ s_m_at (const void *v, size_t i, double p)
 }
 
 typedef struct {
-    unsigned dod, k;
-    uint64_t bits; /* block header included */
+    unsigned dod, k; /* dod: the mode (0..1 in version 2, 0..3 in version 3) */
+    uint64_t bits;   /* block header included */
 } s_blk_t;
+
+/* The values a block coder walks: q[i] = m[i] (version 2: g == 0) or (m[i] - m[0]) / g
+ * (version 3, g >= 1), with `modes` block modes (2 or 4). */
+typedef struct {
+    const void *v;
+    double p; /* decimal: 10^e; integer: 0 */
+    uint64_t m0, g;
+    unsigned modes;
+} s_vals_t;
+
+static inline uint64_t
+s_q_at (const s_vals_t *c, size_t i)
+{
+    uint64_t m = s_m_at (c->v, i, c->p);
+    if (c->g == 0)
+        return m;
+    uint64_t d = m - c->m0;
+    if (c->g == 1)
+        return d;
+    int neg = (int64_t) d < 0; /* exact division of the signed difference */
+    uint64_t a = (neg ? 0 - d : d) / c->g;
+    return neg ? 0 - a : a;
+}
+
+/* Arithmetic right shift of a wrapping value as int64 (>> of a negative int is
+ * implementation-defined in C11). */
+static inline uint64_t
+s_asr (uint64_t x, unsigned k)
+{
+    int64_t s = (int64_t) x;
+    return (uint64_t) (s >= 0 ? s >> k : ~(~s >> k));
+}
+
+static inline uint64_t
+s_ema_pred (uint64_t e)
+{
+    return s_asr (e + 8, 4);
+}
+
+static inline void
+s_ema_add (uint64_t *e, uint64_t x)
+{
+    *e += s_asr ((x << 4) - *e, 3);
+}
+
+/* The largest common factor of every m[i] - m[0] (as a magnitude), 0 if all are equal;
+ * stops at 1. */
+static uint64_t
+s_common_factor (const void *v, size_t n, double p)
+{
+    uint64_t m0 = s_m_at (v, 0, p), g = 0;
+    for (size_t i = 1; i < n && g != 1; i++) {
+        uint64_t d = s_m_at (v, i, p) - m0;
+        uint64_t a = (int64_t) d < 0 ? 0 - d : d;
+        while (a) {
+            uint64_t t = g % a;
+            g = a;
+            a = t;
+        }
+    }
+    return g;
+}
+
+static inline unsigned
+s_scale_bits (uint64_t g)
+{
+    return g > 1 ? 1 + 6 + s_bitlen (g) : 1;
+}
 
 /* Estimated cost of Rice parameter k over a block whose code inputs have the bit lengths
  * b[0..nb) with counts c[]: an input of b > k bits has a quotient of about
@@ -374,29 +352,32 @@ s_blk_guess_k (const uint64_t *z, size_t cnt, uint64_t *cost)
  * the cost of trying every k), or for blocks of at most S_SMALL_BLOCK values from the
  * inputs' mean; bits is exact. */
 static s_blk_t
-s_blk_plan (const uint64_t *const z[2], size_t cnt)
+s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes)
 {
     s_blk_t best = { 0, 0, 0 };
     uint64_t best_est = UINT64_MAX;
-    double sum[2] = { 0, 0 };
-    for (unsigned dod = 0; dod < 2; dod++) {
+    unsigned hbits = modes > 2 ? 8 : 7;
+    double sum[4] = { 0, 0, 0, 0 };
+    for (unsigned dod = 0; dod < modes; dod++) {
         for (size_t i = 0; i < cnt; i++)
             sum[dod] += (double) z[dod][i];
         if (sum[dod] == 0) {
-            s_blk_t zero = { dod, S_K_ZERO, 7 };
+            s_blk_t zero = { dod, S_K_ZERO, hbits };
             return zero;
         }
     }
     if (cnt <= S_SMALL_BLOCK) {
         /* A few values (a batch's samples of one series): the mode of the smaller inputs
          * and k from their mean; cheap, and the wire is compressed again anyway. */
-        best.dod = sum[1] < sum[0];
+        for (unsigned dod = 1; dod < modes; dod++)
+            if (sum[dod] < sum[best.dod])
+                best.dod = dod;
         double mean = sum[best.dod] / (double) cnt;
         uint64_t mi = mean >= 0x1p62 ? UINT64_C (1) << 62 : (uint64_t) mean;
         best.k = mi ? s_bitlen (mi) - 1 : 0;
         best_est = 0;
     }
-    for (unsigned dod = 0; dod < 2 && best_est; dod++) {
+    for (unsigned dod = 0; dod < modes && best_est; dod++) {
         uint64_t est;
         unsigned k = s_blk_guess_k (z[dod], cnt, &est);
         if (est < best_est) {
@@ -405,7 +386,7 @@ s_blk_plan (const uint64_t *const z[2], size_t cnt)
             best.k = k;
         }
     }
-    best.bits = 7;
+    best.bits = hbits;
     for (size_t i = 0; i < cnt; i++)
         best.bits += s_rice_len (z[best.dod][i], best.k);
     return best;
@@ -417,28 +398,38 @@ s_blk_plan (const uint64_t *const z[2], size_t cnt)
 #define S_PLAN_CACHE 32
 
 static uint64_t
-s_blocks (s_bw_t *w, const void *v, size_t n, double p, s_blk_t plans[S_PLAN_CACHE])
+s_blocks (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE])
 {
-    uint64_t zd[S_BLOCK], zdd[S_BLOCK], bits = 0;
-    const uint64_t *const z[2] = { zd, zdd };
-    uint64_t prev = s_m_at (v, 0, p), prev_d = 0;
+    uint64_t zb[4][S_BLOCK], bits = 0;
+    const uint64_t *const z[4] = { zb[0], zb[1], zb[2], zb[3] };
+    uint64_t prev = s_q_at (c, 0), prev_d = 0, er = 0, el = prev;
+    unsigned hbits = c->modes > 2 ? 8 : 7;
     for (size_t i = 1, bi = 0; i < n; i += S_BLOCK, bi++) {
         size_t cnt = n - i < S_BLOCK ? n - i : S_BLOCK;
         for (size_t j = 0; j < cnt; j++) {
-            uint64_t m = s_m_at (v, i + j, p), d = m - prev;
-            zd[j] = vg_zigzag ((int64_t) d);
-            zdd[j] = vg_zigzag ((int64_t) (d - prev_d));
-            prev = m;
+            uint64_t q = s_q_at (c, i + j), d = q - prev;
+            zb[0][j] = vg_zigzag ((int64_t) d);
+            zb[1][j] = vg_zigzag ((int64_t) (d - prev_d));
+            if (c->modes > 2) {
+                zb[2][j] = vg_zigzag ((int64_t) (d - s_ema_pred (er)));
+                zb[3][j] = vg_zigzag ((int64_t) (q - s_ema_pred (el)));
+                if (i + j == 1)
+                    er = d << 4;
+                else
+                    s_ema_add (&er, d);
+                s_ema_add (&el, q);
+            }
+            prev = q;
             prev_d = d;
         }
-        s_blk_t b = w && bi < S_PLAN_CACHE ? plans[bi] : s_blk_plan (z, cnt);
+        s_blk_t b = w && bi < S_PLAN_CACHE ? plans[bi] : s_blk_plan (z, cnt, c->modes);
         bits += b.bits;
         if (!w) {
             if (bi < S_PLAN_CACHE)
                 plans[bi] = b;
             continue;
         }
-        s_bw_put (w, ((uint64_t) b.dod << 6) | b.k, 7);
+        s_bw_put (w, ((uint64_t) b.dod << 6) | b.k, hbits);
         if (b.k != S_K_ZERO)
             for (size_t j = 0; j < cnt; j++)
                 s_rice_put (w, z[b.dod][j], b.k);
@@ -473,10 +464,11 @@ s_r_pre_bits (int is_dec)
 }
 
 static void
-s_r_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, double p, unsigned flag, int first_signed,
-           int regular, int flat, s_blk_t plans[S_PLAN_CACHE])
+s_r_write (s_bw_t *w, const int64_t *ts, const s_vals_t *c, size_t n, unsigned flag, int first_signed, int regular,
+           int flat, s_blk_t plans[S_PLAN_CACHE])
 {
-    uint64_t m0 = s_m_at (v, 0, p);
+    double p = c->p;
+    uint64_t m0 = s_m_at (c->v, 0, p);
     uint64_t z0 = first_signed ? vg_zigzag ((int64_t) m0) : m0;
     unsigned w0 = s_bitlen (z0);
     if (n >= 3) {
@@ -488,14 +480,63 @@ s_r_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, double p, unsi
     s_bw_put (w, ((uint64_t) flag << 8) | ((uint64_t) flat << 7) | w0, s_r_pre_bits (p != 0));
     if (w0)
         s_bw_put (w, z0, w0);
-    if (!flat)
-        s_blocks (w, v, n, p, plans);
+    if (flat)
+        return;
+    if (c->modes > 2) {
+        s_bw_put (w, c->g > 1, 1);
+        if (c->g > 1) {
+            unsigned len = s_bitlen (c->g);
+            s_bw_put (w, len - 1, 6);
+            s_bw_put (w, c->g, len);
+        }
+    }
+    s_blocks (w, c, n, plans);
 }
 
 /* Read a version 2 body after the header and first delta.  *is_signed is set for integer
  * chunks.  Returns 0 or -VG_EPROTO. */
+/* The version 3 blocks after the preamble: values m0 + g * q[i] into v[1..n). */
 static int
-s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, uint64_t delta, int *is_signed)
+s_r3_read (s_br_t *r, void *v, size_t n, int is_dec, double p, uint64_t m0, int flat)
+{
+    uint64_t g = 1;
+    if (!flat && s_br_read (r, 1)) {
+        g = s_br_read (r, (unsigned) s_br_read (r, 6) + 1);
+        if (g < 2)
+            return -VG_EPROTO;
+    }
+    uint64_t q = 0, d = 0, er = 0, el = 0;
+    for (size_t i = 1; i < n;) {
+        size_t end = n - i < S_BLOCK ? n : i + S_BLOCK;
+        unsigned mode = 0, k = S_K_ZERO;
+        if (!flat) {
+            unsigned bh = (unsigned) s_br_read (r, 8);
+            mode = bh >> 6;
+            k = bh & 63;
+        }
+        for (; i < end; i++) {
+            uint64_t x = k == S_K_ZERO ? 0 : (uint64_t) vg_unzigzag (s_rice_get (r, k));
+            switch (mode) {
+            case 0: d = x; break;
+            case 1: d += x; break;
+            case 2: d = s_ema_pred (er) + x; break;
+            default: d = s_ema_pred (el) + x - q; break;
+            }
+            q += d;
+            if (i == 1)
+                er = d << 4;
+            else
+                s_ema_add (&er, d);
+            s_ema_add (&el, q);
+            uint64_t m = m0 + g * q;
+            s_put (v, i, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
+        }
+    }
+    return 0;
+}
+
+static int
+s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, int ver, uint64_t delta, int *is_signed)
 {
     uint64_t t = (uint64_t) ts[0] + delta;
     if (n >= 2)
@@ -518,6 +559,8 @@ s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, uint64_t delta,
     uint64_t z0 = w0 ? s_br_read (r, w0) : 0;
     uint64_t m = sgn ? (uint64_t) vg_unzigzag (z0) : z0, d = 0;
     s_put (v, 0, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
+    if (ver == 3)
+        return s_r3_read (r, v, n, is_dec, p, m, (int) flat);
     for (size_t i = 1; i < n;) {
         size_t end = n - i < S_BLOCK ? n : i + S_BLOCK;
         unsigned dod = 0, k = S_K_ZERO;
@@ -539,7 +582,7 @@ s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, uint64_t delta,
 /* ---- public API ------------------------------------------------------------------- */
 
 static int
-s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_t *out)
+s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, int v3, vg_buf_t *out)
 {
     if (n == 0 || n > VG_CHUNK_MAX_SAMPLES)
         return -VG_EINVAL;
@@ -560,6 +603,7 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_
     s_flat_t fl = { 0, 1 };
     s_blk_t plans[S_PLAN_CACHE]; /* block plans, from costing to writing */
     double p = 0;
+    s_vals_t vals = { v, 0, 0, 0, 2 };
     if (type != VG_NUM_F64) {
         codec = VG_CHUNK_INTEGER2;
         for (size_t i = 0; i < n; i++)
@@ -568,17 +612,25 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_
         codec = VG_CHUNK_DECIMAL2;
         p = s_p10[e];
     }
+    int is_dec = codec == VG_CHUNK_DECIMAL2;
     if (codec != VG_CHUNK_GORILLA) {
         uint64_t z0 = s_m_at (v, 0, p);
-        bits += s_r_pre_bits (codec == VG_CHUNK_DECIMAL2) + (fl.flat ? 0 : s_blocks (NULL, v, n, p, plans))
-                + s_bitlen (codec == VG_CHUNK_DECIMAL2 || is_signed ? vg_zigzag ((int64_t) z0) : z0);
+        vals.p = p;
+        if (v3 && !fl.flat) {
+            vals.m0 = z0;
+            vals.g = s_common_factor (v, n, p);
+            vals.modes = 4;
+            bits += s_scale_bits (vals.g);
+        }
+        bits += s_r_pre_bits (is_dec) + (fl.flat ? 0 : s_blocks (NULL, &vals, n, plans))
+                + s_bitlen (is_dec || is_signed ? vg_zigzag ((int64_t) z0) : z0);
     }
     if (codec != VG_CHUNK_INTEGER2) {
         /* Gorilla's total, against the decimal one when there is one (in whole bytes: the
          * headers differ). */
         uint64_t gbits = ts1_bits;
         uint64_t limit = codec == VG_CHUNK_DECIMAL2 ? (h2len - hlen) * 8 + bits + 7 : UINT64_MAX;
-        gbits += s_gor_cost (v, n, limit);
+        gbits += vg_chunk__gor_cost (v, n, limit);
         if (codec == VG_CHUNK_GORILLA || hlen + (gbits + 7) / 8 <= h2len + (bits + 7) / 8) {
             codec = VG_CHUNK_GORILLA;
             bits = gbits;
@@ -586,6 +638,8 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_
     }
     if (codec == VG_CHUNK_GORILLA)
         h2len = hlen;
+    else if (v3) /* the same body as version 2 when constant */
+        codec = is_dec ? VG_CHUNK_DECIMAL3 : VG_CHUNK_INTEGER3;
     hdr[0] = (uint8_t) codec;
     size_t body = (size_t) ((bits + 7) / 8);
     int rc = vg_buf_reserve (out, h2len + body);
@@ -596,10 +650,10 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_
     memcpy (start, hdr, h2len);
     s_bw_t w = { start + h2len, 0, 0 };
     if (codec == VG_CHUNK_GORILLA)
-        s_gor_write (&w, ts, v, n);
+        vg_chunk__gor_write (&w, ts, v, n);
     else
-        s_r_write (&w, ts, v, n, p, codec == VG_CHUNK_DECIMAL2 ? (unsigned) e : (unsigned) is_signed,
-                   codec == VG_CHUNK_DECIMAL2 || is_signed, regular, fl.flat, plans);
+        s_r_write (&w, ts, &vals, n, is_dec ? (unsigned) e : (unsigned) is_signed, is_dec || is_signed, regular,
+                   fl.flat, plans);
     s_bw_flush (&w);
     assert ((size_t) (w.p - start) == h2len + body);
     out->len += h2len + body;
@@ -610,14 +664,21 @@ int
 vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out)
 {
     assert (ts && v && out);
-    return s_encode (ts, v, VG_NUM_F64, n, out);
+    return s_encode (ts, v, VG_NUM_F64, n, 0, out);
 }
 
 int
 vg_chunk_encode_num (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out)
 {
     assert (ts && v && out && (type == VG_NUM_F64 || type == VG_NUM_I64 || type == VG_NUM_U64));
-    return s_encode (ts, v, type, n, out);
+    return s_encode (ts, v, type, n, 0, out);
+}
+
+int
+vg_chunk_encode_store (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out)
+{
+    assert (ts && v && out && (type == VG_NUM_F64 || type == VG_NUM_I64 || type == VG_NUM_U64));
+    return s_encode (ts, v, type, n, 1, out);
 }
 
 uint64_t
@@ -641,7 +702,7 @@ vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n)
     assert (codec && n && (p || !len));
     if (len < 1)
         return -VG_ETRUNC;
-    if (p[0] < VG_CHUNK_GORILLA || p[0] > VG_CHUNK_INTEGER2)
+    if (p[0] < VG_CHUNK_GORILLA || p[0] > VG_CHUNK_INTEGER3)
         return -VG_EPROTO;
     uint64_t cnt;
     size_t k = vg_varint_get (p + 1, p + len, &cnt);
@@ -683,7 +744,7 @@ s_decode (const uint8_t *p, size_t len, int64_t *ts, void *v, size_t cap, size_t
     /* Version 1: every sample after the first costs at least one timestamp bit and one
      * value bit.  Version 2 chunks of a constant at a regular interval cost no bits per
      * sample: callers bound sample counts (batch limits) before sizing arrays by them. */
-    static const unsigned preamble[] = { 0, 64, 11, 9, 12, 9 };
+    static const unsigned preamble[] = { 0, 64, 11, 9, 12, 9, 12, 9 };
     uint64_t avail = (uint64_t) (len - off) * 8;
     uint64_t least = (codec < VG_CHUNK_DECIMAL2 ? 2 * ((uint64_t) cnt - 1) : 0) + preamble[codec];
     if (avail < least)
@@ -697,14 +758,15 @@ s_decode (const uint8_t *p, size_t len, int64_t *ts, void *v, size_t cap, size_t
     int is_signed = 0;
     *type = VG_NUM_F64;
     if (codec == VG_CHUNK_GORILLA)
-        rc = s_gor_read (&r, ts, v, cnt);
+        rc = vg_chunk__gor_read (&r, ts, v, cnt);
     else if (codec == VG_CHUNK_DECIMAL)
         rc = vg_chunk__v1_dec_read (&r, ts, v, cnt);
-    else if (codec == VG_CHUNK_DECIMAL2)
-        rc = s_r_read (&r, ts, v, cnt, 1, delta, &is_signed);
+    else if (codec == VG_CHUNK_DECIMAL2 || codec == VG_CHUNK_DECIMAL3)
+        rc = s_r_read (&r, ts, v, cnt, 1, codec == VG_CHUNK_DECIMAL3 ? 3 : 2, delta, &is_signed);
     else {
         rc = codec == VG_CHUNK_INTEGER ? vg_chunk__v1_int_read (&r, ts, v, cnt, &is_signed)
-                                       : s_r_read (&r, ts, v, cnt, 0, delta, &is_signed);
+                                       : s_r_read (&r, ts, v, cnt, 0, codec == VG_CHUNK_INTEGER3 ? 3 : 2, delta,
+                                                   &is_signed);
         *type = is_signed ? VG_NUM_I64 : VG_NUM_U64;
     }
     uint64_t consumed = s_br_consumed_bits (&r);

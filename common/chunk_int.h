@@ -301,6 +301,19 @@ s_ts_next (s_br_t *r, uint64_t *t, uint64_t *delta)
     return (int64_t) *t;
 }
 
+/* ---- Gorilla values (codec 1, chunk_gorilla.c) ------------------------------------ */
+
+/* The value bits of a Gorilla chunk of v[0..n) (the 64-bit first value included), or some
+ * number above limit once the count passes it. */
+uint64_t vg_chunk__gor_cost (const void *v, size_t n, uint64_t limit);
+
+/* Write the first value, then per sample i >= 1 its timestamp code and value code. */
+void vg_chunk__gor_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n);
+
+/* Read the body after the first timestamp (ts[0] set) into ts[1..n) and the bits of v[0..n).
+ * Returns 0 or -VG_EPROTO. */
+int vg_chunk__gor_read (s_br_t *r, int64_t *ts, void *v, size_t n);
+
 /* ---- version 1 decimal and integer chunks (codecs 2 and 3, chunk_v1.c): read only ---- */
 
 /* Read the body of a version 1 decimal chunk after the first timestamp (ts[0] set) into

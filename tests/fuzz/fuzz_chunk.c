@@ -4,7 +4,8 @@
  * must stay within cap and len; its samples are re-encoded and decoded again, and must
  * come back bit for bit (the encoder need not reproduce the input bytes: a hostile chunk
  * may be non-canonical).  The typed reader (vg_chunk_decode_num) must agree on count and
- * length, and its values re-encoded with their type must come back bit for bit too. */
+ * length, and its values re-encoded with their type must come back bit for bit too, by the
+ * wire encoder and by the storage one (version 3). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         if (vg_chunk_encode_num (s_ts, s_n, t, n, &b) != 0)
             abort ();
         if (vg_chunk_decode_num (b.data, b.len, s_ts2, s_n2, n, &nn, &nused, &t2) != 0 || nn != n || t2 != t
+            || memcmp (s_n, s_n2, n * sizeof s_n[0]) != 0)
+            abort ();
+
+        /* the storage encoder (version 3) too */
+        vg_buf_reset (&b);
+        if (vg_chunk_encode_store (s_ts, s_n, t, n, &b) != 0)
+            abort ();
+        if (vg_chunk_decode_num (b.data, b.len, s_ts2, s_n2, n, &nn, &nused, &t2) != 0 || nn != n || t2 != t
+            || nused != b.len || memcmp (s_ts, s_ts2, n * sizeof s_ts[0]) != 0
             || memcmp (s_n, s_n2, n * sizeof s_n[0]) != 0)
             abort ();
 

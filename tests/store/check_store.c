@@ -359,7 +359,7 @@ START_TEST (merge_splits_gorilla_runs)
     ck_assert_int_eq (one.data[0], VG_CHUNK_GORILLA);
     ck_assert_int_eq (vg_sample_merge_value (ops.data, ops.len, &merged), N);
     ck_assert_msg (merged.len < one.len * 3 / 4, "%zu bytes in pieces, %zu as one chunk", merged.len, one.len);
-    ck_assert_int_eq (merged.data[0], VG_CHUNK_DECIMAL2);
+    ck_assert_int_eq (merged.data[0], VG_CHUNK_DECIMAL3);
     s_scan_t c = { v, ts[0], 0 };
     ck_assert_int_eq (vg_sample_value_scan (merged.data, merged.len, INT64_MIN, INT64_MAX, s_scan_check, &c), 0);
     ck_assert_int_eq (c.n, N);
