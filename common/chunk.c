@@ -154,6 +154,7 @@ s_dec_scan (const void *v, size_t n, s_flat_t *a)
 
 #define S_RICE_LIM 8
 #define S_BLOCK 128
+#define S_BLOCK3 128 /* version 3 */
 #define S_K_ZERO 63
 #define S_SMALL_BLOCK 16
 
@@ -284,7 +285,7 @@ s_scale_bits (uint64_t g)
  * b[0..nb) with counts c[]: an input of b > k bits has a quotient of about
  * 1.5 * 2^(b-1-k) (escaped from S_RICE_LIM on).  In half bits, to stay integer. */
 static uint64_t
-s_blk_est (const uint8_t *b, const uint8_t *c, unsigned nb, unsigned k)
+s_blk_est (const uint8_t *b, const uint16_t *c, unsigned nb, unsigned k)
 {
     uint64_t half_bits = 0;
     for (unsigned i = 0; i < nb; i++) {
@@ -307,7 +308,8 @@ s_blk_est (const uint8_t *b, const uint8_t *c, unsigned nb, unsigned k)
 static unsigned
 s_blk_guess_k (const uint64_t *z, size_t cnt, uint64_t *cost)
 {
-    uint8_t h[65] = { 0 }, b[65], c[65];
+    uint8_t b[65];
+    uint16_t h[65] = { 0 }, c[65];
     unsigned lo = 64, hi = 0, nb = 0;
     for (size_t i = 0; i < cnt; i++) {
         unsigned l = s_bitlen (z[i]);
@@ -377,6 +379,25 @@ s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes)
         best.k = mi ? s_bitlen (mi) - 1 : 0;
         best_est = 0;
     }
+    if (modes > 2 && best_est) {
+        /* Storage: every mode, and exact costs around each estimated k. */
+        best.bits = UINT64_MAX;
+        for (unsigned dod = 0; dod < modes; dod++) {
+            uint64_t est;
+            unsigned kg = s_blk_guess_k (z[dod], cnt, &est);
+            for (unsigned k = kg ? kg - 1 : 0; k <= kg + 1 && k < S_K_ZERO; k++) {
+                uint64_t bits = hbits;
+                for (size_t i = 0; i < cnt; i++)
+                    bits += s_rice_len (z[dod][i], k);
+                if (bits < best.bits) {
+                    best.bits = bits;
+                    best.dod = dod;
+                    best.k = k;
+                }
+            }
+        }
+        return best;
+    }
     for (unsigned dod = 0; dod < modes && best_est; dod++) {
         uint64_t est;
         unsigned k = s_blk_guess_k (z[dod], cnt, &est);
@@ -400,12 +421,13 @@ s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes)
 static uint64_t
 s_blocks (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE])
 {
-    uint64_t zb[4][S_BLOCK], bits = 0;
+    uint64_t zb[4][S_BLOCK > S_BLOCK3 ? S_BLOCK : S_BLOCK3], bits = 0;
     const uint64_t *const z[4] = { zb[0], zb[1], zb[2], zb[3] };
     uint64_t prev = s_q_at (c, 0), prev_d = 0, er = 0, el = prev;
     unsigned hbits = c->modes > 2 ? 8 : 7;
-    for (size_t i = 1, bi = 0; i < n; i += S_BLOCK, bi++) {
-        size_t cnt = n - i < S_BLOCK ? n - i : S_BLOCK;
+    size_t bs = c->modes > 2 ? S_BLOCK3 : S_BLOCK;
+    for (size_t i = 1, bi = 0; i < n; i += bs, bi++) {
+        size_t cnt = n - i < bs ? n - i : bs;
         for (size_t j = 0; j < cnt; j++) {
             uint64_t q = s_q_at (c, i + j), d = q - prev;
             zb[0][j] = vg_zigzag ((int64_t) d);
@@ -507,7 +529,7 @@ s_r3_read (s_br_t *r, void *v, size_t n, int is_dec, double p, uint64_t m0, int 
     }
     uint64_t q = 0, d = 0, er = 0, el = 0;
     for (size_t i = 1; i < n;) {
-        size_t end = n - i < S_BLOCK ? n : i + S_BLOCK;
+        size_t end = n - i < S_BLOCK3 ? n : i + S_BLOCK3;
         unsigned mode = 0, k = S_K_ZERO;
         if (!flat) {
             unsigned bh = (unsigned) s_br_read (r, 8);
