@@ -263,6 +263,43 @@ START_TEST (store_hostile)
 }
 END_TEST
 
+/* Version 3 chunks as this version's encoder wrote them (a wrapping uint64 counter with an
+ * irregular timestamp; doubles in steps of 4096) decode to the same values in later
+ * versions. */
+START_TEST (store_v3_frozen)
+{
+    static const uint8_t cnt[] = {
+        0x07, 0x28, 0x90, 0xc8, 0xed, 0xc7, 0xd9, 0x66, 0xc0, 0xa9, 0x07, 0x00, 0x00, 0x19, 0xf4, 0xdf, 0x3e, 0x7d, 0x00, 0x00,
+        0x04, 0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x4a, 0xb4, 0x1f, 0xf8, 0xfc, 0x98, 0xd1, 0xf7, 0x69, 0xe4, 0x39, 0xc9,
+        0xf4, 0x0c, 0x68, 0xfb, 0x16, 0x36, 0x5d, 0xe1, 0x3c, 0x87, 0x39, 0x3e, 0x81, 0x8d, 0x1f, 0x62, 0xc6, 0xc0
+    };
+    static const uint8_t pages[] = {
+        0x06, 0x28, 0x90, 0xc8, 0xed, 0xc7, 0xd9, 0x66, 0xc0, 0xa9, 0x07, 0x00, 0x00, 0x19, 0xf4, 0xdf, 0x3e, 0x7d,
+        0x00, 0x00, 0x00, 0x2f, 0xf4, 0x00, 0x02, 0x64, 0x00, 0x00, 0xf9, 0x3b, 0xbf, 0x27, 0x77, 0xe4, 0xee, 0xfc,
+        0x9d, 0xdd, 0xf9, 0x3b, 0xbf, 0x27, 0x77, 0xe4, 0xee, 0xfc, 0x9d, 0xdd, 0xf9, 0x3b, 0xbf, 0x20
+    };
+    enum { N = 40 };
+    int64_t ts[N], ts2[N];
+    vg_num_t a[N], b[N], v2[N];
+    uint64_t c = UINT64_MAX - 3000;
+    for (int i = 0; i < N; i++) {
+        ts[i] = T0_MS + (int64_t) i * 60000;
+        c += 100 + (uint64_t) ((i * 37) % 23);
+        a[i].u = c;
+        b[i].f = (double) (4096LL * (1000 + (i * 13) % 17));
+    }
+    ts[20] += 250;
+    size_t n, used;
+    vg_numtype_t t;
+    ck_assert_int_eq (vg_chunk_decode_num (cnt, sizeof cnt, ts2, v2, N, &n, &used, &t), 0);
+    ck_assert (n == N && used == sizeof cnt && t == VG_NUM_U64);
+    ck_assert (memcmp (ts, ts2, sizeof ts) == 0 && memcmp (a, v2, sizeof a) == 0);
+    ck_assert_int_eq (vg_chunk_decode_num (pages, sizeof pages, ts2, v2, N, &n, &used, &t), 0);
+    ck_assert (n == N && used == sizeof pages && t == VG_NUM_F64);
+    ck_assert (memcmp (ts, ts2, sizeof ts) == 0 && memcmp (b, v2, sizeof b) == 0);
+}
+END_TEST
+
 Suite *
 vg_chunk_store_suite (void)
 {
@@ -278,6 +315,7 @@ vg_chunk_store_suite (void)
         { "store_common_factor", store_common_factor, 10 },
         { "store_prediction_size", store_prediction_size, 10 },
         { "store_hostile", store_hostile, 30 },
+        { "store_v3_frozen", store_v3_frozen, 10 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         vg_test_tcase (s, cases[i].name, &cases[i].test, 1, cases[i].timeout, NULL, NULL);
