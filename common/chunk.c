@@ -353,7 +353,7 @@ s_blk_guess_k (const uint64_t *z, size_t cnt, uint64_t *cost)
  * a few tenths of a percent of the exact best on the benchmark fleet, at a fraction of
  * the cost of trying every k), or for blocks of at most S_SMALL_BLOCK values from the
  * inputs' mean; bits is exact. */
-static s_blk_t
+S_SPECIALISE s_blk_t
 s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes)
 {
     s_blk_t best = { 0, 0, 0 };
@@ -418,21 +418,21 @@ s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes)
  * costing walk (w == NULL) for the writing walk.  Returns the bits of every block. */
 #define S_PLAN_CACHE 32
 
-static uint64_t
-s_blocks (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE])
+S_SPECIALISE uint64_t
+s_blocks_m (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE], unsigned modes)
 {
     uint64_t zb[4][S_BLOCK > S_BLOCK3 ? S_BLOCK : S_BLOCK3], bits = 0;
     const uint64_t *const z[4] = { zb[0], zb[1], zb[2], zb[3] };
     uint64_t prev = s_q_at (c, 0), prev_d = 0, er = 0, el = prev;
-    unsigned hbits = c->modes > 2 ? 8 : 7;
-    size_t bs = c->modes > 2 ? S_BLOCK3 : S_BLOCK;
+    unsigned hbits = modes > 2 ? 8 : 7;
+    size_t bs = modes > 2 ? S_BLOCK3 : S_BLOCK;
     for (size_t i = 1, bi = 0; i < n; i += bs, bi++) {
         size_t cnt = n - i < bs ? n - i : bs;
         for (size_t j = 0; j < cnt; j++) {
-            uint64_t q = s_q_at (c, i + j), d = q - prev;
+            uint64_t q = modes > 2 ? s_q_at (c, i + j) : s_m_at (c->v, i + j, c->p), d = q - prev;
             zb[0][j] = vg_zigzag ((int64_t) d);
             zb[1][j] = vg_zigzag ((int64_t) (d - prev_d));
-            if (c->modes > 2) {
+            if (modes > 2) {
                 zb[2][j] = vg_zigzag ((int64_t) (d - s_ema_pred (er)));
                 zb[3][j] = vg_zigzag ((int64_t) (q - s_ema_pred (el)));
                 if (i + j == 1)
@@ -444,7 +444,7 @@ s_blocks (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE])
             prev = q;
             prev_d = d;
         }
-        s_blk_t b = w && bi < S_PLAN_CACHE ? plans[bi] : s_blk_plan (z, cnt, c->modes);
+        s_blk_t b = w && bi < S_PLAN_CACHE ? plans[bi] : s_blk_plan (z, cnt, modes);
         bits += b.bits;
         if (!w) {
             if (bi < S_PLAN_CACHE)
@@ -457,6 +457,13 @@ s_blocks (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE])
                 s_rice_put (w, z[b.dod][j], b.k);
     }
     return bits;
+}
+
+/* s_blocks_m with the mode count a constant: version 2 (the wire) keeps its loop. */
+static uint64_t
+s_blocks (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE])
+{
+    return c->modes > 2 ? s_blocks_m (w, c, n, plans, 4) : s_blocks_m (w, c, n, plans, 2);
 }
 
 /* The version 2 timestamp bits after the header's first delta: the regular flag and, in an
@@ -517,6 +524,40 @@ s_r_write (s_bw_t *w, const int64_t *ts, const s_vals_t *c, size_t n, unsigned f
 
 /* Read a version 2 body after the header and first delta.  *is_signed is set for integer
  * chunks.  Returns 0 or -VG_EPROTO. */
+/* Version 3 decoding state: the last q and delta, and the running means (rate, level). */
+typedef struct {
+    uint64_t q, d, er, el;
+} s_r3_t;
+
+/* One sample of mode `mode` from its code input x: advance the state, return q. */
+static inline uint64_t
+s_r3_step (s_r3_t *st, unsigned mode, uint64_t x)
+{
+    switch (mode) {
+    case 0: st->d = x; break;
+    case 1: st->d += x; break;
+    case 2: st->d = s_ema_pred (st->er) + x; break;
+    default: st->d = s_ema_pred (st->el) + x - st->q; break;
+    }
+    st->q += st->d;
+    s_ema_add (&st->er, st->d);
+    s_ema_add (&st->el, st->q);
+    return st->q;
+}
+
+/* Samples [i, end) of one block in mode `mode` (a constant where called, so each mode gets
+ * its own loop). */
+static inline void
+s_r3_block (s_br_t *r, void *v, size_t i, size_t end, unsigned k, unsigned mode, int is_dec, double p, uint64_t m0,
+            uint64_t g, s_r3_t *st)
+{
+    for (; i < end; i++) {
+        uint64_t x = k == S_K_ZERO ? 0 : (uint64_t) vg_unzigzag (s_rice_get (r, k));
+        uint64_t m = m0 + g * s_r3_step (st, mode, x);
+        s_put (v, i, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
+    }
+}
+
 /* The version 3 blocks after the preamble: values m0 + g * q[i] into v[1..n). */
 static int
 s_r3_read (s_br_t *r, void *v, size_t n, int is_dec, double p, uint64_t m0, int flat)
@@ -527,7 +568,7 @@ s_r3_read (s_br_t *r, void *v, size_t n, int is_dec, double p, uint64_t m0, int 
         if (g < 2)
             return -VG_EPROTO;
     }
-    uint64_t q = 0, d = 0, er = 0, el = 0;
+    s_r3_t st = { 0, 0, 0, 0 };
     for (size_t i = 1; i < n;) {
         size_t end = n - i < S_BLOCK3 ? n : i + S_BLOCK3;
         unsigned mode = 0, k = S_K_ZERO;
@@ -536,23 +577,19 @@ s_r3_read (s_br_t *r, void *v, size_t n, int is_dec, double p, uint64_t m0, int 
             mode = bh >> 6;
             k = bh & 63;
         }
-        for (; i < end; i++) {
+        if (i == 1) { /* the rate mean starts at the first delta */
             uint64_t x = k == S_K_ZERO ? 0 : (uint64_t) vg_unzigzag (s_rice_get (r, k));
-            switch (mode) {
-            case 0: d = x; break;
-            case 1: d += x; break;
-            case 2: d = s_ema_pred (er) + x; break;
-            default: d = s_ema_pred (el) + x - q; break;
-            }
-            q += d;
-            if (i == 1)
-                er = d << 4;
-            else
-                s_ema_add (&er, d);
-            s_ema_add (&el, q);
-            uint64_t m = m0 + g * q;
-            s_put (v, i, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
+            uint64_t m = m0 + g * s_r3_step (&st, mode, x);
+            s_put (v, i++, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
+            st.er = st.d << 4;
         }
+        switch (mode) {
+        case 0: s_r3_block (r, v, i, end, k, 0, is_dec, p, m0, g, &st); break;
+        case 1: s_r3_block (r, v, i, end, k, 1, is_dec, p, m0, g, &st); break;
+        case 2: s_r3_block (r, v, i, end, k, 2, is_dec, p, m0, g, &st); break;
+        default: s_r3_block (r, v, i, end, k, 3, is_dec, p, m0, g, &st); break;
+        }
+        i = end;
     }
     return 0;
 }

@@ -23,6 +23,14 @@ _Static_assert (sizeof (vg_num_t) == 8 && sizeof (double) == 8, "values are 8-by
 static const unsigned s_ts_width[S_TS_CLASSES] = { 0, 7, 10, 14, 24, 40, 64 };
 static const double s_p10[S_DEC_MAX_E + 1] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
 
+/* A function inlined wherever called, so that constant arguments specialise it (one loop
+ * per block mode or codec version) where the compiler's own heuristics would not. */
+#if defined(__GNUC__) || defined(__clang__)
+#define S_SPECIALISE static inline __attribute__ ((always_inline))
+#else
+#define S_SPECIALISE static inline
+#endif
+
 /* ---- bit helpers ------------------------------------------------------------------ */
 
 static inline unsigned
