@@ -143,7 +143,9 @@ s_dec_scan (const void *v, size_t n, s_flat_t *a)
  *              and m[i] = m[0] + g * q[i] (wrapping); 0 = g is 1 (q[i] = m[i] - m[0])
  *   blocks     mode in 2 bits: 0 delta, 1 delta-of-delta, 2 rate (the delta minus the
  *              running mean of the deltas before), 3 level (q[i] minus the running mean of
- *              q[0..i)), then k (6 bits) and the codes as in version 2.
+ *              q[0..i)), then k (6 bits) and the codes as in version 2.  Every block after
+ *              the first starts with 1 bit: 1 = the previous block's mode and k again (no
+ *              more header bits), 0 = mode and k follow.
  * A running mean e is exponential with weight 1/8 and 4 fraction bits, in wrapping 64-bit
  * arithmetic with arithmetic shifts: prediction (e + 8) >> 4, then e += (x * 16 - e) >> 3.
  * The level mean starts at q[0] * 16 = 0; the rate mean predicts 0 for the first delta and
@@ -348,45 +350,53 @@ s_blk_guess_k (const uint64_t *z, size_t cnt, uint64_t *cost)
     return k;
 }
 
-/* The code of one block from its code inputs in either mode: all-zero when one mode's
- * inputs are all 0, else Rice in the mode and with the k of least estimated cost (within
- * a few tenths of a percent of the exact best on the benchmark fleet, at a fraction of
- * the cost of trying every k), or for blocks of at most S_SMALL_BLOCK values from the
- * inputs' mean; bits is exact. */
-S_SPECIALISE s_blk_t
-s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes)
+/* Header bits of a block coded in mode dod with parameter k: version 3 blocks after the
+ * first cost 1 bit when they repeat the previous block's mode and k (prev), else 9. */
+static inline unsigned
+s_blk_hdr (unsigned modes, const s_blk_t *prev, unsigned dod, unsigned k)
 {
-    s_blk_t best = { 0, 0, 0 };
-    uint64_t best_est = UINT64_MAX;
-    unsigned hbits = modes > 2 ? 8 : 7;
+    if (modes <= 2)
+        return 7;
+    if (!prev)
+        return 8;
+    return prev->dod == dod && prev->k == k ? 1 : 9;
+}
+
+/* The code of one block from its code inputs in every mode: all-zero when a mode's inputs
+ * are all 0, else Rice in the mode and with the k of least estimated cost (within a few
+ * tenths of a percent of the exact best on the benchmark fleet, at a fraction of the cost
+ * of trying every k), or for version 2 blocks of at most S_SMALL_BLOCK values from the
+ * inputs' mean.  Version 3 (modes 4, storage) costs every mode exactly around its
+ * estimated k, and the previous block's mode and k.  bits is exact, header included. */
+S_SPECIALISE s_blk_t
+s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes, const s_blk_t *prev)
+{
+    s_blk_t best = { 0, 0, UINT64_MAX };
     double sum[4] = { 0, 0, 0, 0 };
-    for (unsigned dod = 0; dod < modes; dod++) {
+    for (unsigned dod = 0; dod < modes; dod++)
         for (size_t i = 0; i < cnt; i++)
             sum[dod] += (double) z[dod][i];
+    for (unsigned dod = 0; dod < modes; dod++)
         if (sum[dod] == 0) {
-            s_blk_t zero = { dod, S_K_ZERO, hbits };
-            return zero;
+            s_blk_t zero = { dod, S_K_ZERO, s_blk_hdr (modes, prev, dod, S_K_ZERO) };
+            if (zero.bits < best.bits)
+                best = zero;
         }
-    }
-    if (cnt <= S_SMALL_BLOCK) {
-        /* A few values (a batch's samples of one series): the mode of the smaller inputs
-         * and k from their mean; cheap, and the wire is compressed again anyway. */
-        for (unsigned dod = 1; dod < modes; dod++)
-            if (sum[dod] < sum[best.dod])
-                best.dod = dod;
-        double mean = sum[best.dod] / (double) cnt;
-        uint64_t mi = mean >= 0x1p62 ? UINT64_C (1) << 62 : (uint64_t) mean;
-        best.k = mi ? s_bitlen (mi) - 1 : 0;
-        best_est = 0;
-    }
-    if (modes > 2 && best_est) {
-        /* Storage: every mode, and exact costs around each estimated k. */
-        best.bits = UINT64_MAX;
+    if (best.bits != UINT64_MAX)
+        return best;
+    if (modes > 2) {
+        if (prev && prev->k != S_K_ZERO) {
+            best.dod = prev->dod;
+            best.k = prev->k;
+            best.bits = 1;
+            for (size_t i = 0; i < cnt; i++)
+                best.bits += s_rice_len (z[prev->dod][i], prev->k);
+        }
         for (unsigned dod = 0; dod < modes; dod++) {
             uint64_t est;
             unsigned kg = s_blk_guess_k (z[dod], cnt, &est);
             for (unsigned k = kg ? kg - 1 : 0; k <= kg + 1 && k < S_K_ZERO; k++) {
-                uint64_t bits = hbits;
+                uint64_t bits = s_blk_hdr (modes, prev, dod, k);
                 for (size_t i = 0; i < cnt; i++)
                     bits += s_rice_len (z[dod][i], k);
                 if (bits < best.bits) {
@@ -398,6 +408,16 @@ s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes)
         }
         return best;
     }
+    uint64_t best_est = UINT64_MAX;
+    if (cnt <= S_SMALL_BLOCK) {
+        /* A few values (a batch's samples of one series): the mode of the smaller inputs
+         * and k from their mean; cheap, and the wire is compressed again anyway. */
+        best.dod = sum[1] < sum[0];
+        double mean = sum[best.dod] / (double) cnt;
+        uint64_t mi = mean >= 0x1p62 ? UINT64_C (1) << 62 : (uint64_t) mean;
+        best.k = mi ? s_bitlen (mi) - 1 : 0;
+        best_est = 0;
+    }
     for (unsigned dod = 0; dod < modes && best_est; dod++) {
         uint64_t est;
         unsigned k = s_blk_guess_k (z[dod], cnt, &est);
@@ -407,7 +427,7 @@ s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes)
             best.k = k;
         }
     }
-    best.bits = hbits;
+    best.bits = s_blk_hdr (modes, prev, best.dod, best.k);
     for (size_t i = 0; i < cnt; i++)
         best.bits += s_rice_len (z[best.dod][i], best.k);
     return best;
@@ -426,6 +446,7 @@ s_blocks_m (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE],
     uint64_t prev = s_q_at (c, 0), prev_d = 0, er = 0, el = prev;
     unsigned hbits = modes > 2 ? 8 : 7;
     size_t bs = modes > 2 ? S_BLOCK3 : S_BLOCK;
+    s_blk_t last = { 0, 0, 0 };
     for (size_t i = 1, bi = 0; i < n; i += bs, bi++) {
         size_t cnt = n - i < bs ? n - i : bs;
         for (size_t j = 0; j < cnt; j++) {
@@ -444,14 +465,19 @@ s_blocks_m (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE],
             prev = q;
             prev_d = d;
         }
-        s_blk_t b = w && bi < S_PLAN_CACHE ? plans[bi] : s_blk_plan (z, cnt, modes);
+        s_blk_t b = w && bi < S_PLAN_CACHE ? plans[bi] : s_blk_plan (z, cnt, modes, modes > 2 && bi ? &last : NULL);
         bits += b.bits;
+        int same = modes > 2 && bi && b.dod == last.dod && b.k == last.k;
+        last = b;
         if (!w) {
             if (bi < S_PLAN_CACHE)
                 plans[bi] = b;
             continue;
         }
-        s_bw_put (w, ((uint64_t) b.dod << 6) | b.k, hbits);
+        if (same)
+            s_bw_put (w, 1, 1);
+        else /* a version 3 block after the first: a 0 bit before mode and k */
+            s_bw_put (w, ((uint64_t) b.dod << 6) | b.k, hbits + (modes > 2 && bi));
         if (b.k != S_K_ZERO)
             for (size_t j = 0; j < cnt; j++)
                 s_rice_put (w, z[b.dod][j], b.k);
@@ -569,10 +595,10 @@ s_r3_read (s_br_t *r, void *v, size_t n, int is_dec, double p, uint64_t m0, int 
             return -VG_EPROTO;
     }
     s_r3_t st = { 0, 0, 0, 0 };
+    unsigned mode = 0, k = S_K_ZERO;
     for (size_t i = 1; i < n;) {
         size_t end = n - i < S_BLOCK3 ? n : i + S_BLOCK3;
-        unsigned mode = 0, k = S_K_ZERO;
-        if (!flat) {
+        if (!flat && (i == 1 || !s_br_read (r, 1))) {
             unsigned bh = (unsigned) s_br_read (r, 8);
             mode = bh >> 6;
             k = bh & 63;
