@@ -263,6 +263,20 @@ START_TEST (store_hostile)
 }
 END_TEST
 
+/* The frozen chunk p[0..len) decodes to n samples ts[], want[] of type `type`. */
+static void
+s_frozen (const uint8_t *p, size_t len, const int64_t *ts, const vg_num_t *want, size_t n, vg_numtype_t type)
+{
+    int64_t ts2[300];
+    vg_num_t v2[300];
+    size_t got, used;
+    vg_numtype_t t;
+    ck_assert_uint_le (n, 300);
+    ck_assert_int_eq (vg_chunk_decode_num (p, len, ts2, v2, n, &got, &used, &t), 0);
+    ck_assert (got == n && used == len && t == type);
+    ck_assert (memcmp (ts, ts2, n * sizeof *ts) == 0 && memcmp (want, v2, n * sizeof *want) == 0);
+}
+
 /* Version 3 chunks as this version's encoder wrote them (a wrapping uint64 counter with an
  * irregular timestamp; doubles in steps of 4096) decode to the same values in later
  * versions. */
@@ -279,8 +293,8 @@ START_TEST (store_v3_frozen)
         0x9d, 0xdd, 0xf9, 0x3b, 0xbf, 0x27, 0x77, 0xe4, 0xee, 0xfc, 0x9d, 0xdd, 0xf9, 0x3b, 0xbf, 0x20
     };
     enum { N = 40 };
-    int64_t ts[N], ts2[N];
-    vg_num_t a[N], b[N], v2[N];
+    int64_t ts[N];
+    vg_num_t a[N], b[N];
     uint64_t c = UINT64_MAX - 3000;
     for (int i = 0; i < N; i++) {
         ts[i] = T0_MS + (int64_t) i * 60000;
@@ -289,14 +303,8 @@ START_TEST (store_v3_frozen)
         b[i].f = (double) (4096LL * (1000 + (i * 13) % 17));
     }
     ts[20] += 250;
-    size_t n, used;
-    vg_numtype_t t;
-    ck_assert_int_eq (vg_chunk_decode_num (cnt, sizeof cnt, ts2, v2, N, &n, &used, &t), 0);
-    ck_assert (n == N && used == sizeof cnt && t == VG_NUM_U64);
-    ck_assert (memcmp (ts, ts2, sizeof ts) == 0 && memcmp (a, v2, sizeof a) == 0);
-    ck_assert_int_eq (vg_chunk_decode_num (pages, sizeof pages, ts2, v2, N, &n, &used, &t), 0);
-    ck_assert (n == N && used == sizeof pages && t == VG_NUM_F64);
-    ck_assert (memcmp (ts, ts2, sizeof ts) == 0 && memcmp (b, v2, sizeof b) == 0);
+    s_frozen (cnt, sizeof cnt, ts, a, N, VG_NUM_U64);
+    s_frozen (pages, sizeof pages, ts, b, N, VG_NUM_F64);
 }
 END_TEST
 
@@ -333,8 +341,8 @@ START_TEST (store_v3_frozen_blocks)
         0x2c, 0x96, 0x4b, 0x25, 0x90
     };
     enum { N = 300 };
-    static int64_t ts[N], ts2[N];
-    static vg_num_t a[N], b[N], v2[N];
+    static int64_t ts[N];
+    static vg_num_t a[N], b[N];
     uint64_t c = UINT64_MAX - 30000;
     for (int i = 0; i < N; i++) {
         ts[i] = T0_MS + (int64_t) i * 60000;
@@ -343,36 +351,17 @@ START_TEST (store_v3_frozen_blocks)
         b[i].f = (double) (4096LL * (1000 + (i / 130) * 50 + (i * 13) % 3));
     }
     ts[20] += 250;
-    size_t n, used;
-    vg_numtype_t t;
-    ck_assert_int_eq (vg_chunk_decode_num (cnt, sizeof cnt, ts2, v2, N, &n, &used, &t), 0);
-    ck_assert (n == N && used == sizeof cnt && t == VG_NUM_U64);
-    ck_assert (memcmp (ts, ts2, sizeof ts) == 0 && memcmp (a, v2, sizeof a) == 0);
-    ck_assert_int_eq (vg_chunk_decode_num (pages, sizeof pages, ts2, v2, N, &n, &used, &t), 0);
-    ck_assert (n == N && used == sizeof pages && t == VG_NUM_F64);
-    ck_assert (memcmp (ts, ts2, sizeof ts) == 0 && memcmp (b, v2, sizeof b) == 0);
+    s_frozen (cnt, sizeof cnt, ts, a, N, VG_NUM_U64);
+    s_frozen (pages, sizeof pages, ts, b, N, VG_NUM_F64);
 }
 END_TEST
 
 Suite *
 vg_chunk_store_suite (void)
 {
-    Suite *s = suite_create ("chunk_store");
-    struct {
-        const char *name;
-        const TTest *test;
-        int timeout;
-    } cases[] = {
-        { "store_int_edges", store_int_edges, 10 },
-        { "store_doubles", store_doubles, 10 },
-        { "store_modes", store_modes, 30 },
-        { "store_common_factor", store_common_factor, 10 },
-        { "store_prediction_size", store_prediction_size, 10 },
-        { "store_hostile", store_hostile, 30 },
-        { "store_v3_frozen", store_v3_frozen, 10 },
-        { "store_v3_frozen_blocks", store_v3_frozen_blocks, 10 },
+    const TTest *tests[] = {
+        store_int_edges,       store_doubles,         store_modes,     store_common_factor,
+        store_prediction_size, store_hostile,         store_v3_frozen, store_v3_frozen_blocks,
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        vg_test_tcase (s, cases[i].name, &cases[i].test, 1, cases[i].timeout, NULL, NULL);
-    return s;
+    return vg_test_suite ("chunk_store", "chunk_store", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
 }
