@@ -145,7 +145,11 @@ s_dec_scan (const void *v, size_t n, s_flat_t *a)
  *              running mean of the deltas before), 3 level (q[i] minus the running mean of
  *              q[0..i)), then k (6 bits) and the codes as in version 2.  Every block after
  *              the first starts with 1 bit: 1 = the previous block's mode and k again (no
- *              more header bits), 0 = mode and k follow.
+ *              more header bits), 0 = mode and k follow.  k == S_K_SPARSE (62) codes a
+ *              block of mostly zero inputs: 3 bits a and 6 bits b, then until the block
+ *              is full: the number of zeros before the next non-zero input as a Rice
+ *              code with parameter a (the block's remaining count when no non-zero
+ *              follows), then that input minus 1 as a Rice code with parameter b.
  * A running mean e is exponential with weight 1/8 and 4 fraction bits, in wrapping 64-bit
  * arithmetic with arithmetic shifts: prediction (e + 8) >> 4, then e += (x * 16 - e) >> 3.
  * The level mean starts at q[0] * 16 = 0; the rate mean predicts 0 for the first delta and
@@ -154,53 +158,7 @@ s_dec_scan (const void *v, size_t n, s_flat_t *a)
  * with delta-of-deltas (whose noise is doubled); the factor takes the unit off values in
  * pages or other steps. */
 
-#define S_RICE_LIM 8
-#define S_BLOCK 128
-#define S_BLOCK3 128 /* version 3 */
-#define S_K_ZERO 63
 #define S_SMALL_BLOCK 16
-
-static inline unsigned
-s_rice_len (uint64_t z, unsigned k)
-{
-    uint64_t q = z >> k;
-    return q < S_RICE_LIM ? (unsigned) q + 1 + k : S_RICE_LIM + 6 + s_bitlen (z);
-}
-
-static inline void
-s_rice_put (s_bw_t *w, uint64_t z, unsigned k)
-{
-    uint64_t q = z >> k;
-    if (q >= S_RICE_LIM) {
-        unsigned len = s_bitlen (z);
-        s_bw_put (w, (((UINT64_C (1) << S_RICE_LIM) - 1) << 6) | (len - 1), S_RICE_LIM + 6);
-        s_bw_put (w, z, len);
-        return;
-    }
-    uint64_t unary = ((UINT64_C (1) << q) - 1) << 1; /* q ones, a zero */
-    if (k == 0)
-        s_bw_put (w, unary, (unsigned) q + 1);
-    else if (q + 1 + k <= 64)
-        s_bw_put (w, (unary << k) | (z & ((UINT64_C (1) << k) - 1)), (unsigned) q + 1 + k);
-    else {
-        s_bw_put (w, unary, (unsigned) q + 1);
-        s_bw_put (w, z & ((UINT64_C (1) << k) - 1), k);
-    }
-}
-
-static inline uint64_t
-s_rice_get (s_br_t *r, unsigned k)
-{
-    if (r->cnt < S_RICE_LIM + 1)
-        s_br_refill (r);
-    unsigned q = s_clz64 (~r->acc | (UINT64_C (1) << (63 - S_RICE_LIM))); /* 0..S_RICE_LIM */
-    if (q < S_RICE_LIM) {
-        s_br_skip (r, q + 1);
-        return k ? ((uint64_t) q << k) | s_br_read (r, k) : q; /* wraps on hostile input */
-    }
-    s_br_skip (r, S_RICE_LIM);
-    return s_br_read (r, (unsigned) s_br_read (r, 6) + 1);
-}
 
 /* The value m[i] as a uint64 pattern: decimal m = v * 10^e (verified by s_dec_scan), or
  * the integer itself (p == 0). */
@@ -213,6 +171,7 @@ s_m_at (const void *v, size_t i, double p)
 typedef struct {
     unsigned dod, k; /* dod: the mode (0..1 in version 2, 0..3 in version 3) */
     uint64_t bits;   /* block header included */
+    unsigned ra, rb; /* k == S_K_SPARSE: the Rice parameters of runs and values */
 } s_blk_t;
 
 /* The values a block coder walks: q[i] = m[i] (version 2: g == 0) or (m[i] - m[0]) / g
@@ -236,27 +195,6 @@ s_q_at (const s_vals_t *c, size_t i)
     int neg = (int64_t) d < 0; /* exact division of the signed difference */
     uint64_t a = (neg ? 0 - d : d) / c->g;
     return neg ? 0 - a : a;
-}
-
-/* Arithmetic right shift of a wrapping value as int64 (>> of a negative int is
- * implementation-defined in C11). */
-static inline uint64_t
-s_asr (uint64_t x, unsigned k)
-{
-    int64_t s = (int64_t) x;
-    return (uint64_t) (s >= 0 ? s >> k : ~(~s >> k));
-}
-
-static inline uint64_t
-s_ema_pred (uint64_t e)
-{
-    return s_asr (e + 8, 4);
-}
-
-static inline void
-s_ema_add (uint64_t *e, uint64_t x)
-{
-    *e += s_asr ((x << 4) - *e, 3);
 }
 
 /* The largest common factor of every m[i] - m[0] (as a magnitude), 0 if all are equal;
@@ -350,6 +288,36 @@ s_blk_guess_k (const uint64_t *z, size_t cnt, uint64_t *cost)
     return k;
 }
 
+/* The cheapest sparse code of a block whose inputs are mostly zero: every run parameter,
+ * the value parameter around the estimate for the non-zero inputs.  *bits excludes the
+ * block header; UINT64_MAX when fewer than half the inputs are zero. */
+static void
+s_sparse_plan (const uint64_t *z, size_t cnt, s_blk_t *out, uint64_t *bits)
+{
+    uint64_t nz[S_BLOCK3];
+    size_t n = 0;
+    *bits = UINT64_MAX;
+    for (size_t j = 0; j < cnt; j++)
+        if (z[j])
+            nz[n++] = z[j] - 1;
+    if (!n || 2 * n > cnt)
+        return;
+    uint64_t est;
+    unsigned kg = 0;
+    for (size_t j = 0; j < n && !kg; j++)
+        kg = nz[j] != 0;
+    kg = kg ? s_blk_guess_k (nz, n, &est) : 0;
+    for (unsigned b = kg ? kg - 1 : 0; b <= kg + 1 && b < 64; b++)
+        for (unsigned a = 0; a < 8; a++) {
+            uint64_t c = vg_chunk__sparse_bits (z, cnt, a, b);
+            if (c < *bits) {
+                *bits = c;
+                out->ra = a;
+                out->rb = b;
+            }
+        }
+}
+
 /* Header bits of a block coded in mode dod with parameter k: version 3 blocks after the
  * first cost 1 bit when they repeat the previous block's mode and k (prev), else 9. */
 static inline unsigned
@@ -371,21 +339,21 @@ s_blk_hdr (unsigned modes, const s_blk_t *prev, unsigned dod, unsigned k)
 S_SPECIALISE s_blk_t
 s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes, const s_blk_t *prev)
 {
-    s_blk_t best = { 0, 0, UINT64_MAX };
+    s_blk_t best = { 0, 0, UINT64_MAX, 0, 0 };
     double sum[4] = { 0, 0, 0, 0 };
     for (unsigned dod = 0; dod < modes; dod++)
         for (size_t i = 0; i < cnt; i++)
             sum[dod] += (double) z[dod][i];
     for (unsigned dod = 0; dod < modes; dod++)
         if (sum[dod] == 0) {
-            s_blk_t zero = { dod, S_K_ZERO, s_blk_hdr (modes, prev, dod, S_K_ZERO) };
+            s_blk_t zero = { dod, S_K_ZERO, s_blk_hdr (modes, prev, dod, S_K_ZERO), 0, 0 };
             if (zero.bits < best.bits)
                 best = zero;
         }
     if (best.bits != UINT64_MAX)
         return best;
     if (modes > 2) {
-        if (prev && prev->k != S_K_ZERO) {
+        if (prev && prev->k < S_K_SPARSE) {
             best.dod = prev->dod;
             best.k = prev->k;
             best.bits = 1;
@@ -393,9 +361,18 @@ s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes, const s_blk_
                 best.bits += s_rice_len (z[prev->dod][i], prev->k);
         }
         for (unsigned dod = 0; dod < modes; dod++) {
+            s_blk_t sp = { dod, S_K_SPARSE, 0, 0, 0 };
+            uint64_t spbits;
+            s_sparse_plan (z[dod], cnt, &sp, &spbits);
+            if (spbits != UINT64_MAX && spbits + s_blk_hdr (modes, prev, dod, S_K_SPARSE) < best.bits) {
+                best = sp;
+                best.bits = spbits + s_blk_hdr (modes, prev, dod, S_K_SPARSE);
+            }
+        }
+        for (unsigned dod = 0; dod < modes; dod++) {
             uint64_t est;
             unsigned kg = s_blk_guess_k (z[dod], cnt, &est);
-            for (unsigned k = kg ? kg - 1 : 0; k <= kg + 1 && k < S_K_ZERO; k++) {
+            for (unsigned k = kg ? kg - 1 : 0; k <= kg + 1 && k < S_K_SPARSE; k++) {
                 uint64_t bits = s_blk_hdr (modes, prev, dod, k);
                 for (size_t i = 0; i < cnt; i++)
                     bits += s_rice_len (z[dod][i], k);
@@ -446,7 +423,7 @@ s_blocks_m (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE],
     uint64_t prev = s_q_at (c, 0), prev_d = 0, er = 0, el = prev;
     unsigned hbits = modes > 2 ? 8 : 7;
     size_t bs = modes > 2 ? S_BLOCK3 : S_BLOCK;
-    s_blk_t last = { 0, 0, 0 };
+    s_blk_t last = { 0, 0, 0, 0, 0 };
     for (size_t i = 1, bi = 0; i < n; i += bs, bi++) {
         size_t cnt = n - i < bs ? n - i : bs;
         for (size_t j = 0; j < cnt; j++) {
@@ -478,7 +455,9 @@ s_blocks_m (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE],
             s_bw_put (w, 1, 1);
         else /* a version 3 block after the first: a 0 bit before mode and k */
             s_bw_put (w, ((uint64_t) b.dod << 6) | b.k, hbits + (modes > 2 && bi));
-        if (b.k != S_K_ZERO)
+        if (modes > 2 && b.k == S_K_SPARSE)
+            vg_chunk__sparse_put (w, z[b.dod], cnt, b.ra, b.rb);
+        else if (b.k != S_K_ZERO)
             for (size_t j = 0; j < cnt; j++)
                 s_rice_put (w, z[b.dod][j], b.k);
     }
@@ -550,76 +529,6 @@ s_r_write (s_bw_t *w, const int64_t *ts, const s_vals_t *c, size_t n, unsigned f
 
 /* Read a version 2 body after the header and first delta.  *is_signed is set for integer
  * chunks.  Returns 0 or -VG_EPROTO. */
-/* Version 3 decoding state: the last q and delta, and the running means (rate, level). */
-typedef struct {
-    uint64_t q, d, er, el;
-} s_r3_t;
-
-/* One sample of mode `mode` from its code input x: advance the state, return q. */
-static inline uint64_t
-s_r3_step (s_r3_t *st, unsigned mode, uint64_t x)
-{
-    switch (mode) {
-    case 0: st->d = x; break;
-    case 1: st->d += x; break;
-    case 2: st->d = s_ema_pred (st->er) + x; break;
-    default: st->d = s_ema_pred (st->el) + x - st->q; break;
-    }
-    st->q += st->d;
-    s_ema_add (&st->er, st->d);
-    s_ema_add (&st->el, st->q);
-    return st->q;
-}
-
-/* Samples [i, end) of one block in mode `mode` (a constant where called, so each mode gets
- * its own loop). */
-static inline void
-s_r3_block (s_br_t *r, void *v, size_t i, size_t end, unsigned k, unsigned mode, int is_dec, double p, uint64_t m0,
-            uint64_t g, s_r3_t *st)
-{
-    for (; i < end; i++) {
-        uint64_t x = k == S_K_ZERO ? 0 : (uint64_t) vg_unzigzag (s_rice_get (r, k));
-        uint64_t m = m0 + g * s_r3_step (st, mode, x);
-        s_put (v, i, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
-    }
-}
-
-/* The version 3 blocks after the preamble: values m0 + g * q[i] into v[1..n). */
-static int
-s_r3_read (s_br_t *r, void *v, size_t n, int is_dec, double p, uint64_t m0, int flat)
-{
-    uint64_t g = 1;
-    if (!flat && s_br_read (r, 1)) {
-        g = s_br_read (r, (unsigned) s_br_read (r, 6) + 1);
-        if (g < 2)
-            return -VG_EPROTO;
-    }
-    s_r3_t st = { 0, 0, 0, 0 };
-    unsigned mode = 0, k = S_K_ZERO;
-    for (size_t i = 1; i < n;) {
-        size_t end = n - i < S_BLOCK3 ? n : i + S_BLOCK3;
-        if (!flat && (i == 1 || !s_br_read (r, 1))) {
-            unsigned bh = (unsigned) s_br_read (r, 8);
-            mode = bh >> 6;
-            k = bh & 63;
-        }
-        if (i == 1) { /* the rate mean starts at the first delta */
-            uint64_t x = k == S_K_ZERO ? 0 : (uint64_t) vg_unzigzag (s_rice_get (r, k));
-            uint64_t m = m0 + g * s_r3_step (&st, mode, x);
-            s_put (v, i++, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
-            st.er = st.d << 4;
-        }
-        switch (mode) {
-        case 0: s_r3_block (r, v, i, end, k, 0, is_dec, p, m0, g, &st); break;
-        case 1: s_r3_block (r, v, i, end, k, 1, is_dec, p, m0, g, &st); break;
-        case 2: s_r3_block (r, v, i, end, k, 2, is_dec, p, m0, g, &st); break;
-        default: s_r3_block (r, v, i, end, k, 3, is_dec, p, m0, g, &st); break;
-        }
-        i = end;
-    }
-    return 0;
-}
-
 static int
 s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, int ver, uint64_t delta, int *is_signed)
 {
@@ -645,7 +554,7 @@ s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, int ver, uint64
     uint64_t m = sgn ? (uint64_t) vg_unzigzag (z0) : z0, d = 0;
     s_put (v, 0, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
     if (ver == 3)
-        return s_r3_read (r, v, n, is_dec, p, m, (int) flat);
+        return vg_chunk__v3_read (r, v, n, is_dec, p, m, (int) flat);
     for (size_t i = 1; i < n;) {
         size_t end = n - i < S_BLOCK ? n : i + S_BLOCK;
         unsigned dod = 0, k = S_K_ZERO;

@@ -221,6 +221,44 @@ START_TEST (store_prediction_size)
 }
 END_TEST
 
+/* Error and discard counters: long runs of equal values with a rare step (sparse blocks),
+ * steps of 1 and of 2^63, a block that ends on a step and one that ends on a run; smaller
+ * than the version 2 chunk's bit a sample.  A sparse run past its block is refused. */
+START_TEST (store_sparse)
+{
+    enum { N = 5 * 128 + 1 };
+    static int64_t ts[N];
+    static vg_num_t v[N];
+    s_regular (ts, N, 60000);
+    uint64_t rs = 12, c = UINT64_MAX - 3;
+    for (size_t i = 0; i < N; i++) {
+        uint64_t x = rng_splitmix (&rs);
+        if (i == 128 || i == 256 || x % 23 == 0)
+            c += i == 300 ? (UINT64_C (1) << 63) : 1 + (x >> 60);
+        v[i].u = c;
+    }
+    size_t wire = s_wire_len (ts, v, VG_NUM_U64, N);
+    size_t store = s_store_rt (ts, v, VG_NUM_U64, N, VG_CHUNK_INTEGER3);
+    ck_assert_msg (store * 8 + N / 4 < wire * 8, "%zu stored, %zu on the wire", store, wire);
+    for (size_t n = 2; n <= N; n += 37)
+        s_store_rt (ts, v, VG_NUM_U64, n, VG_CHUNK_INTEGER3);
+    /* a hand-made chunk: 3 samples at 0, 1, 2 ms, uint64, first value 0, one sparse block
+     * (mode 0, k 62, a 0, b 0) whose first run (3: "1110") passes the block's 2 inputs */
+    static const uint8_t bad[] = { 0x07, 0x03, 0x00, 0x02, 0x80, 0x07, 0xc0, 0x0e };
+    int64_t ts2[3];
+    vg_num_t v2[3];
+    size_t got, used;
+    vg_numtype_t t;
+    ck_assert_int_eq (vg_chunk_decode_num (bad, sizeof bad, ts2, v2, 3, &got, &used, &t), -VG_EPROTO);
+    /* the same with a run of 1 ("10") and then the input 1 (b 0: "0"): 0, 0, 2^64 - 1 */
+    static const uint8_t good[] = { 0x07, 0x03, 0x00, 0x02, 0x80, 0x07, 0xc0, 0x08 };
+    ck_assert_int_eq (vg_chunk_decode_num (good, sizeof good, ts2, v2, 3, &got, &used, &t), 0);
+    ck_assert (got == 3 && used == sizeof good && t == VG_NUM_U64);
+    ck_assert (ts2[0] == 0 && ts2[1] == 1 && ts2[2] == 2);
+    ck_assert (v2[0].u == 0 && v2[1].u == 0 && v2[2].u == UINT64_MAX);
+}
+END_TEST
+
 /* Every prefix of a version 3 chunk fails cleanly; every single-bit flip decodes within
  * bounds or fails cleanly (ASan sees the copies' ends). */
 START_TEST (store_hostile)
@@ -362,6 +400,7 @@ vg_chunk_store_suite (void)
     const TTest *tests[] = {
         store_int_edges,       store_doubles,         store_modes,     store_common_factor,
         store_prediction_size, store_hostile,         store_v3_frozen, store_v3_frozen_blocks,
+        store_sparse,
     };
     return vg_test_suite ("chunk_store", "chunk_store", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
 }
