@@ -298,9 +298,11 @@ s_sparse_plan (const uint64_t *z, size_t cnt, s_blk_t *out, uint64_t *bits)
     size_t n = 0;
     *bits = UINT64_MAX;
     for (size_t j = 0; j < cnt; j++)
-        if (z[j])
-            nz[n++] = z[j] - 1;
-    if (!n || 2 * n > cnt)
+        if (z[j] && 2 * ++n > cnt)
+            return; /* dense: most blocks stop here after half their inputs */
+        else if (z[j])
+            nz[n - 1] = z[j] - 1;
+    if (!n)
         return;
     uint64_t est;
     unsigned kg = 0;
