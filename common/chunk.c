@@ -23,12 +23,14 @@
  * m[i] = v[i] * 10^e: 0 (z == 0); 10 + z in the previous width; 11 + 6-bit width + z.
  * Version 1 integer value code on z = zig-zag of the wrapping 64-bit delta (or
  * delta-of-delta): 0 (z == 0); 10 + z in the previous width; 11 + 6-bit (width - 1) + z.
- * Version 2 (codecs 4 and 5, the ones written for decimal and integer values): see the
+ * Version 2 (codecs 4 and 5, the ones written for decimal and integer values on the wire)
+ * and version 3 (codecs 6 and 7, written for storage by vg_chunk_encode_store): see the
  * section below.  Gorilla and version 1 coders choose reuse-or-new by cost, so a window
  * never stays wider than needed for long.
  * One concept, one bit format: the value modes share the bit writer/reader, the
- * timestamp code and the exact-size pass; split by mode, each file would need the
- * others' internals to stay byte-compatible. */
+ * timestamp code and the exact-size pass.  The readers that need none of the encoder's
+ * costing live beside it: Gorilla in chunk_gorilla.c, version 1 in chunk_v1.c, version 3
+ * blocks in chunk_v3.c, with the shared codes in chunk_int.h. */
 #include "common/chunk.h"
 #include "common/chunk_int.h"
 
@@ -585,7 +587,9 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, int v3,
 
     /* Integers take the integer codec.  Doubles: the decimal codec when every value is
      * decimal and that is smaller than Gorilla (whose count stops early once it cannot
-     * win), else Gorilla, which also wins ties: it decodes faster.  Every size is exact. */
+     * win), else Gorilla, which also wins ties: it decodes faster.  Every size is exact.
+     * v3 (storage): decimal and integer chunks as version 3, with the common factor and
+     * four block modes. */
     uint8_t hdr[1 + 10 + 10 + 10];
     size_t hlen = 1;
     hlen += vg_varint_put (hdr + hlen, (uint64_t) n);

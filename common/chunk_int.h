@@ -1,6 +1,7 @@
-/* chunk_int.h - internals shared by the chunk codec's files (chunk.c, chunk_v1.c): the bit
- * writer and reader, the timestamp code, and the version 1 readers.  Not an API: only the
- * codec includes it.  Invariants as in chunk.c: writers write into room reserved before,
+/* chunk_int.h - internals shared by the chunk codec's files (chunk.c, chunk_gorilla.c,
+ * chunk_v1.c, chunk_v3.c): the bit writer and reader, the timestamp code, the Rice code and
+ * running means of version 2 and 3 blocks, and the readers in the other files.  Not an
+ * API: only the codec includes it.  Invariants as in chunk.c: writers write into room reserved before,
  * readers yield zero bits past the end and count them. */
 #ifndef VG_CHUNK_INT_H
 #define VG_CHUNK_INT_H
