@@ -24,7 +24,8 @@ static vg_num_t s_n[S_CAP], s_n2[S_CAP];
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 /* Seeds: a capacity byte, then a noisy counter as a version 2 (wire) and a version 3
- * (storage) chunk, and doubles in steps of 4096 (the common factor) as version 3. */
+ * (storage) chunk, doubles in steps of 4096 (the common factor) as version 3, and a
+ * counter of rare steps (sparse blocks) as version 3. */
 static void
 vg_fuzz_seeds (const char *dir)
 {
@@ -47,6 +48,12 @@ vg_fuzz_seeds (const char *dir)
     if (vg_chunk_encode_store (s_ts, s_n2, VG_NUM_F64, N, &b) < 0)
         exit (2);
     vg_fuzz_seed_write (dir, "pages_v3", b.data, b.len);
+    for (size_t i = 0; i < N; i++) /* an error counter: sparse blocks */
+        s_n[i].u = i / 37 + (i > 200);
+    b.len = 1;
+    if (vg_chunk_encode_store (s_ts, s_n, VG_NUM_U64, N, &b) < 0)
+        exit (2);
+    vg_fuzz_seed_write (dir, "sparse_v3", b.data, b.len);
     vg_buf_free (&b);
 }
 
