@@ -131,12 +131,12 @@ static int
 s_encode_run (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out)
 {
     size_t start = out->len;
-    int rc = vg_chunk_encode_num (ts, v, type, n, out);
+    int rc = vg_chunk_encode_store (ts, v, type, n, out);
     if (rc < 0 || type != VG_NUM_F64 || n <= 2 * S_PIECE || out->data[start] != VG_CHUNK_GORILLA)
         return rc;
     size_t whole = out->len - start;
     for (size_t off = 0; off < n && rc == 0; off += S_PIECE)
-        rc = vg_chunk_encode_num (ts + off, v + off, type, n - off < S_PIECE ? n - off : S_PIECE, out);
+        rc = vg_chunk_encode_store (ts + off, v + off, type, n - off < S_PIECE ? n - off : S_PIECE, out);
     if (rc < 0) {
         out->len = start + whole; /* the whole-run chunk stands */
         return 0;
