@@ -514,7 +514,9 @@ def report(a, manifest, labels, results, cmd):
            f"Fleet: seed {a.seed}, {a.sites} sites x {a.cells} cells, {a.days:g} days from {a.start}, interval "
            f"{a.interval}, scenario `{a.scenario}`; {any_age['score']['wire_devices']} devices on the wire "
            f"(Cisco MDT {a.mdt_encoding} TCP, Juniper JTI UDP, Huawei UDP-notif, gNB PM files: {manifest['pm']['files']} written, "
-           f"{manifest['pm']['late']} late, {manifest['pm']['missing']} missing); {len(labels)} labels, "
+           f"{manifest['pm']['late']} late, {manifest['pm']['missing']} missing"
+           + (f", {manifest['pm']['down']} ROPs without a file because the gNB was down" if manifest['pm'].get('down') else "")
+           + f"); {len(labels)} labels, "
            f"{sum(1 for x in audit if x['scored'])} scored.", "",
            "Recall = incidents found / labelled; precision = alerts of the class's detector that match an "
            "incident / all its alerts; TTD = median time to detect in reporting intervals (stream interval for "

@@ -536,6 +536,81 @@ START_TEST (wire_fleet_deterministic_and_decodable)
 }
 END_TEST
 
+/* Does the file hold needle (NUL-free text)? 1 yes, 0 no, -1 unreadable. */
+static int
+s_file_has (const char *path, const char *needle)
+{
+    tu_blob_t b;
+    if (tu_read_file (path, &b) < 0)
+        return -1;
+    int has = 0;
+    size_t n = strlen (needle);
+    for (size_t i = 0; !has && i + n <= b.len; i++)
+        has = memcmp (b.data + i, needle, n) == 0;
+    tu_blob_free (&b);
+    return has;
+}
+
+/* A gNB silent 00:37-01:15 (down): the ROPs that end while it is down (00:45, 01:00) have
+ * no file and are counted "down" in the manifest; the ROP it came back in (01:00-01:15)
+ * is written with suspect values; the others are written as usual.  Before, the files of
+ * the partial ROPs around the silence were written, so one silence of 38 minutes showed on
+ * the wire as a single missing file. */
+START_TEST (wire_pm_down_gnb_writes_no_file)
+{
+    char dir[] = "/tmp/vigil-check-wire-down-XXXXXX";
+    ck_assert_ptr_nonnull (mkdtemp (dir));
+    const int64_t s0 = 1793491200000LL, min = 60000; /* 2026-11-01T00:00:00Z */
+    vg_wire_cfg_t wc = { .dir = dir, .seed = 1, .interval_ms = min };
+    int rc = 0;
+    vg_wire_t *w = vg_wire_new (&wc, &rc);
+    ck_assert_ptr_nonnull (w);
+    vg_sink_t sink = vg_wire_sink (w);
+    vg_device_t dev = { .id = "s1/gnb1", .vendor = "Acme", .role = "gnb", .site = "s1", .sw_version = "1" };
+    ck_assert_int_eq (sink.device (sink.ctx, &dev), 0);
+    vg_label_t cell = { "cell", "NRCellDU=1" };
+    static const char *const ctr[] = { "RRC.ConnEstabAtt", "RRC.ConnEstabSucc", "MM.HoExeInterReq",
+                                       "MM.HoExeInterSucc", "MM.HoExeIntraReq", "MM.HoExeIntraSucc",
+                                       "DRB.PdcpSduVolumeDL", "DRB.PdcpSduVolumeUL", "RRC.ConnMean" };
+    for (int64_t k = 0; k < 120; k++) {
+        if (k >= 37 && k < 75)
+            continue; /* silent */
+        for (size_t i = 0; i < sizeof ctr / sizeof ctr[0]; i++) {
+            vg_point_t p = { .device = dev.id, .path = ctr[i], .labels = &cell, .nlabels = 1,
+                             .kind = i < 8 ? VG_KIND_COUNTER : VG_KIND_GAUGE, .ts_ms = s0 + k * min,
+                             .value = (double) (k * 10) };
+            ck_assert_int_eq (sink.sample (sink.ctx, &p), 0);
+        }
+        ck_assert_int_eq (vg_wire_flush (w), 0);
+    }
+    ck_assert_int_eq (vg_wire_finish (w, s0 + 120 * min), 0);
+    vg_wire_destroy (&w);
+    char path[700];
+    snprintf (path, sizeof path, "%s/manifest.json", dir);
+    ck_assert_int_eq (s_file_has (path, "\"missing\": 0, \"down\": 2}"), 1);
+    /* ROP ends written (or drawn as missing nuisance) and not. */
+    static const struct {
+        int64_t end_min;
+        int listed;
+    } rops[] = { { 15, 1 }, { 30, 1 }, { 45, 0 }, { 60, 0 }, { 75, 1 }, { 90, 1 }, { 105, 1 }, { 120, 1 } };
+    for (size_t i = 0; i < sizeof rops / sizeof rops[0]; i++) {
+        char key[64];
+        snprintf (key, sizeof key, "\"rop_end_ms\":%lld,", (long long) (s0 + rops[i].end_min * min));
+        ck_assert_msg (s_file_has (path, key) == rops[i].listed, "ROP ending at minute %lld: listed %d expected",
+                       (long long) rops[i].end_min, rops[i].listed);
+    }
+    snprintf (path, sizeof path, "%s/pm/A20261101.0100+0000-0115+0000_s1-gnb1.xml", dir);
+    ck_assert_int_eq (s_file_has (path, "<suspect>true</suspect>"), 1);
+    snprintf (path, sizeof path, "%s/pm/A20261101.0115+0000-0130+0000_s1-gnb1.xml", dir);
+    ck_assert_int_eq (s_file_has (path, "<suspect>false</suspect>"), 1);
+    snprintf (path, sizeof path, "%s/pm/A20261101.0145+0000-0200+0000_s1-gnb1.xml", dir);
+    ck_assert_int_eq (s_file_has (path, "<suspect>false</suspect>"), 1); /* the range's end */
+    char cmd[600];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq (system (cmd), 0);
+}
+END_TEST
+
 Suite *
 vg_wire_suite (void)
 {
@@ -543,6 +618,7 @@ vg_wire_suite (void)
     const TTest *t_encoders[] = {
         wire_pb_nested_is_canonical, wire_mdt_json_roundtrip, wire_mdt_kvgpb_roundtrip, wire_jti_roundtrip,
         wire_udpnotif_roundtrip, wire_pm_roundtrip_every_vendor, wire_pcap_udp_and_tcp,
+        wire_pm_down_gnb_writes_no_file,
     };
     vg_test_tcase (s, "encoders", t_encoders, sizeof t_encoders / sizeof t_encoders[0], 60, NULL, NULL);
     vg_test_tcase (s, "fleet", &wire_fleet_deterministic_and_decodable, 1, 120, NULL, NULL);
