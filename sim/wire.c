@@ -129,7 +129,6 @@ s_on_device (void *ctx, const vg_device_t *d)
     else if (strcmp (x->role, "gnb") == 0)
         x->transport = T_PM;
     x->ip = 0x0a010001u + (uint32_t) w->ndevs; /* 10.1.0.1 + n */
-    x->r.host = x->host;
     x->rop = -1;
     x->jti.export_ip = NULL;
     x->un.odid = 0x01000000u + (uint32_t) w->ndevs;
@@ -455,6 +454,7 @@ s_router_flush (vg_wire_t *w, s_dev_t *x, size_t order, size_t n)
         memset (x->bg_disc, 0, sizeof x->bg_disc);
     }
     vg_wire_router_t r = x->r; /* the view keeps the sim's values; nuisance goes on a copy */
+    r.host = x->host; /* here, not at creation: w->devs moves when it grows */
     r.ts_ms = x->ts_ms;
     s_nuisance (w, x, step);
     for (size_t i = 0; i < r.nifs; i++) {

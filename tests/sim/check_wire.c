@@ -386,16 +386,16 @@ START_TEST (wire_pcap_udp_and_tcp)
 }
 END_TEST
 
-/* Write a scenario fleet as wire data into dir; returns 0. */
+/* Write a scenario fleet of `sites` sites over `minutes` as wire data into dir; returns 0. */
 static int
-s_write_fleet (const char *dir)
+s_write_fleet_n (const char *dir, unsigned sites, int64_t minutes)
 {
     vg_sim_cfg_t cfg;
     vg_sim_cfg_defaults (&cfg);
     cfg.seed = 5;
-    cfg.sites = 6;
+    cfg.sites = sites;
     cfg.start_ms = 1793491200000LL;
-    cfg.end_ms = cfg.start_ms + 2 * 3600000LL;
+    cfg.end_ms = cfg.start_ms + minutes * 60000LL;
     cfg.scenario = "catalog";
     int rc = 0;
     vg_sim_t *sim = vg_sim_new (&cfg, &rc);
@@ -407,6 +407,12 @@ s_write_fleet (const char *dir)
     vg_wire_destroy (&w);
     vg_sim_destroy (&sim);
     return rc < 0 ? rc : 0;
+}
+
+static int
+s_write_fleet (const char *dir)
+{
+    return s_write_fleet_n (dir, 6, 120);
 }
 
 static void
@@ -611,6 +617,46 @@ START_TEST (wire_pm_down_gnb_writes_no_file)
 }
 END_TEST
 
+/* A fleet large enough that the writer's device table grows while routers are declared
+ * (40 sites: over 64 devices).  The routers' views kept a pointer to their host name inside
+ * that table, so after it moved the JTI encoder read freed memory (vigil sim --sites 30
+ * --wire-out crashed).  Every JTI datagram must decode to a device the manifest lists. */
+START_TEST (wire_fleet_many_devices)
+{
+    char d[] = "/tmp/vigil-check-wire-big-XXXXXX";
+    ck_assert_ptr_nonnull (mkdtemp (d));
+    ck_assert_int_eq (s_write_fleet_n (d, 40, 5), 0);
+    char path[600];
+    snprintf (path, sizeof path, "%s/manifest.json", d);
+    tu_blob_t man;
+    ck_assert_int_eq (tu_read_file (path, &man), 0);
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    s_dec_t dec = { NULL, vg_jti_state_new (), &rec, { 0 }, NULL };
+    vg_pcap_port_t ports[] = { { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &dec } };
+    vg_pcap_cfg_t pc = { .ports = ports, .nports = 1 };
+    vg_pcap_stats_t ps;
+    memset (&ps, 0, sizeof ps);
+    snprintf (path, sizeof path, "%s/jti.pcap", d);
+    ck_assert_int_eq (vg_pcap_replay_file (path, &pc, &ps), 0);
+    ck_assert_uint_gt (rec.n, 100);
+    for (size_t i = 0; i < rec.n; i++) {
+        char want[300];
+        snprintf (want, sizeof want, "\"wire\": \"%s\"", rec.s[i].device);
+        int found = 0;
+        for (size_t o = 0; !found && o + strlen (want) <= man.len; o++)
+            found = memcmp (man.data + o, want, strlen (want)) == 0;
+        ck_assert_msg (found, "JTI device '%s' is not in the manifest", rec.s[i].device);
+    }
+    vg_jti_state_destroy (&dec.jti);
+    tu_rec_free (&rec);
+    tu_blob_free (&man);
+    char cmd[700];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", d);
+    ck_assert_int_eq (system (cmd), 0);
+}
+END_TEST
+
 Suite *
 vg_wire_suite (void)
 {
@@ -621,6 +667,7 @@ vg_wire_suite (void)
         wire_pm_down_gnb_writes_no_file,
     };
     vg_test_tcase (s, "encoders", t_encoders, sizeof t_encoders / sizeof t_encoders[0], 60, NULL, NULL);
-    vg_test_tcase (s, "fleet", &wire_fleet_deterministic_and_decodable, 1, 120, NULL, NULL);
+    const TTest *t_fleet[] = { wire_fleet_deterministic_and_decodable, wire_fleet_many_devices };
+    vg_test_tcase (s, "fleet", t_fleet, 2, 120, NULL, NULL);
     return s;
 }
