@@ -430,12 +430,17 @@ s_udp_send (void *arg, const uint8_t *p, size_t len)
 static void
 s_nuisance (vg_wire_t *w, s_dev_t *x, uint64_t step)
 {
+    /* A rate per minute (0.9 errors, 0.6 discards), whatever the step: three draws per
+     * minute of samples, so 10-s samples do not carry six times the background. */
+    double mins = (double) w->cfg.interval_ms / 60000.0;
+    uint64_t draws = mins > 1 ? (uint64_t) fmin (8, ceil (3 * mins)) : 3; /* hash inputs step*8+j */
+    double scale = 3 * mins / (double) draws;
     for (size_t i = 0; i < x->r.nifs; i++) {
         if (s_unit (s_h (w->cfg.seed, x->id, i, 0x6275)) >= 0.5)
             continue; /* half of the links are busy enough to show them */
-        for (uint64_t j = 0; j < 3; j++) {
-            x->bg_err[i] += s_unit (s_h (w->cfg.seed, x->id, i, step * 8 + j)) < 0.3;
-            x->bg_disc[i] += s_unit (s_h (w->cfg.seed, x->id, i + 100, step * 8 + j)) < 0.2;
+        for (uint64_t j = 0; j < draws; j++) {
+            x->bg_err[i] += s_unit (s_h (w->cfg.seed, x->id, i, step * 8 + j)) < 0.3 * scale;
+            x->bg_disc[i] += s_unit (s_h (w->cfg.seed, x->id, i + 100, step * 8 + j)) < 0.2 * scale;
         }
     }
 }

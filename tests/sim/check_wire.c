@@ -386,12 +386,15 @@ START_TEST (wire_pcap_udp_and_tcp)
 }
 END_TEST
 
-/* Write a scenario fleet of `sites` sites over `minutes` as wire data into dir; returns 0. */
+/* Write a scenario fleet of `sites` sites over `minutes` (samples every interval_ms, 0 =
+ * the default) as wire data into dir; returns 0. */
 static int
-s_write_fleet_n (const char *dir, unsigned sites, int64_t minutes)
+s_write_fleet_iv (const char *dir, unsigned sites, int64_t minutes, int64_t interval_ms)
 {
     vg_sim_cfg_t cfg;
     vg_sim_cfg_defaults (&cfg);
+    if (interval_ms)
+        cfg.interval_ms = interval_ms;
     cfg.seed = 5;
     cfg.sites = sites;
     cfg.start_ms = 1793491200000LL;
@@ -407,6 +410,12 @@ s_write_fleet_n (const char *dir, unsigned sites, int64_t minutes)
     vg_wire_destroy (&w);
     vg_sim_destroy (&sim);
     return rc < 0 ? rc : 0;
+}
+
+static int
+s_write_fleet_n (const char *dir, unsigned sites, int64_t minutes)
+{
+    return s_write_fleet_iv (dir, sites, minutes, 0);
 }
 
 static int
@@ -657,6 +666,51 @@ START_TEST (wire_fleet_many_devices)
 }
 END_TEST
 
+/* in-errors the JTI routers of a fresh 6-site fleet report after one hour of samples every
+ * interval_ms (the newest value of every interface, summed). */
+static double
+s_bg_errors (int64_t interval_ms)
+{
+    char d[] = "/tmp/vigil-check-wire-bg-XXXXXX";
+    ck_assert_ptr_nonnull (mkdtemp (d));
+    ck_assert_int_eq (s_write_fleet_iv (d, 6, 60, interval_ms), 0);
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    s_dec_t dec = { NULL, vg_jti_state_new (), &rec, { 0 }, NULL };
+    vg_pcap_port_t ports[] = { { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &dec } };
+    vg_pcap_cfg_t pc = { .ports = ports, .nports = 1 };
+    vg_pcap_stats_t ps;
+    memset (&ps, 0, sizeof ps);
+    char path[600];
+    snprintf (path, sizeof path, "%s/jti.pcap", d);
+    ck_assert_int_eq (vg_pcap_replay_file (path, &pc, &ps), 0);
+    int64_t last = 0;
+    for (size_t i = 0; i < rec.n; i++)
+        last = rec.s[i].ts_ms > last ? rec.s[i].ts_ms : last;
+    double sum = 0;
+    for (size_t i = 0; i < rec.n; i++)
+        if (rec.s[i].ts_ms == last && strcmp (rec.s[i].path, "/interfaces/interface/state/counters/in-errors") == 0)
+            sum += rec.s[i].value;
+    vg_jti_state_destroy (&dec.jti);
+    tu_rec_free (&rec);
+    char cmd[700];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", d);
+    ck_assert_int_eq (system (cmd), 0);
+    return sum;
+}
+
+/* The background trickle of input errors is a rate per minute, not per sample: an hour of
+ * 10-s samples carries about as many as an hour of 60-s samples (it carried six times as
+ * many, so a detector tuned on 60-s samples saw a noisier link at 10 s). */
+START_TEST (wire_background_errors_per_minute)
+{
+    double m60 = s_bg_errors (60000), m10 = s_bg_errors (10000);
+    ck_assert_msg (m60 > 100, "60-s fleet: %.0f background errors", m60);
+    ck_assert_msg (m10 > 0.6 * m60 && m10 < 1.6 * m60, "background errors in an hour: %.0f at 10 s, %.0f at 60 s",
+                   m10, m60);
+}
+END_TEST
+
 Suite *
 vg_wire_suite (void)
 {
@@ -667,7 +721,8 @@ vg_wire_suite (void)
         wire_pm_down_gnb_writes_no_file,
     };
     vg_test_tcase (s, "encoders", t_encoders, sizeof t_encoders / sizeof t_encoders[0], 60, NULL, NULL);
-    const TTest *t_fleet[] = { wire_fleet_deterministic_and_decodable, wire_fleet_many_devices };
-    vg_test_tcase (s, "fleet", t_fleet, 2, 120, NULL, NULL);
+    const TTest *t_fleet[] = { wire_fleet_deterministic_and_decodable, wire_fleet_many_devices,
+                               wire_background_errors_per_minute };
+    vg_test_tcase (s, "fleet", t_fleet, 3, 120, NULL, NULL);
     return s;
 }
