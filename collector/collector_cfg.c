@@ -116,8 +116,9 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("detect.max_buffered", VG_CFG_UINT, vg_collector_cfg_t, detect_max_buffered, 1000, 1u << 30,
                 "1000000", "samples held for reordering at most (32 bytes each); beyond, the oldest go early"),
     VG_CFG_OPT ("detect.live_idle", VG_CFG_DURATION, vg_collector_cfg_t, detect_live_idle_ms, 0, 86400000, "60s",
-                "a live source (data near wall-clock time) that delivers nothing for this long has its clock "
-                "moved on by wall time, so its devices' silence is still judged (0 = never)"),
+                "a live source (data near wall-clock time) that delivers nothing for this long, plus its typical "
+                "data step (one ROP for PM files), has its clock moved on by wall time one step behind, so its "
+                "devices' silence is still judged (0 = never)"),
     VG_CFG_OPT ("kafka.enabled", VG_CFG_BOOL, vg_collector_cfg_t, kafka_enabled, 0, 0, "false",
                 "send every alert (OCSF Detection Finding) to Kafka through the store's outbox"),
     VG_CFG_OPT ("kafka.brokers", VG_CFG_STR, vg_collector_cfg_t, kafka_brokers, 0, 0, "127.0.0.1:9092",

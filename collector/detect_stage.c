@@ -60,6 +60,7 @@ struct vg_detect_stage {
     /* live sources idle on the wall clock */
     struct s_idle {
         int64_t base, base_wall, set; /* clock at its last data advance, wall then, last value we set */
+        int64_t step;                 /* typical advance of the clock by data (EWMA, ms) */
     } *idle;
     size_t nidle;
     int64_t next_save_mono;
@@ -300,7 +301,7 @@ s_idle_sources (vg_detect_stage_t *st, int64_t wall)
         if (!ni)
             return;
         for (size_t i = st->nidle; i < n; i++)
-            ni[i] = (struct s_idle) { INT64_MIN, 0, INT64_MIN };
+            ni[i] = (struct s_idle) { INT64_MIN, 0, INT64_MIN, 0 };
         st->idle = ni;
         st->nidle = n;
     }
@@ -311,14 +312,24 @@ s_idle_sources (vg_detect_stage_t *st, int64_t wall)
         if (!name || c == INT64_MIN)
             continue;
         if (c != x->set) { /* data moved it (or first sight) */
+            /* Learn the step from data's own advances (not across a wall-clock stretch,
+             * unless none is known yet). */
+            if (x->base != INT64_MIN && c > x->base && (x->step == 0 || x->set == x->base)) {
+                int64_t adv = c - x->base;
+                x->step = x->step ? x->step + (adv - x->step) / 4 : adv;
+            }
             x->base = x->set = c;
             x->base_wall = wall;
             continue;
         }
+        /* A source whose data comes in steps (PM files: one ROP every 15 minutes) is not
+         * idle between two steps: it follows the wall clock only after live_idle plus its
+         * typical step, and one step behind, so one late file is not a silence. */
         int64_t lag = x->base_wall - x->base;
-        if (wall - x->base_wall < st->cfg.live_idle_ms || lag > S_LIVE_WINDOW_MS || lag < -S_LIVE_WINDOW_MS)
+        if (wall - x->base_wall < st->cfg.live_idle_ms + x->step || lag > S_LIVE_WINDOW_MS ||
+            lag < -S_LIVE_WINDOW_MS)
             continue;
-        int64_t to = x->base + (wall - x->base_wall);
+        int64_t to = x->base + (wall - x->base_wall) - x->step;
         if (to > c && vg_engine_source_time (st->engine, name, to) == 0) {
             x->set = vg_engine_source_clock (st->engine, name);
             st->st.idle_moves++;
