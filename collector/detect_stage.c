@@ -328,6 +328,7 @@ s_run (void *arg)
             vg_log (VG_LOG_ERROR, "detect", "poll failed: %s; detect stage stops", zmq_strerror (errno));
             break;
         }
+        int got = 0;
         for (int group = 0; group < st->cfg.max_group && !stop; group++) {
             zmq_msg_t m;
             zmq_msg_init (&m);
@@ -346,6 +347,7 @@ s_run (void *arg)
                 int64_t t0;
                 memcpy (&t0, p, 8);
                 s_batch (st, p + 16 + vlen, n - 16 - vlen, vlen ? p + 16 : NULL, vlen);
+                got = 1;
                 atomic_fetch_sub_explicit (&st->queued_bytes, n, memory_order_relaxed);
                 int64_t lag = vg_clock_mono_ms () - t0;
                 st->st.lag_ms = lag;
@@ -362,6 +364,8 @@ s_run (void *arg)
         int rc = s_finish (st, stop || reloaded);
         if (stop)
             st->final_rc = rc;
+        if (got)
+            st->st.done_mono_ms = vg_clock_mono_ms ();
         if (st->poll_fn)
             st->poll_fn (st->poll_ctx);
         s_publish (st);
