@@ -75,6 +75,8 @@ vg_ingest_destroy (vg_ingest_t **self_p)
     free (in->keep);
     free (in->plans);
     free (in->order);
+    free (in->okeys);
+    free (in->operm);
     vg_buf_free (&in->buf);
     vg_buf_free (&in->buf2);
     free (in);
@@ -246,6 +248,34 @@ s_plan_cmp (const void *a, const void *b)
     if (x->sid != y->sid)
         return x->sid < y->sid ? -1 : 1;
     return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Put in->order (the n plans) in store key order: (bucket, series id, position), a total
+ * order.  An agent's batches mostly repeat their series in the same order and buckets, so
+ * the last batch's order is reused when every (series id, bucket) matches (sorting 10 k
+ * plans per batch was ~7 % of ingest's time); on allocation failure it just sorts. */
+static void
+s_plan_order (vg_ingest_t *in, size_t n)
+{
+    bool same = n == in->nokeys;
+    for (size_t i = 0; same && i < n; i++)
+        same = in->okeys[i].sid == in->plans[i].sid && in->okeys[i].bucket == in->plans[i].bucket;
+    if (same) {
+        for (size_t i = 0; i < n; i++)
+            in->order[i] = &in->plans[in->operm[i]];
+        return;
+    }
+    qsort (in->order, n, sizeof *in->order, s_plan_cmp);
+    if (vg_array_reserve ((void **) &in->okeys, &in->capokeys, n, sizeof *in->okeys) < 0 ||
+        vg_array_reserve ((void **) &in->operm, &in->capoperm, n, sizeof *in->operm) < 0) {
+        in->nokeys = 0;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        in->okeys[i] = (struct vg_ingest__okey) { in->plans[i].sid, in->plans[i].bucket };
+        in->operm[i] = in->order[i]->index;
+    }
+    in->nokeys = n;
 }
 
 /* Record (epoch, seq) as the agent's committed position, in txn and in the view.
@@ -433,7 +463,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
      * RocksDB's memtable skiplist inserts cheaply when consecutive keys are close, so the
      * merges of a batch go in (bucket, series) order rather than the agent's order. */
     if (b->n_series > 1)
-        qsort (in->order, b->n_series, sizeof *in->order, s_plan_cmp);
+        s_plan_order (in, b->n_series);
     uint64_t origin = vg_hash64 (&b->seq, sizeof b->seq, vg_ingest__id_hash (b->agent_id) ^ b->epoch);
     Vigil__Attr attrs[VG_MAX_LABELS];
     Vigil__Attr *attr_ptrs[VG_MAX_LABELS];

@@ -66,6 +66,12 @@ struct vg_ingest {
     vg_ingest__plan_t *plans;
     size_t plans_cap;
     vg_ingest__plan_t **order;          /* plans sorted by store key, for pass 2 */
+    struct vg_ingest__okey {
+        uint64_t sid;
+        uint32_t bucket;
+    } *okeys;                  /* the last sorted batch's (sid, bucket) per series, batch order */
+    uint32_t *operm;           /* its store key order (plan positions) */
+    size_t nokeys, capokeys, capoperm;
     vg_buf_t buf, buf2;
     vg_ingest_stats_t stats;
     vg_ingest_stats_t durable; /* stats as of the last commit (a rollback returns to them) */
