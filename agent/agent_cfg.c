@@ -48,7 +48,8 @@ static const vg_cfg_opt_t s_input_opts[] = {
     VG_CFG_OPT ("format", VG_CFG_STR, vg_input_cfg_t, format, 0, 64, "",
                 "udp: decoder of each datagram: jti | udp-notif | mdt-udp"),
     VG_CFG_OPT ("rcvbuf", VG_CFG_SIZE, vg_input_cfg_t, rcvbuf, 0, 1 << 30, "4MiB",
-                "udp: socket receive buffer (SO_RCVBUF; 0 = system default)"),
+                "udp: socket receive buffer (SO_RCVBUFFORCE with CAP_NET_ADMIN, else SO_RCVBUF capped by "
+                "net.core.rmem_max; a smaller buffer is logged; 0 = system default)"),
     VG_CFG_OPT ("max_connections", VG_CFG_UINT, vg_input_cfg_t, max_connections, 1, 1024, "64",
                 "tcp, ves: concurrent connections; more are refused"),
     VG_CFG_OPT ("max_buffer", VG_CFG_SIZE, vg_input_cfg_t, max_buffer, 1 << 20, 1 << 30, "64MiB",
@@ -115,6 +116,11 @@ static const vg_cfg_opt_t s_opts[] = {
                 "silence before failing over to the next collector"),
     VG_CFG_OPT ("send.primary_retry", VG_CFG_DURATION, vg_agent_cfg_t, primary_retry_ms, 1000, 86400000, "60s",
                 "while on a backup collector, try the first again this often"),
+    VG_CFG_OPT ("send.backoff_base", VG_CFG_DURATION, vg_agent_cfg_t, backoff_base_ms, 10, 60000, "200ms",
+                "first step of the backoff after a RETRY or a failover after silence; each further one doubles it "
+                "(the wait is drawn from [step/2, step]), a batch acknowledged resets it"),
+    VG_CFG_OPT ("send.backoff_max", VG_CFG_DURATION, vg_agent_cfg_t, backoff_max_ms, 10, 3600000, "30s",
+                "largest backoff step (the collector's retry_after hint, up to 10 s, is honoured when longer)"),
     VG_CFG_OPT ("curve.server_key", VG_CFG_STR, vg_agent_cfg_t, curve_server_key, 0, 0, "",
                 "collector's CURVE public key (Z85, its .pub file); required unless curve.insecure"),
     VG_CFG_OPT ("curve.public_key", VG_CFG_STR, vg_agent_cfg_t, curve_public_key, 0, 0, "",

@@ -7,6 +7,7 @@
  * outbox from `cursor`, the lowest id that may need sending. */
 #include "common/version.h"
 #include "collector/alerter.h"
+#include "collector/kafka_props.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -318,7 +319,7 @@ s_set (rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t er
 {
     char e[256];
     if (rd_kafka_conf_set (conf, k, v, e, sizeof e) != RD_KAFKA_CONF_OK) {
-        snprintf (err, errlen, "kafka property '%s': %s", k, e);
+        vg_kafka_prop_error (err, errlen, k, v, e); /* never shows a secret */
         return -VG_ECONFIG;
     }
     return 0;

@@ -210,8 +210,8 @@ static void
 s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv,
                  const vg_batch_view_series_t *vs, const int64_t *vts, const double *vv)
 {
-    if (!dv[s->device]) {
-        f->st.skipped += s->count;
+    if (!dv[s->device] || (vs && vs->idx == VG_BATCH_VIEW_REFUSED)) {
+        f->st.skipped += s->count; /* refused by ingest (series ceiling): never stored */
         return;
     }
     const s_dev_t *d = dv[s->device];

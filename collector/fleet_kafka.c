@@ -1,6 +1,7 @@
 /* fleet_kafka.c - librdkafka configuration and topic creation for the fleet tier.
  * Invariant: nothing here keeps state; every handle made is returned or destroyed. */
 #include "collector/fleet_kafka.h"
+#include "collector/kafka_props.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,20 +23,20 @@ vg_fleet_conf (const char *const (*defs)[2], const char *brokers, const vg_alert
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new ();
     char e[256];
-    const char *k = NULL;
+    const char *k = NULL, *v = NULL;
     for (size_t i = 0; defs && defs[i][0]; i++)
-        if (rd_kafka_conf_set (conf, (k = defs[i][0]), defs[i][1], e, sizeof e) != RD_KAFKA_CONF_OK)
+        if (rd_kafka_conf_set (conf, (k = defs[i][0]), (v = defs[i][1]), e, sizeof e) != RD_KAFKA_CONF_OK)
             goto fail;
     if (brokers && brokers[0] &&
-        rd_kafka_conf_set (conf, (k = "bootstrap.servers"), brokers, e, sizeof e) != RD_KAFKA_CONF_OK)
+        rd_kafka_conf_set (conf, (k = "bootstrap.servers"), (v = brokers), e, sizeof e) != RD_KAFKA_CONF_OK)
         goto fail;
     for (size_t i = 0; i < nprops; i++)
-        if (rd_kafka_conf_set (conf, (k = props[i].key), props[i].value, e, sizeof e) != RD_KAFKA_CONF_OK)
+        if (rd_kafka_conf_set (conf, (k = props[i].key), (v = props[i].value), e, sizeof e) != RD_KAFKA_CONF_OK)
             goto fail;
     rd_kafka_conf_set_log_cb (conf, s_on_log);
     return conf;
 fail:
-    snprintf (err, errlen, "kafka property '%s': %s", k, e);
+    vg_kafka_prop_error (err, errlen, k, v, e); /* never shows a secret */
     rd_kafka_conf_destroy (conf);
     return NULL;
 }

@@ -34,6 +34,12 @@ vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t nage
     return vg_ingest__load_agents (in);
 }
 
+void
+vg_ingest_set_max_agent_series (vg_ingest_t *in, uint32_t max_agent_series)
+{
+    in->cfg.max_agent_series = max_agent_series;
+}
+
 vg_ingest_t *
 vg_ingest_new (const vg_ingest_cfg_t *cfg, vg_store_t *store, char *err, size_t errlen)
 {
@@ -451,7 +457,8 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
         }
         nrefused += pl->refused ? (uint32_t) n : 0;
         if (vser) {
-            vser[i] = (vg_batch_view_series_t) { pl->sid, (uint32_t) n, UINT32_MAX };
+            vser[i] = (vg_batch_view_series_t) { pl->sid, (uint32_t) n,
+                                                 pl->refused ? VG_BATCH_VIEW_REFUSED : UINT32_MAX };
             memcpy (vts + off, in->scratch.ts + off, n * sizeof *vts);
         }
         off += n;
@@ -604,10 +611,13 @@ vg_ingest_agent_resume (vg_ingest_t *in, const char *agent_id, uint64_t epoch, u
                         vg_store_txn_t *txn)
 {
     vg_ingest__agent_t *a = vg_ingest__agent_find (in, agent_id);
-    if (!a || !epoch || a->epoch != epoch || acked_seq <= a->seq)
+    bool new_epoch = a && a->epoch != epoch;
+    if (!a || !epoch || (!new_epoch && acked_seq <= a->seq))
         return 0;
     if (!s_advance_to (in, txn, a, agent_id, epoch, acked_seq, now_ms))
         return -VG_ENOMEM;
+    if (acked_seq == 0)
+        return 0; /* a new epoch from its start: nothing skipped */
     in->stats.resumes++;
     return 1;
 }

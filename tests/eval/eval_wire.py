@@ -152,15 +152,16 @@ class Replay:
                      f"  - type: pcap\n    file: {wire}/udpnotif.pcap\n    speed: {speed}\n    max_file_size: 8GiB\n"
                      f"    ports: [{{port: 10003, format: udp-notif}}]\n"
                      f"  - type: pmdir\n    dir: {wire}/pm\n    interval: 1s\n")
-        else:  # live inputs, fed in data-time order by feed_live(); UDP buffers of 4 MiB (the
-            # kernel's rmem_max caps it) so that a busy machine's agent drops no datagram
+        else:  # live inputs, fed in data-time order by feed_live(); UDP buffers of 32 MiB (as
+            # root the agent lifts net.core.rmem_max with SO_RCVBUFFORCE) so that an agent
+            # starved of CPU on a loaded machine drops no datagram of the accelerated feed
             self.tport, self.uport, self.nport = free_port(), free_port(), free_port()
             self.pmdir = os.path.join(work, "pm")
             os.makedirs(self.pmdir, exist_ok=True)
             acfg += (f"  - type: tcp\n    listen: 127.0.0.1:{self.tport}\n    format: mdt-tcp\n"
-                     f"  - type: udp\n    listen: 127.0.0.1:{self.uport}\n    format: jti\n    rcvbuf: 4194304\n"
+                     f"  - type: udp\n    listen: 127.0.0.1:{self.uport}\n    format: jti\n    rcvbuf: 33554432\n"
                      f"  - type: udp\n    listen: 127.0.0.1:{self.nport}\n    format: udp-notif\n"
-                     f"    rcvbuf: 4194304\n"
+                     f"    rcvbuf: 33554432\n"
                      f"  - type: pmdir\n    dir: {self.pmdir}\n    interval: 1s\n")
         self.ccfg = self._write("collector.yaml", ccfg)
         self.acfg = self._write("agent.yaml", acfg)
