@@ -66,6 +66,7 @@ static const vg_metric_t s_detect[] = {
     S_DET ("vigil_detect_lag_seconds", "gauge", NULL, lag_ms, VG_METRIC_I64_MS),
     S_DET ("vigil_detect_lag_seconds_max", "gauge", NULL, lag_max_ms, VG_METRIC_I64_MS),
     S_DET ("vigil_detect_seconds_total", "counter", NULL, process_us_total, VG_METRIC_I64_US),
+    S_DET ("vigil_detect_done_monotonic_seconds", "gauge", NULL, done_mono_ms, VG_METRIC_I64_MS),
     S_DET ("vigil_detect_event_time_seconds", "gauge", NULL, event_time_ms, VG_METRIC_I64_MS),
     S_DET ("vigil_detect_series", "gauge", NULL, engine.series, VG_METRIC_U64),
     S_DET ("vigil_detect_devices", "gauge", NULL, engine.devices, VG_METRIC_U64),

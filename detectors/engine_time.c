@@ -219,12 +219,19 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
 static void
 s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
 {
+    /* The series of a release run are scattered in memory: fetch the series a few samples
+     * ahead, the links of those nearer and their detectors' state nearer still, while this
+     * one is processed.  A run is often short (one instant of a device's series), so the
+     * first series are fetched before it starts and the tail of a run is fetched too. */
+    if (st->len && st->buf[st->head].ts <= upto)
+        for (size_t k = 0; k < 8 && k < st->len; k++)
+            __builtin_prefetch (st->buf[st->head + k].s);
     while (st->len && st->buf[st->head].ts <= upto) {
-        /* The series of a release run are scattered in memory: fetch the series a few
-         * samples ahead, and the links of those nearer, while this one is processed. */
-        if (st->len > 8) {
+        if (st->len > 8)
             __builtin_prefetch (st->buf[st->head + 8].s);
+        if (st->len > 5)
             __builtin_prefetch (st->buf[st->head + 5].s->links);
+        if (st->len > 2) {
             const vg_engine__series_t *n = st->buf[st->head + 2].s;
             for (uint32_t i = 0; i < n->nlinks && i < 4; i++) {
                 __builtin_prefetch (n->links[i].det);
