@@ -10,6 +10,7 @@
 #include "agent/agent_metrics.h"
 #include "agent/batcher.h"
 #include "common/clock.h"
+#include "common/config_diff.h"
 #include "common/curve_mode.h"
 #include "common/err.h"
 #include "agent/input.h"
@@ -42,6 +43,9 @@ struct vg_agent {
     size_t items_cap;
     volatile sig_atomic_t *hup; /* SIGHUP count (vg_agent_watch_hup), or NULL */
     sig_atomic_t hup_seen;
+    vg_agent_load_fn load;
+    void *load_ctx;
+    uint32_t window;        /* send.window in force (reloadable) */
 };
 
 static int s_flush (vg_agent_t *a);
@@ -71,7 +75,7 @@ s_host_throttled (void *arg)
     vg_agent_t *a = arg;
     vg_spool_stats_t st;
     vg_spool_stats (a->spool, &st);
-    return st.batches >= 2 * a->cfg->window || !vg_spool_has_room (a->spool, a->largest_batch, 2);
+    return st.batches >= 2 * a->window || !vg_spool_has_room (a->spool, a->largest_batch, 2);
 }
 
 /* Was batch seq of epoch put (held or acknowledged)?  Another epoch: a wiped spool cannot
@@ -190,7 +194,10 @@ vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
                            cfg->primary_retry_ms,
                            cfg->curve_server_key,
                            cfg->curve_public_key,
-                           cfg->curve_secret_key };
+                           cfg->curve_secret_key,
+                           cfg->backoff_base_ms,
+                           cfg->backoff_max_ms };
+    a->window = (uint32_t) cfg->window;
     a->sender = vg_sender_new (&sd, a->spool, err, errlen);
     if (!a->sender)
         goto fail;
@@ -253,6 +260,10 @@ s_flush (vg_agent_t *a)
     }
     for (size_t i = 0; i < a->ninputs; i++)
         vg_input_spooled (a->inputs[i]);
+    /* On disk now (the sender reads it back): a large buffer is not kept while the next
+     * batch fills the pool (docs/PERFORMANCE.md, "Agent memory"). */
+    if (a->out.cap >= (128u << 10))
+        vg_buf_free (&a->out);
     return 1;
 }
 
@@ -322,22 +333,68 @@ s_pollitems (vg_agent_t *a)
 }
 
 void
-vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup)
+vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup, vg_agent_load_fn load, void *ctx)
 {
     a->hup = hup;
     a->hup_seen = hup ? *hup : 0;
+    a->load = load;
+    a->load_ctx = ctx;
 }
 
-/* SIGHUP: the agent's configuration is read once (inputs, spool and sender are built from
- * it), so nothing is reloaded; the signal is acknowledged with the counters. */
+/* Options a SIGHUP applies; any other option changed in the file is named in a warning. */
+static const char *const s_reloadable[] = { "agent.log_level", "send.", NULL };
+
+/* Load the configuration again and apply its reloadable options (see vg_agent_watch_hup). */
+static void
+s_reload (vg_agent_t *a)
+{
+    vg_agent_cfg_t nc;
+    char err[700];
+    if (a->load (a->load_ctx, &nc, err, sizeof err) < 0) {
+        vg_log (VG_LOG_ERROR, "agent", "configuration reload refused, nothing changed: %s", err);
+        return;
+    }
+    if (vg_log_level_parse (nc.log_level) < 0)
+        snprintf (err, sizeof err, "agent.log_level '%s' is not debug|info|warn|error", nc.log_level);
+    if (vg_log_level_parse (nc.log_level) < 0 || vg_agent_cfg_check (&nc, err, sizeof err) < 0) {
+        vg_log (VG_LOG_ERROR, "agent", "configuration reload refused, nothing changed: %s", err);
+        vg_cfg_free (&vg_agent_cfg_table, &nc);
+        return;
+    }
+    vg_log_set_level ((vg_log_level_t) vg_log_level_parse (nc.log_level));
+    vg_sender_cfg_t sd = { .window = (uint32_t) nc.window,
+                           .heartbeat_ms = nc.heartbeat_ms,
+                           .timeout_ms = nc.timeout_ms,
+                           .primary_retry_ms = nc.primary_retry_ms,
+                           .backoff_base_ms = nc.backoff_base_ms,
+                           .backoff_max_ms = nc.backoff_max_ms };
+    vg_sender_set_timing (a->sender, &sd);
+    a->window = (uint32_t) nc.window;
+    vg_log (VG_LOG_INFO, "agent",
+            "reloaded: log_level %s, send.window %llu, heartbeat %lld ms, timeout %lld ms, primary_retry %lld ms, "
+            "backoff_base %lld ms, backoff_max %lld ms",
+            nc.log_level, (unsigned long long) nc.window, (long long) nc.heartbeat_ms, (long long) nc.timeout_ms,
+            (long long) nc.primary_retry_ms, (long long) nc.backoff_base_ms, (long long) nc.backoff_max_ms);
+    char names[400];
+    size_t n = vg_cfg_diff (&vg_agent_cfg_table, a->cfg, &nc, s_reloadable, names, sizeof names);
+    if (n)
+        vg_log (VG_LOG_WARN, "agent",
+                "%zu changed option(s) not applied by a reload, restart to apply them: %s (a reload applies "
+                "agent.log_level and send.*; the spool makes a restart lossless)",
+                n, names);
+    vg_cfg_free (&vg_agent_cfg_table, &nc);
+}
+
+/* SIGHUP: reload what can be (s_reload), then log the counters. */
 static void
 s_on_hup (vg_agent_t *a)
 {
     if (!a->hup || *a->hup == a->hup_seen)
         return;
     a->hup_seen = *a->hup;
-    vg_log (VG_LOG_INFO, "agent", "SIGHUP: the agent reloads nothing (restart it to apply configuration changes); "
-                                  "logs go to stderr, nothing to reopen; counters follow");
+    vg_log (VG_LOG_INFO, "agent", "SIGHUP: reloading agent.log_level and send.*; counters follow");
+    if (a->load)
+        s_reload (a);
     vg_agent_log_stats (a);
 }
 

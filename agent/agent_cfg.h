@@ -74,6 +74,8 @@ typedef struct {
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     int64_t primary_retry_ms;
+    int64_t backoff_base_ms;
+    int64_t backoff_max_ms;
     char *curve_server_key;
     char *curve_public_key;
     char *curve_secret_key;

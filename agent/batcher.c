@@ -1,6 +1,7 @@
-/* batcher.c - sample pool, series and device tables, flush policy (see batcher.h).  The
- * vigil.Batch layout is not known here: a flush groups the pool per series and hands
- * devices, series and events to the batch writer (proto/batch_writer.h), then compresses.
+/* batcher.c - sample pool, series and device tables, events, gaps and flush policy (see
+ * batcher.h); the flush itself is batcher_flush.c.  The vigil.Batch layout is not known
+ * here: a flush groups the pool per series and hands devices, series and events to the
+ * batch writer (proto/batch_writer.h), then compresses.
  *
  * Invariants: strings of devices and series are interned for the agent's lifetime, so a
  * pointer identifies a string; the pool holds (ts, value, type) in arrival order, each
@@ -8,7 +9,7 @@
  * from its head), and grows by doubling up to max_samples only as batches need it; event
  * data lives in a fixed arena reset at every flush; everything admitted fits the bounds of
  * the batch reader (proto/batch.h), so the writer does not refuse it. */
-#include "agent/batcher.h"
+#include "agent/batcher_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,110 +17,17 @@
 #include <time.h>
 
 #include "common/array.h"
-#include "common/compress.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/u64map.h"
 #include "proto/batch.h"
 #include "proto/batch_writer.h"
 
-#define EVENT_ARENA (1u << 20)
 #define POOL_FIRST 1024u
 
-typedef struct {
-    char *id, *vendor, *model, *role, *site, *sw_version;
-    /* per flush */
-    int32_t batch_idx;
-    int64_t from_ms, to_ms;     /* data range in the current batch (for gaps) */
-    uint64_t samples, events;
-} s_device_t;
-
-typedef struct {
-    int64_t from_ms, to_ms;
-    uint64_t samples, events;
-    const char *reason;
-    bool pending;
-} s_gap_t;
-
-typedef struct {
-    uint64_t sid;
-    uint32_t device;
-    uint8_t kind;
-    uint8_t nlabels;
-    uint16_t nstates;
-    const char *path, *input, *origin, *unit;
-    const char *source;         /* the agent input instance that delivered it first */
-    const char **labels;        /* 2 * nlabels interned strings */
-    const char **states;        /* STATE series: names seen so far */
-    uint32_t count;             /* samples in the current batch */
-    uint32_t head, tail;        /* its first and last sample in the pool (count > 0) */
-    bool has_int;               /* some sample of the current batch is an exact integer */
-    uint8_t vtype;              /* at flush: the type all its samples of the batch share */
-} s_series_t;
-
-typedef struct {
-    vg_event_type_t type;
-    uint32_t device;
-    int64_t ts_ms;
-    const char *input;
-    vg_label_t *attrs;
-    size_t nattrs;
-    vg_flow_t *flow;
-    vg_gap_t *gap;
-} s_event_t;
-
-struct vg_batcher {
-    vg_batcher_cfg_t cfg;
-    char source[64];            /* input instance now delivering (vg_batcher_set_source) */
-    /* interned strings */
-    vg_u64map_t str_map;        /* hash -> index in strs */
-    char **strs;
-    size_t nstrs, strs_cap;
-    /* devices */
-    s_device_t *devices;
-    size_t ndevices, devices_cap;
-    vg_u64map_t device_map;     /* hash(id) -> index */
-    s_gap_t *gaps;              /* per device, pending gap */
-    size_t gaps_pending;        /* devices whose gap is pending (not yet an event of a batch) */
-    /* series */
-    s_series_t *series;
-    size_t nseries, series_cap;
-    vg_u64map_t series_map;     /* sid -> index */
-    /* pool: 21 bytes a sample, capacity pool_cap <= max_samples */
-    int64_t *ts;
-    vg_num_t *v;                /* values as given (double or exact integer) */
-    uint8_t *vt;                /* their vg_numtype_t */
-    uint32_t *next;             /* next sample of the same series (after its tail: unused) */
-    size_t npool, pool_cap;
-    /* one series' samples gathered at flush, in arrival order; as large as the largest
-     * series count of a batch so far */
-    int64_t *gts;
-    vg_num_t *gv;
-    size_t gcap;
-    uint32_t *touched;          /* series slots with samples in this batch */
-    size_t ntouched, touched_cap;
-    int64_t oldest_mono;        /* monotonic ms of the first item in the batch, 0 = empty */
-    /* events */
-    s_event_t *events;
-    size_t nevents;
-    uint8_t *arena;
-    size_t arena_used;
-    /* packing, reused */
-    vg_batch_writer_t *writer;
-    uint32_t *dorder;           /* devices of the batch being written, in batch order */
-    size_t ndorder, dorder_cap;
-    vg_buf_t packed;            /* uncompressed batch before zstd */
-    vg_batcher_stats_t stats;
-    size_t gap_first, ngap;     /* the pending gaps this flush carries as events */
-    /* devices touched by the last flush and the gaps it carried (for lost_last) */
-    uint32_t *last_devices;
-    s_gap_t *last_ranges;       /* nlast_data ranges of data, then the gaps carried */
-    size_t nlast, nlast_data;
-};
-
 /* Intern s; returns the canonical copy, or NULL on allocation failure. */
-static const char *
-s_intern (vg_batcher_t *b, const char *s)
+const char *
+vg_batcher__intern (vg_batcher_t *b, const char *s)
 {
     if (!s)
         s = "";
@@ -148,8 +56,8 @@ s_intern (vg_batcher_t *b, const char *s)
 }
 
 /* Make arrays *ts and *v hold cap items each; 0, or -VG_ENOMEM (either may have grown). */
-static int
-s_grow_tv (int64_t **ts, vg_num_t **v, size_t cap)
+int
+vg_batcher__grow_tv (int64_t **ts, vg_num_t **v, size_t cap)
 {
     int64_t *t = realloc (*ts, cap * sizeof *t);
     if (!t)
@@ -173,8 +81,20 @@ s_pool_grow (vg_batcher_t *b)
         cap = b->cfg.max_samples;
     if (cap <= b->pool_cap)
         return -VG_ENOMEM;
-    if (s_grow_tv (&b->ts, &b->v, cap) < 0)
+    int32_t *tso = realloc (b->tso, cap * sizeof *tso);
+    if (!tso)
         return -VG_ENOMEM;
+    b->tso = tso;
+    if (b->tsw) {
+        int64_t *tsw = realloc (b->tsw, cap * sizeof *tsw);
+        if (!tsw)
+            return -VG_ENOMEM;
+        b->tsw = tsw;
+    }
+    vg_num_t *v = realloc (b->v, cap * sizeof *v);
+    if (!v)
+        return -VG_ENOMEM;
+    b->v = v;
     uint8_t *vt = realloc (b->vt, cap);
     if (vt)
         b->vt = vt;
@@ -200,7 +120,7 @@ vg_batcher_new (const vg_batcher_cfg_t *cfg)
     if (b->cfg.max_series == 0)
         b->cfg.max_series = 1u << 20;
     b->events = malloc ((size_t) b->cfg.max_events * sizeof *b->events);
-    b->arena = malloc (EVENT_ARENA);
+    b->arena = malloc (VG_BATCHER__EVENT_ARENA);
     b->writer = vg_batch_writer_new (0);
     if (s_pool_grow (b) < 0 || !b->events || !b->arena || !b->writer)
         vg_batcher_destroy (&b);
@@ -226,7 +146,8 @@ vg_batcher_destroy (vg_batcher_t **self_p)
     }
     free (b->series);
     vg_u64map_free (&b->series_map);
-    free (b->ts);
+    free (b->tso);
+    free (b->tsw);
     free (b->v);
     free (b->vt);
     free (b->next);
@@ -271,7 +192,7 @@ s_attr (vg_batcher_t *b, char **field, const char *v)
 {
     if ((!v || !v[0]) && *field)
         return 0;
-    *field = (char *) s_intern (b, v);
+    *field = (char *) vg_batcher__intern (b, v);
     return *field ? 0 : -VG_ENOMEM;
 }
 
@@ -284,7 +205,7 @@ s_on_device (void *ctx, const vg_device_t *d)
         return -VG_EINVAL;
     }
     uint32_t idx;
-    s_device_t *dev;
+    vg_batcher__device_t *dev;
     if (s_find_device (b, d->id, &idx)) {
         dev = &b->devices[idx];
     } else {
@@ -293,7 +214,7 @@ s_on_device (void *ctx, const vg_device_t *d)
         if (vg_array_reserve ((void **) &b->devices, &b->devices_cap, b->ndevices + 1, sizeof *b->devices) < 0)
             return -VG_ENOMEM;
         size_t gcap = b->devices_cap;
-        s_gap_t *ng = realloc (b->gaps, gcap * sizeof *ng);
+        vg_batcher__gap_t *ng = realloc (b->gaps, gcap * sizeof *ng);
         if (!ng)
             return -VG_ENOMEM;
         b->gaps = ng;
@@ -302,7 +223,7 @@ s_on_device (void *ctx, const vg_device_t *d)
         memset (dev, 0, sizeof *dev);
         memset (&b->gaps[idx], 0, sizeof b->gaps[idx]);
         dev->batch_idx = -1;
-        dev->id = (char *) s_intern (b, d->id);
+        dev->id = (char *) vg_batcher__intern (b, d->id);
         if (!dev->id || vg_u64map_put (&b->device_map, s_dev_key (d->id), idx) < 0)
             return -VG_ENOMEM;
         b->ndevices++;
@@ -328,10 +249,10 @@ s_range (int64_t *from, int64_t *to, int64_t ts)
 }
 
 /* Merge a range and counts into the device's pending gap. */
-static void
-s_gap_merge (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64_t events, const char *reason)
+void
+vg_batcher__gap_merge (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64_t events, const char *reason)
 {
-    s_gap_t *g = &b->gaps[dev];
+    vg_batcher__gap_t *g = &b->gaps[dev];
     s_range (&g->from_ms, &g->to_ms, ts);
     g->samples += samples;
     g->events += events;
@@ -342,15 +263,15 @@ s_gap_merge (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64
 }
 
 /* Count data the batch could not hold into the device's pending gap. */
-static void
-s_gap_add (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64_t events, const char *reason)
+void
+vg_batcher__gap_add (vg_batcher_t *b, uint32_t dev, int64_t ts, uint64_t samples, uint64_t events, const char *reason)
 {
-    s_gap_merge (b, dev, ts, samples, events, reason);
+    vg_batcher__gap_merge (b, dev, ts, samples, events, reason);
     b->stats.samples_dropped += samples;
     b->stats.events_dropped += events;
 }
 
-static s_series_t *
+static vg_batcher__series_t *
 s_series_for (vg_batcher_t *b, const vg_point_t *p, uint32_t dev)
 {
     uint64_t sid = p->series_hint ? p->series_hint : vg_series_id (p->device, p->path, p->labels, p->nlabels);
@@ -369,24 +290,24 @@ s_series_for (vg_batcher_t *b, const vg_point_t *p, uint32_t dev)
             return NULL;
     if (vg_array_reserve ((void **) &b->series, &b->series_cap, b->nseries + 1, sizeof *b->series) < 0)
         return NULL;
-    s_series_t *s = &b->series[b->nseries];
+    vg_batcher__series_t *s = &b->series[b->nseries];
     memset (s, 0, sizeof *s);
     s->sid = sid;
     s->device = dev;
     s->kind = (uint8_t) p->kind;
-    s->path = s_intern (b, p->path);
-    s->input = s_intern (b, p->input);
-    s->source = s_intern (b, b->source);
-    s->origin = s_intern (b, p->origin_path && strcmp (p->origin_path, p->path) != 0 ? p->origin_path : "");
-    s->unit = s_intern (b, p->unit);
+    s->path = vg_batcher__intern (b, p->path);
+    s->input = vg_batcher__intern (b, p->input);
+    s->source = vg_batcher__intern (b, b->source);
+    s->origin = vg_batcher__intern (b, p->origin_path && strcmp (p->origin_path, p->path) != 0 ? p->origin_path : "");
+    s->unit = vg_batcher__intern (b, p->unit);
     s->labels = p->nlabels ? malloc (2 * p->nlabels * sizeof *s->labels) : NULL;
     if (!s->path || !s->input || !s->source || !s->origin || !s->unit || (p->nlabels && !s->labels)) {
         free (s->labels);
         return NULL;
     }
     for (size_t i = 0; i < p->nlabels; i++) {
-        s->labels[2 * i] = s_intern (b, p->labels[i].key);
-        s->labels[2 * i + 1] = s_intern (b, p->labels[i].value);
+        s->labels[2 * i] = vg_batcher__intern (b, p->labels[i].key);
+        s->labels[2 * i + 1] = vg_batcher__intern (b, p->labels[i].value);
         if (!s->labels[2 * i] || !s->labels[2 * i + 1]) {
             free (s->labels);
             return NULL;
@@ -404,7 +325,7 @@ s_series_for (vg_batcher_t *b, const vg_point_t *p, uint32_t dev)
 
 /* Index of a state name in the series' list, adding it. -1 if the list is full. */
 static int
-s_state_index (vg_batcher_t *b, s_series_t *s, const char *state)
+s_state_index (vg_batcher_t *b, vg_batcher__series_t *s, const char *state)
 {
     for (uint16_t i = 0; i < s->nstates; i++)
         if (strcmp (s->states[i], state) == 0)
@@ -415,7 +336,7 @@ s_state_index (vg_batcher_t *b, s_series_t *s, const char *state)
     if (!ns)
         return -1;
     s->states = ns;
-    const char *name = s_intern (b, state);
+    const char *name = vg_batcher__intern (b, state);
     if (!name)
         return -1;
     s->states[s->nstates] = name;
@@ -434,6 +355,33 @@ s_touch (vg_batcher_t *b)
     }
 }
 
+/* Keep ts as pool sample i's timestamp: an int32 offset from the batch's first, or, from the
+ * first that does not fit on (a batch spanning more than 24 days), every timestamp of the
+ * batch in full.  0, or -VG_ENOMEM (nothing changed but ts_base). */
+static int
+s_ts_put (vg_batcher_t *b, size_t i, int64_t ts)
+{
+    if (b->tsw) {
+        b->tsw[i] = ts;
+        return 0;
+    }
+    if (i == 0)
+        b->ts_base = ts;
+    uint64_t up = (uint64_t) ts - (uint64_t) b->ts_base, down = (uint64_t) b->ts_base - (uint64_t) ts;
+    if (ts >= b->ts_base ? up <= INT32_MAX : down <= (uint64_t) INT32_MAX + 1) {
+        b->tso[i] = (int32_t) (ts - b->ts_base);
+        return 0;
+    }
+    int64_t *w = malloc (b->pool_cap * sizeof *w);
+    if (!w)
+        return -VG_ENOMEM;
+    for (size_t k = 0; k < i; k++)
+        w[k] = b->ts_base + b->tso[k];
+    w[i] = ts;
+    b->tsw = w;
+    return 0;
+}
+
 static int
 s_on_sample (void *ctx, const vg_point_t *p)
 {
@@ -445,16 +393,16 @@ s_on_sample (void *ctx, const vg_point_t *p)
     }
     b->stats.samples_in++;
     if (b->npool >= b->cfg.max_samples) {
-        s_gap_add (b, dev, p->ts_ms, 1, 0, "batch_full");
+        vg_batcher__gap_add (b, dev, p->ts_ms, 1, 0, "batch_full");
         return -VG_EFULL;
     }
     if (b->npool == b->pool_cap && s_pool_grow (b) < 0) {
-        s_gap_add (b, dev, p->ts_ms, 1, 0, "out_of_memory");
+        vg_batcher__gap_add (b, dev, p->ts_ms, 1, 0, "out_of_memory");
         return -VG_ENOMEM;
     }
-    s_series_t *s = s_series_for (b, p, dev);
+    vg_batcher__series_t *s = s_series_for (b, p, dev);
     if (!s) {
-        s_gap_add (b, dev, p->ts_ms, 1, 0, "series_limit");
+        vg_batcher__gap_add (b, dev, p->ts_ms, 1, 0, "series_limit");
         return -VG_EFULL;
     }
     vg_num_t v = vg_num_f64 (p->value);
@@ -471,6 +419,10 @@ s_on_sample (void *ctx, const vg_point_t *p)
         vt = p->vtype;
     }
     size_t i = b->npool;
+    if (s_ts_put (b, i, p->ts_ms) < 0) {
+        vg_batcher__gap_add (b, dev, p->ts_ms, 1, 0, "out_of_memory");
+        return -VG_ENOMEM;
+    }
     if (s->count == 0) {
         if (vg_array_reserve ((void **) &b->touched, &b->touched_cap, b->ntouched + 1, sizeof *b->touched) < 0)
             return -VG_ENOMEM;
@@ -484,21 +436,20 @@ s_on_sample (void *ctx, const vg_point_t *p)
     s->has_int |= vt != VG_NUM_F64;
     s->count++;
     b->npool++;
-    b->ts[i] = p->ts_ms;
     b->v[i] = v;
     b->vt[i] = (uint8_t) vt;
-    s_device_t *d = &b->devices[dev];
+    vg_batcher__device_t *d = &b->devices[dev];
     s_range (&d->from_ms, &d->to_ms, p->ts_ms);
     d->samples++;
     s_touch (b);
     return 0;
 }
 
-static void *
-s_arena_copy (vg_batcher_t *b, const void *src, size_t n)
+void *
+vg_batcher__arena_copy (vg_batcher_t *b, const void *src, size_t n)
 {
     size_t need = (n + 7) & ~(size_t) 7;
-    if (b->arena_used + need > EVENT_ARENA)
+    if (b->arena_used + need > VG_BATCHER__EVENT_ARENA)
         return NULL;
     void *p = b->arena + b->arena_used;
     if (src)
@@ -515,7 +466,7 @@ s_arena_str (vg_batcher_t *b, const char *s)
     size_t n = strnlen (s, VG_MAX_PATH_LEN);
     if (n >= VG_MAX_PATH_LEN)
         return NULL;
-    char *p = s_arena_copy (b, NULL, n + 1);
+    char *p = vg_batcher__arena_copy (b, NULL, n + 1);
     if (p) {
         memcpy (p, s, n);
         p[n] = '\0';
@@ -542,14 +493,14 @@ s_on_event (void *ctx, const vg_event_t *e)
     size_t mark = b->arena_used;
     if (b->nevents >= b->cfg.max_events)
         goto full;
-    s_event_t *ev = &b->events[b->nevents];
+    vg_batcher__event_t *ev = &b->events[b->nevents];
     memset (ev, 0, sizeof *ev);
     ev->type = e->type;
     ev->device = dev;
     ev->ts_ms = e->ts_ms;
-    ev->input = s_intern (b, e->input);
+    ev->input = vg_batcher__intern (b, e->input);
     if (e->nattrs) {
-        ev->attrs = s_arena_copy (b, NULL, e->nattrs * sizeof *ev->attrs);
+        ev->attrs = vg_batcher__arena_copy (b, NULL, e->nattrs * sizeof *ev->attrs);
         if (!ev->attrs)
             goto full;
         for (size_t i = 0; i < e->nattrs; i++) {
@@ -561,7 +512,7 @@ s_on_event (void *ctx, const vg_event_t *e)
         ev->nattrs = e->nattrs;
     }
     if (e->flow) {
-        ev->flow = s_arena_copy (b, e->flow, sizeof *e->flow);
+        ev->flow = vg_batcher__arena_copy (b, e->flow, sizeof *e->flow);
         if (!ev->flow)
             goto full;
         ev->flow->src = s_arena_str (b, e->flow->src ? e->flow->src : "");
@@ -572,7 +523,7 @@ s_on_event (void *ctx, const vg_event_t *e)
             goto full;
     }
     if (e->gap) {
-        ev->gap = s_arena_copy (b, e->gap, sizeof *e->gap);
+        ev->gap = vg_batcher__arena_copy (b, e->gap, sizeof *e->gap);
         if (!ev->gap)
             goto full;
         ev->gap->reason = s_arena_str (b, e->gap->reason ? e->gap->reason : "");
@@ -580,14 +531,14 @@ s_on_event (void *ctx, const vg_event_t *e)
             goto full;
     }
     b->nevents++;
-    s_device_t *d = &b->devices[dev];
+    vg_batcher__device_t *d = &b->devices[dev];
     s_range (&d->from_ms, &d->to_ms, e->ts_ms);
     d->events++;
     s_touch (b);
     return 0;
 full:
     b->arena_used = mark;
-    s_gap_add (b, dev, e->ts_ms, 0, 1, "batch_full");
+    vg_batcher__gap_add (b, dev, e->ts_ms, 0, 1, "batch_full");
     return -VG_EFULL;
 }
 
@@ -620,229 +571,6 @@ vg_batcher_due (const vg_batcher_t *b, double fill, int64_t now_ms)
     if (b->gaps_pending)
         return b->oldest_mono == 0 || now_ms - b->oldest_mono >= b->cfg.max_age_ms;
     return b->oldest_mono != 0 && now_ms - b->oldest_mono >= b->cfg.max_age_ms;
-}
-
-/* Step 1 of a flush: pending gaps become events of this batch (their own arena space is
- * small).  Not through s_on_event: a gap must not count itself as dropped data. */
-static void
-s_gaps_to_events (vg_batcher_t *b)
-{
-    size_t ngaps = 0;
-    b->gap_first = b->nevents;
-    for (size_t i = 0; i < b->ndevices && ngaps < 64; i++) {
-        s_gap_t *g = &b->gaps[i];
-        if (!g->pending || b->nevents >= b->cfg.max_events)
-            continue;
-        vg_gap_t gap = { g->from_ms, g->to_ms, g->samples, g->events, g->reason };
-        int64_t ts = g->to_ms;
-        memset (g, 0, sizeof *g);
-        b->gaps_pending--;
-        s_event_t *ev = &b->events[b->nevents];
-        memset (ev, 0, sizeof *ev);
-        ev->type = VG_EV_GAP;
-        ev->device = (uint32_t) i;
-        ev->ts_ms = ts;
-        ev->input = s_intern (b, "agent");
-        ev->gap = s_arena_copy (b, &gap, sizeof gap);
-        if (!ev->gap || !ev->input)
-            continue;
-        ev->gap->reason = s_intern (b, gap.reason ? gap.reason : "");
-        b->nevents++;
-        ngaps++;
-    }
-    b->ngap = ngaps;
-}
-
-/* Step 2, per series: gather its samples of the batch (the list from its head) into gts/gv
- * in arrival order, in one value type: doubles unless the series sent integers, then the
- * type every one of its samples converts to exactly (common/num.h).  0 or -VG_ENOMEM. */
-static int
-s_gather (vg_batcher_t *b, s_series_t *s)
-{
-    if (s->count > b->gcap) {
-        size_t cap = b->gcap ? b->gcap : 64;
-        while (cap < s->count)
-            cap *= 2;
-        if (s_grow_tv (&b->gts, &b->gv, cap) < 0)
-            return -VG_ENOMEM;
-        b->gcap = cap;
-    }
-    vg_num_join_t join = VG_NUM_JOIN_INIT;
-    uint32_t k = s->head;
-    for (uint32_t j = 0; j < s->count; j++, k = b->next[k]) {
-        b->gts[j] = b->ts[k];
-        b->gv[j] = b->v[k];
-        if (s->has_int)
-            vg_num_join_add (&join, b->v[k], (vg_numtype_t) b->vt[k]);
-    }
-    s->vtype = s->has_int ? (uint8_t) vg_num_join_type (&join) : VG_NUM_F64;
-    if (s->has_int) {
-        k = s->head;
-        for (uint32_t j = 0; j < s->count; j++, k = b->next[k])
-            b->gv[j] = vg_num_convert (b->gv[j], (vg_numtype_t) b->vt[k], (vg_numtype_t) s->vtype);
-    }
-    return 0;
-}
-
-/* Batch device index of device dev, adding it to the batch (and to dorder) on first use. */
-static int
-s_batch_device (vg_batcher_t *b, uint32_t dev, uint32_t *idx)
-{
-    s_device_t *d = &b->devices[dev];
-    if (d->batch_idx < 0) {
-        vg_device_t x = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
-        int rc = vg_batch_writer_device (b->writer, &x, idx);
-        if (rc < 0)
-            return rc;
-        d->batch_idx = (int32_t) *idx;
-        b->dorder[b->ndorder++] = dev;
-    }
-    *idx = (uint32_t) d->batch_idx;
-    return 0;
-}
-
-/* Step 3: hand the touched series (each gathered by step 2), then the events, to the
- * writer.  Devices enter the batch in order of first reference. */
-static int
-s_write_batch (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms)
-{
-    vg_batch_writer_begin (b->writer, b->cfg.agent_id, epoch, seq, created_ms);
-    b->ndorder = 0;
-    if (vg_array_reserve ((void **) &b->dorder, &b->dorder_cap, b->ndevices, sizeof *b->dorder) < 0)
-        return -VG_ENOMEM;
-    int rc = 0;
-    for (size_t i = 0; i < b->ntouched && rc == 0; i++) {
-        s_series_t *s = &b->series[b->touched[i]];
-        rc = s_gather (b, s);
-        if (rc < 0)
-            break;
-        vg_batch_series_t x = {
-            .path = s->path,
-            .labels = s->labels,
-            .nlabels = s->nlabels,
-            .kind = (vg_kind_t) s->kind,
-            .input = s->input,
-            .source = s->source,
-            .origin_path = s->origin,
-            .unit = s->unit,
-            .state_names = s->kind == VG_KIND_STATE ? s->states : NULL,
-            .nstate_names = s->kind == VG_KIND_STATE ? s->nstates : 0,
-            .ts = b->gts,
-            .num = b->gv,
-            .vtype = (vg_numtype_t) s->vtype,
-            .count = s->count,
-        };
-        rc = s_batch_device (b, s->device, &x.device);
-        rc = rc ? rc : vg_batch_writer_series (b->writer, &x);
-    }
-    for (size_t i = 0; i < b->nevents && rc == 0; i++) {
-        const s_event_t *e = &b->events[i];
-        vg_event_t x = { NULL, e->ts_ms, e->type, e->attrs, e->nattrs, e->flow, e->gap, e->input };
-        uint32_t dev;
-        rc = s_batch_device (b, e->device, &dev);
-        rc = rc ? rc : vg_batch_writer_event (b->writer, dev, &x);
-    }
-    return rc;
-}
-
-/* Step 4: pack (into out, or into the scratch buffer and then compressed into out). */
-static int
-s_pack (vg_batcher_t *b, vg_buf_t *out)
-{
-    vg_buf_t *dst = b->cfg.compression >= 0 ? &b->packed : out;
-    int rc = vg_batch_writer_pack (b->writer, dst);
-    if (rc < 0)
-        return rc;
-    b->stats.bytes_raw += dst->len;
-    if (dst != out)
-        rc = vg_zstd_compress (dst->data, dst->len, b->cfg.compression ? b->cfg.compression : 1, out);
-    if (rc == 0) {
-        b->stats.batches++;
-        b->stats.bytes_out += out->len;
-    }
-    return rc;
-}
-
-/* Step 5: remember what the batch held per device, in case it cannot be kept, and the gaps
- * it carried: if it is lost, what they reported was never told and must be reported again. */
-static void
-s_remember_last (vg_batcher_t *b)
-{
-    size_t n = b->ndorder + b->ngap;
-    free (b->last_devices);
-    free (b->last_ranges);
-    b->last_devices = malloc ((n ? n : 1) * sizeof *b->last_devices);
-    b->last_ranges = malloc ((n ? n : 1) * sizeof *b->last_ranges);
-    b->nlast = b->nlast_data = 0;
-    if (!b->last_devices || !b->last_ranges)
-        return;
-    for (size_t i = 0; i < b->ndorder; i++) {
-        const s_device_t *d = &b->devices[b->dorder[i]];
-        if (d->samples + d->events == 0)
-            continue; /* in the batch only for a gap it carries */
-        b->last_devices[b->nlast] = b->dorder[i];
-        b->last_ranges[b->nlast++] = (s_gap_t) { d->from_ms, d->to_ms, d->samples, d->events, NULL, false };
-    }
-    b->nlast_data = b->nlast;
-    for (size_t i = b->gap_first; i < b->gap_first + b->ngap; i++) {
-        const s_event_t *e = &b->events[i];
-        b->last_devices[b->nlast] = e->device;
-        b->last_ranges[b->nlast++] =
-            (s_gap_t) { e->gap->from_ms, e->gap->to_ms, e->gap->samples, e->gap->events, NULL, false };
-    }
-}
-
-/* Step 6: empty the pool, the events and the per-batch device and series state. */
-static void
-s_reset_batch (vg_batcher_t *b)
-{
-    for (size_t i = 0; i < b->ndorder; i++) {
-        s_device_t *d = &b->devices[b->dorder[i]];
-        d->batch_idx = -1;
-        d->from_ms = d->to_ms = 0;
-        d->samples = d->events = 0;
-    }
-    b->ndorder = 0;
-    for (size_t i = 0; i < b->ntouched; i++)
-        b->series[b->touched[i]].count = 0;
-    b->ntouched = 0;
-    b->npool = 0;
-    b->nevents = 0;
-    b->ngap = 0;
-    b->arena_used = 0;
-    b->oldest_mono = 0;
-}
-
-int
-vg_batcher_flush (vg_batcher_t *b, uint64_t epoch, uint64_t seq, int64_t created_ms, vg_buf_t *out)
-{
-    s_gaps_to_events (b);
-    size_t total = b->npool + b->nevents;
-    if (total == 0)
-        return 0;
-    int rc = s_write_batch (b, epoch, seq, created_ms);
-    if (rc == 0)
-        rc = s_pack (b, out);
-    if (rc == 0)
-        s_remember_last (b);
-    s_reset_batch (b);
-    return rc < 0 ? rc : (int) total;
-}
-
-void
-vg_batcher_lost_last (vg_batcher_t *b, const char *reason)
-{
-    for (size_t i = 0; i < b->nlast; i++) {
-        s_gap_t *r = &b->last_ranges[i];
-        uint32_t dev = b->last_devices[i];
-        /* Data is counted as dropped once; a lost gap only has to be told again. */
-        if (i < b->nlast_data)
-            s_gap_add (b, dev, r->from_ms, r->samples, r->events, reason);
-        else
-            s_gap_merge (b, dev, r->from_ms, r->samples, r->events, reason);
-        s_gap_merge (b, dev, r->to_ms, 0, 0, reason);
-    }
-    b->nlast = b->nlast_data = 0;
 }
 
 void

@@ -2,6 +2,7 @@
 #include "common/version.h"
 #include "agent/sender.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,61 @@ struct vg_sender {
     int64_t connected_ms;      /* when the current endpoint was chosen */
     int64_t retry_after_ms;    /* RETRY backoff: do not send before this */
     int64_t hello_sent_ms;
+    int backoff_level;         /* backoffs since the last success */
+    bool answered;             /* a WELCOME or an ACK since the last failover */
+    uint64_t rng;              /* xorshift64 state for the jitter */
     vg_buf_t buf;
     vg_sender_stats_t stats;
     vg_ratelimit_t rl;
     char curve_pub[41];        /* this agent's public key (given, or derived from the secret) */
 };
+
+/* Defaults for the timing settings left 0. */
+static void
+s_timing_defaults (vg_sender_cfg_t *c)
+{
+    if (!c->window)
+        c->window = 8;
+    if (c->timeout_ms <= 0)
+        c->timeout_ms = 10000;
+    if (c->heartbeat_ms <= 0)
+        c->heartbeat_ms = c->timeout_ms / 3;
+    if (c->backoff_base_ms <= 0)
+        c->backoff_base_ms = 200;
+    if (c->backoff_max_ms <= 0)
+        c->backoff_max_ms = 30000;
+    if (c->backoff_max_ms < c->backoff_base_ms)
+        c->backoff_max_ms = c->backoff_base_ms;
+}
+
+/* The next backoff wait: the step doubles from backoff_base_ms up to backoff_max_ms and the
+ * wait is drawn from [step/2, step]. */
+static int64_t
+s_backoff (vg_sender_t *s)
+{
+    if (s->backoff_level < 40)
+        s->backoff_level++;
+    int64_t step = s->cfg.backoff_base_ms;
+    for (int i = 1; i < s->backoff_level && step < s->cfg.backoff_max_ms; i++)
+        step *= 2;
+    if (step > s->cfg.backoff_max_ms)
+        step = s->cfg.backoff_max_ms;
+    s->rng ^= s->rng << 13;
+    s->rng ^= s->rng >> 7;
+    s->rng ^= s->rng << 17;
+    int64_t wait = step / 2 + (int64_t) (s->rng % (uint64_t) (step - step / 2 + 1));
+    s->stats.backoffs++;
+    s->stats.backoff_wait_ms += wait;
+    s->stats.backoff_step_ms = step;
+    return wait;
+}
+
+static void
+s_backoff_reset (vg_sender_t *s)
+{
+    s->backoff_level = 0;
+    s->stats.backoff_step_ms = 0;
+}
 
 static void
 s_close (vg_sender_t *s)
@@ -53,6 +104,39 @@ s_send (vg_sender_t *s, uint8_t type, const void *data, size_t len)
         return -VG_EAGAIN;
     if (zmq_send (s->sock, data, len, ZMQ_DONTWAIT) < 0)
         return -VG_EAGAIN;
+    s->last_send_ms = vg_clock_mono_ms ();
+    return 0;
+}
+
+static void
+s_free_data (void *data, void *hint)
+{
+    (void) hint;
+    free (data);
+}
+
+/* Send the batch in s->buf, its buffer handed to libzmq without a copy: from the payload's
+ * send on, the message owns it (freed by libzmq's I/O thread once written, or at once if
+ * the send fails; the batch stays in the spool either way) and s->buf is empty.  Returns 0
+ * or -VG_EAGAIN (queue full or no peer: try again later). */
+static int
+s_send_batch (vg_sender_t *s)
+{
+    uint8_t type = VIGIL__MSG_TYPE__MSG_TYPE_BATCH;
+    if (zmq_send (s->sock, &type, 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -VG_EAGAIN;
+    zmq_msg_t m;
+    if (zmq_msg_init_data (&m, s->buf.data, s->buf.len, s_free_data, NULL) != 0) {
+        /* Only when libzmq cannot allocate its message header: send a copy instead. */
+        if (zmq_send (s->sock, s->buf.data, s->buf.len, ZMQ_DONTWAIT) < 0)
+            return -VG_EAGAIN;
+    } else {
+        s->buf = (vg_buf_t) VG_BUF_INIT;
+        if (zmq_msg_send (&m, s->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&m);
+            return -VG_EAGAIN;
+        }
+    }
     s->last_send_ms = vg_clock_mono_ms ();
     return 0;
 }
@@ -152,12 +236,10 @@ vg_sender_new (const vg_sender_cfg_t *cfg, vg_spool_t *spool, char *err, size_t 
         return NULL;
     }
     s->cfg = *cfg;
-    if (!s->cfg.window)
-        s->cfg.window = 8;
-    if (s->cfg.timeout_ms <= 0)
-        s->cfg.timeout_ms = 10000;
-    if (s->cfg.heartbeat_ms <= 0)
-        s->cfg.heartbeat_ms = s->cfg.timeout_ms / 3;
+    s_timing_defaults (&s->cfg);
+    s->rng = (uint64_t) vg_clock_mono_ns () ^ ((uint64_t) (uintptr_t) s << 17) ^ 0x9e3779b97f4a7c15ull;
+    if (!s->rng)
+        s->rng = 1;
     s->spool = spool;
     s->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
     if (s->cfg.curve_server_key && s->cfg.curve_server_key[0] && s_curve_keys (s, err, errlen) < 0) {
@@ -187,6 +269,20 @@ vg_sender_destroy (vg_sender_t **self_p)
     *self_p = NULL;
 }
 
+void
+vg_sender_set_timing (vg_sender_t *s, const vg_sender_cfg_t *cfg)
+{
+    vg_sender_cfg_t c = s->cfg;
+    c.window = cfg->window;
+    c.heartbeat_ms = cfg->heartbeat_ms;
+    c.timeout_ms = cfg->timeout_ms;
+    c.primary_retry_ms = cfg->primary_retry_ms;
+    c.backoff_base_ms = cfg->backoff_base_ms;
+    c.backoff_max_ms = cfg->backoff_max_ms;
+    s_timing_defaults (&c);
+    s->cfg = c;
+}
+
 void *
 vg_sender_socket (vg_sender_t *s)
 {
@@ -209,11 +305,13 @@ s_on_ack (vg_sender_t *s, const uint8_t *p, size_t len, int64_t now)
     if (!a)
         return;
     if (a->epoch == vg_spool_epoch (s->spool)) {
+        s->answered = true;
         switch (a->status) {
         case VIGIL__ACK_STATUS__ACK_STATUS_OK:
             vg_spool_ack (s->spool, a->seq);
             s->stats.acked++;
             s->stats.duplicates += a->duplicate;
+            s_backoff_reset (s);
             break;
         case VIGIL__ACK_STATUS__ACK_STATUS_REJECTED:
             s->stats.rejected++;
@@ -225,9 +323,14 @@ s_on_ack (vg_sender_t *s, const uint8_t *p, size_t len, int64_t now)
             /* Temporary trouble at the collector: resend from the first unacknowledged. */
             s->stats.retries++;
             s->sent_upto = 0;
-            /* The collector may say how long (over its rate limit, behind): honoured up to 10 s. */
-            s->retry_after_ms = now + (a->retry_after_ms > 200 ? (a->retry_after_ms < 10000 ? a->retry_after_ms : 10000)
-                                                                : 200);
+            /* The collector may say how long (over its rate limit, behind): honoured up to 10 s;
+             * on top, the agent's own growing backoff, raised once per round of resends (the
+             * RETRYs of the batches sent behind the first one arrive while it waits). */
+            if (now >= s->retry_after_ms) {
+                int64_t hint = a->retry_after_ms < 10000 ? (int64_t) a->retry_after_ms : 10000;
+                int64_t own = s_backoff (s);
+                s->retry_after_ms = now + (hint > own ? hint : own);
+            }
             vg_log_rl (&s->rl, VG_LOG_WARN, "sender", "collector asked to retry batch %llu: %s",
                        (unsigned long long) a->seq, a->reason ? a->reason : "");
             /* The collector waits for batches that are no longer here (another collector
@@ -249,6 +352,13 @@ s_on_welcome (vg_sender_t *s, const uint8_t *p, size_t len)
         return;
     if (w->epoch == vg_spool_epoch (s->spool) && w->committed_seq)
         vg_spool_ack (s->spool, w->committed_seq);
+    if (!s->answered) {
+        /* Answered after silence: the collector is back (the HELLO queued while it was away
+         * reached it), so the wait for it is over too. */
+        s_backoff_reset (s);
+        s->retry_after_ms = 0;
+    }
+    s->answered = true;
     s->state = S_READY;
     s->stats.ready = true;
     s->sent_upto = 0;
@@ -317,7 +427,7 @@ s_pump (vg_sender_t *s, int64_t now)
             s->sent_upto = seq;
             continue;
         }
-        if (s_send (s, VIGIL__MSG_TYPE__MSG_TYPE_BATCH, s->buf.data, s->buf.len) < 0)
+        if (s_send_batch (s) < 0)
             return;
         if (seq <= s->max_sent)
             s->stats.resent++;
@@ -356,15 +466,27 @@ vg_sender_service (vg_sender_t *s, int64_t now)
         vg_log_rl (&s->rl, VG_LOG_WARN, "sender", "no answer from %s for %lld ms; trying %s",
                    s->cfg.endpoints[s->endpoint], (long long) (now - s->last_reply_ms), s->cfg.endpoints[next]);
         s->stats.failovers++;
+        /* Silence again with no answer since the last failover: wait longer each time
+         * before sending (HELLO is still sent on the new connection, and resent no faster
+         * than the wait). */
+        bool silent = !s->answered;
+        s->answered = false;
         if (s_connect (s, next, now) < 0)
             return -VG_EIO;
+        if (silent && s->stats.failovers > 1) {
+            int64_t wait = s_backoff (s);
+            if (now + wait > s->retry_after_ms)
+                s->retry_after_ms = now + wait;
+            /* The silence is timed from the end of the wait. */
+            s->last_progress_ms = s->last_reply_ms = s->retry_after_ms;
+        }
     } else if (s->endpoint != 0 && s->cfg.primary_retry_ms > 0 && now - s->connected_ms >= s->cfg.primary_retry_ms &&
                vg_sender_inflight (s) == 0) {
         vg_log (VG_LOG_INFO, "sender", "trying to return to the primary collector %s", s->cfg.endpoints[0]);
         if (s_connect (s, 0, now) < 0)
             return -VG_EIO;
     }
-    if (s->state == S_HELLO && now - s->hello_sent_ms > s->cfg.heartbeat_ms)
+    if (s->state == S_HELLO && now - s->hello_sent_ms > s->cfg.heartbeat_ms && now >= s->retry_after_ms)
         s_hello (s, now); /* HELLO may have been dropped while the peer was away */
     s_pump (s, now);
     return 0;

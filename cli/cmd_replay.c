@@ -83,6 +83,7 @@ s_on_alert (void *ctx, const vg_alert_t *a)
 int
 vg_cmd_replay (int argc, char **argv)
 {
+    int64_t t_start = vg_clock_mono_ms ();
     const char *store = NULL, *from = NULL, *to = NULL, *rules_path = NULL, *config = NULL, *out = NULL;
     const char *topic = NULL, *brokers = NULL, *pointer = NULL;
     vg_replay_cfg_t rc_cfg = { .lateness_ms = -1 };
@@ -197,11 +198,15 @@ vg_cmd_replay (int argc, char **argv)
         fprintf (stderr, "vigil replay: %s\n", vg_strerror (rc));
     else
         status = 0;
+    char first[64] = "";
+    int64_t first_ms = vg_replay_out_first_ms (o);
+    if (first_ms >= 0)
+        snprintf (first, sizeof first, ", first alert out %.3f s after start", (double) (first_ms - t_start) / 1000.0);
     fprintf (stderr,
              "vigil replay: %" PRIu64 " alerts (%" PRIu64 " withheld in warm-up) from %" PRIu64 " samples and %" PRIu64
-             " events of %" PRIu64 " series in %" PRIu64 " buckets, %.3f s (%.0f samples/s)%s\n",
+             " events of %" PRIu64 " series in %" PRIu64 " buckets, %.3f s (%.0f samples/s)%s%s\n",
              st.alerts, st.warmup_alerts, st.samples, st.events, st.series, st.buckets, (double) ms / 1000.0,
-             ms > 0 ? (double) st.samples * 1000.0 / (double) ms : 0.0,
+             ms > 0 ? (double) st.samples * 1000.0 / (double) ms : 0.0, first,
              st.corrupt ? "; some records unreadable (skipped)" : "");
 done:
     vg_replay_destroy (&r);

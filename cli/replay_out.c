@@ -12,12 +12,15 @@
 #include <string.h>
 
 #include "collector/alerter.h"
+#include "collector/kafka_conf.h"
 #include "collector/ocsf.h"
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/err.h"
 
 #define S_MSG_TIMEOUT "30000" /* a message not delivered by then is reported failed */
 #define S_FLUSH_MS 60000        /* flush waits at most this (longer than the message timeout) */
+#define S_LINES_MS 200          /* written lines reach the file at least this often */
 
 struct vg_replay_out {
     FILE *f;                  /* lines; NULL with Kafka */
@@ -27,6 +30,8 @@ struct vg_replay_out {
     vg_ocsf_ctx_t ocsf;
     vg_buf_t render;
     int failed;               /* a write or produce failed */
+    int64_t first_ms;         /* monotonic time the first record was handed over (-1: none yet) */
+    int64_t flushed_ms;       /* monotonic time of the last flush of lines */
     uint64_t failed_deliveries;
 };
 
@@ -43,25 +48,17 @@ s_on_dr (rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 static int
 s_kafka (vg_replay_out_t *o, const vg_replay_out_cfg_t *cfg, char *err, size_t errlen)
 {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new ();
-    const char *props[][2] = { { "bootstrap.servers", cfg->brokers }, { "enable.idempotence", "true" },
-                               { "acks", "all" }, { "linger.ms", "5" }, { "client.id", "vigil-replay" },
-                               { "message.timeout.ms", S_MSG_TIMEOUT } };
-    char e[512];
-    for (size_t i = 0; i < sizeof props / sizeof props[0]; i++)
-        if (rd_kafka_conf_set (conf, props[i][0], props[i][1], e, sizeof e) != RD_KAFKA_CONF_OK) {
-            snprintf (err, errlen, "kafka %s: %s", props[i][0], e);
-            rd_kafka_conf_destroy (conf);
-            return -VG_ECONFIG;
-        }
+    const char *const defs[][2] = { { "enable.idempotence", "true" }, { "acks", "all" },
+                                    { "linger.ms", "5" },                { "client.id", "vigil-replay" },
+                                    { "message.timeout.ms", S_MSG_TIMEOUT }, { NULL, NULL } };
+    rd_kafka_conf_t *conf = vg_kafka_conf (defs, cfg->brokers, NULL, 0, err, errlen);
+    if (!conf)
+        return -VG_ECONFIG;
     rd_kafka_conf_set_opaque (conf, o);
     rd_kafka_conf_set_dr_msg_cb (conf, s_on_dr);
-    o->rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    if (!o->rk) {
-        rd_kafka_conf_destroy (conf);
-        snprintf (err, errlen, "kafka producer: %s", e);
+    o->rk = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, errlen);
+    if (!o->rk)
         return -VG_ECONFIG;
-    }
     o->rkt = rd_kafka_topic_new (o->rk, cfg->topic, NULL);
     if (!o->rkt) {
         snprintf (err, errlen, "kafka topic '%s': %s", cfg->topic, rd_kafka_err2str (rd_kafka_last_error ()));
@@ -79,6 +76,7 @@ vg_replay_out_new (const vg_replay_out_cfg_t *cfg, char *err, size_t errlen)
         return NULL;
     }
     o->ocsf = (vg_ocsf_ctx_t) { cfg->version, "replay", cfg->store, cfg->topic, true };
+    o->first_ms = -1;
     if (cfg->topic) {
         if (s_kafka (o, cfg, err, errlen) < 0)
             goto fail;
@@ -113,8 +111,23 @@ vg_replay_out_alert (vg_replay_out_t *o, const vg_alert_t *a)
             o->failed = 1;
             return -VG_EIO;
         }
+        /* The first line at once, then whatever waits at least every S_LINES_MS: someone
+         * reading a pipe sees the first alert without waiting for the replay's end, and a
+         * replay of many alerts still writes in large blocks. */
+        int64_t now = vg_clock_mono_ms ();
+        if (o->first_ms < 0 || now - o->flushed_ms >= S_LINES_MS) {
+            if (o->first_ms < 0)
+                o->first_ms = now;
+            o->flushed_ms = now;
+            if (fflush (o->f) != 0) {
+                o->failed = 1;
+                return -VG_EIO;
+            }
+        }
         return 0;
     }
+    if (o->first_ms < 0)
+        o->first_ms = vg_clock_mono_ms ();
     for (;;) {
         /* The collector's headers (schema, version, ...), and one that says replay. */
         rd_kafka_headers_t *hs = rd_kafka_headers_new (8);
@@ -137,6 +150,12 @@ vg_replay_out_alert (vg_replay_out_t *o, const vg_alert_t *a)
     }
     rd_kafka_poll (o->rk, 0);
     return 0;
+}
+
+int64_t
+vg_replay_out_first_ms (const vg_replay_out_t *o)
+{
+    return o->first_ms;
 }
 
 int

@@ -30,9 +30,13 @@ vg_replay_out_t *vg_replay_out_new (const vg_replay_out_cfg_t *cfg, char *err, s
  * first).  NULL-safe; sets *self_p to NULL. */
 void vg_replay_out_destroy (vg_replay_out_t **self_p);
 
-/* Render and write (or produce) one alert.  Returns 0, -VG_EIO (the write failed or the
+/* Render and write (or produce) one alert.  Lines: the first is flushed at once, later
+ * ones at least every 200 ms (the bytes do not change, only when they appear).  Returns 0, -VG_EIO (the write failed or the
  * producer refused the message) or -VG_ENOMEM. */
 int vg_replay_out_alert (vg_replay_out_t *o, const vg_alert_t *a);
+/* The monotonic time (vg_clock_mono_ms) at which the first alert was written (lines: and
+ * flushed to the file) or produced; -1 before the first. */
+int64_t vg_replay_out_first_ms (const vg_replay_out_t *o);
 /* Write what is buffered / wait for every delivery report (a message undelivered after 30 s
  * is reported failed; the wait ends after 60 s at most).  Returns 0, or -VG_EIO when a write
  * or a delivery failed (their count on stderr) or the wait timed out. */

@@ -249,7 +249,7 @@ vg_rows_sample (vg_rows_t *r, int64_t ts_ms, vg_num_t v, vg_numtype_t type)
     const char *state = s_state (r->meta, v, type);
     char num[VG_NUM_TEXT_MAX], tsbuf[24], t[48];
     size_t nl = state ? 0 : vg_num_format (num, v, type);
-    int tl = snprintf (tsbuf, sizeof tsbuf, "%lld", (long long) ts_ms);
+    int tl = (int) vg_num_i64_text (tsbuf, ts_ms);
     int rc = 0;
     if (r->format == VG_ROWS_NDJSON) {
         size_t tn = s_time (r, ts_ms, t);

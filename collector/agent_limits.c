@@ -7,6 +7,7 @@
  * sizes, without counting samples before ingest. */
 #include "collector/agent_limits.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,18 @@ s_bucket_wait (const s_bucket_t *b, double need)
     return ms > 0 ? ms : 1;
 }
 
+/* The bucket for a new rate: the balance kept (clamped to the new depth), full when the
+ * bucket had no limit before. */
+static void
+s_bucket_reset (s_bucket_t *b, double per_s, double burst_s)
+{
+    double tokens = b->tokens;
+    bool was_limited = b->rate > 0;
+    s_bucket_init (b, per_s, burst_s);
+    if (was_limited && tokens < b->tokens)
+        b->tokens = tokens;
+}
+
 static s_agent_t *
 s_add (vg_agent_limits_t *al, const char *id, int64_t now_ms)
 {
@@ -110,6 +123,20 @@ vg_agent_limits_destroy (vg_agent_limits_t **self_p)
     vg_u64map_free (&al->by_id);
     free (al);
     *self_p = NULL;
+}
+
+void
+vg_agent_limits_set_cfg (vg_agent_limits_t *al, const vg_agent_limits_cfg_t *cfg)
+{
+    size_t max_agents = cfg->max_agents ? cfg->max_agents : S_DEFAULT_MAX_AGENTS;
+    al->cfg = *cfg;
+    al->cfg.max_agents = max_agents;
+    if (al->cfg.burst_s <= 0)
+        al->cfg.burst_s = 1;
+    for (size_t i = 0; i < al->nagents; i++) {
+        s_bucket_reset (&al->agents[i].batches, al->cfg.batches_per_s, al->cfg.burst_s);
+        s_bucket_reset (&al->agents[i].samples, al->cfg.samples_per_s, al->cfg.burst_s);
+    }
 }
 
 static uint64_t

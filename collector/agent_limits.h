@@ -39,6 +39,11 @@ vg_agent_limits_t *vg_agent_limits_new (const vg_agent_limits_cfg_t *cfg);
 /* NULL-safe; sets *self_p to NULL. */
 void vg_agent_limits_destroy (vg_agent_limits_t **self_p);
 
+/* Apply new limits (a SIGHUP reload) without losing state: every agent keeps its counters,
+ * its hold and its balance (clamped to the new bucket depth; a bucket that had no limit
+ * starts full).  A lower max_agents keeps the agents already tracked. */
+void vg_agent_limits_set_cfg (vg_agent_limits_t *al, const vg_agent_limits_cfg_t *cfg);
+
 /* May agent_id send a batch at now_ms (monotonic)?  Returns 0 when admitted (one batch
  * token taken), or the milliseconds until it may send again (> 0: the batch is to be
  * answered RETRY; counted as throttled), or -VG_ENOMEM (admitted, not tracked). */

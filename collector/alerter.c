@@ -1,7 +1,7 @@
 /* alerter.c - librdkafka producer fed from the outbox (see alerter.h for the guarantees).
  *
- * In-flight records live in a fixed slot table (the slot index is the message opaque) with
- * an id -> slot hash, so a poll that resends from the outbox skips what librdkafka still
+ * In-flight records live in a fixed slot table (collector/inflight.h; the slot index is the
+ * message opaque), so a poll that resends from the outbox skips what librdkafka still
  * holds.  `backlog` says the outbox may hold committed records that are not in flight;
  * while it is set, new records are not produced directly (order is kept) and polls scan the
  * outbox from `cursor`, the lowest id that may need sending. */
@@ -20,9 +20,10 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/err.h"
-#include "common/hash.h"
 #include "common/log.h"
 #include "common/u64map.h"
+#include "collector/inflight.h"
+#include "collector/kafka_conf.h"
 #include "collector/topic_check.h"
 
 #define S_PRODUCER "vigil-collector/" VG_VERSION
@@ -43,14 +44,6 @@ const vg_alerter_prop_t vg_alerter_headers[] = {
     { "producer", S_PRODUCER },
     { NULL, NULL },
 };
-
-typedef struct {
-    uint64_t id;
-    int64_t t0_ns;      /* commit (or produce, for resends) time */
-    uint32_t bytes;     /* encoded outbox record size */
-    uint8_t resent;
-    int32_t next_free;
-} s_slot_t;
 
 typedef struct {
     uint64_t id;
@@ -85,11 +78,7 @@ struct vg_alerter {
     void *ctx;
     int pipe_r, pipe_w;
 
-    s_slot_t *slots;
-    size_t max_inflight, inflight;
-    int32_t free_head;
-    uint32_t *hidx;               /* slot + 1, 0 = empty */
-    size_t hmask;
+    vg_inflight_t *inflight;
 
     bool backlog;
     uint64_t cursor;
@@ -108,97 +97,6 @@ struct vg_alerter {
 #define S_SET(a, f, v) atomic_store_explicit (&(a)->st.f, (v), memory_order_relaxed)
 #define S_GET(a, f) atomic_load_explicit (&(a)->st.f, memory_order_relaxed)
 #define S_ADD(a, f, v) atomic_fetch_add_explicit (&(a)->st.f, (v), memory_order_relaxed)
-
-/* ---------------------------------------------------------------- in-flight table */
-
-static size_t
-s_home (const vg_alerter_t *a, uint64_t id)
-{
-    return (size_t) vg_hash_mix64 (id) & a->hmask;
-}
-
-static int32_t
-s_find (const vg_alerter_t *a, uint64_t id)
-{
-    for (size_t i = s_home (a, id);; i = (i + 1) & a->hmask) {
-        uint32_t v = a->hidx[i];
-        if (!v)
-            return -1;
-        if (a->slots[v - 1].id == id)
-            return (int32_t) (v - 1);
-    }
-}
-
-static void
-s_hash_put (vg_alerter_t *a, uint64_t id, int32_t slot)
-{
-    size_t i = s_home (a, id);
-    while (a->hidx[i])
-        i = (i + 1) & a->hmask;
-    a->hidx[i] = (uint32_t) slot + 1;
-}
-
-/* Linear-probing delete with backward shift (no tombstones). */
-static void
-s_hash_del (vg_alerter_t *a, uint64_t id)
-{
-    size_t i = s_home (a, id);
-    while (a->hidx[i] && a->slots[a->hidx[i] - 1].id != id)
-        i = (i + 1) & a->hmask;
-    if (!a->hidx[i])
-        return;
-    size_t j = i;
-    for (;;) {
-        j = (j + 1) & a->hmask;
-        if (!a->hidx[j])
-            break;
-        size_t k = s_home (a, a->slots[a->hidx[j] - 1].id);
-        int move = i <= j ? (k <= i || k > j) : (k <= i && k > j);
-        if (move) {
-            a->hidx[i] = a->hidx[j];
-            i = j;
-        }
-    }
-    a->hidx[i] = 0;
-}
-
-static int32_t
-s_slot_take (vg_alerter_t *a, uint64_t id, int64_t t0_ns, size_t bytes, bool resent)
-{
-    int32_t s = a->free_head;
-    if (s < 0)
-        return -1;
-    a->free_head = a->slots[s].next_free;
-    a->slots[s] = (s_slot_t){ id, t0_ns, (uint32_t) bytes, resent, -1 };
-    s_hash_put (a, id, s);
-    a->inflight++;
-    S_SET (a, inflight, a->inflight);
-    return s;
-}
-
-static void
-s_slot_free (vg_alerter_t *a, int32_t s)
-{
-    s_hash_del (a, a->slots[s].id);
-    a->slots[s].id = 0;
-    a->slots[s].next_free = a->free_head;
-    a->free_head = s;
-    a->inflight--;
-    S_SET (a, inflight, a->inflight);
-}
-
-static void
-s_slots_reset (vg_alerter_t *a)
-{
-    for (size_t i = 0; i < a->max_inflight; i++) {
-        a->slots[i].id = 0;
-        a->slots[i].next_free = i + 1 < a->max_inflight ? (int32_t) (i + 1) : -1;
-    }
-    memset (a->hidx, 0, (a->hmask + 1) * sizeof *a->hidx);
-    a->free_head = 0;
-    a->inflight = 0;
-    S_SET (a, inflight, 0);
-}
 
 /* ---------------------------------------------------------------- latency histogram */
 
@@ -258,11 +156,10 @@ s_on_dr (rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void) rk;
     vg_alerter_t *a = opaque;
-    int32_t s = (int32_t) (intptr_t) m->_private;
-    if (s < 0 || (size_t) s >= a->max_inflight || !a->slots[s].id)
+    vg_inflight_rec_t sl;
+    if (!vg_inflight_release (a->inflight, (int32_t) (intptr_t) m->_private, &sl))
         return; /* purged after a reset: the slot was already released */
-    s_slot_t sl = a->slots[s];
-    s_slot_free (a, s);
+    S_SET (a, inflight, vg_inflight_count (a->inflight));
     int64_t lat_us = (vg_clock_mono_ns () - sl.t0_ns) / 1000;
     if (lat_us < 0)
         lat_us = 0;
@@ -304,48 +201,20 @@ s_on_error (rd_kafka_t *rk, int err, const char *reason, void *opaque)
     vg_log_rl (&a->rl, VG_LOG_WARN, "alerter", "kafka: %s: %s", rd_kafka_err2name ((rd_kafka_resp_err_t) err), reason);
 }
 
-/* librdkafka's own log lines (may come from its threads; vg_log writes whole lines). */
-static void
-s_on_log (const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    (void) rk;
-    vg_log (level <= 3 ? VG_LOG_ERROR : level <= 4 ? VG_LOG_WARN : level <= 6 ? VG_LOG_INFO : VG_LOG_DEBUG,
-            "rdkafka", "%s: %s", fac, buf);
-}
-
-static int
-s_set (rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t errlen)
-{
-    char e[256];
-    if (rd_kafka_conf_set (conf, k, v, e, sizeof e) != RD_KAFKA_CONF_OK) {
-        snprintf (err, errlen, "kafka property '%s': %s", k, e);
-        return -VG_ECONFIG;
-    }
-    return 0;
-}
-
 /* Build the producer and topic handles and hook the wake-up pipe to the main queue. */
 static int
 s_producer_new (vg_alerter_t *a, char *err, size_t errlen)
 {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new ();
     char n[32];
-    snprintf (n, sizeof n, "%zu", a->max_inflight);
-    int rc = 0;
+    snprintf (n, sizeof n, "%zu", vg_inflight_max (a->inflight));
     /* Defaults first; the configured properties pass through unchanged afterwards. */
-    const char *defs[][2] = { { "enable.idempotence", "true" },  { "acks", "all" },
-                              { "linger.ms", "1" },               { "client.id", "vigil-collector" },
-                              { "queue.buffering.max.messages", n }, { "message.timeout.ms", "300000" } };
-    for (size_t i = 0; rc == 0 && i < sizeof defs / sizeof defs[0]; i++)
-        rc = s_set (conf, defs[i][0], defs[i][1], err, errlen);
-    if (rc == 0 && a->brokers && a->brokers[0])
-        rc = s_set (conf, "bootstrap.servers", a->brokers, err, errlen);
-    for (size_t i = 0; rc == 0 && i < a->nprops; i++)
-        rc = s_set (conf, a->props[i].key, a->props[i].value, err, errlen);
-    if (rc < 0) {
-        rd_kafka_conf_destroy (conf);
-        return rc;
-    }
+    const char *const defs[][2] = { { "enable.idempotence", "true" },  { "acks", "all" },
+                                    { "linger.ms", "1" },               { "client.id", "vigil-collector" },
+                                    { "queue.buffering.max.messages", n }, { "message.timeout.ms", "300000" },
+                                    { NULL, NULL } };
+    rd_kafka_conf_t *conf = vg_kafka_conf (defs, a->brokers, a->props, a->nprops, err, errlen);
+    if (!conf)
+        return -VG_ECONFIG;
     char v[64];
     size_t vl = sizeof v;
     if (rd_kafka_conf_get (conf, "enable.idempotence", v, &vl) == RD_KAFKA_CONF_OK && strcmp (v, "true"))
@@ -353,14 +222,9 @@ s_producer_new (vg_alerter_t *a, char *err, size_t errlen)
     rd_kafka_conf_set_opaque (conf, a);
     rd_kafka_conf_set_dr_msg_cb (conf, s_on_dr);
     rd_kafka_conf_set_error_cb (conf, s_on_error);
-    rd_kafka_conf_set_log_cb (conf, s_on_log);
-    char e[512];
-    a->rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    if (!a->rk) {
-        rd_kafka_conf_destroy (conf);
-        snprintf (err, errlen, "kafka producer: %s", e);
+    a->rk = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, errlen);
+    if (!a->rk)
         return -VG_ECONFIG;
-    }
     a->rkt = rd_kafka_topic_new (a->rk, a->topic, NULL);
     if (!a->rkt) {
         snprintf (err, errlen, "kafka topic '%s': %s", a->topic, rd_kafka_err2str (rd_kafka_last_error ()));
@@ -389,7 +253,8 @@ s_producer_destroy (vg_alerter_t *a)
     a->rkt = NULL;
     rd_kafka_destroy (a->rk);
     a->rk = NULL;
-    s_slots_reset (a);
+    vg_inflight_reset (a->inflight);
+    S_SET (a, inflight, 0);
 }
 
 /* Hand one record to librdkafka.  Returns 0, -VG_EFULL (bound or queue full: keep it in the
@@ -398,9 +263,10 @@ static int
 s_produce (vg_alerter_t *a, uint64_t id, const void *key, size_t kl, const void *payload, size_t pl,
            int64_t t0_ns, bool resent)
 {
-    int32_t s = s_slot_take (a, id, t0_ns, vg_outbox_rec_size (kl, pl), resent);
+    int32_t s = vg_inflight_take (a->inflight, id, t0_ns, vg_outbox_rec_size (kl, pl), resent);
     if (s < 0)
         return -VG_EFULL;
+    S_SET (a, inflight, vg_inflight_count (a->inflight));
     const vg_alerter_prop_t *h = vg_alerter_headers;
     char ob[320];
     size_t obl = vg_topic_check_header (a->origin, id, ob, sizeof ob);
@@ -417,7 +283,8 @@ s_produce (vg_alerter_t *a, uint64_t id, const void *key, size_t kl, const void 
             S_INC (a, resent);
         return 0;
     }
-    s_slot_free (a, s);
+    vg_inflight_free (a->inflight, s);
+    S_SET (a, inflight, vg_inflight_count (a->inflight));
     if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         S_INC (a, queue_full);
         return -VG_EFULL;
@@ -439,7 +306,7 @@ s_resend_one (void *ctx, const vg_outbox_rec_t *rec)
 {
     s_resend_t *r = ctx;
     vg_alerter_t *a = r->a;
-    if (s_find (a, rec->id) >= 0) {
+    if (vg_inflight_has (a->inflight, rec->id)) {
         r->last = rec->id;
         return 0;
     }
@@ -459,7 +326,8 @@ s_resend_one (void *ctx, const vg_outbox_rec_t *rec)
 static void
 s_resend (vg_alerter_t *a)
 {
-    if (a->check || !a->backlog || a->inflight >= a->max_inflight || vg_clock_mono_ms () < a->retry_at_ms)
+    if (a->check || !a->backlog || vg_inflight_count (a->inflight) >= vg_inflight_max (a->inflight) ||
+        vg_clock_mono_ms () < a->retry_at_ms)
         return;
     s_resend_t r = { a, 0, 0 };
     int rc = vg_outbox_scan (a->outbox, a->cursor, s_resend_one, &r);
@@ -579,13 +447,9 @@ vg_alerter_new (const vg_alerter_cfg_t *cfg, vg_store_t *store, char *err, size_
     a->on_delivery = cfg->on_delivery;
     a->ctx = cfg->ctx;
     a->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
-    a->max_inflight = cfg->max_inflight ? cfg->max_inflight : 10000;
-    if (a->max_inflight > (1u << 24))
-        a->max_inflight = 1u << 24;
-    size_t hcap = 1;
-    while (hcap < 2 * a->max_inflight)
-        hcap <<= 1;
-    a->hmask = hcap - 1;
+    size_t max_inflight = cfg->max_inflight ? cfg->max_inflight : 10000;
+    if (max_inflight > (1u << 24))
+        max_inflight = 1u << 24;
     a->topic = strdup (cfg->topic);
     a->brokers = s_dup (cfg->brokers);
     a->ocsf_strs[0] = s_dup (cfg->ocsf.product_version);
@@ -593,11 +457,10 @@ vg_alerter_new (const vg_alerter_cfg_t *cfg, vg_store_t *store, char *err, size_
     a->ocsf_strs[2] = s_dup (cfg->ocsf.store_path);
     a->ocsf = (vg_ocsf_ctx_t){ a->ocsf_strs[0], a->ocsf_strs[1], a->ocsf_strs[2], a->topic, cfg->ocsf.replayed };
     a->origin = a->ocsf_strs[1] && a->ocsf_strs[1][0] ? a->ocsf_strs[1] : a->ocsf_strs[2] ? a->ocsf_strs[2] : "";
-    a->slots = calloc (a->max_inflight, sizeof *a->slots);
-    a->hidx = calloc (hcap, sizeof *a->hidx);
+    a->inflight = vg_inflight_new (max_inflight);
     a->props = cfg->nprops ? calloc (cfg->nprops, sizeof *a->props) : NULL;
     int fds[2] = { -1, -1 };
-    if (!a->topic || !a->slots || !a->hidx || (cfg->nprops && !a->props) || vg_buf_reserve (&a->render, S_RENDER_MIN) < 0) {
+    if (!a->topic || !a->inflight || (cfg->nprops && !a->props) || vg_buf_reserve (&a->render, S_RENDER_MIN) < 0) {
         snprintf (err, errlen, "kafka: out of memory");
         goto fail;
     }
@@ -610,7 +473,6 @@ vg_alerter_new (const vg_alerter_cfg_t *cfg, vg_store_t *store, char *err, size_
             goto fail;
         }
     }
-    s_slots_reset (a);
     if (pipe (fds) < 0) {
         snprintf (err, errlen, "kafka: pipe: %s", strerror (errno));
         goto fail;
@@ -804,7 +666,7 @@ vg_alerter_flush (vg_alerter_t *a, int timeout_ms)
     for (;;) {
         vg_outbox_stats_t os;
         vg_outbox_stats (a->outbox, &os);
-        if (!a->inflight && !os.count) {
+        if (!vg_inflight_count (a->inflight) && !os.count) {
             s_commit_deletes (a, true);
             return 0;
         }
@@ -875,8 +737,7 @@ vg_alerter_destroy (vg_alerter_t **self_p)
         free (a->ocsf_strs[i]);
     free (a->topic);
     free (a->brokers);
-    free (a->slots);
-    free (a->hidx);
+    vg_inflight_destroy (&a->inflight);
     free (a->staged);
     vg_buf_free (&a->render);
     vg_buf_free (&a->sdata);

@@ -7,7 +7,9 @@
  *     header   { magic, nseries, nsamples }
  *     nseries  x { sid, n, idx }      series in batch order, their decoded sample counts and
  *                                     ingest's dense index of the series (UINT32_MAX: none),
- *                                     a hint a reader may cache by (it checks sid)
+ *                                     a hint a reader may cache by (it checks sid), or
+ *                                     VG_BATCH_VIEW_REFUSED: not stored (its agent is at
+ *                                     limits.agent_series), so not to be detected on either
  *     nsamples x int64 ts              every decoded sample, series after series
  *     nsamples x double v              (STATE series: the batch's state index)
  * Invariant: sum(n) == nsamples and the block is exactly vg_batch_view_size() bytes; a
@@ -22,6 +24,7 @@
 #include "common/err.h"
 
 #define VG_BATCH_VIEW_MAGIC 0x56475657u /* "WVGV" */
+#define VG_BATCH_VIEW_REFUSED 0xfffffffeu /* idx of a series ingest refused */
 
 typedef struct {
     uint32_t magic, nseries;

@@ -12,9 +12,12 @@
 #include "collector/detect_stage.h"
 #include "collector/fleet_publish.h"
 #include "collector/ingest.h"
+#include "collector/mem_ceiling.h"
 #include "collector/metrics.h"
 #include "common/metrics_http.h"
 #include "collector/server.h"
+#include "common/clock.h"
+#include "common/config_diff.h"
 #include "common/curve_mode.h"
 #include "common/err.h"
 #include "common/file_read.h"
@@ -44,7 +47,9 @@ struct vg_collector {
     vg_collector_load_fn load;
     void *load_ctx;
     vg_collector_cfg_t *reloaded; /* the configuration acl and keys point into after a reload */
-    char backlog_why[160];       /* the backlog gate's answer (s_detect_backlog) */
+    uint64_t detect_queue_bytes; /* limits.detect_queue_bytes in force (reloadable) */
+    vg_mem_ceiling_t *mem;       /* limits.max_rss_bytes */
+    char backlog_why[160];       /* the backlog gate's answer (s_backlog) */
 };
 
 /* Detect-stage hooks (stage thread): the outbox record joins the alert's write batch, the
@@ -116,7 +121,9 @@ s_publish_metrics (void *ctx)
     vg_metrics_core_t core = { .ingest = *vg_ingest_stats (c->ingest),
                                .server = *vg_server_stats (c->server),
                                .series = vg_ingest_series_count (c->ingest),
-                               .limits = vg_server_limits (c->server) };
+                               .limits = vg_server_limits (c->server),
+                               .rss_bytes = vg_mem_ceiling_rss (c->mem, vg_clock_mono_ms ()),
+                               .rss_deferred = vg_mem_ceiling_stats (c->mem)->over };
     core.batches_rejected = core.ingest.rejected + core.server.bad_batches;
     vg_store_property (c->store, VG_CF_SAMPLES, "rocksdb.total-sst-files-size", &core.sample_sst_bytes);
     vg_detect_stage_stats_t d;
@@ -179,59 +186,107 @@ s_log_agents_diff (const vg_collector_t *c, const vg_agent_acl_t *acl, const vg_
             del, chg);
 }
 
-/* Load the configuration again and apply its agents; refuse it (logged) when it does not
- * load or check. */
-static void
-s_reload_agents (vg_collector_t *c)
+/* Options a SIGHUP applies (names, or prefixes ending in '.'); any other option changed in
+ * the file is named in a warning (a restart applies it). */
+static const char *const s_reloadable[] = { "agents", "limits.", "collector.log_level", NULL };
+
+/* The agents of nc (already checked): the CURVE allow list, then ingest's view; both stay as
+ * they were when either fails.  Returns 0, or -1 with err. */
+static int
+s_apply_agents (vg_collector_t *c, const vg_collector_cfg_t *nc, char *err, size_t errlen)
 {
-    char err[700];
-    vg_collector_cfg_t *nc = calloc (1, sizeof *nc);
-    vg_agent_acl_t *acl = NULL;
-    vg_zap_key_t *keys = NULL;
-    if (!nc || c->load (c->load_ctx, nc, err, sizeof err) < 0) {
-        free (nc);
-        vg_log (VG_LOG_ERROR, "collector", "configuration reload refused, agents unchanged: %s",
-                nc ? err : "out of memory");
-        return;
-    }
-    if (vg_collector_check (nc, err, sizeof err) < 0)
-        goto refused;
-    acl = calloc (nc->nagents ? nc->nagents : 1, sizeof *acl);
-    keys = calloc (nc->nagents ? nc->nagents : 1, sizeof *keys);
+    vg_agent_acl_t *acl = calloc (nc->nagents ? nc->nagents : 1, sizeof *acl);
+    vg_zap_key_t *keys = calloc (nc->nagents ? nc->nagents : 1, sizeof *keys);
     if (!acl || !keys) {
-        snprintf (err, sizeof err, "out of memory");
-        goto refused;
+        snprintf (err, errlen, "out of memory");
+        goto fail;
     }
     s_agent_lists (nc, acl, keys);
-    if (vg_server_set_agent_keys (c->server, keys, nc->nagents, err, sizeof err) < 0)
-        goto refused;
+    if (vg_server_set_agent_keys (c->server, keys, nc->nagents, err, errlen) < 0)
+        goto fail;
     int rc = vg_ingest_set_agents (c->ingest, acl, nc->nagents);
     if (rc < 0) {
-        snprintf (err, sizeof err, "rebuilding the agents' view: %s", vg_strerror (rc));
-        vg_server_set_agent_keys (c->server, c->keys, c->nacl, err, sizeof err);
+        snprintf (err, errlen, "rebuilding the agents' view: %s", vg_strerror (rc));
+        char ignored[200];
+        vg_server_set_agent_keys (c->server, c->keys, c->nacl, ignored, sizeof ignored);
         vg_ingest_set_agents (c->ingest, c->acl, c->nacl);
-        goto refused;
+        goto fail;
     }
     s_log_agents_diff (c, acl, keys, nc->nagents);
-    if (strcmp (nc->detect_rules, c->cfg->detect_rules) || nc->detect_enabled != c->cfg->detect_enabled)
-        vg_log (VG_LOG_WARN, "collector", "detect.enabled and the detect.rules path are read at start only: "
-                                          "restart to apply them (the file %s is read again)", c->cfg->detect_rules);
     free (c->acl);
     free (c->keys);
-    if (c->reloaded)
-        vg_cfg_free (&vg_collector_cfg_table, c->reloaded);
-    free (c->reloaded);
     c->acl = acl;
     c->keys = keys;
     c->nacl = nc->nagents;
-    c->reloaded = nc;
-    return;
-refused:
-    vg_log (VG_LOG_ERROR, "collector", "configuration reload refused, agents unchanged: %s", err);
+    return 0;
+fail:
     free (acl);
     free (keys);
-    vg_cfg_free (&vg_collector_cfg_table, nc);
-    free (nc);
+    return -1;
+}
+
+/* The server's per-agent limits of cfg (also at start). */
+static vg_agent_limits_cfg_t
+s_agent_limits (const vg_collector_cfg_t *cfg)
+{
+    return (vg_agent_limits_cfg_t){ .batches_per_s = cfg->agent_batches_per_s,
+                                    .samples_per_s = cfg->agent_samples_per_s,
+                                    .burst_s = (double) cfg->agent_burst_ms / 1000.0,
+                                    .max_agents = cfg->nagents + 64 };
+}
+
+/* Every limits.* option of nc, in force from the next batch; the state behind them (token
+ * balances, counters, series counts, queued batches) is kept. */
+static void
+s_apply_limits (vg_collector_t *c, const vg_collector_cfg_t *nc)
+{
+    vg_agent_limits_cfg_t lc = s_agent_limits (nc);
+    vg_server_set_limits (c->server, &lc, (int) nc->receive_queue, (size_t) nc->group_bytes);
+    vg_ingest_set_max_agent_series (c->ingest, (uint32_t) nc->agent_series);
+    c->detect_queue_bytes = nc->detect_queue_bytes;
+    vg_mem_ceiling_set (c->mem, nc->max_rss_bytes);
+    vg_log (VG_LOG_INFO, "collector",
+            "limits reloaded: agent_batches_per_s %g, agent_samples_per_s %g, agent_burst %lld ms, agent_series %llu, "
+            "receive_queue %llu (new connections), group_bytes %llu, detect_queue_bytes %llu, max_rss_bytes %llu",
+            nc->agent_batches_per_s, nc->agent_samples_per_s, (long long) nc->agent_burst_ms,
+            (unsigned long long) nc->agent_series, (unsigned long long) nc->receive_queue,
+            (unsigned long long) nc->group_bytes, (unsigned long long) nc->detect_queue_bytes,
+            (unsigned long long) nc->max_rss_bytes);
+}
+
+/* Load the configuration again and apply what a reload can: the agents (with their keys),
+ * every limits.* option and the log level; name the other options the file changed.  A file
+ * that does not load or check is refused (logged) and everything in force stays. */
+static void
+s_reload_config (vg_collector_t *c)
+{
+    char err[700];
+    vg_collector_cfg_t *nc = calloc (1, sizeof *nc);
+    if (!nc || c->load (c->load_ctx, nc, err, sizeof err) < 0) {
+        free (nc);
+        vg_log (VG_LOG_ERROR, "collector", "configuration reload refused, agents and limits unchanged: %s",
+                nc ? err : "out of memory");
+        return;
+    }
+    if (vg_collector_check (nc, err, sizeof err) < 0 || s_apply_agents (c, nc, err, sizeof err) < 0) {
+        vg_log (VG_LOG_ERROR, "collector", "configuration reload refused, agents and limits unchanged: %s", err);
+        vg_cfg_free (&vg_collector_cfg_table, nc);
+        free (nc);
+        return;
+    }
+    s_apply_limits (c, nc);
+    vg_log_set_level ((vg_log_level_t) vg_log_level_parse (nc->log_level));
+    char names[400];
+    size_t n = vg_cfg_diff (&vg_collector_cfg_table, c->cfg, nc, s_reloadable, names, sizeof names);
+    if (n)
+        vg_log (VG_LOG_WARN, "collector",
+                "%zu changed option(s) not applied by a reload, restart to apply them: %s (a reload applies agents, "
+                "limits.* and collector.log_level)",
+                n, names);
+    if (c->reloaded)
+        vg_cfg_free (&vg_collector_cfg_table, c->reloaded);
+    free (c->reloaded);
+    c->reloaded = nc;
 }
 
 /* Server tick (about once a second, between commits): a pending reload, then metrics. */
@@ -241,10 +296,10 @@ s_tick (void *ctx)
     vg_collector_t *c = ctx;
     if (c->hup && *c->hup != c->hup_seen) {
         c->hup_seen = *c->hup;
-        vg_log (VG_LOG_INFO, "collector", "SIGHUP: reloading the agents list%s",
+        vg_log (VG_LOG_INFO, "collector", "SIGHUP: reloading the agents list, limits%s",
                 c->detect ? " and the detector rules" : " (detectors off: no rules to reload)");
         if (c->load)
-            s_reload_agents (c);
+            s_reload_config (c);
         if (c->detect)
             vg_detect_stage_reload (c->detect);
     }
@@ -290,18 +345,21 @@ s_start_alerter (vg_collector_t *c, char *err, size_t errlen)
     return 0;
 }
 
-/* The server's backlog gate: closed while the detect stage holds more than
- * limits.detect_queue_bytes of batches (server thread). */
+/* The server's backlog gate (server thread, before each batch): closed while the process
+ * is over limits.max_rss_bytes, or the detect stage holds more than
+ * limits.detect_queue_bytes of batches. */
 static const char *
-s_detect_backlog (void *ctx)
+s_backlog (void *ctx)
 {
     vg_collector_t *c = ctx;
-    uint64_t q = vg_detect_stage_queued_bytes (c->detect);
-    if (q <= c->cfg->detect_queue_bytes)
+    if (vg_mem_ceiling_over (c->mem, vg_clock_mono_ms (), c->backlog_why, sizeof c->backlog_why))
+        return c->backlog_why;
+    uint64_t q = c->detect ? vg_detect_stage_queued_bytes (c->detect) : 0;
+    if (q <= c->detect_queue_bytes)
         return NULL;
     snprintf (c->backlog_why, sizeof c->backlog_why,
               "detect stage behind: %llu bytes queued, over limits.detect_queue_bytes %llu", (unsigned long long) q,
-              (unsigned long long) c->cfg->detect_queue_bytes);
+              (unsigned long long) c->detect_queue_bytes);
     return c->backlog_why;
 }
 
@@ -364,7 +422,6 @@ s_start_detect (vg_collector_t *c, const vg_ingest_cfg_t *ic, char *err, size_t 
         return -1;
     }
     vg_server_on_commit (c->server, vg_detect_stage_commit_fn, c->detect);
-    vg_server_on_backlog (c->server, s_detect_backlog, c);
     vg_log (VG_LOG_INFO, "collector", "detectors on, rules %s", cfg->detect_rules);
     return 0;
 }
@@ -397,7 +454,9 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
     c->acl = calloc (cfg->nagents ? cfg->nagents : 1, sizeof *c->acl);
     c->keys = calloc (cfg->nagents ? cfg->nagents : 1, sizeof *c->keys);
     c->props = vg_collector_kafka_props (cfg);
-    if (!c->acl || !c->keys || !c->props) {
+    c->mem = vg_mem_ceiling_new (cfg->max_rss_bytes);
+    c->detect_queue_bytes = cfg->detect_queue_bytes;
+    if (!c->acl || !c->keys || !c->props || !c->mem) {
         snprintf (err, errlen, "out of memory");
         goto fail;
     }
@@ -451,10 +510,7 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
                            .max_batch_bytes = cfg->max_batch_bytes,
                            .agent_keys = c->keys,
                            .nagent_keys = cfg->nagents,
-                           .limits = { .batches_per_s = cfg->agent_batches_per_s,
-                                       .samples_per_s = cfg->agent_samples_per_s,
-                                       .burst_s = (double) cfg->agent_burst_ms / 1000.0,
-                                       .max_agents = cfg->nagents + 64 },
+                           .limits = s_agent_limits (cfg),
                            .receive_queue = (int) cfg->receive_queue,
                            .group_bytes = (size_t) cfg->group_bytes };
     c->server = vg_server_new (&vc, c->store, c->ingest, err, errlen);
@@ -471,6 +527,7 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
         vg_log (VG_LOG_WARN, "collector", "kafka.enabled has no effect without detect.enabled (no alerts to send)");
     if (cfg->fleet_publish_topic[0] && !cfg->detect_enabled)
         vg_log (VG_LOG_WARN, "collector", "fleet.publish.topic has no effect without detect.enabled");
+    vg_server_on_backlog (c->server, s_backlog, c);
     vg_server_on_tick (c->server, s_tick, c);
     s_publish_metrics (c);
     return c;
@@ -511,6 +568,7 @@ vg_collector_destroy (vg_collector_t **self_p)
     vg_server_destroy (&c->server);
     vg_ingest_destroy (&c->ingest);
     vg_store_destroy (&c->store);
+    vg_mem_ceiling_destroy (&c->mem);
     free (c->acl);
     free (c->keys);
     if (c->reloaded)

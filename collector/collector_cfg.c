@@ -22,7 +22,9 @@ static const vg_cfg_table_t s_agent_table = VG_CFG_TABLE ("agent", s_agent_opts,
 
 static const vg_cfg_opt_t s_kafka_prop_opts[] = {
     VG_CFG_OPT ("key", VG_CFG_STR, vg_kafka_prop_entry_t, key, 0, 0, NULL, "librdkafka property name"),
-    VG_CFG_OPT ("value", VG_CFG_STR, vg_kafka_prop_entry_t, value, 0, 0, NULL, "its value (text, as librdkafka takes it)"),
+    VG_CFG_SECRET_OPT ("value", vg_kafka_prop_entry_t, value, 0,
+                       "its value (text, as librdkafka takes it); for a secret (sasl.password, ssl.key.password, "
+                       "...) give value_file: a 0600 file holding it instead (never logged)"),
 };
 static const vg_cfg_table_t s_kafka_prop_table = VG_CFG_TABLE ("kafka property", s_kafka_prop_opts,
                                                                vg_kafka_prop_entry_t);
@@ -87,6 +89,10 @@ static const vg_cfg_opt_t s_opts[] = {
                 1099511627776.0,
                 "256MiB", "batch bytes waiting for the detect stage at most; beyond it new batches are answered "
                 "RETRY until it catches up"),
+    VG_CFG_OPT ("limits.max_rss_bytes", VG_CFG_SIZE, vg_collector_cfg_t, max_rss_bytes, 0, 1099511627776.0, "0",
+                "resident memory ceiling of the collector (read from /proc/self/statm every 100 ms); over it every "
+                "agent's batches are answered RETRY until it is under again (0 = none; set it above the memory "
+                "budget of docs/SECURITY.md)"),
     VG_CFG_LIST_OPT ("agents", vg_collector_cfg_t, agents, nagents, &s_agent_table, 0, 100000, "[]",
                      "agents allowed to send, and the devices each may report"),
     VG_CFG_SECRET_OPT ("curve.secret_key", vg_collector_cfg_t, curve_secret_key, 0,
@@ -110,8 +116,9 @@ static const vg_cfg_opt_t s_opts[] = {
     VG_CFG_OPT ("detect.max_buffered", VG_CFG_UINT, vg_collector_cfg_t, detect_max_buffered, 1000, 1u << 30,
                 "1000000", "samples held for reordering at most (32 bytes each); beyond, the oldest go early"),
     VG_CFG_OPT ("detect.live_idle", VG_CFG_DURATION, vg_collector_cfg_t, detect_live_idle_ms, 0, 86400000, "60s",
-                "a live source (data near wall-clock time) that delivers nothing for this long has its clock "
-                "moved on by wall time, so its devices' silence is still judged (0 = never)"),
+                "a live source (data near wall-clock time) that delivers nothing for this long, plus its typical "
+                "data step (one ROP for PM files), has its clock moved on by wall time one step behind, so its "
+                "devices' silence is still judged (0 = never)"),
     VG_CFG_OPT ("kafka.enabled", VG_CFG_BOOL, vg_collector_cfg_t, kafka_enabled, 0, 0, "false",
                 "send every alert (OCSF Detection Finding) to Kafka through the store's outbox"),
     VG_CFG_OPT ("kafka.brokers", VG_CFG_STR, vg_collector_cfg_t, kafka_brokers, 0, 0, "127.0.0.1:9092",
@@ -201,6 +208,12 @@ s_check_agent_ids (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
 int
 vg_collector_cfg_check (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
 {
+    for (size_t i = 0; i < cfg->nkafka_props; i++)
+        if (!cfg->kafka_props[i].value || !cfg->kafka_props[i].value[0]) {
+            snprintf (err, errlen, "kafka.properties[%zu] (%s): value or value_file is required", i,
+                      cfg->kafka_props[i].key);
+            return -VG_ECONFIG;
+        }
     if (cfg->retention_ms > 0 && cfg->max_past_ms > cfg->retention_ms) {
         snprintf (err, errlen,
                   "ingest.max_past (%lld s) is longer than store.retention (%lld s): samples that old would be "

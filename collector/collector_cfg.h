@@ -49,6 +49,7 @@ typedef struct {
     uint64_t receive_queue;       /* ZeroMQ messages per connection */
     uint64_t group_bytes;         /* batch bytes per group commit */
     uint64_t detect_queue_bytes;  /* detect stage backlog ceiling */
+    uint64_t max_rss_bytes;       /* resident memory ceiling (0 = none) */
     vg_agent_entry_t *agents;
     size_t nagents;
     char *curve_secret_key;

@@ -6,6 +6,7 @@
  * before (scratch arrays grow, never shrink). */
 #include "collector/detect_feed.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,22 @@ struct vg_detect_feed {
         const char *path;
         size_t off;
         uint32_t n, pos;
+        bool state;         /* a STATE series (its kind, kept here: c->s is a cache miss) */
+        uint8_t nup;        /* STATE: names mapped in up (0: map each sample's name) */
+        uint32_t nnames;    /* STATE: the series' state names in this batch */
+        uint64_t up;        /* STATE: bit i = the value of state name i (vg_engine_state_value) */
     } *cur;                 /* decoded series of the current batch */
     uint32_t *heap;         /* merge heap over cur */
     size_t ncur, capcur;
+    struct s_okey {
+        uint64_t sid;
+        uint32_t dev, i;
+    } *okey;                /* sort keys of the feeding order */
+    size_t capokey;
+    uint64_t *osid;         /* a view's sids, in batch order, that operm was made for */
+    uint32_t *operm;        /* their id order (positions in batch order) */
+    size_t *ooff;           /* a view's sample offset of each series (batch order) */
+    size_t nosid, caposid, capoperm, capooff;
     uint32_t *bcount;       /* bucket order: counts per time bucket */
     size_t capb;
     uint32_t *oidx, *oser;  /* bucket order: sample index and its series */
@@ -196,8 +210,8 @@ static void
 s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series *s, const s_dev_t *const *dv,
                  const vg_batch_view_series_t *vs, const int64_t *vts, const double *vv)
 {
-    if (!dv[s->device]) {
-        f->st.skipped += s->count;
+    if (!dv[s->device] || (vs && vs->idx == VG_BATCH_VIEW_REFUSED)) {
+        f->st.skipped += s->count; /* refused by ingest (series ceiling): never stored */
         return;
     }
     const s_dev_t *d = dv[s->device];
@@ -265,7 +279,16 @@ s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series
         f->st.skipped += s->count;
         return;
     }
-    f->cur[f->ncur++] = (struct s_cur) { sid, ref, s, d, path, f->used, (uint32_t) got, 0 };
+    struct s_cur *c = &f->cur[f->ncur++];
+    *c = (struct s_cur) { sid, ref, s, d, path, f->used, (uint32_t) got, 0,
+                          s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE, 0,
+                          (uint32_t) s->n_state_names, 0 };
+    if (c->state && s->n_state_names <= 64) {
+        size_t k = 0;
+        for (; k < s->n_state_names && s->state_names[k]; k++)
+            c->up |= (uint64_t) (vg_engine_state_value (s->state_names[k]) != 0) << k;
+        c->nup = k == s->n_state_names ? (uint8_t) k : 0;
+    }
     f->used += got;
 }
 
@@ -278,12 +301,14 @@ s_feed_one (vg_detect_feed_t *f, const struct s_cur *c, int64_t t, double v, int
         return;
     }
     int rc;
-    if (c->s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-        if (!(v >= 0 && v < (double) c->s->n_state_names)) {
+    if (c->state) {
+        if (!(v >= 0 && v < (double) c->nnames)) {
             f->st.skipped++;
             return;
         }
-        rc = vg_engine_state (f->engine, c->sid, t, c->s->state_names[(size_t) v]);
+        size_t k = (size_t) v;
+        rc = k < c->nup ? vg_engine_sample_ref (f->engine, c->ref, t, (double) ((c->up >> k) & 1))
+                        : vg_engine_state (f->engine, c->sid, t, c->s->state_names[k]);
     } else {
         rc = vg_engine_sample_ref (f->engine, c->ref, t, v);
     }
@@ -329,6 +354,60 @@ s_sift (vg_detect_feed_t *f, size_t n, size_t i)
         h[m] = t;
         i = m;
     }
+}
+
+static int
+s_okey_cmp (const void *a, const void *b)
+{
+    const struct s_okey *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    if (x->sid != y->sid)
+        return x->sid < y->sid ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The order in which to take a view's series: by device, then series id (stable), in
+ * f->operm, and each series' sample offset in f->ooff.  The engine keeps each stream's
+ * samples of one instant in (time, series id) order; fed in batch order (the agent's) nearly
+ * every sample is an insertion into its stream's reorder buffer, fed in id order an append,
+ * and a device's series together keep its stream in cache.  What the engine releases is the
+ * same in any order: the order only changes which of one time bucket's samples arrive first
+ * (s_feed_merged), and none of them can be behind a watermark another moved.  An agent's
+ * batches mostly repeat their series in the same order, so the last permutation is reused
+ * when the ids match.  Returns 0, or -1 (no memory: batch order). */
+static int
+s_view_order (vg_detect_feed_t *f, const Vigil__Batch *b, const vg_batch_view_t *vw)
+{
+    size_t n = vw->nseries;
+    if (vg_array_reserve ((void **) &f->ooff, &f->capooff, n, sizeof *f->ooff) < 0)
+        return -1;
+    int same = n == f->nosid;
+    for (size_t i = 0, off = 0; i < n; i++) {
+        f->ooff[i] = off;
+        off += vw->series[i].n;
+        same = same && f->osid[i] == vw->series[i].sid;
+    }
+    if (same)
+        return 0;
+    if (vg_array_reserve ((void **) &f->okey, &f->capokey, n, sizeof *f->okey) < 0 ||
+        vg_array_reserve ((void **) &f->osid, &f->caposid, n, sizeof *f->osid) < 0 ||
+        vg_array_reserve ((void **) &f->operm, &f->capoperm, n, sizeof *f->operm) < 0) {
+        f->nosid = 0;
+        return -1;
+    }
+    int sorted = 1;
+    for (size_t i = 0; i < n; i++) {
+        f->okey[i] = (struct s_okey) { vw->series[i].sid, b->series[i]->device, (uint32_t) i };
+        f->osid[i] = vw->series[i].sid;
+        sorted &= i == 0 || s_okey_cmp (&f->okey[i - 1], &f->okey[i]) < 0;
+    }
+    if (!sorted)
+        qsort (f->okey, n, sizeof *f->okey, s_okey_cmp);
+    for (size_t i = 0; i < n; i++)
+        f->operm[i] = f->okey[i].i;
+    f->nosid = n;
+    return 0;
 }
 
 /* Feed the batch's decoded series in time order: a batch packs each series' samples
@@ -461,7 +540,7 @@ vg_detect_feed_batch_view (vg_detect_feed_t *f, const uint8_t *p, size_t len, co
         return -VG_EPROTO;
     }
     /* Ingest's view, when it is one of this batch (same series and sample counts). */
-    vg_batch_view_t vw;
+    vg_batch_view_t vw = { 0 };
     int use_view = view && vg_batch_view_parse (view, view_len, &vw) == 0 && vw.nseries == b->n_series &&
                    vw.nsamples == total;
     for (size_t i = 0; use_view && i < b->n_series; i++)
@@ -482,12 +561,19 @@ vg_detect_feed_batch_view (vg_detect_feed_t *f, const uint8_t *p, size_t len, co
     int64_t now = now_ms;
     int64_t max_ts = INT64_MIN;
     f->source_of = NULL;
-    for (size_t i = 0, off = 0; i < b->n_series; i++) {
-        if (use_view)
-            s_decode_series (f, b, b->series[i], dv, &vw.series[i], vw.ts + off, vw.v + off);
-        else
-            s_decode_series (f, b, b->series[i], dv, NULL, NULL, NULL);
-        off += b->series[i]->count;
+    if (use_view && s_view_order (f, b, &vw) == 0) {
+        for (size_t k = 0; k < b->n_series; k++) {
+            size_t i = f->operm[k];
+            s_decode_series (f, b, b->series[i], dv, &vw.series[i], vw.ts + f->ooff[i], vw.v + f->ooff[i]);
+        }
+    } else {
+        for (size_t i = 0, off = 0; i < b->n_series; i++) {
+            if (use_view)
+                s_decode_series (f, b, b->series[i], dv, &vw.series[i], vw.ts + off, vw.v + off);
+            else
+                s_decode_series (f, b, b->series[i], dv, NULL, NULL, NULL);
+            off += b->series[i]->count;
+        }
     }
     s_feed_merged (f, now, &max_ts);
     for (size_t i = 0; i < b->n_events; i++)
@@ -583,6 +669,10 @@ vg_detect_feed_destroy (vg_detect_feed_t **self_p)
     vg_samples_free (&f->scratch);
     free (f->cur);
     free (f->heap);
+    free (f->okey);
+    free (f->osid);
+    free (f->operm);
+    free (f->ooff);
     free (f->bcount);
     free (f->oidx);
     free (f->oser);

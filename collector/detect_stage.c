@@ -4,8 +4,7 @@
  * touches the engine, the feed (detect_feed.h), the write batch runs in the stage
  * thread once it is started (or in the caller's thread with vg_detect_stage_process).
  * Counters are published to an array of atomics after each loop turn. */
-#include "collector/detect_stage.h"
-#include "collector/detect_feed.h"
+#include "collector/detect_stage_int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -19,66 +18,12 @@
 
 #include "common/clock.h"
 #include "common/err.h"
-#include "common/file_read.h"
 #include "common/log.h"
 #include "detectors/rules.h"
-#include "detectors/rules_diff.h"
 #include "store/alert_store.h"
-#include "store/series_meta.h"
 #include "proto/vigil.pb-c.h"
 
-#define S_STATE_KEY "engine"
-#define S_INVENTORY_KEY "inventory" /* the same without the engine blob */
 #define S_KEEP_ALERTS 100000 /* alert records kept across failed commits before they count as lost */
-#define S_MAX_RULES_BYTES (4u << 20)
-#define S_NSTATS (sizeof (vg_detect_stage_stats_t) / sizeof (uint64_t))
-
-_Static_assert (sizeof (vg_detect_stage_stats_t) % sizeof (uint64_t) == 0, "stats are 8-byte fields");
-
-struct vg_detect_stage {
-    vg_detect_stage_cfg_t cfg;
-    char *rules_path;        /* owned copy, read again on reload */
-    atomic_int reload_req;   /* set by vg_detect_stage_reload, taken by the stage thread */
-    vg_store_t *store;
-    vg_rules_t *rules;
-    vg_engine_t *engine;
-    vg_store_txn_t *txn;
-    uint64_t txn_alerts;
-    bool txn_kept;           /* txn holds the writes of a failed commit (tried again with the next) */
-    vg_buf_t json, blob, packed;
-    /* hooks */
-    vg_detect_alert_hook alert_fn;
-    void *alert_ctx;
-    vg_detect_commit_hook commit_fn;
-    void *commit_ctx;
-    vg_detect_poll_fn poll_fn;
-    void *poll_ctx;
-    int poll_fd;           /* extra fd that wakes the loop; -1 = none */
-    /* feeding batches to the engine: device inventory (saved with the state so series can be
-     * re-declared before load), decode scratch, event time */
-    vg_detect_feed_t *feed;
-    /* live sources idle on the wall clock */
-    struct s_idle {
-        int64_t base, base_wall, set; /* clock at its last data advance, wall then, last value we set */
-    } *idle;
-    size_t nidle;
-    int64_t next_save_mono;
-    int dirty;               /* batches processed since the last save */
-    uint64_t batches_life;   /* persisted batch count */
-    /* thread and queue */
-    void *zctx, *rx, *tx;
-    pthread_t thread;
-    int started, stopped, ready;
-    int final_rc;
-    atomic_int dead;
-    atomic_uint_least64_t submitted;
-    atomic_uint_least64_t queued_bytes; /* submitted and not processed */
-    /* counters: owned by the stage thread, mirrored for readers */
-    vg_detect_stage_stats_t st;
-    atomic_uint_least64_t mirror[S_NSTATS];
-    vg_ratelimit_t rl;       /* stage thread */
-    vg_ratelimit_t rl_submit; /* submitting thread */
-};
 
 /* ------------------------------------------------------------------------------------ */
 /* Counters */
@@ -99,17 +44,17 @@ s_publish (vg_detect_stage_t *st)
     int64_t et = vg_detect_feed_event_time (st->feed);
     st->st.event_time_ms = et == INT64_MIN ? 0 : et;
     st->st.rules = st->rules->nrules;
-    uint64_t tmp[S_NSTATS];
+    uint64_t tmp[VG_DETECT__NSTATS];
     memcpy (tmp, &st->st, sizeof tmp);
-    for (size_t i = 0; i < S_NSTATS; i++)
+    for (size_t i = 0; i < VG_DETECT__NSTATS; i++)
         atomic_store_explicit (&st->mirror[i], tmp[i], memory_order_relaxed);
 }
 
 void
 vg_detect_stage_stats (const vg_detect_stage_t *st, vg_detect_stage_stats_t *out)
 {
-    uint64_t tmp[S_NSTATS];
-    for (size_t i = 0; i < S_NSTATS; i++)
+    uint64_t tmp[VG_DETECT__NSTATS];
+    for (size_t i = 0; i < VG_DETECT__NSTATS; i++)
         tmp[i] = atomic_load_explicit (&((vg_detect_stage_t *) st)->mirror[i], memory_order_relaxed);
     memcpy (out, tmp, sizeof tmp);
     uint64_t sub = atomic_load_explicit (&((vg_detect_stage_t *) st)->submitted, memory_order_relaxed);
@@ -126,8 +71,8 @@ vg_detect_stage_queued_bytes (const vg_detect_stage_t *st)
 /* ------------------------------------------------------------------------------------ */
 /* Alerts and commits */
 
-static void
-s_on_alert (void *ctx, const vg_alert_t *a)
+void
+vg_detect__on_alert (void *ctx, const vg_alert_t *a)
 {
     vg_detect_stage_t *st = ctx;
     if (vg_alert_store_put (st->txn, a, vg_clock_now_ms (), &st->json) < 0) {
@@ -140,70 +85,6 @@ s_on_alert (void *ctx, const vg_alert_t *a)
         st->alert_fn (st->alert_ctx, a, st->txn);
 }
 
-/* Pack ds into st->packed and add it to the txn under key.  0 or -VG_ENOMEM. */
-static int
-s_put_record (vg_detect_stage_t *st, const char *key, const Vigil__DetectState *ds)
-{
-    size_t sz = vigil__detect_state__get_packed_size (ds);
-    vg_buf_reset (&st->packed);
-    int rc = vg_buf_reserve (&st->packed, sz);
-    if (rc < 0)
-        return rc;
-    vigil__detect_state__pack (ds, st->packed.data);
-    st->packed.len = sz;
-    vg_store_txn_put (st->txn, VG_CF_DETSTATE, key, strlen (key), st->packed.data, sz);
-    return 0;
-}
-
-/* Add the saved state to the stage's txn. */
-static int
-s_put_state (vg_detect_stage_t *st)
-{
-    vg_buf_reset (&st->blob);
-    int rc = vg_engine_save (st->engine, &st->blob);
-    if (rc < 0)
-        return rc;
-    size_t ndevs = vg_detect_feed_ndevices (st->feed);
-    Vigil__Device *devs = ndevs ? calloc (ndevs, sizeof *devs) : NULL;
-    Vigil__Device **ptrs = ndevs ? calloc (ndevs, sizeof *ptrs) : NULL;
-    if (ndevs && (!devs || !ptrs)) {
-        free (devs);
-        free (ptrs);
-        return -VG_ENOMEM;
-    }
-    for (size_t i = 0; i < ndevs; i++) {
-        const vg_device_t *d = vg_detect_feed_device_at (st->feed, i);
-        vigil__device__init (&devs[i]);
-        devs[i].id = (char *) d->id;
-        devs[i].vendor = (char *) d->vendor;
-        devs[i].model = (char *) d->model;
-        devs[i].role = (char *) d->role;
-        devs[i].site = (char *) d->site;
-        devs[i].sw_version = (char *) d->sw_version;
-        ptrs[i] = &devs[i];
-    }
-    Vigil__DetectState ds = VIGIL__DETECT_STATE__INIT;
-    ds.version = 1;
-    ds.rules_digest = st->rules->digest;
-    ds.saved_ms = vg_clock_now_ms ();
-    int64_t et = vg_detect_feed_event_time (st->feed);
-    ds.event_time_ms = et == INT64_MIN ? 0 : et;
-    ds.n_devices = ndevs;
-    ds.devices = ptrs;
-    ds.engine.data = st->blob.data;
-    ds.engine.len = st->blob.len;
-    ds.batches = st->batches_life;
-    rc = s_put_record (st, S_STATE_KEY, &ds);
-    /* The same record without the engine blob, for readers that need only the inventory
-     * (vigil replay: a few KB to read instead of the whole state; same write batch). */
-    ds.engine.data = NULL;
-    ds.engine.len = 0;
-    rc = rc ? rc : s_put_record (st, S_INVENTORY_KEY, &ds);
-    free (devs);
-    free (ptrs);
-    return rc;
-}
-
 /* Commit the txn (alerts, and the state when a save is due or forced). */
 static int
 s_finish (vg_detect_stage_t *st, int force_save)
@@ -214,7 +95,7 @@ s_finish (vg_detect_stage_t *st, int force_save)
     int save = st->dirty && (force_save || (!st->txn_kept && st->cfg.save_every_ms > 0 && mono >= st->next_save_mono));
     int rc = 0;
     if (save) {
-        rc = s_put_state (st);
+        rc = vg_detect__put_state (st);
         if (rc < 0) {
             st->st.save_errors++;
             vg_log_rl (&st->rl, VG_LOG_WARN, "detect", "saving detector state failed: %s", vg_strerror (rc));
@@ -300,7 +181,7 @@ s_idle_sources (vg_detect_stage_t *st, int64_t wall)
         if (!ni)
             return;
         for (size_t i = st->nidle; i < n; i++)
-            ni[i] = (struct s_idle) { INT64_MIN, 0, INT64_MIN };
+            ni[i] = (struct s_idle) { INT64_MIN, 0, INT64_MIN, 0 };
         st->idle = ni;
         st->nidle = n;
     }
@@ -311,14 +192,24 @@ s_idle_sources (vg_detect_stage_t *st, int64_t wall)
         if (!name || c == INT64_MIN)
             continue;
         if (c != x->set) { /* data moved it (or first sight) */
+            /* Learn the step from data's own advances (not across a wall-clock stretch,
+             * unless none is known yet). */
+            if (x->base != INT64_MIN && c > x->base && (x->step == 0 || x->set == x->base)) {
+                int64_t adv = c - x->base;
+                x->step = x->step ? x->step + (adv - x->step) / 4 : adv;
+            }
             x->base = x->set = c;
             x->base_wall = wall;
             continue;
         }
+        /* A source whose data comes in steps (PM files: one ROP every 15 minutes) is not
+         * idle between two steps: it follows the wall clock only after live_idle plus its
+         * typical step, and one step behind, so one late file is not a silence. */
         int64_t lag = x->base_wall - x->base;
-        if (wall - x->base_wall < st->cfg.live_idle_ms || lag > S_LIVE_WINDOW_MS || lag < -S_LIVE_WINDOW_MS)
+        if (wall - x->base_wall < st->cfg.live_idle_ms + x->step || lag > S_LIVE_WINDOW_MS ||
+            lag < -S_LIVE_WINDOW_MS)
             continue;
-        int64_t to = x->base + (wall - x->base_wall);
+        int64_t to = x->base + (wall - x->base_wall) - x->step;
         if (to > c && vg_engine_source_time (st->engine, name, to) == 0) {
             x->set = vg_engine_source_clock (st->engine, name);
             st->st.idle_moves++;
@@ -335,203 +226,6 @@ vg_detect_stage_process (vg_detect_stage_t *st, const uint8_t *batch, size_t len
     return rc < 0 ? rc : frc;
 }
 
-/* ------------------------------------------------------------------------------------ */
-/* Start-up: rules, engine, saved state */
-
-static char *
-s_read_file (const char *path, size_t *len, char *err, size_t errlen)
-{
-    vg_buf_t b = VG_BUF_INIT;
-    int rc = vg_file_read (path, S_MAX_RULES_BYTES, &b);
-    if (rc == -VG_EIO && !b.data) {
-        snprintf (err, errlen, "detect.rules: cannot open '%s': %s", path, strerror (errno));
-        return NULL;
-    }
-    if (rc < 0) {
-        snprintf (err, errlen, "detect.rules: cannot read '%s' (or larger than %u bytes)", path, S_MAX_RULES_BYTES);
-        vg_buf_free (&b);
-        return NULL;
-    }
-    *len = b.len;
-    return (char *) b.data; /* NUL-terminated; the caller frees it */
-}
-
-typedef struct {
-    vg_detect_stage_t *st;
-    vg_engine_t *engine;      /* the engine to declare into */
-    size_t declared, skipped;
-} s_decl_t;
-
-/* Re-declare a stored series whose device is in the saved inventory. */
-static int
-s_declare_stored (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
-{
-    s_decl_t *dc = ctx;
-    const Vigil__SeriesMeta *m = *meta_p;
-    const vg_device_t *d = m->device ? vg_detect_feed_find (dc->st->feed, m->device) : NULL;
-    if (d && m->n_labels <= VG_MAX_LABELS && m->path && (int) m->kind >= 0 &&
-        m->kind <= VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-        vg_label_t labels[VG_MAX_LABELS];
-        for (size_t i = 0; i < m->n_labels; i++) {
-            labels[i].key = m->labels[i]->key;
-            labels[i].value = m->labels[i]->value;
-        }
-        vg_series_info_t info = { d, m->path, labels, m->n_labels, (vg_kind_t) m->kind };
-        if (vg_engine_series (dc->engine, sid, &info) >= 0)
-            dc->declared++;
-        else
-            dc->skipped++;
-    } else {
-        dc->skipped++;
-    }
-    return 0;
-}
-
-static void
-s_restore (vg_detect_stage_t *st)
-{
-    vg_buf_t val = VG_BUF_INIT;
-    int rc = vg_store_get (st->store, VG_CF_DETSTATE, S_STATE_KEY, strlen (S_STATE_KEY), &val);
-    if (rc == -VG_ENOTFOUND) {
-        vg_log (VG_LOG_INFO, "detect", "no saved detector state: detectors start cold and warm up on new data");
-        vg_buf_free (&val);
-        return;
-    }
-    Vigil__DetectState *ds = rc == 0 ? vigil__detect_state__unpack (NULL, val.len, val.data) : NULL;
-    if (!ds || ds->version != 1) {
-        vg_log (VG_LOG_WARN, "detect", "saved detector state unreadable (%s): detectors start cold",
-                rc < 0 ? vg_strerror (rc) : "bad record");
-        if (ds)
-            vigil__detect_state__free_unpacked (ds, NULL);
-        vg_buf_free (&val);
-        return;
-    }
-    for (size_t i = 0; i < ds->n_devices; i++) {
-        const Vigil__Device *d = ds->devices[i];
-        vg_device_t in = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
-        vg_detect_feed_device (st->feed, &in);
-    }
-    s_decl_t dc = { st, st->engine, 0, 0 };
-    rc = vg_series_meta_scan (st->store, s_declare_stored, &dc, NULL);
-    if (rc < 0)
-        vg_log (VG_LOG_WARN, "detect", "re-declaring stored series: %s", vg_strerror (rc));
-    if (ds->rules_digest != st->rules->digest)
-        vg_log (VG_LOG_INFO, "detect", "rules changed since the state was saved: state of removed rules is dropped");
-    rc = vg_engine_load (st->engine, ds->engine.data, ds->engine.len);
-    if (rc < 0)
-        vg_log (VG_LOG_WARN, "detect", "saved engine state partly loaded: %s", vg_strerror (rc));
-    vg_detect_feed_set_event_time (st->feed, ds->event_time_ms > 0 ? ds->event_time_ms : INT64_MIN);
-    st->batches_life = ds->batches;
-    vg_engine_stats_t es;
-    vg_engine_stats (st->engine, &es);
-    char t[40];
-    vg_clock_rfc3339 (ds->saved_ms, t, sizeof t);
-    vg_log (VG_LOG_INFO, "detect",
-            "detector state restored (saved %s): %zu devices, %zu series, %llu instances, %llu open episodes, "
-            "%llu entries skipped",
-            t, vg_detect_feed_ndevices (st->feed), dc.declared, (unsigned long long) es.instances, (unsigned long long) es.episodes_open,
-            (unsigned long long) es.load_skipped);
-    vigil__detect_state__free_unpacked (ds, NULL);
-    vg_buf_free (&val);
-}
-
-/* ------------------------------------------------------------------------------------ */
-/* Reload (SIGHUP): new rules, new engine, unchanged rules' state carried over */
-
-/* Build an engine over rules with the current engine's state, skipping the state of the
- * rules marked in fresh, into *out; the feed then feeds it.  Returns 0, or a negative code
- * with the feed still on the old engine. */
-static int
-s_engine_carry (vg_detect_stage_t *st, const vg_rules_t *rules, const uint8_t *fresh, vg_engine_t **out,
-                size_t *declared)
-{
-    vg_buf_t blob = VG_BUF_INIT;
-    vg_engine_t *ne = vg_engine_new (rules, &st->cfg.engine, s_on_alert, st);
-    int rc = ne ? vg_engine_save (st->engine, &blob) : -VG_ENOMEM;
-    if (rc == 0)
-        rc = vg_detect_feed_set_engine (st->feed, ne);
-    s_decl_t dc = { st, ne, 0, 0 };
-    if (rc == 0)
-        rc = vg_series_meta_scan (st->store, s_declare_stored, &dc, NULL);
-    if (rc == 0)
-        rc = vg_engine_load_fresh (ne, blob.data, blob.len, fresh);
-    vg_buf_free (&blob);
-    if (rc < 0) {
-        vg_detect_feed_set_engine (st->feed, st->engine);
-        vg_engine_destroy (&ne);
-        return rc;
-    }
-    *out = ne;
-    *declared = dc.declared;
-    return 0;
-}
-
-/* Read, parse and apply the rules file; logs the outcome.  Returns 0, -VG_ECONFIG (the file
- * is refused: the rules in force stay) or another negative code. */
-static int
-s_reload (vg_detect_stage_t *st)
-{
-    char err[512], perr[512];
-    size_t len = 0;
-    vg_rules_t *nr = NULL;
-    uint8_t *fresh = NULL;
-    int rc = -VG_ECONFIG;
-    char *text = s_read_file (st->rules_path, &len, err, sizeof err);
-    if (text && vg_rules_parse (text, len, st->rules_path, &nr, perr, sizeof perr) < 0)
-        snprintf (err, sizeof err, "%s", perr);
-    free (text);
-    if (!nr)
-        goto refused;
-    fresh = calloc (nr->nrules + st->rules->nrules + 1, 1);
-    if (!fresh) {
-        snprintf (err, sizeof err, "out of memory");
-        rc = -VG_ENOMEM;
-        goto refused;
-    }
-    uint8_t *gone = fresh + nr->nrules; /* old rules removed or changed */
-    vg_rules_diff_t d = vg_rules_diff (st->rules, nr, fresh, gone);
-    size_t declared = 0;
-    vg_engine_t *ne = NULL;
-    rc = s_engine_carry (st, nr, fresh, &ne, &declared);
-    if (rc < 0) {
-        snprintf (err, sizeof err, "cannot rebuild the engine with the saved state: %s", vg_strerror (rc));
-        goto refused;
-    }
-    char ids[3][256], t[40] = "none";
-    int64_t et = vg_detect_feed_event_time (st->feed);
-    if (et != INT64_MIN)
-        vg_clock_rfc3339 (et, t, sizeof t);
-    vg_log (VG_LOG_INFO, "detect",
-            "rules reloaded from %s at data time %s (%lld): %zu rules, %zu unchanged (state kept), %zu added [%s], "
-            "%zu changed [%s] (start cold), %zu removed [%s]; %zu windows, %zu allowlists; %zu series re-declared",
-            st->rules_path, t, (long long) (et == INT64_MIN ? 0 : et), nr->nrules, d.unchanged, d.added,
-            vg_rules_diff_ids (st->rules, nr, 'a', ids[0], 256), d.changed,
-            vg_rules_diff_ids (st->rules, nr, 'c', ids[1], 256), d.removed,
-            vg_rules_diff_ids (st->rules, nr, 'r', ids[2], 256), nr->nwindows, nr->nallowlists, declared);
-    /* The episodes of removed and changed rules end here (Close, reason rule_reloaded); a
-     * changed rule raises its own again if its condition holds. */
-    int closed = vg_engine_retire (st->engine, gone, "rule_reloaded");
-    if (closed)
-        vg_log (VG_LOG_INFO, "detect", "%d open episodes of removed or changed rules closed", closed);
-    vg_engine_destroy (&st->engine);
-    vg_rules_destroy (&st->rules);
-    st->engine = ne;
-    st->rules = nr;
-    free (st->idle); /* indexed by the old engine's sources */
-    st->idle = NULL;
-    st->nidle = 0;
-    st->dirty = 1; /* save the state with the new rules' digest at once */
-    st->st.reloads++;
-    free (fresh);
-    return 0;
-refused:
-    st->st.reload_errors++;
-    vg_log (VG_LOG_ERROR, "detect", "rules reload refused, the %zu rules in force stay: %s", st->rules->nrules, err);
-    vg_rules_destroy (&nr);
-    free (fresh);
-    return rc;
-}
-
 int
 vg_detect_stage_reload (vg_detect_stage_t *st)
 {
@@ -539,7 +233,7 @@ vg_detect_stage_reload (vg_detect_stage_t *st)
         atomic_store (&st->reload_req, 1);
         return 0;
     }
-    int rc = s_reload (st);
+    int rc = vg_detect__reload (st);
     s_publish (st);
     return rc;
 }
@@ -576,7 +270,7 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
         goto fail;
     }
     size_t len = 0;
-    text = s_read_file (cfg->rules_path, &len, err, errlen);
+    text = vg_detect__read_rules (cfg->rules_path, &len, err, errlen);
     if (!text)
         goto fail;
     char perr[512];
@@ -589,7 +283,7 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
     st->cfg.engine.lateness_ms = st->cfg.lateness_ms > 0 ? st->cfg.lateness_ms : 0;
     if (st->cfg.max_buffered)
         st->cfg.engine.max_buffered = st->cfg.max_buffered;
-    st->engine = vg_engine_new (st->rules, &st->cfg.engine, s_on_alert, st);
+    st->engine = vg_engine_new (st->rules, &st->cfg.engine, vg_detect__on_alert, st);
     st->txn = vg_store_txn_new (store);
     vg_detect_feed_cfg_t fc = { st->cfg.tick_ms, st->cfg.max_past_ms, st->cfg.max_future_ms,
                                 st->cfg.lateness_ms, st->cfg.engine.max_devices };
@@ -598,7 +292,7 @@ vg_detect_stage_new (const vg_detect_stage_cfg_t *cfg, vg_store_t *store, char *
         snprintf (err, errlen, "out of memory");
         goto fail;
     }
-    s_restore (st);
+    vg_detect__restore (st);
     st->next_save_mono = vg_clock_mono_ms () + st->cfg.save_every_ms;
 
     st->zctx = zmq_ctx_new ();
@@ -644,6 +338,7 @@ s_run (void *arg)
             vg_log (VG_LOG_ERROR, "detect", "poll failed: %s; detect stage stops", zmq_strerror (errno));
             break;
         }
+        int got = 0;
         for (int group = 0; group < st->cfg.max_group && !stop; group++) {
             zmq_msg_t m;
             zmq_msg_init (&m);
@@ -662,6 +357,7 @@ s_run (void *arg)
                 int64_t t0;
                 memcpy (&t0, p, 8);
                 s_batch (st, p + 16 + vlen, n - 16 - vlen, vlen ? p + 16 : NULL, vlen);
+                got = 1;
                 atomic_fetch_sub_explicit (&st->queued_bytes, n, memory_order_relaxed);
                 int64_t lag = vg_clock_mono_ms () - t0;
                 st->st.lag_ms = lag;
@@ -674,10 +370,12 @@ s_run (void *arg)
          * a restart continues as if it had not happened. */
         if (!stop)
             s_idle_sources (st, vg_clock_now_ms ());
-        int reloaded = !stop && atomic_exchange (&st->reload_req, 0) && s_reload (st) == 0;
+        int reloaded = !stop && atomic_exchange (&st->reload_req, 0) && vg_detect__reload (st) == 0;
         int rc = s_finish (st, stop || reloaded);
         if (stop)
             st->final_rc = rc;
+        if (got)
+            st->st.done_mono_ms = vg_clock_mono_ms ();
         if (st->poll_fn)
             st->poll_fn (st->poll_ctx);
         s_publish (st);

@@ -62,6 +62,8 @@ typedef struct {
     uint64_t reload_errors;   /* rule reloads refused (old rules kept) */
     uint64_t rules;           /* rules in force */
     int64_t process_us_total; /* time spent feeding the engine */
+    int64_t done_mono_ms;     /* monotonic clock (ms) when the stage last finished a turn that processed
+                               * batches: with queued 0, when it caught up (benchmarks time to it) */
     vg_engine_stats_t engine;
 } vg_detect_stage_stats_t;
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "collector/fleet_kafka.h"
+#include "collector/kafka_conf.h"
 #include "collector/fleet_task.h"
 #include "collector/metrics.h"
 #include "common/metrics_http.h"
@@ -195,11 +196,10 @@ s_open (vg_fleet_t *f, int32_t p, int64_t *offset)
                                     { "linger.ms", "5" },        { "client.id", "vigil-fleet" },
                                     { "compression.type", "lz4" }, { "message.max.bytes", VG_FLEET_STATE_MAX },
                                     { NULL, NULL } };
-    rd_kafka_conf_t *conf = vg_fleet_conf (defs, f->cfg->brokers, f->cfg->props, f->cfg->nprops, err, sizeof err);
-    if (conf && !(pt->tp = rd_kafka_new (RD_KAFKA_PRODUCER, conf, err, sizeof err)))
-        rd_kafka_conf_destroy (conf);
+    rd_kafka_conf_t *conf = vg_kafka_conf (defs, f->cfg->brokers, f->cfg->props, f->cfg->nprops, err, sizeof err);
+    pt->tp = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!pt->tp) {
-        vg_log (VG_LOG_ERROR, "fleet", "partition %d: producer: %s", (int) p, err);
+        vg_log (VG_LOG_ERROR, "fleet", "partition %d: %s", (int) p, err);
         goto fail;
     }
     if (s_txn_err (f, rd_kafka_init_transactions (pt->tp, 60000), "init transactions", p) < 0)
@@ -336,19 +336,13 @@ s_consumer (vg_fleet_t *f, const char *group, int state_reader, char *err, size_
                                     { "heartbeat.interval.ms", "1000" },
                                     { "client.id", "vigil-fleet" },
                                     { NULL, NULL } };
-    rd_kafka_conf_t *conf = vg_fleet_conf (defs, f->cfg->brokers, f->cfg->props, f->cfg->nprops, err, errlen);
+    rd_kafka_conf_t *conf = vg_kafka_conf (defs, f->cfg->brokers, f->cfg->props, f->cfg->nprops, err, errlen);
     if (!conf)
         return NULL;
     rd_kafka_conf_set_opaque (conf, f);
     if (!state_reader)
         rd_kafka_conf_set_rebalance_cb (conf, s_rebalance);
-    char e[512];
-    rd_kafka_t *rk = rd_kafka_new (RD_KAFKA_CONSUMER, conf, e, sizeof e);
-    if (!rk) {
-        rd_kafka_conf_destroy (conf);
-        snprintf (err, errlen, "kafka consumer: %s", e);
-    }
-    return rk;
+    return vg_kafka_new (RD_KAFKA_CONSUMER, conf, err, errlen);
 }
 
 /* The partition count of topic (after creating it with partitions, compact when compact,

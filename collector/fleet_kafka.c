@@ -1,4 +1,4 @@
-/* fleet_kafka.c - librdkafka configuration and topic creation for the fleet tier.
+/* fleet_kafka.c - topic creation for the fleet tier.
  * Invariant: nothing here keeps state; every handle made is returned or destroyed. */
 #include "collector/fleet_kafka.h"
 
@@ -9,38 +9,6 @@
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
-
-static void
-s_on_log (const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    (void) rk;
-    vg_log (level <= 3 ? VG_LOG_ERROR : level <= 4 ? VG_LOG_WARN : level <= 6 ? VG_LOG_INFO : VG_LOG_DEBUG,
-            "rdkafka", "%s: %s", fac, buf);
-}
-
-rd_kafka_conf_t *
-vg_fleet_conf (const char *const (*defs)[2], const char *brokers, const vg_alerter_prop_t *props, size_t nprops,
-               char *err, size_t errlen)
-{
-    rd_kafka_conf_t *conf = rd_kafka_conf_new ();
-    char e[256];
-    const char *k = NULL;
-    for (size_t i = 0; defs && defs[i][0]; i++)
-        if (rd_kafka_conf_set (conf, (k = defs[i][0]), defs[i][1], e, sizeof e) != RD_KAFKA_CONF_OK)
-            goto fail;
-    if (brokers && brokers[0] &&
-        rd_kafka_conf_set (conf, (k = "bootstrap.servers"), brokers, e, sizeof e) != RD_KAFKA_CONF_OK)
-        goto fail;
-    for (size_t i = 0; i < nprops; i++)
-        if (rd_kafka_conf_set (conf, (k = props[i].key), props[i].value, e, sizeof e) != RD_KAFKA_CONF_OK)
-            goto fail;
-    rd_kafka_conf_set_log_cb (conf, s_on_log);
-    return conf;
-fail:
-    snprintf (err, errlen, "kafka property '%s': %s", k, e);
-    rd_kafka_conf_destroy (conf);
-    return NULL;
-}
 
 /* Wait until the metadata of a just created topic shows every partition with a leader: a
  * produce racing the partitions' first leader election lost the first messages of a

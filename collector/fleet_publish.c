@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "collector/fleet_kafka.h"
+#include "collector/kafka_conf.h"
 #include "collector/outbox_relay.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -132,18 +133,14 @@ vg_fleet_pub_new (const vg_fleet_pub_cfg_t *cfg, char *err, size_t errlen)
     static const char *const defs[][2] = { { "enable.idempotence", "true" }, { "acks", "all" },
                                            { "linger.ms", "5" },              { "client.id", "vigil-fleet-publish" },
                                            { "compression.type", "lz4" },     { NULL, NULL } };
-    rd_kafka_conf_t *conf = vg_fleet_conf (defs, cfg->brokers, cfg->props, cfg->nprops, err, errlen);
+    rd_kafka_conf_t *conf = vg_kafka_conf (defs, cfg->brokers, cfg->props, cfg->nprops, err, errlen);
     if (!conf)
         goto fail;
     rd_kafka_conf_set_opaque (conf, p);
     rd_kafka_conf_set_dr_msg_cb (conf, s_on_dr);
-    char e[512];
-    p->rk = rd_kafka_new (RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    if (!p->rk) {
-        rd_kafka_conf_destroy (conf);
-        snprintf (err, errlen, "kafka producer: %s", e);
+    p->rk = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, errlen);
+    if (!p->rk)
         goto fail;
-    }
     if (vg_fleet_topic_ensure (p->rk, cfg->topic, cfg->partitions, 0, 10000, err, errlen) < 0)
         goto fail;
     p->rkt = rd_kafka_topic_new (p->rk, cfg->topic, NULL);

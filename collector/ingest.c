@@ -3,7 +3,7 @@
  * Two passes per batch: the first decodes and checks everything (into per-batch scratch
  * arrays that are reused, so steady state does not allocate per sample); the second adds
  * writes to the transaction.  A batch that fails the first pass adds nothing. */
-#include "collector/ingest.h"
+#include "collector/ingest_int.h"
 
 #include <fnmatch.h>
 #include <math.h>
@@ -25,237 +25,19 @@
 #include "proto/vigil.pb-c.h"
 
 #define ARENA_BLOCK (256 * 1024)
-#define MAX_STATE_NAMES VG_BATCH_MAX_STATE_NAMES
-
-
-/* ---- in-memory view ---- */
-
-typedef struct {
-    char *id;
-    const vg_agent_acl_t *acl; /* NULL when unknown agents are allowed */
-    uint64_t epoch, seq;       /* highest accepted (pending or committed) */
-} s_agent_t;
-
-typedef struct {
-    uint64_t sid;
-    uint8_t kind;
-    uint16_t nstates;
-    char **states;             /* STATE series only */
-    Vigil__SeriesMeta *meta;   /* STATE series only: kept to rewrite with new names */
-} s_series_t;
-
-/* Per-series results of pass 1. */
-typedef struct {
-    uint64_t sid;
-    size_t off, n;             /* samples in the scratch arrays (scratch.num) */
-    vg_numtype_t type;         /* of the series' values in this batch */
-    uint32_t index;            /* position of the series in the batch */
-    size_t kept;               /* samples inside the window */
-    bool is_new;
-    bool refused;              /* a new series over the agent's series ceiling: not stored */
-    bool single_bucket;
-    uint32_t bucket;
-} s_plan_t;
-
-struct vg_ingest {
-    vg_ingest_cfg_t cfg;
-    vg_store_t *store;
-    vg_arena_t arena;
-    ProtobufCAllocator alloc;
-    s_agent_t *agents;
-    size_t nagents, agents_cap;
-    vg_u64map_t agent_map;     /* hash(id) -> index */
-    s_series_t *series;
-    size_t nseries, series_cap;
-    vg_u64map_t series_map;    /* sid -> index */
-    vg_u64map_t batch_new;     /* sids first seen in the current batch */
-    vg_u64map_t agent_series;  /* hash(agent id) -> series it created (for max_agent_series) */
-    vg_samples_t scratch;      /* decoded samples of the current batch */
-    uint8_t *keep;             /* per sample: inside the accepted window (scratch.cap entries) */
-    s_plan_t *plans;
-    size_t plans_cap;
-    s_plan_t **order;          /* plans sorted by store key, for pass 2 */
-    vg_buf_t buf, buf2;
-    vg_ingest_stats_t stats;
-    vg_ingest_stats_t durable; /* stats as of the last commit (a rollback returns to them) */
-};
-
-static uint64_t
-s_id_hash (const char *id)
-{
-    uint64_t h = vg_hash64 (id, strlen (id), 0x6167656e74);
-    return h ? h : 1;
-}
-
-static s_agent_t *
-s_agent_find (const vg_ingest_t *in, const char *id)
-{
-    uint32_t idx;
-    if (!vg_u64map_get (&in->agent_map, s_id_hash (id), &idx))
-        return NULL;
-    return strcmp (in->agents[idx].id, id) == 0 ? &in->agents[idx] : NULL;
-}
-
-static s_agent_t *
-s_agent_add (vg_ingest_t *in, const char *id, const vg_agent_acl_t *acl)
-{
-    if (vg_array_reserve ((void **) &in->agents, &in->agents_cap, in->nagents + 1, sizeof *in->agents) < 0)
-        return NULL;
-    s_agent_t *a = &in->agents[in->nagents];
-    memset (a, 0, sizeof *a);
-    a->id = strdup (id);
-    a->acl = acl;
-    if (!a->id || vg_u64map_put (&in->agent_map, s_id_hash (id), (uint32_t) in->nagents) < 0) {
-        free (a->id);
-        return NULL;
-    }
-    in->nagents++;
-    return a;
-}
-
-static void
-s_series_free_all (vg_ingest_t *in)
-{
-    for (size_t i = 0; i < in->nseries; i++) {
-        if (in->series[i].meta)
-            vigil__series_meta__free_unpacked (in->series[i].meta, NULL);
-        free (in->series[i].states);
-    }
-    in->nseries = 0;
-    vg_u64map_clear (&in->series_map);
-    vg_u64map_clear (&in->agent_series);
-}
-
-/* Series created by the agent whose id hashes to h. */
-static uint32_t
-s_agent_series (const vg_ingest_t *in, uint64_t h)
-{
-    uint32_t n = 0;
-    return vg_u64map_get (&in->agent_series, h, &n) ? n : 0;
-}
-
-static s_series_t *
-s_series_add (vg_ingest_t *in, uint64_t sid, int kind)
-{
-    if (in->nseries == in->series_cap) {
-        size_t ncap = in->series_cap ? in->series_cap * 2 : 1024;
-        s_series_t *ns = realloc (in->series, ncap * sizeof *ns);
-        if (!ns)
-            return NULL;
-        in->series = ns;
-        in->series_cap = ncap;
-    }
-    s_series_t *s = &in->series[in->nseries];
-    memset (s, 0, sizeof *s);
-    s->sid = sid;
-    s->kind = (uint8_t) kind;
-    if (vg_u64map_put (&in->series_map, sid, (uint32_t) in->nseries) < 0)
-        return NULL;
-    in->nseries++;
-    return s;
-}
-
-static s_series_t *
-s_series_find (const vg_ingest_t *in, uint64_t sid)
-{
-    uint32_t idx;
-    return vg_u64map_get (&in->series_map, sid, &idx) ? &in->series[idx] : NULL;
-}
-
-/* Point the series' state list at its meta's names (the meta owns the strings). */
-static void
-s_series_bind_states (s_series_t *s)
-{
-    free (s->states);
-    s->states = NULL;
-    s->nstates = 0;
-    if (!s->meta || s->meta->n_state_names == 0)
-        return;
-    s->states = malloc (s->meta->n_state_names * sizeof *s->states);
-    if (!s->states)
-        return;
-    for (size_t i = 0; i < s->meta->n_state_names; i++)
-        s->states[i] = s->meta->state_names[i];
-    s->nstates = (uint16_t) s->meta->n_state_names;
-}
-
-static int
-s_load_series (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
-{
-    /* (Unreadable records are skipped by the scan: such a series is re-declared by its next
-     * batch.) */
-    vg_ingest_t *in = ctx;
-    Vigil__SeriesMeta *m = *meta_p;
-    s_series_t *s = s_series_add (in, sid, m->kind);
-    if (!s)
-        return -VG_ENOMEM;
-    if (m->agent_id && m->agent_id[0]) {
-        uint64_t h = s_id_hash (m->agent_id);
-        if (vg_u64map_put (&in->agent_series, h, s_agent_series (in, h) + 1) < 0)
-            return -VG_ENOMEM;
-    }
-    if (m->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-        s->meta = m; /* kept: the state names */
-        *meta_p = NULL;
-        s_series_bind_states (s);
-    }
-    return 0;
-}
-
-static int
-s_load_agent (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
-{
-    vg_ingest_t *in = ctx;
-    char id[VG_MAX_ID_LEN + 1];
-    if (kl == 0 || kl > VG_MAX_ID_LEN)
-        return 0;
-    memcpy (id, k, kl);
-    id[kl] = '\0';
-    Vigil__AgentState *st = vigil__agent_state__unpack (NULL, vl, v);
-    if (!st)
-        return 0;
-    s_agent_t *a = s_agent_find (in, id);
-    if (!a && in->cfg.allow_unknown_agents)
-        a = s_agent_add (in, id, NULL);
-    if (a) {
-        a->epoch = st->epoch;
-        a->seq = st->committed_seq;
-    }
-    vigil__agent_state__free_unpacked (st, NULL);
-    return 0;
-}
-
-/* (Re)build the agents' view (configured list, then epoch and sequence from the store). */
-static int
-s_load_agents (vg_ingest_t *in)
-{
-    for (size_t i = 0; i < in->nagents; i++)
-        free (in->agents[i].id);
-    in->nagents = 0;
-    vg_u64map_clear (&in->agent_map);
-    for (size_t i = 0; i < in->cfg.nagents; i++)
-        if (!s_agent_add (in, in->cfg.agents[i].id, &in->cfg.agents[i]))
-            return -VG_ENOMEM;
-    return vg_store_scan (in->store, VG_CF_AGENTS, NULL, 0, NULL, 0, s_load_agent, in);
-}
-
-/* (Re)build the in-memory view from the store. */
-static int
-s_load (vg_ingest_t *in)
-{
-    s_series_free_all (in);
-    int rc = s_load_agents (in);
-    if (rc == 0)
-        rc = vg_series_meta_scan (in->store, s_load_series, in, NULL);
-    return rc;
-}
 
 int
 vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t nagents)
 {
     in->cfg.agents = agents;
     in->cfg.nagents = nagents;
-    return s_load_agents (in);
+    return vg_ingest__load_agents (in);
+}
+
+void
+vg_ingest_set_max_agent_series (vg_ingest_t *in, uint32_t max_agent_series)
+{
+    in->cfg.max_agent_series = max_agent_series;
 }
 
 vg_ingest_t *
@@ -270,7 +52,7 @@ vg_ingest_new (const vg_ingest_cfg_t *cfg, vg_store_t *store, char *err, size_t 
     in->store = store;
     in->arena = (vg_arena_t) VG_ARENA_INIT (ARENA_BLOCK, cfg->max_batch_bytes * 8 + (1 << 20));
     vg_batch_arena_allocator (&in->arena, &in->alloc); /* protobuf-c unpacks into the per-batch arena */
-    int rc = s_load (in);
+    int rc = vg_ingest__load (in);
     if (rc < 0) {
         snprintf (err, errlen, "loading store state: %s", vg_strerror (rc));
         vg_ingest_destroy (&in);
@@ -290,7 +72,7 @@ vg_ingest_destroy (vg_ingest_t **self_p)
         free (in->agents[i].id);
     free (in->agents);
     vg_u64map_free (&in->agent_map);
-    s_series_free_all (in);
+    vg_ingest__series_free_all (in);
     free (in->series);
     vg_u64map_free (&in->series_map);
     vg_u64map_free (&in->batch_new);
@@ -299,6 +81,8 @@ vg_ingest_destroy (vg_ingest_t **self_p)
     free (in->keep);
     free (in->plans);
     free (in->order);
+    free (in->okeys);
+    free (in->operm);
     vg_buf_free (&in->buf);
     vg_buf_free (&in->buf2);
     free (in);
@@ -390,64 +174,6 @@ s_series_id (const Vigil__Batch *b, const Vigil__Series *s)
     return vg_series_id (b->devices[s->device]->id, b->strings[s->path], labels, nl);
 }
 
-/* Map a batch series' state indices onto the stored series' names (adding new names). */
-static int
-s_map_states (vg_ingest_t *in, s_series_t *ser, const Vigil__Series *s, Vigil__SeriesMeta *fresh, vg_num_t *v,
-              vg_numtype_t *type, size_t n, bool *meta_changed)
-{
-    uint16_t map[MAX_STATE_NAMES];
-    for (size_t i = 0; i < s->n_state_names; i++) {
-        const char *name = s->state_names[i];
-        size_t j;
-        for (j = 0; j < ser->nstates; j++)
-            if (strcmp (ser->states[j], name) == 0)
-                break;
-        if (j == ser->nstates) {
-            if (ser->nstates >= MAX_STATE_NAMES)
-                return -VG_EFULL;
-            /* Rebuild the kept meta with one more name: copy via pack/unpack so the meta
-             * owns its strings independently of the batch arena. */
-            Vigil__SeriesMeta tmp;
-            Vigil__SeriesMeta *base = ser->meta ? ser->meta : fresh;
-            tmp = *base;
-            char **names = malloc ((ser->nstates + 1) * sizeof *names);
-            if (!names)
-                return -VG_ENOMEM;
-            for (size_t k = 0; k < ser->nstates; k++)
-                names[k] = ser->states[k];
-            names[ser->nstates] = (char *) name;
-            tmp.n_state_names = ser->nstates + 1u;
-            tmp.state_names = names;
-            vg_buf_reset (&in->buf2);
-            size_t sz = vigil__series_meta__get_packed_size (&tmp);
-            int rc = vg_buf_reserve (&in->buf2, sz);
-            if (rc == 0) {
-                vigil__series_meta__pack (&tmp, in->buf2.data);
-                Vigil__SeriesMeta *copy = vigil__series_meta__unpack (NULL, sz, in->buf2.data);
-                if (!copy)
-                    rc = -VG_ENOMEM;
-                else {
-                    if (ser->meta)
-                        vigil__series_meta__free_unpacked (ser->meta, NULL);
-                    ser->meta = copy;
-                    s_series_bind_states (ser);
-                    if (ser->nstates != tmp.n_state_names)
-                        rc = -VG_ENOMEM;
-                }
-            }
-            free (names);
-            if (rc < 0)
-                return rc;
-            *meta_changed = true;
-        }
-        map[i] = (uint16_t) j;
-    }
-    for (size_t i = 0; i < n; i++) /* indices were range-checked in pass 1 */
-        v[i] = vg_num_f64 (map[(size_t) vg_num_to_double (v[i], *type)]);
-    *type = VG_NUM_F64;
-    return 0;
-}
-
 static int
 s_put_meta (vg_ingest_t *in, vg_store_txn_t *txn, uint64_t sid, const Vigil__SeriesMeta *m)
 {
@@ -522,7 +248,7 @@ s_put_event (vg_ingest_t *in, vg_store_txn_t *txn, const Vigil__Batch *b, const 
 static int
 s_plan_cmp (const void *a, const void *b)
 {
-    const s_plan_t *x = *(const s_plan_t *const *) a, *y = *(const s_plan_t *const *) b;
+    const vg_ingest__plan_t *x = *(const vg_ingest__plan_t *const *) a, *y = *(const vg_ingest__plan_t *const *) b;
     if (x->bucket != y->bucket)
         return x->bucket < y->bucket ? -1 : 1;
     if (x->sid != y->sid)
@@ -530,10 +256,38 @@ s_plan_cmp (const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
+/* Put in->order (the n plans) in store key order: (bucket, series id, position), a total
+ * order.  An agent's batches mostly repeat their series in the same order and buckets, so
+ * the last batch's order is reused when every (series id, bucket) matches (sorting 10 k
+ * plans per batch was ~7 % of ingest's time); on allocation failure it just sorts. */
+static void
+s_plan_order (vg_ingest_t *in, size_t n)
+{
+    bool same = n == in->nokeys;
+    for (size_t i = 0; same && i < n; i++)
+        same = in->okeys[i].sid == in->plans[i].sid && in->okeys[i].bucket == in->plans[i].bucket;
+    if (same) {
+        for (size_t i = 0; i < n; i++)
+            in->order[i] = &in->plans[in->operm[i]];
+        return;
+    }
+    qsort (in->order, n, sizeof *in->order, s_plan_cmp);
+    if (vg_array_reserve ((void **) &in->okeys, &in->capokeys, n, sizeof *in->okeys) < 0 ||
+        vg_array_reserve ((void **) &in->operm, &in->capoperm, n, sizeof *in->operm) < 0) {
+        in->nokeys = 0;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        in->okeys[i] = (struct vg_ingest__okey) { in->plans[i].sid, in->plans[i].bucket };
+        in->operm[i] = in->order[i]->index;
+    }
+    in->nokeys = n;
+}
+
 /* Record (epoch, seq) as the agent's committed position, in txn and in the view.
  * Returns the agent record, or NULL when out of memory. */
-static s_agent_t *
-s_advance_to (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const char *agent_id, uint64_t epoch,
+static vg_ingest__agent_t *
+s_advance_to (vg_ingest_t *in, vg_store_txn_t *txn, vg_ingest__agent_t *agent, const char *agent_id, uint64_t epoch,
               uint64_t seq, int64_t now_ms)
 {
     Vigil__AgentState st = VIGIL__AGENT_STATE__INIT;
@@ -544,7 +298,7 @@ s_advance_to (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const char
     size_t stlen = vigil__agent_state__pack (&st, stbuf);
     vg_store_txn_put (txn, VG_CF_AGENTS, agent_id, strlen (agent_id), stbuf, stlen);
     if (!agent)
-        agent = s_agent_add (in, agent_id, NULL);
+        agent = vg_ingest__agent_add (in, agent_id, NULL);
     if (agent) {
         agent->epoch = epoch;
         agent->seq = seq;
@@ -552,8 +306,8 @@ s_advance_to (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const char
     return agent;
 }
 
-static s_agent_t *
-s_advance (vg_ingest_t *in, vg_store_txn_t *txn, s_agent_t *agent, const Vigil__Batch *b, int64_t now_ms)
+static vg_ingest__agent_t *
+s_advance (vg_ingest_t *in, vg_store_txn_t *txn, vg_ingest__agent_t *agent, const Vigil__Batch *b, int64_t now_ms)
 {
     return s_advance_to (in, txn, agent, b->agent_id, b->epoch, b->seq, now_ms);
 }
@@ -579,7 +333,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
     snprintf (res->agent_id, sizeof res->agent_id, "%s", b->agent_id);
     res->epoch = b->epoch;
     res->seq = b->seq;
-    s_agent_t *agent = s_agent_find (in, b->agent_id);
+    vg_ingest__agent_t *agent = vg_ingest__agent_find (in, b->agent_id);
     if (!agent && !in->cfg.allow_unknown_agents)
         return s_reject (in, res, -VG_EPROTO, "unknown agent '%s'", b->agent_id);
     if (b->seq == 0 || b->epoch == 0)
@@ -615,10 +369,10 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
                              b->devices[i]->id);
     int rc = s_scratch (in, total);
     if (rc == 0 && b->n_series > in->plans_cap) {
-        s_plan_t *np = realloc (in->plans, b->n_series * sizeof *np);
+        vg_ingest__plan_t *np = realloc (in->plans, b->n_series * sizeof *np);
         if (np)
             in->plans = np;
-        s_plan_t **no = realloc (in->order, b->n_series * sizeof *no);
+        vg_ingest__plan_t **no = realloc (in->order, b->n_series * sizeof *no);
         if (no)
             in->order = no;
         if (np && no)
@@ -647,14 +401,14 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
     int64_t bms = vg_store_bucket_ms (in->store);
     size_t off = 0;
     vg_u64map_clear (&in->batch_new);
-    uint64_t agent_h = s_id_hash (b->agent_id);
+    uint64_t agent_h = vg_ingest__id_hash (b->agent_id);
     uint32_t series_room = in->cfg.max_agent_series ? in->cfg.max_agent_series : UINT32_MAX;
-    uint32_t had = s_agent_series (in, agent_h);
+    uint32_t had = vg_ingest__agent_series (in, agent_h);
     series_room = had < series_room ? series_room - had : 0;
     uint32_t nrefused = 0;
     for (size_t i = 0; i < b->n_series; i++) {
         const Vigil__Series *s = b->series[i];
-        s_plan_t *pl = &in->plans[i];
+        vg_ingest__plan_t *pl = &in->plans[i];
         size_t n = 0, used = 0;
         rc = vg_chunk_decode_num (s->chunk.data, s->chunk.len, in->scratch.ts + off, in->scratch.num + off, s->count,
                                   &n, &used, &pl->type);
@@ -669,7 +423,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
         pl->kept = 0;
         pl->single_bucket = true;
         pl->bucket = vg_store_bucket (in->scratch.ts[off], bms);
-        s_series_t *known = s_series_find (in, pl->sid);
+        vg_ingest__series_t *known = vg_ingest__series_find (in, pl->sid);
         /* batch_new holds 1 + the kind of a series' first occurrence in this batch: the same
          * series twice with two kinds would reach pass 2 with no state names to map onto. */
         uint32_t first = 0;
@@ -703,7 +457,8 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
         }
         nrefused += pl->refused ? (uint32_t) n : 0;
         if (vser) {
-            vser[i] = (vg_batch_view_series_t) { pl->sid, (uint32_t) n, UINT32_MAX };
+            vser[i] = (vg_batch_view_series_t) { pl->sid, (uint32_t) n,
+                                                 pl->refused ? VG_BATCH_VIEW_REFUSED : UINT32_MAX };
             memcpy (vts + off, in->scratch.ts + off, n * sizeof *vts);
         }
         off += n;
@@ -715,23 +470,23 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
      * RocksDB's memtable skiplist inserts cheaply when consecutive keys are close, so the
      * merges of a batch go in (bucket, series) order rather than the agent's order. */
     if (b->n_series > 1)
-        qsort (in->order, b->n_series, sizeof *in->order, s_plan_cmp);
-    uint64_t origin = vg_hash64 (&b->seq, sizeof b->seq, s_id_hash (b->agent_id) ^ b->epoch);
+        s_plan_order (in, b->n_series);
+    uint64_t origin = vg_hash64 (&b->seq, sizeof b->seq, vg_ingest__id_hash (b->agent_id) ^ b->epoch);
     Vigil__Attr attrs[VG_MAX_LABELS];
     Vigil__Attr *attr_ptrs[VG_MAX_LABELS];
     uint32_t stored = 0, dropped = 0;
     for (size_t i = 0; i < b->n_series; i++) {
-        s_plan_t *pl = in->order[i];
+        vg_ingest__plan_t *pl = in->order[i];
         const Vigil__Series *s = b->series[pl->index];
         dropped += (uint32_t) (pl->n - pl->kept);
         if (pl->refused)
             continue;
-        s_series_t *ser = s_series_find (in, pl->sid);
+        vg_ingest__series_t *ser = vg_ingest__series_find (in, pl->sid);
         Vigil__SeriesMeta *fresh = NULL;
         if (!ser) {
             fresh = s_meta_for (in, b, s, attrs, attr_ptrs);
-            ser = fresh ? s_series_add (in, pl->sid, s->kind) : NULL;
-            if (!ser || vg_u64map_put (&in->agent_series, agent_h, s_agent_series (in, agent_h) + 1) < 0)
+            ser = fresh ? vg_ingest__series_add (in, pl->sid, s->kind) : NULL;
+            if (!ser || vg_u64map_put (&in->agent_series, agent_h, vg_ingest__agent_series (in, agent_h) + 1) < 0)
                 goto oom;
             in->stats.series_new++;
         }
@@ -739,7 +494,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
             vser[pl->index].idx = (uint32_t) (ser - in->series);
         bool meta_changed = fresh != NULL;
         if (s->kind == VIGIL__SERIES_KIND__SERIES_KIND_STATE) {
-            rc = s_map_states (in, ser, s, fresh, in->scratch.num + pl->off, &pl->type, pl->n, &meta_changed);
+            rc = vg_ingest__map_states (in, ser, s, fresh, in->scratch.num + pl->off, &pl->type, pl->n, &meta_changed);
             if (rc < 0)
                 goto oom;
         }
@@ -818,7 +573,7 @@ vg_ingest_batch_view (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now
      * rejected batch that was next in order is consumed: the agent's position moves past it
      * in the same commit (otherwise every later batch of the epoch would be a gap). */
     if (rc < 0 && rc != -VG_ENOMEM && in_order &&
-        !s_advance (in, txn, s_agent_find (in, in_order->agent_id), in_order, now_ms))
+        !s_advance (in, txn, vg_ingest__agent_find (in, in_order->agent_id), in_order, now_ms))
         return -VG_ENOMEM;
     return rc;
 }
@@ -836,7 +591,7 @@ vg_ingest_rollback (vg_ingest_t *in)
     /* Rare (store failure): rebuild the view from what is durable.  The counters of what
      * was stored forget the pending batches too (they are resent and counted then); the
      * refusals (rejected, duplicates, gaps) stay counted as they were answered. */
-    (void) s_load (in);
+    (void) vg_ingest__load (in);
     vg_ingest_stats_t now = in->stats;
     in->stats = in->durable;
     in->stats.rejected = now.rejected;
@@ -848,18 +603,21 @@ vg_ingest_rollback (vg_ingest_t *in)
 bool
 vg_ingest_agent_known (const vg_ingest_t *in, const char *agent_id)
 {
-    return in->cfg.allow_unknown_agents || s_agent_find (in, agent_id) != NULL;
+    return in->cfg.allow_unknown_agents || vg_ingest__agent_find (in, agent_id) != NULL;
 }
 
 int
 vg_ingest_agent_resume (vg_ingest_t *in, const char *agent_id, uint64_t epoch, uint64_t acked_seq, int64_t now_ms,
                         vg_store_txn_t *txn)
 {
-    s_agent_t *a = s_agent_find (in, agent_id);
-    if (!a || !epoch || a->epoch != epoch || acked_seq <= a->seq)
+    vg_ingest__agent_t *a = vg_ingest__agent_find (in, agent_id);
+    bool new_epoch = a && a->epoch != epoch;
+    if (!a || !epoch || (!new_epoch && acked_seq <= a->seq))
         return 0;
     if (!s_advance_to (in, txn, a, agent_id, epoch, acked_seq, now_ms))
         return -VG_ENOMEM;
+    if (acked_seq == 0)
+        return 0; /* a new epoch from its start: nothing skipped */
     in->stats.resumes++;
     return 1;
 }
@@ -867,7 +625,7 @@ vg_ingest_agent_resume (vg_ingest_t *in, const char *agent_id, uint64_t epoch, u
 void
 vg_ingest_agent_state (const vg_ingest_t *in, const char *agent_id, uint64_t *epoch, uint64_t *seq)
 {
-    const s_agent_t *a = s_agent_find (in, agent_id);
+    const vg_ingest__agent_t *a = vg_ingest__agent_find (in, agent_id);
     *epoch = a ? a->epoch : 0;
     *seq = a ? a->seq : 0;
 }

@@ -83,6 +83,10 @@ void vg_ingest_destroy (vg_ingest_t **self_p);
  * Returns 0 or a negative code (-VG_ENOMEM, a store error). */
 int vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t nagents);
 
+/* A new limits.agent_series (a reload; 0 = no limit): applies from the next batch; series
+ * already created stay whatever their count. */
+void vg_ingest_set_max_agent_series (vg_ingest_t *in, uint32_t max_agent_series);
+
 /* Validate batch p[0..len) and add its writes to txn.  Returns 0 (accepted, writes added),
  * VG_INGEST_DUP (already committed, nothing added), VG_INGEST_GAP (the agent's previous
  * seq of this epoch is not committed yet, nothing added) or a negative -VG_E* code (rejected;
@@ -114,8 +118,13 @@ void vg_ingest_agent_state (const vg_ingest_t *in, const char *agent_id, uint64_
  * (acknowledged) or was refused for good.  When this collector holds less of that epoch
  * (the agent failed over to another collector and came back), its position moves to
  * acked_seq, written to txn (committed with the group), so the agent's next batch is in
- * sequence here instead of a gap it can never fill.  Returns 1 when moved, 0 when not (unknown
- * agent, other epoch, nothing skipped), -VG_ENOMEM. */
+ * sequence here instead of a gap it can never fill.  An epoch this collector holds nothing
+ * of (a new agent or spool) is recorded the same way, at acked_seq (0 for a fresh spool):
+ * its first batch must then be acked_seq + 1, so a later batch that reaches the collector
+ * first (its predecessors answered RETRY unread: a closed backlog gate, a rate limit) is a
+ * gap, never accepted (the agent's acknowledgements are cumulative: it would drop the
+ * others).  Returns 1 when batches were skipped, 0 when not (unknown agent, nothing
+ * skipped; the new epoch may still have been recorded), -VG_ENOMEM. */
 int vg_ingest_agent_resume (vg_ingest_t *in, const char *agent_id, uint64_t epoch, uint64_t acked_seq, int64_t now_ms,
                             vg_store_txn_t *txn);
 

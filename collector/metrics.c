@@ -37,6 +37,9 @@ static const vg_metric_t s_core[] = {
     S_CORE ("vigil_zap_allowed_total", "counter", NULL, server.zap_allowed, VG_METRIC_U64),
     S_CORE ("vigil_zap_denied_total", "counter", NULL, server.zap_denied, VG_METRIC_U64),
     S_CORE ("vigil_wrong_agent_total", "counter", NULL, server.wrong_agent, VG_METRIC_U64),
+    S_CORE ("vigil_revoked_key_messages_total", "counter", NULL, server.revoked, VG_METRIC_U64),
+    S_CORE ("vigil_collector_rss_bytes", "gauge", NULL, rss_bytes, VG_METRIC_U64),
+    S_CORE ("vigil_memory_ceiling_deferred_total", "counter", NULL, rss_deferred, VG_METRIC_U64),
 };
 
 static const vg_metric_t s_detect[] = {
@@ -63,6 +66,7 @@ static const vg_metric_t s_detect[] = {
     S_DET ("vigil_detect_lag_seconds", "gauge", NULL, lag_ms, VG_METRIC_I64_MS),
     S_DET ("vigil_detect_lag_seconds_max", "gauge", NULL, lag_max_ms, VG_METRIC_I64_MS),
     S_DET ("vigil_detect_seconds_total", "counter", NULL, process_us_total, VG_METRIC_I64_US),
+    S_DET ("vigil_detect_done_monotonic_seconds", "gauge", NULL, done_mono_ms, VG_METRIC_I64_MS),
     S_DET ("vigil_detect_event_time_seconds", "gauge", NULL, event_time_ms, VG_METRIC_I64_MS),
     S_DET ("vigil_detect_series", "gauge", NULL, engine.series, VG_METRIC_U64),
     S_DET ("vigil_detect_devices", "gauge", NULL, engine.devices, VG_METRIC_U64),

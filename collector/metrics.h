@@ -22,6 +22,8 @@ typedef struct {
     size_t series;              /* series known to ingest */
     uint64_t sample_sst_bytes;  /* RocksDB SST bytes of the samples column family */
     const vg_agent_limits_t *limits; /* per-agent admission rows (agent="ID"); NULL = none */
+    uint64_t rss_bytes;         /* resident memory (collector/mem_ceiling.h) */
+    uint64_t rss_deferred;      /* batches answered RETRY over limits.max_rss_bytes */
 } vg_metrics_core_t;
 
 /* The collector's exposition: core, then the detect stage and the alerter when present

@@ -85,6 +85,8 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
         return NULL;
     }
     srv->cfg = *cfg;
+    if (srv->cfg.receive_queue <= 0)
+        srv->cfg.receive_queue = 32;
     if (srv->cfg.max_group <= 0)
         srv->cfg.max_group = 64;
     if (srv->cfg.group_bytes == 0)
@@ -206,6 +208,18 @@ int
 vg_server_set_agent_keys (vg_server_t *srv, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen)
 {
     return srv->zap ? vg_zap_set_keys (srv->zap, keys, nkeys, err, errlen) : 0;
+}
+
+void
+vg_server_set_limits (vg_server_t *srv, const vg_agent_limits_cfg_t *limits, int receive_queue, size_t group_bytes)
+{
+    vg_agent_limits_set_cfg (srv->limits, limits);
+    srv->cfg.limits = *limits;
+    int hwm = receive_queue > 0 ? receive_queue : 32;
+    if (hwm != srv->cfg.receive_queue)
+        zmq_setsockopt (srv->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    srv->cfg.receive_queue = hwm;
+    srv->cfg.group_bytes = group_bytes ? group_bytes : (size_t) 64 << 20;
 }
 
 const vg_server_stats_t *
@@ -333,7 +347,7 @@ s_handle_hello (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         vg_log (VG_LOG_INFO, "server",
                 "agent '%s': batches %llu..%llu of this epoch were acknowledged by another collector; "
                 "continuing after %llu",
-                h->agent_id, (unsigned long long) seq + 1, (unsigned long long) h->acked_seq,
+                h->agent_id, (unsigned long long) (epoch == h->epoch ? seq + 1 : 1), (unsigned long long) h->acked_seq,
                 (unsigned long long) h->acked_seq);
     else if (moved < 0)
         vg_log_rl (&srv->rl_store, VG_LOG_WARN, "server", "out of memory recording agent '%s' position", h->agent_id);
@@ -644,6 +658,13 @@ s_recv_one (vg_server_t *srv)
     if (!ok || nframes != 3 || zmq_msg_size (&type) != 1 || idlen > MAX_IDENTITY) {
         srv->stats.bad_msgs++;
         vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server", "malformed message (%d frames) dropped", nframes);
+    } else if (srv->zap && !vg_zap_admits (srv->zap, zmq_msg_gets (&type, VG_ZAP_KEY_PROPERTY), user_id)) {
+        /* Its key was removed by a reload after the handshake: nothing from it is read or
+         * answered (heartbeats neither), so the agent reconnects and is refused. */
+        srv->stats.revoked++;
+        vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server",
+                   "message from agent '%s' ignored: its CURVE key is no longer listed (revoked by a reload)",
+                   user_id ? user_id : "?");
     } else {
         uint8_t t = *(const uint8_t *) zmq_msg_data (&type);
         switch (t) {

@@ -6,7 +6,9 @@
  * always means "durable".  Bad messages are rejected with a counter and a rate-limited
  * log line; the loop keeps serving.  With a CURVE secret key, only the agents' listed keys
  * complete the handshake (ZAP, see zap.h), and a HELLO or BATCH whose agent_id is not the
- * key's agent is refused. */
+ * key's agent is refused; a key a reload removed is refused at once on the connections it
+ * already opened (their messages are ignored unanswered, so the agent reconnects and its
+ * handshake fails). */
 #ifndef VG_SERVER_H
 #define VG_SERVER_H
 
@@ -42,6 +44,8 @@ typedef struct {
     uint64_t retention_runs;
     uint64_t zap_allowed, zap_denied; /* CURVE handshakes admitted / refused (unlisted key, bad request) */
     uint64_t wrong_agent;             /* HELLO/BATCH naming another agent than its CURVE key's */
+    uint64_t revoked;                 /* messages ignored: their connection's CURVE key was removed
+                                       * (or moved to another agent) by a reload */
     int64_t commit_us_total, commit_us_max;
     uint64_t store_writable;          /* 1, or 0 from a failed commit to the next good one */
     uint64_t deferred;                /* batches answered RETRY unread while the store was not writable */
@@ -90,6 +94,13 @@ void vg_server_on_tick (vg_server_t *srv, vg_server_tick_fn fn, void *ctx);
  * there is no list and this returns 0.  Returns 0 or -VG_ECONFIG with the reason in err.
  * Call from the loop's thread (a tick). */
 int vg_server_set_agent_keys (vg_server_t *srv, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen);
+
+/* Apply the reloadable limits (SIGHUP): the per-agent buckets (vg_agent_limits_set_cfg:
+ * each agent's counters and balance kept), the receive queue of connections made from now
+ * on (ZMQ_RCVHWM; established connections keep theirs) and the group-commit byte bound
+ * (0 = 64 MiB).  Call from the loop's thread (a tick). */
+void vg_server_set_limits (vg_server_t *srv, const vg_agent_limits_cfg_t *limits, int receive_queue,
+                           size_t group_bytes);
 
 const vg_server_stats_t *vg_server_stats (const vg_server_t *srv);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/kafka_conf.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -88,20 +89,16 @@ vg_topic_check_read (const char *brokers, const vg_alerter_prop_t *props, size_t
                      char *err, size_t errlen)
 {
     int64_t deadline = vg_clock_mono_ms () + timeout_ms;
-    char e[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new ();
-    rd_kafka_conf_set (conf, "client.id", "vigil-collector-topic-check", NULL, 0);
-    rd_kafka_conf_set (conf, "enable.partition.eof", "true", NULL, 0);
-    if (brokers && brokers[0])
-        rd_kafka_conf_set (conf, "bootstrap.servers", brokers, NULL, 0);
-    for (size_t i = 0; i < nprops; i++) /* security and broker settings; producer-only ones are ignored */
-        rd_kafka_conf_set (conf, props[i].key, props[i].value, NULL, 0);
-    rd_kafka_t *rk = rd_kafka_new (RD_KAFKA_CONSUMER, conf, e, sizeof e);
-    if (!rk) {
-        rd_kafka_conf_destroy (conf);
-        snprintf (err, errlen, "consumer: %s", e);
+    /* The alerter's security and broker settings; producer-only ones are ignored. */
+    const char *const defs[][2] = { { "client.id", "vigil-collector-topic-check" },
+                                    { "enable.partition.eof", "true" },
+                                    { NULL, NULL } };
+    rd_kafka_conf_t *conf = vg_kafka_conf (defs, brokers, props, nprops, err, errlen);
+    if (!conf)
         return -VG_ECONFIG;
-    }
+    rd_kafka_t *rk = vg_kafka_new (RD_KAFKA_CONSUMER, conf, err, errlen);
+    if (!rk)
+        return -VG_ECONFIG;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new (rk, topic, NULL);
     const rd_kafka_metadata_t *md = NULL;
     int64_t total = 0;

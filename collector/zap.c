@@ -170,9 +170,22 @@ s_frame_is (zmq_msg_t *m, const char *s)
     return zmq_msg_size (m) == n && !memcmp (zmq_msg_data (m), s, n);
 }
 
-/* Send the six reply frames; request_id may be NULL (echoed as empty). */
+bool
+vg_zap_admits (const vg_zap_t *zap, const char *key_z85, const char *agent_id)
+{
+    s_entry_t probe;
+    if (!key_z85 || !agent_id || strlen (key_z85) != 40 || !zmq_z85_decode (probe.key, key_z85))
+        return false;
+    const s_entry_t *e = bsearch (&probe, zap->keys, zap->nkeys, sizeof *zap->keys, s_entry_cmp);
+    return e && strcmp (e->agent_id, agent_id) == 0;
+}
+
+/* Send the six reply frames; request_id may be NULL (echoed as empty).  An admitted key
+ * (key_z85 not NULL) rides in the metadata frame as VG_ZAP_KEY_PROPERTY (ZMTP metadata:
+ * name length, name, 4-byte big-endian value length, value). */
 static void
-s_reply (vg_zap_t *zap, zmq_msg_t *request_id, const char *code, const char *text, const char *user_id)
+s_reply (vg_zap_t *zap, zmq_msg_t *request_id, const char *code, const char *text, const char *user_id,
+         const char *key_z85)
 {
     zmq_send (zap->sock, "1.0", 3, ZMQ_SNDMORE);
     if (request_id)
@@ -182,7 +195,22 @@ s_reply (vg_zap_t *zap, zmq_msg_t *request_id, const char *code, const char *tex
     zmq_send (zap->sock, code, strlen (code), ZMQ_SNDMORE);
     zmq_send (zap->sock, text, strlen (text), ZMQ_SNDMORE);
     zmq_send (zap->sock, user_id, strlen (user_id), ZMQ_SNDMORE);
-    zmq_send (zap->sock, "", 0, 0);
+    if (!key_z85) {
+        zmq_send (zap->sock, "", 0, 0);
+        return;
+    }
+    uint8_t meta[1 + sizeof VG_ZAP_KEY_PROPERTY + 4 + 40];
+    size_t nl = strlen (VG_ZAP_KEY_PROPERTY), vl = strlen (key_z85), n = 0;
+    meta[n++] = (uint8_t) nl;
+    memcpy (meta + n, VG_ZAP_KEY_PROPERTY, nl);
+    n += nl;
+    meta[n++] = 0;
+    meta[n++] = 0;
+    meta[n++] = 0;
+    meta[n++] = (uint8_t) vl;
+    memcpy (meta + n, key_z85, vl);
+    n += vl;
+    zmq_send (zap->sock, meta, n, 0);
 }
 
 /* Receive one request (all its frames) and answer it.  Returns 0, or -VG_EAGAIN if none. */
@@ -219,11 +247,11 @@ s_serve_one (vg_zap_t *zap)
     /* RFC 27: version, request id, domain, address, identity, mechanism, credentials... */
     if (n < 6 || extra || !s_frame_is (&f[0], "1.0")) {
         zap->stats.malformed++;
-        s_reply (zap, n >= 2 ? &f[1] : NULL, "500", "malformed ZAP request", "");
+        s_reply (zap, n >= 2 ? &f[1] : NULL, "500", "malformed ZAP request", "", NULL);
         vg_log_rl (&zap->rl, VG_LOG_WARN, "zap", "malformed ZAP request (%d frames) refused", n);
     } else if (!s_frame_is (&f[5], "CURVE") || n != 7 || zmq_msg_size (&f[6]) != 32) {
         zap->stats.denied++;
-        s_reply (zap, &f[1], "400", "CURVE with a listed key required", "");
+        s_reply (zap, &f[1], "400", "CURVE with a listed key required", "", NULL);
         vg_log_rl (&zap->rl, VG_LOG_WARN, "zap", "connection from %.*s refused: mechanism %.*s, not CURVE",
                    (int) (zmq_msg_size (&f[3]) > 64 ? 64 : zmq_msg_size (&f[3])), (const char *) zmq_msg_data (&f[3]),
                    (int) (zmq_msg_size (&f[5]) > 16 ? 16 : zmq_msg_size (&f[5])), (const char *) zmq_msg_data (&f[5]));
@@ -231,14 +259,14 @@ s_serve_one (vg_zap_t *zap)
         s_entry_t probe;
         memcpy (probe.key, zmq_msg_data (&f[6]), 32);
         const s_entry_t *e = bsearch (&probe, zap->keys, zap->nkeys, sizeof *zap->keys, s_entry_cmp);
+        char z85[41];
+        zmq_z85_encode (z85, probe.key, 32);
         if (e) {
             zap->stats.allowed++;
-            s_reply (zap, &f[1], "200", "OK", e->agent_id);
+            s_reply (zap, &f[1], "200", "OK", e->agent_id, z85);
         } else {
-            char z85[41];
-            zmq_z85_encode (z85, probe.key, 32);
             zap->stats.denied++;
-            s_reply (zap, &f[1], "400", "unknown key", "");
+            s_reply (zap, &f[1], "400", "unknown key", "", NULL);
             vg_log_rl (&zap->rl, VG_LOG_WARN, "zap", "connection from %.*s refused: CURVE key %s is not listed",
                        (int) (zmq_msg_size (&f[3]) > 64 ? 64 : zmq_msg_size (&f[3])),
                        (const char *) zmq_msg_data (&f[3]), z85);

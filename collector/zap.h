@@ -8,6 +8,7 @@
 #ifndef VG_ZAP_H
 #define VG_ZAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,10 +36,20 @@ typedef struct vg_zap vg_zap_t;
 vg_zap_t *vg_zap_new (void *zmq_ctx, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen);
 void vg_zap_destroy (vg_zap_t **self_p);
 
-/* Replace the allow list with keys[0..nkeys) (copied; a reload).  Connections already
- * admitted stay; new handshakes see the new list.  Returns 0, or -VG_ECONFIG with the reason
+/* Replace the allow list with keys[0..nkeys) (copied; a reload).  New handshakes see the new
+ * list; connections admitted before are checked per message with vg_zap_admits.  Returns 0, or -VG_ECONFIG with the reason
  * in err (the same checks as vg_zap_new), the old list kept.  Call from the owner's thread. */
 int vg_zap_set_keys (vg_zap_t *zap, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen);
+
+/* The ZAP metadata property every admitted connection's messages carry: the Z85 public key
+ * it completed the handshake with (zmq_msg_gets). */
+#define VG_ZAP_KEY_PROPERTY "X-Vigil-Key"
+
+/* Is the connection that authenticated with key_z85 (its VG_ZAP_KEY_PROPERTY) still
+ * admitted as agent_id (its User-Id), under the list in force now?  False for a key removed
+ * or given to another agent by vg_zap_set_keys since, and for NULL or malformed arguments.
+ * One Z85 decode and a binary search (per message, not per sample). */
+bool vg_zap_admits (const vg_zap_t *zap, const char *key_z85, const char *agent_id);
 
 /* The REP socket, for the owner's zmq_poll (POLLIN means requests are waiting). */
 void *vg_zap_socket (vg_zap_t *zap);

@@ -23,123 +23,20 @@
  * m[i] = v[i] * 10^e: 0 (z == 0); 10 + z in the previous width; 11 + 6-bit width + z.
  * Version 1 integer value code on z = zig-zag of the wrapping 64-bit delta (or
  * delta-of-delta): 0 (z == 0); 10 + z in the previous width; 11 + 6-bit (width - 1) + z.
- * Version 2 (codecs 4 and 5, the ones written for decimal and integer values): see the
+ * Version 2 (codecs 4 and 5, the ones written for decimal and integer values on the wire)
+ * and version 3 (codecs 6 and 7, written for storage by vg_chunk_encode_store): see the
  * section below.  Gorilla and version 1 coders choose reuse-or-new by cost, so a window
  * never stays wider than needed for long.
  * One concept, one bit format: the value modes share the bit writer/reader, the
- * timestamp code and the exact-size pass; split by mode, each file would need the
- * others' internals to stay byte-compatible. */
+ * timestamp code and the exact-size pass.  The readers that need none of the encoder's
+ * costing live beside it: Gorilla in chunk_gorilla.c, version 1 in chunk_v1.c, version 3
+ * blocks in chunk_v3.c, with the shared codes in chunk_int.h. */
 #include "common/chunk.h"
 #include "common/chunk_int.h"
 
 #include <assert.h>
 #include <float.h>
 #include <string.h>
-
-/* ---- Gorilla values --------------------------------------------------------------- */
-
-typedef struct {
-    unsigned lead, trail, len; /* the current window; len 0 = none yet */
-} s_win_t;
-
-/* Reuse the window when x fits in it and that is cheaper than sending a new one (14 bits
- * of header + the meaningful bits); on a tie take the tighter new window. */
-static inline int
-s_win_reuse (const s_win_t *wn, unsigned lead, unsigned trail)
-{
-    return wn->len && lead >= wn->lead && trail >= wn->trail && wn->len < 64 - lead - trail + 12;
-}
-
-/* The Gorilla value bits, or some number above limit once the count passes it. */
-static uint64_t
-s_gor_cost (const void *v, size_t n, uint64_t limit)
-{
-    uint64_t bits = 64, prev = s_get (v, 0);
-    s_win_t wn = { 0, 0, 0 };
-    for (size_t i = 1; i < n; i++) {
-        uint64_t cur = s_get (v, i), x = cur ^ prev;
-        prev = cur;
-        if (!x) {
-            bits += 1;
-            continue;
-        }
-        unsigned lead = s_clz64 (x), trail = s_ctz64 (x);
-        if (s_win_reuse (&wn, lead, trail))
-            bits += 2 + wn.len;
-        else {
-            wn.lead = lead;
-            wn.trail = trail;
-            wn.len = 64 - lead - trail;
-            bits += 14 + wn.len;
-            if (bits > limit)
-                break;
-        }
-    }
-    return bits;
-}
-
-static void
-s_gor_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n)
-{
-    uint64_t prev = s_get (v, 0), prev_delta = 0;
-    s_win_t wn = { 0, 0, 0 };
-    s_bw_put (w, prev, 64);
-    for (size_t i = 1; i < n; i++) {
-        s_ts_next_put (w, ts, i, &prev_delta);
-
-        uint64_t cur = s_get (v, i), x = cur ^ prev;
-        prev = cur;
-        if (!x) {
-            s_bw_put (w, 0, 1);
-            continue;
-        }
-        unsigned lead = s_clz64 (x), trail = s_ctz64 (x);
-        if (s_win_reuse (&wn, lead, trail)) {
-            s_bw_put (w, 2, 2);
-            s_bw_put (w, x >> wn.trail, wn.len);
-        } else {
-            wn.lead = lead;
-            wn.trail = trail;
-            wn.len = 64 - lead - trail;
-            s_bw_put (w, (UINT64_C (3) << 12) | (lead << 6) | (wn.len - 1), 14);
-            s_bw_put (w, x >> trail, wn.len);
-        }
-    }
-}
-
-static int
-s_gor_read (s_br_t *r, int64_t *ts, void *v, size_t n)
-{
-    uint64_t prev = s_br_read (r, 64), t = (uint64_t) ts[0], delta = 0;
-    s_win_t wn = { 0, 0, 0 };
-    s_put (v, 0, prev);
-    for (size_t i = 1; i < n; i++) {
-        ts[i] = s_ts_next (r, &t, &delta);
-
-        if (r->cnt < 2)
-            s_br_refill (r);
-        if (!(r->acc >> 63)) {
-            s_br_skip (r, 1);
-        } else if (!(r->acc & (UINT64_C (1) << 62))) {
-            s_br_skip (r, 2);
-            if (!wn.len)
-                return -VG_EPROTO;
-            prev ^= s_br_read (r, wn.len) << wn.trail;
-        } else {
-            s_br_skip (r, 2);
-            uint64_t h = s_br_read (r, 12);
-            unsigned lead = (unsigned) (h >> 6), len = (unsigned) (h & 63) + 1;
-            if (lead + len > 64)
-                return -VG_EPROTO;
-            wn.lead = lead;
-            wn.len = len;
-            wn.trail = 64 - lead - len;
-            prev ^= s_br_read (r, len) << wn.trail;
-        }
-        s_put (v, i, prev);
-    }
-    return 0;
-}
 
 /* ---- decimal values --------------------------------------------------------------- */
 
@@ -240,54 +137,30 @@ s_dec_scan (const void *v, size_t n, s_flat_t *a)
  *              6-bit (length - 1) and z in that length.  k == S_K_ZERO: every z is 0.
  * The encoder picks each block's mode and k by exact cost, so the code follows a series
  * whose noise or rate changes over the chunk.  Values are uint64 patterns throughout:
- * decimal m = v * 10^e (|m| < 2^53) and integers alike, so one coder serves both. */
+ * decimal m = v * 10^e (|m| < 2^53) and integers alike, so one coder serves both.
+ *
+ * Version 3 (codecs 6 and 7; vg_chunk_encode_store) is version 2 with, unless constant:
+ *   scale      1 bit: 1 = every m[i] - m[0] is a multiple of g >= 2, followed by 6-bit
+ *              (length - 1) and g in that length; the blocks code q[i] = (m[i] - m[0]) / g
+ *              and m[i] = m[0] + g * q[i] (wrapping); 0 = g is 1 (q[i] = m[i] - m[0])
+ *   blocks     mode in 2 bits: 0 delta, 1 delta-of-delta, 2 rate (the delta minus the
+ *              running mean of the deltas before), 3 level (q[i] minus the running mean of
+ *              q[0..i)), then k (6 bits) and the codes as in version 2.  Every block after
+ *              the first starts with 1 bit: 1 = the previous block's mode and k again (no
+ *              more header bits), 0 = mode and k follow.  k == S_K_SPARSE (62) codes a
+ *              block of mostly zero inputs: 3 bits a and 6 bits b, then until the block
+ *              is full: the number of zeros before the next non-zero input as a Rice
+ *              code with parameter a (the block's remaining count when no non-zero
+ *              follows), then that input minus 1 as a Rice code with parameter b.
+ * A running mean e is exponential with weight 1/8 and 4 fraction bits, in wrapping 64-bit
+ * arithmetic with arithmetic shifts: prediction (e + 8) >> 4, then e += (x * 16 - e) >> 3.
+ * The level mean starts at q[0] * 16 = 0; the rate mean predicts 0 for the first delta and
+ * is set to it (times 16) after.  Noisy series whose mean or rate drifts slowly (counters
+ * of random increments, gauges around a level) cost about 0.4 bits a sample less than
+ * with delta-of-deltas (whose noise is doubled); the factor takes the unit off values in
+ * pages or other steps. */
 
-#define S_RICE_LIM 8
-#define S_BLOCK 128
-#define S_K_ZERO 63
 #define S_SMALL_BLOCK 16
-
-static inline unsigned
-s_rice_len (uint64_t z, unsigned k)
-{
-    uint64_t q = z >> k;
-    return q < S_RICE_LIM ? (unsigned) q + 1 + k : S_RICE_LIM + 6 + s_bitlen (z);
-}
-
-static inline void
-s_rice_put (s_bw_t *w, uint64_t z, unsigned k)
-{
-    uint64_t q = z >> k;
-    if (q >= S_RICE_LIM) {
-        unsigned len = s_bitlen (z);
-        s_bw_put (w, (((UINT64_C (1) << S_RICE_LIM) - 1) << 6) | (len - 1), S_RICE_LIM + 6);
-        s_bw_put (w, z, len);
-        return;
-    }
-    uint64_t unary = ((UINT64_C (1) << q) - 1) << 1; /* q ones, a zero */
-    if (k == 0)
-        s_bw_put (w, unary, (unsigned) q + 1);
-    else if (q + 1 + k <= 64)
-        s_bw_put (w, (unary << k) | (z & ((UINT64_C (1) << k) - 1)), (unsigned) q + 1 + k);
-    else {
-        s_bw_put (w, unary, (unsigned) q + 1);
-        s_bw_put (w, z & ((UINT64_C (1) << k) - 1), k);
-    }
-}
-
-static inline uint64_t
-s_rice_get (s_br_t *r, unsigned k)
-{
-    if (r->cnt < S_RICE_LIM + 1)
-        s_br_refill (r);
-    unsigned q = s_clz64 (~r->acc | (UINT64_C (1) << (63 - S_RICE_LIM))); /* 0..S_RICE_LIM */
-    if (q < S_RICE_LIM) {
-        s_br_skip (r, q + 1);
-        return k ? ((uint64_t) q << k) | s_br_read (r, k) : q; /* wraps on hostile input */
-    }
-    s_br_skip (r, S_RICE_LIM);
-    return s_br_read (r, (unsigned) s_br_read (r, 6) + 1);
-}
 
 /* The value m[i] as a uint64 pattern: decimal m = v * 10^e (verified by s_dec_scan), or
  * the integer itself (p == 0). */
@@ -298,15 +171,63 @@ s_m_at (const void *v, size_t i, double p)
 }
 
 typedef struct {
-    unsigned dod, k;
-    uint64_t bits; /* block header included */
+    unsigned dod, k; /* dod: the mode (0..1 in version 2, 0..3 in version 3) */
+    uint64_t bits;   /* block header included */
+    unsigned ra, rb; /* k == S_K_SPARSE: the Rice parameters of runs and values */
 } s_blk_t;
+
+/* The values a block coder walks: q[i] = m[i] (version 2: g == 0) or (m[i] - m[0]) / g
+ * (version 3, g >= 1), with `modes` block modes (2 or 4). */
+typedef struct {
+    const void *v;
+    double p; /* decimal: 10^e; integer: 0 */
+    uint64_t m0, g;
+    unsigned modes;
+} s_vals_t;
+
+static inline uint64_t
+s_q_at (const s_vals_t *c, size_t i)
+{
+    uint64_t m = s_m_at (c->v, i, c->p);
+    if (c->g == 0)
+        return m;
+    uint64_t d = m - c->m0;
+    if (c->g == 1)
+        return d;
+    int neg = (int64_t) d < 0; /* exact division of the signed difference */
+    uint64_t a = (neg ? 0 - d : d) / c->g;
+    return neg ? 0 - a : a;
+}
+
+/* The largest common factor of every m[i] - m[0] (as a magnitude), 0 if all are equal;
+ * stops at 1. */
+static uint64_t
+s_common_factor (const void *v, size_t n, double p)
+{
+    uint64_t m0 = s_m_at (v, 0, p), g = 0;
+    for (size_t i = 1; i < n && g != 1; i++) {
+        uint64_t d = s_m_at (v, i, p) - m0;
+        uint64_t a = (int64_t) d < 0 ? 0 - d : d;
+        while (a) {
+            uint64_t t = g % a;
+            g = a;
+            a = t;
+        }
+    }
+    return g;
+}
+
+static inline unsigned
+s_scale_bits (uint64_t g)
+{
+    return g > 1 ? 1 + 6 + s_bitlen (g) : 1;
+}
 
 /* Estimated cost of Rice parameter k over a block whose code inputs have the bit lengths
  * b[0..nb) with counts c[]: an input of b > k bits has a quotient of about
  * 1.5 * 2^(b-1-k) (escaped from S_RICE_LIM on).  In half bits, to stay integer. */
 static uint64_t
-s_blk_est (const uint8_t *b, const uint8_t *c, unsigned nb, unsigned k)
+s_blk_est (const uint8_t *b, const uint16_t *c, unsigned nb, unsigned k)
 {
     uint64_t half_bits = 0;
     for (unsigned i = 0; i < nb; i++) {
@@ -329,7 +250,8 @@ s_blk_est (const uint8_t *b, const uint8_t *c, unsigned nb, unsigned k)
 static unsigned
 s_blk_guess_k (const uint64_t *z, size_t cnt, uint64_t *cost)
 {
-    uint8_t h[65] = { 0 }, b[65], c[65];
+    uint8_t b[65];
+    uint16_t h[65] = { 0 }, c[65];
     unsigned lo = 64, hi = 0, nb = 0;
     for (size_t i = 0; i < cnt; i++) {
         unsigned l = s_bitlen (z[i]);
@@ -368,25 +290,106 @@ s_blk_guess_k (const uint64_t *z, size_t cnt, uint64_t *cost)
     return k;
 }
 
-/* The code of one block from its code inputs in either mode: all-zero when one mode's
- * inputs are all 0, else Rice in the mode and with the k of least estimated cost (within
- * a few tenths of a percent of the exact best on the benchmark fleet, at a fraction of
- * the cost of trying every k), or for blocks of at most S_SMALL_BLOCK values from the
- * inputs' mean; bits is exact. */
-static s_blk_t
-s_blk_plan (const uint64_t *const z[2], size_t cnt)
+/* The cheapest sparse code of a block whose inputs are mostly zero: every run parameter,
+ * the value parameter around the estimate for the non-zero inputs.  *bits excludes the
+ * block header; UINT64_MAX when fewer than half the inputs are zero. */
+static void
+s_sparse_plan (const uint64_t *z, size_t cnt, s_blk_t *out, uint64_t *bits)
 {
-    s_blk_t best = { 0, 0, 0 };
-    uint64_t best_est = UINT64_MAX;
-    double sum[2] = { 0, 0 };
-    for (unsigned dod = 0; dod < 2; dod++) {
+    uint64_t nz[S_BLOCK3];
+    size_t n = 0;
+    *bits = UINT64_MAX;
+    for (size_t j = 0; j < cnt; j++)
+        if (z[j] && 2 * ++n > cnt)
+            return; /* dense: most blocks stop here after half their inputs */
+        else if (z[j])
+            nz[n - 1] = z[j] - 1;
+    if (!n)
+        return;
+    uint64_t est;
+    unsigned kg = 0;
+    for (size_t j = 0; j < n && !kg; j++)
+        kg = nz[j] != 0;
+    kg = kg ? s_blk_guess_k (nz, n, &est) : 0;
+    for (unsigned b = kg ? kg - 1 : 0; b <= kg + 1 && b < 64; b++)
+        for (unsigned a = 0; a < 8; a++) {
+            uint64_t c = vg_chunk__sparse_bits (z, cnt, a, b);
+            if (c < *bits) {
+                *bits = c;
+                out->ra = a;
+                out->rb = b;
+            }
+        }
+}
+
+/* Header bits of a block coded in mode dod with parameter k: version 3 blocks after the
+ * first cost 1 bit when they repeat the previous block's mode and k (prev), else 9. */
+static inline unsigned
+s_blk_hdr (unsigned modes, const s_blk_t *prev, unsigned dod, unsigned k)
+{
+    if (modes <= 2)
+        return 7;
+    if (!prev)
+        return 8;
+    return prev->dod == dod && prev->k == k ? 1 : 9;
+}
+
+/* The code of one block from its code inputs in every mode: all-zero when a mode's inputs
+ * are all 0, else Rice in the mode and with the k of least estimated cost (within a few
+ * tenths of a percent of the exact best on the benchmark fleet, at a fraction of the cost
+ * of trying every k), or for version 2 blocks of at most S_SMALL_BLOCK values from the
+ * inputs' mean.  Version 3 (modes 4, storage) costs every mode exactly around its
+ * estimated k, and the previous block's mode and k.  bits is exact, header included. */
+S_SPECIALISE s_blk_t
+s_blk_plan (const uint64_t *const z[4], size_t cnt, unsigned modes, const s_blk_t *prev)
+{
+    s_blk_t best = { 0, 0, UINT64_MAX, 0, 0 };
+    double sum[4] = { 0, 0, 0, 0 };
+    for (unsigned dod = 0; dod < modes; dod++)
         for (size_t i = 0; i < cnt; i++)
             sum[dod] += (double) z[dod][i];
+    for (unsigned dod = 0; dod < modes; dod++)
         if (sum[dod] == 0) {
-            s_blk_t zero = { dod, S_K_ZERO, 7 };
-            return zero;
+            s_blk_t zero = { dod, S_K_ZERO, s_blk_hdr (modes, prev, dod, S_K_ZERO), 0, 0 };
+            if (zero.bits < best.bits)
+                best = zero;
         }
+    if (best.bits != UINT64_MAX)
+        return best;
+    if (modes > 2) {
+        if (prev && prev->k < S_K_SPARSE) {
+            best.dod = prev->dod;
+            best.k = prev->k;
+            best.bits = 1;
+            for (size_t i = 0; i < cnt; i++)
+                best.bits += s_rice_len (z[prev->dod][i], prev->k);
+        }
+        for (unsigned dod = 0; dod < modes; dod++) {
+            s_blk_t sp = { dod, S_K_SPARSE, 0, 0, 0 };
+            uint64_t spbits;
+            s_sparse_plan (z[dod], cnt, &sp, &spbits);
+            if (spbits != UINT64_MAX && spbits + s_blk_hdr (modes, prev, dod, S_K_SPARSE) < best.bits) {
+                best = sp;
+                best.bits = spbits + s_blk_hdr (modes, prev, dod, S_K_SPARSE);
+            }
+        }
+        for (unsigned dod = 0; dod < modes; dod++) {
+            uint64_t est;
+            unsigned kg = s_blk_guess_k (z[dod], cnt, &est);
+            for (unsigned k = kg ? kg - 1 : 0; k <= kg + 1 && k < S_K_SPARSE; k++) {
+                uint64_t bits = s_blk_hdr (modes, prev, dod, k);
+                for (size_t i = 0; i < cnt; i++)
+                    bits += s_rice_len (z[dod][i], k);
+                if (bits < best.bits) {
+                    best.bits = bits;
+                    best.dod = dod;
+                    best.k = k;
+                }
+            }
+        }
+        return best;
     }
+    uint64_t best_est = UINT64_MAX;
     if (cnt <= S_SMALL_BLOCK) {
         /* A few values (a batch's samples of one series): the mode of the smaller inputs
          * and k from their mean; cheap, and the wire is compressed again anyway. */
@@ -396,7 +399,7 @@ s_blk_plan (const uint64_t *const z[2], size_t cnt)
         best.k = mi ? s_bitlen (mi) - 1 : 0;
         best_est = 0;
     }
-    for (unsigned dod = 0; dod < 2 && best_est; dod++) {
+    for (unsigned dod = 0; dod < modes && best_est; dod++) {
         uint64_t est;
         unsigned k = s_blk_guess_k (z[dod], cnt, &est);
         if (est < best_est) {
@@ -405,7 +408,7 @@ s_blk_plan (const uint64_t *const z[2], size_t cnt)
             best.k = k;
         }
     }
-    best.bits = 7;
+    best.bits = s_blk_hdr (modes, prev, best.dod, best.k);
     for (size_t i = 0; i < cnt; i++)
         best.bits += s_rice_len (z[best.dod][i], best.k);
     return best;
@@ -416,34 +419,60 @@ s_blk_plan (const uint64_t *const z[2], size_t cnt)
  * costing walk (w == NULL) for the writing walk.  Returns the bits of every block. */
 #define S_PLAN_CACHE 32
 
-static uint64_t
-s_blocks (s_bw_t *w, const void *v, size_t n, double p, s_blk_t plans[S_PLAN_CACHE])
+S_SPECIALISE uint64_t
+s_blocks_m (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE], unsigned modes)
 {
-    uint64_t zd[S_BLOCK], zdd[S_BLOCK], bits = 0;
-    const uint64_t *const z[2] = { zd, zdd };
-    uint64_t prev = s_m_at (v, 0, p), prev_d = 0;
-    for (size_t i = 1, bi = 0; i < n; i += S_BLOCK, bi++) {
-        size_t cnt = n - i < S_BLOCK ? n - i : S_BLOCK;
+    uint64_t zb[4][S_BLOCK > S_BLOCK3 ? S_BLOCK : S_BLOCK3], bits = 0;
+    const uint64_t *const z[4] = { zb[0], zb[1], zb[2], zb[3] };
+    uint64_t prev = s_q_at (c, 0), prev_d = 0, er = 0, el = prev;
+    unsigned hbits = modes > 2 ? 8 : 7;
+    size_t bs = modes > 2 ? S_BLOCK3 : S_BLOCK;
+    s_blk_t last = { 0, 0, 0, 0, 0 };
+    for (size_t i = 1, bi = 0; i < n; i += bs, bi++) {
+        size_t cnt = n - i < bs ? n - i : bs;
         for (size_t j = 0; j < cnt; j++) {
-            uint64_t m = s_m_at (v, i + j, p), d = m - prev;
-            zd[j] = vg_zigzag ((int64_t) d);
-            zdd[j] = vg_zigzag ((int64_t) (d - prev_d));
-            prev = m;
+            uint64_t q = modes > 2 ? s_q_at (c, i + j) : s_m_at (c->v, i + j, c->p), d = q - prev;
+            zb[0][j] = vg_zigzag ((int64_t) d);
+            zb[1][j] = vg_zigzag ((int64_t) (d - prev_d));
+            if (modes > 2) {
+                zb[2][j] = vg_zigzag ((int64_t) (d - s_ema_pred (er)));
+                zb[3][j] = vg_zigzag ((int64_t) (q - s_ema_pred (el)));
+                if (i + j == 1)
+                    er = d << 4;
+                else
+                    s_ema_add (&er, d);
+                s_ema_add (&el, q);
+            }
+            prev = q;
             prev_d = d;
         }
-        s_blk_t b = w && bi < S_PLAN_CACHE ? plans[bi] : s_blk_plan (z, cnt);
+        s_blk_t b = w && bi < S_PLAN_CACHE ? plans[bi] : s_blk_plan (z, cnt, modes, modes > 2 && bi ? &last : NULL);
         bits += b.bits;
+        int same = modes > 2 && bi && b.dod == last.dod && b.k == last.k;
+        last = b;
         if (!w) {
             if (bi < S_PLAN_CACHE)
                 plans[bi] = b;
             continue;
         }
-        s_bw_put (w, ((uint64_t) b.dod << 6) | b.k, 7);
-        if (b.k != S_K_ZERO)
+        if (same)
+            s_bw_put (w, 1, 1);
+        else /* a version 3 block after the first: a 0 bit before mode and k */
+            s_bw_put (w, ((uint64_t) b.dod << 6) | b.k, hbits + (modes > 2 && bi));
+        if (modes > 2 && b.k == S_K_SPARSE)
+            vg_chunk__sparse_put (w, z[b.dod], cnt, b.ra, b.rb);
+        else if (b.k != S_K_ZERO)
             for (size_t j = 0; j < cnt; j++)
                 s_rice_put (w, z[b.dod][j], b.k);
     }
     return bits;
+}
+
+/* s_blocks_m with the mode count a constant: version 2 (the wire) keeps its loop. */
+static uint64_t
+s_blocks (s_bw_t *w, const s_vals_t *c, size_t n, s_blk_t plans[S_PLAN_CACHE])
+{
+    return c->modes > 2 ? s_blocks_m (w, c, n, plans, 4) : s_blocks_m (w, c, n, plans, 2);
 }
 
 /* The version 2 timestamp bits after the header's first delta: the regular flag and, in an
@@ -473,10 +502,11 @@ s_r_pre_bits (int is_dec)
 }
 
 static void
-s_r_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, double p, unsigned flag, int first_signed,
-           int regular, int flat, s_blk_t plans[S_PLAN_CACHE])
+s_r_write (s_bw_t *w, const int64_t *ts, const s_vals_t *c, size_t n, unsigned flag, int first_signed, int regular,
+           int flat, s_blk_t plans[S_PLAN_CACHE])
 {
-    uint64_t m0 = s_m_at (v, 0, p);
+    double p = c->p;
+    uint64_t m0 = s_m_at (c->v, 0, p);
     uint64_t z0 = first_signed ? vg_zigzag ((int64_t) m0) : m0;
     unsigned w0 = s_bitlen (z0);
     if (n >= 3) {
@@ -488,14 +518,23 @@ s_r_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n, double p, unsi
     s_bw_put (w, ((uint64_t) flag << 8) | ((uint64_t) flat << 7) | w0, s_r_pre_bits (p != 0));
     if (w0)
         s_bw_put (w, z0, w0);
-    if (!flat)
-        s_blocks (w, v, n, p, plans);
+    if (flat)
+        return;
+    if (c->modes > 2) {
+        s_bw_put (w, c->g > 1, 1);
+        if (c->g > 1) {
+            unsigned len = s_bitlen (c->g);
+            s_bw_put (w, len - 1, 6);
+            s_bw_put (w, c->g, len);
+        }
+    }
+    s_blocks (w, c, n, plans);
 }
 
 /* Read a version 2 body after the header and first delta.  *is_signed is set for integer
  * chunks.  Returns 0 or -VG_EPROTO. */
 static int
-s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, uint64_t delta, int *is_signed)
+s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, int ver, uint64_t delta, int *is_signed)
 {
     uint64_t t = (uint64_t) ts[0] + delta;
     if (n >= 2)
@@ -518,6 +557,8 @@ s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, uint64_t delta,
     uint64_t z0 = w0 ? s_br_read (r, w0) : 0;
     uint64_t m = sgn ? (uint64_t) vg_unzigzag (z0) : z0, d = 0;
     s_put (v, 0, is_dec ? s_dbits ((double) (int64_t) m / p) : m);
+    if (ver == 3)
+        return vg_chunk__v3_read (r, v, n, is_dec, p, m, (int) flat);
     for (size_t i = 1; i < n;) {
         size_t end = n - i < S_BLOCK ? n : i + S_BLOCK;
         unsigned dod = 0, k = S_K_ZERO;
@@ -539,14 +580,16 @@ s_r_read (s_br_t *r, int64_t *ts, void *v, size_t n, int is_dec, uint64_t delta,
 /* ---- public API ------------------------------------------------------------------- */
 
 static int
-s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_t *out)
+s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, int v3, vg_buf_t *out)
 {
     if (n == 0 || n > VG_CHUNK_MAX_SAMPLES)
         return -VG_EINVAL;
 
     /* Integers take the integer codec.  Doubles: the decimal codec when every value is
      * decimal and that is smaller than Gorilla (whose count stops early once it cannot
-     * win), else Gorilla, which also wins ties: it decodes faster.  Every size is exact. */
+     * win), else Gorilla, which also wins ties: it decodes faster.  Every size is exact.
+     * v3 (storage): decimal and integer chunks as version 3, with the common factor and
+     * four block modes. */
     uint8_t hdr[1 + 10 + 10 + 10];
     size_t hlen = 1;
     hlen += vg_varint_put (hdr + hlen, (uint64_t) n);
@@ -560,6 +603,7 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_
     s_flat_t fl = { 0, 1 };
     s_blk_t plans[S_PLAN_CACHE]; /* block plans, from costing to writing */
     double p = 0;
+    s_vals_t vals = { v, 0, 0, 0, 2 };
     if (type != VG_NUM_F64) {
         codec = VG_CHUNK_INTEGER2;
         for (size_t i = 0; i < n; i++)
@@ -568,17 +612,25 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_
         codec = VG_CHUNK_DECIMAL2;
         p = s_p10[e];
     }
+    int is_dec = codec == VG_CHUNK_DECIMAL2;
     if (codec != VG_CHUNK_GORILLA) {
         uint64_t z0 = s_m_at (v, 0, p);
-        bits += s_r_pre_bits (codec == VG_CHUNK_DECIMAL2) + (fl.flat ? 0 : s_blocks (NULL, v, n, p, plans))
-                + s_bitlen (codec == VG_CHUNK_DECIMAL2 || is_signed ? vg_zigzag ((int64_t) z0) : z0);
+        vals.p = p;
+        if (v3 && !fl.flat) {
+            vals.m0 = z0;
+            vals.g = s_common_factor (v, n, p);
+            vals.modes = 4;
+            bits += s_scale_bits (vals.g);
+        }
+        bits += s_r_pre_bits (is_dec) + (fl.flat ? 0 : s_blocks (NULL, &vals, n, plans))
+                + s_bitlen (is_dec || is_signed ? vg_zigzag ((int64_t) z0) : z0);
     }
     if (codec != VG_CHUNK_INTEGER2) {
         /* Gorilla's total, against the decimal one when there is one (in whole bytes: the
          * headers differ). */
         uint64_t gbits = ts1_bits;
         uint64_t limit = codec == VG_CHUNK_DECIMAL2 ? (h2len - hlen) * 8 + bits + 7 : UINT64_MAX;
-        gbits += s_gor_cost (v, n, limit);
+        gbits += vg_chunk__gor_cost (v, n, limit);
         if (codec == VG_CHUNK_GORILLA || hlen + (gbits + 7) / 8 <= h2len + (bits + 7) / 8) {
             codec = VG_CHUNK_GORILLA;
             bits = gbits;
@@ -586,6 +638,8 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_
     }
     if (codec == VG_CHUNK_GORILLA)
         h2len = hlen;
+    else if (v3) /* the same body as version 2 when constant */
+        codec = is_dec ? VG_CHUNK_DECIMAL3 : VG_CHUNK_INTEGER3;
     hdr[0] = (uint8_t) codec;
     size_t body = (size_t) ((bits + 7) / 8);
     int rc = vg_buf_reserve (out, h2len + body);
@@ -596,10 +650,10 @@ s_encode (const int64_t *ts, const void *v, vg_numtype_t type, size_t n, vg_buf_
     memcpy (start, hdr, h2len);
     s_bw_t w = { start + h2len, 0, 0 };
     if (codec == VG_CHUNK_GORILLA)
-        s_gor_write (&w, ts, v, n);
+        vg_chunk__gor_write (&w, ts, v, n);
     else
-        s_r_write (&w, ts, v, n, p, codec == VG_CHUNK_DECIMAL2 ? (unsigned) e : (unsigned) is_signed,
-                   codec == VG_CHUNK_DECIMAL2 || is_signed, regular, fl.flat, plans);
+        s_r_write (&w, ts, &vals, n, is_dec ? (unsigned) e : (unsigned) is_signed, is_dec || is_signed, regular,
+                   fl.flat, plans);
     s_bw_flush (&w);
     assert ((size_t) (w.p - start) == h2len + body);
     out->len += h2len + body;
@@ -610,14 +664,21 @@ int
 vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out)
 {
     assert (ts && v && out);
-    return s_encode (ts, v, VG_NUM_F64, n, out);
+    return s_encode (ts, v, VG_NUM_F64, n, 0, out);
 }
 
 int
 vg_chunk_encode_num (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out)
 {
     assert (ts && v && out && (type == VG_NUM_F64 || type == VG_NUM_I64 || type == VG_NUM_U64));
-    return s_encode (ts, v, type, n, out);
+    return s_encode (ts, v, type, n, 0, out);
+}
+
+int
+vg_chunk_encode_store (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out)
+{
+    assert (ts && v && out && (type == VG_NUM_F64 || type == VG_NUM_I64 || type == VG_NUM_U64));
+    return s_encode (ts, v, type, n, 1, out);
 }
 
 uint64_t
@@ -641,7 +702,7 @@ vg_chunk_header (const uint8_t *p, size_t len, int *codec, uint32_t *n)
     assert (codec && n && (p || !len));
     if (len < 1)
         return -VG_ETRUNC;
-    if (p[0] < VG_CHUNK_GORILLA || p[0] > VG_CHUNK_INTEGER2)
+    if (p[0] < VG_CHUNK_GORILLA || p[0] > VG_CHUNK_INTEGER3)
         return -VG_EPROTO;
     uint64_t cnt;
     size_t k = vg_varint_get (p + 1, p + len, &cnt);
@@ -683,7 +744,7 @@ s_decode (const uint8_t *p, size_t len, int64_t *ts, void *v, size_t cap, size_t
     /* Version 1: every sample after the first costs at least one timestamp bit and one
      * value bit.  Version 2 chunks of a constant at a regular interval cost no bits per
      * sample: callers bound sample counts (batch limits) before sizing arrays by them. */
-    static const unsigned preamble[] = { 0, 64, 11, 9, 12, 9 };
+    static const unsigned preamble[] = { 0, 64, 11, 9, 12, 9, 12, 9 };
     uint64_t avail = (uint64_t) (len - off) * 8;
     uint64_t least = (codec < VG_CHUNK_DECIMAL2 ? 2 * ((uint64_t) cnt - 1) : 0) + preamble[codec];
     if (avail < least)
@@ -697,14 +758,15 @@ s_decode (const uint8_t *p, size_t len, int64_t *ts, void *v, size_t cap, size_t
     int is_signed = 0;
     *type = VG_NUM_F64;
     if (codec == VG_CHUNK_GORILLA)
-        rc = s_gor_read (&r, ts, v, cnt);
+        rc = vg_chunk__gor_read (&r, ts, v, cnt);
     else if (codec == VG_CHUNK_DECIMAL)
         rc = vg_chunk__v1_dec_read (&r, ts, v, cnt);
-    else if (codec == VG_CHUNK_DECIMAL2)
-        rc = s_r_read (&r, ts, v, cnt, 1, delta, &is_signed);
+    else if (codec == VG_CHUNK_DECIMAL2 || codec == VG_CHUNK_DECIMAL3)
+        rc = s_r_read (&r, ts, v, cnt, 1, codec == VG_CHUNK_DECIMAL3 ? 3 : 2, delta, &is_signed);
     else {
         rc = codec == VG_CHUNK_INTEGER ? vg_chunk__v1_int_read (&r, ts, v, cnt, &is_signed)
-                                       : s_r_read (&r, ts, v, cnt, 0, delta, &is_signed);
+                                       : s_r_read (&r, ts, v, cnt, 0, codec == VG_CHUNK_INTEGER3 ? 3 : 2, delta,
+                                                   &is_signed);
         *type = is_signed ? VG_NUM_I64 : VG_NUM_U64;
     }
     uint64_t consumed = s_br_consumed_bits (&r);

@@ -4,7 +4,8 @@
  * self-describing and self-delimiting:
  *   byte 0      codec: 1 = Gorilla (delta-of-delta ts + XOR doubles),
  *                      2 = decimal, 3 = integer (version 1: read, no longer written),
- *                      4 = decimal, 5 = integer (version 2, see chunk.c)
+ *                      4 = decimal, 5 = integer (version 2, see chunk.c),
+ *                      6 = decimal, 7 = integer (version 3: written for storage only)
  *   varint      n, the sample count (1..VG_CHUNK_MAX_SAMPLES)
  *   ...         codec-specific: first timestamp, bit stream padded to a whole byte
  * The encoder picks the codec that fits: decimal when every value is finite and exactly
@@ -37,6 +38,8 @@ enum {
     VG_CHUNK_INTEGER = 3,  /* version 1: read, no longer written */
     VG_CHUNK_DECIMAL2 = 4, /* version 2: first delta in the header, regular flag, Rice codes */
     VG_CHUNK_INTEGER2 = 5,
+    VG_CHUNK_DECIMAL3 = 6, /* version 3: version 2 with prediction modes and a common factor */
+    VG_CHUNK_INTEGER3 = 7,
 };
 
 /* Append the encoding of n samples (1 <= n <= VG_CHUNK_MAX_SAMPLES) to out.  The encoder
@@ -49,6 +52,13 @@ int vg_chunk_encode (const int64_t *ts, const double *v, size_t n, vg_buf_t *out
 /* Same for values of one type: VG_NUM_F64 encodes exactly as vg_chunk_encode; VG_NUM_I64
  * and VG_NUM_U64 use the integer codec. */
 int vg_chunk_encode_num (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out);
+
+/* For storage (the store's merge operator sealing a bucket): as vg_chunk_encode_num, but
+ * decimal and integer values take the version 3 codecs (6 and 7): per block also a rate or
+ * level prediction mode, and a common factor of the values' steps.  Smaller for noisy
+ * series, about twice the encoding cost; decoders before version 3 reject these chunks
+ * (-VG_EPROTO), so the wire keeps version 2.  Same returns. */
+int vg_chunk_encode_store (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out);
 
 /* Read the header of the chunk at p[0..len): codec and sample count.  Returns the number
  * of header bytes, or -VG_ETRUNC / -VG_EPROTO (unknown codec, count 0 or above

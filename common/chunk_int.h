@@ -1,6 +1,7 @@
-/* chunk_int.h - internals shared by the chunk codec's files (chunk.c, chunk_v1.c): the bit
- * writer and reader, the timestamp code, and the version 1 readers.  Not an API: only the
- * codec includes it.  Invariants as in chunk.c: writers write into room reserved before,
+/* chunk_int.h - internals shared by the chunk codec's files (chunk.c, chunk_gorilla.c,
+ * chunk_v1.c, chunk_v3.c): the bit writer and reader, the timestamp code, the Rice code and
+ * running means of version 2 and 3 blocks, and the readers in the other files.  Not an
+ * API: only the codec includes it.  Invariants as in chunk.c: writers write into room reserved before,
  * readers yield zero bits past the end and count them. */
 #ifndef VG_CHUNK_INT_H
 #define VG_CHUNK_INT_H
@@ -22,6 +23,14 @@ _Static_assert (sizeof (vg_num_t) == 8 && sizeof (double) == 8, "values are 8-by
 
 static const unsigned s_ts_width[S_TS_CLASSES] = { 0, 7, 10, 14, 24, 40, 64 };
 static const double s_p10[S_DEC_MAX_E + 1] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+
+/* A function inlined wherever called, so that constant arguments specialise it (one loop
+ * per block mode or codec version) where the compiler's own heuristics would not. */
+#if defined(__GNUC__) || defined(__clang__)
+#define S_SPECIALISE static inline __attribute__ ((always_inline))
+#else
+#define S_SPECIALISE static inline
+#endif
 
 /* ---- bit helpers ------------------------------------------------------------------ */
 
@@ -300,6 +309,102 @@ s_ts_next (s_br_t *r, uint64_t *t, uint64_t *delta)
     *t += *delta;
     return (int64_t) *t;
 }
+
+/* ---- Gorilla values (codec 1, chunk_gorilla.c) ------------------------------------ */
+
+/* The value bits of a Gorilla chunk of v[0..n) (the 64-bit first value included), or some
+ * number above limit once the count passes it. */
+uint64_t vg_chunk__gor_cost (const void *v, size_t n, uint64_t limit);
+
+/* Write the first value, then per sample i >= 1 its timestamp code and value code. */
+void vg_chunk__gor_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n);
+
+/* Read the body after the first timestamp (ts[0] set) into ts[1..n) and the bits of v[0..n).
+ * Returns 0 or -VG_EPROTO. */
+int vg_chunk__gor_read (s_br_t *r, int64_t *ts, void *v, size_t n);
+
+/* ---- version 2 and 3 value codes (chunk.c writes, chunk.c and chunk_v3.c read) ------ */
+
+#define S_RICE_LIM 8
+#define S_BLOCK 128
+#define S_BLOCK3 128 /* version 3 */
+#define S_K_ZERO 63
+#define S_K_SPARSE 62 /* version 3: zero runs (see below); version 2 reads 62 as a Rice k */
+
+static inline unsigned
+s_rice_len (uint64_t z, unsigned k)
+{
+    uint64_t q = z >> k;
+    return q < S_RICE_LIM ? (unsigned) q + 1 + k : S_RICE_LIM + 6 + s_bitlen (z);
+}
+
+static inline void
+s_rice_put (s_bw_t *w, uint64_t z, unsigned k)
+{
+    uint64_t q = z >> k;
+    if (q >= S_RICE_LIM) {
+        unsigned len = s_bitlen (z);
+        s_bw_put (w, (((UINT64_C (1) << S_RICE_LIM) - 1) << 6) | (len - 1), S_RICE_LIM + 6);
+        s_bw_put (w, z, len);
+        return;
+    }
+    uint64_t unary = ((UINT64_C (1) << q) - 1) << 1; /* q ones, a zero */
+    if (k == 0)
+        s_bw_put (w, unary, (unsigned) q + 1);
+    else if (q + 1 + k <= 64)
+        s_bw_put (w, (unary << k) | (z & ((UINT64_C (1) << k) - 1)), (unsigned) q + 1 + k);
+    else {
+        s_bw_put (w, unary, (unsigned) q + 1);
+        s_bw_put (w, z & ((UINT64_C (1) << k) - 1), k);
+    }
+}
+
+static inline uint64_t
+s_rice_get (s_br_t *r, unsigned k)
+{
+    if (r->cnt < S_RICE_LIM + 1)
+        s_br_refill (r);
+    unsigned q = s_clz64 (~r->acc | (UINT64_C (1) << (63 - S_RICE_LIM))); /* 0..S_RICE_LIM */
+    if (q < S_RICE_LIM) {
+        s_br_skip (r, q + 1);
+        return k ? ((uint64_t) q << k) | s_br_read (r, k) : q; /* wraps on hostile input */
+    }
+    s_br_skip (r, S_RICE_LIM);
+    return s_br_read (r, (unsigned) s_br_read (r, 6) + 1);
+}
+
+/* Arithmetic right shift of a wrapping value as int64 (>> of a negative int is
+ * implementation-defined in C11). */
+static inline uint64_t
+s_asr (uint64_t x, unsigned k)
+{
+    int64_t s = (int64_t) x;
+    return (uint64_t) (s >= 0 ? s >> k : ~(~s >> k));
+}
+
+static inline uint64_t
+s_ema_pred (uint64_t e)
+{
+    return s_asr (e + 8, 4);
+}
+
+static inline void
+s_ema_add (uint64_t *e, uint64_t x)
+{
+    *e += s_asr ((x << 4) - *e, 3);
+}
+
+/* Version 3 sparse blocks (chunk_v3.c): the bits of the code of z[0..cnt) with run
+ * parameter a and value parameter b (its 9 parameter bits included); write it; read a
+ * block's cnt code inputs (returns 0 or -VG_EPROTO: a run past the block). */
+uint64_t vg_chunk__sparse_bits (const uint64_t *z, size_t cnt, unsigned a, unsigned b);
+void vg_chunk__sparse_put (s_bw_t *w, const uint64_t *z, size_t cnt, unsigned a, unsigned b);
+int vg_chunk__sparse_get (s_br_t *r, uint64_t *z, size_t cnt);
+
+/* Read the blocks of a version 3 chunk after its preamble (first value m0 in v[0], the
+ * constant flag `flat`): values m0 + g * q[i] into v[1..n), as doubles m / p when is_dec.
+ * Returns 0 or -VG_EPROTO. */
+int vg_chunk__v3_read (s_br_t *r, void *v, size_t n, int is_dec, double p, uint64_t m0, int flat);
 
 /* ---- version 1 decimal and integer chunks (codecs 2 and 3, chunk_v1.c): read only ---- */
 

@@ -117,3 +117,16 @@ vg_http_guard_challenge (const vg_mhd_t *mhd, struct MHD_Connection *conn, const
     mhd->destroy_response (r);
     return rc;
 }
+
+struct MHD_Daemon *
+vg_http_guard_start (const vg_http_guard_t *g, const vg_mhd_t *mhd, unsigned flags, uint16_t port,
+                     MHD_AccessHandlerCallback answer, void *cls, const struct MHD_OptionItem *opts)
+{
+    struct MHD_OptionItem tls[] = { { MHD_OPTION_HTTPS_MEM_CERT, 0, g->cert_pem },
+                                    { MHD_OPTION_HTTPS_MEM_KEY, 0, g->key_pem },
+                                    { MHD_OPTION_END, 0, NULL } };
+    if (!g->tls)
+        tls[0] = tls[2];
+    return mhd->start_daemon (flags | (g->tls ? MHD_USE_TLS : 0), port, NULL, NULL, answer, cls, MHD_OPTION_ARRAY, opts,
+                              MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+}

@@ -1,6 +1,7 @@
 /* http_guard.h - who may talk to an HTTP listener, and over what: optional HTTP basic auth
  * (user and password compared in constant time) and optional TLS (PEM certificate and key
- * read from files), shared by the VES input and the /metrics endpoints.
+ * read from files), shared by the VES input and the /metrics endpoints, and one way to start
+ * a listener with them.
  * Invariant: once vg_http_guard_init succeeded, tls is true exactly when both PEMs are held,
  * and auth is required exactly when a user name was given. */
 #ifndef VG_HTTP_GUARD_H
@@ -8,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/mhd.h"
 
@@ -30,6 +32,14 @@ void vg_http_guard_free (vg_http_guard_t *g);
 /* May this request go on?  True without auth, else when its basic-auth user and password
  * match.  HTTP thread. */
 bool vg_http_guard_allows (const vg_http_guard_t *g, const vg_mhd_t *mhd, struct MHD_Connection *conn);
+
+/* Start mhd's daemon with flags on port (0 when opts give MHD_OPTION_LISTEN_SOCKET or a
+ * MHD_OPTION_SOCK_ADDR with its own), answering with answer(cls, ...), the options opts
+ * (an MHD_OPTION_END-terminated array, borrowed for the call) and, when g->tls, TLS with
+ * g's certificate and key.  Returns the daemon, or NULL when libmicrohttpd refused. */
+struct MHD_Daemon *vg_http_guard_start (const vg_http_guard_t *g, const vg_mhd_t *mhd, unsigned flags, uint16_t port,
+                                        MHD_AccessHandlerCallback answer, void *cls,
+                                        const struct MHD_OptionItem *opts);
 
 /* Answer 401 with a basic-auth challenge for realm "vigil" and the text body. */
 enum MHD_Result vg_http_guard_challenge (const vg_mhd_t *mhd, struct MHD_Connection *conn, const char *text);

@@ -115,16 +115,14 @@ vg_metrics_http_new (const char *listen, const vg_metrics_opts_t *opts, char *er
         vg_metrics_http_destroy (&m);
         return NULL;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (m->guard.tls ? MHD_USE_TLS : 0);
-    if (m->guard.tls)
-        m->daemon = m->mhd.start_daemon (flags, port, NULL, NULL, s_answer, m, MHD_OPTION_SOCK_ADDR, &sa,
-                                         MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-                                         MHD_OPTION_HTTPS_MEM_CERT, m->guard.cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-                                         m->guard.key_pem, MHD_OPTION_END);
-    else
-        m->daemon = m->mhd.start_daemon (flags, port, NULL, NULL, s_answer, m, MHD_OPTION_SOCK_ADDR, &sa,
-                                         MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-                                         MHD_OPTION_END);
+    const struct MHD_OptionItem mopts[] = {
+        { MHD_OPTION_SOCK_ADDR, 0, &sa },
+        { MHD_OPTION_CONNECTION_LIMIT, 64, NULL },
+        { MHD_OPTION_CONNECTION_TIMEOUT, 10, NULL },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    m->daemon = vg_http_guard_start (&m->guard, &m->mhd, MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port,
+                                     s_answer, m, mopts);
     if (!m->daemon) {
         snprintf (err, errlen, "cannot serve metrics on %s", listen);
         vg_metrics_http_destroy (&m);

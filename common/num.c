@@ -78,20 +78,48 @@ vg_num_convert (vg_num_t v, vg_numtype_t from, vg_numtype_t to)
     return vg_num_u64 (!(f > 0) ? 0 : f >= 2 * S_TWO63 ? UINT64_MAX : (uint64_t) f);
 }
 
+/* The decimal digits of u into buf, NUL-terminated; returns their count (1..20).  What
+ * "%llu" prints, without printf's format parsing (export prints millions of these). */
+static size_t
+s_u64_text (char *buf, uint64_t u)
+{
+    char rev[20];
+    size_t n = 0;
+    do {
+        rev[n++] = (char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = rev[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+
+size_t
+vg_num_i64_text (char *buf, int64_t v)
+{
+    if (v >= 0)
+        return s_u64_text (buf, (uint64_t) v);
+    buf[0] = '-';
+    return 1 + s_u64_text (buf + 1, 0 - (uint64_t) v);
+}
+
 size_t
 vg_num_format (char *buf, vg_num_t v, vg_numtype_t t)
 {
     int n;
     if (t == VG_NUM_I64)
-        n = snprintf (buf, VG_NUM_TEXT_MAX, "%lld", (long long) v.i);
-    else if (t == VG_NUM_U64)
-        n = snprintf (buf, VG_NUM_TEXT_MAX, "%llu", (unsigned long long) v.u);
-    else if (v.f != v.f)
+        return vg_num_i64_text (buf, v.i);
+    if (t == VG_NUM_U64)
+        return s_u64_text (buf, v.u);
+    if (v.f != v.f)
         n = snprintf (buf, VG_NUM_TEXT_MAX, "NaN");
     else if (v.f - v.f != 0)
         n = snprintf (buf, VG_NUM_TEXT_MAX, v.f < 0 ? "-Inf" : "Inf");
     else if (v.f > -9007199254740992.0 && v.f < 9007199254740992.0 && v.f == (double) (int64_t) v.f)
-        n = snprintf (buf, VG_NUM_TEXT_MAX, "%.0f", v.f);
+        /* whole: what "%.0f" prints, "-0" for negative zero included */
+        return v.f == 0 && signbit (v.f) ? (size_t) snprintf (buf, VG_NUM_TEXT_MAX, "-0")
+                                         : vg_num_i64_text (buf, (int64_t) v.f);
     else {
         for (int prec = 15;; prec++) {
             n = snprintf (buf, VG_NUM_TEXT_MAX, "%.*g", prec, v.f);

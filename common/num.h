@@ -85,6 +85,10 @@ vg_num_t vg_num_convert (vg_num_t v, vg_numtype_t from, vg_numtype_t to);
  * "-Inf" for the rest.  Returns the length. */
 size_t vg_num_format (char *buf, vg_num_t v, vg_numtype_t t);
 
+/* Write v in decimal into buf (room for 21 bytes), NUL-terminated, as "%lld" would;
+ * returns the length. */
+size_t vg_num_i64_text (char *buf, int64_t v);
+
 /* True unless v is a NaN or an infinity (integers are always finite). */
 static inline int
 vg_num_finite (vg_num_t v, vg_numtype_t t)

@@ -2,9 +2,12 @@
  * labels; slot = the rule's path pattern, e.g. in-errors, in-fcs-errors, in-discards).  Each
  * counter's count per interval is compared with that counter's own background rate
  * (time-weighted EWMA of quiet intervals): an interval is a burst when its count is at least
- * `min_count` and at least `ratio` times the background count expected for that interval.
- * The interface fires after `min_intervals` consecutive burst intervals of any of its
- * counters, so in-errors and in-fcs-errors of one burst make one finding.
+ * `ratio` times the background count expected for that interval and its rate at least
+ * `min_count` per minute.  The interface fires once a counter's run of consecutive burst
+ * intervals is `min_intervals` long and holds `min_count` events, so the same burst is found
+ * after the same number of intervals whatever the cadence (a count per interval tuned on
+ * 60-s samples needed 9 intervals at 10 s); in-errors and in-fcs-errors of one burst make
+ * one finding.
  * Invariant: bounded (BU_SLOTS counters per interface); the background learns only from
  * quiet intervals; the state is one plain struct `st` (the generic save/load). */
 #include <math.h>
@@ -24,7 +27,7 @@ static const vg_param_def_t s_bu_params[] = {
     { .name = "ratio", .type = VG_PARAM_NUM, .def = 10, .min = 1, .max = 1e9,
       .help = "an interval is a burst when its count is at least ratio x the background count for that interval" },
     { .name = "min_count", .type = VG_PARAM_NUM, .def = 10, .min = 1, .max = 1e18,
-      .help = "and at least this many events in the interval" },
+      .help = "and at least this many events per minute; the burst fires once its run holds this many" },
     { .name = "min_intervals", .type = VG_PARAM_NUM, .def = 2, .min = 1, .max = 1000,
       .help = "consecutive burst intervals before the interface fires" },
     { .name = "background", .type = VG_PARAM_DUR, .def = 3600000, .min = 60000, .max = 30 * 86400000.0,
@@ -39,6 +42,7 @@ typedef struct {
     vg_ctr_t ctr;
     double lam;             /* background events per second */
     double last_c, last_dt; /* latest interval: count and length (s) */
+    double run_sum;         /* events in the current run of burst intervals */
     uint32_t n, run;        /* quiet intervals learned; consecutive burst intervals */
     int64_t run_start;
 } s_bu_slot_t;
@@ -80,7 +84,7 @@ s_bu_verdict (s_bu_t *d, int64_t ts, vg_verdict_t *out)
             continue;
         warm |= d->st.s[i].n >= (uint32_t) vg_param (r, BU_WARM);
         double e = d->st.s[i].lam * d->st.s[i].last_dt;
-        if (d->st.s[i].run >= need && d->st.s[i].run > 0) {
+        if (d->st.s[i].run >= need && d->st.s[i].run > 0 && d->st.s[i].run_sum >= vg_param (r, BU_MINCOUNT)) {
             fire = 1;
             if (d->st.s[i].run_start < start)
                 start = d->st.s[i].run_start;
@@ -92,7 +96,7 @@ s_bu_verdict (s_bu_t *d, int64_t ts, vg_verdict_t *out)
                 o += (size_t) snprintf (ev + o, sizeof ev - o, "%s%s %.0f in %.0f s (background %.2g)", o ? ", " : "",
                                         vg_rule_leaf (r, i, "counter"), d->st.s[i].last_c, d->st.s[i].last_dt, e);
         }
-        double sc = d->st.s[i].last_c / (vg_param (r, BU_RATIO) * e + vg_param (r, BU_MINCOUNT));
+        double sc = d->st.s[i].last_c / (vg_param (r, BU_RATIO) * e + vg_param (r, BU_MINCOUNT) * d->st.s[i].last_dt / 60);
         score = sc > score ? sc : score;
     }
     d->st.firing = fire;
@@ -144,19 +148,28 @@ s_bu_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
     }
     double e = s->lam * dt;
     int warm = s->n >= (uint32_t) vg_param (r, BU_WARM);
-    int burst = warm && c >= vg_param (r, BU_MINCOUNT) && c >= vg_param (r, BU_RATIO) * e && c / dt >= vg_param (r, BU_MINRATE);
+    int burst = warm && c > 0 && c >= vg_param (r, BU_MINCOUNT) * dt / 60 && c >= vg_param (r, BU_RATIO) * e &&
+                c / dt >= vg_param (r, BU_MINRATE);
     if (vg_param (r, BU_MAX) > 0 && c / dt > vg_param (r, BU_MAX))
         burst = 1;
     s->last_c = c;
     s->last_dt = dt;
     if (burst) {
-        if (s->run == 0)
+        if (s->run == 0) {
             s->run_start = ts - (int64_t) (dt * 1000);
+            s->run_sum = 0;
+        }
         s->run++;
-        if (vg_param (r, BU_MAX) > 0 && c / dt > vg_param (r, BU_MAX) && s->run < (uint32_t) vg_param (r, BU_MININT))
-            s->run = (uint32_t) vg_param (r, BU_MININT);
+        s->run_sum += c;
+        if (vg_param (r, BU_MAX) > 0 && c / dt > vg_param (r, BU_MAX)) {
+            if (s->run < (uint32_t) vg_param (r, BU_MININT))
+                s->run = (uint32_t) vg_param (r, BU_MININT);
+            if (s->run_sum < vg_param (r, BU_MINCOUNT))
+                s->run_sum = vg_param (r, BU_MINCOUNT);
+        }
     } else {
         s->run = 0;
+        s->run_sum = 0;
         double a = dt * 1000.0 / (vg_param (r, BU_TAU) + dt * 1000.0); /* ~1 - exp(-dt/tau), no exp per sample */
         if (s->n < 10 && a < 1.0 / (s->n + 1))
             a = 1.0 / (s->n + 1);
@@ -172,13 +185,14 @@ s_bu_valid (const vg_detector_t *self)
 {
     const s_bu_t *d = (const s_bu_t *) self;
     for (int i = 0; i < BU_SLOTS; i++)
-        if (!(isfinite (d->st.s[i].lam) && d->st.s[i].lam >= 0 && isfinite (d->st.s[i].last_c)))
+        if (!(isfinite (d->st.s[i].lam) && d->st.s[i].lam >= 0 && isfinite (d->st.s[i].last_c) &&
+              isfinite (d->st.s[i].run_sum)))
             return -VG_EINVAL;
     return 0;
 }
 
 const vg_detector_ops_t vg_det_burst = {
-    .name = "burst", .version = "2.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
-    VG_DETECTOR_PARAMS (s_bu_params), VG_DETECTOR_STATE (s_bu_t, st, 0x42555202), .validate = s_bu_valid,
+    .name = "burst", .version = "2.1.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
+    VG_DETECTOR_PARAMS (s_bu_params), VG_DETECTOR_STATE (s_bu_t, st, 0x42555203), .validate = s_bu_valid,
     .new = s_bu_new, .destroy = vg_detector_free, .on_input = s_bu_input,
 };

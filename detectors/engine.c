@@ -669,12 +669,18 @@ s_up_like (const char *s)
     return 0;
 }
 
+double
+vg_engine_state_value (const char *state)
+{
+    return s_up_like (state) ? 1.0 : 0.0;
+}
+
 int
 vg_engine_state (vg_engine_t *e, uint64_t id, int64_t ts, const char *state)
 {
     if (!state)
         return -VG_EINVAL;
-    return vg_engine_sample (e, id, ts, s_up_like (state) ? 1.0 : 0.0);
+    return vg_engine_sample (e, id, ts, vg_engine_state_value (state));
 }
 
 int

@@ -99,6 +99,10 @@ int vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *ref, int64_t t
 /* A state sample ("UP", "ESTABLISHED", ...): mapped to 1 for up-like states
  * (UP, ESTABLISHED, ACTIVE, ENABLED, OK, TRUE, RUNNING, LOCKED-IN), else 0. */
 int vg_engine_state (vg_engine_t *e, uint64_t series_id, int64_t ts_ms, const char *state);
+/* The value vg_engine_state feeds for state (not NULL): 1.0 up-like, else 0.0.  A caller that
+ * sees the same names again (a batch's STATE series) maps them once and feeds the values with
+ * vg_engine_sample_ref: the same samples, without a lookup and string compares per sample. */
+double vg_engine_state_value (const char *state);
 /* One event; dev describes ev->device (required: dev->id). Returns 0 or -VG_EINVAL. */
 int vg_engine_event (vg_engine_t *e, const vg_event_t *ev, const vg_device_t *dev);
 /* A finding made elsewhere (a site collector's Create record, carried to the fleet tier) fed

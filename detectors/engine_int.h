@@ -62,6 +62,8 @@ typedef struct vg_engine__stream {
     uint32_t silent_n;     /* of those, silent at the source's last tick */
     int silent;            /* all of them silent */
     int64_t next_check;    /* no series can turn silent before this (healthy stream) */
+    int64_t wake;          /* earliest time a clear series of it can turn silent, as of its
+                            * last judgement (INT64_MAX: none can; INT64_MIN: unknown) */
 } vg_engine__stream_t;
 
 /* An input stream delivering data (agent/input): its own data-time clock. */
@@ -77,6 +79,7 @@ typedef struct vg_engine__src {
      * would be found with none silent (a configuration with a zero minimum). */
     int64_t sk_min;
     int sk_outage0;
+    int64_t wake;          /* min of its streams' wake at the last full judgement (long advances) */
 } vg_engine__src_t;
 
 typedef struct vg_engine__inst {

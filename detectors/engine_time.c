@@ -40,6 +40,7 @@ vg_engine__src_get (vg_engine_t *e, const char *name)
     s->max = INT64_MIN;
     s->next_tick = INT64_MIN;
     s->sk_min = INT64_MIN;
+    s->wake = INT64_MIN;
     if (!s->name || vg_engine__ptr_push ((void ***) &e->srcs, &e->nsrcs, &e->capsrcs, s)) {
         free (s->name);
         free (s);
@@ -61,6 +62,7 @@ vg_engine__stream_get (vg_engine_t *e, vg_engine__dev_t *d, vg_engine__src_t *sr
     st->dev = d;
     st->src = src;
     st->rmax = st->rel = INT64_MIN;
+    st->wake = INT64_MIN;
     size_t n = d->nstreams, cap = d->capstreams;
     if (vg_engine__ptr_push ((void ***) &src->streams, &src->nstreams, &src->capstreams, st)) {
         free (st);
@@ -217,12 +219,19 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
 static void
 s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
 {
+    /* The series of a release run are scattered in memory: fetch the series a few samples
+     * ahead, the links of those nearer and their detectors' state nearer still, while this
+     * one is processed.  A run is often short (one instant of a device's series), so the
+     * first series are fetched before it starts and the tail of a run is fetched too. */
+    if (st->len && st->buf[st->head].ts <= upto)
+        for (size_t k = 0; k < 8 && k < st->len; k++)
+            __builtin_prefetch (st->buf[st->head + k].s);
     while (st->len && st->buf[st->head].ts <= upto) {
-        /* The series of a release run are scattered in memory: fetch the series a few
-         * samples ahead, and the links of those nearer, while this one is processed. */
-        if (st->len > 8) {
+        if (st->len > 8)
             __builtin_prefetch (st->buf[st->head + 8].s);
+        if (st->len > 5)
             __builtin_prefetch (st->buf[st->head + 5].s->links);
+        if (st->len > 2) {
             const vg_engine__series_t *n = st->buf[st->head + 2].s;
             for (uint32_t i = 0; i < n->nlinks && i < 4; i++) {
                 __builtin_prefetch (n->links[i].det);
@@ -295,6 +304,46 @@ vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pen
 
 static void s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now);
 
+/* The first tick boundary at or after t. */
+static int64_t
+s_tick_ceil (int64_t t, int64_t tk)
+{
+    int64_t r = ((t % tk) + tk) % tk;
+    return r ? t - r + tk : t;
+}
+
+/* A long advance of the source's watermark (a PM source moving by a ROP, a coarse replay
+ * feed, a source back from a gap): judging every boundary up to `last` would cost ticks x
+ * streams, judging only at `last` would make the verdicts depend on how the clock advanced
+ * (which sample arrived first: a silence that ended within the advance was seen or not).
+ * So judge where the picture can change: at the boundary of each pending sample, at the
+ * earliest boundary a clear series can turn silent (src->wake), and at `last` -- the same
+ * verdicts as judging every boundary, whatever the arrival order. */
+static void
+s_src_jump (vg_engine_t *e, vg_engine__src_t *src, int64_t last)
+{
+    int64_t tk = e->cfg.tick_ms, t = src->next_tick;
+    while (t <= last) {
+        int64_t nx = last;
+        for (size_t i = 0; i < src->nstreams; i++) {
+            const vg_engine__stream_t *st = src->streams[i];
+            if (st->len && st->buf[st->head].ts < nx)
+                nx = s_tick_ceil (st->buf[st->head].ts, tk);
+        }
+        if (src->wake < nx)
+            nx = src->wake <= t ? t : s_tick_ceil (src->wake, tk);
+        if (nx < t)
+            nx = t;
+        if (nx > last)
+            nx = last;
+        for (size_t i = 0; i < src->nstreams; i++)
+            s_release (e, src->streams[i], nx);
+        s_src_silence (e, src, nx);
+        t = nx + tk;
+    }
+    src->next_tick = t;
+}
+
 /* The source's watermark passed tick boundaries: release what it allows and judge silence. */
 static void
 s_src_advance (vg_engine_t *e, vg_engine__src_t *src)
@@ -310,8 +359,10 @@ s_src_advance (vg_engine_t *e, vg_engine__src_t *src)
     }
     if (src->next_tick > last)
         return;
-    if ((last - src->next_tick) / tk > 64)
-        src->next_tick = last; /* a long gap: judge at its end, not at every boundary */
+    if ((last - src->next_tick) / tk > 64) {
+        s_src_jump (e, src, last);
+        return;
+    }
     for (; src->next_tick <= last; src->next_tick += tk) {
         int64_t t = src->next_tick;
         for (size_t i = 0; i < src->nstreams; i++)
@@ -405,13 +456,15 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
     size_t watched = 0, silent = 0;
     const vg_rule_t *first = NULL;
     vg_verdict_t *v = &e->v;
-    int64_t sk_min = INT64_MAX;
+    int64_t sk_min = INT64_MAX, wake = INT64_MAX;
     for (size_t i = 0; i < src->nstreams; i++) {
         vg_engine__stream_t *st = src->streams[i];
         if (!st->silent && !st->dev->ep && now < st->next_check) {
             /* Healthy and nothing can be due yet (new samples only push that later). */
             if (st->next_check < sk_min)
                 sk_min = st->next_check;
+            if (st->wake < wake)
+                wake = st->wake;
             if (st->nsil) {
                 watched++;
                 if (!first)
@@ -420,6 +473,7 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             continue;
         }
         st->silent_n = 0;
+        st->wake = INT64_MAX;
         int64_t last = INT64_MIN; /* newest sample of any watched series */
         double thr = INFINITY;    /* shortest threshold among them */
         int64_t next = INT64_MAX; /* earliest time a clear series could be due */
@@ -441,6 +495,8 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
                 int64_t due = in->last_ts + (int64_t) (0.5 * in->tick_exp);
                 if (due < next)
                     next = due;
+                if (due < st->wake)
+                    st->wake = due; /* asked then, which gives its exact threshold */
                 continue;
             }
             vg_engine__vreset (v);
@@ -455,6 +511,13 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
                     last = v->window_start_ms;
                 if (v->expected < thr)
                     thr = v->expected;
+            }
+            if (v->state == VG_VERDICT_CLEAR && in->last_ts != INT64_MIN && isfinite (v->expected) &&
+                v->expected >= 0 && v->expected < 9e15) {
+                /* Silent once older than the threshold: the first millisecond after it. */
+                int64_t cross = in->last_ts + (int64_t) v->expected + 1;
+                if (cross < st->wake)
+                    st->wake = cross;
             }
             if (v->state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN) {
                 int64_t due = in->last_ts + (int64_t) (0.5 * v->expected);
@@ -474,6 +537,8 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
                                   (st->silent_n > 0 && last != INT64_MIN && (double) (now - last) > thr));
         e->nsilent += (size_t) (st->silent != 0) - (size_t) (was != 0);
         st->next_check = next;
+        if (st->wake < wake)
+            wake = st->wake;
         sk_min = st->silent || next < sk_min ? (st->silent ? INT64_MIN : next) : sk_min;
         if (st->nsil) {
             watched++;
@@ -483,6 +548,7 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             st->dev->now = now;
     }
     src->sk_min = sk_min;
+    src->wake = wake;
     src->sk_outage0 = 0;
     if (!first)
         return;

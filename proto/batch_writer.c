@@ -115,15 +115,9 @@ vg_batch_writer_new (size_t max_bytes)
 }
 
 void
-vg_batch_writer_destroy (vg_batch_writer_t **self_p)
+vg_batch_writer_trim (vg_batch_writer_t *w)
 {
-    if (!self_p || !*self_p)
-        return;
-    vg_batch_writer_t *w = *self_p;
-    vg_u64map_free (&w->str_map);
-    vg_u64map_free (&w->ptr_map);
     free (w->strs);
-    vg_u64map_free (&w->dev_map);
     free (w->devs);
     free (w->devp);
     free (w->ser);
@@ -136,6 +130,34 @@ vg_batch_writer_destroy (vg_batch_writer_t **self_p)
     free (w->attrp);
     free (w->flows);
     free (w->gaps);
+    w->strs = NULL;
+    w->devs = NULL;
+    w->devp = NULL;
+    w->ser = NULL;
+    w->serp = NULL;
+    w->labels = NULL;
+    w->ev = NULL;
+    w->evp = NULL;
+    w->attrs = NULL;
+    w->attrp = NULL;
+    w->flows = NULL;
+    w->gaps = NULL;
+    w->nstrs = w->strs_cap = w->ndevs = w->devs_cap = w->devp_cap = 0;
+    w->nser = w->ser_cap = w->serp_cap = w->nlabels = w->labels_cap = 0;
+    w->nev = w->ev_cap = w->evp_cap = w->nattrs = w->attrs_cap = w->attrp_cap = 0;
+    w->nflows = w->flows_cap = w->ngaps = w->gaps_cap = 0;
+}
+
+void
+vg_batch_writer_destroy (vg_batch_writer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vg_batch_writer_t *w = *self_p;
+    vg_u64map_free (&w->str_map);
+    vg_u64map_free (&w->ptr_map);
+    vg_u64map_free (&w->dev_map);
+    vg_batch_writer_trim (w);
     free (w);
     *self_p = NULL;
 }

@@ -80,6 +80,12 @@ int vg_batch_writer_event (vg_batch_writer_t *w, uint32_t device, const vg_event
  * max_bytes) or -VG_ENOMEM.  The batch stays as is until the next begin. */
 int vg_batch_writer_pack (vg_batch_writer_t *w, vg_buf_t *out);
 
+/* Give back the memory of the batch's series, chunks, devices, events and string table
+ * (the hash maps keep theirs); the batch is gone, the next call must be begin.  For a
+ * caller that keeps a writer across large batches and does not want their arrays resident
+ * in between (the agent's batcher). */
+void vg_batch_writer_trim (vg_batch_writer_t *w);
+
 /* Counts of the batch being built (strings include the "" at index 0). */
 size_t vg_batch_writer_nstrings (const vg_batch_writer_t *w);
 size_t vg_batch_writer_ndevices (const vg_batch_writer_t *w);

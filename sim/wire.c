@@ -51,6 +51,8 @@ typedef struct {
     vg_wire_udpnotif_t un;
     /* gNB: ROP accumulators */
     int64_t rop;             /* ROP index being accumulated, -1 none */
+    int64_t rop_ts;          /* newest sample time in it */
+    unsigned rop_steps;      /* sample times seen in it */
     double base[VG_WIRE_MAX_CELLS][N_GCTR], cur[VG_WIRE_MAX_CELLS][N_GCTR];
     uint8_t base_set[VG_WIRE_MAX_CELLS];
     double gsum[VG_WIRE_MAX_CELLS][5], gmax[VG_WIRE_MAX_CELLS];
@@ -68,7 +70,7 @@ struct vg_wire {
     vg_buf_t buf, scratch;
     FILE *pmlog;             /* pm_files lines of the manifest, kept in a temporary file */
     int64_t step_ts, first_ts; /* first_ts: first sample time, -1 none yet */
-    uint64_t pm_files, pm_late, pm_missing;
+    uint64_t pm_files, pm_late, pm_missing, pm_down;
     int err;
 };
 
@@ -127,7 +129,6 @@ s_on_device (void *ctx, const vg_device_t *d)
     else if (strcmp (x->role, "gnb") == 0)
         x->transport = T_PM;
     x->ip = 0x0a010001u + (uint32_t) w->ndevs; /* 10.1.0.1 + n */
-    x->r.host = x->host;
     x->rop = -1;
     x->jti.export_ip = NULL;
     x->un.odid = 0x01000000u + (uint32_t) w->ndevs;
@@ -230,7 +231,8 @@ s_gnb_slot (const char *path, int *g)
     return -1;
 }
 
-static int s_rop_close (vg_wire_t *w, s_dev_t *x);
+/* Close x's ROP; final_ms: the end of the simulated range when closing at the end, else 0. */
+static int s_rop_close (vg_wire_t *w, s_dev_t *x, int64_t final_ms);
 
 static int
 s_gnb_sample (vg_wire_t *w, s_dev_t *x, const vg_point_t *p)
@@ -243,11 +245,18 @@ s_gnb_sample (vg_wire_t *w, s_dev_t *x, const vg_point_t *p)
         return 0;
     int64_t rop = (p->ts_ms - 1) / ROP_MS; /* a value at the ROP end belongs to it */
     if (x->rop >= 0 && rop != x->rop) {
-        int rc = s_rop_close (w, x);
+        int64_t prev = x->rop;
+        int rc = s_rop_close (w, x, 0);
         if (rc)
             return rc;
+        if (rop > prev + 1) /* whole ROPs without a sample: down, no file */
+            w->pm_down += (uint64_t) (rop - prev - 1);
     }
     x->rop = rop;
+    if (p->ts_ms > x->rop_ts) {
+        x->rop_ts = p->ts_ms;
+        x->rop_steps++;
+    }
     size_t c = cell - 1;
     if (c + 1 > x->ncells)
         x->ncells = c + 1;
@@ -306,7 +315,7 @@ vg_wire_sink (vg_wire_t *w)
 /* ---- PM files ------------------------------------------------------------------------ */
 
 static int
-s_rop_close (vg_wire_t *w, s_dev_t *x)
+s_rop_close (vg_wire_t *w, s_dev_t *x, int64_t final_ms)
 {
     vg_wire_rop_t r;
     memset (&r, 0, sizeof r);
@@ -344,8 +353,23 @@ s_rop_close (vg_wire_t *w, s_dev_t *x)
         x->gn[c] = 0;
     }
     x->rop = -1;
+    int64_t last = x->rop_ts;
+    unsigned steps = x->rop_steps;
+    x->rop_ts = 0;
+    x->rop_steps = 0;
     if (r.begin_ms < w->first_ts - w->cfg.interval_ms)
         return 0; /* the ROP before the first sample: nothing to report */
+    /* A gNB writes a ROP's file when the ROP ends: one that is down (silent) then writes
+     * none; one that came back during the ROP writes what it counted since, flagged
+     * suspect.  The simulation's own first ROP is partial only because it starts there. */
+    int64_t need = r.end_ms; /* the sample at the ROP's end */
+    if (final_ms > 0 && final_ms - w->cfg.interval_ms < need)
+        need = final_ms - w->cfg.interval_ms; /* the range ends first: its last step */
+    if (last < need) {
+        w->pm_down++;
+        return 0;
+    }
+    r.suspect = r.begin_ms >= w->first_ts && (int64_t) steps * w->cfg.interval_ms < need - r.begin_ms;
     char name[256], path[900];
     if (vg_wire_pm_filename (&r, name, sizeof name) < 0)
         return -VG_EINVAL;
@@ -406,12 +430,17 @@ s_udp_send (void *arg, const uint8_t *p, size_t len)
 static void
 s_nuisance (vg_wire_t *w, s_dev_t *x, uint64_t step)
 {
+    /* A rate per minute (0.9 errors, 0.6 discards), whatever the step: three draws per
+     * minute of samples, so 10-s samples do not carry six times the background. */
+    double mins = (double) w->cfg.interval_ms / 60000.0;
+    uint64_t draws = mins > 1 ? (uint64_t) fmin (8, ceil (3 * mins)) : 3; /* hash inputs step*8+j */
+    double scale = 3 * mins / (double) draws;
     for (size_t i = 0; i < x->r.nifs; i++) {
         if (s_unit (s_h (w->cfg.seed, x->id, i, 0x6275)) >= 0.5)
             continue; /* half of the links are busy enough to show them */
-        for (uint64_t j = 0; j < 3; j++) {
-            x->bg_err[i] += s_unit (s_h (w->cfg.seed, x->id, i, step * 8 + j)) < 0.3;
-            x->bg_disc[i] += s_unit (s_h (w->cfg.seed, x->id, i + 100, step * 8 + j)) < 0.2;
+        for (uint64_t j = 0; j < draws; j++) {
+            x->bg_err[i] += s_unit (s_h (w->cfg.seed, x->id, i, step * 8 + j)) < 0.3 * scale;
+            x->bg_disc[i] += s_unit (s_h (w->cfg.seed, x->id, i + 100, step * 8 + j)) < 0.2 * scale;
         }
     }
 }
@@ -430,6 +459,7 @@ s_router_flush (vg_wire_t *w, s_dev_t *x, size_t order, size_t n)
         memset (x->bg_disc, 0, sizeof x->bg_disc);
     }
     vg_wire_router_t r = x->r; /* the view keeps the sim's values; nuisance goes on a copy */
+    r.host = x->host; /* here, not at creation: w->devs moves when it grows */
     r.ts_ms = x->ts_ms;
     s_nuisance (w, x, step);
     for (size_t i = 0; i < r.nifs; i++) {
@@ -561,8 +591,12 @@ vg_wire_finish (vg_wire_t *w, int64_t end_ms)
     int rc = w->err;
     for (size_t i = 0; i < w->ndevs && rc == 0; i++) {
         s_dev_t *x = &w->devs[i];
-        if (x->transport == T_PM && x->rop >= 0)
-            rc = s_rop_close (w, x);
+        if (x->transport == T_PM && x->rop >= 0) {
+            int64_t prev = x->rop, lastrop = end_ms / ROP_MS - 1; /* the last ROP that ended */
+            rc = s_rop_close (w, x, end_ms);
+            if (lastrop > prev)
+                w->pm_down += (uint64_t) (lastrop - prev);
+        }
         if (x->transport == T_MDT && rc == 0)
             rc = vg_wire_pcap_tcp_close (w->mdt, &x->tcp, end_ms * 1000 + 500000 + (int64_t) i * 1000);
     }
@@ -581,10 +615,11 @@ vg_wire_finish (vg_wire_t *w, int64_t end_ms)
                 "  \"mdt\": {\"file\": \"mdt.pcap\", \"port\": %u, \"encoding\": \"%s\"},\n"
                 "  \"jti\": {\"file\": \"jti.pcap\", \"port\": %u},\n"
                 "  \"udp_notif\": {\"file\": \"udpnotif.pcap\", \"port\": %u},\n"
-                "  \"pm\": {\"dir\": \"pm\", \"files\": %llu, \"late\": %llu, \"missing\": %llu},\n  \"devices\": [\n",
+                "  \"pm\": {\"dir\": \"pm\", \"files\": %llu, \"late\": %llu, \"missing\": %llu, \"down\": %llu},\n  \"devices\": [\n",
              (long long) w->cfg.interval_ms, ROP_MS, (long long) end_ms, w->cfg.mdt_port,
              w->cfg.mdt_encap == VG_WIRE_MDT_KVGPB ? "kvgpb" : "json", w->cfg.jti_port, w->cfg.un_port,
-             (unsigned long long) w->pm_files, (unsigned long long) w->pm_late, (unsigned long long) w->pm_missing);
+             (unsigned long long) w->pm_files, (unsigned long long) w->pm_late, (unsigned long long) w->pm_missing,
+             (unsigned long long) w->pm_down);
     for (size_t i = 0; i < w->ndevs; i++) {
         const s_dev_t *x = &w->devs[i];
         fprintf (f, "    {\"sim\": \"%s\", \"wire\": \"%s\", \"vendor\": \"%s\", \"role\": \"%s\", \"transport\": \"%s\"}%s\n",

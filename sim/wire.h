@@ -7,9 +7,12 @@
  *              the device after the sender's address, so its wire id is that address);
  *   pm/        gNBs, one TS 32.435 XML file per 15-minute ROP in the vendor's style, its
  *              modification time set to when it would have been delivered (a few minutes
- *              after the ROP, some late, a few missing);
+ *              after the ROP, some late, a few missing); a gNB that is silent (down) when
+ *              a ROP ends writes no file for it, and the file of the ROP it came back in
+ *              is flagged suspect;
  *   manifest.json  devices (simulator id -> wire device id, vendor, transport), ports, and
- *              every PM file with its ROP, delivery time and whether it is late or missing.
+ *              every PM file with its ROP, delivery time and whether it is late or missing
+ *              (ROPs a gNB was down for are counted as "down", not listed).
  * Other devices (core NFs, Nokia routers) are not written (transport "none").
  * Realistic nuisance on top of the simulator: background input errors and discards on busy
  * links, sessions that stay open while a device is silent, late and missing PM files.

@@ -189,7 +189,7 @@ s_measinfo (vg_buf_t *b, const vg_wire_rop_t *r, int v, int group, const char *e
             }
         }
         rc = rc ? rc : vg_buf_printf (b, "        <suspect>%s</suspect>\n      </measValue>\n",
-                                 cell->samples ? "false" : "true");
+                                 cell->samples && !r->suspect ? "false" : "true");
     }
     return rc ? rc : vg_buf_printf (b, "    </measInfo>\n");
 }

@@ -44,6 +44,7 @@ typedef struct {
     const char *sw;
     int64_t begin_ms, end_ms; /* ROP */
     int utc_offset_min;     /* timestamps are written in this local time */
+    int suspect;            /* 1: the gNB was not up for the whole ROP (every value suspect) */
     size_t ncells;
     vg_wire_cell_t cells[VG_WIRE_MAX_CELLS];
 } vg_wire_rop_t;

@@ -131,12 +131,12 @@ static int
 s_encode_run (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, vg_buf_t *out)
 {
     size_t start = out->len;
-    int rc = vg_chunk_encode_num (ts, v, type, n, out);
+    int rc = vg_chunk_encode_store (ts, v, type, n, out);
     if (rc < 0 || type != VG_NUM_F64 || n <= 2 * S_PIECE || out->data[start] != VG_CHUNK_GORILLA)
         return rc;
     size_t whole = out->len - start;
     for (size_t off = 0; off < n && rc == 0; off += S_PIECE)
-        rc = vg_chunk_encode_num (ts + off, v + off, type, n - off < S_PIECE ? n - off : S_PIECE, out);
+        rc = vg_chunk_encode_store (ts + off, v + off, type, n - off < S_PIECE ? n - off : S_PIECE, out);
     if (rc < 0) {
         out->len = start + whole; /* the whole-run chunk stands */
         return 0;
@@ -217,6 +217,63 @@ vg_sample_value_scan (const uint8_t *value, size_t len, int64_t from_ms, int64_t
 {
     s_as_double_t d = { fn, ctx };
     return vg_sample_value_scan_num (value, len, from_ms, to_ms, s_as_double, &d);
+}
+
+/* The usual stored value, one chunk in time order (a sealed bucket, or one batch's chunk),
+ * decoded straight into out: 1 when done (*used advanced past the samples of [from_ms,
+ * to_ms)), 0 when the value is not that (several chunks, out of order, unreadable: the
+ * general path decides), -VG_ENOMEM. */
+static int
+s_append_one_chunk (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_samples_t *out,
+                    size_t *used)
+{
+    int codec;
+    uint32_t n;
+    if (vg_chunk_header (value, len, &codec, &n) < 0 || n == 0)
+        return 0;
+    size_t k = *used, got = 0, took = 0;
+    if (vg_samples_reserve (out, k + n) < 0)
+        return -VG_ENOMEM;
+    int64_t *ts = out->ts + k;
+    double *v = out->v + k;
+    if (vg_chunk_decode (value, len, ts, v, n, &got, &took) < 0 || took != len)
+        return 0;
+    for (size_t i = 1; i < got; i++)
+        if (ts[i - 1] > ts[i])
+            return 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < got; i++)
+        if (ts[i] >= from_ms && ts[i] < to_ms) {
+            ts[kept] = ts[i];
+            v[kept++] = v[i];
+        }
+    *used = k + kept;
+    return 1;
+}
+
+int
+vg_sample_value_append (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_samples_t *out,
+                        size_t *used)
+{
+    int one = s_append_one_chunk (value, len, from_ms, to_ms, out, used);
+    if (one != 0)
+        return one < 0 ? one : 0;
+    s_sample_t *all = NULL;
+    vg_numtype_t type;
+    int64_t n = s_decode_all (value, len, &all, &type);
+    if (n < 0)
+        return (int) n;
+    size_t k = *used;
+    int rc = vg_samples_reserve (out, k + (size_t) n) < 0 ? -VG_ENOMEM : 0;
+    for (int64_t i = 0; i < n && rc == 0; i++)
+        if (all[i].ts >= from_ms && all[i].ts < to_ms) {
+            out->ts[k] = all[i].ts;
+            out->v[k++] = vg_num_to_double (all[i].v, type);
+        }
+    free (all);
+    if (rc == 0)
+        *used = k;
+    return rc;
 }
 
 int64_t

@@ -17,6 +17,7 @@
 
 #include "common/buf.h"
 #include "common/num.h"
+#include "common/samples.h"
 
 /* A new merge operator (owned by the caller; rocksdb_mergeoperator_destroy frees it). */
 rocksdb_mergeoperator_t *vg_sample_merge_operator (void);
@@ -33,6 +34,12 @@ typedef int (*vg_sample_fn) (void *ctx, int64_t ts_ms, double value);
  * Integers arrive as their nearest doubles. */
 int vg_sample_value_scan (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_sample_fn fn,
                           void *ctx);
+
+/* Same samples appended in bulk: those of [from_ms, to_ms) go to out->ts / out->v from
+ * index *used on (out grows as needed; num is not touched), *used advanced past them.
+ * Returns 0 or -VG_EPROTO / -VG_ETRUNC / -VG_ENOMEM (then *used is unchanged). */
+int vg_sample_value_append (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_samples_t *out,
+                            size_t *used);
 
 /* Same, with every value exactly as stored; all samples of one call share one type. */
 typedef int (*vg_sample_num_fn) (void *ctx, int64_t ts_ms, vg_num_t value, vg_numtype_t type);

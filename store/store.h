@@ -93,6 +93,19 @@ int vg_store_view_get (vg_store_view_t *v, vg_cf_t cf, const void *k, size_t kl,
 int vg_store_view_scan (vg_store_view_t *v, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
                         vg_store_kv_fn fn, void *ctx);
 
+/* The same pass as vg_store_view_scan, pulled one key at a time (a reader that merges it
+ * with other data, as replay merges events with samples): an iterator over [from, to) of
+ * cf (to may be NULL: to the end; from and to are copied).  The blocks it reads bypass the
+ * block cache (one-pass reads).  NULL on allocation failure.  The view must outlive it. */
+typedef struct vg_store_iter vg_store_iter_t;
+vg_store_iter_t *vg_store_view_iter (vg_store_view_t *v, vg_cf_t cf, const void *from, size_t fl, const void *to,
+                                     size_t tl);
+/* The next key and value (*k, *v valid until the next call or the destroy).  Returns 1,
+ * 0 at the end, or -VG_ESTORE (then at the end). */
+int vg_store_iter_next (vg_store_iter_t *it, const uint8_t **k, size_t *kl, const uint8_t **v, size_t *vl);
+/* NULL-safe; sets *self_p to NULL. */
+void vg_store_iter_destroy (vg_store_iter_t **self_p);
+
 /* The time bucket of the first key at or after bucket b in cf, for the families whose keys
  * lead with a big-endian u32 bucket (samples, events), through view v: *out = the bucket,
  * or UINT64_MAX when there is none.  Readers skip empty buckets with it (one seek).

@@ -5,13 +5,18 @@
  * one reused 64 KiB buffer, so a flood cannot starve the sender; the kernel buffer
  * (rcvbuf) absorbs bursts between turns.  Truncated datagrams are counted as errors.  What
  * the kernel drops because that buffer was full is not silent: SO_RXQ_OVFL reports the
- * socket's drop count with each datagram (counter kernel_drops, a rate-limited warning). */
+ * socket's drop count with each datagram that arrives after a drop, and when the queue runs
+ * empty the count is also read with SO_MEMINFO (at most once a second), so drops in a last
+ * burst are counted too (counter kernel_drops, a rate-limited warning).  rcvbuf is asked
+ * with SO_RCVBUFFORCE first (lifts net.core.rmem_max with CAP_NET_ADMIN), else SO_RCVBUF;
+ * a buffer smaller than asked is logged with the size the kernel gave. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/sock_diag.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -28,6 +33,7 @@ typedef struct {
     vg_fmt_set_t *fs;
     vg_decode_stats_t st;
     uint64_t datagrams, bytes, truncated, read_errors, kernel_drops;
+    int64_t drops_read_mono; /* last SO_MEMINFO read */
     vg_ratelimit_t rl;
     uint8_t buf[UDP_MAX];
 } s_udp_t;
@@ -70,8 +76,14 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
         goto fail;
     }
     if (c->rcvbuf) {
-        int sz = (int) c->rcvbuf;
-        setsockopt (u->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz); /* best effort (rmem_max caps it) */
+        int sz = (int) c->rcvbuf, got = 0;
+        socklen_t gl = sizeof got;
+        if (setsockopt (u->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0)
+            setsockopt (u->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz); /* rmem_max caps it */
+        /* The kernel reports twice the usable size it set aside (its bookkeeping share). */
+        if (getsockopt (u->fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) == 0 && (int64_t) got < (int64_t) sz)
+            vg_log (VG_LOG_WARN, "input", "udp %s: rcvbuf %d asked, the kernel gave %d (raise net.core.rmem_max, or "
+                    "run with CAP_NET_ADMIN)", c->listen, sz, got);
     }
     int on = 1;
     setsockopt (u->fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on); /* best effort: drop counts */
@@ -100,11 +112,29 @@ s_kernel_drops (s_udp_t *u, struct msghdr *mh)
     }
 }
 
+/* The socket's drop count read directly (the queue is empty, so no datagram will bring it). */
+static void
+s_meminfo_drops (s_udp_t *u, int64_t mono)
+{
+    if (mono - u->drops_read_mono < 1000)
+        return;
+    u->drops_read_mono = mono;
+    uint32_t mi[SK_MEMINFO_VARS];
+    socklen_t ml = sizeof mi;
+    if (getsockopt (u->fd, SOL_SOCKET, SO_MEMINFO, mi, &ml) < 0 || ml <= SK_MEMINFO_DROPS * sizeof mi[0])
+        return;
+    if (mi[SK_MEMINFO_DROPS] > u->kernel_drops) {
+        vg_log_rl (&u->rl, VG_LOG_WARN, "input",
+                   "udp: %llu datagrams dropped by the kernel so far (socket buffer full: raise rcvbuf and "
+                   "net.core.rmem_max, or the agent is starved of CPU)", (unsigned long long) mi[SK_MEMINFO_DROPS]);
+        u->kernel_drops = mi[SK_MEMINFO_DROPS];
+    }
+}
+
 static int
 s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
 {
     s_udp_t *u = self;
-    (void) mono;
     for (int i = 0; i < UDP_BURST; i++) {
         struct sockaddr_storage ss;
         struct iovec iov = { u->buf, sizeof u->buf };
@@ -118,6 +148,8 @@ s_service (void *self, int64_t now, int64_t mono, const vg_sink_t *sink)
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 u->read_errors++;
+            else
+                s_meminfo_drops (u, mono);
             break;
         }
         socklen_t sl = mh.msg_namelen;

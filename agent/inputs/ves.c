@@ -218,18 +218,14 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     if (lfd < 0)
         goto fail;
     s_warn_exposed (c, lfd, tls);
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
-    if (tls)
-        v->daemon = v->mhd.start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,
-                                         MHD_OPTION_NOTIFY_COMPLETED, s_completed, v, MHD_OPTION_CONNECTION_LIMIT,
-                                         (unsigned) c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                                         MHD_OPTION_HTTPS_MEM_CERT, v->guard.cert_pem, MHD_OPTION_HTTPS_MEM_KEY, v->guard.key_pem,
-                                         MHD_OPTION_END);
-    else
-        v->daemon = v->mhd.start_daemon (flags, 0, NULL, NULL, s_answer, v, MHD_OPTION_LISTEN_SOCKET, lfd,
-                                         MHD_OPTION_NOTIFY_COMPLETED, s_completed, v, MHD_OPTION_CONNECTION_LIMIT,
-                                         (unsigned) c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                                         MHD_OPTION_END);
+    const struct MHD_OptionItem opts[] = {
+        { MHD_OPTION_LISTEN_SOCKET, lfd, NULL },
+        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) s_completed, v },
+        { MHD_OPTION_CONNECTION_LIMIT, (intptr_t) c->max_connections, NULL },
+        { MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    v->daemon = vg_http_guard_start (&v->guard, &v->mhd, MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, s_answer, v, opts);
     if (!v->daemon) {
         snprintf (err, errlen, "cannot start the HTTP%s server on %s", tls ? "S" : "", c->listen);
         close (lfd);

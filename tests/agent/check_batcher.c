@@ -443,6 +443,52 @@ START_TEST (bounds_match_the_reader)
 }
 END_TEST
 
+/* The pool keeps timestamps as int32 ms offsets from the batch's first; a batch spanning
+ * more than that keeps them in full from the first that does not fit on, and the next batch
+ * starts with offsets again.  Every timestamp comes back exact either way. */
+static void
+s_check_ts (const Vigil__Batch *b, const char *ifname, const int64_t *want, size_t n)
+{
+    for (size_t i = 0; i < b->n_series; i++) {
+        const Vigil__Series *s = b->series[i];
+        if (strcmp (s_str (b, s->labels[1]), ifname))
+            continue;
+        int64_t ts[16];
+        double v[16];
+        size_t got, used;
+        ck_assert_int_eq (vg_chunk_decode (s->chunk.data, s->chunk.len, ts, v, 16, &got, &used), 0);
+        ck_assert_uint_eq (got, n);
+        for (size_t k = 0; k < n; k++)
+            ck_assert_int_eq (ts[k], want[k]);
+        return;
+    }
+    ck_abort_msg ("no series %s", ifname);
+}
+
+START_TEST (timestamps_beyond_int32_offsets)
+{
+    const int64_t t0 = 1767614400000LL, day = 86400000LL;
+    const int64_t a[] = { t0, t0 + 10 * day, t0 + 30 * day, t0 + 60 * day };
+    const int64_t b2[] = { t0 - 20 * day, t0 + 40 * day };
+    ck_assert_int_eq (s_sample ("/if/in-octets", "a", a[0], 1, NULL), 0);
+    ck_assert_int_eq (s_sample ("/if/in-octets", "b", b2[0], 2, NULL), 0);  /* negative offset */
+    ck_assert_int_eq (s_sample ("/if/in-octets", "a", a[1], 3, NULL), 0);
+    ck_assert_int_eq (s_sample ("/if/in-octets", "a", a[2], 4, NULL), 0);  /* past int32 ms */
+    ck_assert_int_eq (s_sample ("/if/in-octets", "b", b2[1], 5, NULL), 0);
+    ck_assert_int_eq (s_sample ("/if/in-octets", "a", a[3], 6, NULL), 0);
+    Vigil__Batch *b = s_flush (1);
+    s_check_ts (b, "a", a, 4);
+    s_check_ts (b, "b", b2, 2);
+    vigil__batch__free_unpacked (b, NULL);
+    const int64_t c[] = { t0 + 100 * day, t0 + 100 * day + 5 };
+    ck_assert_int_eq (s_sample ("/if/in-octets", "a", c[0], 7, NULL), 0);
+    ck_assert_int_eq (s_sample ("/if/in-octets", "a", c[1], 8, NULL), 0);
+    b = s_flush (2);
+    s_check_ts (b, "a", c, 2);
+    vigil__batch__free_unpacked (b, NULL);
+}
+END_TEST
+
 Suite *
 vg_batcher_suite (void)
 {
@@ -460,6 +506,7 @@ vg_batcher_suite (void)
     tcase_add_test (tc, series_limit);
     tcase_add_test (tc, bounds_match_the_reader);
     tcase_add_test (tc, pool_grows_and_keeps_series_order);
+    tcase_add_test (tc, timestamps_beyond_int32_offsets);
     suite_add_tcase (s, tc);
     return s;
 }

@@ -26,6 +26,8 @@ typedef struct {
     void *router;
     bool silent;            /* read everything, answer nothing */
     bool auto_ack;          /* ACK OK every batch as it arrives */
+    bool retry_all;         /* answer every batch RETRY (no retry_after hint) */
+    int64_t seen_ms[MAX_SEEN]; /* when each batch arrived (monotonic) */
     uint64_t committed;     /* WELCOME's committed_seq (same epoch); raised by auto acks */
     uint64_t retry_seq;     /* answer this seq once with RETRY */
     uint64_t reject_seq;    /* answer this seq with REJECTED */
@@ -75,18 +77,22 @@ teardown (void)
     vg_sender_destroy (&s_snd);
     vg_spool_destroy (&s_spool);
     for (int i = 0; i < 2; i++)
-        zmq_close (s_peers[i].router);
+        if (s_peers[i].router)
+            zmq_close (s_peers[i].router);
     zmq_ctx_term (s_ctx);
     ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
 }
 
 static const char *const s_eps[] = { s_ep[0], s_ep[1] };
 
+static int64_t s_backoff_base, s_backoff_max; /* for the next s_start (0: the defaults) */
+
 static void
 s_start (size_t nendpoints, uint32_t window, int64_t timeout_ms, int64_t primary_retry_ms)
 {
     vg_sender_cfg_t cfg = { .agent_id = "a1", .endpoints = s_eps, .nendpoints = nendpoints, .window = window,
-                            .heartbeat_ms = 50, .timeout_ms = timeout_ms, .primary_retry_ms = primary_retry_ms };
+                            .heartbeat_ms = 50, .timeout_ms = timeout_ms, .primary_retry_ms = primary_retry_ms,
+                            .backoff_base_ms = s_backoff_base, .backoff_max_ms = s_backoff_max };
     char err[256];
     s_snd = vg_sender_new (&cfg, s_spool, err, sizeof err);
     ck_assert_msg (s_snd != NULL, "%s", err);
@@ -133,7 +139,7 @@ s_peer_ack (s_peer_t *p, uint64_t seq, Vigil__AckStatus status)
 static void
 s_peer_serve (s_peer_t *p)
 {
-    for (;;) {
+    while (p->router) {
         zmq_msg_t f[3];
         int nf = 0;
         bool more = true;
@@ -182,11 +188,14 @@ s_peer_serve (s_peer_t *p)
             ck_assert_uint_eq (b->epoch, p->epoch);
             vigil__batch__free_unpacked (b, NULL);
             ck_assert_uint_lt (p->nseen, MAX_SEEN);
+            p->seen_ms[p->nseen] = vg_clock_mono_ms ();
             p->seen[p->nseen++] = seq;
             /* As the collector's ingest: strictly in sequence (a gap gets RETRY), a
              * duplicate is acknowledged again, a rejected batch is consumed; the first batch of
              * an epoch it holds nothing of may have any seq. */
             if (p->silent || !p->auto_ack) {
+            } else if (p->retry_all) {
+                s_peer_ack (p, seq, VIGIL__ACK_STATUS__ACK_STATUS_RETRY);
             } else if (seq == p->retry_seq) {
                 p->retry_seq = 0;
                 s_peer_ack (p, seq, VIGIL__ACK_STATUS__ACK_STATUS_RETRY);
@@ -223,11 +232,14 @@ s_run_until (s_cond_fn cond)
             return true;
         if (now >= deadline)
             return false;
-        zmq_pollitem_t it[3] = { { s_peers[0].router, 0, ZMQ_POLLIN, 0 },
-                                 { s_peers[1].router, 0, ZMQ_POLLIN, 0 },
-                                 { vg_sender_socket (s_snd), 0, ZMQ_POLLIN, 0 } };
+        zmq_pollitem_t it[3];
+        int n = 0;
+        for (int i = 0; i < 2; i++)
+            if (s_peers[i].router) /* a collector that is gone has none */
+                it[n++] = (zmq_pollitem_t) { s_peers[i].router, 0, ZMQ_POLLIN, 0 };
+        it[n++] = (zmq_pollitem_t) { vg_sender_socket (s_snd), 0, ZMQ_POLLIN, 0 };
         int64_t wake = vg_sender_next_wake (s_snd, now);
-        zmq_poll (it, 3, wake < 20 ? wake : 20);
+        zmq_poll (it, n, wake < 20 ? wake : 20);
         s_peer_serve (&s_peers[0]);
         s_peer_serve (&s_peers[1]);
     }
@@ -409,6 +421,136 @@ START_TEST (returns_to_primary)
 }
 END_TEST
 
+static bool
+c_seven_seen (void)
+{
+    return s_peers[0].nseen >= 7;
+}
+
+/* A collector that keeps answering RETRY (with no hint): the agent waits longer each time,
+ * the step doubling from send.backoff_base to send.backoff_max with jitter in [step/2,
+ * step]; an acknowledged batch resets it. */
+START_TEST (retry_backoff_grows_and_resets)
+{
+    s_backoff_base = 20;
+    s_backoff_max = 320;
+    s_start (1, 1, 5000, 0);
+    s_backoff_base = s_backoff_max = 0;
+    s_peers[0].retry_all = true;
+    s_spool_batches (1);
+    ck_assert (s_run_until (c_seven_seen));
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    /* waits drawn from [10,20], [20,40], [40,80], [80,160], [160,320], [160,320] */
+    ck_assert_uint_ge (st.backoffs, 6);
+    ck_assert_int_eq (st.backoff_step_ms, 320);
+    ck_assert_int_ge (st.backoff_wait_ms, 10 + 20 + 40 + 80 + 160 + 160);
+    const int64_t *t = s_peers[0].seen_ms;
+    ck_assert_int_ge (t[6] - t[5], 160);
+    ck_assert_int_ge (t[5] - t[4], 160);
+    ck_assert_int_lt (t[1] - t[0], t[6] - t[5]); /* the first wait is the short one */
+    /* the collector takes it: acknowledged, and the step is back to nothing */
+    s_peers[0].retry_all = false;
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats (s_snd, &st);
+    ck_assert_int_eq (st.backoff_step_ms, 0);
+    for (size_t i = 0; i < s_peers[0].nseen; i++)
+        ck_assert_uint_eq (s_peers[0].seen[i], 1);
+}
+END_TEST
+
+static bool
+c_five_failovers (void)
+{
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    return st.failovers >= 5;
+}
+
+/* A collector that does not answer at all: after the first failover each further one (no
+ * answer since the last) waits a growing, bounded step before sending again; the first
+ * WELCOME resets it and everything is delivered. */
+START_TEST (silence_backoff_grows_and_resets)
+{
+    s_backoff_base = 50;
+    s_backoff_max = 200;
+    s_start (1, 8, 200, 0);
+    s_backoff_base = s_backoff_max = 0;
+    s_peers[0].silent = true;
+    s_spool_batches (3);
+    ck_assert (s_run_until (c_five_failovers));
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_ge (st.backoffs, 3);
+    ck_assert_int_ge (st.backoff_step_ms, 100);
+    ck_assert_int_le (st.backoff_step_ms, 200);
+    s_peers[0].silent = false;
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats (s_snd, &st);
+    ck_assert_int_eq (st.backoff_step_ms, 0);
+}
+END_TEST
+
+static bool
+c_two_failovers (void)
+{
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    return st.failovers >= 2;
+}
+
+/* A long backoff does not delay the recovery: the collector is gone (its socket closed),
+ * the agent backs off for 5-10 s after its second failover, the collector comes back at
+ * once; the HELLO waiting in the agent's socket reaches it, its WELCOME ends the wait, and
+ * the spool drains within the reconnect interval (2 s at most), not after the wait. */
+START_TEST (collector_back_ends_the_wait)
+{
+    s_backoff_base = s_backoff_max = 10000;
+    s_start (1, 8, 200, 0);
+    s_backoff_base = s_backoff_max = 0;
+    zmq_close (s_peers[0].router);
+    s_peers[0].router = NULL;
+    s_spool_batches (3);
+    ck_assert (s_run_until (c_two_failovers));
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_int_eq (st.backoff_step_ms, 10000);
+    s_peers[0].router = zmq_socket (s_ctx, ZMQ_ROUTER);
+    int zero = 0;
+    zmq_setsockopt (s_peers[0].router, ZMQ_LINGER, &zero, sizeof zero);
+    ck_assert_int_eq (zmq_bind (s_peers[0].router, s_ep[0]), 0);
+    int64_t t0 = vg_clock_mono_ms ();
+    ck_assert (s_run_until (c_spool_empty));
+    ck_assert_int_lt (vg_clock_mono_ms () - t0, 4000);
+    vg_sender_stats (s_snd, &st);
+    ck_assert_int_eq (st.backoff_step_ms, 0);
+}
+END_TEST
+
+/* A reload's timing (vg_sender_set_timing) applies on the live connection: a wider window
+ * lets more out at once, a narrower one fewer, with no reconnect. */
+START_TEST (timing_reloaded_in_place)
+{
+    s_start (1, 2, 5000, 0);
+    s_peers[0].auto_ack = false;
+    s_spool_batches (10);
+    ck_assert (s_run_until (c_ready));
+    s_want_hb = 2;
+    ck_assert (s_run_until (c_heartbeats));
+    ck_assert_uint_eq (s_peers[0].nseen, 2);
+    vg_sender_cfg_t t = { .window = 5, .heartbeat_ms = 50, .timeout_ms = 5000 };
+    vg_sender_set_timing (s_snd, &t);
+    s_want_hb = (size_t) s_peers[0].heartbeats + 2;
+    ck_assert (s_run_until (c_heartbeats));
+    ck_assert_uint_eq (s_peers[0].nseen, 5);
+    ck_assert_uint_eq (vg_sender_inflight (s_snd), 5);
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_eq (st.failovers, 0);
+    ck_assert_int_eq (s_peers[0].hellos, 1);
+}
+END_TEST
+
 START_TEST (no_endpoints_refused)
 {
     vg_sender_cfg_t cfg = { .agent_id = "a1", .endpoints = s_eps, .nendpoints = 0 };
@@ -488,7 +630,8 @@ vg_sender_suite (void)
     const TTest *tests[] = {
         delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
         failover_to_second, returns_to_primary, no_endpoints_refused, quiet_link_is_not_a_stall,
-        curve_keys_checked,
+        curve_keys_checked, retry_backoff_grows_and_resets, silence_backoff_grows_and_resets,
+        collector_back_ends_the_wait, timing_reloaded_in_place,
     };
     return vg_test_suite ("sender", "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }

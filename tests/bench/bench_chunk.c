@@ -1,10 +1,12 @@
 /* bench_chunk.c - encode/decode speed and size of the sample chunk codec.
  *
- * Usage: bench_chunk [samples_per_chunk [samples_per_run]]   (defaults 1000 and 2,000,000)
+ * Usage: bench_chunk [--store] [samples_per_chunk [samples_per_run]]   (defaults 1000 and 2,000,000)
  * Prints one JSON object: per synthetic series shape, bytes/sample and the best of 15 runs
  * of encode and decode ns/sample; "mixed" is the four double shapes taken together.  The
  * fifth shape, a uint64 octet counter above 2^60, goes through the integer codec
- * (vg_chunk_encode_num / vg_chunk_decode_num) and is not part of "mixed". */
+ * (vg_chunk_encode_num / vg_chunk_decode_num) and is not part of "mixed".  --store encodes
+ * every shape with the storage encoder (vg_chunk_encode_store: version 3 chunks, what the
+ * store's merge operator writes) instead of the wire's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,15 +61,17 @@ s_fill (int shape, int64_t *ts, vg_num_t *v, size_t n, uint64_t *rs)
 static const char *
 s_codec_name (int codec)
 {
-    static const char *const names[] = { "?", "gorilla", "decimal", "integer", "decimal2", "integer2" };
+    static const char *const names[] = { "?", "gorilla", "decimal", "integer", "decimal2", "integer2", "decimal3", "integer3" };
     return codec >= 0 && codec < (int) (sizeof names / sizeof names[0]) ? names[codec] : "?";
 }
 
 /* Shapes 0-3 through the double API (what every version of the codec measured), shape 4
  * through the typed API as uint64. */
 static int
-s_encode (int shape, const int64_t *ts, const vg_num_t *v, size_t n, vg_buf_t *out)
+s_encode (int shape, int store, const int64_t *ts, const vg_num_t *v, size_t n, vg_buf_t *out)
 {
+    if (store)
+        return vg_chunk_encode_store (ts, v, shape == DOUBLE_SHAPES ? VG_NUM_U64 : VG_NUM_F64, n, out);
     if (shape == DOUBLE_SHAPES)
         return vg_chunk_encode_num (ts, v, VG_NUM_U64, n, out);
     return vg_chunk_encode (ts, &v[0].f, n, out);
@@ -85,10 +89,13 @@ s_decode (int shape, const vg_buf_t *in, int64_t *ts, vg_num_t *v, size_t cap, s
 int
 main (int argc, char **argv)
 {
+    int store = argc > 1 && strcmp (argv[1], "--store") == 0;
+    argc -= store;
+    argv += store;
     size_t per = argc > 1 ? (size_t) strtoul (argv[1], NULL, 10) : 1000;
     size_t total = argc > 2 ? (size_t) strtoul (argv[2], NULL, 10) : 2000000;
     if (per < 1 || per > VG_CHUNK_MAX_SAMPLES || total < per) {
-        fprintf (stderr, "usage: bench_chunk [samples_per_chunk [samples_per_run]]\n");
+        fprintf (stderr, "usage: bench_chunk [--store] [samples_per_chunk [samples_per_run]]\n");
         return 2;
     }
     /* 16 distinct chunks per shape, cycled, so the branch predictor cannot learn one. */
@@ -111,7 +118,7 @@ main (int argc, char **argv)
         int codec = 0;
         for (int d = 0; d < DISTINCT; d++) {
             s_fill (s, ts + d * per, v + d * per, per, &rs);
-            if (s_encode (s, ts + d * per, v + d * per, per, &enc[d]) < 0)
+            if (s_encode (s, store, ts + d * per, v + d * per, per, &enc[d]) < 0)
                 return 1;
             bytes += enc[d].len;
             codec = enc[d].data[0];
@@ -124,7 +131,7 @@ main (int argc, char **argv)
             for (size_t r = 0; r < reps; r++) {
                 size_t d = r % DISTINCT;
                 vg_buf_reset (&b);
-                if (s_encode (s, ts + d * per, v + d * per, per, &b) < 0)
+                if (s_encode (s, store, ts + d * per, v + d * per, per, &b) < 0)
                     return 1;
             }
             int64_t t1 = vg_clock_mono_ns ();

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "collector/fleet_kafka.h"
+#include "collector/kafka_conf.h"
 #include "collector/fleet_task.h"
 #include "common/file_read.h"
 #include "common/hash.h"
@@ -60,8 +61,8 @@ main (int argc, char **argv)
     static const char *const defs[][2] = { { "linger.ms", "20" },  { "compression.type", "lz4" },
                                            { "batch.size", "1000000" }, { "queue.buffering.max.kbytes", "1048576" },
                                            { NULL, NULL } };
-    rd_kafka_conf_t *conf = local ? NULL : vg_fleet_conf (defs, brokers, NULL, 0, err, sizeof err);
-    rd_kafka_t *rk = conf ? rd_kafka_new (RD_KAFKA_PRODUCER, conf, err, sizeof err) : NULL;
+    rd_kafka_conf_t *conf = local ? NULL : vg_kafka_conf (defs, brokers, NULL, 0, err, sizeof err);
+    rd_kafka_t *rk = vg_kafka_new (RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!local && (!rk || vg_fleet_topic_ensure (rk, topic, parts, 0, 20000, err, sizeof err) < 0)) {
         fprintf (stderr, "bench_fleet_gen: %s\n", err);
         return 1;

@@ -22,9 +22,9 @@
 #include "store/series_meta.h"
 #include "store/store.h"
 
-enum { KINDS = 3, CODECS = 6, MAXPATHS = 4096 };
+enum { KINDS = 3, CODECS = 8, MAXPATHS = 4096 };
 static const char *const s_kind_name[KINDS] = { "gauge", "counter", "state" };
-static const char *const s_codec_name[CODECS] = { "?", "gorilla", "decimal", "integer", "decimal2", "integer2" };
+static const char *const s_codec_name[CODECS] = { "?", "gorilla", "decimal", "integer", "decimal2", "integer2", "decimal3", "integer3" };
 
 typedef struct {
     uint64_t chunks, samples, bytes, header_bytes, ts_bits, value_bits, flat_samples;

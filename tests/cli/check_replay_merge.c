@@ -21,26 +21,25 @@ START_TEST (merges_in_time_order_ties_by_run)
     ck_assert_int_eq (vg_replay_merge_add (m, 4, 3), 0);
     ck_assert_int_eq (vg_replay_merge_add (m, 7, 1), 0);
     ck_assert_uint_eq (vg_replay_merge_runs (m), 4);
-    vg_replay_merge_start (m, ts);
+    vg_replay_merge_start (m, ts, NULL);
     const size_t want_idx[] = { 4, 0, 1, 2, 5, 7, 3, 6 };
     const uint32_t want_run[] = { 2, 0, 0, 0, 2, 3, 0, 2 };
     for (size_t k = 0; k < 8; k++) {
-        size_t i;
-        uint32_t run;
+        vg_replay_sample_t x;
         ck_assert_int_eq (vg_replay_merge_peek (m), ts[want_idx[k]]);
-        ck_assert_int_eq (vg_replay_merge_next (m, &i, &run), 1);
-        ck_assert_uint_eq (i, want_idx[k]);
-        ck_assert_uint_eq (run, want_run[k]);
+        ck_assert_int_eq (vg_replay_merge_next (m, &x), 1);
+        ck_assert_uint_eq (x.idx, want_idx[k]);
+        ck_assert_uint_eq (x.run, want_run[k]);
+        ck_assert_int_eq (x.ts, ts[want_idx[k]]);
     }
-    size_t i;
-    uint32_t run;
-    ck_assert_int_eq (vg_replay_merge_next (m, &i, &run), 0);
+    vg_replay_sample_t x;
+    ck_assert_int_eq (vg_replay_merge_next (m, &x), 0);
     ck_assert (vg_replay_merge_peek (m) == INT64_MAX);
     /* Reset: a merge with no runs yields nothing. */
     vg_replay_merge_reset (m);
     ck_assert_uint_eq (vg_replay_merge_runs (m), 0);
-    vg_replay_merge_start (m, ts);
-    ck_assert_int_eq (vg_replay_merge_next (m, &i, &run), 0);
+    ck_assert_int_eq (vg_replay_merge_start (m, ts, NULL), 0);
+    ck_assert_int_eq (vg_replay_merge_next (m, &x), 0);
     vg_replay_merge_destroy (&m);
     ck_assert_ptr_null (m);
     vg_replay_merge_destroy (&m); /* NULL-safe */
@@ -70,11 +69,15 @@ START_TEST (random_runs_match_a_stable_sort)
             used += n;
         }
         memset (seen, 0, used * sizeof *seen);
-        vg_replay_merge_start (m, ts);
-        size_t i, got = 0, last_i = 0;
-        uint32_t run, last_run = 0;
+        ck_assert_int_eq (vg_replay_merge_start (m, ts, NULL), 0);
+        size_t got = 0, last_i = 0;
+        uint32_t last_run = 0;
         int64_t last_t = INT64_MIN;
-        while (vg_replay_merge_next (m, &i, &run)) {
+        vg_replay_sample_t x;
+        while (vg_replay_merge_next (m, &x) == 1) {
+            size_t i = x.idx;
+            uint32_t run = x.run;
+            ck_assert_int_eq (x.ts, ts[i]);
             ck_assert_uint_lt (i, used);
             ck_assert_uint_eq (seen[i]++, 0);
             ck_assert (ts[i] >= last_t);
@@ -90,6 +93,98 @@ START_TEST (random_runs_match_a_stable_sort)
     vg_replay_merge_destroy (&m);
     free (ts);
     free (seen);
+}
+END_TEST
+
+typedef struct {
+    int64_t ts;
+    uint32_t run;
+    size_t idx;
+} s_ref_t;
+
+static int
+s_ref_cmp (const void *a, const void *b)
+{
+    const s_ref_t *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    if (x->run != y->run)
+        return x->run < y->run ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Add run [used, used + n) of ts to m and to the reference. */
+static void
+s_add_run (vg_replay_merge_t *m, const int64_t *ts, size_t *used, size_t n, s_ref_t *ref)
+{
+    uint32_t run = (uint32_t) vg_replay_merge_runs (m);
+    for (size_t k = *used; k < *used + n; k++)
+        ref[k] = (s_ref_t) { ts[k], run, k };
+    ck_assert_int_eq (vg_replay_merge_add (m, *used, n), 0);
+    *used += n;
+}
+
+/* The merge works by time slices sorted with a radix sort: check it against the definition
+ * on shapes that stress the slicing: a dense burst of one run (a slice halved down to
+ * single milliseconds, more samples than a slice holds in one millisecond), thousands of
+ * sparse runs over a long span, timestamps at both ends of int64. */
+START_TEST (slices_match_the_definition_on_hostile_shapes)
+{
+    enum { N = 400000 };
+    int64_t *ts = malloc (N * sizeof *ts);
+    s_ref_t *ref = malloc (N * sizeof *ref);
+    ck_assert (ts && ref);
+    vg_replay_merge_t *m = vg_replay_merge_new ();
+    srand (11);
+    size_t used = 0;
+    /* run 0: 150,000 samples inside 2 ms; 200,000 share one millisecond with run 1's */
+    for (size_t k = 0; k < 150000; k++)
+        ts[used + k] = 1000 + (k >= 100000);
+    s_add_run (m, ts, &used, 150000, ref);
+    for (size_t k = 0; k < 100000; k++)
+        ts[used + k] = 1001;
+    s_add_run (m, ts, &used, 100000, ref);
+    /* 3,000 sparse runs over ten days, a few samples each; some reach both ends of int64 */
+    for (int r = 0; r < 3000; r++) {
+        size_t n = (size_t) (rand () % 50);
+        int64_t t = (int64_t) (rand () % 864000) * 1000;
+        for (size_t k = 0; k < n; k++) {
+            ts[used + k] = t;
+            t += (rand () % 4) * 60000 + (rand () % 2);
+        }
+        if (r % 1000 == 7 && n > 1) {
+            ts[used] = INT64_MIN;
+            ts[used + n - 1] = INT64_MAX;
+        }
+        s_add_run (m, ts, &used, n, ref);
+    }
+    ck_assert_uint_le (used, N);
+    qsort (ref, used, sizeof *ref, s_ref_cmp);
+    double *v = malloc (used * sizeof *v);
+    ck_assert_ptr_nonnull (v);
+    for (size_t k = 0; k < used; k++)
+        v[k] = (double) k * 0.5;
+    for (int round = 0; round < 2; round++) { /* a second start over the same runs */
+        ck_assert_int_eq (vg_replay_merge_start (m, ts, v), 0);
+        size_t got = 0;
+        vg_replay_sample_t x;
+        int rc;
+        while ((rc = vg_replay_merge_next (m, &x)) == 1) {
+            ck_assert_uint_lt (got, used);
+            ck_assert_uint_eq (x.idx, ref[got].idx);
+            ck_assert_uint_eq (x.run, ref[got].run);
+            ck_assert_int_eq (x.ts, ref[got].ts);
+            ck_assert (x.v == (double) x.idx * 0.5);
+            got++;
+            ck_assert (got == used || vg_replay_merge_peek (m) == ref[got].ts);
+        }
+        ck_assert_int_eq (rc, 0);
+        ck_assert_uint_eq (got, used);
+    }
+    free (v);
+    free (ts);
+    free (ref);
+    vg_replay_merge_destroy (&m);
 }
 END_TEST
 
@@ -136,6 +231,6 @@ Suite *
 vg_replay_merge_suite (void)
 {
     const TTest *tests[] = { merges_in_time_order_ties_by_run, random_runs_match_a_stable_sort,
-                             pointer_fills_unset_options };
+                             slices_match_the_definition_on_hostile_shapes, pointer_fills_unset_options };
     return vg_test_suite ("replay_merge", "merge", tests, sizeof tests / sizeof tests[0], 30, NULL, NULL);
 }

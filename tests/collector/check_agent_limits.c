@@ -116,12 +116,48 @@ START_TEST (table_bounded)
 }
 END_TEST
 
+/* A reload (vg_agent_limits_set_cfg) applies new rates at once and keeps each agent's
+ * counters and its balance (clamped to the new depth). */
+START_TEST (new_limits_keep_state)
+{
+    vg_agent_limits_cfg_t cfg = { .batches_per_s = 0, .burst_s = 1 };
+    vg_agent_limits_t *al = vg_agent_limits_new (&cfg);
+    ck_assert_ptr_nonnull (al);
+    for (int i = 0; i < 50; i++)
+        ck_assert_int_eq (vg_agent_limits_admit (al, "a1", 1000), 0);
+    /* limited now: a full bucket of 5, then RETRY */
+    cfg.batches_per_s = 5;
+    vg_agent_limits_set_cfg (al, &cfg);
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq (vg_agent_limits_admit (al, "a1", 1000), 0);
+    int64_t wait = vg_agent_limits_admit (al, "a1", 1000);
+    ck_assert_int_gt (wait, 150);
+    ck_assert_int_le (wait, 201);
+    const vg_agent_limit_stats_t *a1 = s_find (al, "a1");
+    ck_assert_uint_eq (a1->admitted, 55);
+    ck_assert_uint_eq (a1->throttled, 1);
+    /* a higher rate: the empty balance is kept (no free burst), and the hold the agent was
+     * told stays; after it, the faster refill admits it sooner */
+    cfg.batches_per_s = 1000;
+    vg_agent_limits_set_cfg (al, &cfg);
+    ck_assert_int_eq (vg_agent_limits_held (al, "a1", 1000), wait);
+    ck_assert_int_eq (vg_agent_limits_admit (al, "a1", 1000 + wait), 0);
+    /* limits lifted: admitted at once */
+    cfg.batches_per_s = 0;
+    vg_agent_limits_set_cfg (al, &cfg);
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq (vg_agent_limits_admit (al, "a1", 2000), 0);
+    ck_assert_uint_eq (s_find (al, "a1")->admitted, 156);
+    vg_agent_limits_destroy (&al);
+}
+END_TEST
+
 Suite *
 vg_agent_limits_suite (void)
 {
     Suite *s = suite_create ("agent_limits");
     const TTest *t[] = { batch_rate_burst_then_refill, sample_debt_delays_next_batch, zero_rates_are_no_limit,
-                         table_bounded };
+                         table_bounded, new_limits_keep_state };
     vg_test_tcase (s, "buckets", t, sizeof t / sizeof t[0], 30, NULL, NULL);
     return s;
 }

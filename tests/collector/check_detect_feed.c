@@ -198,6 +198,43 @@ START_TEST (view_gives_the_same_results)
 }
 END_TEST
 
+/* Series refused at the agent's series ceiling (limits.agent_series, here lowered the way a
+ * reload lowers it) are marked in the view and never reach the engine: only the two
+ * stored series are detected on. */
+START_TEST (refused_series_not_detected)
+{
+    s_side_t vw;
+    s_open (&vw);
+    vg_ingest_set_max_agent_series (s_ingest, 2);
+    vg_buf_t batch = VG_BUF_INIT, view = VG_BUF_INIT;
+    s_build (1, T0, &batch);
+    vg_store_txn_t *t = vg_store_txn_new (s_store);
+    ck_assert_ptr_nonnull (t);
+    vg_ingest_result_t res;
+    ck_assert_int_eq (vg_ingest_batch_view (s_ingest, batch.data, batch.len, T0, t, &res, &view), 0);
+    vg_store_txn_destroy (&t);
+    ck_assert_uint_eq (res.series_refused, 90);
+    vg_batch_view_t v;
+    ck_assert_int_eq (vg_batch_view_parse (view.data, view.len, &v), 0);
+    int marked = 0;
+    for (uint32_t i = 0; i < v.nseries; i++)
+        marked += v.series[i].idx == VG_BATCH_VIEW_REFUSED;
+    ck_assert_int_eq (marked, 3);
+    ck_assert_int_eq (vg_detect_feed_batch_view (vw.feed, batch.data, batch.len, view.data, view.len, T0), 0);
+    vg_engine_flush (vw.fx.e);
+    vg_engine_stats_t es;
+    vg_engine_stats (vw.fx.e, &es);
+    ck_assert_uint_eq (es.samples, 60);
+    ck_assert_uint_eq (es.series, 2);
+    vg_detect_feed_stats_t fs;
+    vg_detect_feed_stats (vw.feed, &fs);
+    ck_assert_uint_eq (fs.skipped, 90);
+    vg_buf_free (&batch);
+    vg_buf_free (&view);
+    s_close (&vw);
+}
+END_TEST
+
 /* A refused batch leaves no view behind (the server must not hand a stale one on). */
 START_TEST (refused_batch_has_no_view)
 {
@@ -220,8 +257,8 @@ END_TEST
 Suite *
 vg_detect_feed_suite (void)
 {
-    const TTest *tests[] = { refused_batch_has_no_view };
-    Suite *s = vg_test_suite ("detect_feed", "view", tests, 1, 30, setup, teardown);
+    const TTest *tests[] = { refused_batch_has_no_view, refused_series_not_detected };
+    Suite *s = vg_test_suite ("detect_feed", "view", tests, 2, 30, setup, teardown);
     TCase *tc = vg_test_tcase (s, "view_modes", NULL, 0, 30, setup, teardown);
     tcase_add_loop_test (tc, view_gives_the_same_results, 0, 5);
     return s;

@@ -130,10 +130,24 @@ START_TEST (zap_config_errors)
     /* Unbound with the socket: a new handler can take the endpoint. */
     zap = vg_zap_new (ctx, ok, 4, err, sizeof err);
     ck_assert_msg (zap != NULL, "%s", err);
+    /* An admitted connection's key, checked per message against the list in force. */
+    ck_assert (vg_zap_admits (zap, pub1, "a1"));
+    ck_assert (vg_zap_admits (zap, pub2, "a2"));
+    ck_assert (!vg_zap_admits (zap, pub1, "a2")); /* the key of another agent */
+    ck_assert (!vg_zap_admits (zap, NULL, "a1"));
+    ck_assert (!vg_zap_admits (zap, pub1, NULL));
+    ck_assert (!vg_zap_admits (zap, "short", "a1"));
+    ck_assert (!vg_zap_admits (zap, "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~", "a1")); /* not Z85 */
     /* A reload replaces the list, with the same checks; a refused list keeps the old one. */
     vg_zap_key_t one[] = { { "a2", pub2 } };
     ck_assert_int_eq (vg_zap_set_keys (zap, one, 1, err, sizeof err), 0);
     ck_assert_uint_eq (vg_zap_key_count (zap), 1);
+    ck_assert (!vg_zap_admits (zap, pub1, "a1")); /* revoked by the reload */
+    ck_assert (vg_zap_admits (zap, pub2, "a2"));
+    vg_zap_key_t moved[] = { { "a3", pub2 } };
+    ck_assert_int_eq (vg_zap_set_keys (zap, moved, 1, err, sizeof err), 0);
+    ck_assert (!vg_zap_admits (zap, pub2, "a2")); /* the key now names another agent */
+    ck_assert_int_eq (vg_zap_set_keys (zap, one, 1, err, sizeof err), 0);
     ck_assert_int_eq (vg_zap_set_keys (zap, dup, 3, err, sizeof err), -VG_ECONFIG);
     ck_assert_ptr_nonnull (strstr (err, "same public_key"));
     ck_assert_int_eq (vg_zap_set_keys (zap, bad, 1, err, sizeof err), -VG_ECONFIG);

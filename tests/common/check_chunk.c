@@ -335,7 +335,7 @@ START_TEST (header_errors)
     /* unknown codecs */
     uint8_t save = b.data[0];
     for (int c = 0; c < 256; c++) {
-        if (c >= VG_CHUNK_GORILLA && c <= VG_CHUNK_INTEGER2)
+        if (c >= VG_CHUNK_GORILLA && c <= VG_CHUNK_INTEGER3)
             continue;
         b.data[0] = (uint8_t) c;
         ck_assert_int_eq (vg_chunk_header (b.data, b.len, &codec, &n), -VG_EPROTO);

@@ -2,6 +2,7 @@
  * conversions, the shortest round-trip formatter and the integer parser. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,37 @@ START_TEST (format_values)
     /* 16 digits where 15 lose a bit and 17 would be longer than needed */
     ck_assert_str_eq (s_fmt (vg_num_f64 (0.3000000000000001), VG_NUM_F64), "0.3000000000000001");
     ck_assert_str_eq (s_fmt (vg_num_f64 (1.0 / 3.0), VG_NUM_F64), "0.3333333333333333");
+    /* integers and whole doubles as printf prints them (the formatter does not use it) */
+    const int64_t ints[] = { 0, 1, -1, 9, 10, -10, 99, 100, 4294967296, 9007199254740991, -9007199254740991,
+                             INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        char want[64];
+        snprintf (want, sizeof want, "%lld", (long long) ints[i]);
+        ck_assert_str_eq (s_fmt (vg_num_i64 (ints[i]), VG_NUM_I64), want);
+        char ts[24];
+        ck_assert_uint_eq (vg_num_i64_text (ts, ints[i]), strlen (want));
+        ck_assert_str_eq (ts, want);
+        snprintf (want, sizeof want, "%llu", (unsigned long long) ints[i]);
+        ck_assert_str_eq (s_fmt (vg_num_u64 ((uint64_t) ints[i]), VG_NUM_U64), want);
+        double d = (double) ints[i];
+        if (d > -9007199254740992.0 && d < 9007199254740992.0) {
+            snprintf (want, sizeof want, "%.0f", d);
+            ck_assert_str_eq (s_fmt (vg_num_f64 (d), VG_NUM_F64), want);
+        }
+    }
+    uint64_t y = 99;
+    for (int i = 0; i < 100000; i++) {
+        y = y * UINT64_C (6364136223846793005) + UINT64_C (1442695040888963407);
+        int64_t w = (int64_t) (y >> (y % 64));
+        if (i % 2 && w != INT64_MIN)
+            w = -w;
+        char want[64];
+        snprintf (want, sizeof want, "%lld", (long long) w);
+        ck_assert_str_eq (s_fmt (vg_num_i64 (w), VG_NUM_I64), want);
+        double d = (double) (w % 9007199254740992);
+        snprintf (want, sizeof want, "%.0f", d);
+        ck_assert_str_eq (s_fmt (vg_num_f64 (d), VG_NUM_F64), want);
+    }
     /* every finite double reads back as the same bits */
     uint64_t z = 12345;
     for (int i = 0; i < 200000; i++) {

@@ -80,6 +80,9 @@ def parse_args(argv=None):
                         "data fed in time order to live tcp/udp/pmdir inputs; comma separated")
     p.add_argument("--runs", default="", help="explicit runs MODE:MAX_AGE,... instead of --mode x --max-age")
     p.add_argument("--speed", type=float, default=1440.0, help="live: data time / wall time")
+    p.add_argument("--lateness", default="", help="the collector's detect.lateness (default: its own, 30 s); "
+                   "live at --speed 1440 a 30-s lateness is 21 ms of wall time, so scheduling jitter of the "
+                   "replay on a loaded machine shows as silence")
     p.add_argument("--grace", type=float, default=3600.0, help="seconds after a label's end an alert may come")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for one replay")
     p.add_argument("--json", default="", help="write the results as JSON here")
@@ -152,15 +155,16 @@ class Replay:
                      f"  - type: pcap\n    file: {wire}/udpnotif.pcap\n    speed: {speed}\n    max_file_size: 8GiB\n"
                      f"    ports: [{{port: 10003, format: udp-notif}}]\n"
                      f"  - type: pmdir\n    dir: {wire}/pm\n    interval: 1s\n")
-        else:  # live inputs, fed in data-time order by feed_live(); UDP buffers of 4 MiB (the
-            # kernel's rmem_max caps it) so that a busy machine's agent drops no datagram
+        else:  # live inputs, fed in data-time order by feed_live(); UDP buffers of 32 MiB (as
+            # root the agent lifts net.core.rmem_max with SO_RCVBUFFORCE) so that an agent
+            # starved of CPU on a loaded machine drops no datagram of the accelerated feed
             self.tport, self.uport, self.nport = free_port(), free_port(), free_port()
             self.pmdir = os.path.join(work, "pm")
             os.makedirs(self.pmdir, exist_ok=True)
             acfg += (f"  - type: tcp\n    listen: 127.0.0.1:{self.tport}\n    format: mdt-tcp\n"
-                     f"  - type: udp\n    listen: 127.0.0.1:{self.uport}\n    format: jti\n    rcvbuf: 4194304\n"
+                     f"  - type: udp\n    listen: 127.0.0.1:{self.uport}\n    format: jti\n    rcvbuf: 33554432\n"
                      f"  - type: udp\n    listen: 127.0.0.1:{self.nport}\n    format: udp-notif\n"
-                     f"    rcvbuf: 4194304\n"
+                     f"    rcvbuf: 33554432\n"
                      f"  - type: pmdir\n    dir: {self.pmdir}\n    interval: 1s\n")
         self.ccfg = self._write("collector.yaml", ccfg)
         self.acfg = self._write("agent.yaml", acfg)
@@ -514,7 +518,9 @@ def report(a, manifest, labels, results, cmd):
            f"Fleet: seed {a.seed}, {a.sites} sites x {a.cells} cells, {a.days:g} days from {a.start}, interval "
            f"{a.interval}, scenario `{a.scenario}`; {any_age['score']['wire_devices']} devices on the wire "
            f"(Cisco MDT {a.mdt_encoding} TCP, Juniper JTI UDP, Huawei UDP-notif, gNB PM files: {manifest['pm']['files']} written, "
-           f"{manifest['pm']['late']} late, {manifest['pm']['missing']} missing); {len(labels)} labels, "
+           f"{manifest['pm']['late']} late, {manifest['pm']['missing']} missing"
+           + (f", {manifest['pm']['down']} ROPs without a file because the gNB was down" if manifest['pm'].get('down') else "")
+           + f"); {len(labels)} labels, "
            f"{sum(1 for x in audit if x['scored'])} scored.", "",
            "Recall = incidents found / labelled; precision = alerts of the class's detector that match an "
            "incident / all its alerts; TTD = median time to detect in reporting intervals (stream interval for "
@@ -558,7 +564,9 @@ def write_doc(path, text):
 def command(a):
     """The command line that reproduces a run."""
     opts = (("--days", f"{a.days:g}"), ("--sites", a.sites), ("--seed", a.seed), ("--scenario", a.scenario),
-            ("--max-age", a.max_age), ("--mode", a.mode), ("--speed", f"{a.speed:g}"), ("--runs", a.runs))
+            ("--max-age", a.max_age), ("--mode", a.mode), ("--speed", f"{a.speed:g}"), ("--runs", a.runs),
+            ("--interval", a.interval if a.interval != "60s" else ""),
+            ("--mdt-encoding", a.mdt_encoding if a.mdt_encoding != "json" else ""), ("--lateness", a.lateness))
     return "tests/eval/eval_wire.py --bin build/bin" + "".join(f" {k} {v}" for k, v in opts if v != "")
 
 
@@ -593,7 +601,7 @@ def main(argv=None):
             key = f"{mode} {age}"
             work = os.path.join(base, f"run-{mode}-{age}")
             shutil.rmtree(work, ignore_errors=True)
-            rp = Replay(a, wire, work, age, mode)
+            rp = Replay(a, wire, work, age, mode, lateness=a.lateness)
             rp.manifest = manifest
             try:
                 m = rp.run(manifest["pm"]["files"])

@@ -12,6 +12,12 @@ Cases (--cases, default all):
                   keeps producing into the agent's spool, then restarted: the spool drains
   spool_full      no collector, a 1 MiB spool, the sim at speed: max: the sim pauses when
                   the spool is full (nothing dropped), a collector starts, everything drains
+  spool_disk_full the same with the spool's file system (a 1.5 MiB tmpfs) full (root)
+  live_drop       a live input, a full spool, the collector down: drops told by gap events
+  pmdir_full      a backlog of 3GPP PM files (pmdir, once, done_dir), no collector, a 1 MiB
+                  spool: pmdir pauses (no batch refused, no gap), a collector starts, every
+                  file is finished (moved) exactly once and every counter stored once
+  pmdir_disk_full the same with the spool on a 1.5 MiB tmpfs (root)
 
 Per case: sent (the simulator's output), stored, lost and duplicated, as multisets of
 (device, path, labels, timestamp, value) for samples and (device, type, timestamp,
@@ -29,6 +35,7 @@ import argparse
 import glob
 import json
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -36,13 +43,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from vgtest import Harness, wait_for  # noqa: E402
+from vgtest import Harness, pm_file, wait_for  # noqa: E402
 
 VARIANTS = {
     # sites, hours of 60 s steps (speed: max) in the kill cases and in spool_full (more than
     # its 1 MiB spool holds), kills, collector down seconds
-    "quick": {"sites": 2, "hours": 12, "spool_hours": 24, "kills": 6, "down": 20},
-    "full": {"sites": 4, "hours": 96, "spool_hours": 48, "kills": 10, "down": 120},
+    "quick": {"sites": 2, "hours": 12, "spool_hours": 24, "kills": 6, "down": 20, "pm_files": 48},
+    "full": {"sites": 4, "hours": 96, "spool_hours": 48, "kills": 10, "down": 120, "pm_files": 200},
 }
 SIM_START = "2026-10-01T00:00:00Z"
 SIM_START_MS = 1790812800000
@@ -58,6 +65,7 @@ def options():
     p.add_argument("--sites", type=int)
     p.add_argument("--hours", type=int, help="simulated hours of the kill cases")
     p.add_argument("--spool-hours", type=int, help="simulated hours of spool_full")
+    p.add_argument("--pm-files", type=int, help="PM files of the pmdir cases (6,000 counters each)")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     o, _ = p.parse_known_args()
     for k, v in VARIANTS[o.variant].items():
@@ -348,6 +356,77 @@ def spool_full_run(h, run, sent, end_ms, end):
     return result
 
 
+PM_ROP = 900000
+
+
+def pmdir_full_case(h, o, disk=False):
+    """A backlog of o.pm_files PM files (100 cells x 60 counters each, random values that
+    compress badly, so the spool fills in a few batches) read by a pmdir input with `once`
+    and a done_dir, no collector running, the spool limited to 1 MiB (disk: its 1.5 MiB
+    tmpfs full instead): pmdir must pause (no batch refused for want of room, so no gap
+    event), then, a collector started, drain: every file moved to done_dir once, every
+    counter stored once (the ground truth: `vigil decode` of each file)."""
+    pm_dir, done_dir = os.path.join(h.dir, "pm"), os.path.join(h.dir, "pm-done")
+    os.makedirs(pm_dir)
+    os.makedirs(done_dir)
+    base = (int(time.time() * 1000) - 3 * 86400000) // PM_ROP * PM_ROP
+    types = [f"C.{k}" for k in range(60)]
+    names, elements, rnd = [], 4, random.Random(11)
+    for i in range(o.pm_files):
+        t = base + (i // elements) * PM_ROP
+        g = i % elements
+        rows = {f"NRCellCU={c}": [f"{rnd.uniform(0, 1e6):.3f}" for _ in range(60)] for c in range(100)}
+        name = f"A{time.strftime('%Y%m%d.%H%M', time.gmtime(t / 1000))}_gnb{g}.xml"
+        with open(os.path.join(pm_dir, name), "w") as f:
+            f.write(pm_file(t, PM_ROP, f"gnb-{g}", "kpi", types, rows))
+        old = time.time() - 60
+        os.utime(os.path.join(pm_dir, name), (old, old))
+        names.append(name)
+    sent = os.path.join(h.dir, "sent.ndjson")
+    with open(sent, "w") as f:
+        for name in names:
+            subprocess.run([os.path.join(h.bin, "vigil"), "decode", "--format", "3gpp-xml", os.path.join(pm_dir, name)],
+                           stdout=f, stderr=subprocess.DEVNULL, check=True, timeout=60)
+    inputs = f"  - {{type: pmdir, dir: '{pm_dir}', done_dir: '{done_dir}', interval: 1s, once: true}}\n"
+    run = Run(h, inputs, spool="" if disk else "  max_bytes: 1MiB\n")
+    if disk:
+        os.makedirs(run.spool, exist_ok=True)
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1536k,mode=0700", "tmpfs", run.spool],
+                           capture_output=True, text=True)
+        if m.returncode != 0:
+            return {"skipped": f"cannot mount a tmpfs for the spool ({m.stderr.strip() or 'needs root'})"}
+    try:
+        run.start_agent()
+        # pmdir pauses: files stop being finished (moved) before all of them are.
+        seen = {"n": -1, "since": time.monotonic()}
+
+        def stalled():
+            n = len(os.listdir(done_dir))
+            if n != seen["n"]:
+                seen["n"], seen["since"] = n, time.monotonic()
+            return n >= len(names) or (n > 0 and time.monotonic() - seen["since"] >= 2)
+        wait_for(stalled, 120, "pmdir paused or done", interval=0.05)
+        spooled, paused_files = len(run.held()), seen["n"]
+        t0 = time.monotonic()
+        run.start_collector()
+        rc = h.wait_exit("a1", 600)
+        run.recoveries.append(time.monotonic() - t0)
+        stop = h.log("a1")
+        files = [int(x.split("=")[1]) for x in stop.split() if x.startswith("files=")]
+        full = [int(x.split("=")[1]) for x in stop.split() if x.startswith("spool_full=")]
+        result = {"faults": 1, "wanted": 1, "agent_exit": rc, "recovery": run.recoveries[0],
+                  "recovery_median": run.recoveries[0], "spooled_batches": spooled,
+                  "paused_at_files": paused_files, "files": len(names), "done_files": len(os.listdir(done_dir)),
+                  "left_files": len(os.listdir(pm_dir)), "files_read": files[-1] if files else -1,
+                  "spool_full": full[-1] if full else -1}
+        start, end = iso(base - PM_ROP), iso(base + (len(names) // elements + 2) * PM_ROP)
+        result.update(count(sent, run.export(start, end)))
+        return result
+    finally:
+        if disk:
+            subprocess.run(["umount", "-l", run.spool], capture_output=True)
+
+
 def count_gap_events(run, start, end):
     """Events the gap records say were dropped."""
     r = run.h.vigil("query", "--store", run.store, "--events", "--format", "json", "--from", start, "--to", end)
@@ -369,6 +448,8 @@ CASES = {
     "spool_disk_full": ("spool disk full (1.5 MiB tmpfs), sim at speed: max",
                         lambda h, o: spool_full_case(h, o, disk=True)),
     "live_drop": ("live input, spool limit full (1 MiB), collector down", lambda h, o: down_case(h, o, drop=True)),
+    "pmdir_full": ("pmdir backlog, spool limit full (1 MiB)", pmdir_full_case),
+    "pmdir_disk_full": ("pmdir backlog, spool disk full (1.5 MiB tmpfs)", lambda h, o: pmdir_full_case(h, o, disk=True)),
 }
 
 
@@ -380,6 +461,9 @@ def describe(name, o, r):
         return f"{title} {o.down:g} s (dropped, told by gaps: the last column)"
     if name in ("spool_full", "spool_disk_full"):
         return f"{title}, {r['spooled_batches']} batches spooled"
+    if name in ("pmdir_full", "pmdir_disk_full"):
+        return (f"{title}: {r['files']} files, paused at {r['paused_at_files']} with {r['spooled_batches']} "
+                f"batches spooled")
     return f"{title} ×{r['faults']}"
 
 
@@ -422,6 +506,16 @@ def failures(name, r):
         return [w for w in why if not w.endswith(("samples lost", "events lost"))]
     if r["gaps"]:
         why.append(f"{r['gaps']} gap events")
+    if "files" in r:
+        # pmdir: paused (not done before a collector came), nothing refused, every file once.
+        if r["paused_at_files"] >= r["files"]:
+            why.append("pmdir did not pause (every file finished with no collector: the spool did not fill)")
+        if r["spool_full"] != 0:
+            why.append(f"{r['spool_full']} batches refused by the full spool (pmdir should have paused)")
+        if r["done_files"] != r["files"] or r["left_files"]:
+            why.append(f"{r['done_files']} of {r['files']} files in done_dir, {r['left_files']} left")
+        if r["files_read"] != r["files"]:
+            why.append(f"the agent read {r['files_read']} files for {r['files']} (each exactly once)")
     return why
 
 

@@ -14,7 +14,8 @@ fleet (catch-up at full speed, then realtime).  The collector runs with per-agen
   * the collector's peak RSS (VmHWM) stays under RSS_CEILING_MIB.
 VG_FLOOD_NO_LIMITS=1 runs the same flood with every limit off and only prints the figures
 (the "without limits" rows of docs/RELIABILITY.md); VG_FLOOD_SECONDS sets its length and
-VG_FLOOD_DETECT=1 runs the detectors (detectors/rules.yaml) too; VG_FLOOD_AGENT=1 floods with a
+VG_FLOOD_DETECT=1 runs the detectors (detectors/rules.yaml) too; VG_FLOOD_RSS=MIB adds
+limits.max_rss_bytes (with VG_FLOOD_NO_LIMITS=1: the RSS ceiling alone against the flood); VG_FLOOD_AGENT=1 floods with a
 real vigil-agent instead (sim, 100 sites at speed: max: it honours RETRY and retry_after_ms)
 and prints what it got through."""
 import json
@@ -35,6 +36,7 @@ RSS_CEILING_MIB = 320
 NO_LIMITS = os.environ.get("VG_FLOOD_NO_LIMITS") == "1"
 DETECT = os.environ.get("VG_FLOOD_DETECT") == "1"
 AGENT = os.environ.get("VG_FLOOD_AGENT") == "1"
+RSS_LIMIT_MIB = int(os.environ.get("VG_FLOOD_RSS", "0"))
 
 
 def proc_status(pid, field):
@@ -72,6 +74,17 @@ def report_agent_flood(h, mport, coll, rss_max, cpu, age_max):
           f"spool), dropped {dropped[-1] if dropped else '?'}; collector VmHWM "
           f"{proc_status(coll.pid, 'VmHWM') / 1024:.0f} MiB, VmRSS max {rss_max / 1024:.0f} MiB, CPU {cpu:.1f} s; "
           f"normal agent oldest unacked batch max {age_max:.2f} s")
+    if RSS_LIMIT_MIB and NO_LIMITS:
+        # The ceiling alone: a measurement.  What the flood made the collector keep (its
+        # series table) stays, so it may stay over the ceiling, refusing every agent.
+        d0 = cm["vigil_memory_ceiling_deferred_total"]
+        m2 = wait_for(lambda: (lambda x: x if h.procs["sim1"].poll() is not None or
+                               (x and x["vigil_memory_ceiling_deferred_total"] > d0 + 5) else None)(h.metrics(mport)),
+                      60, "the normal agent done, or still refused after the flood")
+        print(f"after the flood: collector VmRSS {proc_status(coll.pid, 'VmRSS') / 1024:.0f} MiB, "
+              f"{m2['vigil_memory_ceiling_deferred_total']:.0f} batches deferred in all, normal agent "
+              f"{'done' if h.procs['sim1'].poll() is not None else 'still sending'}")
+        return
     assert h.wait_exit("sim1", 120) == 0, "the normal agent failed"
 
 
@@ -84,6 +97,8 @@ def body(h):
                   f"  agent_burst: 1s\n  agent_series: {SERIES_CEILING}\n  receive_queue: 16\n")
     detect = (f"detect:\n  enabled: true\n  rules: {os.path.join(h.a.source, 'detectors', 'rules.yaml')}\n"
               if DETECT else "")
+    if RSS_LIMIT_MIB:
+        limits += f"  max_rss_bytes: {RSS_LIMIT_MIB}MiB\n"
     cfg, port, mport = h.collector_config(agents=("sim1", "flood"), ingest="  max_batch_bytes: 4MiB\n",
                                           extra=f"\n{limits}{detect}")
     coll = h.collector("collector", cfg)
@@ -138,11 +153,25 @@ def body(h):
     throttled = cm.get('vigil_agent_batches_total{agent="flood",result="throttled"}', 0)
     refused = cm.get('vigil_agent_series_refused_samples_total{agent="flood"}', 0)
     sim_throttled = cm.get('vigil_agent_batches_total{agent="sim1",result="throttled"}', 0)
+    if RSS_LIMIT_MIB:
+        print(f"RSS ceiling {RSS_LIMIT_MIB} MiB: {cm.get('vigil_memory_ceiling_deferred_total', 0):.0f} batches "
+              f"deferred over it")
     print(f"flood: {FLOOD_S} s, sent {sent} batches, acked {acked} ({acked / FLOOD_S:.1f}/s, "
           f"{acked_samples / FLOOD_S:.0f} samples/s), retries {retries}, throttled {throttled:.0f}, "
           f"series-refused samples {refused:.0f}; collector VmHWM {hwm / 1024:.0f} MiB, "
           f"VmRSS max {rss_max / 1024:.0f} MiB, CPU {cpu:.1f} s; normal agent oldest unacked batch max {age_max:.2f} s")
 
+    if RSS_LIMIT_MIB and NO_LIMITS:
+        # The ceiling alone: a measurement.  What the flood made the collector keep (its
+        # series table) stays, so it may stay over the ceiling, refusing every agent.
+        d0 = cm["vigil_memory_ceiling_deferred_total"]
+        m2 = wait_for(lambda: (lambda x: x if h.procs["sim1"].poll() is not None or
+                               (x and x["vigil_memory_ceiling_deferred_total"] > d0 + 5) else None)(h.metrics(mport)),
+                      60, "the normal agent done, or still refused after the flood")
+        print(f"after the flood: collector VmRSS {proc_status(coll.pid, 'VmRSS') / 1024:.0f} MiB, "
+              f"{m2['vigil_memory_ceiling_deferred_total']:.0f} batches deferred in all, normal agent "
+              f"{'done' if h.procs['sim1'].poll() is not None else 'still sending'}")
+        return
     assert h.wait_exit("sim1", 120) == 0, "the normal agent failed"
     if not NO_LIMITS:
         assert throttled > 0, "the flooding agent was never throttled"

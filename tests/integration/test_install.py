@@ -128,12 +128,12 @@ def body(h):
     rows = h.query_json(f"{state}/store", "--device", "*", "--from", "-1h")
     assert rows, "vigil query finds nothing in the installed store"
 
-    # SIGHUP: the collector reloads its agents and rules; the agent only logs.
+    # SIGHUP: the collector reloads its agents, limits and rules; the agent its send.* options.
     h.procs["collector"].send_signal(signal.SIGHUP)
     h.procs["agent"].send_signal(signal.SIGHUP)
     wait_for(lambda: "rules reloaded" in h.log("collector") and "agents reloaded: 1 listed" in h.log("collector"),
              30, "the collector's reload lines")
-    wait_for(lambda: "SIGHUP: the agent reloads nothing" in h.log("agent"), 30, "the agent's SIGHUP line")
+    wait_for(lambda: "agent: reloaded: log_level" in h.log("agent"), 30, "the agent's reload line")
     assert h.procs["collector"].poll() is None and h.procs["agent"].poll() is None
     # An agent added to the list, then a configuration that does not load: refused, kept.
     ccfg_path = f"{etc}/vigil/collector.yaml"
@@ -144,7 +144,8 @@ def body(h):
              30, "the agents diff")
     edit(ccfg_path, "agents:\n", "agents: [\n")
     h.procs["collector"].send_signal(signal.SIGHUP)
-    wait_for(lambda: "configuration reload refused, agents unchanged: " in h.log("collector"), 30, "the refusal")
+    wait_for(lambda: "configuration reload refused, agents and limits unchanged: " in h.log("collector"), 30,
+             "the refusal")
     accepted = h.metrics(mport)['vigil_batches_total{result="accepted"}']
     wait_for(lambda: h.metrics(mport)['vigil_batches_total{result="accepted"}'] > accepted, 60,
              "the host agent still admitted")

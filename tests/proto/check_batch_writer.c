@@ -186,6 +186,12 @@ START_TEST (same_calls_same_bytes)
     ck_assert_int_eq (vg_batch_writer_pack (w, &b), 0);
     ck_assert_uint_eq (a.len, b.len);
     ck_assert_int_eq (memcmp (a.data, b.data, a.len), 0);
+    /* and after a trim, which gives back the batch's arrays but not the writer */
+    vg_batch_writer_trim (w);
+    t_fill (w);
+    ck_assert_int_eq (vg_batch_writer_pack (w, &b), 0);
+    ck_assert_uint_eq (a.len, b.len);
+    ck_assert_int_eq (memcmp (a.data, b.data, a.len), 0);
     /* An empty batch: only the header and the "" string. */
     vg_batch_writer_begin (w, "agent-1", 1, 1, 0);
     ck_assert_uint_eq (vg_batch_writer_nstrings (w), 1);

@@ -386,16 +386,19 @@ START_TEST (wire_pcap_udp_and_tcp)
 }
 END_TEST
 
-/* Write a scenario fleet as wire data into dir; returns 0. */
+/* Write a scenario fleet of `sites` sites over `minutes` (samples every interval_ms, 0 =
+ * the default) as wire data into dir; returns 0. */
 static int
-s_write_fleet (const char *dir)
+s_write_fleet_iv (const char *dir, unsigned sites, int64_t minutes, int64_t interval_ms)
 {
     vg_sim_cfg_t cfg;
     vg_sim_cfg_defaults (&cfg);
+    if (interval_ms)
+        cfg.interval_ms = interval_ms;
     cfg.seed = 5;
-    cfg.sites = 6;
+    cfg.sites = sites;
     cfg.start_ms = 1793491200000LL;
-    cfg.end_ms = cfg.start_ms + 2 * 3600000LL;
+    cfg.end_ms = cfg.start_ms + minutes * 60000LL;
     cfg.scenario = "catalog";
     int rc = 0;
     vg_sim_t *sim = vg_sim_new (&cfg, &rc);
@@ -407,6 +410,18 @@ s_write_fleet (const char *dir)
     vg_wire_destroy (&w);
     vg_sim_destroy (&sim);
     return rc < 0 ? rc : 0;
+}
+
+static int
+s_write_fleet_n (const char *dir, unsigned sites, int64_t minutes)
+{
+    return s_write_fleet_iv (dir, sites, minutes, 0);
+}
+
+static int
+s_write_fleet (const char *dir)
+{
+    return s_write_fleet_n (dir, 6, 120);
 }
 
 static void
@@ -536,6 +551,166 @@ START_TEST (wire_fleet_deterministic_and_decodable)
 }
 END_TEST
 
+/* Does the file hold needle (NUL-free text)? 1 yes, 0 no, -1 unreadable. */
+static int
+s_file_has (const char *path, const char *needle)
+{
+    tu_blob_t b;
+    if (tu_read_file (path, &b) < 0)
+        return -1;
+    int has = 0;
+    size_t n = strlen (needle);
+    for (size_t i = 0; !has && i + n <= b.len; i++)
+        has = memcmp (b.data + i, needle, n) == 0;
+    tu_blob_free (&b);
+    return has;
+}
+
+/* A gNB silent 00:37-01:15 (down): the ROPs that end while it is down (00:45, 01:00) have
+ * no file and are counted "down" in the manifest; the ROP it came back in (01:00-01:15)
+ * is written with suspect values; the others are written as usual.  Before, the files of
+ * the partial ROPs around the silence were written, so one silence of 38 minutes showed on
+ * the wire as a single missing file. */
+START_TEST (wire_pm_down_gnb_writes_no_file)
+{
+    char dir[] = "/tmp/vigil-check-wire-down-XXXXXX";
+    ck_assert_ptr_nonnull (mkdtemp (dir));
+    const int64_t s0 = 1793491200000LL, min = 60000; /* 2026-11-01T00:00:00Z */
+    vg_wire_cfg_t wc = { .dir = dir, .seed = 1, .interval_ms = min };
+    int rc = 0;
+    vg_wire_t *w = vg_wire_new (&wc, &rc);
+    ck_assert_ptr_nonnull (w);
+    vg_sink_t sink = vg_wire_sink (w);
+    vg_device_t dev = { .id = "s1/gnb1", .vendor = "Acme", .role = "gnb", .site = "s1", .sw_version = "1" };
+    ck_assert_int_eq (sink.device (sink.ctx, &dev), 0);
+    vg_label_t cell = { "cell", "NRCellDU=1" };
+    static const char *const ctr[] = { "RRC.ConnEstabAtt", "RRC.ConnEstabSucc", "MM.HoExeInterReq",
+                                       "MM.HoExeInterSucc", "MM.HoExeIntraReq", "MM.HoExeIntraSucc",
+                                       "DRB.PdcpSduVolumeDL", "DRB.PdcpSduVolumeUL", "RRC.ConnMean" };
+    for (int64_t k = 0; k < 120; k++) {
+        if (k >= 37 && k < 75)
+            continue; /* silent */
+        for (size_t i = 0; i < sizeof ctr / sizeof ctr[0]; i++) {
+            vg_point_t p = { .device = dev.id, .path = ctr[i], .labels = &cell, .nlabels = 1,
+                             .kind = i < 8 ? VG_KIND_COUNTER : VG_KIND_GAUGE, .ts_ms = s0 + k * min,
+                             .value = (double) (k * 10) };
+            ck_assert_int_eq (sink.sample (sink.ctx, &p), 0);
+        }
+        ck_assert_int_eq (vg_wire_flush (w), 0);
+    }
+    ck_assert_int_eq (vg_wire_finish (w, s0 + 120 * min), 0);
+    vg_wire_destroy (&w);
+    char path[700];
+    snprintf (path, sizeof path, "%s/manifest.json", dir);
+    ck_assert_int_eq (s_file_has (path, "\"missing\": 0, \"down\": 2}"), 1);
+    /* ROP ends written (or drawn as missing nuisance) and not. */
+    static const struct {
+        int64_t end_min;
+        int listed;
+    } rops[] = { { 15, 1 }, { 30, 1 }, { 45, 0 }, { 60, 0 }, { 75, 1 }, { 90, 1 }, { 105, 1 }, { 120, 1 } };
+    for (size_t i = 0; i < sizeof rops / sizeof rops[0]; i++) {
+        char key[64];
+        snprintf (key, sizeof key, "\"rop_end_ms\":%lld,", (long long) (s0 + rops[i].end_min * min));
+        ck_assert_msg (s_file_has (path, key) == rops[i].listed, "ROP ending at minute %lld: listed %d expected",
+                       (long long) rops[i].end_min, rops[i].listed);
+    }
+    snprintf (path, sizeof path, "%s/pm/A20261101.0100+0000-0115+0000_s1-gnb1.xml", dir);
+    ck_assert_int_eq (s_file_has (path, "<suspect>true</suspect>"), 1);
+    snprintf (path, sizeof path, "%s/pm/A20261101.0115+0000-0130+0000_s1-gnb1.xml", dir);
+    ck_assert_int_eq (s_file_has (path, "<suspect>false</suspect>"), 1);
+    snprintf (path, sizeof path, "%s/pm/A20261101.0145+0000-0200+0000_s1-gnb1.xml", dir);
+    ck_assert_int_eq (s_file_has (path, "<suspect>false</suspect>"), 1); /* the range's end */
+    char cmd[600];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq (system (cmd), 0);
+}
+END_TEST
+
+/* A fleet large enough that the writer's device table grows while routers are declared
+ * (40 sites: over 64 devices).  The routers' views kept a pointer to their host name inside
+ * that table, so after it moved the JTI encoder read freed memory (vigil sim --sites 30
+ * --wire-out crashed).  Every JTI datagram must decode to a device the manifest lists. */
+START_TEST (wire_fleet_many_devices)
+{
+    char d[] = "/tmp/vigil-check-wire-big-XXXXXX";
+    ck_assert_ptr_nonnull (mkdtemp (d));
+    ck_assert_int_eq (s_write_fleet_n (d, 40, 5), 0);
+    char path[600];
+    snprintf (path, sizeof path, "%s/manifest.json", d);
+    tu_blob_t man;
+    ck_assert_int_eq (tu_read_file (path, &man), 0);
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    s_dec_t dec = { NULL, vg_jti_state_new (), &rec, { 0 }, NULL };
+    vg_pcap_port_t ports[] = { { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &dec } };
+    vg_pcap_cfg_t pc = { .ports = ports, .nports = 1 };
+    vg_pcap_stats_t ps;
+    memset (&ps, 0, sizeof ps);
+    snprintf (path, sizeof path, "%s/jti.pcap", d);
+    ck_assert_int_eq (vg_pcap_replay_file (path, &pc, &ps), 0);
+    ck_assert_uint_gt (rec.n, 100);
+    for (size_t i = 0; i < rec.n; i++) {
+        char want[300];
+        snprintf (want, sizeof want, "\"wire\": \"%s\"", rec.s[i].device);
+        int found = 0;
+        for (size_t o = 0; !found && o + strlen (want) <= man.len; o++)
+            found = memcmp (man.data + o, want, strlen (want)) == 0;
+        ck_assert_msg (found, "JTI device '%s' is not in the manifest", rec.s[i].device);
+    }
+    vg_jti_state_destroy (&dec.jti);
+    tu_rec_free (&rec);
+    tu_blob_free (&man);
+    char cmd[700];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", d);
+    ck_assert_int_eq (system (cmd), 0);
+}
+END_TEST
+
+/* in-errors the JTI routers of a fresh 6-site fleet report after one hour of samples every
+ * interval_ms (the newest value of every interface, summed). */
+static double
+s_bg_errors (int64_t interval_ms)
+{
+    char d[] = "/tmp/vigil-check-wire-bg-XXXXXX";
+    ck_assert_ptr_nonnull (mkdtemp (d));
+    ck_assert_int_eq (s_write_fleet_iv (d, 6, 60, interval_ms), 0);
+    tu_rec_t rec;
+    tu_rec_init (&rec, 1);
+    s_dec_t dec = { NULL, vg_jti_state_new (), &rec, { 0 }, NULL };
+    vg_pcap_port_t ports[] = { { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &dec } };
+    vg_pcap_cfg_t pc = { .ports = ports, .nports = 1 };
+    vg_pcap_stats_t ps;
+    memset (&ps, 0, sizeof ps);
+    char path[600];
+    snprintf (path, sizeof path, "%s/jti.pcap", d);
+    ck_assert_int_eq (vg_pcap_replay_file (path, &pc, &ps), 0);
+    int64_t last = 0;
+    for (size_t i = 0; i < rec.n; i++)
+        last = rec.s[i].ts_ms > last ? rec.s[i].ts_ms : last;
+    double sum = 0;
+    for (size_t i = 0; i < rec.n; i++)
+        if (rec.s[i].ts_ms == last && strcmp (rec.s[i].path, "/interfaces/interface/state/counters/in-errors") == 0)
+            sum += rec.s[i].value;
+    vg_jti_state_destroy (&dec.jti);
+    tu_rec_free (&rec);
+    char cmd[700];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", d);
+    ck_assert_int_eq (system (cmd), 0);
+    return sum;
+}
+
+/* The background trickle of input errors is a rate per minute, not per sample: an hour of
+ * 10-s samples carries about as many as an hour of 60-s samples (it carried six times as
+ * many, so a detector tuned on 60-s samples saw a noisier link at 10 s). */
+START_TEST (wire_background_errors_per_minute)
+{
+    double m60 = s_bg_errors (60000), m10 = s_bg_errors (10000);
+    ck_assert_msg (m60 > 100, "60-s fleet: %.0f background errors", m60);
+    ck_assert_msg (m10 > 0.6 * m60 && m10 < 1.6 * m60, "background errors in an hour: %.0f at 10 s, %.0f at 60 s",
+                   m10, m60);
+}
+END_TEST
+
 Suite *
 vg_wire_suite (void)
 {
@@ -543,8 +718,11 @@ vg_wire_suite (void)
     const TTest *t_encoders[] = {
         wire_pb_nested_is_canonical, wire_mdt_json_roundtrip, wire_mdt_kvgpb_roundtrip, wire_jti_roundtrip,
         wire_udpnotif_roundtrip, wire_pm_roundtrip_every_vendor, wire_pcap_udp_and_tcp,
+        wire_pm_down_gnb_writes_no_file,
     };
     vg_test_tcase (s, "encoders", t_encoders, sizeof t_encoders / sizeof t_encoders[0], 60, NULL, NULL);
-    vg_test_tcase (s, "fleet", &wire_fleet_deterministic_and_decodable, 1, 120, NULL, NULL);
+    const TTest *t_fleet[] = { wire_fleet_deterministic_and_decodable, wire_fleet_many_devices,
+                               wire_background_errors_per_minute };
+    vg_test_tcase (s, "fleet", t_fleet, 3, 120, NULL, NULL);
     return s;
 }

@@ -359,7 +359,7 @@ START_TEST (merge_splits_gorilla_runs)
     ck_assert_int_eq (one.data[0], VG_CHUNK_GORILLA);
     ck_assert_int_eq (vg_sample_merge_value (ops.data, ops.len, &merged), N);
     ck_assert_msg (merged.len < one.len * 3 / 4, "%zu bytes in pieces, %zu as one chunk", merged.len, one.len);
-    ck_assert_int_eq (merged.data[0], VG_CHUNK_DECIMAL2);
+    ck_assert_int_eq (merged.data[0], VG_CHUNK_DECIMAL3);
     s_scan_t c = { v, ts[0], 0 };
     ck_assert_int_eq (vg_sample_value_scan (merged.data, merged.len, INT64_MIN, INT64_MAX, s_scan_check, &c), 0);
     ck_assert_int_eq (c.n, N);
@@ -375,13 +375,153 @@ START_TEST (merge_splits_gorilla_runs)
 }
 END_TEST
 
+typedef struct {
+    int64_t ts[2048];
+    double v[2048];
+    size_t n;
+} s_seq_t;
+
+static int
+s_seq_add (void *ctx, int64_t ts, double v)
+{
+    s_seq_t *q = ctx;
+    ck_assert_uint_lt (q->n, 2048);
+    q->ts[q->n] = ts;
+    q->v[q->n++] = v;
+    return 0;
+}
+
+/* vg_sample_value_append (bulk, with a fast path for one ordered chunk) gives exactly what
+ * vg_sample_value_scan gives, appended after what out holds: one ordered chunk of doubles,
+ * of integers past 2^53, one chunk out of time order, two chunks (the later one earlier),
+ * an integer chunk then a double chunk (joined types), ranges cutting them, and a
+ * truncated value (same error, nothing appended). */
+START_TEST (append_equals_scan)
+{
+    int64_t ts[300];
+    double v[300];
+    vg_num_t num[300];
+    for (int i = 0; i < 300; i++) {
+        ts[i] = 1000000 + i * 1000;
+        v[i] = i * 0.25 - 7;
+        num[i] = vg_num_i64 ((INT64_C (1) << 60) + i * 3);
+    }
+    vg_buf_t vals[6];
+    for (int i = 0; i < 6; i++)
+        vals[i] = (vg_buf_t) VG_BUF_INIT;
+    ck_assert_int_eq (vg_chunk_encode (ts, v, 300, &vals[0]), 0);
+    ck_assert_int_eq (vg_chunk_encode_num (ts, num, VG_NUM_I64, 300, &vals[1]), 0);
+    int64_t rts[300];
+    for (int i = 0; i < 300; i++)
+        rts[i] = ts[299 - i];
+    ck_assert_int_eq (vg_chunk_encode (rts, v, 300, &vals[2]), 0);
+    ck_assert_int_eq (vg_chunk_encode (ts + 150, v + 150, 150, &vals[3]), 0);
+    ck_assert_int_eq (vg_chunk_encode (ts, v, 150, &vals[3]), 0);
+    ck_assert_int_eq (vg_chunk_encode_num (ts, num, VG_NUM_I64, 100, &vals[4]), 0);
+    ck_assert_int_eq (vg_chunk_encode (ts + 100, v + 100, 200, &vals[4]), 0);
+    ck_assert_int_eq (vg_chunk_encode (ts, v, 300, &vals[5]), 0);
+    vals[5].len -= 3; /* truncated */
+    const int64_t ranges[][2] = { { INT64_MIN, INT64_MAX }, { 1050000, 1200500 }, { 5000000, 6000000 } };
+    vg_samples_t out = VG_SAMPLES_INIT;
+    for (int i = 0; i < 6; i++)
+        for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+            static s_seq_t want;
+            want.n = 0;
+            int wrc = vg_sample_value_scan (vals[i].data, vals[i].len, ranges[r][0], ranges[r][1], s_seq_add, &want);
+            ck_assert_int_eq (vg_samples_reserve (&out, 3), 0);
+            for (size_t k = 0; k < 3; k++) {
+                out.ts[k] = -1;
+                out.v[k] = -1;
+            }
+            size_t used = 3;
+            int rc = vg_sample_value_append (vals[i].data, vals[i].len, ranges[r][0], ranges[r][1], &out, &used);
+            ck_assert_int_eq (rc, wrc);
+            if (rc < 0) {
+                ck_assert_uint_eq (used, 3);
+                continue;
+            }
+            ck_assert_uint_eq (used, 3 + want.n);
+            for (size_t k = 0; k < 3; k++)
+                ck_assert (out.ts[k] == -1 && out.v[k] == -1);
+            for (size_t k = 0; k < want.n; k++) {
+                ck_assert_int_eq (out.ts[3 + k], want.ts[k]);
+                ck_assert (memcmp (&out.v[3 + k], &want.v[k], sizeof (double)) == 0);
+            }
+        }
+    ck_assert (vals[5].len > 0);
+    vg_samples_free (&out);
+    for (int i = 0; i < 6; i++)
+        vg_buf_free (&vals[i]);
+}
+END_TEST
+
+/* A sealed day (version 3) that gets late operands (version 2, from an agent) merges again
+ * into one exact sequence: a uint64 counter wrapping past 2^64 - 1, a late sample in the
+ * middle, a sample at 2^64 - 1; the result is version 3 and in time order. */
+typedef struct {
+    int64_t ts[1442];
+    vg_num_t v[1442];
+    size_t n;
+} s_nums_scan_t;
+
+static int
+s_nums_collect (void *ctx, int64_t ts, vg_num_t v, vg_numtype_t type)
+{
+    s_nums_scan_t *c = ctx;
+    ck_assert_int_eq (type, VG_NUM_U64);
+    ck_assert_uint_lt (c->n, 1442);
+    c->ts[c->n] = ts;
+    c->v[c->n++] = v;
+    return 0;
+}
+
+START_TEST (merge_late_into_sealed)
+{
+    enum { N = 1440 };
+    static int64_t ts[N];
+    static vg_num_t v[N];
+    uint64_t c = UINT64_MAX - 700 * 5000;
+    for (int i = 0; i < N; i++) {
+        ts[i] = INT64_C (1793404800000) + (int64_t) i * 60000;
+        c += 5000 + (uint64_t) ((i * 7919) % 997);
+        v[i].u = c;
+    }
+    vg_buf_t ops = VG_BUF_INIT, sealed = VG_BUF_INIT, merged = VG_BUF_INIT;
+    for (int off = 0; off < N; off += 6)
+        ck_assert_int_eq (vg_chunk_encode_num (ts + off, v + off, VG_NUM_U64, 6, &ops), 0);
+    ck_assert_int_eq (vg_sample_merge_value (ops.data, ops.len, &sealed), N);
+    ck_assert_int_eq (sealed.data[0], VG_CHUNK_INTEGER3);
+    int64_t late_ts[2] = { ts[100] + 30000, ts[N - 1] + 60000 };
+    vg_num_t late_v[2] = { vg_num_u64 (v[100].u + 1), vg_num_u64 (UINT64_MAX) };
+    ck_assert_int_eq (vg_chunk_encode_num (late_ts, late_v, VG_NUM_U64, 2, &sealed), 0);
+    ck_assert_int_eq (vg_sample_merge_value (sealed.data, sealed.len, &merged), N + 2);
+    ck_assert_int_eq (merged.data[0], VG_CHUNK_INTEGER3);
+    static s_nums_scan_t got;
+    got.n = 0;
+    ck_assert_int_eq (vg_sample_value_scan_num (merged.data, merged.len, INT64_MIN, INT64_MAX, s_nums_collect, &got),
+                      0);
+    ck_assert_uint_eq (got.n, N + 2);
+    for (size_t i = 0, j = 0; i < got.n; i++) {
+        int64_t want_ts = i == 101 ? late_ts[0] : i == N + 1 ? late_ts[1] : ts[j];
+        uint64_t want_v = i == 101 ? late_v[0].u : i == N + 1 ? late_v[1].u : v[j].u;
+        if (i != 101 && i != N + 1)
+            j++;
+        ck_assert_int_eq (got.ts[i], want_ts);
+        ck_assert_uint_eq (got.v[i].u, want_v);
+    }
+    vg_buf_free (&ops);
+    vg_buf_free (&sealed);
+    vg_buf_free (&merged);
+}
+END_TEST
+
 Suite *
 vg_store_suite (void)
 {
     const TTest *tests[] = {
         merge_keeps_every_sample, unflushed_commits_survive_reopen, format_marker_checked,
         merge_old_and_integer_chunks, view_is_a_snapshot, txn_coalesces_sample_merges,
-        merge_splits_gorilla_runs,
+        merge_splits_gorilla_runs, append_equals_scan, merge_late_into_sealed,
     };
     return vg_test_suite ("store", "store", tests, sizeof tests / sizeof tests[0], 120, setup, teardown);
 }
