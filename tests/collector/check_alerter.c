@@ -436,6 +436,51 @@ START_TEST (test_outbox_resend)
 }
 END_TEST
 
+/* Run A delivers everything (its outbox ends empty); run B cannot reach the broker and
+ * leaves 3 records; run C reads the topic back at start and must send B's 3: their ids are
+ * not A's again (ids from 1 after an empty outbox made C take A's messages for B's records
+ * and drop them unsent). */
+START_TEST (test_ids_not_reused_after_empty_outbox)
+{
+    char topic[96];
+    vg_store_t *s = s_broker_test (topic, sizeof topic, "reuse");
+    s_dr_t dra = { 0 };
+    vg_alerter_t *a = s_alerter (s, s_boot, topic, 0, &dra, NULL, 0);
+    s_fire (s, a, 0, 5);
+    s_flush (a, 60000);
+    ck_assert_uint_eq (s_stats (a).outbox_count, 0);
+    vg_alerter_destroy (&a);
+
+    char dead[64];
+    snprintf (dead, sizeof dead, "127.0.0.1:%d", s_free_port ());
+    const vg_alerter_prop_t fast[] = { { "message.timeout.ms", "2000" } };
+    s_dr_t drb = { 0 };
+    a = s_alerter (s, dead, topic, 0, &drb, fast, 1);
+    s_fire (s, a, 5, 3);
+    ck_assert_int_eq (vg_alerter_flush (a, 3500), -VG_EAGAIN);
+    ck_assert_uint_eq (s_stats (a).outbox_count, 3);
+    vg_alerter_destroy (&a);
+
+    s_dr_t drc = { 0 };
+    a = s_alerter (s, s_boot, topic, 0, &drc, NULL, 0);
+    s_flush (a, 60000);
+    vg_alerter_stats_t st = s_stats (a);
+    ck_assert_uint_eq (st.outbox_count, 0);
+    ck_assert_uint_eq (st.already_delivered, 0);
+    ck_assert_uint_eq (st.resent, 3);
+    vg_alerter_destroy (&a);
+    s_msgs_t m;
+    s_consume_alerts (topic, 8, &m);
+    for (int i = 0; i < 8; i++) {
+        vg_alert_t al;
+        s_alert (&al, i);
+        ck_assert_str_eq (s_jstr (m.doc[i], "finding_info", "uid"), al.uid);
+    }
+    s_msgs_free (&m);
+    vg_store_destroy (&s);
+}
+END_TEST
+
 START_TEST (test_inflight_bound_keeps_order)
 {
     char topic[96];
@@ -637,7 +682,7 @@ vg_alerter_suite (void)
     const TTest *local[] = { test_bad_config, test_ocsf_superset };
     vg_test_tcase (s, "local", local, sizeof local / sizeof local[0], 60, s_store_setup, s_store_teardown);
     const TTest *broker[] = {
-        test_deliver, test_outbox_resend, test_inflight_bound_keeps_order, test_failed_commit_sends_nothing,
+        test_deliver, test_outbox_resend, test_ids_not_reused_after_empty_outbox, test_inflight_bound_keeps_order, test_failed_commit_sends_nothing,
     };
     TCase *tb = vg_test_tcase (s, "broker", broker, sizeof broker / sizeof broker[0], 120, s_store_setup,
                                s_store_teardown);
