@@ -94,7 +94,19 @@ fail:
     return NULL;
 }
 
-/* The socket's drop count came with the datagram: count and tell what is new. */
+/* The socket's drop count so far (total): count and tell what is new. */
+static void
+s_drops_seen (s_udp_t *u, uint64_t total)
+{
+    if (total <= u->kernel_drops)
+        return;
+    vg_log_rl (&u->rl, VG_LOG_WARN, "input",
+               "udp: %llu datagrams dropped by the kernel so far (socket buffer full: raise rcvbuf and "
+               "net.core.rmem_max, or the agent is starved of CPU)", (unsigned long long) total);
+    u->kernel_drops = total;
+}
+
+/* The socket's drop count came with the datagram. */
 static void
 s_kernel_drops (s_udp_t *u, struct msghdr *mh)
 {
@@ -103,12 +115,7 @@ s_kernel_drops (s_udp_t *u, struct msghdr *mh)
             continue;
         uint32_t total;
         memcpy (&total, CMSG_DATA (c), sizeof total);
-        if (total > u->kernel_drops) {
-            vg_log_rl (&u->rl, VG_LOG_WARN, "input",
-                       "udp: %llu datagrams dropped by the kernel so far (socket buffer full: raise rcvbuf and "
-                       "net.core.rmem_max, or the agent is starved of CPU)", (unsigned long long) total);
-            u->kernel_drops = total;
-        }
+        s_drops_seen (u, total);
     }
 }
 
@@ -121,14 +128,8 @@ s_meminfo_drops (s_udp_t *u, int64_t mono)
     u->drops_read_mono = mono;
     uint32_t mi[SK_MEMINFO_VARS];
     socklen_t ml = sizeof mi;
-    if (getsockopt (u->fd, SOL_SOCKET, SO_MEMINFO, mi, &ml) < 0 || ml <= SK_MEMINFO_DROPS * sizeof mi[0])
-        return;
-    if (mi[SK_MEMINFO_DROPS] > u->kernel_drops) {
-        vg_log_rl (&u->rl, VG_LOG_WARN, "input",
-                   "udp: %llu datagrams dropped by the kernel so far (socket buffer full: raise rcvbuf and "
-                   "net.core.rmem_max, or the agent is starved of CPU)", (unsigned long long) mi[SK_MEMINFO_DROPS]);
-        u->kernel_drops = mi[SK_MEMINFO_DROPS];
-    }
+    if (getsockopt (u->fd, SOL_SOCKET, SO_MEMINFO, mi, &ml) == 0 && ml > SK_MEMINFO_DROPS * sizeof mi[0])
+        s_drops_seen (u, mi[SK_MEMINFO_DROPS]);
 }
 
 static int
