@@ -391,29 +391,51 @@ START_TEST (test_deliver)
 }
 END_TEST
 
+/* A run that cannot reach any broker (a closed port): alerts [first, first + n) are fired,
+ * the flush times out, and all n stay in the outbox, none delivered. */
+static void
+s_fire_undeliverable (vg_store_t *s, const char *topic, int first, int n)
+{
+    char dead[64];
+    snprintf (dead, sizeof dead, "127.0.0.1:%d", s_free_port ());
+    const vg_alerter_prop_t fast[] = { { "message.timeout.ms", "2000" } };
+    s_dr_t dr = { 0 };
+    vg_alerter_t *a = s_alerter (s, dead, topic, 0, &dr, fast, 1);
+    uint64_t before = s_stats (a).outbox_count;
+    s_fire (s, a, first, n);
+    ck_assert_int_eq (vg_alerter_flush (a, 3500), -VG_EAGAIN); /* time-outs are retried, kept */
+    vg_alerter_stats_t st = s_stats (a);
+    ck_assert_uint_eq (st.outbox_count, before + (uint64_t) n);
+    ck_assert_uint_eq (st.delivered, 0);
+    ck_assert_uint_ge (st.delivery_errors, (uint64_t) n);
+    ck_assert_int_eq (dr.ok, 0);
+    vg_alerter_destroy (&a);
+}
+
+/* The topic holds exactly alerts 0 .. n-1, in that order, each once. */
+static void
+s_assert_topic_alerts (const char *topic, int n)
+{
+    s_msgs_t m;
+    s_consume_alerts (topic, n, &m);
+    for (int i = 0; i < n; i++) {
+        vg_alert_t al;
+        s_alert (&al, i);
+        ck_assert_str_eq (s_jstr (m.doc[i], "finding_info", "uid"), al.uid);
+    }
+    s_msgs_free (&m);
+}
+
 START_TEST (test_outbox_resend)
 {
     char topic[96];
     vg_store_t *s = s_broker_test (topic, sizeof topic, "resend");
-    /* No broker listens on the closed port: nothing can be delivered. */
-    char dead[64];
-    snprintf (dead, sizeof dead, "127.0.0.1:%d", s_free_port ());
-    const vg_alerter_prop_t fast[] = { { "message.timeout.ms", "2000" } };
-    s_dr_t dr0 = { 0 };
-    vg_alerter_t *a = s_alerter (s, dead, topic, 0, &dr0, fast, 1);
-    s_fire (s, a, 0, 20);
-    ck_assert_int_eq (vg_alerter_flush (a, 3500), -VG_EAGAIN); /* time-outs are retried, kept */
-    vg_alerter_stats_t st = s_stats (a);
-    ck_assert_uint_eq (st.outbox_count, 20);
-    ck_assert_uint_eq (st.delivered, 0);
-    ck_assert_uint_ge (st.delivery_errors, 20);
-    ck_assert_int_eq (dr0.ok, 0);
-    vg_alerter_destroy (&a);
+    s_fire_undeliverable (s, topic, 0, 20);
 
     /* The next alerter (a restart) sends every one of them, then new ones. */
     s_dr_t dr = { 0 };
-    a = s_alerter (s, s_boot, topic, 0, &dr, NULL, 0);
-    st = s_stats (a);
+    vg_alerter_t *a = s_alerter (s, s_boot, topic, 0, &dr, NULL, 0);
+    vg_alerter_stats_t st = s_stats (a);
     ck_assert_uint_eq (st.outbox_count, 20);
     s_flush (a, 60000);
     s_fire (s, a, 20, 5);
@@ -424,14 +446,7 @@ START_TEST (test_outbox_resend)
     ck_assert_int_eq (dr.resent, 20);
     ck_assert_uint_eq (st.outbox_count, 0);
     vg_alerter_destroy (&a);
-    s_msgs_t m;
-    s_consume_alerts (topic, 25, &m);
-    for (int i = 0; i < 25; i++) {
-        vg_alert_t al;
-        s_alert (&al, i);
-        ck_assert_str_eq (s_jstr (m.doc[i], "finding_info", "uid"), al.uid);
-    }
-    s_msgs_free (&m);
+    s_assert_topic_alerts (topic, 25);
     vg_store_destroy (&s);
 }
 END_TEST
@@ -450,16 +465,7 @@ START_TEST (test_ids_not_reused_after_empty_outbox)
     s_flush (a, 60000);
     ck_assert_uint_eq (s_stats (a).outbox_count, 0);
     vg_alerter_destroy (&a);
-
-    char dead[64];
-    snprintf (dead, sizeof dead, "127.0.0.1:%d", s_free_port ());
-    const vg_alerter_prop_t fast[] = { { "message.timeout.ms", "2000" } };
-    s_dr_t drb = { 0 };
-    a = s_alerter (s, dead, topic, 0, &drb, fast, 1);
-    s_fire (s, a, 5, 3);
-    ck_assert_int_eq (vg_alerter_flush (a, 3500), -VG_EAGAIN);
-    ck_assert_uint_eq (s_stats (a).outbox_count, 3);
-    vg_alerter_destroy (&a);
+    s_fire_undeliverable (s, topic, 5, 3);
 
     s_dr_t drc = { 0 };
     a = s_alerter (s, s_boot, topic, 0, &drc, NULL, 0);
@@ -469,14 +475,7 @@ START_TEST (test_ids_not_reused_after_empty_outbox)
     ck_assert_uint_eq (st.already_delivered, 0);
     ck_assert_uint_eq (st.resent, 3);
     vg_alerter_destroy (&a);
-    s_msgs_t m;
-    s_consume_alerts (topic, 8, &m);
-    for (int i = 0; i < 8; i++) {
-        vg_alert_t al;
-        s_alert (&al, i);
-        ck_assert_str_eq (s_jstr (m.doc[i], "finding_info", "uid"), al.uid);
-    }
-    s_msgs_free (&m);
+    s_assert_topic_alerts (topic, 8);
     vg_store_destroy (&s);
 }
 END_TEST
