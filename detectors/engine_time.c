@@ -332,10 +332,8 @@ s_src_jump (vg_engine_t *e, vg_engine__src_t *src, int64_t last)
         }
         if (src->wake < nx)
             nx = src->wake <= t ? t : s_tick_ceil (src->wake, tk);
-        if (nx < t)
+        if (nx < t) /* a sample older than t (it came after t's boundary was judged) */
             nx = t;
-        if (nx > last)
-            nx = last;
         for (size_t i = 0; i < src->nstreams; i++)
             s_release (e, src->streams[i], nx);
         s_src_silence (e, src, nx);
