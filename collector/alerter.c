@@ -483,9 +483,10 @@ vg_alerter_new (const vg_alerter_cfg_t *cfg, vg_store_t *store, char *err, size_
         fcntl (fds[i], F_SETFL, fcntl (fds[i], F_GETFL) | O_NONBLOCK);
         fcntl (fds[i], F_SETFD, FD_CLOEXEC);
     }
-    /* Ids from the wall clock (microseconds) up, as the fleet outbox does: never an id of an
-     * earlier run, even one that left the outbox empty, or the topic read-back after a later
-     * crash would take that run's messages for records of this one and drop them unsent. */
+    /* Ids never an id of an earlier run, even one that left the outbox empty, or the topic
+     * read-back after a later crash would take that run's messages for records of this one
+     * and drop them unsent: the outbox's stored mark guarantees it (outbox.h); the wall clock
+     * (microseconds) as the floor only makes ids say roughly when, as the fleet outbox's. */
     int64_t now_ms = vg_clock_now_ms ();
     a->outbox = vg_outbox_open (store, VG_CF_OUTBOX, now_ms > 0 ? (uint64_t) now_ms * 1000 : 1, err, errlen);
     a->del = a->outbox ? vg_store_txn_new (store) : NULL;

@@ -75,9 +75,10 @@ vg_relay_new (const vg_relay_cfg_t *cfg, char *err, size_t errlen)
     if (!r->cfg.tag)
         r->cfg.tag = "relay";
     r->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 5);
-    /* Ids from the wall clock (microseconds) up: never an id of an earlier run, even one
-     * that left an empty outbox, or the read-back after a later crash could take an old
-     * run's message for a record of this one (topic_check.h stops at an older id). */
+    /* Never an id of an earlier run, even one that left an empty outbox, or the read-back
+     * after a later crash could take an old run's message for a record of this one
+     * (topic_check.h stops at an older id): the outbox's stored mark sees to it whatever the
+     * clock does (outbox.h); the wall clock (microseconds) is only the floor. */
     int64_t now_ms = vg_clock_now_ms ();
     r->ob = vg_outbox_open (cfg->store, cfg->cf, now_ms > 0 ? (uint64_t) now_ms * 1000 : 1, err, errlen);
     r->del = r->ob ? vg_store_txn_new (cfg->store) : NULL;

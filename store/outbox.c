@@ -1,7 +1,10 @@
 /* outbox.c - outbox records in VG_CF_OUTBOX (or another family): encoding, ids, counts, scans.
  *
  * Value layout: u8 version (1), u8 format, u16 key length, i64 created ms (all big-endian),
- * then the key, then the payload (to the end of the value). */
+ * then the key, then the payload (to the end of the value).
+ * Id high-water mark: VG_CF_META key "outbox.<cf>.next_id" (u64 big-endian) is above every id
+ * handed out, written in the same write batch as the record that first passes the previous
+ * mark, reserving S_RESERVE ids at a time; an opened outbox starts at or above it. */
 #include "store/outbox.h"
 
 #include <stdio.h>
@@ -12,14 +15,25 @@
 #include "common/err.h"
 
 #define S_VERSION 1
+#define S_RESERVE 4096 /* ids reserved per high-water write: one META put per this many records */
 
 struct vg_outbox {
     vg_store_t *store;
     vg_cf_t cf;
     vg_outbox_stats_t st;
     uint64_t staged_count, staged_bytes; /* added to a txn whose commit is not confirmed */
+    uint64_t mark;                       /* high-water mark as staged: ids below it are reserved */
+    uint64_t mark_committed;             /* ... as the store holds it (mark goes back to it on a failed commit) */
     vg_buf_t enc;                        /* reused encoding buffer */
 };
+
+/* The META key of cf's high-water mark. */
+static size_t
+s_mark_key (vg_cf_t cf, char *k, size_t n)
+{
+    int l = snprintf (k, n, "outbox.%d.next_id", (int) cf);
+    return l > 0 && (size_t) l < n ? (size_t) l : 0;
+}
 
 typedef struct {
     uint64_t count, bytes, max_id;
@@ -62,9 +76,28 @@ vg_outbox_open (vg_store_t *s, vg_cf_t cf, uint64_t min_next_id, char *err, size
         free (ob);
         return NULL;
     }
+    /* The mark: ids an earlier run may have used even though its outbox is empty now. */
+    char mk[32];
+    vg_buf_t v = { 0 };
+    uint64_t mark = 0;
+    rc = vg_store_get (s, VG_CF_META, mk, s_mark_key (cf, mk, sizeof mk), &v);
+    if (rc == 0 && v.len == 8)
+        mark = vg_get_be64 (v.data);
+    vg_buf_free (&v);
+    if (rc < 0 && rc != -VG_ENOTFOUND) {
+        snprintf (err, errlen, "outbox: reading its id mark failed: %s", vg_strerror (rc));
+        free (ob);
+        return NULL;
+    }
     ob->st.count = c.count;
     ob->st.bytes = c.bytes;
-    ob->st.next_id = c.max_id + 1 > min_next_id ? c.max_id + 1 : min_next_id;
+    uint64_t next = c.max_id + 1;
+    if (next < min_next_id)
+        next = min_next_id;
+    if (next < mark)
+        next = mark;
+    ob->st.next_id = next;
+    ob->mark = ob->mark_committed = mark;
     return ob;
 }
 
@@ -107,6 +140,15 @@ vg_outbox_add (vg_outbox_t *ob, vg_store_txn_t *txn, vg_outbox_rec_t *rec, uint6
     rec->id = ob->st.next_id++;
     vg_be64 (k, rec->id);
     vg_store_txn_put (txn, ob->cf, k, sizeof k, ob->enc.data, n);
+    if (rec->id >= ob->mark) {
+        /* Past the reserved ids: the new mark goes into the record's own write, so no id
+         * can be handed out again after a restart, whatever the caller's clock does. */
+        char mk[32];
+        uint8_t mv[8];
+        ob->mark = rec->id + S_RESERVE;
+        vg_be64 (mv, ob->mark);
+        vg_store_txn_put (txn, VG_CF_META, mk, s_mark_key (ob->cf, mk, sizeof mk), mv, sizeof mv);
+    }
     ob->staged_count++;
     ob->staged_bytes += n;
     if (id)
@@ -121,6 +163,9 @@ vg_outbox_committed (vg_outbox_t *ob, bool ok)
         ob->st.count += ob->staged_count;
         ob->st.bytes += ob->staged_bytes;
         ob->st.added += ob->staged_count;
+        ob->mark_committed = ob->mark;
+    } else {
+        ob->mark = ob->mark_committed; /* the next record writes it again */
     }
     ob->staged_count = ob->staged_bytes = 0;
 }

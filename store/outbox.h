@@ -3,7 +3,9 @@
  * Invariant: a record is written in the same write batch as the alert it carries and is
  * deleted only after the broker acknowledged it, so every alert the store holds either sits
  * in the outbox or was delivered.  Keys are 8-byte big-endian ids, strictly increasing within
- * a process and above every id left by an earlier run, so key order is production order.
+ * a process and above every id an earlier run handed out (a high-water mark in VG_CF_META,
+ * written in the records' own write batches), so key order is production order and an id
+ * never names two records, even after the outbox was emptied.
  * Single-threaded: one thread owns an outbox (the detection stage in the collector). */
 #ifndef VG_OUTBOX_H
 #define VG_OUTBOX_H
@@ -49,9 +51,10 @@ typedef struct vg_outbox vg_outbox_t;
  * earlier run left and finds the next id.  NULL on failure with the reason in err. */
 vg_outbox_t *vg_outbox_new (vg_store_t *s, char *err, size_t errlen);
 /* vg_outbox_new on another column family (VG_CF_FLEETBOX: the fleet publisher's outbox);
- * each family is an outbox of its own, with its own ids.  Ids start at min_next_id when
- * that is above every id left: a caller that must never reuse an id of an earlier run,
- * even when that run left nothing, passes a clock (wall microseconds). */
+ * each family is an outbox of its own, with its own ids and mark.  The first id is the
+ * largest of min_next_id, the stored high-water mark and the largest id left + 1: ids
+ * never go back whatever min_next_id is (a caller may pass a wall clock in microseconds, so
+ * that ids also say roughly when; a clock stepped back only makes them start at the mark). */
 vg_outbox_t *vg_outbox_open (vg_store_t *s, vg_cf_t cf, uint64_t min_next_id, char *err, size_t errlen);
 /* NULL-safe; sets *self_p to NULL.  Records stay in the store. */
 void vg_outbox_destroy (vg_outbox_t **self_p);

@@ -268,21 +268,75 @@ START_TEST (test_second_family)
     ck_assert_int_eq (vg_store_commit (s, t, NULL, 0), 0);
     vg_store_txn_destroy (&t);
     vg_outbox_destroy (&fb);
-    fb = vg_outbox_open (s, VG_CF_FLEETBOX, 9000, err, sizeof err);
+    fb = vg_outbox_open (s, VG_CF_FLEETBOX, 20000, err, sizeof err);
     ck_assert_ptr_nonnull (fb);
     vg_outbox_stats_t st;
     vg_outbox_stats (fb, &st);
     ck_assert_uint_eq (st.count, 0);
-    ck_assert_uint_eq (st.next_id, 9000);
+    ck_assert_uint_eq (st.next_id, 20000);
     vg_outbox_destroy (&fb);
     vg_outbox_destroy (&ob);
     vg_store_destroy (&s);
 }
 END_TEST
 
+/* One run of the fleet outbox as a collector does it: opened with the clock `now_us`,
+ * n records committed (after `failed` records whose commit failed), then every record
+ * delivered and removed, and the store closed.  Returns the last id the run handed out. */
+static uint64_t
+s_run (uint64_t now_us, int failed, int n)
+{
+    char err[256];
+    vg_store_t *s = s_open ();
+    vg_outbox_t *fb = vg_outbox_open (s, VG_CF_FLEETBOX, now_us, err, sizeof err);
+    ck_assert_msg (fb != NULL, "%s", err);
+    uint64_t *ids = calloc ((size_t) n, sizeof *ids);
+    ck_assert_ptr_nonnull (ids);
+    if (failed)
+        s_add (s, fb, 0, failed, false, NULL);
+    s_add (s, fb, 0, n, true, ids);
+    vg_store_txn_t *t = vg_store_txn_new (s);
+    for (int i = 0; i < n; i++)
+        vg_outbox_remove (fb, t, ids[i], 0);
+    ck_assert_int_eq (vg_store_commit (s, t, NULL, 0), 0);
+    vg_store_txn_destroy (&t);
+    vg_outbox_stats_t st;
+    vg_outbox_stats (fb, &st);
+    ck_assert_uint_eq (st.count, 0);
+    uint64_t last = ids[n - 1];
+    free (ids);
+    vg_outbox_destroy (&fb);
+    vg_store_destroy (&s);
+    return last;
+}
+
+/* Ids never go back across restarts, whatever the clock the caller passes does: a run that
+ * emptied its outbox, then a clock stepped back by more than the time between the runs
+ * (the injected clock here); also after a failed commit, and past a reservation block. */
+START_TEST (test_ids_survive_clock_step_back)
+{
+    uint64_t last = s_run (5000000, 0, 3);
+    ck_assert_uint_eq (last, 5000002); /* ids from the clock */
+    uint64_t next = s_run (1000000, 0, 2); /* clock 4 s back: ids go on above the last run's */
+    ck_assert_uint_gt (next - 1, last);
+    last = next;
+    next = s_run (1, 2, 1); /* the first write failed: the committed one carries the mark */
+    ck_assert_uint_gt (next, last);
+    last = next;
+    next = s_run (1, 0, 5000); /* more records than one reservation */
+    ck_assert_uint_gt (next, last);
+    last = next;
+    next = s_run (1, 0, 1);
+    ck_assert_uint_gt (next, last);
+    next = s_run (last + 100000, 0, 1); /* a clock ahead of the mark still counts */
+    ck_assert_uint_eq (next, last + 100000);
+}
+END_TEST
+
 Suite *
 vg_outbox_suite (void)
 {
-    const TTest *tests[] = { test_commit_counts, test_reopen_and_remove, test_bad_input, test_second_family };
+    const TTest *tests[] = { test_commit_counts, test_reopen_and_remove, test_bad_input, test_second_family,
+                             test_ids_survive_clock_step_back };
     return vg_test_suite ("outbox", "outbox", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }
