@@ -187,8 +187,20 @@ s_log_agents_diff (const vg_collector_t *c, const vg_agent_acl_t *acl, const vg_
 }
 
 /* Options a SIGHUP applies (names, or prefixes ending in '.'); any other option changed in
- * the file is named in a warning (a restart applies it). */
-static const char *const s_reloadable[] = { "agents", "limits.", "collector.log_level", NULL };
+ * the file is named in a warning (a restart applies it).  Of ingest.*, group_commit sizes
+ * the server's and the detect stage's group arrays, and allow_unknown_agents is part of
+ * the agents' admission (ZAP and ingest tables): both need a restart. */
+static const char *const s_reloadable[] = { "agents",
+                                            "limits.",
+                                            "collector.log_level",
+                                            "ingest.max_past",
+                                            "ingest.max_future",
+                                            "ingest.max_batch_bytes",
+                                            "ingest.max_series",
+                                            "ingest.max_events",
+                                            "ingest.max_series_samples",
+                                            "ingest.max_samples",
+                                            NULL };
 
 /* The agents of nc (already checked): the CURVE allow list, then ingest's view; both stay as
  * they were when either fails.  Returns 0, or -1 with err. */
@@ -225,6 +237,21 @@ fail:
     return -1;
 }
 
+/* Ingest's configuration of cfg (also at start; agents are set by the caller). */
+static vg_ingest_cfg_t
+s_ingest_cfg (const vg_collector_cfg_t *cfg)
+{
+    return (vg_ingest_cfg_t){ .max_past_ms = cfg->max_past_ms,
+                              .max_future_ms = cfg->max_future_ms,
+                              .max_batch_bytes = cfg->max_batch_bytes,
+                              .max_series = (uint32_t) cfg->max_series,
+                              .max_events = (uint32_t) cfg->max_events,
+                              .max_series_samples = (uint32_t) cfg->max_series_samples,
+                              .max_agent_series = (uint32_t) cfg->agent_series,
+                              .max_samples = (uint32_t) cfg->max_samples,
+                              .allow_unknown_agents = cfg->allow_unknown_agents };
+}
+
 /* The server's per-agent limits of cfg (also at start). */
 static vg_agent_limits_cfg_t
 s_agent_limits (const vg_collector_cfg_t *cfg)
@@ -235,14 +262,16 @@ s_agent_limits (const vg_collector_cfg_t *cfg)
                                     .max_agents = cfg->nagents + 64 };
 }
 
-/* Every limits.* option of nc, in force from the next batch; the state behind them (token
- * balances, counters, series counts, queued batches) is kept. */
+/* Every limits.* option and ingest's per-batch limits of nc, in force from the next batch;
+ * the state behind them (token balances, counters, series counts, queued batches) is kept. */
 static void
 s_apply_limits (vg_collector_t *c, const vg_collector_cfg_t *nc)
 {
     vg_agent_limits_cfg_t lc = s_agent_limits (nc);
-    vg_server_set_limits (c->server, &lc, (int) nc->receive_queue, (size_t) nc->group_bytes);
-    vg_ingest_set_max_agent_series (c->ingest, (uint32_t) nc->agent_series);
+    vg_server_set_limits (c->server, &lc, (int) nc->receive_queue, (size_t) nc->group_bytes,
+                          (size_t) nc->max_batch_bytes);
+    vg_ingest_cfg_t ic = s_ingest_cfg (nc);
+    vg_ingest_set_limits (c->ingest, &ic);
     c->detect_queue_bytes = nc->detect_queue_bytes;
     vg_mem_ceiling_set (c->mem, nc->max_rss_bytes);
     vg_log (VG_LOG_INFO, "collector",
@@ -252,6 +281,13 @@ s_apply_limits (vg_collector_t *c, const vg_collector_cfg_t *nc)
             (unsigned long long) nc->agent_series, (unsigned long long) nc->receive_queue,
             (unsigned long long) nc->group_bytes, (unsigned long long) nc->detect_queue_bytes,
             (unsigned long long) nc->max_rss_bytes);
+    vg_log (VG_LOG_INFO, "collector",
+            "ingest limits reloaded: max_past %lld s, max_future %lld s, max_batch_bytes %llu, max_series %llu, "
+            "max_events %llu, max_series_samples %llu, max_samples %llu",
+            (long long) (nc->max_past_ms / 1000), (long long) (nc->max_future_ms / 1000),
+            (unsigned long long) nc->max_batch_bytes, (unsigned long long) nc->max_series,
+            (unsigned long long) nc->max_events, (unsigned long long) nc->max_series_samples,
+            (unsigned long long) nc->max_samples);
 }
 
 /* Load the configuration again and apply what a reload can: the agents (with their keys),
@@ -281,7 +317,7 @@ s_reload_config (vg_collector_t *c)
     if (n)
         vg_log (VG_LOG_WARN, "collector",
                 "%zu changed option(s) not applied by a reload, restart to apply them: %s (a reload applies agents, "
-                "limits.* and collector.log_level)",
+                "limits.*, ingest.* but group_commit and allow_unknown_agents, and collector.log_level)",
                 n, names);
     if (c->reloaded)
         vg_cfg_free (&vg_collector_cfg_table, c->reloaded);
@@ -483,17 +519,9 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
                                           "listed under agents can connect");
     s_agent_lists (cfg, c->acl, c->keys);
     c->nacl = cfg->nagents;
-    vg_ingest_cfg_t ic = { .max_past_ms = cfg->max_past_ms,
-                           .max_future_ms = cfg->max_future_ms,
-                           .max_batch_bytes = cfg->max_batch_bytes,
-                           .max_series = (uint32_t) cfg->max_series,
-                           .max_events = (uint32_t) cfg->max_events,
-                           .max_series_samples = (uint32_t) cfg->max_series_samples,
-                           .max_agent_series = (uint32_t) cfg->agent_series,
-                           .max_samples = (uint32_t) cfg->max_samples,
-                           .allow_unknown_agents = cfg->allow_unknown_agents,
-                           .agents = c->acl,
-                           .nagents = cfg->nagents };
+    vg_ingest_cfg_t ic = s_ingest_cfg (cfg);
+    ic.agents = c->acl;
+    ic.nagents = cfg->nagents;
     if (cfg->nagents == 0 && !cfg->allow_unknown_agents)
         vg_log (VG_LOG_WARN, "collector", "no agents configured and allow_unknown_agents is false: every batch will "
                                           "be rejected");

@@ -26,6 +26,13 @@
 
 #define ARENA_BLOCK (256 * 1024)
 
+/* What protobuf-c may unpack a batch of max_batch_bytes into. */
+static size_t
+s_arena_limit (size_t max_batch_bytes)
+{
+    return max_batch_bytes * 8 + (1 << 20);
+}
+
 int
 vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t nagents)
 {
@@ -35,9 +42,17 @@ vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t nage
 }
 
 void
-vg_ingest_set_max_agent_series (vg_ingest_t *in, uint32_t max_agent_series)
+vg_ingest_set_limits (vg_ingest_t *in, const vg_ingest_cfg_t *cfg)
 {
-    in->cfg.max_agent_series = max_agent_series;
+    in->cfg.max_past_ms = cfg->max_past_ms;
+    in->cfg.max_future_ms = cfg->max_future_ms;
+    in->cfg.max_batch_bytes = cfg->max_batch_bytes;
+    in->cfg.max_series = cfg->max_series;
+    in->cfg.max_events = cfg->max_events;
+    in->cfg.max_series_samples = cfg->max_series_samples;
+    in->cfg.max_samples = cfg->max_samples;
+    in->cfg.max_agent_series = cfg->max_agent_series;
+    in->arena.limit = s_arena_limit (cfg->max_batch_bytes); /* reset per batch: safe between batches */
 }
 
 vg_ingest_t *
@@ -50,7 +65,7 @@ vg_ingest_new (const vg_ingest_cfg_t *cfg, vg_store_t *store, char *err, size_t 
     }
     in->cfg = *cfg;
     in->store = store;
-    in->arena = (vg_arena_t) VG_ARENA_INIT (ARENA_BLOCK, cfg->max_batch_bytes * 8 + (1 << 20));
+    in->arena = (vg_arena_t) VG_ARENA_INIT (ARENA_BLOCK, s_arena_limit (cfg->max_batch_bytes));
     vg_batch_arena_allocator (&in->arena, &in->alloc); /* protobuf-c unpacks into the per-batch arena */
     int rc = vg_ingest__load (in);
     if (rc < 0) {

@@ -83,9 +83,12 @@ void vg_ingest_destroy (vg_ingest_t **self_p);
  * Returns 0 or a negative code (-VG_ENOMEM, a store error). */
 int vg_ingest_set_agents (vg_ingest_t *in, const vg_agent_acl_t *agents, size_t nagents);
 
-/* A new limits.agent_series (a reload; 0 = no limit): applies from the next batch; series
- * already created stay whatever their count. */
-void vg_ingest_set_max_agent_series (vg_ingest_t *in, uint32_t max_agent_series);
+/* New limits (a reload): cfg's time window (max_past_ms, max_future_ms), per-batch bounds
+ * (max_batch_bytes, max_series, max_events, max_series_samples, max_samples) and
+ * max_agent_series (0 = no limit) apply from the next batch; its agents and
+ * allow_unknown_agents are ignored (vg_ingest_set_agents; the latter needs a restart).
+ * Series already created stay whatever their count.  cfg is copied.  Call between batches. */
+void vg_ingest_set_limits (vg_ingest_t *in, const vg_ingest_cfg_t *cfg);
 
 /* Validate batch p[0..len) and add its writes to txn.  Returns 0 (accepted, writes added),
  * VG_INGEST_DUP (already committed, nothing added), VG_INGEST_GAP (the agent's previous

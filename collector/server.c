@@ -76,6 +76,15 @@ struct vg_server {
     char store_err[256];
 };
 
+/* The largest message one connection may send: twice what ingest accepts (a zstd frame of
+ * that batch fits, and moderately oversized batches are still seen and counted rather than
+ * silently dropped; a bigger message closes the connection). */
+static int64_t
+s_max_msg (size_t max_batch_bytes)
+{
+    return max_batch_bytes ? 2 * (int64_t) max_batch_bytes + 4096 : 4 * (int64_t) 64 << 20;
+}
+
 vg_server_t *
 vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *ingest, char *err, size_t errlen)
 {
@@ -108,10 +117,8 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
     srv->router = zmq_socket (srv->ctx, ZMQ_ROUTER);
     int zero = 0, one = 1, hwm = cfg->receive_queue > 0 ? cfg->receive_queue : 32;
     /* Bound memory per connection: at most hwm messages wait in its pipe (then libzmq stops
-     * reading the socket and TCP pushes back), each at most twice what ingest accepts (a
-     * zstd frame of that batch fits, and moderately oversized batches are still seen and
-     * counted rather than silently dropped; a bigger message closes the connection). */
-    int64_t maxmsg = cfg->max_batch_bytes ? 2 * (int64_t) cfg->max_batch_bytes + 4096 : 4 * (int64_t) 64 << 20;
+     * reading the socket and TCP pushes back), each at most s_max_msg. */
+    int64_t maxmsg = s_max_msg (cfg->max_batch_bytes);
     zmq_setsockopt (srv->router, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (srv->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt (srv->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -211,8 +218,14 @@ vg_server_set_agent_keys (vg_server_t *srv, const vg_zap_key_t *keys, size_t nke
 }
 
 void
-vg_server_set_limits (vg_server_t *srv, const vg_agent_limits_cfg_t *limits, int receive_queue, size_t group_bytes)
+vg_server_set_limits (vg_server_t *srv, const vg_agent_limits_cfg_t *limits, int receive_queue, size_t group_bytes,
+                      size_t max_batch_bytes)
 {
+    if (max_batch_bytes != srv->cfg.max_batch_bytes) {
+        int64_t maxmsg = s_max_msg (max_batch_bytes);
+        zmq_setsockopt (srv->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    }
+    srv->cfg.max_batch_bytes = max_batch_bytes;
     vg_agent_limits_set_cfg (srv->limits, limits);
     srv->cfg.limits = *limits;
     int hwm = receive_queue > 0 ? receive_queue : 32;

@@ -98,9 +98,11 @@ int vg_server_set_agent_keys (vg_server_t *srv, const vg_zap_key_t *keys, size_t
 /* Apply the reloadable limits (SIGHUP): the per-agent buckets (vg_agent_limits_set_cfg:
  * each agent's counters and balance kept), the receive queue of connections made from now
  * on (ZMQ_RCVHWM; established connections keep theirs) and the group-commit byte bound
- * (0 = 64 MiB).  Call from the loop's thread (a tick). */
+ * (0 = 64 MiB), and the largest batch inflated (max_batch_bytes: from the next message; the
+ * message size cap derived from it, ZMQ_MAXMSGSIZE, applies to connections made from now on,
+ * like the receive queue).  Call from the loop's thread (a tick). */
 void vg_server_set_limits (vg_server_t *srv, const vg_agent_limits_cfg_t *limits, int receive_queue,
-                           size_t group_bytes);
+                           size_t group_bytes, size_t max_batch_bytes);
 
 const vg_server_stats_t *vg_server_stats (const vg_server_t *srv);
 

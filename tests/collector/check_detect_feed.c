@@ -205,7 +205,11 @@ START_TEST (refused_series_not_detected)
 {
     s_side_t vw;
     s_open (&vw);
-    vg_ingest_set_max_agent_series (s_ingest, 2);
+    /* the fixture's limits (ingest_fixture.h), agent series lowered to 2 */
+    vg_ingest_cfg_t ic = { .max_past_ms = 3650 * 86400000LL, .max_future_ms = 86400000LL, .max_batch_bytes = 16 << 20,
+                           .max_series = 1024, .max_events = 1024, .max_series_samples = 65536,
+                           .max_agent_series = 2 };
+    vg_ingest_set_limits (s_ingest, &ic);
     vg_buf_t batch = VG_BUF_INIT, view = VG_BUF_INIT;
     s_build (1, T0, &batch);
     vg_store_txn_t *t = vg_store_txn_new (s_store);

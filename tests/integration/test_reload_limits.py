@@ -10,9 +10,13 @@ what it cannot apply; the collector's RSS ceiling; the agent's reload and its ba
 3. SIGHUP with the rate raised: the agent drains; the store holds exactly the simulator's
    output (nothing lost or doubled across the reloads).
 4. The agent reloads send.* (logged) and names spool.max_bytes (not reloadable).
-5. Revocation: agent k1 streams live data over CURVE; a reload replaces its key.  Its open
-   connection is refused at once (vigil_revoked_key_messages_total), its reconnects fail
-   the handshake (vigil_zap_denied_total), and nothing more of it is stored."""
+5. ingest.* per-batch limits reload: agent k1 streams live data over CURVE; a reload sets
+   ingest.max_series to 1, so its next batches (several series each) are rejected and
+   nothing more is stored; a reload back to the default stores them again.
+6. Revocation: a reload replaces k1's key.  Its open connection is refused at once
+   (vigil_revoked_key_messages_total), its reconnects fail the handshake
+   (vigil_zap_denied_total), and nothing more of it is stored."""
+import re
 import signal
 from vgtest import free_port, run, wait_for
 
@@ -20,10 +24,10 @@ START, END = "2026-09-01T00:00:00Z", "2026-09-01T03:00:00Z"
 SIM = ["--seed", "5", "--sites", "2", "--interval", "60s", "--start", START, "--end", END]
 
 
-def collector_yaml(h, port, mport, limits, extra_store="", k1_key=None):
+def collector_yaml(h, port, mport, limits, extra_store="", k1_key=None, ingest=""):
     """The collector's configuration (rewritten in place for each reload)."""
     cfg, _, _ = h.collector_config(name="c", port=port, metrics_port=mport, agents=("s1", "k1"),
-                                   extra=f"limits:\n{limits}")
+                                   extra=f"limits:\n{limits}", ingest=ingest)
     text = open(cfg).read()
     if extra_store:
         text = text.replace("store:\n", f"store:\n{extra_store}")
@@ -89,10 +93,29 @@ def body(h):
           f"throttled after the reload: {throttled:.0f}; "
           f"{n} samples, {nev} events stored exactly once across 2 reloads")
 
-    # 5. Revocation of k1's key by a reload: its open connection is cut off at once.
+    # 5. ingest.max_series lowered by a reload: k1's next batches are rejected, then stored again.
     live = "  - type: linux\n    interval: 1s\n    device_id: rev/linux\n"
     h.agent("k1", h.agent_config("k1", [port], live))
     wait_for(lambda: stored(h, store, "rev/linux") > 0, 60, "k1's samples")
+    rejected = lambda: h.metrics(mport)['vigil_batches_total{result="rejected"}']
+    r0 = rejected()
+    collector_yaml(h, port, mport, "  agent_batches_per_s: 1000\n", extra_store="  cache: 32MiB\n",
+                   ingest="  max_series: 1\n")
+    h.procs["c"].send_signal(signal.SIGHUP)
+    wait_for(lambda: re.search(r"ingest limits reloaded: .* max_series 1,", h.log("c")), 30, "the ingest reload line")
+    wait_for(lambda: rejected() >= r0 + 2, 60, "k1's batches rejected at ingest.max_series 1")
+    n0 = stored(h, store, "rev/linux")
+    wait_for(lambda: rejected() >= r0 + 4, 60, "more of k1's batches rejected")
+    assert stored(h, store, "rev/linux") == n0, "a batch over the reloaded ingest.max_series was stored"
+    assert re.search(r"series exceed max_series 1\b", h.log("c")), h.log("c")[-2000:]
+    assert "restart to apply them: ingest." not in h.log("c"), h.log("c")[-2000:]
+    collector_yaml(h, port, mport, "  agent_batches_per_s: 1000\n", extra_store="  cache: 32MiB\n")
+    h.procs["c"].send_signal(signal.SIGHUP)
+    wait_for(lambda: stored(h, store, "rev/linux") > n0, 60, "k1's samples stored again at the default max_series")
+    print(f"ingest.max_series 1 by a reload: {rejected() - r0:.0f} batches of k1 rejected, stored again after the "
+          f"next reload")
+
+    # 6. Revocation of k1's key by a reload: its open connection is cut off at once.
     other = h.keys("agent-k1-new")[0]
     collector_yaml(h, port, mport, "  agent_batches_per_s: 1000\n", extra_store="  cache: 32MiB\n", k1_key=other)
     h.procs["c"].send_signal(signal.SIGHUP)
