@@ -456,8 +456,24 @@ vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *
     s_ep_clear (e, p, r, now, now, INT64_MIN);
 }
 
-/* Lifecycle timers: each episode at its device's time (self-ticking) or at now.  What is
- * emitted carries the time it became due, so it does not depend on when this runs. */
+/* The time an episode's timers run at: its device's (self-ticking), a source outage's source's
+ * last judged tick (its verdicts come at that clock, a lateness behind the newest data: at
+ * the engine's newest time, another source's data running ahead would emit an Update before
+ * the verdicts that precede it in data time), else now. */
+static int64_t
+s_ep_clock (const vg_engine_t *e, const vg_engine__ep_t *p, int64_t now, int legacy)
+{
+    if (legacy)
+        return now;
+    if (p->dev && p->dev->now != INT64_MIN)
+        return p->dev->now;
+    if (p->src && p->src->next_tick != INT64_MIN && e->cfg.tick_ms > 0)
+        return p->src->next_tick - e->cfg.tick_ms;
+    return now;
+}
+
+/* Lifecycle timers: each episode at its own clock (s_ep_clock).  What is emitted carries the
+ * time it became due, so it does not depend on when this runs. */
 void
 vg_engine__ep_timers (vg_engine_t *e, int64_t now, int legacy)
 {
@@ -465,7 +481,7 @@ vg_engine__ep_timers (vg_engine_t *e, int64_t now, int legacy)
     for (vg_engine__ep_t *p = e->ep_head; p; p = next) {
         next = p->next;
         const vg_rule_t *r = p->rule;
-        int64_t t = !legacy && p->dev && p->dev->now != INT64_MIN ? p->dev->now : now;
+        int64_t t = s_ep_clock (e, p, now, legacy);
         if (p->state == EP_PENDING)
             continue; /* only fresh evidence (a verdict) promotes pending to firing */
         if (p->oneshot && t - p->last_true_ms >= r->keep_firing_for_ms) {
@@ -498,7 +514,7 @@ vg_engine_retire (vg_engine_t *e, const uint8_t *gone, const char *reason)
         next = p->next;
         if (!gone[p->rule->index])
             continue;
-        int64_t t = p->dev && p->dev->now != INT64_MIN ? p->dev->now : e->now;
+        int64_t t = s_ep_clock (e, p, e->now, 0);
         if (t < p->last_emit_ms)
             t = p->last_emit_ms;
         if (p->emitted) {
