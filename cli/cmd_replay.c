@@ -38,6 +38,7 @@ s_help (FILE *f)
              "usage: vigil replay --store DIR [--from T] [--to T] [--device P|--site P|--vendor P]\n"
              "                    [--rules FILE | --config COLLECTOR.yaml] [--warmup DURATION]\n"
              "                    [--out FILE | --kafka-topic TOPIC --brokers HOST:PORT] [--pointer URI]\n"
+             "                    [--max-held N]\n"
              "  Runs the stored samples and events of [from, to), in data-time order, through the detectors\n"
              "  and writes the alerts as the collector's OCSF JSON, one per line, marked as replayed\n"
              "  (unmapped.nte.replay.replayed).  Same store, range and rules: byte-identical output.\n"
@@ -53,7 +54,9 @@ s_help (FILE *f)
              "              its store, device and range stand in for options not given; a fleet\n"
              "              finding's (scope=vendor|site) selects that vendor's or site's devices\n"
              "  --out       write to FILE instead of stdout; --kafka-topic produces to a topic instead\n"
-             "              (never the live topic unless named; --brokers is required with it)\n",
+             "              (never the live topic unless named; --brokers is required with it)\n"
+             "  --max-held  decoded samples held at once, about (default 4194304: 64 MiB); a time bucket\n"
+             "              holding more is read in stretches of data time (same output, more decoding)\n",
              S_DEFAULT_RULES);
 }
 
@@ -88,6 +91,7 @@ vg_cmd_replay (int argc, char **argv)
     const char *topic = NULL, *brokers = NULL, *pointer = NULL;
     vg_replay_cfg_t rc_cfg = { .lateness_ms = -1 };
     int64_t tick = 0, lateness = -1;
+    uint64_t max_held = 0;
     const vg_arg_t args[] = {
         { .name = "--store", .type = VG_ARG_STR, .dst = &store },
         { .name = "--from", .type = VG_ARG_STR, .dst = &from },
@@ -104,6 +108,7 @@ vg_cmd_replay (int argc, char **argv)
         { .name = "--kafka-topic", .type = VG_ARG_STR, .dst = &topic },
         { .name = "--brokers", .type = VG_ARG_STR, .dst = &brokers },
         { .name = "--pointer", .type = VG_ARG_STR, .dst = &pointer },
+        { .name = "--max-held", .type = VG_ARG_U64, .dst = &max_held, .min = 1000, .max = 1e10 },
     };
     int arc = vg_cli_args ("vigil replay", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
@@ -121,6 +126,7 @@ vg_cmd_replay (int argc, char **argv)
     }
     if (vg_cli_time_range ("vigil replay", from, to, &rc_cfg.from_ms, &rc_cfg.to_ms) < 0)
         return 2;
+    rc_cfg.max_held = (size_t) max_held;
 
     int status = 1;
     vg_collector_cfg_t cc;
@@ -204,8 +210,10 @@ vg_cmd_replay (int argc, char **argv)
         snprintf (first, sizeof first, ", first alert out %.3f s after start", (double) (first_ms - t_start) / 1000.0);
     fprintf (stderr,
              "vigil replay: %" PRIu64 " alerts (%" PRIu64 " withheld in warm-up) from %" PRIu64 " samples and %" PRIu64
-             " events of %" PRIu64 " series in %" PRIu64 " buckets, %.3f s (%.0f samples/s)%s%s\n",
-             st.alerts, st.warmup_alerts, st.samples, st.events, st.series, st.buckets, (double) ms / 1000.0,
+             " events of %" PRIu64 " series in %" PRIu64 " buckets (up to %" PRIu64 " stretches each, %" PRIu64
+             " samples held at most), %.3f s (%.0f samples/s)%s%s\n",
+             st.alerts, st.warmup_alerts, st.samples, st.events, st.series, st.buckets, st.max_stretches,
+             st.max_bucket_samples, (double) ms / 1000.0,
              ms > 0 ? (double) st.samples * 1000.0 / (double) ms : 0.0, first,
              st.corrupt ? "; some records unreadable (skipped)" : "");
 done:

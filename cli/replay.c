@@ -3,9 +3,11 @@
  *
  * Invariant: every sample and event of the range of a selected device reaches the engine
  * once, in (time, series key order) order with a bucket's samples before its events of the
- * same millisecond, or is counted as corrupt; memory held for data is one bucket's samples
- * and one time slice of their merge (scratch arrays grow to the largest, never per
- * sample); events are read as the merge reaches their time. */
+ * same millisecond, or is counted as corrupt; memory held for data is one time slice of a
+ * bucket's samples (the whole bucket when it holds at most cfg.max_held samples, else
+ * the bucket cut into equal stretches of data time, its chunks decoded once per stretch)
+ * plus one series' chunk and one slice of their merge (scratch arrays grow to the largest,
+ * never per sample); events are read as the merge reaches their time. */
 #include "cli/replay.h"
 
 #include <fnmatch.h>
@@ -19,6 +21,7 @@
 #include "common/array.h"
 #include "common/buf.h"
 #include "common/byteorder.h"
+#include "common/chunk.h"
 #include "common/err.h"
 #include "common/samples.h"
 #include "common/u64map.h"
@@ -27,6 +30,9 @@
 #include "proto/vigil.pb-c.h"
 #include "store/sample_merge.h"
 #include "store/series_meta.h"
+
+#define S_DEFAULT_HELD ((size_t) 4 << 20) /* samples held at once by default: 64 MiB decoded */
+#define S_MAX_STRETCHES 1024
 
 typedef struct {
     uint64_t sid;
@@ -56,7 +62,8 @@ struct vg_replay {
     uint64_t *pick;
     size_t npick, cappick;
     vg_buf_t val;             /* scratch: one samples value (point lookups) */
-    /* the current bucket */
+    /* the current bucket, or the stretch [slo, shi) of it being read */
+    int64_t slo, shi;
     vg_samples_t buf;
     size_t used;
     uint32_t *runser;         /* run -> index in ser */
@@ -330,7 +337,7 @@ s_sample_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t v
     if (rc < 0 || !x->m)
         return rc;
     size_t off = r->used, run = vg_replay_merge_runs (r->merge);
-    rc = vg_sample_value_append (v, vl, r->lo, r->hi, &r->buf, &r->used);
+    rc = vg_sample_value_append (v, vl, r->slo, r->shi, &r->buf, &r->used);
     if (rc == -VG_EPROTO || rc == -VG_ETRUNC) {
         r->st.corrupt++;
         return 0;
@@ -396,7 +403,55 @@ s_pick_bucket (vg_replay_t *r, uint32_t b)
     return 0;
 }
 
-/* Read bucket b and feed it in time order. */
+/* One samples key of a bucket: add an upper bound of its samples to *(uint64_t *) ctx.  A
+ * value is one chunk once sealed (its header says how many), a few small ones before:
+ * count a sample per byte as well, so an unsealed value is not undercounted. */
+static int
+s_count_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void) k;
+    (void) kl;
+    int codec;
+    uint32_t n = 0;
+    if (vg_chunk_header (v, vl, &codec, &n) < 0)
+        n = 0;
+    *(uint64_t *) ctx += n > vl ? n : vl;
+    return 0;
+}
+
+/* Into how many stretches of data time bucket b's samples are cut so that one stretch holds
+ * about cfg.max_held samples at most (1 for a narrow selection: few series). */
+static int
+s_stretches (vg_replay_t *r, const uint8_t *k0, const uint8_t *end, int *out)
+{
+    *out = 1;
+    if (r->pick)
+        return 0;
+    uint64_t n = 0;
+    int rc = vg_store_view_scan (r->v, VG_CF_SAMPLES, k0, 4, end, end ? 4 : 0, s_count_key, &n);
+    if (rc < 0)
+        return rc;
+    uint64_t k = (n + r->cfg.max_held - 1) / r->cfg.max_held;
+    *out = k < 1 ? 1 : k > S_MAX_STRETCHES ? S_MAX_STRETCHES : (int) k;
+    return 0;
+}
+
+/* Decode the samples of [r->slo, r->shi) of bucket b into the merge's runs. */
+static int
+s_read_stretch (vg_replay_t *r, uint32_t b, const uint8_t *k0, const uint8_t *end)
+{
+    r->used = 0;
+    vg_replay_merge_reset (r->merge);
+    int rc = r->pick ? s_pick_bucket (r, b) : vg_store_view_scan (r->v, VG_CF_SAMPLES, k0, 4, end, end ? 4 : 0,
+                                                                  s_sample_key, r);
+    if (rc == 0 && r->used > r->st.max_bucket_samples)
+        r->st.max_bucket_samples = r->used;
+    return rc;
+}
+
+/* Read bucket b and feed it in time order, one stretch of data time after the other: the
+ * events of a stretch go with its samples (those of its last millisecond after them), so
+ * the order is the one the whole bucket read at once gives. */
 static int
 s_bucket (vg_replay_t *r, uint32_t b)
 {
@@ -404,15 +459,18 @@ s_bucket (vg_replay_t *r, uint32_t b)
     vg_be32 (k0, b);
     vg_be32 (k1, b + 1);
     const uint8_t *end = b == UINT32_MAX ? NULL : k1;
-    r->used = 0;
-    vg_replay_merge_reset (r->merge);
-    int rc = r->pick ? s_pick_bucket (r, b) : vg_store_view_scan (r->v, VG_CF_SAMPLES, k0, 4, end, end ? 4 : 0,
-                                                                  s_sample_key, r);
+    int64_t bms = vg_store_bucket_ms (r->s), lo = (int64_t) b * bms, hi = lo + bms;
+    if (lo < r->lo)
+        lo = r->lo;
+    if (hi > r->hi)
+        hi = r->hi;
+    int ns = 1;
+    int rc = s_stretches (r, k0, end, &ns);
     if (rc < 0)
         return rc;
     r->st.buckets++;
-    if (r->used > r->st.max_bucket_samples)
-        r->st.max_bucket_samples = r->used;
+    if ((uint64_t) ns > r->st.max_stretches)
+        r->st.max_stretches = (uint64_t) ns;
     vg_store_iter_t *it = vg_store_view_iter (r->v, VG_CF_EVENTS, k0, 4, end, end ? 4 : 0);
     if (!it)
         return -VG_ENOMEM;
@@ -420,19 +478,26 @@ s_bucket (vg_replay_t *r, uint32_t b)
     const uint8_t *ev = NULL;
     size_t evl = 0;
     int has = s_next_event (r, it, &te, &ev, &evl);
-    rc = has < 0 ? has : vg_replay_merge_start (r->merge, r->buf.ts, r->buf.v);
-    while (rc == 0) {
-        int64_t ts = vg_replay_merge_peek (r->merge);
-        vg_replay_sample_t x;
-        if (ts <= (has == 1 ? te : INT64_MAX) && (rc = vg_replay_merge_next (r->merge, &x)) == 1) {
-            s_feed_sample (r, &r->ser[r->runser[x.run]], x.ts, x.v);
-            rc = 0;
-        } else if (rc == 0 && has == 1) {
-            s_feed_event (r, ev, evl); /* samples first within a millisecond */
-            has = s_next_event (r, it, &te, &ev, &evl);
-            rc = has < 0 ? has : 0;
-        } else {
-            break;
+    rc = has < 0 ? has : 0;
+    for (int i = 0; i < ns && rc == 0; i++) {
+        /* One stretch; the first and last open-ended, so that nothing of the range is missed. */
+        r->slo = i == 0 ? r->lo : lo + (hi - lo) / ns * i;
+        r->shi = i == ns - 1 ? r->hi : lo + (hi - lo) / ns * (i + 1);
+        rc = s_read_stretch (r, b, k0, end);
+        rc = rc < 0 ? rc : vg_replay_merge_start (r->merge, r->buf.ts, r->buf.v);
+        while (rc == 0) {
+            int64_t ts = vg_replay_merge_peek (r->merge);
+            vg_replay_sample_t x;
+            if (ts <= (has == 1 ? te : INT64_MAX) && (rc = vg_replay_merge_next (r->merge, &x)) == 1) {
+                s_feed_sample (r, &r->ser[r->runser[x.run]], x.ts, x.v);
+                rc = 0;
+            } else if (rc == 0 && has == 1 && te < r->shi) {
+                s_feed_event (r, ev, evl); /* samples first within a millisecond */
+                has = s_next_event (r, it, &te, &ev, &evl);
+                rc = has < 0 ? has : 0;
+            } else {
+                break;
+            }
         }
     }
     vg_store_iter_destroy (&it);
@@ -470,6 +535,8 @@ vg_replay_new (const vg_replay_cfg_t *cfg, vg_store_t *s, vg_store_view_t *v, co
         r->cfg.lateness_ms = 30000;
     if (r->cfg.warmup_ms < 0)
         r->cfg.warmup_ms = 0;
+    if (r->cfg.max_held == 0)
+        r->cfg.max_held = S_DEFAULT_HELD;
     r->s = s;
     r->v = v;
     r->on_alert = on_alert;

@@ -6,8 +6,9 @@
  * engine the way the collector's detect stage feeds it: each series declared with its
  * device inventory and its source ("agent/input", so per-source clocks and silence behave
  * as they did live), samples and state samples, events, and engine ticks whenever data time
- * advanced tick_ms.  Memory is one bucket's samples plus the engine's state, whatever the
- * range.
+ * advanced tick_ms.  Memory is at most about max_held decoded samples (16 bytes each: a
+ * bucket holding more is read in stretches of data time, its chunks decoded once per
+ * stretch) plus the engine's state, whatever the range.
  * Engine state: a replay starts from empty detector state; warmup_ms of data before the
  * range is fed first with its alerts withheld, so baselines exist when the range starts.
  * At the end of the range the engine is flushed (the end of the range is the end of input).
@@ -32,6 +33,7 @@ typedef struct {
     int64_t tick_ms;          /* engine self-tick granularity in data time (collector detect.tick; 0 = 10 s) */
     int64_t lateness_ms;      /* per-stream reorder window (collector detect.lateness; < 0 = 30 s) */
     size_t max_buffered;      /* reorder buffer bound (0 = the engine's default) */
+    size_t max_held;          /* decoded samples held at once, about (0 = 4 Mi: 64 MiB) */
 } vg_replay_cfg_t;
 
 typedef struct {
@@ -43,6 +45,7 @@ typedef struct {
     uint64_t alerts;          /* records emitted */
     uint64_t warmup_alerts;   /* records withheld (before from) */
     uint64_t max_bucket_samples; /* the most samples held at once */
+    uint64_t max_stretches;   /* the most stretches one bucket was read in (1: whole buckets) */
 } vg_replay_stats_t;
 
 typedef struct vg_replay vg_replay_t;
