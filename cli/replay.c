@@ -419,10 +419,11 @@ s_count_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl
     return 0;
 }
 
-/* Into how many stretches of data time bucket b's samples are cut so that one stretch holds
- * about cfg.max_held samples at most (1 for a narrow selection: few series). */
+/* Into how many stretches of data time bucket b's part [lo, hi) (of its bms) is cut so
+ * that one stretch holds about cfg.max_held samples at most, the bucket's samples taken as
+ * spread evenly over it (1 for a narrow selection: few series). */
 static int
-s_stretches (vg_replay_t *r, const uint8_t *k0, const uint8_t *end, int *out)
+s_stretches (vg_replay_t *r, const uint8_t *k0, const uint8_t *end, double part, int *out)
 {
     *out = 1;
     if (r->pick)
@@ -431,7 +432,7 @@ s_stretches (vg_replay_t *r, const uint8_t *k0, const uint8_t *end, int *out)
     int rc = vg_store_view_scan (r->v, VG_CF_SAMPLES, k0, 4, end, end ? 4 : 0, s_count_key, &n);
     if (rc < 0)
         return rc;
-    uint64_t k = (n + r->cfg.max_held - 1) / r->cfg.max_held;
+    uint64_t k = ((uint64_t) ((double) n * part) + r->cfg.max_held - 1) / r->cfg.max_held;
     *out = k < 1 ? 1 : k > S_MAX_STRETCHES ? S_MAX_STRETCHES : (int) k;
     return 0;
 }
@@ -465,7 +466,7 @@ s_bucket (vg_replay_t *r, uint32_t b)
     if (hi > r->hi)
         hi = r->hi;
     int ns = 1;
-    int rc = s_stretches (r, k0, end, &ns);
+    int rc = s_stretches (r, k0, end, hi > lo ? (double) (hi - lo) / (double) bms : 1.0, &ns);
     if (rc < 0)
         return rc;
     r->st.buckets++;

@@ -142,6 +142,11 @@ def body(h):
     assert any(a["time"] < MID_MS for a in rep), "no alert before the last day: the warm-up check proves nothing"
     assert re.search(r"\((\d+) withheld in warm-up\)", last.stderr).group(1) != "0", last.stderr
     assert [key(a) for a in d3] == [key(a) for a in rep if a["time"] >= MID_MS], "the warm-up changed the last day"
+    # A range from within a bucket (the warm-up starts at 12:00 of the first day), in stretches.
+    part = h.vigil("replay", "--store", store, "--config", cfg, "--from", MID, "--to", END, "--warmup", "36h",
+                   "--max-held", "20000")
+    whole = h.vigil("replay", "--store", store, "--config", cfg, "--from", MID, "--to", END, "--warmup", "36h")
+    assert "up to 1 stretches" not in part.stderr and part.stdout == whole.stdout, (part.stderr, whole.stderr)
 
     # ---- an alert's replay pointer, as is ----
     pick = [a for a in rep if a["activity_id"] == 1 and a["unmapped"]["nte"]["series_id"] != "0" * 16
