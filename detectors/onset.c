@@ -34,8 +34,10 @@ static const s_param_t s_params[] = {
     { "warmup", S_D (warmup), 1, 0, 1e9, 100, "samples scored 0 at the start" },
     { "hold", S_D (hold), 0, 1, 1e9, 300, "samples for the onset hold to decay by 1" },
     { "suppress", S_D (suppress), 0, 0, 1, 0.25, "factor on a score that does not rise above the hold" },
-    { "range_margin", S_D (range_margin), 0, 0, 1e3, 0.03, "new-range margin, fraction of the seen range" },
+    { "escalate", S_D (escalate), 0, 0, 10, 0.25, "after a passed score, the hold is that score x (1 + this)" },
+    { "range_margin", S_D (range_margin), 0, 0, 1e3, 0.05, "new-range margin, fraction of the seen range" },
     { "range_score", S_D (range_score), 0, 0, 1, 0.5, "minimum score of a value beyond the seen range" },
+    { "range_gap", S_D (range_gap), 0, 0, 1, 0.05, "no new-range score if that side grew within this fraction of the samples" },
     { "season_alpha", S_D (season_alpha), 0, 0, 1, 0.3, "daily profile: EWMA weight per day (0 = off)" },
     { "season_gain", S_D (season_gain), 0, 0, 1e3, 0.5, "daily profile used when its residual sd < this x mid sd" },
     { "rel_floor", S_D (rel_floor), 0, 0, 1, 1e-3, "deviation floor, fraction of the seen range" },
@@ -246,8 +248,14 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
     /* New value range. */
     double beyond = x > o->hi ? x - o->hi : x < o->lo ? o->lo - x : 0;
     if (beyond > c->range_margin * range) {
-        if (score < c->range_score)
+        /* Under an i.i.d. series the previous extension of a side is uniform over the past;
+         * one that was recent says the series drifts there (random walk, trend, plateaus
+         * stepping by quanta), where new records are expected. */
+        uint64_t *last = x > o->hi ? &o->hi_n : &o->lo_n;
+        double gap = (double) (o->n - *last);
+        if (gap >= c->range_gap * (double) o->n && score < c->range_score)
             score = c->range_score;
+        *last = o->n;
     }
 
     /* Fold the sample in. */
@@ -300,8 +308,11 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         return 0.0;
 
     /* Onset gate: pass a score only while it rises above the decaying hold. */
-    double out = score > o->hold ? score : score * c->suppress;
     double decayed = o->hold - 1.0 / c->hold;
+    if (score > o->hold) {
+        o->hold = score * (1.0 + c->escalate);
+        return score;
+    }
     o->hold = score > decayed ? score : decayed > 0 ? decayed : 0;
-    return out;
+    return score * c->suppress;
 }

@@ -32,15 +32,20 @@ typedef struct {
     int warmup;           /* samples before any non-zero score */
     double hold;          /* samples for the onset hold to decay by 1 (full score scale) */
     double suppress;      /* factor applied to a score that does not rise above the hold */
+    double escalate;      /* after a score passes the gate the hold jumps this fraction of
+                             the way from it to 1 (0 = hold at the score): a score rising
+                             row by row is reported at its start and when it escalates */
     double range_margin;  /* a new value beyond the seen range by this fraction of it ... */
     double range_score;   /* ... scores at least this */
+    double range_gap;     /* ... unless that side of the range was last extended less than
+                             this fraction of the samples seen ago (a drift, 0 = off) */
     double rel_floor;     /* deviation scale floor as a fraction of the seen range */
     double season_alpha;  /* EWMA weight per day of a time-of-day slot (0 = no daily profile) */
     double season_gain;   /* use the daily profile when its residual sd is below this
                              fraction of the mid-scale sd */
 } vg_onset_cfg_t;
 
-/* State of one series (2,112 bytes).  Plain data: may be copied, saved and restored byte
+/* State of one series (2,128 bytes).  Plain data: may be copied, saved and restored byte
  * for byte. */
 typedef struct {
     uint64_t n;                     /* samples accepted */
@@ -54,6 +59,7 @@ typedef struct {
     uint32_t ring_pos, ring_n;
     uint32_t dropped;               /* non-finite inputs ignored */
     uint32_t pad;
+    uint64_t lo_n, hi_n;            /* sample count when lo / hi was last extended */
     double rm, rv;                  /* residual vs the daily profile: EWMA mean / variance */
     double xv;                      /* slow variance of the value around the mid baseline */
     double acc_sum;                 /* current slot visit: sum and count of values */

@@ -180,6 +180,49 @@ START_TEST (benign_series_stay_low)
 }
 END_TEST
 
+START_TEST (rising_score_reported_at_start)
+{
+    /* a shift of 3 sd: the short average of surprises, hence the score, rises row by row;
+     * with escalate the alarm is reported at its start and when it has grown, not on every
+     * row of the rise (escalate 0: the onset gate alone) */
+    rng_t r = { 15 };
+    noisy (&r, 100, 5);
+    for (size_t i = 3000; i < N; i++)
+        xs[i] += 15;
+    vg_onset_cfg_t c = s_defaults ();
+    score_all (&c, N, sc);
+    int with = count_high (3000, 3100);
+    double first = max_in (3000, 3030);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "escalate", 0), 0);
+    score_all (&c, N, sc);
+    int without = count_high (3000, 3100);
+    ck_assert_msg (first >= HIGH, "shift onset %g", first);
+    ck_assert_msg (with >= 1 && with <= 3 && with < without, "rows high: %d with escalate, %d without", with, without);
+}
+END_TEST
+
+START_TEST (drift_records_stay_low)
+{
+    /* a level held for hours that steps by one quantum now and then (a random walk): its
+     * range grows by records that follow each other closely, the normal state of a
+     * drifting series; an isolated jump beyond the range still scores high */
+    rng_t r = { 16 };
+    double v = 50;
+    for (size_t i = 0; i < N; i++) {
+        if (rng_u (&r) < 0.01)
+            v += rng_u (&r) < 0.5 ? -0.5 : 0.5;
+        xs[i] = v;
+    }
+    vg_onset_cfg_t c = s_defaults ();
+    score_all (&c, N, sc);
+    int with = count_high (600, N);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "range_gap", 0), 0);
+    score_all (&c, N, sc);
+    int without = count_high (600, N);
+    ck_assert_msg (with < without, "records high: %d with range_gap, %d without", with, without);
+}
+END_TEST
+
 START_TEST (nonfinite_dropped)
 {
     vg_onset_cfg_t c = s_defaults ();
@@ -233,7 +276,8 @@ vg_onset_suite (void)
 {
     const TTest *tests[] = {
         prefix_scores_as_whole, spike_high_at_onset_low_after, level_shift_high_at_onset_low_after,
-        missing_daily_swing, benign_series_stay_low, nonfinite_dropped, parameters,
+        missing_daily_swing, benign_series_stay_low, rising_score_reported_at_start, drift_records_stay_low,
+        nonfinite_dropped, parameters,
     };
     return vg_test_suite ("onset", "onset", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
 }
