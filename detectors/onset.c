@@ -40,6 +40,8 @@ static const s_param_t s_params[] = {
     { "range_gap", S_D (range_gap), 0, 0, 1, 0.05, "no new-range score if that side grew within this fraction of the samples" },
     { "season_alpha", S_D (season_alpha), 0, 0, 1, 0.3, "daily profile: EWMA weight per day (0 = off)" },
     { "season_gain", S_D (season_gain), 0, 0, 1e3, 0.5, "daily profile used when its residual sd < this x mid sd" },
+    { "week_alpha", S_D (week_alpha), 0, 0, 1, 0.3, "weekly profile: EWMA weight per week (0 = off)" },
+    { "week_gain", S_D (week_gain), 0, 0, 1e3, 0.7, "weekly profile used when its residual sd < this x the sd otherwise used" },
     { "rel_floor", S_D (rel_floor), 0, 0, 1, 1e-3, "deviation floor, fraction of the seen range" },
 };
 #define S_NPARAMS (sizeof s_params / sizeof s_params[0])
@@ -126,7 +128,8 @@ void
 vg_onset_init (vg_onset_t *o)
 {
     memset (o, 0, sizeof *o);
-    o->cur_slot = -1;
+    o->day.cur = -1;
+    o->week.cur = -1;
 }
 
 /* Upper tail probability of the standard normal. */
@@ -136,33 +139,77 @@ s_q (double z)
     return 0.5 * erfc (z / sqrt (2.0));
 }
 
-/* Slot of the time of day of ts_ms (UTC). */
+#define S_DAY_MS 86400000LL
+#define S_DAY_SLOTS 288
+#define S_WEEK_SLOTS 336
+
+/* Slot of ts_ms (UTC) in a period of period_ms cut into nslots slots. */
 static int
-s_slot (int64_t ts_ms)
+s_slot (int64_t ts_ms, int64_t period_ms, int nslots)
 {
-    int64_t day = 86400000;
-    int64_t t = ts_ms % day;
+    int64_t t = ts_ms % period_ms;
     if (t < 0)
-        t += day;
-    return (int) (t / (day / VG_ONSET_SLOTS));
+        t += period_ms;
+    return (int) (t / (period_ms / nslots));
 }
 
-/* The visit of the current slot ended: fold its mean into the slot's daily profile. */
+/* Enter slot (the visit of the previous one ends: its mean is folded into that slot). */
 static void
-s_fold_visit (vg_onset_t *o, const vg_onset_cfg_t *c)
+s_prof_enter (vg_onset_prof_t *p, int slot, double alpha)
 {
-    if (o->acc_n == 0 || o->cur_slot < 0 || o->cur_slot >= VG_ONSET_SLOTS)
+    if (slot == p->cur)
         return;
-    int s = o->cur_slot;
-    double mean = o->acc_sum / o->acc_n;
-    if (o->slot_n[s] == 0)
-        o->slot_m[s] = (float) mean;
-    else
-        o->slot_m[s] += (float) (c->season_alpha * (mean - (double) o->slot_m[s]));
-    if (o->slot_n[s] < 255)
-        o->slot_n[s]++;
-    o->acc_sum = 0;
-    o->acc_n = 0;
+    if (p->acc_n > 0 && p->cur >= 0 && p->cur < VG_ONSET_SLOTS) {
+        int s = p->cur;
+        double mean = p->acc_sum / p->acc_n;
+        if (p->n[s] == 0)
+            p->m[s] = (float) mean;
+        else
+            p->m[s] += (float) (alpha * (mean - (double) p->m[s]));
+        if (p->n[s] < 255)
+            p->n[s]++;
+    }
+    p->acc_sum = 0;
+    p->acc_n = 0;
+    p->cur = slot;
+}
+
+/* Residual of x against the current slot; 0 when the slot has never been visited. */
+static int
+s_prof_resid (const vg_onset_prof_t *p, double x, double *resid)
+{
+    if (p->cur < 0 || p->n[p->cur] == 0)
+        return 0;
+    *resid = x - (double) p->m[p->cur];
+    return 1;
+}
+
+/* z of a residual against the profile's residual distribution, when the slot has two
+ * periods behind it and the profile's residual variance is below gain^2 x var_other. */
+static int
+s_prof_z (const vg_onset_prof_t *p, double resid, double gain, double var_other, double floor_sd,
+          double *z)
+{
+    if (p->n[p->cur] < 2 || !(p->rv < gain * gain * var_other))
+        return 0;
+    double sd = sqrt (p->rv);
+    if (sd < floor_sd)
+        sd = floor_sd;
+    *z = fabs (resid - p->rm) / sd;
+    return 1;
+}
+
+/* Fold x (and its residual, when it had one) into the profile. */
+static void
+s_prof_add (vg_onset_prof_t *p, double x, int has_resid, double resid, double a)
+{
+    if (has_resid) {
+        double dr = resid - p->rm;
+        p->rm += a * dr;
+        p->rv = (1 - a) * (p->rv + a * dr * dr);
+    }
+    p->acc_sum += x;
+    p->acc_n++;
 }
 
 double
@@ -182,9 +229,12 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         o->lv = 0;
         o->n = 1;
         if (c->season_alpha > 0) {
-            o->cur_slot = s_slot (ts_ms);
-            o->acc_sum = x;
-            o->acc_n = 1;
+            s_prof_enter (&o->day, s_slot (ts_ms, S_DAY_MS, S_DAY_SLOTS), c->season_alpha);
+            s_prof_add (&o->day, x, 0, 0, 0);
+        }
+        if (c->week_alpha > 0) {
+            s_prof_enter (&o->week, s_slot (ts_ms, 7 * S_DAY_MS, S_WEEK_SLOTS), c->week_alpha);
+            s_prof_add (&o->week, x, 0, 0, 0);
         }
         return 0.0;
     }
@@ -202,22 +252,25 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
             zmax = z;
     }
     /* Daily profile: when it explains the series clearly better than the baselines, its
-     * residual z replaces theirs (a missing daily swing is then an anomaly, a regular one not). */
-    int slot = s_slot (ts_ms);
-    if (slot != o->cur_slot) {
-        s_fold_visit (o, c);
-        o->cur_slot = slot;
-    }
-    double resid = 0;
-    int has_season = c->season_alpha > 0 && o->slot_n[slot] > 0;
-    if (has_season) {
-        resid = x - (double) o->slot_m[slot];
-        if (o->slot_n[slot] >= 2 && o->rv < c->season_gain * c->season_gain * o->xv) {
-            double sd = sqrt (o->rv);
-            if (sd < floor_sd)
-                sd = floor_sd;
-            zmax = fabs (resid - o->rm) / sd;
+     * residual z replaces theirs (a missing daily swing is then an anomaly, a regular one
+     * not).  The weekly profile likewise replaces that when it explains the series clearly
+     * better still (weekends, a weekday that looks like a Sunday). */
+    double dres = 0, wres = 0, zs;
+    int has_day = 0, has_week = 0;
+    double var_used = o->xv;
+    if (c->season_alpha > 0) {
+        s_prof_enter (&o->day, s_slot (ts_ms, S_DAY_MS, S_DAY_SLOTS), c->season_alpha);
+        has_day = s_prof_resid (&o->day, x, &dres);
+        if (has_day && s_prof_z (&o->day, dres, c->season_gain, o->xv, floor_sd, &zs)) {
+            zmax = zs;
+            var_used = o->day.rv;
         }
+    }
+    if (c->week_alpha > 0) {
+        s_prof_enter (&o->week, s_slot (ts_ms, 7 * S_DAY_MS, S_WEEK_SLOTS), c->week_alpha);
+        has_week = s_prof_resid (&o->week, x, &wres);
+        if (has_week && s_prof_z (&o->week, wres, c->week_gain, var_used, floor_sd, &zs))
+            zmax = zs;
     }
     double raw = zmax >= c->zcap ? 1.0 : zmax <= c->zlo ? 0.0 : (zmax - c->zlo) / (c->zcap - c->zlo);
 
@@ -289,15 +342,10 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
             a = 1.0 / n1;
         double d = x - o->m[1];
         o->xv = (1 - a) * (o->xv + a * d * d);
-        if (has_season) {
-            double dr = resid - o->rm;
-            o->rm += a * dr;
-            o->rv = (1 - a) * (o->rv + a * dr * dr);
-        }
-    }
-    if (c->season_alpha > 0) {
-        o->acc_sum += x;
-        o->acc_n++;
+        if (c->season_alpha > 0)
+            s_prof_add (&o->day, x, has_day, dres, a);
+        if (c->week_alpha > 0)
+            s_prof_add (&o->week, x, has_week, wres, a);
     }
     if (x < o->lo)
         o->lo = x;

@@ -1,13 +1,15 @@
 /* onset.h - sparse, calibrated univariate anomaly score for any metric, in fixed memory.
  *
  * Per sample (strictly causal, sample-count time scales): z-scores of the value against
- * EWMA baselines at several time scales (or against a time-of-day profile when that
- * explains the series clearly better) -> one raw surprise in [0,1] -> anomaly likelihood
- * (tail probability of its short average under the long-run distribution of that average,
- * so metrics with heavy or light tails land on one scale) -> log score in [0,1] -> onset
- * gate (a score is passed only while it rises above a decaying hold of earlier scores, so
- * an alarm is reported at its start, not for its whole length).  A value beyond the range
- * seen so far scores at least range_score.  Measured on NAB: docs/DETECTION.md.
+ * EWMA baselines at several time scales (or against a time-of-day profile, or a
+ * time-of-week one, when that explains the series clearly better) -> one raw surprise in
+ * [0,1] -> anomaly likelihood (tail probability of its short average under the long-run
+ * distribution of that average, so metrics with heavy or light tails land on one scale) ->
+ * log score in [0,1] -> onset gate (a score is passed only while it rises above a decaying
+ * hold of earlier scores, and a passed score lifts the hold above itself, so an alarm is
+ * reported at its start and when it escalates, not for its whole length).  A value beyond
+ * the range seen so far scores at least range_score, unless that side of the range grew
+ * recently (a drifting series).  Measured on NAB: docs/DETECTION.md.
  * Invariant: vg_onset_t is plain data (no pointers, fixed size); scoring a prefix of a
  * series gives exactly the scores the whole series gives for that prefix. */
 #ifndef VG_ONSET_H
@@ -18,7 +20,8 @@
 
 #define VG_ONSET_SCALES 3
 #define VG_ONSET_SHORT_MAX 64
-#define VG_ONSET_SLOTS 288 /* time-of-day slots of the daily profile (5 minutes each) */
+#define VG_ONSET_SLOTS 336 /* slots of a profile: 288 used by the daily one (5 minutes each),
+                              336 by the weekly one (30 minutes each) */
 
 /* Read-only configuration (one per rule or per `vigil detect` run). */
 typedef struct {
@@ -43,9 +46,24 @@ typedef struct {
     double season_alpha;  /* EWMA weight per day of a time-of-day slot (0 = no daily profile) */
     double season_gain;   /* use the daily profile when its residual sd is below this
                              fraction of the mid-scale sd */
+    double week_alpha;    /* EWMA weight per week of a time-of-week slot (0 = no weekly profile) */
+    double week_gain;     /* use the weekly profile when its residual sd is below this
+                             fraction of the sd otherwise used (daily residual or mid-scale) */
 } vg_onset_cfg_t;
 
-/* State of one series (2,128 bytes).  Plain data: may be copied, saved and restored byte
+/* A time-slot profile (daily: 288 slots of 5 minutes; weekly: 336 of 30 minutes): each
+ * slot an EWMA over past periods of the mean of its visits, and the residual's running
+ * mean and variance.  Plain data. */
+typedef struct {
+    double acc_sum;                 /* current slot visit: sum and count of values */
+    uint32_t acc_n;
+    int32_t cur;                    /* slot of the current visit, -1 before the first */
+    double rm, rv;                  /* residual vs the profile: EWMA mean / variance */
+    float m[VG_ONSET_SLOTS];        /* per slot: EWMA over periods of its visits' means */
+    uint8_t n[VG_ONSET_SLOTS];      /* visits (periods) folded into each slot, saturating */
+} vg_onset_prof_t;
+
+/* State of one series (4,080 bytes).  Plain data: may be copied, saved and restored byte
  * for byte. */
 typedef struct {
     uint64_t n;                     /* samples accepted */
@@ -59,14 +77,9 @@ typedef struct {
     uint32_t ring_pos, ring_n;
     uint32_t dropped;               /* non-finite inputs ignored */
     uint32_t pad;
-    uint64_t lo_n, hi_n;            /* sample count when lo / hi was last extended */
-    double rm, rv;                  /* residual vs the daily profile: EWMA mean / variance */
+    uint64_t lo_n, hi_n;            /* sample count at the last new-range event per side */
     double xv;                      /* slow variance of the value around the mid baseline */
-    double acc_sum;                 /* current slot visit: sum and count of values */
-    uint32_t acc_n;
-    int32_t cur_slot;               /* slot of the current visit, -1 before the first */
-    float slot_m[VG_ONSET_SLOTS];   /* daily profile: EWMA over past days of each slot's mean */
-    uint8_t slot_n[VG_ONSET_SLOTS]; /* visits (days) folded into each slot, saturating */
+    vg_onset_prof_t day, week;      /* time-of-day and time-of-week profiles */
 } vg_onset_t;
 
 /* Fill cfg with the defaults (the values measured in docs/DETECTION.md). */

@@ -180,6 +180,50 @@ START_TEST (benign_series_stay_low)
 }
 END_TEST
 
+/* Demand per 30 minutes: weekdays peak morning and evening, weekends one lower midday
+ * hump; 2 % noise.  holiday: a day index that looks like a Sunday. */
+static void
+weekly (rng_t *r, int64_t step, int holiday)
+{
+    for (size_t i = 0; i < N; i++) {
+        int64_t t = T0 + (int64_t) i * step;
+        int day = (int) ((t - T0) / DAY_MS);
+        double h = (double) ((t / 60000) % 1440) / 60.0;
+        double v;
+        if (day % 7 >= 5 || day == holiday)
+            v = 900 + 500 * exp (-(h - 14) * (h - 14) / 18);
+        else
+            v = 800 + 1200 * exp (-(h - 9) * (h - 9) / 6) + 1400 * exp (-(h - 19) * (h - 19) / 8);
+        xs[i] = v * (1 + 0.02 * rng_n (r));
+    }
+}
+
+START_TEST (holiday_found_weekends_not)
+{
+    /* a weekday that looks like a Sunday is found once the weekly profile has two weeks;
+     * the weekends themselves are not anomalies (week_alpha 0: the holiday is missed) */
+    int64_t step = 30 * 60000LL, per_day = DAY_MS / step;
+    int holiday = 7 * 10 + 2; /* a Wednesday, 10 weeks in */
+    vg_onset_cfg_t c = s_defaults ();
+    rng_t r = { 17 };
+    weekly (&r, step, holiday);
+    vg_onset_t o;
+    vg_onset_init (&o);
+    for (size_t i = 0; i < N; i++)
+        sc[i] = vg_onset_step (&o, &c, T0 + (int64_t) i * step, xs[i]);
+    size_t on = (size_t) (holiday * per_day);
+    ck_assert_msg (max_in (on, on + (size_t) per_day) >= HIGH, "holiday %g", max_in (on, on + (size_t) per_day));
+    ck_assert_int_le (count_high (600, on), 1);
+    ck_assert_int_le (count_high (on + 2 * (size_t) per_day, N), 1);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "week_alpha", 0), 0);
+    vg_onset_init (&o);
+    for (size_t i = 0; i < N; i++)
+        sc[i] = vg_onset_step (&o, &c, T0 + (int64_t) i * step, xs[i]);
+    ck_assert_msg (max_in (on, on + (size_t) per_day) < HIGH, "holiday without weekly profile %g",
+                   max_in (on, on + (size_t) per_day));
+}
+END_TEST
+
 START_TEST (rising_score_reported_at_start)
 {
     /* a shift of 3 sd: the short average of surprises, hence the score, rises row by row;
@@ -277,6 +321,7 @@ vg_onset_suite (void)
     const TTest *tests[] = {
         prefix_scores_as_whole, spike_high_at_onset_low_after, level_shift_high_at_onset_low_after,
         missing_daily_swing, benign_series_stay_low, rising_score_reported_at_start, drift_records_stay_low,
+        holiday_found_weekends_not,
         nonfinite_dropped, parameters,
     };
     return vg_test_suite ("onset", "onset", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);

@@ -195,11 +195,34 @@ def cpu(rng, n=4000, step=300):
     return ts, xs, a0
 
 
+def weekly(rng, n=10000, step=1800):
+    """Taxi-like demand per 30 minutes: a daily cycle whose shape differs on weekends
+    (lower, later morning), multiplicative noise; anomaly: a weekday that looks like a
+    Sunday (a holiday)."""
+    ts, xs = [], []
+    a0 = rng.randint(n // 2, n - n // 8)
+    a0 -= ((T0 + dt.timedelta(seconds=a0 * step)) - T0).total_seconds() // step % 48  # midnight
+    hol = (T0 + dt.timedelta(seconds=a0 * step)).weekday() < 5
+    for i in range(n):
+        t = T0 + dt.timedelta(seconds=i * step)
+        wd = t.weekday()
+        weekend = wd >= 5 or (hol and a0 <= i < a0 + 48)
+        h = t.hour + t.minute / 60.0
+        if weekend:
+            lvl = 9000 + 5000 * math.exp(-((h - 14) ** 2) / 18) + 4000 * math.exp(-((h - 1) ** 2) / 4)
+        else:
+            lvl = 8000 + 12000 * math.exp(-((h - 9) ** 2) / 6) + 14000 * math.exp(-((h - 19) ** 2) / 8)
+            lvl *= 0.25 if h < 5 else 1.0
+        xs.append(float(round(lvl * math.exp(rng.gauss(0, 0.06)))))
+        ts.append(t)
+    return ts, xs, int(a0)
+
+
 KINDS = {
     "stressTweets": [("tweets", lambda r: tweets(r))] * 4,
     "stressTraffic": [("speed", lambda r: traffic(r, kind="speed")), ("occupancy", lambda r: traffic(r, kind="occ"))] * 2,
     "stressPlateau": [("plateau", plateau), ("shifts", shifts)] * 2,
-    "stressMachine": [("temperature", machine), ("latency", latency), ("cpu", cpu)],
+    "stressMachine": [("temperature", machine), ("latency", latency), ("cpu", cpu), ("weekly", weekly)],
 }
 
 
