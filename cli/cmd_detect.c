@@ -286,7 +286,8 @@ vg_cmd_detect (int argc, char **argv)
         char *end;
         errno = 0;
         double v = strtod (v_s, &end);
-        if (!*v_s || *end || errno == ERANGE) {
+        /* ERANGE on underflow is a value (0 or subnormal); on overflow it is not */
+        if (!*v_s || *end || (errno == ERANGE && fabs (v) > 1.0)) {
             fprintf (stderr, "vigil detect: stdin:%lu: bad value '%s'\n", lineno, v_s);
             goto done;
         }

@@ -215,7 +215,7 @@ s_prof_add (vg_onset_prof_t *p, double x, int has_resid, double resid, double a)
 double
 vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
 {
-    if (!isfinite (x)) {
+    if (!isfinite (x) || fabs (x) > VG_ONSET_MAX_ABS) {
         o->dropped++;
         return 0.0;
     }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #define VG_ONSET_SCALES 3
+#define VG_ONSET_MAX_ABS 1e150 /* larger magnitudes are dropped: their squares would overflow */
 #define VG_ONSET_SHORT_MAX 64
 #define VG_ONSET_SLOTS 336 /* slots of a profile: 288 used by the daily one (5 minutes each),
                               336 by the weekly one (30 minutes each) */
@@ -95,10 +96,11 @@ int vg_onset_cfg_check (const vg_onset_cfg_t *cfg);
 const char *vg_onset_param (size_t i, const char **help, double *min, double *max);
 /* Reset a state to empty. */
 void vg_onset_init (vg_onset_t *o);
-/* Feed one value at event time ts_ms (only its time of day is used, for the daily
- * profile); returns its score in [0,1].  A non-finite value scores 0 and leaves the state
- * unchanged apart from the dropped counter.  cfg must pass vg_onset_cfg_check and stay the
- * same for the life of the state.  No allocation, no I/O; not thread-safe per state. */
+/* Feed one value at event time ts_ms (only its time of day and of week are used, for the
+ * profiles); returns its score in [0,1].  A non-finite value, or one larger in magnitude
+ * than VG_ONSET_MAX_ABS, scores 0 and leaves the state unchanged apart from the dropped
+ * counter.  cfg must pass vg_onset_cfg_check and stay the same for the life of the state.
+ * No allocation, no I/O; not thread-safe per state. */
 double vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *cfg, int64_t ts_ms, double x);
 
 #endif

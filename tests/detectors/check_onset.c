@@ -277,9 +277,14 @@ START_TEST (nonfinite_dropped)
     memcpy (&b, &a, sizeof a);
     ck_assert (vg_onset_step (&a, &c, T0 + 50 * STEP_MS, NAN) == 0);
     ck_assert (vg_onset_step (&a, &c, T0 + 50 * STEP_MS, INFINITY) == 0);
-    ck_assert_uint_eq (a.dropped, 2);
+    ck_assert (vg_onset_step (&a, &c, T0 + 50 * STEP_MS, -1e308) == 0); /* its square overflows */
+    ck_assert_uint_eq (a.dropped, 3);
     a.dropped = 0;
     ck_assert (memcmp (&a, &b, sizeof a) == 0);
+    /* huge values do not blind the score afterwards */
+    for (int i = 51; i < 400; i++)
+        vg_onset_step (&a, &c, T0 + i * STEP_MS, i % 50 == 0 ? 1e300 : (double) (i % 3));
+    ck_assert (vg_onset_step (&a, &c, T0 + 400 * STEP_MS, 50) >= HIGH);
 }
 END_TEST
 
