@@ -202,11 +202,12 @@ def weekly(rng, n=10000, step=1800):
     ts, xs = [], []
     a0 = rng.randint(n // 2, n - n // 8)
     a0 -= ((T0 + dt.timedelta(seconds=a0 * step)) - T0).total_seconds() // step % 48  # midnight
-    hol = (T0 + dt.timedelta(seconds=a0 * step)).weekday() < 5
+    while (T0 + dt.timedelta(seconds=a0 * step)).weekday() >= 5:
+        a0 += 48  # the holiday is a weekday
     for i in range(n):
         t = T0 + dt.timedelta(seconds=i * step)
         wd = t.weekday()
-        weekend = wd >= 5 or (hol and a0 <= i < a0 + 48)
+        weekend = wd >= 5 or a0 <= i < a0 + 48
         h = t.hour + t.minute / 60.0
         if weekend:
             lvl = 9000 + 5000 * math.exp(-((h - 14) ** 2) / 18) + 4000 * math.exp(-((h - 1) ** 2) / 4)
