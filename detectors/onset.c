@@ -37,7 +37,7 @@ static const s_param_t s_params[] = {
     { "escalate", S_D (escalate), 0, 0, 10, 0.25, "after a passed score, the hold is that score x (1 + this)" },
     { "range_margin", S_D (range_margin), 0, 0, 1e3, 0.05, "new-range margin, fraction of the seen range" },
     { "range_score", S_D (range_score), 0, 0, 1, 0.5, "minimum score of a value beyond the seen range" },
-    { "range_gap", S_D (range_gap), 0, 0, 1, 0.05, "no new-range score if that side grew within this fraction of the samples" },
+    { "range_gap", S_D (range_gap), 0, 0, 1, 0.05, "no new-range score if that side had one within this fraction of the samples" },
     { "season_alpha", S_D (season_alpha), 0, 0, 1, 0.3, "daily profile: EWMA weight per day (0 = off)" },
     { "season_gain", S_D (season_gain), 0, 0, 1e3, 0.5, "daily profile used when its residual sd < this x mid sd" },
     { "week_alpha", S_D (week_alpha), 0, 0, 1, 0.3, "weekly profile: EWMA weight per week (0 = off)" },
@@ -355,7 +355,8 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
     if (o->n <= (uint64_t) c->warmup)
         return 0.0;
 
-    /* Onset gate: pass a score only while it rises above the decaying hold. */
+    /* Onset gate: pass a score only while it rises above the decaying hold; a passed score
+     * lifts the hold above itself, so a rise is reported at its start and as it escalates. */
     double decayed = o->hold - 1.0 / c->hold;
     if (score > o->hold) {
         o->hold = score * (1.0 + c->escalate);

@@ -36,13 +36,13 @@ typedef struct {
     int warmup;           /* samples before any non-zero score */
     double hold;          /* samples for the onset hold to decay by 1 (full score scale) */
     double suppress;      /* factor applied to a score that does not rise above the hold */
-    double escalate;      /* after a score passes the gate the hold jumps this fraction of
-                             the way from it to 1 (0 = hold at the score): a score rising
-                             row by row is reported at its start and when it escalates */
+    double escalate;      /* a score that passes the gate sets the hold to score x (1 +
+                             this) (0 = to the score): a score rising row by row is
+                             reported at its start and when it has grown by that much */
     double range_margin;  /* a new value beyond the seen range by this fraction of it ... */
     double range_score;   /* ... scores at least this */
-    double range_gap;     /* ... unless that side of the range was last extended less than
-                             this fraction of the samples seen ago (a drift, 0 = off) */
+    double range_gap;     /* ... unless that side had such an event less than this
+                             fraction of the samples seen ago (a drift; 0 = off) */
     double rel_floor;     /* deviation scale floor as a fraction of the seen range */
     double season_alpha;  /* EWMA weight per day of a time-of-day slot (0 = no daily profile) */
     double season_gain;   /* use the daily profile when its residual sd is below this
