@@ -32,6 +32,8 @@ static const s_param_t s_params[] = {
     { "long_n", S_D (long_n), 0, 2, 1e9, 2000, "span of the long-run distribution of surprises, samples" },
     { "min_sd", S_D (min_sd), 0, 1e-9, 1, 0.01, "floor of the long-run standard deviation of surprises" },
     { "warmup", S_D (warmup), 1, 0, 1e9, 100, "samples scored 0 at the start" },
+    { "tail_q", S_D (tail_q), 0, 0, 0.99999, 0.98, "likelihood tail calibrated at this quantile of the short average (0 = off)" },
+    { "tail_eta", S_D (tail_eta), 0, 1e-6, 1, 0.05, "step of the tail quantile tracker, long-run sd" },
     { "hold", S_D (hold), 0, 1, 1e9, 300, "samples for the onset hold to decay by 1" },
     { "suppress", S_D (suppress), 0, 0, 1, 0.25, "factor on a score that does not rise above the hold" },
     { "escalate", S_D (escalate), 0, 0, 10, 0.25, "after a passed score, the hold is that score x (1 + this)" },
@@ -72,12 +74,37 @@ s_get (const vg_onset_cfg_t *c, const s_param_t *p)
     return v;
 }
 
+/* Upper tail probability of the standard normal. */
+static double
+s_q (double z)
+{
+    return 0.5 * erfc (z / sqrt (2.0));
+}
+
+/* The z whose upper tail is 1 - q (0 for q = 0, the tail calibration off), by bisection. */
+static double
+s_norm_z (double q)
+{
+    if (!(q > 0))
+        return 0;
+    double lo = -40, hi = 40;
+    for (int i = 0; i < 200 && hi - lo > 1e-13; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (s_q (mid) > 1 - q)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
 void
 vg_onset_cfg_default (vg_onset_cfg_t *c)
 {
     memset (c, 0, sizeof *c);
     for (size_t i = 0; i < S_NPARAMS; i++)
         s_put (c, &s_params[i], s_params[i].def);
+    c->tail_zg = s_norm_z (c->tail_q);
 }
 
 int
@@ -92,6 +119,7 @@ vg_onset_cfg_set (vg_onset_cfg_t *c, const char *name, double v)
         if (v < p->min || v > p->max || (p->is_int && v != floor (v)))
             return -VG_EINVAL;
         s_put (c, p, v);
+        c->tail_zg = s_norm_z (c->tail_q);
         return 0;
     }
     return -VG_EINVAL;
@@ -107,6 +135,8 @@ vg_onset_cfg_check (const vg_onset_cfg_t *c)
         if (!(v >= s_params[i].min && v <= s_params[i].max))
             return -VG_EINVAL;
     }
+    if (fabs (c->tail_zg - s_norm_z (c->tail_q)) > 1e-9)
+        return -VG_EINVAL;
     return c->zlo < c->zcap ? 0 : -VG_EINVAL;
 }
 
@@ -130,13 +160,6 @@ vg_onset_init (vg_onset_t *o)
     memset (o, 0, sizeof *o);
     o->day.cur = -1;
     o->week.cur = -1;
-}
-
-/* Upper tail probability of the standard normal. */
-static double
-s_q (double z)
-{
-    return 0.5 * erfc (z / sqrt (2.0));
 }
 
 #define S_DAY_MS 86400000LL
@@ -289,7 +312,15 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
     double sd = sqrt (o->lv);
     if (sd < c->min_sd)
         sd = c->min_sd;
-    double p = s_q ((avg - o->lm) / sd);
+    double zl = (avg - o->lm) / sd;
+    if (c->tail_q > 0) {
+        /* Tail calibration: where the tracked tail_q quantile lies further out than a
+         * Gaussian's (z_q > z_g: bursts are this series' normal), z shrinks by z_g / z_q. */
+        double zq = (o->lq - o->lm) / sd;
+        if (zq > c->tail_zg)
+            zl *= c->tail_zg / zq;
+    }
+    double p = s_q (zl);
     if (p < 1e-300)
         p = 1e-300;
     double score = -log10 (2 * p) / 10.0; /* 0 at the median, 1 at p = 5e-11 */
@@ -335,6 +366,11 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         double d = avg - o->lm;
         o->lm += a * d;
         o->lv = (1 - a) * (o->lv + a * d * d);
+        if (c->tail_q > 0) {
+            /* quantile by stochastic approximation: up q, down 1 - q steps of eta sd */
+            double step = c->tail_eta * (sqrt (o->lv) > c->min_sd ? sqrt (o->lv) : c->min_sd);
+            o->lq += avg > o->lq ? step * c->tail_q : -step * (1 - c->tail_q);
+        }
     }
     {
         double a = 2.0 / (c->long_n + 1.0);

@@ -33,6 +33,13 @@ typedef struct {
     int short_n;          /* samples in the short average of raw surprises (1..64) */
     double long_n;        /* span (samples) of the long-run distribution of the short average */
     double min_sd;        /* floor of that distribution's standard deviation */
+    double tail_q;        /* quantile of the short average tracked to calibrate that
+                             distribution's tail (0 = off): where it lies further out than
+                             a Gaussian's, bursts are normal and the likelihood z shrinks
+                             in proportion */
+    double tail_eta;      /* step of that quantile tracker, in long-run standard deviations */
+    double tail_zg;       /* derived: the Gaussian z of tail_q, set by vg_onset_cfg_default
+                             and vg_onset_cfg_set, checked by vg_onset_cfg_check */
     int warmup;           /* samples before any non-zero score */
     double hold;          /* samples for the onset hold to decay by 1 (full score scale) */
     double suppress;      /* factor applied to a score that does not rise above the hold */
@@ -64,7 +71,7 @@ typedef struct {
     uint8_t n[VG_ONSET_SLOTS];      /* visits (periods) folded into each slot, saturating */
 } vg_onset_prof_t;
 
-/* State of one series (4,080 bytes).  Plain data: may be copied, saved and restored byte
+/* State of one series (4,088 bytes).  Plain data: may be copied, saved and restored byte
  * for byte. */
 typedef struct {
     uint64_t n;                     /* samples accepted */
@@ -74,6 +81,7 @@ typedef struct {
     double ring[VG_ONSET_SHORT_MAX];/* last raw surprises */
     double ring_sum;
     double lm, lv;                  /* long-run mean / variance of the short average */
+    double lq;                      /* its tracked tail_q quantile */
     double hold;                    /* decaying hold of recent scores */
     uint32_t ring_pos, ring_n;
     uint32_t dropped;               /* non-finite inputs ignored */
@@ -85,11 +93,12 @@ typedef struct {
 
 /* Fill cfg with the defaults (the values measured in docs/DETECTION.md). */
 void vg_onset_cfg_default (vg_onset_cfg_t *cfg);
-/* Set one parameter by name (see vg_onset_param).  Returns 0, or -VG_EINVAL for an
- * unknown name or a value outside the parameter's range (cfg unchanged then). */
+/* Set one parameter by name (see vg_onset_param; derived fields follow).  Returns 0, or
+ * -VG_EINVAL for an unknown name or a value outside the parameter's range (cfg unchanged
+ * then). */
 int vg_onset_cfg_set (vg_onset_cfg_t *cfg, const char *name, double value);
-/* Check a configuration (every parameter in its range, zlo < zcap).  Returns 0 or
- * -VG_EINVAL. */
+/* Check a configuration (every parameter in its range, zlo < zcap, tail_zg derived from
+ * tail_q).  Returns 0 or -VG_EINVAL. */
 int vg_onset_cfg_check (const vg_onset_cfg_t *cfg);
 /* Name of the i-th parameter accepted by vg_onset_cfg_set, or NULL past the last; its help
  * text and range in *help, *min, *max when those are non-NULL (static strings). */

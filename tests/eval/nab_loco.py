@@ -41,6 +41,7 @@ GRID = {
     "season_gain": (0.3, 0.7),
     "escalate": (0, 0.5),
     "range_gap": (0, 0.1),
+    "tail_q": (0, 0.995),
 }
 
 
