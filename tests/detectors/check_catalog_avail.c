@@ -1036,9 +1036,9 @@ START_TEST (a02_ports_coming_up_after_restart)
 END_TEST
 
 Suite *
-vg_catalog_suite (void)
+vg_catalog_avail_suite (void)
 {
-    Suite *s = suite_create ("catalog");
+    Suite *s = suite_create ("catalog_avail");
     struct { const char *name; const TTest *t; } cases[] = {
         { "a04_burst", a04_error_burst }, { "a05_exhaustion", a05_memory_leak_and_cpu_level },
         { "a06_ran_kpi", a06_ran_kpi_wilson }, { "a08_prefixes", a08_prefix_swing },
