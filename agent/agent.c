@@ -43,7 +43,7 @@ struct vg_agent {
     size_t items_cap;
     volatile sig_atomic_t *hup; /* SIGHUP count (vg_agent_watch_hup), or NULL */
     sig_atomic_t hup_seen;
-    vg_agent_load_fn load;
+    vg_daemon_load_fn load;
     void *load_ctx;
     uint32_t window;        /* send.window in force (reloadable) */
 };
@@ -333,7 +333,7 @@ s_pollitems (vg_agent_t *a)
 }
 
 void
-vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup, vg_agent_load_fn load, void *ctx)
+vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup, vg_daemon_load_fn load, void *ctx)
 {
     a->hup = hup;
     a->hup_seen = hup ? *hup : 0;

@@ -44,7 +44,7 @@ struct vg_collector {
     /* reload (vg_collector_on_hup) */
     volatile sig_atomic_t *hup;
     sig_atomic_t hup_seen;
-    vg_collector_load_fn load;
+    vg_daemon_load_fn load;
     void *load_ctx;
     vg_collector_cfg_t *reloaded; /* the configuration acl and keys point into after a reload */
     uint64_t detect_queue_bytes; /* limits.detect_queue_bytes in force (reloadable) */
@@ -316,7 +316,7 @@ vg_collector_kafka_props (const vg_collector_cfg_t *cfg)
 }
 
 void
-vg_collector_on_hup (vg_collector_t *c, volatile sig_atomic_t *hup, vg_collector_load_fn load, void *ctx)
+vg_collector_on_hup (vg_collector_t *c, volatile sig_atomic_t *hup, vg_daemon_load_fn load, void *ctx)
 {
     c->hup = hup;
     c->hup_seen = hup ? *hup : 0;

@@ -175,3 +175,10 @@ vg_daemon_reload (const vg_daemon_spec_t *spec, int argc, char **argv, void *out
     }
     return s_load (spec, config, sets, nsets, out, err, errlen);
 }
+
+int
+vg_daemon_reload_cmdline (void *ctx, void *out, char *err, size_t errlen)
+{
+    const vg_daemon_cmdline_t *cl = ctx;
+    return vg_daemon_reload (cl->spec, cl->argc, cl->argv, out, err, errlen);
+}

@@ -104,7 +104,8 @@ START_TEST (usage_errors_and_info)
 }
 END_TEST
 
-/* The reload reads the file again (its current content) and applies the same overrides. */
+/* The reload reads the file again (its current content) and applies the same overrides,
+ * also through the daemons' loader (vg_daemon_reload_cmdline). */
 START_TEST (reload_reads_file_again)
 {
     char *argv[] = { "vigil-test", "--exit-when-done", "-c", t_path, "--set", "batch.flush=250ms", NULL };
@@ -117,6 +118,13 @@ START_TEST (reload_reads_file_again)
     ck_assert_int_eq (vg_daemon_reload (&t_spec, 6, argv, &cfg, err, sizeof err), 0);
     ck_assert_str_eq (cfg.id, "a2");
     ck_assert_uint_eq (cfg.max, 7);
+    ck_assert_int_eq (cfg.flush_ms, 250);
+    vg_cfg_free (&t_table, &cfg);
+    /* The daemons' loader does the same from the command line they keep. */
+    vg_daemon_cmdline_t cl = { &t_spec, 6, argv };
+    vg_daemon_load_fn load = vg_daemon_reload_cmdline;
+    ck_assert_int_eq (load (&cl, &cfg, err, sizeof err), 0);
+    ck_assert_str_eq (cfg.id, "a2");
     ck_assert_int_eq (cfg.flush_ms, 250);
     vg_cfg_free (&t_table, &cfg);
     /* A broken file or override: -1 with the reason, nothing allocated. */
