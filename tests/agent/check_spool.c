@@ -363,8 +363,7 @@ END_TEST
 Suite *
 vg_spool_suite (void)
 {
-    Suite *s = suite_create ("spool");
-    vg_test_case_t cases[] = {
+    const vg_test_case_t cases[] = {
         { "roundtrip", put_get_ack_roundtrip },
         { "get_missing", get_missing },
         { "reopen", reopen_keeps_epoch_and_seq },
@@ -376,6 +375,5 @@ vg_spool_suite (void)
         { "bad_dir", bad_dir },
         { "lock", one_process_per_spool },
     };
-    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, fx_setup, fx_teardown);
-    return s;
+    return vg_test_cases_suite ("spool", cases, sizeof cases / sizeof cases[0], 60, fx_setup, fx_teardown);
 }

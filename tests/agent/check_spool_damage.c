@@ -356,8 +356,7 @@ END_TEST
 Suite *
 vg_spool_damage_suite (void)
 {
-    Suite *s = suite_create ("spool_damage");
-    vg_test_case_t cases[] = {
+    const vg_test_case_t cases[] = {
         { "crash_damage", crash_damage_dropped_and_counted },
         { "torn_offsets", torn_write_at_every_offset },
         { "corrupt_get", corrupt_found_by_get },
@@ -368,6 +367,5 @@ vg_spool_damage_suite (void)
         { "foreign_epoch", foreign_epoch_dropped },
         { "kill9", survives_kill9 },
     };
-    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, fx_setup, fx_teardown);
-    return s;
+    return vg_test_cases_suite ("spool_damage", cases, sizeof cases / sizeof cases[0], 60, fx_setup, fx_teardown);
 }

@@ -412,7 +412,6 @@ END_TEST
 Suite *
 vg_catalog_avail_suite (void)
 {
-    Suite *s = suite_create ("catalog_avail");
     const vg_test_case_t cases[] = {
         { "a04_burst", a04_error_burst },
         { "a05_exhaustion", a05_memory_leak_and_cpu_level },
@@ -429,6 +428,5 @@ vg_catalog_avail_suite (void)
         { "a03_benign", a03_benign_weekend_and_shift },
         { "a03_zero", a03_zero_traffic_left_to_interface_down },
     };
-    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 30, fx_setup, fx_teardown);
-    return s;
+    return vg_test_cases_suite ("catalog_avail", cases, sizeof cases / sizeof cases[0], 30, fx_setup, fx_teardown);
 }

@@ -108,7 +108,6 @@ END_TEST
 Suite *
 vg_catalog_conf_suite (void)
 {
-    Suite *s = suite_create ("catalog_conf");
     const vg_test_case_t cases[] = {
         { "c01_callhome", c01_callhome_novelty_and_beacon },
         { "c02_volume", c02_external_volume },
@@ -116,6 +115,5 @@ vg_catalog_conf_suite (void)
         { "c04_login", c04_login },
         { "c05_crypto", c05_crypto_off },
     };
-    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 30, fx_setup, fx_teardown);
-    return s;
+    return vg_test_cases_suite ("catalog_conf", cases, sizeof cases / sizeof cases[0], 30, fx_setup, fx_teardown);
 }

@@ -146,7 +146,6 @@ END_TEST
 Suite *
 vg_catalog_integ_suite (void)
 {
-    Suite *s = suite_create ("catalog_integ");
     const vg_test_case_t cases[] = {
         { "i01_config", i01_config_change_window },
         { "i02_image", i02_image_change },
@@ -155,6 +154,5 @@ vg_catalog_integ_suite (void)
         { "i03_counters", i03_reboot_from_counters_restarting },
         { "i03_jitter", i03_jitter_is_not_a_reboot },
     };
-    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 30, fx_setup, fx_teardown);
-    return s;
+    return vg_test_cases_suite ("catalog_integ", cases, sizeof cases / sizeof cases[0], 30, fx_setup, fx_teardown);
 }

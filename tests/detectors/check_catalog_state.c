@@ -78,10 +78,8 @@ END_TEST
 Suite *
 vg_catalog_state_suite (void)
 {
-    Suite *s = suite_create ("catalog_state");
     const vg_test_case_t cases[] = {
         { "new_kinds_save_load", new_kinds_save_load_hostile },
     };
-    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 30, fx_setup, fx_teardown);
-    return s;
+    return vg_test_cases_suite ("catalog_state", cases, sizeof cases / sizeof cases[0], 30, fx_setup, fx_teardown);
 }
