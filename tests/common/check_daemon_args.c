@@ -141,15 +141,24 @@ START_TEST (reload_reads_file_again)
 }
 END_TEST
 
-/* SIGHUP is counted, not fatal; SIGTERM sets the stop flag. */
+/* SIGHUP is counted, not fatal, and makes a reload due once however many came; SIGTERM sets
+ * the stop flag. */
 START_TEST (signals_counted)
 {
     volatile sig_atomic_t *stop = vg_daemon_signals ();
     volatile sig_atomic_t *hup = vg_daemon_hup ();
     sig_atomic_t before = *hup;
+    vg_daemon_reload_t never = { 0 }, r;
+    ck_assert (!vg_daemon_reload_due (&never));
+    ck_assert_int_eq (raise (SIGHUP), 0); /* before the watch: not due */
+    vg_daemon_reload_watch (&r, hup, NULL, NULL);
+    ck_assert (!vg_daemon_reload_due (&r));
     ck_assert_int_eq (raise (SIGHUP), 0);
     ck_assert_int_eq (raise (SIGHUP), 0);
-    ck_assert_int_eq (*hup, before + 2);
+    ck_assert_int_eq (*hup, before + 3);
+    ck_assert (vg_daemon_reload_due (&r));
+    ck_assert (!vg_daemon_reload_due (&r));
+    ck_assert (!vg_daemon_reload_due (&never));
     ck_assert_int_eq (*stop, 0);
     ck_assert_int_eq (raise (SIGTERM), 0);
     ck_assert_int_eq (*stop, 1);
