@@ -1,4 +1,4 @@
-/* fixture_catalog.h - the set-up the catalogue suites (check_catalog_*.c) share: one set of
+/* fixture_catalog.h - the set-up the catalogue suites (check_catalog*.c) share: one set of
  * rules naming a rule per catalogue detector, an engine on them for each test with every
  * alert recorded (tests/support/engine_fixture.h), a reference device, and helpers that
  * declare series and feed events.

@@ -1,8 +1,9 @@
-/* check_catalog_avail.c - each availability detector of the catalogue (A02 interface down,
+/* check_catalog.c - each availability detector of the catalogue (A02 interface down,
  * A03 throughput collapse, A04 error bursts, A05 exhaustion, A06 RAN KPI and cell outage,
  * A08 prefix swing) on a hand-made scenario through the engine: it fires on the injected
  * condition (with the expected severity and headline) and stays quiet on the benign twin.
- * The rules and set-up every catalogue suite shares: fixture_catalog.c. */
+ * The other families: check_catalog_conf.c, _integ.c, _fleet.c, and detector state
+ * _state.c; the rules and set-up every catalogue suite shares: fixture_catalog.c. */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
@@ -410,7 +411,7 @@ START_TEST (a02_ports_coming_up_after_restart)
 END_TEST
 
 Suite *
-vg_catalog_avail_suite (void)
+vg_catalog_suite (void)
 {
     const vg_test_case_t cases[] = {
         { "a04_burst", a04_error_burst },
@@ -428,5 +429,5 @@ vg_catalog_avail_suite (void)
         { "a03_benign", a03_benign_weekend_and_shift },
         { "a03_zero", a03_zero_traffic_left_to_interface_down },
     };
-    return vg_test_cases_suite ("catalog_avail", cases, sizeof cases / sizeof cases[0], 30, fx_setup, fx_teardown);
+    return vg_test_cases_suite ("catalog", cases, sizeof cases / sizeof cases[0], 30, fx_setup, fx_teardown);
 }
