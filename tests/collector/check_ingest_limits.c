@@ -12,40 +12,45 @@
 
 /* ---- per-batch limits ---- */
 
-START_TEST (limits_enforced)
+/* The batch `over` must be refused as too big (reason containing why), leaving everything
+ * as it was, and then `at` admitted: its result in *res. */
+static void
+s_over_then_at (const fx_spec_t *over, const fx_spec_t *at, const char *why, vg_ingest_result_t *res)
 {
     vg_buf_t b = VG_BUF_INIT;
+    fx_build (over, &b);
+    fx_expect_reject (b.data, b.len, -VG_ETOOBIG, why);
+    fx_build (at, &b);
+    ck_assert_int_eq (fx_feed (&b, res), 0);
+    vg_buf_free (&b);
+}
+
+START_TEST (limits_enforced)
+{
     vg_ingest_result_t res;
-    fx_spec_t sp = fx_spec ("a1", 1);
     /* max_series 64 */
-    sp.nseries = 65;
-    sp.per = 1;
-    fx_build (&sp, &b);
-    fx_expect_reject (b.data, b.len, -VG_ETOOBIG, "exceed max_series");
-    sp.nseries = 64;
-    fx_build (&sp, &b);
-    ck_assert_int_eq (fx_feed (&b, &res), 0);
+    fx_spec_t over = fx_spec ("a1", 1);
+    over.nseries = 65;
+    over.per = 1;
+    fx_spec_t at = over;
+    at.nseries = 64;
+    s_over_then_at (&over, &at, "exceed max_series", &res);
     /* max_events 64 */
-    sp = fx_spec ("a1", 2);
-    sp.nevents = 65;
-    fx_build (&sp, &b);
-    fx_expect_reject (b.data, b.len, -VG_ETOOBIG, "exceed max_events");
-    sp.nevents = 64;
-    fx_build (&sp, &b);
-    ck_assert_int_eq (fx_feed (&b, &res), 0);
+    over = fx_spec ("a1", 2);
+    over.nevents = 65;
+    at = over;
+    at.nevents = 64;
+    s_over_then_at (&over, &at, "exceed max_events", &res);
     /* max_series_samples 1000 */
-    sp = fx_spec ("a1", 3);
-    sp.nseries = 1;
-    sp.per = 1001;
-    sp.step = 10;
-    fx_build (&sp, &b);
-    fx_expect_reject (b.data, b.len, -VG_ETOOBIG, "(limit 1000)");
-    sp.per = 1000;
-    fx_build (&sp, &b);
-    ck_assert_int_eq (fx_feed (&b, &res), 0);
+    over = fx_spec ("a1", 3);
+    over.nseries = 1;
+    over.per = 1001;
+    over.step = 10;
+    at = over;
+    at.per = 1000;
+    s_over_then_at (&over, &at, "(limit 1000)", &res);
     ck_assert_uint_eq (res.samples, 1000);
     ck_assert_uint_eq (vg_ingest_stats (fx_in)->rejected, 3);
-    vg_buf_free (&b);
 }
 END_TEST
 
@@ -56,18 +61,12 @@ START_TEST (batch_samples_limit)
     vg_ingest_cfg_t c = fx_cfg ();
     c.max_samples = 50;
     fx_reopen (&c);
-    vg_buf_t b = VG_BUF_INIT;
-    fx_spec_t sp = fx_spec ("a1", 1);
-    sp.nseries = 6; /* 60 samples */
-    fx_build (&sp, &b);
-    fx_expect_reject (b.data, b.len, -VG_ETOOBIG, "ingest.max_samples 50");
-    sp = fx_spec ("a1", 2);
-    sp.nseries = 5;
-    fx_build (&sp, &b);
+    fx_spec_t over = fx_spec ("a1", 1), at = fx_spec ("a1", 2);
+    over.nseries = 6; /* 60 samples */
+    at.nseries = 5;
     vg_ingest_result_t res;
-    ck_assert_int_eq (fx_feed (&b, &res), 0);
+    s_over_then_at (&over, &at, "ingest.max_samples 50", &res);
     ck_assert_uint_eq (res.samples, 50);
-    vg_buf_free (&b);
 }
 END_TEST
 
