@@ -8,20 +8,6 @@
 #include "common/daemon_args.h"
 #include "common/log.h"
 
-typedef struct {
-    const vg_daemon_spec_t *spec;
-    int argc;
-    char **argv;
-} s_args_t;
-
-/* Reload: the same file and --set overrides as at start. */
-static int
-s_reload (void *ctx, vg_agent_cfg_t *out, char *err, size_t errlen)
-{
-    const s_args_t *a = ctx;
-    return vg_daemon_reload (a->spec, a->argc, a->argv, out, err, errlen);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -61,8 +47,8 @@ main (int argc, char **argv)
         vg_cfg_free (&vg_agent_cfg_table, &cfg);
         return 1;
     }
-    s_args_t args = { &spec, argc, argv };
-    vg_agent_watch_hup (agent, vg_daemon_hup (), s_reload, &args);
+    vg_daemon_cmdline_t cmdline = { &spec, argc, argv };
+    vg_agent_watch_hup (agent, vg_daemon_hup (), vg_daemon_reload_cmdline, &cmdline);
     vg_log (VG_LOG_INFO, "agent", "agent '%s' started", cfg.id);
     int rc = vg_agent_run (agent, stop, exit_when_done);
     vg_agent_log_stats (agent);
