@@ -4,11 +4,14 @@
  * samples family's per-key cost (RocksDB key, index and block overhead, shared out by key),
  * with the metric paths that cost the most.
  *
- * Usage: bench_store_bytes [--reencode] STORE_DIR   (a store no collector writes to; compact
- * it first, `vigil compact`, to measure sealed chunks).  --reencode accounts each samples
- * value as this build's merge operator would write it (what compaction with this codec
- * would store) instead of the bytes stored.  Prints one JSON object.  Read only. */
+ * Usage: bench_store_bytes [--reencode] [--device GLOB] STORE_DIR   (a store no collector
+ * writes to; compact it first, `vigil compact`, to measure sealed chunks).  --reencode
+ * accounts each samples value as this build's merge operator would write it (what
+ * compaction with this codec would store) instead of the bytes stored.  --device counts
+ * only the chunks of matching devices (fnmatch; to compare with bench_store_bytes_floor.py
+ * on the same series).  Prints one JSON object.  Read only. */
 #include <dirent.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,9 +51,10 @@ typedef struct {
     size_t npaths;
     s_acc_t by[KINDS][CODECS];
     s_acc_t all;
-    uint64_t keys, key_bytes, values_bytes, stored_bytes, corrupt, unknown_series;
+    uint64_t keys, key_bytes, values_bytes, stored_bytes, keys_all, corrupt, unknown_series;
     vg_samples_t dec;
     int reencode;
+    const char *device; /* NULL: every device */
     vg_buf_t again;
 } s_ctx_t;
 
@@ -59,6 +63,8 @@ s_on_series (void *ctx, uint64_t sid, Vigil__SeriesMeta **meta_p)
 {
     s_ctx_t *c = ctx;
     const Vigil__SeriesMeta *m = *meta_p;
+    if (c->device && fnmatch (c->device, m->device, 0) != 0)
+        return 0; /* not counted: its keys are skipped below */
     unsigned kind = (unsigned) m->kind < KINDS ? (unsigned) m->kind : 0;
     size_t pi = 0;
     while (pi < c->npaths && strcmp (c->paths[pi].path, m->path) != 0)
@@ -103,7 +109,12 @@ static int
 s_on_value (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     s_ctx_t *c = ctx;
-    c->stored_bytes += vl;
+    uint32_t code = 0;
+    int known = kl == VG_SAMPLE_KEY_LEN && vg_u64map_get (&c->kind, vg_get_be64 (k + 4), &code);
+    c->stored_bytes += vl; /* every key: the per-key overhead is the family's */
+    c->keys_all++;
+    if (c->device && !known)
+        return 0;
     if (c->reencode) {
         c->again.len = 0;
         if (vg_sample_merge_value (v, vl, &c->again) < 0) {
@@ -116,8 +127,6 @@ s_on_value (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
     c->keys++;
     c->key_bytes += kl;
     c->values_bytes += vl;
-    uint32_t code = 0;
-    int known = kl == VG_SAMPLE_KEY_LEN && vg_u64map_get (&c->kind, vg_get_be64 (k + 4), &code);
     if (!known)
         c->unknown_series++;
     unsigned kind = code / MAXPATHS, pi = code % MAXPATHS;
@@ -200,12 +209,21 @@ main (int argc, char **argv)
     static const char *const cf_names[VG_CF__COUNT] = { "meta",   "series", "samples",  "events",  "agents",
                                                         "alerts", "outbox", "detstate", "episodes",
                                                         "fleetbox" };
-    int reencode = argc == 3 && !strcmp (argv[1], "--reencode");
-    if (argc != 2 + reencode) {
-        fprintf (stderr, "usage: bench_store_bytes [--reencode] STORE_DIR\n");
+    int reencode = 0, a = 1;
+    const char *device = NULL;
+    for (; a < argc - 1; a++) {
+        if (!strcmp (argv[a], "--reencode"))
+            reencode = 1;
+        else if (!strcmp (argv[a], "--device") && a + 1 < argc - 1)
+            device = argv[++a];
+        else
+            break;
+    }
+    if (a != argc - 1) {
+        fprintf (stderr, "usage: bench_store_bytes [--reencode] [--device GLOB] STORE_DIR\n");
         return 2;
     }
-    const char *dir = argv[1 + reencode];
+    const char *dir = argv[a];
     char err[512];
     vg_store_cfg_t sc = { dir, VG_STORE_READONLY, 0, false, 0 };
     vg_store_t *s = vg_store_open (&sc, err, sizeof err);
@@ -217,6 +235,7 @@ main (int argc, char **argv)
     if (!c)
         return 1;
     c->reencode = reencode;
+    c->device = device;
     int rc = vg_series_meta_scan (s, s_on_series, c, NULL);
     if (rc == 0)
         rc = vg_store_scan (s, VG_CF_SAMPLES, NULL, 0, NULL, 0, s_on_value, c);
@@ -231,7 +250,7 @@ main (int argc, char **argv)
         sst_total += sst[i];
     }
     double per = total ? 1.0 / (double) total : 0;
-    double key_per = c->keys ? ((double) sst[VG_CF_SAMPLES] - (double) c->stored_bytes) / (double) c->keys : 0;
+    double key_per = c->keys_all ? ((double) sst[VG_CF_SAMPLES] - (double) c->stored_bytes) / (double) c->keys_all : 0;
     printf ("{\"reencoded\":%s,\"samples\":%" PRIu64 ",\"disk_bytes\":%" PRIu64 ",\"disk_B_per_sample\":%.3f,\"cf_sst_B_per_sample\":{",
             reencode ? "true" : "false", total, disk, (double) disk * per);
     for (int i = 0; i < VG_CF__COUNT; i++)
