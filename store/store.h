@@ -121,6 +121,10 @@ int vg_store_catch_up (vg_store_t *s);
 /* Integer RocksDB property of a column family (e.g. "rocksdb.total-sst-files-size"). */
 int vg_store_property (vg_store_t *s, vg_cf_t cf, const char *name, uint64_t *out);
 
+/* The RocksDB name of column family cf ("default" for VG_CF_META, "series", "samples", ...;
+ * "?" when cf is out of range).  A static string; any thread. */
+const char *vg_store_cf_name (vg_cf_t cf);
+
 /* Flush memtables to SST files (tests and inspection). */
 int vg_store_flush (vg_store_t *s);
 /* Compact the whole of cf, bottommost level included (seals every sample chunk). 0 or
