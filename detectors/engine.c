@@ -562,7 +562,8 @@ vg_engine_series_ref (vg_engine_t *e, uint64_t id, const vg_series_info_t *info,
             e->cur_stream = NULL;
             return -VG_ENOMEM;
         }
-        links[nl] = (vg_engine__link_t) { in, in->det, rule->ops, (int16_t) slot, (uint8_t) (rule->ops->is_silence != 0) };
+        links[nl] = (vg_engine__link_t) { in, in->det, rule->ops, (int16_t) slot, (uint8_t) (rule->ops->is_silence != 0),
+                                          (uint8_t) (rule->ops->prefetch != NULL) };
         nl++;
     }
     e->cur_stream = NULL;

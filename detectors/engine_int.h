@@ -111,6 +111,7 @@ typedef struct {
     const vg_detector_ops_t *ops;   /* inst->rule->ops */
     int16_t slot;
     uint8_t silence;                /* ops->is_silence: the sample's time goes to inst->last_ts */
+    uint8_t prefetch;               /* ops->prefetch is set */
 } vg_engine__link_t;
 
 /* A declared series; lives in e->ser_pages (stable address) and is found by id through

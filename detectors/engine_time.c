@@ -228,11 +228,15 @@ s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
         if (st->len > 5)
             __builtin_prefetch (st->buf[st->head + 5].s->links);
         if (st->len > 2) {
-            const vg_engine__series_t *n = st->buf[st->head + 2].s;
+            const vg_engine__pend_t *np = &st->buf[st->head + 2];
+            const vg_engine__series_t *n = np->s;
             for (uint32_t i = 0; i < n->nlinks && i < 4; i++) {
-                __builtin_prefetch (n->links[i].det);
-                if (n->links[i].silence)
-                    __builtin_prefetch (&n->links[i].inst->last_ts, 1);
+                const vg_engine__link_t *l = &n->links[i];
+                __builtin_prefetch (l->det);
+                if (l->silence)
+                    __builtin_prefetch (&l->inst->last_ts, 1);
+                if (l->prefetch) /* the detector's own state deeper in the instance */
+                    l->ops->prefetch (l->det, l->slot, np->id, np->ts);
             }
         }
         vg_engine__pend_t x = st->buf[st->head];
