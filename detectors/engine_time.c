@@ -484,8 +484,10 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             if (in->tick_state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN &&
                 (double) (now - in->last_ts) <= 0.5 * in->tick_exp) {
                 /* Fresh well within its threshold: clear without asking (the threshold moves
-                 * slowly), so a tick costs little per healthy series. */
-                in->tick_obs = (double) (now - in->last_ts);
+                 * slowly), so a tick costs little per healthy series.  Nothing is written to
+                 * the instance (its tick_obs is read only for a FIRE or an open episode, and
+                 * the next judgement that asks writes it first): a scan leaves the healthy
+                 * instances' lines clean. */
                 if (in->last_ts > last)
                     last = in->last_ts;
                 if (in->tick_exp < thr)
