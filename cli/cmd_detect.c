@@ -206,7 +206,8 @@ s_setup_engine (s_scorer_t *sc, const char *detector, const char *const *params,
         fprintf (stderr, "vigil detect: %s\n", err);
         return 2;
     }
-    sc->e = vg_engine_new (*rules, NULL, NULL, NULL);
+    vg_engine_cfg_t ecfg = { .keep_last = 1 }; /* each row prints the last verdict */
+    sc->e = vg_engine_new (*rules, &ecfg, NULL, NULL);
     static vg_device_t dev = { "detect", "", "", "", "", "" };
     const char *path = "series";
     sc->sid = vg_series_id (dev.id, path, NULL, 0);

@@ -463,6 +463,24 @@ s_cl_commit (s_cl_t *d)
     d->st.acc_sum = d->st.acc_dev = d->st.acc_osum = d->st.acc_odev = 0;
 }
 
+/* The hour slots a sample at ts reads (s_cl_sample: hour of week and day type) lie apart
+ * in three arrays of CL_SLOTS: fetch them. */
+static void
+s_cl_prefetch (const vg_detector_t *self, int slot, uint64_t id, int64_t ts)
+{
+    (void) slot;
+    (void) id;
+    const s_cl_t *d = (const s_cl_t *) self;
+    int64_t hour = ts >= 0 ? ts / 3600000 : (ts - 3599999) / 3600000;
+    uint32_t wk = (uint32_t) ((((hour + 72) % CL_WEEK) + CL_WEEK) % CL_WEEK);
+    uint32_t dt = CL_WEEK + (wk >= 120 ? 24 : 0) + wk % 24;
+    __builtin_prefetch (&d->st.n[wk]);
+    __builtin_prefetch (&d->st.m[wk]);
+    __builtin_prefetch (&d->st.d[wk]);
+    __builtin_prefetch (&d->st.m[dt]);
+    __builtin_prefetch (&d->st.d[dt]);
+}
+
 static int
 s_cl_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
 {
@@ -557,4 +575,5 @@ const vg_detector_ops_t vg_det_collapse = {
     VG_DETECTOR_PARAMS (s_cl_params), VG_DETECTOR_STATE (s_cl_t, st, 0x434c5001), .validate = s_cl_valid,
     .cold = s_cl_cold,
     .new = s_cl_new, .destroy = vg_detector_free, .on_sample = s_cl_sample,
+    .prefetch = s_cl_prefetch,
 };

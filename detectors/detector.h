@@ -160,6 +160,12 @@ typedef struct vg_detector_ops {
     /* Give a zeroed state its non-zero fresh values (-1 = "none" markers and the like); the
      * generic new and a refused blob call it.  NULL = all-zero is the fresh state. */
     void (*cold) (vg_detector_t *self);
+    /* Optional hint, no effect on results: the engine calls it a few samples before it
+     * hands this instance the sample (ts_ms) of series series_id in slot, so that a kind
+     * whose per-sample state lies deep in a large instance (a table slot, a time-of-week
+     * bucket) can __builtin_prefetch it.  It must read nothing (the state is not in cache
+     * yet): only compute addresses.  NULL = nothing to fetch beyond the instance's start. */
+    void (*prefetch) (const vg_detector_t *self, int slot, uint64_t series_id, int64_t ts_ms);
 } vg_detector_ops_t;
 
 /* Designated-initialiser helpers for a kind's ops table:

@@ -103,16 +103,20 @@ typedef struct vg_engine__inst {
 } vg_engine__inst_t;
 
 /* A series' route to one instance, with what the per-sample call needs from it copied in:
- * a sample touches the instance record itself only when the detector has a verdict. */
+ * a sample touches the instance record itself only when the detector has a verdict (or, for
+ * a silence kind, to note the sample's time). */
 typedef struct {
     vg_engine__inst_t *inst;
     vg_detector_t *det;             /* inst->det */
     const vg_detector_ops_t *ops;   /* inst->rule->ops */
     int16_t slot;
+    uint8_t silence;                /* ops->is_silence: the sample's time goes to inst->last_ts */
+    uint8_t prefetch;               /* ops->prefetch is set */
 } vg_engine__link_t;
 
 /* A declared series; lives in e->ser_pages (stable address) and is found by id through
- * e->ser_tab. */
+ * e->ser_tab.  48 bytes: what a sample needs, nothing else (the last verdict, which only
+ * offline scoring reads, is kept apart and only with cfg.keep_last). */
 typedef struct vg_engine__series {
     uint64_t id;
     vg_engine__dev_t *dev;
@@ -120,10 +124,15 @@ typedef struct vg_engine__series {
     int64_t last_ts;
     vg_engine__link_t *links;
     uint32_t nlinks;
-    int8_t lstate;         /* compact last verdict of links[0] */
-    float lscore;
-    double lobs, lexp, llo, lhi;
+    uint32_t idx;                   /* creation index (its e->last_pages record) */
 } vg_engine__series_t;
+
+/* The last verdict of a series' first link (cfg.keep_last), by creation index. */
+typedef struct {
+    int8_t state;
+    float score;
+    double obs, exp, lo, hi;
+} vg_engine__last_t;
 
 /* One slot of the series index (open addressing; id 0 = empty). */
 typedef struct {
@@ -168,7 +177,8 @@ struct vg_engine {
     size_t nvendors, capvendors;
     /* series: creation order in pages (addresses never change), found by id in ser_tab */
     vg_engine__series_t **ser_pages;
-    size_t nser, npages, cappages;
+    vg_engine__last_t **last_pages; /* per ser_pages page (cfg.keep_last), else NULL */
+    size_t nser, npages, cappages, caplast;
     vg_engine__ser_slot_t *ser_tab;
     size_t ser_cap;         /* slots in ser_tab (power of two, > 2 * nser) */
     /* instances */

@@ -188,7 +188,7 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
         const vg_engine__link_t *l = &s->links[i];
         const vg_detector_ops_t *ops = l->ops;
         int rc;
-        if (ops->is_silence)
+        if (l->silence)
             l->inst->last_ts = ts;
         vg_engine__vreset (v);
         if (ops->on_sample && ops->scope == VG_SCOPE_SERIES)
@@ -199,14 +199,10 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
             rc = ops->on_input (l->det, l->slot, &s->dev->view, ts, value, v);
         if (rc < 0)
             e->st.detector_errors++;
-        if (i == 0) {
-            s->lstate = (int8_t) v->state;
-            s->lscore = (float) v->score;
-            s->lobs = v->observed;
-            s->lexp = v->expected;
-            s->llo = v->lo;
-            s->lhi = v->hi;
-        }
+        if (i == 0 && e->cfg.keep_last)
+            e->last_pages[s->idx / VG_ENGINE__SER_PAGE][s->idx % VG_ENGINE__SER_PAGE] = (vg_engine__last_t) {
+                (int8_t) v->state, (float) v->score, v->observed, v->expected, v->lo, v->hi
+            };
         if (v->state != VG_VERDICT_NONE)
             /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
              * sample happened to close the bucket (the detector may name one in v->device). */
@@ -232,11 +228,15 @@ s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
         if (st->len > 5)
             __builtin_prefetch (st->buf[st->head + 5].s->links);
         if (st->len > 2) {
-            const vg_engine__series_t *n = st->buf[st->head + 2].s;
+            const vg_engine__pend_t *np = &st->buf[st->head + 2];
+            const vg_engine__series_t *n = np->s;
             for (uint32_t i = 0; i < n->nlinks && i < 4; i++) {
-                __builtin_prefetch (n->links[i].det);
-                if (n->links[i].ops->is_silence)
-                    __builtin_prefetch (&n->links[i].inst->last_ts, 1);
+                const vg_engine__link_t *l = &n->links[i];
+                __builtin_prefetch (l->det);
+                if (l->silence)
+                    __builtin_prefetch (&l->inst->last_ts, 1);
+                if (l->prefetch) /* the detector's own state deeper in the instance */
+                    l->ops->prefetch (l->det, l->slot, np->id, np->ts);
             }
         }
         vg_engine__pend_t x = st->buf[st->head];
@@ -484,8 +484,10 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             if (in->tick_state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN &&
                 (double) (now - in->last_ts) <= 0.5 * in->tick_exp) {
                 /* Fresh well within its threshold: clear without asking (the threshold moves
-                 * slowly), so a tick costs little per healthy series. */
-                in->tick_obs = (double) (now - in->last_ts);
+                 * slowly), so a tick costs little per healthy series.  Nothing is written to
+                 * the instance (its tick_obs is read only for a FIRE or an open episode, and
+                 * the next judgement that asks writes it first): a scan leaves the healthy
+                 * instances' lines clean. */
                 if (in->last_ts > last)
                     last = in->last_ts;
                 if (in->tick_exp < thr)
