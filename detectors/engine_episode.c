@@ -90,6 +90,10 @@ vg_engine__ep_del (vg_engine_t *e, vg_engine__ep_t *p)
         p->dev->ep = NULL;
         e->nsil_ep--;
     }
+    if (p->dev && p->dev->pep == p) {
+        p->dev->pep = NULL;
+        e->nsil_ep--;
+    }
     if (p->src && p->src->ep == p) {
         p->src->ep = NULL;
         e->nsil_ep--;
@@ -420,7 +424,7 @@ vg_engine_finding (vg_engine_t *e, const vg_alert_t *a)
     return 0;
 }
 
-/* Open, refresh or close the engine-made episode *slot (device silence or source outage)
+/* Open, refresh or close the engine-made episode *slot (device or series silence, source outage)
  * with verdict v at time now. */
 void
 vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *r, vg_engine__dev_t *d,

@@ -28,6 +28,8 @@ typedef struct vg_engine__dev {
     int64_t next_tick;     /* next device tick boundary (cfg.tick_ms > 0) */
     const vg_rule_t *silence_rule;
     struct vg_engine__ep *ep;       /* device silence episode */
+    struct vg_engine__ep *pep;      /* series silence episode: some of its series silent (one
+                                     * finding per device, not per series) */
     struct vg_engine__inst **by_rule; /* DEVICE-scoped instances by rule index (lazy) */
     uint8_t *rule_ok;      /* rule device-match cache by rule index */
     struct vg_engine__stream **streams; /* its streams (one per source) */
@@ -188,7 +190,7 @@ struct vg_engine {
     vg_engine__stream_t *cur_stream; /* stream of the series being declared */
     size_t nbuf;           /* samples in all reorder buffers */
     size_t nsilent;        /* streams silent (stream.silent) */
-    size_t nsil_ep;        /* device silence and source outage episodes held by a device or source */
+    size_t nsil_ep;        /* device, series and source outage silence episodes held by a device or source */
     int in_fleet;
     vg_alert_t alert;      /* scratch record */
     vg_verdict_t v;        /* scratch verdict */

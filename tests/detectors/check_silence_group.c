@@ -1,0 +1,150 @@
+/* check_silence_group.c - series silence is one finding per device: a router whose CPU, memory
+ * and uptime series stop at one instant (a sensor group or subscription that stopped) while
+ * its interface series keep coming gets one A01 alert naming how many series are silent, not
+ * one per series; the device-wide silence replaces it when the rest stops too. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "detectors/engine.h"
+#include "tests/support/engine_fixture.h"
+#include "tests/support/suite.h"
+
+#define T0 1767614400000LL /* Monday 2026-01-05 12:00Z */
+#define STEP 10000LL
+
+static const char *RULES =
+    "rules:\n"
+    "  - id: sil\n    detector: silence\n    keep_firing_for: 0s\n    match: { path: \"*\" }\n"
+    "    params: { k: 2, min_silence: 15s }\n    techniques: [T1529]\n";
+
+static vg_device_t R1 = { "s1/r1", "VendorX", "m1", "router", "s1", "7.1" };
+
+enum { NIF = 3, NSYS = 3, NSER = NIF + NSYS };
+
+static const char *const PATHS[NSER] = {
+    "/interfaces/interface[name=a]/state/counters/in-octets",
+    "/interfaces/interface[name=b]/state/counters/in-octets",
+    "/interfaces/interface[name=c]/state/counters/in-octets",
+    "/system/cpus/cpu/state/total/instant",
+    "/system/memory/state/used",
+    "/system/state/up-time",
+};
+
+static vg_test_engine_t s_f;
+static uint64_t s_id[NSER];
+
+static void
+setup (void)
+{
+    vg_test_engine_open (&s_f, RULES, "t", NULL);
+    for (int i = 0; i < NSER; i++) {
+        s_id[i] = vg_series_id (R1.id, PATHS[i], NULL, 0);
+        vg_series_info_t si = { &R1, PATHS[i], NULL, 0, VG_KIND_GAUGE };
+        ck_assert_int_ge (vg_engine_series_from (s_f.e, s_id[i], &si, "ag/mdt"), 1);
+    }
+}
+
+static void
+teardown (void)
+{
+    vg_test_engine_close (&s_f);
+}
+
+/* n steps from *t: the interface series always, the system ones when sys, the whole device
+ * not at all when !any. */
+static void
+run (int64_t *t, int n, int sys, int any)
+{
+    for (int k = 0; k < n; k++, *t += STEP) {
+        for (int i = 0; any && i < NSER; i++)
+            if (i < NIF || sys)
+                ck_assert_int_eq (vg_engine_sample (s_f.e, s_id[i], *t, 1.0 + k), 0);
+        vg_engine_tick (s_f.e, *t);
+    }
+}
+
+START_TEST (series_silent_together_one_alert)
+{
+    vg_test_alerts_t *c = &s_f.alerts;
+    int64_t t = T0;
+    run (&t, 20, 1, 1);
+    ck_assert_uint_eq (c->n, 0);
+    run (&t, 20, 0, 1); /* CPU, memory and uptime stop together */
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CREATE), 1);
+    size_t i = 0;
+    while (c->a[i].activity != VG_ACT_CREATE)
+        i++;
+    ck_assert_str_eq (c->a[i].device, R1.id);
+    ck_assert_str_eq (c->a[i].signal, "series");
+    ck_assert_msg (strstr (c->a[i].headline, "3 of 6") != NULL, "%s", c->a[i].headline);
+    run (&t, 10, 1, 1); /* back: the one finding closes */
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CLOSE), 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CREATE), 1);
+}
+END_TEST
+
+START_TEST (device_silence_replaces_series_finding)
+{
+    vg_test_alerts_t *c = &s_f.alerts;
+    int64_t t = T0;
+    run (&t, 20, 1, 1);
+    run (&t, 10, 0, 1); /* the system series stop */
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CREATE), 1);
+    /* Then the whole device: the device finding, the series one closed as superseded.  A
+     * second source keeps time moving (the engine judges a source at its own clock). */
+    vg_device_t r2 = { "s1/r2", "VendorX", "m1", "router", "s1", "7.1" };
+    uint64_t other = vg_series_id (r2.id, PATHS[0], NULL, 0);
+    vg_series_info_t si = { &r2, PATHS[0], NULL, 0, VG_KIND_GAUGE };
+    ck_assert_int_ge (vg_engine_series_from (s_f.e, other, &si, "ag/mdt"), 1);
+    for (int k = 0; k < 20; k++, t += STEP) {
+        ck_assert_int_eq (vg_engine_sample (s_f.e, other, t, 1), 0);
+        vg_engine_tick (s_f.e, t);
+    }
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CREATE), 2);
+    int device = 0, superseded = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        device += c->a[i].activity == VG_ACT_CREATE && !strcmp (c->a[i].signal, "device");
+        superseded += c->a[i].activity == VG_ACT_CLOSE && !strcmp (c->a[i].signal, "series") &&
+                      !strcmp (c->a[i].reason, "superseded_by_device_silence");
+    }
+    ck_assert_int_eq (device, 1);
+    ck_assert_int_eq (superseded, 1);
+}
+END_TEST
+
+/* A saved engine with the series finding open restores it: no second Create after a load. */
+START_TEST (series_finding_survives_save_load)
+{
+    vg_test_alerts_t *c = &s_f.alerts;
+    int64_t t = T0;
+    run (&t, 20, 1, 1);
+    run (&t, 10, 0, 1);
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CREATE), 1);
+    vg_buf_t blob = { 0 };
+    ck_assert_int_eq (vg_engine_save (s_f.e, &blob), 0);
+    vg_test_engine_close (&s_f);
+    setup ();
+    ck_assert_int_eq (vg_engine_load (s_f.e, blob.data, blob.len), 0);
+    vg_buf_free (&blob);
+    c = &s_f.alerts;
+    run (&t, 10, 0, 1); /* still silent: no new Create */
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CREATE), 0);
+    run (&t, 10, 1, 1); /* back: the restored finding closes */
+    ck_assert_uint_eq (vg_test_alerts_count (c, "sil", VG_ACT_CLOSE), 1);
+}
+END_TEST
+
+Suite *
+vg_silence_group_suite (void)
+{
+    Suite *s = suite_create ("silence_group");
+    vg_test_case_t cases[] = {
+        { "series_silent_together_one_alert", series_silent_together_one_alert },
+        { "device_silence_replaces_series_finding", device_silence_replaces_series_finding },
+        { "series_finding_survives_save_load", series_finding_survives_save_load },
+    };
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
+    return s;
+}
