@@ -29,7 +29,7 @@ static const char *RULES =
     "  - { id: burst2, detector: burst, keep_firing_for: 10m,\n"
     "      match: { path: [\"*/in-errors\", \"*/in-fcs-errors\", \"*/in-discards\"], device: \"s2/*\" },\n"
     "      params: { ratio: 10, min_count: 10, min_intervals: 2 } }\n"
-    "  - { id: down, detector: link_down, for: 30s, keep_firing_for: 0s,\n"
+    "  - { id: down, detector: link_down, for: 0s, keep_firing_for: 0s, params: { hold: 30s, hold_intervals: 0.75 },\n"
     "      match: { path: [/interfaces/interface/state/oper-status, /interfaces/interface/state/admin-status] } }\n"
     "  - { id: col, detector: collapse, for: 15m, match: { path: \"*/in-octets\" },\n"
     "      params: { drop_ratio: 0.5, min_z: 4, zero_ratio: 0.01 } }\n"
@@ -587,10 +587,9 @@ START_TEST (a02_interface_down_hold_and_resolve)
         vg_engine_state (g_e, never, t, "LOWER_LAYER_DOWN"); /* unused port: never up */
     }
     ck_assert_uint_eq (g_c->n, 0);
-    /* Down for 20 s (shorter than the 30 s hold): nothing. */
-    vg_engine_state (g_e, op, t, "DOWN"), t += 10000;
-    vg_engine_tick (g_e, t);
-    vg_engine_state (g_e, op, t, "DOWN"), t += 10000;
+    /* Down in one sample (shorter than the hold, 0.75 of the 10-s step): nothing. */
+    vg_engine_state (g_e, op, t, "DOWN"), t += 5000;
+    vg_engine_tick (g_e, t), t += 5000;
     vg_engine_state (g_e, op, t, "UP"), t += 10000;
     ck_assert_uint_eq (count (g_c, "down", 0), 0);
     /* Down once (on-change source: no more samples); ticks carry it past the hold. */
@@ -617,6 +616,32 @@ START_TEST (a02_interface_down_hold_and_resolve)
     ck_assert_uint_eq (count (g_c, "down", VG_ACT_CREATE), 1);
     for (size_t i = 0; i < g_c->n; i++)
         ck_assert_msg (strstr (g_c->a[i].entity, "et-0/0/9") == NULL, "never-up port alerted");
+}
+END_TEST
+
+/* The hold follows the interface's own step: at 10-s samples DOWN in two samples in a row
+ * fires at the second (a fixed 30 s hold took three intervals: link down TTD 3.0 at 10 s
+ * through the wire, 1.0 at 60 s); an on-change source (no step learned) keeps the 30 s. */
+START_TEST (a02_hold_follows_the_step)
+{
+    uint64_t op = decl_if (&R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, "et-0/0/2");
+    int64_t t = T0;
+    for (int i = 0; i < 10; i++, t += 10000)
+        vg_engine_state (g_e, op, t, "UP");
+    int64_t down = t;
+    for (int i = 0; i < 6; i++, t += 10000)
+        vg_engine_state (g_e, op, t, "DOWN");
+    ck_assert_uint_eq (count (g_c, "down", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (first (g_c, "down")->time_ms - down, 10000);
+    /* On-change: UP once, DOWN once, then only ticks: the 30 s hold. */
+    uint64_t oc = decl_if (&R1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, "et-0/0/3");
+    vg_engine_state (g_e, oc, t, "UP");
+    int64_t d2 = t + 1000;
+    vg_engine_state (g_e, oc, d2, "DOWN");
+    for (int i = 1; i <= 10; i++)
+        vg_engine_tick (g_e, d2 + i * 5000);
+    ck_assert_uint_eq (count (g_c, "down", VG_ACT_CREATE), 2);
+    ck_assert_int_eq (g_c->a[g_c->n - 1].time_ms - d2, 30000);
 }
 END_TEST
 
@@ -1050,6 +1075,7 @@ vg_catalog_suite (void)
         { "x01_anonymous", x01_anonymous_declarations_keep_the_vendor },
         { "x01_window_both_sides", x01_window_both_sides }, { "x02_divergence", x02_vendor_divergence },
         { "a02_down", a02_interface_down_hold_and_resolve }, { "a02_flap_not_down", a02_flap_every_sample_is_not_a_hold },
+        { "a02_hold_step", a02_hold_follows_the_step },
         { "a02_restart", a02_ports_coming_up_after_restart }, { "a04_background", a04_busy_link_background_is_not_a_burst },
         { "a06_cell_outage", a06_cell_outage_zero_against_baseline }, { "a06_att_zero_traffic", a06_attempts_zero_but_traffic_flows },
         { "a06_counter_gap", a06_counter_gap_is_not_a_period },
