@@ -135,6 +135,13 @@ typedef struct {
 
 enum { VG_ENGINE__SER_PAGE = 1024 }; /* series per page of e->ser_pages */
 
+/* A finding held for the fleet detectors until the end of its instant. */
+typedef struct vg_engine__fq {
+    char device[VG_MAX_ID_LEN];
+    const vg_rule_t *rule;
+    int64_t time_ms;
+} vg_engine__fq_t;
+
 typedef struct vg_engine__ep {
     vg_hlink_t hl;         /* first: e->ep_ix links it (hl.h = hash of key) */
     char key[VG_ALERT_KEY_MAX];
@@ -192,6 +199,9 @@ struct vg_engine {
     size_t nsilent;        /* streams silent (stream.silent) */
     size_t nsil_ep;        /* device, series and source outage silence episodes held by a device or source */
     int in_fleet;
+    int fleet_defer;       /* silence judgement of an instant: findings for fleet detectors queue in fq */
+    struct vg_engine__fq *fq;
+    size_t nfq, capfq;
     vg_alert_t alert;      /* scratch record */
     vg_verdict_t v;        /* scratch verdict */
 };
@@ -264,6 +274,10 @@ vg_engine__ep_t *vg_engine__ep_new (vg_engine_t *e, const char *key, uint64_t h)
 void vg_engine__ep_del (vg_engine_t *e, vg_engine__ep_t *p);
 /* Emit one lifecycle record (VG_ACT_*) of p at time now, unless inhibited. */
 void vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t now, const char *reason);
+/* Feed the findings queued for the fleet detectors while e->fleet_defer was set (one
+ * silence judgement: an instant) -- every one to the other vendors' instances first, then
+ * each to its own vendor's -- and stop deferring. */
+void vg_engine__fleet_flush (vg_engine_t *e);
 /* Run one verdict of instance in (rule r, device d) through its episode's lifecycle. */
 void vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_engine__dev_t *d,
                        uint64_t series_id, const vg_verdict_t *v, int64_t now);

@@ -623,7 +623,10 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             snprintf (key, sizeof key, "%s:collector:outage", first->id);
         vg_engine__ep_silence (e, &src->ep, first, NULL, src, key, "outage", VG_SEV_HIGH, v, now);
     }
-    /* Device silence: every watched series of one of its streams silent. */
+    /* Device silence: every watched series of one of its streams silent.  Their findings reach
+     * the fleet detectors together at the end (vg_engine__fleet_flush), whatever the order
+     * of the devices here. */
+    e->fleet_defer = !e->in_fleet;
     for (size_t i = 0; i < src->nstreams; i++) {
         vg_engine__dev_t *d = src->streams[i]->dev;
         if (!d->watched || !src->streams[i]->nsil)
@@ -652,6 +655,7 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
         vg_engine__key (key, r, NULL, d, "device");
         vg_engine__ep_silence (e, &d->ep, r, d, NULL, key, "device", r->severity, v, now);
     }
+    vg_engine__fleet_flush (e);
     /* Per-series episodes are only those a state saved before series silence was grouped per
      * device restored: they run to their close, muted while the whole device is silent. */
     for (size_t i = 0; i < src->nstreams; i++) {
