@@ -522,8 +522,15 @@ s_cl_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     }
     if (!known)
         return 0;
-    if (collapsed && vg_param (r, CL_ZERO) > 0 && x <= vg_param (r, CL_ZERO) * m)
-        return 0; /* zero traffic: the outage rule's finding */
+    if (collapsed && vg_param (r, CL_ZERO) > 0 && x <= vg_param (r, CL_ZERO) * m) {
+        /* Zero traffic: the outage rule's finding.  It also ends a pending collapse: the
+         * partial ROP a cell went down in must not combine with the one it came back in
+         * (hours later, a ROP at 41 %) into a collapse held for `for`. */
+        out->state = VG_VERDICT_CLEAR;
+        out->observed = x;
+        out->expected = m;
+        return 0;
+    }
     out->state = collapsed ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = x;
     out->expected = m;
@@ -564,7 +571,7 @@ s_cl_valid (const vg_detector_t *self)
 }
 
 const vg_detector_ops_t vg_det_collapse = {
-    .name = "collapse", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
+    .name = "collapse", .version = "1.1.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
     VG_DETECTOR_PARAMS (s_cl_params), VG_DETECTOR_STATE (s_cl_t, st, 0x434c5001), .validate = s_cl_valid,
     .cold = s_cl_cold,
     .new = s_cl_new, .destroy = vg_detector_free, .on_sample = s_cl_sample,

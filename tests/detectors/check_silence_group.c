@@ -136,6 +136,59 @@ START_TEST (series_finding_survives_save_load)
 }
 END_TEST
 
+/* A source outage lasting past the rule's repeat, while another source (and so the engine's
+ * clock) is two hours ahead: its periodic Updates and its Close follow its own source's
+ * clock, so no Update comes after (or is stamped later than) its Close.  With the engine's
+ * clock, `vigil replay` emitted an Update due at the global time before the Close. */
+START_TEST (outage_updates_follow_their_source_clock)
+{
+    static const char *RS = "rules:\n"
+                            "  - id: sil\n    detector: silence\n    keep_firing_for: 2m\n    repeat: 30m\n"
+                            "    match: { path: \"*\" }\n"
+                            "    params: { k: 2, min_silence: 30s, outage_fraction: 0.5, outage_min_devices: 2 }\n";
+    vg_engine_cfg_t cfg = { 0 };
+    cfg.lateness_ms = 10000;
+    cfg.tick_ms = 10000;
+    vg_test_engine_t f;
+    vg_test_engine_open (&f, RS, "t", &cfg);
+    vg_device_t fd = { "s9/fast", "VX", "m", "router", "s9", "1" };
+    vg_device_t pd[3] = { { "s9/p1", "VX", "m", "gnb", "s9", "1" }, { "s9/p2", "VX", "m", "gnb", "s9", "1" },
+                          { "s9/p3", "VX", "m", "gnb", "s9", "1" } };
+    uint64_t fid = vg_series_id (fd.id, "/x", NULL, 0), pid[3];
+    vg_series_info_t fsi = { &fd, "/x", NULL, 0, VG_KIND_GAUGE };
+    ck_assert_int_ge (vg_engine_series_from (f.e, fid, &fsi, "fast"), 1);
+    for (int k = 0; k < 3; k++) {
+        pid[k] = vg_series_id (pd[k].id, "/x", NULL, 0);
+        vg_series_info_t si = { &pd[k], "/x", NULL, 0, VG_KIND_GAUGE };
+        ck_assert_int_ge (vg_engine_series_from (f.e, pid[k], &si, "pm"), 1);
+    }
+    const int64_t AHEAD = 2 * 3600000LL, down = T0 + 20 * 60000, up = down + 45 * 60000;
+    for (int64_t t = T0; t < T0 + 3 * 3600000LL; t += 60000) {
+        ck_assert_int_eq (vg_engine_sample (f.e, fid, t + AHEAD, 1), 0);
+        for (int k = 0; k < 3; k++)
+            if (k == 2 || t < down || t >= up)
+                ck_assert_int_eq (vg_engine_sample (f.e, pid[k], t, 1), 0);
+        vg_engine_tick (f.e, t + AHEAD);
+    }
+    int64_t last = INT64_MIN;
+    int closed = 0, n = 0;
+    for (size_t i = 0; i < f.alerts.n; i++) {
+        const vg_alert_t *a = &f.alerts.a[i];
+        if (!strstr (a->dedup_key, ":collector:outage"))
+            continue;
+        n++;
+        ck_assert_msg (!closed, "record %d after the Close", a->activity);
+        ck_assert_int_ge (a->time_ms, last);
+        ck_assert_int_le (a->time_ms, up + 5 * 60000);
+        last = a->time_ms;
+        closed = a->activity == VG_ACT_CLOSE;
+    }
+    ck_assert_int_ge (n, 3); /* Create, an Update at +30 min, Close */
+    ck_assert (closed);
+    vg_test_engine_close (&f);
+}
+END_TEST
+
 Suite *
 vg_silence_group_suite (void)
 {
@@ -146,5 +199,7 @@ vg_silence_group_suite (void)
         { "series_finding_survives_save_load", series_finding_survives_save_load },
     };
     vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
+    vg_test_case_t own[] = { { "outage_updates_follow_source_clock", outage_updates_follow_their_source_clock } };
+    vg_test_cases (s, own, 1, 60, NULL, NULL);
     return s;
 }
