@@ -4,11 +4,13 @@
  * one per series; the device-wide silence replaces it when the rest stops too. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/hash.h"
 #include "detectors/engine.h"
 #include "tests/support/engine_fixture.h"
+#include "tests/support/read_assert.h"
 #include "tests/support/suite.h"
 
 #define T0 1767614400000LL /* Monday 2026-01-05 12:00Z */
@@ -189,6 +191,50 @@ START_TEST (outage_updates_follow_their_source_clock)
 }
 END_TEST
 
+/* The default rules at 10-s samples: a router that stops is reported within two reporting
+ * intervals of its last sample (the silence TTD target); with min_silence 30 s it took three.
+ * Two routers keep the source's clock moving. */
+START_TEST (default_rules_ten_second_stream_two_intervals)
+{
+    size_t len;
+    char path[1024];
+    snprintf (path, sizeof path, "%s/detectors/rules.yaml", VG_SOURCE_DIR);
+    uint8_t *y = vg_test_read_or_fail (path, &len);
+    char *yaml = calloc (1, len + 1);
+    ck_assert_ptr_nonnull (yaml);
+    memcpy (yaml, y, len);
+    free (y);
+    vg_engine_cfg_t cfg = { 0 };
+    cfg.lateness_ms = 1000;
+    cfg.tick_ms = 1000;
+    vg_test_engine_t f;
+    vg_test_engine_open (&f, yaml, "rules.yaml", &cfg);
+    free (yaml);
+    vg_device_t d[3] = { { "s1/a", "VX", "m", "router", "s1", "1" }, { "s1/b", "VX", "m", "router", "s1", "1" },
+                         { "s1/c", "VX", "m", "router", "s1", "1" } };
+    uint64_t id[3];
+    for (int k = 0; k < 3; k++) {
+        id[k] = vg_series_id (d[k].id, "/system/state/up-time", NULL, 0);
+        vg_series_info_t si = { &d[k], "/system/state/up-time", NULL, 0, VG_KIND_GAUGE };
+        ck_assert_int_ge (vg_engine_series_from (f.e, id[k], &si, "ag/mdt"), 1);
+    }
+    int64_t t = T0 + 6 * 3600000LL, last = 0; /* 18:00Z: outside the change windows */
+    for (int i = 0; i < 120; i++, t += STEP)
+        for (int k = 0; k < 3; k++)
+            if (k != 2 || i < 60) {
+                ck_assert_int_eq (vg_engine_sample (f.e, id[k], t, 1e6 + i * STEP), 0);
+                if (k == 2)
+                    last = t;
+            }
+    const vg_alert_t *a = vg_test_alerts_first (&f.alerts, "a01-silence", VG_ACT_CREATE);
+    ck_assert_ptr_nonnull (a);
+    ck_assert_str_eq (a->device, "s1/c");
+    ck_assert_msg (a->time_ms - last <= 2 * STEP + 1000, "silent %lld ms after the last sample",
+                   (long long) (a->time_ms - last));
+    vg_test_engine_close (&f);
+}
+END_TEST
+
 Suite *
 vg_silence_group_suite (void)
 {
@@ -199,7 +245,8 @@ vg_silence_group_suite (void)
         { "series_finding_survives_save_load", series_finding_survives_save_load },
     };
     vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
-    vg_test_case_t own[] = { { "outage_updates_follow_source_clock", outage_updates_follow_their_source_clock } };
-    vg_test_cases (s, own, 1, 60, NULL, NULL);
+    vg_test_case_t own[] = { { "outage_updates_follow_source_clock", outage_updates_follow_their_source_clock },
+                             { "default_rules_ten_second_stream", default_rules_ten_second_stream_two_intervals } };
+    vg_test_cases (s, own, 2, 60, NULL, NULL);
     return s;
 }
