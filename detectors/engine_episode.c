@@ -543,9 +543,10 @@ vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *
     s_ep_clear (e, p, r, now, now, INT64_MIN);
 }
 
-/* Lifecycle timers: each episode at its device's time (self-ticking), a source outage at its
- * source's clock (the engine's now may be hours ahead of it: a periodic Update due by that
- * clock came before the outage's own Close), others at now.  What is emitted carries the time
+/* Lifecycle timers: each episode at its device's time (self-ticking), a source outage at the
+ * last tick its source judged (the engine's now, and the source's newest data within the
+ * reorder window, may be hours ahead of it: a periodic Update due by them came before the
+ * outage's own Close), others at now.  What is emitted carries the time
  * it became due, so it does not depend on when this runs. */
 void
 vg_engine__ep_timers (vg_engine_t *e, int64_t now, int legacy)
@@ -554,9 +555,9 @@ vg_engine__ep_timers (vg_engine_t *e, int64_t now, int legacy)
     for (vg_engine__ep_t *p = e->ep_head; p; p = next) {
         next = p->next;
         const vg_rule_t *r = p->rule;
-        int64_t t = !legacy && p->dev && p->dev->now != INT64_MIN ? p->dev->now
-                    : !legacy && p->src && p->src->max != INT64_MIN && p->src->max < now ? p->src->max
-                                                                                       : now;
+        int64_t t = !legacy && p->dev && p->dev->now != INT64_MIN ? p->dev->now : now;
+        if (!legacy && p->src && p->src->next_tick != INT64_MIN && p->src->next_tick - e->cfg.tick_ms < t)
+            t = p->src->next_tick - e->cfg.tick_ms; /* its last judged tick, not its newest data */
         if (p->state == EP_PENDING)
             continue; /* only fresh evidence (a verdict) promotes pending to firing */
         if (p->oneshot && t - p->last_true_ms >= r->keep_firing_for_ms) {
