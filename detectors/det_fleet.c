@@ -87,23 +87,6 @@ s_log_tail (uint32_t n, uint32_t k, double p)
     return best + log (sum);
 }
 
-/* log P(X >= k) for X ~ Hypergeometric(N = n + no, n, K = k + ko): k or more of K findings
- * on the n devices of one vendor when they fall on the fleet's devices at random. */
-static double
-s_log_hyper_tail (uint32_t n, uint32_t no, uint32_t k, uint32_t ko)
-{
-    uint32_t N = n + no, K = k + ko, top = K < n ? K : n;
-    double lc = lgamma (N + 1.0) - lgamma (K + 1.0) - lgamma (N - K + 1.0), sum = 0;
-    for (uint32_t i = k; i <= top; i++) {
-        if (K - i > no)
-            continue;
-        double l = lgamma (n + 1.0) - lgamma (i + 1.0) - lgamma (n - i + 1.0) + lgamma (no + 1.0) -
-                   lgamma (K - i + 1.0) - lgamma (no - (K - i) + 1.0) - lc;
-        sum += exp (l);
-    }
-    return sum > 0 ? log (sum) : -INFINITY;
-}
-
 /* Remember device key's finding at ts in ring g. */
 static void
 s_cm_note (s_cm_ring_t *g, uint64_t key, int64_t ts)
@@ -150,7 +133,7 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
     int fire = k >= (uint32_t) vg_param (r, CM_MINK) && lt < log (vg_param (r, CM_ALPHA));
     double lh = 0; /* log P of this vendor's share of the fleet's findings */
     if (fire && ko > 0 && vg_param (r, CM_FLEET) > 0) {
-        lh = s_log_hyper_tail (n, no, k, ko);
+        lh = vg_log_hyper_tail (n, no, k, ko);
         fire = lh < log (vg_param (r, CM_FLEET));
     }
     out->state = fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;

@@ -9,6 +9,7 @@
 
 #include "common/err.h"
 #include "common/hash.h"
+#include "detectors/det_util.h"
 #include "detectors/engine.h"
 #include "detectors/engine_int.h"
 
@@ -400,7 +401,7 @@ s_rule_vendor (const vg_rule_t *r, const char *vendor)
  * the fleet they are judged against). */
 enum { S_FLEET_OWN = 1, S_FLEET_OTHERS = 2 };
 static void
-s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts)
+s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp)
 {
     if (!a->vendor || !a->vendor[0])
         return;
@@ -413,7 +414,11 @@ s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts)
         if (!rule->ops->on_alert || !d->rule_ok[r])
             continue;
         vg_verdict_t v;
-        if (parts & S_FLEET_OWN) {
+        /* A silence that does not stand out within its source (src_lp, s_src_share) is the
+         * transport's, not this vendor's: fleet evidence for the other vendors only. */
+        int ia = vg_rule_param_index (rule, "fleet_alpha");
+        int own = (parts & S_FLEET_OWN) && !(src_lp < 0 && ia >= 0 && rule->pv[ia] > 0 && src_lp >= log (rule->pv[ia]));
+        if (own) {
             char key[VG_MAX_ID_LEN + 64];
             vg_engine__scope_key (rule, d, NULL, 0, key, sizeof key);
             vg_engine__inst_t *in = vg_engine__inst_get (e, rule, NULL, key, 0, NULL, NULL, 0, VG_KIND_GAUGE);
@@ -448,7 +453,7 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a)
             size_t nc = e->capfq ? e->capfq * 2 : 16;
             vg_engine__fq_t *q = realloc (e->fq, nc * sizeof *q);
             if (!q) {
-                s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS); /* not deferred, not lost */
+                s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0); /* not deferred, not lost */
                 return;
             }
             e->fq = q;
@@ -461,17 +466,41 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a)
             if (!strcmp (e->rules->rules[r].id, a->rule_id))
                 f->rule = &e->rules->rules[r];
         f->time_ms = a->time_ms;
+        f->src = e->fleet_src;
         if (!f->rule)
             e->nfq--; /* not one of ours: cannot happen for an emitted record */
         return;
     }
-    s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS);
+    s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0);
+}
+
+/* For a silence finding of device d made by judging source src: when other vendors' devices
+ * of that source are silent too, log P that d's vendor has as many of the source's silent
+ * devices by its share of the source's watched devices (hypergeometric tail); 0 otherwise.
+ * A vendor that does not stand out within the transport that carries it is not a common mode
+ * (seed 43 through the wire: 3 of a vendor's gNBs among 5 of 20 on the PM source). */
+static double
+s_src_share (const vg_engine__src_t *src, const vg_engine__dev_t *d)
+{
+    uint32_t n = 0, no = 0, k = 0, ko = 0;
+    for (size_t i = 0; i < src->nstreams; i++) {
+        const vg_engine__stream_t *st = src->streams[i];
+        if (!st->nsil)
+            continue;
+        int own = st->dev->vendor_tag == d->vendor_tag;
+        n += (uint32_t) own;
+        no += (uint32_t) !own;
+        k += (uint32_t) (own && st->silent);
+        ko += (uint32_t) (!own && st->silent);
+    }
+    return ko > 0 && k > 0 ? vg_log_hyper_tail (n, no, k, ko) : 0;
 }
 
 void
 vg_engine__fleet_flush (vg_engine_t *e)
 {
     e->fleet_defer = 0;
+    e->fleet_src = NULL;
     if (!e->nfq)
         return;
     /* Every finding of the instant reaches the other vendors first, then its own vendor's
@@ -491,7 +520,8 @@ vg_engine__fleet_flush (vg_engine_t *e)
             a.rule_id = f->rule->id;
             a.time_ms = f->time_ms;
             a.activity = VG_ACT_CREATE;
-            s_fleet_parts (e, &a, pass == 0 ? S_FLEET_OTHERS : S_FLEET_OWN);
+            double lp = pass == 1 && f->src && f->rule->ops->is_silence ? s_src_share (f->src, d) : 0;
+            s_fleet_parts (e, &a, pass == 0 ? S_FLEET_OTHERS : S_FLEET_OWN, lp);
         }
     e->nfq = 0;
 }

@@ -140,6 +140,7 @@ typedef struct vg_engine__fq {
     char device[VG_MAX_ID_LEN];
     const vg_rule_t *rule;
     int64_t time_ms;
+    const struct vg_engine__src *src; /* the source whose judgement made it (silence) */
 } vg_engine__fq_t;
 
 typedef struct vg_engine__ep {
@@ -200,6 +201,7 @@ struct vg_engine {
     size_t nsil_ep;        /* device, series and source outage silence episodes held by a device or source */
     int in_fleet;
     int fleet_defer;       /* silence judgement of an instant: findings for fleet detectors queue in fq */
+    const struct vg_engine__src *fleet_src; /* the source being judged then */
     struct vg_engine__fq *fq;
     size_t nfq, capfq;
     vg_alert_t alert;      /* scratch record */

@@ -627,6 +627,7 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
      * the fleet detectors together at the end (vg_engine__fleet_flush), whatever the order
      * of the devices here. */
     e->fleet_defer = !e->in_fleet;
+    e->fleet_src = src;
     for (size_t i = 0; i < src->nstreams; i++) {
         vg_engine__dev_t *d = src->streams[i]->dev;
         if (!d->watched || !src->streams[i]->nsil)

@@ -134,6 +134,53 @@ START_TEST (same_instant_findings_judged_together)
 }
 END_TEST
 
+/* An outage that builds on one source (a PM transport: 20 gNBs, VA 6 of them), while the
+ * fleet has 10 routers on another: two VA gNBs silent, then one each of VA, VB and VC.
+ * Against the whole fleet VA's 3 of 6 with 2 others of 24 look unusual (P 0.04); within the
+ * source that carries them (3 of its 6 VA among 5 of 20 silent, P 0.13) they are the
+ * transport's, not VA's: silence counts toward a vendor's common mode only when the vendor
+ * stands out within its source (seed 43 through the wire: a false X01, 3 of 8 Nokia). */
+START_TEST (silence_judged_within_its_source)
+{
+    vg_test_engine_close (&s_f);
+    static const char *RS = "rules:\n"
+                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
+                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
+                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
+    vg_engine_cfg_t cfg = { 0 };
+    cfg.lateness_ms = 10000;
+    cfg.tick_ms = 10000;
+    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    /* pm: VA 0-5, VB 0-6, VC 0-6 (20 gNBs); mdt: VB 7-11, VC 7-11 (10 routers). */
+    int pv[30], pi[30], src[30], n = 0;
+    for (int i = 0; i < 6; i++)
+        pv[n] = 0, pi[n] = i, src[n++] = 0;
+    for (int v = 1; v < 3; v++)
+        for (int i = 0; i < 7; i++)
+            pv[n] = v, pi[n] = i, src[n++] = 0;
+    for (int v = 1; v < 3; v++)
+        for (int i = 7; i < 12; i++)
+            pv[n] = v, pi[n] = i, src[n++] = 1;
+    uint64_t id[30];
+    for (int k = 0; k < n; k++) {
+        id[k] = vg_series_id (s_name[pv[k]][pi[k]], "/pm/x", NULL, 0);
+        vg_series_info_t si = { &s_dev[pv[k]][pi[k]], "/pm/x", NULL, 0, VG_KIND_GAUGE };
+        ck_assert_int_ge (vg_engine_series_from (s_f.e, id[k], &si, src[k] == 1 ? "ag/mdt" : "ag/pm"), 1);
+    }
+    for (int64_t t = T0; t < T0 + 30 * MIN; t += 10000)
+        for (int k = 0; k < n; k++) {
+            int gone = (pv[k] == 0 && pi[k] < 2 && t >= T0 + 10 * MIN) ||
+                       (((pv[k] == 0 && pi[k] == 2) || (pv[k] > 0 && pi[k] == 0)) && t >= T0 + 11 * MIN);
+            if (!gone)
+                ck_assert_int_eq (vg_engine_sample (s_f.e, id[k], t, 1), 0);
+        }
+    vg_engine_flush (s_f.e);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE), 5);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+}
+END_TEST
+
 Suite *
 vg_common_mode_suite (void)
 {
@@ -143,6 +190,7 @@ vg_common_mode_suite (void)
         { "one_vendor_stands_out", one_vendor_stands_out },
         { "others_quiet", others_quiet_binomial_decides },
         { "same_instant", same_instant_findings_judged_together },
+        { "silence_within_source", silence_judged_within_its_source },
     };
     vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
     return s;
