@@ -20,7 +20,7 @@
 
 #define EX_RING 32
 #define EX_PAIRS (EX_RING * (EX_RING - 1) / 2)
-enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY, EX_GROWTH };
+enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY, EX_GROWTH, EX_HYST };
 static const vg_param_def_t s_ex_params[] = {
     { .name = "level", .type = VG_PARAM_NUM, .def = 90, .min = -1e18, .max = 1e18,
       .help = "fire while the value is beyond this level (CPU 90 %, free memory 10 %)" },
@@ -38,6 +38,8 @@ static const vg_param_def_t s_ex_params[] = {
       .help = "store at most one trend point per this interval (32 points kept)" },
     { .name = "max_growth", .type = VG_PARAM_NUM, .min = 0, .max = 100,
       .help = "fire when the trend grows (rising) or shrinks (falling) by more than this fraction of the current value per hour (0 = off; leak test for absolute series such as bytes used)" },
+    { .name = "hysteresis", .type = VG_PARAM_NUM, .def = 0.1, .min = 0, .max = 1,
+      .help = "a breached level holds until the value is back by this fraction of the level (CPU 90 %: below 81 %), so noise around the level does not restart the rule's hold" },
 };
 
 typedef struct {
@@ -48,6 +50,7 @@ typedef struct {
         uint32_t pos, n, since;
         double slope, icpt; /* value = icpt + slope * (t - ts_ref) in ms */
         int64_t ts_ref;
+        int32_t in_level;   /* the level is breached (held with hysteresis) */
     } st;
     struct {                     /* not saved: derived from st (s_ex_cache_ok) */
         int64_t ts[EX_RING];     /* the ring the slopes describe */
@@ -293,7 +296,9 @@ s_ex_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
         }
     }
     int rising = vg_param (r, EX_DIR) == 0;
-    int level = rising ? v >= vg_param (r, EX_LEVEL) : v <= vg_param (r, EX_LEVEL);
+    double lv = vg_param (r, EX_LEVEL), back = vg_param (r, EX_HYST) * fabs (lv);
+    int level = rising ? v >= lv || (d->st.in_level && v >= lv - back) : v <= lv || (d->st.in_level && v <= lv + back);
+    d->st.in_level = level;
     int64_t oldest, newest;
     if (s_ex_cache_ok (d)) {
         oldest = d->c.oldest;
@@ -363,10 +368,10 @@ s_ex_valid (const vg_detector_t *self)
 }
 
 const vg_detector_ops_t vg_det_exhaustion = {
-    .name = "exhaustion", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
+    .name = "exhaustion", .version = "1.1.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
     VG_DETECTOR_PARAMS (s_ex_params), .validate = s_ex_valid,
-    /* VG_DETECTOR_STATE (s_ex_t, st, 0x45584801) with a load that drops the cache */
+    /* VG_DETECTOR_STATE (s_ex_t, st, 0x45584802) with a load that drops the cache */
     .size = sizeof (s_ex_t), .state_off = offsetof (s_ex_t, st), .state_size = sizeof (((s_ex_t *) 0)->st),
-    .state_tag = 0x45584801, .save = vg_detector_save_state, .load = s_ex_load, .prefetch = s_ex_prefetch,
+    .state_tag = 0x45584802, .save = vg_detector_save_state, .load = s_ex_load, .prefetch = s_ex_prefetch,
     .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_sample = s_ex_sample,
 };

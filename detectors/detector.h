@@ -135,7 +135,10 @@ typedef struct vg_detector_ops {
     /* Time passed (event time); used for silence, bucket closing and decay. May be NULL. */
     int (*on_tick) (vg_detector_t *self, int64_t now_ms, vg_verdict_t *out);
     /* A finding created by another rule (fleet detectors); peers = devices known for the
-     * instance's scope key (e.g. devices of that vendor). May be NULL. */
+     * instance's scope key (e.g. devices of that vendor).  For VENDOR scope the engine also
+     * hands the finding to the other vendors' existing instances, with a->vendor not theirs
+     * and peers = the devices of the vendors other than theirs (the fleet a vendor is judged
+     * against); a verdict of such a call is not applied. May be NULL. */
     int (*on_alert) (vg_detector_t *self, const struct vg_alert *alert, uint32_t peers,
                      vg_verdict_t *out);
     /* Append the instance state to out (for restart). Returns 0 or -VG_ENOMEM. */

@@ -651,6 +651,7 @@ vg_engine_destroy (vg_engine_t **self_p)
     vg_hindex_free (&e->inst_ix);
     free (e->sil);
     free (e->tickers);
+    free (e->fq);
     for (size_t i = 0; i < e->nsrcs; i++)
         vg_engine__src_free (e->srcs[i]);
     free (e->srcs);

@@ -28,6 +28,8 @@ typedef struct vg_engine__dev {
     int64_t next_tick;     /* next device tick boundary (cfg.tick_ms > 0) */
     const vg_rule_t *silence_rule;
     struct vg_engine__ep *ep;       /* device silence episode */
+    struct vg_engine__ep *pep;      /* series silence episode: some of its series silent (one
+                                     * finding per device, not per series) */
     struct vg_engine__inst **by_rule; /* DEVICE-scoped instances by rule index (lazy) */
     uint8_t *rule_ok;      /* rule device-match cache by rule index */
     struct vg_engine__stream **streams; /* its streams (one per source) */
@@ -142,6 +144,14 @@ typedef struct {
 
 enum { VG_ENGINE__SER_PAGE = 1024 }; /* series per page of e->ser_pages */
 
+/* A finding held for the fleet detectors until the end of its instant. */
+typedef struct vg_engine__fq {
+    char device[VG_MAX_ID_LEN];
+    const vg_rule_t *rule;
+    int64_t time_ms;
+    const struct vg_engine__src *src; /* the source whose judgement made it (silence) */
+} vg_engine__fq_t;
+
 typedef struct vg_engine__ep {
     vg_hlink_t hl;         /* first: e->ep_ix links it (hl.h = hash of key) */
     char key[VG_ALERT_KEY_MAX];
@@ -198,8 +208,12 @@ struct vg_engine {
     vg_engine__stream_t *cur_stream; /* stream of the series being declared */
     size_t nbuf;           /* samples in all reorder buffers */
     size_t nsilent;        /* streams silent (stream.silent) */
-    size_t nsil_ep;        /* device silence and source outage episodes held by a device or source */
+    size_t nsil_ep;        /* device, series and source outage silence episodes held by a device or source */
     int in_fleet;
+    int fleet_defer;       /* silence judgement of an instant: findings for fleet detectors queue in fq */
+    const struct vg_engine__src *fleet_src; /* the source being judged then */
+    struct vg_engine__fq *fq;
+    size_t nfq, capfq;
     vg_alert_t alert;      /* scratch record */
     vg_verdict_t v;        /* scratch verdict */
 };
@@ -272,6 +286,10 @@ vg_engine__ep_t *vg_engine__ep_new (vg_engine_t *e, const char *key, uint64_t h)
 void vg_engine__ep_del (vg_engine_t *e, vg_engine__ep_t *p);
 /* Emit one lifecycle record (VG_ACT_*) of p at time now, unless inhibited. */
 void vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t now, const char *reason);
+/* Feed the findings queued for the fleet detectors while e->fleet_defer was set (one
+ * silence judgement: an instant) -- every one to the other vendors' instances first, then
+ * each to its own vendor's -- and stop deferring. */
+void vg_engine__fleet_flush (vg_engine_t *e);
 /* Run one verdict of instance in (rule r, device d) through its episode's lifecycle. */
 void vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_engine__dev_t *d,
                        uint64_t series_id, const vg_verdict_t *v, int64_t now);

@@ -441,6 +441,54 @@ vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *s, int64_t ts, dou
 /* --------------------------------------------------------------------------------------- */
 /* Silence: series -> stream/device -> source outage */
 
+/* Series silence of device d at now: some of its watched series silent, the device not (a
+ * sensor group or subscription that stopped, a router whose CPU, memory and uptime messages
+ * stopped together): one finding per device, "a01-silence:<device>:series", naming how many
+ * series and the longest silent one.  It is closed as superseded when the whole device turns
+ * silent (the device finding says more), and clears when none is silent. */
+static void
+s_dev_series_silence (vg_engine_t *e, vg_engine__dev_t *d, int64_t now)
+{
+    const vg_rule_t *r = d->silence_rule;
+    if (!r)
+        return;
+    if (d->silent) {
+        vg_engine__ep_t *p = d->pep;
+        if (p) {
+            if (p->emitted)
+                vg_engine__emit (e, p, VG_ACT_CLOSE, now, "superseded_by_device_silence");
+            vg_engine__ep_del (e, p);
+        }
+        return;
+    }
+    vg_verdict_t *v = &e->v;
+    vg_engine__vreset (v);
+    v->state = d->silent_n ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+    v->observed = (double) d->silent_n;
+    v->expected = 0;
+    v->lo = 0;
+    v->hi = (double) d->watched;
+    if (d->silent_n) {
+        const vg_engine__inst_t *worst = NULL; /* the longest silent series names the finding */
+        for (uint32_t k = 0; k < d->nstreams; k++)
+            for (uint32_t j = 0; j < d->streams[k]->nsil; j++) {
+                const vg_engine__inst_t *in = d->streams[k]->sil[j];
+                if (in->tick_state == VG_VERDICT_FIRE && (!worst || in->tick_obs > worst->tick_obs))
+                    worst = in;
+            }
+        if (worst) {
+            v->window_start_ms = worst->last_ts;
+            v->window_end_ms = now;
+            vg_verdict_note (v, "%u of %u watched series silent, %s for %.0f s (expected every %.0f s)", d->silent_n,
+                             d->watched, worst->path ? worst->path : "?", worst->tick_obs / 1000.0,
+                             worst->tick_exp / 1000.0);
+        }
+    }
+    char key[VG_ALERT_KEY_MAX];
+    vg_engine__key (key, r, NULL, d, "series");
+    vg_engine__ep_silence (e, &d->pep, r, d, NULL, key, "series", r->severity, v, now);
+}
+
 /* Silence of one source at its time now: per-series verdicts -> stream/device silence ->
  * source outage, then each level applied with the inhibition the level above implies.
  * Only this source's streams are judged: other sources keep their own clocks. */
@@ -577,7 +625,11 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             snprintf (key, sizeof key, "%s:collector:outage", first->id);
         vg_engine__ep_silence (e, &src->ep, first, NULL, src, key, "outage", VG_SEV_HIGH, v, now);
     }
-    /* Device silence: every watched series of one of its streams silent. */
+    /* Device silence: every watched series of one of its streams silent.  Their findings reach
+     * the fleet detectors together at the end (vg_engine__fleet_flush), whatever the order
+     * of the devices here. */
+    e->fleet_defer = !e->in_fleet;
+    e->fleet_src = src;
     for (size_t i = 0; i < src->nstreams; i++) {
         vg_engine__dev_t *d = src->streams[i]->dev;
         if (!d->watched || !src->streams[i]->nsil)
@@ -590,6 +642,8 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             d->silent_n += d->streams[k]->silent_n;
             d->inhibited |= d->streams[k]->src->ep != NULL && d->streams[k]->silent;
         }
+        if (d->silent_n || d->pep)
+            s_dev_series_silence (e, d, now);
         if (!d->silent && !d->ep)
             continue;
         vg_engine__vreset (v);
@@ -604,14 +658,16 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
         vg_engine__key (key, r, NULL, d, "device");
         vg_engine__ep_silence (e, &d->ep, r, d, NULL, key, "device", r->severity, v, now);
     }
-    /* Per-series silence, muted while the whole device is silent. */
+    vg_engine__fleet_flush (e);
+    /* Per-series episodes are only those a state saved before series silence was grouped per
+     * device restored: they run to their close, muted while the whole device is silent. */
     for (size_t i = 0; i < src->nstreams; i++) {
         vg_engine__stream_t *st = src->streams[i];
         if (now < st->next_check && !st->silent)
             continue; /* every series clear and no episode open */
         for (uint32_t j = 0; j < st->nsil; j++) {
             vg_engine__inst_t *in = st->sil[j];
-            if (in->tick_state == VG_VERDICT_NONE || (in->tick_state == VG_VERDICT_CLEAR && !in->open))
+            if (in->tick_state == VG_VERDICT_NONE || !in->open)
                 continue;
             vg_engine__vreset (v);
             v->state = in->tick_state;

@@ -127,10 +127,9 @@ START_TEST (a02_interface_down_hold_and_resolve)
         vg_engine_state (fx.e, never, t, "LOWER_LAYER_DOWN"); /* unused port: never up */
     }
     ck_assert_uint_eq (fx.alerts.n, 0);
-    /* Down for 20 s (shorter than the 30 s hold): nothing. */
-    vg_engine_state (fx.e, op, t, "DOWN"), t += 10000;
-    vg_engine_tick (fx.e, t);
-    vg_engine_state (fx.e, op, t, "DOWN"), t += 10000;
+    /* Down in one sample (shorter than the hold, 0.75 of the 10-s step): nothing. */
+    vg_engine_state (fx.e, op, t, "DOWN"), t += 5000;
+    vg_engine_tick (fx.e, t), t += 5000;
     vg_engine_state (fx.e, op, t, "UP"), t += 10000;
     ck_assert_uint_eq (fx_count ("down", 0), 0);
     /* Down once (on-change source: no more samples); ticks carry it past the hold. */
@@ -157,6 +156,32 @@ START_TEST (a02_interface_down_hold_and_resolve)
     ck_assert_uint_eq (fx_count ("down", VG_ACT_CREATE), 1);
     for (size_t i = 0; i < fx.alerts.n; i++)
         ck_assert_msg (strstr (fx.alerts.a[i].entity, "et-0/0/9") == NULL, "never-up port alerted");
+}
+END_TEST
+
+/* The hold follows the interface's own step: at 10-s samples DOWN in two samples in a row
+ * fires at the second (a fixed 30 s hold took three intervals: link down TTD 3.0 at 10 s
+ * through the wire, 1.0 at 60 s); an on-change source (no step learned) keeps the 30 s. */
+START_TEST (a02_hold_follows_the_step)
+{
+    uint64_t op = fx_decl_if (&fx_r1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, "et-0/0/2");
+    int64_t t = T0;
+    for (int i = 0; i < 10; i++, t += 10000)
+        vg_engine_state (fx.e, op, t, "UP");
+    int64_t down = t;
+    for (int i = 0; i < 6; i++, t += 10000)
+        vg_engine_state (fx.e, op, t, "DOWN");
+    ck_assert_uint_eq (fx_count ("down", VG_ACT_CREATE), 1);
+    ck_assert_int_eq (fx_first ("down")->time_ms - down, 10000);
+    /* On-change: UP once, DOWN once, then only ticks: the 30 s hold. */
+    uint64_t oc = fx_decl_if (&fx_r1, "/interfaces/interface/state/oper-status", VG_KIND_STATE, "et-0/0/3");
+    vg_engine_state (fx.e, oc, t, "UP");
+    int64_t d2 = t + 1000;
+    vg_engine_state (fx.e, oc, d2, "DOWN");
+    for (int i = 1; i <= 10; i++)
+        vg_engine_tick (fx.e, d2 + i * 5000);
+    ck_assert_uint_eq (fx_count ("down", VG_ACT_CREATE), 2);
+    ck_assert_int_eq (fx.alerts.a[fx.alerts.n - 1].time_ms - d2, 30000);
 }
 END_TEST
 
@@ -420,6 +445,7 @@ vg_catalog_suite (void)
         { "a08_prefixes", a08_prefix_swing },
         { "a02_down", a02_interface_down_hold_and_resolve },
         { "a02_flap_not_down", a02_flap_every_sample_is_not_a_hold },
+        { "a02_hold_step", a02_hold_follows_the_step },
         { "a02_restart", a02_ports_coming_up_after_restart },
         { "a04_background", a04_busy_link_background_is_not_a_burst },
         { "a06_cell_outage", a06_cell_outage_zero_against_baseline },

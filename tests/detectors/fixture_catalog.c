@@ -23,7 +23,7 @@ static const char *const s_rules =
     "  - { id: burst2, detector: burst, keep_firing_for: 10m,\n"
     "      match: { path: [\"*/in-errors\", \"*/in-fcs-errors\", \"*/in-discards\"], device: \"s2/*\" },\n"
     "      params: { ratio: 10, min_count: 10, min_intervals: 2 } }\n"
-    "  - { id: down, detector: link_down, for: 30s, keep_firing_for: 0s,\n"
+    "  - { id: down, detector: link_down, for: 0s, keep_firing_for: 0s, params: { hold: 30s, hold_intervals: 0.75 },\n"
     "      match: { path: [/interfaces/interface/state/oper-status, /interfaces/interface/state/admin-status] } }\n"
     "  - { id: col, detector: collapse, for: 15m, match: { path: \"*/in-octets\" },\n"
     "      params: { drop_ratio: 0.5, min_z: 4, zero_ratio: 0.01 } }\n"

@@ -711,6 +711,32 @@ START_TEST (wire_background_errors_per_minute)
 }
 END_TEST
 
+/* A lost PM file (0.5 %) is never followed by another of the same gNB: two in a row are 30
+ * minutes without PM data, a real silence the labels do not name (seed 43, 20 sites, 3 days
+ * at 30 s had one, reported as a false A01). */
+START_TEST (wire_pm_lost_files_never_two_in_a_row)
+{
+    size_t lost = 0, n = 0;
+    for (uint64_t seed = 1; seed <= 50; seed++)
+        for (int g = 1; g <= 60; g++) {
+            char id[32];
+            snprintf (id, sizeof id, "site%03d/gnb1", g);
+            int prev = 0;
+            for (int64_t t = 1793577600000LL; t < 1793577600000LL + 3 * 86400000LL; t += 900000) {
+                int64_t at;
+                int f = vg_wire_pm_fate (seed, id, t, &at);
+                ck_assert_msg (!(prev && f == VG_WIRE_PM_MISSING), "seed %llu %s: two lost in a row at %lld",
+                               (unsigned long long) seed, id, (long long) t);
+                ck_assert_int_ge (at, t + 90000);
+                prev = f == VG_WIRE_PM_MISSING;
+                lost += (size_t) prev;
+                n++;
+            }
+        }
+    ck_assert_msg (lost > n * 3 / 1000 && lost < n * 7 / 1000, "%zu of %zu lost", lost, n);
+}
+END_TEST
+
 Suite *
 vg_wire_suite (void)
 {
@@ -718,7 +744,7 @@ vg_wire_suite (void)
     const TTest *t_encoders[] = {
         wire_pb_nested_is_canonical, wire_mdt_json_roundtrip, wire_mdt_kvgpb_roundtrip, wire_jti_roundtrip,
         wire_udpnotif_roundtrip, wire_pm_roundtrip_every_vendor, wire_pcap_udp_and_tcp,
-        wire_pm_down_gnb_writes_no_file,
+        wire_pm_down_gnb_writes_no_file, wire_pm_lost_files_never_two_in_a_row,
     };
     vg_test_tcase (s, "encoders", t_encoders, sizeof t_encoders / sizeof t_encoders[0], 60, NULL, NULL);
     const TTest *t_fleet[] = { wire_fleet_deterministic_and_decodable, wire_fleet_many_devices,
