@@ -101,12 +101,14 @@ s_on_dr (rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         vg_relay_delivered (p->relay, m);
 }
 
+/* The journal key of a batch into k (S_JKEY_MAX bytes); returns its length. */
 static size_t
 s_jkey (uint8_t *k, const char *agent_id, uint64_t epoch, uint64_t seq)
 {
-    size_t pl = sizeof S_JPREFIX - 1, al = strnlen (agent_id ? agent_id : "", VG_MAX_ID_LEN - 1);
+    const char *a = agent_id ? agent_id : "";
+    size_t pl = sizeof S_JPREFIX - 1, al = strnlen (a, VG_MAX_ID_LEN - 1);
     memcpy (k, S_JPREFIX, pl);
-    memcpy (k + pl, agent_id, al);
+    memcpy (k + pl, a, al);
     size_t at = pl + al;
     k[at++] = 0;
     for (int i = 7; i >= 0; i--)
