@@ -154,26 +154,10 @@ s_tag (s_cur_t *c, s_field_t *f)
     return -1;
 }
 
-/* The next field at c (c->p < c->end). */
-static inline int
-s_field (s_cur_t *c, s_field_t *f)
+/* The next field at c (c->p < c->end), any encoding. */
+static int
+s_field_any (s_cur_t *c, s_field_t *f)
 {
-    /* The common case first: a one-byte tag and a one-byte varint or length. */
-    if (c->end - c->p >= 2 && c->p[0] >= 8 && c->p[0] < 0x80 && c->p[1] < 0x80) {
-        f->num = c->p[0] >> 3;
-        f->wt = c->p[0] & 7;
-        if (f->wt == S_VARINT) {
-            f->v = c->p[1];
-            c->p += 2;
-            return 0;
-        }
-        if (f->wt == S_LEN && c->p[1] <= c->end - c->p - 2) {
-            f->p = c->p + 2;
-            f->len = c->p[1];
-            c->p += 2 + f->len;
-            return 0;
-        }
-    }
     if (s_tag (c, f) < 0)
         return -1;
     size_t rem;
@@ -209,6 +193,33 @@ s_field (s_cur_t *c, s_field_t *f)
     default:
         return -1; /* groups and reserved wire types: protobuf-c refuses them too */
     }
+}
+
+/* The next field at c (c->p < c->end): the common case inline (a one-byte tag and a
+ * one-byte varint or length), the rest in s_field_any. */
+static inline int
+s_field (s_cur_t *c, s_field_t *f)
+{
+    const uint8_t *p = c->p;
+    if (c->end - p >= 2 && p[0] >= 8 && (p[0] | p[1]) < 0x80) {
+        int wt = p[0] & 7;
+        if (wt == S_VARINT) {
+            f->num = p[0] >> 3;
+            f->wt = wt;
+            f->v = p[1];
+            c->p = p + 2;
+            return 0;
+        }
+        if (wt == S_LEN && p[1] <= c->end - p - 2) {
+            f->num = p[0] >> 3;
+            f->wt = wt;
+            f->p = p + 2;
+            f->len = p[1];
+            c->p = p + 2 + p[1];
+            return 0;
+        }
+    }
+    return s_field_any (c, f);
 }
 
 /* Length of the C string protobuf-c would give for bytes p[0..n): up to the first NUL. */
