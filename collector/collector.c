@@ -381,6 +381,9 @@ s_start_fleet_pub (vg_collector_t *c, char *err, size_t errlen)
     if (!c->fleet)
         return -1;
     vg_detect_stage_on_batch (c->detect, s_on_batch, c->fleet);
+    /* Each accepted batch also into the fleet journal, in ingest's write: published after a
+     * crash even when the detect stage never got to it. */
+    vg_server_on_accept (c->server, vg_fleet_pub_journal, NULL);
     return 0;
 }
 

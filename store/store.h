@@ -27,7 +27,7 @@ typedef enum {
     VG_CF_AGENTS,     /* agent id -> vigil.AgentState */
     VG_CF_ALERTS,     /* alert records (detectors) */
     VG_CF_OUTBOX,     /* alerts awaiting Kafka delivery */
-    VG_CF_DETSTATE,   /* saved detector state */
+    VG_CF_DETSTATE,   /* saved detector state; the fleet publisher's journal ("fleetj/...", fleet_publish.h) */
     VG_CF_EPISODES,   /* alert episode history: one entry per lifecycle record (alert_store.h) */
     VG_CF_FLEETBOX,   /* fleet messages awaiting Kafka delivery (outbox.h layout; fleet_publish.h) */
     VG_CF__COUNT
