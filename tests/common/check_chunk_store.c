@@ -10,48 +10,17 @@
 #include "common/buf.h"
 #include "common/chunk.h"
 #include "common/err.h"
+#include "tests/common/fixture_chunk.h"
 #include "tests/support/chunk_frozen.h"
 #include "tests/support/rng.h"
 #include "tests/support/suite.h"
-
-enum { T0_MS = 1764367381000 };
 
 /* Encode with the storage encoder, decode through both APIs and compare bit for bit.
  * want_codec 0: any.  Returns the chunk size. */
 static size_t
 s_store_rt (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, int want_codec)
 {
-    vg_buf_t b = VG_BUF_INIT;
-    ck_assert_int_eq (vg_chunk_encode_store (ts, v, type, n, &b), 0);
-    int codec = 0;
-    uint32_t hn = 0;
-    ck_assert_int_gt (vg_chunk_header (b.data, b.len, &codec, &hn), 0);
-    ck_assert_uint_eq (hn, n);
-    if (want_codec)
-        ck_assert_int_eq (codec, want_codec);
-    int64_t *ts2 = malloc (n * sizeof *ts2);
-    vg_num_t *v2 = malloc (n * sizeof *v2);
-    double *d2 = malloc (n * sizeof *d2);
-    ck_assert (ts2 && v2 && d2);
-    size_t got = 0, used = 0;
-    vg_numtype_t t2;
-    ck_assert_int_eq (vg_chunk_decode_num (b.data, b.len, ts2, v2, n, &got, &used, &t2), 0);
-    ck_assert_uint_eq (got, n);
-    ck_assert_uint_eq (used, b.len);
-    ck_assert_int_eq (t2, type);
-    ck_assert (memcmp (ts, ts2, n * sizeof *ts) == 0);
-    ck_assert (memcmp (v, v2, n * sizeof *v) == 0);
-    ck_assert_int_eq (vg_chunk_decode (b.data, b.len, ts2, d2, n, &got, &used), 0);
-    for (size_t i = 0; i < n; i++) {
-        double want = vg_num_to_double (v[i], type);
-        ck_assert (memcmp (&want, &d2[i], sizeof want) == 0);
-    }
-    size_t len = b.len;
-    free (ts2);
-    free (v2);
-    free (d2);
-    vg_buf_free (&b);
-    return len;
+    return fx_chunk_rt_num (vg_chunk_encode_store, ts, v, type, n, want_codec);
 }
 
 /* The wire encoder's size for the same samples (version 2). */
@@ -65,13 +34,6 @@ s_wire_len (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n)
     return len;
 }
 
-static void
-s_regular (int64_t *ts, size_t n, int64_t step)
-{
-    for (size_t i = 0; i < n; i++)
-        ts[i] = T0_MS + (int64_t) i * step;
-}
-
 START_TEST (store_int_edges)
 {
     enum { N = 300 };
@@ -79,7 +41,7 @@ START_TEST (store_int_edges)
     static vg_num_t v[N];
     uint64_t rs = 31;
     for (size_t i = 0; i < N; i++) /* irregular cadence, one step back */
-        ts[i] = T0_MS + (int64_t) i * 1000 + (int64_t) (rng_splitmix (&rs) % 7) - (i == 150 ? 5000 : 0);
+        ts[i] = FX_T0_MS + (int64_t) i * 1000 + (int64_t) (rng_splitmix (&rs) % 7) - (i == 150 ? 5000 : 0);
     static const uint64_t edge[] = { 0, UINT64_MAX, (UINT64_C (1) << 63), 1, UINT64_MAX - 1, (UINT64_C (1) << 63) - 1,
                                      (UINT64_C (1) << 53) + 1, 0 };
     for (size_t i = 0; i < N; i++)
@@ -104,7 +66,7 @@ START_TEST (store_int_edges)
     }
     for (size_t i = 0; i < N; i++)
         v[i].u = UINT64_MAX;
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     ck_assert_uint_le (s_store_rt (ts, v, VG_NUM_U64, N, VG_CHUNK_INTEGER3), 24);
 }
 END_TEST
@@ -114,7 +76,7 @@ START_TEST (store_doubles)
     enum { N = 400 };
     static int64_t ts[N];
     static vg_num_t v[N];
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     rng_t r = { 17 };
     /* decimal with two digits, negative and positive */
     for (size_t i = 0; i < N; i++)
@@ -147,7 +109,7 @@ START_TEST (store_modes)
     enum { N = 6 * 128 + 9 };
     static int64_t ts[N];
     static vg_num_t v[N];
-    s_regular (ts, N, 15000);
+    fx_regular (ts, N, 15000);
     rng_t r = { 5 };
     int64_t c = 1000000, lvl = 0;
     for (size_t i = 0; i < N; i++) {
@@ -178,7 +140,7 @@ START_TEST (store_common_factor)
     enum { N = 1440 };
     static int64_t ts[N];
     static vg_num_t v[N];
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     rng_t r = { 9 };
     for (size_t i = 0; i < N; i++)
         v[i].u = 4096 * (UINT64_C (1500000) + (uint64_t) (int64_t) (2500 * rng_n (&r)));
@@ -204,7 +166,7 @@ START_TEST (store_prediction_size)
     enum { N = 1440 };
     static int64_t ts[N];
     static vg_num_t v[N];
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     rng_t r = { 21 };
     uint64_t c = UINT64_C (1) << 40;
     for (size_t i = 0; i < N; i++) {
@@ -230,7 +192,7 @@ START_TEST (store_sparse)
     enum { N = 5 * 128 + 1 };
     static int64_t ts[N];
     static vg_num_t v[N];
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     uint64_t rs = 12, c = UINT64_MAX - 3;
     for (size_t i = 0; i < N; i++) {
         uint64_t x = rng_splitmix (&rs);
@@ -267,7 +229,7 @@ START_TEST (store_hostile)
     enum { N = 300 };
     static int64_t ts[N], ts2[N];
     static vg_num_t v[N], v2[N];
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     rng_t r = { 3 };
     for (size_t i = 0; i < N; i++)
         v[i].u = 4096 * (UINT64_C (1000) + (uint64_t) (i * 7) + (uint64_t) (50 + 10 * rng_n (&r)));
@@ -330,7 +292,7 @@ START_TEST (store_v3_frozen)
     int64_t ts[N];
     vg_num_t a[N], b[N];
     vg_frozen_v3_samples (ts, a);
-    ck_assert_int_eq (ts[0], T0_MS);
+    ck_assert_int_eq (ts[0], FX_T0_MS);
     for (int i = 0; i < N; i++)
         b[i].f = (double) (4096LL * (1000 + (i * 13) % 17));
     s_frozen (vg_frozen_v3_counter, sizeof vg_frozen_v3_counter, ts, a, N, VG_NUM_U64);
@@ -374,8 +336,8 @@ START_TEST (store_v3_frozen_blocks)
     static int64_t ts[N];
     static vg_num_t a[N], b[N];
     uint64_t c = UINT64_MAX - 30000;
+    fx_regular (ts, N, 60000);
     for (int i = 0; i < N; i++) {
-        ts[i] = T0_MS + (int64_t) i * 60000;
         c += (i < 150 ? 100 : 40) + (uint64_t) ((i * 37) % 5);
         a[i].u = c;
         b[i].f = (double) (4096LL * (1000 + (i / 130) * 50 + (i * 13) % 3));

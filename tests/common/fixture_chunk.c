@@ -1,0 +1,104 @@
+/* fixture_chunk.c - round trips and series shared by the chunk codec suites (see
+ * fixture_chunk.h). */
+#include "tests/common/fixture_chunk.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+double
+fx_bits_to_double (uint64_t u)
+{
+    double d;
+    memcpy (&d, &u, sizeof d);
+    return d;
+}
+
+void
+fx_regular (int64_t *ts, size_t n, int64_t step_ms)
+{
+    for (size_t i = 0; i < n; i++)
+        ts[i] = FX_T0_MS + (int64_t) i * step_ms;
+}
+
+size_t
+fx_chunk_rt (const int64_t *ts, const double *v, size_t n, int *codec_out)
+{
+    vg_buf_t b = VG_BUF_INIT;
+    ck_assert_int_eq (vg_chunk_encode (ts, v, n, &b), 0);
+    ck_assert_uint_gt (b.len, 0);
+
+    int codec = 0;
+    uint32_t hn = 0;
+    ck_assert_int_gt (vg_chunk_header (b.data, b.len, &codec, &hn), 0);
+    ck_assert_uint_eq (hn, n);
+    ck_assert (codec == VG_CHUNK_GORILLA || codec == VG_CHUNK_DECIMAL2);
+
+    int64_t *ts2 = malloc (n * sizeof *ts2);
+    double *v2 = malloc (n * sizeof *v2);
+    ck_assert (ts2 && v2);
+    size_t got = 0, used = 0;
+    ck_assert_int_eq (vg_chunk_decode (b.data, b.len, ts2, v2, n, &got, &used), 0);
+    ck_assert_uint_eq (got, n);
+    ck_assert_uint_eq (used, b.len);
+    ck_assert (memcmp (ts, ts2, n * sizeof *ts) == 0);
+    ck_assert (memcmp (v, v2, n * sizeof *v) == 0);
+
+    size_t len = b.len;
+    free (ts2);
+    free (v2);
+    vg_buf_free (&b);
+    if (codec_out)
+        *codec_out = codec;
+    return len;
+}
+
+size_t
+fx_chunk_rt_as (const int64_t *ts, const double *v, size_t n, int want_codec)
+{
+    int codec;
+    size_t len = fx_chunk_rt (ts, v, n, &codec);
+    ck_assert_int_eq (codec, want_codec);
+    return len;
+}
+
+size_t
+fx_chunk_rt_num (fx_chunk_encoder_t enc, const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n,
+                 int want_codec)
+{
+    vg_buf_t b = VG_BUF_INIT;
+    ck_assert_int_eq (enc (ts, v, type, n, &b), 0);
+    int codec = 0;
+    uint32_t hn = 0;
+    ck_assert_int_gt (vg_chunk_header (b.data, b.len, &codec, &hn), 0);
+    ck_assert_uint_eq (hn, n);
+    if (want_codec)
+        ck_assert_int_eq (codec, want_codec);
+    int64_t *ts2 = malloc (n * sizeof *ts2);
+    vg_num_t *v2 = malloc (n * sizeof *v2);
+    double *d2 = malloc (n * sizeof *d2);
+    ck_assert (ts2 && v2 && d2);
+    size_t got = 0, used = 0;
+    vg_numtype_t t2 = type == VG_NUM_F64 ? VG_NUM_U64 : VG_NUM_F64; /* not the answer */
+    ck_assert_int_eq (vg_chunk_decode_num (b.data, b.len, ts2, v2, n, &got, &used, &t2), 0);
+    ck_assert_uint_eq (got, n);
+    ck_assert_uint_eq (used, b.len);
+    ck_assert_int_eq (t2, type);
+    ck_assert (memcmp (ts, ts2, n * sizeof *ts) == 0);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg (v2[i].u == v[i].u, "value %zu: %llx != %llx", i, (unsigned long long) v2[i].u,
+                       (unsigned long long) v[i].u);
+    /* the double API reads the same chunk as the nearest doubles */
+    ck_assert_int_eq (vg_chunk_decode (b.data, b.len, ts2, d2, n, &got, &used), 0);
+    ck_assert_uint_eq (got, n);
+    for (size_t i = 0; i < n; i++) {
+        double want = vg_num_to_double (v[i], type);
+        ck_assert_msg (memcmp (&want, &d2[i], sizeof want) == 0, "value %zu as a double", i);
+    }
+    size_t len = b.len;
+    free (ts2);
+    free (v2);
+    free (d2);
+    vg_buf_free (&b);
+    return len;
+}
