@@ -163,22 +163,26 @@ START_TEST (wire_mdt_kvgpb_roundtrip)
 }
 END_TEST
 
+/* The decoders a test feeds what an encoder wrote (datagrams, or packets read back from a
+ * capture), the samples they give, their counters, and the datagrams seen. */
 typedef struct {
+    vg_mdt_stream_t *mdt;
+    vg_jti_state_t *jti;
+    vg_udp_notif_t *un;
     tu_rec_t *rec;
-    vg_jti_state_t *state;
     vg_decode_stats_t st;
-    int n;
-    size_t maxlen;
-} s_jti_ctx_t;
+    int n;         /* datagrams */
+    size_t maxlen; /* the longest */
+} s_dec_t;
 
 static int
 s_jti_fn (void *arg, const uint8_t *p, size_t len)
 {
-    s_jti_ctx_t *c = arg;
+    s_dec_t *c = arg;
     vg_sink_t sink = tu_rec_sink (c->rec);
     c->n++;
     c->maxlen = len > c->maxlen ? len : c->maxlen;
-    return vg_jti_decode (p, len, NULL, &sink, c->state, &c->st);
+    return vg_jti_decode (p, len, NULL, &sink, c->jti, &c->st);
 }
 
 START_TEST (wire_jti_roundtrip)
@@ -187,7 +191,7 @@ START_TEST (wire_jti_roundtrip)
     s_router (&r);
     tu_rec_t rec;
     tu_rec_init (&rec, 1);
-    s_jti_ctx_t c = { &rec, vg_jti_state_new (), { 0 }, 0, 0 };
+    s_dec_t c = { .rec = &rec, .jti = vg_jti_state_new () };
     vg_wire_jti_t js = { 0, 0, "10.1.0.7" };
     vg_buf_t scratch = VG_BUF_INIT;
     for (int step = 0; step < 3; step++) {
@@ -212,23 +216,16 @@ START_TEST (wire_jti_roundtrip)
     js.seq_ifd = js.seq_mem = 0;
     ck_assert_int_gt (vg_wire_jti_encode (&r, &js, &scratch, s_jti_fn, &c), 0);
     ck_assert_uint_eq (c.st.errors, 0);
-    vg_jti_state_destroy (&c.state);
+    vg_jti_state_destroy (&c.jti);
     vg_buf_free (&scratch);
     tu_rec_free (&rec);
 }
 END_TEST
 
-typedef struct {
-    vg_udp_notif_t *un;
-    tu_rec_t *rec;
-    vg_decode_stats_t st;
-    int n;
-} s_un_ctx_t;
-
 static int
 s_un_fn (void *arg, const uint8_t *p, size_t len)
 {
-    s_un_ctx_t *c = arg;
+    s_dec_t *c = arg;
     vg_sink_t sink = tu_rec_sink (c->rec);
     vg_decode_ctx_t ctx = { "10.1.0.4:10003", T0 };
     c->n++;
@@ -242,7 +239,7 @@ START_TEST (wire_udpnotif_roundtrip)
     s_router (&r);
     tu_rec_t rec;
     tu_rec_init (&rec, 1);
-    s_un_ctx_t c = { vg_udp_notif_new (NULL), &rec, { 0 }, 0 };
+    s_dec_t c = { .un = vg_udp_notif_new (NULL), .rec = &rec };
     ck_assert_ptr_nonnull (c.un);
     vg_wire_udpnotif_t st = { 0x01000004u, 0, 4 };
     vg_buf_t scratch = VG_BUF_INIT;
@@ -458,14 +455,6 @@ s_monotone (const char *path)
     return ok;
 }
 
-typedef struct {
-    vg_mdt_stream_t *mdt;
-    vg_jti_state_t *jti;
-    tu_rec_t *rec;
-    vg_decode_stats_t st;
-    vg_udp_notif_t *un;
-} s_dec_t;
-
 static int
 s_dec_un (void *arg, const vg_pcap_pkt_t *pkt, const uint8_t *data, size_t len)
 {
@@ -521,7 +510,8 @@ START_TEST (wire_fleet_deterministic_and_decodable)
     /* Everything in the captures decodes without an error. */
     tu_rec_t rec;
     tu_rec_init (&rec, 0);
-    s_dec_t d = { vg_mdt_stream_new (), vg_jti_state_new (), &rec, { 0 }, vg_udp_notif_new (NULL) };
+    s_dec_t d = { .mdt = vg_mdt_stream_new (), .jti = vg_jti_state_new (), .un = vg_udp_notif_new (NULL),
+                  .rec = &rec };
     vg_pcap_port_t ports[] = { { 57500, VG_PCAP_PROTO_TCP, s_dec_mdt, &d },
                                { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &d },
                                { 10003, VG_PCAP_PROTO_UDP, s_dec_un, &d } };
@@ -641,7 +631,7 @@ START_TEST (wire_fleet_many_devices)
     ck_assert_int_eq (tu_read_file (path, &man), 0);
     tu_rec_t rec;
     tu_rec_init (&rec, 1);
-    s_dec_t dec = { NULL, vg_jti_state_new (), &rec, { 0 }, NULL };
+    s_dec_t dec = { .jti = vg_jti_state_new (), .rec = &rec };
     vg_pcap_port_t ports[] = { { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &dec } };
     vg_pcap_cfg_t pc = { .ports = ports, .nports = 1 };
     vg_pcap_stats_t ps;
@@ -676,7 +666,7 @@ s_bg_errors (int64_t interval_ms)
     ck_assert_int_eq (s_write_fleet_iv (d, 6, 60, interval_ms), 0);
     tu_rec_t rec;
     tu_rec_init (&rec, 1);
-    s_dec_t dec = { NULL, vg_jti_state_new (), &rec, { 0 }, NULL };
+    s_dec_t dec = { .jti = vg_jti_state_new (), .rec = &rec };
     vg_pcap_port_t ports[] = { { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &dec } };
     vg_pcap_cfg_t pc = { .ports = ports, .nports = 1 };
     vg_pcap_stats_t ps;
