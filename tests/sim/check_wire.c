@@ -28,6 +28,7 @@
 #include "sim/wire_udpnotif.h"
 #include "tests/decode/pcap_util.h"
 #include "tests/support/suite.h"
+#include "tests/support/tmpdir.h"
 #include "tests/decode/pcap_util.c" /* test helper, compiled into this suite */
 
 #define T0 1793491260000LL /* 2026-11-01T00:01:00Z */
@@ -535,9 +536,8 @@ START_TEST (wire_fleet_deterministic_and_decodable)
     vg_jti_state_destroy (&d.jti);
     vg_udp_notif_destroy (&d.un);
     tu_rec_free (&rec);
-    char cmd[1300];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s' '%s'", a, b);
-    ck_assert_int_eq (system (cmd), 0);
+    ck_assert_int_eq (vg_test_rmtree (a), 0);
+    ck_assert_int_eq (vg_test_rmtree (b), 0);
 }
 END_TEST
 
@@ -610,11 +610,24 @@ START_TEST (wire_pm_down_gnb_writes_no_file)
     ck_assert_int_eq (s_file_has (path, "<suspect>false</suspect>"), 1);
     snprintf (path, sizeof path, "%s/pm/A20261101.0145+0000-0200+0000_s1-gnb1.xml", dir);
     ck_assert_int_eq (s_file_has (path, "<suspect>false</suspect>"), 1); /* the range's end */
-    char cmd[600];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq (system (cmd), 0);
+    ck_assert_int_eq (vg_test_rmtree (dir), 0);
 }
 END_TEST
+
+/* Every sample of dir/jti.pcap (a written fleet's JTI capture) decoded into rec. */
+static void
+s_read_jti (const char *dir, tu_rec_t *rec)
+{
+    s_dec_t dec = { .jti = vg_jti_state_new (), .rec = rec };
+    vg_pcap_port_t ports[] = { { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &dec } };
+    vg_pcap_cfg_t pc = { .ports = ports, .nports = 1 };
+    vg_pcap_stats_t ps;
+    memset (&ps, 0, sizeof ps);
+    char path[600];
+    snprintf (path, sizeof path, "%s/jti.pcap", dir);
+    ck_assert_int_eq (vg_pcap_replay_file (path, &pc, &ps), 0);
+    vg_jti_state_destroy (&dec.jti);
+}
 
 /* A fleet large enough that the writer's device table grows while routers are declared
  * (40 sites: over 64 devices).  The routers' views kept a pointer to their host name inside
@@ -631,13 +644,7 @@ START_TEST (wire_fleet_many_devices)
     ck_assert_int_eq (tu_read_file (path, &man), 0);
     tu_rec_t rec;
     tu_rec_init (&rec, 1);
-    s_dec_t dec = { .jti = vg_jti_state_new (), .rec = &rec };
-    vg_pcap_port_t ports[] = { { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &dec } };
-    vg_pcap_cfg_t pc = { .ports = ports, .nports = 1 };
-    vg_pcap_stats_t ps;
-    memset (&ps, 0, sizeof ps);
-    snprintf (path, sizeof path, "%s/jti.pcap", d);
-    ck_assert_int_eq (vg_pcap_replay_file (path, &pc, &ps), 0);
+    s_read_jti (d, &rec);
     ck_assert_uint_gt (rec.n, 100);
     for (size_t i = 0; i < rec.n; i++) {
         char want[300];
@@ -647,12 +654,9 @@ START_TEST (wire_fleet_many_devices)
             found = memcmp (man.data + o, want, strlen (want)) == 0;
         ck_assert_msg (found, "JTI device '%s' is not in the manifest", rec.s[i].device);
     }
-    vg_jti_state_destroy (&dec.jti);
     tu_rec_free (&rec);
     tu_blob_free (&man);
-    char cmd[700];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", d);
-    ck_assert_int_eq (system (cmd), 0);
+    ck_assert_int_eq (vg_test_rmtree (d), 0);
 }
 END_TEST
 
@@ -666,14 +670,7 @@ s_bg_errors (int64_t interval_ms)
     ck_assert_int_eq (s_write_fleet_iv (d, 6, 60, interval_ms), 0);
     tu_rec_t rec;
     tu_rec_init (&rec, 1);
-    s_dec_t dec = { .jti = vg_jti_state_new (), .rec = &rec };
-    vg_pcap_port_t ports[] = { { 50000, VG_PCAP_PROTO_UDP, s_dec_jti, &dec } };
-    vg_pcap_cfg_t pc = { .ports = ports, .nports = 1 };
-    vg_pcap_stats_t ps;
-    memset (&ps, 0, sizeof ps);
-    char path[600];
-    snprintf (path, sizeof path, "%s/jti.pcap", d);
-    ck_assert_int_eq (vg_pcap_replay_file (path, &pc, &ps), 0);
+    s_read_jti (d, &rec);
     int64_t last = 0;
     for (size_t i = 0; i < rec.n; i++)
         last = rec.s[i].ts_ms > last ? rec.s[i].ts_ms : last;
@@ -681,11 +678,8 @@ s_bg_errors (int64_t interval_ms)
     for (size_t i = 0; i < rec.n; i++)
         if (rec.s[i].ts_ms == last && strcmp (rec.s[i].path, "/interfaces/interface/state/counters/in-errors") == 0)
             sum += rec.s[i].value;
-    vg_jti_state_destroy (&dec.jti);
     tu_rec_free (&rec);
-    char cmd[700];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", d);
-    ck_assert_int_eq (system (cmd), 0);
+    ck_assert_int_eq (vg_test_rmtree (d), 0);
     return sum;
 }
 
