@@ -9,9 +9,8 @@
 double
 fx_bits_to_double (uint64_t u)
 {
-    double d;
-    memcpy (&d, &u, sizeof d);
-    return d;
+    vg_num_t n = { .u = u }; /* the value union: reading .f is well defined in C11 */
+    return n.f;
 }
 
 void
