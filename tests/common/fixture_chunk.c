@@ -3,8 +3,11 @@
 #include "tests/common/fixture_chunk.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/err.h"
 
 double
 fx_bits_to_double (uint64_t u)
@@ -100,4 +103,63 @@ fx_chunk_rt_num (fx_chunk_encoder_t enc, const int64_t *ts, const vg_num_t *v, v
     free (d2);
     vg_buf_free (&b);
     return len;
+}
+
+/* Decode q[0..len) through one API (num: vg_chunk_decode_num) into ts / v / d; returns
+ * its code and sets *n and *used. */
+static int
+s_decode_api (bool num, const uint8_t *q, size_t len, int64_t *ts, vg_num_t *v, double *d, size_t cap, size_t *n,
+              size_t *used)
+{
+    vg_numtype_t t;
+    return num ? vg_chunk_decode_num (q, len, ts, v, cap, n, used, &t) : vg_chunk_decode (q, len, ts, d, cap, n, used);
+}
+
+/* What both checks share: a copy of p[0..len) decoded through both APIs; each result must
+ * be a clean failure (a code in fails[0..nfails), *n and *used 0) or, when ok_allowed, a
+ * result within bounds. */
+static void
+s_check_copy (const uint8_t *p, size_t len, size_t cap, bool ok_allowed, const int *fails, size_t nfails)
+{
+    uint8_t *q = malloc (len ? len : 1);
+    int64_t *ts = malloc (cap * sizeof *ts);
+    vg_num_t *v = malloc (cap * sizeof *v);
+    double *d = malloc (cap * sizeof *d);
+    ck_assert (q && ts && v && d);
+    if (len)
+        memcpy (q, p, len);
+    for (int api = 0; api < 2; api++) {
+        size_t n = 7, used = 7;
+        int rc = s_decode_api (api == 1, q, len, ts, v, d, cap, &n, &used);
+        if (rc == 0) {
+            ck_assert_msg (ok_allowed, "%zu bytes decoded (API %d)", len, api);
+            ck_assert (n >= 1 && n <= cap && used >= 1 && used <= len);
+            continue;
+        }
+        bool known = false;
+        for (size_t i = 0; i < nfails; i++)
+            known = known || rc == fails[i];
+        ck_assert_msg (known, "%zu bytes: code %d (API %d)", len, rc, api);
+        ck_assert_uint_eq (n, 0);
+        ck_assert_uint_eq (used, 0);
+    }
+    free (q);
+    free (ts);
+    free (v);
+    free (d);
+}
+
+void
+fx_chunk_bounded (const uint8_t *p, size_t len, size_t cap)
+{
+    static const int fails[] = { -VG_ETRUNC, -VG_EPROTO, -VG_ETOOBIG };
+    s_check_copy (p, len, cap, true, fails, sizeof fails / sizeof fails[0]);
+}
+
+void
+fx_chunk_prefixes_fail (const uint8_t *p, size_t len, size_t cap)
+{
+    static const int fails[] = { -VG_ETRUNC, -VG_EPROTO };
+    for (size_t cut = 0; cut < len; cut++)
+        s_check_copy (p, cut, cap, false, fails, sizeof fails / sizeof fails[0]);
 }

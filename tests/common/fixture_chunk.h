@@ -39,4 +39,13 @@ size_t fx_chunk_rt_as (const int64_t *ts, const double *v, size_t n, int want_co
 size_t fx_chunk_rt_num (fx_chunk_encoder_t enc, const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n,
                         int want_codec);
 
+/* Decode a private copy of p[0..len) (so ASan sees a read past its end) through both APIs
+ * with room for cap samples: each either succeeds within bounds (1..cap samples, 1..len
+ * bytes used) or fails cleanly (-VG_ETRUNC, -VG_EPROTO or -VG_ETOOBIG; *n and *used 0). */
+void fx_chunk_bounded (const uint8_t *p, size_t len, size_t cap);
+
+/* Every strict prefix of the valid chunk p[0..len) fails cleanly through both APIs
+ * (-VG_ETRUNC or -VG_EPROTO; *n and *used 0), with room for cap samples. */
+void fx_chunk_prefixes_fail (const uint8_t *p, size_t len, size_t cap);
+
 #endif
