@@ -69,6 +69,12 @@ int vg_cli_time_range (const char *cmd, const char *from, const char *to, int64_
 int vg_cli_pointer (const char *cmd, const char *uri, vg_pointer_t *p, const char **store, const char **device,
                     const char **site, const char **vendor, const char **path, const char **from, const char **to);
 
+/* 1 when the shell glob PATTERN matches S ignoring ASCII case, for values an operator types
+ * that the sources spell in their own way (--vendor nokia selects "Nokia", NOKIA, ...); a
+ * NULL PATTERN matches everything, a NULL S is "".  A PATTERN or S longer than 255 bytes is
+ * matched as given. */
+int vg_cli_glob_nocase (const char *pattern, const char *s);
+
 /* The exit status for a parse result other than VG_ARGS_RUN (0 for help, 2 for usage). */
 static inline int
 vg_cli_args_exit (int rc)

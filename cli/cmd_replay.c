@@ -45,7 +45,7 @@ s_help (FILE *f)
              "  The detectors start from empty state: --warmup feeds that much data before --from with its\n"
              "  alerts withheld, so baselines exist when the range starts.  The end of the range is the end\n"
              "  of input (what the reorder window holds is released).\n"
-             "  --device/--site/--vendor  shell globs on the device id, its site and its vendor\n"
+             "  --device/--site/--vendor  shell globs on the device id, its site and its vendor (any case)\n"
              "  --rules     detector rules (default: the --config file's detect.rules, else %s)\n"
              "  --config    a collector config: its detect.rules, detect.tick and detect.lateness\n"
              "  --tick, --lateness  override the engine's tick and reorder window (defaults 10s, 30s)\n"

@@ -134,12 +134,24 @@ START_TEST (time_ranges)
 }
 END_TEST
 
+/* --vendor is typed as the operator thinks of it: "nokia" selects the stored "Nokia". */
+START_TEST (vendor_globs_ignore_case)
+{
+    ck_assert (vg_cli_glob_nocase ("nokia", "Nokia"));
+    ck_assert (vg_cli_glob_nocase ("HUAW*", "Huawei"));
+    ck_assert (vg_cli_glob_nocase (NULL, "Nokia"));
+    ck_assert (vg_cli_glob_nocase ("*", NULL));
+    ck_assert (!vg_cli_glob_nocase ("nokia", "Ericsson"));
+    ck_assert (!vg_cli_glob_nocase ("nokia", NULL));
+}
+END_TEST
+
 Suite *
 vg_cli_args_suite (void)
 {
     const TTest *tests[] = {
         parses_each_type, numbers_are_checked_whole, usage_and_help, required_and_enum, durations,
-        time_ranges,
+        time_ranges, vendor_globs_ignore_case,
     };
     return vg_test_suite ("cli_args", "parse", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }
