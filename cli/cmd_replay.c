@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/cli_store.h"
 #include "cli/replay.h"
 #include "cli/replay_out.h"
 #include "collector/collector_cfg.h"
@@ -121,6 +122,8 @@ vg_cmd_replay (int argc, char **argv)
     }
     if (vg_cli_time_range ("vigil replay", from, to, &rc_cfg.from_ms, &rc_cfg.to_ms) < 0)
         return 2;
+    if (!vg_cli_store_exists ("vigil replay", store))
+        return 1;
 
     int status = 1;
     vg_collector_cfg_t cc;

@@ -1,0 +1,86 @@
+/* check_cli_store.c - a path without a store is refused by name, and `vigil compact` (the one
+ * subcommand that opens a store read-write) never creates a store at a mistyped path. */
+#include <check.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "cli/cli_store.h"
+#include "store/store.h"
+#include "tests/support/suite.h"
+#include "tests/support/tmpdir.h"
+
+extern char **environ;
+
+static char s_dir[64];
+
+static void
+setup (void)
+{
+    ck_assert_ptr_nonnull (vg_test_tmpdir (s_dir, sizeof s_dir, "clistore"));
+}
+
+static void
+teardown (void)
+{
+    ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
+}
+
+/* Exit status of `vigil compact --store path` (stderr to /dev/null). */
+static int
+s_compact (const char *path)
+{
+    char bin[512];
+    snprintf (bin, sizeof bin, "%s/vigil", VG_BIN_DIR);
+    char *argv[] = { bin, "compact", "--store", (char *) path, NULL };
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init (&fa);
+    posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    ck_assert_int_eq (posix_spawn (&pid, bin, &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy (&fa);
+    int status;
+    ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+    ck_assert (WIFEXITED (status));
+    return WEXITSTATUS (status);
+}
+
+START_TEST (compact_refuses_a_path_without_a_store)
+{
+    char missing[128], empty[128], cur[160];
+    snprintf (missing, sizeof missing, "%s/typo", s_dir);
+    snprintf (empty, sizeof empty, "%s/empty", s_dir);
+    ck_assert_int_eq (mkdir (empty, 0700), 0);
+    struct stat st;
+    ck_assert_int_eq (s_compact (missing), 1);
+    ck_assert_int_ne (stat (missing, &st), 0); /* nothing created */
+    ck_assert_int_eq (s_compact (empty), 1);
+    snprintf (cur, sizeof cur, "%s/CURRENT", empty);
+    ck_assert_int_ne (stat (cur, &st), 0);
+    ck_assert_int_eq (vg_cli_store_exists ("test", missing), 0);
+    ck_assert_int_eq (vg_cli_store_exists ("test", empty), 0);
+    ck_assert_ptr_null (vg_cli_store_open ("test", missing, NULL));
+}
+END_TEST
+
+START_TEST (a_store_is_found_and_compacted)
+{
+    char path[128], err[256];
+    snprintf (path, sizeof path, "%s/store", s_dir);
+    vg_store_cfg_t cfg = { path, VG_STORE_RW, 3600000, false, 0 };
+    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
+    ck_assert_msg (s != NULL, "%s", err);
+    vg_store_destroy (&s);
+    ck_assert_int_eq (vg_cli_store_exists ("test", path), 1);
+    ck_assert_int_eq (s_compact (path), 0);
+}
+END_TEST
+
+Suite *
+vg_cli_store_suite (void)
+{
+    const TTest *tests[] = { compact_refuses_a_path_without_a_store, a_store_is_found_and_compacted };
+    return vg_test_suite ("cli_store", "paths", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
+}
