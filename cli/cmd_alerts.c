@@ -277,5 +277,9 @@ vg_cmd_alerts (int argc, char **argv)
     s_alerts_t a = { !strcmp (format, "json"), 0, 0 };
     int rc = vg_alert_store_scan (s, t0, t1, s_row, &a);
     vg_store_destroy (&s);
-    return vg_cli_store_read_done ("vigil alerts", rc, a.rows, "records");
+    int status = vg_cli_store_read_done ("vigil alerts", rc, a.rows, "records");
+    if (rc >= 0 && a.rows == 0)
+        fprintf (stderr, "vigil alerts: (a collector stores alerts only while its detectors run: detect.enabled "
+                         "true, detect.rules)\n");
+    return status;
 }

@@ -1,9 +1,11 @@
-/* check_cli_store.c - a path without a store is refused by name, and `vigil compact` (the one
- * subcommand that opens a store read-write) never creates a store at a mistyped path. */
+/* check_cli_store.c - a path without a store is refused by name, `vigil compact` (the one
+ * subcommand that opens a store read-write) never creates a store at a mistyped path, and
+ * `vigil alerts` on a store without alerts says what stores them. */
 #include <check.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -78,9 +80,43 @@ START_TEST (a_store_is_found_and_compacted)
 }
 END_TEST
 
+/* `vigil alerts` on a store no detector wrote to: exit 0, 0 records, and the reason it may
+ * be empty (the example collector.yaml has the detectors off). */
+START_TEST (alerts_of_an_empty_store_say_why)
+{
+    char path[128], errf[160], err[256];
+    snprintf (path, sizeof path, "%s/store", s_dir);
+    snprintf (errf, sizeof errf, "%s/stderr", s_dir);
+    vg_store_cfg_t cfg = { path, VG_STORE_RW, 3600000, false, 0 };
+    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
+    ck_assert_msg (s != NULL, "%s", err);
+    vg_store_destroy (&s);
+    char bin[512];
+    snprintf (bin, sizeof bin, "%s/vigil", VG_BIN_DIR);
+    char *argv[] = { bin, "alerts", "--store", path, NULL };
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init (&fa);
+    posix_spawn_file_actions_addopen (&fa, 2, errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid;
+    ck_assert_int_eq (posix_spawn (&pid, bin, &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy (&fa);
+    int status;
+    ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+    ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    FILE *f = fopen (errf, "r");
+    ck_assert_ptr_nonnull (f);
+    char text[512];
+    size_t n = fread (text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose (f);
+    ck_assert_msg (strstr (text, "0 records") && strstr (text, "detect.enabled"), "%s", text);
+}
+END_TEST
+
 Suite *
 vg_cli_store_suite (void)
 {
-    const TTest *tests[] = { compact_refuses_a_path_without_a_store, a_store_is_found_and_compacted };
+    const TTest *tests[] = { compact_refuses_a_path_without_a_store, a_store_is_found_and_compacted,
+                             alerts_of_an_empty_store_say_why };
     return vg_test_suite ("cli_store", "paths", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }
