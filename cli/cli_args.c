@@ -167,6 +167,10 @@ vg_cli_time_range (const char *cmd, const char *from, const char *to, int64_t *t
         fprintf (stderr, "%s: cannot parse time '%s' (epoch ms, RFC 3339, 'now' or relative like -2h)\n", cmd, bad);
         return -1;
     }
+    if (*t0 > *t1) { /* --from -1h --to -2h: nothing could match; say so rather than print nothing */
+        fprintf (stderr, "%s: --from %s is after --to %s (the range is [from, to))\n", cmd, from, to);
+        return -1;
+    }
     return 0;
 }
 

@@ -57,7 +57,7 @@ int vg_cli_args (const char *cmd, const vg_arg_t *args, size_t n, int argc, char
 
 /* Parse the [from, to) range of a subcommand's --from/--to (either may be NULL: unbounded)
  * with vg_clock_parse (epoch ms, RFC 3339, 'now', relative like -2h).  Returns 0, or -1
- * after printing which value did not parse. */
+ * after printing which value did not parse or that from is after to (a reversed range). */
 int vg_cli_time_range (const char *cmd, const char *from, const char *to, int64_t *t0, int64_t *t1);
 
 /* Apply a replay pointer (--pointer URI, common/pointer.h) to a subcommand's options: each of

@@ -131,6 +131,9 @@ START_TEST (time_ranges)
     ck_assert (t0 == 1000 && t1 == 2000);
     ck_assert_int_eq (vg_cli_time_range ("test", "yesterday-ish", NULL, &t0, &t1), -1);
     ck_assert_int_eq (vg_cli_time_range ("test", NULL, "2026-13-45", &t0, &t1), -1);
+    ck_assert_int_eq (vg_cli_time_range ("test", "-1h", "-2h", &t0, &t1), -1); /* reversed */
+    ck_assert_int_eq (vg_cli_time_range ("test", "2000", "1000", &t0, &t1), -1);
+    ck_assert_int_eq (vg_cli_time_range ("test", "1000", "1000", &t0, &t1), 0); /* empty, not reversed */
 }
 END_TEST
 
