@@ -1,6 +1,7 @@
 /* check_cli_store.c - a path without a store is refused by name, `vigil compact` (the one
- * subcommand that opens a store read-write) never creates a store at a mistyped path, and
- * `vigil alerts` on a store without alerts says what stores them. */
+ * subcommand that opens a store read-write) never creates a store at a mistyped path,
+ * `vigil alerts` on a store without alerts says what stores them, and `vigil query --events`
+ * refuses a --path it cannot apply. */
 #include <check.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -113,10 +114,41 @@ START_TEST (alerts_of_an_empty_store_say_why)
 }
 END_TEST
 
+/* Events have no path: `vigil query --events --path P` printed every event, as if filtered. */
+START_TEST (query_events_refuse_a_path)
+{
+    char path[128], err[256];
+    snprintf (path, sizeof path, "%s/store", s_dir);
+    vg_store_cfg_t cfg = { path, VG_STORE_RW, 3600000, false, 0 };
+    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
+    ck_assert_msg (s != NULL, "%s", err);
+    vg_store_destroy (&s);
+    char bin[512];
+    snprintf (bin, sizeof bin, "%s/vigil", VG_BIN_DIR);
+    char *with[] = { bin, "query", "--store", path, "--events", "--path", "*in-octets", NULL };
+    char *without[] = { bin, "query", "--store", path, "--events", NULL };
+    char **runs[] = { with, without };
+    int want[] = { 2, 0 };
+    for (int i = 0; i < 2; i++) {
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init (&fa);
+        posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
+        pid_t pid;
+        ck_assert_int_eq (posix_spawn (&pid, bin, &fa, NULL, runs[i], environ), 0);
+        posix_spawn_file_actions_destroy (&fa);
+        int status;
+        ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+        ck_assert (WIFEXITED (status));
+        ck_assert_int_eq (WEXITSTATUS (status), want[i]);
+    }
+}
+END_TEST
+
 Suite *
 vg_cli_store_suite (void)
 {
     const TTest *tests[] = { compact_refuses_a_path_without_a_store, a_store_is_found_and_compacted,
-                             alerts_of_an_empty_store_say_why };
+                             alerts_of_an_empty_store_say_why, query_events_refuse_a_path };
     return vg_test_suite ("cli_store", "paths", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }
