@@ -432,6 +432,14 @@ vg_agent_run (vg_agent_t *a, volatile sig_atomic_t *stop, bool exit_when_done)
     return 0;
 }
 
+uint64_t
+vg_agent_batches_rejected (const vg_agent_t *a)
+{
+    vg_sender_stats_t s;
+    vg_sender_stats (a->sender, &s);
+    return s.rejected;
+}
+
 void
 vg_agent_log_stats (const vg_agent_t *a)
 {

@@ -42,4 +42,9 @@ void vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup, vg_daemon_lo
 /* Print counters (one line) to stderr. */
 void vg_agent_log_stats (const vg_agent_t *a);
 
+/* Batches the collectors rejected for good (answered REJECTED: not stored, dropped from the
+ * spool, each logged when it happened).  vigil-agent --exit-when-done exits 1 when any was,
+ * so a script that loads a capture learns that part of it was refused. */
+uint64_t vg_agent_batches_rejected (const vg_agent_t *a);
+
 #endif
