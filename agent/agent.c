@@ -41,10 +41,7 @@ struct vg_agent {
     zmq_pollitem_t *items;
     int *fds;
     size_t items_cap;
-    volatile sig_atomic_t *hup; /* SIGHUP count (vg_agent_watch_hup), or NULL */
-    sig_atomic_t hup_seen;
-    vg_agent_load_fn load;
-    void *load_ctx;
+    vg_daemon_reload_t reload; /* SIGHUP count and loader (vg_agent_watch_hup) */
     uint32_t window;        /* send.window in force (reloadable) */
 };
 
@@ -333,12 +330,9 @@ s_pollitems (vg_agent_t *a)
 }
 
 void
-vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup, vg_agent_load_fn load, void *ctx)
+vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup, vg_daemon_load_fn load, void *ctx)
 {
-    a->hup = hup;
-    a->hup_seen = hup ? *hup : 0;
-    a->load = load;
-    a->load_ctx = ctx;
+    vg_daemon_reload_watch (&a->reload, hup, load, ctx);
 }
 
 /* Options a SIGHUP applies; any other option changed in the file is named in a warning. */
@@ -350,7 +344,7 @@ s_reload (vg_agent_t *a)
 {
     vg_agent_cfg_t nc;
     char err[700];
-    if (a->load (a->load_ctx, &nc, err, sizeof err) < 0) {
+    if (a->reload.load (a->reload.ctx, &nc, err, sizeof err) < 0) {
         vg_log (VG_LOG_ERROR, "agent", "configuration reload refused, nothing changed: %s", err);
         return;
     }
@@ -389,11 +383,10 @@ s_reload (vg_agent_t *a)
 static void
 s_on_hup (vg_agent_t *a)
 {
-    if (!a->hup || *a->hup == a->hup_seen)
+    if (!vg_daemon_reload_due (&a->reload))
         return;
-    a->hup_seen = *a->hup;
     vg_log (VG_LOG_INFO, "agent", "SIGHUP: reloading agent.log_level and send.*; counters follow");
-    if (a->load)
+    if (a->reload.load)
         s_reload (a);
     vg_agent_log_stats (a);
 }
@@ -437,6 +430,14 @@ vg_agent_run (vg_agent_t *a, volatile sig_atomic_t *stop, bool exit_when_done)
     s_flush (a);
     vg_sender_service (a->sender, vg_clock_mono_ms ());
     return 0;
+}
+
+uint64_t
+vg_agent_batches_rejected (const vg_agent_t *a)
+{
+    vg_sender_stats_t s;
+    vg_sender_stats (a->sender, &s);
+    return s.rejected;
 }
 
 void

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "agent/agent_cfg.h"
+#include "common/daemon_args.h"
 
 typedef struct vg_agent vg_agent_t;
 
@@ -28,20 +29,22 @@ void vg_agent_destroy (vg_agent_t **self_p);
  * acknowledged.  Returns 0 or a negative error. */
 int vg_agent_run (vg_agent_t *a, volatile sig_atomic_t *stop, bool exit_when_done);
 
-/* Loads the configuration again (for a reload) into out; returns 0 (the agent frees out with
- * vg_cfg_free) or -1 with the reason in err. */
-typedef int (*vg_agent_load_fn) (void *ctx, vg_agent_cfg_t *out, char *err, size_t errlen);
-
 /* Watch a SIGHUP count (common/daemon_args.h vg_daemon_hup; NULL = none): when it changes,
- * the run loop loads the configuration again with load (NULL = nothing is reloaded) and
- * applies agent.log_level and the send.* options (window, heartbeat, timeout,
- * primary_retry, backoff_base, backoff_max) without dropping the connection; other options
+ * the run loop loads the configuration again with load into a vg_agent_cfg_t (NULL = nothing
+ * is reloaded; the daemon's is vg_daemon_reload_cmdline) and applies agent.log_level and the
+ * send.* options (window, heartbeat, timeout, primary_retry, backoff_base, backoff_max)
+ * without dropping the connection; other options
  * changed in the file are named in a warning (a restart applies them; the spool makes it
  * lossless).  A file that does not load or check is refused, logged, and nothing changes.
  * Then the counters are logged.  Set before vg_agent_run. */
-void vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup, vg_agent_load_fn load, void *ctx);
+void vg_agent_watch_hup (vg_agent_t *a, volatile sig_atomic_t *hup, vg_daemon_load_fn load, void *ctx);
 
 /* Print counters (one line) to stderr. */
 void vg_agent_log_stats (const vg_agent_t *a);
+
+/* Batches the collectors rejected for good (answered REJECTED: not stored, dropped from the
+ * spool, each logged when it happened).  vigil-agent --exit-when-done exits 1 when any was,
+ * so a script that loads a capture learns that part of it was refused. */
+uint64_t vg_agent_batches_rejected (const vg_agent_t *a);
 
 #endif

@@ -30,6 +30,7 @@ static const vg_metric_t s_decode[] = {
     S_DEC ("vigil_agent_decoder_errors_total", errors),
     S_DEC ("vigil_agent_decoder_undecoded_total", undecoded),
     S_DEC ("vigil_agent_decoder_lost_total", lost),
+    S_DEC ("vigil_agent_decoder_suspect_total", suspect),
 };
 
 /* The agent as a whole: batcher, spool, sender, health. */

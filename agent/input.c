@@ -249,10 +249,10 @@ vg_input_log_stats (const vg_input_t *in)
     }
     const vg_decode_stats_t *st = vg_input_stats (in);
     if (st)
-        vg_log (VG_LOG_INFO, "input", "%s: messages=%llu samples=%llu events=%llu errors=%llu undecoded=%llu lost=%llu%s%s",
+        vg_log (VG_LOG_INFO, "input", "%s: messages=%llu samples=%llu events=%llu errors=%llu undecoded=%llu lost=%llu suspect=%llu%s%s",
                 in->label, (unsigned long long) st->messages, (unsigned long long) st->samples,
                 (unsigned long long) st->events, (unsigned long long) st->errors, (unsigned long long) st->undecoded,
-                (unsigned long long) st->lost, extra[0] ? " " : "", extra);
+                (unsigned long long) st->lost, (unsigned long long) st->suspect, extra[0] ? " " : "", extra);
     else if (extra[0])
         vg_log (VG_LOG_INFO, "input", "%s: %s", in->label, extra);
 }

@@ -8,25 +8,13 @@
 #include "common/daemon_args.h"
 #include "common/log.h"
 
-typedef struct {
-    const vg_daemon_spec_t *spec;
-    int argc;
-    char **argv;
-} s_args_t;
-
-/* Reload: the same file and --set overrides as at start. */
-static int
-s_reload (void *ctx, vg_agent_cfg_t *out, char *err, size_t errlen)
-{
-    const s_args_t *a = ctx;
-    return vg_daemon_reload (a->spec, a->argc, a->argv, out, err, errlen);
-}
-
 int
 main (int argc, char **argv)
 {
     static const vg_daemon_flag_t flags[] = {
-        { "--exit-when-done", "exit once every input has finished and every batch is acknowledged" },
+        { "--exit-when-done",
+          "exit once every input has finished and every batch is acknowledged (status 1 if the collector "
+          "rejected any)" },
     };
     /* Everything this daemon creates (store, spool, RocksDB's own files, logs) is for its
      * owner only: directories 0700, files 0600, whatever the shell's umask was. */
@@ -61,13 +49,18 @@ main (int argc, char **argv)
         vg_cfg_free (&vg_agent_cfg_table, &cfg);
         return 1;
     }
-    s_args_t args = { &spec, argc, argv };
-    vg_agent_watch_hup (agent, vg_daemon_hup (), s_reload, &args);
+    vg_daemon_cmdline_t cmdline = { &spec, argc, argv };
+    vg_agent_watch_hup (agent, vg_daemon_hup (), vg_daemon_reload_cmdline, &cmdline);
     vg_log (VG_LOG_INFO, "agent", "agent '%s' started", cfg.id);
     int rc = vg_agent_run (agent, stop, exit_when_done);
     vg_agent_log_stats (agent);
+    /* Done, but not everything was taken: say so in the exit status (not after a signal). */
+    uint64_t rejected = rc == 0 && exit_when_done && !*stop ? vg_agent_batches_rejected (agent) : 0;
+    if (rejected)
+        vg_log (VG_LOG_ERROR, "agent", "done, but the collector rejected %llu batch(es) for good (not stored; see "
+                "above)", (unsigned long long) rejected);
     vg_agent_destroy (&agent);
     vg_cfg_free (&vg_agent_cfg_table, &cfg);
     vg_log (VG_LOG_INFO, "agent", "stopped");
-    return rc < 0 ? 1 : 0;
+    return rc < 0 || rejected ? 1 : 0;
 }

@@ -3,7 +3,9 @@
 
 #include "common/clock.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +167,10 @@ vg_cli_time_range (const char *cmd, const char *from, const char *to, int64_t *t
         fprintf (stderr, "%s: cannot parse time '%s' (epoch ms, RFC 3339, 'now' or relative like -2h)\n", cmd, bad);
         return -1;
     }
+    if (*t0 > *t1) { /* --from -1h --to -2h: nothing could match; say so rather than print nothing */
+        fprintf (stderr, "%s: --from %s is after --to %s (the range is [from, to))\n", cmd, from, to);
+        return -1;
+    }
     return 0;
 }
 
@@ -196,4 +202,30 @@ vg_cli_pointer (const char *cmd, const char *uri, vg_pointer_t *p, const char **
         if (take[i].dst && !*take[i].dst && take[i].val[0])
             *take[i].dst = take[i].val;
     return 0;
+}
+
+/* Lower-case copy of s into out (cap bytes); 0, or -1 when it does not fit. */
+static int
+s_lower (const char *s, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; s[i]; i++) {
+        if (i + 1 >= cap)
+            return -1;
+        out[i] = (char) tolower ((unsigned char) s[i]);
+    }
+    out[i] = '\0';
+    return 0;
+}
+
+int
+vg_cli_glob_nocase (const char *pattern, const char *s)
+{
+    if (!pattern)
+        return 1;
+    s = s ? s : "";
+    char p[256], v[256];
+    if (s_lower (pattern, p, sizeof p) < 0 || s_lower (s, v, sizeof v) < 0)
+        return fnmatch (pattern, s, 0) == 0;
+    return fnmatch (p, v, 0) == 0;
 }

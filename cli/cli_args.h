@@ -57,7 +57,7 @@ int vg_cli_args (const char *cmd, const vg_arg_t *args, size_t n, int argc, char
 
 /* Parse the [from, to) range of a subcommand's --from/--to (either may be NULL: unbounded)
  * with vg_clock_parse (epoch ms, RFC 3339, 'now', relative like -2h).  Returns 0, or -1
- * after printing which value did not parse. */
+ * after printing which value did not parse or that from is after to (a reversed range). */
 int vg_cli_time_range (const char *cmd, const char *from, const char *to, int64_t *t0, int64_t *t1);
 
 /* Apply a replay pointer (--pointer URI, common/pointer.h) to a subcommand's options: each of
@@ -68,6 +68,12 @@ int vg_cli_time_range (const char *cmd, const char *from, const char *to, int64_
  * command has no destination for: site / vendor NULL). */
 int vg_cli_pointer (const char *cmd, const char *uri, vg_pointer_t *p, const char **store, const char **device,
                     const char **site, const char **vendor, const char **path, const char **from, const char **to);
+
+/* 1 when the shell glob PATTERN matches S ignoring ASCII case, for values an operator types
+ * that the sources spell in their own way (--vendor nokia selects "Nokia", NOKIA, ...); a
+ * NULL PATTERN matches everything, a NULL S is "".  A PATTERN or S longer than 255 bytes is
+ * matched as given. */
+int vg_cli_glob_nocase (const char *pattern, const char *s);
 
 /* The exit status for a parse result other than VG_ARGS_RUN (0 for help, 2 for usage). */
 static inline int

@@ -240,7 +240,8 @@ s_help (FILE *f)
                 "  Lists stored alert records (create, update, close) in time order; range [from, to).\n"
                 "  T: epoch ms, RFC 3339, 'YYYY-MM-DD HH:MM:SS' (UTC), 'now' or relative (-15m, -2h, -7d).\n"
                 "  text: time activity severity status rule device uid message\n"
-                "  json: one OCSF Detection Finding (class 2004) per line, as stored and published.\n"
+                "  json: one OCSF Detection Finding (class 2004) per line, as stored; the copy published\n"
+                "  to Kafka and vigil replay's lines also carry unmapped.nte.replay (the replay pointer).\n"
                 "  --episode UID: the life of one episode (UID = finding_info.uid): pending, firing,\n"
                 "  each update and the resolution, with data time, wall time (when the collector\n"
                 "  stored it), values, band, score, window and evidence; json: one object with\n"
@@ -277,5 +278,9 @@ vg_cmd_alerts (int argc, char **argv)
     s_alerts_t a = { !strcmp (format, "json"), 0, 0 };
     int rc = vg_alert_store_scan (s, t0, t1, s_row, &a);
     vg_store_destroy (&s);
-    return vg_cli_store_read_done ("vigil alerts", rc, a.rows, "records");
+    int status = vg_cli_store_read_done ("vigil alerts", rc, a.rows, "records");
+    if (rc >= 0 && a.rows == 0)
+        fprintf (stderr, "vigil alerts: (a collector stores alerts only while its detectors run: detect.enabled "
+                         "true, detect.rules)\n");
+    return status;
 }

@@ -5,13 +5,15 @@
 
 #include "cli/cli_args.h"
 #include "cli/cli.h"
+#include "cli/cli_store.h"
 #include "store/store.h"
 
 static void
 s_help (FILE *f)
 {
     fprintf (f, "usage: vigil compact --store DIR\n"
-                "  Flushes and compacts every column family (the collector must not be running).\n");
+                "  Flushes and compacts every column family of the store at DIR (which must exist; the\n"
+                "  collector must not be running).\n");
 }
 
 int
@@ -22,6 +24,8 @@ vg_cmd_compact (int argc, char **argv)
     int arc = vg_cli_args ("vigil compact", args, 1, argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
+    if (!vg_cli_store_exists ("vigil compact", path))
+        return 1; /* never create a store at a mistyped path */
     char err[512];
     vg_store_cfg_t cfg = { path, VG_STORE_RW, 0, true, 0 };
     vg_store_t *s = vg_store_open (&cfg, err, sizeof err);

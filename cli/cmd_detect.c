@@ -149,31 +149,73 @@ s_split_param (const char *p, char key[65], const char **val)
     return 0;
 }
 
+/* Call fn (arg, param, key, value) for each --param KEY=VALUE in order, stopping at the
+ * first that is not KEY=VALUE or that fn refuses: the user sees the first bad one.  Returns
+ * 0, or 2 after a message (fn returns 0, or 2 after a message). */
+static int
+s_each_param (const char *const *params, size_t nparams,
+              int (*fn) (void *, const char *, const char *, const char *), void *arg)
+{
+    for (size_t i = 0; i < nparams; i++) {
+        char key[65];
+        const char *val;
+        int rc = s_split_param (params[i], key, &val);
+        if (rc == 0)
+            rc = fn (arg, params[i], key, val);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* s_each_param's fn for the onset scorer: one parameter set in the scorer's configuration. */
+static int
+s_onset_param (void *arg, const char *param, const char *key, const char *val)
+{
+    s_scorer_t *sc = arg;
+    char *end;
+    errno = 0;
+    double d = strtod (val, &end);
+    if (!*val || *end || errno || vg_onset_cfg_set (&sc->ocfg, key, d) < 0) {
+        fprintf (stderr, "vigil detect: --param '%s': unknown onset parameter or value out of range (try --help)\n",
+                 param);
+        return 2;
+    }
+    return 0;
+}
+
 /* Set up the onset scorer from --param values.  Returns 0, or 2 after a message. */
 static int
 s_setup_onset (s_scorer_t *sc, const char *const *params, size_t nparams)
 {
     vg_onset_cfg_default (&sc->ocfg);
-    for (size_t i = 0; i < nparams; i++) {
-        char key[65];
-        const char *val;
-        int rc = s_split_param (params[i], key, &val);
-        if (rc)
-            return rc;
-        char *end;
-        errno = 0;
-        double d = strtod (val, &end);
-        if (!*val || *end || errno || vg_onset_cfg_set (&sc->ocfg, key, d) < 0) {
-            fprintf (stderr, "vigil detect: --param '%s': unknown onset parameter or value out of range (try --help)\n",
-                     params[i]);
-            return 2;
-        }
-    }
+    int rc = s_each_param (params, nparams, s_onset_param, sc);
+    if (rc)
+        return rc;
     if (vg_onset_cfg_check (&sc->ocfg) < 0) {
         fprintf (stderr, "vigil detect: onset parameters inconsistent (zlo must be below zcap)\n");
         return 2;
     }
     vg_onset_init (&sc->ost);
+    return 0;
+}
+
+/* The one-rule YAML of the engine scorer, as s_each_param fills it. */
+typedef struct {
+    char yaml[8192];
+    size_t n; /* may pass sizeof yaml: then it is too long */
+    size_t nparams;
+} s_rule_yaml_t;
+
+/* s_each_param's fn for the engine scorer: "key: value" appended to the params map. */
+static int
+s_engine_param (void *arg, const char *param, const char *key, const char *val)
+{
+    s_rule_yaml_t *y = arg;
+    (void) param;
+    y->n += (size_t) snprintf (y->yaml + y->n, y->n < sizeof y->yaml ? sizeof y->yaml - y->n : 0, "%s%s: ",
+                               y->nparams++ ? ", " : " ", key);
+    s_yaml_str (y->yaml, sizeof y->yaml, &y->n, val);
     return 0;
 }
 
@@ -183,21 +225,17 @@ static int
 s_setup_engine (s_scorer_t *sc, const char *detector, const char *const *params, size_t nparams,
                 vg_rules_t **rules)
 {
-    char yaml[8192];
-    size_t n = (size_t) snprintf (yaml, sizeof yaml,
-                                  "rules:\n  - id: detect\n    detector: %s\n    match: { path: [\"*\"] }\n    params: {",
-                                  detector);
-    for (size_t i = 0; i < nparams; i++) {
-        char key[65];
-        const char *val;
-        int rc = s_split_param (params[i], key, &val);
-        if (rc)
-            return rc;
-        n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, "%s%s: ", i ? ", " : " ", key);
-        s_yaml_str (yaml, sizeof yaml, &n, val);
-    }
-    n += (size_t) snprintf (yaml + n, n < sizeof yaml ? sizeof yaml - n : 0, " }\n");
-    if (n >= sizeof yaml) {
+    s_rule_yaml_t y = { .n = 0 };
+    y.n = (size_t) snprintf (y.yaml, sizeof y.yaml,
+                             "rules:\n  - id: detect\n    detector: %s\n    match: { path: [\"*\"] }\n    params: {",
+                             detector);
+    int rc = s_each_param (params, nparams, s_engine_param, &y);
+    if (rc)
+        return rc;
+    size_t n = y.n;
+    char *yaml = y.yaml;
+    n += (size_t) snprintf (yaml + n, n < sizeof y.yaml ? sizeof y.yaml - n : 0, " }\n");
+    if (n >= sizeof y.yaml) {
         fprintf (stderr, "vigil detect: parameters too long\n");
         return 2;
     }
@@ -206,7 +244,8 @@ s_setup_engine (s_scorer_t *sc, const char *detector, const char *const *params,
         fprintf (stderr, "vigil detect: %s\n", err);
         return 2;
     }
-    sc->e = vg_engine_new (*rules, NULL, NULL, NULL);
+    vg_engine_cfg_t ecfg = { .keep_last = 1 }; /* each row prints the last verdict */
+    sc->e = vg_engine_new (*rules, &ecfg, NULL, NULL);
     static vg_device_t dev = { "detect", "", "", "", "", "" };
     const char *path = "series";
     sc->sid = vg_series_id (dev.id, path, NULL, 0);
@@ -286,7 +325,8 @@ vg_cmd_detect (int argc, char **argv)
         char *end;
         errno = 0;
         double v = strtod (v_s, &end);
-        if (!*v_s || *end || errno == ERANGE) {
+        /* ERANGE on underflow is a value (0 or subnormal); on overflow it is not */
+        if (!*v_s || *end || (errno == ERANGE && fabs (v) > 1.0)) {
             fprintf (stderr, "vigil detect: stdin:%lu: bad value '%s'\n", lineno, v_s);
             goto done;
         }

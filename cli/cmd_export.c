@@ -26,14 +26,33 @@
 
 typedef struct {
     const char *device, *path; /* fnmatch patterns or NULL */
+    const char *labels;        /* fnmatch pattern on the labels as CSV prints them, or NULL */
     const char *site, *vendor; /* a fleet pointer's scope key (exact), or NULL */
     vg_scope_devices_t scope;  /* the devices of that vendor or site */
     int64_t from, to;
     vg_store_view_t *view;
     vg_rows_t *rows;
     vg_buf_t meta;             /* packed SeriesMeta of the current key */
+    vg_buf_t ltext;            /* the current series' labels as "k=v;k2=v2" (--labels) */
     uint64_t keys, corrupt;
 } s_export_t;
+
+/* 1 when series m's labels, as the CSV column prints them (k=v;k2=v2, "" for none), match
+ * the --labels glob (always without one); -VG_ENOMEM when they cannot be rendered. */
+static int
+s_labels_match (s_export_t *x, const Vigil__SeriesMeta *m)
+{
+    if (!x->labels)
+        return 1;
+    vg_buf_reset (&x->ltext);
+    int rc = 0;
+    for (size_t k = 0; k < m->n_labels && rc == 0; k++)
+        rc = vg_buf_printf (&x->ltext, "%s%s=%s", k ? ";" : "", m->labels[k]->key, m->labels[k]->value);
+    rc = rc ? rc : vg_buf_append (&x->ltext, "", 1);
+    if (rc < 0)
+        return rc;
+    return fnmatch (x->labels, (const char *) x->ltext.data, 0) == 0;
+}
 
 static int
 s_row (void *ctx, int64_t ts, vg_num_t v, vg_numtype_t type)
@@ -63,8 +82,12 @@ s_key (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
         x->corrupt++;
         return 0;
     }
-    if ((!x->device || fnmatch (x->device, m->device, 0) == 0) && (!x->path || fnmatch (x->path, m->path, 0) == 0) &&
-        (!(x->site || x->vendor) || vg_scope_devices_has (&x->scope, m->device))) {
+    int want = (!x->device || fnmatch (x->device, m->device, 0) == 0) &&
+               (!x->path || fnmatch (x->path, m->path, 0) == 0) &&
+               (!(x->site || x->vendor) || vg_scope_devices_has (&x->scope, m->device));
+    want = want ? s_labels_match (x, m) : 0;
+    rc = want < 0 ? want : 0;
+    if (want > 0) {
         rc = vg_rows_series (x->rows, m);
         rc = rc ? rc : vg_sample_value_scan_num (v, vl, x->from, x->to, s_row, x);
         if (rc == -VG_EPROTO || rc == -VG_ETRUNC) {
@@ -82,7 +105,8 @@ static void
 s_help (FILE *f)
 {
     fprintf (f, "usage: vigil export --store DIR [--from T] [--to T] [--device PATTERN] [--path PATTERN]\n"
-                "                    [--format csv|ndjson] [--columns LIST] [--out FILE] [--pointer URI]\n"
+                "                    [--labels PATTERN] [--format csv|ndjson] [--columns LIST] [--out FILE]\n"
+                "                    [--pointer URI]\n"
                 "  Writes the stored samples of [from, to) as CSV (default) or NDJSON, streaming (memory does\n"
                 "  not grow with the range).  Integers (64-bit counters) are exact; doubles are printed in the\n"
                 "  shortest form that reads back as the same value.  PATTERNs are shell globs.\n"
@@ -92,6 +116,9 @@ s_help (FILE *f)
                 "  --columns  CSV columns, from device,path,labels,kind,unit,timestamp_ms,time,value\n"
                 "             (default device,path,labels,timestamp_ms,time,value; 'timestamp_ms,value' of one\n"
                 "             series is what `vigil detect` reads)\n"
+                "  --labels   a glob on the series' labels as the labels column prints them (k=v;k2=v2, empty\n"
+                "             for none): with --device and --path it picks one series, e.g. one interface\n"
+                "             --labels 'name=TenGigE0/0/0/0'\n"
                 "  --out      write to FILE instead of stdout\n"
                 "  --pointer  an alert's replay pointer (vigil://DEVICE?...): its store, device, path and range\n"
                 "             stand in for the options not given; a fleet finding's (scope=vendor|site)\n"
@@ -108,6 +135,7 @@ vg_cmd_export (int argc, char **argv)
         { .name = "--store", .type = VG_ARG_STR, .dst = &store },
         { .name = "--device", .type = VG_ARG_STR, .dst = &x.device },
         { .name = "--path", .type = VG_ARG_STR, .dst = &x.path },
+        { .name = "--labels", .type = VG_ARG_STR, .dst = &x.labels },
         { .name = "--from", .type = VG_ARG_STR, .dst = &from },
         { .name = "--to", .type = VG_ARG_STR, .dst = &to },
         { .name = "--format", .type = VG_ARG_ENUM, .dst = &format, .choices = formats },
@@ -176,6 +204,7 @@ done:
     vg_rows_destroy (&x.rows);
     vg_scope_devices_free (&x.scope);
     vg_buf_free (&x.meta);
+    vg_buf_free (&x.ltext);
     vg_store_view_destroy (&x.view);
     vg_store_destroy (&s);
     if ((out ? fclose (f) : fflush (f)) != 0 && status == 0) {

@@ -100,20 +100,32 @@ vg_cmd_inspect (int argc, char **argv)
         rc = vg_store_scan (s, VG_CF_SAMPLES, NULL, 0, NULL, 0, s_count_samples, &c);
     if (rc == 0)
         rc = vg_store_scan (s, VG_CF_EVENTS, NULL, 0, NULL, 0, s_count_key, &c.events);
-    uint64_t sst = 0;
-    vg_store_property (s, VG_CF_SAMPLES, "rocksdb.total-sst-files-size", &sst);
+    /* The table files of each family; what the directory holds beyond them (MANIFEST,
+     * OPTIONS, WAL, logs) is "files" below: a few tens of kB whatever the store holds. */
+    uint64_t fam[VG_CF__COUNT] = { 0 }, sst_all = 0;
+    for (int i = 0; i < VG_CF__COUNT; i++) {
+        vg_store_property (s, (vg_cf_t) i, "rocksdb.total-sst-files-size", &fam[i]);
+        sst_all += fam[i];
+    }
+    uint64_t sst = fam[VG_CF_SAMPLES];
     vg_store_destroy (&s);
     if (vg_cli_store_read_done ("vigil inspect", rc, 0, NULL))
         return 1;
     uint64_t disk = s_dir_bytes (store, 0);
+    uint64_t files = disk > sst_all ? disk - sst_all : 0;
     double per = c.samples ? (double) disk / (double) c.samples : 0;
     double per_chunk = c.samples ? (double) c.chunks_bytes / (double) c.samples : 0;
-    if (json)
+    if (json) {
         printf ("{\"series\":%" PRIu64 ",\"samples\":%" PRIu64 ",\"events\":%" PRIu64 ",\"sample_keys\":%" PRIu64
                 ",\"chunk_bytes\":%" PRIu64 ",\"sample_sst_bytes\":%" PRIu64 ",\"disk_bytes\":%" PRIu64
-                ",\"bytes_per_sample\":%.3f,\"chunk_bytes_per_sample\":%.3f,\"corrupt_values\":%" PRIu64 "}\n",
+                ",\"bytes_per_sample\":%.3f,\"chunk_bytes_per_sample\":%.3f,\"corrupt_values\":%" PRIu64
+                ",\"family_bytes\":{",
                 c.series, c.samples, c.events, c.keys, c.chunks_bytes, sst, disk, per, per_chunk, c.corrupt);
-    else
+        for (int i = 0; i < VG_CF__COUNT; i++)
+            printf ("\"%s\":%" PRIu64 ",", vg_store_cf_name ((vg_cf_t) i), fam[i]);
+        printf ("\"files\":%" PRIu64 "}}\n", files);
+        return 0;
+    }
         printf ("store:                  %s\n"
                 "series:                 %" PRIu64 "\n"
                 "samples:                %" PRIu64 "\n"
@@ -124,5 +136,10 @@ vg_cmd_inspect (int argc, char **argv)
                 "bytes per sample:       %.3f\n"
                 "corrupt values:         %" PRIu64 "\n",
                 store, c.series, c.samples, c.events, c.keys, c.chunks_bytes, per_chunk, disk, per, c.corrupt);
+    printf ("bytes by family:       ");
+    for (int i = 0; i < VG_CF__COUNT; i++)
+        if (fam[i])
+            printf (" %s %" PRIu64, vg_store_cf_name ((vg_cf_t) i), fam[i]);
+    printf (" files %" PRIu64 "\n", files);
     return 0;
 }

@@ -227,6 +227,10 @@ vg_cmd_query (int argc, char **argv)
         return vg_cli_args_exit (arc);
     if (vg_cli_time_range ("vigil query", from, to, &q.from, &q.to) < 0)
         return 2;
+    if (q.events && q.path) { /* events have a type, not a path: --path was ignored, every event printed */
+        fprintf (stderr, "vigil query: --path does not apply to --events (events have a type, no path)\n");
+        return 2;
+    }
     q.json = !strcmp (format, "json");
     char err[512];
     q.s = vg_cli_store_open ("vigil query", q.store, NULL);

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/cli_store.h"
 #include "cli/replay.h"
 #include "cli/replay_out.h"
 #include "collector/collector_cfg.h"
@@ -46,7 +47,7 @@ s_help (FILE *f)
              "  The detectors start from empty state: --warmup feeds that much data before --from with its\n"
              "  alerts withheld, so baselines exist when the range starts.  The end of the range is the end\n"
              "  of input (what the reorder window holds is released).\n"
-             "  --device/--site/--vendor  shell globs on the device id, its site and its vendor\n"
+             "  --device/--site/--vendor  shell globs on the device id, its site and its vendor (any case)\n"
              "  --rules     detector rules (default: the --config file's detect.rules, else %s)\n"
              "  --config    a collector config: its detect.rules, detect.tick and detect.lateness\n"
              "  --tick, --lateness  override the engine's tick and reorder window (defaults 10s, 30s)\n"
@@ -127,6 +128,8 @@ vg_cmd_replay (int argc, char **argv)
     if (vg_cli_time_range ("vigil replay", from, to, &rc_cfg.from_ms, &rc_cfg.to_ms) < 0)
         return 2;
     rc_cfg.max_held = (size_t) max_held;
+    if (!vg_cli_store_exists ("vigil replay", store))
+        return 1;
 
     int status = 1;
     vg_collector_cfg_t cc;

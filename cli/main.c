@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/version.h"
 
 typedef struct {
     const char *name;
@@ -29,7 +30,8 @@ static const s_cmd_t s_cmds[] = {
 static void
 s_usage (FILE *f)
 {
-    fprintf (f, "usage: vigil COMMAND [options]   (vigil COMMAND --help for its options)\n\ncommands:\n");
+    fprintf (f, "usage: vigil COMMAND [options]   (vigil COMMAND --help or vigil help COMMAND for its options;\n"
+                "                                  vigil --version)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof s_cmds / sizeof s_cmds[0]; i++)
         fprintf (f, "  %-10s %s\n", s_cmds[i].name, s_cmds[i].help);
 }
@@ -40,6 +42,23 @@ main (int argc, char **argv)
     if (argc < 2 || !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help")) {
         s_usage (argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp (argv[1], "-V") || !strcmp (argv[1], "--version")) { /* as vigil-agent and vigil-collector */
+        printf ("vigil %s\n", VG_VERSION);
+        return 0;
+    }
+    if (!strcmp (argv[1], "help")) { /* `vigil help query` = `vigil query --help` */
+        if (argc < 3) {
+            s_usage (stdout);
+            return 0;
+        }
+        char *help[] = { argv[2], "--help", NULL };
+        for (size_t i = 0; i < sizeof s_cmds / sizeof s_cmds[0]; i++)
+            if (!strcmp (argv[2], s_cmds[i].name))
+                return s_cmds[i].fn (2, help);
+        fprintf (stderr, "vigil: unknown command '%s'\n", argv[2]);
+        s_usage (stderr);
+        return 2;
     }
     for (size_t i = 0; i < sizeof s_cmds / sizeof s_cmds[0]; i++)
         if (!strcmp (argv[1], s_cmds[i].name))

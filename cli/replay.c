@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_args.h"
 #include "cli/fleet_scope.h"
 #include "cli/replay_merge.h"
 #include "collector/detect_feed.h"
@@ -94,12 +95,13 @@ s_device (vg_replay_t *r, const char *id, const char *vendor)
     return vg_detect_feed_device (r->feed, &in);
 }
 
-/* The device is selected by --device, --site and --vendor.  Without an inventory site the
+/* The device is selected by --device, --site and --vendor (ignoring case: the sources spell
+ * vendors their own way, "Nokia", and operators type "nokia").  Without an inventory site the
  * part of the id before its first '/' stands for the site ("site001/gnb1"). */
 static int
 s_selected (const vg_replay_t *r, const vg_device_t *d)
 {
-    if (!s_glob (r->cfg.device, d->id) || !s_glob (r->cfg.vendor, d->vendor))
+    if (!s_glob (r->cfg.device, d->id) || !vg_cli_glob_nocase (r->cfg.vendor, d->vendor))
         return 0;
     if (!r->cfg.site)
         return 1;

@@ -41,11 +41,7 @@ struct vg_collector {
     vg_rules_t *fleet_rules;     /* the rules the publisher reads X01's sources from */
     vg_alerter_prop_t *props;    /* kafka.properties as the Kafka clients take them */
     size_t nacl;                 /* entries of acl and keys */
-    /* reload (vg_collector_on_hup) */
-    volatile sig_atomic_t *hup;
-    sig_atomic_t hup_seen;
-    vg_collector_load_fn load;
-    void *load_ctx;
+    vg_daemon_reload_t reload; /* SIGHUP count and loader (vg_collector_on_hup) */
     vg_collector_cfg_t *reloaded; /* the configuration acl and keys point into after a reload */
     uint64_t detect_queue_bytes; /* limits.detect_queue_bytes in force (reloadable) */
     vg_mem_ceiling_t *mem;       /* limits.max_rss_bytes */
@@ -298,7 +294,7 @@ s_reload_config (vg_collector_t *c)
 {
     char err[700];
     vg_collector_cfg_t *nc = calloc (1, sizeof *nc);
-    if (!nc || c->load (c->load_ctx, nc, err, sizeof err) < 0) {
+    if (!nc || c->reload.load (c->reload.ctx, nc, err, sizeof err) < 0) {
         free (nc);
         vg_log (VG_LOG_ERROR, "collector", "configuration reload refused, agents and limits unchanged: %s",
                 nc ? err : "out of memory");
@@ -330,11 +326,10 @@ static void
 s_tick (void *ctx)
 {
     vg_collector_t *c = ctx;
-    if (c->hup && *c->hup != c->hup_seen) {
-        c->hup_seen = *c->hup;
+    if (vg_daemon_reload_due (&c->reload)) {
         vg_log (VG_LOG_INFO, "collector", "SIGHUP: reloading the agents list, limits%s",
                 c->detect ? " and the detector rules" : " (detectors off: no rules to reload)");
-        if (c->load)
+        if (c->reload.load)
             s_reload_config (c);
         if (c->detect)
             vg_detect_stage_reload (c->detect);
@@ -352,12 +347,9 @@ vg_collector_kafka_props (const vg_collector_cfg_t *cfg)
 }
 
 void
-vg_collector_on_hup (vg_collector_t *c, volatile sig_atomic_t *hup, vg_collector_load_fn load, void *ctx)
+vg_collector_on_hup (vg_collector_t *c, volatile sig_atomic_t *hup, vg_daemon_load_fn load, void *ctx)
 {
-    c->hup = hup;
-    c->hup_seen = hup ? *hup : 0;
-    c->load = load;
-    c->load_ctx = ctx;
+    vg_daemon_reload_watch (&c->reload, hup, load, ctx);
 }
 
 /* The Kafka alerter, hooked into the detect stage. */
@@ -425,6 +417,9 @@ s_start_fleet_pub (vg_collector_t *c, char *err, size_t errlen)
     if (!c->fleet)
         return -1;
     vg_detect_stage_on_batch (c->detect, s_on_batch, c->fleet);
+    /* Each accepted batch also into the fleet journal, in ingest's write: published after a
+     * crash even when the detect stage never got to it. */
+    vg_server_on_accept (c->server, vg_fleet_pub_journal, NULL);
     return 0;
 }
 

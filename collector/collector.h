@@ -13,6 +13,7 @@
 
 #include "collector/alerter.h"
 #include "collector/collector_cfg.h"
+#include "common/daemon_args.h"
 
 typedef struct vg_collector vg_collector_t;
 
@@ -28,17 +29,13 @@ vg_collector_t *vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size
  * detect stage.  Returns 0 on a clean stop, -1 on a fatal error or a failed final save. */
 int vg_collector_run (vg_collector_t *c, volatile sig_atomic_t *stop);
 
-/* Loads the configuration again (for a reload) into out; returns 0 (the collector frees out
- * with vg_cfg_free when done with it) or -1 with the reason in err. */
-typedef int (*vg_collector_load_fn) (void *ctx, vg_collector_cfg_t *out, char *err, size_t errlen);
-
 /* Reload on SIGHUP: whenever *hup changes (vg_daemon_hup), the run loop (server thread,
- * between two commits) loads the configuration with load and applies its `agents` list
- * (who may send, their devices, their CURVE keys), and asks the detect stage to read
- * detect.rules again (vg_detect_stage_reload).  Other keys are not reloaded (a restart
- * applies them).  A configuration that does not load or check is refused with a logged
+ * between two commits) loads the configuration with load into a vg_collector_cfg_t (the
+ * daemon's loader is vg_daemon_reload_cmdline) and applies its `agents` list (who may send,
+ * their devices, their CURVE keys), and asks the detect stage to read detect.rules again
+ * (vg_detect_stage_reload).  Other keys are not reloaded (a restart applies them).  A configuration that does not load or check is refused with a logged
  * error and the agents in force stay.  Set before vg_collector_run; hup NULL = no reload. */
-void vg_collector_on_hup (vg_collector_t *c, volatile sig_atomic_t *hup, vg_collector_load_fn load, void *ctx);
+void vg_collector_on_hup (vg_collector_t *c, volatile sig_atomic_t *hup, vg_daemon_load_fn load, void *ctx);
 
 /* cfg's kafka.properties as the Kafka clients take them (strings borrowed from cfg); the
  * caller frees the array.  NULL when out of memory. */

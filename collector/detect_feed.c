@@ -24,6 +24,7 @@
 #include "common/samples.h"
 #include "common/u64map.h"
 #include "proto/batch.h"
+#include "proto/batch_skim.h"
 #include "proto/vigil.pb-c.h"
 
 typedef struct {
@@ -43,6 +44,7 @@ struct vg_detect_feed {
     vg_arena_t arena;        /* the unpacked batch (reset per batch) */
     ProtobufCAllocator alloc;
     vg_buf_t plain;         /* an inflated batch */
+    vg_buf_t rest;          /* a batch's bytes but its series (vg_batch_skim) */
     vg_samples_t scratch;   /* decoded samples of the current batch, series after series */
     size_t used;            /* of scratch */
     struct s_cur {
@@ -531,7 +533,11 @@ vg_detect_feed_batch_view (vg_detect_feed_t *f, const uint8_t *p, size_t len, co
     /* Committed batches passed ingest's limits; here only the structure matters. */
     static const vg_batch_limits_t lim = { UINT32_MAX, UINT32_MAX, UINT32_MAX };
     vg_arena_reset (&f->arena);
-    Vigil__Batch *b = vigil__batch__unpack (&f->alloc, len, p);
+    /* Series' samples are read from ingest's view or decoded from their chunks in place:
+     * skimmed, nothing of a series is copied but its labels and state names.  A batch
+     * callback (fleet publisher) gets protobuf-c's complete batch. */
+    Vigil__Batch *b = f->batch_fn ? vigil__batch__unpack (&f->alloc, len, p)
+                                  : vg_batch_skim (&f->alloc, &f->arena, &f->rest, p, len);
     char why[200] = "not a vigil.Batch";
     size_t total = 0;
     if (!b || vg_batch_validate (b, &lim, &total, why, sizeof why) < 0) {
@@ -678,6 +684,7 @@ vg_detect_feed_destroy (vg_detect_feed_t **self_p)
     free (f->oser);
     free (f->hints);
     vg_buf_free (&f->plain);
+    vg_buf_free (&f->rest);
     vg_arena_free (&f->arena);
     free (f);
     *self_p = NULL;

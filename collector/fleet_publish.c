@@ -18,9 +18,17 @@
 #include "common/u64map.h"
 #include "detectors/det_util.h"
 #include "detectors/kpi_stage.h"
+#include "proto/batch.h"
 #include "proto/fleet.pb-c.h"
 
 #define S_NONE UINT32_MAX
+
+/* Journal keys (VG_CF_DETSTATE): prefix, agent id, NUL, epoch and seq big-endian, so that
+ * key order is batch order per agent. */
+#define S_JPREFIX "fleetj/"
+#define S_JPREFIX_END "fleetj0" /* '/' + 1: the end of the prefix's range */
+#define S_JKEY_MAX (sizeof S_JPREFIX + VG_MAX_ID_LEN + 16)
+#define S_JOURNAL_POLL 64       /* batches replayed from the journal per outbox write */
 
 /* A message of a batch waiting for the publisher's own outbox write (poll). */
 typedef struct {
@@ -41,6 +49,7 @@ struct vg_fleet_pub {
     vg_relay_t *relay;       /* the outbox in VG_CF_FLEETBOX -> the fleet topic */
     vg_store_txn_t *txn;     /* the publisher's own outbox write (batch messages) */
     bool txn_failed;         /* txn holds records of a failed commit */
+    size_t ndel;             /* journal deletions staged in txn */
     size_t nfnd;             /* findings staged in the detect stage's write, not confirmed */
     char sources[512];       /* detector kinds the fleet rules count, comma-separated */
     vg_u64map_t announced;   /* hash of a device's identity -> 1: inventory sent */
@@ -90,6 +99,83 @@ s_on_dr (rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         p->st.delivered++;
     if (p->relay && m->_private)
         vg_relay_delivered (p->relay, m);
+}
+
+/* The journal key of a batch into k (S_JKEY_MAX bytes); returns its length. */
+static size_t
+s_jkey (uint8_t *k, const char *agent_id, uint64_t epoch, uint64_t seq)
+{
+    const char *a = agent_id ? agent_id : "";
+    size_t pl = sizeof S_JPREFIX - 1, al = strnlen (a, VG_MAX_ID_LEN - 1);
+    memcpy (k, S_JPREFIX, pl);
+    memcpy (k + pl, a, al);
+    size_t at = pl + al;
+    k[at++] = 0;
+    for (int i = 7; i >= 0; i--)
+        k[at++] = (uint8_t) (epoch >> (8 * i));
+    for (int i = 7; i >= 0; i--)
+        k[at++] = (uint8_t) (seq >> (8 * i));
+    return at;
+}
+
+void
+vg_fleet_pub_journal (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, const uint8_t *batch,
+                      size_t len, vg_store_txn_t *txn)
+{
+    (void) ctx;
+    uint8_t k[S_JKEY_MAX];
+    vg_store_txn_put (txn, VG_CF_DETSTATE, k, s_jkey (k, agent_id, epoch, seq), batch, len);
+}
+
+/* Batch b's messages are in p->txn: its journal entry goes in the same write. */
+static void
+s_journal_done (vg_fleet_pub_t *p, const Vigil__Batch *b)
+{
+    uint8_t k[S_JKEY_MAX];
+    vg_store_txn_delete (p->txn, VG_CF_DETSTATE, k, s_jkey (k, b->agent_id, b->epoch, b->seq));
+    p->ndel++;
+}
+
+static int
+s_journal_one (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    static const vg_batch_limits_t lim = { UINT32_MAX, UINT32_MAX, UINT32_MAX };
+    vg_fleet_pub_t *p = ctx;
+    Vigil__Batch *b = vigil__batch__unpack (NULL, vl, v);
+    char why[160] = "undecodable";
+    if (!b || vg_batch_validate (b, &lim, NULL, why, sizeof why) < 0) {
+        /* ingest validated it before the write: only a damaged store gets here */
+        vg_log_rl (&p->rl, VG_LOG_ERROR, "fleet", "journal entry of %zu bytes dropped: %s", vl, why);
+        vg_store_txn_delete (p->txn, VG_CF_DETSTATE, k, kl);
+        p->ndel++;
+        p->st.journal_bad++;
+    } else {
+        size_t before = p->ndel;
+        vg_fleet_pub_batch (p, b);
+        p->st.journal_replayed += p->ndel > before;
+    }
+    if (b)
+        vigil__batch__free_unpacked (b, NULL);
+    if ((p->st.journal_replayed + p->st.journal_bad) % S_JOURNAL_POLL == 0)
+        vg_fleet_pub_poll (p); /* bounds what is packed and not yet written */
+    return 0;
+}
+
+/* Publish the batches a crash left committed but unpublished (fleet_publish.h). */
+static void
+s_journal_replay (vg_fleet_pub_t *p)
+{
+    int rc = vg_store_scan (p->store, VG_CF_DETSTATE, S_JPREFIX, sizeof S_JPREFIX - 1, S_JPREFIX_END,
+                            sizeof S_JPREFIX_END - 1, s_journal_one, p);
+    if (rc < 0)
+        vg_log (VG_LOG_ERROR, "fleet", "reading the fleet journal failed: %s (those batches stay unpublished)",
+                vg_strerror (rc));
+    if (p->st.journal_replayed || p->st.journal_bad) {
+        vg_fleet_pub_poll (p);
+        vg_log (VG_LOG_INFO, "fleet",
+                "%llu batch(es) committed before the restart were not published yet: published now (%llu messages)",
+                (unsigned long long) p->st.journal_replayed, (unsigned long long) p->st.messages);
+    }
 }
 
 vg_fleet_pub_t *
@@ -155,6 +241,7 @@ vg_fleet_pub_new (const vg_fleet_pub_cfg_t *cfg, char *err, size_t errlen)
     p->txn = p->relay ? vg_store_txn_new (p->store) : NULL;
     if (!p->txn)
         goto fail;
+    s_journal_replay (p);
     vg_log (VG_LOG_INFO, "fleet", "publishing to fleet topic %s: inventory, KPI counters and %s findings", cfg->topic,
             p->sources[0] ? p->sources : "no");
     return p;
@@ -416,6 +503,7 @@ vg_fleet_pub_batch (vg_fleet_pub_t *p, const Vigil__Batch *b)
         p->st.series += ns;
         s_produce (p, &m, "site", site, NULL, 0, NULL);
     }
+    s_journal_done (p, b);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -465,13 +553,14 @@ vg_fleet_pub_poll (vg_fleet_pub_t *p)
     if (p->nfnd)
         vg_relay_committed (p->relay, false);
     p->nfnd = 0;
-    if (p->npend || p->txn_failed) {
+    if (p->npend || p->ndel || p->txn_failed) {
         for (size_t i = 0; i < p->npend; i++) {
             const s_pend_t *e = &p->pend[i];
             vg_relay_add (p->relay, p->txn, p->pbytes.data + e->off, e->key_len, p->pbytes.data + e->off + e->key_len,
                           e->len); /* failures counted by the relay */
         }
         p->npend = 0;
+        p->ndel = 0;
         vg_buf_reset (&p->pbytes);
         char err[256];
         if (vg_store_commit (p->store, p->txn, err, sizeof err) == 0) {

@@ -13,9 +13,13 @@
  * write as its alert record; a batch's messages in the publisher's own write right after
  * the detect stage's group commit (the poll hook); each is produced after its commit and
  * deleted when acknowledged, and a restart reads the topic back before producing what is
- * left.  Messages of batches fed to the engine after the last outbox write and before a
- * crash are not published (the detect stage does not feed them again either).
- * Threads: the detect stage's thread only (hooks of collector/detect_stage.h). */
+ * left.  Batches committed but not yet published at a crash (the detect stage had not
+ * reached them, or the outbox write after it had not happened) are published after the
+ * restart, once: ingest's write holds each accepted batch in a journal too
+ * (vg_fleet_pub_journal, VG_CF_DETSTATE keys "fleetj/..."); the outbox write that holds a
+ * batch's messages deletes its journal entry; vg_fleet_pub_new publishes what is left.
+ * Threads: the detect stage's thread only (hooks of collector/detect_stage.h), except
+ * vg_fleet_pub_journal (the server's thread; it touches no publisher state). */
 #ifndef VG_FLEET_PUBLISH_H
 #define VG_FLEET_PUBLISH_H
 
@@ -44,20 +48,31 @@ typedef struct {
     uint64_t series, samples;       /* KPI counter series / samples published */
     uint64_t devices, findings;     /* inventory records and findings published */
     uint64_t delivered, delivery_errors, produce_errors;
+    uint64_t journal_replayed;      /* batches published at start from the journal (a crash's) */
+    uint64_t journal_bad;           /* journal entries that did not decode (dropped, logged) */
 } vg_fleet_pub_stats_t;
 
 typedef struct vg_fleet_pub vg_fleet_pub_t;
 
 /* Create the producer (cfg strings are copied; rules and store borrowed), the topic when
- * missing, and open the outbox (left records: the topic is read back, then they are sent).
+ * missing, and open the outbox (left records: the topic is read back, then they are sent);
+ * then publish the batches left in the journal (committed by ingest, never published) in
+ * one outbox write that deletes their entries.  Call before the server takes batches.
  * Returns NULL with the reason in err. */
 vg_fleet_pub_t *vg_fleet_pub_new (const vg_fleet_pub_cfg_t *cfg, char *err, size_t errlen);
 /* Write pending messages to the outbox, wait up to 5 s for deliveries, then free
  * (undelivered messages stay in the outbox for the next run).  NULL-safe; sets *self_p. */
 void vg_fleet_pub_destroy (vg_fleet_pub_t **self_p);
 
+/* A vg_server_accept_fn (ctx unused, may be NULL; server thread): put the accepted batch
+ * into txn's journal entry, so that it is published even if the collector stops before the
+ * detect stage fed it.  Stateless: safe beside the publisher's own thread. */
+void vg_fleet_pub_journal (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, const uint8_t *batch,
+                           size_t len, vg_store_txn_t *txn);
+
 /* A validated batch fed to the detectors: pack its new inventory and its KPI counter
- * series (one message per scope) for the next vg_fleet_pub_poll's outbox write. */
+ * series (one message per scope) for the next vg_fleet_pub_poll's outbox write, which also
+ * deletes the batch's journal entry. */
 void vg_fleet_pub_batch (vg_fleet_pub_t *p, const Vigil__Batch *b);
 /* An alert record being added to txn (the detect stage's write): when it is the Create of a
  * finding a fleet rule counts, its message (one finding) joins txn's outbox records. */

@@ -1,13 +1,12 @@
 /* fleet_task.c - one partition's fleet engine, KPI stage and resume point (fleet_task.h).
  * Invariant: everything a message changes is in the engine, the KPI stage and the counters
- * saved by vg_fleet_task_save; the unpack arena and the decode scratch are per message. */
+ * saved by vg_fleet_task_save; the reader's and the decode scratch are per message. */
 #include "collector/fleet_task.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/arena.h"
 #include "common/chunk.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -15,16 +14,14 @@
 #include "common/u64map.h"
 #include "detectors/engine.h"
 #include "detectors/kpi_stage.h"
-#include "proto/batch.h"
 #include "proto/fleet.pb-c.h"
-
-#define S_ARENA_BLOCK (8u << 20) /* one block holds a large message: no mmap and page faults per message */
-#define S_ARENA_LIMIT (512u << 20)
+#include "proto/fleet_reader.h"
 
 /* One selected counter series of the message being applied. */
 typedef struct {
     uint64_t kid;            /* KPI entity id */
-    const Vigil__Series *s;
+    uint32_t series;         /* index in the message */
+    uint32_t device;
     const char *kpath;
     int succ;
     int merged;              /* an attempt series merged with its success partner */
@@ -53,8 +50,7 @@ struct vg_fleet_task {
     int64_t now;             /* newest data time applied */
     vg_fleet_task_stats_t st;   /* this task's own work (since new or load) */
     uint64_t life_messages, life_alerts; /* the partition's totals before the load */
-    vg_arena_t arena;
-    ProtobufCAllocator alloc;
+    vg_fleet_reader_t *reader;
     vg_samples_t scratch;
     s_sel_t *sel;
     size_t capsel;
@@ -84,14 +80,13 @@ vg_fleet_task_new (const vg_rules_t *rules, vg_alert_fn on_alert, void *ctx)
     t->on_alert = on_alert;
     t->ctx = ctx;
     t->now = INT64_MIN;
-    t->arena = (vg_arena_t) VG_ARENA_INIT (S_ARENA_BLOCK, S_ARENA_LIMIT);
-    vg_batch_arena_allocator (&t->arena, &t->alloc);
+    t->reader = vg_fleet_reader_new ();
     /* The caller ticks (event time of the partition); no reordering: a partition is in order
      * per producer, and the KPI stage pairs counters itself. */
     vg_engine_cfg_t ec = { 0 };
     t->engine = vg_engine_new (rules, &ec, s_on_alert, t);
     t->kpi = vg_kpi_stage_new (0);
-    if (!t->engine || !t->kpi)
+    if (!t->engine || !t->kpi || !t->reader)
         vg_fleet_task_destroy (&t);
     return t;
 }
@@ -104,7 +99,7 @@ vg_fleet_task_destroy (vg_fleet_task_t **self_p)
         return;
     vg_engine_destroy (&t->engine);
     vg_kpi_stage_destroy (&t->kpi);
-    vg_arena_free (&t->arena);
+    vg_fleet_reader_destroy (&t->reader);
     vg_samples_free (&t->scratch);
     vg_u64map_free (&t->pair);
     free (t->dmemo);
@@ -116,16 +111,14 @@ vg_fleet_task_destroy (vg_fleet_task_t **self_p)
 
 /* One KPI value of selected series x at ts. */
 static void
-s_kpi_value (vg_fleet_task_t *t, const Vigil__Batch *b, const s_sel_t *x, int64_t ts, double v)
+s_kpi_value (vg_fleet_task_t *t, const vg_fleet_msg_t *b, const s_sel_t *x, int64_t ts, double v)
 {
     t->st.kpis++;
     int rc = vg_engine_sample (t->engine, x->kid, ts, v);
     if (rc == -VG_ENOTFOUND) {
-        const Vigil__Device *d = b->devices[x->s->device];
-        vg_device_t dev = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
         vg_label_t lab[VG_MAX_LABELS];
-        size_t nl = vg_batch_labels (b, x->s, lab);
-        vg_series_info_t info = { &dev, x->kpath, lab, nl, VG_KIND_GAUGE };
+        size_t nl = vg_fleet_msg_labels (b, &b->series[x->series], lab);
+        vg_series_info_t info = { &b->devices[x->device], x->kpath, lab, nl, VG_KIND_GAUGE };
         rc = vg_engine_series (t->engine, x->kid, &info);
         if (rc >= 0)
             rc = vg_engine_sample (t->engine, x->kid, ts, v);
@@ -137,7 +130,7 @@ s_kpi_value (vg_fleet_task_t *t, const Vigil__Batch *b, const s_sel_t *x, int64_
 /* Run counter samples through the KPI stage: per entity the attempt counter before the
  * success counter of the same time (the stage pairs them by timestamp). */
 static void
-s_counters (vg_fleet_task_t *t, const Vigil__Batch *b, size_t nsel)
+s_counters (vg_fleet_task_t *t, const vg_fleet_msg_t *b, size_t nsel)
 {
     const int64_t *ts = t->scratch.ts;
     const double *v = t->scratch.v;
@@ -183,11 +176,11 @@ s_memo_grow (s_memo_t **m, size_t *cap, size_t n)
 /* The KPI entity id of series s (vg_series_id of its device, kpath and labels), from the
  * message's memo of device, path and label hashes. */
 static uint64_t
-s_kid (vg_fleet_task_t *t, const Vigil__Batch *b, const Vigil__Series *s, const char *kpath)
+s_kid (vg_fleet_task_t *t, const vg_fleet_msg_t *b, const vg_fleet_series_t *s, const char *kpath)
 {
     s_memo_t *d = &t->dmemo[s->device];
     if (d->stamp != t->stamp) {
-        *d = (s_memo_t) { .stamp = t->stamp, .h = vg_series_id_device (b->devices[s->device]->id) };
+        *d = (s_memo_t) { .stamp = t->stamp, .h = vg_series_id_device (b->devices[s->device].id) };
     }
     uint64_t ph = 0;
     size_t k = 0;
@@ -224,7 +217,7 @@ s_kid (vg_fleet_task_t *t, const Vigil__Batch *b, const Vigil__Series *s, const 
 /* Decode the counter series the KPI stage pairs into scratch, with their entity ids and
  * KPI stage slots.  Returns the count selected or a negative code. */
 static int
-s_select (vg_fleet_task_t *t, const Vigil__Batch *b, size_t *nsel)
+s_select (vg_fleet_task_t *t, const vg_fleet_msg_t *b, size_t *nsel)
 {
     size_t used = 0, n = 0;
     vg_u64map_clear (&t->pair);
@@ -237,14 +230,15 @@ s_select (vg_fleet_task_t *t, const Vigil__Batch *b, size_t *nsel)
         memset (t->smemo, 0, t->capsm * sizeof *t->smemo);
     }
     for (size_t i = 0; i < b->n_series; i++) {
-        const Vigil__Series *s = b->series[i];
+        const vg_fleet_series_t *s = &b->series[i];
         int succ, codec;
+        if (s->kind != VIGIL__SERIES_KIND__SERIES_KIND_COUNTER)
+            continue;
         const char *kpath = vg_kpi_stage_path (b->strings[s->path], &succ);
         uint32_t cnt = 0;
-        if (!kpath || s->kind != VIGIL__SERIES_KIND__SERIES_KIND_COUNTER || !b->devices[s->device]->id ||
-            s->n_labels / 2 > VG_MAX_LABELS)
+        if (!kpath)
             continue;
-        if (vg_chunk_header (s->chunk.data, s->chunk.len, &codec, &cnt) < 0)
+        if (vg_chunk_header (s->chunk, s->chunk_len, &codec, &cnt) < 0)
             return -VG_EPROTO;
         if (vg_samples_reserve (&t->scratch, used + cnt) < 0)
             return -VG_ENOMEM;
@@ -257,11 +251,12 @@ s_select (vg_fleet_task_t *t, const Vigil__Batch *b, size_t *nsel)
             t->capsel = nc;
         }
         size_t got = 0, len = 0;
-        if (vg_chunk_decode (s->chunk.data, s->chunk.len, t->scratch.ts + used, t->scratch.v + used, cnt, &got,
+        if (vg_chunk_decode (s->chunk, s->chunk_len, t->scratch.ts + used, t->scratch.v + used, cnt, &got,
                              &len) < 0)
             return -VG_EPROTO;
         s_sel_t *x = &t->sel[n];
-        *x = (s_sel_t) { s_kid (t, b, s, kpath), s, kpath, succ, 0, 0, used, (uint32_t) got, -VG_EFULL };
+        *x = (s_sel_t) { s_kid (t, b, s, kpath), (uint32_t) i, s->device, kpath, succ, 0, 0, used, (uint32_t) got,
+                         -VG_EFULL };
         if (!succ && vg_u64map_put (&t->pair, x->kid ? x->kid : 1, (uint32_t) n + 1) < 0)
             return -VG_ENOMEM;
         used += got;
@@ -292,38 +287,33 @@ s_select (vg_fleet_task_t *t, const Vigil__Batch *b, size_t *nsel)
 int
 vg_fleet_task_apply (vg_fleet_task_t *t, const uint8_t *msg, size_t len)
 {
-    static const vg_batch_limits_t lim = { UINT32_MAX, UINT32_MAX, UINT32_MAX };
-    vg_arena_reset (&t->arena);
-    Vigil__FleetBatch *fb = vigil__fleet_batch__unpack (&t->alloc, len, msg);
-    char why[160];
+    vg_fleet_msg_t m;
     size_t nsel = 0;
-    if (!fb || !fb->batch || vg_batch_validate (fb->batch, &lim, NULL, why, sizeof why) < 0)
+    int rc = vg_fleet_reader_parse (t->reader, msg, len, &m, NULL, 0);
+    if (rc == -VG_ENOMEM)
+        return rc;
+    if (rc < 0)
         goto bad;
-    const Vigil__Batch *b = fb->batch;
-    for (size_t i = 0; i < fb->n_findings; i++)
-        if (fb->findings[i]->device >= b->n_devices || !b->devices[fb->findings[i]->device]->id)
-            goto bad;
-    int rc = s_select (t, b, &nsel);
+    const vg_fleet_msg_t *b = &m;
+    rc = s_select (t, b, &nsel);
     if (rc == -VG_EPROTO)
         goto bad;
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < b->n_devices; i++) {
-        const Vigil__Device *d = b->devices[i];
-        vg_device_t dev = { d->id, d->vendor, d->model, d->role, d->site, d->sw_version };
-        if (vg_engine_device (t->engine, &dev) < 0)
+        if (vg_engine_device (t->engine, &b->devices[i]) < 0)
             t->st.errors++;
         t->st.devices++;
     }
     s_counters (t, b, nsel);
-    for (size_t i = 0; i < fb->n_findings; i++) {
-        const Vigil__FleetFinding *f = fb->findings[i];
-        const Vigil__Device *d = b->devices[f->device];
+    for (size_t i = 0; i < b->n_findings; i++) {
+        const vg_fleet_finding_t *f = &b->findings[i];
+        const vg_device_t *d = &b->devices[f->device];
         vg_alert_t *a = &t->finding;
         snprintf (a->device, sizeof a->device, "%s", d->id);
-        a->vendor = d->vendor ? d->vendor : "";
-        a->detector = f->detector ? f->detector : "";
-        a->rule_id = f->rule_id ? f->rule_id : "";
+        a->vendor = d->vendor;
+        a->detector = f->detector;
+        a->rule_id = f->rule_id;
         a->time_ms = f->ts_ms;
         a->activity = VG_ACT_CREATE;
         if (vg_engine_finding (t->engine, a) < 0)

@@ -12,20 +12,6 @@
 #include "common/log.h"
 #include "common/version.h"
 
-typedef struct {
-    const vg_daemon_spec_t *spec;
-    int argc;
-    char **argv;
-} s_args_t;
-
-/* Reload: the same file and --set overrides as at start. */
-static int
-s_reload (void *ctx, vg_collector_cfg_t *out, char *err, size_t errlen)
-{
-    const s_args_t *a = ctx;
-    return vg_daemon_reload (a->spec, a->argc, a->argv, out, err, errlen);
-}
-
 /* The fleet role: one member of the fleet consumer group until *stop. */
 static int
 s_run_fleet (const vg_collector_cfg_t *cfg, volatile sig_atomic_t *stop)
@@ -105,8 +91,8 @@ main (int argc, char **argv)
         vg_cfg_free (&vg_collector_cfg_table, &cfg);
         return 1;
     }
-    s_args_t args = { &spec, argc, argv };
-    vg_collector_on_hup (c, vg_daemon_hup (), s_reload, &args);
+    vg_daemon_cmdline_t cmdline = { &spec, argc, argv };
+    vg_collector_on_hup (c, vg_daemon_hup (), vg_daemon_reload_cmdline, &cmdline);
     rc = vg_collector_run (c, stop) < 0 ? 1 : 0;
     vg_collector_destroy (&c);
     vg_cfg_free (&vg_collector_cfg_table, &cfg);

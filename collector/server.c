@@ -61,6 +61,8 @@ struct vg_server {
     size_t pending_bytes;     /* held by the group: received and inflated batches */
     vg_server_commit_fn on_commit;
     void *on_commit_ctx;
+    vg_server_accept_fn on_accept;
+    void *on_accept_ctx;
     vg_server_tick_fn on_tick;
     void *on_tick_ctx;
     vg_server_backlog_fn on_backlog;
@@ -189,6 +191,13 @@ vg_server_on_commit (vg_server_t *srv, vg_server_commit_fn fn, void *ctx)
 {
     srv->on_commit = fn;
     srv->on_commit_ctx = ctx;
+}
+
+void
+vg_server_on_accept (vg_server_t *srv, vg_server_accept_fn fn, void *ctx)
+{
+    srv->on_accept = fn;
+    srv->on_accept_ctx = ctx;
 }
 
 void
@@ -594,6 +603,8 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
                    res.agent_id[0] ? res.agent_id : "?", (unsigned long long) res.seq, res.reason);
     } else {
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_OK;
+        if (srv->on_accept)
+            srv->on_accept (srv->on_accept_ctx, res.agent_id, res.epoch, res.seq, data, len, srv->txn);
         vg_agent_limits_charge (srv->limits, res.agent_id, res.samples + res.samples_rejected, res.series_refused);
         if (res.samples_rejected)
             vg_log_rl (&srv->rl_reject, VG_LOG_WARN, "server", "agent '%s' seq %llu: %s", res.agent_id,

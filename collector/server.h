@@ -77,6 +77,14 @@ typedef struct {
 typedef void (*vg_server_commit_fn) (void *ctx, const vg_server_committed_t *done, int n);
 void vg_server_on_commit (vg_server_t *srv, vg_server_commit_fn fn, void *ctx);
 
+/* Called in the server thread for every batch ingest accepted into the group's write, before
+ * that write is committed: records fn puts into txn become durable exactly when the batch
+ * does (the fleet publisher's journal, collector/fleet_publish.h).  batch is the plain
+ * vigil.Batch, valid during the call.  Set before vg_server_run; fn NULL removes it. */
+typedef void (*vg_server_accept_fn) (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq,
+                                     const uint8_t *batch, size_t len, vg_store_txn_t *txn);
+void vg_server_on_accept (vg_server_t *srv, vg_server_accept_fn fn, void *ctx);
+
 /* Asked before each batch is read: NULL to go on, or why the collector is too far behind
  * to take more now (e.g. the detect stage's queue is over its memory ceiling); the batch
  * is then answered RETRY unread and the agent resends it later.  Server thread. */

@@ -175,3 +175,28 @@ vg_daemon_reload (const vg_daemon_spec_t *spec, int argc, char **argv, void *out
     }
     return s_load (spec, config, sets, nsets, out, err, errlen);
 }
+
+int
+vg_daemon_reload_cmdline (void *ctx, void *out, char *err, size_t errlen)
+{
+    const vg_daemon_cmdline_t *cl = ctx;
+    return vg_daemon_reload (cl->spec, cl->argc, cl->argv, out, err, errlen);
+}
+
+void
+vg_daemon_reload_watch (vg_daemon_reload_t *r, volatile sig_atomic_t *hup, vg_daemon_load_fn load, void *ctx)
+{
+    r->hup = hup;
+    r->seen = hup ? *hup : 0;
+    r->load = load;
+    r->ctx = ctx;
+}
+
+bool
+vg_daemon_reload_due (vg_daemon_reload_t *r)
+{
+    if (!r->hup || *r->hup == r->seen)
+        return false;
+    r->seen = *r->hup;
+    return true;
+}

@@ -46,6 +46,40 @@ int vg_daemon_args (const vg_daemon_spec_t *spec, int argc, char **argv, void *o
  * left empty. */
 int vg_daemon_reload (const vg_daemon_spec_t *spec, int argc, char **argv, void *out, char *err, size_t errlen);
 
+/* Loads a daemon's configuration again, for a reload, into out (a struct of the daemon's
+ * configuration table type); returns 0 (the caller frees out with vg_cfg_free when done with
+ * it) or -1 with the reason in err.  ctx is the loader's own. */
+typedef int (*vg_daemon_load_fn) (void *ctx, void *out, char *err, size_t errlen);
+
+/* The command line a daemon started with, kept for its reloads. */
+typedef struct {
+    const vg_daemon_spec_t *spec;
+    int argc;
+    char **argv;
+} vg_daemon_cmdline_t;
+
+/* The daemons' reload loader (a vg_daemon_load_fn; ctx is a vg_daemon_cmdline_t, which must
+ * outlive the run loop that calls it): vg_daemon_reload of the same file and --set overrides
+ * as at start. */
+int vg_daemon_reload_cmdline (void *ctx, void *out, char *err, size_t errlen);
+
+/* A daemon's reload watch: the SIGHUP count its run loop follows and the loader a reload
+ * calls.  All zeros: never due, nothing to load.  Owned by one thread (the run loop's). */
+typedef struct {
+    volatile sig_atomic_t *hup; /* vg_daemon_hup (), or NULL: never due */
+    sig_atomic_t seen;          /* the count last acted on */
+    vg_daemon_load_fn load;     /* NULL: a reload loads nothing */
+    void *ctx;                  /* load's context */
+} vg_daemon_reload_t;
+
+/* Watch hup (NULL: none) from now on, the SIGHUPs counted so far not being due, and reload
+ * with load (NULL: none) and ctx. */
+void vg_daemon_reload_watch (vg_daemon_reload_t *r, volatile sig_atomic_t *hup, vg_daemon_load_fn load, void *ctx);
+
+/* Whether a SIGHUP came since the watch began or since this last returned true (several
+ * count as one reload). */
+bool vg_daemon_reload_due (vg_daemon_reload_t *r);
+
 /* Install the daemons' signal handling: SIGTERM and SIGINT set the returned stop flag (the
  * one piece of process-wide state, as a signal handler needs), SIGHUP bumps the count
  * vg_daemon_hup() points to, SIGPIPE is ignored.  Call once from main(); the run loops poll

@@ -23,6 +23,7 @@ typedef struct {
     uint64_t errors;         /* units rejected (malformed, truncated, oversized) */
     uint64_t undecoded;      /* well-formed payloads we pass over (e.g. compact GPB rows) */
     uint64_t lost;           /* messages the sender numbered but we never saw (sequence gaps) */
+    uint64_t suspect;        /* values withheld: the sender flagged them suspect (3GPP PM) */
     char last_error[160];    /* human-readable reason of the latest error */
 } vg_decode_stats_t;
 

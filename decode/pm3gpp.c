@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
@@ -85,8 +86,11 @@ typedef struct {
     uint32_t *idx;               /* p -> offset in names, S_NOTYPE = none */
     size_t nidx;                 /* entries allocated in idx */
     uint32_t next_p;             /* measTypes: next p */
-    /* measValue */
+    /* measValue: its values are held until its end, where <suspect> (after them) decides */
     vg_pm3gpp_totals_t fam;      /* per-cause sums of the current measValue */
+    int in_mv;                   /* inside a measValue */
+    int suspect;                 /* its <suspect> said true */
+    vg_buf_t held;               /* its r / measResults texts: s_held_t + bytes, in order */
     char ldn_scratch[2048];
     vg_label_t labels[VG_MAX_LABELS];
     size_t nlabels;
@@ -279,6 +283,65 @@ s_is_space (char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* A value text held until the end of its measValue. */
+typedef struct {
+    int tcap;
+    long tp;
+    size_t n;
+} s_held_t;
+
+static int s_text_values (s_pm_t *pm, int tcap, long tp, char *s, size_t n);
+
+/* Hold the current text of a measValue's r / measResults (bounded like one text node). */
+static int
+s_hold (s_pm_t *pm, int tcap, long tp, const char *s, size_t n)
+{
+    if (pm->held.len + sizeof (s_held_t) + n + 1 > S_MAX_TEXT)
+        return vg_decode_fail (pm->st, -VG_ETOOBIG, "3gpp: measValue longer than %u bytes", S_MAX_TEXT);
+    s_held_t h = { tcap, tp, n };
+    if (!s)
+        s = "";
+    if (vg_buf_append (&pm->held, &h, sizeof h) < 0 || vg_buf_append (&pm->held, s, n) < 0 ||
+        vg_buf_append (&pm->held, "", 1) < 0 || vg_buf_append (&pm->held, "\0\0\0\0\0\0\0", (8 - (n + 1) % 8) % 8) < 0)
+        return vg_decode_fail (pm->st, -VG_ENOMEM, "3gpp: out of memory");
+    return 0;
+}
+
+/* End of a measValue: its held values are emitted, then the totals of families seen only as
+ * subcounters; a suspect measValue (TS 32.435 <suspect>true</suspect>: the sender does not
+ * vouch for its values, e.g. the ROP a gNB restarted in) emits nothing and counts its values
+ * in st->suspect, so a partial or unreliable ROP never reads as a KPI drop or a dead cell. */
+static int
+s_mv_end (s_pm_t *pm)
+{
+    int rc = 0;
+    for (size_t off = 0; off + sizeof (s_held_t) <= pm->held.len && rc == 0;) {
+        s_held_t h;
+        memcpy (&h, pm->held.data + off, sizeof h);
+        char *s = (char *) pm->held.data + off + sizeof h;
+        if (pm->suspect)
+            pm->st->suspect++;
+        else
+            rc = s_text_values (pm, h.tcap, h.tp, s, h.n);
+        off += sizeof h + h.n + 1 + (8 - (h.n + 1) % 8) % 8;
+    }
+    if (rc == 0 && !pm->suspect)
+        rc = s_fam_flush (pm);
+    vg_pm3gpp_totals_reset (&pm->fam);
+    vg_buf_reset (&pm->held);
+    pm->in_mv = 0;
+    pm->suspect = 0;
+    return rc;
+}
+
+static int
+s_is_true (const char *s, size_t n)
+{
+    while (n && s_is_space (*s)) { s++; n--; }
+    while (n && s_is_space (s[n - 1])) n--;
+    return (n == 4 && !strncasecmp (s, "true", 4)) || (n == 1 && s[0] == '1');
+}
+
 static int
 s_text_end (s_pm_t *pm)
 {
@@ -293,6 +356,34 @@ s_text_end (s_pm_t *pm)
             pm->st->undecoded++;
         break;
     }
+    case T_SUSPECT:
+        if (pm->in_mv)
+            pm->suspect = s_is_true (s, n);
+        break;
+    case T_R:
+    case T_MEASRESULTS:
+        if (pm->in_mv)
+            rc = s_hold (pm, pm->tcap, pm->tp, s, n);
+        else
+            rc = s_text_values (pm, pm->tcap, pm->tp, s, n);
+        break;
+    case T_MEASTYPES:
+        rc = s_text_values (pm, pm->tcap, pm->tp, s, n);
+        break;
+    default:
+        break;
+    }
+    pm->tcap = T_NONE;
+    vg_buf_reset (&pm->text);
+    return rc;
+}
+
+/* Types (measTypes) or values (r, measResults) of the text s[0..n). */
+static int
+s_text_values (s_pm_t *pm, int tcap, long tp, char *s, size_t n)
+{
+    int rc = 0;
+    switch (tcap) {
     case T_MEASTYPES:
     case T_MEASRESULTS: {
         size_t i = 0;
@@ -305,7 +396,7 @@ s_text_end (s_pm_t *pm)
             size_t j = i;
             while (j < n && !s_is_space (s[j]))
                 j++;
-            if (pm->tcap == T_MEASTYPES) {
+            if (tcap == T_MEASTYPES) {
                 rc = s_set_type (pm, (long) pm->next_p++, s + i, j - i);
                 if (rc > 0 || rc == -1) {
                     pm->st->undecoded++;
@@ -318,13 +409,11 @@ s_text_end (s_pm_t *pm)
         break;
     }
     case T_R:
-        rc = s_value (pm, pm->tp, s, n);
+        rc = s_value (pm, tp, s, n);
         break;
     default:
         break;
     }
-    pm->tcap = T_NONE;
-    vg_buf_reset (&pm->text);
     return rc;
 }
 
@@ -396,6 +485,9 @@ s_start (s_pm_t *pm, const char *name, int depth)
         } else if (strcmp (name, "measValue") == 0) {
             const char *ldn = s_attr (pm, "measObjLdn");
             vg_pm3gpp_totals_reset (&pm->fam);
+            vg_buf_reset (&pm->held);
+            pm->in_mv = !pm->x.TextReaderIsEmptyElement (pm->rd);
+            pm->suspect = 0;
             pm->nlabels = vg_pm3gpp_ldn_labels (ldn, pm->ldn_scratch, sizeof pm->ldn_scratch, pm->labels,
                                                 VG_MAX_LABELS - 1);
         } else if (strcmp (name, "measResults") == 0) {
@@ -535,7 +627,7 @@ vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, co
             }
             const char *name = (const char *) pm->x.TextReaderConstLocalName (pm->rd);
             if (name && strcmp (name, "measValue") == 0) {
-                rc = s_fam_flush (pm);
+                rc = s_mv_end (pm);
                 if (rc)
                     break;
             }
@@ -549,6 +641,7 @@ vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx, co
     vg_dynlib_close (&pm->x.handle);
     vg_buf_free (&pm->names);
     vg_buf_free (&pm->text);
+    vg_buf_free (&pm->held);
     free (pm->idx);
     free (pm);
     if (rc == 0)

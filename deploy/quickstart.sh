@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deploy/quickstart.sh - install, build, and run Vigil's main job on this machine:
 # a Kafka broker, a collector with the detectors, and an agent with a simulated
-# three-vendor 5G fleet (plus this host); print what is stored, then inject an incident
+# multi-vendor 5G fleet (plus this host); print what is stored, then inject an incident
 # and show its alerts arriving on the Kafka topic.  Everything runs on loopback from a
 # temporary directory and is stopped on exit.  The agents talk to the collector over CURVE
 # (authenticated, encrypted) with key pairs made by `vigil keygen` in WORK/keys.
@@ -141,7 +141,7 @@ for k in sorted(v): print(f"  {k:10s} {len(v[k]):4d} devices")'
 say "a few samples: site001/gnb1 downlink PRB utilisation, last 10 minutes (vigil query)"
 "$bin/vigil" query --store "$work/store" --device site001/gnb1 --path 'RRU.PrbTotDl' --from -10m 2>/dev/null | head -8 || true
 
-say "events: latest management-plane flows and logins (vigil query --events)"
+say "events: management-plane flows and logins of the last 30 minutes, first lines (vigil query --events)"
 "$bin/vigil" query --store "$work/store" --events --from -30m 2>/dev/null | head -6 || true
 
 say "this host, through the linux input"

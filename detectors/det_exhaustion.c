@@ -5,8 +5,11 @@
  * sorted beside the state (`c`, a cache rebuilt whenever it does not describe the ring):
  * a new trend point replaces the oldest point's slopes by its own in one merge pass, so a
  * refit costs O(EX_RING^2) moves instead of a selection over every pair, with the same
- * median bit for bit. */
+ * median bit for bit.  Only this file's store and a load (which drops the cache) change
+ * the ring, so c.ok alone says whether the cache describes it; with it the cache also
+ * holds the ring's oldest and newest times, which a sample would otherwise scan for. */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +20,7 @@
 
 #define EX_RING 32
 #define EX_PAIRS (EX_RING * (EX_RING - 1) / 2)
-enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY, EX_GROWTH };
+enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY, EX_GROWTH, EX_HYST };
 static const vg_param_def_t s_ex_params[] = {
     { .name = "level", .type = VG_PARAM_NUM, .def = 90, .min = -1e18, .max = 1e18,
       .help = "fire while the value is beyond this level (CPU 90 %, free memory 10 %)" },
@@ -35,6 +38,8 @@ static const vg_param_def_t s_ex_params[] = {
       .help = "store at most one trend point per this interval (32 points kept)" },
     { .name = "max_growth", .type = VG_PARAM_NUM, .min = 0, .max = 100,
       .help = "fire when the trend grows (rising) or shrinks (falling) by more than this fraction of the current value per hour (0 = off; leak test for absolute series such as bytes used)" },
+    { .name = "hysteresis", .type = VG_PARAM_NUM, .def = 0.1, .min = 0, .max = 1,
+      .help = "a breached level holds until the value is back by this fraction of the level (CPU 90 %: below 81 %), so noise around the level does not restart the rule's hold" },
 };
 
 typedef struct {
@@ -45,11 +50,13 @@ typedef struct {
         uint32_t pos, n, since;
         double slope, icpt; /* value = icpt + slope * (t - ts_ref) in ms */
         int64_t ts_ref;
+        int32_t in_level;   /* the level is breached (held with hysteresis) */
     } st;
     struct {                     /* not saved: derived from st (s_ex_cache_ok) */
         int64_t ts[EX_RING];     /* the ring the slopes describe */
         float v[EX_RING];
         uint32_t pos, n, ns, ok;
+        int64_t oldest, newest;  /* of the ring's times */
         double srt[EX_PAIRS];    /* the ring's pairwise slopes, ascending */
     } c;
 } s_ex_t;
@@ -129,21 +136,43 @@ s_cmp_double (const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* Does the cache describe the ring as it is now? */
+/* Does the cache describe the ring as it is now?  The ring changes only in s_ex_sample
+ * (which keeps the cache or drops it) and in a load (s_ex_load drops it). */
 static int
 s_ex_cache_ok (const s_ex_t *d)
 {
-    return d->c.ok && d->c.pos == d->st.pos && d->c.n == d->st.n && !memcmp (d->c.ts, d->st.ts, sizeof d->c.ts) &&
-           !memcmp (d->c.v, d->st.v, sizeof d->c.v);
+    return d->c.ok;
 }
 
+/* The ring's oldest and newest times, as a sample needs them. */
 static void
-s_ex_cache_take (s_ex_t *d)
+s_ex_span (const s_ex_t *d, int64_t *oldest, int64_t *newest)
 {
-    memcpy (d->c.ts, d->st.ts, sizeof d->c.ts);
-    memcpy (d->c.v, d->st.v, sizeof d->c.v);
+    *oldest = INT64_MAX;
+    *newest = INT64_MIN;
+    for (uint32_t i = 0; i < d->st.n; i++) {
+        if (d->st.ts[i] < *oldest)
+            *oldest = d->st.ts[i];
+        if (d->st.ts[i] > *newest)
+            *newest = d->st.ts[i];
+    }
+}
+
+/* The cache now describes the ring: its copy of the ring (all of it, or only slot p when
+ * p < EX_RING) and the ring's span. */
+static void
+s_ex_cache_take (s_ex_t *d, uint32_t p)
+{
+    if (p < EX_RING) {
+        d->c.ts[p] = d->st.ts[p];
+        d->c.v[p] = d->st.v[p];
+    } else {
+        memcpy (d->c.ts, d->st.ts, sizeof d->c.ts);
+        memcpy (d->c.v, d->st.v, sizeof d->c.v);
+    }
     d->c.pos = d->st.pos;
     d->c.n = d->st.n;
+    s_ex_span (d, &d->c.oldest, &d->c.newest);
 }
 
 /* Rebuild the sorted slopes from the ring (after a load, or a non-finite slope). */
@@ -163,7 +192,7 @@ s_ex_cache_build (s_ex_t *d)
     qsort (d->c.srt, ns, sizeof *d->c.srt, s_cmp_double);
     d->c.ns = (uint32_t) ns;
     d->c.ok = 1;
-    s_ex_cache_take (d);
+    s_ex_cache_take (d, EX_RING);
 }
 
 /* The point at slot p was just stored (over the one the cache holds there, if the ring
@@ -214,7 +243,7 @@ s_ex_cache_store (s_ex_t *d, uint32_t p, int was_ok)
     }
     memcpy (d->c.srt, merged, m * sizeof *merged);
     d->c.ns = (uint32_t) m;
-    s_ex_cache_take (d);
+    s_ex_cache_take (d, p);
 }
 
 static void
@@ -267,13 +296,15 @@ s_ex_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
         }
     }
     int rising = vg_param (r, EX_DIR) == 0;
-    int level = rising ? v >= vg_param (r, EX_LEVEL) : v <= vg_param (r, EX_LEVEL);
-    int64_t oldest = INT64_MAX, newest = INT64_MIN;
-    for (uint32_t i = 0; i < d->st.n; i++) {
-        if (d->st.ts[i] < oldest)
-            oldest = d->st.ts[i];
-        if (d->st.ts[i] > newest)
-            newest = d->st.ts[i];
+    double lv = vg_param (r, EX_LEVEL), back = vg_param (r, EX_HYST) * fabs (lv);
+    int level = rising ? v >= lv || (d->st.in_level && v >= lv - back) : v <= lv || (d->st.in_level && v <= lv + back);
+    d->st.in_level = level;
+    int64_t oldest, newest;
+    if (s_ex_cache_ok (d)) {
+        oldest = d->c.oldest;
+        newest = d->c.newest;
+    } else {
+        s_ex_span (d, &oldest, &newest);
     }
     double tte = INFINITY;
     double fit = d->st.icpt + d->st.slope * (double) (ts - d->st.ts_ref);
@@ -305,6 +336,30 @@ s_ex_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     return 0;
 }
 
+/* What every sample reads lies past the ring's 384 bytes: the ring's position and fit, and
+ * the cache's flag and span. */
+static void
+s_ex_prefetch (const vg_detector_t *self, int slot, uint64_t id, int64_t ts)
+{
+    (void) slot;
+    (void) id;
+    (void) ts;
+    const s_ex_t *d = (const s_ex_t *) self;
+    __builtin_prefetch (&d->st.pos);
+    __builtin_prefetch (&d->st.ts_ref);
+    __builtin_prefetch (&d->c.ok);
+    __builtin_prefetch (&d->c.newest);
+}
+
+/* The generic load, then the cache no longer describes the ring. */
+static int
+s_ex_load (vg_detector_t *self, const uint8_t *p, size_t len)
+{
+    int rc = vg_detector_load_state (self, p, len);
+    ((s_ex_t *) self)->c.ok = 0;
+    return rc;
+}
+
 static int
 s_ex_valid (const vg_detector_t *self)
 {
@@ -313,7 +368,10 @@ s_ex_valid (const vg_detector_t *self)
 }
 
 const vg_detector_ops_t vg_det_exhaustion = {
-    .name = "exhaustion", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
-    VG_DETECTOR_PARAMS (s_ex_params), VG_DETECTOR_STATE (s_ex_t, st, 0x45584801), .validate = s_ex_valid,
+    .name = "exhaustion", .version = "1.1.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
+    VG_DETECTOR_PARAMS (s_ex_params), .validate = s_ex_valid,
+    /* VG_DETECTOR_STATE (s_ex_t, st, 0x45584802) with a load that drops the cache */
+    .size = sizeof (s_ex_t), .state_off = offsetof (s_ex_t, st), .state_size = sizeof (((s_ex_t *) 0)->st),
+    .state_tag = 0x45584802, .save = vg_detector_save_state, .load = s_ex_load, .prefetch = s_ex_prefetch,
     .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_sample = s_ex_sample,
 };

@@ -13,10 +13,15 @@
 
 /* =========================================================================================
  * common_mode (X01): k distinct devices of one vendor with a finding from the source kinds
- * within W; fire when P(X >= k | n, p0) < alpha and k >= min_k (binomial surprise).
+ * within W; fire when P(X >= k | n, p0) < alpha and k >= min_k (binomial surprise), and the
+ * vendor stands out from the rest of the fleet: when k_o of the other vendors' n_o devices
+ * have such findings within W too, the chance that k or more of all k + k_o fall on this
+ * vendor's n devices by their share of the fleet (hypergeometric tail) is below
+ * fleet_alpha.  The engine hands each vendor's instance the other vendors' findings too
+ * (a->vendor differs; peers = devices of the other vendors).
  */
 #define CM_RING 256
-enum { CM_SRC, CM_WIN, CM_P0, CM_ALPHA, CM_MINK, CM_CRIT };
+enum { CM_SRC, CM_WIN, CM_P0, CM_ALPHA, CM_MINK, CM_CRIT, CM_FLEET };
 static const vg_param_def_t s_cm_params[] = {
     { .name = "sources", .type = VG_PARAM_STR, .choices = "reboot,silence,config_change,image_change,cell_outage",
       .help = "detector kinds whose findings count" },
@@ -30,16 +35,23 @@ static const vg_param_def_t s_cm_params[] = {
       .help = "and at least this many devices (2: never a single element; the binomial test scales the count with fleet size)" },
     { .name = "critical_fraction", .type = VG_PARAM_NUM, .def = 0.2, .min = 0, .max = 1,
       .help = "critical when more than this fraction of the vendor's devices" },
+    { .name = "fleet_alpha", .type = VG_PARAM_NUM, .def = 0.1, .min = 0, .max = 1,
+      .help = "when other vendors' devices have findings within W too, fire only if this vendor's share of them is this unlikely by its share of the fleet (0 = off)" },
 };
+
+/* Distinct devices with a finding and their latest finding time (a ring). */
+typedef struct {
+    uint64_t dev[CM_RING];
+    int64_t ts[CM_RING];
+    uint32_t pos, n;
+} s_cm_ring_t;
 
 typedef struct {
     vg_detector_t base;
     const char *vendor;
     struct {
-        uint64_t dev[CM_RING];
-        int64_t ts[CM_RING];
-        uint32_t pos, n;
-        uint32_t peers;
+        s_cm_ring_t own, other;   /* this vendor's devices; the other vendors' */
+        uint32_t peers, opeers;
         int firing;
         int64_t fire_lo, fire_hi; /* times of the findings counted when it last fired (0: never) */
     } st;
@@ -75,25 +87,55 @@ s_log_tail (uint32_t n, uint32_t k, double p)
     return best + log (sum);
 }
 
+/* Remember device key's finding at ts in ring g. */
+static void
+s_cm_note (s_cm_ring_t *g, uint64_t key, int64_t ts)
+{
+    for (uint32_t i = 0; i < g->n; i++)
+        if (g->dev[i] == key) {
+            g->ts[i] = ts;
+            return;
+        }
+    g->dev[g->pos] = key;
+    g->ts[g->pos] = ts;
+    g->pos = (g->pos + 1) % CM_RING;
+    if (g->n < CM_RING)
+        g->n++;
+}
+
+/* Devices of ring g with a finding within w of now (both sides: the vendor's devices reach
+ * the engine through sources whose data times differ, so a finding stamped after `now`, from
+ * a source ahead of this one, is as near as one before it; counting it as "within the
+ * window" forever fired X01 on findings hours apart); their time span into lo/hi. */
+static uint32_t
+s_cm_within (const s_cm_ring_t *g, int64_t now, int64_t w, int64_t *lo, int64_t *hi)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < g->n; i++)
+        if (llabs (now - g->ts[i]) <= w) {
+            k++;
+            *lo = g->ts[i] < *lo ? g->ts[i] : *lo;
+            *hi = g->ts[i] > *hi ? g->ts[i] : *hi;
+        }
+    return k;
+}
+
 static void
 s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
 {
     const vg_rule_t *r = d->base.rule;
-    int64_t w = (int64_t) vg_param (r, CM_WIN), lo = INT64_MAX, hi = INT64_MIN;
-    uint32_t k = 0;
-    /* Both sides: the vendor's devices reach the engine through sources whose data times
-     * differ, so a finding stamped after `now` (from a source ahead of this one) is as near
-     * as one before it; counting it as "within the window" forever fired X01 on findings
-     * hours apart. */
-    for (uint32_t i = 0; i < d->st.n; i++)
-        if (llabs (now - d->st.ts[i]) <= w) {
-            k++;
-            lo = d->st.ts[i] < lo ? d->st.ts[i] : lo;
-            hi = d->st.ts[i] > hi ? d->st.ts[i] : hi;
-        }
+    int64_t w = (int64_t) vg_param (r, CM_WIN), lo = INT64_MAX, hi = INT64_MIN, olo = INT64_MAX, ohi = INT64_MIN;
+    uint32_t k = s_cm_within (&d->st.own, now, w, &lo, &hi);
+    uint32_t ko = s_cm_within (&d->st.other, now, w, &olo, &ohi);
     uint32_t n = d->st.peers > k ? d->st.peers : k;
+    uint32_t no = d->st.opeers > ko ? d->st.opeers : ko;
     double lt = s_log_tail (n, k, vg_param (r, CM_P0));
     int fire = k >= (uint32_t) vg_param (r, CM_MINK) && lt < log (vg_param (r, CM_ALPHA));
+    double lh = 0; /* log P of this vendor's share of the fleet's findings */
+    if (fire && ko > 0 && vg_param (r, CM_FLEET) > 0) {
+        lh = vg_log_hyper_tail (n, no, k, ko);
+        fire = lh < log (vg_param (r, CM_FLEET));
+    }
     out->state = fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = k;
     out->expected = n * vg_param (r, CM_P0);
@@ -104,8 +146,8 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
     out->window_start_ms = now - w;
     out->window_end_ms = now;
     if (fire) {
-        vg_verdict_note (out, "%u of %u devices of this vendor within %.0f min, P(X>=k)=%.2g (base rate %.2g)", k, n,
-                         vg_param (r, CM_WIN) / 60000.0, exp (lt), vg_param (r, CM_P0));
+        vg_verdict_note (out, "%u of %u devices of this vendor within %.0f min, P(X>=k)=%.2g (base rate %.2g); other vendors %u of %u (P=%.2g)",
+                         k, n, vg_param (r, CM_WIN) / 60000.0, exp (lt), vg_param (r, CM_P0), ko, no, exp (lh));
         vg_verdict_title (out, "vendor %s: %u of %u devices with %s findings within %.0f min (P=%.2g)", d->vendor, k, n,
                           r->ps[CM_SRC], vg_param (r, CM_WIN) / 60000.0, exp (lt));
     } else if (d->st.firing && (d->st.fire_lo || d->st.fire_hi) && d->st.fire_hi + w < now)
@@ -130,19 +172,13 @@ s_cm_alert (vg_detector_t *self, const vg_alert_t *a, uint32_t peers, vg_verdict
     if (!vg_csv_has (r->ps[CM_SRC], a->detector) || !strcmp (a->rule_id, r->id))
         return 0;
     uint64_t key = vg_key2 (a->device, "");
-    int found = 0;
-    for (uint32_t i = 0; i < d->st.n; i++)
-        if (d->st.dev[i] == key) {
-            d->st.ts[i] = a->time_ms;
-            found = 1;
-        }
-    if (!found) {
-        d->st.dev[d->st.pos] = key;
-        d->st.ts[d->st.pos] = a->time_ms;
-        d->st.pos = (d->st.pos + 1) % CM_RING;
-        if (d->st.n < CM_RING)
-            d->st.n++;
+    if (a->vendor && d->vendor[0] && strcmp (a->vendor, d->vendor) != 0) {
+        /* Another vendor's finding: the fleet this vendor is judged against. */
+        s_cm_note (&d->st.other, key, a->time_ms);
+        d->st.opeers = peers;
+        return 0;
     }
+    s_cm_note (&d->st.own, key, a->time_ms);
     d->st.peers = peers;
     s_cm_eval (d, a->time_ms, out);
     return 0;
@@ -161,12 +197,13 @@ static int
 s_cm_valid (const vg_detector_t *self)
 {
     const s_cm_t *d = (const s_cm_t *) self;
-    return (d->st.pos >= CM_RING || d->st.n > CM_RING) ? -VG_EINVAL : 0;
+    return (d->st.own.pos >= CM_RING || d->st.own.n > CM_RING || d->st.other.pos >= CM_RING ||
+            d->st.other.n > CM_RING) ? -VG_EINVAL : 0;
 }
 
 const vg_detector_ops_t vg_det_common_mode = {
-    .name = "common_mode", .version = "1.2.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
-    VG_DETECTOR_PARAMS (s_cm_params), VG_DETECTOR_STATE (s_cm_t, st, 0x434d4f02), .validate = s_cm_valid,
+    .name = "common_mode", .version = "1.3.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
+    VG_DETECTOR_PARAMS (s_cm_params), VG_DETECTOR_STATE (s_cm_t, st, 0x434d4f03), .validate = s_cm_valid,
     .new = s_cm_new, .destroy = vg_detector_free, .on_tick = s_cm_tick, .on_alert = s_cm_alert,
 };
 

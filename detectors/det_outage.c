@@ -37,15 +37,21 @@ s_dur (char *buf, size_t size, double ms)
 /* =========================================================================================
  * link_down (A02): slot 0 = oper-status (state series: up-like = 1), slot 1 = admin-status
  * (optional).  Fires while oper-status is DOWN and admin-status is not DOWN, for an interface
- * that has been seen UP; the rule's `for` is the hold time (ticks re-assert the condition, so
- * on-change sources that send DOWN once are covered).  Clears on UP or admin DOWN.
+ * that has been seen UP, once it has been DOWN for the hold: `hold`, or `hold_intervals` of
+ * the interface's own learned step when that is shorter (DOWN in two samples in a row at any
+ * cadence; ticks re-assert the condition, so on-change sources that send DOWN once are
+ * covered by `hold`).  Clears on UP or admin DOWN.
  */
-enum { LD_NEEDUP, LD_RESUME };
+enum { LD_NEEDUP, LD_RESUME, LD_HOLD, LD_HOLD_IV };
 static const vg_param_def_t s_ld_params[] = {
     { .name = "require_up", .type = VG_PARAM_BOOL, .def = 1, .min = 0, .max = 1,
       .help = "only interfaces seen UP before can be down (ports never up are not outages)" },
     { .name = "resume_hold", .type = VG_PARAM_DUR, .def = 180000, .min = 0, .max = 86400000.0,
       .help = "DOWN first seen when the stream resumes after a gap (> 4 intervals, >= 1 min: the device restarted) must last this long (ports still coming up; 0 = off)" },
+    { .name = "hold", .type = VG_PARAM_DUR, .def = 30000, .min = 0, .max = 86400000.0,
+      .help = "DOWN must last this long (on-change sources; the longest hold)" },
+    { .name = "hold_intervals", .type = VG_PARAM_NUM, .def = 0.75, .min = 0, .max = 100,
+      .help = "or this many of the interface's learned sample intervals when shorter (0.75: DOWN in two samples in a row; 0 = hold only)" },
 };
 
 typedef struct {
@@ -84,6 +90,11 @@ s_ld_verdict (s_ld_t *d, int64_t now, int from_tick, vg_verdict_t *out)
     double ms = (double) (now - d->st.down_since);
     if (d->st.resumed && ms < vg_param (r, LD_RESUME))
         return; /* the device has just come back: its ports may still be coming up */
+    double hold = vg_param (r, LD_HOLD);
+    if (d->st.n >= 3 && d->st.iv > 0 && vg_param (r, LD_HOLD_IV) > 0 && vg_param (r, LD_HOLD_IV) * d->st.iv < hold)
+        hold = vg_param (r, LD_HOLD_IV) * d->st.iv; /* the interface's own step */
+    if (ms < hold)
+        return;
     char name[200], dur[32];
     s_dur (dur, sizeof dur, ms);
     out->state = VG_VERDICT_FIRE;
@@ -152,7 +163,7 @@ s_ld_valid (const vg_detector_t *self)
 }
 
 const vg_detector_ops_t vg_det_link_down = {
-    .name = "link_down", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
+    .name = "link_down", .version = "1.1.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
     VG_DETECTOR_PARAMS (s_ld_params), VG_DETECTOR_STATE (s_ld_t, st, 0x4c444e01), .validate = s_ld_valid,
     .cold = s_ld_cold,
     .new = s_ld_new, .destroy = vg_detector_free, .on_input = s_ld_input, .on_tick = s_ld_tick,
@@ -463,6 +474,24 @@ s_cl_commit (s_cl_t *d)
     d->st.acc_sum = d->st.acc_dev = d->st.acc_osum = d->st.acc_odev = 0;
 }
 
+/* The hour slots a sample at ts reads (s_cl_sample: hour of week and day type) lie apart
+ * in three arrays of CL_SLOTS: fetch them. */
+static void
+s_cl_prefetch (const vg_detector_t *self, int slot, uint64_t id, int64_t ts)
+{
+    (void) slot;
+    (void) id;
+    const s_cl_t *d = (const s_cl_t *) self;
+    int64_t hour = ts >= 0 ? ts / 3600000 : (ts - 3599999) / 3600000;
+    uint32_t wk = (uint32_t) ((((hour + 72) % CL_WEEK) + CL_WEEK) % CL_WEEK);
+    uint32_t dt = CL_WEEK + (wk >= 120 ? 24 : 0) + wk % 24;
+    __builtin_prefetch (&d->st.n[wk]);
+    __builtin_prefetch (&d->st.m[wk]);
+    __builtin_prefetch (&d->st.d[wk]);
+    __builtin_prefetch (&d->st.m[dt]);
+    __builtin_prefetch (&d->st.d[dt]);
+}
+
 static int
 s_cl_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
 {
@@ -511,8 +540,15 @@ s_cl_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     }
     if (!known)
         return 0;
-    if (collapsed && vg_param (r, CL_ZERO) > 0 && x <= vg_param (r, CL_ZERO) * m)
-        return 0; /* zero traffic: the outage rule's finding */
+    if (collapsed && vg_param (r, CL_ZERO) > 0 && x <= vg_param (r, CL_ZERO) * m) {
+        /* Zero traffic: the outage rule's finding.  It also ends a pending collapse: the
+         * partial ROP a cell went down in must not combine with the one it came back in
+         * (hours later, a ROP at 41 %) into a collapse held for `for`. */
+        out->state = VG_VERDICT_CLEAR;
+        out->observed = x;
+        out->expected = m;
+        return 0;
+    }
     out->state = collapsed ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = x;
     out->expected = m;
@@ -553,8 +589,9 @@ s_cl_valid (const vg_detector_t *self)
 }
 
 const vg_detector_ops_t vg_det_collapse = {
-    .name = "collapse", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
+    .name = "collapse", .version = "1.1.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
     VG_DETECTOR_PARAMS (s_cl_params), VG_DETECTOR_STATE (s_cl_t, st, 0x434c5001), .validate = s_cl_valid,
     .cold = s_cl_cold,
     .new = s_cl_new, .destroy = vg_detector_free, .on_sample = s_cl_sample,
+    .prefetch = s_cl_prefetch,
 };

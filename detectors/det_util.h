@@ -5,6 +5,7 @@
 #ifndef VG_DET_UTIL_H
 #define VG_DET_UTIL_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,22 @@
 #include "common/hash.h"
 #include "common/model.h"
 #include "detectors/rules.h"
+
+/* log P(X >= k) for X ~ Hypergeometric(N = n + no, n, K = k + ko): k or more of K findings
+ * on n of N devices when they fall on the devices at random (-INFINITY when impossible). */
+static inline double
+vg_log_hyper_tail (uint32_t n, uint32_t no, uint32_t k, uint32_t ko)
+{
+    uint32_t N = n + no, K = k + ko, top = K < n ? K : n;
+    double lc = lgamma (N + 1.0) - lgamma (K + 1.0) - lgamma (N - K + 1.0), sum = 0;
+    for (uint32_t i = k; i <= top; i++) {
+        if (K - i > no)
+            continue;
+        sum += exp (lgamma (n + 1.0) - lgamma (i + 1.0) - lgamma (n - i + 1.0) + lgamma (no + 1.0) -
+                    lgamma (K - i + 1.0) - lgamma (no - (K - i) + 1.0) - lc);
+    }
+    return sum > 0 ? log (sum) : -INFINITY;
+}
 
 /* Value of a rule's NUM/DUR/BOOL/ENUM parameter by its index in the kind's table. */
 static inline double

@@ -135,7 +135,10 @@ typedef struct vg_detector_ops {
     /* Time passed (event time); used for silence, bucket closing and decay. May be NULL. */
     int (*on_tick) (vg_detector_t *self, int64_t now_ms, vg_verdict_t *out);
     /* A finding created by another rule (fleet detectors); peers = devices known for the
-     * instance's scope key (e.g. devices of that vendor). May be NULL. */
+     * instance's scope key (e.g. devices of that vendor).  For VENDOR scope the engine also
+     * hands the finding to the other vendors' existing instances, with a->vendor not theirs
+     * and peers = the devices of the vendors other than theirs (the fleet a vendor is judged
+     * against); a verdict of such a call is not applied. May be NULL. */
     int (*on_alert) (vg_detector_t *self, const struct vg_alert *alert, uint32_t peers,
                      vg_verdict_t *out);
     /* Append the instance state to out (for restart). Returns 0 or -VG_ENOMEM. */
@@ -160,6 +163,12 @@ typedef struct vg_detector_ops {
     /* Give a zeroed state its non-zero fresh values (-1 = "none" markers and the like); the
      * generic new and a refused blob call it.  NULL = all-zero is the fresh state. */
     void (*cold) (vg_detector_t *self);
+    /* Optional hint, no effect on results: the engine calls it a few samples before it
+     * hands this instance the sample (ts_ms) of series series_id in slot, so that a kind
+     * whose per-sample state lies deep in a large instance (a table slot, a time-of-week
+     * bucket) can __builtin_prefetch it.  It must read nothing (the state is not in cache
+     * yet): only compute addresses.  NULL = nothing to fetch beyond the instance's start. */
+    void (*prefetch) (const vg_detector_t *self, int slot, uint64_t series_id, int64_t ts_ms);
 } vg_detector_ops_t;
 
 /* Designated-initialiser helpers for a kind's ops table:

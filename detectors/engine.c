@@ -484,9 +484,19 @@ s_ser_reserve (vg_engine_t *e)
     if (e->nser == e->npages * VG_ENGINE__SER_PAGE) {
         if (vg_array_reserve ((void **) &e->ser_pages, &e->cappages, e->npages + 1, sizeof *e->ser_pages) < 0)
             return -VG_ENOMEM;
+        if (e->cfg.keep_last &&
+            vg_array_reserve ((void **) &e->last_pages, &e->caplast, e->npages + 1, sizeof *e->last_pages) < 0)
+            return -VG_ENOMEM;
         e->ser_pages[e->npages] = malloc (VG_ENGINE__SER_PAGE * sizeof **e->ser_pages);
         if (!e->ser_pages[e->npages])
             return -VG_ENOMEM;
+        if (e->cfg.keep_last) {
+            e->last_pages[e->npages] = malloc (VG_ENGINE__SER_PAGE * sizeof **e->last_pages);
+            if (!e->last_pages[e->npages]) {
+                free (e->ser_pages[e->npages]);
+                return -VG_ENOMEM;
+            }
+        }
         e->npages++;
     }
     return 0;
@@ -552,7 +562,8 @@ vg_engine_series_ref (vg_engine_t *e, uint64_t id, const vg_series_info_t *info,
             e->cur_stream = NULL;
             return -VG_ENOMEM;
         }
-        links[nl] = (vg_engine__link_t) { in, in->det, rule->ops, (int16_t) slot };
+        links[nl] = (vg_engine__link_t) { in, in->det, rule->ops, (int16_t) slot, (uint8_t) (rule->ops->is_silence != 0),
+                                          (uint8_t) (rule->ops->prefetch != NULL) };
         nl++;
     }
     e->cur_stream = NULL;
@@ -567,13 +578,16 @@ vg_engine_series_ref (vg_engine_t *e, uint64_t id, const vg_series_info_t *info,
     }
     s = vg_engine__ser_at (e, e->nser);
     memset (s, 0, sizeof *s);
+    s->links = lk;
     s->id = id;
     s->dev = d;
     s->stream = stream;
     s->last_ts = INT64_MIN;
-    s->links = lk;
     s->nlinks = nl;
-    s->lscore = NAN;
+    s->idx = (uint32_t) e->nser;
+    if (e->cfg.keep_last)
+        e->last_pages[e->nser / VG_ENGINE__SER_PAGE][e->nser % VG_ENGINE__SER_PAGE] =
+            (vg_engine__last_t) { .state = 0, .score = NAN };
     s_ser_index (e->ser_tab, e->ser_cap, s);
     e->nser++;
     e->st.series = e->nser;
@@ -623,9 +637,13 @@ vg_engine_destroy (vg_engine_t **self_p)
     vg_hindex_free (&e->ep_ix);
     for (size_t i = 0; i < e->nser; i++)
         free (vg_engine__ser_at (e, i)->links);
-    for (size_t i = 0; i < e->npages; i++)
+    for (size_t i = 0; i < e->npages; i++) {
         free (e->ser_pages[i]);
+        if (e->last_pages)
+            free (e->last_pages[i]);
+    }
     free (e->ser_pages);
+    free (e->last_pages);
     free (e->ser_tab);
     for (size_t i = 0; i < e->ninsts; i++)
         s_inst_free (e->insts[i]);
@@ -633,6 +651,7 @@ vg_engine_destroy (vg_engine_t **self_p)
     vg_hindex_free (&e->inst_ix);
     free (e->sil);
     free (e->tickers);
+    free (e->fq);
     for (size_t i = 0; i < e->nsrcs; i++)
         vg_engine__src_free (e->srcs[i]);
     free (e->srcs);
@@ -729,13 +748,16 @@ vg_engine_last_verdict (const vg_engine_t *e, uint64_t id, vg_verdict_t *out)
     const vg_engine__series_t *s = vg_engine__ser_find (e, id);
     if (!s || !s->nlinks)
         return -VG_ENOTFOUND;
+    if (!e->cfg.keep_last)
+        return -VG_EUNSUPP;
+    const vg_engine__last_t *l = &e->last_pages[s->idx / VG_ENGINE__SER_PAGE][s->idx % VG_ENGINE__SER_PAGE];
     memset (out, 0, sizeof *out);
-    out->state = s->lstate;
-    out->score = s->lscore;
-    out->observed = s->lobs;
-    out->expected = s->lexp;
-    out->lo = s->llo;
-    out->hi = s->lhi;
+    out->state = l->state;
+    out->score = l->score;
+    out->observed = l->obs;
+    out->expected = l->exp;
+    out->lo = l->lo;
+    out->hi = l->hi;
     return 0;
 }
 

@@ -36,6 +36,8 @@ typedef struct {
     int64_t lateness_ms;      /* per-stream reorder window; 0 = none (per-series order only) */
     int64_t tick_ms;          /* self-ticking granularity in data time; 0 = caller ticks */
     size_t max_buffered;      /* samples held in all reorder buffers (0 = 1,000,000) */
+    int keep_last;            /* keep each series' last verdict (vg_engine_last_verdict); off by
+                               * default: a write per sample that only offline scoring reads */
 } vg_engine_cfg_t;
 
 /* What the caller knows about a series when declaring it. Borrowed for the call. */
@@ -127,8 +129,9 @@ const char *vg_engine_source_at (const vg_engine_t *e, size_t i, int64_t *clock)
 int vg_engine_flush (vg_engine_t *e);
 
 /* The verdict of the most recent sample of a series' first linked instance (state, score,
- * observed, expected, band), for offline scoring.  Returns 0, or -VG_ENOTFOUND if the
- * series is unknown or has no instance.  out->evidence and out->signal are not kept. */
+ * observed, expected, band), for offline scoring; kept only by an engine made with
+ * cfg.keep_last.  Returns 0, -VG_ENOTFOUND if the series is unknown or has no instance, or
+ * -VG_EUNSUPP without keep_last.  out->evidence and out->signal are not kept. */
 int vg_engine_last_verdict (const vg_engine_t *e, uint64_t series_id, vg_verdict_t *out);
 
 /* Serialise all instance state, open episodes and device/series times into out.

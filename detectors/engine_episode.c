@@ -9,6 +9,7 @@
 
 #include "common/err.h"
 #include "common/hash.h"
+#include "detectors/det_util.h"
 #include "detectors/engine.h"
 #include "detectors/engine_int.h"
 
@@ -88,6 +89,10 @@ vg_engine__ep_del (vg_engine_t *e, vg_engine__ep_t *p)
     }
     if (p->dev && p->dev->ep == p) {
         p->dev->ep = NULL;
+        e->nsil_ep--;
+    }
+    if (p->dev && p->dev->pep == p) {
+        p->dev->pep = NULL;
         e->nsil_ep--;
     }
     if (p->src && p->src->ep == p) {
@@ -380,9 +385,23 @@ vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_
      * dedup; the periodic Update and the Close carry the latest evidence. */
 }
 
-/* Feed a created finding to fleet detectors (VENDOR scope, on_alert). */
+/* Can rule r have an instance for this vendor (its match names no vendors, or this one)? */
+static int
+s_rule_vendor (const vg_rule_t *r, const char *vendor)
+{
+    for (size_t i = 0; i < r->dev.nvendors; i++)
+        if (!strcmp (r->dev.vendors[i], vendor))
+            return 1;
+    return r->dev.nvendors == 0;
+}
+
+/* Feed a created finding to fleet detectors (VENDOR scope, on_alert): parts S_FLEET_OWN (the
+ * instance of the finding's vendor, whose verdict is applied) and S_FLEET_OTHERS (the other
+ * vendors' instances, made now if need be so each sees the fleet from its first finding on:
+ * the fleet they are judged against). */
+enum { S_FLEET_OWN = 1, S_FLEET_OTHERS = 2 };
 static void
-s_fleet (vg_engine_t *e, const vg_alert_t *a)
+s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp)
 {
     if (!a->vendor || !a->vendor[0])
         return;
@@ -394,19 +413,117 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a)
         const vg_rule_t *rule = &e->rules->rules[r];
         if (!rule->ops->on_alert || !d->rule_ok[r])
             continue;
-        char key[VG_MAX_ID_LEN + 64];
-        vg_engine__scope_key (rule, d, NULL, 0, key, sizeof key);
-        vg_engine__inst_t *in = vg_engine__inst_get (e, rule, NULL, key, 0, NULL, NULL, 0, VG_KIND_GAUGE);
-        if (!in)
-            continue;
         vg_verdict_t v;
-        vg_engine__vreset (&v);
-        uint32_t peers = rule->ops->scope == VG_SCOPE_VENDOR ? e->vendor_n[d->vendor_tag] : (uint32_t) e->ndevs;
-        if (rule->ops->on_alert (in->det, a, peers, &v) < 0)
-            e->st.detector_errors++;
-        vg_engine__apply (e, rule, in, NULL, 0, &v, a->time_ms);
+        /* A silence that does not stand out within its source (src_lp, s_src_share) is the
+         * transport's, not this vendor's: fleet evidence for the other vendors only. */
+        int ia = vg_rule_param_index (rule, "fleet_alpha");
+        int own = (parts & S_FLEET_OWN) && !(src_lp < 0 && ia >= 0 && rule->pv[ia] > 0 && src_lp >= log (rule->pv[ia]));
+        if (own) {
+            char key[VG_MAX_ID_LEN + 64];
+            vg_engine__scope_key (rule, d, NULL, 0, key, sizeof key);
+            vg_engine__inst_t *in = vg_engine__inst_get (e, rule, NULL, key, 0, NULL, NULL, 0, VG_KIND_GAUGE);
+            if (!in)
+                continue;
+            vg_engine__vreset (&v);
+            uint32_t peers = rule->ops->scope == VG_SCOPE_VENDOR ? e->vendor_n[d->vendor_tag] : (uint32_t) e->ndevs;
+            if (rule->ops->on_alert (in->det, a, peers, &v) < 0)
+                e->st.detector_errors++;
+            vg_engine__apply (e, rule, in, NULL, 0, &v, a->time_ms);
+        }
+        for (size_t w = 0; (parts & S_FLEET_OTHERS) && rule->ops->scope == VG_SCOPE_VENDOR && w < e->nvendors; w++) {
+            if (w == d->vendor_tag || !e->vendors[w][0] || !e->vendor_n[w] || !s_rule_vendor (rule, e->vendors[w]))
+                continue;
+            vg_engine__inst_t *o = vg_engine__inst_get (e, rule, NULL, e->vendors[w], 0, NULL, NULL, 0, VG_KIND_GAUGE);
+            if (!o)
+                continue;
+            vg_engine__vreset (&v);
+            if (rule->ops->on_alert (o->det, a, (uint32_t) e->ndevs - e->vendor_n[w], &v) < 0)
+                e->st.detector_errors++;
+        }
     }
     e->in_fleet = 0;
+}
+
+static void
+s_fleet (vg_engine_t *e, const vg_alert_t *a)
+{
+    if (e->fleet_defer) {
+        /* Judged at the end of this instant (vg_engine__fleet_flush). */
+        if (e->nfq == e->capfq) {
+            size_t nc = e->capfq ? e->capfq * 2 : 16;
+            vg_engine__fq_t *q = realloc (e->fq, nc * sizeof *q);
+            if (!q) {
+                s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0); /* not deferred, not lost */
+                return;
+            }
+            e->fq = q;
+            e->capfq = nc;
+        }
+        vg_engine__fq_t *f = &e->fq[e->nfq++];
+        snprintf (f->device, sizeof f->device, "%s", a->device);
+        f->rule = NULL;
+        for (size_t r = 0; r < e->rules->nrules && !f->rule; r++)
+            if (!strcmp (e->rules->rules[r].id, a->rule_id))
+                f->rule = &e->rules->rules[r];
+        f->time_ms = a->time_ms;
+        f->src = e->fleet_src;
+        if (!f->rule)
+            e->nfq--; /* not one of ours: cannot happen for an emitted record */
+        return;
+    }
+    s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0);
+}
+
+/* For a silence finding of device d made by judging source src: when other vendors' devices
+ * of that source are silent too, log P that d's vendor has as many of the source's silent
+ * devices by its share of the source's watched devices (hypergeometric tail); 0 otherwise.
+ * A vendor that does not stand out within the transport that carries it is not a common mode
+ * (seed 43 through the wire: 3 of a vendor's gNBs among 5 of 20 on the PM source). */
+static double
+s_src_share (const vg_engine__src_t *src, const vg_engine__dev_t *d)
+{
+    uint32_t n = 0, no = 0, k = 0, ko = 0;
+    for (size_t i = 0; i < src->nstreams; i++) {
+        const vg_engine__stream_t *st = src->streams[i];
+        if (!st->nsil)
+            continue;
+        int own = st->dev->vendor_tag == d->vendor_tag;
+        n += (uint32_t) own;
+        no += (uint32_t) !own;
+        k += (uint32_t) (own && st->silent);
+        ko += (uint32_t) (!own && st->silent);
+    }
+    return ko > 0 && k > 0 ? vg_log_hyper_tail (n, no, k, ko) : 0;
+}
+
+void
+vg_engine__fleet_flush (vg_engine_t *e)
+{
+    e->fleet_defer = 0;
+    e->fleet_src = NULL;
+    if (!e->nfq)
+        return;
+    /* Every finding of the instant reaches the other vendors first, then its own vendor's
+     * instance decides: a vendor is judged against all the fleet's findings of the instant,
+     * not only those of the devices judged before its own. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < e->nfq; i++) {
+            const vg_engine__fq_t *f = &e->fq[i];
+            vg_engine__dev_t *d = vg_engine__dev_find (e, f->device);
+            if (!d)
+                continue;
+            vg_alert_t a;
+            memset (&a, 0, sizeof a);
+            snprintf (a.device, sizeof a.device, "%s", f->device);
+            a.vendor = d->vendor;
+            a.detector = f->rule->ops->name;
+            a.rule_id = f->rule->id;
+            a.time_ms = f->time_ms;
+            a.activity = VG_ACT_CREATE;
+            double lp = pass == 1 && f->src && f->rule->ops->is_silence ? s_src_share (f->src, d) : 0;
+            s_fleet_parts (e, &a, pass == 0 ? S_FLEET_OTHERS : S_FLEET_OWN, lp);
+        }
+    e->nfq = 0;
 }
 
 int
@@ -420,7 +537,7 @@ vg_engine_finding (vg_engine_t *e, const vg_alert_t *a)
     return 0;
 }
 
-/* Open, refresh or close the engine-made episode *slot (device silence or source outage)
+/* Open, refresh or close the engine-made episode *slot (device or series silence, source outage)
  * with verdict v at time now. */
 void
 vg_engine__ep_silence (vg_engine_t *e, vg_engine__ep_t **slot, const vg_rule_t *r, vg_engine__dev_t *d,

@@ -28,6 +28,8 @@ typedef struct vg_engine__dev {
     int64_t next_tick;     /* next device tick boundary (cfg.tick_ms > 0) */
     const vg_rule_t *silence_rule;
     struct vg_engine__ep *ep;       /* device silence episode */
+    struct vg_engine__ep *pep;      /* series silence episode: some of its series silent (one
+                                     * finding per device, not per series) */
     struct vg_engine__inst **by_rule; /* DEVICE-scoped instances by rule index (lazy) */
     uint8_t *rule_ok;      /* rule device-match cache by rule index */
     struct vg_engine__stream **streams; /* its streams (one per source) */
@@ -103,16 +105,20 @@ typedef struct vg_engine__inst {
 } vg_engine__inst_t;
 
 /* A series' route to one instance, with what the per-sample call needs from it copied in:
- * a sample touches the instance record itself only when the detector has a verdict. */
+ * a sample touches the instance record itself only when the detector has a verdict (or, for
+ * a silence kind, to note the sample's time). */
 typedef struct {
     vg_engine__inst_t *inst;
     vg_detector_t *det;             /* inst->det */
     const vg_detector_ops_t *ops;   /* inst->rule->ops */
     int16_t slot;
+    uint8_t silence;                /* ops->is_silence: the sample's time goes to inst->last_ts */
+    uint8_t prefetch;               /* ops->prefetch is set */
 } vg_engine__link_t;
 
 /* A declared series; lives in e->ser_pages (stable address) and is found by id through
- * e->ser_tab. */
+ * e->ser_tab.  48 bytes: what a sample needs, nothing else (the last verdict, which only
+ * offline scoring reads, is kept apart and only with cfg.keep_last). */
 typedef struct vg_engine__series {
     uint64_t id;
     vg_engine__dev_t *dev;
@@ -120,10 +126,15 @@ typedef struct vg_engine__series {
     int64_t last_ts;
     vg_engine__link_t *links;
     uint32_t nlinks;
-    int8_t lstate;         /* compact last verdict of links[0] */
-    float lscore;
-    double lobs, lexp, llo, lhi;
+    uint32_t idx;                   /* creation index (its e->last_pages record) */
 } vg_engine__series_t;
+
+/* The last verdict of a series' first link (cfg.keep_last), by creation index. */
+typedef struct {
+    int8_t state;
+    float score;
+    double obs, exp, lo, hi;
+} vg_engine__last_t;
 
 /* One slot of the series index (open addressing; id 0 = empty). */
 typedef struct {
@@ -132,6 +143,14 @@ typedef struct {
 } vg_engine__ser_slot_t;
 
 enum { VG_ENGINE__SER_PAGE = 1024 }; /* series per page of e->ser_pages */
+
+/* A finding held for the fleet detectors until the end of its instant. */
+typedef struct vg_engine__fq {
+    char device[VG_MAX_ID_LEN];
+    const vg_rule_t *rule;
+    int64_t time_ms;
+    const struct vg_engine__src *src; /* the source whose judgement made it (silence) */
+} vg_engine__fq_t;
 
 typedef struct vg_engine__ep {
     vg_hlink_t hl;         /* first: e->ep_ix links it (hl.h = hash of key) */
@@ -168,7 +187,8 @@ struct vg_engine {
     size_t nvendors, capvendors;
     /* series: creation order in pages (addresses never change), found by id in ser_tab */
     vg_engine__series_t **ser_pages;
-    size_t nser, npages, cappages;
+    vg_engine__last_t **last_pages; /* per ser_pages page (cfg.keep_last), else NULL */
+    size_t nser, npages, cappages, caplast;
     vg_engine__ser_slot_t *ser_tab;
     size_t ser_cap;         /* slots in ser_tab (power of two, > 2 * nser) */
     /* instances */
@@ -188,8 +208,12 @@ struct vg_engine {
     vg_engine__stream_t *cur_stream; /* stream of the series being declared */
     size_t nbuf;           /* samples in all reorder buffers */
     size_t nsilent;        /* streams silent (stream.silent) */
-    size_t nsil_ep;        /* device silence and source outage episodes held by a device or source */
+    size_t nsil_ep;        /* device, series and source outage silence episodes held by a device or source */
     int in_fleet;
+    int fleet_defer;       /* silence judgement of an instant: findings for fleet detectors queue in fq */
+    const struct vg_engine__src *fleet_src; /* the source being judged then */
+    struct vg_engine__fq *fq;
+    size_t nfq, capfq;
     vg_alert_t alert;      /* scratch record */
     vg_verdict_t v;        /* scratch verdict */
 };
@@ -262,6 +286,10 @@ vg_engine__ep_t *vg_engine__ep_new (vg_engine_t *e, const char *key, uint64_t h)
 void vg_engine__ep_del (vg_engine_t *e, vg_engine__ep_t *p);
 /* Emit one lifecycle record (VG_ACT_*) of p at time now, unless inhibited. */
 void vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t now, const char *reason);
+/* Feed the findings queued for the fleet detectors while e->fleet_defer was set (one
+ * silence judgement: an instant) -- every one to the other vendors' instances first, then
+ * each to its own vendor's -- and stop deferring. */
+void vg_engine__fleet_flush (vg_engine_t *e);
 /* Run one verdict of instance in (rule r, device d) through its episode's lifecycle. */
 void vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_engine__dev_t *d,
                        uint64_t series_id, const vg_verdict_t *v, int64_t now);

@@ -201,7 +201,8 @@ vg_engine_save (const vg_engine_t *e, vg_buf_t *b)
         s_put_u (&w, (uint64_t) p->state | (uint64_t) p->oneshot << 2 | (uint64_t) p->emitted << 3 |
                          (uint64_t) p->cond << 4 | (uint64_t) (p->src && p->src->ep == p) << 5 |
                          (uint64_t) (p->dev && p->dev->ep == p) << 6 |
-                         (uint64_t) (p->inst && p->inst->ep == p) << 7);
+                         (uint64_t) (p->inst && p->inst->ep == p) << 7 |
+                         (uint64_t) (p->dev && p->dev->pep == p) << 8);
         s_put_u (&w, (uint64_t) p->severity);
         s_put_i (&w, p->start_ms);
         s_put_i (&w, p->last_true_ms);
@@ -384,6 +385,10 @@ vg_engine_load_fresh (vg_engine_t *e, const uint8_t *p, size_t len, const uint8_
         if ((fl >> 6 & 1) && dv) {
             e->nsil_ep += !dv->ep;
             dv->ep = ep;
+        }
+        if ((fl >> 8 & 1) && dv) {
+            e->nsil_ep += !dv->pep;
+            dv->pep = ep;
         }
         if (in) {
             in->open++;

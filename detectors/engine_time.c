@@ -188,7 +188,7 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
         const vg_engine__link_t *l = &s->links[i];
         const vg_detector_ops_t *ops = l->ops;
         int rc;
-        if (ops->is_silence)
+        if (l->silence)
             l->inst->last_ts = ts;
         vg_engine__vreset (v);
         if (ops->on_sample && ops->scope == VG_SCOPE_SERIES)
@@ -199,14 +199,10 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
             rc = ops->on_input (l->det, l->slot, &s->dev->view, ts, value, v);
         if (rc < 0)
             e->st.detector_errors++;
-        if (i == 0) {
-            s->lstate = (int8_t) v->state;
-            s->lscore = (float) v->score;
-            s->lobs = v->observed;
-            s->lexp = v->expected;
-            s->llo = v->lo;
-            s->lhi = v->hi;
-        }
+        if (i == 0 && e->cfg.keep_last)
+            e->last_pages[s->idx / VG_ENGINE__SER_PAGE][s->idx % VG_ENGINE__SER_PAGE] = (vg_engine__last_t) {
+                (int8_t) v->state, (float) v->score, v->observed, v->expected, v->lo, v->hi
+            };
         if (v->state != VG_VERDICT_NONE)
             /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
              * sample happened to close the bucket (the detector may name one in v->device). */
@@ -232,11 +228,15 @@ s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
         if (st->len > 5)
             __builtin_prefetch (st->buf[st->head + 5].s->links);
         if (st->len > 2) {
-            const vg_engine__series_t *n = st->buf[st->head + 2].s;
+            const vg_engine__pend_t *np = &st->buf[st->head + 2];
+            const vg_engine__series_t *n = np->s;
             for (uint32_t i = 0; i < n->nlinks && i < 4; i++) {
-                __builtin_prefetch (n->links[i].det);
-                if (n->links[i].ops->is_silence)
-                    __builtin_prefetch (&n->links[i].inst->last_ts, 1);
+                const vg_engine__link_t *l = &n->links[i];
+                __builtin_prefetch (l->det);
+                if (l->silence)
+                    __builtin_prefetch (&l->inst->last_ts, 1);
+                if (l->prefetch) /* the detector's own state deeper in the instance */
+                    l->ops->prefetch (l->det, l->slot, np->id, np->ts);
             }
         }
         vg_engine__pend_t x = st->buf[st->head];
@@ -441,6 +441,54 @@ vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *s, int64_t ts, dou
 /* --------------------------------------------------------------------------------------- */
 /* Silence: series -> stream/device -> source outage */
 
+/* Series silence of device d at now: some of its watched series silent, the device not (a
+ * sensor group or subscription that stopped, a router whose CPU, memory and uptime messages
+ * stopped together): one finding per device, "a01-silence:<device>:series", naming how many
+ * series and the longest silent one.  It is closed as superseded when the whole device turns
+ * silent (the device finding says more), and clears when none is silent. */
+static void
+s_dev_series_silence (vg_engine_t *e, vg_engine__dev_t *d, int64_t now)
+{
+    const vg_rule_t *r = d->silence_rule;
+    if (!r)
+        return;
+    if (d->silent) {
+        vg_engine__ep_t *p = d->pep;
+        if (p) {
+            if (p->emitted)
+                vg_engine__emit (e, p, VG_ACT_CLOSE, now, "superseded_by_device_silence");
+            vg_engine__ep_del (e, p);
+        }
+        return;
+    }
+    vg_verdict_t *v = &e->v;
+    vg_engine__vreset (v);
+    v->state = d->silent_n ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
+    v->observed = (double) d->silent_n;
+    v->expected = 0;
+    v->lo = 0;
+    v->hi = (double) d->watched;
+    if (d->silent_n) {
+        const vg_engine__inst_t *worst = NULL; /* the longest silent series names the finding */
+        for (uint32_t k = 0; k < d->nstreams; k++)
+            for (uint32_t j = 0; j < d->streams[k]->nsil; j++) {
+                const vg_engine__inst_t *in = d->streams[k]->sil[j];
+                if (in->tick_state == VG_VERDICT_FIRE && (!worst || in->tick_obs > worst->tick_obs))
+                    worst = in;
+            }
+        if (worst) {
+            v->window_start_ms = worst->last_ts;
+            v->window_end_ms = now;
+            vg_verdict_note (v, "%u of %u watched series silent, %s for %.0f s (expected every %.0f s)", d->silent_n,
+                             d->watched, worst->path ? worst->path : "?", worst->tick_obs / 1000.0,
+                             worst->tick_exp / 1000.0);
+        }
+    }
+    char key[VG_ALERT_KEY_MAX];
+    vg_engine__key (key, r, NULL, d, "series");
+    vg_engine__ep_silence (e, &d->pep, r, d, NULL, key, "series", r->severity, v, now);
+}
+
 /* Silence of one source at its time now: per-series verdicts -> stream/device silence ->
  * source outage, then each level applied with the inhibition the level above implies.
  * Only this source's streams are judged: other sources keep their own clocks. */
@@ -484,8 +532,10 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             if (in->tick_state == VG_VERDICT_CLEAR && !in->open && in->last_ts != INT64_MIN &&
                 (double) (now - in->last_ts) <= 0.5 * in->tick_exp) {
                 /* Fresh well within its threshold: clear without asking (the threshold moves
-                 * slowly), so a tick costs little per healthy series. */
-                in->tick_obs = (double) (now - in->last_ts);
+                 * slowly), so a tick costs little per healthy series.  Nothing is written to
+                 * the instance (its tick_obs is read only for a FIRE or an open episode, and
+                 * the next judgement that asks writes it first): a scan leaves the healthy
+                 * instances' lines clean. */
                 if (in->last_ts > last)
                     last = in->last_ts;
                 if (in->tick_exp < thr)
@@ -575,7 +625,11 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             snprintf (key, sizeof key, "%s:collector:outage", first->id);
         vg_engine__ep_silence (e, &src->ep, first, NULL, src, key, "outage", VG_SEV_HIGH, v, now);
     }
-    /* Device silence: every watched series of one of its streams silent. */
+    /* Device silence: every watched series of one of its streams silent.  Their findings reach
+     * the fleet detectors together at the end (vg_engine__fleet_flush), whatever the order
+     * of the devices here. */
+    e->fleet_defer = !e->in_fleet;
+    e->fleet_src = src;
     for (size_t i = 0; i < src->nstreams; i++) {
         vg_engine__dev_t *d = src->streams[i]->dev;
         if (!d->watched || !src->streams[i]->nsil)
@@ -588,6 +642,8 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             d->silent_n += d->streams[k]->silent_n;
             d->inhibited |= d->streams[k]->src->ep != NULL && d->streams[k]->silent;
         }
+        if (d->silent_n || d->pep)
+            s_dev_series_silence (e, d, now);
         if (!d->silent && !d->ep)
             continue;
         vg_engine__vreset (v);
@@ -602,14 +658,16 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
         vg_engine__key (key, r, NULL, d, "device");
         vg_engine__ep_silence (e, &d->ep, r, d, NULL, key, "device", r->severity, v, now);
     }
-    /* Per-series silence, muted while the whole device is silent. */
+    vg_engine__fleet_flush (e);
+    /* Per-series episodes are only those a state saved before series silence was grouped per
+     * device restored: they run to their close, muted while the whole device is silent. */
     for (size_t i = 0; i < src->nstreams; i++) {
         vg_engine__stream_t *st = src->streams[i];
         if (now < st->next_check && !st->silent)
             continue; /* every series clear and no episode open */
         for (uint32_t j = 0; j < st->nsil; j++) {
             vg_engine__inst_t *in = st->sil[j];
-            if (in->tick_state == VG_VERDICT_NONE || (in->tick_state == VG_VERDICT_CLEAR && !in->open))
+            if (in->tick_state == VG_VERDICT_NONE || !in->open)
                 continue;
             vg_engine__vreset (v);
             v->state = in->tick_state;

@@ -32,12 +32,18 @@ static const s_param_t s_params[] = {
     { "long_n", S_D (long_n), 0, 2, 1e9, 2000, "span of the long-run distribution of surprises, samples" },
     { "min_sd", S_D (min_sd), 0, 1e-9, 1, 0.01, "floor of the long-run standard deviation of surprises" },
     { "warmup", S_D (warmup), 1, 0, 1e9, 100, "samples scored 0 at the start" },
+    { "tail_q", S_D (tail_q), 0, 0, 0.99999, 0.98, "likelihood tail calibrated at this quantile of the short average (0 = off)" },
+    { "tail_eta", S_D (tail_eta), 0, 1e-6, 1, 0.05, "step of the tail quantile tracker, long-run sd" },
     { "hold", S_D (hold), 0, 1, 1e9, 300, "samples for the onset hold to decay by 1" },
     { "suppress", S_D (suppress), 0, 0, 1, 0.25, "factor on a score that does not rise above the hold" },
-    { "range_margin", S_D (range_margin), 0, 0, 1e3, 0.03, "new-range margin, fraction of the seen range" },
+    { "escalate", S_D (escalate), 0, 0, 10, 0.25, "after a passed score, the hold is that score x (1 + this)" },
+    { "range_margin", S_D (range_margin), 0, 0, 1e3, 0.05, "new-range margin, fraction of the seen range" },
     { "range_score", S_D (range_score), 0, 0, 1, 0.5, "minimum score of a value beyond the seen range" },
+    { "range_gap", S_D (range_gap), 0, 0, 1, 0.05, "no new-range score if that side had one within this fraction of the samples" },
     { "season_alpha", S_D (season_alpha), 0, 0, 1, 0.3, "daily profile: EWMA weight per day (0 = off)" },
     { "season_gain", S_D (season_gain), 0, 0, 1e3, 0.5, "daily profile used when its residual sd < this x mid sd" },
+    { "week_alpha", S_D (week_alpha), 0, 0, 1, 0.3, "weekly profile: EWMA weight per week (0 = off)" },
+    { "week_gain", S_D (week_gain), 0, 0, 1e3, 0.7, "weekly profile used when its residual sd < this x the sd otherwise used" },
     { "rel_floor", S_D (rel_floor), 0, 0, 1, 1e-3, "deviation floor, fraction of the seen range" },
 };
 #define S_NPARAMS (sizeof s_params / sizeof s_params[0])
@@ -68,12 +74,37 @@ s_get (const vg_onset_cfg_t *c, const s_param_t *p)
     return v;
 }
 
+/* Upper tail probability of the standard normal. */
+static double
+s_q (double z)
+{
+    return 0.5 * erfc (z / sqrt (2.0));
+}
+
+/* The z whose upper tail is 1 - q (0 for q = 0, the tail calibration off), by bisection. */
+static double
+s_norm_z (double q)
+{
+    if (!(q > 0))
+        return 0;
+    double lo = -40, hi = 40;
+    for (int i = 0; i < 200 && hi - lo > 1e-13; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (s_q (mid) > 1 - q)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
 void
 vg_onset_cfg_default (vg_onset_cfg_t *c)
 {
     memset (c, 0, sizeof *c);
     for (size_t i = 0; i < S_NPARAMS; i++)
         s_put (c, &s_params[i], s_params[i].def);
+    c->tail_zg = s_norm_z (c->tail_q);
 }
 
 int
@@ -88,6 +119,7 @@ vg_onset_cfg_set (vg_onset_cfg_t *c, const char *name, double v)
         if (v < p->min || v > p->max || (p->is_int && v != floor (v)))
             return -VG_EINVAL;
         s_put (c, p, v);
+        c->tail_zg = s_norm_z (c->tail_q);
         return 0;
     }
     return -VG_EINVAL;
@@ -103,6 +135,8 @@ vg_onset_cfg_check (const vg_onset_cfg_t *c)
         if (!(v >= s_params[i].min && v <= s_params[i].max))
             return -VG_EINVAL;
     }
+    if (fabs (c->tail_zg - s_norm_z (c->tail_q)) > 1e-9)
+        return -VG_EINVAL;
     return c->zlo < c->zcap ? 0 : -VG_EINVAL;
 }
 
@@ -124,49 +158,87 @@ void
 vg_onset_init (vg_onset_t *o)
 {
     memset (o, 0, sizeof *o);
-    o->cur_slot = -1;
+    o->day.cur = -1;
+    o->week.cur = -1;
 }
 
-/* Upper tail probability of the standard normal. */
-static double
-s_q (double z)
-{
-    return 0.5 * erfc (z / sqrt (2.0));
-}
+#define S_DAY_MS 86400000LL
+#define S_DAY_SLOTS 288
+#define S_WEEK_SLOTS 336
 
-/* Slot of the time of day of ts_ms (UTC). */
+/* Slot of ts_ms (UTC) in a period of period_ms cut into nslots slots. */
 static int
-s_slot (int64_t ts_ms)
+s_slot (int64_t ts_ms, int64_t period_ms, int nslots)
 {
-    int64_t day = 86400000;
-    int64_t t = ts_ms % day;
+    int64_t t = ts_ms % period_ms;
     if (t < 0)
-        t += day;
-    return (int) (t / (day / VG_ONSET_SLOTS));
+        t += period_ms;
+    return (int) (t / (period_ms / nslots));
 }
 
-/* The visit of the current slot ended: fold its mean into the slot's daily profile. */
+/* Enter slot (the visit of the previous one ends: its mean is folded into that slot). */
 static void
-s_fold_visit (vg_onset_t *o, const vg_onset_cfg_t *c)
+s_prof_enter (vg_onset_prof_t *p, int slot, double alpha)
 {
-    if (o->acc_n == 0 || o->cur_slot < 0 || o->cur_slot >= VG_ONSET_SLOTS)
+    if (slot == p->cur)
         return;
-    int s = o->cur_slot;
-    double mean = o->acc_sum / o->acc_n;
-    if (o->slot_n[s] == 0)
-        o->slot_m[s] = (float) mean;
-    else
-        o->slot_m[s] += (float) (c->season_alpha * (mean - (double) o->slot_m[s]));
-    if (o->slot_n[s] < 255)
-        o->slot_n[s]++;
-    o->acc_sum = 0;
-    o->acc_n = 0;
+    if (p->acc_n > 0 && p->cur >= 0 && p->cur < VG_ONSET_SLOTS) {
+        int s = p->cur;
+        double mean = p->acc_sum / p->acc_n;
+        if (p->n[s] == 0)
+            p->m[s] = (float) mean;
+        else
+            p->m[s] += (float) (alpha * (mean - (double) p->m[s]));
+        if (p->n[s] < 255)
+            p->n[s]++;
+    }
+    p->acc_sum = 0;
+    p->acc_n = 0;
+    p->cur = slot;
+}
+
+/* Residual of x against the current slot; 0 when the slot has never been visited. */
+static int
+s_prof_resid (const vg_onset_prof_t *p, double x, double *resid)
+{
+    if (p->cur < 0 || p->n[p->cur] == 0)
+        return 0;
+    *resid = x - (double) p->m[p->cur];
+    return 1;
+}
+
+/* z of a residual against the profile's residual distribution, when the slot has two
+ * periods behind it and the profile's residual variance is below gain^2 x var_other. */
+static int
+s_prof_z (const vg_onset_prof_t *p, double resid, double gain, double var_other, double floor_sd,
+          double *z)
+{
+    if (p->n[p->cur] < 2 || !(p->rv < gain * gain * var_other))
+        return 0;
+    double sd = sqrt (p->rv);
+    if (sd < floor_sd)
+        sd = floor_sd;
+    *z = fabs (resid - p->rm) / sd;
+    return 1;
+}
+
+/* Fold x (and its residual, when it had one) into the profile. */
+static void
+s_prof_add (vg_onset_prof_t *p, double x, int has_resid, double resid, double a)
+{
+    if (has_resid) {
+        double dr = resid - p->rm;
+        p->rm += a * dr;
+        p->rv = (1 - a) * (p->rv + a * dr * dr);
+    }
+    p->acc_sum += x;
+    p->acc_n++;
 }
 
 double
 vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
 {
-    if (!isfinite (x)) {
+    if (!isfinite (x) || fabs (x) > VG_ONSET_MAX_ABS) {
         o->dropped++;
         return 0.0;
     }
@@ -180,9 +252,12 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         o->lv = 0;
         o->n = 1;
         if (c->season_alpha > 0) {
-            o->cur_slot = s_slot (ts_ms);
-            o->acc_sum = x;
-            o->acc_n = 1;
+            s_prof_enter (&o->day, s_slot (ts_ms, S_DAY_MS, S_DAY_SLOTS), c->season_alpha);
+            s_prof_add (&o->day, x, 0, 0, 0);
+        }
+        if (c->week_alpha > 0) {
+            s_prof_enter (&o->week, s_slot (ts_ms, 7 * S_DAY_MS, S_WEEK_SLOTS), c->week_alpha);
+            s_prof_add (&o->week, x, 0, 0, 0);
         }
         return 0.0;
     }
@@ -200,22 +275,25 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
             zmax = z;
     }
     /* Daily profile: when it explains the series clearly better than the baselines, its
-     * residual z replaces theirs (a missing daily swing is then an anomaly, a regular one not). */
-    int slot = s_slot (ts_ms);
-    if (slot != o->cur_slot) {
-        s_fold_visit (o, c);
-        o->cur_slot = slot;
-    }
-    double resid = 0;
-    int has_season = c->season_alpha > 0 && o->slot_n[slot] > 0;
-    if (has_season) {
-        resid = x - (double) o->slot_m[slot];
-        if (o->slot_n[slot] >= 2 && o->rv < c->season_gain * c->season_gain * o->xv) {
-            double sd = sqrt (o->rv);
-            if (sd < floor_sd)
-                sd = floor_sd;
-            zmax = fabs (resid - o->rm) / sd;
+     * residual z replaces theirs (a missing daily swing is then an anomaly, a regular one
+     * not).  The weekly profile likewise replaces that when it explains the series clearly
+     * better still (weekends, a weekday that looks like a Sunday). */
+    double dres = 0, wres = 0, zs;
+    int has_day = 0, has_week = 0;
+    double var_used = o->xv;
+    if (c->season_alpha > 0) {
+        s_prof_enter (&o->day, s_slot (ts_ms, S_DAY_MS, S_DAY_SLOTS), c->season_alpha);
+        has_day = s_prof_resid (&o->day, x, &dres);
+        if (has_day && s_prof_z (&o->day, dres, c->season_gain, o->xv, floor_sd, &zs)) {
+            zmax = zs;
+            var_used = o->day.rv;
         }
+    }
+    if (c->week_alpha > 0) {
+        s_prof_enter (&o->week, s_slot (ts_ms, 7 * S_DAY_MS, S_WEEK_SLOTS), c->week_alpha);
+        has_week = s_prof_resid (&o->week, x, &wres);
+        if (has_week && s_prof_z (&o->week, wres, c->week_gain, var_used, floor_sd, &zs))
+            zmax = zs;
     }
     double raw = zmax >= c->zcap ? 1.0 : zmax <= c->zlo ? 0.0 : (zmax - c->zlo) / (c->zcap - c->zlo);
 
@@ -234,7 +312,15 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
     double sd = sqrt (o->lv);
     if (sd < c->min_sd)
         sd = c->min_sd;
-    double p = s_q ((avg - o->lm) / sd);
+    double zl = (avg - o->lm) / sd;
+    if (c->tail_q > 0) {
+        /* Tail calibration: where the tracked tail_q quantile lies further out than a
+         * Gaussian's (z_q > z_g: bursts are this series' normal), z shrinks by z_g / z_q. */
+        double zq = (o->lq - o->lm) / sd;
+        if (zq > c->tail_zg)
+            zl *= c->tail_zg / zq;
+    }
+    double p = s_q (zl);
     if (p < 1e-300)
         p = 1e-300;
     double score = -log10 (2 * p) / 10.0; /* 0 at the median, 1 at p = 5e-11 */
@@ -246,8 +332,14 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
     /* New value range. */
     double beyond = x > o->hi ? x - o->hi : x < o->lo ? o->lo - x : 0;
     if (beyond > c->range_margin * range) {
-        if (score < c->range_score)
+        /* Under an i.i.d. series the previous extension of a side is uniform over the past;
+         * one that was recent says the series drifts there (random walk, trend, plateaus
+         * stepping by quanta), where new records are expected. */
+        uint64_t *last = x > o->hi ? &o->hi_n : &o->lo_n;
+        double gap = (double) (o->n - *last);
+        if (gap >= c->range_gap * (double) o->n && score < c->range_score)
             score = c->range_score;
+        *last = o->n;
     }
 
     /* Fold the sample in. */
@@ -274,6 +366,11 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         double d = avg - o->lm;
         o->lm += a * d;
         o->lv = (1 - a) * (o->lv + a * d * d);
+        if (c->tail_q > 0) {
+            /* quantile by stochastic approximation: up q, down 1 - q steps of eta sd */
+            double step = c->tail_eta * (sqrt (o->lv) > c->min_sd ? sqrt (o->lv) : c->min_sd);
+            o->lq += avg > o->lq ? step * c->tail_q : -step * (1 - c->tail_q);
+        }
     }
     {
         double a = 2.0 / (c->long_n + 1.0);
@@ -281,15 +378,10 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
             a = 1.0 / n1;
         double d = x - o->m[1];
         o->xv = (1 - a) * (o->xv + a * d * d);
-        if (has_season) {
-            double dr = resid - o->rm;
-            o->rm += a * dr;
-            o->rv = (1 - a) * (o->rv + a * dr * dr);
-        }
-    }
-    if (c->season_alpha > 0) {
-        o->acc_sum += x;
-        o->acc_n++;
+        if (c->season_alpha > 0)
+            s_prof_add (&o->day, x, has_day, dres, a);
+        if (c->week_alpha > 0)
+            s_prof_add (&o->week, x, has_week, wres, a);
     }
     if (x < o->lo)
         o->lo = x;
@@ -299,9 +391,13 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
     if (o->n <= (uint64_t) c->warmup)
         return 0.0;
 
-    /* Onset gate: pass a score only while it rises above the decaying hold. */
-    double out = score > o->hold ? score : score * c->suppress;
+    /* Onset gate: pass a score only while it rises above the decaying hold; a passed score
+     * lifts the hold above itself, so a rise is reported at its start and as it escalates. */
     double decayed = o->hold - 1.0 / c->hold;
+    if (score > o->hold) {
+        o->hold = score * (1.0 + c->escalate);
+        return score;
+    }
     o->hold = score > decayed ? score : decayed > 0 ? decayed : 0;
-    return out;
+    return score * c->suppress;
 }

@@ -60,4 +60,10 @@ int vg_wire_write_sim (vg_wire_t *w, vg_sim_t *sim, int64_t end_ms);
 /* Free; NULL-safe, sets *self_p to NULL.  Files not finished are left as they are. */
 void vg_wire_destroy (vg_wire_t **self_p);
 
+/* Delivery of gNB dev's PM file of the ROP ending at rop_end_ms, drawn from seed: on time
+ * (90 s .. 6 min after the ROP), late (3 %: 20-45 min) or never (0.5 %, never two ROPs in a
+ * row of one gNB).  Sets *deliver_ms (may be NULL) and returns VG_WIRE_PM_*. */
+enum { VG_WIRE_PM_ON_TIME = 0, VG_WIRE_PM_LATE = 1, VG_WIRE_PM_MISSING = 2 };
+int vg_wire_pm_fate (uint64_t seed, const char *dev, int64_t rop_end_ms, int64_t *deliver_ms);
+
 #endif

@@ -27,7 +27,7 @@ typedef enum {
     VG_CF_AGENTS,     /* agent id -> vigil.AgentState */
     VG_CF_ALERTS,     /* alert records (detectors) */
     VG_CF_OUTBOX,     /* alerts awaiting Kafka delivery */
-    VG_CF_DETSTATE,   /* saved detector state */
+    VG_CF_DETSTATE,   /* saved detector state; the fleet publisher's journal ("fleetj/...", fleet_publish.h) */
     VG_CF_EPISODES,   /* alert episode history: one entry per lifecycle record (alert_store.h) */
     VG_CF_FLEETBOX,   /* fleet messages awaiting Kafka delivery (outbox.h layout; fleet_publish.h) */
     VG_CF__COUNT
@@ -120,6 +120,10 @@ int vg_store_catch_up (vg_store_t *s);
 
 /* Integer RocksDB property of a column family (e.g. "rocksdb.total-sst-files-size"). */
 int vg_store_property (vg_store_t *s, vg_cf_t cf, const char *name, uint64_t *out);
+
+/* The RocksDB name of column family cf ("default" for VG_CF_META, "series", "samples", ...;
+ * "?" when cf is out of range).  A static string; any thread. */
+const char *vg_store_cf_name (vg_cf_t cf);
 
 /* Flush memtables to SST files (tests and inspection). */
 int vg_store_flush (vg_store_t *s);

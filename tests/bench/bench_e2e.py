@@ -5,7 +5,9 @@
 Prints one JSON object: samples/s end to end (agent start to the last acknowledgement; with
 --detect, to the moment the collector's detect stage has been fed every stored sample, read
 from its /metrics),
-bytes per sample on the wire and on disk (raw, and after `vigil compact`), collector CPU
+bytes per sample on the wire and on disk (raw, and after `vigil compact`: every file of the
+store, so with --detect also the detect stage's saved state and alerts; by column family in
+disk_bytes_per_sample_by_family, as tests/bench/bench_store_bytes.c splits them), collector CPU
 seconds and peak RSS, agent CPU seconds and peak RSS, and for both processes the peak of their
 private memory (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup) and of their shared
 pages (mostly shared libraries), sampled every 20 ms.  Not a test: numbers go to
@@ -291,6 +293,10 @@ def run(a):
         "wire_bytes_per_sample": round(wire / samples, 3),
         "disk_bytes_per_sample_raw": round(raw_disk / samples, 3),
         "disk_bytes_per_sample_compacted": round(insp["disk_bytes"] / samples, 3),
+        # The same total by column family ("files": MANIFEST, OPTIONS, WAL, logs): with --detect
+        # it includes the detect stage's saved state ("detstate", a fixed ~78 bytes a series)
+        # and alerts, which runs without --detect do not write (docs/PERFORMANCE.md).
+        "disk_bytes_per_sample_by_family": {k: round(v / samples, 4) for k, v in insp.get("family_bytes", {}).items() if v},
         "chunk_bytes_per_sample": round(insp["chunk_bytes_per_sample"], 3),
         "detect": a.detect,
         "collector_cpu_s": round(cru.ru_utime + cru.ru_stime, 2),

@@ -131,6 +131,21 @@ START_TEST (time_ranges)
     ck_assert (t0 == 1000 && t1 == 2000);
     ck_assert_int_eq (vg_cli_time_range ("test", "yesterday-ish", NULL, &t0, &t1), -1);
     ck_assert_int_eq (vg_cli_time_range ("test", NULL, "2026-13-45", &t0, &t1), -1);
+    ck_assert_int_eq (vg_cli_time_range ("test", "-1h", "-2h", &t0, &t1), -1); /* reversed */
+    ck_assert_int_eq (vg_cli_time_range ("test", "2000", "1000", &t0, &t1), -1);
+    ck_assert_int_eq (vg_cli_time_range ("test", "1000", "1000", &t0, &t1), 0); /* empty, not reversed */
+}
+END_TEST
+
+/* --vendor is typed as the operator thinks of it: "nokia" selects the stored "Nokia". */
+START_TEST (vendor_globs_ignore_case)
+{
+    ck_assert (vg_cli_glob_nocase ("nokia", "Nokia"));
+    ck_assert (vg_cli_glob_nocase ("HUAW*", "Huawei"));
+    ck_assert (vg_cli_glob_nocase (NULL, "Nokia"));
+    ck_assert (vg_cli_glob_nocase ("*", NULL));
+    ck_assert (!vg_cli_glob_nocase ("nokia", "Ericsson"));
+    ck_assert (!vg_cli_glob_nocase ("nokia", NULL));
 }
 END_TEST
 
@@ -139,7 +154,7 @@ vg_cli_args_suite (void)
 {
     const TTest *tests[] = {
         parses_each_type, numbers_are_checked_whole, usage_and_help, required_and_enum, durations,
-        time_ranges,
+        time_ranges, vendor_globs_ignore_case,
     };
     return vg_test_suite ("cli_args", "parse", tests, sizeof tests / sizeof tests[0], 0, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* check_export.c - `vigil export` streams: exporting a store 24 times larger than another
  * grows the process's peak RSS by far less than the data exported (measured on the real
- * binary with wait4), and every integer comes out exact, in both formats. */
+ * binary with wait4), and every integer comes out exact, in both formats; --labels picks one
+ * of the series a device and path share. */
 #include <check.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,6 +17,7 @@
 #include "common/chunk.h"
 #include "common/err.h"
 #include "common/hash.h"
+#include "common/model.h"
 #include "proto/vigil.pb-c.h"
 #include "store/series_meta.h"
 #include "store/store.h"
@@ -180,9 +182,80 @@ START_TEST (exact_values)
 }
 END_TEST
 
+/* Two interfaces of one device share device and path; --labels picks one of them, so the
+ * `timestamp_ms,value` export is one series, as `vigil detect` expects. */
+START_TEST (labels_pick_one_series)
+{
+    char path[128], out[160];
+    snprintf (path, sizeof path, "%s/ifs", s_dir);
+    snprintf (out, sizeof out, "%s/one.csv", s_dir);
+    char err[256];
+    vg_store_cfg_t cfg = { path, VG_STORE_RW, 3600000, false, 0 };
+    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
+    ck_assert_msg (s != NULL, "%s", err);
+    vg_store_txn_t *txn = vg_store_txn_new (s);
+    vg_buf_t chunk = VG_BUF_INIT, scratch = VG_BUF_INIT;
+    static const char *const names[] = { "Te0/0/0/0", "Te0/0/0/1" };
+    for (int i = 0; i < 2; i++) {
+        Vigil__Attr label = VIGIL__ATTR__INIT, *labels[] = { &label };
+        label.key = "name";
+        label.value = (char *) names[i];
+        Vigil__SeriesMeta m = VIGIL__SERIES_META__INIT;
+        m.device = "site/r1";
+        m.path = "/if/in-octets";
+        m.n_labels = 1;
+        m.labels = labels;
+        m.kind = VIGIL__SERIES_KIND__SERIES_KIND_COUNTER;
+        vg_label_t l = { "name", names[i] };
+        uint64_t sid = vg_series_id (m.device, m.path, &l, 1);
+        ck_assert_int_eq (vg_series_meta_put (txn, sid, &m, &scratch), 0);
+        int64_t ts[3];
+        vg_num_t v[3];
+        for (int k = 0; k < 3; k++) {
+            ts[k] = S_T0 + k * 60000;
+            v[k] = vg_num_u64 ((uint64_t) (i * 1000 + k));
+        }
+        vg_buf_reset (&chunk);
+        ck_assert_int_eq (vg_chunk_encode_num (ts, v, VG_NUM_U64, 3, &chunk), 0);
+        uint8_t key[VG_SAMPLE_KEY_LEN];
+        vg_key_sample (key, vg_store_bucket (ts[0], 3600000), sid);
+        vg_store_txn_merge (txn, VG_CF_SAMPLES, key, sizeof key, chunk.data, chunk.len);
+    }
+    ck_assert_int_eq (vg_store_commit (s, txn, err, sizeof err), 0);
+    vg_store_txn_destroy (&txn);
+    vg_buf_free (&chunk);
+    vg_buf_free (&scratch);
+    vg_store_destroy (&s);
+
+    char bin[512];
+    snprintf (bin, sizeof bin, "%s/vigil", VG_BIN_DIR);
+    char *argv[] = { bin, "export", "--store", path, "--path", "*in-octets", "--labels", "name=*/1",
+                     "--columns", "timestamp_ms,value", "--out", out, NULL };
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init (&fa);
+    posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
+    ck_assert_int_eq (posix_spawn (&pid, bin, &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy (&fa);
+    int status;
+    ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "vigil export --labels failed: %d", status);
+    FILE *f = fopen (out, "r");
+    ck_assert_ptr_nonnull (f);
+    char text[256];
+    size_t n = fread (text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose (f);
+    ck_assert_str_eq (text, "timestamp_ms,value\n"
+                            "1764367200000,1000\n"
+                            "1764367260000,1001\n"
+                            "1764367320000,1002\n");
+}
+END_TEST
+
 Suite *
 vg_export_suite (void)
 {
-    const TTest *tests[] = { constant_memory, exact_values };
+    const TTest *tests[] = { constant_memory, exact_values, labels_pick_one_series };
     return vg_test_suite ("export", "export", tests, sizeof tests / sizeof tests[0], 240, setup, teardown);
 }

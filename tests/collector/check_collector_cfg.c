@@ -13,29 +13,20 @@
 #include "collector/kafka_props.h"
 #include "common/config.h"
 #include "tests/support/suite.h"
-#include "tests/support/tmpdir.h"
+#include "tests/support/cfg_files.h"
 
-static char t_dir[64], t_pw[128], t_yaml[128];
+static vg_test_cfg_files_t t_f;
 
 static void
 t_setup (void)
 {
-    ck_assert_ptr_nonnull (vg_test_tmpdir (t_dir, sizeof t_dir, "collcfg"));
-    ck_assert_ptr_nonnull (vg_test_path (t_pw, sizeof t_pw, t_dir, "kafka.pw"));
-    ck_assert_ptr_nonnull (vg_test_path (t_yaml, sizeof t_yaml, t_dir, "c.yaml"));
+    vg_test_cfg_files_make (&t_f, "collcfg", "kafka.pw");
 }
 
 static void
 t_teardown (void)
 {
-    ck_assert_int_eq (vg_test_rmtree (t_dir), 0);
-}
-
-static void
-t_write (const char *path, const char *text, mode_t mode)
-{
-    ck_assert_int_eq (vg_test_write_file (path, text, strlen (text)), 0);
-    ck_assert_int_eq (chmod (path, mode), 0);
+    vg_test_cfg_files_remove (&t_f);
 }
 
 /* The configuration with these kafka.properties entries (YAML list items). */
@@ -44,18 +35,19 @@ t_load (const char *props, vg_collector_cfg_t *cfg, vg_cfg_error_t *err)
 {
     char yaml[1024];
     snprintf (yaml, sizeof yaml,
-              "store:\n  path: %s/store\ncurve:\n  insecure: true\nkafka:\n  enabled: true\n  properties:\n%s", t_dir,
+              "store:\n  path: %s/store\ncurve:\n  insecure: true\nkafka:\n  enabled: true\n  properties:\n%s", t_f.dir,
               props);
-    t_write (t_yaml, yaml, 0600);
-    return vg_cfg_load_file (&vg_collector_cfg_table, t_yaml, cfg, err);
+    vg_test_write_text (t_f.yaml, yaml, 0600);
+    return vg_cfg_load_file (&vg_collector_cfg_table, t_f.yaml, cfg, err);
 }
 
 START_TEST (secret_from_value_file)
 {
-    t_write (t_pw, "s3cr3t-Pa55\n", 0600);
+    vg_test_write_text (t_f.secret, "s3cr3t-Pa55\n", 0600);
     char props[512];
     snprintf (props, sizeof props,
-              "    - { key: security.protocol, value: SASL_SSL }\n    - { key: sasl.password, value_file: %s }\n", t_pw);
+              "    - { key: security.protocol, value: SASL_SSL }\n    - { key: sasl.password, value_file: %s }\n",
+              t_f.secret);
     vg_collector_cfg_t cfg;
     vg_cfg_error_t e;
     ck_assert_int_eq (t_load (props, &cfg, &e), 0);
@@ -78,15 +70,15 @@ START_TEST (loose_or_missing_value_refused)
     vg_cfg_error_t e;
     char props[512], msg[600];
     /* a secret file others may read: refused at load, the key named, not the secret */
-    t_write (t_pw, "s3cr3t-Pa55\n", 0644);
-    snprintf (props, sizeof props, "    - { key: sasl.password, value_file: %s }\n", t_pw);
+    vg_test_write_text (t_f.secret, "s3cr3t-Pa55\n", 0644);
+    snprintf (props, sizeof props, "    - { key: sasl.password, value_file: %s }\n", t_f.secret);
     ck_assert_int_lt (t_load (props, &cfg, &e), 0);
     vg_cfg_error_format (&e, msg, sizeof msg);
     ck_assert_ptr_nonnull (strstr (msg, "value_file"));
     ck_assert_ptr_null (strstr (msg, "s3cr3t"));
     /* both forms: refused */
-    t_write (t_pw, "s3cr3t-Pa55\n", 0600);
-    snprintf (props, sizeof props, "    - { key: sasl.password, value: x, value_file: %s }\n", t_pw);
+    vg_test_write_text (t_f.secret, "s3cr3t-Pa55\n", 0600);
+    snprintf (props, sizeof props, "    - { key: sasl.password, value: x, value_file: %s }\n", t_f.secret);
     ck_assert_int_lt (t_load (props, &cfg, &e), 0);
     /* neither: loads, then the check names the property */
     ck_assert_int_eq (t_load ("    - { key: sasl.password }\n", &cfg, &e), 0);

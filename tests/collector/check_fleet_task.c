@@ -96,14 +96,15 @@ s_findings_msg (vg_buf_t *out, const char *vendor, int ndev, const int *reboots,
 }
 
 /* The message sequence: vendors A and B, 3 devices each; rounds 2 h apart in which all (or,
- * in round 2 for B, only one) of a vendor's devices reboot. */
+ * in round 2 for B, only one) of a vendor's devices reboot, B's an hour after A's (both
+ * vendors' whole fleets at once would be a fleet-wide event, not a vendor common mode). */
 #define NMSG 8
 static void
 s_msg (int i, vg_buf_t *out)
 {
     static const int all[] = { 0, 1, 2 }, one[] = { 1 };
     int round = i / 2, b = i % 2;
-    int64_t ts = T0 + round * 120 * MIN;
+    int64_t ts = T0 + round * 120 * MIN + (b ? 60 * MIN : 0);
     if (b && round == 2)
         s_findings_msg (out, "B", 3, one, 1, ts);
     else

@@ -10,65 +10,32 @@
 #include "common/buf.h"
 #include "common/chunk.h"
 #include "common/err.h"
+#include "tests/common/fixture_chunk.h"
+#include "tests/support/chunk_frozen.h"
 #include "tests/support/rng.h"
 #include "tests/support/suite.h"
-
-enum { T0_MS = 1764367381000 };
 
 /* Encode with the storage encoder, decode through both APIs and compare bit for bit.
  * want_codec 0: any.  Returns the chunk size. */
 static size_t
 s_store_rt (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, int want_codec)
 {
-    vg_buf_t b = VG_BUF_INIT;
-    ck_assert_int_eq (vg_chunk_encode_store (ts, v, type, n, &b), 0);
-    int codec = 0;
-    uint32_t hn = 0;
-    ck_assert_int_gt (vg_chunk_header (b.data, b.len, &codec, &hn), 0);
-    ck_assert_uint_eq (hn, n);
-    if (want_codec)
-        ck_assert_int_eq (codec, want_codec);
-    int64_t *ts2 = malloc (n * sizeof *ts2);
-    vg_num_t *v2 = malloc (n * sizeof *v2);
-    double *d2 = malloc (n * sizeof *d2);
-    ck_assert (ts2 && v2 && d2);
-    size_t got = 0, used = 0;
-    vg_numtype_t t2;
-    ck_assert_int_eq (vg_chunk_decode_num (b.data, b.len, ts2, v2, n, &got, &used, &t2), 0);
-    ck_assert_uint_eq (got, n);
-    ck_assert_uint_eq (used, b.len);
-    ck_assert_int_eq (t2, type);
-    ck_assert (memcmp (ts, ts2, n * sizeof *ts) == 0);
-    ck_assert (memcmp (v, v2, n * sizeof *v) == 0);
-    ck_assert_int_eq (vg_chunk_decode (b.data, b.len, ts2, d2, n, &got, &used), 0);
-    for (size_t i = 0; i < n; i++) {
-        double want = vg_num_to_double (v[i], type);
-        ck_assert (memcmp (&want, &d2[i], sizeof want) == 0);
-    }
-    size_t len = b.len;
-    free (ts2);
-    free (v2);
-    free (d2);
-    vg_buf_free (&b);
-    return len;
+    return fx_chunk_rt_num (vg_chunk_encode_store, ts, v, type, n, want_codec);
 }
 
-/* The wire encoder's size for the same samples (version 2). */
-static size_t
-s_wire_len (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n)
+/* The storage chunk of ts[0..n), v[0..n) round-trips (as want_codec) and takes at least
+ * saved_x100 / 100 bits a sample less than the wire encoder's chunk (version 2) of the same
+ * samples. */
+static void
+s_store_saves (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n, int want_codec, size_t saved_x100)
 {
     vg_buf_t b = VG_BUF_INIT;
     ck_assert_int_eq (vg_chunk_encode_num (ts, v, type, n, &b), 0);
-    size_t len = b.len;
+    size_t wire = b.len;
     vg_buf_free (&b);
-    return len;
-}
-
-static void
-s_regular (int64_t *ts, size_t n, int64_t step)
-{
-    for (size_t i = 0; i < n; i++)
-        ts[i] = T0_MS + (int64_t) i * step;
+    size_t store = s_store_rt (ts, v, type, n, want_codec);
+    ck_assert_msg (store * 800 + saved_x100 * n < wire * 800, "%zu samples: %zu bytes stored, %zu on the wire",
+                   n, store, wire);
 }
 
 START_TEST (store_int_edges)
@@ -78,7 +45,7 @@ START_TEST (store_int_edges)
     static vg_num_t v[N];
     uint64_t rs = 31;
     for (size_t i = 0; i < N; i++) /* irregular cadence, one step back */
-        ts[i] = T0_MS + (int64_t) i * 1000 + (int64_t) (rng_splitmix (&rs) % 7) - (i == 150 ? 5000 : 0);
+        ts[i] = FX_T0_MS + (int64_t) i * 1000 + (int64_t) (rng_splitmix (&rs) % 7) - (i == 150 ? 5000 : 0);
     static const uint64_t edge[] = { 0, UINT64_MAX, (UINT64_C (1) << 63), 1, UINT64_MAX - 1, (UINT64_C (1) << 63) - 1,
                                      (UINT64_C (1) << 53) + 1, 0 };
     for (size_t i = 0; i < N; i++)
@@ -103,7 +70,7 @@ START_TEST (store_int_edges)
     }
     for (size_t i = 0; i < N; i++)
         v[i].u = UINT64_MAX;
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     ck_assert_uint_le (s_store_rt (ts, v, VG_NUM_U64, N, VG_CHUNK_INTEGER3), 24);
 }
 END_TEST
@@ -113,7 +80,7 @@ START_TEST (store_doubles)
     enum { N = 400 };
     static int64_t ts[N];
     static vg_num_t v[N];
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     rng_t r = { 17 };
     /* decimal with two digits, negative and positive */
     for (size_t i = 0; i < N; i++)
@@ -146,7 +113,7 @@ START_TEST (store_modes)
     enum { N = 6 * 128 + 9 };
     static int64_t ts[N];
     static vg_num_t v[N];
-    s_regular (ts, N, 15000);
+    fx_regular (ts, N, 15000);
     rng_t r = { 5 };
     int64_t c = 1000000, lvl = 0;
     for (size_t i = 0; i < N; i++) {
@@ -177,13 +144,11 @@ START_TEST (store_common_factor)
     enum { N = 1440 };
     static int64_t ts[N];
     static vg_num_t v[N];
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     rng_t r = { 9 };
     for (size_t i = 0; i < N; i++)
         v[i].u = 4096 * (UINT64_C (1500000) + (uint64_t) (int64_t) (2500 * rng_n (&r)));
-    size_t wire = s_wire_len (ts, v, VG_NUM_U64, N);
-    size_t store = s_store_rt (ts, v, VG_NUM_U64, N, VG_CHUNK_INTEGER3);
-    ck_assert_msg (store * 8 + 11 * N < wire * 8, "%zu bytes stored, %zu on the wire", store, wire);
+    s_store_saves (ts, v, VG_NUM_U64, N, VG_CHUNK_INTEGER3, 1100); /* 11 bits a sample */
     for (size_t i = 0; i < N; i++)
         v[i].u = (UINT64_MAX - 7) + (i % 3 == 1 ? (UINT64_C (1) << 63) : 0); /* factor 2^63 */
     s_store_rt (ts, v, VG_NUM_U64, N, VG_CHUNK_INTEGER3);
@@ -203,21 +168,17 @@ START_TEST (store_prediction_size)
     enum { N = 1440 };
     static int64_t ts[N];
     static vg_num_t v[N];
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     rng_t r = { 21 };
     uint64_t c = UINT64_C (1) << 40;
     for (size_t i = 0; i < N; i++) {
         c += (uint64_t) (2e6 * (1 + 0.3 * sin ((double) i * 2 * M_PI / N)) + 1.4e5 * rng_n (&r)); /* a day */
         v[i].u = c;
     }
-    size_t wire = s_wire_len (ts, v, VG_NUM_U64, N);
-    size_t store = s_store_rt (ts, v, VG_NUM_U64, N, VG_CHUNK_INTEGER3);
-    ck_assert_msg (store * 8 * 10 + 3 * N < wire * 8 * 10, "counter: %zu stored, %zu wire", store, wire);
+    s_store_saves (ts, v, VG_NUM_U64, N, VG_CHUNK_INTEGER3, 30);
     for (size_t i = 0; i < N; i++)
         v[i].f = nearbyint (600 + 100 * sin ((double) i / 300) + 40 * rng_n (&r)) / 10;
-    wire = s_wire_len (ts, v, VG_NUM_F64, N);
-    store = s_store_rt (ts, v, VG_NUM_F64, N, VG_CHUNK_DECIMAL3);
-    ck_assert_msg (store * 8 * 10 + 3 * N < wire * 8 * 10, "gauge: %zu stored, %zu wire", store, wire);
+    s_store_saves (ts, v, VG_NUM_F64, N, VG_CHUNK_DECIMAL3, 30);
 }
 END_TEST
 
@@ -229,7 +190,7 @@ START_TEST (store_sparse)
     enum { N = 5 * 128 + 1 };
     static int64_t ts[N];
     static vg_num_t v[N];
-    s_regular (ts, N, 60000);
+    fx_regular (ts, N, 60000);
     uint64_t rs = 12, c = UINT64_MAX - 3;
     for (size_t i = 0; i < N; i++) {
         uint64_t x = rng_splitmix (&rs);
@@ -237,9 +198,7 @@ START_TEST (store_sparse)
             c += i == 300 ? (UINT64_C (1) << 63) : 1 + (x >> 60);
         v[i].u = c;
     }
-    size_t wire = s_wire_len (ts, v, VG_NUM_U64, N);
-    size_t store = s_store_rt (ts, v, VG_NUM_U64, N, VG_CHUNK_INTEGER3);
-    ck_assert_msg (store * 8 + N / 4 < wire * 8, "%zu stored, %zu on the wire", store, wire);
+    s_store_saves (ts, v, VG_NUM_U64, N, VG_CHUNK_INTEGER3, 25);
     for (size_t n = 2; n <= N; n += 37)
         s_store_rt (ts, v, VG_NUM_U64, n, VG_CHUNK_INTEGER3);
     /* a hand-made chunk: 3 samples at 0, 1, 2 ms, uint64, first value 0, one sparse block
@@ -260,42 +219,23 @@ START_TEST (store_sparse)
 END_TEST
 
 /* Every prefix of a version 3 chunk fails cleanly; every single-bit flip decodes within
- * bounds or fails cleanly (ASan sees the copies' ends). */
+ * bounds or fails cleanly (through both APIs; ASan sees the copies' ends). */
 START_TEST (store_hostile)
 {
     enum { N = 300 };
-    static int64_t ts[N], ts2[N];
-    static vg_num_t v[N], v2[N];
-    s_regular (ts, N, 60000);
+    static int64_t ts[N];
+    static vg_num_t v[N];
+    fx_regular (ts, N, 60000);
     rng_t r = { 3 };
     for (size_t i = 0; i < N; i++)
         v[i].u = 4096 * (UINT64_C (1000) + (uint64_t) (i * 7) + (uint64_t) (50 + 10 * rng_n (&r)));
     vg_buf_t b = VG_BUF_INIT;
     ck_assert_int_eq (vg_chunk_encode_store (ts, v, VG_NUM_U64, N, &b), 0);
-    for (size_t cut = 0; cut < b.len; cut++) {
-        uint8_t *q = malloc (cut ? cut : 1);
-        ck_assert (q);
-        memcpy (q, b.data, cut);
-        size_t n = 7, used = 7;
-        vg_numtype_t t;
-        int rc = vg_chunk_decode_num (q, cut, ts2, v2, N, &n, &used, &t);
-        ck_assert (rc == -VG_ETRUNC || rc == -VG_EPROTO);
-        ck_assert_uint_eq (n, 0);
-        free (q);
-    }
+    fx_chunk_prefixes_fail (b.data, b.len, N);
     for (size_t bit = 0; bit < b.len * 8; bit++) {
-        uint8_t *q = malloc (b.len);
-        ck_assert (q);
-        memcpy (q, b.data, b.len);
-        q[bit / 8] ^= (uint8_t) (0x80 >> (bit % 8));
-        size_t n = 0, used = 0;
-        vg_numtype_t t;
-        int rc = vg_chunk_decode_num (q, b.len, ts2, v2, N, &n, &used, &t);
-        if (rc == 0)
-            ck_assert (n >= 1 && n <= N && used >= 1 && used <= b.len);
-        else
-            ck_assert (rc == -VG_ETRUNC || rc == -VG_EPROTO || rc == -VG_ETOOBIG);
-        free (q);
+        b.data[bit / 8] ^= (uint8_t) (0x80 >> (bit % 8));
+        fx_chunk_bounded (b.data, b.len, N);
+        b.data[bit / 8] ^= (uint8_t) (0x80 >> (bit % 8));
     }
     vg_buf_free (&b);
 }
@@ -320,28 +260,19 @@ s_frozen (const uint8_t *p, size_t len, const int64_t *ts, const vg_num_t *want,
  * versions. */
 START_TEST (store_v3_frozen)
 {
-    static const uint8_t cnt[] = {
-        0x07, 0x28, 0x90, 0xc8, 0xed, 0xc7, 0xd9, 0x66, 0xc0, 0xa9, 0x07, 0x00, 0x00, 0x19, 0xf4, 0xdf, 0x3e, 0x7d, 0x00, 0x00,
-        0x04, 0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x4a, 0xb4, 0x1f, 0xf8, 0xfc, 0x98, 0xd1, 0xf7, 0x69, 0xe4, 0x39, 0xc9,
-        0xf4, 0x0c, 0x68, 0xfb, 0x16, 0x36, 0x5d, 0xe1, 0x3c, 0x87, 0x39, 0x3e, 0x81, 0x8d, 0x1f, 0x62, 0xc6, 0xc0
-    };
     static const uint8_t pages[] = {
         0x06, 0x28, 0x90, 0xc8, 0xed, 0xc7, 0xd9, 0x66, 0xc0, 0xa9, 0x07, 0x00, 0x00, 0x19, 0xf4, 0xdf, 0x3e, 0x7d,
         0x00, 0x00, 0x00, 0x2f, 0xf4, 0x00, 0x02, 0x64, 0x00, 0x00, 0xf9, 0x3b, 0xbf, 0x27, 0x77, 0xe4, 0xee, 0xfc,
         0x9d, 0xdd, 0xf9, 0x3b, 0xbf, 0x27, 0x77, 0xe4, 0xee, 0xfc, 0x9d, 0xdd, 0xf9, 0x3b, 0xbf, 0x20
     };
-    enum { N = 40 };
+    enum { N = VG_FROZEN_V3_N };
     int64_t ts[N];
     vg_num_t a[N], b[N];
-    uint64_t c = UINT64_MAX - 3000;
-    for (int i = 0; i < N; i++) {
-        ts[i] = T0_MS + (int64_t) i * 60000;
-        c += 100 + (uint64_t) ((i * 37) % 23);
-        a[i].u = c;
+    vg_frozen_v3_samples (ts, a);
+    ck_assert_int_eq (ts[0], FX_T0_MS);
+    for (int i = 0; i < N; i++)
         b[i].f = (double) (4096LL * (1000 + (i * 13) % 17));
-    }
-    ts[20] += 250;
-    s_frozen (cnt, sizeof cnt, ts, a, N, VG_NUM_U64);
+    s_frozen (vg_frozen_v3_counter, sizeof vg_frozen_v3_counter, ts, a, N, VG_NUM_U64);
     s_frozen (pages, sizeof pages, ts, b, N, VG_NUM_F64);
 }
 END_TEST
@@ -382,8 +313,8 @@ START_TEST (store_v3_frozen_blocks)
     static int64_t ts[N];
     static vg_num_t a[N], b[N];
     uint64_t c = UINT64_MAX - 30000;
+    fx_regular (ts, N, 60000);
     for (int i = 0; i < N; i++) {
-        ts[i] = T0_MS + (int64_t) i * 60000;
         c += (i < 150 ? 100 : 40) + (uint64_t) ((i * 37) % 5);
         a[i].u = c;
         b[i].f = (double) (4096LL * (1000 + (i / 130) * 50 + (i * 13) % 3));

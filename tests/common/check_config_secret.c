@@ -12,7 +12,7 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "tests/support/suite.h"
-#include "tests/support/tmpdir.h"
+#include "tests/support/cfg_files.h"
 
 typedef struct {
     char *user, *password;
@@ -37,27 +37,18 @@ static const vg_cfg_opt_t t_opts[] = {
 };
 static const vg_cfg_table_t t_table = VG_CFG_TABLE ("test", t_opts, t_cfg_t);
 
-static char t_dir[64], t_key[128], t_yaml[128];
+static vg_test_cfg_files_t t_f;
 
 static void
 t_setup (void)
 {
-    ck_assert_ptr_nonnull (vg_test_tmpdir (t_dir, sizeof t_dir, "cfgsecret"));
-    ck_assert_ptr_nonnull (vg_test_path (t_key, sizeof t_key, t_dir, "key"));
-    ck_assert_ptr_nonnull (vg_test_path (t_yaml, sizeof t_yaml, t_dir, "c.yaml"));
+    vg_test_cfg_files_make (&t_f, "cfgsecret", "key");
 }
 
 static void
 t_teardown (void)
 {
-    ck_assert_int_eq (vg_test_rmtree (t_dir), 0);
-}
-
-static void
-t_write (const char *path, const char *text, mode_t mode)
-{
-    ck_assert_int_eq (vg_test_write_file (path, text, strlen (text)), 0);
-    ck_assert_int_eq (chmod (path, mode), 0);
+    vg_test_cfg_files_remove (&t_f);
 }
 
 /* Load yaml (with %s replaced by the key file's path) from a file of the given mode. */
@@ -65,14 +56,14 @@ static int
 t_load (const char *yaml, mode_t mode, t_cfg_t *cfg, vg_cfg_error_t *err)
 {
     char text[1024];
-    snprintf (text, sizeof text, yaml, t_key);
-    t_write (t_yaml, text, mode);
-    return vg_cfg_load_file (&t_table, t_yaml, cfg, err);
+    snprintf (text, sizeof text, yaml, t_f.secret);
+    vg_test_write_text (t_f.yaml, text, mode);
+    return vg_cfg_load_file (&t_table, t_f.yaml, cfg, err);
 }
 
 START_TEST (file_form_read_once_newline_stripped)
 {
-    t_write (t_key, "Z85-secret-key\n", 0600);
+    vg_test_write_text (t_f.secret, "Z85-secret-key\n", 0600);
     t_cfg_t cfg;
     vg_cfg_error_t err;
     ck_assert_int_eq (t_load ("curve:\n  secret_key_file: %1$s\ninputs:\n  - {user: u, password_file: '%1$s'}\n",
@@ -82,7 +73,7 @@ START_TEST (file_form_read_once_newline_stripped)
     ck_assert_uint_eq (cfg.nins, 1);
     ck_assert_str_eq (cfg.ins[0].password, "Z85-secret-key");
     ck_assert_str_eq (err.warn, ""); /* no secret inline: a 0644 file is fine */
-    t_write (t_key, "changed\n", 0600);
+    vg_test_write_text (t_f.secret, "changed\n", 0600);
     ck_assert_str_eq (cfg.secret, "Z85-secret-key"); /* read once, at load */
     vg_cfg_free (&t_table, &cfg);
 }
@@ -93,20 +84,20 @@ END_TEST
 START_TEST (no_secrets_load_skips_the_files)
 {
     char missing[300];
-    snprintf (missing, sizeof missing, "%s.absent", t_key);
+    snprintf (missing, sizeof missing, "%s.absent", t_f.secret);
     char text[1024];
     snprintf (text, sizeof text, "curve:\n  secret_key_file: %s\ninputs:\n  - {user: u, password: inline}\n", missing);
-    t_write (t_yaml, text, 0600);
+    vg_test_write_text (t_f.yaml, text, 0600);
     t_cfg_t cfg;
     vg_cfg_error_t err;
-    ck_assert_int_eq (vg_cfg_load_file (&t_table, t_yaml, &cfg, &err), -VG_EIO);
-    ck_assert_int_eq (vg_cfg_load_file_no_secrets (&t_table, t_yaml, &cfg, &err), 0);
+    ck_assert_int_eq (vg_cfg_load_file (&t_table, t_f.yaml, &cfg, &err), -VG_EIO);
+    ck_assert_int_eq (vg_cfg_load_file_no_secrets (&t_table, t_f.yaml, &cfg, &err), 0);
     ck_assert_str_eq (cfg.secret, "");
     ck_assert_uint_eq (cfg.nins, 1);
     ck_assert_str_eq (cfg.ins[0].password, "inline");
     vg_cfg_free (&t_table, &cfg);
-    t_write (t_yaml, "curve:\n  secret_key_file:\n", 0600);
-    ck_assert_int_eq (vg_cfg_load_file_no_secrets (&t_table, t_yaml, &cfg, &err), -VG_ECONFIG);
+    vg_test_write_text (t_f.yaml, "curve:\n  secret_key_file:\n", 0600);
+    ck_assert_int_eq (vg_cfg_load_file_no_secrets (&t_table, t_f.yaml, &cfg, &err), -VG_ECONFIG);
 }
 END_TEST
 
@@ -115,7 +106,7 @@ START_TEST (file_form_refusals_name_the_key)
     t_cfg_t cfg;
     vg_cfg_error_t err;
     char msg[1024];
-    t_write (t_key, "Z85-secret-key\n", 0644);
+    vg_test_write_text (t_f.secret, "Z85-secret-key\n", 0644);
     ck_assert_int_eq (t_load ("curve:\n  secret_key_file: %s\n", 0600, &cfg, &err), -VG_ECONFIG);
     vg_cfg_error_format (&err, msg, sizeof msg);
     ck_assert_str_eq (err.key, "curve.secret_key_file");
@@ -123,11 +114,11 @@ START_TEST (file_form_refusals_name_the_key)
     ck_assert_ptr_nonnull (strstr (msg, "chmod 600"));
     ck_assert_ptr_null (strstr (msg, "Z85-secret-key"));
     ck_assert_ptr_null (cfg.secret); /* a failed load owns nothing */
-    ck_assert_int_eq (unlink (t_key), 0);
+    ck_assert_int_eq (unlink (t_f.secret), 0);
     ck_assert_int_eq (t_load ("inputs:\n  - {password_file: %s}\n", 0600, &cfg, &err), -VG_EIO);
     ck_assert_str_eq (err.key, "inputs[0].password_file");
     ck_assert_ptr_nonnull (strstr (err.msg, "cannot open"));
-    t_write (t_key, "longer-than-sixteen\n", 0600); /* the option's own bound still holds */
+    vg_test_write_text (t_f.secret, "longer-than-sixteen\n", 0600); /* the option's own bound still holds */
     ck_assert_int_eq (t_load ("inputs:\n  - {password_file: %s}\n", 0600, &cfg, &err), -VG_ECONFIG);
     ck_assert_ptr_nonnull (strstr (err.msg, "longer than 16"));
     ck_assert_int_eq (t_load ("curve:\n  secret_key: inline\n  secret_key_file: %s\n", 0600, &cfg, &err),
@@ -148,7 +139,7 @@ START_TEST (inline_secret_in_loose_file_warns)
     vg_cfg_error_t err;
     ck_assert_int_eq (t_load ("curve:\n  secret_key: inline-key\n", 0644, &cfg, &err), 0);
     ck_assert_str_eq (cfg.secret, "inline-key");
-    ck_assert_ptr_nonnull (strstr (err.warn, t_yaml));
+    ck_assert_ptr_nonnull (strstr (err.warn, t_f.yaml));
     ck_assert_ptr_nonnull (strstr (err.warn, "'curve.secret_key'"));
     ck_assert_ptr_nonnull (strstr (err.warn, "chmod 600"));
     ck_assert_ptr_nonnull (strstr (err.warn, "curve.secret_key_file"));
@@ -172,11 +163,11 @@ START_TEST (set_takes_the_file_form)
     t_cfg_t cfg;
     vg_cfg_error_t err;
     ck_assert_int_eq (t_load ("curve:\n  secret_key: old\n", 0600, &cfg, &err), 0);
-    t_write (t_key, "from-file\n", 0600);
-    ck_assert_int_eq (vg_cfg_set (&t_table, &cfg, "curve.secret_key_file", t_key, &err), 0);
+    vg_test_write_text (t_f.secret, "from-file\n", 0600);
+    ck_assert_int_eq (vg_cfg_set (&t_table, &cfg, "curve.secret_key_file", t_f.secret, &err), 0);
     ck_assert_str_eq (cfg.secret, "from-file");
-    ck_assert_int_eq (chmod (t_key, 0604), 0);
-    ck_assert_int_eq (vg_cfg_set (&t_table, &cfg, "curve.secret_key_file", t_key, &err), -VG_ECONFIG);
+    ck_assert_int_eq (chmod (t_f.secret, 0604), 0);
+    ck_assert_int_eq (vg_cfg_set (&t_table, &cfg, "curve.secret_key_file", t_f.secret, &err), -VG_ECONFIG);
     ck_assert_str_eq (cfg.secret, "from-file"); /* kept on failure */
     vg_cfg_free (&t_table, &cfg);
 }

@@ -104,7 +104,8 @@ START_TEST (usage_errors_and_info)
 }
 END_TEST
 
-/* The reload reads the file again (its current content) and applies the same overrides. */
+/* The reload reads the file again (its current content) and applies the same overrides,
+ * also through the daemons' loader (vg_daemon_reload_cmdline). */
 START_TEST (reload_reads_file_again)
 {
     char *argv[] = { "vigil-test", "--exit-when-done", "-c", t_path, "--set", "batch.flush=250ms", NULL };
@@ -117,6 +118,13 @@ START_TEST (reload_reads_file_again)
     ck_assert_int_eq (vg_daemon_reload (&t_spec, 6, argv, &cfg, err, sizeof err), 0);
     ck_assert_str_eq (cfg.id, "a2");
     ck_assert_uint_eq (cfg.max, 7);
+    ck_assert_int_eq (cfg.flush_ms, 250);
+    vg_cfg_free (&t_table, &cfg);
+    /* The daemons' loader does the same from the command line they keep. */
+    vg_daemon_cmdline_t cl = { &t_spec, 6, argv };
+    vg_daemon_load_fn load = vg_daemon_reload_cmdline;
+    ck_assert_int_eq (load (&cl, &cfg, err, sizeof err), 0);
+    ck_assert_str_eq (cfg.id, "a2");
     ck_assert_int_eq (cfg.flush_ms, 250);
     vg_cfg_free (&t_table, &cfg);
     /* A broken file or override: -1 with the reason, nothing allocated. */
@@ -133,15 +141,24 @@ START_TEST (reload_reads_file_again)
 }
 END_TEST
 
-/* SIGHUP is counted, not fatal; SIGTERM sets the stop flag. */
+/* SIGHUP is counted, not fatal, and makes a reload due once however many came; SIGTERM sets
+ * the stop flag. */
 START_TEST (signals_counted)
 {
     volatile sig_atomic_t *stop = vg_daemon_signals ();
     volatile sig_atomic_t *hup = vg_daemon_hup ();
     sig_atomic_t before = *hup;
+    vg_daemon_reload_t never = { 0 }, r;
+    ck_assert (!vg_daemon_reload_due (&never));
+    ck_assert_int_eq (raise (SIGHUP), 0); /* before the watch: not due */
+    vg_daemon_reload_watch (&r, hup, NULL, NULL);
+    ck_assert (!vg_daemon_reload_due (&r));
     ck_assert_int_eq (raise (SIGHUP), 0);
     ck_assert_int_eq (raise (SIGHUP), 0);
-    ck_assert_int_eq (*hup, before + 2);
+    ck_assert_int_eq (*hup, before + 3);
+    ck_assert (vg_daemon_reload_due (&r));
+    ck_assert (!vg_daemon_reload_due (&r));
+    ck_assert (!vg_daemon_reload_due (&never));
     ck_assert_int_eq (*stop, 0);
     ck_assert_int_eq (raise (SIGTERM), 0);
     ck_assert_int_eq (*stop, 1);

@@ -77,8 +77,9 @@ s_decode (const void *xml, size_t n, coll_t *c, vg_decode_stats_t *st)
 
 /* Independent count of measured values: every element of every <r ...>text</r> (a
  * comma-separated value counts one per element) and every whitespace token of
- * <measResults>.  Elements that are blank are missing values: counted in *blank. */
-static size_t g_blank;
+ * <measResults>, outside the measValues flagged <suspect>true</suspect> (withheld; their
+ * number in g_suspect).  Elements that are blank are missing values: counted in g_blank. */
+static size_t g_blank, g_suspect;
 
 static void
 s_elem (const char *b, const char *e, size_t *n)
@@ -92,11 +93,10 @@ s_elem (const char *b, const char *e, size_t *n)
 }
 
 static size_t
-s_count_values (const char *x)
+s_count_block (const char *x)
 {
     size_t n = 0;
     const char *p = x;
-    g_blank = 0;
     while ((p = strstr (p, "<r")) != NULL) {
         if (p[2] != ' ' && p[2] != '>') {
             p += 2;
@@ -123,6 +123,26 @@ s_count_values (const char *x)
                 n++;
             in = !sp;
         }
+    }
+    return n;
+}
+
+static size_t
+s_count_values (const char *x)
+{
+    size_t n = 0;
+    g_blank = g_suspect = 0;
+    for (const char *p = x; (p = strstr (p, "<measValue")) != NULL;) {
+        const char *end = strstr (p, "</measValue>");
+        ck_assert_ptr_nonnull (end);
+        char *blk = strndup (p, (size_t) (end - p));
+        ck_assert_ptr_nonnull (blk);
+        if (strstr (blk, "<suspect>true</suspect>"))
+            g_suspect++;
+        else
+            n += s_count_block (blk);
+        free (blk);
+        p = end;
     }
     return n;
 }
@@ -155,6 +175,8 @@ START_TEST (ericsson_radionode)
     ck_assert_uint_eq (st.samples, expect);
     ck_assert_uint_gt (g_blank, 0);            /* the real file has blank (missing) values */
     ck_assert_uint_eq (st.undecoded, g_blank);  /* each one skipped and counted */
+    ck_assert_uint_eq (g_suspect, 2);            /* its two energy meters are flagged suspect */
+    ck_assert_uint_eq (st.suspect, 7);           /* their 7 values withheld and counted */
     ck_assert_str_eq (c.dev.device, "seliitdus00487");
     ck_assert_str_eq (c.dev.vendor, "Ericsson");
     ck_assert_int_eq (c.first_ts, 1650309300000);   /* 2022-04-18T19:15:00+00:00 */
@@ -209,7 +231,7 @@ static const char *QUIRKY =
     "<measData><managedElement localDn=\"\"/><measInfo measInfoId=\"x\"><granPeriod duration=\"PT900S\"/>"
     "<measType p=\"1\">pmRrcConnEstabAtt</measType><measType p=\"2\">b</measType><measType p=\"3\">c</measType>"
     "<measValue measObjLdn=\"NRCellCU=1\"><r p=\"1\">5</r><r p=\"2\"/><r p=\"3\">NIL</r><r p=\"9\">1</r>"
-    "<suspect>true</suspect></measValue></measInfo></measData>"
+    "<suspect>false</suspect></measValue></measInfo></measData>"
     "<fileFooter><measCollec endTime=\"2024-01-01T00:15:00Z\"/></fileFooter></measCollecFile>\n";
 
 START_TEST (real_world_quirks)
@@ -226,6 +248,37 @@ START_TEST (real_world_quirks)
     ck_assert_str_eq (c.first_path, "RRC.ConnEstabAtt");
     ck_assert_str_eq (c.first_origin, "pmRrcConnEstabAtt");
     ck_assert_int_eq (c.first_ts, 1704067200000 + 900000);   /* beginTime + duration */
+}
+END_TEST
+
+/* TS 32.435 <suspect>true</suspect> (after the values): the sender does not vouch for that
+ * measured object's values (e.g. the ROP a gNB restarted in).  They are withheld and counted,
+ * so a partial ROP never reads as a KPI drop or a dead cell; the other objects of the file,
+ * and an object whose flag is false, are delivered as usual, per-cause totals included. */
+static const char *SUSPECT =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<measCollecFile xmlns=\"http://www.3gpp.org/ftp/specs/archive/32_series/32.435#measCollec\">"
+    "<fileHeader fileFormatVersion=\"32.435 V10.0\" vendorName=\"Acme\">"
+    "<fileSender localDn=\"gnb-9\"/><measCollec beginTime=\"2024-01-01T00:00:00Z\"/></fileHeader>"
+    "<measData><managedElement localDn=\"gnb-9\"/><measInfo measInfoId=\"x\"><granPeriod duration=\"PT900S\"/>"
+    "<measTypes>RRC.ConnEstabAtt.mo-Data RRC.ConnEstabAtt.emergency DRB.UEThpDl</measTypes>"
+    "<measValue measObjLdn=\"NRCellCU=1\"><measResults>10 2 300</measResults><suspect>false</suspect></measValue>"
+    "<measValue measObjLdn=\"NRCellCU=2\"><measResults>1 0 4</measResults><suspect> TRUE </suspect></measValue>"
+    "<measValue measObjLdn=\"NRCellCU=3\"><measResults>7 1 50</measResults></measValue>"
+    "</measInfo></measData>"
+    "<fileFooter><measCollec endTime=\"2024-01-01T00:15:00Z\"/></fileFooter></measCollecFile>\n";
+
+START_TEST (suspect_values_withheld)
+{
+    coll_t c = { 0 };
+    vg_decode_stats_t st = { 0 };
+    int rc = s_decode (SUSPECT, strlen (SUSPECT), &c, &st);
+    ck_assert_msg (rc == 0, "%s", st.last_error);
+    ck_assert_uint_eq (st.suspect, 1);      /* one held text (cell 2's measResults) */
+    ck_assert_uint_eq (c.n, 8);             /* cells 1 and 3: 3 values + the derived total each */
+    ck_assert_uint_eq (c.n_att_total, 2);
+    ck_assert_str_eq (c.last_cell, "3");
+    ck_assert_uint_eq (st.undecoded, 0);
 }
 END_TEST
 
@@ -381,8 +434,8 @@ Suite *
 vg_pm3gpp_suite (void)
 {
     const TTest *tests[] = {
-        ericsson_radionode, spec_examples, real_world_quirks, helpers, names_normalised, per_cause_totals,
-        hostile_input,
+        ericsson_radionode, spec_examples, real_world_quirks, suspect_values_withheld, helpers, names_normalised,
+        per_cause_totals, hostile_input,
     };
     return vg_test_suite ("pm3gpp", "pm3gpp", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

@@ -177,11 +177,55 @@ START_TEST (non_finite_points_pass)
 }
 END_TEST
 
+/* A CPU pinned at 85-100 % sampled every 10 s (noise around a 93 % level): the level holds
+ * until the value falls below the level by `hysteresis` of it, so single dips under 90 % do
+ * not restart the rule's 5-minute hold (through the wire at 10-s samples a pinned CPU took
+ * 72 minutes to alert).  A CPU that falls back to 40 % clears. */
+START_TEST (noisy_level_holds)
+{
+    static const char RS[] = "rules:\n"
+                             "  - { id: cpu, detector: exhaustion, for: 5m, keep_firing_for: 0s, match: { path: cpu },\n"
+                             "      params: { level: 90, direction: rising, limit: 100, horizon: 1m } }\n";
+    vg_rules_t *rs = NULL;
+    char err[256];
+    ck_assert_int_eq (vg_rules_parse (RS, sizeof RS - 1, "c.yaml", &rs, err, sizeof err), 0);
+    const vg_rule_t *r = &rs->rules[0];
+    vg_detector_t *d = s_new (r);
+    vg_verdict_t v;
+    int64_t t = T0, fired = 0;
+    uint64_t rng = 5;
+    for (int i = 0; i < 30; i++, t += 10000) { /* 5 min at 20 % */
+        memset (&v, 0, sizeof v);
+        r->ops->on_sample (d, t, 20, &v);
+        ck_assert_int_eq (v.state, VG_VERDICT_CLEAR);
+    }
+    int64_t start = t, since = 0;
+    for (int i = 0; i < 180; i++, t += 10000) { /* 30 min pinned, every 6th sample a dip */
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        double x = i % 6 == 5 ? 85 + (double) (rng >> 62) : 91 + (double) (rng >> 61);
+        memset (&v, 0, sizeof v);
+        r->ops->on_sample (d, t, x, &v);
+        if (v.state != VG_VERDICT_FIRE)
+            since = 0;
+        else if (!since)
+            since = t;
+        if (!fired && since && t - since >= 300000)
+            fired = t;
+    }
+    ck_assert_msg (fired && fired - start <= 320000, "fired %lld ms after the start", (long long) (fired - start));
+    memset (&v, 0, sizeof v);
+    r->ops->on_sample (d, t, 40, &v);
+    ck_assert_int_eq (v.state, VG_VERDICT_CLEAR);
+    r->ops->destroy (&d);
+    vg_rules_destroy (&rs);
+}
+END_TEST
+
 Suite *
 vg_exhaustion_suite (void)
 {
-    const TTest *tests[] = { incremental_fit_is_the_median, non_finite_points_pass };
-    Suite *s = vg_test_suite ("exhaustion", "fit", tests, 2, 30, setup, teardown);
+    const TTest *tests[] = { incremental_fit_is_the_median, non_finite_points_pass, noisy_level_holds };
+    Suite *s = vg_test_suite ("exhaustion", "fit", tests, 3, 30, setup, teardown);
     TCase *tc = vg_test_tcase (s, "restore", NULL, 0, 30, setup, teardown);
     tcase_add_loop_test (tc, restore_anywhere_same_verdicts, 0, 4);
     return s;

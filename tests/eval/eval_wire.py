@@ -235,6 +235,14 @@ class Replay:
             except OSError:
                 return False
         wait_for(tcp_ready, 60, "the agent's tcp input")
+
+        def udp_bound():
+            # The agent opens its inputs one after the other: its tcp input may accept before
+            # the udp sockets exist, and a datagram sent then is gone (the host's Udp NoPorts).
+            with open("/proc/net/udp") as f:
+                local = {line.split()[1] for line in f.readlines()[1:]}
+            return all(f"0100007F:{p:04X}" in local for p in (self.uport, self.nport))
+        wait_for(udp_bound, 60, "the agent's udp inputs")
         pm = [(f["deliver_ms"], 2, 0, 0, 0, f["file"]) for f in self.manifest["pm_files"] if not f["missing"]]
         pm.sort()
         events = heapq.merge(read_pcap(os.path.join(self.wire, "mdt.pcap")),

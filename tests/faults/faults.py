@@ -311,6 +311,18 @@ def down_case(h, o, drop=False):
     return result
 
 
+def spool_on_tmpfs(run):
+    """Mount a new 1.5 MiB tmpfs (mode 0700) on run's spool directory (the disk-full cases;
+    unmount it with umount -l).  Returns None, or the case's result when it cannot be
+    mounted: skipped (needs root)."""
+    os.makedirs(run.spool, exist_ok=True)
+    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1536k,mode=0700", "tmpfs", run.spool],
+                       capture_output=True, text=True)
+    if m.returncode != 0:
+        return {"skipped": f"cannot mount a tmpfs for the spool ({m.stderr.strip() or 'needs root'})"}
+    return None
+
+
 def spool_full_case(h, o, disk=False):
     """The spool limited to 1 MiB (about ten batches) and no collector running, the sim at
     speed: max with more than that to send: the sim must pause (nothing dropped, no gap
@@ -321,11 +333,9 @@ def spool_full_case(h, o, disk=False):
     run = Run(h, sim_input(o, SIM_START, end, "60s", "max"), spool="" if disk else "  max_bytes: 1MiB\n")
     sent = run.expected(o.sites, "60s", SIM_START, end)
     if disk:
-        os.makedirs(run.spool, exist_ok=True)
-        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1536k,mode=0700", "tmpfs", run.spool],
-                           capture_output=True, text=True)
-        if m.returncode != 0:
-            return {"skipped": f"cannot mount a tmpfs for the spool ({m.stderr.strip() or 'needs root'})"}
+        skipped = spool_on_tmpfs(run)
+        if skipped:
+            return skipped
     try:
         return spool_full_run(h, run, sent, end_ms, end)
     finally:
@@ -390,11 +400,9 @@ def pmdir_full_case(h, o, disk=False):
     inputs = f"  - {{type: pmdir, dir: '{pm_dir}', done_dir: '{done_dir}', interval: 1s, once: true}}\n"
     run = Run(h, inputs, spool="" if disk else "  max_bytes: 1MiB\n")
     if disk:
-        os.makedirs(run.spool, exist_ok=True)
-        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1536k,mode=0700", "tmpfs", run.spool],
-                           capture_output=True, text=True)
-        if m.returncode != 0:
-            return {"skipped": f"cannot mount a tmpfs for the spool ({m.stderr.strip() or 'needs root'})"}
+        skipped = spool_on_tmpfs(run)
+        if skipped:
+            return skipped
     try:
         run.start_agent()
         # pmdir pauses: files stop being finished (moved) before all of them are.

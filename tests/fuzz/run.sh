@@ -70,7 +70,7 @@ seed() {  # target corpus-dir
       cp "$samples"/3gpp/*.xml "$c"/ ;;
     fuzz_ves)
       cp "$samples"/ves/*.json "$c"/ ;;
-    fuzz_batch | fuzz_chunk | fuzz_control | fuzz_spool)  # made by the target itself (tests/fuzz/fuzz_seed.h)
+    fuzz_batch | fuzz_chunk | fuzz_control | fuzz_fleet | fuzz_spool)  # made by the target itself (tests/fuzz/fuzz_seed.h)
       VG_FUZZ_SEEDS=$c "$build/fuzz/$t" >/dev/null 2>&1 ;;
     fuzz_config)  # the examples name key files that do not exist here: inline keys instead
       for f in "$root"/deploy/examples/*.yaml; do

@@ -8,6 +8,8 @@ agents' public keys, and real agents.
   written in its configuration but derived from the secret) reports its host: stored.
 - a3 (listed, allowed only `lab3/*`) reports another device: every batch rejected and
   counted, nothing stored.
+- a4 (listed, allowed only `lab4/*`) sends a bounded sim with --exit-when-done: every batch
+  rejected, and the agent exits 1 saying so (not 0, as if it had all been stored).
 - an agent with an unlisted key is not admitted: nothing stored, a denial in /metrics.
 - an agent with a2's (listed) key that says it is a1 is refused: nothing stored, counted.
 - a plain-TCP agent (curve.insecure) gets nothing from the CURVE collector: nothing stored.
@@ -132,10 +134,12 @@ def body(h):
     rotation(h)
     srv = keygen(h, os.path.join(h.dir, "collector"))
     a1, a2, a3, rogue = keygen(h), keygen(h), keygen(h), keygen(h)
+    a4 = keygen(h)
     assert len({srv[0], a1[0], a2[0], a3[0], rogue[0]}) == 5 and all(len(k) == 40 for k in srv + a1 + a2 + rogue)
     extra = (f"  - id: a1\n    public_key: '{a1[0]}'\n"
              f"  - id: a2\n    public_key: '{a2[0]}'\n"
              f"  - id: a3\n    public_key: '{a3[0]}'\n    devices: ['lab3/*']\n"
+             f"  - id: a4\n    public_key: '{a4[0]}'\n    devices: ['lab4/*']\n"
              f"curve:\n  secret_key: '{srv[1]}'\n  public_key: '{srv[0]}'\n")
     cfg, port, mport = h.collector_config(agents=(), extra=extra, curve=None)
     h.collector("c", cfg)
@@ -145,6 +149,7 @@ def body(h):
     sim = (f"  - type: sim\n    seed: 3\n    sites: 1\n    start: {START}\n    end: {END}\n"
            f"    interval: 60s\n    speed: max\n")
     h.agent("a1", agent_yaml(h, "a1", "a1", port, sim, a1, srv[0]), "--exit-when-done")
+    h.agent("a4", agent_yaml(h, "a4", "a4", port, sim, a4, srv[0]), "--exit-when-done")
     h.agent("a2", agent_yaml(h, "a2", "a2", port, linux("lab2/linux"), a2, srv[0], derive=True))
     h.agent("a3", agent_yaml(h, "a3", "a3", port, linux("core/pe9"), a3, srv[0]))
     h.agent("rogue", agent_yaml(h, "rogue", "a1", port, linux("rogue/linux"), rogue, srv[0]))
@@ -152,6 +157,9 @@ def body(h):
     h.agent("plain", agent_yaml(h, "plain", "a1", port, linux("plain/linux")))
 
     assert h.wait_exit("a1", 120) == 0, "agent a1 (sim) failed"
+    # a4 may report only lab4/*: its bounded sim is all rejected, and --exit-when-done says so.
+    assert h.wait_exit("a4", 120) == 1, "agent a4 exited 0 with every batch rejected"
+    assert "rejected" in h.log("a4") and "for good" in h.log("a4"), h.log("a4")[-1500:]
     rows = h.query_json(store, "--device", "site*", "--from", START, "--to", END)
     assert len(rows) > 100, f"a1's simulated samples not stored: {len(rows)}"
     wait_for(lambda: h.query_json(store, "--device", "lab2/linux"), 30, "a2's samples")

@@ -2,9 +2,10 @@
 inventory and the findings X01 counts to the fleet topic (6 partitions); three
 `vigil-collector --role fleet` instances in one consumer group run the fleet rules.
 
-Input: 12 vendors x 3 devices, 4 rounds 2 h apart; in each round every device of every
-vendor reboots within 3 minutes, so each vendor has one common-mode event per round
-(X01 fires at the third reboot: 48 X01 findings).  Fleet instance 2 is SIGKILLed
+Input: 12 vendors x 3 devices, 4 rounds 4 h apart; in each round every device of each
+vendor reboots within 3 minutes, one vendor after the other 16 minutes apart (every vendor
+at once would be a fleet-wide event, not a vendor common mode), so each vendor has one
+common-mode event per round (X01 fires at the third reboot: 48 X01 findings).  Fleet instance 2 is SIGKILLed
 mid-stream (inside an open transaction: commits every 3 s); its partitions move to the
 other two, which fence it, restore the partition state it last committed and resume at its
 offset.  Checks, on the alerts topic read with isolation.level=read_committed:
@@ -80,17 +81,17 @@ def scenario(h, kafka):
 
     tool = os.path.join(h.bin, "vgsend")
     seq = 0
-    # Yesterday 06:00 UTC: the rounds (2 h apart) stay outside the default rules' nightly change
+    # Yesterday 06:00 UTC: the rounds (4 h apart, 3.2 h long) stay outside the default rules' nightly change
     # window (00:00-05:00 UTC), inside which a reboot is an expected change, not a finding (with
     # t0 = now - 12 h the test failed whenever a round fell after midnight).
     t0 = (int(time.time()) // 86400 * 86400 - 86400 + 6 * 3600) * 1000
 
     def send_round(r):
         nonlocal seq
-        for d in range(DEVICES):
-            for v in VENDORS:
+        for v in VENDORS:  # in data-time order
+            for d in range(DEVICES):
                 seq += 1
-                ts = t0 + r * 2 * 3600 * 1000 + d * 60000 + VENDORS.index(v) * 1000
+                ts = t0 + r * 4 * 3600 * 1000 + VENDORS.index(v) * 16 * 60000 + d * 60000
                 dev = f"site{d % 2}/{v.lower()}-r{d}|{v}|site{d % 2}"
                 out = os.path.join(h.dir, f"b{seq}.bin")
                 subprocess.run([tool, "make-events", "a1", "77", str(seq), out, dev, f"{ts},reboot,reason=crash"],

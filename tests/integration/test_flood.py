@@ -25,7 +25,7 @@ import signal
 import subprocess
 import time
 
-from vgtest import free_port, iso, run, wait_for
+from vgtest import cpu_seconds, free_port, iso, proc_status, run, wait_for
 
 FLOOD_S = int(os.environ.get("VG_FLOOD_SECONDS", "20"))
 LATENCY_S = 5.0
@@ -39,26 +39,17 @@ AGENT = os.environ.get("VG_FLOOD_AGENT") == "1"
 RSS_LIMIT_MIB = int(os.environ.get("VG_FLOOD_RSS", "0"))
 
 
-def proc_status(pid, field):
-    """A /proc/PID/status field in KiB (VmRSS, VmHWM), or 0 once the process is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def cpu_seconds(pid):
-    """User + system CPU time of a process so far (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return 0.0
+def report_ceiling_alone(h, mport, coll, cm):
+    """VG_FLOOD_RSS with VG_FLOOD_NO_LIMITS, the ceiling alone: a measurement.  What the flood
+    made the collector keep (its series table) stays, so it may stay over the ceiling,
+    refusing every agent: print where it is once the normal agent is done or still refused."""
+    d0 = cm["vigil_memory_ceiling_deferred_total"]
+    m2 = wait_for(lambda: (lambda x: x if h.procs["sim1"].poll() is not None or
+                           (x and x["vigil_memory_ceiling_deferred_total"] > d0 + 5) else None)(h.metrics(mport)),
+                  60, "the normal agent done, or still refused after the flood")
+    print(f"after the flood: collector VmRSS {proc_status(coll.pid, 'VmRSS') / 1024:.0f} MiB, "
+          f"{m2['vigil_memory_ceiling_deferred_total']:.0f} batches deferred in all, normal agent "
+          f"{'done' if h.procs['sim1'].poll() is not None else 'still sending'}")
 
 
 def report_agent_flood(h, mport, coll, rss_max, cpu, age_max):
@@ -75,15 +66,7 @@ def report_agent_flood(h, mport, coll, rss_max, cpu, age_max):
           f"{proc_status(coll.pid, 'VmHWM') / 1024:.0f} MiB, VmRSS max {rss_max / 1024:.0f} MiB, CPU {cpu:.1f} s; "
           f"normal agent oldest unacked batch max {age_max:.2f} s")
     if RSS_LIMIT_MIB and NO_LIMITS:
-        # The ceiling alone: a measurement.  What the flood made the collector keep (its
-        # series table) stays, so it may stay over the ceiling, refusing every agent.
-        d0 = cm["vigil_memory_ceiling_deferred_total"]
-        m2 = wait_for(lambda: (lambda x: x if h.procs["sim1"].poll() is not None or
-                               (x and x["vigil_memory_ceiling_deferred_total"] > d0 + 5) else None)(h.metrics(mport)),
-                      60, "the normal agent done, or still refused after the flood")
-        print(f"after the flood: collector VmRSS {proc_status(coll.pid, 'VmRSS') / 1024:.0f} MiB, "
-              f"{m2['vigil_memory_ceiling_deferred_total']:.0f} batches deferred in all, normal agent "
-              f"{'done' if h.procs['sim1'].poll() is not None else 'still sending'}")
+        report_ceiling_alone(h, mport, coll, cm)
         return
     assert h.wait_exit("sim1", 120) == 0, "the normal agent failed"
 
@@ -162,15 +145,7 @@ def body(h):
           f"VmRSS max {rss_max / 1024:.0f} MiB, CPU {cpu:.1f} s; normal agent oldest unacked batch max {age_max:.2f} s")
 
     if RSS_LIMIT_MIB and NO_LIMITS:
-        # The ceiling alone: a measurement.  What the flood made the collector keep (its
-        # series table) stays, so it may stay over the ceiling, refusing every agent.
-        d0 = cm["vigil_memory_ceiling_deferred_total"]
-        m2 = wait_for(lambda: (lambda x: x if h.procs["sim1"].poll() is not None or
-                               (x and x["vigil_memory_ceiling_deferred_total"] > d0 + 5) else None)(h.metrics(mport)),
-                      60, "the normal agent done, or still refused after the flood")
-        print(f"after the flood: collector VmRSS {proc_status(coll.pid, 'VmRSS') / 1024:.0f} MiB, "
-              f"{m2['vigil_memory_ceiling_deferred_total']:.0f} batches deferred in all, normal agent "
-              f"{'done' if h.procs['sim1'].poll() is not None else 'still sending'}")
+        report_ceiling_alone(h, mport, coll, cm)
         return
     assert h.wait_exit("sim1", 120) == 0, "the normal agent failed"
     if not NO_LIMITS:

@@ -76,6 +76,28 @@ def read_text(path):
         return ""
 
 
+def proc_status(pid, field):
+    """A /proc/PID/status field in KiB (VmRSS, VmHWM), or 0 once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
 def wait_for(cond, timeout, what, interval=0.05):
     """Poll cond() until it returns a truthy value; fail with `what` after timeout s."""
     deadline = time.monotonic() + timeout

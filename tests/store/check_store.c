@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "store/sample_merge.h"
 #include "store/store.h"
+#include "tests/support/chunk_frozen.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/tmpdir.h"
 #include "tests/support/suite.h"
@@ -218,6 +219,91 @@ START_TEST (merge_old_and_integer_chunks)
     a = s_read_nums (s, 6);
     ck_assert_int_eq (a.type, VG_NUM_F64);
     ck_assert (a.v[0].f == 0.5 && a.v[1].f == 0x1p60);
+    vg_store_destroy (&s);
+}
+END_TEST
+
+typedef struct {
+    size_t n;
+    uint32_t first_n; /* samples in the first chunk */
+    vg_numtype_t type;
+    int64_t ts[64];
+    vg_num_t v[64];
+} s_many_t;
+
+static int
+s_many_acc (void *ctx, int64_t ts, vg_num_t v, vg_numtype_t type)
+{
+    s_many_t *a = ctx;
+    ck_assert_uint_lt (a->n, 64);
+    a->type = type;
+    a->ts[a->n] = ts;
+    a->v[a->n++] = v;
+    return 0;
+}
+
+/* Key (bucket 9, series 43) read whole; its first chunk's codec in *codec. */
+static s_many_t
+s_read_many (vg_store_t *s, int *codec)
+{
+    uint8_t key[VG_SAMPLE_KEY_LEN];
+    vg_key_sample (key, 9, 43);
+    vg_buf_t v = VG_BUF_INIT;
+    ck_assert_int_eq (vg_store_get (s, VG_CF_SAMPLES, key, sizeof key, &v), 0);
+    s_many_t a = { 0 };
+    uint32_t n;
+    ck_assert_int_gt (vg_chunk_header (v.data, v.len, codec, &n), 0);
+    ck_assert_int_eq (vg_sample_value_scan_num (v.data, v.len, INT64_MIN, INT64_MAX, s_many_acc, &a), 0);
+    a.first_n = n;
+    vg_buf_free (&v);
+    return a;
+}
+
+/* A store written by the version that introduced version 3 chunks: a key sealed as a
+ * codec 7 chunk (frozen bytes, a counter wrapping past 2^64 - 1), appended to by a newer
+ * collector with a wire (version 2) chunk, reads back exactly before compaction, and
+ * after compaction and a reopen, when the merge operator has re-sealed it as one chunk. */
+START_TEST (old_v3_key_reads_and_reseals)
+{
+    enum { N = VG_FROZEN_V3_N, M = 3 };
+    int64_t ts[N + M];
+    vg_num_t want[N + M];
+    vg_frozen_v3_samples (ts, want);
+    for (int i = N; i < N + M; i++) {
+        ts[i] = ts[i - 1] + 60000;
+        want[i].u = want[i - 1].u + 77;
+    }
+    vg_store_t *s = s_open (VG_STORE_RW);
+    uint8_t key[VG_SAMPLE_KEY_LEN];
+    vg_key_sample (key, 9, 43);
+    vg_store_txn_t *txn = vg_store_txn_new (s);
+    vg_store_txn_merge (txn, VG_CF_SAMPLES, key, sizeof key, vg_frozen_v3_counter, sizeof vg_frozen_v3_counter);
+    ck_assert_int_eq (vg_store_commit (s, txn, NULL, 0), 0);
+    ck_assert_int_eq (vg_store_flush (s), 0);
+    vg_buf_t b = VG_BUF_INIT;
+    ck_assert_int_eq (vg_chunk_encode_num (ts + N, want + N, VG_NUM_U64, M, &b), 0);
+    ck_assert_int_eq (b.data[0], VG_CHUNK_INTEGER2);
+    vg_store_txn_clear (txn);
+    vg_store_txn_merge (txn, VG_CF_SAMPLES, key, sizeof key, b.data, b.len);
+    ck_assert_int_eq (vg_store_commit (s, txn, NULL, 0), 0);
+    vg_store_txn_destroy (&txn);
+    vg_buf_free (&b);
+    for (int round = 0; round < 2; round++) {
+        int codec;
+        s_many_t a = s_read_many (s, &codec);
+        ck_assert_uint_eq (a.n, N + M);
+        ck_assert_int_eq (a.type, VG_NUM_U64);
+        ck_assert (memcmp (a.ts, ts, sizeof ts) == 0 && memcmp (a.v, want, sizeof want) == 0);
+        ck_assert_int_eq (codec, VG_CHUNK_INTEGER3);
+        if (round == 1)
+            ck_assert_uint_eq (a.first_n, N + M); /* re-sealed as one chunk */
+        if (round == 0) {
+            ck_assert_int_eq (vg_store_flush (s), 0);
+            ck_assert_int_eq (vg_store_compact (s, VG_CF_SAMPLES), 0);
+            vg_store_destroy (&s);
+            s = s_open (VG_STORE_READONLY);
+        }
+    }
     vg_store_destroy (&s);
 }
 END_TEST
@@ -520,7 +606,7 @@ vg_store_suite (void)
 {
     const TTest *tests[] = {
         merge_keeps_every_sample, unflushed_commits_survive_reopen, format_marker_checked,
-        merge_old_and_integer_chunks, view_is_a_snapshot, txn_coalesces_sample_merges,
+        merge_old_and_integer_chunks, old_v3_key_reads_and_reseals, view_is_a_snapshot, txn_coalesces_sample_merges,
         merge_splits_gorilla_runs, append_equals_scan, merge_late_into_sealed,
     };
     return vg_test_suite ("store", "store", tests, sizeof tests / sizeof tests[0], 120, setup, teardown);

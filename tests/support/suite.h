@@ -50,4 +50,14 @@ vg_test_cases (Suite *s, const vg_test_case_t *cases, size_t n, double timeout_s
         vg_test_tcase (s, cases[i].name, &cases[i].test, 1, timeout_s, setup, teardown);
 }
 
+/* A new suite called name holding one TCase per case, made as vg_test_cases makes them. */
+static inline Suite *
+vg_test_cases_suite (const char *name, const vg_test_case_t *cases, size_t n, double timeout_s, SFun setup,
+                     SFun teardown)
+{
+    Suite *s = suite_create (name);
+    vg_test_cases (s, cases, n, timeout_s, setup, teardown);
+    return s;
+}
+
 #endif

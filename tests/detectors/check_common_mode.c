@@ -1,0 +1,197 @@
+/* check_common_mode.c - X01 judges a vendor against the rest of the fleet at the same time:
+ * when every vendor's devices have findings together (a collector or transport outage, a
+ * fleet-wide event), no vendor is a common mode; a vendor whose devices stand out from the
+ * others' still is, and so is a vendor when the others have no finding at all. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "detectors/engine.h"
+#include "tests/support/engine_fixture.h"
+#include "tests/support/suite.h"
+
+#define T0 1767614400000LL /* Monday 2026-01-05 12:00Z */
+#define MIN 60000LL
+
+static const char *RULES =
+    "rules:\n"
+    "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+    "      params: { sources: \"reboot,silence\", window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
+
+enum { NV = 3, PER = 12 };
+static const char *const VENDORS[NV] = { "VA", "VB", "VC" };
+static vg_test_engine_t s_f;
+static vg_device_t s_dev[NV][PER];
+static char s_name[NV][PER][16];
+
+static void
+setup (void)
+{
+    vg_test_engine_open (&s_f, RULES, "t", NULL);
+    for (int v = 0; v < NV; v++)
+        for (int i = 0; i < PER; i++) {
+            snprintf (s_name[v][i], sizeof s_name[v][i], "s%d/d%02d", i % 4, v * PER + i);
+            s_dev[v][i] = (vg_device_t) { s_name[v][i], VENDORS[v], "m", "router", "s1", "1" };
+            ck_assert_int_eq (vg_engine_device (s_f.e, &s_dev[v][i]), 0);
+        }
+}
+
+static void
+teardown (void)
+{
+    vg_test_engine_close (&s_f);
+}
+
+/* A finding of kind `det` (rule r) on device (v, i) at ts, as the engine would feed it. */
+static void
+finding (int v, int i, int64_t ts, const char *det)
+{
+    vg_alert_t a;
+    memset (&a, 0, sizeof a);
+    snprintf (a.device, sizeof a.device, "%s", s_name[v][i]);
+    a.vendor = VENDORS[v];
+    a.detector = det;
+    a.rule_id = "src";
+    a.time_ms = ts;
+    a.activity = VG_ACT_CREATE;
+    ck_assert_int_eq (vg_engine_finding (s_f.e, &a), 0);
+}
+
+/* Silence of a third of every vendor's devices within 10 minutes (an outage that builds):
+ * every vendor alike, so no vendor common mode.  VA's come last, after the others'. */
+START_TEST (fleet_wide_findings_are_not_a_vendor_common_mode)
+{
+    int64_t t = T0;
+    for (int i = 0; i < 4; i++)
+        for (int v = NV - 1; v >= 0; v--)
+            finding (v, i, t += 40000, "silence");
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+}
+END_TEST
+
+/* Four of VA's devices reboot within 8 minutes while one VB device reboots too: VA stands out. */
+START_TEST (one_vendor_stands_out)
+{
+    finding (1, 3, T0, "reboot");
+    for (int i = 0; i < 4; i++)
+        finding (0, i, T0 + (i + 1) * 2 * MIN, "reboot");
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = vg_test_alerts_first (&s_f.alerts, "x01", VG_ACT_CREATE);
+    ck_assert_str_eq (a->vendor, "VA");
+}
+END_TEST
+
+/* The others have no finding: the binomial test alone decides (3 of 12 fires). */
+START_TEST (others_quiet_binomial_decides)
+{
+    for (int i = 0; i < 3; i++)
+        finding (2, i, T0 + i * MIN, "reboot");
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+    ck_assert_str_eq (vg_test_alerts_first (&s_f.alerts, "x01", VG_ACT_CREATE)->vendor, "VC");
+}
+END_TEST
+
+/* Devices of one source falling silent at one instant (an outage that builds, below the
+ * source's outage fraction): whatever order the engine judges them in, the vendor with
+ * most of them is judged against all the others silent at that instant.  Three of VA's and
+ * two of VB's 12 devices go silent together, VA's judged in the middle; source-wide 5 of 36
+ * is under the outage fraction (0.3), so the device findings are made. */
+START_TEST (same_instant_findings_judged_together)
+{
+    vg_test_engine_close (&s_f);
+    static const char *RS = "rules:\n"
+                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
+                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
+                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
+    vg_engine_cfg_t cfg = { 0 };
+    cfg.lateness_ms = 10000;
+    cfg.tick_ms = 10000;
+    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    /* Declared in the order VB0, VA0, VA1, VA2, VB1, then the rest (judged in this order). */
+    static const int first[5][2] = { { 1, 0 }, { 0, 0 }, { 0, 1 }, { 0, 2 }, { 1, 1 } };
+    int pv[NV * PER], pi[NV * PER], n = 0, stop[NV * PER];
+    uint64_t id[NV * PER];
+    for (int o = 0; o < 5; o++)
+        pv[n] = first[o][0], pi[n] = first[o][1], stop[n++] = 1;
+    for (int v = 0; v < NV; v++)
+        for (int i = 0; i < PER; i++)
+            if (!((v == 0 && i < 3) || (v == 1 && i < 2)))
+                pv[n] = v, pi[n] = i, stop[n++] = 0;
+    for (int k = 0; k < n; k++) {
+        id[k] = vg_series_id (s_name[pv[k]][pi[k]], "/system/cpu", NULL, 0);
+        vg_series_info_t si = { &s_dev[pv[k]][pi[k]], "/system/cpu", NULL, 0, VG_KIND_GAUGE };
+        ck_assert_int_ge (vg_engine_series_from (s_f.e, id[k], &si, "ag/src"), 1);
+    }
+    for (int64_t t = T0; t < T0 + 20 * MIN; t += 10000)
+        for (int k = 0; k < n; k++)
+            if (!stop[k] || t < T0 + 10 * MIN)
+                ck_assert_int_eq (vg_engine_sample (s_f.e, id[k], t, 1), 0);
+    vg_engine_flush (s_f.e);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE), 5);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+}
+END_TEST
+
+/* An outage that builds on one source (a PM transport: 20 gNBs, VA 6 of them), while the
+ * fleet has 10 routers on another: two VA gNBs silent, then one each of VA, VB and VC.
+ * Against the whole fleet VA's 3 of 6 with 2 others of 24 look unusual (P 0.04); within the
+ * source that carries them (3 of its 6 VA among 5 of 20 silent, P 0.13) they are the
+ * transport's, not VA's: silence counts toward a vendor's common mode only when the vendor
+ * stands out within its source (seed 43 through the wire: a false X01, 3 of 8 Nokia). */
+START_TEST (silence_judged_within_its_source)
+{
+    vg_test_engine_close (&s_f);
+    static const char *RS = "rules:\n"
+                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
+                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
+                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
+    vg_engine_cfg_t cfg = { 0 };
+    cfg.lateness_ms = 10000;
+    cfg.tick_ms = 10000;
+    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    /* pm: VA 0-5, VB 0-6, VC 0-6 (20 gNBs); mdt: VB 7-11, VC 7-11 (10 routers). */
+    int pv[30], pi[30], src[30], n = 0;
+    for (int i = 0; i < 6; i++)
+        pv[n] = 0, pi[n] = i, src[n++] = 0;
+    for (int v = 1; v < 3; v++)
+        for (int i = 0; i < 7; i++)
+            pv[n] = v, pi[n] = i, src[n++] = 0;
+    for (int v = 1; v < 3; v++)
+        for (int i = 7; i < 12; i++)
+            pv[n] = v, pi[n] = i, src[n++] = 1;
+    uint64_t id[30];
+    for (int k = 0; k < n; k++) {
+        id[k] = vg_series_id (s_name[pv[k]][pi[k]], "/pm/x", NULL, 0);
+        vg_series_info_t si = { &s_dev[pv[k]][pi[k]], "/pm/x", NULL, 0, VG_KIND_GAUGE };
+        ck_assert_int_ge (vg_engine_series_from (s_f.e, id[k], &si, src[k] == 1 ? "ag/mdt" : "ag/pm"), 1);
+    }
+    for (int64_t t = T0; t < T0 + 30 * MIN; t += 10000)
+        for (int k = 0; k < n; k++) {
+            int gone = (pv[k] == 0 && pi[k] < 2 && t >= T0 + 10 * MIN) ||
+                       (((pv[k] == 0 && pi[k] == 2) || (pv[k] > 0 && pi[k] == 0)) && t >= T0 + 11 * MIN);
+            if (!gone)
+                ck_assert_int_eq (vg_engine_sample (s_f.e, id[k], t, 1), 0);
+        }
+    vg_engine_flush (s_f.e);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE), 5);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+}
+END_TEST
+
+Suite *
+vg_common_mode_suite (void)
+{
+    Suite *s = suite_create ("common_mode");
+    vg_test_case_t cases[] = {
+        { "fleet_wide_not_vendor", fleet_wide_findings_are_not_a_vendor_common_mode },
+        { "one_vendor_stands_out", one_vendor_stands_out },
+        { "others_quiet", others_quiet_binomial_decides },
+        { "same_instant", same_instant_findings_judged_together },
+        { "silence_within_source", silence_judged_within_its_source },
+    };
+    vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
+    return s;
+}
