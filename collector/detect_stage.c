@@ -75,7 +75,7 @@ void
 vg_detect__on_alert (void *ctx, const vg_alert_t *a)
 {
     vg_detect_stage_t *st = ctx;
-    if (vg_alert_store_put (st->txn, a, vg_clock_now_ms (), &st->json) < 0) {
+    if (vg_alert_store_put (st->txn, a, vg_clock_now_ms (), vg_store_path (st->store), &st->json) < 0) {
         st->st.alerts_lost++;
         return;
     }

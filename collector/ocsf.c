@@ -330,14 +330,9 @@ vg_ocsf_render (const vg_alert_t *a, const vg_ocsf_ctx_t *ctx, char *buf, size_t
 
     /* Replay pointer: the store and the series / device and the time range that hold the
      * evidence (vigil query --store S --device D --path P --from F --to T). */
-    int64_t from = a->window_start_ms, to = a->window_end_ms;
-    if (a->first_seen_ms && (a->first_seen_ms < from || !from))
-        from = a->first_seen_ms;
-    if (a->last_seen_ms > to)
-        to = a->last_seen_ms;
+    int64_t from, to;
     char path[sizeof a->entity];
-    snprintf (path, sizeof path, "%s", a->entity);
-    path[strcspn (path, "{")] = '\0';
+    vg_alert_evidence (a, &from, &to, path, sizeof path);
     s_lit (&w, ",\"replay\":{");
     s_kv (&w, "store", s_or (c->store_path), 0);
     s_kv (&w, "collector", s_or (c->collector_id), 1);

@@ -210,3 +210,19 @@ vg_alert_to_json (const vg_alert_t *a, char *buf, size_t size)
     s_raw (&o, "%s", "\"}}}");
     return o.len;
 }
+
+void
+vg_alert_evidence (const vg_alert_t *a, int64_t *from_ms, int64_t *to_ms, char *path, size_t path_size)
+{
+    int64_t from = a->window_start_ms, to = a->window_end_ms;
+    if (a->first_seen_ms && (a->first_seen_ms < from || !from))
+        from = a->first_seen_ms;
+    if (a->last_seen_ms > to)
+        to = a->last_seen_ms;
+    *from_ms = from;
+    *to_ms = to;
+    if (path_size) {
+        snprintf (path, path_size, "%s", a->entity);
+        path[strcspn (path, "{")] = '\0';
+    }
+}

@@ -65,6 +65,11 @@ const char *vg_alert_message (const vg_alert_t *a, char *buf, size_t size);
  * JSON only if that is < size. */
 size_t vg_alert_to_json (const vg_alert_t *a, char *buf, size_t size);
 
+/* Where an alert's evidence is, for a replay pointer: the time range [*from_ms, *to_ms]
+ * (the window widened to first/last seen) and the entity's path with its labels cut
+ * ("/a/b{name=x}" -> "/a/b"), written into path (always NUL-terminated, cut to size). */
+void vg_alert_evidence (const vg_alert_t *a, int64_t *from_ms, int64_t *to_ms, char *path, size_t path_size);
+
 /* Activity and status names ("create", "suppressed", ...). */
 const char *vg_alert_activity_name (int activity);
 const char *vg_alert_status_name (int status);

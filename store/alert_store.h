@@ -5,7 +5,8 @@
  * record's event time as a big-endian, sign-flipped int64, then the alert uid, a NUL and
  * the activity byte, so a plain scan lists records in time order and replaying the same
  * telemetry rewrites the same keys (no duplicates).  Value: the alert's OCSF JSON
- * (vg_alert_to_json), exactly what is published.
+ * (vg_alert_to_json) with its replay pointer (the published copy, vg_ocsf_render, also
+ * carries the product version and the collector id).
  *
  * Each record also gets a history entry keyed by episode: episode start (sign-flipped
  * int64 BE), dedup key, NUL, record time (sign-flipped int64 BE), activity byte; value: the
@@ -35,9 +36,13 @@ size_t vg_alert_store_key (const vg_alert_t *a, uint8_t *k);
 #define VG_ALERT_WALL_UNKNOWN INT64_MIN
 
 /* Render a as JSON into json (reused scratch, replaced) and add the Puts of the record and
- * its history entry (stored at wall clock wall_ms) to txn.  Returns 0 or -VG_ENOMEM.
- * Thread: whoever owns txn. */
-int vg_alert_store_put (vg_store_txn_t *txn, const vg_alert_t *a, int64_t wall_ms, vg_buf_t *json);
+ * its history entry (stored at wall clock wall_ms) to txn.  With store_path (the store as
+ * the collector was told it, NULL = none) the record carries unmapped.nte.replay: store,
+ * device, scope, path, series_id, from_ms, to_ms and the same as one vigil:// pointer that
+ * vigil replay / export / timeline take with --pointer, as the published copy does.
+ * Returns 0 or -VG_ENOMEM.  Thread: whoever owns txn. */
+int vg_alert_store_put (vg_store_txn_t *txn, const vg_alert_t *a, int64_t wall_ms, const char *store_path,
+                        vg_buf_t *json);
 
 /* Split an episode uid ("<dedup key>@<start ms>") into its dedup key (copied into key,
  * size bytes) and start.  Returns 0 or -VG_EINVAL when uid does not have that form. */

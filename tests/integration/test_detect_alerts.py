@@ -104,6 +104,13 @@ def body(h):
     assert [a["time"] for a in first] == sorted(a["time"] for a in first), "alerts not in time order"
     text = h.vigil("alerts", "--store", store).stdout
     assert "i03-reboot" in text and "lab/bad" in text, text
+    # Each stored record carries its replay pointer, which vigil timeline takes as is.
+    for a in first:
+        rp = a["unmapped"]["nte"]["replay"]
+        assert rp["store"] == store and rp["device"] == dev(a) and rp["pointer"].startswith("vigil://"), rp
+    rb = next(a for a in first if a["finding_info"]["analytic"]["name"] == "i03-reboot")
+    tl = h.vigil("timeline", "--pointer", rb["unmapped"]["nte"]["replay"]["pointer"])
+    assert tl.returncode == 0 and "lab/bad" in tl.stdout, tl.stdout + tl.stderr
     # /metrics is refreshed once a second: wait for it to show what the store already holds.
     m = wait_for(lambda: (lambda m: m if m and m['vigil_detect_alerts_total{result="stored"}'] >= 3 else None)(
         h.metrics(mport)), 30, "alert counters in /metrics")

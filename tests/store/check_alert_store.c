@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/pointer.h"
 #include "store/alert_store.h"
 #include "store/store.h"
 #include "tests/support/store_fixture.h"
@@ -62,7 +63,7 @@ s_put (vg_store_t *s, const char *key, int64_t start, int64_t ts, int activity, 
     vg_store_txn_t *t = vg_store_txn_new (s);
     vg_buf_t json = VG_BUF_INIT;
     if (history) {
-        ck_assert_int_eq (vg_alert_store_put (t, a, wall, &json), 0);
+        ck_assert_int_eq (vg_alert_store_put (t, a, wall, NULL, &json), 0);
     } else {
         char buf[8192];
         size_t n = vg_alert_to_json (a, buf, sizeof buf);
@@ -237,6 +238,69 @@ START_TEST (test_store_without_family)
 }
 END_TEST
 
+/* A record stored with the store's path carries the replay pointer the published copy has:
+ * unmapped.nte.replay with the store, device, path (labels cut), series and range, and the
+ * same as one URI that vg_pointer_parse reads back. */
+typedef struct {
+    char json[4096];
+    size_t n;
+} s_record_t;
+
+static int
+s_keep_record (void *ctx, int64_t t, int activity, int64_t wall, const char *json, size_t len)
+{
+    (void) t, (void) wall, (void) activity;
+    s_record_t *r = ctx;
+    ck_assert_uint_lt (len, sizeof r->json);
+    memcpy (r->json, json, len);
+    r->json[len] = '\0';
+    r->n++;
+    return 0;
+}
+
+START_TEST (test_record_carries_pointer)
+{
+    vg_store_t *s = vg_test_store_open (s_dir, VG_STORE_RW);
+    vg_alert_t a;
+    s_alert (&a, "a02:r1", 1000000, 1060000, VG_ACT_CREATE);
+    a.window_start_ms = 1030000;
+    a.window_end_ms = 1060000;
+    a.series_id = 0x12ab;
+    snprintf (a.entity, sizeof a.entity, "/interfaces/interface/state/oper-status{name=et-0/0/1}");
+    vg_store_txn_t *t = vg_store_txn_new (s);
+    vg_buf_t json = VG_BUF_INIT;
+    ck_assert_int_eq (vg_alert_store_put (t, &a, 5, "/var/lib/vigil/st\"ore", &json), 0);
+    ck_assert_int_eq (vg_store_commit (s, t, NULL, 0), 0);
+    vg_buf_free (&json);
+    vg_store_txn_destroy (&t);
+    s_record_t r = { 0 };
+    ck_assert_int_eq (vg_alert_store_episode (s, "a02:r1@1000000", s_keep_record, &r), 0);
+    ck_assert_uint_eq (r.n, 1);
+    ck_assert_msg (strstr (r.json, ",\"replay\":{\"store\":\"/var/lib/vigil/st\\\"ore\",\"device\":\"d1\","
+                                   "\"path\":\"/interfaces/interface/state/oper-status\",\"series_id\":\"00000000000012ab\","
+                                   "\"from_ms\":1000000,\"to_ms\":1060000,\"pointer\":\"vigil://"),
+                   "%s", r.json);
+    size_t n = strlen (r.json);
+    ck_assert_msg (n > 5 && !strcmp (r.json + n - 5, "\"}}}}"), "%s", r.json);
+    const char *u = strstr (r.json, "\"pointer\":\"") + 11;
+    char uri[1024];
+    size_t ul = (size_t) (strchr (u, '"') - u);
+    ck_assert_uint_lt (ul, sizeof uri);
+    memcpy (uri, u, ul);
+    uri[ul] = '\0';
+    vg_pointer_t p;
+    char err[128];
+    ck_assert_int_eq (vg_pointer_parse (uri, &p, err, sizeof err), 0);
+    ck_assert_str_eq (p.device, "d1");
+    ck_assert_str_eq (p.store, "/var/lib/vigil/st\"ore");
+    ck_assert_str_eq (p.path, "/interfaces/interface/state/oper-status");
+    ck_assert_str_eq (p.series, "00000000000012ab");
+    ck_assert_int_eq (p.from_ms, 1000000);
+    ck_assert_int_eq (p.to_ms, 1060001);
+    vg_store_destroy (&s);
+}
+END_TEST
+
 START_TEST (test_uid_split)
 {
     char key[VG_ALERT_KEY_MAX];
@@ -258,7 +322,7 @@ vg_alert_store_suite (void)
 {
     Suite *s = suite_create ("alert_store");
     const TTest *t_history[] = {
-        test_history_in_order, test_records_without_history, test_store_without_family,
+        test_history_in_order, test_records_without_history, test_store_without_family, test_record_carries_pointer,
     };
     vg_test_tcase (s, "history", t_history, sizeof t_history / sizeof t_history[0], 60, setup, teardown);
     vg_test_tcase (s, "uid", &test_uid_split, 1, 0, NULL, NULL);
