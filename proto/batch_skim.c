@@ -101,7 +101,7 @@ s_series (vg_arena_t *arena, const uint8_t *p, size_t n, Vigil__Series *s)
     vigil__series__init (s);
     uint32_t lab[2 * VG_MAX_LABELS + 2];
     size_t nlab = 0, nst = 0, big = 0;
-    s_field_t f;
+    s_field_t f = { 0 };
     for (size_t at = 0, k; at < n; at += k) {
         if (!(k = s_field (p + at, n - at, &f)))
             return -1;
@@ -169,7 +169,7 @@ vg_batch_skim (ProtobufCAllocator *alloc, vg_arena_t *arena, vg_buf_t *rest, con
 {
     vg_buf_reset (rest);
     size_t nser = 0;
-    s_field_t f;
+    s_field_t f = { 0 };
     for (size_t at = 0, k; at < len; at += k) {
         if (!(k = s_field (p + at, len - at, &f)))
             return NULL;
