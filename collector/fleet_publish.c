@@ -12,6 +12,7 @@
 #include "collector/kafka_conf.h"
 #include "collector/outbox_relay.h"
 #include "common/buf.h"
+#include "common/array.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/log.h"
@@ -75,17 +76,7 @@ struct vg_fleet_pub {
 static int
 s_grow (void *arr, size_t *cap, size_t n, size_t es)
 {
-    if (n <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 64;
-    while (nc < n)
-        nc *= 2;
-    void *np = realloc (*(void **) arr, nc * es);
-    if (!np)
-        return -VG_ENOMEM;
-    *(void **) arr = np;
-    *cap = nc;
-    return 0;
+    return vg_array_reserve ((void **) arr, cap, n, es); /* arr: the address of the array pointer */
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/err.h"
 #include "proto/batch.h"
 
@@ -80,17 +81,7 @@ vg_fleet_reader_destroy (vg_fleet_reader_t **self_p)
 static int
 s_grow (void *arr, size_t *cap, size_t n, size_t es)
 {
-    if (n <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 64;
-    while (nc < n)
-        nc *= 2;
-    void *np = realloc (*(void **) arr, nc * es);
-    if (!np)
-        return -VG_ENOMEM;
-    *(void **) arr = np;
-    *cap = nc;
-    return 0;
+    return vg_array_reserve ((void **) arr, cap, n, es); /* arr: the address of the array pointer */
 }
 
 static int
