@@ -352,6 +352,13 @@ s_on_welcome (vg_sender_t *s, const uint8_t *p, size_t len)
         return;
     if (w->epoch == vg_spool_epoch (s->spool) && w->committed_seq)
         vg_spool_ack (s->spool, w->committed_seq);
+    if (s->state == S_READY) {
+        /* A second answer on this connection: the HELLO was repeated before the first
+         * WELCOME came (a slow collector).  Sending already started from the first one;
+         * rewinding now would send the whole window again. */
+        vigil__welcome__free_unpacked (w, NULL);
+        return;
+    }
     if (!s->answered) {
         /* Answered after silence: the collector is back (the HELLO queued while it was away
          * reached it), so the wait for it is over too. */

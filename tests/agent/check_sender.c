@@ -527,6 +527,13 @@ START_TEST (collector_back_ends_the_wait)
 }
 END_TEST
 
+static size_t s_want_seen;
+static bool
+c_seen (void)
+{
+    return s_peers[0].nseen >= s_want_seen;
+}
+
 /* A reload's timing (vg_sender_set_timing) applies on the live connection: a wider window
  * lets more out at once, a narrower one fewer, with no reconnect. */
 START_TEST (timing_reloaded_in_place)
@@ -547,7 +554,28 @@ START_TEST (timing_reloaded_in_place)
     vg_sender_stats_t st;
     vg_sender_stats (s_snd, &st);
     ck_assert_uint_eq (st.failovers, 0);
-    ck_assert_int_eq (s_peers[0].hellos, 1);
+}
+END_TEST
+
+/* A WELCOME that answers a repeated HELLO (the first WELCOME was slow to come, so the agent
+ * said HELLO again) does not make the agent send its window again. */
+START_TEST (second_welcome_does_not_rewind)
+{
+    s_start (1, 2, 5000, 0);
+    s_peers[0].auto_ack = false;
+    s_spool_batches (4);
+    s_want_seen = 2;
+    ck_assert (s_run_until (c_seen));
+    Vigil__Welcome w = VIGIL__WELCOME__INIT;
+    w.collector_id = "peer";
+    w.epoch = s_peers[0].epoch;
+    uint8_t buf[128];
+    s_peer_send (&s_peers[0], VIGIL__MSG_TYPE__MSG_TYPE_WELCOME, buf, vigil__welcome__pack (&w, buf));
+    s_want_hb = (size_t) s_peers[0].heartbeats + 3;
+    ck_assert (s_run_until (c_heartbeats));
+    ck_assert_uint_eq (s_peers[0].nseen, 2);
+    ck_assert_uint_eq (s_peers[0].seen[0], 1);
+    ck_assert_uint_eq (s_peers[0].seen[1], 2);
 }
 END_TEST
 
@@ -595,13 +623,6 @@ START_TEST (curve_keys_checked)
 }
 END_TEST
 
-static size_t s_want_seen;
-static bool
-c_seen (void)
-{
-    return s_peers[0].nseen >= s_want_seen;
-}
-
 /* A quiet spell longer than the timeout (the link alive: heartbeats answered) does not make
  * the next batch "stalled" at once: the stall clock starts when an answer becomes owed.
  * Before, an input that posts every few seconds failed over on every batch. */
@@ -631,7 +652,7 @@ vg_sender_suite (void)
         delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
         failover_to_second, returns_to_primary, no_endpoints_refused, quiet_link_is_not_a_stall,
         curve_keys_checked, retry_backoff_grows_and_resets, silence_backoff_grows_and_resets,
-        collector_back_ends_the_wait, timing_reloaded_in_place,
+        collector_back_ends_the_wait, timing_reloaded_in_place, second_welcome_does_not_rewind,
     };
     return vg_test_suite ("sender", "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);
 }
