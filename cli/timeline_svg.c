@@ -341,7 +341,7 @@ vg_timeline_svg (const vg_timeline_t *t, const size_t *pick, size_t npick, FILE 
     f0[19] = f1[19] = '\0';
     snprintf (buf, sizeof buf, "%s", t->device);
     vg_svg_text (s, S_LEFT, 24, "title", "start", buf);
-    snprintf (buf, sizeof buf, "%s .. %s UTC   %zu of %zu series, %zu events, %zu alert episodes", f0, f1, npick,
+    snprintf (buf, sizeof buf, "%s .. %s UTC \xc2\xb7 %zu of %zu series, %zu events, %zu alert episodes", f0, f1, npick,
               t->nseries, t->nevents, t->nepisodes);
     vg_svg_text (s, S_LEFT, 42, "sub", "start", buf);
     /* Alert lanes and their windows across everything below. */
