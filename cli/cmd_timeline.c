@@ -26,6 +26,8 @@
 #define S_SUBJECT_WIDTH 52 /* the least width of the SUBJECT column */
 #define S_SERIES_WIDTH 64  /* the least width of the SERIES column */
 #define S_MANY_LEN 31      /* the longest "all N series" a run prints */
+#define S_WIDTH_MAX 200    /* the most either column is padded to: a longer name (hostile
+                            * labels) overflows its own line only, not every line's padding */
 
 /* One line of the report. */
 typedef struct {
@@ -193,7 +195,7 @@ s_report (const vg_timeline_t *t, bool all_events)
     for (size_t i = 0, k; i < l.n; i = k) {
         k = s_run_end (&l, i);
         size_t len = k - i > 1 ? S_MANY_LEN : strlen (l.v[i].subject);
-        sw = len > (size_t) sw ? (int) len : sw;
+        sw = len > (size_t) sw ? (int) (len < S_WIDTH_MAX ? len : S_WIDTH_MAX) : sw;
     }
     printf ("%-24s  %-6s  %-*s  %s\n", "TIME", "WHAT", sw, "SUBJECT", "DETAIL");
     for (size_t i = 0, k; i < l.n; i = k) {
@@ -216,7 +218,7 @@ s_report (const vg_timeline_t *t, bool all_events)
     int nw = S_SERIES_WIDTH;
     for (size_t k = 0; k < no; k++) {
         size_t len = strlen (t->series[order[k]].name);
-        nw = len > (size_t) nw ? (int) len : nw;
+        nw = len > (size_t) nw ? (int) (len < S_WIDTH_MAX ? len : S_WIDTH_MAX) : nw;
     }
     printf ("\n%-*s  %8s  %7s  %-5s  %s\n", nw, "SERIES (alerted first, then by change)", "SAMPLES", "CHANGES",
             "ALERT", "RANGE");
