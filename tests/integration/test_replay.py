@@ -192,12 +192,13 @@ def body(h):
     shutil.copy2(vigil, os.path.join(pfx, "bin", "vigil"))
     rules = os.path.join(h.a.source, "detectors", "rules.yaml")
     shutil.copy2(rules, os.path.join(pfx, "share", "vigil", "rules.yaml"))
-    named = h.vigil("replay", *rng, "--rules", rules).stdout
+    etc = "/etc/vigil/rules.yaml"  # an installed host's own rules come first
+    used = etc if os.access(etc, os.R_OK) and os.path.isfile(etc) else os.path.join(pfx, "share", "vigil", "rules.yaml")
+    named = h.vigil("replay", *rng, "--rules", used).stdout
     inst = subprocess.run([os.path.join(pfx, "bin", "vigil"), "replay", *rng], cwd=h.dir, capture_output=True,
                           text=True, timeout=300)
     assert inst.returncode == 0 and inst.stdout == named, (inst.returncode, inst.stderr[-2000:])
-    if not os.path.exists("/etc/vigil/rules.yaml"):
-        assert os.path.join(pfx, "share", "vigil", "rules.yaml") in inst.stderr, inst.stderr[-2000:]
+    assert f"rules from {used} (no --rules given)" in inst.stderr, inst.stderr[-2000:]
     print(f"outside a checkout: the installed rules ({len(lines(named))} records, as with --rules)", flush=True)
 
 
