@@ -12,8 +12,9 @@
 #include <time.h>
 
 #include "detectors/alert.h"
-#include "cli/cli_args.h"
 #include "cli/cli.h"
+#include "cli/cli_args.h"
+#include "cli/rules_path.h"
 #include "common/clock.h"
 #include "detectors/engine.h"
 #include "detectors/kpi_stage.h"
@@ -61,7 +62,10 @@ s_help (FILE *f)
                 "  through the detectors and scores findings against the labels.  An alert is a Create\n"
                 "  record that is not suppressed and has severity >= low; it matches a label when its\n"
                 "  catalogue id and device (or the label's entity) match and it fires within\n"
-                "  [start, end + grace] (grace default 1h).  --rules defaults to detectors/rules.yaml.\n");
+                "  [start, end + grace] (grace default 1h).  --rules defaults to the first of\n"
+                "  detectors/rules.yaml, /etc/vigil/rules.yaml and the installed rules (PREFIX/share/\n"
+                "  vigil/rules.yaml beside this program, then %s).\n",
+             vg_rules_path_installed ());
 }
 
 static const vg_device_t *
@@ -391,8 +395,12 @@ vg_cmd_eval (int argc, char **argv)
         return 2;
     }
     cfg.end_ms = cfg.start_ms + (int64_t) (days * 86400000.0);
-    if (!rules_path)
-        rules_path = "detectors/rules.yaml";
+    char found[VG_RULES_PATH_MAX];
+    if (!rules_path) {
+        if (vg_rules_path_default ("vigil eval", found, sizeof found) < 0)
+            return 2;
+        rules_path = found;
+    }
     size_t rlen = 0;
     char *text = s_slurp (rules_path, &rlen);
     if (!text) {

@@ -18,6 +18,7 @@
 #include "cli/cli_store.h"
 #include "cli/replay.h"
 #include "cli/replay_out.h"
+#include "cli/rules_path.h"
 #include "collector/collector_cfg.h"
 #include "common/buf.h"
 #include "common/clock.h"
@@ -29,7 +30,6 @@
 #include "detectors/rules.h"
 #include "store/store.h"
 
-#define S_DEFAULT_RULES "detectors/rules.yaml"
 #define S_MAX_RULES (4u << 20)
 
 static void
@@ -48,7 +48,9 @@ s_help (FILE *f)
              "  alerts withheld, so baselines exist when the range starts.  The end of the range is the end\n"
              "  of input (what the reorder window holds is released).\n"
              "  --device/--site/--vendor  shell globs on the device id, its site and its vendor (any case)\n"
-             "  --rules     detector rules (default: the --config file's detect.rules, else %s)\n"
+             "  --rules     detector rules (default: the --config file's detect.rules, else the first of\n"
+             "              detectors/rules.yaml, /etc/vigil/rules.yaml and the installed rules:\n"
+             "              PREFIX/share/vigil/rules.yaml beside this program, then %s)\n"
              "  --config    a collector config: its detect.rules, detect.tick and detect.lateness\n"
              "  --tick, --lateness  override the engine's tick and reorder window (defaults 10s, 30s)\n"
              "  --pointer   an alert's replay pointer (unmapped.nte.replay.pointer, vigil://DEVICE?...):\n"
@@ -58,7 +60,7 @@ s_help (FILE *f)
              "              (never the live topic unless named; --brokers is required with it)\n"
              "  --max-held  decoded samples held at once, about (default 4194304: 64 MiB); a time bucket\n"
              "              holding more is read in stretches of data time (same output, more decoding)\n",
-             S_DEFAULT_RULES);
+             vg_rules_path_installed ());
 }
 
 /* Read a whole (small) file into b, NUL-terminated (the NUL counted in b->len).  0 or
@@ -159,8 +161,14 @@ vg_cmd_replay (int argc, char **argv)
         rc_cfg.tick_ms = tick;
     if (lateness >= 0)
         rc_cfg.lateness_ms = lateness;
-    if (!rules_path)
-        rules_path = S_DEFAULT_RULES;
+    char found[VG_RULES_PATH_MAX];
+    if (!rules_path) {
+        if (vg_rules_path_default ("vigil replay", found, sizeof found) < 0) {
+            status = 2;
+            goto done;
+        }
+        rules_path = found;
+    }
     int rc = s_read (rules_path, &text);
     if (rc < 0) {
         fprintf (stderr, "vigil replay: cannot read rules %s: %s (use --rules FILE)\n", rules_path, vg_strerror (rc));

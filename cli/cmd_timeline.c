@@ -23,6 +23,12 @@
 #include "detectors/alert.h"
 #include "store/store.h"
 
+#define S_SUBJECT_WIDTH 52 /* the least width of the SUBJECT column */
+#define S_SERIES_WIDTH 64  /* the least width of the SERIES column */
+#define S_MANY_LEN 31      /* the longest "all N series" a run prints */
+#define S_WIDTH_MAX 200    /* the most either column is padded to: a longer name (hostile
+                            * labels) overflows its own line only, not every line's padding */
+
 /* One line of the report. */
 typedef struct {
     int64_t ts;
@@ -71,6 +77,17 @@ s_alike (const s_item_t *a, const s_item_t *b)
 {
     return a->order == 2 && b->order == 2 && a->ts == b->ts && !strcmp (a->what, b->what) &&
            !strcmp (a->detail, b->detail);
+}
+
+/* The end of the line starting at item i: past a run of 3 or more alike changes (one line
+ * for all of them), else i + 1. */
+static size_t
+s_run_end (const s_items_t *l, size_t i)
+{
+    size_t k = i + 1;
+    while (k < l->n && s_alike (&l->v[i], &l->v[k]))
+        k++;
+    return k - i >= 3 ? k : i + 1;
 }
 
 static const char *
@@ -172,20 +189,25 @@ s_report (const vg_timeline_t *t, bool all_events)
             "episodes\n\n",
             t->nseries, with, t->nevents, repeats ? repeats : 0, all_events ? "listed" : "not listed: --all-events",
             t->nrecords, t->nepisodes);
-    printf ("%-24s  %-6s  %-52s  %s\n", "TIME", "WHAT", "SUBJECT", "DETAIL");
+    /* Columns as wide as their longest entry, at least the usual width: series names
+     * can be long (a name over the width pushed the columns after it out of line). */
+    int sw = S_SUBJECT_WIDTH;
     for (size_t i = 0, k; i < l.n; i = k) {
-        char ts[40], many[64];
+        k = s_run_end (&l, i);
+        size_t len = k - i > 1 ? S_MANY_LEN : strlen (l.v[i].subject);
+        sw = len > (size_t) sw ? (int) (len < S_WIDTH_MAX ? len : S_WIDTH_MAX) : sw;
+    }
+    printf ("%-24s  %-6s  %-*s  %s\n", "TIME", "WHAT", sw, "SUBJECT", "DETAIL");
+    for (size_t i = 0, k; i < l.n; i = k) {
+        char ts[40], many[S_MANY_LEN + 1];
         const char *subject = l.v[i].subject;
-        for (k = i + 1; k < l.n && s_alike (&l.v[i], &l.v[k]);)
-            k++;
-        if (k - i >= 3) { /* the same change on many series at once: one line */
+        k = s_run_end (&l, i);
+        if (k - i > 1) { /* the same change on many series at once: one line */
             snprintf (many, sizeof many, "%s%zu series", k - i == with ? "all " : "", k - i);
             subject = many;
-        } else {
-            k = i + 1;
         }
         vg_clock_rfc3339 (l.v[i].ts, ts, sizeof ts);
-        printf ("%-24s  %-6s  %-52s  %s\n", ts, l.v[i].what, subject, l.v[i].detail);
+        printf ("%-24s  %-6s  %-*s  %s\n", ts, l.v[i].what, sw, subject, l.v[i].detail);
     }
     free (l.v);
     /* Per series: how much it changed, most first. */
@@ -193,8 +215,13 @@ s_report (const vg_timeline_t *t, bool all_events)
     if (!order)
         return -VG_ENOMEM;
     size_t no = vg_timeline_pick (t, NULL, 0, order, t->nseries);
-    printf ("\n%-64s  %8s  %7s  %-5s  %s\n", "SERIES (alerted first, then by change)", "SAMPLES", "CHANGES", "ALERT",
-            "RANGE");
+    int nw = S_SERIES_WIDTH;
+    for (size_t k = 0; k < no; k++) {
+        size_t len = strlen (t->series[order[k]].name);
+        nw = len > (size_t) nw ? (int) (len < S_WIDTH_MAX ? len : S_WIDTH_MAX) : nw;
+    }
+    printf ("\n%-*s  %8s  %7s  %-5s  %s\n", nw, "SERIES (alerted first, then by change)", "SAMPLES", "CHANGES",
+            "ALERT", "RANGE");
     for (size_t k = 0; k < no; k++) {
         const vg_tl_series_t *x = &t->series[order[k]];
         char range[96], a[32], b[32];
@@ -215,7 +242,7 @@ s_report (const vg_timeline_t *t, bool all_events)
             snprintf (changes, sizeof changes, "%zu+%zu", x->nchanges, x->nfound - x->nchanges);
         else
             snprintf (changes, sizeof changes, "%zu", x->nchanges);
-        printf ("%-64s  %8zu  %7s  %-5s  %s\n", x->name, x->n, changes, x->alerted ? "yes" : "", range);
+        printf ("%-*s  %8zu  %7s  %-5s  %s\n", nw, x->name, x->n, changes, x->alerted ? "yes" : "", range);
     }
     free (order);
     return 0;

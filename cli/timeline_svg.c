@@ -158,6 +158,18 @@ s_values (const vg_tl_series_t *x, int64_t **ts, double **v)
     return x->n;
 }
 
+/* A tick step near x > 0: 1, 2 or 5 times a power of ten (1 when x is not a finite
+ * positive number). */
+static double
+s_nice_step (double x)
+{
+    if (!(x > 0) || !isfinite (x))
+        return 1;
+    double p = pow (10, floor (log10 (x)));
+    double f = x / p;
+    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+}
+
 /* Draw one panel with its top at y. */
 static int
 s_panel (vg_svg_t *s, const vg_timeline_t *t, const s_axis_t *a, const vg_tl_series_t *x, double y)
@@ -238,8 +250,15 @@ s_panel (vg_svg_t *s, const vg_timeline_t *t, const s_axis_t *a, const vg_tl_ser
             vg_svg_text (s, S_LEFT - 6, yy + 3, "tick", "end", x->states[k]);
         }
     } else {
-        for (int k = 0; k < 3; k++) {
-            double val = lo + (hi - lo) * (0.1 + 0.4 * k);
+        /* Round values, 1, 2 or 5 times a power of ten apart (2 to 5 of them), so that a
+         * level can be read off: ticks at fractions of the range read 51.6 and 948 for a
+         * series going from 0 to 1000. */
+        double step = s_nice_step ((hi - lo) / 3.0);
+        double first = ceil (lo / step);
+        for (int k = 0; k < 8 && (first + k) * step <= hi; k++) {
+            double val = (first + k) * step;
+            if (fabs (val) < step * 1e-9)
+                val = 0; /* not -1e-17 */
             char lab[32];
             double yy = S_Y (val);
             vg_svg_line (s, S_LEFT, yy, S_LEFT + S_PW, yy, "grid", NULL, NULL);
@@ -341,7 +360,7 @@ vg_timeline_svg (const vg_timeline_t *t, const size_t *pick, size_t npick, FILE 
     f0[19] = f1[19] = '\0';
     snprintf (buf, sizeof buf, "%s", t->device);
     vg_svg_text (s, S_LEFT, 24, "title", "start", buf);
-    snprintf (buf, sizeof buf, "%s .. %s UTC   %zu of %zu series, %zu events, %zu alert episodes", f0, f1, npick,
+    snprintf (buf, sizeof buf, "%s .. %s UTC \xc2\xb7 %zu of %zu series, %zu events, %zu alert episodes", f0, f1, npick,
               t->nseries, t->nevents, t->nepisodes);
     vg_svg_text (s, S_LEFT, 42, "sub", "start", buf);
     /* Alert lanes and their windows across everything below. */

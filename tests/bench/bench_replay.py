@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Replay and export speed on a kept bench store (issue 10 targets, docs/PERFORMANCE.md "Replay").
 
-usage: bench_replay.py --dir D --bin B1 [--bin B2 ...] [--runs 3] [--device site089/gnb1]
+usage: bench_replay.py --dir D --bin B1 [--bin B2 ...] [--runs 3] [--device site089/gnb1] [--skip KINDS]
                        [--from 2026-10-31T00:00:00Z] [--to 2026-11-01T00:00:00Z]
 
 D is a directory kept by `bench_e2e.py --sites 100 --days 1 --sync false --detect --keep`
@@ -13,7 +13,9 @@ shared machine) and measures, per binary:
   first:  `vigil replay --device DEV` with a one-rule file that fires on the device's first
           samples (an exhaustion rule with level 0 on RRC.ConnMax), stdout read through a
           pipe: the time from the start of the process to the first byte of the first alert
-          line, and to its exit.
+          line, and to its exit;
+  timeline: `vigil timeline --device DEV` of the range with `--svg` (text and picture): wall
+          and CPU seconds (target: one device-day rendered in under 1 s).
 Prints one JSON object per binary with the medians (and every run's numbers)."""
 import argparse
 import json
@@ -76,13 +78,13 @@ def main():
     ap.add_argument("--device", default="site089/gnb1")
     ap.add_argument("--from", dest="frm", default="2026-10-31T00:00:00Z")
     ap.add_argument("--to", default="2026-11-01T00:00:00Z")
-    ap.add_argument("--skip", default="", help="comma-separated: fleet,export,first")
+    ap.add_argument("--skip", default="", help="comma-separated: fleet,export,first,timeline")
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
     store, cfg = os.path.join(a.dir, "store"), os.path.join(a.dir, "c.yaml")
     rng = ["--from", a.frm, "--to", a.to]
-    res = {b: {"fleet": [], "export": [], "first": []} for b in a.bin}
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as rules:
+    res = {b: {"fleet": [], "export": [], "first": [], "timeline": []} for b in a.bin}
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as rules, tempfile.TemporaryDirectory() as tmp:
         rules.write(RULES)
         rules.flush()
         for _ in range(a.runs):
@@ -103,11 +105,16 @@ def main():
                                             "--device", a.device])
                     res[b]["first"].append({"first_s": None if f is None else round(f, 4), "total_s": round(t, 4),
                                             "cpu_s": round(c, 4)})
+                if "timeline" not in skip:
+                    w, c, _ = timed([v, "timeline", "--store", store, *rng, "--device", a.device,
+                                     "--svg", os.path.join(tmp, "t.svg")])
+                    res[b]["timeline"].append({"wall_s": round(w, 3), "cpu_s": round(c, 3),
+                                               "svg_bytes": os.path.getsize(os.path.join(tmp, "t.svg"))})
     for b in a.bin:
         r = res[b]
         out = {"bin": b, "load": round(os.getloadavg()[0], 1)}
         for kind, keys in (("fleet", ("wall_s", "cpu_s", "samples_per_s")), ("export", ("wall_s", "cpu_s", "rows_per_s")),
-                           ("first", ("first_s", "total_s", "cpu_s"))):
+                           ("first", ("first_s", "total_s", "cpu_s")), ("timeline", ("wall_s", "cpu_s"))):
             if r[kind]:
                 out[kind] = {k: statistics.median([x[k] for x in r[kind] if x[k] is not None] or [0]) for k in keys}
         out["runs"] = r

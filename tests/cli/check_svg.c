@@ -185,6 +185,11 @@ START_TEST (test_timeline_picture)
     ck_assert_ptr_nonnull (strstr (text, "/cpu{name=&lt;0&gt;}"));
     ck_assert_ptr_nonnull (strstr (text, "By/s (rate of a counter)"));
     ck_assert_ptr_nonnull (strstr (text, ">DOWN</text>"));
+    /* Y ticks at round values: the cpu series (5 -> 40) has 10, 20, 30 and 40. */
+    ck_assert_ptr_nonnull (strstr (text, ">10</text>"));
+    ck_assert_ptr_nonnull (strstr (text, ">20</text>"));
+    ck_assert_ptr_nonnull (strstr (text, ">30</text>"));
+    ck_assert_ptr_nonnull (strstr (text, ">40</text>"));
     free (text);
 }
 END_TEST

@@ -20,7 +20,9 @@ Prints the replay speed (samples/s)."""
 import json
 import os
 import re
+import shutil
 import signal
+import subprocess
 from vgtest import run, wait_for
 
 START, MID, END = "2026-11-01T00:00:00Z", "2026-11-03T00:00:00Z", "2026-11-04T00:00:00Z"
@@ -170,6 +172,34 @@ def body(h):
                  ["--store", store, "--warmup", "soon"]):
         r = h.vigil("replay", *argv, check=False)
         assert r.returncode == 2, (argv, r.returncode, r.stderr)
+
+    # ---- the default rules outside a checkout ----
+    # Without --rules or --config, from a directory with no detectors/rules.yaml: the rules
+    # installed beside the program (PREFIX/share/vigil/rules.yaml, laid out here as
+    # `cmake --install --prefix` does), the same output as naming them; with none anywhere, exit
+    # 2 naming every path tried.
+    rng = ["--store", store, "--from", MID, "--to", END]
+    vigil = os.path.join(h.bin, "vigil")
+    bare = subprocess.run([vigil, "replay", *rng], cwd=h.dir, capture_output=True, text=True, timeout=300)
+    if bare.returncode == 0:
+        print("rules installed on this machine: the no-rules error is not checked", flush=True)
+    else:
+        assert bare.returncode == 2 and "tried detectors/rules.yaml, /etc/vigil/rules.yaml, " in bare.stderr and \
+            os.path.dirname(h.bin) + "/share/vigil/rules.yaml" in bare.stderr, (bare.returncode, bare.stderr)
+    pfx = os.path.join(h.dir, "pfx")
+    os.makedirs(os.path.join(pfx, "bin"))
+    os.makedirs(os.path.join(pfx, "share", "vigil"))
+    shutil.copy2(vigil, os.path.join(pfx, "bin", "vigil"))
+    rules = os.path.join(h.a.source, "detectors", "rules.yaml")
+    shutil.copy2(rules, os.path.join(pfx, "share", "vigil", "rules.yaml"))
+    etc = "/etc/vigil/rules.yaml"  # an installed host's own rules come first
+    used = etc if os.access(etc, os.R_OK) and os.path.isfile(etc) else os.path.join(pfx, "share", "vigil", "rules.yaml")
+    named = h.vigil("replay", *rng, "--rules", used).stdout
+    inst = subprocess.run([os.path.join(pfx, "bin", "vigil"), "replay", *rng], cwd=h.dir, capture_output=True,
+                          text=True, timeout=300)
+    assert inst.returncode == 0 and inst.stdout == named, (inst.returncode, inst.stderr[-2000:])
+    assert f"rules from {used} (no --rules given)" in inst.stderr, inst.stderr[-2000:]
+    print(f"outside a checkout: the installed rules ({len(lines(named))} records, as with --rules)", flush=True)
 
 
 run("replay", body)

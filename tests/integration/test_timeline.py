@@ -8,7 +8,8 @@ the default rules.  Then:
   * `vigil timeline` for that episode's device over its day lists the alert and what changed,
     and its SVG is well-formed XML with one series path per panel (the alerted series among
     them), one alert-window per episode of the device in the range and one event mark per
-    stored event; --path picks the panels by name.
+    stored event; --path picks the panels by name; the text's columns line up with series
+    names over 150 characters long.
 The timeline's run time for one device-day is printed (target: under 1 s)."""
 import json
 import os
@@ -124,6 +125,23 @@ def body(h):
     panels = [g.get("data-name") for g in root.iter(NS + "g") if "panel" in classes(g)]
     assert panels and all(p.split("{")[0] == path for p in panels), panels
     assert count(root, "path", "series") == len(panels)
+
+    # Columns line up whatever the length of the series names (a core router's BGP series
+    # names are over 150 characters; the columns were 52 and 64 wide and were pushed out).
+    lines = h.vigil("timeline", "--store", store, "--device", "core/pe1", "--from", str(day0),
+                    "--to", str(day1)).stdout.splitlines()
+    at = next(i for i, l in enumerate(lines) if l.startswith("TIME "))
+    detail = lines[at].index("DETAIL")
+    for l in lines[at + 1:lines.index("", at)]:
+        assert l[detail - 2:detail] == "  " and l[detail:detail + 1] != " ", (detail, l)
+    at = next(i for i, l in enumerate(lines) if l.startswith("SERIES ("))
+    end = lines[at].index("SAMPLES") + len("SAMPLES")
+    rows = lines[at + 1:]
+    assert max(len(l.split()[0]) for l in rows) > 64, "no long series name to check"
+    for l in rows:
+        assert l[end - 1].isdigit() and l[end:end + 2] == "  " and l[:end].split()[-1].isdigit(), (end, l)
+    print(f"core/pe1: columns aligned ({len(rows)} series, longest name "
+          f"{max(len(l.split()[0]) for l in rows)} characters)", flush=True)
 
     # Nothing stored for a device: said, not an error; a reversed range is a usage error.
     r = h.vigil("timeline", "--store", store, "--device", "no/such", "--from", str(day0), "--to", str(day1))
