@@ -6,6 +6,7 @@
 #include "detectors/engine.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +353,9 @@ vg_engine__scope_key (const vg_rule_t *r, const vg_engine__dev_t *d, const vg_la
 
 /* Find or create the instance of rule r for scope key; labels/path only for new
  * SERIES/ENTITY instances. */
+_Static_assert (offsetof (vg_engine__inst_t, tick_exp) + sizeof (double) <= VG_ENGINE__INST_ALIGN,
+                "what a verdict reads of an instance is its first cache line");
+
 vg_engine__inst_t *
 vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, const char *key,
                      uint64_t series_id, const char *path, const vg_label_t *labels, size_t nl, vg_kind_t kind)
@@ -361,9 +365,11 @@ vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, co
     if (in)
         return in;
     int scope = r->ops->scope;
-    in = calloc (1, sizeof *in);
+    size_t isz = (sizeof *in + VG_ENGINE__INST_ALIGN - 1) / VG_ENGINE__INST_ALIGN * VG_ENGINE__INST_ALIGN;
+    in = aligned_alloc (VG_ENGINE__INST_ALIGN, isz);
     if (!in)
         return NULL;
+    memset (in, 0, sizeof *in);
     in->rule = r;
     in->hl.h = hk;
     in->last_ts = INT64_MIN;

@@ -84,11 +84,23 @@ typedef struct vg_engine__src {
     int64_t wake;          /* min of its streams' wake at the last full judgement (long advances) */
 } vg_engine__src_t;
 
+/* An instance record.  Its first 64 bytes (one cache line: the record is allocated on a
+ * line boundary, VG_ENGINE__INST_ALIGN) hold what a sample's verdict reads: the rule, the
+ * device and the default episode (vg_engine__apply on a clear verdict stops there), and what
+ * the silence scan reads of a healthy series (last_ts, open, tick_state, tick_exp); s_release
+ * prefetches that one line a few samples ahead. */
+#define VG_ENGINE__INST_ALIGN 64
 typedef struct vg_engine__inst {
     vg_hlink_t hl;         /* first: e->inst_ix links it (hl.h = vg_engine__inst_hkey) */
-    vg_detector_t *det;
     const vg_rule_t *rule;
     vg_engine__dev_t *dev;          /* SERIES/ENTITY/DEVICE scope, else NULL */
+    struct vg_engine__ep *ep;       /* episode of the default signal */
+    int64_t last_ts;       /* silence: newest sample fed (INT64_MIN = none) */
+    uint32_t open;         /* open episodes */
+    int tick_state;        /* silence kinds: latest tick verdict */
+    double tick_exp;       /* silence kinds: the threshold of that verdict (the scan reads it) */
+    /* cold: set up once, read by ticks, episodes and read-outs */
+    vg_detector_t *det;
     char *key;             /* scope key */
     char *entity;          /* "path{k=v}" / "{k=v}" or "" */
     char *path;
@@ -97,11 +109,7 @@ typedef struct vg_engine__inst {
     vg_entity_t ent;
     uint64_t series_id;    /* SERIES scope */
     vg_engine__stream_t *stream;    /* SERIES-scoped silence: the stream its series belongs to */
-    int64_t last_ts;       /* silence: newest sample fed (INT64_MIN = none) */
-    uint32_t open;         /* open episodes */
-    struct vg_engine__ep *ep;       /* episode of the default signal */
-    int tick_state;        /* silence kinds: latest tick verdict */
-    double tick_obs, tick_exp;
+    double tick_obs;
 } vg_engine__inst_t;
 
 /* A series' route to one instance, with what the per-sample call needs from it copied in:

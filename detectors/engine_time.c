@@ -233,8 +233,10 @@ s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
             for (uint32_t i = 0; i < n->nlinks && i < 4; i++) {
                 const vg_engine__link_t *l = &n->links[i];
                 __builtin_prefetch (l->det);
-                if (l->silence)
-                    __builtin_prefetch (&l->inst->last_ts, 1);
+                if (l->silence) /* the instance's first line: what a verdict reads, last_ts */
+                    __builtin_prefetch (l->inst, 1);
+                else
+                    __builtin_prefetch (l->inst);
                 if (l->prefetch) /* the detector's own state deeper in the instance */
                     l->ops->prefetch (l->det, l->slot, np->id, np->ts);
             }
