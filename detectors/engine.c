@@ -22,24 +22,6 @@ vg_engine__dup (const char *s)
     return strdup (s ? s : "");
 }
 
-void
-vg_engine__vreset (vg_verdict_t *v)
-{
-    v->state = VG_VERDICT_NONE;
-    v->oneshot = 0;
-    v->fresh = 0;
-    v->severity = 0;
-    v->signal = NULL;
-    v->device = NULL;
-    v->evidence[0] = '\0';
-    v->title[0] = '\0';
-    v->window_start_ms = v->window_end_ms = v->clear_since_ms = 0;
-    v->score = NAN;
-    /* Values too: a detector that sets none (an event finding) must not pass on the previous
-     * verdict's, which would make a record depend on what was processed just before it. */
-    v->observed = v->expected = v->lo = v->hi = NAN;
-}
-
 /* Append p to a growable pointer array. Returns 0 or -VG_ENOMEM. */
 int
 vg_engine__ptr_push (void ***arr, size_t *n, size_t *cap, void *p)

@@ -203,11 +203,14 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
             e->last_pages[s->idx / VG_ENGINE__SER_PAGE][s->idx % VG_ENGINE__SER_PAGE] = (vg_engine__last_t) {
                 (int8_t) v->state, (float) v->score, v->observed, v->expected, v->lo, v->hi
             };
-        if (v->state != VG_VERDICT_NONE)
-            /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
-             * sample happened to close the bucket (the detector may name one in v->device). */
-            vg_engine__apply (e, l->inst->rule, l->inst, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
-                              ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
+        if (v->state == VG_VERDICT_NONE ||
+            (v->state == VG_VERDICT_CLEAR && !v->device && !l->inst->open))
+            continue; /* a clear verdict with no episode open changes nothing (apply's own
+                         early returns, without the call) */
+        /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
+         * sample happened to close the bucket (the detector may name one in v->device). */
+        vg_engine__apply (e, l->inst->rule, l->inst, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
+                          ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
     }
 }
 
