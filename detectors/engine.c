@@ -475,7 +475,7 @@ s_ser_reserve (vg_engine_t *e)
         if (e->cfg.keep_last &&
             vg_array_reserve ((void **) &e->last_pages, &e->caplast, e->npages + 1, sizeof *e->last_pages) < 0)
             return -VG_ENOMEM;
-        e->ser_pages[e->npages] = malloc (VG_ENGINE__SER_PAGE * sizeof **e->ser_pages);
+        e->ser_pages[e->npages] = aligned_alloc (VG_ENGINE__SER_ALIGN, VG_ENGINE__SER_PAGE * sizeof **e->ser_pages);
         if (!e->ser_pages[e->npages])
             return -VG_ENOMEM;
         if (e->cfg.keep_last) {
@@ -557,15 +557,16 @@ vg_engine_series_ref (vg_engine_t *e, uint64_t id, const vg_series_info_t *info,
     e->cur_stream = NULL;
     if (s_ser_reserve (e))
         return -VG_ENOMEM;
-    vg_engine__link_t *lk = NULL;
-    if (nl) {
+    s = vg_engine__ser_at (e, e->nser);
+    vg_engine__link_t *lk = s->in_links;
+    if (nl > VG_ENGINE__SER_INLINE) {
         lk = malloc (nl * sizeof *lk);
         if (!lk)
             return -VG_ENOMEM;
-        memcpy (lk, links, nl * sizeof *lk);
     }
-    s = vg_engine__ser_at (e, e->nser);
     memset (s, 0, sizeof *s);
+    if (nl)
+        memcpy (lk, links, nl * sizeof *lk);
     s->links = lk;
     s->id = id;
     s->dev = d;
@@ -623,8 +624,11 @@ vg_engine_destroy (vg_engine_t **self_p)
     while (e->ep_head)
         vg_engine__ep_del (e, e->ep_head);
     vg_hindex_free (&e->ep_ix);
-    for (size_t i = 0; i < e->nser; i++)
-        free (vg_engine__ser_at (e, i)->links);
+    for (size_t i = 0; i < e->nser; i++) {
+        vg_engine__series_t *s = vg_engine__ser_at (e, i);
+        if (s->links != s->in_links)
+            free (s->links);
+    }
     for (size_t i = 0; i < e->npages; i++) {
         free (e->ser_pages[i]);
         if (e->last_pages)
@@ -762,7 +766,8 @@ vg_engine_series_bytes (const vg_engine_t *e, uint64_t id)
     const vg_engine__series_t *s = vg_engine__ser_find (e, id);
     if (!s)
         return 0;
-    size_t n = 2 * sizeof *s + s->nlinks * sizeof (vg_engine__link_t);
+    size_t n = sizeof *s + sizeof (vg_engine__ser_slot_t) * 2 +
+               (s->links != s->in_links ? s->nlinks * sizeof (vg_engine__link_t) : 0);
     for (uint32_t i = 0; i < s->nlinks; i++) {
         const vg_engine__inst_t *in = s->links[i].inst;
         if (in->rule->ops->scope != VG_SCOPE_SERIES)

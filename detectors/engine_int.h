@@ -126,16 +126,21 @@ typedef struct {
 } vg_engine__link_t;
 
 /* A declared series; lives in e->ser_pages (stable address) and is found by id through
- * e->ser_tab.  48 bytes: what a sample needs, nothing else (the last verdict, which only
- * offline scoring reads, is kept apart and only with cfg.keep_last). */
+ * e->ser_tab.  One 128-byte block, two cache lines: what a sample needs of the series in the
+ * first, its links in the second when it has at most VG_ENGINE__SER_INLINE (most series),
+ * so the release walk finds them in the line next to the series (a line pair the hardware
+ * fetches together) instead of in a separate allocation.  The last verdict, which only
+ * offline scoring reads, is kept apart and only with cfg.keep_last. */
+enum { VG_ENGINE__SER_INLINE = 2, VG_ENGINE__SER_ALIGN = 128 };
 typedef struct vg_engine__series {
-    uint64_t id;
+    _Alignas (VG_ENGINE__SER_ALIGN) uint64_t id;
     vg_engine__dev_t *dev;
     vg_engine__stream_t *stream;
     int64_t last_ts;
-    vg_engine__link_t *links;
+    vg_engine__link_t *links;       /* in_links, or an allocation when nlinks > SER_INLINE */
     uint32_t nlinks;
     uint32_t idx;                   /* creation index (its e->last_pages record) */
+    _Alignas (64) vg_engine__link_t in_links[VG_ENGINE__SER_INLINE];
 } vg_engine__series_t;
 
 /* The last verdict of a series' first link (cfg.keep_last), by creation index. */

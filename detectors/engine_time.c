@@ -223,13 +223,17 @@ s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
      * one is processed.  A run is often short (one instant of a device's series), so the
      * first series are fetched before it starts and the tail of a run is fetched too. */
     if (st->len && st->buf[st->head].ts <= upto)
-        for (size_t k = 0; k < 8 && k < st->len; k++)
+        for (size_t k = 0; k < 8 && k < st->len; k++) {
             __builtin_prefetch (st->buf[st->head + k].s);
+            __builtin_prefetch (st->buf[st->head + k].s->in_links);
+        }
     while (st->len && st->buf[st->head].ts <= upto) {
-        if (st->len > 8)
+        if (st->len > 8) { /* the series and its inline links: two lines of one block */
             __builtin_prefetch (st->buf[st->head + 8].s);
-        if (st->len > 5)
-            __builtin_prefetch (st->buf[st->head + 5].s->links);
+            __builtin_prefetch (st->buf[st->head + 8].s->in_links);
+        }
+        if (st->len > 5 && st->buf[st->head + 5].s->nlinks > VG_ENGINE__SER_INLINE)
+            __builtin_prefetch (st->buf[st->head + 5].s->links); /* links of their own */
         if (st->len > 2) {
             const vg_engine__pend_t *np = &st->buf[st->head + 2];
             const vg_engine__series_t *n = np->s;
