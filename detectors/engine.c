@@ -6,6 +6,7 @@
 #include "detectors/engine.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +20,6 @@ char *
 vg_engine__dup (const char *s)
 {
     return strdup (s ? s : "");
-}
-
-void
-vg_engine__vreset (vg_verdict_t *v)
-{
-    v->state = VG_VERDICT_NONE;
-    v->oneshot = 0;
-    v->fresh = 0;
-    v->severity = 0;
-    v->signal = NULL;
-    v->device = NULL;
-    v->evidence[0] = '\0';
-    v->title[0] = '\0';
-    v->window_start_ms = v->window_end_ms = v->clear_since_ms = 0;
-    v->score = NAN;
-    /* Values too: a detector that sets none (an event finding) must not pass on the previous
-     * verdict's, which would make a record depend on what was processed just before it. */
-    v->observed = v->expected = v->lo = v->hi = NAN;
 }
 
 /* Append p to a growable pointer array. Returns 0 or -VG_ENOMEM. */
@@ -352,6 +335,9 @@ vg_engine__scope_key (const vg_rule_t *r, const vg_engine__dev_t *d, const vg_la
 
 /* Find or create the instance of rule r for scope key; labels/path only for new
  * SERIES/ENTITY instances. */
+_Static_assert (offsetof (vg_engine__inst_t, tick_exp) + sizeof (double) <= VG_ENGINE__INST_ALIGN,
+                "what a verdict reads of an instance is its first cache line");
+
 vg_engine__inst_t *
 vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, const char *key,
                      uint64_t series_id, const char *path, const vg_label_t *labels, size_t nl, vg_kind_t kind)
@@ -361,9 +347,11 @@ vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, co
     if (in)
         return in;
     int scope = r->ops->scope;
-    in = calloc (1, sizeof *in);
+    size_t isz = (sizeof *in + VG_ENGINE__INST_ALIGN - 1) / VG_ENGINE__INST_ALIGN * VG_ENGINE__INST_ALIGN;
+    in = aligned_alloc (VG_ENGINE__INST_ALIGN, isz);
     if (!in)
         return NULL;
+    memset (in, 0, sizeof *in);
     in->rule = r;
     in->hl.h = hk;
     in->last_ts = INT64_MIN;
@@ -487,7 +475,7 @@ s_ser_reserve (vg_engine_t *e)
         if (e->cfg.keep_last &&
             vg_array_reserve ((void **) &e->last_pages, &e->caplast, e->npages + 1, sizeof *e->last_pages) < 0)
             return -VG_ENOMEM;
-        e->ser_pages[e->npages] = malloc (VG_ENGINE__SER_PAGE * sizeof **e->ser_pages);
+        e->ser_pages[e->npages] = aligned_alloc (VG_ENGINE__SER_ALIGN, VG_ENGINE__SER_PAGE * sizeof **e->ser_pages);
         if (!e->ser_pages[e->npages])
             return -VG_ENOMEM;
         if (e->cfg.keep_last) {
@@ -569,15 +557,16 @@ vg_engine_series_ref (vg_engine_t *e, uint64_t id, const vg_series_info_t *info,
     e->cur_stream = NULL;
     if (s_ser_reserve (e))
         return -VG_ENOMEM;
-    vg_engine__link_t *lk = NULL;
-    if (nl) {
+    s = vg_engine__ser_at (e, e->nser);
+    vg_engine__link_t *lk = s->in_links;
+    if (nl > VG_ENGINE__SER_INLINE) {
         lk = malloc (nl * sizeof *lk);
         if (!lk)
             return -VG_ENOMEM;
-        memcpy (lk, links, nl * sizeof *lk);
     }
-    s = vg_engine__ser_at (e, e->nser);
     memset (s, 0, sizeof *s);
+    if (nl)
+        memcpy (lk, links, nl * sizeof *lk);
     s->links = lk;
     s->id = id;
     s->dev = d;
@@ -635,8 +624,11 @@ vg_engine_destroy (vg_engine_t **self_p)
     while (e->ep_head)
         vg_engine__ep_del (e, e->ep_head);
     vg_hindex_free (&e->ep_ix);
-    for (size_t i = 0; i < e->nser; i++)
-        free (vg_engine__ser_at (e, i)->links);
+    for (size_t i = 0; i < e->nser; i++) {
+        vg_engine__series_t *s = vg_engine__ser_at (e, i);
+        if (s->links != s->in_links)
+            free (s->links);
+    }
     for (size_t i = 0; i < e->npages; i++) {
         free (e->ser_pages[i]);
         if (e->last_pages)
@@ -774,7 +766,8 @@ vg_engine_series_bytes (const vg_engine_t *e, uint64_t id)
     const vg_engine__series_t *s = vg_engine__ser_find (e, id);
     if (!s)
         return 0;
-    size_t n = 2 * sizeof *s + s->nlinks * sizeof (vg_engine__link_t);
+    size_t n = sizeof *s + sizeof (vg_engine__ser_slot_t) * 2 +
+               (s->links != s->in_links ? s->nlinks * sizeof (vg_engine__link_t) : 0);
     for (uint32_t i = 0; i < s->nlinks; i++) {
         const vg_engine__inst_t *in = s->links[i].inst;
         if (in->rule->ops->scope != VG_SCOPE_SERIES)

@@ -6,6 +6,7 @@
 #ifndef VG_ENGINE_INT_H
 #define VG_ENGINE_INT_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,11 +85,23 @@ typedef struct vg_engine__src {
     int64_t wake;          /* min of its streams' wake at the last full judgement (long advances) */
 } vg_engine__src_t;
 
+/* An instance record.  Its first 64 bytes (one cache line: the record is allocated on a
+ * line boundary, VG_ENGINE__INST_ALIGN) hold what a sample's verdict reads: the rule, the
+ * device and the default episode (vg_engine__apply on a clear verdict stops there), and what
+ * the silence scan reads of a healthy series (last_ts, open, tick_state, tick_exp); s_release
+ * prefetches that one line a few samples ahead. */
+#define VG_ENGINE__INST_ALIGN 64
 typedef struct vg_engine__inst {
     vg_hlink_t hl;         /* first: e->inst_ix links it (hl.h = vg_engine__inst_hkey) */
-    vg_detector_t *det;
     const vg_rule_t *rule;
     vg_engine__dev_t *dev;          /* SERIES/ENTITY/DEVICE scope, else NULL */
+    struct vg_engine__ep *ep;       /* episode of the default signal */
+    int64_t last_ts;       /* silence: newest sample fed (INT64_MIN = none) */
+    uint32_t open;         /* open episodes */
+    int tick_state;        /* silence kinds: latest tick verdict */
+    double tick_exp;       /* silence kinds: the threshold of that verdict (the scan reads it) */
+    /* cold: set up once, read by ticks, episodes and read-outs */
+    vg_detector_t *det;
     char *key;             /* scope key */
     char *entity;          /* "path{k=v}" / "{k=v}" or "" */
     char *path;
@@ -97,11 +110,7 @@ typedef struct vg_engine__inst {
     vg_entity_t ent;
     uint64_t series_id;    /* SERIES scope */
     vg_engine__stream_t *stream;    /* SERIES-scoped silence: the stream its series belongs to */
-    int64_t last_ts;       /* silence: newest sample fed (INT64_MIN = none) */
-    uint32_t open;         /* open episodes */
-    struct vg_engine__ep *ep;       /* episode of the default signal */
-    int tick_state;        /* silence kinds: latest tick verdict */
-    double tick_obs, tick_exp;
+    double tick_obs;
 } vg_engine__inst_t;
 
 /* A series' route to one instance, with what the per-sample call needs from it copied in:
@@ -117,16 +126,21 @@ typedef struct {
 } vg_engine__link_t;
 
 /* A declared series; lives in e->ser_pages (stable address) and is found by id through
- * e->ser_tab.  48 bytes: what a sample needs, nothing else (the last verdict, which only
- * offline scoring reads, is kept apart and only with cfg.keep_last). */
+ * e->ser_tab.  One 128-byte block, two cache lines: what a sample needs of the series in the
+ * first, its links in the second when it has at most VG_ENGINE__SER_INLINE (most series),
+ * so the release walk finds them in the line next to the series (a line pair the hardware
+ * fetches together) instead of in a separate allocation.  The last verdict, which only
+ * offline scoring reads, is kept apart and only with cfg.keep_last. */
+enum { VG_ENGINE__SER_INLINE = 2, VG_ENGINE__SER_ALIGN = 128 };
 typedef struct vg_engine__series {
-    uint64_t id;
+    _Alignas (VG_ENGINE__SER_ALIGN) uint64_t id;
     vg_engine__dev_t *dev;
     vg_engine__stream_t *stream;
     int64_t last_ts;
-    vg_engine__link_t *links;
+    vg_engine__link_t *links;       /* in_links, or an allocation when nlinks > SER_INLINE */
     uint32_t nlinks;
     uint32_t idx;                   /* creation index (its e->last_pages record) */
+    _Alignas (64) vg_engine__link_t in_links[VG_ENGINE__SER_INLINE];
 } vg_engine__series_t;
 
 /* The last verdict of a series' first link (cfg.keep_last), by creation index. */
@@ -222,8 +236,26 @@ struct vg_engine {
 
 /* Copy of s (NULL copies ""); NULL on allocation failure. Caller frees. */
 char *vg_engine__dup (const char *s);
-/* Reset a verdict to "no opinion" before handing it to a detector. */
-void vg_engine__vreset (vg_verdict_t *v);
+/* Reset a verdict to "no opinion" before handing it to a detector (inline: it runs for
+ * every link of every sample). */
+static inline void
+vg_engine__vreset (vg_verdict_t *v)
+{
+    v->state = VG_VERDICT_NONE;
+    v->oneshot = 0;
+    v->fresh = 0;
+    v->severity = 0;
+    v->signal = NULL;
+    v->device = NULL;
+    v->evidence[0] = '\0';
+    v->title[0] = '\0';
+    v->window_start_ms = v->window_end_ms = v->clear_since_ms = 0;
+    v->score = NAN;
+    /* Values too: a detector that sets none (an event finding) must not pass on the previous
+     * verdict's, which would make a record depend on what was processed just before it. */
+    v->observed = v->expected = v->lo = v->hi = NAN;
+}
+
 /* Append p to a growable pointer array (*arr, *n, *cap).  Returns 0 or -VG_ENOMEM
  * (the array is unchanged then). */
 int vg_engine__ptr_push (void ***arr, size_t *n, size_t *cap, void *p);

@@ -203,11 +203,14 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
             e->last_pages[s->idx / VG_ENGINE__SER_PAGE][s->idx % VG_ENGINE__SER_PAGE] = (vg_engine__last_t) {
                 (int8_t) v->state, (float) v->score, v->observed, v->expected, v->lo, v->hi
             };
-        if (v->state != VG_VERDICT_NONE)
-            /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
-             * sample happened to close the bucket (the detector may name one in v->device). */
-            vg_engine__apply (e, l->inst->rule, l->inst, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
-                              ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
+        if (v->state == VG_VERDICT_NONE ||
+            (v->state == VG_VERDICT_CLEAR && !v->device && !l->inst->open))
+            continue; /* a clear verdict with no episode open changes nothing (apply's own
+                         early returns, without the call) */
+        /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
+         * sample happened to close the bucket (the detector may name one in v->device). */
+        vg_engine__apply (e, l->inst->rule, l->inst, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
+                          ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
     }
 }
 
@@ -220,21 +223,27 @@ s_release (vg_engine_t *e, vg_engine__stream_t *st, int64_t upto)
      * one is processed.  A run is often short (one instant of a device's series), so the
      * first series are fetched before it starts and the tail of a run is fetched too. */
     if (st->len && st->buf[st->head].ts <= upto)
-        for (size_t k = 0; k < 8 && k < st->len; k++)
+        for (size_t k = 0; k < 8 && k < st->len; k++) {
             __builtin_prefetch (st->buf[st->head + k].s);
+            __builtin_prefetch (st->buf[st->head + k].s->in_links);
+        }
     while (st->len && st->buf[st->head].ts <= upto) {
-        if (st->len > 8)
+        if (st->len > 8) { /* the series and its inline links: two lines of one block */
             __builtin_prefetch (st->buf[st->head + 8].s);
-        if (st->len > 5)
-            __builtin_prefetch (st->buf[st->head + 5].s->links);
+            __builtin_prefetch (st->buf[st->head + 8].s->in_links);
+        }
+        if (st->len > 5 && st->buf[st->head + 5].s->nlinks > VG_ENGINE__SER_INLINE)
+            __builtin_prefetch (st->buf[st->head + 5].s->links); /* links of their own */
         if (st->len > 2) {
             const vg_engine__pend_t *np = &st->buf[st->head + 2];
             const vg_engine__series_t *n = np->s;
             for (uint32_t i = 0; i < n->nlinks && i < 4; i++) {
                 const vg_engine__link_t *l = &n->links[i];
                 __builtin_prefetch (l->det);
-                if (l->silence)
-                    __builtin_prefetch (&l->inst->last_ts, 1);
+                if (l->silence) /* the instance's first line: what a verdict reads, last_ts */
+                    __builtin_prefetch (l->inst, 1);
+                else
+                    __builtin_prefetch (l->inst);
                 if (l->prefetch) /* the detector's own state deeper in the instance */
                     l->ops->prefetch (l->det, l->slot, np->id, np->ts);
             }
