@@ -3,7 +3,9 @@
 
 The held-back NAB categories have a different character from the development split: tweet
 counts (integer, heavy-tailed, bursty, daily cycle), traffic sensors (irregular sampling,
-gaps, plateaus), machine temperatures and latencies (slow drifts, spikes).  This script
+gaps, plateaus), machine temperatures and latencies (slow drifts, spikes); stressChange adds
+a drift into a new regime, a spike right after a gap, a stuck sensor, a variance change and
+low integer counts.  This script
 builds such series from seeded generators (no NAB data is read), each with one labelled
 anomaly in its second half and a NAB-style window around it (10 % of the rows), writes them
 as a NAB corpus (data/<kind>/<file>.csv + labels), scores them with `vigil detect` and
@@ -20,7 +22,10 @@ rows sized 2 x Pareto(1.5), volume doubling over the series; all of it normal) a
 rows at or above the threshold after NAB's probation (750 rows), and how many of them are
 new-range records (score exactly 0.5).
 
-usage: nab_stress.py --bin build/bin [--threshold 0.44] [--param K=V ...] [--seed 1]
+With --seeds A-B, every seed from A to B is scored and windows found and FP rows are summed
+per kind.
+
+usage: nab_stress.py --bin build/bin [--threshold 0.44] [--param K=V ...] [--seed 1 | --seeds 1-10]
                      [--nab DIR] [--keep DIR] [--json FILE] [--bursty]
 Exit status 0 when every run succeeded (numbers are reported, not judged)."""
 import argparse
