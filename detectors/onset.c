@@ -44,6 +44,7 @@ static const s_param_t s_params[] = {
     { "season_gain", S_D (season_gain), 0, 0, 1e3, 0.5, "daily profile used when its residual sd < this x mid sd" },
     { "week_alpha", S_D (week_alpha), 0, 0, 1, 0.3, "weekly profile: EWMA weight per week (0 = off)" },
     { "week_gain", S_D (week_gain), 0, 0, 1e3, 0.7, "weekly profile used when its residual sd < this x the sd otherwise used" },
+    { "range_step", S_D (range_step), 0, 0, 1e6, 0.5, "new-range margin at least this x the mean absolute step (0 = off)" },
     { "rel_floor", S_D (rel_floor), 0, 0, 1, 1e-3, "deviation floor, fraction of the seen range" },
 };
 #define S_NPARAMS (sizeof s_params / sizeof s_params[0])
@@ -248,6 +249,7 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
             o->v[k] = 0;
         }
         o->lo = o->hi = x;
+        o->xprev = x;
         o->lm = 0;
         o->lv = 0;
         o->n = 1;
@@ -331,7 +333,9 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
 
     /* New value range. */
     double beyond = x > o->hi ? x - o->hi : x < o->lo ? o->lo - x : 0;
-    if (beyond > c->range_margin * range) {
+    /* (beyond by less than a fraction of the series' usual row-to-row step, the edge of
+     * the range was merely reached by ordinary noise) */
+    if (beyond > c->range_margin * range && beyond > c->range_step * o->dabs) {
         /* Under an i.i.d. series the previous extension of a side is uniform over the past;
          * one that was recent says the series drifts there (random walk, trend, plateaus
          * stepping by quanta), where new records are expected. */
@@ -382,6 +386,14 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
             s_prof_add (&o->day, x, has_day, dres, a);
         if (c->week_alpha > 0)
             s_prof_add (&o->week, x, has_week, wres, a);
+    }
+    {
+        /* mean absolute step: a move the series makes from one row to the next anyway */
+        double a = 2.0 / (c->long_n + 1.0);
+        if (a < 1.0 / n1)
+            a = 1.0 / n1;
+        o->dabs += a * (fabs (x - o->xprev) - o->dabs);
+        o->xprev = x;
     }
     if (x < o->lo)
         o->lo = x;

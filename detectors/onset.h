@@ -8,8 +8,9 @@
  * log score in [0,1] -> onset gate (a score is passed only while it rises above a decaying
  * hold of earlier scores, and a passed score lifts the hold above itself, so an alarm is
  * reported at its start and when it escalates, not for its whole length).  A value beyond
- * the range seen so far scores at least range_score, unless that side of the range grew
- * recently (a drifting series).  Measured on NAB: docs/DETECTION.md.
+ * the range seen so far (by more than a fraction of the range and of the series' mean
+ * absolute step) scores at least range_score, unless that side of the range grew recently
+ * (a drifting series).  Measured on NAB: docs/DETECTION.md.
  * Invariant: vg_onset_t is plain data (no pointers, fixed size); scoring a prefix of a
  * series gives exactly the scores the whole series gives for that prefix. */
 #ifndef VG_ONSET_H
@@ -50,6 +51,8 @@ typedef struct {
     double range_score;   /* ... scores at least this */
     double range_gap;     /* ... unless that side had such an event less than this
                              fraction of the samples seen ago (a drift; 0 = off) */
+    double range_step;    /* the new-range margin is also at least this x the mean absolute
+                             step from one sample to the next (0 = off) */
     double rel_floor;     /* deviation scale floor as a fraction of the seen range */
     double season_alpha;  /* EWMA weight per day of a time-of-day slot (0 = no daily profile) */
     double season_gain;   /* use the daily profile when its residual sd is below this
@@ -71,7 +74,7 @@ typedef struct {
     uint8_t n[VG_ONSET_SLOTS];      /* visits (periods) folded into each slot, saturating */
 } vg_onset_prof_t;
 
-/* State of one series (4,088 bytes).  Plain data: may be copied, saved and restored byte
+/* State of one series (4,104 bytes).  Plain data: may be copied, saved and restored byte
  * for byte. */
 typedef struct {
     uint64_t n;                     /* samples accepted */
@@ -88,6 +91,7 @@ typedef struct {
     uint32_t pad;
     uint64_t lo_n, hi_n;            /* sample count at the last new-range event per side */
     double xv;                      /* slow variance of the value around the mid baseline */
+    double dabs, xprev;             /* long-run mean absolute step; previous value */
     vg_onset_prof_t day, week;      /* time-of-day and time-of-week profiles */
 } vg_onset_t;
 

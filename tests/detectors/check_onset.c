@@ -304,6 +304,34 @@ START_TEST (drift_records_stay_low)
 }
 END_TEST
 
+START_TEST (edge_reached_by_noise_stays_low)
+{
+    /* white noise: a value just past the range seen (by 6 % of it, about 0.4 sd, less than
+     * half the mean step of 1.13 sd) is the edge reached by ordinary noise, not a record;
+     * one 2 sd past it still is */
+    rng_t r = { 23 };
+    noisy (&r, 20, 1);
+    vg_onset_cfg_t c = s_defaults ();
+    vg_onset_t o;
+    double s_near[2], s_far;
+    for (int pass = 0; pass < 2; pass++) {
+        vg_onset_init (&o);
+        for (size_t i = 0; i < 3000; i++)
+            vg_onset_step (&o, &c, T0 + (int64_t) i * STEP_MS, xs[i]);
+        vg_onset_t keep = o;
+        s_near[pass] = vg_onset_step (&o, &c, T0 + 3000 * STEP_MS, o.hi + 0.06 * (o.hi - o.lo));
+        if (pass == 0) {
+            o = keep;
+            s_far = vg_onset_step (&o, &c, T0 + 3000 * STEP_MS, o.hi + 2);
+        }
+        ck_assert_int_eq (vg_onset_cfg_set (&c, "range_step", 0), 0);
+    }
+    ck_assert_msg (s_near[0] < HIGH && s_near[1] >= 0.5, "edge: %g with range_step, %g without", s_near[0],
+                   s_near[1]);
+    ck_assert_msg (s_far >= 0.5, "2 sd past the range: %g", s_far);
+}
+END_TEST
+
 START_TEST (nonfinite_dropped)
 {
     vg_onset_cfg_t c = s_defaults ();
@@ -370,6 +398,7 @@ vg_onset_suite (void)
     const TTest *tests[] = {
         prefix_scores_as_whole, spike_high_at_onset_low_after, level_shift_high_at_onset_low_after,
         missing_daily_swing, benign_series_stay_low, rising_score_reported_at_start, drift_records_stay_low,
+        edge_reached_by_noise_stays_low,
         holiday_found_weekends_not, bursty_counts_calibrated,
         nonfinite_dropped, parameters,
     };

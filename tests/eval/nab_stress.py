@@ -3,7 +3,9 @@
 
 The held-back NAB categories have a different character from the development split: tweet
 counts (integer, heavy-tailed, bursty, daily cycle), traffic sensors (irregular sampling,
-gaps, plateaus), machine temperatures and latencies (slow drifts, spikes).  This script
+gaps, plateaus), machine temperatures and latencies (slow drifts, spikes); stressChange adds
+a drift into a new regime, a spike right after a gap, a stuck sensor, a variance change and
+low integer counts.  This script
 builds such series from seeded generators (no NAB data is read), each with one labelled
 anomaly in its second half and a NAB-style window around it (10 % of the rows), writes them
 as a NAB corpus (data/<kind>/<file>.csv + labels), scores them with `vigil detect` and
@@ -20,7 +22,10 @@ rows sized 2 x Pareto(1.5), volume doubling over the series; all of it normal) a
 rows at or above the threshold after NAB's probation (750 rows), and how many of them are
 new-range records (score exactly 0.5).
 
-usage: nab_stress.py --bin build/bin [--threshold 0.44] [--param K=V ...] [--seed 1]
+With --seeds A-B, every seed from A to B is scored and windows found and FP rows are summed
+per kind.
+
+usage: nab_stress.py --bin build/bin [--threshold 0.44] [--param K=V ...] [--seed 1 | --seeds 1-10]
                      [--nab DIR] [--keep DIR] [--json FILE] [--bursty]
 Exit status 0 when every run succeeded (numbers are reported, not judged)."""
 import argparse
@@ -225,11 +230,110 @@ def weekly(rng, n=10000, step=1800):
     return ts, xs, int(a0)
 
 
+def sparse(rng, n=8000, step=300):
+    """Low integer counts (a quiet hashtag, error events): Poisson with a rate of 0.3-3 per
+    5 minutes, a daily cycle and a lognormal day-to-day factor, mostly 0s and 1s, rare
+    bursts of 2-4x for a few rows as normal; anomaly: 10x for 1-2 hours."""
+    ts, xs = [], []
+    base = math.exp(rng.uniform(math.log(0.3), math.log(3)))
+    a0, alen = rng.randint(n // 2, n - n // 8), rng.randint(12, 24)
+    burst, day = 0, 1.0
+    for i in range(n):
+        t = T0 + dt.timedelta(seconds=i * step)
+        if i % 288 == 0:
+            day = math.exp(rng.gauss(0, 0.3))
+        lam = base * day * (1 + 0.7 * daily(t, 3))
+        if burst == 0 and rng.random() < 0.003:
+            burst = rng.randint(1, 6)
+        if burst:
+            lam *= rng.uniform(2, 4)
+            burst -= 1
+        if a0 <= i < a0 + alen:
+            lam *= 10
+        xs.append(float(s_poisson(rng, lam)))
+        ts.append(t)
+    return ts, xs, a0
+
+
+def regime(rng, n=6000, step=300):
+    """Gradual drift into a new regime: a noisy level (AR(1), weak daily swing) that ramps by
+    5-8 sd over 3-8 hours and stays there with 1.5-2.5x the noise; anomaly: the ramp's start.
+    Benign: slow wander of the level."""
+    ts, xs = [], []
+    lvl, e, a0 = 40.0, 0.0, rng.randint(n // 2, n - n // 8)
+    ramp, amp, nz = rng.randint(36, 96), rng.uniform(5, 8) * rng.choice((-1, 1)), rng.uniform(1.5, 2.5)
+    for i in range(n):
+        t = T0 + dt.timedelta(seconds=i * step)
+        lvl += rng.gauss(0, 0.02)
+        e = 0.7 * e + rng.gauss(0, 0.7)
+        f = 0.0 if i < a0 else min(1.0, (i - a0 + 1) / ramp)
+        x = lvl + 0.5 * daily(t, 10) + amp * f + e * (1 + (nz - 1) * f)
+        ts.append(t)
+        xs.append(round(x, 3))
+    return ts, xs, a0
+
+
+def gapspike(rng, n=4000, step=300):
+    """Missing data: a gauge with a daily cycle whose feed stops now and then for 1-12 hours
+    (benign; the value comes back near where the cycle is), and, after one such gap, comes
+    back with a spike of 8-15 sd for 1-3 rows; anomaly: that spike."""
+    ts, xs = [], []
+    t = T0
+    a0 = rng.randint(n // 2, n - n // 8)
+    spike = 0
+    for i in range(n):
+        t += dt.timedelta(seconds=step)
+        if rng.random() < 0.004 or i == a0:
+            t += dt.timedelta(hours=rng.uniform(1, 12))
+            if i == a0:
+                spike = rng.randint(1, 3)
+        x = 100 + 20 * daily(t, 15) + rng.gauss(0, 2)
+        if spike:
+            x += rng.uniform(8, 15) * 2 * rng.choice((-1, 1))
+            spike -= 1
+        ts.append(t)
+        xs.append(round(x, 2))
+    return ts, xs, a0
+
+
+def stuck(rng, n=5000, step=300):
+    """Sensor stuck at a constant: a noisy gauge with a daily swing that freezes at its last
+    reading for 6-24 hours (the value itself is ordinary); anomaly: the freeze."""
+    ts, xs = [], []
+    a0 = rng.randint(n // 2, n - n // 8)
+    alen = rng.randint(72, 288)
+    held = None
+    for i in range(n):
+        t = T0 + dt.timedelta(seconds=i * step)
+        x = round(60 + 10 * daily(t, 13) + rng.gauss(0, 1.5), 2)
+        if a0 <= i < a0 + alen:
+            held = xs[-1] if held is None else held
+            x = held
+        ts.append(t)
+        xs.append(x)
+    return ts, xs, a0
+
+
+def varchange(rng, n=5000, step=300):
+    """Variance change without a level change: white noise around a fixed level whose sd
+    grows 4-6x and stays (a loose connector, an oscillating controller); anomaly: the onset."""
+    ts, xs = [], []
+    a0 = rng.randint(n // 2, n - n // 8)
+    k = rng.uniform(4, 6)
+    for i in range(n):
+        sd = 1.0 if i < a0 else k
+        ts.append(T0 + dt.timedelta(seconds=i * step))
+        xs.append(round(20 + rng.gauss(0, sd), 3))
+    return ts, xs, a0
+
+
 KINDS = {
     "stressTweets": [("tweets", lambda r: tweets(r))] * 4,
     "stressTraffic": [("speed", lambda r: traffic(r, kind="speed")), ("occupancy", lambda r: traffic(r, kind="occ"))] * 2,
     "stressPlateau": [("plateau", plateau), ("shifts", shifts)] * 2,
     "stressMachine": [("temperature", machine), ("latency", latency), ("cpu", cpu), ("weekly", weekly)],
+    "stressChange": [("regime", regime), ("gapspike", gapspike), ("stuck", stuck), ("varchange", varchange),
+                     ("sparse", sparse), ("sparse", sparse)],
 }
 
 
@@ -273,24 +377,11 @@ def build(out, seed):
         json.dump(labels, fh, indent=1)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", required=True, help="directory holding the vigil binary, or the binary")
-    ap.add_argument("--nab", default=os.path.join(HERE, "..", "..", "..", "shared", "bench", "nab-dev"))
-    ap.add_argument("--threshold", type=float, default=0.44)
-    ap.add_argument("--param", action="append", default=[], help="K=V passed to vigil detect")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--keep", default=None, help="write the corpus here and keep it")
-    ap.add_argument("--json", default=None)
-    ap.add_argument("--bursty", action="store_true", help="also score 8 harsher bursty count series")
-    a = ap.parse_args()
-    vigil = a.bin if os.path.isfile(a.bin) else os.path.join(a.bin, "vigil")
-    sys.path.insert(0, os.path.abspath(a.nab))
-    import nab_eval as ne  # the split's evaluator: NAB's scoring rules
-
+def score_seed(a, vigil, ne, w, seed, verbose):
+    """Build the corpus of one seed, score it; returns (per-file rows, totals)."""
     with tempfile.TemporaryDirectory(prefix="vg-stress-") as tmp:
         out = a.keep or tmp
-        build(out, a.seed)
+        build(out, seed)
         files, labels = ne.load_corpus(os.path.join(out, "data"), os.path.join(out, "labels", "combined_windows.json"))
         cmd = [vigil, "detect"] + [x for p in a.param for x in ("--param", p)]
 
@@ -303,12 +394,11 @@ def main():
 
         with ThreadPoolExecutor(max_workers=2) as ex:
             scores = list(ex.map(one, files))
-    with open(os.path.join(os.path.abspath(a.nab), "config", "profiles.json")) as fh:
-        w = json.load(fh)["standard"]["CostMatrix"]
     thr = a.threshold
     rows, tot = [], {"fp_rows": 0, "episodes": 0, "found": 0, "files": 0, "normal_rows": 0}
-    print(f"synthetic stress corpus (seed {a.seed}), threshold {thr}; params: {a.param or 'defaults'}")
-    print(f"  {'file':34} {'rows':>6} {'normal':>6} {'FP rows':>7} {'episodes':>8} {'found':>5} {'max out':>7} {'max in':>6}")
+    if verbose:
+        print(f"synthetic stress corpus (seed {seed}), threshold {thr}; params: {a.param or 'defaults'}")
+        print(f"  {'file':34} {'rows':>6} {'normal':>6} {'FP rows':>7} {'episodes':>8} {'found':>5} {'max out':>7} {'max in':>6}")
     for f, sc in zip(files, scores):
         fp = ep = 0
         prev = False
@@ -333,22 +423,73 @@ def main():
         tot["found"] += found
         tot["files"] += 1
         tot["normal_rows"] += normal
-        rows.append({"file": f.rel_path, "rows": f.n, "fp_rows": fp, "episodes": ep, "found": found,
-                     "max_out": mx_out, "max_in": mx_in})
-        print(f"  {f.rel_path:34} {f.n:6} {normal:6} {fp:7} {ep:8} {'yes' if found else 'no':>5} {mx_out:7.3f} {mx_in:6.3f}")
+        rows.append({"file": f.rel_path, "rows": f.n, "normal": normal, "fp_rows": fp, "episodes": ep,
+                     "found": found, "max_out": mx_out, "max_in": mx_in})
+        if verbose:
+            print(f"  {f.rel_path:34} {f.n:6} {normal:6} {fp:7} {ep:8} {'yes' if found else 'no':>5} {mx_out:7.3f} {mx_in:6.3f}")
     n_win = sum(len(v) for v in labels.values())
-    fixed = ne.evaluate(files, scores, {"standard": {"CostMatrix": w}, "reward_low_FP_rate": {"CostMatrix": w},
-                                        "reward_low_FN_rate": {"CostMatrix": w}}, n_win,
+    profiles = {"standard": {"CostMatrix": w}, "reward_low_FP_rate": {"CostMatrix": w},
+                "reward_low_FN_rate": {"CostMatrix": w}}
+    fixed = ne.evaluate(files, scores, profiles, n_win,
                         {"standard": thr, "reward_low_FP_rate": thr, "reward_low_FN_rate": thr})["standard"]
-    swept = ne.evaluate(files, scores, {"standard": {"CostMatrix": w}, "reward_low_FP_rate": {"CostMatrix": w},
-                                        "reward_low_FN_rate": {"CostMatrix": w}}, n_win)["standard"]
+    swept = ne.evaluate(files, scores, profiles, n_win)["standard"]
     tot["nab_at_threshold"] = fixed["score"]
     tot["nab_own_threshold"] = swept["score"]
     tot["own_threshold"] = swept["threshold"]
-    print(f"  total: {tot['found']}/{tot['files']} windows found, {tot['fp_rows']} FP rows "
+    print(f"  total (seed {seed}): {tot['found']}/{tot['files']} windows found, {tot['fp_rows']} FP rows "
           f"({tot['episodes']} episodes) in {tot['normal_rows']} normal rows; NAB standard at {thr}: "
           f"{fixed['score']:.2f}; at its own best threshold {swept['threshold']:.4g}: {swept['score']:.2f}")
+    return rows, tot
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", required=True, help="directory holding the vigil binary, or the binary")
+    ap.add_argument("--nab", default=os.path.join(HERE, "..", "..", "..", "shared", "bench", "nab-dev"))
+    ap.add_argument("--threshold", type=float, default=0.44)
+    ap.add_argument("--param", action="append", default=[], help="K=V passed to vigil detect")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeds", default=None, help="A-B: every seed from A to B, then a summary per kind")
+    ap.add_argument("--keep", default=None, help="write the corpus here and keep it (one seed)")
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--bursty", action="store_true", help="also score 8 harsher bursty count series")
+    a = ap.parse_args()
+    vigil = a.bin if os.path.isfile(a.bin) else os.path.join(a.bin, "vigil")
+    sys.path.insert(0, os.path.abspath(a.nab))
+    import nab_eval as ne  # the split's evaluator: NAB's scoring rules
+
+    with open(os.path.join(os.path.abspath(a.nab), "config", "profiles.json")) as fh:
+        w = json.load(fh)["standard"]["CostMatrix"]
+    thr = a.threshold
+    if a.seeds:
+        lo, _, hi = a.seeds.partition("-")
+        seeds = list(range(int(lo), int(hi or lo) + 1))
+    else:
+        seeds = [a.seed]
+    runs = [(seed,) + score_seed(a, vigil, ne, w, seed, len(seeds) == 1) for seed in seeds]
+    rows, tot = runs[0][1], runs[0][2]
+    if len(seeds) > 1:
+        kinds = {}
+        for _, rs, _ in runs:
+            for r in rs:
+                k = r["file"].rsplit("_", 1)[0]
+                d = kinds.setdefault(k, {"files": 0, "found": 0, "fp_rows": 0, "normal": 0})
+                d["files"] += 1
+                d["found"] += r["found"]
+                d["fp_rows"] += r["fp_rows"]
+                d["normal"] += r["normal"]
+        tot = {x: sum(t[x] for _, _, t in runs) for x in ("found", "files", "fp_rows", "episodes", "normal_rows")}
+        tot["mean_nab_at_threshold"] = sum(t["nab_at_threshold"] for _, _, t in runs) / len(runs)
+        rows = kinds
+        print(f"seeds {seeds[0]}-{seeds[-1]}, threshold {thr}; params: {a.param or 'defaults'}")
+        print(f"  {'kind':28} {'files':>5} {'found':>5} {'FP rows':>7} {'per 1,000':>9}")
+        for k in sorted(kinds):
+            d = kinds[k]
+            print(f"  {k:28} {d['files']:5} {d['found']:5} {d['fp_rows']:7} {1000 * d['fp_rows'] / d['normal']:9.2f}")
+        print(f"  all seeds: {tot['found']}/{tot['files']} windows found, {tot['fp_rows']} FP rows in "
+              f"{tot['normal_rows']} normal rows; mean NAB standard at {thr}: {tot['mean_nab_at_threshold']:.2f}")
     if a.bursty:
+        cmd = [vigil, "detect"] + [x for p in a.param for x in ("--param", p)]
         hi = rec = rows_n = 0
         for seed in range(8):
             r = subprocess.run(cmd, input=bursty(seed), capture_output=True, text=True, timeout=600)
@@ -363,7 +504,7 @@ def main():
               f"({1000 * hi / rows_n:.2f} per 1,000), {rec} of them new-range records")
     if a.json:
         with open(a.json, "w") as fh:
-            json.dump({"params": a.param, "threshold": thr, "seed": a.seed, "files": rows, "total": tot}, fh, indent=1)
+            json.dump({"params": a.param, "threshold": thr, "seeds": seeds, "files": rows, "total": tot}, fh, indent=1)
     return 0
 
 
