@@ -459,7 +459,11 @@ vg_sender_service (vg_sender_t *s, int64_t now)
         size_t n = vigil__heartbeat__get_packed_size (&hb);
         if (n <= sizeof buf) {
             vigil__heartbeat__pack (&hb, buf);
-            s_send (s, VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT, buf, n);
+            /* Not even queued: no connection (the collector closed it, say for a revoked key,
+             * and refuses the reconnect).  It counts as sent and unanswered, so the timeout
+             * below moves on instead of waiting for a peer that never comes back. */
+            if (s_send (s, VIGIL__MSG_TYPE__MSG_TYPE_HEARTBEAT, buf, n) < 0)
+                s->last_send_ms = now;
             s->stats.heartbeats++;
         }
     }

@@ -38,6 +38,7 @@ static const vg_metric_t s_core[] = {
     S_CORE ("vigil_zap_denied_total", "counter", NULL, server.zap_denied, VG_METRIC_U64),
     S_CORE ("vigil_wrong_agent_total", "counter", NULL, server.wrong_agent, VG_METRIC_U64),
     S_CORE ("vigil_revoked_key_messages_total", "counter", NULL, server.revoked, VG_METRIC_U64),
+    S_CORE ("vigil_revoked_key_connections_closed_total", "counter", NULL, server.revoked_cut, VG_METRIC_U64),
     S_CORE ("vigil_collector_rss_bytes", "gauge", NULL, rss_bytes, VG_METRIC_U64),
     S_CORE ("vigil_memory_ceiling_deferred_total", "counter", NULL, rss_deferred, VG_METRIC_U64),
 };

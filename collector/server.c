@@ -16,6 +16,7 @@
  * it RETRY unread, with a hint of how long to wait: the agent keeps it and slows down,
  * other agents are not affected.  Per batch, never per sample. */
 #include "collector/server.h"
+#include "collector/peer_cut.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@ struct vg_server {
     void *ctx;
     void *router;
     vg_zap_t *zap;        /* CURVE allow list; NULL = plain TCP, no key checks */
+    vg_peer_cut_t *cut;   /* admitted connections, to close a revoked key's (with zap) */
     vg_store_t *store;
     vg_ingest_t *ingest;
     vg_store_txn_t *txn;
@@ -131,6 +133,11 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
         srv->zap = vg_zap_new (srv->ctx, cfg->agent_keys, cfg->nagent_keys, err, errlen);
         if (!srv->zap)
             goto fail;
+        srv->cut = vg_peer_cut_new ();
+        if (!srv->cut) {
+            snprintf (err, errlen, "out of memory");
+            goto fail;
+        }
         zmq_setsockopt (srv->router, ZMQ_ZAP_DOMAIN, VG_ZAP_DOMAIN, strlen (VG_ZAP_DOMAIN));
         zmq_setsockopt (srv->router, ZMQ_CURVE_SERVER, &one, sizeof one);
         if (strlen (cfg->curve_secret_key) != 40
@@ -173,6 +180,7 @@ vg_server_destroy (vg_server_t **self_p)
     if (srv->router)
         zmq_close (srv->router);
     vg_zap_destroy (&srv->zap);
+    vg_peer_cut_destroy (&srv->cut);
     if (srv->ctx)
         zmq_ctx_term (srv->ctx);
     vg_store_txn_destroy (&srv->txn);
@@ -223,7 +231,17 @@ vg_server_limits (const vg_server_t *srv)
 int
 vg_server_set_agent_keys (vg_server_t *srv, const vg_zap_key_t *keys, size_t nkeys, char *err, size_t errlen)
 {
-    return srv->zap ? vg_zap_set_keys (srv->zap, keys, nkeys, err, errlen) : 0;
+    if (!srv->zap)
+        return 0;
+    int rc = vg_zap_set_keys (srv->zap, keys, nkeys, err, errlen);
+    if (rc == 0) {
+        /* A revoked key's open connections end now: the agent reconnects and is refused. */
+        size_t cut = vg_peer_cut_sweep (srv->cut, srv->zap);
+        srv->stats.revoked_cut += cut;
+        if (cut)
+            vg_log (VG_LOG_INFO, "server", "closed %zu connection(s) whose CURVE key the reload revoked", cut);
+    }
+    return rc;
 }
 
 void
@@ -684,12 +702,17 @@ s_recv_one (vg_server_t *srv)
         vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server", "malformed message (%d frames) dropped", nframes);
     } else if (srv->zap && !vg_zap_admits (srv->zap, zmq_msg_gets (&type, VG_ZAP_KEY_PROPERTY), user_id)) {
         /* Its key was removed by a reload after the handshake: nothing from it is read or
-         * answered (heartbeats neither), so the agent reconnects and is refused. */
+         * answered, and its connection is closed (if the reload's sweep missed it), so the
+         * agent reconnects and is refused. */
         srv->stats.revoked++;
+        if (vg_peer_cut_msg (srv->cut, &type))
+            srv->stats.revoked_cut++;
         vg_log_rl (&srv->rl_bad, VG_LOG_WARN, "server",
                    "message from agent '%s' ignored: its CURVE key is no longer listed (revoked by a reload)",
                    user_id ? user_id : "?");
     } else {
+        if (srv->zap)
+            vg_peer_cut_note (srv->cut, &type, zmq_msg_gets (&type, VG_ZAP_KEY_PROPERTY), user_id);
         uint8_t t = *(const uint8_t *) zmq_msg_data (&type);
         switch (t) {
         case VIGIL__MSG_TYPE__MSG_TYPE_HELLO:

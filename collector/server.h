@@ -7,8 +7,8 @@
  * log line; the loop keeps serving.  With a CURVE secret key, only the agents' listed keys
  * complete the handshake (ZAP, see zap.h), and a HELLO or BATCH whose agent_id is not the
  * key's agent is refused; a key a reload removed is refused at once on the connections it
- * already opened (their messages are ignored unanswered, so the agent reconnects and its
- * handshake fails). */
+ * already opened: the reload closes them (peer_cut.h) and any message still read from one
+ * is ignored unanswered, so the agent reconnects and its handshake fails. */
 #ifndef VG_SERVER_H
 #define VG_SERVER_H
 
@@ -46,6 +46,7 @@ typedef struct {
     uint64_t wrong_agent;             /* HELLO/BATCH naming another agent than its CURVE key's */
     uint64_t revoked;                 /* messages ignored: their connection's CURVE key was removed
                                        * (or moved to another agent) by a reload */
+    uint64_t revoked_cut;             /* connections closed because a reload revoked their key */
     int64_t commit_us_total, commit_us_max;
     uint64_t store_writable;          /* 1, or 0 from a failed commit to the next good one */
     uint64_t deferred;                /* batches answered RETRY unread while the store was not writable */

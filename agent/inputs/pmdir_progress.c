@@ -28,6 +28,8 @@ struct vg_pmdir_progress {
     FILE *rec;               /* the record being written (begin .. commit) */
     s_resume_t *res;         /* the resolved record */
     size_t nres, capres;
+    bool unput;              /* the record's put was not made: rewrite it (see _new) */
+    unsigned long long epoch, seq;
     vg_ratelimit_t rl;
 };
 
@@ -76,6 +78,9 @@ s_resolve (vg_pmdir_progress_t *self, const vg_input_host_t *host)
         *r = (s_resume_t) { key, held ? items : before, held && !strcmp (kind, "done"), false };
     }
     fclose (f);
+    self->unput = !held;
+    self->epoch = epoch;
+    self->seq = seq;
     vg_log (VG_LOG_INFO, "agent", "pmdir progress: batch %llu of epoch %llu %s; %zu file(s) to resume",
             seq, epoch, held ? "was spooled" : "was not spooled", self->nres);
 }
@@ -107,6 +112,17 @@ vg_pmdir_progress_new (const char *spool_dir, size_t idx, bool keep_log, const v
     snprintf (self->path, sizeof self->path, "%s/input-%zu.pmdir", spool_dir, idx);
     snprintf (self->tmp, sizeof self->tmp, "%s.tmp", self->path);
     s_resolve (self, host);
+    if (self->unput) {
+        /* The put the record names was not made, so its seq may be handed out again, to a
+         * batch put before this input records anything (another input's): record now what
+         * was resolved, so that either answer about that seq means the same. */
+        vg_pmdir_progress_begin (self, self->epoch, self->seq);
+        for (size_t i = 0; i < self->nres; i++) {
+            vg_pmdir_mark_t m = { self->res[i].key, self->res[i].skip, self->res[i].skip };
+            vg_pmdir_progress_add (self, &m, true);
+        }
+        vg_pmdir_progress_commit (self);
+    }
     if (keep_log) {
         snprintf (self->log_path, sizeof self->log_path, "%s/input-%zu.pmdir-done", spool_dir, idx);
         s_load_log (self, seen);

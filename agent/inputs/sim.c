@@ -53,6 +53,24 @@ s_discard_event (void *ctx, const vg_event_t *e)
     return 0;
 }
 
+/* Replace the record (temp + rename: a kill leaves the old record or the new one, never a
+ * torn one): resume at next if the put of seq in epoch was made, at prev if not. */
+static void
+s_write_record (s_sim_t *in, const vg_sim_cfg_t *sc, int64_t next, int64_t prev, uint64_t epoch, uint64_t seq)
+{
+    char tmp[600];
+    snprintf (tmp, sizeof tmp, "%s.tmp", in->state_path);
+    FILE *f = fopen (tmp, "w");
+    if (!f)
+        return;
+    fprintf (f, "sim %llu %llu %llu %lld %lld next %lld prev %lld epoch %llu seq %llu\n", (unsigned long long) sc->seed,
+             (unsigned long long) sc->sites, (unsigned long long) sc->cells_per_gnb, (long long) sc->start_ms,
+             (long long) sc->interval_ms, (long long) next, (long long) prev, (unsigned long long) epoch,
+             (unsigned long long) seq);
+    if (fclose (f) != 0 || rename (tmp, in->state_path) != 0)
+        vg_log (VG_LOG_WARN, "agent", "sim progress record %s not written", in->state_path);
+}
+
 /* A sim input records how far it has delivered into the spool, so a restarted agent
  * continues where it stopped instead of replaying (and duplicating) the simulation.  The
  * record keeps the start time it was made with, so a relative start ("-1d") is evaluated
@@ -79,9 +97,13 @@ s_load_record (s_sim_t *in, vg_sim_cfg_t *sc, const char *spool_dir, size_t idx)
         return 0;
     sc->start_ms = start;
     /* Written before the put of batch seq: if that put did not happen (killed between the
-     * two), what the batch would have held was never spooled: resume before it. */
-    if (n == 9 && in->host.held && !in->host.held (in->host.arg, epoch, seq))
+     * two), what the batch would have held was never spooled: resume before it.  That seq
+     * may be handed out again, to a batch of another input put before this one steps (so
+     * no new record): record now that either answer means prev. */
+    if (n == 9 && in->host.held && !in->host.held (in->host.arg, epoch, seq)) {
+        s_write_record (in, sc, prev, prev, epoch, seq);
         return prev;
+    }
     return next;
 }
 
@@ -98,29 +120,17 @@ s_fast_forward (s_sim_t *in, int64_t next, size_t idx)
 }
 
 /* Before batch seq of epoch is put: record where the sim resumes if it was (its next step)
- * and if it was not (the last spooled position).  temp + rename: a kill leaves the old
- * record or the new one, never a torn one. */
+ * and if it was not (the last spooled position). */
 static void
 s_will_spool (void *self, uint64_t epoch, uint64_t seq)
 {
     s_sim_t *in = self;
-    const vg_sim_cfg_t *sc = &in->sc;
     in->pending_next = vg_sim_next_ts (in->sim);
     /* No step since the last batch put: the record on disk resolves to this position
      * whether or not its own put happened (if it did not, its next and prev are equal). */
     if (!in->state_path[0] || in->pending_next == in->saved_next)
         return;
-    char tmp[600];
-    snprintf (tmp, sizeof tmp, "%s.tmp", in->state_path);
-    FILE *f = fopen (tmp, "w");
-    if (!f)
-        return;
-    fprintf (f, "sim %llu %llu %llu %lld %lld next %lld prev %lld epoch %llu seq %llu\n", (unsigned long long) sc->seed,
-             (unsigned long long) sc->sites, (unsigned long long) sc->cells_per_gnb, (long long) sc->start_ms,
-             (long long) sc->interval_ms, (long long) in->pending_next, (long long) in->saved_next,
-             (unsigned long long) epoch, (unsigned long long) seq);
-    if (fclose (f) != 0 || rename (tmp, in->state_path) != 0)
-        vg_log (VG_LOG_WARN, "agent", "sim progress record %s not written", in->state_path);
+    s_write_record (in, &in->sc, in->pending_next, in->saved_next, epoch, seq);
 }
 
 /* After the put: everything before the recorded next step is safe on disk. */

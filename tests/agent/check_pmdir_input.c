@@ -235,6 +235,53 @@ START_TEST (exactly_once_across_a_kill)
 }
 END_TEST
 
+/* Puts at 5 (made) and 11 (not made: killed); the spool hands seq 2 out again at the
+ * restart, to a batch of another input put before pmdir delivers anything, and the agent is
+ * killed again; the next restart completes the store exactly.  Before the resolved record
+ * was rewritten at the first restart, seq 2 held meant "items up to 11 spooled": 6 lost. */
+START_TEST (seq_handed_out_again)
+{
+    static char want[16384];
+    s_write_files ();
+    static s_agent_t ref;
+    memset (&ref, 0, sizeof ref);
+    ref.put_at[0] = ref.put_at[1] = NITEMS;
+    ref.made[0] = ref.made[1] = true;
+    ref.in = s_new (false);
+    s_run (&ref);
+    strcpy (want, ref.stored);
+    vg_input_destroy (&ref.in);
+    ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
+    setup ();
+    s_write_files ();
+    static s_agent_t a;
+    memset (&a, 0, sizeof a);
+    a.put_at[0] = 5;
+    a.put_at[1] = 11;
+    a.made[0] = true;
+    a.made[1] = false;
+    a.in = s_new (false);
+    s_run (&a);
+    vg_input_destroy (&a.in); /* killed before the put of seq 2 */
+    vg_test_capture_free (&a.batch);
+    s_held = false;
+    a.in = s_new (false);
+    vg_input_will_spool (a.in, 7, 2); /* another input's batch, seq 2 again */
+    vg_input_spooled (a.in);
+    vg_input_destroy (&a.in); /* killed again */
+    s_held = true;
+    a.killed = false;
+    a.seq = 2;
+    a.put_at[0] = a.put_at[1] = INT32_MAX;
+    a.in = s_new (false);
+    s_run (&a);
+    s_put (&a, true);
+    vg_input_destroy (&a.in);
+    vg_test_capture_free (&a.batch);
+    ck_assert_msg (!strcmp (want, a.stored), "stored:\n%s\nwant\n%s", a.stored, want);
+}
+END_TEST
+
 /* Throttled: nothing is read; the backlog follows once the spool has room. */
 START_TEST (pauses_while_throttled)
 {
@@ -267,6 +314,7 @@ vg_pmdir_input_suite (void)
     tcase_set_timeout (tc, 120);
     tcase_add_loop_test (tc, exactly_once_across_a_kill, 0, 2); /* without, with done_dir */
     tcase_add_test (tc, pauses_while_throttled);
+    tcase_add_test (tc, seq_handed_out_again);
     suite_add_tcase (s, tc);
     return s;
 }

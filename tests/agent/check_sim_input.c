@@ -101,6 +101,45 @@ START_TEST (resumes_after_what_was_spooled)
 }
 END_TEST
 
+/* Steps 3-4 recorded for seq 2, killed before the put; the restart resumes at step 3.  The
+ * spool hands seq 2 out again, to a batch of another input put before the sim steps, and the
+ * agent is killed again: the next restart still resumes at step 3 (seq 2 is held now, but
+ * it does not hold steps 3-4).  Before the record was rewritten at the first restart, it
+ * resumed at step 5: steps 3 and 4 were lost. */
+START_TEST (seq_handed_out_again)
+{
+    vg_input_cfg_t c;
+    memset (&c, 0, sizeof c);
+    c.type = "sim";
+    c.seed = 3;
+    c.sites = 1;
+    c.cells_per_gnb = 1;
+    c.scenario = "";
+    c.start = "2026-01-05T00:00:00Z";
+    c.end = "";
+    c.interval_ms = 60000;
+    vg_input_t *in = s_new (&c);
+    int64_t t[5];
+    for (int i = 0; i < 3; i++)
+        t[i] = s_step (in);
+    vg_input_will_spool (in, 7, 1);
+    vg_input_spooled (in);
+    for (int i = 3; i < 5; i++)
+        t[i] = s_step (in);
+    vg_input_will_spool (in, 7, 2);
+    vg_input_destroy (&in); /* killed before the put of seq 2 */
+    s_held = false;
+    in = s_new (&c);
+    vg_input_will_spool (in, 7, 2); /* another input's batch, seq 2 again; no sim step */
+    vg_input_spooled (in);
+    vg_input_destroy (&in); /* killed again */
+    s_held = true;
+    in = s_new (&c);
+    ck_assert_int_eq (s_step (in), t[3]);
+    vg_input_destroy (&in);
+}
+END_TEST
+
 Suite *
 vg_sim_input_suite (void)
 {
@@ -109,6 +148,7 @@ vg_sim_input_suite (void)
     tcase_add_checked_fixture (tc, setup, teardown);
     tcase_set_timeout (tc, 60);
     tcase_add_loop_test (tc, resumes_after_what_was_spooled, 0, 2); /* not held, held */
+    tcase_add_test (tc, seq_handed_out_again);
     suite_add_tcase (s, tc);
     return s;
 }

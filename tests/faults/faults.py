@@ -18,6 +18,19 @@ Cases (--cases, default all):
                   spool: pmdir pauses (no batch refused, no gap), a collector starts, every
                   file is finished (moved) exactly once and every counter stored once
   pmdir_disk_full the same with the spool on a 1.5 MiB tmpfs (root)
+  net_cut         the agent in its own network namespace, linked to the collector by a veth
+                  pair; the link is set down for --cut seconds while a realtime sim streams,
+                  then up again (root; skipped otherwise)
+  failover        two collectors with their own stores: the primary is SIGKILLed while a
+                  realtime sim streams and kept down --cut seconds; the agent moves to the
+                  second, then back to the primary once it is up (send.primary_retry);
+                  counted over both stores
+  store_full      (full variant only) the collector's store on a 24 MiB tmpfs that the sim at
+                  speed: max fills; held full --cut seconds, then the tmpfs grown to 512 MiB
+                  without a restart (root; skipped otherwise)
+  pcap_kill       three captures (`vigil sim --wire-out`: MDT over TCP, JTI and UDP-notif)
+                  replayed by pcap inputs at speed: max, the agent SIGKILLed --kills times
+                  and restarted at once; the ground truth is `vigil decode` of each capture
 
 Per case: sent (the simulator's output), stored, lost and duplicated, as multisets of
 (device, path, labels, timestamp, value) for samples and (device, type, timestamp,
@@ -28,8 +41,8 @@ and the sim has moved on (the largest and the median over a case's faults).
 
 Usage: faults.py --bin BUILD/bin [--variant quick|full] [--cases a,b] [--kills N] [--down S]
 Exits 1 when a case lost or duplicated anything, or could not inject its faults.  Quick (CI):
-every case, 12 simulated hours of 2 sites, 6 kills, 20 s down; full: 4 days of 4 sites, 10
-kills, 120 s down.
+every case but store_full, 12 simulated hours of 2 sites, 6 kills, 20 s down, 10 s cut; full:
+every case, 4 days of 4 sites, 10 kills, 120 s down, 60 s cut.
 Stdlib only, like the integration tests, whose harness (tests/integration/vgtest.py) it uses."""
 import argparse
 import glob
@@ -44,12 +57,13 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from vgtest import Harness, pm_file, wait_for  # noqa: E402
+from fault_count import count  # noqa: E402
 
 VARIANTS = {
     # sites, hours of 60 s steps (speed: max) in the kill cases and in spool_full (more than
     # its 1 MiB spool holds), kills, collector down seconds
-    "quick": {"sites": 2, "hours": 12, "spool_hours": 24, "kills": 6, "down": 20, "pm_files": 48},
-    "full": {"sites": 4, "hours": 96, "spool_hours": 48, "kills": 10, "down": 120, "pm_files": 200},
+    "quick": {"sites": 2, "hours": 12, "spool_hours": 24, "kills": 6, "down": 20, "pm_files": 48, "cut": 10},
+    "full": {"sites": 4, "hours": 96, "spool_hours": 48, "kills": 10, "down": 120, "pm_files": 200, "cut": 60},
 }
 SIM_START = "2026-10-01T00:00:00Z"
 SIM_START_MS = 1790812800000
@@ -59,9 +73,10 @@ def options():
     p = argparse.ArgumentParser()
     p.add_argument("--bin", required=True)
     p.add_argument("--variant", choices=sorted(VARIANTS), default="quick")
-    p.add_argument("--cases", default=",".join(CASES))
+    p.add_argument("--cases", help="comma-separated (default: every case of the variant)")
     p.add_argument("--kills", type=int)
     p.add_argument("--down", type=float, help="seconds the collector stays down")
+    p.add_argument("--cut", type=float, help="seconds the network link stays down (net_cut)")
     p.add_argument("--sites", type=int)
     p.add_argument("--hours", type=int, help="simulated hours of the kill cases")
     p.add_argument("--spool-hours", type=int, help="simulated hours of spool_full")
@@ -71,94 +86,13 @@ def options():
     for k, v in VARIANTS[o.variant].items():
         if getattr(o, k) is None:
             setattr(o, k, v)
+    if o.cases is None:
+        o.cases = ",".join(c for c in CASES if o.variant == "full" or c not in FULL_ONLY)
     return o
 
 
 def iso(ms):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
-
-
-# ---- counting: what was sent against what is stored ----
-
-def sample_key(o):
-    """A sample's identity and value: a number, or a state series' text (`vigil sim` prints
-    it as "state", `vigil export` as "value")."""
-    v = o["value"] if "value" in o else o["state"]
-    return (o["device"], o["path"], tuple(sorted(o["labels"].items())), o["ts_ms"], v if isinstance(v, str) else repr(v))
-
-
-def event_key(o):
-    """What identifies an event in `vigil sim` and `vigil query --events` output alike (the
-    query prints fewer flow fields than the simulator)."""
-    flow = o.get("flow")
-    if flow:
-        flow = tuple(flow.get(k) for k in ("src", "dst", "dst_port", "protocol", "bytes", "packets"))
-    return (o["device"], o["type"], o["ts_ms"], json.dumps(o.get("attrs") or {}, sort_keys=True), flow)
-
-
-def keyed(path):
-    """(kind, key) for every line of an NDJSON file: kind "sample", "event" or "gap"."""
-    with open(path) as f:
-        for line in f:
-            if not line.strip():
-                continue
-            o = json.loads(line)
-            if "type" not in o:
-                yield "sample", sample_key(o)
-            elif "gap" in o:
-                yield "gap", o
-            else:
-                yield "event", event_key(o)
-
-
-def multiset_diff(sent, stored):
-    """Sorted hash lists -> (lost, duplicated, unexpected) counts and the hashes involved."""
-    sent.sort()
-    stored.sort()
-    i = j = 0
-    lost = dup = other = 0
-    odd = set()
-    while i < len(sent) or j < len(stored):
-        h = min(sent[i] if i < len(sent) else stored[j], stored[j] if j < len(stored) else sent[i])
-        e = g = 0
-        while i < len(sent) and sent[i] == h:
-            e, i = e + 1, i + 1
-        while j < len(stored) and stored[j] == h:
-            g, j = g + 1, j + 1
-        if g < e:
-            lost += e - g
-        elif g > e and e:
-            dup += g - e
-        elif g > e:
-            other += g
-        if g != e and len(odd) < 5:
-            odd.add(h)
-    return lost, dup, other, odd
-
-
-def count(sent_path, stored_paths):
-    """Compare the simulator's output with the store's: a dict of counts, and up to a few
-    examples of what differs."""
-    sent = {"sample": [], "event": []}
-    for kind, key in keyed(sent_path):
-        sent[kind].append(hash(key))
-    got = {"sample": [], "event": [], "gap": []}
-    for path in stored_paths:
-        for kind, key in keyed(path):
-            got[kind].append(key if kind == "gap" else hash(key))
-    r = {"gaps": len(got["gap"]), "gap_samples": sum(g["gap"]["samples"] for g in got["gap"])}
-    examples = []
-    for kind in ("sample", "event"):
-        r[f"sent_{kind}s"] = len(sent[kind])
-        r[f"stored_{kind}s"] = len(got[kind])
-        lost, dup, other, odd = multiset_diff(sent[kind], got[kind])
-        r[f"lost_{kind}s"], r[f"dup_{kind}s"], r[f"other_{kind}s"] = lost, dup, other
-        for path in (sent_path, *stored_paths):
-            for k, key in keyed(path):
-                if k == kind and hash(key) in odd:
-                    examples.append(f"{os.path.basename(path)}: {key}")
-    r["examples"] = examples[:10]
-    return r
 
 
 # ---- one run: a collector, an agent, their restarts ----
@@ -435,6 +369,241 @@ def pmdir_full_case(h, o, disk=False):
             subprocess.run(["umount", "-l", run.spool], capture_output=True)
 
 
+def net_cut_case(h, o):
+    """A realtime sim (1 s steps, from a minute ago) in an agent that runs in a network
+    namespace of its own, linked to the host's collector by a veth pair; once it streams live
+    the host end of the link is set down for o.cut seconds (the TCP connection is not told:
+    packets just vanish), then up again.  The agent spools meanwhile and must drain every
+    batch once.  Skipped without root (ip netns)."""
+    tag = f"{os.getpid() % 10000}"
+    ns, host_if, ns_if = f"vgcut{tag}", f"vgc{tag}a", f"vgc{tag}b"
+    net = f"10.{random.randint(200, 250)}.{random.randint(0, 255)}"
+    r = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True)
+    if r.returncode != 0:
+        return {"skipped": f"cannot make a network namespace ({r.stderr.strip() or 'needs root'})"}
+    try:
+        for cmd in (["ip", "link", "add", host_if, "type", "veth", "peer", "name", ns_if],
+                    ["ip", "link", "set", ns_if, "netns", ns],
+                    ["ip", "addr", "add", f"{net}.1/30", "dev", host_if], ["ip", "link", "set", host_if, "up"],
+                    ["ip", "-n", ns, "addr", "add", f"{net}.2/30", "dev", ns_if],
+                    ["ip", "-n", ns, "link", "set", ns_if, "up"], ["ip", "-n", ns, "link", "set", "lo", "up"]):
+            subprocess.run(cmd, check=True, capture_output=True)
+        return net_cut_run(h, o, ns, host_if, net)
+    finally:
+        subprocess.run(["ip", "link", "del", host_if], capture_output=True)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def net_cut_run(h, o, ns, host_if, net):
+    lead, tail = 5, 10
+    now = int(time.time())
+    start_ms, end_ms = (now - 60) * 1000, (now + lead + int(o.cut) + tail + 5) * 1000
+    start, end = iso(start_ms), iso(end_ms)
+    run = Run(h, sim_input(o, start, end, "1s"))
+    # The collector listens on the host end of the link, the agent sends there.
+    for path in (run.ccfg, run.acfg):
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace(f"tcp://127.0.0.1:{run.port}", f"tcp://{net}.1:{run.port}"))
+    sent = run.expected(o.sites, "1s", start, end)
+    run.start_collector()
+    h.start("a1", ["ip", "netns", "exec", ns, os.path.join(h.bin, "vigil-agent"), "-c", run.acfg, "--exit-when-done"])
+    acked = lambda: h.metrics(run.mport).get('vigil_batches_total{result="accepted"}', 0)
+    wait_for(lambda: time.time() >= now + lead and run.position() > now * 1000 and len(run.held()) <= 1 and acked() > 0,
+             60, "agent streaming live over the veth link")
+    subprocess.run(["ip", "link", "set", host_if, "down"], check=True)
+    try:
+        time.sleep(o.cut)  # the fault itself
+    finally:
+        subprocess.run(["ip", "link", "set", host_if, "up"], check=True)
+    spooled = len(run.held())
+    t0 = time.monotonic()
+    run.recover(t0, 0)
+    rc = h.wait_exit("a1", (end_ms / 1000 - time.time()) + 120)
+    result = {"faults": 1, "wanted": 1, "agent_exit": rc, "recovery": run.recoveries[0],
+              "recovery_median": run.recoveries[0], "spooled_batches": spooled}
+    result.update(count(sent, run.export(start, end)))
+    return result
+
+
+def failover_case(h, o):
+    """A realtime sim (1 s steps, from a minute ago) into collector c (primary) and c2; once
+    it streams, c is SIGKILLed and kept down o.cut seconds, then started again.  Recovery:
+    from the kill until c2 has acknowledged a batch and every batch the spool held at the
+    kill is acknowledged (the fault does not end while the primary is down); fail-back:
+    from c's restart until it acknowledges a batch again.  Every sample must be in exactly
+    one of the two stores."""
+    lead, tail = 5, 15
+    now = int(time.time())
+    start_ms, end_ms = (now - 60) * 1000, (now + lead + int(o.cut) + tail + 10) * 1000
+    start, end = iso(start_ms), iso(end_ms)
+    run = Run(h, sim_input(o, start, end, "1s"))
+    c2cfg, c2port, c2mport = h.collector_config(name="c2", agents=("a1",))
+    with open(run.acfg) as f:
+        text = f.read()
+    with open(run.acfg, "w") as f:
+        f.write(text.replace(f"[tcp://127.0.0.1:{run.port}]", f"[tcp://127.0.0.1:{run.port}, tcp://127.0.0.1:{c2port}]"))
+    sent = run.expected(o.sites, "1s", start, end)
+    accepted = lambda m: (h.metrics(m) or {}).get('vigil_batches_total{result="accepted"}', 0)
+    run.start_collector()
+    h.collector("c2", c2cfg)
+    wait_for(lambda: h.metrics(c2mport), 60, "the second collector's metrics endpoint")
+    run.start_agent()
+    wait_for(lambda: time.time() >= now + lead and run.position() > now * 1000 and len(run.held()) <= 1
+             and accepted(run.mport) > 0, 60, "agent streaming live to the primary")
+    held = run.held()
+    h.kill("c")
+    t0 = time.monotonic()
+    # Moved: the second collector acknowledges, and what the spool held at the kill is gone.
+    wait_for(lambda: accepted(c2mport) > 0 and not (held & run.held()), 120, "the agent storing on the second",
+             interval=0.02)
+    moved = time.monotonic() - t0
+    time.sleep(max(0.0, o.cut - (time.monotonic() - t0)))  # the primary stays down o.cut s in all
+    spooled = len(run.held())
+    run.start_collector()
+    t1 = time.monotonic()
+    wait_for(lambda: accepted(run.mport) > 0, 120, "the agent back on the primary", interval=0.05)
+    back = time.monotonic() - t1
+    rc = h.wait_exit("a1", (end_ms / 1000 - time.time()) + 120)
+    result = {"faults": 1, "wanted": 1, "agent_exit": rc, "recovery": moved, "recovery_median": moved,
+              "failback": back, "spooled_batches": spooled, "second_batches": accepted(c2mport)}
+    stored = []
+    for path in run.export(start, end):  # the primary's, kept apart from the second's
+        stored.append(path.replace("stored-", "stored-c-"))
+        os.rename(path, stored[-1])
+    stored += Run.export(argparse.Namespace(h=h, store=f"{h.dir}/c2-store"), start, end)
+    result.update(count(sent, stored))
+    if not result["second_batches"]:
+        result["why"] = "the second collector acknowledged nothing (no failover)"
+    return result
+
+
+def store_full_case(h, o):
+    """The store on a 24 MiB tmpfs, the sim (4 sites, 2 days at 60 s, speed: max) filling it;
+    once a commit fails the test takes the last free bytes, holds the disk full o.cut seconds,
+    then frees them and grows the tmpfs to 512 MiB (RocksDB resumes once the free space
+    exceeds a memtable, 64 MiB).  Recovery: from the growth until the store is writable and
+    the batches the spool held are acknowledged, by the same collector process."""
+    fs = os.path.join(h.dir, "storefs")
+    os.makedirs(fs)
+    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", fs], capture_output=True, text=True)
+    if m.returncode != 0:
+        return {"skipped": f"cannot mount a tmpfs for the store ({m.stderr.strip() or 'needs root'})"}
+    try:
+        return store_full_run(h, o, fs)
+    finally:
+        h.stop_all()
+        subprocess.run(["umount", "-l", fs], capture_output=True)
+
+
+def store_full_run(h, o, fs):
+    end_ms = SIM_START_MS + 48 * 3600 * 1000
+    end = iso(end_ms)
+    sites = argparse.Namespace(**{**vars(o), "sites": 4})
+    run = Run(h, sim_input(sites, SIM_START, end, "60s", "max"), batch="batch:\n  max_samples: 1024\n")
+    run.store = os.path.join(fs, "store")
+    with open(run.ccfg) as f:
+        text = f.read()
+    with open(run.ccfg, "w") as f:
+        f.write(text.replace(f"path: {h.dir}/c-store", f"path: {run.store}"))
+    sent = run.expected(4, "60s", SIM_START, end)
+    run.start_collector()
+    run.start_agent()
+    metric = lambda k: (h.metrics(run.mport) or {}).get(k, 0)
+    wait_for(lambda: run.agent_done() or metric('vigil_commits_total{result="error"}') > 0, 300,
+             "a failed commit (store full)")
+    if run.agent_done():
+        return {"faults": 0, "wanted": 1, "agent_exit": h.wait_exit("a1", 10), "recovery": 0, "recovery_median": 0,
+                **count(sent, run.export(SIM_START, end))}
+    filler = os.path.join(fs, "filler")
+    with open(filler, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+    time.sleep(o.cut)  # the fault itself
+    accepted = metric('vigil_batches_total{result="accepted"}')
+    time.sleep(2)
+    acked_while_full = metric('vigil_batches_total{result="accepted"}') - accepted
+    spooled = len(run.held())
+    os.unlink(filler)
+    subprocess.run(["mount", "-o", "remount,size=512m", fs], check=True, capture_output=True)
+    t0 = time.monotonic()
+    wait_for(lambda: metric("vigil_store_writable") == 1, 120, "the store writable again")
+    run.recover(t0, 0)
+    rc = h.wait_exit("a1", 600)
+    result = {"faults": 1, "wanted": 1, "agent_exit": rc, "recovery": run.recoveries[0],
+              "recovery_median": run.recoveries[0], "spooled_batches": spooled,
+              "collector_alive": h.procs["c"].poll() is None}
+    if acked_while_full:
+        result["why"] = f"{acked_while_full:.0f} batches acknowledged while the store was full"
+    if not result["collector_alive"]:
+        result["why"] = "the collector exited"
+    h.stop_all()  # close the store before reading it
+    result.update(count(sent, run.export(SIM_START, end)))
+    return result
+
+
+WIRE_CAPTURES = (("mdt.pcap", 57500, "mdt-tcp"), ("jti.pcap", 50000, "jti"), ("udpnotif.pcap", 10003, "udp-notif"))
+
+
+def pcap_kill_case(h, o):
+    """The simulated fleet as vendor captures (o.hours of o.sites), one pcap input per
+    capture at speed: max in one agent (small batches, window 2: many puts to interrupt); the
+    agent is SIGKILLed each time the collector has stored another 1/(kills+2) of the captures'
+    samples, and started again at once.  A restarted pcap input must resume after what its
+    spool holds (its progress record), not send the capture again."""
+    vigil = os.path.join(h.bin, "vigil")
+    # Twice the sim cases' span (a replay is faster than the sim: 0.69 M samples in 24 hours of
+    # 2 sites), and a window of 1: every kill has puts before and after it.
+    end_ms = SIM_START_MS + 2 * o.hours * 3600 * 1000
+    wire = os.path.join(h.dir, "wire")
+    subprocess.run([vigil, "sim", "--seed", "7", "--sites", str(o.sites), "--interval", "60s", "--start", SIM_START,
+                    "--end", iso(end_ms), "--wire-out", wire], stdout=subprocess.DEVNULL, check=True, timeout=600)
+    sent = os.path.join(h.dir, "sent.ndjson")
+    with open(sent, "w") as f:
+        for name, port, fmt in WIRE_CAPTURES:
+            subprocess.run([vigil, "decode", "--format", "pcap", "--port-map", f"{port}={fmt}",
+                            os.path.join(wire, name)], stdout=f, stderr=subprocess.DEVNULL, check=True, timeout=300)
+    with open(sent) as f:
+        total = sum(1 for line in f if line.strip())
+    inputs = "".join(f"  - {{type: pcap, file: '{wire}/{name}', speed: max, ports: [{{port: {port}, format: {fmt}}}]}}\n"
+                     for name, port, fmt in WIRE_CAPTURES)
+    run = Run(h, inputs, send="  window: 1\n", batch="batch:\n  max_samples: 1024\n")
+
+    def stored():
+        return (run.h.metrics(run.mport) or {}).get('vigil_samples_total{result="stored"}', 0)
+    run.start_collector()
+    t_start = time.monotonic()
+    run.start_agent()
+    faults = 0
+    for i in range(o.kills):
+        # The last kill at three quarters: a restart re-reads the capture quickly and the
+        # replay runs at the collector's pace, so a kill nearer the end could come too late.
+        goal = total * (i + 1) // (o.kills + 2)
+        wait_for(lambda: run.agent_done() or stored() >= goal, 300, f"{goal} samples stored", interval=0.02)
+        if run.agent_done():
+            break
+        before = stored()
+        h.kill("a1")
+        t0 = time.monotonic()
+        run.start_agent()
+        held = run.held()
+        wait_for(lambda: run.agent_done() or (not (held & run.held()) and stored() > before), 300,
+                 "recovery after the agent restart", interval=0.02)
+        run.recoveries.append(time.monotonic() - t0)
+        faults += 1
+    t_end = time.monotonic()
+    rc = h.wait_exit("a1", 600)
+    result = {"faults": faults, "wanted": o.kills, "agent_exit": rc, "recovery": max(run.recoveries, default=0),
+              "recovery_median": statistics.median(run.recoveries) if run.recoveries else 0,
+              "drain": time.monotonic() - t_end, "run": time.monotonic() - t_start}
+    result.update(count(sent, run.export(SIM_START, iso(end_ms + 3600 * 1000))))
+    return result
+
+
 def count_gap_events(run, start, end):
     """Events the gap records say were dropped."""
     r = run.h.vigil("query", "--store", run.store, "--events", "--format", "json", "--from", start, "--to", end)
@@ -458,13 +627,25 @@ CASES = {
     "live_drop": ("live input, spool limit full (1 MiB), collector down", lambda h, o: down_case(h, o, drop=True)),
     "pmdir_full": ("pmdir backlog, spool limit full (1 MiB)", pmdir_full_case),
     "pmdir_disk_full": ("pmdir backlog, spool disk full (1.5 MiB tmpfs)", lambda h, o: pmdir_full_case(h, o, disk=True)),
+    "net_cut": ("network cut (veth link down)", net_cut_case),
+    "failover": ("two collectors, the primary SIGKILLed", failover_case),
+    "pcap_kill": ("agent SIGKILL, three pcap inputs at speed: max", pcap_kill_case),
+    "store_full": ("store disk full (24 MiB tmpfs), then grown", store_full_case),
 }
+FULL_ONLY = {"store_full"}  # a minute or more each: not in the quick variant (CI)
 
 
 def describe(name, o, r):
     title = CASES[name][0]
     if name == "collector_down":
         return f"{title} ({o.down:g} s, {r['spooled_batches']} batches spooled)"
+    if name == "failover":
+        return (f"{title} and down {o.cut:g} s: moved in {r['recovery']:.2f} s, back {r['failback']:.2f} s after "
+                f"its restart, {r['second_batches']:.0f} batches on the second")
+    if name == "store_full":
+        return f"{title}: full {o.cut:g} s, {r['spooled_batches']} batches spooled, same collector process"
+    if name == "net_cut":
+        return f"{title} {o.cut:g} s, {r['spooled_batches']} batches spooled"
     if name == "live_drop":
         return f"{title} {o.down:g} s (dropped, told by gaps: the last column)"
     if name in ("spool_full", "spool_disk_full"):
@@ -514,6 +695,8 @@ def failures(name, r):
         return [w for w in why if not w.endswith(("samples lost", "events lost"))]
     if r["gaps"]:
         why.append(f"{r['gaps']} gap events")
+    if r.get("why"):
+        why.append(r["why"])
     if "files" in r:
         # pmdir: paused (not done before a collector came), nothing refused, every file once.
         if r["paused_at_files"] >= r["files"]:
