@@ -294,7 +294,11 @@ START_TEST (delivers_in_order_and_ack_empties_spool)
     s_spool_batches (2);
     ck_assert (s_run_until (c_spool_empty));
     ck_assert_uint_eq (s_peers[0].nseen, 7);
-    ck_assert_int_eq (s_peers[0].hellos, 1);
+    /* (HELLO itself may have been said twice on a loaded machine: it is repeated every
+     * heartbeat until a WELCOME comes; the connection is the same.) */
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_eq (st.resent, 0);
+    ck_assert_uint_eq (st.failovers, 0);
 }
 END_TEST
 
