@@ -1,7 +1,7 @@
 /* ocsf.c - OCSF Detection Finding rendering for Kafka (see ocsf.h for the invariant).
  * A bounded writer over the caller's buffer: it keeps counting past the end so the caller
  * learns the size it needs, and never writes past buf[size - 1]. */
-#include "collector/ocsf.h"
+#include "detectors/ocsf.h"
 
 #include <math.h>
 #include <stdarg.h>
