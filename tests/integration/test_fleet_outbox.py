@@ -42,8 +42,10 @@ def scenario(h, kafka):
         m = h.metrics(mport)
         return m and m.get('vigil_detect_batches_total{result="ok"}', 0) >= 20
     wait_for(publishing, 120, "the site collector publishing to the fleet topic", interval=0.02)
-    before, _ = outbox_ids(kafka, TOPIC)
+    # Kill at once, and read the topic after: reading it first (kcat, many seconds on a
+    # loaded machine) let the collector publish the whole run before the kill.
     h.kill("site", signal.SIGKILL)
+    before, _ = outbox_ids(kafka, TOPIC)
     print(f"site collector killed with {len(before)} messages on the topic", flush=True)
 
     h.collector("site2", cfg)
