@@ -41,11 +41,8 @@ s_value (int i, int64_t k, vg_numtype_t *t)
 static void
 s_make_store (const char *name, int buckets, char *path, size_t cap)
 {
-    snprintf (path, cap, "%s/%s", fx_dir, name);
     char err[256];
-    vg_store_cfg_t cfg = { path, VG_STORE_RW, 3600000, false, 0 };
-    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
-    ck_assert_msg (s != NULL, "%s", err);
+    vg_store_t *s = fx_store_new (name, path, cap);
     vg_store_txn_t *txn = vg_store_txn_new (s);
     vg_buf_t chunk = VG_BUF_INIT, scratch = VG_BUF_INIT;
     static int64_t ts[S_PER];
@@ -158,12 +155,9 @@ END_TEST
 START_TEST (labels_pick_one_series)
 {
     char path[128], out[160];
-    snprintf (path, sizeof path, "%s/ifs", fx_dir);
     snprintf (out, sizeof out, "%s/one.csv", fx_dir);
     char err[256];
-    vg_store_cfg_t cfg = { path, VG_STORE_RW, 3600000, false, 0 };
-    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
-    ck_assert_msg (s != NULL, "%s", err);
+    vg_store_t *s = fx_store_new ("ifs", path, sizeof path);
     vg_store_txn_t *txn = vg_store_txn_new (s);
     vg_buf_t chunk = VG_BUF_INIT, scratch = VG_BUF_INIT;
     static const char *const names[] = { "Te0/0/0/0", "Te0/0/0/1" };

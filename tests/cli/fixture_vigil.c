@@ -28,14 +28,21 @@ fx_teardown (void)
     ck_assert_int_eq (vg_test_rmtree (fx_dir), 0);
 }
 
-void
-fx_empty_store (char *path, size_t size)
+vg_store_t *
+fx_store_new (const char *name, char *path, size_t size)
 {
     char err[256];
-    snprintf (path, size, "%s/store", fx_dir);
+    snprintf (path, size, "%s/%s", fx_dir, name);
     vg_store_cfg_t cfg = { path, VG_STORE_RW, 3600000, false, 0 };
     vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
     ck_assert_msg (s != NULL, "%s", err);
+    return s;
+}
+
+void
+fx_empty_store (char *path, size_t size)
+{
+    vg_store_t *s = fx_store_new ("store", path, size);
     vg_store_destroy (&s);
 }
 

@@ -10,12 +10,18 @@
 #include <stddef.h>
 #include <sys/resource.h>
 
+#include "store/store.h"
+
 /* The running test's temporary directory. */
 extern char fx_dir[64];
 
 /* Make fx_dir / remove it and everything in it. */
 void fx_setup (void);
 void fx_teardown (void);
+
+/* Open (create) a store read-write at fx_dir/name, its path written into path (size bytes);
+ * the caller destroys it. */
+vg_store_t *fx_store_new (const char *name, char *path, size_t size);
 
 /* Create an empty store at fx_dir/store and write its path into path (size bytes). */
 void fx_empty_store (char *path, size_t size);
