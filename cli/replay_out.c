@@ -13,7 +13,7 @@
 
 #include "collector/alerter.h"
 #include "collector/kafka_conf.h"
-#include "collector/ocsf.h"
+#include "detectors/ocsf.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/err.h"

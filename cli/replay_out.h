@@ -1,7 +1,7 @@
 /* replay_out.h - where `vigil replay` writes its alerts: OCSF JSON lines to a file (or stdout),
  * or messages on a Kafka topic.
  *
- * Every alert is rendered with collector/ocsf.c exactly as the collector publishes it, with
+ * Every alert is rendered with detectors/ocsf.c exactly as the collector publishes it, with
  * the replay pointer naming the replayed store and unmapped.nte.replay.replayed = true.  To
  * Kafka each alert is one message keyed by its dedup key with the collector alerter's headers
  * (collector/alerter.h) plus "vigil-replay: true", produced with acks=all and idempotence; vg_replay_out_flush waits for every

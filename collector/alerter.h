@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "detectors/alert.h"
-#include "collector/ocsf.h"
+#include "detectors/ocsf.h"
 #include "store/outbox.h"
 #include "store/store.h"
 

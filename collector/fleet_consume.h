@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "collector/alerter.h"
-#include "collector/ocsf.h"
+#include "detectors/ocsf.h"
 
 typedef struct {
     const char *brokers;            /* bootstrap.servers */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/chunk.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -242,14 +243,8 @@ s_select (vg_fleet_task_t *t, const vg_fleet_msg_t *b, size_t *nsel)
             return -VG_EPROTO;
         if (vg_samples_reserve (&t->scratch, used + cnt) < 0)
             return -VG_ENOMEM;
-        if (n == t->capsel) {
-            size_t nc = t->capsel ? t->capsel * 2 : 64;
-            s_sel_t *ns = realloc (t->sel, nc * sizeof *ns);
-            if (!ns)
-                return -VG_ENOMEM;
-            t->sel = ns;
-            t->capsel = nc;
-        }
+        if (vg_array_reserve ((void **) &t->sel, &t->capsel, n + 1, sizeof *t->sel) < 0)
+            return -VG_ENOMEM;
         size_t got = 0, len = 0;
         if (vg_chunk_decode (s->chunk, s->chunk_len, t->scratch.ts + used, t->scratch.v + used, cnt, &got,
                              &len) < 0)

@@ -1,5 +1,5 @@
-/* chunk_int.h - internals shared by the chunk codec's files (chunk.c, chunk_gorilla.c,
- * chunk_v1.c, chunk_v3.c): the bit writer and reader, the timestamp code, the Rice code and
+/* chunk_int.h - internals shared by the chunk codec's files (chunk.c, chunk_read.c,
+ * chunk_gorilla.c, chunk_v1.c, chunk_v3.c): the bit writer and reader, the timestamp code, the Rice code and
  * running means of version 2 and 3 blocks, and the readers in the other files.  Not an
  * API: only the codec includes it.  Invariants as in chunk.c: writers write into room reserved before,
  * readers yield zero bits past the end and count them. */
@@ -323,13 +323,21 @@ void vg_chunk__gor_write (s_bw_t *w, const int64_t *ts, const void *v, size_t n)
  * Returns 0 or -VG_EPROTO. */
 int vg_chunk__gor_read (s_br_t *r, int64_t *ts, void *v, size_t n);
 
-/* ---- version 2 and 3 value codes (chunk.c writes, chunk.c and chunk_v3.c read) ------ */
+/* ---- version 2 and 3 value codes (chunk.c writes, chunk_read.c and chunk_v3.c read) - */
 
 #define S_RICE_LIM 8
 #define S_BLOCK 128
 #define S_BLOCK3 128 /* version 3 */
 #define S_K_ZERO 63
 #define S_K_SPARSE 62 /* version 3: zero runs (see below); version 2 reads 62 as a Rice k */
+
+/* Version 2 and 3 preamble bits before the first value (kind-specific flag, constant,
+ * width). */
+static inline unsigned
+s_r_pre_bits (int is_dec)
+{
+    return (is_dec ? 4 : 1) + 1 + 7;
+}
 
 static inline unsigned
 s_rice_len (uint64_t z, unsigned k)

@@ -1,6 +1,7 @@
-/* config_int.h - internals shared by the configuration loader's three files (not public):
+/* config_int.h - internals shared by the configuration loader's files (not public):
  * config_tree.c (YAML text -> bounded node tree), config.c (tree -> typed struct through an
- * option table) and config_doc.c (--help and Markdown from the same table).  The vg_cfg__
+ * option table), config_scalar.c (one scalar's text -> its typed field) and config_doc.c
+ * (--help and Markdown from the same table).  The vg_cfg__
  * prefix marks names that only those files use. */
 #ifndef VG_CONFIG_INT_H
 #define VG_CONFIG_INT_H
@@ -49,5 +50,11 @@ const char *vg_cfg__kind_name (const vg_cfg_node_t *n);
 void vg_cfg__fmt_value (vg_cfg_type_t type, double v, char *buf, size_t size);
 /* The option type's name in help output ("uint", "duration", ...). */
 const char *vg_cfg__type_name (vg_cfg_type_t type);
+/* Convert scalar text into the field of option o (config_scalar.c), range-checked; key and
+ * line name it in errors.  Strings already in the field are not freed: every caller hands a
+ * zeroed field.  Returns 0, or a negative code with ctx->err filled (-VG_ENOMEM when a
+ * string cannot be copied). */
+int vg_cfg__scalar (vg_cfg__ctx_t *ctx, const vg_cfg_opt_t *o, const char *text, int line, void *field,
+                    const char *key);
 
 #endif

@@ -60,9 +60,10 @@ typedef void (*vg_alert_fn) (void *ctx, const vg_alert_t *alert);
  * NUL-terminated, cut to size); returns buf. */
 const char *vg_alert_message (const vg_alert_t *a, char *buf, size_t size);
 
-/* Render an alert as one JSON object (OCSF Detection Finding shape, class 2004) into buf
- * with snprintf only.  Returns the length it needed (like snprintf); the output is valid
- * JSON only if that is < size. */
+/* Render an alert as one JSON object (the compact OCSF Detection Finding, class 2004, that
+ * the alert store keeps, without its replay pointer: vg_ocsf_render_stored) into buf with
+ * snprintf only.  Returns the length it needed (like snprintf); the output is valid JSON
+ * only if that is < size. */
 size_t vg_alert_to_json (const vg_alert_t *a, char *buf, size_t size);
 
 /* Where an alert's evidence is, for a replay pointer: the time range [*from_ms, *to_ms]

@@ -313,12 +313,19 @@ vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pen
 
 static void s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now);
 
+/* The last tick boundary at or before t (tk > 0; t may be negative). */
+static int64_t
+s_tick_floor (int64_t t, int64_t tk)
+{
+    return t - (((t % tk) + tk) % tk);
+}
+
 /* The first tick boundary at or after t. */
 static int64_t
 s_tick_ceil (int64_t t, int64_t tk)
 {
-    int64_t r = ((t % tk) + tk) % tk;
-    return r ? t - r + tk : t;
+    int64_t f = s_tick_floor (t, tk);
+    return f == t ? t : f + tk;
 }
 
 /* A long advance of the source's watermark (a PM source moving by a ROP, a coarse replay
@@ -359,7 +366,7 @@ s_src_advance (vg_engine_t *e, vg_engine__src_t *src)
     if (tk <= 0 || src->max == INT64_MIN)
         return;
     int64_t wm = src->max - (e->cfg.lateness_ms > 0 ? e->cfg.lateness_ms : 0);
-    int64_t last = wm - (((wm % tk) + tk) % tk); /* last boundary <= wm */
+    int64_t last = s_tick_floor (wm, tk);
     if (src->next_tick == INT64_MIN) {
         src->next_tick = last + tk; /* first data: nothing to judge yet */
         return;
@@ -450,6 +457,19 @@ vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *s, int64_t ts, dou
 /* --------------------------------------------------------------------------------------- */
 /* Silence: series -> stream/device -> source outage */
 
+/* A silence verdict: `observed` silent (series, devices, or ms since the last sample) against
+ * `expected`, with the band [0, hi]; the caller adds the note. */
+static void
+s_silence_verdict (vg_verdict_t *v, int state, double observed, double expected, double hi)
+{
+    vg_engine__vreset (v);
+    v->state = state;
+    v->observed = observed;
+    v->expected = expected;
+    v->lo = 0;
+    v->hi = hi;
+}
+
 /* Series silence of device d at now: some of its watched series silent, the device not (a
  * sensor group or subscription that stopped, a router whose CPU, memory and uptime messages
  * stopped together): one finding per device, "a01-silence:<device>:series", naming how many
@@ -471,12 +491,8 @@ s_dev_series_silence (vg_engine_t *e, vg_engine__dev_t *d, int64_t now)
         return;
     }
     vg_verdict_t *v = &e->v;
-    vg_engine__vreset (v);
-    v->state = d->silent_n ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
-    v->observed = (double) d->silent_n;
-    v->expected = 0;
-    v->lo = 0;
-    v->hi = (double) d->watched;
+    s_silence_verdict (v, d->silent_n ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR, (double) d->silent_n, 0,
+                       (double) d->watched);
     if (d->silent_n) {
         const vg_engine__inst_t *worst = NULL; /* the longest silent series names the finding */
         for (uint32_t k = 0; k < d->nstreams; k++)
@@ -617,12 +633,8 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
     int outage = silent >= (size_t) mind && (double) silent >= frac * (double) watched && watched > 0;
     src->sk_outage0 = 0 >= (size_t) mind && 0 >= frac * (double) watched && watched > 0;
     if (outage || src->ep) {
-        vg_engine__vreset (v);
-        v->state = outage ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
-        v->observed = (double) silent;
-        v->expected = 0;
-        v->lo = 0;
-        v->hi = frac * (double) watched;
+        s_silence_verdict (v, outage ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR, (double) silent, 0,
+                           frac * (double) watched);
         if (src->name[0])
             vg_verdict_note (v, "%zu of %zu devices of source %s silent", silent, watched, src->name);
         else
@@ -655,12 +667,8 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             s_dev_series_silence (e, d, now);
         if (!d->silent && !d->ep)
             continue;
-        vg_engine__vreset (v);
-        v->state = d->silent ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
-        v->observed = (double) d->silent_n;
-        v->expected = 0;
-        v->lo = 0;
-        v->hi = (double) d->watched;
+        s_silence_verdict (v, d->silent ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR, (double) d->silent_n, 0,
+                           (double) d->watched);
         vg_verdict_note (v, "%u of %u watched series of %s silent", d->silent_n, d->watched, d->id);
         const vg_rule_t *r = d->silence_rule;
         char key[VG_ALERT_KEY_MAX];
@@ -678,12 +686,7 @@ s_src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now)
             vg_engine__inst_t *in = st->sil[j];
             if (in->tick_state == VG_VERDICT_NONE || !in->open)
                 continue;
-            vg_engine__vreset (v);
-            v->state = in->tick_state;
-            v->observed = in->tick_obs;
-            v->expected = in->tick_exp;
-            v->lo = 0;
-            v->hi = in->tick_exp;
+            s_silence_verdict (v, in->tick_state, in->tick_obs, in->tick_exp, in->tick_exp);
             if (v->state == VG_VERDICT_FIRE)
                 vg_verdict_note (v, "no sample for %.0f s (expected every %.0f s)", in->tick_obs / 1000.0,
                                  in->tick_exp / 1000.0);

@@ -102,14 +102,20 @@ vg_batch_validate (const Vigil__Batch *b, const vg_batch_limits_t *lim, size_t *
 }
 
 size_t
-vg_batch_labels (const Vigil__Batch *b, const Vigil__Series *s, vg_label_t *out)
+vg_label_pairs (const char *const *strings, const uint32_t *pairs, size_t n_idx, vg_label_t *out)
 {
-    size_t n = s->n_labels / 2;
+    size_t n = n_idx / 2;
     for (size_t i = 0; i < n; i++) {
-        out[i].key = b->strings[s->labels[2 * i]];
-        out[i].value = b->strings[s->labels[2 * i + 1]];
+        out[i].key = strings[pairs[2 * i]];
+        out[i].value = strings[pairs[2 * i + 1]];
     }
     return n;
+}
+
+size_t
+vg_batch_labels (const Vigil__Batch *b, const Vigil__Series *s, vg_label_t *out)
+{
+    return vg_label_pairs ((const char *const *) b->strings, s->labels, s->n_labels, out);
 }
 
 void

@@ -42,6 +42,12 @@ int vg_batch_validate (const Vigil__Batch *b, const vg_batch_limits_t *lim, size
  * out must hold VG_MAX_LABELS entries.  Returns the number of labels. */
 size_t vg_batch_labels (const Vigil__Batch *b, const Vigil__Series *s, vg_label_t *out);
 
+/* Labels given as n_idx key/value indices into strings (pairs[2i] the key, pairs[2i + 1] the
+ * value, every index already checked against the table: a validated batch's or fleet
+ * message's series) as views into strings; out must hold n_idx / 2 entries.  Returns
+ * n_idx / 2.  vg_batch_labels and vg_fleet_msg_labels are this on their message. */
+size_t vg_label_pairs (const char *const *strings, const uint32_t *pairs, size_t n_idx, vg_label_t *out);
+
 /* Point ev->flow and ev->gap at the model's view of an event's flow summary and gap (either
  * may be NULL: the pointer is then NULL), filled into *flow and *gap; strings are borrowed
  * from the messages.  For vigil.Event (a batch) and vigil.StoredEvent (the store) alike. */

@@ -630,10 +630,5 @@ vg_fleet_reader_parse (vg_fleet_reader_t *r, const uint8_t *msg, size_t len, vg_
 size_t
 vg_fleet_msg_labels (const vg_fleet_msg_t *m, const vg_fleet_series_t *s, vg_label_t *out)
 {
-    size_t n = s->n_labels / 2;
-    for (size_t i = 0; i < n; i++) {
-        out[i].key = m->strings[s->labels[2 * i]];
-        out[i].value = m->strings[s->labels[2 * i + 1]];
-    }
-    return n;
+    return vg_label_pairs (m->strings, s->labels, s->n_labels, out);
 }

@@ -8,8 +8,7 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "common/json.h"
-#include "common/pointer.h"
+#include "detectors/ocsf.h"
 
 static void
 s_time_key (uint8_t k[8], int64_t ts_ms)
@@ -60,58 +59,14 @@ vg_alert_uid_split (const char *uid, char *key, size_t size, int64_t *start_ms)
     return 0;
 }
 
-/* "key":"value" with the value escaped, after a comma unless first. */
-static int
-s_json_kv (vg_buf_t *b, const char *key, const char *value, int first)
-{
-    size_t n = vg_json_escape (NULL, 0, value);
-    if (vg_buf_printf (b, "%s\"%s\":\"", first ? "" : ",", key) < 0 || vg_buf_reserve (b, n + 2) < 0)
-        return -VG_ENOMEM;
-    b->len += vg_json_escape ((char *) b->data + b->len, n + 1, value);
-    return vg_buf_append (b, "\"", 1);
-}
-
-/* Insert unmapped.nte.replay (the evidence's store, device, path, series and range, and the
- * same as one vigil:// URI) before the record's closing "}}}". */
-static int
-s_put_pointer (vg_buf_t *json, const vg_alert_t *a, const char *store_path)
-{
-    if (json->len < 3 || memcmp (json->data + json->len - 3, "}}}", 3))
-        return -VG_EINVAL;
-    json->len -= 3;
-    int64_t from, to;
-    char path[sizeof a->entity], hex[24];
-    vg_alert_evidence (a, &from, &to, path, sizeof path);
-    snprintf (hex, sizeof hex, "%016llx", (unsigned long long) a->series_id);
-    /* Half-open in the URI, so it ends just after to_ms (as the published copy's). */
-    size_t ul = vg_pointer_format (store_path, a->scope, a->device, path, a->series_id, from, to + 1, NULL, 0);
-    char *uri = malloc (ul + 1);
-    if (!uri)
-        return -VG_ENOMEM;
-    vg_pointer_format (store_path, a->scope, a->device, path, a->series_id, from, to + 1, uri, ul + 1);
-    int rc = vg_buf_append (json, ",\"replay\":{", 11) < 0 || s_json_kv (json, "store", store_path, 1) < 0 ||
-             s_json_kv (json, "device", a->device, 0) < 0 ||
-             (a->scope && a->scope[0] && s_json_kv (json, "scope", a->scope, 0) < 0) || s_json_kv (json, "path", path, 0) < 0 ||
-             s_json_kv (json, "series_id", hex, 0) < 0 ||
-             vg_buf_printf (json, ",\"from_ms\":%lld,\"to_ms\":%lld", (long long) from, (long long) to) < 0 ||
-             s_json_kv (json, "pointer", uri, 0) < 0 || vg_buf_append (json, "}}}}", 4) < 0;
-    free (uri);
-    return rc ? -VG_ENOMEM : 0;
-}
-
 int
 vg_alert_store_put (vg_store_txn_t *txn, const vg_alert_t *a, int64_t wall_ms, const char *store_path, vg_buf_t *json)
 {
-    size_t need = vg_alert_to_json (a, NULL, 0) + 1;
+    size_t need = vg_ocsf_render_stored (a, store_path, NULL, 0) + 1;
     vg_buf_reset (json);
     if (vg_buf_reserve (json, need) < 0)
         return -VG_ENOMEM;
-    json->len = vg_alert_to_json (a, (char *) json->data, need);
-    if (store_path) {
-        int rc = s_put_pointer (json, a, store_path);
-        if (rc < 0)
-            return rc;
-    }
+    json->len = vg_ocsf_render_stored (a, store_path, (char *) json->data, need);
     uint8_t k[VG_ALERT_STORE_KEY_MAX];
     size_t kl = vg_alert_store_key (a, k);
     vg_store_txn_put (txn, VG_CF_ALERTS, k, kl, json->data, json->len);

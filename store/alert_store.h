@@ -4,9 +4,9 @@
  * One record per lifecycle step (Create / Update / Close) the engine emits.  Key: the
  * record's event time as a big-endian, sign-flipped int64, then the alert uid, a NUL and
  * the activity byte, so a plain scan lists records in time order and replaying the same
- * telemetry rewrites the same keys (no duplicates).  Value: the alert's OCSF JSON
- * (vg_alert_to_json) with its replay pointer (the published copy, vg_ocsf_render, also
- * carries the product version and the collector id).
+ * telemetry rewrites the same keys (no duplicates).  Value: the alert's compact OCSF JSON
+ * with its replay pointer (vg_ocsf_render_stored; the published copy, vg_ocsf_render of
+ * the same renderer, also carries the product version and the collector id).
  *
  * Each record also gets a history entry keyed by episode: episode start (sign-flipped
  * int64 BE), dedup key, NUL, record time (sign-flipped int64 BE), activity byte; value: the

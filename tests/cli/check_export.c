@@ -3,14 +3,11 @@
  * binary with wait4), and every integer comes out exact, in both formats; --labels picks one
  * of the series a device and path share. */
 #include <check.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,28 +18,12 @@
 #include "proto/vigil.pb-c.h"
 #include "store/series_meta.h"
 #include "store/store.h"
-#include "tests/support/tmpdir.h"
+#include "tests/cli/fixture_vigil.h"
 #include "tests/support/suite.h"
-
-extern char **environ;
 
 #define S_SERIES 40
 #define S_PER 3600 /* one sample a second for one bucket of one hour */
 #define S_T0 INT64_C (1764367200000)
-
-static char s_dir[64];
-
-static void
-setup (void)
-{
-    ck_assert_ptr_nonnull (vg_test_tmpdir (s_dir, sizeof s_dir, "export"));
-}
-
-static void
-teardown (void)
-{
-    ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
-}
 
 /* Series i: even ones are uint64 counters above 2^63, odd ones gauges with decimals. */
 static vg_num_t
@@ -60,11 +41,8 @@ s_value (int i, int64_t k, vg_numtype_t *t)
 static void
 s_make_store (const char *name, int buckets, char *path, size_t cap)
 {
-    snprintf (path, cap, "%s/%s", s_dir, name);
     char err[256];
-    vg_store_cfg_t cfg = { path, VG_STORE_RW, 3600000, false, 0 };
-    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
-    ck_assert_msg (s != NULL, "%s", err);
+    vg_store_t *s = fx_store_new (name, path, cap);
     vg_store_txn_t *txn = vg_store_txn_new (s);
     vg_buf_t chunk = VG_BUF_INIT, scratch = VG_BUF_INIT;
     static int64_t ts[S_PER];
@@ -106,10 +84,7 @@ s_make_store (const char *name, int buckets, char *path, size_t cap)
 static long
 s_export (const char *store, const char *format, const char *out, double *secs)
 {
-    char bin[512];
-    snprintf (bin, sizeof bin, "%s/vigil", VG_BIN_DIR);
-    char *argv[] = { bin, "export", "--store", (char *) store, "--format", (char *) format, "--out", (char *) out,
-                     NULL };
+    char *args[] = { "export", "--store", (char *) store, "--format", (char *) format, "--out", (char *) out, NULL };
     /* Under AddressSanitizer freed blocks wait in a quarantine (256 MB by default) that
      * would count as growth; keep it small so the measure is the program's own. */
     const char *asan = getenv ("ASAN_OPTIONS");
@@ -118,17 +93,10 @@ s_export (const char *store, const char *format, const char *out, double *secs)
     ck_assert_int_eq (setenv ("ASAN_OPTIONS", opts, 1), 0);
     struct timespec t0, t1;
     clock_gettime (CLOCK_MONOTONIC, &t0);
-    pid_t pid;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init (&fa);
-    posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
-    ck_assert_int_eq (posix_spawn (&pid, bin, &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy (&fa);
-    int status;
     struct rusage ru;
-    ck_assert_int_eq (wait4 (pid, &status, 0, &ru), pid);
+    int rc = fx_vigil (args, NULL, NULL, &ru);
     clock_gettime (CLOCK_MONOTONIC, &t1);
-    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "vigil export failed: %d", status);
+    ck_assert_msg (rc == 0, "vigil export failed: %d", rc);
     *secs = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
     return ru.ru_maxrss;
 }
@@ -155,7 +123,7 @@ START_TEST (exact_values)
 {
     char small[128], out[160];
     s_make_store ("small", 1, small, sizeof small);
-    snprintf (out, sizeof out, "%s/out.csv", s_dir);
+    snprintf (out, sizeof out, "%s/out.csv", fx_dir);
     double secs;
     s_export (small, "csv", out, &secs);
     FILE *f = fopen (out, "r");
@@ -187,12 +155,9 @@ END_TEST
 START_TEST (labels_pick_one_series)
 {
     char path[128], out[160];
-    snprintf (path, sizeof path, "%s/ifs", s_dir);
-    snprintf (out, sizeof out, "%s/one.csv", s_dir);
+    snprintf (out, sizeof out, "%s/one.csv", fx_dir);
     char err[256];
-    vg_store_cfg_t cfg = { path, VG_STORE_RW, 3600000, false, 0 };
-    vg_store_t *s = vg_store_open (&cfg, err, sizeof err);
-    ck_assert_msg (s != NULL, "%s", err);
+    vg_store_t *s = fx_store_new ("ifs", path, sizeof path);
     vg_store_txn_t *txn = vg_store_txn_new (s);
     vg_buf_t chunk = VG_BUF_INIT, scratch = VG_BUF_INIT;
     static const char *const names[] = { "Te0/0/0/0", "Te0/0/0/1" };
@@ -227,19 +192,10 @@ START_TEST (labels_pick_one_series)
     vg_buf_free (&scratch);
     vg_store_destroy (&s);
 
-    char bin[512];
-    snprintf (bin, sizeof bin, "%s/vigil", VG_BIN_DIR);
-    char *argv[] = { bin, "export", "--store", path, "--path", "*in-octets", "--labels", "name=*/1",
+    char *args[] = { "export", "--store", path, "--path", "*in-octets", "--labels", "name=*/1",
                      "--columns", "timestamp_ms,value", "--out", out, NULL };
-    pid_t pid;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init (&fa);
-    posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
-    ck_assert_int_eq (posix_spawn (&pid, bin, &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy (&fa);
-    int status;
-    ck_assert_int_eq (waitpid (pid, &status, 0), pid);
-    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "vigil export --labels failed: %d", status);
+    int rc = fx_vigil (args, NULL, NULL, NULL);
+    ck_assert_msg (rc == 0, "vigil export --labels failed: %d", rc);
     FILE *f = fopen (out, "r");
     ck_assert_ptr_nonnull (f);
     char text[256];
@@ -257,5 +213,5 @@ Suite *
 vg_export_suite (void)
 {
     const TTest *tests[] = { constant_memory, exact_values, labels_pick_one_series };
-    return vg_test_suite ("export", "export", tests, sizeof tests / sizeof tests[0], 240, setup, teardown);
+    return vg_test_suite ("export", "export", tests, sizeof tests / sizeof tests[0], 240, fx_setup, fx_teardown);
 }

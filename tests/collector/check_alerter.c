@@ -18,7 +18,7 @@
 
 #include "collector/alerter.h"
 #include "common/err.h"
-#include "collector/ocsf.h"
+#include "detectors/ocsf.h"
 #include "common/pointer.h"
 #include "store/outbox.h"
 #include "store/store.h"

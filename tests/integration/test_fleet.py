@@ -24,15 +24,14 @@ import re
 import signal
 import subprocess
 import time
-from vgkafka import KCAT, Kafka
-from vgtest import free_port, run, wait_for
+from vgfleet import fleet_config, fleet_keys, kafka_body, sim_kpi_samples, site_config, start_fleet, start_site
+from vgkafka import KCAT
+from vgtest import run, wait_for
 
 VENDORS = [f"V{i:02d}" for i in range(1, 13)]
 DEVICES = 3
 ROUNDS = 4
 TOPIC, STATE, ALERTS = "vigil.fleet.test", "vigil.fleet.state.test", "fleet.alerts.test"
-KPI_COUNTERS = {"RRC.ConnEstabSucc", "RRC.ConnEstabAtt", "MM.HoExeInterSucc", "MM.HoExeInterReq", "RM.RegInitSucc",
-                "RM.RegInitReq", "SM.PduSessionCreationSucc", "SM.PduSessionCreationReq"}
 
 
 def consume(kafka, topic, committed=True):
@@ -43,33 +42,15 @@ def consume(kafka, topic, committed=True):
     return [json.loads(l) for l in r.stdout.splitlines() if l.strip().startswith("{")]
 
 
-def body(h):
-    kafka = Kafka(h, "kafka", 1)
-    try:
-        kafka.start()
-        scenario(h, kafka)
-    finally:
-        h.stop_all()
-        kafka.close()
-
-
 def scenario(h, kafka):
-    rules = os.path.join(h.a.source, "detectors", "rules.yaml")
-    fleet_common = (f"fleet:\n  brokers: {kafka.boot}\n  partitions: 6\n  topic: {TOPIC}\n"
-                    f"  state_topic: {STATE}\n  group: fleet-test\n  commit_every: 3s\n  session_timeout: 6s\n")
-    site_cfg, port, _ = h.collector_config(
-        name="site", agents=("a1", "sim1"),
-        extra=f"detect:\n  enabled: true\n  rules: {rules}\n  save_every: 1s\n  lateness: 0s\n"
-              f"{fleet_common}  publish:\n    topic: {TOPIC}\n")
-    h.collector("site", site_cfg)
-    wait_for(lambda: "publishing to fleet topic" in h.log("site"), 60, "site collector publishing")
+    keys = fleet_keys(TOPIC, STATE, "fleet-test", "3s")
+    site_cfg, port, _ = site_config(h, kafka, TOPIC, ("a1", "sim1"), partitions=6, fleet=keys)
+    start_site(h, "site", site_cfg)
 
     fleets, mports = [], {}
     for i in (1, 2, 3):
-        cfg, _, mports[f"fleet{i}"] = h.collector_config(
-            name=f"fleet{i}", curve=False,
-            extra=f"detect:\n  rules: {rules}\n{fleet_common}kafka:\n  brokers: {kafka.boot}\n  topic: {ALERTS}\n")
-        h.start(f"fleet{i}", [os.path.join(h.bin, "vigil-collector"), "--role", "fleet", "-c", cfg])
+        cfg, _, mports[f"fleet{i}"] = fleet_config(h, kafka, f"fleet{i}", 6, keys, alerts=ALERTS)
+        start_fleet(h, f"fleet{i}", cfg)
         fleets.append(f"fleet{i}")
     def held(k):
         log = h.log(k)
@@ -144,7 +125,7 @@ def scenario(h, kafka):
         assert h.procs[k].poll() is None, f"{k} exited:\n{h.log(k)[-2000:]}"
 
     # ---- instance 2 comes back: partitions spread again (committed on revoke, state moves) ----
-    h.start("fleet2b", [os.path.join(h.bin, "vigil-collector"), "--role", "fleet", "-c", f"{h.dir}/fleet2.yaml"])
+    start_fleet(h, "fleet2b", f"{h.dir}/fleet2.yaml")
     live = ("fleet1", "fleet2b", "fleet3")
     wait_for(lambda: sum(held(k) for k in live) == 6 and held("fleet2b") > 0, 120, "fleet2 back with partitions")
 
@@ -156,9 +137,7 @@ def scenario(h, kafka):
            f"    interval: 60s\n    speed: max\n")
     h.agent("sim1", h.agent_config("sim1", [port], sim, extra="batch:\n  max_samples: 4096\n"), "--exit-when-done")
     assert h.wait_exit("sim1", 300) == 0, "sim agent failed"
-    out = h.vigil("sim", "--seed", "5", "--sites", "2", "--interval", "60s", "--start", iso(start), "--end", iso(end))
-    want_kpi = sum(1 for l in out.stdout.splitlines() if '"type"' not in l and
-                   json.loads(l)["path"] in KPI_COUNTERS and json.loads(l).get("kind", "counter") == "counter")
+    want_kpi = sim_kpi_samples(h, 5, 2, iso(start), iso(end))
     assert want_kpi > 1000, f"the simulator made only {want_kpi} KPI counter samples"
 
     def fleet_samples():
@@ -183,13 +162,11 @@ def scenario(h, kafka):
 
     # A state topic with fewer partitions than the fleet topic (the 1-partition alerts topic)
     # is refused at start, before joining the group.
-    bad, _, _ = h.collector_config(
-        name="fleetbad", curve=False,
-        extra=f"detect:\n  rules: {rules}\n{fleet_common.replace(STATE, ALERTS)}kafka:\n  brokers: {kafka.boot}\n")
+    bad, _, _ = fleet_config(h, kafka, "fleetbad", 6, keys.replace(STATE, ALERTS))
     r = subprocess.run([os.path.join(h.bin, "vigil-collector"), "--role", "fleet", "-c", bad], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 1 and "needs at least as many" in r.stderr, (r.returncode, r.stderr[-500:])
 
 
 if __name__ == "__main__":
-    run("fleet", body)
+    run("fleet", kafka_body(scenario))

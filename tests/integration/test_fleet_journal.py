@@ -14,32 +14,18 @@ topic: the KPI counter samples it runs through the KPI stage must equal the simu
 restart's log says it published journal batches (the crash window was hit; the kill is
 repeated, at most three times, until it is)."""
 import collections
-import json
-import os
 import re
 import signal
-import subprocess
 import time
-from vgkafka import KCAT, Kafka
+from vgfleet import (fleet_config, fleet_keys, id_runs, kafka_body, outbox_ids, shipped_rules, sim_kpi_samples,
+                     site_config, start_fleet, start_site)
 from vgtest import run, wait_for
 
 TOPIC, STATE, ALERTS = "vigil.fleet.journal.test", "vigil.fleet.journal.state", "fleet.journal.alerts"
-KPI_COUNTERS = {"RRC.ConnEstabSucc", "RRC.ConnEstabAtt", "MM.HoExeInterSucc", "MM.HoExeInterReq", "RM.RegInitSucc",
-                "RM.RegInitReq", "SM.PduSessionCreationSucc", "SM.PduSessionCreationReq"}
-
-
-def body(h):
-    kafka = Kafka(h, "kafka", 1)
-    try:
-        kafka.start()
-        scenario(h, kafka)
-    finally:
-        h.stop_all()
-        kafka.close()
 
 
 def scenario(h, kafka):
-    rules = os.path.join(h.a.source, "detectors", "rules.yaml")
+    rules = shipped_rules(h)
     # The site's detect stage made slower than ingest on purpose (the default rules and 20
     # more over every series), so that a backlog of committed, unpublished batches is there
     # for the kill on any machine.
@@ -49,18 +35,14 @@ def scenario(h, kafka):
             f"    title: load\n    severity: low\n    match: {{ path: [\"*\"] }}\n"
             f"    params: {{ level: 1e18, limit: 1e18, direction: rising, horizon: 1h }}\n" for i in range(20))
     site_rules = h.write("slow-rules.yaml", slow)
-    cfg, port, mport = h.collector_config(
-        name="site", agents=("sim1",),
-        extra=f"detect:\n  enabled: true\n  rules: {site_rules}\n  save_every: 1s\n  lateness: 0s\n"
-              f"fleet:\n  brokers: {kafka.boot}\n  partitions: 3\n  publish:\n    topic: {TOPIC}\n")
+    cfg, port, mport = site_config(h, kafka, TOPIC, ("sim1",), rules=site_rules)
     # Without fsync ingest outruns the detect stage, whose queue then stays full during the
     # burst (a SIGKILL keeps what RocksDB wrote without fsync: the kernel has it).
     with open(cfg) as f:
         text = f.read()
     with open(cfg, "w") as f:
         f.write(text.replace("  retention: 0\n", "  retention: 0\n  sync: false\n", 1))
-    h.collector("site", cfg)
-    wait_for(lambda: "publishing to fleet topic" in h.log("site"), 60, "site collector publishing")
+    start_site(h, "site", cfg)
 
     end = (int(time.time()) // 3600 - 2) * 3600
     start = end - 8 * 3600
@@ -96,33 +78,19 @@ def scenario(h, kafka):
     stop = re.search(r"published (\d+) messages .*?(\d+) left in the outbox", log)
     assert stop and stop.group(2) == "0", f"messages left in the outbox at stop:\n{log[-2000:]}"
 
-    r = subprocess.run([KCAT, "-b", kafka.boot, "-C", "-t", TOPIC, "-o", "beginning", "-e", "-q", "-f", "%h\n"],
-                       capture_output=True, text=True, timeout=60)
-    ids = re.findall(r"vigil-outbox=site:(\d+)", r.stdout)
-    assert ids and len(ids) == len(r.stdout.splitlines()), "a message without the outbox header"
+    ids, nmsg = outbox_ids(kafka, TOPIC)
+    assert ids and len(ids) == nmsg, "a message without the outbox header"
     dup = [i for i, n in collections.Counter(ids).items() if n > 1]
     assert not dup, f"{len(dup)} messages on the topic twice, e.g. ids {dup[:5]}"
-    ranges = []
-    for i in sorted(int(x) for x in ids):
-        if ranges and i == ranges[-1][1] + 1:
-            ranges[-1][1] = i
-        else:
-            ranges.append([i, i])
+    ranges = id_runs(ids)
     # each run's ids are one gap-free range (a committed message missing would leave a hole)
     assert len(ranges) <= kills + 1, f"{len(ranges)} id ranges for {kills + 1} runs: {ranges[:8]}"
 
-    out = h.vigil("sim", "--seed", "13", "--sites", "3", "--interval", "60s", "--start", iso(start), "--end", iso(end))
-    pm = re.compile(r'"path":"(RRC|MM|RM|SM)\.')
-    want = sum(1 for l in out.stdout.splitlines() if pm.search(l) and '"type"' not in l and
-               json.loads(l)["path"] in KPI_COUNTERS and json.loads(l).get("kind", "counter") == "counter")
+    want = sim_kpi_samples(h, 13, 3, iso(start), iso(end))
     assert want > 1000, f"the simulator made only {want} KPI counter samples"
 
-    fcfg, _, _ = h.collector_config(
-        name="fleet", curve=False,
-        extra=f"detect:\n  rules: {rules}\nfleet:\n  brokers: {kafka.boot}\n  partitions: 3\n  topic: {TOPIC}\n"
-              f"  state_topic: {STATE}\n  group: journal-test\n  commit_every: 1s\n  session_timeout: 6s\n"
-              f"kafka:\n  brokers: {kafka.boot}\n  topic: {ALERTS}\n")
-    h.start("fleet", [os.path.join(h.bin, "vigil-collector"), "--role", "fleet", "-c", fcfg])
+    fcfg, _, _ = fleet_config(h, kafka, "fleet", 3, fleet_keys(TOPIC, STATE, "journal-test", "1s"), alerts=ALERTS)
+    start_fleet(h, "fleet", fcfg)
     total = len(ids)
 
     def applied():
@@ -140,4 +108,4 @@ def scenario(h, kafka):
 
 
 if __name__ == "__main__":
-    run("fleet_journal", body)
+    run("fleet_journal", kafka_body(scenario))

@@ -15,58 +15,18 @@ acknowledged and analysed.  On the fleet topic (read with kcat):
     so a committed message missing from the topic would leave a hole);
   * the second run's stop line reports 0 messages left in the outbox."""
 import collections
-import os
 import re
 import signal
-import subprocess
 import time
-from vgkafka import KCAT, Kafka
+from vgfleet import id_runs, kafka_body, outbox_ids, site_config, start_site
 from vgtest import run, wait_for
 
 TOPIC = "vigil.fleet.outbox.test"
 
 
-def header_ids(kafka):
-    """The outbox ids of origin "site" of every message on TOPIC, and the count of messages
-    (VG_OUTBOX_DUMP=FILE keeps kcat's "partition offset key headers" lines for a look at a gap)."""
-    r = subprocess.run([KCAT, "-b", kafka.boot, "-C", "-t", TOPIC, "-o", "beginning", "-e", "-q", "-f",
-                        "%p %o %k %h\n"], capture_output=True, text=True, timeout=60)
-    lines = [l for l in r.stdout.splitlines()]
-    ids = [int(m.group(1)) for l in lines for m in [re.search(r"vigil-outbox=site:(\d+)", l)] if m]
-    with open(os.path.join(os.environ.get("VG_OUTBOX_DUMP", "/dev/null")), "w") as f:
-        f.write(r.stdout)
-    return ids, len(lines)
-
-
-def runs(ids):
-    """Sorted ids split into maximal ranges of consecutive ids: [(first, last)]."""
-    out = []
-    for i in sorted(ids):
-        if out and i == out[-1][1] + 1:
-            out[-1][1] = i
-        else:
-            out.append([i, i])
-    return [tuple(r) for r in out]
-
-
-def body(h):
-    kafka = Kafka(h, "kafka", 1)
-    try:
-        kafka.start()
-        scenario(h, kafka)
-    finally:
-        h.stop_all()
-        kafka.close()
-
-
 def scenario(h, kafka):
-    rules = os.path.join(h.a.source, "detectors", "rules.yaml")
-    cfg, port, mport = h.collector_config(
-        name="site", agents=("sim1",),
-        extra=f"detect:\n  enabled: true\n  rules: {rules}\n  save_every: 1s\n  lateness: 0s\n"
-              f"fleet:\n  brokers: {kafka.boot}\n  partitions: 3\n  publish:\n    topic: {TOPIC}\n")
-    h.collector("site", cfg)
-    wait_for(lambda: "publishing to fleet topic" in h.log("site"), 60, "site collector publishing")
+    cfg, port, mport = site_config(h, kafka, TOPIC, ("sim1",))
+    start_site(h, "site", cfg)
 
     # 30 minutes of the past at once (a burst of 1,800 one-step batches), then 25 s live.
     now = int(time.time())
@@ -82,8 +42,10 @@ def scenario(h, kafka):
         m = h.metrics(mport)
         return m and m.get('vigil_detect_batches_total{result="ok"}', 0) >= 20
     wait_for(publishing, 120, "the site collector publishing to the fleet topic", interval=0.02)
-    before, _ = header_ids(kafka)
+    # Kill at once, and read the topic after: reading it first (kcat, many seconds on a
+    # loaded machine) let the collector publish the whole run before the kill.
     h.kill("site", signal.SIGKILL)
+    before, _ = outbox_ids(kafka, TOPIC)
     print(f"site collector killed with {len(before)} messages on the topic", flush=True)
 
     h.collector("site2", cfg)
@@ -97,11 +59,11 @@ def scenario(h, kafka):
     assert stop, f"no stop line of the fleet publisher:\n{log[-2000:]}"
     assert stop.group(2) == "0", f"messages left in the outbox at stop: {stop.group(0)}"
 
-    ids, nmsg = header_ids(kafka)
+    ids, nmsg = outbox_ids(kafka, TOPIC)
     assert nmsg == len(ids), f"{nmsg - len(ids)} messages on {TOPIC} without a vigil-outbox header of site"
     dup = [i for i, n in collections.Counter(ids).items() if n > 1]
     assert not dup, f"{len(dup)} messages on the topic twice, e.g. ids {dup[:5]}"
-    r = runs(ids)
+    r = id_runs(ids)
     # Run 1's range, and run 2's (ids restart from the clock, far above run 1's).
     assert len(r) <= 2, f"ids are not two gap-free ranges (a committed message is missing): {r[:6]}"
     assert int(stop.group(1)) > 0, "the restarted collector published nothing new: the kill was not mid-stream"
@@ -111,4 +73,4 @@ def scenario(h, kafka):
 
 
 if __name__ == "__main__":
-    run("fleet_outbox", body)
+    run("fleet_outbox", kafka_body(scenario))
