@@ -6,6 +6,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector/fleet_publish.h"
 #include "common/err.h"
@@ -133,6 +134,60 @@ START_TEST (unmarked_batches_raised)
 }
 END_TEST
 
+static uint64_t
+mark_now (void)
+{
+    vg_buf_t v = VG_BUF_INIT;
+    uint64_t m = 0;
+    if (vg_store_get (ds_store, VG_CF_DETSTATE, MARK_KEY, strlen (MARK_KEY), &v) == 0 && v.len == 8)
+        for (int i = 0; i < 8; i++)
+            m = m << 8 | v.data[i];
+    vg_buf_free (&v);
+    return m;
+}
+
+/* The running stage (the server's path: the commit hook with each batch's order): a commit
+ * with alerts records the order its alerts go to; the save at stop deletes the entries
+ * of the batches fed and the mark, and keeps the entry of a batch never handed over. */
+START_TEST (running_stage_marks_and_saves)
+{
+    vg_detect_stage_t *st = ds_stage ();
+    ck_assert_int_eq (vg_detect_stage_start (st), 0);
+    ds_ev_t ev1[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", "user=bob", NULL } } };
+    ds_spec_t specs[] = { { "lab/r1", ev1, 1, T0, 12, 1 }, { "lab/r1", NULL, 0, T0 + 120000, 6, 1 } };
+    for (int i = 0; i < 2; i++) {
+        vg_buf_t b = VG_BUF_INIT;
+        ds_batch (&specs[i], (uint64_t) i + 1, &b);
+        vg_store_txn_t *t = vg_store_txn_new (ds_store);
+        vg_ingest_result_t res;
+        ck_assert_msg (vg_ingest_batch (ds_ingest, b.data, b.len, T0, t, &res) == 0, "%s", res.reason);
+        vg_detect_stage_journal (NULL, res.agent_id, res.epoch, res.seq, 501 + (uint64_t) i, b.data, b.len, t);
+        ck_assert_int_eq (vg_store_commit (ds_store, t, NULL, 0), 0);
+        vg_ingest_commit (ds_ingest);
+        vg_store_txn_destroy (&t);
+        vg_server_committed_t done = { b.data, b.len, NULL, 0, 501 + (uint64_t) i };
+        vg_detect_stage_commit_fn (st, &done, 1);
+        vg_buf_free (&b);
+    }
+    ds_spec_t c = { "lab/r1", NULL, 0, T0 + 180000, 6, 1 };
+    journal_only (&c, 3, 503);
+    for (int i = 0; i < 1000 && (ds_stats (st).batches < 2 || mark_now () < 501); i++)
+        usleep (10000);
+    ck_assert_uint_eq (ds_stats (st).batches, 2);
+    ck_assert_uint_ge (mark_now (), 501); /* the cc Create's commit */
+    ck_assert_uint_le (mark_now (), 502);
+    ck_assert_uint_eq (journal_entries (), 3);
+    vg_detect_stage_destroy (&st); /* the save at stop */
+    ck_assert_uint_eq (journal_entries (), 1);
+    ck_assert_uint_eq (mark_now (), 0);
+    st = ds_stage ();
+    ck_assert_int_eq (vg_detect_stage_recover (st), 0); /* the one never handed over */
+    ck_assert_uint_eq (ds_stats (st).batches, 1);
+    vg_detect_stage_destroy (&st);
+    ck_assert_uint_eq (journal_entries (), 0);
+}
+END_TEST
+
 /* A collector without the stage (or the publisher) drops what an earlier run left. */
 START_TEST (journals_dropped_when_off)
 {
@@ -162,6 +217,7 @@ vg_detect_journal_suite (void)
         { "queued_batches_analysed_once", queued_batches_analysed_once },
         { "marked_batches_not_raised_again", marked_batches_not_raised_again },
         { "unmarked_batches_raised", unmarked_batches_raised },
+        { "running_stage_marks_and_saves", running_stage_marks_and_saves },
         { "journals_dropped_when_off", journals_dropped_when_off },
     };
     return vg_test_cases_suite ("detect_journal", cases, sizeof cases / sizeof cases[0], 60, ds_setup, ds_teardown);
