@@ -398,7 +398,8 @@ s_on_accept (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, uint
              size_t len, vg_store_txn_t *txn)
 {
     vg_collector_t *c = ctx;
-    vg_detect_stage_journal (NULL, agent_id, epoch, seq, order, batch, len, txn);
+    if (c->cfg->detect_journal)
+        vg_detect_stage_journal (NULL, agent_id, epoch, seq, order, batch, len, txn);
     if (c->fleet)
         vg_fleet_pub_journal (NULL, agent_id, epoch, seq, order, batch, len, txn);
 }

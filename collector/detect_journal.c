@@ -79,6 +79,7 @@ typedef struct {
     vg_detect_stage_t *st;
     uint64_t mark;            /* alerts committed up to this order */
     uint64_t fed, silent, bad;
+    uint64_t first, last;     /* orders of the entries fed */
 } s_recover_t;
 
 static int
@@ -92,6 +93,8 @@ s_recover_one (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t 
         return 0;
     }
     uint64_t order = s_be64 (k + sizeof S_JPREFIX - 1);
+    r->first = r->first ? r->first : order;
+    r->last = order;
     st->jsilent = order <= r->mark;
     r->silent += st->jsilent;
     if (vg_detect__feed (st, v, vl, order) < 0)
@@ -111,7 +114,7 @@ vg_detect_stage_recover (vg_detect_stage_t *st)
     if (st->started)
         return -VG_EINVAL;
     vg_buf_t val = VG_BUF_INIT;
-    s_recover_t r = { st, 0, 0, 0, 0 };
+    s_recover_t r = { st, 0, 0, 0, 0, 0, 0 };
     int rc = vg_store_get (st->store, VG_CF_DETSTATE, S_JMARK, sizeof S_JMARK - 1, &val);
     if (rc == 0 && val.len == 8)
         r.mark = s_be64 (val.data);
@@ -140,8 +143,10 @@ vg_detect_stage_recover (vg_detect_stage_t *st)
     if (r.fed || r.bad)
         vg_log (VG_LOG_INFO, "detect",
                 "detect journal: %llu batch(es) committed before the restart analysed again from the saved state "
-                "(%llu already analysed with their alerts committed: not raised again; %llu unreadable)%s",
+                "(%llu already analysed with their alerts committed: not raised again; %llu unreadable; orders "
+                "%llu-%llu, alerts committed up to %llu)%s",
                 (unsigned long long) r.fed, (unsigned long long) r.silent, (unsigned long long) r.bad,
+                (unsigned long long) r.first, (unsigned long long) r.last, (unsigned long long) r.mark,
                 rc < 0 ? "; saving the result failed" : "");
     return rc;
 }
