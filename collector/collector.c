@@ -462,10 +462,11 @@ s_start_detect (vg_collector_t *c, const vg_ingest_cfg_t *ic, char *err, size_t 
      * after a crash even when the detect stage never got to it.  What an earlier run left
      * is analysed now, before the server takes batches. */
     vg_server_on_accept (c->server, s_on_accept, c);
-    if (vg_detect_stage_recover (c->detect) < 0) {
-        snprintf (err, errlen, "the detect journal could not be analysed and saved (logged)");
-        return -1;
-    }
+    /* A store that refuses writes now (a full disk) must not keep the collector from
+     * starting: what was fed stays in the engine, the journal and its mark stay as the
+     * last successful write left them, and the stage's next save covers it. */
+    if (vg_detect_stage_recover (c->detect) < 0)
+        vg_log (VG_LOG_ERROR, "collector", "the detect journal was analysed but not saved: the stage saves it later");
     if (vg_detect_stage_start (c->detect) < 0) {
         snprintf (err, errlen, "cannot start the detect stage");
         return -1;

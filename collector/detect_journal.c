@@ -135,7 +135,11 @@ vg_detect_stage_recover (vg_detect_stage_t *st)
         /* A save covers everything fed: the entries and the mark go in its write. */
         if (!st->jlast)
             vg_store_txn_delete (st->txn, VG_CF_DETSTATE, S_JMARK, sizeof S_JMARK - 1);
-        int frc = vg_detect__finish (st, 1);
+        /* The alerts first (kept for the stage's next try if the store refuses them: a
+         * forced save would count them lost), then the state with the journal's deletion. */
+        int frc = vg_detect__finish (st, 0);
+        if (frc == 0)
+            frc = vg_detect__finish (st, 1);
         if (st->poll_fn)
             st->poll_fn (st->poll_ctx);
         rc = rc < 0 ? rc : frc;

@@ -110,7 +110,9 @@ void vg_detect_stage_journal (void *ctx, const char *agent_id, uint64_t epoch, u
 /* Before vg_detect_stage_start, after the hooks are set: analyse the journal's batches (see
  * Journal above; the on_batch hook is not called for them), then save the state, which
  * empties the journal.  Logs what it did.  Returns 0, -VG_EINVAL (started) or the store's
- * error (what was fed stays in the engine; the journal is read again at the next start). */
+ * error (what was fed stays in the engine and the stage's next save covers it; until then
+ * the journal and its mark are as the last successful write left them, so a start after
+ * another crash feeds the same entries again, raising only the alerts no commit holds). */
 int vg_detect_stage_recover (vg_detect_stage_t *st);
 /* A collector with the detect stage off: delete a journal an earlier run left (logged).
  * Returns the entries dropped (0 = none) or a negative code. */

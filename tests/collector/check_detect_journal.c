@@ -134,6 +134,25 @@ START_TEST (unmarked_batches_raised)
 }
 END_TEST
 
+/* The store refuses the recovery's commit (a full disk at start): recover says so, the
+ * alerts are kept for the stage's next commit (here the one at stop), nothing is lost and
+ * the journal is emptied by that save. */
+START_TEST (refused_commit_keeps_alerts)
+{
+    crash_with_queue (0);
+    vg_detect_stage_t *st = ds_stage ();
+    vg_store_fail_commits (ds_store, 3); /* a commit is tried three times */
+    ck_assert_int_lt (vg_detect_stage_recover (st), 0);
+    vg_store_fail_commits (ds_store, 0);
+    ck_assert_uint_eq (journal_entries (), 2);
+    vg_detect_stage_destroy (&st);
+    ck_assert_uint_eq (journal_entries (), 0);
+    ds_rec_t *r = ds_stored ();
+    ck_assert_int_eq (ds_count (r, "bgp:lab/r1", VG_ACT_CLOSE), 1);
+    free (r);
+}
+END_TEST
+
 static uint64_t
 mark_now (void)
 {
@@ -217,6 +236,7 @@ vg_detect_journal_suite (void)
         { "queued_batches_analysed_once", queued_batches_analysed_once },
         { "marked_batches_not_raised_again", marked_batches_not_raised_again },
         { "unmarked_batches_raised", unmarked_batches_raised },
+        { "refused_commit_keeps_alerts", refused_commit_keeps_alerts },
         { "running_stage_marks_and_saves", running_stage_marks_and_saves },
         { "journals_dropped_when_off", journals_dropped_when_off },
     };
