@@ -391,6 +391,19 @@ s_backlog (void *ctx)
     return c->backlog_why;
 }
 
+/* The server's accept hook: the batch into the detect stage's journal and, when publishing,
+ * the fleet journal (in ingest's write). */
+static void
+s_on_accept (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, uint64_t order, const uint8_t *batch,
+             size_t len, vg_store_txn_t *txn)
+{
+    vg_collector_t *c = ctx;
+    if (c->cfg->detect_journal)
+        vg_detect_stage_journal (NULL, agent_id, epoch, seq, order, batch, len, txn);
+    if (c->fleet)
+        vg_fleet_pub_journal (NULL, agent_id, epoch, seq, order, batch, len, txn);
+}
+
 /* The fleet publisher (fleet.publish.topic), hooked into the detect stage. */
 static int
 s_start_fleet_pub (vg_collector_t *c, char *err, size_t errlen)
@@ -417,9 +430,6 @@ s_start_fleet_pub (vg_collector_t *c, char *err, size_t errlen)
     if (!c->fleet)
         return -1;
     vg_detect_stage_on_batch (c->detect, s_on_batch, c->fleet);
-    /* Each accepted batch also into the fleet journal, in ingest's write: published after a
-     * crash even when the detect stage never got to it. */
-    vg_server_on_accept (c->server, vg_fleet_pub_journal, NULL);
     return 0;
 }
 
@@ -448,6 +458,15 @@ s_start_detect (vg_collector_t *c, const vg_ingest_cfg_t *ic, char *err, size_t 
         vg_detect_stage_on_committed (c->detect, s_on_committed, c);
         vg_detect_stage_poll_hook (c->detect, s_on_poll, c);
     }
+    /* Each accepted batch also into the journals, in ingest's write: analysed and published
+     * after a crash even when the detect stage never got to it.  What an earlier run left
+     * is analysed now, before the server takes batches. */
+    vg_server_on_accept (c->server, s_on_accept, c);
+    /* A store that refuses writes now (a full disk) must not keep the collector from
+     * starting: what was fed stays in the engine, the journal and its mark stay as the
+     * last successful write left them, and the stage's next save covers it. */
+    if (vg_detect_stage_recover (c->detect) < 0)
+        vg_log (VG_LOG_ERROR, "collector", "the detect journal was analysed but not saved: the stage saves it later");
     if (vg_detect_stage_start (c->detect) < 0) {
         snprintf (err, errlen, "cannot start the detect stage");
         return -1;
@@ -546,6 +565,12 @@ vg_collector_new (const vg_collector_cfg_t *cfg, char *err, size_t errlen)
     }
     if (cfg->detect_enabled && s_start_detect (c, &ic, err, errlen) < 0)
         goto fail;
+    /* Journals nothing will read any more (an earlier run had the stage or publishing on):
+     * dropped with a line saying so, rather than kept in the store for ever. */
+    if (!cfg->detect_enabled && vg_detect_journal_drop (c->store) < 0)
+        vg_log (VG_LOG_WARN, "collector", "an earlier run's detect journal stays in the store");
+    if (!c->fleet && vg_fleet_pub_journal_drop (c->store) < 0)
+        vg_log (VG_LOG_WARN, "collector", "an earlier run's fleet journal stays in the store");
     if (cfg->kafka_enabled && !cfg->detect_enabled)
         vg_log (VG_LOG_WARN, "collector", "kafka.enabled has no effect without detect.enabled (no alerts to send)");
     if (cfg->fleet_publish_topic[0] && !cfg->detect_enabled)

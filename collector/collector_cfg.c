@@ -110,6 +110,11 @@ static const vg_cfg_opt_t s_opts[] = {
                 "advance detector time (silence, hold-downs) every this much event time"),
     VG_CFG_OPT ("detect.save_every", VG_CFG_DURATION, vg_collector_cfg_t, detect_save_every_ms, 0, 86400000, "60s",
                 "save detector state this often (wall clock) and at shutdown; 0 = only at shutdown"),
+    VG_CFG_OPT ("detect.journal", VG_CFG_BOOL, vg_collector_cfg_t, detect_journal, 0, 0, "true",
+                "keep every committed batch in the store until a state save covers it, so that after a crash "
+                "the batches not analysed yet (or analysed after the last save) are analysed at the next start, "
+                "exactly once; costs one more write of each batch (about twice the bytes written before "
+                "compaction); false = a crash loses up to detect.save_every of analysis"),
     VG_CFG_OPT ("detect.lateness", VG_CFG_DURATION, vg_collector_cfg_t, detect_lateness_ms, 0, 86400000, "30s",
                 "per device and source, samples up to this much older than the newest are put back in time "
                 "order before detection; older ones are counted as late and skipped (0 = no reordering)"),

@@ -59,6 +59,7 @@ typedef struct {
     char *detect_rules;    /* rules file; required when detect_enabled */
     int64_t detect_tick_ms;
     int64_t detect_save_every_ms;
+    bool detect_journal;          /* keep committed batches until a save covers them */
     int64_t detect_lateness_ms;   /* per-stream reorder window (event time) */
     uint64_t detect_max_buffered; /* samples held in reorder buffers */
     int64_t detect_live_idle_ms;  /* a live source idle this long (wall) is moved by wall clock */

@@ -23,6 +23,7 @@
 #include "store/alert_store.h"
 #include "proto/vigil.pb-c.h"
 
+#define S_HEAD 24 /* a queued message's header (s_submit) */
 #define S_KEEP_ALERTS 100000 /* alert records kept across failed commits before they count as lost */
 
 /* ------------------------------------------------------------------------------------ */
@@ -75,6 +76,8 @@ void
 vg_detect__on_alert (void *ctx, const vg_alert_t *a)
 {
     vg_detect_stage_t *st = ctx;
+    if (st->jsilent)
+        return; /* recovery: this batch's alerts were committed before the stop */
     if (vg_alert_store_put (st->txn, a, vg_clock_now_ms (), vg_store_path (st->store), &st->json) < 0) {
         st->st.alerts_lost++;
         return;
@@ -102,6 +105,7 @@ s_finish (vg_detect_stage_t *st, int force_save)
             save = 0;
         }
     }
+    vg_detect__journal_txn (st, save);
     if (vg_store_txn_count (st->txn) == 0)
         return rc;
     char err[256] = "";
@@ -119,6 +123,7 @@ s_finish (vg_detect_stage_t *st, int force_save)
             st->st.saves++;
             st->st.save_bytes = st->packed.len;
             st->dirty = 0;
+            st->jsaved = st->jlast;
             st->next_save_mono = mono + st->cfg.save_every_ms;
         }
         if (st->txn_alerts && st->commit_fn)
@@ -152,9 +157,11 @@ s_finish (vg_detect_stage_t *st, int force_save)
 
 /* Feed one batch to the engine; alerts land in st->txn. */
 static int
-s_batch (vg_detect_stage_t *st, const uint8_t *p, size_t len, const uint8_t *view, size_t view_len)
+s_batch (vg_detect_stage_t *st, const uint8_t *p, size_t len, const uint8_t *view, size_t view_len, uint64_t order)
 {
     int64_t t0 = vg_clock_mono_ns ();
+    if (order)
+        st->jlast = order;
     int rc = vg_detect_feed_batch_view (st->feed, p, len, view, view_len, vg_clock_now_ms ());
     if (rc < 0)
         return rc;
@@ -220,7 +227,7 @@ s_idle_sources (vg_detect_stage_t *st, int64_t wall)
 int
 vg_detect_stage_process (vg_detect_stage_t *st, const uint8_t *batch, size_t len, int force_save)
 {
-    int rc = s_batch (st, batch, len, NULL, 0);
+    int rc = s_batch (st, batch, len, NULL, 0, 0);
     int frc = s_finish (st, force_save);
     s_publish (st);
     return rc < 0 ? rc : frc;
@@ -348,15 +355,16 @@ s_run (void *arg)
             }
             size_t n = zmq_msg_size (&m);
             const uint8_t *p = zmq_msg_data (&m);
-            uint64_t vlen = 0;
-            if (n >= 16)
+            uint64_t vlen = 0, order = 0;
+            if (n >= S_HEAD)
                 memcpy (&vlen, p + 8, 8);
-            if (n < 16 || vlen > n - 16) {
+            if (n < S_HEAD || vlen > n - S_HEAD) {
                 stop = 1; /* stop marker: everything before it has been processed */
             } else {
                 int64_t t0;
                 memcpy (&t0, p, 8);
-                s_batch (st, p + 16 + vlen, n - 16 - vlen, vlen ? p + 16 : NULL, vlen);
+                memcpy (&order, p + 16, 8);
+                s_batch (st, p + S_HEAD + vlen, n - S_HEAD - vlen, vlen ? p + S_HEAD : NULL, vlen, order);
                 got = 1;
                 atomic_fetch_sub_explicit (&st->queued_bytes, n, memory_order_relaxed);
                 int64_t lag = vg_clock_mono_ms () - t0;
@@ -401,29 +409,41 @@ vg_detect_stage_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t len)
     return vg_detect_stage_submit_view (st, batch, len, NULL, 0);
 }
 
-/* A message is [submit time 8][view length 8][view][batch]: the view first, so that it
- * keeps the 8-byte alignment of the message data (a view's length is a multiple of 8). */
+static int s_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t len, const uint8_t *view, size_t view_len,
+                     uint64_t order);
+
 int
 vg_detect_stage_submit_view (vg_detect_stage_t *st, const uint8_t *batch, size_t len, const uint8_t *view,
                              size_t view_len)
+{
+    return s_submit (st, batch, len, view, view_len, 0);
+}
+
+/* A message is [submit time 8][view length 8][journal order 8][view][batch]: the view
+ * first, so that it keeps the 8-byte alignment of the message data (a view's length is a
+ * multiple of 8). */
+static int
+s_submit (vg_detect_stage_t *st, const uint8_t *batch, size_t len, const uint8_t *view, size_t view_len,
+          uint64_t order)
 {
     if (!st->started || st->stopped || atomic_load (&st->dead))
         return -VG_EIO;
     if (!view || view_len % 8)
         view_len = 0;
     zmq_msg_t m;
-    if (zmq_msg_init_size (&m, 16 + view_len + len) != 0)
+    if (zmq_msg_init_size (&m, S_HEAD + view_len + len) != 0)
         return -VG_ENOMEM;
     int64_t t0 = vg_clock_mono_ms ();
     uint64_t vl = view_len;
     uint8_t *d = zmq_msg_data (&m);
     memcpy (d, &t0, 8);
     memcpy (d + 8, &vl, 8);
+    memcpy (d + 16, &order, 8);
     if (view_len)
-        memcpy (d + 16, view, view_len);
-    memcpy (d + 16 + view_len, batch, len);
+        memcpy (d + S_HEAD, view, view_len);
+    memcpy (d + S_HEAD + view_len, batch, len);
     atomic_fetch_add_explicit (&st->submitted, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit (&st->queued_bytes, 16 + view_len + len, memory_order_relaxed);
+    atomic_fetch_add_explicit (&st->queued_bytes, S_HEAD + view_len + len, memory_order_relaxed);
     for (;;) {
         if (zmq_msg_send (&m, st->tx, 0) >= 0)
             return 0;
@@ -432,7 +452,7 @@ vg_detect_stage_submit_view (vg_detect_stage_t *st, const uint8_t *batch, size_t
     }
     zmq_msg_close (&m);
     atomic_fetch_sub_explicit (&st->submitted, 1, memory_order_relaxed);
-    atomic_fetch_sub_explicit (&st->queued_bytes, 16 + view_len + len, memory_order_relaxed);
+    atomic_fetch_sub_explicit (&st->queued_bytes, S_HEAD + view_len + len, memory_order_relaxed);
     return -VG_EIO;
 }
 
@@ -441,7 +461,7 @@ vg_detect_stage_commit_fn (void *ctx, const vg_server_committed_t *done, int n)
 {
     vg_detect_stage_t *st = ctx;
     for (int i = 0; i < n; i++)
-        if (vg_detect_stage_submit_view (st, done[i].batch, done[i].len, done[i].view, done[i].view_len) < 0)
+        if (s_submit (st, done[i].batch, done[i].len, done[i].view, done[i].view_len, done[i].order) < 0)
             vg_log_rl (&st->rl_submit, VG_LOG_ERROR, "detect", "detect stage not running: a committed batch is not analysed");
 }
 
@@ -496,7 +516,23 @@ vg_detect_stage_poll_fd (vg_detect_stage_t *st, int fd)
 void
 vg_detect_stage_on_batch (vg_detect_stage_t *st, vg_detect_batch_fn fn, void *ctx)
 {
+    st->batch_fn = fn;
+    st->batch_ctx = ctx;
     vg_detect_feed_on_batch (st->feed, fn, ctx);
+}
+
+int
+vg_detect__feed (vg_detect_stage_t *st, const uint8_t *p, size_t len, uint64_t order)
+{
+    return s_batch (st, p, len, NULL, 0, order);
+}
+
+int
+vg_detect__finish (vg_detect_stage_t *st, int force_save)
+{
+    int rc = s_finish (st, force_save);
+    s_publish (st);
+    return rc;
 }
 
 void

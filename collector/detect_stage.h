@@ -14,8 +14,15 @@
  * stop, and restored at start: a restart continues open episodes instead of re-raising
  * them.  Without a saved state the engine starts cold: detectors warm up again (learning
  * periods, seasonal baselines), so a restart without state produces fewer alerts for a
- * while, never a flood.  Batches committed after the last save and before a crash are not
- * replayed into the engine (a gap of at most detect.save_every). */
+ * while, never a flood.
+ *
+ * Journal (collector/detect_journal.c): with the commit hook given each batch's accept order
+ * and vg_detect_stage_journal on the server's accept hook, ingest's write also keeps every
+ * batch in VG_CF_DETSTATE until a state save covers it; vg_detect_stage_recover feeds the
+ * batches left (committed after the last save, analysed or not when the collector stopped)
+ * from the saved state again before the stage starts, so that every committed batch is
+ * analysed exactly once: alerts the stopped run had committed are not written again, the
+ * others are. */
 #ifndef VG_DETECT_STAGE_H
 #define VG_DETECT_STAGE_H
 
@@ -95,6 +102,21 @@ void vg_detect_stage_on_batch (vg_detect_stage_t *st, vg_detect_batch_fn fn, voi
 /* Also wake the stage (and so run the poll hook) when fd becomes readable, e.g. the Kafka
  * producer's delivery-report queue; -1 = none.  Set before vg_detect_stage_start. */
 void vg_detect_stage_poll_fd (vg_detect_stage_t *st, int fd);
+
+/* A vg_server_accept_fn (ctx unused; server thread, stateless): the accepted batch into
+ * txn's journal entry, under its accept order. */
+void vg_detect_stage_journal (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, uint64_t order,
+                              const uint8_t *batch, size_t len, vg_store_txn_t *txn);
+/* Before vg_detect_stage_start, after the hooks are set: analyse the journal's batches (see
+ * Journal above; the on_batch hook is not called for them), then save the state, which
+ * empties the journal.  Logs what it did.  Returns 0, -VG_EINVAL (started) or the store's
+ * error (what was fed stays in the engine and the stage's next save covers it; until then
+ * the journal and its mark are as the last successful write left them, so a start after
+ * another crash feeds the same entries again, raising only the alerts no commit holds). */
+int vg_detect_stage_recover (vg_detect_stage_t *st);
+/* A collector with the detect stage off: delete a journal an earlier run left (logged).
+ * Returns the entries dropped (0 = none) or a negative code. */
+int vg_detect_journal_drop (vg_store_t *store);
 
 /* Start the stage thread.  Returns 0, -VG_EINVAL (already started) or -VG_ENOMEM. */
 int vg_detect_stage_start (vg_detect_stage_t *st);

@@ -53,6 +53,12 @@ struct vg_detect_stage {
     size_t nidle;
     int64_t next_save_mono;
     int dirty;               /* batches processed since the last save */
+    /* the journal (detect_journal.c): accept order of the last journalled batch fed, the
+     * same at the last save; while silent, alerts were committed before a stop (recovery) */
+    uint64_t jlast, jsaved;
+    bool jsilent;
+    vg_detect_batch_fn batch_fn; /* the feed's on_batch hook (off while recovering) */
+    void *batch_ctx;
     uint64_t batches_life;   /* persisted batch count */
     /* thread and queue */
     void *zctx, *rx, *tx;
@@ -83,6 +89,15 @@ char *vg_detect__read_rules (const char *path, size_t *len, char *err, size_t er
 /* At start: load the saved device inventory and engine state, re-declare stored series.
  * Logs the outcome; an absent or unreadable state leaves the detectors cold. */
 void vg_detect__restore (vg_detect_stage_t *st);
+
+/* Feed one batch (order: its journal order, 0 = not journalled) / commit the txn: the stage
+ * thread's own steps, for the journal's recovery before the thread starts. */
+int vg_detect__feed (vg_detect_stage_t *st, const uint8_t *p, size_t len, uint64_t order);
+int vg_detect__finish (vg_detect_stage_t *st, int force_save);
+
+/* Before the txn is committed (save: the state is in it): a save deletes the journal's
+ * entries of the batches it covers; a commit of alerts records how far they go. */
+void vg_detect__journal_txn (vg_detect_stage_t *st, int save);
 
 /* Read, parse and apply the rules file; logs the outcome.  Returns 0, -VG_ECONFIG (the file
  * is refused: the rules in force stay) or another negative code. */

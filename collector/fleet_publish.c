@@ -110,12 +110,29 @@ s_jkey (uint8_t *k, const char *agent_id, uint64_t epoch, uint64_t seq)
 }
 
 void
-vg_fleet_pub_journal (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, const uint8_t *batch,
-                      size_t len, vg_store_txn_t *txn)
+vg_fleet_pub_journal (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, uint64_t order,
+                      const uint8_t *batch, size_t len, vg_store_txn_t *txn)
 {
     (void) ctx;
+    (void) order;
     uint8_t k[S_JKEY_MAX];
     vg_store_txn_put (txn, VG_CF_DETSTATE, k, s_jkey (k, agent_id, epoch, seq), batch, len);
+}
+
+int
+vg_fleet_pub_journal_drop (vg_store_t *store)
+{
+    uint64_t n = 0;
+    int rc = vg_store_drop_range (store, VG_CF_DETSTATE, S_JPREFIX, sizeof S_JPREFIX - 1, S_JPREFIX_END,
+                                  sizeof S_JPREFIX_END - 1, &n);
+    if (rc < 0)
+        vg_log (VG_LOG_ERROR, "fleet", "dropping the fleet journal failed: %s", vg_strerror (rc));
+    else if (n)
+        vg_log (VG_LOG_WARN, "fleet",
+                "fleet journal: %llu batch(es) an earlier run committed but never published dropped (fleet "
+                "publishing is off now: they will not reach the fleet topic)",
+                (unsigned long long) n);
+    return rc < 0 ? rc : (int) (n > INT32_MAX ? INT32_MAX : n);
 }
 
 /* Batch b's messages are in p->txn: its journal entry goes in the same write. */

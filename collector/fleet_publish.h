@@ -67,8 +67,13 @@ void vg_fleet_pub_destroy (vg_fleet_pub_t **self_p);
 /* A vg_server_accept_fn (ctx unused, may be NULL; server thread): put the accepted batch
  * into txn's journal entry, so that it is published even if the collector stops before the
  * detect stage fed it.  Stateless: safe beside the publisher's own thread. */
-void vg_fleet_pub_journal (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, const uint8_t *batch,
-                           size_t len, vg_store_txn_t *txn);
+void vg_fleet_pub_journal (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, uint64_t order,
+                           const uint8_t *batch, size_t len, vg_store_txn_t *txn);
+
+/* A collector without fleet.publish.topic (or without the detect stage): delete the fleet
+ * journal an earlier run that published left, with a WARN line saying how many batches
+ * will not reach the fleet topic.  Returns the entries dropped or a negative code. */
+int vg_fleet_pub_journal_drop (vg_store_t *store);
 
 /* A validated batch fed to the detectors: pack its new inventory and its KPI counter
  * series (one message per scope) for the next vg_fleet_pub_poll's outbox write, which also

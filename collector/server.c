@@ -47,6 +47,7 @@ typedef struct {
     vg_buf_t plain;       /* decompressed batch (reused); valid when use_plain */
     bool use_plain;
     vg_buf_t view;        /* ingest's decoded view of an accepted batch (reused), for the commit callback */
+    uint64_t order;       /* accept order (vg_server_accept_fn) */
 } s_pending_t;
 
 struct vg_server {
@@ -65,6 +66,7 @@ struct vg_server {
     void *on_commit_ctx;
     vg_server_accept_fn on_accept;
     void *on_accept_ctx;
+    uint64_t next_order;      /* the next accepted batch's order */
     vg_server_tick_fn on_tick;
     void *on_tick_ctx;
     vg_server_backlog_fn on_backlog;
@@ -106,6 +108,7 @@ vg_server_new (const vg_server_cfg_t *cfg, vg_store_t *store, vg_ingest_t *inges
         srv->cfg.group_bytes = (size_t) 64 << 20;
     srv->store = store;
     srv->ingest = ingest;
+    srv->next_order = (uint64_t) vg_clock_now_ms () * 1000;
     srv->rl_bad = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
     srv->rl_reject = (vg_ratelimit_t) VG_RATELIMIT_INIT (1000, 5);
     srv->rl_store = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 1); /* an outage: a line per 10 s */
@@ -465,6 +468,7 @@ s_flush_group (vg_server_t *srv)
                 done[n].len = p->use_plain ? p->plain.len : zmq_msg_size (&p->batch);
                 done[n].view = p->view.len ? p->view.data : NULL;
                 done[n].view_len = p->view.len;
+                done[n].order = p->order;
                 n++;
             }
         }
@@ -621,8 +625,9 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
                    res.agent_id[0] ? res.agent_id : "?", (unsigned long long) res.seq, res.reason);
     } else {
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_OK;
+        p->order = srv->next_order++;
         if (srv->on_accept)
-            srv->on_accept (srv->on_accept_ctx, res.agent_id, res.epoch, res.seq, data, len, srv->txn);
+            srv->on_accept (srv->on_accept_ctx, res.agent_id, res.epoch, res.seq, p->order, data, len, srv->txn);
         vg_agent_limits_charge (srv->limits, res.agent_id, res.samples + res.samples_rejected, res.series_refused);
         if (res.samples_rejected)
             vg_log_rl (&srv->rl_reject, VG_LOG_WARN, "server", "agent '%s' seq %llu: %s", res.agent_id,

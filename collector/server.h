@@ -66,12 +66,14 @@ void vg_server_destroy (vg_server_t **self_p);
 int vg_server_run (vg_server_t *srv, volatile sig_atomic_t *stop);
 
 /* A batch a commit made durable: its (inflated) bytes and ingest's decoded view of it
-(collector/batch_view.h; view NULL when there is none), both valid during the callback. */
+(collector/batch_view.h; view NULL when there is none), both valid during the callback, and
+its accept order (the order the on_accept hook was given for it). */
 typedef struct {
     const uint8_t *batch;
     size_t len;
     const uint8_t *view;
     size_t view_len;
+    uint64_t order;
 } vg_server_committed_t;
 
 /* Called after every successful commit with the n batches it made durable (for detectors). */
@@ -80,10 +82,13 @@ void vg_server_on_commit (vg_server_t *srv, vg_server_commit_fn fn, void *ctx);
 
 /* Called in the server thread for every batch ingest accepted into the group's write, before
  * that write is committed: records fn puts into txn become durable exactly when the batch
- * does (the fleet publisher's journal, collector/fleet_publish.h).  batch is the plain
- * vigil.Batch, valid during the call.  Set before vg_server_run; fn NULL removes it. */
+ * does (the fleet publisher's and the detect stage's journals).  batch is the plain
+ * vigil.Batch, valid during the call.  order grows by one with every call (it starts from
+ * the wall clock in microseconds when the server is made): the order batches are committed
+ * and handed to the commit hook in; an abandoned group's orders are not given again.  Set
+ * before vg_server_run; fn NULL removes it. */
 typedef void (*vg_server_accept_fn) (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq,
-                                     const uint8_t *batch, size_t len, vg_store_txn_t *txn);
+                                     uint64_t order, const uint8_t *batch, size_t len, vg_store_txn_t *txn);
 void vg_server_on_accept (vg_server_t *srv, vg_server_accept_fn fn, void *ctx);
 
 /* Asked before each batch is read: NULL to go on, or why the collector is too far behind

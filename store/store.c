@@ -455,6 +455,14 @@ vg_store_txn_delete (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl)
     rocksdb_writebatch_delete_cf (t->wb, t->store->cf[cf], k, kl);
 }
 
+void
+vg_store_txn_delete_range (vg_store_txn_t *t, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl)
+{
+    if (cf == VG_CF_SAMPLES)
+        s_pending_flush (t);
+    rocksdb_writebatch_delete_range_cf (t->wb, t->store->cf[cf], from, fl, to, tl);
+}
+
 int
 vg_store_commit (vg_store_t *s, vg_store_txn_t *t, char *err, size_t errlen)
 {
@@ -713,6 +721,28 @@ vg_store_delete_range (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, c
     /* Reclaim the space now rather than when compaction happens to reach the range. */
     rocksdb_compact_range_cf (s->db, s->cf[cf], from, fl, to, tl);
     return 0;
+}
+
+static int
+s_count_one (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void) k;
+    (void) kl;
+    (void) v;
+    (void) vl;
+    ++*(uint64_t *) ctx;
+    return 0;
+}
+
+int
+vg_store_drop_range (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
+                     uint64_t *n)
+{
+    *n = 0;
+    int rc = vg_store_scan (s, cf, from, fl, to, tl, s_count_one, n);
+    if (rc == 0 && *n)
+        rc = vg_store_delete_range (s, cf, from, fl, to, tl);
+    return rc;
 }
 
 int

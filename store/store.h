@@ -60,6 +60,8 @@ size_t vg_store_txn_count (const vg_store_txn_t *t);
 void vg_store_txn_put (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl, const void *v, size_t vl);
 void vg_store_txn_merge (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl, const void *v, size_t vl);
 void vg_store_txn_delete (vg_store_txn_t *t, vg_cf_t cf, const void *k, size_t kl);
+/* Delete every key in [from, to) of cf with the txn's write (one range tombstone). */
+void vg_store_txn_delete_range (vg_store_txn_t *t, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl);
 
 /* Commit atomically (fsync'd when cfg.sync). 0 or -VG_ESTORE (reason in err if given). */
 int vg_store_commit (vg_store_t *s, vg_store_txn_t *t, char *err, size_t errlen);
@@ -114,6 +116,11 @@ int vg_store_view_next_bucket (vg_store_view_t *v, vg_cf_t cf, uint32_t b, uint6
 
 /* Delete every key in [from, to) of cf (retention) and compact the range. */
 int vg_store_delete_range (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl);
+
+/* vg_store_delete_range after counting the keys in [from, to) into *n (nothing deleted when
+ * there are none: no compaction either).  Returns 0 or a negative code. */
+int vg_store_drop_range (vg_store_t *s, vg_cf_t cf, const void *from, size_t fl, const void *to, size_t tl,
+                         uint64_t *n);
 
 /* Secondary mode: catch up with the primary's latest writes. */
 int vg_store_catch_up (vg_store_t *s);

@@ -23,6 +23,8 @@ env: VG_KAFKA_DIR (/tmp/vigil-kafka)  VG_KAFKA_CACHE ($HOME/.cache/vigil-kafka)
      VG_KAFKA_PORT (9092: broker ports PORT..PORT+n-1)
      VG_KAFKA_CONTROLLER_PORT (PORT+10000)  VG_KAFKA_NODES (1)  VG_KAFKA_HEAP (512m)
      VG_KAFKA_START_TIMEOUT (120)  VG_KAFKA_STOP_TIMEOUT (30)  VG_KAFKA_MVN_ARGS (extra mvn args)
+     VG_KAFKA_GROUP_DELAY_MS (0: group.initial.rebalance.delay.ms, how long a new consumer
+       group waits for more members before its first assignment; Kafka's own default is 3000)
 EOF
 }
 
@@ -36,6 +38,7 @@ MARKER="$LIB/.vigil-complete"
 HEAP=${VG_KAFKA_HEAP:-512m}
 START_TIMEOUT=${VG_KAFKA_START_TIMEOUT:-120}
 STOP_TIMEOUT=${VG_KAFKA_STOP_TIMEOUT:-30}
+GROUP_DELAY_MS=${VG_KAFKA_GROUP_DELAY_MS:-0}
 HOST=127.0.0.1
 
 die() { echo "kafka: error: $*" >&2; exit 1; }
@@ -45,6 +48,7 @@ is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 [[ "$HEAP" =~ ^[0-9]+[mMgG]$ ]] || die "VG_KAFKA_HEAP must look like 512m or 1g (got '$HEAP')"
 is_uint "$START_TIMEOUT" || die "VG_KAFKA_START_TIMEOUT must be whole seconds"
 is_uint "$STOP_TIMEOUT" || die "VG_KAFKA_STOP_TIMEOUT must be whole seconds"
+is_uint "$GROUP_DELAY_MS" || die "VG_KAFKA_GROUP_DELAY_MS must be whole milliseconds"
 
 # ---------------------------------------------------------------- arguments
 CMD=${1:-}
@@ -221,7 +225,7 @@ transaction.state.log.replication.factor=$rf
 transaction.state.log.min.isr=$isr
 share.coordinator.state.topic.replication.factor=$rf
 share.coordinator.state.topic.min.isr=$isr
-group.initial.rebalance.delay.ms=0
+group.initial.rebalance.delay.ms=$GROUP_DELAY_MS
 num.network.threads=2
 num.io.threads=4
 EOF

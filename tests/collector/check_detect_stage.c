@@ -152,7 +152,7 @@ START_TEST (threaded_with_hooks)
         ds_batch (&sp, (uint64_t) i + 1, &bufs[i]);
         ptrs[i] = bufs[i].data;
         lens[i] = bufs[i].len;
-        done[i] = (vg_server_committed_t) { ptrs[i], lens[i], NULL, 0 };
+        done[i] = (vg_server_committed_t) { ptrs[i], lens[i], NULL, 0, 0 };
     }
     /* Two commit groups, as the server hands them over. */
     vg_detect_stage_commit_fn (st, done, 10);
