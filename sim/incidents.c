@@ -54,7 +54,7 @@ static vg_sim_label_t *
 s_label (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at, double mag)
 {
     vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, at->a, at->b, mag);
-    vg_scen__label_dev (l, &s->devs[at->di]);
+    vg_scen__label_dev (s, l, &s->devs[at->di]);
     return l;
 }
 
@@ -83,7 +83,7 @@ s_p_outage (vg_sim_t *s, const vg_scen__type_t *t)
         vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, (double) got / (double) n);
         for (size_t i = 0; i < got && rc == 0; i++) {
             vg_scen__reserve (sc, idx[i], vg_scen__ts (s, a), vg_scen__ts (s, b));
-            vg_scen__label_dev (l, &s->devs[idx[i]]);
+            vg_scen__label_dev (s, l, &s->devs[idx[i]]);
             rc = vg_scen__mod_add (s, &s->devs[idx[i]].dmod, M_SILENT, a, b, 0);
         }
         if (l)
@@ -150,7 +150,7 @@ s_p_collapse (vg_sim_t *s, const vg_scen__type_t *t)
     if (di < 0)
         return 0;
     vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, f);
-    vg_scen__label_dev (l, &s->devs[di]);
+    vg_scen__label_dev (s, l, &s->devs[di]);
     if (upf)
         return vg_scen__mod_path (s, (size_t) di, "GTP.OutDataOctN3UPF", M_SCALE, a, b, f);
     int rc = vg_scen__mod_path (s, (size_t) di, IFC "in-octets", M_SCALE, a, b, f);
@@ -158,7 +158,7 @@ s_p_collapse (vg_sim_t *s, const vg_scen__type_t *t)
     /* The site's gNB (built just before its router) carries the same collapse. */
     if (rc == 0 && di > 0 && s->devs[di - 1].role == R_GNB && strcmp (s->devs[di - 1].site, s->devs[di].site) == 0) {
         vg_scen__reserve (sc, (size_t) di - 1, vg_scen__ts (s, a), vg_scen__ts (s, b));
-        vg_scen__label_dev (l, &s->devs[di - 1]);
+        vg_scen__label_dev (s, l, &s->devs[di - 1]);
         rc = vg_scen__mod_path (s, (size_t) di - 1, "DRB.PdcpSduVolumeDL", M_SCALE, a, b, f);
     }
     return rc;
@@ -256,7 +256,7 @@ s_on_exfil (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
     const char *dst = s_ext_ip (s);
     s_label (s, t, at, total);
     /* Leaving to an unknown external host is also a call-home finding. */
-    vg_scen__label_dev (vg_scen__label (s, t, "C01", 'C', at->a, at->b, total), &s->devs[at->di]);
+    vg_scen__label_dev (s, vg_scen__label (s, t, "C01", 'C', at->a, at->b, total), &s->devs[at->di]);
     s_flows (s, at->di, at->a, at->b, 1, dst, 443, total / (double) (at->b - at->a), 0.3);
     return 0;
 }
@@ -335,7 +335,7 @@ s_on_image (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
         snprintf (ver, sizeof ver, "%s-eng", sw);
     s_label (s, t, at, 1);
     /* it reboots to load */
-    vg_scen__label_dev (vg_scen__label (s, t, "I03", 'I', at->a, at->b, 1), &s->devs[at->di]);
+    vg_scen__label_dev (s, vg_scen__label (s, t, "I03", 'I', at->a, at->b, 1), &s->devs[at->di]);
     vg_scen__event_t *e = vg_scen__event (s, at->a, at->di, VG_EV_IMAGE_CHANGE);
     vg_scen__attr (e, "version", vg_scen__str (sc, ver));
     vg_scen__attr (e, "hash", vg_scen__strf (sc, "%08x%08x", (unsigned) vg_scen__rnd (sc),
@@ -399,8 +399,8 @@ s_p_common_mode (vg_sim_t *s, const vg_scen__type_t *t)
         for (size_t i = 0; i < got && rc == 0; i++) {
             uint64_t k0 = a + (spread ? vg_scen__rnd (sc) % (spread + 1) : 0);
             vg_scen__reserve (sc, idx[i], vg_scen__ts (s, a), vg_scen__ts (s, b));
-            vg_scen__label_dev (vg_scen__label_at (s, li), &s->devs[idx[i]]);
-            vg_scen__label_dev (vg_scen__label (s, t, "I03", 'I', a, b, 1), &s->devs[idx[i]]);
+            vg_scen__label_dev (s, vg_scen__label_at (s, li), &s->devs[idx[i]]);
+            vg_scen__label_dev (s, vg_scen__label (s, t, "I03", 'I', a, b, 1), &s->devs[idx[i]]);
             rc = s_reboot (s, idx[i], k0 < b ? k0 : a, "unknown", NULL);
         }
         break;
@@ -438,7 +438,7 @@ s_p_divergence (vg_sim_t *s, const vg_scen__type_t *t)
         double pp = vg_scen__uni (sc, 0.02, 0.05); /* final drop of the success ratio */
         const char *path = d->role == R_AMF ? "RM.RegInitSucc" : "SM.PduSessionCreationSucc";
         vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, pp);
-        vg_scen__label_dev (l, d);
+        vg_scen__label_dev (s, l, d);
         if (l)
             l->entity = d->site;
         return vg_scen__mod_path (s, di, path, M_RAMP, a, b, pp / (double) (b - a));
@@ -479,8 +479,8 @@ s_p_shift (vg_sim_t *s, const vg_scen__type_t *t)
             vg_scen__reserve (sc, u1, vg_scen__ts (s, a), vg_scen__ts (s, b));
             vg_scen__reserve (sc, u2, vg_scen__ts (s, a), vg_scen__ts (s, b));
             vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, f);
-            vg_scen__label_dev (l, &s->devs[u1]);
-            vg_scen__label_dev (l, &s->devs[u2]);
+            vg_scen__label_dev (s, l, &s->devs[u1]);
+            vg_scen__label_dev (s, l, &s->devs[u2]);
             int rc = vg_scen__mod_path (s, u1, "GTP.OutDataOctN3UPF", M_SCALE, a, b, 1 - f);
             return rc ? rc : vg_scen__mod_path (s, u2, "GTP.OutDataOctN3UPF", M_SCALE, a, b, 1 + f);
         }
@@ -489,7 +489,7 @@ s_p_shift (vg_sim_t *s, const vg_scen__type_t *t)
     int di = vg_scen__place (s, t, ROLE (R_CSR), &a, &b);
     if (di < 0)
         return 0;
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, f), &s->devs[di]);
+    vg_scen__label_dev (s, vg_scen__label (s, t, NULL, 0, a, b, f), &s->devs[di]);
     int rc = 0;
     for (uint32_t j = 0; j < 2 && rc == 0; j++) { /* uplink 0 -> uplink 1 */
         series_t *in = vg_scen__nth (s, (size_t) di, IFC "in-octets", j);

@@ -129,6 +129,6 @@ vg_sim_label_t *vg_scen__label (vg_sim_t *s, const vg_scen__type_t *t, const cha
 vg_sim_label_t *vg_scen__label_at (vg_sim_t *s, size_t i);
 /* List device d on label l (the first device also becomes the entity); nothing when l is
  * NULL. */
-void vg_scen__label_dev (vg_sim_label_t *l, const device_t *d);
+void vg_scen__label_dev (vg_sim_t *s, vg_sim_label_t *l, const device_t *d);
 
 #endif

@@ -69,6 +69,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--sites", type=int, default=20)
     p.add_argument("--cells", type=int, default=3)
+    p.add_argument("--majority", default="",
+                   help="vigil sim --majority VENDOR:PCT: one vendor is most of the fleet")
     p.add_argument("--days", type=float, default=3.0)
     p.add_argument("--start", default="2026-11-02T00:00:00Z")
     p.add_argument("--interval", default="60s")
@@ -112,6 +114,8 @@ def generate(a, wire):
             "--mdt-encoding", a.mdt_encoding]
     if a.incidents:
         argv += ["--incidents", str(a.incidents)]
+    if a.majority:
+        argv += ["--majority", a.majority]
     vigil(a, *argv)
     with open(os.path.join(wire, "manifest.json")) as f:
         manifest = json.load(f)
@@ -574,7 +578,8 @@ def command(a):
     opts = (("--days", f"{a.days:g}"), ("--sites", a.sites), ("--seed", a.seed), ("--scenario", a.scenario),
             ("--max-age", a.max_age), ("--mode", a.mode), ("--speed", f"{a.speed:g}"), ("--runs", a.runs),
             ("--interval", a.interval if a.interval != "60s" else ""),
-            ("--mdt-encoding", a.mdt_encoding if a.mdt_encoding != "json" else ""), ("--lateness", a.lateness))
+            ("--mdt-encoding", a.mdt_encoding if a.mdt_encoding != "json" else ""), ("--lateness", a.lateness),
+            ("--majority", a.majority or ""))
     return "tests/eval/eval_wire.py --bin build/bin" + "".join(f" {k} {v}" for k, v in opts if v != "")
 
 
