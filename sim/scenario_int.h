@@ -54,6 +54,8 @@ struct vg_scen__type {
     const char *note;       /* one line, also the scenario's help */
     unsigned roles;         /* one-device types: ROLE mask of the devices it may hit ... */
     vg_scen__on_fn on;      /* ... and its effects there (plan is then incidents.c's placer) */
+    int alone;              /* 1 = only in its own scenario, not in "catalog" / "benign" (so
+                               adding it changed no earlier seed's fleet) */
 };
 
 /* ---- incidents.c ------------------------------------------------------------------------ */

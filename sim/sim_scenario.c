@@ -401,7 +401,7 @@ vg_sim__scenario_build (vg_sim_t *s)
     for (uint32_t rep = 0; rep < n && rc == 0; rep++)
         for (size_t i = 0; i < vg_scen__ntypes && rc == 0; i++) {
             const vg_scen__type_t *t = &vg_scen__types[i];
-            if (!(all || (benign && t->benign) || strcmp (canon, t->name) == 0))
+            if (!(((all || (benign && t->benign)) && !t->alone) || strcmp (canon, t->name) == 0))
                 continue;
             size_t before = sc->nlabels;
             sc->ninc++;

@@ -43,19 +43,26 @@ teardown (void)
     vg_test_engine_close (&s_f);
 }
 
-/* A finding of kind `det` (rule r) on device (v, i) at ts, as the engine would feed it. */
+/* A finding of kind `det` on the named device of vendor at ts, as the engine would feed it. */
 static void
-finding (int v, int i, int64_t ts, const char *det)
+finding_named (const char *device, const char *vendor, int64_t ts, const char *det)
 {
     vg_alert_t a;
     memset (&a, 0, sizeof a);
-    snprintf (a.device, sizeof a.device, "%s", s_name[v][i]);
-    a.vendor = VENDORS[v];
+    snprintf (a.device, sizeof a.device, "%s", device);
+    a.vendor = vendor;
     a.detector = det;
     a.rule_id = "src";
     a.time_ms = ts;
     a.activity = VG_ACT_CREATE;
     ck_assert_int_eq (vg_engine_finding (s_f.e, &a), 0);
+}
+
+/* The same on device (v, i). */
+static void
+finding (int v, int i, int64_t ts, const char *det)
+{
+    finding_named (s_name[v][i], VENDORS[v], ts, det);
 }
 
 /* Silence of a third of every vendor's devices within 10 minutes (an outage that builds):
@@ -181,6 +188,60 @@ START_TEST (silence_judged_within_its_source)
 }
 END_TEST
 
+/* A vendor that is most of the fleet: VA gets 48 more devices (60 of 84). */
+enum { EXTRA = 48 };
+static vg_device_t s_extra[EXTRA];
+static char s_extra_name[EXTRA][16];
+
+static void
+majority (void)
+{
+    for (int i = 0; i < EXTRA; i++) {
+        snprintf (s_extra_name[i], sizeof s_extra_name[i], "m%d/d%02d", i % 4, i);
+        s_extra[i] = (vg_device_t) { s_extra_name[i], VENDORS[0], "m", "router", "s1", "1" };
+        ck_assert_int_eq (vg_engine_device (s_f.e, &s_extra[i]), 0);
+    }
+}
+
+/* Six of the majority vendor's devices reboot within 10 minutes while one other vendor's
+ * device is silent (an unrelated finding of another kind).  Against all the fleet's findings
+ * VA's 6 of 7 is its share (P 0.35), so X01 stayed quiet: a vendor that is most of the fleet
+ * could never stand out once anything else happened.  Common mode is the same abnormal
+ * state: VA's reboots are judged against the other vendors' reboots (none), so the binomial
+ * test decides. */
+START_TEST (majority_vendor_judged_by_kind)
+{
+    majority ();
+    finding (1, 5, T0 + 3 * MIN, "silence");
+    for (int i = 0; i < 6; i++)
+        finding (0, i, T0 + i * 2 * MIN, "reboot");
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+    ck_assert_str_eq (vg_test_alerts_first (&s_f.alerts, "x01", VG_ACT_CREATE)->vendor, "VA");
+}
+END_TEST
+
+/* A fleet-wide reboot wave (shared power or transport) on the same fleet: 20 of VA's 60 and
+ * 4 of VB's and VC's 12 each reboot within 10 minutes.  Every vendor alike: no vendor
+ * common mode, the majority vendor included. */
+START_TEST (majority_reboot_wave_is_not_vendor)
+{
+    majority ();
+    int64_t t = T0;
+    for (int i = 0; i < 4; i++) {
+        finding (1, i, t += 10000, "reboot");
+        finding (2, i, t += 10000, "reboot");
+        for (int j = 0; j < 5; j++) {
+            int k = i * 5 + j; /* VA's 0-11, then 8 of the extra devices */
+            if (k < PER)
+                finding (0, k, t += 10000, "reboot");
+            else
+                finding_named (s_extra_name[k - PER], VENDORS[0], t += 10000, "reboot");
+        }
+    }
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+}
+END_TEST
+
 Suite *
 vg_common_mode_suite (void)
 {
@@ -191,6 +252,8 @@ vg_common_mode_suite (void)
         { "others_quiet", others_quiet_binomial_decides },
         { "same_instant", same_instant_findings_judged_together },
         { "silence_within_source", silence_judged_within_its_source },
+        { "majority_by_kind", majority_vendor_judged_by_kind },
+        { "majority_reboot_wave", majority_reboot_wave_is_not_vendor },
     };
     vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
     return s;

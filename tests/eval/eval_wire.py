@@ -366,6 +366,8 @@ def label_key(l):
 
 def label_class(l):
     """(class, transports carrying it) of a label, or (None, set()) when not on the wire."""
+    if l["type"] == "reboot-wave":  # the wave is X01's look-alike, each member reboot an I03
+        return ("benign: fleet reboot wave" if l["detector"] == "X01" else "unexpected reboot"), CARRIED["reboot"]
     if l["type"] in WIRE_CLASSES:
         return WIRE_CLASSES[l["type"]], CARRIED[l["type"]]
     if l["detector"] == "I03":  # an image change reboots the element
@@ -420,7 +422,8 @@ def score(labels, alerts, manifest, start, end, grace_ms):
         for al in alerts:
             if al["catalog"] != l["detector"] or al["time"] < l["start_ms"] or al["time"] > l["end_ms"] + grace_ms:
                 continue
-            if al["device"] in devs or al["device"] == l["entity"]:
+            # A fleet-wide look-alike ("fleet") is matched by any vendor's X01 in its time.
+            if al["device"] in devs or al["device"] == l["entity"] or l["entity"] == "fleet":
                 hits.append(al)
                 if al["match"] is None or (not l["benign"] and al["match"][1]):
                     al["match"] = (label_key(l), l["benign"])
