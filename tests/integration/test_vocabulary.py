@@ -183,6 +183,10 @@ for _d, _io in (("received", "in"), ("transmitted", "out")):
             f"nicPerformanceArray/{_d}{_v}Accumulated$")
 EQUIVALENT["/components/component/cpu/utilization/state/instant"].append(r"cpuUsageArray/percentUsage$")
 EQUIVALENT["/system/memory/state/used"] = [r"memoryUsageArray/memoryUsed$", r"^/system/memory/state/used$"]
+# Juniper JTI memory partitions: bytes in use is component memory utilised (the leak rule's
+# input); stored under its vendor name it reached no rule.
+EQUIVALENT["/components/component/state/memory/utilized"] = [r"cpu_memory_util_ext:/utilization/bytes_allocated$",
+                                                             r"^/components/component/state/memory/utilized$"]
 EQUIVALENT["/system/memory/state/physical"] = [r"memoryUsageArray/memoryConfigured$", r"^/system/memory/state/physical$"]
 EQUIV_RE = [(canon, re.compile(p)) for canon, ps in EQUIVALENT.items() for p in ps]
 
