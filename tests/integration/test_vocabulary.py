@@ -174,6 +174,9 @@ EQUIVALENT = {
     "RRC.ConnEstabSucc": [r"^(pmRrcConnEstabSucc|RRC\.ConnEstabSucc(\.[Ss][Uu][Mm])?)$"],
     "MM.HoExeInterReq": [r"^(pmHoExeAttOutInterGnb|MM\.HoExeInterReq(\.[Ss][Uu][Mm])?)$"],
     "MM.HoExeInterSucc": [r"^(pmHoExeSuccOutInterGnb|MM\.HoExeInterSucc(\.[Ss][Uu][Mm])?)$"],
+    # Ericsson's kbit volumes, converted to the standard's Mbit (A03's cell input).
+    "DRB.PdcpSduVolumeDL": [r"^(pmPdcpVolDlDrb|DRB\.PdcpSduVolumeDL)$"],
+    "DRB.PdcpSduVolumeUL": [r"^(pmPdcpVolUlDrb|DRB\.PdcpSduVolumeUL)$"],
 }
 # VES 7 measurement fields (NFs): NIC counters, the VM's CPU and memory.
 for _d, _io in (("received", "in"), ("transmitted", "out")):
