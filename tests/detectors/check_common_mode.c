@@ -282,6 +282,47 @@ START_TEST (single_vendor_source_outage)
 }
 END_TEST
 
+/* A collector outage takes 7 of the 10 VB routers of one source (a source outage: their
+ * device silences are inhibited), and 3 of the 12 VA devices of another source (25 %, under
+ * the outage fraction: device silences made).  The inhibited silences are still the fleet's
+ * evidence: VA's 3 do not stand out (seeds 59 and 63 through the wire: a false X01 each,
+ * "3 of 17 Juniper" while the Cisco source was out). */
+START_TEST (inhibited_silence_is_fleet_evidence)
+{
+    vg_test_engine_close (&s_f);
+    static const char *RS = "rules:\n"
+                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
+                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
+                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
+    vg_engine_cfg_t cfg = { 0 };
+    cfg.lateness_ms = 10000;
+    cfg.tick_ms = 10000;
+    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    /* jti: VA 0-11; mdt: VB 0-9. */
+    int pv[22], pi[22], src[22], n = 0;
+    for (int i = 0; i < 12; i++)
+        pv[n] = 0, pi[n] = i, src[n++] = 0;
+    for (int i = 0; i < 10; i++)
+        pv[n] = 1, pi[n] = i, src[n++] = 1;
+    uint64_t id[22];
+    for (int k = 0; k < n; k++) {
+        id[k] = vg_series_id (s_name[pv[k]][pi[k]], "/x", NULL, 0);
+        vg_series_info_t si = { &s_dev[pv[k]][pi[k]], "/x", NULL, 0, VG_KIND_GAUGE };
+        ck_assert_int_ge (vg_engine_series_from (s_f.e, id[k], &si, src[k] == 1 ? "ag/mdt" : "ag/jti"), 1);
+    }
+    for (int64_t t = T0; t < T0 + 30 * MIN; t += 10000)
+        for (int k = 0; k < n; k++) {
+            int gone = (src[k] == 1 && pi[k] < 7 && t >= T0 + 8 * MIN) || (src[k] == 0 && pi[k] < 3 && t >= T0 + 12 * MIN);
+            if (!gone)
+                ck_assert_int_eq (vg_engine_sample (s_f.e, id[k], t, 1), 0);
+        }
+    vg_engine_flush (s_f.e);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE), 4); /* the outage + VA's 3 */
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+}
+END_TEST
+
 Suite *
 vg_common_mode_suite (void)
 {
@@ -295,6 +336,7 @@ vg_common_mode_suite (void)
         { "majority_by_kind", majority_vendor_judged_by_kind },
         { "majority_reboot_wave", majority_reboot_wave_is_not_vendor },
         { "single_vendor_source_outage", single_vendor_source_outage },
+        { "inhibited_silence_is_fleet_evidence", inhibited_silence_is_fleet_evidence },
     };
     vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
     return s;
