@@ -18,7 +18,8 @@
 static void
 s_help (FILE *f)
 {
-    fprintf (f, "usage: vigil sim [--seed N] [--sites N] [--cells N] [--interval D] [--site PREFIX] --start T --end T\n"
+    fprintf (f, "usage: vigil sim [--seed N] [--sites N] [--cells N] [--interval D] [--site PREFIX] [--majority VENDOR:PCT]\n"
+                "                 --start T --end T\n"
                 "                 [--scenario NAME [--incidents N] [--labels FILE [--labels-only]]]\n"
                 "                 [--wire-out DIR [--mdt-encoding json|kvgpb]]\n"
                 "  Prints every sample and event of the simulated fleet in [start, end) as NDJSON.\n"
@@ -26,6 +27,9 @@ s_help (FILE *f)
                 "  both required (a bounded range); T as in vigil query.\n"
                 "  --site PREFIX prepends PREFIX to every site name, as the sim input's `site` does\n"
                 "    (\"east-\" gives east-site001/gnb1; several simulated fleets in one collector).\n"
+                "  --majority VENDOR:PCT (vigil sim only): each site after the first four takes VENDOR\n"
+                "    for its gNB and its router (the roles VENDOR makes) with probability PCT %%, so one\n"
+                "    vendor is most of the fleet (Huawei:80; default: an even draw).\n"
                 "  --scenario injects labelled incidents; --labels writes their ground truth as JSON\n"
                 "  lines (- = stderr; --labels-only: no telemetry); --incidents sets incidents per type.\n"
                 "  --wire-out DIR writes the fleet as vendor wire data instead of NDJSON:\n"
@@ -55,13 +59,25 @@ s_write_labels (const vg_sim_t *sim, const char *path)
         fprintf (stderr, "vigil sim: cannot write %s\n", path);
         return -1;
     }
-    char buf[4096];
-    for (size_t i = 0; i < vg_sim_label_count (sim); i++) {
-        size_t n = vg_sim_label_json (vg_sim_label (sim, i), buf, sizeof buf);
-        if (n < sizeof buf)
-            fprintf (f, "%s\n", buf);
+    char *buf = NULL; /* a label lists every device: a line's length has no fixed bound */
+    size_t cap = 0;
+    int bad = 0;
+    for (size_t i = 0; i < vg_sim_label_count (sim) && !bad; i++) {
+        size_t n = vg_sim_label_json (vg_sim_label (sim, i), NULL, 0);
+        if (n + 1 > cap) {
+            char *nb = realloc (buf, n + 1);
+            if (!nb) {
+                bad = 1;
+                break;
+            }
+            buf = nb;
+            cap = n + 1;
+        }
+        vg_sim_label_json (vg_sim_label (sim, i), buf, cap);
+        fprintf (f, "%s\n", buf);
     }
-    int bad = ferror (f);
+    free (buf);
+    bad |= ferror (f);
     if (f != stderr)
         bad |= fclose (f) != 0;
     if (bad) {
@@ -104,6 +120,7 @@ vg_cmd_sim (int argc, char **argv)
     vg_sim_cfg_t cfg;
     vg_sim_cfg_defaults (&cfg);
     int64_t now = vg_clock_now_ms ();
+    const char *majority = NULL;
     const char *start = NULL, *end = NULL, *labels = NULL, *wire = NULL, *encoding = "json";
     bool labels_only = false;
     static const char *const encodings[] = { "json", "kvgpb", NULL };
@@ -113,6 +130,7 @@ vg_cmd_sim (int argc, char **argv)
         { .name = "--cells", .type = VG_ARG_U32, .dst = &cfg.cells_per_gnb, .min = 1, .max = 24 },
         { .name = "--interval", .type = VG_ARG_DURATION, .dst = &cfg.interval_ms },
         { .name = "--site", .type = VG_ARG_STR, .dst = &cfg.site_prefix },
+        { .name = "--majority", .type = VG_ARG_STR, .dst = &majority },
         { .name = "--scenario", .type = VG_ARG_STR, .dst = &cfg.scenario },
         { .name = "--incidents", .type = VG_ARG_U32, .dst = &cfg.scenario_n, .min = 0, .max = 10000 },
         { .name = "--labels", .type = VG_ARG_STR, .dst = &labels },
@@ -133,6 +151,21 @@ vg_cmd_sim (int argc, char **argv)
     if (cfg.site_prefix && (strlen (cfg.site_prefix) > VG_SIM_SITE_PREFIX_MAX || strchr (cfg.site_prefix, '/'))) {
         fprintf (stderr, "vigil sim: --site has at most %d bytes and no '/'\n", VG_SIM_SITE_PREFIX_MAX);
         return 2;
+    }
+    char mv[32];
+    if (majority) {
+        const char *colon = strchr (majority, ':');
+        char *endp = NULL;
+        unsigned long pct = colon ? strtoul (colon + 1, &endp, 10) : 0;
+        size_t vl = colon ? (size_t) (colon - majority) : 0;
+        if (!colon || vl == 0 || vl >= sizeof mv || endp == colon + 1 || *endp || pct > 100) {
+            fprintf (stderr, "vigil sim: --majority wants VENDOR:PCT (PCT 0..100), e.g. Huawei:80\n");
+            return 2;
+        }
+        memcpy (mv, majority, vl);
+        mv[vl] = '\0';
+        cfg.majority_vendor = mv;
+        cfg.majority_pct = (uint32_t) pct;
     }
     cfg.start_ms -= cfg.start_ms % cfg.interval_ms; /* same alignment as the agent */
     int rc = 0;

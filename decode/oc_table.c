@@ -113,6 +113,9 @@ static const vg_oc_entry_t s_table[] = {
       "/system/state/software-version", VG_KIND_STATE, NULL, 0 },
     { "Cisco-IOS-XR-wdsysmon-fd-oper:system-monitoring/cpu-utilization/total-cpu-one-minute",
       "/components/component/cpu/utilization/state/avg", VG_KIND_GAUGE, "%", 0 },
+    /* Juniper JTI CpuMemoryUtilization summary, per memory partition ("Kernel", ...). */
+    { "cpu_memory_util_ext:/utilization/bytes_allocated",
+      "/components/component/state/memory/utilized", VG_KIND_GAUGE, "By", 0 },
     { "huawei-debug:debug/cpu-infos/cpu-info/system-cpu-usage",
       "/components/component/cpu/utilization/state/instant", VG_KIND_GAUGE, "%", 0 },
     { "huawei-devm:devm/cpu-infos/cpu-info/system-cpu-usage",

@@ -267,6 +267,7 @@ s_value (s_pm_t *pm, long p, char *s, size_t n)
             return 0;
         }
         vg_point_set_num (&pt, num, nt);
+        vg_pm3gpp_std_unit (&pt);
         vg_pm3gpp_totals_note (&pm->fam, name, pt.path, pt.value);
         rc = vg_sink_sample (pm->sink, &pt);
         if (rc == 0)

@@ -31,6 +31,10 @@ int vg_pm3gpp_decode (const uint8_t *xml, size_t len, const vg_decode_ctx_t *ctx
  * definition), or NULL when the table has no equivalent. */
 const char *vg_pm3gpp_std_name (const char *counter);
 
+/* Convert p's value from the unit of the vendor counter it came from (p->origin_path) to
+ * the unit of its TS 28.552 name (Ericsson kbit volumes -> Mbit); other points unchanged. */
+void vg_pm3gpp_std_unit (vg_point_t *p);
+
 /* The name a PM counter is stored under: the TS 28.552 equivalent of a vendor counter
  * (vg_pm3gpp_std_name), else a 3GPP-form "<Family>.<Meas>.sum" (any case) without its
  * ".sum" (the total lives under the plain name the rules use; written into buf[size]),

@@ -9,21 +9,26 @@
 
 #include "common/clock.h"
 #include "common/err.h"
-/* Vendor counter -> TS 28.552 measurement name (equivalent definitions only).  A
- * measurement's total is stored under its plain name (the rules' vocabulary), so the
- * Ericsson totals map to "RRC.ConnEstabAtt", not to the ".sum" subcounter form. */
-static const struct { const char *vendor; const char *std; } s_std[] = {
+/* Vendor counter -> TS 28.552 measurement name (equivalent definitions only), and the factor
+ * from the vendor's unit to the standard's (0: the same).  A measurement's total is stored
+ * under its plain name (the rules' vocabulary), so the Ericsson totals map to
+ * "RRC.ConnEstabAtt", not to the ".sum" subcounter form. */
+static const struct { const char *vendor; const char *std; double scale; } s_std[] = {
     /* Ericsson NR (RadioNode) */
-    { "pmRrcConnEstabAtt", "RRC.ConnEstabAtt" },
-    { "pmRrcConnEstabSucc", "RRC.ConnEstabSucc" },
-    { "pmHoPrepAttOutInterGnb", "MM.HoPrepInterReq" },
-    { "pmHoPrepSuccOutInterGnb", "MM.HoPrepInterSucc" },
-    { "pmHoExeAttOutInterGnb", "MM.HoExeInterReq" },
-    { "pmHoExeSuccOutInterGnb", "MM.HoExeInterSucc" },
-    { "pmHoPrepAttOutIntraGnb", "MM.HoPrepIntraReq" },
-    { "pmHoPrepSuccOutIntraGnb", "MM.HoPrepIntraSucc" },
-    { "pmHoExeAttOutIntraGnb", "MM.HoExeIntraReq" },
-    { "pmHoExeSuccOutIntraGnb", "MM.HoExeIntraSucc" },
+    { "pmRrcConnEstabAtt", "RRC.ConnEstabAtt", 0 },
+    { "pmRrcConnEstabSucc", "RRC.ConnEstabSucc", 0 },
+    { "pmHoPrepAttOutInterGnb", "MM.HoPrepInterReq", 0 },
+    { "pmHoPrepSuccOutInterGnb", "MM.HoPrepInterSucc", 0 },
+    { "pmHoExeAttOutInterGnb", "MM.HoExeInterReq", 0 },
+    { "pmHoExeSuccOutInterGnb", "MM.HoExeInterSucc", 0 },
+    { "pmHoPrepAttOutIntraGnb", "MM.HoPrepIntraReq", 0 },
+    { "pmHoPrepSuccOutIntraGnb", "MM.HoPrepIntraSucc", 0 },
+    { "pmHoExeAttOutIntraGnb", "MM.HoExeIntraReq", 0 },
+    { "pmHoExeSuccOutIntraGnb", "MM.HoExeIntraSucc", 0 },
+    /* PDCP SDU volume on DRBs: Ericsson counts kbit, TS 28.552 Mbit.  Under its vendor name
+     * no throughput-collapse rule saw an Ericsson cell. */
+    { "pmPdcpVolDlDrb", "DRB.PdcpSduVolumeDL", 1e-3 },
+    { "pmPdcpVolUlDrb", "DRB.PdcpSduVolumeUL", 1e-3 },
 };
 
 const char *
@@ -50,6 +55,20 @@ s_sum_suffix (const char *name, size_t n)
     /* a 3GPP-form name: at least one more '.' before the suffix, not at the start */
     const char *dot = memchr (name, '.', n - 4);
     return dot != NULL && dot != name;
+}
+
+void
+vg_pm3gpp_std_unit (vg_point_t *p)
+{
+    const char *c = p->origin_path;
+    if (!c || c[0] != 'p')
+        return;
+    for (size_t i = 0; i < sizeof s_std / sizeof s_std[0]; i++)
+        if (s_std[i].scale != 0 && strcmp (c, s_std[i].vendor) == 0) {
+            p->value *= s_std[i].scale;
+            p->vtype = VG_NUM_F64;
+            return;
+        }
 }
 
 const char *

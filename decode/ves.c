@@ -70,6 +70,7 @@ s_num (json_t *v, double *out)
 static int
 s_emit (s_ev_t *e, vg_point_t *p)
 {
+    vg_pm3gpp_std_unit (p); /* a vendor PM counter in the standard's unit */
     int rc = vg_sink_sample (e->sink, p);
     if (rc == 0)
         e->st->samples++;

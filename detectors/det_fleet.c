@@ -15,9 +15,9 @@
  * common_mode (X01): k distinct devices of one vendor with a finding from the source kinds
  * within W; fire when P(X >= k | n, p0) < alpha and k >= min_k (binomial surprise), and the
  * vendor stands out from the rest of the fleet: when k_o of the other vendors' n_o devices
- * have such findings within W too, the chance that k or more of all k + k_o fall on this
- * vendor's n devices by their share of the fleet (hypergeometric tail) is below
- * fleet_alpha.  The engine hands each vendor's instance the other vendors' findings too
+ * have findings of the kind most of the vendor's k have (reboot, silence, ...) within W too,
+ * the chance that k or more of all k + k_o fall on this vendor's n devices by their share of
+ * the fleet (hypergeometric tail) is below fleet_alpha.  The engine hands each vendor's instance the other vendors' findings too
  * (a->vendor differs; peers = devices of the other vendors).
  */
 #define CM_RING 256
@@ -36,13 +36,15 @@ static const vg_param_def_t s_cm_params[] = {
     { .name = "critical_fraction", .type = VG_PARAM_NUM, .def = 0.2, .min = 0, .max = 1,
       .help = "critical when more than this fraction of the vendor's devices" },
     { .name = "fleet_alpha", .type = VG_PARAM_NUM, .def = 0.1, .min = 0, .max = 1,
-      .help = "when other vendors' devices have findings within W too, fire only if this vendor's share of them is this unlikely by its share of the fleet (0 = off)" },
+      .help = "when other vendors' devices have findings of the vendor's most common kind within W too, fire only if this vendor's share of them is this unlikely by its share of the fleet (0 = off)" },
 };
 
-/* Distinct devices with a finding and their latest finding time (a ring). */
+/* Distinct devices with a finding, their latest finding time and the kinds of their
+ * findings within the window of it (bit i: the i-th of `sources`) (a ring). */
 typedef struct {
     uint64_t dev[CM_RING];
     int64_t ts[CM_RING];
+    uint8_t kinds[CM_RING];
     uint32_t pos, n;
 } s_cm_ring_t;
 
@@ -87,17 +89,20 @@ s_log_tail (uint32_t n, uint32_t k, double p)
     return best + log (sum);
 }
 
-/* Remember device key's finding at ts in ring g. */
+/* Remember device key's finding of kind bit `kind` at ts in ring g (kinds older than w are
+ * forgotten). */
 static void
-s_cm_note (s_cm_ring_t *g, uint64_t key, int64_t ts)
+s_cm_note (s_cm_ring_t *g, uint64_t key, int64_t ts, uint8_t kind, int64_t w)
 {
     for (uint32_t i = 0; i < g->n; i++)
         if (g->dev[i] == key) {
+            g->kinds[i] = (uint8_t) ((llabs (ts - g->ts[i]) <= w ? g->kinds[i] : 0) | kind);
             g->ts[i] = ts;
             return;
         }
     g->dev[g->pos] = key;
     g->ts[g->pos] = ts;
+    g->kinds[g->pos] = kind;
     g->pos = (g->pos + 1) % CM_RING;
     if (g->n < CM_RING)
         g->n++;
@@ -106,14 +111,17 @@ s_cm_note (s_cm_ring_t *g, uint64_t key, int64_t ts)
 /* Devices of ring g with a finding within w of now (both sides: the vendor's devices reach
  * the engine through sources whose data times differ, so a finding stamped after `now`, from
  * a source ahead of this one, is as near as one before it; counting it as "within the
- * window" forever fired X01 on findings hours apart); their time span into lo/hi. */
+ * window" forever fired X01 on findings hours apart); their time span into lo/hi; per kind
+ * bit b, the devices with such a finding into per[b]. */
 static uint32_t
-s_cm_within (const s_cm_ring_t *g, int64_t now, int64_t w, int64_t *lo, int64_t *hi)
+s_cm_within (const s_cm_ring_t *g, int64_t now, int64_t w, int64_t *lo, int64_t *hi, uint32_t per[8])
 {
     uint32_t k = 0;
     for (uint32_t i = 0; i < g->n; i++)
         if (llabs (now - g->ts[i]) <= w) {
             k++;
+            for (int b = 0; b < 8; b++)
+                per[b] += (g->kinds[i] >> b) & 1u;
             *lo = g->ts[i] < *lo ? g->ts[i] : *lo;
             *hi = g->ts[i] > *hi ? g->ts[i] : *hi;
         }
@@ -125,15 +133,23 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
 {
     const vg_rule_t *r = d->base.rule;
     int64_t w = (int64_t) vg_param (r, CM_WIN), lo = INT64_MAX, hi = INT64_MIN, olo = INT64_MAX, ohi = INT64_MIN;
-    uint32_t k = s_cm_within (&d->st.own, now, w, &lo, &hi);
-    uint32_t ko = s_cm_within (&d->st.other, now, w, &olo, &ohi);
+    uint32_t per[8] = { 0 }, oper[8] = { 0 };
+    uint32_t k = s_cm_within (&d->st.own, now, w, &lo, &hi, per);
+    uint32_t ko_all = s_cm_within (&d->st.other, now, w, &olo, &ohi, oper);
     uint32_t n = d->st.peers > k ? d->st.peers : k;
-    uint32_t no = d->st.opeers > ko ? d->st.opeers : ko;
+    uint32_t no = d->st.opeers > ko_all ? d->st.opeers : ko_all;
     double lt = s_log_tail (n, k, vg_param (r, CM_P0));
     int fire = k >= (uint32_t) vg_param (r, CM_MINK) && lt < log (vg_param (r, CM_ALPHA));
-    double lh = 0; /* log P of this vendor's share of the fleet's findings */
+    /* A common mode is the same abnormal state on many devices: the vendor's cluster is
+     * judged against the other vendors' findings of its most common kind (a reboot wave or a
+     * collector outage is that kind everywhere; an unrelated silence elsewhere is not). */
+    int kb = 0;
+    for (int b = 1; b < 8; b++)
+        kb = per[b] > per[kb] ? b : kb;
+    uint32_t kk = per[kb] ? per[kb] : k, ko = per[kb] ? oper[kb] : ko_all;
+    double lh = 0; /* log P of this vendor's share of the fleet's findings of that kind */
     if (fire && ko > 0 && vg_param (r, CM_FLEET) > 0) {
-        lh = vg_log_hyper_tail (n, no, k, ko);
+        lh = vg_log_hyper_tail (n, no, kk, ko);
         fire = lh < log (vg_param (r, CM_FLEET));
     }
     out->state = fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
@@ -164,6 +180,22 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
     d->st.firing = fire;
 }
 
+/* Index (0..7) of detector kind det in the comma-separated list csv (7 past the eighth). */
+static int
+s_cm_kind (const char *csv, const char *det)
+{
+    size_t dl = strlen (det);
+    int i = 0;
+    for (const char *p = csv; p && *p && i < 7; i++) {
+        const char *e = strchr (p, ',');
+        size_t l = e ? (size_t) (e - p) : strlen (p);
+        if (l == dl && strncmp (p, det, l) == 0)
+            return i;
+        p = e ? e + 1 : NULL;
+    }
+    return 7;
+}
+
 static int
 s_cm_alert (vg_detector_t *self, const vg_alert_t *a, uint32_t peers, vg_verdict_t *out)
 {
@@ -172,13 +204,15 @@ s_cm_alert (vg_detector_t *self, const vg_alert_t *a, uint32_t peers, vg_verdict
     if (!vg_csv_has (r->ps[CM_SRC], a->detector) || !strcmp (a->rule_id, r->id))
         return 0;
     uint64_t key = vg_key2 (a->device, "");
+    uint8_t kind = (uint8_t) (1u << s_cm_kind (r->ps[CM_SRC], a->detector));
+    int64_t w = (int64_t) vg_param (r, CM_WIN);
     if (a->vendor && d->vendor[0] && strcmp (a->vendor, d->vendor) != 0) {
         /* Another vendor's finding: the fleet this vendor is judged against. */
-        s_cm_note (&d->st.other, key, a->time_ms);
+        s_cm_note (&d->st.other, key, a->time_ms, kind, w);
         d->st.opeers = peers;
         return 0;
     }
-    s_cm_note (&d->st.own, key, a->time_ms);
+    s_cm_note (&d->st.own, key, a->time_ms, kind, w);
     d->st.peers = peers;
     s_cm_eval (d, a->time_ms, out);
     return 0;
@@ -202,8 +236,8 @@ s_cm_valid (const vg_detector_t *self)
 }
 
 const vg_detector_ops_t vg_det_common_mode = {
-    .name = "common_mode", .version = "1.3.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
-    VG_DETECTOR_PARAMS (s_cm_params), VG_DETECTOR_STATE (s_cm_t, st, 0x434d4f03), .validate = s_cm_valid,
+    .name = "common_mode", .version = "1.4.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
+    VG_DETECTOR_PARAMS (s_cm_params), VG_DETECTOR_STATE (s_cm_t, st, 0x434d4f04), .validate = s_cm_valid,
     .new = s_cm_new, .destroy = vg_detector_free, .on_tick = s_cm_tick, .on_alert = s_cm_alert,
 };
 

@@ -124,14 +124,30 @@ s_inhibited (const vg_engine_t *e, const vg_engine__ep_t *p)
     return p->dev->silent;
 }
 
-static void s_fleet (vg_engine_t *e, const vg_alert_t *a);
+static void s_fleet (vg_engine_t *e, const vg_alert_t *a, int others_only);
 
 void
 vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t now, const char *reason)
 {
     if (activity != VG_ACT_CLOSE && s_inhibited (e, p)) {
-        if (activity == VG_ACT_CREATE)
+        if (activity == VG_ACT_CREATE) {
             e->st.inhibited++;
+            if (p->inst == NULL && p->dev && !e->in_fleet) {
+                /* A device silence muted by its source's outage is not announced, but it is
+                 * still the fleet's: other vendors are judged against it (seeds 59 and 63:
+                 * without it, the silences of a source not in outage looked like their
+                 * vendor's common mode while the other sources were out). */
+                vg_alert_t f;
+                memset (&f, 0, sizeof f);
+                snprintf (f.device, sizeof f.device, "%s", p->dev->id);
+                f.vendor = p->dev->vendor;
+                f.detector = p->rule->ops->name;
+                f.rule_id = p->rule->id;
+                f.time_ms = now;
+                f.activity = VG_ACT_CREATE;
+                s_fleet (e, &f, 1);
+            }
+        }
         return; /* not announced; a later tick announces it if it still fires */
     }
     if (activity != VG_ACT_CREATE && !p->emitted)
@@ -212,7 +228,7 @@ vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t now, 
     if (e->on_alert)
         e->on_alert (e->ctx, a);
     if (activity == VG_ACT_CREATE && !e->in_fleet)
-        s_fleet (e, a);
+        s_fleet (e, a, 0);
 }
 
 static void
@@ -445,15 +461,16 @@ s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp)
 }
 
 static void
-s_fleet (vg_engine_t *e, const vg_alert_t *a)
+s_fleet (vg_engine_t *e, const vg_alert_t *a, int others_only)
 {
+    int parts = others_only ? S_FLEET_OTHERS : S_FLEET_OWN | S_FLEET_OTHERS;
     if (e->fleet_defer) {
         /* Judged at the end of this instant (vg_engine__fleet_flush). */
         if (e->nfq == e->capfq) {
             size_t nc = e->capfq ? e->capfq * 2 : 16;
             vg_engine__fq_t *q = realloc (e->fq, nc * sizeof *q);
             if (!q) {
-                s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0); /* not deferred, not lost */
+                s_fleet_parts (e, a, parts, 0); /* not deferred, not lost */
                 return;
             }
             e->fq = q;
@@ -467,11 +484,12 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a)
                 f->rule = &e->rules->rules[r];
         f->time_ms = a->time_ms;
         f->src = e->fleet_src;
+        f->others_only = others_only;
         if (!f->rule)
             e->nfq--; /* not one of ours: cannot happen for an emitted record */
         return;
     }
-    s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0);
+    s_fleet_parts (e, a, parts, 0);
 }
 
 /* For a silence finding of device d made by judging source src: when other vendors' devices
@@ -510,7 +528,7 @@ vg_engine__fleet_flush (vg_engine_t *e)
         for (size_t i = 0; i < e->nfq; i++) {
             const vg_engine__fq_t *f = &e->fq[i];
             vg_engine__dev_t *d = vg_engine__dev_find (e, f->device);
-            if (!d)
+            if (!d || (pass == 1 && f->others_only))
                 continue;
             vg_alert_t a;
             memset (&a, 0, sizeof a);
@@ -533,7 +551,7 @@ vg_engine_finding (vg_engine_t *e, const vg_alert_t *a)
         return -VG_EINVAL;
     if (!vg_engine__dev_find (e, a->device))
         return -VG_ENOTFOUND;
-    s_fleet (e, a);
+    s_fleet (e, a, 0);
     return 0;
 }
 

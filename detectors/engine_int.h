@@ -164,6 +164,7 @@ typedef struct vg_engine__fq {
     const vg_rule_t *rule;
     int64_t time_ms;
     const struct vg_engine__src *src; /* the source whose judgement made it (silence) */
+    int others_only;       /* an inhibited device silence: evidence for the other vendors only */
 } vg_engine__fq_t;
 
 typedef struct vg_engine__ep {

@@ -54,7 +54,7 @@ static vg_sim_label_t *
 s_label (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at, double mag)
 {
     vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, at->a, at->b, mag);
-    vg_scen__label_dev (l, &s->devs[at->di]);
+    vg_scen__label_dev (s, l, &s->devs[at->di]);
     return l;
 }
 
@@ -83,7 +83,7 @@ s_p_outage (vg_sim_t *s, const vg_scen__type_t *t)
         vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, (double) got / (double) n);
         for (size_t i = 0; i < got && rc == 0; i++) {
             vg_scen__reserve (sc, idx[i], vg_scen__ts (s, a), vg_scen__ts (s, b));
-            vg_scen__label_dev (l, &s->devs[idx[i]]);
+            vg_scen__label_dev (s, l, &s->devs[idx[i]]);
             rc = vg_scen__mod_add (s, &s->devs[idx[i]].dmod, M_SILENT, a, b, 0);
         }
         if (l)
@@ -150,7 +150,7 @@ s_p_collapse (vg_sim_t *s, const vg_scen__type_t *t)
     if (di < 0)
         return 0;
     vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, f);
-    vg_scen__label_dev (l, &s->devs[di]);
+    vg_scen__label_dev (s, l, &s->devs[di]);
     if (upf)
         return vg_scen__mod_path (s, (size_t) di, "GTP.OutDataOctN3UPF", M_SCALE, a, b, f);
     int rc = vg_scen__mod_path (s, (size_t) di, IFC "in-octets", M_SCALE, a, b, f);
@@ -158,7 +158,7 @@ s_p_collapse (vg_sim_t *s, const vg_scen__type_t *t)
     /* The site's gNB (built just before its router) carries the same collapse. */
     if (rc == 0 && di > 0 && s->devs[di - 1].role == R_GNB && strcmp (s->devs[di - 1].site, s->devs[di].site) == 0) {
         vg_scen__reserve (sc, (size_t) di - 1, vg_scen__ts (s, a), vg_scen__ts (s, b));
-        vg_scen__label_dev (l, &s->devs[di - 1]);
+        vg_scen__label_dev (s, l, &s->devs[di - 1]);
         rc = vg_scen__mod_path (s, (size_t) di - 1, "DRB.PdcpSduVolumeDL", M_SCALE, a, b, f);
     }
     return rc;
@@ -256,7 +256,7 @@ s_on_exfil (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
     const char *dst = s_ext_ip (s);
     s_label (s, t, at, total);
     /* Leaving to an unknown external host is also a call-home finding. */
-    vg_scen__label_dev (vg_scen__label (s, t, "C01", 'C', at->a, at->b, total), &s->devs[at->di]);
+    vg_scen__label_dev (s, vg_scen__label (s, t, "C01", 'C', at->a, at->b, total), &s->devs[at->di]);
     s_flows (s, at->di, at->a, at->b, 1, dst, 443, total / (double) (at->b - at->a), 0.3);
     return 0;
 }
@@ -335,7 +335,7 @@ s_on_image (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
         snprintf (ver, sizeof ver, "%s-eng", sw);
     s_label (s, t, at, 1);
     /* it reboots to load */
-    vg_scen__label_dev (vg_scen__label (s, t, "I03", 'I', at->a, at->b, 1), &s->devs[at->di]);
+    vg_scen__label_dev (s, vg_scen__label (s, t, "I03", 'I', at->a, at->b, 1), &s->devs[at->di]);
     vg_scen__event_t *e = vg_scen__event (s, at->a, at->di, VG_EV_IMAGE_CHANGE);
     vg_scen__attr (e, "version", vg_scen__str (sc, ver));
     vg_scen__attr (e, "hash", vg_scen__strf (sc, "%08x%08x", (unsigned) vg_scen__rnd (sc),
@@ -399,9 +399,47 @@ s_p_common_mode (vg_sim_t *s, const vg_scen__type_t *t)
         for (size_t i = 0; i < got && rc == 0; i++) {
             uint64_t k0 = a + (spread ? vg_scen__rnd (sc) % (spread + 1) : 0);
             vg_scen__reserve (sc, idx[i], vg_scen__ts (s, a), vg_scen__ts (s, b));
-            vg_scen__label_dev (vg_scen__label_at (s, li), &s->devs[idx[i]]);
-            vg_scen__label_dev (vg_scen__label (s, t, "I03", 'I', a, b, 1), &s->devs[idx[i]]);
+            vg_scen__label_dev (s, vg_scen__label_at (s, li), &s->devs[idx[i]]);
+            vg_scen__label_dev (s, vg_scen__label (s, t, "I03", 'I', a, b, 1), &s->devs[idx[i]]);
             rc = s_reboot (s, idx[i], k0 < b ? k0 : a, "unknown", NULL);
+        }
+        break;
+    }
+    return rc;
+}
+
+/* A fleet-wide reboot wave (shared power, transport or a common OSS push): 30-60 % of all
+ * elements, whatever their vendor, reboot within 8 minutes.  Each reboot is a real I03; the
+ * wave is X01's look-alike (the catalogue names a shared dependency as its false positive),
+ * labelled benign with entity "fleet": no vendor stands out. */
+static int
+s_p_reboot_wave (vg_sim_t *s, const vg_scen__type_t *t)
+{
+    struct vg_scen *sc = s->scen;
+    uint64_t a, b;
+    size_t n = s->ndevs;
+    int rc = 0;
+    for (int tries = 0; tries < 20; tries++) {
+        if (vg_scen__when (s, t, &a, &b))
+            break;
+        size_t got, want = (size_t) ceil (vg_scen__uni (sc, 0.3, 0.6) * (double) n);
+        const uint32_t *idx = vg_scen__free_devs (s, a, b, want, NULL, &got);
+        if (got < want / 2 + 1)
+            continue;
+        vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, (double) got / (double) n);
+        if (l)
+            l->entity = "fleet";
+        size_t li = l ? vg_sim_label_count (s) - 1 : SIZE_MAX;
+        uint64_t spread = (uint64_t) (8 * MIN_MS / s->cfg.interval_ms);
+        for (size_t i = 0; i < got && rc == 0; i++) {
+            uint64_t k0 = a + (spread ? vg_scen__rnd (sc) % (spread + 1) : 0);
+            vg_scen__reserve (sc, idx[i], vg_scen__ts (s, a), vg_scen__ts (s, b));
+            vg_scen__label_dev (s, vg_scen__label_at (s, li), &s->devs[idx[i]]);
+            vg_sim_label_t *r = vg_scen__label (s, t, "I03", 'I', a, b, 1);
+            if (r)
+                r->benign = 0; /* each reboot is real and unexpected */
+            vg_scen__label_dev (s, r, &s->devs[idx[i]]);
+            rc = s_reboot (s, idx[i], k0 < b ? k0 : a, "power", NULL);
         }
         break;
     }
@@ -438,7 +476,7 @@ s_p_divergence (vg_sim_t *s, const vg_scen__type_t *t)
         double pp = vg_scen__uni (sc, 0.02, 0.05); /* final drop of the success ratio */
         const char *path = d->role == R_AMF ? "RM.RegInitSucc" : "SM.PduSessionCreationSucc";
         vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, pp);
-        vg_scen__label_dev (l, d);
+        vg_scen__label_dev (s, l, d);
         if (l)
             l->entity = d->site;
         return vg_scen__mod_path (s, di, path, M_RAMP, a, b, pp / (double) (b - a));
@@ -479,8 +517,8 @@ s_p_shift (vg_sim_t *s, const vg_scen__type_t *t)
             vg_scen__reserve (sc, u1, vg_scen__ts (s, a), vg_scen__ts (s, b));
             vg_scen__reserve (sc, u2, vg_scen__ts (s, a), vg_scen__ts (s, b));
             vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, f);
-            vg_scen__label_dev (l, &s->devs[u1]);
-            vg_scen__label_dev (l, &s->devs[u2]);
+            vg_scen__label_dev (s, l, &s->devs[u1]);
+            vg_scen__label_dev (s, l, &s->devs[u2]);
             int rc = vg_scen__mod_path (s, u1, "GTP.OutDataOctN3UPF", M_SCALE, a, b, 1 - f);
             return rc ? rc : vg_scen__mod_path (s, u2, "GTP.OutDataOctN3UPF", M_SCALE, a, b, 1 + f);
         }
@@ -489,7 +527,7 @@ s_p_shift (vg_sim_t *s, const vg_scen__type_t *t)
     int di = vg_scen__place (s, t, ROLE (R_CSR), &a, &b);
     if (di < 0)
         return 0;
-    vg_scen__label_dev (vg_scen__label (s, t, NULL, 0, a, b, f), &s->devs[di]);
+    vg_scen__label_dev (s, vg_scen__label (s, t, NULL, 0, a, b, f), &s->devs[di]);
     int rc = 0;
     for (uint32_t j = 0; j < 2 && rc == 0; j++) { /* uplink 0 -> uplink 1 */
         series_t *in = vg_scen__nth (s, (size_t) di, IFC "in-octets", j);
@@ -531,31 +569,32 @@ s_p_placed (vg_sim_t *s, const vg_scen__type_t *t)
 }
 
 const vg_scen__type_t vg_scen__types[] = {
-    { "silence", "A01", 'A', 0, 2, 6, 23, 30, 90, s_p_placed, "one element stops reporting", ANY_ROLE, s_on_silence },
-    { "collector-outage", "A01", 'A', 0, 2, 6, 23, 20, 40, s_p_outage, "35-60 % of elements silent at once (collector/transport)", 0, NULL },
-    { "flap", "A02", 'A', 0, 2, 6, 23, 20, 40, s_p_placed, "interface oper-status flaps at every sample", ROLE (R_CSR) | ROLE (R_PE), s_on_flap },
-    { "collapse", "A03", 'A', 0, 15, 9, 20, 60, 180, s_p_collapse, "busy-hour throughput collapses to 10-35 %", 0, NULL },
-    { "error-burst", "A04", 'A', 0, 2, 6, 23, 30, 60, s_p_placed, "FCS error burst, BER 1e-5..2e-4", ROLE (R_CSR) | ROLE (R_PE), s_on_burst },
-    { "memory-leak", "A05", 'A', 0, 2, 6, 23, 240, 480, s_p_placed, "memory leak of 1-4 % of physical memory per hour", ANY_ROLE, s_on_leak },
-    { "cpu-runaway", "A05", 'A', 0, 2, 6, 23, 30, 90, s_p_placed, "CPU pinned at 93-99 %", ANY_ROLE, s_on_cpu },
-    { "rrc-drop", "A06", 'A', 0, 2, 8, 21, 60, 180, s_p_placed, "RRC setup success ratio drops to 90-96 % on every cell of a gNB", ROLE (R_GNB), s_on_rrc },
-    { "bgp-down", "A08", 'A', 0, 2, 6, 23, 20, 60, s_p_placed, "BGP session down, prefixes withdrawn", ROLE (R_CSR) | ROLE (R_PE), s_on_bgp },
-    { "callhome", "C01", 'C', 0, 1, 0, 24, 60, 180, s_p_placed, "management-plane beacon to an external host", ANY_ROLE, s_on_callhome },
-    { "exfil", "C02", 'C', 0, 2, 0, 24, 30, 90, s_p_placed, "0.2-2 GB upload to an external host", ANY_ROLE, s_on_exfil },
-    { "mirror", "C03", 'C', 0, 1, 0, 24, 30, 120, s_p_placed, "ERSPAN/GRE mirror session to an external address", ROLE (R_CSR) | ROLE (R_PE) | ROLE (R_UPF), s_on_mirror },
-    { "rogue-login", "C04", 'C', 0, 1, 0, 24, 5, 5, s_p_placed, "login from a non-bastion source or a local/console account", ANY_ROLE, s_on_login },
-    { "ipsec-off", "C05", 'C', 0, 1, 6, 23, 30, 120, s_p_placed, "IPsec SA count 0 while traffic flows", ROLE (R_CSR), s_on_ipsec },
-    { "config-change", "I01", 'I', 0, 1, 6, 23, 5, 5, s_p_placed, "unticketed configuration change outside the change window", ANY_ROLE, s_on_config },
-    { "image-change", "I02", 'I', 0, 1, 6, 23, 15, 15, s_p_placed, "software image changed (older/engineering build) and rebooted outside the window", ANY_ROLE, s_on_image },
-    { "reboot", "I03", 'I', 0, 1, 6, 23, 10, 10, s_p_placed, "unexpected reboot (unknown/crash/watchdog/power)", ANY_ROLE, s_on_reboot },
-    { "ntp-jump", "I04", 'I', 0, 1, 6, 23, 30, 180, s_p_placed, "time source changed to an external server and clock stepped 1.5-5 s", ANY_ROLE, s_on_ntp },
-    { "common-mode-reboot", "X01", 'X', 0, 1, 6, 23, 10, 10, s_p_common_mode, ">= 5 elements of one vendor reboot within 8 minutes", 0, NULL },
-    { "vendor-divergence", "X02", 'X', 0, 3, 6, 18, 1440, 2880, s_p_divergence, "one core vendor's success ratio drifts down 2-5 points over 1-2 days", 0, NULL },
-    { "link-down", "A02", 'A', 0, 2, 6, 23, 20, 60, s_p_placed, "one router interface down (not flapping) while admin up; its traffic stops", ROLE (R_CSR) | ROLE (R_PE), s_on_link_down },
-    { "cell-outage", "A06", 'A', 0, 2, 8, 20, 60, 180, s_p_placed, "one cell's RRC attempts and traffic fall to zero while its gNB keeps reporting", ROLE (R_GNB), s_on_cell_outage },
-    { "maint-reboot", "I03", 'I', 1, 1, 1, 4, 10, 10, s_p_placed, "benign: ticketed reload inside the nightly change window", ROLE (R_GNB) | ROLE (R_CSR) | ROLE (R_PE), s_on_maint_reboot },
-    { "traffic-shift", "A03", 'A', 1, 15, 8, 20, 120, 360, s_p_shift, "benign: planned 20-40 % traffic shift between uplinks or UPFs", 0, NULL },
-    { "allowlisted-dst", "C01", 'C', 1, 8, 0, 24, 360, 1440, s_p_placed, "benign: new management destination inside the allowlist", ANY_ROLE, s_on_allowed_dst },
+    { "silence", "A01", 'A', 0, 2, 6, 23, 30, 90, s_p_placed, "one element stops reporting", ANY_ROLE, s_on_silence, 0 },
+    { "collector-outage", "A01", 'A', 0, 2, 6, 23, 20, 40, s_p_outage, "35-60 % of elements silent at once (collector/transport)", 0, NULL, 0 },
+    { "flap", "A02", 'A', 0, 2, 6, 23, 20, 40, s_p_placed, "interface oper-status flaps at every sample", ROLE (R_CSR) | ROLE (R_PE), s_on_flap, 0 },
+    { "collapse", "A03", 'A', 0, 15, 9, 20, 60, 180, s_p_collapse, "busy-hour throughput collapses to 10-35 %", 0, NULL, 0 },
+    { "error-burst", "A04", 'A', 0, 2, 6, 23, 30, 60, s_p_placed, "FCS error burst, BER 1e-5..2e-4", ROLE (R_CSR) | ROLE (R_PE), s_on_burst, 0 },
+    { "memory-leak", "A05", 'A', 0, 2, 6, 23, 240, 480, s_p_placed, "memory leak of 1-4 % of physical memory per hour", ANY_ROLE, s_on_leak, 0 },
+    { "cpu-runaway", "A05", 'A', 0, 2, 6, 23, 30, 90, s_p_placed, "CPU pinned at 93-99 %", ANY_ROLE, s_on_cpu, 0 },
+    { "rrc-drop", "A06", 'A', 0, 2, 8, 21, 60, 180, s_p_placed, "RRC setup success ratio drops to 90-96 % on every cell of a gNB", ROLE (R_GNB), s_on_rrc, 0 },
+    { "bgp-down", "A08", 'A', 0, 2, 6, 23, 20, 60, s_p_placed, "BGP session down, prefixes withdrawn", ROLE (R_CSR) | ROLE (R_PE), s_on_bgp, 0 },
+    { "callhome", "C01", 'C', 0, 1, 0, 24, 60, 180, s_p_placed, "management-plane beacon to an external host", ANY_ROLE, s_on_callhome, 0 },
+    { "exfil", "C02", 'C', 0, 2, 0, 24, 30, 90, s_p_placed, "0.2-2 GB upload to an external host", ANY_ROLE, s_on_exfil, 0 },
+    { "mirror", "C03", 'C', 0, 1, 0, 24, 30, 120, s_p_placed, "ERSPAN/GRE mirror session to an external address", ROLE (R_CSR) | ROLE (R_PE) | ROLE (R_UPF), s_on_mirror, 0 },
+    { "rogue-login", "C04", 'C', 0, 1, 0, 24, 5, 5, s_p_placed, "login from a non-bastion source or a local/console account", ANY_ROLE, s_on_login, 0 },
+    { "ipsec-off", "C05", 'C', 0, 1, 6, 23, 30, 120, s_p_placed, "IPsec SA count 0 while traffic flows", ROLE (R_CSR), s_on_ipsec, 0 },
+    { "config-change", "I01", 'I', 0, 1, 6, 23, 5, 5, s_p_placed, "unticketed configuration change outside the change window", ANY_ROLE, s_on_config, 0 },
+    { "image-change", "I02", 'I', 0, 1, 6, 23, 15, 15, s_p_placed, "software image changed (older/engineering build) and rebooted outside the window", ANY_ROLE, s_on_image, 0 },
+    { "reboot", "I03", 'I', 0, 1, 6, 23, 10, 10, s_p_placed, "unexpected reboot (unknown/crash/watchdog/power)", ANY_ROLE, s_on_reboot, 0 },
+    { "ntp-jump", "I04", 'I', 0, 1, 6, 23, 30, 180, s_p_placed, "time source changed to an external server and clock stepped 1.5-5 s", ANY_ROLE, s_on_ntp, 0 },
+    { "common-mode-reboot", "X01", 'X', 0, 1, 6, 23, 10, 10, s_p_common_mode, ">= 5 elements of one vendor reboot within 8 minutes", 0, NULL, 0 },
+    { "vendor-divergence", "X02", 'X', 0, 3, 6, 18, 1440, 2880, s_p_divergence, "one core vendor's success ratio drifts down 2-5 points over 1-2 days", 0, NULL, 0 },
+    { "link-down", "A02", 'A', 0, 2, 6, 23, 20, 60, s_p_placed, "one router interface down (not flapping) while admin up; its traffic stops", ROLE (R_CSR) | ROLE (R_PE), s_on_link_down, 0 },
+    { "cell-outage", "A06", 'A', 0, 2, 8, 20, 60, 180, s_p_placed, "one cell's RRC attempts and traffic fall to zero while its gNB keeps reporting", ROLE (R_GNB), s_on_cell_outage, 0 },
+    { "maint-reboot", "I03", 'I', 1, 1, 1, 4, 10, 10, s_p_placed, "benign: ticketed reload inside the nightly change window", ROLE (R_GNB) | ROLE (R_CSR) | ROLE (R_PE), s_on_maint_reboot, 0 },
+    { "traffic-shift", "A03", 'A', 1, 15, 8, 20, 120, 360, s_p_shift, "benign: planned 20-40 % traffic shift between uplinks or UPFs", 0, NULL, 0 },
+    { "allowlisted-dst", "C01", 'C', 1, 8, 0, 24, 360, 1440, s_p_placed, "benign: new management destination inside the allowlist", ANY_ROLE, s_on_allowed_dst, 0 },
+    { "reboot-wave", "X01", 'X', 1, 1, 6, 23, 10, 10, s_p_reboot_wave, "benign for X01: 30-60 % of all elements, every vendor, reboot within 8 minutes (shared power or transport); each reboot is an I03", 0, NULL, 1 },
 };
 
 const size_t vg_scen__ntypes = sizeof vg_scen__types / sizeof vg_scen__types[0];
@@ -565,5 +604,5 @@ const char *const vg_scen__names[] = {
     "catalog", "benign", "silence", "collector-outage", "flap", "collapse", "error-burst", "memory-leak",
     "cpu-runaway", "rrc-drop", "bgp-down", "callhome", "exfil", "mirror", "rogue-login", "ipsec-off",
     "config-change", "image-change", "reboot", "ntp-jump", "common-mode-reboot", "vendor-divergence",
-    "link-down", "cell-outage", "maint-reboot", "traffic-shift", "allowlisted-dst", NULL,
+    "link-down", "cell-outage", "maint-reboot", "traffic-shift", "allowlisted-dst", "reboot-wave", NULL,
 };

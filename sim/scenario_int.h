@@ -54,6 +54,8 @@ struct vg_scen__type {
     const char *note;       /* one line, also the scenario's help */
     unsigned roles;         /* one-device types: ROLE mask of the devices it may hit ... */
     vg_scen__on_fn on;      /* ... and its effects there (plan is then incidents.c's placer) */
+    int alone;              /* 1 = only in its own scenario, not in "catalog" / "benign" (so
+                               adding it changed no earlier seed's fleet) */
 };
 
 /* ---- incidents.c ------------------------------------------------------------------------ */
@@ -129,6 +131,6 @@ vg_sim_label_t *vg_scen__label (vg_sim_t *s, const vg_scen__type_t *t, const cha
 vg_sim_label_t *vg_scen__label_at (vg_sim_t *s, size_t i);
 /* List device d on label l (the first device also becomes the entity); nothing when l is
  * NULL. */
-void vg_scen__label_dev (vg_sim_label_t *l, const device_t *d);
+void vg_scen__label_dev (vg_sim_t *s, vg_sim_label_t *l, const device_t *d);
 
 #endif

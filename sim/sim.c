@@ -108,7 +108,8 @@ vg_sim_new (const vg_sim_cfg_t *cfg, int *err)
     vg_sim_t *s = NULL;
     int rc = -VG_EINVAL;
     if (!cfg || cfg->sites < 1 || cfg->sites > 10000 || cfg->cells_per_gnb < 1 || cfg->cells_per_gnb > 24
-        || cfg->start_ms < 0 || cfg->interval_ms < 1000 || cfg->interval_ms > DAY_MS || cfg->end_ms < 0)
+        || cfg->start_ms < 0 || cfg->interval_ms < 1000 || cfg->interval_ms > DAY_MS || cfg->end_ms < 0
+        || cfg->majority_pct > 100)
         goto fail;
     if (cfg->site_prefix
         && (strlen (cfg->site_prefix) > VG_SIM_SITE_PREFIX_MAX || strchr (cfg->site_prefix, '/') != NULL))

@@ -31,6 +31,12 @@ typedef struct {
                                 and east-core/pe1), so several simulated fleets can share a
                                 store; values are those of the unprefixed fleet (borrowed: only
                                 read by vg_sim_new) */
+    const char *majority_vendor; /* NULL or "" = off; else a vendor name ("Huawei"): each
+                                site after the first four takes it for its gNB and its router
+                                (the roles this vendor makes) with probability majority_pct %,
+                                so one vendor is most of the fleet (borrowed: only read by
+                                vg_sim_new) */
+    uint32_t majority_pct;   /* 0..100; used with majority_vendor */
 } vg_sim_cfg_t;
 
 #define VG_SIM_SITE_PREFIX_MAX 15

@@ -460,13 +460,19 @@ s_perm (uint64_t seed, int role, int perm[4])
 }
 
 /* Vendor of a site's element: the first four sites take the permutation (so three or more
- * sites always show three or more vendors), later ones a seeded draw. */
+ * sites always show three or more vendors), later ones a seeded draw: even, or with
+ * probability c->majority_pct % c->majority_vendor when it makes this role. */
 static int
-s_site_vendor (uint64_t seed, int role, uint32_t site, const int perm[4])
+s_site_vendor (const vg_sim_cfg_t *c, int role, uint32_t site, const int perm[4])
 {
     if (site < 4)
         return perm[site];
-    return (int) (vg_hash_mix64 (seed ^ vg_hash_mix64 (0x7e4d0000ULL + (uint64_t) role * 100003 + site)) % 4);
+    uint64_t h = vg_hash_mix64 (c->seed ^ vg_hash_mix64 (0x7e4d0000ULL + (uint64_t) role * 100003 + site));
+    if (c->majority_vendor && c->majority_vendor[0] && vg_hash_mix64 (h ^ 0x6d616a6fULL) % 100 < c->majority_pct)
+        for (int v = 0; v < 4; v++)
+            if (strcmp (s_models[role][v].vendor, c->majority_vendor) == 0)
+                return v;
+    return (int) (h % 4);
 }
 
 void
@@ -517,10 +523,10 @@ vg_sim__build (vg_sim_t *s)
         snprintf (site, sizeof site, "site%03u", i + 1);
         for (uint32_t k = 0; k < c->cells_per_gnb; k++)
             s->cell_profile[i * c->cells_per_gnb + k] = prof;
-        device_t *d = s_device (s, site, "gnb1", R_GNB, s_site_vendor (c->seed, R_GNB, i, perm[R_GNB]), prof);
+        device_t *d = s_device (s, site, "gnb1", R_GNB, s_site_vendor (c, R_GNB, i, perm[R_GNB]), prof);
         rc = s_build_gnb (s, d, i, i * c->cells_per_gnb);
         if (rc == 0) {
-            d = s_device (s, site, "csr1", R_CSR, s_site_vendor (c->seed, R_CSR, i, perm[R_CSR]), prof);
+            d = s_device (s, site, "csr1", R_CSR, s_site_vendor (c, R_CSR, i, perm[R_CSR]), prof);
             rc = s_build_router (s, d, 0, 1 + i);
         }
     }

@@ -232,13 +232,27 @@ vg_scen__label_at (vg_sim_t *s, size_t i)
     return i < s->scen->nlabels ? &s->scen->labels[i] : NULL;
 }
 
+/* Every device is listed (a collector outage of a large fleet names hundreds; a list cut at
+ * 32 made eval_wire count the silence of the others as false alerts).  The list grows by
+ * doubling in the scenario's arena (the labels array moves, the lists do not). */
 void
-vg_scen__label_dev (vg_sim_label_t *l, const device_t *d)
+vg_scen__label_dev (vg_sim_t *s, vg_sim_label_t *l, const device_t *d)
 {
     if (!l)
         return;
-    if (l->ndevices < VG_SIM_LABEL_DEVS)
-        l->devices[l->ndevices++] = d->id;
+    struct vg_scen *sc = s->scen;
+    size_t n = l->ndevices; /* capacity: 8, then the next power of two */
+    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
+        const char **p = vg_arena_alloc (&sc->strs, (n ? 2 * n : 8) * sizeof *p);
+        if (!p) {
+            sc->oom = 1; /* vg_sim_new fails */
+            return;
+        }
+        if (n)
+            memcpy (p, l->devices, n * sizeof *p);
+        l->devices = p;
+    }
+    l->devices[l->ndevices++] = d->id;
     l->ndevices_total++;
     if (!l->entity)
         l->entity = d->id;
@@ -387,7 +401,7 @@ vg_sim__scenario_build (vg_sim_t *s)
     for (uint32_t rep = 0; rep < n && rc == 0; rep++)
         for (size_t i = 0; i < vg_scen__ntypes && rc == 0; i++) {
             const vg_scen__type_t *t = &vg_scen__types[i];
-            if (!(all || (benign && t->benign) || strcmp (canon, t->name) == 0))
+            if (!(((all || (benign && t->benign)) && !t->alone) || strcmp (canon, t->name) == 0))
                 continue;
             size_t before = sc->nlabels;
             sc->ninc++;

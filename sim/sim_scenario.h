@@ -16,7 +16,6 @@
 
 #include "sim/sim.h"
 
-#define VG_SIM_LABEL_DEVS 32 /* devices listed per label (more are counted, not listed) */
 
 typedef struct {
     char id[16];              /* incident id within the scenario: "inc007" */
@@ -29,9 +28,9 @@ typedef struct {
     const char *entity;       /* alert "device" that matches besides devices[]: a vendor
                                  (X01), "collector" (collector outage), a site (X02), or
                                  the single device */
-    const char *devices[VG_SIM_LABEL_DEVS];
+    const char **devices;     /* every affected device (ndevices of them) */
     size_t ndevices;          /* listed */
-    size_t ndevices_total;    /* affected (>= ndevices) */
+    size_t ndevices_total;    /* affected (== ndevices unless memory ran out) */
     int64_t start_ms, end_ms; /* incident active in [start_ms, end_ms) */
     double magnitude;         /* type-specific size (factor, rate, ms, bytes, ...) */
     const char *note;         /* one-line description */

@@ -174,6 +174,9 @@ EQUIVALENT = {
     "RRC.ConnEstabSucc": [r"^(pmRrcConnEstabSucc|RRC\.ConnEstabSucc(\.[Ss][Uu][Mm])?)$"],
     "MM.HoExeInterReq": [r"^(pmHoExeAttOutInterGnb|MM\.HoExeInterReq(\.[Ss][Uu][Mm])?)$"],
     "MM.HoExeInterSucc": [r"^(pmHoExeSuccOutInterGnb|MM\.HoExeInterSucc(\.[Ss][Uu][Mm])?)$"],
+    # Ericsson's kbit volumes, converted to the standard's Mbit (A03's cell input).
+    "DRB.PdcpSduVolumeDL": [r"^(pmPdcpVolDlDrb|DRB\.PdcpSduVolumeDL)$"],
+    "DRB.PdcpSduVolumeUL": [r"^(pmPdcpVolUlDrb|DRB\.PdcpSduVolumeUL)$"],
 }
 # VES 7 measurement fields (NFs): NIC counters, the VM's CPU and memory.
 for _d, _io in (("received", "in"), ("transmitted", "out")):
@@ -183,6 +186,10 @@ for _d, _io in (("received", "in"), ("transmitted", "out")):
             f"nicPerformanceArray/{_d}{_v}Accumulated$")
 EQUIVALENT["/components/component/cpu/utilization/state/instant"].append(r"cpuUsageArray/percentUsage$")
 EQUIVALENT["/system/memory/state/used"] = [r"memoryUsageArray/memoryUsed$", r"^/system/memory/state/used$"]
+# Juniper JTI memory partitions: bytes in use is component memory utilised (the leak rule's
+# input); stored under its vendor name it reached no rule.
+EQUIVALENT["/components/component/state/memory/utilized"] = [r"cpu_memory_util_ext:/utilization/bytes_allocated$",
+                                                             r"^/components/component/state/memory/utilized$"]
 EQUIVALENT["/system/memory/state/physical"] = [r"memoryUsageArray/memoryConfigured$", r"^/system/memory/state/physical$"]
 EQUIV_RE = [(canon, re.compile(p)) for canon, ps in EQUIVALENT.items() for p in ps]
 

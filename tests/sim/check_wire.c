@@ -213,6 +213,17 @@ START_TEST (wire_jti_roundtrip)
     ck_assert_ptr_nonnull (x);
     ck_assert_double_eq (x->value, 11);
     ck_assert_int_eq (x->ts_ms, T0);
+    /* Memory in use lands on OpenConfig's component memory (the leak rule's input), as
+     * other vendors' does: it was stored as cpu_memory_util_ext:/utilization/bytes_allocated,
+     * which no rule reads, so a Juniper leak was never found (eval_wire seeds 53 and 54). */
+    const tu_sample_t *m = NULL;
+    for (size_t i = 0; i < rec.n && !m; i++)
+        if (strcmp (rec.s[i].path, "/components/component/state/memory/utilized") == 0)
+            m = &rec.s[i];
+    ck_assert_ptr_nonnull (m);
+    ck_assert_str_eq (m->labels, "name=Kernel");
+    ck_assert_double_eq (m->value, 3221225472.0);
+    ck_assert_str_eq (m->unit, "By");
     /* A reboot restarts the sequence: the decoder sees a reset, not a loss. */
     js.seq_ifd = js.seq_mem = 0;
     ck_assert_int_gt (vg_wire_jti_encode (&r, &js, &scratch, s_jti_fn, &c), 0);
