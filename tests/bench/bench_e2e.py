@@ -185,6 +185,8 @@ def main():
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--bucket", help="the store's time bucket (store.bucket, e.g. 24h; default the collector's)")
     ap.add_argument("--detect", action="store_true", help="run the detect stage; wait until it is fed everything")
+    ap.add_argument("--detect-journal", choices=("true", "false"), default="",
+                    help="with --detect: detect.journal (default: the collector's)")
     ap.add_argument("--fleet-publish", default="", help="with --detect: publish fleet inputs to these brokers")
     ap.add_argument("--curve", action="store_true", help="CURVE on the link (default: curve.insecure, raw pipeline)")
     ap.add_argument("--rules", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
@@ -223,6 +225,8 @@ def run(a):
             f.write(f"  - id: {agent_id(a, i)}\n{akey}")
         if a.detect:
             f.write(f"detect:\n  enabled: true\n  rules: {os.path.abspath(a.rules)}\n")
+            if a.detect_journal:
+                f.write(f"  journal: {a.detect_journal}\n")
             if a.fleet_publish:
                 f.write(f"fleet:\n  brokers: {a.fleet_publish}\n  publish:\n    topic: bench.fleet\n")
     acfgs = [agent_config(a, work, i, port, acurve, start_ms, end_ms) for i in range(a.agents)]
