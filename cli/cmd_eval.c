@@ -49,8 +49,23 @@ typedef struct {
     uint64_t info, suppressed, dropped_alerts, declared, kpi_samples, kpi_full, errors;
     vg_kpi_stage_t *kpi;
     FILE *alerts_out;
-    char line[4096];
+    char *line;           /* one JSON line of --alerts / --labels output, grown to fit */
+    size_t linecap;
 } s_eval_t;
+
+/* Make ev->line hold need + 1 bytes.  Returns 0 or -VG_ENOMEM. */
+static int
+s_line_fit (s_eval_t *ev, size_t need)
+{
+    if (need < ev->linecap)
+        return 0;
+    char *n = realloc (ev->line, need + 1);
+    if (!n)
+        return -VG_ENOMEM;
+    ev->line = n;
+    ev->linecap = need + 1;
+    return 0;
+}
 
 static void
 s_help (FILE *f)
@@ -175,8 +190,15 @@ s_on_alert (void *ctx, const vg_alert_t *a)
         ev->info++;
         return;
     }
-    if (ev->alerts_out && vg_alert_to_json (a, ev->line, sizeof ev->line) < sizeof ev->line)
-        fprintf (ev->alerts_out, "%s\n", ev->line);
+    if (ev->alerts_out) {
+        size_t n = vg_alert_to_json (a, ev->line, ev->linecap);
+        if (n >= ev->linecap && s_line_fit (ev, n) == 0)
+            n = vg_alert_to_json (a, ev->line, ev->linecap);
+        if (n < ev->linecap)
+            fprintf (ev->alerts_out, "%s\n", ev->line);
+        else
+            ev->errors++;
+    }
     if (ev->nalerts >= MAX_ALERTS) {
         ev->dropped_alerts++;
         return;
@@ -426,7 +448,7 @@ vg_cmd_eval (int argc, char **argv)
     ev.kpi = vg_kpi_stage_new (KPI_CAP);
     ev.eng = vg_engine_new (rules, NULL, s_on_alert, &ev);
     int status = 1;
-    if (!ev.kpi || !ev.eng)
+    if (!ev.kpi || !ev.eng || s_line_fit (&ev, 4095) < 0)
         goto done;
     if (alerts_path) {
         ev.alerts_out = fopen (alerts_path, "w");
@@ -441,9 +463,16 @@ vg_cmd_eval (int argc, char **argv)
             fprintf (stderr, "vigil eval: cannot write %s\n", labels_path);
             goto done;
         }
-        for (size_t i = 0; i < vg_sim_label_count (sim); i++)
-            if (vg_sim_label_json (vg_sim_label (sim, i), ev.line, sizeof ev.line) < sizeof ev.line)
+        for (size_t i = 0; i < vg_sim_label_count (sim); i++) {
+            const vg_sim_label_t *l = vg_sim_label (sim, i);
+            size_t n = vg_sim_label_json (l, ev.line, ev.linecap);
+            if (n >= ev.linecap && s_line_fit (&ev, n) == 0)
+                n = vg_sim_label_json (l, ev.line, ev.linecap);
+            if (n < ev.linecap)
                 fprintf (lf, "%s\n", ev.line);
+            else
+                ev.errors++;
+        }
         fclose (lf);
     }
     vg_sink_t sink = { &ev, s_on_device, s_on_sample, s_on_event };
@@ -606,6 +635,7 @@ done:
     vg_kpi_stage_destroy (&ev.kpi);
     free (ev.alerts);
     free (ev.devs);
+    free (ev.line);
     vg_sim_destroy (&sim);
     vg_rules_destroy (&rules);
     return status;

@@ -70,7 +70,17 @@ def main():
         "--end", "2026-01-18T00:00:00Z", "--labels", lab3, "--labels-only", timeout=60)
     assert open(lab3).read() == open(lab1).read(), "vigil sim and vigil eval labels differ"
     labels = [json.loads(l) for l in open(lab1)]
+    assert len(labels) == res["labels"], (len(labels), res["labels"])
     assert all(l["start_ms"] < l["end_ms"] for l in labels)
+
+    # ---- a large fleet: a label naming hundreds of devices is written whole ----
+    lab4 = os.path.join(tmp, "l4.jsonl")
+    r4 = run(vigil, "eval", "--scenario", "catalog", "--rules", rules, "--seed", "1", "--sites", "300", "--days", "1",
+             "--format", "json", "--labels", lab4)
+    big = open(lab4).read().splitlines()
+    assert len(big) == json.loads(r4.stdout)["labels"], "labels missing from --labels"
+    assert max(len(l) for l in big) > 4096, "no long label: the check proves nothing"
+    assert all(json.loads(l)["devices"] for l in big)
     assert {l["cia"] for l in labels} == {"A", "C", "I", "X"}
 
     # ---- benign-only data: false alerts per 100 device-days ----
