@@ -175,8 +175,10 @@ vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
     }
     for (size_t i = 0; i < cfg->ninputs; i++) {
         s_source_name (cfg, i, a->sources[i]);
-        vg_input_env_t env = { &cfg->inputs[i], i, cfg->spool_dir, cfg->batch_max_samples, &a->guard,
-                               { a, s_host_pending, s_host_flush, s_host_throttled, s_host_held } };
+        vg_input_env_t env = { .cfg = &cfg->inputs[i], .index = i, .spool_dir = cfg->spool_dir,
+                               .spool_fsync = cfg->spool_fsync, .batch_max_samples = cfg->batch_max_samples,
+                               .sink = &a->guard,
+                               .host = { a, s_host_pending, s_host_flush, s_host_throttled, s_host_held } };
         a->inputs[i] = vg_input_new (&env, err, errlen);
         if (!a->inputs[i])
             goto fail;

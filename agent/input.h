@@ -34,6 +34,7 @@ typedef struct {
     const vg_input_cfg_t *cfg;
     size_t index;                    /* position in the inputs list */
     const char *spool_dir;           /* for inputs that record progress */
+    bool spool_fsync;                /* progress records durable like the spool's batches */
     uint64_t batch_max_samples;
     const vg_sink_t *sink;           /* for announcements made while building */
     vg_input_host_t host;

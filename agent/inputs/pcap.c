@@ -27,6 +27,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/file_replace.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "decode/format.h"
@@ -76,6 +77,7 @@ struct s_pcap {
     uint64_t pending_items;      /* items recorded for the put being made */
     uint64_t key;                /* the capture's identity and port map */
     char state_path[512];        /* the record; "" = none (no spool dir) */
+    bool state_sync;             /* the record is fsync'd (spool.fsync) */
     vg_ratelimit_t rl;
 };
 
@@ -174,17 +176,13 @@ s_identity (const struct stat *sb, const vg_input_cfg_t *c)
 static int
 s_record (s_pcap_t *p, uint64_t items, uint64_t prev, uint64_t rec, uint64_t off, uint64_t epoch, uint64_t seq)
 {
-    char tmp[600];
-    snprintf (tmp, sizeof tmp, "%s.tmp", p->state_path);
-    FILE *f = fopen (tmp, "w");
-    if (f) {
-        fprintf (f, "pcap %016llx items %llu prev %llu rec %llu off %llu epoch %llu seq %llu\n",
-                 (unsigned long long) p->key, (unsigned long long) items, (unsigned long long) prev,
-                 (unsigned long long) rec, (unsigned long long) off, (unsigned long long) epoch,
-                 (unsigned long long) seq);
-        if (fclose (f) == 0 && rename (tmp, p->state_path) == 0)
-            return 0;
-    }
+    char line[256];
+    int n = snprintf (line, sizeof line, "pcap %016llx items %llu prev %llu rec %llu off %llu epoch %llu seq %llu\n",
+                      (unsigned long long) p->key, (unsigned long long) items, (unsigned long long) prev,
+                      (unsigned long long) rec, (unsigned long long) off, (unsigned long long) epoch,
+                      (unsigned long long) seq);
+    if (n > 0 && (size_t) n < sizeof line && vg_file_replace (p->state_path, line, (size_t) n, p->state_sync) == 0)
+        return 0;
     vg_log_rl (&p->rl, VG_LOG_WARN, "agent", "pcap progress record %s not written: %s (a restart may send again "
                "what the next batch holds)", p->state_path, strerror (errno));
     return -VG_EIO;
@@ -199,6 +197,7 @@ s_load_record (s_pcap_t *p, const vg_input_env_t *env)
     if (!env->spool_dir || !env->spool_dir[0])
         return 0;
     snprintf (p->state_path, sizeof p->state_path, "%s/input-%zu.pcap", env->spool_dir, env->index);
+    p->state_sync = env->spool_fsync;
     FILE *f = fopen (p->state_path, "r");
     if (!f)
         return 0;

@@ -178,7 +178,8 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
     d->host = env->host;
     d->counting = (vg_sink_t) { d, s_count_device, s_count_sample, s_count_event };
     if (env->spool_dir && env->spool_dir[0]) {
-        d->prog = vg_pmdir_progress_new (env->spool_dir, env->index, !d->done_dir, &d->host, &d->seen);
+        d->prog = vg_pmdir_progress_new (env->spool_dir, env->index, !d->done_dir, env->spool_fsync, &d->host,
+                                         &d->seen);
         if (!d->prog) {
             snprintf (err, errlen, "out of memory");
             s_destroy ((void **) &d);

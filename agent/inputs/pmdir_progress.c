@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "common/array.h"
+#include "common/buf.h"
 #include "common/err.h"
+#include "common/file_replace.h"
 #include "common/log.h"
 
 typedef struct {
@@ -23,9 +25,11 @@ typedef struct {
 } s_resume_t;
 
 struct vg_pmdir_progress {
-    char path[600], tmp[608], log_path[600];
+    char path[600], log_path[600];
     FILE *log;               /* finished-file log (append), NULL without one */
-    FILE *rec;               /* the record being written (begin .. commit) */
+    vg_buf_t rec;            /* the record being written (begin .. commit) */
+    bool rec_ok;             /* every line of rec was formatted */
+    bool sync;               /* the record is fsync'd (spool.fsync) */
     s_resume_t *res;         /* the resolved record */
     size_t nres, capres;
     bool unput;              /* the record's put was not made: rewrite it (see _new) */
@@ -41,8 +45,7 @@ vg_pmdir_progress_destroy (vg_pmdir_progress_t **self_p)
     vg_pmdir_progress_t *self = *self_p;
     if (self->log)
         fclose (self->log);
-    if (self->rec)
-        fclose (self->rec);
+    vg_buf_free (&self->rec);
     free (self->res);
     free (self);
     *self_p = NULL;
@@ -102,7 +105,7 @@ s_load_log (vg_pmdir_progress_t *self, vg_u64map_t *seen)
 }
 
 vg_pmdir_progress_t *
-vg_pmdir_progress_new (const char *spool_dir, size_t idx, bool keep_log, const vg_input_host_t *host,
+vg_pmdir_progress_new (const char *spool_dir, size_t idx, bool keep_log, bool sync, const vg_input_host_t *host,
                        vg_u64map_t *seen)
 {
     vg_pmdir_progress_t *self = calloc (1, sizeof *self);
@@ -110,7 +113,7 @@ vg_pmdir_progress_new (const char *spool_dir, size_t idx, bool keep_log, const v
         return NULL;
     self->rl = (vg_ratelimit_t) VG_RATELIMIT_INIT (10000, 3);
     snprintf (self->path, sizeof self->path, "%s/input-%zu.pmdir", spool_dir, idx);
-    snprintf (self->tmp, sizeof self->tmp, "%s.tmp", self->path);
+    self->sync = sync;
     s_resolve (self, host);
     if (self->unput) {
         /* The put the record names was not made, so its seq may be handed out again, to a
@@ -152,25 +155,27 @@ vg_pmdir_progress_resume (vg_pmdir_progress_t *self, uint64_t key, uint64_t *ski
 void
 vg_pmdir_progress_begin (vg_pmdir_progress_t *self, uint64_t epoch, uint64_t seq)
 {
-    self->rec = fopen (self->tmp, "w");
-    if (self->rec)
-        fprintf (self->rec, "pmdir 1 epoch %llu seq %llu\n", (unsigned long long) epoch, (unsigned long long) seq);
+    vg_buf_reset (&self->rec);
+    self->rec_ok = vg_buf_printf (&self->rec, "pmdir 1 epoch %llu seq %llu\n", (unsigned long long) epoch,
+                                  (unsigned long long) seq) == 0;
 }
 
 void
 vg_pmdir_progress_add (vg_pmdir_progress_t *self, const vg_pmdir_mark_t *m, bool part)
 {
-    if (self->rec)
-        fprintf (self->rec, "%s %016" PRIx64 " %" PRIu64 " %" PRIu64 "\n", part ? "part" : "done", m->key, m->items,
-                 m->before);
+    if (self->rec_ok)
+        self->rec_ok = vg_buf_printf (&self->rec, "%s %016" PRIx64 " %" PRIu64 " %" PRIu64 "\n", part ? "part" : "done",
+                                      m->key, m->items, m->before) == 0;
 }
 
 int
 vg_pmdir_progress_commit (vg_pmdir_progress_t *self)
 {
-    FILE *f = self->rec;
-    self->rec = NULL;
-    if (f && fclose (f) == 0 && rename (self->tmp, self->path) == 0)
+    bool ok = self->rec_ok;
+    self->rec_ok = false;
+    if (!ok)
+        errno = ENOMEM;
+    else if (vg_file_replace (self->path, self->rec.data, self->rec.len, self->sync) == 0)
         return 0;
     vg_log_rl (&self->rl, VG_LOG_WARN, "agent", "pmdir progress record %s not written: %s", self->path,
                strerror (errno));

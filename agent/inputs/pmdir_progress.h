@@ -28,9 +28,10 @@ typedef struct {
 } vg_pmdir_mark_t;
 
 /* Open the record of input idx in spool_dir and resolve it with host->held.  With keep_log
- * the finished-file log is read too and its keys put into *seen.  NULL on failure (out of
- * memory); a missing or unreadable record is an empty one (logged). */
-vg_pmdir_progress_t *vg_pmdir_progress_new (const char *spool_dir, size_t idx, bool keep_log,
+ * the finished-file log is read too and its keys put into *seen.  With sync each record is
+ * fsync'd when it replaces the last (spool.fsync).  NULL on failure (out of memory); a
+ * missing or unreadable record is an empty one (logged). */
+vg_pmdir_progress_t *vg_pmdir_progress_new (const char *spool_dir, size_t idx, bool keep_log, bool sync,
                                             const vg_input_host_t *host, vg_u64map_t *seen);
 /* Free; NULL-safe, sets *self_p = NULL. */
 void vg_pmdir_progress_destroy (vg_pmdir_progress_t **self_p);

@@ -5,12 +5,14 @@
  * the spool before each batch is put, with the batch's seq and the position before it, so
  * a restarted agent resumes after what was spooled, never repeating or skipping a step,
  * whenever it was killed. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "common/err.h"
+#include "common/file_replace.h"
 #include "agent/input.h"
 #include "common/log.h"
 #include "sim/sim.h"
@@ -22,6 +24,7 @@ typedef struct {
     uint64_t batch_max_samples;
     bool max_speed;
     char state_path[512];   /* where progress is recorded (next step time) */
+    bool state_sync;        /* the record is fsync'd (spool.fsync) */
     int64_t saved_next;     /* resume point of the last batch put (0: the start) */
     int64_t pending_next;   /* resume point recorded for the batch being put */
     int64_t wake_ms;        /* computed by the last service */
@@ -58,17 +61,13 @@ s_discard_event (void *ctx, const vg_event_t *e)
 static void
 s_write_record (s_sim_t *in, const vg_sim_cfg_t *sc, int64_t next, int64_t prev, uint64_t epoch, uint64_t seq)
 {
-    char tmp[600];
-    snprintf (tmp, sizeof tmp, "%s.tmp", in->state_path);
-    FILE *f = fopen (tmp, "w");
-    if (!f)
-        return;
-    fprintf (f, "sim %llu %llu %llu %lld %lld next %lld prev %lld epoch %llu seq %llu\n", (unsigned long long) sc->seed,
-             (unsigned long long) sc->sites, (unsigned long long) sc->cells_per_gnb, (long long) sc->start_ms,
-             (long long) sc->interval_ms, (long long) next, (long long) prev, (unsigned long long) epoch,
-             (unsigned long long) seq);
-    if (fclose (f) != 0 || rename (tmp, in->state_path) != 0)
-        vg_log (VG_LOG_WARN, "agent", "sim progress record %s not written", in->state_path);
+    char rec[256];
+    int n = snprintf (rec, sizeof rec, "sim %llu %llu %llu %lld %lld next %lld prev %lld epoch %llu seq %llu\n",
+                      (unsigned long long) sc->seed, (unsigned long long) sc->sites,
+                      (unsigned long long) sc->cells_per_gnb, (long long) sc->start_ms, (long long) sc->interval_ms,
+                      (long long) next, (long long) prev, (unsigned long long) epoch, (unsigned long long) seq);
+    if (n < 0 || (size_t) n >= sizeof rec || vg_file_replace (in->state_path, rec, (size_t) n, in->state_sync) < 0)
+        vg_log (VG_LOG_WARN, "agent", "sim progress record %s not written: %s", in->state_path, strerror (errno));
 }
 
 /* A sim input records how far it has delivered into the spool, so a restarted agent
@@ -180,6 +179,7 @@ s_create (const vg_input_env_t *env, char *err, size_t errlen)
         goto fail;
     }
     sc.start_ms -= sc.start_ms % sc.interval_ms;
+    in->state_sync = env->spool_fsync;
     int64_t resume = s_load_record (in, &sc, env->spool_dir, env->index);
     sc.end_ms = 0;
     if (c->end && c->end[0] && vg_clock_parse (c->end, now, &sc.end_ms) < 0) {

@@ -73,7 +73,8 @@ s_new (const char *file)
     vg_test_capture_t scratch;
     vg_test_capture_init (&scratch);
     vg_sink_t sink = vg_test_capture_sink (&scratch);
-    vg_input_env_t env = { &c, 0, s_dir, 1u << 20, &sink, vg_test_input_host (&s_host) };
+    vg_input_env_t env = { .cfg = &c, .spool_dir = s_dir, .batch_max_samples = 1u << 20, .sink = &sink,
+                           .host = vg_test_input_host (&s_host) };
     char err[256] = "";
     vg_input_t *in = vg_input_new (&env, err, sizeof err);
     ck_assert_msg (in != NULL, "%s", err);

@@ -62,7 +62,7 @@ s_fix_init (s_fix_t *f)
     f->c.rcvbuf = 1024; /* the kernel doubles it and applies its minimum: a few datagrams */
     vg_test_capture_init (&f->cap);
     f->sink = vg_test_capture_sink (&f->cap);
-    vg_input_env_t env = { &f->c, 0, "", 1u << 20, &f->sink, { 0 } };
+    vg_input_env_t env = { .cfg = &f->c, .spool_dir = "", .batch_max_samples = 1u << 20, .sink = &f->sink };
     char err[256] = "";
     f->in = vg_input_new (&env, err, sizeof err);
     ck_assert_msg (f->in != NULL, "%s", err);
