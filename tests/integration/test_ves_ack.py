@@ -7,9 +7,15 @@ acknowledgement path can have spooled it.  Three times, once the client has some
 agent is SIGKILLed while the client keeps posting, then restarted.  At the end every event the
 client was told was accepted is in the store exactly once (posts that got no answer may or
 may not be stored: the client would send them again).  With the old input (202 once the event
-was in the open batch) the acknowledged events of each round were lost."""
+was in the open batch) the acknowledged events of each round were lost.
+
+Before that, with the collector not yet started and a 1 MiB spool, a second agent is posted
+large event batches until the spool has no room: it answers 503 with Retry-After; once the
+collector is up and the spool drains, posts are acknowledged again, and every event of an
+acknowledged post is stored once."""
 import collections
 import json
+import random
 import socket
 import threading
 import time
@@ -32,6 +38,74 @@ def fault(event_id, now_us):
             "specificProblem": "ack test", "eventSeverity": "MAJOR", "vfStatus": "Active"}}}).encode()
 
 
+def big_batch(tag, n, rnd, now_us):
+    """An eventBatch of n fault events (ids TAG-0..), each with 400 random hex characters
+    (in attributes the decoder keeps), so the batches hardly compress."""
+    return json.dumps({"eventList": [{
+        "commonEventHeader": {
+            "version": "4.1", "vesEventListenerVersion": "7.2.1", "domain": "fault",
+            "eventName": "F%x" % rnd.getrandbits(800), "eventId": f"{tag}-{k}", "sequence": k,
+            "priority": "High", "reportingEntityName": "full-element", "sourceName": "full-element",
+            "startEpochMicrosec": now_us, "lastEpochMicrosec": now_us},
+        "faultFields": {
+            "faultFieldsVersion": "4.0", "alarmCondition": "%x" % rnd.getrandbits(800), "eventSourceType": "port",
+            "specificProblem": "full test", "eventSeverity": "MAJOR",
+            "vfStatus": "Active"}} for k in range(n)]}).encode()
+
+
+def post_full(port, body):
+    """(HTTP status, Retry-After header) of a POST to /eventListener/v7/eventBatch."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/eventListener/v7/eventBatch", data=body,
+                                 method="POST")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return r.status, r.headers.get("Retry-After")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Retry-After")
+    except OSError:
+        return None, None
+
+
+def stored_ids(h, store, device):
+    r = h.vigil("query", "--store", store, "--events", "--format", "json", "--device", device)
+    return collections.Counter(json.loads(l)["attrs"]["eventId"] for l in r.stdout.splitlines() if l)
+
+
+def spool_full_phase(h, cfg, mport):
+    """Collector down, 1 MiB spool: 503 + Retry-After once full; 202 again after it drains."""
+    fport = free_port()
+    cport = int(open(cfg).read().split("listen: tcp://127.0.0.1:")[1].split()[0])
+    inputs = f"  - {{type: ves, listen: '127.0.0.1:{fport}', site: full}}\n"
+    acfg = h.agent_config("vesfull", [cport], inputs, spool="  max_bytes: 1MiB\n")
+    agent = h.agent("vesfull", acfg)
+    rnd = random.Random(11)
+    acked, n = [], 0
+
+    def one():
+        nonlocal n
+        n += 1
+        st, ra = post_full(fport, big_batch(f"full-{n}", 100, rnd, int(time.time() * 1e6)))
+        if st == 202:
+            acked.append(f"full-{n}")
+        return st, ra
+    wait_for(lambda: agent.poll() is not None or one()[0] is not None, 30, "VES listener of vesfull")
+    got = wait_for(lambda: (lambda r: r if r[0] != 202 else None)(one()), 120, "a refusal once the spool is full")
+    assert got == (503, "5"), f"spool full: answered {got}, expected 503 with Retry-After: 5"
+    print(f"spool full after {len(acked)} acknowledged posts of 100 events: 503, Retry-After {got[1]}")
+    h.collector("collector", cfg)
+    wait_for(lambda: h.metrics(mport), 30, "collector metrics endpoint")
+    wait_for(lambda: one()[0] == 202, 120, "posts acknowledged again once the spool drains")
+    store = f"{h.dir}/collector-store"
+    want = [f"{tag}-{k}" for tag in acked for k in range(100)]
+    ids = wait_for(lambda: (lambda c: c if all(c[e] for e in want) else None)(stored_ids(h, store, "full/*")),
+                   120, "every event of the acknowledged posts stored")
+    dup = [e for e in want if ids[e] != 1]
+    assert not dup, f"events stored more than once: {dup[:5]}"
+    print(f"{len(acked)} acknowledged posts ({len(want)} events) stored once each")
+    h.kill("vesfull", 15)
+
+
 def post(port, body):
     """HTTP status, or None when the connection failed (agent down)."""
     req = urllib.request.Request(f"http://127.0.0.1:{port}/eventListener/v7", data=body, method="POST")
@@ -46,9 +120,8 @@ def post(port, body):
 
 
 def body(h):
-    cfg, cport, mport = h.collector_config(agents=("vesack",))
-    h.collector("collector", cfg)
-    wait_for(lambda: h.metrics(mport), 30, "collector metrics endpoint")
+    cfg, cport, mport = h.collector_config(agents=("vesack", "vesfull"))
+    spool_full_phase(h, cfg, mport)
     ves_port = free_port()
     inputs = f"  - {{type: ves, listen: '127.0.0.1:{ves_port}', site: ves}}\n"
     acfg = h.agent_config("vesack", [cport], inputs, extra="batch:\n  max_age: 30s\n")
