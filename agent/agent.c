@@ -75,6 +75,14 @@ s_host_throttled (void *arg)
     return st.batches >= 2 * a->window || !vg_spool_has_room (a->spool, a->largest_batch, 2);
 }
 
+/* The spool would refuse the batch being filled or the next (vg_input_host_t.full). */
+static bool
+s_host_full (void *arg)
+{
+    vg_agent_t *a = arg;
+    return !vg_spool_has_room (a->spool, a->largest_batch, 2);
+}
+
 /* Was batch seq of epoch put (held or acknowledged)?  Another epoch: a wiped spool cannot
  * tell, so yes (resume where the input's record says, as before records knew seqs). */
 static bool
@@ -178,7 +186,7 @@ vg_agent_new (const vg_agent_cfg_t *cfg, char *err, size_t errlen)
         vg_input_env_t env = { .cfg = &cfg->inputs[i], .index = i, .spool_dir = cfg->spool_dir,
                                .spool_fsync = cfg->spool_fsync, .batch_max_samples = cfg->batch_max_samples,
                                .sink = &a->guard,
-                               .host = { a, s_host_pending, s_host_flush, s_host_throttled, s_host_held } };
+                               .host = { a, s_host_pending, s_host_flush, s_host_throttled, s_host_full, s_host_held } };
         a->inputs[i] = vg_input_new (&env, err, errlen);
         if (!a->inputs[i])
             goto fail;

@@ -23,6 +23,9 @@ typedef struct {
     size_t (*pending) (void *arg);   /* samples + events waiting in the current batch */
     int (*flush) (void *arg);        /* spool what is waiting now: 1 spooled, 0 nothing, < 0 error */
     bool (*throttled) (void *arg);   /* replay-like inputs should pause (spool holds enough) */
+    /* The spool has no room for the next batches: a put now would be refused (and its
+     * content turned into a gap).  For live inputs that can refuse instead (VES: 503). */
+    bool (*full) (void *arg);
     /* Batch seq of spool epoch was put and is held or acknowledged (true too when the epoch
      * is not the spool's: a wiped spool cannot tell).  For inputs resuming from a record. */
     bool (*held) (void *arg, uint64_t epoch, uint64_t seq);

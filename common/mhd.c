@@ -29,6 +29,8 @@ static const vg_dynlib_sym_t s_syms[] = {
     S_SYM (lookup_connection_value),
     S_SYM (get_connection_info),
     S_SYM (free),
+    S_SYM (suspend_connection),
+    S_SYM (resume_connection),
 };
 
 int

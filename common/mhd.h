@@ -26,6 +26,8 @@ typedef struct {
     __typeof__ (MHD_lookup_connection_value) *lookup_connection_value;
     __typeof__ (MHD_get_connection_info) *get_connection_info;
     __typeof__ (MHD_free) *free;
+    __typeof__ (MHD_suspend_connection) *suspend_connection;
+    __typeof__ (MHD_resume_connection) *resume_connection;
 } vg_mhd_t;
 
 /* Load libmicrohttpd into api (every pointer set).  Returns 0, or -1 with the reason in err

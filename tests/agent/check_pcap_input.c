@@ -22,7 +22,7 @@
 static char s_dir[64];
 static bool s_held;
 static bool h_held (uint64_t epoch, uint64_t seq);
-static vg_test_host_t s_host = { false, h_held };
+static vg_test_host_t s_host = { false, h_held, false };
 
 /* The simulated agent: a put is made before item put_at[i] (items counted from 0 over the
  * run); every item the puts made hold is folded, in order, into (stored, nstored), so a

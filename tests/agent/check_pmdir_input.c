@@ -23,7 +23,7 @@
 static char s_dir[64], s_in[128], s_done[128];
 static bool s_held;
 static bool h_held (uint64_t epoch, uint64_t seq);
-static vg_test_host_t s_host = { false, h_held };
+static vg_test_host_t s_host = { false, h_held, false };
 
 /* The simulated agent: items since the last put wait in `batch`; a put made moves them to
  * `stored`.  A put is made before item put_at[i] (items counted from 0 over the run). */

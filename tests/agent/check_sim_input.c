@@ -15,7 +15,7 @@
 static char s_dir[64];
 static bool s_held;           /* what the host says about the batch the record names */
 static bool h_held (uint64_t epoch, uint64_t seq);
-static vg_test_host_t s_host = { false, h_held };
+static vg_test_host_t s_host = { false, h_held, false };
 static vg_test_capture_t s_cap; /* what the input delivered in its last step */
 
 static void
