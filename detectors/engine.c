@@ -612,6 +612,8 @@ vg_engine_new (const vg_rules_t *rules, const vg_engine_cfg_t *cfg, vg_alert_fn 
     e->on_alert = on_alert;
     e->ctx = ctx;
     e->now = INT64_MIN;
+    e->fleet_h = INT64_MIN;
+    e->fleet_hz = INT64_MAX;
     return e;
 }
 

@@ -16,7 +16,10 @@
  * do not make each other look silent.  With cfg.tick_ms > 0 the engine ticks itself from
  * data time (streams at their release, sources at their watermark); vg_engine_tick then
  * only serves device-less (fleet) detectors and lifecycle timers.  With cfg.tick_ms == 0
- * (legacy, offline tools) vg_engine_tick(now) moves every source to now and does it all. */
+ * (legacy, offline tools) vg_engine_tick(now) moves every source to now and does it all.
+ * Fleet detectors (on_alert: X01) get the engine's findings in data-time order: with
+ * cfg.tick_ms > 0 a finding is held until every source with data and not in outage has
+ * judged its time, so their verdicts do not depend on which source's data arrived first. */
 #ifndef VG_ENGINE_H
 #define VG_ENGINE_H
 
@@ -110,7 +113,8 @@ int vg_engine_event (vg_engine_t *e, const vg_event_t *ev, const vg_device_t *de
 /* A finding made elsewhere (a site collector's Create record, carried to the fleet tier) fed
  * to the fleet detectors (on_alert: X01) as if this engine had made it.  a->device must be
  * declared (vg_engine_device) and a->vendor, a->detector, a->rule_id and a->time_ms set; the
- * rest is not read.  Returns 0, -VG_ENOTFOUND (device not declared) or -VG_EINVAL. */
+ * rest is not read.  Fed at once (its own engine judged it in data-time order).  Returns 0,
+ * -VG_ENOTFOUND (device not declared) or -VG_EINVAL. */
 int vg_engine_finding (vg_engine_t *e, const vg_alert_t *a);
 /* Advance event time to now_ms: hold-downs, periodic updates, bucket closing of device-less
  * (fleet) detectors; with cfg.tick_ms == 0 also silence and every detector tick, with all
@@ -125,7 +129,8 @@ int64_t vg_engine_source_clock (const vg_engine_t *e, const char *source);
 /* Number of sources and the name/clock of source i (creation order); NULL past the end. */
 size_t vg_engine_nsources (const vg_engine_t *e);
 const char *vg_engine_source_at (const vg_engine_t *e, size_t i, int64_t *clock);
-/* Release every buffered sample (end of input, stop) in time order per stream.  Returns 0. */
+/* Release every buffered sample (end of input, stop) in time order per stream, then every
+ * finding held for the fleet detectors.  Returns 0. */
 int vg_engine_flush (vg_engine_t *e);
 
 /* The verdict of the most recent sample of a series' first linked instance (state, score,

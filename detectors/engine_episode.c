@@ -460,38 +460,6 @@ s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp)
     e->in_fleet = 0;
 }
 
-static void
-s_fleet (vg_engine_t *e, const vg_alert_t *a, int others_only)
-{
-    int parts = others_only ? S_FLEET_OTHERS : S_FLEET_OWN | S_FLEET_OTHERS;
-    if (e->fleet_defer) {
-        /* Judged at the end of this instant (vg_engine__fleet_flush). */
-        if (e->nfq == e->capfq) {
-            size_t nc = e->capfq ? e->capfq * 2 : 16;
-            vg_engine__fq_t *q = realloc (e->fq, nc * sizeof *q);
-            if (!q) {
-                s_fleet_parts (e, a, parts, 0); /* not deferred, not lost */
-                return;
-            }
-            e->fq = q;
-            e->capfq = nc;
-        }
-        vg_engine__fq_t *f = &e->fq[e->nfq++];
-        snprintf (f->device, sizeof f->device, "%s", a->device);
-        f->rule = NULL;
-        for (size_t r = 0; r < e->rules->nrules && !f->rule; r++)
-            if (!strcmp (e->rules->rules[r].id, a->rule_id))
-                f->rule = &e->rules->rules[r];
-        f->time_ms = a->time_ms;
-        f->src = e->fleet_src;
-        f->others_only = others_only;
-        if (!f->rule)
-            e->nfq--; /* not one of ours: cannot happen for an emitted record */
-        return;
-    }
-    s_fleet_parts (e, a, parts, 0);
-}
-
 /* For a silence finding of device d made by judging source src: when other vendors' devices
  * of that source are silent too, log P that d's vendor has as many of the source's silent
  * devices by its share of the source's watched devices (hypergeometric tail); 0 otherwise.
@@ -514,34 +482,129 @@ s_src_share (const vg_engine__src_t *src, const vg_engine__dev_t *d)
     return ko > 0 && k > 0 ? vg_log_hyper_tail (n, no, k, ko) : 0;
 }
 
+/* Most findings held at once; past it the oldest time is released early (counted in st.full):
+ * a source that never catches up cannot grow the queue without bound. */
+#define S_FQ_MAX 65536
+
+/* Hold a created finding for the fleet detectors (vg_engine__fleet_release feeds it). */
+static void
+s_fleet (vg_engine_t *e, const vg_alert_t *a, int others_only)
+{
+    vg_engine__dev_t *d = vg_engine__dev_find (e, a->device);
+    const vg_rule_t *rule = NULL;
+    for (size_t r = 0; d && r < e->rules->nrules && !rule; r++)
+        if (!strcmp (e->rules->rules[r].id, a->rule_id))
+            rule = &e->rules->rules[r];
+    if (!rule)
+        return; /* cannot happen: an emitted record is one of our rules' */
+    if (e->nfq - e->fq_head >= S_FQ_MAX) {
+        e->st.full++;
+        int defer = e->fleet_defer;
+        e->fleet_defer = 0;
+        int64_t h = e->fleet_h;
+        e->fleet_h = e->fq[e->fq_head].time_ms; /* release that time only */
+        vg_engine__fleet_release (e, 2);
+        if (e->fleet_h < h)
+            e->fleet_h = h;
+        e->fleet_defer = defer;
+    }
+    if (e->fq_head && e->fq_head == e->nfq)
+        e->fq_head = e->nfq = 0;
+    if (e->nfq == e->capfq) {
+        if (e->fq_head) { /* reuse the released front */
+            memmove (e->fq, e->fq + e->fq_head, (e->nfq - e->fq_head) * sizeof *e->fq);
+            e->nfq -= e->fq_head;
+            e->fq_head = 0;
+        }
+        if (e->nfq == e->capfq) {
+            size_t nc = e->capfq ? e->capfq * 2 : 16;
+            vg_engine__fq_t *q = realloc (e->fq, nc * sizeof *q);
+            if (!q) {
+                e->st.full++;
+                return;
+            }
+            e->fq = q;
+            e->capfq = nc;
+        }
+    }
+    /* Sorted by time, after every held finding of the same time (arrival order within one). */
+    size_t i = e->nfq;
+    while (i > e->fq_head && e->fq[i - 1].time_ms > a->time_ms)
+        i--;
+    memmove (e->fq + i + 1, e->fq + i, (e->nfq - i) * sizeof *e->fq);
+    e->nfq++;
+    vg_engine__fq_t *f = &e->fq[i];
+    f->dev = d;
+    f->rule = rule;
+    f->time_ms = a->time_ms;
+    f->others_only = others_only;
+    f->src_lp = !others_only && e->fleet_src && rule->ops->is_silence ? s_src_share (e->fleet_src, d) : 0;
+    vg_engine__fleet_release (e, 0); /* its time may be judged everywhere already */
+}
+
+/* The time every source still waited for has judged (see vg_engine__fleet_release). */
+static int64_t
+s_fleet_horizon (const vg_engine_t *e)
+{
+    int64_t tk = e->cfg.tick_ms, h = INT64_MAX;
+    if (tk <= 0)
+        return INT64_MAX; /* legacy: the caller's clock drives every source together */
+    for (size_t i = 0; i < e->nsrcs; i++) {
+        const vg_engine__src_t *s = e->srcs[i];
+        /* No data yet, or in outage (its devices' silences are in): not waited for. */
+        if (!s->nstreams || s->max == INT64_MIN || s->next_tick == INT64_MIN || s->ep)
+            continue;
+        if (s->next_tick - tk < h)
+            h = s->next_tick - tk;
+    }
+    return h;
+}
+
+void
+vg_engine__fleet_release (vg_engine_t *e, int all)
+{
+    if (e->fleet_defer || e->in_fleet)
+        return;
+    int64_t h = all == 1 ? INT64_MAX : all == 2 ? e->fleet_h : s_fleet_horizon (e);
+    if (all == 0)
+        e->fleet_hz = h;
+    while (e->fq_head < e->nfq && e->fq[e->fq_head].time_ms <= h) {
+        size_t i0 = e->fq_head, i1 = i0;
+        int64_t t = e->fq[i0].time_ms;
+        while (i1 < e->nfq && e->fq[i1].time_ms == t)
+            i1++;
+        e->fq_head = i1; /* released (nothing is held while the fleet detectors run) */
+        /* Every finding of the time reaches the other vendors first, then its own vendor's
+         * instance decides: a vendor is judged against all the fleet's findings of the
+         * time, not only those that arrived before its own. */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = i0; i < i1; i++) {
+                const vg_engine__fq_t *f = &e->fq[i];
+                if (pass == 1 && f->others_only)
+                    continue;
+                vg_alert_t a;
+                memset (&a, 0, sizeof a);
+                snprintf (a.device, sizeof a.device, "%s", f->dev->id);
+                a.vendor = f->dev->vendor;
+                a.detector = f->rule->ops->name;
+                a.rule_id = f->rule->id;
+                a.time_ms = t;
+                a.activity = VG_ACT_CREATE;
+                s_fleet_parts (e, &a, pass == 0 ? S_FLEET_OTHERS : S_FLEET_OWN, pass == 1 ? f->src_lp : 0);
+            }
+        if (t > e->fleet_h)
+            e->fleet_h = t;
+    }
+    if (e->fq_head == e->nfq)
+        e->fq_head = e->nfq = 0;
+}
+
 void
 vg_engine__fleet_flush (vg_engine_t *e)
 {
     e->fleet_defer = 0;
     e->fleet_src = NULL;
-    if (!e->nfq)
-        return;
-    /* Every finding of the instant reaches the other vendors first, then its own vendor's
-     * instance decides: a vendor is judged against all the fleet's findings of the instant,
-     * not only those of the devices judged before its own. */
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < e->nfq; i++) {
-            const vg_engine__fq_t *f = &e->fq[i];
-            vg_engine__dev_t *d = vg_engine__dev_find (e, f->device);
-            if (!d || (pass == 1 && f->others_only))
-                continue;
-            vg_alert_t a;
-            memset (&a, 0, sizeof a);
-            snprintf (a.device, sizeof a.device, "%s", f->device);
-            a.vendor = d->vendor;
-            a.detector = f->rule->ops->name;
-            a.rule_id = f->rule->id;
-            a.time_ms = f->time_ms;
-            a.activity = VG_ACT_CREATE;
-            double lp = pass == 1 && f->src && f->rule->ops->is_silence ? s_src_share (f->src, d) : 0;
-            s_fleet_parts (e, &a, pass == 0 ? S_FLEET_OTHERS : S_FLEET_OWN, lp);
-        }
-    e->nfq = 0;
+    vg_engine__fleet_release (e, 0);
 }
 
 int
@@ -551,7 +614,9 @@ vg_engine_finding (vg_engine_t *e, const vg_alert_t *a)
         return -VG_EINVAL;
     if (!vg_engine__dev_find (e, a->device))
         return -VG_ENOTFOUND;
-    s_fleet (e, a, 0);
+    /* Made elsewhere, in its own engine's data-time order (its rule need not be one of
+     * ours): fed now, as it comes. */
+    s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0);
     return 0;
 }
 

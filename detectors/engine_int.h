@@ -158,12 +158,14 @@ typedef struct {
 
 enum { VG_ENGINE__SER_PAGE = 1024 }; /* series per page of e->ser_pages */
 
-/* A finding held for the fleet detectors until the end of its instant. */
+/* A finding held for the fleet detectors until every source waited for has judged its time
+ * (vg_engine__fleet_release); e->fq keeps them sorted by time, in arrival order within one. */
 typedef struct vg_engine__fq {
-    char device[VG_MAX_ID_LEN];
+    vg_engine__dev_t *dev; /* devices live until vg_engine_destroy */
     const vg_rule_t *rule;
     int64_t time_ms;
-    const struct vg_engine__src *src; /* the source whose judgement made it (silence) */
+    double src_lp;         /* silence: log P of its vendor's share of its source's silent
+                            * devices as the source judged them (s_src_share); 0 = none */
     int others_only;       /* an inhibited device silence: evidence for the other vendors only */
 } vg_engine__fq_t;
 
@@ -225,10 +227,12 @@ struct vg_engine {
     size_t nsilent;        /* streams silent (stream.silent) */
     size_t nsil_ep;        /* device, series and source outage silence episodes held by a device or source */
     int in_fleet;
-    int fleet_defer;       /* silence judgement of an instant: findings for fleet detectors queue in fq */
+    int fleet_defer;       /* a silence judgement of an instant is running: hold fq */
     const struct vg_engine__src *fleet_src; /* the source being judged then */
-    struct vg_engine__fq *fq;
-    size_t nfq, capfq;
+    struct vg_engine__fq *fq; /* findings held for the fleet detectors: fq[fq_head .. nfq) */
+    size_t fq_head, nfq, capfq;
+    int64_t fleet_h;       /* newest time of a released finding (INT64_MIN: none yet) */
+    int64_t fleet_hz;      /* the horizon the last release judged by (INT64_MAX: none) */
     vg_alert_t alert;      /* scratch record */
     vg_verdict_t v;        /* scratch verdict */
 };
@@ -319,10 +323,16 @@ vg_engine__ep_t *vg_engine__ep_new (vg_engine_t *e, const char *key, uint64_t h)
 void vg_engine__ep_del (vg_engine_t *e, vg_engine__ep_t *p);
 /* Emit one lifecycle record (VG_ACT_*) of p at time now, unless inhibited. */
 void vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t now, const char *reason);
-/* Feed the findings queued for the fleet detectors while e->fleet_defer was set (one
- * silence judgement: an instant) -- every one to the other vendors' instances first, then
- * each to its own vendor's -- and stop deferring. */
+/* End of a silence judgement (an instant): stop holding fq and release what the sources'
+ * clocks allow (vg_engine__fleet_release). */
 void vg_engine__fleet_flush (vg_engine_t *e);
+/* Feed the fleet detectors the held findings whose time every source still waited for has
+ * judged (self-ticking: its last judged tick; a source with no data or in outage is not
+ * waited for; legacy mode and `all`: every held finding), in time order, and within one time
+ * every finding to the other vendors' instances first, then each to its own vendor's: the
+ * verdicts do not depend on which source's data arrived first.  Not while a silence
+ * judgement runs (e->fleet_defer) or inside a fleet detector's call. */
+void vg_engine__fleet_release (vg_engine_t *e, int all);
 /* Run one verdict of instance in (rule r, device d) through its episode's lifecycle. */
 void vg_engine__apply (vg_engine_t *e, const vg_rule_t *r, vg_engine__inst_t *in, vg_engine__dev_t *d,
                        uint64_t series_id, const vg_verdict_t *v, int64_t now);

@@ -375,14 +375,16 @@ s_src_advance (vg_engine_t *e, vg_engine__src_t *src)
         return;
     if ((last - src->next_tick) / tk > 64) {
         s_src_jump (e, src, last);
-        return;
+    } else {
+        for (; src->next_tick <= last; src->next_tick += tk) {
+            int64_t t = src->next_tick;
+            for (size_t i = 0; i < src->nstreams; i++)
+                s_release (e, src->streams[i], t);
+            s_src_silence (e, src, t);
+        }
     }
-    for (; src->next_tick <= last; src->next_tick += tk) {
-        int64_t t = src->next_tick;
-        for (size_t i = 0; i < src->nstreams; i++)
-            s_release (e, src->streams[i], t);
-        s_src_silence (e, src, t);
-    }
+    /* Its clock moved: the fleet detectors may have findings of the times it judged. */
+    vg_engine__fleet_release (e, 0);
 }
 
 int
@@ -746,6 +748,7 @@ vg_engine_flush (vg_engine_t *e)
     for (size_t i = 0; i < e->nsrcs; i++)
         for (size_t j = 0; j < e->srcs[i]->nstreams; j++)
             s_release (e, e->srcs[i]->streams[j], INT64_MAX);
+    vg_engine__fleet_release (e, 1);
     e->st.buffered = e->nbuf;
     return 0;
 }
@@ -770,15 +773,23 @@ vg_engine_tick (vg_engine_t *e, int64_t now)
         }
         e->st.buffered = e->nbuf;
     }
+    vg_engine__fleet_release (e, 0);
     vg_verdict_t *v = &e->v;
     for (size_t i = 0; i < e->ntick; i++) {
         vg_engine__inst_t *in = e->tickers[i];
         if (!legacy && in->dev)
             continue; /* ticked at its device's own time (s_process) */
+        /* A fleet detector at the time its findings were released up to: at a source's
+         * newer time it would judge a window whose findings are still held. */
+        int64_t t = now;
+        if (!legacy && in->rule->ops->on_alert && e->fleet_hz < now)
+            t = e->fleet_hz;
+        if (t == INT64_MIN)
+            continue;
         vg_engine__vreset (v);
-        if (in->rule->ops->on_tick (in->det, now, v) < 0)
+        if (in->rule->ops->on_tick (in->det, t, v) < 0)
             e->st.detector_errors++;
-        vg_engine__apply (e, in->rule, in, in->dev, in->series_id, v, now);
+        vg_engine__apply (e, in->rule, in, in->dev, in->series_id, v, t);
     }
     /* Lifecycle timers (engine_episode.c). */
     vg_engine__ep_timers (e, now, legacy);

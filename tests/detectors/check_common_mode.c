@@ -4,6 +4,7 @@
  * others' still is, and so is a vendor when the others have no finding at all. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/hash.h"
@@ -323,6 +324,80 @@ START_TEST (inhibited_silence_is_fleet_evidence)
 }
 END_TEST
 
+
+/* Two sources with their own clocks: VA's 12 devices on ag/jti, VB's 10 on ag/mdt.  At
+ * T0 + 8 min `va` of VA's and `vb` of VB's devices fall silent (under the outage fraction).
+ * Fed in data-time order (interleaved) or source by source (all of jti's 30 minutes before
+ * mdt's, as a replay of two captures at their own speeds delivers them): the X01 records
+ * are the same, as JSON, into x01[] (returns how many). */
+static size_t
+two_sources_run (int va, int vb, int jti_first, char **x01, size_t max)
+{
+    static const char *RS = "rules:\n"
+                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
+                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
+                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
+    vg_engine_cfg_t cfg = { 0 };
+    cfg.lateness_ms = 10000;
+    cfg.tick_ms = 10000;
+    vg_test_engine_close (&s_f);
+    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    uint64_t id[2][PER];
+    int nd[2] = { PER, 10 };
+    for (int v = 0; v < 2; v++)
+        for (int i = 0; i < nd[v]; i++) {
+            id[v][i] = vg_series_id (s_name[v][i], "/x", NULL, 0);
+            vg_series_info_t si = { &s_dev[v][i], "/x", NULL, 0, VG_KIND_GAUGE };
+            ck_assert_int_ge (vg_engine_series_from (s_f.e, id[v][i], &si, v ? "ag/mdt" : "ag/jti"), 1);
+        }
+    int gone[2] = { va, vb };
+    for (int pass = 0; pass < (jti_first ? 2 : 1); pass++)
+        for (int64_t t = T0; t < T0 + 30 * MIN; t += 10000)
+            for (int v = 0; v < 2; v++) {
+                /* jti_first: pass 0 is jti (and mdt's first sample), pass 1 the rest of mdt */
+                if (jti_first && t > T0 && v != pass)
+                    continue;
+                if (jti_first && t == T0 && pass == 1)
+                    continue;
+                for (int i = 0; i < nd[v]; i++)
+                    if (!(i < gone[v] && t >= T0 + 8 * MIN))
+                        ck_assert_int_eq (vg_engine_sample (s_f.e, id[v][i], t, 1), 0);
+            }
+    vg_engine_flush (s_f.e);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE), (size_t) (va + vb));
+    size_t n = 0;
+    for (size_t i = 0; i < s_f.alerts.n; i++)
+        if (!strcmp (s_f.alerts.rid[i], "x01") && n < max)
+            x01[n++] = strdup (s_f.alerts.json[i]);
+    return n;
+}
+
+/* Seeds 59 and 63 and the reboot-wave scenario replayed from captures: a vendor's findings
+ * judged before a slower source's findings of the same minutes arrived, so the vendor looked
+ * alone and X01 fired falsely.  Fleet detectors get findings in data-time order, released
+ * once every source's clock has passed them: the verdicts do not depend on arrival order. */
+START_TEST (arrival_order_does_not_change_verdicts)
+{
+    static const int cases[][3] = { { 3, 2, 0 }, { 3, 0, 1 } }; /* VA, VB silent; X01 records expected */
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char *a[8], *b[8];
+        size_t na = two_sources_run (cases[c][0], cases[c][1], 0, a, 8);
+        size_t nb = two_sources_run (cases[c][0], cases[c][1], 1, b, 8);
+        ck_assert_uint_eq (na, nb);
+        for (size_t i = 0; i < na; i++) {
+            ck_assert_str_eq (a[i], b[i]);
+            free (a[i]);
+            free (b[i]);
+        }
+        if (cases[c][2])
+            ck_assert_uint_ge (na, 1); /* VA alone: still a common mode in either order */
+        else
+            ck_assert_uint_eq (na, 0);
+    }
+}
+END_TEST
+
 Suite *
 vg_common_mode_suite (void)
 {
@@ -337,6 +412,7 @@ vg_common_mode_suite (void)
         { "majority_reboot_wave", majority_reboot_wave_is_not_vendor },
         { "single_vendor_source_outage", single_vendor_source_outage },
         { "inhibited_silence_is_fleet_evidence", inhibited_silence_is_fleet_evidence },
+        { "arrival_order", arrival_order_does_not_change_verdicts },
     };
     vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
     return s;
