@@ -44,6 +44,36 @@ teardown (void)
     vg_test_engine_close (&s_f);
 }
 
+/* Reopen the engine with device silence feeding X01 (sources: silence), event time with
+ * 10 s ticks and 10 s lateness, as the wire-level cases need. */
+static void
+silence_engine (void)
+{
+    static const char *RS = "rules:\n"
+                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
+                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
+                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
+    vg_engine_cfg_t cfg = { 0 };
+    cfg.lateness_ms = 10000;
+    cfg.tick_ms = 10000;
+    vg_test_engine_close (&s_f);
+    vg_test_engine_open (&s_f, RS, "t", &cfg);
+}
+
+/* Declare one series `path` on each device (pv[k], pi[k]), k < n, from source srcs[src[k]]
+ * (src NULL: srcs[0] for all), into id[k]. */
+static void
+declare (int n, const int *pv, const int *pi, const int *src, const char *const *srcs, const char *path,
+         uint64_t *id)
+{
+    for (int k = 0; k < n; k++) {
+        id[k] = vg_series_id (s_name[pv[k]][pi[k]], path, NULL, 0);
+        vg_series_info_t si = { &s_dev[pv[k]][pi[k]], path, NULL, 0, VG_KIND_GAUGE };
+        ck_assert_int_ge (vg_engine_series_from (s_f.e, id[k], &si, srcs[src ? src[k] : 0]), 1);
+    }
+}
+
 /* A finding of kind `det` on the named device of vendor at ts, as the engine would feed it. */
 static void
 finding_named (const char *device, const char *vendor, int64_t ts, const char *det)
@@ -107,16 +137,7 @@ END_TEST
  * is under the outage fraction (0.3), so the device findings are made. */
 START_TEST (same_instant_findings_judged_together)
 {
-    vg_test_engine_close (&s_f);
-    static const char *RS = "rules:\n"
-                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
-                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
-                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
-                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
-    vg_engine_cfg_t cfg = { 0 };
-    cfg.lateness_ms = 10000;
-    cfg.tick_ms = 10000;
-    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    silence_engine ();
     /* Declared in the order VB0, VA0, VA1, VA2, VB1, then the rest (judged in this order). */
     static const int first[5][2] = { { 1, 0 }, { 0, 0 }, { 0, 1 }, { 0, 2 }, { 1, 1 } };
     int pv[NV * PER], pi[NV * PER], n = 0, stop[NV * PER];
@@ -127,11 +148,7 @@ START_TEST (same_instant_findings_judged_together)
         for (int i = 0; i < PER; i++)
             if (!((v == 0 && i < 3) || (v == 1 && i < 2)))
                 pv[n] = v, pi[n] = i, stop[n++] = 0;
-    for (int k = 0; k < n; k++) {
-        id[k] = vg_series_id (s_name[pv[k]][pi[k]], "/system/cpu", NULL, 0);
-        vg_series_info_t si = { &s_dev[pv[k]][pi[k]], "/system/cpu", NULL, 0, VG_KIND_GAUGE };
-        ck_assert_int_ge (vg_engine_series_from (s_f.e, id[k], &si, "ag/src"), 1);
-    }
+    declare (n, pv, pi, NULL, (const char *const[]) { "ag/src" }, "/system/cpu", id);
     for (int64_t t = T0; t < T0 + 20 * MIN; t += 10000)
         for (int k = 0; k < n; k++)
             if (!stop[k] || t < T0 + 10 * MIN)
@@ -150,16 +167,7 @@ END_TEST
  * stands out within its source (seed 43 through the wire: a false X01, 3 of 8 Nokia). */
 START_TEST (silence_judged_within_its_source)
 {
-    vg_test_engine_close (&s_f);
-    static const char *RS = "rules:\n"
-                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
-                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
-                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
-                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
-    vg_engine_cfg_t cfg = { 0 };
-    cfg.lateness_ms = 10000;
-    cfg.tick_ms = 10000;
-    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    silence_engine ();
     /* pm: VA 0-5, VB 0-6, VC 0-6 (20 gNBs); mdt: VB 7-11, VC 7-11 (10 routers). */
     int pv[30], pi[30], src[30], n = 0;
     for (int i = 0; i < 6; i++)
@@ -171,11 +179,7 @@ START_TEST (silence_judged_within_its_source)
         for (int i = 7; i < 12; i++)
             pv[n] = v, pi[n] = i, src[n++] = 1;
     uint64_t id[30];
-    for (int k = 0; k < n; k++) {
-        id[k] = vg_series_id (s_name[pv[k]][pi[k]], "/pm/x", NULL, 0);
-        vg_series_info_t si = { &s_dev[pv[k]][pi[k]], "/pm/x", NULL, 0, VG_KIND_GAUGE };
-        ck_assert_int_ge (vg_engine_series_from (s_f.e, id[k], &si, src[k] == 1 ? "ag/mdt" : "ag/pm"), 1);
-    }
+    declare (n, pv, pi, src, (const char *const[]) { "ag/pm", "ag/mdt" }, "/pm/x", id);
     for (int64_t t = T0; t < T0 + 30 * MIN; t += 10000)
         for (int k = 0; k < n; k++) {
             int gone = (pv[k] == 0 && pi[k] < 2 && t >= T0 + 10 * MIN) ||
@@ -250,16 +254,7 @@ END_TEST
  * docs/DETECTION.md, fourth round.) */
 START_TEST (single_vendor_source_outage)
 {
-    vg_test_engine_close (&s_f);
-    static const char *RS = "rules:\n"
-                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
-                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
-                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
-                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
-    vg_engine_cfg_t cfg = { 0 };
-    cfg.lateness_ms = 10000;
-    cfg.tick_ms = 10000;
-    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    silence_engine ();
     /* un: VA 0-3; mdt: VB 0-11, VC 0-11. */
     int pv[28], pi[28], src[28], n = 0;
     for (int i = 0; i < 4; i++)
@@ -268,11 +263,7 @@ START_TEST (single_vendor_source_outage)
         for (int i = 0; i < 12; i++)
             pv[n] = v, pi[n] = i, src[n++] = 0;
     uint64_t id[28];
-    for (int k = 0; k < n; k++) {
-        id[k] = vg_series_id (s_name[pv[k]][pi[k]], "/x", NULL, 0);
-        vg_series_info_t si = { &s_dev[pv[k]][pi[k]], "/x", NULL, 0, VG_KIND_GAUGE };
-        ck_assert_int_ge (vg_engine_series_from (s_f.e, id[k], &si, src[k] == 1 ? "ag/un" : "ag/mdt"), 1);
-    }
+    declare (n, pv, pi, src, (const char *const[]) { "ag/mdt", "ag/un" }, "/x", id);
     for (int64_t t = T0; t < T0 + 30 * MIN; t += 10000)
         for (int k = 0; k < n; k++)
             if (!(src[k] == 1 && pi[k] < 3 && t >= T0 + 10 * MIN))
@@ -290,16 +281,7 @@ END_TEST
  * "3 of 17 Juniper" while the Cisco source was out). */
 START_TEST (inhibited_silence_is_fleet_evidence)
 {
-    vg_test_engine_close (&s_f);
-    static const char *RS = "rules:\n"
-                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
-                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
-                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
-                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
-    vg_engine_cfg_t cfg = { 0 };
-    cfg.lateness_ms = 10000;
-    cfg.tick_ms = 10000;
-    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    silence_engine ();
     /* jti: VA 0-11; mdt: VB 0-9. */
     int pv[22], pi[22], src[22], n = 0;
     for (int i = 0; i < 12; i++)
@@ -307,11 +289,7 @@ START_TEST (inhibited_silence_is_fleet_evidence)
     for (int i = 0; i < 10; i++)
         pv[n] = 1, pi[n] = i, src[n++] = 1;
     uint64_t id[22];
-    for (int k = 0; k < n; k++) {
-        id[k] = vg_series_id (s_name[pv[k]][pi[k]], "/x", NULL, 0);
-        vg_series_info_t si = { &s_dev[pv[k]][pi[k]], "/x", NULL, 0, VG_KIND_GAUGE };
-        ck_assert_int_ge (vg_engine_series_from (s_f.e, id[k], &si, src[k] == 1 ? "ag/mdt" : "ag/jti"), 1);
-    }
+    declare (n, pv, pi, src, (const char *const[]) { "ag/jti", "ag/mdt" }, "/x", id);
     for (int64_t t = T0; t < T0 + 30 * MIN; t += 10000)
         for (int k = 0; k < n; k++) {
             int gone = (src[k] == 1 && pi[k] < 7 && t >= T0 + 8 * MIN) || (src[k] == 0 && pi[k] < 3 && t >= T0 + 12 * MIN);
@@ -333,16 +311,7 @@ END_TEST
 static size_t
 two_sources_run (int va, int vb, int jti_first, char **x01, size_t max)
 {
-    static const char *RS = "rules:\n"
-                            "  - { id: sil, detector: silence, keep_firing_for: 0s, match: { path: \"*\" },\n"
-                            "      params: { k: 2, min_silence: 15s, outage_fraction: 0.3, outage_min_devices: 3 } }\n"
-                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
-                            "      params: { sources: silence, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2 } }\n";
-    vg_engine_cfg_t cfg = { 0 };
-    cfg.lateness_ms = 10000;
-    cfg.tick_ms = 10000;
-    vg_test_engine_close (&s_f);
-    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    silence_engine ();
     uint64_t id[2][PER];
     int nd[2] = { PER, 10 };
     for (int v = 0; v < 2; v++)
