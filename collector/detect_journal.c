@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/byteorder.h"
 #include "common/err.h"
 #include "common/log.h"
 
@@ -29,18 +30,8 @@ static size_t
 s_jkey (uint8_t *k, uint64_t order)
 {
     memcpy (k, S_JPREFIX, sizeof S_JPREFIX - 1);
-    for (int i = 0; i < 8; i++)
-        k[sizeof S_JPREFIX - 1 + i] = (uint8_t) (order >> (8 * (7 - i)));
+    vg_be64 (k + sizeof S_JPREFIX - 1, order);
     return S_JKEY_LEN;
-}
-
-static uint64_t
-s_be64 (const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
 }
 
 void
@@ -92,7 +83,7 @@ s_recover_one (void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t 
         r->bad++;
         return 0;
     }
-    uint64_t order = s_be64 (k + sizeof S_JPREFIX - 1);
+    uint64_t order = vg_get_be64 (k + sizeof S_JPREFIX - 1);
     r->first = r->first ? r->first : order;
     r->last = order;
     st->jsilent = order <= r->mark;
@@ -117,7 +108,7 @@ vg_detect_stage_recover (vg_detect_stage_t *st)
     s_recover_t r = { st, 0, 0, 0, 0, 0, 0 };
     int rc = vg_store_get (st->store, VG_CF_DETSTATE, S_JMARK, sizeof S_JMARK - 1, &val);
     if (rc == 0 && val.len == 8)
-        r.mark = s_be64 (val.data);
+        r.mark = vg_get_be64 (val.data);
     vg_buf_free (&val);
     /* The batches were published to the fleet topic by the fleet journal already: the
      * stage's on_batch hook stays off meanwhile. */

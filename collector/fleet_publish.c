@@ -12,6 +12,7 @@
 #include "collector/kafka_conf.h"
 #include "collector/outbox_relay.h"
 #include "common/buf.h"
+#include "common/byteorder.h"
 #include "common/array.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -102,11 +103,9 @@ s_jkey (uint8_t *k, const char *agent_id, uint64_t epoch, uint64_t seq)
     memcpy (k + pl, a, al);
     size_t at = pl + al;
     k[at++] = 0;
-    for (int i = 7; i >= 0; i--)
-        k[at++] = (uint8_t) (epoch >> (8 * i));
-    for (int i = 7; i >= 0; i--)
-        k[at++] = (uint8_t) (seq >> (8 * i));
-    return at;
+    vg_be64 (k + at, epoch);
+    vg_be64 (k + at + 8, seq);
+    return at + 16;
 }
 
 void

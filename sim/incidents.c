@@ -6,6 +6,7 @@
  * Invariant: a plan adds all of its incident's modifiers, events and labels through
  * scenario_int.h, and only on devices it reserved, so incidents do not overlap. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,43 +370,93 @@ s_on_ntp (vg_sim_t *s, const vg_scen__type_t *t, const vg_scen__at_t *at)
     return vg_scen__mod_path (s, at->di, path, M_ADD, at->a, at->b, jump);
 }
 
+/* The devices of one group reboot in [a, b) (a picker of s_group_reboot): idx[*got] free
+ * for [a, b), NULL when too few are (another try); *share is the group label's value and
+ * *entity its entity. */
+typedef const uint32_t *(*s_group_pick_fn) (vg_sim_t *s, uint64_t a, uint64_t b, size_t *got, double *share,
+                                           const char **entity);
+
+/* A group incident of type t: up to 20 tries at a time and a group (pick).  The group's
+ * label names every device; each device is reserved for [a, b), reboots within 8 minutes of
+ * a with this reason and has an I03 label of its own (real: benign cleared, the reboot is
+ * unexpected).  Returns 0 or the first reboot's error. */
 static int
-s_p_common_mode (vg_sim_t *s, const vg_scen__type_t *t)
+s_group_reboot (vg_sim_t *s, const vg_scen__type_t *t, s_group_pick_fn pick, const char *reason, bool real)
 {
     struct vg_scen *sc = s->scen;
     uint64_t a, b;
-    size_t n = s->ndevs;
-    int rc = 0;
     for (int tries = 0; tries < 20; tries++) {
         if (vg_scen__when (s, t, &a, &b))
-            break;
-        const char *vendor = s->devs[vg_scen__pick (sc, (uint32_t) n)].dev.vendor;
-        size_t nv = 0, got;
-        for (size_t i = 0; i < n; i++)
-            nv += strcmp (s->devs[i].dev.vendor, vendor) == 0;
-        size_t k = (size_t) ceil (vg_scen__uni (sc, 0.15, 0.4) * (double) nv);
-        k = k < 5 ? 5 : k;
-        if (nv < 5)
+            return 0;
+        size_t got;
+        double share;
+        const char *entity;
+        const uint32_t *idx = pick (s, a, b, &got, &share, &entity);
+        if (!idx)
             continue;
-        const uint32_t *idx = vg_scen__free_devs (s, a, b, k, vendor, &got);
-        if (got < 5)
-            continue;
-        vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, (double) got / (double) nv);
+        vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, share);
         if (l)
-            l->entity = vendor;
-        /* The I03 labels below may move the label array: keep the X01 label's index. */
+            l->entity = entity;
+        /* The I03 labels below may move the label array: keep the group label's index. */
         size_t li = l ? vg_sim_label_count (s) - 1 : SIZE_MAX;
         uint64_t spread = (uint64_t) (8 * MIN_MS / s->cfg.interval_ms);
+        int rc = 0;
         for (size_t i = 0; i < got && rc == 0; i++) {
             uint64_t k0 = a + (spread ? vg_scen__rnd (sc) % (spread + 1) : 0);
             vg_scen__reserve (sc, idx[i], vg_scen__ts (s, a), vg_scen__ts (s, b));
             vg_scen__label_dev (s, vg_scen__label_at (s, li), &s->devs[idx[i]]);
-            vg_scen__label_dev (s, vg_scen__label (s, t, "I03", 'I', a, b, 1), &s->devs[idx[i]]);
-            rc = s_reboot (s, idx[i], k0 < b ? k0 : a, "unknown", NULL);
+            vg_sim_label_t *r = vg_scen__label (s, t, "I03", 'I', a, b, 1);
+            if (r && real)
+                r->benign = 0;
+            vg_scen__label_dev (s, r, &s->devs[idx[i]]);
+            rc = s_reboot (s, idx[i], k0 < b ? k0 : a, reason, NULL);
         }
-        break;
+        return rc;
     }
-    return rc;
+    return 0;
+}
+
+/* X01's group: 15-40 % (at least 5) of one vendor's elements; entity the vendor. */
+static const uint32_t *
+s_pick_vendor (vg_sim_t *s, uint64_t a, uint64_t b, size_t *got, double *share, const char **entity)
+{
+    struct vg_scen *sc = s->scen;
+    size_t n = s->ndevs;
+    const char *vendor = s->devs[vg_scen__pick (sc, (uint32_t) n)].dev.vendor;
+    size_t nv = 0;
+    for (size_t i = 0; i < n; i++)
+        nv += strcmp (s->devs[i].dev.vendor, vendor) == 0;
+    size_t k = (size_t) ceil (vg_scen__uni (sc, 0.15, 0.4) * (double) nv);
+    k = k < 5 ? 5 : k;
+    if (nv < 5)
+        return NULL;
+    const uint32_t *idx = vg_scen__free_devs (s, a, b, k, vendor, got);
+    if (*got < 5)
+        return NULL;
+    *share = (double) *got / (double) nv;
+    *entity = vendor;
+    return idx;
+}
+
+static int
+s_p_common_mode (vg_sim_t *s, const vg_scen__type_t *t)
+{
+    return s_group_reboot (s, t, s_pick_vendor, "unknown", false);
+}
+
+/* The reboot wave's group: 30-60 % of all elements (at least half of them free), whatever
+ * their vendor; entity "fleet". */
+static const uint32_t *
+s_pick_fleet (vg_sim_t *s, uint64_t a, uint64_t b, size_t *got, double *share, const char **entity)
+{
+    size_t n = s->ndevs;
+    size_t want = (size_t) ceil (vg_scen__uni (s->scen, 0.3, 0.6) * (double) n);
+    const uint32_t *idx = vg_scen__free_devs (s, a, b, want, NULL, got);
+    if (*got < want / 2 + 1)
+        return NULL;
+    *share = (double) *got / (double) n;
+    *entity = "fleet";
+    return idx;
 }
 
 /* A fleet-wide reboot wave (shared power, transport or a common OSS push): 30-60 % of all
@@ -415,35 +466,7 @@ s_p_common_mode (vg_sim_t *s, const vg_scen__type_t *t)
 static int
 s_p_reboot_wave (vg_sim_t *s, const vg_scen__type_t *t)
 {
-    struct vg_scen *sc = s->scen;
-    uint64_t a, b;
-    size_t n = s->ndevs;
-    int rc = 0;
-    for (int tries = 0; tries < 20; tries++) {
-        if (vg_scen__when (s, t, &a, &b))
-            break;
-        size_t got, want = (size_t) ceil (vg_scen__uni (sc, 0.3, 0.6) * (double) n);
-        const uint32_t *idx = vg_scen__free_devs (s, a, b, want, NULL, &got);
-        if (got < want / 2 + 1)
-            continue;
-        vg_sim_label_t *l = vg_scen__label (s, t, NULL, 0, a, b, (double) got / (double) n);
-        if (l)
-            l->entity = "fleet";
-        size_t li = l ? vg_sim_label_count (s) - 1 : SIZE_MAX;
-        uint64_t spread = (uint64_t) (8 * MIN_MS / s->cfg.interval_ms);
-        for (size_t i = 0; i < got && rc == 0; i++) {
-            uint64_t k0 = a + (spread ? vg_scen__rnd (sc) % (spread + 1) : 0);
-            vg_scen__reserve (sc, idx[i], vg_scen__ts (s, a), vg_scen__ts (s, b));
-            vg_scen__label_dev (s, vg_scen__label_at (s, li), &s->devs[idx[i]]);
-            vg_sim_label_t *r = vg_scen__label (s, t, "I03", 'I', a, b, 1);
-            if (r)
-                r->benign = 0; /* each reboot is real and unexpected */
-            vg_scen__label_dev (s, r, &s->devs[idx[i]]);
-            rc = s_reboot (s, idx[i], k0 < b ? k0 : a, "power", NULL);
-        }
-        break;
-    }
-    return rc;
+    return s_group_reboot (s, t, s_pick_fleet, "power", true);
 }
 
 /* X02: one core vendor's success ratio (AMF registration or SMF PDU session) drifts down

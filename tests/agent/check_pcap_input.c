@@ -12,29 +12,27 @@
 #include "agent/input.h"
 #include "common/err.h"
 #include "common/hash.h"
+#include "tests/agent/fixture_agent.h"
 #include "tests/support/capture_sink.h"
 #include "tests/support/input_host.h"
 #include "tests/support/tmpdir.h"
 
+#define MONO_END 1000000 /* service the input for at most this mono ms */
 #define CAPTURE VG_SAMPLES_DIR "/cisco/pmacct-801-cisco-xr-tcp-dialout-json.pcap"
-#define NOPUT INT64_MAX
+#define NOPUT FX_NOPUT
 
 static char s_dir[64];
 static bool s_held;
 static bool h_held (uint64_t epoch, uint64_t seq);
 static vg_test_host_t s_host = { false, h_held, false };
 
-/* The simulated agent: a put is made before item put_at[i] (items counted from 0 over the
- * run); every item the puts made hold is folded, in order, into (stored, nstored), so a
- * sample sent twice, skipped or out of place changes the result wherever the puts fell. */
+/* The simulated agent (fixture_agent.h): every item the puts made hold is folded, in
+ * order, into (stored, nstored), so a sample sent twice, skipped or out of place changes the
+ * result wherever the puts fell. */
 typedef struct {
-    vg_input_t *in;
+    fx_agent_t ag;
     uint64_t batch, nbatch;  /* the fold with the open batch's items; their number */
     uint64_t stored, nstored;
-    int64_t n, put_at[2];
-    bool made[2];
-    uint64_t seq;
-    bool killed;
 } s_agent_t;
 
 static void
@@ -52,9 +50,7 @@ teardown (void)
 static bool
 h_held (uint64_t epoch, uint64_t seq)
 {
-    ck_assert_uint_eq (epoch, 7);
-    ck_assert_uint_ge (seq, 1);
-    return s_held;
+    return fx_agent_held (epoch, seq, s_held);
 }
 
 static vg_input_t *
@@ -70,55 +66,24 @@ s_new (const char *file)
     c.speed = 1; /* max */
     c.speed_factor = 1;
     c.max_file_size = 64u << 20;
-    vg_test_capture_t scratch;
-    vg_test_capture_init (&scratch);
-    vg_sink_t sink = vg_test_capture_sink (&scratch);
-    vg_input_env_t env = { .cfg = &c, .spool_dir = s_dir, .batch_max_samples = 1u << 20, .sink = &sink,
-                           .host = vg_test_input_host (&s_host) };
-    char err[256] = "";
-    vg_input_t *in = vg_input_new (&env, err, sizeof err);
-    ck_assert_msg (in != NULL, "%s", err);
-    vg_test_capture_free (&scratch);
-    return in;
+    return fx_agent_input (&c, s_dir, &s_host);
 }
 
-/* Put: record, then (if made) fold the batch into what is stored and tell the input. */
+/* A made put: the open batch joins what is stored. */
 static void
-s_put (s_agent_t *a, bool made)
+s_commit (void *ctx)
 {
-    a->seq++;
-    vg_input_will_spool (a->in, 7, a->seq);
-    if (!made) {
-        a->killed = true; /* killed between the record and the put */
-        return;
-    }
-    vg_input_spooled (a->in);
+    s_agent_t *a = ctx;
     a->stored = a->batch;
     a->nstored += a->nbatch;
     a->nbatch = 0;
 }
 
+/* An item into the open batch: its text line's hash folded in. */
 static int
-s_a_device (void *ctx, const vg_device_t *d)
-{
-    (void) ctx;
-    (void) d;
-    return 0;
-}
-
-static int
-s_a_sample (void *ctx, const vg_point_t *p)
+s_add (void *ctx, const vg_point_t *p)
 {
     s_agent_t *a = ctx;
-    if (a->killed)
-        return -VG_EAGAIN;
-    for (int i = 0; i < 2; i++)
-        if (a->put_at[i] == a->n) {
-            s_put (a, a->made[i]);
-            if (a->killed)
-                return -VG_EAGAIN;
-        }
-    a->n++;
     char line[1024];
     int len = snprintf (line, sizeof line, "%s %s %lld %.17g", p->device ? p->device : "", p->path,
                         (long long) p->ts_ms, p->value);
@@ -130,37 +95,20 @@ s_a_sample (void *ctx, const vg_point_t *p)
     return 0;
 }
 
-static int
-s_a_event (void *ctx, const vg_event_t *e)
-{
-    (void) ctx;
-    (void) e;
-    return 0;
-}
-
-/* Service the input until it is done (or killed); the last put when asked. */
+/* A fresh agent, no puts placed yet. */
 static void
-s_run (s_agent_t *a)
+s_init (s_agent_t *a)
 {
-    vg_sink_t sink = { a, s_a_device, s_a_sample, s_a_event };
-    int64_t now = (int64_t) time (NULL) * 1000;
-    for (int64_t mono = 0; mono < 1000000 && !a->killed && !vg_input_done (a->in); mono += 1000)
-        ck_assert_int_eq (vg_input_service (a->in, now, mono, &sink), 0);
-    for (int i = 0; i < 2 && !a->killed; i++)
-        if (a->put_at[i] != NOPUT && a->put_at[i] >= a->n)
-            s_put (a, a->made[i]);
+    memset (a, 0, sizeof *a);
+    fx_agent_init (&a->ag, a, s_add, s_commit);
 }
 
 /* One uninterrupted run, every item in one put at the end. */
 static void
 s_reference (s_agent_t *ref)
 {
-    memset (ref, 0, sizeof *ref);
-    ref->put_at[0] = ref->put_at[1] = NOPUT;
-    ref->in = s_new (CAPTURE);
-    s_run (ref);
-    s_put (ref, true);
-    vg_input_destroy (&ref->in);
+    s_init (ref);
+    fx_agent_run_to_end (&ref->ag, s_new (CAPTURE), NOPUT, MONO_END);
 }
 
 /* Puts at k1 (made) and k2 (made or not), killed after; the restart runs to the end and puts
@@ -169,7 +117,7 @@ START_TEST (exactly_once_across_a_kill)
 {
     static s_agent_t ref;
     s_reference (&ref);
-    int64_t total = ref.n;
+    int64_t total = ref.ag.n;
     ck_assert_int_gt (total, 1000);
     /* The first put at the start, after one item, inside the first messages, a third and
      * half-way through, before the last item; the second (made or not) at once after it,
@@ -187,23 +135,12 @@ START_TEST (exactly_once_across_a_kill)
                 ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
                 setup ();
                 static s_agent_t a;
-                memset (&a, 0, sizeof a);
-                a.put_at[0] = k1;
-                a.put_at[1] = k2;
-                a.made[0] = true;
-                a.made[1] = held;
-                a.in = s_new (CAPTURE);
-                s_run (&a);
-                vg_input_destroy (&a.in); /* killed */
+                s_init (&a);
+                fx_agent_kill_run (&a.ag, s_new (CAPTURE), k1, k2, held, MONO_END);
                 s_held = held;
-                a.killed = false;
                 a.batch = a.stored; /* the open batch dies with the agent */
                 a.nbatch = 0;
-                a.put_at[0] = a.put_at[1] = NOPUT;
-                a.in = s_new (CAPTURE);
-                s_run (&a);
-                s_put (&a, true);
-                vg_input_destroy (&a.in);
+                fx_agent_run_to_end (&a.ag, s_new (CAPTURE), NOPUT, MONO_END);
                 ck_assert_msg (a.nstored == ref.nstored && a.stored == ref.stored,
                                "puts at %lld and %lld (%s): %llu samples stored, want %llu (%s sequence)",
                                (long long) k1, (long long) k2, held ? "made" : "not made",
@@ -223,16 +160,16 @@ START_TEST (another_capture_from_its_start)
     static s_agent_t ref;
     s_reference (&ref);
     static s_agent_t a;
-    memset (&a, 0, sizeof a);
-    a.put_at[0] = ref.n / 2;
-    a.put_at[1] = NOPUT;
-    a.made[0] = true;
-    a.in = s_new (CAPTURE);
-    a.put_at[1] = ref.n / 2 + 10;
-    a.made[1] = true;
-    s_run (&a);
-    vg_input_destroy (&a.in);
-    ck_assert_uint_eq (a.nstored, (uint64_t) (ref.n / 2 + 10));
+    s_init (&a);
+    a.ag.put_at[0] = ref.ag.n / 2;
+    a.ag.put_at[1] = NOPUT;
+    a.ag.made[0] = true;
+    a.ag.in = s_new (CAPTURE);
+    a.ag.put_at[1] = ref.ag.n / 2 + 10;
+    a.ag.made[1] = true;
+    fx_agent_run (&a.ag, MONO_END);
+    vg_input_destroy (&a.ag.in);
+    ck_assert_uint_eq (a.nstored, (uint64_t) (ref.ag.n / 2 + 10));
     char copy[128];
     snprintf (copy, sizeof copy, "%s/copy.pcap", s_dir);
     FILE *in = fopen (CAPTURE, "rb"), *out = fopen (copy, "wb");
@@ -245,12 +182,8 @@ START_TEST (another_capture_from_its_start)
     ck_assert_int_eq (fclose (out), 0);
     s_held = true;
     static s_agent_t b;
-    memset (&b, 0, sizeof b);
-    b.put_at[0] = b.put_at[1] = NOPUT;
-    b.in = s_new (copy);
-    s_run (&b);
-    s_put (&b, true);
-    vg_input_destroy (&b.in);
+    s_init (&b);
+    fx_agent_run_to_end (&b.ag, s_new (copy), NOPUT, MONO_END);
     ck_assert_uint_eq (b.nstored, ref.nstored);
     ck_assert_uint_eq (b.stored, ref.stored);
 }

@@ -12,10 +12,12 @@
 #include "agent/agent_cfg.h"
 #include "agent/input.h"
 #include "common/err.h"
+#include "tests/agent/fixture_agent.h"
 #include "tests/support/capture_sink.h"
 #include "tests/support/input_host.h"
 #include "tests/support/tmpdir.h"
 
+#define MONO_END 100000 /* service the input for at most this mono ms */
 #define NFILES 3
 #define PER_FILE 6 /* 2 cells x 3 counters */
 #define NITEMS (NFILES * PER_FILE)
@@ -25,16 +27,12 @@ static bool s_held;
 static bool h_held (uint64_t epoch, uint64_t seq);
 static vg_test_host_t s_host = { false, h_held, false };
 
-/* The simulated agent: items since the last put wait in `batch`; a put made moves them to
- * `stored`.  A put is made before item put_at[i] (items counted from 0 over the run). */
+/* The simulated agent (fixture_agent.h): items since the last put wait in `batch`; a put
+ * made moves them to `stored`. */
 typedef struct {
-    vg_input_t *in;
+    fx_agent_t ag;
     vg_test_capture_t batch;
     char stored[16384];      /* the batches put, as text lines */
-    long n, put_at[2];
-    bool made[2];
-    uint64_t seq;
-    bool killed;
 } s_agent_t;
 
 static void
@@ -89,9 +87,7 @@ s_write_files (void)
 static bool
 h_held (uint64_t epoch, uint64_t seq)
 {
-    ck_assert_uint_eq (epoch, 7);
-    ck_assert_uint_ge (seq, 1);
-    return s_held;
+    return fx_agent_held (epoch, seq, s_held);
 }
 
 static vg_input_t *
@@ -106,16 +102,7 @@ s_new (bool done_dir)
     c.interval_ms = 1000;
     c.max_file_size = 1 << 20;
     c.once = true;
-    vg_test_capture_t scratch;
-    vg_test_capture_init (&scratch);
-    vg_sink_t sink = vg_test_capture_sink (&scratch);
-    vg_input_env_t env = { .cfg = &c, .spool_dir = s_dir, .batch_max_samples = 1u << 20, .sink = &sink,
-                           .host = vg_test_input_host (&s_host) };
-    char err[256] = "";
-    vg_input_t *in = vg_input_new (&env, err, sizeof err);
-    ck_assert_msg (in != NULL, "%s", err);
-    vg_test_capture_free (&scratch);
-    return in;
+    return fx_agent_input (&c, s_dir, &s_host);
 }
 
 /* The samples of c as text lines, appended to out. */
@@ -129,65 +116,46 @@ s_text (const vg_test_capture_t *c, char *out, size_t cap)
                                   c->samples[i].value);
 }
 
-/* Put: record, then (if made) move the batch to stored and tell the input. */
+/* A made put: the batch moves to stored. */
 static void
-s_put (s_agent_t *a, bool made)
+s_commit (void *ctx)
 {
-    a->seq++;
-    vg_input_will_spool (a->in, 7, a->seq);
-    if (!made) {
-        a->killed = true; /* killed between the record and the put */
-        return;
-    }
-    vg_input_spooled (a->in);
+    s_agent_t *a = ctx;
     s_text (&a->batch, a->stored, sizeof a->stored);
     vg_test_capture_free (&a->batch);
 }
 
+/* An item into the open batch. */
 static int
-s_a_device (void *ctx, const vg_device_t *d)
-{
-    (void) ctx;
-    (void) d;
-    return 0;
-}
-
-static int
-s_a_sample (void *ctx, const vg_point_t *p)
+s_add (void *ctx, const vg_point_t *p)
 {
     s_agent_t *a = ctx;
-    if (a->killed)
-        return -VG_EAGAIN;
-    for (int i = 0; i < 2; i++)
-        if (a->put_at[i] == a->n) {
-            s_put (a, a->made[i]);
-            if (a->killed)
-                return -VG_EAGAIN;
-        }
-    a->n++;
     vg_sink_t b = vg_test_capture_sink (&a->batch);
     return vg_sink_sample (&b, p);
 }
 
-static int
-s_a_event (void *ctx, const vg_event_t *e)
+/* A fresh agent, no puts placed yet. */
+static void
+s_init (s_agent_t *a)
 {
-    (void) ctx;
-    (void) e;
-    return 0;
+    memset (a, 0, sizeof *a);
+    fx_agent_init (&a->ag, a, s_add, s_commit);
 }
 
-/* Service the input until it is done (or killed); a put at the end when asked. */
+/* One uninterrupted run (done_dir or not), every item in the puts at its end: what it
+ * stores, into want. */
 static void
-s_run (s_agent_t *a)
+s_reference (bool done_dir, char *want)
 {
-    vg_sink_t sink = { a, s_a_device, s_a_sample, s_a_event };
-    int64_t now = (int64_t) time (NULL) * 1000;
-    for (int64_t mono = 0; mono < 100000 && !a->killed && !vg_input_done (a->in); mono += 1000)
-        ck_assert_int_eq (vg_input_service (a->in, now, mono, &sink), 0);
-    for (int i = 0; i < 2 && !a->killed; i++)
-        if (a->put_at[i] >= a->n)
-            s_put (a, a->made[i]);
+    static s_agent_t ref;
+    s_init (&ref);
+    ref.ag.put_at[0] = ref.ag.put_at[1] = NITEMS;
+    ref.ag.made[0] = ref.ag.made[1] = true;
+    ref.ag.in = s_new (done_dir);
+    fx_agent_run (&ref.ag, MONO_END);
+    ck_assert_int_eq (ref.ag.n, NITEMS);
+    strcpy (want, ref.stored);
+    vg_input_destroy (&ref.ag.in);
 }
 
 /* Every (first put, second put, made or not, done_dir or not): the restarted input completes
@@ -197,15 +165,7 @@ START_TEST (exactly_once_across_a_kill)
     static char want[16384];
     bool done_dir = _i;
     s_write_files ();
-    static s_agent_t ref;
-    memset (&ref, 0, sizeof ref);
-    ref.put_at[0] = ref.put_at[1] = NITEMS;
-    ref.made[0] = ref.made[1] = true;
-    ref.in = s_new (done_dir);
-    s_run (&ref);
-    ck_assert_int_eq (ref.n, NITEMS);
-    strcpy (want, ref.stored);
-    vg_input_destroy (&ref.in);
+    s_reference (done_dir, want);
     for (long k1 = 0; k1 <= NITEMS; k1++)
         for (long k2 = k1 + 1; k2 <= NITEMS + 1; k2++)
             for (int held = 0; held < 2; held++) {
@@ -213,22 +173,12 @@ START_TEST (exactly_once_across_a_kill)
                 setup ();
                 s_write_files ();
                 static s_agent_t a;
-                memset (&a, 0, sizeof a);
-                a.put_at[0] = k1;
-                a.put_at[1] = k2;
-                a.made[0] = true;
-                a.made[1] = held;
-                a.in = s_new (done_dir);
-                s_run (&a);
-                vg_input_destroy (&a.in); /* killed */
+                s_init (&a);
+                fx_agent_kill_run (&a.ag, s_new (done_dir), k1, k2, held, MONO_END);
                 vg_test_capture_free (&a.batch);
                 s_held = held;
-                a.killed = false;
-                a.put_at[0] = a.put_at[1] = INT32_MAX; /* the restart runs to the end, put then */
-                a.in = s_new (done_dir);
-                s_run (&a);
-                s_put (&a, true);
-                vg_input_destroy (&a.in);
+                /* the restart runs to the end, puts then */
+                fx_agent_run_to_end (&a.ag, s_new (done_dir), INT32_MAX, MONO_END);
                 vg_test_capture_free (&a.batch);
                 ck_assert_msg (!strcmp (want, a.stored), "put at %ld (made) and %ld (%s), done_dir %d:\n%s\nwant\n%s", k1,
                                k2, held ? "made" : "not made", done_dir, a.stored, want);
@@ -244,40 +194,22 @@ START_TEST (seq_handed_out_again)
 {
     static char want[16384];
     s_write_files ();
-    static s_agent_t ref;
-    memset (&ref, 0, sizeof ref);
-    ref.put_at[0] = ref.put_at[1] = NITEMS;
-    ref.made[0] = ref.made[1] = true;
-    ref.in = s_new (false);
-    s_run (&ref);
-    strcpy (want, ref.stored);
-    vg_input_destroy (&ref.in);
+    s_reference (false, want);
     ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
     setup ();
     s_write_files ();
     static s_agent_t a;
-    memset (&a, 0, sizeof a);
-    a.put_at[0] = 5;
-    a.put_at[1] = 11;
-    a.made[0] = true;
-    a.made[1] = false;
-    a.in = s_new (false);
-    s_run (&a);
-    vg_input_destroy (&a.in); /* killed before the put of seq 2 */
+    s_init (&a);
+    fx_agent_kill_run (&a.ag, s_new (false), 5, 11, false, MONO_END); /* before the put of seq 2 */
     vg_test_capture_free (&a.batch);
     s_held = false;
-    a.in = s_new (false);
-    vg_input_will_spool (a.in, 7, 2); /* another input's batch, seq 2 again */
-    vg_input_spooled (a.in);
-    vg_input_destroy (&a.in); /* killed again */
+    a.ag.in = s_new (false);
+    vg_input_will_spool (a.ag.in, 7, 2); /* another input's batch, seq 2 again */
+    vg_input_spooled (a.ag.in);
+    vg_input_destroy (&a.ag.in); /* killed again */
     s_held = true;
-    a.killed = false;
-    a.seq = 2;
-    a.put_at[0] = a.put_at[1] = INT32_MAX;
-    a.in = s_new (false);
-    s_run (&a);
-    s_put (&a, true);
-    vg_input_destroy (&a.in);
+    a.ag.seq = 2;
+    fx_agent_run_to_end (&a.ag, s_new (false), INT32_MAX, MONO_END);
     vg_test_capture_free (&a.batch);
     ck_assert_msg (!strcmp (want, a.stored), "stored:\n%s\nwant\n%s", a.stored, want);
 }
@@ -288,20 +220,20 @@ START_TEST (pauses_while_throttled)
 {
     s_write_files ();
     static s_agent_t a;
-    memset (&a, 0, sizeof a);
-    a.put_at[0] = a.put_at[1] = INT32_MAX;
-    a.in = s_new (true);
+    s_init (&a);
+    a.ag.put_at[0] = a.ag.put_at[1] = INT32_MAX;
+    a.ag.in = s_new (true);
     s_host.throttled = true;
-    vg_sink_t sink = { &a, s_a_device, s_a_sample, s_a_event };
+    vg_sink_t sink = fx_agent_sink (&a.ag);
     int64_t now = (int64_t) time (NULL) * 1000;
     for (int64_t mono = 0; mono < 10000; mono += 1000)
-        ck_assert_int_eq (vg_input_service (a.in, now, mono, &sink), 0);
-    ck_assert_int_eq (a.n, 0);
-    ck_assert (!vg_input_done (a.in));
+        ck_assert_int_eq (vg_input_service (a.ag.in, now, mono, &sink), 0);
+    ck_assert_int_eq (a.ag.n, 0);
+    ck_assert (!vg_input_done (a.ag.in));
     s_host.throttled = false;
-    s_run (&a);
-    ck_assert_int_eq (a.n, NITEMS);
-    vg_input_destroy (&a.in);
+    fx_agent_run (&a.ag, MONO_END);
+    ck_assert_int_eq (a.ag.n, NITEMS);
+    vg_input_destroy (&a.ag.in);
     vg_test_capture_free (&a.batch);
 }
 END_TEST

@@ -63,29 +63,38 @@ s_step (vg_input_t *in)
     return s_cap.samples[0].ts_ms;
 }
 
-/* Steps 0-2 spooled as seq 1; steps 3-4 recorded for seq 2, then the agent dies before (or
- * after) the put.  The restart resumes at step 3 when seq 2 is not held, at step 5 when it
- * is (after a seq 3 holding no sim step, which leaves the record as it was). */
-START_TEST (resumes_after_what_was_spooled)
+/* A one-cell sim input (c: its config), steps 0-2 (times t[0..2]) spooled as seq 1, then
+ * steps 3-4 (t[3..4]) delivered, not yet recorded. */
+static vg_input_t *
+s_five_steps (vg_input_cfg_t *c, int64_t t[5])
 {
-    vg_input_cfg_t c;
-    memset (&c, 0, sizeof c);
-    c.type = "sim";
-    c.seed = 3;
-    c.sites = 1;
-    c.cells_per_gnb = 1;
-    c.scenario = "";
-    c.start = "2026-01-05T00:00:00Z";
-    c.end = "";
-    c.interval_ms = 60000;
-    vg_input_t *in = s_new (&c);
-    int64_t t[5];
+    memset (c, 0, sizeof *c);
+    c->type = "sim";
+    c->seed = 3;
+    c->sites = 1;
+    c->cells_per_gnb = 1;
+    c->scenario = "";
+    c->start = "2026-01-05T00:00:00Z";
+    c->end = "";
+    c->interval_ms = 60000;
+    vg_input_t *in = s_new (c);
     for (int i = 0; i < 3; i++)
         t[i] = s_step (in);
     vg_input_will_spool (in, 7, 1);
     vg_input_spooled (in);
     for (int i = 3; i < 5; i++)
         t[i] = s_step (in);
+    return in;
+}
+
+/* Steps 0-2 spooled as seq 1; steps 3-4 recorded for seq 2, then the agent dies before (or
+ * after) the put.  The restart resumes at step 3 when seq 2 is not held, at step 5 when it
+ * is (after a seq 3 holding no sim step, which leaves the record as it was). */
+START_TEST (resumes_after_what_was_spooled)
+{
+    vg_input_cfg_t c;
+    int64_t t[5];
+    vg_input_t *in = s_five_steps (&c, t);
     ck_assert_int_eq (t[4] - t[3], 60000);
     vg_input_will_spool (in, 7, 2);
     s_held = _i;
@@ -110,23 +119,8 @@ END_TEST
 START_TEST (seq_handed_out_again)
 {
     vg_input_cfg_t c;
-    memset (&c, 0, sizeof c);
-    c.type = "sim";
-    c.seed = 3;
-    c.sites = 1;
-    c.cells_per_gnb = 1;
-    c.scenario = "";
-    c.start = "2026-01-05T00:00:00Z";
-    c.end = "";
-    c.interval_ms = 60000;
-    vg_input_t *in = s_new (&c);
     int64_t t[5];
-    for (int i = 0; i < 3; i++)
-        t[i] = s_step (in);
-    vg_input_will_spool (in, 7, 1);
-    vg_input_spooled (in);
-    for (int i = 3; i < 5; i++)
-        t[i] = s_step (in);
+    vg_input_t *in = s_five_steps (&c, t);
     vg_input_will_spool (in, 7, 2);
     vg_input_destroy (&in); /* killed before the put of seq 2 */
     s_held = false;

@@ -53,11 +53,7 @@ static void
 crash_with_queue (uint64_t mark)
 {
     vg_detect_stage_t *st = ds_stage ();
-    ds_ev_t ev1[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", "user=bob", NULL } } };
-    ds_spec_t a = { "lab/r1", ev1, 1, T0, 12, 1 }; /* IDLE for 110 s: fires after 30 s */
-    ds_feed (st, &a, 1);
-    ds_spec_t a2 = { "lab/r1", NULL, 0, T0 + 120000, 6, 1 };
-    ds_feed (st, &a2, 2);
+    ds_feed_opening (st);
     vg_detect_stage_destroy (&st); /* saves state */
     ds_ev_t ev2[] = { { T0 + 600000, VG_EV_CONFIG_CHANGE, { "hash=ccc", "user=bob", NULL } } };
     ds_spec_t b = { "lab/r1", ev2, 1, T0 + 180000, 30, 1 }; /* still IDLE */

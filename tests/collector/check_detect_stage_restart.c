@@ -25,11 +25,7 @@ static void
 between_run (int between, const char *rules_text, int reload_rc, ds_rec_t **out)
 {
     vg_detect_stage_t *st = ds_stage ();
-    ds_ev_t ev1[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", "user=bob", NULL } } };
-    ds_spec_t a = { "lab/r1", ev1, 1, T0, 12, 1 }; /* IDLE for 110 s: fires after 30 s */
-    ds_feed (st, &a, 1);
-    ds_spec_t a2 = { "lab/r1", NULL, 0, T0 + 120000, 6, 1 };
-    ds_feed (st, &a2, 2);
+    ds_feed_opening (st);
     if (between == B_RELOAD) {
         ck_assert_int_eq (vg_test_write_file (ds_rules, rules_text, strlen (rules_text)), 0);
         ck_assert_int_eq (vg_detect_stage_reload (st), reload_rc);

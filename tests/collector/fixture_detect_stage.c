@@ -168,6 +168,16 @@ ds_feed (vg_detect_stage_t *st, const ds_spec_t *sp, uint64_t seq)
     ck_assert_int_eq (ds_feed_failing (st, sp, seq, 0), 0);
 }
 
+void
+ds_feed_opening (vg_detect_stage_t *st)
+{
+    ds_ev_t ev1[] = { { T0, VG_EV_CONFIG_CHANGE, { "hash=aaa", "user=bob", NULL } } };
+    ds_spec_t a = { "lab/r1", ev1, 1, T0, 12, 1 }; /* IDLE for 110 s: fires after 30 s */
+    ds_feed (st, &a, 1);
+    ds_spec_t a2 = { "lab/r1", NULL, 0, T0 + 120000, 6, 1 };
+    ds_feed (st, &a2, 2);
+}
+
 static int
 s_collect (void *ctx, int64_t t, const char *uid, int act, const char *json, size_t len)
 {

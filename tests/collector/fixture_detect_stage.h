@@ -86,6 +86,11 @@ int ds_feed_failing (vg_detect_stage_t *st, const ds_spec_t *sp, uint64_t seq, i
 /* ds_feed_failing without failures; fails the test unless the stage takes the batch. */
 void ds_feed (vg_detect_stage_t *st, const ds_spec_t *sp, uint64_t seq);
 
+/* The opening both restart suites (check_detect_journal.c, check_detect_stage_restart.c)
+ * continue from: seq 1, router lab/r1's BGP session IDLE from T0 (fires after 30 s) and a
+ * config change (hash=aaa by bob) at T0; seq 2, still IDLE at T0 + 120 s. */
+void ds_feed_opening (vg_detect_stage_t *st);
+
 /* ---- stored alerts ---- */
 
 typedef struct {

@@ -12,13 +12,12 @@ let go (SIGCONT) when the reload is logged: the reload lands mid-stream on every
   * the added rule produces alerts, all from data after the reload;
   * the malformed file is refused with a clear error: the rules in force stay (metrics:
     rules, reloads ok/error), the collector keeps running and stops cleanly (exit 0)."""
-import json
 import os
 import re
 import signal
+from sim_twins import agent_config, alerts
 from vgtest import free_port, run, wait_for
 
-START, END = "2026-11-01T00:00:00Z", "2026-11-04T00:00:00Z"
 START_MS, MID_MS, END_MS = 1793491200000, 1793620800000, 1793750400000
 ADDED = "c03-mirror-session"
 
@@ -40,27 +39,6 @@ def position(spool):
         return int(words[words.index("next") + 1])
     except (OSError, ValueError, IndexError):
         return 0
-
-
-def alerts(h, store):
-    r = h.vigil("alerts", "--store", store, "--from", "2026-10-01T00:00:00Z", "--format", "json")
-    out = []
-    for line in r.stdout.splitlines():
-        a = json.loads(line)
-        out.append((a["finding_info"]["analytic"]["name"], a["finding_info"]["uid"], a["activity_id"], a["time"]))
-    return out
-
-
-def agent_config(h, key, port):
-    """Agent sim1 (the same identity and CURVE pair for both collectors), its own spool."""
-    return h.write(f"{key}.yaml",
-                   f"agent:\n  id: sim1\ncollectors: [tcp://127.0.0.1:{port}]\n"
-                   f"spool:\n  dir: {h.dir}/{key}-spool\n  fsync: false\n"
-                   "send:\n  timeout: 2s\n  heartbeat: 500ms\n"
-                   f"curve:\n  server_key: '{h.keys('collector')[0]}'\n  secret_key_file: {h.keys('agent-sim1')[1]}\n"
-                   "batch:\n  max_samples: 1024\n"
-                   "inputs:\n  - type: sim\n    seed: 3\n    sites: 2\n    scenario: catalog\n"
-                   f"    start: {START}\n    end: {END}\n    interval: 300s\n    speed: max\n")
 
 
 def body(h):
