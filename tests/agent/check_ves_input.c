@@ -19,6 +19,7 @@
 #include "agent/input.h"
 #include "common/clock.h"
 #include "tests/support/capture_sink.h"
+#include "tests/support/suite.h"
 
 /* The simulated agent: events captured since the last put are pending; a put tells the
  * input will_spool, then spooled only when put_ok. */
@@ -102,9 +103,19 @@ s_free_port (void)
     return ntohs (sa.sin_port);
 }
 
+/* One input per case (the checked fixture): its host, its configuration and the reply of
+ * the last post. */
+static s_agent_t s_a;
+static vg_input_cfg_t s_c;
+static char s_listen[64], s_reply[4096];
+
 static void
-s_start (s_agent_t *a, vg_input_cfg_t *c, char *listen, size_t size)
+s_start (void)
 {
+    s_agent_t *a = &s_a;
+    vg_input_cfg_t *c = &s_c;
+    char *listen = s_listen;
+    size_t size = sizeof s_listen;
     memset (a, 0, sizeof *a);
     vg_test_capture_init (&a->cap);
     a->put_ok = true;
@@ -123,19 +134,23 @@ s_start (s_agent_t *a, vg_input_cfg_t *c, char *listen, size_t size)
 }
 
 static void
-s_stop (s_agent_t *a)
+s_stop (void)
 {
-    vg_input_destroy (&a->in);
-    vg_test_capture_free (&a->cap);
+    vg_input_destroy (&s_a.in);
+    vg_test_capture_free (&s_a.cap);
 }
 
 /* POST body to the input, serving it until the reply is complete (Connection: close):
- * the reply's text into reply; returns the HTTP status. */
+ * the reply's text into s_reply; returns the HTTP status. */
 static int
-s_post (s_agent_t *a, const vg_input_cfg_t *c, const char *body, char *reply, size_t size)
+s_post (const char *body)
 {
-    int port = atoi (strrchr (c->listen, ':') + 1);
+    s_agent_t *a = &s_a;
+    char *reply = s_reply;
+    size_t size = sizeof s_reply;
+    int port = atoi (strrchr (s_c.listen, ':') + 1);
     int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (fd, 0);
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
                               .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
     ck_assert_int_eq (connect (fd, (struct sockaddr *) &sa, sizeof sa), 0);
@@ -173,76 +188,51 @@ s_post (s_agent_t *a, const vg_input_cfg_t *c, const char *body, char *reply, si
 
 START_TEST (acknowledged_after_put)
 {
-    s_agent_t a;
-    vg_input_cfg_t c;
-    char listen[64], reply[4096];
-    s_start (&a, &c, listen, sizeof listen);
-    ck_assert_int_eq (s_post (&a, &c, s_fault, reply, sizeof reply), 202);
-    ck_assert_uint_eq (a.cap.nevents, 1);
-    ck_assert_int_eq (a.puts, 1);               /* the answer waited for a put */
-    ck_assert_uint_eq (h_pending (&a), 0);      /* holding the event */
-    ck_assert_int_eq (s_post (&a, &c, s_fault, reply, sizeof reply), 202);
-    ck_assert_int_eq (a.puts, 2);
-    s_stop (&a);
+    ck_assert_int_eq (s_post (s_fault), 202);
+    ck_assert_uint_eq (s_a.cap.nevents, 1);
+    ck_assert_int_eq (s_a.puts, 1);          /* the answer waited for a put */
+    ck_assert_uint_eq (h_pending (&s_a), 0); /* holding the event */
+    ck_assert_int_eq (s_post (s_fault), 202);
+    ck_assert_int_eq (s_a.puts, 2);
 }
 END_TEST
 
 START_TEST (failed_put_is_503)
 {
-    s_agent_t a;
-    vg_input_cfg_t c;
-    char listen[64], reply[4096];
-    s_start (&a, &c, listen, sizeof listen);
-    a.put_ok = false;
-    ck_assert_int_eq (s_post (&a, &c, s_fault, reply, sizeof reply), 503);
-    ck_assert_ptr_nonnull (strstr (reply, "Retry-After: 5"));
-    ck_assert_int_eq (a.puts, 1);
+    s_a.put_ok = false;
+    ck_assert_int_eq (s_post (s_fault), 503);
+    ck_assert_ptr_nonnull (strstr (s_reply, "Retry-After: 5"));
+    ck_assert_int_eq (s_a.puts, 1);
     /* The spool takes puts again: the next post is acknowledged. */
-    a.put_ok = true;
-    ck_assert_int_eq (s_post (&a, &c, s_fault, reply, sizeof reply), 202);
-    ck_assert_int_eq (a.puts, 2);
-    s_stop (&a);
+    s_a.put_ok = true;
+    ck_assert_int_eq (s_post (s_fault), 202);
+    ck_assert_int_eq (s_a.puts, 2);
 }
 END_TEST
 
 START_TEST (full_spool_refuses_before_decoding)
 {
-    s_agent_t a;
-    vg_input_cfg_t c;
-    char listen[64], reply[4096];
-    s_start (&a, &c, listen, sizeof listen);
-    a.full = true;
-    ck_assert_int_eq (s_post (&a, &c, s_fault, reply, sizeof reply), 503);
-    ck_assert_ptr_nonnull (strstr (reply, "Retry-After: 5"));
-    ck_assert_uint_eq (a.cap.nevents, 0);
-    ck_assert_int_eq (a.puts, 0);
-    s_stop (&a);
+    s_a.full = true;
+    ck_assert_int_eq (s_post (s_fault), 503);
+    ck_assert_ptr_nonnull (strstr (s_reply, "Retry-After: 5"));
+    ck_assert_uint_eq (s_a.cap.nevents, 0);
+    ck_assert_int_eq (s_a.puts, 0);
 }
 END_TEST
 
 START_TEST (empty_post_waits_for_nothing)
 {
-    s_agent_t a;
-    vg_input_cfg_t c;
-    char listen[64], reply[4096];
-    s_start (&a, &c, listen, sizeof listen);
-    ck_assert_int_eq (s_post (&a, &c, s_heartbeat, reply, sizeof reply), 202); /* decodes to nothing */
-    ck_assert_uint_eq (a.cap.nevents, 0);
-    ck_assert_int_eq (a.puts, 0);
-    s_stop (&a);
+    ck_assert_int_eq (s_post (s_heartbeat), 202); /* decodes to nothing */
+    ck_assert_uint_eq (s_a.cap.nevents, 0);
+    ck_assert_int_eq (s_a.puts, 0);
 }
 END_TEST
 
 Suite *
 vg_ves_input_suite (void)
 {
-    Suite *s = suite_create ("ves_input");
-    TCase *tc = tcase_create ("ack");
-    tcase_set_timeout (tc, 60);
-    tcase_add_test (tc, acknowledged_after_put);
-    tcase_add_test (tc, failed_put_is_503);
-    tcase_add_test (tc, full_spool_refuses_before_decoding);
-    tcase_add_test (tc, empty_post_waits_for_nothing);
-    suite_add_tcase (s, tc);
-    return s;
+    const TTest *tests[] = {
+        acknowledged_after_put, failed_put_is_503, full_spool_refuses_before_decoding, empty_post_waits_for_nothing,
+    };
+    return vg_test_suite ("ves_input", "ack", tests, sizeof tests / sizeof tests[0], 60, s_start, s_stop);
 }
