@@ -7,6 +7,7 @@
 #include "common/byteorder.h"
 #include "common/crc32c.h"
 #include "common/err.h"
+#include "common/file_replace.h"
 #include "common/hash.h"
 #include "common/log.h"
 
@@ -80,23 +81,6 @@ vg_spool__classify (const char *name, uint64_t *seq)
 
 /* ---- syscall helpers ---- */
 
-static int
-s_write_all (int fd, const void *data, size_t n)
-{
-    const uint8_t *p = data;
-    while (n > 0) {
-        ssize_t w = write (fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t) w;
-    }
-    return 0;
-}
-
 /* Read up to n bytes; returns the count read (short only at end of file) or -1. */
 static ssize_t
 s_read_all (int fd, void *data, size_t n)
@@ -134,7 +118,7 @@ s_write_atomic (vg_spool_t *s, const char *tmp, const char *name, const void *a,
     if (fd < 0)
         goto fail;
     what = "write";
-    if (s_write_all (fd, a, alen) < 0 || (blen > 0 && s_write_all (fd, b, blen) < 0))
+    if (vg_write_all (fd, a, alen) < 0 || (blen > 0 && vg_write_all (fd, b, blen) < 0))
         goto fail;
     what = "fdatasync";
     if (s->fsync && fdatasync (fd) < 0)

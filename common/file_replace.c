@@ -8,18 +8,19 @@
 #include <string.h>
 #include <unistd.h>
 
-static int
-s_write_all (int fd, const char *p, size_t len)
+int
+vg_write_all (int fd, const void *data, size_t n)
 {
-    while (len > 0) {
-        ssize_t n = write (fd, p, len);
-        if (n < 0) {
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write (fd, p, n);
+        if (w < 0) {
             if (errno == EINTR)
                 continue;
             return -1;
         }
-        p += n;
-        len -= (size_t) n;
+        p += w;
+        n -= (size_t) w;
     }
     return 0;
 }
@@ -61,7 +62,7 @@ vg_file_replace (const char *path, const void *data, size_t len, bool sync)
     int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    if (s_write_all (fd, data, len) < 0 || (sync && fdatasync (fd) < 0)) {
+    if (vg_write_all (fd, data, len) < 0 || (sync && fdatasync (fd) < 0)) {
         int e = errno;
         close (fd);
         unlink (tmp);
