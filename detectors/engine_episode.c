@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "detectors/det_util.h"
@@ -516,15 +517,9 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a, int others_only)
             e->nfq -= e->fq_head;
             e->fq_head = 0;
         }
-        if (e->nfq == e->capfq) {
-            size_t nc = e->capfq ? e->capfq * 2 : 16;
-            vg_engine__fq_t *q = realloc (e->fq, nc * sizeof *q);
-            if (!q) {
-                e->st.full++;
-                return;
-            }
-            e->fq = q;
-            e->capfq = nc;
+        if (vg_array_reserve ((void **) &e->fq, &e->capfq, e->nfq + 1, sizeof *e->fq) < 0) {
+            e->st.full++;
+            return;
         }
     }
     /* Sorted by time, after every held finding of the same time (arrival order within one). */
