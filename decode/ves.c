@@ -338,11 +338,28 @@ s_measurement (s_ev_t *e, json_t *fields)
 /* ---------------------------------------------------------------------------------------
  * fault and stndDefined alarms */
 
+/* An event's attributes.  A value longer than a label is kept cut at a UTF-8 character
+ * boundary with "..." appended (a long specificProblem or additional text is evidence; losing
+ * it entirely would hide what the element said); a key longer than a label is dropped. */
 typedef struct {
     vg_label_t a[VG_MAX_ATTRS];
     char num[VG_MAX_ATTRS][32];
+    char cut[VG_MAX_ATTRS][VG_MAX_LABEL_LEN];
     size_t n;
 } s_attrs_t;
+
+/* Copy s into dst (VG_MAX_LABEL_LEN bytes) cut at a character boundary, with "...". */
+static const char *
+s_cut_value (char *dst, const char *s)
+{
+    const size_t mark = 3;
+    size_t keep = VG_MAX_LABEL_LEN - 1 - mark;
+    while (keep > 0 && ((unsigned char) s[keep] & 0xC0) == 0x80)   /* not inside a character */
+        keep--;
+    memcpy (dst, s, keep);
+    memcpy (dst + keep, "...", mark + 1);
+    return dst;
+}
 
 static void
 s_attr_add (s_attrs_t *at, const char *k, json_t *v)
@@ -357,8 +374,10 @@ s_attr_add (s_attrs_t *at, const char *k, json_t *v)
         s = at->num[at->n];
     } else if (json_is_boolean (v))
         s = json_is_true (v) ? "true" : "false";
-    if (!s || strlen (k) >= VG_MAX_LABEL_LEN || strlen (s) >= VG_MAX_LABEL_LEN)
+    if (!s || strlen (k) >= VG_MAX_LABEL_LEN)
         return;
+    if (strlen (s) >= VG_MAX_LABEL_LEN)
+        s = s_cut_value (at->cut[at->n], s);
     at->a[at->n].key = k;
     at->a[at->n].value = s;
     at->n++;

@@ -303,12 +303,43 @@ START_TEST (hostile_input)
 }
 END_TEST
 
+/* A 400-byte specificProblem (with two-byte characters around the cut) is kept, cut at a
+ * character boundary to fit a label, with "..." appended; before, the attribute vanished. */
+START_TEST (long_attribute_cut)
+{
+    char problem[401], body[1024];
+    for (size_t i = 0; i < 400; i += 2)
+        memcpy (problem + i, "\xc3\xa9", 2);   /* e-acute, two bytes each */
+    problem[400] = '\0';
+    snprintf (body, sizeof body,
+              "{\"event\":{\"commonEventHeader\":{\"domain\":\"fault\",\"sourceName\":\"gnb-1\","
+              "\"lastEpochMicrosec\":1700000000000000},\"faultFields\":{\"alarmCondition\":\"x\","
+              "\"eventSeverity\":\"MAJOR\",\"specificProblem\":\"%s\"}}}",
+              problem);
+    coll_t c = { 0 };
+    vg_decode_stats_t st = { 0 };
+    ck_assert_int_eq (s_decode (body, strlen (body), &c, &st), 0);
+    ck_assert_uint_eq (c.events, 1);
+    const char *v = strstr (c.ev_attrs, "specificProblem=");
+    ck_assert_ptr_nonnull (v);
+    v += strlen ("specificProblem=");
+    const char *end = strchr (v, ';');
+    ck_assert_ptr_nonnull (end);
+    size_t len = (size_t) (end - v);
+    ck_assert_uint_lt (len, VG_MAX_LABEL_LEN);
+    ck_assert_uint_ge (len, VG_MAX_LABEL_LEN - 5);
+    ck_assert_int_eq (strncmp (end - 3, "...", 3), 0);
+    ck_assert_int_eq ((int) ((len - 3) % 2), 0);   /* whole characters only */
+    ck_assert_int_eq (strncmp (v, problem, len - 3), 0);
+}
+END_TEST
+
 Suite *
 vg_ves_suite (void)
 {
     const TTest *tests[] = {
         perf3gpp_sample, perf3gpp_names, measurement_sample, fault_batch, stnd_defined_and_other_domains,
-        hostile_input,
+        hostile_input, long_attribute_cut,
     };
     return vg_test_suite ("ves", "ves", tests, sizeof tests / sizeof tests[0], 60, NULL, NULL);
 }
