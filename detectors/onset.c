@@ -46,7 +46,7 @@ static const s_param_t s_params[] = {
     { "week_gain", S_D (week_gain), 0, 0, 1e3, 0.7, "weekly profile used when its residual sd < this x the sd otherwise used" },
     { "range_step", S_D (range_step), 0, 0, 1e6, 0.5, "new-range margin at least this x the mean absolute step (0 = off)" },
     { "rel_floor", S_D (rel_floor), 0, 0, 1, 1e-3, "deviation floor, fraction of the seen range" },
-    { "run_score", S_D (run_score), 0, 0, 1, 0.5, "minimum score of a repeated-value run longer than run_factor x the longest before (0 = off)" },
+    { "run_score", S_D (run_score), 0, 0, 1, 0.5, "minimum score, once, of a repeated-value run longer than run_factor x the longest before (0 = off)" },
     { "run_factor", S_D (run_factor), 0, 1, 1e3, 1.2, "a run scores once longer than this x the longest earlier run" },
     { "run_mult", S_D (run_mult), 0, 0, 1e6, 10, "a run scores only when also longer than this x the mean earlier run of 2 or more" },
     { "run_min", S_D (run_min), 1, 1, 1e9, 10, "longest earlier run needed before a run scores, samples" },
@@ -352,7 +352,10 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
     }
 
     /* Run of one repeated value (a stuck sensor, a rate at zero) longer than any before:
-     * scored once, on the row that makes it run_factor x the longest earlier run. */
+     * scored once, on the row that makes it longer than run_factor x the longest earlier
+     * run (once that is run_min long) and run_mult x the mean earlier run of two or more
+     * (the longest of N geometric runs is about the mean x ln N: a record of ordinary idle
+     * runs is not enough). */
     if (x == o->xprev) {
         if (o->run < UINT32_MAX)
             o->run++;

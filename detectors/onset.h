@@ -54,8 +54,8 @@ typedef struct {
     double range_step;    /* the new-range margin is also at least this x the mean absolute
                              step from one sample to the next (0 = off) */
     double rel_floor;     /* deviation scale floor as a fraction of the seen range */
-    double run_score;     /* minimum score of a run of one repeated value longer than
-                             run_factor x the longest earlier run (0 = off) ... */
+    double run_score;     /* minimum score, once, of a run of one repeated value longer
+                             than run_factor x the longest earlier run (0 = off) ... */
     double run_factor;    /* ... (a stuck sensor, a rate gone to zero) ... */
     double run_mult;      /* ... and longer than this x the mean length of earlier runs
                              of two or more, ... */
@@ -80,7 +80,7 @@ typedef struct {
     uint8_t n[VG_ONSET_SLOTS];      /* visits (periods) folded into each slot, saturating */
 } vg_onset_prof_t;
 
-/* State of one series (4,104 bytes).  Plain data: may be copied, saved and restored byte
+/* State of one series (4,128 bytes).  Plain data: may be copied, saved and restored byte
  * for byte. */
 typedef struct {
     uint64_t n;                     /* samples accepted */
