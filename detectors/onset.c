@@ -46,6 +46,10 @@ static const s_param_t s_params[] = {
     { "week_gain", S_D (week_gain), 0, 0, 1e3, 0.7, "weekly profile used when its residual sd < this x the sd otherwise used" },
     { "range_step", S_D (range_step), 0, 0, 1e6, 0.5, "new-range margin at least this x the mean absolute step (0 = off)" },
     { "rel_floor", S_D (rel_floor), 0, 0, 1, 1e-3, "deviation floor, fraction of the seen range" },
+    { "run_score", S_D (run_score), 0, 0, 1, 0.5, "minimum score, once, of a repeated-value run longer than run_factor x the longest before (0 = off)" },
+    { "run_factor", S_D (run_factor), 0, 1, 1e3, 1.2, "a run scores once longer than this x the longest earlier run" },
+    { "run_mult", S_D (run_mult), 0, 0, 1e6, 10, "a run scores only when also longer than this x the mean earlier run of 2 or more" },
+    { "run_min", S_D (run_min), 1, 1, 1e9, 10, "longest earlier run needed before a run scores, samples" },
 };
 #define S_NPARAMS (sizeof s_params / sizeof s_params[0])
 
@@ -250,6 +254,7 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         }
         o->lo = o->hi = x;
         o->xprev = x;
+        o->run = 1;
         o->lm = 0;
         o->lv = 0;
         o->n = 1;
@@ -344,6 +349,32 @@ vg_onset_step (vg_onset_t *o, const vg_onset_cfg_t *c, int64_t ts_ms, double x)
         if (gap >= c->range_gap * (double) o->n && score < c->range_score)
             score = c->range_score;
         *last = o->n;
+    }
+
+    /* Run of one repeated value (a stuck sensor, a rate at zero) longer than any before:
+     * scored once, on the row that makes it longer than run_factor x the longest earlier
+     * run (once that is run_min long) and run_mult x the mean earlier run of two or more
+     * (the longest of N geometric runs is about the mean x ln N: a record of ordinary idle
+     * runs is not enough). */
+    if (x == o->xprev) {
+        if (o->run < UINT32_MAX)
+            o->run++;
+    } else {
+        if (o->run > o->run_max)
+            o->run_max = o->run;
+        if (o->run >= 2) {
+            o->run_cnt++;
+            double w = o->run_cnt < (uint64_t) c->long_n ? (double) o->run_cnt : c->long_n;
+            o->run_mean += ((double) o->run - o->run_mean) / w;
+        }
+        o->run = 1;
+    }
+    if (c->run_score > 0 && o->run_max >= (uint32_t) c->run_min && score < c->run_score) {
+        double len = c->run_factor * o->run_max;
+        if (len < c->run_mult * o->run_mean)
+            len = c->run_mult * o->run_mean;
+        if (len < 4e9 && o->run == (uint32_t) len + 1)
+            score = c->run_score;
     }
 
     /* Fold the sample in. */

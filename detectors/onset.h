@@ -54,6 +54,12 @@ typedef struct {
     double range_step;    /* the new-range margin is also at least this x the mean absolute
                              step from one sample to the next (0 = off) */
     double rel_floor;     /* deviation scale floor as a fraction of the seen range */
+    double run_score;     /* minimum score, once, of a run of one repeated value longer
+                             than run_factor x the longest earlier run (0 = off) ... */
+    double run_factor;    /* ... (a stuck sensor, a rate gone to zero) ... */
+    double run_mult;      /* ... and longer than this x the mean length of earlier runs
+                             of two or more, ... */
+    int run_min;          /* ... counted once the longest earlier run is this long */
     double season_alpha;  /* EWMA weight per day of a time-of-day slot (0 = no daily profile) */
     double season_gain;   /* use the daily profile when its residual sd is below this
                              fraction of the mid-scale sd */
@@ -74,7 +80,7 @@ typedef struct {
     uint8_t n[VG_ONSET_SLOTS];      /* visits (periods) folded into each slot, saturating */
 } vg_onset_prof_t;
 
-/* State of one series (4,104 bytes).  Plain data: may be copied, saved and restored byte
+/* State of one series (4,128 bytes).  Plain data: may be copied, saved and restored byte
  * for byte. */
 typedef struct {
     uint64_t n;                     /* samples accepted */
@@ -92,6 +98,9 @@ typedef struct {
     uint64_t lo_n, hi_n;            /* sample count at the last new-range event per side */
     double xv;                      /* slow variance of the value around the mid baseline */
     double dabs, xprev;             /* long-run mean absolute step; previous value */
+    uint32_t run, run_max;          /* current run of one repeated value; longest ended run */
+    double run_mean;                /* mean length of ended runs of two or more */
+    uint64_t run_cnt;               /* how many such runs ended */
     vg_onset_prof_t day, week;      /* time-of-day and time-of-week profiles */
 } vg_onset_t;
 

@@ -1,6 +1,7 @@
 /* check_onset.c - the sparse onset score: causality (a prefix scores as the whole, a copied
  * state continues identically), high at the onset of a spike / level shift / missing daily
- * swing and low afterwards, low on flat, noisy and seasonal benign series; parameters. */
+ * swing and low afterwards, low on flat, noisy and seasonal benign series; a stuck value
+ * scored once; parameters. */
 #include <check.h>
 #include <math.h>
 #include <string.h>
@@ -332,6 +333,41 @@ START_TEST (edge_reached_by_noise_stays_low)
 }
 END_TEST
 
+START_TEST (stuck_run_scores_once)
+{
+    /* writes in bursts between idle runs of zeros (geometric, mean 8 rows), then the rate
+     * stays at zero for 600 rows: a run of one value longer than 1.2 x the longest before
+     * and 10 x the mean run scores once, early in the stuck stretch; the idle runs before,
+     * records of their own among a few hundred runs, do not (no false row from the rule) */
+    rng_t r = { 31 };
+    size_t i = 0;
+    while (i < 4000) {
+        for (int k = 0; i < 4000 && (k == 0 || rng_u (&r) > 1.0 / 8); k++)
+            xs[i++] = 0;
+        for (int k = 0; i < 4000 && (k == 0 || rng_u (&r) > 1.0 / 3); k++)
+            xs[i++] = 1e6 * exp (rng_n (&r));
+    }
+    for (; i < N; i++)
+        xs[i] = i < 4600 ? 0 : 1e6 * exp (rng_n (&r));
+    vg_onset_cfg_t c = s_defaults ();
+    score_all (&c, N, sc);
+    int before = count_high (0, 3990), stuck = count_high (4000, 4600);
+    double first = max_in (4000, 4300);
+    ck_assert_int_eq (vg_onset_cfg_set (&c, "run_score", 0), 0);
+    score_all (&c, N, sc);
+    int before_off = count_high (0, 3990), stuck_off = count_high (4000, 4600);
+    ck_assert_msg (first >= HIGH && stuck == 1 && stuck_off == 0, "stuck: max %g, %d rows high (%d without the rule)",
+                   first, stuck, stuck_off);
+    ck_assert_msg (before == before_off, "idle runs: %d rows high with the rule, %d without", before, before_off);
+    /* a constant series has no ended run to compare with: it never scores */
+    for (i = 0; i < N; i++)
+        xs[i] = 7;
+    c = s_defaults ();
+    score_all (&c, N, sc);
+    ck_assert_int_eq (count_high (0, N), 0);
+}
+END_TEST
+
 START_TEST (nonfinite_dropped)
 {
     vg_onset_cfg_t c = s_defaults ();
@@ -398,7 +434,7 @@ vg_onset_suite (void)
     const TTest *tests[] = {
         prefix_scores_as_whole, spike_high_at_onset_low_after, level_shift_high_at_onset_low_after,
         missing_daily_swing, benign_series_stay_low, rising_score_reported_at_start, drift_records_stay_low,
-        edge_reached_by_noise_stays_low,
+        edge_reached_by_noise_stays_low, stuck_run_scores_once,
         holiday_found_weekends_not, bursty_counts_calibrated,
         nonfinite_dropped, parameters,
     };
