@@ -64,7 +64,9 @@ const char *vg_pm3gpp_vendor_norm (const char *vendor);
 /* Split a distinguished name "A=1,B=x" into labels {A:1, B:x} sorted by key, using
  * `scratch` (size bytes) for the strings.  When the DN does not parse, has more than
  * `max` parts or does not fit, yields one label {ldn: <whole dn>}.  Returns the number
- * of labels (0 for an empty dn, or when even the fallback does not fit). */
+ * of labels (0 for an empty dn, or when even the fallback does not fit).  GNBCUCPFunction and
+ * GNBCUUPFunction are left out unless last: a cell's control- and user-plane counters then
+ * share one entity. */
 size_t vg_pm3gpp_ldn_labels (const char *dn, char *scratch, size_t size, vg_label_t *labels, size_t max);
 
 /* Parse a measured value: trims blanks; returns 1 and *v for a number, 0 for empty,

@@ -329,6 +329,18 @@ vg_pm3gpp_ldn_labels (const char *dn, char *scratch, size_t size, vg_label_t *la
         labels[0].value = scratch + 4;
         return 1;
     }
+    /* The gNB-CU's control- and user-plane functions both contain the cell: Ericsson counts
+     * a cell's RRC attempts under GNBCUCPFunction=1,NRCellCU=2 and its PDCP volume under
+     * GNBCUUPFunction=1,NRCellCU=2.  Kept, the function split one cell into two entities, so
+     * no rule saw a cell's attempts and traffic together; it is dropped unless it is the
+     * measured object itself (the last part). */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 < n && (!strcmp (labels[i].key, "GNBCUCPFunction") || !strcmp (labels[i].key, "GNBCUUPFunction")))
+            continue;
+        labels[kept++] = labels[i];
+    }
+    n = kept;
     /* sort by key (insertion sort: n <= max, small) */
     for (size_t i = 1; i < n; i++) {
         vg_label_t t = labels[i];

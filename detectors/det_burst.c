@@ -8,9 +8,14 @@
  * after the same number of intervals whatever the cadence (a count per interval tuned on
  * 60-s samples needed 9 intervals at 10 s); in-errors and in-fcs-errors of one burst make
  * one finding.
+ * With `season` (24 h in the default rule), an interval is a burst only when its rate is
+ * also above the counter's own peak rate around the same time one season ago (BU_BUCKETS
+ * buckets per season: the bucket, the one before and the one after): congestion discards
+ * that come back at every evening peak are that counter's daily background, not a burst.
  * Invariant: bounded (BU_SLOTS counters per interface); the background learns only from
  * quiet intervals; the state is one plain struct `st` (the generic save/load). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +25,8 @@
 #include "detectors/rules.h"
 
 #define BU_SLOTS 8
-enum { BU_MAX, BU_RATIO, BU_MINCOUNT, BU_MININT, BU_TAU, BU_WARM, BU_MINRATE };
+#define BU_BUCKETS 12 /* peak rates per season (24 h: two-hour buckets) */
+enum { BU_MAX, BU_RATIO, BU_MINCOUNT, BU_MININT, BU_TAU, BU_WARM, BU_MINRATE, BU_SEASON };
 static const vg_param_def_t s_bu_params[] = {
     { .name = "max_rate", .type = VG_PARAM_NUM, .min = 0, .max = 1e18,
       .help = "fire at once above this rate per second (0 = off)" },
@@ -36,6 +42,8 @@ static const vg_param_def_t s_bu_params[] = {
       .help = "intervals a counter needs before it can be a burst" },
     { .name = "min_rate", .type = VG_PARAM_NUM, .min = 0, .max = 1e18,
       .help = "rates per second below this never count as a burst" },
+    { .name = "season", .type = VG_PARAM_DUR, .def = 0, .min = 0, .max = 30 * 86400000.0,
+      .help = "a burst must also beat the counter's peak rate around the same time one season ago (0 = off; 24h: a daily recurring rate is background)" },
 };
 
 typedef struct {
@@ -45,6 +53,8 @@ typedef struct {
     double run_sum;         /* events in the current run of burst intervals */
     uint32_t n, run;        /* quiet intervals learned; consecutive burst intervals */
     int64_t run_start;
+    int32_t pb[BU_BUCKETS]; /* season: the bucket's index (time / width + 1; 0 = empty) */
+    float pk[BU_BUCKETS];   /* and the highest rate per second seen in it */
 } s_bu_slot_t;
 
 typedef struct {
@@ -150,6 +160,27 @@ s_bu_input (vg_detector_t *self, int slot, const vg_device_t *dev, int64_t ts, d
     int warm = s->n >= (uint32_t) vg_param (r, BU_WARM);
     int burst = warm && c > 0 && c >= vg_param (r, BU_MINCOUNT) * dt / 60 && c >= vg_param (r, BU_RATIO) * e &&
                 c / dt >= vg_param (r, BU_MINRATE);
+    double season = vg_param (r, BU_SEASON);
+    if (season > 0) {
+        int64_t w = season >= BU_BUCKETS ? (int64_t) (season / BU_BUCKETS) : 1, b = ts / w + 1;
+        if (b > 0 && b < INT32_MAX) {
+            uint32_t k = (uint32_t) (b % BU_BUCKETS);
+            float rate = (float) (c / dt);
+            /* the same time one season ago: that bucket and its neighbours */
+            float ago = 0;
+            for (int64_t j = b - BU_BUCKETS - 1; j <= b - BU_BUCKETS + 1; j++)
+                if (j > 0 && s->pb[j % BU_BUCKETS] == j && s->pk[j % BU_BUCKETS] > ago)
+                    ago = s->pk[j % BU_BUCKETS];
+            if (burst && rate <= ago)
+                burst = 0;
+            if (s->pb[k] != (int32_t) b) {
+                s->pb[k] = (int32_t) b;
+                s->pk[k] = rate;
+            } else if (rate > s->pk[k]) {
+                s->pk[k] = rate;
+            }
+        }
+    }
     if (vg_param (r, BU_MAX) > 0 && c / dt > vg_param (r, BU_MAX))
         burst = 1;
     s->last_c = c;
@@ -188,11 +219,15 @@ s_bu_valid (const vg_detector_t *self)
         if (!(isfinite (d->st.s[i].lam) && d->st.s[i].lam >= 0 && isfinite (d->st.s[i].last_c) &&
               isfinite (d->st.s[i].run_sum)))
             return -VG_EINVAL;
+        else
+            for (int k = 0; k < BU_BUCKETS; k++)
+                if (d->st.s[i].pb[k] < 0 || !isfinite (d->st.s[i].pk[k]))
+                    return -VG_EINVAL;
     return 0;
 }
 
 const vg_detector_ops_t vg_det_burst = {
-    .name = "burst", .version = "2.1.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
-    VG_DETECTOR_PARAMS (s_bu_params), VG_DETECTOR_STATE (s_bu_t, st, 0x42555203), .validate = s_bu_valid,
+    .name = "burst", .version = "2.2.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_ENTITY,
+    VG_DETECTOR_PARAMS (s_bu_params), VG_DETECTOR_STATE (s_bu_t, st, 0x42555204), .validate = s_bu_valid,
     .new = s_bu_new, .destroy = vg_detector_free, .on_input = s_bu_input,
 };

@@ -1,5 +1,7 @@
 /* det_exhaustion.c - exhaustion (A05): level threshold + Theil-Sen trend -> time to
- * exhaustion, and a leak test on the trend's growth.
+ * exhaustion, and a leak test on the trend's growth (with `past_range`, only while the
+ * value is past what the series reached before the trend window: a leak makes new highs, a
+ * slow cycle comes back to levels it had).
  * Invariant: bounded (EX_RING trend points, fitted in place without allocation); the
  * state is one plain struct `st` (the generic save/load).  The pairwise slopes are kept
  * sorted beside the state (`c`, a cache rebuilt whenever it does not describe the ring):
@@ -20,7 +22,8 @@
 
 #define EX_RING 32
 #define EX_PAIRS (EX_RING * (EX_RING - 1) / 2)
-enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY, EX_GROWTH, EX_HYST };
+#define EX_BUCKETS 24 /* past_range in this many buckets (24 h: hourly extremes) */
+enum { EX_LEVEL, EX_DIR, EX_LIMIT, EX_HORIZON, EX_MINSPAN, EX_STRIDE, EX_EVERY, EX_GROWTH, EX_HYST, EX_PAST };
 static const vg_param_def_t s_ex_params[] = {
     { .name = "level", .type = VG_PARAM_NUM, .def = 90, .min = -1e18, .max = 1e18,
       .help = "fire while the value is beyond this level (CPU 90 %, free memory 10 %)" },
@@ -40,6 +43,8 @@ static const vg_param_def_t s_ex_params[] = {
       .help = "fire when the trend grows (rising) or shrinks (falling) by more than this fraction of the current value per hour (0 = off; leak test for absolute series such as bytes used)" },
     { .name = "hysteresis", .type = VG_PARAM_NUM, .def = 0.1, .min = 0, .max = 1,
       .help = "a breached level holds until the value is back by this fraction of the level (CPU 90 %: below 81 %), so noise around the level does not restart the rule's hold" },
+    { .name = "past_range", .type = VG_PARAM_DUR, .def = 0, .min = 0, .max = 30 * 86400000.0,
+      .help = "max_growth fires only while the value is beyond the highest (rising) or lowest (falling) value of this much history before the trend window (0 = off): a slow cycle's rise is back within the range it had, a leak leaves it" },
 };
 
 typedef struct {
@@ -51,6 +56,11 @@ typedef struct {
         double slope, icpt; /* value = icpt + slope * (t - ts_ref) in ms */
         int64_t ts_ref;
         int32_t in_level;   /* the level is breached (held with hysteresis) */
+        /* past_range: per bucket of past_range / EX_BUCKETS, the bucket's index (time /
+         * width + 1; 0 = empty) and its extreme in the rule's direction (rising: max of v,
+         * falling: max of -v) */
+        int64_t pb[EX_BUCKETS];
+        float px[EX_BUCKETS];
     } st;
     struct {                     /* not saved: derived from st (s_ex_cache_ok) */
         int64_t ts[EX_RING];     /* the ring the slopes describe */
@@ -318,6 +328,29 @@ s_ex_sample (vg_detector_t *self, int64_t ts, double v, vg_verdict_t *out)
     if (vg_param (r, EX_GROWTH) > 0 && d->st.n >= 8 && (double) (newest - oldest) >= vg_param (r, EX_MINSPAN) && fit != 0)
         growth = toward * 3600000.0 / fabs (fit);
     int leak = vg_param (r, EX_GROWTH) > 0 && growth > vg_param (r, EX_GROWTH);
+    double past = vg_param (r, EX_PAST);
+    if (past > 0) {
+        int64_t w = past >= EX_BUCKETS ? (int64_t) (past / EX_BUCKETS) : 1, b = ts / w + 1;
+        float x = (float) (rising ? v : -v);
+        uint32_t k = (uint32_t) (b % EX_BUCKETS);
+        if (d->st.pb[k] != b) {
+            d->st.pb[k] = b;
+            d->st.px[k] = x;
+        } else if (x > d->st.px[k]) {
+            d->st.px[k] = x;
+        }
+        /* the range before the trend window: buckets wholly older than its oldest point */
+        int64_t first = b - EX_BUCKETS, before = oldest / w + 1;
+        int seen = 0;
+        float top = 0;
+        for (uint32_t i = 0; i < EX_BUCKETS; i++)
+            if (d->st.pb[i] > first && d->st.pb[i] < before && (!seen || d->st.px[i] > top)) {
+                top = d->st.px[i];
+                seen = 1;
+            }
+        if (leak && seen && x <= top)
+            leak = 0;
+    }
     trend |= leak;
     out->state = level || trend ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = v;
@@ -364,14 +397,19 @@ static int
 s_ex_valid (const vg_detector_t *self)
 {
     const s_ex_t *d = (const s_ex_t *) self;
-    return (d->st.pos >= EX_RING || d->st.n > EX_RING || !isfinite (d->st.slope) || !isfinite (d->st.icpt)) ? -VG_EINVAL : 0;
+    if (d->st.pos >= EX_RING || d->st.n > EX_RING || !isfinite (d->st.slope) || !isfinite (d->st.icpt))
+        return -VG_EINVAL;
+    for (int i = 0; i < EX_BUCKETS; i++)
+        if (d->st.pb[i] < 0 || !isfinite (d->st.px[i]))
+            return -VG_EINVAL;
+    return 0;
 }
 
 const vg_detector_ops_t vg_det_exhaustion = {
-    .name = "exhaustion", .version = "1.1.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
+    .name = "exhaustion", .version = "1.2.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES,
     VG_DETECTOR_PARAMS (s_ex_params), .validate = s_ex_valid,
-    /* VG_DETECTOR_STATE (s_ex_t, st, 0x45584802) with a load that drops the cache */
+    /* VG_DETECTOR_STATE (s_ex_t, st, 0x45584803) with a load that drops the cache */
     .size = sizeof (s_ex_t), .state_off = offsetof (s_ex_t, st), .state_size = sizeof (((s_ex_t *) 0)->st),
-    .state_tag = 0x45584802, .save = vg_detector_save_state, .load = s_ex_load, .prefetch = s_ex_prefetch,
+    .state_tag = 0x45584803, .save = vg_detector_save_state, .load = s_ex_load, .prefetch = s_ex_prefetch,
     .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_sample = s_ex_sample,
 };

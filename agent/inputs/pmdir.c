@@ -358,7 +358,11 @@ s_digits (const char *p, int n, int *out)
 }
 
 /* Begin time of a TS 32.432 file name: <A-D>YYYYMMDD.HHMM[(+|-)HHMM]-..., UTC ms, or -1.
- * Without an offset the time is taken as UTC. */
+ * Without an offset the time is taken as UTC.  "A20220418.1900-1915_x" (Ericsson, no
+ * offsets) has '-' after the start time too: that is the separator before the end time,
+ * and only a sign followed by a valid offset (at most 14:59) and then the '-' before the end
+ * time is an offset; reading "-1915" as UTC-19:15 put such a file up to a day late among
+ * files with offsets (Nokia's local time), and the backlog reached detection out of order. */
 static int64_t
 s_name_begin (const char *name)
 {
@@ -368,8 +372,11 @@ s_name_begin (const char *name)
         !s_digits (name + 12, 2, &mi) || mo < 1 || mo > 12 || da < 1 || da > 31 || hh > 23 || mi > 59)
         return -1;
     int sign = 0;
-    if ((name[14] == '+' || name[14] == '-') && s_digits (name + 15, 2, &oh) && s_digits (name + 17, 2, &om))
+    if ((name[14] == '+' || name[14] == '-') && s_digits (name + 15, 2, &oh) && s_digits (name + 17, 2, &om) &&
+        name[19] == '-' && oh <= 14 && om <= 59)
         sign = name[14] == '+' ? 1 : -1;
+    else
+        oh = om = 0;
     int64_t t = (vg_clock_days_from_civil (y, mo, da) * 86400 + hh * 3600 + mi * 60) * 1000;
     return t - sign * (int64_t) (oh * 3600 + om * 60) * 1000;
 }

@@ -238,6 +238,56 @@ START_TEST (pauses_while_throttled)
 }
 END_TEST
 
+/* One settled PM file `name` of gnb1 whose ROP begins at begin (RFC 3339) and ends at end. */
+static void
+s_write_named (const char *name, const char *begin, const char *end, int value)
+{
+    char path[256];
+    snprintf (path, sizeof path, "%s/%s", s_in, name);
+    FILE *fp = fopen (path, "w");
+    ck_assert_ptr_nonnull (fp);
+    fprintf (fp,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+             "<measCollecFile xmlns=\"http://www.3gpp.org/ftp/specs/archive/32_series/32.435#measCollec\">\n"
+             "<fileHeader fileFormatVersion=\"32.435 V10.0\" vendorName=\"VendorT\"><fileSender elementType=\"gNB\"/>"
+             "<measCollec beginTime=\"%s\"/></fileHeader>\n"
+             "<measData><managedElement localDn=\"gnb1\"/><measInfo measInfoId=\"c\">"
+             "<granPeriod duration=\"PT900S\" endTime=\"%s\"/><measType p=\"1\">RRC.ConnEstabAtt</measType>"
+             "<measValue measObjLdn=\"NRCellDU=1\"><r p=\"1\">%d</r></measValue>"
+             "</measInfo></measData></measCollecFile>\n",
+             begin, end, value);
+    ck_assert_int_eq (fclose (fp), 0);
+    struct timeval tv[2];
+    gettimeofday (&tv[0], NULL);
+    tv[0].tv_sec -= 60;
+    tv[1] = tv[0];
+    ck_assert_int_eq (utimes (path, tv), 0);
+}
+
+/* TS 32.432 names with and without UTC offsets in one backlog: "A20260105.1200-1215_..."
+ * (Ericsson writes no offset) is 12:00 UTC, and "-1215" is the end time, not UTC-12:15;
+ * the Nokia-style file with +0100 (12:15 UTC) comes after it, the 11:45 one before. */
+START_TEST (names_without_offsets_in_time_order)
+{
+    s_write_named ("A20260105.1200-1215_gnb1.xml", "2026-01-05T12:00:00Z", "2026-01-05T12:15:00Z", 2);
+    s_write_named ("A20260105.1315+0100-1330+0100_gnb1.xml", "2026-01-05T13:15:00+01:00", "2026-01-05T13:30:00+01:00",
+                   3);
+    s_write_named ("A20260105.1145-1200_gnb1.xml", "2026-01-05T11:45:00Z", "2026-01-05T12:00:00Z", 1);
+    static s_agent_t a;
+    s_init (&a);
+    a.ag.put_at[0] = a.ag.put_at[1] = 3;
+    a.ag.made[0] = a.ag.made[1] = true;
+    a.ag.in = s_new (false);
+    fx_agent_run (&a.ag, MONO_END);
+    ck_assert_int_eq (a.ag.n, 3);
+    /* the values in the order stored: 1, 2, 3 */
+    const char *p1 = strstr (a.stored, " 1\n"), *p2 = strstr (a.stored, " 2\n"), *p3 = strstr (a.stored, " 3\n");
+    ck_assert_msg (p1 && p2 && p3 && p1 < p2 && p2 < p3, "stored out of data-time order:\n%s", a.stored);
+    vg_input_destroy (&a.ag.in);
+    vg_test_capture_free (&a.batch);
+}
+END_TEST
+
 Suite *
 vg_pmdir_input_suite (void)
 {
@@ -248,6 +298,7 @@ vg_pmdir_input_suite (void)
     tcase_add_loop_test (tc, exactly_once_across_a_kill, 0, 2); /* without, with done_dir */
     tcase_add_test (tc, pauses_while_throttled);
     tcase_add_test (tc, seq_handed_out_again);
+    tcase_add_test (tc, names_without_offsets_in_time_order);
     suite_add_tcase (s, tc);
     return s;
 }

@@ -422,6 +422,29 @@ START_TEST (helpers)
 }
 END_TEST
 
+/* Ericsson counts a cell's RRC attempts in the control plane and its PDCP volume in the
+ * user plane: "ManagedElement=g,GNBCUCPFunction=1,NRCellCU=2" and "...,GNBCUUPFunction=1,
+ * NRCellCU=2" are one cell, one entity (the cell-outage rule needs both); a function that is
+ * itself the measured object keeps its part. */
+START_TEST (cell_one_entity_across_functions)
+{
+    char sc1[256], sc2[256], sc3[256];
+    vg_label_t cp[4], up[4], fn[4];
+    size_t ncp = vg_pm3gpp_ldn_labels ("ManagedElement=g,GNBCUCPFunction=1,NRCellCU=2", sc1, sizeof sc1, cp, 4);
+    size_t nup = vg_pm3gpp_ldn_labels ("ManagedElement=g,GNBCUUPFunction=1,NRCellCU=2", sc2, sizeof sc2, up, 4);
+    ck_assert_uint_eq (ncp, 2);
+    ck_assert_uint_eq (nup, ncp);
+    for (size_t i = 0; i < ncp; i++) {
+        ck_assert_str_eq (cp[i].key, up[i].key);
+        ck_assert_str_eq (cp[i].value, up[i].value);
+    }
+    ck_assert_str_eq (cp[1].key, "NRCellCU");
+    ck_assert_str_eq (cp[1].value, "2");
+    ck_assert_uint_eq (vg_pm3gpp_ldn_labels ("ManagedElement=g,GNBCUUPFunction=1", sc3, sizeof sc3, fn, 4), 2);
+    ck_assert_str_eq (fn[0].key, "GNBCUUPFunction");
+}
+END_TEST
+
 START_TEST (hostile_input)
 {
     coll_t c = { 0 };
@@ -465,7 +488,7 @@ vg_pm3gpp_suite (void)
 {
     const TTest *tests[] = {
         ericsson_radionode, spec_examples, real_world_quirks, ericsson_volume_standard_unit, suspect_values_withheld, helpers, names_normalised,
-        per_cause_totals, hostile_input,
+        per_cause_totals, hostile_input, cell_one_entity_across_functions,
     };
     return vg_test_suite ("pm3gpp", "pm3gpp", tests, sizeof tests / sizeof tests[0], 120, NULL, NULL);
 }

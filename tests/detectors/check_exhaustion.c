@@ -221,11 +221,53 @@ START_TEST (noisy_level_holds)
 }
 END_TEST
 
+/* A leak rule (max_growth 1 %/h) on bytes used: a benign cycle of +-2 % over 9.4 h rises up
+ * to 1.3 %/h, and without past_range it fires every cycle; with past_range 24h it fires only
+ * while the value is past the range of the day before the trend window, so the cycle stays
+ * quiet after its first rise and a real leak (4 %/h from hour 40) still fires. */
+static int
+s_leak_fires (const char *params, int64_t from_h, int64_t to_h, int leak_at_h)
+{
+    char text[512], err[256];
+    snprintf (text, sizeof text,
+              "rules:\n  - { id: lk, detector: exhaustion, for: 0s, match: { path: mem },\n"
+              "      params: { level: 1e18, limit: 1e18, direction: rising, max_growth: 0.01, min_span: 1h%s } }\n",
+              params);
+    vg_rules_t *rs;
+    ck_assert_int_eq (vg_rules_parse (text, strlen (text), "t.yaml", &rs, err, sizeof err), 0);
+    const vg_rule_t *r = &rs->rules[0];
+    vg_detector_t *d = s_new (r);
+    int fires = 0;
+    for (int64_t m = 0; m < to_h * 60; m++) {
+        int64_t ts = T0 + m * 60000;
+        double h = (double) m / 60.0;
+        double v = 1e9 * (1.0 + 0.02 * sin (h / 1.5));
+        if (leak_at_h >= 0 && h >= leak_at_h)
+            v += 1e9 * 0.04 * (h - leak_at_h);
+        vg_verdict_t out;
+        memset (&out, 0, sizeof out);
+        ck_assert_int_eq (r->ops->on_sample (d, ts, v, &out), 0);
+        fires += m >= from_h * 60 && out.state == VG_VERDICT_FIRE;
+    }
+    r->ops->destroy (&d);
+    vg_rules_destroy (&rs);
+    return fires;
+}
+
+START_TEST (leak_needs_new_range)
+{
+    ck_assert_int_gt (s_leak_fires ("", 24, 72, -1), 0);                   /* the old rule: the cycle fires */
+    ck_assert_int_eq (s_leak_fires (", past_range: 24h", 24, 72, -1), 0); /* quiet once a day is known */
+    ck_assert_int_gt (s_leak_fires (", past_range: 24h", 40, 52, 40), 0); /* a leak still fires */
+}
+END_TEST
+
 Suite *
 vg_exhaustion_suite (void)
 {
-    const TTest *tests[] = { incremental_fit_is_the_median, non_finite_points_pass, noisy_level_holds };
-    Suite *s = vg_test_suite ("exhaustion", "fit", tests, 3, 30, setup, teardown);
+    const TTest *tests[] = { incremental_fit_is_the_median, non_finite_points_pass, noisy_level_holds,
+                             leak_needs_new_range };
+    Suite *s = vg_test_suite ("exhaustion", "fit", tests, 4, 30, setup, teardown);
     TCase *tc = vg_test_tcase (s, "restore", NULL, 0, 30, setup, teardown);
     tcase_add_loop_test (tc, restore_anywhere_same_verdicts, 0, 4);
     return s;
