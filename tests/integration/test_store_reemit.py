@@ -6,13 +6,18 @@ new sequence numbers), and once after the agent finished (a second agent run sen
 whole run again).  Every sample and event the simulator produced is counted against the
 store (tests/faults/fault_count.py, as the fault suite does): 0 lost, 0 duplicated, and the
 collector did accept the re-sent data (its stored counter reaches 2.4 times what the sim
-produced).
-Prints a row for the faults table of docs/RELIABILITY.md."""
+produced).  Prints a row for the faults table of docs/RELIABILITY.md.
+
+Then a VES client posts one fault event three times (as a client does whose 202 was lost):
+three posts answered 202 and ingested, one event in the store."""
+import json
 import os
 import sys
 import time
+import urllib.error
+import urllib.request
 
-from vgtest import run, wait_for
+from vgtest import free_port, run, wait_for
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "faults"))
 from fault_count import count  # noqa: E402
@@ -23,6 +28,43 @@ HOURS, SITES = 6, 2
 
 class Opts:
     sites = SITES
+
+
+def post(port, body):
+    """The HTTP status of a VES post, None when the listener does not answer."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/eventListener/v7", data=body, method="POST")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
+
+
+def ves_repost(h):
+    cfg, cport, mport = h.collector_config(name="cv", agents=("v1",))
+    h.collector("cv", cfg)
+    wait_for(lambda: h.metrics(mport), 60, "collector cv up")
+    vport = free_port()
+    h.agent("v1", h.agent_config("v1", [cport], f"  - {{type: ves, listen: '127.0.0.1:{vport}', site: ves}}\n"))
+    us = int(time.time() * 1e6)
+    event = json.dumps({"event": {
+        "commonEventHeader": {
+            "version": "4.1", "vesEventListenerVersion": "7.2.1", "domain": "fault", "eventName": "Fault_repost",
+            "eventId": "repost-1", "sequence": 0, "priority": "High", "reportingEntityName": "re-element",
+            "sourceName": "re-element", "startEpochMicrosec": us, "lastEpochMicrosec": us},
+        "faultFields": {
+            "faultFieldsVersion": "4.0", "alarmCondition": "linkDown", "eventSourceType": "port",
+            "specificProblem": "repost", "eventSeverity": "MAJOR", "vfStatus": "Active"}}}).encode()
+    for i in range(3):
+        wait_for(lambda: post(vport, event) == 202, 60, f"post {i + 1} answered 202")
+    wait_for(lambda: (h.metrics(mport) or {}).get("vigil_events_total", 0) >= 3, 60, "the three posts ingested")
+    r = h.vigil("query", "--store", f"{h.dir}/cv-store", "--events", "--format", "json")
+    stored = [json.loads(line) for line in r.stdout.splitlines() if line]
+    print(f"VES: one event posted 3 times (each answered 202 and ingested): {len(stored)} stored")
+    assert len(stored) == 1 and stored[0]["attrs"]["eventId"] == "repost-1", stored
 
 
 def body(h):
@@ -63,6 +105,7 @@ def body(h):
         for kind in ("samples", "events"):
             assert r[f"{k}_{kind}"] == 0, f"{r[f'{k}_{kind}']} {kind} {k}"
     assert r["gaps"] == 0, f"{r['gaps']} gap events"
+    ves_repost(h)
 
 
 if __name__ == "__main__":
