@@ -101,6 +101,11 @@ def body(h):
     # the whole run twice, and the first half of the third time.
     wait_for(lambda: stored() >= 2.4 * r["sent_samples"], 30, "the re-sent samples accepted")
     print(f"collector accepted {stored():,.0f} samples for {r['sent_samples']:,} sent; {elapsed:.0f} s")
+    m = h.metrics(run_.mport)
+    same = m['vigil_store_duplicate_samples_total{value="same"}']
+    conflicting = m['vigil_store_duplicate_samples_total{value="conflicting"}']
+    print(f"store duplicate counters (they grow at compaction): same {same:,.0f}, conflicting {conflicting:,.0f}")
+    assert conflicting == 0, f"{conflicting} conflicting samples: the sim re-sent other values"
     for k in ("lost", "dup", "other"):
         for kind in ("samples", "events"):
             assert r[f"{k}_{kind}"] == 0, f"{r[f'{k}_{kind}']} {kind} {k}"
