@@ -357,10 +357,12 @@ s_account (vg_sample_merge_stats_t *st, const char *key, size_t key_len, const v
     if (now < next || !atomic_compare_exchange_strong (&st->next_log_ms, &next, now + 60000))
         return;
     uint64_t sid = key_len == VG_SAMPLE_KEY_LEN ? vg_get_be64 ((const uint8_t *) key + 4) : 0;
+    double kept = vg_num_to_double (d->kept, d->type), dropped = vg_num_to_double (d->dropped, d->type);
     vg_log (VG_LOG_WARN, "store",
             "series %016" PRIx64 " has %" PRIu64 " samples at timestamps already stored with another value "
-            "(first at %" PRId64 ": %.17g kept, %.17g dropped; the first write wins); %" PRIu64 " such samples in all",
-            sid, d->conflicting, d->ts, vg_num_to_double (d->kept, d->type), vg_num_to_double (d->dropped, d->type), all);
+            "(first at %" PRId64 ": %.17g kept, %.17g dropped; the first write wins); %" PRIu64
+            " such samples in all",
+            sid, d->conflicting, d->ts, kept, dropped, all);
 }
 
 static char *

@@ -62,8 +62,8 @@ int vg_sample_merge_value_dups (const uint8_t *value, size_t len, vg_buf_t *out,
 typedef int (*vg_sample_fn) (void *ctx, int64_t ts_ms, double value);
 
 /* Decode all chunks of a stored value, sort by time (one sample per timestamp, as the merge
- * keeps), and call fn for samples in [from_ms, to_ms).  Stops early if fn returns non-zero (that value is returned).
- * Integers arrive as their nearest doubles. */
+ * keeps), and call fn for samples in [from_ms, to_ms).  Stops early if fn returns non-zero
+ * (that value is returned).  Integers arrive as their nearest doubles. */
 int vg_sample_value_scan (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_sample_fn fn,
                           void *ctx);
 
