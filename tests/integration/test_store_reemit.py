@@ -14,10 +14,8 @@ import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 
-from vgtest import free_port, run, wait_for
+from vgtest import free_port, run, ves_post, wait_for
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "faults"))
 from fault_count import count  # noqa: E402
@@ -28,19 +26,6 @@ HOURS, SITES = 6, 2
 
 class Opts:
     sites = SITES
-
-
-def post(port, body):
-    """The HTTP status of a VES post, None when the listener does not answer."""
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/eventListener/v7", data=body, method="POST")
-    req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-    except OSError:
-        return None
 
 
 def ves_repost(h):
@@ -59,7 +44,7 @@ def ves_repost(h):
             "faultFieldsVersion": "4.0", "alarmCondition": "linkDown", "eventSourceType": "port",
             "specificProblem": "repost", "eventSeverity": "MAJOR", "vfStatus": "Active"}}}).encode()
     for i in range(3):
-        wait_for(lambda: post(vport, event) == 202, 60, f"post {i + 1} answered 202")
+        wait_for(lambda: ves_post(vport, event) == 202, 60, f"post {i + 1} answered 202")
     wait_for(lambda: (h.metrics(mport) or {}).get("vigil_events_total", 0) >= 3, 60, "the three posts ingested")
     r = h.vigil("query", "--store", f"{h.dir}/cv-store", "--events", "--format", "json")
     stored = [json.loads(line) for line in r.stdout.splitlines() if line]

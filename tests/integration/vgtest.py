@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 
@@ -110,6 +111,20 @@ def first_per_series_ts(expected):
             seen.add(k)
             once[(k, v)] = 1
     return once, sum(expected.values()) - len(once)
+
+
+def ves_post(port, body, timeout=20):
+    """The HTTP status of a POST of body to a VES listener on 127.0.0.1:port, or None when
+    the connection failed (the agent down)."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/eventListener/v7", data=body, method="POST")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
 
 
 def wait_for(cond, timeout, what, interval=0.05):
