@@ -122,6 +122,7 @@ s_publish_metrics (void *ctx)
                                .rss_deferred = vg_mem_ceiling_stats (c->mem)->over };
     core.batches_rejected = core.ingest.rejected + core.server.bad_batches;
     vg_store_property (c->store, VG_CF_SAMPLES, "rocksdb.total-sst-files-size", &core.sample_sst_bytes);
+    vg_store_sample_dups (c->store, &core.dup_samples, &core.conflict_samples);
     vg_detect_stage_stats_t d;
     vg_alerter_stats_t k;
     if (c->detect)

@@ -232,9 +232,10 @@ s_write_samples (vg_ingest_t *in, vg_store_txn_t *txn, uint64_t sid, size_t off,
     return 0;
 }
 
+/* Store event e under a key derived from what it says (vg_key_event): the same event sent
+ * again, in any batch, is a put of the same value to the same key. */
 static int
-s_put_event (vg_ingest_t *in, vg_store_txn_t *txn, const Vigil__Batch *b, const Vigil__Event *e, uint64_t origin,
-             uint32_t idx)
+s_put_event (vg_ingest_t *in, vg_store_txn_t *txn, const Vigil__Batch *b, const Vigil__Event *e)
 {
     Vigil__StoredEvent se = VIGIL__STORED_EVENT__INIT;
     const Vigil__Device *d = b->devices[e->device];
@@ -255,7 +256,8 @@ s_put_event (vg_ingest_t *in, vg_store_txn_t *txn, const Vigil__Batch *b, const 
         return rc;
     vigil__stored_event__pack (&se, in->buf2.data);
     uint8_t k[VG_EVENT_KEY_LEN];
-    vg_key_event (k, vg_store_bucket (e->ts_ms, vg_store_bucket_ms (in->store)), e->ts_ms, origin, idx);
+    vg_key_event (k, vg_store_bucket (e->ts_ms, vg_store_bucket_ms (in->store)), e->ts_ms,
+                  vg_hash64 (in->buf2.data, sz, VG_EVENT_ID_SEED));
     vg_store_txn_put (txn, VG_CF_EVENTS, k, sizeof k, in->buf2.data, sz);
     return 0;
 }
@@ -486,7 +488,6 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
      * merges of a batch go in (bucket, series) order rather than the agent's order. */
     if (b->n_series > 1)
         s_plan_order (in, b->n_series);
-    uint64_t origin = vg_hash64 (&b->seq, sizeof b->seq, vg_ingest__id_hash (b->agent_id) ^ b->epoch);
     Vigil__Attr attrs[VG_MAX_LABELS];
     Vigil__Attr *attr_ptrs[VG_MAX_LABELS];
     uint32_t stored = 0, dropped = 0;
@@ -539,7 +540,7 @@ s_batch (vg_ingest_t *in, const uint8_t *p, size_t len, int64_t now_ms, vg_store
             dropped++;
             continue;
         }
-        rc = s_put_event (in, txn, b, e, origin, (uint32_t) i);
+        rc = s_put_event (in, txn, b, e);
         if (rc < 0)
             goto oom;
         events++;

@@ -34,6 +34,8 @@ static const vg_metric_t s_core[] = {
     S_CORE ("vigil_commit_seconds_max", "gauge", NULL, server.commit_us_max, VG_METRIC_I64_US),
     S_CORE ("vigil_commit_seconds_sum", "counter", NULL, server.commit_us_total, VG_METRIC_I64_US),
     S_CORE ("vigil_store_sample_sst_bytes", "gauge", NULL, sample_sst_bytes, VG_METRIC_U64),
+    S_CORE ("vigil_store_duplicate_samples_total", "counter", "value=\"same\"", dup_samples, VG_METRIC_U64),
+    S_CORE ("vigil_store_duplicate_samples_total", "counter", "value=\"conflicting\"", conflict_samples, VG_METRIC_U64),
     S_CORE ("vigil_zap_allowed_total", "counter", NULL, server.zap_allowed, VG_METRIC_U64),
     S_CORE ("vigil_zap_denied_total", "counter", NULL, server.zap_denied, VG_METRIC_U64),
     S_CORE ("vigil_wrong_agent_total", "counter", NULL, server.wrong_agent, VG_METRIC_U64),

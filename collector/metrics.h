@@ -21,6 +21,8 @@ typedef struct {
     uint64_t batches_rejected;  /* every batch answered REJECTED: ingest's and the server's own */
     size_t series;              /* series known to ingest */
     uint64_t sample_sst_bytes;  /* RocksDB SST bytes of the samples column family */
+    uint64_t dup_samples;       /* samples dropped by the store's merge: (series, ts) already stored, */
+    uint64_t conflict_samples;  /* ... with the same value / with another value (vg_store_sample_dups) */
     const vg_agent_limits_t *limits; /* per-agent admission rows (agent="ID"); NULL = none */
     uint64_t rss_bytes;         /* resident memory (collector/mem_ceiling.h) */
     uint64_t rss_deferred;      /* batches answered RETRY over limits.max_rss_bytes */

@@ -1,23 +1,56 @@
 /* sample_merge.c - merge operator over concatenated sample chunks (see sample_merge.h). */
 #include "store/sample_merge.h"
 
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/byteorder.h"
 #include "common/chunk.h"
+#include "common/clock.h"
 #include "common/err.h"
+#include "common/log.h"
 #include "common/samples.h"
+#include "store/store.h"
 
 typedef struct {
     int64_t ts;
     vg_num_t v;
 } s_sample_t;
 
-/* Decode every chunk; returns count (>= 0) with *out (malloc'd) sorted by time and every
- * value converted to the one type *type they share without loss (see vg_num_join_type:
- * integer chunks merged with older double chunks of whole numbers stay integers), or < 0. */
+/* Keep the first sample of each timestamp in all[0..count) (sorted, stable: the first is the
+ * one written first) and count the others into dups (NULL: not counted).  Returns the new
+ * count. */
+static size_t
+s_dedup (s_sample_t *all, size_t count, vg_sample_dups_t *dups)
+{
+    size_t w = count ? 1 : 0;
+    for (size_t i = 1; i < count; i++) {
+        if (all[i].ts != all[w - 1].ts) {
+            all[w++] = all[i];
+            continue;
+        }
+        if (!dups)
+            continue;
+        if (all[i].v.u == all[w - 1].v.u) { /* same bits: the same value (NaN included) */
+            dups->same++;
+        } else {
+            if (!dups->conflicting)
+                *dups = (vg_sample_dups_t) { dups->same, 0, all[i].ts, all[w - 1].v, all[i].v, dups->type };
+            dups->conflicting++;
+        }
+    }
+    return w;
+}
+
+/* Decode every chunk; returns count (>= 0) with *out (malloc'd) sorted by time, one sample
+ * per timestamp (the first written: see s_dedup; the others counted into dups, which may
+ * be NULL) and every value converted to the one type *type they share without loss (see
+ * vg_num_join_type: integer chunks merged with older double chunks of whole numbers stay
+ * integers), or < 0. */
 static int64_t
-s_decode_all (const uint8_t *p, size_t len, s_sample_t **out, vg_numtype_t *type)
+s_decode_all (const uint8_t *p, size_t len, s_sample_t **out, vg_numtype_t *type, vg_sample_dups_t *dups)
 {
     uint8_t *types = NULL; /* type of each decoded sample's chunk */
     vg_num_join_t join = VG_NUM_JOIN_INIT;
@@ -113,8 +146,10 @@ s_decode_all (const uint8_t *p, size_t len, s_sample_t **out, vg_numtype_t *type
         }
         free (tmp);
     }
+    if (dups)
+        dups->type = *type;
     *out = all;
-    return (int64_t) count;
+    return (int64_t) s_dedup (all, count, dups);
 fail:
     free (all);
     free (types);
@@ -151,9 +186,15 @@ s_encode_run (const int64_t *ts, const vg_num_t *v, vg_numtype_t type, size_t n,
 int
 vg_sample_merge_value (const uint8_t *value, size_t len, vg_buf_t *out)
 {
+    return vg_sample_merge_value_dups (value, len, out, NULL);
+}
+
+int
+vg_sample_merge_value_dups (const uint8_t *value, size_t len, vg_buf_t *out, vg_sample_dups_t *dups)
+{
     s_sample_t *all = NULL;
     vg_numtype_t type;
-    int64_t n = s_decode_all (value, len, &all, &type);
+    int64_t n = s_decode_all (value, len, &all, &type, dups);
     if (n < 0)
         return (int) n;
     if (n == 0) {
@@ -189,7 +230,7 @@ vg_sample_value_scan_num (const uint8_t *value, size_t len, int64_t from_ms, int
 {
     s_sample_t *all = NULL;
     vg_numtype_t type;
-    int64_t n = s_decode_all (value, len, &all, &type);
+    int64_t n = s_decode_all (value, len, &all, &type, NULL);
     if (n < 0)
         return (int) n;
     int rc = 0;
@@ -221,8 +262,8 @@ vg_sample_value_scan (const uint8_t *value, size_t len, int64_t from_ms, int64_t
 
 /* The usual stored value, one chunk in time order (a sealed bucket, or one batch's chunk),
  * decoded straight into out: 1 when done (*used advanced past the samples of [from_ms,
- * to_ms)), 0 when the value is not that (several chunks, out of order, unreadable: the
- * general path decides), -VG_ENOMEM. */
+ * to_ms)), 0 when the value is not that (several chunks, out of order or a timestamp twice,
+ * unreadable: the general path decides), -VG_ENOMEM. */
 static int
 s_append_one_chunk (const uint8_t *value, size_t len, int64_t from_ms, int64_t to_ms, vg_samples_t *out,
                     size_t *used)
@@ -239,7 +280,7 @@ s_append_one_chunk (const uint8_t *value, size_t len, int64_t from_ms, int64_t t
     if (vg_chunk_decode (value, len, ts, v, n, &got, &took) < 0 || took != len)
         return 0;
     for (size_t i = 1; i < got; i++)
-        if (ts[i - 1] > ts[i])
+        if (ts[i - 1] >= ts[i]) /* out of order, or a timestamp twice: s_dedup decides */
             return 0;
     size_t kept = 0;
     for (size_t i = 0; i < got; i++)
@@ -260,7 +301,7 @@ vg_sample_value_append (const uint8_t *value, size_t len, int64_t from_ms, int64
         return one < 0 ? one : 0;
     s_sample_t *all = NULL;
     vg_numtype_t type;
-    int64_t n = s_decode_all (value, len, &all, &type);
+    int64_t n = s_decode_all (value, len, &all, &type, NULL);
     if (n < 0)
         return (int) n;
     size_t k = *used;
@@ -282,7 +323,7 @@ vg_sample_value_count (const uint8_t *value, size_t len)
     /* Chunk headers carry counts but not byte lengths, so walking the chunks needs a decode. */
     s_sample_t *all = NULL;
     vg_numtype_t type;
-    int64_t n = s_decode_all (value, len, &all, &type);
+    int64_t n = s_decode_all (value, len, &all, &type, NULL);
     free (all);
     return n;
 }
@@ -301,13 +342,34 @@ s_emit (vg_buf_t *b, unsigned char *success, size_t *new_len)
     return (char *) b->data; /* ownership passes to RocksDB; freed by s_delete_value */
 }
 
+/* Add one merge's duplicates to the store's counters; a conflict is logged at most once a
+ * minute (the first one since, with how many there were in all). */
+static void
+s_account (vg_sample_merge_stats_t *st, const char *key, size_t key_len, const vg_sample_dups_t *d)
+{
+    if (!st || (!d->same && !d->conflicting))
+        return;
+    atomic_fetch_add (&st->same, d->same);
+    uint64_t all = atomic_fetch_add (&st->conflicting, d->conflicting) + d->conflicting;
+    if (!d->conflicting)
+        return;
+    int64_t now = vg_clock_mono_ms (), next = atomic_load (&st->next_log_ms);
+    if (now < next || !atomic_compare_exchange_strong (&st->next_log_ms, &next, now + 60000))
+        return;
+    uint64_t sid = key_len == VG_SAMPLE_KEY_LEN ? vg_get_be64 ((const uint8_t *) key + 4) : 0;
+    double kept = vg_num_to_double (d->kept, d->type), dropped = vg_num_to_double (d->dropped, d->type);
+    vg_log (VG_LOG_WARN, "store",
+            "series %016" PRIx64 " has %" PRIu64 " samples at timestamps already stored with another value "
+            "(first at %" PRId64 ": %.17g kept, %.17g dropped; the first write wins); %" PRIu64
+            " such samples in all",
+            sid, d->conflicting, d->ts, kept, dropped, all);
+}
+
 static char *
 s_full_merge (void *state, const char *key, size_t key_len, const char *existing, size_t existing_len,
               const char *const *ops, const size_t *ops_len, int nops, unsigned char *success, size_t *new_len)
 {
-    (void) state;
-    (void) key;
-    (void) key_len;
+    vg_sample_dups_t dups = { 0 };
     vg_buf_t cat = VG_BUF_INIT, out = VG_BUF_INIT;
     *success = 0;
     if (existing && vg_buf_append (&cat, existing, existing_len) < 0)
@@ -315,12 +377,13 @@ s_full_merge (void *state, const char *key, size_t key_len, const char *existing
     for (int i = 0; i < nops; i++)
         if (vg_buf_append (&cat, ops[i], ops_len[i]) < 0)
             goto fail;
-    if (vg_sample_merge_value (cat.data, cat.len, &out) < 0) {
+    if (vg_sample_merge_value_dups (cat.data, cat.len, &out, &dups) < 0) {
         /* Corrupt operand: keep the bytes as they are rather than fail the compaction;
          * readers report the damage. */
         vg_buf_free (&out);
         return s_emit (&cat, success, new_len);
     }
+    s_account (state, key, key_len, &dups);
     vg_buf_free (&cat);
     return s_emit (&out, success, new_len);
 fail:
@@ -368,7 +431,7 @@ s_name (void *state)
 }
 
 rocksdb_mergeoperator_t *
-vg_sample_merge_operator (void)
+vg_sample_merge_operator (vg_sample_merge_stats_t *stats)
 {
-    return rocksdb_mergeoperator_create (NULL, s_destructor, s_full_merge, s_partial_merge, s_delete_value, s_name);
+    return rocksdb_mergeoperator_create (stats, s_destructor, s_full_merge, s_partial_merge, s_delete_value, s_name);
 }

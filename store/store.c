@@ -43,6 +43,7 @@ struct vg_store {
     rocksdb_writeoptions_t *wopts;
     rocksdb_readoptions_t *ropts;
     rocksdb_mergeoperator_t *merge; /* owned by cf_opts[SAMPLES] once set */
+    vg_sample_merge_stats_t dups;   /* what the merge operator dropped (the operator's state) */
     rocksdb_block_based_table_options_t *table;
     rocksdb_block_based_table_options_t *table_events; /* larger blocks: see s_cf_options */
     rocksdb_cache_t *cache;
@@ -124,7 +125,7 @@ vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen)
     s->mode = cfg->mode;
     s->path = strdup (cfg->path);
     s->bucket_ms = cfg->bucket_ms > 0 ? cfg->bucket_ms : 2 * 3600 * 1000;
-    s->merge = vg_sample_merge_operator ();
+    s->merge = vg_sample_merge_operator (&s->dups);
     s->table = rocksdb_block_based_options_create ();
     if (cfg->cache_bytes) {
         s->cache = rocksdb_cache_create_lru (cfg->cache_bytes);
@@ -302,6 +303,13 @@ vg_store_destroy (vg_store_t **self_p)
     free (s->path);
     free (s);
     *self_p = NULL;
+}
+
+void
+vg_store_sample_dups (vg_store_t *s, uint64_t *same, uint64_t *conflicting)
+{
+    *same = atomic_load (&s->dups.same);
+    *conflicting = atomic_load (&s->dups.conflicting);
 }
 
 int64_t

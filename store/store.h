@@ -23,7 +23,7 @@ typedef enum {
     VG_CF_META = 0,   /* store format and settings */
     VG_CF_SERIES,     /* u64 series id -> vigil.SeriesMeta */
     VG_CF_SAMPLES,    /* u32 bucket, u64 series id -> concatenated chunks (merge operator) */
-    VG_CF_EVENTS,     /* u32 bucket, i64 ts, u64 origin, u32 index -> vigil.StoredEvent */
+    VG_CF_EVENTS,     /* u32 bucket, i64 ts, u64 identity hash, u32 0 -> vigil.StoredEvent */
     VG_CF_AGENTS,     /* agent id -> vigil.AgentState */
     VG_CF_ALERTS,     /* alert records (detectors) */
     VG_CF_OUTBOX,     /* alerts awaiting Kafka delivery */
@@ -47,6 +47,13 @@ typedef struct vg_store_txn vg_store_txn_t;
 /* Open (creating in RW mode) the store. NULL on failure with the reason in err. */
 vg_store_t *vg_store_open (const vg_store_cfg_t *cfg, char *err, size_t errlen);
 void vg_store_destroy (vg_store_t **self_p);
+
+/* Samples the merge operator dropped since open because their (series, timestamp) was
+ * already stored (store/sample_merge.h): *same with the same value (a re-sent interval),
+ * *conflicting with another value (the first written is kept).  Counted when RocksDB merges
+ * a key (flush, compaction, or a read in this process), so a duplicate shows up once its
+ * key is compacted.  Any thread. */
+void vg_store_sample_dups (vg_store_t *s, uint64_t *same, uint64_t *conflicting);
 
 /* The bucket width the store was created with. */
 int64_t vg_store_bucket_ms (const vg_store_t *s);
@@ -159,15 +166,23 @@ vg_key_sample (uint8_t k[VG_SAMPLE_KEY_LEN], uint32_t bucket, uint64_t sid)
     vg_be64 (k + 4, sid);
 }
 
-/* Event key: bucket, timestamp (sign-flipped so order is numeric), origin (hash of agent,
- * epoch and seq: unique per batch), index within the batch. */
+/* Event key: bucket, timestamp (sign-flipped so order is numeric), then the event's
+ * identity: id = vg_hash64 (packed vigil.StoredEvent, VG_EVENT_ID_SEED), the value stored,
+ * which holds everything the event says (device, vendor, time, type, attributes, flow, gap,
+ * input, agent), and 4 zero bytes.  The same event sent twice, in any batch, is a put of
+ * the same value to the same key: stored once.  Two events equal in every field at the same
+ * millisecond are one event; distinct events at one millisecond share a key only on a
+ * 64-bit hash collision.  (Stores written before 2026-12-07 hold a hash of agent, epoch and
+ * seq and the index in the batch in these 12 bytes; readers never look inside them.) */
+#define VG_EVENT_ID_SEED 0x76696769ULL
+
 static inline void
-vg_key_event (uint8_t k[VG_EVENT_KEY_LEN], uint32_t bucket, int64_t ts_ms, uint64_t origin, uint32_t idx)
+vg_key_event (uint8_t k[VG_EVENT_KEY_LEN], uint32_t bucket, int64_t ts_ms, uint64_t id)
 {
     vg_be32 (k, bucket);
     vg_be64 (k + 4, (uint64_t) ts_ms ^ (1ULL << 63));
-    vg_be64 (k + 12, origin);
-    vg_be32 (k + 20, idx);
+    vg_be64 (k + 12, id);
+    vg_be32 (k + 20, 0);
 }
 
 #endif

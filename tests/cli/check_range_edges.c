@@ -104,7 +104,7 @@ s_make_store (vg_store_t *s)
             ck_assert_int_eq (vg_buf_reserve (&scratch, len), 0);
             vigil__stored_event__pack (&e, scratch.data);
             uint8_t key[VG_EVENT_KEY_LEN];
-            vg_key_event (key, vg_store_bucket (e.ts_ms, S_BUCKET), e.ts_ms, 7, (uint32_t) d);
+            vg_key_event (key, vg_store_bucket (e.ts_ms, S_BUCKET), e.ts_ms, 7 + (uint64_t) d);
             vg_store_txn_put (txn, VG_CF_EVENTS, key, sizeof key, scratch.data, len);
         }
     }

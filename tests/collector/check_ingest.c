@@ -91,6 +91,35 @@ START_TEST (duplicate_stores_nothing)
 }
 END_TEST
 
+/* An input that re-emits an interval (its progress record lost) sends the same samples and
+ * events again under new sequence numbers, even in a new epoch (a wiped spool): the store
+ * holds each (series, timestamp) and each event once. */
+START_TEST (reemitted_interval_stored_once)
+{
+    vg_buf_t b = VG_BUF_INIT;
+    fx_spec_t sp = fx_spec ("a1", 1);
+    sp.nstate = 1;
+    sp.nevents = 3;
+    fx_build (&sp, &b);
+    vg_ingest_result_t res;
+    ck_assert_int_eq (fx_feed (&b, &res), 0);
+    ck_assert_int_eq (fx_samples_stored (), 40);
+    ck_assert_uint_eq (fx_keys (VG_CF_EVENTS), 3);
+    sp.seq = 2; /* the same interval again */
+    fx_build (&sp, &b);
+    ck_assert_int_eq (fx_feed (&b, &res), 0);
+    ck_assert_uint_eq (res.samples, 40); /* accepted: the store, not ingest, drops them */
+    sp.epoch = 8;
+    sp.seq = 1;
+    fx_build (&sp, &b);
+    ck_assert_int_eq (fx_feed (&b, &res), 0);
+    ck_assert_int_eq (fx_samples_stored (), 40);
+    ck_assert_uint_eq (fx_keys (VG_CF_EVENTS), 3);
+    ck_assert_uint_eq (vg_ingest_stats (fx_in)->events, 9);
+    vg_buf_free (&b);
+}
+END_TEST
+
 START_TEST (gap_refused_for_retry)
 {
     vg_buf_t b = VG_BUF_INIT;
@@ -324,7 +353,8 @@ Suite *
 vg_ingest_suite (void)
 {
     const TTest *admit[] = {
-        valid_batch_admitted, duplicate_stores_nothing, gap_refused_for_retry, agent_resumes_after_another_collector,
+        valid_batch_admitted, duplicate_stores_nothing, reemitted_interval_stored_once,
+        gap_refused_for_retry, agent_resumes_after_another_collector,
         new_epoch_starts_where_hello_says,
         rejected_in_order_batch_consumes_its_seq, unknown_agent_refused, agents_replaced_by_reload,
         device_outside_acl_refused,

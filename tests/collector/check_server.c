@@ -159,8 +159,9 @@ s_sync (void *d, const char *tag)
     vg_buf_free (&p);
 }
 
-/* A batch of agent a1 (3 series x 10 samples in the last minute), zstd-compressed as the
- * agent sends it. */
+/* A batch of agent a1 (3 series x 10 samples in the last minute, moved back by (seq % 32)
+ * times 10 s: batches of different seqs hold different timestamps, as the store keeps one
+ * sample per timestamp), zstd-compressed as the agent sends it. */
 static void
 s_batch (uint64_t epoch, uint64_t seq, vg_buf_t *out)
 {
@@ -180,7 +181,7 @@ s_batch (uint64_t epoch, uint64_t seq, vg_buf_t *out)
             p.path = path;
             p.kind = VG_KIND_GAUGE;
             p.input = "test";
-            p.ts_ms = now - 60000 + i * 1000;
+            p.ts_ms = now - 60000 - (int64_t) (seq % 32) * 10000 + i * 1000;
             p.value = i;
             ck_assert_int_eq (sink.sample (sink.ctx, &p), 0);
         }

@@ -56,7 +56,8 @@ fx_spec_t fx_spec (const char *agent, uint64_t seq);
 /* Build the batch sp describes into out (reset first). */
 void fx_build (const fx_spec_t *sp, vg_buf_t *out);
 
-/* Build agent's simple batch seq (fx_spec) into out. */
+/* Build agent's simple batch seq (fx_spec, its samples moved back by (seq % 32) times their
+ * span: batches of different seqs hold different timestamps) into out. */
 void fx_build_simple (const char *agent, uint64_t seq, vg_buf_t *out);
 
 /* ---- the store as seen from outside ---- */

@@ -21,7 +21,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from vgtest import free_port, run, wait_for
+from vgtest import free_port, run, ves_post as post, wait_for
 
 ROUNDS, ACKS_PER_ROUND = 3, 25
 
@@ -104,19 +104,6 @@ def spool_full_phase(h, cfg, mport):
     assert not dup, f"events stored more than once: {dup[:5]}"
     print(f"{len(acked)} acknowledged posts ({len(want)} events) stored once each")
     h.kill("vesfull", 15)
-
-
-def post(port, body):
-    """HTTP status, or None when the connection failed (agent down)."""
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/eventListener/v7", data=body, method="POST")
-    req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=20) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-    except OSError:
-        return None
 
 
 def body(h):

@@ -4,6 +4,7 @@ Every test starts what it needs with Harness (processes, temp dirs, free ports) 
 Harness.close() stops everything, even when the test fails.  Waits are for conditions
 with a deadline, never fixed sleeps."""
 import argparse
+import collections
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 
@@ -96,6 +98,33 @@ def cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except OSError:
         return 0.0
+
+
+def first_per_series_ts(expected):
+    """What the store keeps of a Counter of ((series key with its timestamp last), value):
+    one sample per (series, timestamp), the first in the Counter's order (the order the
+    samples were sent in; docs/DESIGN.md, "Idempotent store").  Returns (Counter, how many
+    samples repeated a (series, timestamp))."""
+    once, seen = collections.Counter(), set()
+    for k, v in expected:
+        if k not in seen:
+            seen.add(k)
+            once[(k, v)] = 1
+    return once, sum(expected.values()) - len(once)
+
+
+def ves_post(port, body, timeout=20):
+    """The HTTP status of a POST of body to a VES listener on 127.0.0.1:port, or None when
+    the connection failed (the agent down)."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/eventListener/v7", data=body, method="POST")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
 
 
 def wait_for(cond, timeout, what, interval=0.05):
