@@ -477,6 +477,81 @@ s_json_leaf (vg_yang_walk_t *w, const char *name, const json_t *v)
 }
 
 /* Key-like scalars of an object label every sibling leaf (and are not leaves). */
+/* FNV-1a of an element's key-like scalar members (name and value); 0 when it has none. */
+static uint64_t
+s_key_hash (const json_t *obj)
+{
+    uint64_t h = 1469598103934665603ULL;
+    int any = 0;
+    const char *k;
+    json_t *v;
+    char tmp[32];
+    json_object_foreach ((json_t *) obj, k, v) {
+        const char *val;
+        size_t vlen;
+        if (!vg_oc_keylike (k))
+            continue;
+        if (json_is_string (v)) {
+            val = json_string_value (v);
+            vlen = json_string_length (v);
+        } else if (json_is_number (v)) {
+            vlen = (size_t) snprintf (tmp, sizeof tmp, "%.17g", json_number_value (v));
+            val = tmp;
+        } else
+            continue;
+        any = 1;
+        for (const char *p = k; *p; p++)
+            h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+        h = (h ^ '=') * 1099511628211ULL;
+        for (size_t i = 0; i < vlen; i++)
+            h = (h ^ (unsigned char) val[i]) * 1099511628211ULL;
+        h = (h ^ ';') * 1099511628211ULL;
+    }
+    return any ? h | 1 : 0;
+}
+
+static int
+s_u64_cmp (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+/* An array's elements are told apart by position when their key-like members do not tell
+ * them apart: a keyless operational list (IOS XR lpts static-info, whose "stream-name" is
+ * shared by several entries) would otherwise give every element one series at one time,
+ * and the store keeps one sample per (series, timestamp).  One pass and a sort per array. */
+static int
+s_json_positional (vg_yang_walk_t *w, const char *name, const json_t *arr)
+{
+    (void) w;
+    (void) name;
+    size_t n = json_array_size (arr), m = 0, i;
+    uint64_t stack[256], *h = n <= 256 ? stack : malloc (n * sizeof *h);
+    if (!h)
+        return 1;   /* lossless either way */
+    int positional = 0;
+    json_t *e;
+    json_array_foreach ((json_t *) arr, i, e) {
+        if (!json_is_object (e))
+            continue;
+        uint64_t x = s_key_hash (e);
+        if (x == 0) {
+            positional = 1;
+            break;
+        }
+        h[m++] = x;
+    }
+    if (!positional && m > 1) {
+        qsort (h, m, sizeof *h, s_u64_cmp);
+        for (i = 1; i < m && !positional; i++)
+            positional = h[i] == h[i - 1];
+    }
+    if (h != stack)
+        free (h);
+    return positional;
+}
+
 static int
 s_json_enter (vg_yang_walk_t *w, const char *list, const json_t *obj, const char **skip,
               vg_yang_mark_t *mark)
@@ -486,7 +561,6 @@ s_json_enter (vg_yang_walk_t *w, const char *list, const json_t *obj, const char
     const char *k;
     json_t *v;
     char tmp[32];
-    (void) list;
     (void) skip;
     mark->a = m.n;
     mark->b = m.used;
@@ -500,6 +574,10 @@ s_json_enter (vg_yang_walk_t *w, const char *list, const json_t *obj, const char
             int n = snprintf (tmp, sizeof tmp, "%.17g", d);
             vg_oc_labels_add (c->lb, k, strlen (k), tmp, (size_t) n);
         }
+    }
+    if (list && w->index >= 0) {   /* s_json_positional: the position is part of the identity */
+        int n = snprintf (tmp, sizeof tmp, "%ld", w->index);
+        vg_oc_labels_add (c->lb, list, strlen (list), tmp, (size_t) n);
     }
     return 0;
 }
@@ -528,6 +606,7 @@ vg_oc_json (const vg_oc_out_t *o, const char *base, const json_t *node, vg_oc_la
     c.walk.flags = VG_YANG_WALK_ALL_ELEMENTS | VG_YANG_WALK_PATH_FATAL | VG_YANG_WALK_SQUASH_SLASH;
     c.walk.ctx = &c;
     c.walk.enter = s_json_enter;
+    c.walk.positional = s_json_positional;
     c.walk.leave = s_json_leave;
     c.walk.skip_member = s_json_skip;
     c.walk.leaf = s_json_leaf;

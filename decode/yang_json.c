@@ -91,14 +91,23 @@ s_pop (vg_yang_walk_t *w, size_t saved)
     w->path[saved] = '\0';
 }
 
-static int s_node (vg_yang_walk_t *w, const char *name, const json_t *v, int depth, int in_list);
+/* A list element's position for enter: index when the array is positional, else -1. */
+typedef struct {
+    const char *list; /* the array's member name when the node is one of its elements, else NULL */
+    long index;
+} s_elem_t;
+
+static const s_elem_t s_not_elem = { NULL, -1 };
+
+static int s_node (vg_yang_walk_t *w, const char *name, const json_t *v, int depth, s_elem_t el);
 
 static int
-s_object (vg_yang_walk_t *w, const char *list, const json_t *obj, int depth)
+s_object (vg_yang_walk_t *w, s_elem_t el, const json_t *obj, int depth)
 {
     const char *skip = NULL;
     vg_yang_mark_t mark = { 0, 0, NULL };
-    int rc = w->enter ? w->enter (w, list, obj, &skip, &mark) : 0;
+    w->index = el.index;
+    int rc = w->enter ? w->enter (w, el.list, obj, &skip, &mark) : 0;
     if (rc)
         return rc > 0 ? 0 : rc;
     const char *k;
@@ -115,7 +124,7 @@ s_object (vg_yang_walk_t *w, const char *list, const json_t *obj, int depth)
             w->overflow++;
             continue;
         }
-        rc = s_node (w, k, v, depth + 1, 0);
+        rc = s_node (w, k, v, depth + 1, s_not_elem);
         s_pop (w, saved);
         if (rc)
             break;
@@ -125,24 +134,25 @@ s_object (vg_yang_walk_t *w, const char *list, const json_t *obj, int depth)
     return rc;
 }
 
-/* in_list: v is an element of the array named name. */
 static int
-s_node (vg_yang_walk_t *w, const char *name, const json_t *v, int depth, int in_list)
+s_node (vg_yang_walk_t *w, const char *name, const json_t *v, int depth, s_elem_t el)
 {
     if (depth > w->max_depth)
         return -VG_ETOOBIG;
     if (json_is_object (v))
-        return s_object (w, in_list ? name : NULL, v, depth);
+        return s_object (w, el, v, depth);
     if (!json_is_array (v))
         return w->leaf (w, name, v);
+    int positional = w->positional ? w->positional (w, name, v) : 0;
     size_t i, plen = w->plen;
     json_t *e;
     json_array_foreach ((json_t *) v, i, e) {
         int rc;
+        s_elem_t me = { name, positional ? (long) i : -1 };
         if (w->flags & VG_YANG_WALK_ALL_ELEMENTS)
-            rc = s_node (w, name, e, depth + 1, 1);
+            rc = s_node (w, name, e, depth + 1, me);
         else if (json_is_object (e))
-            rc = s_object (w, name, e, depth);
+            rc = s_object (w, me, e, depth);
         else
             continue;   /* leaf-list: values of one series would collide, skip */
         s_pop (w, plen);
@@ -156,7 +166,7 @@ int
 vg_yang_walk (vg_yang_walk_t *w, const json_t *node)
 {
     size_t plen = w->plen;
-    int rc = s_node (w, NULL, node, 0, 0);
+    int rc = s_node (w, NULL, node, 0, s_not_elem);
     s_pop (w, plen);
     return rc;
 }

@@ -49,12 +49,17 @@ struct vg_yang_walk {
     int flags;                  /* VG_YANG_WALK_* */
     size_t overflow;            /* members skipped because their path did not fit */
     void *ctx;                  /* the hooks' */
+    long index;                 /* while enter runs: the object's position in its array when
+                                 * positional said so, else -1 */
     /* Before an object's members; list is the array's member name when the object is an
-     * element of one, else NULL.  Return 0 to walk the members (*skip: a member name to
+     * element of one, else NULL (w->index: see positional).  Return 0 to walk the members (*skip: a member name to
      * leave out, may stay NULL; *mark: whatever leave needs), 1 to skip the object, or a
      * negative code to stop the walk.  NULL = walk every object. */
     int (*enter) (vg_yang_walk_t *w, const char *list, const json_t *obj, const char **skip,
                   vg_yang_mark_t *mark);
+    /* Before the elements of an array (name: its member name): nonzero when an element's
+     * position is part of its identity (enter then sees it in w->index).  NULL = never. */
+    int (*positional) (vg_yang_walk_t *w, const char *name, const json_t *array);
     /* After the members of an object enter accepted (also when the walk stops). */
     void (*leave) (vg_yang_walk_t *w, const vg_yang_mark_t *mark);
     /* A member that is not walked at all (neither path nor leaf); NULL = none. */
