@@ -79,7 +79,8 @@ s_help (FILE *f)
                 "  catalogue id and device (or the label's entity) match and it fires within\n"
                 "  [start, end + grace] (grace default 1h).  --rules defaults to the first of\n"
                 "  detectors/rules.yaml, /etc/vigil/rules.yaml and the installed rules (PREFIX/share/\n"
-                "  vigil/rules.yaml beside this program, then %s).\n",
+                "  vigil/rules.yaml beside this program, then %s).  Rules that define no\n"
+                "  windows get the simulated operator's change calendar (vigil sim --windows).\n",
              vg_rules_path_installed ());
 }
 
@@ -381,6 +382,34 @@ s_slurp (const char *path, size_t *len)
     return (char *) b.data;
 }
 
+/* Rules without windows get the simulated operator's change calendar (vg_sim_windows_yaml),
+ * as an operator's own rules would carry theirs: *text is replaced by the rules with the
+ * calendar appended and *rules by their parse (left as they are, with a note, when that
+ * does not parse).  Returns 0 or -1 (out of memory, err set). */
+static int
+s_with_sim_windows (char **text, size_t *len, const char *path, vg_rules_t **rules, char *err, size_t errlen)
+{
+    const char *cal = vg_sim_windows_yaml ();
+    size_t clen = strlen (cal);
+    char *t = realloc (*text, *len + 1 + clen + 1);
+    if (!t) {
+        snprintf (err, errlen, "out of memory");
+        return -1;
+    }
+    t[*len] = '\n';
+    memcpy (t + *len + 1, cal, clen + 1);
+    *text = t;
+    *len += 1 + clen;
+    vg_rules_t *with = NULL;
+    if (vg_rules_parse (t, *len, path, &with, err, errlen) < 0) {   /* e.g. an explicit `windows: []` */
+        fprintf (stderr, "vigil eval: the simulator's change calendar is not applied (%s)\n", err);
+        return 0;
+    }
+    vg_rules_destroy (rules);
+    *rules = with;
+    return 0;
+}
+
 int
 vg_cmd_eval (int argc, char **argv)
 {
@@ -432,6 +461,8 @@ vg_cmd_eval (int argc, char **argv)
     vg_rules_t *rules = NULL;
     char err[512];
     int rc = vg_rules_parse (text, rlen, rules_path, &rules, err, sizeof err);
+    if (rc == 0 && rules->nwindows == 0)
+        rc = s_with_sim_windows (&text, &rlen, rules_path, &rules, err, sizeof err);
     free (text);
     if (rc < 0) {
         fprintf (stderr, "vigil eval: %s\n", err);

@@ -22,6 +22,7 @@ s_help (FILE *f)
                 "                 --start T --end T\n"
                 "                 [--scenario NAME [--incidents N] [--labels FILE [--labels-only]]]\n"
                 "                 [--wire-out DIR [--mdt-encoding json|kvgpb]]\n"
+                "       vigil sim --windows\n"
                 "  Prints every sample and event of the simulated fleet in [start, end) as NDJSON.\n"
                 "  Same options and defaults as the agent's sim input, except that --start and --end are\n"
                 "  both required (a bounded range); T as in vigil query.\n"
@@ -43,6 +44,11 @@ s_help (FILE *f)
                 "                   0.5 %% missing)\n"
                 "    DIR/manifest.json  devices (sim id -> wire id, transport), PM deliveries\n"
                 "    DIR/labels.jsonl   the scenario's labels (with --scenario)\n"
+                "    DIR/windows.yaml   the simulated operator's change calendar (as --windows)\n"
+                "  --windows prints the simulated operator's change calendar as a rules `windows:`\n"
+                "    section (changes and ticketed reloads 00:00-05:00 UTC, gNB maintenance the\n"
+                "    same hours); the default rules have no windows, so append it to a copy of the\n"
+                "    rules a collector uses for simulated data (vigil eval applies it itself).\n"
                 "  Other devices (core NFs, Nokia routers) are not written.  Busy links\n"
                 "  carry background errors; reboots drop and re-dial the MDT session.\n"
                 "  Scenarios:\n");
@@ -107,6 +113,15 @@ s_wire (vg_sim_t *sim, const vg_sim_cfg_t *cfg, const char *dir, int encap)
         if (s_write_labels (sim, path) < 0)
             return 1;
     }
+    if (rc >= 0) {
+        char path[1024];
+        snprintf (path, sizeof path, "%s/windows.yaml", dir);
+        FILE *f = fopen (path, "w");
+        if (!f || fputs (vg_sim_windows_yaml (), f) < 0 || fclose (f) != 0) {
+            fprintf (stderr, "vigil sim: cannot write %s\n", path);
+            return 1;
+        }
+    }
     if (rc < 0) {
         fprintf (stderr, "vigil sim: wire output: %s\n", vg_strerror (rc));
         return 1;
@@ -122,7 +137,7 @@ vg_cmd_sim (int argc, char **argv)
     int64_t now = vg_clock_now_ms ();
     const char *majority = NULL;
     const char *start = NULL, *end = NULL, *labels = NULL, *wire = NULL, *encoding = "json";
-    bool labels_only = false;
+    bool labels_only = false, windows = false;
     static const char *const encodings[] = { "json", "kvgpb", NULL };
     const vg_arg_t args[] = {
         { .name = "--seed", .type = VG_ARG_U64, .dst = &cfg.seed },
@@ -135,6 +150,7 @@ vg_cmd_sim (int argc, char **argv)
         { .name = "--incidents", .type = VG_ARG_U32, .dst = &cfg.scenario_n, .min = 0, .max = 10000 },
         { .name = "--labels", .type = VG_ARG_STR, .dst = &labels },
         { .name = "--labels-only", .type = VG_ARG_FLAG, .dst = &labels_only },
+        { .name = "--windows", .type = VG_ARG_FLAG, .dst = &windows },
         { .name = "--wire-out", .type = VG_ARG_STR, .dst = &wire },
         { .name = "--mdt-encoding", .type = VG_ARG_ENUM, .dst = &encoding, .choices = encodings },
         { .name = "--start", .type = VG_ARG_STR, .dst = &start },
@@ -143,6 +159,10 @@ vg_cmd_sim (int argc, char **argv)
     int arc = vg_cli_args ("vigil sim", args, sizeof args / sizeof args[0], argc, argv, s_help, NULL);
     if (arc != VG_ARGS_RUN)
         return vg_cli_args_exit (arc);
+    if (windows) {
+        fputs (vg_sim_windows_yaml (), stdout);
+        return fflush (stdout) == 0 ? 0 : 1;
+    }
     int encap = strcmp (encoding, "json") ? VG_WIRE_MDT_KVGPB : VG_WIRE_MDT_JSON;
     if (!start || !end || vg_clock_parse (start, now, &cfg.start_ms) < 0 || vg_clock_parse (end, now, &cfg.end_ms) < 0) {
         fprintf (stderr, "vigil sim: --start and --end are required times\n");

@@ -63,6 +63,9 @@ fleet_pub=$(vg_keygen "$bin" "$work/keys/fleet-agent")
 inj_pub=$(vg_keygen "$bin" "$work/keys/incident-injector")
 ls -l "$work/keys"
 
+# The default rules, with the simulated operator's change calendar (nightly changes and
+# ticketed reloads 00:00-05:00 UTC): the default rules define no windows of their own.
+{ cat "$root/detectors/rules.yaml"; echo; "$bin/vigil" sim --windows; } >"$work/rules.yaml"
 cat >"$work/collector.yaml" <<EOF
 collector:
   id: quickstart
@@ -83,7 +86,7 @@ agents:
   - id: incident-injector
     devices: ["site*/*"]
     public_key: '$inj_pub'
-$(vg_qs_kafka_config "$boot" "$topic" "$root/detectors/rules.yaml")
+$(vg_qs_kafka_config "$boot" "$topic" "$work/rules.yaml")
 EOF
 cat >"$work/agent.yaml" <<EOF
 agent:

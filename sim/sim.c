@@ -442,3 +442,18 @@ vg_sim_step (vg_sim_t *s, const vg_sink_t *sink)
     return n;
 }
 
+_Static_assert (MAINT_END_MIN == 300, "vg_sim_windows_yaml says 05:00");
+
+const char *
+vg_sim_windows_yaml (void)
+{
+    return "windows:\n"
+           "  - name: sim-nightly-change\n"
+           "    kind: change\n"
+           "    daily: \"00:00-05:00\"\n"
+           "  - name: sim-nightly-maintenance\n"
+           "    kind: maintenance\n"
+           "    daily: \"00:00-05:00\"\n"
+           "    match:\n"
+           "      role: [gnb]\n";
+}

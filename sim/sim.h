@@ -79,4 +79,10 @@ size_t vg_sim_device_count (const vg_sim_t *s);
  * static. */
 const char *vg_sim_device_profile (const vg_sim_t *s, const char *device_id);
 
+/* The simulated operator's change calendar, as a rules file's `windows:` section (YAML text,
+ * static): planned config changes and ticketed reloads happen 00:00-05:00 UTC on every
+ * device, and the gNBs' maintenance is the same hours.  The default rules define no windows
+ * (an operator's calendar is their own); evaluations of simulated data add this one. */
+const char *vg_sim_windows_yaml (void);
+
 #endif

@@ -32,7 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from vgtest import curve_configs, free_port, scrape_metrics as metrics, wait_for  # noqa: E402
+from vgtest import curve_configs, free_port, scrape_metrics as metrics, sim_rules, wait_for  # noqa: E402
 
 DAY = 86400000
 ROP = 900000
@@ -134,7 +134,9 @@ class Replay:
         os.makedirs(work, exist_ok=True)
         self.port, self.mport = free_port(), free_port()
         self.store = os.path.join(work, "store")
-        rules = os.path.join(a.source, "detectors", "rules.yaml")
+        # The default rules and the simulated operator's change calendar that came with the data.
+        cal = os.path.join(wire, "windows.yaml")
+        rules = sim_rules(a.bin, a.source, os.path.join(work, "rules.yaml"), cal if os.path.exists(cal) else None)
         ccurve, acurve, apub = curve_configs(a.bin, os.path.join(work, "keys"), "wire")
         ccfg = (f"collector:\n  id: eval\n  listen: tcp://127.0.0.1:{self.port}\n"
                 f"  metrics_listen: 127.0.0.1:{self.mport}\n"

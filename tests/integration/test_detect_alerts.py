@@ -1,6 +1,7 @@
 """Detectors in the collector: agent -> collector -> detect stage -> alerts in the store.
 
-A collector runs with the default rules (detectors/rules.yaml).  An agent streams a few
+A collector runs with the default rules (detectors/rules.yaml) and the simulated operator's
+change calendar (`vigil sim --windows`).  An agent streams a few
 simulated hours at full speed; then crafted batches (vgsend make-events) inject security
 events on one device and benign look-alikes on another:
   * a config change outside the change window, a login from outside the bastion range and
@@ -38,7 +39,7 @@ def dev(a):
 
 
 def body(h):
-    rules = os.path.join(h.a.source, "detectors", "rules.yaml")
+    rules = h.sim_rules()   # the default rules and the simulator's change calendar
     detect = f"detect:\n  enabled: true\n  rules: {rules}\n  tick: 1s\n  save_every: 2s\n"
     cfg, port, mport = h.collector_config(agents=("sim1", "inj"), extra=detect)
     store = f"{h.dir}/collector-store"

@@ -113,6 +113,24 @@ def first_per_series_ts(expected):
     return once, sum(expected.values()) - len(once)
 
 
+def sim_rules(bindir, source, path, calendar=None):
+    """Write the default rules (source/detectors/rules.yaml) with the simulated operator's
+    change calendar appended (the default rules define no windows; the simulator's nightly
+    changes, ticketed reloads and gNB maintenance happen in the windows `vigil sim --windows`
+    prints, or those of a wire directory's windows.yaml given as calendar).  Returns path."""
+    with open(os.path.join(source, "detectors", "rules.yaml")) as f:
+        rules = f.read()
+    if calendar:
+        with open(calendar) as f:
+            cal = f.read()
+    else:
+        cal = subprocess.run([os.path.join(bindir, "vigil"), "sim", "--windows"], check=True,
+                             capture_output=True, text=True).stdout
+    with open(path, "w") as f:
+        f.write(rules + "\n" + cal)
+    return path
+
+
 def ves_post(port, body, timeout=20):
     """The HTTP status of a POST of body to a VES listener on 127.0.0.1:port, or None when
     the connection failed (the agent down)."""
@@ -202,6 +220,14 @@ class Harness:
             f.write(text)
         return path
 
+    def sim_rules(self):
+        """The default rules with the simulator's change calendar (sim_rules), written once
+        into the test directory: for collectors fed by the sim input.  Returns its path."""
+        path = os.path.join(self.dir, "sim-rules.yaml")
+        if not os.path.exists(path):
+            sim_rules(self.bin, self.a.source, path)
+        return path
+
     @staticmethod
     def _curve_section(curve, keys):
         """The `curve:` section: CURVE with `keys` (curve=True), `insecure: true`
@@ -245,9 +271,10 @@ class Harness:
         return self.write(f"{agent_id}.yaml", cfg)
 
     def detect_collector(self, agents=("sim1",), detect="tick: 1s\n  save_every: 1s\n"):
-        """Start a collector running the default rules (detectors/rules.yaml) with `detect`
+        """Start a collector running the default rules with the simulator's calendar
+        (sim_rules) with `detect`
         settings; wait for its metrics.  Returns (config path, port, metrics port, store)."""
-        rules = os.path.join(self.a.source, "detectors", "rules.yaml")
+        rules = self.sim_rules()
         cfg, port, mport = self.collector_config(agents=agents,
                                                  extra=f"detect:\n  enabled: true\n  rules: {rules}\n  {detect}")
         self.collector("collector", cfg)
