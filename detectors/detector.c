@@ -177,6 +177,8 @@ vg_entity_name (const vg_entity_t *e, char *buf, size_t size)
     if (cell)
         snprintf (buf + o, size - o, " cell %s%s%s", strcmp (cellk, "cell") ? cellk : "", strcmp (cellk, "cell") ? "=" : "",
                   cell);
+    else if (name && e->path && strncmp (e->path, "/components/", 12) == 0)
+        snprintf (buf + o, size - o, " component %s", name);   /* a CPU, memory pool, fan, ... */
     else if (name)
         snprintf (buf + o, size - o, " interface %s%s%s", name, index ? "." : "", index ? index : "");
     else if (e->nlabels) {

@@ -218,7 +218,7 @@ void vg_verdict_note (vg_verdict_t *out, const char *fmt, ...)
 void vg_verdict_title (vg_verdict_t *out, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 /* Human name of an instance's entity into buf: "r1 interface et-0/0/1", "gnb7 cell 12",
- * "r1 {k=v}" or the device id alone.  Always NUL-terminates; returns buf. */
+ * "r1 component Kernel" (a series under /components/), "r1 {k=v}" or the device id alone.  Always NUL-terminates; returns buf. */
 const char *vg_entity_name (const vg_entity_t *e, char *buf, size_t size);
 
 #endif

@@ -40,7 +40,8 @@ END_TEST
 
 START_TEST (a05_memory_leak_and_cpu_level)
 {
-    uint64_t mem = fx_decl (&fx_r1, "/components/component/memory/utilization", VG_KIND_GAUGE, NULL);
+    /* A memory pool named by a `name` label (Junos "Kernel"): a component, not an interface. */
+    uint64_t mem = fx_decl_if (&fx_r1, "/components/component/memory/utilization", VG_KIND_GAUGE, "Kernel");
     uint64_t cpu = fx_decl (&fx_r1, "/components/component/cpu/utilization", VG_KIND_GAUGE, NULL);
     int64_t t = T0;
     for (int i = 0; i < 240; i++, t += MIN) { /* 4 h flat at 50 % */
@@ -55,6 +56,7 @@ START_TEST (a05_memory_leak_and_cpu_level)
     ck_assert_ptr_nonnull (a);
     ck_assert (a->observed < 60); /* predicted, long before the 90 % level */
     ck_assert (strstr (a->evidence, "trend") != NULL);
+    ck_assert_msg (strstr (a->headline, "s1/r1 component Kernel") != NULL, "%s", a->headline);
     for (int i = 0; i < 4; i++, t += MIN)
         vg_engine_sample (fx.e, cpu, t, 97);
     ck_assert_uint_eq (fx_count ("cpu", 0), 0); /* pending for 5 minutes */
