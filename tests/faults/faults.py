@@ -28,6 +28,9 @@ Cases (--cases, default all):
   store_full      (full variant only) the collector's store on a 24 MiB tmpfs that the sim at
                   speed: max fills; held full --cut seconds, then the tmpfs grown to 512 MiB
                   without a restart (root; skipped otherwise)
+  ves             a VES client posting fault events (each sent again until answered 202),
+                  the agent and the collector SIGKILLed in turn --kills times (fault_ves.py);
+                  every event stored, twice only when a post went unanswered at a kill
   kafka           alerts to a real Kafka broker (fault_kafka.py): the broker down
                   --kafka-down seconds while alerts are raised, a collector SIGKILL with a
                   full outbox, --kafka-kills SIGKILLs while alerts flow; every alert on
@@ -65,6 +68,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from vgtest import Harness, pm_file, wait_for  # noqa: E402
 from fault_count import count  # noqa: E402
 from fault_kafka import kafka_case  # noqa: E402
+from fault_ves import ves_case  # noqa: E402
 
 VARIANTS = {
     # sites, hours of 60 s steps (speed: max) in the kill cases and in spool_full (more than
@@ -645,6 +649,7 @@ CASES = {
     "net_cut": ("network cut (veth link down)", net_cut_case),
     "failover": ("two collectors, the primary SIGKILLed", failover_case),
     "pcap_kill": ("agent SIGKILL, three paced pcap inputs", pcap_kill_case),
+    "ves": ("VES posts, agent and collector SIGKILLed alternately", lambda h, o: ves_case(h, o, Run)),
     "kafka": ("Kafka: broker down, collector SIGKILL with a full outbox", kafka_case),
     "store_full": ("store disk full (24 MiB tmpfs), then grown", store_full_case),
 }
@@ -660,6 +665,9 @@ def describe(name, o, r):
                 f"its restart, {r['second_batches']:.0f} batches on the second")
     if name == "store_full":
         return f"{title}: full {o.cut:g} s, {r['spooled_batches']} batches spooled, same collector process"
+    if name == "ves":
+        return (f"{title} ×{r['faults']} ({r['resent_unanswered']} posts unanswered at a kill and sent again, "
+                f"{r['dup_resent_unanswered']} of them stored twice: not counted as duplicates, see the text)")
     if name == "kafka":
         return (f"Kafka broker down {o.kafka_down:g} s while alerting, collector SIGKILL with {200} alerts in the "
                 f"outbox, {o.kafka_kills} SIGKILLs while alerts flow ({r['already_delivered']:.0f} delivered outbox "

@@ -22,20 +22,9 @@ import time
 import urllib.error
 import urllib.request
 from vgtest import free_port, run, wait_for
+from vgves import fault, post
 
 ROUNDS, ACKS_PER_ROUND = 3, 25
-
-
-def fault(event_id, now_us):
-    return json.dumps({"event": {
-        "commonEventHeader": {
-            "version": "4.1", "vesEventListenerVersion": "7.2.1", "domain": "fault",
-            "eventName": "Fault_ack_test", "eventId": event_id, "sequence": 0, "priority": "High",
-            "reportingEntityName": "ack-element", "sourceName": "ack-element",
-            "startEpochMicrosec": now_us, "lastEpochMicrosec": now_us},
-        "faultFields": {
-            "faultFieldsVersion": "4.0", "alarmCondition": "linkDown", "eventSourceType": "port",
-            "specificProblem": "ack test", "eventSeverity": "MAJOR", "vfStatus": "Active"}}}).encode()
 
 
 def big_batch(tag, n, rnd, now_us):
@@ -104,19 +93,6 @@ def spool_full_phase(h, cfg, mport):
     assert not dup, f"events stored more than once: {dup[:5]}"
     print(f"{len(acked)} acknowledged posts ({len(want)} events) stored once each")
     h.kill("vesfull", 15)
-
-
-def post(port, body):
-    """HTTP status, or None when the connection failed (agent down)."""
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/eventListener/v7", data=body, method="POST")
-    req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=20) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-    except OSError:
-        return None
 
 
 def body(h):
