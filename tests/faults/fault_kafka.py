@@ -75,9 +75,12 @@ class Alerting:
         return True
 
     def raise_until(self, stop):
-        """A batch of 10 alerts every 20 ms until stop is set (a thread)."""
+        """A batch of 10 alerts every 20 ms until stop is set (a thread).  A batch that got
+        no answer (the collector killed) is sent again until acknowledged, stop or not: it
+        may have been committed, and its alerts raised."""
         while not stop.wait(0.02):
-            self.raise_alerts(10, must=False)
+            while not self.raise_alerts(10, must=False):
+                pass
 
     def raise_for(self, seconds, n=5):
         """n alerts a second for `seconds`."""
