@@ -79,8 +79,9 @@ class Alerting:
         no answer (the collector killed) is sent again until acknowledged, stop or not: it
         may have been committed, and its alerts raised."""
         while not stop.wait(0.02):
-            while not self.raise_alerts(10, must=False):
-                pass
+            for _ in range(60):  # about 3 min (vgsend waits 3 s for an answer)
+                if self.raise_alerts(10, must=False):
+                    break
 
     def raise_for(self, seconds, n=5):
         """n alerts a second for `seconds`."""
