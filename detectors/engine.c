@@ -563,6 +563,7 @@ vg_engine_series_ref (vg_engine_t *e, uint64_t id, const vg_series_info_t *info,
                                                                        : VG_ENGINE__CALL_INPUT),
             (uint8_t) (ops->scope >= VG_SCOPE_VENDOR),
             (uint8_t) (ops->scope == VG_SCOPE_SERIES),
+            (uint8_t) (ops->on_sample && ops->scope == VG_SCOPE_SERIES && ops->sample_quiet),
         };
         nl++;
     }

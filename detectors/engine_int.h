@@ -129,7 +129,9 @@ typedef struct {
                                      * SERIES-scoped kind, else on_series_input, else on_input) */
     uint8_t wide;                   /* ops->scope >= VG_SCOPE_VENDOR: a verdict names no device */
     uint8_t per_series;             /* ops->scope == VG_SCOPE_SERIES: a verdict carries the series id */
+    uint8_t quiet;                  /* call SAMPLE of a kind with ops->sample_quiet: no verdict */
 } vg_engine__link_t;
+_Static_assert (sizeof (vg_engine__link_t) == 32, "two links per cache line (the series block holds two)");
 
 /* A declared series; lives in e->ser_pages (stable address) and is found by id through
  * e->ser_tab.  One 128-byte block, two cache lines: what a sample needs of the series in the

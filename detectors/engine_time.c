@@ -191,6 +191,11 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
         int rc;
         if (l->silence)
             l->inst->last_ts = ts;
+        if (l->quiet && !keep) { /* a kind that only learns from samples: no verdict to reset or read */
+            if (l->ops->on_sample (l->det, ts, value, v) < 0)
+                e->st.detector_errors++;
+            continue;
+        }
         vg_engine__vreset (v);
         if (l->call == VG_ENGINE__CALL_SAMPLE)
             rc = l->ops->on_sample (l->det, ts, value, v);
