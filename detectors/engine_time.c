@@ -157,8 +157,6 @@ s_dev_tick (vg_engine_t *e, vg_engine__dev_t *d, int64_t t)
         vg_engine__vreset (v);
         if (in->rule->ops->on_tick (in->det, t, v) < 0)
             e->st.detector_errors++;
-        if (v->state == VG_VERDICT_NONE || (v->state == VG_VERDICT_CLEAR && !v->device && !in->open))
-            continue; /* nothing to apply (as in s_process) */
         vg_engine__apply (e, in->rule, in, in->dev, in->series_id, v, t);
     }
 }
