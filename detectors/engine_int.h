@@ -317,6 +317,22 @@ void vg_engine__ser_rehome (vg_engine_t *e, vg_engine__series_t *s, const char *
 /* Insert x into st's reorder buffer after every pending sample with ts <= x->ts (stable).
  * Returns 0 or -VG_ENOMEM. */
 int vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pend_t *x);
+/* vg_engine__buffer's common case without its call: when x belongs at the tail of st's
+ * buffer (nothing pending is after it in (ts, id) order) and there is room, append it and
+ * return 1; else 0 (nothing changed: call vg_engine__buffer). */
+static inline int
+vg_engine__buffer_tail (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pend_t *x)
+{
+    size_t end = st->head + st->len;
+    if (end < st->cap && (!st->len || st->buf[end - 1].ts < x->ts ||
+                          (st->buf[end - 1].ts == x->ts && st->buf[end - 1].id <= x->id))) {
+        st->buf[end] = *x;
+        st->len++;
+        e->nbuf++;
+        return 1;
+    }
+    return 0;
+}
 
 /* --- engine_episode.c: lifecycle, inhibition, emission ---------------------------------- */
 

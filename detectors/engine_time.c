@@ -161,8 +161,7 @@ s_dev_tick (vg_engine_t *e, vg_engine__dev_t *d, int64_t t)
     }
 }
 
-/* Hand one sample to the detectors linked to its series (inline: the release walk calls it
- * once per sample). */
+/* Hand one sample to the detectors linked to its series (inline: once per sample). */
 static inline __attribute__ ((always_inline)) void
 s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
 {
@@ -441,14 +440,7 @@ vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *s, int64_t ts, dou
             s_release (e, st, st->buf[st->head].ts);
         }
         vg_engine__pend_t x = { s, s->id, ts, value };
-        size_t end = st->head + st->len;
-        if (end < st->cap &&
-            (!st->len || st->buf[end - 1].ts < ts || (st->buf[end - 1].ts == ts && st->buf[end - 1].id <= x.id))) {
-            /* The common case inline: room, and x goes at the tail (vg_engine__buffer's
-             * result without the call). */
-            st->buf[end] = x;
-            st->len++;
-            e->nbuf++;
+        if (vg_engine__buffer_tail (e, st, &x)) {
             int64_t upto = st->rmax - e->cfg.lateness_ms;
             if (st->buf[st->head].ts <= upto) /* else s_release would release nothing */
                 s_release (e, st, upto);
