@@ -632,7 +632,8 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_OK;
         p->order = srv->next_order++;
         if (srv->on_accept)
-            srv->on_accept (srv->on_accept_ctx, res.agent_id, res.epoch, res.seq, p->order, data, len, srv->txn);
+            srv->on_accept (srv->on_accept_ctx, res.agent_id, res.epoch, res.seq, p->order, data, len,
+                            zmq_msg_data (payload), zmq_msg_size (payload), srv->txn);
         vg_agent_limits_charge (srv->limits, res.agent_id, res.samples + res.samples_rejected, res.series_refused);
         if (res.samples_rejected)
             vg_log_rl (&srv->rl_reject, VG_LOG_WARN, "server", "agent '%s' seq %llu: %s", res.agent_id,

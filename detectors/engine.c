@@ -550,8 +550,21 @@ vg_engine_series_ref (vg_engine_t *e, uint64_t id, const vg_series_info_t *info,
             e->cur_stream = NULL;
             return -VG_ENOMEM;
         }
-        links[nl] = (vg_engine__link_t) { in, in->det, rule->ops, (int16_t) slot, (uint8_t) (rule->ops->is_silence != 0),
-                                          (uint8_t) (rule->ops->prefetch != NULL) };
+        const vg_detector_ops_t *ops = rule->ops;
+        links[nl] = (vg_engine__link_t) {
+            in,
+            in->det,
+            ops,
+            (int16_t) slot,
+            (uint8_t) (ops->is_silence != 0),
+            (uint8_t) (ops->prefetch != NULL),
+            (uint8_t) (ops->on_sample && ops->scope == VG_SCOPE_SERIES ? VG_ENGINE__CALL_SAMPLE
+                       : ops->on_series_input                          ? VG_ENGINE__CALL_SERIES_INPUT
+                                                                       : VG_ENGINE__CALL_INPUT),
+            (uint8_t) (ops->scope >= VG_SCOPE_VENDOR),
+            (uint8_t) (ops->scope == VG_SCOPE_SERIES),
+            (uint8_t) (ops->on_sample && ops->scope == VG_SCOPE_SERIES && ops->sample_quiet),
+        };
         nl++;
     }
     e->cur_stream = NULL;

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "detectors/engine.h"
 #include "detectors/hindex.h"
@@ -116,6 +117,7 @@ typedef struct vg_engine__inst {
 /* A series' route to one instance, with what the per-sample call needs from it copied in:
  * a sample touches the instance record itself only when the detector has a verdict (or, for
  * a silence kind, to note the sample's time). */
+enum { VG_ENGINE__CALL_SAMPLE = 0, VG_ENGINE__CALL_SERIES_INPUT = 1, VG_ENGINE__CALL_INPUT = 2 };
 typedef struct {
     vg_engine__inst_t *inst;
     vg_detector_t *det;             /* inst->det */
@@ -123,7 +125,13 @@ typedef struct {
     int16_t slot;
     uint8_t silence;                /* ops->is_silence: the sample's time goes to inst->last_ts */
     uint8_t prefetch;               /* ops->prefetch is set */
+    uint8_t call;                   /* VG_ENGINE__CALL_*: which of ops' sample calls (on_sample for a
+                                     * SERIES-scoped kind, else on_series_input, else on_input) */
+    uint8_t wide;                   /* ops->scope >= VG_SCOPE_VENDOR: a verdict names no device */
+    uint8_t per_series;             /* ops->scope == VG_SCOPE_SERIES: a verdict carries the series id */
+    uint8_t quiet;                  /* call SAMPLE of a kind with ops->sample_quiet: no verdict */
 } vg_engine__link_t;
+_Static_assert (sizeof (vg_engine__link_t) == 32, "two links per cache line (the series block holds two)");
 
 /* A declared series; lives in e->ser_pages (stable address) and is found by id through
  * e->ser_tab.  One 128-byte block, two cache lines: what a sample needs of the series in the
@@ -246,19 +254,21 @@ char *vg_engine__dup (const char *s);
 static inline void
 vg_engine__vreset (vg_verdict_t *v)
 {
-    v->state = VG_VERDICT_NONE;
-    v->oneshot = 0;
-    v->fresh = 0;
-    v->severity = 0;
-    v->signal = NULL;
-    v->device = NULL;
+    /* Everything before evidence[] from one constant (a few wide stores instead of one per
+     * field), values too: a detector that sets none (an event finding) must not pass on the
+     * previous verdict's, which would make a record depend on what was processed just before
+     * it. */
+    static const vg_verdict_t none = {
+        .state = VG_VERDICT_NONE,
+        .score = NAN,
+        .observed = NAN,
+        .expected = NAN,
+        .lo = NAN,
+        .hi = NAN,
+    };
+    memcpy (v, &none, offsetof (vg_verdict_t, evidence));
     v->evidence[0] = '\0';
     v->title[0] = '\0';
-    v->window_start_ms = v->window_end_ms = v->clear_since_ms = 0;
-    v->score = NAN;
-    /* Values too: a detector that sets none (an event finding) must not pass on the previous
-     * verdict's, which would make a record depend on what was processed just before it. */
-    v->observed = v->expected = v->lo = v->hi = NAN;
 }
 
 /* Append p to a growable pointer array (*arr, *n, *cap).  Returns 0 or -VG_ENOMEM
@@ -307,6 +317,22 @@ void vg_engine__ser_rehome (vg_engine_t *e, vg_engine__series_t *s, const char *
 /* Insert x into st's reorder buffer after every pending sample with ts <= x->ts (stable).
  * Returns 0 or -VG_ENOMEM. */
 int vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pend_t *x);
+/* vg_engine__buffer's common case without its call: when x belongs at the tail of st's
+ * buffer (nothing pending is after it in (ts, id) order) and there is room, append it and
+ * return 1; else 0 (nothing changed: call vg_engine__buffer). */
+static inline int
+vg_engine__buffer_tail (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pend_t *x)
+{
+    size_t end = st->head + st->len;
+    if (end < st->cap && (!st->len || st->buf[end - 1].ts < x->ts ||
+                          (st->buf[end - 1].ts == x->ts && st->buf[end - 1].id <= x->id))) {
+        st->buf[end] = *x;
+        st->len++;
+        e->nbuf++;
+        return 1;
+    }
+    return 0;
+}
 
 /* --- engine_episode.c: lifecycle, inhibition, emission ---------------------------------- */
 

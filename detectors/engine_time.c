@@ -161,8 +161,8 @@ s_dev_tick (vg_engine_t *e, vg_engine__dev_t *d, int64_t t)
     }
 }
 
-/* Hand one sample to the detectors linked to its series. */
-static void
+/* Hand one sample to the detectors linked to its series (inline: once per sample). */
+static inline __attribute__ ((always_inline)) void
 s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
 {
     if (ts <= s->last_ts) {
@@ -184,22 +184,27 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
     e->st.processed++;
     uint64_t id = s->id;
     vg_verdict_t *v = &e->v;
-    for (uint32_t i = 0; i < s->nlinks; i++) {
-        const vg_engine__link_t *l = &s->links[i];
-        const vg_detector_ops_t *ops = l->ops;
+    const vg_engine__link_t *l = s->links, *end = l + s->nlinks;
+    int keep = e->cfg.keep_last;
+    for (; l < end; l++) {
         int rc;
         if (l->silence)
             l->inst->last_ts = ts;
+        if (l->quiet && !keep) { /* a kind that only learns from samples: no verdict to reset or read */
+            if (l->ops->on_sample (l->det, ts, value, v) < 0)
+                e->st.detector_errors++;
+            continue;
+        }
         vg_engine__vreset (v);
-        if (ops->on_sample && ops->scope == VG_SCOPE_SERIES)
-            rc = ops->on_sample (l->det, ts, value, v);
-        else if (ops->on_series_input)
-            rc = ops->on_series_input (l->det, l->slot, id, &s->dev->view, ts, value, v);
+        if (l->call == VG_ENGINE__CALL_SAMPLE)
+            rc = l->ops->on_sample (l->det, ts, value, v);
+        else if (l->call == VG_ENGINE__CALL_SERIES_INPUT)
+            rc = l->ops->on_series_input (l->det, l->slot, id, &d->view, ts, value, v);
         else
-            rc = ops->on_input (l->det, l->slot, &s->dev->view, ts, value, v);
+            rc = l->ops->on_input (l->det, l->slot, &d->view, ts, value, v);
         if (rc < 0)
             e->st.detector_errors++;
-        if (i == 0 && e->cfg.keep_last)
+        if (keep && l == s->links)
             e->last_pages[s->idx / VG_ENGINE__SER_PAGE][s->idx % VG_ENGINE__SER_PAGE] = (vg_engine__last_t) {
                 (int8_t) v->state, (float) v->score, v->observed, v->expected, v->lo, v->hi
             };
@@ -209,8 +214,7 @@ s_process (vg_engine_t *e, vg_engine__series_t *s, int64_t ts, double value)
                          early returns, without the call) */
         /* A vendor- or site-wide finding belongs to its scope, not to whichever device's
          * sample happened to close the bucket (the detector may name one in v->device). */
-        vg_engine__apply (e, l->inst->rule, l->inst, ops->scope >= VG_SCOPE_VENDOR ? NULL : s->dev,
-                          ops->scope == VG_SCOPE_SERIES ? id : 0, v, ts);
+        vg_engine__apply (e, l->inst->rule, l->inst, l->wide ? NULL : d, l->per_series ? id : 0, v, ts);
     }
 }
 
@@ -436,7 +440,11 @@ vg_engine_sample_ref (vg_engine_t *e, vg_engine_series_ref_t *s, int64_t ts, dou
             s_release (e, st, st->buf[st->head].ts);
         }
         vg_engine__pend_t x = { s, s->id, ts, value };
-        if (vg_engine__buffer (e, st, &x) < 0) {
+        if (vg_engine__buffer_tail (e, st, &x)) {
+            int64_t upto = st->rmax - e->cfg.lateness_ms;
+            if (st->buf[st->head].ts <= upto) /* else s_release would release nothing */
+                s_release (e, st, upto);
+        } else if (vg_engine__buffer (e, st, &x) < 0) {
             e->st.forced++;
             s_release (e, st, INT64_MAX);
             s_process (e, s, ts, value);
