@@ -483,9 +483,39 @@ s_src_share (const vg_engine__src_t *src, const vg_engine__dev_t *d)
     return ko > 0 && k > 0 ? vg_log_hyper_tail (n, no, k, ko) : 0;
 }
 
-/* Most findings held at once; past it the oldest time is released early (counted in st.full):
- * a source that never catches up cannot grow the queue without bound. */
-#define S_FQ_MAX 65536
+/* Insert a finding into the held queue in time order (after every held finding of the same
+ * time: arrival order within one); NULL when the queue cannot grow (counted in st.full). */
+vg_engine__fq_t *
+vg_engine__fleet_hold (vg_engine_t *e, vg_engine__dev_t *d, const vg_rule_t *rule, int64_t time_ms, int others_only,
+                       double src_lp)
+{
+    if (e->fq_head && e->fq_head == e->nfq)
+        e->fq_head = e->nfq = 0;
+    if (e->nfq == e->capfq) {
+        if (e->fq_head) { /* reuse the released front */
+            memmove (e->fq, e->fq + e->fq_head, (e->nfq - e->fq_head) * sizeof *e->fq);
+            e->nfq -= e->fq_head;
+            e->fq_head = 0;
+        }
+        if (vg_array_reserve ((void **) &e->fq, &e->capfq, e->nfq + 1, sizeof *e->fq) < 0) {
+            e->st.full++;
+            return NULL;
+        }
+    }
+    /* Sorted by time, after every held finding of the same time (arrival order within one). */
+    size_t i = e->nfq;
+    while (i > e->fq_head && e->fq[i - 1].time_ms > time_ms)
+        i--;
+    memmove (e->fq + i + 1, e->fq + i, (e->nfq - i) * sizeof *e->fq);
+    e->nfq++;
+    vg_engine__fq_t *f = &e->fq[i];
+    f->dev = d;
+    f->rule = rule;
+    f->time_ms = time_ms;
+    f->others_only = others_only;
+    f->src_lp = src_lp;
+    return f;
+}
 
 /* Hold a created finding for the fleet detectors (vg_engine__fleet_release feeds it). */
 static void
@@ -498,7 +528,7 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a, int others_only)
             rule = &e->rules->rules[r];
     if (!rule)
         return; /* cannot happen: an emitted record is one of our rules' */
-    if (e->nfq - e->fq_head >= S_FQ_MAX) {
+    if (e->nfq - e->fq_head >= VG_ENGINE__FQ_MAX) {
         e->st.full++;
         int defer = e->fleet_defer;
         e->fleet_defer = 0;
@@ -509,32 +539,9 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a, int others_only)
             e->fleet_h = h;
         e->fleet_defer = defer;
     }
-    if (e->fq_head && e->fq_head == e->nfq)
-        e->fq_head = e->nfq = 0;
-    if (e->nfq == e->capfq) {
-        if (e->fq_head) { /* reuse the released front */
-            memmove (e->fq, e->fq + e->fq_head, (e->nfq - e->fq_head) * sizeof *e->fq);
-            e->nfq -= e->fq_head;
-            e->fq_head = 0;
-        }
-        if (vg_array_reserve ((void **) &e->fq, &e->capfq, e->nfq + 1, sizeof *e->fq) < 0) {
-            e->st.full++;
-            return;
-        }
-    }
-    /* Sorted by time, after every held finding of the same time (arrival order within one). */
-    size_t i = e->nfq;
-    while (i > e->fq_head && e->fq[i - 1].time_ms > a->time_ms)
-        i--;
-    memmove (e->fq + i + 1, e->fq + i, (e->nfq - i) * sizeof *e->fq);
-    e->nfq++;
-    vg_engine__fq_t *f = &e->fq[i];
-    f->dev = d;
-    f->rule = rule;
-    f->time_ms = a->time_ms;
-    f->others_only = others_only;
-    f->src_lp = !others_only && e->fleet_src && rule->ops->is_silence ? s_src_share (e->fleet_src, d) : 0;
-    vg_engine__fleet_release (e, 0); /* its time may be judged everywhere already */
+    double lp = !others_only && e->fleet_src && rule->ops->is_silence ? s_src_share (e->fleet_src, d) : 0;
+    if (vg_engine__fleet_hold (e, d, rule, a->time_ms, others_only, lp))
+        vg_engine__fleet_release (e, 0); /* its time may be judged everywhere already */
 }
 
 /* The time every source still waited for has judged (see vg_engine__fleet_release). */

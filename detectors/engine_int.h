@@ -169,6 +169,10 @@ typedef struct vg_engine__fq {
     int others_only;       /* an inhibited device silence: evidence for the other vendors only */
 } vg_engine__fq_t;
 
+/* Most findings held at once; past it the oldest time is released early (counted in st.full):
+ * a source that never catches up cannot grow the queue without bound. */
+#define VG_ENGINE__FQ_MAX 65536
+
 typedef struct vg_engine__ep {
     vg_hlink_t hl;         /* first: e->ep_ix links it (hl.h = hash of key) */
     char key[VG_ALERT_KEY_MAX];
@@ -326,6 +330,12 @@ void vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t 
 /* End of a silence judgement (an instant): stop holding fq and release what the sources'
  * clocks allow (vg_engine__fleet_release). */
 void vg_engine__fleet_flush (vg_engine_t *e);
+/* Hold finding (device d, rule, time, others_only, src_lp: see vg_engine__fq_t) for the fleet
+ * detectors, in time order after every held finding of the same time; releases nothing (the
+ * caller does, or the next source time / tick).  Returns the held entry, or NULL when the
+ * queue cannot grow (counted in st.full). */
+vg_engine__fq_t *vg_engine__fleet_hold (vg_engine_t *e, vg_engine__dev_t *d, const vg_rule_t *rule, int64_t time_ms,
+                                        int others_only, double src_lp);
 /* Feed the fleet detectors the held findings whose time every source still waited for has
  * judged (self-ticking: its last judged tick; a source with no data or in outage is not
  * waited for; legacy mode and `all`: every held finding), in time order, and within one time

@@ -303,16 +303,10 @@ START_TEST (inhibited_silence_is_fleet_evidence)
 END_TEST
 
 
-/* Two sources with their own clocks: VA's 12 devices on ag/jti, VB's 10 on ag/mdt.  At
- * T0 + 8 min `va` of VA's and `vb` of VB's devices fall silent (under the outage fraction).
- * Fed in data-time order (interleaved) or source by source (all of jti's 30 minutes before
- * mdt's, as a replay of two captures at their own speeds delivers them): the X01 records
- * are the same, as JSON, into x01[] (returns how many). */
-static size_t
-two_sources_run (int va, int vb, int jti_first, char **x01, size_t max)
+/* Declare VA's 12 devices' series on ag/jti and VB's 10 on ag/mdt into id. */
+static void
+two_sources_declare (uint64_t id[2][PER])
 {
-    silence_engine ();
-    uint64_t id[2][PER];
     int nd[2] = { PER, 10 };
     for (int v = 0; v < 2; v++)
         for (int i = 0; i < nd[v]; i++) {
@@ -320,8 +314,38 @@ two_sources_run (int va, int vb, int jti_first, char **x01, size_t max)
             vg_series_info_t si = { &s_dev[v][i], "/x", NULL, 0, VG_KIND_GAUGE };
             ck_assert_int_ge (vg_engine_series_from (s_f.e, id[v][i], &si, v ? "ag/mdt" : "ag/jti"), 1);
         }
+}
+
+/* Two sources with their own clocks: VA's 12 devices on ag/jti, VB's 10 on ag/mdt.  At
+ * T0 + 8 min `va` of VA's and `vb` of VB's devices fall silent (under the outage fraction).
+ * Fed in data-time order (interleaved) or source by source (all of jti's 30 minutes before
+ * mdt's, as a replay of two captures at their own speeds delivers them): the X01 records
+ * are the same, as JSON, into x01[] (returns how many).  restart (source by source only):
+ * between the two, the engine is saved, made again and loaded, as a collector restart or
+ * rules reload does while findings are held for the slower source. */
+static size_t
+two_sources_run (int va, int vb, int jti_first, int restart, char **x01, size_t max)
+{
+    silence_engine ();
+    uint64_t id[2][PER];
+    int nd[2] = { PER, 10 };
+    two_sources_declare (id);
     int gone[2] = { va, vb };
-    for (int pass = 0; pass < (jti_first ? 2 : 1); pass++)
+    size_t sil = 0;
+    for (int pass = 0; pass < (jti_first ? 2 : 1); pass++) {
+        if (pass == 1 && restart) {
+            ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0); /* held */
+            sil = vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE);
+            vg_buf_t blob = VG_BUF_INIT;
+            ck_assert_int_eq (vg_engine_save (s_f.e, &blob), 0);
+            silence_engine ();
+            two_sources_declare (id);
+            ck_assert_int_eq (vg_engine_load (s_f.e, blob.data, blob.len), 0);
+            vg_buf_free (&blob);
+            vg_engine_stats_t st;
+            vg_engine_stats (s_f.e, &st);
+            ck_assert_uint_eq (st.load_skipped, 0);
+        }
         for (int64_t t = T0; t < T0 + 30 * MIN; t += 10000)
             for (int v = 0; v < 2; v++) {
                 /* jti_first: pass 0 is jti (and mdt's first sample), pass 1 the rest of mdt */
@@ -333,8 +357,9 @@ two_sources_run (int va, int vb, int jti_first, char **x01, size_t max)
                     if (!(i < gone[v] && t >= T0 + 8 * MIN))
                         ck_assert_int_eq (vg_engine_sample (s_f.e, id[v][i], t, 1), 0);
             }
+    }
     vg_engine_flush (s_f.e);
-    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE), (size_t) (va + vb));
+    ck_assert_uint_eq (sil + vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE), (size_t) (va + vb));
     size_t n = 0;
     for (size_t i = 0; i < s_f.alerts.n; i++)
         if (!strcmp (s_f.alerts.rid[i], "x01") && n < max)
@@ -351,8 +376,8 @@ START_TEST (arrival_order_does_not_change_verdicts)
     static const int cases[][3] = { { 3, 2, 0 }, { 3, 0, 1 } }; /* VA, VB silent; X01 records expected */
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char *a[8], *b[8];
-        size_t na = two_sources_run (cases[c][0], cases[c][1], 0, a, 8);
-        size_t nb = two_sources_run (cases[c][0], cases[c][1], 1, b, 8);
+        size_t na = two_sources_run (cases[c][0], cases[c][1], 0, 0, a, 8);
+        size_t nb = two_sources_run (cases[c][0], cases[c][1], 1, 0, b, 8);
         ck_assert_uint_eq (na, nb);
         for (size_t i = 0; i < na; i++) {
             ck_assert_str_eq (a[i], b[i]);
@@ -363,6 +388,25 @@ START_TEST (arrival_order_does_not_change_verdicts)
             ck_assert_uint_ge (na, 1); /* VA alone: still a common mode in either order */
         else
             ck_assert_uint_eq (na, 0);
+    }
+}
+END_TEST
+
+/* A restart (or rules reload) while VA's silences are held for the slower mdt source: the
+ * saved state keeps the held findings, so the X01 records (uids included) are those of the
+ * run without the restart.  Before, the held findings were not saved and VA's common mode was
+ * lost. */
+START_TEST (held_findings_survive_save_load)
+{
+    char *a[8], *b[8];
+    size_t na = two_sources_run (3, 0, 1, 0, a, 8);
+    size_t nb = two_sources_run (3, 0, 1, 1, b, 8);
+    ck_assert_uint_ge (na, 1);
+    ck_assert_uint_eq (na, nb);
+    for (size_t i = 0; i < na; i++) {
+        ck_assert_str_eq (a[i], b[i]);
+        free (a[i]);
+        free (b[i]);
     }
 }
 END_TEST
@@ -382,6 +426,7 @@ vg_common_mode_suite (void)
         { "single_vendor_source_outage", single_vendor_source_outage },
         { "inhibited_silence_is_fleet_evidence", inhibited_silence_is_fleet_evidence },
         { "arrival_order", arrival_order_does_not_change_verdicts },
+        { "held_findings_save_load", held_findings_survive_save_load },
     };
     vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
     return s;
