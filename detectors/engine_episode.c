@@ -415,16 +415,19 @@ s_rule_vendor (const vg_rule_t *r, const char *vendor)
 /* Feed a created finding to fleet detectors (VENDOR scope, on_alert): parts S_FLEET_OWN (the
  * instance of the finding's vendor, whose verdict is applied) and S_FLEET_OTHERS (the other
  * vendors' instances, made now if need be so each sees the fleet from its first finding on:
- * the fleet they are judged against). */
+ * the fleet they are judged against).  The peers each is told are the devices that can have
+ * a finding of the finding's kind (rule of detector kind; NULL: every device). */
 enum { S_FLEET_OWN = 1, S_FLEET_OTHERS = 2 };
 static void
-s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp)
+s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp, const vg_detector_ops_t *kind)
 {
     if (!a->vendor || !a->vendor[0])
         return;
     vg_engine__dev_t *d = vg_engine__dev_find (e, a->device);
     if (!d)
         return;
+    const vg_engine__kp_t *kp = vg_engine__kind_peers (e, kind);
+    uint32_t total = kp ? kp->total : (uint32_t) e->ndevs;
     e->in_fleet = 1;
     for (size_t r = 0; r < e->rules->nrules; r++) {
         const vg_rule_t *rule = &e->rules->rules[r];
@@ -442,10 +445,12 @@ s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp)
             if (!in)
                 continue;
             vg_engine__vreset (&v);
-            uint32_t peers = rule->ops->scope == VG_SCOPE_VENDOR ? e->vendor_n[d->vendor_tag] : (uint32_t) e->ndevs;
+            uint32_t peers = rule->ops->scope != VG_SCOPE_VENDOR ? total
+                             : kp                                ? kp->n[d->vendor_tag]
+                                                                 : e->vendor_n[d->vendor_tag];
             if (rule->ops->on_alert (in->det, a, peers, &v) < 0)
                 e->st.detector_errors++;
-            vg_engine__apply (e, rule, in, NULL, 0, &v, a->time_ms);
+            vg_engine__apply (e, rule, in, NULL, 0, &v, vg_engine__fleet_at (&v, a->time_ms));
         }
         for (size_t w = 0; (parts & S_FLEET_OTHERS) && rule->ops->scope == VG_SCOPE_VENDOR && w < e->nvendors; w++) {
             if (w == d->vendor_tag || !e->vendors[w][0] || !e->vendor_n[w] || !s_rule_vendor (rule, e->vendors[w]))
@@ -454,7 +459,8 @@ s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp)
             if (!o)
                 continue;
             vg_engine__vreset (&v);
-            if (rule->ops->on_alert (o->det, a, (uint32_t) e->ndevs - e->vendor_n[w], &v) < 0)
+            uint32_t others = kp ? total - kp->n[w] : (uint32_t) e->ndevs - e->vendor_n[w];
+            if (rule->ops->on_alert (o->det, a, others, &v) < 0)
                 e->st.detector_errors++;
         }
     }
@@ -592,13 +598,28 @@ vg_engine__fleet_release (vg_engine_t *e, int all)
                 a.rule_id = f->rule->id;
                 a.time_ms = t;
                 a.activity = VG_ACT_CREATE;
-                s_fleet_parts (e, &a, pass == 0 ? S_FLEET_OTHERS : S_FLEET_OWN, pass == 1 ? f->src_lp : 0);
+                s_fleet_parts (e, &a, pass == 0 ? S_FLEET_OTHERS : S_FLEET_OWN, pass == 1 ? f->src_lp : 0,
+                               f->rule->ops);
             }
         if (t > e->fleet_h)
             e->fleet_h = t;
     }
     if (e->fq_head == e->nfq)
         e->fq_head = e->nfq = 0;
+    /* Fleet time moved: tick the fleet detectors at it, whether or not the caller ticks the
+     * engine again (it ticks at the newest data time, which stops when the fastest source's
+     * data ends while slower sources go on: a cluster waiting for its hold was then judged
+     * only at the vendor's next finding, hours later). */
+    if (all == 0 && h != INT64_MAX && (e->fleet_tk == INT64_MIN || h > e->fleet_tk)) {
+        e->fleet_tk = h;
+        for (size_t i = 0; i < e->nftick; i++) {
+            vg_engine__inst_t *in = e->ftick[i];
+            vg_engine__vreset (&e->v);
+            if (in->rule->ops->on_tick (in->det, h, &e->v) < 0)
+                e->st.detector_errors++;
+            vg_engine__apply (e, in->rule, in, in->dev, in->series_id, &e->v, vg_engine__fleet_at (&e->v, h));
+        }
+    }
 }
 
 void
@@ -609,6 +630,25 @@ vg_engine__fleet_flush (vg_engine_t *e)
     vg_engine__fleet_release (e, 0);
 }
 
+void
+vg_engine__fleet_end (vg_engine_t *e)
+{
+    int64_t end = e->fleet_h > e->now ? e->fleet_h : e->now;
+    for (size_t i = 0; i < e->ntick && end != INT64_MIN; i++) {
+        vg_engine__inst_t *in = e->tickers[i];
+        int ih = in->rule->ops->on_alert ? vg_rule_param_index (in->rule, "hold") : -1;
+        if (ih < 0 || !(in->rule->pv[ih] > 0))
+            continue;
+        int64_t t = end + (int64_t) in->rule->pv[ih];
+        if (t > e->now)
+            e->now = t;
+        vg_engine__vreset (&e->v);
+        if (in->rule->ops->on_tick (in->det, t, &e->v) < 0)
+            e->st.detector_errors++;
+        vg_engine__apply (e, in->rule, in, in->dev, in->series_id, &e->v, vg_engine__fleet_at (&e->v, t));
+    }
+}
+
 int
 vg_engine_finding (vg_engine_t *e, const vg_alert_t *a)
 {
@@ -617,8 +657,12 @@ vg_engine_finding (vg_engine_t *e, const vg_alert_t *a)
     if (!vg_engine__dev_find (e, a->device))
         return -VG_ENOTFOUND;
     /* Made elsewhere, in its own engine's data-time order (its rule need not be one of
-     * ours): fed now, as it comes. */
-    s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0);
+     * ours): fed now, as it comes; its kind is our rules' detector of that name, if any. */
+    const vg_detector_ops_t *kind = NULL;
+    for (size_t r = 0; r < e->rules->nrules && !kind; r++)
+        if (!strcmp (e->rules->rules[r].ops->name, a->detector))
+            kind = e->rules->rules[r].ops;
+    s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0, kind);
     return 0;
 }
 

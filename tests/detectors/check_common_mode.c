@@ -411,6 +411,139 @@ START_TEST (held_findings_survive_save_load)
 }
 END_TEST
 
+/* Reopen the engine with a reboot rule on up-time and X01 holding each cluster `hold`
+ * (as detectors/rules.yaml); routers declare /system/state/up-time (they can report a
+ * reboot), gNBs only a PM counter (they cannot): VA 9 routers and 3 gNBs, VB 6 and 6,
+ * VC 4 and 8. */
+static void
+wave_engine (const char *hold)
+{
+    char rs[512];
+    snprintf (rs, sizeof rs,
+              "rules:\n"
+              "  - { id: rb, detector: reboot, match: { path: \"/system/state/up-time\" } }\n"
+              "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+              "      params: { sources: reboot, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2, hold: %s } }\n",
+              hold);
+    vg_test_engine_close (&s_f);
+    vg_test_engine_open (&s_f, rs, "t", NULL);
+    static const int routers[NV] = { 9, 6, 4 };
+    for (int v = 0; v < NV; v++)
+        for (int i = 0; i < PER; i++) {
+            const char *path = i < routers[v] ? "/system/state/up-time" : "/pm/RRC.ConnEstabAtt";
+            vg_series_info_t si = { &s_dev[v][i], path, NULL, 0, VG_KIND_GAUGE };
+            ck_assert_int_ge (vg_engine_series (s_f.e, vg_series_id (s_name[v][i], path, NULL, 0), &si), 0);
+        }
+}
+
+/* A fleet-wide reboot wave whose first reboots are one vendor's (reboot-wave seed 58, second
+ * wave: Cisco 2 of 9 routers at 0 s and a third at +60 s, before any other vendor's; then 5
+ * of the 6 Huawei routers and 3 more Cisco within 8 minutes; no gNB can report a reboot).
+ * Judged at each finding, VA's 3 of 12 alone fired; judged with the other vendors' reboots
+ * of the next 15 minutes and among the devices that can report one (VA 6 of 9 routers, the
+ * others 5 of 10), VA does not stand out.  A vendor's cluster with no one else's (two hours
+ * later, 5 of VA's routers) still fires, once the hold has passed. */
+START_TEST (reboot_wave_judged_with_the_fleet_after_hold)
+{
+    wave_engine ("15m");
+    static const struct { int v, i; int64_t at; } wave[] = {
+        { 0, 0, 0 }, { 0, 1, 0 }, { 0, 2, 1 }, { 1, 0, 3 }, { 0, 3, 3 },
+        { 1, 1, 5 }, { 1, 2, 5 }, { 1, 3, 5 }, { 1, 4, 5 }, { 0, 4, 7 }, { 0, 5, 8 },
+    };
+    for (size_t k = 0; k < sizeof wave / sizeof wave[0]; k++) {
+        vg_engine_tick (s_f.e, T0 + wave[k].at * MIN);
+        finding (wave[k].v, wave[k].i, T0 + wave[k].at * MIN, "reboot");
+    }
+    for (int64_t t = T0 + 9 * MIN; t <= T0 + 60 * MIN; t += MIN)
+        vg_engine_tick (s_f.e, t);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+    /* VA alone: fires after the hold, at fleet time >= its third reboot + 15 min. */
+    int64_t t2 = T0 + 120 * MIN;
+    for (int i = 0; i < 5; i++)
+        finding (0, i, t2 + i * MIN, "reboot");
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+    for (int64_t t = t2; t <= t2 + 30 * MIN; t += MIN)
+        vg_engine_tick (s_f.e, t);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = vg_test_alerts_first (&s_f.alerts, "x01", VG_ACT_CREATE);
+    ck_assert_str_eq (a->vendor, "VA");
+    ck_assert_int_eq (a->time_ms, t2 + 2 * MIN + 15 * MIN); /* cluster fires at its third, judged 15 min on */
+}
+END_TEST
+
+/* At the end of input (vg_engine_flush: the end of a replay) a cluster still waiting for its
+ * hold is judged: VA's 5 routers reboot in the last minutes of the data. */
+START_TEST (hold_judged_at_end_of_input)
+{
+    wave_engine ("15m");
+    for (int i = 0; i < 5; i++)
+        finding (0, i, T0 + i * MIN, "reboot");
+    vg_engine_tick (s_f.e, T0 + 5 * MIN);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+    vg_engine_flush (s_f.e);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+}
+END_TEST
+
+/* Fleet time moves with the sources, not with the caller's ticks: the collector ticks the
+ * engine at the newest data time, which stops once the fastest capture has ended while a PM
+ * backlog goes on.  Event time, no vg_engine_tick at all: VA's 5 routers reboot (up-time
+ * falls) at 20-24 min; the cluster is judged once both sources have passed its hold.
+ * Before, the candidate waited for a tick and was judged only at VA's next finding. */
+START_TEST (hold_judged_as_fleet_time_moves)
+{
+    static const char *RS = "rules:\n"
+                            "  - { id: rb, detector: reboot, match: { path: \"/system/state/up-time\" } }\n"
+                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+                            "      params: { sources: reboot, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2,\n"
+                            "                hold: 15m } }\n";
+    vg_engine_cfg_t cfg = { 0 };
+    cfg.lateness_ms = 10000;
+    cfg.tick_ms = 10000;
+    vg_test_engine_close (&s_f);
+    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    uint64_t id[NV][PER];
+    for (int v = 0; v < NV; v++)
+        for (int i = 0; i < PER; i++) {
+            int router = i < 6;
+            const char *path = router ? "/system/state/up-time" : "/pm/RRC.ConnEstabAtt";
+            id[v][i] = vg_series_id (s_name[v][i], path, NULL, 0);
+            vg_series_info_t si = { &s_dev[v][i], path, NULL, 0, VG_KIND_GAUGE };
+            ck_assert_int_ge (vg_engine_series_from (s_f.e, id[v][i], &si, router ? "ag/mdt" : "ag/pm"), 0);
+        }
+    for (int64_t t = T0; t <= T0 + 60 * MIN; t += MIN)
+        for (int v = 0; v < NV; v++)
+            for (int i = 0; i < PER; i++) {
+                int64_t boot = T0 - 86400000LL;
+                if (v == 0 && i < 5 && t >= T0 + (20 + i) * MIN)
+                    boot = T0 + (20 + i) * MIN;
+                double val = i < 6 ? (double) (t - boot) / 1000 : 100;
+                ck_assert_int_eq (vg_engine_sample (s_f.e, id[v][i], t, val), 0);
+            }
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "rb", VG_ACT_CREATE), 5);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = vg_test_alerts_first (&s_f.alerts, "x01", VG_ACT_CREATE);
+    ck_assert_str_eq (a->vendor, "VA");
+    ck_assert_int_ge (a->time_ms, T0 + 37 * MIN); /* its third reboot + the hold */
+}
+END_TEST
+
+/* A fleet partition ticks only when its messages come: VA's 3 reboots, then nothing until
+ * one of the same devices reboots again four hours later.  The waiting cluster is judged
+ * before that finding moves its device's time out of the picture (before: 2 of 3, no X01). */
+START_TEST (hold_judged_before_the_next_finding)
+{
+    wave_engine ("15m");
+    for (int i = 0; i < 3; i++)
+        finding (0, i, T0 + i * MIN, "reboot");
+    finding (0, 0, T0 + 240 * MIN, "reboot");
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = vg_test_alerts_first (&s_f.alerts, "x01", VG_ACT_CREATE);
+    ck_assert_int_eq (a->time_ms, T0 + 2 * MIN + 15 * MIN);
+    ck_assert_double_eq (a->observed, 3);
+}
+END_TEST
+
 Suite *
 vg_common_mode_suite (void)
 {
@@ -427,6 +560,10 @@ vg_common_mode_suite (void)
         { "inhibited_silence_is_fleet_evidence", inhibited_silence_is_fleet_evidence },
         { "arrival_order", arrival_order_does_not_change_verdicts },
         { "held_findings_save_load", held_findings_survive_save_load },
+        { "reboot_wave_hold", reboot_wave_judged_with_the_fleet_after_hold },
+        { "hold_at_end_of_input", hold_judged_at_end_of_input },
+        { "hold_as_fleet_time_moves", hold_judged_as_fleet_time_moves },
+        { "hold_before_next_finding", hold_judged_before_the_next_finding },
     };
     vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
     return s;
