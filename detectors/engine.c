@@ -163,8 +163,10 @@ s_dev_set (vg_engine_t *e, vg_engine__dev_t *d, const vg_device_t *in)
     uint32_t tag = s_vendor_tag (e, d->vendor);
     if (tag == UINT32_MAX)
         return -VG_ENOMEM;
-    if (d->vendor_tag != UINT32_MAX && d->vendor_tag < e->nvendors)
+    if (d->vendor_tag != UINT32_MAX && d->vendor_tag < e->nvendors) {
         e->vendor_n[d->vendor_tag]--;
+        e->kp_epoch++;
+    }
     d->vendor_tag = tag;
     e->vendor_n[tag]++;
     for (size_t r = 0; r < e->rules->nrules; r++)
@@ -413,6 +415,8 @@ vg_engine__inst_get (vg_engine_t *e, const vg_rule_t *r, vg_engine__dev_t *d, co
         if (!r->ops->is_silence && in->dev &&
             vg_engine__ptr_push ((void ***) &in->dev->dtick, &in->dev->ndtick, &in->dev->capdtick, in))
             e->st.full++;
+        if (r->ops->on_alert && vg_engine__ptr_push ((void ***) &e->ftick, &e->nftick, &e->capftick, in))
+            e->st.full++;
         if (r->ops->is_silence && scope == VG_SCOPE_SERIES && e->cur_stream &&
             vg_engine__stream_add_sil (e->cur_stream, in))
             e->st.full++;
@@ -627,6 +631,7 @@ vg_engine_new (const vg_rules_t *rules, const vg_engine_cfg_t *cfg, vg_alert_fn 
     e->now = INT64_MIN;
     e->fleet_h = INT64_MIN;
     e->fleet_hz = INT64_MAX;
+    e->fleet_tk = INT64_MIN;
     return e;
 }
 
@@ -658,6 +663,7 @@ vg_engine_destroy (vg_engine_t **self_p)
     vg_hindex_free (&e->inst_ix);
     free (e->sil);
     free (e->tickers);
+    free (e->ftick);
     free (e->fq);
     for (size_t i = 0; i < e->nsrcs; i++)
         vg_engine__src_free (e->srcs[i]);
@@ -670,6 +676,7 @@ vg_engine_destroy (vg_engine_t **self_p)
         free (e->vendors[i]);
     free (e->vendors);
     free (e->vendor_n);
+    vg_engine__kind_peers_free (e);
     free (e);
     *self_p = NULL;
 }
@@ -720,6 +727,10 @@ vg_engine_event (vg_engine_t *e, const vg_event_t *ev, const vg_device_t *dev)
     if (!d)
         return -VG_EINVAL;
     e->st.events++;
+    if (!d->events) {
+        d->events = 1;
+        e->kp_epoch++; /* the fleet of event-fed kinds may have grown */
+    }
     if (ev->ts_ms > e->now)
         e->now = ev->ts_ms;
     char key[VG_MAX_ID_LEN + 64];

@@ -38,6 +38,8 @@ typedef struct vg_engine__dev {
     uint32_t nstreams, capstreams;
     struct vg_engine__inst **dtick; /* device-bound instances with on_tick (not silence) */
     size_t ndtick, capdtick;
+    uint32_t kp_mark;      /* counted by the kind-peers scan of this generation (engine_peers.c) */
+    int events;            /* an event of it was taken (not saved: the next one sets it again) */
 } vg_engine__dev_t;
 
 struct vg_engine__series;
@@ -177,6 +179,20 @@ typedef struct vg_engine__fq {
     int others_only;       /* an inhibited device silence: evidence for the other vendors only */
 } vg_engine__fq_t;
 
+/* Per vendor, the devices that can have a finding of one kind (engine_peers.c), as of the
+ * engine's instances, devices and vendors when counted. */
+typedef struct {
+    const vg_detector_ops_t *kind; /* NULL: slot unused */
+    uint32_t *n;                   /* by vendor tag */
+    size_t cap, nvendors, ninsts, ndevs, epoch;
+    uint32_t total;
+} vg_engine__kp_t;
+#define VG_ENGINE__KP 8
+
+/* Most findings held at once; past it the oldest time is released early (counted in st.full):
+ * a source that never catches up cannot grow the queue without bound. */
+#define VG_ENGINE__FQ_MAX 65536
+
 typedef struct vg_engine__ep {
     vg_hlink_t hl;         /* first: e->ep_ix links it (hl.h = hash of key) */
     char key[VG_ALERT_KEY_MAX];
@@ -224,6 +240,8 @@ struct vg_engine {
     size_t nsil, capsil;
     vg_engine__inst_t **tickers;    /* other instances with on_tick, creation order */
     size_t ntick, captick;
+    vg_engine__inst_t **ftick;      /* of those, fleet detectors' (on_alert), creation order */
+    size_t nftick, capftick;
     /* episodes */
     vg_engine__ep_t *ep_head, *ep_tail;
     vg_hindex_t ep_ix;     /* by hash of the episode key */
@@ -241,6 +259,11 @@ struct vg_engine {
     size_t fq_head, nfq, capfq;
     int64_t fleet_h;       /* newest time of a released finding (INT64_MIN: none yet) */
     int64_t fleet_hz;      /* the horizon the last release judged by (INT64_MAX: none) */
+    int64_t fleet_tk;      /* fleet time the fleet detectors were last ticked at by a release */
+    vg_engine__kp_t kp[VG_ENGINE__KP]; /* fleet detectors' peers by kind (engine_peers.c) */
+    size_t kp_next;        /* next kp slot to reuse */
+    size_t kp_epoch;       /* bumped when a device changes vendor or takes its first event */
+    uint32_t kp_gen;
     vg_alert_t alert;      /* scratch record */
     vg_verdict_t v;        /* scratch verdict */
 };
@@ -352,6 +375,33 @@ void vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t 
 /* End of a silence judgement (an instant): stop holding fq and release what the sources'
  * clocks allow (vg_engine__fleet_release). */
 void vg_engine__fleet_flush (vg_engine_t *e);
+/* End of input (vg_engine_flush): no finding can come any more, so fleet time runs on past the
+ * newest one (or the engine's time, if later) by each fleet detector's `hold`, and a cluster
+ * waiting for its hold is judged now. */
+void vg_engine__fleet_end (vg_engine_t *e);
+/* The time a fleet detector's verdict v, given at tick time t, is applied at: a firing
+ * verdict at the end of the window it judged when that is earlier (a held cluster judged at
+ * a later tick became due then), else t. */
+static inline int64_t
+vg_engine__fleet_at (const vg_verdict_t *v, int64_t t)
+{
+    return v->state == VG_VERDICT_FIRE && v->window_end_ms > 0 && v->window_end_ms < t ? v->window_end_ms : t;
+}
+
+/* --- engine_peers.c ------------------------------------------------------------------ */
+/* Per vendor, the devices that can have a finding of detector `kind` (an instance of a rule
+ * of it, or a match of such a rule that takes events only), counted again when instances,
+ * devices or vendors changed since.  NULL for kind NULL or when out of memory (the caller
+ * counts the whole fleet). */
+const vg_engine__kp_t *vg_engine__kind_peers (vg_engine_t *e, const vg_detector_ops_t *kind);
+void vg_engine__kind_peers_free (vg_engine_t *e);
+
+/* Hold finding (device d, rule, time, others_only, src_lp: see vg_engine__fq_t) for the fleet
+ * detectors, in time order after every held finding of the same time; releases nothing (the
+ * caller does, or the next source time / tick).  Returns the held entry, or NULL when the
+ * queue cannot grow (counted in st.full). */
+vg_engine__fq_t *vg_engine__fleet_hold (vg_engine_t *e, vg_engine__dev_t *d, const vg_rule_t *rule, int64_t time_ms,
+                                        int others_only, double src_lp);
 /* Feed the fleet detectors the held findings whose time every source still waited for has
  * judged (self-ticking: its last judged tick; a source with no data or in outage is not
  * waited for; legacy mode and `all`: every held finding), in time order, and within one time

@@ -758,6 +758,7 @@ vg_engine_flush (vg_engine_t *e)
             s_release (e, e->srcs[i]->streams[j], INT64_MAX);
     vg_engine__fleet_release (e, 1);
     e->st.buffered = e->nbuf;
+    vg_engine__fleet_end (e);
     return 0;
 }
 
@@ -797,7 +798,8 @@ vg_engine_tick (vg_engine_t *e, int64_t now)
         vg_engine__vreset (v);
         if (in->rule->ops->on_tick (in->det, t, v) < 0)
             e->st.detector_errors++;
-        vg_engine__apply (e, in->rule, in, in->dev, in->series_id, v, t);
+        int64_t at = in->rule->ops->on_alert ? vg_engine__fleet_at (v, t) : t;
+        vg_engine__apply (e, in->rule, in, in->dev, in->series_id, v, at);
     }
     /* Lifecycle timers (engine_episode.c). */
     vg_engine__ep_timers (e, now, legacy);

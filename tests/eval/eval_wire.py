@@ -395,10 +395,11 @@ def score(labels, alerts, manifest, start, end, grace_ms):
     transport = {d["wire"]: d["transport"] for d in manifest["devices"] if d["transport"] != "none"}
     interval = manifest["interval_ms"]
     scored, audit = [], []
-    fleet = {}
+    fleet = {}  # (vendor, transport) -> devices on the wire
     for d in manifest["devices"]:
         if d["transport"] != "none":
-            fleet[d.get("vendor", "")] = fleet.get(d.get("vendor", ""), 0) + 1
+            k = (d.get("vendor", ""), d["transport"])
+            fleet[k] = fleet.get(k, 0) + 1
     for l in labels:
         cls, carried = label_class(l)
         on_wire = [wire_of[d] for d in l["devices"] if d in wire_of and tr_of[d] in carried]
@@ -408,7 +409,9 @@ def score(labels, alerts, manifest, start, end, grace_ms):
         elif not on_wire:
             why = "the devices' wire format does not carry this signal (or they send nothing)"
         elif l["detector"] == "X01":
-            n = fleet.get(l.get("entity", ""), 0)
+            # X01 1.5.0 counts the vendor's devices that can show the kind (routers for reboots;
+            # a gNB's PM files carry no up-time): the vendor's devices on transports carrying it.
+            n = sum(c for (v, tr), c in fleet.items() if v == l.get("entity", "") and tr in carried)
             if len(on_wire) < x01_needs(n):
                 why = (f"only {len(on_wire)} of its devices carry the signal on the wire; a common mode in a "
                        f"fleet of {n} needs {x01_needs(n)}")
