@@ -302,6 +302,8 @@ vg_engine__dev_t *vg_engine__dev_find (const vg_engine_t *e, const char *id);
 /* Find or create a device record (refreshing its inventory from in).  NULL on a bad id,
  * the max_devices bound (counted in st.full) or allocation failure. */
 vg_engine__dev_t *vg_engine__dev_get (vg_engine_t *e, const vg_device_t *in);
+/* Free a device record and what it owns; NULL-safe. */
+void vg_engine__dev_free (vg_engine__dev_t *d);
 /* Hash of an instance identity (rule, scope key, series id) for vg_engine__inst_find. */
 uint64_t vg_engine__inst_hkey (const vg_rule_t *r, const char *key, uint64_t series_id);
 /* The instance of rule r for (key, series_id) with hash hk, or NULL. */
@@ -325,7 +327,7 @@ vg_engine__ser_at (const vg_engine_t *e, size_t i)
     return &e->ser_pages[i / VG_ENGINE__SER_PAGE][i % VG_ENGINE__SER_PAGE];
 }
 
-/* --- engine_time.c: sources, streams, reorder buffers, ticks, silence ------------------ */
+/* --- engine_time.c: sources, streams, reorder buffers, ticks ----------------------------- */
 
 /* Find or create the source named name (NULL = ""); NULL on allocation failure. */
 vg_engine__src_t *vg_engine__src_get (vg_engine_t *e, const char *name);
@@ -356,6 +358,12 @@ vg_engine__buffer_tail (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine
     }
     return 0;
 }
+
+/* --- engine_silence.c: the silence judgement ------------------------------------------- */
+
+/* Judge the silence of src's series, devices and the source itself at time now (src's
+ * clock): emits the verdicts through the episode lifecycle. */
+void vg_engine__src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now);
 
 /* --- engine_episode.c: lifecycle, inhibition, emission ---------------------------------- */
 
