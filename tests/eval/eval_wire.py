@@ -134,9 +134,11 @@ class Replay:
         os.makedirs(work, exist_ok=True)
         self.port, self.mport = free_port(), free_port()
         self.store = os.path.join(work, "store")
-        # The default rules and the simulated operator's change calendar that came with the data.
+        # The default rules and the change calendar that came with the data (vigil sim writes
+        # the simulated operator's as windows.yaml); data without one gets the rules as they are.
         cal = os.path.join(wire, "windows.yaml")
-        rules = sim_rules(a.bin, a.source, os.path.join(work, "rules.yaml"), cal if os.path.exists(cal) else None)
+        rules = (sim_rules(a.bin, a.source, os.path.join(work, "rules.yaml"), cal) if os.path.exists(cal)
+                 else os.path.join(a.source, "detectors", "rules.yaml"))
         ccurve, acurve, apub = curve_configs(a.bin, os.path.join(work, "keys"), "wire")
         ccfg = (f"collector:\n  id: eval\n  listen: tcp://127.0.0.1:{self.port}\n"
                 f"  metrics_listen: 127.0.0.1:{self.mport}\n"
