@@ -52,6 +52,17 @@ teardown (void)
     ck_assert_int_eq (vg_test_rmtree (s_dir), 0);
 }
 
+/* Settle a written file: its mtime a minute ago, so the input takes it as complete. */
+static void
+s_settle (const char *path)
+{
+    struct timeval tv[2];
+    gettimeofday (&tv[0], NULL);
+    tv[0].tv_sec -= 60;
+    tv[1] = tv[0];
+    ck_assert_int_eq (utimes (path, tv), 0);
+}
+
 /* NFILES PM files of one gNB, ROPs 00:00, 00:15, ...; settled (mtime a minute ago). */
 static void
 s_write_files (void)
@@ -76,11 +87,7 @@ s_write_files (void)
                  "</measCollecFile>\n",
                  f * 15, f * 15 + 15, 100 + f, 90 + f, 7 + f, 200 + f, 180 + f, 9 + f, f * 15 + 15);
         ck_assert_int_eq (fclose (fp), 0);
-        struct timeval tv[2];
-        gettimeofday (&tv[0], NULL);
-        tv[0].tv_sec -= 60;
-        tv[1] = tv[0];
-        ck_assert_int_eq (utimes (path, tv), 0);
+        s_settle (path);
     }
 }
 
@@ -257,11 +264,7 @@ s_write_named (const char *name, const char *begin, const char *end, int value)
              "</measInfo></measData></measCollecFile>\n",
              begin, end, value);
     ck_assert_int_eq (fclose (fp), 0);
-    struct timeval tv[2];
-    gettimeofday (&tv[0], NULL);
-    tv[0].tv_sec -= 60;
-    tv[1] = tv[0];
-    ck_assert_int_eq (utimes (path, tv), 0);
+    s_settle (path);
 }
 
 /* TS 32.432 names with and without UTC offsets in one backlog: "A20260105.1200-1215_..."
