@@ -80,6 +80,25 @@ s_backoff (vg_sender_t *s)
     return wait;
 }
 
+/* The wait after a RETRY whose collector hinted `hint_ms` (0: no hint): the longer of the
+ * hint and the own backoff, the own part no longer than twice the hint.  A collector that
+ * names its wait knows when it can take the batch (its next try of a store that was not
+ * writable, a rate bucket refilled); a backoff grown over a long outage to tens of seconds
+ * would leave the agent waiting long after that (docs/PROTOCOL.md, "Back-pressure"). */
+static int64_t
+s_retry_wait (vg_sender_t *s, int64_t hint_ms)
+{
+    int64_t own = s_backoff (s);
+    if (hint_ms <= 0)
+        return own;
+    if (own > 2 * hint_ms) {
+        int64_t capped = hint_ms + own % (hint_ms + 1); /* still spread: [hint, 2 x hint] */
+        s->stats.backoff_wait_ms -= own - capped;
+        own = capped;
+    }
+    return own > hint_ms ? own : hint_ms;
+}
+
 static void
 s_backoff_reset (vg_sender_t *s)
 {
@@ -323,14 +342,12 @@ s_on_ack (vg_sender_t *s, const uint8_t *p, size_t len, int64_t now)
             /* Temporary trouble at the collector: resend from the first unacknowledged. */
             s->stats.retries++;
             s->sent_upto = 0;
-            /* The collector may say how long (over its rate limit, behind): honoured up to 10 s;
-             * on top, the agent's own growing backoff, raised once per round of resends (the
-             * RETRYs of the batches sent behind the first one arrive while it waits). */
-            if (now >= s->retry_after_ms) {
-                int64_t hint = a->retry_after_ms < 10000 ? (int64_t) a->retry_after_ms : 10000;
-                int64_t own = s_backoff (s);
-                s->retry_after_ms = now + (hint > own ? hint : own);
-            }
+            /* The collector may say how long (over its rate limit, behind, store not writable):
+             * honoured up to 10 s; on top, the agent's own growing backoff (at most twice a
+             * hint), raised once per round of resends (the RETRYs of the batches sent behind
+             * the first one arrive while it waits). */
+            if (now >= s->retry_after_ms)
+                s->retry_after_ms = now + s_retry_wait (s, a->retry_after_ms < 10000 ? a->retry_after_ms : 10000);
             vg_log_rl (&s->rl, VG_LOG_WARN, "sender", "collector asked to retry batch %llu: %s",
                        (unsigned long long) a->seq, a->reason ? a->reason : "");
             /* The collector waits for batches that are no longer here (another collector

@@ -12,7 +12,8 @@
  * one, raise a backoff step (backoff_base_ms doubled each time up to backoff_max_ms, each
  * wait drawn uniformly from [step/2, step]: jitter, so agents refused together do not come
  * back together); nothing is sent before the wait is over, and it is the longer of the
- * collector's retry_after_ms hint (10 s at most) and that draw.  A batch acknowledged resets
+ * collector's retry_after_ms hint (10 s at most) and that draw, the draw no longer than
+ * twice a hint (the collector knows when it can take the batch).  A batch acknowledged resets
  * the step; a WELCOME after silence resets it and ends the wait (the HELLO sent on the new
  * connection waits in the socket and reaches a collector that comes back during the wait,
  * so a long backoff does not delay the recovery). */

@@ -392,15 +392,16 @@ s_backlog (void *ctx)
     return c->backlog_why;
 }
 
-/* The server's accept hook: the batch into the detect stage's journal and, when publishing,
- * the fleet journal (in ingest's write). */
+/* The server's accept hook: the batch into the detect stage's journal (as the agent sent it:
+ * compressed, a third of the plain bytes through ingest's write) and, when publishing, the
+ * fleet journal (in ingest's write). */
 static void
 s_on_accept (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, uint64_t order, const uint8_t *batch,
-             size_t len, vg_store_txn_t *txn)
+             size_t len, const uint8_t *wire, size_t wire_len, vg_store_txn_t *txn)
 {
     vg_collector_t *c = ctx;
     if (c->cfg->detect_journal)
-        vg_detect_stage_journal (NULL, agent_id, epoch, seq, order, batch, len, txn);
+        vg_detect_stage_journal (NULL, agent_id, epoch, seq, order, wire, wire_len, txn);
     if (c->fleet)
         vg_fleet_pub_journal (NULL, agent_id, epoch, seq, order, batch, len, txn);
 }

@@ -296,8 +296,21 @@ s_decode_series (vg_detect_feed_t *f, const Vigil__Batch *b, const Vigil__Series
     f->used += got;
 }
 
-/* Feed one decoded sample of series c. */
-static void
+/* A sample the engine refused as late: counted and logged (rate-limited). */
+static __attribute__ ((noinline, cold)) void
+s_late (vg_detect_feed_t *f, const struct s_cur *c, int64_t t)
+{
+    f->st.late++;
+    char when[40];
+    vg_clock_rfc3339 (t, when, sizeof when);
+    vg_log_rl (&f->rl_late, VG_LOG_WARN, "detect",
+               "late sample skipped by detection (stored all the same): %s %s at %s is older than what this "
+               "device's stream already analysed, by more than detect.lateness (%lld ms); %llu late so far",
+               c->d->view.id, c->path, when, (long long) f->cfg.lateness_ms, (unsigned long long) f->st.late);
+}
+
+/* Feed one decoded sample of series c (inline: once per sample, from the merge's loops). */
+static inline __attribute__ ((always_inline)) void
 s_feed_one (vg_detect_feed_t *f, const struct s_cur *c, int64_t t, double v, int64_t now, int64_t *max_ts)
 {
     if (!s_in_window (f, now, t)) {
@@ -316,16 +329,8 @@ s_feed_one (vg_detect_feed_t *f, const struct s_cur *c, int64_t t, double v, int
     } else {
         rc = vg_engine_sample_ref (f->engine, c->ref, t, v);
     }
-    if (rc == -VG_ERANGE) {
-        f->st.late++;
-        char when[40];
-        vg_clock_rfc3339 (t, when, sizeof when);
-        vg_log_rl (&f->rl_late, VG_LOG_WARN, "detect",
-                   "late sample skipped by detection (stored all the same): %s %s at %s is older than what this "
-                   "device's stream already analysed, by more than detect.lateness (%lld ms); %llu late so far",
-                   c->d->view.id, c->path, when, (long long) f->cfg.lateness_ms,
-                   (unsigned long long) f->st.late);
-    }
+    if (rc == -VG_ERANGE)
+        s_late (f, c, t);
     f->st.samples++;
     if (t > *max_ts)
         *max_ts = t;

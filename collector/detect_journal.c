@@ -2,7 +2,7 @@
  * also across a crash (detect_stage.h, "Journal").
  *
  * Records (VG_CF_DETSTATE): "detj/" + the batch's accept order (8 bytes big-endian) ->
- * the plain vigil.Batch, put by ingest's write (vg_detect_stage_journal, server thread);
+ * the vigil.Batch as the agent sent it (zstd-compressed or plain), put by ingest's write (vg_detect_stage_journal, server thread);
  * "detj-done" -> the order of the last batch whose alerts a commit holds, put by every
  * stage commit with alerts.  A state save deletes the entries of the batches it covers
  * (one range tombstone, in the same write).  At start the entries left are fed again

@@ -103,8 +103,10 @@ void vg_detect_stage_on_batch (vg_detect_stage_t *st, vg_detect_batch_fn fn, voi
  * producer's delivery-report queue; -1 = none.  Set before vg_detect_stage_start. */
 void vg_detect_stage_poll_fd (vg_detect_stage_t *st, int fd);
 
-/* A vg_server_accept_fn (ctx unused; server thread, stateless): the accepted batch into
- * txn's journal entry, under its accept order. */
+/* For the server's accept hook (ctx unused; server thread, stateless): the accepted batch
+ * into txn's journal entry, under its accept order.  batch is a vigil.Batch, plain or
+ * zstd-compressed (the collector journals it as the agent sent it: a third of the bytes
+ * through ingest's write); recovery feeds either. */
 void vg_detect_stage_journal (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq, uint64_t order,
                               const uint8_t *batch, size_t len, vg_store_txn_t *txn);
 /* Before vg_detect_stage_start, after the hooks are set: analyse the journal's batches (see

@@ -449,6 +449,8 @@ s_flush_group (vg_server_t *srv)
             char why[200];
             snprintf (why, sizeof why, "store not writable: %.170s", err);
             s_abandon_group (srv, why);
+            for (int i = 0; i < srv->npending; i++)
+                srv->pending[i].retry_after_ms = S_STORE_PROBE_MS; /* as the batches deferred next */
         } else {
             srv->stats.commits++;
             s_store_state (srv, NULL);
@@ -584,6 +586,9 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
             goto rejected;
         }
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_RETRY;
+        /* Come back for the next try: without a hint the agent's backoff grows over a long
+         * outage to tens of seconds, and the recovery waits for it. */
+        p->retry_after_ms = S_STORE_PROBE_MS;
         snprintf (p->reason, sizeof p->reason, "store not writable: %.170s", srv->store_err);
         srv->stats.deferred++;
         goto queued;
@@ -627,7 +632,8 @@ s_handle_batch (vg_server_t *srv, const uint8_t *id, size_t idlen, const char *u
         p->status = VIGIL__ACK_STATUS__ACK_STATUS_OK;
         p->order = srv->next_order++;
         if (srv->on_accept)
-            srv->on_accept (srv->on_accept_ctx, res.agent_id, res.epoch, res.seq, p->order, data, len, srv->txn);
+            srv->on_accept (srv->on_accept_ctx, res.agent_id, res.epoch, res.seq, p->order, data, len,
+                            zmq_msg_data (payload), zmq_msg_size (payload), srv->txn);
         vg_agent_limits_charge (srv->limits, res.agent_id, res.samples + res.samples_rejected, res.series_refused);
         if (res.samples_rejected)
             vg_log_rl (&srv->rl_reject, VG_LOG_WARN, "server", "agent '%s' seq %llu: %s", res.agent_id,

@@ -83,12 +83,14 @@ void vg_server_on_commit (vg_server_t *srv, vg_server_commit_fn fn, void *ctx);
 /* Called in the server thread for every batch ingest accepted into the group's write, before
  * that write is committed: records fn puts into txn become durable exactly when the batch
  * does (the fleet publisher's and the detect stage's journals).  batch is the plain
- * vigil.Batch, valid during the call.  order grows by one with every call (it starts from
+ * vigil.Batch, wire the same batch as the agent sent it (zstd-compressed, about a third of
+ * the plain bytes; or batch itself when it came plain), both valid during the call.  order grows by one with every call (it starts from
  * the wall clock in microseconds when the server is made): the order batches are committed
  * and handed to the commit hook in; an abandoned group's orders are not given again.  Set
  * before vg_server_run; fn NULL removes it. */
 typedef void (*vg_server_accept_fn) (void *ctx, const char *agent_id, uint64_t epoch, uint64_t seq,
-                                     uint64_t order, const uint8_t *batch, size_t len, vg_store_txn_t *txn);
+                                     uint64_t order, const uint8_t *batch, size_t len, const uint8_t *wire,
+                                     size_t wire_len, vg_store_txn_t *txn);
 void vg_server_on_accept (vg_server_t *srv, vg_server_accept_fn fn, void *ctx);
 
 /* Asked before each batch is read: NULL to go on, or why the collector is too far behind

@@ -21,7 +21,7 @@
  * (a->vendor differs; peers = devices of the other vendors).
  */
 #define CM_RING 256
-enum { CM_SRC, CM_WIN, CM_P0, CM_ALPHA, CM_MINK, CM_CRIT, CM_FLEET };
+enum { CM_SRC, CM_WIN, CM_P0, CM_ALPHA, CM_MINK, CM_CRIT, CM_FLEET, CM_HOLD };
 static const vg_param_def_t s_cm_params[] = {
     { .name = "sources", .type = VG_PARAM_STR, .choices = "reboot,silence,config_change,image_change,cell_outage",
       .help = "detector kinds whose findings count" },
@@ -37,6 +37,8 @@ static const vg_param_def_t s_cm_params[] = {
       .help = "critical when more than this fraction of the vendor's devices" },
     { .name = "fleet_alpha", .type = VG_PARAM_NUM, .def = 0.1, .min = 0, .max = 1,
       .help = "when other vendors' devices have findings of the vendor's most common kind within W too, fire only if this vendor's share of them is this unlikely by its share of the fleet (0 = off)" },
+    { .name = "hold", .type = VG_PARAM_DUR, .def = 0, .min = 0, .max = 86400000.0,
+      .help = "judge a cluster only once the fleet's findings up to this long after it are in (fleet time), with them (0 = at each finding)" },
 };
 
 /* Distinct devices with a finding, their latest finding time and the kinds of their
@@ -56,6 +58,7 @@ typedef struct {
         uint32_t peers, opeers;
         int firing;
         int64_t fire_lo, fire_hi; /* times of the findings counted when it last fired (0: never) */
+        int64_t cand;             /* hold: time of the finding whose cluster waits to be judged (0: none) */
     } st;
 } s_cm_t;
 
@@ -111,14 +114,15 @@ s_cm_note (s_cm_ring_t *g, uint64_t key, int64_t ts, uint8_t kind, int64_t w)
 /* Devices of ring g with a finding within w of now (both sides: the vendor's devices reach
  * the engine through sources whose data times differ, so a finding stamped after `now`, from
  * a source ahead of this one, is as near as one before it; counting it as "within the
- * window" forever fired X01 on findings hours apart); their time span into lo/hi; per kind
- * bit b, the devices with such a finding into per[b]. */
+ * window" forever fired X01 on findings hours apart), and none after ub (hold: the picture
+ * as of a time); their time span into lo/hi; per kind bit b, the devices with such a finding
+ * into per[b]. */
 static uint32_t
-s_cm_within (const s_cm_ring_t *g, int64_t now, int64_t w, int64_t *lo, int64_t *hi, uint32_t per[8])
+s_cm_within (const s_cm_ring_t *g, int64_t now, int64_t w, int64_t ub, int64_t *lo, int64_t *hi, uint32_t per[8])
 {
     uint32_t k = 0;
     for (uint32_t i = 0; i < g->n; i++)
-        if (llabs (now - g->ts[i]) <= w) {
+        if (llabs (now - g->ts[i]) <= w && g->ts[i] <= ub) {
             k++;
             for (int b = 0; b < 8; b++)
                 per[b] += (g->kinds[i] >> b) & 1u;
@@ -128,30 +132,53 @@ s_cm_within (const s_cm_ring_t *g, int64_t now, int64_t w, int64_t *lo, int64_t 
     return k;
 }
 
-static void
-s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
+/* The test at time now over the findings within W of it and not after ub: fire or not,
+ * with what made the decision. */
+typedef struct {
+    uint32_t k, n, ko, no;
+    double lt, lh;
+    int64_t lo, hi;
+    int fire;
+} s_cm_judge_t;
+
+static s_cm_judge_t
+s_cm_judge (const s_cm_t *d, int64_t now, int64_t ub)
 {
     const vg_rule_t *r = d->base.rule;
-    int64_t w = (int64_t) vg_param (r, CM_WIN), lo = INT64_MAX, hi = INT64_MIN, olo = INT64_MAX, ohi = INT64_MIN;
+    s_cm_judge_t j = { .lo = INT64_MAX, .hi = INT64_MIN };
+    int64_t w = (int64_t) vg_param (r, CM_WIN), olo = INT64_MAX, ohi = INT64_MIN;
     uint32_t per[8] = { 0 }, oper[8] = { 0 };
-    uint32_t k = s_cm_within (&d->st.own, now, w, &lo, &hi, per);
-    uint32_t ko_all = s_cm_within (&d->st.other, now, w, &olo, &ohi, oper);
-    uint32_t n = d->st.peers > k ? d->st.peers : k;
-    uint32_t no = d->st.opeers > ko_all ? d->st.opeers : ko_all;
-    double lt = s_log_tail (n, k, vg_param (r, CM_P0));
-    int fire = k >= (uint32_t) vg_param (r, CM_MINK) && lt < log (vg_param (r, CM_ALPHA));
+    j.k = s_cm_within (&d->st.own, now, w, ub, &j.lo, &j.hi, per);
+    uint32_t ko_all = s_cm_within (&d->st.other, now, w, ub, &olo, &ohi, oper);
+    j.n = d->st.peers > j.k ? d->st.peers : j.k;
+    j.no = d->st.opeers > ko_all ? d->st.opeers : ko_all;
+    j.lt = s_log_tail (j.n, j.k, vg_param (r, CM_P0));
+    j.fire = j.k >= (uint32_t) vg_param (r, CM_MINK) && j.lt < log (vg_param (r, CM_ALPHA));
     /* A common mode is the same abnormal state on many devices: the vendor's cluster is
      * judged against the other vendors' findings of its most common kind (a reboot wave or a
      * collector outage is that kind everywhere; an unrelated silence elsewhere is not). */
     int kb = 0;
     for (int b = 1; b < 8; b++)
         kb = per[b] > per[kb] ? b : kb;
-    uint32_t kk = per[kb] ? per[kb] : k, ko = per[kb] ? oper[kb] : ko_all;
-    double lh = 0; /* log P of this vendor's share of the fleet's findings of that kind */
-    if (fire && ko > 0 && vg_param (r, CM_FLEET) > 0) {
-        lh = vg_log_hyper_tail (n, no, kk, ko);
-        fire = lh < log (vg_param (r, CM_FLEET));
+    uint32_t kk = per[kb] ? per[kb] : j.k;
+    j.ko = per[kb] ? oper[kb] : ko_all;
+    j.lh = 0; /* log P of this vendor's share of the fleet's findings of that kind */
+    if (j.fire && j.ko > 0 && vg_param (r, CM_FLEET) > 0) {
+        j.lh = vg_log_hyper_tail (j.n, j.no, kk, j.ko);
+        j.fire = j.lh < log (vg_param (r, CM_FLEET));
     }
+    return j;
+}
+
+/* Verdict at time now from judgement jp (s_cm_judge). */
+static void
+s_cm_verdict (s_cm_t *d, const s_cm_judge_t *jp, int64_t now, vg_verdict_t *out)
+{
+    const vg_rule_t *r = d->base.rule;
+    int64_t w = (int64_t) vg_param (r, CM_WIN), lo = jp->lo, hi = jp->hi;
+    uint32_t k = jp->k, n = jp->n, ko = jp->ko, no = jp->no;
+    double lt = jp->lt, lh = jp->lh;
+    int fire = jp->fire;
     out->state = fire ? VG_VERDICT_FIRE : VG_VERDICT_CLEAR;
     out->observed = k;
     out->expected = n * vg_param (r, CM_P0);
@@ -178,6 +205,44 @@ s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
         d->st.fire_hi = hi;
     }
     d->st.firing = fire;
+}
+
+static void
+s_cm_eval (s_cm_t *d, int64_t now, vg_verdict_t *out)
+{
+    s_cm_judge_t j = s_cm_judge (d, now, INT64_MAX);
+    s_cm_verdict (d, &j, now, out);
+}
+
+/* hold > 0 and not firing: the cluster of the finding at cand is judged once fleet time
+ * `now` has passed cand + hold, with every finding up to then (the other vendors' findings
+ * of those minutes included: a reboot wave's other vendors reboot a few minutes after the
+ * first one's), whenever the tick comes.  The next candidate is the first own finding after
+ * that picture whose cluster the test fires on as of its own time.  Bounded: each round
+ * moves cand to a later finding of the ring. */
+static void
+s_cm_hold (s_cm_t *d, int64_t now, vg_verdict_t *out)
+{
+    int64_t hold = (int64_t) vg_param (d->base.rule, CM_HOLD);
+    for (uint32_t round = 0; d->st.cand && now >= d->st.cand + hold && round <= CM_RING; round++) {
+        int64_t ub = d->st.cand + hold;
+        s_cm_judge_t j = s_cm_judge (d, d->st.cand, ub);
+        d->st.cand = 0;
+        if (j.fire) {
+            /* At the time it became due (window_end_ms; the engine applies it then), not at
+             * whenever this tick came: the record does not depend on tick spacing. */
+            s_cm_verdict (d, &j, ub, out);
+            return;
+        }
+        /* The next own finding after ub whose cluster, as of its time, fires. */
+        int64_t next = INT64_MAX;
+        for (uint32_t i = 0; i < d->st.own.n; i++) {
+            int64_t t = d->st.own.ts[i];
+            if (t > ub && t <= now && t < next && s_cm_judge (d, t, t).fire)
+                next = t;
+        }
+        d->st.cand = next == INT64_MAX ? 0 : next;
+    }
 }
 
 /* Index (0..7) of detector kind det in the comma-separated list csv (7 past the eighth). */
@@ -212,8 +277,28 @@ s_cm_alert (vg_detector_t *self, const vg_alert_t *a, uint32_t peers, vg_verdict
         d->st.opeers = peers;
         return 0;
     }
+    int held = vg_param (r, CM_HOLD) > 0;
+    if (held && !d->st.firing && d->st.cand) {
+        /* A cluster whose hold has passed is judged before this finding moves its device's
+         * time out of the picture (a fleet partition may tick only at the vendor's next
+         * finding, hours later). */
+        s_cm_hold (d, a->time_ms, out);
+        if (out->state == VG_VERDICT_FIRE) {
+            s_cm_note (&d->st.own, key, a->time_ms, kind, w);
+            d->st.peers = peers;
+            return 0;
+        }
+    }
     s_cm_note (&d->st.own, key, a->time_ms, kind, w);
     d->st.peers = peers;
+    if (held && !d->st.firing) {
+        /* Held: a cluster that fires as of now is judged when the fleet's picture of the
+         * following `hold` is in (s_cm_hold, at a tick). */
+        if (!d->st.cand && s_cm_judge (d, a->time_ms, a->time_ms).fire)
+            d->st.cand = a->time_ms;
+        s_cm_hold (d, a->time_ms, out);
+        return 0;
+    }
     s_cm_eval (d, a->time_ms, out);
     return 0;
 }
@@ -224,6 +309,8 @@ s_cm_tick (vg_detector_t *self, int64_t now, vg_verdict_t *out)
     s_cm_t *d = (s_cm_t *) self;
     if (d->st.firing)
         s_cm_eval (d, now, out);
+    else if (d->st.cand)
+        s_cm_hold (d, now, out);
     return 0;
 }
 
@@ -236,8 +323,8 @@ s_cm_valid (const vg_detector_t *self)
 }
 
 const vg_detector_ops_t vg_det_common_mode = {
-    .name = "common_mode", .version = "1.4.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
-    VG_DETECTOR_PARAMS (s_cm_params), VG_DETECTOR_STATE (s_cm_t, st, 0x434d4f04), .validate = s_cm_valid,
+    .name = "common_mode", .version = "1.5.0", .cia_class = VG_CIA_X, .scope = VG_SCOPE_VENDOR,
+    VG_DETECTOR_PARAMS (s_cm_params), VG_DETECTOR_STATE (s_cm_t, st, 0x434d4f05), .validate = s_cm_valid,
     .new = s_cm_new, .destroy = vg_detector_free, .on_tick = s_cm_tick, .on_alert = s_cm_alert,
 };
 

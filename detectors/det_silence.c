@@ -89,4 +89,5 @@ const vg_detector_ops_t vg_det_silence = {
     .name = "silence", .version = "1.0.0", .cia_class = VG_CIA_A, .scope = VG_SCOPE_SERIES, .is_silence = 1,
     VG_DETECTOR_PARAMS (s_sil_params), VG_DETECTOR_STATE (s_sil_t, st, 0x4c495301), .validate = s_sil_valid,
     .new = vg_detector_new_plain, .destroy = vg_detector_free, .on_sample = s_sil_sample, .on_tick = s_sil_tick,
+    .sample_quiet = 1, /* s_sil_sample only learns the cadence */
 };

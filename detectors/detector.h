@@ -169,6 +169,9 @@ typedef struct vg_detector_ops {
      * bucket) can __builtin_prefetch it.  It must read nothing (the state is not in cache
      * yet): only compute addresses.  NULL = nothing to fetch beyond the instance's start. */
     void (*prefetch) (const vg_detector_t *self, int slot, uint64_t series_id, int64_t ts_ms);
+    /* 1 = on_sample never writes *out (it only learns; silence): the engine then neither
+     * resets a verdict for it nor reads one after it.  0 = the verdict is reset and read. */
+    int sample_quiet;
 } vg_detector_ops_t;
 
 /* Designated-initialiser helpers for a kind's ops table:

@@ -415,16 +415,19 @@ s_rule_vendor (const vg_rule_t *r, const char *vendor)
 /* Feed a created finding to fleet detectors (VENDOR scope, on_alert): parts S_FLEET_OWN (the
  * instance of the finding's vendor, whose verdict is applied) and S_FLEET_OTHERS (the other
  * vendors' instances, made now if need be so each sees the fleet from its first finding on:
- * the fleet they are judged against). */
+ * the fleet they are judged against).  The peers each is told are the devices that can have
+ * a finding of the finding's kind (rule of detector kind; NULL: every device). */
 enum { S_FLEET_OWN = 1, S_FLEET_OTHERS = 2 };
 static void
-s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp)
+s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp, const vg_detector_ops_t *kind)
 {
     if (!a->vendor || !a->vendor[0])
         return;
     vg_engine__dev_t *d = vg_engine__dev_find (e, a->device);
     if (!d)
         return;
+    const vg_engine__kp_t *kp = vg_engine__kind_peers (e, kind);
+    uint32_t total = kp ? kp->total : (uint32_t) e->ndevs;
     e->in_fleet = 1;
     for (size_t r = 0; r < e->rules->nrules; r++) {
         const vg_rule_t *rule = &e->rules->rules[r];
@@ -442,10 +445,12 @@ s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp)
             if (!in)
                 continue;
             vg_engine__vreset (&v);
-            uint32_t peers = rule->ops->scope == VG_SCOPE_VENDOR ? e->vendor_n[d->vendor_tag] : (uint32_t) e->ndevs;
+            uint32_t peers = rule->ops->scope != VG_SCOPE_VENDOR ? total
+                             : kp                                ? kp->n[d->vendor_tag]
+                                                                 : e->vendor_n[d->vendor_tag];
             if (rule->ops->on_alert (in->det, a, peers, &v) < 0)
                 e->st.detector_errors++;
-            vg_engine__apply (e, rule, in, NULL, 0, &v, a->time_ms);
+            vg_engine__apply (e, rule, in, NULL, 0, &v, vg_engine__fleet_at (&v, a->time_ms));
         }
         for (size_t w = 0; (parts & S_FLEET_OTHERS) && rule->ops->scope == VG_SCOPE_VENDOR && w < e->nvendors; w++) {
             if (w == d->vendor_tag || !e->vendors[w][0] || !e->vendor_n[w] || !s_rule_vendor (rule, e->vendors[w]))
@@ -454,7 +459,8 @@ s_fleet_parts (vg_engine_t *e, const vg_alert_t *a, int parts, double src_lp)
             if (!o)
                 continue;
             vg_engine__vreset (&v);
-            if (rule->ops->on_alert (o->det, a, (uint32_t) e->ndevs - e->vendor_n[w], &v) < 0)
+            uint32_t others = kp ? total - kp->n[w] : (uint32_t) e->ndevs - e->vendor_n[w];
+            if (rule->ops->on_alert (o->det, a, others, &v) < 0)
                 e->st.detector_errors++;
         }
     }
@@ -483,9 +489,39 @@ s_src_share (const vg_engine__src_t *src, const vg_engine__dev_t *d)
     return ko > 0 && k > 0 ? vg_log_hyper_tail (n, no, k, ko) : 0;
 }
 
-/* Most findings held at once; past it the oldest time is released early (counted in st.full):
- * a source that never catches up cannot grow the queue without bound. */
-#define S_FQ_MAX 65536
+/* Insert a finding into the held queue in time order (after every held finding of the same
+ * time: arrival order within one); NULL when the queue cannot grow (counted in st.full). */
+vg_engine__fq_t *
+vg_engine__fleet_hold (vg_engine_t *e, vg_engine__dev_t *d, const vg_rule_t *rule, int64_t time_ms, int others_only,
+                       double src_lp)
+{
+    if (e->fq_head && e->fq_head == e->nfq)
+        e->fq_head = e->nfq = 0;
+    if (e->nfq == e->capfq) {
+        if (e->fq_head) { /* reuse the released front */
+            memmove (e->fq, e->fq + e->fq_head, (e->nfq - e->fq_head) * sizeof *e->fq);
+            e->nfq -= e->fq_head;
+            e->fq_head = 0;
+        }
+        if (vg_array_reserve ((void **) &e->fq, &e->capfq, e->nfq + 1, sizeof *e->fq) < 0) {
+            e->st.full++;
+            return NULL;
+        }
+    }
+    /* Sorted by time, after every held finding of the same time (arrival order within one). */
+    size_t i = e->nfq;
+    while (i > e->fq_head && e->fq[i - 1].time_ms > time_ms)
+        i--;
+    memmove (e->fq + i + 1, e->fq + i, (e->nfq - i) * sizeof *e->fq);
+    e->nfq++;
+    vg_engine__fq_t *f = &e->fq[i];
+    f->dev = d;
+    f->rule = rule;
+    f->time_ms = time_ms;
+    f->others_only = others_only;
+    f->src_lp = src_lp;
+    return f;
+}
 
 /* Hold a created finding for the fleet detectors (vg_engine__fleet_release feeds it). */
 static void
@@ -498,7 +534,7 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a, int others_only)
             rule = &e->rules->rules[r];
     if (!rule)
         return; /* cannot happen: an emitted record is one of our rules' */
-    if (e->nfq - e->fq_head >= S_FQ_MAX) {
+    if (e->nfq - e->fq_head >= VG_ENGINE__FQ_MAX) {
         e->st.full++;
         int defer = e->fleet_defer;
         e->fleet_defer = 0;
@@ -509,32 +545,9 @@ s_fleet (vg_engine_t *e, const vg_alert_t *a, int others_only)
             e->fleet_h = h;
         e->fleet_defer = defer;
     }
-    if (e->fq_head && e->fq_head == e->nfq)
-        e->fq_head = e->nfq = 0;
-    if (e->nfq == e->capfq) {
-        if (e->fq_head) { /* reuse the released front */
-            memmove (e->fq, e->fq + e->fq_head, (e->nfq - e->fq_head) * sizeof *e->fq);
-            e->nfq -= e->fq_head;
-            e->fq_head = 0;
-        }
-        if (vg_array_reserve ((void **) &e->fq, &e->capfq, e->nfq + 1, sizeof *e->fq) < 0) {
-            e->st.full++;
-            return;
-        }
-    }
-    /* Sorted by time, after every held finding of the same time (arrival order within one). */
-    size_t i = e->nfq;
-    while (i > e->fq_head && e->fq[i - 1].time_ms > a->time_ms)
-        i--;
-    memmove (e->fq + i + 1, e->fq + i, (e->nfq - i) * sizeof *e->fq);
-    e->nfq++;
-    vg_engine__fq_t *f = &e->fq[i];
-    f->dev = d;
-    f->rule = rule;
-    f->time_ms = a->time_ms;
-    f->others_only = others_only;
-    f->src_lp = !others_only && e->fleet_src && rule->ops->is_silence ? s_src_share (e->fleet_src, d) : 0;
-    vg_engine__fleet_release (e, 0); /* its time may be judged everywhere already */
+    double lp = !others_only && e->fleet_src && rule->ops->is_silence ? s_src_share (e->fleet_src, d) : 0;
+    if (vg_engine__fleet_hold (e, d, rule, a->time_ms, others_only, lp))
+        vg_engine__fleet_release (e, 0); /* its time may be judged everywhere already */
 }
 
 /* The time every source still waited for has judged (see vg_engine__fleet_release). */
@@ -585,13 +598,28 @@ vg_engine__fleet_release (vg_engine_t *e, int all)
                 a.rule_id = f->rule->id;
                 a.time_ms = t;
                 a.activity = VG_ACT_CREATE;
-                s_fleet_parts (e, &a, pass == 0 ? S_FLEET_OTHERS : S_FLEET_OWN, pass == 1 ? f->src_lp : 0);
+                s_fleet_parts (e, &a, pass == 0 ? S_FLEET_OTHERS : S_FLEET_OWN, pass == 1 ? f->src_lp : 0,
+                               f->rule->ops);
             }
         if (t > e->fleet_h)
             e->fleet_h = t;
     }
     if (e->fq_head == e->nfq)
         e->fq_head = e->nfq = 0;
+    /* Fleet time moved: tick the fleet detectors at it, whether or not the caller ticks the
+     * engine again (it ticks at the newest data time, which stops when the fastest source's
+     * data ends while slower sources go on: a cluster waiting for its hold was then judged
+     * only at the vendor's next finding, hours later). */
+    if (all == 0 && h != INT64_MAX && (e->fleet_tk == INT64_MIN || h > e->fleet_tk)) {
+        e->fleet_tk = h;
+        for (size_t i = 0; i < e->nftick; i++) {
+            vg_engine__inst_t *in = e->ftick[i];
+            vg_engine__vreset (&e->v);
+            if (in->rule->ops->on_tick (in->det, h, &e->v) < 0)
+                e->st.detector_errors++;
+            vg_engine__apply (e, in->rule, in, in->dev, in->series_id, &e->v, vg_engine__fleet_at (&e->v, h));
+        }
+    }
 }
 
 void
@@ -602,6 +630,25 @@ vg_engine__fleet_flush (vg_engine_t *e)
     vg_engine__fleet_release (e, 0);
 }
 
+void
+vg_engine__fleet_end (vg_engine_t *e)
+{
+    int64_t end = e->fleet_h > e->now ? e->fleet_h : e->now;
+    for (size_t i = 0; i < e->ntick && end != INT64_MIN; i++) {
+        vg_engine__inst_t *in = e->tickers[i];
+        int ih = in->rule->ops->on_alert ? vg_rule_param_index (in->rule, "hold") : -1;
+        if (ih < 0 || !(in->rule->pv[ih] > 0))
+            continue;
+        int64_t t = end + (int64_t) in->rule->pv[ih];
+        if (t > e->now)
+            e->now = t;
+        vg_engine__vreset (&e->v);
+        if (in->rule->ops->on_tick (in->det, t, &e->v) < 0)
+            e->st.detector_errors++;
+        vg_engine__apply (e, in->rule, in, in->dev, in->series_id, &e->v, vg_engine__fleet_at (&e->v, t));
+    }
+}
+
 int
 vg_engine_finding (vg_engine_t *e, const vg_alert_t *a)
 {
@@ -610,8 +657,12 @@ vg_engine_finding (vg_engine_t *e, const vg_alert_t *a)
     if (!vg_engine__dev_find (e, a->device))
         return -VG_ENOTFOUND;
     /* Made elsewhere, in its own engine's data-time order (its rule need not be one of
-     * ours): fed now, as it comes. */
-    s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0);
+     * ours): fed now, as it comes; its kind is our rules' detector of that name, if any. */
+    const vg_detector_ops_t *kind = NULL;
+    for (size_t r = 0; r < e->rules->nrules && !kind; r++)
+        if (!strcmp (e->rules->rules[r].ops->name, a->detector))
+            kind = e->rules->rules[r].ops;
+    s_fleet_parts (e, a, S_FLEET_OWN | S_FLEET_OTHERS, 0, kind);
     return 0;
 }
 

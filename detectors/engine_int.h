@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "detectors/engine.h"
 #include "detectors/hindex.h"
@@ -37,6 +38,8 @@ typedef struct vg_engine__dev {
     uint32_t nstreams, capstreams;
     struct vg_engine__inst **dtick; /* device-bound instances with on_tick (not silence) */
     size_t ndtick, capdtick;
+    uint32_t kp_mark;      /* counted by the kind-peers scan of this generation (engine_peers.c) */
+    int events;            /* an event of it was taken (not saved: the next one sets it again) */
 } vg_engine__dev_t;
 
 struct vg_engine__series;
@@ -116,6 +119,7 @@ typedef struct vg_engine__inst {
 /* A series' route to one instance, with what the per-sample call needs from it copied in:
  * a sample touches the instance record itself only when the detector has a verdict (or, for
  * a silence kind, to note the sample's time). */
+enum { VG_ENGINE__CALL_SAMPLE = 0, VG_ENGINE__CALL_SERIES_INPUT = 1, VG_ENGINE__CALL_INPUT = 2 };
 typedef struct {
     vg_engine__inst_t *inst;
     vg_detector_t *det;             /* inst->det */
@@ -123,7 +127,13 @@ typedef struct {
     int16_t slot;
     uint8_t silence;                /* ops->is_silence: the sample's time goes to inst->last_ts */
     uint8_t prefetch;               /* ops->prefetch is set */
+    uint8_t call;                   /* VG_ENGINE__CALL_*: which of ops' sample calls (on_sample for a
+                                     * SERIES-scoped kind, else on_series_input, else on_input) */
+    uint8_t wide;                   /* ops->scope >= VG_SCOPE_VENDOR: a verdict names no device */
+    uint8_t per_series;             /* ops->scope == VG_SCOPE_SERIES: a verdict carries the series id */
+    uint8_t quiet;                  /* call SAMPLE of a kind with ops->sample_quiet: no verdict */
 } vg_engine__link_t;
+_Static_assert (sizeof (vg_engine__link_t) == 32, "two links per cache line (the series block holds two)");
 
 /* A declared series; lives in e->ser_pages (stable address) and is found by id through
  * e->ser_tab.  One 128-byte block, two cache lines: what a sample needs of the series in the
@@ -168,6 +178,20 @@ typedef struct vg_engine__fq {
                             * devices as the source judged them (s_src_share); 0 = none */
     int others_only;       /* an inhibited device silence: evidence for the other vendors only */
 } vg_engine__fq_t;
+
+/* Per vendor, the devices that can have a finding of one kind (engine_peers.c), as of the
+ * engine's instances, devices and vendors when counted. */
+typedef struct {
+    const vg_detector_ops_t *kind; /* NULL: slot unused */
+    uint32_t *n;                   /* by vendor tag */
+    size_t cap, nvendors, ninsts, ndevs, epoch;
+    uint32_t total;
+} vg_engine__kp_t;
+#define VG_ENGINE__KP 8
+
+/* Most findings held at once; past it the oldest time is released early (counted in st.full):
+ * a source that never catches up cannot grow the queue without bound. */
+#define VG_ENGINE__FQ_MAX 65536
 
 typedef struct vg_engine__ep {
     vg_hlink_t hl;         /* first: e->ep_ix links it (hl.h = hash of key) */
@@ -216,6 +240,8 @@ struct vg_engine {
     size_t nsil, capsil;
     vg_engine__inst_t **tickers;    /* other instances with on_tick, creation order */
     size_t ntick, captick;
+    vg_engine__inst_t **ftick;      /* of those, fleet detectors' (on_alert), creation order */
+    size_t nftick, capftick;
     /* episodes */
     vg_engine__ep_t *ep_head, *ep_tail;
     vg_hindex_t ep_ix;     /* by hash of the episode key */
@@ -233,6 +259,11 @@ struct vg_engine {
     size_t fq_head, nfq, capfq;
     int64_t fleet_h;       /* newest time of a released finding (INT64_MIN: none yet) */
     int64_t fleet_hz;      /* the horizon the last release judged by (INT64_MAX: none) */
+    int64_t fleet_tk;      /* fleet time the fleet detectors were last ticked at by a release */
+    vg_engine__kp_t kp[VG_ENGINE__KP]; /* fleet detectors' peers by kind (engine_peers.c) */
+    size_t kp_next;        /* next kp slot to reuse */
+    size_t kp_epoch;       /* bumped when a device changes vendor or takes its first event */
+    uint32_t kp_gen;
     vg_alert_t alert;      /* scratch record */
     vg_verdict_t v;        /* scratch verdict */
 };
@@ -246,19 +277,21 @@ char *vg_engine__dup (const char *s);
 static inline void
 vg_engine__vreset (vg_verdict_t *v)
 {
-    v->state = VG_VERDICT_NONE;
-    v->oneshot = 0;
-    v->fresh = 0;
-    v->severity = 0;
-    v->signal = NULL;
-    v->device = NULL;
+    /* Everything before evidence[] from one constant (a few wide stores instead of one per
+     * field), values too: a detector that sets none (an event finding) must not pass on the
+     * previous verdict's, which would make a record depend on what was processed just before
+     * it. */
+    static const vg_verdict_t none = {
+        .state = VG_VERDICT_NONE,
+        .score = NAN,
+        .observed = NAN,
+        .expected = NAN,
+        .lo = NAN,
+        .hi = NAN,
+    };
+    memcpy (v, &none, offsetof (vg_verdict_t, evidence));
     v->evidence[0] = '\0';
     v->title[0] = '\0';
-    v->window_start_ms = v->window_end_ms = v->clear_since_ms = 0;
-    v->score = NAN;
-    /* Values too: a detector that sets none (an event finding) must not pass on the previous
-     * verdict's, which would make a record depend on what was processed just before it. */
-    v->observed = v->expected = v->lo = v->hi = NAN;
 }
 
 /* Append p to a growable pointer array (*arr, *n, *cap).  Returns 0 or -VG_ENOMEM
@@ -269,6 +302,8 @@ vg_engine__dev_t *vg_engine__dev_find (const vg_engine_t *e, const char *id);
 /* Find or create a device record (refreshing its inventory from in).  NULL on a bad id,
  * the max_devices bound (counted in st.full) or allocation failure. */
 vg_engine__dev_t *vg_engine__dev_get (vg_engine_t *e, const vg_device_t *in);
+/* Free a device record and what it owns; NULL-safe. */
+void vg_engine__dev_free (vg_engine__dev_t *d);
 /* Hash of an instance identity (rule, scope key, series id) for vg_engine__inst_find. */
 uint64_t vg_engine__inst_hkey (const vg_rule_t *r, const char *key, uint64_t series_id);
 /* The instance of rule r for (key, series_id) with hash hk, or NULL. */
@@ -292,7 +327,7 @@ vg_engine__ser_at (const vg_engine_t *e, size_t i)
     return &e->ser_pages[i / VG_ENGINE__SER_PAGE][i % VG_ENGINE__SER_PAGE];
 }
 
-/* --- engine_time.c: sources, streams, reorder buffers, ticks, silence ------------------ */
+/* --- engine_time.c: sources, streams, reorder buffers, ticks ----------------------------- */
 
 /* Find or create the source named name (NULL = ""); NULL on allocation failure. */
 vg_engine__src_t *vg_engine__src_get (vg_engine_t *e, const char *name);
@@ -307,6 +342,28 @@ void vg_engine__ser_rehome (vg_engine_t *e, vg_engine__series_t *s, const char *
 /* Insert x into st's reorder buffer after every pending sample with ts <= x->ts (stable).
  * Returns 0 or -VG_ENOMEM. */
 int vg_engine__buffer (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pend_t *x);
+/* vg_engine__buffer's common case without its call: when x belongs at the tail of st's
+ * buffer (nothing pending is after it in (ts, id) order) and there is room, append it and
+ * return 1; else 0 (nothing changed: call vg_engine__buffer). */
+static inline int
+vg_engine__buffer_tail (vg_engine_t *e, vg_engine__stream_t *st, const vg_engine__pend_t *x)
+{
+    size_t end = st->head + st->len;
+    if (end < st->cap && (!st->len || st->buf[end - 1].ts < x->ts ||
+                          (st->buf[end - 1].ts == x->ts && st->buf[end - 1].id <= x->id))) {
+        st->buf[end] = *x;
+        st->len++;
+        e->nbuf++;
+        return 1;
+    }
+    return 0;
+}
+
+/* --- engine_silence.c: the silence judgement ------------------------------------------- */
+
+/* Judge the silence of src's series, devices and the source itself at time now (src's
+ * clock): emits the verdicts through the episode lifecycle. */
+void vg_engine__src_silence (vg_engine_t *e, vg_engine__src_t *src, int64_t now);
 
 /* --- engine_episode.c: lifecycle, inhibition, emission ---------------------------------- */
 
@@ -326,6 +383,33 @@ void vg_engine__emit (vg_engine_t *e, vg_engine__ep_t *p, int activity, int64_t 
 /* End of a silence judgement (an instant): stop holding fq and release what the sources'
  * clocks allow (vg_engine__fleet_release). */
 void vg_engine__fleet_flush (vg_engine_t *e);
+/* End of input (vg_engine_flush): no finding can come any more, so fleet time runs on past the
+ * newest one (or the engine's time, if later) by each fleet detector's `hold`, and a cluster
+ * waiting for its hold is judged now. */
+void vg_engine__fleet_end (vg_engine_t *e);
+/* The time a fleet detector's verdict v, given at tick time t, is applied at: a firing
+ * verdict at the end of the window it judged when that is earlier (a held cluster judged at
+ * a later tick became due then), else t. */
+static inline int64_t
+vg_engine__fleet_at (const vg_verdict_t *v, int64_t t)
+{
+    return v->state == VG_VERDICT_FIRE && v->window_end_ms > 0 && v->window_end_ms < t ? v->window_end_ms : t;
+}
+
+/* --- engine_peers.c ------------------------------------------------------------------ */
+/* Per vendor, the devices that can have a finding of detector `kind` (an instance of a rule
+ * of it, or a match of such a rule that takes events only), counted again when instances,
+ * devices or vendors changed since.  NULL for kind NULL or when out of memory (the caller
+ * counts the whole fleet). */
+const vg_engine__kp_t *vg_engine__kind_peers (vg_engine_t *e, const vg_detector_ops_t *kind);
+void vg_engine__kind_peers_free (vg_engine_t *e);
+
+/* Hold finding (device d, rule, time, others_only, src_lp: see vg_engine__fq_t) for the fleet
+ * detectors, in time order after every held finding of the same time; releases nothing (the
+ * caller does, or the next source time / tick).  Returns the held entry, or NULL when the
+ * queue cannot grow (counted in st.full). */
+vg_engine__fq_t *vg_engine__fleet_hold (vg_engine_t *e, vg_engine__dev_t *d, const vg_rule_t *rule, int64_t time_ms,
+                                        int others_only, double src_lp);
 /* Feed the fleet detectors the held findings whose time every source still waited for has
  * judged (self-ticking: its last judged tick; a source with no data or in outage is not
  * waited for; legacy mode and `all`: every held finding), in time order, and within one time

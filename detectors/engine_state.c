@@ -1,5 +1,6 @@
 /* engine_state.c - snapshot save/load of the engine state ("VGE1": devices, series times, instance
- * blobs, open episodes, then per-source clocks, buffered samples and series sources).
+ * blobs, open episodes, then per-source clocks, buffered samples, series sources and the findings
+ * held for the fleet detectors).
  *
  * Invariants: the format only grows at the end (older blobs end early and still load); the writer
  * keeps its first error; the reader checks every length against the end of the blob. */
@@ -250,6 +251,18 @@ vg_engine_save (const vg_engine_t *e, vg_buf_t *b)
         s_put_id (&w, s->id);
         s_put_s (&w, s->stream->src->name);
     }
+    /* Findings held for the fleet detectors (appended): a restart or reload releases them
+     * when the sources reach their time, as if it had not happened. */
+    s_put_u (&w, e->nfq - e->fq_head);
+    for (size_t i = e->fq_head; i < e->nfq && !w.rc; i++) {
+        const vg_engine__fq_t *f = &e->fq[i];
+        s_put_s (&w, f->dev->id);
+        s_put_s (&w, f->rule->id);
+        s_put_i (&w, f->time_ms);
+        s_put_u (&w, (uint64_t) f->others_only);
+        s_put_d (&w, f->src_lp);
+    }
+    s_put_i (&w, e->fleet_h);
     return w.rc;
 }
 
@@ -458,5 +471,26 @@ vg_engine_load_fresh (vg_engine_t *e, const uint8_t *p, size_t len, const uint8_
         if (s && !s->stream->src->name[0])
             vg_engine__ser_rehome (e, s, name);
     }
+    if (r.err || r.p == r.end)
+        return r.err ? -VG_ETRUNC : 0; /* saved before held findings were */
+    n = s_get_u (&r);
+    for (uint64_t i = 0; i < n && !r.err; i++) {
+        char did[VG_MAX_ID_LEN], rid[256];
+        s_get_s (&r, did, sizeof did);
+        s_get_s (&r, rid, sizeof rid);
+        int64_t t = s_get_i (&r);
+        uint64_t oo = s_get_u (&r);
+        double lp = s_get_d (&r);
+        if (r.err)
+            break;
+        vg_engine__dev_t *dv = vg_engine__dev_find (e, did);
+        const vg_rule_t *rule = s_rule_by_id (e, rid, NULL); /* a finding made: whatever its rule's state */
+        if (!dv || !rule || oo > 1 || e->nfq - e->fq_head >= VG_ENGINE__FQ_MAX ||
+            !vg_engine__fleet_hold (e, dv, rule, t, (int) oo, lp))
+            e->st.load_skipped++;
+    }
+    int64_t fh = s_get_i (&r);
+    if (!r.err && fh > e->fleet_h)
+        e->fleet_h = fh;
     return r.err ? -VG_ETRUNC : 0;
 }

@@ -38,7 +38,7 @@ if [[ "${VG_SKIP_SANITIZE:-0}" != 1 ]]; then
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 CK_TIMEOUT_MULTIPLIER=4 \
      ctest --output-on-failure -j"$jobs" -L unit)
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-     ctest --output-on-failure -j"$jobs" -R 'integration_(e2e_sim|bad_batches|spool_drain|detect_alerts|inputs_live|reload_limits|curve|failover|pcap_replay)$')
+     ctest --output-on-failure -j"$jobs" -R 'integration_(e2e_sim|bad_batches|spool_drain|detect_alerts|inputs_live|reload_limits|curve|failover|pcap_replay|ves_ack|timeline|export|fleet_pointer|agent_libs|nab|secure_defaults|pmdir_backlog|agent_metrics|reload|fleet|replay|fleet_journal|store_full|detect_journal)$')
 fi
 
 if [[ "${VG_SKIP_RELEASE:-0}" != 1 ]]; then

@@ -26,7 +26,8 @@ typedef struct {
     void *router;
     bool silent;            /* read everything, answer nothing */
     bool auto_ack;          /* ACK OK every batch as it arrives */
-    bool retry_all;         /* answer every batch RETRY (no retry_after hint) */
+    bool retry_all;         /* answer every batch RETRY */
+    uint32_t retry_hint_ms; /* the RETRYs' retry_after_ms (0: no hint) */
     int64_t seen_ms[MAX_SEEN]; /* when each batch arrived (monotonic) */
     uint64_t committed;     /* WELCOME's committed_seq (same epoch); raised by auto acks */
     uint64_t retry_seq;     /* answer this seq once with RETRY */
@@ -129,6 +130,8 @@ s_peer_ack (s_peer_t *p, uint64_t seq, Vigil__AckStatus status)
     a.seq = seq;
     a.status = status;
     a.reason = "test";
+    if (status == VIGIL__ACK_STATUS__ACK_STATUS_RETRY)
+        a.retry_after_ms = p->retry_hint_ms;
     if (status == VIGIL__ACK_STATUS__ACK_STATUS_OK && seq > p->committed)
         p->committed = seq;
     uint8_t buf[128];
@@ -464,6 +467,37 @@ START_TEST (retry_backoff_grows_and_resets)
 END_TEST
 
 static bool
+c_nine_seen (void)
+{
+    return s_peers[0].nseen >= 9;
+}
+
+/* A collector that keeps answering RETRY with a hint (a store that is not writable names its
+ * next try): the agent's own backoff, which keeps growing (here to 5 s), adds at most the
+ * hint again, so the agent comes back within twice the hint whatever the outage's length. */
+START_TEST (retry_hint_bounds_backoff)
+{
+    s_backoff_base = 20;
+    s_backoff_max = 5000;
+    s_start (1, 1, 5000, 0);
+    s_backoff_base = s_backoff_max = 0;
+    s_peers[0].retry_all = true;
+    s_peers[0].retry_hint_ms = 30;
+    s_spool_batches (1);
+    ck_assert (s_run_until (c_nine_seen)); /* uncapped: 10 + ... + 1,280 ms of waits at least */
+    vg_sender_stats_t st;
+    vg_sender_stats (s_snd, &st);
+    ck_assert_uint_ge (st.backoffs, 8);
+    ck_assert_int_ge (st.backoff_step_ms, 2560); /* the step grew: the hint bounds the wait */
+    ck_assert_int_le (st.backoff_wait_ms, (int64_t) st.backoffs * 60);
+    s_peers[0].retry_all = false;
+    ck_assert (s_run_until (c_spool_empty));
+    vg_sender_stats (s_snd, &st);
+    ck_assert_int_eq (st.backoff_step_ms, 0);
+}
+END_TEST
+
+static bool
 c_five_failovers (void)
 {
     vg_sender_stats_t st;
@@ -655,7 +689,7 @@ vg_sender_suite (void)
     const TTest *tests[] = {
         delivers_in_order_and_ack_empties_spool, credit_window_respected, retry_resends, rejected_is_dropped,
         failover_to_second, returns_to_primary, no_endpoints_refused, quiet_link_is_not_a_stall,
-        curve_keys_checked, retry_backoff_grows_and_resets, silence_backoff_grows_and_resets,
+        curve_keys_checked, retry_backoff_grows_and_resets, retry_hint_bounds_backoff, silence_backoff_grows_and_resets,
         collector_back_ends_the_wait, timing_reloaded_in_place, second_welcome_does_not_rewind,
     };
     return vg_test_suite ("sender", "sender", tests, sizeof tests / sizeof tests[0], 60, setup, teardown);

@@ -303,16 +303,10 @@ START_TEST (inhibited_silence_is_fleet_evidence)
 END_TEST
 
 
-/* Two sources with their own clocks: VA's 12 devices on ag/jti, VB's 10 on ag/mdt.  At
- * T0 + 8 min `va` of VA's and `vb` of VB's devices fall silent (under the outage fraction).
- * Fed in data-time order (interleaved) or source by source (all of jti's 30 minutes before
- * mdt's, as a replay of two captures at their own speeds delivers them): the X01 records
- * are the same, as JSON, into x01[] (returns how many). */
-static size_t
-two_sources_run (int va, int vb, int jti_first, char **x01, size_t max)
+/* Declare VA's 12 devices' series on ag/jti and VB's 10 on ag/mdt into id. */
+static void
+two_sources_declare (uint64_t id[2][PER])
 {
-    silence_engine ();
-    uint64_t id[2][PER];
     int nd[2] = { PER, 10 };
     for (int v = 0; v < 2; v++)
         for (int i = 0; i < nd[v]; i++) {
@@ -320,8 +314,38 @@ two_sources_run (int va, int vb, int jti_first, char **x01, size_t max)
             vg_series_info_t si = { &s_dev[v][i], "/x", NULL, 0, VG_KIND_GAUGE };
             ck_assert_int_ge (vg_engine_series_from (s_f.e, id[v][i], &si, v ? "ag/mdt" : "ag/jti"), 1);
         }
+}
+
+/* Two sources with their own clocks: VA's 12 devices on ag/jti, VB's 10 on ag/mdt.  At
+ * T0 + 8 min `va` of VA's and `vb` of VB's devices fall silent (under the outage fraction).
+ * Fed in data-time order (interleaved) or source by source (all of jti's 30 minutes before
+ * mdt's, as a replay of two captures at their own speeds delivers them): the X01 records
+ * are the same, as JSON, into x01[] (returns how many).  restart (source by source only):
+ * between the two, the engine is saved, made again and loaded, as a collector restart or
+ * rules reload does while findings are held for the slower source. */
+static size_t
+two_sources_run (int va, int vb, int jti_first, int restart, char **x01, size_t max)
+{
+    silence_engine ();
+    uint64_t id[2][PER];
+    int nd[2] = { PER, 10 };
+    two_sources_declare (id);
     int gone[2] = { va, vb };
-    for (int pass = 0; pass < (jti_first ? 2 : 1); pass++)
+    size_t sil = 0;
+    for (int pass = 0; pass < (jti_first ? 2 : 1); pass++) {
+        if (pass == 1 && restart) {
+            ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0); /* held */
+            sil = vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE);
+            vg_buf_t blob = VG_BUF_INIT;
+            ck_assert_int_eq (vg_engine_save (s_f.e, &blob), 0);
+            silence_engine ();
+            two_sources_declare (id);
+            ck_assert_int_eq (vg_engine_load (s_f.e, blob.data, blob.len), 0);
+            vg_buf_free (&blob);
+            vg_engine_stats_t st;
+            vg_engine_stats (s_f.e, &st);
+            ck_assert_uint_eq (st.load_skipped, 0);
+        }
         for (int64_t t = T0; t < T0 + 30 * MIN; t += 10000)
             for (int v = 0; v < 2; v++) {
                 /* jti_first: pass 0 is jti (and mdt's first sample), pass 1 the rest of mdt */
@@ -333,8 +357,9 @@ two_sources_run (int va, int vb, int jti_first, char **x01, size_t max)
                     if (!(i < gone[v] && t >= T0 + 8 * MIN))
                         ck_assert_int_eq (vg_engine_sample (s_f.e, id[v][i], t, 1), 0);
             }
+    }
     vg_engine_flush (s_f.e);
-    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE), (size_t) (va + vb));
+    ck_assert_uint_eq (sil + vg_test_alerts_count (&s_f.alerts, "sil", VG_ACT_CREATE), (size_t) (va + vb));
     size_t n = 0;
     for (size_t i = 0; i < s_f.alerts.n; i++)
         if (!strcmp (s_f.alerts.rid[i], "x01") && n < max)
@@ -351,8 +376,8 @@ START_TEST (arrival_order_does_not_change_verdicts)
     static const int cases[][3] = { { 3, 2, 0 }, { 3, 0, 1 } }; /* VA, VB silent; X01 records expected */
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char *a[8], *b[8];
-        size_t na = two_sources_run (cases[c][0], cases[c][1], 0, a, 8);
-        size_t nb = two_sources_run (cases[c][0], cases[c][1], 1, b, 8);
+        size_t na = two_sources_run (cases[c][0], cases[c][1], 0, 0, a, 8);
+        size_t nb = two_sources_run (cases[c][0], cases[c][1], 1, 0, b, 8);
         ck_assert_uint_eq (na, nb);
         for (size_t i = 0; i < na; i++) {
             ck_assert_str_eq (a[i], b[i]);
@@ -364,6 +389,158 @@ START_TEST (arrival_order_does_not_change_verdicts)
         else
             ck_assert_uint_eq (na, 0);
     }
+}
+END_TEST
+
+/* A restart (or rules reload) while VA's silences are held for the slower mdt source: the
+ * saved state keeps the held findings, so the X01 records (uids included) are those of the
+ * run without the restart.  Before, the held findings were not saved and VA's common mode was
+ * lost. */
+START_TEST (held_findings_survive_save_load)
+{
+    char *a[8], *b[8];
+    size_t na = two_sources_run (3, 0, 1, 0, a, 8);
+    size_t nb = two_sources_run (3, 0, 1, 1, b, 8);
+    ck_assert_uint_ge (na, 1);
+    ck_assert_uint_eq (na, nb);
+    for (size_t i = 0; i < na; i++) {
+        ck_assert_str_eq (a[i], b[i]);
+        free (a[i]);
+        free (b[i]);
+    }
+}
+END_TEST
+
+/* Reopen the engine with a reboot rule on up-time and X01 holding each cluster `hold`
+ * (as detectors/rules.yaml); routers declare /system/state/up-time (they can report a
+ * reboot), gNBs only a PM counter (they cannot): VA 9 routers and 3 gNBs, VB 6 and 6,
+ * VC 4 and 8. */
+static void
+wave_engine (const char *hold)
+{
+    char rs[512];
+    snprintf (rs, sizeof rs,
+              "rules:\n"
+              "  - { id: rb, detector: reboot, match: { path: \"/system/state/up-time\" } }\n"
+              "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+              "      params: { sources: reboot, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2, hold: %s } }\n",
+              hold);
+    vg_test_engine_close (&s_f);
+    vg_test_engine_open (&s_f, rs, "t", NULL);
+    static const int routers[NV] = { 9, 6, 4 };
+    for (int v = 0; v < NV; v++)
+        for (int i = 0; i < PER; i++) {
+            const char *path = i < routers[v] ? "/system/state/up-time" : "/pm/RRC.ConnEstabAtt";
+            vg_series_info_t si = { &s_dev[v][i], path, NULL, 0, VG_KIND_GAUGE };
+            ck_assert_int_ge (vg_engine_series (s_f.e, vg_series_id (s_name[v][i], path, NULL, 0), &si), 0);
+        }
+}
+
+/* A fleet-wide reboot wave whose first reboots are one vendor's (reboot-wave seed 58, second
+ * wave: Cisco 2 of 9 routers at 0 s and a third at +60 s, before any other vendor's; then 5
+ * of the 6 Huawei routers and 3 more Cisco within 8 minutes; no gNB can report a reboot).
+ * Judged at each finding, VA's 3 of 12 alone fired; judged with the other vendors' reboots
+ * of the next 15 minutes and among the devices that can report one (VA 6 of 9 routers, the
+ * others 5 of 10), VA does not stand out.  A vendor's cluster with no one else's (two hours
+ * later, 5 of VA's routers) still fires, once the hold has passed. */
+START_TEST (reboot_wave_judged_with_the_fleet_after_hold)
+{
+    wave_engine ("15m");
+    static const struct { int v, i; int64_t at; } wave[] = {
+        { 0, 0, 0 }, { 0, 1, 0 }, { 0, 2, 1 }, { 1, 0, 3 }, { 0, 3, 3 },
+        { 1, 1, 5 }, { 1, 2, 5 }, { 1, 3, 5 }, { 1, 4, 5 }, { 0, 4, 7 }, { 0, 5, 8 },
+    };
+    for (size_t k = 0; k < sizeof wave / sizeof wave[0]; k++) {
+        vg_engine_tick (s_f.e, T0 + wave[k].at * MIN);
+        finding (wave[k].v, wave[k].i, T0 + wave[k].at * MIN, "reboot");
+    }
+    for (int64_t t = T0 + 9 * MIN; t <= T0 + 60 * MIN; t += MIN)
+        vg_engine_tick (s_f.e, t);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+    /* VA alone: fires after the hold, at fleet time >= its third reboot + 15 min. */
+    int64_t t2 = T0 + 120 * MIN;
+    for (int i = 0; i < 5; i++)
+        finding (0, i, t2 + i * MIN, "reboot");
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+    for (int64_t t = t2; t <= t2 + 30 * MIN; t += MIN)
+        vg_engine_tick (s_f.e, t);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = vg_test_alerts_first (&s_f.alerts, "x01", VG_ACT_CREATE);
+    ck_assert_str_eq (a->vendor, "VA");
+    ck_assert_int_eq (a->time_ms, t2 + 2 * MIN + 15 * MIN); /* cluster fires at its third, judged 15 min on */
+}
+END_TEST
+
+/* At the end of input (vg_engine_flush: the end of a replay) a cluster still waiting for its
+ * hold is judged: VA's 5 routers reboot in the last minutes of the data. */
+START_TEST (hold_judged_at_end_of_input)
+{
+    wave_engine ("15m");
+    for (int i = 0; i < 5; i++)
+        finding (0, i, T0 + i * MIN, "reboot");
+    vg_engine_tick (s_f.e, T0 + 5 * MIN);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", 0), 0);
+    vg_engine_flush (s_f.e);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+}
+END_TEST
+
+/* Fleet time moves with the sources, not with the caller's ticks: the collector ticks the
+ * engine at the newest data time, which stops once the fastest capture has ended while a PM
+ * backlog goes on.  Event time, no vg_engine_tick at all: VA's 5 routers reboot (up-time
+ * falls) at 20-24 min; the cluster is judged once both sources have passed its hold.
+ * Before, the candidate waited for a tick and was judged only at VA's next finding. */
+START_TEST (hold_judged_as_fleet_time_moves)
+{
+    static const char *RS = "rules:\n"
+                            "  - { id: rb, detector: reboot, match: { path: \"/system/state/up-time\" } }\n"
+                            "  - { id: x01, detector: common_mode, keep_firing_for: 15m,\n"
+                            "      params: { sources: reboot, window: 15m, p0: 0.001, alpha: 1e-6, min_k: 2,\n"
+                            "                hold: 15m } }\n";
+    vg_engine_cfg_t cfg = { 0 };
+    cfg.lateness_ms = 10000;
+    cfg.tick_ms = 10000;
+    vg_test_engine_close (&s_f);
+    vg_test_engine_open (&s_f, RS, "t", &cfg);
+    uint64_t id[NV][PER];
+    for (int v = 0; v < NV; v++)
+        for (int i = 0; i < PER; i++) {
+            int router = i < 6;
+            const char *path = router ? "/system/state/up-time" : "/pm/RRC.ConnEstabAtt";
+            id[v][i] = vg_series_id (s_name[v][i], path, NULL, 0);
+            vg_series_info_t si = { &s_dev[v][i], path, NULL, 0, VG_KIND_GAUGE };
+            ck_assert_int_ge (vg_engine_series_from (s_f.e, id[v][i], &si, router ? "ag/mdt" : "ag/pm"), 0);
+        }
+    for (int64_t t = T0; t <= T0 + 60 * MIN; t += MIN)
+        for (int v = 0; v < NV; v++)
+            for (int i = 0; i < PER; i++) {
+                int64_t boot = T0 - 86400000LL;
+                if (v == 0 && i < 5 && t >= T0 + (20 + i) * MIN)
+                    boot = T0 + (20 + i) * MIN;
+                double val = i < 6 ? (double) (t - boot) / 1000 : 100;
+                ck_assert_int_eq (vg_engine_sample (s_f.e, id[v][i], t, val), 0);
+            }
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "rb", VG_ACT_CREATE), 5);
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = vg_test_alerts_first (&s_f.alerts, "x01", VG_ACT_CREATE);
+    ck_assert_str_eq (a->vendor, "VA");
+    ck_assert_int_ge (a->time_ms, T0 + 37 * MIN); /* its third reboot + the hold */
+}
+END_TEST
+
+/* A fleet partition ticks only when its messages come: VA's 3 reboots, then nothing until
+ * one of the same devices reboots again four hours later.  The waiting cluster is judged
+ * before that finding moves its device's time out of the picture (before: 2 of 3, no X01). */
+START_TEST (hold_judged_before_the_next_finding)
+{
+    wave_engine ("15m");
+    for (int i = 0; i < 3; i++)
+        finding (0, i, T0 + i * MIN, "reboot");
+    finding (0, 0, T0 + 240 * MIN, "reboot");
+    ck_assert_uint_eq (vg_test_alerts_count (&s_f.alerts, "x01", VG_ACT_CREATE), 1);
+    const vg_alert_t *a = vg_test_alerts_first (&s_f.alerts, "x01", VG_ACT_CREATE);
+    ck_assert_int_eq (a->time_ms, T0 + 2 * MIN + 15 * MIN);
+    ck_assert_double_eq (a->observed, 3);
 }
 END_TEST
 
@@ -382,6 +559,11 @@ vg_common_mode_suite (void)
         { "single_vendor_source_outage", single_vendor_source_outage },
         { "inhibited_silence_is_fleet_evidence", inhibited_silence_is_fleet_evidence },
         { "arrival_order", arrival_order_does_not_change_verdicts },
+        { "held_findings_save_load", held_findings_survive_save_load },
+        { "reboot_wave_hold", reboot_wave_judged_with_the_fleet_after_hold },
+        { "hold_at_end_of_input", hold_judged_at_end_of_input },
+        { "hold_as_fleet_time_moves", hold_judged_as_fleet_time_moves },
+        { "hold_before_next_finding", hold_judged_before_the_next_finding },
     };
     vg_test_cases (s, cases, sizeof cases / sizeof cases[0], 60, setup, teardown);
     return s;

@@ -134,9 +134,11 @@ class Replay:
         os.makedirs(work, exist_ok=True)
         self.port, self.mport = free_port(), free_port()
         self.store = os.path.join(work, "store")
-        # The default rules and the simulated operator's change calendar that came with the data.
+        # The default rules and the change calendar that came with the data (vigil sim writes
+        # the simulated operator's as windows.yaml); data without one gets the rules as they are.
         cal = os.path.join(wire, "windows.yaml")
-        rules = sim_rules(a.bin, a.source, os.path.join(work, "rules.yaml"), cal if os.path.exists(cal) else None)
+        rules = (sim_rules(a.bin, a.source, os.path.join(work, "rules.yaml"), cal) if os.path.exists(cal)
+                 else os.path.join(a.source, "detectors", "rules.yaml"))
         ccurve, acurve, apub = curve_configs(a.bin, os.path.join(work, "keys"), "wire")
         ccfg = (f"collector:\n  id: eval\n  listen: tcp://127.0.0.1:{self.port}\n"
                 f"  metrics_listen: 127.0.0.1:{self.mport}\n"
@@ -395,10 +397,11 @@ def score(labels, alerts, manifest, start, end, grace_ms):
     transport = {d["wire"]: d["transport"] for d in manifest["devices"] if d["transport"] != "none"}
     interval = manifest["interval_ms"]
     scored, audit = [], []
-    fleet = {}
+    fleet = {}  # (vendor, transport) -> devices on the wire
     for d in manifest["devices"]:
         if d["transport"] != "none":
-            fleet[d.get("vendor", "")] = fleet.get(d.get("vendor", ""), 0) + 1
+            k = (d.get("vendor", ""), d["transport"])
+            fleet[k] = fleet.get(k, 0) + 1
     for l in labels:
         cls, carried = label_class(l)
         on_wire = [wire_of[d] for d in l["devices"] if d in wire_of and tr_of[d] in carried]
@@ -408,7 +411,9 @@ def score(labels, alerts, manifest, start, end, grace_ms):
         elif not on_wire:
             why = "the devices' wire format does not carry this signal (or they send nothing)"
         elif l["detector"] == "X01":
-            n = fleet.get(l.get("entity", ""), 0)
+            # X01 1.5.0 counts the vendor's devices that can show the kind (routers for reboots;
+            # a gNB's PM files carry no up-time): the vendor's devices on transports carrying it.
+            n = sum(c for (v, tr), c in fleet.items() if v == l.get("entity", "") and tr in carried)
             if len(on_wire) < x01_needs(n):
                 why = (f"only {len(on_wire)} of its devices carry the signal on the wire; a common mode in a "
                        f"fleet of {n} needs {x01_needs(n)}")

@@ -28,6 +28,13 @@ Cases (--cases, default all):
   store_full      (full variant only) the collector's store on a 24 MiB tmpfs that the sim at
                   speed: max fills; held full --cut seconds, then the tmpfs grown to 512 MiB
                   without a restart (root; skipped otherwise)
+  ves             a VES client posting fault events (each sent again until answered 202),
+                  the agent and the collector SIGKILLed in turn --kills times (fault_ves.py);
+                  every event stored, twice only when a post went unanswered at a kill
+  kafka           alerts to a real Kafka broker (fault_kafka.py): the broker down
+                  --kafka-down seconds while alerts are raised, a collector SIGKILL with a
+                  full outbox, --kafka-kills SIGKILLs while alerts flow; every alert on
+                  the topic exactly once per uid (skipped without kcat or java)
   pcap_kill       three captures (`vigil sim --wire-out`: MDT over TCP, JTI and UDP-notif)
                   replayed by pcap inputs at their pace x a factor (about 4 s of run per
                   kill), the agent SIGKILLed --kills times
@@ -42,8 +49,9 @@ and the sim has moved on (the largest and the median over a case's faults).
 
 Usage: faults.py --bin BUILD/bin [--variant quick|full] [--cases a,b] [--kills N] [--down S]
 Exits 1 when a case lost or duplicated anything, or could not inject its faults.  Quick (CI):
-every case but store_full, 12 simulated hours of 2 sites, 6 kills, 20 s down, 10 s cut; full:
-every case, 4 days of 4 sites, 10 kills, 120 s down, 60 s cut.
+every case but store_full, 12 simulated hours of 2 sites, 6 kills, 20 s down, 10 s cut, the
+broker down 15 s and 3 kills in the deletion window; full: every case, 4 days of 4 sites, 10
+kills, 120 s down, 60 s cut, the broker down 60 s and 5 kills.
 Stdlib only, like the integration tests, whose harness (tests/integration/vgtest.py) it uses."""
 import argparse
 import glob
@@ -59,12 +67,16 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from vgtest import Harness, pm_file, wait_for  # noqa: E402
 from fault_count import count  # noqa: E402
+from fault_kafka import kafka_case  # noqa: E402
+from fault_ves import ves_case  # noqa: E402
 
 VARIANTS = {
     # sites, hours of 60 s steps (speed: max) in the kill cases and in spool_full (more than
     # its 1 MiB spool holds), kills, collector down seconds
-    "quick": {"sites": 2, "hours": 12, "spool_hours": 24, "kills": 6, "down": 20, "pm_files": 48, "cut": 10},
-    "full": {"sites": 4, "hours": 96, "spool_hours": 48, "kills": 10, "down": 120, "pm_files": 200, "cut": 60},
+    "quick": {"sites": 2, "hours": 12, "spool_hours": 24, "kills": 6, "down": 20, "pm_files": 48, "cut": 10,
+              "kafka_down": 15, "kafka_kills": 3},
+    "full": {"sites": 4, "hours": 96, "spool_hours": 48, "kills": 10, "down": 120, "pm_files": 200, "cut": 60,
+             "kafka_down": 60, "kafka_kills": 5},
 }
 SIM_START = "2026-10-01T00:00:00Z"
 SIM_START_MS = 1790812800000
@@ -82,6 +94,8 @@ def options():
     p.add_argument("--hours", type=int, help="simulated hours of the kill cases")
     p.add_argument("--spool-hours", type=int, help="simulated hours of spool_full")
     p.add_argument("--pm-files", type=int, help="PM files of the pmdir cases (6,000 counters each)")
+    p.add_argument("--kafka-down", type=float, help="seconds the Kafka broker stays down (kafka)")
+    p.add_argument("--kafka-kills", type=int, help="collector SIGKILLs while alerts flow (kafka)")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     o, _ = p.parse_known_args()
     for k, v in VARIANTS[o.variant].items():
@@ -635,6 +649,8 @@ CASES = {
     "net_cut": ("network cut (veth link down)", net_cut_case),
     "failover": ("two collectors, the primary SIGKILLed", failover_case),
     "pcap_kill": ("agent SIGKILL, three paced pcap inputs", pcap_kill_case),
+    "ves": ("VES posts, agent and collector SIGKILLed alternately", lambda h, o: ves_case(h, o, Run)),
+    "kafka": ("Kafka: broker down, collector SIGKILL with a full outbox", kafka_case),
     "store_full": ("store disk full (24 MiB tmpfs), then grown", store_full_case),
 }
 FULL_ONLY = {"store_full"}  # a minute or more each: not in the quick variant (CI)
@@ -649,6 +665,13 @@ def describe(name, o, r):
                 f"its restart, {r['second_batches']:.0f} batches on the second")
     if name == "store_full":
         return f"{title}: full {o.cut:g} s, {r['spooled_batches']} batches spooled, same collector process"
+    if name == "ves":
+        return (f"{title} ×{r['faults']} ({r['resent_unanswered']} posts unanswered at a kill and sent again, "
+                f"{r['dup_resent_unanswered']} of them stored twice: not counted as duplicates, see the text)")
+    if name == "kafka":
+        return (f"Kafka broker down {o.kafka_down:g} s while alerting, collector SIGKILL with {200} alerts in the "
+                f"outbox, {o.kafka_kills} SIGKILLs while alerts flow ({r['already_delivered']:.0f} delivered outbox "
+                f"records found on the topic at restarts, not sent again); counted per alert uid on the topic")
     if name == "net_cut":
         return f"{title} {o.cut:g} s, {r['spooled_batches']} batches spooled"
     if name == "live_drop":
@@ -666,6 +689,8 @@ def table(rows, markdown):
     lines = []
     for name, o, r in rows:
         def pair(k):
+            if r.get("unit"):  # a case that counts one kind (kafka: alerts)
+                return f"{r[k + '_events']:,} {r['unit']}"
             return f"{r[k + '_samples']:,} + {r[k + '_events']:,} ev"
         lines.append([describe(name, o, r), pair("sent"), pair("stored"), pair("lost"), pair("dup"),
                       f"{r['recovery']:.2f} s / {r['recovery_median']:.2f} s",

@@ -3,9 +3,13 @@ inventory and the findings X01 counts to the fleet topic (6 partitions); three
 `vigil-collector --role fleet` instances in one consumer group run the fleet rules.
 
 Input: 12 vendors x 3 devices, 4 rounds 4 h apart; in each round every device of each
-vendor reboots within 3 minutes, one vendor after the other 16 minutes apart (every vendor
-at once would be a fleet-wide event, not a vendor common mode), so each vendor has one
-common-mode event per round (X01 fires at the third reboot: 48 X01 findings).  Fleet instance 2 is SIGKILLed
+vendor reboots within 3 minutes, one vendor after the other 18 minutes apart (every vendor at
+once would be a fleet-wide event, not a vendor common mode; 18, more than X01's window and its
+hold after the cluster, 15 min each: a neighbour's reboots in the held picture read as a
+wave), so each vendor has one
+common-mode event per round (X01's cluster fires as of the third reboot and is judged once fleet
+time has passed its hold, 15 min: 48 X01 findings; a closing reboot of one device per vendor an
+hour after the last round moves every partition's fleet time past the last clusters' hold).  Fleet instance 2 is SIGKILLed
 mid-stream (inside an open transaction: commits every 3 s); its partitions move to the
 other two, which fence it, restore the partition state it last committed and resume at its
 offset.  Checks, on the alerts topic read with isolation.level=read_committed:
@@ -62,24 +66,26 @@ def scenario(h, kafka):
 
     tool = os.path.join(h.bin, "vgsend")
     seq = 0
-    # Yesterday 06:00 UTC: the rounds (4 h apart, 3.2 h long) stay outside the default rules' nightly change
-    # window (00:00-05:00 UTC), inside which a reboot is an expected change, not a finding (with
-    # t0 = now - 12 h the test failed whenever a round fell after midnight).
+    # Yesterday 06:00 UTC: the rounds (4 h apart, 3.6 h long) stay on one day and outside the
+    # nightly hours an operator's change window would usually cover.
     t0 = (int(time.time()) // 86400 * 86400 - 86400 + 6 * 3600) * 1000
 
-    def send_round(r):
+    def send_reboot(ts, dev):
+        """One crash reboot of dev ("id|vendor|site") at ts, as its own acknowledged batch."""
         nonlocal seq
+        seq += 1
+        out = os.path.join(h.dir, f"b{seq}.bin")
+        subprocess.run([tool, "make-events", "a1", "77", str(seq), out, dev, f"{ts},reboot,reason=crash"],
+                       check=True, timeout=30)
+        rr = subprocess.run([tool, f"tcp://127.0.0.1:{port}", "raw", "2", out], capture_output=True,
+                            text=True, timeout=30, env=h.curve_env("a1"))
+        assert rr.stdout.startswith("ack 0 "), f"batch {seq}: {rr.stdout!r}"
+
+    def send_round(r):
         for v in VENDORS:  # in data-time order
             for d in range(DEVICES):
-                seq += 1
-                ts = t0 + r * 4 * 3600 * 1000 + VENDORS.index(v) * 16 * 60000 + d * 60000
-                dev = f"site{d % 2}/{v.lower()}-r{d}|{v}|site{d % 2}"
-                out = os.path.join(h.dir, f"b{seq}.bin")
-                subprocess.run([tool, "make-events", "a1", "77", str(seq), out, dev, f"{ts},reboot,reason=crash"],
-                               check=True, timeout=30)
-                rr = subprocess.run([tool, f"tcp://127.0.0.1:{port}", "raw", "2", out], capture_output=True,
-                                    text=True, timeout=30, env=h.curve_env("a1"))
-                assert rr.stdout.startswith("ack 0 "), f"batch {seq}: {rr.stdout!r}"
+                send_reboot(t0 + r * 4 * 3600 * 1000 + VENDORS.index(v) * 18 * 60000 + d * 60000,
+                            f"site{d % 2}/{v.lower()}-r{d}|{v}|site{d % 2}")
 
     for r in range(2):
         send_round(r)
@@ -90,6 +96,10 @@ def scenario(h, kafka):
     h.kill("fleet2", signal.SIGKILL)
     print("fleet2 killed", flush=True)
     send_round(3)
+    # One reboot per vendor an hour later (no common mode: one device): fleet time, on the
+    # site collector and in every partition, passes the hold of round 3's clusters.
+    for v in VENDORS:
+        send_reboot(t0 + ROUNDS * 4 * 3600 * 1000 + 3600 * 1000, f"site0/{v.lower()}-r0|{v}|site0")
 
     # The reference: the site collector's own X01 Creates (it saw every vendor's devices).
     def site_x01():

@@ -15,9 +15,8 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import time
-from vgkafka import KCAT, Kafka
+from vgkafka import KCAT, Kafka, alert_id, by_alert, fire_logins
 from vgtest import run, wait_for
 
 OUTAGE_S = 60
@@ -68,22 +67,8 @@ class Scenario:
         """One batch with n logins from outside the bastion allowlist: n new alerts.  The
         batch must be acknowledged (ingestion never waits for Kafka)."""
         self.seq += 1
-        now = int(time.time() * 1000)
-        evs = []
-        for i in range(n):
-            self.user += 1
-            evs.append(f"{now + i},login,user=kafka{self.user},source=198.51.100.{self.user % 250 + 1},"
-                       f"method=ssh,result=success")
-        out = os.path.join(self.h.dir, f"{self.name}-batch{self.seq}.bin")
-        tool = os.path.join(self.h.bin, "vgsend")
-        subprocess.run([tool, "make-events", self.agent, "77", str(self.seq), out, device, *evs], check=True,
-                       timeout=30)
-        t0 = time.monotonic()
-        r = subprocess.run([tool, f"tcp://127.0.0.1:{self.port}", "raw", "2", out], capture_output=True, text=True,
-                           timeout=30, env=self.h.curve_env(self.agent))
-        reply = r.stdout.strip()
-        assert reply.startswith("ack 0 "), f"batch {self.seq} not acknowledged: {reply!r}"
-        return time.monotonic() - t0
+        self.user += n
+        return fire_logins(self.h, self.agent, self.port, self.seq, range(self.user - n + 1, self.user + 1), device)
 
     def stored(self):
         r = self.h.vigil("alerts", "--store", f"{self.h.dir}/{self.name}-store", "--format", "json")
@@ -97,17 +82,14 @@ class Scenario:
         want = self.stored()
 
         def arrived():
-            got = {}
-            for k, hdr, doc in self.kafka.consume(self.topic):
-                got.setdefault((doc["finding_info"]["uid"], doc["activity_id"]), []).append((k, hdr, doc))
-            missing = [(a["finding_info"]["uid"], a["activity_id"]) for a in want
-                       if (a["finding_info"]["uid"], a["activity_id"]) not in got]
+            got = by_alert(self.kafka.consume(self.topic))
+            missing = [alert_id(a) for a in want if alert_id(a) not in got]
             return (got, missing) if not missing else None
 
         got, _ = wait_for(arrived, timeout, f"{len(want)} alerts on {self.topic}", interval=1.0)
         dups = 0
         for a in want:
-            copies = got[(a["finding_info"]["uid"], a["activity_id"])]
+            copies = got[alert_id(a)]
             dups += len(copies) - 1
             for k, hdr, doc in copies:
                 superset(a, doc)

@@ -21,21 +21,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from vgtest import free_port, run, ves_post as post, wait_for
+from vgtest import free_port, run, wait_for
+from vgves import fault, post
 
 ROUNDS, ACKS_PER_ROUND = 3, 25
-
-
-def fault(event_id, now_us):
-    return json.dumps({"event": {
-        "commonEventHeader": {
-            "version": "4.1", "vesEventListenerVersion": "7.2.1", "domain": "fault",
-            "eventName": "Fault_ack_test", "eventId": event_id, "sequence": 0, "priority": "High",
-            "reportingEntityName": "ack-element", "sourceName": "ack-element",
-            "startEpochMicrosec": now_us, "lastEpochMicrosec": now_us},
-        "faultFields": {
-            "faultFieldsVersion": "4.0", "alarmCondition": "linkDown", "eventSourceType": "port",
-            "specificProblem": "ack test", "eventSeverity": "MAJOR", "vfStatus": "Active"}}}).encode()
 
 
 def big_batch(tag, n, rnd, now_us):

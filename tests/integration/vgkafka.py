@@ -1,5 +1,7 @@
 """vgkafka - a real Kafka cluster for integration tests (deploy/kafka/kafka.sh on free ports):
-start, stop, consume with kcat.  The caller stops it with close(), even when the test fails."""
+start, stop, consume with kcat.  The caller stops it with close(), even when the test fails.
+Also what makes alerts for it (fire_logins) and reads them back as a consumer that
+deduplicates would (by_alert)."""
 import json
 import os
 import shutil
@@ -84,3 +86,39 @@ class Kafka:
             headers = dict(kv.split("=", 1) for kv in hdr.split(",") if "=" in kv)
             out.append((k, headers, json.loads(payload)))
         return out
+
+
+def fire_logins(h, agent, port, seq, users, device="lab/r1", must=True):
+    """One batch (sequence number seq, epoch 77) from agent to the collector on port, with a
+    login from outside the bastion allowlist for each user number in users: one alert each
+    under the default rules (c04-login).  The batch must be acknowledged (ingestion never
+    waits for Kafka); returns the seconds the acknowledgement took.  must=False: None when
+    it was not acknowledged (the collector down), for the caller to send it again."""
+    now = int(time.time() * 1000)
+    evs = [f"{now + i},login,user=kafka{u},source=198.51.100.{u % 250 + 1},method=ssh,result=success"
+           for i, u in enumerate(users)]
+    out = os.path.join(h.dir, f"{agent}-{port}-batch{seq}.bin")
+    tool = os.path.join(h.bin, "vgsend")
+    subprocess.run([tool, "make-events", agent, "77", str(seq), out, device, *evs], check=True, timeout=30)
+    t0 = time.monotonic()
+    r = subprocess.run([tool, f"tcp://127.0.0.1:{port}", "raw", "2", out], capture_output=True, text=True,
+                       timeout=30, env=h.curve_env(agent))
+    reply = r.stdout.strip()
+    if not must and not reply.startswith("ack 0 "):
+        return None
+    assert reply.startswith("ack 0 "), f"batch {seq} not acknowledged: {reply!r}"
+    return time.monotonic() - t0
+
+
+def alert_id(doc):
+    """What identifies one alert message for a consumer: (finding uid, activity id)."""
+    return (doc["finding_info"]["uid"], doc["activity_id"])
+
+
+def by_alert(messages):
+    """Messages (from Kafka.consume) grouped as a deduplicating consumer sees them:
+    {alert_id: [(key, headers, payload), ...]}, one list entry per copy on the topic."""
+    got = {}
+    for k, hdr, doc in messages:
+        got.setdefault(alert_id(doc), []).append((k, hdr, doc))
+    return got
