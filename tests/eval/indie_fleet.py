@@ -213,7 +213,7 @@ class Fleet:
 
 
 def generate(out, seed, days, start, size):
-    """Write DIR/mdt.pcap, DIR/jti.pcap, DIR/pm/, DIR/labels.jsonl, DIR/fleet.json, DIR/windows.yaml."""
+    """Write DIR/mdt.pcap, DIR/jti.pcap, DIR/pm/, DIR/labels.jsonl, DIR/fleet.json."""
     os.makedirs(out, exist_ok=True)
     fl = Fleet(seed, days, iso_ms(start), size)
     random.seed(seed)
@@ -232,11 +232,6 @@ def generate(out, seed, days, start, size):
     # pcap_replay's input wants every capture the eval harness names: an empty UDP-notif one
     Pcap(os.path.join(out, "udpnotif.pcap")).close()
     counts["pm"] = write_pm(fl, os.path.join(out, "pm"))
-    # This operator's change calendar: none (its incidents fall at any hour).  Without the
-    # file the replay would apply the simulator's nightly windows (eval_wire, vgtest.sim_rules),
-    # where the 03:53 reboot of seed 1 is an expected one and not reported.
-    with open(os.path.join(out, "windows.yaml"), "w") as f:
-        f.write("# indie_fleet: no change or maintenance windows\n")
     with open(os.path.join(out, "labels.jsonl"), "w") as f:
         for l in fl.labels:
             f.write(json.dumps(l) + "\n")
