@@ -82,6 +82,8 @@ struct vg_detect_feed {
     size_t caphints;
     /* time */
     int64_t event_time, last_tick;
+    int64_t *src_tick;       /* each engine source's clock at the last tick (by source index) */
+    size_t nsrc_tick, capsrc_tick;
     char source[VG_MAX_ID_LEN + 80]; /* "agent/input" of the current batch's series */
     const char *source_of;   /* the batch string source[] was made from (NULL = none) */
     vg_ratelimit_t rl;       /* undecodable batches */
@@ -521,6 +523,39 @@ vg_detect_feed_batch (vg_detect_feed_t *f, const uint8_t *p, size_t len, int64_t
     return vg_detect_feed_batch_view (f, p, len, NULL, 0, now_ms);
 }
 
+/* Did any engine source's clock advance tick_ms since the last tick?  The engine's time is
+ * the newest of all sources: once the fastest source's data ended (a capture replayed at
+ * speed max beside a slower input), it no longer moves, yet the slower sources' episodes
+ * fall due at their devices' clocks (oneshot closes, periodic updates, clears), and the
+ * lifecycle timers run only in vg_engine_tick: a tick is due when any source moved a tick. */
+static int
+s_source_moved (const vg_detect_feed_t *f)
+{
+    size_t n = vg_engine_nsources (f->engine);
+    for (size_t i = 0; i < n; i++) {
+        int64_t c;
+        if (!vg_engine_source_at (f->engine, i, &c) || c == INT64_MIN)
+            continue;
+        if (i >= f->nsrc_tick || f->src_tick[i] == INT64_MIN || c - f->src_tick[i] >= f->cfg.tick_ms)
+            return 1;
+    }
+    return 0;
+}
+
+/* Remember every source's clock at this tick (sources only grow; out of memory: those not
+ * remembered count as moved, so ticks come with every batch rather than never). */
+static void
+s_source_mark (vg_detect_feed_t *f)
+{
+    size_t n = vg_engine_nsources (f->engine);
+    if (n > f->capsrc_tick && vg_array_reserve ((void **) &f->src_tick, &f->capsrc_tick, n, sizeof *f->src_tick) < 0)
+        n = f->capsrc_tick;
+    for (size_t i = 0; i < n; i++)
+        if (!vg_engine_source_at (f->engine, i, &f->src_tick[i]))
+            f->src_tick[i] = INT64_MIN;
+    f->nsrc_tick = n;
+}
+
 int
 vg_detect_feed_batch_view (vg_detect_feed_t *f, const uint8_t *p, size_t len, const uint8_t *view, size_t view_len,
                            int64_t now_ms)
@@ -592,9 +627,10 @@ vg_detect_feed_batch_view (vg_detect_feed_t *f, const uint8_t *p, size_t len, co
     if (max_ts > f->event_time)
         f->event_time = max_ts;
     if (f->event_time != INT64_MIN &&
-        (f->last_tick == INT64_MIN || f->event_time - f->last_tick >= f->cfg.tick_ms)) {
+        (f->last_tick == INT64_MIN || f->event_time - f->last_tick >= f->cfg.tick_ms || s_source_moved (f))) {
         vg_engine_tick (f->engine, f->event_time);
         f->last_tick = f->event_time;
+        s_source_mark (f);
     }
     if (f->batch_fn)
         f->batch_fn (f->batch_ctx, b);
@@ -629,6 +665,7 @@ int
 vg_detect_feed_set_engine (vg_detect_feed_t *f, vg_engine_t *engine)
 {
     f->engine = engine;
+    f->nsrc_tick = 0; /* the new engine's sources (its own order) */
     if (f->hints) /* they point into the old engine */
         memset (f->hints, 0, f->caphints * sizeof *f->hints);
     for (size_t i = 0; i < f->ndevs; i++)
@@ -688,6 +725,7 @@ vg_detect_feed_destroy (vg_detect_feed_t **self_p)
     free (f->oidx);
     free (f->oser);
     free (f->hints);
+    free (f->src_tick);
     vg_buf_free (&f->plain);
     vg_buf_free (&f->rest);
     vg_arena_free (&f->arena);

@@ -258,6 +258,87 @@ START_TEST (refused_batch_has_no_view)
 }
 END_TEST
 
+/* Two sources at different data rates, as one agent replaying a capture and another input
+ * at speed max: source "fast" delivers its device's whole range first, then source "slow"
+ * delivers a device that reboots twice (up-time restarting at +1 h and +2 h).  The engine's
+ * newest time stops at the fast source's end, yet each reboot of the slow device is one
+ * Create and one Close (30 min later, at its own clock) in that order as in data-time order
+ * (a replay): episodes close on their device's clock whichever source is ahead. */
+static const char RB_RULES[] =
+    "rules:\n"
+    "  - { id: rb, detector: reboot, keep_firing_for: 30m, match: { path: [\"/system/state/up-time\"] } }\n";
+
+/* One batch of device dev on input source src: up-time every 60 s over [t0, t0 + 10 min);
+ * dev "lab/slow" boots at T0 - 1 d, T0 + 1 h and T0 + 2 h, the other at T0 - 1 d. */
+static void
+s_rb_batch (const char *dev, const char *src, uint64_t seq, int64_t t0, vg_buf_t *out)
+{
+    vg_batcher_cfg_t cfg = { "a1", 1024, 16, 16, 1000, -1 };
+    vg_batcher_t *b = vg_batcher_new (&cfg);
+    ck_assert_ptr_nonnull (b);
+    vg_batcher_set_source (b, src);
+    vg_sink_t sink = vg_batcher_sink (b);
+    vg_device_t d = { dev, "Acme", "X1", "router", "lab", "1.0" };
+    ck_assert_int_eq (sink.device (sink.ctx, &d), 0);
+    int reboots = !strcmp (dev, "lab/slow");
+    for (int j = 0; j < 10; j++) {
+        int64_t t = t0 + j * 60000;
+        int64_t boot = T0 - 86400000LL;
+        if (reboots && t >= T0 + 2 * 3600000LL)
+            boot = T0 + 2 * 3600000LL;
+        else if (reboots && t >= T0 + 3600000LL)
+            boot = T0 + 3600000LL;
+        vg_point_t p = { .device = dev, .path = "/system/state/up-time", .kind = VG_KIND_GAUGE,
+                         .input = "test", .ts_ms = t, .value = (double) ((t - boot) / 1000 + 1) };
+        ck_assert_int_eq (sink.sample (sink.ctx, &p), 0);
+    }
+    vg_buf_reset (out);
+    ck_assert_int_gt (vg_batcher_flush (b, 1, seq, t0, out), 0);
+    vg_batcher_destroy (&b);
+}
+
+/* _i: 0 = data-time order (fast and slow batches interleaved); 1 = the fast source first. */
+START_TEST (slow_source_episodes_close)
+{
+    vg_engine_cfg_t ec = { 0 };
+    ec.tick_ms = 10000;
+    ec.lateness_ms = 30000;
+    vg_test_engine_t fx;
+    vg_test_engine_open (&fx, RB_RULES, "feed", &ec);
+    vg_detect_feed_cfg_t fc = { .tick_ms = 10000, .lateness_ms = 30000 };
+    vg_detect_feed_t *feed = vg_detect_feed_new (&fc, fx.e);
+    ck_assert_ptr_nonnull (feed);
+    vg_buf_t batch = VG_BUF_INIT;
+    enum { NB = 18 }; /* 3 h of 10-minute batches per device */
+    uint64_t seq = 1;
+    for (int pass = 0; pass < (_i ? 2 : 1); pass++)
+        for (int k = 0; k < NB; k++)
+            for (int w = 0; w < 2; w++) {
+                int slow = _i ? pass : w;
+                if (_i && w)
+                    continue;
+                s_rb_batch (slow ? "lab/slow" : "lab/fast", slow ? "slow" : "fast", seq++, T0 + k * 600000LL, &batch);
+                ck_assert_int_eq (vg_detect_feed_batch (feed, batch.data, batch.len, T0), 0);
+            }
+    /* No flush: a live collector closes them as data comes. */
+    ck_assert_uint_eq (vg_test_alerts_count (&fx.alerts, "rb", VG_ACT_CREATE), 2);
+    ck_assert_uint_eq (vg_test_alerts_count (&fx.alerts, "rb", VG_ACT_CLOSE), 2);
+    int64_t want[4] = { T0 + 3600000LL, T0 + 5400000LL, T0 + 7200000LL, T0 + 9000000LL };
+    size_t k = 0;
+    for (size_t i = 0; i < fx.alerts.n; i++) {
+        if (strcmp (fx.alerts.rid[i], "rb"))
+            continue;
+        ck_assert_str_eq (fx.alerts.a[i].device, "lab/slow");
+        ck_assert_int_eq ((int) fx.alerts.a[i].activity, k % 2 ? VG_ACT_CLOSE : VG_ACT_CREATE);
+        ck_assert_int_eq (fx.alerts.a[i].time_ms, want[k]);
+        k++;
+    }
+    vg_buf_free (&batch);
+    vg_detect_feed_destroy (&feed);
+    vg_test_engine_close (&fx);
+}
+END_TEST
+
 Suite *
 vg_detect_feed_suite (void)
 {
@@ -265,5 +346,7 @@ vg_detect_feed_suite (void)
     Suite *s = vg_test_suite ("detect_feed", "view", tests, 2, 30, setup, teardown);
     TCase *tc = vg_test_tcase (s, "view_modes", NULL, 0, 30, setup, teardown);
     tcase_add_loop_test (tc, view_gives_the_same_results, 0, 5);
+    TCase *tr = vg_test_tcase (s, "source_rates", NULL, 0, 30, setup, teardown);
+    tcase_add_loop_test (tr, slow_source_episodes_close, 0, 2);
     return s;
 }
