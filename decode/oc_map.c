@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/err.h"
+#include "common/hash.h"
 #include "decode/pbwalk.h"
 #include "decode/yang_json.h"
 
@@ -477,11 +478,11 @@ s_json_leaf (vg_yang_walk_t *w, const char *name, const json_t *v)
 }
 
 /* Key-like scalars of an object label every sibling leaf (and are not leaves). */
-/* FNV-1a of an element's key-like scalar members (name and value); 0 when it has none. */
+/* Hash of an element's key-like scalar members (names and values, in order); 0 when it has none. */
 static uint64_t
 s_key_hash (const json_t *obj)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 0;
     int any = 0;
     const char *k;
     json_t *v;
@@ -500,12 +501,7 @@ s_key_hash (const json_t *obj)
         } else
             continue;
         any = 1;
-        for (const char *p = k; *p; p++)
-            h = (h ^ (unsigned char) *p) * 1099511628211ULL;
-        h = (h ^ '=') * 1099511628211ULL;
-        for (size_t i = 0; i < vlen; i++)
-            h = (h ^ (unsigned char) val[i]) * 1099511628211ULL;
-        h = (h ^ ';') * 1099511628211ULL;
+        h = vg_hash64 (val, vlen, vg_hash64 (k, strlen (k), h));
     }
     return any ? h | 1 : 0;
 }
